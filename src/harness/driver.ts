@@ -1,0 +1,205 @@
+import type { EventParams, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
+import type { ModelClient } from '../model/types';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry';
+import { HarnessState, type PendingToolUse } from './state';
+import type { ToolRouter } from './tools';
+import { modelTurn, resultEvent } from './turn';
+import { validateDelivery } from './delivery';
+
+// The stateless loop for one session (DESIGN.md invariant 2): everything it decides comes from the log, so any
+// process can construct a driver from the log, call recover() and go on where the last one stopped.
+
+export interface HarnessLog {
+  events(): readonly SessionEvent[];
+  append(events: NewEvent[]): Promise<SessionEvent[]>;
+}
+
+export interface DriverOptions {
+  log: HarnessLog;
+  agent: SessionAgent;
+  model: ModelClient;
+  tools: ToolRouter;
+  retry?: RetryPolicy;
+  maxTokens?: number;
+  maxRequestsPerTurn?: number;
+  /** Appended to the agent's system prompt: where the agent works and how. */
+  environmentNote: string;
+  onPreview?: (p: StreamPreview) => void;
+  /** Called when work starts, so the sandbox is provisioned in parallel with the first model request. */
+  onWorkStarted?: () => void;
+}
+
+const INTERRUPTED_BY_USER = 'Tool execution was interrupted before completion. Please retry.';
+const INTERRUPTED_BY_RESTART =
+  'The run was interrupted (the Hangar process stopped) while this tool call was in flight; its effects may or may not have happened. Check the state before you retry.';
+const CUT_OFF = 'The model response that asked for this call was cut off, so the call was not run.';
+
+export class SessionDriver {
+  private readonly state = new HarnessState();
+  private running: Promise<void> | null = null;
+  private again = false;
+  private work: AbortController | null = null;
+  private interruptRequested = false;
+  private closed = false;
+
+  constructor(private readonly opts: DriverOptions) {
+    for (const e of opts.log.events()) this.state.apply(e);
+  }
+
+  get status() {
+    return this.state.status;
+  }
+
+  /** Repairs what a crash left behind (open model span, tool calls without a result), then resumes. */
+  async recover(): Promise<void> {
+    const out: NewEvent[] = [];
+    const open = this.state.openSpan;
+    if (open) {
+      out.push({ type: 'span.model_request_end', model_request_start_id: open.id, is_error: true, model_usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    }
+    for (const p of this.state.pending.values()) {
+      if (open && p.spanId === open.id) out.push(resultEvent(p.kind, p.id, CUT_OFF, true));
+      else if (p.kind !== 'custom' && (p.permission === 'allow' || p.confirmation?.result === 'allow')) out.push(resultEvent(p.kind, p.id, INTERRUPTED_BY_RESTART, true));
+    }
+    if (out.length > 0) await this.append(out);
+    this.kick();
+  }
+
+  /** Validates and appends user events (the echo), then lets the loop act on them. */
+  async deliver(params: EventParams[]): Promise<SessionEvent[]> {
+    validateDelivery(this.state, params);
+    const echoes = await this.append(params.map((p) => ({ ...p }) as NewEvent));
+    if (params.some((p) => p.type === 'user.interrupt')) {
+      this.interruptRequested = true;
+      this.work?.abort();
+    }
+    this.kick();
+    return echoes;
+  }
+
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when the loop has nothing left to do (idle, blocked or terminated). */
+  async settled(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.work?.abort();
+    await this.settled();
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      while (!this.closed && (await this.step()));
+    } while (this.again && !this.closed);
+  }
+
+  private async append(events: NewEvent[]): Promise<SessionEvent[]> {
+    const appended = await this.opts.log.append(events);
+    for (const e of appended) this.state.apply(e);
+    return appended;
+  }
+
+  private async ensureRunning(): Promise<void> {
+    if (this.state.status !== 'running') await this.append([{ type: 'session.status_running' }]);
+  }
+
+  /** Does one unit of work; false when there is nothing to do until new events arrive. */
+  private async step(): Promise<boolean> {
+    const s = this.state;
+    if (s.status === 'terminated') return false;
+    if (this.interruptRequested) {
+      await this.finishInterrupt();
+      return true;
+    }
+    const next = s.pending.values().next().value as PendingToolUse | undefined;
+    if (next?.confirmation?.result === 'deny') {
+      const reason = next.confirmation.message ? `: ${next.confirmation.message}` : '.';
+      await this.append([resultEvent(next.kind, next.id, `The user denied this ${next.name} call${reason}`, true)]);
+      return true;
+    }
+    if (next && next.kind !== 'custom' && (next.permission === 'allow' || next.confirmation?.result === 'allow')) {
+      await this.runTool(next);
+      return true;
+    }
+    const blocked = s.blocked();
+    if (blocked.length > 0) {
+      const ids = blocked.map((p) => p.id);
+      const last = s.lastStopReason;
+      const already = s.status === 'idle' && last?.type === 'requires_action' && last.event_ids.join() === ids.join();
+      if (!already) await this.append([{ type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: ids } }]);
+      return false;
+    }
+    if (s.needsModel) {
+      if (s.requestsThisTurn >= (this.opts.maxRequestsPerTurn ?? 200)) {
+        await this.append([
+          { type: 'session.error', error: { type: 'tool_use_limit_reached_error', message: `The agent made ${s.requestsThisTurn} model requests in one turn and was stopped. Send a message to continue.`, retry_status: { type: 'exhausted' } } },
+          { type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } },
+        ]);
+        return false;
+      }
+      this.opts.onWorkStarted?.();
+      const ctl = (this.work = new AbortController());
+      await modelTurn(
+        {
+          events: () => this.opts.log.events(),
+          append: async (events) => void (await this.append(events)),
+          ensureRunning: () => this.ensureRunning(),
+          model: this.opts.model,
+          tools: this.opts.tools,
+          retry: this.opts.retry ?? DEFAULT_RETRY,
+          context: () => ({
+            model: this.opts.agent.model.id,
+            maxTokens: this.opts.maxTokens ?? 16_000,
+            system: [this.opts.agent.system, this.opts.environmentNote].filter(Boolean).join('\n\n'),
+            tools: this.opts.tools.definitions(),
+          }),
+          onPreview: this.opts.onPreview,
+        },
+        ctl.signal,
+      );
+      this.work = null;
+      return true;
+    }
+    if (s.status !== 'idle') await this.append([{ type: 'session.status_idle', stop_reason: { type: 'end_turn' } }]);
+    return false;
+  }
+
+  private async runTool(p: PendingToolUse): Promise<void> {
+    await this.ensureRunning();
+    this.opts.onWorkStarted?.();
+    const ctl = (this.work = new AbortController());
+    try {
+      const outcome = await this.opts.tools.execute(p, ctl.signal);
+      if (ctl.signal.aborted && this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
+      else if (!this.closed) {
+        const event = resultEvent(p.kind, p.id, '', outcome.is_error);
+        await this.append([{ ...event, content: outcome.content } as NewEvent]);
+      }
+    } catch {
+      if (this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
+    } finally {
+      this.work = null;
+    }
+  }
+
+  private async finishInterrupt(): Promise<void> {
+    this.interruptRequested = false;
+    const out: NewEvent[] = [...this.state.pending.values()].map((p) => resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true));
+    const wasIdle = this.state.status === 'idle' && out.length === 0;
+    if (!wasIdle) out.push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    if (out.length > 0) await this.append(out);
+  }
+}

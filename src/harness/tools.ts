@@ -1,0 +1,91 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { SessionAgent, ToolResultBlock } from '../wire';
+import { BuiltinToolName } from '../wire';
+import type { Sandbox, ToolOutcome } from '../sandbox/types';
+import { builtinToolDefinitions, isSandboxToolName } from '../tools/schemas';
+import { evaluate, resolvePolicies, type Evaluated, type ToolPolicies } from './permissions';
+import type { PendingToolUse, ToolKind } from './state';
+
+// Routes a tool call to its hands: built-in tools to the sandbox, MCP tools to their server (host side),
+// custom tools back to the client (requires_action).
+
+export interface McpTools {
+  definitions(): Anthropic.Tool[];
+  /** Maps a model-facing tool name to its server and tool, or null if it is not an MCP tool. */
+  resolve(modelName: string): { server: string; tool: string } | null;
+  call(server: string, tool: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
+}
+
+export interface Classified {
+  kind: ToolKind;
+  /** The name recorded on the event: the tool's own name (for MCP, without the server prefix). */
+  name: string;
+  mcpServer?: string;
+  evaluated: Evaluated;
+}
+
+export class ToolRouter {
+  private readonly policies: ToolPolicies;
+
+  constructor(
+    private readonly agent: Pick<SessionAgent, 'tools'>,
+    private readonly sandbox: () => Promise<Sandbox>,
+    private readonly mcp: McpTools | null,
+    private readonly redact: (outcome: ToolOutcome) => ToolOutcome = (o) => o,
+  ) {
+    this.policies = resolvePolicies(agent);
+  }
+
+  get usesSandbox(): boolean {
+    return this.policies.builtin.size > 0;
+  }
+
+  definitions(): Anthropic.Tool[] {
+    // web_fetch and web_search are server tools of the hosted platform; Hangar does not run them (yet), so they are not offered.
+    const builtin = builtinToolDefinitions([...this.policies.builtin.keys()].filter(isSandboxToolName)) as Anthropic.Tool[];
+    const custom = this.agent.tools.flatMap((t) =>
+      t.type === 'custom' ? [{ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema }] : [],
+    );
+    return [...builtin, ...(this.mcp?.definitions() ?? []), ...custom];
+  }
+
+  /** Decides kind and permission for a tool the model asked for; null = no such tool is enabled. */
+  classify(modelName: string, input: Record<string, unknown>): Classified | null {
+    const builtin = BuiltinToolName.safeParse(modelName);
+    if (builtin.success) {
+      const policy = isSandboxToolName(builtin.data) ? this.policies.builtin.get(builtin.data) : undefined;
+      return policy ? { kind: 'builtin', name: modelName, evaluated: evaluate(policy, modelName, input) } : null;
+    }
+    if (this.policies.custom.has(modelName)) return { kind: 'custom', name: modelName, evaluated: { permission: 'allow', evaluation: { type: 'always_allow' } } };
+    const mcp = this.mcp?.resolve(modelName);
+    const toolset = mcp ? this.policies.mcp.get(mcp.server) : undefined;
+    if (mcp && toolset) {
+      const cfg = toolset.tools.get(mcp.tool);
+      if (!(cfg?.enabled ?? toolset.enabled)) return null;
+      return { kind: 'mcp', name: mcp.tool, mcpServer: mcp.server, evaluated: evaluate(cfg?.policy ?? toolset.default, mcp.tool, input) };
+    }
+    return null;
+  }
+
+  async execute(p: PendingToolUse, signal: AbortSignal): Promise<ToolOutcome> {
+    try {
+      if (p.kind === 'builtin') {
+        const sandbox = await this.sandbox();
+        return this.redact(await sandbox.execute(p.name, p.input, { signal }));
+      }
+      if (p.kind === 'mcp' && this.mcp && p.mcpServer) return this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
+      return errorOutcome(`tool ${p.name} cannot be executed by the harness`);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return errorOutcome(`${p.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+export function errorOutcome(text: string): ToolOutcome {
+  return { content: [textBlock(text)], is_error: true };
+}
+
+export function textBlock(text: string): ToolResultBlock {
+  return { type: 'text', text };
+}

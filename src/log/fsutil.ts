@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+
+export function isErrno(err: unknown, ...codes: string[]): err is NodeJS.ErrnoException {
+  return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/** A new directory entry is durable only once its directory is fsynced (Pillai et al., OSDI'14). */
+export async function fsyncDir(dir: string): Promise<void> {
+  // Windows cannot open a directory for fsync; NTFS journals the metadata itself.
+  if (process.platform === 'win32') return;
+  const handle = await fsp.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** mkdir -p that also fsyncs the parent of every directory it created, so the new path survives a crash. */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await fsp.mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  let current = path.resolve(dir);
+  const top = path.dirname(path.resolve(first));
+  while (current !== top) {
+    const parent = path.dirname(current);
+    await fsyncDir(parent);
+    current = parent;
+  }
+}
+
+function tmpPathFor(file: string): string {
+  return `${file}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+async function writeTmp(file: string, data: string | Uint8Array): Promise<string> {
+  const tmp = tmpPathFor(file);
+  const handle = await fsp.open(tmp, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  return tmp;
+}
+
+/** Replace `file` atomically: readers see the old or the new content, never a mix, even after a crash. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTmp(file, data);
+  try {
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/**
+ * Create `file` only if it does not exist, atomically and with complete content. Exclusivity comes from link(2),
+ * which fails with EEXIST like open(O_EXCL) ('wx'), but publishes a fully written and fsynced file, so a crash
+ * never leaves a half-written file squatting on the name.
+ */
+export async function writeFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTmp(file, data);
+  try {
+    await fsp.link(tmp, file);
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/** Temp files left by a crash between write and rename/link; listings skip them. */
+export function isTmpName(name: string): boolean {
+  return name.endsWith('.tmp');
+}

@@ -1,0 +1,20 @@
+export { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from './server';
+export {
+  BlockSchema,
+  ReplySchema,
+  MessagesRequestSchema,
+  EXHAUSTED_TEXT,
+  parseReplies,
+  reply,
+  type Block,
+  type Reply,
+  type MessageReply,
+  type FaultReply,
+  type FaultKind,
+  type UsageOverride,
+  type MessagesRequest,
+  type RecordedRequest,
+  type RejectedRequest,
+  type Responder,
+} from './script';
+export { demoResponder, DEMO_BUG, DEMO_FILE, DEMO_FIX, DEMO_TEST_COMMAND } from './demo-script';

@@ -1,0 +1,124 @@
+// Writes one scripted reply onto an HTTP response: a message (JSON or SSE) or a fault, exactly the
+// way the real API (or a broken network in front of it) would.
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultReply, MessageReply } from './script';
+import { PING, messageBody, messageStart, newId, resolveBlocks, sseFrame, streamEvents } from './render';
+import type { Usage } from './usage';
+
+export interface Exchange {
+  res: ServerResponse;
+  /** Aborted when the client goes away or the server closes. */
+  signal: AbortSignal;
+  requestId: string;
+  stream: boolean;
+  model: string;
+}
+
+/** Waits, unless the exchange is over first; true when it is still worth writing. */
+export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms > 0) {
+    try {
+      await sleep(ms, undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
+  return !signal.aborted;
+}
+
+const ERROR_TYPES = {
+  400: 'invalid_request_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+} as const;
+export type ErrorStatus = keyof typeof ERROR_TYPES;
+
+/** The API's error envelope: `{"type":"error","error":{"type","message"},"request_id"}`. */
+export function sendError(res: ServerResponse, requestId: string, status: ErrorStatus, message: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ type: 'error', error: { type: ERROR_TYPES[status], message }, request_id: requestId });
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': requestId, ...headers });
+  res.end(body);
+}
+
+function startSse(ex: Exchange): void {
+  ex.res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': ex.requestId,
+  });
+  ex.res.flushHeaders();
+}
+
+export async function sendMessage(ex: Exchange, reply: MessageReply, usage: Usage): Promise<void> {
+  const id = newId('msg');
+  const blocks = resolveBlocks(reply.blocks);
+  if (!ex.stream) {
+    ex.res.writeHead(200, { 'content-type': 'application/json', 'request-id': ex.requestId });
+    ex.res.end(messageBody(id, ex.model, reply, blocks, usage));
+    return;
+  }
+  startSse(ex);
+  for (const e of streamEvents(id, ex.model, reply, blocks, usage)) {
+    if (!(await pause(e.delta ? (reply.chunk_delay_ms ?? 0) : 0, ex.signal))) return;
+    ex.res.write(sseFrame(e));
+  }
+  ex.res.end();
+}
+
+const RETRY_AFTER_DEFAULT_S = 1;
+
+// What a stream has sent when it breaks: the message has started and a block is half written.
+function openingFrames(ex: Exchange): string {
+  const usage = { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  const start = { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '', citations: null } };
+  const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me look at' } };
+  return (
+    sseFrame(messageStart(newId('msg'), ex.model, usage)) +
+    sseFrame({ event: 'content_block_start', data: start }) +
+    sseFrame(PING) +
+    sseFrame({ event: 'content_block_delta', data: delta })
+  );
+}
+
+export async function sendFault(ex: Exchange, reply: FaultReply): Promise<void> {
+  const { res } = ex;
+  switch (reply.fault) {
+    case 'rate_limit': {
+      const retryAfter = String(reply.retry_after_s ?? RETRY_AFTER_DEFAULT_S);
+      sendError(res, ex.requestId, 429, 'scripted model: rate limit exceeded', { 'retry-after': retryAfter });
+      return;
+    }
+    case 'overloaded':
+      sendError(res, ex.requestId, 529, 'Overloaded');
+      return;
+    case 'server_error':
+      sendError(res, ex.requestId, 500, 'Internal server error');
+      return;
+    case 'drop_mid_stream':
+      if (ex.stream) {
+        startSse(ex);
+        // Let the frames reach the client before the socket dies, as a real mid-stream drop would.
+        await new Promise<void>((resolve) => res.write(openingFrames(ex), () => resolve()));
+      }
+      res.socket?.destroy();
+      return;
+    case 'malformed_sse':
+      if (ex.stream) {
+        startSse(ex);
+        res.end(`${openingFrames(ex)}event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"ty\n\n`);
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': ex.requestId });
+        res.end('{"id":"msg_01truncated","type":"mess');
+      }
+      return;
+    case 'hang':
+      // Never answer: the exchange ends when the client aborts or the server closes.
+      if (ex.signal.aborted) return;
+      await new Promise<void>((resolve) => ex.signal.addEventListener('abort', () => resolve(), { once: true }));
+      return;
+  }
+}

@@ -1,0 +1,170 @@
+// A real HTTP server on 127.0.0.1 that speaks the Anthropic Messages API from a script, standing in for
+// the model in tests, benchmarks and `hangar demo`. The official SDK talks to it unchanged via baseURL.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import {
+  MessagesRequestSchema,
+  ReplySchema,
+  exhaustedReply,
+  parseReplies,
+  type MessagesRequest,
+  type RecordedRequest,
+  type RejectedRequest,
+  type Reply,
+  type Responder,
+} from './script';
+import { newId } from './render';
+import { pause, sendError, sendFault, sendMessage, type Exchange } from './respond';
+import { PromptCache, usageFor } from './usage';
+
+export interface ScriptedModelOptions {
+  /** Fixed replies consumed in order, or a responder computing each reply from the request. */
+  script?: readonly Reply[] | Responder;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** delay_ms for replies that do not set their own. */
+  defaultDelayMs?: number;
+  /** Bodies above this get a 413 request_too_large, like the API's 32 MB limit (the default). */
+  maxBodyBytes?: number;
+}
+
+export interface ScriptedModel {
+  /** Base URL for the SDK's `baseURL`, e.g. `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly port: number;
+  /** Every valid Messages request, in arrival order, with the reply it got. */
+  readonly requests: RecordedRequest[];
+  /** Requests answered with 400/404/413 before reaching the script. */
+  readonly rejected: RejectedRequest[];
+  /** Queues replies; queued replies are served before the responder is asked. */
+  push(...replies: Reply[]): void;
+  /** Replies queued and not yet served. */
+  readonly remaining: number;
+  /** Stops the server and destroys every open socket, hanging ones included. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+type BodyResult = { ok: true; text: string } | { ok: false };
+
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      // Past the limit, keep draining so the client sees the 413 rather than a reset upload.
+      if (size <= limit) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > limit ? { ok: false } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
+    req.on('error', reject);
+  });
+}
+
+function headersOf(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+type Parsed = { ok: true; body: MessagesRequest } | { ok: false; message: string };
+
+function parseRequest(text: string): Parsed {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, message: `There was an issue with the JSON body: ${(e as Error).message}` };
+  }
+  const parsed = MessagesRequestSchema.safeParse(json);
+  if (parsed.success) return { ok: true, body: parsed.data };
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `${where}${issue?.message ?? 'invalid request'}` };
+}
+
+export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promise<ScriptedModel> {
+  const queue: Reply[] = Array.isArray(opts.script) ? parseReplies(opts.script) : [];
+  const responder = typeof opts.script === 'function' ? opts.script : undefined;
+  const requests: RecordedRequest[] = [];
+  const rejected: RejectedRequest[] = [];
+  const cache = new PromptCache();
+  const live = new Set<AbortController>();
+  const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+
+  async function nextReply(rec: RecordedRequest): Promise<Reply> {
+    const queued = queue.shift();
+    if (queued) return queued;
+    if (responder) return ReplySchema.parse(await responder(rec));
+    rec.exhausted = true;
+    return exhaustedReply();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const at = performance.now();
+    const requestId = newId('req');
+    const reject = (status: 400 | 404 | 413, message: string): void => {
+      rejected.push({ at, status, message });
+      sendError(res, requestId, status, message);
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    const body = await readBody(req, maxBody);
+    if (req.method !== 'POST' || path !== '/v1/messages') return reject(404, `Not found: ${req.method} ${path}`);
+    if (!body.ok) return reject(413, `Request exceeds the maximum allowed number of bytes (${maxBody})`);
+    const parsed = parseRequest(body.text);
+    if (!parsed.ok) return reject(400, parsed.message);
+
+    const rec: RecordedRequest = { seq: requests.length, at, headers: headersOf(req), body: parsed.body, exhausted: false };
+    requests.push(rec);
+    let reply: Reply;
+    try {
+      reply = await nextReply(rec);
+    } catch (e) {
+      sendError(res, requestId, 500, `scripted model: responder failed: ${(e as Error).message}`);
+      return;
+    }
+    rec.reply = reply;
+    if (!(await pause(reply.delay_ms ?? opts.defaultDelayMs ?? 0, signal))) return;
+    const ex: Exchange = { res, signal, requestId, stream: parsed.body.stream === true, model: parsed.body.model };
+    if (reply.kind === 'fault') await sendFault(ex, reply);
+    else await sendMessage(ex, reply, usageFor(cache, parsed.body, reply.blocks, reply.usage));
+  }
+
+  const server = createServer((req, res) => {
+    const ctl = new AbortController();
+    live.add(ctl);
+    res.on('close', () => {
+      ctl.abort();
+      live.delete(ctl);
+    });
+    handle(req, res, ctl.signal).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, newId('req'), 500, `scripted model: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    rejected,
+    push: (...replies) => void queue.push(...parseReplies(replies)),
+    get remaining() {
+      return queue.length;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ctl of live) ctl.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

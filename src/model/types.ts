@@ -1,0 +1,30 @@
+import type Anthropic from '@anthropic-ai/sdk';
+
+// The harness talks to models through this interface only, so a scripted server, the Anthropic API or another
+// provider can stand behind it.
+export type ModelRequest = Anthropic.MessageCreateParamsNonStreaming;
+export type ModelStreamEvent = Anthropic.RawMessageStreamEvent;
+
+export interface ModelClient {
+  /** Streams one Messages API reply. Throws ModelError subclasses; aborting the signal ends the stream. */
+  stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
+}
+
+export type ModelErrorKind = 'rate_limited' | 'overloaded' | 'server' | 'network' | 'stream' | 'auth' | 'invalid_request';
+
+/** A model failure classified for the retry policy (src/harness/retry.ts). */
+export class ModelError extends Error {
+  constructor(
+    readonly kind: ModelErrorKind,
+    message: string,
+    readonly retryAfterMs?: number,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+
+  get retryable(): boolean {
+    return this.kind !== 'auth' && this.kind !== 'invalid_request';
+  }
+}

@@ -1,0 +1,160 @@
+import type { z } from 'zod';
+import {
+  Agent,
+  BUILTIN_TOOL_NAMES,
+  ModelParams,
+  applyMetadataPatch,
+  newId,
+  nowIso,
+  type AgentCreateParams,
+  type AgentUpdateParams,
+  type McpServer,
+  type ModelConfig,
+  type Tool,
+  type ToolParams,
+} from '../wire';
+import { VersionConflictError, VersionedStore, type Page } from '../log';
+import { conflict, invalid, notFound } from './errors';
+
+// Agents are versioned and append-only: an update writes version N+1 and never touches N.
+
+export interface AgentListQuery {
+  limit?: number;
+  page?: string;
+  include_archived?: boolean;
+}
+
+export class AgentStore {
+  private readonly store: VersionedStore<Agent>;
+
+  constructor(root: string) {
+    this.store = new VersionedStore(root, 'agents', Agent);
+  }
+
+  async create(params: AgentCreateParams): Promise<Agent> {
+    const now = nowIso();
+    const mcp = params.mcp_servers ?? [];
+    const agent: Agent = {
+      type: 'agent',
+      id: newId('agent'),
+      version: 1,
+      name: params.name,
+      description: params.description ?? null,
+      system: params.system ?? null,
+      model: normalizeModel(params.model),
+      tools: normalizeTools(params.tools ?? [], mcp),
+      mcp_servers: mcp,
+      skills: params.skills ?? [],
+      multiagent: params.multiagent ?? null,
+      execution_identity: params.execution_identity ?? { type: 'service_account' },
+      metadata: params.metadata ?? {},
+      created_at: now,
+      updated_at: now,
+      archived_at: null,
+    };
+    await this.store.create(agent.id, agent);
+    return agent;
+  }
+
+  async retrieve(id: string, version?: number): Promise<Agent> {
+    const found = version === undefined ? await this.store.latest(id) : await this.store.get(id, version);
+    const agent = found?.value;
+    if (!agent) throw version === undefined ? notFound('Agent', id) : notFound('Agent version', `${id}@${version}`);
+    return agent;
+  }
+
+  async update(id: string, params: AgentUpdateParams): Promise<Agent> {
+    const current = await this.retrieve(id);
+    if (current.archived_at) throw invalid(`Agent ${id} is archived and cannot be updated. Create a new agent instead.`);
+    if (params.version !== undefined && params.version !== current.version) {
+      throw conflict(`Agent ${id} is at version ${current.version}, not ${params.version}: retrieve it, reapply your change and send version ${current.version}.`);
+    }
+    const mcp = params.mcp_servers === undefined ? current.mcp_servers : (params.mcp_servers ?? []);
+    const next: Agent = {
+      ...current,
+      version: current.version + 1,
+      name: params.name ?? current.name,
+      model: params.model === undefined ? current.model : normalizeModel(params.model),
+      description: params.description === undefined ? current.description : params.description || null,
+      system: params.system === undefined ? current.system : params.system || null,
+      tools: params.tools === undefined ? normalizeTools(current.tools as ToolParams[], mcp) : normalizeTools(params.tools ?? [], mcp),
+      mcp_servers: mcp,
+      skills: params.skills === undefined ? current.skills : (params.skills ?? []),
+      multiagent: params.multiagent === undefined ? current.multiagent : (params.multiagent ?? null),
+      execution_identity: params.execution_identity ?? current.execution_identity,
+      metadata: applyMetadataPatch(current.metadata, params.metadata),
+      updated_at: nowIso(),
+    };
+    try {
+      await this.store.putNext(id, current.version, next);
+    } catch (err) {
+      if (err instanceof VersionConflictError) throw conflict(`Agent ${id} was updated concurrently; retrieve the latest version and retry.`);
+      throw err;
+    }
+    return next;
+  }
+
+  async archive(id: string): Promise<Agent> {
+    const current = await this.retrieve(id);
+    if (current.archived_at) return current;
+    const next = { ...current, version: current.version + 1, archived_at: nowIso(), updated_at: nowIso() };
+    await this.store.putNext(id, current.version, next);
+    return next;
+  }
+
+  async list(q: AgentListQuery): Promise<Page<Agent>> {
+    const page = await this.store.list({ limit: q.limit, after: q.page, where: (a) => q.include_archived === true || !a.archived_at });
+    return { ...page, data: page.data.map((v) => v.value) };
+  }
+
+  async versions(id: string, q: { limit?: number; page?: string }): Promise<Page<Agent>> {
+    await this.retrieve(id);
+    const page = await this.store.versions(id, { limit: q.limit, after: q.page });
+    return { ...page, data: page.data.map((v) => v.value) };
+  }
+}
+
+export function normalizeModel(model: z.infer<typeof ModelParams>): ModelConfig {
+  if (typeof model === 'string') return { id: model, effort: { type: 'high' } };
+  const effort = model.effort == null ? { type: 'high' as const } : typeof model.effort === 'string' ? { type: model.effort } : model.effort;
+  return {
+    id: model.id,
+    effort,
+    ...(model.speed ? { speed: model.speed } : {}),
+    ...(model.inference_geo ? { inference_geo: model.inference_geo } : {}),
+  };
+}
+
+/** Resolves tool params to the response form (every built-in tool listed) and checks MCP references. */
+export function normalizeTools(tools: readonly (ToolParams | Tool)[], servers: readonly McpServer[]): Tool[] {
+  const serverNames = new Set<string>();
+  for (const s of servers) {
+    if (serverNames.has(s.name)) throw invalid(`mcp_servers has two servers named "${s.name}"; names must be unique.`);
+    serverNames.add(s.name);
+  }
+  const referenced = new Set<string>();
+  const names = new Set<string>();
+  const out = tools.map((t): Tool => {
+    if (t.type === 'agent_toolset_20260401') {
+      const defaults = { enabled: t.default_config?.enabled ?? true, permission_policy: t.default_config?.permission_policy ?? { type: 'always_allow' as const } };
+      const configs = BUILTIN_TOOL_NAMES.map((name) => {
+        const c = t.configs?.find((x) => x.name === name);
+        return { ...c, name, type: name, enabled: c?.enabled ?? defaults.enabled, permission_policy: c?.permission_policy ?? defaults.permission_policy };
+      });
+      for (const c of configs) if (c.enabled) names.add(c.name);
+      return { type: t.type, default_config: defaults, configs };
+    }
+    if (t.type === 'mcp_toolset') {
+      if (!serverNames.has(t.mcp_server_name)) throw invalid(`mcp_toolset names server "${t.mcp_server_name}", which is not in mcp_servers.`);
+      referenced.add(t.mcp_server_name);
+      const defaults = { enabled: t.default_config?.enabled ?? true, permission_policy: t.default_config?.permission_policy ?? { type: 'always_ask' as const } };
+      const configs = (t.configs ?? []).map((c) => ({ name: c.name, enabled: c.enabled ?? defaults.enabled, permission_policy: c.permission_policy ?? defaults.permission_policy }));
+      return { type: t.type, mcp_server_name: t.mcp_server_name, default_config: defaults, configs };
+    }
+    if (names.has(t.name)) throw invalid(`Custom tool "${t.name}" clashes with another tool of the same name.`);
+    names.add(t.name);
+    return t;
+  });
+  for (const s of serverNames) if (!referenced.has(s)) throw invalid(`MCP server "${s}" is not used by any mcp_toolset; add {"type":"mcp_toolset","mcp_server_name":"${s}"} to tools.`);
+  return out;
+}

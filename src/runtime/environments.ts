@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { Environment, EnvironmentConfig, applyMetadataPatch, newId, nowIso, type EnvironmentCreateParams, type EnvironmentUpdateParams } from '../wire';
+import { JsonStore, type Page } from '../log';
+import { conflict, invalid, notFound } from './errors';
+
+// Environments are sandbox templates. Locally the default network is none (the hosted default is unrestricted):
+// an agent gets egress only when its environment asks for it.
+
+export class EnvironmentStore {
+  private readonly store: JsonStore<Environment>;
+
+  constructor(root: string) {
+    this.store = new JsonStore(root, 'environments', Environment);
+  }
+
+  async create(params: EnvironmentCreateParams): Promise<Environment> {
+    await this.assertNameFree(params.name);
+    const now = nowIso();
+    const env: Environment = {
+      type: 'environment',
+      id: newId('env'),
+      name: params.name,
+      description: params.description ?? null,
+      metadata: params.metadata ?? {},
+      ...(params.scope ? { scope: params.scope } : {}),
+      config: parseConfig(params.config ?? { type: 'cloud' }),
+      created_at: now,
+      updated_at: now,
+      archived_at: null,
+    };
+    await this.store.put(env);
+    return env;
+  }
+
+  async retrieve(id: string): Promise<Environment> {
+    const env = await this.store.get(id);
+    if (!env) throw notFound('Environment', id, 'environment_not_found');
+    return env;
+  }
+
+  async update(id: string, params: EnvironmentUpdateParams): Promise<Environment> {
+    const current = await this.retrieve(id);
+    if (current.archived_at) throw invalid(`Environment ${id} is archived and cannot be changed.`, 'environment_archived');
+    if (params.name && params.name !== current.name) await this.assertNameFree(params.name);
+    let config = current.config;
+    if (params.config) {
+      if (params.config.type !== undefined && params.config.type !== current.config.type) {
+        throw invalid(`config.type cannot change from "${current.config.type}" to "${String(params.config.type)}"; create a new environment.`, 'invalid_config_type_change');
+      }
+      // Omitted sub-fields keep their value; given ones replace.
+      config = parseConfig({ ...current.config, ...params.config, type: current.config.type });
+    }
+    const next: Environment = {
+      ...current,
+      name: params.name ?? current.name,
+      description: params.description === undefined ? current.description : params.description || null,
+      metadata: applyMetadataPatch(current.metadata, params.metadata),
+      ...(params.scope ? { scope: params.scope } : {}),
+      config,
+      updated_at: nowIso(),
+    };
+    await this.store.put(next);
+    return next;
+  }
+
+  async archive(id: string): Promise<Environment> {
+    const current = await this.retrieve(id);
+    if (current.archived_at) return current;
+    const next = { ...current, archived_at: nowIso(), updated_at: nowIso() };
+    await this.store.put(next);
+    return next;
+  }
+
+  async delete(id: string): Promise<{ id: string; type: 'environment_deleted' }> {
+    await this.retrieve(id);
+    await this.store.delete(id);
+    return { id, type: 'environment_deleted' };
+  }
+
+  list(q: { limit?: number; page?: string; include_archived?: boolean }): Promise<Page<Environment>> {
+    return this.store.list({ limit: q.limit, after: q.page, where: (e) => q.include_archived === true || !e.archived_at });
+  }
+
+  /** The environment `hangar run` and the extension use when none is chosen; created on first use. */
+  async ensureDefault(): Promise<Environment> {
+    const page = await this.store.list({ limit: 1000, where: (e) => e.name === 'default' && !e.archived_at });
+    return page.data[0] ?? this.create({ name: 'default', description: 'Hangar default: no network, default limits' });
+  }
+
+  private async assertNameFree(name: string): Promise<void> {
+    const page = await this.store.list({ limit: 1, where: (e) => e.name === name && !e.archived_at });
+    if (page.data.length > 0) throw conflict(`An environment named "${name}" already exists; pick another name or update that one.`);
+  }
+}
+
+function parseConfig(raw: unknown): EnvironmentConfig {
+  const parsed = EnvironmentConfig.safeParse(raw);
+  if (!parsed.success) throw invalid(`config is invalid: ${z.prettifyError(parsed.error)}`);
+  const config = parsed.data;
+  if (config.type === 'cloud' && config.networking.type === 'limited') {
+    const hasPackages = Object.entries(config.packages).some(([k, v]) => k !== 'type' && Array.isArray(v) && v.length > 0);
+    if (hasPackages && !config.networking.allow_package_managers) {
+      throw invalid('packages need allow_package_managers: true under limited networking, or the install cannot reach its registry.');
+    }
+  }
+  return config;
+}

@@ -1,0 +1,20 @@
+import type { ApiErrorType } from '../wire';
+
+// Errors every surface maps to its own language: the HTTP API to status + envelope, the CLI to exit codes,
+// VS Code to notifications. The message always says what to do about it.
+export class RuntimeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ApiErrorType,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+export const notFound = (what: string, id: string, code?: string) =>
+  new RuntimeError(404, 'not_found_error', `${what} ${id} does not exist. List them to see valid ids.`, code);
+export const invalid = (message: string, code?: string) => new RuntimeError(400, 'invalid_request_error', message, code);
+export const conflict = (message: string, code?: string) => new RuntimeError(409, 'invalid_request_error', message, code);

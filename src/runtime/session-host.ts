@@ -1,0 +1,225 @@
+import path from 'node:path';
+import type { EventParams, NewEvent, SessionEvent, StreamPreview } from '../wire';
+import { nowIso } from '../wire';
+import { Inbox, LeaseHeldError, SessionLog, acquireLease, submitToInbox, type Lease } from '../log';
+import { SessionDriver, type HarnessLog } from '../harness/driver';
+import { InvalidEventError } from '../harness/delivery';
+import { ToolRouter, type McpTools } from '../harness/tools';
+import type { RetryPolicy } from '../harness/retry';
+import type { ModelClient } from '../model/types';
+import type { Sandbox, SandboxProvider, ToolOutcome } from '../sandbox/types';
+import type { SessionRecord } from './session-record';
+import { invalid } from './errors';
+
+// Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
+// a session driven elsewhere go through its inbox; the lease holder appends them (DESIGN.md: one writer per session).
+
+export interface HostOptions {
+  sessionsDir: string;
+  owner: string;
+  provider: SandboxProvider;
+  model: ModelClient;
+  retry?: RetryPolicy;
+  maxTokens?: number;
+  mcp?: (record: SessionRecord) => Promise<McpTools | null>;
+  redact?: (outcome: ToolOutcome) => ToolOutcome;
+  environmentNote: (record: SessionRecord) => string;
+  /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
+  onProgress?: (sessionId: string, message: string) => void;
+}
+
+interface Active {
+  log: SessionLog<SessionEvent>;
+  lease: Lease;
+  inbox: Inbox<SessionEvent>;
+  driver: SessionDriver;
+  stop: () => void;
+  previews: Set<(p: StreamPreview) => void>;
+  sandbox: () => Promise<Sandbox>;
+  closeMcp: () => Promise<void>;
+}
+
+export class SessionHost {
+  private readonly active = new Map<string, Active>();
+  private readonly opening = new Map<string, Promise<Active | null>>();
+  private readonly readers = new Map<string, Promise<SessionLog<SessionEvent>>>();
+  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+
+  constructor(private readonly opts: HostOptions) {}
+
+  dir(id: string): string {
+    return path.join(this.opts.sessionsDir, id);
+  }
+
+  isDriving(id: string): boolean {
+    return this.active.has(id);
+  }
+
+  /** Takes the session's lease and continues it from its log; null when another live process drives it. */
+  wake(record: SessionRecord): Promise<Active | null> {
+    const existing = this.active.get(record.id);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.opening.get(record.id);
+    if (!pending) {
+      pending = this.open(record).finally(() => this.opening.delete(record.id));
+      this.opening.set(record.id, pending);
+    }
+    return pending;
+  }
+
+  private async open(record: SessionRecord): Promise<Active | null> {
+    const dir = this.dir(record.id);
+    let lease: Lease;
+    try {
+      lease = await acquireLease(dir, this.opts.owner);
+    } catch (err) {
+      if (err instanceof LeaseHeldError) return null;
+      throw err;
+    }
+    const log = await SessionLog.open<SessionEvent>(dir, { mode: 'writer', lease });
+    const inbox = await Inbox.open<SessionEvent>(dir);
+    const previews = new Set<(p: StreamPreview) => void>();
+    const sandbox = () => this.sandboxFor(record);
+    const mcp = (await this.opts.mcp?.(record)) ?? null;
+    const driver = new SessionDriver({
+      log: harnessLog(log),
+      agent: record.agent,
+      model: this.opts.model,
+      tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact),
+      retry: this.opts.retry,
+      maxTokens: this.opts.maxTokens,
+      environmentNote: this.opts.environmentNote(record),
+      onPreview: (p) => previews.forEach((l) => l(p)),
+      // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
+      onWorkStarted: () => void sandbox().catch(() => undefined),
+    });
+    const active: Active = {
+      log,
+      lease,
+      inbox,
+      driver,
+      previews,
+      sandbox,
+      stop: inbox.watch(() => void this.drainInbox(active)),
+      closeMcp: async () => (mcp && 'close' in mcp && typeof mcp.close === 'function' ? await (mcp.close as () => Promise<void>)() : undefined),
+    };
+    this.active.set(record.id, active);
+    await this.drainInbox(active);
+    await driver.recover();
+    return active;
+  }
+
+  private async drainInbox(a: Active): Promise<void> {
+    for (const batch of await a.inbox.drain()) {
+      // Queued echoes carry processed_at null; dropping it lets the append stamp the time they were processed.
+      const fresh = batch.events.filter((e) => !a.log.has(e.id)).map(({ processed_at: _queued, ...e }) => e) as unknown as (EventParams & { id: string })[];
+      try {
+        if (fresh.length > 0) await a.driver.deliver(fresh);
+      } catch (err) {
+        if (!(err instanceof InvalidEventError)) throw err;
+        await a.log.append([{ id: '', type: 'session.error', processed_at: nowIso(), error: { type: 'unknown_error', message: `A queued event was refused: ${err.message}`, retry_status: { type: 'exhausted' } } }], { durable: true });
+      }
+      await a.inbox.ack(batch);
+    }
+  }
+
+  async send(record: SessionRecord, params: EventParams[]): Promise<SessionEvent[]> {
+    const a = await this.wake(record);
+    if (a) return a.driver.deliver(params);
+    // Driven by another process: queue for its lease holder, which validates and appends them.
+    const queued = params.map((p) => ({ ...p, id: '', processed_at: null }) as unknown as SessionEvent);
+    return submitToInbox(this.dir(record.id), queued);
+  }
+
+  /** Events as far as this process knows them (readers refresh from the file first). */
+  async events(id: string): Promise<SessionLog<SessionEvent>> {
+    const a = this.active.get(id);
+    if (a) return a.log;
+    const log = await this.reader(id);
+    await log.refresh();
+    return log;
+  }
+
+  async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
+    const a = this.active.get(id);
+    const log = a ? a.log : await this.reader(id);
+    const off = log.subscribe(fromSeq, onEvent);
+    if (a && onPreview) a.previews.add(onPreview);
+    return () => {
+      off();
+      if (a && onPreview) a.previews.delete(onPreview);
+    };
+  }
+
+  /** Waits until the session has nothing to do (tests, CLI). */
+  async settled(id: string): Promise<void> {
+    await this.active.get(id)?.driver.settled();
+  }
+
+  sandboxFor(record: SessionRecord): Promise<Sandbox> {
+    let p = this.sandboxes.get(record.id);
+    if (!p) {
+      p = this.opts.provider.provision({
+        sessionId: record.id,
+        repoPath: record.resources[0]?.path,
+        environment: record.environment,
+        onProgress: (m) => this.opts.onProgress?.(record.id, m),
+      });
+      // A failed provision is retried by the next call instead of being cached.
+      p.catch(() => this.sandboxes.delete(record.id));
+      this.sandboxes.set(record.id, p);
+    }
+    return p;
+  }
+
+  /** Stops driving a session here: the driver ends, the lease is released, the sandbox keeps its files. */
+  async release(id: string): Promise<void> {
+    const a = this.active.get(id);
+    if (a) {
+      this.active.delete(id);
+      a.stop();
+      await a.driver.close();
+      await a.closeMcp();
+      await a.log.close();
+      await a.lease.release();
+    }
+    const sb = this.sandboxes.get(id);
+    this.sandboxes.delete(id);
+    await sb?.then((s) => s.release()).catch(() => undefined);
+    const r = this.readers.get(id);
+    this.readers.delete(id);
+    await r?.then((l) => l.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const ids = new Set([...this.active.keys(), ...this.sandboxes.keys(), ...this.readers.keys()]);
+    await Promise.all([...ids].map((id) => this.release(id)));
+  }
+
+  assertNotDrivenElsewhere(id: string, lockedBy: string | null): void {
+    if (lockedBy && !this.active.has(id)) throw invalid(`Session ${id} is being driven by another Hangar process (${lockedBy}); stop it there first.`);
+  }
+
+  private reader(id: string): Promise<SessionLog<SessionEvent>> {
+    let r = this.readers.get(id);
+    if (!r) {
+      r = SessionLog.open<SessionEvent>(this.dir(id), { mode: 'reader' });
+      r.catch(() => this.readers.delete(id));
+      this.readers.set(id, r);
+    }
+    return r;
+  }
+}
+
+function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
+  return {
+    events: () => log.events(),
+    append: async (events: NewEvent[]) => {
+      const now = nowIso();
+      const full = events.map((e) => ({ ...e, id: e.id ?? '', processed_at: e.processed_at === undefined ? now : e.processed_at }) as SessionEvent);
+      // Every event is durable before anything acts on it or shows it; group commit keeps bursts cheap.
+      const records = await log.append(full, { durable: true });
+      return records.map((r) => r.event);
+    },
+  };
+}

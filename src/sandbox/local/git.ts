@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+
+export class GitError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly code: number | null,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`);
+  }
+}
+
+export interface GitOptions {
+  cwd?: string;
+  env: Record<string, string>;
+  input?: Buffer | string;
+}
+
+/** Runs git and returns its stdout as bytes (paths and patches are not necessarily UTF-8). */
+export function git(args: readonly string[], options: GitOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('git', args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    proc.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    proc.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < 8192) stderr += chunk.toString('utf8');
+    });
+    proc.on('error', (err) => reject(new GitError(args, null, err.message)));
+    proc.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new GitError(args, code, stderr))));
+    proc.stdin.on('error', () => undefined);
+    proc.stdin.end(options.input ?? '');
+  });
+}
+
+/** The host environment without GIT_* variables, which would redirect git to another repository or index. */
+export function envWithoutGit(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+  }
+  return env;
+}
+
+const FIXED_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Hangar',
+  GIT_AUTHOR_EMAIL: 'hangar@localhost',
+  GIT_AUTHOR_DATE: '2000-01-01T00:00:00Z',
+  GIT_COMMITTER_NAME: 'Hangar',
+  GIT_COMMITTER_EMAIL: 'hangar@localhost',
+  GIT_COMMITTER_DATE: '2000-01-01T00:00:00Z',
+};
+
+/**
+ * Environment for git runs Hangar relies on: no system or user config (no hooks, fsmonitor, autocrlf, signing,
+ * external diff from the user's setup), literal pathspecs (file names with `*` are names), a fixed identity.
+ */
+export function isolatedGitEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    ...envWithoutGit(),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_LITERAL_PATHSPECS: '1',
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_TERMINAL_PROMPT: '0',
+    LC_ALL: 'C',
+    ...FIXED_IDENTITY,
+    ...extra,
+  };
+}
+
+/** Attributes that override a repository's .gitattributes: bytes go into git unchanged (no EOL conversion or filters). */
+export const RAW_ATTRIBUTES = '* -text -filter -ident !eol !diff !working-tree-encoding\n';

@@ -1,0 +1,69 @@
+import type { CloudConfig } from '../wire';
+import type { ToolResultBlock } from '../wire';
+
+// The one seam between the harness and the hands (DESIGN.md invariant 3): the harness calls execute() and never
+// knows whether a container, a local temp copy or a remote host runs the tool.
+
+export interface ToolOutcome {
+  content: ToolResultBlock[];
+  is_error: boolean;
+}
+
+export interface ExecuteOptions {
+  /** Aborting kills the running command (its whole process tree) and resolves with an is_error outcome. */
+  signal?: AbortSignal;
+}
+
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'mode_changed';
+
+export interface FileChange {
+  path: string;
+  /** Set for renames. */
+  old_path?: string;
+  status: ChangeStatus;
+  binary: boolean;
+  old_mode?: string;
+  new_mode?: string;
+  additions: number;
+  deletions: number;
+}
+
+export interface WorkspaceChanges {
+  /** git-style unified diff (with --binary patches, renames and mode lines) of the sandbox copy against its baseline. */
+  patch: string;
+  files: FileChange[];
+}
+
+export type FileSide = 'baseline' | 'current';
+
+export interface Sandbox {
+  readonly sessionId: string;
+  /** Where the repository copy lives as the tools see it (e.g. /workspace or a temp dir). */
+  readonly workdir: string;
+  execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome>;
+  changes(): Promise<WorkspaceChanges>;
+  /** Content of a file at the baseline or now; null when it does not exist on that side. */
+  readFile(path: string, side: FileSide): Promise<Buffer | null>;
+  /** Stop processes but keep the session's files (they live on, e.g. in a volume). */
+  release(): Promise<void>;
+}
+
+export interface ProvisionSpec {
+  sessionId: string;
+  /** Host path of the repository to copy in; absent = an empty workspace. */
+  repoPath?: string;
+  environment: CloudConfig;
+  /** Progress for long provisioning (copying 10k files); shown as status by the surfaces. */
+  onProgress?: (message: string) => void;
+}
+
+export interface SandboxProvider {
+  readonly kind: 'local' | 'docker';
+  /** Create the sandbox, or reattach to the session's existing files/container when they exist. */
+  provision(spec: ProvisionSpec): Promise<Sandbox>;
+  /** Remove everything the session owns (container, volume, temp copy). */
+  destroy(sessionId: string): Promise<void>;
+  /** Remove leftovers of sessions that no longer exist. Returns what was removed. */
+  reap(liveSessionIds: ReadonlySet<string>): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { ToolOutcome } from '../sandbox/types';
+import { runBash, shellEnvironment } from './bash';
+import { runEdit } from './edit';
+import { runGlob } from './glob';
+import { findRipgrep, runGrep } from './grep';
+import type { ToolHost, ToolHostOptions } from './host';
+import { textOutcome, ToolFailure } from './output';
+import { runRead } from './read';
+import { isSandboxToolName, SANDBOX_TOOL_NAMES, TOOL_INPUTS, TOOL_SIGNATURES, type SandboxToolName } from './schemas';
+import { PersistentShell } from './shell';
+import { runWrite } from './write';
+
+export const DEFAULT_BASH_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_OUTPUT_CHARS = 30_000;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : 'input';
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `${where}: required (${issue.expected}) but missing`;
+  return `${where}: ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/** The text the model gets for invalid input: each problem, then what the tool expects. */
+export function describeInputError(name: SandboxToolName, error: z.ZodError): string {
+  const problems = error.issues.map((issue) => `- ${describeIssue(issue)}`).join('\n');
+  return `Invalid input for ${name}:\n${problems}\nExpected: ${name} ${TOOL_SIGNATURES[name]}`;
+}
+
+export function createToolHost(options: ToolHostOptions): ToolHost {
+  const root = path.resolve(options.root);
+  const maxOutputChars = options.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_BASH_TIMEOUT_MS;
+  const stateDir = options.stateDir ?? path.join(os.tmpdir(), `hangar-shell-${randomUUID()}`);
+  const shell = new PersistentShell({ root, stateDir, env: shellEnvironment(options.env), maxOutputChars });
+  let ripgrep: Promise<string | null> | undefined;
+  let disposed = false;
+
+  const handlers: { [K in SandboxToolName]: (input: z.infer<(typeof TOOL_INPUTS)[K]>, signal?: AbortSignal) => Promise<ToolOutcome> } = {
+    bash: (input, signal) => runBash(shell, input, defaultTimeoutMs, signal),
+    read: (input) => runRead(root, input),
+    write: (input) => runWrite(root, input),
+    edit: (input) => runEdit(root, input),
+    glob: (input, signal) => runGlob(root, input, maxOutputChars, signal),
+    grep: async (input, signal) => {
+      ripgrep ??= findRipgrep(root);
+      return runGrep(root, input, maxOutputChars, await ripgrep, signal);
+    },
+  };
+
+  return {
+    async run(name, input, signal) {
+      if (disposed) return textOutcome('The tool host was shut down; the sandbox must be provisioned again.', true);
+      if (!isSandboxToolName(name)) {
+        return textOutcome(`Unknown tool ${JSON.stringify(name)}; this sandbox runs ${SANDBOX_TOOL_NAMES.join(', ')}.`, true);
+      }
+      const parsed = TOOL_INPUTS[name].safeParse(input);
+      if (!parsed.success) return textOutcome(describeInputError(name, parsed.error), true);
+      try {
+        // parsed.data was validated by the schema of this very tool, which is what its handler takes.
+        const handler = handlers[name] as (input: unknown, signal?: AbortSignal) => Promise<ToolOutcome>;
+        return await handler(parsed.data, signal);
+      } catch (err) {
+        if (err instanceof ToolFailure) return textOutcome(err.message, true);
+        return textOutcome(`${name} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, true);
+      }
+    },
+    async dispose() {
+      disposed = true;
+      await shell.dispose();
+      if (!options.stateDir) await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}

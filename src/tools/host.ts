@@ -1,0 +1,25 @@
+import type { ToolOutcome } from '../sandbox/types';
+
+// A ToolHost runs the built-in tools (bash, read, write, edit, glob, grep) against one workspace directory.
+// The local sandbox runs it in-process; the container's tool server runs the very same code inside the container,
+// so both providers have identical semantics.
+export interface ToolHostOptions {
+  /** The workspace root; file tools are confined to it (symlink-aware). */
+  root: string;
+  /** Extra environment for bash (never secrets). */
+  env?: Record<string, string>;
+  /** Default bash timeout when the call gives none. */
+  defaultTimeoutMs?: number;
+  /** Cap on text returned to the model per call; the rest is cut with a notice. */
+  maxOutputChars?: number;
+  /**
+   * Private directory outside `root` where the shell keeps its saved cwd/env; a new host given the same directory
+   * resumes there. Default: a fresh temp dir, removed on dispose.
+   */
+  stateDir?: string;
+}
+
+export interface ToolHost {
+  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,220 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { OutputCollector } from './collector';
+
+// One persistent bash per ToolHost. Each command is framed by a per-call marker that carries its exit code; after
+// each command the shell saves its cwd and exported environment into the private state dir, so when a command has
+// to be killed (timeout, abort) the whole process group dies and a new shell comes back where the old one was.
+
+export interface ShellConfig {
+  root: string;
+  /** Private directory outside the workspace for the command file and the saved cwd/env. */
+  stateDir: string;
+  env: Record<string, string>;
+  maxOutputChars: number;
+}
+
+export type ShellEnd =
+  | { kind: 'done'; exitCode: number }
+  | { kind: 'timeout' }
+  | { kind: 'aborted' }
+  | { kind: 'shell_exited'; exitCode: number | null; signal: NodeJS.Signals | null }
+  | { kind: 'spawn_failed'; message: string };
+
+export interface ShellRun {
+  end: ShellEnd;
+  output: string;
+  /** Where the next command will start (after a kill: the restored directory). */
+  cwd: string;
+}
+
+interface Gone {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError: Error | null;
+}
+
+interface Live {
+  proc: ChildProcess;
+  /** Resolves when the shell exited or could not be started. */
+  gone: Promise<Gone>;
+  isGone: boolean;
+  onData: ((chunk: Buffer) => void) | null;
+}
+
+const KILL_WAIT_MS = 2000;
+const SPAWN_TIMEOUT_MS = 30_000;
+const EXIT_DRAIN_MS = 500;
+
+async function settled(stream: Readable | null, capMs: number): Promise<void> {
+  if (!stream || stream.destroyed || stream.readableEnded) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([once(stream, 'close'), new Promise((resolve) => (timer = setTimeout(resolve, capMs)))]).catch(() => undefined);
+  clearTimeout(timer);
+}
+
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export class PersistentShell {
+  private live: Live | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(private readonly config: ShellConfig) {}
+
+  private get files() {
+    const dir = this.config.stateDir;
+    return { cwd: path.join(dir, 'cwd'), env: path.join(dir, 'env'), command: path.join(dir, 'command.sh') };
+  }
+
+  /** Runs one command; calls are serialized so two commands never share the shell's stdin. */
+  run(command: string, timeoutMs: number, signal?: AbortSignal): Promise<ShellRun> {
+    return this.serialized(() => this.runNow(command, timeoutMs, signal));
+  }
+
+  /** Kills the shell and forgets the saved cwd/env: the next command starts fresh at the root. */
+  restart(): Promise<void> {
+    return this.serialized(async () => {
+      await this.kill();
+      await Promise.all([rm(this.files.cwd, { force: true }), rm(this.files.env, { force: true })]);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.kill();
+  }
+
+  /** Last saved working directory, or the root when none is saved or it no longer exists. */
+  async savedCwd(): Promise<string> {
+    const saved = (await readFile(this.files.cwd, 'utf8').catch(() => '')).replace(/\n$/, '');
+    if (saved && path.isAbsolute(saved) && (await stat(saved).catch(() => null))?.isDirectory()) return saved;
+    return this.config.root;
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runNow(command: string, timeoutMs: number, signal?: AbortSignal): Promise<ShellRun> {
+    if (this.disposed) return { end: { kind: 'spawn_failed', message: 'the tool host was disposed' }, output: '', cwd: this.config.root };
+    if (signal?.aborted) return { end: { kind: 'aborted' }, output: '', cwd: await this.savedCwd() };
+    // The previous command may have ended the shell (`exit`, `exec`), or its group was killed from outside.
+    if (this.live?.isGone) await this.kill();
+    if (!this.live) {
+      const started = await this.start();
+      if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '', cwd: this.config.root };
+    }
+    await writeFile(this.files.command, command);
+    const result = await this.frame(`builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal);
+    // bash names the sourced file in its syntax errors; the model should see the usual `bash: line N: …`.
+    const output = result.output.split(`${this.files.command}: `).join('bash: ');
+    return { ...result, output, cwd: await this.savedCwd() };
+  }
+
+  private async start(): Promise<string | null> {
+    await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
+    const cwd = await this.savedCwd();
+    const proc = spawn('bash', ['--noprofile', '--norc'], {
+      cwd,
+      env: this.config.env,
+      // Its own process group, so a kill takes the command's children with it.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const live: Live = {
+      proc,
+      onData: null,
+      isGone: false,
+      gone: new Promise((resolve) => {
+        proc.once('exit', (code, sig) => resolve({ code, signal: sig, spawnError: null }));
+        proc.once('error', (err) => resolve({ code: null, signal: null, spawnError: err }));
+      }),
+    };
+    void live.gone.then(() => (live.isGone = true));
+    // A write to a shell that just died raises EPIPE here instead of crashing the process.
+    proc.stdin?.on('error', () => undefined);
+    const forward = (chunk: Buffer) => live.onData?.(chunk);
+    proc.stdout?.on('data', forward);
+    proc.stderr?.on('data', forward);
+    this.live = live;
+    const env = shellQuote(this.files.env);
+    // stderr joins stdout inside the shell, so both keep their relative order; then the saved environment comes back.
+    const init =
+      `builtin exec 2>&1; if [ -r ${env} ]; then for __hangar_v in $(builtin compgen -e); do ` +
+      `builtin unset "$__hangar_v" 2>/dev/null; done; builtin source ${env} 2>/dev/null; fi; ` +
+      `builtin unset __hangar_v; builtin cd -- ${shellQuote(cwd)} 2>/dev/null`;
+    const result = await this.frame(init, SPAWN_TIMEOUT_MS);
+    if (result.end.kind === 'done') return null;
+    await this.kill();
+    if (result.end.kind === 'spawn_failed') return `could not start bash: ${result.end.message}`;
+    return `could not start bash (${result.end.kind}): ${result.output}`;
+  }
+
+  private async frame(line: string, timeoutMs: number, signal?: AbortSignal): Promise<Omit<ShellRun, 'cwd'>> {
+    const live = this.live as Live;
+    const sentinel = `__HANGAR_DONE_${randomUUID().replace(/-/g, '')}__`;
+    const collector = new OutputCollector(Math.max(4 * this.config.maxOutputChars, 64 * 1024), Buffer.from(`\n${sentinel}`));
+    const files = this.files;
+    // Only builtins after the command: it may have broken PATH or shadowed commands with functions.
+    const script =
+      `${line}\n__hangar_ec=$?; { builtin pwd > ${shellQuote(files.cwd)}; builtin export -p > ${shellQuote(files.env)}; } 2>/dev/null; ` +
+      `builtin printf '\\n%s%d\\n' '${sentinel}' "$__hangar_ec"\n`;
+
+    let settle: (end: ShellEnd) => void = () => undefined;
+    const ended = new Promise<ShellEnd>((resolve) => (settle = resolve));
+    live.onData = (chunk) => {
+      collector.push(chunk);
+      const code = collector.finished;
+      if (code !== null) settle({ kind: 'done', exitCode: code });
+    };
+    const timer = setTimeout(() => settle({ kind: 'timeout' }), timeoutMs);
+    const onAbort = () => settle({ kind: 'aborted' });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void live.gone.then(({ code, signal: sig, spawnError }) => {
+      if (spawnError) settle({ kind: 'spawn_failed', message: spawnError.message });
+      else settle({ kind: 'shell_exited', exitCode: code, signal: sig });
+    });
+    live.proc.stdin?.write(script);
+
+    const end = await ended;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    // `exit` can be reported before the last output is read from the pipe.
+    if (end.kind === 'shell_exited') await settled(live.proc.stdout, EXIT_DRAIN_MS);
+    live.onData = null;
+    if (end.kind !== 'done') await this.kill();
+    return { end, output: collector.render(this.config.maxOutputChars) };
+  }
+
+  /** SIGKILL to the whole process group (background jobs included), then wait for the shell to be gone. */
+  private async kill(): Promise<void> {
+    const live = this.live;
+    this.live = null;
+    if (!live) return;
+    live.onData = null;
+    const pid = live.proc.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        live.proc.kill('SIGKILL');
+      }
+    }
+    live.proc.stdin?.destroy();
+    live.proc.stdout?.destroy();
+    live.proc.stderr?.destroy();
+    if (pid === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([live.gone, new Promise((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+}

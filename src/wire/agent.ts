@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { Metadata, MetadataPatch, Timestamp } from './common';
+
+// Agent definitions (reference §5). Params are what clients send; the Agent object is the resolved response form.
+export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
+export const BuiltinToolName = z.enum(BUILTIN_TOOL_NAMES);
+export type BuiltinToolName = z.infer<typeof BuiltinToolName>;
+
+export const PermissionPolicy = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('always_allow') }),
+  z.object({ type: z.literal('always_ask') }),
+  z.object({ type: z.literal('auto') }),
+]);
+export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
+
+const ToolsetDefaultConfigParams = z.object({
+  enabled: z.boolean().nullish(),
+  permission_policy: PermissionPolicy.nullish(),
+});
+const BuiltinToolConfigParams = z.looseObject({
+  name: BuiltinToolName,
+  type: BuiltinToolName.optional(),
+  enabled: z.boolean().nullish(),
+  permission_policy: PermissionPolicy.nullish(),
+});
+export const AgentToolsetParams = z.object({
+  type: z.literal('agent_toolset_20260401'),
+  default_config: ToolsetDefaultConfigParams.nullish(),
+  configs: z.array(BuiltinToolConfigParams).nullish(),
+});
+export const McpToolsetParams = z.object({
+  type: z.literal('mcp_toolset'),
+  mcp_server_name: z.string().min(1).max(255),
+  default_config: ToolsetDefaultConfigParams.nullish(),
+  configs: z
+    .array(z.object({ name: z.string().min(1).max(128), enabled: z.boolean().nullish(), permission_policy: PermissionPolicy.nullish() }))
+    .nullish(),
+});
+export const CustomTool = z.object({
+  type: z.literal('custom'),
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'custom tool names are 1-128 characters of A-Z a-z 0-9 _ -'),
+  description: z.string(),
+  input_schema: z.looseObject({ type: z.literal('object') }),
+});
+export const ToolParams = z.discriminatedUnion('type', [AgentToolsetParams, McpToolsetParams, CustomTool]);
+
+const ToolsetDefaultConfig = z.object({ enabled: z.boolean(), permission_policy: PermissionPolicy });
+export const BuiltinToolConfig = z.looseObject({
+  name: BuiltinToolName,
+  type: BuiltinToolName,
+  enabled: z.boolean(),
+  permission_policy: PermissionPolicy,
+});
+export const AgentToolset = z.object({
+  type: z.literal('agent_toolset_20260401'),
+  default_config: ToolsetDefaultConfig,
+  configs: z.array(BuiltinToolConfig),
+});
+export const McpToolset = z.object({
+  type: z.literal('mcp_toolset'),
+  mcp_server_name: z.string(),
+  default_config: ToolsetDefaultConfig,
+  configs: z.array(z.object({ name: z.string(), enabled: z.boolean(), permission_policy: PermissionPolicy })),
+});
+export const Tool = z.discriminatedUnion('type', [AgentToolset, McpToolset, CustomTool]);
+export type Tool = z.infer<typeof Tool>;
+export type AgentToolset = z.infer<typeof AgentToolset>;
+export type McpToolset = z.infer<typeof McpToolset>;
+export type CustomTool = z.infer<typeof CustomTool>;
+export type ToolParams = z.infer<typeof ToolParams>;
+
+// Hosted Managed Agents only know {type:'url'} servers; a local runtime can also launch stdio servers (Hangar extension).
+export const McpServer = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.url() }),
+  z.object({
+    type: z.literal('stdio'),
+    name: z.string().min(1).max(255),
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).default({}),
+  }),
+]);
+export type McpServer = z.infer<typeof McpServer>;
+
+const Effort = z.enum(['low', 'medium', 'high', 'xhigh', 'max']);
+export const ModelConfig = z.object({
+  id: z.string().min(1),
+  effort: z.object({ type: Effort }).optional(),
+  speed: z.enum(['standard', 'fast']).optional(),
+  inference_geo: z.string().optional(),
+});
+export const ModelParams = z.union([
+  z.string().min(1),
+  z.object({
+    id: z.string().min(1),
+    effort: z.union([Effort, z.object({ type: Effort })]).nullish(),
+    speed: z.enum(['standard', 'fast']).nullish(),
+    inference_geo: z.string().nullish(),
+  }),
+]);
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+const Skill = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string().nullish() });
+const ExecutionIdentity = z.union([
+  z.object({ type: z.literal('service_account') }),
+  z.object({ type: z.literal('aws_role'), role_arn: z.string().max(2048) }),
+]);
+
+export const Agent = z.object({
+  type: z.literal('agent'),
+  id: z.string(),
+  version: z.number().int().min(1),
+  name: z.string(),
+  description: z.string().nullable(),
+  system: z.string().nullable(),
+  model: ModelConfig,
+  tools: z.array(Tool),
+  mcp_servers: z.array(McpServer),
+  skills: z.array(Skill),
+  multiagent: z.unknown().nullable(),
+  execution_identity: ExecutionIdentity,
+  metadata: Metadata,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  archived_at: Timestamp.nullable(),
+});
+export type Agent = z.infer<typeof Agent>;
+
+const agentFields = {
+  description: z.string().max(2048).nullish(),
+  system: z.string().max(100_000).nullish(),
+  tools: z.array(ToolParams).max(256).nullish(),
+  mcp_servers: z.array(McpServer).max(20).nullish(),
+  skills: z.array(Skill).nullish(),
+  multiagent: z.unknown().nullish(),
+  execution_identity: ExecutionIdentity.nullish(),
+};
+export const AgentCreateParams = z.object({
+  name: z.string().min(1).max(256),
+  model: ModelParams,
+  ...agentFields,
+  metadata: Metadata.optional(),
+});
+export const AgentUpdateParams = z.object({
+  name: z.string().min(1).max(256).optional(),
+  model: ModelParams.optional(),
+  ...agentFields,
+  metadata: MetadataPatch.nullish(),
+  version: z.number().int().min(1).optional(),
+});
+export type AgentCreateParams = z.infer<typeof AgentCreateParams>;
+export type AgentUpdateParams = z.infer<typeof AgentUpdateParams>;

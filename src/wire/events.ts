@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
+import { SessionErrorObject } from './errors';
+
+// Session events (reference §3). Every persisted event has id, type and processed_at.
+const envelope = { id: z.string(), processed_at: z.string().nullable() };
+const threadRef = { session_thread_id: z.string().nullish() };
+
+export const EvaluatedPermission = z.enum(['allow', 'ask', 'deny']);
+export const ToolEvaluation = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('always_allow') }),
+  z.object({ type: z.literal('always_ask') }),
+  z.object({
+    type: z.literal('auto'),
+    evaluated_permission: z.object({ type: EvaluatedPermission, reason_code: z.string().optional() }),
+  }),
+]);
+export type ToolEvaluation = z.infer<typeof ToolEvaluation>;
+
+export const ModelUsage = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cache_creation_input_tokens: z.number().int().nonnegative(),
+  cache_read_input_tokens: z.number().int().nonnegative(),
+  speed: z.enum(['standard', 'fast']).nullish(),
+});
+export type ModelUsage = z.infer<typeof ModelUsage>;
+
+export const StopReason = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('end_turn') }),
+  z.object({ type: z.literal('requires_action'), event_ids: z.array(z.string()) }),
+  z.object({ type: z.literal('retries_exhausted') }),
+  z.object({ type: z.literal('budget_reached') }),
+  z.object({ type: z.literal('refusal') }),
+]);
+export type StopReason = z.infer<typeof StopReason>;
+
+// ---- client → server (echoed and persisted) ----
+export const UserMessageEvent = z.object({ ...envelope, type: z.literal('user.message'), content: z.array(UserContentBlock).min(1) });
+export const UserInterruptEvent = z.object({ ...envelope, type: z.literal('user.interrupt'), ...threadRef });
+export const UserToolConfirmationEvent = z.object({
+  ...envelope,
+  type: z.literal('user.tool_confirmation'),
+  tool_use_id: z.string().min(1),
+  result: z.enum(['allow', 'deny']),
+  deny_message: z.string().nullish(),
+  ...threadRef,
+});
+export const UserCustomToolResultEvent = z.object({
+  ...envelope,
+  type: z.literal('user.custom_tool_result'),
+  custom_tool_use_id: z.string().min(1),
+  content: z.array(ToolResultBlock).nullish(),
+  is_error: z.boolean().nullish(),
+  ...threadRef,
+});
+
+// ---- server → client ----
+export const AgentMessageEvent = z.object({ ...envelope, type: z.literal('agent.message'), content: z.array(AgentMessageBlock) });
+export const AgentThinkingEvent = z.object({ ...envelope, type: z.literal('agent.thinking') });
+const toolUseFields = {
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  evaluated_permission: EvaluatedPermission.optional(),
+  evaluation: ToolEvaluation.optional(),
+  ...threadRef,
+};
+export const AgentToolUseEvent = z.object({ ...envelope, type: z.literal('agent.tool_use'), ...toolUseFields });
+export const AgentToolResultEvent = z.object({
+  ...envelope,
+  type: z.literal('agent.tool_result'),
+  tool_use_id: z.string(),
+  content: z.array(ToolResultBlock).optional(),
+  is_error: z.boolean().nullish(),
+});
+export const AgentMcpToolUseEvent = z.object({ ...envelope, type: z.literal('agent.mcp_tool_use'), mcp_server_name: z.string(), ...toolUseFields });
+export const AgentMcpToolResultEvent = z.object({
+  ...envelope,
+  type: z.literal('agent.mcp_tool_result'),
+  mcp_tool_use_id: z.string(),
+  content: z.array(ToolResultBlock).optional(),
+  is_error: z.boolean().nullish(),
+});
+export const AgentCustomToolUseEvent = z.object({
+  ...envelope,
+  type: z.literal('agent.custom_tool_use'),
+  name: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  ...threadRef,
+});
+export const AgentThreadContextCompactedEvent = z.object({ ...envelope, type: z.literal('agent.thread_context_compacted') });
+export const AgentThreadMessageSentEvent = z.object({
+  ...envelope,
+  type: z.literal('agent.thread_message_sent'),
+  to_session_thread_id: z.string(),
+  to_agent_name: z.string().nullish(),
+  content: z.array(UserContentBlock),
+});
+export const AgentThreadMessageReceivedEvent = z.object({
+  ...envelope,
+  type: z.literal('agent.thread_message_received'),
+  from_session_thread_id: z.string(),
+  from_agent_name: z.string().nullish(),
+  content: z.array(UserContentBlock),
+});
+
+export const SessionStatusRunningEvent = z.object({ ...envelope, type: z.literal('session.status_running') });
+export const SessionStatusIdleEvent = z.object({
+  ...envelope,
+  type: z.literal('session.status_idle'),
+  stop_reason: StopReason,
+  stop_details: z.unknown().nullish(),
+});
+export const SessionStatusRescheduledEvent = z.object({ ...envelope, type: z.literal('session.status_rescheduled') });
+export const SessionStatusTerminatedEvent = z.object({ ...envelope, type: z.literal('session.status_terminated') });
+export const SessionErrorEvent = z.object({ ...envelope, type: z.literal('session.error'), error: SessionErrorObject });
+export const SessionDeletedEvent = z.object({ ...envelope, type: z.literal('session.deleted') });
+export const SessionUpdatedEvent = z.object({
+  ...envelope,
+  type: z.literal('session.updated'),
+  title: z.string().nullish(),
+  metadata: z.record(z.string(), z.string()).optional(),
+  agent: z.unknown().optional(),
+});
+const threadFields = { session_thread_id: z.string(), agent_name: z.string() };
+export const SessionThreadCreatedEvent = z.object({ ...envelope, type: z.literal('session.thread_created'), ...threadFields, workflow_run_id: z.string().nullable() });
+export const SessionThreadStatusRunningEvent = z.object({ ...envelope, type: z.literal('session.thread_status_running'), ...threadFields });
+export const SessionThreadStatusIdleEvent = z.object({
+  ...envelope,
+  type: z.literal('session.thread_status_idle'),
+  ...threadFields,
+  stop_reason: StopReason,
+  stop_details: z.unknown().nullish(),
+});
+export const SessionThreadStatusTerminatedEvent = z.object({ ...envelope, type: z.literal('session.thread_status_terminated'), ...threadFields });
+
+export const SpanModelRequestStartEvent = z.object({ ...envelope, type: z.literal('span.model_request_start') });
+export const SpanModelRequestEndEvent = z.object({
+  ...envelope,
+  type: z.literal('span.model_request_end'),
+  model_request_start_id: z.string(),
+  is_error: z.boolean().nullable(),
+  model_usage: ModelUsage,
+});
+
+export const SessionEvent = z.discriminatedUnion('type', [
+  UserMessageEvent,
+  UserInterruptEvent,
+  UserToolConfirmationEvent,
+  UserCustomToolResultEvent,
+  AgentMessageEvent,
+  AgentThinkingEvent,
+  AgentToolUseEvent,
+  AgentToolResultEvent,
+  AgentMcpToolUseEvent,
+  AgentMcpToolResultEvent,
+  AgentCustomToolUseEvent,
+  AgentThreadContextCompactedEvent,
+  AgentThreadMessageSentEvent,
+  AgentThreadMessageReceivedEvent,
+  SessionStatusRunningEvent,
+  SessionStatusIdleEvent,
+  SessionStatusRescheduledEvent,
+  SessionStatusTerminatedEvent,
+  SessionErrorEvent,
+  SessionDeletedEvent,
+  SessionUpdatedEvent,
+  SessionThreadCreatedEvent,
+  SessionThreadStatusRunningEvent,
+  SessionThreadStatusIdleEvent,
+  SessionThreadStatusTerminatedEvent,
+  SpanModelRequestStartEvent,
+  SpanModelRequestEndEvent,
+]);
+export type SessionEvent = z.infer<typeof SessionEvent>;
+export type SessionEventType = SessionEvent['type'];
+export type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+// What a producer hands the log: the log assigns id and (unless queued) processed_at.
+export type NewEvent = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'id' | 'processed_at'> & { id?: string; processed_at?: string | null } : never) : never;
+
+// ---- params sent by clients (POST /events, initial_events) ----
+export const UserMessageParams = z.object({ type: z.literal('user.message'), content: z.array(UserContentBlock).min(1, 'content needs at least one block') });
+export const UserInterruptParams = z.object({ type: z.literal('user.interrupt'), session_thread_id: z.string().nullish() });
+export const UserToolConfirmationParams = z
+  .object({
+    type: z.literal('user.tool_confirmation'),
+    tool_use_id: z.string().min(1),
+    result: z.enum(['allow', 'deny']),
+    deny_message: z.string().max(10_000).nullish(),
+    session_thread_id: z.string().nullish(),
+  })
+  .refine((p) => p.result === 'deny' || !p.deny_message, { message: 'deny_message is only allowed with result "deny"', path: ['deny_message'] });
+export const UserCustomToolResultParams = z.object({
+  type: z.literal('user.custom_tool_result'),
+  custom_tool_use_id: z.string().min(1),
+  content: z.array(ToolResultBlock).nullish(),
+  is_error: z.boolean().nullish(),
+  session_thread_id: z.string().nullish(),
+});
+export const EventParams = z.discriminatedUnion('type', [UserMessageParams, UserInterruptParams, UserToolConfirmationParams, UserCustomToolResultParams]);
+export type EventParams = z.infer<typeof EventParams>;
+export const SendEventsParams = z.object({ events: z.array(EventParams).min(1, 'events needs at least one event').max(50) });
+
+// ---- stream-only previews (§3.3) ----
+export const EventStart = z.object({ type: z.literal('event_start'), event: z.object({ type: z.enum(['agent.message', 'agent.thinking']), id: z.string() }) });
+export const EventDelta = z.object({
+  type: z.literal('event_delta'),
+  event_id: z.string(),
+  delta: z.object({ type: z.literal('content_delta'), index: z.number().int().nonnegative(), content: TextBlock }),
+});
+export type EventStart = z.infer<typeof EventStart>;
+export type EventDelta = z.infer<typeof EventDelta>;
+export type StreamPreview = EventStart | EventDelta;

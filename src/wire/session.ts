@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { Agent, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
+import { Metadata, MetadataPatch, Timestamp } from './common';
+import { UserMessageParams } from './events';
+
+// Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
+export const SessionStatus = z.enum(['idle', 'running', 'rescheduling', 'terminated']);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const SessionAgent = Agent.omit({ created_at: true, updated_at: true, archived_at: true, metadata: true });
+export type SessionAgent = z.infer<typeof SessionAgent>;
+
+export const SessionUsage = z.object({
+  input_tokens: z.number().int().nonnegative(),
+  output_tokens: z.number().int().nonnegative(),
+  cache_read_input_tokens: z.number().int().nonnegative(),
+  cache_creation: z.object({ ephemeral_5m_input_tokens: z.number().int().nonnegative() }),
+  active_seconds: z.number().nonnegative(),
+  list_cost: z.object({ amount: z.string(), currency: z.literal('USD') }).nullable(),
+});
+export type SessionUsage = z.infer<typeof SessionUsage>;
+
+// Hangar's own resource: the local repository a session works on (a copy of it lives in the sandbox).
+export const LocalRepositoryResource = z.object({
+  id: z.string(),
+  type: z.literal('local_repository'),
+  path: z.string(),
+  mount_path: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+export const SessionResource = LocalRepositoryResource;
+export type SessionResource = z.infer<typeof SessionResource>;
+
+export const Session = z.object({
+  type: z.literal('session'),
+  id: z.string(),
+  title: z.string().nullable(),
+  status: SessionStatus,
+  environment_id: z.string(),
+  agent: SessionAgent,
+  resources: z.array(SessionResource),
+  vault_ids: z.array(z.string()),
+  metadata: Metadata,
+  budget: z.unknown().nullable(),
+  outcome_evaluations: z.array(z.unknown()),
+  stats: z.object({ active_seconds: z.number().optional(), duration_seconds: z.number().optional() }),
+  usage: SessionUsage,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  archived_at: Timestamp.nullable(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const AgentRef = z.union([
+  z.string().min(1),
+  z.object({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).optional() }),
+  z.object({
+    type: z.literal('agent_with_overrides'),
+    id: z.string().min(1),
+    version: z.number().int().min(1).optional(),
+    model: ModelParams.optional(),
+    system: z.string().nullish(),
+    tools: z.array(ToolParams).optional(),
+    mcp_servers: z.array(McpServer).optional(),
+  }),
+]);
+export type AgentRef = z.infer<typeof AgentRef>;
+
+export const ResourceParams = z.object({
+  type: z.literal('local_repository'),
+  path: z.string().min(1),
+  mount_path: z.string().optional(),
+});
+
+export const SessionCreateParams = z.object({
+  agent: AgentRef,
+  environment_id: z.string().min(1),
+  title: z.string().max(512).nullish(),
+  metadata: Metadata.optional(),
+  resources: z.array(ResourceParams).max(1, 'Hangar sessions work on at most one local repository').optional(),
+  vault_ids: z.array(z.string()).optional(),
+  initial_events: z.array(UserMessageParams).max(50).optional(),
+});
+export type SessionCreateParams = z.infer<typeof SessionCreateParams>;
+
+export const SessionUpdateParams = z.object({
+  title: z.string().max(512).nullish(),
+  metadata: MetadataPatch.nullish(),
+  agent: z.object({ tools: z.array(z.union([ToolParams, CustomTool])).optional(), mcp_servers: z.array(McpServer).optional() }).optional(),
+});
+export type SessionUpdateParams = z.infer<typeof SessionUpdateParams>;

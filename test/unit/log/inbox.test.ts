@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import {
+  acquireLease,
+  deliverInbox,
+  DuplicateEventIdError,
+  Inbox,
+  INBOX_DIR,
+  InvalidEventError,
+  SessionLog,
+  submitToInbox,
+  type Lease,
+  type StoredEvent,
+} from '../../../src/log';
+import { event, tempDir, until } from './support';
+
+describe('inbox', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let lease: Lease;
+  let log: SessionLog;
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    lease = await acquireLease(dir, 'owner', { autoRenew: false });
+    log = await SessionLog.open(dir, { mode: 'writer', lease });
+  });
+  afterEach(async () => {
+    await log.close();
+    await lease.release();
+    await cleanup();
+  });
+  const pending = async () => (await fsp.readdir(path.join(dir, INBOX_DIR))).filter((n) => n.endsWith('.json'));
+
+  it('carries batches from submitters to the log in submission order, with submitter-assigned ids', async () => {
+    const a = await submitToInbox(dir, [event('user.message', { n: 1 }, null), event('user.message', { n: 2 }, null)]);
+    const b = await submitToInbox(dir, [event('user.interrupt', { n: 3 }, null)]);
+    assert.ok([...a, ...b].every((e) => /^sevt_011/.test(e.id)));
+    const inbox = await Inbox.open(dir);
+    const batches = await inbox.drain();
+    assert.deepEqual(batches.map((x) => x.events.map((e) => e.n)), [[1, 2], [3]]);
+    assert.deepEqual(batches.flatMap((x) => x.events.map((e) => e.id)), [...a, ...b].map((e) => e.id));
+
+    const appended = await deliverInbox(inbox, log);
+    assert.deepEqual(appended.map((r) => [r.seq, r.event.n]), [[0, 1], [1, 2], [2, 3]]);
+    assert.deepEqual(await pending(), []);
+    assert.deepEqual(await inbox.drain(), []);
+  });
+
+  it('never duplicates a batch appended before a crash that prevented its ack', async () => {
+    const sent = await submitToInbox(dir, [event('user.message', { n: 1 }, null), event('user.message', { n: 2 }, null)]);
+    const inbox = await Inbox.open(dir);
+    const [batch] = await inbox.drain();
+    await log.append(batch!.events, { durable: true });
+    // ...the owner dies here; the next owner drains the same file again.
+    const appended = await deliverInbox(inbox, log);
+    assert.deepEqual(appended, []);
+    assert.deepEqual(await pending(), []);
+    assert.deepEqual(log.events().map((e) => e.id), sent.map((e) => e.id));
+    // A submitter that retries the same events after a timeout is deduplicated too.
+    await submitToInbox(dir, sent);
+    assert.deepEqual(await deliverInbox(inbox, log), []);
+    assert.equal(log.length, 2);
+  });
+
+  it('moves a malformed batch aside, reports it, and still delivers the good ones', async () => {
+    const inboxDir = path.join(dir, INBOX_DIR);
+    await submitToInbox(dir, [event('user.message', { n: 1 }, null)]);
+    await fsp.writeFile(path.join(inboxDir, '000000000000001-000000-aaaaaaaaaaaa.json'), '{"events":[{"type":');
+    await fsp.writeFile(path.join(inboxDir, '000000000000002-000000-bbbbbbbbbbbb.json'), JSON.stringify({ events: [{ type: 'x' }] }));
+    await fsp.writeFile(path.join(inboxDir, 'stray.json.1234.tmp'), 'half');
+    const rejected: string[] = [];
+    const inbox = await Inbox.open(dir, { onReject: (file, reason) => rejected.push(`${path.basename(file)}: ${reason}`) });
+    const appended = await deliverInbox(inbox, log);
+    assert.deepEqual(appended.map((r) => r.event.n), [1]);
+    assert.equal(rejected.length, 2);
+    assert.match(rejected[0]!, /aaaa.*not JSON/);
+    assert.match(rejected[1]!, /bbbb.*id/);
+    assert.deepEqual((await fsp.readdir(path.join(inboxDir, 'rejected'))).sort(), ['000000000000001-000000-aaaaaaaaaaaa.json', '000000000000002-000000-bbbbbbbbbbbb.json']);
+  });
+
+  it('refuses invalid submissions before writing anything', async () => {
+    await assert.rejects(submitToInbox(dir, [{ id: '', type: '', processed_at: null }]), InvalidEventError);
+    await assert.rejects(submitToInbox(dir, [{ id: 'x', type: 't' } as unknown as StoredEvent]), InvalidEventError);
+    await assert.rejects(submitToInbox(dir, [{ id: 'sevt_1', type: 't', processed_at: null }, { id: 'sevt_1', type: 't', processed_at: null }]), DuplicateEventIdError);
+    assert.deepEqual(await submitToInbox(dir, []), []);
+    await fsp.mkdir(path.join(dir, INBOX_DIR), { recursive: true });
+    assert.deepEqual(await pending(), []);
+    const inbox = await Inbox.open(dir);
+    await assert.rejects(inbox.ack({ name: '../events.jsonl', events: [] }), InvalidEventError);
+  });
+
+  it('watch() tells the owner about new batches once each', async () => {
+    const inbox = await Inbox.open(dir, { pollMs: 20 });
+    let calls = 0;
+    const stop = inbox.watch(() => calls++);
+    await submitToInbox(dir, [event('user.message', {}, null)]);
+    await until(() => calls === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(calls, 1, 'the same pending batch is not announced twice');
+    await submitToInbox(dir, [event('user.message', {}, null)]);
+    await until(() => calls === 2);
+    stop();
+    await submitToInbox(dir, [event('user.message', {}, null)]);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(calls, 2);
+  });
+});
