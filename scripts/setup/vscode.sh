@@ -42,7 +42,7 @@ JSON
 
   phase="$(now)"
   log "npm: fetching code-server@$CODE_SERVER_VERSION into $CS_DIR (scripts deferred)"
-  (cd "$CS_DIR" && npm install --ignore-scripts --no-save) >/tmp/hangar-code-server-npm.log 2>&1 \
+  (cd "$CS_DIR" && npm install --ignore-scripts) >/tmp/hangar-code-server-npm.log 2>&1 \
     || { tail -n 30 /tmp/hangar-code-server-npm.log >&2; die "npm install of code-server failed (log: /tmp/hangar-code-server-npm.log)" 11; }
   log "npm: fetched in $(elapsed "$phase") s"
 
@@ -77,7 +77,7 @@ JSON
     [ -n "$rg_version" ] || die "no ripgrep VERSION in @vscode/ripgrep@$rg_pkg's postinstall.js" 12
     cache="$TMPDIR/vscode-ripgrep-cache-$rg_pkg"
     mkdir -p "$cache"
-    tar -C "$(dirname "$(command -v rg)")" -czf "$cache/ripgrep-$rg_version-$rg_target.tar.gz" rg
+    tar -C /usr/bin -czf "$cache/ripgrep-$rg_version-$rg_target.tar.gz" rg
     log "ripgrep cache: $cache/ripgrep-$rg_version-$rg_target.tar.gz (Debian's rg)"
   done
 

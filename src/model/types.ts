@@ -28,3 +28,6 @@ export class ModelError extends Error {
     return this.kind !== 'auth' && this.kind !== 'invalid_request';
   }
 }
+
+/** The model new agents get when none is named (a current Sonnet; not on the SDK's deprecation list). */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';

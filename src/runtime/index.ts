@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   owner?: string;
   retry?: RetryPolicy;
   maxTokens?: number;
+  /** Model requests one turn may make before it is stopped (a runaway tool loop). */
+  maxRequestsPerTurn?: number;
   mcp?: (record: SessionRecord) => Promise<McpTools | null>;
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   onProgress?: (sessionId: string, message: string) => void;
@@ -48,6 +50,7 @@ export class Runtime {
       model: options.model,
       retry: options.retry,
       maxTokens: options.maxTokens,
+      maxRequestsPerTurn: options.maxRequestsPerTurn,
       mcp: options.mcp,
       redact: options.redact,
       onProgress: options.onProgress,

@@ -21,6 +21,7 @@ export interface HostOptions {
   model: ModelClient;
   retry?: RetryPolicy;
   maxTokens?: number;
+  maxRequestsPerTurn?: number;
   mcp?: (record: SessionRecord) => Promise<McpTools | null>;
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   environmentNote: (record: SessionRecord) => string;
@@ -88,6 +89,7 @@ export class SessionHost {
       tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact),
       retry: this.opts.retry,
       maxTokens: this.opts.maxTokens,
+      maxRequestsPerTurn: this.opts.maxRequestsPerTurn,
       environmentNote: this.opts.environmentNote(record),
       onPreview: (p) => previews.forEach((l) => l(p)),
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.

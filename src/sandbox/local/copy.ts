@@ -1,6 +1,7 @@
-import { chmod, constants, copyFile, lstat, mkdir, readdir, readFile, readlink, symlink } from 'node:fs/promises';
+import { chmod, constants, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { canonicalize, isWithin } from '../../tools/paths';
 import { envWithoutGit, git } from './git';
 
 /** What a non-git folder leaves out of the copy (plus the patterns of its own root .gitignore). */
@@ -92,12 +93,16 @@ export async function copySnapshot(from: string, to: string, files: readonly str
     }
     if (++scanned % PROGRESS_EVERY === 0) onProgress?.(`Copying the repository: ${scanned} of ${files.length} files`);
   });
-  // Links last: no file copy can then be written through a link created earlier.
+  // Links last, so no file copy is written through a link created earlier; and none is placed through another link.
+  const realTo = await realpath(to);
+  const placed: string[] = [];
   for (const { rel, target } of links) {
     const dest = path.join(to, rel);
+    if (!isWithin(realTo, await canonicalize(path.dirname(dest)))) continue;
     await mkdir(path.dirname(dest), { recursive: true });
     await symlink(target, dest);
+    placed.push(rel);
   }
-  onProgress?.(`Copied ${regular.length + links.length} files`);
-  return [...regular, ...links.map((l) => l.rel)].sort();
+  onProgress?.(`Copied ${regular.length + placed.length} files`);
+  return [...regular, ...placed].sort();
 }

@@ -1,0 +1,1 @@
+export { LocalSandboxProvider, SessionIdSchema, type LocalSandboxProviderOptions } from './provider';

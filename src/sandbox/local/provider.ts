@@ -1,0 +1,131 @@
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { createToolHost } from '../../tools/host-impl';
+import type { ToolHostOptions } from '../../tools/host';
+import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
+import { BaselineRepo, initAgentRepo } from './baseline';
+import { copySnapshot, listRepository } from './copy';
+import { LocalSandbox } from './sandbox';
+
+// Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
+// <storageRoot>/sandboxes/<sessionId>/
+//   workspace/      the copy the agent works on (with a .git of its own)
+//   baseline.git/   private git dir: the baseline commit and the index changes() uses
+//   state/          the shell's saved cwd/env
+//   sandbox.json    written last: a directory without it is a half-made sandbox and is made again
+// There is no isolation: commands run as the user, with the host's network. Environment settings (networking,
+// packages, limits) are not enforced here; the docker provider enforces them.
+
+export const SessionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'session ids are 1-128 letters, digits, "_" or "-"');
+
+const Manifest = z.object({
+  version: z.literal(1),
+  session_id: z.string(),
+  repo_path: z.string().nullable(),
+  baseline_commit: z.string(),
+  created_at: z.string(),
+});
+
+export interface LocalSandboxProviderOptions {
+  storageRoot: string;
+  /** Tool host settings (timeouts, output cap, extra env) for every sandbox. */
+  tools?: Omit<ToolHostOptions, 'root' | 'stateDir'>;
+}
+
+export class LocalSandboxProvider implements SandboxProvider {
+  readonly kind = 'local' as const;
+  private readonly live = new Map<string, LocalSandbox>();
+  private readonly pending = new Map<string, Promise<Sandbox>>();
+
+  constructor(private readonly options: LocalSandboxProviderOptions) {}
+
+  private get sandboxesDir(): string {
+    return path.join(this.options.storageRoot, 'sandboxes');
+  }
+
+  private dirOf(sessionId: string): string {
+    return path.join(this.sandboxesDir, SessionIdSchema.parse(sessionId));
+  }
+
+  provision(spec: ProvisionSpec): Promise<Sandbox> {
+    const dir = this.dirOf(spec.sessionId);
+    const existing = this.live.get(spec.sessionId) ?? this.pending.get(spec.sessionId);
+    if (existing) return Promise.resolve(existing);
+    const made = this.provisionNow(spec, dir).finally(() => this.pending.delete(spec.sessionId));
+    this.pending.set(spec.sessionId, made);
+    return made;
+  }
+
+  private async provisionNow(spec: ProvisionSpec, dir: string): Promise<Sandbox> {
+    const manifestPath = path.join(dir, 'sandbox.json');
+    const manifest = Manifest.safeParse(await readFile(manifestPath, 'utf8').then(JSON.parse, () => null));
+    if (!manifest.success) {
+      await rm(dir, { recursive: true, force: true });
+      await this.create(spec, dir, manifestPath);
+    } else {
+      spec.onProgress?.('Reattached to the existing sandbox copy');
+    }
+    return this.attach(spec.sessionId, dir);
+  }
+
+  private async create(spec: ProvisionSpec, dir: string, manifestPath: string): Promise<void> {
+    const workspace = path.join(dir, 'workspace');
+    await mkdir(workspace, { recursive: true });
+    await mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
+    let files: string[] = [];
+    if (spec.repoPath) {
+      spec.onProgress?.('Listing the repository files');
+      const listing = await listRepository(spec.repoPath);
+      files = await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
+    }
+    spec.onProgress?.('Recording the baseline');
+    const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
+    const commit = await baseline.create(files);
+    await initAgentRepo(workspace, files, baseline.gitDir);
+    const manifest: z.infer<typeof Manifest> = {
+      version: 1,
+      session_id: spec.sessionId,
+      repo_path: spec.repoPath ?? null,
+      baseline_commit: commit,
+      created_at: new Date().toISOString(),
+    };
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+
+  private async attach(sessionId: string, dir: string): Promise<Sandbox> {
+    const workdir = await realpath(path.join(dir, 'workspace'));
+    const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state') });
+    const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir);
+    const sandbox = new LocalSandbox(sessionId, workdir, host, baseline, () => {
+      if (this.live.get(sessionId) === sandbox) this.live.delete(sessionId);
+    });
+    this.live.set(sessionId, sandbox);
+    return sandbox;
+  }
+
+  async destroy(sessionId: string): Promise<void> {
+    const dir = this.dirOf(sessionId);
+    await this.pending.get(sessionId)?.catch(() => undefined);
+    await this.live.get(sessionId)?.release();
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
+    const names = await readdir(this.sandboxesDir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const name of names) {
+      if (liveSessionIds.has(name) || this.pending.has(name) || !SessionIdSchema.safeParse(name).success) continue;
+      await this.destroy(name);
+      removed.push(name);
+    }
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all([...this.live.values()].map((s) => s.release()));
+  }
+}

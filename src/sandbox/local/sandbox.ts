@@ -1,0 +1,59 @@
+import { lstat, readFile, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { ToolHost } from '../../tools/host';
+import { canonicalize, errnoCode, isWithin } from '../../tools/paths';
+import type { ExecuteOptions, FileSide, Sandbox, ToolOutcome, WorkspaceChanges } from '../types';
+import type { BaselineRepo } from './baseline';
+
+/** A repository path as changes() reports it: relative, '/'-separated, never into a .git directory. */
+export function checkRepoPath(rel: string): void {
+  const parts = rel.split('/');
+  if (path.isAbsolute(rel) || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..' || p === '.git')) {
+    throw new Error(`invalid repository path ${JSON.stringify(rel)}: expected a relative path inside the workspace`);
+  }
+}
+
+export class LocalSandbox implements Sandbox {
+  private released = false;
+
+  constructor(
+    readonly sessionId: string,
+    readonly workdir: string,
+    private readonly host: ToolHost,
+    private readonly baseline: BaselineRepo,
+    private readonly onRelease: () => void,
+  ) {}
+
+  execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome> {
+    return this.host.run(name, input, options?.signal);
+  }
+
+  changes(): Promise<WorkspaceChanges> {
+    return this.baseline.changes();
+  }
+
+  async readFile(rel: string, side: FileSide): Promise<Buffer | null> {
+    checkRepoPath(rel);
+    if (side === 'baseline') return this.baseline.readBaseline(rel);
+    // Like git: the parent directories must resolve inside the workspace; a symlink itself yields its target text.
+    const parent = await canonicalize(path.join(this.workdir, path.dirname(rel)));
+    if (!isWithin(this.workdir, parent)) return null;
+    const file = path.join(parent, path.basename(rel));
+    try {
+      const info = await lstat(file);
+      if (info.isSymbolicLink()) return Buffer.from(await readlink(file), 'utf8');
+      if (!info.isFile()) return null;
+      return await readFile(file);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return null;
+      throw err;
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.onRelease();
+    await this.host.dispose();
+  }
+}

@@ -1,0 +1,194 @@
+// Session log benchmark: append rates (durable single, durable group-committed bursts, non-durable) and replay of a
+// 100k-event session, each next to a raw-fs baseline of the same bytes measured in the same run.
+// Run: npx tsx test/bench/log.bench.ts [--events 100000]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { acquireLease, SessionLog, type StoredEvent } from '../../src/log';
+import { encodeRecord } from '../../src/log/record';
+import { newId } from '../../src/wire/ids';
+import { measure, printTable, summarize, writeResults, type Row } from './lib';
+
+const REPLAY_EVENTS = Number(process.argv[process.argv.indexOf('--events') + 1]) || 100_000;
+const DURABLE_N = 1000;
+const NON_DURABLE_N = 5000;
+const BURST = 10;
+
+const WORDS = 'the session log is the truth every state change is an event appended durably before anything acts on it tool result bash grep read write edit file line diff patch model turn cache token'.split(' ');
+let seed = 42;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const text = (chars: number) => {
+  let s = '';
+  while (s.length < chars) s += `${WORDS[Math.floor(rand() * WORDS.length)]} `;
+  return s.slice(0, chars);
+};
+
+/** Event shapes of a real session (wire format), each around 500 bytes of JSON. */
+function realisticEvent(i: number): StoredEvent {
+  const processed_at = new Date(Date.UTC(2026, 0, 1) + i * 250).toISOString();
+  const base = { id: '', processed_at };
+  switch (i % 6) {
+    case 0:
+      return { ...base, type: 'user.message', content: [{ type: 'text', text: text(400) }] };
+    case 1:
+      return { ...base, type: 'agent.message', content: [{ type: 'text', text: text(400) }] };
+    case 2:
+      return { ...base, type: 'agent.tool_use', name: 'bash', input: { command: `rg -n "${text(40)}" src | head -50`, timeout_ms: 120000, description: text(250) } };
+    case 3:
+      return { ...base, type: 'agent.tool_result', tool_use_id: newId('toolu'), is_error: false, content: [{ type: 'text', text: text(360) }] };
+    case 4:
+      return {
+        ...base,
+        type: 'span.model_request_end',
+        model_request_start_id: newId('sevt'),
+        is_error: false,
+        model_usage: { input_tokens: 1234 + i, output_tokens: 321, cache_read_input_tokens: 45_000, cache_creation_input_tokens: 2048, speed: 'standard' },
+        stop_reason: 'tool_use',
+        model: 'claude-sonnet-4-5',
+        notes: text(200),
+      };
+    default:
+      return { ...base, type: 'agent.thinking', thinking: text(380), signature: text(40) };
+  }
+}
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-log-bench-'));
+let dirCounter = 0;
+const freshDir = () => path.join(tmpRoot, `s${dirCounter++}`);
+
+async function openWriter(dir: string) {
+  const lease = await acquireLease(dir, 'bench', { autoRenew: false, ttlMs: 3_600_000 });
+  const log = await SessionLog.open(dir, { mode: 'writer', lease });
+  return { log, done: async () => (await log.close(), await lease.release()) };
+}
+
+const rate = (events: number, totalMs: number) => Math.round((events / totalMs) * 1000);
+
+async function appendBenchmarks(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const lines = Array.from({ length: NON_DURABLE_N }, (_, i) => Buffer.from(encodeRecord(i, JSON.stringify({ ...realisticEvent(i), id: newId('sevt') }))));
+  const bytes = Math.round(lines.reduce((s, l) => s + l.length, 0) / lines.length);
+
+  const row = (name: string, perEventMs: number[], events: number, totalMs: number, baseline?: number): Row => {
+    const s = summarize(perEventMs);
+    const r: Row = { case: name, 'bytes/event': bytes, 'p50 µs': s.p50 * 1000, 'p95 µs': s.p95 * 1000, 'events/s': rate(events, totalMs) };
+    if (baseline !== undefined) r['× baseline cost'] = baseline / rate(events, totalMs);
+    return r;
+  };
+
+  const raw = (sync: 'each' | 'burst' | 'none', n: number) => {
+    const fd = fs.openSync(path.join(freshDir() + '.raw'), 'a');
+    const per: number[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const s = performance.now();
+      fs.writeSync(fd, lines[i % lines.length]!);
+      if (sync === 'each' || (sync === 'burst' && i % BURST === BURST - 1)) fs.fdatasyncSync(fd);
+      per.push(performance.now() - s);
+    }
+    const total = performance.now() - t0;
+    fs.closeSync(fd);
+    return { per, total };
+  };
+
+  const rawDurable = raw('each', DURABLE_N);
+  const rawBurst = raw('burst', DURABLE_N);
+  const rawNone = raw('none', NON_DURABLE_N);
+
+  {
+    const { log, done } = await openWriter(freshDir());
+    const t0 = performance.now();
+    const per = await measure((i) => log.append([realisticEvent(i)], { durable: true }), { iterations: DURABLE_N, warmup: 20 });
+    const total = performance.now() - t0;
+    rows.push(row('raw writeSync+fdatasyncSync per event', rawDurable.per, DURABLE_N, rawDurable.total));
+    rows.push(row('log.append durable, one at a time', per, DURABLE_N + 20, total, rate(DURABLE_N, rawDurable.total)));
+    await done();
+  }
+  {
+    const { log, done } = await openWriter(freshDir());
+    const bursts = DURABLE_N / BURST;
+    const t0 = performance.now();
+    const perBurst = await measure(
+      (b) => Promise.all(Array.from({ length: BURST }, (_, k) => log.append([realisticEvent(b * BURST + k)], { durable: true }))),
+      { iterations: bursts, warmup: 2 },
+    );
+    const total = performance.now() - t0;
+    const syncs = log.stats.syncs;
+    rows.push(row(`raw writeSync×${BURST}+1 fdatasyncSync (per event)`, rawBurst.per, DURABLE_N, rawBurst.total));
+    const r = row(`log.append durable, ${BURST} concurrent (per burst)`, perBurst, (bursts + 2) * BURST, total, rate(DURABLE_N, rawBurst.total));
+    r['fsyncs/burst'] = syncs / (bursts + 2);
+    rows.push(r);
+    await done();
+  }
+  {
+    const { log, done } = await openWriter(freshDir());
+    const t0 = performance.now();
+    const per = await measure((i) => log.append([realisticEvent(i)]), { iterations: NON_DURABLE_N, warmup: 50 });
+    const total = performance.now() - t0;
+    rows.push(row('raw writeSync per event, no sync', rawNone.per, NON_DURABLE_N, rawNone.total));
+    rows.push(row('log.append non-durable, one at a time', per, NON_DURABLE_N + 50, total, rate(NON_DURABLE_N, rawNone.total)));
+    await done();
+  }
+  return rows;
+}
+
+async function replayBenchmark(): Promise<Row[]> {
+  const dir = freshDir();
+  const { log, done } = await openWriter(dir);
+  for (let i = 0; i < REPLAY_EVENTS; i += 1000) {
+    await log.append(Array.from({ length: Math.min(1000, REPLAY_EVENTS - i) }, (_, k) => realisticEvent(i + k)));
+  }
+  await done();
+  const file = path.join(dir, 'events.jsonl');
+  const size = fs.statSync(file).size;
+  const runs = { iterations: 7, warmup: 1 };
+
+  const baseline = summarize(
+    await measure(() => {
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const out: unknown[] = [];
+      for (const line of lines) if (line) out.push(JSON.parse(line));
+      if (out.length !== REPLAY_EVENTS) throw new Error('baseline parsed the wrong count');
+    }, runs),
+  );
+  const asReader = summarize(
+    await measure(async () => {
+      const r = await SessionLog.open(dir, { mode: 'reader' });
+      if (r.length !== REPLAY_EVENTS) throw new Error('reader replayed the wrong count');
+      await r.close();
+    }, runs),
+  );
+  const asWriter = summarize(
+    await measure(async () => {
+      const w = await openWriter(dir);
+      if (w.log.length !== REPLAY_EVENTS) throw new Error('writer replayed the wrong count');
+      await w.done();
+    }, runs),
+  );
+  const mb = size / 1024 / 1024;
+  const row = (name: string, s: ReturnType<typeof summarize>): Row => ({
+    case: name,
+    events: REPLAY_EVENTS,
+    MB: mb,
+    runs: s.n,
+    'p50 ms': s.p50,
+    'p95 ms': s.p95,
+    'events/s (p50)': Math.round(REPLAY_EVENTS / (s.p50 / 1000)),
+    '× baseline': s.p50 / baseline.p50,
+  });
+  return [
+    row('baseline readFileSync + split + JSON.parse per line', baseline),
+    row('SessionLog.open reader (read + crc + parse + index)', asReader),
+    row('acquireLease + SessionLog.open writer + close + release', asWriter),
+  ];
+}
+
+try {
+  const appends = await appendBenchmarks();
+  printTable(`Session log appends (${os.cpus().length} CPU, ${process.platform}, Node ${process.version})`, appends);
+  const replay = await replayBenchmark();
+  printTable(`Session log replay of ${REPLAY_EVENTS.toLocaleString('en-US')} events`, replay);
+  console.log(`\nresults: ${await writeResults('log', { appends, replay })}`);
+} finally {
+  fs.rmSync(tmpRoot, { recursive: true, force: true });
+}

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Runtime, type RuntimeOptions } from '../../src/runtime';
+import { createAnthropicModel } from '../../src/model/anthropic';
+import { startScriptedModel, type Reply, type Responder, type ScriptedModel } from '../../src/model/scripted';
+import { LocalSandboxProvider } from '../../src/sandbox/local';
+import { MemoryVault } from '../../src/vault/memory';
+import { DEFAULT_MODEL } from '../../src/model/types';
+import type { AgentCreateParams, SessionEvent } from '../../src/wire';
+import type { SandboxProvider } from '../../src/sandbox/types';
+
+// A real runtime on temp storage, the local sandbox and the scripted model over HTTP: the harness tests drive it
+// exactly as the CLI and the extension do.
+
+export interface TestRuntime {
+  runtime: Runtime;
+  model: ScriptedModel;
+  storage: string;
+  repo: string;
+  envId: string;
+  agent(params?: Partial<AgentCreateParams>): Promise<string>;
+  start(text: string, agent?: Partial<AgentCreateParams>): Promise<string>;
+  events(sessionId: string): Promise<SessionEvent[]>;
+  waitFor(sessionId: string, done: (events: SessionEvent[]) => boolean, timeoutMs?: number): Promise<SessionEvent[]>;
+  close(): Promise<void>;
+}
+
+export interface TestRuntimeOptions {
+  script?: Reply[] | Responder;
+  provider?: (storage: string) => SandboxProvider;
+  runtime?: Partial<RuntimeOptions>;
+  repoFiles?: Record<string, string>;
+  storage?: string;
+}
+
+export function makeRepo(files: Record<string, string> = { 'README.md': '# sample\n', 'src/app.js': 'console.log("hi");\n' }): string {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'hangar-repo-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(repo, name)), { recursive: true });
+    writeFileSync(path.join(repo, name), content);
+  }
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return repo;
+}
+
+export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
+  const storage = opts.storage ?? mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'));
+  const repo = makeRepo(opts.repoFiles);
+  const model = await startScriptedModel({ script: opts.script ?? [] });
+  const runtime = new Runtime({
+    storageRoot: storage,
+    vault: new MemoryVault(),
+    sandbox: opts.provider ? opts.provider(storage) : new LocalSandboxProvider({ storageRoot: storage }),
+    model: createAnthropicModel({ apiKey: async () => 'test-key', baseURL: model.url }),
+    retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    owner: 'test',
+    ...opts.runtime,
+  });
+  const env = await runtime.environments.ensureDefault();
+  const t: TestRuntime = {
+    runtime,
+    model,
+    storage,
+    repo,
+    envId: env.id,
+    async agent(params = {}) {
+      const a = await runtime.agents.create({ name: 'tester', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }], ...params });
+      return a.id;
+    },
+    async start(text, agentParams) {
+      const agent = await t.agent(agentParams);
+      const s = await runtime.sessions.create({ agent, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+      await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
+      return s.id;
+    },
+    async events(id) {
+      return [...(await runtime.sessions.listEvents(id, { limit: 100_000 })).data];
+    },
+    async waitFor(id, done, timeoutMs = 20_000) {
+      const seen: SessionEvent[] = [];
+      let finished = false;
+      let subscribed: Promise<() => void> | undefined;
+      const result = new Promise<SessionEvent[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          finished = true;
+          reject(new Error(`timed out; events so far:\n${seen.map((e) => e.type).join('\n')}`));
+        }, timeoutMs);
+        const listener = (e: SessionEvent) => {
+          if (finished) return;
+          seen.push(e);
+          if (done(seen)) {
+            finished = true;
+            clearTimeout(timer);
+            resolve([...seen]);
+          }
+        };
+        subscribed = runtime.sessions.subscribe(id, 0, listener);
+        subscribed.catch(reject);
+      });
+      try {
+        return await result;
+      } finally {
+        (await subscribed?.catch(() => undefined))?.();
+      }
+    },
+    async close() {
+      await runtime.close();
+      await model.close();
+      rmSync(repo, { recursive: true, force: true });
+      if (!opts.storage) rmSync(storage, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export const types = (events: readonly SessionEvent[]) => events.map((e) => e.type);
+export const idleAfter = (n: number) => (events: readonly SessionEvent[]) => events.filter((e) => e.type === 'session.status_idle').length >= n;
