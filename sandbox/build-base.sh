@@ -4,6 +4,7 @@
 # imported with `docker import`. Skips the build when the image exists with the same package list.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/setup/lib.sh
 source "$HERE/../scripts/setup/lib.sh"
 
 SUITE=bookworm

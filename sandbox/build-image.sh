@@ -4,6 +4,7 @@
 # Skips the build when the image carries the hash of the current build inputs.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/setup/lib.sh
 source "$HERE/../scripts/setup/lib.sh"
 
 DEFAULT_BASE=hangar-base:bookworm

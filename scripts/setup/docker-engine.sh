@@ -2,6 +2,7 @@
 # Makes a Docker engine answer on this machine: installs Debian's docker.io and starts
 # dockerd detached when `docker info` does not already work. Idempotent.
 set -euo pipefail
+# shellcheck source=scripts/setup/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DOCKERD_LOG="${HANGAR_DOCKERD_LOG:-/tmp/hangar-dockerd.log}"

@@ -5,6 +5,7 @@
 # workbench renders. Skips whatever is already in place.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/setup/lib.sh
 source "$HERE/lib.sh"
 
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -67,8 +68,9 @@ JSON
     }
     console.log([...versions].join("\n"));
   ' "$PKG_DIR/lib/vscode/npm-shrinkwrap.json" "$PKG_DIR/lib/vscode/extensions/npm-shrinkwrap.json")
-  [ "${#rg_pkg_versions[@]}" -gt 0 ] && [ -n "${rg_pkg_versions[0]}" ] \
-    || die "could not find @vscode/ripgrep in code-server's npm-shrinkwrap.json files" 12
+  if [ "${#rg_pkg_versions[@]}" -eq 0 ] || [ -z "${rg_pkg_versions[0]}" ]; then
+    die "could not find @vscode/ripgrep in code-server's npm-shrinkwrap.json files" 12
+  fi
   for rg_pkg in "${rg_pkg_versions[@]}"; do
     (cd "$TMPDIR" && npm pack --silent "@vscode/ripgrep@$rg_pkg" >/dev/null 2>&1) \
       || die "npm pack @vscode/ripgrep@$rg_pkg failed" 12

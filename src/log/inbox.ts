@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { newId } from '../wire/ids';
-import { DuplicateEventIdError, InvalidEventError } from './errors';
+import { DuplicateEventIdError, InvalidEventError, LogNotFoundError } from './errors';
 import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
 import { EventEnvelope, type LogEvent } from './record';
 import type { LogRecord, SessionLog, StoredEvent } from './session-log';
@@ -37,6 +37,10 @@ export async function submitToInbox<E extends LogEvent = StoredEvent>(dir: strin
     if (seen.has(id)) throw new DuplicateEventIdError(id);
     seen.add(id);
   }
+  // The session directory must exist already: a submission must not conjure up a session.
+  await fsp.stat(dir).catch((err: unknown) => {
+    throw isErrno(err, 'ENOENT') ? new LogNotFoundError(`no session at ${dir}`) : err;
+  });
   const inbox = path.join(dir, INBOX_DIR);
   await mkdirDurable(inbox);
   submitCounter = (submitCounter + 1) % 1_000_000;

@@ -63,6 +63,22 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
+// Listing reads every file; a bound on concurrent reads keeps a big store from running out of file descriptors.
+const READ_CONCURRENCY = 32;
+
+async function mapLimit<A, B>(items: readonly A[], fn: (item: A) => Promise<B>): Promise<B[]> {
+  const out: B[] = new Array<B>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
 function compareCreated(a: StoredObject, b: StoredObject): number {
   const ta = Date.parse(a.created_at);
   const tb = Date.parse(b.created_at);
@@ -144,7 +160,7 @@ export class JsonStore<T extends StoredObject> {
 
   async list(opts: ListPaging<T> = {}): Promise<Page<T>> {
     const names = (await readdirOrEmpty(this.dir)).filter((n) => n.endsWith('.json') && !isTmpName(n) && SEGMENT.test(n.slice(0, -5)));
-    const values: (T | null)[] = await Promise.all(names.map((n) => readJson(path.join(this.dir, n), this.schema)));
+    const values = await mapLimit(names, (n) => readJson(path.join(this.dir, n), this.schema));
     const present = values.filter((v): v is T => v !== null);
     return pageByCreated(present, (v) => v, `store:${this.kind}`, opts, opts.where);
   }
@@ -238,7 +254,7 @@ export class VersionedStore<T extends StoredObject> {
   /** The latest version of every object, by created_at then id. */
   async list(opts: ListPaging<T> = {}): Promise<Page<Versioned<T>>> {
     const ids = (await readdirOrEmpty(this.dir)).filter((n) => SEGMENT.test(n));
-    const latest = await Promise.all(ids.map((id) => this.latest(id)));
+    const latest = await mapLimit(ids, (id) => this.latest(id));
     const present = latest.filter((v): v is Versioned<T> => v !== null);
     const { where } = opts;
     return pageByCreated(present, (v) => v.value, `store:${this.kind}`, opts, where && ((v) => where(v.value)));

@@ -15,11 +15,13 @@ import {
 import { fsyncDir, isErrno, mkdirDurable } from './fsutil';
 import type { Lease } from './lease';
 import { GroupCommitWriter, nodeLogIo, type LogIo, type WriterStats } from './log-writer';
-import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
+import { eventMatcher, type ListOptions } from './event-query';
+import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page } from './paging';
 import { encodeRecord, EventEnvelope, scanRecords, type LogEvent, type ScanResult } from './record';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
 export type { LogEvent } from './record';
+export type { CreatedAtRange, ListOptions } from './event-query';
 /** An event as the log stores it: the envelope plus opaque fields. */
 export type StoredEvent = LogEvent & Record<string, unknown>;
 
@@ -43,19 +45,6 @@ export interface LogRecord<E> {
   event: E;
 }
 
-export interface CreatedAtRange {
-  gt?: string;
-  gte?: string;
-  lt?: string;
-  lte?: string;
-}
-
-export interface ListOptions extends PageOptions {
-  types?: readonly string[];
-  /** Bounds on `processed_at` (the wire's `created_at[...]` filter); events not yet processed never match. */
-  createdAt?: CreatedAtRange;
-}
-
 export type Listener<E> = (event: E, seq: number) => void;
 
 export interface SubscribeOptions {
@@ -68,9 +57,6 @@ interface Subscriber<E> {
   listener: Listener<E>;
   onError: ((err: unknown) => void) | undefined;
 }
-
-const Bound = z.iso.datetime({ offset: true }).optional();
-const CreatedAtSchema = z.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound }).strict();
 
 /**
  * One session's append-only event log: `<dir>/events.jsonl`, one CRC-checked record per line, held fully in
@@ -208,8 +194,6 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
 
   list(opts: ListOptions = {}): Page<E> {
     const { order, limit, after } = parsePageOptions(opts);
-    const types = opts.types && opts.types.length > 0 ? new Set(opts.types) : null;
-    const inRange = createdAtMatcher(opts.createdAt);
     const count = this.evs.length;
     let start = order === 'asc' ? 0 : count - 1;
     if (after) {
@@ -222,7 +206,7 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
       start,
       step: order === 'asc' ? 1 : -1,
       limit,
-      match: types || inRange ? (e) => (!types || types.has(e.type)) && (!inRange || inRange(e.processed_at)) : undefined,
+      match: eventMatcher(opts),
       cursorOf: (_e, i) => encodeCursor(CURSOR_KIND, order, i),
     });
   }
@@ -381,27 +365,4 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
 function report(sub: { onError: ((err: unknown) => void) | undefined }, err: unknown): void {
   if (sub.onError) sub.onError(err);
   else process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'SessionLogSubscriberError');
-}
-
-function createdAtMatcher(range: CreatedAtRange | undefined): ((processedAt: string | null) => boolean) | null {
-  if (!range) return null;
-  const parsed = CreatedAtSchema.safeParse(range);
-  if (!parsed.success) throw new InvalidQueryError(`created_at: ${z.prettifyError(parsed.error)}`);
-  const ms = (v: string | undefined) => (v === undefined ? undefined : Date.parse(v));
-  const gt = ms(parsed.data.gt);
-  const gte = ms(parsed.data.gte);
-  const lt = ms(parsed.data.lt);
-  const lte = ms(parsed.data.lte);
-  if (gt === undefined && gte === undefined && lt === undefined && lte === undefined) return null;
-  return (processedAt) => {
-    if (processedAt === null) return false;
-    const t = Date.parse(processedAt);
-    return (
-      !Number.isNaN(t) &&
-      (gt === undefined || t > gt) &&
-      (gte === undefined || t >= gte) &&
-      (lt === undefined || t < lt) &&
-      (lte === undefined || t <= lte)
-    );
-  };
 }

@@ -174,6 +174,17 @@ export class SessionService {
     return this.host.send(record, params);
   }
 
+  /** Continues a session from its log in this process (no-op when another live process drives it). */
+  async wake(id: string): Promise<boolean> {
+    return (await this.host.wake(await this.record(id))) !== null;
+  }
+
+  /** How many events the session has (a position to follow from). */
+  async eventCount(id: string): Promise<number> {
+    await this.record(id);
+    return (await this.host.events(id)).length;
+  }
+
   async listEvents(id: string, q: EventListQuery): Promise<Page<SessionEvent>> {
     await this.record(id);
     const log = await this.host.events(id);

@@ -148,8 +148,9 @@ export class PersistentShell {
     this.live = live;
     const env = shellQuote(this.files.env);
     // stderr joins stdout inside the shell, so both keep their relative order; then the saved environment comes back.
+    // (Plain `exec`: through `builtin` the redirection would only last for that one command.)
     const init =
-      `builtin exec 2>&1; if [ -r ${env} ]; then for __hangar_v in $(builtin compgen -e); do ` +
+      `exec 2>&1; if [ -r ${env} ]; then for __hangar_v in $(builtin compgen -e); do ` +
       `builtin unset "$__hangar_v" 2>/dev/null; done; builtin source ${env} 2>/dev/null; fi; ` +
       `builtin unset __hangar_v; builtin cd -- ${shellQuote(cwd)} 2>/dev/null`;
     const result = await this.frame(init, SPAWN_TIMEOUT_MS);

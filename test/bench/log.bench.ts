@@ -69,42 +69,51 @@ async function appendBenchmarks(): Promise<Row[]> {
   const lines = Array.from({ length: NON_DURABLE_N }, (_, i) => Buffer.from(encodeRecord(i, JSON.stringify({ ...realisticEvent(i), id: newId('sevt') }))));
   const bytes = Math.round(lines.reduce((s, l) => s + l.length, 0) / lines.length);
 
-  const row = (name: string, perEventMs: number[], events: number, totalMs: number, baseline?: number): Row => {
+  const row = (name: string, perEventMs: number[], events: number, totalMs: number, baselines: number[] = []): Row => {
     const s = summarize(perEventMs);
     const r: Row = { case: name, 'bytes/event': bytes, 'p50 µs': s.p50 * 1000, 'p95 µs': s.p95 * 1000, 'events/s': rate(events, totalMs) };
-    if (baseline !== undefined) r['× baseline cost'] = baseline / rate(events, totalMs);
+    // Cost ratio per event against the raw loops (sync, async) of the same bytes measured just before.
+    if (baselines.length === 2) {
+      r['× sync raw'] = baselines[0]! / rate(events, totalMs);
+      r['× async raw'] = baselines[1]! / rate(events, totalMs);
+    }
     return r;
   };
 
-  const raw = (sync: 'each' | 'burst' | 'none', n: number) => {
-    const fd = fs.openSync(path.join(freshDir() + '.raw'), 'a');
+  /** A raw loop over the same record bytes: sync (writeSync/fdatasyncSync) or async (fs.write/fs.fdatasync callbacks, the log's own I/O path). */
+  const raw = async (mode: 'sync' | 'async', syncEvery: number, n: number) => {
+    const fd = fs.openSync(`${freshDir()}.raw`, 'a');
+    const write = (b: Buffer) => (mode === 'sync' ? fs.writeSync(fd, b) : new Promise<void>((res, rej) => fs.write(fd, b, (e) => (e ? rej(e) : res()))));
+    const sync = () => (mode === 'sync' ? fs.fdatasyncSync(fd) : new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res()))));
     const per: number[] = [];
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       const s = performance.now();
-      fs.writeSync(fd, lines[i % lines.length]!);
-      if (sync === 'each' || (sync === 'burst' && i % BURST === BURST - 1)) fs.fdatasyncSync(fd);
+      await write(lines[i % lines.length]!);
+      if (syncEvery > 0 && i % syncEvery === syncEvery - 1) await sync();
       per.push(performance.now() - s);
     }
     const total = performance.now() - t0;
     fs.closeSync(fd);
-    return { per, total };
+    return { per, total, rate: rate(n, total) };
+  };
+  const baselineRows = async (label: string, syncEvery: number, n: number) => {
+    const both = [await raw('sync', syncEvery, n), await raw('async', syncEvery, n)];
+    rows.push(row(`raw writeSync${label} (per event)`, both[0]!.per, n, both[0]!.total));
+    rows.push(row(`raw fs.write${label} (per event)`, both[1]!.per, n, both[1]!.total));
+    return both.map((b) => b.rate);
   };
 
-  const rawDurable = raw('each', DURABLE_N);
-  const rawBurst = raw('burst', DURABLE_N);
-  const rawNone = raw('none', NON_DURABLE_N);
-
   {
+    const base = await baselineRows(' + fdatasync each', 1, DURABLE_N);
     const { log, done } = await openWriter(freshDir());
     const t0 = performance.now();
     const per = await measure((i) => log.append([realisticEvent(i)], { durable: true }), { iterations: DURABLE_N, warmup: 20 });
-    const total = performance.now() - t0;
-    rows.push(row('raw writeSync+fdatasyncSync per event', rawDurable.per, DURABLE_N, rawDurable.total));
-    rows.push(row('log.append durable, one at a time', per, DURABLE_N + 20, total, rate(DURABLE_N, rawDurable.total)));
+    rows.push(row('log.append durable, one at a time', per, DURABLE_N + 20, performance.now() - t0, base));
     await done();
   }
   {
+    const base = await baselineRows(` + fdatasync per ${BURST}`, BURST, DURABLE_N);
     const { log, done } = await openWriter(freshDir());
     const bursts = DURABLE_N / BURST;
     const t0 = performance.now();
@@ -112,21 +121,17 @@ async function appendBenchmarks(): Promise<Row[]> {
       (b) => Promise.all(Array.from({ length: BURST }, (_, k) => log.append([realisticEvent(b * BURST + k)], { durable: true }))),
       { iterations: bursts, warmup: 2 },
     );
-    const total = performance.now() - t0;
-    const syncs = log.stats.syncs;
-    rows.push(row(`raw writeSync×${BURST}+1 fdatasyncSync (per event)`, rawBurst.per, DURABLE_N, rawBurst.total));
-    const r = row(`log.append durable, ${BURST} concurrent (per burst)`, perBurst, (bursts + 2) * BURST, total, rate(DURABLE_N, rawBurst.total));
-    r['fsyncs/burst'] = syncs / (bursts + 2);
+    const r = row(`log.append durable, ${BURST} concurrent (p50/p95 per burst)`, perBurst, (bursts + 2) * BURST, performance.now() - t0, base);
+    r['fsyncs/burst'] = log.stats.syncs / (bursts + 2);
     rows.push(r);
     await done();
   }
   {
+    const base = await baselineRows(', no sync', 0, NON_DURABLE_N);
     const { log, done } = await openWriter(freshDir());
     const t0 = performance.now();
     const per = await measure((i) => log.append([realisticEvent(i)]), { iterations: NON_DURABLE_N, warmup: 50 });
-    const total = performance.now() - t0;
-    rows.push(row('raw writeSync per event, no sync', rawNone.per, NON_DURABLE_N, rawNone.total));
-    rows.push(row('log.append non-durable, one at a time', per, NON_DURABLE_N + 50, total, rate(NON_DURABLE_N, rawNone.total)));
+    rows.push(row('log.append non-durable, one at a time', per, NON_DURABLE_N + 50, performance.now() - t0, base));
     await done();
   }
   return rows;

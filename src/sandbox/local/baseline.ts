@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChangeStatus, FileChange, WorkspaceChanges } from '../types';
 import { isUtf8 } from '../../tools/output';
@@ -9,19 +9,29 @@ import { git, GitError, isolatedGitEnv, RAW_ATTRIBUTES } from './git';
 
 export const BASELINE_REF = 'refs/hangar/baseline';
 
-const PRIVATE_CONFIG: [string, string][] = [
-  ['core.bare', 'false'],
-  ['core.autocrlf', 'false'],
-  ['core.fileMode', 'true'],
-  ['core.symlinks', 'true'],
-  ['core.quotePath', 'false'],
-  ['core.fsmonitor', 'false'],
-  // Without these git still reads ~/.config/git/{ignore,attributes}, even with the global config disabled.
-  ['core.excludesFile', '/dev/null'],
-  ['core.attributesFile', '/dev/null'],
-  ['gc.auto', '0'],
-  ['maintenance.auto', 'false'],
-];
+// Appended to the config `git init` wrote (a later section wins), instead of one `git config` process per key.
+const PRIVATE_CONFIG = `[core]
+	bare = false
+	autocrlf = false
+	fileMode = true
+	symlinks = true
+	quotePath = false
+	fsmonitor = false
+	# Without these git still reads ~/.config/git/{ignore,attributes}, even with the global config disabled.
+	excludesFile = /dev/null
+	attributesFile = /dev/null
+[gc]
+	auto = 0
+[maintenance]
+	auto = false
+`;
+
+const AGENT_CONFIG = `[core]
+	autocrlf = false
+[user]
+	name = Hangar agent
+	email = agent@hangar.localhost
+`;
 
 const DIFF_FLAGS = ['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
 
@@ -57,7 +67,7 @@ export class BaselineRepo {
   /** Records `files` (relative to the work tree, ignored ones included) as the baseline commit. */
   async create(files: readonly string[]): Promise<string> {
     await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
-    for (const [key, value] of PRIVATE_CONFIG) await this.run(['config', key, value]);
+    await appendFile(path.join(this.gitDir, 'config'), PRIVATE_CONFIG);
     await writeRawAttributes(this.gitDir);
     if (files.length > 0) await this.run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], nulList(files));
     await this.run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Hangar baseline']);
@@ -137,9 +147,7 @@ export async function initAgentRepo(workTree: string, files: readonly string[], 
   await mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
   await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${path.relative(path.join(gitDir, 'objects'), path.join(baselineGitDir, 'objects'))}\n`);
   await writeRawAttributes(gitDir);
-  for (const [key, value] of [['core.autocrlf', 'false'], ['user.name', 'Hangar agent'], ['user.email', 'agent@hangar.localhost']]) {
-    await run(['config', key as string, value as string]);
-  }
+  await appendFile(path.join(gitDir, 'config'), AGENT_CONFIG);
   if (files.length > 0) await run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], nulList(files));
   await run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
 }

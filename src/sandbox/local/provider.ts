@@ -50,10 +50,10 @@ export class LocalSandboxProvider implements SandboxProvider {
     return path.join(this.sandboxesDir, SessionIdSchema.parse(sessionId));
   }
 
-  provision(spec: ProvisionSpec): Promise<Sandbox> {
+  async provision(spec: ProvisionSpec): Promise<Sandbox> {
     const dir = this.dirOf(spec.sessionId);
     const existing = this.live.get(spec.sessionId) ?? this.pending.get(spec.sessionId);
-    if (existing) return Promise.resolve(existing);
+    if (existing) return existing;
     const made = this.provisionNow(spec, dir).finally(() => this.pending.delete(spec.sessionId));
     this.pending.set(spec.sessionId, made);
     return made;

@@ -8,6 +8,7 @@ import {
   Inbox,
   INBOX_DIR,
   InvalidEventError,
+  LogNotFoundError,
   SessionLog,
   submitToInbox,
   type Lease,
@@ -85,6 +86,7 @@ describe('inbox', () => {
     await assert.rejects(submitToInbox(dir, [{ id: 'x', type: 't' } as unknown as StoredEvent]), InvalidEventError);
     await assert.rejects(submitToInbox(dir, [{ id: 'sevt_1', type: 't', processed_at: null }, { id: 'sevt_1', type: 't', processed_at: null }]), DuplicateEventIdError);
     assert.deepEqual(await submitToInbox(dir, []), []);
+    await assert.rejects(submitToInbox(path.join(dir, 'no-such-session'), [event('user.message')]), LogNotFoundError);
     await fsp.mkdir(path.join(dir, INBOX_DIR), { recursive: true });
     assert.deepEqual(await pending(), []);
     const inbox = await Inbox.open(dir);

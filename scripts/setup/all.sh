@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Prepares a machine for Hangar's tests and CI: Docker engine, sandbox image, real VS Code.
+# Every step is idempotent, so a second run only checks and takes about a second.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/setup/lib.sh
+source "$HERE/lib.sh"
+
+start="$(now)"
+step() {
+  local name="$1" began
+  shift
+  began="$(now)"
+  log "== $name"
+  "$@"
+  log "== $name done in $(elapsed "$began") s"
+}
+
+step "docker engine" bash "$HERE/docker-engine.sh"
+step "sandbox image" bash "$HERE/../../sandbox/build-image.sh"
+step "VS Code" bash "$HERE/vscode.sh"
+log "machine ready in $(elapsed "$start") s"

@@ -1,0 +1,49 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Runtime } from '../runtime';
+import { createAnthropicModel } from '../model/anthropic';
+import type { ModelClient } from '../model/types';
+import { LocalSandboxProvider } from '../sandbox/local';
+import type { SandboxProvider } from '../sandbox/types';
+import { MemoryVault } from '../vault/memory';
+import { MODEL_API_KEY } from '../vault/types';
+
+// How the CLI opens a runtime: per-user storage, the key from ANTHROPIC_API_KEY, the chosen sandbox provider.
+
+export interface CliRuntimeOptions {
+  storage?: string;
+  provider?: 'local' | 'docker';
+  model?: ModelClient;
+  onProgress?: (message: string) => void;
+}
+
+export function defaultStorage(): string {
+  if (process.env.HANGAR_HOME) return path.resolve(process.env.HANGAR_HOME);
+  const data = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(data, 'hangar');
+}
+
+export async function createProvider(kind: 'local' | 'docker', storageRoot: string): Promise<SandboxProvider> {
+  if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
+  const { DockerSandboxProvider } = await import("../sandbox/docker");
+  return new DockerSandboxProvider({ storageRoot });
+}
+
+export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runtime> {
+  const storageRoot = opts.storage ?? defaultStorage();
+  const vault = new MemoryVault({ [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
+  const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL: process.env.ANTHROPIC_BASE_URL || undefined });
+  const provider = await createProvider(opts.provider ?? providerFromEnv(), storageRoot);
+  return new Runtime({
+    storageRoot,
+    vault,
+    sandbox: provider,
+    model,
+    owner: 'cli',
+    onProgress: (_id, m) => opts.onProgress?.(m),
+  });
+}
+
+function providerFromEnv(): 'local' | 'docker' {
+  return process.env.HANGAR_SANDBOX === 'docker' ? 'docker' : 'local';
+}

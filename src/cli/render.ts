@@ -1,0 +1,104 @@
+import { styleText } from 'node:util';
+import type { SessionEvent, SessionSummary, ToolResultBlock } from '../wire';
+
+// Human-readable event lines for the terminal. Long tool output is folded to a few lines; the full text stays in
+// the log (`hangar events ID --json`).
+
+type Style = Parameters<typeof styleText>[0];
+export type Paint = (style: Style, text: string) => string;
+
+export const paint = (enabled: boolean): Paint => (style, text) => (enabled ? styleText(style, text) : text);
+
+const MAX_RESULT_LINES = 8;
+
+export function renderEvent(e: SessionEvent, p: Paint): string | null {
+  switch (e.type) {
+    case 'user.message':
+      return `${p('cyan', '› you')}  ${textOf(e.content)}`;
+    case 'user.interrupt':
+      return p('yellow', '⏹ interrupt');
+    case 'user.tool_confirmation':
+      return p('yellow', `✓ ${e.result}${e.deny_message ? `: ${e.deny_message}` : ''}`);
+    case 'agent.message':
+      return `${p('green', '● agent')}  ${textOf(e.content)}`;
+    case 'agent.thinking':
+      return p('dim', '… thinking');
+    case 'agent.tool_use':
+    case 'agent.mcp_tool_use':
+    case 'agent.custom_tool_use': {
+      const server = e.type === 'agent.mcp_tool_use' ? `${e.mcp_server_name}/` : '';
+      const ask = e.type !== 'agent.custom_tool_use' && e.evaluated_permission === 'ask' ? p('yellow', ' (needs your approval)') : '';
+      return `${p('magenta', `⚙ ${server}${e.name}`)} ${summarizeInput(e.name, e.input)}${ask}`;
+    }
+    case 'agent.tool_result':
+    case 'agent.mcp_tool_result':
+    case 'user.custom_tool_result':
+      return foldOutput(resultText(e.content ?? []), e.is_error === true, p);
+    case 'session.error':
+      return p('red', `✖ ${e.error.type}: ${e.error.message} (${e.error.retry_status.type})`);
+    case 'session.status_rescheduled':
+      return p('yellow', '↻ retrying the model request');
+    case 'session.status_idle':
+      return e.stop_reason.type === 'end_turn' ? null : p('yellow', `■ idle: ${e.stop_reason.type}`);
+    case 'session.status_terminated':
+      return p('red', '■ terminated');
+    default:
+      return null;
+  }
+}
+
+function textOf(content: readonly { type: string; text?: string }[]): string {
+  return content.map((b) => (b.type === 'text' ? (b.text ?? '') : `[${b.type}]`)).join('\n');
+}
+
+function resultText(content: readonly ToolResultBlock[]): string {
+  return content.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
+}
+
+export function summarizeInput(name: string, input: Record<string, unknown>): string {
+  const s = (k: string) => (typeof input[k] === 'string' ? (input[k] as string) : '');
+  switch (name) {
+    case 'bash':
+      return `$ ${s('command').split('\n')[0] ?? ''}`;
+    case 'read':
+    case 'write':
+    case 'edit':
+      return s('file_path');
+    case 'glob':
+    case 'grep':
+      return `${s('pattern')}${s('path') ? ` in ${s('path')}` : ''}`;
+    default: {
+      const json = JSON.stringify(input);
+      return json.length > 120 ? `${json.slice(0, 117)}…` : json;
+    }
+  }
+}
+
+function foldOutput(text: string, isError: boolean, p: Paint): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const shown = lines.slice(0, MAX_RESULT_LINES).map((l) => `  │ ${l}`);
+  if (lines.length > MAX_RESULT_LINES) shown.push(`  │ … ${lines.length - MAX_RESULT_LINES} more lines (hangar events ID --json shows all)`);
+  return p(isError ? 'red' : 'dim', shown.join('\n'));
+}
+
+export function formatSummary(s: SessionSummary, wallMs: number): string {
+  const tokens = s.usage.input_tokens + s.usage.output_tokens + s.usage.cache_read_input_tokens + s.usage.cache_creation.ephemeral_5m_input_tokens;
+  return [
+    `turns ${s.turns}`,
+    `model requests ${s.modelRequests}`,
+    `tool calls ${s.toolCalls}`,
+    `tokens ${formatCount(tokens)} (in ${formatCount(s.usage.input_tokens)}, out ${formatCount(s.usage.output_tokens)}, cache read ${formatCount(s.usage.cache_read_input_tokens)})`,
+    `cost $${(s.costCents / 100).toFixed(4)} (list price)`,
+    `wall ${(wallMs / 1000).toFixed(1)}s`,
+  ].join(' · ');
+}
+
+export function formatCount(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+export function statusLine(s: SessionSummary, startedAt: number, spinner: string): string {
+  const secs = Math.floor((Date.now() - startedAt) / 1000);
+  const tokens = s.usage.input_tokens + s.usage.output_tokens + s.usage.cache_read_input_tokens;
+  return `${spinner} ${s.status} · ${s.modelRequests} requests · ${s.toolCalls} tools · ${formatCount(tokens)} tokens · $${(s.costCents / 100).toFixed(3)} · ${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+}

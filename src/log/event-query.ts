@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { InvalidQueryError } from './errors';
+import type { PageOptions } from './paging';
+import type { LogEvent } from './record';
+
+export interface CreatedAtRange {
+  gt?: string;
+  gte?: string;
+  lt?: string;
+  lte?: string;
+}
+
+export interface ListOptions extends PageOptions {
+  types?: readonly string[];
+  /** Bounds on `processed_at` (the wire's `created_at[...]` filter); events not yet processed never match. */
+  createdAt?: CreatedAtRange;
+}
+
+const Bound = z.iso.datetime({ offset: true }).optional();
+const CreatedAtSchema = z.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound }).strict();
+
+/** The filter of a listing as one predicate, or undefined when nothing is filtered. Bounds compare as instants. */
+export function eventMatcher(opts: ListOptions): ((event: LogEvent) => boolean) | undefined {
+  const types = opts.types && opts.types.length > 0 ? new Set(opts.types) : null;
+  const inRange = createdAtMatcher(opts.createdAt);
+  if (!types && !inRange) return undefined;
+  return (e) => (!types || types.has(e.type)) && (!inRange || inRange(e.processed_at));
+}
+
+function createdAtMatcher(range: CreatedAtRange | undefined): ((processedAt: string | null) => boolean) | null {
+  if (!range) return null;
+  const parsed = CreatedAtSchema.safeParse(range);
+  if (!parsed.success) throw new InvalidQueryError(`created_at: ${z.prettifyError(parsed.error)}`);
+  const ms = (v: string | undefined) => (v === undefined ? undefined : Date.parse(v));
+  const gt = ms(parsed.data.gt);
+  const gte = ms(parsed.data.gte);
+  const lt = ms(parsed.data.lt);
+  const lte = ms(parsed.data.lte);
+  if (gt === undefined && gte === undefined && lt === undefined && lte === undefined) return null;
+  return (processedAt) => {
+    if (processedAt === null) return false;
+    const t = Date.parse(processedAt);
+    return (
+      !Number.isNaN(t) &&
+      (gt === undefined || t > gt) &&
+      (gte === undefined || t >= gte) &&
+      (lt === undefined || t < lt) &&
+      (lte === undefined || t <= lte)
+    );
+  };
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs/promises';
+import type { WorkspaceChanges } from '../types';
+import { readLower, scanUpper } from './overlay-view';
+import type { LowerIndex } from './snapshot';
+import { gitMode, type TreeDiffer, type TreeEntry } from './tree-diff';
+
+/**
+ * The session's changes against its snapshot, in O(changed files): only paths present in the upper dir or hidden
+ * by it are hashed. Baseline blob ids are cached per path (a snapshot never changes).
+ */
+export async function overlayChanges(
+  upper: string,
+  lower: LowerIndex,
+  differ: TreeDiffer,
+  baselineShas: Map<string, string>,
+): Promise<WorkspaceChanges> {
+  const scan = await scanUpper(upper, lower);
+  const paths = [...new Set([...scan.current.keys(), ...scan.hidden])].sort();
+  if (paths.length === 0) return { patch: '', files: [] };
+  const base: TreeEntry[] = [];
+  const current: TreeEntry[] = [];
+  for (const p of paths) {
+    const low = lower.files.get(p);
+    if (low) {
+      let sha = baselineShas.get(p);
+      if (!sha) {
+        const content = await readLower(lower, p);
+        if (content) {
+          sha = await differ.writeBlob(content);
+          baselineShas.set(p, sha);
+        }
+      }
+      if (sha) base.push({ path: p, mode: gitMode(low.kind, low.mode), sha });
+    }
+    const up = scan.current.get(p);
+    if (up) {
+      const content = await readUpper(up.abs, up.kind);
+      if (content) current.push({ path: p, mode: gitMode(up.kind, up.mode), sha: await differ.writeBlob(content) });
+    }
+  }
+  return differ.diff(await differ.writeTree(base), await differ.writeTree(current));
+}
+
+async function readUpper(abs: string, kind: 'f' | 'l'): Promise<Buffer | null> {
+  try {
+    return kind === 'l' ? Buffer.from(await fs.readlink(abs), 'utf8') : await fs.readFile(abs);
+  } catch {
+    return null; // removed while we looked: the next call sees the whiteout
+  }
+}

@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { isUtf8 } from '../../tools/output';
+import type { WorkspaceChanges } from '../types';
+import { exactAttributePattern, mergeDiffRecords, parseNumstat, parseRaw, type NumstatRecord, type RawRecord } from '../local/baseline';
+import { git, isolatedGitEnv, RAW_ATTRIBUTES } from '../local/git';
+
+// The patch of an overlay session, made by git from two small trees: the baseline and the current versions of just
+// the changed paths. Paths outside the changed set are equal on both sides, so git's output (rename pairing
+// included, which only ever pairs deletions with additions) is byte for byte what a full-tree diff would print,
+// and the format is the local provider's: same flags, same prefixes, same attribute overrides.
+
+export interface TreeEntry {
+  path: string;
+  /** git mode: 100644, 100755 or 120000. */
+  mode: string;
+  sha: string;
+}
+
+const DIFF_FLAGS = ['diff-tree', '-r', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
+
+export function gitMode(kind: 'f' | 'l', mode: number): string {
+  if (kind === 'l') return '120000';
+  return mode & 0o100 ? '100755' : '100644';
+}
+
+export class TreeDiffer {
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly gitDir: string) {}
+
+  private run(args: readonly string[], input?: Buffer, extraEnv: Record<string, string> = {}): Promise<Buffer> {
+    return git(args, { env: isolatedGitEnv({ GIT_DIR: this.gitDir, ...extraEnv }), input });
+  }
+
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      await fs.mkdir(this.gitDir, { recursive: true });
+      await this.run(['init', '-q', '--bare']);
+      await this.run(['config', 'core.quotePath', 'false']);
+      await this.writeAttributes([]);
+    })();
+    return this.ready;
+  }
+
+  private async writeAttributes(binaryPaths: readonly string[]): Promise<void> {
+    await fs.mkdir(path.join(this.gitDir, 'info'), { recursive: true });
+    const extra = binaryPaths.map((p) => `${exactAttributePattern(p)} -diff\n`).join('');
+    await fs.writeFile(path.join(this.gitDir, 'info', 'attributes'), RAW_ATTRIBUTES + extra);
+  }
+
+  /** Stores a blob as a loose object (in-process: no git spawn per file) and returns its id. */
+  async writeBlob(content: Buffer): Promise<string> {
+    await this.init();
+    const header = Buffer.from(`blob ${content.length}\0`);
+    const sha = createHash('sha1').update(header).update(content).digest('hex');
+    const file = path.join(this.gitDir, 'objects', sha.slice(0, 2), sha.slice(2));
+    try {
+      await fs.access(file);
+      return sha;
+    } catch {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+      await fs.writeFile(tmp, deflateSync(Buffer.concat([header, content])));
+      await fs.rename(tmp, file);
+      return sha;
+    }
+  }
+
+  async writeTree(entries: readonly TreeEntry[]): Promise<string> {
+    await this.init();
+    const index = path.join(this.gitDir, `index-${randomBytes(6).toString('hex')}`);
+    try {
+      const env = { GIT_INDEX_FILE: index };
+      const lines = entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
+      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(lines, 'utf8'), env);
+      return (await this.run(['write-tree'], undefined, env)).toString('utf8').trim();
+    } finally {
+      await fs.rm(index, { force: true });
+    }
+  }
+
+  async blob(sha: string): Promise<Buffer> {
+    return this.run(['cat-file', 'blob', sha]);
+  }
+
+  async diff(baseTree: string, currentTree: string): Promise<WorkspaceChanges> {
+    await this.init();
+    const raw = parseRaw(await this.run([...DIFF_FLAGS, '--raw', '-z', '--no-abbrev', baseTree, currentTree]));
+    let [patch, numstat] = await this.patchAndNumstat(baseTree, currentTree);
+    if (!isUtf8(patch)) {
+      // Text files that are not UTF-8 go in as binary patches, so the patch survives being a string.
+      await this.writeAttributes(await this.nonUtf8Files(raw, numstat));
+      try {
+        [patch, numstat] = await this.patchAndNumstat(baseTree, currentTree);
+      } finally {
+        await this.writeAttributes([]);
+      }
+    }
+    return { patch: patch.toString('utf8'), files: mergeDiffRecords(raw, numstat) };
+  }
+
+  private async patchAndNumstat(a: string, b: string): Promise<[Buffer, NumstatRecord[]]> {
+    const [patch, numstat] = await Promise.all([
+      this.run([...DIFF_FLAGS, '--binary', a, b]),
+      this.run([...DIFF_FLAGS, '--numstat', '-z', a, b]),
+    ]);
+    return [patch, parseNumstat(numstat)];
+  }
+
+  private async nonUtf8Files(raw: RawRecord[], numstat: NumstatRecord[]): Promise<string[]> {
+    const textual = new Set(numstat.filter((n) => !n.binary).map((n) => n.path));
+    const offenders: string[] = [];
+    for (const r of raw) {
+      if (!textual.has(r.path)) continue;
+      for (const [sha, file] of [[r.oldSha, r.oldPath ?? r.path], [r.newSha, r.path]] as const) {
+        if (!/^0+$/.test(sha) && !isUtf8(await this.blob(sha))) offenders.push(file);
+      }
+    }
+    return offenders;
+  }
+}

@@ -1,0 +1,67 @@
+import { createInterface } from 'node:readline';
+import { createToolHost } from '../../tools/host-impl';
+import type { ToolOutcome } from '../types';
+import { oomKills } from './oom';
+import { ToolServerConfig, ToolServerRequest, type ToolServerMessage } from './protocol';
+
+// The in-container tool server: runs the very ToolHost the local provider runs, so both providers behave the same,
+// and speaks JSON lines on stdin/stdout (protocol.ts). It lives as long as its stdin: when the host side goes away
+// (host process restarted, container reattached) the shell and its children are disposed and the server exits.
+
+const config = ToolServerConfig.parse(JSON.parse(process.argv[2] ?? '{}'));
+const host = createToolHost(config);
+const running = new Map<number, AbortController>();
+
+function send(message: ToolServerMessage): void {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+function withOomNote(outcome: ToolOutcome): ToolOutcome {
+  const limit = config.memoryMb ? ` (${config.memoryMb} MB)` : '';
+  const note = `[out of memory: the kernel's OOM killer killed a process of this command because the sandbox memory limit${limit} was reached]`;
+  return { is_error: true, content: [...outcome.content, { type: 'text', text: note }] };
+}
+
+async function run(id: number, name: string, input: unknown): Promise<void> {
+  const controller = new AbortController();
+  running.set(id, controller);
+  const before = oomKills();
+  try {
+    const outcome = await host.run(name, input, controller.signal);
+    const after = oomKills();
+    send({ op: 'result', id, outcome: before !== null && after !== null && after > before ? withOomNote(outcome) : outcome });
+  } finally {
+    running.delete(id);
+  }
+}
+
+function handle(line: string): void {
+  if (!line.trim()) return;
+  let parsed;
+  try {
+    parsed = ToolServerRequest.safeParse(JSON.parse(line));
+  } catch (err) {
+    send({ op: 'bad_request', error: `not JSON: ${(err as Error).message}` });
+    return;
+  }
+  if (!parsed.success) {
+    send({ op: 'bad_request', error: parsed.error.message });
+    return;
+  }
+  const req = parsed.data;
+  if (req.op === 'ping') send({ op: 'pong', id: req.id });
+  else if (req.op === 'cancel') running.get(req.id)?.abort();
+  else if (running.has(req.id)) send({ op: 'bad_request', id: req.id, error: `call ${req.id} is already running` });
+  else
+    void run(req.id, req.name, req.input).catch((err: unknown) => {
+      send({ op: 'result', id: req.id, outcome: { is_error: true, content: [{ type: 'text', text: `tool server error: ${String(err)}` }] } });
+    });
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+lines.on('line', handle);
+lines.on('close', () => {
+  for (const c of running.values()) c.abort();
+  void host.dispose().finally(() => process.exit(0));
+});
+send({ op: 'ready', pid: process.pid, node: process.version });

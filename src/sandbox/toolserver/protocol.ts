@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ToolResultBlock } from '../../wire/content';
+
+// The tool server's wire: one JSON object per line each way over the attached stdin/stdout of a `docker exec`.
+// Calls are multiplexed by id; the server answers every `run` exactly once (a cancelled call too, with its outcome).
+
+export const ToolServerConfig = z.object({
+  root: z.string().min(1),
+  stateDir: z.string().min(1),
+  env: z.record(z.string(), z.string()).default({}),
+  defaultTimeoutMs: z.number().int().positive().optional(),
+  maxOutputChars: z.number().int().positive().optional(),
+  /** Memory limit in MB, named in the note added when the OOM killer struck during a call. */
+  memoryMb: z.number().positive().optional(),
+});
+export type ToolServerConfig = z.infer<typeof ToolServerConfig>;
+
+export const ToolServerRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('run'), id: z.number().int(), name: z.string(), input: z.unknown() }),
+  z.object({ op: z.literal('cancel'), id: z.number().int() }),
+  z.object({ op: z.literal('ping'), id: z.number().int() }),
+]);
+export type ToolServerRequest = z.infer<typeof ToolServerRequest>;
+
+export const ToolOutcomeSchema = z.object({ content: z.array(ToolResultBlock), is_error: z.boolean() });
+
+export const ToolServerMessage = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('ready'), pid: z.number().int(), node: z.string() }),
+  z.object({ op: z.literal('result'), id: z.number().int(), outcome: ToolOutcomeSchema }),
+  z.object({ op: z.literal('pong'), id: z.number().int() }),
+  /** A request line the server could not parse; id when it could be read. */
+  z.object({ op: z.literal('bad_request'), id: z.number().int().optional(), error: z.string() }),
+]);
+export type ToolServerMessage = z.infer<typeof ToolServerMessage>;
