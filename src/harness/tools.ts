@@ -14,6 +14,8 @@ export interface McpTools {
   /** Maps a model-facing tool name to its server and tool, or null if it is not an MCP tool. */
   resolve(modelName: string): { server: string; tool: string } | null;
   call(server: string, tool: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
+  /** Ends the connections (stdio servers are stopped). */
+  close?(): Promise<void>;
 }
 
 export interface Classified {

@@ -20,7 +20,7 @@ const LockInfo = z.object({ pid: z.number(), hostname: z.string(), nonce: z.stri
 
 export interface FileLockOptions {
   timeoutMs?: number;
-  /** A lock older than this is presumed abandoned even if its holder cannot be checked (another host). */
+  /** A lock older than this is presumed abandoned when its holder cannot be checked (another host, unreadable). */
   staleMs?: number;
 }
 
@@ -28,7 +28,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Runs `fn` while holding an exclusive lock file created with 'wx'. Meant for short read-modify-write sections
- * shared between processes; a lock left by a dead process (same host) or older than `staleMs` is broken.
+ * shared between processes; a lock left by a dead process on this host, or an unverifiable one older than
+ * `staleMs`, is broken.
  */
 export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -81,9 +82,11 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
     throw err;
   }
   const info = await readLockInfo(lockPath);
-  const holderDead = info !== null && info.hostname === os.hostname() && !pidAlive(info.pid);
-  const tooOld = Date.now() - Number(stat.mtimeMs) > staleMs;
-  if (!holderDead && !tooOld) return false;
+  // A holder on this host is judged by its pid alone (a slow holder is not a dead one); age decides only for
+  // holders that cannot be checked: another host, or a lock file that was never fully written.
+  const checkable = info !== null && info.hostname === os.hostname();
+  const stale = checkable ? !pidAlive(info.pid) : Date.now() - Number(stat.mtimeMs) > staleMs;
+  if (!stale) return false;
   const aside = `${lockPath}.${randomBytes(6).toString('hex')}.stale`;
   try {
     await fsp.rename(lockPath, aside);

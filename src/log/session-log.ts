@@ -345,7 +345,7 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
     }
     const scan = scanRecords<E>(buf.subarray(0, filled), { file: this.file, base: this.end, firstSeq: this.evs.length, known: this.ids });
     for (const [id, seq] of scan.ids) this.ids.set(id, seq);
-    this.evs.push(...scan.events);
+    for (const event of scan.events) this.evs.push(event);
     this.end = scan.end;
     if (scan.events.length > 0) this.notify();
     return scan.events.length;

@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../harness/retry';
 import type { McpTools } from '../harness/tools';
 import type { SandboxProvider, ToolOutcome } from '../sandbox/types';
 import type { Vault } from '../vault/types';
+import type { NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { SessionHost } from './session-host';
@@ -27,7 +28,7 @@ export interface RuntimeOptions {
   maxTokens?: number;
   /** Model requests one turn may make before it is stopped (a runaway tool loop). */
   maxRequestsPerTurn?: number;
-  mcp?: (record: SessionRecord) => Promise<McpTools | null>;
+  mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   onProgress?: (sessionId: string, message: string) => void;
 }

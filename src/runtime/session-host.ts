@@ -22,7 +22,8 @@ export interface HostOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
-  mcp?: (record: SessionRecord) => Promise<McpTools | null>;
+  /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
+  mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   environmentNote: (record: SessionRecord) => string;
   /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
@@ -81,7 +82,8 @@ export class SessionHost {
     const inbox = await Inbox.open<SessionEvent>(dir);
     const previews = new Set<(p: StreamPreview) => void>();
     const sandbox = () => this.sandboxFor(record);
-    const mcp = (await this.opts.mcp?.(record)) ?? null;
+    const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(events));
+    const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
     const driver = new SessionDriver({
       log: harnessLog(log),
       agent: record.agent,
@@ -103,7 +105,7 @@ export class SessionHost {
       previews,
       sandbox,
       stop: inbox.watch(() => void this.drainInbox(active)),
-      closeMcp: async () => (mcp && 'close' in mcp && typeof mcp.close === 'function' ? await (mcp.close as () => Promise<void>)() : undefined),
+      closeMcp: async () => mcp?.close?.(),
     };
     this.active.set(record.id, active);
     await this.drainInbox(active);

@@ -56,6 +56,10 @@ export async function buildToolServer(outDir: string, prebuilt?: string): Promis
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',
+    minify: true,
+    // ESM-only dependencies (fdir) call createRequire(import.meta.url), which a CJS bundle must supply.
+    define: { 'import.meta.url': '__hangarModuleUrl' },
+    banner: { js: 'var __hangarModuleUrl = require("url").pathToFileURL(__filename).href;' },
   });
   const cwd = process.cwd();
   const inputs = Object.keys(result.metafile.inputs)

@@ -48,10 +48,6 @@ async function writeRawAttributes(gitDir: string, binaryPaths: readonly string[]
   await writeFile(path.join(gitDir, 'info', 'exclude'), '');
 }
 
-function nulList(files: readonly string[]): Buffer {
-  return Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8');
-}
-
 export class BaselineRepo {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -60,16 +56,19 @@ export class BaselineRepo {
     readonly workTree: string,
   ) {}
 
-  private run(args: readonly string[], input?: Buffer): Promise<Buffer> {
-    return git(args, { cwd: this.workTree, env: isolatedGitEnv({ GIT_DIR: this.gitDir, GIT_WORK_TREE: this.workTree }), input });
+  private run(args: readonly string[]): Promise<Buffer> {
+    return git(args, { cwd: this.workTree, env: isolatedGitEnv({ GIT_DIR: this.gitDir, GIT_WORK_TREE: this.workTree }) });
   }
 
-  /** Records `files` (relative to the work tree, ignored ones included) as the baseline commit. */
-  async create(files: readonly string[]): Promise<string> {
+  /**
+   * Records the whole work tree as the baseline commit, files its .gitignore names included: at this point it holds
+   * exactly the copied files, and `add -A -f` is linear where thousands of literal pathspecs are not.
+   */
+  async create(): Promise<string> {
     await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
     await appendFile(path.join(this.gitDir, 'config'), PRIVATE_CONFIG);
     await writeRawAttributes(this.gitDir);
-    if (files.length > 0) await this.run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], nulList(files));
+    await this.run(['add', '-A', '-f']);
     await this.run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Hangar baseline']);
     await this.run(['update-ref', BASELINE_REF, 'HEAD']);
     return (await this.run(['rev-parse', BASELINE_REF])).toString('utf8').trim();
@@ -139,16 +138,16 @@ export class BaselineRepo {
  * Gives the workspace a git repository of its own holding the same baseline commit, so the agent can run
  * `git status` / `git diff`. Its objects come from the private repository through alternates (no second copy).
  */
-export async function initAgentRepo(workTree: string, files: readonly string[], baselineGitDir: string): Promise<void> {
+export async function initAgentRepo(workTree: string, baselineGitDir: string): Promise<void> {
   const gitDir = path.join(workTree, '.git');
   const env = isolatedGitEnv({ GIT_DIR: gitDir, GIT_WORK_TREE: workTree });
-  const run = (args: readonly string[], input?: Buffer) => git(args, { cwd: workTree, env, input });
+  const run = (args: readonly string[]) => git(args, { cwd: workTree, env });
   await run(['init', '-q']);
   await mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
   await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${path.relative(path.join(gitDir, 'objects'), path.join(baselineGitDir, 'objects'))}\n`);
   await writeRawAttributes(gitDir);
   await appendFile(path.join(gitDir, 'config'), AGENT_CONFIG);
-  if (files.length > 0) await run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], nulList(files));
+  await run(['add', '-A', '-f']);
   await run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
 }
 

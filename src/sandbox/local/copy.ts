@@ -1,4 +1,4 @@
-import { chmod, constants, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, symlink } from 'node:fs/promises';
+import { constants, copyFile, lstat, mkdir, readdir, readFile, readlink, realpath, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { canonicalize, isWithin } from '../../tools/paths';
@@ -73,8 +73,8 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 
 /**
  * Copies `files` (relative to `from`) into `to` as an independent snapshot: regular files with their permission
- * bits (copy-on-write clones where the filesystem has them), symlinks as links. Directories in the list (submodules,
- * nested repositories) and special files are skipped. Returns the paths actually copied.
+ * bits (copyFile keeps them; copy-on-write clones where the filesystem has them), symlinks as links. Directories in
+ * the list (submodules, nested repositories) and special files are skipped. Returns the paths actually copied.
  */
 export async function copySnapshot(from: string, to: string, files: readonly string[], onProgress?: (message: string) => void): Promise<string[]> {
   const regular: string[] = [];
@@ -82,16 +82,15 @@ export async function copySnapshot(from: string, to: string, files: readonly str
   let scanned = 0;
   await pool(files.filter(safeRelative), COPY_CONCURRENCY, async (rel) => {
     const info = await lstat(path.join(from, rel)).catch(() => null);
-    if (info?.isFile()) {
-      const dest = path.join(to, rel);
-      await mkdir(path.dirname(dest), { recursive: true });
-      await copyFile(path.join(from, rel), dest, constants.COPYFILE_FICLONE);
-      await chmod(dest, info.mode & 0o7777);
-      regular.push(rel);
-    } else if (info?.isSymbolicLink()) {
-      links.push({ rel, target: await readlink(path.join(from, rel)) });
-    }
-    if (++scanned % PROGRESS_EVERY === 0) onProgress?.(`Copying the repository: ${scanned} of ${files.length} files`);
+    if (info?.isFile()) regular.push(rel);
+    else if (info?.isSymbolicLink()) links.push({ rel, target: await readlink(path.join(from, rel)) });
+  });
+  // Each directory once, parents first.
+  const dirs = [...new Set(regular.map((rel) => path.posix.dirname(rel)))].filter((d) => d !== '.').sort();
+  for (const dir of dirs) await mkdir(path.join(to, dir), { recursive: true });
+  await pool(regular, COPY_CONCURRENCY, async (rel) => {
+    await copyFile(path.join(from, rel), path.join(to, rel), constants.COPYFILE_FICLONE);
+    if (++scanned % PROGRESS_EVERY === 0) onProgress?.(`Copying the repository: ${scanned} of ${regular.length} files`);
   });
   // Links last, so no file copy is written through a link created earlier; and none is placed through another link.
   const realTo = await realpath(to);

@@ -75,16 +75,15 @@ export class LocalSandboxProvider implements SandboxProvider {
     const workspace = path.join(dir, 'workspace');
     await mkdir(workspace, { recursive: true });
     await mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
-    let files: string[] = [];
     if (spec.repoPath) {
       spec.onProgress?.('Listing the repository files');
       const listing = await listRepository(spec.repoPath);
-      files = await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
+      await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
     }
     spec.onProgress?.('Recording the baseline');
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
-    const commit = await baseline.create(files);
-    await initAgentRepo(workspace, files, baseline.gitDir);
+    const commit = await baseline.create();
+    await initAgentRepo(workspace, baseline.gitDir);
     const manifest: z.infer<typeof Manifest> = {
       version: 1,
       session_id: spec.sessionId,

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { EventDelta, EventStart, Session, SessionEvent } from '../wire';
+
+// The session panel's message protocol: one discriminated union per direction, validated on both sides (the
+// webview is a separate trust domain; neither side assumes the other sent something well formed). Imported by the
+// extension host and by the webview bundle, so it must stay free of `vscode` and Node imports.
+
+/** A sub-agent thread as the host knows it; the webview also discovers threads from `session_thread_id` on events. */
+export const PanelThread = z.object({
+  session_thread_id: z.string().min(1),
+  agent_name: z.string(),
+  status: z.enum(['running', 'idle', 'terminated']).optional(),
+});
+export type PanelThread = z.infer<typeof PanelThread>;
+
+export const ChangedFile = z.object({
+  path: z.string().min(1),
+  status: z.enum(['added', 'modified', 'deleted']),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+});
+export type ChangedFile = z.infer<typeof ChangedFile>;
+
+// ---- host → webview ----
+/** The whole log; sent on open and after every webview reload (the webview rebuilds its view from it). */
+export const InitMessage = z.object({ type: z.literal('init'), session: Session, events: z.array(SessionEvent), threads: z.array(PanelThread).optional() });
+/** Newly appended events, batched, in log order. */
+export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent) });
+/** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id. */
+export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta]) });
+/** The session resource changed (status, usage, title). */
+export const SessionMessage = z.object({ type: z.literal('session'), session: Session });
+export const ErrorMessage = z.object({ type: z.literal('error'), message: z.string() });
+/** The sandbox's changed files relative to the workspace. */
+export const ChangesMessage = z.object({ type: z.literal('changes'), files: z.array(ChangedFile) });
+
+export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+// ---- webview → host ----
+export const ReadyMessage = z.object({ type: z.literal('ready') });
+/** A user message: starts a turn when idle, steers the running turn otherwise. */
+export const SendMessage = z.object({ type: z.literal('send'), text: z.string().trim().min(1, 'text must not be empty').max(100_000) });
+export const InterruptMessage = z.object({ type: z.literal('interrupt') });
+export const ConfirmMessage = z
+  .object({
+    type: z.literal('confirm'),
+    tool_use_id: z.string().min(1),
+    result: z.enum(['allow', 'deny']),
+    deny_message: z.string().max(10_000).optional(),
+  })
+  .refine((m) => m.result === 'deny' || m.deny_message === undefined, { message: 'deny_message is only allowed with result "deny"', path: ['deny_message'] });
+export const CustomToolResultMessage = z.object({ type: z.literal('customToolResult'), custom_tool_use_id: z.string().min(1), text: z.string().max(100_000), is_error: z.boolean() });
+/** A path as it appears in the session (relative to the repository or absolute inside the sandbox mount). */
+export const OpenFileMessage = z.object({ type: z.literal('openFile'), path: z.string().min(1) });
+/** Open a link from rendered markdown; the host decides (external browser for http(s), nothing else). */
+export const OpenLinkMessage = z.object({ type: z.literal('openLink'), href: z.string().min(1).max(4_000) });
+export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges') });
+export const CopyMessage = z.object({ type: z.literal('copy'), text: z.string() });
+
+export const WebviewMessage = z.discriminatedUnion('type', [
+  ReadyMessage,
+  SendMessage,
+  InterruptMessage,
+  ConfirmMessage,
+  CustomToolResultMessage,
+  OpenFileMessage,
+  OpenLinkMessage,
+  ReviewChangesMessage,
+  CopyMessage,
+]);
+export type WebviewMessage = z.infer<typeof WebviewMessage>;
+
+export type HostMessageType = HostMessage['type'];
+export type WebviewMessageType = WebviewMessage['type'];
+export type HostMessageOf<T extends HostMessageType> = Extract<HostMessage, { type: T }>;
+export type WebviewMessageOf<T extends WebviewMessageType> = Extract<WebviewMessage, { type: T }>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+function parseWith<T>(schema: z.ZodType<T>, direction: string, raw: unknown): ParseResult<T> {
+  const typeName = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : '(none)';
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, error: `invalid ${direction} message (type ${typeName}): ${describe(parsed.error)}` };
+}
+
+/** Validates a message received by the webview. */
+export function parseHostMessage(raw: unknown): ParseResult<HostMessage> {
+  return parseWith(HostMessage, 'host→webview', raw);
+}
+
+/** Validates a message received by the extension host. */
+export function parseWebviewMessage(raw: unknown): ParseResult<WebviewMessage> {
+  return parseWith(WebviewMessage, 'webview→host', raw);
+}
+
+/**
+ * Call in the `default` branch of a `switch (msg.type)`: it only compiles when every case was handled, because
+ * only then has `msg` narrowed to `never`.
+ */
+export function assertNever(value: never, what = 'message'): never {
+  const type = typeof value === 'object' && value !== null && 'type' in value ? String((value as { type: unknown }).type) : String(value);
+  throw new Error(`unhandled ${what}: ${type}`);
+}

@@ -1,0 +1,106 @@
+import type Dockerode from 'dockerode';
+import type { SandboxLimits } from '../../wire/environment';
+import type { Container, Docker } from './client';
+import { classifyEngineError, isNotFound } from './errors';
+
+// The session container: hardened (non-root, no capabilities, no privilege gain, pids/memory/CPU limits, network
+// none unless allowed, no Docker socket, no host path but the session volume) and kept alive by `sleep infinity`
+// under the engine's init, which also reaps the orphans of killed commands so they do not eat the pids limit.
+
+export const WORKSPACE = '/workspace';
+export const TOOLSERVER_DIR = '/opt/hangar';
+
+export interface ContainerPlan {
+  name: string;
+  image: string;
+  user: string;
+  env: string[];
+  labels: Record<string, string>;
+  volume: string;
+  limits: SandboxLimits;
+  networkMode: string;
+}
+
+export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOptions {
+  const memory = plan.limits.memory_mb * 1024 * 1024;
+  return {
+    name: plan.name,
+    Image: plan.image,
+    User: plan.user,
+    Env: plan.env,
+    Labels: plan.labels,
+    WorkingDir: WORKSPACE,
+    Entrypoint: ['sleep'],
+    Cmd: ['infinity'],
+    StopSignal: 'SIGKILL',
+    HostConfig: {
+      Init: true,
+      Mounts: [{ Type: 'volume', Source: plan.volume, Target: WORKSPACE }],
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,mode=1777' },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: plan.limits.pids,
+      Memory: memory,
+      MemorySwap: memory,
+      NanoCpus: Math.round(plan.limits.cpus * 1e9),
+      NetworkMode: plan.networkMode,
+      Privileged: false,
+      ReadonlyRootfs: false,
+    },
+  };
+}
+
+export async function createAndStart(docker: Docker, plan: ContainerPlan): Promise<Container> {
+  let container: Container;
+  try {
+    container = await docker.createContainer(createOptions(plan));
+  } catch (err) {
+    throw classifyEngineError(err, { image: plan.image });
+  }
+  try {
+    await container.start();
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw classifyEngineError(err);
+  }
+  return container;
+}
+
+export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
+  try {
+    await docker.getContainer(idOrName).remove({ force: true, v: false });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Running container by id or name, or null when it is gone or stopped. */
+export async function runningContainer(docker: Docker, idOrName: string): Promise<Container | null> {
+  try {
+    const c = docker.getContainer(idOrName);
+    const info = await c.inspect();
+    return info.State.Running && !info.State.Paused ? c : null;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** Why a session's container (or its tool server) went away, in words for the model and the user. */
+export async function describeDeath(container: Container, limits: SandboxLimits, serverExit: number | null): Promise<string> {
+  let info: Dockerode.ContainerInspectInfo;
+  try {
+    info = await container.inspect();
+  } catch (err) {
+    if (isNotFound(err)) return 'the sandbox container was removed';
+    return `the sandbox container is unreachable (${(err as Error).message})`;
+  }
+  const s = info.State;
+  if (s.OOMKilled) return `the sandbox container was OOM-killed: it reached its memory limit of ${limits.memory_mb} MB`;
+  if (s.Running) {
+    const code = serverExit === null ? '' : ` (exit ${serverExit}${serverExit === 137 ? ': killed, possibly by the OOM killer' : ''})`;
+    return `the tool server process in the sandbox stopped${code}`;
+  }
+  if (s.ExitCode === 137) return 'the sandbox container was killed (SIGKILL)';
+  return `the sandbox container exited with code ${s.ExitCode}${s.Error ? `: ${s.Error}` : ''}`;
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { z } from 'zod';
+import { listRepository } from '../local/copy';
+import type { Docker } from './client';
+import { DevcontainerError, ImageMissingError, classifyEngineError, isNotFound } from './errors';
+
+// A repository's .devcontainer/devcontainer.json (or .devcontainer.json), the subset Hangar honours: the image or a
+// Dockerfile build (tagged by a hash of its inputs, so an unchanged definition is built once), containerEnv,
+// remoteUser/containerUser and postCreateCommand.
+
+const Command = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]);
+
+export const DevcontainerSpec = z.looseObject({
+  image: z.string().min(1).optional(),
+  build: z
+    .looseObject({
+      dockerfile: z.string().min(1),
+      context: z.string().default('.'),
+      args: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
+  dockerFile: z.string().min(1).optional(),
+  context: z.string().optional(),
+  containerEnv: z.record(z.string(), z.string()).default({}),
+  remoteUser: z.string().min(1).optional(),
+  containerUser: z.string().min(1).optional(),
+  postCreateCommand: Command.optional(),
+});
+export type DevcontainerSpec = z.infer<typeof DevcontainerSpec>;
+export type PostCreateCommand = z.infer<typeof Command>;
+
+export interface Devcontainer {
+  /** Directory holding devcontainer.json: relative paths in it resolve from here. */
+  dir: string;
+  file: string;
+  spec: DevcontainerSpec;
+}
+
+const LOCATIONS = [path.join('.devcontainer', 'devcontainer.json'), '.devcontainer.json'];
+
+export async function readDevcontainer(repoPath: string): Promise<Devcontainer | null> {
+  for (const rel of LOCATIONS) {
+    const file = path.join(repoPath, rel);
+    const text = await fs.readFile(file, 'utf8').catch(() => null);
+    if (text === null) continue;
+    const errors: ParseError[] = [];
+    const raw: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+    if (errors.length > 0) {
+      const first = errors[0] as ParseError;
+      throw new DevcontainerError(`${rel} is not valid JSON with comments: ${printParseErrorCode(first.error)} at offset ${first.offset}`);
+    }
+    const parsed = DevcontainerSpec.safeParse(raw);
+    if (!parsed.success) throw new DevcontainerError(`${rel}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return { dir: path.dirname(file), file, spec: parsed.data };
+  }
+  return null;
+}
+
+/** The image the devcontainer asks for, building it when it names a Dockerfile. */
+export async function devcontainerImage(docker: Docker, dc: Devcontainer, onProgress?: (m: string) => void): Promise<string> {
+  const dockerfile = dc.spec.build?.dockerfile ?? dc.spec.dockerFile;
+  if (dockerfile) return buildDevcontainer(docker, dc, dockerfile, onProgress);
+  if (!dc.spec.image) throw new DevcontainerError(`${path.basename(dc.file)} names neither "image" nor "build.dockerfile"`);
+  try {
+    await docker.getImage(dc.spec.image).inspect();
+  } catch (err) {
+    if (!isNotFound(err)) throw classifyEngineError(err);
+    throw new ImageMissingError(dc.spec.image);
+  }
+  return dc.spec.image;
+}
+
+async function buildDevcontainer(docker: Docker, dc: Devcontainer, dockerfile: string, onProgress?: (m: string) => void): Promise<string> {
+  const context = path.resolve(dc.dir, dc.spec.build?.context ?? dc.spec.context ?? '.');
+  const dockerfileAbs = path.resolve(dc.dir, dockerfile);
+  const dockerfileRel = path.relative(context, dockerfileAbs).split(path.sep).join('/');
+  if (dockerfileRel.startsWith('..')) throw new DevcontainerError(`the Dockerfile ${dockerfile} lies outside the build context ${context}`);
+  const args = dc.spec.build?.args ?? {};
+  const { files } = await listRepository(context);
+  const src = [...new Set([...files, dockerfileRel])].sort();
+  // The tag hashes what the build reads: the Dockerfile's bytes, the args, and the context files by size and
+  // mtime (reading a whole repository on every provision would cost more than the build cache saves).
+  const h = createHash('sha256').update(JSON.stringify({ dockerfileRel, args })).update(await fs.readFile(dockerfileAbs));
+  for (const f of src) {
+    const st = await fs.stat(path.join(context, f)).catch(() => null);
+    if (st) h.update(`${f}\0${st.size}\0${st.mtimeMs}\0`);
+  }
+  const tag = `hangar-devcontainer:${h.digest('hex').slice(0, 16)}`;
+  try {
+    await docker.getImage(tag).inspect();
+    return tag;
+  } catch (err) {
+    if (!isNotFound(err)) throw classifyEngineError(err);
+  }
+  onProgress?.(`Building the devcontainer image ${tag}`);
+  const stream = await docker.buildImage({ context, src }, { t: tag, dockerfile: dockerfileRel, buildargs: args, rm: true, forcerm: true });
+  const log: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        const failed = err?.message ?? output.find((o) => o.error || o.errorDetail)?.error;
+        if (failed) reject(new DevcontainerError(`building ${path.relative(dc.dir, dockerfileAbs)} failed: ${failed}\n${log.slice(-15).join('')}`));
+        else resolve();
+      },
+      (event: { stream?: string }) => {
+        if (event.stream) {
+          log.push(event.stream);
+          if (event.stream.trim()) onProgress?.(event.stream.trim());
+        }
+      },
+    );
+  });
+  return tag;
+}
+
+/** postCreateCommand as argv lists: a string runs in a shell, an array runs as is, an object runs each entry. */
+export function postCreateArgvs(command: PostCreateCommand): string[][] {
+  if (typeof command === 'string') return [['/bin/sh', '-c', command]];
+  if (Array.isArray(command)) return command.length > 0 ? [command] : [];
+  return Object.values(command).flatMap(postCreateArgvs);
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ToolOutcome } from '../types';
+import { execCollect, type Container } from './client';
+
+// Fallback for images that cannot run the tool server (no Node.js 18+): one `docker exec` per call, bash only.
+// The shell's cwd and exported environment are saved after each command and restored before the next, so bash
+// keeps them across calls like the tool server's shell does. The file tools answer with an error that names the
+// reason and the bash equivalent, rather than a second, subtly different implementation of them.
+
+const BashInput = z.strictObject({
+  command: z.string().min(1).optional(),
+  restart: z.boolean().optional(),
+  timeout_ms: z.number().int().min(1).max(600_000).optional(),
+});
+
+const STATE = '/tmp/.hangar-exec';
+const DEFAULT_TIMEOUT_MS = 120_000;
+const MAX_CHARS = 30_000;
+
+function text(t: string, isError = false): ToolOutcome {
+  return { content: [{ type: 'text', text: t }], is_error: isError };
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export class ExecTools {
+  constructor(
+    private readonly container: () => Container,
+    private readonly user: string,
+    private readonly root: string,
+  ) {}
+
+  async run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
+    if (name !== 'bash') {
+      return text(
+        `The ${name} tool is unavailable in this sandbox: its image has no Node.js 18+ to run Hangar's tool server. ` +
+          'Use bash instead (cat -n, tee, sed, find, grep -rn).',
+        true,
+      );
+    }
+    const parsed = BashInput.safeParse(input);
+    if (!parsed.success || (!parsed.data.command && !parsed.data.restart)) return text(`Invalid input for bash: ${parsed.error?.message ?? 'give `command`'}`, true);
+    const { command, restart, timeout_ms } = parsed.data;
+    if (restart) await this.exec(`rm -f ${STATE}.cwd ${STATE}.env`);
+    if (!command) return text('Shell restarted: fresh environment, working directory = workspace root.');
+    const callId = randomBytes(6).toString('hex');
+    const pidFile = `${STATE}.${callId}.pid`;
+    const seconds = Math.ceil((timeout_ms ?? DEFAULT_TIMEOUT_MS) / 1000);
+    // The command runs as the leader of its own session and process group, so a timeout or an interrupt kills the
+    // whole group; a watchdog subshell enforces the timeout.
+    const script = [
+      `cd "$(cat ${STATE}.cwd 2>/dev/null || echo ${quote(this.root)})" 2>/dev/null || cd ${quote(this.root)}`,
+      `[ -f ${STATE}.env ] && . ${STATE}.env`,
+      `setsid bash -c ${quote(`${command}\nrc=$?; pwd > ${STATE}.cwd; export -p > ${STATE}.env; exit $rc`)} 2>&1 &`,
+      `pid=$!; echo $pid > ${pidFile}`,
+      `( sleep ${seconds}; kill -KILL -- -$pid ) >/dev/null 2>&1 & watchdog=$!`,
+      `wait $pid; rc=$?; kill $watchdog 2>/dev/null; rm -f ${pidFile}; exit $rc`,
+    ].join('\n');
+    const onAbort = () => void this.exec(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null`);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await execCollect(this.container(), { cmd: ['bash', '-c', script], user: this.user, workdir: this.root });
+      let out = r.stdout.toString('utf8').replace(/\n+$/, '');
+      if (out.length > MAX_CHARS) out = `${out.slice(0, MAX_CHARS / 2)}\n[… output cut …]\n${out.slice(-MAX_CHARS / 2)}`;
+      if (signal?.aborted) return text(`${out}\n[interrupted: the command and its child processes were killed]`.trim(), true);
+      if (r.exitCode === 137) return text(`${out}\n[command timed out or was killed (exit 137)]`.trim(), true);
+      return text(r.exitCode === 0 ? out || '(no output)' : `${out}\n[exit code ${r.exitCode}]`.trim());
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async exec(script: string): Promise<void> {
+    await execCollect(this.container(), { cmd: ['bash', '-c', script], user: this.user }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+// Names and labels of everything the provider creates in the engine and under its storage dir. Labels are how the
+// reaper finds leftovers; the layer id ties a container and its volume to host dirs (a warm-pool container is made
+// before its session exists, so the session is recorded in the host state file and in the container's name).
+
+export const LABEL_MANAGED = 'dev.hangar.managed';
+export const LABEL_SESSION = 'dev.hangar.session';
+export const LABEL_LAYER = 'dev.hangar.layer';
+/** Session label value of a warm-pool container not yet claimed. */
+export const POOL_SESSION = 'pool';
+
+export const SessionId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'session ids are 1-128 letters, digits, "_" or "-"');
+
+export function labels(sessionId: string, layerId: string): Record<string, string> {
+  return { [LABEL_MANAGED]: '1', [LABEL_SESSION]: sessionId, [LABEL_LAYER]: layerId };
+}
+
+export const volumeName = (layerId: string) => `hangar-ws-${layerId}`;
+export const containerName = (sessionId: string) => `hangar-${sessionId}`;
+export const poolContainerName = (layerId: string) => `hangar-pool-${layerId}`;

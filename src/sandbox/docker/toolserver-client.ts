@@ -1,0 +1,144 @@
+import { createInterface } from 'node:readline';
+import type { ToolOutcome } from '../types';
+import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest } from '../toolserver/protocol';
+import { attachExec, type Container } from './client';
+
+// Host side of the tool server: one attached `docker exec` per container, calls multiplexed by id. When the stream
+// closes (the container died, or the server did), every pending call rejects with ToolServerGone and the sandbox
+// decides what to tell the model.
+
+export class ToolServerGone extends Error {
+  override readonly name = 'ToolServerGone';
+}
+
+/** The container cannot run the tool server (no node, or too old): use the exec fallback. */
+export class ToolServerUnavailable extends Error {
+  override readonly name = 'ToolServerUnavailable';
+}
+
+export interface ToolServerStart {
+  /** Path of the bundled server inside the container. */
+  path: string;
+  user: string;
+  env: string[];
+  config: ToolServerConfig;
+  readyTimeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (o: ToolOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+export class ToolServerClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private stderrTail = '';
+  private gone: Error | null = null;
+
+  private constructor(
+    private readonly write: (line: string) => void,
+    readonly closed: Promise<void>,
+    private readonly end: () => void,
+  ) {}
+
+  static async start(container: Container, opts: ToolServerStart): Promise<ToolServerClient> {
+    const proc = await attachExec(container, {
+      cmd: ['node', opts.path, JSON.stringify(opts.config)],
+      user: opts.user,
+      env: opts.env,
+      workdir: opts.config.root,
+    });
+    const client = new ToolServerClient(
+      (line) => proc.stdin.write(line),
+      proc.closed,
+      () => proc.stdin.destroy(),
+    );
+    proc.stderr.on('data', (c: Buffer) => {
+      client.stderrTail = (client.stderrTail + c.toString('utf8')).slice(-2000);
+    });
+    let onReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
+    const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
+    lines.on('line', (line) => client.receive(line, onReady));
+    void proc.closed.then(() => client.fail(new ToolServerGone(`the tool server stopped${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`)));
+    const timeoutMs = opts.readyTimeoutMs ?? 15_000;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      ready.then(() => 'ready' as const),
+      proc.closed.then(() => 'closed' as const),
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'ready') {
+      client.end();
+      const code = await proc.exitCode().catch(() => null);
+      throw new ToolServerUnavailable(
+        outcome === 'timeout'
+          ? `the tool server did not start within ${timeoutMs} ms`
+          : `the tool server exited at start (exit ${code ?? '?'})${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`,
+      );
+    }
+    return client;
+  }
+
+  private receive(line: string, onReady: () => void): void {
+    let message: ToolServerMessage;
+    try {
+      const parsed = ToolServerMessage.safeParse(JSON.parse(line));
+      if (!parsed.success) return;
+      message = parsed.data;
+    } catch {
+      return; // not ours (a stray print); the protocol is line-framed, so the next line is fine
+    }
+    if (message.op === 'ready') onReady();
+    else if (message.op === 'result') this.settle(message.id, (p) => p.resolve(message.outcome));
+    else if (message.op === 'bad_request' && message.id !== undefined) {
+      const error = message.error;
+      this.settle(message.id, (p) => p.reject(new Error(`tool server refused the call: ${error}`)));
+    }
+  }
+
+  private settle(id: number, fn: (p: Pending) => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    fn(p);
+  }
+
+  private fail(err: Error): void {
+    this.gone ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  get alive(): boolean {
+    return this.gone === null;
+  }
+
+  private send(req: ToolServerRequest): void {
+    this.write(`${JSON.stringify(req)}\n`);
+  }
+
+  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise<ToolOutcome>((resolve, reject) => {
+      const onAbort = () => this.send({ op: 'cancel', id });
+      const cleanup = () => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (o) => (cleanup(), resolve(o)),
+        reject: (e) => (cleanup(), reject(e)),
+      });
+      this.send({ op: 'run', id, name, input });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Closes stdin: the server disposes its shell (killing its processes) and exits. */
+  async close(): Promise<void> {
+    this.end();
+    await this.closed;
+  }
+}
