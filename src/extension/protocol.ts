@@ -107,6 +107,5 @@ export function parseWebviewMessage(raw: unknown): ParseResult<WebviewMessage> {
  * only then has `msg` narrowed to `never`.
  */
 export function assertNever(value: never, what = 'message'): never {
-  const type = typeof value === 'object' && value !== null && 'type' in value ? String((value as { type: unknown }).type) : String(value);
-  throw new Error(`unhandled ${what}: ${type}`);
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)?.slice(0, 200)}`);
 }

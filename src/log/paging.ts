@@ -30,6 +30,8 @@ export function parsePageOptions(options: PageOptions): { order: Order; limit: n
   return { order: parsed.data.order, limit: parsed.data.limit, after: parsed.data.after ?? null };
 }
 
+// Real cursors are well under 200 characters; anything far longer is not one of ours.
+const MAX_CURSOR_CHARS = 2048;
 const CursorSchema = z.object({ k: z.string(), o: z.enum(['asc', 'desc']), p: z.unknown() });
 
 /** Opaque to clients; carries the listing kind and order so it cannot be replayed against another of either. */
@@ -38,6 +40,7 @@ export function encodeCursor(kind: string, order: Order, position: unknown): str
 }
 
 export function decodeCursor<P>(cursor: string, kind: string, order: Order, position: z.ZodType<P>): P {
+  if (cursor.length > MAX_CURSOR_CHARS) throw new InvalidCursorError('page cursor is not valid');
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -22,6 +22,7 @@ export interface AgentListQuery {
   limit?: number;
   page?: string;
   include_archived?: boolean;
+  created_at?: { gte?: string; lte?: string };
 }
 
 export class AgentStore {
@@ -103,7 +104,9 @@ export class AgentStore {
   }
 
   async list(q: AgentListQuery): Promise<Page<Agent>> {
-    const page = await this.store.list({ limit: q.limit, after: q.page, where: (a) => q.include_archived === true || !a.archived_at });
+    const { gte, lte } = q.created_at ?? {};
+    const inRange = (t: string) => (gte === undefined || Date.parse(t) >= Date.parse(gte)) && (lte === undefined || Date.parse(t) <= Date.parse(lte));
+    const page = await this.store.list({ limit: q.limit, after: q.page, where: (a) => (q.include_archived === true || !a.archived_at) && inRange(a.created_at) });
     return { ...page, data: page.data.map((v) => v.value) };
   }
 

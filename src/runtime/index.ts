@@ -12,6 +12,8 @@ import { EnvironmentStore } from './environments';
 import { SessionHost } from './session-host';
 import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
+import { SessionResources } from './session-resources';
+import { VaultStore } from './vaults';
 
 // The composition root: one Runtime wires log, harness, sandbox, vault and model for every surface (CLI, HTTP API,
 // VS Code). Surfaces never reach past it.
@@ -37,6 +39,8 @@ export class Runtime {
   readonly agents: AgentStore;
   readonly environments: EnvironmentStore;
   readonly sessions: SessionService;
+  readonly resources: SessionResources;
+  readonly vaults: VaultStore;
   private readonly host: SessionHost;
 
   constructor(readonly options: RuntimeOptions) {
@@ -58,6 +62,8 @@ export class Runtime {
       environmentNote: (record) => environmentNote(record, options.sandbox.kind),
     });
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host);
+    this.resources = new SessionResources(sessionsDir, this.sessions);
+    this.vaults = new VaultStore(options.storageRoot, options.vault);
   }
 
   get vault(): Vault {

@@ -30,6 +30,17 @@ export interface HostOptions {
   onProgress?: (sessionId: string, message: string) => void;
 }
 
+interface Subscription {
+  /** Seq of the next event this subscriber has not seen. */
+  next: number;
+  onEvent: (e: SessionEvent, seq: number) => void;
+  onPreview: ((p: StreamPreview) => void) | undefined;
+  detach: () => void;
+  /** Bumped by every attach, so a slow attach that was overtaken does not subscribe too. */
+  generation: number;
+  closed: boolean;
+}
+
 interface Active {
   log: SessionLog<SessionEvent>;
   lease: Lease;
@@ -46,6 +57,8 @@ export class SessionHost {
   private readonly opening = new Map<string, Promise<Active | null>>();
   private readonly readers = new Map<string, Promise<SessionLog<SessionEvent>>>();
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private closing = false;
 
   constructor(private readonly opts: HostOptions) {}
 
@@ -108,6 +121,7 @@ export class SessionHost {
       closeMcp: async () => mcp?.close?.(),
     };
     this.active.set(record.id, active);
+    await this.reattach(record.id);
     await this.drainInbox(active);
     await driver.recover();
     return active;
@@ -144,15 +158,55 @@ export class SessionHost {
     return log;
   }
 
+  /**
+   * Follows a session's events from `fromSeq`, each exactly once, for as long as the caller wants: across this
+   * process taking the lease (the subscription moves to the writer and starts getting previews) and releasing it
+   * (it moves back to a reader of the file).
+   */
   async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
+    const sub: Subscription = { next: fromSeq, onEvent, onPreview, detach: () => undefined, generation: 0, closed: false };
+    let subs = this.subscriptions.get(id);
+    if (!subs) this.subscriptions.set(id, (subs = new Set()));
+    subs.add(sub);
+    const unsubscribe = () => {
+      sub.closed = true;
+      sub.detach();
+      subs.delete(sub);
+      if (subs.size === 0 && this.subscriptions.get(id) === subs) this.subscriptions.delete(id);
+    };
+    try {
+      await this.attach(id, sub);
+    } catch (err) {
+      unsubscribe();
+      throw err;
+    }
+    return unsubscribe;
+  }
+
+  private async attach(id: string, sub: Subscription): Promise<void> {
+    const generation = ++sub.generation;
     const a = this.active.get(id);
     const log = a ? a.log : await this.reader(id);
-    const off = log.subscribe(fromSeq, onEvent);
-    if (a && onPreview) a.previews.add(onPreview);
-    return () => {
+    // A newer attach (or the unsubscribe) overtook this one while the reader opened.
+    if (sub.closed || generation !== sub.generation) return;
+    sub.detach();
+    const off = log.subscribe(sub.next, (e, seq) => {
+      // Seqs are positions in the one file, so a seq below `next` was delivered by the log this one replaced.
+      if (seq < sub.next) return;
+      sub.next = seq + 1;
+      sub.onEvent(e, seq);
+    });
+    const preview = a && sub.onPreview;
+    if (preview) a.previews.add(preview);
+    sub.detach = () => {
       off();
-      if (a && onPreview) a.previews.delete(onPreview);
+      if (preview) a.previews.delete(preview);
     };
+  }
+
+  /** Moves this session's subscriptions to whatever log now serves it; one that cannot follow (session gone) ends. */
+  private async reattach(id: string): Promise<void> {
+    for (const sub of this.subscriptions.get(id) ?? []) await this.attach(id, sub).catch(() => undefined);
   }
 
   /** Waits until the session has nothing to do (tests, CLI). */
@@ -193,9 +247,11 @@ export class SessionHost {
     const r = this.readers.get(id);
     this.readers.delete(id);
     await r?.then((l) => l.close()).catch(() => undefined);
+    if (!this.closing) await this.reattach(id);
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     const ids = new Set([...this.active.keys(), ...this.sandboxes.keys(), ...this.readers.keys()]);
     await Promise.all([...ids].map((id) => this.release(id)));
   }

@@ -7,3 +7,4 @@ export * from './events';
 export * from './session';
 export * from './ids';
 export * from "./fold";
+export * from './vault';

@@ -46,7 +46,7 @@ async function readFileFromImage(docker: Docker, imageId: string, file: string):
       let text: string | null = null;
       ex.on('entry', (_h, stream, next) => {
         const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('data', (c: unknown) => chunks.push(c as Buffer));
         stream.on('end', () => {
           text ??= Buffer.concat(chunks).toString('utf8');
           next();

@@ -63,12 +63,14 @@ export class BaselineRepo {
   /**
    * Records the whole work tree as the baseline commit, files its .gitignore names included: at this point it holds
    * exactly the copied files, and `add -A -f` is linear where thousands of literal pathspecs are not.
+   * bigFileThreshold=1 (for this add only) streams every blob into one pack instead of one loose object file each:
+   * several times faster for a repository of thousands of small files.
    */
   async create(): Promise<string> {
     await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
     await appendFile(path.join(this.gitDir, 'config'), PRIVATE_CONFIG);
     await writeRawAttributes(this.gitDir);
-    await this.run(['add', '-A', '-f']);
+    await this.run(['-c', 'core.bigFileThreshold=1', 'add', '-A', '-f']);
     await this.run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Hangar baseline']);
     await this.run(['update-ref', BASELINE_REF, 'HEAD']);
     return (await this.run(['rev-parse', BASELINE_REF])).toString('utf8').trim();

@@ -250,6 +250,7 @@ describe('SessionLog', () => {
       const asc = log.list({ limit: 2 }).next_page!;
       assert.throws(() => log.list({ order: 'desc', after: asc }), InvalidCursorError);
       assert.throws(() => log.list({ after: 'not-a-cursor' }), InvalidCursorError);
+      assert.throws(() => log.list({ after: asc.repeat(1000) }), InvalidCursorError);
       assert.throws(() => log.list({ after: Buffer.from('{"k":"events","o":"asc","p":"x"}').toString('base64url') }), InvalidCursorError);
       assert.throws(() => log.list({ after: Buffer.from('{"k":"store:agents","o":"asc","p":1}').toString('base64url') }), InvalidCursorError);
       assert.throws(() => log.list({ limit: 0 }), InvalidQueryError);

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { SessionEvent, StreamPreview } from '../wire';
+import { STREAMED, type Ctx } from './router';
+import { qList } from './query';
+
+// GET …/events/stream (reference §4): live only, from the moment the connection opened; stays open across idle;
+// ends after session.deleted. Previews (event_start / event_delta) only for the types a client opted into.
+
+const PREVIEWABLE = ['agent.message', 'agent.thinking'] as const;
+export const StreamQuery = z.strictObject({
+  event_deltas: qList(z.enum(PREVIEWABLE, { error: 'event_deltas values are agent.message or agent.thinking' }))
+    .refine((v) => v.length <= 100, 'event_deltas holds at most 100 values')
+    .optional(),
+});
+
+export async function streamSessionEvents(c: Ctx, sessionId: string): Promise<typeof STREAMED> {
+  const deltas = new Set(c.query(StreamQuery).event_deltas ?? []);
+  // Validates the session (a 404 is still possible here) and fixes where "live" starts.
+  const from = await c.runtime.sessions.eventCount(sessionId);
+  const sse = c.streams.start(c.req, c.res);
+  const previewing = new Set<string>();
+  const onEvent = (e: SessionEvent) => {
+    sse.send(e.type, e);
+    previewing.delete(e.id);
+    if (e.type === 'session.deleted') sse.close();
+  };
+  const onPreview = (p: StreamPreview) => {
+    if (p.type === 'event_start') {
+      if (!deltas.has(p.event.type) || previewing.has(p.event.id)) return;
+      previewing.add(p.event.id);
+      sse.send('event_start', p);
+    } else if (previewing.has(p.event_id)) {
+      sse.send('event_delta', p);
+    }
+  };
+  try {
+    const off = await c.runtime.sessions.subscribe(sessionId, from, onEvent, deltas.size > 0 ? onPreview : undefined);
+    sse.onClose(off);
+  } catch {
+    // Deleted between the check and the subscription: nothing more will come.
+    sse.close();
+  }
+  return STREAMED;
+}

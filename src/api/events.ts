@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { SendEventsParams } from '../wire';
+import { streamSessionEvents } from './event-stream';
+import { paging, qCreatedAt, qList, qOrder } from './query';
+import { route } from './router';
+
+// /v1/sessions/:id/events (reference §2.4): the persisted history (never previews), sending, and the live stream.
+
+const ListQuery = z.strictObject({
+  ...paging,
+  order: qOrder.optional(),
+  types: qList(z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'types[] values are event types such as agent.message')).optional(),
+  created_at: qCreatedAt.optional(),
+});
+
+export const eventRoutes = [
+  route('GET', '/v1/sessions/:session_id/events', async (c) => c.runtime.sessions.listEvents(c.params.session_id!, c.query(ListQuery))),
+  route('POST', '/v1/sessions/:session_id/events', async (c) => {
+    const { events } = await c.body(SendEventsParams.strict());
+    return { data: await c.runtime.sessions.send(c.params.session_id!, events) };
+  }),
+  route('GET', '/v1/sessions/:session_id/events/stream', (c) => streamSessionEvents(c, c.params.session_id!)),
+];

@@ -1,0 +1,2 @@
+export { startApiServer, type ApiServer, type ApiServerOptions } from './server';
+export { ensureApiToken, TOKEN_FILE } from './auth';

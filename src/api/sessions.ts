@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { SessionCreateParams, SessionStatus, SessionUpdateParams } from '../wire';
+import type { Runtime } from '../runtime';
+import { badRequest } from './errors';
+import { paging, qBool, qCreatedAt, qInt, qList, qOrder } from './query';
+import { route } from './router';
+
+// /v1/sessions (reference §2.3): the one BidirectionalPageCursor listing, so responses carry prev_page too.
+
+const ListQuery = z
+  .strictObject({
+    ...paging,
+    order: qOrder.optional(),
+    agent_id: z.string().min(1).optional(),
+    agent_version: qInt(1, 1_000_000_000).optional(),
+    statuses: qList(SessionStatus).optional(),
+    include_archived: qBool.optional(),
+    created_at: qCreatedAt.optional(),
+    deployment_id: z.string().min(1).optional(),
+    memory_store_id: z.string().min(1).optional(),
+  })
+  .refine((q) => q.agent_version === undefined || q.agent_id !== undefined, { message: 'agent_version filters only together with agent_id', path: ['agent_version'] });
+
+async function assertVaults(runtime: Runtime, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const vault = await runtime.vaults.retrieve(id);
+    if (vault.archived_at) throw badRequest(`Vault ${id} is archived; attach an active vault.`);
+  }
+}
+
+export const sessionRoutes = [
+  route('POST', '/v1/sessions', async (c) => {
+    const params = await c.body(SessionCreateParams.strict());
+    await assertVaults(c.runtime, params.vault_ids ?? []);
+    return c.runtime.sessions.create(params);
+  }),
+  route('GET', '/v1/sessions', async (c) => {
+    const { deployment_id, memory_store_id, ...q } = c.query(ListQuery);
+    // No local session belongs to a deployment or mounts a memory store, so those filters match nothing.
+    if (deployment_id !== undefined || memory_store_id !== undefined) return { data: [], next_page: null, prev_page: null };
+    return c.runtime.sessions.list(q);
+  }),
+  route('GET', '/v1/sessions/:session_id', async (c) => c.runtime.sessions.retrieve(c.params.session_id!)),
+  route('POST', '/v1/sessions/:session_id', async (c) => c.runtime.sessions.update(c.params.session_id!, await c.body(SessionUpdateParams.strict()))),
+  route('DELETE', '/v1/sessions/:session_id', async (c) => c.runtime.deleteSession(c.params.session_id!)),
+  route('POST', '/v1/sessions/:session_id/archive', async (c) => c.runtime.sessions.archive(c.params.session_id!)),
+];

@@ -1,0 +1,86 @@
+import * as vscode from 'vscode';
+import { safeJoin, type ReadSide } from '../../review/apply';
+import { SessionReview, type ReviewedFile } from '../../review/session-review';
+import type { RuntimeHost } from '../runtime-host';
+import type { SessionsModel } from '../sessions-model';
+
+// One SessionReview per session (decisions persisted in the session directory), plus where each changed file lives
+// in the user's workspace. Announces when a session's changes or decisions may have changed, so the tree, the
+// sandbox documents and the CodeLenses refresh.
+
+const FILE_TOUCHING = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
+
+export class ReviewManager implements vscode.Disposable {
+  private readonly reviews = new Map<string, Promise<SessionReview>>();
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** A session's changed files or review decisions changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly host: RuntimeHost,
+    sessions: SessionsModel,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      host.onDidStart(() => this.reviews.clear()),
+      sessions.onEvent(({ sessionId, event }) => {
+        if (FILE_TOUCHING.has(event.type)) this.changed.fire(sessionId);
+      }),
+    );
+  }
+
+  /** Reads a file of the session's sandbox, at its baseline or now. */
+  reader(sessionId: string): ReadSide {
+    const sessions = this.host.runtime.sessions;
+    return (file, side) => sessions.readFile(sessionId, file, side);
+  }
+
+  review(sessionId: string): Promise<SessionReview> {
+    let r = this.reviews.get(sessionId);
+    if (!r) {
+      const sessions = this.host.runtime.sessions;
+      r = SessionReview.open(this.host.sessionDir(sessionId), { changes: () => sessions.changes(sessionId), read: this.reader(sessionId) });
+      r.then((rv) => rv.problem && this.log.warn(rv.problem)).catch(() => this.reviews.delete(sessionId));
+      this.reviews.set(sessionId, r);
+    }
+    return r;
+  }
+
+  async files(sessionId: string): Promise<ReviewedFile[]> {
+    return (await this.review(sessionId)).files();
+  }
+
+  async file(sessionId: string, path: string): Promise<ReviewedFile> {
+    const f = await (await this.review(sessionId)).file(path);
+    if (!f) throw new Error(`The session no longer changes ${path}.`);
+    return f;
+  }
+
+  /** The repository the session works on a copy of. */
+  async repo(sessionId: string): Promise<string> {
+    const record = await this.host.runtime.sessions.record(sessionId);
+    const repo = record.resources[0]?.path;
+    if (!repo) throw new Error(`Session ${sessionId} has no repository to apply changes to.`);
+    return repo;
+  }
+
+  async workspaceUri(sessionId: string, path: string): Promise<vscode.Uri> {
+    return vscode.Uri.file(safeJoin(await this.repo(sessionId), path));
+  }
+
+  /** Tells every view that the session's review changed (after decisions or workspace edits). */
+  touch(sessionId: string): void {
+    this.changed.fire(sessionId);
+  }
+
+  forget(sessionId: string): void {
+    this.reviews.delete(sessionId);
+    this.changed.fire(sessionId);
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.changed.dispose();
+  }
+}

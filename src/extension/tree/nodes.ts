@@ -1,0 +1,12 @@
+// Tree elements: plain data, also the argument shape of the commands they carry (a command run from the palette
+// with {sessionId, path, hunkId} behaves like one run from the node).
+
+export type SessionNode = { kind: 'session'; sessionId: string };
+export type FileNode = { kind: 'file'; sessionId: string; path: string };
+export type HunkNode = { kind: 'hunk'; sessionId: string; path: string; hunkId: string };
+export type InfoNode = { kind: 'info'; sessionId: string; message: string };
+export type AgentNode = { kind: 'agent'; agentId: string };
+export type AgentVersionNode = { kind: 'agentVersion'; agentId: string; version: number };
+
+export type SessionTreeNode = SessionNode | FileNode | HunkNode | InfoNode;
+export type AgentTreeNode = AgentNode | AgentVersionNode;

@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import { describeHunk } from '../../review/hunks';
+import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
+import { formatCost, formatDuration } from '../format';
+import type { SessionView } from '../sessions-model';
+import type { FileNode, HunkNode, SessionNode } from './nodes';
+
+// How sessions, their changed files and hunks look in the sidebar.
+
+export type SessionState = 'running' | 'needsAction' | 'failed' | 'idle' | 'terminated' | 'rescheduling';
+
+export function stateOf(v: SessionView): SessionState {
+  if (v.status === 'running') return 'running';
+  if (v.status === 'rescheduling') return 'rescheduling';
+  if (v.status === 'terminated') return 'terminated';
+  if (v.needsAction) return 'needsAction';
+  if (v.stopReason?.type === 'retries_exhausted') return 'failed';
+  return 'idle';
+}
+
+const ICONS: Record<SessionState, [string, string | undefined, string]> = {
+  running: ['sync~spin', 'charts.blue', 'running'],
+  rescheduling: ['history', 'charts.orange', 'retrying'],
+  needsAction: ['bell-dot', 'charts.yellow', 'waiting for your approval'],
+  failed: ['error', 'errorForeground', 'stopped after errors'],
+  idle: ['pass', 'charts.green', 'idle'],
+  terminated: ['circle-slash', 'disabledForeground', 'terminated'],
+};
+
+export function sessionItem(node: SessionNode, v: SessionView): vscode.TreeItem {
+  const state = stateOf(v);
+  const [icon, color, words] = ICONS[state];
+  const item = new vscode.TreeItem(v.title, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `session:${node.sessionId}`;
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.description = `${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`;
+  item.contextValue = `session.${state}`;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escapeMd(v.title)}**\n\n`);
+  md.appendMarkdown(`$(${icon}) ${words} · agent ${escapeMd(v.agentName)}\n\n`);
+  md.appendMarkdown(`worked ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)} (list price)\n\n`);
+  if (v.lastError) md.appendMarkdown(`last error: ${escapeMd(v.lastError)}\n\n`);
+  md.appendMarkdown(`\`${v.id}\` · started ${new Date(v.createdAt).toLocaleString()}`);
+  item.tooltip = md;
+  item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [node] };
+  return item;
+}
+
+const STATUS_LETTER: Record<string, string> = { added: 'A', modified: 'M', deleted: 'D', renamed: 'R', mode_changed: 'M' };
+
+export function fileItem(node: FileNode, f: ReviewedFile, workspaceUri: vscode.Uri): vscode.TreeItem {
+  const pending = f.hunks.filter((h) => h.status === 'pending').length;
+  const item = new vscode.TreeItem(workspaceUri, f.perHunk && f.hunks.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+  item.id = `file:${node.sessionId}:${f.path}`;
+  item.label = f.path;
+  const counts = f.change.binary ? 'binary' : `+${f.change.additions} −${f.change.deletions}`;
+  item.description = `${STATUS_LETTER[f.change.status] ?? '?'} ${counts} · ${pending === 0 ? 'reviewed' : `${pending}/${f.hunks.length} pending`}`;
+  item.contextValue = pending > 0 ? 'file.pending' : 'file.reviewed';
+  item.tooltip = f.change.old_path ? `${f.change.old_path} → ${f.path}` : f.path;
+  item.command = { command: 'hangar.openChange', title: 'Open Diff', arguments: [node] };
+  return item;
+}
+
+const HUNK_ICONS: Record<ReviewedHunk['status'], [string, string]> = {
+  pending: ['diff', 'charts.yellow'],
+  accepted: ['check', 'charts.green'],
+  rejected: ['close', 'disabledForeground'],
+};
+
+export function hunkItem(node: HunkNode, h: ReviewedHunk, total: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(`Hunk ${h.index + 1}/${total}`, vscode.TreeItemCollapsibleState.None);
+  item.id = `hunk:${node.sessionId}:${node.path}:${h.id}`;
+  item.description = `${h.status} · ${describeHunk(h)}`;
+  const [icon, color] = HUNK_ICONS[h.status];
+  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+  item.contextValue = `hunk.${h.status}`;
+  item.tooltip = [...h.removed.map((l) => `- ${l}`), ...h.added.map((l) => `+ ${l}`)].join('').slice(0, 4000);
+  item.command = { command: 'hangar.openChange', title: 'Open Diff', arguments: [node] };
+  return item;
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,143 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServer } from '../wire';
+import type { McpCredential } from './credentials';
+import { describe, McpServerError, openClient, type OpenClient } from './transport';
+
+// One MCP server of one session: its client session, its current tool list, and what became of it. A server that
+// went away is reopened by the next connect(); the tool list it had stays offered meanwhile, so the model's next
+// call is what brings it back.
+
+export type ServerState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface ConnectionDeps {
+  credential: () => Promise<McpCredential | undefined>;
+  connectTimeoutMs: number;
+  onToolsChanged: () => void;
+}
+
+export class ServerConnection {
+  tools: Tool[] = [];
+  state: ServerState = 'disconnected';
+  /** Why the server is not connected (redact before showing). */
+  error: string | null = null;
+  private open: OpenClient | null = null;
+  private opening: Promise<OpenClient> | null = null;
+  private listing = 0;
+  /** The client being opened or open: list_changed from any other is stale. */
+  private current: Client | null = null;
+
+  constructor(
+    readonly spec: McpServer,
+    private readonly deps: ConnectionDeps,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get connected(): boolean {
+    return this.open !== null;
+  }
+
+  get pid(): number | undefined {
+    return this.open?.pid;
+  }
+
+  /** One attempt to (re)open the session and list its tools; throws McpServerError. */
+  connect(): Promise<OpenClient> {
+    if (this.open) return Promise.resolve(this.open);
+    this.opening ??= this.attempt().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  async call(tool: string, input: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallToolResult> {
+    const { client } = await this.connect();
+    return (await client.callTool({ name: tool, arguments: input }, undefined, { signal, timeout: timeoutMs })) as CallToolResult;
+  }
+
+  /** Drops a session that no longer answers, so the next call opens a fresh one. */
+  async reset(reason: string): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    this.lost(open, reason);
+    await open.client.close().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const open = this.open;
+    this.state = 'closed';
+    this.open = null;
+    await open?.client.close().catch(() => undefined);
+  }
+
+  private async attempt(): Promise<OpenClient> {
+    if (this.state === 'closed') throw new McpServerError('connection', 'the session has closed its MCP connections');
+    this.state = 'connecting';
+    let client: Client | undefined;
+    try {
+      const credential = await this.deps.credential();
+      const open = await openClient(this.spec, {
+        credential,
+        timeoutMs: this.deps.connectTimeoutMs,
+        setup: (c) => {
+          client = this.current = c;
+          c.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refresh(c));
+        },
+      });
+      const seq = ++this.listing;
+      const tools = await this.listTools(open.client);
+      if (seq === this.listing) this.tools = tools;
+      if ((this.state as ServerState) === 'closed') throw new McpServerError('connection', 'the session closed its MCP connections while this server was starting');
+      open.client.onclose = () => this.lost(open, `the server closed the connection${tailOf(open)}`);
+      this.open = open;
+      this.state = 'connected';
+      this.error = null;
+      return open;
+    } catch (err) {
+      await client?.close().catch(() => undefined);
+      const e = err instanceof McpServerError ? err : new McpServerError('connection', `could not list its tools: ${describe(err)}`);
+      if (this.state !== 'closed') this.state = 'disconnected';
+      this.error = e.message;
+      throw e;
+    }
+  }
+
+  private lost(open: OpenClient, reason: string): void {
+    if (this.open !== open) return;
+    this.open = null;
+    this.state = 'disconnected';
+    this.error = reason;
+  }
+
+  // Tools that only run as tasks need the experimental tasks API; offering them would only produce failed calls.
+  private async listTools(client: Client): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: this.deps.connectTimeoutMs });
+      tools.push(...page.tools.filter((t) => t.execution?.taskSupport !== 'required'));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  }
+
+  private async refresh(client: Client): Promise<void> {
+    const seq = ++this.listing;
+    try {
+      const tools = await this.listTools(client);
+      if (seq !== this.listing || this.current !== client) return;
+      this.tools = tools;
+      this.deps.onToolsChanged();
+    } catch {
+      // The old list stays: a failed refresh must not take working tools away from the model.
+    }
+  }
+}
+
+function tailOf(open: OpenClient): string {
+  const said = open.stderrTail();
+  return said ? `; it last wrote: ${said.slice(-500)}` : '';
+}

@@ -1,0 +1,23 @@
+import type { NewEvent } from '../wire';
+import type { McpSession } from './credentials';
+import { McpManager, type McpOptions } from './manager';
+
+// MCP servers of agents (DESIGN.md: src/mcp), connected host side by the runtime. Wire it with
+// `new Runtime({ ..., mcp: createMcpFactory({ credentialFor: vaultCredentialResolver(vaults, readSecret) }) })`.
+
+export type McpFactory = (session: McpSession, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpManager | null>;
+
+/** The runtime's `mcp` option: per session, a manager connected to the agent's servers (null when it has none). */
+export function createMcpFactory(options: McpOptions = {}): McpFactory {
+  return async (session, emit) => {
+    const manager = new McpManager(session, emit, options);
+    if (manager.size === 0) return null;
+    await manager.start();
+    return manager;
+  };
+}
+
+export { McpManager, type McpOptions, type McpServerStatus } from './manager';
+export { vaultCredentialResolver, stdioCredentialUrl, TOKEN_PLACEHOLDER, type CredentialResolver, type CredentialStore, type McpCredential, type McpSession, type SecretReader } from './credentials';
+export { modelToolName } from './naming';
+export { toOutcome, DEFAULT_LIMITS, type ContentLimits } from './content';

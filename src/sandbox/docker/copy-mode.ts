@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import type { FileSide, WorkspaceChanges } from '../types';
+import { BASELINE_REF, mergeDiffRecords, parseNumstat, parseRaw } from '../local/baseline';
+import { listRepository } from '../local/copy';
+import { RAW_ATTRIBUTES } from '../local/git';
+import { checkRepoPath } from '../local/sandbox';
+import { execCollect, type Container } from './client';
+import { WORKSPACE } from './container';
+import type { Owner } from './snapshot';
+
+// Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
+// the repository is streamed as tar into a plain named volume, and a baseline commit inside the workspace's own .git
+// (ref refs/hangar/baseline, which the agent's commits do not move) gives changes() the same git diff as elsewhere.
+
+const GIT = ['git', '-c', 'core.quotePath=false', '-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'user.name=Hangar', '-c', 'user.email=hangar@localhost'];
+const DIFF = ['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
+// Hangar's own index (the agent may move .git/index): its stat cache makes `git add -A` hash only changed files.
+const INDEX_ENV = ['GIT_INDEX_FILE=.git/hangar-index'];
+
+/** Streams the repository's files into /workspace, owned by the sandbox user. Returns the number of files. */
+export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<number> {
+  const { files } = await listRepository(repoPath);
+  const archive = pack();
+  const written = (async () => {
+    let n = 0;
+    for (const rel of files) {
+      try {
+        checkRepoPath(rel);
+      } catch {
+        continue;
+      }
+      const abs = path.join(repoPath, rel);
+      const st = fs.lstatSync(abs);
+      const base = { name: rel, mode: st.mode & 0o777, mtime: st.mtime, uid: owner.uid, gid: owner.gid };
+      if (st.isSymbolicLink()) archive.entry({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) });
+      else if (st.isFile()) await new Promise<void>((resolve, reject) => archive.entry({ ...base, size: st.size }, fs.readFileSync(abs), (e) => (e ? reject(e) : resolve())));
+      else continue;
+      if (++n % 1000 === 0) onProgress?.(`Copying the repository into the sandbox: ${n} of ${files.length} files`);
+    }
+    archive.finalize();
+    return n;
+  })();
+  await container.putArchive(Readable.from(archive), { path: WORKSPACE });
+  return written;
+}
+
+async function git(container: Container, user: string, args: string[], env: string[] = []): Promise<Buffer> {
+  const r = await execCollect(container, { cmd: [...GIT, ...args], user, workdir: WORKSPACE, env: ['GIT_CONFIG_NOSYSTEM=1', 'GIT_CONFIG_GLOBAL=/dev/null', 'LC_ALL=C', ...env] });
+  if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')} failed in the sandbox (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+  return r.stdout;
+}
+
+export async function createBaseline(container: Container, user: string): Promise<void> {
+  await git(container, user, ['init', '-q']);
+  const attrs = await execCollect(container, { cmd: ['sh', '-c', `mkdir -p .git/info && cat > .git/info/attributes`], user, workdir: WORKSPACE, stdin: RAW_ATTRIBUTES });
+  if (attrs.exitCode !== 0) throw new Error(`writing the baseline attributes failed: ${attrs.stderr.toString('utf8')}`);
+  await git(container, user, ['add', '-A', '-f', '.']);
+  await git(container, user, ['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
+  await git(container, user, ['update-ref', BASELINE_REF, 'HEAD']);
+  await git(container, user, ['read-tree', BASELINE_REF], INDEX_ENV);
+}
+
+export async function copyChanges(container: Container, user: string): Promise<WorkspaceChanges> {
+  const env = INDEX_ENV;
+  await git(container, user, ['add', '-A'], env);
+  const [raw, patch, numstat] = await Promise.all([
+    git(container, user, [...DIFF, '--raw', '-z', '--no-abbrev', BASELINE_REF], env),
+    git(container, user, [...DIFF, '--binary', BASELINE_REF], env),
+    git(container, user, [...DIFF, '--numstat', '-z', BASELINE_REF], env),
+  ]);
+  return { patch: patch.toString('utf8'), files: mergeDiffRecords(parseRaw(raw), parseNumstat(numstat)) };
+}
+
+export async function copyReadFile(container: Container, user: string, rel: string, side: FileSide): Promise<Buffer | null> {
+  const cmd =
+    side === 'baseline'
+      ? [...GIT, 'cat-file', 'blob', `${BASELINE_REF}:${rel}`]
+      : ['sh', '-c', 'if [ -L "$1" ]; then printf %s "$(readlink "$1")"; elif [ -f "$1" ]; then cat "$1"; else exit 3; fi', 'sh', rel];
+  const r = await execCollect(container, { cmd, user, workdir: WORKSPACE });
+  return r.exitCode === 0 ? r.stdout : null;
+}

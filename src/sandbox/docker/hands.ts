@@ -1,0 +1,109 @@
+import { pack } from 'tar-stream';
+import type { ToolOutcome } from '../types';
+import { execCollect, type Container, type Docker } from './client';
+import { createAndStart, TOOLSERVER_DIR, WORKSPACE } from './container';
+import { DevcontainerError } from './errors';
+import { ExecTools } from './exec-tools';
+import type { ContainerSettings } from './state';
+import type { BuiltToolServer } from './toolserver-build';
+import { ToolServerClient, ToolServerUnavailable } from './toolserver-client';
+
+// "Hands": a running container plus the way tools reach it (the tool server, or one exec per call as fallback).
+// Containers are cattle: hands are made for a layer (volume + settings) and remade on the same layer when they die.
+
+export interface ToolRunner {
+  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome>;
+}
+
+export interface Hands {
+  container: Container;
+  runner: ToolRunner;
+  server: ToolServerClient | null;
+}
+
+export interface HandsContext {
+  docker: Docker;
+  /** null: always use the exec fallback. */
+  toolServer: BuiltToolServer | null;
+  tools: { defaultTimeoutMs?: number; maxOutputChars?: number };
+}
+
+export interface HandsSpec {
+  name: string;
+  labels: Record<string, string>;
+  volume: string;
+  settings: ContainerSettings;
+}
+
+/** Where the shell keeps its cwd/env: on the container's /tmp, so a reattached tool server resumes there. */
+const SHELL_STATE = '/tmp/hangar-shell';
+
+async function toolServerArchive(server: BuiltToolServer): Promise<Buffer> {
+  const p = pack();
+  for (const name of ['opt/', 'opt/hangar/']) p.entry({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
+  p.entry({ name: `opt/hangar/toolserver-${server.hash}.cjs`, mode: 0o644, uid: 0, gid: 0 }, server.code);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function envRecord(env: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of env) {
+    const i = kv.indexOf('=');
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** Connects tools to a running container: the tool server when the image can run it, else the exec fallback. */
+export async function attachHands(ctx: HandsContext, container: Container, settings: ContainerSettings): Promise<Hands> {
+  const execEnv = [`HOME=${settings.home}`, `USER=${settings.user.split(':')[0]}`];
+  if (ctx.toolServer) {
+    try {
+      const server = await ToolServerClient.start(container, {
+        path: `${TOOLSERVER_DIR}/toolserver-${ctx.toolServer.hash}.cjs`,
+        user: settings.user,
+        env: execEnv,
+        config: { root: WORKSPACE, stateDir: SHELL_STATE, env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
+      });
+      return { container, runner: server, server };
+    } catch (err) {
+      if (!(err instanceof ToolServerUnavailable)) throw err;
+    }
+  }
+  return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE), server: null };
+}
+
+/** Creates and starts a container on the layer's volume with the tool server copied in. */
+export async function startContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
+  const container = await createAndStart(ctx.docker, {
+    name: spec.name,
+    image: spec.settings.image,
+    user: spec.settings.user,
+    env: spec.settings.env,
+    labels: spec.labels,
+    volume: spec.volume,
+    limits: spec.settings.limits,
+    networkMode: spec.settings.networkMode,
+  });
+  try {
+    if (ctx.toolServer) await container.putArchive(await toolServerArchive(ctx.toolServer), { path: '/' });
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw err;
+  }
+  return container;
+}
+
+/** Runs the devcontainer's postCreateCommand (once per session volume), streaming its output as progress. */
+export async function runPostCreate(container: Container, settings: ContainerSettings, onProgress?: (m: string) => void): Promise<void> {
+  for (const argv of settings.postCreate) {
+    onProgress?.(`postCreateCommand: ${argv.join(' ')}`);
+    const r = await execCollect(container, { cmd: argv, user: settings.user, workdir: WORKSPACE, env: [`HOME=${settings.home}`] });
+    const output = `${r.stdout.toString('utf8')}${r.stderr.toString('utf8')}`.trim();
+    for (const line of output.split('\n').slice(-50)) if (line) onProgress?.(line);
+    if (r.exitCode !== 0) throw new DevcontainerError(`postCreateCommand ${JSON.stringify(argv.join(' '))} failed with exit code ${r.exitCode}:\n${output.slice(-2000)}`);
+  }
+}

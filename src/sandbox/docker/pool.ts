@@ -1,0 +1,86 @@
+import type { Hands } from './hands';
+import type { SandboxPlan } from './plan';
+
+// Warm containers: started ahead with their volume (an overlay on the current snapshot) and tool server, so a new
+// session only claims one. A volume cannot be attached to a running container, so each entry is made for one plan
+// key (image, settings, snapshot); when the key changes (the repository or environment moved on) the old entries
+// are dropped and the pool refills for the new key in the background.
+
+export interface PoolEntry {
+  key: string;
+  layerId: string;
+  volume: string;
+  plan: SandboxPlan;
+  hands: Hands;
+  postCreateDone: boolean;
+  seeded: boolean;
+}
+
+export interface PoolHooks {
+  make(plan: SandboxPlan): Promise<PoolEntry>;
+  discard(entry: PoolEntry): Promise<void>;
+}
+
+export class WarmPool {
+  private entries: PoolEntry[] = [];
+  private filling: Promise<void> | null = null;
+  private key: string | null = null;
+
+  constructor(
+    readonly size: number,
+    private readonly hooks: PoolHooks,
+  ) {}
+
+  /** A ready entry for `key`, or null. The caller owns it from now on. */
+  take(key: string): PoolEntry | null {
+    while (true) {
+      const i = this.entries.findIndex((e) => e.key === key);
+      if (i < 0) return null;
+      const [entry] = this.entries.splice(i, 1) as [PoolEntry];
+      if (entry.hands.server?.alive ?? true) return entry;
+      void this.hooks.discard(entry).catch(() => undefined);
+    }
+  }
+
+  /** Fills the pool for `plan` up to its size; resolves when it is full (or a fill failed). */
+  fill(plan: SandboxPlan): Promise<void> {
+    if (this.size <= 0 || plan.mode !== 'overlay') return Promise.resolve();
+    if (this.key !== plan.key) {
+      this.key = plan.key;
+      const stale = this.entries.filter((e) => e.key !== plan.key);
+      this.entries = this.entries.filter((e) => e.key === plan.key);
+      for (const e of stale) void this.hooks.discard(e).catch(() => undefined);
+    }
+    const run = async () => {
+      await this.filling?.catch(() => undefined);
+      while (this.key === plan.key && this.entries.length < this.size) {
+        const entry = await this.hooks.make(plan);
+        if (this.key === plan.key) this.entries.push(entry);
+        else await this.hooks.discard(entry);
+      }
+    };
+    const job = run();
+    const tracked: Promise<void> = job.finally(() => {
+      if (this.filling === tracked) this.filling = null;
+    });
+    this.filling = tracked;
+    return job;
+  }
+
+  /** Layer ids of the entries (the reaper keeps them). */
+  layers(): Set<string> {
+    return new Set(this.entries.map((e) => e.layerId));
+  }
+
+  snapshots(): Set<string> {
+    return new Set(this.entries.flatMap((e) => (e.plan.snapshot ? [e.plan.snapshot.id] : [])));
+  }
+
+  async drain(): Promise<void> {
+    this.key = null;
+    await this.filling?.catch(() => undefined);
+    const all = this.entries;
+    this.entries = [];
+    await Promise.all(all.map((e) => this.hooks.discard(e).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,280 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
+import { connectDocker, type Docker } from './client';
+import { removeContainer, runningContainer } from './container';
+import { createBaseline, seedWorkspace } from './copy-mode';
+import { OverlayUnsupportedError } from './errors';
+import { attachHands, runPostCreate, startContainer, type Hands, type HandsContext } from './hands';
+import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
+import { planSandbox, type PlanRequest, type SandboxPlan } from './plan';
+import { WarmPool, type PoolEntry } from './pool';
+import { reapLeftovers } from './reaper';
+import { DockerSandbox } from './sandbox';
+import { SnapshotStore } from './snapshot';
+import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
+import { buildToolServer, type BuiltToolServer } from './toolserver-build';
+import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, removeVolume } from './volume';
+
+// Docker sandboxes: one container per session on a per-session volume (see volume.ts for overlay vs copy), tools
+// through the in-container tool server. Everything lives under <storageRoot>/docker:
+//   snapshots/<id>/{tree,manifest.json}   immutable repository copies, shared by sessions (snapshot.ts)
+//   repos/<key>.json                      latest snapshot per repository
+//   layers/<layerId>/{upper,work,diff.git} a session's writes and its diff scratch repo
+//   sessions/<sessionId>.json             the session's layer, volume, settings and container (state.ts)
+//   toolserver/                           the bundled tool server (toolserver-build.ts)
+
+export interface DockerSandboxProviderOptions {
+  storageRoot: string;
+  /** Engine socket; default: dockerode's own resolution (DOCKER_HOST, /var/run/docker.sock). */
+  socketPath?: string;
+  /** Ready containers kept per environment+snapshot (0 = none). */
+  warmPool?: number;
+  /** How the files get in: overlay over a host snapshot (fast), or a tar copy into a plain volume. */
+  files?: 'auto' | 'overlay' | 'copy';
+  /** 'exec' skips the tool server (one docker exec per call, bash only): for images without Node.js, and benchmarks. */
+  tools?: 'server' | 'exec';
+  /** A prebuilt tool server bundle (packaged extension); default: bundled from source on demand. */
+  toolServerPath?: string;
+  toolHost?: { defaultTimeoutMs?: number; maxOutputChars?: number };
+}
+
+interface MadeLayer {
+  layerId: string;
+  volume: string;
+  hands: Hands;
+  postCreateDone: boolean;
+  seeded: boolean;
+}
+
+export class DockerSandboxProvider implements SandboxProvider {
+  readonly kind = 'docker' as const;
+  readonly root: string;
+  readonly snapshots: SnapshotStore;
+  private dockerP: Promise<Docker> | null = null;
+  private serverP: Promise<BuiltToolServer | null> | null = null;
+  private readonly pool: WarmPool;
+  private readonly live = new Map<string, DockerSandbox>();
+  private readonly pending = new Map<string, Promise<Sandbox>>();
+  private readonly busyLayers = new Set<string>();
+  private overlayBroken = false;
+
+  constructor(private readonly options: DockerSandboxProviderOptions) {
+    this.root = path.join(options.storageRoot, 'docker');
+    this.snapshots = new SnapshotStore(this.root);
+    this.pool = new WarmPool(options.warmPool ?? 0, {
+      make: (plan) => this.makePoolEntry(plan),
+      discard: (entry) => this.discardLayer(entry.layerId, entry.volume, entry.hands.container.id),
+    });
+  }
+
+  /** The engine connection, made on first use (a missing engine is a typed error there, not at construction). */
+  docker(): Promise<Docker> {
+    this.dockerP ??= connectDocker({ socketPath: this.options.socketPath }).catch((err: unknown) => {
+      this.dockerP = null;
+      throw err;
+    });
+    return this.dockerP;
+  }
+
+  private async handsContext(): Promise<HandsContext> {
+    this.serverP ??= this.options.tools === 'exec' ? Promise.resolve(null) : buildToolServer(path.join(this.root, 'toolserver'), this.options.toolServerPath);
+    return { docker: await this.docker(), toolServer: await this.serverP, tools: this.options.toolHost ?? {} };
+  }
+
+  private allowOverlay(): boolean {
+    return this.options.files !== 'copy' && !this.overlayBroken;
+  }
+
+  provision(spec: ProvisionSpec): Promise<Sandbox> {
+    SessionId.parse(spec.sessionId);
+    const existing = this.live.get(spec.sessionId) ?? this.pending.get(spec.sessionId);
+    if (existing) return Promise.resolve(existing);
+    const made = this.provisionNow(spec).finally(() => this.pending.delete(spec.sessionId));
+    this.pending.set(spec.sessionId, made);
+    return made;
+  }
+
+  private async provisionNow(spec: ProvisionSpec): Promise<Sandbox> {
+    const docker = await this.docker();
+    const state = await readState(this.root, spec.sessionId);
+    if (state) {
+      const container = state.containerId ? await runningContainer(docker, state.containerId) : null;
+      if (container) {
+        spec.onProgress?.('Reattached to the running sandbox container');
+        return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings));
+      }
+      return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
+    }
+    let plan = await planSandbox(docker, this.snapshots, spec, this.allowOverlay());
+    const entry = this.pool.take(plan.key);
+    if (entry) return this.claim(spec.sessionId, entry);
+    let made: MadeLayer;
+    try {
+      made = await this.makeLayer(plan, spec.sessionId, containerName(spec.sessionId), spec.onProgress);
+    } catch (err) {
+      if (!(err instanceof OverlayUnsupportedError) || this.options.files === 'overlay') throw err;
+      spec.onProgress?.(`Overlay volumes are unavailable with this engine (${err.message}); copying the repository instead`);
+      plan = await planSandbox(docker, this.snapshots, spec, false);
+      made = await this.makeLayer(plan, spec.sessionId, containerName(spec.sessionId), spec.onProgress);
+    }
+    const sandbox = await this.record(spec.sessionId, plan, made);
+    void this.pool.fill(plan).catch(() => undefined);
+    return sandbox;
+  }
+
+  /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
+  async prewarm(req: PlanRequest): Promise<void> {
+    const plan = await planSandbox(await this.docker(), this.snapshots, req, this.allowOverlay());
+    await this.pool.fill(plan);
+  }
+
+  private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
+    const docker = await this.docker();
+    await removeContainer(docker, containerName(sessionId));
+    await entry.hands.container.rename({ name: containerName(sessionId) });
+    const sandbox = await this.record(sessionId, entry.plan, entry);
+    void this.pool.fill(entry.plan).catch(() => undefined);
+    return sandbox;
+  }
+
+  private async record(sessionId: string, plan: SandboxPlan, made: MadeLayer): Promise<DockerSandbox> {
+    const state: SessionState = {
+      version: 1,
+      sessionId,
+      layerId: made.layerId,
+      mode: plan.mode,
+      snapshotId: plan.snapshot?.id ?? null,
+      repoPath: plan.repoPath,
+      volume: made.volume,
+      settings: plan.settings,
+      postCreateDone: made.postCreateDone,
+      seeded: made.seeded,
+      containerId: made.hands.container.id,
+      createdAt: new Date().toISOString(),
+    };
+    await writeState(this.root, state);
+    return this.sandboxFor(await this.docker(), state, made.hands);
+  }
+
+  private sandboxFor(docker: Docker, state: SessionState, hands: Hands): DockerSandbox {
+    const sandbox: DockerSandbox = new DockerSandbox(state, hands, {
+      docker,
+      snapshots: this.snapshots,
+      layer: layerDirs(this.root, state.layerId),
+      revive: (s, old) => this.revive(s, old),
+      stop: (s, h) => this.stop(s, h),
+      onRelease: () => {
+        if (this.live.get(state.sessionId) === sandbox) this.live.delete(state.sessionId);
+      },
+    });
+    this.live.set(state.sessionId, sandbox);
+    return sandbox;
+  }
+
+  private async makePoolEntry(plan: SandboxPlan): Promise<PoolEntry> {
+    const layerId = newLayerId();
+    const made = await this.makeLayer(plan, POOL_SESSION, poolContainerName(layerId), undefined, layerId);
+    return { key: plan.key, plan, ...made };
+  }
+
+  /** A new layer (dirs + volume) with a running container and tools on it. Cleans up after itself on failure. */
+  private async makeLayer(plan: SandboxPlan, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
+    const ctx = await this.handsContext();
+    const dirs = layerDirs(this.root, layerId);
+    const volume = volumeName(layerId);
+    const lbl = labels(sessionLabel, layerId);
+    this.busyLayers.add(layerId);
+    let containerId: string | null = null;
+    try {
+      if (plan.mode === 'overlay') {
+        await createLayerDirs(dirs, plan.owner);
+        await createOverlayVolume(ctx.docker, volume, (plan.snapshot as { tree: string }).tree, dirs, lbl);
+      } else {
+        await createPlainVolume(ctx.docker, volume, lbl);
+      }
+      await removeContainer(ctx.docker, name);
+      const container = await startContainer(ctx, { name, labels: lbl, volume, settings: plan.settings }).catch((err: unknown) => {
+        if (plan.mode === 'overlay' && isOverlayMountFailure(err)) {
+          this.overlayBroken = true;
+          throw new OverlayUnsupportedError((err as Error).message);
+        }
+        throw err;
+      });
+      containerId = container.id;
+      if (plan.mode === 'copy') {
+        if (plan.repoPath) await seedWorkspace(container, plan.repoPath, { uid: plan.settings.uid, gid: plan.settings.gid }, onProgress);
+        await createBaseline(container, plan.settings.user);
+      }
+      const hands = await attachHands(ctx, container, plan.settings);
+      if (plan.settings.postCreate.length > 0) await runPostCreate(container, plan.settings, onProgress);
+      return { layerId, volume, hands, postCreateDone: true, seeded: plan.mode === 'copy' };
+    } catch (err) {
+      await this.discardLayer(layerId, volume, containerId ?? name).catch(() => undefined);
+      throw err;
+    } finally {
+      this.busyLayers.delete(layerId);
+    }
+  }
+
+  /** New hands for a session: the tool server again if its container runs, else a new container on its volume. */
+  private async revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
+    const ctx = await this.handsContext();
+    if (old && (await runningContainer(ctx.docker, old.container.id))) return attachHands(ctx, old.container, state.settings);
+    for (const id of [old?.container.id, state.containerId, containerName(state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
+    if (state.mode === 'overlay') {
+      const lower = this.snapshots.treeOf(state.snapshotId as string);
+      await createOverlayVolume(ctx.docker, state.volume, lower, layerDirs(this.root, state.layerId), labels(state.sessionId, state.layerId));
+    }
+    onProgress?.('Starting a new sandbox container on the session volume');
+    const container = await startContainer(ctx, { name: containerName(state.sessionId), labels: labels(state.sessionId, state.layerId), volume: state.volume, settings: state.settings });
+    const hands = await attachHands(ctx, container, state.settings);
+    if (!state.postCreateDone && state.settings.postCreate.length > 0) {
+      await runPostCreate(container, state.settings, onProgress);
+      state.postCreateDone = true;
+    }
+    state.containerId = container.id;
+    await writeState(this.root, state);
+    return hands;
+  }
+
+  private async stop(state: SessionState, hands: Hands | null): Promise<void> {
+    await hands?.server?.close().catch(() => undefined);
+    const docker = await this.docker();
+    for (const id of [hands?.container.id, state.containerId]) if (id) await removeContainer(docker, id);
+    state.containerId = null;
+    await writeState(this.root, state);
+  }
+
+  private async discardLayer(layerId: string, volume: string, container: string): Promise<void> {
+    const docker = await this.docker();
+    await removeContainer(docker, container);
+    await removeVolume(docker, volume);
+    await fs.rm(layerDirs(this.root, layerId).root, { recursive: true, force: true });
+  }
+
+  async destroy(sessionId: string): Promise<void> {
+    SessionId.parse(sessionId);
+    await this.pending.get(sessionId)?.catch(() => undefined);
+    await this.live.get(sessionId)?.release();
+    const state = await readState(this.root, sessionId);
+    const docker = await this.docker();
+    await removeContainer(docker, containerName(sessionId));
+    if (state) await this.discardLayer(state.layerId, state.volume, state.containerId ?? containerName(sessionId));
+    await removeState(this.root, sessionId);
+  }
+
+  reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
+    const keep = new Set([...liveSessionIds, ...this.live.keys(), ...this.pending.keys()]);
+    return this.docker().then((docker) =>
+      reapLeftovers({ docker, root: this.root, snapshots: this.snapshots, liveSessions: keep, busyLayers: new Set([...this.busyLayers, ...this.pool.layers()]), poolSnapshots: this.pool.snapshots() }),
+    );
+  }
+
+  /** Disconnects from every session (their containers keep running for a later reattach) and drops the pool. */
+  async close(): Promise<void> {
+    await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
+    await Promise.all([...this.live.values()].map((s) => s.detach()));
+    if (this.dockerP) await this.pool.drain();
+  }
+}

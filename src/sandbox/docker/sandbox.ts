@@ -1,0 +1,132 @@
+import type { ExecuteOptions, FileSide, Sandbox, ToolOutcome, WorkspaceChanges } from '../types';
+import { checkRepoPath } from '../local/sandbox';
+import { describeDeath, runningContainer, WORKSPACE } from './container';
+import { copyChanges, copyReadFile } from './copy-mode';
+import type { Docker } from './client';
+import type { Hands } from './hands';
+import { overlayChanges } from './overlay-changes';
+import { readLower, readMerged } from './overlay-view';
+import type { SnapshotStore } from './snapshot';
+import type { SessionState } from './state';
+import { TreeDiffer } from './tree-diff';
+import type { LayerDirs } from './volume';
+
+// A session's sandbox. Its files outlive any container: when the container (or only its tool server) dies, the call
+// in flight gets an error naming the cause and the next call gets fresh hands on the same volume. In overlay mode
+// changes() and readFile() read the host dirs directly, so they work with no container at all.
+
+export interface SandboxContext {
+  docker: Docker;
+  snapshots: SnapshotStore;
+  layer: LayerDirs;
+  /** New hands for the session: the tool server again when the container still runs, else a new container. */
+  revive(state: SessionState, old: Hands | null): Promise<Hands>;
+  /** Stops the container, keeping the volume and layer. */
+  stop(state: SessionState, hands: Hands | null): Promise<void>;
+  onRelease(): void;
+}
+
+function errorOutcome(text: string): ToolOutcome {
+  return { content: [{ type: 'text', text }], is_error: true };
+}
+
+export class DockerSandbox implements Sandbox {
+  readonly workdir = WORKSPACE;
+  private reviving: Promise<Hands> | null = null;
+  private released = false;
+  /** The hands failed a call: the next call revives them. */
+  private broken = false;
+  private readonly differ: TreeDiffer;
+  private readonly baselineShas = new Map<string, string>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly state: SessionState,
+    private hands: Hands | null,
+    private readonly ctx: SandboxContext,
+  ) {
+    this.differ = new TreeDiffer(ctx.layer.diffGit);
+  }
+
+  get sessionId(): string {
+    return this.state.sessionId;
+  }
+
+  /** The container currently serving the session (tests and diagnostics). */
+  get containerId(): string | null {
+    return this.hands?.container.id ?? null;
+  }
+
+  get toolTransport(): 'server' | 'exec' | null {
+    return this.hands ? (this.hands.server ? 'server' : 'exec') : null;
+  }
+
+  private ready(): Promise<Hands> {
+    if (this.hands && !this.broken && (this.hands.server?.alive ?? true)) return Promise.resolve(this.hands);
+    this.reviving ??= this.ctx
+      .revive(this.state, this.hands)
+      .then((h) => {
+        this.broken = false;
+        return (this.hands = h);
+      })
+      .finally(() => (this.reviving = null));
+    return this.reviving;
+  }
+
+  async execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome> {
+    if (this.released) return errorOutcome('The sandbox was released; the session must provision it again.');
+    let hands: Hands;
+    try {
+      hands = await this.ready();
+    } catch (err) {
+      return errorOutcome(`The sandbox could not be started: ${(err as Error).message}`);
+    }
+    try {
+      return await hands.runner.run(name, input, options?.signal);
+    } catch (err) {
+      const running = await runningContainer(this.ctx.docker, hands.container.id).catch(() => null);
+      if (running && (hands.server?.alive ?? true)) return errorOutcome(`${name} failed: ${(err as Error).message}`);
+      const { cause, containerAlive } = await describeDeath(hands.container, this.state.settings.limits);
+      if (this.hands === hands) this.broken = true;
+      const next = containerAlive ? 'a restarted tool server' : 'a fresh container on the same volume';
+      return errorOutcome(`${name} did not finish: ${cause}. The session's files are kept; the next tool call runs in ${next}.`);
+    }
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  changes(): Promise<WorkspaceChanges> {
+    return this.serialized(async () => {
+      if (this.state.mode === 'copy') return copyChanges((await this.ready()).container, this.state.settings.user);
+      const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
+      return overlayChanges(this.ctx.layer.upper, lower, this.differ, this.baselineShas);
+    });
+  }
+
+  async readFile(rel: string, side: FileSide): Promise<Buffer | null> {
+    checkRepoPath(rel);
+    if (this.state.mode === 'copy') return copyReadFile((await this.ready()).container, this.state.settings.user, rel, side);
+    const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
+    return side === 'baseline' ? readLower(lower, rel) : readMerged(this.ctx.layer.upper, lower, rel);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.ctx.onRelease();
+    await this.reviving?.catch(() => undefined);
+    await this.ctx.stop(this.state, this.hands);
+    this.hands = null;
+  }
+
+  /** Disconnects from the container without stopping it (provider close: the session can reattach later). */
+  async detach(): Promise<void> {
+    this.released = true;
+    this.ctx.onRelease();
+    await this.hands?.server?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { SandboxLimits } from '../../wire/environment';
+
+// What the host remembers about a session's sandbox, so a restarted host process (or a new container after a death)
+// finds the same volume, layer, image and settings. Written atomically; a missing or damaged file means "no sandbox".
+
+export const ContainerSettings = z.object({
+  image: z.string(),
+  user: z.string(),
+  uid: z.number().int(),
+  gid: z.number().int(),
+  home: z.string(),
+  env: z.array(z.string()),
+  limits: SandboxLimits,
+  networkMode: z.string(),
+  postCreate: z.array(z.array(z.string())),
+});
+export type ContainerSettings = z.infer<typeof ContainerSettings>;
+
+export const SessionState = z.object({
+  version: z.literal(1),
+  sessionId: z.string(),
+  layerId: z.string(),
+  mode: z.enum(['overlay', 'copy']),
+  snapshotId: z.string().nullable(),
+  repoPath: z.string().nullable(),
+  volume: z.string(),
+  settings: ContainerSettings,
+  postCreateDone: z.boolean(),
+  /** Copy mode: the repository was streamed in and the baseline recorded. */
+  seeded: z.boolean(),
+  containerId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type SessionState = z.infer<typeof SessionState>;
+
+export function statePath(root: string, sessionId: string): string {
+  return path.join(root, 'sessions', `${sessionId}.json`);
+}
+
+export async function readState(root: string, sessionId: string): Promise<SessionState | null> {
+  try {
+    const parsed = SessionState.safeParse(JSON.parse(await fs.readFile(statePath(root, sessionId), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeState(root: string, state: SessionState): Promise<void> {
+  const file = statePath(root, state.sessionId);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await fs.rename(tmp, file);
+}
+
+export async function listStates(root: string): Promise<SessionState[]> {
+  const names = await fs.readdir(path.join(root, 'sessions')).catch(() => [] as string[]);
+  const states: SessionState[] = [];
+  for (const n of names) {
+    if (!n.endsWith('.json')) continue;
+    const s = await readState(root, n.slice(0, -'.json'.length));
+    if (s) states.push(s);
+  }
+  return states;
+}
+
+export async function removeState(root: string, sessionId: string): Promise<void> {
+  await fs.rm(statePath(root, sessionId), { force: true });
+}
+
+export function newLayerId(): string {
+  return `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}

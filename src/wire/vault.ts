@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { Metadata, MetadataPatch, Timestamp } from './common';
+
+// Vaults and credentials (reference §2.7, §7.7). Params carry secrets; the response forms never do.
+export const Vault = z.object({
+  type: z.literal('vault'),
+  id: z.string(),
+  display_name: z.string(),
+  metadata: Metadata,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  archived_at: Timestamp.nullable(),
+});
+export type Vault = z.infer<typeof Vault>;
+
+export const VaultCreateParams = z.object({ display_name: z.string().min(1).max(255), metadata: Metadata.optional() });
+export const VaultUpdateParams = z.object({ display_name: z.string().min(1).max(255).nullish(), metadata: MetadataPatch.nullish() });
+export type VaultCreateParams = z.infer<typeof VaultCreateParams>;
+export type VaultUpdateParams = z.infer<typeof VaultUpdateParams>;
+
+// A bare hostname, an IPv4 address or a `*.` wildcard: no scheme, port, path or IPv6 (SDK field docs).
+const CredentialHost = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/, 'allowed_hosts entries are bare hosts like api.example.com, 192.0.2.1 or *.example.com');
+export const CredentialNetworking = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('unrestricted') }),
+  z.object({ type: z.literal('limited'), allowed_hosts: z.array(CredentialHost).min(1).max(16) }),
+]);
+const InjectionLocation = z.object({ header: z.boolean(), body: z.boolean() });
+const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, 'secret_name is an environment variable name: letters, digits and _, not starting with a digit');
+const Secret = z.string().min(1).max(65_536);
+
+const TokenEndpointAuthParams = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }),
+  z.object({ type: z.literal('client_secret_basic'), client_secret: Secret }),
+  z.object({ type: z.literal('client_secret_post'), client_secret: Secret }),
+]);
+const RefreshParams = z.object({
+  client_id: z.string().min(1),
+  refresh_token: Secret,
+  token_endpoint: z.url(),
+  token_endpoint_auth: TokenEndpointAuthParams,
+  resource: z.string().nullish(),
+  scope: z.string().nullish(),
+});
+
+export const CredentialAuthParams = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('mcp_oauth'), mcp_server_url: z.url(), access_token: Secret, expires_at: z.iso.datetime({ offset: true }).nullish(), refresh: RefreshParams.nullish() }),
+  z.object({ type: z.literal('static_bearer'), mcp_server_url: z.url(), token: Secret }),
+  z.object({
+    type: z.literal('environment_variable'),
+    secret_name: SecretName,
+    secret_value: Secret,
+    networking: CredentialNetworking,
+    injection_location: InjectionLocation.partial().optional(),
+  }),
+]);
+export type CredentialAuthParams = z.infer<typeof CredentialAuthParams>;
+
+const immutable = (field: string) => z.never({ error: `${field} cannot change after create; create a new credential instead` }).optional();
+export const CredentialAuthUpdateParams = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('mcp_oauth'),
+    mcp_server_url: immutable('mcp_server_url'),
+    access_token: Secret.nullish(),
+    expires_at: z.iso.datetime({ offset: true }).nullish(),
+    refresh: z
+      .object({
+        client_id: immutable('refresh.client_id'),
+        refresh_token: Secret.nullish(),
+        scope: z.string().nullish(),
+        token_endpoint_auth: z
+          .object({ type: z.enum(['client_secret_basic', 'client_secret_post']), client_secret: Secret.nullish() })
+          .optional(),
+      })
+      .nullish(),
+  }),
+  z.object({ type: z.literal('static_bearer'), mcp_server_url: immutable('mcp_server_url'), token: Secret.nullish() }),
+  z.object({
+    type: z.literal('environment_variable'),
+    secret_name: immutable('secret_name'),
+    secret_value: Secret.nullish(),
+    networking: CredentialNetworking.nullish(),
+    injection_location: InjectionLocation.partial().optional(),
+  }),
+]);
+export type CredentialAuthUpdateParams = z.infer<typeof CredentialAuthUpdateParams>;
+
+export const CredentialAuth = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('mcp_oauth'),
+    mcp_server_url: z.string(),
+    expires_at: z.string().nullable(),
+    refresh: z
+      .object({
+        client_id: z.string(),
+        token_endpoint: z.string(),
+        token_endpoint_auth: z.object({ type: z.enum(['none', 'client_secret_basic', 'client_secret_post']) }),
+        resource: z.string().nullable(),
+        scope: z.string().nullable(),
+      })
+      .nullable(),
+  }),
+  z.object({ type: z.literal('static_bearer'), mcp_server_url: z.string() }),
+  z.object({ type: z.literal('environment_variable'), secret_name: z.string(), injection_location: InjectionLocation, networking: CredentialNetworking }),
+]);
+export type CredentialAuth = z.infer<typeof CredentialAuth>;
+
+export const Credential = z.object({
+  type: z.literal('vault_credential'),
+  id: z.string(),
+  vault_id: z.string(),
+  display_name: z.string().nullable(),
+  metadata: Metadata,
+  auth: CredentialAuth,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  archived_at: Timestamp.nullable(),
+});
+export type Credential = z.infer<typeof Credential>;
+
+export const CredentialCreateParams = z.object({ auth: CredentialAuthParams, display_name: z.string().max(255).nullish(), metadata: Metadata.optional() });
+export const CredentialUpdateParams = z.object({ auth: CredentialAuthUpdateParams.optional(), display_name: z.string().max(255).nullish(), metadata: MetadataPatch.nullish() });
+export type CredentialCreateParams = z.infer<typeof CredentialCreateParams>;
+export type CredentialUpdateParams = z.infer<typeof CredentialUpdateParams>;
+
+/**
+ * What the Vault holds under `${vault_id}/${credential_id}` (JSON): the only place a credential's secrets live.
+ * Readers: the egress proxy and the harness, never a surface.
+ */
+export const CredentialSecret = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('mcp_oauth'), access_token: z.string(), refresh_token: z.string().nullable(), client_secret: z.string().nullable() }),
+  z.object({ type: z.literal('static_bearer'), token: z.string() }),
+  z.object({ type: z.literal('environment_variable'), secret_value: z.string() }),
+]);
+export type CredentialSecret = z.infer<typeof CredentialSecret>;

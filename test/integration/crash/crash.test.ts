@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { reply, startScriptedModel, type ScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
+import { Runtime } from '../../../src/runtime';
+import { createAnthropicModel } from '../../../src/model/anthropic';
+import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import { MemoryVault } from '../../../src/vault/memory';
+import { makeRepo } from '../../support/runtime';
+import type { SessionEvent } from '../../../src/wire';
+
+// SIGKILL a process that drives a multi-step session at many different points; each time a fresh process wakes
+// the session from its log and finishes it, and the log checks out (DESIGN.md invariant 2).
+
+const STEPS = 4;
+const TRIALS = Number(process.env.HANGAR_CRASH_TRIALS ?? 50);
+
+function responder(req: RecordedRequest) {
+  const done = JSON.stringify(req.body.messages).split('"tool_result"').length - 1;
+  if (done >= STEPS) return reply.text('all steps done');
+  const tools = [
+    reply.tool('bash', { command: `echo step${done} >> steps.txt; sleep 0.0${done}` }),
+    reply.tool('write', { file_path: `out/${done}.txt`, content: `step ${done}\n` }),
+    reply.tool('read', { file_path: 'README.md' }),
+    reply.tool('bash', { command: 'ls out | wc -l' }),
+  ];
+  return tools[done % tools.length]!;
+}
+
+interface ChildRun {
+  sessionId: string;
+  acked: string[];
+}
+
+function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number, extraDelayMs: number): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bundle, storage, model.url, 'new', repo], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acked: string[] = [];
+    let sessionId = '';
+    let buffered = '';
+    let killed = false;
+    const kill = () => {
+      if (killed) return;
+      killed = true;
+      setTimeout(() => child.kill('SIGKILL'), extraDelayMs);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const [tag, id] = line.split(' ');
+        if (tag === 'SESSION' && id) sessionId = id;
+        if (tag === 'EV' && id) {
+          acked.push(id);
+          if (acked.length >= killAfterEvents) kill();
+        }
+      }
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    // A child that finishes before its kill point is killed anyway: the wake must then find nothing to repair.
+    const safety = setTimeout(kill, 8000);
+    child.on('exit', (_code, signal) => {
+      clearTimeout(safety);
+      if (signal !== 'SIGKILL') return reject(new Error(`child exited on its own (${signal}): ${stderr}`));
+      if (!sessionId) return reject(new Error(`child died before creating its session: ${stderr}`));
+      resolve({ sessionId, acked });
+    });
+  });
+}
+
+function checkLog(events: readonly SessionEvent[]): void {
+  const ids = events.map((e) => e.id);
+  assert.equal(new Set(ids).size, ids.length, 'event ids are unique');
+  const results = new Map<string, number>();
+  for (const e of events) {
+    const key = e.type === 'agent.tool_result' ? e.tool_use_id : e.type === 'agent.mcp_tool_result' ? e.mcp_tool_use_id : e.type === 'user.custom_tool_result' ? e.custom_tool_use_id : null;
+    if (key) results.set(key, (results.get(key) ?? 0) + 1);
+  }
+  const uses = events.filter((e) => e.type === 'agent.tool_use');
+  for (const u of uses) assert.equal(results.get(u.id), 1, `tool_use ${u.id} has exactly one result`);
+  for (const key of results.keys()) assert.ok(ids.includes(key), `result for ${key} answers a logged tool_use`);
+  for (const u of uses) {
+    const resultIndex = events.findIndex((e) => e.type === 'agent.tool_result' && e.tool_use_id === u.id);
+    assert.ok(resultIndex > events.indexOf(u), 'a result comes after its tool_use');
+  }
+  const times = events.map((e) => e.processed_at ?? '');
+  for (let i = 1; i < times.length; i++) assert.ok(times[i]! >= times[i - 1]!, 'processed_at never goes backwards');
+  const last = events.at(-1);
+  assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `the session ends idle end_turn (last: ${last?.type})`);
+}
+
+describe('crash: SIGKILL at random points, then wake() finishes the session', function () {
+  this.timeout(TRIALS * 20_000);
+  let model: ScriptedModel;
+  let storage: string;
+  let repo: string;
+  let bundle: string;
+
+  before(async () => {
+    model = await startScriptedModel({ script: responder });
+    storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-crash-'));
+    repo = makeRepo();
+    // A bundled child starts in a fraction of the time tsx needs, so 50 trials stay quick.
+    bundle = path.join(storage, 'crash-child.mjs');
+    await build({
+      entryPoints: ['test/fixtures/crash-child.ts'],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['cpu-features', '*.node'],
+      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+      logLevel: 'error',
+    });
+  });
+  after(async () => {
+    await model.close();
+    rmSync(storage, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it(`survives ${TRIALS} kills with a consistent log`, async () => {
+    const fullRunEvents = 4 + STEPS * 6;
+    let repaired = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const killAfter = 1 + (trial % fullRunEvents);
+      const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, Math.floor(Math.random() * 8));
+      const runtime = new Runtime({
+        storageRoot: storage,
+        vault: new MemoryVault(),
+        sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+        model: createAnthropicModel({ apiKey: async () => 'k', baseURL: model.url }),
+        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+        owner: 'crash-parent',
+      });
+      try {
+        let events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
+        const logged = new Set(events.map((e) => e.id));
+        for (const id of acked) assert.ok(logged.has(id), `trial ${trial}: acknowledged event ${id} survived the kill`);
+        if (!events.some((e) => e.type === 'user.message')) {
+          await runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'do the steps' }] }]);
+        } else await runtime.sessions.wake(sessionId);
+        await runtime.settled(sessionId);
+        events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
+        if (events.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e.content).includes('interrupted'))) repaired += 1;
+        checkLog(events);
+      } catch (err) {
+        throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        await runtime.close();
+      }
+    }
+    // Most kill points fall between a tool_use and its result at least sometimes; the repair path must have run.
+    assert.ok(repaired > 0, 'some trials needed an interrupted-tool repair');
+  });
+});

@@ -1,0 +1,84 @@
+import type { ModelUsage, SessionErrorObject, ToolResultBlock, UserContentBlock } from '../../src/wire';
+
+// What the panel shows: events folded into display items. Items are keyed by the id of the event that created
+// them, so a later event (a tool result, a span end, the final message after a preview) updates the same item.
+
+/** The lane (tab) an item belongs to; PRIMARY is the session's own thread. */
+export const PRIMARY = '';
+
+interface Base {
+  key: string;
+  lane: string;
+  at: string | null;
+}
+
+export interface UserItem extends Base {
+  kind: 'user';
+  text: string;
+  attachments: number;
+}
+export interface AgentItem extends Base {
+  kind: 'agent';
+  text: string;
+  /** True while only the event_start/event_delta preview is known. */
+  live: boolean;
+  redacted: boolean;
+}
+export interface ThinkingItem extends Base {
+  kind: 'thinking';
+  text: string;
+  live: boolean;
+}
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+  attachments: number;
+}
+export interface ToolItem extends Base {
+  kind: 'tool';
+  toolKind: 'builtin' | 'mcp' | 'custom';
+  name: string;
+  server: string | null;
+  input: Record<string, unknown>;
+  permission: 'allow' | 'ask' | 'deny' | null;
+  confirmation: { result: 'allow' | 'deny'; denyMessage: string | null } | null;
+  result: ToolResult | null;
+}
+export interface ErrorItem extends Base {
+  kind: 'error';
+  error: SessionErrorObject;
+}
+export interface SpanItem extends Base {
+  kind: 'span';
+  endAt: string | null;
+  usage: ModelUsage | null;
+  isError: boolean;
+  costCents: number;
+}
+export interface ThreadMessageItem extends Base {
+  kind: 'thread_message';
+  direction: 'sent' | 'received';
+  peer: string;
+  text: string;
+}
+export interface NoteItem extends Base {
+  kind: 'note';
+  text: string;
+  tone: 'info' | 'warn';
+}
+
+export type Item = UserItem | AgentItem | ThinkingItem | ToolItem | ErrorItem | SpanItem | ThreadMessageItem | NoteItem;
+export type ItemKind = Item['kind'];
+export type ItemOf<K extends ItemKind> = Extract<Item, { kind: K }>;
+
+export function textOf(blocks: readonly (UserContentBlock | ToolResultBlock | { type: 'redacted' })[] | null | undefined): { text: string; attachments: number } {
+  const texts: string[] = [];
+  let attachments = 0;
+  for (const b of blocks ?? []) {
+    if (b.type === 'text') texts.push(b.text);
+    else if (b.type === 'search_result') texts.push(`${b.title} (${b.source})\n${b.content.map((c) => c.text).join('\n')}`);
+    else if (b.type === 'document' && b.source.type === 'text') texts.push(b.source.data);
+    else if (b.type !== 'redacted') attachments += 1;
+  }
+  return { text: texts.join('\n\n'), attachments };
+}

@@ -1,0 +1,224 @@
+import { emptySummary, foldSummary } from '../../src/wire';
+import type { EventOf, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
+import type { PanelThread } from '../../src/extension/protocol';
+import { PRIMARY, textOf } from './items';
+import type { Item, ToolItem } from './items';
+import { PendingActions } from './pending';
+
+export type Change = { type: 'added' | 'updated' | 'removed'; item: Item };
+
+export interface Lane {
+  id: string;
+  name: string;
+  status: 'running' | 'idle' | 'terminated' | null;
+  items: Item[];
+}
+
+const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'warn' }> = {
+  end_turn: { text: 'Turn ended', tone: 'info' },
+  requires_action: { text: 'Waiting for your answer', tone: 'warn' },
+  retries_exhausted: { text: 'Stopped: retries exhausted', tone: 'warn' },
+  budget_reached: { text: 'Stopped: budget reached', tone: 'warn' },
+  refusal: { text: 'Stopped: the model refused', tone: 'warn' },
+};
+
+// The panel's state, folded from the session's events (the same fold the runtime uses for the summary). Pure: no
+// DOM, so it is unit tested directly and the view only mirrors the changes it reports.
+export class SessionModel {
+  readonly lanes = new Map<string, Lane>();
+  readonly pending = new PendingActions();
+  summary: SessionSummary = emptySummary();
+  private readonly items = new Map<string, Item>();
+  /** Keys of previews still waiting for their final event. */
+  private readonly live = new Set<string>();
+
+  constructor(public session: Session, threads: readonly PanelThread[] = []) {
+    this.lane(PRIMARY, session.agent.name);
+    for (const t of threads) {
+      const lane = this.lane(t.session_thread_id, t.agent_name);
+      lane.status = t.status ?? null;
+    }
+  }
+
+  get model(): string {
+    return this.session.agent.model.id;
+  }
+
+  item(key: string): Item | undefined {
+    return this.items.get(key);
+  }
+
+  /** Items that wait for the user's answer (permission or custom tool result). */
+  pendingTools(): ToolItem[] {
+    return this.pending
+      .ids()
+      .map((id) => this.items.get(id))
+      .filter((i): i is ToolItem => i?.kind === 'tool' && (i.toolKind === 'custom' || i.permission === 'ask'));
+  }
+
+  setSession(session: Session): void {
+    this.session = session;
+    this.summary = { ...this.summary, status: session.status };
+  }
+
+  apply(e: SessionEvent): Change[] {
+    this.summary = foldSummary(this.summary, e, this.model);
+    this.pending.apply(e);
+    return this.fold(e);
+  }
+
+  preview(p: StreamPreview): Change[] {
+    if (p.type === 'event_start') {
+      if (this.items.has(p.event.id)) return [];
+      const base = { key: p.event.id, lane: PRIMARY, at: null, text: '', live: true };
+      this.live.add(p.event.id);
+      return [this.add(p.event.type === 'agent.message' ? { ...base, kind: 'agent', redacted: false } : { ...base, kind: 'thinking' })];
+    }
+    const existing = this.items.get(p.event_id);
+    if (!existing) {
+      this.live.add(p.event_id);
+      return [this.add({ kind: 'agent', key: p.event_id, lane: PRIMARY, at: null, text: p.delta.content.text, live: true, redacted: false })];
+    }
+    if ((existing.kind !== 'agent' && existing.kind !== 'thinking') || !existing.live) return [];
+    existing.text += p.delta.content.text;
+    return [{ type: 'updated', item: existing }];
+  }
+
+  private fold(e: SessionEvent): Change[] {
+    const at = e.processed_at;
+    switch (e.type) {
+      case 'user.message': {
+        const { text, attachments } = textOf(e.content);
+        return [this.add({ kind: 'user', key: e.id, lane: PRIMARY, at, text, attachments })];
+      }
+      case 'agent.message': {
+        const { text } = textOf(e.content);
+        this.live.delete(e.id);
+        return [this.add({ kind: 'agent', key: e.id, lane: PRIMARY, at, text, live: false, redacted: e.content.some((b) => b.type === 'redacted') })];
+      }
+      case 'agent.thinking': {
+        const prior = this.items.get(e.id);
+        this.live.delete(e.id);
+        return [this.add({ kind: 'thinking', key: e.id, lane: PRIMARY, at, text: prior?.kind === 'thinking' ? prior.text : '', live: false })];
+      }
+      case 'agent.tool_use':
+      case 'agent.mcp_tool_use':
+      case 'agent.custom_tool_use':
+        return [this.add(toolItem(e))];
+      case 'agent.tool_result':
+      case 'agent.mcp_tool_result': {
+        const id = e.type === 'agent.tool_result' ? e.tool_use_id : e.mcp_tool_use_id;
+        return this.updateTool(id, (t) => (t.result = { ...textOf(e.content), isError: e.is_error === true }));
+      }
+      case 'user.custom_tool_result':
+        return this.updateTool(e.custom_tool_use_id, (t) => (t.result = { ...textOf(e.content), isError: e.is_error === true }));
+      case 'user.tool_confirmation':
+        return this.updateTool(e.tool_use_id, (t) => (t.confirmation = { result: e.result, denyMessage: e.deny_message ?? null }));
+      case 'session.error':
+        return [this.add({ kind: 'error', key: e.id, lane: PRIMARY, at, error: e.error })];
+      case 'span.model_request_start':
+        return [this.add({ kind: 'span', key: e.id, lane: PRIMARY, at, endAt: null, usage: null, isError: false, costCents: 0 })];
+      case 'span.model_request_end':
+        return this.endSpan(e);
+      case 'agent.thread_message_sent':
+      case 'agent.thread_message_received': {
+        const sent = e.type === 'agent.thread_message_sent';
+        const peerId = sent ? e.to_session_thread_id : e.from_session_thread_id;
+        const peerName = (sent ? e.to_agent_name : e.from_agent_name) ?? this.lanes.get(peerId)?.name ?? peerId;
+        return [this.add({ kind: 'thread_message', key: e.id, lane: PRIMARY, at, direction: sent ? 'sent' : 'received', peer: peerName, text: textOf(e.content).text })];
+      }
+      case 'user.interrupt':
+        return [this.note(e.id, e.session_thread_id ?? PRIMARY, at, 'Interrupted', 'warn')];
+      case 'session.status_idle':
+        return [...this.dropLivePreviews(), this.note(e.id, PRIMARY, at, STOP_NOTES[e.stop_reason.type].text, STOP_NOTES[e.stop_reason.type].tone)];
+      case 'session.status_terminated':
+        return [...this.dropLivePreviews(), this.note(e.id, PRIMARY, at, 'Session terminated', 'warn')];
+      case 'session.deleted':
+        return [this.note(e.id, PRIMARY, at, 'Session deleted', 'warn')];
+      case 'agent.thread_context_compacted':
+        return [this.note(e.id, PRIMARY, at, 'Context compacted', 'info')];
+      case 'session.thread_created':
+        this.lane(e.session_thread_id, e.agent_name).status = 'running';
+        return [this.note(e.id, PRIMARY, at, `Sub-agent ${e.agent_name} started`, 'info')];
+      case 'session.thread_status_running':
+        this.lane(e.session_thread_id, e.agent_name).status = 'running';
+        return [];
+      case 'session.thread_status_idle': {
+        this.lane(e.session_thread_id, e.agent_name).status = 'idle';
+        const n = STOP_NOTES[e.stop_reason.type];
+        return [this.note(e.id, e.session_thread_id, at, n.text, n.tone)];
+      }
+      case 'session.thread_status_terminated':
+        this.lane(e.session_thread_id, e.agent_name).status = 'terminated';
+        return [this.note(e.id, e.session_thread_id, at, 'Thread terminated', 'warn')];
+      case 'session.status_running':
+      case 'session.status_rescheduled':
+      case 'session.updated':
+        return [];
+    }
+  }
+
+  private lane(id: string, name: string): Lane {
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      lane = { id, name, status: null, items: [] };
+      this.lanes.set(id, lane);
+    }
+    return lane;
+  }
+
+  private add(item: Item): Change {
+    const existing = this.items.get(item.key);
+    if (existing) {
+      Object.assign(existing, item);
+      return { type: 'updated', item: existing };
+    }
+    this.items.set(item.key, item);
+    this.lane(item.lane, item.lane).items.push(item);
+    return { type: 'added', item };
+  }
+
+  private note(key: string, lane: string, at: string | null, text: string, tone: 'info' | 'warn'): Change {
+    return this.add({ kind: 'note', key, lane, at, text, tone });
+  }
+
+  private updateTool(id: string, update: (t: ToolItem) => void): Change[] {
+    const tool = this.items.get(id);
+    if (tool?.kind !== 'tool') return [];
+    update(tool);
+    return [{ type: 'updated', item: tool }];
+  }
+
+  private endSpan(e: EventOf<'span.model_request_end'>): Change[] {
+    const costCents = foldSummary(emptySummary(), e, this.model).costCents;
+    const fields = { endAt: e.processed_at, usage: e.model_usage, isError: e.is_error === true, costCents };
+    const start = this.items.get(e.model_request_start_id);
+    if (start?.kind === 'span') {
+      Object.assign(start, fields);
+      return [{ type: 'updated', item: start }];
+    }
+    return [this.add({ kind: 'span', key: e.id, lane: PRIMARY, at: e.processed_at, ...fields })];
+  }
+
+  /** A preview whose final event never came (interrupted mid-stream) is not in the log, so it leaves the view. */
+  private dropLivePreviews(): Change[] {
+    if (!this.live.size) return [];
+    const out: Change[] = [];
+    for (const key of this.live) {
+      const item = this.items.get(key);
+      if (!item) continue;
+      this.items.delete(key);
+      out.push({ type: 'removed', item });
+    }
+    this.live.clear();
+    const primary = this.lane(PRIMARY, this.session.agent.name);
+    primary.items = primary.items.filter((i) => this.items.has(i.key));
+    return out;
+  }
+}
+
+function toolItem(e: EventOf<'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use'>): ToolItem {
+  const base = { key: e.id, lane: e.session_thread_id ?? PRIMARY, at: e.processed_at, name: e.name, input: e.input, confirmation: null, result: null };
+  if (e.type === 'agent.custom_tool_use') return { ...base, kind: 'tool', toolKind: 'custom', server: null, permission: null };
+  return { ...base, kind: 'tool', toolKind: e.type === 'agent.mcp_tool_use' ? 'mcp' : 'builtin', server: e.type === 'agent.mcp_tool_use' ? e.mcp_server_name : null, permission: e.evaluated_permission ?? null };
+}

@@ -1,0 +1,56 @@
+import type { WebviewMessage } from '../../src/extension/protocol';
+import { button, h } from '../ui/dom';
+import type { Markdown } from './markdown';
+
+/** What item renderers may use: the document, the markdown renderer, the host channel and the UI state. */
+export interface RenderCtx {
+  doc: Document;
+  markdown: Markdown;
+  post(msg: WebviewMessage): void;
+  isExpanded(key: string): boolean;
+  setExpanded(key: string, open: boolean): void;
+}
+
+/**
+ * A button that shows and hides a region built on first open, so collapsed content costs no DOM nodes. The open
+ * state is kept per key in the webview state and survives a reload.
+ */
+export function disclosure(ctx: RenderCtx, key: string, label: string, build: () => Node, cls = ''): HTMLElement {
+  const region = h(ctx.doc, 'div', { class: 'disclosure-body' });
+  const toggle = button(ctx.doc, label, () => setOpen(!ctx.isExpanded(key)), { class: 'disclosure-toggle', attrs: { 'aria-expanded': 'false' } });
+  const setOpen = (open: boolean) => {
+    ctx.setExpanded(key, open);
+    toggle.setAttribute('aria-expanded', String(open));
+    region.replaceChildren(...(open ? [build()] : []));
+    region.hidden = !open;
+  };
+  setOpen(ctx.isExpanded(key));
+  return h(ctx.doc, 'div', { class: `disclosure ${cls}`.trim() }, [toggle, region]);
+}
+
+/** Long text shows its first lines and a "Show all" button; the full text is a single text node either way. */
+export function foldedText(ctx: RenderCtx, key: string, text: string, cls: string, maxLines = 12): HTMLElement {
+  const lines = text.split('\n');
+  const pre = h(ctx.doc, 'pre', { class: cls });
+  if (lines.length <= maxLines + 2) {
+    pre.textContent = text;
+    return pre;
+  }
+  const wrap = h(ctx.doc, 'div', { class: 'folded' }, [pre]);
+  const more = button(ctx.doc, '', () => show(!ctx.isExpanded(key)), { class: 'link-button show-all' });
+  const show = (all: boolean) => {
+    ctx.setExpanded(key, all);
+    pre.textContent = all ? text : `${lines.slice(0, maxLines).join('\n')}\n…`;
+    more.textContent = all ? 'Show less' : `Show all ${lines.length} lines`;
+    more.setAttribute('aria-expanded', String(all));
+  };
+  show(ctx.isExpanded(key));
+  wrap.append(more);
+  return wrap;
+}
+
+export function timeLabel(at: string | null): string {
+  if (!at) return '';
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

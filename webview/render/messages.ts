@@ -1,0 +1,45 @@
+import type { AgentItem, ThinkingItem, ThreadMessageItem, UserItem } from '../model/items';
+import { button, h } from '../ui/dom';
+import { disclosure, timeLabel } from './context';
+import type { RenderCtx } from './context';
+
+function header(ctx: RenderCtx, who: string, at: string | null, extra: Node[] = []): HTMLElement {
+  return h(ctx.doc, 'div', { class: 'item-head' }, [h(ctx.doc, 'span', { class: 'who', text: who }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(at) }), ...extra]);
+}
+
+export function renderUser(ctx: RenderCtx, item: UserItem): HTMLElement {
+  const extra = item.attachments ? h(ctx.doc, 'div', { class: 'attachments', text: `+${item.attachments} attachment${item.attachments > 1 ? 's' : ''}` }) : null;
+  return h(ctx.doc, 'article', { class: 'item user', attrs: { 'aria-label': 'You' } }, [
+    header(ctx, 'You', item.at),
+    h(ctx.doc, 'div', { class: 'plain', text: item.text }),
+    extra,
+  ]);
+}
+
+export function renderAgent(ctx: RenderCtx, item: AgentItem): HTMLElement {
+  const copy = button(ctx.doc, '⧉', () => ctx.post({ type: 'copy', text: item.text }), { class: 'icon-button', attrs: { 'aria-label': 'Copy message', title: 'Copy' } });
+  const body = item.live
+    ? h(ctx.doc, 'div', { class: 'plain', text: item.text })
+    : h(ctx.doc, 'div', { class: 'markdown' }, [ctx.markdown.render(item.text)]);
+  return h(ctx.doc, 'article', { class: `item agent${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Agent', ...(item.live ? { 'aria-busy': 'true' } : {}) } }, [
+    header(ctx, 'Agent', item.at, item.live ? [] : [copy]),
+    body,
+    item.redacted ? h(ctx.doc, 'div', { class: 'muted', text: '(part of this message was redacted)' }) : null,
+  ]);
+}
+
+export function renderThinking(ctx: RenderCtx, item: ThinkingItem): HTMLElement {
+  const label = item.live ? 'Thinking…' : 'Thought';
+  const body = item.text
+    ? disclosure(ctx, `${item.key}:thinking`, label, () => h(ctx.doc, 'div', { class: 'plain thinking-text', text: item.text }))
+    : h(ctx.doc, 'span', { class: 'muted', text: label });
+  return h(ctx.doc, 'article', { class: `item thinking${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Thinking' } }, [body]);
+}
+
+export function renderThreadMessage(ctx: RenderCtx, item: ThreadMessageItem): HTMLElement {
+  const who = item.direction === 'sent' ? `→ ${item.peer}` : `← ${item.peer}`;
+  return h(ctx.doc, 'article', { class: 'item thread-message', attrs: { 'aria-label': item.direction === 'sent' ? `Message to ${item.peer}` : `Message from ${item.peer}` } }, [
+    header(ctx, who, item.at),
+    h(ctx.doc, 'div', { class: 'plain', text: item.text }),
+  ]);
+}

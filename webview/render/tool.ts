@@ -1,0 +1,75 @@
+import type { ToolItem } from '../model/items';
+import { button, h } from '../ui/dom';
+import { disclosure, foldedText } from './context';
+import type { RenderCtx } from './context';
+
+type Summary = { glyph: string; text: string; path: string | null };
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+/** The one line that says what a call does: the command, the file, the pattern; JSON for anything unknown. */
+export function summarizeInput(name: string, input: Record<string, unknown>): Summary {
+  const path = str(input.file_path) ?? str(input.path);
+  switch (name) {
+    case 'bash':
+      return { glyph: '$', text: str(input.command) ?? (input.restart ? '(restart shell)' : ''), path: null };
+    case 'read':
+    case 'write':
+    case 'edit':
+      return { glyph: name === 'read' ? '▤' : '✎', text: path ?? '', path };
+    case 'glob':
+    case 'grep':
+      return { glyph: '⌕', text: `${str(input.pattern) ?? ''}${path ? `  in ${path}` : ''}`, path: null };
+    case 'web_fetch':
+      return { glyph: '⇣', text: str(input.url) ?? '', path: null };
+    case 'web_search':
+      return { glyph: '⌕', text: str(input.query) ?? '', path: null };
+    default: {
+      const json = JSON.stringify(input);
+      return { glyph: '⚙', text: json === '{}' ? '' : json.length > 160 ? `${json.slice(0, 160)}…` : json, path: null };
+    }
+  }
+}
+
+/** Input worth showing beyond the summary line (file contents, edit strings, unknown tools' full input). */
+function inputDetail(name: string, input: Record<string, unknown>): string | null {
+  if (name === 'bash' || name === 'read' || name === 'glob' || name === 'grep') return null;
+  if (name === 'write') return str(input.content);
+  if (name === 'edit') return `- ${String(input.old_string ?? '').replace(/\n/g, '\n- ')}\n+ ${String(input.new_string ?? '').replace(/\n/g, '\n+ ')}`;
+  return Object.keys(input).length ? JSON.stringify(input, null, 2) : null;
+}
+
+export function toolState(item: ToolItem, pending: boolean): { label: string; tone: 'ok' | 'warn' | 'error' | 'busy' } {
+  if (item.confirmation?.result === 'deny') return { label: item.confirmation.denyMessage ? `denied: ${item.confirmation.denyMessage}` : 'denied', tone: 'error' };
+  if (item.permission === 'deny') return { label: 'blocked', tone: 'error' };
+  if (item.result) return item.result.isError ? { label: 'failed', tone: 'error' } : { label: 'done', tone: 'ok' };
+  if (pending) return { label: item.toolKind === 'custom' ? 'waiting for your answer' : 'waiting for approval', tone: 'warn' };
+  return { label: 'running…', tone: 'busy' };
+}
+
+export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HTMLElement {
+  const { doc } = ctx;
+  const s = summarizeInput(item.name, item.input);
+  const state = toolState(item, pending);
+  const name = item.server ? `${item.server}/${item.name}` : item.name;
+  const summary = s.path
+    ? h(doc, 'a', { class: 'tool-summary md-link', text: s.text, attrs: { 'data-path': s.path, role: 'link', tabindex: '0', title: `Open ${s.path}` } })
+    : h(doc, 'code', { class: 'tool-summary', text: s.text });
+  const detail = inputDetail(item.name, item.input);
+  const output = item.result
+    ? h(doc, 'div', { class: 'tool-output' }, [
+        foldedText(ctx, `${item.key}:output`, item.result.text || (item.result.attachments ? `(${item.result.attachments} attachment(s))` : '(no output)'), `output${item.result.isError ? ' error-text' : ''}`),
+        button(doc, '⧉', () => ctx.post({ type: 'copy', text: item.result?.text ?? '' }), { class: 'icon-button copy-output', attrs: { 'aria-label': `Copy ${item.name} output`, title: 'Copy output' } }),
+      ])
+    : null;
+  return h(doc, 'article', { class: `item tool tone-${state.tone}`, attrs: { 'aria-label': `Tool call ${name}` } }, [
+    h(doc, 'div', { class: 'tool-head' }, [
+      h(doc, 'span', { class: 'glyph', text: s.glyph, attrs: { 'aria-hidden': 'true' } }),
+      h(doc, 'span', { class: 'tool-name', text: name }),
+      summary,
+      h(doc, 'span', { class: `badge tone-${state.tone}`, text: state.label }),
+    ]),
+    detail ? disclosure(ctx, `${item.key}:input`, 'Input', () => h(doc, 'pre', { class: 'tool-input', text: detail }), 'tool-input-toggle') : null,
+    output,
+  ]);
+}

@@ -1,0 +1,41 @@
+import type { Session, SessionSummary } from '../../src/wire';
+import { formatCost, formatDuration, formatTokens } from '../render/format';
+import { h } from './dom';
+
+const STATUS_GLYPH: Record<SessionSummary['status'], string> = { running: '●', idle: '○', rescheduling: '↻', terminated: '■' };
+
+/** Elapsed active time: the folded active time plus the current running stretch. */
+export function activeMs(summary: SessionSummary, now: number): number {
+  return summary.activeMs + (summary.status === 'running' && summary.runningSince !== null ? Math.max(0, now - summary.runningSince) : 0);
+}
+
+// The status line above the stream: title, status, active time, tokens and list cost, all from the same fold the
+// runtime and the CLI use, so the numbers agree everywhere.
+export class HeaderView {
+  readonly el: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly stats: HTMLElement;
+
+  constructor(private readonly doc: Document) {
+    this.title = h(doc, 'h1', { class: 'title' });
+    this.status = h(doc, 'span', { class: 'status', attrs: { role: 'status' } });
+    this.stats = h(doc, 'span', { class: 'stats' });
+    this.el = h(doc, 'header', { class: 'header' }, [this.title, h(doc, 'div', { class: 'header-line' }, [this.status, this.stats])]);
+  }
+
+  update(session: Session, summary: SessionSummary, now: number): void {
+    this.title.textContent = session.title || session.agent.name;
+    this.title.title = `${session.id} · ${session.agent.name} · ${session.agent.model.id}`;
+    const status = summary.status;
+    if (this.status.dataset.status !== status) {
+      this.status.dataset.status = status;
+      this.status.className = `status status-${status}`;
+      this.status.replaceChildren(h(this.doc, 'span', { class: 'glyph', text: STATUS_GLYPH[status], attrs: { 'aria-hidden': 'true' } }), status);
+    }
+    const u = summary.usage;
+    const tokens = `${formatTokens(u.input_tokens + u.cache_read_input_tokens + u.cache_creation.ephemeral_5m_input_tokens)} in · ${formatTokens(u.output_tokens)} out`;
+    this.stats.textContent = [formatDuration(activeMs(summary, now)), tokens, formatCost(summary.costCents), session.agent.model.id].join(' · ');
+    this.stats.title = `${summary.modelRequests} model requests, ${summary.toolCalls} tool calls, list prices`;
+  }
+}

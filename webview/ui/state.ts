@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The webview's handle on VS Code (`acquireVsCodeApi()`); tests pass a fake. */
+export interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+// UI state only (the session itself always comes from the host's `init`). getState returns whatever an older
+// build stored, so it is validated like any other input and dropped when it does not fit.
+const MAX_EXPANDED = 500;
+export const UiState = z.object({
+  lane: z.string().default(''),
+  draft: z.string().max(100_000).default(''),
+  expanded: z.array(z.string()).max(MAX_EXPANDED).default([]),
+  /** Per lane: distance from the bottom in px; 0 follows new events. */
+  scroll: z.record(z.string(), z.number().nonnegative()).default({}),
+});
+export type UiState = z.infer<typeof UiState>;
+
+export class UiStateStore {
+  readonly state: UiState;
+  private readonly expanded: Set<string>;
+
+  constructor(private readonly api: VsCodeApi) {
+    const parsed = UiState.safeParse(api.getState() ?? {});
+    this.state = parsed.success ? parsed.data : UiState.parse({});
+    this.expanded = new Set(this.state.expanded);
+  }
+
+  isExpanded(key: string): boolean {
+    return this.expanded.has(key);
+  }
+
+  setExpanded(key: string, open: boolean): void {
+    if (open === this.expanded.has(key)) return;
+    if (open) this.expanded.add(key);
+    else this.expanded.delete(key);
+    // Oldest first out, so the newest toggles are the ones that survive.
+    while (this.expanded.size > MAX_EXPANDED) this.expanded.delete(this.expanded.values().next().value as string);
+    this.save();
+  }
+
+  update(patch: Partial<Omit<UiState, 'expanded'>>): void {
+    Object.assign(this.state, patch);
+    this.save();
+  }
+
+  private save(): void {
+    this.api.setState({ ...this.state, expanded: [...this.expanded] });
+  }
+}

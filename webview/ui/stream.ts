@@ -1,0 +1,116 @@
+import type { Item } from '../model/items';
+import type { Change, Lane } from '../model/session-model';
+import type { RenderCtx } from '../render/context';
+import { renderItem } from '../render/index';
+import { linkTarget } from '../render/markdown';
+import { button, h } from './dom';
+
+/** Items rendered per lane by default and added per "Load earlier" click. */
+export const PAGE = 200;
+const FOLLOW_SLACK_PX = 40;
+
+// The event stream of one lane, windowed: only the newest `windowSize` items are in the DOM (always a suffix of
+// the lane), new items are appended and the oldest rendered one dropped, so 10,000 events cost no more DOM than
+// 200. Items that change (a tool result, a span end, a final message after its preview) are re-rendered in place.
+export class StreamView {
+  readonly el: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly more: HTMLButtonElement;
+  private readonly rendered = new Map<string, HTMLElement>();
+  private lane: Lane | null = null;
+  private windowSize = PAGE;
+
+  constructor(
+    private readonly ctx: RenderCtx,
+    private readonly isPending: (key: string) => boolean,
+    private readonly onScroll: (fromBottom: number) => void,
+  ) {
+    const { doc } = ctx;
+    this.more = button(doc, 'Load earlier', () => this.loadEarlier(), { class: 'load-earlier' });
+    this.list = h(doc, 'div', { class: 'stream-list', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Session events' } });
+    this.el = h(doc, 'div', { class: 'stream', attrs: { id: 'stream', tabindex: '-1' } }, [this.more, this.list]);
+    this.el.addEventListener('scroll', () => this.onScroll(this.fromBottom()));
+    this.el.addEventListener('click', (e) => this.activateLink(e));
+    this.el.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') this.activateLink(e);
+    });
+  }
+
+  show(lane: Lane, fromBottom = 0): void {
+    this.lane = lane;
+    this.windowSize = PAGE;
+    this.rendered.clear();
+    const items = lane.items.slice(-this.windowSize);
+    this.list.replaceChildren(...items.map((i) => this.render(i)));
+    this.updateMore();
+    this.el.scrollTop = Math.max(0, this.el.scrollHeight - this.el.clientHeight - fromBottom);
+  }
+
+  /** Mirrors the model's changes for the shown lane; changes to other lanes are ignored (rendered on switch). */
+  apply(changes: readonly Change[]): void {
+    const lane = this.lane;
+    if (!lane) return;
+    const follow = this.fromBottom() <= FOLLOW_SLACK_PX;
+    for (const c of changes) {
+      if (c.item.lane !== lane.id) continue;
+      if (c.type === 'added') this.list.append(this.render(c.item));
+      else if (c.type === 'updated') this.refresh(c.item);
+      else this.removeKey(c.item.key);
+    }
+    while (this.rendered.size > this.windowSize) {
+      const first = this.list.firstElementChild as HTMLElement | null;
+      if (!first) break;
+      this.removeKey(first.dataset.key ?? '');
+    }
+    this.updateMore();
+    if (follow) this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  /** Re-renders an item if it is on screen (e.g. its prompt state changed). */
+  refresh(item: Item): void {
+    const old = this.rendered.get(item.key);
+    if (old) old.replaceWith(this.render(item));
+  }
+
+  loadEarlier(): void {
+    const lane = this.lane;
+    if (!lane) return;
+    const firstShown = lane.items.length - this.rendered.size;
+    this.windowSize += PAGE;
+    const start = Math.max(0, lane.items.length - this.windowSize);
+    const before = this.el.scrollHeight;
+    this.list.prepend(...lane.items.slice(start, firstShown).map((i) => this.render(i)));
+    this.el.scrollTop += this.el.scrollHeight - before;
+    this.updateMore();
+  }
+
+  private render(item: Item): HTMLElement {
+    const el = renderItem(this.ctx, item, this.isPending(item.key));
+    this.rendered.set(item.key, el);
+    return el;
+  }
+
+  private removeKey(key: string): void {
+    this.rendered.get(key)?.remove();
+    this.rendered.delete(key);
+  }
+
+  private updateMore(): void {
+    const hidden = (this.lane?.items.length ?? 0) - this.rendered.size;
+    this.more.hidden = hidden <= 0;
+    this.more.textContent = `Load earlier (${hidden} more)`;
+  }
+
+  private fromBottom(): number {
+    return Math.max(0, this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight);
+  }
+
+  private activateLink(e: Event): void {
+    const target = (e.target as Element | null)?.closest?.('[data-href], [data-path]');
+    if (!target) return;
+    e.preventDefault();
+    const path = target.getAttribute('data-path');
+    const link = path ? { type: 'openFile' as const, path } : linkTarget(target.getAttribute('data-href') ?? '');
+    if (link) this.ctx.post(link);
+  }
+}
