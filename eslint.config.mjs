@@ -29,6 +29,6 @@ export default tseslint.config(
   },
   {
     files: ['webview/**'],
-    rules: restrict([vscodeBan, dockerodeBan], [{ group: ['**/src/*', '!**/src/wire', '**/src/*/**', '!**/src/wire/**', '!**/src/extension/protocol*'], message: 'The webview is browser code: only src/wire and the panel protocol may be imported.' }]),
+    rules: restrict([vscodeBan, dockerodeBan], [{ regex: '(^|/)src/(?!wire(/|$)|extension/protocol[^/]*$)', message: 'The webview is browser code: only src/wire and the panel protocol may be imported.' }]),
   },
 );

@@ -59,3 +59,14 @@ apt_install() {
   fi
 }
 
+
+# npm ci, but only when package-lock.json changed since the last install (a second run costs nothing).
+ensure_npm_deps() {
+  local lock_hash
+  lock_hash="$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f node_modules/.hangar-lock ] || [ "$(cat node_modules/.hangar-lock)" != "$lock_hash" ]; then
+    log "installing npm dependencies"
+    npm ci --no-audit --no-fund || die "npm ci failed" 20
+    echo "$lock_hash" > node_modules/.hangar-lock
+  fi
+}

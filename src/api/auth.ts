@@ -19,20 +19,20 @@ export async function ensureApiToken(storageRoot: string): Promise<{ token: stri
   // Two processes starting at once: one publishes its token, the other finds it on the next pass.
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await readToken(file);
-    if (typeof existing === 'string') return { token: existing, file };
+    if (existing.kind === 'ok') return { token: existing.token, file };
     const token = `hgr_${randomBytes(32).toString('base64url')}`;
-    if (await publish(file, `${token}\n`, existing === 'missing' ? 'link' : 'rename')) return { token, file };
+    if (await publish(file, `${token}\n`, existing.kind === 'missing' ? 'link' : 'rename')) return { token, file };
   }
   throw new Error(`Could not create ${file}; check that the directory is writable.`);
 }
 
-async function readToken(file: string): Promise<string | 'missing' | 'replace'> {
+async function readToken(file: string): Promise<{ kind: 'ok'; token: string } | { kind: 'missing' } | { kind: 'replace' }> {
   try {
     const [text, stat] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
     const token = text.trim();
-    return TOKEN_SHAPE.test(token) && (stat.mode & 0o077) === 0 ? token : 'replace';
+    return TOKEN_SHAPE.test(token) && (stat.mode & 0o077) === 0 ? { kind: 'ok', token } : { kind: 'replace' };
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return 'missing';
+    if (isErrno(err, 'ENOENT')) return { kind: 'missing' };
     throw err;
   }
 }

@@ -50,7 +50,7 @@ export const qInt = (min: number, max: number) =>
 export const qBool = z.enum(['true', 'false'], { error: 'expected true or false' }).transform((v) => v === 'true');
 
 /** One value or many: `types[]=a&types[]=b`, or `types=a`. */
-export const qList = <T>(item: z.ZodType<T>) =>
+export const qList = <T>(item: z.ZodType<T, string>) =>
   z
     .union([z.string(), z.array(z.string())])
     .transform((v) => (Array.isArray(v) ? v : [v]))

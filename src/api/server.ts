@@ -101,7 +101,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         return;
       }
       // An unread body (oversize, or refused before reading) must not be parsed as the next request.
-      const close = !req.complete ? { connection: 'close' } : {};
+      const close: Record<string, string> = req.complete ? {} : { connection: 'close' };
       sendJson(res, f.status, envelope(f, requestId), { 'x-should-retry': String(shouldRetry(f)), ...close, ...f.headers });
     } finally {
       if (--inFlight === 0) drained?.();

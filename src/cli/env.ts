@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime } from '../runtime';
+import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { LocalSandboxProvider } from '../sandbox/local';
@@ -40,6 +41,7 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
     sandbox: provider,
     model,
     owner: 'cli',
+    mcp: vaultMcpFactory(storageRoot, vault),
     onProgress: (_id, m) => opts.onProgress?.(m),
   });
 }

@@ -5,6 +5,7 @@ import { resolveAgent } from './agents';
 import { followTurn, printDiff } from './session-flow';
 import { runDemo } from './demo';
 import { follow } from './follow';
+import { serve } from './serve';
 import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
@@ -183,6 +184,18 @@ program
       }),
     ),
   );
+
+program
+  .command('serve')
+  .description('serve the Managed Agents HTTP API on 127.0.0.1 for the official SDK, curl and scripts (token in <storage>/api-token)')
+  .option('--port <n>', 'port to listen on (default: a free one)', toPort, 0)
+  .action(async (o: { port: number }) => finish(await withRuntime((rt) => serve(rt, { port: o.port, json: common().json === true }))));
+
+function toPort(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535; 0 picks a free one)');
+  return n;
+}
 
 function toInt(v: string): number {
   const n = Number.parseInt(v, 10);

@@ -79,7 +79,7 @@ export class SessionsModel implements vscode.Disposable {
       status: session.status,
       stopReason: summary.stopReason,
       needsAction: session.status === 'idle' && summary.stopReason?.type === 'requires_action',
-      activeSeconds: session.stats.active_seconds,
+      activeSeconds: session.stats.active_seconds ?? 0,
       costCents: summary.costCents,
       createdAt: record.created_at,
       agentName: record.agent.name,

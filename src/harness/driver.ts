@@ -112,8 +112,8 @@ export class SessionDriver {
     return appended;
   }
 
-  private async ensureRunning(): Promise<void> {
-    if (this.state.status !== 'running') await this.append([{ type: 'session.status_running' }]);
+  private runningEvents(): NewEvent[] {
+    return this.state.status === 'running' ? [] : [{ type: 'session.status_running' }];
   }
 
   /** Does one unit of work; false when there is nothing to do until new events arrive. */
@@ -156,7 +156,7 @@ export class SessionDriver {
         {
           events: () => this.opts.log.events(),
           append: async (events) => void (await this.append(events)),
-          ensureRunning: () => this.ensureRunning(),
+          runningEvents: () => this.runningEvents(),
           model: this.opts.model,
           tools: this.opts.tools,
           retry: this.opts.retry ?? DEFAULT_RETRY,
@@ -178,7 +178,8 @@ export class SessionDriver {
   }
 
   private async runTool(p: PendingToolUse): Promise<void> {
-    await this.ensureRunning();
+    const running = this.runningEvents();
+    if (running.length > 0) await this.append(running);
     this.opts.onWorkStarted?.();
     const ctl = (this.work = new AbortController());
     try {

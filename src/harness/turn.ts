@@ -13,7 +13,8 @@ import type { ToolRouter } from './tools';
 export interface TurnDeps {
   events: () => readonly SessionEvent[];
   append: (events: NewEvent[]) => Promise<void>;
-  ensureRunning: () => Promise<void>;
+  /** session.status_running when the session is not running yet (logged with the span start: one write). */
+  runningEvents: () => NewEvent[];
   model: ModelClient;
   tools: ToolRouter;
   retry: RetryPolicy;
@@ -27,9 +28,8 @@ const zeroUsage = (): ModelUsage => ({ input_tokens: 0, output_tokens: 0, cache_
 
 export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<TurnResult> {
   for (let attempt = 0; ; attempt++) {
-    await deps.ensureRunning();
     const startId = newId('sevt');
-    await deps.append([{ id: startId, type: 'span.model_request_start' }]);
+    await deps.append([...deps.runningEvents(), { id: startId, type: 'span.model_request_start' }]);
     const usage = zeroUsage();
     try {
       const request = buildRequest(deps.events(), deps.context());

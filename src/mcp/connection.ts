@@ -99,7 +99,7 @@ export class ServerConnection {
     } catch (err) {
       await client?.close().catch(() => undefined);
       const e = err instanceof McpServerError ? err : new McpServerError('connection', `could not list its tools: ${describe(err)}`);
-      if (this.state !== 'closed') this.state = 'disconnected';
+      if ((this.state as ServerState) !== 'closed') this.state = 'disconnected';
       this.error = e.message;
       throw e;
     }

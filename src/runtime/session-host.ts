@@ -271,14 +271,32 @@ export class SessionHost {
   }
 }
 
+// Events that precede a side effect or that someone is told about are fsynced before the append resolves; the rest
+// (status_running, spans, agent text) are written at once and made durable by the next fsync (group commit). A
+// process crash loses neither kind; only a power cut can lose a non-durable tail, which wake() repairs like a crash.
+const DURABLE = new Set<string>([
+  'user.message',
+  'user.interrupt',
+  'user.tool_confirmation',
+  'user.custom_tool_result',
+  'agent.tool_use',
+  'agent.mcp_tool_use',
+  'agent.custom_tool_use',
+  'agent.tool_result',
+  'agent.mcp_tool_result',
+  'session.status_idle',
+  'session.status_terminated',
+  'session.updated',
+  'session.deleted',
+]);
+
 function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
   return {
     events: () => log.events(),
     append: async (events: NewEvent[]) => {
       const now = nowIso();
       const full = events.map((e) => ({ ...e, id: e.id ?? '', processed_at: e.processed_at === undefined ? now : e.processed_at }) as SessionEvent);
-      // Every event is durable before anything acts on it or shows it; group commit keeps bursts cheap.
-      const records = await log.append(full, { durable: true });
+      const records = await log.append(full, { durable: full.some((e) => DURABLE.has(e.type)) });
       return records.map((r) => r.event);
     },
   };

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Runtime, type RuntimeOptions } from '../../src/runtime';
+import { vaultMcpFactory } from '../../src/runtime/mcp';
 import { createAnthropicModel } from '../../src/model/anthropic';
 import { startScriptedModel, type Reply, type Responder, type ScriptedModel } from '../../src/model/scripted';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
@@ -52,13 +53,15 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
   const storage = opts.storage ?? mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'));
   const repo = makeRepo(opts.repoFiles);
   const model = await startScriptedModel({ script: opts.script ?? [] });
+  const vault = opts.runtime?.vault ?? new MemoryVault();
   const runtime = new Runtime({
     storageRoot: storage,
-    vault: new MemoryVault(),
+    vault,
     sandbox: opts.provider ? opts.provider(storage) : new LocalSandboxProvider({ storageRoot: storage }),
     model: createAnthropicModel({ apiKey: async () => 'test-key', baseURL: model.url }),
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 },
     owner: 'test',
+    mcp: vaultMcpFactory(storage, vault),
     ...opts.runtime,
   });
   const env = await runtime.environments.ensureDefault();

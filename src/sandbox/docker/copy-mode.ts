@@ -3,13 +3,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import type { FileSide, WorkspaceChanges } from '../types';
-import { BASELINE_REF, mergeDiffRecords, parseNumstat, parseRaw } from '../local/baseline';
+import { BASELINE_REF } from '../local/baseline';
 import { listRepository } from '../local/copy';
-import { RAW_ATTRIBUTES } from '../local/git';
 import { checkRepoPath } from '../local/sandbox';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
+import { attributesText, gitChanges } from './tree-diff';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
 // the repository is streamed as tar into a plain named volume, and a baseline commit inside the workspace's own .git
@@ -26,6 +26,10 @@ export async function seedWorkspace(container: Container, repoPath: string, owne
   const archive = pack();
   const written = (async () => {
     let n = 0;
+    // Directories first and explicitly: ones the engine makes on its own would belong to root.
+    const dirs = new Set<string>();
+    for (const rel of files) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
+    for (const d of [...dirs].sort()) archive.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
     for (const rel of files) {
       try {
         checkRepoPath(rel);
@@ -53,10 +57,14 @@ async function git(container: Container, user: string, args: string[], env: stri
   return r.stdout;
 }
 
+async function writeAttributes(container: Container, user: string, binaryPaths: readonly string[]): Promise<void> {
+  const r = await execCollect(container, { cmd: ['sh', '-c', 'mkdir -p .git/info && cat > .git/info/attributes'], user, workdir: WORKSPACE, stdin: attributesText(binaryPaths) });
+  if (r.exitCode !== 0) throw new Error(`writing the baseline attributes failed: ${r.stderr.toString('utf8')}`);
+}
+
 export async function createBaseline(container: Container, user: string): Promise<void> {
   await git(container, user, ['init', '-q']);
-  const attrs = await execCollect(container, { cmd: ['sh', '-c', `mkdir -p .git/info && cat > .git/info/attributes`], user, workdir: WORKSPACE, stdin: RAW_ATTRIBUTES });
-  if (attrs.exitCode !== 0) throw new Error(`writing the baseline attributes failed: ${attrs.stderr.toString('utf8')}`);
+  await writeAttributes(container, user, []);
   await git(container, user, ['add', '-A', '-f', '.']);
   await git(container, user, ['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
   await git(container, user, ['update-ref', BASELINE_REF, 'HEAD']);
@@ -64,14 +72,11 @@ export async function createBaseline(container: Container, user: string): Promis
 }
 
 export async function copyChanges(container: Container, user: string): Promise<WorkspaceChanges> {
-  const env = INDEX_ENV;
-  await git(container, user, ['add', '-A'], env);
-  const [raw, patch, numstat] = await Promise.all([
-    git(container, user, [...DIFF, '--raw', '-z', '--no-abbrev', BASELINE_REF], env),
-    git(container, user, [...DIFF, '--binary', BASELINE_REF], env),
-    git(container, user, [...DIFF, '--numstat', '-z', BASELINE_REF], env),
-  ]);
-  return { patch: patch.toString('utf8'), files: mergeDiffRecords(parseRaw(raw), parseNumstat(numstat)) };
+  await git(container, user, ['add', '-A'], INDEX_ENV);
+  return gitChanges(
+    { run: (args) => git(container, user, args, INDEX_ENV), writeAttributes: (paths) => writeAttributes(container, user, paths) },
+    (extra) => [...DIFF, ...extra, BASELINE_REF],
+  );
 }
 
 export async function copyReadFile(container: Container, user: string, rel: string, side: FileSide): Promise<Buffer | null> {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { z } from 'zod';
 
 // Names and labels of everything the provider creates in the engine and under its storage dir. Labels are how the
@@ -7,6 +9,8 @@ import { z } from 'zod';
 export const LABEL_MANAGED = 'dev.hangar.managed';
 export const LABEL_SESSION = 'dev.hangar.session';
 export const LABEL_LAYER = 'dev.hangar.layer';
+/** Which storage root (Hangar instance) owns it: a reaper never touches another instance's sandboxes. */
+export const LABEL_ROOT = 'dev.hangar.root';
 /** Session label value of a warm-pool container not yet claimed. */
 export const POOL_SESSION = 'pool';
 
@@ -14,10 +18,14 @@ export const SessionId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, 'session ids are 1-128 letters, digits, "_" or "-"');
 
-export function labels(sessionId: string, layerId: string): Record<string, string> {
-  return { [LABEL_MANAGED]: '1', [LABEL_SESSION]: sessionId, [LABEL_LAYER]: layerId };
+export function rootKey(root: string): string {
+  return createHash('sha256').update(path.resolve(root)).digest('hex').slice(0, 8);
+}
+
+export function labels(root: string, sessionId: string, layerId: string): Record<string, string> {
+  return { [LABEL_MANAGED]: '1', [LABEL_ROOT]: rootKey(root), [LABEL_SESSION]: sessionId, [LABEL_LAYER]: layerId };
 }
 
 export const volumeName = (layerId: string) => `hangar-ws-${layerId}`;
-export const containerName = (sessionId: string) => `hangar-${sessionId}`;
-export const poolContainerName = (layerId: string) => `hangar-pool-${layerId}`;
+export const containerName = (root: string, sessionId: string) => `hangar-${rootKey(root)}-${sessionId}`;
+export const poolContainerName = (root: string, layerId: string) => `hangar-${rootKey(root)}-pool-${layerId}`;

@@ -111,12 +111,12 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (entry) return this.claim(spec.sessionId, entry);
     let made: MadeLayer;
     try {
-      made = await this.makeLayer(plan, spec.sessionId, containerName(spec.sessionId), spec.onProgress);
+      made = await this.makeLayer(plan, spec.sessionId, containerName(this.root, spec.sessionId), spec.onProgress);
     } catch (err) {
       if (!(err instanceof OverlayUnsupportedError) || this.options.files === 'overlay') throw err;
       spec.onProgress?.(`Overlay volumes are unavailable with this engine (${err.message}); copying the repository instead`);
       plan = await planSandbox(docker, this.snapshots, spec, false);
-      made = await this.makeLayer(plan, spec.sessionId, containerName(spec.sessionId), spec.onProgress);
+      made = await this.makeLayer(plan, spec.sessionId, containerName(this.root, spec.sessionId), spec.onProgress);
     }
     const sandbox = await this.record(spec.sessionId, plan, made);
     void this.pool.fill(plan).catch(() => undefined);
@@ -131,8 +131,8 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
     const docker = await this.docker();
-    await removeContainer(docker, containerName(sessionId));
-    await entry.hands.container.rename({ name: containerName(sessionId) });
+    await removeContainer(docker, containerName(this.root, sessionId));
+    await entry.hands.container.rename({ name: containerName(this.root, sessionId) });
     const sandbox = await this.record(sessionId, entry.plan, entry);
     void this.pool.fill(entry.plan).catch(() => undefined);
     return sandbox;
@@ -174,7 +174,7 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async makePoolEntry(plan: SandboxPlan): Promise<PoolEntry> {
     const layerId = newLayerId();
-    const made = await this.makeLayer(plan, POOL_SESSION, poolContainerName(layerId), undefined, layerId);
+    const made = await this.makeLayer(plan, POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
     return { key: plan.key, plan, ...made };
   }
 
@@ -183,7 +183,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const ctx = await this.handsContext();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
-    const lbl = labels(sessionLabel, layerId);
+    const lbl = labels(this.root, sessionLabel, layerId);
     this.busyLayers.add(layerId);
     let containerId: string | null = null;
     try {
@@ -221,13 +221,13 @@ export class DockerSandboxProvider implements SandboxProvider {
   private async revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
     const ctx = await this.handsContext();
     if (old && (await runningContainer(ctx.docker, old.container.id))) return attachHands(ctx, old.container, state.settings);
-    for (const id of [old?.container.id, state.containerId, containerName(state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
+    for (const id of [old?.container.id, state.containerId, containerName(this.root, state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
     if (state.mode === 'overlay') {
       const lower = this.snapshots.treeOf(state.snapshotId as string);
-      await createOverlayVolume(ctx.docker, state.volume, lower, layerDirs(this.root, state.layerId), labels(state.sessionId, state.layerId));
+      await createOverlayVolume(ctx.docker, state.volume, lower, layerDirs(this.root, state.layerId), labels(this.root, state.sessionId, state.layerId));
     }
     onProgress?.('Starting a new sandbox container on the session volume');
-    const container = await startContainer(ctx, { name: containerName(state.sessionId), labels: labels(state.sessionId, state.layerId), volume: state.volume, settings: state.settings });
+    const container = await startContainer(ctx, { name: containerName(this.root, state.sessionId), labels: labels(this.root, state.sessionId, state.layerId), volume: state.volume, settings: state.settings });
     const hands = await attachHands(ctx, container, state.settings);
     if (!state.postCreateDone && state.settings.postCreate.length > 0) {
       await runPostCreate(container, state.settings, onProgress);
@@ -259,8 +259,8 @@ export class DockerSandboxProvider implements SandboxProvider {
     await this.live.get(sessionId)?.release();
     const state = await readState(this.root, sessionId);
     const docker = await this.docker();
-    await removeContainer(docker, containerName(sessionId));
-    if (state) await this.discardLayer(state.layerId, state.volume, state.containerId ?? containerName(sessionId));
+    await removeContainer(docker, containerName(this.root, sessionId));
+    if (state) await this.discardLayer(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
   }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Docker } from './client';
 import { removeContainer } from './container';
-import { LABEL_LAYER, LABEL_MANAGED, LABEL_SESSION } from './names';
+import { LABEL_LAYER, LABEL_MANAGED, LABEL_ROOT, LABEL_SESSION, rootKey } from './names';
 import type { SnapshotStore } from './snapshot';
 import { listStates, removeState } from './state';
 import { layerDirs, removeVolume } from './volume';
@@ -38,13 +38,17 @@ export async function reapLeftovers(input: ReapInput): Promise<string[]> {
     if (session && session !== 'pool' && session !== 'probe') removed.add(session);
   };
 
-  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=1`] } });
+  const ours = [`${LABEL_MANAGED}=1`, `${LABEL_ROOT}=${rootKey(root)}`];
+  const containers = await docker.listContainers({ all: true, filters: { label: ours } });
+  // Image probes (image.ts) live for milliseconds; one older than a minute was left by a crash.
+  const probes = await docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=1`, `${LABEL_SESSION}=probe`] } });
+  for (const c of probes) if (Date.now() / 1000 - c.Created > 60) await removeContainer(docker, c.Id);
   for (const c of containers) {
     if (keeps(c.Labels)) continue;
     await removeContainer(docker, c.Id);
     note(c.Labels);
   }
-  const { Volumes: volumes } = await docker.listVolumes({ filters: { label: [`${LABEL_MANAGED}=1`] } });
+  const { Volumes: volumes } = await docker.listVolumes({ filters: { label: ours } });
   for (const v of volumes ?? []) {
     if (keeps(v.Labels ?? undefined)) continue;
     await removeVolume(docker, v.Name);

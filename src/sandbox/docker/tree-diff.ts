@@ -47,8 +47,7 @@ export class TreeDiffer {
 
   private async writeAttributes(binaryPaths: readonly string[]): Promise<void> {
     await fs.mkdir(path.join(this.gitDir, 'info'), { recursive: true });
-    const extra = binaryPaths.map((p) => `${exactAttributePattern(p)} -diff\n`).join('');
-    await fs.writeFile(path.join(this.gitDir, 'info', 'attributes'), RAW_ATTRIBUTES + extra);
+    await fs.writeFile(path.join(this.gitDir, 'info', 'attributes'), attributesText(binaryPaths));
   }
 
   /** Stores a blob as a loose object (in-process: no git spawn per file) and returns its id. */
@@ -82,43 +81,60 @@ export class TreeDiffer {
     }
   }
 
-  async blob(sha: string): Promise<Buffer> {
-    return this.run(['cat-file', 'blob', sha]);
+  diff(baseTree: string, currentTree: string): Promise<WorkspaceChanges> {
+    return gitChanges(
+      {
+        run: async (args) => {
+          await this.init();
+          return this.run(args);
+        },
+        writeAttributes: (paths) => this.writeAttributes(paths),
+      },
+      (extra) => [...DIFF_FLAGS, ...extra, baseTree, currentTree],
+    );
   }
+}
 
-  async diff(baseTree: string, currentTree: string): Promise<WorkspaceChanges> {
-    await this.init();
-    const raw = parseRaw(await this.run([...DIFF_FLAGS, '--raw', '-z', '--no-abbrev', baseTree, currentTree]));
-    let [patch, numstat] = await this.patchAndNumstat(baseTree, currentTree);
-    if (!isUtf8(patch)) {
-      // Text files that are not UTF-8 go in as binary patches, so the patch survives being a string.
-      await this.writeAttributes(await this.nonUtf8Files(raw, numstat));
-      try {
-        [patch, numstat] = await this.patchAndNumstat(baseTree, currentTree);
-      } finally {
-        await this.writeAttributes([]);
-      }
-    }
-    return { patch: patch.toString('utf8'), files: mergeDiffRecords(raw, numstat) };
-  }
+/** Where a diff runs: the host's scratch repository, or a repository inside the container (copy mode). */
+export interface GitBackend {
+  run(args: string[]): Promise<Buffer>;
+  /** Rewrites the attribute overrides, marking `binaryPaths` as binary for the diff. */
+  writeAttributes(binaryPaths: readonly string[]): Promise<void>;
+}
 
-  private async patchAndNumstat(a: string, b: string): Promise<[Buffer, NumstatRecord[]]> {
-    const [patch, numstat] = await Promise.all([
-      this.run([...DIFF_FLAGS, '--binary', a, b]),
-      this.run([...DIFF_FLAGS, '--numstat', '-z', a, b]),
-    ]);
+/** The changes as the local provider reports them: raw records, a --binary patch that is valid UTF-8, numstat. */
+export async function gitChanges(git: GitBackend, argsFor: (extra: string[]) => string[]): Promise<WorkspaceChanges> {
+  const patchAndNumstat = async (): Promise<[Buffer, NumstatRecord[]]> => {
+    const [patch, numstat] = await Promise.all([git.run(argsFor(['--binary'])), git.run(argsFor(['--numstat', '-z']))]);
     return [patch, parseNumstat(numstat)];
-  }
-
-  private async nonUtf8Files(raw: RawRecord[], numstat: NumstatRecord[]): Promise<string[]> {
-    const textual = new Set(numstat.filter((n) => !n.binary).map((n) => n.path));
-    const offenders: string[] = [];
-    for (const r of raw) {
-      if (!textual.has(r.path)) continue;
-      for (const [sha, file] of [[r.oldSha, r.oldPath ?? r.path], [r.newSha, r.path]] as const) {
-        if (!/^0+$/.test(sha) && !isUtf8(await this.blob(sha))) offenders.push(file);
-      }
+  };
+  const raw = parseRaw(await git.run(argsFor(['--raw', '-z', '--no-abbrev'])));
+  let [patch, numstat] = await patchAndNumstat();
+  if (!isUtf8(patch)) {
+    // Text files that are not UTF-8 go in as binary patches, so the patch survives being a string.
+    await git.writeAttributes(await nonUtf8Files(git, raw, numstat));
+    try {
+      [patch, numstat] = await patchAndNumstat();
+    } finally {
+      await git.writeAttributes([]);
     }
-    return offenders;
   }
+  return { patch: patch.toString('utf8'), files: mergeDiffRecords(raw, numstat) };
+}
+
+async function nonUtf8Files(git: GitBackend, raw: RawRecord[], numstat: NumstatRecord[]): Promise<string[]> {
+  const textual = new Set(numstat.filter((n) => !n.binary).map((n) => n.path));
+  const offenders: string[] = [];
+  for (const r of raw) {
+    if (!textual.has(r.path)) continue;
+    for (const [sha, file] of [[r.oldSha, r.oldPath ?? r.path], [r.newSha, r.path]] as const) {
+      if (!/^0+$/.test(sha) && !isUtf8(await git.run(['cat-file', 'blob', sha]))) offenders.push(file);
+    }
+  }
+  return offenders;
+}
+
+/** The attribute file content: the raw overrides plus `-diff` for each path that must be shown as binary. */
+export function attributesText(binaryPaths: readonly string[]): string {
+  return RAW_ATTRIBUTES + binaryPaths.map((p) => `${exactAttributePattern(p)} -diff\n`).join('');
 }

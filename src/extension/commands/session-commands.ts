@@ -1,0 +1,137 @@
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { MODEL_API_KEY } from '../../vault/types';
+import { titleFrom } from '../format';
+import type { Hangar } from '../hangar';
+import { logUri } from '../log-document';
+import { guarded, resolveSession } from './args';
+import { pickAgent } from './agent-commands';
+
+// Session lifecycle commands: start, open, send, interrupt, resume, delete, open the log, set the API key.
+
+const StartArgs = z.object({ agentId: z.string().optional(), task: z.string().trim().min(1).max(100_000).optional(), folder: z.string().optional() });
+const SendArgs = z.looseObject({ sessionId: z.string(), text: z.string().trim().min(1).max(100_000) });
+const DeleteArgs = z.looseObject({ sessionId: z.string(), confirmed: z.literal(true) });
+
+export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
+  const reg = (id: string, run: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(h, id, run));
+  return [
+    reg('hangar.startAgent', (arg) => startAgent(h, arg)),
+    reg('hangar.openSession', async (arg) => {
+      const id = await resolveSession(h, arg, 'Open which session?');
+      if (id) await h.panels.open(id);
+      return id;
+    }),
+    reg('hangar.sendMessage', async (arg) => {
+      const given = SendArgs.safeParse(arg);
+      const id = given.success ? given.data.sessionId : await resolveSession(h, arg, 'Send a message to which session?');
+      if (!id) return undefined;
+      const text = given.success ? given.data.text : await vscode.window.showInputBox({ title: 'Hangar: Send Message', prompt: 'Steers a running session now, or starts its next turn', ignoreFocusOut: true });
+      if (!text?.trim()) return undefined;
+      await h.host.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
+      return id;
+    }),
+    reg('hangar.interrupt', async (arg) => {
+      const id = await resolveSession(h, arg, 'Interrupt which session?', arg === undefined ? (v) => v.status === 'running' || v.status === 'rescheduling' : undefined);
+      if (id) await h.host.runtime.sessions.send(id, [{ type: 'user.interrupt' }]);
+      return id;
+    }),
+    reg('hangar.resume', async (arg) => {
+      const id = await resolveSession(h, arg, 'Resume which session?');
+      if (!id) return undefined;
+      const driving = await h.host.runtime.sessions.wake(id);
+      if (!driving) void vscode.window.showWarningMessage('Hangar: another Hangar process (a CLI or another window) is driving this session; resume it there.');
+      h.sessions.added(id);
+      return id;
+    }),
+    reg('hangar.deleteSession', async (arg) => {
+      const given = DeleteArgs.safeParse(arg);
+      const id = given.success ? given.data.sessionId : await resolveSession(h, arg, 'Delete which session?');
+      if (!id) return undefined;
+      if (!given.success) {
+        const view = await h.sessions.view(id);
+        const answer = await vscode.window.showWarningMessage(
+          `Delete session "${view.title}"?`,
+          { modal: true, detail: 'Its event log and sandbox copy are removed. Changes you have not applied to the workspace are lost.' },
+          'Delete',
+        );
+        if (answer !== 'Delete') return undefined;
+      }
+      h.panels.close(id);
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: deleting session' }, () => h.host.runtime.deleteSession(id));
+      h.reviews.forget(id);
+      h.sessions.removed(id);
+      return id;
+    }),
+    reg('hangar.openLog', async (arg) => {
+      const id = await resolveSession(h, arg, 'Open the log of which session?');
+      if (!id) return undefined;
+      const doc = await vscode.workspace.openTextDocument(logUri(id));
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return id;
+    }),
+    reg('hangar.setApiKey', async (arg) => {
+      const key = typeof arg === 'string' ? arg : await vscode.window.showInputBox({
+        title: 'Hangar: Set API Key',
+        prompt: 'Your Anthropic API key. It is kept in VS Code\'s secret storage, never in settings or files.',
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (v) => apiKeyProblem(v),
+      });
+      if (key === undefined) return false;
+      const problem = apiKeyProblem(key);
+      if (problem) throw new Error(problem);
+      await h.host.vault.set(MODEL_API_KEY, key.trim());
+      void vscode.window.showInformationMessage('Hangar: API key saved in secret storage.');
+      return true;
+    }),
+    reg('hangar.refresh', async () => {
+      h.sessionsTree.refresh();
+      h.agentsTree.refresh();
+    }),
+  ];
+}
+
+function apiKeyProblem(value: string): string | null {
+  const v = value.trim();
+  if (!v) return 'Enter a key.';
+  if (/\s/.test(v)) return 'An API key has no spaces.';
+  if (v.length > 512) return 'That is too long for an API key.';
+  return null;
+}
+
+async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> {
+  const given = StartArgs.safeParse(arg ?? {});
+  const opts = given.success ? given.data : {};
+  const folder = opts.folder ?? (await pickFolder());
+  if (!folder) return undefined;
+  if (!(await h.host.vault.get(MODEL_API_KEY))) {
+    const answer = await vscode.window.showWarningMessage('Hangar needs an Anthropic API key to run an agent.', 'Set API Key');
+    if (answer !== 'Set API Key' || !(await vscode.commands.executeCommand<boolean>('hangar.setApiKey'))) return undefined;
+  }
+  const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
+  if (!agentId) return undefined;
+  const task = opts.task ?? (await vscode.window.showInputBox({ title: 'Hangar: Start Agent', prompt: 'What should the agent do?', placeHolder: 'e.g. Fix the failing tests in src/math.js', ignoreFocusOut: true }));
+  if (!task?.trim()) return undefined;
+  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async () => {
+    const env = await h.host.environment();
+    const runtime = h.host.runtime;
+    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }] });
+    await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
+    return s;
+  });
+  h.sessions.added(session.id);
+  await h.panels.open(session.id);
+  return session.id;
+}
+
+async function pickFolder(): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showWarningMessage('Hangar: open a folder first; the agent works on a copy of it.');
+    return undefined;
+  }
+  if (folders.length === 1) return folders[0]!.uri.fsPath;
+  const pick = await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Start the agent on which folder?' });
+  return pick?.uri.fsPath;
+}

@@ -1,0 +1,23 @@
+import type * as vscode from 'vscode';
+import type { AgentFileSystem } from './agents/agent-fs';
+import type { PanelManager } from './panel/panel-manager';
+import type { ReviewActions } from './review/review-actions';
+import type { ReviewManager } from './review/review-manager';
+import type { RuntimeHost } from './runtime-host';
+import type { SessionsModel } from './sessions-model';
+import type { AgentsTree } from './tree/agents-tree';
+import type { SessionsTree } from './tree/sessions-tree';
+
+/** Everything activate() wires together; commands receive it. Also what activate() returns (tests use it). */
+export interface Hangar {
+  context: vscode.ExtensionContext;
+  log: vscode.LogOutputChannel;
+  host: RuntimeHost;
+  sessions: SessionsModel;
+  reviews: ReviewManager;
+  actions: ReviewActions;
+  panels: PanelManager;
+  sessionsTree: SessionsTree;
+  agentsTree: AgentsTree;
+  agentFs: AgentFileSystem;
+}

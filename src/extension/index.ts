@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import { AgentFileSystem, AGENT_SCHEME } from './agents/agent-fs';
+import { registerAgentCommands } from './commands/agent-commands';
+import { registerReviewCommands } from './commands/review-commands';
+import { registerSessionCommands } from './commands/session-commands';
+import { needsRestart } from './config';
+import type { Hangar } from './hangar';
+import { LOG_SCHEME, LogDocumentProvider } from './log-document';
+import { PanelManager } from './panel/panel-manager';
+import { HunkCodeLensProvider } from './review/codelens';
+import { ReviewActions } from './review/review-actions';
+import { ReviewManager } from './review/review-manager';
+import { SANDBOX_SCHEME, SandboxContentProvider } from './review/sandbox-content';
+import { openChange } from './review/open-diff';
+import { RuntimeHost } from './runtime-host';
+import { SecretStorageVault } from './secret-vault';
+import { SessionsModel } from './sessions-model';
+import { StatusBar } from './status-bar';
+import { AgentsTree } from './tree/agents-tree';
+import { SessionsTree } from './tree/sessions-tree';
+
+// Composition root of the extension: one RuntimeHost (one Runtime per window), the views, the panels and the
+// commands. Activation is lazy (views, commands, restoring a panel); activate() returns quickly and never awaits
+// sandbox or model work.
+
+let hangar: Hangar | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<Hangar> {
+  const log = vscode.window.createOutputChannel('Hangar', { log: true });
+  const host = new RuntimeHost(RuntimeHost.storageFor(context), new SecretStorageVault(context.secrets), log);
+  const sessions = new SessionsModel(host);
+  const reviews = new ReviewManager(host, sessions, log);
+  const agentFs = new AgentFileSystem(host);
+  const sessionsTree = new SessionsTree(sessions, reviews);
+  const agentsTree = new AgentsTree(host);
+  const panels = new PanelManager({ host, log, extensionUri: context.extensionUri, openPath: (id, rel) => openPath(h, id, rel) }, context.workspaceState);
+  const h: Hangar = {
+    context,
+    log,
+    host,
+    sessions,
+    reviews,
+    actions: new ReviewActions(reviews),
+    panels,
+    sessionsTree,
+    agentsTree,
+    agentFs,
+  };
+  await host.start();
+  const statusBar = new StatusBar(sessions);
+  context.subscriptions.push(
+    log,
+    host,
+    sessions,
+    reviews,
+    sessionsTree,
+    agentsTree,
+    statusBar,
+    PanelManager.register(h.panels),
+    sessionsTree.register(),
+    vscode.window.registerTreeDataProvider('hangar.agents', agentsTree),
+    vscode.workspace.registerFileSystemProvider(AGENT_SCHEME, agentFs, { isCaseSensitive: true }),
+    registerContent(SANDBOX_SCHEME, new SandboxContentProvider(host, reviews)),
+    registerContent(LOG_SCHEME, new LogDocumentProvider(host, sessions)),
+    HunkCodeLensProvider.register(reviews),
+    ...registerSessionCommands(h),
+    ...registerAgentCommands(h),
+    ...registerReviewCommands(h),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!needsRestart(e)) return;
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new sandbox settings' }, () => host.restart());
+    }),
+  );
+  void statusBar.update();
+  hangar = h;
+  return h;
+}
+
+export async function deactivate(): Promise<void> {
+  // Leases are released so the next window (or the CLI) can continue the sessions at once.
+  await hangar?.host.stop();
+  hangar = undefined;
+}
+
+function registerContent(scheme: string, provider: vscode.TextDocumentContentProvider & vscode.Disposable): vscode.Disposable {
+  return vscode.Disposable.from(provider, vscode.workspace.registerTextDocumentContentProvider(scheme, provider));
+}
+
+/** Opens a file the panel mentions: its review diff when the session changed it, else the workspace file or the sandbox copy. */
+async function openPath(h: Hangar, sessionId: string, rel: string): Promise<void> {
+  const changed = (await h.reviews.files(sessionId)).some((f) => f.path === rel);
+  if (changed) return openChange(h, sessionId, rel);
+  const ws = await h.reviews.workspaceUri(sessionId, rel);
+  const exists = await vscode.workspace.fs.stat(ws).then(() => true, () => false);
+  if (!exists) throw new Error(`${rel} does not exist in the workspace or among the session's changes.`);
+  await vscode.window.showTextDocument(ws, { preview: true });
+}

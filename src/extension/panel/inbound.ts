@@ -1,0 +1,86 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { EventParams } from '../../wire';
+import { assertNever, parseWebviewMessage } from '../protocol';
+import type { RuntimeHost } from '../runtime-host';
+
+// What the panel's webview may ask of the host. Every message is validated first (protocol.ts); a bad one is logged
+// and answered with an `error` message, never acted on.
+
+export interface InboundDeps {
+  host: RuntimeHost;
+  log: vscode.LogOutputChannel;
+  /** Opens a path the session mentions: its review diff when the session changed it, else the file itself. */
+  openPath(sessionId: string, relPath: string): Promise<void>;
+}
+
+/** Handles one message; returns an error text for the webview, or null. */
+export async function handleWebviewMessage(raw: unknown, sessionId: string, deps: InboundDeps, init: () => Promise<void>): Promise<string | null> {
+  const parsed = parseWebviewMessage(raw);
+  if (!parsed.ok) {
+    deps.log.warn(`panel ${sessionId}: ${parsed.error}`);
+    return parsed.error;
+  }
+  const msg = parsed.value;
+  const send = async (events: EventParams[]) => void (await deps.host.runtime.sessions.send(sessionId, events));
+  try {
+    switch (msg.type) {
+      case 'ready':
+        await init();
+        return null;
+      case 'send':
+        await send([{ type: 'user.message', content: [{ type: 'text', text: msg.text }] }]);
+        return null;
+      case 'interrupt':
+        await send([{ type: 'user.interrupt' }]);
+        return null;
+      case 'confirm':
+        await send([{ type: 'user.tool_confirmation', tool_use_id: msg.tool_use_id, result: msg.result, ...(msg.deny_message ? { deny_message: msg.deny_message } : {}) }]);
+        return null;
+      case 'customToolResult':
+        await send([{ type: 'user.custom_tool_result', custom_tool_use_id: msg.custom_tool_use_id, content: [{ type: 'text', text: msg.text }], is_error: msg.is_error }]);
+        return null;
+      case 'openFile': {
+        const rel = await sessionRelativePath(deps.host, sessionId, msg.path);
+        if (rel === null) return `${msg.path} is outside the session's repository.`;
+        await deps.openPath(sessionId, rel);
+        return null;
+      }
+      case 'openLink':
+        if (!/^https?:\/\//i.test(msg.href)) return `Only http(s) links open from the panel (${msg.href.slice(0, 80)}).`;
+        await vscode.env.openExternal(vscode.Uri.parse(msg.href, true));
+        return null;
+      case 'reviewChanges':
+        await vscode.commands.executeCommand('hangar.reviewChanges', { sessionId });
+        return null;
+      case 'copy':
+        await vscode.env.clipboard.writeText(msg.text);
+        return null;
+      default:
+        return assertNever(msg);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    deps.log.error(`panel ${sessionId}: ${msg.type} failed: ${message}`);
+    return message;
+  }
+}
+
+/**
+ * Turns a path from the session (relative, under the sandbox mount like /workspace/src/a.ts, or under the repository)
+ * into a repository-relative one; null when it points outside.
+ */
+export async function sessionRelativePath(host: RuntimeHost, sessionId: string, p: string): Promise<string | null> {
+  const record = await host.runtime.sessions.record(sessionId);
+  const resource = record.resources[0];
+  const roots = [resource?.mount_path, resource?.path].filter((r): r is string => !!r);
+  let rel = p.replace(/\\/g, '/');
+  if (path.posix.isAbsolute(rel)) {
+    const root = roots.find((r) => rel === r || rel.startsWith(`${r.replace(/\/+$/, '')}/`));
+    if (!root) return null;
+    rel = rel.slice(root.replace(/\/+$/, '').length);
+  }
+  const normal = path.posix.normalize(rel).replace(/^\/+/, '');
+  if (normal === '' || normal === '.' || normal === '..' || normal.startsWith('../')) return null;
+  return normal;
+}

@@ -1,0 +1,92 @@
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { SessionPanel, panelTitle, type PanelDeps } from './session-panel';
+
+// One panel per session; restored after a window reload by the serializer. The webview's saved state may carry the
+// session id; when it does not, the panel is matched by its title against the panels this workspace had open.
+
+export const PANEL_VIEW_TYPE = 'hangar.session';
+const OPEN_KEY = 'hangar.openPanels';
+const OpenPanels = z.array(z.object({ sessionId: z.string(), title: z.string() }));
+const SavedState = z.looseObject({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/) });
+
+export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly panels = new Map<string, SessionPanel>();
+
+  constructor(
+    private readonly deps: PanelDeps,
+    private readonly memento: vscode.Memento,
+  ) {}
+
+  static register(manager: PanelManager): vscode.Disposable {
+    return vscode.Disposable.from(manager, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, manager));
+  }
+
+  async open(sessionId: string, preserveFocus = false): Promise<SessionPanel> {
+    const existing = this.panels.get(sessionId);
+    if (existing) {
+      existing.panel.reveal(undefined, preserveFocus);
+      return existing;
+    }
+    const session = await this.deps.host.runtime.sessions.retrieve(sessionId);
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(session), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {});
+    return this.adopt(panel, sessionId);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = SavedState.safeParse(state);
+    const remembered = this.remembered().find((p) => p.title === panel.title && !this.panels.has(p.sessionId));
+    const sessionId = saved.success ? saved.data.sessionId : remembered?.sessionId;
+    if (!sessionId) {
+      panel.dispose();
+      return;
+    }
+    try {
+      await this.deps.host.runtime.sessions.record(sessionId);
+    } catch {
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, sessionId);
+  }
+
+  get(sessionId: string): SessionPanel | undefined {
+    return this.panels.get(sessionId);
+  }
+
+  /** The session of the panel the user is looking at. */
+  activeSessionId(): string | undefined {
+    return [...this.panels.values()].find((p) => p.panel.active)?.sessionId;
+  }
+
+  close(sessionId: string): void {
+    this.panels.get(sessionId)?.dispose();
+  }
+
+  private adopt(panel: vscode.WebviewPanel, sessionId: string): SessionPanel {
+    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'hangar.svg');
+    const sp = new SessionPanel(panel, sessionId, this.deps);
+    this.panels.set(sessionId, sp);
+    void this.remember();
+    sp.onDidClose(() => {
+      if (this.panels.get(sessionId) === sp) this.panels.delete(sessionId);
+      void this.remember();
+    });
+    return sp;
+  }
+
+  private remembered(): z.infer<typeof OpenPanels> {
+    const parsed = OpenPanels.safeParse(this.memento.get(OPEN_KEY));
+    return parsed.success ? parsed.data : [];
+  }
+
+  private remember(): Thenable<void> {
+    return this.memento.update(OPEN_KEY, [...this.panels.values()].map((p) => ({ sessionId: p.sessionId, title: p.panel.title })));
+  }
+
+  /** Deactivation: panels stay open (VS Code restores them through the serializer); only the following stops. */
+  dispose(): void {
+    for (const p of this.panels.values()) p.detach();
+    this.panels.clear();
+  }
+}

@@ -1,0 +1,152 @@
+import * as vscode from 'vscode';
+import type { Runtime } from '../../runtime';
+import type { Session, SessionEvent } from '../../wire';
+import type { ChangedFile, HostMessage } from '../protocol';
+import type { RuntimeHost } from '../runtime-host';
+import { MessageBatcher } from './batcher';
+import { panelHtml, webviewOptions } from './html';
+import { handleWebviewMessage, type InboundDeps } from './inbound';
+
+// One session's panel, host side. On every `ready` (first open, and each time the webview is re-created after being
+// hidden or after a window reload) it sends the whole log as `init`, then follows the log tail: batched `events`,
+// stream-only `preview`s, and a fresh `session`/`changes` after events that move status, usage or files.
+
+const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'session.updated']);
+const FILE_EVENTS = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
+
+export interface PanelDeps extends InboundDeps {
+  host: RuntimeHost;
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+}
+
+export class SessionPanel implements vscode.Disposable {
+  private readonly batcher: MessageBatcher;
+  private unsubscribe: (() => void) | undefined;
+  private generation = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+  private disposed = false;
+  /** Messages posted to the webview since it was created (tests count them). */
+  posted = 0;
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidClose = this.closed.event;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly sessionId: string,
+    private readonly deps: PanelDeps,
+  ) {
+    this.batcher = new MessageBatcher((m) => this.post(m), (events) => this.afterBatch(events));
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      // A hidden webview is torn down; it asks for everything again with `ready` when shown.
+      panel.onDidChangeViewState((e) => e.webviewPanel.visible || this.stopFollowing()),
+      panel.onDidDispose(() => this.dispose()),
+      deps.host.onDidStart(() => void this.init()),
+    );
+  }
+
+  private async receive(raw: unknown): Promise<void> {
+    const reply = await handleWebviewMessage(raw, this.sessionId, this.deps, () => this.init());
+    if (reply) this.post({ type: 'error', message: reply });
+  }
+
+  /** Sends the whole log and starts following it. */
+  private async init(): Promise<void> {
+    this.stopFollowing();
+    const generation = ++this.generation;
+    try {
+      const runtime = this.deps.host.runtime;
+      const [session, events] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId)]);
+      if (generation !== this.generation || this.disposed) return;
+      this.panel.title = panelTitle(session);
+      this.post({ type: 'init', session, events });
+      const off = await runtime.sessions.subscribe(
+        this.sessionId,
+        events.length,
+        (e) => this.batcher.event(e),
+        (p) => this.batcher.preview(p),
+      );
+      if (generation !== this.generation || this.disposed) return off();
+      this.unsubscribe = off;
+      await this.postChanges();
+    } catch (err) {
+      this.post({ type: 'error', message: `Cannot load the session: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  private stopFollowing(): void {
+    this.generation += 1;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.batcher.dispose();
+  }
+
+  private afterBatch(events: readonly SessionEvent[]): void {
+    if (events.some((e) => STATUS_EVENTS.has(e.type))) void this.postSession();
+    if (events.some((e) => FILE_EVENTS.has(e.type))) void this.postChanges();
+  }
+
+  private async postSession(): Promise<void> {
+    const session = await this.deps.host.runtime.sessions.retrieve(this.sessionId).catch(() => undefined);
+    if (!session) return;
+    this.panel.title = panelTitle(session);
+    this.post({ type: 'session', session });
+  }
+
+  private async postChanges(): Promise<void> {
+    const changes = await this.deps.host.runtime.sessions.changes(this.sessionId).catch(() => undefined);
+    if (!changes) return;
+    const files: ChangedFile[] = changes.files.map((f) => ({
+      path: f.path,
+      status: f.status === 'added' || f.status === 'deleted' ? f.status : 'modified',
+      additions: f.additions,
+      deletions: f.deletions,
+    }));
+    this.post({ type: 'changes', files });
+  }
+
+  private post(message: HostMessage): void {
+    if (this.disposed) return;
+    this.posted += 1;
+    void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => this.deps.log.warn(`panel post failed: ${String(err)}`));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  /** Stops following without closing the editor (the extension is deactivating; the panel is restored later). */
+  detach(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopFollowing();
+    this.disposables.forEach((d) => d.dispose());
+    this.closed.dispose();
+  }
+
+  /** Closes the panel. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.closed.fire();
+    this.detach();
+    this.panel.dispose();
+  }
+}
+
+export function panelTitle(session: Pick<Session, 'title' | 'id'>): string {
+  const t = session.title ?? session.id;
+  return `Hangar: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
+}
+
+export async function readAllEvents(runtime: Runtime, sessionId: string): Promise<SessionEvent[]> {
+  const out: SessionEvent[] = [];
+  for (let page: string | undefined; ; ) {
+    const res = await runtime.sessions.listEvents(sessionId, { limit: 5000, page });
+    out.push(...res.data);
+    if (!res.next_page) return out;
+    page = res.next_page;
+  }
+}

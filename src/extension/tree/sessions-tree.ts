@@ -1,0 +1,159 @@
+import * as vscode from 'vscode';
+import type { ReviewedFile } from '../../review/session-review';
+import type { ReviewManager } from '../review/review-manager';
+import type { SessionsModel, SessionView } from '../sessions-model';
+import type { FileNode, HunkNode, SessionNode, SessionTreeNode } from './nodes';
+import { fileItem, hunkItem, sessionItem } from './session-items';
+
+// The Sessions view: sessions newest first; under each, its changed files; under each text file, its hunks.
+// Repainted from session events (SessionsModel) and review changes; running sessions tick once a second while the
+// view is visible, for their elapsed time.
+
+export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<SessionTreeNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly views = new Map<string, SessionView>();
+  private readonly sessionNodes = new Map<string, SessionNode>();
+  private readonly files = new Map<string, ReviewedFile>();
+  private readonly repos = new Map<string, string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private visible = false;
+
+  constructor(
+    private readonly sessions: SessionsModel,
+    private readonly reviews: ReviewManager,
+  ) {
+    this.disposables.push(
+      sessions.onDidChange((id) => void this.repaint(id)),
+      reviews.onDidChange((id) => void this.repaint(id)),
+    );
+  }
+
+  /** Registers the view; returns it so callers can reveal nodes. */
+  register(): vscode.TreeView<SessionTreeNode> {
+    const view = vscode.window.createTreeView('hangar.sessions', { treeDataProvider: this, showCollapseAll: true });
+    this.visible = view.visible;
+    this.disposables.push(view, view.onDidChangeVisibility((e) => ((this.visible = e.visible), this.tick())));
+    return view;
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: SessionTreeNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'session': {
+        const v = this.views.get(node.sessionId);
+        return v ? sessionItem(node, v) : new vscode.TreeItem(node.sessionId);
+      }
+      case 'file': {
+        const f = this.files.get(fileKey(node.sessionId, node.path));
+        return f ? fileItem(node, f, this.fileUri(node)) : new vscode.TreeItem(node.path);
+      }
+      case 'hunk': {
+        const f = this.files.get(fileKey(node.sessionId, node.path));
+        const h = f?.hunks.find((x) => x.id === node.hunkId);
+        return f && h ? hunkItem(node, h, f.hunks.length) : new vscode.TreeItem('hunk');
+      }
+      case 'info': {
+        const item = new vscode.TreeItem(node.message);
+        item.iconPath = new vscode.ThemeIcon('info');
+        return item;
+      }
+    }
+  }
+
+  async getChildren(node?: SessionTreeNode): Promise<SessionTreeNode[]> {
+    if (!node) return this.sessionChildren();
+    if (node.kind === 'session') return this.fileChildren(node.sessionId);
+    if (node.kind === 'file') {
+      const f = this.files.get(fileKey(node.sessionId, node.path));
+      if (!f?.perHunk) return [];
+      return f.hunks.map((h): HunkNode => ({ kind: 'hunk', sessionId: node.sessionId, path: node.path, hunkId: h.id }));
+    }
+    return [];
+  }
+
+  getParent(node: SessionTreeNode): SessionTreeNode | undefined {
+    if (node.kind === 'session') return undefined;
+    if (node.kind === 'hunk') return { kind: 'file', sessionId: node.sessionId, path: node.path };
+    return this.sessionNodes.get(node.sessionId);
+  }
+
+  private async sessionChildren(): Promise<SessionNode[]> {
+    let views: SessionView[];
+    try {
+      views = await this.sessions.list();
+    } catch {
+      return [];
+    }
+    this.views.clear();
+    for (const v of views) this.views.set(v.id, v);
+    this.tick();
+    return views.map((v) => {
+      const node = this.sessionNodes.get(v.id) ?? { kind: 'session', sessionId: v.id };
+      this.sessionNodes.set(v.id, node);
+      return node;
+    });
+  }
+
+  private async fileChildren(sessionId: string): Promise<SessionTreeNode[]> {
+    const v = await this.sessions.view(sessionId).catch(() => undefined);
+    if (v) this.views.set(sessionId, v);
+    let files: ReviewedFile[];
+    try {
+      files = await this.reviews.files(sessionId);
+    } catch (err) {
+      return [{ kind: 'info', sessionId, message: `Changes unavailable: ${err instanceof Error ? err.message : String(err)}` }];
+    }
+    if (files.length === 0) return [{ kind: 'info', sessionId, message: 'No changes in the sandbox yet' }];
+    this.repos.set(sessionId, await this.reviews.repo(sessionId).catch(() => ''));
+    for (const f of files) this.files.set(fileKey(sessionId, f.path), f);
+    return files.map((f): FileNode => ({ kind: 'file', sessionId, path: f.path }));
+  }
+
+  private fileUri(node: FileNode): vscode.Uri {
+    const repo = this.repos.get(node.sessionId);
+    return repo ? vscode.Uri.joinPath(vscode.Uri.file(repo), node.path) : vscode.Uri.file(`/${node.path}`);
+  }
+
+  /** Repaints running sessions every second while the view is visible, for their elapsed time. */
+  private tick(): void {
+    const anyRunning = [...this.views.values()].some((v) => v.status === 'running');
+    if (this.visible && anyRunning && !this.ticker) {
+      this.ticker = setInterval(() => {
+        for (const v of this.views.values()) if (v.status === 'running') void this.repaint(v.id);
+      }, 1000);
+    } else if ((!this.visible || !anyRunning) && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
+  }
+
+  /** Re-reads one session and repaints its node (and, if expanded, its files); unknown ids repaint the list. */
+  private async repaint(sessionId: string | undefined): Promise<void> {
+    const node = sessionId ? this.sessionNodes.get(sessionId) : undefined;
+    const v = node ? await this.sessions.view(node.sessionId).catch(() => undefined) : undefined;
+    if (!node || !v) return this.changed.fire(undefined);
+    this.views.set(node.sessionId, v);
+    this.changed.fire(node);
+    this.tick();
+  }
+
+  /** Snapshot for tests and the status bar: the latest view of each listed session. */
+  snapshot(): SessionView[] {
+    return [...this.views.values()];
+  }
+
+  dispose(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.disposables.forEach((d) => d.dispose());
+    this.changed.dispose();
+  }
+}
+
+function fileKey(sessionId: string, path: string): string {
+  return `${sessionId}\0${path}`;
+}

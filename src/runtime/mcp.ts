@@ -1,0 +1,9 @@
+import { createMcpFactory, vaultCredentialResolver, type McpFactory, type McpOptions } from '../mcp';
+import type { Vault } from '../vault/types';
+import { readCredentialSecret, VaultStore } from './vaults';
+
+/** The MCP factory every surface uses: credentials come from the vault records under `storageRoot`. */
+export function vaultMcpFactory(storageRoot: string, vault: Vault, options: Omit<McpOptions, 'credentialFor'> = {}): McpFactory {
+  const store = new VaultStore(storageRoot, vault);
+  return createMcpFactory({ ...options, credentialFor: vaultCredentialResolver(store, (vaultId, credentialId) => readCredentialSecret(vault, vaultId, credentialId)) });
+}

@@ -1,0 +1,128 @@
+import type { ToolOutcome } from '../sandbox/types';
+import { CredentialSecret, type ToolResultBlock } from '../wire';
+import type { Vault } from './types';
+
+// The last line of defence of DESIGN.md invariant 5: whatever a tool returns (a sandbox command that printed a
+// credential it should never have seen, an MCP server echoing its token) passes through here before it becomes an
+// event, so every secret the vault knows is replaced by `[REDACTED:<credential>]`, in the forms it usually travels
+// in: as is, URL-encoded, JSON-escaped and base64 (standard and URL-safe, at any offset, which also covers the
+// `user:password` of HTTP Basic auth).
+
+export interface SecretEntry {
+  /** Names the secret in the replacement: a credential id, or the vault key for plain values. */
+  label: string;
+  value: string;
+}
+
+/** Shorter values would redact ordinary words; no real credential is this short. */
+const MIN_SECRET = 6;
+/** Base64 fragments shorter than this match random base64 too often to be worth replacing. */
+const MIN_ENCODED = 8;
+
+/** The secrets a vault value holds: the string fields of a credential's secret JSON, or the value itself. */
+export function secretsOf(key: string, raw: string): SecretEntry[] {
+  const label = key.includes('/') ? key.slice(key.lastIndexOf('/') + 1) : key;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return [{ label: key, value: raw }];
+  }
+  const secret = CredentialSecret.safeParse(parsed);
+  if (!secret.success) return [{ label: key, value: raw }];
+  return Object.entries(secret.data)
+    .filter((e): e is [string, string] => e[0] !== 'type' && typeof e[1] === 'string')
+    .map(([, value]) => ({ label, value }));
+}
+
+/** The forms a secret can appear in inside text; every one is at least MIN_ENCODED characters long. */
+export function secretVariants(value: string): string[] {
+  const out = new Set<string>([value]);
+  out.add(encodeURIComponent(value));
+  out.add(JSON.stringify(value).slice(1, -1));
+  const bytes = Buffer.from(value, 'utf8');
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    // Only the characters whose 6 bits all come from the secret are fixed whatever surrounds it.
+    const start = Math.ceil((offset * 8) / 6);
+    const end = Math.floor(((offset + bytes.length) * 8) / 6);
+    const fragment = padded.toString('base64').slice(start, end);
+    if (fragment.length >= MIN_ENCODED) {
+      out.add(fragment);
+      out.add(fragment.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  return [...out].filter((v) => v.length >= Math.min(MIN_ENCODED, value.length));
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export class Scrubber {
+  private pattern: RegExp | null = null;
+  private labels = new Map<string, string>();
+
+  /** @param vault where the secrets are read from on refresh() */
+  constructor(private readonly vault?: Vault) {}
+
+  /** Reloads the secrets from the vault: call before scrubbing output that a just-added credential may be in. */
+  async refresh(): Promise<void> {
+    if (!this.vault) return;
+    const entries: SecretEntry[] = [];
+    for (const key of await this.vault.keys()) {
+      const raw = await this.vault.get(key);
+      if (raw) entries.push(...secretsOf(key, raw));
+    }
+    this.use(entries);
+  }
+
+  use(entries: readonly SecretEntry[]): void {
+    const labels = new Map<string, string>();
+    for (const e of entries) {
+      if (e.value.length < MIN_SECRET) continue;
+      for (const v of secretVariants(e.value)) if (!labels.has(v)) labels.set(v, e.label);
+    }
+    // Longest first, so a secret that contains another is replaced whole.
+    const variants = [...labels.keys()].sort((a, b) => b.length - a.length);
+    this.labels = labels;
+    this.pattern = variants.length > 0 ? new RegExp(variants.map(escapeRegExp).join('|'), 'g') : null;
+  }
+
+  get size(): number {
+    return this.labels.size;
+  }
+
+  text(s: string): string {
+    const p = this.pattern;
+    if (!p || s.length === 0) return s;
+    return s.replace(p, (m) => `[REDACTED:${this.labels.get(m) ?? 'secret'}]`);
+  }
+
+  contains(s: string): boolean {
+    const p = this.pattern;
+    if (!p) return false;
+    p.lastIndex = 0;
+    const found = p.test(s);
+    p.lastIndex = 0;
+    return found;
+  }
+
+  outcome(o: ToolOutcome): ToolOutcome {
+    if (!this.pattern) return o;
+    return { ...o, content: o.content.map((b) => this.block(b)) };
+  }
+
+  private block(b: ToolResultBlock): ToolResultBlock {
+    if ((b.type === 'image' || b.type === 'document') && b.source.type === 'base64') {
+      // Redacting inside base64 would leave a broken file the model API refuses; the block goes as a whole.
+      if (this.contains(b.source.data)) return { type: 'text', text: `[REDACTED: a ${b.type} block of ${b.source.media_type} contained a secret and was removed]` };
+    }
+    return this.deep(b) as ToolResultBlock;
+  }
+
+  private deep(v: unknown): unknown {
+    if (typeof v === 'string') return this.text(v);
+    if (Array.isArray(v)) return v.map((x) => this.deep(x));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.deep(x)]));
+    return v;
+  }
+}

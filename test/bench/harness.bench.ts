@@ -1,0 +1,156 @@
+// Harness benchmark: overhead per turn excluding model time, and time from session creation to the first model
+// request while the sandbox takes 2 s to provision (brain before hands). Ratios are against baselines measured in
+// the same run. Run: npx tsx test/bench/harness.bench.ts
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { Runtime } from '../../src/runtime';
+import { createAnthropicModel } from '../../src/model/anthropic';
+import type { ModelClient, ModelStreamEvent } from '../../src/model/types';
+import { reply, startScriptedModel } from '../../src/model/scripted';
+import { LocalSandboxProvider } from '../../src/sandbox/local';
+import type { SandboxProvider } from '../../src/sandbox/types';
+import { MemoryVault } from '../../src/vault/memory';
+import { makeRepo } from '../support/runtime';
+import { measure, printTable, summarize, writeResults, type Row } from './lib';
+
+const TURNS = 200;
+
+/** Wraps a model client and adds up the time spent waiting for the model's next stream event. */
+function timed(inner: ModelClient): { client: ModelClient; waitMs: () => number; reset: () => void } {
+  let wait = 0;
+  return {
+    client: {
+      async *stream(req, signal) {
+        const it = inner.stream(req, signal)[Symbol.asyncIterator]();
+        for (;;) {
+          const t0 = performance.now();
+          const next = await it.next();
+          wait += performance.now() - t0;
+          if (next.done) return;
+          yield next.value;
+        }
+      },
+    },
+    waitMs: () => wait,
+    reset: () => (wait = 0),
+  };
+}
+
+/** A model with zero latency and no HTTP: the stream of a short text reply, prebuilt. */
+function instantModel(): ModelClient {
+  const events: ModelStreamEvent[] = [
+    { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } } as unknown as ModelStreamEvent,
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '', citations: null } } as unknown as ModelStreamEvent,
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'ok' } } as ModelStreamEvent,
+    { type: 'content_block_stop', index: 0 } as ModelStreamEvent,
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } } as unknown as ModelStreamEvent,
+    { type: 'message_stop' } as ModelStreamEvent,
+  ];
+  return {
+    async *stream() {
+      for (const e of events) yield e;
+    },
+  };
+}
+
+async function withRuntime<T>(model: ModelClient, provider: (storage: string) => SandboxProvider, fn: (rt: Runtime, env: string, agent: string, repo: string) => Promise<T>): Promise<T> {
+  const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-'));
+  const repo = makeRepo();
+  const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: provider(storage), model, owner: 'bench' });
+  try {
+    const env = (await rt.environments.ensureDefault()).id;
+    const agent = (await rt.agents.create({ name: 'bench', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] })).id;
+    return await fn(rt, env, agent, repo);
+  } finally {
+    await rt.close();
+    rmSync(storage, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
+async function turnOverhead(label: string, model: ModelClient, waitMs: () => number, reset: () => void): Promise<{ row: Row; overhead: number[]; wall: number[] }> {
+  return withRuntime(model, (s) => new LocalSandboxProvider({ storageRoot: s }), async (rt, env, agent, repo) => {
+    const session = await rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] });
+    const overhead: number[] = [];
+    const wall = await measure(
+      async () => {
+        reset();
+        const t0 = performance.now();
+        await rt.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }]);
+        await rt.settled(session.id);
+        overhead.push(performance.now() - t0 - waitMs());
+      },
+      { iterations: TURNS, warmup: 10 },
+    );
+    overhead.splice(0, overhead.length - TURNS);
+    const o = summarize(overhead);
+    const w = summarize(wall);
+    return { row: { case: label, turns: TURNS, 'wall p50 ms': w.p50, 'wall p95 ms': w.p95, 'overhead p50 ms': o.p50, 'overhead p95 ms': o.p95 }, overhead, wall };
+  });
+}
+
+async function main(): Promise<void> {
+  const scripted = await startScriptedModel({ script: () => reply.text('ok') });
+  const sdk = new Anthropic({ apiKey: 'k', baseURL: scripted.url, maxRetries: 0 });
+
+  // Baseline: the same reply fetched with the bare SDK, no harness.
+  const raw = summarize(
+    await measure(async () => {
+      const s = await sdk.messages.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true });
+      for await (const _e of s);
+    }, { iterations: TURNS, warmup: 10 }),
+  );
+
+  const http = timed(createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url }));
+  const viaHttp = await turnOverhead('harness + scripted model over HTTP', http.client, http.waitMs, http.reset);
+  const inst = timed(instantModel());
+  const viaInstant = await turnOverhead('harness + in-process zero-latency model', inst.client, inst.waitMs, inst.reset);
+
+  printTable('Harness overhead per turn (user.message → idle; model wait subtracted; every event fsynced)', [
+    { case: 'baseline: bare SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': raw.p50, 'wall p95 ms': raw.p95 },
+    viaHttp.row,
+    viaInstant.row,
+  ]);
+  const ratio = summarize(viaHttp.wall).p50 / raw.p50;
+  console.log(`ratio: harness turn wall / bare SDK request (p50) = ${ratio.toFixed(2)}x`);
+
+  // Brain before hands: time from session creation to the first model request, sandbox provisioning 2 s vs 0 s.
+  const firstRequest = async (delayMs: number): Promise<number[]> => {
+    const samples: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const m = await startScriptedModel({ script: [reply.tool('bash', { command: 'true' }), reply.text('done')] });
+      await withRuntime(createAnthropicModel({ apiKey: async () => 'k', baseURL: m.url }), (s) => slow(new LocalSandboxProvider({ storageRoot: s }), delayMs), async (rt, env, agent, repo) => {
+        const t0 = performance.now();
+        const session = await rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }], initial_events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+        while (m.requests.length === 0) await new Promise((r) => setImmediate(r));
+        samples.push(m.requests[0]!.at - t0);
+        await rt.settled(session.id);
+      });
+      await m.close();
+    }
+    return samples;
+  };
+  const fast = summarize(await firstRequest(0));
+  const slowed = summarize(await firstRequest(2000));
+  printTable('Session creation → first model request', [
+    { sandbox: 'provisioning 0 s (baseline)', n: fast.n, 'p50 ms': fast.p50, 'p95 ms': fast.p95 },
+    { sandbox: 'provisioning 2 s', n: slowed.n, 'p50 ms': slowed.p50, 'p95 ms': slowed.p95 },
+  ]);
+  console.log(`ratio: first request with 2 s sandbox / with instant sandbox (p50) = ${(slowed.p50 / fast.p50).toFixed(2)}x`);
+
+  const file = await writeResults('harness', {
+    turns: { bare_sdk: raw, http: { wall: summarize(viaHttp.wall), overhead: summarize(viaHttp.overhead) }, instant: { wall: summarize(viaInstant.wall), overhead: summarize(viaInstant.overhead) }, ratio_http_vs_bare: ratio },
+    first_request_ms: { provisioning_0s: fast, provisioning_2s: slowed, ratio: slowed.p50 / fast.p50 },
+    targets: { overhead_p50_ms: 5, first_request_ms: 50 },
+  });
+  console.log(`wrote ${file}`);
+  await scripted.close();
+}
+
+function slow(inner: SandboxProvider, ms: number): SandboxProvider {
+  return { ...inner, kind: inner.kind, provision: async (spec) => (await new Promise((r) => setTimeout(r, ms)), inner.provision(spec)), destroy: (id) => inner.destroy(id), reap: (l) => inner.reap(l), close: () => inner.close() };
+}
+
+void main();

@@ -1,0 +1,208 @@
+import { assertNever, parseHostMessage, parseWebviewMessage } from '../src/extension/protocol';
+import type { HostMessage, WebviewMessage } from '../src/extension/protocol';
+import { PRIMARY } from './model/items';
+import type { Change } from './model/session-model';
+import { SessionModel } from './model/session-model';
+import type { RenderCtx } from './render/context';
+import { Markdown } from './render/markdown';
+import { ChangesView } from './ui/changes';
+import { ComposerView } from './ui/composer';
+import { button, h } from './ui/dom';
+import { HeaderView } from './ui/header';
+import { PromptsView } from './ui/prompts';
+import { UiStateStore } from './ui/state';
+import type { VsCodeApi } from './ui/state';
+import { StreamView } from './ui/stream';
+import { TabsView } from './ui/tabs';
+
+const SCROLL_SAVE_MS = 250;
+
+// The session panel: validates what the host sends, folds it into the model and lets the views mirror the
+// changes. Everything it sends back goes through the same protocol schemas first.
+export class PanelApp {
+  readonly root: HTMLElement;
+  private model: SessionModel | null = null;
+  private lane = PRIMARY;
+  private pendingKeys = new Set<string>();
+  private readonly ui: UiStateStore;
+  private readonly header: HeaderView;
+  private readonly changes: ChangesView;
+  private readonly tabs: TabsView;
+  private readonly banner: HTMLElement;
+  private readonly stream: StreamView;
+  private readonly prompts: PromptsView;
+  private readonly composer: ComposerView;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private scrollSave: ReturnType<typeof setTimeout> | null = null;
+  private readonly onMessage = (e: MessageEvent) => this.receive(e.data);
+  private readonly onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && !e.defaultPrevented && this.isBusy()) {
+      e.preventDefault();
+      this.post({ type: 'interrupt' });
+    }
+  };
+
+  constructor(private readonly doc: Document, private readonly api: VsCodeApi, private readonly now: () => number = Date.now) {
+    this.ui = new UiStateStore(api);
+    const ctx: RenderCtx = {
+      doc,
+      markdown: new Markdown(doc),
+      post: (m) => this.post(m),
+      isExpanded: (k) => this.ui.isExpanded(k),
+      setExpanded: (k, open) => this.ui.setExpanded(k, open),
+    };
+    this.header = new HeaderView(doc);
+    this.changes = new ChangesView(doc, { open: (path) => this.post({ type: 'openFile', path }), review: () => this.post({ type: 'reviewChanges' }) });
+    this.tabs = new TabsView(doc, (lane) => this.selectLane(lane));
+    this.banner = h(doc, 'div', { class: 'banner', attrs: { role: 'alert' } });
+    this.banner.hidden = true;
+    this.stream = new StreamView(ctx, (k) => this.pendingKeys.has(k), (fromBottom) => this.saveScroll(fromBottom));
+    this.prompts = new PromptsView(doc, {
+      confirm: (id, result, denyMessage) => this.answer(id, { type: 'confirm', tool_use_id: id, result, ...(denyMessage ? { deny_message: denyMessage } : {}) }),
+      customResult: (id, text, isError) => this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
+    });
+    this.composer = new ComposerView(doc, this.ui.state.draft, {
+      send: (text) => this.post({ type: 'send', text }),
+      interrupt: () => this.post({ type: 'interrupt' }),
+      draft: (draft) => this.ui.update({ draft }),
+    });
+    this.composer.setStatus('idle');
+    const loading = h(doc, 'div', { class: 'loading', text: 'Loading session…' });
+    this.stream.el.append(loading);
+    this.root = h(doc, 'main', { class: 'panel' }, [this.header.el, this.changes.el, this.tabs.el, this.banner, this.stream.el, this.prompts.el, this.composer.el]);
+  }
+
+  /** Mounts into the page, listens to the host and tells it the panel is ready for `init`. */
+  start(): void {
+    this.doc.body.append(this.root);
+    this.doc.defaultView?.addEventListener('message', this.onMessage);
+    this.doc.addEventListener('keydown', this.onKey);
+    this.post({ type: 'ready' });
+  }
+
+  dispose(): void {
+    this.doc.defaultView?.removeEventListener('message', this.onMessage);
+    this.doc.removeEventListener('keydown', this.onKey);
+    if (this.ticker) clearInterval(this.ticker);
+    if (this.scrollSave) clearTimeout(this.scrollSave);
+    this.ticker = this.scrollSave = null;
+  }
+
+  receive(raw: unknown): void {
+    const parsed = parseHostMessage(raw);
+    if (!parsed.ok) return this.showError(parsed.error);
+    this.handle(parsed.value);
+  }
+
+  post(message: WebviewMessage): void {
+    const checked = parseWebviewMessage(message);
+    if (!checked.ok) return this.showError(checked.error);
+    this.api.postMessage(checked.value);
+  }
+
+  private handle(msg: HostMessage): void {
+    switch (msg.type) {
+      case 'init': {
+        const model = new SessionModel(msg.session, msg.threads);
+        for (const e of msg.events) model.apply(e);
+        this.model = model;
+        this.lane = model.lanes.has(this.ui.state.lane) ? this.ui.state.lane : PRIMARY;
+        this.pendingKeys = new Set(model.pendingTools().map((t) => t.key));
+        this.stream.el.querySelector('.loading')?.remove();
+        this.stream.show(this.currentLane(model), this.ui.state.scroll[this.lane] ?? 0);
+        return this.refreshChrome();
+      }
+      case 'events':
+        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e)));
+      case 'preview':
+        return this.applyChanges((m) => m.preview(msg.preview));
+      case 'session':
+        this.model?.setSession(msg.session);
+        return this.refreshChrome();
+      case 'error':
+        return this.showError(msg.message);
+      case 'changes':
+        return this.changes.update(msg.files);
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  private applyChanges(fold: (m: SessionModel) => Change[]): void {
+    if (!this.model) return this.showError('received events before the session was loaded; reopen the panel');
+    this.stream.apply(fold(this.model));
+    this.refreshChrome();
+  }
+
+  /** Header, composer, tabs and prompts are small; they are brought up to date after every message. */
+  private refreshChrome(): void {
+    const model = this.model;
+    if (!model) return;
+    this.header.update(model.session, model.summary, this.now());
+    this.composer.setStatus(model.summary.status);
+    this.tabs.update([...model.lanes.values()], this.lane);
+    const pending = model.pendingTools();
+    const keys = new Set(pending.map((t) => t.key));
+    const flipped = [...keys, ...this.pendingKeys].filter((k) => keys.has(k) !== this.pendingKeys.has(k));
+    this.pendingKeys = keys;
+    for (const k of flipped) {
+      const item = model.item(k);
+      if (item) this.stream.refresh(item);
+    }
+    this.prompts.update(pending);
+    this.tick(this.isBusy());
+  }
+
+  private tick(on: boolean): void {
+    if (on && !this.ticker) this.ticker = setInterval(() => this.model && this.header.update(this.model.session, this.model.summary, this.now()), 1000);
+    if (!on && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = null;
+    }
+  }
+
+  private answer(id: string, message: WebviewMessage): void {
+    this.post(message);
+    this.model?.pending.markAnswered(id);
+    this.refreshChrome();
+  }
+
+  private selectLane(lane: string): void {
+    const model = this.model;
+    if (!model || lane === this.lane || !model.lanes.has(lane)) return;
+    this.lane = lane;
+    this.ui.update({ lane });
+    this.stream.show(this.currentLane(model), this.ui.state.scroll[lane] ?? 0);
+    this.refreshChrome();
+  }
+
+  private currentLane(model: SessionModel) {
+    const lane = model.lanes.get(this.lane) ?? model.lanes.get(PRIMARY);
+    if (!lane) throw new Error('the session model has no primary lane');
+    return lane;
+  }
+
+  private isBusy(): boolean {
+    const status = this.model?.summary.status;
+    return status === 'running' || status === 'rescheduling';
+  }
+
+  private saveScroll(fromBottom: number): void {
+    if (this.scrollSave) clearTimeout(this.scrollSave);
+    const lane = this.lane;
+    this.scrollSave = setTimeout(() => {
+      this.scrollSave = null;
+      this.ui.update({ scroll: { ...this.ui.state.scroll, [lane]: Math.round(fromBottom) } });
+    }, SCROLL_SAVE_MS);
+  }
+
+  private showError(message: string): void {
+    console.warn(`[hangar panel] ${message}`);
+    this.banner.replaceChildren(
+      h(this.doc, 'span', { class: 'glyph', text: '⚠', attrs: { 'aria-hidden': 'true' } }),
+      h(this.doc, 'span', { class: 'banner-text', text: message }),
+      button(this.doc, '×', () => (this.banner.hidden = true), { class: 'icon-button', attrs: { 'aria-label': 'Dismiss error' } }),
+    );
+    this.banner.hidden = false;
+  }
+}
