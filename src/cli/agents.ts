@@ -37,7 +37,7 @@ function readAgentFile(file: string): AgentCreateParams {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read agent file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read agent file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const parsed = AgentCreateParams.safeParse(raw);
   if (!parsed.success) throw new Error(`agent file ${file} is not a valid agent definition:\n${z.prettifyError(parsed.error)}`);

@@ -40,7 +40,7 @@ export type HostMessage = z.infer<typeof HostMessage>;
 // ---- webview → host ----
 export const ReadyMessage = z.object({ type: z.literal('ready') });
 /** A user message: starts a turn when idle, steers the running turn otherwise. */
-export const SendMessage = z.object({ type: z.literal('send'), text: z.string().trim().min(1, 'text must not be empty').max(100_000) });
+export const SendMessage = z.object({ type: z.literal('send'), text: z.string().max(100_000).refine((t) => t.trim().length > 0, 'text must not be empty') });
 export const InterruptMessage = z.object({ type: z.literal('interrupt') });
 export const ConfirmMessage = z
   .object({

@@ -64,7 +64,7 @@ export class AgentFileSystem implements vscode.FileSystemProvider {
     try {
       json = JSON.parse(Buffer.from(content).toString('utf8'));
     } catch (err) {
-      throw new Error(`The agent is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(`The agent is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
     const parsed = Editable.safeParse(json);
     if (!parsed.success) throw new Error(`The agent definition is invalid: ${z.prettifyError(parsed.error)}`);

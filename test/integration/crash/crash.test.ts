@@ -151,7 +151,7 @@ describe('crash: SIGKILL at random points, then wake() finishes the session', fu
         if (events.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e.content).includes('interrupted'))) repaired += 1;
         checkLog(events);
       } catch (err) {
-        throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
         await runtime.close();
       }

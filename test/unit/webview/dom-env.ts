@@ -1,0 +1,56 @@
+import { JSDOM } from 'jsdom';
+import { PanelApp } from '../../../webview/app';
+import type { HostMessage, WebviewMessage } from '../../../src/extension/protocol';
+import type { VsCodeApi } from '../../../webview/ui/state';
+
+// The panel in a jsdom page with a fake VS Code API that records what the webview posts and stores.
+export interface Mounted {
+  window: JSDOM['window'];
+  doc: Document;
+  app: PanelApp;
+  posted: WebviewMessage[];
+  state(): unknown;
+  send(msg: HostMessage): void;
+  $(selector: string): HTMLElement;
+  $$(selector: string): HTMLElement[];
+  close(): void;
+}
+
+export function mountPanel(initialState?: unknown, now = () => Date.parse('2026-01-05T10:10:00.000Z')): Mounted {
+  const dom = new JSDOM('<!doctype html><html><body></body></html>', { pretendToBeVisual: true });
+  const doc = dom.window.document;
+  const posted: WebviewMessage[] = [];
+  let state = initialState;
+  const api: VsCodeApi = {
+    postMessage: (m) => posted.push(m as WebviewMessage),
+    getState: () => state,
+    setState: (s) => (state = s),
+  };
+  const app = new PanelApp(doc, api, now);
+  app.start();
+  const $ = (selector: string) => {
+    const el = doc.querySelector<HTMLElement>(selector);
+    if (!el) throw new Error(`no element matches ${selector}`);
+    return el;
+  };
+  return {
+    window: dom.window,
+    doc,
+    app,
+    posted,
+    state: () => state,
+    send: (msg) => app.receive(JSON.parse(JSON.stringify(msg))),
+    $,
+    $$: (selector) => [...doc.querySelectorAll<HTMLElement>(selector)],
+    close: () => {
+      app.dispose();
+      dom.window.close();
+    },
+  };
+}
+
+export function key(m: Mounted, target: EventTarget, keyName: string, init: KeyboardEventInit = {}): KeyboardEvent {
+  const e = new m.window.KeyboardEvent('keydown', { key: keyName, bubbles: true, cancelable: true, ...init });
+  target.dispatchEvent(e);
+  return e;
+}

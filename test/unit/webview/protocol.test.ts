@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { assertNever, HostMessage, parseHostMessage, parseWebviewMessage, WebviewMessage } from '../../../src/extension/protocol';
+import type { HostMessageType, WebviewMessageType } from '../../../src/extension/protocol';
+import { EventLog, fakeSession } from './fixtures';
+
+const log = new EventLog();
+log.user('hello');
+const [start] = log.span();
+log.tool('bash', { command: 'ls' }, { session_thread_id: 'sthr_1' });
+
+const hostSamples: Record<HostMessageType, HostMessage> = {
+  init: { type: 'init', session: fakeSession(), events: log.events, threads: [{ session_thread_id: 'sthr_1', agent_name: 'reviewer', status: 'running' }] },
+  events: { type: 'events', events: [start] },
+  preview: { type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_9', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } } },
+  session: { type: 'session', session: fakeSession({ status: 'running' }) },
+  error: { type: 'error', message: 'the log could not be read' },
+  changes: { type: 'changes', files: [{ path: 'src/a.ts', status: 'modified', additions: 3, deletions: 1 }] },
+};
+
+const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
+  ready: { type: 'ready' },
+  send: { type: 'send', text: 'also run the linter' },
+  interrupt: { type: 'interrupt' },
+  confirm: { type: 'confirm', tool_use_id: 'sevt_1', result: 'deny', deny_message: 'not on main' },
+  customToolResult: { type: 'customToolResult', custom_tool_use_id: 'sevt_2', text: '42', is_error: false },
+  openFile: { type: 'openFile', path: 'src/a.ts' },
+  openLink: { type: 'openLink', href: 'https://example.com/docs' },
+  reviewChanges: { type: 'reviewChanges' },
+  copy: { type: 'copy', text: 'some output' },
+};
+
+describe('panel protocol', () => {
+  it('round-trips every host→webview message kind through JSON', () => {
+    for (const [type, msg] of Object.entries(hostSamples)) {
+      const parsed = parseHostMessage(JSON.parse(JSON.stringify(msg)));
+      assert.ok(parsed.ok, `${type}: ${parsed.ok ? '' : parsed.error}`);
+      assert.deepEqual(parsed.value, msg);
+    }
+    assert.deepEqual(Object.keys(hostSamples).sort(), HostMessage.options.map((o) => o.shape.type.value).sort());
+  });
+
+  it('round-trips every webview→host message kind through JSON', () => {
+    for (const [type, msg] of Object.entries(webviewSamples)) {
+      const parsed = parseWebviewMessage(JSON.parse(JSON.stringify(msg)));
+      assert.ok(parsed.ok, `${type}: ${parsed.ok ? '' : parsed.error}`);
+      assert.deepEqual(parsed.value, msg);
+    }
+    assert.equal(Object.keys(webviewSamples).length, WebviewMessage.options.length);
+  });
+
+  it('keeps session_thread_id on events so the webview can build thread tabs', () => {
+    const parsed = parseHostMessage(JSON.parse(JSON.stringify(hostSamples.init)));
+    assert.ok(parsed.ok && parsed.value.type === 'init');
+    assert.equal(parsed.value.events.find((e) => e.type === 'agent.tool_use')?.session_thread_id, 'sthr_1');
+  });
+
+  const malformed: [string, unknown, RegExp][] = [
+    ['not an object', 'init', /type \(none\)/],
+    ['null', null, /type \(none\)/],
+    ['unknown type', { type: 'explode' }, /type explode.*type/],
+    ['init without session', { type: 'init', events: [] }, /session/],
+    ['events with a broken event', { type: 'events', events: [{ id: 'x', type: 'agent.message', processed_at: null }] }, /events\.0\.content/],
+    ['events with an unknown event type', { type: 'events', events: [{ id: 'x', type: 'agent.teleport', processed_at: null }] }, /events\.0/],
+    ['preview of a final event', { type: 'preview', preview: { type: 'agent.message', content: [] } }, /preview/],
+    ['changes with a negative count', { type: 'changes', files: [{ path: 'a', status: 'modified', additions: -1, deletions: 0 }] }, /files\.0\.additions/],
+  ];
+  for (const [name, raw, pattern] of malformed) {
+    it(`rejects a host message: ${name}`, () => {
+      const r = parseHostMessage(raw);
+      assert.ok(!r.ok);
+      assert.match(r.error, /^invalid host→webview message/);
+      assert.match(r.error, pattern);
+    });
+  }
+
+  const badWebview: [string, unknown, RegExp][] = [
+    ['empty send', { type: 'send', text: '   ' }, /text: text must not be empty/],
+    ['confirm with a bad result', { type: 'confirm', tool_use_id: 'a', result: 'maybe' }, /result/],
+    ['deny_message with allow', { type: 'confirm', tool_use_id: 'a', result: 'allow', deny_message: 'no' }, /deny_message is only allowed/],
+    ['custom result without is_error', { type: 'customToolResult', custom_tool_use_id: 'a', text: '' }, /is_error/],
+    ['openFile without a path', { type: 'openFile', path: '' }, /path/],
+    ['a host message sent the wrong way', { type: 'init' }, /type init/],
+    ['a huge send', { type: 'send', text: 'x'.repeat(100_001) }, /text/],
+  ];
+  for (const [name, raw, pattern] of badWebview) {
+    it(`rejects a webview message: ${name}`, () => {
+      const r = parseWebviewMessage(raw);
+      assert.ok(!r.ok);
+      assert.match(r.error, /^invalid webview→host message/);
+      assert.match(r.error, pattern);
+    });
+  }
+
+  it('makes a switch without every case fail to compile (assertNever)', () => {
+    const handled = (m: WebviewMessage): string => {
+      switch (m.type) {
+        case 'ready':
+        case 'send':
+        case 'interrupt':
+        case 'confirm':
+        case 'customToolResult':
+        case 'openFile':
+        case 'openLink':
+        case 'reviewChanges':
+          return m.type;
+        default:
+          // @ts-expect-error 'copy' is not handled, so m is not never: tsc fails here if assertNever stopped checking.
+          return assertNever(m);
+      }
+    };
+    assert.equal(handled({ type: 'ready' }), 'ready');
+    assert.throws(() => handled({ type: 'copy', text: 'x' }), /unhandled message: \{"type":"copy","text":"x"\}/);
+  });
+});
