@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { reply, startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
+import { makeRepo } from '../../support/runtime';
+
+// The bundled CLI as a user runs it: a child process, the scripted model behind ANTHROPIC_BASE_URL, a temp HANGAR_HOME.
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('cli: hangar as a user runs it', function () {
+  this.timeout(60_000);
+  let cli: string;
+  let home: string;
+  let model: ScriptedModel;
+  let repo: string;
+
+  const hangar = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], {
+        env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  before(async () => {
+    // Built inside the repository, as `npm run build` does, so the CLI finds its bundled sample repository.
+    cli = path.resolve('.cache', 'test-cli', 'cli.js');
+    await build({
+      entryPoints: ['src/cli/index.ts'],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      external: ['cpu-features', '*.node'],
+      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+      logLevel: 'error',
+    });
+    model = await startScriptedModel();
+  });
+  beforeEach(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-home-'));
+    repo = makeRepo({ 'README.md': '# demo\n', 'src/app.js': 'console.log("hi");\n' });
+  });
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  });
+  after(async () => model.close());
+
+  it('says exactly how to provide a key when there is none', async () => {
+    const r = await hangar(['run', '--repo', repo, 'do it'], { ANTHROPIC_API_KEY: undefined });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /ANTHROPIC_API_KEY/);
+    assert.match(r.stderr, /hangar demo/);
+  });
+
+  it('runs a session, shows the diff and summary, then applies it', async () => {
+    model.push(reply.tool('edit', { file_path: 'src/app.js', old_string: '"hi"', new_string: '"hello"' }), reply.text('Changed the greeting.'));
+    const r = await hangar(['run', '--repo', repo, 'change the greeting']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Changed the greeting\./);
+    assert.match(r.stdout, /\+console\.log\("hello"\);/);
+    assert.match(r.stdout, /Summary {2}turns 1 · model requests 2 · tool calls 1/);
+    assert.equal(readFileSync(path.join(repo, 'src/app.js'), 'utf8'), 'console.log("hi");\n', 'the repository is untouched until apply');
+    const id = /hangar apply (sesn_\w+)/.exec(r.stdout)?.[1];
+    assert.ok(id);
+    const applied = await hangar(['apply', id]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(readFileSync(path.join(repo, 'src/app.js'), 'utf8'), 'console.log("hello");\n');
+  });
+
+  it('refuses to apply over a file the user changed, naming it, and writes nothing', async () => {
+    model.push(reply.tool('bash', { command: 'echo new > added.txt && sed -i s/hi/hey/ src/app.js' }), reply.text('done'));
+    const r = await hangar(['run', '--json', '--repo', repo, 'edit']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; session_id?: string; end?: string });
+    const summary = lines.at(-1)!;
+    assert.equal(summary.type, 'hangar.summary');
+    assert.equal(summary.end, 'end_turn');
+    writeFileSync(path.join(repo, 'src/app.js'), 'console.log("mine");\n');
+    const applied = await hangar(['apply', summary.session_id!]);
+    assert.equal(applied.code, 5);
+    assert.match(applied.stderr, /src\/app\.js: the file changed in the repository/);
+    assert.equal(readFileSync(path.join(repo, 'src/app.js'), 'utf8'), 'console.log("mine");\n');
+    assert.throws(() => readFileSync(path.join(repo, 'added.txt')), /ENOENT/, 'a conflict anywhere means nothing is written');
+  });
+
+  it('stops with exit 4 when a tool needs approval and nobody can answer, then continues on confirm', async () => {
+    const agentFile = path.join(home, 'agent.json');
+    writeFileSync(agentFile, JSON.stringify({ name: 'asker', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] }));
+    model.push(reply.tool('bash', { command: 'echo approved > ok.txt' }), reply.text('ran'));
+    const r = await hangar(['run', '--agent', agentFile, '--repo', repo, 'needs approval']);
+    assert.equal(r.code, 4, r.stderr);
+    const m = /hangar confirm (sesn_\w+) (sevt_\w+) allow\|deny/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const c = await hangar(['confirm', m[1]!, m[2]!, 'allow']);
+    assert.equal(c.code, 0, c.stderr);
+    const diff = await hangar(['diff', m[1]!]);
+    assert.match(diff.stdout, /ok\.txt/);
+  });
+
+  it('lists sessions and prints events as JSON lines', async () => {
+    model.push(reply.text('hello'));
+    const r = await hangar(['run', '--repo', repo, 'hi']);
+    assert.equal(r.code, 0);
+    const list = await hangar(['--json', 'sessions']);
+    const sessions = list.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string });
+    assert.equal(sessions.length, 1);
+    assert.equal(sessions[0]!.status, 'idle');
+    const events = await hangar(['--json', 'events', sessions[0]!.id]);
+    const types = events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    assert.deepEqual(types, ['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']);
+  });
+
+  it('rejects a bad agent file with what is wrong', async () => {
+    const agentFile = path.join(home, 'bad.json');
+    writeFileSync(agentFile, JSON.stringify({ name: 'x', tools: [{ type: 'agent_toolset_20260401' }] }));
+    const r = await hangar(['run', '--agent', agentFile, '--repo', repo, 'x']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not a valid agent definition[\s\S]*model/);
+  });
+
+  it('answers unknown session ids with a not-found error and exit 2', async () => {
+    const r = await hangar(['interrupt', 'sesn_doesnotexist']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Session sesn_doesnotexist does not exist/);
+  });
+
+  it('runs the demo without a key and ends with passing tests', async () => {
+    const r = await hangar(['demo'], { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: undefined });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /SCRIPTED model/);
+    assert.match(r.stdout, /-  return a - b;\n\+  return a \+ b;/);
+    assert.match(r.stdout, /Its tests now say:[\s\S]*\nok\n/);
+  });
+});
