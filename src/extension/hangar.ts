@@ -5,6 +5,7 @@ import type { ReviewActions } from './review/review-actions';
 import type { ReviewManager } from './review/review-manager';
 import type { RuntimeHost } from './runtime-host';
 import type { SessionsModel } from './sessions-model';
+import type { StatusBar } from './status-bar';
 import type { AgentsTree } from './tree/agents-tree';
 import type { SessionsTree } from './tree/sessions-tree';
 
@@ -20,4 +21,5 @@ export interface Hangar {
   sessionsTree: SessionsTree;
   agentsTree: AgentsTree;
   agentFs: AgentFileSystem;
+  statusBar: StatusBar;
 }

@@ -33,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
   const agentFs = new AgentFileSystem(host);
   const sessionsTree = new SessionsTree(sessions, reviews);
   const agentsTree = new AgentsTree(host);
+  const statusBar = new StatusBar(sessions);
   const panels = new PanelManager({ host, log, extensionUri: context.extensionUri, openPath: (id, rel) => openPath(h, id, rel) }, context.workspaceState);
   const h: Hangar = {
     context,
@@ -45,9 +46,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     sessionsTree,
     agentsTree,
     agentFs,
+    statusBar,
   };
   await host.start();
-  const statusBar = new StatusBar(sessions);
   context.subscriptions.push(
     log,
     host,

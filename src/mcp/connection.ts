@@ -14,6 +14,8 @@ export interface ConnectionDeps {
   credential: () => Promise<McpCredential | undefined>;
   connectTimeoutMs: number;
   onToolsChanged: () => void;
+  /** The open session ended without close(): the server exited or stopped answering. */
+  onLost: (reason: string) => void;
 }
 
 export class ServerConnection {
@@ -110,6 +112,7 @@ export class ServerConnection {
     this.open = null;
     this.state = 'disconnected';
     this.error = reason;
+    this.deps.onLost(reason);
   }
 
   // Tools that only run as tasks need the experimental tasks API; offering them would only produce failed calls.

@@ -73,6 +73,7 @@ export class McpManager implements McpTools {
           credential: () => this.credential(spec.type === 'url' ? spec.url : stdioCredentialUrl(spec.name)),
           connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
           onToolsChanged: () => this.rebuild(),
+          onLost: (reason) => void this.report('mcp_connection_failed_error', spec.name, `lost the connection (${reason}); it is reopened on the next call`, 'retrying'),
         }),
       );
     }

@@ -48,7 +48,7 @@ export class EnvironmentStore {
         throw invalid(`config.type cannot change from "${current.config.type}" to "${String(params.config.type)}"; create a new environment.`, 'invalid_config_type_change');
       }
       // Omitted sub-fields keep their value; given ones replace.
-      config = parseConfig({ ...current.config, ...params.config, type: current.config.type });
+      config = parseConfig({ ...deepMerge(current.config, params.config), type: current.config.type });
     }
     const next: Environment = {
       ...current,
@@ -91,6 +91,16 @@ export class EnvironmentStore {
     const page = await this.store.list({ limit: 1, where: (e) => e.name === name && !e.archived_at });
     if (page.data.length > 0) throw conflict(`An environment named "${name}" already exists; pick another name or update that one.`);
   }
+}
+
+/** Objects merge key by key (omitted sub-fields keep their value); arrays and scalars replace. */
+function deepMerge(base: unknown, patch: unknown): unknown {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(base) || !isObj(patch)) return patch === undefined ? base : patch;
+  const out: Record<string, unknown> = { ...base };
+  // A networking type change replaces the whole block, so an old allow-list never leaks into a new mode.
+  for (const [k, v] of Object.entries(patch)) out[k] = isObj(v) && isObj(base[k]) && (v.type === undefined || v.type === base[k].type) ? deepMerge(base[k], v) : v;
+  return out;
 }
 
 function parseConfig(raw: unknown): EnvironmentConfig {

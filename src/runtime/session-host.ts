@@ -206,7 +206,6 @@ export class SessionHost {
 
   /** Moves this session's subscriptions to whatever log now serves it; one that cannot follow (session gone) ends. */
   private async reattach(id: string): Promise<void> {
-    if (id) return;
     for (const sub of this.subscriptions.get(id) ?? []) await this.attach(id, sub).catch(() => undefined);
   }
 

@@ -35,7 +35,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface HttpServerProcess {
-  /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp. */
+  /** The MCP endpoint: http://127.0.0.1:PORT/mcp, or /sse in SSE mode. */
   url: string;
   port: number;
   /** SIGKILLs the server (a crash). */
@@ -45,18 +45,18 @@ export interface HttpServerProcess {
   stop(): Promise<void>;
 }
 
-/** server-everything in streamable HTTP mode on a free local port. */
-export async function startEverythingHttp(): Promise<HttpServerProcess> {
+/** server-everything on a free local port, in streamable HTTP mode or in the older SSE mode. */
+export async function startEverythingHttp(mode: 'streamableHttp' | 'sse' = 'streamableHttp'): Promise<HttpServerProcess> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const launch = async () => {
-    const proc = spawn(process.execPath, [EVERYTHING_BIN, 'streamableHttp'], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     await new Promise<void>((resolve, reject) => {
       let said = '';
       proc.stderr?.on('data', (chunk: Buffer) => {
         said += chunk.toString();
-        if (/listening on port/i.test(said)) resolve();
+        if (/(listening|running) on port/i.test(said)) resolve();
       });
       proc.once('exit', (code) => reject(new Error(`server-everything exited with ${code}: ${said}`)));
     });
@@ -70,5 +70,5 @@ export async function startEverythingHttp(): Promise<HttpServerProcess> {
     await exited;
   };
   await launch();
-  return { url: `http://127.0.0.1:${port}/mcp`, port, kill, restart: launch, stop: kill };
+  return { url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`, port, kill, restart: launch, stop: kill };
 }

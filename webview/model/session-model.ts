@@ -163,6 +163,9 @@ export class SessionModel {
     if (!lane) {
       lane = { id, name, status: null, items: [] };
       this.lanes.set(id, lane);
+    } else if (lane.name === id && name !== id) {
+      // The lane was opened by an event that carries only the thread id; lifecycle events name the agent.
+      lane.name = name;
     }
     return lane;
   }

@@ -64,7 +64,8 @@ export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Dispo
   }
 
   private adopt(panel: vscode.WebviewPanel, sessionId: string): SessionPanel {
-    panel.iconPath = vscode.Uri.joinPath(this.deps.extensionUri, 'media', 'hangar.svg');
+    const media = (name: string) => vscode.Uri.joinPath(this.deps.extensionUri, 'media', name);
+    panel.iconPath = { light: media('hangar-light.svg'), dark: media('hangar-dark.svg') };
     const sp = new SessionPanel(panel, sessionId, this.deps);
     this.panels.set(sessionId, sp);
     void this.remember();

@@ -90,21 +90,30 @@ export async function runningContainer(docker: Docker, idOrName: string): Promis
  * Why a session's container (or its tool server) went away, in words for the model and the user. The tool server's
  * stream can close a moment before the engine records the container's death, so a running state is re-checked.
  */
-export async function describeDeath(container: Container, limits: SandboxLimits): Promise<{ cause: string; containerAlive: boolean }> {
+export interface Death {
+  cause: string;
+  containerAlive: boolean;
+  /** When the container stopped (ms since epoch), if the engine knows. */
+  finishedAt: number | null;
+}
+
+export async function describeDeath(container: Container, limits: SandboxLimits): Promise<Death> {
   let info: Dockerode.ContainerInspectInfo | null = null;
   for (let i = 0; i < 10; i++) {
     try {
       info = await container.inspect();
     } catch (err) {
-      if (isNotFound(err)) return { cause: 'the sandbox container was removed', containerAlive: false };
-      return { cause: `the sandbox container is unreachable (${(err as Error).message})`, containerAlive: false };
+      if (isNotFound(err)) return { cause: 'the sandbox container was removed', containerAlive: false, finishedAt: null };
+      return { cause: `the sandbox container is unreachable (${(err as Error).message})`, containerAlive: false, finishedAt: null };
     }
     if (!info.State.Running) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const s = (info as Dockerode.ContainerInspectInfo).State;
-  if (s.Running) return { cause: 'the tool server process in the sandbox stopped (killed, or out of memory)', containerAlive: true };
-  if (s.OOMKilled) return { cause: `the sandbox container was OOM-killed: it reached its memory limit of ${limits.memory_mb} MB`, containerAlive: false };
-  if (s.ExitCode === 137) return { cause: 'the sandbox container was killed (SIGKILL, exit 137)', containerAlive: false };
-  return { cause: `the sandbox container exited with code ${s.ExitCode}${s.Error ? `: ${s.Error}` : ''}`, containerAlive: false };
+  if (s.Running) return { cause: 'the tool server process in the sandbox stopped (killed, or out of memory)', containerAlive: true, finishedAt: null };
+  const finished = Date.parse(s.FinishedAt);
+  const death = (cause: string): Death => ({ cause, containerAlive: false, finishedAt: Number.isNaN(finished) ? null : finished });
+  if (s.OOMKilled) return death(`the sandbox container was OOM-killed: it reached its memory limit of ${limits.memory_mb} MB`);
+  if (s.ExitCode === 137) return death('the sandbox container was killed (SIGKILL, exit 137)');
+  return death(`the sandbox container exited with code ${s.ExitCode}${s.Error ? `: ${s.Error}` : ''}`);
 }

@@ -264,11 +264,17 @@ export class DockerSandboxProvider implements SandboxProvider {
     await removeState(this.root, sessionId);
   }
 
-  reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
-    const keep = new Set([...liveSessionIds, ...this.live.keys(), ...this.pending.keys()]);
-    return this.docker().then((docker) =>
-      reapLeftovers({ docker, root: this.root, snapshots: this.snapshots, liveSessions: keep, busyLayers: new Set([...this.busyLayers, ...this.pool.layers()]), poolSnapshots: this.pool.snapshots() }),
-    );
+  async reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
+    const keep = new Set([...liveSessionIds, ...this.pending.keys()]);
+    for (const [id, sandbox] of this.live) if (!keep.has(id)) await sandbox.detach();
+    return reapLeftovers({
+      docker: await this.docker(),
+      root: this.root,
+      snapshots: this.snapshots,
+      liveSessions: keep,
+      busyLayers: new Set([...this.busyLayers, ...this.pool.layers()]),
+      poolSnapshots: this.pool.snapshots(),
+    });
   }
 
   /** Disconnects from every session (their containers keep running for a later reattach) and drops the pool. */

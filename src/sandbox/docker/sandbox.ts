@@ -75,21 +75,31 @@ export class DockerSandbox implements Sandbox {
 
   async execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome> {
     if (this.released) return errorOutcome('The sandbox was released; the session must provision it again.');
+    const first = await this.attempt(name, input, options);
+    // The container was already dead when the call went out: it never ran, so running it once on fresh hands
+    // repeats no side effect.
+    if (first.retry) return (await this.attempt(name, input, options)).outcome;
+    return first.outcome;
+  }
+
+  private async attempt(name: string, input: unknown, options?: ExecuteOptions): Promise<{ outcome: ToolOutcome; retry: boolean }> {
     let hands: Hands;
     try {
       hands = await this.ready();
     } catch (err) {
-      return errorOutcome(`The sandbox could not be started: ${(err as Error).message}`);
+      return { outcome: errorOutcome(`The sandbox could not be started: ${(err as Error).message}`), retry: false };
     }
+    const sentAt = Date.now();
     try {
-      return await hands.runner.run(name, input, options?.signal);
+      return { outcome: await hands.runner.run(name, input, options?.signal), retry: false };
     } catch (err) {
       const running = await runningContainer(this.ctx.docker, hands.container.id).catch(() => null);
-      if (running && (hands.server?.alive ?? true)) return errorOutcome(`${name} failed: ${(err as Error).message}`);
-      const { cause, containerAlive } = await describeDeath(hands.container, this.state.settings.limits);
+      if (running && (hands.server?.alive ?? true)) return { outcome: errorOutcome(`${name} failed: ${(err as Error).message}`), retry: false };
+      const death = await describeDeath(hands.container, this.state.settings.limits);
       if (this.hands === hands) this.broken = true;
-      const next = containerAlive ? 'a restarted tool server' : 'a fresh container on the same volume';
-      return errorOutcome(`${name} did not finish: ${cause}. The session's files are kept; the next tool call runs in ${next}.`);
+      if (death.finishedAt !== null && death.finishedAt < sentAt - 50) return { outcome: errorOutcome(death.cause), retry: true };
+      const next = death.containerAlive ? 'a restarted tool server' : 'a fresh container on the same volume';
+      return { outcome: errorOutcome(`${name} did not finish: ${death.cause}. The session's files are kept; the next tool call runs in ${next}.`), retry: false };
     }
   }
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 import { startBearerProxy, type BearerProxy } from '../../support/bearer-proxy';
-import { startEverythingHttp, type HttpServerProcess } from '../../support/mcp-servers';
+import { freePort, startEverythingHttp, type HttpServerProcess } from '../../support/mcp-servers';
 import { makeMcpRuntime, toolNames, lastRequestText, type McpTestRuntime } from '../../support/mcp-runtime';
 
 // server-everything over streamable HTTP behind a proxy that demands a bearer token; the token comes from a vault
@@ -66,6 +66,7 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
       assert.ok(bash && !bash.is_error);
       assert.ok(!JSON.stringify(bash.content).includes(TOKEN));
       await t.runtime.settled(id);
+      assert.match(grepFiles(t.storage, 'Echo: over http'), /events\.jsonl/, 'the grep does see the session log');
       assertTokenAbsent(t.storage, TOKEN);
       assert.ok(!logged.some((l) => l.includes(TOKEN)), 'no log line carries the token');
     } finally {
@@ -90,6 +91,22 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
     const idle = events.at(-1);
     assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'end_turn');
     assertTokenAbsent(t.storage, wrong);
+  });
+
+  it('retries a server that is down at session start, then goes on without it', async () => {
+    t = await makeMcpRuntime([reply.text('fine without it')]);
+    const url = `http://127.0.0.1:${await freePort()}/mcp`;
+    const id = await t.startWith('hello', [{ type: 'url', name: 'down', url }]);
+    const events = await t.waitIdle(id);
+    const errors = byType(events, 'session.error').map((e) => [e.error.type, e.error.retry_status.type, e.error.mcp_server_name]);
+    assert.deepEqual(errors, [
+      ['mcp_connection_failed_error', 'retrying', 'down'],
+      ['mcp_connection_failed_error', 'retrying', 'down'],
+      ['mcp_connection_failed_error', 'exhausted', 'down'],
+    ]);
+    assert.match(byType(events, 'session.error').at(-1)!.error.message, /ECONNREFUSED.*gave up after 3 attempts/);
+    assert.deepEqual(toolNames(t, 0).filter((n) => n.startsWith('down__')), []);
+    assert.equal(byType(events, 'agent.message').length, 1, 'the session went on');
   });
 
   it('without any credential the 401 names the missing credential', async () => {
@@ -117,6 +134,7 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
       await t!.runtime.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }]);
     };
     await confirmNext(1);
+    await t.waitFor(id, (e) => byType(e, 'agent.mcp_tool_result').length >= 1);
     let killed = false;
     try {
       await server.kill();
@@ -140,17 +158,43 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
     assert.match(JSON.stringify(results[2]!.content), /11/);
     const idle = events.at(-1);
     assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'end_turn');
+    const retries = byType(events, 'session.error').map((e) => [e.error.type, e.error.retry_status.type]);
+    assert.deepEqual(retries, [['mcp_connection_failed_error', 'retrying']], 'the lost connection is reported once; the next call reopened it');
+  });
+
+  it('falls back to the SSE transport for a server that only speaks it', async () => {
+    const sse = await startEverythingHttp('sse');
+    const sseProxy = await startBearerProxy(sse.url, TOKEN);
+    try {
+      t = await makeMcpRuntime([reply.tool('old__echo', { message: 'via sse' }), reply.text('done')]);
+      const vaultId = await t.vaultWith(sseProxy.url, TOKEN);
+      const id = await t.startWith('echo', [{ type: 'url', name: 'old', url: sseProxy.url }], { vaultIds: [vaultId], policy: { type: 'always_allow' } });
+      const events = await t.waitIdle(id);
+      const result = byType(events, 'agent.mcp_tool_result')[0];
+      assert.deepEqual(result?.content, [{ type: 'text', text: 'Echo: via sse' }]);
+      assert.equal(byType(events, 'session.error').length, 0);
+    } finally {
+      await t?.close();
+      t = undefined;
+      await sseProxy.close();
+      await sse.stop();
+    }
   });
 });
 
-function assertTokenAbsent(dir: string, token: string): void {
-  // grep exits 1 when nothing matches: that is the pass.
-  let hits = '';
+/** Files under `dir` (session logs, records, sandbox workspaces) that contain `text`. */
+function grepFiles(dir: string, text: string): string {
   try {
-    hits = execFileSync('grep', ['-rl', '--', token, dir], { encoding: 'utf8' });
+    return execFileSync('grep', ['-rlF', '--', text, dir], { encoding: 'utf8' });
   } catch (err) {
+    // grep exits 1 when nothing matches.
     if ((err as { status?: number }).status !== 1) throw err;
+    return '';
   }
+}
+
+function assertTokenAbsent(dir: string, token: string): void {
+  const hits = grepFiles(dir, token);
   assert.equal(hits, '', `the token was found in: ${hits}`);
 }
 

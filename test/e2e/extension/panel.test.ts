@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { reply } from '../../../src/model/scripted';
+import { handleWebviewMessage, sessionRelativePath } from '../../../src/extension/panel/inbound';
+import { PANEL_VIEW_TYPE } from '../../../src/extension/panel/panel-manager';
+import { ensureKey, events, hangar, scriptedModel, startAgent, waitFor, waitForIdle, workspaceDir } from './support';
+
+export function panelSuite(): void {
+  describe('session panel (host side)', () => {
+    let sessionId: string;
+    let model: Awaited<ReturnType<typeof scriptedModel>>;
+
+    before(async () => {
+      const h = await hangar();
+      await ensureKey();
+      model = await scriptedModel([reply.text('Hello from the scripted model.'), reply.text('Steered.')]);
+      sessionId = await startAgent(h, 'Greet me');
+      await waitForIdle(h, sessionId, 1);
+    });
+    after(() => model.close());
+
+    it('opens one webview panel per session, which asks for and gets the log', async () => {
+      const h = await hangar();
+      const panel = h.panels.get(sessionId);
+      assert.ok(panel, 'Start Agent opened the panel');
+      assert.equal(panel.panel.viewType, PANEL_VIEW_TYPE);
+      assert.equal(panel.panel.title, 'Hangar: Greet me');
+      assert.match(panel.panel.webview.html, /default-src 'none'; script-src 'nonce-[^']+'/);
+      assert.ok(!/<script(?![^>]*nonce)/.test(panel.panel.webview.html), 'every script carries the nonce');
+      await waitFor('the webview to send ready and get init', () => panel.posted > 0, 20_000);
+      assert.equal(await vscode.commands.executeCommand('hangar.openSession', { sessionId }), sessionId);
+      assert.equal(h.panels.get(sessionId), panel, 'opening again reveals the same panel');
+    });
+
+    it('validates every webview message: malformed ones are refused with an error, nothing is sent', async () => {
+      const h = await hangar();
+      const deps = { host: h.host, log: h.log, openPath: async () => undefined };
+      const before = (await events(h, sessionId)).length;
+      for (const bad of [null, 'send', { type: 'nope' }, { type: 'send', text: '   ' }, { type: 'send', text: 42 }, { type: 'confirm', tool_use_id: 'x', result: 'maybe' }, { type: 'openLink', href: 'javascript:alert(1)' }, { type: 'openFile', path: '../../etc/passwd' }]) {
+        const error = await handleWebviewMessage(bad, sessionId, deps, async () => undefined);
+        assert.equal(typeof error, 'string', `accepted ${JSON.stringify(bad)}`);
+      }
+      assert.equal((await events(h, sessionId)).length, before);
+    });
+
+    it('a `send` message steers the session with a user message', async () => {
+      const h = await hangar();
+      const deps = { host: h.host, log: h.log, openPath: async () => undefined };
+      assert.equal(await handleWebviewMessage({ type: 'send', text: 'Now steer.' }, sessionId, deps, async () => undefined), null);
+      const all = await waitForIdle(h, sessionId, 2);
+      const last = all.filter((e) => e.type === 'user.message').at(-1);
+      assert.ok(last?.type === 'user.message' && last.content[0]?.type === 'text' && last.content[0].text === 'Now steer.');
+    });
+
+    it('maps sandbox and repository paths to repository-relative ones and refuses escapes', async () => {
+      const h = await hangar();
+      assert.equal(await sessionRelativePath(h.host, sessionId, 'src/math.js'), 'src/math.js');
+      assert.equal(await sessionRelativePath(h.host, sessionId, '/workspace/src/math.js'), 'src/math.js');
+      assert.equal(await sessionRelativePath(h.host, sessionId, `${workspaceDir()}/README.md`), 'README.md');
+      assert.equal(await sessionRelativePath(h.host, sessionId, '/etc/passwd'), null);
+      assert.equal(await sessionRelativePath(h.host, sessionId, 'a/../../x'), null);
+    });
+  });
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { reply } from '../../../src/model/scripted';
+import type { ActionResult } from '../../../src/extension/review/review-actions';
+import { REVIEW_FILE } from '../../../src/review/state';
+import { ensureKey, hangar, scriptedModel, startAgent, waitFor, waitForIdle, workspaceDir } from './support';
+
+const ORIGINAL = readLines(['export function add(a, b) {', '  return a - b;', '}', '', 'export function mul(a, b) {', '  return a + b;', '}', '', 'export function neg(a) {', '  return a;', '}']);
+const FIXED = ORIGINAL.replace('return a - b;', 'return a + b;').replace('  return a;\n', '  return -a;\n');
+
+function readLines(lines: string[]): string {
+  return `${lines.join('\n')}\n`;
+}
+
+export function reviewSuite(): void {
+  describe('review: per-hunk accept and reject into the workspace', () => {
+    let sessionId: string;
+    let model: Awaited<ReturnType<typeof scriptedModel>>;
+    const file = () => path.join(workspaceDir(), 'src/math.js');
+
+    before(async () => {
+      const h = await hangar();
+      await ensureKey();
+      writeFileSync(file(), ORIGINAL);
+      model = await scriptedModel([
+        reply.tool('write', { file_path: 'src/math.js', content: FIXED }),
+        reply.tool('write', { file_path: 'src/extra.js', content: 'export const extra = 1;\n' }),
+        reply.text('Fixed add and neg.'),
+      ]);
+      sessionId = await startAgent(h, 'Fix the math');
+      await waitForIdle(h, sessionId, 1);
+    });
+    after(async () => {
+      await model.close();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
+    it('lists the changed files with their hunks, all pending', async () => {
+      const h = await hangar();
+      const files = await h.reviews.files(sessionId);
+      assert.deepEqual(files.map((f) => [f.path, f.hunks.length, f.hunks.every((x) => x.status === 'pending')]).sort(), [['src/extra.js', 1, true], ['src/math.js', 2, true]]);
+    });
+
+    it('opens the diff (workspace ↔ read-only sandbox document) with Accept/Reject CodeLenses per hunk', async () => {
+      await hangar();
+      await vscode.commands.executeCommand('hangar.openChange', { sessionId, path: 'src/math.js' });
+      const right = await waitFor('the sandbox side of the diff', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'hangar-sandbox'));
+      assert.equal(right.document.getText(), FIXED);
+      assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === file()), 'the workspace file is the left side');
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', right.document.uri);
+      const titles = lenses.map((l) => l.command?.title ?? '');
+      assert.deepEqual(titles.filter((t) => /Accept|Reject/.test(t)), ['$(check) Accept hunk 1/2', '$(close) Reject hunk 1/2', '$(check) Accept hunk 2/2', '$(close) Reject hunk 2/2']);
+      assert.deepEqual(lenses.map((l) => l.range.start.line).filter((_, i) => i % 2 === 0), [1, 9]);
+    });
+
+    it('accepting hunk 1 and rejecting hunk 2 writes only hunk 1, as an undoable edit', async () => {
+      const h = await hangar();
+      const accepted = await vscode.commands.executeCommand<ActionResult>('hangar.acceptHunk', { sessionId, path: 'src/math.js', hunk: 1 });
+      assert.deepEqual(accepted, { accepted: 1, rejected: 0, conflicts: [] });
+      const rejected = await vscode.commands.executeCommand<ActionResult>('hangar.rejectHunk', { sessionId, path: 'src/math.js', hunk: 2 });
+      assert.deepEqual(rejected, { accepted: 0, rejected: 1, conflicts: [] });
+      const expected = ORIGINAL.replace('return a - b;', 'return a + b;');
+      assert.equal(readFileSync(file(), 'utf8'), expected);
+      const statuses = (await h.reviews.file(sessionId, 'src/math.js')).hunks.map((x) => x.status);
+      assert.deepEqual(statuses, ['accepted', 'rejected']);
+      const doc = await vscode.workspace.openTextDocument(file());
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(doc.getText(), ORIGINAL, 'Undo takes the accepted hunk back');
+      await vscode.commands.executeCommand('redo');
+      assert.equal(doc.getText(), expected);
+      await doc.save();
+    });
+
+    it('keeps the decisions in the session directory across a runtime restart', async () => {
+      const h = await hangar();
+      assert.ok(existsSync(path.join(h.host.sessionDir(sessionId), REVIEW_FILE)));
+      await h.host.restart();
+      const statuses = (await h.reviews.file(sessionId, 'src/math.js')).hunks.map((x) => x.status);
+      assert.deepEqual(statuses, ['accepted', 'rejected']);
+    });
+
+    it('shows a conflict, and writes nothing, when the workspace changed the same lines', async () => {
+      const h = await hangar();
+      const before = readFileSync(file(), 'utf8');
+      await vscode.commands.executeCommand('hangar.resetHunk', { sessionId, path: 'src/math.js', hunk: 2 });
+      const mine = before.replace('  return a;\n', '  return a * -1;\n');
+      writeFileSync(file(), mine);
+      await waitFor('VS Code to see the file change', async () => (await vscode.workspace.openTextDocument(file())).getText() === mine);
+      const result = await vscode.commands.executeCommand<ActionResult>('hangar.acceptHunk', { sessionId, path: 'src/math.js', hunk: 2 });
+      assert.equal(result.accepted, 0);
+      assert.equal(result.conflicts.length, 1);
+      assert.match(result.conflicts[0]!.reason, /changed the same lines/);
+      assert.equal(readFileSync(file(), 'utf8'), mine);
+      assert.equal((await h.reviews.file(sessionId, 'src/math.js')).hunks[1]!.status, 'pending');
+    });
+
+    it('merges three-way when the workspace changed elsewhere, and Apply All lands the rest', async () => {
+      const h = await hangar();
+      writeFileSync(file(), readFileSync(file(), 'utf8').replace('  return a * -1;\n', '  return a;\n').replace('export function mul', '// user note\nexport function mul'));
+      await waitFor('VS Code to see the file change', async () => (await vscode.workspace.openTextDocument(file())).getText().includes('// user note'));
+      const result = await vscode.commands.executeCommand<ActionResult>('hangar.applyAll', { sessionId });
+      assert.deepEqual(result, { accepted: 2, rejected: 0, conflicts: [] });
+      assert.equal(readFileSync(file(), 'utf8'), FIXED.replace('export function mul', '// user note\nexport function mul'));
+      assert.equal(readFileSync(path.join(workspaceDir(), 'src/extra.js'), 'utf8'), 'export const extra = 1;\n');
+      const files = await h.reviews.files(sessionId);
+      assert.ok(files.every((f) => f.hunks.every((x) => x.status === 'accepted')));
+    });
+  });
+}

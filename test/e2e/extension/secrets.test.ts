@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { MODEL_API_KEY } from '../../../src/vault/types';
+import { hangar, workspaceDir } from './support';
+
+/** Files under `dir` whose bytes contain `needle` (skips files over 20 MB). */
+function filesContaining(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && st.size < 20_000_000 && readFileSync(p).includes(needle)) hits.push(p);
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+export function secretSuite(): void {
+  describe('API key in SecretStorage', () => {
+    const key = `sk-ant-secret-${Date.now()}-xyz`;
+
+    it('Set API Key stores the key in SecretStorage, where the runtime finds it', async () => {
+      const h = await hangar();
+      assert.equal(await vscode.commands.executeCommand('hangar.setApiKey', key), true);
+      assert.equal(await h.host.vault.get(MODEL_API_KEY), key);
+      assert.equal(await h.context.secrets.get(`hangar.vault/${MODEL_API_KEY}`), key);
+      assert.deepEqual(await h.host.vault.keys(), [MODEL_API_KEY]);
+    });
+
+    it('the key is in no setting and in no file under Hangar\'s storage, the workspace or the user settings', async () => {
+      const h = await hangar();
+      const config = vscode.workspace.getConfiguration('hangar');
+      for (const name of ['model.id', 'model.baseUrl', 'model.maxTokens', 'sandbox.provider', 'defaultAgent']) {
+        const inspected = config.inspect(name);
+        for (const v of [inspected?.globalValue, inspected?.workspaceValue, inspected?.workspaceFolderValue]) assert.notEqual(v, key);
+      }
+      const userDir = path.resolve(h.context.globalStorageUri.fsPath, '..', '..');
+      const roots = [h.host.storageRoot, h.context.globalStorageUri.fsPath, workspaceDir()];
+      assert.deepEqual(roots.flatMap((r) => filesContaining(r, key)), []);
+      const settings = path.join(userDir, 'settings.json');
+      if (existsSync(settings)) assert.ok(!readFileSync(settings, 'utf8').includes(key), 'the key is in settings.json');
+    });
+
+    it('refuses a malformed key and keeps the stored one', async () => {
+      const h = await hangar();
+      assert.equal(await vscode.commands.executeCommand('hangar.setApiKey', 'has spaces in it'), undefined);
+      assert.equal(await vscode.commands.executeCommand('hangar.setApiKey', '   '), undefined);
+      assert.equal(await h.host.vault.get(MODEL_API_KEY), key);
+    });
+  });
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { reply } from '../../../src/model/scripted';
+import { handleWebviewMessage } from '../../../src/extension/panel/inbound';
+import type { SessionTreeNode } from '../../../src/extension/tree/nodes';
+import { ensureKey, hangar, scriptedModel, startAgent, waitFor, waitForIdle } from './support';
+
+const iconId = (item: vscode.TreeItem) => (item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined);
+
+export function treeSuite(): void {
+  describe('sessions tree and status bar', () => {
+    it('shows a running session (spinning icon, status bar), then its status, time, cost and changed files', async () => {
+      const h = await hangar();
+      await ensureKey();
+      const model = await scriptedModel([
+        reply.tool('write', { file_path: 'notes/todo.md', content: '# todo\n- nothing\n' }),
+        reply.text('Wrote the notes.', { delay_ms: 2_500, usage: { input_tokens: 120_000, output_tokens: 20_000 } }),
+      ]);
+      try {
+        const id = await startAgent(h, 'Write a todo list');
+        const sessionNode = async () => (await h.sessionsTree.getChildren()).find((n) => n.kind === 'session' && n.sessionId === id);
+        const running = await waitFor('the tree to show the session running', async () => {
+          const node = await sessionNode();
+          const item = node && h.sessionsTree.getTreeItem(node);
+          return item && iconId(item) === 'sync~spin' ? item : undefined;
+        });
+        assert.equal(running.contextValue, 'session.running');
+        await waitFor('the status bar to count it', async () => (await h.statusBar.update(), h.statusBar.shown?.includes('1 running')));
+
+        await waitForIdle(h, id, 1);
+        const item = await waitFor('the idle icon', async () => {
+          const node = await sessionNode();
+          const it = node && h.sessionsTree.getTreeItem(node);
+          return it && iconId(it) === 'pass' ? it : undefined;
+        });
+        assert.equal(item.label, 'Write a todo list');
+        assert.equal(item.contextValue, 'session.idle');
+        assert.match(String(item.description), /^\d+s · \$\d+\.\d\d$/);
+        assert.notEqual(String(item.description).split(' · ')[1], '$0.00', 'the scripted usage has a cost');
+        assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+
+        const children = await h.sessionsTree.getChildren((await sessionNode())!);
+        const files = children.filter((c): c is Extract<SessionTreeNode, { kind: 'file' }> => c.kind === 'file');
+        assert.deepEqual(files.map((f) => f.path), ['notes/todo.md']);
+        const fileItem = h.sessionsTree.getTreeItem(files[0]!);
+        assert.equal(fileItem.contextValue, 'file.pending');
+        assert.match(String(fileItem.description), /^A \+2 −0 · 1\/1 pending$/);
+        assert.deepEqual((await h.sessionsTree.getChildren(files[0]!)).map((n) => n.kind), ['hunk']);
+        await h.statusBar.update();
+        assert.equal(h.statusBar.shown, null, 'nothing runs any more: the status bar item hides');
+      } finally {
+        await model.close();
+      }
+    });
+
+    it('shows a session waiting for approval, and the approval from the panel protocol continues it', async () => {
+      const h = await hangar();
+      await ensureKey();
+      const model = await scriptedModel([reply.tool('bash', { command: 'echo approved > approved.txt' }), reply.text('done')]);
+      try {
+        const agentId = await vscode.commands.executeCommand<string>('hangar.newAgent', {
+          name: 'asker',
+          model: 'claude-sonnet-5-5',
+          tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }],
+        });
+        const id = (await vscode.commands.executeCommand<string>('hangar.startAgent', { agentId, task: 'Run a command' }))!;
+        const all = await waitForIdle(h, id, 1);
+        const idle = all.findLast((e) => e.type === 'session.status_idle');
+        assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'requires_action');
+        const view = await h.sessions.view(id);
+        assert.equal(view.needsAction, true);
+        const node = (await h.sessionsTree.getChildren()).find((n) => n.kind === 'session' && n.sessionId === id)!;
+        await waitFor('the bell icon', () => iconId(h.sessionsTree.getTreeItem(node)) === 'bell-dot');
+        await h.statusBar.update();
+        assert.match(h.statusBar.shown ?? '', /1 waiting for you/);
+        const deps = { host: h.host, log: h.log, openPath: async () => undefined };
+        const useId = idle.stop_reason.event_ids[0]!;
+        assert.equal(await handleWebviewMessage({ type: 'confirm', tool_use_id: useId, result: 'allow' }, id, deps, async () => undefined), null);
+        const after = await waitForIdle(h, id, 2);
+        assert.ok(after.some((e) => e.type === 'agent.tool_result' && !e.is_error));
+      } finally {
+        await model.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type Docker from 'dockerode';
+import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
+import { DevcontainerError, DockerUnavailableError, ImageMissingError } from '../../../src/sandbox/docker';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT } from './helpers';
+
+// A repository's devcontainer.json is honoured (Dockerfile build, containerEnv, remoteUser, postCreateCommand once
+// per volume); images that cannot run the tool server fall back to exec; the typed errors say how to fix things.
+
+const DEVCONTAINER = `{
+  // comments and trailing commas are allowed (JSONC)
+  "name": "test",
+  "build": { "dockerfile": "Dockerfile", "args": { "MARK": "from-arg" }, },
+  "containerEnv": { "GREETING": "hello from containerEnv" },
+  "remoteUser": "agent",
+  /* runs once per session volume */
+  "postCreateCommand": "echo created >> /workspace/.post-create && echo post-create-ran",
+}`;
+
+const DOCKERFILE = `FROM hangar-sandbox:latest
+ARG MARK
+USER root
+RUN echo "$MARK" > /opt/devcontainer-mark
+USER agent
+`;
+
+const NO_NODE_DOCKERFILE = `FROM hangar-sandbox:latest
+USER root
+RUN rm -f /usr/bin/node /usr/bin/nodejs
+USER agent
+`;
+
+describe('docker sandbox: devcontainer, fallbacks and errors', function () {
+  this.timeout(TIMEOUT);
+  let docker: Docker;
+  let provider: DockerSandboxProvider;
+
+  before(async () => {
+    docker = await requireDocker();
+    provider = newProvider();
+  });
+  after(async () => {
+    await provider.reap(new Set());
+    await provider.close();
+  });
+
+  it('builds the devcontainer image, sets containerEnv and runs postCreateCommand once per volume', async () => {
+    const repo = makeRepo({ '.devcontainer/devcontainer.json': DEVCONTAINER, '.devcontainer/Dockerfile': DOCKERFILE, 'app.txt': 'app\n' });
+    const progress: string[] = [];
+    const sb = await provider.provision({ sessionId: 'dc', repoPath: repo, environment: env(), onProgress: (m) => progress.push(m) });
+    assert.ok(progress.includes('post-create-ran'), progress.join('\n'));
+    assert.equal(await ok(sb, 'bash', { command: 'echo $GREETING; cat /opt/devcontainer-mark; whoami; cat app.txt' }), 'hello from containerEnv\nfrom-arg\nagent\napp');
+    const image = (await docker.getContainer(sandboxContainerId(sb)).inspect()).Config.Image;
+    assert.match(image, /^hangar-devcontainer:[0-9a-f]{16}$/);
+    const first = sandboxContainerId(sb);
+    await docker.getContainer(first).kill();
+    await docker.getContainer(first).wait();
+    // A new container on the same volume: postCreateCommand does not run again.
+    assert.equal(await ok(sb, 'bash', { command: 'cat .post-create' }), 'created');
+    assert.notEqual(sandboxContainerId(sb), first);
+    // Same definition, same image: a second session reuses the build.
+    const again = await provider.provision({ sessionId: 'dc-2', repoPath: repo, environment: env() });
+    assert.equal((await docker.getContainer(sandboxContainerId(again)).inspect()).Config.Image, image);
+  });
+
+  it('an image without Node.js runs tools through one docker exec per call, bash keeping its cwd and env', async () => {
+    const repo = makeRepo({ '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile"}}', '.devcontainer/Dockerfile': NO_NODE_DOCKERFILE, 'f.txt': 'f\n' });
+    const sb = await provider.provision({ sessionId: 'no-node', repoPath: repo, environment: env() });
+    assert.equal((sb as { toolTransport?: string }).toolTransport, 'exec');
+    await ok(sb, 'bash', { command: 'mkdir -p d && cd d && export KEEP=yes' });
+    assert.equal(await ok(sb, 'bash', { command: 'pwd; echo $KEEP; cat ../f.txt' }), '/workspace/d\nyes\nf');
+    const read = await sb.execute('read', { file_path: 'f.txt' });
+    assert.equal(read.is_error, true);
+    assert.match(text(read), /no Node\.js.*Use bash/s);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1000);
+    const aborted = await sb.execute('bash', { command: 'sleep 60' }, { signal: ac.signal });
+    assert.equal(aborted.is_error, true);
+    assert.equal(await ok(sb, 'bash', { command: 'pgrep -c "sleep 60" || true' }), '0');
+  });
+
+  it('a broken devcontainer.json is a clear error', async () => {
+    const repo = makeRepo({ '.devcontainer/devcontainer.json': '{ "image": ' });
+    await assert.rejects(provider.provision({ sessionId: 'dc-bad', repoPath: repo, environment: env() }), (err: unknown) => err instanceof DevcontainerError && /not valid JSON/.test(err.message));
+  });
+
+  it('a missing image says how to build it', async () => {
+    await assert.rejects(provider.provision({ sessionId: 'no-image', environment: env({ hangar: { image: 'hangar-missing:nope' } }) }), (err: unknown) => {
+      return err instanceof ImageMissingError && /hangar-missing:nope/.test(err.message) && /sandbox\/build-image\.sh/.test(err.message);
+    });
+  });
+
+  it('no Docker engine says how to start one and names the local provider', async () => {
+    const p = newProvider({ socketPath: '/tmp/hangar-no-such-engine.sock' });
+    await assert.rejects(p.provision({ sessionId: 'no-engine', environment: env() }), (err: unknown) => {
+      return err instanceof DockerUnavailableError && /docker-engine\.sh/.test(err.message) && /provider: "local"/.test(err.message);
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { EventLog, fakeSession } from './fixtures';
+import { key, mountPanel } from './dom-env';
+import type { Mounted } from './dom-env';
+
+describe('webview panel', () => {
+  let m: Mounted;
+  afterEach(() => m.close());
+
+  it('says ready on start, then renders the init log with a status header', () => {
+    m = mountPanel();
+    assert.deepEqual(m.posted, [{ type: 'ready' }]);
+    assert.equal(m.$('.stream .loading').textContent, 'Loading session…');
+    const log = new EventLog();
+    log.running();
+    log.user('fix the date test');
+    log.span({ input_tokens: 10_000, output_tokens: 2000 });
+    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: log.events });
+    assert.equal(m.doc.querySelector('.loading'), null);
+    assert.equal(m.$('.header .title').textContent, 'Fix the failing date test');
+    assert.equal(m.$('.header .status').textContent, '●running');
+    // Running since 10:00:01, "now" is 10:10:00 in the test clock.
+    assert.equal(m.$('.header .stats').textContent, '9m 59s · 10k in · 2.0k out · $0.060 · claude-sonnet-4-5');
+    assert.equal(m.$('[role="log"]').getAttribute('aria-live'), 'polite');
+  });
+
+  it('sends on Enter (Shift+Enter is a newline), interrupts by button and by Escape while running', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.running();
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    const input = m.$('.composer-input') as HTMLTextAreaElement;
+    input.value = 'also update the changelog';
+    assert.equal(key(m, input, 'Enter', { shiftKey: true }).defaultPrevented, false);
+    key(m, input, 'Enter');
+    assert.deepEqual(m.posted.at(-1), { type: 'send', text: 'also update the changelog' });
+    assert.equal(input.value, '');
+    key(m, input, 'Enter');
+    assert.equal(m.posted.filter((p) => p.type === 'send').length, 1, 'an empty box sends nothing');
+    const interrupt = [...m.$$('.composer button')].find((b) => b.textContent?.includes('Interrupt')) as HTMLButtonElement;
+    assert.equal(interrupt.disabled, false);
+    interrupt.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'interrupt' });
+    key(m, m.doc.body, 'Escape');
+    assert.equal(m.posted.filter((p) => p.type === 'interrupt').length, 2);
+    m.send({ type: 'events', events: [log.idle()] });
+    assert.equal(interrupt.disabled, true);
+    key(m, m.doc.body, 'Escape');
+    assert.equal(m.posted.filter((p) => p.type === 'interrupt').length, 2, 'Escape does nothing while idle');
+  });
+
+  it('prompts for an always_ask tool and posts confirm with the reason on Deny', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.running();
+    const use = log.tool('bash', { command: 'git push --force' }, { evaluated_permission: 'ask' });
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    assert.equal(m.$('.prompts').hidden, true);
+    m.send({ type: 'events', events: [log.idle([use.id])] });
+    assert.equal(m.$('.prompts').hidden, false);
+    assert.equal(m.$('.prompt .prompt-summary').textContent, 'git push --force');
+    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .badge`).textContent, 'waiting for approval');
+    (m.$('.prompt-reason') as HTMLInputElement).value = '  not on main ';
+    m.$('[aria-label="Deny bash"]').click();
+    assert.deepEqual(m.posted.at(-1), { type: 'confirm', tool_use_id: use.id, result: 'deny', deny_message: 'not on main' });
+    assert.equal(m.$('.prompts').hidden, true, 'answered prompts leave at once');
+    m.send({ type: 'events', events: [log.add({ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny', deny_message: 'not on main' })] });
+    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .badge`).textContent, 'denied: not on main');
+  });
+
+  it('posts allow for a permission and a text answer for a custom tool', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    const use = log.tool('write', { file_path: 'a.txt', content: 'x' }, { evaluated_permission: 'ask' });
+    const custom = log.add({ type: 'agent.custom_tool_use', name: 'ask_user', input: { question: 'Which branch?' } });
+    log.idle([use.id, custom.id]);
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    assert.equal(m.$$('.prompt').length, 2);
+    m.$('[aria-label="Allow write"]').click();
+    assert.deepEqual(m.posted.at(-1), { type: 'confirm', tool_use_id: use.id, result: 'allow' });
+    (m.$('.prompt-answer') as HTMLTextAreaElement).value = 'release/2.0';
+    [...m.$$('.prompt button')].find((b) => b.textContent === 'Send result')!.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'customToolResult', custom_tool_use_id: custom.id, text: 'release/2.0', is_error: false });
+  });
+
+  it('replaces a live preview with the final agent.message', () => {
+    m = mountPanel();
+    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: [] });
+    m.send({ type: 'preview', preview: { type: 'event_start', event: { type: 'agent.message', id: 'sevt_m' } } });
+    m.send({ type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_m', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Working on **it' } } } });
+    assert.equal(m.$('.item.agent.live .plain').textContent, 'Working on **it');
+    const log = new EventLog();
+    m.send({ type: 'events', events: [log.agent('Working on **it**', 'sevt_m')] });
+    assert.equal(m.$$('.item.agent').length, 1);
+    assert.equal(m.doc.querySelector('.item.agent.live'), null);
+    assert.equal(m.$('.item.agent .markdown strong').textContent, 'it');
+  });
+
+  it('shows a tab per thread only once sub-agent events exist, and switches lanes', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.tool('read', { file_path: 'a.ts' });
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    assert.equal(m.$('[role="tablist"]').hidden, true);
+    m.send({ type: 'events', events: [log.tool('bash', { command: 'npm test' }, { session_thread_id: 'sthr_t' })] });
+    m.send({ type: 'events', events: [log.add({ type: 'session.thread_status_running', session_thread_id: 'sthr_t', agent_name: 'tester' })] });
+    const tabs = m.$$('[role="tab"]');
+    assert.deepEqual(tabs.map((t) => t.textContent), ['coder (main)', '●tester']);
+    assert.deepEqual(tabs.map((t) => t.getAttribute('aria-selected')), ['true', 'false']);
+    assert.deepEqual(m.$$('.item.tool .tool-name').map((e) => e.textContent), ['read']);
+    key(m, tabs[0]!, 'ArrowRight');
+    assert.deepEqual(m.$$('.item.tool .tool-name').map((e) => e.textContent), ['bash']);
+    assert.equal(m.doc.activeElement?.textContent, '●tester');
+    assert.equal((m.state() as { lane: string }).lane, 'sthr_t');
+  });
+
+  it('restores UI state (draft, lane, expanded output) after a reload from the same init', () => {
+    const log = new EventLog();
+    const use = log.tool('bash', { command: 'cat big.log' });
+    log.result(use.id, Array.from({ length: 50 }, (_, i) => `row ${i}`).join('\n'));
+    m = mountPanel();
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    (m.$('.composer-input') as HTMLTextAreaElement).value = 'half-typed';
+    m.$('.composer-input').dispatchEvent(new m.window.Event('input'));
+    m.$('.show-all').click();
+    const saved = m.state();
+    m.close();
+    m = mountPanel(saved);
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, 'half-typed');
+    assert.match(m.$('pre.output').textContent!, /row 49$/);
+  });
+
+  it('ignores stored state of the wrong shape and shows host errors and malformed messages in a banner', () => {
+    m = mountPanel({ draft: 42, expanded: 'all' });
+    assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, '');
+    m.app.receive({ type: 'events', events: [{ type: 'agent.message' }] });
+    assert.equal(m.$('.banner').hidden, false);
+    assert.match(m.$('.banner-text').textContent!, /^invalid host→webview message \(type events\): events\.0/);
+    m.send({ type: 'error', message: 'log unreadable' });
+    assert.equal(m.$('.banner-text').textContent, 'log unreadable');
+    m.$('[aria-label="Dismiss error"]').click();
+    assert.equal(m.$('.banner').hidden, true);
+  });
+
+  it('lists changed files that open on click and a Review button', () => {
+    m = mountPanel();
+    m.send({ type: 'changes', files: [{ path: 'src/date.ts', status: 'modified', additions: 4, deletions: 2 }, { path: 'test/date.test.ts', status: 'added', additions: 10, deletions: 0 }] });
+    assert.equal(m.$('.changes-head').textContent, '2 files changed+14−2Review changes');
+    m.$$('.change-file')[1]!.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'openFile', path: 'test/date.test.ts' });
+    [...m.$$('.changes button')].find((b) => b.textContent === 'Review changes')!.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'reviewChanges' });
+  });
+});
