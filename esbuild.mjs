@@ -8,6 +8,11 @@ const production = process.argv.includes('--production');
 
 // Optional native add-ons of dockerode's ssh transport; Hangar talks to the local socket only.
 const nativeOptional = ['cpu-features', '*.node'];
+// ESM-only dependencies (fdir, under tinyglobby) call createRequire(import.meta.url), which a CJS bundle must supply.
+const cjsImportMeta = {
+  define: { 'import.meta.url': '__hangarModuleUrl' },
+  banner: { js: 'var __hangarModuleUrl = require("url").pathToFileURL(__filename).href;' },
+};
 
 const targets = [
   {
@@ -27,6 +32,7 @@ const targets = [
     platform: 'node',
     target: 'node20',
     external: ['vscode', ...nativeOptional],
+    ...cjsImportMeta,
   },
   {
     entryPoints: ['webview/main.ts'],

@@ -21,7 +21,7 @@ export default tseslint.config(
       ...restrict([vscodeBan, dockerodeBan]),
     },
   },
-  { files: ['src/extension/**'], rules: restrict([dockerodeBan]) },
+  { files: ['src/extension/**', 'test/e2e/extension/**'], rules: restrict([dockerodeBan]) },
   // Docker tests inspect and kill containers behind the provider's back, so they talk to the engine directly.
   { files: ['test/integration/docker/**', 'test/integration/vault/**', 'test/bench/sandbox*'], rules: restrict([vscodeBan]) },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },

@@ -8,11 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const out = path.join(root, `${pkg.name}-${pkg.version}.vsix`);
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args) => {
+  try {
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  } catch {
+    console.error(`package: ${path.basename(cmd)} ${args.join(' ')} failed`);
+    process.exit(1);
+  }
+};
 
 run(process.execPath, ['esbuild.mjs', '--production']);
-// No repository or LICENSE file yet: vsce would stop and ask.
-run(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out]);
+// No repository URL or LICENSE file yet: vsce would stop and ask, or refuse the README's relative links.
+run(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--out', out]);
 
 const entries = zipEntries(readFileSync(out));
 const problems = [];

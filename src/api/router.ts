@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Runtime } from '../runtime';
-import type { RawQuery } from './query';
 import type { SseRegistry } from './sse';
 
 // A table of `METHOD /v1/path/:param` routes. A path that exists under another method is a 405, not a 404.

@@ -6,13 +6,17 @@ import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { LocalSandboxProvider } from '../sandbox/local';
 import type { SandboxProvider } from '../sandbox/types';
-import { MemoryVault } from '../vault/memory';
+import { FileVault, defaultVaultPath } from '../vault/file-vault';
+import { OverlayVault } from '../vault/overlay';
 import { MODEL_API_KEY } from '../vault/types';
 
-// How the CLI opens a runtime: per-user storage, the key from ANTHROPIC_API_KEY, the chosen sandbox provider.
+// How the CLI opens a runtime: per-user storage, the per-user vault file (ANTHROPIC_API_KEY, when set, wins for the
+// model key), the chosen sandbox provider.
 
 export interface CliRuntimeOptions {
   storage?: string;
+  /** The vault file; default: <storage>/vault.json when a storage dir is given, else $HANGAR_HOME or XDG config. */
+  vaultFile?: string;
   provider?: 'local' | 'docker';
   model?: ModelClient;
   onProgress?: (message: string) => void;
@@ -32,7 +36,8 @@ export async function createProvider(kind: 'local' | 'docker', storageRoot: stri
 
 export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runtime> {
   const storageRoot = opts.storage ?? defaultStorage();
-  const vault = new MemoryVault({ [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
+  const file = opts.vaultFile ?? (opts.storage ? path.join(opts.storage, 'vault.json') : defaultVaultPath());
+  const vault = new OverlayVault(new FileVault(file), { [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
   const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL: process.env.ANTHROPIC_BASE_URL || undefined });
   const provider = await createProvider(opts.provider ?? providerFromEnv(), storageRoot);
   return new Runtime({

@@ -9,6 +9,7 @@ import { serve } from './serve';
 import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
+import { MODEL_API_KEY } from '../vault/types';
 import { applyChanges } from '../review/apply';
 import { RuntimeError } from '../runtime/errors';
 import type { Runtime } from '../runtime';
@@ -50,12 +51,12 @@ program
   .option('--model <id>', 'model id (overrides the agent file)')
   .option('-y, --yes', 'approve every tool call that asks')
   .action(async (task: string, o: { repo: string; agent?: string; model?: string; yes?: boolean }) => {
-    if (!process.env.ANTHROPIC_API_KEY) {
-      process.stderr.write(`${MISSING_KEY_MESSAGE}\n`);
-      return finish(EXIT.usage);
-    }
     finish(
       await withRuntime(async (rt) => {
+        if (!(await rt.vault.get(MODEL_API_KEY))) {
+          process.stderr.write(`${MISSING_KEY_MESSAGE}\n`);
+          return EXIT.usage;
+        }
         const agent = await resolveAgent(rt, o.agent, o.model);
         const env = await rt.environments.ensureDefault();
         const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: path.resolve(o.repo) }] });

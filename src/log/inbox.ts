@@ -146,15 +146,18 @@ function parseBatch(text: string): z.infer<typeof BatchFile> | { problem: string
 }
 
 /**
- * The lease holder's side: appends every pending batch durably, skipping events whose id is already in the log
- * (a batch appended before a crash but never acked), then acks it. Returns what was appended.
+ * The lease holder's side: hands every pending batch to `deliver` (which appends it, durably), skipping events whose
+ * id is already in the log (a batch appended before a crash but never acked), then acks it. Returns what was handed on.
  */
-export async function deliverInbox<E extends LogEvent>(inbox: Inbox<E>, log: SessionLog<E>): Promise<LogRecord<E>[]> {
-  const appended: LogRecord<E>[] = [];
+export async function deliverInbox<E extends LogEvent>(inbox: Inbox<E>, has: (id: string) => boolean, deliver: (events: E[]) => Promise<void>): Promise<E[]> {
+  const delivered: E[] = [];
   for (const batch of await inbox.drain()) {
-    const fresh = batch.events.filter((e) => !log.has(e.id));
-    if (fresh.length > 0) appended.push(...(await log.append(fresh, { durable: true })));
+    const fresh = batch.events.filter((e) => !has(e.id));
+    if (fresh.length > 0) {
+      await deliver(fresh);
+      delivered.push(...fresh);
+    }
     await inbox.ack(batch);
   }
-  return appended;
+  return delivered;
 }

@@ -23,9 +23,12 @@ export class ServerConnection {
   state: ServerState = 'disconnected';
   /** Why the server is not connected (redact before showing). */
   error: string | null = null;
+  /** Calls sent and not answered yet. */
+  inFlight = 0;
   private open: OpenClient | null = null;
   private opening: Promise<OpenClient> | null = null;
   private listing = 0;
+  private refreshing: Promise<void> | null = null;
   /** The client being opened or open: list_changed from any other is stale. */
   private current: Client | null = null;
 
@@ -57,7 +60,15 @@ export class ServerConnection {
 
   async call(tool: string, input: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallToolResult> {
     const { client } = await this.connect();
-    return (await client.callTool({ name: tool, arguments: input }, undefined, { signal, timeout: timeoutMs })) as CallToolResult;
+    this.inFlight += 1;
+    try {
+      const result = (await client.callTool({ name: tool, arguments: input }, undefined, { signal, timeout: timeoutMs })) as CallToolResult;
+      // A tool that changed the list announced it before its result; the model's next request should see the change.
+      await this.refreshing;
+      return result;
+    } finally {
+      this.inFlight -= 1;
+    }
   }
 
   /** Drops a session that no longer answers, so the next call opens a fresh one. */
@@ -80,13 +91,15 @@ export class ServerConnection {
     this.state = 'connecting';
     let client: Client | undefined;
     try {
-      const credential = await this.deps.credential();
+      const credential = await this.deps.credential().catch((err: unknown) => {
+        throw new McpServerError('auth', `could not read its credential from the session's vaults: ${describe(err)}`);
+      });
       const open = await openClient(this.spec, {
         credential,
         timeoutMs: this.deps.connectTimeoutMs,
         setup: (c) => {
           client = this.current = c;
-          c.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refresh(c));
+          c.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refresh(c));
         },
       });
       const seq = ++this.listing;
@@ -127,16 +140,20 @@ export class ServerConnection {
     return tools;
   }
 
-  private async refresh(client: Client): Promise<void> {
+  private refresh(client: Client): void {
     const seq = ++this.listing;
-    try {
-      const tools = await this.listTools(client);
-      if (seq !== this.listing || this.current !== client) return;
-      this.tools = tools;
-      this.deps.onToolsChanged();
-    } catch {
+    const done = this.listTools(client)
+      .then((tools) => {
+        if (seq !== this.listing || this.current !== client) return;
+        this.tools = tools;
+        this.deps.onToolsChanged();
+      })
       // The old list stays: a failed refresh must not take working tools away from the model.
-    }
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.refreshing === done) this.refreshing = null;
+      });
+    this.refreshing = done;
   }
 }
 

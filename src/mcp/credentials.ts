@@ -32,7 +32,7 @@ export function vaultCredentialResolver(store: CredentialStore, readSecret: Secr
     const want = normaliseUrl(serverUrl);
     for (const vaultId of session.vault_ids) {
       for await (const c of credentialsOf(store, vaultId)) {
-        if (c.archived_at || c.auth.type === 'environment_variable' || normaliseUrl(c.auth.mcp_server_url) !== want) continue;
+        if (c.archived_at || (c.auth.type !== 'static_bearer' && c.auth.type !== 'mcp_oauth') || normaliseUrl(c.auth.mcp_server_url) !== want) continue;
         const secret = await readSecret(vaultId, c.id);
         if (secret?.type === 'static_bearer') return { type: 'bearer', token: secret.token };
         if (secret?.type === 'mcp_oauth') return { type: 'bearer', token: secret.access_token };

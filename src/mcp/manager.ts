@@ -4,12 +4,13 @@ import { errorOutcome, type McpTools } from '../harness/tools';
 import { sleep } from '../harness/retry';
 import { resolvePolicies } from '../harness/permissions';
 import type { ToolOutcome } from '../sandbox/types';
-import type { NewEvent } from '../wire';
+import type { McpServer, NewEvent } from '../wire';
 import { DEFAULT_LIMITS, toOutcome, type ContentLimits } from './content';
-import { stdioCredentialUrl, type CredentialResolver, type McpSession } from './credentials';
+import { stdioCredentialUrl, TOKEN_PLACEHOLDER, type CredentialResolver, type McpSession } from './credentials';
 import { ServerConnection, type ServerState } from './connection';
 import { modelToolName, serverPrefix } from './naming';
-import { describe, isAuthError, McpServerError } from './transport';
+import { describe, isAuthError, isTransportError, McpServerError } from './transport';
+import { capMiddle } from '../tools/output';
 
 // The MCP side of one session (the harness's McpTools): connects to the agent's servers when the session's driver
 // starts, offers their tools as `<server>__<tool>`, and turns every failure into a tool error the model can read or
@@ -35,6 +36,8 @@ export interface McpServerStatus {
   state: ServerState;
   tools: string[];
   error: string | null;
+  /** Calls sent to the server and not answered yet. */
+  calls: number;
   pid?: number;
 }
 
@@ -70,7 +73,7 @@ export class McpManager implements McpTools {
       this.servers.set(
         spec.name,
         new ServerConnection(spec, {
-          credential: () => this.credential(spec.type === 'url' ? spec.url : stdioCredentialUrl(spec.name)),
+          credential: async () => (needsCredential(spec) ? this.credential(spec.type === 'url' ? spec.url : stdioCredentialUrl(spec.name)) : undefined),
           connectTimeoutMs: options.connectTimeoutMs ?? 15_000,
           onToolsChanged: () => this.rebuild(),
           onLost: (reason) => void this.report('mcp_connection_failed_error', spec.name, `lost the connection (${reason}); it is reopened on the next call`, 'retrying'),
@@ -128,6 +131,7 @@ export class McpManager implements McpTools {
       state: c.state,
       tools: c.tools.map((t) => t.name),
       error: c.error === null ? null : this.redact(c.error),
+      calls: c.inFlight,
       ...(c.pid ? { pid: c.pid } : {}),
     }));
   }
@@ -140,8 +144,7 @@ export class McpManager implements McpTools {
   private async explain(c: ServerConnection, tool: string, err: unknown, timeoutMs: number): Promise<string> {
     if (err instanceof McpError && err.code === ErrorCode.RequestTimeout)
       return `MCP tool ${tool} on server "${c.name}" did not answer within ${timeoutMs / 1000} s, so the call was cancelled. The server may be stuck or overloaded; its effects are unknown.`;
-    // Anything but an error answer from the server means the session itself is broken: the next call opens a new one.
-    if (!(err instanceof McpError) || err.code === ErrorCode.ConnectionClosed) {
+    if (isTransportError(err)) {
       const why = describe(err);
       await c.reset(why);
       if (isAuthError(err)) {
@@ -150,7 +153,9 @@ export class McpManager implements McpTools {
       }
       return `MCP server "${c.name}" lost the connection during the call to ${tool} (${why}); its effects are unknown. It will be reconnected on the next call.`;
     }
-    return `MCP tool ${tool} on server "${c.name}" failed: ${err.message}`;
+    if (err instanceof McpError) return `MCP tool ${tool} on server "${c.name}" failed: ${err.message}`;
+    // The SDK checks every answer against the protocol's schema; what fails it is the server's bug, not the model's.
+    return `MCP server "${c.name}" answered the call to ${tool} with something that is not a valid tool result (${capMiddle(describe(err), 1000)}).`;
   }
 
   /** Connects with backoff; the error that made it give up, or null when connected. */
@@ -205,4 +210,9 @@ export class McpManager implements McpTools {
     for (const s of this.secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
     return out;
   }
+}
+
+// A stdio server gets a token only through the placeholder in its env, so without one there is nothing to look up.
+function needsCredential(spec: McpServer): boolean {
+  return spec.type === 'url' || Object.values(spec.env).some((v) => v.includes(TOKEN_PLACEHOLDER));
 }

@@ -4,6 +4,7 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '../wire';
 import { TOKEN_PLACEHOLDER, type McpCredential } from './credentials';
 
@@ -92,6 +93,14 @@ async function connect(transport: Transport, opts: OpenOptions): Promise<OpenCli
     clearTimeout(timer);
   }
   return { client, transport, stderrTail: () => '' };
+}
+
+/** The client session itself is broken (the server is gone or no longer knows it), as opposed to one bad answer. */
+export function isTransportError(err: unknown): boolean {
+  if (err instanceof McpError) return err.code === ErrorCode.ConnectionClosed;
+  if (err instanceof StreamableHTTPError || err instanceof SseError || err instanceof UnauthorizedError) return true;
+  // fetch() reports a refused or reset connection as a TypeError; the stdio transport says "Not connected".
+  return err instanceof Error && (err instanceof TypeError ? /fetch failed/.test(err.message) : /^Not connected/.test(err.message));
 }
 
 export function isAuthError(err: unknown): boolean {

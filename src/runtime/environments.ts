@@ -48,7 +48,7 @@ export class EnvironmentStore {
         throw invalid(`config.type cannot change from "${current.config.type}" to "${String(params.config.type)}"; create a new environment.`, 'invalid_config_type_change');
       }
       // Omitted sub-fields keep their value; given ones replace.
-      config = parseConfig({ ...deepMerge(current.config, params.config), type: current.config.type });
+      config = parseConfig({ ...(deepMerge(current.config, params.config) as Record<string, unknown>), type: current.config.type });
     }
     const next: Environment = {
       ...current,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { EventParams, NewEvent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso } from '../wire';
-import { Inbox, LeaseHeldError, SessionLog, acquireLease, submitToInbox, type Lease } from '../log';
+import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver, type HarnessLog } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
 import { ToolRouter, type McpTools } from '../harness/tools';
@@ -39,6 +39,8 @@ interface Subscription {
   /** Bumped by every attach, so a slow attach that was overtaken does not subscribe too. */
   generation: number;
   closed: boolean;
+  /** Unsubscribes for good. */
+  end: () => void;
 }
 
 interface Active {
@@ -128,17 +130,16 @@ export class SessionHost {
   }
 
   private async drainInbox(a: Active): Promise<void> {
-    for (const batch of await a.inbox.drain()) {
-      // Queued echoes carry processed_at null; dropping it lets the append stamp the time they were processed.
-      const fresh = batch.events.filter((e) => !a.log.has(e.id)).map(({ processed_at: _queued, ...e }) => e) as unknown as (EventParams & { id: string })[];
+    // Queued echoes carry processed_at null; dropping it lets the append stamp the time they were processed.
+    await deliverInbox(a.inbox, (id) => a.log.has(id), async (events) => {
+      const params = events.map(({ processed_at: _queued, ...e }) => e) as unknown as (EventParams & { id: string })[];
       try {
-        if (fresh.length > 0) await a.driver.deliver(fresh);
+        await a.driver.deliver(params);
       } catch (err) {
         if (!(err instanceof InvalidEventError)) throw err;
         await a.log.append([{ id: '', type: 'session.error', processed_at: nowIso(), error: { type: 'unknown_error', message: `A queued event was refused: ${err.message}`, retry_status: { type: 'exhausted' } } }], { durable: true });
       }
-      await a.inbox.ack(batch);
-    }
+    });
   }
 
   async send(record: SessionRecord, params: EventParams[]): Promise<SessionEvent[]> {
@@ -164,26 +165,35 @@ export class SessionHost {
    * (it moves back to a reader of the file).
    */
   async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
-    const sub: Subscription = { next: fromSeq, onEvent, onPreview, detach: () => undefined, generation: 0, closed: false };
     let subs = this.subscriptions.get(id);
     if (!subs) this.subscriptions.set(id, (subs = new Set()));
-    subs.add(sub);
-    const unsubscribe = () => {
-      sub.closed = true;
-      sub.detach();
-      subs.delete(sub);
-      if (subs.size === 0 && this.subscriptions.get(id) === subs) this.subscriptions.delete(id);
+    const set = subs;
+    const sub: Subscription = {
+      next: fromSeq,
+      onEvent,
+      onPreview,
+      detach: () => undefined,
+      generation: 0,
+      closed: false,
+      end: () => {
+        sub.closed = true;
+        sub.detach();
+        set.delete(sub);
+        if (set.size === 0 && this.subscriptions.get(id) === set) this.subscriptions.delete(id);
+      },
     };
+    set.add(sub);
     try {
       await this.attach(id, sub);
     } catch (err) {
-      unsubscribe();
+      sub.end();
       throw err;
     }
-    return unsubscribe;
+    return sub.end;
   }
 
   private async attach(id: string, sub: Subscription): Promise<void> {
+    if (sub.closed) return;
     const generation = ++sub.generation;
     const a = this.active.get(id);
     const log = a ? a.log : await this.reader(id);
@@ -195,7 +205,11 @@ export class SessionHost {
       if (seq < sub.next) return;
       sub.next = seq + 1;
       sub.onEvent(e, seq);
+      // Nothing follows a deletion, and the session's files are about to go: do not follow it to a new log.
+      if (e.type === 'session.deleted') sub.end();
     });
+    // Ended by an event replayed inside log.subscribe, before `off` existed.
+    if (sub.closed) return off();
     const preview = a && sub.onPreview;
     if (preview) a.previews.add(preview);
     sub.detach = () => {

@@ -191,7 +191,9 @@ export class VaultStore {
 }
 
 function matchKey(auth: CredentialAuthParams | CredentialAuth): string {
-  return auth.type === 'environment_variable' ? `env:${auth.secret_name}` : `mcp:${auth.mcp_server_url}`;
+  if (auth.type === 'environment_variable') return `env:${auth.secret_name}`;
+  if (auth.type === 'http_header') return `hosts:${[...auth.allowed_hosts].map((h) => h.toLowerCase()).sort().join(',')}`;
+  return `mcp:${auth.mcp_server_url}`;
 }
 
 function publicAuth(auth: CredentialAuthParams): CredentialAuth {
@@ -218,6 +220,16 @@ function publicAuth(auth: CredentialAuthParams): CredentialAuth {
       if (!location.header && !location.body) throw invalid('injection_location must enable header, body or both, or the secret can never be substituted.');
       return { type: 'environment_variable', secret_name: auth.secret_name, injection_location: location, networking: auth.networking };
     }
+    case 'http_header': {
+      if (auth.scheme === 'header' && !auth.header_name) throw invalid('scheme "header" needs header_name: the header the proxy sets to the secret.');
+      return {
+        type: 'http_header',
+        allowed_hosts: auth.allowed_hosts,
+        scheme: auth.scheme,
+        header_name: auth.header_name ?? 'Authorization',
+        username: auth.scheme === 'basic' ? (auth.username ?? 'x-access-token') : null,
+      };
+    }
   }
 }
 
@@ -231,6 +243,8 @@ function secretOf(auth: CredentialAuthParams): CredentialSecret {
       return { type: 'static_bearer', token: auth.token };
     case 'environment_variable':
       return { type: 'environment_variable', secret_value: auth.secret_value };
+    case 'http_header':
+      return { type: 'http_header', secret_value: auth.secret_value };
   }
 }
 
@@ -244,6 +258,13 @@ function updateAuth(auth: CredentialAuth, secret: CredentialSecret, patch: Crede
     if (!location.header && !location.body) throw invalid('injection_location must keep header, body or both enabled.');
     return {
       auth: { ...auth, injection_location: location, networking: patch.networking ?? auth.networking },
+      secret: patch.secret_value ? { ...secret, secret_value: patch.secret_value } : secret,
+    };
+  }
+  if (patch.type === 'http_header' && auth.type === 'http_header' && secret.type === 'http_header') {
+    if (patch.username && auth.scheme !== 'basic') throw invalid(`username applies to scheme "basic" only; this credential uses "${auth.scheme}".`);
+    return {
+      auth: { ...auth, allowed_hosts: patch.allowed_hosts ?? auth.allowed_hosts, username: patch.username ?? auth.username },
       secret: patch.secret_value ? { ...secret, secret_value: patch.secret_value } : secret,
     };
   }

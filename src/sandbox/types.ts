@@ -53,12 +53,36 @@ export interface ProvisionSpec {
   /** Host path of the repository to copy in; absent = an empty workspace. */
   repoPath?: string;
   environment: CloudConfig;
+  /** Extra environment variables for the sandbox: the placeholders of the session's credentials, never a secret. */
+  env?: Record<string, string>;
   /** Progress for long provisioning (copying 10k files); shown as status by the surfaces. */
   onProgress?: (message: string) => void;
 }
 
+/** Where a sandbox with networking reaches the host-side egress proxy, and what it needs to use it. */
+export interface EgressEndpoint {
+  /** Proxy and CA variables for the sandbox's environment. */
+  env: string[];
+  /** The runtime CA's certificate (never its key) and where the sandbox's trust store expects it. */
+  caCert: { pem: string; path: string };
+}
+
+/**
+ * The egress proxy as a provider sees it (the runtime implements it over src/vault/proxy). Sandboxes with networking
+ * get no route out but this proxy, which knows each sandbox by its address.
+ */
+export interface SandboxEgress {
+  /** Starts (or reuses) a proxy listener on `gateway`, the host's address on the sandbox network. */
+  endpoint(gateway: string): Promise<EgressEndpoint>;
+  /** Connections from `address` belong to `sessionId` from now on. */
+  bind(sessionId: string, address: string): void;
+  unbind(sessionId: string): void;
+}
+
 export interface SandboxProvider {
   readonly kind: 'local' | 'docker';
+  /** Hands the provider the egress proxy (providers that isolate the network need it; others ignore it). */
+  useEgress?(egress: SandboxEgress): void;
   /** Create the sandbox, or reattach to the session's existing files/container when they exist. */
   provision(spec: ProvisionSpec): Promise<Sandbox>;
   /** Remove everything the session owns (container, volume, temp copy). */

@@ -30,6 +30,18 @@ const InjectionLocation = z.object({ header: z.boolean(), body: z.boolean() });
 const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, 'secret_name is an environment variable name: letters, digits and _, not starting with a digit');
 const Secret = z.string().min(1).max(65_536);
 
+// Hangar extension (not in the hosted API): a credential the egress proxy puts in a request header itself, for hosts
+// whose clients cannot be handed a placeholder (git over HTTPS asks for no token, it just gets the header).
+// scheme bearer: `Authorization: Bearer <secret>`; basic: `Authorization: Basic base64(<username>:<secret>)`;
+// header: `<header_name>: <secret>`. The proxy replaces any header of that name the sandbox sent.
+const HeaderName = z
+  .string()
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'header_name must be an HTTP header name')
+  .refine((n) => !['host', 'connection', 'content-length', 'transfer-encoding', 'te', 'upgrade', 'trailer', 'keep-alive'].includes(n.toLowerCase()) && !/^proxy-/i.test(n), 'header_name cannot be a connection-level header');
+const BasicUsername = z.string().min(1).max(256).regex(/^[^:\r\n]*$/, 'username cannot contain ":" or line breaks');
+export const HttpHeaderScheme = z.enum(['bearer', 'basic', 'header']);
+const HttpHeaderHosts = z.array(CredentialHost).min(1).max(16);
+
 const TokenEndpointAuthParams = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }),
   z.object({ type: z.literal('client_secret_basic'), client_secret: Secret }),
@@ -53,6 +65,14 @@ export const CredentialAuthParams = z.discriminatedUnion('type', [
     secret_value: Secret,
     networking: CredentialNetworking,
     injection_location: InjectionLocation.partial().optional(),
+  }),
+  z.object({
+    type: z.literal('http_header'),
+    allowed_hosts: HttpHeaderHosts,
+    scheme: HttpHeaderScheme.default('bearer'),
+    header_name: HeaderName.nullish(),
+    username: BasicUsername.nullish(),
+    secret_value: Secret,
   }),
 ]);
 export type CredentialAuthParams = z.infer<typeof CredentialAuthParams>;
@@ -83,6 +103,14 @@ export const CredentialAuthUpdateParams = z.discriminatedUnion('type', [
     networking: CredentialNetworking.nullish(),
     injection_location: InjectionLocation.partial().optional(),
   }),
+  z.object({
+    type: z.literal('http_header'),
+    scheme: immutable('scheme'),
+    header_name: immutable('header_name'),
+    allowed_hosts: HttpHeaderHosts.nullish(),
+    username: BasicUsername.nullish(),
+    secret_value: Secret.nullish(),
+  }),
 ]);
 export type CredentialAuthUpdateParams = z.infer<typeof CredentialAuthUpdateParams>;
 
@@ -103,6 +131,7 @@ export const CredentialAuth = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('static_bearer'), mcp_server_url: z.string() }),
   z.object({ type: z.literal('environment_variable'), secret_name: z.string(), injection_location: InjectionLocation, networking: CredentialNetworking }),
+  z.object({ type: z.literal('http_header'), allowed_hosts: z.array(z.string()), scheme: HttpHeaderScheme, header_name: z.string(), username: z.string().nullable() }),
 ]);
 export type CredentialAuth = z.infer<typeof CredentialAuth>;
 
@@ -132,5 +161,6 @@ export const CredentialSecret = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mcp_oauth'), access_token: z.string(), refresh_token: z.string().nullable(), client_secret: z.string().nullable() }),
   z.object({ type: z.literal('static_bearer'), token: z.string() }),
   z.object({ type: z.literal('environment_variable'), secret_value: z.string() }),
+  z.object({ type: z.literal('http_header'), secret_value: z.string() }),
 ]);
 export type CredentialSecret = z.infer<typeof CredentialSecret>;

@@ -50,6 +50,9 @@ await esbuild.build({
   target: 'node20',
   sourcemap: 'inline',
   external: ['vscode', 'cpu-features', '*.node'],
+  // As for dist/extension.cjs (esbuild.mjs): ESM-only dependencies need import.meta.url in a CJS bundle.
+  define: { 'import.meta.url': '__hangarModuleUrl' },
+  banner: { js: 'var __hangarModuleUrl = require("url").pathToFileURL(__filename).href;' },
   logLevel: 'error',
 });
 

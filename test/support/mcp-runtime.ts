@@ -11,13 +11,22 @@ import { makeTestRuntime, type TestRuntime } from './runtime';
 // A test runtime whose MCP factory is the production one (credentials from vault records), with short timeouts and
 // a handle on each session's McpManager (to read a stdio server's pid or its status).
 
+export interface StartOptions {
+  vaultIds?: string[];
+  /** default_config.permission_policy of every mcp_toolset (absent = the reference default, always_ask). */
+  policy?: PermissionPolicy;
+  /** Per-tool configs of every mcp_toolset. */
+  configs?: { name: string; enabled?: boolean; permission_policy?: PermissionPolicy }[];
+  extraTools?: ToolParams[];
+}
+
 export interface McpTestRuntime extends TestRuntime {
   vault: MemoryVault;
   managers: McpManager[];
   /** A vault holding one static_bearer credential for `url`; returns its id. */
   vaultWith(url: string, token: string): Promise<string>;
   /** Starts a session of an agent with these servers (one mcp_toolset each) and sends `text`. */
-  startWith(text: string, servers: McpServer[], opts?: { vaultIds?: string[]; policy?: PermissionPolicy; extraTools?: ToolParams[] }): Promise<string>;
+  startWith(text: string, servers: McpServer[], opts?: StartOptions): Promise<string>;
   waitIdle(sessionId: string, count?: number): Promise<SessionEvent[]>;
 }
 
@@ -51,10 +60,15 @@ export async function makeMcpRuntime(script: Reply[] | Responder, mcp: Omit<McpO
       await t.runtime.vaults.createCredential(v.id, { auth: { type: 'static_bearer', mcp_server_url: url, token } });
       return v.id;
     },
-    async startWith(text: string, servers: McpServer[], opts: { vaultIds?: string[]; policy?: PermissionPolicy; extraTools?: ToolParams[] } = {}) {
+    async startWith(text: string, servers: McpServer[], opts: StartOptions = {}) {
       const tools: ToolParams[] = [
         { type: 'agent_toolset_20260401' },
-        ...servers.map((s) => ({ type: 'mcp_toolset' as const, mcp_server_name: s.name, ...(opts.policy ? { default_config: { permission_policy: opts.policy } } : {}) })),
+        ...servers.map((s) => ({
+          type: 'mcp_toolset' as const,
+          mcp_server_name: s.name,
+          ...(opts.policy ? { default_config: { permission_policy: opts.policy } } : {}),
+          ...(opts.configs ? { configs: opts.configs } : {}),
+        })),
         ...(opts.extraTools ?? []),
       ];
       const agent = await t.agent({ mcp_servers: servers, tools });

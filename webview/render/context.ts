@@ -49,8 +49,11 @@ export function foldedText(ctx: RenderCtx, key: string, text: string, cls: strin
   return wrap;
 }
 
+// One formatter for every item: constructing a locale formatter per call is the slow part of toLocaleTimeString.
+const TIME = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 export function timeLabel(at: string | null): string {
   if (!at) return '';
   const d = new Date(at);
-  return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return Number.isNaN(d.getTime()) ? '' : TIME.format(d);
 }

@@ -1,6 +1,7 @@
 import type { AgentItem, ThinkingItem, ThreadMessageItem, UserItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { disclosure, timeLabel } from './context';
+import { icon } from './icons';
 import type { RenderCtx } from './context';
 
 function header(ctx: RenderCtx, who: string, at: string | null, extra: Node[] = []): HTMLElement {
@@ -17,7 +18,8 @@ export function renderUser(ctx: RenderCtx, item: UserItem): HTMLElement {
 }
 
 export function renderAgent(ctx: RenderCtx, item: AgentItem): HTMLElement {
-  const copy = button(ctx.doc, '⧉', () => ctx.post({ type: 'copy', text: item.text }), { class: 'icon-button', attrs: { 'aria-label': 'Copy message', title: 'Copy' } });
+  const copy = button(ctx.doc, '', () => ctx.post({ type: 'copy', text: item.text }), { class: 'icon-button', attrs: { 'aria-label': 'Copy message', title: 'Copy' } });
+  copy.append(icon(ctx.doc, 'copy'));
   const body = item.live
     ? h(ctx.doc, 'div', { class: 'plain', text: item.text })
     : h(ctx.doc, 'div', { class: 'markdown' }, [ctx.markdown.render(item.text)]);

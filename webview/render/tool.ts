@@ -1,6 +1,7 @@
 import type { ToolItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { disclosure, foldedText } from './context';
+import { icon } from './icons';
 import type { RenderCtx } from './context';
 
 type Summary = { glyph: string; text: string; path: string | null };
@@ -59,7 +60,7 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
   const output = item.result
     ? h(doc, 'div', { class: 'tool-output' }, [
         foldedText(ctx, `${item.key}:output`, item.result.text || (item.result.attachments ? `(${item.result.attachments} attachment(s))` : '(no output)'), `output${item.result.isError ? ' error-text' : ''}`),
-        button(doc, '⧉', () => ctx.post({ type: 'copy', text: item.result?.text ?? '' }), { class: 'icon-button copy-output', attrs: { 'aria-label': `Copy ${item.name} output`, title: 'Copy output' } }),
+        copyButton(ctx, item),
       ])
     : null;
   return h(doc, 'article', { class: `item tool tone-${state.tone}`, attrs: { 'aria-label': `Tool call ${name}` } }, [
@@ -72,4 +73,10 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
     detail ? disclosure(ctx, `${item.key}:input`, 'Input', () => h(doc, 'pre', { class: 'tool-input', text: detail }), 'tool-input-toggle') : null,
     output,
   ]);
+}
+
+function copyButton(ctx: RenderCtx, item: ToolItem): HTMLButtonElement {
+  const b = button(ctx.doc, '', () => ctx.post({ type: 'copy', text: item.result?.text ?? '' }), { class: 'icon-button copy-output', attrs: { 'aria-label': `Copy ${item.name} output`, title: 'Copy output' } });
+  b.append(icon(ctx.doc, 'copy'));
+  return b;
 }

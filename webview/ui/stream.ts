@@ -19,6 +19,9 @@ export class StreamView {
   private readonly rendered = new Map<string, HTMLElement>();
   private lane: Lane | null = null;
   private windowSize = PAGE;
+  /** True while the user is at the bottom: new items and layout changes keep the newest item in view. */
+  private following = true;
+  private lastTop = 0;
 
   constructor(
     private readonly ctx: RenderCtx,
@@ -29,7 +32,19 @@ export class StreamView {
     this.more = button(doc, 'Load earlier', () => this.loadEarlier(), { class: 'load-earlier' });
     this.list = h(doc, 'div', { class: 'stream-list', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Session events' } });
     this.el = h(doc, 'div', { class: 'stream', attrs: { id: 'stream', tabindex: '-1' } }, [this.more, this.list]);
-    this.el.addEventListener('scroll', () => this.onScroll(this.fromBottom()));
+    this.el.addEventListener('scroll', () => {
+      // Only the user scrolling up stops following: scroll events come a frame late, after prompts or the
+      // changes list may have shrunk the stream, so "not at the bottom" alone does not mean the user left it.
+      const fromBottom = this.fromBottom();
+      const top = this.el.scrollTop;
+      if (fromBottom <= FOLLOW_SLACK_PX) this.following = true;
+      else if (top < this.lastTop) this.following = false;
+      this.lastTop = top;
+      this.onScroll(fromBottom);
+    });
+    // The stream shrinks when prompts, tabs or the changes list appear; a follower should still see the end.
+    const Observer = doc.defaultView?.ResizeObserver;
+    if (Observer) new Observer(() => this.stick()).observe(this.el);
     this.el.addEventListener('click', (e) => this.activateLink(e));
     this.el.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') this.activateLink(e);
@@ -43,14 +58,20 @@ export class StreamView {
     const items = lane.items.slice(-this.windowSize);
     this.list.replaceChildren(...items.map((i) => this.render(i)));
     this.updateMore();
+    this.following = fromBottom <= FOLLOW_SLACK_PX;
     this.el.scrollTop = Math.max(0, this.el.scrollHeight - this.el.clientHeight - fromBottom);
+    this.lastTop = this.el.scrollTop;
+  }
+
+  /** Scrolls to the newest item if the user is following the stream. */
+  stick(): void {
+    if (this.following) this.el.scrollTop = this.el.scrollHeight;
   }
 
   /** Mirrors the model's changes for the shown lane; changes to other lanes are ignored (rendered on switch). */
   apply(changes: readonly Change[]): void {
     const lane = this.lane;
     if (!lane) return;
-    const follow = this.fromBottom() <= FOLLOW_SLACK_PX;
     for (const c of changes) {
       if (c.item.lane !== lane.id) continue;
       if (c.type === 'added') this.list.append(this.render(c.item));
@@ -63,7 +84,7 @@ export class StreamView {
       this.removeKey(first.dataset.key ?? '');
     }
     this.updateMore();
-    if (follow) this.el.scrollTop = this.el.scrollHeight;
+    this.stick();
   }
 
   /** Re-renders an item if it is on screen (e.g. its prompt state changed). */

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import * as vscode from 'vscode';
 import type { EventParams } from '../../wire';
 import { assertNever, parseWebviewMessage } from '../protocol';
 import type { RuntimeHost } from '../runtime-host';
+import { repoRelative } from './paths';
 
 // What the panel's webview may ask of the host. Every message is validated first (protocol.ts); a bad one is logged
 // and answered with an `error` message, never acted on.
@@ -66,21 +66,8 @@ export async function handleWebviewMessage(raw: unknown, sessionId: string, deps
   }
 }
 
-/**
- * Turns a path from the session (relative, under the sandbox mount like /workspace/src/a.ts, or under the repository)
- * into a repository-relative one; null when it points outside.
- */
+/** A path from the session as a repository-relative one; null when it points outside the repository. */
 export async function sessionRelativePath(host: RuntimeHost, sessionId: string, p: string): Promise<string | null> {
-  const record = await host.runtime.sessions.record(sessionId);
-  const resource = record.resources[0];
-  const roots = [resource?.mount_path, resource?.path].filter((r): r is string => !!r);
-  let rel = p.replace(/\\/g, '/');
-  if (path.posix.isAbsolute(rel)) {
-    const root = roots.find((r) => rel === r || rel.startsWith(`${r.replace(/\/+$/, '')}/`));
-    if (!root) return null;
-    rel = rel.slice(root.replace(/\/+$/, '').length);
-  }
-  const normal = path.posix.normalize(rel).replace(/^\/+/, '');
-  if (normal === '' || normal === '.' || normal === '..' || normal.startsWith('../')) return null;
-  return normal;
+  const resource = (await host.runtime.sessions.record(sessionId)).resources[0];
+  return repoRelative(p, [resource?.mount_path, resource?.path].filter((r): r is string => !!r));
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { safeJoin, type ReadSide } from '../../review/apply';
 import { SessionReview, type ReviewedFile } from '../../review/session-review';
+import type { WorkspaceChanges } from '../../sandbox/types';
 import type { RuntimeHost } from '../runtime-host';
 import type { SessionsModel } from '../sessions-model';
 
@@ -12,6 +13,8 @@ const FILE_TOUCHING = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'se
 
 export class ReviewManager implements vscode.Disposable {
   private readonly reviews = new Map<string, Promise<SessionReview>>();
+  /** The sandbox's change list per session (a git diff for local sandboxes), until the agent touches files again. */
+  private readonly changes = new Map<string, Promise<WorkspaceChanges>>();
   private readonly changed = new vscode.EventEmitter<string>();
   /** A session's changed files or review decisions changed. */
   readonly onDidChange = this.changed.event;
@@ -23,9 +26,14 @@ export class ReviewManager implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
-      host.onDidStart(() => this.reviews.clear()),
+      host.onDidStart(() => {
+        this.reviews.clear();
+        this.changes.clear();
+      }),
       sessions.onEvent(({ sessionId, event }) => {
-        if (FILE_TOUCHING.has(event.type)) this.changed.fire(sessionId);
+        if (!FILE_TOUCHING.has(event.type)) return;
+        this.changes.delete(sessionId);
+        this.changed.fire(sessionId);
       }),
     );
   }
@@ -40,7 +48,16 @@ export class ReviewManager implements vscode.Disposable {
     let r = this.reviews.get(sessionId);
     if (!r) {
       const sessions = this.host.runtime.sessions;
-      r = SessionReview.open(this.host.sessionDir(sessionId), { changes: () => sessions.changes(sessionId), read: this.reader(sessionId) });
+      const changes = () => {
+        let c = this.changes.get(sessionId);
+        if (!c) {
+          c = sessions.changes(sessionId);
+          c.catch(() => this.changes.delete(sessionId));
+          this.changes.set(sessionId, c);
+        }
+        return c;
+      };
+      r = SessionReview.open(this.host.sessionDir(sessionId), { changes, read: this.reader(sessionId) });
       r.then((rv) => rv.problem && this.log.warn(rv.problem)).catch(() => this.reviews.delete(sessionId));
       this.reviews.set(sessionId, r);
     }
@@ -76,6 +93,7 @@ export class ReviewManager implements vscode.Disposable {
 
   forget(sessionId: string): void {
     this.reviews.delete(sessionId);
+    this.changes.delete(sessionId);
     this.changed.fire(sessionId);
   }
 

@@ -25,6 +25,7 @@ export class WarmPool {
   private entries: PoolEntry[] = [];
   private filling: Promise<void> | null = null;
   private key: string | null = null;
+  private readonly discarding = new Set<Promise<void>>();
 
   constructor(
     readonly size: number,
@@ -38,7 +39,7 @@ export class WarmPool {
       if (i < 0) return null;
       const [entry] = this.entries.splice(i, 1) as [PoolEntry];
       if (entry.hands.server?.alive ?? true) return entry;
-      void this.hooks.discard(entry).catch(() => undefined);
+      this.discard(entry);
     }
   }
 
@@ -49,7 +50,7 @@ export class WarmPool {
       this.key = plan.key;
       const stale = this.entries.filter((e) => e.key !== plan.key);
       this.entries = this.entries.filter((e) => e.key === plan.key);
-      for (const e of stale) void this.hooks.discard(e).catch(() => undefined);
+      for (const e of stale) this.discard(e);
     }
     const run = async () => {
       await this.filling?.catch(() => undefined);
@@ -67,6 +68,13 @@ export class WarmPool {
     return job;
   }
 
+  /** Removes an entry in the background; drain() waits for it. */
+  private discard(entry: PoolEntry): void {
+    const job = this.hooks.discard(entry).catch(() => undefined);
+    this.discarding.add(job);
+    void job.finally(() => this.discarding.delete(job));
+  }
+
   /** Layer ids of the entries (the reaper keeps them). */
   layers(): Set<string> {
     return new Set(this.entries.map((e) => e.layerId));
@@ -81,6 +89,7 @@ export class WarmPool {
     await this.filling?.catch(() => undefined);
     const all = this.entries;
     this.entries = [];
-    await Promise.all(all.map((e) => this.hooks.discard(e).catch(() => undefined)));
+    for (const e of all) this.discard(e);
+    await Promise.all([...this.discarding]);
   }
 }

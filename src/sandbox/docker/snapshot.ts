@@ -118,13 +118,31 @@ export class SnapshotStore {
     return removed;
   }
 
+  private async racyRowsMatch(id: string, repo: string, rows: Row[]): Promise<boolean> {
+    const manifest = await readJson(path.join(this.root, 'snapshots', id, 'manifest.json'), Manifest);
+    if (!manifest) return false;
+    for (const row of rows) {
+      if (!isRacy(row, manifest.builtAtMs)) continue;
+      const read = (root: string) => (row[1] === 'l' ? fsp.readlink(path.join(root, row[0])).then((t) => Buffer.from(t)) : fsp.readFile(path.join(root, row[0])));
+      const [a, b] = await Promise.all([read(repo), read(this.treeOf(id))]).catch(() => [null, null]);
+      if (!a || !b || !a.equals(b)) return false;
+    }
+    return true;
+  }
+
   private async build(repoKey: string, repoPath: string | undefined, owner: Owner | null, onProgress?: (m: string) => void): Promise<SnapshotInfo> {
     const rows = repoPath ? await statFiles(repoPath, (await listRepository(repoPath)).files) : [];
     const key = hash(`${owner ? `${owner.uid}:${owner.gid}` : '-'}\n${rows.map((r) => r.join('\0')).join('\n')}`);
     const pointerPath = path.join(this.root, 'repos', `${repoKey}.json`);
     const pointer = await readJson(pointerPath, Pointer);
-    if (pointer && pointer.key === key && !pointer.racy && fs.existsSync(this.treeOf(pointer.id))) {
-      return { id: pointer.id, tree: this.treeOf(pointer.id), files: rows.length, reused: true, copied: 0, linked: 0 };
+    if (pointer && pointer.key === key && fs.existsSync(this.treeOf(pointer.id))) {
+      // Entries written just before the last build could have changed since without a stat trace: compare those few
+      // by content; when they still match, the snapshot is current and no longer racy as of now.
+      const now = Date.now();
+      if (!pointer.racy || (await this.racyRowsMatch(pointer.id, repoPath ?? '', rows))) {
+        if (pointer.racy) await writeJsonAtomic(pointerPath, { ...pointer, racy: rows.some((r) => isRacy(r, now)) });
+        return { id: pointer.id, tree: this.treeOf(pointer.id), files: rows.length, reused: true, copied: 0, linked: 0 };
+      }
     }
     const previous = pointer ? await readJson(path.join(this.root, 'snapshots', pointer.id, 'manifest.json'), Manifest) : null;
     const id = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;

@@ -23,12 +23,17 @@ export interface DecideOptions {
   allowPrivate?: (host: string, address: string) => boolean;
 }
 
+const NO_PRIVATE = 'Sandboxes may not reach the host machine, the local network or cloud metadata services through the proxy; no environment setting allows it.';
+
 export type Decision =
   | { ok: true; address: ResolvedAddress; credentials: ProxyCredential[] }
   | { ok: false; status: 403 | 502; reason: string; message: string };
 
 export async function decide(policy: EgressPolicy, host: string, port: number, opts: DecideOptions): Promise<Decision> {
   const where = `${host}:${port}`;
+  // An address literal is judged by what it is before the allow-list, so the refusal names the real reason.
+  const literal = net.isIP(host) ? classifyAddress(host) : null;
+  if (literal && !opts.allowPrivate?.(host, host)) return refuse(where, `the address is ${describeClass(literal)}`, NO_PRIVATE);
   const verdict = checkHost(policy, host);
   if (!verdict.ok) return refuse(where, verdict.reason, verdict.hint);
   let addresses: ResolvedAddress[];
@@ -49,7 +54,7 @@ export async function decide(policy: EgressPolicy, host: string, port: number, o
       return refuse(
         where,
         `${host === a.address ? 'the address' : `it resolves to ${a.address}, which`} is ${describeClass(cls)}`,
-        'Sandboxes may not reach the host machine, the local network or cloud metadata services through the proxy; there is no environment setting that allows it.',
+        NO_PRIVATE,
       );
     }
   }

@@ -47,9 +47,11 @@ function endToEnd(raw: readonly string[]): [string, string][] {
   return pairs.filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()) && !named.has(k.toLowerCase()));
 }
 
-function applyCredentials(pairs: [string, string][], creds: readonly ProxyCredential[]): { pairs: [string, string][]; used: Set<string>; body: [string, string][] } {
+type Swap = [from: string, to: string, credentialId: string];
+
+function applyCredentials(pairs: [string, string][], creds: readonly ProxyCredential[]): { pairs: [string, string][]; used: Set<string>; body: Swap[] } {
   const used = new Set<string>();
-  const body: [string, string][] = [];
+  const body: Swap[] = [];
   let out = pairs;
   for (const c of creds) {
     const inj = c.injection;
@@ -65,7 +67,7 @@ function applyCredentials(pairs: [string, string][], creds: readonly ProxyCreden
         return [k, v.split(inj.placeholder).join(c.secret)];
       });
     }
-    if (inj.body) body.push([inj.placeholder, c.secret]);
+    if (inj.body) body.push([inj.placeholder, c.secret, c.id]);
   }
   return { pairs: out, used, body };
 }
@@ -90,7 +92,7 @@ const pinned =
 export function forward(req: http.IncomingMessage, res: http.ServerResponse, path: string, t: ForwardTarget, done: (r: ForwardResult) => void): void {
   let pairs = endToEnd(req.rawHeaders);
   let used = new Set<string>();
-  let bodySwaps: [string, string][] = [];
+  let bodySwaps: Swap[] = [];
   const scrub = t.tls ? redactions(t.scrub) : [];
   if (t.tls && t.inject.length > 0) ({ pairs, used, body: bodySwaps } = applyCredentials(pairs, t.inject));
   const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
@@ -101,12 +103,12 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, pat
   const defaultPort = t.tls ? 443 : 80;
   // The upstream sees the host the proxy checked, whatever Host header the sandbox sent.
   pairs.unshift(['Host', t.port === defaultPort ? bracket(t.host) : `${bracket(t.host)}:${t.port}`]);
-  const credentials = [...used];
+  const bodyStream = swapBody ? new ReplaceStream(bodySwaps) : null;
   let finished = false;
   const finish = (r: Omit<ForwardResult, 'credentials'>) => {
     if (finished) return;
     finished = true;
-    done({ ...r, credentials });
+    done({ ...r, credentials: [...new Set([...used, ...(bodyStream?.hits ?? [])])] });
   };
   const options: https.RequestOptions = {
     host: t.host,
@@ -139,7 +141,7 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, pat
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  if (swapBody) pipeline(req, new ReplaceStream(bodySwaps), upstream, () => undefined);
+  if (bodyStream) pipeline(req, bodyStream, upstream, () => undefined);
   else pipeline(req, upstream, () => undefined);
 }
 

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import type { Networking } from '../../wire/environment';
 import { matchesAny, PACKAGE_MANAGER_HOSTS } from './hosts';
 
@@ -46,8 +47,13 @@ export function checkHost(policy: EgressPolicy, host: string): HostVerdict {
   return {
     ok: false,
     reason: `the host is not on the environment's allow-list (networking "limited"; allowed_hosts: ${shown})`,
-    hint: `To allow it, add "${host}" (or a wildcard such as "*.${host.split('.').slice(-2).join('.')}") to the environment's config.networking.allowed_hosts and start a new session.`,
+    hint: `To allow it, add "${host}"${wildcardHint(host)} to the environment's config.networking.allowed_hosts and start a new session.`,
   };
+}
+
+function wildcardHint(host: string): string {
+  const labels = host.split('.');
+  return net.isIP(host) || labels.length < 3 ? '' : ` (or a wildcard such as "*.${labels.slice(1).join('.')}")`;
 }
 
 /** The credentials that apply to `host`, in the order the session's vaults list them. */

@@ -2,17 +2,21 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 // Replaces byte sequences in a stream, across chunk boundaries: placeholder → secret in request bodies, secret →
 // redaction in response bodies. It holds back the last (longest pattern - 1) bytes until it knows no pattern
-// starts there, and prefers the longest pattern where several start at the same byte.
+// starts there, and prefers the longest pattern where several start at the same byte. A pair may carry a tag (the
+// credential id); `hits` collects the tags of the pairs that were replaced at least once.
+
+type Pair = [from: Buffer, to: Buffer, tag: string | undefined];
 
 export class ReplaceStream extends Transform {
+  readonly hits = new Set<string>();
   private buf: Buffer = Buffer.alloc(0);
-  private readonly pairs: [Buffer, Buffer][];
+  private readonly pairs: Pair[];
   private readonly keep: number;
 
-  constructor(pairs: Iterable<[string | Buffer, string | Buffer]>) {
+  constructor(pairs: Iterable<[from: string | Buffer, to: string | Buffer, tag?: string]>) {
     super();
     this.pairs = [...pairs]
-      .map(([from, to]): [Buffer, Buffer] => [Buffer.from(from), Buffer.from(to)])
+      .map(([from, to, tag]): Pair => [Buffer.from(from), Buffer.from(to), tag])
       .filter(([from]) => from.length > 0)
       .sort((a, b) => b[0].length - a[0].length);
     this.keep = Math.max(0, ...this.pairs.map(([from]) => from.length - 1));
@@ -35,7 +39,7 @@ export class ReplaceStream extends Transform {
     let pos = 0;
     for (;;) {
       let at = -1;
-      let pair: [Buffer, Buffer] | null = null;
+      let pair: Pair | null = null;
       for (const p of this.pairs) {
         const i = this.buf.indexOf(p[0], pos);
         // Pairs are longest first, so on a tie the first found (longest) wins.
@@ -46,6 +50,7 @@ export class ReplaceStream extends Transform {
       }
       if (!pair) break;
       out.push(this.buf.subarray(pos, at), pair[1]);
+      if (pair[2] !== undefined) this.hits.add(pair[2]);
       pos = at + pair[0].length;
     }
     const cut = Math.max(pos, limit);

@@ -32,6 +32,30 @@ export function panelSuite(): void {
       assert.equal(h.panels.get(sessionId), panel, 'opening again reveals the same panel');
     });
 
+    it('restores panels after a reload through the serializer: by saved state, or by the title it had', async () => {
+      const h = await hangar();
+      const title = h.panels.get(sessionId)!.panel.title;
+      h.panels.close(sessionId);
+      const restored = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, vscode.ViewColumn.Active, {});
+      await h.panels.deserializeWebviewPanel(restored, { sessionId, draft: '' });
+      const sp = h.panels.get(sessionId);
+      assert.equal(sp?.panel, restored);
+      await waitFor('the restored webview to get its log', () => sp!.posted > 0, 20_000);
+
+      // Deactivation keeps panels open and remembered; a webview that saved no state is matched by its title.
+      h.panels.dispose();
+      restored.dispose();
+      const byTitle = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, title, vscode.ViewColumn.Active, {});
+      await h.panels.deserializeWebviewPanel(byTitle, undefined);
+      assert.equal(h.panels.get(sessionId)?.panel, byTitle);
+
+      let disposed = false;
+      const stranger = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Hangar: gone', vscode.ViewColumn.Active, {});
+      stranger.onDidDispose(() => (disposed = true));
+      await h.panels.deserializeWebviewPanel(stranger, { sessionId: 'sesn_doesnotexist' });
+      assert.equal(disposed, true, 'a panel of a deleted session is closed, not left blank');
+    });
+
     it('validates every webview message: malformed ones are refused with an error, nothing is sent', async () => {
       const h = await hangar();
       const deps = { host: h.host, log: h.log, openPath: async () => undefined };

@@ -20,7 +20,7 @@ export function reloadSuite(): void {
         assert.notEqual(h.host.runtime, oldRuntime);
         assert.ok((await h.host.resumed).includes(id), 'the new runtime woke the session');
         const all = await waitForIdle(h, id, 1, 30_000);
-        assert.ok(texts(all).includes('Finished after the reload.'));
+        assert.ok(texts(all).includes('Finished after the reload.'), `the turn ended without the model's answer: ${all.map((e) => e.type).join(', ')}`);
         assert.equal(all.filter((e) => e.type === 'agent.tool_use').length, 1, 'the finished tool call is not repeated');
         assert.equal((await h.sessions.view(id)).status, 'idle');
       } finally {

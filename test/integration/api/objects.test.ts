@@ -9,7 +9,7 @@ import { collect, startApi, typesOf, type ApiFixture } from './helpers';
 
 type Rejects = (err: unknown) => boolean;
 const isStatus =
-  (cls: new (...args: never[]) => Anthropic.APIError, status: number, code?: string): Rejects =>
+  (cls: new (...args: never[]) => InstanceType<typeof Anthropic.APIError>, status: number, code?: string): Rejects =>
   (err) => {
     assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
     assert.equal(err.status, status);

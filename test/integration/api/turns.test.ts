@@ -8,6 +8,7 @@ import { collect, idleWith, startApi, typesOf, type ApiFixture, type StreamEvent
 // interrupts.
 
 const say = (text: string) => ({ events: [{ type: 'user.message' as const, content: [{ type: 'text' as const, text }] }] });
+const idOf = (e: StreamEvent) => ('id' in e ? e.id : '');
 const LONG_TEXT = 'The answer arrives in several chunks, so the preview has more than one delta to show.';
 
 describe('api: turns over the SDK', function () {
@@ -21,13 +22,13 @@ describe('api: turns over the SDK', function () {
     const session = await f.session(agent.id);
     assert.equal(session.status, 'idle');
     const stream = await f.client.beta.sessions.events.stream(session.id);
-    const sent = await f.client.beta.sessions.events.send(session.id, say('hello'));
-    assert.equal(sent.data.length, 1);
-    assert.equal(sent.data[0]!.type, 'user.message');
-    assert.match(sent.data[0]!.id, /^sevt_/);
+    const sent = (await f.client.beta.sessions.events.send(session.id, say('hello'))).data ?? [];
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.type, 'user.message');
+    assert.match(sent[0]!.id, /^sevt_/);
     const seen = await collect(stream, idleWith('end_turn'));
     assert.deepEqual(typesOf(seen), ['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']);
-    assert.equal(seen[0]!.id, sent.data[0]!.id, 'the stream echoes the sent event with the same id');
+    assert.equal(idOf(seen[0]!), sent[0]!.id, 'the stream echoes the sent event with the same id');
     const end = seen.find((e) => e.type === 'span.model_request_end');
     assert.ok(end?.type === 'span.model_request_end' && end.model_usage.output_tokens > 0);
     const message = seen.find((e) => e.type === 'agent.message');
@@ -37,7 +38,7 @@ describe('api: turns over the SDK', function () {
     // History: the same persisted ids, ascending, across pages of 2; filters and descending order.
     const listed: string[] = [];
     for await (const e of f.client.beta.sessions.events.list(session.id, { limit: 2 })) listed.push(e.id);
-    assert.deepEqual(listed, seen.map((e) => ('id' in e ? e.id : '')));
+    assert.deepEqual(listed, seen.map(idOf));
     const pages = f.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/events'));
     assert.equal(pages.length, 3, 'six events in pages of two');
     const messages = await f.client.beta.sessions.events.list(session.id, { types: ['agent.message', 'user.message'] });
@@ -93,7 +94,7 @@ describe('api: turns over the SDK', function () {
     assert.deepEqual(idle.stop_reason.event_ids, [use.id]);
     const stream2 = await f.client.beta.sessions.events.stream(session.id);
     const echo = await f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'shipped on Monday' }] }] });
-    assert.ok(echo.data[0]!.processed_at, 'a custom tool result is processed on receipt');
+    assert.ok(echo.data?.[0]?.processed_at, 'a custom tool result is processed on receipt');
     const second = await collect(stream2, idleWith('end_turn'));
     assert.deepEqual(typesOf(second).slice(0, 2), ['user.custom_tool_result', 'session.status_running']);
     assert.match(JSON.stringify(f.t.model.requests[1]!.body.messages), /shipped on Monday/);
@@ -150,7 +151,7 @@ describe('api: turns over the SDK', function () {
     const echo = await f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] });
     const idleEvents = await collect(quiet, (seen) => seen.some((e) => e.type === 'user.interrupt'));
     assert.equal(idleEvents.length, 1);
-    assert.equal(echo.data[0]!.type, 'user.interrupt');
+    assert.equal(echo.data?.[0]?.type, 'user.interrupt');
     await f.t.runtime.settled(session.id);
     const last = (await f.client.beta.sessions.events.list(session.id, { order: 'desc', limit: 1 })).data[0];
     assert.equal(last?.type, 'user.interrupt');
@@ -173,6 +174,6 @@ describe('api: turns over the SDK', function () {
     const all = await iterate;
     assert.ok(typesOf(all).includes('session.updated'));
     assert.equal(all.filter((e) => e.type === 'agent.message').length, 2);
-    assert.equal(new Set(all.map((e) => ('id' in e ? e.id : ''))).size, all.length, 'no event delivered twice');
+    assert.equal(new Set(all.map(idOf)).size, all.length, 'no event delivered twice');
   });
 });

@@ -68,7 +68,9 @@ describe('docker sandbox: limits and isolation', function () {
       // The egress network's gateway is the host as containers on it see it.
       await provider.provision({ sessionId: 'net-probe', environment: env({ networking: { type: 'unrestricted' } }) });
       const net = await docker.getNetwork(EGRESS_NETWORK).inspect();
-      gateway = net.IPAM.Config[0].Gateway;
+      const found = net.IPAM?.Config?.[0]?.Gateway;
+      assert.ok(found, 'the egress network has a gateway');
+      gateway = found;
     });
     after(() => new Promise<void>((r) => server.close(() => r())));
 
