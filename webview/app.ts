@@ -1,7 +1,7 @@
 import { assertNever, parseHostMessage, parseWebviewMessage } from '../src/extension/protocol';
 import type { HostMessage, WebviewMessage } from '../src/extension/protocol';
 import { PRIMARY } from './model/items';
-import type { Change } from './model/session-model';
+import type { Change, Lane } from './model/session-model';
 import { SessionModel } from './model/session-model';
 import type { RenderCtx } from './render/context';
 import { Markdown } from './render/markdown';
@@ -176,7 +176,7 @@ export class PanelApp {
     this.refreshChrome();
   }
 
-  private currentLane(model: SessionModel) {
+  private currentLane(model: SessionModel): Lane {
     const lane = model.lanes.get(this.lane) ?? model.lanes.get(PRIMARY);
     if (!lane) throw new Error('the session model has no primary lane');
     return lane;

@@ -56,7 +56,11 @@ export const qList = <T>(item: z.ZodType<T, string>) =>
     .transform((v) => (Array.isArray(v) ? v : [v]))
     .pipe(z.array(item));
 
-const Instant = z.iso.datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z' }).optional();
+// Normalised to UTC so bounds compare correctly with the stored (UTC) timestamps, whatever offset the client used.
+const Instant = z.iso
+  .datetime({ offset: true, error: 'expected an RFC 3339 timestamp such as 2026-01-01T00:00:00Z' })
+  .transform((v) => new Date(v).toISOString())
+  .optional();
 export const qCreatedAt = z.strictObject({ gt: Instant, gte: Instant, lt: Instant, lte: Instant });
 export const qCreatedAtGteLte = z.strictObject({ gte: Instant, lte: Instant });
 

@@ -36,6 +36,8 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
     const parsed = LogPath.safeParse(uri.path);
     if (!parsed.success) throw new Error(`Not a Hangar session log: ${uri.toString()}`);
     const id = uri.path.slice(1, -'.jsonl'.length);
+    // A log left open after its session was deleted shows that instead of an error.
+    if (!(await this.host.runtime.sessions.ids()).includes(id)) return `Session ${id} no longer exists.\n`;
     const events = await readAllEvents(this.host.runtime, id);
     return events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
   }

@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionEvent, ToolResultBlock } from '../wire';
 import type { ModelRequest } from '../model/types';
+import { DEFAULT_CONTEXT_BUDGET_CHARS, compactMessages } from './compaction';
 
 // Builds the Messages API request from the log. The log is not the context window: failed model requests are
 // left out (their tool calls never ran), consecutive turns of one role are merged, and tool results always lead
@@ -14,21 +15,30 @@ export interface ContextInput {
   maxTokens: number;
   system: string;
   tools: Anthropic.Tool[];
+  /** Request size (characters of messages) past which old tool outputs are cut; see compaction.ts. */
+  budgetChars?: number;
+}
+
+export interface BuiltRequest {
+  request: ModelRequest;
+  /** How many old tool outputs were cut to fit the budget. */
+  elided: number;
 }
 
 const CACHE = { type: 'ephemeral' } as const;
 
-export function buildRequest(events: readonly SessionEvent[], input: ContextInput): ModelRequest {
-  const messages = buildMessages(events);
+export function buildRequest(events: readonly SessionEvent[], input: ContextInput): BuiltRequest {
+  const { messages, elided } = compactMessages(buildMessages(events), input.budgetChars ?? DEFAULT_CONTEXT_BUDGET_CHARS);
   markCacheBreakpoints(messages);
   const tools = input.tools.map((t, i) => (i === input.tools.length - 1 ? { ...t, cache_control: CACHE } : t));
-  return {
+  const request: ModelRequest = {
     model: input.model,
     max_tokens: input.maxTokens,
     system: [{ type: 'text', text: input.system, cache_control: CACHE }],
     messages,
     ...(tools.length > 0 ? { tools } : {}),
   };
+  return { request, elided };
 }
 
 export function buildMessages(events: readonly SessionEvent[]): Message[] {

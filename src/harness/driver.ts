@@ -22,6 +22,7 @@ export interface DriverOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
+  contextBudgetChars?: number;
   /** Appended to the agent's system prompt: where the agent works and how. */
   environmentNote: string;
   onPreview?: (p: StreamPreview) => void;
@@ -41,6 +42,7 @@ export class SessionDriver {
   private work: AbortController | null = null;
   private interruptRequested = false;
   private closed = false;
+  private elided = 0;
 
   constructor(private readonly opts: DriverOptions) {
     for (const e of opts.log.events()) this.state.apply(e);
@@ -165,8 +167,11 @@ export class SessionDriver {
             maxTokens: this.opts.maxTokens ?? 16_000,
             system: [this.opts.agent.system, this.opts.environmentNote].filter(Boolean).join('\n\n'),
             tools: this.opts.tools.definitions(),
+            budgetChars: this.opts.contextBudgetChars,
           }),
           onPreview: this.opts.onPreview,
+          elidedSoFar: () => this.elided,
+          setElided: (n) => (this.elided = n),
         },
         ctl.signal,
       );

@@ -33,7 +33,7 @@ export class ToolRouter {
     private readonly agent: Pick<SessionAgent, 'tools'>,
     private readonly sandbox: () => Promise<Sandbox>,
     private readonly mcp: McpTools | null,
-    private readonly redact: (outcome: ToolOutcome) => ToolOutcome = (o) => o,
+    private readonly redact: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome> = (o) => o,
   ) {
     this.policies = resolvePolicies(agent);
   }
@@ -73,13 +73,14 @@ export class ToolRouter {
     try {
       if (p.kind === 'builtin') {
         const sandbox = await this.sandbox();
-        return this.redact(await sandbox.execute(p.name, p.input, { signal }));
+        return await this.redact(await sandbox.execute(p.name, p.input, { signal }));
       }
-      if (p.kind === 'mcp' && this.mcp && p.mcpServer) return this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
+      if (p.kind === 'mcp' && this.mcp && p.mcpServer) return await this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
       return errorOutcome(`tool ${p.name} cannot be executed by the harness`);
     } catch (err) {
       if (signal.aborted) throw err;
-      return errorOutcome(`${p.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      // An exception's message can quote what the tool saw, so it is redacted like any other outcome.
+      return this.redact(errorOutcome(`${p.name} failed: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 }

@@ -20,6 +20,9 @@ export interface TurnDeps {
   retry: RetryPolicy;
   context: () => ContextInput;
   onPreview?: (p: StreamPreview) => void;
+  /** Old tool outputs cut so far; a growing count is logged as agent.thread_context_compacted. */
+  elidedSoFar: () => number;
+  setElided: (n: number) => void;
 }
 
 export type TurnResult = 'done' | 'aborted' | 'exhausted';
@@ -32,7 +35,11 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
     await deps.append([...deps.runningEvents(), { id: startId, type: 'span.model_request_start' }]);
     const usage = zeroUsage();
     try {
-      const request = buildRequest(deps.events(), deps.context());
+      const { request, elided } = buildRequest(deps.events(), deps.context());
+      if (elided > deps.elidedSoFar()) {
+        deps.setElided(elided);
+        await deps.append([{ type: 'agent.thread_context_compacted' }]);
+      }
       await consumeStream(deps.model.stream(request, signal), sink(deps), usage);
       await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage }]);
       return 'done';

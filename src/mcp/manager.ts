@@ -4,13 +4,13 @@ import { errorOutcome, type McpTools } from '../harness/tools';
 import { sleep } from '../harness/retry';
 import { resolvePolicies } from '../harness/permissions';
 import type { ToolOutcome } from '../sandbox/types';
+import { capMiddle } from '../tools/output';
 import type { McpServer, NewEvent } from '../wire';
 import { DEFAULT_LIMITS, toOutcome, type ContentLimits } from './content';
 import { stdioCredentialUrl, TOKEN_PLACEHOLDER, type CredentialResolver, type McpSession } from './credentials';
 import { ServerConnection, type ServerState } from './connection';
 import { modelToolName, serverPrefix } from './naming';
 import { describe, isAuthError, isTransportError, McpServerError } from './transport';
-import { capMiddle } from '../tools/output';
 
 // The MCP side of one session (the harness's McpTools): connects to the agent's servers when the session's driver
 // starts, offers their tools as `<server>__<tool>`, and turns every failure into a tool error the model can read or
@@ -169,7 +169,7 @@ export class McpManager implements McpTools {
         const e = err instanceof McpServerError ? err : new McpServerError('connection', describe(err));
         const last = e.kind === 'auth' || attempt >= attempts || this.closed || signal?.aborted === true;
         const type = e.kind === 'auth' ? 'mcp_authentication_failed_error' : 'mcp_connection_failed_error';
-        const detail = last && e.kind === 'connection' && attempts > 1 ? `${e.message} (gave up after ${attempt} attempts; the session goes on without its tools)` : e.message;
+        const detail = last && e.kind === 'connection' && attempts > 1 ? `${e.message} (gave up after ${attempt} attempts)` : e.message;
         await this.report(type, c.name, detail, last ? 'exhausted' : 'retrying');
         if (last) return e;
         if (!(await sleep(Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1)), signal ?? NEVER))) return e;

@@ -6,6 +6,8 @@ import type { RetryPolicy } from '../harness/retry';
 import type { McpTools } from '../harness/tools';
 import type { SandboxProvider, ToolOutcome } from '../sandbox/types';
 import type { Vault } from '../vault/types';
+import { Scrubber } from '../vault/scrubber';
+import { RuntimeEgress, type EgressOptions } from './egress';
 import type { NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
@@ -31,8 +33,11 @@ export interface RuntimeOptions {
   /** Model requests one turn may make before it is stopped (a runaway tool loop). */
   maxRequestsPerTurn?: number;
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
+  /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   onProgress?: (sessionId: string, message: string) => void;
+  /** Egress proxy settings (tests: loopback upstreams with their own CA). */
+  egress?: EgressOptions;
 }
 
 export class Runtime {
@@ -41,11 +46,19 @@ export class Runtime {
   readonly sessions: SessionService;
   readonly resources: SessionResources;
   readonly vaults: VaultStore;
+  /** Replaces every secret of the vault in tool outcomes and tool-made errors (DESIGN.md invariant 5). */
+  readonly scrubber: Scrubber;
+  /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
+  readonly egress: RuntimeEgress;
   private readonly host: SessionHost;
 
   constructor(readonly options: RuntimeOptions) {
     const sessionsDir = path.join(options.storageRoot, 'sessions');
     mkdirSync(sessionsDir, { recursive: true });
+    this.vaults = new VaultStore(options.storageRoot, options.vault);
+    this.scrubber = new Scrubber(options.vault);
+    this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
+    options.sandbox.useEgress?.(this.egress);
     this.agents = new AgentStore(options.storageRoot);
     this.environments = new EnvironmentStore(options.storageRoot);
     this.host = new SessionHost({
@@ -57,13 +70,14 @@ export class Runtime {
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
       mcp: options.mcp,
-      redact: options.redact,
+      redact: (o) => this.redact(o),
+      redactText: (t) => this.scrubber.text(t),
+      sandboxEnv: (record) => this.egress.placeholders(record),
       onProgress: options.onProgress,
       environmentNote: (record) => environmentNote(record, options.sandbox.kind),
     });
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host);
     this.resources = new SessionResources(sessionsDir, this.sessions);
-    this.vaults = new VaultStore(options.storageRoot, options.vault);
   }
 
   get vault(): Vault {
@@ -87,6 +101,15 @@ export class Runtime {
   async close(): Promise<void> {
     await this.host.close();
     await this.options.sandbox.close();
+    await this.egress.close();
+  }
+
+  private async redact(outcome: ToolOutcome): Promise<ToolOutcome> {
+    // Secrets added since the last call (a new credential) are known before this outcome is scrubbed; if the vault
+    // cannot be read right now, the secrets known so far still apply.
+    await this.scrubber.refresh().catch(() => undefined);
+    const scrubbed = this.scrubber.outcome(outcome);
+    return this.options.redact ? this.options.redact(scrubbed) : scrubbed;
   }
 }
 

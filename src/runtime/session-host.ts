@@ -24,7 +24,12 @@ export interface HostOptions {
   maxRequestsPerTurn?: number;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
-  redact?: (outcome: ToolOutcome) => ToolOutcome;
+  /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
+  redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
+  /** Scrubs text the host appends on behalf of tools and MCP servers (session.error messages). */
+  redactText?: (text: string) => string;
+  /** Extra sandbox environment for a session (its credentials' placeholders). */
+  sandboxEnv?: (record: SessionRecord) => Promise<Record<string, string>>;
   environmentNote: (record: SessionRecord) => string;
   /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
   onProgress?: (sessionId: string, message: string) => void;
@@ -97,7 +102,7 @@ export class SessionHost {
     const inbox = await Inbox.open<SessionEvent>(dir);
     const previews = new Set<(p: StreamPreview) => void>();
     const sandbox = () => this.sandboxFor(record);
-    const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(events));
+    const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(events.map((e) => scrubError(e, this.opts.redactText))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
     const driver = new SessionDriver({
       log: harnessLog(log),
@@ -231,12 +236,16 @@ export class SessionHost {
   sandboxFor(record: SessionRecord): Promise<Sandbox> {
     let p = this.sandboxes.get(record.id);
     if (!p) {
-      p = this.opts.provider.provision({
-        sessionId: record.id,
-        repoPath: record.resources[0]?.path,
-        environment: record.environment,
-        onProgress: (m) => this.opts.onProgress?.(record.id, m),
-      });
+      const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
+      p = env.then((extra) =>
+        this.opts.provider.provision({
+          sessionId: record.id,
+          env: extra,
+          repoPath: record.resources[0]?.path,
+          environment: record.environment,
+          onProgress: (m) => this.opts.onProgress?.(record.id, m),
+        }),
+      );
       // A failed provision is retried by the next call instead of being cached.
       p.catch(() => this.sandboxes.delete(record.id));
       this.sandboxes.set(record.id, p);
@@ -314,4 +323,10 @@ function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
       return records.map((r) => r.event);
     },
   };
+}
+
+/** session.error messages that tools and MCP servers produce go through the scrubber like tool results do. */
+function scrubError(e: NewEvent, redact: ((text: string) => string) | undefined): NewEvent {
+  if (!redact || e.type !== 'session.error') return e;
+  return { ...e, error: { ...e.error, message: redact(e.error.message) } };
 }

@@ -61,6 +61,8 @@ export interface ProvisionSpec {
 
 /** Where a sandbox with networking reaches the host-side egress proxy, and what it needs to use it. */
 export interface EgressEndpoint {
+  /** The proxy's port on the gateway: the only place on the host the sandbox may connect to. */
+  port: number;
   /** Proxy and CA variables for the sandbox's environment. */
   env: string[];
   /** The runtime CA's certificate (never its key) and where the sandbox's trust store expects it. */

@@ -31,6 +31,7 @@ export class SessionModel {
   private readonly items = new Map<string, Item>();
   /** Keys of previews still waiting for their final event. */
   private readonly live = new Set<string>();
+  private readonly seen = new Set<string>();
 
   constructor(public session: Session, threads: readonly PanelThread[] = []) {
     this.lane(PRIMARY, session.agent.name);
@@ -62,6 +63,12 @@ export class SessionModel {
   }
 
   apply(e: SessionEvent): Change[] {
+    // The host may deliver an event twice (a batch racing the init after a reload); folding it twice would
+    // double its tokens and cost.
+    if (e.id) {
+      if (this.seen.has(e.id)) return [];
+      this.seen.add(e.id);
+    }
     this.summary = foldSummary(this.summary, e, this.model);
     this.pending.apply(e);
     return this.fold(e);

@@ -32,12 +32,11 @@ export class ChangesView {
 
   private fileButton(f: ChangedFile): HTMLButtonElement {
     const { doc } = this;
-    const b = h(doc, 'button', { class: 'change-file', onClick: () => this.on.open(f.path), attrs: { type: 'button', 'aria-label': `Open ${f.path} (${f.status}, +${f.additions} −${f.deletions})` } }, [
+    return h(doc, 'button', { class: 'change-file', onClick: () => this.on.open(f.path), attrs: { type: 'button', 'aria-label': `Open ${f.path} (${f.status}, +${f.additions} −${f.deletions})` } }, [
       h(doc, 'span', { class: `mark mark-${f.status}`, text: STATUS_MARK[f.status] }),
       h(doc, 'span', { class: 'path', text: f.path }),
       h(doc, 'span', { class: 'plus', text: `+${f.additions}` }),
       h(doc, 'span', { class: 'minus', text: `−${f.deletions}` }),
     ]);
-    return b;
   }
 }

@@ -26,6 +26,7 @@ export class SessionPanel implements vscode.Disposable {
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  private readonly createdAt = Date.now();
   /** Messages posted to the webview since it was created (tests count them). */
   posted = 0;
   private readonly closed = new vscode.EventEmitter<void>();
@@ -55,6 +56,7 @@ export class SessionPanel implements vscode.Disposable {
 
   /** Sends the whole log and starts following it. */
   private async init(): Promise<void> {
+    this.deps.log.info(`panel ${this.sessionId}: webview ready ${Date.now() - this.createdAt} ms after the panel was made; sending the log`);
     this.stopFollowing();
     const generation = ++this.generation;
     try {

@@ -76,12 +76,6 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     return [];
   }
 
-  getParent(node: SessionTreeNode): SessionTreeNode | undefined {
-    if (node.kind === 'session') return undefined;
-    if (node.kind === 'hunk') return { kind: 'file', sessionId: node.sessionId, path: node.path };
-    return this.sessionNodes.get(node.sessionId);
-  }
-
   private async sessionChildren(): Promise<SessionNode[]> {
     let views: SessionView[];
     try {

@@ -50,19 +50,27 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
   };
 }
 
-export async function createAndStart(docker: Docker, plan: ContainerPlan): Promise<Container> {
-  let container: Container;
+export async function createContainer(docker: Docker, plan: ContainerPlan): Promise<Container> {
   try {
-    container = await docker.createContainer(createOptions(plan));
+    return await docker.createContainer(createOptions(plan));
   } catch (err) {
     throw classifyEngineError(err, { image: plan.image });
   }
+}
+
+/** Starts a created container; on failure it is removed and the error classified (the caller decides on overlay). */
+export async function startCreated(container: Container): Promise<void> {
   try {
     await container.start();
   } catch (err) {
     await container.remove({ force: true }).catch(() => undefined);
     throw classifyEngineError(err);
   }
+}
+
+export async function createAndStart(docker: Docker, plan: ContainerPlan): Promise<Container> {
+  const container = await createContainer(docker, plan);
+  await startCreated(container);
   return container;
 }
 

@@ -1,7 +1,7 @@
 import { pack } from 'tar-stream';
 import type { ToolOutcome } from '../types';
 import { execCollect, type Container, type Docker } from './client';
-import { createAndStart, TOOLSERVER_DIR, WORKSPACE } from './container';
+import { createContainer, TOOLSERVER_DIR, WORKSPACE } from './container';
 import { DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
 import type { ContainerSettings } from './state';
@@ -76,9 +76,9 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
   return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE), server: null };
 }
 
-/** Creates and starts a container on the layer's volume with the tool server copied in. */
-export async function startContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
-  const container = await createAndStart(ctx.docker, {
+/** Creates (without starting) a container on the layer's volume, with the tool server copied in. */
+export async function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
+  const container = await createContainer(ctx.docker, {
     name: spec.name,
     image: spec.settings.image,
     user: spec.settings.user,

@@ -16,13 +16,18 @@ export const DEFAULT_IMAGE = 'hangar-sandbox:latest';
 
 export type FileMode = 'overlay' | 'copy';
 
-export interface SandboxPlan {
+/** Everything but the snapshot: known from the environment and the image alone, in a few engine calls. */
+export interface PlanBase {
   settings: ContainerSettings;
   mode: FileMode;
-  snapshot: SnapshotInfo | null;
   /** Owner the snapshot and upper dir get (null: the host user already is the sandbox user). */
   owner: Owner | null;
   repoPath: string | null;
+  imageId: string;
+}
+
+export interface SandboxPlan extends PlanBase {
+  snapshot: SnapshotInfo | null;
   key: string;
 }
 
@@ -39,7 +44,7 @@ export function ownerFor(uid: number, gid: number): { possible: boolean; owner: 
   return { possible: hostUid === uid, owner: null };
 }
 
-export async function planSandbox(docker: Docker, snapshots: SnapshotStore, req: PlanRequest, allowOverlay: boolean): Promise<SandboxPlan> {
+export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: boolean): Promise<PlanBase> {
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
   const imageRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
@@ -60,11 +65,19 @@ export async function planSandbox(docker: Docker, snapshots: SnapshotStore, req:
     postCreate: dc?.spec.postCreateCommand ? postCreateArgvs(dc.spec.postCreateCommand) : [],
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
-  const mode: FileMode = allowOverlay && possible ? 'overlay' : 'copy';
-  const snapshot = mode === 'overlay' ? await snapshots.prepare(repoPath ?? undefined, owner, req.onProgress) : null;
+  return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };
+}
+
+/** Adds the snapshot (overlay mode) and the key that identifies interchangeable containers. */
+export async function completePlan(snapshots: SnapshotStore, base: PlanBase, onProgress?: (m: string) => void): Promise<SandboxPlan> {
+  const snapshot = base.mode === 'overlay' ? await snapshots.prepare(base.repoPath ?? undefined, base.owner, onProgress) : null;
   const key = createHash('sha256')
-    .update(JSON.stringify({ settings, imageId: image.id, mode, snapshot: snapshot?.id ?? null, repoPath }))
+    .update(JSON.stringify({ settings: base.settings, imageId: base.imageId, mode: base.mode, snapshot: snapshot?.id ?? null, repoPath: base.repoPath }))
     .digest('hex')
     .slice(0, 24);
-  return { settings, mode, snapshot, owner, repoPath, key };
+  return { ...base, snapshot, key };
+}
+
+export async function planSandbox(docker: Docker, snapshots: SnapshotStore, req: PlanRequest, allowOverlay: boolean): Promise<SandboxPlan> {
+  return completePlan(snapshots, await planBase(docker, req, allowOverlay), req.onProgress);
 }

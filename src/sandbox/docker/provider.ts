@@ -1,20 +1,20 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
-import { connectDocker, type Docker } from './client';
-import { removeContainer, runningContainer } from './container';
+import { connectDocker, type Container, type Docker } from './client';
+import { removeContainer, runningContainer, startCreated } from './container';
 import { createBaseline, seedWorkspace } from './copy-mode';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, runPostCreate, startContainer, type Hands, type HandsContext } from './hands';
+import { attachHands, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
-import { planSandbox, type PlanRequest, type SandboxPlan } from './plan';
+import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
 import { reapLeftovers } from './reaper';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
 import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
-import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, removeVolume } from './volume';
+import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
 
 // Docker sandboxes: one container per session on a per-session volume (see volume.ts for overlay vs copy), tools
 // through the in-container tool server. Everything lives under <storageRoot>/docker:
@@ -106,27 +106,31 @@ export class DockerSandboxProvider implements SandboxProvider {
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
     }
-    let plan = await planSandbox(docker, this.snapshots, spec, this.allowOverlay());
-    const entry = this.pool.take(plan.key);
-    if (entry) return this.claim(spec.sessionId, entry);
+    const name = containerName(this.root, spec.sessionId);
+    let base = await planBase(docker, spec, this.allowOverlay());
+    let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
+    if (this.pool.size > 0) {
+      const entry = this.pool.take((await plan).key);
+      if (entry) return this.claim(spec.sessionId, entry);
+    }
     let made: MadeLayer;
     try {
-      made = await this.makeLayer(plan, spec.sessionId, containerName(this.root, spec.sessionId), spec.onProgress);
+      made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
     } catch (err) {
       if (!(err instanceof OverlayUnsupportedError) || this.options.files === 'overlay') throw err;
       spec.onProgress?.(`Overlay volumes are unavailable with this engine (${err.message}); copying the repository instead`);
-      plan = await planSandbox(docker, this.snapshots, spec, false);
-      made = await this.makeLayer(plan, spec.sessionId, containerName(this.root, spec.sessionId), spec.onProgress);
+      base = await planBase(docker, spec, false);
+      plan = completePlan(this.snapshots, base, spec.onProgress);
+      made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
     }
-    const sandbox = await this.record(spec.sessionId, plan, made);
-    void this.pool.fill(plan).catch(() => undefined);
+    const sandbox = await this.record(spec.sessionId, await plan, made);
+    void plan.then((p) => this.pool.fill(p)).catch(() => undefined);
     return sandbox;
   }
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
-    const plan = await planSandbox(await this.docker(), this.snapshots, req, this.allowOverlay());
-    await this.pool.fill(plan);
+    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, req, this.allowOverlay()));
   }
 
   private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
@@ -174,12 +178,23 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async makePoolEntry(plan: SandboxPlan): Promise<PoolEntry> {
     const layerId = newLayerId();
-    const made = await this.makeLayer(plan, POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
+    const made = await this.makeLayer(plan, Promise.resolve(plan), POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
     return { key: plan.key, plan, ...made };
   }
 
-  /** A new layer (dirs + volume) with a running container and tools on it. Cleans up after itself on failure. */
-  private async makeLayer(plan: SandboxPlan, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
+  /**
+   * A new layer (dirs + volume) with a running container and tools on it; cleans up after itself on failure. The
+   * container is created (and the tool server copied in) while the snapshot is still being prepared: the volume's
+   * lower dir is a symlink that only has to exist when the container starts.
+   */
+  private async makeLayer(
+    base: PlanBase,
+    planP: Promise<SandboxPlan>,
+    sessionLabel: string,
+    name: string,
+    onProgress?: (m: string) => void,
+    layerId = newLayerId(),
+  ): Promise<MadeLayer> {
     const ctx = await this.handsContext();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
@@ -187,28 +202,28 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.busyLayers.add(layerId);
     let containerId: string | null = null;
     try {
-      if (plan.mode === 'overlay') {
-        await createLayerDirs(dirs, plan.owner);
-        await createOverlayVolume(ctx.docker, volume, (plan.snapshot as { tree: string }).tree, dirs, lbl);
-      } else {
-        await createPlainVolume(ctx.docker, volume, lbl);
-      }
-      await removeContainer(ctx.docker, name);
-      const container = await startContainer(ctx, { name, labels: lbl, volume, settings: plan.settings }).catch((err: unknown) => {
-        if (plan.mode === 'overlay' && isOverlayMountFailure(err)) {
-          this.overlayBroken = true;
-          throw new OverlayUnsupportedError((err as Error).message);
+      const created = (async () => {
+        if (base.mode === 'overlay') {
+          await createLayerDirs(dirs, base.owner);
+          await createOverlayVolume(ctx.docker, volume, dirs, lbl);
+        } else {
+          await createPlainVolume(ctx.docker, volume, lbl);
         }
-        throw err;
-      });
-      containerId = container.id;
-      if (plan.mode === 'copy') {
-        if (plan.repoPath) await seedWorkspace(container, plan.repoPath, { uid: plan.settings.uid, gid: plan.settings.gid }, onProgress);
-        await createBaseline(container, plan.settings.user);
+        await removeContainer(ctx.docker, name);
+        const container = await prepareContainer(ctx, { name, labels: lbl, volume, settings: base.settings });
+        containerId = container.id;
+        return container;
+      })();
+      const [plan, container] = await Promise.all([planP, created]);
+      if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
+      await this.start(container, base);
+      if (base.mode === 'copy') {
+        if (base.repoPath) await seedWorkspace(container, base.repoPath, { uid: base.settings.uid, gid: base.settings.gid }, onProgress);
+        await createBaseline(container, base.settings.user);
       }
-      const hands = await attachHands(ctx, container, plan.settings);
-      if (plan.settings.postCreate.length > 0) await runPostCreate(container, plan.settings, onProgress);
-      return { layerId, volume, hands, postCreateDone: true, seeded: plan.mode === 'copy' };
+      const hands = await attachHands(ctx, container, base.settings);
+      if (base.settings.postCreate.length > 0) await runPostCreate(container, base.settings, onProgress);
+      return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
     } catch (err) {
       await this.discardLayer(layerId, volume, containerId ?? name).catch(() => undefined);
       throw err;
@@ -217,17 +232,34 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
+  /** Starts a prepared container; an overlay mount the engine cannot make switches this provider to copy mode. */
+  private async start(container: Container, base: PlanBase): Promise<void> {
+    try {
+      await startCreated(container);
+    } catch (err) {
+      if (base.mode === 'overlay' && isOverlayMountFailure(err)) {
+        this.overlayBroken = true;
+        throw new OverlayUnsupportedError((err as Error).message);
+      }
+      throw err;
+    }
+  }
+
   /** New hands for a session: the tool server again if its container runs, else a new container on its volume. */
   private async revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
     const ctx = await this.handsContext();
     if (old && (await runningContainer(ctx.docker, old.container.id))) return attachHands(ctx, old.container, state.settings);
     for (const id of [old?.container.id, state.containerId, containerName(this.root, state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
+    const lbl = labels(this.root, state.sessionId, state.layerId);
     if (state.mode === 'overlay') {
-      const lower = this.snapshots.treeOf(state.snapshotId as string);
-      await createOverlayVolume(ctx.docker, state.volume, lower, layerDirs(this.root, state.layerId), labels(this.root, state.sessionId, state.layerId));
+      // The engine may have lost the volume (pruned); its definition is all there is to it, the files are on the host.
+      const dirs = layerDirs(this.root, state.layerId);
+      await linkLower(dirs, this.snapshots.treeOf(state.snapshotId as string));
+      await createOverlayVolume(ctx.docker, state.volume, dirs, lbl);
     }
     onProgress?.('Starting a new sandbox container on the session volume');
-    const container = await startContainer(ctx, { name: containerName(this.root, state.sessionId), labels: labels(this.root, state.sessionId, state.layerId), volume: state.volume, settings: state.settings });
+    const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, settings: state.settings });
+    await startCreated(container);
     const hands = await attachHands(ctx, container, state.settings);
     if (!state.postCreateDone && state.settings.postCreate.length > 0) {
       await runPostCreate(container, state.settings, onProgress);

@@ -13,6 +13,8 @@ import type { Owner } from './snapshot';
 
 export interface LayerDirs {
   root: string;
+  /** Symlink to the snapshot tree: the volume can be defined before the snapshot is ready (mount follows it). */
+  lower: string;
   upper: string;
   work: string;
   diffGit: string;
@@ -20,7 +22,7 @@ export interface LayerDirs {
 
 export function layerDirs(storageRoot: string, layerId: string): LayerDirs {
   const root = path.join(storageRoot, 'layers', layerId);
-  return { root, upper: path.join(root, 'upper'), work: path.join(root, 'work'), diffGit: path.join(root, 'diff.git') };
+  return { root, lower: path.join(root, 'lower'), upper: path.join(root, 'upper'), work: path.join(root, 'work'), diffGit: path.join(root, 'diff.git') };
 }
 
 export async function createLayerDirs(dirs: LayerDirs, owner: Owner | null): Promise<void> {
@@ -32,21 +34,21 @@ export async function createLayerDirs(dirs: LayerDirs, owner: Owner | null): Pro
 
 const OPTION_BREAKERS = /[,:\s]/;
 
-export async function createOverlayVolume(
-  docker: Docker,
-  name: string,
-  lower: string,
-  dirs: LayerDirs,
-  labels: Record<string, string>,
-): Promise<void> {
-  for (const p of [lower, dirs.upper, dirs.work]) {
+/** Points the layer at its snapshot; must happen before the volume is first mounted (container start). */
+export async function linkLower(dirs: LayerDirs, snapshotTree: string): Promise<void> {
+  await fs.rm(dirs.lower, { force: true });
+  await fs.symlink(snapshotTree, dirs.lower);
+}
+
+export async function createOverlayVolume(docker: Docker, name: string, dirs: LayerDirs, labels: Record<string, string>): Promise<void> {
+  for (const p of [dirs.lower, dirs.upper, dirs.work]) {
     if (OPTION_BREAKERS.test(p)) throw new OverlayUnsupportedError(`the path ${p} contains a comma, colon or space, which overlay mount options cannot carry`);
   }
   try {
     await docker.createVolume({
       Name: name,
       Driver: 'local',
-      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${lower},upperdir=${dirs.upper},workdir=${dirs.work},userxattr` },
+      DriverOpts: { type: 'overlay', device: 'overlay', o: `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work},userxattr` },
       Labels: labels,
     });
   } catch (err) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -16,6 +16,22 @@ const run = promisify(execFile);
 async function second(storage: string, ...args: string[]): Promise<Record<string, unknown>> {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', SCRIPT, storage, ...args], { timeout: 30_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+}
+
+/** Starts `second-runtime drive`, resolves with the session id it created; `finished` resolves when it exits. */
+function drive(storage: string, agent: string, env: string, repo: string, modelUrl: string): Promise<{ id: string; finished: Promise<number> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, storage, 'drive', agent, env, repo, modelUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const finished = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve({ id: (JSON.parse(line) as { id: string }).id, finished });
+    });
+    child.on('error', reject);
+    void finished.then((code) => reject(new Error(`second runtime exited with ${code} before creating a session`)));
+  });
 }
 
 describe('api: two processes on one storage root', function () {
@@ -54,5 +70,19 @@ describe('api: two processes on one storage root', function () {
     await f.client.beta.sessions.events.send(created.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'continue here' }] }] });
     const seen = await collect(stream, idleWith('end_turn'));
     assert.ok(seen.some((e) => e.type === 'agent.message'));
+  });
+
+  it('a session another process drives can be watched and steered through the API', async () => {
+    f = await startApi({ script: [reply.text('driven by the other process')] });
+    const agent = await f.agent();
+    const other = await drive(f.t.storage, agent.id, f.t.envId, f.t.repo, f.t.model.url);
+    const stream = await f.client.beta.sessions.events.stream(other.id);
+    const sent = await f.client.beta.sessions.events.send(other.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'from the API' }] }] });
+    assert.equal(sent.data?.[0]?.processed_at, null, 'queued for the process that holds the lease');
+    const seen = await collect(stream, idleWith('end_turn'), 30_000);
+    assert.equal(seen[0]!.type === 'user.message' && seen[0]!.id, sent.data?.[0]?.id);
+    assert.ok(seen.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('driven by the other process')));
+    assert.equal(await other.finished, 0);
+    assert.equal((await f.client.beta.sessions.retrieve(other.id)).status, 'idle');
   });
 });

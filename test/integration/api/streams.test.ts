@@ -149,4 +149,19 @@ describe('api: event streams', function () {
     for (let i = 0; i < 200 && (live > 0 || f.server.openStreams() > 0); i++) await sleep(10);
     assert.equal(live, 0);
   });
+
+  it('close() ends open streams and stops accepting requests', async () => {
+    f = await startApi();
+    const session = await f.session((await f.agent()).id);
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    const drained = (async () => {
+      const seen: StreamEvent[] = [];
+      for await (const e of stream) seen.push(e);
+      return seen;
+    })();
+    await f.server.close();
+    assert.deepEqual(await drained, [], 'the stream ended without an error');
+    assert.equal(f.server.openStreams(), 0);
+    await assert.rejects(f.client.beta.agents.list({}, { maxRetries: 0 }), (err: unknown) => err instanceof Error && /Connection error/.test(err.message));
+  });
 });

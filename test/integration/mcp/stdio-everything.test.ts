@@ -44,6 +44,13 @@ describe('mcp: server-everything over stdio', function () {
     // The image reached the model as an image block, not as text.
     assert.match(lastRequestText(t), /"type":"image"/);
     assert.deepEqual(byType(events, 'agent.mcp_tool_use').map((u) => u.evaluated_permission), ['allow', 'allow', 'allow']);
+
+    // Closing the runtime stops the servers it launched.
+    const pid = t.managers[0]!.status()[0]!.pid!;
+    assert.doesNotThrow(() => process.kill(pid, 0));
+    await t.close();
+    t = undefined;
+    assert.throws(() => process.kill(pid, 0), /ESRCH/);
   });
 
   it('never runs a denied call and tells the model why', async () => {

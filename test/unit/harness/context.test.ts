@@ -74,10 +74,33 @@ describe('harness context: events → Messages request', () => {
       ev('span.model_request_end', { model_request_start_id: s1.id, is_error: false, model_usage: usage }),
       ev('user.message', { content: [{ type: 'text', text: 'c' }] }),
     ];
-    const req = buildRequest(events, { model: 'm', maxTokens: 10, system: 'sys', tools: [{ name: 't1', input_schema: { type: 'object' } }, { name: 't2', input_schema: { type: 'object' } }] });
+    const { request: req } = buildRequest(events, { model: 'm', maxTokens: 10, system: 'sys', tools: [{ name: 't1', input_schema: { type: 'object' } }, { name: 't2', input_schema: { type: 'object' } }] });
     const count = JSON.stringify(req).split('"cache_control"').length - 1;
     assert.equal(count, 4);
     assert.equal(req.tools?.[0] && 'cache_control' in req.tools[0], false);
     assert.ok(req.tools?.[1] && 'cache_control' in req.tools[1]);
+  });
+});
+
+describe('harness context: compaction', () => {
+  it('cuts the oldest tool outputs once the request outgrows its budget, never the recent turns', () => {
+    const events: SessionEvent[] = [ev('user.message', { content: [{ type: 'text', text: 'task' }] })];
+    for (let i = 0; i < 10; i++) {
+      const start = ev('span.model_request_start');
+      const use = ev('agent.tool_use', { name: 'bash', input: { command: `step ${i}` } });
+      events.push(start, use, ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage }));
+      events.push(ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: `${i}:`.padEnd(20_000, 'x') }] }));
+    }
+    const input = { model: 'm', maxTokens: 10, system: 's', tools: [] };
+    const whole = buildRequest(events, input);
+    assert.equal(whole.elided, 0);
+    const compacted = buildRequest(events, { ...input, budgetChars: 100_000 });
+    assert.ok(compacted.elided > 0);
+    assert.ok(JSON.stringify(compacted.request.messages).length <= 100_000);
+    const json = JSON.stringify(compacted.request.messages);
+    assert.match(json, /old tool output were left out/);
+    const last = compacted.request.messages.at(-1)!;
+    assert.match(JSON.stringify(last), /9:x{100}/, 'the newest result is whole');
+    assert.deepEqual(buildRequest(events, { ...input, budgetChars: 100_000 }).request, compacted.request, 'deterministic');
   });
 });

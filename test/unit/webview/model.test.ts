@@ -84,5 +84,7 @@ describe('webview session model', () => {
     assert.equal(m.summary.status, 'running');
     assert.equal(m.summary.usage.output_tokens, 1000);
     assert.ok(Math.abs(m.summary.costCents - (2000 * 3 + 1000 * 15) / 1e4) < 1e-9);
+    assert.deepEqual(m.apply(log.events[2]!), [], 'a redelivered event changes nothing');
+    assert.equal(m.summary.usage.output_tokens, 1000);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventLog, fakeSession } from './fixtures';
-import { mountPanel } from './dom-env';
+import { key, mountPanel } from './dom-env';
 import type { Mounted } from './dom-env';
 
 describe('webview rendering', () => {
@@ -28,6 +28,9 @@ describe('webview rendering', () => {
     const link = [...md.querySelectorAll<HTMLElement>('.md-link')].find((a) => a.textContent === 'docs');
     link!.click();
     assert.deepEqual(m.posted.at(-1), { type: 'openLink', href: 'https://example.com/d' });
+    m.posted.length = 0;
+    key(m, link!, 'Enter');
+    assert.deepEqual(m.posted, [{ type: 'openLink', href: 'https://example.com/d' }], 'links work from the keyboard too');
   });
 
   it('shows each tool call with its input and its output joined, long output folded behind "Show all"', () => {

@@ -1,0 +1,158 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
+import type { Credential, CredentialSecret } from '../wire';
+import { CertificateAuthority, EGRESS_LOG, EgressProxy, placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv, type EgressPolicy, type EgressProxyOptions, type ProxyCredential } from '../vault/proxy';
+import type { Vault } from '../vault/types';
+import { readRecord, type SessionRecord } from './session-record';
+import { readCredentialSecret, type VaultStore } from './vaults';
+
+// The runtime's side of sandbox egress: one proxy per runtime (started when the first sandbox with networking is
+// provisioned), its CA under <storageRoot>/egress, and each session's policy built from its record and vaults when
+// a connection starts. Sandbox providers see it through the SandboxEgress seam; the proxy never sees a wire object.
+
+/** Knobs of the proxy that tests and embedders set (loopback upstreams, their own CA, a short header timeout). */
+export type EgressOptions = Pick<EgressProxyOptions, 'lookup' | 'allowPrivate' | 'upstreamCa' | 'headersTimeoutMs' | 'idleTimeoutMs'>;
+
+const Ports = z.record(z.string(), z.number().int().min(1).max(65_535));
+
+export class RuntimeEgress implements SandboxEgress {
+  private proxyP: Promise<EgressProxy> | null = null;
+  private readonly dir: string;
+
+  constructor(
+    private readonly deps: { storageRoot: string; sessionsDir: string; vaults: VaultStore; vault: Vault; options?: EgressOptions },
+  ) {
+    this.dir = path.join(deps.storageRoot, 'egress');
+  }
+
+  /** The proxy, created on first use (a runtime without networked sandboxes never makes a CA). */
+  proxy(): Promise<EgressProxy> {
+    this.proxyP ??= CertificateAuthority.loadOrCreate(this.dir).then(
+      (ca) => new EgressProxy({ ...this.deps.options, ca, policyFor: (id) => this.policyFor(id), unattributedLog: path.join(this.dir, 'unattributed.jsonl') }),
+    );
+    this.proxyP.catch(() => (this.proxyP = null));
+    return this.proxyP;
+  }
+
+  async endpoint(gateway: string): Promise<EgressEndpoint> {
+    const proxy = await this.proxy();
+    const address = await this.listen(proxy, gateway);
+    return { port: address.port, env: sandboxProxyEnv(address.url), caCert: { pem: proxy.caCertPem, path: SANDBOX_CA_PATH } };
+  }
+
+  bind(sessionId: string, address: string): void {
+    void this.proxy().then((p) => p.bind(sessionId, address));
+  }
+
+  unbind(sessionId: string): void {
+    void this.proxyP?.then((p) => p.unbind(sessionId)).catch(() => undefined);
+  }
+
+  /** Environment variables a session's sandbox gets for its environment_variable credentials: placeholders only. */
+  async placeholders(record: SessionRecord): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const c of await this.credentialsOf(record)) {
+      // The first vault in the session's order wins a name, as it does for injection.
+      if (c.auth.type === 'environment_variable' && !(c.auth.secret_name in env)) env[c.auth.secret_name] = placeholderFor(c.id);
+    }
+    return env;
+  }
+
+  async policyFor(sessionId: string): Promise<EgressPolicy | null> {
+    const dir = path.join(this.deps.sessionsDir, sessionId);
+    const record = await readRecord(dir);
+    if (!record) return null;
+    const credentials: ProxyCredential[] = [];
+    const names = new Set<string>();
+    for (const c of await this.credentialsOf(record)) {
+      if (c.auth.type === 'environment_variable') {
+        if (names.has(c.auth.secret_name)) continue;
+        names.add(c.auth.secret_name);
+      }
+      const secret = await readCredentialSecret(this.deps.vault, c.vault_id, c.id);
+      const pc = secret ? proxyCredential(c, secret) : null;
+      if (pc) credentials.push(pc);
+    }
+    return {
+      sessionId,
+      networking: record.environment.networking,
+      mcpHosts: record.agent.mcp_servers.flatMap((s) => (s.type === 'url' ? [hostOf(s.url)] : [])).filter((h): h is string => h !== null),
+      credentials,
+      logFile: path.join(dir, EGRESS_LOG),
+    };
+  }
+
+  async close(): Promise<void> {
+    const p = this.proxyP;
+    this.proxyP = null;
+    await p?.then((proxy) => proxy.close()).catch(() => undefined);
+  }
+
+  private async credentialsOf(record: SessionRecord): Promise<Credential[]> {
+    const out: Credential[] = [];
+    for (const vaultId of record.vault_ids) {
+      let page: string | undefined;
+      try {
+        do {
+          const res = await this.deps.vaults.listCredentials(vaultId, { limit: 1000, page });
+          out.push(...res.data.filter((c) => !c.archived_at));
+          page = res.next_page ?? undefined;
+        } while (page);
+      } catch {
+        // A vault that was deleted after the session started simply has no credentials any more.
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Listens on the port this runtime used last time, so containers that outlived a restart of the runtime (their
+   * HTTP_PROXY is fixed at creation) still reach it; another port only when that one is taken.
+   */
+  private async listen(proxy: EgressProxy, host: string) {
+    const file = path.join(this.dir, 'ports.json');
+    const ports = await fsp
+      .readFile(file, 'utf8')
+      .then((t) => Ports.parse(JSON.parse(t)))
+      .catch(() => ({}) as Record<string, number>);
+    const preferred = ports[host];
+    let address;
+    try {
+      address = await proxy.listen(host, preferred ?? 0);
+    } catch (err) {
+      if (preferred === undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      address = await proxy.listen(host, 0);
+    }
+    if (address.port !== preferred) await fsp.writeFile(file, JSON.stringify({ ...ports, [host]: address.port })).catch(() => undefined);
+    return address;
+  }
+}
+
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** How the proxy applies one credential; null for kinds the sandbox never uses (MCP credentials stay host-side). */
+export function proxyCredential(c: Credential, secret: CredentialSecret): ProxyCredential | null {
+  if (c.auth.type === 'environment_variable' && secret.type === 'environment_variable') {
+    const loc = c.auth.injection_location;
+    return {
+      id: c.id,
+      hosts: c.auth.networking.type === 'unrestricted' ? 'any' : c.auth.networking.allowed_hosts,
+      secret: secret.secret_value,
+      injection: { kind: 'placeholder', placeholder: placeholderFor(c.id), headers: loc.header, body: loc.body },
+    };
+  }
+  if (c.auth.type === 'http_header' && secret.type === 'http_header') {
+    const v = secret.secret_value;
+    const value = c.auth.scheme === 'bearer' ? `Bearer ${v}` : c.auth.scheme === 'basic' ? `Basic ${Buffer.from(`${c.auth.username ?? 'x-access-token'}:${v}`).toString('base64')}` : v;
+    return { id: c.id, hosts: c.auth.allowed_hosts, secret: v, injection: { kind: 'header', name: c.auth.header_name, value } };
+  }
+  return null;
+}

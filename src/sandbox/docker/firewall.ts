@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+
+// An internal Docker network has no route to the outside, but the host itself still answers on every address it has
+// (the bridge's gateway, docker0, its LAN address): a service bound to 0.0.0.0 on the host would be a way around
+// the proxy. When Hangar can (root, iptables present), it closes that: packets from the sandbox bridge into the host
+// are rejected except to the proxy's port on the gateway. Without root this is reported, not silently skipped.
+
+const CHAIN = 'HANGAR-SANDBOX';
+
+function iptables(args: string[]): Promise<{ ok: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('iptables', ['-w', '5', ...args], { timeout: 15_000 }, (err, _out, stderr) => resolve({ ok: !err, stderr: String(stderr) }));
+  });
+}
+
+async function ensureRule(check: string[], add: string[]): Promise<void> {
+  if ((await iptables(['-C', ...check])).ok) return;
+  const r = await iptables(add);
+  if (!r.ok) throw new Error(`iptables ${add.join(' ')} failed: ${r.stderr.trim()}`);
+}
+
+export type FirewallResult = { ok: true } | { ok: false; reason: string };
+
+/** Lets the sandbox bridge reach the host only at gateway:port (the proxy). Idempotent; safe to call per provision. */
+export async function restrictHostAccess(bridge: string, gateway: string, port: number): Promise<FirewallResult> {
+  if (process.platform !== 'linux') return { ok: false, reason: 'host firewall rules are only set on Linux' };
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'setting the host firewall rule needs root' };
+  try {
+    const created = await iptables(['-N', CHAIN]);
+    if (!created.ok && !/exists/i.test(created.stderr)) throw new Error(`iptables -N ${CHAIN} failed: ${created.stderr.trim()}`);
+    await ensureRule([CHAIN, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'], ['-A', CHAIN, '-j', 'REJECT', '--reject-with', 'icmp-port-unreachable']);
+    const proxy = ['-p', 'tcp', '-d', gateway, '--dport', String(port), '-j', 'ACCEPT'];
+    await ensureRule([CHAIN, ...proxy], ['-I', CHAIN, '1', ...proxy]);
+    const established = ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'];
+    await ensureRule([CHAIN, ...established], ['-I', CHAIN, '1', ...established]);
+    await ensureRule(['INPUT', '-i', bridge, '-j', CHAIN], ['-I', 'INPUT', '1', '-i', bridge, '-j', CHAIN]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
