@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SessionEvent, StreamPreview } from '../wire';
+import { envelope, toFailure } from './errors';
 import { STREAMED, type Ctx } from './router';
 import { qList } from './query';
 
@@ -36,8 +37,9 @@ export async function streamSessionEvents(c: Ctx, sessionId: string): Promise<ty
   try {
     const off = await c.runtime.sessions.subscribe(sessionId, from, onEvent, deltas.size > 0 ? onPreview : undefined);
     sse.onClose(off);
-  } catch {
-    // Deleted between the check and the subscription: nothing more will come.
+  } catch (err) {
+    // Headers are out, so the failure travels as an `event: error` frame, which the SDK throws as an APIError.
+    sse.send('error', envelope(toFailure(err), c.requestId));
     sse.close();
   }
   return STREAMED;

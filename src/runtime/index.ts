@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   maxTokens?: number;
   /** Model requests one turn may make before it is stopped (a runaway tool loop). */
   maxRequestsPerTurn?: number;
+  /** Request size in characters past which old tool outputs are cut (default 600k ≈ 150k tokens). */
+  contextBudgetChars?: number;
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
@@ -69,6 +71,7 @@ export class Runtime {
       retry: options.retry,
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
+      contextBudgetChars: options.contextBudgetChars,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
       redactText: (t) => this.scrubber.text(t),

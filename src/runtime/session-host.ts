@@ -22,6 +22,7 @@ export interface HostOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
+  contextBudgetChars?: number;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
@@ -112,6 +113,7 @@ export class SessionHost {
       retry: this.opts.retry,
       maxTokens: this.opts.maxTokens,
       maxRequestsPerTurn: this.opts.maxRequestsPerTurn,
+      contextBudgetChars: this.opts.contextBudgetChars,
       environmentNote: this.opts.environmentNote(record),
       onPreview: (p) => previews.forEach((l) => l(p)),
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { SandboxEgress } from '../types';
 import type { CloudConfig } from '../../wire/environment';
 import type { Docker } from './client';
 import { devcontainerImage, postCreateArgvs, readDevcontainer } from './devcontainer';
 import { inspectImage, resolveUser } from './image';
+import { planEgress } from './egress';
 import { ensureNetwork, planNetwork } from './network';
 import type { Owner, SnapshotInfo, SnapshotStore } from './snapshot';
 import type { ContainerSettings } from './state';
@@ -34,6 +36,10 @@ export interface SandboxPlan extends PlanBase {
 export interface PlanRequest {
   repoPath?: string;
   environment: CloudConfig;
+  /** Extra container variables (credential placeholders). */
+  env?: Record<string, string>;
+  /** The egress proxy for networked sandboxes; without one they are isolated completely. */
+  egress?: SandboxEgress | null;
   onProgress?: (message: string) => void;
 }
 
@@ -53,16 +59,18 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   const who = await resolveUser(docker, image.id, user);
   const network = planNetwork(req.environment.networking);
   await ensureNetwork(docker, network);
+  const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const settings: ContainerSettings = {
     image: imageRef,
     user,
     uid: who.uid,
     gid: who.gid,
     home: who.home,
-    env: [...Object.entries(dc?.spec.containerEnv ?? {}).map(([k, v]) => `${k}=${v}`), ...network.env],
+    env: [...Object.entries({ ...dc?.spec.containerEnv, ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
     limits: req.environment.hangar.limits,
     networkMode: network.mode,
     postCreate: dc?.spec.postCreateCommand ? postCreateArgvs(dc.spec.postCreateCommand) : [],
+    caCert: egress?.caCert ?? null,
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
   return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };

@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
+import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer, startCreated } from './container';
 import { createBaseline, seedWorkspace } from './copy-mode';
+import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
@@ -58,6 +59,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly pending = new Map<string, Promise<Sandbox>>();
   private readonly busyLayers = new Set<string>();
   private overlayBroken = false;
+  private egress: SandboxEgress | null = null;
 
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
@@ -82,6 +84,10 @@ export class DockerSandboxProvider implements SandboxProvider {
     return { docker: await this.docker(), toolServer: await this.serverP, tools: this.options.toolHost ?? {} };
   }
 
+  useEgress(egress: SandboxEgress): void {
+    this.egress = egress;
+  }
+
   private allowOverlay(): boolean {
     return this.options.files !== 'copy' && !this.overlayBroken;
   }
@@ -99,13 +105,18 @@ export class DockerSandboxProvider implements SandboxProvider {
     const docker = await this.docker();
     const state = await readState(this.root, spec.sessionId);
     if (state) {
-      const container = state.containerId ? await runningContainer(docker, state.containerId) : null;
+      // The proxy may listen elsewhere than when the container was made (a new port after a restart): a container
+      // pointed at the old one is replaced, on the same volume.
+      const moved = await this.refreshEgress(docker, state, spec.onProgress);
+      const container = state.containerId && !moved ? await runningContainer(docker, state.containerId) : null;
       if (container) {
         spec.onProgress?.('Reattached to the running sandbox container');
+        await this.bindEgress(state.sessionId, container, state.settings.networkMode);
         return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings));
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
     }
+    spec = { ...spec, egress: this.egress } as ProvisionSpec;
     const name = containerName(this.root, spec.sessionId);
     let base = await planBase(docker, spec, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
@@ -130,7 +141,7 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
-    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, req, this.allowOverlay()));
+    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, { ...req, egress: this.egress }, this.allowOverlay()));
   }
 
   private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
@@ -158,6 +169,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       createdAt: new Date().toISOString(),
     };
     await writeState(this.root, state);
+    await this.bindEgress(sessionId, made.hands.container, plan.settings.networkMode);
     return this.sandboxFor(await this.docker(), state, made.hands);
   }
 
@@ -217,6 +229,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       const [plan, container] = await Promise.all([planP, created]);
       if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
       await this.start(container, base);
+      if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
         if (base.repoPath) await seedWorkspace(container, base.repoPath, { uid: base.settings.uid, gid: base.settings.gid }, onProgress);
         await createBaseline(container, base.settings.user);
@@ -260,6 +273,8 @@ export class DockerSandboxProvider implements SandboxProvider {
     onProgress?.('Starting a new sandbox container on the session volume');
     const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, settings: state.settings });
     await startCreated(container);
+    if (state.settings.caCert) await installCa(container, state.settings.caCert);
+    await this.bindEgress(state.sessionId, container, state.settings.networkMode);
     const hands = await attachHands(ctx, container, state.settings);
     if (!state.postCreateDone && state.settings.postCreate.length > 0) {
       await runPostCreate(container, state.settings, onProgress);
@@ -274,6 +289,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     await hands?.server?.close().catch(() => undefined);
     const docker = await this.docker();
     for (const id of [hands?.container.id, state.containerId]) if (id) await removeContainer(docker, id);
+    this.egress?.unbind(state.sessionId);
     state.containerId = null;
     await writeState(this.root, state);
   }
@@ -294,6 +310,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     await removeContainer(docker, containerName(this.root, sessionId));
     if (state) await this.discardLayer(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
+    this.egress?.unbind(sessionId);
   }
 
   async reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
@@ -307,6 +324,24 @@ export class DockerSandboxProvider implements SandboxProvider {
       busyLayers: new Set([...this.busyLayers, ...this.pool.layers()]),
       poolSnapshots: this.pool.snapshots(),
     });
+  }
+
+  /** Tells the proxy which session a networked container belongs to (its address on the sandbox network). */
+  private async bindEgress(sessionId: string, container: Container, networkMode: string): Promise<void> {
+    if (this.egress && networkMode !== 'none') await bindContainer(this.egress, sessionId, container, networkMode);
+  }
+
+  /** Points a session's settings at the proxy as it listens now; true when that changed them. */
+  private async refreshEgress(docker: Docker, state: SessionState, onProgress?: (m: string) => void): Promise<boolean> {
+    if (state.settings.networkMode === 'none') return false;
+    const plan = await planEgress(docker, state.settings.networkMode, this.egress, onProgress);
+    const env = [...withoutProxyEnv(state.settings.env), ...plan.env];
+    if (JSON.stringify(env) === JSON.stringify(state.settings.env) && plan.caCert?.pem === state.settings.caCert?.pem) return false;
+    const kept = new Set(env);
+    if (state.settings.env.every((e) => kept.has(e)) && env.length === state.settings.env.length && plan.caCert?.pem === state.settings.caCert?.pem) return false;
+    state.settings = { ...state.settings, env, caCert: plan.caCert };
+    await writeState(this.root, state);
+    return true;
   }
 
   /** Disconnects from every session (their containers keep running for a later reattach) and drops the pool. */

@@ -17,6 +17,8 @@ export const ContainerSettings = z.object({
   limits: SandboxLimits,
   networkMode: z.string(),
   postCreate: z.array(z.array(z.string())),
+  /** The egress proxy CA's certificate, installed as root when a container starts (networked sandboxes only). */
+  caCert: z.object({ pem: z.string(), path: z.string() }).nullable().default(null),
 });
 export type ContainerSettings = z.infer<typeof ContainerSettings>;
 

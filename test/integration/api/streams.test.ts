@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import Anthropic from '@anthropic-ai/sdk';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { reply } from '../../../src/model/scripted';
 import { collect, idleWith, sleep, startApi, typesOf, type ApiFixture, type StreamEvent } from './helpers';
@@ -41,7 +42,7 @@ describe('api: event streams', function () {
   it('frames every event as event:/single-line data:, sends heartbeats while idle, and adds no CORS headers', async () => {
     f = await startApi({ script: [reply.text('line one\nline two')] });
     const session = await f.session((await f.agent()).id);
-    const reading = rawStream(f, `/v1/sessions/${session.id}/events/stream`, (t) => t.includes('event: session.status_idle') && (t.match(/: keepalive/g) ?? []).length >= 2);
+    const reading = rawStream(f, `/v1/sessions/${session.id}/events/stream`, (t) => t.includes('event: session.status_idle') && t.slice(t.indexOf('event: session.status_idle')).includes(': keepalive'));
     await sleep(50);
     await f.client.beta.sessions.events.send(session.id, say('hi'));
     const r = await reading;
@@ -59,11 +60,11 @@ describe('api: event streams', function () {
       assert.equal(data.type, name);
       assert.match(data.id, /^sevt_/);
     }
-    assert.ok(r.text.indexOf(': keepalive') > r.text.indexOf('event: session.status_idle'), 'heartbeats continue after idle: the stream stays open');
+    assert.ok(r.text.lastIndexOf(': keepalive') > r.text.indexOf('event: session.status_idle'), 'heartbeats continue after idle: the stream stays open');
   });
 
   it('reconnecting mid-turn and merging list + live stream by id loses and duplicates nothing', async () => {
-    f = await startApi({ script: [reply.tool('bash', { command: 'sleep 0.6; echo slow-done' }), reply.text('all finished')] });
+    f = await startApi({ script: [reply.tool('bash', { command: 'sleep 2; echo slow-done' }), reply.text('all finished')] });
     const session = await f.session((await f.agent()).id);
     const first = await f.client.beta.sessions.events.stream(session.id);
     await f.client.beta.sessions.events.send(session.id, say('do the slow thing'));
@@ -81,6 +82,7 @@ describe('api: event streams', function () {
     assert.deepEqual([...merged.keys()].sort(), [...final].sort(), 'the merge holds exactly the persisted events');
     assert.ok(typesOf([...merged.values()]).includes('agent.tool_result'));
     assert.equal(new Set(live.map(idOf)).size, live.length, 'the live stream delivers each event once');
+    assert.ok(history.some((e) => !before.some((b) => idOf(b) === idOf(e)) && !live.some((l) => idOf(l) === idOf(e))), 'only the listing had what happened while disconnected');
   });
 
   it("drives a custom tool with the SDK's sessions.events.toolRunner", async () => {
@@ -163,5 +165,19 @@ describe('api: event streams', function () {
     assert.deepEqual(await drained, [], 'the stream ended without an error');
     assert.equal(f.server.openStreams(), 0);
     await assert.rejects(f.client.beta.agents.list({}, { maxRetries: 0 }), (err: unknown) => err instanceof Error && /Connection error/.test(err.message));
+  });
+
+  it('a stream that cannot follow its session ends with an error frame the SDK throws as APIError', async () => {
+    f = await startApi();
+    const session = await f.session((await f.agent()).id);
+    f.t.runtime.sessions.subscribe = () => Promise.reject(new Error('log unreadable'));
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await assert.rejects(
+      (async () => {
+        for await (const e of stream) void e;
+      })(),
+      (err: unknown) => err instanceof Anthropic.APIError && err.status === undefined && err.type === 'api_error' && /log unreadable/.test(err.message),
+    );
+    assert.equal(f.server.openStreams(), 0);
   });
 });
