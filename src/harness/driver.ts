@@ -3,7 +3,7 @@ import type { ModelClient } from '../model/types';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry';
 import { HarnessState, type PendingToolUse } from './state';
 import type { ToolRouter } from './tools';
-import { modelTurn, resultEvent } from './turn';
+import { ABORT_CLOSE, ABORT_INTERRUPT, modelTurn, resultEvent } from './turn';
 import { validateDelivery } from './delivery';
 
 // The stateless loop for one session (DESIGN.md invariant 2): everything it decides comes from the log, so any
@@ -73,7 +73,7 @@ export class SessionDriver {
     const echoes = await this.append(params.map((p) => ({ ...p }) as NewEvent));
     if (params.some((p) => p.type === 'user.interrupt')) {
       this.interruptRequested = true;
-      this.work?.abort();
+      this.work?.abort(ABORT_INTERRUPT);
     }
     this.kick();
     return echoes;
@@ -97,7 +97,7 @@ export class SessionDriver {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.work?.abort();
+    this.work?.abort(ABORT_CLOSE);
     await this.settled();
   }
 

@@ -27,6 +27,10 @@ export interface TurnDeps {
 
 export type TurnResult = 'done' | 'aborted' | 'exhausted';
 
+/** Abort reasons: a user interrupt ends the turn; a close leaves it for the next wake() to continue. */
+export const ABORT_INTERRUPT = 'interrupt';
+export const ABORT_CLOSE = 'close';
+
 const zeroUsage = (): ModelUsage => ({ input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
 
 export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<TurnResult> {
@@ -44,6 +48,8 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
       await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage }]);
       return 'done';
     } catch (err) {
+      // The process is stopping: leave the span open, so the next wake() closes it as cut off and asks again.
+      if (signal.aborted && signal.reason === ABORT_CLOSE) return 'aborted';
       if (signal.aborted) {
         // Interrupted: what completed stays (the user saw it); the preview of the open block ends with the span.
         await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage }]);

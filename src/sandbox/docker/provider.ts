@@ -116,9 +116,9 @@ export class DockerSandboxProvider implements SandboxProvider {
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
     }
-    spec = { ...spec, egress: this.egress } as ProvisionSpec;
+    const req: PlanRequest = { ...spec, egress: this.egress };
     const name = containerName(this.root, spec.sessionId);
-    let base = await planBase(docker, spec, this.allowOverlay());
+    let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
     if (this.pool.size > 0) {
       const entry = this.pool.take((await plan).key);
@@ -130,7 +130,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     } catch (err) {
       if (!(err instanceof OverlayUnsupportedError) || this.options.files === 'overlay') throw err;
       spec.onProgress?.(`Overlay volumes are unavailable with this engine (${err.message}); copying the repository instead`);
-      base = await planBase(docker, spec, false);
+      base = await planBase(docker, req, false);
       plan = completePlan(this.snapshots, base, spec.onProgress);
       made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
     }
@@ -336,9 +336,8 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (state.settings.networkMode === 'none') return false;
     const plan = await planEgress(docker, state.settings.networkMode, this.egress, onProgress);
     const env = [...withoutProxyEnv(state.settings.env), ...plan.env];
-    if (JSON.stringify(env) === JSON.stringify(state.settings.env) && plan.caCert?.pem === state.settings.caCert?.pem) return false;
-    const kept = new Set(env);
-    if (state.settings.env.every((e) => kept.has(e)) && env.length === state.settings.env.length && plan.caCert?.pem === state.settings.caCert?.pem) return false;
+    const before = new Set(state.settings.env);
+    if (env.length === before.size && env.every((e) => before.has(e)) && plan.caCert?.pem === state.settings.caCert?.pem) return false;
     state.settings = { ...state.settings, env, caCert: plan.caCert };
     await writeState(this.root, state);
     return true;
