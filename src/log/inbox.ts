@@ -6,7 +6,7 @@ import { newId } from '../wire/ids';
 import { DuplicateEventIdError, InvalidEventError, LogNotFoundError } from './errors';
 import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
 import { EventEnvelope, type LogEvent } from './record';
-import type { LogRecord, SessionLog, StoredEvent } from './session-log';
+import type { StoredEvent } from './session-log';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
 // Processes that do not hold a session's lease hand it events through files in <dir>/inbox; the lease holder

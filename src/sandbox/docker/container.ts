@@ -35,7 +35,9 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     StopSignal: 'SIGKILL',
     HostConfig: {
       Init: true,
-      Mounts: [{ Type: 'volume', Source: plan.volume, Target: WORKSPACE }],
+      // NoCopy: the image's own /workspace content must not be copied into the session volume (it would show up as
+      // the session's changes), and the volume is not mounted before the container starts.
+      Mounts: [{ Type: 'volume', Source: plan.volume, Target: WORKSPACE, VolumeOptions: { NoCopy: true } }],
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,mode=1777' },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

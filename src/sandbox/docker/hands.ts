@@ -76,9 +76,9 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
   return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE), server: null };
 }
 
-/** Creates (without starting) a container on the layer's volume, with the tool server copied in. */
-export async function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
-  const container = await createContainer(ctx.docker, {
+/** Creates (without starting) a container on the layer's volume. */
+export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
+  return createContainer(ctx.docker, {
     name: spec.name,
     image: spec.settings.image,
     user: spec.settings.user,
@@ -88,13 +88,14 @@ export async function prepareContainer(ctx: HandsContext, spec: HandsSpec): Prom
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
   });
-  try {
-    if (ctx.toolServer) await container.putArchive(await toolServerArchive(ctx.toolServer), { path: '/' });
-  } catch (err) {
-    await container.remove({ force: true }).catch(() => undefined);
-    throw err;
-  }
-  return container;
+}
+
+/**
+ * Copies the tool server into a created container. The engine mounts the container's volumes for any archive
+ * operation, so an overlay volume's lower dir must exist by now.
+ */
+export async function installToolServer(ctx: HandsContext, container: Container): Promise<void> {
+  if (ctx.toolServer) await container.putArchive(await toolServerArchive(ctx.toolServer), { path: '/' });
 }
 
 /** Runs the devcontainer's postCreateCommand (once per session volume), streaming its output as progress. */

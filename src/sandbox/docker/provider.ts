@@ -6,7 +6,7 @@ import { removeContainer, runningContainer, startCreated } from './container';
 import { createBaseline, seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
+import { attachHands, installToolServer, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
@@ -228,6 +228,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       })();
       const [plan, container] = await Promise.all([planP, created]);
       if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
+      await installToolServer(ctx, container);
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
@@ -272,6 +273,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
     onProgress?.('Starting a new sandbox container on the session volume');
     const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, settings: state.settings });
+    await installToolServer(ctx, container);
     await startCreated(container);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings.networkMode);

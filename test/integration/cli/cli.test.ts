@@ -144,7 +144,7 @@ describe('cli: hangar as a user runs it', function () {
     const r = await hangar(['demo'], { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: undefined });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /SCRIPTED model/);
-    assert.match(r.stdout, /-  return a - b;\n\+  return a \+ b;/);
+    assert.match(r.stdout, /- {2}return a - b;\n\+ {2}return a \+ b;/);
     assert.match(r.stdout, /Its tests now say:[\s\S]*\nok\n/);
   });
 });
