@@ -43,6 +43,8 @@ stage lint npx eslint .
 # 3. Tests. Docker and VS Code are required: their absence fails these suites, never skips them.
 stage unit npx mocha 'test/unit/**/*.test.ts'
 stage integration npx mocha 'test/integration/**/*.test.ts'
+stage vscode node test/e2e/run-extension-tests.mjs
+stage ui node test/e2e/run-ui-tests.mjs
 
 passed=0 failed=0 skipped=0
 while read -r _ p _ f _ s _; do

@@ -103,6 +103,7 @@ export class PanelApp {
   private handle(msg: HostMessage): void {
     switch (msg.type) {
       case 'init': {
+        if (this.ui.bind(msg.session.id)) this.composer.input.value = '';
         const model = new SessionModel(msg.session, msg.threads);
         for (const e of msg.events) model.apply(e);
         this.model = model;

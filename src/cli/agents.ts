@@ -2,19 +2,10 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Runtime } from '../runtime';
 import { AgentCreateParams, type Agent } from '../wire';
-import { DEFAULT_MODEL } from '../model/types';
+import { DEFAULT_AGENT } from '../runtime/defaults';
 
 // The agent a CLI run uses: one from a JSON file (kept in sync by name: a changed file makes a new version), or
 // Hangar's default coding agent.
-
-export const DEFAULT_AGENT: AgentCreateParams = {
-  name: 'hangar-default',
-  model: DEFAULT_MODEL,
-  description: 'General coding agent: reads, edits and runs code in the sandbox.',
-  system:
-    'You are a careful software engineer working on the user\'s repository. Explore before you change things, keep changes small and focused, run the tests, and finish with a short summary of what you changed and why.',
-  tools: [{ type: 'agent_toolset_20260401' }],
-};
 
 export async function resolveAgent(runtime: Runtime, file: string | undefined, model: string | undefined): Promise<Agent> {
   const params = file ? readAgentFile(file) : DEFAULT_AGENT;

@@ -4,8 +4,7 @@ import { Runtime } from '../runtime';
 import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
-import { LocalSandboxProvider } from '../sandbox/local';
-import type { SandboxProvider } from '../sandbox/types';
+import { createProvider } from '../runtime/providers';
 import { FileVault, defaultVaultPath } from '../vault/file-vault';
 import { OverlayVault } from '../vault/overlay';
 import { MODEL_API_KEY } from '../vault/types';
@@ -26,12 +25,6 @@ export function defaultStorage(): string {
   if (process.env.HANGAR_HOME) return path.resolve(process.env.HANGAR_HOME);
   const data = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(data, 'hangar');
-}
-
-export async function createProvider(kind: 'local' | 'docker', storageRoot: string): Promise<SandboxProvider> {
-  if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
-  const { DockerSandboxProvider } = await import("../sandbox/docker");
-  return new DockerSandboxProvider({ storageRoot });
 }
 
 export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runtime> {

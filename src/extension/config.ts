@@ -14,6 +14,7 @@ const Settings = z.object({
   cpus: z.number().min(0.1).max(256).catch(2),
   pids: z.number().int().min(16).max(1_000_000).catch(512),
   defaultAgent: z.string().catch(''),
+  apiPort: z.number().int().min(0).max(65_535).catch(0),
 });
 export type HangarSettings = z.infer<typeof Settings>;
 
@@ -28,6 +29,7 @@ export function readSettings(): HangarSettings {
     cpus: c.get('sandbox.cpus'),
     pids: c.get('sandbox.pids'),
     defaultAgent: c.get('defaultAgent'),
+    apiPort: c.get('api.port'),
   });
 }
 

@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { AgentFileSystem } from './agents/agent-fs';
+import type { ApiServerManager } from './api-server';
 import type { PanelManager } from './panel/panel-manager';
 import type { ReviewActions } from './review/review-actions';
 import type { ReviewManager } from './review/review-manager';
@@ -22,4 +23,6 @@ export interface Hangar {
   agentsTree: AgentsTree;
   agentFs: AgentFileSystem;
   statusBar: StatusBar;
+  /** The local Managed Agents API server (Hangar: Start Local API Server). */
+  api: ApiServerManager;
 }

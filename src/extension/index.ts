@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import { AgentFileSystem, AGENT_SCHEME } from './agents/agent-fs';
+import { ApiServerManager } from './api-server';
 import { registerAgentCommands } from './commands/agent-commands';
+import { registerApiCommands } from './commands/api-commands';
 import { registerReviewCommands } from './commands/review-commands';
 import { registerSessionCommands } from './commands/session-commands';
+import { registerVaultCommands } from './commands/vault-commands';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
@@ -47,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     agentsTree,
     agentFs,
     statusBar,
+    api: new ApiServerManager(host, log),
   };
   await host.start();
   context.subscriptions.push(
@@ -57,6 +61,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     sessionsTree,
     agentsTree,
     statusBar,
+    h.api,
     PanelManager.register(h.panels),
     sessionsTree.register(),
     vscode.window.registerTreeDataProvider('hangar.agents', agentsTree),
@@ -67,6 +72,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerSessionCommands(h),
     ...registerAgentCommands(h),
     ...registerReviewCommands(h),
+    ...registerVaultCommands(h),
+    ...registerApiCommands(h),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new sandbox settings' }, () => host.restart());
@@ -78,7 +85,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
 }
 
 export async function deactivate(): Promise<void> {
-  // Leases are released so the next window (or the CLI) can continue the sessions at once.
+  // Leases are released so the next window (or the CLI) can continue the sessions at once; API clients are cut off
+  // first, so none of them acts on a runtime that is closing.
+  await hangar?.api.stop();
   await hangar?.host.stop();
   hangar = undefined;
 }

@@ -1,15 +1,17 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { Runtime } from '../runtime';
+import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
-import { createProvider } from '../cli/env';
+import { createProvider } from '../runtime/providers';
 import type { Environment } from '../wire';
 import { readSettings } from './config';
 
 // Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
-// in SecretStorage, the model and sandbox provider from settings. A restart (new provider, or a test simulating a
+// in SecretStorage (the model key and every credential secret), MCP connections with credentials from the vaults of
+// that storage, the model and sandbox provider from settings. A restart (new provider, or a test simulating a
 // window reload) closes the runtime and opens a new one on the same storage; sessions left running continue.
 
 export class RuntimeHost implements vscode.Disposable {
@@ -51,6 +53,7 @@ export class RuntimeHost implements vscode.Disposable {
       sandbox,
       model: followSettingsModel(this.vault),
       maxTokens: settings.maxTokens,
+      mcp: vaultMcpFactory(this.storageRoot, this.vault),
       owner: 'vscode',
       onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),
     });
@@ -80,6 +83,20 @@ export class RuntimeHost implements vscode.Disposable {
     const current = env.config.type === 'cloud' ? env.config.hangar : undefined;
     if (current && current.provider === s.provider && JSON.stringify(current.limits) === JSON.stringify(limits)) return env;
     return envs.update(env.id, { config: { hangar: { ...current, provider: s.provider, limits } } });
+  }
+
+  /**
+   * The vaults new sessions get: every active vault of this storage (the workspace's; VS Code keeps one storage per
+   * workspace), so credentials added with Hangar: Add Credential reach the MCP servers of the next session.
+   */
+  async vaultIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let page: string | undefined; ; ) {
+      const res = await this.runtime.vaults.list({ limit: 100, page });
+      ids.push(...res.data.map((v) => v.id));
+      if (!res.next_page) return ids;
+      page = res.next_page;
+    }
   }
 
   private async resumeInterrupted(runtime: Runtime): Promise<string[]> {

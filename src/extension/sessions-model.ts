@@ -1,7 +1,11 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Runtime } from '../runtime';
+import type { McpServerState, Runtime } from '../runtime';
 import type { SessionEvent, SessionStatus, StopReason } from '../wire';
 import type { RuntimeHost } from './runtime-host';
+import { THREAD_EVENT_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
 // What the sidebar and the status bar show about sessions, folded from their logs (DESIGN.md invariant 1). One
 // subscription per session tails its log; changes are announced per session, coalesced so a burst of events
@@ -21,6 +25,13 @@ export interface SessionView {
   lastError: string | null;
 }
 
+/** A session's MCP servers: live from this window's connections, or as the agent declares them. */
+export interface McpView {
+  /** True when this window drives the session, so `servers` carry real connection states. */
+  live: boolean;
+  servers: McpServerState[];
+}
+
 const COALESCE_MS = 150;
 
 export class SessionsModel implements vscode.Disposable {
@@ -31,12 +42,50 @@ export class SessionsModel implements vscode.Disposable {
   /** Every event appended to a tracked session's log. */
   readonly onEvent = this.eventSeen.event;
   private readonly subscriptions = new Map<string, Promise<() => void>>();
+  private readonly threadFolds = new Map<string, Promise<ThreadFold>>();
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
   private views: SessionView[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
+  private watcher: FSWatcher | undefined;
+  private rescan: ReturnType<typeof setTimeout> | undefined;
+
   constructor(private readonly host: RuntimeHost) {
-    this.disposables.push(host.onDidStart(() => this.reset()));
+    this.disposables.push(host.onDidStart(() => (this.reset(), this.watchStorage())));
+  }
+
+  /**
+   * Sessions created or deleted by someone else on the same storage (the local API server, `hangar` on the command
+   * line, another window) change the list: the sessions directory is watched for new and removed entries.
+   */
+  private watchStorage(): void {
+    if (this.watcher) return;
+    const dir = path.join(this.host.storageRoot, 'sessions');
+    try {
+      this.watcher = watch(dir, () => this.scheduleRescan(dir));
+      this.watcher.on('error', () => this.stopWatching());
+    } catch {
+      // No watcher (the directory is not there yet, or the platform refuses): the list refreshes on our own changes.
+    }
+  }
+
+  private scheduleRescan(dir: string): void {
+    if (this.rescan) return;
+    this.rescan = setTimeout(() => {
+      this.rescan = undefined;
+      void readdir(dir).then((names) => {
+        const known = new Set(this.views.map((v) => v.id));
+        const now = names.filter((n) => n.startsWith('sesn_'));
+        if (now.length !== known.size || now.some((n) => !known.has(n))) this.changed.fire(undefined);
+      }, () => undefined);
+    }, COALESCE_MS);
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.rescan) clearTimeout(this.rescan);
+    this.rescan = undefined;
   }
 
   /** The sessions of this storage, newest first, each tracked from now on. */
@@ -67,7 +116,42 @@ export class SessionsModel implements vscode.Disposable {
   removed(id: string): void {
     void this.subscriptions.get(id)?.then((off) => off());
     this.subscriptions.delete(id);
+    this.threadFolds.delete(id);
     this.changed.fire(undefined);
+  }
+
+  /** The session's sub-agent threads, folded from its thread events and kept current from its log tail. */
+  async threads(id: string): Promise<ThreadView[]> {
+    let fold = this.threadFolds.get(id);
+    if (!fold) {
+      fold = this.loadThreads(this.host.runtime, id);
+      fold.catch(() => this.threadFolds.delete(id));
+      this.threadFolds.set(id, fold);
+    }
+    return (await fold).list();
+  }
+
+  async mcp(id: string): Promise<McpView> {
+    const runtime = this.host.runtime;
+    const live = runtime.mcpStatus(id);
+    if (live) return { live: true, servers: live };
+    // Driven by another process, or not woken yet: its connections are not here, only the agent's definition is.
+    const record = await runtime.sessions.record(id);
+    return { live: false, servers: record.agent.mcp_servers.map((s) => ({ name: s.name, type: s.type, state: 'disconnected', tools: [], error: null, calls: 0 })) };
+  }
+
+  private async loadThreads(runtime: Runtime, id: string): Promise<ThreadFold> {
+    // The live tail is attached first and the listing read after it, so no event falls between the two; the fold
+    // drops the ones both deliver.
+    this.track(runtime, id);
+    await this.subscriptions.get(id);
+    const fold = new ThreadFold();
+    for (let page: string | undefined; ; ) {
+      const res = await runtime.sessions.listEvents(id, { limit: 1000, page, types: [...THREAD_EVENT_TYPES] });
+      for (const e of res.data) fold.apply(e);
+      if (!res.next_page) return fold;
+      page = res.next_page;
+    }
   }
 
   private async viewOf(runtime: Runtime, id: string): Promise<SessionView> {
@@ -92,6 +176,7 @@ export class SessionsModel implements vscode.Disposable {
     if (this.subscriptions.has(id)) return;
     const sub = runtime.sessions.eventCount(id).then((from) =>
       runtime.sessions.subscribe(id, from, (event) => {
+        void this.threadFolds.get(id)?.then((f) => f.apply(event), () => undefined);
         this.eventSeen.fire({ sessionId: id, event });
         this.announce(id);
       }),
@@ -114,10 +199,12 @@ export class SessionsModel implements vscode.Disposable {
   private reset(): void {
     for (const sub of this.subscriptions.values()) void sub.then((off) => off(), () => undefined);
     this.subscriptions.clear();
+    this.threadFolds.clear();
     this.changed.fire(undefined);
   }
 
   dispose(): void {
+    this.stopWatching();
     this.reset();
     for (const t of this.pending.values()) clearTimeout(t);
     this.disposables.forEach((d) => d.dispose());

@@ -9,6 +9,20 @@ import type { PendingToolUse, ToolKind } from './state';
 // Routes a tool call to its hands: built-in tools to the sandbox, MCP tools to their server (host side),
 // custom tools back to the client (requires_action).
 
+/** One MCP server of a session as its connection sees it (what surfaces show as the server's status). */
+export interface McpServerState {
+  name: string;
+  type: 'url' | 'stdio';
+  state: 'connecting' | 'connected' | 'disconnected' | 'closed';
+  /** The server's tool names (not the model-facing `<server>__<tool>` names). */
+  tools: string[];
+  /** Why it is not connected; never contains a credential. */
+  error: string | null;
+  /** Calls sent and not answered yet. */
+  calls: number;
+  pid?: number;
+}
+
 export interface McpTools {
   definitions(): Anthropic.Tool[];
   /** Maps a model-facing tool name to its server and tool, or null if it is not an MCP tool. */
@@ -16,6 +30,8 @@ export interface McpTools {
   call(server: string, tool: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
   /** Ends the connections (stdio servers are stopped). */
   close?(): Promise<void>;
+  /** The servers and their connection state, for status displays. */
+  status?(): McpServerState[];
 }
 
 export interface Classified {

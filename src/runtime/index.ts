@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelClient } from '../model/types';
 import type { RetryPolicy } from '../harness/retry';
-import type { McpTools } from '../harness/tools';
+import type { McpServerState, McpTools } from '../harness/tools';
 import type { SandboxProvider, ToolOutcome } from '../sandbox/types';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
@@ -16,6 +16,8 @@ import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
 import { SessionResources } from './session-resources';
 import { VaultStore } from './vaults';
+
+export type { McpServerState } from '../harness/tools';
 
 // The composition root: one Runtime wires log, harness, sandbox, vault and model for every surface (CLI, HTTP API,
 // VS Code). Surfaces never reach past it.
@@ -74,7 +76,10 @@ export class Runtime {
       contextBudgetChars: options.contextBudgetChars,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
-      redactText: (t) => this.scrubber.text(t),
+      redactText: async (t) => {
+        await this.scrubber.refresh().catch(() => undefined);
+        return this.scrubber.text(t);
+      },
       sandboxEnv: (record) => this.egress.placeholders(record),
       onProgress: options.onProgress,
       environmentNote: (record) => environmentNote(record, options.sandbox.kind),
@@ -85,6 +90,11 @@ export class Runtime {
 
   get vault(): Vault {
     return this.options.vault;
+  }
+
+  /** MCP servers of a session driven by this runtime, with their connection state (null: not driven here). */
+  mcpStatus(sessionId: string): McpServerState[] | null {
+    return this.host.mcpStatus(sessionId);
   }
 
   /** Waits until a session driven here has nothing left to do. */

@@ -4,7 +4,7 @@ import { nowIso } from '../wire';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver, type HarnessLog } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
-import { ToolRouter, type McpTools } from '../harness/tools';
+import { ToolRouter, type McpServerState, type McpTools } from '../harness/tools';
 import type { RetryPolicy } from '../harness/retry';
 import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider, ToolOutcome } from '../sandbox/types';
@@ -28,7 +28,7 @@ export interface HostOptions {
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
   redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
   /** Scrubs text the host appends on behalf of tools and MCP servers (session.error messages). */
-  redactText?: (text: string) => string;
+  redactText?: (text: string) => Promise<string>;
   /** Extra sandbox environment for a session (its credentials' placeholders). */
   sandboxEnv?: (record: SessionRecord) => Promise<Record<string, string>>;
   environmentNote: (record: SessionRecord) => string;
@@ -57,7 +57,7 @@ interface Active {
   stop: () => void;
   previews: Set<(p: StreamPreview) => void>;
   sandbox: () => Promise<Sandbox>;
-  closeMcp: () => Promise<void>;
+  mcp: McpTools | null;
 }
 
 export class SessionHost {
@@ -103,7 +103,7 @@ export class SessionHost {
     const inbox = await Inbox.open<SessionEvent>(dir);
     const previews = new Set<(p: StreamPreview) => void>();
     const sandbox = () => this.sandboxFor(record);
-    const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(events.map((e) => scrubError(e, this.opts.redactText))));
+    const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
     const driver = new SessionDriver({
       log: harnessLog(log),
@@ -127,7 +127,7 @@ export class SessionHost {
       previews,
       sandbox,
       stop: inbox.watch(() => void this.drainInbox(active)),
-      closeMcp: async () => mcp?.close?.(),
+      mcp,
     };
     this.active.set(record.id, active);
     await this.reattach(record.id);
@@ -230,6 +230,16 @@ export class SessionHost {
     for (const sub of this.subscriptions.get(id) ?? []) await this.attach(id, sub).catch(() => undefined);
   }
 
+  /**
+   * The MCP servers of a session driven here and their connection state; null when this process does not drive it
+   * (its connections, if any, live in the process that does).
+   */
+  mcpStatus(id: string): McpServerState[] | null {
+    const a = this.active.get(id);
+    if (!a) return null;
+    return a.mcp?.status?.() ?? [];
+  }
+
   /** Waits until the session has nothing to do (tests, CLI). */
   async settled(id: string): Promise<void> {
     await this.active.get(id)?.driver.settled();
@@ -262,7 +272,7 @@ export class SessionHost {
       this.active.delete(id);
       a.stop();
       await a.driver.close();
-      await a.closeMcp();
+      await a.mcp?.close?.();
       await a.log.close();
       await a.lease.release();
     }
@@ -328,7 +338,7 @@ function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
 }
 
 /** session.error messages that tools and MCP servers produce go through the scrubber like tool results do. */
-function scrubError(e: NewEvent, redact: ((text: string) => string) | undefined): NewEvent {
+async function scrubError(e: NewEvent, redact: ((text: string) => Promise<string>) | undefined): Promise<NewEvent> {
   if (!redact || e.type !== 'session.error') return e;
-  return { ...e, error: { ...e.error, message: redact(e.error.message) } };
+  return { ...e, error: { ...e.error, message: await redact(e.error.message) } };
 }

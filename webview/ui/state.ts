@@ -8,9 +8,12 @@ export interface VsCodeApi {
 }
 
 // UI state only (the session itself always comes from the host's `init`). getState returns whatever an older
-// build stored, so it is validated like any other input and dropped when it does not fit.
+// build stored, so it is validated like any other input and dropped when it does not fit. The session id is what
+// the host's serializer reads after a window reload to know which session a restored panel shows.
 const MAX_EXPANDED = 500;
 export const UiState = z.object({
+  /** The session this state belongs to; empty until the first `init`. */
+  sessionId: z.string().max(128).default(''),
   lane: z.string().default(''),
   draft: z.string().max(100_000).default(''),
   expanded: z.array(z.string()).max(MAX_EXPANDED).default([]),
@@ -27,6 +30,21 @@ export class UiStateStore {
     const parsed = UiState.safeParse(api.getState() ?? {});
     this.state = parsed.success ? parsed.data : UiState.parse({});
     this.expanded = new Set(this.state.expanded);
+  }
+
+  /**
+   * Ties the state to the session the host loaded (and saves it, so a restored panel maps to its session). State
+   * saved for another session is dropped; returns true when that happened.
+   */
+  bind(sessionId: string): boolean {
+    const foreign = this.state.sessionId !== '' && this.state.sessionId !== sessionId;
+    if (foreign) {
+      Object.assign(this.state, UiState.parse({}));
+      this.expanded.clear();
+    }
+    this.state.sessionId = sessionId;
+    this.save();
+    return foreign;
   }
 
   isExpanded(key: string): boolean {

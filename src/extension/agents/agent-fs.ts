@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import { RuntimeError } from '../../runtime/errors';
 import { AgentUpdateParams, type Agent } from '../../wire';
 import type { RuntimeHost } from '../runtime-host';
 
 // Agents as JSON documents: `hangar-agent:/<id>.json` is the latest version and saving it writes version N+1 (with
 // the document's "version" as the optimistic-concurrency check); `hangar-agent:/<id>@<n>.json` is version n, read
-// only. Editing the JSON reaches every field (tools, per-tool permission policies, MCP servers) that a chain of
-// input boxes could not, and the runtime validates it like any API client's update.
+// only. Editing the JSON reaches every field (tools, per-tool permission policies, MCP servers and their
+// mcp_toolset entries) that a chain of input boxes could not, and the runtime validates it like any API client's
+// update. MCP credentials never go here: they belong in a vault (Hangar: Add Credential).
 
 export const AGENT_SCHEME = 'hangar-agent';
 
@@ -69,7 +71,15 @@ export class AgentFileSystem implements vscode.FileSystemProvider {
     const parsed = Editable.safeParse(json);
     if (!parsed.success) throw new Error(`The agent definition is invalid: ${z.prettifyError(parsed.error)}`);
     const { metadata: _none, ...params } = parsed.data;
-    const agent = await this.host.runtime.agents.update(agentId, params);
+    let agent: Agent;
+    try {
+      agent = await this.host.runtime.agents.update(agentId, params);
+    } catch (err) {
+      // The runtime checks what the schema cannot (an mcp_toolset naming a server that is not in mcp_servers, a
+      // server no toolset uses, duplicate names, a stale version); its message says what to fix.
+      if (err instanceof RuntimeError && err.status < 500) throw new Error(`Cannot save the agent: ${err.message}`, { cause: err });
+      throw err;
+    }
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     this.saved.fire(agent);
   }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DEFAULT_AGENT } from '../../cli/agents';
+import { DEFAULT_AGENT } from '../../runtime/defaults';
 import { BUILTIN_TOOL_NAMES, type AgentCreateParams } from '../../wire';
 
 // The guided New Agent flow: name, model, system prompt, enabled built-in tools, and which of them ask for approval

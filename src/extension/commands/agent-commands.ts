@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { DEFAULT_AGENT } from '../../cli/agents';
+import { DEFAULT_AGENT } from '../../runtime/defaults';
 import { AgentCreateParams, type Agent } from '../../wire';
 import { readSettings } from '../config';
 import { agentUri } from '../agents/agent-fs';

@@ -116,7 +116,8 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async () => {
     const env = await h.host.environment();
     const runtime = h.host.runtime;
-    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }] });
+    const vaultIds = await h.host.vaultIds();
+    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }], vault_ids: vaultIds });
     await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
     return s;
   });

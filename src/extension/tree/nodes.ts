@@ -5,8 +5,10 @@ export type SessionNode = { kind: 'session'; sessionId: string };
 export type FileNode = { kind: 'file'; sessionId: string; path: string };
 export type HunkNode = { kind: 'hunk'; sessionId: string; path: string; hunkId: string };
 export type InfoNode = { kind: 'info'; sessionId: string; message: string };
+export type ThreadNode = { kind: 'thread'; sessionId: string; threadId: string };
+export type McpNode = { kind: 'mcp'; sessionId: string; server: string };
 export type AgentNode = { kind: 'agent'; agentId: string };
 export type AgentVersionNode = { kind: 'agentVersion'; agentId: string; version: number };
 
-export type SessionTreeNode = SessionNode | FileNode | HunkNode | InfoNode;
+export type SessionTreeNode = SessionNode | ThreadNode | McpNode | FileNode | HunkNode | InfoNode;
 export type AgentTreeNode = AgentNode | AgentVersionNode;

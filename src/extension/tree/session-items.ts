@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import { describeHunk } from '../../review/hunks';
 import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
 import { formatCost, formatDuration } from '../format';
+import type { McpServerState } from '../../runtime';
 import type { SessionView } from '../sessions-model';
-import type { FileNode, HunkNode, SessionNode } from './nodes';
+import type { FileNode, HunkNode, McpNode, SessionNode, ThreadNode } from './nodes';
+import type { ThreadStatus, ThreadView } from './thread-fold';
 
 // How sessions, their changed files and hunks look in the sidebar.
 
@@ -43,6 +45,53 @@ export function sessionItem(node: SessionNode, v: SessionView): vscode.TreeItem 
   md.appendMarkdown(`\`${v.id}\` · started ${new Date(v.createdAt).toLocaleString()}`);
   item.tooltip = md;
   item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [node] };
+  return item;
+}
+
+const THREAD_ICONS: Record<ThreadStatus, [string, string | undefined]> = {
+  starting: ['loading~spin', undefined],
+  running: ['sync~spin', 'charts.blue'],
+  idle: ['pass', 'charts.green'],
+  terminated: ['circle-slash', 'disabledForeground'],
+};
+
+/** A sub-agent thread of a session (from its session.thread_* events). */
+export function threadItem(node: ThreadNode, t: ThreadView): vscode.TreeItem {
+  const waiting = t.status === 'idle' && t.stopReason?.type === 'requires_action';
+  const item = new vscode.TreeItem(t.agentName || t.id, vscode.TreeItemCollapsibleState.None);
+  item.id = `thread:${node.sessionId}:${t.id}`;
+  const [icon, color] = waiting ? ['bell-dot', 'charts.yellow'] : THREAD_ICONS[t.status];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.description = `thread · ${waiting ? 'waiting for your approval' : t.status}`;
+  item.contextValue = `thread.${t.status}`;
+  item.tooltip = `${t.agentName} (${t.id})\n${t.status}${t.stopReason ? ` · ${t.stopReason.type}` : ''}${t.workflowRunId ? `\nworkflow run ${t.workflowRunId}` : ''}`;
+  item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: node.sessionId }] };
+  return item;
+}
+
+const MCP_ICONS: Record<McpServerState['state'], [string, string | undefined, string]> = {
+  connecting: ['loading~spin', undefined, 'connecting'],
+  connected: ['plug', 'charts.green', 'connected'],
+  disconnected: ['debug-disconnect', 'errorForeground', 'not connected'],
+  closed: ['circle-slash', 'disabledForeground', 'closed'],
+};
+
+/** An MCP server of a session with its connection state; `live` false: the session's connections are not in this window. */
+export function mcpItem(node: McpNode, s: McpServerState, live: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.None);
+  item.id = `mcp:${node.sessionId}:${s.name}`;
+  const [icon, color, words] = live ? MCP_ICONS[s.state] : (['debug-disconnect', 'disabledForeground', 'not connected'] as const);
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  const tools = s.tools.length === 1 ? '1 tool' : `${s.tools.length} tools`;
+  item.description = `MCP ${s.type} · ${live ? (s.state === 'connected' ? `${words} · ${tools}` : s.error ? `${words}: ${s.error}` : words) : 'connects when the session runs here'}`;
+  item.contextValue = `mcp.${live ? s.state : 'inactive'}`;
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**MCP server ${escapeMd(s.name)}** (${s.type}) · $(${icon}) ${words}\n\n`);
+  if (s.error) md.appendMarkdown(`${escapeMd(s.error)}\n\n`);
+  if (s.tools.length > 0) md.appendMarkdown(`tools: ${s.tools.map((t) => `\`${t}\``).join(', ')}\n\n`);
+  if (s.calls > 0) md.appendMarkdown(`${s.calls} call(s) in flight\n\n`);
+  if (s.pid) md.appendMarkdown(`process ${s.pid}`);
+  item.tooltip = md;
   return item;
 }
 

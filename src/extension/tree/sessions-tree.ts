@@ -1,11 +1,14 @@
 import * as vscode from 'vscode';
 import type { ReviewedFile } from '../../review/session-review';
 import type { ReviewManager } from '../review/review-manager';
+import type { McpServerState } from '../../runtime';
 import type { SessionsModel, SessionView } from '../sessions-model';
-import type { FileNode, HunkNode, SessionNode, SessionTreeNode } from './nodes';
-import { fileItem, hunkItem, sessionItem } from './session-items';
+import type { FileNode, HunkNode, McpNode, SessionNode, SessionTreeNode, ThreadNode } from './nodes';
+import { fileItem, hunkItem, mcpItem, sessionItem, threadItem } from './session-items';
+import type { ThreadView } from './thread-fold';
 
-// The Sessions view: sessions newest first; under each, its changed files; under each text file, its hunks.
+// The Sessions view: sessions newest first; under each, its sub-agent threads (when there are any), its MCP servers
+// with their connection state, and its changed files; under each text file, its hunks.
 // Repainted from session events (SessionsModel) and review changes; running sessions tick once a second while the
 // view is visible, for their elapsed time.
 
@@ -15,6 +18,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private readonly views = new Map<string, SessionView>();
   private readonly sessionNodes = new Map<string, SessionNode>();
   private readonly files = new Map<string, ReviewedFile>();
+  private readonly threads = new Map<string, ThreadView>();
+  private readonly mcp = new Map<string, { state: McpServerState; live: boolean }>();
   private readonly repos = new Map<string, string>();
   private readonly disposables: vscode.Disposable[] = [];
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -49,13 +54,21 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
         return v ? sessionItem(node, v) : new vscode.TreeItem(node.sessionId);
       }
       case 'file': {
-        const f = this.files.get(fileKey(node.sessionId, node.path));
+        const f = this.files.get(childKey(node.sessionId, node.path));
         return f ? fileItem(node, f, this.fileUri(node)) : new vscode.TreeItem(node.path);
       }
       case 'hunk': {
-        const f = this.files.get(fileKey(node.sessionId, node.path));
+        const f = this.files.get(childKey(node.sessionId, node.path));
         const h = f?.hunks.find((x) => x.id === node.hunkId);
         return f && h ? hunkItem(node, h, f.hunks.length) : new vscode.TreeItem('hunk');
+      }
+      case 'thread': {
+        const t = this.threads.get(childKey(node.sessionId, node.threadId));
+        return t ? threadItem(node, t) : new vscode.TreeItem(node.threadId);
+      }
+      case 'mcp': {
+        const m = this.mcp.get(childKey(node.sessionId, node.server));
+        return m ? mcpItem(node, m.state, m.live) : new vscode.TreeItem(node.server);
       }
       case 'info': {
         const item = new vscode.TreeItem(node.message);
@@ -67,9 +80,12 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
 
   async getChildren(node?: SessionTreeNode): Promise<SessionTreeNode[]> {
     if (!node) return this.sessionChildren();
-    if (node.kind === 'session') return this.fileChildren(node.sessionId);
+    if (node.kind === 'session') {
+      const [threads, servers, files] = await Promise.all([this.threadChildren(node.sessionId), this.mcpChildren(node.sessionId), this.fileChildren(node.sessionId)]);
+      return [...threads, ...servers, ...files];
+    }
     if (node.kind === 'file') {
-      const f = this.files.get(fileKey(node.sessionId, node.path));
+      const f = this.files.get(childKey(node.sessionId, node.path));
       if (!f?.perHunk) return [];
       return f.hunks.map((h): HunkNode => ({ kind: 'hunk', sessionId: node.sessionId, path: node.path, hunkId: h.id }));
     }
@@ -93,6 +109,19 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     });
   }
 
+  private async threadChildren(sessionId: string): Promise<ThreadNode[]> {
+    const threads = await this.sessions.threads(sessionId).catch(() => []);
+    for (const t of threads) this.threads.set(childKey(sessionId, t.id), t);
+    return threads.map((t) => ({ kind: 'thread', sessionId, threadId: t.id }));
+  }
+
+  private async mcpChildren(sessionId: string): Promise<McpNode[]> {
+    const view = await this.sessions.mcp(sessionId).catch(() => undefined);
+    if (!view) return [];
+    for (const state of view.servers) this.mcp.set(childKey(sessionId, state.name), { state, live: view.live });
+    return view.servers.map((state) => ({ kind: 'mcp', sessionId, server: state.name }));
+  }
+
   private async fileChildren(sessionId: string): Promise<SessionTreeNode[]> {
     const v = await this.sessions.view(sessionId).catch(() => undefined);
     if (v) this.views.set(sessionId, v);
@@ -104,7 +133,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     }
     if (files.length === 0) return [{ kind: 'info', sessionId, message: 'No changes in the sandbox yet' }];
     this.repos.set(sessionId, await this.reviews.repo(sessionId).catch(() => ''));
-    for (const f of files) this.files.set(fileKey(sessionId, f.path), f);
+    for (const f of files) this.files.set(childKey(sessionId, f.path), f);
     return files.map((f): FileNode => ({ kind: 'file', sessionId, path: f.path }));
   }
 
@@ -148,6 +177,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 }
 
-function fileKey(sessionId: string, path: string): string {
-  return `${sessionId}\0${path}`;
+/** Key of a session's child (a file path, a thread id, an MCP server name) in the item caches. */
+function childKey(sessionId: string, name: string): string {
+  return `${sessionId}\0${name}`;
 }

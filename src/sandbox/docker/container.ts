@@ -8,7 +8,6 @@ import { classifyEngineError, isNotFound } from './errors';
 // under the engine's init, which also reaps the orphans of killed commands so they do not eat the pids limit.
 
 export const WORKSPACE = '/workspace';
-export const TOOLSERVER_DIR = '/opt/hangar';
 
 export interface ContainerPlan {
   name: string;
@@ -17,8 +16,18 @@ export interface ContainerPlan {
   env: string[];
   labels: Record<string, string>;
   volume: string;
+  /** Overlay volumes: do not copy the image's /workspace into the volume. */
+  noCopy?: boolean;
   limits: SandboxLimits;
   networkMode: string;
+}
+
+function workspaceMount(plan: ContainerPlan): Dockerode.MountSettings {
+  if (!plan.noCopy) return { Type: 'volume', Source: plan.volume, Target: WORKSPACE };
+  // NoCopy keeps the image's own /workspace content out of an overlay volume (it would count as the session's
+  // changes) and keeps the engine from mounting the volume before the container starts. The typings demand the
+  // other VolumeOptions fields, which the API treats as optional.
+  return { Type: 'volume', Source: plan.volume, Target: WORKSPACE, VolumeOptions: { NoCopy: true } as Dockerode.MountSettings['VolumeOptions'] };
 }
 
 export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOptions {
@@ -35,9 +44,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     StopSignal: 'SIGKILL',
     HostConfig: {
       Init: true,
-      // NoCopy: the image's own /workspace content must not be copied into the session volume (it would show up as
-      // the session's changes), and the volume is not mounted before the container starts.
-      Mounts: [{ Type: 'volume', Source: plan.volume, Target: WORKSPACE, VolumeOptions: { NoCopy: true } }],
+      Mounts: [workspaceMount(plan)],
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,mode=1777' },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

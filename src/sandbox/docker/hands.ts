@@ -1,7 +1,6 @@
-import { pack } from 'tar-stream';
 import type { ToolOutcome } from '../types';
 import { execCollect, type Container, type Docker } from './client';
-import { createContainer, TOOLSERVER_DIR, WORKSPACE } from './container';
+import { createContainer, WORKSPACE } from './container';
 import { DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
 import type { ContainerSettings } from './state';
@@ -32,21 +31,12 @@ export interface HandsSpec {
   name: string;
   labels: Record<string, string>;
   volume: string;
+  overlay: boolean;
   settings: ContainerSettings;
 }
 
 /** Where the shell keeps its cwd/env: on the container's /tmp, so a reattached tool server resumes there. */
 const SHELL_STATE = '/tmp/hangar-shell';
-
-async function toolServerArchive(server: BuiltToolServer): Promise<Buffer> {
-  const p = pack();
-  for (const name of ['opt/', 'opt/hangar/']) p.entry({ name, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
-  p.entry({ name: `opt/hangar/toolserver-${server.hash}.cjs`, mode: 0o644, uid: 0, gid: 0 }, server.code);
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function envRecord(env: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -63,7 +53,7 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
   if (ctx.toolServer) {
     try {
       const server = await ToolServerClient.start(container, {
-        path: `${TOOLSERVER_DIR}/toolserver-${ctx.toolServer.hash}.cjs`,
+        code: ctx.toolServer.code,
         user: settings.user,
         env: execEnv,
         config: { root: WORKSPACE, stateDir: SHELL_STATE, env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
@@ -85,17 +75,10 @@ export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Co
     env: spec.settings.env,
     labels: spec.labels,
     volume: spec.volume,
+    noCopy: spec.overlay,
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
   });
-}
-
-/**
- * Copies the tool server into a created container. The engine mounts the container's volumes for any archive
- * operation, so an overlay volume's lower dir must exist by now.
- */
-export async function installToolServer(ctx: HandsContext, container: Container): Promise<void> {
-  if (ctx.toolServer) await container.putArchive(await toolServerArchive(ctx.toolServer), { path: '/' });
 }
 
 /** Runs the devcontainer's postCreateCommand (once per session volume), streaming its output as progress. */

@@ -1,12 +1,14 @@
 import fs from 'node:fs/promises';
 import type { WorkspaceChanges } from '../types';
-import { readLower, scanUpper } from './overlay-view';
+import { WorkspaceIgnores } from './gitignore';
+import { readLower, readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { gitMode, type TreeDiffer, type TreeEntry } from './tree-diff';
 
 /**
  * The session's changes against its snapshot, in O(changed files): only paths present in the upper dir or hidden
- * by it are hashed. Baseline blob ids are cached per path (a snapshot never changes).
+ * by it are hashed, minus new files the workspace's .gitignore files ignore (as `git add -A` would). Baseline blob
+ * ids are cached per path (a snapshot never changes).
  */
 export async function overlayChanges(
   upper: string,
@@ -14,7 +16,7 @@ export async function overlayChanges(
   differ: TreeDiffer,
   baselineShas: Map<string, string>,
 ): Promise<WorkspaceChanges> {
-  const scan = await scanUpper(upper, lower);
+  const scan = await scanUpper(upper, lower, new WorkspaceIgnores((rel) => readMerged(upper, lower, rel)));
   const paths = [...new Set([...scan.current.keys(), ...scan.hidden])].sort();
   if (paths.length === 0) return { patch: '', files: [] };
   const base: TreeEntry[] = [];

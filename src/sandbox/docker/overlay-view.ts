@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../tools/paths';
+import type { WorkspaceIgnores } from './gitignore';
 import { opaqueDirs } from './opaque';
 import type { LowerIndex } from './snapshot';
 
@@ -40,8 +41,11 @@ function lowerFilesUnder(lower: LowerIndex, dir: string): string[] {
   return out;
 }
 
-/** Everything the session changed, in O(entries of the upper dir). */
-export async function scanUpper(upper: string, lower: LowerIndex): Promise<OverlayScan> {
+/**
+ * Everything the session changed, in O(entries of the upper dir). New paths that the workspace's .gitignore files
+ * ignore are left out, and an ignored new directory is not even walked (a fresh node_modules costs nothing).
+ */
+export async function scanUpper(upper: string, lower: LowerIndex, ignores: WorkspaceIgnores): Promise<OverlayScan> {
   const current = new Map<string, UpperFile>();
   const hiddenRoots: string[] = [];
   const candidates: string[] = [];
@@ -51,6 +55,8 @@ export async function scanUpper(upper: string, lower: LowerIndex): Promise<Overl
       if (isGitDir(e.name)) continue;
       const child = rel ? `${rel}/${e.name}` : e.name;
       const abs = path.join(upper, child);
+      const untracked = !lower.files.has(child) && !lower.dirs.has(child);
+      if (untracked && !e.isCharacterDevice() && (await ignores.ignored(child, e.isDirectory()))) continue;
       if (e.isCharacterDevice()) {
         if ((await fs.lstat(abs)).rdev === 0) hiddenRoots.push(child);
       } else if (e.isDirectory()) {

@@ -44,7 +44,7 @@ export interface PlanRequest {
 }
 
 /** Overlay needs the snapshot's files to belong to the sandbox user: possible as root, or when the uids agree. */
-export function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner | null } {
+function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner | null } {
   const hostUid = process.getuid?.() ?? -1;
   if (hostUid === 0) return { possible: true, owner: { uid, gid } };
   return { possible: hostUid === uid, owner: null };

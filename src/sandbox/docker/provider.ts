@@ -6,7 +6,7 @@ import { removeContainer, runningContainer, startCreated } from './container';
 import { createBaseline, seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, installToolServer, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
+import { attachHands, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
@@ -222,13 +222,12 @@ export class DockerSandboxProvider implements SandboxProvider {
           await createPlainVolume(ctx.docker, volume, lbl);
         }
         await removeContainer(ctx.docker, name);
-        const container = await prepareContainer(ctx, { name, labels: lbl, volume, settings: base.settings });
+        const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
         containerId = container.id;
         return container;
       })();
       const [plan, container] = await Promise.all([planP, created]);
       if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
-      await installToolServer(ctx, container);
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
@@ -272,8 +271,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       await createOverlayVolume(ctx.docker, state.volume, dirs, lbl);
     }
     onProgress?.('Starting a new sandbox container on the session volume');
-    const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, settings: state.settings });
-    await installToolServer(ctx, container);
+    const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
     await startCreated(container);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings.networkMode);

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-// The tool server as one CommonJS file for Node 18 (what Debian's nodejs gives the image). A packaged extension
-// ships it prebuilt (pass its path); from a source checkout it is bundled on demand with esbuild and cached under the
-// storage dir by the hash of its source files, so only an edit to the tools rebuilds it.
+// The tool server as one CommonJS file for Node 18 (what Debian's nodejs gives the image), sent to the container over
+// the tool server exec's stdin (toolserver-client.ts). A packaged extension ships it prebuilt (pass its path); from a
+// source checkout it is bundled on demand with esbuild and cached under the storage dir by the hash of its source
+// files, so only an edit to the tools rebuilds it.
 
 export const TOOLSERVER_ENTRY = fileURLToPath(new URL('../toolserver/main.ts', import.meta.url));
 
@@ -14,8 +15,6 @@ const Cache = z.object({ inputs: z.array(z.string()), hash: z.string(), file: z.
 
 export interface BuiltToolServer {
   file: string;
-  /** Content hash, used as the file name inside the container so an upgraded server is never confused with an old one. */
-  hash: string;
   code: Buffer;
 }
 
@@ -31,18 +30,13 @@ async function hashInputs(files: readonly string[]): Promise<string | null> {
   return h.digest('hex').slice(0, 16);
 }
 
-async function loadPrebuilt(file: string): Promise<BuiltToolServer> {
-  const code = await fs.readFile(file);
-  return { file, code, hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
-}
-
 export async function buildToolServer(outDir: string, prebuilt?: string): Promise<BuiltToolServer> {
-  if (prebuilt) return loadPrebuilt(prebuilt);
+  if (prebuilt) return { file: prebuilt, code: await fs.readFile(prebuilt) };
   const cachePath = path.join(outDir, 'cache.json');
   const cached = Cache.safeParse(await fs.readFile(cachePath, 'utf8').then(JSON.parse, () => null));
   if (cached.success && (await hashInputs(cached.data.inputs)) === cached.data.hash) {
     const code = await fs.readFile(cached.data.file).catch(() => null);
-    if (code) return { file: cached.data.file, code, hash: cached.data.hash };
+    if (code) return { file: cached.data.file, code };
   }
   // esbuild is a dev dependency: only a source checkout gets here, and a packaged build passes `prebuilt`.
   const esbuild = await import('esbuild');
@@ -72,5 +66,5 @@ export async function buildToolServer(outDir: string, prebuilt?: string): Promis
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(file, output.contents);
   await fs.writeFile(cachePath, JSON.stringify({ inputs, hash, file }));
-  return { file, code: Buffer.from(output.contents), hash };
+  return { file, code: Buffer.from(output.contents) };
 }

@@ -16,9 +16,23 @@ export class ToolServerUnavailable extends Error {
   override readonly name = 'ToolServerUnavailable';
 }
 
+/**
+ * Runs in `node -e` inside the container: reads a 10-digit length and that many bytes of bundled tool server from
+ * stdin, then runs it as a module; the rest of stdin is the JSON-lines protocol. Sending the code over the exec's own
+ * stdin costs nothing extra, where copying a file in (an archive upload) mounts the container's filesystems.
+ */
+const LOADER = [
+  'const fs = require("fs"), Module = require("module");',
+  'function readN(n) { const b = Buffer.alloc(n); let o = 0; while (o < n) { const r = fs.readSync(0, b, o, n - o, null); if (r === 0) process.exit(3); o += r; } return b; }',
+  'const code = readN(Number(readN(10).toString())).toString("utf8");',
+  'const file = "/tmp/hangar-toolserver.cjs";',
+  'process.argv = [process.argv[0], file, ...process.argv.slice(1)];',
+  'const m = new Module(file, null); m.filename = file; m.paths = []; m._compile(code, file);',
+].join('\n');
+
 export interface ToolServerStart {
-  /** Path of the bundled server inside the container. */
-  path: string;
+  /** The bundled server (toolserver-build.ts). */
+  code: Buffer;
   user: string;
   env: string[];
   config: ToolServerConfig;
@@ -44,7 +58,7 @@ export class ToolServerClient {
 
   static async start(container: Container, opts: ToolServerStart): Promise<ToolServerClient> {
     const proc = await attachExec(container, {
-      cmd: ['node', opts.path, JSON.stringify(opts.config)],
+      cmd: ['node', '-e', LOADER, JSON.stringify(opts.config)],
       user: opts.user,
       env: opts.env,
       workdir: opts.config.root,
@@ -54,6 +68,8 @@ export class ToolServerClient {
       proc.closed,
       () => proc.stdin.destroy(),
     );
+    proc.stdin.write(String(opts.code.length).padStart(10, '0'));
+    proc.stdin.write(opts.code);
     proc.stderr.on('data', (c: Buffer) => {
       client.stderrTail = (client.stderrTail + c.toString('utf8')).slice(-2000);
     });

@@ -60,16 +60,6 @@ export async function createPlainVolume(docker: Docker, name: string, labels: Re
   await docker.createVolume({ Name: name, Driver: 'local', Labels: labels });
 }
 
-export async function volumeExists(docker: Docker, name: string): Promise<boolean> {
-  try {
-    await docker.getVolume(name).inspect();
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
-  }
-}
-
 export async function removeVolume(docker: Docker, name: string): Promise<void> {
   try {
     await docker.getVolume(name).remove({ force: true });

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,8 +9,8 @@ import { readPrivateFile, writePrivateFile } from '../private-file';
 // The runtime's own certificate authority, for the hosts whose TLS the proxy terminates to inject a credential.
 // Its key is generated here, kept in <storageRoot>/egress (0600) and never leaves the host; only the certificate is
 // copied into sandboxes. Leaf certificates are issued per host on first use and cached; they share one key pair
-// that lives in memory only. Node's crypto makes the keys; node-forge only assembles and signs certificates, which
-// Node cannot do.
+// that lives in memory only. Node's crypto makes the keys and the signatures; node-forge only assembles the
+// certificate structure, which Node cannot do.
 
 const CA_KEY = 'ca-key.pem';
 const CA_CERT = 'ca.pem';
@@ -26,7 +26,7 @@ export class CertificateAuthority {
   private constructor(
     /** PEM of the CA certificate: what sandboxes trust. */
     readonly certPem: string,
-    private readonly caKey: forge.pki.rsa.PrivateKey,
+    private readonly caKey: KeyObject,
     private readonly caCert: forge.pki.Certificate,
   ) {}
 
@@ -42,7 +42,7 @@ export class CertificateAuthority {
   }
 
   static fromPem(keyPem: string, certPem: string): CertificateAuthority {
-    return new CertificateAuthority(certPem, forge.pki.privateKeyFromPem(keyPem), forge.pki.certificateFromPem(certPem));
+    return new CertificateAuthority(certPem, createPrivateKey(keyPem), forge.pki.certificateFromPem(certPem));
   }
 
   /** A TLS server context presenting a certificate for `host` (a DNS name or an IP address) signed by this CA. */
@@ -94,9 +94,20 @@ export class CertificateAuthority {
       { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caCert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.caKey, forge.md.sha256.create());
-    return forge.pki.certificateToPem(cert);
+    return signWith(cert, this.caKey);
   }
+}
+
+/** Signs `cert` (sha256WithRSAEncryption) with Node's crypto: forge's JavaScript RSA takes ~100 ms per certificate. */
+function signWith(cert: forge.pki.Certificate, key: KeyObject): string {
+  const oid = forge.pki.oids.sha256WithRSAEncryption as string;
+  cert.siginfo.algorithmOid = oid;
+  cert.signatureOid = oid;
+  const tbs = (forge.pki as typeof forge.pki & { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  cert.tbsCertificate = tbs;
+  cert.signature = sign('sha256', der, key).toString('binary');
+  return forge.pki.certificateToPem(cert);
 }
 
 function serial(): string {
@@ -136,6 +147,5 @@ function createCa(): { keyPem: string; certPem: string } {
     { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  return { keyPem: privateKey, certPem: forge.pki.certificateToPem(cert) };
+  return { keyPem: privateKey, certPem: signWith(cert, createPrivateKey(privateKey)) };
 }

@@ -35,7 +35,12 @@ export async function decide(policy: EgressPolicy, host: string, port: number, o
   const literal = net.isIP(host) ? classifyAddress(host) : null;
   if (literal && !opts.allowPrivate?.(host, host)) return refuse(where, `the address is ${describeClass(literal)}`, NO_PRIVATE);
   const verdict = checkHost(policy, host);
-  if (!verdict.ok) return refuse(where, verdict.reason, verdict.hint);
+  if (!verdict.ok) {
+    // The reference's credential_host_unreachable_error: a credential names the host, the environment blocks it.
+    const owned = credentialsFor(policy, host).map((c) => c.id);
+    const reason = owned.length > 0 ? `${verdict.reason}; credential ${owned.join(', ')} is meant for this host, but the environment's networking decides where the sandbox may go` : verdict.reason;
+    return refuse(where, reason, verdict.hint);
+  }
   let addresses: ResolvedAddress[];
   if (net.isIP(host)) {
     addresses = [{ address: host, family: net.isIP(host) }];

@@ -24,8 +24,8 @@ export interface ForwardTarget {
   inject: readonly ProxyCredential[];
   /** Every secret of the session, scrubbed from the response (TLS only). */
   scrub: readonly ProxyCredential[];
-  /** Extra trust roots for upstream certificates (tests); default: Node's bundled roots. */
-  upstreamCa?: readonly string[];
+  /** Trust for upstream certificates when not Node's default (tests with their own CA). */
+  upstreamTrust?: tls.SecureContext;
 }
 
 export interface ForwardResult {
@@ -118,26 +118,39 @@ export function forward(req: http.IncomingMessage, res: http.ServerResponse, pat
     headers: pairs.flat(),
     lookup: pinned(t.address),
     agent: false,
-    ...(t.tls && t.upstreamCa ? { ca: [...tls.rootCertificates, ...t.upstreamCa] } : {}),
+    ...(t.tls && t.upstreamTrust ? { secureContext: t.upstreamTrust } : {}),
   };
-  const upstream = (t.tls ? https : http).request(options, (up) => {
-    const headers = endToEnd(up.rawHeaders).map(([k, v]): [string, string] => [k, replaceAll(v, scrub)]);
-    const rewrite = scrub.length > 0;
-    res.writeHead(up.statusCode ?? 502, up.statusMessage, (rewrite ? headers.filter(([k]) => k.toLowerCase() !== 'content-length') : headers).flat());
-    const end = (err: Error | null) => finish({ status: up.statusCode, ...(err ? { error: err.message } : {}) });
-    if (rewrite) pipeline(up, new ReplaceStream(scrub), res, end);
-    else pipeline(up, res, end);
-  });
-  upstream.on('error', (err) => {
-    const code = (err as NodeJS.ErrnoException).code ?? err.message;
+  const where = `${t.tls ? 'https' : 'http'}://${t.host}:${t.port}`;
+  const fail = (status: number, code: string, why: string) => {
     if (!res.headersSent) {
-      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8', 'x-hangar-egress': 'upstream-error' });
-      res.end(`Hangar's egress proxy could not complete the request to ${t.tls ? 'https' : 'http'}://${t.host}:${t.port}: ${code}.\n`);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-hangar-egress': 'upstream-error' });
+      res.end(`Hangar's egress proxy ${why} ${where}: ${code}.\n`);
     } else {
       res.destroy();
     }
-    finish({ status: 502, error: code });
-  });
+    finish({ status, error: code });
+  };
+  let upstream: http.ClientRequest;
+  try {
+    upstream = (t.tls ? https : http).request(options, (up) => {
+      const headers = endToEnd(up.rawHeaders).map(([k, v]): [string, string] => [k, replaceAll(v, scrub)]);
+      const rewrite = scrub.length > 0;
+      try {
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, (rewrite ? headers.filter(([k]) => k.toLowerCase() !== 'content-length') : headers).flat());
+      } catch (err) {
+        up.destroy();
+        return fail(502, (err as NodeJS.ErrnoException).code ?? 'invalid response header', 'could not pass on the response of');
+      }
+      const end = (err: Error | null) => finish({ status: up.statusCode, ...(err ? { error: err.message } : {}) });
+      if (rewrite) pipeline(up, new ReplaceStream(scrub), res, end);
+      else pipeline(up, res, end);
+    });
+  } catch (err) {
+    // A header Node refuses to send (a control character, possibly from a substituted secret).
+    req.resume();
+    return fail(400, (err as NodeJS.ErrnoException).code ?? 'invalid request', 'could not send the request to');
+  }
+  upstream.on('error', (err) => fail(502, (err as NodeJS.ErrnoException).code ?? err.message, 'could not complete the request to'));
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });

@@ -76,6 +76,8 @@ export class EgressProxy {
   private readonly headersTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  /** Built once: a context with ~150 roots costs more to build than the TLS handshake it is for. */
+  private readonly upstreamTrust: tls.SecureContext | undefined;
   private closed = false;
 
   constructor(private readonly opts: EgressProxyOptions) {
@@ -84,6 +86,7 @@ export class EgressProxy {
     this.headersTimeoutMs = opts.headersTimeoutMs ?? 10_000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 300_000;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
+    this.upstreamTrust = opts.upstreamCa ? tls.createSecureContext({ ca: [...tls.rootCertificates, ...opts.upstreamCa] }) : undefined;
     const inner = { maxHeaderSize: opts.maxHeaderBytes ?? 16_384 };
     this.intercept = http.createServer(inner, (req, res) => this.onIntercepted(req, res));
     this.refusals = http.createServer(inner, (req, res) => this.onRefusedRequest(req, res));
@@ -330,7 +333,7 @@ export class EgressProxy {
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-hangar-egress': 'refused' });
       return void res.end(`Hangar's egress proxy expects origin-form requests inside a tunnel to ${target.host}.\n`);
     }
-    forward(req, res, path, { host: target.host, port: target.port, address: ctx.address, tls: true, inject: ctx.credentials, scrub: ctx.policy.credentials, upstreamCa: this.opts.upstreamCa }, (r) =>
+    forward(req, res, path, { host: target.host, port: target.port, address: ctx.address, tls: true, inject: ctx.credentials, scrub: ctx.policy.credentials, upstreamTrust: this.upstreamTrust }, (r) =>
       this.record(ctx.sessionId, ctx.policy, {
         client: ctx.client,
         method: req.method ?? '-',

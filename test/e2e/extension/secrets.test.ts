@@ -1,26 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { MODEL_API_KEY } from '../../../src/vault/types';
-import { hangar, workspaceDir } from './support';
-
-/** Files under `dir` whose bytes contain `needle` (skips files over 20 MB). */
-function filesContaining(dir: string, needle: string): string[] {
-  if (!existsSync(dir)) return [];
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = path.join(d, name);
-      const st = statSync(p, { throwIfNoEntry: false });
-      if (!st) continue;
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && st.size < 20_000_000 && readFileSync(p).includes(needle)) hits.push(p);
-    }
-  };
-  walk(dir);
-  return hits;
-}
+import { filesContaining, hangar, workspaceDir } from './support';
 
 export function secretSuite(): void {
   describe('API key in SecretStorage', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Hangar } from '../../../src/extension/hangar';
-import { startScriptedModel, type Reply, type ScriptedModel } from '../../../src/model/scripted';
+import { startScriptedModel, type Reply, type Responder, type ScriptedModel } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 
 // Helpers for tests running inside the extension host: the activated extension, a scripted model server that the
@@ -25,7 +27,7 @@ export function workspaceDir(): string {
 }
 
 /** Starts a scripted Messages API server and points Hangar at it (user settings, so the workspace stays clean). */
-export async function scriptedModel(script: Reply[]): Promise<ScriptedModel> {
+export async function scriptedModel(script: Reply[] | Responder): Promise<ScriptedModel> {
   const model = await startScriptedModel({ script });
   await vscode.workspace.getConfiguration('hangar').update('model.baseUrl', model.url, vscode.ConfigurationTarget.Global);
   return model;
@@ -74,4 +76,21 @@ export async function startAgent(h: Hangar, task: string, agentName = 'e2e-agent
 
 export function texts(all: readonly SessionEvent[]): string[] {
   return all.flatMap((e) => (e.type === 'agent.message' ? e.content.map((c) => ('text' in c ? c.text : '')) : []));
+}
+
+/** Files under `dir` whose bytes contain `needle` (skips files over 20 MB). */
+export function filesContaining(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = path.join(d, name);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && st.size < 20_000_000 && readFileSync(p).includes(needle)) hits.push(p);
+    }
+  };
+  walk(dir);
+  return hits;
 }

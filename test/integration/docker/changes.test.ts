@@ -18,6 +18,8 @@ const FILES: Record<string, string | Buffer> = {
   'gone/a.txt': 'a\n',
   'gone/b.txt': 'b\n',
   'latin1.txt': Buffer.from('caf\xe9\n', 'latin1'),
+  '.gitignore': 'deps/\n*.log\n',
+  'sub/.gitignore': '!keep.log\n',
 };
 
 async function script(sb: Sandbox): Promise<void> {
@@ -27,6 +29,8 @@ async function script(sb: Sandbox): Promise<void> {
   await ok(sb, 'bash', { command: "printf '\\000\\020\\040' > data.bin && printf X >> logo.bin" });
   await ok(sb, 'bash', { command: 'rm -rf gone && mkdir gone && echo c > gone/c.txt' });
   await ok(sb, 'bash', { command: "ln -s src/app.js link-to-app && printf 'd\\351j\\340\\n' >> latin1.txt" });
+  // Ignored by the workspace's .gitignore files (except what a deeper one re-includes): not changes.
+  await ok(sb, 'bash', { command: 'mkdir -p deps/pkg sub && echo x > deps/pkg/index.js && echo l > debug.log && echo l > sub/drop.log && echo k > sub/keep.log' });
   // Touched or rewritten with the same bytes: copied up in an overlay, but not a change.
   await ok(sb, 'bash', { command: 'touch src/util.js && cp src/util.js /tmp/u && cat /tmp/u > src/util.js' });
 }
@@ -79,6 +83,7 @@ describe('docker sandbox: exact changes', function () {
       'new.txt': ['added', null, false, '100644'],
       'run.sh': ['mode_changed', null, false, '100755'],
       'src/app.js': ['modified', null, false, '100644'],
+      'sub/keep.log': ['added', null, false, '100644'],
     });
     assert.match(changes.patch, /-console\.log\("hi"\);\n\+console\.log\("hello"\);/);
     assert.match(changes.patch, /rename from old-name\.txt\nrename to new-name\.txt/);

@@ -34,6 +34,13 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
   this.timeout(TIMEOUT);
   let docker: Docker;
   let provider: DockerSandboxProvider;
+  /** Images the devcontainer builds made (each run's fresh repository hashes to a new tag). */
+  const built = new Set<string>();
+  const imageOf = async (id: string) => {
+    const image = (await docker.getContainer(id).inspect()).Config.Image;
+    if (image.startsWith('hangar-devcontainer:')) built.add(image);
+    return image;
+  };
 
   before(async () => {
     docker = await requireDocker();
@@ -42,6 +49,7 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
   after(async () => {
     await provider.reap(new Set());
     await provider.close();
+    for (const image of built) await docker.getImage(image).remove().catch(() => undefined);
   });
 
   it('builds the devcontainer image, sets containerEnv and runs postCreateCommand once per volume', async () => {
@@ -50,7 +58,7 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
     const sb = await provider.provision({ sessionId: 'dc', repoPath: repo, environment: env(), onProgress: (m) => progress.push(m) });
     assert.ok(progress.includes('post-create-ran'), progress.join('\n'));
     assert.equal(await ok(sb, 'bash', { command: 'echo $GREETING; cat /opt/devcontainer-mark; whoami; cat app.txt' }), 'hello from containerEnv\nfrom-arg\nagent\napp');
-    const image = (await docker.getContainer(sandboxContainerId(sb)).inspect()).Config.Image;
+    const image = await imageOf(sandboxContainerId(sb));
     assert.match(image, /^hangar-devcontainer:[0-9a-f]{16}$/);
     const first = sandboxContainerId(sb);
     await docker.getContainer(first).kill();
@@ -66,6 +74,7 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
   it('an image without Node.js runs tools through one docker exec per call, bash keeping its cwd and env', async () => {
     const repo = makeRepo({ '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile"}}', '.devcontainer/Dockerfile': NO_NODE_DOCKERFILE, 'f.txt': 'f\n' });
     const sb = await provider.provision({ sessionId: 'no-node', repoPath: repo, environment: env() });
+    await imageOf(sandboxContainerId(sb));
     assert.equal((sb as { toolTransport?: string }).toolTransport, 'exec');
     await ok(sb, 'bash', { command: 'mkdir -p d && cd d && export KEEP=yes' });
     assert.equal(await ok(sb, 'bash', { command: 'pwd; echo $KEEP; cat ../f.txt' }), '/workspace/d\nyes\nf');

@@ -3,11 +3,23 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { EGRESS_NETWORK } from '../../../src/sandbox/docker/network';
+import { execCollect } from '../../../src/sandbox/docker/client';
+import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import { env, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT } from './helpers';
 
 // The limits hold and the session survives them: a fork bomb hits the pids limit, a memory hog the memory limit
 // (reported to the model as out of memory), and with networking "none" nothing outside the container answers.
+
+/** Output of a command in a throwaway container on the default bridge network (not a sandbox: the control). */
+async function runOnce(docker: Docker, cmd: string[]): Promise<string> {
+  const c = await docker.createContainer({ Image: DEFAULT_IMAGE, Entrypoint: ['sleep'], Cmd: ['60'], HostConfig: { NetworkMode: 'bridge', AutoRemove: false } });
+  try {
+    await c.start();
+    return (await execCollect(c, { cmd })).stdout.toString('utf8');
+  } finally {
+    await c.remove({ force: true });
+  }
+}
 
 describe('docker sandbox: limits and isolation', function () {
   this.timeout(TIMEOUT);
@@ -59,29 +71,27 @@ describe('docker sandbox: limits and isolation', function () {
 
   describe('network', () => {
     let server: http.Server;
-    let gateway: string;
+    let hostAddress: string;
     let port: number;
     before(async () => {
       server = http.createServer((_req, res) => res.end('reached'));
       await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
       port = (server.address() as AddressInfo).port;
-      // The egress network's gateway is the host as containers on it see it.
-      await provider.provision({ sessionId: 'net-probe', environment: env({ networking: { type: 'unrestricted' } }) });
-      const net = await docker.getNetwork(EGRESS_NETWORK).inspect();
-      const found = net.IPAM?.Config?.[0]?.Gateway;
-      assert.ok(found, 'the egress network has a gateway');
-      gateway = found;
+      // The default bridge's gateway is this host as containers with a network see it.
+      const found = (await docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0]?.Gateway;
+      assert.ok(found, 'the default bridge network has a gateway');
+      hostAddress = found;
     });
     after(() => new Promise<void>((r) => server.close(() => r())));
 
-    it('control: with networking allowed, the host server answers', async () => {
-      const sb = await provider.provision({ sessionId: 'net-on', environment: env({ networking: { type: 'unrestricted' } }) });
-      assert.equal(await ok(sb, 'bash', { command: `curl -sS -m 5 http://${gateway}:${port}/` }), 'reached');
+    it('control: a container with a network reaches the host server', async () => {
+      const out = await runOnce(docker, ['curl', '-sS', '-m', '5', `http://${hostAddress}:${port}/`]);
+      assert.equal(out, 'reached');
     });
 
     it('with networking none, outbound connections fail', async () => {
       const sb = await provider.provision({ sessionId: 'net-off', environment: env() });
-      const out = await sb.execute('bash', { command: `curl -sS -m 5 http://${gateway}:${port}/; echo "exit=$?"` });
+      const out = await sb.execute('bash', { command: `curl -sS -m 5 http://${hostAddress}:${port}/; echo "exit=$?"` });
       assert.match(text(out), /exit=(7|28)/);
       assert.doesNotMatch(text(out), /reached/);
       assert.equal(await ok(sb, 'bash', { command: 'ls /sys/class/net' }), 'lo');

@@ -85,6 +85,22 @@ describe('egress proxy (loopback upstreams, curl clients)', function () {
     assert.match(plain.stdout, /elsewhere\.example:80/);
   });
 
+  it('says so when a credential names a host the environment does not allow', async () => {
+    const fx2 = await startProxy({
+      sessionId: 's4',
+      networking: { type: 'limited', allowed_hosts: ['open.hangar.test'], allow_package_managers: false, allow_mcp_servers: false },
+      mcpHosts: [],
+      logFile: null,
+      credentials: [{ id: 'vcrd_blocked', hosts: ['api.hangar.test'], secret: TOKEN, injection: { kind: 'header', name: 'Authorization', value: `Bearer ${TOKEN}` } }],
+    });
+    try {
+      const r = await curl(fx2, ['-i', url('api.hangar.test', '/api')]);
+      assert.match(r.stdout, /^HTTP\/1\.1 403[\s\S]*credential vcrd_blocked is meant for this host, but the environment's networking decides/);
+    } finally {
+      await fx2.close();
+    }
+  });
+
   it('refuses private, loopback and link-local destinations even when the name is allowed', async () => {
     for (const target of ['https://private.hangar.test/', 'https://rebind.hangar.test/', 'http://169.254.169.254/latest/meta-data/', 'https://169.254.169.254/']) {
       const r = await curl(fx, ['-i', target]);
@@ -141,6 +157,23 @@ describe('egress proxy (loopback upstreams, curl clients)', function () {
       assert.match(r.stdout, /could not complete the request to https:\/\/api\.hangar\.test:\d+: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
     } finally {
       await strict.close();
+    }
+  });
+
+  it('refuses to send a credential that would split the request head, and keeps serving', async () => {
+    const bad = await startProxy(
+      { sessionId: 's3', networking: { type: 'unrestricted' }, mcpHosts: [], logFile: null, credentials: [{ id: 'c', hosts: ['api.hangar.test'], secret: 'x\r\nInjected: yes', injection: { kind: 'header', name: 'X-Api-Key', value: 'x\r\nInjected: yes' } }] },
+      { upstreamCa: [pki.caPem] },
+    );
+    try {
+      const before = api.seen.length;
+      const r = await curl(bad, ['-i', url('api.hangar.test', '/api')]);
+      assert.match(r.stdout, /^HTTP\/1\.1 400[\s\S]*could not send the request to https:\/\/api\.hangar\.test/);
+      assert.equal(api.seen.length, before, 'nothing reached the upstream');
+      const again = await curl(bad, ['-i', url('api.hangar.test', '/api')]);
+      assert.match(again.stdout, /^HTTP\/1\.1 400/);
+    } finally {
+      await bad.close();
     }
   });
 

@@ -13,6 +13,7 @@ import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import { MemoryVault } from '../../../src/vault/memory';
 import { secretVariants } from '../../../src/vault/scrubber';
+import { MODEL_API_KEY } from '../../../src/vault/types';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { startGitServer, type GitServer } from './support/git-server';
@@ -30,7 +31,9 @@ import { startUpstream, type Upstream } from './support/upstream';
 const run = promisify(execFile);
 const API_TOKEN = `hangar-canary-api-${randomBytes(12).toString('hex')}`;
 const GIT_TOKEN = `hangar-canary-git-${randomBytes(12).toString('hex')}`;
-const CANARIES = [API_TOKEN, GIT_TOKEN];
+const MODEL_KEY = `sk-ant-canary-model-${randomBytes(12).toString('hex')}`;
+const MCP_TOKEN = `hangar-canary-mcp-${randomBytes(12).toString('hex')}`;
+const CANARIES = [API_TOKEN, GIT_TOKEN, MODEL_KEY, MCP_TOKEN];
 const NEEDLES = CANARIES.flatMap((c) => secretVariants(c));
 
 const idle = (events: readonly SessionEvent[]) => events.some((e) => e.type === 'session.status_idle');
@@ -111,11 +114,11 @@ describe('sandbox egress: a Docker session behind the proxy', function () {
       ),
       reply.text('done hunting'),
     ];
-    const vault = new MemoryVault();
+    // The model key and an MCP credential live in the same vault; neither may ever reach the sandbox either.
+    const vault = new MemoryVault({ [MODEL_API_KEY]: MODEL_KEY });
     t = await makeTestRuntime({
       script,
-      // Egress does not depend on how the files get in; copy mode keeps this test off the overlay code path.
-      provider: (storage) => new DockerSandboxProvider({ storageRoot: storage, files: 'copy' }),
+      provider: (storage) => new DockerSandboxProvider({ storageRoot: storage }),
       runtime: { vault, egress: { lookup: testLookup, allowPrivate: allowLoopbackTestNames, upstreamCa: [pki.caPem] } },
     });
     const rt = t.runtime;
@@ -123,6 +126,7 @@ describe('sandbox egress: a Docker session behind the proxy', function () {
     await rt.vaults.createCredential(v.id, {
       auth: { type: 'environment_variable', secret_name: 'API_TOKEN', secret_value: API_TOKEN, networking: { type: 'limited', allowed_hosts: ['api.hangar.test'] }, injection_location: { header: true, body: false } },
     });
+    await rt.vaults.createCredential(v.id, { auth: { type: 'static_bearer', mcp_server_url: 'https://mcp.hangar.test/mcp', token: MCP_TOKEN } });
     await rt.vaults.createCredential(v.id, { auth: { type: 'http_header', allowed_hosts: ['git.hangar.test'], scheme: 'basic', username: 'x-access-token', secret_value: GIT_TOKEN } });
     const env = await rt.environments.create({ name: 'egress-limited', config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['api.hangar.test', 'git.hangar.test'] } } });
     const agent = await rt.agents.create({ name: 'hunter', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });

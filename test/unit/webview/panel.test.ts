@@ -131,6 +131,26 @@ describe('webview panel', () => {
     assert.match(m.$('pre.output').textContent!, /row 49$/);
   });
 
+  it('saves the session id with the UI state, and drops state saved for another session', () => {
+    const log = new EventLog();
+    log.tool('read', { file_path: 'a.ts' });
+    m = mountPanel();
+    m.send({ type: 'init', session: fakeSession({ id: 'sesn_one' }), events: log.events });
+    assert.equal((m.state() as { sessionId: string }).sessionId, 'sesn_one');
+    (m.$('.composer-input') as HTMLTextAreaElement).value = 'for session one';
+    m.$('.composer-input').dispatchEvent(new m.window.Event('input'));
+    const saved = m.state();
+    m.close();
+    m = mountPanel(saved);
+    m.send({ type: 'init', session: fakeSession({ id: 'sesn_two' }), events: log.events });
+    assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, '');
+    assert.deepEqual(m.state(), { sessionId: 'sesn_two', lane: '', draft: '', expanded: [], scroll: {} });
+    m.close();
+    m = mountPanel(saved);
+    m.send({ type: 'init', session: fakeSession({ id: 'sesn_one' }), events: log.events });
+    assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, 'for session one');
+  });
+
   it('ignores stored state of the wrong shape and shows host errors and malformed messages in a banner', () => {
     m = mountPanel({ draft: 42, expanded: 'all' });
     assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, '');

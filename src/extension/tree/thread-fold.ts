@@ -1,0 +1,77 @@
+import type { SessionEvent, StopReason } from '../../wire';
+
+// The sub-agent threads of a session, folded from its `session.thread_*` events (DESIGN.md invariant 1: the tree is
+// a fold over the log). Hangar's harness does not start sub-agents yet; when it does, their events light this up.
+// Plain TypeScript (no vscode): unit-tested with synthetic events.
+
+export const THREAD_EVENT_TYPES = ['session.thread_created', 'session.thread_status_running', 'session.thread_status_idle', 'session.thread_status_terminated'] as const;
+type ThreadEvent = Extract<SessionEvent, { type: (typeof THREAD_EVENT_TYPES)[number] }>;
+
+/** `starting`: created, not yet reported running. */
+export type ThreadStatus = 'starting' | 'running' | 'idle' | 'terminated';
+
+export interface ThreadView {
+  id: string;
+  agentName: string;
+  status: ThreadStatus;
+  /** Why it went idle last (null while it has not). */
+  stopReason: StopReason | null;
+  workflowRunId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const THREAD_TYPES: ReadonlySet<string> = new Set(THREAD_EVENT_TYPES);
+
+export function isThreadEvent(e: SessionEvent): e is ThreadEvent {
+  return THREAD_TYPES.has(e.type);
+}
+
+export class ThreadFold {
+  private readonly threads = new Map<string, ThreadView>();
+  // The tree feeds both a listing and the live tail, which overlap; an event is folded once.
+  private readonly seen = new Set<string>();
+
+  /** Folds one event; true when a thread changed. */
+  apply(e: SessionEvent): boolean {
+    if (!isThreadEvent(e)) return false;
+    if (e.id) {
+      if (this.seen.has(e.id)) return false;
+      this.seen.add(e.id);
+    }
+    const at = e.processed_at ?? '';
+    const known = this.threads.get(e.session_thread_id);
+    // A status event for a thread whose creation came before the fold started still names the thread and agent.
+    const thread: ThreadView = known ?? { id: e.session_thread_id, agentName: e.agent_name, status: 'starting', stopReason: null, workflowRunId: null, createdAt: at, updatedAt: at };
+    thread.agentName = e.agent_name || thread.agentName;
+    thread.updatedAt = at || thread.updatedAt;
+    switch (e.type) {
+      case 'session.thread_created':
+        thread.workflowRunId = e.workflow_run_id;
+        thread.createdAt = at || thread.createdAt;
+        break;
+      case 'session.thread_status_running':
+        if (thread.status !== 'terminated') thread.status = 'running';
+        break;
+      case 'session.thread_status_idle':
+        if (thread.status !== 'terminated') thread.status = 'idle';
+        thread.stopReason = e.stop_reason;
+        break;
+      case 'session.thread_status_terminated':
+        thread.status = 'terminated';
+        break;
+    }
+    this.threads.set(thread.id, thread);
+    return true;
+  }
+
+  /** The threads in the order they appeared. */
+  list(): ThreadView[] {
+    return [...this.threads.values()].map((t) => ({ ...t }));
+  }
+
+  get(id: string): ThreadView | undefined {
+    const t = this.threads.get(id);
+    return t ? { ...t } : undefined;
+  }
+}

@@ -1,0 +1,34 @@
+import Mocha from 'mocha';
+
+// Runs mocha suites inside a process that was not started by mocha (the VS Code extension host, the UI test driver)
+// and collects per-test results for the driver to print. The suites are bundled into one file, so each registers
+// its tests when called, after mocha has set up describe/it.
+
+export interface TestResult {
+  fullTitle: string;
+  state: 'passed' | 'failed' | 'pending';
+  duration?: number;
+  error?: string;
+}
+
+export interface TestResults {
+  passes: number;
+  failures: number;
+  pending: number;
+  tests: TestResult[];
+}
+
+/** `reporter`: 'dot' where output goes to a log nobody reads (the extension host), 'base' (silent) where the driver prints. */
+export async function runSuites(register: readonly (() => void)[], opts: { timeout: number; grep?: string; file: string; reporter?: 'dot' | 'base' }): Promise<TestResults> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: opts.timeout, color: false, reporter: opts.reporter ?? 'dot', ...(opts.grep ? { grep: opts.grep } : {}) });
+  mocha.suite.emit('pre-require', globalThis, opts.file, mocha);
+  for (const r of register) r();
+  const tests: TestResult[] = [];
+  const stats = await new Promise<{ passes: number; failures: number; pending: number }>((resolve) => {
+    const runner = mocha.run(() => resolve({ passes: runner.stats?.passes ?? 0, failures: runner.stats?.failures ?? 0, pending: runner.stats?.pending ?? 0 }));
+    runner.on('pass', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'passed', duration: t.duration }));
+    runner.on('pending', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'pending' }));
+    runner.on('fail', (t, err: Error) => tests.push({ fullTitle: t.fullTitle(), state: 'failed', error: err?.stack ?? String(err) }));
+  });
+  return { ...stats, tests };
+}

@@ -1,0 +1,18 @@
+import { startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
+import { runSuites, type TestResults } from '../mocha-run';
+import { setContext, type UiContext } from './context';
+import { uiResponder } from './scenario';
+import { credentialSuite } from './credentials.test';
+import { startAgentSuite } from './start-agent.test';
+
+// The UI tests' entry, bundled and imported by test/e2e/run-ui-tests.mjs: the scripted model the driver starts
+// (before VS Code, whose settings point at it) and the mocha run against the page.
+
+export function startUiModel(): Promise<ScriptedModel> {
+  return startScriptedModel({ script: uiResponder });
+}
+
+export function run(ctx: UiContext, grep?: string): Promise<TestResults> {
+  setContext(ctx);
+  return runSuites([startAgentSuite, credentialSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
+}

@@ -1,0 +1,46 @@
+import type { MessageReply, RecordedRequest } from '../../../src/model/scripted';
+
+type RequestBlock = Exclude<RecordedRequest['body']['messages'][number]['content'], string>[number];
+
+// What the scripted model does in the UI test, decided from each request (not a fixed list), so that it waits for
+// the user where the user is slower than the model:
+//   1. says what it will do and runs `sleep 3` through bash (always_ask: the user approves it in the panel);
+//   2. until the user's steering message is in the conversation, keeps reading the file, a second apart, so the turn
+//      is still running when the message arrives;
+//   3. acknowledges the steering and rewrites src/math.js, fixing add() and neg() (two hunks far apart);
+//   4. sums up.
+
+export const TASK = 'Fix add() and neg() in src/math.js';
+export const STEER = 'Keep the change small, please';
+export const FIRST_WORDS = 'I will check the environment first';
+export const ACK = `Understood: "${STEER}".`;
+export const DONE = 'Done: add() adds and neg() negates.';
+
+export const FIXED_JS = ['export function add(a, b) {', '  return a + b;', '}', '', 'export function mul(a, b) {', '  return a + b;', '}', '', 'export function neg(a) {', '  return -a;', '}', ''].join('\n');
+/** The workspace file after accepting the first hunk (add) and rejecting the second (neg). */
+export const AFTER_REVIEW = ['export function add(a, b) {', '  return a + b;', '}', '', 'export function mul(a, b) {', '  return a + b;', '}', '', 'export function neg(a) {', '  return a;', '}', ''].join('\n');
+
+function blocks(req: RecordedRequest, role: 'user' | 'assistant'): RequestBlock[] {
+  return req.body.messages.flatMap((m) => (m.role === role && typeof m.content !== 'string' ? m.content : []));
+}
+
+const usedTool = (req: RecordedRequest, name: string) => blocks(req, 'assistant').some((b) => b.type === 'tool_use' && b.name === name);
+
+export function steered(req: RecordedRequest): boolean {
+  return blocks(req, 'user').some((b) => b.type === 'text' && typeof b.text === 'string' && b.text.includes(STEER));
+}
+
+export function uiResponder(req: RecordedRequest): MessageReply {
+  const step = (text: string, name: string, input: Record<string, unknown>, delay = 0): MessageReply => ({
+    kind: 'message',
+    blocks: [
+      { type: 'text', text },
+      { type: 'tool_use', name, input },
+    ],
+    ...(delay ? { delay_ms: delay } : {}),
+  });
+  if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: 'sleep 3 && echo environment-ready' });
+  if (!steered(req)) return step('Reading the file again while the environment settles.', 'read', { file_path: 'src/math.js' }, 1000);
+  if (!usedTool(req, 'write')) return step(`${ACK} Only add() and neg() change.`, 'write', { file_path: 'src/math.js', content: FIXED_JS });
+  return { kind: 'message', blocks: [{ type: 'text', text: `${DONE} Review the two hunks in **src/math.js**.` }] };
+}

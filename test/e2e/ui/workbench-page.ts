@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+
+// The VS Code workbench as a user drives it: the command palette (F1), quick inputs, the activity bar, tree rows,
+// notifications, webview frames and CodeLenses. Only what a user sees and does: no command is run behind the UI.
+
+const STEP_MS = 30_000;
+
+export class Workbench {
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir: string,
+  ) {}
+
+  /** Waits for the workbench and for the Hangar activity bar entry (the extension is installed and its views exist). */
+  async ready(): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await this.hangarTab().waitFor({ timeout: 90_000 });
+  }
+
+  private hangarTab(): Locator {
+    return this.page.locator('.activitybar [role="tab"]').filter({ has: this.page.locator('a.action-label[aria-label^="Hangar"]') }).first();
+  }
+
+  private quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** F1, the command's title, then its row in the palette. */
+  async command(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: STEP_MS });
+    await input.fill(`>${title}`);
+    await this.pickRow(title, true);
+  }
+
+  /** Clicks the quick pick row whose label is `label` (typing it first narrows long lists). */
+  async pick(label: string): Promise<void> {
+    const input = this.quickInput().locator('.quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: STEP_MS });
+    await input.fill(label);
+    await this.pickRow(label, false);
+  }
+
+  private async pickRow(label: string, command: boolean): Promise<void> {
+    const rows = this.quickInput().locator('.monaco-list-row');
+    const row = command ? rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first() : rows.filter({ hasText: label }).first();
+    await row.waitFor({ state: 'visible', timeout: STEP_MS });
+    await row.click();
+  }
+
+  /** Waits for the quick input whose title or prompt mentions `expect`, types `value` and presses Enter. */
+  async answer(expect: string | RegExp, value: string): Promise<void> {
+    const widget = this.quickInput();
+    await widget.filter({ hasText: expect }).waitFor({ state: 'visible', timeout: STEP_MS });
+    const input = widget.locator('.quick-input-box input');
+    await input.fill(value);
+    await input.press('Enter');
+  }
+
+  /** Accepts a quick pick (single or many) as it stands: Enter. */
+  async accept(expect: string | RegExp): Promise<void> {
+    const widget = this.quickInput();
+    await widget.filter({ hasText: expect }).waitFor({ state: 'visible', timeout: STEP_MS });
+    await widget.locator('.quick-input-box input').press('Enter');
+  }
+
+  async notification(text: string | RegExp): Promise<Locator> {
+    const toast = this.page.locator('.notification-toast', { hasText: text }).first();
+    await toast.waitFor({ state: 'visible', timeout: STEP_MS });
+    return toast;
+  }
+
+  async clearNotifications(): Promise<void> {
+    await this.command('Notifications: Clear All Notifications');
+  }
+
+  /** The webview frame that contains `selector` (webviews nest two iframes deep; their content is a separate document). */
+  async webviewFrame(selector: string): Promise<Frame> {
+    const deadline = Date.now() + STEP_MS;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame()) continue;
+        if (await f.$(selector).catch(() => null)) return f;
+      }
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`no webview frame contains ${selector}`);
+  }
+
+  async openHangarSidebar(): Promise<void> {
+    const tab = this.hangarTab();
+    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+    await this.page.locator('.pane-header', { hasText: 'Sessions' }).waitFor({ timeout: STEP_MS });
+  }
+
+  /** A row of the Sessions view: by its exact label (a string), or by a pattern over the row's whole text. */
+  treeRow(label: string | RegExp): Locator {
+    const rows = this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: 'Sessions' }) }).locator('.monaco-list-row');
+    const match = typeof label === 'string' ? rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }) : rows.filter({ hasText: label });
+    return match.first();
+  }
+
+  async expand(row: Locator): Promise<void> {
+    await row.waitFor({ state: 'visible', timeout: STEP_MS });
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
+  codeLens(text: string | RegExp): Locator {
+    return this.page.locator('.monaco-diff-editor .codelens-decoration a', { hasText: text }).first();
+  }
+
+  async screenshot(name: string, target?: Locator): Promise<string> {
+    mkdirSync(this.screenshotDir, { recursive: true });
+    const file = path.join(this.screenshotDir, `${name}.png`);
+    if (target) await target.screenshot({ path: file });
+    else await this.page.screenshot({ path: file });
+    return file;
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
