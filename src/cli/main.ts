@@ -67,6 +67,24 @@ program
   });
 
 program
+  .command('set-key')
+  .description('store the Anthropic API key in your Hangar vault (read from standard input, never from the command line)')
+  .action(async () => {
+    const key = (await readStdin()).trim();
+    if (!/^[\x21-\x7e]{8,}$/.test(key)) {
+      process.stderr.write('hangar: pipe the key on standard input, e.g. `hangar set-key < key.txt`, or type it and press Ctrl-D.\n');
+      return finish(EXIT.usage);
+    }
+    finish(
+      await withRuntime(async (rt) => {
+        await rt.vault.set(MODEL_API_KEY, key);
+        process.stdout.write('Stored the API key in your Hangar vault (file mode 0600). ANTHROPIC_API_KEY, when set, still wins.\n');
+        return EXIT.ok;
+      }),
+    );
+  });
+
+program
   .command('demo')
   .description('run a complete session on a bundled sample repository with the built-in scripted model (no key needed)')
   .action(async () => finish(await runDemo({ json: common().json === true, provider: common().provider })));
@@ -202,6 +220,36 @@ function toInt(v: string): number {
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
+}
+
+/** The key from a pipe, or typed at a terminal without echo (raw mode, ends at Enter). */
+async function readStdin(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let data = '';
+    for await (const chunk of stdin) data += String(chunk);
+    return data;
+  }
+  process.stderr.write('Anthropic API key (not shown): ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve) => {
+    let key = '';
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          return resolve(key);
+        }
+        if (ch === '\u0003') process.exit(EXIT.interrupted);
+        key = ch === '\u007f' ? key.slice(0, -1) : key + ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }
 
 function finish(code: number): void {

@@ -2,6 +2,8 @@ import { startApiServer } from '../api';
 import type { Runtime } from '../runtime';
 import { EXIT } from './exit-codes';
 import { paint } from './render';
+import { MISSING_KEY_MESSAGE } from '../model/anthropic';
+import { MODEL_API_KEY } from '../vault/types';
 
 // `hangar serve`: the runtime's Managed Agents API on loopback until Ctrl-C, for the SDK, curl and scripts.
 
@@ -24,7 +26,7 @@ export async function serve(rt: Runtime, opts: { port: number; json: boolean }):
       ].join('\n'),
     );
   }
-  if (!process.env.ANTHROPIC_API_KEY) process.stderr.write('warning: ANTHROPIC_API_KEY is not set; sessions will fail at their first model call.\n');
+  if (!(await rt.vault.get(MODEL_API_KEY))) process.stderr.write(`warning: ${MISSING_KEY_MESSAGE} Until then sessions fail at their first model call.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -10,7 +10,7 @@ export interface AnthropicModelOptions {
 }
 
 export const MISSING_KEY_MESSAGE =
-  'No Anthropic API key is set. Provide one with the ANTHROPIC_API_KEY environment variable (CLI), ' +
+  'No Anthropic API key is set. Provide one with the ANTHROPIC_API_KEY environment variable or `hangar set-key` (CLI), ' +
   'the "Hangar: Set API Key" command (VS Code), or run `hangar demo` to try the scripted model without a key.';
 
 export function createAnthropicModel(options: AnthropicModelOptions): ModelClient {

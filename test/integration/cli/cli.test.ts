@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -22,12 +22,13 @@ describe('cli: hangar as a user runs it', function () {
   let model: ScriptedModel;
   let repo: string;
 
-  const hangar = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
+  const hangar = (args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<Run> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [cli, ...args], {
         env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      if (input !== undefined) child.stdin?.end(input);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -66,6 +67,19 @@ describe('cli: hangar as a user runs it', function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ANTHROPIC_API_KEY/);
     assert.match(r.stderr, /hangar demo/);
+  });
+
+  it('stores a key given on standard input in the 0600 vault and uses it without the variable', async () => {
+    const bad = await hangar(['set-key'], {}, 'x\n');
+    assert.equal(bad.code, 2);
+    const set = await hangar(['set-key'], {}, 'sk-ant-from-stdin-123\n');
+    assert.equal(set.code, 0, set.stderr);
+    const vaultFile = path.join(home, 'vault.json');
+    assert.equal(statSync(vaultFile).mode & 0o777, 0o600);
+    model.push(reply.text('keyed'));
+    const r = await hangar(['run', '--repo', repo, 'hi'], { ANTHROPIC_API_KEY: undefined });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(model.requests.at(-1)?.headers.authorization, 'Bearer sk-ant-from-stdin-123');
   });
 
   it('runs a session, shows the diff and summary, then applies it', async () => {

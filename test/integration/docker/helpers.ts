@@ -30,9 +30,18 @@ export function env(config: Record<string, unknown> = {}): CloudConfig {
   return CloudConfig.parse({ type: 'cloud', ...config });
 }
 
+const made: string[] = [];
+
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `hangar-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hangar-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
+
+// A root-level hook: after every suite has reaped its own sandboxes, the temp repositories and storage roots go.
+after(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,8 +5,18 @@ import path from 'node:path';
 import { postCreateArgvs, readDevcontainer } from '../../../src/sandbox/docker/devcontainer';
 import { DevcontainerError } from '../../../src/sandbox/docker/errors';
 
+const made: string[] = [];
+const tmp = (prefix: string) => {
+  const dir = fs.mkdtempSync(prefix);
+  made.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function repoWith(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-dc-'));
+  const dir = tmp(path.join(os.tmpdir(), 'hangar-dc-'));
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);
