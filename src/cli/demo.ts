@@ -44,7 +44,7 @@ export async function runDemo(opts: { json: boolean; provider?: 'local' | 'docke
     const agent = await resolveAgent(runtime, undefined, undefined);
     const env = await runtime.environments.ensureDefault();
     const session = await runtime.sessions.create({ agent: agent.id, environment_id: env.id, title: 'demo: fix add()', resources: [{ type: 'local_repository', path: repo }] });
-    const { code } = await followTurn(runtime, session.id, 'The tests fail. Find the bug in src/math.js and fix it, then run the tests.', { json: opts.json, yes: true, showDiff: true });
+    const { code } = await followTurn(runtime, session.id, 'The tests fail. Find the bug in src/math.js and fix it, then run the tests.', { json: opts.json, yes: true, showDiff: true, applyHint: false });
     if (code !== EXIT.ok) return code;
     const changes = await runtime.sessions.changes(session.id);
     const applied = await applyChanges(repo, changes, (f, side) => runtime.sessions.readFile(session.id, f, side));

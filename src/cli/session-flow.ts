@@ -10,6 +10,8 @@ export interface FlowOptions {
   json: boolean;
   yes: boolean;
   showDiff: boolean;
+  /** Print the `hangar apply` hint under the diff (not in the demo, which applies by itself). */
+  applyHint?: boolean;
 }
 
 export async function followTurn(runtime: Runtime, sessionId: string, text: string | null, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
@@ -21,7 +23,7 @@ export async function followTurn(runtime: Runtime, sessionId: string, text: stri
   const result = await following;
   const p = paint(process.stdout.isTTY === true && !opts.json);
   if (!opts.json) {
-    if (opts.showDiff) await printDiff(runtime, sessionId, p);
+    if (opts.showDiff) await printDiff(runtime, sessionId, p, opts.applyHint ?? true);
     process.stdout.write(`${p('bold', 'Summary')}  ${formatSummary(result.summary, Date.now() - startedAt)}\n`);
     if (result.end === 'requires_action') {
       process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: hangar confirm ${sessionId} ${result.pendingIds[0] ?? '<tool_use_id>'} allow|deny (or rerun with --yes)\n`));
@@ -32,7 +34,7 @@ export async function followTurn(runtime: Runtime, sessionId: string, text: stri
   return { code: exitFor(result), result };
 }
 
-export async function printDiff(runtime: Runtime, sessionId: string, p: ReturnType<typeof paint>): Promise<void> {
+export async function printDiff(runtime: Runtime, sessionId: string, p: ReturnType<typeof paint>, applyHint = true): Promise<void> {
   const changes = await runtime.sessions.changes(sessionId);
   if (changes.files.length === 0) {
     process.stdout.write(p('dim', '\nNo changes in the sandbox.\n'));
@@ -43,7 +45,7 @@ export async function printDiff(runtime: Runtime, sessionId: string, p: ReturnTy
     const style = line.startsWith('+') && !line.startsWith('+++') ? 'green' : line.startsWith('-') && !line.startsWith('---') ? 'red' : line.startsWith('@@') ? 'cyan' : 'dim';
     process.stdout.write(`${p(style, line)}\n`);
   }
-  process.stdout.write(p('bold', `Apply with: hangar apply ${sessionId}\n`));
+  if (applyHint) process.stdout.write(p('bold', `Apply with: hangar apply ${sessionId}\n`));
 }
 
 function exitFor(r: FollowResult): number {
