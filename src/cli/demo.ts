@@ -7,6 +7,7 @@ import { startScriptedModel, demoResponder } from '../model/scripted';
 import { createAnthropicModel } from '../model/anthropic';
 import { applyChanges } from '../review/apply';
 import { openCliRuntime } from './env';
+import type { ProviderKind } from '../runtime/providers';
 import { resolveAgent } from './agents';
 import { followTurn } from './session-flow';
 import { paint } from './render';
@@ -25,7 +26,7 @@ export function packageRoot(): string {
   return dir;
 }
 
-export async function runDemo(opts: { json: boolean; provider?: 'local' | 'docker' }): Promise<number> {
+export async function runDemo(opts: { json: boolean; provider?: ProviderKind }): Promise<number> {
   const p = paint(process.stdout.isTTY === true && !opts.json);
   const work = mkdtempSync(path.join(os.tmpdir(), 'hangar-demo-'));
   const repo = path.join(work, 'sample-repo');
@@ -34,6 +35,7 @@ export async function runDemo(opts: { json: boolean; provider?: 'local' | 'docke
   const runtime = await openCliRuntime({
     storage: path.join(work, 'storage'),
     provider: opts.provider,
+    onNotice: (m) => process.stderr.write(`${p('yellow', m)}\n`),
     model: createAnthropicModel({ apiKey: async () => 'scripted', baseURL: scripted.url }),
   });
   try {

@@ -4,7 +4,7 @@ import { Runtime } from '../runtime';
 import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
-import { createProvider } from '../runtime/providers';
+import { createProvider, type ProviderKind } from '../runtime/providers';
 import { FileVault, defaultVaultPath } from '../vault/file-vault';
 import { OverlayVault } from '../vault/overlay';
 import { MODEL_API_KEY } from '../vault/types';
@@ -16,9 +16,11 @@ export interface CliRuntimeOptions {
   storage?: string;
   /** The vault file; default: <storage>/vault.json when a storage dir is given, else $HANGAR_HOME or XDG config. */
   vaultFile?: string;
-  provider?: 'local' | 'docker';
+  provider?: ProviderKind;
   model?: ModelClient;
   onProgress?: (message: string) => void;
+  /** Told once when "auto" falls back to the local sandbox, and why. */
+  onNotice?: (message: string) => void;
 }
 
 export function defaultStorage(): string {
@@ -32,7 +34,7 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
   const file = opts.vaultFile ?? (opts.storage ? path.join(opts.storage, 'vault.json') : defaultVaultPath());
   const vault = new OverlayVault(new FileVault(file), { [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
   const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL: process.env.ANTHROPIC_BASE_URL || undefined });
-  const provider = await createProvider(opts.provider ?? providerFromEnv(), storageRoot);
+  const provider = await createProvider(opts.provider ?? 'auto', storageRoot, opts.onNotice);
   return new Runtime({
     storageRoot,
     vault,
@@ -44,6 +46,3 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
   });
 }
 
-function providerFromEnv(): 'local' | 'docker' {
-  return process.env.HANGAR_SANDBOX === 'docker' ? 'docker' : 'local';
-}

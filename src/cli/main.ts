@@ -12,6 +12,7 @@ import { MISSING_KEY_MESSAGE } from '../model/anthropic';
 import { MODEL_API_KEY } from '../vault/types';
 import { applyChanges } from '../review/apply';
 import { RuntimeError } from '../runtime/errors';
+import { PROVIDER_KINDS, type ProviderKind } from '../runtime/providers';
 import type { Runtime } from '../runtime';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
@@ -19,14 +20,14 @@ import type { Runtime } from '../runtime';
 interface Common {
   json?: boolean;
   storage?: string;
-  provider?: 'local' | 'docker';
+  provider?: ProviderKind;
 }
 
 const program = new Command('hangar')
   .description('Managed agents, locally: run Claude agents on a copy of your repository, review their changes, apply them.')
   .option('--json', 'machine-readable output (JSON lines)')
   .option('--storage <dir>', 'where sessions live (default: $HANGAR_HOME or ~/.local/share/hangar)')
-  .addOption(new Option('--provider <kind>', 'sandbox provider').choices(['local', 'docker']).env('HANGAR_SANDBOX'))
+  .addOption(new Option('--provider <kind>', 'sandbox: one container per session (docker), a private copy (local), or docker when available (auto)').choices([...PROVIDER_KINDS]).default('auto').env('HANGAR_SANDBOX'))
   .showHelpAfterError();
 
 const common = (): Common => program.opts<Common>();
@@ -34,7 +35,12 @@ const common = (): Common => program.opts<Common>();
 async function withRuntime(fn: (rt: Runtime) => Promise<number>): Promise<number> {
   const c = common();
   const p = paint(process.stderr.isTTY === true);
-  const rt = await openCliRuntime({ storage: c.storage, provider: c.provider, onProgress: (m) => process.stderr.write(`${p('dim', m)}\n`) });
+  const rt = await openCliRuntime({
+    storage: c.storage,
+    provider: c.provider,
+    onProgress: (m) => process.stderr.write(`${p('dim', m)}\n`),
+    onNotice: (m) => process.stderr.write(`${p('yellow', m)}\n`),
+  });
   try {
     return await fn(rt);
   } finally {

@@ -9,7 +9,7 @@ const Settings = z.object({
   modelId: z.string().min(1).catch(DEFAULT_MODEL),
   baseUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).catch(''),
   maxTokens: z.number().int().min(1).max(1_000_000).catch(16_000),
-  provider: z.enum(['local', 'docker']).catch('local'),
+  provider: z.enum(['auto', 'local', 'docker']).catch('auto'),
   memoryMb: z.number().int().min(64).max(1_048_576).catch(2048),
   cpus: z.number().min(0.1).max(256).catch(2),
   pids: z.number().int().min(16).max(1_000_000).catch(512),

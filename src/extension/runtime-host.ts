@@ -46,7 +46,7 @@ export class RuntimeHost implements vscode.Disposable {
 
   async start(): Promise<Runtime> {
     const settings = readSettings();
-    const sandbox = await createProvider(settings.provider, this.storageRoot);
+    const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`));
     this.current = new Runtime({
       storageRoot: this.storageRoot,
       vault: this.vault,
@@ -57,7 +57,7 @@ export class RuntimeHost implements vscode.Disposable {
       owner: 'vscode',
       onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),
     });
-    this.log.info(`runtime started: storage ${this.storageRoot}, sandbox ${settings.provider}`);
+    this.log.info(`runtime started: storage ${this.storageRoot}, sandbox ${sandbox.kind} (setting: ${settings.provider})`);
     this.restarted.fire(this.current);
     this.resumed = this.resumeInterrupted(this.current);
     return this.current;
@@ -81,8 +81,9 @@ export class RuntimeHost implements vscode.Disposable {
     const env = await envs.ensureDefault();
     const limits = { memory_mb: s.memoryMb, cpus: s.cpus, pids: s.pids };
     const current = env.config.type === 'cloud' ? env.config.hangar : undefined;
-    if (current && current.provider === s.provider && JSON.stringify(current.limits) === JSON.stringify(limits)) return env;
-    return envs.update(env.id, { config: { hangar: { ...current, provider: s.provider, limits } } });
+    const provider = this.runtime.options.sandbox.kind;
+    if (current && current.provider === provider && JSON.stringify(current.limits) === JSON.stringify(limits)) return env;
+    return envs.update(env.id, { config: { hangar: { ...current, provider, limits } } });
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 
 export function isErrno(err: unknown, ...codes: string[]): err is NodeJS.ErrnoException {
   return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? '');
@@ -35,9 +36,9 @@ function tmpPathFor(file: string): string {
   return `${file}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
-async function writeTmp(file: string, data: string | Uint8Array): Promise<string> {
+async function writeTmp(file: string, data: string | Uint8Array, mode?: number): Promise<string> {
   const tmp = tmpPathFor(file);
-  const handle = await fsp.open(tmp, 'wx');
+  const handle = await fsp.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -51,8 +52,8 @@ async function writeTmp(file: string, data: string | Uint8Array): Promise<string
 }
 
 /** Replace `file` atomically: readers see the old or the new content, never a mix, even after a crash. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTmp(file, data);
+export async function writeFileAtomic(file: string, data: string | Uint8Array, opts: { mode?: number } = {}): Promise<void> {
+  const tmp = await writeTmp(file, data, opts.mode);
   try {
     await fsp.rename(tmp, file);
   } catch (err) {
@@ -75,6 +76,29 @@ export async function writeFileExclusive(file: string, data: string | Uint8Array
     await fsp.rm(tmp, { force: true });
   }
   await fsyncDir(path.dirname(file));
+}
+
+/**
+ * Reads and validates a JSON file; null when it does not exist. A file that is not JSON or does not match the schema
+ * is reported through `corrupt`, never silently replaced, because the caller decides whether that is recoverable.
+ */
+export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrupt: (message: string) => Error): Promise<T | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw corrupt(`${file} is not JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw corrupt(`${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 /** Temp files left by a crash between write and rename/link; listings skip them. */

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AlreadyExistsError, InvalidIdError, InvalidValueError, StoreCorruptError, VersionConflictError } from './errors';
-import { fsyncDir, isErrno, isTmpName, mkdirDurable, writeFileAtomic, writeFileExclusive } from './fsutil';
+import { fsyncDir, isErrno, isTmpName, mkdirDurable, readJsonFile, writeFileAtomic, writeFileExclusive } from './fsutil';
 import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
 
 /** What the stores need of a value: listing order is created_at, then id. */
@@ -35,23 +35,8 @@ function validate<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
-async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new StoreCorruptError(`${file} is not JSON`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new StoreCorruptError(`${file}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
+  return readJsonFile(file, schema, (m) => new StoreCorruptError(m));
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

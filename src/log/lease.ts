@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LeaseCorruptError, LeaseHeldError, LeaseLostError } from './errors';
 import { pidAlive, withFileLock } from './file-lock';
-import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
+import { isErrno, mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
@@ -28,24 +28,8 @@ export interface LeaseOptions {
 }
 
 /** The current lease of a session directory, or null if none was ever taken. */
-export async function readLease(dir: string): Promise<LeaseRecord | null> {
-  const file = path.join(dir, LEASE_FILE);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new LeaseCorruptError(`${file} is not JSON`);
-  }
-  const parsed = LeaseRecord.safeParse(raw);
-  if (!parsed.success) throw new LeaseCorruptError(`${file}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+export function readLease(dir: string): Promise<LeaseRecord | null> {
+  return readJsonFile(path.join(dir, LEASE_FILE), LeaseRecord, (m) => new LeaseCorruptError(m));
 }
 
 function takeable(lease: LeaseRecord): boolean {

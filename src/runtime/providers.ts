@@ -4,14 +4,23 @@ import { LocalSandboxProvider } from '../sandbox/local';
 import type { SandboxProvider } from '../sandbox/types';
 
 // The sandbox provider a surface (CLI, VS Code) asks for by name. Docker is imported on demand: the local provider
-// must not load dockerode.
+// must not load dockerode. "auto" (the default) gives every session its own container when Docker can, and says why
+// when it cannot.
 
-export type ProviderKind = 'local' | 'docker';
+export type ProviderKind = 'auto' | 'local' | 'docker';
+export const PROVIDER_KINDS: readonly ProviderKind[] = ['auto', 'local', 'docker'];
 
-export async function createProvider(kind: ProviderKind, storageRoot: string): Promise<SandboxProvider> {
+export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void): Promise<SandboxProvider> {
   if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
-  const { DockerSandboxProvider } = await import('../sandbox/docker');
-  return new DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer() });
+  const docker = await import('../sandbox/docker');
+  if (kind === 'auto') {
+    const reason = await docker.dockerUnreadyReason();
+    if (reason) {
+      onNotice?.(`Sessions use the local sandbox (a private copy, no isolation) because Docker sandboxes are not available: ${reason}`);
+      return new LocalSandboxProvider({ storageRoot });
+    }
+  }
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer() });
 }
 
 /**

@@ -245,7 +245,19 @@ export class SessionHost {
     await this.active.get(id)?.driver.settled();
   }
 
+  /** The kind of sandbox this process provisions; a session records it at creation. */
+  get providerKind(): 'local' | 'docker' {
+    return this.opts.provider.kind;
+  }
+
   sandboxFor(record: SessionRecord): Promise<Sandbox> {
+    const kind = record.environment.hangar.provider;
+    if (kind && kind !== this.opts.provider.kind) {
+      // Another provider would make an empty sandbox and report "no changes": say how to reach the real one.
+      return Promise.reject(
+        invalid(`Session ${record.id} works in a ${kind} sandbox, but this Hangar uses the ${this.opts.provider.kind} provider. Use --provider ${kind} (CLI) or set hangar.sandbox.provider to "${kind}" (VS Code).`),
+      );
+    }
     let p = this.sandboxes.get(record.id);
     if (!p) {
       const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);

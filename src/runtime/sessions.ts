@@ -71,7 +71,7 @@ export class SessionService {
       id: newId('sesn'),
       title: params.title ?? null,
       environment_id: env.id,
-      environment: env.config,
+      environment: { ...env.config, hangar: { ...env.config.hangar, provider: this.host.providerKind } },
       agent,
       resources,
       vault_ids: params.vault_ids ?? [],

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, isErrno } from '../log/fsutil';
+import { isErrno, writeFileAtomic } from '../log/fsutil';
 
 // Files only their owner may read: the CLI's vault and the egress proxy's CA key. They are written whole (temp file,
 // fsync, rename) with mode 0600 in a 0700 directory, and a file that others could read or write (or that belongs to
@@ -56,24 +55,6 @@ export async function readPrivateFile(file: string): Promise<string | null> {
 
 /** Replaces `file` atomically with mode 0600 content. */
 export async function writePrivateFile(file: string, data: string): Promise<void> {
-  const dir = path.dirname(file);
-  await ensurePrivateDir(dir);
-  const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fsp.open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (err) {
-    await handle.close();
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-  await handle.close();
-  try {
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dir);
+  await ensurePrivateDir(path.dirname(file));
+  await writeFileAtomic(file, data, { mode: 0o600 });
 }

@@ -3,10 +3,10 @@
 // The tests entry runs mocha in the extension host against the real `vscode` API and writes its results to a file
 // this driver waits for. Exits non-zero when a test fails — and when VS Code, chromium or playwright-core is missing.
 // Usage: node test/e2e/run-extension-tests.mjs [--grep <pattern>] [--keep]
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
+import { openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
 
 const TAG = 'extension-tests';
 const { log } = logger(TAG);
@@ -42,11 +42,7 @@ let code = 1;
 try {
   await server.waitForHttp(`http://127.0.0.1:${port}/version`);
   browser = await launchBrowser(chromium);
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  // Browser-side problems (the workbench, webviews) land here; kept with the scratch dir when a test fails.
-  const consoleLog = path.join(scratch, 'browser-console.log');
-  page.on('console', (m) => m.type() !== 'debug' && appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
+  const page = await openLoggedPage(browser, scratch, { width: 1400, height: 900 });
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(testsEntry)]]);
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);

@@ -5,11 +5,11 @@
 // test-results/screenshots/. Exits non-zero when a test fails — and when VS Code, chromium or playwright-core is
 // missing (a missing tool is a failure, never a skip).
 // Usage: node test/e2e/run-ui-tests.mjs [--grep <pattern>] [--keep]
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
+import { openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
 
 const TAG = 'ui-tests';
 const { log } = logger(TAG);
@@ -73,10 +73,7 @@ let code = 1;
 try {
   await server.waitForHttp(`http://127.0.0.1:${port}/healthz`);
   browser = await launchBrowser(chromium);
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  const consoleLog = path.join(scratch, 'browser-console.log');
-  page.on('console', (m) => m.type() !== 'debug' && appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
-  page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
+  const page = await openLoggedPage(browser, scratch, { width: 1600, height: 1000 });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   log('workbench opened; the UI suites drive it');
   // Only this run's screenshots: other suites keep theirs in the same folder.

@@ -3,7 +3,7 @@
 // through playwright-core, the bundles, a sample workspace, starting and stopping the server, printing results.
 // A missing VS Code, chromium or playwright-core is a failure, never a skip.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,15 @@ export function launchBrowser(chromium) {
 }
 
 /** Prints mocha results (see test/e2e/mocha-run.ts); returns the exit code (no tests at all is a failure). */
+/** A workbench page whose browser-side console and errors land in <scratch>/browser-console.log (kept on failure). */
+export async function openLoggedPage(browser, scratch, viewport) {
+  const page = await browser.newPage({ viewport });
+  const consoleLog = path.join(scratch, 'browser-console.log');
+  page.on('console', (m) => m.type() !== 'debug' && appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
+  page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
+  return page;
+}
+
 export function printResults(r) {
   for (const t of r.tests) {
     const mark = t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-';

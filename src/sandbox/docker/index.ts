@@ -2,3 +2,4 @@ export { DockerSandboxProvider, type DockerSandboxProviderOptions } from './prov
 export { DockerSandbox } from './sandbox';
 export { DevcontainerError, DiskFullError, DockerUnavailableError, ImageMissingError } from './errors';
 export { DEFAULT_IMAGE } from './plan';
+export { dockerUnreadyReason } from './ready';

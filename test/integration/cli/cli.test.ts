@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply, startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
 import { makeRepo } from '../../support/runtime';
 
@@ -25,7 +26,7 @@ describe('cli: hangar as a user runs it', function () {
   const hangar = (args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<Run> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [cli, ...args], {
-        env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, ...env },
+        env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, ...env },
         stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
       if (input !== undefined) child.stdin?.end(input);
@@ -39,17 +40,9 @@ describe('cli: hangar as a user runs it', function () {
   before(async () => {
     // Built inside the repository, as `npm run build` does, so the CLI finds its bundled sample repository.
     cli = path.resolve('.cache', 'test-cli', 'cli.js');
-    await build({
-      entryPoints: ['src/cli/index.ts'],
-      outfile: cli,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['cpu-features', '*.node'],
-      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-      logLevel: 'error',
-    });
+    await build({ ...nodeEsmBundle('src/cli/index.ts', cli), logLevel: 'error' });
+    // Beside the CLI, as in dist/: the Docker provider ships this bundle into each container.
+    await build({ ...toolServerBundle(path.join(path.dirname(cli), 'toolserver.cjs')), logLevel: 'error' });
     model = await startScriptedModel();
   });
   beforeEach(() => {
@@ -125,6 +118,21 @@ describe('cli: hangar as a user runs it', function () {
     assert.equal(c.code, 0, c.stderr);
     const diff = await hangar(['diff', m[1]!]);
     assert.match(diff.stdout, /ok\.txt/);
+  });
+
+  it('runs the session in its own container with --provider docker (Docker required)', async () => {
+    model.push(reply.tool('bash', { command: 'id -un > who.txt && cat /proc/1/cgroup | head -1' }), reply.text('checked'));
+    const r = await hangar(['run', '--provider', 'docker', '--repo', repo, 'who am i']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = /hangar apply (sesn_\w+)/.exec(r.stdout)?.[1];
+    assert.ok(id, r.stdout);
+    const mismatched = await hangar(['apply', id]);
+    assert.equal(mismatched.code, 2, 'the local provider cannot see a docker session');
+    assert.match(mismatched.stderr, /works in a docker sandbox[\s\S]*--provider docker/);
+    const applied = await hangar(['--provider', 'docker', 'apply', id]);
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /who\.txt/);
+    assert.equal(readFileSync(path.join(repo, 'who.txt'), 'utf8'), 'agent\n', 'the command ran as the sandbox user inside the container');
   });
 
   it('lists sessions and prints events as JSON lines', async () => {

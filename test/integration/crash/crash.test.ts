@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
+import { nodeEsmBundle } from '../../../bundles.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,16 +109,7 @@ describe('crash: SIGKILL at random points, then wake() finishes the session', fu
     repo = makeRepo();
     // A bundled child starts in a fraction of the time tsx needs, so 50 trials stay quick.
     bundle = path.join(storage, 'crash-child.mjs');
-    await build({
-      entryPoints: ['test/fixtures/crash-child.ts'],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      external: ['cpu-features', '*.node'],
-      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-      logLevel: 'error',
-    });
+    await build({ ...nodeEsmBundle('test/fixtures/crash-child.ts', bundle), logLevel: 'error' });
   });
   after(async () => {
     await model.close();
