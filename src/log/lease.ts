@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { LeaseCorruptError, LeaseHeldError, LeaseLostError } from './errors';
 import { pidAlive, withFileLock } from './file-lock';
-import { isErrno, mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
+import { mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
