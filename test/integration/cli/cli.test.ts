@@ -43,17 +43,18 @@ describe('cli: hangar as a user runs it', function () {
     await build({ ...nodeEsmBundle('src/cli/index.ts', cli), logLevel: 'error' });
     // Beside the CLI, as in dist/: the Docker provider ships this bundle into each container.
     await build({ ...toolServerBundle(path.join(path.dirname(cli), 'toolserver.cjs')), logLevel: 'error' });
-    model = await startScriptedModel();
   });
-  beforeEach(() => {
+  // A fresh model per test: a failing test must not leave replies behind for the next one.
+  beforeEach(async () => {
+    model = await startScriptedModel();
     home = mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-home-'));
     repo = makeRepo({ 'README.md': '# demo\n', 'src/app.js': 'console.log("hi");\n' });
   });
-  afterEach(() => {
+  afterEach(async () => {
+    await model.close();
     rmSync(home, { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
   });
-  after(async () => model.close());
 
   it('says exactly how to provide a key when there is none', async () => {
     const r = await hangar(['run', '--repo', repo, 'do it'], { ANTHROPIC_API_KEY: undefined });
