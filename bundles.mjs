@@ -34,5 +34,5 @@ export function nodeEsmBundle(entry, outfile) {
 
 /** The in-container tool server: CJS for the image's Node 18; the runtime looks for it next to its own bundle. */
 export function toolServerBundle(outfile) {
-  return { entryPoints: ['src/sandbox/toolserver/main.ts'], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node18' };
+  return { entryPoints: ['src/sandbox/toolserver/main.ts'], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node18', ...cjsImportMeta };
 }

@@ -31,13 +31,14 @@ export class ExecTools {
     private readonly container: () => Container,
     private readonly user: string,
     private readonly root: string,
+    /** Why the tool server is not there (e.g. the image has no Node.js 18+), told to the model with each refusal. */
+    private readonly why: string,
   ) {}
 
   async run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
     if (name !== 'bash') {
       return text(
-        `The ${name} tool is unavailable in this sandbox: its image has no Node.js 18+ to run Hangar's tool server. ` +
-          'Use bash instead (cat -n, tee, sed, find, grep -rn).',
+        `The ${name} tool is unavailable in this sandbox (${this.why}). Use bash instead (cat -n, tee, sed, find, grep -rn).`,
         true,
       );
     }

@@ -50,6 +50,7 @@ function envRecord(env: readonly string[]): Record<string, string> {
 /** Connects tools to a running container: the tool server when the image can run it, else the exec fallback. */
 export async function attachHands(ctx: HandsContext, container: Container, settings: ContainerSettings): Promise<Hands> {
   const execEnv = [`HOME=${settings.home}`, `USER=${settings.user.split(':')[0]}`];
+  let why = 'the sandbox runs without Hangar\'s tool server';
   if (ctx.toolServer) {
     try {
       const server = await ToolServerClient.start(container, {
@@ -61,9 +62,10 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
       return { container, runner: server, server };
     } catch (err) {
       if (!(err instanceof ToolServerUnavailable)) throw err;
+      why = err.message;
     }
   }
-  return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE), server: null };
+  return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE, why), server: null };
 }
 
 /** Creates (without starting) a container on the layer's volume. */

@@ -122,7 +122,8 @@ describe('cli: hangar as a user runs it', function () {
   });
 
   it('runs the session in its own container with --provider docker (Docker required)', async () => {
-    model.push(reply.tool('bash', { command: 'id -un > who.txt && cat /proc/1/cgroup | head -1' }), reply.text('checked'));
+    // write goes through the tool server shipped beside the CLI; bash proves who runs the commands.
+    model.push(reply.tool('write', { file_path: 'notes.txt', content: 'from the container\n' }), reply.tool('bash', { command: 'id -un > who.txt' }), reply.text('checked'));
     const r = await hangar(['run', '--provider', 'docker', '--repo', repo, 'who am i']);
     assert.equal(r.code, 0, r.stderr);
     const id = /hangar apply (sesn_\w+)/.exec(r.stdout)?.[1];
@@ -133,6 +134,7 @@ describe('cli: hangar as a user runs it', function () {
     const applied = await hangar(['--provider', 'docker', 'apply', id]);
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /who\.txt/);
+    assert.equal(readFileSync(path.join(repo, 'notes.txt'), 'utf8'), 'from the container\n', 'the shipped tool server ran the write tool');
     assert.equal(readFileSync(path.join(repo, 'who.txt'), 'utf8'), 'agent\n', 'the command ran as the sandbox user inside the container');
   });
 
