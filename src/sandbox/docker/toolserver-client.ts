@@ -92,7 +92,9 @@ export class ToolServerClient {
       throw new ToolServerUnavailable(
         outcome === 'timeout'
           ? `the tool server did not start within ${timeoutMs} ms`
-          : `the tool server exited at start (exit ${code ?? '?'})${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`,
+          : code === 126 || code === 127
+            ? "its image has no Node.js 18+ to run Hangar's tool server"
+            : `the tool server exited at start (exit ${code ?? '?'})${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`,
       );
     }
     return client;
