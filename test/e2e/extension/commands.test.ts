@@ -40,7 +40,11 @@ export function commandSuite(): void {
         assert.ok(props[key], `missing setting ${key}`);
         assert.ok((props[key].markdownDescription ?? props[key].description ?? '').length > 20, `setting ${key} has no real description`);
       }
-      assert.equal(vscode.workspace.getConfiguration('hangar').get('sandbox.provider'), 'local');
+      assert.equal(vscode.workspace.getConfiguration('hangar').get('sandbox.provider'), 'auto', 'sessions get a container whenever Docker can give them one');
+    });
+
+    it('runs sessions in Docker when the engine and image are there (provider auto)', async () => {
+      assert.equal((await hangar()).host.runtime.options.sandbox.kind, 'docker');
     });
 
     it('sends a message, opens the log, and deletes a session after confirmation', async () => {
