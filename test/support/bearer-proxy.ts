@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type net from 'node:net';
+import { listenOnLoopback } from './listen';
 
 // A reverse proxy that lets a request through only with `Authorization: Bearer <token>` (401 otherwise), the way a
 // hosted MCP server guards itself. It strips the header before forwarding, so the server behind it never sees it.
@@ -14,7 +14,6 @@ export interface BearerProxy {
 
 export async function startBearerProxy(target: string, token: string): Promise<BearerProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<net.Socket>();
   const proxy: BearerProxy = { url: '', refused: [], passed: 0, close: async () => undefined };
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${token}`) {
@@ -38,17 +37,8 @@ export async function startBearerProxy(target: string, token: string): Promise<B
     res.on('close', () => up.destroy());
     req.pipe(up);
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
   proxy.url = `http://127.0.0.1:${port}${upstream.pathname}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  proxy.close = close;
   return proxy;
 }

@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestPki } from './pki';
+import { listenOnLoopback } from '../../../support/listen';
 
 // A git smart-HTTP server over HTTPS on loopback: `git http-backend` behind a small CGI wrapper that demands
 // `Authorization: Basic base64(<user>:<token>)` (or `Bearer <token>`) on every request, fetch and push alike.
@@ -78,20 +78,11 @@ export async function startGitServer(pki: TestPki, user: string, token: string):
     });
     cgi.on('close', () => (started ? res.end() : res.writeHead(500).end('http-backend failed\n')));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const { port, close } = await listenOnLoopback(server);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     root,
     auth,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }

@@ -1,6 +1,6 @@
 import https from 'node:https';
-import type net from 'node:net';
 import type { TestPki } from './pki';
+import { listenOnLoopback } from '../../../support/listen';
 
 // An HTTPS API on loopback that wants `Authorization: Bearer <token>`: /api answers whether the request was
 // authorised, /echo returns the request's headers and body (the way a hostile or careless upstream would echo a
@@ -30,19 +30,10 @@ export async function startUpstream(pki: TestPki, token: string): Promise<Upstre
       res.end(ok ? 'upstream: authorised\n' : 'upstream: missing or wrong credentials\n');
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const { port, close } = await listenOnLoopback(server);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     seen,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close,
   };
 }
