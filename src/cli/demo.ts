@@ -56,6 +56,8 @@ export async function runDemo(opts: { json: boolean; provider?: ProviderKind }):
     }
     return EXIT.ok;
   } finally {
+    // The demo's storage is temporary: its sandboxes (containers, with Docker) go with it.
+    for (const id of await runtime.sessions.ids()) await runtime.deleteSession(id).catch(() => undefined);
     await runtime.close();
     await scripted.close();
   }

@@ -149,6 +149,20 @@ program
   .action(async (id: string) => finish(await withRuntime(async (rt) => (await rt.sessions.send(id, [{ type: 'user.interrupt' }]), EXIT.ok))));
 
 program
+  .command('delete')
+  .description('delete a session: its log, its sandbox (container, volume or copy) and its review state')
+  .argument('<session>')
+  .action(async (id: string) =>
+    finish(
+      await withRuntime(async (rt) => {
+        await rt.deleteSession(id);
+        if (!common().json) process.stdout.write(`Deleted ${id}.\n`);
+        return EXIT.ok;
+      }),
+    ),
+  );
+
+program
   .command('confirm')
   .description('answer a tool call that waits for approval')
   .argument('<session>')

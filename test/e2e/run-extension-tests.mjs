@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
+import { removeSandboxes, openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
 
 const TAG = 'extension-tests';
 const { log } = logger(TAG);
@@ -54,6 +54,7 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   await server.stop();
+  removeSandboxes(scratch);
   if (keep || code !== 0) log(`scratch kept: ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
 }

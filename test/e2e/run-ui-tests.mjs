@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
+import { removeSandboxes, openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
 
 const TAG = 'ui-tests';
 const { log } = logger(TAG);
@@ -88,6 +88,7 @@ try {
   await browser?.close().catch(() => undefined);
   await server.stop();
   await model.close();
+  removeSandboxes(scratch);
   if (keep || code !== 0) log(`scratch kept: ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
 }

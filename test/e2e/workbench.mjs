@@ -3,7 +3,8 @@
 // through playwright-core, the bundles, a sample workspace, starting and stopping the server, printing results.
 // A missing VS Code, chromium or playwright-core is a failure, never a skip.
 import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,6 +148,34 @@ export async function openLoggedPage(browser, scratch, viewport) {
   page.on('console', (m) => m.type() !== 'debug' && appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
   return page;
+}
+
+/**
+ * Removes the Docker sandboxes (containers, volumes) that the VS Code instances of a test run left behind. The
+ * extension keeps containers across window reloads on purpose; a finished test run has no window to come back.
+ * Storage roots are the extension's storage folders under the scratch dir; the label is rootKey(storage root).
+ */
+export function removeSandboxes(scratch) {
+  const roots = [];
+  const walk = (dir, depth) => {
+    if (depth > 8 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const full = path.join(dir, e.name);
+      if (e.name === 'hangar-dev.hangar') roots.push(full);
+      else walk(full, depth + 1);
+    }
+  };
+  walk(scratch, 0);
+  for (const root of roots) {
+    // The Docker provider keeps its state in <storage>/docker and labels everything with the hash of that path.
+    const key = createHash('sha256').update(path.resolve(root, 'docker')).digest('hex').slice(0, 8);
+    const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const containers = docker('ps', '-aq', '--filter', `label=dev.hangar.root=${key}`);
+    if (containers.length > 0) docker('rm', '-f', ...containers);
+    const volumes = docker('volume', 'ls', '-q', '--filter', `label=dev.hangar.root=${key}`);
+    if (volumes.length > 0) docker('volume', 'rm', '-f', ...volumes);
+  }
 }
 
 export function printResults(r) {

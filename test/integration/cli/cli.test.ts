@@ -135,6 +135,11 @@ describe('cli: hangar as a user runs it', function () {
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /who\.txt/);
     assert.equal(readFileSync(path.join(repo, 'notes.txt'), 'utf8'), 'from the container\n', 'the shipped tool server ran the write tool');
+    const deleted = await hangar(['--provider', 'docker', 'delete', id]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const gone = await hangar(['--provider', 'docker', 'diff', id]);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /does not exist/);
     assert.equal(readFileSync(path.join(repo, 'who.txt'), 'utf8'), 'agent\n', 'the command ran as the sandbox user inside the container');
   });
 
