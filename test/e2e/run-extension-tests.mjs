@@ -3,10 +3,10 @@
 // The tests entry runs mocha in the extension host against the real `vscode` API and writes its results to a file
 // this driver waits for. Exits non-zero when a test fails — and when VS Code, chromium or playwright-core is missing.
 // Usage: node test/e2e/run-extension-tests.mjs [--grep <pattern>] [--keep]
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { removeSandboxes, openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
+import { finishRun, openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, serverMain, startServer } from './workbench.mjs';
 
 const TAG = 'extension-tests';
 const { log } = logger(TAG);
@@ -52,11 +52,7 @@ try {
   console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}\n--- VS Code server output (tail) ---\n${server.output()}`);
   code = 1;
 } finally {
-  await browser?.close().catch(() => undefined);
-  await server.stop();
-  removeSandboxes(scratch);
-  if (keep || code !== 0) log(`scratch kept: ${scratch}`);
-  else rmSync(scratch, { recursive: true, force: true });
+  await finishRun({ browser, server, scratch, keep, code, log });
 }
 log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(code);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { removeSandboxes, openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
+import { finishRun, openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
 
 const TAG = 'ui-tests';
 const { log } = logger(TAG);
@@ -85,12 +85,7 @@ try {
   console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}\n--- VS Code server output (tail) ---\n${server.output()}`);
   code = 1;
 } finally {
-  await browser?.close().catch(() => undefined);
-  await server.stop();
-  await model.close();
-  removeSandboxes(scratch);
-  if (keep || code !== 0) log(`scratch kept: ${scratch}`);
-  else rmSync(scratch, { recursive: true, force: true });
+  await finishRun({ browser, server, scratch, keep, code, log, closeExtras: () => model.close() });
 }
 log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(code);

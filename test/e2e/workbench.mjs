@@ -3,7 +3,7 @@
 // through playwright-core, the bundles, a sample workspace, starting and stopping the server, printing results.
 // A missing VS Code, chromium or playwright-core is a failure, never a skip.
 import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -176,6 +176,16 @@ export function removeSandboxes(scratch) {
     const volumes = docker('volume', 'ls', '-q', '--filter', `label=dev.hangar.root=${key}`);
     if (volumes.length > 0) docker('volume', 'rm', '-f', ...volumes);
   }
+}
+
+/** The end of a driver run: close the browser, server and extras, remove the run's sandboxes, keep scratch on failure. */
+export async function finishRun({ browser, server, scratch, keep, code, log, closeExtras = async () => undefined }) {
+  await browser?.close().catch(() => undefined);
+  await server.stop();
+  await closeExtras();
+  removeSandboxes(scratch);
+  if (keep || code !== 0) log(`scratch kept: ${scratch}`);
+  else rmSync(scratch, { recursive: true, force: true });
 }
 
 export function printResults(r) {

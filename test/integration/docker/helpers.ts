@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { DockerSandboxProvider, type DockerSandboxProviderOptions } from '../../../src/sandbox/docker';
@@ -9,6 +8,7 @@ import { connectDocker } from '../../../src/sandbox/docker/client';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import type { Sandbox, ToolOutcome } from '../../../src/sandbox/types';
 import { CloudConfig } from '../../../src/wire/environment';
+import { tmpDir } from '../../support/tmp';
 
 // Shared setup for the Docker integration tests. A missing engine or image FAILS these tests (never skips them):
 // CI installs and starts the engine and builds the image first.
@@ -30,18 +30,7 @@ export function env(config: Record<string, unknown> = {}): CloudConfig {
   return CloudConfig.parse({ type: 'cloud', ...config });
 }
 
-const made: string[] = [];
-
-export function tmpDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hangar-${prefix}-`));
-  made.push(dir);
-  return dir;
-}
-
-// A root-level hook: after every suite has reaped its own sandboxes, the temp repositories and storage roots go.
-after(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+export { tmpDir };
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { postCreateArgvs, readDevcontainer } from '../../../src/sandbox/docker/devcontainer';
 import { DevcontainerError } from '../../../src/sandbox/docker/errors';
+import { tmpDir } from '../../support/tmp';
 
-const made: string[] = [];
-const tmp = (prefix: string) => {
-  const dir = fs.mkdtempSync(prefix);
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 function repoWith(files: Record<string, string>): string {
-  const dir = tmp(path.join(os.tmpdir(), 'hangar-dc-'));
+  const dir = tmpDir('dc');
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SnapshotStore } from '../../../src/sandbox/docker/snapshot';
+import { tmpDir } from '../../support/tmp';
 
-const made: string[] = [];
-const tmp = (prefix: string) => {
-  const dir = fs.mkdtempSync(prefix);
-  made.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
 
 // Host snapshots: reused while the repository is unchanged, rebuilt incrementally (hard links for unchanged files,
 // fresh copies for changed ones) when it moves, never modified once built, never written through symlinks.
@@ -21,7 +12,7 @@ after(() => {
 const HOUR_AGO = Date.now() / 1000 - 3600;
 
 function repoWith(files: Record<string, string>, opts: { git?: boolean; age?: boolean } = {}): string {
-  const dir = tmp(path.join(os.tmpdir(), 'hangar-snaprepo-'));
+  const dir = tmpDir('snaprepo');
   for (const [rel, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), content);
@@ -43,7 +34,7 @@ const ino = (tree: string, rel: string) => fs.statSync(path.join(tree, rel)).ino
 describe('sandbox-docker: snapshots', () => {
   let store: SnapshotStore;
   beforeEach(() => {
-    store = new SnapshotStore(tmp(path.join(os.tmpdir(), 'hangar-snapstore-')));
+    store = new SnapshotStore(tmpDir('snapstore'));
   });
 
   it('copies the listed files with their modes and mtimes, and reuses the snapshot while nothing changed', async () => {
@@ -87,7 +78,7 @@ describe('sandbox-docker: snapshots', () => {
   });
 
   it('never reads or writes through a symlinked directory', async () => {
-    const outside = tmp(path.join(os.tmpdir(), 'hangar-outside-'));
+    const outside = tmpDir('outside');
     fs.writeFileSync(path.join(outside, 'x'), 'secret');
     const repo = repoWith({ 'a/x': 'tracked\n', 'keep.txt': 'k\n' });
     fs.rmSync(path.join(repo, 'a'), { recursive: true });
