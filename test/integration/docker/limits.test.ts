@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { execCollect } from '../../../src/sandbox/docker/client';
+import { networkGateway } from '../../../src/sandbox/docker/network';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import { env, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT } from './helpers';
 
@@ -16,6 +17,19 @@ async function runOnce(docker: Docker, cmd: string[]): Promise<string> {
   try {
     await c.start();
     return (await execCollect(c, { cmd })).stdout.toString('utf8');
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** The default bridge's gateway as a container on it is told it. */
+async function bridgeGateway(docker: Docker): Promise<string> {
+  const c = await docker.createContainer({ Image: DEFAULT_IMAGE, Entrypoint: ['sleep'], Cmd: ['60'], HostConfig: { NetworkMode: 'bridge' } });
+  try {
+    await c.start();
+    const gateway = (await c.inspect()).NetworkSettings.Networks.bridge?.Gateway;
+    assert.ok(gateway, 'a container on the default bridge has a gateway');
+    return gateway;
   } finally {
     await c.remove({ force: true });
   }
@@ -77,16 +91,19 @@ describe('docker sandbox: limits and isolation', function () {
       server = http.createServer((_req, res) => res.end('reached'));
       await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
       port = (server.address() as AddressInfo).port;
-      // The default bridge's gateway is this host as containers with a network see it.
-      const found = (await docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0]?.Gateway;
-      assert.ok(found, 'the default bridge network has a gateway');
-      hostAddress = found;
+      // This host as a container on the default bridge sees it: that container's gateway. The engine reports it for a
+      // running container even where the network's IPAM data leaves the gateway out (Debian's docker.io 20.10).
+      hostAddress = await bridgeGateway(docker);
     });
     after(() => new Promise<void>((r) => server.close(() => r())));
 
     it('control: a container with a network reaches the host server', async () => {
       const out = await runOnce(docker, ['curl', '-sS', '-m', '5', `http://${hostAddress}:${port}/`]);
       assert.equal(out, 'reached');
+    });
+
+    it('the provider finds the same host address from the network alone', async () => {
+      assert.equal(await networkGateway(docker, 'bridge'), hostAddress);
     });
 
     it('with networking none, outbound connections fail', async () => {
