@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { LockTimeoutError } from './errors';
-import { isErrno } from './fsutil';
+import { isErrno, writeFileExclusive } from './fsutil';
 
 /** True unless `pid` certainly does not exist (EPERM means it exists under another user). */
 export function pidAlive(pid: number): boolean {
@@ -28,8 +28,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Runs `fn` while holding an exclusive lock file created with 'wx'. Meant for short read-modify-write sections
- * shared between processes; a lock left by a dead process on this host, or an unverifiable one older than
- * `staleMs`, is broken.
+ * shared between processes; a lock left by a dead process on this host, one that does not parse, or one of another
+ * host older than `staleMs`, is broken.
  */
 export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, opts: FileLockOptions = {}): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 5000;
@@ -38,7 +38,9 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      await fsp.writeFile(lockPath, JSON.stringify({ pid: process.pid, hostname: os.hostname(), nonce }), { flag: 'wx' });
+      // Published whole (link(2) of a written temp file), never created empty and then filled: a process killed
+      // between open('wx') and write used to leave an empty lock that blocked everyone until it was staleMs old.
+      await writeFileExclusive(lockPath, JSON.stringify({ pid: process.pid, hostname: os.hostname(), nonce }), { durable: false });
       break;
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
@@ -54,9 +56,17 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   }
 }
 
+/** The lock's holder; null when the file is gone or does not parse. */
 async function readLockInfo(file: string): Promise<z.infer<typeof LockInfo> | null> {
+  let text: string;
   try {
-    const parsed = LockInfo.safeParse(JSON.parse(await fsp.readFile(file, 'utf8')));
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+  try {
+    const parsed = LockInfo.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -83,9 +93,9 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
   }
   const info = await readLockInfo(lockPath);
   // A holder on this host is judged by its pid alone (a slow holder is not a dead one); age decides only for
-  // holders that cannot be checked: another host, or a lock file that was never fully written.
-  const checkable = info !== null && info.hostname === os.hostname();
-  const stale = checkable ? !pidAlive(info.pid) : Date.now() - Number(stat.mtimeMs) > staleMs;
+  // holders on another host. Locks are published complete, so one that does not parse (empty: left by a version
+  // that created it before writing, or cut by a power loss) has no live holder and is broken at once.
+  const stale = info === null ? true : info.hostname === os.hostname() ? !pidAlive(info.pid) : Date.now() - Number(stat.mtimeMs) > staleMs;
   if (!stale) return false;
   const aside = `${lockPath}.${randomBytes(6).toString('hex')}.stale`;
   try {

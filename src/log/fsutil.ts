@@ -36,12 +36,12 @@ function tmpPathFor(file: string): string {
   return `${file}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
-async function writeTmp(file: string, data: string | Uint8Array, mode?: number): Promise<string> {
+async function writeTmp(file: string, data: string | Uint8Array, mode?: number, sync = true): Promise<string> {
   const tmp = tmpPathFor(file);
   const handle = await fsp.open(tmp, 'wx', mode);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (sync) await handle.sync();
   } catch (err) {
     await handle.close();
     await fsp.rm(tmp, { force: true });
@@ -66,16 +66,18 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 /**
  * Create `file` only if it does not exist, atomically and with complete content. Exclusivity comes from link(2),
  * which fails with EEXIST like open(O_EXCL) ('wx'), but publishes a fully written and fsynced file, so a crash
- * never leaves a half-written file squatting on the name.
+ * never leaves a half-written file squatting on the name. `durable: false` skips the fsyncs, for files that only
+ * matter while the machine is up (lock files): the content is still complete for every other process.
  */
-export async function writeFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTmp(file, data);
+export async function writeFileExclusive(file: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): Promise<void> {
+  const durable = opts.durable ?? true;
+  const tmp = await writeTmp(file, data, undefined, durable);
   try {
     await fsp.link(tmp, file);
   } finally {
     await fsp.rm(tmp, { force: true });
   }
-  await fsyncDir(path.dirname(file));
+  if (durable) await fsyncDir(path.dirname(file));
 }
 
 /**

@@ -118,12 +118,14 @@ describe('lease', function () {
     await assert.rejects(fsp.stat(path.join(dir, 'lease.lock')), { code: 'ENOENT' });
   });
 
-  it('breaks an unreadable lock file once it is old', async () => {
+  it('breaks an empty or unparseable lock file at once: what a kill while taking the lock leaves', async () => {
+    // A fresh file: before the fix it blocked every acquirer until it was 10 s old (acquire gave up after 5 s).
     const lock = path.join(dir, 'lease.lock');
-    await fsp.writeFile(lock, '\u0000garbage');
-    const old = new Date(Date.now() - 60_000);
-    await fsp.utimes(lock, old, old);
+    await fsp.writeFile(lock, '');
     assert.equal((await take('a')).generation, 1);
+    await held.pop()!.release();
+    await fsp.writeFile(lock, '\u0000garbage');
+    assert.equal((await take('b')).generation, 2);
   });
 
   it('refuses to guess around a corrupt lease file', async () => {
