@@ -1,7 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionAgent, ToolResultBlock } from '../wire';
 import { BuiltinToolName } from '../wire';
-import type { Sandbox, ToolOutcome } from '../sandbox/types';
+import type { Sandbox } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { builtinToolDefinitions, isSandboxToolName } from '../tools/schemas';
 import { evaluate, resolvePolicies, type Evaluated, type ToolPolicies } from './permissions';
 import type { PendingToolUse, ToolKind } from './state';

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolResultBlock } from '../wire';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { capMiddle, formatBytes } from '../tools/output';
 
 // Turns an MCP tool result into the blocks of agent.mcp_tool_result. What the Messages API would refuse (an image

@@ -3,7 +3,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { errorOutcome, type McpTools } from '../harness/tools';
 import { sleep } from '../harness/retry';
 import { resolvePolicies } from '../harness/permissions';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { capMiddle } from '../tools/output';
 import type { McpServer, NewEvent } from '../wire';
 import { DEFAULT_LIMITS, toOutcome, type ContentLimits } from './content';

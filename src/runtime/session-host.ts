@@ -7,7 +7,8 @@ import { InvalidEventError } from '../harness/delivery';
 import { ToolRouter, type McpServerState, type McpTools } from '../harness/tools';
 import type { RetryPolicy } from '../harness/retry';
 import type { ModelClient } from '../model/types';
-import type { Sandbox, SandboxProvider, ToolOutcome } from '../sandbox/types';
+import type { Sandbox, SandboxProvider } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
 import { invalid } from './errors';
 

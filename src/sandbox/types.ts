@@ -1,13 +1,8 @@
 import type { CloudConfig } from '../wire';
-import type { ToolResultBlock } from '../wire';
+import type { ToolOutcome } from '../wire/tool-outcome';
 
 // The one seam between the harness and the hands (DESIGN.md invariant 3): the harness calls execute() and never
 // knows whether a container, a local temp copy or a remote host runs the tool.
-
-export interface ToolOutcome {
-  content: ToolResultBlock[];
-  is_error: boolean;
-}
 
 export interface ExecuteOptions {
   /** Aborting kills the running command (its whole process tree) and resolves with an is_error outcome. */

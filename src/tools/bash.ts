@@ -1,4 +1,4 @@
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { textOutcome } from './output';
 import type { BashInput } from './schemas';
 import type { PersistentShell } from './shell';

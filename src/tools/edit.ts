@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { formatBytes, hasNul, isUtf8, textOutcome, ToolFailure } from './output';
 import { errnoCode, fsErrorText, resolveInRoot } from './paths';
 import { numberLine } from './read';

@@ -1,7 +1,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { capHead, textOutcome, ToolFailure } from './output';
 import { fsErrorText, isWithin, resolveInRoot } from './paths';
 import type { GlobInput } from './schemas';

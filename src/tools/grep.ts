@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { shellEnvironment } from './bash';
 import { GREP_MAX_COLUMNS, GREP_TIMEOUT_MS, grepWithJs, type GrepSink } from './grep-js';
 import { textOutcome, ToolFailure } from './output';

@@ -1,4 +1,4 @@
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 
 // A ToolHost runs the built-in tools (bash, read, write, edit, glob, grep) against one workspace directory.
 // The local sandbox runs it in-process; the container's tool server runs the very same code inside the container,

@@ -1,4 +1,4 @@
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 
 /** Thrown inside a tool for a failure the model should read; the host turns it into an is_error outcome. */
 export class ToolFailure extends Error {}

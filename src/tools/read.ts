@@ -1,5 +1,5 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { formatBytes, hasNul, isUtf8, textOutcome, ToolFailure } from './output';
 import { fsErrorText, resolveInRoot, errnoCode } from './paths';
 import type { ReadInput } from './schemas';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { textOutcome, ToolFailure } from './output';
 import { errnoCode, fsErrorText, resolveInRoot } from './paths';
 import type { WriteInput } from './schemas';

@@ -1,4 +1,4 @@
-import type { ToolOutcome } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
 import { CredentialSecret, type ToolResultBlock } from '../wire';
 import type { Vault } from './types';
 

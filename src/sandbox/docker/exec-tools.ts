@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { ToolOutcome } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import { execCollect, type Container } from './client';
 
 // Fallback for images that cannot run the tool server (no Node.js 18+): one `docker exec` per call, bash only.

@@ -1,4 +1,4 @@
-import type { ToolOutcome } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import { execCollect, type Container, type Docker } from './client';
 import { createContainer, WORKSPACE } from './container';
 import { DevcontainerError } from './errors';

@@ -1,4 +1,5 @@
-import type { ExecuteOptions, FileSide, Sandbox, ToolOutcome, WorkspaceChanges } from '../types';
+import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../local/sandbox';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
 import { copyChanges, copyReadFile } from './copy-mode';

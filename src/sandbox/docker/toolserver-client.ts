@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { ToolOutcome } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest } from '../toolserver/protocol';
 import { attachExec, type Container } from './client';
 

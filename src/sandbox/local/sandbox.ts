@@ -2,7 +2,8 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolHost } from '../../tools/host';
 import { canonicalize, errnoCode, isWithin } from '../../tools/paths';
-import type { ExecuteOptions, FileSide, Sandbox, ToolOutcome, WorkspaceChanges } from '../types';
+import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { BaselineRepo } from './baseline';
 
 /** A repository path as changes() reports it: relative, '/'-separated, never into a .git directory. */

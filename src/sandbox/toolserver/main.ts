@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import { createToolHost } from '../../tools/host-impl';
-import type { ToolOutcome } from '../types';
+import type { ToolOutcome } from '../../wire/tool-outcome';
 import { oomKills } from './oom';
 import { ToolServerConfig, ToolServerRequest, type ToolServerMessage } from './protocol';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ToolResultBlock } from '../../wire/content';
+import { ToolOutcome } from '../../wire/tool-outcome';
 
 // The tool server's wire: one JSON object per line each way over the attached stdin/stdout of a `docker exec`.
 // Calls are multiplexed by id; the server answers every `run` exactly once (a cancelled call too, with its outcome).
@@ -22,11 +22,9 @@ export const ToolServerRequest = z.discriminatedUnion('op', [
 ]);
 export type ToolServerRequest = z.infer<typeof ToolServerRequest>;
 
-export const ToolOutcomeSchema = z.object({ content: z.array(ToolResultBlock), is_error: z.boolean() });
-
 export const ToolServerMessage = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ready'), pid: z.number().int(), node: z.string() }),
-  z.object({ op: z.literal('result'), id: z.number().int(), outcome: ToolOutcomeSchema }),
+  z.object({ op: z.literal('result'), id: z.number().int(), outcome: ToolOutcome }),
   z.object({ op: z.literal('pong'), id: z.number().int() }),
   /** A request line the server could not parse; id when it could be read. */
   z.object({ op: z.literal('bad_request'), id: z.number().int().optional(), error: z.string() }),

@@ -6,7 +6,8 @@ import Docker from 'dockerode';
 import { DockerSandboxProvider, type DockerSandboxProviderOptions } from '../../../src/sandbox/docker';
 import { connectDocker } from '../../../src/sandbox/docker/client';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
-import type { Sandbox, ToolOutcome } from '../../../src/sandbox/types';
+import type { Sandbox } from '../../../src/sandbox/types';
+import type { ToolOutcome } from '../../../src/wire/tool-outcome';
 import { CloudConfig } from '../../../src/wire/environment';
 import { tmpDir } from '../../support/tmp';
 

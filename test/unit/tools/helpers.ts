@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ToolOutcome } from '../../../src/sandbox/types';
+import type { ToolOutcome } from '../../../src/wire/tool-outcome';
 import type { ToolHost, ToolHostOptions } from '../../../src/tools/host';
 import { createToolHost } from '../../../src/tools/host-impl';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Scrubber, secretsOf, secretVariants } from '../../../src/vault/scrubber';
 import { MemoryVault } from '../../../src/vault/memory';
 import { MODEL_API_KEY } from '../../../src/vault/types';
-import type { ToolOutcome } from '../../../src/sandbox/types';
+import type { ToolOutcome } from '../../../src/wire/tool-outcome';
 
 const SECRET = 'ghp_CanarySecret0123456789';
 
