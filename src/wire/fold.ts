@@ -1,26 +1,15 @@
 import type { SessionEvent, StopReason } from './events';
 import type { SessionStatus, SessionUsage } from './session';
+import { DEFAULT_CATALOG, costUsd, type ModelCatalog } from './models';
 
 // Session status, usage and stats are folds over the log (DESIGN.md invariant 1). Pure and incremental, so the
 // runtime, the CLI and the webview compute the same numbers from the same events.
-
-// List prices per million tokens; unknown models are priced as Sonnet (labelled an estimate by the surfaces).
-const PRICES: Record<string, { input: number; output: number }> = {
-  opus: { input: 15, output: 75 },
-  sonnet: { input: 3, output: 15 },
-  haiku: { input: 1, output: 5 },
-};
-
-export function priceFor(model: string): { input: number; output: number } {
-  const family = Object.keys(PRICES).find((f) => model.includes(f)) ?? 'sonnet';
-  return PRICES[family] ?? { input: 3, output: 15 };
-}
 
 export interface SessionSummary {
   status: SessionStatus;
   stopReason: StopReason | null;
   usage: SessionUsage;
-  /** Cost in USD cents (fractional), list prices. */
+  /** Cost in USD cents (fractional), list prices from the model catalogue (models.ts). */
   costCents: number;
   modelRequests: number;
   toolCalls: number;
@@ -49,7 +38,7 @@ export function emptySummary(): SessionSummary {
   };
 }
 
-export function foldSummary(s: SessionSummary, e: SessionEvent, model: string): SessionSummary {
+export function foldSummary(s: SessionSummary, e: SessionEvent, model: string, catalog: ModelCatalog = DEFAULT_CATALOG): SessionSummary {
   const at = e.processed_at ?? s.lastEventAt;
   const atMs = at ? Date.parse(at) : null;
   const next: SessionSummary = { ...s, firstEventAt: s.firstEventAt ?? at, lastEventAt: at };
@@ -88,7 +77,6 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string): 
       break;
     case 'span.model_request_end': {
       const u = e.model_usage;
-      const price = priceFor(model);
       next.modelRequests += 1;
       next.usage = {
         ...next.usage,
@@ -97,9 +85,7 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string): 
         cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
         cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
       };
-      // Cache writes cost 1.25x input, cache reads 0.1x input (Anthropic list pricing).
-      const dollars =
-        (u.input_tokens * price.input + u.cache_creation_input_tokens * price.input * 1.25 + u.cache_read_input_tokens * price.input * 0.1 + u.output_tokens * price.output) / 1e6;
+      const dollars = costUsd(catalog.lookup(model), u);
       next.costCents += dollars * 100;
       next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
       break;
@@ -110,6 +96,6 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string): 
   return next;
 }
 
-export function summarize(events: readonly SessionEvent[], model: string): SessionSummary {
-  return events.reduce((s, e) => foldSummary(s, e, model), emptySummary());
+export function summarize(events: readonly SessionEvent[], model: string, catalog: ModelCatalog = DEFAULT_CATALOG): SessionSummary {
+  return events.reduce((s, e) => foldSummary(s, e, model, catalog), emptySummary());
 }

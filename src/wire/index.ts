@@ -8,3 +8,4 @@ export * from './session';
 export * from './ids';
 export * from "./fold";
 export * from './vault';
+export * from './models';
