@@ -1,37 +1,142 @@
-// Layering (shared/DESIGN.md): only src/extension may import 'vscode'; only src/sandbox/docker may import 'dockerode';
-// the webview is browser code and imports nothing from the Node core except the wire and its own protocol.
+// Layering (shared/DESIGN.md, ARCHITECTURE.md): `extension | api | cli -> runtime -> core -> wire`, written out below
+// as one table. Every folder of src/ and webview/ has a row naming the folders it may import; a file in a folder the
+// table does not name fails, so a new folder is placed in the layering when it is made, not later by accident.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const restrict = (paths, patterns = []) => ({
-  'no-restricted-imports': ['error', { paths, patterns }],
-});
-const vscodeBan = { name: 'vscode', message: 'Only src/extension may import vscode (layering, see ARCHITECTURE.md).' };
-const dockerodeBan = { name: 'dockerode', message: 'Only src/sandbox/docker may import dockerode (layering, see ARCHITECTURE.md).' };
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+
+// Each folder and what it may import besides itself. A row covers its folder's subtree except subfolders with rows
+// of their own (a file in `src/sandbox/docker` belongs to that row, not to `src/sandbox`); `filesOnly` rows cover
+// only the files directly in the folder, so each new sandbox part must get a row. `packages` are the restricted npm
+// packages the folder may import: only src/extension talks to VS Code, only src/sandbox/docker to the Docker engine.
+const CORE_LEAVES = ['src/wire', 'src/log', 'src/model', 'src/tools', 'src/sandbox'];
+const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/review'];
+const SURFACE_BASE = [...CORE, 'src/runtime', 'src/format'];
+export const LAYERS = {
+  'src/wire': [],
+  'src/log': ['src/wire'],
+  'src/model': ['src/wire'],
+  // Temporary: the tools import `ToolOutcome` from src/sandbox/types.ts until it moves below them.
+  'src/tools': ['src/wire', 'src/sandbox'],
+  'src/sandbox': { imports: ['src/wire'], filesOnly: true },
+  'src/harness': ['src/wire', 'src/model', 'src/tools', 'src/sandbox'],
+  'src/sandbox/local': ['src/wire', 'src/tools', 'src/sandbox'],
+  'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox'],
+  'src/sandbox/docker': { imports: ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/local', 'src/sandbox/toolserver'], packages: ['dockerode'] },
+  'src/vault': ['src/wire', 'src/log', 'src/sandbox'],
+  'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],
+  // MCP implements the harness's `McpTools` seam, so it sits above the harness.
+  'src/mcp': ['src/wire', 'src/tools', 'src/sandbox', 'src/harness'],
+  'src/review': ['src/wire', 'src/log', 'src/sandbox'],
+  'src/runtime': CORE,
+  // Text forms shared by every surface and the webview (cost, tool input summaries); browser-safe.
+  'src/format': ['src/wire'],
+  // The panel's message protocol, imported by the extension host and the webview; browser-safe.
+  'src/protocol': ['src/wire'],
+  'src/api': SURFACE_BASE,
+  'src/cli': [...SURFACE_BASE, 'src/api'],
+  'src/extension': { imports: [...SURFACE_BASE, 'src/api', 'src/protocol'], packages: ['vscode'] },
+  'webview': ['src/wire', 'src/format', 'src/protocol'],
+  // Tests may reach every layer. The extension-host tests run inside VS Code; Docker tests inspect and kill
+  // containers behind the provider's back, so they talk to the engine directly.
+  'test': ['*'],
+  'test/e2e/extension': { imports: ['*'], packages: ['vscode'] },
+  'test/integration/docker': { imports: ['*'], packages: ['dockerode'] },
+  'test/integration/vault': { imports: ['*'], packages: ['dockerode'] },
+  'test/bench': { imports: ['*'], packages: ['dockerode'] },
+};
+const RESTRICTED_PACKAGES = ['vscode', 'dockerode'];
+const LAYERED_ROOTS = ['src', 'webview'];
+
+const rows = Object.entries(LAYERS)
+  .map(([folder, spec]) => ({ folder, packages: [], filesOnly: false, ...(Array.isArray(spec) ? { imports: spec } : spec) }))
+  .sort((a, b) => b.folder.length - a.folder.length);
+
+/** The row a repository-relative path (a file, or an import target without extension) belongs to. */
+function rowOf(rel) {
+  const row = rows.find((r) => rel === r.folder || rel.startsWith(`${r.folder}/`));
+  if (row?.filesOnly && rel.slice(row.folder.length + 1).includes('/')) return undefined;
+  return row;
+}
+const repoRelative = (abs) => path.relative(ROOT, abs).split(path.sep).join('/');
+const isLayered = (rel) => LAYERED_ROOTS.some((r) => rel === r || rel.startsWith(`${r}/`));
+const folderOf = (rel) => (rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : rel);
+
+const layersRule = {
+  meta: { type: 'problem', schema: [], docs: { description: 'imports follow the layer table in eslint.config.mjs' } },
+  create(context) {
+    const file = repoRelative(context.filename);
+    if (file.startsWith('..')) return {};
+    const own = rowOf(file);
+    const check = (node) => {
+      const source = node.source;
+      if (!source || source.type !== 'Literal' || typeof source.value !== 'string') return;
+      const spec = source.value;
+      if (!spec.startsWith('.')) {
+        const pkg = spec.split('/')[0];
+        if (RESTRICTED_PACKAGES.includes(pkg) && !own?.packages.includes(pkg)) {
+          const where = rows.filter((r) => r.packages.includes(pkg)).map((r) => r.folder).join(', ');
+          context.report({ node: source, message: `Only ${where} may import '${pkg}' (layer table in eslint.config.mjs).` });
+        }
+        return;
+      }
+      if (!own) return;
+      const target = repoRelative(path.resolve(path.dirname(context.filename), spec));
+      const to = rowOf(target);
+      if (to === own || own.imports.includes('*')) return;
+      if (!to) {
+        if (isLayered(target)) context.report({ node: source, message: `'${spec}' is in ${folderOf(target)}, a folder the layer table in eslint.config.mjs does not name.` });
+        else context.report({ node: source, message: `'${spec}' is outside src/ and webview/; ${own.folder} may import only the layers its row names.` });
+        return;
+      }
+      if (!own.imports.includes(to.folder)) {
+        context.report({ node: source, message: `${own.folder} may not import ${to.folder} ('${spec}'); it may import: ${own.imports.join(', ') || 'nothing outside itself'} (layer table in eslint.config.mjs).` });
+      }
+    };
+    return {
+      Program(node) {
+        if (!own && isLayered(file)) context.report({ node, loc: { line: 1, column: 0 }, message: `${folderOf(file)} is in no layer: add a row for it to the layer table in eslint.config.mjs.` });
+      },
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+      TSImportType(node) {
+        const arg = node.argument?.type === 'TSLiteralType' ? node.argument.literal : node.argument;
+        check({ source: arg });
+      },
+    };
+  },
+};
+
+// Focused or skipped tests silently shrink the suite.
+const TEST_FUNCTIONS = ['describe', 'it', 'context', 'suite', 'test', 'specify'];
+const noFocusOrSkip = TEST_FUNCTIONS.flatMap((object) =>
+  ['only', 'skip'].map((property) => ({ object, property, message: `${object}.${property} leaves tests out of the run; remove it.` })),
+);
 
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', 'out', '.cache', '.vscode-test', 'test-results', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { hangar: { rules: { layers: layersRule } } },
     languageOptions: { globals: { console: 'readonly', process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', fetch: 'readonly', performance: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly' } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      ...restrict([vscodeBan, dockerodeBan]),
+      'hangar/layers': 'error',
     },
   },
-  { files: ['src/extension/**', 'test/e2e/extension/**'], rules: restrict([dockerodeBan]) },
-  // Docker tests inspect and kill containers behind the provider's back, so they talk to the engine directly.
-  { files: ['test/integration/docker/**', 'test/integration/vault/**', 'test/bench/sandbox*'], rules: restrict([vscodeBan]) },
+  {
+    files: ['test/**'],
+    rules: {
+      'no-restricted-properties': ['error', ...noFocusOrSkip],
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.type='Identifier'][callee.name=/^(xit|xdescribe|xcontext|fit|fdescribe)$/]", message: 'Focused or excluded tests leave tests out of the run; remove the prefix.' }],
+    },
+  },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
-  { files: ['src/sandbox/docker/**'], rules: restrict([vscodeBan]) },
-  {
-    files: ['src/wire/**', 'src/log/**', 'src/model/**', 'src/tools/**', 'src/harness/**', 'src/sandbox/*.ts', 'src/sandbox/local/**', 'src/vault/**', 'src/mcp/**'],
-    rules: restrict([vscodeBan, dockerodeBan], [{ group: ['**/extension/**', '**/api/**', '**/cli/**'], message: 'The core must not depend on a surface (extension, api, cli).' }]),
-  },
-  {
-    files: ['webview/**'],
-    rules: restrict([vscodeBan, dockerodeBan], [{ regex: '(^|/)src/(?!wire(/|$)|extension/protocol[^/]*$)', message: 'The webview is browser code: only src/wire and the panel protocol may be imported.' }]),
-  },
 );

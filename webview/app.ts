@@ -1,5 +1,5 @@
-import { assertNever, parseHostMessage, parseWebviewMessage } from '../src/extension/protocol';
-import type { HostMessage, WebviewMessage } from '../src/extension/protocol';
+import { assertNever, parseHostMessage, parseWebviewMessage } from '../src/protocol/panel';
+import type { HostMessage, WebviewMessage } from '../src/protocol/panel';
 import { PRIMARY } from './model/items';
 import type { Change, Lane } from './model/session-model';
 import { SessionModel } from './model/session-model';

@@ -1,6 +1,6 @@
 import { emptySummary, foldSummary } from '../../src/wire';
 import type { EventOf, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
-import type { PanelThread } from '../../src/extension/protocol';
+import type { PanelThread } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
 import type { Item, ToolItem } from './items';
 import { PendingActions } from './pending';

@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '../../src/extension/protocol';
+import type { WebviewMessage } from '../../src/protocol/panel';
 import { button, h } from '../ui/dom';
 import type { Markdown } from './markdown';
 

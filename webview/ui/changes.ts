@@ -1,4 +1,4 @@
-import type { ChangedFile } from '../../src/extension/protocol';
+import type { ChangedFile } from '../../src/protocol/panel';
 import { button, h } from './dom';
 
 const STATUS_MARK = { added: 'A', modified: 'M', deleted: 'D' } as const;

@@ -1,4 +1,4 @@
-import type { HostMessage } from '../protocol';
+import type { HostMessage } from '../../protocol/panel';
 import type { SessionEvent, StreamPreview } from '../../wire';
 
 // Coalesces what a live session produces into few postMessage calls: events are sent in batches (a burst of 10,000

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { EventParams } from '../../wire';
-import { assertNever, parseWebviewMessage } from '../protocol';
+import { assertNever, parseWebviewMessage } from '../../protocol/panel';
 import type { RuntimeHost } from '../runtime-host';
 import { repoRelative } from './paths';
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Runtime } from '../../runtime';
 import type { Session, SessionEvent } from '../../wire';
-import type { ChangedFile, HostMessage } from '../protocol';
+import type { ChangedFile, HostMessage } from '../../protocol/panel';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { MessageBatcher } from '../../../src/extension/panel/batcher';
-import type { HostMessage } from '../../../src/extension/protocol';
+import type { HostMessage } from '../../../src/protocol/panel';
 import type { SessionEvent, StreamPreview } from '../../../src/wire';
 
 const event = (i: number): SessionEvent => ({ id: `sevt_${i}`, type: 'session.status_running', processed_at: '2026-01-01T00:00:00.000Z' }) as SessionEvent;

@@ -1,6 +1,6 @@
 import { JSDOM } from 'jsdom';
 import { PanelApp } from '../../../webview/app';
-import type { HostMessage, WebviewMessage } from '../../../src/extension/protocol';
+import type { HostMessage, WebviewMessage } from '../../../src/protocol/panel';
 import type { VsCodeApi } from '../../../webview/ui/state';
 
 // The panel in a jsdom page with a fake VS Code API that records what the webview posts and stores.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { assertNever, HostMessage, parseHostMessage, parseWebviewMessage, WebviewMessage } from '../../../src/extension/protocol';
-import type { HostMessageType, WebviewMessageType } from '../../../src/extension/protocol';
+import { assertNever, HostMessage, parseHostMessage, parseWebviewMessage, WebviewMessage } from '../../../src/protocol/panel';
+import type { HostMessageType, WebviewMessageType } from '../../../src/protocol/panel';
 import { EventLog, fakeSession } from './fixtures';
 
 const log = new EventLog();
