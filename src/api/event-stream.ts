@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SessionEvent, StreamPreview } from '../wire';
+import { publicEvent, type SessionEvent, type StreamPreview } from '../wire';
 import { envelope, toFailure } from './errors';
 import { STREAMED, type Ctx } from './router';
 import { qList } from './query';
@@ -21,7 +21,7 @@ export async function streamSessionEvents(c: Ctx, sessionId: string): Promise<ty
   const sse = c.streams.start(c.req, c.res);
   const previewing = new Set<string>();
   const onEvent = (e: SessionEvent) => {
-    sse.send(e.type, e);
+    sse.send(e.type, publicEvent(e));
     previewing.delete(e.id);
     if (e.type === 'session.deleted') sse.close();
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SendEventsParams } from '../wire';
+import { SendEventsParams, publicEvent, type SessionEvent } from '../wire';
+import type { Page } from '../log/paging';
 import { streamSessionEvents } from './event-stream';
 import { paging, qCreatedAt, qList, qOrder } from './query';
 import { route } from './router';
@@ -13,8 +14,13 @@ const ListQuery = z.strictObject({
   created_at: qCreatedAt.optional(),
 });
 
+/** Events as the API serves them: Hangar's private part of each record (thinking content, bookkeeping) stays home. */
+export function publicPage(page: Page<SessionEvent>): Page<Omit<SessionEvent, '_hangar'>> {
+  return { ...page, data: page.data.map(publicEvent) };
+}
+
 export const eventRoutes = [
-  route('GET', '/v1/sessions/:session_id/events', async (c) => c.runtime.sessions.listEvents(c.params.session_id!, c.query(ListQuery))),
+  route('GET', '/v1/sessions/:session_id/events', async (c) => publicPage(await c.runtime.sessions.listEvents(c.params.session_id!, c.query(ListQuery)))),
   route('POST', '/v1/sessions/:session_id/events', async (c) => {
     const { events } = await c.body(SendEventsParams.strict());
     return { data: await c.runtime.sessions.send(c.params.session_id!, events) };

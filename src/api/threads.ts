@@ -5,6 +5,7 @@ import { notFound } from '../runtime/errors';
 import { primaryThread, primaryThreadId } from '../runtime/threads';
 import { badRequest } from './errors';
 import { streamSessionEvents } from './event-stream';
+import { publicPage } from './events';
 import { paging, qList } from './query';
 import { route } from './router';
 
@@ -35,7 +36,7 @@ export const threadRoutes = [
   route('GET', '/v1/sessions/:session_id/threads/:thread_id/events', async (c) => {
     const q = c.query(EventsQuery);
     await thread(c.runtime, c.params.session_id!, c.params.thread_id!);
-    return c.runtime.sessions.listEvents(c.params.session_id!, q);
+    return publicPage(await c.runtime.sessions.listEvents(c.params.session_id!, q));
   }),
   route('GET', '/v1/sessions/:session_id/threads/:thread_id/stream', async (c) => {
     await thread(c.runtime, c.params.session_id!, c.params.thread_id!);

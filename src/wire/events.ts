@@ -3,7 +3,24 @@ import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from 
 import { SessionErrorObject } from './errors';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
-const envelope = { id: z.string(), processed_at: z.string().nullable() };
+//
+// `_hangar` is Hangar's private part of a log record, never served (publicEvent strips it): the model's own blocks an
+// event stands for (thinking with its signature, server-tool blocks), replayed unmodified to the model (DESIGN.md
+// invariant 9), and the harness's bookkeeping (stop reason, compaction summary). Keeping and showing are two
+// projections of one record.
+export const HangarPrivate = z.object({
+  /** Content blocks exactly as the Messages API returned them, in order, replayed before this event's own block. */
+  blocks: z.array(z.looseObject({ type: z.string() })).optional(),
+  /** span.model_request_end: the model's stop_reason. */
+  stop_reason: z.string().optional(),
+  /** span.model_request_start / _end: a request made for Hangar itself (a compaction summary), not part of the turn. */
+  purpose: z.literal('compaction').optional(),
+  /** agent.thread_context_compacted: the summary of everything up to and including event `through`. */
+  summary: z.string().optional(),
+  through: z.string().optional(),
+});
+export type HangarPrivate = z.infer<typeof HangarPrivate>;
+const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };
 const threadRef = { session_thread_id: z.string().nullish() };
 
 export const EvaluatedPermission = z.enum(['allow', 'ask', 'deny']);
@@ -175,6 +192,13 @@ export const SessionEvent = z.discriminatedUnion('type', [
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];
 export type EventOf<T extends SessionEventType> = Extract<SessionEvent, { type: T }>;
+
+/** The event as the API and the SDK stream show it: without Hangar's private part. */
+export function publicEvent<E extends { _hangar?: unknown }>(e: E): Omit<E, '_hangar'> {
+  if (e._hangar === undefined) return e;
+  const { _hangar: _private, ...rest } = e;
+  return rest;
+}
 // What a producer hands the log: the log assigns id and (unless queued) processed_at.
 export type NewEvent = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'id' | 'processed_at'> & { id?: string; processed_at?: string | null } : never) : never;
 
