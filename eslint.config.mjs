@@ -13,23 +13,24 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // only the files directly in the folder, so each new sandbox part must get a row. `packages` are the restricted npm
 // packages the folder may import: only src/extension talks to VS Code, only src/sandbox/docker to the Docker engine.
 const CORE_LEAVES = ['src/wire', 'src/log', 'src/model', 'src/tools', 'src/sandbox'];
-const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/review'];
+const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/review'];
 const SURFACE_BASE = [...CORE, 'src/runtime', 'src/format'];
 export const LAYERS = {
   'src/wire': [],
   'src/log': ['src/wire'],
   'src/model': ['src/wire'],
-  // Temporary: the tools import `ToolOutcome` from src/sandbox/types.ts until it moves below them.
-  'src/tools': ['src/wire', 'src/sandbox'],
+  'src/tools': ['src/wire'],
   'src/sandbox': { imports: ['src/wire'], filesOnly: true },
   'src/harness': ['src/wire', 'src/model', 'src/tools', 'src/sandbox'],
-  'src/sandbox/local': ['src/wire', 'src/tools', 'src/sandbox'],
+  // Repository code every provider shares: listing, host-side git, the diff format.
+  'src/sandbox/repo': ['src/wire', 'src/tools', 'src/sandbox'],
+  'src/sandbox/local': ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
   'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox'],
-  'src/sandbox/docker': { imports: ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/local', 'src/sandbox/toolserver'], packages: ['dockerode'] },
-  'src/vault': ['src/wire', 'src/log', 'src/sandbox'],
+  'src/sandbox/docker': { imports: ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/toolserver'], packages: ['dockerode'] },
+  'src/vault': ['src/wire', 'src/log'],
   'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],
   // MCP implements the harness's `McpTools` seam, so it sits above the harness.
-  'src/mcp': ['src/wire', 'src/tools', 'src/sandbox', 'src/harness'],
+  'src/mcp': ['src/wire', 'src/tools', 'src/harness'],
   'src/review': ['src/wire', 'src/log', 'src/sandbox'],
   'src/runtime': CORE,
   // Text forms shared by every surface and the webview (cost, tool input summaries); browser-safe.

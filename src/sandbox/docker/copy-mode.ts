@@ -3,20 +3,18 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import type { FileSide, WorkspaceChanges } from '../types';
-import { BASELINE_REF } from '../local/baseline';
-import { listRepository } from '../local/copy';
-import { checkRepoPath } from '../local/sandbox';
+import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/diff';
+import { listRepository } from '../repo/listing';
+import { isRepoPath } from '../repo/paths';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
-import { attributesText, gitChanges } from './tree-diff';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
 // the repository is streamed as tar into a plain named volume, and a baseline commit inside the workspace's own .git
 // (ref refs/hangar/baseline, which the agent's commits do not move) gives changes() the same git diff as elsewhere.
 
 const GIT = ['git', '-c', 'core.quotePath=false', '-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'user.name=Hangar', '-c', 'user.email=hangar@localhost'];
-const DIFF = ['diff', '--cached', '-M', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/'];
 // Hangar's own index (the agent may move .git/index): its stat cache makes `git add -A` hash only changed files.
 const INDEX_ENV = ['GIT_INDEX_FILE=.git/hangar-index'];
 
@@ -31,11 +29,7 @@ export async function seedWorkspace(container: Container, repoPath: string, owne
     for (const rel of files) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
     for (const d of [...dirs].sort()) archive.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
     for (const rel of files) {
-      try {
-        checkRepoPath(rel);
-      } catch {
-        continue;
-      }
+      if (!isRepoPath(rel)) continue;
       const abs = path.join(repoPath, rel);
       const st = fs.lstatSync(abs);
       const base = { name: rel, mode: st.mode & 0o777, mtime: st.mtime, uid: owner.uid, gid: owner.gid };
@@ -75,7 +69,7 @@ export async function copyChanges(container: Container, user: string): Promise<W
   await git(container, user, ['add', '-A'], INDEX_ENV);
   return gitChanges(
     { run: (args) => git(container, user, args, INDEX_ENV), writeAttributes: (paths) => writeAttributes(container, user, paths) },
-    (extra) => [...DIFF, ...extra, BASELINE_REF],
+    (extra) => [...DIFF_CACHED, ...extra, BASELINE_REF],
   );
 }
 

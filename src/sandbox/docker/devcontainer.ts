@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
-import { listRepository } from '../local/copy';
+import { listRepository } from '../repo/listing';
 import type { Docker } from './client';
 import { DevcontainerError, ImageMissingError, classifyEngineError, isNotFound } from './errors';
 

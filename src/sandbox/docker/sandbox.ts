@@ -1,6 +1,6 @@
 import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import type { ToolOutcome } from '../../wire/tool-outcome';
-import { checkRepoPath } from '../local/sandbox';
+import { checkRepoPath } from '../repo/paths';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
 import { copyChanges, copyReadFile } from './copy-mode';
 import type { Docker } from './client';

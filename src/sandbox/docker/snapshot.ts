@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { listRepository } from '../local/copy';
-import { checkRepoPath } from '../local/sandbox';
+import { listRepository } from '../repo/listing';
+import { checkRepoPath } from '../repo/paths';
 
 // Host-side snapshots of a repository: an immutable copy of the files the sandbox gets, used as the read-only lower
 // layer of every session's overlay volume. A snapshot is never modified once built, so sessions share it, and the

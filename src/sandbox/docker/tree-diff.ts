@@ -2,10 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { isUtf8 } from '../../tools/output';
 import type { WorkspaceChanges } from '../types';
-import { exactAttributePattern, mergeDiffRecords, parseNumstat, parseRaw, type NumstatRecord, type RawRecord } from '../local/baseline';
-import { git, isolatedGitEnv, RAW_ATTRIBUTES } from '../local/git';
+import { attributesText, gitChanges } from '../repo/diff';
+import { git, isolatedGitEnv } from '../repo/git';
 
 // The patch of an overlay session, made by git from two small trees: the baseline and the current versions of just
 // the changed paths. Paths outside the changed set are equal on both sides, so git's output (rename pairing
@@ -93,48 +92,4 @@ export class TreeDiffer {
       (extra) => [...DIFF_FLAGS, ...extra, baseTree, currentTree],
     );
   }
-}
-
-/** Where a diff runs: the host's scratch repository, or a repository inside the container (copy mode). */
-export interface GitBackend {
-  run(args: string[]): Promise<Buffer>;
-  /** Rewrites the attribute overrides, marking `binaryPaths` as binary for the diff. */
-  writeAttributes(binaryPaths: readonly string[]): Promise<void>;
-}
-
-/** The changes as the local provider reports them: raw records, a --binary patch that is valid UTF-8, numstat. */
-export async function gitChanges(git: GitBackend, argsFor: (extra: string[]) => string[]): Promise<WorkspaceChanges> {
-  const patchAndNumstat = async (): Promise<[Buffer, NumstatRecord[]]> => {
-    const [patch, numstat] = await Promise.all([git.run(argsFor(['--binary'])), git.run(argsFor(['--numstat', '-z']))]);
-    return [patch, parseNumstat(numstat)];
-  };
-  const raw = parseRaw(await git.run(argsFor(['--raw', '-z', '--no-abbrev'])));
-  let [patch, numstat] = await patchAndNumstat();
-  if (!isUtf8(patch)) {
-    // Text files that are not UTF-8 go in as binary patches, so the patch survives being a string.
-    await git.writeAttributes(await nonUtf8Files(git, raw, numstat));
-    try {
-      [patch, numstat] = await patchAndNumstat();
-    } finally {
-      await git.writeAttributes([]);
-    }
-  }
-  return { patch: patch.toString('utf8'), files: mergeDiffRecords(raw, numstat) };
-}
-
-async function nonUtf8Files(git: GitBackend, raw: RawRecord[], numstat: NumstatRecord[]): Promise<string[]> {
-  const textual = new Set(numstat.filter((n) => !n.binary).map((n) => n.path));
-  const offenders: string[] = [];
-  for (const r of raw) {
-    if (!textual.has(r.path)) continue;
-    for (const [sha, file] of [[r.oldSha, r.oldPath ?? r.path], [r.newSha, r.path]] as const) {
-      if (!/^0+$/.test(sha) && !isUtf8(await git.run(['cat-file', 'blob', sha]))) offenders.push(file);
-    }
-  }
-  return offenders;
-}
-
-/** The attribute file content: the raw overrides plus `-diff` for each path that must be shown as binary. */
-export function attributesText(binaryPaths: readonly string[]): string {
-  return RAW_ATTRIBUTES + binaryPaths.map((p) => `${exactAttributePattern(p)} -diff\n`).join('');
 }

@@ -5,7 +5,8 @@ import { createToolHost } from '../../tools/host-impl';
 import type { ToolHostOptions } from '../../tools/host';
 import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
 import { BaselineRepo, initAgentRepo } from './baseline';
-import { copySnapshot, listRepository } from './copy';
+import { listRepository } from '../repo/listing';
+import { copySnapshot } from './copy';
 import { LocalSandbox } from './sandbox';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.

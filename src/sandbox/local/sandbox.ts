@@ -4,15 +4,8 @@ import type { ToolHost } from '../../tools/host';
 import { canonicalize, errnoCode, isWithin } from '../../tools/paths';
 import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import type { ToolOutcome } from '../../wire/tool-outcome';
+import { checkRepoPath } from '../repo/paths';
 import type { BaselineRepo } from './baseline';
-
-/** A repository path as changes() reports it: relative, '/'-separated, never into a .git directory. */
-export function checkRepoPath(rel: string): void {
-  const parts = rel.split('/');
-  if (path.isAbsolute(rel) || rel.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..' || p === '.git')) {
-    throw new Error(`invalid repository path ${JSON.stringify(rel)}: expected a relative path inside the workspace`);
-  }
-}
 
 export class LocalSandbox implements Sandbox {
   private released = false;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isolatedGitEnv } from '../../../src/sandbox/local/git';
+import { isolatedGitEnv } from '../../../src/sandbox/repo/git';
 
 export function gitIn(cwd: string, args: string[], input?: string | Buffer): string {
   return execFileSync('git', args, { cwd, env: isolatedGitEnv({}), input, encoding: 'utf8' });

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 
+// Running git on the host for Hangar's own bookkeeping (listing a repository, baselines, diffs), shielded from the
+// user's git configuration and from GIT_* variables that would point it at another repository.
+
 export class GitError extends Error {
   constructor(
     readonly args: readonly string[],
@@ -68,6 +71,3 @@ export function isolatedGitEnv(extra: Record<string, string>): Record<string, st
     ...extra,
   };
 }
-
-/** Attributes that override a repository's .gitattributes: bytes go into git unchanged (no EOL conversion or filters). */
-export const RAW_ATTRIBUTES = '* -text -filter -ident !eol !diff !working-tree-encoding\n';
