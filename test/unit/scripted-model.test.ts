@@ -67,9 +67,9 @@ describe('scripted model server (real @anthropic-ai/sdk client)', () => {
     assert.ok(raw.endsWith('event: message_stop\ndata: {"type":"message_stop"}\n\n'));
   });
 
-  it('streams thinking with a signature, then text', async () => {
+  it('streams thinking with a signature, then text, when the request turns thinking on', async () => {
     const { client } = await start([{ kind: 'message', blocks: [{ type: 'thinking', thinking: 'The user greets me.' }, { type: 'text', text: 'Hi!' }] }]);
-    const msg = await client.messages.stream(params()).finalMessage();
+    const msg = await client.messages.stream(params(undefined, { thinking: { type: 'adaptive' } })).finalMessage();
     const [thinking, text] = msg.content;
     assert.equal(thinking?.type, 'thinking');
     assert.ok(thinking?.type === 'thinking' && thinking.thinking === 'The user greets me.' && thinking.signature.length > 20);
@@ -269,7 +269,7 @@ describe('scripted model server (real @anthropic-ai/sdk client)', () => {
 
   it('returns the whole Message object when stream is false', async () => {
     const { client } = await start([{ kind: 'message', blocks: [{ type: 'thinking', thinking: 'plan' }, { type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'bash', input: { command: 'ls' } }] }]);
-    const msg = await client.messages.create(params([{ role: 'user', content: 'x'.repeat(400) }]));
+    const msg = await client.messages.create(params([{ role: 'user', content: 'x'.repeat(400) }], { thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 2048, model: 'claude-haiku-4-5' }));
     assert.equal(msg.type, 'message');
     assert.equal(msg.role, 'assistant');
     assert.deepEqual(msg.content.map((b) => b.type), ['thinking', 'text', 'tool_use']);

@@ -11,6 +11,8 @@ export {
   type MessageReply,
   type FaultReply,
   type FaultKind,
+  type StopReason,
+  type Refusal,
   type UsageOverride,
   type MessagesRequest,
   type RecordedRequest,
@@ -18,3 +20,4 @@ export {
   type Responder,
 } from './script';
 export { demoResponder, DEMO_BUG, DEMO_FILE, DEMO_FIX, DEMO_TEST_COMMAND } from './demo-script';
+export { Signer, DEFAULT_SIGNING_SECRET } from './signing';

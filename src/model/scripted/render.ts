@@ -1,7 +1,8 @@
 // Turns a scripted message reply into what the real Messages API sends: a whole Message object
 // (stream:false) or the SSE event sequence (stream:true), with the same field names and order.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { stopReasonOf, type Block, type MessageReply } from './script';
+import type { Signer } from './signing';
 import type { Usage } from './usage';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -14,14 +15,61 @@ export function newId(prefix: 'msg' | 'toolu' | 'req'): string {
   return `${prefix}_01${s}`;
 }
 
-/** A block with its tool id resolved, so the streamed and whole forms agree. */
-export type ResolvedBlock = Exclude<Block, { type: 'tool_use' | 'tool_use_raw' }> | (Extract<Block, { type: 'tool_use' | 'tool_use_raw' }> & { id: string });
+/** A block with its tool id and thinking signature resolved, so the streamed and whole forms agree. */
+export type ResolvedBlock =
+  | Extract<Block, { type: 'text' }>
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
+  | (Extract<Block, { type: 'tool_use' | 'tool_use_raw' }> & { id: string });
 
-export function resolveBlocks(blocks: readonly Block[]): ResolvedBlock[] {
-  return blocks.map((b) => (b.type === 'tool_use' || b.type === 'tool_use_raw' ? { ...b, id: b.id ?? newId('toolu') } : b));
+export interface Emission {
+  /** Whether the request has the model think (see validate.ts#thinkingOn). */
+  thinking: boolean;
+  /** `thinking.display: "omitted"`: thinking text is withheld, the signature still comes. */
+  omitThinking: boolean;
+  signer: Signer;
 }
 
-const signatureOf = (thinking: string): string => createHash('sha512').update(thinking).digest('base64');
+const isThinking = (b: Block): boolean => b.type === 'thinking' || b.type === 'redacted_thinking';
+
+function plannedThought(blocks: readonly Block[]): string {
+  const tool = blocks.find((b) => b.type === 'tool_use' || b.type === 'tool_use_raw');
+  return tool ? `The next step is to call ${tool.name}.` : 'I can answer now.';
+}
+
+/**
+ * The blocks the model emits for a scripted reply: with thinking on, a reply starts with thinking (one is planned
+ * when the script has none), as current models think before each step; with thinking off, there is no thinking.
+ */
+export function resolveBlocks(blocks: readonly Block[], em: Emission): ResolvedBlock[] {
+  const planned: Block[] = !em.thinking
+    ? blocks.filter((b) => !isThinking(b))
+    : blocks[0] && isThinking(blocks[0])
+      ? [...blocks]
+      : [{ type: 'thinking', thinking: plannedThought(blocks) }, ...blocks];
+  return planned.map((b): ResolvedBlock => {
+    switch (b.type) {
+      case 'thinking': {
+        const shown = em.omitThinking ? '' : b.thinking;
+        return { type: 'thinking', thinking: shown, signature: em.signer.signThinking(shown) };
+      }
+      case 'redacted_thinking':
+        return { type: 'redacted_thinking', data: em.signer.redactedData() };
+      case 'tool_use':
+      case 'tool_use_raw':
+        return { ...b, id: b.id ?? newId('toolu') };
+      case 'text':
+        return b;
+    }
+  });
+}
+
+/** The message's closing fields: stop_reason, stop_sequence and (for refusals) stop_details. */
+function stopFields(reply: MessageReply): Record<string, unknown> {
+  const stop_reason = stopReasonOf(reply);
+  const stop_details = stop_reason === 'refusal' ? { type: 'refusal', category: null, explanation: null, ...reply.refusal } : null;
+  return { stop_reason, stop_sequence: stop_reason === 'stop_sequence' ? (reply.stop_sequence ?? null) : null, stop_details };
+}
 
 function apiUsage(u: Usage): Record<string, unknown> {
   return {
@@ -35,7 +83,7 @@ function apiUsage(u: Usage): Record<string, unknown> {
 }
 
 function envelope(id: string, model: string): Record<string, unknown> {
-  return { id, type: 'message', role: 'assistant', model, content: [] as unknown[], stop_reason: null, stop_sequence: null };
+  return { id, type: 'message', role: 'assistant', model, content: [] as unknown[], stop_reason: null, stop_sequence: null, stop_details: null };
 }
 
 // A raw tool input cannot be embedded as a JS value, so the whole message carries a placeholder
@@ -50,7 +98,9 @@ export function messageBody(id: string, model: string, reply: MessageReply, bloc
       case 'text':
         return { type: 'text', text: b.text, citations: null };
       case 'thinking':
-        return { type: 'thinking', thinking: b.thinking, signature: signatureOf(b.thinking) };
+        return { type: 'thinking', thinking: b.thinking, signature: b.signature };
+      case 'redacted_thinking':
+        return { type: 'redacted_thinking', data: b.data };
       case 'tool_use':
         return { type: 'tool_use', id: b.id, name: b.name, input: b.input, caller: { type: 'direct' } };
       case 'tool_use_raw':
@@ -58,7 +108,7 @@ export function messageBody(id: string, model: string, reply: MessageReply, bloc
         return { type: 'tool_use', id: b.id, name: b.name, input: `${RAW_MARK}${raws.length - 1}`, caller: { type: 'direct' } };
     }
   });
-  const msg = { ...envelope(id, model), content, stop_reason: stopReasonOf(reply), usage: apiUsage(usage) };
+  const msg = { ...envelope(id, model), content, ...stopFields(reply), usage: apiUsage(usage) };
   return JSON.stringify(msg).replace(/"\\u0000scripted-raw-json:(\d+)"/g, (_m, i: string) => raws[Number(i)] ?? '');
 }
 
@@ -104,7 +154,11 @@ function blockEvents(b: ResolvedBlock, index: number): SseEvent[] {
     case 'thinking':
       events.push(start({ type: 'thinking', thinking: '', signature: '' }));
       for (const t of slices(b.thinking, TEXT_CHUNK)) events.push(delta({ type: 'thinking_delta', thinking: t }));
-      events.push(delta({ type: 'signature_delta', signature: signatureOf(b.thinking) }));
+      events.push(delta({ type: 'signature_delta', signature: b.signature }));
+      break;
+    case 'redacted_thinking':
+      // Redacted thinking arrives whole in its start event, with no deltas.
+      events.push(start({ type: 'redacted_thinking', data: b.data }));
       break;
     case 'tool_use':
     case 'tool_use_raw': {
@@ -140,7 +194,7 @@ export function streamEvents(id: string, model: string, reply: MessageReply, blo
     event: 'message_delta',
     data: {
       type: 'message_delta',
-      delta: { stop_reason: stopReasonOf(reply), stop_sequence: null },
+      delta: { ...stopFields(reply), container: null },
       usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens },
     },
   });

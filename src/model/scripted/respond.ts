@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultReply, MessageReply } from './script';
-import { PING, messageBody, messageStart, newId, resolveBlocks, sseFrame, streamEvents } from './render';
+import { PING, messageBody, messageStart, newId, sseFrame, streamEvents, type ResolvedBlock, type SseEvent } from './render';
 import type { Usage } from './usage';
 
 export interface Exchange {
@@ -53,9 +53,8 @@ function startSse(ex: Exchange): void {
   ex.res.flushHeaders();
 }
 
-export async function sendMessage(ex: Exchange, reply: MessageReply, usage: Usage): Promise<void> {
+export async function sendMessage(ex: Exchange, reply: MessageReply, blocks: ResolvedBlock[], usage: Usage): Promise<void> {
   const id = newId('msg');
-  const blocks = resolveBlocks(reply.blocks);
   if (!ex.stream) {
     ex.res.writeHead(200, { 'content-type': 'application/json', 'request-id': ex.requestId });
     ex.res.end(messageBody(id, ex.model, reply, blocks, usage));
@@ -71,18 +70,45 @@ export async function sendMessage(ex: Exchange, reply: MessageReply, usage: Usag
 
 const RETRY_AFTER_DEFAULT_S = 1;
 
+const BROKEN_USAGE = { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+const blockStart = (content_block: Record<string, unknown>): SseEvent => ({ event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block } });
+const blockDelta = (delta: Record<string, unknown>): SseEvent => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } });
+const framesOf = (events: SseEvent[]): string => events.map(sseFrame).join('');
+
 // What a stream has sent when it breaks: the message has started and a block is half written.
 function openingFrames(ex: Exchange): string {
-  const usage = { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
-  const start = { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '', citations: null } };
-  const delta = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me look at' } };
-  return (
-    sseFrame(messageStart(newId('msg'), ex.model, usage)) +
-    sseFrame({ event: 'content_block_start', data: start }) +
-    sseFrame(PING) +
-    sseFrame({ event: 'content_block_delta', data: delta })
-  );
+  return framesOf([
+    messageStart(newId('msg'), ex.model, BROKEN_USAGE),
+    blockStart({ type: 'text', text: '', citations: null }),
+    PING,
+    blockDelta({ type: 'text_delta', text: 'Let me look at' }),
+  ]);
 }
+
+/** Stream-only faults; a non-streaming request sees the connection drop instead. */
+const BROKEN_STREAMS = {
+  // Thinking that never got its signature: replaying it must fail like any unsigned block.
+  cut_in_thinking: (ex: Exchange): string =>
+    framesOf([
+      messageStart(newId('msg'), ex.model, BROKEN_USAGE),
+      blockStart({ type: 'thinking', thinking: '', signature: '' }),
+      PING,
+      blockDelta({ type: 'thinking_delta', thinking: 'The user wants me to look at ' }),
+      blockDelta({ type: 'thinking_delta', thinking: 'the failing test first, so' }),
+    ]),
+  // Otherwise a complete, well-formed stream: the stray delta is the only fault.
+  orphan_signature: (ex: Exchange): string =>
+    framesOf([
+      messageStart(newId('msg'), ex.model, BROKEN_USAGE),
+      PING,
+      blockDelta({ type: 'signature_delta', signature: 'RXJyb3JTaWduYXR1cmU=' }),
+      {
+        event: 'message_delta',
+        data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null, stop_details: null, container: null }, usage: { output_tokens: 1 } },
+      },
+      { event: 'message_stop', data: { type: 'message_stop' } },
+    ]),
+};
 
 export async function sendFault(ex: Exchange, reply: FaultReply): Promise<void> {
   const { res } = ex;
@@ -114,6 +140,15 @@ export async function sendFault(ex: Exchange, reply: FaultReply): Promise<void> 
         res.writeHead(200, { 'content-type': 'application/json', 'request-id': ex.requestId });
         res.end('{"id":"msg_01truncated","type":"mess');
       }
+      return;
+    case 'cut_in_thinking':
+    case 'orphan_signature':
+      if (!ex.stream) {
+        res.socket?.destroy();
+        return;
+      }
+      startSse(ex);
+      res.end(BROKEN_STREAMS[reply.fault](ex));
       return;
     case 'hang':
       // Never answer: the exchange ends when the client aborts or the server closes.

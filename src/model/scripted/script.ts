@@ -3,7 +3,13 @@
 import { z } from 'zod';
 
 export const TextBlockSchema = z.object({ type: z.literal('text'), text: z.string() });
+/**
+ * Thinking the model shows. When the request turns thinking on, a reply that does not start with thinking gets one
+ * added (as current models think before every step); when thinking is off, thinking blocks are left out.
+ */
 export const ThinkingBlockSchema = z.object({ type: z.literal('thinking'), thinking: z.string() });
+/** Thinking the safety system encrypted: the server fills in the opaque `data`. */
+export const RedactedThinkingBlockSchema = z.object({ type: z.literal('redacted_thinking') });
 export const ToolUseBlockSchema = z.object({
   type: z.literal('tool_use'),
   name: z.string().min(1),
@@ -20,6 +26,7 @@ export const RawToolUseBlockSchema = z.object({
 export const BlockSchema = z.discriminatedUnion('type', [
   TextBlockSchema,
   ThinkingBlockSchema,
+  RedactedThinkingBlockSchema,
   ToolUseBlockSchema,
   RawToolUseBlockSchema,
 ]);
@@ -35,10 +42,24 @@ export type UsageOverride = z.infer<typeof UsageOverrideSchema>;
 
 const delayMs = z.number().int().nonnegative();
 
+export const StopReasonSchema = z.enum(['end_turn', 'tool_use', 'max_tokens', 'stop_sequence', 'pause_turn', 'refusal', 'model_context_window_exceeded']);
+export type StopReason = z.infer<typeof StopReasonSchema>;
+
+export const RefusalSchema = z.object({
+  category: z.enum(['cyber', 'bio', 'frontier_llm', 'reasoning_extraction', 'general_harms']).nullable(),
+  explanation: z.string().nullable(),
+});
+export type Refusal = z.infer<typeof RefusalSchema>;
+
 export const MessageReplySchema = z.object({
   kind: z.literal('message'),
   blocks: z.array(BlockSchema),
-  stop_reason: z.enum(['end_turn', 'tool_use', 'max_tokens']).optional(),
+  /** Defaults to tool_use when a block calls a tool, else end_turn (stop_sequence when `stop_sequence` is set). */
+  stop_reason: StopReasonSchema.optional(),
+  /** The custom stop sequence that was "generated". */
+  stop_sequence: z.string().min(1).optional(),
+  /** `stop_details` of a refusal; defaults to category null when stop_reason is refusal. */
+  refusal: RefusalSchema.optional(),
   /** Wait before the response headers: time to first byte. */
   delay_ms: delayMs.optional(),
   /** Wait between streamed deltas. */
@@ -54,6 +75,10 @@ export const FaultKindSchema = z.enum([
   'drop_mid_stream',
   'malformed_sse',
   'hang',
+  /** The stream ends (cleanly, no message_stop) in the middle of a thinking block that never got its signature. */
+  'cut_in_thinking',
+  /** A signature_delta arrives for a block index that no content_block_start opened. */
+  'orphan_signature',
 ]);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 
@@ -81,13 +106,32 @@ export const RequestMessageSchema = z.looseObject({
 });
 // The API words a missing field "Field required"; the harness's error handling is tested against that.
 const required = { error: (iss: { input?: unknown }) => (iss.input === undefined ? 'Field required' : undefined) };
+const display = z.enum(['summarized', 'omitted']).nullish();
+export const ThinkingParamSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('enabled'), budget_tokens: z.number(required).int(), display }),
+  z.looseObject({ type: z.literal('adaptive'), display }),
+  z.looseObject({ type: z.literal('disabled') }),
+  z.looseObject({ type: z.literal('between_tools') }),
+]);
+export type ThinkingParam = z.infer<typeof ThinkingParamSchema>;
+const EFFORT_VALUES = ['low', 'medium', 'high', 'xhigh', 'max'] as const;
 export const MessagesRequestSchema = z.looseObject({
   model: z.string(required).min(1),
   max_tokens: z.number(required).int().positive(),
   messages: z.array(RequestMessageSchema, required).min(1, 'at least one message is required'),
   system: z.union([z.string(), z.array(RequestBlockSchema)]).optional(),
-  tools: z.array(z.looseObject({ name: z.string(), cache_control: CacheControlSchema.nullish() })).optional(),
+  tools: z.array(z.looseObject({ name: z.string(required), cache_control: CacheControlSchema.nullish() })).optional(),
   stream: z.boolean().optional(),
+  thinking: ThinkingParamSchema.optional(),
+  output_config: z
+    .looseObject({ effort: z.enum(EFFORT_VALUES, { error: () => `Input should be ${EFFORT_VALUES.map((e) => `'${e}'`).join(', ')}` }).nullish() })
+    .optional(),
+  temperature: z.number().min(0).max(1).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  top_k: z.number().int().optional(),
+  cache_control: CacheControlSchema.nullish(),
+  tool_choice: z.looseObject({ type: z.string() }).optional(),
+  stop_sequences: z.array(z.string()).optional(),
 });
 export type MessagesRequest = z.infer<typeof MessagesRequestSchema>;
 export type RequestBlock = z.infer<typeof RequestBlockSchema>;
@@ -114,6 +158,8 @@ export interface RejectedRequest {
   at: number;
   status: number;
   message: string;
+  /** The parsed body, when it parsed (the request broke a rule of the API rather than its shape). */
+  body?: MessagesRequest;
 }
 
 export function parseReplies(replies: readonly unknown[]): Reply[] {
@@ -125,8 +171,9 @@ export function parseReplies(replies: readonly unknown[]): Reply[] {
 }
 
 /** The stop reason the real API would give: tool_use when the message calls a tool. */
-export function stopReasonOf(reply: MessageReply): 'end_turn' | 'tool_use' | 'max_tokens' {
+export function stopReasonOf(reply: MessageReply): StopReason {
   if (reply.stop_reason) return reply.stop_reason;
+  if (reply.stop_sequence) return 'stop_sequence';
   return reply.blocks.some((b) => b.type === 'tool_use' || b.type === 'tool_use_raw') ? 'tool_use' : 'end_turn';
 }
 
@@ -146,4 +193,22 @@ export const reply = {
     blocks: [...(text ? [{ type: 'text' as const, text }] : []), { type: 'tool_use', name, input }],
   }),
   fault: (fault: FaultKind, extra: Partial<FaultReply> = {}): FaultReply => ({ kind: 'fault', fault, ...extra }),
+  /** A refusal by the safety classifiers: stop_reason refusal with its stop_details. */
+  refusal: (text = '', category: Refusal['category'] = null): MessageReply => ({
+    kind: 'message',
+    blocks: text ? [{ type: 'text', text }] : [],
+    stop_reason: 'refusal',
+    refusal: { category, explanation: null },
+  }),
+  /** A long turn the API paused: the client sends the reply back as-is to let the model continue. */
+  pause: (text: string): MessageReply => ({ kind: 'message', blocks: [{ type: 'text', text }], stop_reason: 'pause_turn' }),
+  /** max_tokens hit while the model was writing a tool call's input: the JSON stops halfway. */
+  toolCutByMaxTokens: (name: string, input: Record<string, unknown>, text?: string): MessageReply => {
+    const json = JSON.stringify(input);
+    return {
+      kind: 'message',
+      blocks: [...(text ? [{ type: 'text' as const, text }] : []), { type: 'tool_use_raw', name, raw_json: json.slice(0, Math.max(1, Math.floor(json.length / 2))) }],
+      stop_reason: 'max_tokens',
+    };
+  },
 };

@@ -14,9 +14,12 @@ import {
   type Reply,
   type Responder,
 } from './script';
-import { newId } from './render';
+import { DEFAULT_CATALOG, type ModelCatalog } from '../../wire/models';
+import { newId, resolveBlocks } from './render';
 import { pause, sendError, sendFault, sendMessage, type Exchange } from './respond';
+import { DEFAULT_SIGNING_SECRET, Signer } from './signing';
 import { PromptCache, usageFor } from './usage';
+import { thinkingOn, validateRequest } from './validate';
 
 export interface ScriptedModelOptions {
   /** Fixed replies consumed in order, or a responder computing each reply from the request. */
@@ -27,6 +30,20 @@ export interface ScriptedModelOptions {
   defaultDelayMs?: number;
   /** Bodies above this get a 413 request_too_large, like the API's 32 MB limit (the default). */
   maxBodyBytes?: number;
+  /**
+   * true (the default): refuse with the API's 400 every request the real API refuses (thinking blocks missing or
+   * modified, unanswered tool_use, tool_result after other content, more than 4 cache breakpoints, bad tool names or
+   * schemas, max_tokens above the model's limit, thinking/effort the model does not take, …). A test that needs a
+   * lax model must say so with false; the request shape (model, max_tokens, messages) is always checked.
+   */
+  strict?: boolean;
+  /**
+   * What each model accepts (output limit, thinking mode, effort values); defaults to Hangar's catalogue. A test
+   * makes a model refuse thinking or an effort value with `new ModelCatalog({ 'my-model': { ...spec, thinking: 'none' } })`.
+   */
+  catalog?: ModelCatalog;
+  /** Secret that signs thinking blocks; every server shares the default, as every API server does. */
+  signingSecret?: string;
 }
 
 export interface ScriptedModel {
@@ -35,7 +52,7 @@ export interface ScriptedModel {
   readonly port: number;
   /** Every valid Messages request, in arrival order, with the reply it got. */
   readonly requests: RecordedRequest[];
-  /** Requests answered with 400/404/413 before reaching the script. */
+  /** Requests answered with 400/404/413 before reaching the script, with the API's message. */
   readonly rejected: RejectedRequest[];
   /** Queues replies; queued replies are served before the responder is asked. */
   push(...replies: Reply[]): void;
@@ -93,6 +110,9 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   const cache = new PromptCache();
   const live = new Set<AbortController>();
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const strict = opts.strict ?? true;
+  const catalog = opts.catalog ?? DEFAULT_CATALOG;
+  const signer = new Signer(opts.signingSecret ?? DEFAULT_SIGNING_SECRET);
 
   async function nextReply(rec: RecordedRequest): Promise<Reply> {
     const queued = queue.shift();
@@ -105,8 +125,8 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
   async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const at = performance.now();
     const requestId = newId('req');
-    const reject = (status: 400 | 404 | 413, message: string): void => {
-      rejected.push({ at, status, message });
+    const reject = (status: 400 | 404 | 413, message: string, body?: MessagesRequest): void => {
+      rejected.push({ at, status, message, body });
       sendError(res, requestId, status, message);
     };
     const path = (req.url ?? '/').split('?')[0];
@@ -115,6 +135,11 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     if (!body.ok) return reject(413, `Request exceeds the maximum allowed number of bytes (${maxBody})`);
     const parsed = parseRequest(body.text);
     if (!parsed.ok) return reject(400, parsed.message);
+    const model = catalog.lookup(parsed.body.model);
+    if (strict) {
+      const broken = validateRequest(parsed.body, model, signer);
+      if (broken) return reject(400, broken, parsed.body);
+    }
 
     const rec: RecordedRequest = { seq: requests.length, at, headers: headersOf(req), body: parsed.body, exhausted: false };
     requests.push(rec);
@@ -128,8 +153,14 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     rec.reply = reply;
     if (!(await pause(reply.delay_ms ?? opts.defaultDelayMs ?? 0, signal))) return;
     const ex: Exchange = { res, signal, requestId, stream: parsed.body.stream === true, model: parsed.body.model };
-    if (reply.kind === 'fault') await sendFault(ex, reply);
-    else await sendMessage(ex, reply, usageFor(cache, parsed.body, reply.blocks, reply.usage));
+    if (reply.kind === 'fault') return sendFault(ex, reply);
+    const thinking = parsed.body.thinking;
+    const blocks = resolveBlocks(reply.blocks, {
+      thinking: thinkingOn(parsed.body, model),
+      omitThinking: (thinking?.type === 'enabled' || thinking?.type === 'adaptive') && thinking.display === 'omitted',
+      signer,
+    });
+    await sendMessage(ex, reply, blocks, usageFor(cache, parsed.body, blocks, reply.usage));
   }
 
   const server = createServer((req, res) => {

@@ -2,7 +2,8 @@
 // The prompt is laid out in the API's cache order (tools, system, messages); every block carrying
 // cache_control is a breakpoint, and the prefix up to it is a cache entry keyed by its hash.
 import { createHash } from 'node:crypto';
-import type { Block, MessagesRequest, UsageOverride } from './script';
+import type { ResolvedBlock } from './render';
+import type { MessagesRequest, UsageOverride } from './script';
 
 export interface Usage {
   input_tokens: number;
@@ -66,17 +67,21 @@ export class PromptCache {
   }
 }
 
-export function outputTokensOf(blocks: readonly Block[]): number {
+// Redacted thinking is billed like any thinking; its size is not visible, so it counts as a short thought.
+const REDACTED_THINKING_CHARS = 200;
+
+export function outputTokensOf(blocks: readonly ResolvedBlock[]): number {
   let chars = 0;
   for (const b of blocks) {
     if (b.type === 'text') chars += b.text.length;
     else if (b.type === 'thinking') chars += b.thinking.length;
+    else if (b.type === 'redacted_thinking') chars += REDACTED_THINKING_CHARS;
     else if (b.type === 'tool_use') chars += b.name.length + JSON.stringify(b.input).length;
     else chars += b.name.length + b.raw_json.length;
   }
   return Math.max(1, tokensOf(chars));
 }
 
-export function usageFor(cache: PromptCache, req: MessagesRequest, blocks: readonly Block[], override?: UsageOverride): Usage {
+export function usageFor(cache: PromptCache, req: MessagesRequest, blocks: readonly ResolvedBlock[], override?: UsageOverride): Usage {
   return { ...cache.account(req), output_tokens: outputTokensOf(blocks), ...override };
 }
