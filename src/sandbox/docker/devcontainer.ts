@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
+import { canonicalize, isWithin } from '../../tools/paths';
 import { listRepository } from '../repo/listing';
 import type { Docker } from './client';
 import { DevcontainerError, ImageMissingError, classifyEngineError, isNotFound } from './errors';
@@ -33,6 +34,8 @@ export type DevcontainerSpec = z.infer<typeof DevcontainerSpec>;
 export type PostCreateCommand = z.infer<typeof Command>;
 
 export interface Devcontainer {
+  /** The repository it came from: a build may read nothing outside it. */
+  repo: string;
   /** Directory holding devcontainer.json: relative paths in it resolve from here. */
   dir: string;
   file: string;
@@ -54,7 +57,7 @@ export async function readDevcontainer(repoPath: string): Promise<Devcontainer |
     }
     const parsed = DevcontainerSpec.safeParse(raw);
     if (!parsed.success) throw new DevcontainerError(`${rel}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return { dir: path.dirname(file), file, spec: parsed.data };
+    return { repo: repoPath, dir: path.dirname(file), file, spec: parsed.data };
   }
   return null;
 }
@@ -74,10 +77,11 @@ export async function devcontainerImage(docker: Docker, dc: Devcontainer, onProg
 }
 
 async function buildDevcontainer(docker: Docker, dc: Devcontainer, dockerfile: string, onProgress?: (m: string) => void): Promise<string> {
-  const context = path.resolve(dc.dir, dc.spec.build?.context ?? dc.spec.context ?? '.');
-  const dockerfileAbs = path.resolve(dc.dir, dockerfile);
+  const givenContext = dc.spec.build?.context ?? dc.spec.context ?? '.';
+  const context = await insideRepository(dc, givenContext, 'build.context');
+  const dockerfileAbs = await insideRepository(dc, dockerfile, 'build.dockerfile');
+  if (!isWithin(context, dockerfileAbs)) throw new DevcontainerError(`the Dockerfile ${dockerfile} lies outside the build context ${givenContext}`);
   const dockerfileRel = path.relative(context, dockerfileAbs).split(path.sep).join('/');
-  if (dockerfileRel.startsWith('..')) throw new DevcontainerError(`the Dockerfile ${dockerfile} lies outside the build context ${context}`);
   const args = dc.spec.build?.args ?? {};
   const { files } = await listRepository(context);
   const src = [...new Set([...files, dockerfileRel])].sort();
@@ -115,6 +119,22 @@ async function buildDevcontainer(docker: Docker, dc: Devcontainer, dockerfile: s
     );
   });
   return tag;
+}
+
+/**
+ * The physical path of a path devcontainer.json names, refused unless it stays inside the repository once symlinks
+ * are resolved: the build sends its context to the engine and the image (read by the agent) may copy any of it, so a
+ * repository cloned from anywhere must not reach the user's home (`"context": "../../.."`, or a link pointing out).
+ */
+async function insideRepository(dc: Devcontainer, given: string, field: string): Promise<string> {
+  const [repo, target] = await Promise.all([canonicalize(path.resolve(dc.repo)), canonicalize(path.resolve(dc.dir, given))]);
+  if (!isWithin(repo, target)) {
+    throw new DevcontainerError(
+      `${path.relative(dc.repo, dc.file)}: ${field} ${JSON.stringify(given)} resolves to ${target}, outside the repository ${repo}. ` +
+        'A devcontainer build may read only files inside the repository; point it at a folder in the repository.',
+    );
+  }
+  return target;
 }
 
 /** postCreateCommand as argv lists: a string runs in a shell, an array runs as is, an object runs each entry. */

@@ -1,5 +1,5 @@
-import { pack } from 'tar-stream';
 import type { EgressEndpoint, SandboxEgress } from '../types';
+import { writeToContainer } from './archive';
 import { execCollect, type Container, type Docker } from './client';
 import { restrictHostAccess } from './firewall';
 import { EGRESS_BRIDGE, networkGateway } from './network';
@@ -46,15 +46,8 @@ function warnOnce(message: string, onProgress?: (m: string) => void): void {
  * (the agent cannot). Images without update-ca-certificates get it appended to the usual bundle instead.
  */
 export async function installCa(container: Container, ca: { pem: string; path: string }): Promise<void> {
-  const p = pack();
   const rel = ca.path.replace(/^\/+/, '');
-  const parts = rel.split('/').slice(0, -1);
-  for (let i = 1; i <= parts.length; i++) p.entry({ name: `${parts.slice(0, i).join('/')}/`, type: 'directory', mode: 0o755, uid: 0, gid: 0 });
-  p.entry({ name: rel, mode: 0o644, uid: 0, gid: 0 }, ca.pem);
-  p.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of p) chunks.push(c as Buffer);
-  await container.putArchive(Buffer.concat(chunks), { path: '/' });
+  await writeToContainer(container, [{ name: rel, mode: 0o644, uid: 0, gid: 0, content: ca.pem }]);
   const script = `update-ca-certificates >/dev/null 2>&1 || { mkdir -p /etc/ssl/certs && cat '${ca.path}' >> /etc/ssl/certs/ca-certificates.crt; }`;
   const r = await execCollect(container, { cmd: ['sh', '-c', script], user: '0' });
   if (r.exitCode !== 0) throw new Error(`installing the egress proxy CA in the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').slice(0, 500)}`);

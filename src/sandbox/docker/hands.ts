@@ -1,7 +1,8 @@
 import type { ToolOutcome } from '../../wire/tool-outcome';
+import { installAccount } from './account';
 import { execCollect, type Container, type Docker } from './client';
-import { createContainer, WORKSPACE } from './container';
-import { DevcontainerError } from './errors';
+import { createContainer, startCreated, WORKSPACE } from './container';
+import { classifyEngineError, DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
 import type { ContainerSettings } from './state';
 import type { BuiltToolServer } from './toolserver-build';
@@ -81,6 +82,23 @@ export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Co
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
   });
+}
+
+/**
+ * Starts a prepared container, adding the sandbox user's account first when the image lacks it (the engine resolves
+ * Config.User at start). The engine mounts the volume for that write too, so an overlay's lower layer must be linked
+ * by then. On failure the container is removed and the error classified.
+ */
+export async function startPrepared(container: Container, settings: ContainerSettings): Promise<void> {
+  if (settings.account) {
+    try {
+      await installAccount(container, settings.account, settings);
+    } catch (err) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw classifyEngineError(err);
+    }
+  }
+  await startCreated(container);
 }
 
 /** Runs the devcontainer's postCreateCommand (once per session volume), streaming its output as progress. */

@@ -1,22 +1,19 @@
-import { extract } from 'tar-stream';
-import type { Docker } from './client';
+import { agentUser, passwdEntry, type Accounts, type SandboxUser, type UserInfo } from './account';
+import { readFromContainer } from './archive';
+import type { Container, Docker } from './client';
 import { classifyEngineError, ImageMissingError, isNotFound } from './errors';
 import { LABEL_MANAGED, LABEL_SESSION } from './names';
 
 // What the provider needs to know about an image before it starts a container from it: its id, default user and
-// environment, and the numeric uid/gid/home of the user the sandbox runs as (the snapshot's files must belong to
-// it). The uid comes from the image's own /etc/passwd, read from a created (never started) container.
+// environment, and who the sandbox runs as. That is never root: the devcontainer's or the image's user when it is
+// an unprivileged one, otherwise `agent`, added to the container's /etc/passwd when the image has no such user
+// (account.ts). Users come from the image's own /etc/passwd and /etc/group, read from a created (never started)
+// container.
 
 export interface ImageInfo {
   id: string;
   user: string;
   env: string[];
-}
-
-export interface UserInfo {
-  uid: number;
-  gid: number;
-  home: string;
 }
 
 export async function inspectImage(docker: Docker, ref: string): Promise<ImageInfo> {
@@ -29,60 +26,46 @@ export async function inspectImage(docker: Docker, ref: string): Promise<ImageIn
   }
 }
 
-function parsePasswd(text: string, user: string): UserInfo | null {
-  for (const line of text.split('\n')) {
-    const [name, , uid, gid, , home] = line.split(':');
-    if (name === user || uid === user) return { uid: Number(uid), gid: Number(gid), home: home || '/' };
-  }
-  return null;
-}
-
-async function readFileFromImage(docker: Docker, imageId: string, file: string): Promise<string | null> {
+async function probe<T>(docker: Docker, imageId: string, read: (c: Container) => Promise<T>): Promise<T> {
   const container = await docker.createContainer({ Image: imageId, Cmd: ['true'], Entrypoint: [], NetworkDisabled: true, Labels: { [LABEL_MANAGED]: '1', [LABEL_SESSION]: 'probe' } });
   try {
-    const archive = await container.getArchive({ path: file });
-    return await new Promise<string | null>((resolve, reject) => {
-      const ex = extract();
-      let text: string | null = null;
-      ex.on('entry', (_h, stream, next) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-        stream.on('end', () => {
-          text ??= Buffer.concat(chunks).toString('utf8');
-          next();
-        });
-        stream.resume();
-      });
-      ex.on('finish', () => resolve(text));
-      ex.on('error', reject);
-      archive.pipe(ex);
-    });
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
+    return await read(container);
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
 }
 
-const userCache = new Map<string, Promise<UserInfo>>();
+const accountsCache = new Map<string, Promise<Accounts>>();
 
-/** uid/gid/home of `user` (a name, a uid, or "uid:gid") in the image; root when the image names no user. */
-export function resolveUser(docker: Docker, imageId: string, user: string): Promise<UserInfo> {
-  const [name = '', group] = user.split(':');
-  if (name === '' || name === 'root' || name === '0') return Promise.resolve({ uid: 0, gid: group ? Number(group) : 0, home: '/root' });
-  const key = `${imageId}\0${user}`;
-  let found = userCache.get(key);
+function imageAccounts(docker: Docker, imageId: string): Promise<Accounts> {
+  let found = accountsCache.get(imageId);
   if (!found) {
-    found = (async () => {
-      const passwd = await readFileFromImage(docker, imageId, '/etc/passwd');
-      const entry = passwd ? parsePasswd(passwd, name) : null;
-      if (entry) return group && /^\d+$/.test(group) ? { ...entry, gid: Number(group) } : entry;
-      if (/^\d+$/.test(name)) return { uid: Number(name), gid: group && /^\d+$/.test(group) ? Number(group) : Number(name), home: '/' };
-      throw new Error(`the image has no user ${JSON.stringify(name)} in /etc/passwd; set remoteUser to a user the image has`);
-    })();
-    found.catch(() => userCache.delete(key));
-    userCache.set(key, found);
+    found = probe(docker, imageId, async (c) => ({ passwd: (await readFromContainer(c, '/etc/passwd')) ?? '', group: (await readFromContainer(c, '/etc/group')) ?? '' }));
+    found.catch(() => accountsCache.delete(imageId));
+    accountsCache.set(imageId, found);
   }
   return found;
+}
+
+const isRootName = (name: string) => name === '' || name === 'root' || name === '0';
+
+/** uid/gid/home of `user` (a name, a uid, or "uid:gid") in the image; uid 0 for root or no user. */
+function resolveUser(accounts: Accounts, user: string): UserInfo {
+  const [name = '', group] = user.split(':');
+  const numericGroup = group !== undefined && /^\d+$/.test(group) ? Number(group) : undefined;
+  if (isRootName(name)) return { uid: 0, gid: numericGroup ?? 0, home: '/root' };
+  const entry = passwdEntry(accounts.passwd, name);
+  if (entry) return numericGroup === undefined ? entry : { ...entry, gid: numericGroup };
+  if (/^\d+$/.test(name)) return { uid: Number(name), gid: numericGroup ?? Number(name), home: '/' };
+  throw new Error(`the image has no user ${JSON.stringify(name)} in /etc/passwd; set remoteUser to a user the image has`);
+}
+
+/**
+ * Who the sandbox runs as: `requested` (the devcontainer's remoteUser/containerUser, else the image's USER) unless
+ * that is root, in which case the unprivileged `agent`.
+ */
+export async function sandboxUser(docker: Docker, imageId: string, requested: string): Promise<SandboxUser> {
+  const accounts = await imageAccounts(docker, imageId);
+  const who = resolveUser(accounts, requested);
+  return who.uid === 0 ? agentUser(accounts) : { user: requested, ...who, account: null };
 }

@@ -4,7 +4,7 @@ import type { SandboxEgress } from '../types';
 import type { CloudConfig } from '../../wire/environment';
 import type { Docker } from './client';
 import { devcontainerImage, postCreateArgvs, readDevcontainer } from './devcontainer';
-import { inspectImage, resolveUser } from './image';
+import { inspectImage, sandboxUser } from './image';
 import { planEgress } from './egress';
 import { ensureNetwork, planNetwork } from './network';
 import type { Owner, SnapshotInfo, SnapshotStore } from './snapshot';
@@ -55,14 +55,13 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
   const imageRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
   const image = await inspectImage(docker, imageRef);
-  const user = dc?.spec.remoteUser ?? dc?.spec.containerUser ?? (image.user || 'root');
-  const who = await resolveUser(docker, image.id, user);
+  const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user);
   const network = planNetwork(req.environment.networking);
   await ensureNetwork(docker, network);
   const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const settings: ContainerSettings = {
     image: imageRef,
-    user,
+    user: who.user,
     uid: who.uid,
     gid: who.gid,
     home: who.home,
@@ -71,6 +70,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     networkMode: network.mode,
     postCreate: dc?.spec.postCreateCommand ? postCreateArgvs(dc.spec.postCreateCommand) : [],
     caCert: egress?.caCert ?? null,
+    account: who.account,
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
   return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };

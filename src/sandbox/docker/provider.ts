@@ -2,11 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
-import { removeContainer, runningContainer, startCreated } from './container';
+import { removeContainer, runningContainer } from './container';
 import { createBaseline, seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, prepareContainer, runPostCreate, type Hands, type HandsContext } from './hands';
+import { attachHands, prepareContainer, runPostCreate, startPrepared, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
@@ -248,7 +248,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** Starts a prepared container; an overlay mount the engine cannot make switches this provider to copy mode. */
   private async start(container: Container, base: PlanBase): Promise<void> {
     try {
-      await startCreated(container);
+      await startPrepared(container, base.settings);
     } catch (err) {
       if (base.mode === 'overlay' && isOverlayMountFailure(err)) {
         this.overlayBroken = true;
@@ -272,7 +272,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
     onProgress?.('Starting a new sandbox container on the session volume');
     const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
-    await startCreated(container);
+    await startPrepared(container, state.settings);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings.networkMode);
     const hands = await attachHands(ctx, container, state.settings);

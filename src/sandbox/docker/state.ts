@@ -17,6 +17,8 @@ export const ContainerSettings = z.object({
   limits: SandboxLimits,
   networkMode: z.string(),
   postCreate: z.array(z.array(z.string())),
+  /** Lines added to the container's /etc/passwd and /etc/group before it starts (the image lacks `user`). */
+  account: z.object({ passwd: z.string(), group: z.string().nullable() }).nullable().default(null),
   /** The egress proxy CA's certificate, installed as root when a container starts (networked sandboxes only). */
   caCert: z.object({ pem: z.string(), path: z.string() }).nullable().default(null),
 });

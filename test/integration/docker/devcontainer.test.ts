@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { DevcontainerError, DockerUnavailableError, ImageMissingError } from '../../../src/sandbox/docker';
-import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT, tmpDir } from './helpers';
 
 // A repository's devcontainer.json is honoured (Dockerfile build, containerEnv, remoteUser, postCreateCommand once
 // per volume); images that cannot run the tool server fall back to exec; the typed errors say how to fix things.
@@ -28,6 +30,13 @@ const NO_NODE_DOCKERFILE = `FROM hangar-sandbox:latest
 USER root
 RUN rm -f /usr/bin/node /usr/bin/nodejs
 USER agent
+`;
+
+// No USER at all (like debian, ubuntu, node images) and no `agent`; uid 1000 belongs to someone else.
+const NO_USER_DOCKERFILE = `FROM hangar-sandbox:latest
+USER root
+RUN userdel -r agent && useradd --uid 1000 --create-home other
+USER ""
 `;
 
 describe('docker sandbox: devcontainer, fallbacks and errors', function () {
@@ -69,6 +78,53 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
     // Same definition, same image: a second session reuses the build.
     const again = await provider.provision({ sessionId: 'dc-2', repoPath: repo, environment: env() });
     assert.equal((await docker.getContainer(sandboxContainerId(again)).inspect()).Config.Image, image);
+  });
+
+  it('an image without USER runs the agent as an added unprivileged agent user, in every new container', async () => {
+    const repo = makeRepo({ '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile"}}', '.devcontainer/Dockerfile': NO_USER_DOCKERFILE, 'f.txt': 'f\n' });
+    const sb = await provider.provision({ sessionId: 'no-user', repoPath: repo, environment: env() });
+    const image = await imageOf(sandboxContainerId(sb));
+    assert.equal((await docker.getImage(image).inspect()).Config.User, '', 'the test image has no USER');
+    assert.equal((await docker.getContainer(sandboxContainerId(sb)).inspect()).Config.User, 'agent');
+    const who = 'whoami; id -u; id -g; echo $HOME; touch ~/home-ok && echo home writable; echo x > made.txt; stat -c %U made.txt';
+    assert.equal(await ok(sb, 'bash', { command: who }), 'agent\n1001\n1001\n/home/agent\nhome writable\nagent');
+    const first = sandboxContainerId(sb);
+    await docker.getContainer(first).kill();
+    await docker.getContainer(first).wait();
+    assert.equal(await ok(sb, 'bash', { command: 'whoami; id -u; grep -c "^agent:" /etc/passwd' }), 'agent\n1001\n1');
+    assert.notEqual(sandboxContainerId(sb), first);
+  });
+
+  it('a devcontainer that asks for root gets the unprivileged agent too', async () => {
+    const repo = makeRepo({ '.devcontainer/devcontainer.json': '{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "root"}', '.devcontainer/Dockerfile': NO_USER_DOCKERFILE });
+    const sb = await provider.provision({ sessionId: 'asks-root', repoPath: repo, environment: env() });
+    await imageOf(sandboxContainerId(sb));
+    assert.equal(await ok(sb, 'bash', { command: 'whoami; id -u' }), 'agent\n1001');
+  });
+
+  it('a build context outside the repository is refused, also through a symlink', async () => {
+    // outside/ holds a secret; the repository sits two levels below it, so "../../.." from .devcontainer is outside/.
+    const outside = tmpDir('outside');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'ssh key\n');
+    fs.writeFileSync(path.join(outside, 'Dockerfile'), 'FROM hangar-sandbox:latest\nCOPY secret.txt /opt/secret.txt\n');
+    const repo = path.join(outside, 'a', 'repo');
+    fs.mkdirSync(repo, { recursive: true });
+    fs.cpSync(makeRepo({ 'f.txt': 'f\n' }), repo, { recursive: true });
+    const refused = (given: string) => (err: unknown) =>
+      err instanceof DevcontainerError && err.message.includes(`build.context ${JSON.stringify(given)} resolves to ${fs.realpathSync(outside)}`) && /outside the repository/.test(err.message);
+
+    fs.mkdirSync(path.join(repo, '.devcontainer'));
+    fs.writeFileSync(path.join(repo, '.devcontainer/devcontainer.json'), '{"build": {"dockerfile": "../../../Dockerfile", "context": "../../.."}}');
+    await assert.rejects(provider.provision({ sessionId: 'ctx-dots', repoPath: repo, environment: env() }), refused('../../..'));
+
+    fs.symlinkSync(outside, path.join(repo, 'ctx'));
+    fs.writeFileSync(path.join(repo, '.devcontainer/devcontainer.json'), '{"build": {"dockerfile": "../ctx/Dockerfile", "context": "../ctx"}}');
+    await assert.rejects(provider.provision({ sessionId: 'ctx-link', repoPath: repo, environment: env() }), refused('../ctx'));
+
+    // A Dockerfile that is a link out of the repository is refused as well.
+    fs.symlinkSync(path.join(outside, 'Dockerfile'), path.join(repo, '.devcontainer/Dockerfile'));
+    fs.writeFileSync(path.join(repo, '.devcontainer/devcontainer.json'), '{"build": {"dockerfile": "Dockerfile"}}');
+    await assert.rejects(provider.provision({ sessionId: 'df-link', repoPath: repo, environment: env() }), (err: unknown) => err instanceof DevcontainerError && /build\.dockerfile "Dockerfile" resolves to .*outside the repository/.test(err.message));
   });
 
   it('an image without Node.js runs tools through one docker exec per call, bash keeping its cwd and env', async () => {
