@@ -38,7 +38,9 @@ export const sessionRoutes = [
     const { deployment_id, memory_store_id, ...q } = c.query(ListQuery);
     // No local session belongs to a deployment or mounts a memory store, so those filters match nothing.
     if (deployment_id !== undefined || memory_store_id !== undefined) return { data: [], next_page: null, prev_page: null };
-    return c.runtime.sessions.list(q);
+    // Damaged sessions have no wire shape; the CLI and VS Code show them with the fix.
+    const { damaged: _damaged, ...page } = await c.runtime.sessions.list(q);
+    return page;
   }),
   route('GET', '/v1/sessions/:session_id', async (c) => c.runtime.sessions.retrieve(c.params.session_id!)),
   route('POST', '/v1/sessions/:session_id', async (c) => c.runtime.sessions.update(c.params.session_id!, await c.body(SessionUpdateParams.strict()))),

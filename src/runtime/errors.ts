@@ -18,3 +18,5 @@ export const notFound = (what: string, id: string, code?: string) =>
   new RuntimeError(404, 'not_found_error', `${what} ${id} does not exist. List them to see valid ids.`, code);
 export const invalid = (message: string, code?: string) => new RuntimeError(400, 'invalid_request_error', message, code);
 export const conflict = (message: string, code?: string) => new RuntimeError(409, 'invalid_request_error', message, code);
+/** Stored files of one object that cannot be read; the message names the file and the fix. */
+export const damaged = (message: string, code = 'damaged') => new RuntimeError(500, 'api_error', message, code);

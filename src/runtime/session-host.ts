@@ -79,6 +79,11 @@ export class SessionHost {
     return this.active.has(id);
   }
 
+  /** The in-memory log of a session this process drives; null otherwise. */
+  drivenLog(id: string): SessionLog<SessionEvent> | null {
+    return this.active.get(id)?.log ?? null;
+  }
+
   /** Takes the session's lease and continues it from its log; null when another live process drives it. */
   wake(record: SessionRecord): Promise<Active | null> {
     const existing = this.active.get(record.id);

@@ -3,6 +3,8 @@ import { invalid } from './errors';
 
 // Keyset paging for sessions.list (the one BidirectionalPageCursor endpoint): a cursor names the (created_at, id)
 // boundary and the direction, so sessions created between two page reads never shift or repeat a page.
+// Filters that need a session's log (its status) are asked lazily, in page order, so a page costs the folds of the
+// sessions on it (plus one look-ahead each way), not of every session in storage.
 
 const Cursor = z.object({ o: z.enum(['asc', 'desc']), k: z.tuple([z.string(), z.string()]), d: z.enum(['next', 'prev']) });
 type Key = [string, string];
@@ -13,31 +15,50 @@ export interface BidiPage<T> {
   prev_page: string | null;
 }
 
-export function pageSessions<T extends { created_at: string; id: string }>(all: T[], order: 'asc' | 'desc', limit: number, page: string | undefined): BidiPage<T> {
+interface Keyed {
+  created_at: string;
+  id: string;
+}
+
+/** Pages `all` (unsorted) in (created_at, id) order; only items `match` accepts count, and it is asked lazily. */
+export async function pageSessions<T extends Keyed>(
+  all: readonly T[],
+  order: 'asc' | 'desc',
+  limit: number,
+  page: string | undefined,
+  match: (item: T) => boolean | Promise<boolean> = () => true,
+): Promise<BidiPage<T>> {
   const cmp = (a: Key, b: Key) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])) * (order === 'asc' ? 1 : -1);
   const sorted = [...all].sort((a, b) => cmp([a.created_at, a.id], [b.created_at, b.id]));
-  let start = 0;
-  let end = Math.min(limit, sorted.length);
-  if (page) {
-    const c = decode(page);
-    if (c.o !== order) throw invalid(`This page cursor was made with order=${c.o}; repeat the request with order=${c.o} or start without page.`);
-    if (c.d === 'next') {
-      start = sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) > 0);
-      if (start < 0) start = sorted.length;
-      end = Math.min(start + limit, sorted.length);
-    } else {
-      end = sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) >= 0);
-      if (end < 0) end = sorted.length;
-      start = Math.max(0, end - limit);
-    }
+  const answers = new Map<number, boolean>();
+  const matches = async (i: number): Promise<boolean> => {
+    let m = answers.get(i);
+    if (m === undefined) answers.set(i, (m = await match(sorted[i]!)));
+    return m;
+  };
+  const anyMatch = async (from: number, step: 1 | -1): Promise<boolean> => {
+    for (let i = from; i >= 0 && i < sorted.length; i += step) if (await matches(i)) return true;
+    return false;
+  };
+  const c = page ? decode(page) : null;
+  if (c && c.o !== order) throw invalid(`This page cursor was made with order=${c.o}; repeat the request with order=${c.o} or start without page.`);
+  const picked: number[] = [];
+  if (c?.d === 'prev') {
+    let end = sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) >= 0);
+    if (end < 0) end = sorted.length;
+    for (let i = end - 1; i >= 0 && picked.length < limit; i--) if (await matches(i)) picked.unshift(i);
+  } else {
+    let start = c ? sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) > 0) : 0;
+    if (start < 0) start = sorted.length;
+    for (let i = start; i < sorted.length && picked.length < limit; i++) if (await matches(i)) picked.push(i);
   }
-  const data = sorted.slice(start, end);
+  const data = picked.map((i) => sorted[i]!);
   const first = data[0];
   const last = data[data.length - 1];
   return {
     data,
-    next_page: last && end < sorted.length ? encode({ o: order, k: [last.created_at, last.id], d: 'next' }) : null,
-    prev_page: first && start > 0 ? encode({ o: order, k: [first.created_at, first.id], d: 'prev' }) : null,
+    next_page: last && (await anyMatch(picked.at(-1)! + 1, 1)) ? encode({ o: order, k: [last.created_at, last.id], d: 'next' }) : null,
+    prev_page: first && (await anyMatch(picked[0]! - 1, -1)) ? encode({ o: order, k: [first.created_at, first.id], d: 'prev' }) : null,
   };
 }
 

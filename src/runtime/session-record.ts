@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CloudConfig, Session } from '../wire';
-import { isErrno, writeFileAtomic } from '../log/fsutil';
+import { EVENTS_FILE } from '../log/session-log';
+import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';
+import { damaged } from './errors';
 
 // The part of a session that is not a fold over its events: identity, the agent snapshot, the environment it was
 // created with and the repository it works on. Stored as <sessions>/<id>/session.json.
@@ -13,19 +16,81 @@ export const SessionRecord = Session.omit({ status: true, usage: true, stats: tr
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
 export const RECORD_FILE = 'session.json';
+/** Session directories being made; never listed, and removed by the next listing once they are this old. */
+const CREATING_PREFIX = '.creating-';
+const ABANDONED_AFTER_MS = 60_000;
 
+/** How to get rid of a session whose files cannot be read. */
+export const deleteFix = (id: string) => `Delete it with \`hangar delete ${id}\` (or DELETE /v1/sessions/${id}); its sandbox goes with it.`;
+
+/** The session's record; null when there is none. A record that does not parse is a typed, actionable error. */
 export async function readRecord(dir: string): Promise<SessionRecord | null> {
-  let text: string;
+  const id = path.basename(dir);
   try {
-    text = await fsp.readFile(path.join(dir, RECORD_FILE), 'utf8');
+    return await readJsonFile(path.join(dir, RECORD_FILE), SessionRecord, (m) => damaged(`Session ${id} is damaged: ${m}. ${deleteFix(id)}`));
   } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
+    if (isErrno(err, 'ENOTDIR')) return null;
     throw err;
   }
-  return SessionRecord.parse(JSON.parse(text));
 }
 
+/** Replaces the record of an existing session; a session deleted meanwhile is not brought back as a bare record. */
 export async function writeRecord(dir: string, record: SessionRecord): Promise<void> {
-  await fsp.mkdir(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, RECORD_FILE), JSON.stringify(record));
+}
+
+/**
+ * Creates `<sessions>/<id>/` with its record and an empty log in one step: both are written and fsynced in a hidden
+ * directory that is then renamed into place, so a crash leaves either no session or a whole one, never a record
+ * without a log (which used to break every listing).
+ */
+export async function createSessionDir(sessionsDir: string, record: SessionRecord): Promise<void> {
+  const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(staging, { recursive: true });
+  try {
+    await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));
+    const log = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
+    try {
+      await log.sync();
+    } finally {
+      await log.close();
+    }
+    await fsyncDir(staging);
+    await fsp.rename(staging, path.join(sessionsDir, record.id));
+  } catch (err) {
+    await fsp.rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  await fsyncDir(sessionsDir);
+}
+
+/** Removes staging directories of creations that a crash cut short. */
+export async function removeAbandonedCreations(sessionsDir: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if (!name.startsWith(CREATING_PREFIX)) continue;
+    const dir = path.join(sessionsDir, name);
+    const st = await fsp.stat(dir).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > ABANDONED_AFTER_MS) await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Gives a session made before creation was atomic the empty log it would have had: a crash between its record and
+ * its first event left none, and it has no events to lose. Exclusive create, so a writer's log is never touched.
+ */
+export async function ensureLogFile(dir: string): Promise<void> {
+  const file = path.join(dir, EVENTS_FILE);
+  try {
+    await fsp.access(file);
+    return;
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  try {
+    await (await fsp.open(file, 'wx')).close();
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return;
+    throw err;
+  }
+  await fsyncDir(dir);
 }

@@ -2,8 +2,6 @@ import { promises as fsp, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   applyMetadataPatch,
-  emptySummary,
-  foldSummary,
   newId,
   nowIso,
   type EventParams,
@@ -17,12 +15,14 @@ import {
   type StreamPreview,
 } from '../wire';
 import { readLease, type Page } from '../log';
+import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
 import type { EnvironmentStore } from './environments';
-import { invalid, notFound } from './errors';
-import { readRecord, writeRecord, type SessionRecord } from './session-record';
+import { damaged, invalid, notFound, RuntimeError } from './errors';
+import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
+import { damageOf, SESSION_ID, SessionIndex, type DamagedSession } from './session-index';
 import { pageSessions, type BidiPage } from './session-paging';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
@@ -45,15 +45,24 @@ export interface EventListQuery {
   created_at?: { gt?: string; gte?: string; lt?: string; lte?: string };
 }
 
+export type { DamagedSession } from './session-index';
+
+/** A page of sessions, and the sessions that could not be read (never in `data`; surfaces show them with the fix). */
+export interface SessionListPage extends BidiPage<Session> {
+  damaged: DamagedSession[];
+}
+
 export class SessionService {
-  private readonly summaries = new Map<string, { length: number; summary: SessionSummary }>();
+  private readonly index: SessionIndex;
 
   constructor(
     private readonly dir: string,
     private readonly agents: AgentStore,
     private readonly environments: EnvironmentStore,
     private readonly host: SessionHost,
-  ) {}
+  ) {
+    this.index = new SessionIndex(dir, (id) => host.drivenLog(id));
+  }
 
   async create(params: SessionCreateParams): Promise<Session> {
     const agent = await this.resolveAgent(params.agent);
@@ -82,16 +91,22 @@ export class SessionService {
       updated_at: now,
       archived_at: null,
     };
-    await writeRecord(this.host.dir(record.id), record);
+    await createSessionDir(this.dir, record);
     await this.host.wake(record);
     if (params.initial_events?.length) await this.host.send(record, params.initial_events);
     return this.retrieve(record.id);
   }
 
+  /** The session's record; a damaged session is a RuntimeError that names the file and the fix. */
   async record(id: string): Promise<SessionRecord> {
-    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw notFound('Session', id);
-    const r = await readRecord(this.host.dir(id));
-    if (!r) throw notFound('Session', id);
+    if (!SESSION_ID.test(id)) throw notFound('Session', id);
+    const r = await this.index.record(id);
+    if (!r) {
+      if (await isDir(this.host.dir(id))) throw damaged(`Session ${id} is damaged: ${this.host.dir(id)} has no session.json (its creation or deletion was cut short). ${deleteFix(id)}`);
+      throw notFound('Session', id);
+    }
+    // A session made before creation was atomic may have a record and no log: it has no events yet.
+    await ensureLogFile(this.host.dir(id));
     return r;
   }
 
@@ -100,28 +115,39 @@ export class SessionService {
     return this.toSession(record, await this.summary(record));
   }
 
-  async summary(record: SessionRecord): Promise<SessionSummary> {
-    const log = await this.host.events(record.id);
-    const cached = this.summaries.get(record.id) ?? { length: 0, summary: emptySummary() };
-    let summary = cached.summary;
-    for (const e of log.slice(cached.length)) summary = foldSummary(summary, e, record.agent.model.id);
-    this.summaries.set(record.id, { length: log.length, summary });
-    return summary;
+  summary(record: SessionRecord): Promise<SessionSummary> {
+    return this.index.summary(record);
   }
 
-  async list(q: SessionListQuery): Promise<BidiPage<Session>> {
-    const sessions: Session[] = [];
-    for (const record of await this.records()) {
-      if (!q.include_archived && record.archived_at) continue;
-      if (q.agent_id && record.agent.id !== q.agent_id) continue;
-      if (q.agent_version !== undefined && record.agent.version !== q.agent_version) continue;
-      const c = q.created_at;
-      if (c && ((c.gt && !(record.created_at > c.gt)) || (c.gte && !(record.created_at >= c.gte)) || (c.lt && !(record.created_at < c.lt)) || (c.lte && !(record.created_at <= c.lte)))) continue;
-      const session = this.toSession(record, await this.summary(record));
-      if (q.statuses?.length && !q.statuses.includes(session.status)) continue;
-      sessions.push(session);
-    }
-    return pageSessions(sessions, q.order ?? 'desc', q.limit ?? 20, q.page);
+  /**
+   * One page of sessions. Records come from a cache checked by one stat each; logs are folded only for the sessions
+   * the page needs (all of them only when filtering by status), each resuming where its last fold stopped.
+   */
+  async list(q: SessionListQuery): Promise<SessionListPage> {
+    const { records, damaged: broken } = await this.index.scan();
+    const c = q.created_at;
+    const candidates = records.filter(
+      (r) =>
+        (q.include_archived || !r.archived_at) &&
+        (!q.agent_id || r.agent.id === q.agent_id) &&
+        (q.agent_version === undefined || r.agent.version === q.agent_version) &&
+        !(c && ((c.gt && !(r.created_at > c.gt)) || (c.gte && !(r.created_at >= c.gte)) || (c.lt && !(r.created_at < c.lt)) || (c.lte && !(r.created_at <= c.lte)))),
+    );
+    const summaries = new Map<string, SessionSummary>();
+    // Every session on the page is folded here, so one whose log is damaged joins `damaged` instead of the page.
+    const match = async (r: SessionRecord): Promise<boolean> => {
+      try {
+        const s = await this.summary(r);
+        summaries.set(r.id, s);
+        return !q.statuses?.length || q.statuses.includes(s.status);
+      } catch (err) {
+        if (!(err instanceof RuntimeError)) throw err;
+        if (!broken.some((d) => d.id === r.id)) broken.push(damageOf(r.id, err));
+        return false;
+      }
+    };
+    const page = await pageSessions(candidates, q.order ?? 'desc', q.limit ?? 20, q.page, match);
+    return { ...page, data: page.data.map((r) => this.toSession(r, summaries.get(r.id)!)), damaged: broken };
   }
 
   async update(id: string, params: SessionUpdateParams): Promise<Session> {
@@ -156,15 +182,20 @@ export class SessionService {
     return this.retrieve(id);
   }
 
+  /** Deletes a session, damaged ones included: whatever of it cannot be read is removed all the same. */
   async delete(id: string, destroySandbox: (id: string) => Promise<void>): Promise<{ id: string; type: 'session_deleted' }> {
-    const record = await this.record(id);
-    const lease = await readLease(this.host.dir(id));
+    const record = await this.record(id).catch((err: unknown) => {
+      if (err instanceof RuntimeError && err.code === 'damaged') return null;
+      throw err;
+    });
+    // A damaged lease file cannot name a live holder; a live holder renews a readable one.
+    const lease = await readLease(this.host.dir(id)).catch(() => null);
     this.host.assertNotDrivenElsewhere(id, lease && lease.pid !== process.pid && leaseAlive(lease) ? `pid ${lease.pid}` : null);
-    await this.appendSystemEvent(record, { type: 'session.deleted' } as SessionEvent).catch(() => undefined);
+    if (record) await this.appendSystemEvent(record, { type: 'session.deleted' } as SessionEvent).catch(() => undefined);
     await this.host.release(id);
     await destroySandbox(id);
     await fsp.rm(this.host.dir(id), { recursive: true, force: true });
-    this.summaries.delete(id);
+    this.index.forget(id);
     return { id, type: 'session_deleted' };
   }
 
@@ -205,29 +236,22 @@ export class SessionService {
   }
 
   /** Wakes every session a crash or reload left running, so it continues (DESIGN.md invariant 2). */
+  /** A damaged session is skipped (listings show it), so it never keeps the others from resuming. */
   async resumeInterrupted(): Promise<string[]> {
     const woken: string[] = [];
-    for (const record of await this.records()) {
+    for (const record of (await this.index.scan()).records) {
       if (record.archived_at) continue;
-      const s = await this.summary(record);
-      if (s.status === 'running' || s.status === 'rescheduling') {
+      const s = await this.summary(record).catch((err: unknown) => (err instanceof RuntimeError ? null : Promise.reject(err)));
+      if (s?.status === 'running' || s?.status === 'rescheduling') {
         if (await this.host.wake(record)) woken.push(record.id);
       }
     }
     return woken;
   }
 
-  async ids(): Promise<string[]> {
-    return (await fsp.readdir(this.dir).catch(() => [] as string[])).filter((n) => n.startsWith('sesn_'));
-  }
-
-  private async records(): Promise<SessionRecord[]> {
-    const out: SessionRecord[] = [];
-    for (const id of await this.ids()) {
-      const r = await readRecord(this.host.dir(id)).catch(() => null);
-      if (r) out.push(r);
-    }
-    return out;
+  /** Every session directory, damaged ones included. */
+  ids(): Promise<string[]> {
+    return this.index.ids();
   }
 
   private async appendSystemEvent(record: SessionRecord, event: SessionEvent): Promise<void> {
@@ -263,6 +287,15 @@ export class SessionService {
       usage: { ...s.usage, active_seconds: (s.activeMs + runningMs) / 1000 },
       stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
     };
+  }
+}
+
+async function isDir(dir: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(dir)).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
   }
 }
 

@@ -105,23 +105,37 @@ describe('runtime stores', () => {
   describe('session paging', () => {
     const items = Array.from({ length: 7 }, (_, i) => ({ id: `s${i}`, created_at: `2026-01-0${i + 1}T00:00:00Z` }));
 
-    it('walks forward and back with stable cursors', () => {
-      const p1 = pageSessions(items, 'desc', 3, undefined);
+    it('walks forward and back with stable cursors', async () => {
+      const p1 = await pageSessions(items, 'desc', 3, undefined);
       assert.deepEqual(p1.data.map((s) => s.id), ['s6', 's5', 's4']);
       assert.equal(p1.prev_page, null);
-      const p2 = pageSessions(items, 'desc', 3, p1.next_page!);
+      const p2 = await pageSessions(items, 'desc', 3, p1.next_page!);
       assert.deepEqual(p2.data.map((s) => s.id), ['s3', 's2', 's1']);
-      const back = pageSessions(items, 'desc', 3, p2.prev_page!);
+      const back = await pageSessions(items, 'desc', 3, p2.prev_page!);
       assert.deepEqual(back.data.map((s) => s.id), ['s6', 's5', 's4']);
       // A session created between page reads does not shift the next page.
       const more = [...items, { id: 's7', created_at: '2026-01-08T00:00:00Z' }];
-      assert.deepEqual(pageSessions(more, 'desc', 3, p1.next_page!).data.map((s) => s.id), ['s3', 's2', 's1']);
+      assert.deepEqual((await pageSessions(more, 'desc', 3, p1.next_page!)).data.map((s) => s.id), ['s3', 's2', 's1']);
     });
 
-    it('refuses a cursor made with another order or not made by the server', () => {
-      const p1 = pageSessions(items, 'asc', 2, undefined);
-      assert.throws(() => pageSessions(items, 'desc', 2, p1.next_page!), /order=asc/);
-      assert.throws(() => pageSessions(items, 'desc', 2, 'garbage'), /not a cursor this server issued/);
+    it('asks a filter only about the page and one neighbour each way, and pages over what it accepts', async () => {
+      const asked: string[] = [];
+      const p1 = await pageSessions(items, 'asc', 2, undefined, (s) => (asked.push(s.id), true));
+      assert.deepEqual(p1.data.map((s) => s.id), ['s0', 's1']);
+      assert.deepEqual(asked, ['s0', 's1', 's2'], 'one look-ahead decides next_page');
+      const odd = (s: { id: string }) => Number(s.id.slice(1)) % 2 === 1;
+      const q1 = await pageSessions(items, 'asc', 2, undefined, odd);
+      assert.deepEqual(q1.data.map((s) => s.id), ['s1', 's3']);
+      const q2 = await pageSessions(items, 'asc', 2, q1.next_page!, odd);
+      assert.deepEqual(q2.data.map((s) => s.id), ['s5']);
+      assert.equal(q2.next_page, null);
+      assert.deepEqual((await pageSessions(items, 'asc', 2, q2.prev_page!, odd)).data.map((s) => s.id), ['s1', 's3']);
+    });
+
+    it('refuses a cursor made with another order or not made by the server', async () => {
+      const p1 = await pageSessions(items, 'asc', 2, undefined);
+      await assert.rejects(pageSessions(items, 'desc', 2, p1.next_page!), /order=asc/);
+      await assert.rejects(pageSessions(items, 'desc', 2, 'garbage'), /not a cursor this server issued/);
     });
   });
 });

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { reply } from '../../../src/model/scripted';
+import { RuntimeError } from '../../../src/runtime/errors';
+import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
+
+// What a kill or a power cut can leave in the storage around a session log, and how a runtime lives with it: one
+// damaged session is listed as damaged with its fix, and never takes the listing, serve's resume or the others down.
+
+describe('crash: damaged session storage', function () {
+  this.timeout(60_000);
+  let t: TestRuntime;
+
+  beforeEach(async () => {
+    t = await makeTestRuntime({ script: () => reply.text('done') });
+  });
+  afterEach(async () => t.close());
+
+  const sessionsDir = () => path.join(t.storage, 'sessions');
+  const newSession = async () => (await t.runtime.sessions.create({ agent: await t.agent(), environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] })).id;
+
+  it('creates a session whole: record and empty log appear together, staging dirs are never listed', async () => {
+    const id = await newSession();
+    assert.deepEqual((await fsp.readdir(path.join(sessionsDir(), id))).filter((n) => n === 'session.json' || n === 'events.jsonl').sort(), ['events.jsonl', 'session.json']);
+    assert.deepEqual((await fsp.readdir(sessionsDir())).filter((n) => n.startsWith('.')), [], 'no staging directory is left behind');
+    // What a kill during creation leaves now: a hidden staging dir. Listed as nothing; removed once abandoned.
+    const staging = path.join(sessionsDir(), `.creating-${id}x.abcd`);
+    await fsp.mkdir(staging);
+    await fsp.writeFile(path.join(staging, 'session.json'), '{"type":');
+    const page = await t.runtime.sessions.list({});
+    assert.deepEqual(page.data.map((s) => s.id), [id]);
+    assert.deepEqual(page.damaged, []);
+    const old = new Date(Date.now() - 3_600_000);
+    await fsp.utimes(staging, old, old);
+    await t.runtime.sessions.list({});
+    await assert.rejects(fsp.stat(staging), { code: 'ENOENT' });
+  });
+
+  it('a record without a log (a kill between the two, before creation was atomic) is a session with no events yet', async () => {
+    const healthy = await newSession();
+    const half = await newSession();
+    await t.runtime.deleteSession(half).catch(() => undefined);
+    // Rebuild the old half-made state by hand: session.json only.
+    const record = JSON.parse(await fsp.readFile(path.join(sessionsDir(), healthy, 'session.json'), 'utf8')) as { id: string };
+    await fsp.mkdir(path.join(sessionsDir(), half));
+    await fsp.writeFile(path.join(sessionsDir(), half, 'session.json'), JSON.stringify({ ...record, id: half }));
+    const page = await t.runtime.sessions.list({});
+    assert.deepEqual(page.data.map((s) => s.id).sort(), [healthy, half].sort());
+    assert.deepEqual(page.damaged, []);
+    assert.deepEqual(await t.runtime.sessions.resumeInterrupted(), []);
+    assert.equal((await t.runtime.sessions.retrieve(half)).status, 'idle');
+    await t.runtime.sessions.send(half, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const events = await t.waitFor(half, idleAfter(1));
+    assert.equal(events.at(-1)?.type, 'session.status_idle');
+  });
+
+  it('a torn session.json is listed as damaged with the fix; the others list, resume and delete works on it', async () => {
+    const healthy = await newSession();
+    const torn = await newSession();
+    await t.runtime.sessions.send(torn, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(torn, idleAfter(1));
+    await fsp.writeFile(path.join(sessionsDir(), torn, 'session.json'), '');
+    const page = await t.runtime.sessions.list({});
+    assert.deepEqual(page.data.map((s) => s.id), [healthy]);
+    assert.equal(page.damaged.length, 1);
+    assert.equal(page.damaged[0]!.id, torn);
+    assert.match(page.damaged[0]!.problem, /session\.json is not JSON/);
+    assert.match(page.damaged[0]!.fix, new RegExp(`hangar delete ${torn}`));
+    assert.deepEqual(await t.runtime.sessions.resumeInterrupted(), []);
+    const err = await t.runtime.sessions.retrieve(torn).then(
+      () => assert.fail('a damaged session was retrieved'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof RuntimeError && err.code === 'damaged', String(err));
+    assert.match(err.message, /session\.json is not JSON.*hangar delete/);
+    await t.runtime.deleteSession(torn);
+    assert.deepEqual((await t.runtime.sessions.list({})).damaged, []);
+    await assert.rejects(fsp.stat(path.join(t.storage, 'sandboxes', torn)), { code: 'ENOENT' }, 'its sandbox went with it');
+  });
+
+  it('a directory without session.json and a log damaged in the middle are listed as damaged, not thrown', async () => {
+    const healthy = await newSession();
+    const bare = await newSession();
+    const corrupt = await newSession();
+    await t.runtime.sessions.send(corrupt, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(corrupt, idleAfter(1));
+    await t.runtime.close();
+    await fsp.rm(path.join(sessionsDir(), bare, 'session.json'));
+    const log = path.join(sessionsDir(), corrupt, 'events.jsonl');
+    const lines = (await fsp.readFile(log, 'utf8')).split('\n');
+    lines[0] = lines[0]!.replace('"s":0', '"s":0 ');
+    await fsp.writeFile(log, lines.join('\n'));
+    // A second runtime on the same storage, as the next CLI command would be.
+    const next = await makeTestRuntime({ storage: t.storage, script: () => reply.text('done') });
+    try {
+      const page = await next.runtime.sessions.list({});
+      assert.deepEqual(page.data.map((s) => s.id), [healthy]);
+      assert.deepEqual(page.damaged.map((d) => d.id).sort(), [bare, corrupt].sort());
+      assert.match(page.damaged.find((d) => d.id === bare)!.problem, /has no session\.json/);
+      assert.match(page.damaged.find((d) => d.id === corrupt)!.problem, /events\.jsonl: line 1/);
+      await next.runtime.deleteSession(bare);
+      await next.runtime.deleteSession(corrupt);
+      assert.deepEqual((await next.runtime.sessions.list({})).damaged, []);
+    } finally {
+      await next.close();
+    }
+  });
+});
