@@ -56,13 +56,13 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
   }
 }
 
-/** The lock's holder; null when the file is gone or does not parse. */
-async function readLockInfo(file: string): Promise<z.infer<typeof LockInfo> | null> {
+/** The lock's holder; null when the file does not parse, 'gone' when there is no lock file. */
+async function readLockInfo(file: string): Promise<z.infer<typeof LockInfo> | null | 'gone'> {
   let text: string;
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
+    if (isErrno(err, 'ENOENT')) return 'gone';
     throw err;
   }
   try {
@@ -75,7 +75,7 @@ async function readLockInfo(file: string): Promise<z.infer<typeof LockInfo> | nu
 
 async function releaseLock(lockPath: string, nonce: string): Promise<void> {
   const info = await readLockInfo(lockPath);
-  if (info?.nonce === nonce) await fsp.rm(lockPath, { force: true });
+  if (info !== null && info !== 'gone' && info.nonce === nonce) await fsp.rm(lockPath, { force: true });
 }
 
 /**
@@ -92,6 +92,8 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
     throw err;
   }
   const info = await readLockInfo(lockPath);
+  // Released meanwhile: retry at once, without renaming whatever lock another process may have taken since.
+  if (info === 'gone') return true;
   // A holder on this host is judged by its pid alone (a slow holder is not a dead one); age decides only for
   // holders on another host. Locks are published complete, so one that does not parse (empty: left by a version
   // that created it before writing, or cut by a power loss) has no live holder and is broken at once.

@@ -1,7 +1,9 @@
 import os from 'node:os';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { withFileLock } from '../log/file-lock';
+import { isErrno } from '../log/fsutil';
 import { ensurePrivateDir, readPrivateFile, writePrivateFile } from './private-file';
 import type { Vault } from './types';
 
@@ -46,6 +48,20 @@ export class FileVault implements Vault {
 
   async keys(): Promise<string[]> {
     return Object.keys((await this.read()).values);
+  }
+
+  /**
+   * One stat: every write replaces the file by rename (a new inode, new times), whichever process made it, so the
+   * scrubber re-reads the file only after a change.
+   */
+  async version(): Promise<string> {
+    try {
+      const st = await fsp.stat(this.file, { bigint: true });
+      return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return 'none';
+      throw err;
+    }
   }
 
   private async read(): Promise<VaultFile> {

@@ -3,6 +3,7 @@ import type { Vault } from './types';
 /** A Vault that lives and dies with the process: tests, and the CLI's environment-variable key. */
 export class MemoryVault implements Vault {
   private readonly values = new Map<string, string>();
+  private changes = 0;
 
   constructor(initial: Record<string, string | undefined> = {}) {
     for (const [k, v] of Object.entries(initial)) if (v) this.values.set(k, v);
@@ -14,10 +15,16 @@ export class MemoryVault implements Vault {
 
   async set(key: string, value: string): Promise<void> {
     this.values.set(key, value);
+    this.changes++;
   }
 
   async delete(key: string): Promise<void> {
     this.values.delete(key);
+    this.changes++;
+  }
+
+  async version(): Promise<string> {
+    return String(this.changes);
   }
 
   async keys(): Promise<string[]> {

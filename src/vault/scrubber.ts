@@ -1,6 +1,6 @@
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { CredentialSecret, type ToolResultBlock } from '../wire';
-import type { Vault } from './types';
+import { vaultEntries, type Vault } from './types';
 
 // The last line of defence of DESIGN.md invariant 5: whatever a tool returns (a sandbox command that printed a
 // credential it should never have seen, an MCP server echoing its token) passes through here before it becomes an
@@ -64,18 +64,26 @@ export class Scrubber {
   /** @param vault where the secrets are read from on refresh() */
   constructor(private readonly vault?: Vault) {}
 
-  /** Reloads the secrets from the vault: call before scrubbing output that a just-added credential may be in. */
+  /** The vault version the secrets were loaded at; undefined: not loaded from the vault (or it has no versions). */
+  private loaded: string | undefined;
+
+  /**
+   * Makes the secrets current: call before scrubbing output that a just-added credential may be in. Reads the
+   * values only when the vault's version moved (one stat for the CLI's file), not before every tool outcome.
+   */
   async refresh(): Promise<void> {
     if (!this.vault) return;
+    // Read before the values: a change racing this load moves the version again, so the next refresh reloads.
+    const version = await this.vault.version?.();
+    if (version !== undefined && version === this.loaded) return;
     const entries: SecretEntry[] = [];
-    for (const key of await this.vault.keys()) {
-      const raw = await this.vault.get(key);
-      if (raw) entries.push(...secretsOf(key, raw));
-    }
+    for (const [key, raw] of await vaultEntries(this.vault)) entries.push(...secretsOf(key, raw));
     this.use(entries);
+    this.loaded = version;
   }
 
   use(entries: readonly SecretEntry[]): void {
+    this.loaded = undefined;
     const labels = new Map<string, string>();
     for (const e of entries) {
       if (e.value.length < MIN_SECRET) continue;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { Scrubber, secretsOf, secretVariants } from '../../../src/vault/scrubber';
 import { MemoryVault } from '../../../src/vault/memory';
+import { FileVault } from '../../../src/vault/file-vault';
+import { OverlayVault } from '../../../src/vault/overlay';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { MODEL_API_KEY } from '../../../src/vault/types';
 import type { ToolOutcome } from '../../../src/wire/tool-outcome';
 
@@ -85,5 +90,31 @@ describe('vault scrubber', () => {
   it('treats a value that is not credential JSON as one plain secret', () => {
     assert.deepEqual(secretsOf('a/b', '{"type":"unknown","x":"y"}'), [{ label: 'a/b', value: '{"type":"unknown","x":"y"}' }]);
     assert.deepEqual(secretsOf('model', 'not json'), [{ label: 'model', value: 'not json' }]);
+  });
+
+  it('scrubs a stored key that an override shadows, and the override too (both are secrets Hangar holds)', async () => {
+    const file = new FileVault(path.join(mkdtempSync(path.join(os.tmpdir(), 'hangar-scrub-')), 'vault.json'));
+    await file.set(MODEL_API_KEY, 'sk-ant-stored-in-the-file-1');
+    const s = new Scrubber(new OverlayVault(file, { [MODEL_API_KEY]: 'sk-ant-from-the-env-var-2' }));
+    await s.refresh();
+    assert.equal(s.text('sk-ant-stored-in-the-file-1 sk-ant-from-the-env-var-2'), `[REDACTED:${MODEL_API_KEY}] [REDACTED:${MODEL_API_KEY}]`);
+  });
+
+  it('reads the vault only when its version moved, and sees a change another process made to the file', async () => {
+    const vaultFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hangar-scrub-')), 'vault.json');
+    const mine = new FileVault(vaultFile);
+    let reads = 0;
+    const get = mine.get.bind(mine);
+    mine.get = (key: string) => (reads++, get(key));
+    await mine.set('k1', SECRET);
+    const s = new Scrubber(new OverlayVault(mine, {}));
+    await s.refresh();
+    const after = reads;
+    for (let i = 0; i < 5; i++) await s.refresh();
+    assert.equal(reads, after, 'an unchanged vault is not read again');
+    // Another process (the CLI's set-key while VS Code runs) writes the same file.
+    await new FileVault(vaultFile).set('k2', 'another-secret-value-9');
+    await s.refresh();
+    assert.equal(s.text('another-secret-value-9'), '[REDACTED:k2]');
   });
 });
