@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { Runtime, type RuntimeOptions } from '../../src/runtime';
 import { vaultMcpFactory } from '../../src/runtime/mcp';
 import { createAnthropicModel } from '../../src/model/anthropic';
-import { startScriptedModel, type Reply, type Responder, type ScriptedModel } from '../../src/model/scripted';
+import { startScriptedModel, type Reply, type Responder, type ScriptedModel, type ScriptedModelOptions } from '../../src/model/scripted';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { MemoryVault } from '../../src/vault/memory';
 import { DEFAULT_MODEL } from '../../src/model/types';
@@ -30,6 +30,8 @@ export interface TestRuntime {
 
 export interface TestRuntimeOptions {
   script?: Reply[] | Responder;
+  /** Scripted model settings besides the script: a `catalog` whose model refuses thinking or an effort value, `strict`. */
+  model?: Omit<ScriptedModelOptions, 'script'>;
   provider?: (storage: string) => SandboxProvider;
   runtime?: Partial<RuntimeOptions>;
   repoFiles?: Record<string, string>;
@@ -52,7 +54,7 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# sampl
 export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
   const storage = opts.storage ?? mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'));
   const repo = makeRepo(opts.repoFiles);
-  const model = await startScriptedModel({ script: opts.script ?? [] });
+  const model = await startScriptedModel({ ...opts.model, script: opts.script ?? [] });
   const vault = opts.runtime?.vault ?? new MemoryVault();
   const runtime = new Runtime({
     storageRoot: storage,
