@@ -41,13 +41,15 @@ function plannedThought(blocks: readonly Block[]): string {
  * The blocks the model emits for a scripted reply: with thinking on, a reply starts with thinking (one is planned
  * when the script has none), as current models think before each step; with thinking off, there is no thinking.
  */
+function emittedBlocks(blocks: readonly Block[], thinking: boolean): Block[] {
+  if (!thinking) return blocks.filter((b) => !isThinking(b));
+  if (blocks[0] && isThinking(blocks[0])) return [...blocks];
+  return [{ type: 'thinking', thinking: plannedThought(blocks) }, ...blocks];
+}
+
+/** Emitted blocks with tool ids, signatures and redacted data filled in. */
 export function resolveBlocks(blocks: readonly Block[], em: Emission): ResolvedBlock[] {
-  const planned: Block[] = !em.thinking
-    ? blocks.filter((b) => !isThinking(b))
-    : blocks[0] && isThinking(blocks[0])
-      ? [...blocks]
-      : [{ type: 'thinking', thinking: plannedThought(blocks) }, ...blocks];
-  return planned.map((b): ResolvedBlock => {
+  return emittedBlocks(blocks, em.thinking).map((b): ResolvedBlock => {
     switch (b.type) {
       case 'thinking': {
         const shown = em.omitThinking ? '' : b.thinking;
