@@ -29,12 +29,12 @@ function execute(dir: string, tool: ToolUseBlock, skipEdits: boolean): ToolResul
   }
 }
 
-async function runDemo(dir: string, skipEdits = false): Promise<{ tools: ToolUseBlock[]; finalText: string }> {
+async function runDemo(dir: string, skipEdits = false, thinking = false): Promise<{ tools: ToolUseBlock[]; finalText: string }> {
   const client = new Anthropic({ apiKey: 'test', baseURL: model?.url, maxRetries: 0 });
   const messages: MessageParam[] = [{ role: 'user', content: 'The tests fail. Please fix them.' }];
   const tools: ToolUseBlock[] = [];
   for (let turn = 0; turn < 10; turn++) {
-    const msg = await client.messages.stream({ model: 'claude-scripted', max_tokens: 4096, messages }).finalMessage();
+    const msg = await client.messages.stream({ model: 'claude-scripted', max_tokens: 4096, messages, ...(thinking ? { thinking: { type: 'adaptive' as const } } : {}) }).finalMessage();
     messages.push({ role: 'assistant', content: msg.content });
     const uses = msg.content.filter((b) => b.type === 'tool_use');
     if (msg.stop_reason !== 'tool_use') {
@@ -73,6 +73,14 @@ describe('demo responder on sandbox/sample-repo', () => {
     assert.match(readFileSync(join(dir, 'src/math.js'), 'utf8'), /return a \+ b;/);
     assert.equal(spawnSync('node', ['test.js'], { cwd: dir }).status, 0);
     assert.match(finalText, /passes/);
+  });
+
+  it('thinks before each step with thinking on, and its replayed turns pass the strict checks', async () => {
+    const { tools, finalText } = await runDemo(dir, false, true);
+    assert.deepEqual(tools.map((t) => t.name), ['read', 'bash', 'edit', 'bash']);
+    assert.match(finalText, /passes/);
+    assert.equal(model?.rejected.length, 0);
+    assert.ok(model?.requests.every((r) => r.body.messages.every((m) => m.role === 'user' || (Array.isArray(m.content) && m.content[0]?.type === 'thinking'))));
   });
 
   it('reports honestly when the tests still fail after the edit', async () => {
