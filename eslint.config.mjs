@@ -24,9 +24,10 @@ export const LAYERS = {
   'src/harness': ['src/wire', 'src/model', 'src/tools', 'src/sandbox'],
   // Repository code every provider shares: listing, host-side git, the diff format.
   'src/sandbox/repo': ['src/wire', 'src/tools', 'src/sandbox'],
-  'src/sandbox/local': ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
+  // src/log for its one atomic-write / defensive-read helper of metadata files (fsutil.ts), a leaf over src/wire.
+  'src/sandbox/local': ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
   'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox'],
-  'src/sandbox/docker': { imports: ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/toolserver'], packages: ['dockerode'] },
+  'src/sandbox/docker': { imports: ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/toolserver'], packages: ['dockerode'] },
   'src/vault': ['src/wire', 'src/log'],
   'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],
   // MCP implements the harness's `McpTools` seam, so it sits above the harness.

@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import { writeFileAtomic } from '../log/fsutil';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
@@ -125,7 +126,7 @@ export class RuntimeEgress implements SandboxEgress {
       if (preferred === undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       address = await proxy.listen(host, 0);
     }
-    if (address.port !== preferred) await fsp.writeFile(file, JSON.stringify({ ...ports, [host]: address.port })).catch(() => undefined);
+    if (address.port !== preferred) await writeFileAtomic(file, JSON.stringify({ ...ports, [host]: address.port })).catch(() => undefined);
     return address;
   }
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { listRepository } from '../repo/listing';
 import { checkRepoPath } from '../repo/paths';
+import { writeFileAtomic } from '../../log/fsutil';
 
 // Host-side snapshots of a repository: an immutable copy of the files the sandbox gets, used as the read-only lower
 // layer of every session's overlay volume. A snapshot is never modified once built, so sessions share it, and the
@@ -294,7 +295,5 @@ async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fsp.writeFile(tmp, JSON.stringify(value));
-  await fsp.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(value));
 }

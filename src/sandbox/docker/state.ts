@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SandboxLimits } from '../../wire/environment';
+import { writeFileAtomic } from '../../log/fsutil';
 
 // What the host remembers about a session's sandbox, so a restarted host process (or a new container after a death)
 // finds the same volume, layer, image and settings. Written atomically; a missing or damaged file means "no sandbox".
@@ -57,9 +58,7 @@ export async function readState(root: string, sessionId: string): Promise<Sessio
 export async function writeState(root: string, state: SessionState): Promise<void> {
   const file = statePath(root, state.sessionId);
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export async function listStates(root: string): Promise<SessionState[]> {

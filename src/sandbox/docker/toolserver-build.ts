@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import { writeFileAtomic } from '../../log/fsutil';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -65,6 +66,6 @@ export async function buildToolServer(outDir: string, prebuilt?: string): Promis
   const file = path.join(outDir, `toolserver-${hash}.cjs`);
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(file, output.contents);
-  await fs.writeFile(cachePath, JSON.stringify({ inputs, hash, file }));
+  await writeFileAtomic(cachePath, JSON.stringify({ inputs, hash, file }));
   return { file, code: Buffer.from(output.contents) };
 }

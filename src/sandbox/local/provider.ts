@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { createToolHost } from '../../tools/host-impl';
@@ -8,6 +8,17 @@ import { BaselineRepo, initAgentRepo } from './baseline';
 import { listRepository } from '../repo/listing';
 import { copySnapshot } from './copy';
 import { LocalSandbox } from './sandbox';
+import { readJsonFile, writeFileAtomic } from '../../log/fsutil';
+import { BASELINE_REF } from '../repo/diff';
+import { git, isolatedGitEnv } from '../repo/git';
+
+/** A sandbox whose files cannot be trusted; the message names the file and the fix. */
+export class SandboxDamagedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxDamagedError';
+  }
+}
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
 // <storageRoot>/sandboxes/<sessionId>/
@@ -62,14 +73,39 @@ export class LocalSandboxProvider implements SandboxProvider {
 
   private async provisionNow(spec: ProvisionSpec, dir: string): Promise<Sandbox> {
     const manifestPath = path.join(dir, 'sandbox.json');
-    const manifest = Manifest.safeParse(await readFile(manifestPath, 'utf8').then(JSON.parse, () => null));
-    if (!manifest.success) {
+    // Missing: creation never finished (the manifest is written last), so the copy is made again. Present but
+    // unreadable (a file cut by a kill before writes were atomic): the agent's work is there, so it is rebuilt from
+    // the private baseline rather than thrown away.
+    const manifest = await readJsonFile(manifestPath, Manifest, (m) => new SandboxDamagedError(m)).catch((err: unknown) => {
+      if (err instanceof SandboxDamagedError) return this.rebuildManifest(spec, dir, manifestPath, err);
+      throw err;
+    });
+    if (!manifest) {
       await rm(dir, { recursive: true, force: true });
       await this.create(spec, dir, manifestPath);
     } else {
       spec.onProgress?.('Reattached to the existing sandbox copy');
     }
     return this.attach(spec.sessionId, dir);
+  }
+
+  private async rebuildManifest(spec: ProvisionSpec, dir: string, manifestPath: string, damage: SandboxDamagedError): Promise<z.infer<typeof Manifest>> {
+    const commit = await git(['rev-parse', '--verify', BASELINE_REF], { env: isolatedGitEnv({ GIT_DIR: path.join(dir, 'baseline.git') }) }).then(
+      (out) => out.toString('utf8').trim(),
+      () => null,
+    );
+    if (!commit) {
+      throw new SandboxDamagedError(
+        `The sandbox of session ${spec.sessionId} is damaged (${damage.message}) and its baseline is gone, so its changes cannot be told apart. Delete the session (\`hangar delete ${spec.sessionId}\`), or remove ${dir} to start over from a fresh copy of the repository (the changes in it are lost).`,
+      );
+    }
+    spec.onProgress?.(`Rebuilt the damaged ${path.basename(manifestPath)} from the sandbox's baseline`);
+    return this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
+  }
+
+  private async writeManifest(file: string, manifest: z.infer<typeof Manifest>): Promise<z.infer<typeof Manifest>> {
+    await writeFileAtomic(file, `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
   }
 
   private async create(spec: ProvisionSpec, dir: string, manifestPath: string): Promise<void> {
@@ -85,14 +121,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
     const commit = await baseline.create();
     await initAgentRepo(workspace, baseline.gitDir);
-    const manifest: z.infer<typeof Manifest> = {
-      version: 1,
-      session_id: spec.sessionId,
-      repo_path: spec.repoPath ?? null,
-      baseline_commit: commit,
-      created_at: new Date().toISOString(),
-    };
-    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
   }
 
   private async attach(sessionId: string, dir: string): Promise<Sandbox> {

@@ -3,6 +3,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import { RuntimeError } from '../../../src/runtime/errors';
+import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import { SandboxDamagedError } from '../../../src/sandbox/local/provider';
+import type { CloudConfig } from '../../../src/wire';
 import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
 
 // What a kill or a power cut can leave in the storage around a session log, and how a runtime lives with it: one
@@ -105,5 +108,32 @@ describe('crash: damaged session storage', function () {
     } finally {
       await next.close();
     }
+  });
+
+  it('a torn sandbox.json is rebuilt from the baseline: the work survives, tools and diff work; without a baseline it says what to do', async () => {
+    const environment: CloudConfig = { type: 'cloud', networking: { type: 'none' }, packages: { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] }, hangar: { limits: { memory_mb: 2048, cpus: 2, pids: 512 } } };
+    const spec = { sessionId: 'sesn_torn', repoPath: t.repo, environment };
+    const first = new LocalSandboxProvider({ storageRoot: t.storage });
+    const written = await (await first.provision(spec)).execute('write', { file_path: 'notes.txt', content: 'kept\n' });
+    assert.equal(written.is_error, false);
+    await first.close();
+    const manifest = path.join(t.storage, 'sandboxes', spec.sessionId, 'sandbox.json');
+    // What a kill during a non-atomic write left: before the fix every tool failed with "Unexpected end of JSON input".
+    await fsp.writeFile(manifest, '');
+    const second = new LocalSandboxProvider({ storageRoot: t.storage });
+    const progress: string[] = [];
+    const sandbox = await second.provision({ ...spec, onProgress: (m) => progress.push(m) });
+    assert.deepEqual((await sandbox.changes()).files.map((f) => f.path), ['notes.txt']);
+    const read = await sandbox.execute('read', { file_path: 'notes.txt' });
+    assert.equal(read.is_error, false);
+    assert.match(JSON.stringify(read.content), /kept/);
+    assert.ok(progress.some((m) => /Rebuilt the damaged sandbox\.json/.test(m)), progress.join('\n'));
+    JSON.parse(await fsp.readFile(manifest, 'utf8'));
+    await second.close();
+    await fsp.writeFile(manifest, '');
+    await fsp.rm(path.join(t.storage, 'sandboxes', spec.sessionId, 'baseline.git'), { recursive: true });
+    const third = new LocalSandboxProvider({ storageRoot: t.storage });
+    await assert.rejects(third.provision(spec), (err: Error) => err instanceof SandboxDamagedError && /sandbox\.json is not JSON/.test(err.message) && err.message.includes('hangar delete sesn_torn'));
+    await third.destroy(spec.sessionId);
   });
 });
