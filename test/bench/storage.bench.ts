@@ -1,0 +1,128 @@
+// Storage around the log: scrubbing one tool outcome against the vault (1 and 100 secrets), and sessions.list over
+// 10, 200 and 1,000 sessions. Baselines from the same run: scrubbing with the secrets already loaded (no vault I/O),
+// and reading every session.json (what any listing must at least look at).
+// Run: npx tsx test/bench/storage.bench.ts
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Runtime } from '../../src/runtime';
+import { createAnthropicModel } from '../../src/model/anthropic';
+import { LocalSandboxProvider } from '../../src/sandbox/local';
+import { encodeRecord } from '../../src/log/record';
+import { FileVault } from '../../src/vault/file-vault';
+import { MemoryVault } from '../../src/vault/memory';
+import { OverlayVault } from '../../src/vault/overlay';
+import { Scrubber } from '../../src/vault/scrubber';
+import { MODEL_API_KEY, type Vault } from '../../src/vault/types';
+import { DEFAULT_MODEL } from '../../src/model/types';
+import type { ToolOutcome } from '../../src/wire/tool-outcome';
+import { measure, printTable, summarize, writeResults, type Row } from './lib';
+
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-storage-bench-'));
+const ITERATIONS = 200;
+
+const row = (label: string, samples: number[], baseline?: number): Row => {
+  const s = summarize(samples);
+  return { case: label, n: s.n, 'p50 ms': s.p50, 'p95 ms': s.p95, ...(baseline === undefined ? {} : { '× baseline': s.p50 / baseline }) };
+};
+
+/** The same vault without a version: every refresh reads every value (the scrubber before versions). */
+const unversioned = (v: Vault): Vault => ({ get: (k) => v.get(k), set: (k, x) => v.set(k, x), delete: (k) => v.delete(k), keys: () => v.keys() });
+
+async function scrubBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const outcome: ToolOutcome = { is_error: false, content: [{ type: 'text', text: 'total 48\n'.repeat(400) + 'TOKEN=secret-value-0000000007\n' }] };
+  for (const secrets of [1, 100]) {
+    const file = new FileVault(path.join(tmpRoot, `vault-${secrets}`, 'vault.json'));
+    for (let i = 0; i < secrets; i++) await file.set(`vlt_1/vcrd_${i}`, JSON.stringify({ type: 'static_bearer', token: `secret-value-${String(i).padStart(10, '0')}` }));
+    const vault = new OverlayVault(file, { [MODEL_API_KEY]: 'sk-ant-env-key-000000000' });
+    const loaded = new Scrubber(vault);
+    await loaded.refresh();
+    const baseline = await measure(() => loaded.outcome(outcome), { iterations: ITERATIONS, warmup: 20 });
+    const base = summarize(baseline).p50;
+    const reread = new Scrubber(unversioned(vault));
+    const before = await measure(async () => (await reread.refresh(), reread.outcome(outcome)), { iterations: ITERATIONS, warmup: 5 });
+    const current = new Scrubber(vault);
+    const after = await measure(async () => (await current.refresh(), current.outcome(outcome)), { iterations: ITERATIONS, warmup: 5 });
+    rows.push(row(`${secrets} secret(s): baseline, secrets loaded (no vault I/O)`, baseline));
+    rows.push(row(`${secrets} secret(s): re-read the vault every outcome`, before, base));
+    rows.push(row(`${secrets} secret(s): refresh() + outcome()`, after, base));
+  }
+  return rows;
+}
+
+const EVENTS_PER_SESSION = 40;
+
+function sessionEvents(i: number): string {
+  let text = '';
+  const at = (k: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000 + k * 100).toISOString();
+  for (let k = 0; k < EVENTS_PER_SESSION; k++) {
+    const id = `sevt_b${i}x${k}`;
+    const e =
+      k === 0
+        ? { id, type: 'user.message', processed_at: at(k), content: [{ type: 'text', text: 'fix the failing test in src/app.js please' }] }
+        : k === EVENTS_PER_SESSION - 1
+          ? { id, type: 'session.status_idle', processed_at: at(k), stop_reason: { type: 'end_turn' } }
+          : k % 2 === 1
+            ? { id, type: 'span.model_request_end', processed_at: at(k), model_request_start_id: 'x', is_error: false, model_usage: { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 4000 } }
+            : { id, type: 'agent.message', processed_at: at(k), content: [{ type: 'text', text: 'Looking at the test output now; the assertion compares the wrong field.' }] };
+    text += encodeRecord(k, JSON.stringify(e));
+  }
+  return text;
+}
+
+const newRuntime = (storage: string) =>
+  new Runtime({
+    storageRoot: storage,
+    vault: new MemoryVault(),
+    sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+    model: createAnthropicModel({ apiKey: async () => 'k', baseURL: 'http://127.0.0.1:9' }),
+    owner: 'bench',
+  });
+
+async function listBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
+  for (const count of [10, 200, 1000]) {
+    const storage = path.join(tmpRoot, `store-${count}`);
+    const rt = newRuntime(storage);
+    const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
+    const env = await rt.environments.ensureDefault();
+    const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+    const record = JSON.parse(fs.readFileSync(path.join(storage, 'sessions', template.id, 'session.json'), 'utf8')) as Record<string, unknown>;
+    await rt.deleteSession(template.id);
+    await rt.close();
+    const sessions = path.join(storage, 'sessions');
+    for (let i = 0; i < count; i++) {
+      const id = `sesn_bench${String(i).padStart(6, '0')}`;
+      const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+      fs.mkdirSync(path.join(sessions, id));
+      fs.writeFileSync(path.join(sessions, id, 'session.json'), JSON.stringify({ ...record, id, created_at: created, updated_at: created }));
+      fs.writeFileSync(path.join(sessions, id, 'events.jsonl'), sessionEvents(i));
+    }
+    const baseline = await measure(() => fs.readdirSync(sessions).map((n) => JSON.parse(fs.readFileSync(path.join(sessions, n, 'session.json'), 'utf8')) as unknown), { iterations: 20, warmup: 2 });
+    const base = summarize(baseline).p50;
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const fresh = newRuntime(storage);
+      cold.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 1 })));
+      warm.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 4 })));
+      await fresh.close();
+    }
+    rows.push(row(`${count} sessions: baseline, read every session.json`, baseline));
+    rows.push(row(`${count} sessions: list (limit 20), first call of a process`, cold, base));
+    rows.push(row(`${count} sessions: list (limit 20), later calls`, warm, base));
+  }
+  return rows;
+}
+
+try {
+  const scrub = await scrubBench();
+  printTable(`Scrubbing one tool outcome (${os.cpus().length} CPU, ${process.platform}, Node ${process.version})`, scrub);
+  const list = await listBench();
+  printTable(`sessions.list with ${EVENTS_PER_SESSION} events per session`, list);
+  console.log(`\nresults: ${await writeResults('storage', { scrub, list })}`);
+} finally {
+  fs.rmSync(tmpRoot, { recursive: true, force: true });
+}
