@@ -33,7 +33,7 @@ export interface TrialStats {
   repairedToolCalls: number;
 }
 
-interface Run {
+export interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -66,9 +66,16 @@ function responder(req: RecordedRequest) {
   return done % 2 === 0 ? reply.tool('bash', { command: `echo step${done} >> steps.txt; sleep 0.05` }) : reply.tool('write', { file_path: `out/${done}.txt`, content: `step ${done}\n` });
 }
 
-export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
-  const log = opts.log ?? (() => undefined);
-  const random = rng(opts.seed);
+export interface Cli {
+  /** Runs `hangar args…` on this storage; killAfterMs SIGKILLs it; onLine sees each stdout line. */
+  hangar: (args: string[], killAfterMs?: number, onLine?: (line: string, kill: () => void) => void) => Promise<Run>;
+  home: string;
+  repo: string;
+  close: () => Promise<void>;
+}
+
+/** The bundled CLI on a fresh storage, the scripted model behind ANTHROPIC_BASE_URL, the local sandbox. */
+export async function startCli(): Promise<Cli> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-crash-'));
   const cli = path.resolve('.cache', 'crash-cli', 'cli.js');
   await build({ ...nodeEsmBundle('src/cli/index.ts', cli), logLevel: 'error' });
@@ -76,9 +83,7 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
   const home = path.join(work, 'home');
   const repo = makeRepo({ 'README.md': '# crash\n' });
   const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url };
-  const stats: TrialStats = { trials: 0, killedRuns: 0, killedResumes: 0, sessionsCreated: 0, repairedToolCalls: 0 };
-
-  const hangar = (args: string[], killAfterMs?: number, onLine?: (line: string, kill: () => void) => void): Promise<Run> =>
+  const hangar: Cli['hangar'] = (args, killAfterMs, onLine) =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -99,6 +104,27 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
         resolve({ code, signal, stdout, stderr });
       });
     });
+  const close = async () => {
+    await model.close();
+    rmSync(work, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  };
+  return { hangar, home, repo, close };
+}
+
+/** `hangar serve` gets as far as printing its address. */
+export async function serveStarts(hangar: Cli['hangar']): Promise<void> {
+  const r = await hangar(['--json', 'serve', '--port', '0'], undefined, (line, kill) => {
+    if (line.includes('"url"')) kill();
+  });
+  assert.ok(r.stdout.includes('"url"'), `hangar serve starts (stderr: ${r.stderr})`);
+}
+
+export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
+  const log = opts.log ?? (() => undefined);
+  const random = rng(opts.seed);
+  const { hangar, repo, close } = await startCli();
+  const stats: TrialStats = { trials: 0, killedRuns: 0, killedResumes: 0, sessionsCreated: 0, repairedToolCalls: 0 };
 
   const listIds = async (): Promise<Set<string>> => {
     const r = await hangar(['--json', 'sessions', '--limit', '100000']);
@@ -107,13 +133,6 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
     const damaged = lines.filter((l) => l.type === 'hangar.damaged_session');
     assert.deepEqual(damaged, [], 'no session is damaged by a kill');
     return new Set(lines.map((l) => l.id));
-  };
-
-  const serveStarts = async () => {
-    const r = await hangar(['--json', 'serve', '--port', '0'], undefined, (line, kill) => {
-      if (line.includes('"url"')) kill();
-    });
-    assert.ok(r.stdout.includes('"url"'), `hangar serve starts (stderr: ${r.stderr})`);
   };
 
   try {
@@ -157,16 +176,14 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
       }
       log(`trial ${trial}: run killed at ${killAt} ms`);
     }
-    await serveStarts();
+    await serveStarts(hangar);
     return stats;
   } finally {
-    await model.close();
-    rmSync(work, { recursive: true, force: true });
-    rmSync(repo, { recursive: true, force: true });
+    await close();
   }
 }
 
-async function eventsOf(hangar: (args: string[]) => Promise<Run>, id: string): Promise<Event[]> {
+async function eventsOf(hangar: Cli['hangar'], id: string): Promise<Event[]> {
   const r = await hangar(['--json', 'events', id]);
   assert.equal(r.code, 0, `hangar events exits 0 (stderr: ${r.stderr})`);
   return r.stdout
