@@ -1,5 +1,7 @@
-import { assertNever, parseHostMessage, parseWebviewMessage } from '../src/protocol/panel';
-import type { HostMessage, WebviewMessage } from '../src/protocol/panel';
+import { parseHostMessage } from '../src/protocol/panel';
+import type { HostMessage, PanelRequest } from '../src/protocol/panel';
+import { assertNever } from '../src/wire/exhaustive';
+import { HostChannel } from './channel';
 import { PRIMARY } from './model/items';
 import type { Change, Lane } from './model/session-model';
 import { SessionModel } from './model/session-model';
@@ -18,13 +20,15 @@ import { TabsView } from './ui/tabs';
 const SCROLL_SAVE_MS = 250;
 
 // The session panel: validates what the host sends, folds it into the model and lets the views mirror the
-// changes. Everything it sends back goes through the same protocol schemas first.
+// changes. What it asks of the host are requests (channel.ts) the host answers; an answer to a prompt shows at once
+// and is taken back, with the host's reason, when the host refuses it.
 export class PanelApp {
   readonly root: HTMLElement;
   private model: SessionModel | null = null;
   private lane = PRIMARY;
   private pendingKeys = new Set<string>();
   private readonly ui: UiStateStore;
+  private readonly channel: HostChannel;
   private readonly header: HeaderView;
   private readonly changes: ChangesView;
   private readonly tabs: TabsView;
@@ -38,32 +42,33 @@ export class PanelApp {
   private readonly onKey = (e: KeyboardEvent) => {
     if (e.key === 'Escape' && !e.defaultPrevented && this.isBusy()) {
       e.preventDefault();
-      this.post({ type: 'interrupt' });
+      void this.post({ type: 'interrupt' });
     }
   };
 
   constructor(private readonly doc: Document, private readonly api: VsCodeApi, private readonly now: () => number = Date.now) {
     this.ui = new UiStateStore(api);
+    this.channel = new HostChannel(api);
     const ctx: RenderCtx = {
       doc,
       markdown: new Markdown(doc),
-      post: (m) => this.post(m),
+      post: (m) => void this.post(m),
       isExpanded: (k) => this.ui.isExpanded(k),
       setExpanded: (k, open) => this.ui.setExpanded(k, open),
     };
     this.header = new HeaderView(doc);
-    this.changes = new ChangesView(doc, { open: (path) => this.post({ type: 'openFile', path }), review: () => this.post({ type: 'reviewChanges' }) });
+    this.changes = new ChangesView(doc, { open: (path) => void this.post({ type: 'openFile', path }), review: () => void this.post({ type: 'reviewChanges' }) });
     this.tabs = new TabsView(doc, (lane) => this.selectLane(lane));
     this.banner = h(doc, 'div', { class: 'banner', attrs: { role: 'alert' } });
     this.banner.hidden = true;
     this.stream = new StreamView(ctx, (k) => this.pendingKeys.has(k), (fromBottom) => this.saveScroll(fromBottom));
     this.prompts = new PromptsView(doc, {
-      confirm: (id, result, denyMessage) => this.answer(id, { type: 'confirm', tool_use_id: id, result, ...(denyMessage ? { deny_message: denyMessage } : {}) }),
-      customResult: (id, text, isError) => this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
+      confirm: (id, result, denyMessage) => void this.answer(id, { type: 'confirm', tool_use_id: id, result, ...(denyMessage ? { deny_message: denyMessage } : {}) }),
+      customResult: (id, text, isError) => void this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
     });
     this.composer = new ComposerView(doc, this.ui.state.draft, {
-      send: (text) => this.post({ type: 'send', text }),
-      interrupt: () => this.post({ type: 'interrupt' }),
+      send: (text) => void this.sendText(text),
+      interrupt: () => void this.post({ type: 'interrupt' }),
       draft: (draft) => this.ui.update({ draft }),
     });
     this.composer.setStatus('idle');
@@ -77,7 +82,7 @@ export class PanelApp {
     this.doc.body.append(this.root);
     this.doc.defaultView?.addEventListener('message', this.onMessage);
     this.doc.addEventListener('keydown', this.onKey);
-    this.post({ type: 'ready' });
+    void this.post({ type: 'ready' });
   }
 
   dispose(): void {
@@ -94,10 +99,11 @@ export class PanelApp {
     this.handle(parsed.value);
   }
 
-  post(message: WebviewMessage): void {
-    const checked = parseWebviewMessage(message);
-    if (!checked.ok) return this.showError(checked.error);
-    this.api.postMessage(checked.value);
+  /** Asks the host; a refusal shows in the banner. Resolves to whether the host did it. */
+  async post(request: PanelRequest): Promise<boolean> {
+    const outcome = await this.channel.request(request);
+    if (!outcome.ok) this.showError(outcome.error);
+    return outcome.ok;
   }
 
   private handle(msg: HostMessage): void {
@@ -124,8 +130,11 @@ export class PanelApp {
         return this.showError(msg.message);
       case 'changes':
         return this.changes.update(msg.files);
+      case 'reply':
+        this.channel.settle(msg);
+        return;
       default:
-        return assertNever(msg);
+        return assertNever(msg, 'host message');
     }
   }
 
@@ -162,10 +171,23 @@ export class PanelApp {
     }
   }
 
-  private answer(id: string, message: WebviewMessage): void {
-    this.post(message);
-    this.model?.pending.markAnswered(id);
+  /** The prompt leaves at once, so a double click cannot answer twice; it comes back when the host refuses. */
+  private async answer(id: string, request: PanelRequest): Promise<void> {
+    const model = this.model;
+    model?.pending.markAnswered(id);
     this.refreshChrome();
+    if (await this.post(request)) return;
+    model?.pending.unmarkAnswered(id);
+    this.refreshChrome();
+  }
+
+  /** The box is cleared on send; a refused message comes back into it unless the user typed something since. */
+  private async sendText(text: string): Promise<void> {
+    if (await this.post({ type: 'send', text })) return;
+    if (this.composer.input.value === '') {
+      this.composer.input.value = text;
+      this.ui.update({ draft: text });
+    }
   }
 
   private selectLane(lane: string): void {

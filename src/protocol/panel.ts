@@ -4,6 +4,11 @@ import { EventDelta, EventStart, Session, SessionEvent } from '../wire';
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the
 // webview is a separate trust domain; neither side assumes the other sent something well formed). Imported by the
 // extension host and by the webview bundle, so it must stay free of `vscode` and Node imports.
+//
+// The webview only makes requests: each carries an id, and the host answers every one with a `reply` of the same
+// id, ok or with the error, once it has acted (for `send` and `confirm`: once the event is in the log). So the
+// webview never assumes an answer landed, and can take back what it showed optimistically when it did not. The
+// host's other messages are pushes that need no answer.
 
 /** A sub-agent thread as the host knows it; the webview also discovers threads from `session_thread_id` on events. */
 export const PanelThread = z.object({
@@ -30,33 +35,45 @@ export const EventsMessage = z.object({ type: z.literal('events'), events: z.arr
 export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta]) });
 /** The session resource changed (status, usage, title). */
 export const SessionMessage = z.object({ type: z.literal('session'), session: Session });
+/** Something went wrong that answers no request (the log could not be read, a request without a usable id). */
 export const ErrorMessage = z.object({ type: z.literal('error'), message: z.string() });
+export type ErrorMessage = z.infer<typeof ErrorMessage>;
 /** The sandbox's changed files relative to the workspace. */
 export const ChangesMessage = z.object({ type: z.literal('changes'), files: z.array(ChangedFile) });
 
-export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage]);
+/** Names one webview request; the webview makes them unique within its lifetime. */
+export const RequestId = z.string().min(1).max(64);
+/** The host's answer to the webview request with the same id. */
+export const ReplyMessage = z.discriminatedUnion('ok', [
+  z.object({ type: z.literal('reply'), id: RequestId, ok: z.literal(true) }),
+  z.object({ type: z.literal('reply'), id: RequestId, ok: z.literal(false), error: z.string().min(1) }),
+]);
+export type ReplyMessage = z.infer<typeof ReplyMessage>;
+
+export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, ReplyMessage]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
 // ---- webview → host ----
-export const ReadyMessage = z.object({ type: z.literal('ready') });
+export const ReadyMessage = z.object({ type: z.literal('ready'), id: RequestId });
 /** A user message: starts a turn when idle, steers the running turn otherwise. */
-export const SendMessage = z.object({ type: z.literal('send'), text: z.string().max(100_000).refine((t) => t.trim().length > 0, 'text must not be empty') });
-export const InterruptMessage = z.object({ type: z.literal('interrupt') });
+export const SendMessage = z.object({ type: z.literal('send'), id: RequestId, text: z.string().max(100_000).refine((t) => t.trim().length > 0, 'text must not be empty') });
+export const InterruptMessage = z.object({ type: z.literal('interrupt'), id: RequestId });
 export const ConfirmMessage = z
   .object({
     type: z.literal('confirm'),
+    id: RequestId,
     tool_use_id: z.string().min(1),
     result: z.enum(['allow', 'deny']),
     deny_message: z.string().max(10_000).optional(),
   })
   .refine((m) => m.result === 'deny' || m.deny_message === undefined, { message: 'deny_message is only allowed with result "deny"', path: ['deny_message'] });
-export const CustomToolResultMessage = z.object({ type: z.literal('customToolResult'), custom_tool_use_id: z.string().min(1), text: z.string().max(100_000), is_error: z.boolean() });
+export const CustomToolResultMessage = z.object({ type: z.literal('customToolResult'), id: RequestId, custom_tool_use_id: z.string().min(1), text: z.string().max(100_000), is_error: z.boolean() });
 /** A path as it appears in the session (relative to the repository or absolute inside the sandbox mount). */
-export const OpenFileMessage = z.object({ type: z.literal('openFile'), path: z.string().min(1) });
+export const OpenFileMessage = z.object({ type: z.literal('openFile'), id: RequestId, path: z.string().min(1) });
 /** Open a link from rendered markdown; the host decides (external browser for http(s), nothing else). */
-export const OpenLinkMessage = z.object({ type: z.literal('openLink'), href: z.string().min(1).max(4_000) });
-export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges') });
-export const CopyMessage = z.object({ type: z.literal('copy'), text: z.string() });
+export const OpenLinkMessage = z.object({ type: z.literal('openLink'), id: RequestId, href: z.string().min(1).max(4_000) });
+export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges'), id: RequestId });
+export const CopyMessage = z.object({ type: z.literal('copy'), id: RequestId, text: z.string() });
 
 export const WebviewMessage = z.discriminatedUnion('type', [
   ReadyMessage,
@@ -70,6 +87,9 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   CopyMessage,
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
+type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;
+/** A request as the webview's code writes it; the request channel adds the id. */
+export type PanelRequest = WithoutId<WebviewMessage>;
 
 export type HostMessageType = HostMessage['type'];
 export type WebviewMessageType = WebviewMessage['type'];
@@ -103,9 +123,10 @@ export function parseWebviewMessage(raw: unknown): ParseResult<WebviewMessage> {
 }
 
 /**
- * Call in the `default` branch of a `switch (msg.type)`: it only compiles when every case was handled, because
- * only then has `msg` narrowed to `never`.
+ * The id of a request that failed validation, when it has a usable one, so the host can still answer it and the
+ * webview can take back what it showed; undefined otherwise.
  */
-export function assertNever(value: never, what = 'message'): never {
-  throw new Error(`unhandled ${what}: ${JSON.stringify(value)?.slice(0, 200)}`);
+export function requestIdOf(raw: unknown): string | undefined {
+  const id = typeof raw === 'object' && raw !== null && 'id' in raw ? (raw as { id: unknown }).id : undefined;
+  return RequestId.safeParse(id).success ? (id as string) : undefined;
 }

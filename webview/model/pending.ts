@@ -7,6 +7,8 @@ import { PRIMARY } from './items';
 export class PendingActions {
   private readonly waiting = new Map<string, Set<string>>();
   private readonly answered = new Set<string>();
+  /** Answered here but not yet in the log: taken back when the host refuses the answer. */
+  private readonly answeredLocally = new Set<string>();
 
   apply(e: SessionEvent): void {
     switch (e.type) {
@@ -41,13 +43,18 @@ export class PendingActions {
   /** Ids still waiting for an answer, oldest request first. */
   ids(): string[] {
     const out: string[] = [];
-    for (const set of this.waiting.values()) for (const id of set) if (!this.answered.has(id) && !out.includes(id)) out.push(id);
+    for (const set of this.waiting.values()) for (const id of set) if (!this.answered.has(id) && !this.answeredLocally.has(id) && !out.includes(id)) out.push(id);
     return out;
   }
 
   /** Called when the user answered locally, before the echo arrives, so a double click cannot answer twice. */
   markAnswered(id: string): void {
-    this.answered.add(id);
+    this.answeredLocally.add(id);
+  }
+
+  /** The host refused the local answer: the question waits again (unless the log has an answer meanwhile). */
+  unmarkAnswered(id: string): void {
+    this.answeredLocally.delete(id);
   }
 
   private setLane(lane: string, ids: readonly string[]): void {

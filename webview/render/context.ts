@@ -1,4 +1,4 @@
-import type { WebviewMessage } from '../../src/protocol/panel';
+import type { PanelRequest } from '../../src/protocol/panel';
 import { button, h } from '../ui/dom';
 import type { Markdown } from './markdown';
 
@@ -6,7 +6,7 @@ import type { Markdown } from './markdown';
 export interface RenderCtx {
   doc: Document;
   markdown: Markdown;
-  post(msg: WebviewMessage): void;
+  post(msg: PanelRequest): void;
   isExpanded(key: string): boolean;
   setExpanded(key: string, open: boolean): void;
 }

@@ -1,4 +1,4 @@
-import { assertNever } from '../../src/protocol/panel';
+import { assertNever } from '../../src/wire/exhaustive';
 import type { Item } from '../model/items';
 import type { RenderCtx } from './context';
 import { renderAgent, renderThinking, renderThreadMessage, renderUser } from './messages';

@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { EventParams } from '../../wire';
-import { assertNever, parseWebviewMessage } from '../../protocol/panel';
+import { parseWebviewMessage, requestIdOf, type ErrorMessage, type ReplyMessage, type WebviewMessage } from '../../protocol/panel';
+import { assertNever } from '../../wire/exhaustive';
 import type { RuntimeHost } from '../runtime-host';
 import { repoRelative } from './paths';
 
-// What the panel's webview may ask of the host. Every message is validated first (protocol.ts); a bad one is logged
-// and answered with an `error` message, never acted on.
+// What the panel's webview may ask of the host. Every request is validated first (src/protocol/panel.ts) and
+// answered with a `reply` of its id once it was acted on: ok, or the error. A bad one is logged and refused, never
+// acted on; when it has no usable id, the answer is a plain `error` message.
 
 export interface InboundDeps {
   host: RuntimeHost;
@@ -14,14 +16,21 @@ export interface InboundDeps {
   openPath(sessionId: string, relPath: string): Promise<void>;
 }
 
-/** Handles one message; returns an error text for the webview, or null. */
-export async function handleWebviewMessage(raw: unknown, sessionId: string, deps: InboundDeps, init: () => Promise<void>): Promise<string | null> {
+/** Handles one request; returns the message that answers it. */
+export async function handleWebviewMessage(raw: unknown, sessionId: string, deps: InboundDeps, init: () => Promise<void>): Promise<ReplyMessage | ErrorMessage> {
   const parsed = parseWebviewMessage(raw);
   if (!parsed.ok) {
     deps.log.warn(`panel ${sessionId}: ${parsed.error}`);
-    return parsed.error;
+    const id = requestIdOf(raw);
+    return id ? { type: 'reply', id, ok: false, error: parsed.error } : { type: 'error', message: parsed.error };
   }
-  const msg = parsed.value;
+  const { id } = parsed.value;
+  const error = await act(parsed.value, sessionId, deps, init);
+  return error === null ? { type: 'reply', id, ok: true } : { type: 'reply', id, ok: false, error };
+}
+
+/** Acts on one valid request; returns an error text for the webview, or null. */
+async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, init: () => Promise<void>): Promise<string | null> {
   const send = async (events: EventParams[]) => void (await deps.host.runtime.sessions.send(sessionId, events));
   try {
     switch (msg.type) {
@@ -57,7 +66,7 @@ export async function handleWebviewMessage(raw: unknown, sessionId: string, deps
         await vscode.env.clipboard.writeText(msg.text);
         return null;
       default:
-        return assertNever(msg);
+        return assertNever(msg, 'webview request');
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -50,8 +50,7 @@ export class SessionPanel implements vscode.Disposable {
   }
 
   private async receive(raw: unknown): Promise<void> {
-    const reply = await handleWebviewMessage(raw, this.sessionId, this.deps, () => this.init());
-    if (reply) this.post({ type: 'error', message: reply });
+    this.post(await handleWebviewMessage(raw, this.sessionId, this.deps, () => this.init()));
   }
 
   /** Sends the whole log and starts following it. */

@@ -63,17 +63,23 @@ export function panelSuite(): void {
       const h = await hangar();
       const deps = { host: h.host, log: h.log, openPath: async () => undefined };
       const before = (await events(h, sessionId)).length;
-      for (const bad of [null, 'send', { type: 'nope' }, { type: 'send', text: '   ' }, { type: 'send', text: 42 }, { type: 'confirm', tool_use_id: 'x', result: 'maybe' }, { type: 'openLink', href: 'javascript:alert(1)' }, { type: 'openFile', path: '../../etc/passwd' }]) {
-        const error = await handleWebviewMessage(bad, sessionId, deps, async () => undefined);
-        assert.equal(typeof error, 'string', `accepted ${JSON.stringify(bad)}`);
+      for (const bad of [null, 'send', { type: 'nope' }, { type: 'send', text: 'no id' }]) {
+        const answer = await handleWebviewMessage(bad, sessionId, deps, async () => undefined);
+        assert.equal(answer.type, 'error', `accepted ${JSON.stringify(bad)}`);
       }
+      for (const bad of [{ type: 'send', id: 'r-1', text: '   ' }, { type: 'send', id: 'r-2', text: 42 }, { type: 'confirm', id: 'r-3', tool_use_id: 'x', result: 'maybe' }, { type: 'openLink', id: 'r-4', href: 'javascript:alert(1)' }, { type: 'openFile', id: 'r-5', path: '../../etc/passwd' }]) {
+        const answer = await handleWebviewMessage(bad, sessionId, deps, async () => undefined);
+        assert.ok(answer.type === 'reply' && answer.id === bad.id && !answer.ok && answer.error.length > 0, `accepted ${JSON.stringify(bad)}`);
+      }
+      const refused = await handleWebviewMessage({ type: 'confirm', id: 'r-6', tool_use_id: 'sevt_nosuchcall', result: 'allow' }, sessionId, deps, async () => undefined);
+      assert.ok(refused.type === 'reply' && !refused.ok, 'an answer to a call nobody asked about is refused, not acknowledged');
       assert.equal((await events(h, sessionId)).length, before);
     });
 
     it('a `send` message steers the session with a user message', async () => {
       const h = await hangar();
       const deps = { host: h.host, log: h.log, openPath: async () => undefined };
-      assert.equal(await handleWebviewMessage({ type: 'send', text: 'Now steer.' }, sessionId, deps, async () => undefined), null);
+      assert.deepEqual(await handleWebviewMessage({ type: 'send', id: 'r-7', text: 'Now steer.' }, sessionId, deps, async () => undefined), { type: 'reply', id: 'r-7', ok: true });
       const all = await waitForIdle(h, sessionId, 2);
       const last = all.filter((e) => e.type === 'user.message').at(-1);
       assert.ok(last?.type === 'user.message' && last.content[0]?.type === 'text' && last.content[0].text === 'Now steer.');

@@ -83,6 +83,46 @@ describe('webview panel', () => {
     assert.deepEqual(m.posted.at(-1), { type: 'customToolResult', custom_tool_use_id: custom.id, text: 'release/2.0', is_error: false });
   });
 
+  it('brings a refused answer back with the host\'s reason, and keeps an accepted one gone', async () => {
+    m = mountPanel();
+    const log = new EventLog();
+    const use = log.tool('bash', { command: 'rm -rf build' }, { evaluated_permission: 'ask' });
+    log.idle([use.id]);
+    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.$('[aria-label="Allow bash"]').click();
+    assert.equal(m.$('.prompts').hidden, true, 'the prompt leaves while the host decides');
+    assert.equal(m.requests.at(-1)?.type, 'confirm');
+    await m.reply('session sesn_1 was deleted');
+    assert.equal(m.$('.prompts').hidden, false, 'a refused answer puts the question back');
+    assert.equal(m.$$('.prompt').length, 1);
+    assert.equal(m.$('.banner').hidden, false);
+    assert.equal(m.$('.banner-text').textContent, 'session sesn_1 was deleted');
+    m.$('[aria-label="Allow bash"]').click();
+    await m.reply();
+    assert.equal(m.$('.prompts').hidden, true, 'an accepted answer stays answered');
+    assert.equal(m.posted.filter((p) => p.type === 'confirm').length, 2);
+  });
+
+  it('puts a refused message back into the empty box and says why', async () => {
+    m = mountPanel();
+    m.send({ type: 'init', session: fakeSession(), events: new EventLog().events });
+    const input = m.$('.composer-input') as HTMLTextAreaElement;
+    input.value = 'run the tests';
+    key(m, input, 'Enter');
+    assert.equal(input.value, '');
+    await m.reply('the runtime is restarting');
+    assert.equal(input.value, 'run the tests');
+    assert.equal(m.$('.banner-text').textContent, 'the runtime is restarting');
+  });
+
+  it('settles only its own requests: a reply with an unknown id changes nothing', async () => {
+    m = mountPanel();
+    m.send({ type: 'reply', id: 'gone-1', ok: false, error: 'from a webview that was torn down' });
+    assert.equal(m.$('.banner').hidden, true);
+    assert.ok(m.requests.every((r) => typeof r.id === 'string' && r.id.length > 0), 'every request carries an id');
+    assert.equal(new Set(m.requests.map((r) => r.id)).size, m.requests.length);
+  });
+
   it('replaces a live preview with the final agent.message', () => {
     m = mountPanel();
     m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: [] });
