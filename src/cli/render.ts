@@ -1,4 +1,6 @@
 import { styleText } from 'node:util';
+import { formatCost } from '../format/cost';
+import { summarizeToolInput } from '../format/tool-input';
 import type { SessionEvent, SessionSummary, ToolResultBlock } from '../wire';
 
 // Human-readable event lines for the terminal. Long tool output is folded to a few lines; the full text stays in
@@ -55,23 +57,11 @@ function resultText(content: readonly ToolResultBlock[]): string {
   return content.map((b) => (b.type === 'text' ? b.text : `[${b.type}]`)).join('\n');
 }
 
+/** The shared summary (src/format/tool-input.ts) on one terminal line. */
 export function summarizeInput(name: string, input: Record<string, unknown>): string {
-  const s = (k: string) => (typeof input[k] === 'string' ? (input[k] as string) : '');
-  switch (name) {
-    case 'bash':
-      return `$ ${s('command').split('\n')[0] ?? ''}`;
-    case 'read':
-    case 'write':
-    case 'edit':
-      return s('file_path');
-    case 'glob':
-    case 'grep':
-      return `${s('pattern')}${s('path') ? ` in ${s('path')}` : ''}`;
-    default: {
-      const json = JSON.stringify(input);
-      return json.length > 120 ? `${json.slice(0, 117)}…` : json;
-    }
-  }
+  const s = summarizeToolInput(name, input);
+  const line = s.text.split('\n')[0] ?? '';
+  return name === 'bash' ? `${s.glyph} ${line}` : line;
 }
 
 function foldOutput(text: string, isError: boolean, p: Paint): string {
@@ -88,7 +78,7 @@ export function formatSummary(s: SessionSummary, wallMs: number): string {
     `model requests ${s.modelRequests}`,
     `tool calls ${s.toolCalls}`,
     `tokens ${formatCount(tokens)} (in ${formatCount(s.usage.input_tokens)}, out ${formatCount(s.usage.output_tokens)}, cache read ${formatCount(s.usage.cache_read_input_tokens)})`,
-    `cost $${(s.costCents / 100).toFixed(4)} (list price)`,
+    `cost ${formatCost(s.costCents)} (list price)`,
     `wall ${(wallMs / 1000).toFixed(1)}s`,
   ].join(' · ');
 }
@@ -100,5 +90,5 @@ export function formatCount(n: number): string {
 export function statusLine(s: SessionSummary, startedAt: number, spinner: string): string {
   const secs = Math.floor((Date.now() - startedAt) / 1000);
   const tokens = s.usage.input_tokens + s.usage.output_tokens + s.usage.cache_read_input_tokens;
-  return `${spinner} ${s.status} · ${s.modelRequests} requests · ${s.toolCalls} tools · ${formatCount(tokens)} tokens · $${(s.costCents / 100).toFixed(3)} · ${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+  return `${spinner} ${s.status} · ${s.modelRequests} requests · ${s.toolCalls} tools · ${formatCount(tokens)} tokens · ${formatCost(s.costCents)} · ${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
 }

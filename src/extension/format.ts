@@ -1,4 +1,4 @@
-// Small text formats shared by the sidebar, the status bar and tooltips (no vscode import: unit-tested in Node).
+// Small text formats of the sidebar and tooltips (no vscode import: unit-tested in Node); costs: src/format/cost.ts.
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
@@ -7,12 +7,6 @@ export function formatDuration(seconds: number): string {
   if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
   const h = Math.floor(m / 60);
   return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatCost(cents: number): string {
-  if (!Number.isFinite(cents) || cents <= 0) return '$0.00';
-  if (cents < 1) return '<$0.01';
-  return `$${(cents / 100).toFixed(2)}`;
 }
 
 /** A one-line session title from the task text. */

@@ -5,12 +5,6 @@ export function formatTokens(n: number): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
-/** Cents (fractional) to dollars; sub-cent amounts keep three decimals so small requests do not read as free. */
-export function formatCost(cents: number): string {
-  const dollars = cents / 100;
-  return dollars > 0 && dollars < 0.1 ? `$${dollars.toFixed(3)}` : `$${dollars.toFixed(2)}`;
-}
-
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
   const s = ms / 1000;

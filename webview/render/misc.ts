@@ -2,7 +2,8 @@ import type { ErrorItem, NoteItem, SpanItem } from '../model/items';
 import { h } from '../ui/dom';
 import { timeLabel } from './context';
 import type { RenderCtx } from './context';
-import { formatCost, formatDuration, formatTokens } from './format';
+import { formatCost } from '../../src/format/cost';
+import { formatDuration, formatTokens } from './format';
 
 const RETRY_LABEL = { retrying: 'retrying', exhausted: 'gave up after retries', terminal: 'not retryable' } as const;
 

@@ -1,36 +1,11 @@
+import { summarizeToolInput } from '../../src/format/tool-input';
 import type { ToolItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { disclosure, foldedText } from './context';
 import { icon } from './icons';
 import type { RenderCtx } from './context';
 
-type Summary = { glyph: string; text: string; path: string | null };
-
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
-
-/** The one line that says what a call does: the command, the file, the pattern; JSON for anything unknown. */
-export function summarizeInput(name: string, input: Record<string, unknown>): Summary {
-  const path = str(input.file_path) ?? str(input.path);
-  switch (name) {
-    case 'bash':
-      return { glyph: '$', text: str(input.command) ?? (input.restart ? '(restart shell)' : ''), path: null };
-    case 'read':
-    case 'write':
-    case 'edit':
-      return { glyph: name === 'read' ? '▤' : '✎', text: path ?? '', path };
-    case 'glob':
-    case 'grep':
-      return { glyph: '⌕', text: `${str(input.pattern) ?? ''}${path ? `  in ${path}` : ''}`, path: null };
-    case 'web_fetch':
-      return { glyph: '⇣', text: str(input.url) ?? '', path: null };
-    case 'web_search':
-      return { glyph: '⌕', text: str(input.query) ?? '', path: null };
-    default: {
-      const json = JSON.stringify(input);
-      return { glyph: '⚙', text: json === '{}' ? '' : json.length > 160 ? `${json.slice(0, 160)}…` : json, path: null };
-    }
-  }
-}
 
 /** Input worth showing beyond the summary line (file contents, edit strings, unknown tools' full input). */
 function inputDetail(name: string, input: Record<string, unknown>): string | null {
@@ -50,7 +25,7 @@ export function toolState(item: ToolItem, pending: boolean): { label: string; to
 
 export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HTMLElement {
   const { doc } = ctx;
-  const s = summarizeInput(item.name, item.input);
+  const s = summarizeToolInput(item.name, item.input);
   const state = toolState(item, pending);
   const name = item.server ? `${item.server}/${item.name}` : item.name;
   const summary = s.path

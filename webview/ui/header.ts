@@ -1,5 +1,6 @@
 import type { Session, SessionSummary } from '../../src/wire';
-import { formatCost, formatDuration, formatTokens } from '../render/format';
+import { formatCost } from '../../src/format/cost';
+import { formatDuration, formatTokens } from '../render/format';
 import { h } from './dom';
 
 const STATUS_GLYPH: Record<SessionSummary['status'], string> = { running: '●', idle: '○', rescheduling: '↻', terminated: '■' };

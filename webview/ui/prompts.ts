@@ -1,5 +1,5 @@
 import type { ToolItem } from '../model/items';
-import { summarizeInput } from '../render/tool';
+import { summarizeToolInput } from '../../src/format/tool-input';
 import { button, h } from './dom';
 
 export interface PromptHandlers {
@@ -34,7 +34,7 @@ export class PromptsView {
     const answer = (result: 'allow' | 'deny') => this.on.confirm(item.key, result, result === 'deny' && reason.value.trim() ? reason.value.trim() : undefined);
     return h(doc, 'div', { class: 'prompt', attrs: { role: 'group', 'aria-label': `Permission request for ${name}`, 'data-key': item.key } }, [
       h(doc, 'div', { class: 'prompt-title' }, ['Allow ', h(doc, 'strong', { text: name }), '?']),
-      h(doc, 'code', { class: 'prompt-summary', text: summarizeInput(item.name, item.input).text || JSON.stringify(item.input) }),
+      h(doc, 'code', { class: 'prompt-summary', text: summarizeToolInput(item.name, item.input).text || JSON.stringify(item.input) }),
       h(doc, 'div', { class: 'prompt-actions' }, [
         reason,
         button(doc, 'Deny', () => answer('deny'), { class: 'secondary', attrs: { 'aria-label': `Deny ${name}` } }),

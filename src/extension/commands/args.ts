@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Hangar } from '../hangar';
 import { parseSandboxUri } from '../review/sandbox-content';
 import type { SessionView } from '../sessions-model';
-import { formatCost, formatDuration } from '../format';
+import { formatCost } from '../../format/cost';
+import { formatDuration } from '../format';
 
 // Commands run from the palette (no argument), a tree node, an editor title button (a URI) or another command or
 // test ({sessionId, ...}). These helpers turn any of those into what the command needs, asking the user last.

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { describeHunk } from '../../review/hunks';
 import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
-import { formatCost, formatDuration } from '../format';
+import { formatCost } from '../../format/cost';
+import { formatDuration } from '../format';
 import type { McpServerState } from '../../runtime';
 import type { SessionView } from '../sessions-model';
 import type { FileNode, HunkNode, McpNode, SessionNode, ThreadNode } from './nodes';

@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { formatCost, formatDuration, titleFrom } from '../../../src/extension/format';
+import { formatDuration, titleFrom } from '../../../src/extension/format';
 
 describe('extension/format', () => {
   it('formats durations', () => {
     assert.deepEqual([0, 5.9, 65, 3599, 3600, 7322, -3].map(formatDuration), ['0s', '5s', '1m 05s', '59m 59s', '1h 00m', '2h 02m', '0s']);
-  });
-
-  it('formats costs in dollars from cents', () => {
-    assert.deepEqual([0, 0.4, 1, 123.4, Number.NaN, -5].map(formatCost), ['$0.00', '<$0.01', '$0.01', '$1.23', '$0.00', '$0.00']);
   });
 
   it('makes a one-line title from a task', () => {

@@ -1,0 +1,10 @@
+// One text form for a cost, used by the sidebar, the status bar, the panel and the CLI, so they never disagree.
+// Costs are list-price cents (fractional; see src/wire/fold.ts). Sub-dime amounts keep a third decimal so a small
+// model request does not read as free.
+
+export function formatCost(cents: number): string {
+  if (!Number.isFinite(cents) || cents <= 0) return '$0.00';
+  if (cents < 0.1) return '<$0.001';
+  const dollars = cents / 100;
+  return dollars < 0.1 ? `$${dollars.toFixed(3)}` : `$${dollars.toFixed(2)}`;
+}
