@@ -7,7 +7,7 @@ import type { SessionEvent, SessionStatus, StopReason } from '../wire';
 import type { RuntimeHost } from './runtime-host';
 import { THREAD_EVENT_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
-// What the sidebar and the status bar show about sessions, folded from their logs (DESIGN.md invariant 1). One
+// What the sidebar and the status bar show about sessions, folded from their logs (ARCHITECTURE.md invariant 1). One
 // subscription per session tails its log; changes are announced per session, coalesced so a burst of events
 // repaints once.
 

@@ -1,7 +1,7 @@
 import type { SessionEvent, StopReason } from '../wire';
 
 // What the harness needs to decide its next step, folded incrementally from the log. Because it is derived from
-// events only, a fresh process that replays the log reaches the same state (DESIGN.md invariant 2).
+// events only, a fresh process that replays the log reaches the same state (ARCHITECTURE.md invariant 2).
 
 export type ToolKind = 'builtin' | 'mcp' | 'custom';
 

@@ -1,7 +1,7 @@
 import { diff3Merge } from 'node-diff3';
 import { applyHunk, splitLines, type Hunk } from './hunks';
 
-// Lands one accepted hunk in the workspace's version of a file (DESIGN.md invariant 6). When the workspace still
+// Lands one accepted hunk in the workspace's version of a file (ARCHITECTURE.md invariant 6). When the workspace still
 // equals the baseline the result is simply baseline+hunk; when it moved on (earlier accepted hunks, the user's own
 // edits) the hunk is merged three-way — base = baseline, ours = workspace, theirs = baseline+hunk — and an
 // overlapping change is a conflict: nothing is written and the hunk stays pending.

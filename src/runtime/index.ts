@@ -51,7 +51,7 @@ export class Runtime {
   readonly sessions: SessionService;
   readonly resources: SessionResources;
   readonly vaults: VaultStore;
-  /** Replaces every secret of the vault in tool outcomes and tool-made errors (DESIGN.md invariant 5). */
+  /** Replaces every secret of the vault in tool outcomes and tool-made errors (ARCHITECTURE.md invariant 5). */
   readonly scrubber: Scrubber;
   /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
   readonly egress: RuntimeEgress;

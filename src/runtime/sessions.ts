@@ -235,7 +235,7 @@ export class SessionService {
     return (await this.host.sandboxFor(await this.record(id))).readFile(file, side);
   }
 
-  /** Wakes every session a crash or reload left running, so it continues (DESIGN.md invariant 2). */
+  /** Wakes every session a crash or reload left running, so it continues (ARCHITECTURE.md invariant 2). */
   /** A damaged session is skipped (listings show it), so it never keeps the others from resuming. */
   async resumeInterrupted(): Promise<string[]> {
     const woken: string[] = [];

@@ -19,7 +19,7 @@ import type { Vault } from '../vault/types';
 import { conflict, invalid, notFound } from './errors';
 
 // Vault and credential records (metadata only) live in JSON stores; every secret goes to the runtime's Vault under
-// `${vault_id}/${credential_id}` and nowhere else (DESIGN.md invariant 5). The egress proxy reads it from there.
+// `${vault_id}/${credential_id}` and nowhere else (ARCHITECTURE.md invariant 5). The egress proxy reads it from there.
 
 export const credentialSecretKey = (vaultId: string, credentialId: string) => `${vaultId}/${credentialId}`;
 

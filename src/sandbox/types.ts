@@ -1,7 +1,7 @@
 import type { CloudConfig } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 
-// The one seam between the harness and the hands (DESIGN.md invariant 3): the harness calls execute() and never
+// The one seam between the harness and the hands (ARCHITECTURE.md invariant 3): the harness calls execute() and never
 // knows whether a container, a local temp copy or a remote host runs the tool.
 
 export interface ExecuteOptions {

@@ -4,7 +4,7 @@ import type { BashInput } from './schemas';
 import type { PersistentShell } from './shell';
 
 // Variables a shell needs to behave like a developer's shell; everything else of the host process (API keys,
-// tokens, GIT_DIR of a surrounding repo…) stays out (DESIGN.md invariant 5).
+// tokens, GIT_DIR of a surrounding repo…) stays out (ARCHITECTURE.md invariant 5).
 const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TZ', 'TMPDIR'];
 const FIXED = { TERM: 'dumb', PAGER: 'cat', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', NO_COLOR: '1' };
 

@@ -2,7 +2,7 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import { CredentialSecret, type ToolResultBlock } from '../wire';
 import { vaultEntries, type Vault } from './types';
 
-// The last line of defence of DESIGN.md invariant 5: whatever a tool returns (a sandbox command that printed a
+// The last line of defence of ARCHITECTURE.md invariant 5: whatever a tool returns (a sandbox command that printed a
 // credential it should never have seen, an MCP server echoing its token) passes through here before it becomes an
 // event, so every secret the vault knows is replaced by `[REDACTED:<credential>]`, in the forms it usually travels
 // in: as is, URL-encoded, JSON-escaped and base64 (standard and URL-safe, at any offset, which also covers the

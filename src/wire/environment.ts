@@ -39,7 +39,7 @@ export const HangarSandboxConfig = z.object({
 
 export const CloudConfig = z.object({
   type: z.literal('cloud'),
-  // Local default is 'none': a sandbox gets no network unless the environment says so (DESIGN.md invariant 5).
+  // Local default is 'none': a sandbox gets no network unless the environment says so (ARCHITECTURE.md invariant 5).
   networking: Networking.default({ type: 'none' }),
   packages: Packages.prefault({}),
   hangar: HangarSandboxConfig.prefault({}),

@@ -2,7 +2,7 @@ import type { SessionEvent, StopReason } from './events';
 import type { SessionStatus, SessionUsage } from './session';
 import { DEFAULT_CATALOG, costUsd, type ModelCatalog } from './models';
 
-// Session status, usage and stats are folds over the log (DESIGN.md invariant 1). Pure and incremental, so the
+// Session status, usage and stats are folds over the log (ARCHITECTURE.md invariant 1). Pure and incremental, so the
 // runtime, the CLI and the webview compute the same numbers from the same events.
 
 export interface SessionSummary {

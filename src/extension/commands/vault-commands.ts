@@ -6,7 +6,7 @@ import type { Hangar } from '../hangar';
 import { guarded } from './args';
 
 // Credentials for MCP servers, kept in a vault of this workspace: the record (server URL, kind) in Hangar's storage,
-// the secret only in SecretStorage through the runtime's vault (DESIGN.md invariant 5). Sessions started from VS Code
+// the secret only in SecretStorage through the runtime's vault (ARCHITECTURE.md invariant 5). Sessions started from VS Code
 // attach every vault of the workspace (RuntimeHost.vaultIds), so the next session's MCP servers get the token.
 
 const KINDS = {

@@ -1,6 +1,6 @@
 import type { SessionEvent, StopReason } from '../../wire';
 
-// The sub-agent threads of a session, folded from its `session.thread_*` events (DESIGN.md invariant 1: the tree is
+// The sub-agent threads of a session, folded from its `session.thread_*` events (ARCHITECTURE.md invariant 1: the tree is
 // a fold over the log). Hangar's harness does not start sub-agents yet; when it does, their events light this up.
 // Plain TypeScript (no vscode): unit-tested with synthetic events.
 

@@ -1,4 +1,4 @@
-// The host-side egress proxy (DESIGN.md invariant 5): see server.ts.
+// The host-side egress proxy (ARCHITECTURE.md invariant 5): see server.ts.
 export { EgressProxy, type EgressProxyOptions, type ListenAddress } from './server';
 export { CertificateAuthority } from './ca';
 export { EGRESS_LOG, type EgressRecord } from './egress-log';

@@ -14,7 +14,7 @@ import { makeRepo } from '../../support/runtime';
 import type { SessionEvent } from '../../../src/wire';
 
 // SIGKILL a process that drives a multi-step session at many different points; each time a fresh process wakes
-// the session from its log and finishes it, and the log checks out (DESIGN.md invariant 2).
+// the session from its log and finishes it, and the log checks out (ARCHITECTURE.md invariant 2).
 
 const STEPS = 4;
 const TRIALS = Number(process.env.HANGAR_CRASH_TRIALS ?? 50);

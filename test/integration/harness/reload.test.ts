@@ -8,7 +8,7 @@ import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import type { SessionEvent } from '../../../src/wire';
 
 // A window reload or extension update closes the runtime in the middle of work; a new runtime on the same storage
-// must continue the session (DESIGN.md invariant 2), not end it as if the user had interrupted.
+// must continue the session (ARCHITECTURE.md invariant 2), not end it as if the user had interrupted.
 
 describe('harness: a runtime closed mid-turn is continued by the next one', () => {
   let t: TestRuntime;
