@@ -154,6 +154,7 @@ export class SessionDriver {
       }
       this.opts.onWorkStarted?.();
       const ctl = (this.work = new AbortController());
+      await this.opts.tools.ready(ctl.signal);
       await modelTurn(
         {
           events: () => this.opts.log.events(),

@@ -31,6 +31,8 @@ export interface McpTools {
   call(server: string, tool: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
   /** Ends the connections (stdio servers are stopped). */
   close?(): Promise<void>;
+  /** Resolves when definitions() is worth a model request (servers connecting have had a bounded first attempt). */
+  ready?(signal: AbortSignal): Promise<void>;
   /** The servers and their connection state, for status displays. */
   status?(): McpServerState[];
 }
@@ -66,6 +68,11 @@ export class ToolRouter {
       t.type === 'custom' ? [{ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema }] : [],
     );
     return [...builtin, ...(this.mcp?.definitions() ?? []), ...custom];
+  }
+
+  /** Waits (bounded) for MCP servers still making their first connection attempt, so their tools can be offered. */
+  async ready(signal: AbortSignal): Promise<void> {
+    await this.mcp?.ready?.(signal);
   }
 
   /** Decides kind and permission for a tool the model asked for; null = no such tool is enabled. */

@@ -79,11 +79,12 @@ export class ServerConnection {
     await open.client.close().catch(() => undefined);
   }
 
+  /** Ends the session, and a server still starting: its handshake fails and a stdio server's processes are ended. */
   async close(): Promise<void> {
-    const open = this.open;
+    const clients = new Set([this.open?.client, this.current].filter((c): c is Client => c !== undefined && c !== null));
     this.state = 'closed';
     this.open = null;
-    await open?.client.close().catch(() => undefined);
+    await Promise.all([...clients].map((c) => c.close().catch(() => undefined)));
   }
 
   private async attempt(): Promise<OpenClient> {
@@ -98,6 +99,8 @@ export class ServerConnection {
         credential,
         timeoutMs: this.deps.connectTimeoutMs,
         setup: (c) => {
+          // Closed while the credential was looked up: start nothing that close() would no longer see.
+          if ((this.state as ServerState) === 'closed') throw new McpServerError('connection', 'the session has closed its MCP connections');
           client = this.current = c;
           c.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refresh(c));
         },

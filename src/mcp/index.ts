@@ -7,12 +7,15 @@ import { McpManager, type McpOptions } from './manager';
 
 export type McpFactory = (session: McpSession, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpManager | null>;
 
-/** The runtime's `mcp` option: per session, a manager connected to the agent's servers (null when it has none). */
+/**
+ * The runtime's `mcp` option: per session, a manager that connects to the agent's servers in the background (null
+ * when it has none). It returns at once; a server that is slow or never answers does not hold up the session.
+ */
 export function createMcpFactory(options: McpOptions = {}): McpFactory {
   return async (session, emit) => {
     const manager = new McpManager(session, emit, options);
     if (manager.size === 0) return null;
-    await manager.start();
+    manager.start();
     return manager;
   };
 }

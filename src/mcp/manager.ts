@@ -12,9 +12,15 @@ import { ServerConnection, type ServerState } from './connection';
 import { modelToolName, serverPrefix } from './naming';
 import { describe, isAuthError, isTransportError, McpServerError } from './transport';
 
-// The MCP side of one session (the harness's McpTools): connects to the agent's servers when the session's driver
-// starts, offers their tools as `<server>__<tool>`, and turns every failure into a tool error the model can read or
-// a session.error the user can see. A server that cannot be reached is left out; the session goes on.
+// The MCP side of one session (the harness's McpTools): connects to the agent's servers in the background when the
+// session's driver starts (creating a session never waits for a server), offers their tools as `<server>__<tool>`,
+// and turns every failure into a tool error the model can read or a session.error the user can see, logged when it
+// happens. A server that cannot be reached is left out; the session goes on.
+//
+// The tools of a server still connecting: a model request waits (ready()) until every server has had its first
+// connection attempt, which is bounded by connectTimeoutMs. A server that is not connected by then is left out of
+// that request's tool list while its retries go on; its tools join the first request after it connects. A call by
+// name to a server that is not connected (the model may remember its tools) connects it first.
 
 export interface McpOptions {
   /** Finds the bearer token for a server URL (`stdio:<name>` for stdio servers) in the session's vaults. */
@@ -44,7 +50,21 @@ export interface McpServerStatus {
 type Emit = (events: NewEvent[]) => Promise<void>;
 
 const MAX_BACKOFF_MS = 10_000;
-const NEVER = new AbortController().signal;
+
+/** `work`'s result, or undefined as soon as `signal` aborts (the work goes on). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort as () => void);
+  }
+}
 
 export class McpManager implements McpTools {
   private readonly servers = new Map<string, ServerConnection>();
@@ -54,6 +74,11 @@ export class McpManager implements McpTools {
   private readonly enabled: (server: string, tool: string) => boolean;
   private readonly limits: ContentLimits;
   private closed = false;
+  /** Aborted by close(): ends the backoff of connection retries. */
+  private readonly stopped = new AbortController();
+  /** Retry loops under way, one per server, shared by the background start and calls. */
+  private readonly connecting = new Map<ServerConnection, Promise<McpServerError | null>>();
+  private firstAttempts: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly session: McpSession,
@@ -86,10 +111,16 @@ export class McpManager implements McpTools {
     return this.servers.size;
   }
 
-  /** Connects to every server (in parallel, with retries); never throws. */
-  async start(): Promise<void> {
-    await Promise.all([...this.servers.values()].map((c) => this.connect(c)));
-    this.rebuild();
+  /** Starts connecting to every server (in parallel, with retries) and returns at once; never throws. */
+  start(): void {
+    const first: Promise<void>[] = [];
+    for (const c of this.servers.values()) first.push(new Promise((done) => void this.ensureConnected(c, done)));
+    this.firstAttempts = Promise.all(first).then(() => undefined);
+  }
+
+  /** Resolves once every server has had its first connection attempt (or when `signal` aborts). */
+  async ready(signal: AbortSignal): Promise<void> {
+    await untilAborted(this.firstAttempts, signal);
   }
 
   definitions(): Anthropic.Tool[] {
@@ -111,7 +142,7 @@ export class McpManager implements McpTools {
     const c = this.servers.get(server);
     if (!c) return errorOutcome(`MCP server "${server}" is not part of this agent (or its toolset is disabled).`);
     if (!c.connected) {
-      const err = await this.connect(c, signal);
+      const err = await untilAborted(this.ensureConnected(c), signal);
       signal.throwIfAborted();
       if (err) return errorOutcome(this.redact(`MCP server "${server}" is not reachable, so ${tool} did not run: ${err.message}`));
     }
@@ -136,8 +167,10 @@ export class McpManager implements McpTools {
     }));
   }
 
+  /** Ends every connection, those still starting included (their stdio servers are stopped with their children). */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopped.abort();
     await Promise.all([...this.servers.values()].map((c) => c.close()));
   }
 
@@ -158,21 +191,37 @@ export class McpManager implements McpTools {
     return `MCP server "${c.name}" answered the call to ${tool} with something that is not a valid tool result (${capMiddle(describe(err), 1000)}).`;
   }
 
+  /** The server's retry loop under way, or a new one; `afterFirst` runs once its first attempt is over. */
+  private ensureConnected(c: ServerConnection, afterFirst?: () => void): Promise<McpServerError | null> {
+    let loop = this.connecting.get(c);
+    if (!loop) {
+      loop = this.connect(c, afterFirst).finally(() => this.connecting.delete(c));
+      this.connecting.set(c, loop);
+    } else if (afterFirst) {
+      void loop.finally(afterFirst);
+    }
+    return loop;
+  }
+
   /** Connects with backoff; the error that made it give up, or null when connected. */
-  private async connect(c: ServerConnection, signal?: AbortSignal): Promise<McpServerError | null> {
+  private async connect(c: ServerConnection, afterFirst?: () => void): Promise<McpServerError | null> {
     const attempts = Math.max(1, this.options.connectAttempts ?? 3);
+    const signal = this.stopped.signal;
     for (let attempt = 1; ; attempt++) {
       try {
         await c.connect();
+        this.rebuild();
+        afterFirst?.();
         return null;
       } catch (err) {
         const e = err instanceof McpServerError ? err : new McpServerError('connection', describe(err));
-        const last = e.kind === 'auth' || attempt >= attempts || this.closed || signal?.aborted === true;
+        const last = e.kind === 'auth' || attempt >= attempts || this.closed || signal.aborted;
         const type = e.kind === 'auth' ? 'mcp_authentication_failed_error' : 'mcp_connection_failed_error';
         const detail = last && e.kind === 'connection' && attempts > 1 ? `${e.message} (gave up after ${attempt} attempts)` : e.message;
         await this.report(type, c.name, detail, last ? 'exhausted' : 'retrying');
+        if (attempt === 1) afterFirst?.();
         if (last) return e;
-        if (!(await sleep(Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1)), signal ?? NEVER))) return e;
+        if (!(await sleep(Math.min(MAX_BACKOFF_MS, (this.options.retryBaseMs ?? 500) * 2 ** (attempt - 1)), signal))) return e;
       }
     }
   }

@@ -1,12 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer } from '../wire';
 import { TOKEN_PLACEHOLDER, type McpCredential } from './credentials';
+import { StdioProcessTransport } from './stdio';
 
 // Opens one MCP client session, host side (DESIGN.md invariant 5): a stdio server is launched here, a URL server is
 // tried with streamable HTTP first and with the older SSE transport when the endpoint does not speak it.
@@ -62,15 +63,19 @@ async function openStdio(spec: Extract<McpServer, { type: 'stdio' }>, opts: Open
   if (needsToken && !opts.credential)
     throw new McpServerError('auth', `its env asks for ${TOKEN_PLACEHOLDER}, but none of the session's vaults has a credential for stdio:${spec.name}`);
   const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, opts.credential ? v.split(TOKEN_PLACEHOLDER).join(opts.credential.token) : v]));
-  const transport = new StdioClientTransport({ command: spec.command, args: spec.args, env: { ...getDefaultEnvironment(), ...env }, stderr: 'pipe' });
   let tail = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+  const transport = new StdioProcessTransport({
+    command: spec.command,
+    args: spec.args,
+    env: { ...getDefaultEnvironment(), ...env },
+    onStderr: (text) => {
+      tail = (tail + text).slice(-STDERR_TAIL);
+    },
   });
   const stderrTail = () => tail.trim();
   try {
     const open = await connect(transport, opts);
-    return { ...open, pid: transport.pid ?? undefined, stderrTail };
+    return { ...open, pid: transport.pid, stderrTail };
   } catch (err) {
     const said = stderrTail();
     throw new McpServerError('connection', `could not start ${spec.command}: ${describe(err)}${said ? `; it wrote: ${said.slice(-500)}` : ''}`);

@@ -28,6 +28,8 @@ export interface McpTestRuntime extends TestRuntime {
   /** Starts a session of an agent with these servers (one mcp_toolset each) and sends `text`. */
   startWith(text: string, servers: McpServer[], opts?: StartOptions): Promise<string>;
   waitIdle(sessionId: string, count?: number): Promise<SessionEvent[]>;
+  /** Waits for idle and for a server's retries to end (they go on in the background after the turn). */
+  waitIdleAndGaveUp(sessionId: string): Promise<SessionEvent[]>;
 }
 
 export async function makeMcpRuntime(script: Reply[] | Responder, mcp: Omit<McpOptions, 'credentialFor'> = {}): Promise<McpTestRuntime> {
@@ -78,6 +80,10 @@ export async function makeMcpRuntime(script: Reply[] | Responder, mcp: Omit<McpO
     },
     waitIdle(sessionId: string, count = 1) {
       return t.waitFor(sessionId, (e) => e.filter((x) => x.type === 'session.status_idle').length >= count, 40_000);
+    },
+    waitIdleAndGaveUp(sessionId: string) {
+      const gaveUp = (e: SessionEvent) => e.type === 'session.error' && e.error.retry_status.type === 'exhausted';
+      return t.waitFor(sessionId, (e) => e.some((x) => x.type === 'session.status_idle') && e.some(gaveUp), 40_000);
     },
   });
 }

@@ -97,7 +97,7 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
     t = await makeMcpRuntime([reply.text('fine without it')]);
     const url = `http://127.0.0.1:${await freePort()}/mcp`;
     const id = await t.startWith('hello', [{ type: 'url', name: 'down', url }]);
-    const events = await t.waitIdle(id);
+    const events = await t.waitIdleAndGaveUp(id);
     const errors = byType(events, 'session.error').map((e) => [e.error.type, e.error.retry_status.type, e.error.mcp_server_name]);
     assert.deepEqual(errors, [
       ['mcp_connection_failed_error', 'retrying', 'down'],

@@ -55,12 +55,15 @@ describe('mcp: misbehaving servers', function () {
     t = await makeMcpRuntime([reply.text('fine')], { connectTimeoutMs: 500, connectAttempts: 2 });
     const noise = 'setInterval(() => process.stdout.write("garbage, not json-rpc\\n"), 20)';
     const id = await t.startWith('hi', [{ type: 'stdio', name: 'noisy', command: process.execPath, args: ['-e', noise], env: {} }]);
-    const events = await t.waitIdle(id);
+    const events = await t.waitIdleAndGaveUp(id);
     const errors = byType(events, 'session.error');
     assert.deepEqual(errors.map((e) => [e.error.type, e.error.retry_status.type]), [
       ['mcp_connection_failed_error', 'retrying'],
       ['mcp_connection_failed_error', 'exhausted'],
     ]);
+    // The model request waited for the first attempt only; the retry went on in the background.
+    const types = events.map((e) => e.type);
+    assert.ok(events.indexOf(errors[0]!) < types.indexOf('span.model_request_start'), types.join(', '));
     assert.match(errors[1]!.error.message, /500 ms/);
     assert.equal(byType(events, 'agent.message').length, 1);
     assert.equal(t.managers[0]!.status()[0]!.pid, undefined, 'the noisy process was stopped');

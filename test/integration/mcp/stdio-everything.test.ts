@@ -134,11 +134,11 @@ describe('mcp: server-everything over stdio', function () {
   it('reports a command that cannot start as mcp_connection_failed_error', async () => {
     t = await makeMcpRuntime([reply.text('ok')]);
     const id = await t.startWith('hi', [{ type: 'stdio', name: 'ghost', command: '/nonexistent/mcp-server', args: [], env: {} }]);
-    const events = await t.waitIdle(id);
+    const events = await t.waitIdleAndGaveUp(id);
     const errors = byType(events, 'session.error');
     assert.equal(errors.at(-1)?.error.type, 'mcp_connection_failed_error');
     assert.equal(errors.at(-1)?.error.retry_status.type, 'exhausted');
     assert.match(errors.at(-1)!.error.message, /ENOENT/);
-    assert.equal(events.at(-1)?.type, 'session.status_idle');
+    assert.ok(events.some((e) => e.type === 'session.status_idle'));
   });
 });
