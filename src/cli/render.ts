@@ -2,6 +2,7 @@ import { styleText } from 'node:util';
 import { formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
 import type { SessionEvent, SessionSummary, ToolResultBlock } from '../wire';
+import { assertNever } from '../wire/exhaustive';
 
 // Human-readable event lines for the terminal. Long tool output is folded to a few lines; the full text stays in
 // the log (`hangar events ID --json`).
@@ -44,8 +45,22 @@ export function renderEvent(e: SessionEvent, p: Paint): string | null {
       return e.stop_reason.type === 'end_turn' ? null : p('yellow', `■ idle: ${e.stop_reason.type}`);
     case 'session.status_terminated':
       return p('red', '■ terminated');
-    default:
+    // Nothing to do for these; a new event type must be added here or handled above.
+    case 'agent.thread_context_compacted':
+    case 'agent.thread_message_sent':
+    case 'agent.thread_message_received':
+    case 'session.status_running':
+    case 'session.deleted':
+    case 'session.updated':
+    case 'session.thread_created':
+    case 'session.thread_status_running':
+    case 'session.thread_status_idle':
+    case 'session.thread_status_terminated':
+    case 'span.model_request_start':
+    case 'span.model_request_end':
       return null;
+    default:
+      return assertNever(e, 'event');
   }
 }
 

@@ -1,4 +1,5 @@
 import type { SessionEvent, StopReason } from '../wire';
+import { assertNever } from '../wire/exhaustive';
 
 // What the harness needs to decide its next step, folded incrementally from the log. Because it is derived from
 // events only, a fresh process that replays the log reaches the same state (ARCHITECTURE.md invariant 2).
@@ -98,8 +99,22 @@ export class HarnessState {
       case 'user.custom_tool_result':
         this.resolve(e.custom_tool_use_id);
         break;
-      default:
+      // Nothing to do for these; a new event type must be added here or handled above.
+      case 'agent.message':
+      case 'agent.thinking':
+      case 'agent.thread_context_compacted':
+      case 'agent.thread_message_sent':
+      case 'agent.thread_message_received':
+      case 'session.error':
+      case 'session.deleted':
+      case 'session.updated':
+      case 'session.thread_created':
+      case 'session.thread_status_running':
+      case 'session.thread_status_idle':
+      case 'session.thread_status_terminated':
         break;
+      default:
+        assertNever(e, 'event');
     }
   }
 

@@ -1,6 +1,7 @@
 import type { SessionEvent, StopReason } from './events';
 import type { SessionStatus, SessionUsage } from './session';
 import { DEFAULT_CATALOG, costUsd, type ModelCatalog } from './models';
+import { assertNever } from './exhaustive';
 
 // Session status, usage and stats are folds over the log (ARCHITECTURE.md invariant 1). Pure and incremental, so the
 // runtime, the CLI and the webview compute the same numbers from the same events.
@@ -90,8 +91,27 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string, c
       next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
       break;
     }
-    default:
+    // Nothing to do for these; a new event type must be added here or handled above.
+    case 'user.interrupt':
+    case 'user.tool_confirmation':
+    case 'user.custom_tool_result':
+    case 'agent.message':
+    case 'agent.thinking':
+    case 'agent.tool_result':
+    case 'agent.mcp_tool_result':
+    case 'agent.thread_context_compacted':
+    case 'agent.thread_message_sent':
+    case 'agent.thread_message_received':
+    case 'session.deleted':
+    case 'session.updated':
+    case 'session.thread_created':
+    case 'session.thread_status_running':
+    case 'session.thread_status_idle':
+    case 'session.thread_status_terminated':
+    case 'span.model_request_start':
       break;
+    default:
+      assertNever(e, 'event');
   }
   return next;
 }

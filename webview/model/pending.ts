@@ -1,5 +1,6 @@
 import type { SessionEvent } from '../../src/wire';
 import { PRIMARY } from './items';
+import { assertNever } from '../../src/wire/exhaustive';
 
 // Which tool calls wait for the user: the ids named by the latest requires_action idle of the session or of a
 // thread, minus those the user already answered. A thread (or the session) going running or idling for another
@@ -35,8 +36,28 @@ export class PendingActions {
       case 'user.custom_tool_result':
         this.answered.add(e.custom_tool_use_id);
         break;
-      default:
+      // Nothing to do for these; a new event type must be added here or handled above.
+      case 'user.message':
+      case 'user.interrupt':
+      case 'agent.message':
+      case 'agent.thinking':
+      case 'agent.tool_use':
+      case 'agent.tool_result':
+      case 'agent.mcp_tool_use':
+      case 'agent.mcp_tool_result':
+      case 'agent.custom_tool_use':
+      case 'agent.thread_context_compacted':
+      case 'agent.thread_message_sent':
+      case 'agent.thread_message_received':
+      case 'session.status_rescheduled':
+      case 'session.error':
+      case 'session.updated':
+      case 'session.thread_created':
+      case 'span.model_request_start':
+      case 'span.model_request_end':
         break;
+      default:
+        assertNever(e, 'event');
     }
   }
 
