@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import type { McpServer, SessionEvent } from '../../../src/wire';
 import { makeMcpRuntime, toolNames, type McpTestRuntime } from '../../support/mcp-runtime';
@@ -80,6 +82,17 @@ describe('mcp: connections in the background', function () {
     await t.close();
     t = undefined;
     assert.deepEqual(processesWith(marker), [], 'no server process and no child of it is left');
+  });
+
+  it('a process that exits without closing (process.exit in a signal handler) takes its stdio servers along', async () => {
+    const marker = newMarker();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../../fixtures/mcp/exit-without-close.ts'), marker], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    await until(() => processesWith(marker).length === 2);
+    child.stdin.write('exit\n');
+    await exited;
+    await until(() => processesWith(marker).length === 0);
   });
 
   it('closing the runtime stops a connected stdio server together with its children', async () => {
