@@ -18,7 +18,8 @@ import { describe, isAuthError, isTransportError, McpServerError } from './trans
 // happens. A server that cannot be reached is left out; the session goes on.
 //
 // The tools of a server still connecting: a model request waits (ready()) until every server has had its first
-// connection attempt, which is bounded by connectTimeoutMs. A server that is not connected by then is left out of
+// connection attempt: its handshake is bounded by connectTimeoutMs (twice for a URL server, which tries streamable
+// HTTP, then SSE), its tool listing by connectTimeoutMs again. A server that is not connected by then is left out of
 // that request's tool list while its retries go on; its tools join the first request after it connects. A call by
 // name to a server that is not connected (the model may remember its tools) connects it first.
 
