@@ -129,7 +129,8 @@ export class SessionDriver {
     const next = s.pending.values().next().value as PendingToolUse | undefined;
     if (next?.confirmation?.result === 'deny') {
       const reason = next.confirmation.message ? `: ${next.confirmation.message}` : '.';
-      await this.append([resultEvent(next.kind, next.id, `The user denied this ${next.name} call${reason}`, true)]);
+      // Same order as an allowed call: running, then the result (issue #18 §2: one order for both answers).
+      await this.append([...this.runningEvents(), resultEvent(next.kind, next.id, `The user denied this ${next.name} call${reason}`, true)]);
       return true;
     }
     if (next && next.kind !== 'custom' && (next.permission === 'allow' || next.confirmation?.result === 'allow')) {

@@ -348,11 +348,17 @@ function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
     events: () => log.events(),
     append: async (events: NewEvent[]) => {
       const now = nowIso();
-      const full = events.map((e) => ({ ...e, id: e.id ?? '', processed_at: e.processed_at === undefined ? now : e.processed_at }) as SessionEvent);
+      const full = events.map((e) => withStopDetails({ ...e, id: e.id ?? '', processed_at: e.processed_at === undefined ? now : e.processed_at } as SessionEvent));
       const records = await log.append(full, { durable: full.some((e) => DURABLE.has(e.type)) });
       return records.map((r) => r.event);
     },
   };
+}
+
+/** The SDK declares stop_details required (nullable) on every idle: a typed client tests `!== null` on it. */
+function withStopDetails(e: SessionEvent): SessionEvent {
+  if (e.type !== 'session.status_idle' && e.type !== 'session.thread_status_idle') return e;
+  return { ...e, stop_details: e.stop_details ?? null };
 }
 
 /** session.error messages that tools and MCP servers produce go through the scrubber like tool results do. */

@@ -125,6 +125,10 @@ describe('api: turns over the SDK', function () {
     assert.ok(result?.type === 'agent.tool_result' && result.tool_use_id === allowed.use.id);
     assert.match(JSON.stringify(result.content), /ran-it/);
     const denied = await confirm('run another', 'deny');
+    // One order for both answers: the confirmation, running, then the tool result.
+    for (const answered of [allowed.after, denied.after]) assert.deepEqual(typesOf(answered).slice(0, 3), ['user.tool_confirmation', 'session.status_running', 'agent.tool_result']);
+    const idles = (await f.client.beta.sessions.events.list(session.id, { types: ['session.status_idle'] })).data;
+    assert.ok(idles.length >= 4 && idles.every((e) => e.type === 'session.status_idle' && e.stop_details === null), 'every idle carries stop_details: null');
     const denial = denied.after.find((e) => e.type === 'agent.tool_result');
     assert.ok(denial?.type === 'agent.tool_result' && denial.is_error);
     assert.match(JSON.stringify(f.t.model.requests[3]!.body.messages.at(-1)), /not on my machine/);
