@@ -75,7 +75,7 @@ export function treeSuite(): void {
         assert.match(h.statusBar.shown ?? '', /1 waiting for you/);
         const deps = { host: h.host, log: h.log, openPath: async () => undefined };
         const useId = idle.stop_reason.event_ids[0]!;
-        assert.equal(await handleWebviewMessage({ type: 'confirm', tool_use_id: useId, result: 'allow' }, id, deps, async () => undefined), null);
+        assert.deepEqual(await handleWebviewMessage({ type: 'confirm', id: 'r-1', tool_use_id: useId, result: 'allow' }, id, deps, async () => undefined), { type: 'reply', id: 'r-1', ok: true });
         const after = await waitForIdle(h, id, 2);
         assert.ok(after.some((e) => e.type === 'agent.tool_result' && !e.is_error));
       } finally {
