@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 
+// Credentials are injected into HTTP(S) requests only: a javascript:, file: or data: URL names no server to call.
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
 // Vaults and credentials (reference §2.7, §7.7). Params carry secrets; the response forms never do.
 export const Vault = z.object({
   type: z.literal('vault'),
@@ -50,15 +53,15 @@ const TokenEndpointAuthParams = z.discriminatedUnion('type', [
 const RefreshParams = z.object({
   client_id: z.string().min(1),
   refresh_token: Secret,
-  token_endpoint: z.url(),
+  token_endpoint: HttpUrl,
   token_endpoint_auth: TokenEndpointAuthParams,
   resource: z.string().nullish(),
   scope: z.string().nullish(),
 });
 
 export const CredentialAuthParams = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('mcp_oauth'), mcp_server_url: z.url(), access_token: Secret, expires_at: z.iso.datetime({ offset: true }).nullish(), refresh: RefreshParams.nullish() }),
-  z.object({ type: z.literal('static_bearer'), mcp_server_url: z.url(), token: Secret }),
+  z.object({ type: z.literal('mcp_oauth'), mcp_server_url: HttpUrl, access_token: Secret, expires_at: z.iso.datetime({ offset: true }).nullish(), refresh: RefreshParams.nullish() }),
+  z.object({ type: z.literal('static_bearer'), mcp_server_url: HttpUrl, token: Secret }),
   z.object({
     type: z.literal('environment_variable'),
     secret_name: SecretName,

@@ -78,7 +78,7 @@ describe('api: vaults and credentials', function () {
     f = await startApi();
     const vault = await f.client.beta.vaults.create({ display_name: 'v' });
     const create = (auth: unknown) => raw(f.server, 'POST', `/v1/vaults/${vault.id}/credentials`, { body: JSON.stringify({ auth }), headers: { 'content-type': 'application/json' } });
-    for (const auth of [{ type: 'oauth2_client_credentials', client_id: 'x', client_secret: 'y' }, { type: 'static_bearer', mcp_server_url: 'not a url', token: 't' }, { type: 'static_bearer', mcp_server_url: 'https://x.example' }]) {
+    for (const auth of [{ type: 'oauth2_client_credentials', client_id: 'x', client_secret: 'y' }, { type: 'static_bearer', mcp_server_url: 'not a url', token: 't' }, { type: 'static_bearer', mcp_server_url: 'javascript:alert(1)', token: 't' }, { type: 'mcp_oauth', mcp_server_url: 'file:///etc/passwd', access_token: 't' }, { type: 'static_bearer', mcp_server_url: 'https://x.example' }]) {
       const r = await create(auth);
       assert.equal(r.status, 400, JSON.stringify(auth));
       assert.ok(!r.text.includes('"token":"t"'));
