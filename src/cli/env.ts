@@ -5,6 +5,7 @@ import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { createProvider, type ProviderKind } from '../runtime/providers';
+import type { SandboxProvider } from '../sandbox/types';
 import { FileVault, defaultVaultPath } from '../vault/file-vault';
 import { OverlayVault } from '../vault/overlay';
 import { MODEL_API_KEY } from '../vault/types';
@@ -17,6 +18,8 @@ export interface CliRuntimeOptions {
   /** The vault file; default: <storage>/vault.json when a storage dir is given, else $HANGAR_HOME or XDG config. */
   vaultFile?: string;
   provider?: ProviderKind;
+  /** An already chosen provider (wins over `provider`). */
+  sandbox?: SandboxProvider;
   model?: ModelClient;
   onProgress?: (message: string) => void;
   /** Told once when "auto" falls back to the local sandbox, and why. */
@@ -34,7 +37,7 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
   const file = opts.vaultFile ?? (opts.storage ? path.join(opts.storage, 'vault.json') : defaultVaultPath());
   const vault = new OverlayVault(new FileVault(file), { [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
   const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL: process.env.ANTHROPIC_BASE_URL || undefined });
-  const provider = await createProvider(opts.provider ?? 'auto', storageRoot, opts.onNotice);
+  const provider = opts.sandbox ?? (await createProvider(opts.provider ?? 'auto', storageRoot, opts.onNotice));
   return new Runtime({
     storageRoot,
     vault,

@@ -2,6 +2,7 @@
 export const EXIT = {
   ok: 0,
   error: 1,
+  /** Bad usage or input: unknown command or option, missing argument, unknown session id, no API key. */
   usage: 2,
   /** The turn ended with retries exhausted or the session terminated. */
   sessionFailed: 3,
@@ -10,4 +11,8 @@ export const EXIT = {
   /** `apply` refused: the repository changed under the session. */
   conflict: 5,
   interrupted: 130,
+  /** Whoever read the output went away (`hangar events ID | head -1`): 128 + SIGPIPE, like other Unix tools. */
+  brokenPipe: 141,
+  /** SIGTERM. */
+  terminated: 143,
 } as const;

@@ -2,12 +2,17 @@ import readline from 'node:readline/promises';
 import type { Runtime } from '../runtime';
 import { emptySummary, foldSummary, type SessionEvent, type SessionSummary } from '../wire';
 import { paint, renderEvent, statusLine, summarizeInput } from './render';
+import { claimSignals } from './shutdown';
+import { routeProgress } from './progress';
 
 // Follows a session's log until its turn ends, printing events as they land, keeping a live status line on a
 // terminal, and answering permission prompts (interactively, or all at once with --yes).
 
 export interface FollowOptions {
+  /** The first event printed and acted on. */
   fromSeq: number;
+  /** Count the whole turn that fromSeq is in (confirm, resume), not only what follows fromSeq. */
+  turnSummary?: boolean;
   json: boolean;
   /** Ask on the terminal when a tool needs approval. */
   interactive: boolean;
@@ -37,34 +42,51 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
   let summary = emptySummary();
   let frame = 0;
   let statusShown = false;
+  let paused = false;
+  let activity = '';
   const clearStatus = () => {
     if (statusShown) out.write('\r\x1b[2K');
     statusShown = false;
   };
   const drawStatus = () => {
-    if (!tty) return;
+    if (!tty || paused) return;
     clearStatus();
-    out.write(p('dim', statusLine(summary, startedAt, SPINNER[frame++ % SPINNER.length] ?? '')));
+    out.write(p('dim', `${statusLine(summary, startedAt, SPINNER[frame++ % SPINNER.length] ?? '')}${activity ? ` · ${activity}` : ''}`));
     statusShown = true;
   };
+  // While a question waits for an answer the status line stays away: redrawing it would erase the question.
+  const pauseStatus = () => {
+    paused = true;
+    clearStatus();
+  };
+  const resumeStatus = () => {
+    paused = false;
+    drawStatus();
+  };
   const timer = tty ? setInterval(drawStatus, 120) : null;
+  const unrouteProgress = tty ? routeProgress((m) => (activity = m)) : () => undefined;
   const pendingUses = new Map<string, SessionEvent>();
   let interrupts = 0;
-  const onSigint = () => {
+  // The first Ctrl-C interrupts the session and waits for it to go idle; a second one (or SIGTERM) leaves.
+  const releaseSignals = claimSignals((signal) => {
+    if (signal !== 'SIGINT' || interrupts > 0) return false;
     interrupts += 1;
-    if (interrupts > 1) process.exit(130);
     clearStatus();
-    out.write(p('yellow', '\nInterrupting… (Ctrl-C again to leave; `hangar resume` continues later)\n'));
+    out.write(p('yellow', '\nInterrupting… (Ctrl-C again to leave; resume continues the session later)\n'));
     void runtime.sessions.send(sessionId, [{ type: 'user.interrupt' }]).catch(() => undefined);
-  };
-  process.on('SIGINT', onSigint);
+    return true;
+  });
 
   let subscription: Promise<() => void> | undefined;
   try {
     return await new Promise<FollowResult>((resolve, reject) => {
       let busy = Promise.resolve();
-      const handle = async (e: SessionEvent) => {
-        summary = foldSummary(summary, e, model);
+      const handle = async (e: SessionEvent, seq: number) => {
+        // Before fromSeq only the current turn counts: each earlier user message starts the count afresh.
+        summary = foldSummary(seq < opts.fromSeq && e.type === 'user.message' ? emptySummary() : summary, e, model);
+        if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') pendingUses.set(e.id, e);
+        if (seq < opts.fromSeq) return;
+        activity = '';
         if (opts.json) out.write(`${JSON.stringify(e)}\n`);
         else {
           const line = renderEvent(e, p);
@@ -74,20 +96,20 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
             drawStatus();
           }
         }
-        if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') pendingUses.set(e.id, e);
         if (opts.forever) return;
         if (e.type === 'session.status_terminated') return resolve({ end: 'terminated', summary, pendingIds: [] });
         if (e.type !== 'session.status_idle') return;
         const reason = e.stop_reason;
         if (reason.type === 'requires_action') {
-          const answered = await answer(runtime, sessionId, reason.event_ids, pendingUses, opts, () => clearStatus());
+          pauseStatus();
+          const answered = await answer(runtime, sessionId, reason.event_ids, pendingUses, opts).finally(resumeStatus);
           if (!answered) resolve({ end: 'requires_action', summary, pendingIds: reason.event_ids });
           return;
         }
         resolve({ end: interrupts > 0 ? 'interrupted' : reason.type === 'retries_exhausted' ? 'retries_exhausted' : 'end_turn', summary, pendingIds: [] });
       };
-      subscription = runtime.sessions.subscribe(sessionId, opts.fromSeq, (e) => {
-        busy = busy.then(() => handle(e)).catch(reject);
+      subscription = runtime.sessions.subscribe(sessionId, opts.turnSummary ? 0 : opts.fromSeq, (e, seq) => {
+        busy = busy.then(() => handle(e, seq)).catch(reject);
       });
       subscription.catch(reject);
     });
@@ -95,7 +117,8 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
     (await subscription?.catch(() => undefined))?.();
     if (timer) clearInterval(timer);
     clearStatus();
-    process.off('SIGINT', onSigint);
+    unrouteProgress();
+    releaseSignals();
   }
 }
 
@@ -105,7 +128,6 @@ async function answer(
   ids: readonly string[],
   uses: Map<string, SessionEvent>,
   opts: FollowOptions,
-  clear: () => void,
 ): Promise<boolean> {
   const confirmable = ids.filter((id) => uses.get(id)?.type !== 'agent.custom_tool_use');
   if (confirmable.length === 0) return false;
@@ -114,7 +136,6 @@ async function answer(
     return true;
   }
   if (!opts.interactive) return false;
-  clear();
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
   try {
     for (const id of confirmable) {

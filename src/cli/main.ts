@@ -1,73 +1,60 @@
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { openCliRuntime } from './env';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolveAgent } from './agents';
-import { followTurn, printDiff } from './session-flow';
+import { followTurn } from './session-flow';
 import { runDemo } from './demo';
-import { follow } from './follow';
 import { serve } from './serve';
 import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
+import { withRuntime, sessionDir, type Common } from './context';
+import { addSessionCommands, UsageError } from './session-commands';
+import { cliHint, rememberStorage } from './invocation';
+import { installShutdown } from './shutdown';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
 import { MODEL_API_KEY } from '../vault/types';
-import { applyChanges } from '../review/apply';
+import { readApplied } from '../review/applied';
 import { RuntimeError } from '../runtime/errors';
-import { PROVIDER_KINDS, type ProviderKind } from '../runtime/providers';
-import type { Runtime } from '../runtime';
+import { PROVIDER_KINDS } from '../runtime/providers';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
-
-interface Common {
-  json?: boolean;
-  storage?: string;
-  provider?: ProviderKind;
-}
 
 const program = new Command('hangar')
   .description('Managed agents, locally: run Claude agents on a copy of your repository, review their changes, apply them.')
   .option('--json', 'machine-readable output (JSON lines)')
   .option('--storage <dir>', 'where sessions live (default: $HANGAR_HOME or ~/.local/share/hangar)')
-  .addOption(new Option('--provider <kind>', 'sandbox: one container per session (docker), a private copy (local), or docker when available (auto)').choices([...PROVIDER_KINDS]).default('auto').env('HANGAR_SANDBOX'))
+  .addOption(new Option('--provider <kind>', 'sandbox of new sessions: one container per session (docker), a private copy (local), or docker when available (auto); a session keeps the one it started with').choices([...PROVIDER_KINDS]).default('auto').env('HANGAR_SANDBOX'))
+  // Usage errors end with EXIT.usage (see main) instead of commander's own process.exit(1).
+  .exitOverride()
   .showHelpAfterError();
 
 const common = (): Common => program.opts<Common>();
-
-async function withRuntime(fn: (rt: Runtime) => Promise<number>): Promise<number> {
-  const c = common();
-  const p = paint(process.stderr.isTTY === true);
-  const rt = await openCliRuntime({
-    storage: c.storage,
-    provider: c.provider,
-    onProgress: (m) => process.stderr.write(`${p('dim', m)}\n`),
-    onNotice: (m) => process.stderr.write(`${p('yellow', m)}\n`),
-  });
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
 
 program
   .command('run')
   .description('start an agent on a copy of a repository and follow it until its turn ends')
   .argument('<task>', 'what the agent should do')
-  .option('--repo <dir>', 'the repository (default: the current directory)', process.cwd())
+  .option('--repo <dir>', 'the repository (default: the current directory)')
   .option('--agent <file>', 'agent definition as JSON (Managed Agents agent create params)')
   .option('--model <id>', 'model id (overrides the agent file)')
   .option('-y, --yes', 'approve every tool call that asks')
-  .action(async (task: string, o: { repo: string; agent?: string; model?: string; yes?: boolean }) => {
+  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean }) => {
     finish(
-      await withRuntime(async (rt) => {
+      await withRuntime(common(), { for: 'new' }, async (rt) => {
         if (!(await rt.vault.get(MODEL_API_KEY))) {
           process.stderr.write(`${MISSING_KEY_MESSAGE}\n`);
           return EXIT.usage;
         }
+        const repo = path.resolve(o.repo ?? process.cwd());
         const agent = await resolveAgent(rt, o.agent, o.model);
         const env = await rt.environments.ensureDefault();
-        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: path.resolve(o.repo) }] });
-        if (!common().json) process.stdout.write(paint(process.stdout.isTTY === true)('dim', `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id}\n`));
-        return (await followTurn(rt, session.id, task, { json: common().json === true, yes: o.yes === true, showDiff: true })).code;
+        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }] });
+        if (!common().json) {
+          const header = `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id} · ${rt.options.sandbox.kind} sandbox · repo ${repo}`;
+          process.stdout.write(`${paint(process.stdout.isTTY === true)('dim', header)}\n`);
+        }
+        // From the first event: what the session logged at creation (an MCP server that failed to connect) shows too.
+        const send = () => rt.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
+        return (await followTurn(rt, session.id, send, { json: common().json === true, yes: o.yes === true, showDiff: true, fromSeq: 0 })).code;
       }),
     );
   });
@@ -78,11 +65,11 @@ program
   .action(async () => {
     const key = (await readStdin()).trim();
     if (!/^[\x21-\x7e]{8,}$/.test(key)) {
-      process.stderr.write('hangar: pipe the key on standard input, e.g. `hangar set-key < key.txt`, or type it and press Ctrl-D.\n');
+      process.stderr.write(`hangar: pipe the key on standard input, e.g. \`${cliHint('set-key')} < key.txt\`, or type it and press Ctrl-D.\n`);
       return finish(EXIT.usage);
     }
     finish(
-      await withRuntime(async (rt) => {
+      await withRuntime(common(), { for: 'none' }, async (rt) => {
         await rt.vault.set(MODEL_API_KEY, key);
         process.stdout.write('Stored the API key in your Hangar vault (file mode 0600). ANTHROPIC_API_KEY, when set, still wins.\n');
         return EXIT.ok;
@@ -97,138 +84,43 @@ program
 
 program
   .command('sessions')
-  .description('list sessions')
+  .description('list sessions: status, sandbox, repository, and whether their changes were applied')
   .option('--limit <n>', 'how many', toInt, 20)
   .action(async (o: { limit: number }) =>
     finish(
-      await withRuntime(async (rt) => {
+      await withRuntime(common(), { for: 'none' }, async (rt) => {
         const page = await rt.sessions.list({ limit: o.limit });
-        if (common().json) page.data.forEach((s) => process.stdout.write(`${JSON.stringify(s)}\n`));
-        else if (page.data.length === 0) process.stdout.write('No sessions yet. Start one with: hangar run "your task"\n');
-        else
-          for (const s of page.data) {
-            const tokens = s.usage.input_tokens + s.usage.output_tokens;
-            process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${formatCount(tokens).padStart(6)} tok  ${s.title ?? ''}\n`);
+        if (page.data.length === 0 && page.damaged.length === 0 && !common().json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
+        for (const s of page.data) {
+          const sandbox = (await rt.sessions.record(s.id)).environment.hangar.provider ?? 'local';
+          const applied = await readApplied(sessionDir(rt, s.id));
+          if (common().json) {
+            process.stdout.write(`${JSON.stringify({ ...s, hangar: { sandbox, applied_at: applied?.applied_at ?? null } })}\n`);
+            continue;
           }
-        return EXIT.ok;
-      }),
-    ),
-  );
-
-program
-  .command('events')
-  .description("print a session's events")
-  .argument('<session>')
-  .option('-f, --follow', 'keep printing new events')
-  .action(async (id: string, o: { follow?: boolean }) =>
-    finish(
-      await withRuntime(async (rt) => {
-        await follow(rt, id, { fromSeq: 0, json: common().json === true, interactive: false, autoApprove: false, forever: o.follow === true }).catch(() => undefined);
-        return EXIT.ok;
-      }),
-    ),
-  );
-
-const turnCommand = (name: string, description: string, withText: boolean) =>
-  program
-    .command(name)
-    .description(description)
-    .argument('<session>')
-    .argument(withText ? '<message>' : '[message]')
-    .option('-y, --yes', 'approve every tool call that asks')
-    .action(async (id: string, text: string | undefined, o: { yes?: boolean }) =>
-      finish(await withRuntime(async (rt) => (await followTurn(rt, id, withText ? (text ?? '') : null, { json: common().json === true, yes: o.yes === true, showDiff: true })).code)),
-    );
-turnCommand('send', 'send a message to a session (steers it if it is running) and follow it', true);
-turnCommand('resume', 'continue a session from its log (after a crash or reload) and follow it', false);
-
-program
-  .command('interrupt')
-  .description('stop what a session is doing; it goes idle')
-  .argument('<session>')
-  .action(async (id: string) => finish(await withRuntime(async (rt) => (await rt.sessions.send(id, [{ type: 'user.interrupt' }]), EXIT.ok))));
-
-program
-  .command('delete')
-  .description('delete a session: its log, its sandbox (container, volume or copy) and its review state')
-  .argument('<session>')
-  .action(async (id: string) =>
-    finish(
-      await withRuntime(async (rt) => {
-        await rt.deleteSession(id);
-        if (!common().json) process.stdout.write(`Deleted ${id}.\n`);
-        return EXIT.ok;
-      }),
-    ),
-  );
-
-program
-  .command('confirm')
-  .description('answer a tool call that waits for approval')
-  .argument('<session>')
-  .argument('<tool_use_id>')
-  .argument('<answer>', 'allow or deny', (v) => {
-    if (v !== 'allow' && v !== 'deny') throw new InvalidArgumentError('answer is allow or deny');
-    return v;
-  })
-  .option('-m, --message <text>', 'reason shown to the agent when denying')
-  .action(async (id: string, toolUseId: string, answer: 'allow' | 'deny', o: { message?: string }) =>
-    finish(
-      await withRuntime(async (rt) => {
-        await rt.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: answer, ...(answer === 'deny' && o.message ? { deny_message: o.message } : {}) }]);
-        return (await followTurn(rt, id, null, { json: common().json === true, yes: false, showDiff: false })).code;
-      }),
-    ),
-  );
-
-program
-  .command('diff')
-  .description("show a session's changes")
-  .argument('<session>')
-  .action(async (id: string) =>
-    finish(
-      await withRuntime(async (rt) => {
-        if (common().json) process.stdout.write(`${JSON.stringify(await rt.sessions.changes(id))}\n`);
-        else await printDiff(rt, id, paint(process.stdout.isTTY === true));
-        return EXIT.ok;
-      }),
-    ),
-  );
-
-program
-  .command('apply')
-  .description("apply a session's changes to its repository (refuses when the repository moved)")
-  .argument('<session>')
-  .action(async (id: string) =>
-    finish(
-      await withRuntime(async (rt) => {
-        const p = paint(process.stdout.isTTY === true);
-        const record = await rt.sessions.record(id);
-        const repo = record.resources[0]?.path;
-        if (!repo) throw new Error(`session ${id} has no repository to apply to`);
-        if (!common().json) await printDiff(rt, id, p);
-        const changes = await rt.sessions.changes(id);
-        const result = await applyChanges(repo, changes, (f, side) => rt.sessions.readFile(id, f, side));
-        if (common().json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        if (result.conflicts.length > 0) {
-          if (!common().json) {
-            process.stderr.write(p('red', `Not applied: ${result.conflicts.length} file(s) changed in ${repo} since the session started:\n`));
-            for (const c of result.conflicts) process.stderr.write(p('red', `  ${c.path}: ${c.reason}\n`));
-            process.stderr.write('Review hunk by hunk in VS Code (Hangar: Review Changes), or revert those files and apply again.\n');
-          }
-          return EXIT.conflict;
+          const tokens = formatCount(s.usage.input_tokens + s.usage.output_tokens).padStart(6);
+          const state = applied ? `applied ${applied.applied_at.slice(0, 16)}` : 'not applied';
+          process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${s.resources[0]?.path ?? '-'}  ${s.title ?? ''}\n`);
         }
-        if (!common().json) process.stdout.write(p('green', `Applied ${result.applied.length} file(s) to ${repo}.\n`));
+        // Sessions whose files cannot be read: listed with what is wrong and the fix, never hiding the others.
+        for (const d of page.damaged) {
+          if (common().json) process.stdout.write(`${JSON.stringify({ type: 'hangar.damaged_session', ...d })}\n`);
+          else process.stdout.write(`${d.id}  ${'damaged'.padEnd(12)} ${d.problem}\n${' '.repeat(d.id.length + 2)}${d.fix}\n`);
+        }
         return EXIT.ok;
       }),
     ),
   );
+
+addSessionCommands(program, common);
 
 program
   .command('serve')
   .description('serve the Managed Agents HTTP API on 127.0.0.1 for the official SDK, curl and scripts (token in <storage>/api-token)')
   .option('--port <n>', 'port to listen on (default: a free one)', toPort, 0)
-  .action(async (o: { port: number }) => finish(await withRuntime((rt) => serve(rt, { port: o.port, json: common().json === true }))));
+  .action(async (o: { port: number }) => finish(await withRuntime(common(), { for: 'new' }, (rt) => serve(rt, { port: o.port, json: common().json === true }))));
+
+program.hook('preAction', () => rememberStorage(common().storage));
 
 function toPort(v: string): number {
   const n = Number(v);
@@ -277,12 +169,18 @@ function finish(code: number): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installShutdown();
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the problem (and the help) already.
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      return;
+    }
     const p = paint(process.stderr.isTTY === true);
-    const message = err instanceof RuntimeError ? err.message : err instanceof Error ? err.message : String(err);
+    const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${p('red', 'hangar:')} ${message}\n`);
-    process.exitCode = err instanceof RuntimeError && err.status < 500 ? EXIT.usage : EXIT.error;
+    process.exitCode = err instanceof UsageError || (err instanceof RuntimeError && err.status < 500) ? EXIT.usage : EXIT.error;
   }
 }

@@ -1,6 +1,7 @@
 import { startApiServer } from '../api';
 import type { Runtime } from '../runtime';
 import { EXIT } from './exit-codes';
+import { claimSignals } from './shutdown';
 import { paint } from './render';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
 import { MODEL_API_KEY } from '../vault/types';
@@ -27,10 +28,15 @@ export async function serve(rt: Runtime, opts: { port: number; json: boolean }):
     );
   }
   if (!(await rt.vault.get(MODEL_API_KEY))) process.stderr.write(`warning: ${MISSING_KEY_MESSAGE} Until then sessions fail at their first model call.\n`);
+  // Ctrl-C or SIGTERM stops the server cleanly (exit 0); the runtime is closed by the caller.
+  let release: () => void = () => undefined;
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    release = claimSignals(() => {
+      resolve();
+      return true;
+    });
   });
+  release();
   await server.close();
   return EXIT.ok;
 }

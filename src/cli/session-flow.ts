@@ -1,32 +1,42 @@
 import type { Runtime } from '../runtime';
-import { paint, formatSummary } from './render';
+import { applyChanges } from '../review/apply';
+import { readApplied } from '../review/applied';
+import { paint, formatSummary, type Paint } from './render';
 import { follow, type FollowResult } from './follow';
 import { EXIT } from './exit-codes';
+import { sessionDir } from './context';
+import { cliHint } from './invocation';
 
-// Shared by run, demo, send and resume: send (optionally), follow to the end of the turn, then show the diff and
-// the numbers, and return the exit code.
+// Shared by run, demo, send, resume and confirm: start the work, follow it to the end of the turn, then show the diff
+// and the numbers, and return the exit code.
 
 export interface FlowOptions {
   json: boolean;
   yes: boolean;
   showDiff: boolean;
-  /** Print the `hangar apply` hint under the diff (not in the demo, which applies by itself). */
+  /** Print the apply hint under the diff (not in the demo, which applies by itself). */
   applyHint?: boolean;
+  /** Print and act on events from here (run: 0, so what happened at creation, such as MCP errors, shows too). */
+  fromSeq?: number;
+  /** The work continues a turn (confirm, resume): the summary counts the whole turn, not only what follows. */
+  continuesTurn?: boolean;
 }
 
-export async function followTurn(runtime: Runtime, sessionId: string, text: string | null, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
+export async function followTurn(runtime: Runtime, sessionId: string, start: () => Promise<unknown>, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
   const startedAt = Date.now();
-  const fromSeq = await runtime.sessions.eventCount(sessionId);
-  const following = follow(runtime, sessionId, { fromSeq, json: opts.json, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes });
-  if (text !== null) await runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
-  else await runtime.sessions.wake(sessionId);
+  const fromSeq = opts.fromSeq ?? (await runtime.sessions.eventCount(sessionId));
+  const following = follow(runtime, sessionId, { fromSeq, turnSummary: opts.continuesTurn === true, json: opts.json, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes });
+  // A failed start must not leave the follower waiting for a turn that never comes.
+  const started = start();
+  await Promise.race([started, following]);
+  await started;
   const result = await following;
   const p = paint(process.stdout.isTTY === true && !opts.json);
   if (!opts.json) {
     if (opts.showDiff) await printDiff(runtime, sessionId, p, opts.applyHint ?? true);
     process.stdout.write(`${p('bold', 'Summary')}  ${formatSummary(result.summary, Date.now() - startedAt)}\n`);
     if (result.end === 'requires_action') {
-      process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: hangar confirm ${sessionId} ${result.pendingIds[0] ?? '<tool_use_id>'} allow|deny (or rerun with --yes)\n`));
+      process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: ${cliHint('confirm', sessionId, result.pendingIds[0] ?? '<tool_use_id>')} allow|deny (or rerun with --yes)\n`));
     }
   } else {
     process.stdout.write(`${JSON.stringify({ type: 'hangar.summary', session_id: sessionId, end: result.end, summary: result.summary })}\n`);
@@ -34,18 +44,39 @@ export async function followTurn(runtime: Runtime, sessionId: string, text: stri
   return { code: exitFor(result), result };
 }
 
-export async function printDiff(runtime: Runtime, sessionId: string, p: ReturnType<typeof paint>, applyHint = true): Promise<void> {
+/** The session's diff under a heading that says whether (and when) it reached the repository. */
+export async function printDiff(runtime: Runtime, sessionId: string, p: Paint, applyHint = true): Promise<void> {
   const changes = await runtime.sessions.changes(sessionId);
   if (changes.files.length === 0) {
     process.stdout.write(p('dim', '\nNo changes in the sandbox.\n'));
     return;
   }
-  process.stdout.write(`\n${p('bold', `Changes (${changes.files.length} file${changes.files.length === 1 ? '' : 's'}) — nothing has touched your repository yet:`)}\n`);
+  const state = await appliedState(runtime, sessionId);
+  const count = `${changes.files.length} file${changes.files.length === 1 ? '' : 's'}`;
+  const heading =
+    state.kind === 'applied'
+      ? `Changes (${count}) — applied to ${state.repo} at ${state.at}:`
+      : state.kind === 'partly'
+        ? `Changes (${count}) — applied to ${state.repo} at ${state.at}; the session changed ${state.pending.join(', ')} since:`
+        : `Changes (${count}) — nothing has touched your repository yet:`;
+  process.stdout.write(`\n${p('bold', heading)}\n`);
   for (const line of changes.patch.split('\n')) {
     const style = line.startsWith('+') && !line.startsWith('+++') ? 'green' : line.startsWith('-') && !line.startsWith('---') ? 'red' : line.startsWith('@@') ? 'cyan' : 'dim';
     process.stdout.write(`${p(style, line)}\n`);
   }
-  if (applyHint) process.stdout.write(p('bold', `Apply with: hangar apply ${sessionId}\n`));
+  if (applyHint && state.kind !== 'applied') process.stdout.write(p('bold', `Apply with: ${cliHint('apply', sessionId)}\n`));
+}
+
+export type AppliedState = { kind: 'not-applied' } | { kind: 'applied'; repo: string; at: string } | { kind: 'partly'; repo: string; at: string; pending: string[] };
+
+/** Whether `apply` landed the session's current changes: its record, checked against the repository as it is now. */
+export async function appliedState(runtime: Runtime, sessionId: string): Promise<AppliedState> {
+  const applied = await readApplied(sessionDir(runtime, sessionId));
+  if (!applied) return { kind: 'not-applied' };
+  const changes = await runtime.sessions.changes(sessionId);
+  const plan = await applyChanges(applied.repository, changes, (f, side) => runtime.sessions.readFile(sessionId, f, side), { previous: applied.files, dryRun: true });
+  const pending = [...plan.applied, ...plan.conflicts.map((c) => c.path)];
+  return pending.length === 0 ? { kind: 'applied', repo: applied.repository, at: applied.applied_at } : { kind: 'partly', repo: applied.repository, at: applied.applied_at, pending };
 }
 
 function exitFor(r: FollowResult): number {

@@ -37,6 +37,17 @@ describe('cli: hangar as a user runs it', function () {
       child.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
 
+  /** A command line as a user pastes it, from a directory that is neither the repository nor Hangar's. */
+  const shell = (line: string): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = spawn('sh', ['-c', line], { cwd: os.tmpdir(), env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
   before(async () => {
     // Built inside the repository, as `npm run build` does, so the CLI finds its bundled sample repository.
     cli = path.resolve('.cache', 'test-cli', 'cli.js');
@@ -84,11 +95,77 @@ describe('cli: hangar as a user runs it', function () {
     assert.match(r.stdout, /\+console\.log\("hello"\);/);
     assert.match(r.stdout, /Summary {2}turns 1 · model requests 2 · tool calls 1/);
     assert.equal(readFileSync(path.join(repo, 'src/app.js'), 'utf8'), 'console.log("hi");\n', 'the repository is untouched until apply');
-    const id = /hangar apply (sesn_\w+)/.exec(r.stdout)?.[1];
+    const id = / apply (sesn_\w+)/.exec(r.stdout)?.[1];
     assert.ok(id);
-    const applied = await hangar(['apply', id]);
+    const hint = /Apply with: (.+)\n/.exec(r.stdout)?.[1];
+    assert.ok(hint, r.stdout);
+    // The printed hint works pasted into a shell anywhere (no `hangar` on PATH here).
+    const applied = await shell(hint);
     assert.equal(applied.code, 0, applied.stderr);
     assert.equal(readFileSync(path.join(repo, 'src/app.js'), 'utf8'), 'console.log("hello");\n');
+    assert.doesNotMatch(applied.stdout, /nothing has touched|Apply with|@@/, 'apply lists files, not the diff');
+    assert.match(applied.stdout, /Applied 1 file\(s\) to .*:\n {2}src\/app\.js/);
+    const diff = await hangar(['diff', id]);
+    assert.match(diff.stdout, /applied to .* at \d{4}-/);
+    assert.doesNotMatch(diff.stdout, /nothing has touched|Apply with/);
+    const list = await hangar(['sessions']);
+    assert.match(list.stdout, new RegExp(`${id} .*local +applied \\d{4}-.*${repo}`));
+    const again = await hangar(['apply', id]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Already applied/);
+  });
+
+  it('names the sandbox and repository in the run header and keeps setup lines out of the output', async () => {
+    model.push(reply.text('hello'));
+    const r = await hangar(['run', '--repo', repo, 'hi']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`local sandbox · repo ${repo}`));
+    assert.doesNotMatch(r.stdout + r.stderr, /Listing the repository files|Copied \d+ files/);
+  });
+
+  it('exits 2 on bad usage and unknown sessions, with a message', async () => {
+    for (const args of [['run'], ['--nope', 'sessions'], ['nope'], ['events', 'sesn_doesnotexist'], ['diff', 'sesn_doesnotexist']]) {
+      const r = await hangar(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.notEqual(r.stderr, '', args.join(' '));
+    }
+    const help = await hangar(['run', '--help']);
+    assert.equal(help.code, 0);
+    assert.equal(help.stdout.match(/default/g)?.length, 1, help.stdout);
+  });
+
+  it('resume returns at once on an idle session and refuses a message', async () => {
+    model.push(reply.text('done'));
+    const r = await hangar(['--json', 'run', '--repo', repo, 'hi']);
+    const id = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session_id: string }).session_id;
+    const idle = await hangar(['resume', id]);
+    assert.equal(idle.code, 0, idle.stderr);
+    assert.match(idle.stdout, /nothing to resume[\s\S]* send /);
+    const withText = await hangar(['resume', id, 'more']);
+    assert.equal(withText.code, 2);
+    assert.match(withText.stderr, /resume takes no message/);
+  });
+
+  it('does not mention Docker on commands that touch no sandbox, and says it once with the flag', async () => {
+    const noDocker = { HANGAR_SANDBOX: 'auto', DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+    model.push(reply.text('one'), reply.text('two'));
+    const first = await hangar(['run', '--repo', repo, 'one'], noDocker);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /Docker sandboxes are not available[\s\S]*--provider local/);
+    assert.doesNotMatch(first.stderr, /hangar\.image|hangar\.sandbox\.provider|environment config/);
+    const second = await hangar(['run', '--repo', repo, 'two'], noDocker);
+    assert.doesNotMatch(second.stderr, /Docker/);
+    const id = /session (sesn_\w+)/.exec(second.stdout)?.[1] ?? '';
+    for (const args of [['sessions'], ['events', id]]) assert.equal((await hangar(args, noDocker)).stderr, '', args[0]);
+  });
+
+  it('opens a local session under auto even when Docker is available (Docker required)', async () => {
+    model.push(reply.tool('write', { file_path: 'x.txt', content: 'x\n' }), reply.text('ok'));
+    const r = await hangar(['run', '--repo', repo, 'x'], { HANGAR_SANDBOX: 'local' });
+    const id = / apply (sesn_\w+)/.exec(r.stdout)?.[1] ?? '';
+    const diff = await hangar(['diff', id], { HANGAR_SANDBOX: 'auto' });
+    assert.equal(diff.code, 0, diff.stderr);
+    assert.match(diff.stdout, /x\.txt/);
   });
 
   it('refuses to apply over a file the user changed, naming it, and writes nothing', async () => {
@@ -113,10 +190,12 @@ describe('cli: hangar as a user runs it', function () {
     model.push(reply.tool('bash', { command: 'echo approved > ok.txt' }), reply.text('ran'));
     const r = await hangar(['run', '--agent', agentFile, '--repo', repo, 'needs approval']);
     assert.equal(r.code, 4, r.stderr);
-    const m = /hangar confirm (sesn_\w+) (sevt_\w+) allow\|deny/.exec(r.stdout);
+    const m = / confirm (sesn_\w+) (sevt_\w+) allow\|deny/.exec(r.stdout);
     assert.ok(m, r.stdout);
     const c = await hangar(['confirm', m[1]!, m[2]!, 'allow']);
     assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /Summary {2}turns 1 · model requests 2 · tool calls 1/, 'the summary counts the turn it continued');
+    assert.match(c.stdout, /\+approved/, 'confirm shows the diff');
     const diff = await hangar(['diff', m[1]!]);
     assert.match(diff.stdout, /ok\.txt/);
   });
@@ -126,8 +205,13 @@ describe('cli: hangar as a user runs it', function () {
     model.push(reply.tool('write', { file_path: 'notes.txt', content: 'from the container\n' }), reply.tool('bash', { command: 'id -un > who.txt' }), reply.text('checked'));
     const r = await hangar(['run', '--provider', 'docker', '--repo', repo, 'who am i']);
     assert.equal(r.code, 0, r.stderr);
-    const id = /hangar apply (sesn_\w+)/.exec(r.stdout)?.[1];
+    const id = / apply (sesn_\w+)/.exec(r.stdout)?.[1];
     assert.ok(id, r.stdout);
+    const underAuto = await hangar(['diff', id], { HANGAR_SANDBOX: 'auto' });
+    assert.equal(underAuto.code, 0, underAuto.stderr);
+    const engineGone = await hangar(['diff', id], { HANGAR_SANDBOX: 'auto', DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    assert.equal(engineGone.code, 2);
+    assert.match(engineGone.stderr, /works in a Docker sandbox, and Docker sandboxes are not available now[\s\S]*docker-engine\.sh/);
     const mismatched = await hangar(['apply', id]);
     assert.equal(mismatched.code, 2, 'the local provider cannot see a docker session');
     assert.match(mismatched.stderr, /works in a docker sandbox[\s\S]*--provider docker/);

@@ -1,0 +1,183 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { Runtime } from '../runtime';
+import { applyChanges } from '../review/apply';
+import { readApplied, recordApplied } from '../review/applied';
+import { withRuntime, sessionDir, type Common } from './context';
+import { followTurn, printDiff } from './session-flow';
+import { follow } from './follow';
+import { paint, renderEvent } from './render';
+import { EXIT } from './exit-codes';
+import { cliHint } from './invocation';
+
+// The commands on one existing session. Each opens the session with the sandbox provider it was created with.
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function addSessionCommands(program: Command, common: () => Common): void {
+  const json = () => common().json === true;
+  const on = (id: string, needsSandbox: boolean, fn: (rt: Runtime) => Promise<number>) => withRuntime(common(), { for: 'session', id, needsSandbox }, fn);
+
+  program
+    .command('events')
+    .description("print a session's events (--follow keeps printing new ones until Ctrl-C)")
+    .argument('<session>')
+    .option('-f, --follow', 'keep printing new events')
+    .action(async (id: string, o: { follow?: boolean }) =>
+      finish(
+        await on(id, false, async (rt) => {
+          if (o.follow) {
+            await follow(rt, id, { fromSeq: 0, json: json(), interactive: false, autoApprove: false, forever: true });
+            return EXIT.ok;
+          }
+          const p = paint(process.stdout.isTTY === true && !json());
+          for (let page: string | undefined; ; ) {
+            const res = await rt.sessions.listEvents(id, { limit: 1000, page });
+            for (const e of res.data) {
+              const line = json() ? JSON.stringify(e) : renderEvent(e, p);
+              if (line !== null) process.stdout.write(`${line}\n`);
+            }
+            if (!res.next_page) return EXIT.ok;
+            page = res.next_page;
+          }
+        }),
+      ),
+    );
+
+  program
+    .command('send')
+    .description('send a message to a session (steers it if it is running) and follow it')
+    .argument('<session>')
+    .argument('<message>')
+    .option('-y, --yes', 'approve every tool call that asks')
+    .action(async (id: string, text: string, o: { yes?: boolean }) =>
+      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]), { json: json(), yes: o.yes === true, showDiff: true })).code)),
+    );
+
+  program
+    .command('resume')
+    .description('continue a session its log shows unfinished (after a crash or reload) and follow it; an idle session has nothing to resume')
+    .argument('<session>')
+    .argument('[message]', 'not accepted: use send')
+    .option('-y, --yes', 'approve every tool call that asks')
+    .action(async (id: string, message: string | undefined, o: { yes?: boolean }) => {
+      if (message !== undefined) throw new UsageError(`resume takes no message. To send one: ${cliHint('send', id, message)}`);
+      finish(await on(id, true, (rt) => resume(rt, id, { json: json(), yes: o.yes === true })));
+    });
+
+  program
+    .command('interrupt')
+    .description('stop what a session is doing; it goes idle')
+    .argument('<session>')
+    .action(async (id: string) => finish(await on(id, false, async (rt) => (await rt.sessions.send(id, [{ type: 'user.interrupt' }]), EXIT.ok))));
+
+  program
+    .command('delete')
+    .description('delete a session: its log, its sandbox (container, volume or copy) and its review state')
+    .argument('<session>')
+    .action(async (id: string) =>
+      finish(
+        await on(id, false, async (rt) => {
+          await rt.deleteSession(id);
+          if (!json()) process.stdout.write(`Deleted ${id}.\n`);
+          return EXIT.ok;
+        }),
+      ),
+    );
+
+  program
+    .command('confirm')
+    .description('answer a tool call that waits for approval, then follow the session')
+    .argument('<session>')
+    .argument('<tool_use_id>')
+    .argument('<answer>', 'allow or deny', (v) => {
+      if (v !== 'allow' && v !== 'deny') throw new InvalidArgumentError('the answer is allow or deny');
+      return v;
+    })
+    .option('-m, --message <text>', 'reason shown to the agent when denying')
+    .action(async (id: string, toolUseId: string, answer: 'allow' | 'deny', o: { message?: string }) =>
+      finish(
+        await on(id, true, async (rt) => {
+          const confirm = () => rt.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: answer, ...(answer === 'deny' && o.message ? { deny_message: o.message } : {}) }]);
+          return (await followTurn(rt, id, confirm, { json: json(), yes: false, showDiff: true, continuesTurn: true })).code;
+        }),
+      ),
+    );
+
+  program
+    .command('diff')
+    .description("show a session's changes, and whether they were applied")
+    .argument('<session>')
+    .action(async (id: string) =>
+      finish(
+        await on(id, true, async (rt) => {
+          if (json()) process.stdout.write(`${JSON.stringify({ ...(await rt.sessions.changes(id)), applied: await readApplied(sessionDir(rt, id)) })}\n`);
+          else await printDiff(rt, id, paint(process.stdout.isTTY === true));
+          return EXIT.ok;
+        }),
+      ),
+    );
+
+  program
+    .command('apply')
+    .description("apply a session's changes to its repository (refuses, writing nothing, when the repository changed under them)")
+    .argument('<session>')
+    .action(async (id: string) => finish(await on(id, true, (rt) => apply(rt, id, json()))));
+}
+
+async function resume(rt: Runtime, id: string, opts: { json: boolean; yes: boolean }): Promise<number> {
+  const record = await rt.sessions.record(id);
+  const count = await rt.sessions.eventCount(id);
+  const s = await rt.sessions.summary(record);
+  const say = (code: number, text: string) => {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'hangar.resume', session_id: id, status: s.status, stop_reason: s.stopReason, message: text })}\n`);
+    else process.stdout.write(`${text}\n`);
+    return code;
+  };
+  if (count === 0) return say(EXIT.ok, `Session ${id} has not started: it has no message yet. Start it with: ${cliHint('send', id, 'your task')}`);
+  if (s.status === 'terminated') return say(EXIT.sessionFailed, `Session ${id} is terminated; it cannot continue.`);
+  if (s.status === 'idle' && s.stopReason?.type === 'requires_action') {
+    const ids = s.stopReason.event_ids;
+    return say(EXIT.needsAction, `Session ${id} waits for approval of ${ids.length} tool call(s). Answer with: ${cliHint('confirm', id, ids[0] ?? '<tool_use_id>')} allow|deny`);
+  }
+  if (s.status === 'idle') {
+    return say(EXIT.ok, `Session ${id} is idle (its last turn ended: ${s.stopReason?.type ?? 'end_turn'}); there is nothing to resume. Continue it with: ${cliHint('send', id, 'your message')}`);
+  }
+  return (await followTurn(rt, id, () => rt.sessions.wake(id), { json: opts.json, yes: opts.yes, showDiff: true, continuesTurn: true })).code;
+}
+
+async function apply(rt: Runtime, id: string, json: boolean): Promise<number> {
+  const p = paint(process.stdout.isTTY === true);
+  const record = await rt.sessions.record(id);
+  const repo = record.resources[0]?.path;
+  if (!repo) throw new Error(`session ${id} has no repository to apply to`);
+  const dir = sessionDir(rt, id);
+  const before = await readApplied(dir);
+  const changes = await rt.sessions.changes(id);
+  const result = await applyChanges(repo, changes, (f, side) => rt.sessions.readFile(id, f, side), { previous: before?.files });
+  const applied = result.conflicts.length === 0 && result.applied.length > 0 ? await recordApplied(dir, repo, result.written) : before;
+  if (json) process.stdout.write(`${JSON.stringify({ applied: result.applied, already: result.already, conflicts: result.conflicts, applied_at: applied?.applied_at ?? null })}\n`);
+  if (result.conflicts.length > 0) {
+    if (!json) {
+      const pe = paint(process.stderr.isTTY === true);
+      process.stderr.write(pe('red', `Not applied: ${result.conflicts.length} path(s) of ${repo} do not hold what the session started from:\n`));
+      for (const c of result.conflicts) process.stderr.write(pe('red', `  ${c.path}: ${c.reason}\n`));
+      process.stderr.write(`Nothing was written. Review hunk by hunk in VS Code (Hangar: Review Changes), or revert those files and run ${cliHint('apply', id)} again.\n`);
+    }
+    return EXIT.conflict;
+  }
+  if (json) return EXIT.ok;
+  if (changes.files.length === 0) process.stdout.write('No changes in the sandbox; nothing to apply.\n');
+  else if (result.applied.length === 0) process.stdout.write(p('green', `Already applied: ${repo} holds all ${result.already.length} change(s) of session ${id}${before ? ` (applied at ${before.applied_at})` : ''}.\n`));
+  else {
+    process.stdout.write(p('green', `Applied ${result.applied.length} file(s) to ${repo}:\n`));
+    for (const f of result.applied) process.stdout.write(`  ${f}\n`);
+    if (result.already.length > 0) process.stdout.write(p('dim', `${result.already.length} more already held the session's version.\n`));
+  }
+  return EXIT.ok;
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
