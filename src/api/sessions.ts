@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SessionCreateParams, SessionStatus, SessionUpdateParams } from '../wire';
 import type { Runtime } from '../runtime';
-import { badRequest } from './errors';
+import { badRequest, parseOr400 } from './errors';
 import { paging, qBool, qCreatedAt, qInt, qList, qOrder } from './query';
 import { route } from './router';
 
@@ -28,9 +28,28 @@ async function assertVaults(runtime: Runtime, ids: readonly string[]): Promise<v
   }
 }
 
+// Hosted resource kinds need services a local runtime does not have; say so in a sentence, not as schema output.
+const UNSUPPORTED_RESOURCES: Record<string, string> = {
+  github_repository: 'the local runtime does not clone repositories',
+  file: 'file resources need the Files API, which Hangar does not provide',
+  memory_store: 'memory stores are not available locally',
+};
+
+function refuseUnsupportedResources(body: Record<string, unknown>): Record<string, unknown> {
+  const resources = Array.isArray(body.resources) ? (body.resources as unknown[]) : [];
+  for (const r of resources) {
+    const type = r && typeof r === 'object' ? (r as { type?: unknown }).type : undefined;
+    if (typeof type === 'string' && type !== 'local_repository') {
+      const why = UNSUPPORTED_RESOURCES[type] ?? 'it is not a resource type Hangar knows';
+      throw badRequest(`Resource type "${type}" is not supported: ${why}. Give the repository to work on as {"type":"local_repository","path":"/path/to/repo"}.`);
+    }
+  }
+  return body;
+}
+
 export const sessionRoutes = [
   route('POST', '/v1/sessions', async (c) => {
-    const params = await c.body(SessionCreateParams.strict());
+    const params = parseOr400(SessionCreateParams.strict(), refuseUnsupportedResources(await c.body(z.looseObject({}))), 'request body');
     await assertVaults(c.runtime, params.vault_ids ?? []);
     return c.runtime.sessions.create(params);
   }),

@@ -158,6 +158,16 @@ describe('api: agents, environments, sessions', function () {
       assert.match(err.message, /Files API/);
       return true;
     });
+    // Hosted resource kinds are refused in one plain sentence, not schema output.
+    await assert.rejects(
+      f.client.beta.sessions.create({ agent: session.agent.id, environment_id: f.t.envId, resources: [{ type: 'github_repository', url: 'https://github.com/octo/repo' }] }),
+      (err: unknown) => {
+        assert.ok(err instanceof Anthropic.BadRequestError);
+        assert.match(err.message, /Resource type "github_repository" is not supported: the local runtime does not clone repositories\. Give the repository/);
+        assert.doesNotMatch(err.message, /✖|→|Invalid request body/);
+        return true;
+      },
+    );
 
     const threads = await f.client.beta.sessions.threads.list(session.id);
     assert.equal(threads.data.length, 1);
