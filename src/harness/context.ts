@@ -1,11 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionEvent, ToolResultBlock } from '../wire';
 import type { ModelRequest } from '../model/types';
-import { DEFAULT_CONTEXT_BUDGET_CHARS, compactMessages } from './compaction';
 
-// Builds the Messages API request from the log. The log is not the context window: failed model requests are
-// left out (their tool calls never ran), consecutive turns of one role are merged, and tool results always lead
-// the user turn that follows the assistant's tool calls.
+// Builds the Messages API request from the log. The log is not the context window:
+// - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
+//   order (ARCHITECTURE.md invariant 9);
+// - failed model requests, refused replies and replies cut by the context window are left out (their tool calls
+//   never ran);
+// - after a compaction, everything up to its cut point is replaced by the summary;
+// - consecutive turns of one role are merged, and tool results always lead the user turn that follows the
+//   assistant's tool calls.
 
 type Block = Anthropic.ContentBlockParam;
 type Message = Anthropic.MessageParam;
@@ -15,42 +19,62 @@ export interface ContextInput {
   maxTokens: number;
   system: string;
   tools: Anthropic.Tool[];
-  /** Request size (characters of messages) past which old tool outputs are cut; see compaction.ts. */
-  budgetChars?: number;
-}
-
-export interface BuiltRequest {
-  request: ModelRequest;
-  /** How many old tool outputs were cut to fit the budget. */
-  elided: number;
+  thinking?: Anthropic.ThinkingConfigParam;
+  outputConfig?: Anthropic.OutputConfig;
 }
 
 const CACHE = { type: 'ephemeral' } as const;
+/** A reply that stopped for these reasons is not part of the conversation the model continues. */
+const DROPPED_STOPS = new Set(['refusal', 'model_context_window_exceeded']);
 
-export function buildRequest(events: readonly SessionEvent[], input: ContextInput): BuiltRequest {
-  const { messages, elided } = compactMessages(buildMessages(events), input.budgetChars ?? DEFAULT_CONTEXT_BUDGET_CHARS);
+export const SUMMARY_PREFIX = 'The earlier part of this session was compacted to fit the context window. Summary of it:\n\n';
+
+export function buildRequest(events: readonly SessionEvent[], input: ContextInput): ModelRequest {
+  const messages = buildMessages(events);
   markCacheBreakpoints(messages);
   const tools = input.tools.map((t, i) => (i === input.tools.length - 1 ? { ...t, cache_control: CACHE } : t));
-  const request: ModelRequest = {
+  return {
     model: input.model,
     max_tokens: input.maxTokens,
     system: [{ type: 'text', text: input.system, cache_control: CACHE }],
     messages,
     ...(tools.length > 0 ? { tools } : {}),
+    ...(input.thinking ? { thinking: input.thinking } : {}),
+    ...(input.outputConfig ? { output_config: input.outputConfig } : {}),
   };
-  return { request, elided };
+}
+
+/** Spans whose content stays out of the context: failed requests, dropped replies and Hangar's own requests. */
+export function droppedSpans(events: readonly SessionEvent[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of events) {
+    if (e.type !== 'span.model_request_end') continue;
+    if (e.is_error || DROPPED_STOPS.has(e._hangar?.stop_reason ?? '') || e._hangar?.purpose) out.add(e.model_request_start_id);
+  }
+  return out;
+}
+
+/** The last compaction that carries a summary: where the context starts. */
+export function lastCompaction(events: readonly SessionEvent[]): { index: number; summary: string; throughIndex: number } | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type !== 'agent.thread_context_compacted' || e._hangar?.summary === undefined) continue;
+    const through = e._hangar.through;
+    const throughIndex = through === undefined ? -1 : events.findIndex((x) => x.id === through);
+    return { index: i, summary: e._hangar.summary, throughIndex };
+  }
+  return null;
 }
 
 export function buildMessages(events: readonly SessionEvent[]): Message[] {
-  const failedSpans = new Set<string>();
-  for (const e of events) if (e.type === 'span.model_request_end' && e.is_error) failedSpans.add(e.model_request_start_id);
-
+  const dropSpans = droppedSpans(events);
+  const compaction = lastCompaction(events);
   const messages: Message[] = [];
-  const dropped = new Set<string>();
+  const known = new Set<string>();
   let span: string | null = null;
   let assistant: Block[] = [];
   let toolResults: Block[] = [];
-  let userBlocks: Block[] = [];
+  let userBlocks: Block[] = compaction ? [{ type: 'text', text: SUMMARY_PREFIX + compaction.summary }] : [];
 
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {
     if (blocks.length === 0) return;
@@ -65,16 +89,29 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
     toolResults = [];
     userBlocks = [];
   };
-  const toolUse = (id: string, name: string, input: Record<string, unknown>) => {
-    if (span && failedSpans.has(span)) dropped.add(id);
-    else assistant.push({ type: 'tool_use', id, name, input });
+  const flushAssistant = () => {
+    // A turn of thinking alone (an interrupted reply) says nothing the model needs and is not a valid turn.
+    if (assistant.some((b) => b.type !== 'thinking' && b.type !== 'redacted_thinking')) push('assistant', assistant);
+    assistant = [];
+  };
+  const inDroppedSpan = () => span !== null && dropSpans.has(span);
+  const modelBlocks = (e: SessionEvent) => {
+    if (!inDroppedSpan() && e._hangar?.blocks) assistant.push(...(e._hangar.blocks as unknown as Block[]));
+  };
+  const toolUse = (e: SessionEvent, id: string, name: string, input: Record<string, unknown>) => {
+    if (inDroppedSpan()) return;
+    modelBlocks(e);
+    known.add(id);
+    assistant.push({ type: 'tool_use', id, name, input });
   };
   const toolResult = (id: string, content: readonly ToolResultBlock[] | null | undefined, isError: boolean | null | undefined) => {
-    if (dropped.has(id)) return;
+    if (!known.has(id)) return;
     toolResults.push({ type: 'tool_result', tool_use_id: id, content: toResultContent(content), ...(isError ? { is_error: true } : {}) });
   };
 
-  for (const e of events) {
+  const from = compaction ? compaction.throughIndex + 1 : 0;
+  for (let i = from; i < events.length; i++) {
+    const e = events[i]!;
     switch (e.type) {
       case 'span.model_request_start':
         flushUser();
@@ -82,19 +119,23 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
         assistant = [];
         break;
       case 'span.model_request_end':
-        if (!failedSpans.has(e.model_request_start_id)) push('assistant', assistant);
+        modelBlocks(e);
+        if (!dropSpans.has(e.model_request_start_id)) flushAssistant();
         assistant = [];
         span = null;
         break;
+      case 'agent.thinking':
+        modelBlocks(e);
+        break;
       case 'agent.message':
-        if (!(span && failedSpans.has(span))) {
-          for (const b of e.content) if (b.type === 'text' && b.text.length > 0) assistant.push({ type: 'text', text: b.text });
-        }
+        if (inDroppedSpan()) break;
+        modelBlocks(e);
+        for (const b of e.content) if (b.type === 'text' && b.text.length > 0) assistant.push({ type: 'text', text: b.text });
         break;
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use':
-        toolUse(e.id, e.name, e.input);
+        toolUse(e, e.id, e.name, e.input);
         break;
       case 'agent.tool_result':
         toolResult(e.tool_use_id, e.content, e.is_error);
@@ -112,7 +153,7 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
         break;
     }
   }
-  if (span) push('assistant', assistant);
+  if (span && !dropSpans.has(span)) flushAssistant();
   flushUser();
   return messages;
 }

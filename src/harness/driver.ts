@@ -5,8 +5,13 @@ import { HarnessState, type PendingToolUse } from './state';
 import type { ToolRouter } from './tools';
 import { ABORT_CLOSE, ABORT_INTERRUPT, modelTurn, resultEvent } from './turn';
 import { validateDelivery } from './delivery';
+import { DEFAULT_CATALOG, type ModelCatalog } from '../wire';
+import type { ContextInput } from './context';
+import { buildRequest } from './context';
+import { requestSettings, type Fallbacks, type RequestSettings } from './model-settings';
+import { compact, needsCompaction } from './compact-turn';
 
-// The stateless loop for one session (DESIGN.md invariant 2): everything it decides comes from the log, so any
+// The stateless loop for one session (ARCHITECTURE.md invariant 2): everything it decides comes from the log, so any
 // process can construct a driver from the log, call recover() and go on where the last one stopped.
 
 export interface HarnessLog {
@@ -22,7 +27,8 @@ export interface DriverOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
-  contextBudgetChars?: number;
+  /** Context window, output limit, thinking and effort per model (with the user's overrides). */
+  catalog?: ModelCatalog;
   /** Appended to the agent's system prompt: where the agent works and how. */
   environmentNote: string;
   onPreview?: (p: StreamPreview) => void;
@@ -42,7 +48,7 @@ export class SessionDriver {
   private work: AbortController | null = null;
   private interruptRequested = false;
   private closed = false;
-  private elided = 0;
+  private readonly fallbacks: Fallbacks = { thinking: false, effort: false };
 
   constructor(private readonly opts: DriverOptions) {
     for (const e of opts.log.events()) this.state.apply(e);
@@ -156,6 +162,10 @@ export class SessionDriver {
       this.opts.onWorkStarted?.();
       const ctl = (this.work = new AbortController());
       await this.opts.tools.ready(ctl.signal);
+      if (await this.compactIfNeeded(ctl.signal)) {
+        this.work = null;
+        return true;
+      }
       await modelTurn(
         {
           events: () => this.opts.log.events(),
@@ -164,16 +174,10 @@ export class SessionDriver {
           model: this.opts.model,
           tools: this.opts.tools,
           retry: this.opts.retry ?? DEFAULT_RETRY,
-          context: () => ({
-            model: this.opts.agent.model.id,
-            maxTokens: this.opts.maxTokens ?? 16_000,
-            system: [this.opts.agent.system, this.opts.environmentNote].filter(Boolean).join('\n\n'),
-            tools: this.opts.tools.definitions(),
-            budgetChars: this.opts.contextBudgetChars,
-          }),
+          context: () => this.contextInput(),
+          settings: () => this.settings(),
+          fallBack: (kind) => (this.fallbacks[kind] = true),
           onPreview: this.opts.onPreview,
-          elidedSoFar: () => this.elided,
-          setElided: (n) => (this.elided = n),
         },
         ctl.signal,
       );
@@ -182,6 +186,36 @@ export class SessionDriver {
     }
     if (s.status !== 'idle') await this.append([{ type: 'session.status_idle', stop_reason: { type: 'end_turn' } }]);
     return false;
+  }
+
+  private contextInput(): ContextInput {
+    return {
+      model: this.opts.agent.model.id,
+      maxTokens: this.settings().maxTokens,
+      system: [this.opts.agent.system, this.opts.environmentNote].filter(Boolean).join('\n\n'),
+      tools: this.opts.tools.definitions(),
+    };
+  }
+
+  private settings(): RequestSettings {
+    const spec = (this.opts.catalog ?? DEFAULT_CATALOG).lookup(this.opts.agent.model.id);
+    return requestSettings(this.opts.agent.model, spec, this.opts.maxTokens, this.fallbacks);
+  }
+
+  /** Summarises the context first when the next request would near the window (or the last one ran out of it). */
+  private async compactIfNeeded(signal: AbortSignal): Promise<boolean> {
+    const spec = (this.opts.catalog ?? DEFAULT_CATALOG).lookup(this.opts.agent.model.id);
+    const events = this.opts.log.events();
+    const settings = this.settings();
+    const request = buildRequest(events, { ...this.contextInput(), ...settings });
+    if (!needsCompaction(events, request, settings.maxTokens, spec, this.state.mustCompact)) return false;
+    return compact(
+      { events: () => this.opts.log.events(), append: async (ev) => void (await this.append(ev)), runningEvents: () => this.runningEvents(), model: this.opts.model },
+      spec,
+      this.opts.agent.model.id,
+      settings.maxTokens,
+      signal,
+    );
   }
 
   private async runTool(p: PendingToolUse): Promise<void> {

@@ -27,6 +27,8 @@ export class HarnessState {
   readonly toolUseKinds = new Map<string, ToolKind>();
   openSpan: { id: string; seq: number } | null = null;
   readonly failedSpans = new Set<string>();
+  /** The last reply ran out of context window: compact before the next request. */
+  mustCompact = false;
   /** Model requests since the last user message: guards against endless tool loops. */
   requestsThisTurn = 0;
   private lastInputSeq = -1;
@@ -62,11 +64,16 @@ export class HarnessState {
         this.openSpan = { id: e.id, seq: this.seq };
         this.requestsThisTurn += 1;
         break;
-      case 'span.model_request_end':
+      case 'span.model_request_end': {
+        // A paused reply, one cut by the context window and Hangar's own requests answer nothing: the turn goes on.
+        const stop = e._hangar?.stop_reason;
+        const answers = !e._hangar?.purpose && stop !== 'pause_turn' && stop !== 'model_context_window_exceeded';
         if (e.is_error) this.failedSpans.add(e.model_request_start_id);
-        else if (this.openSpan) this.lastBoundarySeq = this.openSpan.seq;
+        else if (this.openSpan && answers) this.lastBoundarySeq = this.openSpan.seq;
+        if (stop === 'model_context_window_exceeded') this.mustCompact = true;
         this.openSpan = null;
         break;
+      }
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
@@ -99,10 +106,12 @@ export class HarnessState {
       case 'user.custom_tool_result':
         this.resolve(e.custom_tool_use_id);
         break;
+      case 'agent.thread_context_compacted':
+        this.mustCompact = false;
+        break;
       // Nothing to do for these; a new event type must be added here or handled above.
       case 'agent.message':
       case 'agent.thinking':
-      case 'agent.thread_context_compacted':
       case 'agent.thread_message_sent':
       case 'agent.thread_message_received':
       case 'session.error':

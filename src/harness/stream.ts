@@ -1,14 +1,19 @@
+import type Anthropic from '@anthropic-ai/sdk';
 import type { ModelUsage } from '../wire';
-import type { ModelStreamEvent } from '../model/types';
+import { ModelError, type ModelStreamEvent } from '../model/types';
 
 // Turns a raw Messages API stream into completed blocks, so each block is logged the moment it completes and the
-// surfaces can show text deltas live.
+// surfaces can show text deltas live. Thinking blocks are kept whole (text + signature, or redacted data) and blocks
+// Hangar has no event for (server-tool blocks) are kept as the API returned them: both are replayed unmodified.
+
+export type ModelBlock = Anthropic.ContentBlockParam;
 
 export type CompletedBlock =
   | { type: 'text'; text: string; previewId: string }
-  | { type: 'thinking'; previewId: string }
+  | { type: 'thinking'; previewId: string; block: Anthropic.ThinkingBlockParam | Anthropic.RedactedThinkingBlockParam }
   | { type: 'tool_use'; name: string; input: Record<string, unknown> }
-  | { type: 'invalid_tool_use'; name: string; raw: string; error: string };
+  | { type: 'invalid_tool_use'; name: string; raw: string; error: string }
+  | { type: 'passthrough'; block: ModelBlock };
 
 export interface StreamSink {
   /** A text or thinking block started: return the id its event will carry (for event_start/event_delta previews). */
@@ -19,18 +24,23 @@ export interface StreamSink {
 
 export interface StreamOutcome {
   usage: ModelUsage;
-  stopReason: string | null;
+  stopReason: Anthropic.StopReason | null;
+  stopDetails: Anthropic.RefusalStopDetails | null;
+  /** The type of the last block the response completed (a tool call cut by max_tokens is the last block). */
+  lastBlock: CompletedBlock['type'] | null;
 }
 
 type Open =
   | { kind: 'text'; id: string; text: string }
-  | { kind: 'thinking'; id: string }
+  | { kind: 'thinking'; id: string; thinking: string; signature: string }
+  | { kind: 'redacted_thinking'; id: string; data: string }
   | { kind: 'tool_use'; name: string; json: string; initial: unknown }
-  | { kind: 'other' };
+  | { kind: 'other'; block: Record<string, unknown>; json: string };
 
 export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sink: StreamSink, usage: ModelUsage): Promise<StreamOutcome> {
   const open = new Map<number, Open>();
-  let stopReason: string | null = null;
+  const outcome: StreamOutcome = { usage, stopReason: null, stopDetails: null, lastBlock: null };
+  let stopped = false;
   for await (const ev of events) {
     switch (ev.type) {
       case 'message_start': {
@@ -41,47 +51,99 @@ export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sin
         usage.output_tokens = u.output_tokens ?? 0;
         break;
       }
-      case 'content_block_start': {
-        const b = ev.content_block;
-        if (b.type === 'text') {
-          const block: Open = { kind: 'text', id: sink.started('text'), text: b.text };
-          open.set(ev.index, block);
-          if (b.text) sink.delta(block.id, b.text);
-        } else if (b.type === 'thinking' || b.type === 'redacted_thinking') open.set(ev.index, { kind: 'thinking', id: sink.started('thinking') });
-        else if (b.type === 'tool_use') open.set(ev.index, { kind: 'tool_use', name: b.name, json: '', initial: b.input });
-        else open.set(ev.index, { kind: 'other' });
+      case 'content_block_start':
+        open.set(ev.index, openBlock(ev.content_block, sink));
         break;
-      }
       case 'content_block_delta': {
         const block = open.get(ev.index);
-        if (block?.kind === 'text' && ev.delta.type === 'text_delta') {
-          block.text += ev.delta.text;
-          sink.delta(block.id, ev.delta.text);
-        } else if (block?.kind === 'tool_use' && ev.delta.type === 'input_json_delta') block.json += ev.delta.partial_json;
+        const d = ev.delta;
+        if (d.type === 'signature_delta') {
+          if (block?.kind !== 'thinking') throw new ModelError('stream', 'model stream failed: a signature arrived outside a thinking block');
+          block.signature += d.signature;
+        } else if (d.type === 'thinking_delta') {
+          if (block?.kind !== 'thinking') throw new ModelError('stream', 'model stream failed: thinking text arrived outside a thinking block');
+          block.thinking += d.thinking;
+        } else if (block?.kind === 'text' && d.type === 'text_delta') {
+          block.text += d.text;
+          sink.delta(block.id, d.text);
+        } else if ((block?.kind === 'tool_use' || block?.kind === 'other') && d.type === 'input_json_delta') block.json += d.partial_json;
         break;
       }
       case 'content_block_stop': {
         const block = open.get(ev.index);
         open.delete(ev.index);
-        if (block) await complete(block, sink);
+        if (block) {
+          const done = complete(block);
+          outcome.lastBlock = done.type;
+          await sink.completed(done);
+        }
         break;
       }
       case 'message_delta':
-        stopReason = ev.delta.stop_reason ?? stopReason;
+        outcome.stopReason = ev.delta.stop_reason ?? outcome.stopReason;
+        outcome.stopDetails = ev.delta.stop_details ?? outcome.stopDetails;
         if (ev.usage.output_tokens != null) usage.output_tokens = ev.usage.output_tokens;
         if (ev.usage.input_tokens != null) usage.input_tokens = ev.usage.input_tokens;
         break;
       case 'message_stop':
+        stopped = true;
         break;
     }
   }
-  return { usage, stopReason };
+  // A stream cut short (inside a thinking block, say) is a failed request: its blocks are never replayed.
+  if (!stopped) {
+    const inside = [...open.values()][0]?.kind;
+    throw new ModelError('stream', `model stream failed: the stream ended before message_stop${inside ? ` (inside a ${inside} block)` : ''}`);
+  }
+  return outcome;
 }
 
-async function complete(block: Open, sink: StreamSink): Promise<void> {
-  if (block.kind === 'text') await sink.completed({ type: 'text', text: block.text, previewId: block.id });
-  else if (block.kind === 'thinking') await sink.completed({ type: 'thinking', previewId: block.id });
-  else if (block.kind === 'tool_use') await sink.completed(parseToolUse(block.name, block.json, block.initial));
+function openBlock(b: Anthropic.ContentBlock, sink: StreamSink): Open {
+  switch (b.type) {
+    case 'text': {
+      const block: Open = { kind: 'text', id: sink.started('text'), text: b.text };
+      if (b.text) sink.delta(block.id, b.text);
+      return block;
+    }
+    case 'thinking':
+      return { kind: 'thinking', id: sink.started('thinking'), thinking: b.thinking ?? '', signature: b.signature ?? '' };
+    case 'redacted_thinking':
+      return { kind: 'redacted_thinking', id: sink.started('thinking'), data: b.data };
+    case 'tool_use':
+      return { kind: 'tool_use', name: b.name, json: '', initial: b.input };
+    default:
+      return { kind: 'other', block: { ...b }, json: '' };
+  }
+}
+
+function complete(block: Open): CompletedBlock {
+  switch (block.kind) {
+    case 'text':
+      return { type: 'text', text: block.text, previewId: block.id };
+    case 'thinking':
+      if (!block.signature) throw new ModelError('stream', 'model stream failed: a thinking block ended without its signature');
+      return { type: 'thinking', previewId: block.id, block: { type: 'thinking', thinking: block.thinking, signature: block.signature } };
+    case 'redacted_thinking':
+      return { type: 'thinking', previewId: block.id, block: { type: 'redacted_thinking', data: block.data } };
+    case 'tool_use':
+      return parseToolUse(block.name, block.json, block.initial);
+    case 'other':
+      return { type: 'passthrough', block: passthrough(block) };
+  }
+}
+
+// Server-tool blocks come back as the API sent them; a streamed input (server_tool_use) is put back in place. Fields
+// only responses carry are left as they are: the API accepts its own blocks.
+function passthrough(block: { block: Record<string, unknown>; json: string }): ModelBlock {
+  const out = { ...block.block };
+  if (block.json.trim() !== '') {
+    try {
+      out.input = JSON.parse(block.json);
+    } catch {
+      throw new ModelError('stream', `model stream failed: the ${String(out.type)} block's input was not valid JSON`);
+    }
+  }
+  return out as unknown as ModelBlock;
 }
 
 export function parseToolUse(name: string, json: string, initial: unknown): CompletedBlock {

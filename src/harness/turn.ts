@@ -4,8 +4,9 @@ import type { ModelClient } from '../model/types';
 import { ModelError } from '../model/types';
 import { classifyModelError } from '../model/anthropic';
 import { buildRequest, type ContextInput } from './context';
+import { refusedParameter, type Fallbacks, type RequestSettings } from './model-settings';
 import { backoffMs, errorTypeFor, sleep, type RetryPolicy } from './retry';
-import { consumeStream, type CompletedBlock } from './stream';
+import { consumeStream, type CompletedBlock, type ModelBlock, type StreamOutcome } from './stream';
 import type { ToolRouter } from './tools';
 
 // One model request (with its retries): span start → blocks appended as they complete → span end.
@@ -19,10 +20,10 @@ export interface TurnDeps {
   tools: ToolRouter;
   retry: RetryPolicy;
   context: () => ContextInput;
+  settings: () => RequestSettings;
+  /** The model refused a thinking or effort parameter: later requests go without it. */
+  fallBack: (kind: keyof Fallbacks) => void;
   onPreview?: (p: StreamPreview) => void;
-  /** Old tool outputs cut so far; a growing count is logged as agent.thread_context_compacted. */
-  elidedSoFar: () => number;
-  setElided: (n: number) => void;
 }
 
 export type TurnResult = 'done' | 'aborted' | 'exhausted';
@@ -38,14 +39,13 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
     const startId = newId('sevt');
     await deps.append([...deps.runningEvents(), { id: startId, type: 'span.model_request_start' }]);
     const usage = zeroUsage();
+    const settings = deps.settings();
+    const tracker = new SpanTracker();
     try {
-      const { request, elided } = buildRequest(deps.events(), deps.context());
-      if (elided > deps.elidedSoFar()) {
-        deps.setElided(elided);
-        await deps.append([{ type: 'agent.thread_context_compacted' }]);
-      }
-      await consumeStream(deps.model.stream(request, signal), sink(deps), usage);
-      await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage }]);
+      const input = { ...deps.context(), maxTokens: settings.maxTokens, thinking: settings.thinking, outputConfig: settings.outputConfig };
+      const request = buildRequest(deps.events(), input);
+      const outcome = await consumeStream(deps.model.stream(request, signal), sink(deps, tracker), usage);
+      await deps.append(closeSpan(startId, usage, outcome, tracker, settings.maxTokens));
       return 'done';
     } catch (err) {
       // The process is stopping: leave the span open, so the next wake() closes it as cut off and asks again.
@@ -57,6 +57,16 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
       }
       await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: true, model_usage: usage }]);
       const me = err instanceof ModelError ? err : classifyModelError(err);
+      const refused = refusedParameter(me, settings);
+      if (refused) {
+        // Say so and fall back: the same request without the parameter the model would not take.
+        deps.fallBack(refused);
+        await deps.append([
+          { type: 'session.error', error: { type: 'model_request_failed_error', message: `The model refused the ${refused} setting (${me.message}); continuing without it.`, retry_status: { type: 'retrying' } } },
+        ]);
+        attempt -= 1;
+        continue;
+      }
       const errorType = errorTypeFor(me);
       if (me.retryable && attempt < deps.retry.maxRetries) {
         await deps.append([
@@ -76,7 +86,49 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
   }
 }
 
-function sink(deps: TurnDeps) {
+/** What one reply produced so far: blocks waiting for an event to ride on, and its tool calls. */
+class SpanTracker {
+  pending: ModelBlock[] = [];
+  readonly toolUses: { id: string; kind: 'builtin' | 'mcp' | 'custom'; resolved: boolean }[] = [];
+
+  /** Hands the waiting blocks (server-tool blocks) to the next event, which replays them before its own block. */
+  take(extra: ModelBlock[] = []): { _hangar?: { blocks: Record<string, unknown>[] & { type: string }[] } } {
+    const blocks = [...this.pending, ...extra];
+    this.pending = [];
+    return blocks.length > 0 ? { _hangar: { blocks: blocks as unknown as { type: string }[] } } : {};
+  }
+}
+
+const CUT_BY_LIMIT = (max: number) =>
+  `This call was cut off by the output limit (max_tokens ${max}) before its input was complete, so it did not run. Call it again, with a shorter input if it was long.`;
+const NOT_RUN = 'The reply that asked for this call was not kept (the model refused or ran out of context), so the call did not run.';
+
+// The span end carries the stop reason (privately): the state decides from it whether the turn goes on (pause_turn,
+// a context window to compact) and the context whether the reply is kept. Tool calls that must not run get a result.
+function closeSpan(startId: string, usage: ModelUsage, outcome: StreamOutcome, t: SpanTracker, maxTokens: number): NewEvent[] {
+  const stop = outcome.stopReason ?? 'end_turn';
+  const end: NewEvent = { type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage, _hangar: { stop_reason: stop, ...(t.pending.length > 0 ? { blocks: t.take()._hangar?.blocks } : {}) } };
+  const out: NewEvent[] = [end];
+  const open = t.toolUses.filter((u) => !u.resolved);
+  if (stop === 'max_tokens' && (outcome.lastBlock === 'tool_use' || outcome.lastBlock === 'invalid_tool_use')) {
+    const last = open[open.length - 1];
+    if (last) out.push(resultEvent(last.kind, last.id, CUT_BY_LIMIT(maxTokens), true));
+  } else if (stop === 'max_tokens') {
+    out.push({ type: 'session.error', error: { type: 'model_request_failed_error', message: `The reply reached the output limit (max_tokens ${maxTokens}) and was cut off. Send a message to continue.`, retry_status: { type: 'exhausted' } } });
+  }
+  if (stop === 'refusal' || stop === 'model_context_window_exceeded') for (const u of open) out.push(resultEvent(u.kind, u.id, NOT_RUN, true));
+  if (stop === 'refusal') {
+    const d = outcome.stopDetails;
+    const why = [d?.category, d?.explanation].filter(Boolean).join(': ');
+    out.push(
+      { type: 'session.error', error: { type: 'model_request_failed_error', message: `The model declined to continue${why ? ` (${why})` : ''}. Its reply is left out of the context; send a new message to go on.`, retry_status: { type: 'exhausted' } } },
+      { type: 'session.status_idle', stop_reason: { type: 'refusal' }, stop_details: { type: 'refusal', category: d?.category ?? null, explanation: d?.explanation ?? null } },
+    );
+  }
+  return out;
+}
+
+function sink(deps: TurnDeps, tracker: SpanTracker) {
   return {
     started(kind: 'text' | 'thinking'): string {
       const id = newId('sevt');
@@ -86,7 +138,22 @@ function sink(deps: TurnDeps) {
     delta(previewId: string, text: string): void {
       deps.onPreview?.({ type: 'event_delta', event_id: previewId, delta: { type: 'content_delta', index: 0, content: { type: 'text', text } } });
     },
-    completed: (block: CompletedBlock) => deps.append(eventsForBlock(block, deps.tools)),
+    completed: async (block: CompletedBlock) => {
+      if (block.type === 'passthrough') {
+        tracker.pending.push(block.block);
+        return;
+      }
+      if (block.type === 'text' && block.text.length === 0) return;
+      const events = eventsForBlock(block, deps.tools);
+      const first = events[0];
+      if (first) Object.assign(first, tracker.take(block.type === 'thinking' ? [block.block] : []));
+      for (const e of events) {
+        if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') {
+          tracker.toolUses.push({ id: e.id!, kind: e.type === 'agent.tool_use' ? 'builtin' : e.type === 'agent.mcp_tool_use' ? 'mcp' : 'custom', resolved: events.length > 1 });
+        }
+      }
+      await deps.append(events);
+    },
   };
 }
 
@@ -95,7 +162,10 @@ export function eventsForBlock(block: CompletedBlock, tools: ToolRouter): NewEve
     case 'text':
       return block.text.length > 0 ? [{ id: block.previewId, type: 'agent.message', content: [{ type: 'text', text: block.text }] }] : [];
     case 'thinking':
+      // The wire event is an envelope; the block itself (text and signature) is attached privately by the sink.
       return [{ id: block.previewId, type: 'agent.thinking' }];
+    case 'passthrough':
+      return [];
     case 'invalid_tool_use': {
       const id = newId('sevt');
       const raw = block.raw.length > 2000 ? `${block.raw.slice(0, 2000)}…` : block.raw;

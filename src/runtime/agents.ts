@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import {
   Agent,
   BUILTIN_TOOL_NAMES,
+  DEFAULT_CATALOG,
   ModelParams,
   applyMetadataPatch,
+  modelConfigProblem,
   newId,
   nowIso,
   type AgentCreateParams,
@@ -118,13 +120,18 @@ export class AgentStore {
 }
 
 export function normalizeModel(model: z.infer<typeof ModelParams>): ModelConfig {
-  if (typeof model === 'string') return { id: model, effort: { type: 'high' } };
-  const effort = model.effort == null ? { type: 'high' as const } : typeof model.effort === 'string' ? { type: model.effort } : model.effort;
+  const m = typeof model === 'string' ? { id: model } : model;
+  // Effort resolves to the model's own default (reference §5.1); a setting the model would refuse is refused here.
+  const spec = DEFAULT_CATALOG.lookup(m.id);
+  const effort = (m.effort == null ? undefined : typeof m.effort === 'string' ? m.effort : m.effort.type) ?? spec.defaultEffort ?? undefined;
+  const problem = modelConfigProblem(spec, m.id, effort, m.thinking ?? undefined);
+  if (problem) throw invalid(`model: ${problem}`);
   return {
-    id: model.id,
-    effort,
-    ...(model.speed ? { speed: model.speed } : {}),
-    ...(model.inference_geo ? { inference_geo: model.inference_geo } : {}),
+    id: m.id,
+    ...(effort ? { effort: { type: effort } } : {}),
+    ...(m.speed ? { speed: m.speed } : {}),
+    ...(m.inference_geo ? { inference_geo: m.inference_geo } : {}),
+    ...(m.thinking ? { thinking: m.thinking } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModelClient } from '../model/types';
@@ -9,7 +9,7 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
 import { RuntimeEgress, type EgressOptions } from './egress';
-import type { NewEvent } from '../wire';
+import { ModelCatalog, type ModelCatalogOverrides, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { SessionHost } from './session-host';
@@ -35,8 +35,11 @@ export interface RuntimeOptions {
   maxTokens?: number;
   /** Model requests one turn may make before it is stopped (a runaway tool loop). */
   maxRequestsPerTurn?: number;
-  /** Request size in characters past which old tool outputs are cut (default 600k ≈ 150k tokens). */
-  contextBudgetChars?: number;
+  /**
+   * Model catalogue overrides (src/wire/models.ts: context window, output limit, thinking, effort, prices per model),
+   * on top of `<storage>/models.json` when that file exists. Invalid overrides fail the runtime's start with the reason.
+   */
+  models?: ModelCatalogOverrides;
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
@@ -74,7 +77,7 @@ export class Runtime {
       retry: options.retry,
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
-      contextBudgetChars: options.contextBudgetChars,
+      catalog: loadCatalog(options.storageRoot, options.models),
       mcp: options.mcp,
       redact: (o) => this.redact(o),
       redactText: async (t) => {
@@ -134,4 +137,18 @@ function environmentNote(record: SessionRecord, kind: 'local' | 'docker'): strin
     'Your changes stay in this copy until the user reviews and accepts them; you cannot change the user\'s files directly.',
     record.environment.networking.type === 'none' ? 'The sandbox has no network access.' : `Network access: ${record.environment.networking.type}.`,
   ].join(' ');
+}
+
+/** The model catalogue with `<storage>/models.json` and then the runtime option applied. */
+function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined): ModelCatalog {
+  const file = path.join(storageRoot, 'models.json');
+  let fromFile: unknown = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  return new ModelCatalog(overrides ? { ...(fromFile as object), ...overrides } : fromFile);
 }

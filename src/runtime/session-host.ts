@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EventParams, NewEvent, SessionEvent, StreamPreview } from '../wire';
+import type { EventParams, ModelCatalog, NewEvent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso } from '../wire';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver, type HarnessLog } from '../harness/driver';
@@ -23,7 +23,7 @@ export interface HostOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
-  contextBudgetChars?: number;
+  catalog?: ModelCatalog;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
@@ -119,7 +119,7 @@ export class SessionHost {
       retry: this.opts.retry,
       maxTokens: this.opts.maxTokens,
       maxRequestsPerTurn: this.opts.maxRequestsPerTurn,
-      contextBudgetChars: this.opts.contextBudgetChars,
+      catalog: this.opts.catalog,
       environmentNote: this.opts.environmentNote(record),
       onPreview: (p) => previews.forEach((l) => l(p)),
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.

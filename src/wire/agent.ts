@@ -83,11 +83,20 @@ export const McpServer = z.discriminatedUnion('type', [
 export type McpServer = z.infer<typeof McpServer>;
 
 const Effort = z.enum(['low', 'medium', 'high', 'xhigh', 'max']);
+// Hangar extension (hosted agents have no such field): how the model thinks, in the Messages API's own terms. Absent:
+// the best the model supports (adaptive, else a token budget, else none); `disabled` turns thinking off.
+export const ThinkingParams = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('adaptive') }),
+  z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) }),
+  z.object({ type: z.literal('disabled') }),
+]);
+export type ThinkingParams = z.infer<typeof ThinkingParams>;
 export const ModelConfig = z.object({
   id: z.string().min(1),
   effort: z.object({ type: Effort }).optional(),
   speed: z.enum(['standard', 'fast']).optional(),
   inference_geo: z.string().optional(),
+  thinking: ThinkingParams.optional(),
 });
 export const ModelParams = z.union([
   z.string().min(1),
@@ -96,6 +105,7 @@ export const ModelParams = z.union([
     effort: z.union([Effort, z.object({ type: Effort })]).nullish(),
     speed: z.enum(['standard', 'fast']).nullish(),
     inference_geo: z.string().nullish(),
+    thinking: ThinkingParams.nullish(),
   }),
 ]);
 export type ModelConfig = z.infer<typeof ModelConfig>;

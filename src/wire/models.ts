@@ -262,3 +262,26 @@ export function costUsd(
   // Usage does not say which cache lifetime was written; Hangar writes only 5-minute breakpoints.
   return (u.input_tokens * p.input + u.cache_creation_input_tokens * p.cacheWrite5m + u.cache_read_input_tokens * p.cacheRead + u.output_tokens * p.output) / 1e6;
 }
+
+/** Why a model would refuse this thinking / effort configuration, in words a user can act on; undefined when fine. */
+export function modelConfigProblem(
+  spec: ResolvedModel,
+  modelId: string,
+  effort: Effort | undefined,
+  thinking: { type: 'adaptive' | 'enabled' | 'disabled' } | undefined,
+): string | undefined {
+  if (effort !== undefined && !spec.efforts.includes(effort)) {
+    return spec.efforts.length === 0
+      ? `${modelId} takes no effort setting; leave model.effort out.`
+      : `${modelId} does not accept effort "${effort}"; use one of ${spec.efforts.join(', ')}.`;
+  }
+  if (!thinking) return undefined;
+  const accepted: Record<ThinkingSupport, readonly string[]> = {
+    adaptive: ['adaptive', 'disabled'],
+    adaptive_always: ['adaptive'],
+    budget: ['enabled', 'disabled'],
+    none: ['disabled'],
+  };
+  const ok = accepted[spec.thinking];
+  return ok.includes(thinking.type) ? undefined : `${modelId} does not accept thinking "${thinking.type}"; use ${ok.map((t) => `"${t}"`).join(' or ')}.`;
+}

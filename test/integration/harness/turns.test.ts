@@ -17,6 +17,7 @@ describe('harness: turns through the real SDK, scripted model and local sandbox'
       'user.message',
       'session.status_running',
       'span.model_request_start',
+      'agent.thinking',
       'agent.message',
       'span.model_request_end',
       'session.status_idle',

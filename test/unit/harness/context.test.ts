@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { buildMessages, buildRequest } from '../../../src/harness/context';
+import { compactionCut, measureTokens, nearsWindow } from '../../../src/harness/compaction';
+import { DEFAULT_CATALOG } from '../../../src/wire';
 import type { SessionEvent } from '../../../src/wire';
 
 let n = 0;
@@ -74,7 +76,7 @@ describe('harness context: events → Messages request', () => {
       ev('span.model_request_end', { model_request_start_id: s1.id, is_error: false, model_usage: usage }),
       ev('user.message', { content: [{ type: 'text', text: 'c' }] }),
     ];
-    const { request: req } = buildRequest(events, { model: 'm', maxTokens: 10, system: 'sys', tools: [{ name: 't1', input_schema: { type: 'object' } }, { name: 't2', input_schema: { type: 'object' } }] });
+    const req = buildRequest(events, { model: 'm', maxTokens: 10, system: 'sys', tools: [{ name: 't1', input_schema: { type: 'object' } }, { name: 't2', input_schema: { type: 'object' } }] });
     const count = JSON.stringify(req).split('"cache_control"').length - 1;
     assert.equal(count, 4);
     assert.equal(req.tools?.[0] && 'cache_control' in req.tools[0], false);
@@ -82,25 +84,87 @@ describe('harness context: events → Messages request', () => {
   });
 });
 
-describe('harness context: compaction', () => {
-  it('cuts the oldest tool outputs once the request outgrows its budget, never the recent turns', () => {
+describe('harness context: thinking, stop reasons and compaction', () => {
+  const thinking = { type: 'thinking', thinking: 'plan', signature: 'sig-1' };
+  const redacted = { type: 'redacted_thinking', data: 'opaque' };
+  const server = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } };
+
+  it('replays thinking, redacted thinking and server-tool blocks unmodified, in order, before the tool call', () => {
+    const start = ev('span.model_request_start');
+    const use = ev('agent.tool_use', { name: 'bash', input: { command: 'ls' }, _hangar: { blocks: [server] } });
+    const events = [
+      ev('user.message', { content: [{ type: 'text', text: 'go' }] }),
+      start,
+      ev('agent.thinking', { _hangar: { blocks: [thinking] } }),
+      ev('agent.thinking', { _hangar: { blocks: [redacted] } }),
+      use,
+      ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage, _hangar: { stop_reason: 'tool_use' } }),
+      ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: 'ok' }] }),
+    ];
+    const msgs = buildMessages(events);
+    assert.deepEqual(msgs[1]!.content, [thinking, redacted, server, { type: 'tool_use', id: use.id, name: 'bash', input: { command: 'ls' } }]);
+  });
+
+  it('leaves out refused replies and replies cut by the context window, with their tool calls and results', () => {
+    for (const stop of ['refusal', 'model_context_window_exceeded']) {
+      const start = ev('span.model_request_start');
+      const use = ev('agent.tool_use', { name: 'bash', input: {} });
+      const events = [
+        ev('user.message', { content: [{ type: 'text', text: 'go' }] }),
+        start,
+        ev('agent.thinking', { _hangar: { blocks: [thinking] } }),
+        use,
+        ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage, _hangar: { stop_reason: stop } }),
+        ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: 'not run' }], is_error: true }),
+      ];
+      assert.deepEqual(buildMessages(events).map((m) => m.role), ['user'], stop);
+    }
+  });
+
+  it('drops a turn of thinking alone (an interrupted reply)', () => {
+    const start = ev('span.model_request_start');
+    const events = [
+      ev('user.message', { content: [{ type: 'text', text: 'go' }] }),
+      start,
+      ev('agent.thinking', { _hangar: { blocks: [thinking] } }),
+      ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage }),
+      ev('user.message', { content: [{ type: 'text', text: 'again' }] }),
+    ];
+    assert.deepEqual(buildMessages(events).map((m) => m.role), ['user']);
+  });
+
+  it('after a compaction, sends the summary plus the kept reply verbatim; the cut is derived from the log', () => {
     const events: SessionEvent[] = [ev('user.message', { content: [{ type: 'text', text: 'task' }] })];
-    for (let i = 0; i < 10; i++) {
+    let lastUse = '';
+    for (let i = 0; i < 3; i++) {
       const start = ev('span.model_request_start');
       const use = ev('agent.tool_use', { name: 'bash', input: { command: `step ${i}` } });
-      events.push(start, use, ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage }));
-      events.push(ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: `${i}:`.padEnd(20_000, 'x') }] }));
+      lastUse = use.id;
+      events.push(start, ev('agent.thinking', { _hangar: { blocks: [{ ...thinking, signature: `sig-${i}` }] } }), use);
+      events.push(ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage }));
+      events.push(ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: `out ${i}` }] }));
     }
-    const input = { model: 'm', maxTokens: 10, system: 's', tools: [] };
-    const whole = buildRequest(events, input);
-    assert.equal(whole.elided, 0);
-    const compacted = buildRequest(events, { ...input, budgetChars: 100_000 });
-    assert.ok(compacted.elided > 0);
-    assert.ok(JSON.stringify(compacted.request.messages).length <= 100_000);
-    const json = JSON.stringify(compacted.request.messages);
-    assert.match(json, /old tool output were left out/);
-    const last = compacted.request.messages.at(-1)!;
-    assert.match(JSON.stringify(last), /9:x{100}/, 'the newest result is whole');
-    assert.deepEqual(buildRequest(events, { ...input, budgetChars: 100_000 }).request, compacted.request, 'deterministic');
+    const through = compactionCut(events);
+    assert.ok(through);
+    const cs = ev('span.model_request_start', { _hangar: { purpose: 'compaction' } });
+    events.push(cs, ev('span.model_request_end', { model_request_start_id: cs.id, is_error: false, model_usage: usage, _hangar: { purpose: 'compaction' } }));
+    events.push(ev('agent.thread_context_compacted', { _hangar: { summary: 'did steps 0 and 1', through } }));
+    const msgs = buildMessages(events);
+    assert.deepEqual(msgs.map((m) => m.role), ['user', 'assistant', 'user']);
+    assert.match(JSON.stringify(msgs[0]), /did steps 0 and 1/);
+    assert.deepEqual((msgs[1]!.content as { type: string }[])[0], { ...thinking, signature: 'sig-2' });
+    assert.match(JSON.stringify(msgs[2]), new RegExp(lastUse));
+    assert.equal(compactionCut(events), null, 'nothing new to summarise right after a compaction');
+  });
+
+  it('measures from the last reply\'s usage and decides to compact near the window', () => {
+    const start = ev('span.model_request_start');
+    const big = { input_tokens: 900, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const events = [ev('user.message', { content: [{ type: 'text', text: 'go' }] }), start, ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: big })];
+    const request = buildRequest(events, { model: 'm', maxTokens: 10, system: 's', tools: [] });
+    assert.equal(measureTokens(events, request), 950);
+    const spec = { ...DEFAULT_CATALOG.lookup('claude-sonnet-5-5'), contextWindow: 1_000 };
+    assert.equal(nearsWindow(950, 100, spec), true);
+    assert.equal(nearsWindow(100, 100, spec), false);
   });
 });
