@@ -56,7 +56,13 @@ async function chooseRunner() {
 
 async function runElectron() {
   const { downloadAndUnzipVSCode } = await import('@vscode/test-electron');
-  const exe = await downloadAndUnzipVSCode({ version: VSCODE_VERSION, cachePath: VSCODE_CACHE });
+  let exe;
+  try {
+    exe = await downloadAndUnzipVSCode({ version: VSCODE_VERSION, cachePath: VSCODE_CACHE });
+  } catch (err) {
+    rmSync(scratch, { recursive: true, force: true });
+    return logger(TAG).fail(`cannot get VS Code ${VSCODE_VERSION} through @vscode/test-electron (${err instanceof Error ? err.message : String(err)}); without that download, run with HANGAR_VSCODE_RUNNER=code-server after scripts/setup/vscode.sh`);
+  }
   const args = [
     workspace,
     `--extensionDevelopmentPath=${root}`, `--extensionTestsPath=${testsEntry}`,
