@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply, startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
 import { makeRepo } from '../../support/runtime';
+import { inTerminal, screenText } from './terminal';
 
 // The bundled CLI as a user runs it: a child process, the scripted model behind ANTHROPIC_BASE_URL, a temp HANGAR_HOME.
 
@@ -238,6 +239,28 @@ describe('cli: hangar as a user runs it', function () {
     const events = await hangar(['--json', 'events', sessions[0]!.id]);
     const types = events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     assert.deepEqual(types, ['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']);
+  });
+
+  it('keeps the approval question on screen while it waits for the answer', async () => {
+    const agentFile = path.join(home, 'agent.json');
+    writeFileSync(agentFile, JSON.stringify({ name: 'asker', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] }));
+    model.push(reply.tool('bash', { command: 'echo approved > ok.txt' }), reply.text('ran'));
+    const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url, TERM: 'xterm' };
+    const t = inTerminal([process.execPath, cli, 'run', '--agent', agentFile, '--repo', repo, 'needs approval'], env);
+    // Answered after several spinner ticks: an erasing spinner would have wiped the question by then.
+    t.answer(/\[y\]es \/ \[n\]o: /, 'y\r', 600);
+    assert.equal(await t.done, 0, t.raw);
+    assert.match(screenText(t.raw), /Allow bash \$ echo approved > ok\.txt\? \[y\]es \/ \[n\]o: y/);
+  });
+
+  it('ends quietly when the reader of its output goes away', async () => {
+    for (let i = 0; i < 12; i++) model.push(reply.tool('bash', { command: `yes line-${i} | head -c 20000` }));
+    model.push(reply.text('done'));
+    const r = await hangar(['--json', 'run', '--repo', repo, 'lots of output']);
+    const id = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session_id: string }).session_id;
+    const piped = await shell(`${process.execPath} ${cli} --storage ${home} --json events ${id} | head -1`);
+    assert.equal(piped.stdout.trim().split('\n').length, 1);
+    assert.equal(piped.stderr, '', 'no EPIPE stack trace');
   });
 
   it('rejects a bad agent file with what is wrong', async () => {
