@@ -69,6 +69,9 @@ export interface GuardOptions {
 
 /** Throws the 403/401 a request deserves, or returns when it may proceed. */
 export function guardRequest(req: IncomingMessage, opts: GuardOptions): void {
+  // Node keeps the first of several Host headers; a proxy in front may have used another one, so refuse the ambiguity.
+  const hosts = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'host').length;
+  if (hosts > 1) throw fail(400, 'invalid_request_error', 'The request has more than one Host header; send exactly one.');
   const host = (req.headers.host ?? '').toLowerCase();
   if (!opts.allowedHosts.has(host)) {
     throw fail(403, 'permission_error', `Host "${host}" is not this server; call it as ${[...opts.allowedHosts][0]} (requests through other names are refused).`);

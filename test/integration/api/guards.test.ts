@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
@@ -70,6 +71,10 @@ describe('api: auth, guards and bad input', function () {
     assert.match(rebound.json().error.message, /Host/);
     assert.equal((await raw(f.server, 'GET', '/v1/agents', { headers: { host: `127.0.0.1:${f.server.port + 1}` } })).status, 403);
     assert.equal((await raw(f.server, 'GET', '/v1/agents', { headers: { host: `localhost:${f.server.port}` } })).status, 200);
+    // Two Host headers (the first one allowed): refused in the error envelope, whichever one a proxy would have used.
+    const twice = await rawSocket(f.server.port, `GET /v1/agents HTTP/1.1\r\nHost: 127.0.0.1:${f.server.port}\r\nHost: attacker.example\r\nx-api-key: ${f.server.token}\r\nConnection: close\r\n\r\n`);
+    assert.match(twice, /^HTTP\/1\.1 400 /);
+    assert.match(twice, /more than one Host header/);
   });
 
   it('answers every error with the envelope, a request-id and x-should-retry: false', async () => {
@@ -184,3 +189,14 @@ describe('api: auth, guards and bad input', function () {
     assert.equal((await raw(f.server, 'POST', '/v1/sessions/sesn_nope/events', { body: JSON.stringify({ events: [message] }), headers: json })).status, 404);
   });
 });
+
+/** Sends bytes as they are (headers Node's client would refuse or merge) and returns the whole answer. */
+function rawSocket(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
