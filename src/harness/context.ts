@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionEvent, ToolResultBlock } from '../wire';
 import type { ModelRequest } from '../model/types';
+import { assertNever } from '../wire/exhaustive';
 
 // Builds the Messages API request from the log. The log is not the context window:
 // - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
@@ -149,8 +150,26 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'user.message':
         for (const b of e.content) userBlocks.push(b as Block);
         break;
-      default:
+      // Nothing to do for these; a new event type must be added here or handled above.
+      case 'user.interrupt':
+      case 'user.tool_confirmation':
+      case 'agent.thread_context_compacted':
+      case 'agent.thread_message_sent':
+      case 'agent.thread_message_received':
+      case 'session.status_running':
+      case 'session.status_idle':
+      case 'session.status_rescheduled':
+      case 'session.status_terminated':
+      case 'session.error':
+      case 'session.deleted':
+      case 'session.updated':
+      case 'session.thread_created':
+      case 'session.thread_status_running':
+      case 'session.thread_status_idle':
+      case 'session.thread_status_terminated':
         break;
+      default:
+        assertNever(e, 'event');
     }
   }
   if (span && !dropSpans.has(span)) flushAssistant();
