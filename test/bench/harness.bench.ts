@@ -14,6 +14,8 @@ import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
 import { makeRepo } from '../support/runtime';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
+import { buildRequest } from '../../src/harness/context';
+import type { SessionEvent } from '../../src/wire';
 
 const TURNS = 200;
 
@@ -140,13 +142,51 @@ async function main(): Promise<void> {
   ]);
   console.log(`ratio: first request with 2 s sandbox / with instant sandbox (p50) = ${(slowed.p50 / fast.p50).toFixed(2)}x`);
 
+  const building = await requestBuilding();
   const file = await writeResults('harness', {
+    request_building: building,
     turns: { bare_sdk: raw, http: { wall: summarize(viaHttp.wall), overhead: summarize(viaHttp.overhead) }, instant: { wall: summarize(viaInstant.wall), overhead: summarize(viaInstant.overhead) }, ratio_http_vs_bare: ratio },
     first_request_ms: { provisioning_0s: fast, provisioning_2s: slowed, ratio: slowed.p50 / fast.p50 },
     targets: { overhead_p50_ms: 5, first_request_ms: 50 },
   });
   console.log(`wrote ${file}`);
   await scripted.close();
+}
+
+/** A log of `turns` tool-loop steps; with thinking, each reply carries a signed thinking block kept for replay. */
+function syntheticLog(turns: number, thinking: boolean): SessionEvent[] {
+  let n = 0;
+  const at = '2026-12-05T00:00:00.000Z';
+  const ev = (type: string, fields: Record<string, unknown> = {}) => ({ id: `sevt_${++n}`, type, processed_at: at, ...fields }) as unknown as SessionEvent;
+  const usage = { input_tokens: 10, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  const events: SessionEvent[] = [ev('user.message', { content: [{ type: 'text', text: 'fix the bug' }] })];
+  for (let i = 0; i < turns; i++) {
+    const start = ev('span.model_request_start');
+    const use = ev('agent.tool_use', { name: 'bash', input: { command: `step ${i}` }, evaluated_permission: 'allow' });
+    events.push(start);
+    if (thinking) events.push(ev('agent.thinking', { _hangar: { blocks: [{ type: 'thinking', thinking: 'plan '.repeat(100), signature: 's'.repeat(344) }] } }));
+    events.push(use, ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: usage }));
+    events.push(ev('agent.tool_result', { tool_use_id: use.id, content: [{ type: 'text', text: 'output '.repeat(50) }] }));
+  }
+  return events;
+}
+
+/** Building one request from the log at 10, 100 and 1,000 turns, thinking kept vs the same log without thinking. */
+async function requestBuilding(): Promise<Record<string, unknown>> {
+  const input = { model: 'claude-sonnet-5-5', maxTokens: 32_000, system: 'sys', tools: [], thinking: { type: 'adaptive' as const } };
+  const rows: Row[] = [];
+  const out: Record<string, unknown> = {};
+  for (const turns of [10, 100, 1_000]) {
+    const iterations = turns >= 1_000 ? 50 : 200;
+    const plain = syntheticLog(turns, false);
+    const kept = syntheticLog(turns, true);
+    const base = summarize(await measure(() => buildRequest(plain, input), { iterations, warmup: 10 }));
+    const think = summarize(await measure(() => buildRequest(kept, input), { iterations, warmup: 10 }));
+    rows.push({ turns, 'no thinking p50 ms': base.p50, 'no thinking p95 ms': base.p95, 'thinking kept p50 ms': think.p50, 'thinking kept p95 ms': think.p95, 'ratio p50': Number((think.p50 / base.p50).toFixed(2)) });
+    out[`turns_${turns}`] = { no_thinking: base, thinking_kept: think, ratio_p50: think.p50 / base.p50 };
+  }
+  printTable('Request building per turn (whole log → Messages request)', rows);
+  return out;
 }
 
 function slow(inner: SandboxProvider, ms: number): SandboxProvider {
