@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -8,6 +8,7 @@ import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply, startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
 import { makeRepo } from '../../support/runtime';
 import { inTerminal, screenText } from './terminal';
+import { EVERYTHING_BIN } from '../../support/mcp-servers';
 
 // The bundled CLI as a user runs it: a child process, the scripted model behind ANTHROPIC_BASE_URL, a temp HANGAR_HOME.
 
@@ -261,6 +262,61 @@ describe('cli: hangar as a user runs it', function () {
     const piped = await shell(`${process.execPath} ${cli} --storage ${home} --json events ${id} | head -1`);
     assert.equal(piped.stdout.trim().split('\n').length, 1);
     assert.equal(piped.stderr, '', 'no EPIPE stack trace');
+  });
+
+  /** Pids of live processes whose environment holds `marker` (the stdio MCP servers this test started). */
+  const withMarker = (marker: string): number[] =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/environ`, 'latin1').includes(marker);
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`closes its stdio MCP servers and exits ${code} on ${signal}`, async () => {
+      const marker = `HANGAR_CLI_TEST_${signal}_${process.pid}_${Date.now()}`;
+      const agentFile = path.join(home, 'mcp-agent.json');
+      const mcp = { type: 'stdio', name: 'everything', command: process.execPath, args: [EVERYTHING_BIN, 'stdio'], env: { [marker]: '1' } };
+      writeFileSync(agentFile, JSON.stringify({ name: 'mcp', model: 'claude-sonnet-5-5', mcp_servers: [mcp], tools: [{ type: 'agent_toolset_20260401' }, { type: 'mcp_toolset', mcp_server_name: 'everything' }] }));
+      model.push(reply.text('slow', { delay_ms: 60_000 }));
+      const child = spawn(process.execPath, [cli, 'run', '--agent', agentFile, '--repo', repo, 'wait'], {
+        env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      while (model.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(withMarker(marker).length > 0, 'the MCP server runs while the model is asked');
+      child.kill(signal);
+      assert.equal(await exited, code, stderr);
+      assert.deepEqual(withMarker(marker), [], 'no MCP server outlives the CLI');
+    });
+  }
+
+  it('prints the events of a session that crashed while running, and returns', async () => {
+    model.push(reply.text('slow', { delay_ms: 60_000 }));
+    const child = spawn(process.execPath, [cli, '--json', 'run', '--repo', repo, 'crash me'], {
+      env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: model.url },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    while (model.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await exited;
+    const id = (JSON.parse(out.split('\n')[0]!) as { session_id?: string; id: string }).session_id;
+    const list = await hangar(['--json', 'sessions']);
+    const sid = id ?? (JSON.parse(list.stdout.trim().split('\n')[0]!) as { id: string }).id;
+    const events = await hangar(['--json', 'events', sid]);
+    assert.equal(events.code, 0, events.stderr);
+    assert.equal((JSON.parse(events.stdout.trim().split('\n').at(-1)!) as { type: string }).type, 'span.model_request_start');
   });
 
   it('rejects a bad agent file with what is wrong', async () => {
