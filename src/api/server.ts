@@ -94,11 +94,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const result = await match.handler(ctx);
       if (result !== STREAMED) sendJson(res, 200, result);
     } catch (err) {
-      // The client went away (mid-body or mid-request): nobody is left to answer, and it is not a server fault.
-      if (clientGone(req, res)) {
-        res.destroy();
-        return;
-      }
       const f = toFailure(err);
       if (f.status >= 500) opts.onError?.(err, requestId);
       if (res.headersSent) {
@@ -141,8 +136,4 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await closed;
     },
   };
-}
-
-function clientGone(req: IncomingMessage, res: ServerResponse): boolean {
-  return req.socket.destroyed || res.destroyed || (req.readableAborted && !req.complete);
 }

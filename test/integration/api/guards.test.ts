@@ -188,24 +188,6 @@ describe('api: auth, guards and bad input', function () {
     assert.deepEqual(history.data, [], 'nothing from a refused batch reached the log');
     assert.equal((await raw(f.server, 'POST', '/v1/sessions/sesn_nope/events', { body: JSON.stringify({ events: [message] }), headers: json })).status, 404);
   });
-
-  it('a client that disconnects mid-body is not a server error (no 500, no stack)', async () => {
-    const errors: unknown[] = [];
-    f = await startApi({ server: { onError: (err) => errors.push(err) } });
-    const { token, port } = f.server;
-    await new Promise<void>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.write(`POST /v1/agents HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-api-key: ${token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name":`);
-        setTimeout(() => socket.destroy(), 100);
-      });
-      socket.on('close', () => resolve());
-      socket.on('error', reject);
-    });
-    // The server notices the reset while reading; a later request proves it is done with the broken one.
-    while (f.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
-    assert.equal((await raw(f.server, 'GET', '/v1/agents')).status, 200);
-    assert.deepEqual(errors.map(String), []);
-  });
 });
 
 /** Sends bytes as they are (headers Node's client would refuse or merge) and returns the whole answer. */
