@@ -9,7 +9,7 @@ import type { McpServer } from '../wire';
 import { TOKEN_PLACEHOLDER, type McpCredential } from './credentials';
 import { StdioProcessTransport } from './stdio';
 
-// Opens one MCP client session, host side (DESIGN.md invariant 5): a stdio server is launched here, a URL server is
+// Opens one MCP client session, host side (ARCHITECTURE.md invariant 5): a stdio server is launched here, a URL server is
 // tried with streamable HTTP first and with the older SSE transport when the endpoint does not speak it.
 
 export class McpServerError extends Error {
