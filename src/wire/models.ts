@@ -175,6 +175,17 @@ export const BUILTIN_MODELS: Readonly<Record<string, ModelSpec>> = {
     pricesCheckedAt: CHECKED,
     source: 'third-party price tables (legacy model)',
   },
+  'claude-sonnet-4-5': {
+    name: 'Claude Sonnet 4.5',
+    contextWindow: 200_000,
+    maxOutputTokens: 64_000,
+    thinking: 'budget',
+    efforts: [],
+    defaultEffort: null,
+    prices: cachePrices(3, 15, 0.3),
+    pricesCheckedAt: CHECKED,
+    source: 'third-party price tables (legacy model)',
+  },
   'claude-sonnet-4-6': {
     name: 'Claude Sonnet 4.6',
     contextWindow: 1_000_000,

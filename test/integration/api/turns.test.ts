@@ -27,7 +27,7 @@ describe('api: turns over the SDK', function () {
     assert.equal(sent[0]!.type, 'user.message');
     assert.match(sent[0]!.id, /^sevt_/);
     const seen = await collect(stream, idleWith('end_turn'));
-    assert.deepEqual(typesOf(seen), ['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']);
+    assert.deepEqual(typesOf(seen), ['user.message', 'session.status_running', 'span.model_request_start', 'agent.thinking', 'agent.message', 'span.model_request_end', 'session.status_idle']);
     assert.equal(idOf(seen[0]!), sent[0]!.id, 'the stream echoes the sent event with the same id');
     const end = seen.find((e) => e.type === 'span.model_request_end');
     assert.ok(end?.type === 'span.model_request_end' && end.model_usage.output_tokens > 0);
@@ -40,7 +40,7 @@ describe('api: turns over the SDK', function () {
     for await (const e of f.client.beta.sessions.events.list(session.id, { limit: 2 })) listed.push(e.id);
     assert.deepEqual(listed, seen.map(idOf));
     const pages = f.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/events'));
-    assert.equal(pages.length, 3, 'six events in pages of two');
+    assert.equal(pages.length, 4, 'seven events in pages of two');
     const messages = await f.client.beta.sessions.events.list(session.id, { types: ['agent.message', 'user.message'] });
     assert.deepEqual(typesOf(messages.data), ['user.message', 'agent.message']);
     const desc = await f.client.beta.sessions.events.list(session.id, { order: 'desc' });

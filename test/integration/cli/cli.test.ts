@@ -239,7 +239,7 @@ describe('cli: hangar as a user runs it', function () {
     assert.equal(sessions[0]!.status, 'idle');
     const events = await hangar(['--json', 'events', sessions[0]!.id]);
     const types = events.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
-    assert.deepEqual(types, ['user.message', 'session.status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.status_idle']);
+    assert.deepEqual(types, ['user.message', 'session.status_running', 'span.model_request_start', 'agent.thinking', 'agent.message', 'span.model_request_end', 'session.status_idle']);
   });
 
   it('keeps the approval question on screen while it waits for the answer', async () => {
