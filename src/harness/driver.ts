@@ -10,6 +10,7 @@ import type { ContextInput } from './context';
 import { buildRequest } from './context';
 import { requestSettings, type Fallbacks, type RequestSettings } from './model-settings';
 import { compact, needsCompaction } from './compact-turn';
+import { SandboxDamagedError } from '../sandbox/errors';
 
 // The stateless loop for one session (ARCHITECTURE.md invariant 2): everything it decides comes from the log, so any
 // process can construct a driver from the log, call recover() and go on where the last one stopped.
@@ -39,6 +40,7 @@ export interface DriverOptions {
 const INTERRUPTED_BY_USER = 'Tool execution was interrupted before completion. Please retry.';
 const INTERRUPTED_BY_RESTART =
   'The run was interrupted (the Hangar process stopped) while this tool call was in flight; its effects may or may not have happened. Check the state before you retry.';
+const SANDBOX_DAMAGED_NOT_RUN = 'This call did not run: the sandbox is damaged, so the turn ended.';
 const CUT_OFF = 'The model response that asked for this call was cut off, so the call was not run.';
 
 export class SessionDriver {
@@ -230,11 +232,27 @@ export class SessionDriver {
         const event = resultEvent(p.kind, p.id, '', outcome.is_error);
         await this.append([{ ...event, content: outcome.content } as NewEvent]);
       }
-    } catch {
-      if (this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
+    } catch (err) {
+      if (err instanceof SandboxDamagedError) await this.endTurnOnDamage(p, err);
+      else if (this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
     } finally {
       this.work = null;
     }
+  }
+
+  /**
+   * The sandbox cannot run any tool until the user acts: every call of the turn is answered (none is left to run or
+   * to ask about), and the turn ends with the damage and its fix instead of letting the model try every tool in vain.
+   */
+  private async endTurnOnDamage(failed: PendingToolUse, err: SandboxDamagedError): Promise<void> {
+    const out: NewEvent[] = [...this.state.pending.values()].map((p) =>
+      resultEvent(p.kind, p.id, p.id === failed.id ? `${p.name} did not run: ${err.message}` : SANDBOX_DAMAGED_NOT_RUN, true),
+    );
+    out.push(
+      { type: 'session.error', error: { type: 'unknown_error', message: `No tool can run: ${err.message}`, retry_status: { type: 'exhausted' } } },
+      { type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } },
+    );
+    await this.append(out);
   }
 
   private async finishInterrupt(): Promise<void> {

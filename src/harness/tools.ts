@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionAgent, ToolResultBlock } from '../wire';
 import { BuiltinToolName } from '../wire';
 import type { Sandbox } from '../sandbox/types';
+import { SandboxDamagedError } from '../sandbox/errors';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { builtinToolDefinitions, isSandboxToolName } from '../tools/schemas';
 import { evaluate, resolvePolicies, type Evaluated, type ToolPolicies } from './permissions';
@@ -102,7 +103,8 @@ export class ToolRouter {
       if (p.kind === 'mcp' && this.mcp && p.mcpServer) return await this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
       return errorOutcome(`tool ${p.name} cannot be executed by the harness`);
     } catch (err) {
-      if (signal.aborted) throw err;
+      // Hands no retry can mend are not one call's failure: the driver ends the turn (ARCHITECTURE.md invariant 7).
+      if (signal.aborted || err instanceof SandboxDamagedError) throw err;
       // An exception's message can quote what the tool saw, so it is redacted like any other outcome.
       return this.redact(errorOutcome(`${p.name} failed: ${err instanceof Error ? err.message : String(err)}`));
     }

@@ -11,14 +11,7 @@ import { LocalSandbox } from './sandbox';
 import { readJsonFile, writeFileAtomic } from '../../log/fsutil';
 import { BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
-
-/** A sandbox whose files cannot be trusted; the message names the file and the fix. */
-export class SandboxDamagedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SandboxDamagedError';
-  }
-}
+import { SandboxDamagedError } from '../errors';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
 // <storageRoot>/sandboxes/<sessionId>/

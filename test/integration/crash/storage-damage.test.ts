@@ -4,7 +4,7 @@ import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { SandboxDamagedError } from '../../../src/sandbox/local/provider';
+import { SandboxDamagedError } from '../../../src/sandbox/errors';
 import type { CloudConfig } from '../../../src/wire';
 import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
 
@@ -135,5 +135,47 @@ describe('crash: damaged session storage', function () {
     const third = new LocalSandboxProvider({ storageRoot: t.storage });
     await assert.rejects(third.provision(spec), (err: Error) => err instanceof SandboxDamagedError && /sandbox\.json is not JSON/.test(err.message) && err.message.includes('hangar delete sesn_torn'));
     await third.destroy(spec.sessionId);
+  });
+
+  it('a session whose sandbox is damaged beyond repair ends its turn with a session.error naming the fix and idle retries_exhausted', async () => {
+    const id = await newSession();
+    t.model.push(reply.tool('write', { file_path: 'notes.txt', content: 'kept\n' }), reply.text('wrote it'));
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'write notes' }] }]);
+    await t.waitFor(id, idleAfter(1));
+    await t.runtime.close();
+    // A torn manifest and no baseline to rebuild it from: no tool can run in this sandbox any more.
+    const sandboxDir = path.join(t.storage, 'sandboxes', id);
+    await fsp.writeFile(path.join(sandboxDir, 'sandbox.json'), '');
+    await fsp.rm(path.join(sandboxDir, 'baseline.git'), { recursive: true });
+    const next = await makeTestRuntime({ storage: t.storage, script: [reply.tool('bash', { command: 'ls' })] });
+    try {
+      await next.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'look around' }] }]);
+      const events = await next.waitFor(id, idleAfter(2));
+      const turn = events.slice(events.findLastIndex((e) => e.type === 'user.message'));
+      const idle = turn.at(-1);
+      assert.ok(idle?.type === 'session.status_idle', `the turn ends idle (last: ${idle?.type})`);
+      assert.equal(idle.stop_reason.type, 'retries_exhausted', 'not end_turn, as if all were fine');
+      const errors = turn.flatMap((e) => (e.type === 'session.error' ? [e.error] : []));
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.equal(errors[0]!.retry_status.type, 'exhausted');
+      assert.match(errors[0]!.message, /sandbox .*is damaged/);
+      assert.match(errors[0]!.message, /sandbox\.json is not JSON/);
+      assert.ok(errors[0]!.message.includes(`hangar delete ${id}`), errors[0]!.message);
+      const uses = turn.filter((e) => e.type === 'agent.tool_use');
+      assert.equal(uses.length, 1, 'the model is not asked again once the sandbox is known to be unusable');
+      const results = turn.filter((e) => e.type === 'agent.tool_result');
+      assert.equal(results.length, 1);
+      assert.ok(results[0]!.type === 'agent.tool_result' && results[0]!.tool_use_id === uses[0]!.id && results[0]!.is_error);
+      assert.match(JSON.stringify(results[0]!.content), /damaged/);
+      // The session still talks: the next message gets a valid request (the failed call is answered in the context).
+      next.model.push(reply.text('understood'));
+      await next.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'ok, just answer' }] }]);
+      const after = await next.waitFor(id, idleAfter(3));
+      const last = after.at(-1);
+      assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn');
+      assert.deepEqual(next.model.rejected, [], 'the strict server accepted every request');
+    } finally {
+      await next.close();
+    }
   });
 });
