@@ -89,7 +89,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         activity = '';
         if (opts.json) out.write(`${JSON.stringify(e)}\n`);
         else {
-          const line = renderEvent(e, p);
+          const line = renderEvent(e, p, sessionId);
           if (line) {
             clearStatus();
             out.write(`${line}\n`);

@@ -3,9 +3,10 @@ import { formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
 import type { SessionEvent, SessionSummary, ToolResultBlock } from '../wire';
 import { assertNever } from '../wire/exhaustive';
+import { cliHint } from './invocation';
 
 // Human-readable event lines for the terminal. Long tool output is folded to a few lines; the full text stays in
-// the log (`hangar events ID --json`).
+// the log, and the fold names the command that prints it.
 
 type Style = Parameters<typeof styleText>[0];
 export type Paint = (style: Style, text: string) => string;
@@ -14,7 +15,8 @@ export const paint = (enabled: boolean): Paint => (style, text) => (enabled ? st
 
 const MAX_RESULT_LINES = 8;
 
-export function renderEvent(e: SessionEvent, p: Paint): string | null {
+/** One event as terminal text (null: nothing to show); `sessionId` goes into the hint under folded output. */
+export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): string | null {
   switch (e.type) {
     case 'user.message':
       return `${p('cyan', '› you')}  ${textOf(e.content)}`;
@@ -36,7 +38,7 @@ export function renderEvent(e: SessionEvent, p: Paint): string | null {
     case 'agent.tool_result':
     case 'agent.mcp_tool_result':
     case 'user.custom_tool_result':
-      return foldOutput(resultText(e.content ?? []), e.is_error === true, p);
+      return foldOutput(resultText(e.content ?? []), e.is_error === true, p, sessionId);
     case 'session.error':
       return p('red', `✖ ${e.error.type}: ${e.error.message} (${e.error.retry_status.type})`);
     case 'session.status_rescheduled':
@@ -79,10 +81,10 @@ export function summarizeInput(name: string, input: Record<string, unknown>): st
   return name === 'bash' ? `${s.glyph} ${line}` : line;
 }
 
-function foldOutput(text: string, isError: boolean, p: Paint): string {
+function foldOutput(text: string, isError: boolean, p: Paint, sessionId: string): string {
   const lines = text.replace(/\n$/, '').split('\n');
   const shown = lines.slice(0, MAX_RESULT_LINES).map((l) => `  │ ${l}`);
-  if (lines.length > MAX_RESULT_LINES) shown.push(`  │ … ${lines.length - MAX_RESULT_LINES} more lines (hangar events ID --json shows all)`);
+  if (lines.length > MAX_RESULT_LINES) shown.push(`  │ … ${lines.length - MAX_RESULT_LINES} more lines (all of it: ${cliHint('--json', 'events', sessionId)})`);
   return p(isError ? 'red' : 'dim', shown.join('\n'));
 }
 

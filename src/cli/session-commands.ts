@@ -35,7 +35,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
           for (let page: string | undefined; ; ) {
             const res = await rt.sessions.listEvents(id, { limit: 1000, page });
             for (const e of res.data) {
-              const line = json() ? JSON.stringify(e) : renderEvent(e, p);
+              const line = json() ? JSON.stringify(e) : renderEvent(e, p, id);
               if (line !== null) process.stdout.write(`${line}\n`);
             }
             if (!res.next_page) return EXIT.ok;
