@@ -13,10 +13,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    // Node ends the body with Error('aborted') when the client hangs up mid-upload.
+    if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') throw new ClientGoneError();
+    throw err;
   }
   if (size === 0) return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -38,6 +44,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
 
 function tooLarge(limit: number) {
   return fail(413, 'request_too_large', `The request body is larger than ${limit} bytes; send less per request (for example fewer events per POST, or smaller images).`);
+}
+
+/** The client hung up before its request was read: nobody is left to answer, and it is not a server fault. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before its request was read');
+  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -8,7 +8,8 @@ import { ensureApiToken, guardRequest } from './auth';
 import { environmentRoutes } from './environments';
 import { envelope, fail, parseOr400, shouldRetry, toFailure } from './errors';
 import { eventRoutes } from './events';
-import { DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson } from './http';
+import { answerParserErrors } from './client-error';
+import { ClientGoneError, DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson } from './http';
 import { parseQuery } from './query';
 import { resourceRoutes } from './resources';
 import { Router, STREAMED, type Ctx } from './router';
@@ -94,6 +95,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const result = await match.handler(ctx);
       if (result !== STREAMED) sendJson(res, 200, result);
     } catch (err) {
+      if (err instanceof ClientGoneError) {
+        res.destroy();
+        return;
+      }
       const f = toFailure(err);
       if (f.status >= 500) opts.onError?.(err, requestId);
       if (res.headersSent) {
@@ -108,7 +113,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   };
 
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer();
+  const parserErrors = answerParserErrors(server);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    parserErrors.answering(res);
+    void handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {

@@ -188,6 +188,47 @@ describe('api: auth, guards and bad input', function () {
     assert.deepEqual(history.data, [], 'nothing from a refused batch reached the log');
     assert.equal((await raw(f.server, 'POST', '/v1/sessions/sesn_nope/events', { body: JSON.stringify({ events: [message] }), headers: json })).status, 404);
   });
+
+  it('answers requests the HTTP parser refuses (bad request line, headers too large) with the error envelope', async () => {
+    f = await startApi();
+    const envelopeOf = (answer: string) => {
+      const [head, body] = answer.split('\r\n\r\n');
+      assert.match(head!, /\r\ncontent-type: application\/json\r\n/i);
+      assert.match(head!, /\r\nconnection: close/i);
+      const parsed = JSON.parse(body!) as { type: string; error: { type: string; message: string }; request_id: string };
+      assert.equal(parsed.type, 'error');
+      assert.match(head!, new RegExp(`\\r\\nrequest-id: ${parsed.request_id}\\r\\n`, 'i'));
+      return parsed.error;
+    };
+    const garbled = await rawSocket(f.server.port, 'GET /v1/agents HTTP/1.1 trailing junk\r\n\r\n');
+    assert.match(garbled, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    const bad = envelopeOf(garbled);
+    assert.equal(bad.type, 'invalid_request_error');
+    assert.match(bad.message, /not valid HTTP\/1\.1 \(HPE_/);
+    const huge = await rawSocket(f.server.port, `GET /v1/agents HTTP/1.1\r\nHost: 127.0.0.1:${f.server.port}\r\nx-filler: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(huge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    assert.match(envelopeOf(huge).message, /headers are larger than \d+ bytes/);
+    assert.equal((await raw(f.server, 'GET', '/v1/agents')).status, 200, 'the server is fine afterwards');
+  });
+
+  it('a client that disconnects mid-body is not a server error (no 500, no stack)', async () => {
+    const errors: unknown[] = [];
+    f = await startApi({ server: { onError: (err) => errors.push(err) } });
+    const { token, port } = f.server;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`POST /v1/agents HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-api-key: ${token}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name":`);
+        setTimeout(() => socket.destroy(), 100);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    assert.equal((await raw(f.server, 'GET', '/v1/agents')).status, 200, 'the server is fine afterwards');
+    // close() waits for requests in flight, so the broken one has been handled by the time it returns.
+    await f.server.close();
+    assert.equal(f.requests.filter((r) => r.method === 'POST').length, 1, 'the broken request reached the handler');
+    assert.deepEqual(errors.map(String), []);
+  });
 });
 
 /** Sends bytes as they are (headers Node's client would refuse or merge) and returns the whole answer. */
