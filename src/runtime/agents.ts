@@ -149,7 +149,8 @@ export function normalizeTools(tools: readonly (ToolParams | Tool)[], servers: r
       const defaults = { enabled: t.default_config?.enabled ?? true, permission_policy: t.default_config?.permission_policy ?? { type: 'always_allow' as const } };
       const configs = BUILTIN_TOOL_NAMES.map((name) => {
         const c = t.configs?.find((x) => x.name === name);
-        return { ...c, name, type: name, enabled: c?.enabled ?? defaults.enabled, permission_policy: c?.permission_policy ?? defaults.permission_policy };
+        const resolved = { ...c, name, type: name, enabled: c?.enabled ?? defaults.enabled, permission_policy: c?.permission_policy ?? defaults.permission_policy };
+        return name === 'web_fetch' ? { ...resolved, url_sources: c?.url_sources ?? null } : resolved;
       });
       for (const c of configs) if (c.enabled) names.add(c.name);
       return { type: t.type, default_config: defaults, configs };

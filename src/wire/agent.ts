@@ -45,12 +45,16 @@ export const CustomTool = z.object({
 export const ToolParams = z.discriminatedUnion('type', [AgentToolsetParams, McpToolsetParams, CustomTool]);
 
 const ToolsetDefaultConfig = z.object({ enabled: z.boolean(), permission_policy: PermissionPolicy });
-export const BuiltinToolConfig = z.looseObject({
-  name: BuiltinToolName,
-  type: BuiltinToolName,
-  enabled: z.boolean(),
-  permission_policy: PermissionPolicy,
-});
+// The resolved web_fetch config always carries url_sources (the SDK declares it required and nullable); versions
+// stored before it was emitted get null on read.
+export const BuiltinToolConfig = z
+  .looseObject({
+    name: BuiltinToolName,
+    type: BuiltinToolName,
+    enabled: z.boolean(),
+    permission_policy: PermissionPolicy,
+  })
+  .transform((c) => (c.name === 'web_fetch' && c.url_sources === undefined ? { ...c, url_sources: null } : c));
 export const AgentToolset = z.object({
   type: z.literal('agent_toolset_20260401'),
   default_config: ToolsetDefaultConfig,
