@@ -5,15 +5,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { nodeEsmBundle } from '../../../bundles.mjs';
-import { reply, startScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
+import { reply, startScriptedModel, type RecordedRequest, type ScriptedModel } from '../../../src/model/scripted';
 import { makeRepo } from '../../support/runtime';
 
 // The crash-trial harness: the bundled CLI driven as a user drives it. Each trial starts `hangar run`, SIGKILLs it
 // at a random moment (often during startup and session creation), sometimes kills the following `hangar resume`
 // too, then checks what a user would: `hangar sessions` still lists everything and nothing is damaged, the session
 // resumes, `hangar events` shows every acknowledged event once and every tool_use with exactly one result, and
-// `hangar serve` still starts. Randomness is seeded; a failure names the seed and the trial to replay
-// (HANGAR_CRASH_SEED). Used with a small count by test/integration/crash and a large one by npm run bench.
+// `hangar serve` still starts. The model thinks (the default model is adaptive) and the scripted server is strict,
+// so every request after a kill must pass signed thinking back unmodified and answer every tool_use, or it gets the
+// API's 400. Randomness is seeded; a failure names the seed and the trial to replay (HANGAR_CRASH_SEED). Used with a
+// small count by test/integration/crash and a large one by npm run bench.
 
 const STEPS = 3;
 
@@ -71,6 +73,8 @@ export interface Cli {
   hangar: (args: string[], killAfterMs?: number, onLine?: (line: string, kill: () => void) => void) => Promise<Run>;
   home: string;
   repo: string;
+  /** The strict scripted model behind the CLI: what it was asked and what it refused. */
+  model: ScriptedModel;
   close: () => Promise<void>;
 }
 
@@ -109,7 +113,7 @@ export async function startCli(): Promise<Cli> {
     rmSync(work, { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
   };
-  return { hangar, home, repo, close };
+  return { hangar, home, repo, model, close };
 }
 
 /** `hangar serve` gets as far as printing its address. */
@@ -123,7 +127,7 @@ export async function serveStarts(hangar: Cli['hangar']): Promise<void> {
 export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
   const log = opts.log ?? (() => undefined);
   const random = rng(opts.seed);
-  const { hangar, repo, close } = await startCli();
+  const { hangar, repo, model, close } = await startCli();
   const stats: TrialStats = { trials: 0, killedRuns: 0, killedResumes: 0, sessionsCreated: 0, repairedToolCalls: 0 };
 
   const listIds = async (): Promise<Set<string>> => {
@@ -169,6 +173,10 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
         assert.ok(finished.signal === null, `the resume finished (stderr: ${finished.stderr})`);
         events = await eventsOf(hangar, id);
         stats.repairedToolCalls += checkLog(events, acked);
+        assert.deepEqual(model.rejected.map((r) => r.message), [], 'the strict server accepted every request');
+        assert.ok(events.some((e) => e.type === 'agent.thinking'), 'the model thought');
+        const last = events.at(-1);
+        assert.equal(last?.stop_reason?.type, 'end_turn', 'the resumed turn finished');
       } catch (err) {
         throw new Error(`seed ${opts.seed}, trial ${trial} (run killed at ${killAt} ms${killResume ? `, resume at ${resumeKillAt} ms` : ''}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
@@ -176,6 +184,7 @@ export async function runCliTrials(opts: TrialOptions): Promise<TrialStats> {
       }
       log(`trial ${trial}: run killed at ${killAt} ms`);
     }
+    assert.ok(model.requests.every((r) => r.body.thinking?.type === 'adaptive'), 'every request asked for thinking');
     await serveStarts(hangar);
     return stats;
   } finally {

@@ -142,6 +142,10 @@ describe('crash: SIGKILL at random points, then wake() finishes the session', fu
         events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
         if (events.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e.content).includes('interrupted'))) repaired += 1;
         checkLog(events);
+        // The model thinks (claude-sonnet-5-5 is adaptive) and the server is strict: a wake that dropped or altered
+        // a thinking block, or left a tool_use unanswered, would have been refused with a 400.
+        assert.deepEqual(model.rejected.map((r) => r.message), [], 'the strict server accepted every request');
+        assert.ok(events.some((e) => e.type === 'agent.thinking'), 'the model thought');
       } catch (err) {
         throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
@@ -150,5 +154,6 @@ describe('crash: SIGKILL at random points, then wake() finishes the session', fu
     }
     // Most kill points fall between a tool_use and its result at least sometimes; the repair path must have run.
     assert.ok(repaired > 0, 'some trials needed an interrupted-tool repair');
+    assert.ok(model.requests.every((r) => r.body.thinking?.type === 'adaptive'), 'every request asked for thinking');
   });
 });
