@@ -48,8 +48,14 @@ export class StdioProcessTransport implements Transport {
   private child: ChildProcess | null = null;
   private readonly buffer = new ReadBuffer();
   private stopping: Promise<void> | null = null;
+  /** The process was spawned at some point; an error after that is the server's, not a missing command. */
+  private spawned = false;
 
   constructor(private readonly params: StdioParams) {}
+
+  get started(): boolean {
+    return this.spawned;
+  }
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -65,6 +71,7 @@ export class StdioProcessTransport implements Transport {
         this.onerror?.(err);
       });
       child.on('spawn', () => {
+        this.spawned = true;
         if (POSIX && child.pid) {
           running.add(child.pid);
           if (!exitHook) {

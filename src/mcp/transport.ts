@@ -78,7 +78,8 @@ async function openStdio(spec: Extract<McpServer, { type: 'stdio' }>, opts: Open
     return { ...open, pid: transport.pid, stderrTail };
   } catch (err) {
     const said = stderrTail();
-    throw new McpServerError('connection', `could not start ${spec.command}: ${describe(err)}${said ? `; it wrote: ${said.slice(-500)}` : ''}`);
+    const what = transport.started ? `${spec.command} started but did not complete the MCP handshake` : `could not start ${spec.command}`;
+    throw new McpServerError('connection', `${what}: ${describe(err)}${said ? `; it wrote: ${said.slice(-500)}` : ''}`);
   }
 }
 

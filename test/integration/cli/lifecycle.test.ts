@@ -26,7 +26,7 @@ describe('cli: sessions through failing MCP servers, signals, crashes and resume
 
   for (const [what, server, why] of [
     ['cannot start', () => mcpAgent('missing', '/nonexistent/mcp-server'), /MCP server "missing": could not start \/nonexistent\/mcp-server: .*ENOENT/],
-    ['fails initialize', () => mcpAgent('refuser', process.execPath, ['-e', REFUSER]), /MCP server "refuser": .*this server refuses to start/],
+    ['fails initialize', () => mcpAgent('refuser', process.execPath, ['-e', REFUSER]), /MCP server "refuser": .*started but did not complete the MCP handshake: .*this server refuses to start/],
   ] as const) {
     it(`run shows that a stdio MCP server ${what}, as text and as JSON`, async () => {
       const agentFile = server();
