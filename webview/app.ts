@@ -110,8 +110,8 @@ export class PanelApp {
     switch (msg.type) {
       case 'init': {
         if (this.ui.bind(msg.session.id)) this.composer.input.value = '';
-        const model = new SessionModel(msg.session, msg.threads);
-        for (const e of msg.events) model.apply(e);
+        const model = new SessionModel(msg.session, msg.pricing, msg.threads);
+        for (const e of msg.events) model.apply(e, msg.thinking?.[e.id]);
         this.model = model;
         this.lane = model.lanes.has(this.ui.state.lane) ? this.ui.state.lane : PRIMARY;
         this.pendingKeys = new Set(model.pendingTools().map((t) => t.key));
@@ -120,7 +120,7 @@ export class PanelApp {
         return this.refreshChrome();
       }
       case 'events':
-        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e)));
+        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id])));
       case 'preview':
         return this.applyChanges((m) => m.preview(msg.preview));
       case 'session':

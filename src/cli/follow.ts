@@ -37,7 +37,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
   const out = opts.out ?? process.stdout;
   const tty = out.isTTY === true && !opts.json;
   const p = paint(tty);
-  const model = (await runtime.sessions.record(sessionId)).agent.model.id;
+  const pricing = runtime.catalog.lookup((await runtime.sessions.record(sessionId)).agent.model.id);
   const startedAt = Date.now();
   let summary = emptySummary();
   let frame = 0;
@@ -83,7 +83,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
       let busy = Promise.resolve();
       const handle = async (e: SessionEvent, seq: number) => {
         // Before fromSeq only the current turn counts: each earlier user message starts the count afresh.
-        summary = foldSummary(seq < opts.fromSeq && e.type === 'user.message' ? emptySummary() : summary, e, model);
+        summary = foldSummary(seq < opts.fromSeq && e.type === 'user.message' ? emptySummary() : summary, e, pricing);
         if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') pendingUses.set(e.id, e);
         if (seq < opts.fromSeq) return;
         activity = '';

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_MODEL } from '../model/types';
 
 // The contributed settings (package.json contributes.configuration), read and validated in one place. A value a
-// user mistyped in settings.json falls back to its default with a warning instead of breaking activation.
+// user mistyped in settings.json falls back to its default with a warning instead of breaking activation. The model
+// catalogue overrides (`hangar.models`) are the exception: a wrong one is refused with an error the user sees
+// (runtime-host.ts), because a wrong price or limit must never look applied.
 
 const Settings = z.object({
   modelId: z.string().min(1).catch(DEFAULT_MODEL),
@@ -33,7 +35,13 @@ export function readSettings(): HangarSettings {
   });
 }
 
-/** Settings that need a new Runtime (its provider and limits are fixed at construction). */
+/** `hangar.models` as the user wrote it (validated by the model catalogue when the runtime starts); undefined when unset. */
+export function readModelOverrides(): unknown {
+  const value = vscode.workspace.getConfiguration('hangar').get<unknown>('models');
+  return value === null || (typeof value === 'object' && Object.keys(value).length === 0) ? undefined : value;
+}
+
+/** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration('hangar.sandbox.provider') || e.affectsConfiguration('hangar.model.maxTokens');
+  return ['hangar.sandbox.provider', 'hangar.model.maxTokens', 'hangar.models'].some((s) => e.affectsConfiguration(s));
 }

@@ -76,7 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerApiCommands(h),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
-      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new sandbox settings' }, () => host.restart());
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());
     }),
   );
   void statusBar.update();

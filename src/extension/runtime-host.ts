@@ -1,27 +1,33 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { Runtime } from '../runtime';
+import { z } from 'zod';
+import { Runtime, type RuntimeOptions } from '../runtime';
 import { vaultMcpFactory } from '../runtime/mcp';
 import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
 import { createProvider } from '../runtime/providers';
-import type { Environment } from '../wire';
-import { readSettings } from './config';
+import { ModelCatalogError, ModelCatalogOverrides, type Environment } from '../wire';
+import { readModelOverrides, readSettings } from './config';
 
 // Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
 // in SecretStorage (the model key and every credential secret), MCP connections with credentials from the vaults of
-// that storage, the model and sandbox provider from settings. A restart (new provider, or a test simulating a
-// window reload) closes the runtime and opens a new one on the same storage; sessions left running continue.
+// that storage, the model, sandbox provider and model catalogue overrides from settings. A restart (a changed setting,
+// or a test simulating a window reload) closes the runtime and opens a new one on the same storage; sessions left
+// running continue.
 
 export class RuntimeHost implements vscode.Disposable {
   private current: Runtime | undefined;
   private readonly restarted = new vscode.EventEmitter<Runtime>();
   private readonly progress = new vscode.EventEmitter<{ sessionId: string; message: string }>();
+  private readonly refused = new vscode.EventEmitter<string>();
   /** Fires with the new runtime after start() and restart(). */
   readonly onDidStart = this.restarted.event;
   /** Long sandbox work (copying a repository, building an image). */
   readonly onProgress = this.progress.event;
+  /** Fires with the error shown to the user when the `hangar.models` setting is refused. */
+  readonly onDidRefuseSetting = this.refused.event;
+  private restarting: Promise<unknown> = Promise.resolve();
   /** The ids woken after the latest start (sessions a reload left running). */
   resumed: Promise<string[]> = Promise.resolve([]);
 
@@ -47,7 +53,7 @@ export class RuntimeHost implements vscode.Disposable {
   async start(): Promise<Runtime> {
     const settings = readSettings();
     const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`));
-    this.current = new Runtime({
+    this.current = this.open({
       storageRoot: this.storageRoot,
       vault: this.vault,
       sandbox,
@@ -63,9 +69,42 @@ export class RuntimeHost implements vscode.Disposable {
     return this.current;
   }
 
-  async restart(): Promise<Runtime> {
-    await this.stop();
-    return this.start();
+  /** One restart at a time: settings changed in quick succession must not open two runtimes on one storage. */
+  restart(): Promise<Runtime> {
+    const next = this.restarting.then(
+      () => this.stop().then(() => this.start()),
+      () => this.stop().then(() => this.start()),
+    );
+    this.restarting = next;
+    return next;
+  }
+
+  /**
+   * A runtime with the `hangar.models` overrides. When the catalogue refuses them, the user is told why and the
+   * runtime starts without them; a broken `<storage>/models.json` still fails the start, with its own reason.
+   */
+  private open(options: RuntimeOptions): Runtime {
+    const raw = readModelOverrides();
+    if (raw === undefined) return new Runtime(options);
+    const parsed = ModelCatalogOverrides.safeParse(raw);
+    if (!parsed.success) return this.withoutModels(options, z.prettifyError(parsed.error));
+    try {
+      return new Runtime({ ...options, models: parsed.data });
+    } catch (err) {
+      if (!(err instanceof ModelCatalogError)) throw err;
+      return this.withoutModels(options, err.message);
+    }
+  }
+
+  private withoutModels(options: RuntimeOptions, reason: string): Runtime {
+    const runtime = new Runtime(options);
+    const message = `Hangar: the setting hangar.models is refused, so model limits and prices come from the catalogue without it. ${reason}`;
+    this.log.error(message);
+    this.refused.fire(message);
+    void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'hangar.models');
+    });
+    return runtime;
   }
 
   async stop(): Promise<void> {
@@ -117,6 +156,7 @@ export class RuntimeHost implements vscode.Disposable {
   dispose(): void {
     this.restarted.dispose();
     this.progress.dispose();
+    this.refused.dispose();
   }
 }
 

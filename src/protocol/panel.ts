@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventDelta, EventStart, Session, SessionEvent } from '../wire';
+import { EventDelta, EventStart, ModelPricing, Session, SessionEvent } from '../wire';
 
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the
 // webview is a separate trust domain; neither side assumes the other sent something well formed). Imported by the
@@ -27,10 +27,26 @@ export const ChangedFile = z.object({
 export type ChangedFile = z.infer<typeof ChangedFile>;
 
 // ---- host → webview ----
-/** The whole log; sent on open and after every webview reload (the webview rebuilds its view from it). */
-export const InitMessage = z.object({ type: z.literal('init'), session: Session, events: z.array(SessionEvent), threads: z.array(PanelThread).optional() });
+/**
+ * The summarised thinking of the `agent.thinking` events among `events`, by event id. The API never serves it (the
+ * wire event is an envelope); the host reads it from the log record's private part, which it never sends as such.
+ */
+export const ThinkingTexts = z.record(z.string(), z.string());
+export type ThinkingTexts = z.infer<typeof ThinkingTexts>;
+/**
+ * The whole log; sent on open, after every webview reload, and after the runtime restarts (the webview rebuilds its
+ * view from it). `pricing` is the session model's pricing in the catalogue in effect, user overrides included.
+ */
+export const InitMessage = z.object({
+  type: z.literal('init'),
+  session: Session,
+  events: z.array(SessionEvent),
+  thinking: ThinkingTexts.optional(),
+  pricing: ModelPricing,
+  threads: z.array(PanelThread).optional(),
+});
 /** Newly appended events, batched, in log order. */
-export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent) });
+export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional() });
 /** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id. */
 export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta]) });
 /** The session resource changed (status, usage, title). */

@@ -2,7 +2,6 @@ import type { z } from 'zod';
 import {
   Agent,
   BUILTIN_TOOL_NAMES,
-  DEFAULT_CATALOG,
   ModelParams,
   applyMetadataPatch,
   modelConfigProblem,
@@ -11,6 +10,7 @@ import {
   type AgentCreateParams,
   type AgentUpdateParams,
   type McpServer,
+  type ModelCatalog,
   type ModelConfig,
   type Tool,
   type ToolParams,
@@ -30,7 +30,11 @@ export interface AgentListQuery {
 export class AgentStore {
   private readonly store: VersionedStore<Agent>;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** The runtime's catalogue: an agent's model settings are checked against the models as the user configured them. */
+    private readonly catalog: ModelCatalog,
+  ) {
     this.store = new VersionedStore(root, 'agents', Agent);
   }
 
@@ -44,7 +48,7 @@ export class AgentStore {
       name: params.name,
       description: params.description ?? null,
       system: params.system ?? null,
-      model: normalizeModel(params.model),
+      model: normalizeModel(params.model, this.catalog),
       tools: normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
       skills: params.skills ?? [],
@@ -77,7 +81,7 @@ export class AgentStore {
       ...current,
       version: current.version + 1,
       name: params.name ?? current.name,
-      model: params.model === undefined ? current.model : normalizeModel(params.model),
+      model: params.model === undefined ? current.model : normalizeModel(params.model, this.catalog),
       description: params.description === undefined ? current.description : params.description || null,
       system: params.system === undefined ? current.system : params.system || null,
       tools: params.tools === undefined ? normalizeTools(current.tools as ToolParams[], mcp) : normalizeTools(params.tools ?? [], mcp),
@@ -119,10 +123,10 @@ export class AgentStore {
   }
 }
 
-export function normalizeModel(model: z.infer<typeof ModelParams>): ModelConfig {
+export function normalizeModel(model: z.infer<typeof ModelParams>, catalog: ModelCatalog): ModelConfig {
   const m = typeof model === 'string' ? { id: model } : model;
   // Effort resolves to the model's own default (reference §5.1); a setting the model would refuse is refused here.
-  const spec = DEFAULT_CATALOG.lookup(m.id);
+  const spec = catalog.lookup(m.id);
   const effort = (m.effort == null ? undefined : typeof m.effort === 'string' ? m.effort : m.effort.type) ?? spec.defaultEffort ?? undefined;
   const problem = modelConfigProblem(spec, m.id, effort, m.thinking ?? undefined);
   if (problem) throw invalid(`model: ${problem}`);

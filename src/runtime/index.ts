@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
 import type { ModelClient } from '../model/types';
 import type { RetryPolicy } from '../harness/retry';
 import type { McpServerState, McpTools } from '../harness/tools';
@@ -9,7 +10,7 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
 import { RuntimeEgress, type EgressOptions } from './egress';
-import { ModelCatalog, type ModelCatalogOverrides, type NewEvent } from '../wire';
+import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { SessionHost } from './session-host';
@@ -37,7 +38,8 @@ export interface RuntimeOptions {
   maxRequestsPerTurn?: number;
   /**
    * Model catalogue overrides (src/wire/models.ts: context window, output limit, thinking, effort, prices per model),
-   * on top of `<storage>/models.json` when that file exists. Invalid overrides fail the runtime's start with the reason.
+   * on top of `<storage>/models.json` when that file exists. Invalid overrides fail the runtime's start with a
+   * ModelCatalogError naming the reason, before anything is opened or started.
    */
   models?: ModelCatalogOverrides;
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
@@ -58,16 +60,19 @@ export class Runtime {
   readonly scrubber: Scrubber;
   /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
   readonly egress: RuntimeEgress;
+  /** The model catalogue in effect (built-in, then models.json, then the `models` option): limits and prices. */
+  readonly catalog: ModelCatalog;
   private readonly host: SessionHost;
 
   constructor(readonly options: RuntimeOptions) {
+    this.catalog = loadCatalog(options.storageRoot, options.models);
     const sessionsDir = path.join(options.storageRoot, 'sessions');
     mkdirSync(sessionsDir, { recursive: true });
     this.vaults = new VaultStore(options.storageRoot, options.vault);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);
-    this.agents = new AgentStore(options.storageRoot);
+    this.agents = new AgentStore(options.storageRoot, this.catalog);
     this.environments = new EnvironmentStore(options.storageRoot);
     this.host = new SessionHost({
       sessionsDir,
@@ -77,7 +82,7 @@ export class Runtime {
       retry: options.retry,
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
-      catalog: loadCatalog(options.storageRoot, options.models),
+      catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
       redactText: async (t) => {
@@ -88,7 +93,7 @@ export class Runtime {
       onProgress: options.onProgress,
       environmentNote: (record) => environmentNote(record, options.sandbox.kind),
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog);
     this.resources = new SessionResources(sessionsDir, this.sessions);
   }
 
@@ -139,16 +144,20 @@ function environmentNote(record: SessionRecord, kind: 'local' | 'docker'): strin
   ].join(' ');
 }
 
-/** The model catalogue with `<storage>/models.json` and then the runtime option applied. */
+/** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */
 function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined): ModelCatalog {
   const file = path.join(storageRoot, 'models.json');
-  let fromFile: unknown = {};
+  let fromFile: ModelCatalogOverrides = {};
   if (existsSync(file)) {
+    let raw: unknown;
     try {
-      fromFile = JSON.parse(readFileSync(file, 'utf8'));
+      raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ModelCatalogError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+    const parsed = ModelCatalogOverrides.safeParse(raw);
+    if (!parsed.success) throw new ModelCatalogError(`${file} is not a valid model catalogue override: ${z.prettifyError(parsed.error)}`);
+    fromFile = parsed.data;
   }
-  return new ModelCatalog(overrides ? { ...(fromFile as object), ...overrides } : fromFile);
+  return new ModelCatalog(layerOverrides(fromFile, overrides ?? {}));
 }

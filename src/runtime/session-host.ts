@@ -23,7 +23,8 @@ export interface HostOptions {
   retry?: RetryPolicy;
   maxTokens?: number;
   maxRequestsPerTurn?: number;
-  catalog?: ModelCatalog;
+  /** The runtime's model catalogue (user overrides included): limits, thinking and effort of every request. */
+  catalog: ModelCatalog;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { emptySummary, foldSummary, type SessionEvent, type SessionSummary } from '../wire';
+import { emptySummary, foldSummary, type ModelCatalog, type SessionEvent, type SessionSummary } from '../wire';
 import { LogCorruptError, type SessionLog } from '../log';
 import { isErrno } from '../log/fsutil';
 import { readLogTail, type LogPosition } from '../log/log-tail';
@@ -43,6 +43,8 @@ export class SessionIndex {
     private readonly sessionsDir: string,
     /** The live log of a session this process drives (fresher than the file, and already in memory). */
     private readonly drivenLog: (id: string) => SessionLog<SessionEvent> | null,
+    /** Prices the usage (the runtime's catalogue, user overrides included). */
+    private readonly catalog: ModelCatalog,
   ) {}
 
   /** The ids of every session directory, damaged ones included (their sandboxes are not leftovers). */
@@ -94,11 +96,11 @@ export class SessionIndex {
     const entry = this.entries.get(record.id) ?? { recordKey: '', record, fold: null };
     this.entries.set(record.id, entry);
     let fold = entry.fold ?? { position: null, count: 0, summary: emptySummary() };
-    const model = record.agent.model.id;
+    const pricing = this.catalog.lookup(record.agent.model.id);
     const live = this.drivenLog(record.id);
     if (live) {
       let summary = fold.summary;
-      for (const e of live.slice(fold.count)) summary = foldSummary(summary, e, model);
+      for (const e of live.slice(fold.count)) summary = foldSummary(summary, e, pricing);
       fold = { position: null, count: live.length, summary };
     } else {
       let tail;
@@ -112,7 +114,7 @@ export class SessionIndex {
       if (!tail) fold = { position: null, count: 0, summary: emptySummary() };
       else {
         let summary = tail.restarted ? emptySummary() : fold.summary;
-        for (const e of tail.events) summary = foldSummary(summary, e, model);
+        for (const e of tail.events) summary = foldSummary(summary, e, pricing);
         fold = { position: tail.position, count: tail.position.count, summary };
       }
     }

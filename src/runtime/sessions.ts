@@ -5,6 +5,7 @@ import {
   newId,
   nowIso,
   type EventParams,
+  type ModelCatalog,
   type Session,
   type SessionAgent,
   type SessionCreateParams,
@@ -60,8 +61,9 @@ export class SessionService {
     private readonly agents: AgentStore,
     private readonly environments: EnvironmentStore,
     private readonly host: SessionHost,
+    private readonly catalog: ModelCatalog,
   ) {
-    this.index = new SessionIndex(dir, (id) => host.drivenLog(id));
+    this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
 
   async create(params: SessionCreateParams): Promise<Session> {
@@ -270,7 +272,7 @@ export class SessionService {
     const mcp = ref.mcp_servers ?? snapshot.mcp_servers;
     return {
       ...snapshot,
-      model: ref.model ? normalizeModel(ref.model) : snapshot.model,
+      model: ref.model ? normalizeModel(ref.model, this.catalog) : snapshot.model,
       system: ref.system === undefined ? snapshot.system : ref.system,
       mcp_servers: mcp,
       tools: ref.tools ? normalizeTools(ref.tools, mcp) : snapshot.tools,

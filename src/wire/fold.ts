@@ -1,10 +1,12 @@
 import type { SessionEvent, StopReason } from './events';
 import type { SessionStatus, SessionUsage } from './session';
-import { DEFAULT_CATALOG, costUsd, type ModelCatalog } from './models';
+import { costUsd, type ModelPricing } from './models';
 import { assertNever } from './exhaustive';
 
 // Session status, usage and stats are folds over the log (ARCHITECTURE.md invariant 1). Pure and incremental, so the
-// runtime, the CLI and the webview compute the same numbers from the same events.
+// runtime, the CLI and the webview compute the same numbers from the same events. The caller passes the session
+// model's pricing from the catalogue in effect (user overrides included); there is no default, so no surface can
+// price with the built-in table by omission.
 
 export interface SessionSummary {
   status: SessionStatus;
@@ -39,7 +41,7 @@ export function emptySummary(): SessionSummary {
   };
 }
 
-export function foldSummary(s: SessionSummary, e: SessionEvent, model: string, catalog: ModelCatalog = DEFAULT_CATALOG): SessionSummary {
+export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPricing): SessionSummary {
   const at = e.processed_at ?? s.lastEventAt;
   const atMs = at ? Date.parse(at) : null;
   const next: SessionSummary = { ...s, firstEventAt: s.firstEventAt ?? at, lastEventAt: at };
@@ -86,7 +88,7 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string, c
         cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
         cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
       };
-      const dollars = costUsd(catalog.lookup(model), u);
+      const dollars = costUsd(pricing, u);
       next.costCents += dollars * 100;
       next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
       break;
@@ -116,6 +118,6 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, model: string, c
   return next;
 }
 
-export function summarize(events: readonly SessionEvent[], model: string, catalog: ModelCatalog = DEFAULT_CATALOG): SessionSummary {
-  return events.reduce((s, e) => foldSummary(s, e, model, catalog), emptySummary());
+export function summarize(events: readonly SessionEvent[], pricing: ModelPricing): SessionSummary {
+  return events.reduce((s, e) => foldSummary(s, e, pricing), emptySummary());
 }

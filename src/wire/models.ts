@@ -59,6 +59,27 @@ export const ModelCatalogOverrides = z.record(
 );
 export type ModelCatalogOverrides = z.infer<typeof ModelCatalogOverrides>;
 
+/** Overrides applied one after the other: a later layer changes an id's fields (prices field by field), never drops an earlier layer's. */
+export function layerOverrides(...layers: ModelCatalogOverrides[]): ModelCatalogOverrides {
+  const out: ModelCatalogOverrides = {};
+  for (const layer of layers) {
+    for (const [id, o] of Object.entries(layer)) {
+      const prev = out[id];
+      out[id] = prev ? { ...prev, ...o, ...(prev.prices || o.prices ? { prices: { ...prev.prices, ...o.prices } } : {}) } : o;
+    }
+  }
+  return out;
+}
+
+/** What pricing a model's usage needs: the session fold takes only this, so every surface prices with one catalogue. */
+export const ModelPricing = ModelSpec.pick({ prices: true, longPrompt: true });
+export type ModelPricing = z.infer<typeof ModelPricing>;
+
+/** A catalogue override that cannot be used (its text says which and why); surfaces refuse it and tell the user. */
+export class ModelCatalogError extends Error {
+  override readonly name = 'ModelCatalogError';
+}
+
 const CHECKED = '2026-12-05';
 const OFFICIAL = 'platform.claude.com model overview';
 const ALL_EFFORTS = [...EFFORTS];
@@ -223,13 +244,13 @@ export class ModelCatalog {
   /** Throws a readable error when an override is invalid (unknown field, a new id without every field). */
   constructor(overrides: unknown = {}) {
     const parsed = ModelCatalogOverrides.safeParse(overrides);
-    if (!parsed.success) throw new Error(`invalid model catalogue override: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success) throw new ModelCatalogError(`invalid model catalogue override: ${z.prettifyError(parsed.error)}`);
     this.entries = { ...BUILTIN_MODELS };
     for (const [id, o] of Object.entries(parsed.data)) {
       const base = this.entries[id];
       const merged = base ? { ...base, ...o, prices: { ...base.prices, ...o.prices } } : o;
       const full = ModelSpec.safeParse(merged);
-      if (!full.success) throw new Error(`model catalogue override for "${id}" is incomplete (a new model needs every field): ${z.prettifyError(full.error)}`);
+      if (!full.success) throw new ModelCatalogError(`model catalogue override for "${id}" is incomplete (a new model needs every field): ${z.prettifyError(full.error)}`);
       this.entries[id] = full.data;
     }
   }
@@ -265,7 +286,7 @@ export const DEFAULT_CATALOG = new ModelCatalog();
 
 /** Cost in USD of one model request's usage, at the model's list prices (long-prompt band when it applies). */
 export function costUsd(
-  spec: Pick<ModelSpec, 'prices' | 'longPrompt'>,
+  spec: ModelPricing,
   u: { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number },
 ): number {
   const prompt = u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens;

@@ -1,5 +1,5 @@
 import { emptySummary, foldSummary } from '../../src/wire';
-import type { EventOf, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
+import type { EventOf, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { PanelThread } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
 import type { Item, ToolItem } from './items';
@@ -22,8 +22,9 @@ const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'war
   refusal: { text: 'Stopped: the model refused', tone: 'warn' },
 };
 
-// The panel's state, folded from the session's events (the same fold the runtime uses for the summary). Pure: no
-// DOM, so it is unit tested directly and the view only mirrors the changes it reports.
+// The panel's state, folded from the session's events (the same fold the runtime uses for the summary, priced with
+// the pricing the host sends, so panel, sidebar and CLI show one cost). Pure: no DOM, so it is unit tested directly
+// and the view only mirrors the changes it reports.
 export class SessionModel {
   readonly lanes = new Map<string, Lane>();
   readonly pending = new PendingActions();
@@ -33,16 +34,17 @@ export class SessionModel {
   private readonly live = new Set<string>();
   private readonly seen = new Set<string>();
 
-  constructor(public session: Session, threads: readonly PanelThread[] = []) {
+  constructor(
+    public session: Session,
+    /** The session model's pricing in the host's catalogue (user overrides included). */
+    private readonly pricing: ModelPricing,
+    threads: readonly PanelThread[] = [],
+  ) {
     this.lane(PRIMARY, session.agent.name);
     for (const t of threads) {
       const lane = this.lane(t.session_thread_id, t.agent_name);
       lane.status = t.status ?? null;
     }
-  }
-
-  get model(): string {
-    return this.session.agent.model.id;
   }
 
   item(key: string): Item | undefined {
@@ -62,16 +64,17 @@ export class SessionModel {
     this.summary = { ...this.summary, status: session.status };
   }
 
-  apply(e: SessionEvent): Change[] {
+  /** Folds one event; `thinking` is the summarised thinking text the host read from the log for an agent.thinking. */
+  apply(e: SessionEvent, thinking?: string): Change[] {
     // The host may deliver an event twice (a batch racing the init after a reload); folding it twice would
     // double its tokens and cost.
     if (e.id) {
       if (this.seen.has(e.id)) return [];
       this.seen.add(e.id);
     }
-    this.summary = foldSummary(this.summary, e, this.model);
+    this.summary = foldSummary(this.summary, e, this.pricing);
     this.pending.apply(e);
-    return this.fold(e);
+    return this.fold(e, thinking);
   }
 
   preview(p: StreamPreview): Change[] {
@@ -91,7 +94,7 @@ export class SessionModel {
     return [{ type: 'updated', item: existing }];
   }
 
-  private fold(e: SessionEvent): Change[] {
+  private fold(e: SessionEvent, thinking: string | undefined): Change[] {
     const at = e.processed_at;
     switch (e.type) {
       case 'user.message': {
@@ -106,7 +109,8 @@ export class SessionModel {
       case 'agent.thinking': {
         const prior = this.items.get(e.id);
         this.live.delete(e.id);
-        return [this.add({ kind: 'thinking', key: e.id, lane: PRIMARY, at, text: prior?.kind === 'thinking' ? prior.text : '', live: false })];
+        const previewed = prior?.kind === 'thinking' ? prior.text : '';
+        return [this.add({ kind: 'thinking', key: e.id, lane: PRIMARY, at, text: thinking ?? previewed, live: false })];
       }
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
@@ -200,7 +204,7 @@ export class SessionModel {
   }
 
   private endSpan(e: EventOf<'span.model_request_end'>): Change[] {
-    const costCents = foldSummary(emptySummary(), e, this.model).costCents;
+    const costCents = foldSummary(emptySummary(), e, this.pricing).costCents;
     const fields = { endAt: e.processed_at, usage: e.model_usage, isError: e.is_error === true, costCents };
     const start = this.items.get(e.model_request_start_id);
     if (start?.kind === 'span') {

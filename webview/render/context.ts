@@ -11,13 +11,17 @@ export interface RenderCtx {
   setExpanded(key: string, open: boolean): void;
 }
 
+let disclosures = 0;
+
 /**
  * A button that shows and hides a region built on first open, so collapsed content costs no DOM nodes. The open
  * state is kept per key in the webview state and survives a reload.
  */
 export function disclosure(ctx: RenderCtx, key: string, label: string, build: () => Node, cls = ''): HTMLElement {
-  const region = h(ctx.doc, 'div', { class: 'disclosure-body' });
-  const toggle = button(ctx.doc, label, () => setOpen(!ctx.isExpanded(key)), { class: 'disclosure-toggle', attrs: { 'aria-expanded': 'false' } });
+  // aria-controls names the region, so a screen reader announces what the toggle opens.
+  const id = `disclosure-${++disclosures}`;
+  const region = h(ctx.doc, 'div', { class: 'disclosure-body', attrs: { id } });
+  const toggle = button(ctx.doc, label, () => setOpen(!ctx.isExpanded(key)), { class: 'disclosure-toggle', attrs: { 'aria-expanded': 'false', 'aria-controls': id } });
   const setOpen = (open: boolean) => {
     ctx.setExpanded(key, open);
     toggle.setAttribute('aria-expanded', String(open));

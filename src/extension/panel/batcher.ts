@@ -1,5 +1,6 @@
 import type { HostMessage } from '../../protocol/panel';
 import type { SessionEvent, StreamPreview } from '../../wire';
+import { panelEvents } from './panel-events';
 
 // Coalesces what a live session produces into few postMessage calls: events are sent in batches (a burst of 10,000
 // events becomes 20 messages, not 10,000), and consecutive text deltas of one streaming block merge into one preview.
@@ -67,7 +68,7 @@ export class MessageBatcher {
       }
       for (let i = 0; i < item.events.length; i += this.maxEvents) {
         const chunk = item.events.slice(i, i + this.maxEvents);
-        this.post({ type: 'events', events: chunk });
+        this.post({ type: 'events', ...panelEvents(chunk) });
         sent.push(...chunk);
       }
     }

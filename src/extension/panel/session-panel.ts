@@ -5,10 +5,12 @@ import type { ChangedFile, HostMessage } from '../../protocol/panel';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
+import { panelEvents } from './panel-events';
 import { handleWebviewMessage, type InboundDeps } from './inbound';
 
 // One session's panel, host side. On every `ready` (first open, and each time the webview is re-created after being
-// hidden or after a window reload) it sends the whole log as `init`, then follows the log tail: batched `events`,
+// hidden or after a window reload) and after every runtime restart (a changed model catalogue reprices the session)
+// it sends the whole log as `init` with the session model's pricing, then follows the log tail: batched `events`,
 // stream-only `preview`s, and a fresh `session`/`changes` after events that move status, usage or files.
 
 const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'session.updated']);
@@ -63,7 +65,8 @@ export class SessionPanel implements vscode.Disposable {
       const [session, events] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
       this.panel.title = panelTitle(session);
-      this.post({ type: 'init', session, events });
+      const pricing = runtime.catalog.lookup(session.agent.model.id);
+      this.post({ type: 'init', session, ...panelEvents(events), pricing: { prices: pricing.prices, ...(pricing.longPrompt ? { longPrompt: pricing.longPrompt } : {}) } });
       const off = await runtime.sessions.subscribe(
         this.sessionId,
         events.length,

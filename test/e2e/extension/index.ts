@@ -8,6 +8,7 @@ import { panelSuite } from './panel.test';
 import { reloadSuite } from './reload.test';
 import { reviewSuite } from './review.test';
 import { secretSuite } from './secrets.test';
+import { settingsSuite } from './settings.test';
 import { threadSuite } from './threads.test';
 import { treeSuite } from './tree.test';
 
@@ -15,7 +16,7 @@ import { treeSuite } from './tree.test';
 // real `vscode` API, and writes the results to $HANGAR_TEST_RESULTS for test/e2e/run-extension-tests.mjs.
 
 export async function run(): Promise<void> {
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, panelSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, panelSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',

@@ -6,6 +6,7 @@ import { AgentStore } from '../../../src/runtime/agents';
 import { EnvironmentStore } from '../../../src/runtime/environments';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { pageSessions } from '../../../src/runtime/session-paging';
+import { DEFAULT_CATALOG } from '../../../src/wire';
 
 const rejectsWith = (status: number, pattern: RegExp, code?: string) => (err: unknown) =>
   err instanceof RuntimeError && err.status === status && pattern.test(err.message) && (code === undefined || err.code === code);
@@ -17,7 +18,7 @@ describe('runtime stores', () => {
 
   describe('agents', () => {
     it('normalises create params into the resolved response form', async () => {
-      const a = await new AgentStore(root).create({
+      const a = await new AgentStore(root, DEFAULT_CATALOG).create({
         name: 'n',
         model: 'claude-sonnet-5-5',
         tools: [
@@ -39,7 +40,7 @@ describe('runtime stores', () => {
     });
 
     it('versions on update, keeps old versions readable and refuses a stale version', async () => {
-      const store = new AgentStore(root);
+      const store = new AgentStore(root, DEFAULT_CATALOG);
       const a = await store.create({ name: 'n', model: 'm', system: 'one', metadata: { team: 'a', keep: 'x' } });
       const b = await store.update(a.id, { version: 1, system: 'two', metadata: { team: null, extra: 'y' } });
       assert.equal(b.version, 2);
@@ -52,13 +53,13 @@ describe('runtime stores', () => {
     });
 
     it('rejects MCP servers no toolset uses and toolsets naming unknown servers', async () => {
-      const store = new AgentStore(root);
+      const store = new AgentStore(root, DEFAULT_CATALOG);
       await assert.rejects(store.create({ name: 'n', model: 'm', mcp_servers: [{ type: 'url', name: 'x', url: 'https://x.example/mcp' }] }), rejectsWith(400, /not used by any mcp_toolset/));
       await assert.rejects(store.create({ name: 'n', model: 'm', tools: [{ type: 'mcp_toolset', mcp_server_name: 'ghost' }] }), rejectsWith(400, /not in mcp_servers/));
     });
 
     it('hides archived agents from list unless asked and refuses to update them', async () => {
-      const store = new AgentStore(root);
+      const store = new AgentStore(root, DEFAULT_CATALOG);
       const a = await store.create({ name: 'a', model: 'm' });
       await store.create({ name: 'b', model: 'm' });
       await store.archive(a.id);

@@ -1,6 +1,10 @@
-import type { ModelUsage, NewEvent, Session, SessionEvent } from '../../../src/wire';
+import { BUILTIN_MODELS, type ModelPricing, type ModelUsage, type NewEvent, type Session, type SessionEvent } from '../../../src/wire';
 
 // Builders for sessions and event logs as the runtime writes them: ids in order, processed_at one second apart.
+
+/** The pricing the host sends with `init` for fakeSession's model (the built-in list prices). */
+export const PRICING: ModelPricing = { prices: BUILTIN_MODELS['claude-sonnet-4-5']!.prices };
+
 export function fakeSession(overrides: Partial<Session> = {}): Session {
   return {
     type: 'session',

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { PRIMARY } from '../../../webview/model/items';
 import { SessionModel } from '../../../webview/model/session-model';
-import { EventLog, fakeSession } from './fixtures';
+import { EventLog, fakeSession, PRICING } from './fixtures';
 
 function fold(log: EventLog, threads = [] as { session_thread_id: string; agent_name: string }[]): SessionModel {
-  const m = new SessionModel(fakeSession(), threads);
+  const m = new SessionModel(fakeSession(), PRICING, threads);
   for (const e of log.events) m.apply(e);
   return m;
 }
@@ -30,7 +30,7 @@ describe('webview session model', () => {
   });
 
   it('replaces a streamed preview by the final message with the same id, and drops unfinished previews on idle', () => {
-    const m = new SessionModel(fakeSession());
+    const m = new SessionModel(fakeSession(), PRICING);
     m.preview({ type: 'event_start', event: { type: 'agent.message', id: 'sevt_final' } });
     m.preview({ type: 'event_delta', event_id: 'sevt_final', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } });
     const [change] = m.preview({ type: 'event_delta', event_id: 'sevt_final', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'lo' } } });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EventLog, fakeSession } from './fixtures';
+import { EventLog, fakeSession, PRICING } from './fixtures';
 import { key, mountPanel } from './dom-env';
 import type { Mounted } from './dom-env';
 
@@ -15,7 +15,7 @@ describe('webview panel', () => {
     log.running();
     log.user('fix the date test');
     log.span({ input_tokens: 10_000, output_tokens: 2000 });
-    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: log.events });
     assert.equal(m.doc.querySelector('.loading'), null);
     assert.equal(m.$('.header .title').textContent, 'Fix the failing date test');
     assert.equal(m.$('.header .status').textContent, '●running');
@@ -28,7 +28,7 @@ describe('webview panel', () => {
     m = mountPanel();
     const log = new EventLog();
     log.running();
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     const input = m.$('.composer-input') as HTMLTextAreaElement;
     input.value = 'also update the changelog';
     assert.equal(key(m, input, 'Enter', { shiftKey: true }).defaultPrevented, false);
@@ -54,7 +54,7 @@ describe('webview panel', () => {
     const log = new EventLog();
     log.running();
     const use = log.tool('bash', { command: 'git push --force' }, { evaluated_permission: 'ask' });
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     assert.equal(m.$('.prompts').hidden, true);
     m.send({ type: 'events', events: [log.idle([use.id])] });
     assert.equal(m.$('.prompts').hidden, false);
@@ -74,7 +74,7 @@ describe('webview panel', () => {
     const use = log.tool('write', { file_path: 'a.txt', content: 'x' }, { evaluated_permission: 'ask' });
     const custom = log.add({ type: 'agent.custom_tool_use', name: 'ask_user', input: { question: 'Which branch?' } });
     log.idle([use.id, custom.id]);
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     assert.equal(m.$$('.prompt').length, 2);
     m.$('[aria-label="Allow write"]').click();
     assert.deepEqual(m.posted.at(-1), { type: 'confirm', tool_use_id: use.id, result: 'allow' });
@@ -88,7 +88,7 @@ describe('webview panel', () => {
     const log = new EventLog();
     const use = log.tool('bash', { command: 'rm -rf build' }, { evaluated_permission: 'ask' });
     log.idle([use.id]);
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     m.$('[aria-label="Allow bash"]').click();
     assert.equal(m.$('.prompts').hidden, true, 'the prompt leaves while the host decides');
     assert.equal(m.requests.at(-1)?.type, 'confirm');
@@ -105,7 +105,7 @@ describe('webview panel', () => {
 
   it('puts a refused message back into the empty box and says why', async () => {
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession(), events: new EventLog().events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: new EventLog().events });
     const input = m.$('.composer-input') as HTMLTextAreaElement;
     input.value = 'run the tests';
     key(m, input, 'Enter');
@@ -125,7 +125,7 @@ describe('webview panel', () => {
 
   it('replaces a live preview with the final agent.message', () => {
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: [] });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: [] });
     m.send({ type: 'preview', preview: { type: 'event_start', event: { type: 'agent.message', id: 'sevt_m' } } });
     m.send({ type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_m', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Working on **it' } } } });
     assert.equal(m.$('.item.agent.live .plain').textContent, 'Working on **it');
@@ -140,7 +140,7 @@ describe('webview panel', () => {
     m = mountPanel();
     const log = new EventLog();
     log.tool('read', { file_path: 'a.ts' });
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     assert.equal(m.$('[role="tablist"]').hidden, true);
     m.send({ type: 'events', events: [log.tool('bash', { command: 'npm test' }, { session_thread_id: 'sthr_t' })] });
     m.send({ type: 'events', events: [log.add({ type: 'session.thread_status_running', session_thread_id: 'sthr_t', agent_name: 'tester' })] });
@@ -159,14 +159,14 @@ describe('webview panel', () => {
     const use = log.tool('bash', { command: 'cat big.log' });
     log.result(use.id, Array.from({ length: 50 }, (_, i) => `row ${i}`).join('\n'));
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     (m.$('.composer-input') as HTMLTextAreaElement).value = 'half-typed';
     m.$('.composer-input').dispatchEvent(new m.window.Event('input'));
     m.$('.show-all').click();
     const saved = m.state();
     m.close();
     m = mountPanel(saved);
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, 'half-typed');
     assert.match(m.$('pre.output').textContent!, /row 49$/);
   });
@@ -175,19 +175,19 @@ describe('webview panel', () => {
     const log = new EventLog();
     log.tool('read', { file_path: 'a.ts' });
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession({ id: 'sesn_one' }), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_one' }), events: log.events });
     assert.equal((m.state() as { sessionId: string }).sessionId, 'sesn_one');
     (m.$('.composer-input') as HTMLTextAreaElement).value = 'for session one';
     m.$('.composer-input').dispatchEvent(new m.window.Event('input'));
     const saved = m.state();
     m.close();
     m = mountPanel(saved);
-    m.send({ type: 'init', session: fakeSession({ id: 'sesn_two' }), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_two' }), events: log.events });
     assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, '');
     assert.deepEqual(m.state(), { sessionId: 'sesn_two', lane: '', draft: '', expanded: [], scroll: {} });
     m.close();
     m = mountPanel(saved);
-    m.send({ type: 'init', session: fakeSession({ id: 'sesn_one' }), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_one' }), events: log.events });
     assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, 'for session one');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { HostMessage, parseHostMessage, parseWebviewMessage, requestIdOf, WebviewMessage } from '../../../src/protocol/panel';
 import type { HostMessageType, WebviewMessageType } from '../../../src/protocol/panel';
 import { assertNever } from '../../../src/wire/exhaustive';
-import { EventLog, fakeSession } from './fixtures';
+import { EventLog, fakeSession, PRICING } from './fixtures';
 
 const log = new EventLog();
 log.user('hello');
@@ -10,7 +10,7 @@ const [start] = log.span();
 log.tool('bash', { command: 'ls' }, { session_thread_id: 'sthr_1' });
 
 const hostSamples: Record<HostMessageType, HostMessage> = {
-  init: { type: 'init', session: fakeSession(), events: log.events, threads: [{ session_thread_id: 'sthr_1', agent_name: 'reviewer', status: 'running' }] },
+  init: { type: 'init', pricing: PRICING, session: fakeSession(), events: log.events, threads: [{ session_thread_id: 'sthr_1', agent_name: 'reviewer', status: 'running' }] },
   events: { type: 'events', events: [start] },
   preview: { type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_9', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } } },
   session: { type: 'session', session: fakeSession({ status: 'running' }) },

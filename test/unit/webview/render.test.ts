@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { EventLog, fakeSession } from './fixtures';
+import { EventLog, fakeSession, PRICING } from './fixtures';
 import { key, mountPanel } from './dom-env';
 import type { Mounted } from './dom-env';
 
@@ -12,7 +12,7 @@ describe('webview rendering', () => {
     const log = new EventLog();
     log.user('<b>not bold</b> please');
     log.agent('Done: **fixed** it.\n\n<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"><p onclick="x()">para</p><a href="javascript:alert(1)">bad</a>\n\nSee [docs](https://example.com/d) and `code`.');
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     const user = m.$('.item.user .plain');
     assert.equal(user.textContent, '<b>not bold</b> please');
     assert.equal(user.querySelector('b'), null);
@@ -41,7 +41,7 @@ describe('webview rendering', () => {
     log.result(bash.id, output);
     const edit = log.tool('edit', { file_path: 'src/date.ts', old_string: 'a', new_string: 'b' });
     log.result(edit.id, 'no match for old_string', true);
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     const [bashEl, editEl] = m.$$('.item.tool');
     assert.equal(bashEl!.querySelector('.tool-name')?.textContent, 'bash');
     assert.equal(bashEl!.querySelector('.tool-summary')?.textContent, 'npm test');
@@ -68,7 +68,7 @@ describe('webview rendering', () => {
     const log = new EventLog();
     log.add({ type: 'session.error', error: { type: 'model_overloaded_error', message: 'Overloaded (529)', retry_status: { type: 'retrying' } } });
     log.span({ input_tokens: 12_000, output_tokens: 800 }, 3200);
-    m.send({ type: 'init', session: fakeSession(), events: log.events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     const err = m.$('.item.error');
     assert.equal(err.querySelector('.who')?.textContent, 'Model overloaded');
     assert.equal(err.querySelector('.plain')?.textContent, 'Overloaded (529)');
@@ -78,7 +78,7 @@ describe('webview rendering', () => {
 
   it('collapses thinking and keeps the preview text after the final thinking event', () => {
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: [] });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: [] });
     m.send({ type: 'preview', preview: { type: 'event_start', event: { type: 'agent.thinking', id: 'sevt_t' } } });
     m.send({ type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_t', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'consider the timezone' } } } });
     const log = new EventLog();
@@ -90,5 +90,42 @@ describe('webview rendering', () => {
     toggle.click();
     assert.equal(toggle.getAttribute('aria-expanded'), 'true');
     assert.equal(m.$('.item.thinking .thinking-text').textContent, 'consider the timezone');
+  });
+
+  it('shows the thinking text the host read from the log folded behind a focusable toggle that names its region', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    const withText = log.add({ type: 'agent.thinking' });
+    log.add({ type: 'agent.thinking' });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events, thinking: { [withText.id]: 'The test runs in UTC+1.' } });
+    const [first, second] = m.$$('.item.thinking');
+    assert.equal(first!.querySelector('.thinking-text'), null, 'folded by default');
+    const toggle = first!.querySelector<HTMLButtonElement>('button.disclosure-toggle')!;
+    assert.equal(toggle.getAttribute('aria-expanded'), 'false');
+    const region = m.doc.getElementById(toggle.getAttribute('aria-controls')!)!;
+    assert.ok(region.hidden, 'the folded region is named by aria-controls and hidden');
+    toggle.focus();
+    assert.equal(m.doc.activeElement, toggle, 'the toggle takes keyboard focus');
+    toggle.click();
+    assert.equal(toggle.getAttribute('aria-expanded'), 'true');
+    assert.equal(region.querySelector('.thinking-text')?.textContent, 'The test runs in UTC+1.');
+    toggle.click();
+    assert.equal(first!.querySelector('.thinking-text'), null, 'folds again');
+    assert.equal(second!.querySelector('button'), null, 'thinking without text (redacted) has nothing to unfold');
+
+    const later = log.add({ type: 'agent.thinking' });
+    m.send({ type: 'events', events: [later], thinking: { [later.id]: 'Now check the CI timezone.' } });
+    m.$$('.item.thinking').at(-1)!.querySelector<HTMLButtonElement>('button.disclosure-toggle')!.click();
+    assert.equal(m.$$('.item.thinking .thinking-text').at(-1)?.textContent, 'Now check the CI timezone.', 'live events carry their thinking text too');
+  });
+
+  it('prices spans and the header with the pricing the host sends, not the built-in table', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.span({ input_tokens: 12_000, output_tokens: 800 }, 3200);
+    const pricing = { prices: { ...PRICING.prices, input: 30, output: 150 } };
+    m.send({ type: 'init', pricing, session: fakeSession(), events: log.events });
+    assert.equal(m.$('.item.span .span-stats').textContent, '12k in · 800 out · $0.48 · 3.2 s');
+    assert.match(m.$('.header .stats').textContent ?? '', / · \$0\.48 · /);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SessionEvent } from '../../../src/wire';
 import { PAGE } from '../../../webview/ui/stream';
-import { EventLog, fakeSession } from './fixtures';
+import { EventLog, fakeSession, PRICING } from './fixtures';
 import { mountPanel } from './dom-env';
 import type { Mounted } from './dom-env';
 
@@ -30,7 +30,7 @@ describe('webview with 10,000 events', function () {
   it('keeps the DOM bounded when 10,000 events arrive one batch at a time', () => {
     const events = longSession(10_000);
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession({ status: 'running' }), events: events.slice(0, 2) });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: events.slice(0, 2) });
     let afterFirst2k = 0;
     for (let i = 2; i < events.length; i += 20) {
       m.app.receive({ type: 'events', events: events.slice(i, i + 20) });
@@ -48,7 +48,7 @@ describe('webview with 10,000 events', function () {
   it('renders a 10,000-event init as a window and loads earlier items on request', () => {
     const events = longSession(10_000);
     m = mountPanel();
-    m.send({ type: 'init', session: fakeSession(), events });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events });
     assert.equal(m.$$('.stream-list > *').length, PAGE);
     const before = nodes(m);
     assert.ok(before < 4000, `${before} nodes`);

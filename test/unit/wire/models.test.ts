@@ -39,8 +39,8 @@ describe('model catalogue', () => {
     const events = [
       { id: 'a', processed_at: null, type: 'span.model_request_end', model_request_start_id: 's', is_error: false, model_usage: { input_tokens: 1_000_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
     ] as SessionEvent[];
-    assert.equal(Math.round(summarize(events, 'claude-sonnet-5-5', catalog).costCents), 10_000);
-    assert.equal(Math.round(summarize(events, 'claude-sonnet-5-5').costCents), 200);
+    assert.equal(Math.round(summarize(events, catalog.lookup('claude-sonnet-5-5')).costCents), 10_000);
+    assert.equal(Math.round(summarize(events, DEFAULT_CATALOG.lookup('claude-sonnet-5-5')).costCents), 200);
   });
 
   it('refuses an invalid override with a readable reason', () => {

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { Runtime } from '../../../src/runtime';
+import { BUILTIN_MODELS } from '../../../src/wire';
+import type { Hangar } from '../../../src/extension/hangar';
+import { hangar, waitFor } from './support';
+
+const MODEL = 'claude-sonnet-5-5';
+
+/** Changes `hangar.models` (user settings) and waits for the runtime the change restarts. */
+async function setModels(h: Hangar, value: unknown): Promise<Runtime> {
+  const next = new Promise<Runtime>((resolve) => {
+    const sub = h.host.onDidStart((r) => (sub.dispose(), resolve(r)));
+  });
+  await vscode.workspace.getConfiguration('hangar').update('models', value, vscode.ConfigurationTarget.Global);
+  return next;
+}
+
+export function settingsSuite(): void {
+  describe('hangar.models setting', () => {
+    it('applies a valid override, and refuses an invalid one with an error instead of ignoring it', async () => {
+      const h = await hangar();
+      try {
+        const applied = await setModels(h, { [MODEL]: { prices: { input: 7 } } });
+        assert.equal(applied.catalog.lookup(MODEL).prices.input, 7, 'a valid override takes effect on change');
+
+        const refusals: string[] = [];
+        const sub = h.host.onDidRefuseSetting((m) => refusals.push(m));
+        try {
+          const refused = await setModels(h, { [MODEL]: { contextWindow: -1 } });
+          await waitFor('the refusal', () => refusals.length > 0);
+          assert.match(refusals[0]!, /hangar\.models is refused/);
+          assert.match(refusals[0]!, /contextWindow/, 'the error names the field at fault');
+          assert.equal(refused.catalog.lookup(MODEL).contextWindow, BUILTIN_MODELS[MODEL]!.contextWindow, 'nothing of the refused value applies');
+          assert.equal(refused.catalog.lookup(MODEL).prices.input, BUILTIN_MODELS[MODEL]!.prices.input);
+
+          refusals.length = 0;
+          await setModels(h, { 'my-proxy-model': { name: 'proxy' } });
+          await waitFor('the refusal of an incomplete new model', () => refusals.length > 0);
+          assert.match(refusals[0]!, /"my-proxy-model" is incomplete/);
+        } finally {
+          sub.dispose();
+        }
+      } finally {
+        await setModels(h, undefined);
+      }
+      assert.equal(h.host.runtime.catalog.lookup(MODEL).prices.input, BUILTIN_MODELS[MODEL]!.prices.input);
+    });
+  });
+}

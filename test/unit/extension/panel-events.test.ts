@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { MessageBatcher } from '../../../src/extension/panel/batcher';
+import { panelEvents } from '../../../src/extension/panel/panel-events';
+import type { HostMessage } from '../../../src/protocol/panel';
+import type { SessionEvent } from '../../../src/wire';
+
+// The log record of a thinking event as the harness writes it: an envelope, the model's blocks in the private part.
+const thinking = (id: string, blocks: { type: string; [k: string]: unknown }[]): SessionEvent => ({ id, type: 'agent.thinking', processed_at: '2026-01-01T00:00:00.000Z', _hangar: { blocks } });
+const spanEnd: SessionEvent = {
+  id: 'sevt_end',
+  type: 'span.model_request_end',
+  processed_at: '2026-01-01T00:00:01.000Z',
+  model_request_start_id: 'sevt_start',
+  is_error: false,
+  model_usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  _hangar: { stop_reason: 'tool_use' },
+};
+
+describe('extension/panel/panel-events', () => {
+  it('passes the thinking text by event id and keeps the private part (signatures, redacted data) in the host', () => {
+    const records = [
+      thinking('sevt_1', [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }, { type: 'thinking', thinking: 'Check the timezone first.', signature: 'sig-1' }]),
+      thinking('sevt_2', [{ type: 'redacted_thinking', data: 'opaque' }]),
+      spanEnd,
+    ];
+    const out = panelEvents(records);
+    assert.deepEqual(out.thinking, { sevt_1: 'Check the timezone first.' });
+    assert.deepEqual(out.events.map((e) => e.id), ['sevt_1', 'sevt_2', 'sevt_end']);
+    assert.ok(out.events.every((e) => !('_hangar' in e)), 'no private part reaches the webview');
+    assert.doesNotMatch(JSON.stringify(out), /sig-1|opaque|tool_use"/);
+    assert.ok(records.every((e) => e._hangar), 'the log records themselves are not changed');
+  });
+
+  it('leaves `thinking` out when no event has text, and the batcher sends it with live events', () => {
+    assert.deepEqual(Object.keys(panelEvents([spanEnd])), ['events']);
+    const sent: HostMessage[] = [];
+    const b = new MessageBatcher((m) => sent.push(m), undefined, { delayMs: 10_000 });
+    b.event(thinking('sevt_live', [{ type: 'thinking', thinking: 'Run the suite.', signature: 's' }]));
+    b.flush();
+    const msg = sent[0];
+    assert.equal(msg?.type, 'events');
+    assert.deepEqual(msg.type === 'events' && msg.thinking, { sevt_live: 'Run the suite.' });
+  });
+});
