@@ -78,7 +78,10 @@ export class SessionDriver {
   /** Validates and appends user events (the echo), then lets the loop act on them. */
   async deliver(params: EventParams[]): Promise<SessionEvent[]> {
     validateDelivery(this.state, params);
-    const echoes = await this.append(params.map((p) => ({ ...p }) as NewEvent));
+    // A message sent while a turn runs (or waits for a confirmation) is queued: it reaches the model with the next
+    // request, and its processed_at stays null until then (readers derive it; see ARCHITECTURE.md, "One turn").
+    const queued = this.running !== null || this.state.pending.size > 0;
+    const echoes = await this.append(params.map((p) => (queued && p.type === 'user.message' ? { ...p, processed_at: null } : { ...p }) as NewEvent));
     if (params.some((p) => p.type === 'user.interrupt')) {
       this.interruptRequested = true;
       this.work?.abort(ABORT_INTERRUPT);

@@ -192,7 +192,8 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
     }
   }
 
-  list(opts: ListOptions = {}): Page<E> {
+  /** A page of events; `view` (when given) is how a reader sees each one, and filters apply to that. */
+  list(opts: ListOptions = {}, view?: (event: E, seq: number) => E): Page<E> {
     const { order, limit, after } = parsePageOptions(opts);
     const count = this.evs.length;
     let start = order === 'asc' ? 0 : count - 1;
@@ -202,7 +203,7 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
     }
     return collectPage({
       count,
-      at: (i) => this.evs[i]!,
+      at: (i) => (view ? view(this.evs[i]!, i) : this.evs[i]!),
       start,
       step: order === 'asc' ? 1 : -1,
       limit,

@@ -11,6 +11,7 @@ import type { Sandbox, SandboxProvider } from '../sandbox/types';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
 import { invalid } from './errors';
+import { withProcessedAt } from './processed-at';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
 // a session driven elsewhere go through its inbox; the lease holder appends them (DESIGN.md: one writer per session).
@@ -218,7 +219,8 @@ export class SessionHost {
       // Seqs are positions in the one file, so a seq below `next` was delivered by the log this one replaced.
       if (seq < sub.next) return;
       sub.next = seq + 1;
-      sub.onEvent(e, seq);
+      // Replayed history shows a queued message's processing time; a live one is still queued when it arrives.
+      sub.onEvent(withProcessedAt(log.events(), e, seq), seq);
       // Nothing follows a deletion, and the session's files are about to go: do not follow it to a new log.
       if (e.type === 'session.deleted') sub.end();
     });

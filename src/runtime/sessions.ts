@@ -25,6 +25,7 @@ import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRe
 import type { SessionHost } from './session-host';
 import { damageOf, SESSION_ID, SessionIndex, type DamagedSession } from './session-index';
 import { pageSessions, type BidiPage } from './session-paging';
+import { withProcessedAt } from './processed-at';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
 export interface SessionListQuery {
@@ -221,7 +222,8 @@ export class SessionService {
   async listEvents(id: string, q: EventListQuery): Promise<Page<SessionEvent>> {
     await this.record(id);
     const log = await this.host.events(id);
-    return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at });
+    const all = log.events();
+    return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at }, (e, seq) => withProcessedAt(all, e, seq));
   }
 
   async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
