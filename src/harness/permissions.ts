@@ -63,3 +63,82 @@ const HIGH_RISK = [
 export function isHighRisk(command: string): boolean {
   return HIGH_RISK.some((re) => re.test(command));
 }
+
+// ---- "Allow for this session" ----
+// A per-tool permission override lives in the session's agent snapshot (a session update, reference §2: `agent.tools`
+// replaced session-locally, logged as `session.updated`), so it is in the log, survives reloads and applies to the
+// next wake. These are the pure edits of that snapshot; `src/runtime/session-permissions.ts` applies them.
+
+/** One tool as a permission override names it: a built-in tool, or an MCP server's tool. */
+export interface ToolRef {
+  name: string;
+  mcp_server_name?: string;
+}
+
+type AgentTools = SessionAgent['tools'];
+type ToolConfig = { name: string; enabled: boolean; permission_policy: PermissionPolicy };
+
+export function toolLabel(ref: ToolRef): string {
+  return ref.mcp_server_name ? `${ref.mcp_server_name}/${ref.name}` : ref.name;
+}
+
+/** The policy a call of the tool is evaluated with, or null when the tools do not offer it. */
+export function policyOf(tools: AgentTools, ref: ToolRef): PermissionPolicy | null {
+  const p = resolvePolicies({ tools });
+  if (!ref.mcp_server_name) return p.builtin.get(ref.name as BuiltinToolName) ?? null;
+  const set = p.mcp.get(ref.mcp_server_name);
+  if (!set) return null;
+  const own = set.tools.get(ref.name);
+  if (own) return own.enabled ? own.policy : null;
+  return set.enabled ? set.default : null;
+}
+
+/** The tools with the one tool's config replaced by `config`, or (undefined) with its own config removed. */
+export function withToolConfig(tools: AgentTools, ref: ToolRef, config: ToolConfig | undefined): AgentTools {
+  return tools.map((t) => {
+    if (ref.mcp_server_name ? t.type !== 'mcp_toolset' || t.mcp_server_name !== ref.mcp_server_name : t.type !== 'agent_toolset_20260401') return t;
+    if (t.type === 'custom') return t;
+    const rest = t.configs.filter((c) => c.name !== ref.name);
+    if (!config) return { ...t, configs: rest } as typeof t;
+    const prior = t.configs.find((c) => c.name === ref.name);
+    const next = t.type === 'agent_toolset_20260401' ? { ...prior, ...config, type: config.name } : config;
+    return { ...t, configs: [...rest, next] } as typeof t;
+  });
+}
+
+/** The config a tool has in a tool list (explicit or from its toolset's default), or undefined when it has none. */
+export function configOf(tools: AgentTools, ref: ToolRef): ToolConfig | undefined {
+  for (const t of tools) {
+    if (t.type === 'custom') continue;
+    if (ref.mcp_server_name ? t.type === 'mcp_toolset' && t.mcp_server_name === ref.mcp_server_name : t.type === 'agent_toolset_20260401') {
+      const c = t.configs.find((x) => x.name === ref.name);
+      return c ? { name: c.name, enabled: c.enabled, permission_policy: c.permission_policy } : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The session's tools with the tool always allowed. */
+export function allowTool(tools: AgentTools, ref: ToolRef): AgentTools {
+  return withToolConfig(tools, ref, { name: ref.name, enabled: true, permission_policy: { type: 'always_allow' } });
+}
+
+/** The session's tools with the tool back to the agent's own config (`agentTools`: the agent version's tools). */
+export function revokeTool(tools: AgentTools, agentTools: AgentTools, ref: ToolRef): AgentTools {
+  return withToolConfig(tools, ref, configOf(agentTools, ref));
+}
+
+/**
+ * The tools the session allows always where the agent itself would not: those the user allowed for this session.
+ * `candidates` names the tools to check (every tool a call was made to, say); built-in tools are always checked.
+ */
+export function sessionAllowances(tools: AgentTools, agentTools: AgentTools, candidates: readonly ToolRef[] = []): ToolRef[] {
+  const refs: ToolRef[] = [...BUILTIN_TOOL_NAMES.map((name) => ({ name })), ...candidates.filter((c) => c.mcp_server_name)];
+  const seen = new Set<string>();
+  return refs.filter((ref) => {
+    const key = toolLabel(ref);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return policyOf(tools, ref)?.type === 'always_allow' && policyOf(agentTools, ref)?.type !== 'always_allow';
+  });
+}

@@ -10,12 +10,13 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
 import { RuntimeEgress, type EgressOptions } from './egress';
-import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type NewEvent } from '../wire';
+import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, reachesNothing, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { SessionHost } from './session-host';
 import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
+import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
 import { VaultStore } from './vaults';
 
@@ -55,6 +56,8 @@ export class Runtime {
   readonly environments: EnvironmentStore;
   readonly sessions: SessionService;
   readonly resources: SessionResources;
+  /** "Allow for this session": per-session tool permission overrides (session updates of the agent's tools). */
+  readonly permissions: SessionPermissions;
   readonly vaults: VaultStore;
   /** Replaces every secret of the vault in tool outcomes and tool-made errors (ARCHITECTURE.md invariant 5). */
   readonly scrubber: Scrubber;
@@ -95,6 +98,7 @@ export class Runtime {
     });
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog);
     this.resources = new SessionResources(sessionsDir, this.sessions);
+    this.permissions = new SessionPermissions(this.sessions, this.agents);
   }
 
   get vault(): Vault {
@@ -140,7 +144,7 @@ function environmentNote(record: SessionRecord, kind: 'local' | 'docker'): strin
   return [
     `You work in ${where}. File tool paths are relative to the repository root.`,
     'Your changes stay in this copy until the user reviews and accepts them; you cannot change the user\'s files directly.',
-    record.environment.networking.type === 'none' ? 'The sandbox has no network access.' : `Network access: ${record.environment.networking.type}.`,
+    reachesNothing(record.environment.networking) ? 'The sandbox has no network access.' : `Network access: ${record.environment.networking.type}.`,
   ].join(' ');
 }
 

@@ -1,0 +1,71 @@
+import type { SessionEvent } from '../wire';
+import { HarnessState } from '../harness/state';
+import { allowTool, revokeTool, sessionAllowances, toolLabel, type ToolRef } from '../harness/permissions';
+import type { AgentStore } from './agents';
+import { invalid } from './errors';
+import type { SessionService } from './sessions';
+
+// "Allow for this session": the user's per-session override of a tool's permission policy. It is a session update of
+// the agent's tools (reference §2, `POST /v1/sessions/{id}` with `agent.tools`), so it is the wire's own record:
+// logged as `session.updated`, kept in the session's record, served by the API as the session's agent, and applied by
+// the harness from the next wake on. Revoking restores the agent version's own config for that tool.
+
+export class SessionPermissions {
+  constructor(
+    private readonly sessions: SessionService,
+    private readonly agents: AgentStore,
+  ) {}
+
+  /** The tools this session always allows where its agent would ask (or judge) each call. */
+  async allowed(id: string): Promise<ToolRef[]> {
+    const session = await this.sessions.retrieve(id);
+    const agent = await this.agents.retrieve(session.agent.id, session.agent.version);
+    const mcp = session.agent.tools.flatMap((t) => (t.type === 'mcp_toolset' ? t.configs.map((c) => ({ name: c.name, mcp_server_name: t.mcp_server_name })) : []));
+    return sessionAllowances(session.agent.tools, agent.tools, mcp);
+  }
+
+  /**
+   * Allows every later call of the tool in this session, and the calls of it that wait for an answer now (they were
+   * asked under the old policy; answering them is what the user meant).
+   */
+  async allow(id: string, tool: ToolRef): Promise<void> {
+    const session = await this.sessions.retrieve(id);
+    if (!(await this.allowed(id)).some((t) => sameTool(t, tool))) {
+      await this.sessions.update(id, { agent: { tools: allowTool(session.agent.tools, tool) } });
+    }
+    const waiting = (await this.waiting(id)).filter((p) => sameTool(p, tool));
+    if (waiting.length > 0) await this.sessions.send(id, waiting.map((p) => ({ type: 'user.tool_confirmation' as const, tool_use_id: p.id, result: 'allow' as const })));
+  }
+
+  /** Calls of the tool ask again, as the agent's own policy says. */
+  async revoke(id: string, tool: ToolRef): Promise<void> {
+    if (!(await this.allowed(id)).some((t) => sameTool(t, tool))) throw invalid(`${toolLabel(tool)} is not allowed for session ${id}; there is nothing to revoke.`);
+    const session = await this.sessions.retrieve(id);
+    const agent = await this.agents.retrieve(session.agent.id, session.agent.version);
+    await this.sessions.update(id, { agent: { tools: revokeTool(session.agent.tools, agent.tools, tool) } });
+  }
+
+  /** Tool calls that wait for the user's confirmation. */
+  private async waiting(id: string): Promise<{ id: string; name: string; mcp_server_name?: string }[]> {
+    const state = new HarnessState();
+    for (const e of await allEvents(this.sessions, id)) state.apply(e);
+    return state
+      .blocked()
+      .filter((p) => p.kind !== 'custom')
+      .map((p) => ({ id: p.id, name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }));
+  }
+}
+
+function sameTool(a: ToolRef, b: ToolRef): boolean {
+  return a.name === b.name && (a.mcp_server_name ?? '') === (b.mcp_server_name ?? '');
+}
+
+async function allEvents(sessions: SessionService, id: string): Promise<SessionEvent[]> {
+  const out: SessionEvent[] = [];
+  for (let page: string | undefined; ; ) {
+    const res = await sessions.listEvents(id, { limit: 1000, page });
+    out.push(...res.data);
+    if (!res.next_page) return out;
+    page = res.next_page;
+  }
+}
