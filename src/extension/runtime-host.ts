@@ -7,7 +7,7 @@ import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
 import { createProvider } from '../runtime/providers';
-import { ModelCatalogError, ModelCatalogOverrides, type Environment } from '../wire';
+import { ModelCatalogError, ModelCatalogOverrides, hangarMetadataPatch, type Environment } from '../wire';
 import { readModelOverrides, readSettings } from './config';
 
 // Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
@@ -113,16 +113,15 @@ export class RuntimeHost implements vscode.Disposable {
     await r?.close();
   }
 
-  /** The environment new sessions use: the default one, with the resource limits from settings. */
+  /** The environment new sessions use: the default one, with the provider and resource limits from settings. */
   async environment(): Promise<Environment> {
     const s = readSettings();
     const envs = this.runtime.environments;
     const env = await envs.ensureDefault();
-    const limits = { memory_mb: s.memoryMb, cpus: s.cpus, pids: s.pids };
-    const current = env.config.type === 'cloud' ? env.config.hangar : undefined;
-    const provider = this.runtime.options.sandbox.kind;
-    if (current && current.provider === provider && JSON.stringify(current.limits) === JSON.stringify(limits)) return env;
-    return envs.update(env.id, { config: { hangar: { ...current, provider, limits } } });
+    const patch = hangarMetadataPatch({ provider: this.runtime.options.sandbox.kind, limits: { memory_mb: s.memoryMb, cpus: s.cpus, pids: s.pids } });
+    // Written only when a setting changed, so opening a window does not touch the environment.
+    const changed = Object.entries(patch).some(([key, value]) => (env.metadata[key] ?? null) !== value);
+    return changed ? envs.update(env.id, { metadata: patch }) : env;
   }
 
   /**

@@ -1,16 +1,29 @@
 import { z } from 'zod';
-import { Environment, EnvironmentConfig, applyMetadataPatch, newId, nowIso, type EnvironmentCreateParams, type EnvironmentUpdateParams } from '../wire';
+import {
+  Environment,
+  EnvironmentConfig,
+  applyMetadataPatch,
+  hangarMetadataPatch,
+  hangarSettings,
+  newId,
+  nowIso,
+  type EnvironmentCreateParams,
+  type EnvironmentUpdateParams,
+  type Metadata,
+  type SandboxEnvironment,
+} from '../wire';
 import { JsonStore, type Page } from '../log';
 import { conflict, invalid, notFound } from './errors';
 
-// Environments are sandbox templates. Locally the default network is none (the hosted default is unrestricted):
-// an agent gets egress only when its environment asks for it.
+// Environments are sandbox templates. Locally the default network reaches nothing (limited, nothing allowed; the
+// hosted default is unrestricted): an agent gets egress only when its environment asks for it. Hangar's own settings
+// (provider, image, limits) are `hangar.*` metadata keys, checked whenever metadata changes.
 
 export class EnvironmentStore {
   private readonly store: JsonStore<Environment>;
 
   constructor(root: string) {
-    this.store = new JsonStore(root, 'environments', Environment);
+    this.store = new JsonStore(root, 'environments', StoredEnvironment);
   }
 
   async create(params: EnvironmentCreateParams): Promise<Environment> {
@@ -21,7 +34,7 @@ export class EnvironmentStore {
       id: newId('env'),
       name: params.name,
       description: params.description ?? null,
-      metadata: params.metadata ?? {},
+      metadata: checkMetadata(params.metadata ?? {}),
       ...(params.scope ? { scope: params.scope } : {}),
       config: parseConfig(params.config ?? { type: 'cloud' }),
       created_at: now,
@@ -54,7 +67,7 @@ export class EnvironmentStore {
       ...current,
       name: params.name ?? current.name,
       description: params.description === undefined ? current.description : params.description || null,
-      metadata: applyMetadataPatch(current.metadata, params.metadata),
+      metadata: params.metadata ? checkMetadata(applyMetadataPatch(current.metadata, params.metadata)) : current.metadata,
       ...(params.scope ? { scope: params.scope } : {}),
       config,
       updated_at: nowIso(),
@@ -104,6 +117,9 @@ function deepMerge(base: unknown, patch: unknown): unknown {
 }
 
 function parseConfig(raw: unknown): EnvironmentConfig {
+  if (typeof raw === 'object' && raw !== null && 'hangar' in raw) {
+    throw invalid(`config.hangar is not part of the environment config; set Hangar's sandbox settings as metadata keys instead (${metadataExample}).`);
+  }
   const parsed = EnvironmentConfig.safeParse(raw);
   if (!parsed.success) throw invalid(`config is invalid: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
@@ -115,3 +131,36 @@ function parseConfig(raw: unknown): EnvironmentConfig {
   }
   return config;
 }
+
+const metadataExample = '"metadata": {"hangar.image": "node:20", "hangar.memory_mb": "4096", "hangar.cpus": "2", "hangar.pids": "512", "hangar.provider": "docker"}';
+
+function checkMetadata(metadata: Metadata): Metadata {
+  const read = hangarSettings(metadata);
+  if (!read.ok) throw invalid(read.problem, 'invalid_metadata');
+  return metadata;
+}
+
+/** What a session's sandbox is made from: a cloud environment's config and its Hangar settings. */
+export function sandboxEnvironment(env: Environment): SandboxEnvironment {
+  if (env.config.type !== 'cloud') throw invalid('Self-hosted environments are not supported by the local runtime; use a cloud (local sandbox) environment.');
+  const read = hangarSettings(env.metadata);
+  if (!read.ok) throw invalid(`Environment ${env.id}: ${read.problem} Fix it with an update of the environment's metadata.`, 'invalid_metadata');
+  return { ...env.config, hangar: read.settings };
+}
+
+// Records stored before the wire form: `config.hangar` moves into metadata and `networking: {type: "none"}` reads as
+// limited-with-nothing-allowed (the config schema does that). The count limit on metadata is for requests; a record
+// that held many keys already keeps them all plus its settings.
+const StoredEnvironment = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'object' || raw === null) return raw;
+    const env = raw as { config?: unknown; metadata?: unknown };
+    if (typeof env.config !== 'object' || env.config === null || !('hangar' in env.config)) return raw;
+    const { hangar, ...config } = env.config as { hangar: unknown };
+    const legacy = z.object({ provider: z.enum(['docker', 'local']).optional(), image: z.string().optional(), limits: z.record(z.string(), z.number()).optional() }).safeParse(hangar);
+    const moved = legacy.success ? hangarMetadataPatch(legacy.data) : {};
+    const kept = Object.entries(moved).filter((e): e is [string, string] => e[1] !== null);
+    return { ...env, config, metadata: { ...(env.metadata as Record<string, string> | undefined), ...Object.fromEntries(kept) } };
+  },
+  Environment.extend({ metadata: z.record(z.string(), z.string()) }),
+);

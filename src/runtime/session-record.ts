@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CloudConfig, Session } from '../wire';
+import { SandboxEnvironment, Session } from '../wire';
 import { EVENTS_FILE } from '../log/session-log';
 import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';
 import { damaged } from './errors';
@@ -11,7 +11,7 @@ import { damaged } from './errors';
 // created with and the repository it works on. Stored as <sessions>/<id>/session.json.
 export const SessionRecord = Session.omit({ status: true, usage: true, stats: true }).extend({
   /** The environment's config at creation: later environment updates apply to new sessions only. */
-  environment: CloudConfig,
+  environment: SandboxEnvironment,
 });
 export type SessionRecord = z.infer<typeof SessionRecord>;
 

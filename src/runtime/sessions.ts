@@ -19,7 +19,7 @@ import { readLease, type Page } from '../log';
 import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
-import type { EnvironmentStore } from './environments';
+import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
@@ -71,7 +71,7 @@ export class SessionService {
     const agent = await this.resolveAgent(params.agent);
     const env = await this.environments.retrieve(params.environment_id);
     if (env.archived_at) throw invalid(`Environment ${env.id} is archived; new sessions need an active environment.`, 'environment_archived');
-    if (env.config.type !== 'cloud') throw invalid('Self-hosted environments are not supported by the local runtime; use a cloud (local sandbox) environment.');
+    const sandbox = sandboxEnvironment(env);
     const now = nowIso();
     const resources = (params.resources ?? []).map((r) => {
       const repo = path.resolve(r.path);
@@ -83,7 +83,7 @@ export class SessionService {
       id: newId('sesn'),
       title: params.title ?? null,
       environment_id: env.id,
-      environment: { ...env.config, hangar: { ...env.config.hangar, provider: this.host.providerKind } },
+      environment: { ...sandbox, hangar: { ...sandbox.hangar, provider: this.host.providerKind } },
       agent,
       resources,
       vault_ids: params.vault_ids ?? [],

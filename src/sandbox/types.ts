@@ -1,5 +1,6 @@
-import type { CloudConfig } from '../wire';
+import type { SandboxEnvironment } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../wire/tool-output';
 
 // The one seam between the harness and the hands (ARCHITECTURE.md invariant 3): the harness calls execute() and never
 // knows whether a container, a local temp copy or a remote host runs the tool.
@@ -7,6 +8,11 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 export interface ExecuteOptions {
   /** Aborting kills the running command (its whole process tree) and resolves with an is_error outcome. */
   signal?: AbortSignal;
+  /**
+   * Gets the live end of a running command's output (bash), at most about 10 times a second and never after
+   * execute() resolved. Unscrubbed: the caller scrubs it like the result before anyone sees it.
+   */
+  onOutput?: (snapshot: ToolOutputSnapshot) => void;
 }
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'mode_changed';
@@ -47,7 +53,7 @@ export interface ProvisionSpec {
   sessionId: string;
   /** Host path of the repository to copy in; absent = an empty workspace. */
   repoPath?: string;
-  environment: CloudConfig;
+  environment: SandboxEnvironment;
   /** Extra environment variables for the sandbox: the placeholders of the session's credentials, never a secret. */
   env?: Record<string, string>;
   /** Progress for long provisioning (copying 10k files); shown as status by the surfaces. */

@@ -18,14 +18,14 @@ import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
 import { removeVolume } from '../../src/sandbox/docker/volume';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types';
-import { CloudConfig } from '../../src/wire/environment';
+import { SandboxEnvironment } from '../../src/wire/environment';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
 const RUNS = arg('--runs', 5);
 const CALLS = arg('--calls', 200);
 const SIZES = [1000, 10_000];
-const environment = CloudConfig.parse({ type: 'cloud' });
+const environment = SandboxEnvironment.parse({ type: 'cloud' });
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-sandbox-bench-'));
 let sessionSeq = 0;
 // Bundled once, as a packaged extension ships it: a fresh storage root must not pay for esbuild.

@@ -17,7 +17,7 @@ export class ImageMissingError extends Error {
   constructor(readonly image: string) {
     super(
       `The sandbox image ${image} is not present in the Docker engine. Build the default image with ` +
-        '`sandbox/build-image.sh`, or set `hangar.image` in the environment config to an image you have.',
+        '`sandbox/build-image.sh`, or set the environment\'s metadata key `hangar.image` to an image you have.',
     );
   }
 }

@@ -1,8 +1,9 @@
-import type { Networking } from '../../wire/environment';
+import { reachesNothing, type Networking } from '../../wire/environment';
 import type { Docker } from './client';
 import { LABEL_MANAGED } from './names';
 
-// Where a sandbox's packets may go. `none` gets no interface but loopback. Limited and unrestricted networking
+// Where a sandbox's packets may go. Networking that reaches nothing (the local default: limited, nothing allowed)
+// gets no interface but loopback. Limited and unrestricted networking
 // attach to one internal network (no route out) whose only exit is the host-side egress proxy on its gateway; the
 // proxy enforces the environment's policy (egress.ts). The host end of the bridge has a fixed name so the host
 // firewall rule can name it (firewall.ts).
@@ -16,7 +17,7 @@ export interface NetworkPlan {
 }
 
 export function planNetwork(networking: Networking): NetworkPlan {
-  return { mode: networking.type === 'none' ? 'none' : EGRESS_NETWORK };
+  return { mode: reachesNothing(networking) ? 'none' : EGRESS_NETWORK };
 }
 
 export async function ensureNetwork(docker: Docker, plan: NetworkPlan): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SandboxEgress } from '../types';
-import type { CloudConfig } from '../../wire/environment';
+import type { SandboxEnvironment } from '../../wire/environment';
 import type { Docker } from './client';
 import { devcontainerImage, postCreateArgvs, readDevcontainer } from './devcontainer';
 import { inspectImage, sandboxUser } from './image';
@@ -35,7 +35,7 @@ export interface SandboxPlan extends PlanBase {
 
 export interface PlanRequest {
   repoPath?: string;
-  environment: CloudConfig;
+  environment: SandboxEnvironment;
   /** Extra container variables (credential placeholders). */
   env?: Record<string, string>;
   /** The egress proxy for networked sandboxes; without one they are isolated completely. */

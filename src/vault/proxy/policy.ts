@@ -38,9 +38,6 @@ export type HostVerdict = { ok: true } | { ok: false; reason: string; hint: stri
 export function checkHost(policy: EgressPolicy, host: string): HostVerdict {
   const n = policy.networking;
   if (n.type === 'unrestricted') return { ok: true };
-  if (n.type === 'none') {
-    return { ok: false, reason: 'the environment has networking "none"', hint: 'Set the environment\'s config.networking to {"type":"limited","allowed_hosts":[…]} or "unrestricted" and start a new session.' };
-  }
   const lists = [n.allowed_hosts, n.allow_package_managers ? PACKAGE_MANAGER_HOSTS : [], n.allow_mcp_servers ? policy.mcpHosts : []];
   if (lists.some((l) => matchesAny(l, host))) return { ok: true };
   const shown = n.allowed_hosts.length > 0 ? n.allowed_hosts.slice(0, 10).join(', ') + (n.allowed_hosts.length > 10 ? ', …' : '') : 'none';

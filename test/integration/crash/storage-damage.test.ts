@@ -5,7 +5,7 @@ import { reply } from '../../../src/model/scripted';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { SandboxDamagedError } from '../../../src/sandbox/errors';
-import type { CloudConfig } from '../../../src/wire';
+import { NO_NETWORK, type SandboxEnvironment } from '../../../src/wire';
 import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
 
 // What a kill or a power cut can leave in the storage around a session log, and how a runtime lives with it: one
@@ -111,7 +111,7 @@ describe('crash: damaged session storage', function () {
   });
 
   it('a torn sandbox.json is rebuilt from the baseline: the work survives, tools and diff work; without a baseline it says what to do', async () => {
-    const environment: CloudConfig = { type: 'cloud', networking: { type: 'none' }, packages: { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] }, hangar: { limits: { memory_mb: 2048, cpus: 2, pids: 512 } } };
+    const environment: SandboxEnvironment = { type: 'cloud', networking: NO_NETWORK, packages: { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] }, hangar: { limits: { memory_mb: 2048, cpus: 2, pids: 512 } } };
     const spec = { sessionId: 'sesn_torn', repoPath: t.repo, environment };
     const first = new LocalSandboxProvider({ storageRoot: t.storage });
     const written = await (await first.provision(spec)).execute('write', { file_path: 'notes.txt', content: 'kept\n' });

@@ -8,7 +8,7 @@ import { connectDocker } from '../../../src/sandbox/docker/client';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import type { Sandbox } from '../../../src/sandbox/types';
 import type { ToolOutcome } from '../../../src/wire/tool-outcome';
-import { CloudConfig } from '../../../src/wire/environment';
+import { SandboxEnvironment } from '../../../src/wire/environment';
 import { tmpDir } from '../../support/tmp';
 
 // Shared setup for the Docker integration tests. A missing engine or image FAILS these tests (never skips them):
@@ -27,8 +27,8 @@ export async function requireDocker(): Promise<Docker> {
   return docker;
 }
 
-export function env(config: Record<string, unknown> = {}): CloudConfig {
-  return CloudConfig.parse({ type: 'cloud', ...config });
+export function env(config: Record<string, unknown> = {}): SandboxEnvironment {
+  return SandboxEnvironment.parse({ type: 'cloud', ...config });
 }
 
 export { tmpDir };

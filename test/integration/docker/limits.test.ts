@@ -9,7 +9,8 @@ import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import { env, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT } from './helpers';
 
 // The limits hold and the session survives them: a fork bomb hits the pids limit, a memory hog the memory limit
-// (reported to the model as out of memory), and with networking "none" nothing outside the container answers.
+// (reported to the model as out of memory), and with the default networking (limited, nothing allowed) nothing
+// outside the container answers.
 
 /** Output of a command in a throwaway container on the default bridge network (not a sandbox: the control). */
 async function runOnce(docker: Docker, cmd: string[]): Promise<string> {
@@ -106,7 +107,7 @@ describe('docker sandbox: limits and isolation', function () {
       assert.equal(await networkGateway(docker, 'bridge'), hostAddress);
     });
 
-    it('with networking none, outbound connections fail', async () => {
+    it('with the default networking (nothing allowed), outbound connections fail', async () => {
       const sb = await provider.provision({ sessionId: 'net-off', environment: env() });
       const out = await sb.execute('bash', { command: `curl -sS -m 5 http://${hostAddress}:${port}/; echo "exit=$?"` });
       assert.match(text(out), /exit=(7|28)/);

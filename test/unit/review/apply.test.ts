@@ -4,7 +4,7 @@ import path from 'node:path';
 import { applyChanges } from '../../../src/review/apply';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { Sandbox } from '../../../src/sandbox/types';
-import type { CloudConfig } from '../../../src/wire';
+import type { SandboxEnvironment } from '../../../src/wire';
 import { tempDir } from '../tools/helpers';
 import { makeRepo, type Entry } from '../sandbox-local/helpers';
 
@@ -20,7 +20,7 @@ describe('review: applying changes to the repository', () => {
     dir = await tempDir();
     repo = path.join(dir, 'repo');
     await makeRepo(repo, files);
-    sandbox = await new LocalSandboxProvider({ storageRoot: path.join(dir, 'store') }).provision({ sessionId: 'apply', repoPath: repo, environment: { type: 'cloud' } as CloudConfig });
+    sandbox = await new LocalSandboxProvider({ storageRoot: path.join(dir, 'store') }).provision({ sessionId: 'apply', repoPath: repo, environment: { type: 'cloud' } as SandboxEnvironment });
   }
   const inSandbox = (rel: string) => path.join(sandbox.workdir, rel);
   const apply = async (previous?: Record<string, string>) => applyChanges(repo, await sandbox.changes(), (f, side) => sandbox.readFile(f, side), { previous });

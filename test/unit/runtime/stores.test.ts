@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentStore } from '../../../src/runtime/agents';
-import { EnvironmentStore } from '../../../src/runtime/environments';
+import { EnvironmentStore, sandboxEnvironment } from '../../../src/runtime/environments';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { pageSessions } from '../../../src/runtime/session-paging';
-import { DEFAULT_CATALOG } from '../../../src/wire';
+import { DEFAULT_CATALOG, hangarMetadataPatch, reachesNothing } from '../../../src/wire';
 
 const rejectsWith = (status: number, pattern: RegExp, code?: string) => (err: unknown) =>
   err instanceof RuntimeError && err.status === status && pattern.test(err.message) && (code === undefined || err.code === code);
@@ -71,16 +71,48 @@ describe('runtime stores', () => {
   });
 
   describe('environments', () => {
-    it('defaults to no network and preserves omitted config fields on update', async () => {
+    it('defaults to no network (limited, nothing allowed) and preserves omitted config fields on update', async () => {
       const store = new EnvironmentStore(root);
       const e = await store.create({ name: 'e', config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['api.example.com'] } } });
       assert.ok(e.config.type === 'cloud' && e.config.networking.type === 'limited');
       const plain = await store.create({ name: 'plain' });
-      assert.ok(plain.config.type === 'cloud' && plain.config.networking.type === 'none');
-      await store.update(e.id, { config: { hangar: { limits: { pids: 128 } } } });
-      const u = await store.update(e.id, { config: { hangar: { limits: { memory_mb: 512 } } } });
-      assert.ok(u.config.type === 'cloud' && u.config.networking.type === 'limited', 'networking kept');
-      assert.ok(u.config.type === 'cloud' && u.config.hangar.limits.memory_mb === 512 && u.config.hangar.limits.pids === 128, 'sibling limits kept');
+      assert.ok(plain.config.type === 'cloud');
+      assert.deepEqual(plain.config.networking, { type: 'limited', allowed_hosts: [], allow_package_managers: false, allow_mcp_servers: false });
+      assert.ok(reachesNothing(plain.config.networking), 'the sandbox gets no network');
+      const u = await store.update(e.id, { config: { packages: { pip: [] } }, metadata: { 'hangar.pids': '128' } });
+      assert.ok(u.config.type === 'cloud' && u.config.networking.type === 'limited' && u.config.networking.allowed_hosts[0] === 'api.example.com', 'networking kept');
+      assert.deepEqual(sandboxEnvironment(u).hangar.limits, { memory_mb: 2048, cpus: 2, pids: 128 });
+    });
+
+    it('carries Hangar settings as hangar.* metadata and refuses bad ones with the key and the reason', async () => {
+      const store = new EnvironmentStore(root);
+      const e = await store.create({ name: 'e', metadata: { 'hangar.image': 'node:20', 'hangar.memory_mb': '4096', team: 'core' } });
+      assert.deepEqual(sandboxEnvironment(e).hangar, { image: 'node:20', limits: { memory_mb: 4096, cpus: 2, pids: 512 } });
+      const u = await store.update(e.id, { metadata: { 'hangar.cpus': '0.5', 'hangar.image': null } });
+      assert.deepEqual(sandboxEnvironment(u).hangar, { limits: { memory_mb: 4096, cpus: 0.5, pids: 512 } });
+      await assert.rejects(store.update(e.id, { metadata: { 'hangar.cpus': 'lots' } }), rejectsWith(400, /metadata "hangar\.cpus" must be a number \(got "lots"\)/, 'invalid_metadata'));
+      await assert.rejects(store.create({ name: 'p', metadata: { 'hangar.provider': 'vm' } }), rejectsWith(400, /"hangar\.provider" must be "docker" or "local"/));
+      await assert.rejects(store.create({ name: 'm', metadata: { 'hangar.memory': '1' } }), rejectsWith(400, /"hangar\.memory" is not a Hangar setting; Hangar reads "hangar\.provider"/));
+      await assert.rejects(store.create({ name: 'c', config: { type: 'cloud', hangar: { image: 'x' } } }), rejectsWith(400, /config\.hangar is not part of the environment config; set .* metadata keys/));
+      assert.deepEqual(hangarMetadataPatch({ provider: 'docker', limits: { memory_mb: 2048, cpus: 4 } }), { 'hangar.provider': 'docker', 'hangar.memory_mb': null, 'hangar.cpus': '4' }, 'defaults are removed, not stored');
+    });
+
+    it('reads an environment stored in the old form (networking none, config.hangar) in the wire form', async () => {
+      const store = new EnvironmentStore(root);
+      const old = {
+        type: 'environment', id: 'env_old', name: 'old', description: null, metadata: { team: 'core' },
+        config: { type: 'cloud', networking: { type: 'none' }, packages: { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] }, hangar: { provider: 'docker', image: 'node:20', limits: { memory_mb: 512, cpus: 2, pids: 512 } } },
+        created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', archived_at: null,
+      };
+      mkdirSync(path.join(root, 'environments'), { recursive: true });
+      writeFileSync(path.join(root, 'environments', 'env_old.json'), JSON.stringify(old));
+      const read = await store.retrieve('env_old');
+      assert.deepEqual(read.config, { type: 'cloud', networking: { type: 'limited', allowed_hosts: [], allow_package_managers: false, allow_mcp_servers: false }, packages: old.config.packages });
+      assert.deepEqual(read.metadata, { team: 'core', 'hangar.provider': 'docker', 'hangar.image': 'node:20', 'hangar.memory_mb': '512' });
+      assert.deepEqual(sandboxEnvironment(read).hangar, { provider: 'docker', image: 'node:20', limits: { memory_mb: 512, cpus: 2, pids: 512 } });
+      const renamed = await store.update('env_old', { name: 'renamed' });
+      assert.equal((await store.list({})).data.find((x) => x.id === 'env_old')?.name, 'renamed');
+      assert.ok(!('hangar' in renamed.config), 'written back in the new form');
     });
 
     it('refuses a config type change, duplicate names, and packages without package managers', async () => {

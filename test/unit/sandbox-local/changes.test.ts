@@ -6,11 +6,11 @@ import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { exactAttributePattern } from '../../../src/sandbox/repo/diff';
 import { isolatedGitEnv } from '../../../src/sandbox/repo/git';
 import type { FileChange, Sandbox } from '../../../src/sandbox/types';
-import type { CloudConfig } from '../../../src/wire';
+import type { SandboxEnvironment } from '../../../src/wire';
 import { tempDir, text } from '../tools/helpers';
 import { makeRepo, snapshot } from './helpers';
 
-const environment = { type: 'cloud' } as CloudConfig;
+const environment = { type: 'cloud' } as SandboxEnvironment;
 const BINARY = Buffer.from([0x89, 0x50, 0x00, 0x01, 0xff, 0xfe, 0x00, 0x10]);
 
 describe('sandbox-local: changes()', () => {

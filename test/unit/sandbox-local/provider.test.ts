@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CloudConfig } from '../../../src/wire';
+import { NO_NETWORK, type SandboxEnvironment } from '../../../src/wire';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { Sandbox } from '../../../src/sandbox/types';
 import { tempDir, text } from '../tools/helpers';
 import { gitIn, makeRepo, snapshot, writeTree } from './helpers';
 
-const environment: CloudConfig = {
+const environment: SandboxEnvironment = {
   type: 'cloud',
-  networking: { type: 'none' },
+  networking: NO_NETWORK,
   packages: { apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] },
   hangar: { limits: { memory_mb: 2048, cpus: 2, pids: 512 } },
 };
