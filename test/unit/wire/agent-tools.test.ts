@@ -13,7 +13,7 @@ describe('resolved agent toolset', () => {
     assert.ok(plain?.type === 'agent_toolset_20260401');
     assert.equal(webFetch(plain)?.url_sources, null);
     assert.ok(plain.configs.filter((c) => c.name !== 'web_fetch').every((c) => !('url_sources' in c)));
-    const only = { type: 'only', tools: [{ type: 'custom', name: 'search' }] };
+    const only = { client_tool_results: { type: 'all' }, server_tool_results: null, user_input: null };
     const [given] = normalizeTools([{ type: 'agent_toolset_20260401', configs: [{ name: 'web_fetch', url_sources: only }] }], []);
     assert.ok(given?.type === 'agent_toolset_20260401');
     assert.deepEqual(webFetch(given)?.url_sources, only);
