@@ -68,17 +68,20 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
         continue;
       }
       const errorType = errorTypeFor(me);
+      const detail = { kind: me.kind, attempt: attempt + 1, ...(me.url ? { url: me.url } : {}) };
       if (me.retryable && attempt < deps.retry.maxRetries) {
+        const waitMs = backoffMs(deps.retry, attempt, me);
         await deps.append([
-          { type: 'session.error', error: { type: errorType, message: me.message, retry_status: { type: 'retrying' } } },
+          { type: 'session.error', error: { type: errorType, message: me.message, retry_status: { type: 'retrying' } }, _hangar: { model_error: { ...detail, retry_in_ms: Math.round(waitMs) } } },
           { type: 'session.status_rescheduled' },
         ]);
-        if (!(await sleep(backoffMs(deps.retry, attempt, me), signal))) return 'aborted';
+        if (!(await sleep(waitMs, signal))) return 'aborted';
         continue;
       }
-      const message = me.retryable ? `${me.message} (gave up after ${attempt + 1} attempts)` : me.message;
+      // Only a retried error "gave up"; one that retrying cannot fix (a refused key, a bad request) just stopped.
+      const message = me.retryable ? `${me.message} Gave up after ${attempt + 1} attempts.` : me.message;
       await deps.append([
-        { type: 'session.error', error: { type: errorType, message, retry_status: { type: 'exhausted' } } },
+        { type: 'session.error', error: { type: errorType, message, retry_status: { type: 'exhausted' } }, _hangar: { model_error: detail } },
         { type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } },
       ]);
       return 'exhausted';

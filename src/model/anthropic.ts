@@ -32,27 +32,57 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
         for await (const event of stream) yield event;
       } catch (err) {
         if (signal.aborted) throw err;
-        throw classifyModelError(err);
+        throw classifyModelError(err, clientFor(key).baseURL);
       }
     },
   };
 }
 
-export function classifyModelError(err: unknown): ModelError {
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+/**
+ * A model failure in plain words for the person reading the session (the API's own message kept in brackets, never
+ * its raw JSON body), classified for the retry policy. `baseURL` names the model API in "cannot reach" errors.
+ */
+export function classifyModelError(err: unknown, baseURL: string = DEFAULT_BASE_URL): ModelError {
   if (err instanceof ModelError) return err;
   if (err instanceof Anthropic.APIError && typeof err.status === 'number') {
     const retryAfterMs = parseRetryAfter(err.headers);
-    const msg = `model API answered ${err.status}: ${err.message}`;
-    if (err.status === 429) return new ModelError('rate_limited', msg, retryAfterMs, 429);
-    if (err.status === 529) return new ModelError('overloaded', msg, retryAfterMs, 529);
-    if (err.status === 401 || err.status === 403) return new ModelError('auth', `${msg}. Check the API key.`, undefined, err.status);
-    if (err.status >= 500 || err.status === 408 || err.status === 409) return new ModelError('server', msg, retryAfterMs, err.status);
-    return new ModelError('invalid_request', msg, undefined, err.status);
+    const said = `${err.status}${apiErrorType(err) ? ` ${apiErrorType(err)}` : ''}: ${apiMessage(err)}`;
+    if (err.status === 429) return new ModelError('rate_limited', `The model is rate limited (${said}).`, retryAfterMs, 429);
+    if (err.status === 529) return new ModelError('overloaded', `The model is overloaded (${said}).`, retryAfterMs, 529);
+    if (err.status === 401 || err.status === 403) {
+      return new ModelError('auth', `The API key was refused (${said}). Set a valid key: the "Hangar: Set API Key" command (VS Code), \`hangar set-key\` or ANTHROPIC_API_KEY (CLI).`, undefined, err.status);
+    }
+    if (err.status >= 500 || err.status === 408 || err.status === 409) return new ModelError('server', `The model API failed (${said}).`, retryAfterMs, err.status);
+    return new ModelError('invalid_request', `The model API refused the request (${said}).`, undefined, err.status);
   }
-  if (err instanceof Anthropic.APIConnectionError) return new ModelError('network', `cannot reach the model API: ${err.message}`);
-  if (err instanceof Anthropic.APIError) return new ModelError('stream', `model stream failed: ${err.message}`);
+  if (err instanceof Anthropic.APIConnectionTimeoutError) return new ModelError('network', `The model at ${baseURL} did not answer in time.`, undefined, undefined, baseURL);
+  if (err instanceof Anthropic.APIConnectionError) return new ModelError('network', `Can't reach the model at ${baseURL} (${causeOf(err)}).`, undefined, undefined, baseURL);
+  if (err instanceof Anthropic.APIError) return new ModelError('stream', `The model's reply broke off (${err.message}).`);
   const message = err instanceof Error ? err.message : String(err);
-  return new ModelError('stream', `model stream failed: ${message}`);
+  return new ModelError('stream', `The model's reply broke off (${message}).`);
+}
+
+/** The API's own error message from its JSON body (`{type:"error", error:{type, message}}`), else the SDK's text. */
+function apiMessage(err: InstanceType<typeof Anthropic.APIError>): string {
+  const body = err.error as { error?: { message?: unknown } } | undefined;
+  return typeof body?.error?.message === 'string' ? body.error.message : err.message.replace(/^\d{3}\s+/, '');
+}
+
+function apiErrorType(err: InstanceType<typeof Anthropic.APIError>): string | undefined {
+  const body = err.error as { error?: { type?: unknown } } | undefined;
+  return typeof body?.error?.type === 'string' ? body.error.type : undefined;
+}
+
+/** The network cause under the SDK's "Connection error." (ECONNREFUSED, ENOTFOUND, …). */
+function causeOf(err: Error): string {
+  for (let c: unknown = err.cause; c instanceof Error; c = c.cause) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if (!(c.cause instanceof Error)) return c.message;
+  }
+  return err.message;
 }
 
 function parseRetryAfter(headers: Headers | undefined): number | undefined {

@@ -10,7 +10,8 @@ export interface ModelClient {
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
 }
 
-export type ModelErrorKind = 'rate_limited' | 'overloaded' | 'server' | 'network' | 'stream' | 'auth' | 'invalid_request';
+import type { ModelErrorKind } from '../wire';
+export type { ModelErrorKind } from '../wire';
 
 /** A model failure classified for the retry policy (src/harness/retry.ts). */
 export class ModelError extends Error {
@@ -19,6 +20,8 @@ export class ModelError extends Error {
     message: string,
     readonly retryAfterMs?: number,
     readonly status?: number,
+    /** The model API's address, when it could not be reached. */
+    readonly url?: string,
   ) {
     super(message);
     this.name = 'ModelError';

@@ -21,6 +21,24 @@ export const SESSION_ERROR_TYPES = [
   'compaction_limit_reached_error',
 ] as const;
 
+/**
+ * How a model request failed, as the harness classified it for its retry policy: kept privately with the
+ * session.error it logged (`_hangar.model_error`), so a surface can say what to do (set the key, wait, check the URL).
+ */
+export const MODEL_ERROR_KINDS = ['rate_limited', 'overloaded', 'server', 'network', 'stream', 'auth', 'invalid_request'] as const;
+export const ModelErrorKind = z.enum(MODEL_ERROR_KINDS);
+export type ModelErrorKind = z.infer<typeof ModelErrorKind>;
+export const ModelErrorDetail = z.object({
+  kind: ModelErrorKind,
+  /** Which attempt of the request failed (1 = the first). */
+  attempt: z.number().int().positive(),
+  /** With retry_status retrying: how long the harness waits before the next attempt. */
+  retry_in_ms: z.number().nonnegative().optional(),
+  /** The model API's address, when it could not be reached. */
+  url: z.string().optional(),
+});
+export type ModelErrorDetail = z.infer<typeof ModelErrorDetail>;
+
 export const SessionErrorObject = z.object({
   type: z.enum(SESSION_ERROR_TYPES),
   message: z.string(),

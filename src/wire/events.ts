@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
-import { SessionErrorObject } from './errors';
+import { ModelErrorDetail, SessionErrorObject } from './errors';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
 //
@@ -18,6 +18,8 @@ export const HangarPrivate = z.object({
   /** agent.thread_context_compacted: the summary of everything up to and including event `through`. */
   summary: z.string().optional(),
   through: z.string().optional(),
+  /** session.error of a failed model request: how it failed and when it is tried again. */
+  model_error: ModelErrorDetail.optional(),
 });
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };
