@@ -25,7 +25,7 @@ export class RuntimeHost implements vscode.Disposable {
   readonly onDidStart = this.restarted.event;
   /** Long sandbox work (copying a repository, building an image). */
   readonly onProgress = this.progress.event;
-  /** Fires with the error shown to the user when the `hangar.models` setting is refused. */
+  /** Fires with the error shown to the user when the `hangar.models` setting or `<storage>/models.json` is refused. */
   readonly onDidRefuseSetting = this.refused.event;
   private restarting: Promise<unknown> = Promise.resolve();
   /** The ids woken after the latest start (sessions a reload left running). */
@@ -53,16 +53,22 @@ export class RuntimeHost implements vscode.Disposable {
   async start(): Promise<Runtime> {
     const settings = readSettings();
     const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`));
-    this.current = this.open({
-      storageRoot: this.storageRoot,
-      vault: this.vault,
-      sandbox,
-      model: followSettingsModel(this.vault),
-      maxTokens: settings.maxTokens,
-      mcp: vaultMcpFactory(this.storageRoot, this.vault),
-      owner: 'vscode',
-      onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),
-    });
+    try {
+      this.current = this.open({
+        storageRoot: this.storageRoot,
+        vault: this.vault,
+        sandbox,
+        model: followSettingsModel(this.vault),
+        maxTokens: settings.maxTokens,
+        mcp: vaultMcpFactory(this.storageRoot, this.vault),
+        owner: 'vscode',
+        onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),
+      });
+    } catch (err) {
+      await sandbox.close();
+      if (err instanceof ModelCatalogError) this.refuseModelsFile(err.message);
+      throw err;
+    }
     this.log.info(`runtime started: storage ${this.storageRoot}, sandbox ${sandbox.kind} (setting: ${settings.provider})`);
     this.restarted.fire(this.current);
     this.resumed = this.resumeInterrupted(this.current);
@@ -94,6 +100,17 @@ export class RuntimeHost implements vscode.Disposable {
       if (!(err instanceof ModelCatalogError)) throw err;
       return this.withoutModels(options, err.message);
     }
+  }
+
+  /** `<storage>/models.json` is the user's own file: Hangar cannot start on a catalogue it cannot read, so it says which file and how to fix it. */
+  private refuseModelsFile(reason: string): void {
+    const file = path.join(this.storageRoot, 'models.json');
+    const message = `Hangar cannot start: ${reason}. Fix or delete the file, then run "Developer: Reload Window".`;
+    this.log.error(message);
+    this.refused.fire(message);
+    void vscode.window.showErrorMessage(message, 'Open models.json').then((choice) => {
+      if (choice) void vscode.window.showTextDocument(vscode.Uri.file(file));
+    });
   }
 
   private withoutModels(options: RuntimeOptions, reason: string): Runtime {

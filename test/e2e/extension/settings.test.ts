@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Runtime } from '../../../src/runtime';
 import { BUILTIN_MODELS } from '../../../src/wire';
@@ -43,6 +45,26 @@ export function settingsSuite(): void {
         }
       } finally {
         await setModels(h, undefined);
+      }
+      assert.equal(h.host.runtime.catalog.lookup(MODEL).prices.input, BUILTIN_MODELS[MODEL]!.prices.input);
+    });
+
+    it('refuses to start on a broken <storage>/models.json, names the file, and starts once it is fixed', async () => {
+      const h = await hangar();
+      const file = path.join(path.dirname(path.dirname(h.host.sessionDir('x'))), 'models.json');
+      writeFileSync(file, '{ "claude-sonnet-5-5": ');
+      const refusals: string[] = [];
+      const sub = h.host.onDidRefuseSetting((m) => refusals.push(m));
+      try {
+        await assert.rejects(h.host.restart(), (err: Error) => err.message.includes(`${file} is not valid JSON`));
+        assert.equal(refusals.length, 1, 'the user is told once');
+        assert.ok(refusals[0]!.startsWith(`Hangar cannot start: ${file} is not valid JSON`), refusals[0]);
+        assert.match(refusals[0]!, /Fix or delete the file/);
+        assert.throws(() => h.host.runtime, /still starting/, 'no runtime runs on a catalogue it could not read');
+      } finally {
+        sub.dispose();
+        rmSync(file, { force: true });
+        await h.host.restart();
       }
       assert.equal(h.host.runtime.catalog.lookup(MODEL).prices.input, BUILTIN_MODELS[MODEL]!.prices.input);
     });
