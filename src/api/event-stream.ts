@@ -26,6 +26,8 @@ export async function streamSessionEvents(c: Ctx, sessionId: string): Promise<ty
     if (e.type === 'session.deleted') sse.close();
   };
   const onPreview = (p: StreamPreview) => {
+    // A running tool's live output is Hangar's own preview; the reference's streams carry none (§3.3).
+    if (p.type === 'tool_output') return;
     if (p.type === 'event_start') {
       if (!deltas.has(p.event.type) || previewing.has(p.event.id)) return;
       previewing.add(p.event.id);

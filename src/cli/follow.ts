@@ -1,6 +1,6 @@
 import readline from 'node:readline/promises';
 import type { Runtime } from '../runtime';
-import { emptySummary, foldSummary, type SessionEvent, type SessionSummary } from '../wire';
+import { emptySummary, foldSummary, type SessionEvent, type SessionSummary, type StreamPreview } from '../wire';
 import { paint, renderEvent, statusLine, summarizeInput } from './render';
 import { claimSignals } from './shutdown';
 import { routeProgress } from './progress';
@@ -44,6 +44,8 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
   let statusShown = false;
   let paused = false;
   let activity = '';
+  /** The last line a running command printed (a terminal only; --json and pipes get the events alone). */
+  let liveLine = '';
   const clearStatus = () => {
     if (statusShown) out.write('\r\x1b[2K');
     statusShown = false;
@@ -51,7 +53,9 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
   const drawStatus = () => {
     if (!tty || paused) return;
     clearStatus();
-    out.write(p('dim', `${statusLine(summary, startedAt, SPINNER[frame++ % SPINNER.length] ?? '')}${activity ? ` · ${activity}` : ''}`));
+    const line = `${statusLine(summary, startedAt, SPINNER[frame++ % SPINNER.length] ?? '')}${activity ? ` · ${activity}` : ''}${liveLine ? ` · ${liveLine}` : ''}`;
+    // A line wider than the terminal would wrap, and the next redraw could no longer erase it.
+    out.write(p('dim', out.columns && line.length >= out.columns ? `${line.slice(0, out.columns - 2)}…` : line));
     statusShown = true;
   };
   // While a question waits for an answer the status line stays away: redrawing it would erase the question.
@@ -87,6 +91,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') pendingUses.set(e.id, e);
         if (seq < opts.fromSeq) return;
         activity = '';
+        liveLine = '';
         if (opts.json) out.write(`${JSON.stringify(e)}\n`);
         else {
           const line = renderEvent(e, p, sessionId);
@@ -108,9 +113,18 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         }
         resolve({ end: interrupts > 0 ? 'interrupted' : reason.type === 'retries_exhausted' ? 'retries_exhausted' : 'end_turn', summary, pendingIds: [] });
       };
-      subscription = runtime.sessions.subscribe(sessionId, opts.turnSummary ? 0 : opts.fromSeq, (e, seq) => {
-        busy = busy.then(() => handle(e, seq)).catch(reject);
-      });
+      const onPreview = (preview: StreamPreview) => {
+        if (preview.type !== 'tool_output') return;
+        liveLine = preview.binary ? '(binary output)' : lastLine(preview.tail);
+      };
+      subscription = runtime.sessions.subscribe(
+        sessionId,
+        opts.turnSummary ? 0 : opts.fromSeq,
+        (e, seq) => {
+          busy = busy.then(() => handle(e, seq)).catch(reject);
+        },
+        tty ? onPreview : undefined,
+      );
       subscription.catch(reject);
     });
   } finally {
@@ -120,6 +134,13 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
     unrouteProgress();
     releaseSignals();
   }
+}
+
+/** The last line with something on it, control characters shown as spaces (they would move the cursor). */
+function lastLine(tail: string): string {
+  const lines = tail.split('\n').filter((l) => l.trim());
+  // eslint-disable-next-line no-control-regex
+  return (lines.at(-1) ?? '').replace(/[\x00-\x1f\x7f-\x9f]/g, ' ').trim();
 }
 
 async function answer(

@@ -11,6 +11,7 @@ import { buildRequest } from './context';
 import { requestSettings, type Fallbacks, type RequestSettings } from './model-settings';
 import { compact, needsCompaction } from './compact-turn';
 import { SandboxDamagedError } from '../sandbox/errors';
+import { toolPreviewer, type ScrubWindow } from './tool-preview';
 
 // The stateless loop for one session (ARCHITECTURE.md invariant 2): everything it decides comes from the log, so any
 // process can construct a driver from the log, call recover() and go on where the last one stopped.
@@ -33,6 +34,11 @@ export interface DriverOptions {
   /** Appended to the agent's system prompt: where the agent works and how. */
   environmentNote: string;
   onPreview?: (p: StreamPreview) => void;
+  /**
+   * Scrubs a running command's live output before it becomes a preview (the vault scrubber, as for results). Without
+   * it no tool output is previewed: nothing unscrubbed leaves.
+   */
+  scrubPreview?: ScrubWindow;
   /** Called when work starts, so the sandbox is provisioned in parallel with the first model request. */
   onWorkStarted?: () => void;
 }
@@ -228,8 +234,12 @@ export class SessionDriver {
     if (running.length > 0) await this.append(running);
     this.opts.onWorkStarted?.();
     const ctl = (this.work = new AbortController());
+    const { onPreview, scrubPreview } = this.opts;
+    const preview = onPreview && scrubPreview ? toolPreviewer(p.id, scrubPreview, onPreview) : null;
     try {
-      const outcome = await this.opts.tools.execute(p, ctl.signal);
+      const outcome = await this.opts.tools.execute(p, ctl.signal, preview ? (s) => preview.push(s) : undefined);
+      // Before the result is appended: no preview may follow the result that replaces it.
+      preview?.end();
       if (ctl.signal.aborted && this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
       else if (!this.closed) {
         const event = resultEvent(p.kind, p.id, '', outcome.is_error);
@@ -239,6 +249,7 @@ export class SessionDriver {
       if (err instanceof SandboxDamagedError) await this.endTurnOnDamage(p, err);
       else if (this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);
     } finally {
+      preview?.end();
       this.work = null;
     }
   }

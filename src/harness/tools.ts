@@ -4,6 +4,7 @@ import { BuiltinToolName } from '../wire';
 import type { Sandbox } from '../sandbox/types';
 import { SandboxDamagedError } from '../sandbox/errors';
 import type { ToolOutcome } from '../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../wire/tool-output';
 import { builtinToolDefinitions, isSandboxToolName } from '../tools/schemas';
 import { evaluate, resolvePolicies, type Evaluated, type ToolPolicies } from './permissions';
 import type { PendingToolUse, ToolKind } from './state';
@@ -94,11 +95,12 @@ export class ToolRouter {
     return null;
   }
 
-  async execute(p: PendingToolUse, signal: AbortSignal): Promise<ToolOutcome> {
+  /** `onOutput` gets the live end of a built-in command's output, unscrubbed (toolPreviewer scrubs it). */
+  async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
     try {
       if (p.kind === 'builtin') {
         const sandbox = await this.sandbox();
-        return await this.redact(await sandbox.execute(p.name, p.input, { signal }));
+        return await this.redact(await sandbox.execute(p.name, p.input, { signal, onOutput }));
       }
       if (p.kind === 'mcp' && this.mcp && p.mcpServer) return await this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
       return errorOutcome(`tool ${p.name} cannot be executed by the harness`);

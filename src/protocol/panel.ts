@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventDelta, EventStart, ModelPricing, Session, SessionEvent } from '../wire';
+import { EventDelta, EventStart, ModelPricing, Session, SessionEvent, ToolOutputPreview } from '../wire';
 
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the
 // webview is a separate trust domain; neither side assumes the other sent something well formed). Imported by the
@@ -47,8 +47,8 @@ export const InitMessage = z.object({
 });
 /** Newly appended events, batched, in log order. */
 export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional() });
-/** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id. */
-export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta]) });
+/** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id, or (a running tool's output) by its result. */
+export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta, ToolOutputPreview]) });
 /** The session resource changed (status, usage, title). */
 export const SessionMessage = z.object({ type: z.literal('session'), session: Session });
 /** Something went wrong that answers no request (the log could not be read, a request without a usable id). */

@@ -88,6 +88,7 @@ export class Runtime {
       catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
+      scrubPreview: (text, cut) => this.scrubPreview(text, cut),
       redactText: async (t) => {
         await this.scrubber.refresh().catch(() => undefined);
         return this.scrubber.text(t);
@@ -136,6 +137,16 @@ export class Runtime {
     await this.scrubber.refresh().catch(() => undefined);
     const scrubbed = this.scrubber.outcome(outcome);
     return this.options.redact ? this.options.redact(scrubbed) : scrubbed;
+  }
+
+  /** A running command's live output, scrubbed as its result will be: the vault's secrets, then the `redact` option. */
+  private async scrubPreview(text: string, cut: boolean): Promise<string> {
+    await this.scrubber.refresh().catch(() => undefined);
+    const scrubbed = this.scrubber.window(text, cut);
+    if (!this.options.redact) return scrubbed;
+    return this.options.redact({ content: [{ type: 'text', text: scrubbed }], is_error: false })
+      .content.map((b) => (b.type === 'text' ? b.text : ''))
+      .join('');
   }
 }
 

@@ -30,6 +30,8 @@ export interface HostOptions {
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
   redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
+  /** Scrubs a running command's live output before it is previewed (without it, no tool output is previewed). */
+  scrubPreview?: (text: string, cut: boolean) => Promise<string>;
   /** Scrubs text the host appends on behalf of tools and MCP servers (session.error messages). */
   redactText?: (text: string) => Promise<string>;
   /** Extra sandbox environment for a session (its credentials' placeholders). */
@@ -124,6 +126,7 @@ export class SessionHost {
       catalog: this.opts.catalog,
       environmentNote: this.opts.environmentNote(record),
       onPreview: (p) => previews.forEach((l) => l(p)),
+      scrubPreview: this.opts.scrubPreview,
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
       onWorkStarted: () => void sandbox().catch(() => undefined),
     });

@@ -1,4 +1,6 @@
 import type { ToolOutcome } from '../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../wire/tool-output';
+import { LiveOutput } from './live-output';
 import { textOutcome } from './output';
 import type { BashInput } from './schemas';
 import type { PersistentShell } from './shell';
@@ -17,7 +19,13 @@ export function shellEnvironment(extra: Record<string, string> = {}): Record<str
   return { ...env, ...FIXED, ...extra };
 }
 
-export async function runBash(shell: PersistentShell, input: BashInput, defaultTimeoutMs: number, signal?: AbortSignal): Promise<ToolOutcome> {
+export async function runBash(
+  shell: PersistentShell,
+  input: BashInput,
+  defaultTimeoutMs: number,
+  signal?: AbortSignal,
+  onOutput?: (snapshot: ToolOutputSnapshot) => void,
+): Promise<ToolOutcome> {
   let prefix = '';
   if (input.restart) {
     await shell.restart();
@@ -25,7 +33,8 @@ export async function runBash(shell: PersistentShell, input: BashInput, defaultT
     prefix = '[shell restarted]\n';
   }
   const timeoutMs = input.timeout_ms ?? defaultTimeoutMs;
-  const { end, output, cwd } = await shell.run(input.command as string, timeoutMs, signal);
+  const live = onOutput ? new LiveOutput(onOutput) : null;
+  const { end, output, cwd } = await shell.run(input.command as string, timeoutMs, signal, live ? (chunk) => live.push(chunk) : undefined).finally(() => live?.close());
   const shown = prefix + output.replace(/\n+$/, '');
   const withOutput = (note: string) => (shown ? `${shown}\n${note}` : note);
   const killed = 'it and its child processes were killed; the shell restarted in';

@@ -97,14 +97,15 @@ function binaryNotice(bytes: number): string {
   return `[binary output (${formatBytes(bytes)}) not shown; redirect it to a file, or pipe it through xxd | head or base64]`;
 }
 
-function skipContinuationBytes(buf: Buffer): Buffer {
+/** Skips the continuation bytes of a UTF-8 character whose start was cut off. */
+export function skipContinuationBytes(buf: Buffer): Buffer {
   let i = 0;
   while (i < 3 && i < buf.length && ((buf[i] as number) & 0xc0) === 0x80) i++;
   return buf.subarray(i);
 }
 
 // Drops an incomplete UTF-8 sequence at the very end (the cut fell inside a character).
-function dropPartialEnd(buf: Buffer): Buffer {
+export function dropPartialEnd(buf: Buffer): Buffer {
   for (let back = 1; back <= Math.min(3, buf.length); back++) {
     const byte = buf[buf.length - back] as number;
     if ((byte & 0xc0) === 0x80) continue;

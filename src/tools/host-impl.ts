@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ToolOutcome } from '../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../wire/tool-output';
 import { runBash, shellEnvironment } from './bash';
 import { runEdit } from './edit';
 import { runGlob } from './glob';
@@ -40,8 +41,9 @@ export function createToolHost(options: ToolHostOptions): ToolHost {
   let ripgrep: Promise<string | null> | undefined;
   let disposed = false;
 
-  const handlers: { [K in SandboxToolName]: (input: z.infer<(typeof TOOL_INPUTS)[K]>, signal?: AbortSignal) => Promise<ToolOutcome> } = {
-    bash: (input, signal) => runBash(shell, input, defaultTimeoutMs, signal),
+  type Handler<I> = (input: I, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void) => Promise<ToolOutcome>;
+  const handlers: { [K in SandboxToolName]: Handler<z.infer<(typeof TOOL_INPUTS)[K]>> } = {
+    bash: (input, signal, onOutput) => runBash(shell, input, defaultTimeoutMs, signal, onOutput),
     read: (input) => runRead(root, input),
     write: (input) => runWrite(root, input),
     edit: (input) => runEdit(root, input),
@@ -53,7 +55,7 @@ export function createToolHost(options: ToolHostOptions): ToolHost {
   };
 
   return {
-    async run(name, input, signal) {
+    async run(name, input, signal, onOutput) {
       if (disposed) return textOutcome('The tool host was shut down; the sandbox must be provisioned again.', true);
       if (!isSandboxToolName(name)) {
         return textOutcome(`Unknown tool ${JSON.stringify(name)}; this sandbox runs ${SANDBOX_TOOL_NAMES.join(', ')}.`, true);
@@ -62,8 +64,8 @@ export function createToolHost(options: ToolHostOptions): ToolHost {
       if (!parsed.success) return textOutcome(describeInputError(name, parsed.error), true);
       try {
         // parsed.data was validated by the schema of this very tool, which is what its handler takes.
-        const handler = handlers[name] as (input: unknown, signal?: AbortSignal) => Promise<ToolOutcome>;
-        return await handler(parsed.data, signal);
+        const handler = handlers[name] as Handler<unknown>;
+        return await handler(parsed.data, signal, onOutput);
       } catch (err) {
         if (err instanceof ToolFailure) return textOutcome(err.message, true);
         return textOutcome(`${name} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, true);

@@ -1,4 +1,5 @@
 import type { ToolOutcome } from '../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../wire/tool-output';
 
 // A ToolHost runs the built-in tools (bash, read, write, edit, glob, grep) against one workspace directory.
 // The local sandbox runs it in-process; the container's tool server runs the very same code inside the container,
@@ -20,6 +21,7 @@ export interface ToolHostOptions {
 }
 
 export interface ToolHost {
-  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome>;
+  /** `onOutput` gets the live end of a running command's output (bash), about 10 times a second at most. */
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome>;
   dispose(): Promise<void>;
 }

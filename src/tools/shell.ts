@@ -5,6 +5,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OutputCollector } from './collector';
+import { untilMarker } from './live-output';
 
 // One persistent bash per ToolHost. Each command is framed by a per-call marker that carries its exit code; after
 // each command the shell saves its cwd and exported environment into the private state dir, so when a command has
@@ -73,9 +74,12 @@ export class PersistentShell {
     return { cwd: path.join(dir, 'cwd'), env: path.join(dir, 'env'), command: path.join(dir, 'command.sh') };
   }
 
-  /** Runs one command; calls are serialized so two commands never share the shell's stdin. */
-  run(command: string, timeoutMs: number, signal?: AbortSignal): Promise<ShellRun> {
-    return this.serialized(() => this.runNow(command, timeoutMs, signal));
+  /**
+   * Runs one command; calls are serialized so two commands never share the shell's stdin. `onOutput` gets the
+   * command's output as it is printed (without the framing).
+   */
+  run(command: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<ShellRun> {
+    return this.serialized(() => this.runNow(command, timeoutMs, signal, onOutput));
   }
 
   /** Kills the shell and forgets the saved cwd/env: the next command starts fresh at the root. */
@@ -104,7 +108,7 @@ export class PersistentShell {
     return next;
   }
 
-  private async runNow(command: string, timeoutMs: number, signal?: AbortSignal): Promise<ShellRun> {
+  private async runNow(command: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<ShellRun> {
     if (this.disposed) return { end: { kind: 'spawn_failed', message: 'the tool host was disposed' }, output: '', cwd: this.config.root };
     if (signal?.aborted) return { end: { kind: 'aborted' }, output: '', cwd: await this.savedCwd() };
     // The previous command may have ended the shell (`exit`, `exec`), or its group was killed from outside.
@@ -114,7 +118,7 @@ export class PersistentShell {
       if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '', cwd: this.config.root };
     }
     await writeFile(this.files.command, command);
-    const result = await this.frame(`builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal);
+    const result = await this.frame(`builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal, onOutput);
     // bash names the sourced file in its syntax errors; the model should see the usual `bash: line N: …`.
     const output = result.output.split(`${this.files.command}: `).join('bash: ');
     return { ...result, output, cwd: await this.savedCwd() };
@@ -160,10 +164,12 @@ export class PersistentShell {
     return `could not start bash (${result.end.kind}): ${result.output}`;
   }
 
-  private async frame(line: string, timeoutMs: number, signal?: AbortSignal): Promise<Omit<ShellRun, 'cwd'>> {
+  private async frame(line: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<Omit<ShellRun, 'cwd'>> {
     const live = this.live as Live;
     const sentinel = `__HANGAR_DONE_${randomUUID().replace(/-/g, '')}__`;
-    const collector = new OutputCollector(Math.max(4 * this.config.maxOutputChars, 64 * 1024), Buffer.from(`\n${sentinel}`));
+    const marker = Buffer.from(`\n${sentinel}`);
+    const collector = new OutputCollector(Math.max(4 * this.config.maxOutputChars, 64 * 1024), marker);
+    const forward = onOutput ? untilMarker(marker, onOutput) : null;
     const files = this.files;
     // Only builtins after the command: it may have broken PATH or shadowed commands with functions.
     const script =
@@ -174,6 +180,7 @@ export class PersistentShell {
     const ended = new Promise<ShellEnd>((resolve) => (settle = resolve));
     live.onData = (chunk) => {
       collector.push(chunk);
+      forward?.(chunk);
       const code = collector.finished;
       if (code !== null) settle({ kind: 'done', exitCode: code });
     };

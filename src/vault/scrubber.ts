@@ -114,6 +114,48 @@ export class Scrubber {
     return found;
   }
 
+  /**
+   * Scrubs a window of a longer text (a running command's output end): `cutStart` says older text was dropped before
+   * it, and more may follow it. A secret cut by an edge is not whole here, so the scrubber would not know it: the
+   * edge text that could be part of one (the window starts with a secret's end, or ends with its beginning) is
+   * dropped too. Whole secrets anywhere are replaced as text() does.
+   */
+  window(s: string, cutStart: boolean): string {
+    const p = this.pattern;
+    if (!p || s.length === 0) return s;
+    const from = cutStart ? this.partialEdge(s, 'start') : 0;
+    const to = s.length - this.partialEdge(s, 'end');
+    let out = '';
+    let pos = 0;
+    const keep = (a: number, b: number) => (out += s.slice(Math.max(a, from), Math.min(b, to)));
+    for (const m of s.matchAll(p)) {
+      const start = m.index;
+      keep(pos, start);
+      pos = start + m[0].length;
+      if (pos > from && start < to) out += `[REDACTED:${this.labels.get(m[0]) ?? 'secret'}]`;
+    }
+    keep(pos, s.length);
+    return out;
+  }
+
+  /** Length of the longest piece at this edge of `s` that is a proper part of a secret's form from that side. */
+  private partialEdge(s: string, edge: 'start' | 'end'): number {
+    let longest = 0;
+    for (const v of this.labels.keys()) {
+      // Only lengths whose inner edge character matches are compared in full (a long key costs no quadratic time).
+      const inner = edge === 'start' ? v.charCodeAt(v.length - 1) : v.charCodeAt(0);
+      for (let k = Math.min(v.length - 1, s.length); k > longest; k--) {
+        if ((edge === 'start' ? s.charCodeAt(k - 1) : s.charCodeAt(s.length - k)) !== inner) continue;
+        const hit = edge === 'start' ? s.startsWith(v.slice(v.length - k)) : s.endsWith(v.slice(0, k));
+        if (hit) {
+          longest = k;
+          break;
+        }
+      }
+    }
+    return longest;
+  }
+
   outcome(o: ToolOutcome): ToolOutcome {
     if (!this.pattern) return o;
     return { ...o, content: o.content.map((b) => this.block(b)) };

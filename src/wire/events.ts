@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
 import { ModelErrorDetail, SessionErrorObject } from './errors';
+import type { ToolOutputPreview } from './tool-output';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
 //
@@ -236,4 +237,4 @@ export const EventDelta = z.object({
 });
 export type EventStart = z.infer<typeof EventStart>;
 export type EventDelta = z.infer<typeof EventDelta>;
-export type StreamPreview = EventStart | EventDelta;
+export type StreamPreview = EventStart | EventDelta | ToolOutputPreview;

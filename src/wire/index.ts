@@ -9,3 +9,4 @@ export * from './ids';
 export * from "./fold";
 export * from './vault';
 export * from './models';
+export * from './tool-output';

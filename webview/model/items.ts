@@ -43,6 +43,8 @@ export interface ToolItem extends Base {
   permission: 'allow' | 'ask' | 'deny' | null;
   confirmation: { result: 'allow' | 'deny'; denyMessage: string | null } | null;
   result: ToolResult | null;
+  /** The live end of a running call's output (a stream-only preview); the result replaces it. */
+  live: { tail: string; bytes: number; binary: boolean } | null;
 }
 export interface ErrorItem extends Base {
   kind: 'error';

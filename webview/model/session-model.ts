@@ -78,6 +78,11 @@ export class SessionModel {
   }
 
   preview(p: StreamPreview): Change[] {
+    if (p.type === 'tool_output') {
+      const tool = this.items.get(p.tool_use_id);
+      if (tool?.kind !== 'tool' || tool.result) return [];
+      return this.updateTool(p.tool_use_id, (t) => (t.live = { tail: p.tail, bytes: p.bytes, binary: p.binary }));
+    }
     if (p.type === 'event_start') {
       if (this.items.has(p.event.id)) return [];
       const base = { key: p.event.id, lane: PRIMARY, at: null, text: '', live: true };
@@ -119,7 +124,10 @@ export class SessionModel {
       case 'agent.tool_result':
       case 'agent.mcp_tool_result': {
         const id = e.type === 'agent.tool_result' ? e.tool_use_id : e.mcp_tool_use_id;
-        return this.updateTool(id, (t) => (t.result = { ...textOf(e.content), isError: e.is_error === true }));
+        return this.updateTool(id, (t) => {
+          t.result = { ...textOf(e.content), isError: e.is_error === true };
+          t.live = null;
+        });
       }
       case 'user.custom_tool_result':
         return this.updateTool(e.custom_tool_use_id, (t) => (t.result = { ...textOf(e.content), isError: e.is_error === true }));
@@ -232,7 +240,7 @@ export class SessionModel {
 }
 
 function toolItem(e: EventOf<'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use'>): ToolItem {
-  const base = { key: e.id, lane: e.session_thread_id ?? PRIMARY, at: e.processed_at, name: e.name, input: e.input, confirmation: null, result: null };
+  const base = { key: e.id, lane: e.session_thread_id ?? PRIMARY, at: e.processed_at, name: e.name, input: e.input, confirmation: null, result: null, live: null };
   if (e.type === 'agent.custom_tool_use') return { ...base, kind: 'tool', toolKind: 'custom', server: null, permission: null };
   return { ...base, kind: 'tool', toolKind: e.type === 'agent.mcp_tool_use' ? 'mcp' : 'builtin', server: e.type === 'agent.mcp_tool_use' ? e.mcp_server_name : null, permission: e.evaluated_permission ?? null };
 }

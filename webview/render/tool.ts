@@ -32,6 +32,7 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
     ? h(doc, 'a', { class: 'tool-summary md-link', text: s.text, attrs: { 'data-path': s.path, role: 'link', tabindex: '0', title: `Open ${s.path}` } })
     : h(doc, 'code', { class: 'tool-summary', text: s.text });
   const detail = inputDetail(item.name, item.input);
+  const live = !item.result && item.live ? liveOutput(ctx, item.live) : null;
   const output = item.result
     ? h(doc, 'div', { class: 'tool-output' }, [
         foldedText(ctx, `${item.key}:output`, item.result.text || (item.result.attachments ? `(${item.result.attachments} attachment(s))` : '(no output)'), `output${item.result.isError ? ' error-text' : ''}`),
@@ -46,8 +47,18 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
       h(doc, 'span', { class: `badge tone-${state.tone}`, text: state.label }),
     ]),
     detail ? disclosure(ctx, `${item.key}:input`, 'Input', () => h(doc, 'pre', { class: 'tool-input', text: detail }), 'tool-input-toggle') : null,
+    live,
     output,
   ]);
+}
+
+/** Lines of a running command's output shown live; the host sends a few more, capped in length. */
+const LIVE_LINES = 6;
+
+function liveOutput(ctx: RenderCtx, live: NonNullable<ToolItem['live']>): HTMLElement {
+  const size = live.bytes < 1024 ? `${live.bytes} bytes` : `${(live.bytes / 1024).toFixed(1)} KiB`;
+  const text = live.binary ? `(binary output, ${size} so far)` : live.tail.split('\n').slice(-LIVE_LINES).join('\n');
+  return h(ctx.doc, 'pre', { class: 'output tool-live', text, attrs: { 'aria-label': `Live output so far (${size}), last lines`, title: `${size} so far` } });
 }
 
 function copyButton(ctx: RenderCtx, item: ToolItem): HTMLButtonElement {

@@ -3,7 +3,8 @@ import type { SessionEvent, StreamPreview } from '../../wire';
 import { panelEvents } from './panel-events';
 
 // Coalesces what a live session produces into few postMessage calls: events are sent in batches (a burst of 10,000
-// events becomes 20 messages, not 10,000), and consecutive text deltas of one streaming block merge into one preview.
+// events becomes 20 messages, not 10,000), consecutive text deltas of one streaming block merge into one preview, and
+// a running tool's newer output preview replaces the one still queued.
 // Order is kept: a preview never overtakes the events queued before it. No vscode import: unit-tested in Node.
 
 export interface BatcherOptions {
@@ -42,6 +43,11 @@ export class MessageBatcher {
 
   preview(p: StreamPreview): void {
     const last = this.queue.at(-1);
+    // A running tool's output preview is a snapshot: a newer one replaces the one still queued.
+    if (p.type === 'tool_output' && last?.kind === 'preview' && last.preview.type === 'tool_output' && last.preview.tool_use_id === p.tool_use_id) {
+      last.preview = p;
+      return this.schedule();
+    }
     if (p.type === 'event_delta' && last?.kind === 'preview' && last.preview.type === 'event_delta') {
       const prev = last.preview;
       if (prev.event_id === p.event_id && prev.delta.index === p.delta.index) {

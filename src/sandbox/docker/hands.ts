@@ -1,4 +1,5 @@
 import type { ToolOutcome } from '../../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { installAccount } from './account';
 import { execCollect, type Container, type Docker } from './client';
 import { createContainer, startCreated, WORKSPACE } from './container';
@@ -12,7 +13,8 @@ import { ToolServerClient, ToolServerUnavailable } from './toolserver-client';
 // Containers are cattle: hands are made for a layer (volume + settings) and remade on the same layer when they die.
 
 export interface ToolRunner {
-  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome>;
+  /** `onOutput`: the live end of a running command's output, where the transport can stream it (the tool server). */
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome>;
 }
 
 export interface Hands {

@@ -92,7 +92,7 @@ export class DockerSandbox implements Sandbox {
     }
     const sentAt = Date.now();
     try {
-      return { outcome: await hands.runner.run(name, input, options?.signal), retry: false };
+      return { outcome: await hands.runner.run(name, input, options?.signal, options?.onOutput), retry: false };
     } catch (err) {
       const running = await runningContainer(this.ctx.docker, hands.container.id).catch(() => null);
       if (running && (hands.server?.alive ?? true)) return { outcome: errorOutcome(`${name} failed: ${(err as Error).message}`), retry: false };

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { ToolOutcome } from '../../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest } from '../toolserver/protocol';
 import { attachExec, type Container } from './client';
 
@@ -42,6 +43,7 @@ export interface ToolServerStart {
 interface Pending {
   resolve: (o: ToolOutcome) => void;
   reject: (e: Error) => void;
+  onOutput?: (snapshot: ToolOutputSnapshot) => void;
 }
 
 export class ToolServerClient {
@@ -111,6 +113,7 @@ export class ToolServerClient {
     }
     if (message.op === 'ready') onReady();
     else if (message.op === 'result') this.settle(message.id, (p) => p.resolve(message.outcome));
+    else if (message.op === 'output') this.pending.get(message.id)?.onOutput?.(message.output);
     else if (message.op === 'bad_request' && message.id !== undefined) {
       const error = message.error;
       this.settle(message.id, (p) => p.reject(new Error(`tool server refused the call: ${error}`)));
@@ -138,7 +141,7 @@ export class ToolServerClient {
     this.write(`${JSON.stringify(req)}\n`);
   }
 
-  run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
     if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise<ToolOutcome>((resolve, reject) => {
@@ -147,6 +150,7 @@ export class ToolServerClient {
       this.pending.set(id, {
         resolve: (o) => (cleanup(), resolve(o)),
         reject: (e) => (cleanup(), reject(e)),
+        onOutput,
       });
       this.send({ op: 'run', id, name, input });
       if (signal?.aborted) onAbort();

@@ -19,7 +19,7 @@ export class LocalSandbox implements Sandbox {
   ) {}
 
   execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome> {
-    return this.host.run(name, input, options?.signal);
+    return this.host.run(name, input, options?.signal, options?.onOutput);
   }
 
   changes(): Promise<WorkspaceChanges> {

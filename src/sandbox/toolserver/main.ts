@@ -27,7 +27,7 @@ async function run(id: number, name: string, input: unknown): Promise<void> {
   running.set(id, controller);
   const before = oomKills();
   try {
-    const outcome = await host.run(name, input, controller.signal);
+    const outcome = await host.run(name, input, controller.signal, (output) => send({ op: 'output', id, output }));
     const after = oomKills();
     send({ op: 'result', id, outcome: before !== null && after !== null && after > before ? withOomNote(outcome) : outcome });
   } finally {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ToolOutcome } from '../../wire/tool-outcome';
+import { ToolOutputSnapshot } from '../../wire/tool-output';
 
 // The tool server's wire: one JSON object per line each way over the attached stdin/stdout of a `docker exec`.
 // Calls are multiplexed by id; the server answers every `run` exactly once (a cancelled call too, with its outcome).
@@ -25,6 +26,8 @@ export type ToolServerRequest = z.infer<typeof ToolServerRequest>;
 export const ToolServerMessage = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ready'), pid: z.number().int(), node: z.string() }),
   z.object({ op: z.literal('result'), id: z.number().int(), outcome: ToolOutcome }),
+  /** The live end of a running call's output (throttled and bounded by the tool host); always before its result. */
+  z.object({ op: z.literal('output'), id: z.number().int(), output: ToolOutputSnapshot }),
   z.object({ op: z.literal('pong'), id: z.number().int() }),
   /** A request line the server could not parse; id when it could be read. */
   z.object({ op: z.literal('bad_request'), id: z.number().int().optional(), error: z.string() }),

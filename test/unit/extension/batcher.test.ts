@@ -45,6 +45,21 @@ describe('extension/panel/batcher', () => {
     assert.deepEqual(texts, ['Hello', '!', ' again']);
   });
 
+  it('keeps only the newest queued output preview of a running tool, in order with events', () => {
+    const sent: HostMessage[] = [];
+    const b = new MessageBatcher((m) => sent.push(m), undefined, { delayMs: 10_000 });
+    const output = (id: string, tail: string): StreamPreview => ({ type: 'tool_output', tool_use_id: id, tail, bytes: tail.length, binary: false });
+    b.preview(output('t1', 'a'));
+    b.preview(output('t1', 'a\nb'));
+    b.preview(output('t2', 'x'));
+    b.preview(output('t2', 'x\ny'));
+    b.event(event(1));
+    b.preview(output('t2', 'x\ny\nz'));
+    b.flush();
+    const shown = sent.map((m) => (m.type === 'preview' && m.preview.type === 'tool_output' ? `${m.preview.tool_use_id}:${m.preview.tail}` : m.type));
+    assert.deepEqual(shown, ['t1:a\nb', 't2:x\ny', 'events', 't2:x\ny\nz']);
+  });
+
   it('drops what is queued when disposed (the webview gets the whole log on its next ready)', async () => {
     const sent: HostMessage[] = [];
     const b = new MessageBatcher((m) => sent.push(m), undefined, { delayMs: 5 });

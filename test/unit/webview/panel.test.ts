@@ -136,6 +136,27 @@ describe('webview panel', () => {
     assert.equal(m.$('.item.agent .markdown strong').textContent, 'it');
   });
 
+  it('shows a running command\'s live output, capped to its last lines, until its result replaces it', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    const use = log.tool('bash', { command: 'npm test' });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: log.events });
+    assert.equal(m.doc.querySelector('.tool-live'), null, 'nothing printed yet');
+    const tail = Array.from({ length: 10 }, (_, i) => `test ${i + 1} ok`).join('\n');
+    m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail, bytes: 2048, binary: false } });
+    const live = m.$('.item.tool pre.tool-live');
+    assert.equal(live.textContent, ['test 5 ok', 'test 6 ok', 'test 7 ok', 'test 8 ok', 'test 9 ok', 'test 10 ok'].join('\n'));
+    assert.equal(live.getAttribute('aria-label'), 'Live output so far (2.0 KiB), last lines');
+    assert.equal(m.$('.item.tool .badge').textContent, 'running…');
+    m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: '\u0000', bytes: 4096, binary: true } });
+    assert.equal(m.$('.item.tool pre.tool-live').textContent, '(binary output, 4.0 KiB so far)');
+    m.send({ type: 'events', events: [log.result(use.id, 'all 10 tests passed')] });
+    assert.equal(m.doc.querySelector('.tool-live'), null, 'the result replaced the preview');
+    assert.equal(m.$('.item.tool pre.output').textContent, 'all 10 tests passed');
+    m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: 'late', bytes: 5000, binary: false } });
+    assert.equal(m.doc.querySelector('.tool-live'), null, 'a preview after the result is ignored');
+  });
+
   it('shows a tab per thread only once sub-agent events exist, and switches lanes', () => {
     m = mountPanel();
     const log = new EventLog();

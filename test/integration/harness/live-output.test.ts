@@ -1,0 +1,12 @@
+import { checkLiveOutput, runLiveOutputSession, type Timeline } from '../../support/live-output-scenario';
+
+describe('live tool output (local sandbox)', function () {
+  this.timeout(60_000);
+  let timeline: Timeline | undefined;
+  after(async () => timeline?.t.close());
+
+  it('previews a running command, scrubbed, before its complete result; previews are not logged', async () => {
+    timeline = await runLiveOutputSession();
+    await checkLiveOutput(timeline);
+  });
+});
