@@ -7,6 +7,8 @@ import type { Change, Lane } from './model/session-model';
 import { SessionModel } from './model/session-model';
 import type { RenderCtx } from './render/context';
 import { Markdown } from './render/markdown';
+import { updateCountdowns } from './render/misc';
+import { AllowancesView } from './ui/allowances';
 import { ChangesView } from './ui/changes';
 import { ComposerView } from './ui/composer';
 import { button, h } from './ui/dom';
@@ -35,6 +37,7 @@ export class PanelApp {
   private readonly banner: HTMLElement;
   private readonly stream: StreamView;
   private readonly prompts: PromptsView;
+  private readonly allowances: AllowancesView;
   private readonly composer: ComposerView;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private scrollSave: ReturnType<typeof setTimeout> | null = null;
@@ -65,7 +68,9 @@ export class PanelApp {
     this.prompts = new PromptsView(doc, {
       confirm: (id, result, denyMessage) => void this.answer(id, { type: 'confirm', tool_use_id: id, result, ...(denyMessage ? { deny_message: denyMessage } : {}) }),
       customResult: (id, text, isError) => void this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
+      allowForSession: (id, tool) => void this.answer(id, { type: 'allowForSession', tool }),
     });
+    this.allowances = new AllowancesView(doc, (tool) => void this.post({ type: 'revokeAllowance', tool }));
     this.composer = new ComposerView(doc, this.ui.state.draft, {
       send: (text) => void this.sendText(text),
       interrupt: () => void this.post({ type: 'interrupt' }),
@@ -74,7 +79,7 @@ export class PanelApp {
     this.composer.setStatus('idle');
     const loading = h(doc, 'div', { class: 'loading', text: 'Loading session…' });
     this.stream.el.append(loading);
-    this.root = h(doc, 'main', { class: 'panel' }, [this.header.el, this.changes.el, this.tabs.el, this.banner, this.stream.el, this.prompts.el, this.composer.el]);
+    this.root = h(doc, 'main', { class: 'panel' }, [this.header.el, this.changes.el, this.tabs.el, this.banner, this.stream.el, this.prompts.el, this.allowances.el, this.composer.el]);
   }
 
   /** Mounts into the page, listens to the host and tells it the panel is ready for `init`. */
@@ -111,7 +116,7 @@ export class PanelApp {
       case 'init': {
         if (this.ui.bind(msg.session.id)) this.composer.input.value = '';
         const model = new SessionModel(msg.session, msg.pricing, msg.threads);
-        for (const e of msg.events) model.apply(e, msg.thinking?.[e.id]);
+        for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id]);
         this.model = model;
         this.lane = model.lanes.has(this.ui.state.lane) ? this.ui.state.lane : PRIMARY;
         this.pendingKeys = new Set(model.pendingTools().map((t) => t.key));
@@ -120,7 +125,7 @@ export class PanelApp {
         return this.refreshChrome();
       }
       case 'events':
-        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id])));
+        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id])));
       case 'preview':
         return this.applyChanges((m) => m.preview(msg.preview));
       case 'session':
@@ -130,6 +135,8 @@ export class PanelApp {
         return this.showError(msg.message);
       case 'changes':
         return this.changes.update(msg.files);
+      case 'allowed':
+        return this.allowances.update(msg.tools);
       case 'reply':
         this.channel.settle(msg);
         return;
@@ -148,10 +155,10 @@ export class PanelApp {
   private refreshChrome(): void {
     const model = this.model;
     if (!model) return;
-    this.header.update(model.session, model.summary, this.now());
+    const pending = model.pendingTools();
+    this.header.update(model.session, model.summary, this.now(), pending.length > 0);
     this.composer.setStatus(model.summary.status);
     this.tabs.update([...model.lanes.values()], this.lane);
-    const pending = model.pendingTools();
     const keys = new Set(pending.map((t) => t.key));
     const flipped = [...keys, ...this.pendingKeys].filter((k) => keys.has(k) !== this.pendingKeys.has(k));
     this.pendingKeys = keys;
@@ -160,15 +167,23 @@ export class PanelApp {
       if (item) this.stream.refresh(item);
     }
     this.prompts.update(pending);
+    updateCountdowns(this.stream.el, this.now());
     this.tick(this.isBusy());
   }
 
   private tick(on: boolean): void {
-    if (on && !this.ticker) this.ticker = setInterval(() => this.model && this.header.update(this.model.session, this.model.summary, this.now()), 1000);
+    // Once a second while busy: the elapsed time, and the countdown of a model request waiting to be retried.
+    if (on && !this.ticker) this.ticker = setInterval(() => this.everySecond(), 1000);
     if (!on && this.ticker) {
       clearInterval(this.ticker);
       this.ticker = null;
     }
+  }
+
+  private everySecond(): void {
+    if (!this.model) return;
+    this.header.update(this.model.session, this.model.summary, this.now());
+    updateCountdowns(this.stream.el, this.now());
   }
 
   /** The prompt leaves at once, so a double click cannot answer twice; it comes back when the host refuses. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EventDelta, EventStart, ModelPricing, Session, SessionEvent, ToolOutputPreview } from '../wire';
+import { EventDelta, EventStart, ModelErrorDetail, ModelPricing, Session, SessionEvent, ToolOutputPreview } from '../wire';
 
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the
 // webview is a separate trust domain; neither side assumes the other sent something well formed). Imported by the
@@ -34,6 +34,15 @@ export type ChangedFile = z.infer<typeof ChangedFile>;
 export const ThinkingTexts = z.record(z.string(), z.string());
 export type ThinkingTexts = z.infer<typeof ThinkingTexts>;
 /**
+ * How the model request behind a `session.error` among `events` failed (by event id): its kind, attempt and the wait
+ * before the next attempt, from the log record's private part, so the panel can say what to do and count down.
+ */
+export const ErrorDetails = z.record(z.string(), ModelErrorDetail);
+export type ErrorDetails = z.infer<typeof ErrorDetails>;
+/** A tool as "allow for this session" names it: built-in, or an MCP server's. */
+export const PanelToolRef = z.object({ name: z.string().min(1).max(128), mcp_server_name: z.string().min(1).max(255).optional() });
+export type PanelToolRef = z.infer<typeof PanelToolRef>;
+/**
  * The whole log; sent on open, after every webview reload, and after the runtime restarts (the webview rebuilds its
  * view from it). `pricing` is the session model's pricing in the catalogue in effect, user overrides included.
  */
@@ -42,11 +51,12 @@ export const InitMessage = z.object({
   session: Session,
   events: z.array(SessionEvent),
   thinking: ThinkingTexts.optional(),
+  errors: ErrorDetails.optional(),
   pricing: ModelPricing,
   threads: z.array(PanelThread).optional(),
 });
 /** Newly appended events, batched, in log order. */
-export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional() });
+export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional() });
 /** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id, or (a running tool's output) by its result. */
 export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta, ToolOutputPreview]) });
 /** The session resource changed (status, usage, title). */
@@ -56,6 +66,8 @@ export const ErrorMessage = z.object({ type: z.literal('error'), message: z.stri
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 /** The sandbox's changed files relative to the workspace. */
 export const ChangesMessage = z.object({ type: z.literal('changes'), files: z.array(ChangedFile) });
+/** The tools this session always allows where its agent would ask (the user's "allow for this session"). */
+export const AllowedMessage = z.object({ type: z.literal('allowed'), tools: z.array(PanelToolRef) });
 
 /** Names one webview request; the webview makes them unique within its lifetime. */
 export const RequestId = z.string().min(1).max(64);
@@ -66,7 +78,7 @@ export const ReplyMessage = z.discriminatedUnion('ok', [
 ]);
 export type ReplyMessage = z.infer<typeof ReplyMessage>;
 
-export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, ReplyMessage]);
+export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, AllowedMessage, ReplyMessage]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
 // ---- webview → host ----
@@ -90,6 +102,12 @@ export const OpenFileMessage = z.object({ type: z.literal('openFile'), id: Reque
 export const OpenLinkMessage = z.object({ type: z.literal('openLink'), id: RequestId, href: z.string().min(1).max(4_000) });
 export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges'), id: RequestId });
 export const CopyMessage = z.object({ type: z.literal('copy'), id: RequestId, text: z.string() });
+/** Allow every call of the tool for the rest of the session, the waiting ones included. */
+export const AllowForSessionMessage = z.object({ type: z.literal('allowForSession'), id: RequestId, tool: PanelToolRef });
+/** Take back an "allow for this session": the tool's calls ask again. */
+export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef });
+/** Run "Hangar: Set API Key" (the model refused the key). */
+export const SetApiKeyMessage = z.object({ type: z.literal('setApiKey'), id: RequestId });
 
 export const WebviewMessage = z.discriminatedUnion('type', [
   ReadyMessage,
@@ -101,6 +119,9 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   OpenLinkMessage,
   ReviewChangesMessage,
   CopyMessage,
+  AllowForSessionMessage,
+  RevokeAllowanceMessage,
+  SetApiKeyMessage,
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;

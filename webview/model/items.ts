@@ -1,4 +1,4 @@
-import type { ModelUsage, SessionErrorObject, ToolResultBlock, UserContentBlock } from '../../src/wire';
+import type { ModelErrorDetail, ModelUsage, SessionErrorObject, ToolResultBlock, UserContentBlock } from '../../src/wire';
 
 // What the panel shows: events folded into display items. Items are keyed by the id of the event that created
 // them, so a later event (a tool result, a span end, the final message after a preview) updates the same item.
@@ -46,9 +46,21 @@ export interface ToolItem extends Base {
   /** The live end of a running call's output (a stream-only preview); the result replaces it. */
   live: { tail: string; bytes: number; binary: boolean } | null;
 }
+/**
+ * One error episode: a failed model request and its retries are one card (the latest error, how many attempts
+ * failed, when the next one starts), not a card per attempt.
+ */
 export interface ErrorItem extends Base {
   kind: 'error';
   error: SessionErrorObject;
+  /** How the model request failed (absent for errors that are not a model request's). */
+  detail: ModelErrorDetail | null;
+  /** Failed attempts in this episode. */
+  attempts: number;
+  /** When the next attempt starts (ms since the epoch), while the harness waits to retry. */
+  retryAt: number | null;
+  /** A later attempt succeeded. */
+  recovered: boolean;
 }
 export interface SpanItem extends Base {
   kind: 'span';
@@ -67,6 +79,8 @@ export interface NoteItem extends Base {
   kind: 'note';
   text: string;
   tone: 'info' | 'warn';
+  /** On the note that ends a turn: the turn's model requests, whose cost and time it shows quietly. */
+  spans?: SpanItem[];
 }
 
 export type Item = UserItem | AgentItem | ThinkingItem | ToolItem | ErrorItem | SpanItem | ThreadMessageItem | NoteItem;

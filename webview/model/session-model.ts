@@ -1,8 +1,8 @@
 import { emptySummary, foldSummary } from '../../src/wire';
-import type { EventOf, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
+import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { PanelThread } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
-import type { Item, ToolItem } from './items';
+import type { ErrorItem, Item, ToolItem } from './items';
 import { PendingActions } from './pending';
 
 export type Change = { type: 'added' | 'updated' | 'removed'; item: Item };
@@ -16,7 +16,7 @@ export interface Lane {
 
 const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'warn' }> = {
   end_turn: { text: 'Turn ended', tone: 'info' },
-  requires_action: { text: 'Waiting for your answer', tone: 'warn' },
+  requires_action: { text: 'Waiting for you', tone: 'warn' },
   retries_exhausted: { text: 'Stopped: retries exhausted', tone: 'warn' },
   budget_reached: { text: 'Stopped: budget reached', tone: 'warn' },
   refusal: { text: 'Stopped: the model refused', tone: 'warn' },
@@ -33,6 +33,10 @@ export class SessionModel {
   /** Keys of previews still waiting for their final event. */
   private readonly live = new Set<string>();
   private readonly seen = new Set<string>();
+  /** The error card of a model request that is being retried: its next failure joins it. */
+  private episode: ErrorItem | null = null;
+  /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
+  private waitingNote: string | null = null;
 
   constructor(
     public session: Session,
@@ -64,8 +68,11 @@ export class SessionModel {
     this.summary = { ...this.summary, status: session.status };
   }
 
-  /** Folds one event; `thinking` is the summarised thinking text the host read from the log for an agent.thinking. */
-  apply(e: SessionEvent, thinking?: string): Change[] {
+  /**
+   * Folds one event; `thinking` is the summarised thinking text the host read from the log for an agent.thinking,
+   * `errorDetail` how the model request behind a session.error failed.
+   */
+  apply(e: SessionEvent, thinking?: string, errorDetail?: ModelErrorDetail): Change[] {
     // The host may deliver an event twice (a batch racing the init after a reload); folding it twice would
     // double its tokens and cost.
     if (e.id) {
@@ -74,7 +81,44 @@ export class SessionModel {
     }
     this.summary = foldSummary(this.summary, e, this.pricing);
     this.pending.apply(e);
-    return this.fold(e, thinking);
+    const changes = e.type === 'session.error' ? this.foldError(e, errorDetail ?? null) : this.fold(e, thinking);
+    return this.waitingNote !== null && this.pendingTools().length === 0 ? [...changes, ...this.dropWaitingNote()] : changes;
+  }
+
+  /** A model request's failures and retries fold into one card; a success or the turn's end closes it. */
+  private foldError(e: EventOf<'session.error'>, detail: ModelErrorDetail | null): Change[] {
+    const retrying = e.error.retry_status.type === 'retrying';
+    const retryAt = retrying && detail?.retry_in_ms !== undefined && e.processed_at ? Date.parse(e.processed_at) + detail.retry_in_ms : null;
+    const open = detail ? this.episode : null;
+    this.episode = null;
+    if (open) {
+      Object.assign(open, { error: e.error, detail, attempts: open.attempts + 1, retryAt });
+      if (retrying) this.episode = open;
+      return [{ type: 'updated', item: open }];
+    }
+    const item: ErrorItem = { kind: 'error', key: e.id, lane: PRIMARY, at: e.processed_at, error: e.error, detail, attempts: 1, retryAt, recovered: false };
+    if (retrying && detail) this.episode = item;
+    return [this.add(item)];
+  }
+
+  /** The episode ends: recovered when a later request succeeded; either way nothing counts down any more. */
+  private closeEpisode(recovered: boolean): Change[] {
+    const open = this.episode;
+    if (!open) return [];
+    this.episode = null;
+    Object.assign(open, { retryAt: null, recovered });
+    return [{ type: 'updated', item: open }];
+  }
+
+  private dropWaitingNote(): Change[] {
+    const key = this.waitingNote;
+    this.waitingNote = null;
+    const item = key === null ? undefined : this.items.get(key);
+    if (!item) return [];
+    this.items.delete(item.key);
+    const lane = this.lanes.get(item.lane);
+    if (lane) lane.items = lane.items.filter((i) => i !== item);
+    return [{ type: 'removed', item }];
   }
 
   preview(p: StreamPreview): Change[] {
@@ -134,11 +178,11 @@ export class SessionModel {
       case 'user.tool_confirmation':
         return this.updateTool(e.tool_use_id, (t) => (t.confirmation = { result: e.result, denyMessage: e.deny_message ?? null }));
       case 'session.error':
-        return [this.add({ kind: 'error', key: e.id, lane: PRIMARY, at, error: e.error })];
+        return this.foldError(e, null);
       case 'span.model_request_start':
         return [this.add({ kind: 'span', key: e.id, lane: PRIMARY, at, endAt: null, usage: null, isError: false, costCents: 0 })];
       case 'span.model_request_end':
-        return this.endSpan(e);
+        return [...(e.is_error ? [] : this.closeEpisode(true)), ...this.endSpan(e)];
       case 'agent.thread_message_sent':
       case 'agent.thread_message_received': {
         const sent = e.type === 'agent.thread_message_sent';
@@ -148,8 +192,12 @@ export class SessionModel {
       }
       case 'user.interrupt':
         return [this.note(e.id, e.session_thread_id ?? PRIMARY, at, 'Interrupted', 'warn')];
-      case 'session.status_idle':
-        return [...this.dropLivePreviews(), this.note(e.id, PRIMARY, at, STOP_NOTES[e.stop_reason.type].text, STOP_NOTES[e.stop_reason.type].tone)];
+      case 'session.status_idle': {
+        const note = this.note(e.id, PRIMARY, at, STOP_NOTES[e.stop_reason.type].text, STOP_NOTES[e.stop_reason.type].tone);
+        const out = [...this.dropLivePreviews(), ...this.closeEpisode(false), ...this.dropWaitingNote(), note];
+        if (e.stop_reason.type === 'requires_action') this.waitingNote = e.id;
+        return out;
+      }
       case 'session.status_terminated':
         return [...this.dropLivePreviews(), this.note(e.id, PRIMARY, at, 'Session terminated', 'warn')];
       case 'session.deleted':

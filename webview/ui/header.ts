@@ -3,7 +3,10 @@ import { formatCost } from '../../src/format/cost';
 import { formatDuration, formatTokens } from '../render/format';
 import { h } from './dom';
 
-const STATUS_GLYPH: Record<SessionSummary['status'], string> = { running: '●', idle: '○', rescheduling: '↻', terminated: '■' };
+type ShownStatus = SessionSummary['status'] | 'waiting';
+const STATUS_GLYPH: Record<ShownStatus, string> = { running: '●', idle: '○', rescheduling: '↻', terminated: '■', waiting: '◆' };
+// Words, not API states: a session idle on requires_action waits for the user; "rescheduling" is a retry.
+const STATUS_WORDS: Record<ShownStatus, string> = { running: 'Running', idle: 'Idle', rescheduling: 'Retrying', terminated: 'Ended', waiting: 'Waiting for you' };
 
 /** Elapsed active time: the folded active time plus the current running stretch. */
 export function activeMs(summary: SessionSummary, now: number): number {
@@ -25,14 +28,15 @@ export class HeaderView {
     this.el = h(doc, 'header', { class: 'header' }, [this.title, h(doc, 'div', { class: 'header-line' }, [this.status, this.stats])]);
   }
 
-  update(session: Session, summary: SessionSummary, now: number): void {
+  /** `waiting`: questions wait for the user's answer (the session is idle with requires_action). */
+  update(session: Session, summary: SessionSummary, now: number, waiting = false): void {
     this.title.textContent = session.title || session.agent.name;
     this.title.title = `${session.id} · ${session.agent.name} · ${session.agent.model.id}`;
-    const status = summary.status;
+    const status: ShownStatus = waiting && summary.status === 'idle' ? 'waiting' : summary.status;
     if (this.status.dataset.status !== status) {
       this.status.dataset.status = status;
       this.status.className = `status status-${status}`;
-      this.status.replaceChildren(h(this.doc, 'span', { class: 'glyph', text: STATUS_GLYPH[status], attrs: { 'aria-hidden': 'true' } }), status);
+      this.status.replaceChildren(h(this.doc, 'span', { class: 'glyph', text: STATUS_GLYPH[status], attrs: { 'aria-hidden': 'true' } }), STATUS_WORDS[status]);
     }
     const u = summary.usage;
     const tokens = `${formatTokens(u.input_tokens + u.cache_read_input_tokens + u.cache_creation.ephemeral_5m_input_tokens)} in · ${formatTokens(u.output_tokens)} out`;

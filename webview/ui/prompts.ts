@@ -1,20 +1,24 @@
+import type { PanelToolRef } from '../../src/protocol/panel';
 import type { ToolItem } from '../model/items';
 import { summarizeToolInput } from '../../src/format/tool-input';
 import { button, h } from './dom';
 
 export interface PromptHandlers {
   confirm(toolUseId: string, result: 'allow' | 'deny', denyMessage?: string): void;
+  /** Allow this call and every later call of its tool in this session. */
+  allowForSession(toolUseId: string, tool: PanelToolRef): void;
   customResult(customToolUseId: string, text: string, isError: boolean): void;
 }
 
 // Questions the session waits on, kept above the input box (not in the windowed stream, so they never scroll out
-// of the DOM): Allow / Deny with an optional reason for always_ask tools, a text answer for custom tools.
+// of the DOM): Allow / Allow for this session / Deny with an optional reason for tools that ask, a text answer for
+// custom tools.
 export class PromptsView {
   readonly el: HTMLElement;
   private shown = '';
 
   constructor(private readonly doc: Document, private readonly on: PromptHandlers) {
-    this.el = h(doc, 'section', { class: 'prompts', attrs: { 'aria-label': 'Waiting for your answer', 'aria-live': 'polite' } });
+    this.el = h(doc, 'section', { class: 'prompts', attrs: { 'aria-label': 'Waiting for you', 'aria-live': 'polite' } });
     this.el.hidden = true;
   }
 
@@ -38,6 +42,10 @@ export class PromptsView {
       h(doc, 'div', { class: 'prompt-actions' }, [
         reason,
         button(doc, 'Deny', () => answer('deny'), { class: 'secondary', attrs: { 'aria-label': `Deny ${name}` } }),
+        button(doc, 'Allow for this session', () => this.on.allowForSession(item.key, { name: item.name, ...(item.server ? { mcp_server_name: item.server } : {}) }), {
+          class: 'secondary allow-session',
+          attrs: { 'aria-label': `Allow ${name} now and for the rest of this session`, title: `Every later ${name} call in this session runs without asking (revocable)` },
+        }),
         button(doc, 'Allow', () => answer('allow'), { class: 'primary', attrs: { 'aria-label': `Allow ${name}` } }),
       ]),
     ]);

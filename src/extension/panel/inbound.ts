@@ -65,6 +65,15 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
       case 'copy':
         await vscode.env.clipboard.writeText(msg.text);
         return null;
+      case 'allowForSession':
+        await deps.host.runtime.permissions.allow(sessionId, msg.tool);
+        return null;
+      case 'revokeAllowance':
+        await deps.host.runtime.permissions.revoke(sessionId, msg.tool);
+        return null;
+      case 'setApiKey':
+        await vscode.commands.executeCommand('hangar.setApiKey');
+        return null;
       default:
         return assertNever(msg, 'webview request');
     }

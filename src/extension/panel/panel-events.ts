@@ -1,19 +1,23 @@
 import { publicEvent, type SessionEvent } from '../../wire';
-import type { ThinkingTexts } from '../../protocol/panel';
+import type { ErrorDetails, ThinkingTexts } from '../../protocol/panel';
 
 // What the panel gets of log records: the events as the API shows them (the private part stays in the host: it holds
 // signatures, redacted thinking and compaction summaries the webview has no use for), plus the summarised thinking
-// text of `agent.thinking` events, which VS Code shows folded. Plain TypeScript (no vscode): unit-tested in Node.
+// text of `agent.thinking` events, which VS Code shows folded, and how the model request behind a `session.error`
+// failed (its error card says what to do and counts down to the retry). Plain TypeScript (no vscode): unit-tested in
+// Node.
 
-export function panelEvents(records: readonly SessionEvent[]): { events: SessionEvent[]; thinking?: ThinkingTexts } {
+export function panelEvents(records: readonly SessionEvent[]): { events: SessionEvent[]; thinking?: ThinkingTexts; errors?: ErrorDetails } {
   const thinking: ThinkingTexts = {};
+  const errors: ErrorDetails = {};
   for (const e of records) {
+    if (e.type === 'session.error' && e._hangar?.model_error) errors[e.id] = e._hangar.model_error;
     if (e.type !== 'agent.thinking') continue;
     const text = thinkingText(e);
     if (text) thinking[e.id] = text;
   }
   const events = records.map((e) => publicEvent(e) as SessionEvent);
-  return Object.keys(thinking).length > 0 ? { events, thinking } : { events };
+  return { events, ...(Object.keys(thinking).length > 0 ? { thinking } : {}), ...(Object.keys(errors).length > 0 ? { errors } : {}) };
 }
 
 /** The text of the event's thinking blocks (redacted thinking has none), in order. */

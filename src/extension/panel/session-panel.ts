@@ -75,7 +75,7 @@ export class SessionPanel implements vscode.Disposable {
       );
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
-      await this.postChanges();
+      await Promise.all([this.postChanges(), this.postAllowed()]);
     } catch (err) {
       this.post({ type: 'error', message: `Cannot load the session: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -91,6 +91,13 @@ export class SessionPanel implements vscode.Disposable {
   private afterBatch(events: readonly SessionEvent[]): void {
     if (events.some((e) => STATUS_EVENTS.has(e.type))) void this.postSession();
     if (events.some((e) => FILE_EVENTS.has(e.type))) void this.postChanges();
+    if (events.some((e) => e.type === 'session.updated')) void this.postAllowed();
+  }
+
+  /** The tools allowed for this session (they change with `session.updated`). */
+  private async postAllowed(): Promise<void> {
+    const tools = await this.deps.host.runtime.permissions.allowed(this.sessionId).catch(() => undefined);
+    if (tools) this.post({ type: 'allowed', tools });
   }
 
   private async postSession(): Promise<void> {

@@ -18,7 +18,7 @@ describe('webview panel', () => {
     m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: log.events });
     assert.equal(m.doc.querySelector('.loading'), null);
     assert.equal(m.$('.header .title').textContent, 'Fix the failing date test');
-    assert.equal(m.$('.header .status').textContent, '●running');
+    assert.equal(m.$('.header .status').textContent, '●Running');
     // Running since 10:00:01, "now" is 10:10:00 in the test clock.
     assert.equal(m.$('.header .stats').textContent, '9m 59s · 10k in · 2.0k out · $0.060 · claude-sonnet-4-5');
     assert.equal(m.$('[role="log"]').getAttribute('aria-live'), 'polite');

@@ -17,6 +17,7 @@ const hostSamples: Record<HostMessageType, HostMessage> = {
   error: { type: 'error', message: 'the log could not be read' },
   changes: { type: 'changes', files: [{ path: 'src/a.ts', status: 'modified', additions: 3, deletions: 1 }] },
   reply: { type: 'reply', id: 'r-7', ok: false, error: 'the session was deleted' },
+  allowed: { type: 'allowed', tools: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }] },
 };
 
 const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
@@ -29,6 +30,9 @@ const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
   openLink: { type: 'openLink', id: 'r-6', href: 'https://example.com/docs' },
   reviewChanges: { type: 'reviewChanges', id: 'r-1' },
   copy: { type: 'copy', id: 'r-8', text: 'some output' },
+  allowForSession: { type: 'allowForSession', id: 'r-9', tool: { name: 'bash' } },
+  revokeAllowance: { type: 'revokeAllowance', id: 'r-10', tool: { name: 'search', mcp_server_name: 'docs' } },
+  setApiKey: { type: 'setApiKey', id: 'r-11' },
 };
 
 describe('panel protocol', () => {

@@ -72,7 +72,7 @@ describe('webview rendering', () => {
     const err = m.$('.item.error');
     assert.equal(err.querySelector('.who')?.textContent, 'Model overloaded');
     assert.equal(err.querySelector('.plain')?.textContent, 'Overloaded (529)');
-    assert.equal(err.querySelector('.badge')?.textContent, 'retrying');
+    assert.equal(err.querySelector('.badge')?.textContent, 'Retrying');
     assert.equal(m.$('.item.span .span-stats').textContent, '12k in · 800 out · $0.048 · 3.2 s');
   });
 
