@@ -13,6 +13,8 @@ import { onShutdown } from './shutdown';
 
 export interface Common {
   json?: boolean;
+  /** With --json: running commands' live output as tool_output lines too (previews, not in the log). */
+  liveOutput?: boolean;
   storage?: string;
   provider: ProviderKind;
 }

@@ -14,6 +14,8 @@ export interface FollowOptions {
   /** Count the whole turn that fromSeq is in (confirm, resume), not only what follows fromSeq. */
   turnSummary?: boolean;
   json: boolean;
+  /** With json: print each tool_output preview as a JSON line too (the user opted in; previews are not events). */
+  liveOutput?: boolean;
   /** Ask on the terminal when a tool needs approval. */
   interactive: boolean;
   /** Approve every tool call without asking. */
@@ -115,7 +117,9 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
       };
       const onPreview = (preview: StreamPreview) => {
         if (preview.type !== 'tool_output') return;
-        liveLine = preview.binary ? '(binary output)' : lastLine(preview.tail);
+        // Behind the events queued before it, so a preview never comes before its tool_use line.
+        if (opts.json) busy = busy.then(() => void out.write(`${JSON.stringify(preview)}\n`));
+        else liveLine = preview.binary ? '(binary output)' : lastLine(preview.tail);
       };
       subscription = runtime.sessions.subscribe(
         sessionId,
@@ -123,7 +127,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         (e, seq) => {
           busy = busy.then(() => handle(e, seq)).catch(reject);
         },
-        tty ? onPreview : undefined,
+        tty || (opts.json && opts.liveOutput) ? onPreview : undefined,
       );
       subscription.catch(reject);
     });

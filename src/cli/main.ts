@@ -21,6 +21,7 @@ import { PROVIDER_KINDS } from '../runtime/providers';
 const program = new Command('hangar')
   .description('Managed agents, locally: run Claude agents on a copy of your repository, review their changes, apply them.')
   .option('--json', 'machine-readable output (JSON lines)')
+  .option('--live-output', 'with --json: also print the live output of running commands as {"type":"tool_output",…} lines (previews: never in the session log; the tool result follows)')
   .option('--storage <dir>', 'where sessions live (default: $HANGAR_HOME or ~/.local/share/hangar)')
   .addOption(new Option('--provider <kind>', 'sandbox of new sessions: one container per session (docker), a private copy (local), or docker when available (auto); a session keeps the one it started with').choices([...PROVIDER_KINDS]).default('auto').env('HANGAR_SANDBOX'))
   // Usage errors end with EXIT.usage (see main) instead of commander's own process.exit(1).
@@ -54,7 +55,7 @@ program
         }
         // From the first event: what the session logged at creation (an MCP server that failed to connect) shows too.
         const send = () => rt.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
-        return (await followTurn(rt, session.id, send, { json: common().json === true, yes: o.yes === true, showDiff: true, fromSeq: 0 })).code;
+        return (await followTurn(rt, session.id, send, { json: common().json === true, liveOutput: common().liveOutput === true, yes: o.yes === true, showDiff: true, fromSeq: 0 })).code;
       }),
     );
   });

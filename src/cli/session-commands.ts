@@ -17,6 +17,7 @@ export class UsageError extends Error {
 
 export function addSessionCommands(program: Command, common: () => Common): void {
   const json = () => common().json === true;
+  const liveOutput = () => common().liveOutput === true;
   const on = (id: string, needsSandbox: boolean, fn: (rt: Runtime) => Promise<number>) => withRuntime(common(), { for: 'session', id, needsSandbox }, fn);
 
   program
@@ -28,7 +29,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
       finish(
         await on(id, false, async (rt) => {
           if (o.follow) {
-            await follow(rt, id, { fromSeq: 0, json: json(), interactive: false, autoApprove: false, forever: true });
+            await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true });
             return EXIT.ok;
           }
           const p = paint(process.stdout.isTTY === true && !json());
@@ -52,7 +53,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<message>')
     .option('-y, --yes', 'approve every tool call that asks')
     .action(async (id: string, text: string, o: { yes?: boolean }) =>
-      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]), { json: json(), yes: o.yes === true, showDiff: true })).code)),
+      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]), { json: json(), liveOutput: liveOutput(), yes: o.yes === true, showDiff: true })).code)),
     );
 
   program
@@ -63,7 +64,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .option('-y, --yes', 'approve every tool call that asks')
     .action(async (id: string, message: string | undefined, o: { yes?: boolean }) => {
       if (message !== undefined) throw new UsageError(`resume takes no message. To send one: ${cliHint('send', id, message)}`);
-      finish(await on(id, true, (rt) => resume(rt, id, { json: json(), yes: o.yes === true })));
+      finish(await on(id, true, (rt) => resume(rt, id, { json: json(), liveOutput: liveOutput(), yes: o.yes === true })));
     });
 
   program
@@ -100,7 +101,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
       finish(
         await on(id, true, async (rt) => {
           const confirm = () => rt.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: answer, ...(answer === 'deny' && o.message ? { deny_message: o.message } : {}) }]);
-          return (await followTurn(rt, id, confirm, { json: json(), yes: false, showDiff: true, continuesTurn: true })).code;
+          return (await followTurn(rt, id, confirm, { json: json(), liveOutput: liveOutput(), yes: false, showDiff: true, continuesTurn: true })).code;
         }),
       ),
     );
@@ -126,7 +127,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .action(async (id: string) => finish(await on(id, true, (rt) => apply(rt, id, json()))));
 }
 
-async function resume(rt: Runtime, id: string, opts: { json: boolean; yes: boolean }): Promise<number> {
+async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput: boolean; yes: boolean }): Promise<number> {
   const record = await rt.sessions.record(id);
   const count = await rt.sessions.eventCount(id);
   const s = await rt.sessions.summary(record);
@@ -144,7 +145,7 @@ async function resume(rt: Runtime, id: string, opts: { json: boolean; yes: boole
   if (s.status === 'idle') {
     return say(EXIT.ok, `Session ${id} is idle (its last turn ended: ${s.stopReason?.type ?? 'end_turn'}); there is nothing to resume. Continue it with: ${cliHint('send', id, 'your message')}`);
   }
-  return (await followTurn(rt, id, () => rt.sessions.wake(id), { json: opts.json, yes: opts.yes, showDiff: true, continuesTurn: true })).code;
+  return (await followTurn(rt, id, () => rt.sessions.wake(id), { json: opts.json, liveOutput: opts.liveOutput, yes: opts.yes, showDiff: true, continuesTurn: true })).code;
 }
 
 async function apply(rt: Runtime, id: string, json: boolean): Promise<number> {

@@ -12,6 +12,8 @@ import { cliHint } from './invocation';
 
 export interface FlowOptions {
   json: boolean;
+  /** With json: print tool_output previews too. */
+  liveOutput?: boolean;
   yes: boolean;
   showDiff: boolean;
   /** Print the apply hint under the diff (not in the demo, which applies by itself). */
@@ -25,7 +27,7 @@ export interface FlowOptions {
 export async function followTurn(runtime: Runtime, sessionId: string, start: () => Promise<unknown>, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
   const startedAt = Date.now();
   const fromSeq = opts.fromSeq ?? (await runtime.sessions.eventCount(sessionId));
-  const following = follow(runtime, sessionId, { fromSeq, turnSummary: opts.continuesTurn === true, json: opts.json, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes });
+  const following = follow(runtime, sessionId, { fromSeq, turnSummary: opts.continuesTurn === true, json: opts.json, liveOutput: opts.liveOutput, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes });
   // A failed start must not leave the follower waiting for a turn that never comes.
   const started = start();
   await Promise.race([started, following]);
