@@ -17,6 +17,7 @@ import {
 } from '../wire';
 import { VersionConflictError, VersionedStore, type Page } from '../log';
 import { conflict, invalid, notFound } from './errors';
+import { carryMultiagent, resolveMultiagent } from './multiagent';
 
 // Agents are versioned and append-only: an update writes version N+1 and never touches N.
 
@@ -41,9 +42,10 @@ export class AgentStore {
   async create(params: AgentCreateParams): Promise<Agent> {
     const now = nowIso();
     const mcp = params.mcp_servers ?? [];
+    const id = newId('agent');
     const agent: Agent = {
       type: 'agent',
-      id: newId('agent'),
+      id,
       version: 1,
       name: params.name,
       description: params.description ?? null,
@@ -52,7 +54,7 @@ export class AgentStore {
       tools: normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
       skills: params.skills ?? [],
-      multiagent: params.multiagent ?? null,
+      multiagent: params.multiagent ? await resolveMultiagent(params.multiagent, { id, version: 1, name: params.name }, this, null) : null,
       execution_identity: params.execution_identity ?? { type: 'service_account' },
       metadata: params.metadata ?? {},
       created_at: now,
@@ -77,6 +79,9 @@ export class AgentStore {
       throw conflict(`Agent ${id} is at version ${current.version}, not ${params.version}: retrieve it, reapply your change and send version ${current.version}.`);
     }
     const mcp = params.mcp_servers === undefined ? current.mcp_servers : (params.mcp_servers ?? []);
+    const owner = { id, version: current.version + 1, name: params.name ?? current.name };
+    const multiagent =
+      params.multiagent === undefined ? carryMultiagent(current.multiagent, owner) : params.multiagent ? await resolveMultiagent(params.multiagent, owner, this, current.multiagent) : null;
     const next: Agent = {
       ...current,
       version: current.version + 1,
@@ -87,7 +92,7 @@ export class AgentStore {
       tools: params.tools === undefined ? normalizeTools(current.tools as ToolParams[], mcp) : normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
       skills: params.skills === undefined ? current.skills : (params.skills ?? []),
-      multiagent: params.multiagent === undefined ? current.multiagent : (params.multiagent ?? null),
+      multiagent,
       execution_identity: params.execution_identity ?? current.execution_identity,
       metadata: applyMetadataPatch(current.metadata, params.metadata),
       updated_at: nowIso(),

@@ -19,6 +19,7 @@ import { readLease, type Page } from '../log';
 import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
+import { expandRoster } from './multiagent';
 import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
@@ -269,16 +270,20 @@ export class SessionService {
     const version = typeof ref === 'string' ? undefined : ref.version;
     const agent = await this.agents.retrieve(id, version);
     if (agent.archived_at) throw invalid(`Agent ${id} is archived; new sessions need an active agent.`);
-    const { created_at: _c, updated_at: _u, archived_at: _a, metadata: _m, ...snapshot } = agent;
-    if (typeof ref === 'string' || ref.type === 'agent') return snapshot;
-    const mcp = ref.mcp_servers ?? snapshot.mcp_servers;
-    return {
-      ...snapshot,
-      model: ref.model ? normalizeModel(ref.model, this.catalog) : snapshot.model,
-      system: ref.system === undefined ? snapshot.system : ref.system,
-      mcp_servers: mcp,
-      tools: ref.tools ? normalizeTools(ref.tools, mcp) : snapshot.tools,
-    };
+    const { created_at: _c, updated_at: _u, archived_at: _a, metadata: _m, ...base } = agent;
+    const mcp = typeof ref === 'string' || ref.type === 'agent' ? base.mcp_servers : (ref.mcp_servers ?? base.mcp_servers);
+    const snapshot =
+      typeof ref === 'string' || ref.type === 'agent'
+        ? base
+        : {
+            ...base,
+            model: ref.model ? normalizeModel(ref.model, this.catalog) : base.model,
+            system: ref.system === undefined ? base.system : ref.system,
+            mcp_servers: mcp,
+            tools: ref.tools ? normalizeTools(ref.tools, mcp) : base.tools,
+          };
+    // The roster is expanded into the snapshot ("self" being this very snapshot, overrides included).
+    return { ...snapshot, multiagent: await expandRoster(snapshot, this.agents) };
   }
 
   private toSession(record: SessionRecord, s: SessionSummary): Session {

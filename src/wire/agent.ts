@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
+import { AgentMultiagent, MultiagentParams } from './multiagent';
 
 // Agent definitions (reference §5). Params are what clients send; the Agent object is the resolved response form.
 export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
@@ -131,7 +132,8 @@ export const Agent = z.object({
   tools: z.array(Tool),
   mcp_servers: z.array(McpServer),
   skills: z.array(Skill),
-  multiagent: z.unknown().nullable(),
+  // Values stored before the configuration was validated were never acted on: they read as none.
+  multiagent: AgentMultiagent.nullable().catch(null),
   execution_identity: ExecutionIdentity,
   metadata: Metadata,
   created_at: Timestamp,
@@ -146,7 +148,7 @@ const agentFields = {
   tools: z.array(ToolParams).max(256).nullish(),
   mcp_servers: z.array(McpServer).max(20).nullish(),
   skills: z.array(Skill).nullish(),
-  multiagent: z.unknown().nullish(),
+  multiagent: MultiagentParams.nullish(),
   execution_identity: ExecutionIdentity.nullish(),
 };
 export const AgentCreateParams = z.object({

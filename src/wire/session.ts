@@ -7,8 +7,35 @@ import { UserMessageParams } from './events';
 export const SessionStatus = z.enum(['idle', 'running', 'rescheduling', 'terminated']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
-export const SessionAgent = Agent.omit({ created_at: true, updated_at: true, archived_at: true, metadata: true });
+// A session's agent is a snapshot: its roster is expanded to the members' full definitions (without their own
+// multiagent, depth 1), so later agent edits don't change a running session (reference §7.1).
+export const SessionThreadAgent = Agent.omit({ created_at: true, updated_at: true, archived_at: true, metadata: true, multiagent: true });
+export type SessionThreadAgent = z.infer<typeof SessionThreadAgent>;
+const Switch = z.discriminatedUnion('type', [z.object({ type: z.literal('enabled') }), z.object({ type: z.literal('disabled') })]);
+export const SessionMultiagent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('coordinator'), agents: z.array(SessionThreadAgent) }),
+  z.object({
+    type: z.literal('multiagent_20261001'),
+    advisor: z.object({ type: z.literal('disabled') }),
+    subagents: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('enabled'), inline_agents: Switch, predefined_agents: z.array(SessionThreadAgent) }),
+      z.object({ type: z.literal('disabled') }),
+    ]),
+    workflows: z.object({ type: z.literal('disabled') }),
+  }),
+]);
+export type SessionMultiagent = z.infer<typeof SessionMultiagent>;
+// Records stored before rosters were resolved carried an unvalidated value that was never acted on: it reads as none.
+export const SessionAgent = SessionThreadAgent.extend({ multiagent: SessionMultiagent.nullable().catch(null) });
 export type SessionAgent = z.infer<typeof SessionAgent>;
+
+/** The agents a session's coordinator may start threads of, in roster order (empty for a single agent). */
+export function sessionRoster(agent: SessionAgent): SessionThreadAgent[] {
+  const m = agent.multiagent;
+  if (!m) return [];
+  if (m.type === 'coordinator') return m.agents;
+  return m.subagents.type === 'enabled' ? m.subagents.predefined_agents : [];
+}
 
 export const SessionUsage = z.object({
   input_tokens: z.number().int().nonnegative(),
