@@ -1,5 +1,5 @@
 // Bundles: the CLI (ESM, Node), the VS Code extension (CJS, Node, `vscode` external), the webview (IIFE, browser)
-// and the in-container tool server (CJS, the image's Node 18). `node esbuild.mjs --watch` rebuilds on change.
+// the codicon stylesheet and font, and the in-container tool server (CJS, the image's Node 18). `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { cjsImportMeta, nativeOptional, nodeAliases, nodeEsmBundle, toolServerBundle } from './bundles.mjs';
@@ -27,6 +27,14 @@ const targets = [
     target: 'es2022',
   },
   toolServerBundle('dist/toolserver.cjs'),
+  // The panel's icon font: VS Code's codicons, bundled next to webview.js (the webview may load only from dist/ and
+  // media/, and the .vsix carries no node_modules). The font keeps its name, so the stylesheet's url() finds it.
+  {
+    entryPoints: ['node_modules/@vscode/codicons/dist/codicon.css'],
+    outfile: 'dist/codicon.css',
+    loader: { '.ttf': 'file' },
+    assetNames: '[name]',
+  },
 ].filter((t) => existsSync(t.entryPoints[0]));
 
 const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning', legalComments: 'none' };

@@ -23,7 +23,7 @@ run(path.join(root, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependenc
 
 const entries = zipEntries(readFileSync(out));
 const problems = [];
-for (const need of ['extension/package.json', 'extension/dist/extension.cjs', 'extension/dist/webview.js', 'extension/media/hangar.svg']) {
+for (const need of ['extension/package.json', 'extension/dist/extension.cjs', 'extension/dist/webview.js', 'extension/dist/codicon.css', 'extension/dist/codicon.ttf', 'extension/media/hangar.svg']) {
   if (!entries.includes(need)) problems.push(`missing ${need}`);
 }
 for (const e of entries) {

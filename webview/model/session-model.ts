@@ -2,7 +2,7 @@ import { emptySummary, foldSummary } from '../../src/wire';
 import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { PanelThread } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
-import type { ErrorItem, Item, ToolItem } from './items';
+import type { ErrorItem, Item, SpanItem, ToolItem } from './items';
 import { PendingActions } from './pending';
 
 export type Change = { type: 'added' | 'updated' | 'removed'; item: Item };
@@ -33,6 +33,8 @@ export class SessionModel {
   /** Keys of previews still waiting for their final event. */
   private readonly live = new Set<string>();
   private readonly seen = new Set<string>();
+  /** The model requests of the turn so far, for the note that ends it. */
+  private turnSpans: SpanItem[] = [];
   /** The error card of a model request that is being retried: its next failure joins it. */
   private episode: ErrorItem | null = null;
   /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
@@ -194,12 +196,16 @@ export class SessionModel {
         return [this.note(e.id, e.session_thread_id ?? PRIMARY, at, 'Interrupted', 'warn')];
       case 'session.status_idle': {
         const note = this.note(e.id, PRIMARY, at, STOP_NOTES[e.stop_reason.type].text, STOP_NOTES[e.stop_reason.type].tone);
+        if (e.stop_reason.type !== 'requires_action') this.endTurn(note.item);
         const out = [...this.dropLivePreviews(), ...this.closeEpisode(false), ...this.dropWaitingNote(), note];
         if (e.stop_reason.type === 'requires_action') this.waitingNote = e.id;
         return out;
       }
-      case 'session.status_terminated':
-        return [...this.dropLivePreviews(), this.note(e.id, PRIMARY, at, 'Session terminated', 'warn')];
+      case 'session.status_terminated': {
+        const note = this.note(e.id, PRIMARY, at, 'Session terminated', 'warn');
+        this.endTurn(note.item);
+        return [...this.dropLivePreviews(), note];
+      }
       case 'session.deleted':
         return [this.note(e.id, PRIMARY, at, 'Session deleted', 'warn')];
       case 'agent.thread_context_compacted':
@@ -265,9 +271,18 @@ export class SessionModel {
     const start = this.items.get(e.model_request_start_id);
     if (start?.kind === 'span') {
       Object.assign(start, fields);
+      this.turnSpans.push(start);
       return [{ type: 'updated', item: start }];
     }
-    return [this.add({ kind: 'span', key: e.id, lane: PRIMARY, at: e.processed_at, ...fields })];
+    const change = this.add({ kind: 'span', key: e.id, lane: PRIMARY, at: e.processed_at, ...fields });
+    if (change.item.kind === 'span') this.turnSpans.push(change.item);
+    return [change];
+  }
+
+  /** The note that ends a turn gets the turn's model requests, which it shows quietly (ended spans show nothing). */
+  private endTurn(note: Item): void {
+    if (note.kind === 'note' && this.turnSpans.length) note.spans = this.turnSpans;
+    this.turnSpans = [];
   }
 
   /** A preview whose final event never came (interrupted mid-stream) is not in the log, so it leaves the view. */

@@ -1,5 +1,7 @@
 import type { PanelRequest } from '../../src/protocol/panel';
 import { button, h } from '../ui/dom';
+import type { Child } from '../ui/dom';
+import { icon } from './icons';
 import type { Markdown } from './markdown';
 
 /** What item renderers may use: the document, the markdown renderer, the host channel and the UI state. */
@@ -14,14 +16,16 @@ export interface RenderCtx {
 let disclosures = 0;
 
 /**
- * A button that shows and hides a region built on first open, so collapsed content costs no DOM nodes. The open
- * state is kept per key in the webview state and survives a reload.
+ * A toggle button and the region it shows and hides, built on first open, so collapsed content costs no DOM nodes.
+ * The open state is kept per key in the webview state and survives a reload. The button leads with a chevron that
+ * turns when open; Enter and Space work because it is a real button, and aria-expanded/aria-controls tell a screen
+ * reader what it opens.
  */
-export function disclosure(ctx: RenderCtx, key: string, label: string, build: () => Node, cls = ''): HTMLElement {
-  // aria-controls names the region, so a screen reader announces what the toggle opens.
+export function toggleRegion(ctx: RenderCtx, key: string, label: string | readonly Child[], build: () => Node, cls = ''): { toggle: HTMLButtonElement; region: HTMLElement } {
   const id = `disclosure-${++disclosures}`;
   const region = h(ctx.doc, 'div', { class: 'disclosure-body', attrs: { id } });
-  const toggle = button(ctx.doc, label, () => setOpen(!ctx.isExpanded(key)), { class: 'disclosure-toggle', attrs: { 'aria-expanded': 'false', 'aria-controls': id } });
+  const toggle = button(ctx.doc, '', () => setOpen(!ctx.isExpanded(key)), { class: `disclosure-toggle ${cls}`.trim(), attrs: { 'aria-expanded': 'false', 'aria-controls': id } });
+  toggle.append(icon(ctx.doc, 'chevron-right'), ...(typeof label === 'string' ? [label] : label).filter((c): c is Node | string => !!c));
   const setOpen = (open: boolean) => {
     ctx.setExpanded(key, open);
     toggle.setAttribute('aria-expanded', String(open));
@@ -29,6 +33,12 @@ export function disclosure(ctx: RenderCtx, key: string, label: string, build: ()
     region.hidden = !open;
   };
   setOpen(ctx.isExpanded(key));
+  return { toggle, region };
+}
+
+/** A labelled toggle with its region below it (thinking, details). */
+export function disclosure(ctx: RenderCtx, key: string, label: string, build: () => Node, cls = ''): HTMLElement {
+  const { toggle, region } = toggleRegion(ctx, key, label, build);
   return h(ctx.doc, 'div', { class: `disclosure ${cls}`.trim() }, [toggle, region]);
 }
 

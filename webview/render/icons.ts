@@ -1,17 +1,30 @@
-// Inline SVG icons (no icon font, nothing remote). Presentation attributes only, so no inline style is needed.
-const SVG_NS = 'http://www.w3.org/2000/svg';
+// Icons are VS Code's own codicons (the font and its stylesheet, dist/codicon.css, ship with the extension and load
+// from its own origin), so the panel's icons match the editor's in every theme and scale with the font size.
 
-const PATHS = {
-  copy: ['M5.5 5.5h7v8h-7z', 'M3.5 10.5h-1v-8h7v1'],
-} as const;
+/** The codicons the panel uses; a name outside this list is a type error rather than an empty box. */
+export type Codicon =
+  | 'arrow-left'
+  | 'arrow-right'
+  | 'check'
+  | 'chevron-right'
+  | 'circle-slash'
+  | 'copy'
+  | 'edit'
+  | 'error'
+  | 'file'
+  | 'globe'
+  | 'go-to-file'
+  | 'loading'
+  | 'new-file'
+  | 'plug'
+  | 'search'
+  | 'terminal'
+  | 'tools'
+  | 'warning';
 
-export function icon(doc: Document, name: keyof typeof PATHS): SVGSVGElement {
-  const svg = doc.createElementNS(SVG_NS, 'svg');
-  for (const [k, v] of Object.entries({ viewBox: '0 0 16 16', width: '14', height: '14', fill: 'none', stroke: 'currentColor', 'stroke-width': '1.2', 'aria-hidden': 'true', class: 'icon' })) svg.setAttribute(k, v);
-  for (const d of PATHS[name]) {
-    const path = doc.createElementNS(SVG_NS, 'path');
-    path.setAttribute('d', d);
-    svg.append(path);
-  }
-  return svg;
+export function icon(doc: Document, name: Codicon, spin = false): HTMLElement {
+  const el = doc.createElement('span');
+  el.className = `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`;
+  el.setAttribute('aria-hidden', 'true');
+  return el;
 }

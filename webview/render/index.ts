@@ -2,7 +2,8 @@ import { assertNever } from '../../src/wire/exhaustive';
 import type { Item } from '../model/items';
 import type { RenderCtx } from './context';
 import { renderAgent, renderThinking, renderThreadMessage, renderUser } from './messages';
-import { renderError, renderNote, renderSpan } from './misc';
+import { renderError, renderNote } from './misc';
+import { renderSpan, withTurnStats } from './span';
 import { renderTool } from './tool';
 
 /** One element per item; `data-key` lets the stream find and replace it when the item changes. */
@@ -29,7 +30,7 @@ function pick(ctx: RenderCtx, item: Item, pending: boolean): HTMLElement {
     case 'thread_message':
       return renderThreadMessage(ctx, item);
     case 'note':
-      return renderNote(ctx, item);
+      return withTurnStats(ctx, item, renderNote(ctx, item));
     default:
       return assertNever(item, 'item kind');
   }

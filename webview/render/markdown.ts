@@ -1,6 +1,7 @@
 import createDOMPurify from 'dompurify';
 import type { DOMPurify } from 'dompurify';
 import { Marked } from 'marked';
+import { codeBlockHtml } from './code';
 
 // Model output is untrusted: markdown becomes HTML through marked, and only DOMPurify's output reaches the DOM.
 // Everything that could fetch, run or restyle something is dropped (the CSP would block most of it anyway, but
@@ -11,7 +12,7 @@ const FORBID_ATTR = ['style', 'id', 'name', 'target', 'srcset', 'formaction'];
 
 export class Markdown {
   private readonly purify: DOMPurify;
-  private readonly marked = new Marked({ gfm: true, breaks: true, async: false });
+  private readonly marked = new Marked({ gfm: true, breaks: true, async: false, renderer: { code: ({ text, lang }) => codeBlockHtml(text, lang) } });
 
   constructor(private readonly doc: Document) {
     const view = doc.defaultView;

@@ -1,6 +1,7 @@
 import type { AgentItem, ThinkingItem, ThreadMessageItem, UserItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { disclosure, timeLabel } from './context';
+import { decorateCodeBlocks } from './code';
 import { icon } from './icons';
 import type { RenderCtx } from './context';
 
@@ -20,14 +21,18 @@ export function renderUser(ctx: RenderCtx, item: UserItem): HTMLElement {
 export function renderAgent(ctx: RenderCtx, item: AgentItem): HTMLElement {
   const copy = button(ctx.doc, '', () => ctx.post({ type: 'copy', text: item.text }), { class: 'icon-button', attrs: { 'aria-label': 'Copy message', title: 'Copy' } });
   copy.append(icon(ctx.doc, 'copy'));
-  const body = item.live
-    ? h(ctx.doc, 'div', { class: 'plain', text: item.text })
-    : h(ctx.doc, 'div', { class: 'markdown' }, [ctx.markdown.render(item.text)]);
+  const body = item.live ? h(ctx.doc, 'div', { class: 'plain', text: item.text }) : markdownBody(ctx, item.text);
   return h(ctx.doc, 'article', { class: `item agent${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Agent', ...(item.live ? { 'aria-busy': 'true' } : {}) } }, [
     header(ctx, 'Agent', item.at, item.live ? [] : [copy]),
     body,
     item.redacted ? h(ctx.doc, 'div', { class: 'muted', text: '(part of this message was redacted)' }) : null,
   ]);
+}
+
+function markdownBody(ctx: RenderCtx, text: string): HTMLElement {
+  const body = h(ctx.doc, 'div', { class: 'markdown' }, [ctx.markdown.render(text)]);
+  decorateCodeBlocks(ctx, body);
+  return body;
 }
 
 export function renderThinking(ctx: RenderCtx, item: ThinkingItem): HTMLElement {
@@ -39,9 +44,11 @@ export function renderThinking(ctx: RenderCtx, item: ThinkingItem): HTMLElement 
 }
 
 export function renderThreadMessage(ctx: RenderCtx, item: ThreadMessageItem): HTMLElement {
-  const who = item.direction === 'sent' ? `→ ${item.peer}` : `← ${item.peer}`;
-  return h(ctx.doc, 'article', { class: 'item thread-message', attrs: { 'aria-label': item.direction === 'sent' ? `Message to ${item.peer}` : `Message from ${item.peer}` } }, [
-    header(ctx, who, item.at),
+  const sent = item.direction === 'sent';
+  const head = header(ctx, item.peer, item.at);
+  head.prepend(icon(ctx.doc, sent ? 'arrow-right' : 'arrow-left'));
+  return h(ctx.doc, 'article', { class: 'item thread-message', attrs: { 'aria-label': sent ? `Message to ${item.peer}` : `Message from ${item.peer}` } }, [
+    head,
     h(ctx.doc, 'div', { class: 'plain', text: item.text }),
   ]);
 }

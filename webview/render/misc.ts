@@ -1,9 +1,8 @@
-import type { ErrorItem, ItemOf, NoteItem, SpanItem } from '../model/items';
+import type { ErrorItem, ItemOf, NoteItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { timeLabel } from './context';
 import type { RenderCtx } from './context';
-import { formatCost } from '../../src/format/cost';
-import { formatDuration, formatTokens } from './format';
+import { icon } from './icons';
 
 export function errorTitle(type: string): string {
   const words = type.replace(/_error$/, '').replace(/_/g, ' ');
@@ -64,7 +63,7 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
   const fix = item.detail?.kind === 'auth' ? button(doc, 'Set API Key', () => ctx.post({ type: 'setApiKey' }), { class: 'primary', attrs: { 'aria-label': 'Set API Key (Hangar)' } }) : null;
   return h(doc, 'article', { class: `item error${item.recovered ? ' recovered' : ''}`, attrs: { 'aria-label': `Error: ${title}` } }, [
     h(doc, 'div', { class: 'item-head' }, [
-      h(doc, 'span', { class: 'glyph', text: '⚠', attrs: { 'aria-hidden': 'true' } }),
+      icon(doc, 'warning'),
       h(doc, 'span', { class: 'who', text: title }),
       standing(ctx, item),
       h(doc, 'span', { class: 'time', text: timeLabel(item.at) }),
@@ -74,25 +73,6 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
     h(doc, 'div', { class: item.detail ? 'muted error-detail' : 'plain', text: e.message }),
     cause ? h(doc, 'div', { class: 'muted', text: cause }) : null,
     fix ? h(doc, 'div', { class: 'error-actions' }, [fix]) : null,
-  ]);
-}
-
-export function renderSpan(ctx: RenderCtx, item: SpanItem): HTMLElement {
-  const parts: string[] = [];
-  if (item.usage) {
-    const u = item.usage;
-    parts.push(`${formatTokens(u.input_tokens)} in`, `${formatTokens(u.output_tokens)} out`);
-    if (u.cache_read_input_tokens) parts.push(`${formatTokens(u.cache_read_input_tokens)} cached`);
-    if (u.cache_creation_input_tokens) parts.push(`${formatTokens(u.cache_creation_input_tokens)} cache write`);
-    parts.push(formatCost(item.costCents));
-  }
-  const ms = item.at && item.endAt ? Date.parse(item.endAt) - Date.parse(item.at) : NaN;
-  if (Number.isFinite(ms)) parts.push(formatDuration(ms));
-  const label = item.endAt ? (item.isError ? 'Model request failed' : 'Model request') : 'Model request…';
-  return h(ctx.doc, 'div', { class: `item span${item.isError ? ' span-error' : ''}${item.endAt ? '' : ' live'}`, attrs: { role: 'note' } }, [
-    h(ctx.doc, 'span', { class: 'glyph', text: '◇', attrs: { 'aria-hidden': 'true' } }),
-    h(ctx.doc, 'span', { text: label }),
-    parts.length ? h(ctx.doc, 'span', { class: 'span-stats', text: parts.join(' · ') }) : null,
   ]);
 }
 

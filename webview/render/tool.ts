@@ -1,55 +1,71 @@
-import { summarizeToolInput } from '../../src/format/tool-input';
 import type { ToolItem } from '../model/items';
 import { button, h } from '../ui/dom';
-import { disclosure, foldedText } from './context';
-import { icon } from './icons';
+import { foldedText, toggleRegion } from './context';
 import type { RenderCtx } from './context';
+import { renderDiff } from './diff';
+import { icon } from './icons';
+import { toolLine } from './tool-summary';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
-/** Input worth showing beyond the summary line (file contents, edit strings, unknown tools' full input). */
-function inputDetail(name: string, input: Record<string, unknown>): string | null {
-  if (name === 'bash' || name === 'read' || name === 'glob' || name === 'grep') return null;
-  if (name === 'write') return str(input.content);
-  if (name === 'edit') return `- ${String(input.old_string ?? '').replace(/\n/g, '\n- ')}\n+ ${String(input.new_string ?? '').replace(/\n/g, '\n+ ')}`;
-  return Object.keys(input).length ? JSON.stringify(input, null, 2) : null;
+/** Input worth showing when the call is opened: the whole command, or an unknown tool's input; edits and writes show as diffs. */
+function inputDetail(item: ToolItem): string | null {
+  if (item.toolKind === 'builtin') {
+    if (item.name === 'bash') return str(item.input.command);
+    if (['read', 'glob', 'grep', 'edit', 'write', 'web_fetch', 'web_search'].includes(item.name)) return null;
+  }
+  return Object.keys(item.input).length ? JSON.stringify(item.input, null, 2) : null;
 }
 
-export function toolState(item: ToolItem, pending: boolean): { label: string; tone: 'ok' | 'warn' | 'error' | 'busy' } {
-  if (item.confirmation?.result === 'deny') return { label: item.confirmation.denyMessage ? `denied: ${item.confirmation.denyMessage}` : 'denied', tone: 'error' };
-  if (item.permission === 'deny') return { label: 'blocked', tone: 'error' };
-  if (item.result) return item.result.isError ? { label: 'failed', tone: 'error' } : { label: 'done', tone: 'ok' };
-  if (pending) return { label: item.toolKind === 'custom' ? 'waiting for your answer' : 'waiting for approval', tone: 'warn' };
-  return { label: 'running…', tone: 'busy' };
-}
-
+/**
+ * One line per call: its kind's icon, the tool, the target and a short result. The line is a button that opens the
+ * input and output; an edit's or write's change shows under it as a coloured diff, a running command's live tail too.
+ */
 export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HTMLElement {
   const { doc } = ctx;
-  const s = summarizeToolInput(item.name, item.input);
-  const state = toolState(item, pending);
+  const line = toolLine(item, pending);
   const name = item.server ? `${item.server}/${item.name}` : item.name;
-  const summary = s.path
-    ? h(doc, 'a', { class: 'tool-summary md-link', text: s.text, attrs: { 'data-path': s.path, role: 'link', tabindex: '0', title: `Open ${s.path}` } })
-    : h(doc, 'code', { class: 'tool-summary', text: s.text });
-  const detail = inputDetail(item.name, item.input);
-  const live = !item.result && item.live ? liveOutput(ctx, item.live) : null;
-  const output = item.result
-    ? h(doc, 'div', { class: 'tool-output' }, [
-        foldedText(ctx, `${item.key}:output`, item.result.text || (item.result.attachments ? `(${item.result.attachments} attachment(s))` : '(no output)'), `output${item.result.isError ? ' error-text' : ''}`),
-        copyButton(ctx, item),
-      ])
-    : null;
-  return h(doc, 'article', { class: `item tool tone-${state.tone}`, attrs: { 'aria-label': `Tool call ${name}` } }, [
-    h(doc, 'div', { class: 'tool-head' }, [
-      h(doc, 'span', { class: 'glyph', text: s.glyph, attrs: { 'aria-hidden': 'true' } }),
+  const { toggle, region } = toggleRegion(
+    ctx,
+    `${item.key}:open`,
+    [
+      icon(doc, line.icon),
       h(doc, 'span', { class: 'tool-name', text: name }),
-      summary,
-      h(doc, 'span', { class: `badge tone-${state.tone}`, text: state.label }),
-    ]),
-    detail ? disclosure(ctx, `${item.key}:input`, 'Input', () => h(doc, 'pre', { class: 'tool-input', text: detail }), 'tool-input-toggle') : null,
+      h(doc, 'span', { class: 'tool-target', text: line.target }),
+      h(doc, 'span', { class: `tool-result tone-${line.result.tone}` }, [line.result.tone === 'busy' ? icon(doc, 'loading', true) : null, line.result.text]),
+    ],
+    () => details(ctx, item),
+    'tool-line',
+  );
+  toggle.title = line.target ? `${name}: ${line.target}` : name;
+  const open = line.path ? openFileButton(ctx, line.path) : null;
+  const live = !item.result && item.live ? liveOutput(ctx, item.live) : null;
+  return h(doc, 'article', { class: `item tool tone-${line.result.tone}`, attrs: { 'aria-label': `Tool call ${name}` } }, [
+    h(doc, 'div', { class: 'tool-head' }, [toggle, open]),
+    line.diff && line.diff.lines.length ? renderDiff(ctx, `${item.key}:diff`, line.diff, line.target || name) : null,
     live,
-    output,
+    region,
   ]);
+}
+
+function details(ctx: RenderCtx, item: ToolItem): HTMLElement {
+  const { doc } = ctx;
+  const input = inputDetail(item);
+  const r = item.result;
+  return h(doc, 'div', { class: 'tool-details' }, [
+    input ? h(doc, 'div', { class: 'detail-label', text: 'Input' }) : null,
+    input ? h(doc, 'pre', { class: 'tool-input', text: input }) : null,
+    r
+      ? h(doc, 'div', { class: 'detail-label' }, [h(doc, 'span', { text: r.isError ? 'Error' : 'Output' }), copyButton(ctx, item)])
+      : h(doc, 'div', { class: 'muted', text: 'No result yet.' }),
+    r ? foldedText(ctx, `${item.key}:output`, r.text || (r.attachments ? `(${r.attachments} attachment(s))` : '(no output)'), `output${r.isError ? ' error-text' : ''}`) : null,
+  ]);
+}
+
+function openFileButton(ctx: RenderCtx, path: string): HTMLButtonElement {
+  const b = button(ctx.doc, '', () => ctx.post({ type: 'openFile', path }), { class: 'icon-button open-file', attrs: { 'aria-label': `Open ${path}`, title: `Open ${path}` } });
+  b.append(icon(ctx.doc, 'go-to-file'));
+  return b;
 }
 
 /** Lines of a running command's output shown live; the host sends a few more, capped in length. */
@@ -58,6 +74,7 @@ const LIVE_LINES = 6;
 function liveOutput(ctx: RenderCtx, live: NonNullable<ToolItem['live']>): HTMLElement {
   const size = live.bytes < 1024 ? `${live.bytes} bytes` : `${(live.bytes / 1024).toFixed(1)} KiB`;
   const text = live.binary ? `(binary output, ${size} so far)` : live.tail.split('\n').slice(-LIVE_LINES).join('\n');
+  // Not a live region: a screen reader would read every update; the result is announced when it lands.
   return h(ctx.doc, 'pre', { class: 'output tool-live', text, attrs: { 'aria-label': `Live output so far (${size}), last lines`, title: `${size} so far` } });
 }
 

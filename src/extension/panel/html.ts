@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-// The panel's page: one nonce'd script (dist/webview.js) and one stylesheet (media/panel.css), nothing inline, no
-// remote content. The webview is a separate trust domain; everything it sends back is validated (protocol.ts).
+// The panel's page: one nonce'd script (dist/webview.js), the codicon font's stylesheet (dist/codicon.css) and the
+// panel's own (media/panel.css), nothing inline, no remote content. The webview is a separate trust domain; everything it sends back is validated (protocol.ts).
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
@@ -16,6 +16,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
   const nonce = randomBytes(18).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicon.css'));
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -29,6 +30,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons}">
 <link rel="stylesheet" href="${style}">
 <title>${escapeHtml(title)}</title>
 </head>

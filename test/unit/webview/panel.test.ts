@@ -59,13 +59,13 @@ describe('webview panel', () => {
     m.send({ type: 'events', events: [log.idle([use.id])] });
     assert.equal(m.$('.prompts').hidden, false);
     assert.equal(m.$('.prompt .prompt-summary').textContent, 'git push --force');
-    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .badge`).textContent, 'waiting for approval');
+    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .tool-result`).textContent, 'waiting for approval');
     (m.$('.prompt-reason') as HTMLInputElement).value = '  not on main ';
     m.$('[aria-label="Deny bash"]').click();
     assert.deepEqual(m.posted.at(-1), { type: 'confirm', tool_use_id: use.id, result: 'deny', deny_message: 'not on main' });
     assert.equal(m.$('.prompts').hidden, true, 'answered prompts leave at once');
     m.send({ type: 'events', events: [log.add({ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny', deny_message: 'not on main' })] });
-    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .badge`).textContent, 'denied: not on main');
+    assert.equal(m.$(`.item.tool[data-key="${use.id}"] .tool-result`).textContent, 'denied: not on main');
   });
 
   it('posts allow for a permission and a text answer for a custom tool', () => {
@@ -147,11 +147,12 @@ describe('webview panel', () => {
     const live = m.$('.item.tool pre.tool-live');
     assert.equal(live.textContent, ['test 5 ok', 'test 6 ok', 'test 7 ok', 'test 8 ok', 'test 9 ok', 'test 10 ok'].join('\n'));
     assert.equal(live.getAttribute('aria-label'), 'Live output so far (2.0 KiB), last lines');
-    assert.equal(m.$('.item.tool .badge').textContent, 'running…');
+    assert.equal(m.$('.item.tool .tool-result').textContent, 'running…');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: '\u0000', bytes: 4096, binary: true } });
     assert.equal(m.$('.item.tool pre.tool-live').textContent, '(binary output, 4.0 KiB so far)');
     m.send({ type: 'events', events: [log.result(use.id, 'all 10 tests passed')] });
     assert.equal(m.doc.querySelector('.tool-live'), null, 'the result replaced the preview');
+    m.$('.item.tool .tool-line').click();
     assert.equal(m.$('.item.tool pre.output').textContent, 'all 10 tests passed');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: 'late', bytes: 5000, binary: false } });
     assert.equal(m.doc.querySelector('.tool-live'), null, 'a preview after the result is ignored');
@@ -183,6 +184,7 @@ describe('webview panel', () => {
     m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
     (m.$('.composer-input') as HTMLTextAreaElement).value = 'half-typed';
     m.$('.composer-input').dispatchEvent(new m.window.Event('input'));
+    m.$('.tool-line').click();
     m.$('.show-all').click();
     const saved = m.state();
     m.close();
