@@ -4,7 +4,8 @@ type RequestBlock = Exclude<RecordedRequest['body']['messages'][number]['content
 
 // What the scripted model does in the UI test, decided from each request (not a fixed list), so that it waits for
 // the user where the user is slower than the model:
-//   1. says what it will do and runs `sleep 3` through bash (always_ask: the user approves it in the panel);
+//   1. says what it will do and runs a check through bash that prints a line a second (always_ask: the user approves
+//      it in the panel, then watches its live output);
 //   2. until the user's steering message is in the conversation, keeps reading the file, a second apart, so the turn
 //      is still running when the message arrives;
 //   3. acknowledges the steering and rewrites src/math.js, fixing add() and neg() (two hunks far apart);
@@ -15,6 +16,8 @@ export const STEER = 'Keep the change small, please';
 export const FIRST_WORDS = 'I will check the environment first';
 export const ACK = `Understood: "${STEER}".`;
 export const DONE = 'Done: add() adds and neg() negates.';
+/** Prints a line a second, so the panel shows its live output while it runs. */
+export const CHECK_COMMAND = 'for i in 1 2 3; do echo "checking step $i of 3"; sleep 1; done; echo environment-ready';
 
 export const FIXED_JS = ['export function add(a, b) {', '  return a + b;', '}', '', 'export function mul(a, b) {', '  return a + b;', '}', '', 'export function neg(a) {', '  return -a;', '}', ''].join('\n');
 /** The workspace file after accepting the first hunk (add) and rejecting the second (neg). */
@@ -39,7 +42,7 @@ export function uiResponder(req: RecordedRequest): MessageReply {
     ],
     ...(delay ? { delay_ms: delay } : {}),
   });
-  if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: 'sleep 3 && echo environment-ready' });
+  if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: CHECK_COMMAND });
   if (!steered(req)) return step('Reading the file again while the environment settles.', 'read', { file_path: 'src/math.js' }, 1000);
   if (!usedTool(req, 'write')) return step(`${ACK} Only add() and neg() change.`, 'write', { file_path: 'src/math.js', content: FIXED_JS });
   return { kind: 'message', blocks: [{ type: 'text', text: `${DONE} Review the two hunks in **src/math.js**.` }] };

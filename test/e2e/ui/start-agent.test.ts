@@ -60,6 +60,10 @@ export function startAgentSuite(): void {
 
     it('approves the always_ask bash call in the panel, and steers the running agent from its input box', async () => {
       await panel.locator('button[aria-label="Allow bash"]').click();
+      // While it runs, the call shows the command's live output; its result replaces it.
+      await panel.locator('.item.tool pre.tool-live', { hasText: 'checking step 1 of 3' }).waitFor({ timeout: 30_000 });
+      await wb.screenshot('ui-live-output', wb.page.locator('.part.editor'));
+      await panel.locator('pre.tool-live').waitFor({ state: 'detached', timeout: 30_000 });
       const composer = panel.locator('.composer-input');
       await panel.locator('.composer-input[placeholder^="Steer the agent"]').waitFor({ timeout: 30_000 });
       await composer.fill(STEER);
