@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { AgentFileSystem } from './agents/agent-fs';
 import type { ApiServerManager } from './api-server';
+import type { ApprovalNotifier } from './notifications/approvals';
 import type { PanelManager } from './panel/panel-manager';
 import type { ReviewActions } from './review/review-actions';
 import type { ReviewManager } from './review/review-manager';
@@ -23,6 +24,8 @@ export interface Hangar {
   agentsTree: AgentsTree;
   agentFs: AgentFileSystem;
   statusBar: StatusBar;
+  /** Notifications and the view badge for tool calls that wait for the user. */
+  approvals: ApprovalNotifier;
   /** The local Managed Agents API server (Hangar: Start Local API Server). */
   api: ApiServerManager;
 }

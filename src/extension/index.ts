@@ -3,12 +3,14 @@ import { AgentFileSystem, AGENT_SCHEME } from './agents/agent-fs';
 import { ApiServerManager } from './api-server';
 import { registerAgentCommands } from './commands/agent-commands';
 import { registerApiCommands } from './commands/api-commands';
+import { registerPermissionCommands } from './commands/permission-commands';
 import { registerReviewCommands } from './commands/review-commands';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerVaultCommands } from './commands/vault-commands';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
+import { ApprovalNotifier } from './notifications/approvals';
 import { PanelManager } from './panel/panel-manager';
 import { HunkCodeLensProvider } from './review/codelens';
 import { ReviewActions } from './review/review-actions';
@@ -50,9 +52,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     agentsTree,
     agentFs,
     statusBar,
+    approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true }),
     api: new ApiServerManager(host, log),
   };
   await host.start();
+  const sessionsView = sessionsTree.register();
+  h.approvals.attachView(sessionsView);
   context.subscriptions.push(
     log,
     host,
@@ -63,7 +68,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     statusBar,
     h.api,
     PanelManager.register(h.panels),
-    sessionsTree.register(),
+    sessionsView,
+    h.approvals,
     vscode.window.registerTreeDataProvider('hangar.agents', agentsTree),
     vscode.workspace.registerFileSystemProvider(AGENT_SCHEME, agentFs, { isCaseSensitive: true }),
     registerContent(SANDBOX_SCHEME, new SandboxContentProvider(host, reviews)),
@@ -74,12 +80,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerReviewCommands(h),
     ...registerVaultCommands(h),
     ...registerApiCommands(h),
+    ...registerPermissionCommands(h),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());
     }),
   );
   void statusBar.update();
+  void h.approvals.refresh();
   hangar = h;
   return h;
 }

@@ -24,7 +24,7 @@ export function stateOf(v: SessionView): SessionState {
 const ICONS: Record<SessionState, [string, string | undefined, string]> = {
   running: ['sync~spin', 'charts.blue', 'running'],
   rescheduling: ['history', 'charts.orange', 'retrying'],
-  needsAction: ['bell-dot', 'charts.yellow', 'waiting for your approval'],
+  needsAction: ['bell-dot', 'charts.yellow', 'Waiting for you'],
   failed: ['error', 'errorForeground', 'stopped after errors'],
   idle: ['pass', 'charts.green', 'idle'],
   terminated: ['circle-slash', 'disabledForeground', 'terminated'],
@@ -36,7 +36,7 @@ export function sessionItem(node: SessionNode, v: SessionView): vscode.TreeItem 
   const item = new vscode.TreeItem(v.title, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `session:${node.sessionId}`;
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.description = `${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`;
+  item.description = `${state === 'needsAction' ? 'Waiting for you · ' : ''}${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`;
   item.contextValue = `session.${state}`;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(v.title)}**\n\n`);
@@ -63,7 +63,7 @@ export function threadItem(node: ThreadNode, t: ThreadView): vscode.TreeItem {
   item.id = `thread:${node.sessionId}:${t.id}`;
   const [icon, color] = waiting ? ['bell-dot', 'charts.yellow'] : THREAD_ICONS[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.description = `thread · ${waiting ? 'waiting for your approval' : t.status}`;
+  item.description = `thread · ${waiting ? 'Waiting for you' : t.status}`;
   item.contextValue = `thread.${t.status}`;
   item.tooltip = `${t.agentName} (${t.id})\n${t.status}${t.stopReason ? ` · ${t.stopReason.type}` : ''}${t.workflowRunId ? `\nworkflow run ${t.workflowRunId}` : ''}`;
   item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: node.sessionId }] };

@@ -51,7 +51,7 @@ export function threadSuite(): void {
       const shown = async () => (await threads()).map((n) => { const it = h.sessionsTree.getTreeItem(n); return [it.label, it.description, iconId(it)]; });
       assert.deepEqual(await shown(), [
         ['researcher', 'thread · running', 'sync~spin'],
-        ['reviewer', 'thread · waiting for your approval', 'bell-dot'],
+        ['reviewer', 'thread · Waiting for you', 'bell-dot'],
       ]);
       const first = h.sessionsTree.getTreeItem((await threads())[0]!);
       assert.deepEqual(first.command?.arguments, [{ sessionId: id }], 'a thread opens its session');
