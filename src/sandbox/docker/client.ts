@@ -44,6 +44,8 @@ export interface ExecSpec {
   /** Written to the process' stdin, which is then closed. */
   stdin?: Buffer | string;
   signal?: AbortSignal;
+  /** Sees stdout as it arrives (it is still collected whole). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
@@ -105,7 +107,10 @@ export async function execCollect(container: Container, spec: ExecSpec): Promise
   const proc = await attachExec(container, spec);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
-  proc.stdout.on('data', (c: Buffer) => out.push(c));
+  proc.stdout.on('data', (c: Buffer) => {
+    out.push(c);
+    spec.onStdout?.(c);
+  });
   proc.stderr.on('data', (c: Buffer) => err.push(c));
   const onAbort = () => proc.stdin.destroy();
   spec.signal?.addEventListener('abort', onAbort, { once: true });

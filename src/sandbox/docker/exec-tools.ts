@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ToolOutcome } from '../../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../../wire/tool-output';
+import { LiveOutput } from '../../tools/live-output';
 import { execCollect, type Container } from './client';
 
 // Fallback for images that cannot run the tool server (no Node.js 18+): one `docker exec` per call, bash only.
@@ -35,7 +37,7 @@ export class ExecTools {
     private readonly why: string,
   ) {}
 
-  async run(name: string, input: unknown, signal?: AbortSignal): Promise<ToolOutcome> {
+  async run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
     if (name !== 'bash') {
       return text(
         `The ${name} tool is unavailable in this sandbox (${this.why}). Use bash instead (cat -n, tee, sed, find, grep -rn).`,
@@ -62,8 +64,10 @@ export class ExecTools {
     ].join('\n');
     const onAbort = () => void this.exec(`kill -KILL -- -"$(cat ${pidFile})" 2>/dev/null`);
     signal?.addEventListener('abort', onAbort, { once: true });
+    // The command's output is all this exec prints (the pid goes to a file), so it previews as is.
+    const live = onOutput ? new LiveOutput(onOutput) : null;
     try {
-      const r = await execCollect(this.container(), { cmd: ['bash', '-c', script], user: this.user, workdir: this.root });
+      const r = await execCollect(this.container(), { cmd: ['bash', '-c', script], user: this.user, workdir: this.root, onStdout: live ? (c) => live.push(c) : undefined }).finally(() => live?.close());
       let out = r.stdout.toString('utf8').replace(/\n+$/, '');
       if (out.length > MAX_CHARS) out = `${out.slice(0, MAX_CHARS / 2)}\n[… output cut …]\n${out.slice(-MAX_CHARS / 2)}`;
       if (signal?.aborted) return text(`${out}\n[interrupted: the command and its child processes were killed]`.trim(), true);

@@ -134,6 +134,15 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
     assert.equal((sb as { toolTransport?: string }).toolTransport, 'exec');
     await ok(sb, 'bash', { command: 'mkdir -p d && cd d && export KEEP=yes' });
     assert.equal(await ok(sb, 'bash', { command: 'pwd; echo $KEEP; cat ../f.txt' }), '/workspace/d\nyes\nf');
+    // A running command's output is previewed here too, and nothing is previewed after its result.
+    const snapshots: { text: string; afterResult: boolean }[] = [];
+    let resolved = false;
+    const slow = await sb.execute('bash', { command: 'for i in 1 2 3; do echo "tick $i"; sleep 0.5; done' }, { onOutput: (s) => snapshots.push({ text: s.text, afterResult: resolved }) });
+    resolved = true;
+    assert.equal(text(slow), 'tick 1\ntick 2\ntick 3');
+    assert.ok(snapshots.some((s) => s.text.includes('tick 1') && !s.text.includes('tick 3')), JSON.stringify(snapshots));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(snapshots.every((s) => !s.afterResult), 'no snapshot after the result');
     const read = await sb.execute('read', { file_path: 'f.txt' });
     assert.equal(read.is_error, true);
     assert.match(text(read), /no Node\.js.*Use bash/s);
