@@ -34,3 +34,10 @@ export class ModelError extends Error {
 
 /** The model new agents get when none is named (a current Sonnet; not on the SDK's deprecation list). */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+
+/**
+ * How a thread of a multi-agent session names its agent in its system prompt. The scripted model routes each request
+ * by it (`byAgent`), so a test scripts a coordinator and each sub-agent on its own, in any interleaving.
+ */
+export const agentMarker = (name: string): string => `You are the agent "${name}"`;
+export const AGENT_MARKER_PATTERN = /You are the agent "([^"]+)"/;

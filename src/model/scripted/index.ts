@@ -21,3 +21,4 @@ export {
 } from './script';
 export { demoResponder, DEMO_BUG, DEMO_FILE, DEMO_FIX, DEMO_TEST_COMMAND } from './demo-script';
 export { Signer, DEFAULT_SIGNING_SECRET } from './signing';
+export { byAgent, agentOf } from './by-agent';
