@@ -6,12 +6,13 @@ import { PRIMARY } from './model/items';
 import type { Change, Lane } from './model/session-model';
 import { SessionModel } from './model/session-model';
 import type { RenderCtx } from './render/context';
+import { icon, iconButton } from './render/icons';
 import { Markdown } from './render/markdown';
 import { updateCountdowns } from './render/misc';
 import { AllowancesView } from './ui/allowances';
 import { ChangesView } from './ui/changes';
 import { ComposerView } from './ui/composer';
-import { button, h } from './ui/dom';
+import { h } from './ui/dom';
 import { HeaderView } from './ui/header';
 import { PromptsView } from './ui/prompts';
 import { UiStateStore } from './ui/state';
@@ -237,9 +238,9 @@ export class PanelApp {
   private showError(message: string): void {
     console.warn(`[hangar panel] ${message}`);
     this.banner.replaceChildren(
-      h(this.doc, 'span', { class: 'glyph', text: '⚠', attrs: { 'aria-hidden': 'true' } }),
+      icon(this.doc, 'warning'),
       h(this.doc, 'span', { class: 'banner-text', text: message }),
-      button(this.doc, '×', () => (this.banner.hidden = true), { class: 'icon-button', attrs: { 'aria-label': 'Dismiss error' } }),
+      iconButton(this.doc, 'close', 'Dismiss error', () => (this.banner.hidden = true)),
     );
     this.banner.hidden = false;
   }

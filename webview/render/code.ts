@@ -12,9 +12,9 @@ import sql from 'highlight.js/lib/languages/sql';
 import typescript from 'highlight.js/lib/languages/typescript';
 import xml from 'highlight.js/lib/languages/xml';
 import yaml from 'highlight.js/lib/languages/yaml';
-import { button, h } from '../ui/dom';
+import { h } from '../ui/dom';
 import type { RenderCtx } from './context';
-import { icon } from './icons';
+import { iconButton } from './icons';
 
 // Code blocks in messages: highlighted by highlight.js core with the languages agents write most (the full set would
 // triple the bundle), coloured from the theme's token colours in panel.css. Unknown languages stay plain text.
@@ -43,8 +43,7 @@ export function decorateCodeBlocks(ctx: RenderCtx, root: ParentNode): void {
     const code = pre.querySelector('code');
     const text = (code ?? pre).textContent ?? '';
     const lang = code?.getAttribute('data-lang') ?? '';
-    const copy = button(ctx.doc, '', () => ctx.post({ type: 'copy', text }), { class: 'icon-button copy-code', attrs: { 'aria-label': `Copy ${lang ? `${lang} ` : ''}code`, title: 'Copy code' } });
-    copy.append(icon(ctx.doc, 'copy'));
+    const copy = iconButton(ctx.doc, 'copy', `Copy ${lang ? `${lang} ` : ''}code`, () => ctx.post({ type: 'copy', text }), 'copy-code');
     const bar = h(ctx.doc, 'div', { class: 'code-bar' }, [h(ctx.doc, 'span', { class: 'code-lang', text: lang }), copy]);
     const block = h(ctx.doc, 'div', { class: 'code-block' });
     pre.replaceWith(block);

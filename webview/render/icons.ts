@@ -1,3 +1,5 @@
+import { button } from '../ui/dom';
+
 // Icons are VS Code's own codicons (the font and its stylesheet, dist/codicon.css, ship with the extension and load
 // from its own origin), so the panel's icons match the editor's in every theme and scale with the font size.
 
@@ -5,10 +7,15 @@
 export type Codicon =
   | 'arrow-left'
   | 'arrow-right'
+  | 'bell-dot'
   | 'check'
   | 'chevron-right'
+  | 'circle-filled'
+  | 'circle-outline'
   | 'circle-slash'
+  | 'close'
   | 'copy'
+  | 'debug-stop'
   | 'edit'
   | 'error'
   | 'file'
@@ -18,6 +25,7 @@ export type Codicon =
   | 'new-file'
   | 'plug'
   | 'search'
+  | 'sync'
   | 'terminal'
   | 'tools'
   | 'warning';
@@ -27,4 +35,11 @@ export function icon(doc: Document, name: Codicon, spin = false): HTMLElement {
   el.className = `codicon codicon-${name}${spin ? ' codicon-modifier-spin' : ''}`;
   el.setAttribute('aria-hidden', 'true');
   return el;
+}
+
+/** A button that is only an icon: the label is its accessible name and its tooltip. */
+export function iconButton(doc: Document, name: Codicon, label: string, onClick: () => void, cls = ''): HTMLButtonElement {
+  const b = button(doc, '', onClick, { class: `icon-button ${cls}`.trim(), attrs: { 'aria-label': label, title: label } });
+  b.append(icon(doc, name));
+  return b;
 }

@@ -1,8 +1,8 @@
 import type { AgentItem, ThinkingItem, ThreadMessageItem, UserItem } from '../model/items';
-import { button, h } from '../ui/dom';
+import { h } from '../ui/dom';
 import { disclosure, timeLabel } from './context';
 import { decorateCodeBlocks } from './code';
-import { icon } from './icons';
+import { icon, iconButton } from './icons';
 import type { RenderCtx } from './context';
 
 function header(ctx: RenderCtx, who: string, at: string | null, extra: Node[] = []): HTMLElement {
@@ -19,8 +19,7 @@ export function renderUser(ctx: RenderCtx, item: UserItem): HTMLElement {
 }
 
 export function renderAgent(ctx: RenderCtx, item: AgentItem): HTMLElement {
-  const copy = button(ctx.doc, '', () => ctx.post({ type: 'copy', text: item.text }), { class: 'icon-button', attrs: { 'aria-label': 'Copy message', title: 'Copy' } });
-  copy.append(icon(ctx.doc, 'copy'));
+  const copy = iconButton(ctx.doc, 'copy', 'Copy message', () => ctx.post({ type: 'copy', text: item.text }));
   const body = item.live ? h(ctx.doc, 'div', { class: 'plain', text: item.text }) : markdownBody(ctx, item.text);
   return h(ctx.doc, 'article', { class: `item agent${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Agent', ...(item.live ? { 'aria-busy': 'true' } : {}) } }, [
     header(ctx, 'Agent', item.at, item.live ? [] : [copy]),

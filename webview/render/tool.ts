@@ -1,9 +1,9 @@
 import type { ToolItem } from '../model/items';
-import { button, h } from '../ui/dom';
+import { h } from '../ui/dom';
 import { foldedText, toggleRegion } from './context';
 import type { RenderCtx } from './context';
 import { renderDiff } from './diff';
-import { icon } from './icons';
+import { icon, iconButton } from './icons';
 import { toolLine } from './tool-summary';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
@@ -63,9 +63,7 @@ function details(ctx: RenderCtx, item: ToolItem): HTMLElement {
 }
 
 function openFileButton(ctx: RenderCtx, path: string): HTMLButtonElement {
-  const b = button(ctx.doc, '', () => ctx.post({ type: 'openFile', path }), { class: 'icon-button open-file', attrs: { 'aria-label': `Open ${path}`, title: `Open ${path}` } });
-  b.append(icon(ctx.doc, 'go-to-file'));
-  return b;
+  return iconButton(ctx.doc, 'go-to-file', `Open ${path}`, () => ctx.post({ type: 'openFile', path }), 'open-file');
 }
 
 /** Lines of a running command's output shown live; the host sends a few more, capped in length. */
@@ -79,7 +77,5 @@ function liveOutput(ctx: RenderCtx, live: NonNullable<ToolItem['live']>): HTMLEl
 }
 
 function copyButton(ctx: RenderCtx, item: ToolItem): HTMLButtonElement {
-  const b = button(ctx.doc, '', () => ctx.post({ type: 'copy', text: item.result?.text ?? '' }), { class: 'icon-button copy-output', attrs: { 'aria-label': `Copy ${item.name} output`, title: 'Copy output' } });
-  b.append(icon(ctx.doc, 'copy'));
-  return b;
+  return iconButton(ctx.doc, 'copy', `Copy ${item.name} output`, () => ctx.post({ type: 'copy', text: item.result?.text ?? '' }), 'copy-output');
 }

@@ -1,4 +1,5 @@
 import type { SessionStatus } from '../../src/wire';
+import { icon } from '../render/icons';
 import { button, h } from './dom';
 
 export interface ComposerHandlers {
@@ -26,7 +27,8 @@ export class ComposerView {
       }
     });
     this.sendButton = button(doc, 'Send', () => this.submit(), { class: 'primary', attrs: { 'aria-label': 'Send message' } });
-    this.interruptButton = button(doc, '■ Interrupt', () => on.interrupt(), { class: 'secondary', attrs: { 'aria-label': 'Interrupt the agent (Escape)', title: 'Interrupt (Escape)' } });
+    this.interruptButton = button(doc, ' Interrupt', () => on.interrupt(), { class: 'secondary', attrs: { 'aria-label': 'Interrupt the agent (Escape)', title: 'Interrupt (Escape)' } });
+    this.interruptButton.prepend(icon(doc, 'debug-stop'));
     this.el = h(doc, 'form', { class: 'composer', attrs: { 'aria-label': 'Message composer' } }, [
       this.input,
       h(doc, 'div', { class: 'composer-actions' }, [h(doc, 'span', { class: 'hint', text: 'Enter to send · Shift+Enter new line · Esc interrupts' }), this.interruptButton, this.sendButton]),

@@ -1,10 +1,12 @@
 import type { Session, SessionSummary } from '../../src/wire';
 import { formatCost } from '../../src/format/cost';
 import { formatDuration, formatTokens } from '../render/format';
+import { icon } from '../render/icons';
+import type { Codicon } from '../render/icons';
 import { h } from './dom';
 
 type ShownStatus = SessionSummary['status'] | 'waiting';
-const STATUS_GLYPH: Record<ShownStatus, string> = { running: '●', idle: '○', rescheduling: '↻', terminated: '■', waiting: '◆' };
+const STATUS_ICON: Record<ShownStatus, Codicon> = { running: 'loading', idle: 'circle-outline', rescheduling: 'sync', terminated: 'circle-slash', waiting: 'bell-dot' };
 // Words, not API states: a session idle on requires_action waits for the user; "rescheduling" is a retry.
 const STATUS_WORDS: Record<ShownStatus, string> = { running: 'Running', idle: 'Idle', rescheduling: 'Retrying', terminated: 'Ended', waiting: 'Waiting for you' };
 
@@ -36,7 +38,7 @@ export class HeaderView {
     if (this.status.dataset.status !== status) {
       this.status.dataset.status = status;
       this.status.className = `status status-${status}`;
-      this.status.replaceChildren(h(this.doc, 'span', { class: 'glyph', text: STATUS_GLYPH[status], attrs: { 'aria-hidden': 'true' } }), STATUS_WORDS[status]);
+      this.status.replaceChildren(icon(this.doc, STATUS_ICON[status], status === 'running'), STATUS_WORDS[status]);
     }
     const u = summary.usage;
     const tokens = `${formatTokens(u.input_tokens + u.cache_read_input_tokens + u.cache_creation.ephemeral_5m_input_tokens)} in · ${formatTokens(u.output_tokens)} out`;

@@ -1,7 +1,8 @@
 import type { Lane } from '../model/session-model';
+import { icon } from '../render/icons';
 import { h } from './dom';
 
-const STATUS_GLYPH = { running: '●', idle: '○', terminated: '■' } as const;
+const STATUS_ICON = { running: 'circle-filled', idle: 'circle-outline', terminated: 'circle-slash' } as const;
 
 // One tab per thread once a sub-agent shows up (the primary thread first); no tabs for a single-thread session.
 // Arrow keys move between tabs (roving tabindex), as in the WAI-ARIA tabs pattern.
@@ -24,7 +25,7 @@ export class TabsView {
       ...lanes.map((lane, i) => {
         const selected = lane.id === active;
         const tab = h(this.doc, 'button', { class: `tab${selected ? ' selected' : ''}`, attrs: { role: 'tab', type: 'button', 'aria-selected': String(selected), 'aria-controls': 'stream', tabindex: selected ? '0' : '-1', 'data-lane': lane.id } }, [
-          lane.status ? h(this.doc, 'span', { class: `glyph status-${lane.status}`, text: STATUS_GLYPH[lane.status], attrs: { 'aria-hidden': 'true' } }) : null,
+          lane.status ? h(this.doc, 'span', { class: `status-${lane.status}` }, [icon(this.doc, STATUS_ICON[lane.status])]) : null,
           i === 0 ? `${lane.name} (main)` : lane.name,
         ]);
         tab.addEventListener('click', () => this.select(lane.id));

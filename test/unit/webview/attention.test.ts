@@ -26,11 +26,11 @@ describe('webview: waiting for you, allow for this session, errors in plain word
     const use = log.tool('bash', { command: 'git push' }, { evaluated_permission: 'ask' });
     log.idle([use.id]);
     m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
-    assert.equal(m.$('.header .status').textContent, '◆Waiting for you');
+    assert.equal(m.$('.header .status').textContent, 'Waiting for you');
     assert.equal(m.$$('.item.note').filter((n) => n.textContent?.includes('Waiting for you')).length, 1);
     m.send({ type: 'events', events: [log.add({ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }), log.running()] });
     assert.equal(m.$$('.item.note').filter((n) => n.textContent?.includes('Waiting for you')).length, 0, 'the stale marker is gone');
-    assert.equal(m.$('.header .status').textContent, '●Running');
+    assert.equal(m.$('.header .status').textContent, 'Running');
   });
 
   it('offers "Allow for this session" on a permission prompt, shows the allowance and revokes it', () => {

@@ -18,7 +18,8 @@ describe('webview panel', () => {
     m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'running' }), events: log.events });
     assert.equal(m.doc.querySelector('.loading'), null);
     assert.equal(m.$('.header .title').textContent, 'Fix the failing date test');
-    assert.equal(m.$('.header .status').textContent, '●Running');
+    assert.equal(m.$('.header .status').textContent, 'Running');
+    assert.ok(m.$('.header .status .codicon-loading'), 'a codicon, not a Unicode glyph');
     // Running since 10:00:01, "now" is 10:10:00 in the test clock.
     assert.equal(m.$('.header .stats').textContent, '9m 59s · 10k in · 2.0k out · $0.060 · claude-sonnet-4-5');
     assert.equal(m.$('[role="log"]').getAttribute('aria-live'), 'polite');
@@ -167,12 +168,12 @@ describe('webview panel', () => {
     m.send({ type: 'events', events: [log.tool('bash', { command: 'npm test' }, { session_thread_id: 'sthr_t' })] });
     m.send({ type: 'events', events: [log.add({ type: 'session.thread_status_running', session_thread_id: 'sthr_t', agent_name: 'tester' })] });
     const tabs = m.$$('[role="tab"]');
-    assert.deepEqual(tabs.map((t) => t.textContent), ['coder (main)', '●tester']);
+    assert.deepEqual(tabs.map((t) => t.textContent), ['coder (main)', 'tester']);
     assert.deepEqual(tabs.map((t) => t.getAttribute('aria-selected')), ['true', 'false']);
     assert.deepEqual(m.$$('.item.tool .tool-name').map((e) => e.textContent), ['read']);
     key(m, tabs[0]!, 'ArrowRight');
     assert.deepEqual(m.$$('.item.tool .tool-name').map((e) => e.textContent), ['bash']);
-    assert.equal(m.doc.activeElement?.textContent, '●tester');
+    assert.equal(m.doc.activeElement?.textContent, 'tester');
     assert.equal((m.state() as { lane: string }).lane, 'sthr_t');
   });
 

@@ -33,6 +33,25 @@ describe('webview rendering', () => {
     assert.deepEqual(m.posted, [{ type: 'openLink', href: 'https://example.com/d' }], 'links work from the keyboard too');
   });
 
+  it('highlights code blocks in messages and gives each a copy button above the code', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.agent('Run this:\n\n```ts\nconst x: number = 1; // "<img src=x onerror=alert(1)>"\n```\n\nand\n\n```\nplain <b>text</b>\n```');
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
+    const [ts, plain] = m.$$('.item.agent .code-block');
+    assert.equal(ts!.querySelector('.code-lang')?.textContent, 'ts');
+    assert.equal(ts!.querySelector('.hljs-keyword')?.textContent, 'const', 'keywords are marked for the theme colours');
+    assert.ok(ts!.querySelector('.hljs-comment'));
+    assert.equal(ts!.querySelector('img'), null, 'code is text, never HTML');
+    const copy = ts!.querySelector<HTMLButtonElement>('.code-bar button.copy-code')!;
+    assert.equal(copy.getAttribute('aria-label'), 'Copy ts code');
+    assert.equal(copy.closest('pre'), null, 'the button sits in the bar, not over the code');
+    copy.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'copy', text: 'const x: number = 1; // "<img src=x onerror=alert(1)>"' });
+    assert.equal(plain!.querySelector('pre')?.textContent, 'plain <b>text</b>');
+    assert.equal(plain!.querySelector('b, [class^="hljs-"]'), null, 'a block without a language stays plain text');
+  });
+
   it('shows each tool call as one line (icon, tool, target, result) that opens to its input and output', () => {
     m = mountPanel();
     const log = new EventLog();
