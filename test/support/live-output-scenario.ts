@@ -5,12 +5,14 @@ import { reply } from '../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../src/model/types';
 import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
+import { PREVIEW_LINE_CHARS, PREVIEW_LINES } from '../../src/tools/live-output';
 import type { SessionEvent, StreamPreview, ToolOutputPreview } from '../../src/wire';
 import { makeTestRuntime, type TestRuntime } from './runtime';
 
 // Live tool output end to end (issue #12 §4), the same for every sandbox provider: a command that prints lines slowly
 // shows them as previews before its result; previews are never logged; a secret the command prints (whole, or in
-// two halves with a pause between) never shows in a preview; the result is complete and persisted.
+// two halves with a pause between) never shows in a preview; the result is complete and persisted. A second command
+// floods 50 MB and then binary: its previews stay a few short lines, and binary output is flagged, not shown.
 
 const SECRET = 'sk-live-canary-7c1d9e2f4a6b8c0d';
 const HALF = SECRET.length / 2;
@@ -25,6 +27,7 @@ const COMMAND = [
   'sleep 0.4',
   'echo finished',
 ].join('; ');
+const FLOOD = `yes 'flood line, long enough to be capped ${'x'.repeat(300)}' | head -c 50000000; sleep 0.5; printf 'bin\\000\\001\\002'; sleep 0.5`;
 
 export interface Timeline {
   /** Events and previews in the order a subscriber got them. */
@@ -37,7 +40,7 @@ export async function runLiveOutputSession(provider?: (storage: string) => Sandb
   const t = await makeTestRuntime({
     provider,
     repoFiles: { '.env': `TOKEN=${SECRET}\n`, 'README.md': '# x\n' },
-    script: [reply.tool('bash', { command: COMMAND }), reply.text('done')],
+    script: [reply.tool('bash', { command: COMMAND }), reply.tool('bash', { command: FLOOD }), reply.text('done')],
     runtime: { vault: new MemoryVault({ leaked: SECRET }) },
   });
   const agent = await t.runtime.agents.create({ name: 'tester', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
@@ -70,15 +73,18 @@ const resultText = (e: SessionEvent | undefined): string => (e?.type === 'agent.
 /** Every assertion of the scenario, for the timeline of one provider. */
 export async function checkLiveOutput({ entries, sessionId, t }: Timeline): Promise<void> {
   const resultAt = entries.findIndex((x) => x.kind === 'event' && x.event.type === 'agent.tool_result');
+  const floodResultAt = entries.findIndex((x, i) => i > resultAt && x.kind === 'event' && x.event.type === 'agent.tool_result');
   assert.ok(resultAt > 0, 'the call has a result');
   const result = (entries[resultAt] as { event: SessionEvent }).event;
   assert.ok(result.type === 'agent.tool_result');
   const toolUse = entries.find((x) => x.kind === 'event' && x.event.type === 'agent.tool_use');
-  const previews = entries.flatMap((x, i) => (x.kind === 'preview' && x.preview.type === 'tool_output' ? [{ i, p: x.preview as ToolOutputPreview }] : []));
+  const allPreviews = entries.flatMap((x, i) => (x.kind === 'preview' && x.preview.type === 'tool_output' ? [{ i, p: x.preview as ToolOutputPreview }] : []));
+  const previews = allPreviews.filter(({ i }) => i < resultAt);
+  const flood = allPreviews.filter(({ i }) => i > resultAt);
 
   // Live: previews came before the result, the first while the loop was still printing.
   assert.ok(previews.length >= 2, `previews: ${previews.length}`);
-  assert.ok(previews.every(({ i, p }) => i < resultAt && p.tool_use_id === result.tool_use_id && toolUse?.kind === 'event' && p.tool_use_id === toolUse.event.id));
+  assert.ok(previews.every(({ p }) => p.tool_use_id === result.tool_use_id && toolUse?.kind === 'event' && p.tool_use_id === toolUse.event.id));
   assert.ok(previews.some(({ p }) => p.tail.includes('line 1') && !p.tail.includes('line 5')), 'a preview showed the first lines before the last was printed');
   assert.ok(previews.some(({ p }) => /TOKEN=\[REDACTED:leaked\]/.test(p.tail)), 'the printed secret shows redacted in a preview');
   assert.ok(previews.every(({ p }, k) => k === 0 || p.bytes >= (previews[k - 1] as { p: ToolOutputPreview }).p.bytes), 'bytes only grow');
@@ -87,6 +93,16 @@ export async function checkLiveOutput({ entries, sessionId, t }: Timeline): Prom
   for (const { p } of previews) {
     assert.ok(!p.tail.includes(SECRET.slice(0, HALF)) && !p.tail.includes(SECRET.slice(HALF)), `a preview leaked part of the secret: ${p.tail}`);
   }
+
+  // The flood: bounded previews (a few capped lines each), binary flagged and not shown, all before its result.
+  assert.ok(floodResultAt > resultAt && flood.length > 0 && flood.every(({ i }) => i < floodResultAt));
+  for (const { p } of flood) {
+    const lines = p.tail.split('\n');
+    assert.ok(lines.length <= PREVIEW_LINES && lines.every((l) => l.length <= PREVIEW_LINE_CHARS), `an unbounded preview: ${p.tail.length} characters`);
+  }
+  assert.ok(flood.some(({ p }) => p.tail.startsWith('flood line') && p.tail.endsWith('…')), 'long lines are capped');
+  assert.ok(flood.some(({ p }) => p.binary && p.tail === '' && p.bytes > 50_000_000), 'binary output is flagged, not shown');
+  assert.match(resultText((entries[floodResultAt] as { event: SessionEvent }).event), /binary output/);
 
   // The result is complete and scrubbed.
   const text = resultText(result);
@@ -99,5 +115,5 @@ export async function checkLiveOutput({ entries, sessionId, t }: Timeline): Prom
   const onDisk = readFileSync(path.join(t.storage, 'sessions', sessionId, 'events.jsonl'), 'utf8');
   // (The halves are in the logged command itself; the whole secret is nowhere.)
   assert.ok(!onDisk.includes('tool_output') && !onDisk.includes(SECRET));
-  assert.equal(onDisk.split('\n').filter((l) => l.includes('"agent.tool_result"')).length, 1);
+  assert.equal(onDisk.split('\n').filter((l) => l.includes('"agent.tool_result"')).length, 2, 'one result per call');
 }

@@ -11,7 +11,7 @@ describe('live tool output (Docker sandbox, through the tool server)', function 
     await timeline?.t.close();
   });
 
-  it('previews a running command, scrubbed, before its complete result; previews are not logged', async () => {
+  it('previews a running command, scrubbed and bounded (a flood, binary), before its complete result; previews are not logged', async () => {
     timeline = await runLiveOutputSession((storage) => new DockerSandboxProvider({ storageRoot: storage }), TIMEOUT - 10_000);
     await checkLiveOutput(timeline);
   });

@@ -5,7 +5,7 @@ describe('live tool output (local sandbox)', function () {
   let timeline: Timeline | undefined;
   after(async () => timeline?.t.close());
 
-  it('previews a running command, scrubbed, before its complete result; previews are not logged', async () => {
+  it('previews a running command, scrubbed and bounded (a flood, binary), before its complete result; previews are not logged', async () => {
     timeline = await runLiveOutputSession();
     await checkLiveOutput(timeline);
   });
