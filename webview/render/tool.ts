@@ -40,7 +40,10 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
   toggle.title = line.target ? `${name}: ${line.target}` : name;
   const open = line.path ? openFileButton(ctx, line.path) : null;
   const live = !item.result && item.live ? liveOutput(ctx, item.live) : null;
-  return h(doc, 'article', { class: `item tool tone-${line.result.tone}`, attrs: { 'aria-label': `Tool call ${name}` } }, [
+  // Busy while its output streams: the list is a polite live region, and a screen reader should read the call once
+  // its result is in, not each of the ~10 updates a second.
+  const attrs = { 'aria-label': `Tool call ${name}`, ...(live ? { 'aria-busy': 'true' } : {}) };
+  return h(doc, 'article', { class: `item tool tone-${line.result.tone}`, attrs }, [
     h(doc, 'div', { class: 'tool-head' }, [toggle, open]),
     line.diff && line.diff.lines.length ? renderDiff(ctx, `${item.key}:diff`, line.diff, line.target || name) : null,
     live,
@@ -72,7 +75,6 @@ const LIVE_LINES = 6;
 function liveOutput(ctx: RenderCtx, live: NonNullable<ToolItem['live']>): HTMLElement {
   const size = live.bytes < 1024 ? `${live.bytes} bytes` : `${(live.bytes / 1024).toFixed(1)} KiB`;
   const text = live.binary ? `(binary output, ${size} so far)` : live.tail.split('\n').slice(-LIVE_LINES).join('\n');
-  // Not a live region: a screen reader would read every update; the result is announced when it lands.
   return h(ctx.doc, 'pre', { class: 'output tool-live', text, attrs: { 'aria-label': `Live output so far (${size}), last lines`, title: `${size} so far` } });
 }
 

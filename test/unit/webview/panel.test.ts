@@ -149,10 +149,12 @@ describe('webview panel', () => {
     assert.equal(live.textContent, ['test 5 ok', 'test 6 ok', 'test 7 ok', 'test 8 ok', 'test 9 ok', 'test 10 ok'].join('\n'));
     assert.equal(live.getAttribute('aria-label'), 'Live output so far (2.0 KiB), last lines');
     assert.equal(m.$('.item.tool .tool-result').textContent, 'running…');
+    assert.equal(m.$('.item.tool').getAttribute('aria-busy'), 'true', 'a screen reader waits for the result');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: '\u0000', bytes: 4096, binary: true } });
     assert.equal(m.$('.item.tool pre.tool-live').textContent, '(binary output, 4.0 KiB so far)');
     m.send({ type: 'events', events: [log.result(use.id, 'all 10 tests passed')] });
     assert.equal(m.doc.querySelector('.tool-live'), null, 'the result replaced the preview');
+    assert.equal(m.$('.item.tool').getAttribute('aria-busy'), null);
     m.$('.item.tool .tool-line').click();
     assert.equal(m.$('.item.tool pre.output').textContent, 'all 10 tests passed');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: 'late', bytes: 5000, binary: false } });
