@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { Hangar } from '../hangar';
-import { ANSWER_COMMAND } from '../notifications/approvals';
-import { toolLabel } from '../notifications/pending-prompts';
+import { ANSWER_COMMAND, toolLabel } from '../notifications/pending-prompts';
 import { guarded, resolveSession } from './args';
 
 // Answering a waiting tool call from outside the panel (the notification's links) and taking back an "allow for

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { RuntimeHost } from '../runtime-host';
 import type { SessionsModel } from '../sessions-model';
-import { pendingPrompts, toolLabel, type PendingPrompt } from './pending-prompts';
+import { notificationText, pendingPrompts, type PendingPrompt } from './pending-prompts';
 
 // Questions a session waits on must not go unseen when its panel is not in view (issue #12 §5): one VS Code
 // notification per waiting prompt (never repeated; closed as soon as the prompt is answered anywhere), with Allow,
@@ -10,8 +10,6 @@ import { pendingPrompts, toolLabel, type PendingPrompt } from './pending-prompts
 // The notification is a progress notification because it is the only kind an extension can close: a message
 // notification stays until the user dismisses it, which would leave a stale question behind an answer given in the
 // panel. Its actions are command links in the message (VS Code renders links in every notification).
-
-export const ANSWER_COMMAND = 'hangar.answerPrompt';
 
 export interface ApprovalDeps {
   host: RuntimeHost;
@@ -123,20 +121,4 @@ export class ApprovalNotifier implements vscode.Disposable {
     for (const close of this.open.values()) close();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-/** The notification's text: who waits, for what, and the actions as command links. */
-export function notificationText(p: PendingPrompt, title: string): string {
-  const link = (label: string, command: string, arg: unknown) => `[${label}](command:${command}?${encodeURIComponent(JSON.stringify([arg]))})`;
-  const answer = (label: string, result: 'allow' | 'deny' | 'allowForSession') => link(label, ANSWER_COMMAND, { sessionId: p.sessionId, toolUseId: p.toolUseId, result });
-  const open = link('Open', 'hangar.openSession', { sessionId: p.sessionId });
-  const what = plain(p.summary, 120);
-  if (p.kind === 'custom') return `${plain(title, 60)} is waiting for you: the custom tool ${p.name} needs a result. ${open}`;
-  return `${plain(title, 60)} is waiting for you: allow ${toolLabel(p)}${what ? ` (${what})` : ''}? ${answer('Allow', 'allow')} · ${answer('Allow for this session', 'allowForSession')} · ${answer('Deny', 'deny')} · ${open}`;
-}
-
-/** Text that cannot make or break the message's links (no square brackets), on one line, capped. */
-function plain(text: string, max: number): string {
-  const one = text.replace(/[[\]]/g, ' ').replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }

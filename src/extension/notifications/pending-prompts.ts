@@ -2,6 +2,9 @@ import type { Runtime } from '../../runtime';
 import { HarnessState } from '../../harness/state';
 import { summarizeToolInput } from '../../format/tool-input';
 
+/** The command a notification's Allow / Allow for this session / Deny links run. */
+export const ANSWER_COMMAND = 'hangar.answerPrompt';
+
 // The questions a session waits on, folded from its log the way the harness folds it (the same HarnessState), so
 // what VS Code shows outside the panel is exactly what the harness waits for. Plain TypeScript (no vscode).
 
@@ -38,4 +41,31 @@ export async function pendingPrompts(runtime: Runtime, sessionId: string): Promi
 
 export function toolLabel(p: Pick<PendingPrompt, 'name' | 'mcpServer'>): string {
   return p.mcpServer ? `${p.mcpServer}/${p.name}` : p.name;
+}
+
+/** The notification's text: who waits, for what, and the actions as command links. */
+export function notificationText(p: PendingPrompt, title: string): string {
+  // A link's target ends at the first ")" or space, which encodeURIComponent leaves as they are.
+  const target = (command: string, arg: unknown) => `command:${command}?${encodeURIComponent(JSON.stringify([arg])).replace(/[()]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}`;
+  const link = (label: string, command: string, arg: unknown, hint: string) => `[${label}](${target(command, arg)} "${hint}")`;
+  const tool = plain(toolLabel(p), 80).replace(/"/g, "'");
+  const answer = (label: string, result: 'allow' | 'deny' | 'allowForSession', hint: string) => link(label, ANSWER_COMMAND, { sessionId: p.sessionId, toolUseId: p.toolUseId, result }, hint);
+  const open = link('Open', 'hangar.openSession', { sessionId: p.sessionId }, 'Open the session');
+  const what = plain(p.summary, 120);
+  if (p.kind === 'custom') return `${plain(title, 60)} is waiting for you: the custom tool ${p.name} needs a result. ${open}`;
+  return [
+    `${plain(title, 60)} is waiting for you: allow ${tool}${what ? ` (${what})` : ''}?`,
+    [
+      answer('Allow', 'allow', `Run this ${tool} call`),
+      answer('Allow for this session', 'allowForSession', `Run this and every later ${tool} call of the session without asking (revocable)`),
+      answer('Deny', 'deny', `Do not run this ${tool} call`),
+      open,
+    ].join(' · '),
+  ].join(' ');
+}
+
+/** Text that cannot make or break the message's links (no square brackets), on one line, capped. */
+function plain(text: string, max: number): string {
+  const one = text.replace(/[[\]]/g, ' ').replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
