@@ -119,6 +119,7 @@ export class PanelApp {
         const model = new SessionModel(msg.session, msg.pricing, msg.threads);
         for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id]);
         this.model = model;
+        this.header.setSandbox(msg.sandbox ?? null);
         this.lane = model.lanes.has(this.ui.state.lane) ? this.ui.state.lane : PRIMARY;
         this.pendingKeys = new Set(model.pendingTools().map((t) => t.key));
         this.stream.el.querySelector('.loading')?.remove();

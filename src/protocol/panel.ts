@@ -54,6 +54,8 @@ export const InitMessage = z.object({
   errors: ErrorDetails.optional(),
   pricing: ModelPricing,
   threads: z.array(PanelThread).optional(),
+  /** Where the session's sandbox runs, as its record says (the header shows it). */
+  sandbox: z.enum(['docker', 'local']).optional(),
 });
 /** Newly appended events, batched, in log order. */
 export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional() });

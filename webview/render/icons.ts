@@ -19,6 +19,7 @@ export type Codicon =
   | 'edit'
   | 'error'
   | 'file'
+  | 'folder'
   | 'globe'
   | 'go-to-file'
   | 'loading'
@@ -28,6 +29,7 @@ export type Codicon =
   | 'sync'
   | 'terminal'
   | 'tools'
+  | 'vm'
   | 'warning';
 
 export function icon(doc: Document, name: Codicon, spin = false): HTMLElement {

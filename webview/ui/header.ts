@@ -15,19 +15,37 @@ export function activeMs(summary: SessionSummary, now: number): number {
   return summary.activeMs + (summary.status === 'running' && summary.runningSince !== null ? Math.max(0, now - summary.runningSince) : 0);
 }
 
-// The status line above the stream: title, status, active time, tokens and list cost, all from the same fold the
-// runtime and the CLI use, so the numbers agree everywhere.
+const SANDBOX = {
+  docker: { icon: 'vm', label: 'Docker', title: 'Runs in a Docker container, on a private copy of the repository' },
+  local: { icon: 'folder', label: 'Local', title: 'Runs on this machine without a container, in a private copy of the repository' },
+} as const satisfies Record<string, { icon: Codicon; label: string; title: string }>;
+
+// The status line above the stream: title, status, where the sandbox runs, active time, tokens and list cost, all
+// from the same fold the runtime and the CLI use, so the numbers agree everywhere.
 export class HeaderView {
   readonly el: HTMLElement;
   private readonly title: HTMLElement;
   private readonly status: HTMLElement;
   private readonly stats: HTMLElement;
+  private readonly sandbox: HTMLElement;
 
   constructor(private readonly doc: Document) {
     this.title = h(doc, 'h1', { class: 'title' });
     this.status = h(doc, 'span', { class: 'status', attrs: { role: 'status' } });
     this.stats = h(doc, 'span', { class: 'stats' });
-    this.el = h(doc, 'header', { class: 'header' }, [this.title, h(doc, 'div', { class: 'header-line' }, [this.status, this.stats])]);
+    this.sandbox = h(doc, 'span', { class: 'sandbox-kind' });
+    this.sandbox.hidden = true;
+    this.el = h(doc, 'header', { class: 'header' }, [this.title, h(doc, 'div', { class: 'header-line' }, [this.status, this.sandbox, this.stats])]);
+  }
+
+  /** The kind of sandbox the session works in, as the host recorded it (unknown: not shown). */
+  setSandbox(kind: keyof typeof SANDBOX | null): void {
+    this.sandbox.hidden = kind === null;
+    if (kind === null) return;
+    const s = SANDBOX[kind];
+    this.sandbox.replaceChildren(icon(this.doc, s.icon), s.label);
+    this.sandbox.title = s.title;
+    this.sandbox.setAttribute('aria-label', `Sandbox: ${s.label}. ${s.title}`);
   }
 
   /** `waiting`: questions wait for the user's answer (the session is idle with requires_action). */

@@ -62,11 +62,13 @@ export class SessionPanel implements vscode.Disposable {
     const generation = ++this.generation;
     try {
       const runtime = this.deps.host.runtime;
-      const [session, events] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId)]);
+      const [session, events, record] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId), runtime.sessions.record(this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
       this.panel.title = panelTitle(session);
       const pricing = runtime.catalog.lookup(session.agent.model.id);
-      this.post({ type: 'init', session, ...panelEvents(events), pricing: { prices: pricing.prices, ...(pricing.longPrompt ? { longPrompt: pricing.longPrompt } : {}) } });
+      // Records from before the provider was recorded are local ones, as the CLI reads them.
+      const sandbox = record.environment.hangar.provider ?? 'local';
+      this.post({ type: 'init', session, ...panelEvents(events), pricing: { prices: pricing.prices, ...(pricing.longPrompt ? { longPrompt: pricing.longPrompt } : {}) }, sandbox });
       const off = await runtime.sessions.subscribe(
         this.sessionId,
         events.length,

@@ -197,6 +197,19 @@ describe('webview panel', () => {
     assert.match(m.$('pre.output').textContent!, /row 49$/);
   });
 
+  it('shows in the header whether the sandbox is a Docker container or local', () => {
+    m = mountPanel();
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: [], sandbox: 'docker' });
+    const kind = m.$('.header .sandbox-kind');
+    assert.equal(kind.textContent, 'Docker');
+    assert.ok(kind.querySelector('.codicon-vm'));
+    assert.match(kind.getAttribute('aria-label')!, /^Sandbox: Docker\. Runs in a Docker container/);
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: [], sandbox: 'local' });
+    assert.equal(m.$('.header .sandbox-kind').textContent, 'Local');
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: [] });
+    assert.ok(m.$('.header .sandbox-kind').hidden, 'not known: not shown');
+  });
+
   it('saves the session id with the UI state, and drops state saved for another session', () => {
     const log = new EventLog();
     log.tool('read', { file_path: 'a.ts' });
