@@ -6,7 +6,9 @@ import { vaultEntries, type Vault } from './types';
 // credential it should never have seen, an MCP server echoing its token) passes through here before it becomes an
 // event, so every secret the vault knows is replaced by `[REDACTED:<credential>]`, in the forms it usually travels
 // in: as is, URL-encoded, JSON-escaped and base64 (standard and URL-safe, at any offset, which also covers the
-// `user:password` of HTTP Basic auth).
+// `user:password` of HTTP Basic auth). Where a tool cut its output (a cap's notice) or a live preview shows only a
+// window of it, a secret the cut went through is whole on neither side, so the pieces at such an edge that could be
+// part of one are dropped as well.
 
 export interface SecretEntry {
   /** Names the secret in the replacement: a credential id, or the vault key for plain values. */
@@ -57,6 +59,12 @@ export function secretVariants(value: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A piece of a secret at a cut edge shorter than this tells nothing; dropping it would eat ordinary text. */
+const MIN_PARTIAL = 4;
+
+/** The notice a tool puts where it cut its output (src/tools/output.ts, collector.ts, the Docker exec fallback). */
+const CUT_NOTICE = /\n\[… [^\]\n]*\bcut\b[^\]\n]*\]\n?/g;
+
 export class Scrubber {
   private pattern: RegExp | null = null;
   private labels = new Map<string, string>();
@@ -102,7 +110,16 @@ export class Scrubber {
   text(s: string): string {
     const p = this.pattern;
     if (!p || s.length === 0) return s;
-    return s.replace(p, (m) => `[REDACTED:${this.labels.get(m) ?? 'secret'}]`);
+    if (!s.includes('[… ')) return s.replace(p, (m) => `[REDACTED:${this.labels.get(m) ?? 'secret'}]`);
+    // Where a tool cut its output, a secret the cut went through is whole on neither side: the text beside each cut
+    // notice is scrubbed as the edge of a window.
+    let out = '';
+    let pos = 0;
+    for (const m of s.matchAll(CUT_NOTICE)) {
+      out += this.edges(s.slice(pos, m.index), pos > 0, true) + m[0];
+      pos = m.index + m[0].length;
+    }
+    return out + this.edges(s.slice(pos), pos > 0, false);
   }
 
   contains(s: string): boolean {
@@ -121,10 +138,15 @@ export class Scrubber {
    * dropped too. Whole secrets anywhere are replaced as text() does.
    */
   window(s: string, cutStart: boolean): string {
+    return this.edges(s, cutStart, true);
+  }
+
+  /** Replaces whole secrets, and drops what could be part of one at an edge where the text was cut. */
+  private edges(s: string, cutStart: boolean, cutEnd: boolean): string {
     const p = this.pattern;
     if (!p || s.length === 0) return s;
     const from = cutStart ? this.partialEdge(s, 'start') : 0;
-    const to = s.length - this.partialEdge(s, 'end');
+    const to = cutEnd ? s.length - this.partialEdge(s, 'end') : s.length;
     let out = '';
     let pos = 0;
     const keep = (a: number, b: number) => (out += s.slice(Math.max(a, from), Math.min(b, to)));
@@ -144,7 +166,7 @@ export class Scrubber {
     for (const v of this.labels.keys()) {
       // Only lengths whose inner edge character matches are compared in full (a long key costs no quadratic time).
       const inner = edge === 'start' ? v.charCodeAt(v.length - 1) : v.charCodeAt(0);
-      for (let k = Math.min(v.length - 1, s.length); k > longest; k--) {
+      for (let k = Math.min(v.length - 1, s.length); k > Math.max(longest, MIN_PARTIAL - 1); k--) {
         if ((edge === 'start' ? s.charCodeAt(k - 1) : s.charCodeAt(s.length - k)) !== inner) continue;
         const hit = edge === 'start' ? s.startsWith(v.slice(v.length - k)) : s.endsWith(v.slice(0, k));
         if (hit) {
