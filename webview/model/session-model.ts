@@ -17,7 +17,8 @@ export interface Lane {
 const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'warn' }> = {
   end_turn: { text: 'Turn ended', tone: 'info' },
   requires_action: { text: 'Waiting for you', tone: 'warn' },
-  retries_exhausted: { text: 'Stopped: retries exhausted', tone: 'warn' },
+  // Also after an error that was never retried (a refused key): the error card above says which it was.
+  retries_exhausted: { text: 'Stopped after an error', tone: 'warn' },
   budget_reached: { text: 'Stopped: budget reached', tone: 'warn' },
   refusal: { text: 'Stopped: the model refused', tone: 'warn' },
 };

@@ -101,6 +101,7 @@ describe('webview: waiting for you, allow for this session, errors in plain word
     assert.ok(fix, 'the card has a Set API Key button');
     fix.click();
     assert.deepEqual(m.posted.at(-1), { type: 'setApiKey' });
+    assert.equal(m.$$('.item.note').at(-1)?.textContent?.includes('Stopped after an error'), true, 'the turn\'s end claims no retries either');
   });
 
   it('names an unreachable model by its address and says when it gave up after retries', () => {
