@@ -96,6 +96,13 @@ export class SessionDriver {
     return echoes;
   }
 
+  /** Appends what another thread of the session sent this one (its task, a sub-agent's answer), then acts on it. */
+  async receive(events: NewEvent[]): Promise<SessionEvent[]> {
+    const appended = await this.append(events);
+    this.kick();
+    return appended;
+  }
+
   kick(): void {
     if (this.closed) return;
     if (this.running) {

@@ -1,10 +1,13 @@
 import path from 'node:path';
 import type { EventParams, ModelCatalog, NewEvent, SessionEvent, StreamPreview } from '../wire';
-import { nowIso } from '../wire';
+import { nowIso, sessionRoster } from '../wire';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver, type HarnessLog } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
 import { ToolRouter, type McpServerState, type McpTools } from '../harness/tools';
+import { ThreadSupervisor } from '../harness/threads/supervisor';
+import { CoordinatorRouter } from '../harness/threads/delegation';
+import { primaryThreadId } from './threads';
 import type { RetryPolicy } from '../harness/retry';
 import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
@@ -39,6 +42,8 @@ export interface HostOptions {
   environmentNote: (record: SessionRecord) => string;
   /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
   onProgress?: (sessionId: string, message: string) => void;
+  /** Sub-agent threads a multi-agent session may have (default 25). */
+  maxThreads?: number;
 }
 
 interface Subscription {
@@ -54,11 +59,14 @@ interface Subscription {
   end: () => void;
 }
 
+/** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'>;
+
 interface Active {
   log: SessionLog<SessionEvent>;
   lease: Lease;
   inbox: Inbox<SessionEvent>;
-  driver: SessionDriver;
+  driver: SessionRunner;
   stop: () => void;
   previews: Set<(p: StreamPreview) => void>;
   sandbox: () => Promise<Sandbox>;
@@ -115,21 +123,32 @@ export class SessionHost {
     const sandbox = () => this.sandboxFor(record);
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
-    const driver = new SessionDriver({
-      log: harnessLog(log),
-      agent: record.agent,
+    const shared = {
       model: this.opts.model,
-      tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact),
       retry: this.opts.retry,
       maxTokens: this.opts.maxTokens,
       maxRequestsPerTurn: this.opts.maxRequestsPerTurn,
       catalog: this.opts.catalog,
-      environmentNote: this.opts.environmentNote(record),
-      onPreview: (p) => previews.forEach((l) => l(p)),
       scrubPreview: this.opts.scrubPreview,
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
       onWorkStarted: () => void sandbox().catch(() => undefined),
-    });
+    };
+    const onPreview = (p: StreamPreview) => previews.forEach((l) => l(p));
+    // A session whose agent has a roster runs each thread as a driver of its own under a supervisor (src/harness/threads).
+    const driver: SessionRunner =
+      sessionRoster(record.agent).length === 0
+        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact), environmentNote: this.opts.environmentNote(record), onPreview })
+        : new ThreadSupervisor({
+            log: harnessLog(log),
+            agent: record.agent,
+            primaryThreadId: primaryThreadId(record.id),
+            environmentNote: this.opts.environmentNote(record),
+            maxThreads: this.opts.maxThreads,
+            router: (agent, delegator) =>
+              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator) : new ToolRouter(agent, sandbox, null, this.opts.redact),
+            // Previews are thread-scoped: the session's stream shows the primary thread's.
+            driver: (t) => new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: t.view.thread.primary ? onPreview : undefined }),
+          });
     const active: Active = {
       log,
       lease,
@@ -345,6 +364,11 @@ const DURABLE = new Set<string>([
   'agent.mcp_tool_result',
   'session.status_idle',
   'session.status_terminated',
+  'session.thread_created',
+  'session.thread_status_idle',
+  'session.thread_status_terminated',
+  'agent.thread_message_sent',
+  'agent.thread_message_received',
   'session.updated',
   'session.deleted',
 ]);

@@ -21,6 +21,12 @@ export const HangarPrivate = z.object({
   through: z.string().optional(),
   /** session.error of a failed model request: how it failed and when it is tried again. */
   model_error: ModelErrorDetail.optional(),
+  /** Multi-agent: the sub-agent thread this event belongs to (absent: the primary thread). */
+  thread: z.string().optional(),
+  /** Multi-agent: the coordinator's send_to_agent call this event is the effect of (thread creation, the message). */
+  delegation: z.string().optional(),
+  /** Multi-agent: the input event (a thread's task or follow-up) that this message answers. */
+  answers: z.string().optional(),
 });
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };

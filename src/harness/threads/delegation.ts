@@ -1,0 +1,87 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import type { SessionAgent } from '../../wire';
+import type { ToolOutcome } from '../../wire/tool-outcome';
+import type { ToolOutputSnapshot } from '../../wire/tool-output';
+import type { Sandbox } from '../../sandbox/types';
+import type { PendingToolUse } from '../state';
+import { errorOutcome, ToolRouter, type Classified, type McpTools } from '../tools';
+
+// The coordinator's delegation tools (reference §7.9): `list_agents` shows the roster and the threads started so far;
+// `send_to_agent` starts a sub-agent on a task (naming a roster agent) or sends a running or finished thread a
+// follow-up. Both return at once; a sub-agent's answer arrives later as `agent.thread_message_received`, which wakes
+// the coordinator. They run host-side, never in the sandbox, and need no permission.
+
+export const SendToAgentInput = z
+  .object({
+    agent: z.string().min(1).optional(),
+    session_thread_id: z.string().min(1).optional(),
+    message: z.string().min(1, 'message must not be empty'),
+  })
+  .strict()
+  .refine((i) => (i.agent === undefined) !== (i.session_thread_id === undefined), 'give either agent (to start a new thread) or session_thread_id (to message an existing one), not both');
+export type SendToAgentInput = z.infer<typeof SendToAgentInput>;
+
+export const DELEGATION_TOOL_NAMES: ReadonlySet<string> = new Set(['list_agents', 'send_to_agent']);
+
+export function delegationDefinitions(roster: readonly string[]): Anthropic.Tool[] {
+  return [
+    {
+      name: 'list_agents',
+      description: 'Lists the agents you can delegate to and the threads you started, with their status.',
+      input_schema: { type: 'object', properties: {} },
+    },
+    {
+      name: 'send_to_agent',
+      description:
+        'Starts a sub-agent on a task in a new thread (give `agent`), or sends an existing thread a follow-up (give `session_thread_id`). ' +
+        'Returns at once with the thread id; threads run in parallel and share your files. Each answer arrives later as a message from that agent. ' +
+        `Agents: ${roster.join(', ')}.`,
+      input_schema: {
+        type: 'object',
+        properties: {
+          agent: { type: 'string', enum: [...roster], description: 'The roster agent to start on the task.' },
+          session_thread_id: { type: 'string', description: 'A thread you started, to send it a follow-up.' },
+          message: { type: 'string', description: 'The task or the follow-up, self-contained: the agent does not see your conversation.' },
+        },
+        required: ['message'],
+      },
+    },
+  ];
+}
+
+export interface Delegator {
+  roster(): readonly string[];
+  list(): ToolOutcome;
+  send(toolUseId: string, input: SendToAgentInput): Promise<ToolOutcome>;
+}
+
+/** The coordinator's router: its agent's own tools plus the delegation tools. */
+export class CoordinatorRouter extends ToolRouter {
+  constructor(
+    agent: Pick<SessionAgent, 'tools'>,
+    sandbox: () => Promise<Sandbox>,
+    mcp: McpTools | null,
+    redact: ((outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>) | undefined,
+    private readonly delegator: Delegator,
+  ) {
+    super(agent, sandbox, mcp, redact);
+  }
+
+  override definitions(): Anthropic.Tool[] {
+    return [...super.definitions(), ...delegationDefinitions(this.delegator.roster())];
+  }
+
+  override classify(modelName: string, input: Record<string, unknown>): Classified | null {
+    if (DELEGATION_TOOL_NAMES.has(modelName)) return { kind: 'builtin', name: modelName, evaluated: { permission: 'allow', evaluation: { type: 'always_allow' } } };
+    return super.classify(modelName, input);
+  }
+
+  override async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
+    if (p.kind !== 'builtin' || !DELEGATION_TOOL_NAMES.has(p.name)) return super.execute(p, signal, onOutput);
+    if (p.name === 'list_agents') return this.delegator.list();
+    const input = SendToAgentInput.safeParse(p.input);
+    if (!input.success) return errorOutcome(`send_to_agent: ${input.error.issues.map((i) => i.message).join('; ')}`);
+    return this.delegator.send(p.id, input.data);
+  }
+}

@@ -1,0 +1,396 @@
+import type { EventParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, StopReason, UserContentBlock } from '../../wire';
+import { newId, sessionRoster } from '../../wire';
+import type { ToolOutcome } from '../../wire/tool-outcome';
+import { agentMarker } from '../../model/types';
+import { InvalidEventError, validateDelivery } from '../delivery';
+import type { HarnessLog, SessionDriver } from '../driver';
+import { HarnessState } from '../state';
+import type { ToolRouter } from '../tools';
+import { errorOutcome, textBlock } from '../tools';
+import { resultEvent } from '../turn';
+import type { Delegator, SendToAgentInput } from './delegation';
+import { ThreadView, threadOf, type ThreadInfo } from './view';
+
+// Runs a multi-agent session: the coordinator in the primary thread and each sub-agent in a thread of its own, every
+// thread an unchanged SessionDriver over its ThreadView of the one log, all running concurrently and sharing the
+// session's sandbox. The supervisor routes user events to the thread they are for, delivers messages between
+// threads (a task to a sub-agent, its answer back to the coordinator), and derives the session's own status from the
+// threads': running while any thread has work, idle when none has (requires_action when some thread waits for the
+// user). Like the driver it decides from the log only, so wake() after a crash continues every thread.
+
+export const DEFAULT_MAX_THREADS = 25;
+
+export interface SupervisorOptions {
+  log: HarnessLog;
+  agent: SessionAgent;
+  primaryThreadId: string;
+  /** The session's environment note; each thread's system prompt adds who it is and whom it works with. */
+  environmentNote: string;
+  /** A thread's tools: the coordinator's get the delegation tools through `delegator`. */
+  router(agent: SessionAgent, delegator: Delegator | null): ToolRouter;
+  driver(thread: { view: ThreadView; agent: SessionAgent; tools: ToolRouter; environmentNote: string }): SessionDriver;
+  /** Sub-agent threads a session may have (not counting archived ones). */
+  maxThreads?: number;
+}
+
+interface Thread {
+  info: ThreadInfo;
+  view: ThreadView;
+  agent: SessionAgent;
+  /** The supervisor's own fold of the thread (the driver keeps its own; both come from the same events). */
+  state: HarnessState;
+  driver: SessionDriver | null;
+  /** An answer to post once the thread's turn ended: until then the session cannot be idle. */
+  answering: boolean;
+}
+
+const DID_NOT_HAPPEN = 'This send_to_agent call did not take effect (Hangar stopped before it did). Call it again if it is still needed.';
+
+export class ThreadSupervisor implements Delegator {
+  private readonly threads = new Map<string, Thread>();
+  private readonly primary: Thread;
+  private readonly members: SessionThreadAgent[];
+  private sessionStatus: 'idle' | 'running' | 'rescheduling' | 'terminated' = 'idle';
+  private lastIdle: StopReason | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private built: Promise<void> | null = null;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.members = sessionRoster(opts.agent);
+    this.primary = this.addThread({ id: opts.primaryThreadId, agentName: opts.agent.name, primary: true }, opts.agent);
+    for (const e of opts.log.events()) {
+      if (e.type === 'session.thread_created' && !this.threads.has(e.session_thread_id)) this.addThreadFor(e.session_thread_id, e.agent_name);
+      this.observe(e);
+    }
+  }
+
+  // ---- lifecycle (what SessionHost calls) ----
+
+  /** Completes delegations a crash cut short, builds every thread's driver and resumes them all. */
+  async recover(): Promise<void> {
+    await this.build();
+    for (const t of this.threads.values()) await t.driver!.recover();
+    for (const t of this.threads.values()) if (!t.info.primary) this.schedule(() => this.ensureAnswered(t));
+    this.schedule(() => this.evaluate());
+    await this.chain;
+  }
+
+  /** Routes user events to their threads (all validated before any is logged) and returns the echoes in order. */
+  async deliver(params: EventParams[]): Promise<SessionEvent[]> {
+    await this.build();
+    const groups: { thread: Thread; params: EventParams[] }[] = [];
+    for (const p of params) {
+      for (const thread of this.targets(p)) {
+        const last = groups[groups.length - 1];
+        if (last && last.thread === thread) last.params.push(p);
+        else groups.push({ thread, params: [p] });
+      }
+    }
+    for (const g of groups) validateDelivery(g.thread.state, g.params);
+    const echoes: SessionEvent[] = [];
+    for (const g of groups) {
+      const out = await g.thread.driver!.deliver(g.params);
+      // An interrupt of every thread answers with the primary thread's echo.
+      if (g.thread.info.primary || !g.params.every((p) => p.type === 'user.interrupt' && !p.session_thread_id)) echoes.push(...out);
+    }
+    return echoes;
+  }
+
+  async settled(): Promise<void> {
+    for (;;) {
+      const chain = this.chain;
+      await Promise.all([...this.threads.values()].map((t) => t.driver?.settled()));
+      await chain;
+      if (chain === this.chain && ![...this.threads.values()].some((t) => t.answering)) return;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.threads.values()].map((t) => t.driver?.close()));
+    await this.chain;
+  }
+
+  get status() {
+    return this.sessionStatus;
+  }
+
+  /** The threads as the supervisor knows them (primary first). */
+  threadIds(): string[] {
+    return [...this.threads.keys()];
+  }
+
+  /** Every thread's driver, once, from the log as repaired (the host may deliver its inbox before recover()). */
+  private build(): Promise<void> {
+    this.built ??= this.repairDelegations().then(() => {
+      for (const t of this.threads.values()) t.driver ??= this.makeDriver(t);
+    });
+    return this.built;
+  }
+
+  // ---- Delegator (the coordinator's tools) ----
+
+  roster(): readonly string[] {
+    return this.members.map((m) => m.name);
+  }
+
+  list(): ToolOutcome {
+    const agents = this.members.map((m) => `- ${m.name}${m.description ? `: ${m.description}` : ''}`);
+    const threads = [...this.threads.values()].filter((t) => !t.info.primary).map((t) => `- ${t.info.id} (${t.info.agentName}): ${this.describe(t)}`);
+    return { content: [textBlock(`Agents:\n${agents.join('\n')}\n\nThreads:\n${threads.length > 0 ? threads.join('\n') : '(none yet)'}`)], is_error: false };
+  }
+
+  async send(toolUseId: string, input: SendToAgentInput): Promise<ToolOutcome> {
+    const content: UserContentBlock[] = [{ type: 'text', text: input.message }];
+    if (input.agent !== undefined) {
+      const member = this.members.find((m) => m.name === input.agent);
+      if (!member) return errorOutcome(`There is no agent named "${input.agent}" to delegate to. Agents: ${this.roster().join(', ')}.`);
+      const live = [...this.threads.values()].filter((t) => !t.info.primary && t.state.status !== 'terminated').length;
+      const max = this.opts.maxThreads ?? DEFAULT_MAX_THREADS;
+      if (live >= max) return errorOutcome(`thread_limit_error: this session already has ${live} threads, the most it may have. Send a follow-up to one of them (send_to_agent with session_thread_id) instead.`);
+      const id = newId('sthr');
+      const thread = this.addThread({ id, agentName: member.name, primary: false }, { ...member, multiagent: null });
+      await this.appendRaw([
+        { type: 'session.thread_created', session_thread_id: id, agent_name: member.name, workflow_run_id: null, _hangar: { delegation: toolUseId } },
+        { type: 'agent.thread_message_sent', to_session_thread_id: id, to_agent_name: member.name, content, _hangar: { delegation: toolUseId } },
+        this.received(this.primary, thread, content, { delegation: toolUseId }),
+      ]);
+      if (!this.closed) {
+        thread.driver = this.makeDriver(thread);
+        thread.driver.kick();
+      }
+      return { content: [textBlock(`Started thread ${id}: agent "${member.name}" is working on it. Its answer will arrive as a message from it; meanwhile you can start other agents, or end your turn to wait.`)], is_error: false };
+    }
+    const thread = this.threads.get(input.session_thread_id ?? '');
+    if (!thread || thread.info.primary) return errorOutcome(`There is no thread ${input.session_thread_id} you started; list_agents shows your threads.`);
+    if (thread.state.status === 'terminated') return errorOutcome(`Thread ${thread.info.id} is archived and takes no more messages; start a new thread with send_to_agent and agent "${thread.info.agentName}".`);
+    await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: thread.info.id, to_agent_name: thread.info.agentName, content, _hangar: { delegation: toolUseId } }]);
+    await thread.driver!.receive([this.received(this.primary, thread, content, { delegation: toolUseId })]);
+    return { content: [textBlock(`Sent to thread ${thread.info.id} (agent "${thread.info.agentName}"). Its answer will arrive as a message from it.`)], is_error: false };
+  }
+
+  // ---- threads ----
+
+  private addThreadFor(id: string, agentName: string): Thread {
+    const member = this.members.find((m) => m.name === agentName);
+    // A roster is frozen in the session's snapshot, so a thread's agent is always found; a record edited by hand
+    // falls back to the coordinator's own definition rather than losing the thread.
+    const agent: SessionAgent = member ? { ...member, multiagent: null } : { ...this.opts.agent, multiagent: null };
+    return this.addThread({ id, agentName, primary: false }, agent);
+  }
+
+  private addThread(info: ThreadInfo, agent: SessionAgent): Thread {
+    const view = new ThreadView(this.opts.log, info, { before: (_t, events) => this.before(events), after: (_t, logged) => logged.forEach((e) => this.observe(e)) });
+    const thread: Thread = { info, view, agent, state: new HarnessState(), driver: null, answering: false };
+    this.threads.set(info.id, thread);
+    return thread;
+  }
+
+  private makeDriver(t: Thread): SessionDriver {
+    const tools = this.opts.router(t.agent, t.info.primary && this.members.length > 0 ? this : null);
+    return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${this.note(t)}` });
+  }
+
+  private note(t: Thread): string {
+    if (t.info.primary) {
+      const roster = this.members.map((m) => `- ${m.name}${m.description ? `: ${m.description}` : ''}`).join('\n');
+      return (
+        `${agentMarker(t.info.agentName)}, the coordinator of this session (thread ${t.info.id}). You can delegate to these agents, ` +
+        `each working in a thread of its own on the same files as you:\n${roster}\n` +
+        'Start one with send_to_agent; it returns at once and the agent’s answer arrives later as a message from it. Agents run in parallel: ' +
+        'start all the independent work first, then end your turn to wait for the answers.'
+      );
+    }
+    return (
+      `${agentMarker(t.info.agentName)} (thread ${t.info.id}), a sub-agent working for the coordinator "${this.primary.info.agentName}". ` +
+      'Your task arrives as a message from it, and your last message when you end your turn is sent back to it as your answer. ' +
+      'Other agents may be changing other files at the same time: change only what your task needs.'
+    );
+  }
+
+  /** Which threads a user event is for: routing is by tool use id (a client may echo session_thread_id or not). */
+  private targets(p: EventParams): Thread[] {
+    switch (p.type) {
+      case 'user.message':
+        return [this.primary];
+      case 'user.interrupt': {
+        if (!p.session_thread_id) return [...this.threads.values()].filter((t) => t.state.status !== 'terminated');
+        const t = this.threads.get(p.session_thread_id);
+        if (!t) throw new InvalidEventError(`session_thread_id ${p.session_thread_id} names no thread of this session; list the session's threads to see valid ids.`);
+        return [t];
+      }
+      case 'user.tool_confirmation':
+        return [this.ownerOf(p.tool_use_id)];
+      case 'user.custom_tool_result':
+        return [this.ownerOf(p.custom_tool_use_id)];
+    }
+  }
+
+  private ownerOf(toolUseId: string): Thread {
+    for (const t of this.threads.values()) if (t.state.toolUseKinds.has(toolUseId)) return t;
+    return this.primary;
+  }
+
+  // ---- following the log ----
+
+  private observe(e: SessionEvent): void {
+    switch (e.type) {
+      case 'session.status_running':
+        this.sessionStatus = 'running';
+        return;
+      case 'session.status_rescheduled':
+        this.sessionStatus = 'rescheduling';
+        return;
+      case 'session.status_idle':
+        this.sessionStatus = 'idle';
+        this.lastIdle = e.stop_reason;
+        return;
+      case 'session.status_terminated':
+        this.sessionStatus = 'terminated';
+        return;
+      default:
+    }
+    const id = threadOf(e) ?? this.primary.info.id;
+    const t = this.threads.get(id);
+    const shown = t?.view.show(e);
+    if (!t || !shown) return;
+    t.state.apply(shown);
+    if (!t.info.primary && shown.type === 'session.status_idle' && shown.stop_reason.type !== 'requires_action') {
+      t.answering = true;
+      this.schedule(() => this.ensureAnswered(t));
+    }
+    this.schedule(() => this.evaluate());
+  }
+
+  /** The session goes running in the same write as the first thread that does. */
+  private before(events: readonly NewEvent[]): NewEvent[] {
+    const starts = events.some((e) => e.type === 'session.thread_status_running');
+    if (!starts || this.sessionStatus === 'running' || this.sessionStatus === 'terminated') return [];
+    this.sessionStatus = 'running';
+    return [{ type: 'session.status_running' }];
+  }
+
+  private schedule(work: () => Promise<void>): void {
+    this.chain = this.chain.then(work).catch(() => undefined);
+  }
+
+  private async appendRaw(events: NewEvent[]): Promise<void> {
+    for (const e of await this.opts.log.append(events)) this.observe(e);
+  }
+
+  private received(from: Thread, to: Thread, content: UserContentBlock[], extra: { delegation?: string; answers?: string }): NewEvent {
+    return {
+      type: 'agent.thread_message_received',
+      from_session_thread_id: from.info.id,
+      from_agent_name: from.info.agentName,
+      content,
+      ...(to.info.primary ? { _hangar: extra } : { _hangar: { ...extra, thread: to.info.id } }),
+    };
+  }
+
+  /**
+   * Sends a sub-agent's answer to the coordinator once its turn ended (its last message, or what stopped it). An
+   * interrupt of the whole session sends nothing: the coordinator was stopped too. Idempotent per task, so a wake()
+   * after a crash completes a half-posted answer and never posts one twice.
+   */
+  private async ensureAnswered(t: Thread): Promise<void> {
+    try {
+      if (!this.isQuiet(t)) return;
+      const events = t.view.events();
+      const inputAt = findLastIndex(events, (e) => e.type === 'user.message');
+      if (inputAt < 0) return;
+      const inputId = events[inputAt]!.id;
+      const raw = this.opts.log.events();
+      const sent = raw.some((e) => e.type === 'agent.thread_message_sent' && threadOf(e) === t.info.id && e._hangar?.answers === inputId);
+      const received = raw.some((e) => e.type === 'agent.thread_message_received' && threadOf(e) === null && e._hangar?.answers === inputId);
+      if (sent && received) return;
+      const after = events.slice(inputAt + 1);
+      if (after.some((e) => e.type === 'user.interrupt' && !e.session_thread_id)) return;
+      const content = answerOf(after, t.state.lastStopReason);
+      if (!sent) {
+        await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: this.primary.info.id, to_agent_name: this.primary.info.agentName, content, _hangar: { thread: t.info.id, answers: inputId } }]);
+      }
+      if (!received && !this.closed && this.primary.driver) await this.primary.driver.receive([this.received(t, this.primary, content, { answers: inputId })]);
+    } finally {
+      t.answering = false;
+    }
+  }
+
+  private isQuiet(t: Thread): boolean {
+    const s = t.state;
+    if (s.status === 'terminated') return true;
+    if (s.status !== 'idle' || s.needsModel) return false;
+    const blocked = new Set(s.blocked().map((p) => p.id));
+    return [...s.pending.values()].every((p) => blocked.has(p.id));
+  }
+
+  /** The session's status from its threads': idle (with why) only when no thread has work left. */
+  private async evaluate(): Promise<void> {
+    if (this.closed || this.sessionStatus === 'terminated') return;
+    const threads = [...this.threads.values()];
+    if (threads.some((t) => t.answering || !this.isQuiet(t))) return;
+    if (this.sessionStatus === 'idle' && this.lastIdle?.type !== 'requires_action' && !threads.some((t) => t.state.blocked().length > 0)) return;
+    const waiting = threads.flatMap((t) => (t.state.status === 'terminated' ? [] : t.state.blocked().map((p) => p.id)));
+    const reason: StopReason = waiting.length > 0 ? { type: 'requires_action', event_ids: waiting } : (this.primary.state.lastStopReason ?? { type: 'end_turn' });
+    if (this.sessionStatus === 'idle' && JSON.stringify(this.lastIdle) === JSON.stringify(reason)) return;
+    await this.appendRaw([{ type: 'session.status_idle', stop_reason: reason }]);
+  }
+
+  private describe(t: Thread): string {
+    const s = t.state;
+    if (s.status === 'terminated') return 'archived';
+    if (!this.isQuiet(t)) return 'working';
+    return s.blocked().length > 0 ? 'waiting for the user' : 'finished its turn';
+  }
+
+  /**
+   * A send_to_agent call a crash cut short: its effects are logged before its result, each marked with the call's id,
+   * so recovery completes what was started (the thread, the message) and answers the call once, or says it did not
+   * happen. Runs before any driver exists, so every driver starts from the repaired log.
+   */
+  private async repairDelegations(): Promise<void> {
+    const p = this.primary;
+    for (const use of [...p.state.pending.values()]) {
+      if (use.name !== 'send_to_agent' || use.permission !== 'allow') continue;
+      const raw = this.opts.log.events();
+      const mark = (e: SessionEvent) => e._hangar?.delegation === use.id;
+      const created = raw.find((e): e is Extract<SessionEvent, { type: 'session.thread_created' }> => e.type === 'session.thread_created' && mark(e));
+      const sent = raw.find((e): e is Extract<SessionEvent, { type: 'agent.thread_message_sent' }> => e.type === 'agent.thread_message_sent' && mark(e));
+      const received = raw.some((e) => e.type === 'agent.thread_message_received' && mark(e));
+      const targetId = created?.session_thread_id ?? sent?.to_session_thread_id ?? (typeof use.input.session_thread_id === 'string' ? use.input.session_thread_id : null);
+      const target = targetId ? this.threads.get(targetId) : undefined;
+      const message = typeof use.input.message === 'string' ? use.input.message : '';
+      const content: UserContentBlock[] = [{ type: 'text', text: message }];
+      const fix: NewEvent[] = [];
+      if (!target || (!created && !sent)) fix.push(resultEvent('builtin', use.id, DID_NOT_HAPPEN, true));
+      else {
+        if (!sent) fix.push({ type: 'agent.thread_message_sent', to_session_thread_id: target.info.id, to_agent_name: target.info.agentName, content, _hangar: { delegation: use.id } });
+        if (!received) fix.push(this.received(p, target, content, { delegation: use.id }));
+        fix.push(resultEvent('builtin', use.id, created ? `Started thread ${target.info.id}: agent "${target.info.agentName}" is working on it. Its answer will arrive as a message from it.` : `Sent to thread ${target.info.id} (agent "${target.info.agentName}").`, false));
+      }
+      await this.appendRaw(fix);
+    }
+  }
+}
+
+function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
+  return -1;
+}
+
+/** What a sub-agent's finished turn says to the coordinator: its last message, and what stopped it if not itself. */
+function answerOf(turn: readonly SessionEvent[], stop: StopReason | null): UserContentBlock[] {
+  const last = [...turn].reverse().find((e): e is Extract<SessionEvent, { type: 'agent.message' }> => e.type === 'agent.message');
+  const text = last ? last.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n') : '';
+  const interrupted = turn.some((e) => e.type === 'user.interrupt');
+  const note = interrupted
+    ? '[The user interrupted this agent before it finished.]'
+    : stop?.type === 'retries_exhausted'
+      ? '[This agent stopped: its model requests failed or it hit a limit; its thread shows the error.]'
+      : stop?.type === 'refusal'
+        ? '[The model declined to continue this task.]'
+        : '';
+  const body = [note, text || (note ? '' : '(The agent ended its turn without a message.)')].filter(Boolean).join('\n\n');
+  return [{ type: 'text', text: body }];
+}

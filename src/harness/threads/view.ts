@@ -1,0 +1,118 @@
+import type { NewEvent, SessionEvent } from '../../wire';
+import type { HarnessLog } from '../driver';
+
+// One thread of a multi-agent session seen as a session of its own, so the unchanged SessionDriver runs it. All
+// threads share the session's one log (ARCHITECTURE.md invariant 1); this view
+// - shows the thread only its own events (a sub-thread's carry `_hangar.thread`; the primary thread's carry none),
+//   its `session.thread_status_*` as `session.status_*`, and each message another thread sent it
+//   (`agent.thread_message_received`) as the user message it is to this thread's model;
+// - writes the driver's events as this thread's: status events become `session.thread_status_*` (the session's own
+//   status is the supervisor's aggregate), a sub-thread's events are tagged, and its tool calls, confirmations and
+//   custom tool results carry `session_thread_id` publicly (they are cross-posted to the session stream).
+
+export interface ThreadInfo {
+  id: string;
+  agentName: string;
+  /** The primary (coordinator) thread: its events carry no tag. */
+  primary: boolean;
+}
+
+/** The sub-thread an event of the log belongs to; null for the primary thread. */
+export function threadOf(e: { _hangar?: { thread?: string } }): string | null {
+  return e._hangar?.thread ?? null;
+}
+
+const CROSS_POSTED = new Set<string>(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use', 'user.tool_confirmation', 'user.custom_tool_result']);
+
+export interface ViewHooks {
+  /** Events to log in the same write, before the thread's own (the session going running with its first thread). */
+  before(thread: ThreadInfo, events: readonly NewEvent[]): NewEvent[];
+  /** What the thread appended, as logged: the supervisor follows every thread from here. */
+  after(thread: ThreadInfo, events: readonly SessionEvent[]): void;
+}
+
+export class ThreadView implements HarnessLog {
+  constructor(
+    private readonly base: HarnessLog,
+    readonly thread: ThreadInfo,
+    private readonly hooks: ViewHooks,
+  ) {}
+
+  /** Whether a logged event belongs to this thread. */
+  owns(e: SessionEvent): boolean {
+    return this.thread.primary ? threadOf(e) === null : threadOf(e) === this.thread.id;
+  }
+
+  events(): readonly SessionEvent[] {
+    const out: SessionEvent[] = [];
+    for (const e of this.base.events()) {
+      const shown = this.show(e);
+      if (shown) out.push(shown);
+    }
+    return out;
+  }
+
+  /** A logged event as this thread's driver sees it; null when it is not this thread's. */
+  show(e: SessionEvent): SessionEvent | null {
+    return this.owns(e) ? this.asSession(e) : null;
+  }
+
+  async append(events: NewEvent[]): Promise<SessionEvent[]> {
+    const own = events.flatMap((e) => this.toLog(e));
+    const logged = await this.base.append([...this.hooks.before(this.thread, own), ...own]);
+    this.hooks.after(this.thread, logged);
+    return logged.flatMap((e) => {
+      const shown = this.show(e);
+      return shown ? [shown] : [];
+    });
+  }
+
+  private toLog(e: NewEvent): NewEvent[] {
+    const t = this.thread;
+    const ref = { session_thread_id: t.id, agent_name: t.agentName };
+    let out: NewEvent;
+    switch (e.type) {
+      case 'session.status_running':
+        out = { ...e, type: 'session.thread_status_running', ...ref };
+        break;
+      case 'session.status_idle':
+        out = { ...e, type: 'session.thread_status_idle', ...ref };
+        break;
+      case 'session.status_terminated':
+        out = { ...e, type: 'session.thread_status_terminated', ...ref };
+        break;
+      // A thread retrying its model request shows the session.error (retrying); the wire has no thread-level
+      // rescheduled status, and the session stays running meanwhile.
+      case 'session.status_rescheduled':
+        return [];
+      default:
+        out = !t.primary && CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.id } as NewEvent) : e;
+    }
+    return [t.primary ? out : ({ ...out, _hangar: { ...out._hangar, thread: t.id } } as NewEvent)];
+  }
+
+  private asSession(e: SessionEvent): SessionEvent | null {
+    const base = { id: e.id, processed_at: e.processed_at, ...(e._hangar ? { _hangar: e._hangar } : {}) };
+    switch (e.type) {
+      case 'session.thread_status_running':
+        return e.session_thread_id === this.thread.id ? { ...base, type: 'session.status_running' } : null;
+      case 'session.thread_status_idle':
+        return e.session_thread_id === this.thread.id ? { ...base, type: 'session.status_idle', stop_reason: e.stop_reason, stop_details: e.stop_details } : null;
+      case 'session.thread_status_terminated':
+        return e.session_thread_id === this.thread.id ? { ...base, type: 'session.status_terminated' } : null;
+      // The session's own status is the aggregate of all threads: no thread acts on it.
+      case 'session.status_running':
+      case 'session.status_idle':
+      case 'session.status_rescheduled':
+      case 'session.status_terminated':
+        return null;
+      case 'agent.thread_message_received': {
+        const from = e.from_agent_name ? `agent "${e.from_agent_name}"` : 'another agent';
+        const header = this.thread.primary ? `Message from ${from} (thread ${e.from_session_thread_id}):` : `Message from the coordinator, ${from}:`;
+        return { ...base, type: 'user.message', content: [{ type: 'text', text: header }, ...e.content] };
+      }
+      default:
+        return e;
+    }
+  }
+}

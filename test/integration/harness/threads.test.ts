@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentOf, byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import type { SessionEvent } from '../../../src/wire';
+import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+
+// Multi-agent sessions through the runtime: a coordinator delegates to two roster agents that run in parallel threads.
+
+const sessionIdle = (reason = 'end_turn') => (e: readonly SessionEvent[]) => e.some((x) => x.type === 'session.status_idle' && x.stop_reason.type === reason);
+const textOfRequest = (r: RecordedRequest) => JSON.stringify(r.body.messages);
+
+/** The coordinator: delegates both tasks in one reply, then acknowledges each answer until both are in. */
+function lead(): (r: RecordedRequest) => Reply {
+  return (r) => {
+    const text = textOfRequest(r);
+    if (!text.includes('send_to_agent')) {
+      return {
+        kind: 'message',
+        blocks: [
+          { type: 'tool_use', name: 'send_to_agent', input: { agent: 'writer', message: 'Write a.txt' } },
+          { type: 'tool_use', name: 'send_to_agent', input: { agent: 'tester', message: 'Write b.txt' } },
+        ],
+      };
+    }
+    const answers = ['wrote a', 'wrote b'].filter((a) => text.includes(a));
+    return reply.text(answers.length === 2 ? 'Both agents are done.' : 'Waiting for the other agent.');
+  };
+}
+
+describe('harness: multi-agent threads', () => {
+  let t: TestRuntime;
+  afterEach(async () => t?.close());
+
+  async function coordinatorSession(routes: Record<string, readonly Reply[] | ((r: RecordedRequest) => Reply)>, extra: { tester?: object } = {}) {
+    t = await makeTestRuntime({ script: byAgent(routes) });
+    const writer = await t.agent({ name: 'writer', description: 'writes files' });
+    const tester = await t.agent({ name: 'tester', ...extra.tester });
+    const coordinator = await t.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [writer, tester] } });
+    const s = await t.runtime.sessions.create({ agent: coordinator, environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] });
+    return s.id;
+  }
+
+  it('runs two sub-agents in parallel threads, posts their answers to the coordinator and idles once all are done', async () => {
+    const id = await coordinatorSession({
+      lead: lead(),
+      writer: [{ ...reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), delay_ms: 300 }, reply.text('wrote a')],
+      tester: [{ ...reply.tool('write', { file_path: 'b.txt', content: 'B\n' }), delay_ms: 300 }, reply.text('wrote b')],
+    });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'Split the work' }] }]);
+    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')), 20_000);
+
+    const created = events.filter((e) => e.type === 'session.thread_created');
+    assert.deepEqual(created.map((e) => e.type === 'session.thread_created' && e.agent_name), ['writer', 'tester']);
+    const received = events.filter((e) => e.type === 'agent.thread_message_received' && !e._hangar?.thread);
+    assert.equal(received.length, 2, 'each answer reaches the coordinator once');
+    // The two sub-agents' first requests overlapped (each took 300 ms): they ran concurrently.
+    const first = (name: string) => t.model.requests.find((r) => agentOf(r) === name)!;
+    const second = (name: string) => t.model.requests.filter((r) => agentOf(r) === name)[1]!;
+    assert.ok(first('tester').at < second('writer').at && first('writer').at < second('tester').at, 'the sub-agents ran at the same time');
+    // Each thread has its own context and system prompt.
+    assert.match(JSON.stringify(first('writer').body.system), /sub-agent working for the coordinator \\"lead\\"/);
+    assert.doesNotMatch(textOfRequest(first('writer')), /Write b\.txt/);
+    assert.match(JSON.stringify(first('lead').body.tools), /send_to_agent/);
+    assert.doesNotMatch(JSON.stringify(first('writer').body.tools), /send_to_agent/);
+    // One sandbox: both files are in the session's diff.
+    const changes = await t.runtime.sessions.changes(id);
+    assert.deepEqual(changes.files.map((f) => f.path).sort(), ['a.txt', 'b.txt']);
+    // The session went idle exactly once, at the end; the threads idled on their own.
+    const idles = events.filter((e) => e.type === 'session.status_idle');
+    assert.equal(idles.length, 1);
+    assert.equal(events.filter((e) => e.type === 'session.thread_status_idle' && e._hangar?.thread).length, 2);
+    assert.equal((await t.runtime.sessions.retrieve(id)).status, 'idle');
+    assert.equal(readFileSync(path.join(t.repo, 'README.md'), 'utf8'), '# sample\n', 'the workspace itself is untouched');
+  });
+
+  it('interrupts one thread while the other finishes, and tells the coordinator', async () => {
+    const id = await coordinatorSession({
+      lead: lead(),
+      writer: [{ ...reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), delay_ms: 500 }, reply.text('wrote a')],
+      tester: [reply.tool('bash', { command: 'sleep 30' }), reply.text('never')],
+    });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const running = await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.tool_use' && x.name === 'bash' && x.input.command === 'sleep 30'));
+    const sleeper = running.find((x) => x.type === 'agent.tool_use' && x.input.command === 'sleep 30')!;
+    const tester = sleeper._hangar?.thread;
+    assert.ok(tester && sleeper.type === 'agent.tool_use' && sleeper.session_thread_id === tester, 'a sub-thread tool call carries its thread id');
+    await t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: tester }]);
+    const answers = (e: readonly SessionEvent[]) => e.filter((x) => x.type === 'agent.thread_message_received' && !x._hangar?.thread).length;
+    const events = await t.waitFor(id, (e) => sessionIdle()(e) && answers(e) === 2, 20_000);
+    const result = events.find((e) => e.type === 'agent.tool_result' && e.tool_use_id === sleeper.id);
+    assert.match(JSON.stringify(result), /interrupted/);
+    const interrupted = events.find((e) => e.type === 'agent.thread_message_received' && !e._hangar?.thread && e.from_agent_name === 'tester');
+    assert.match(JSON.stringify(interrupted), /interrupted this agent/);
+    assert.equal((await t.runtime.sessions.changes(id)).files.map((f) => f.path).join(), 'a.txt');
+  });
+
+  it('routes a sub-thread confirmation to the thread that asked; the session waits for it with requires_action', async () => {
+    const id = await coordinatorSession(
+      {
+        lead: lead(),
+        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        tester: [reply.tool('bash', { command: 'echo B > b.txt' }), reply.text('wrote b')],
+      },
+      { tester: { tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] } },
+    );
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const waiting = await t.waitFor(id, sessionIdle('requires_action'));
+    const ask = waiting.find((e) => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask')!;
+    const idle = waiting.find((e) => e.type === 'session.status_idle')!;
+    assert.ok(idle.type === 'session.status_idle' && idle.stop_reason.type === 'requires_action');
+    assert.deepEqual(idle.stop_reason.event_ids, [ask.id], 'the session names the sub-thread call it waits for');
+    assert.ok(ask.type === 'agent.tool_use' && ask.session_thread_id);
+    const [echo] = await t.runtime.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'allow' }]);
+    assert.ok(echo?.type === 'user.tool_confirmation' && echo.session_thread_id === ask.session_thread_id, 'the echo names the thread it was routed to');
+    await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')) && sessionIdle()(e), 20_000);
+    assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path).sort(), ['a.txt', 'b.txt']);
+  });
+
+  it('refuses an interrupt naming a thread the session does not have', async () => {
+    const id = await coordinatorSession({ lead: [reply.text('hi')] });
+    await assert.rejects(t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }]), /names no thread of this session/);
+  });
+
+  it('tells the coordinator about a delegation to an unknown agent so it can correct itself', async () => {
+    const id = await coordinatorSession({ lead: [reply.tool('send_to_agent', { agent: 'ghost', message: 'x' }), reply.text('ok')] });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const events = await t.waitFor(id, sessionIdle());
+    const result = events.find((e) => e.type === 'agent.tool_result');
+    assert.ok(result?.type === 'agent.tool_result' && result.is_error);
+    assert.match(JSON.stringify(result.content), /no agent named \\"ghost\\".*writer, tester/);
+  });
+});
