@@ -30,6 +30,14 @@ function plainWords(item: ErrorItem): { title: string; advice: string | null } {
   }
 }
 
+/**
+ * The part of a classified error's message a user may want beside the plain title: the API's own words, which the
+ * harness puts in brackets after its sentence ("… (401 authentication_error: invalid x-api-key)."); else all of it.
+ */
+export function errorDetail(message: string): string {
+  return /^[^(]*\((.+)\)\.(?:\s|$)/.exec(message)?.[1] ?? message;
+}
+
 /** "in 12 s" while the harness waits, "now" once the wait is over. */
 export function countdownText(retryAt: number, now: number): string {
   const s = Math.ceil((retryAt - now) / 1000);
@@ -61,7 +69,9 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
   const { title, advice } = plainWords(item);
   const cause = [e.mcp_server_name && `MCP server ${e.mcp_server_name}`, e.credential_id && `credential ${e.credential_id}`].filter(Boolean).join(', ');
   const fix = item.detail?.kind === 'auth' ? button(doc, 'Set API Key', () => ctx.post({ type: 'setApiKey' }), { class: 'primary', attrs: { 'aria-label': 'Set API Key (Hangar)' } }) : null;
-  return h(doc, 'article', { class: `item error${item.recovered ? ' recovered' : ''}`, attrs: { 'aria-label': `Error: ${title}` } }, [
+  // Red only when it stopped the turn: a model request being retried is a warning, one that recovered a quiet note.
+  const tone = item.recovered ? ' recovered' : e.retry_status.type === 'retrying' ? ' retrying' : '';
+  return h(doc, 'article', { class: `item error${tone}`, attrs: { 'aria-label': `Error: ${title}` } }, [
     h(doc, 'div', { class: 'item-head' }, [
       icon(doc, 'warning'),
       h(doc, 'span', { class: 'who', text: title }),
@@ -70,7 +80,7 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
     ]),
     advice ? h(doc, 'div', { class: 'plain', text: advice }) : null,
     // Without a classification the message is the only explanation; with one, it is the detail under the sentence.
-    h(doc, 'div', { class: item.detail ? 'muted error-detail' : 'plain', text: e.message }),
+    item.detail ? h(doc, 'div', { class: 'muted error-detail', text: errorDetail(e.message), attrs: { title: e.message } }) : h(doc, 'div', { class: 'plain', text: e.message }),
     cause ? h(doc, 'div', { class: 'muted', text: cause }) : null,
     fix ? h(doc, 'div', { class: 'error-actions' }, [fix]) : null,
   ]);

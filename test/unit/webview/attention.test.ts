@@ -63,6 +63,7 @@ describe('webview: waiting for you, allow for this session, errors in plain word
     m.send({ type: 'init', pricing: PRICING, session: fakeSession({ status: 'rescheduling' }), events: log.events, errors: first.errors });
     const card = m.$('.item.error');
     assert.equal(card.querySelector('.who')?.textContent, 'The model is busy');
+    assert.ok(card.classList.contains('retrying'), 'a warning while it is retried, not a red error');
     // The error was logged at T0 + 2 s and waits 4 s: at T0 + 3 s, 3 s are left.
     now = T0 + 3000;
     m.send({ type: 'session', session: fakeSession({ status: 'rescheduling' }) });
@@ -97,6 +98,7 @@ describe('webview: waiting for you, allow for this session, errors in plain word
     assert.equal(card.querySelector('.who')?.textContent, 'The API key was refused');
     assert.equal(card.querySelector('.badge')?.textContent, 'Stopped');
     assert.doesNotMatch(card.textContent ?? '', /gave up|retries|\{"/i);
+    assert.equal(card.querySelector('.error-detail')?.textContent, '401 authentication_error: invalid x-api-key', 'the API\'s own words, once');
     const fix = [...card.querySelectorAll('button')].find((b) => b.textContent === 'Set API Key');
     assert.ok(fix, 'the card has a Set API Key button');
     fix.click();
