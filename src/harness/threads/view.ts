@@ -32,6 +32,9 @@ export interface ViewHooks {
 }
 
 export class ThreadView implements HarnessLog {
+  /** Messages from other threads being written right now (not in base.events() yet). */
+  private incoming = 0;
+
   constructor(
     private readonly base: HarnessLog,
     readonly thread: ThreadInfo,
@@ -59,7 +62,14 @@ export class ThreadView implements HarnessLog {
 
   async append(events: NewEvent[]): Promise<SessionEvent[]> {
     const own = events.flatMap((e) => this.toLog(e));
-    const logged = await this.base.append([...this.hooks.before(this.thread, own), ...own]);
+    const messages = own.filter((e) => e.type === 'agent.thread_message_received').length;
+    this.incoming += messages;
+    let logged: SessionEvent[];
+    try {
+      logged = await this.base.append([...this.hooks.before(this.thread, own), ...own]);
+    } finally {
+      this.incoming -= messages;
+    }
     this.hooks.after(this.thread, logged);
     return logged.flatMap((e) => {
       const shown = this.show(e);
@@ -76,6 +86,9 @@ export class ThreadView implements HarnessLog {
         out = { ...e, type: 'session.thread_status_running', ...ref };
         break;
       case 'session.status_idle':
+        // A message from another thread can land between the driver deciding its turn is over and this write; an
+        // idle after it would count it as answered. Dropped, the driver's next step sees the message and goes on.
+        if (e.stop_reason.type === 'end_turn' && (this.incoming > 0 || this.unseenMessage())) return [];
         out = { ...e, type: 'session.thread_status_idle', ...ref };
         break;
       case 'session.status_terminated':
@@ -89,6 +102,18 @@ export class ThreadView implements HarnessLog {
         out = !t.primary && CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.id } as NewEvent) : e;
     }
     return [t.primary ? out : ({ ...out, _hangar: { ...out._hangar, thread: t.id } } as NewEvent)];
+  }
+
+  /** A message to this thread logged after its last model request started, with no interrupt after it. */
+  private unseenMessage(): boolean {
+    const events = this.base.events();
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i]!;
+      if (!this.owns(e)) continue;
+      if (e.type === 'span.model_request_start' || e.type === 'user.interrupt') return false;
+      if (e.type === 'agent.thread_message_received') return true;
+    }
+    return false;
   }
 
   private asSession(e: SessionEvent): SessionEvent | null {
