@@ -139,6 +139,12 @@ export class PanelApp {
         return this.changes.update(msg.files);
       case 'allowed':
         return this.allowances.update(msg.tools);
+      case 'files':
+        return this.composer.setFiles(msg.paths);
+      case 'insert':
+        return this.composer.insert(msg.text);
+      case 'newSession':
+        return this.showNewSession();
       case 'reply':
         this.channel.settle(msg);
         return;
@@ -198,9 +204,17 @@ export class PanelApp {
     this.refreshChrome();
   }
 
+  /** No session: the chat is an empty composer whose task starts an agent (the side-bar chat's new session). */
+  private showNewSession(): void {
+    if (this.ui.bind('')) this.composer.input.value = '';
+    for (const el of [this.header.el, this.changes.el, this.tabs.el]) el.hidden = true;
+    this.stream.el.replaceChildren(h(this.doc, 'div', { class: 'empty-chat', text: 'Describe a task below. Enter starts an agent on a private copy of this repository; you review its changes before they reach your files.' }));
+    this.composer.startMode();
+  }
+
   /** The box is cleared on send; a refused message comes back into it unless the user typed something since. */
   private async sendText(text: string): Promise<void> {
-    if (await this.post({ type: 'send', text })) return;
+    if (await this.post(this.composer.isStarting ? { type: 'start', text } : { type: 'send', text })) return;
     if (this.composer.input.value === '') {
       this.composer.input.value = text;
       this.ui.update({ draft: text });

@@ -3,6 +3,7 @@ import { AgentFileSystem, AGENT_SCHEME } from './agents/agent-fs';
 import { ApiServerManager } from './api-server';
 import { registerAgentCommands } from './commands/agent-commands';
 import { registerApiCommands } from './commands/api-commands';
+import { registerChatCommands } from './commands/chat-commands';
 import { registerPermissionCommands } from './commands/permission-commands';
 import { registerReviewCommands } from './commands/review-commands';
 import { registerSessionCommands } from './commands/session-commands';
@@ -39,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
   const sessionsTree = new SessionsTree(sessions, reviews);
   const agentsTree = new AgentsTree(host);
   const statusBar = new StatusBar(sessions);
-  const panels = new PanelManager({ host, log, extensionUri: context.extensionUri, openPath: (id, rel) => openPath(h, id, rel) }, context.workspaceState);
+  const panels = new PanelManager({ host, log, extensionUri: context.extensionUri, openPath: (id, rel) => openPath(h, id, rel), latestSession: async () => (await sessions.list())[0]?.id }, context.workspaceState);
   const h: Hangar = {
     context,
     log,
@@ -76,6 +77,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     registerContent(LOG_SCHEME, new LogDocumentProvider(host, sessions)),
     HunkCodeLensProvider.register(reviews),
     ...registerSessionCommands(h),
+    ...registerChatCommands(h),
     ...registerAgentCommands(h),
     ...registerReviewCommands(h),
     ...registerVaultCommands(h),

@@ -70,6 +70,12 @@ export type ErrorMessage = z.infer<typeof ErrorMessage>;
 export const ChangesMessage = z.object({ type: z.literal('changes'), files: z.array(ChangedFile) });
 /** The tools this session always allows where its agent would ask (the user's "allow for this session"). */
 export const AllowedMessage = z.object({ type: z.literal('allowed'), tools: z.array(PanelToolRef) });
+/** Workspace files the composer offers after `@` (repository-relative, `/`-separated); sent after `init`/`newSession`. */
+export const FilesMessage = z.object({ type: z.literal('files'), paths: z.array(z.string().min(1).max(4_096)).max(20_000) });
+/** Text for the composer, inserted where the caret is ("Hangar: Add Selection to Chat"). */
+export const InsertMessage = z.object({ type: z.literal('insert'), text: z.string().min(1).max(100_000) });
+/** No session is shown (the side-bar chat before the first one, or after "New Session"): the composer starts one. */
+export const NewSessionMessage = z.object({ type: z.literal('newSession') });
 
 /** Names one webview request; the webview makes them unique within its lifetime. */
 export const RequestId = z.string().min(1).max(64);
@@ -80,7 +86,7 @@ export const ReplyMessage = z.discriminatedUnion('ok', [
 ]);
 export type ReplyMessage = z.infer<typeof ReplyMessage>;
 
-export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, AllowedMessage, ReplyMessage]);
+export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, AllowedMessage, FilesMessage, InsertMessage, NewSessionMessage, ReplyMessage]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
 // ---- webview → host ----
@@ -110,6 +116,8 @@ export const AllowForSessionMessage = z.object({ type: z.literal('allowForSessio
 export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef });
 /** Run "Hangar: Set API Key" (the model refused the key). */
 export const SetApiKeyMessage = z.object({ type: z.literal('setApiKey'), id: RequestId });
+/** Start an agent on the repository with this task (the composer when no session is shown). */
+export const StartMessage = z.object({ type: z.literal('start'), id: RequestId, text: SendMessage.shape.text });
 
 export const WebviewMessage = z.discriminatedUnion('type', [
   ReadyMessage,
@@ -124,6 +132,7 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   AllowForSessionMessage,
   RevokeAllowanceMessage,
   SetApiKeyMessage,
+  StartMessage,
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;

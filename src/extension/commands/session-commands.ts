@@ -9,7 +9,8 @@ import { pickAgent } from './agent-commands';
 
 // Session lifecycle commands: start, open, send, interrupt, resume, delete, open the log, set the API key.
 
-const StartArgs = z.object({ agentId: z.string().optional(), task: z.string().trim().min(1).max(100_000).optional(), folder: z.string().optional() });
+// `open`: where the new session shows (default `hangar.openSessionsIn`); `none` when the caller shows it itself.
+const StartArgs = z.object({ agentId: z.string().optional(), task: z.string().trim().min(1).max(100_000).optional(), folder: z.string().optional(), open: z.enum(['sideBar', 'editor', 'none']).optional() });
 const SendArgs = z.looseObject({ sessionId: z.string(), text: z.string().trim().min(1).max(100_000) });
 const DeleteArgs = z.looseObject({ sessionId: z.string(), confirmed: z.literal(true) });
 
@@ -19,7 +20,7 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.startAgent', (arg) => startAgent(h, arg)),
     reg('hangar.openSession', async (arg) => {
       const id = await resolveSession(h, arg, 'Open which session?');
-      if (id) await h.panels.open(id);
+      if (id) await h.panels.show(id);
       return id;
     }),
     reg('hangar.sendMessage', async (arg) => {
@@ -32,7 +33,7 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
       return id;
     }),
     reg('hangar.interrupt', async (arg) => {
-      const id = await resolveSession(h, arg, 'Interrupt which session?', arg === undefined ? (v) => v.status === 'running' || v.status === 'rescheduling' : undefined);
+      const id = (arg === undefined ? await shownRunning(h) : undefined) ?? await resolveSession(h, arg, 'Interrupt which session?', arg === undefined ? (v) => v.status === 'running' || v.status === 'rescheduling' : undefined);
       if (id) await h.host.runtime.sessions.send(id, [{ type: 'user.interrupt' }]);
       return id;
     }),
@@ -111,7 +112,7 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   }
   const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
   if (!agentId) return undefined;
-  const task = opts.task ?? (await vscode.window.showInputBox({ title: 'Hangar: Start Agent', prompt: 'What should the agent do?', placeHolder: 'e.g. Fix the failing tests in src/math.js', ignoreFocusOut: true }));
+  const task = opts.task ?? (await askTask(h, agentId));
   if (!task?.trim()) return undefined;
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async () => {
     const env = await h.host.environment();
@@ -122,8 +123,39 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
     return s;
   });
   h.sessions.added(session.id);
-  await h.panels.open(session.id);
+  if (opts.open !== 'none') await h.panels.show(session.id, opts.open);
   return session.id;
+}
+
+/**
+ * The task, from a one-line input box; its button (or the chat) gives a multi-line composer instead: the side-bar
+ * chat's empty composer, where Enter starts the agent with what was written.
+ */
+async function askTask(h: Hangar, agentId: string): Promise<string | undefined> {
+  const box = vscode.window.createInputBox();
+  box.title = 'Hangar: Start Agent';
+  box.prompt = 'What should the agent do? (For a longer task, write it in the chat: the button above.)';
+  box.placeholder = 'e.g. Fix the failing tests in src/math.js';
+  box.ignoreFocusOut = true;
+  const composer: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('comment-discussion'), tooltip: 'Write a multi-line task in the chat' };
+  box.buttons = [composer];
+  const answer = await new Promise<{ task: string } | { compose: string } | undefined>((resolve) => {
+    box.onDidAccept(() => resolve({ task: box.value }));
+    box.onDidTriggerButton((b) => b === composer && resolve({ compose: box.value }));
+    box.onDidHide(() => resolve(undefined));
+    box.show();
+  });
+  box.dispose();
+  if (answer && 'compose' in answer) await h.panels.chat.compose(agentId, answer.compose);
+  return answer && 'task' in answer ? answer.task : undefined;
+}
+
+/** The running session the user is looking at (the focused tab or side-bar chat), for the Interrupt key. */
+async function shownRunning(h: Hangar): Promise<string | undefined> {
+  const id = h.panels.activeSessionId();
+  if (!id) return undefined;
+  const status = (await h.sessions.view(id)).status;
+  return status === 'running' || status === 'rescheduling' ? id : undefined;
 }
 
 async function pickFolder(): Promise<string | undefined> {

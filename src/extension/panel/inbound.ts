@@ -74,6 +74,9 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
       case 'setApiKey':
         await vscode.commands.executeCommand('hangar.setApiKey');
         return null;
+      case 'start':
+        await vscode.commands.executeCommand('hangar.startAgent', { task: msg.text });
+        return null;
       default:
         return assertNever(msg, 'webview request');
     }

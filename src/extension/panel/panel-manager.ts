@@ -1,27 +1,48 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { SessionPanel, panelTitle, type PanelDeps } from './session-panel';
+import { ChatView, type ChatDeps } from './chat-view';
+import { SessionPanel, panelTitle } from './session-panel';
 
-// One panel per session; restored after a window reload by the serializer. The webview's saved state may carry the
-// session id; when it does not, the panel is matched by its title against the panels this workspace had open.
+// Where sessions show: the side-bar chat (one session at a time, beside the editors) or editor tabs, one panel per
+// session, restored after a window reload by the serializer. `hangar.openSessionsIn` picks where "Open Session" and
+// a new agent go; both kinds stay available (Open in Editor / Open in Side Bar). A restored tab's saved state may
+// carry the session id; when it does not, the panel is matched by its title against the panels this workspace had
+// open.
 
 export const PANEL_VIEW_TYPE = 'hangar.session';
 const OPEN_KEY = 'hangar.openPanels';
 const OpenPanels = z.array(z.object({ sessionId: z.string(), title: z.string() }));
 const SavedState = z.looseObject({ sessionId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/) });
 
+export type SessionPlace = 'sideBar' | 'editor';
+
 export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly panels = new Map<string, SessionPanel>();
+  readonly chat: ChatView;
 
   constructor(
-    private readonly deps: PanelDeps,
+    private readonly deps: ChatDeps,
     private readonly memento: vscode.Memento,
-  ) {}
-
-  static register(manager: PanelManager): vscode.Disposable {
-    return vscode.Disposable.from(manager, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, manager));
+  ) {
+    this.chat = new ChatView(deps);
   }
 
+  static register(manager: PanelManager): vscode.Disposable {
+    return vscode.Disposable.from(manager, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, manager), ChatView.register(manager.chat));
+  }
+
+  /** Where sessions open by default (`hangar.openSessionsIn`). */
+  static place(): SessionPlace {
+    return vscode.workspace.getConfiguration('hangar').get<string>('openSessionsIn') === 'editor' ? 'editor' : 'sideBar';
+  }
+
+  /** Shows a session where the user wants sessions (or where `place` says). */
+  async show(sessionId: string, place: SessionPlace = PanelManager.place(), preserveFocus = false): Promise<void> {
+    if (place === 'sideBar') await this.chat.show(sessionId, preserveFocus);
+    else await this.open(sessionId, preserveFocus);
+  }
+
+  /** Opens (or reveals) the session's editor tab. */
   async open(sessionId: string, preserveFocus = false): Promise<SessionPanel> {
     const existing = this.panels.get(sessionId);
     if (existing) {
@@ -54,13 +75,14 @@ export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Dispo
     return this.panels.get(sessionId);
   }
 
-  /** The session of the panel the user is looking at. */
+  /** The session of the panel the user is looking at: the active editor tab's, else the visible side-bar chat's. */
   activeSessionId(): string | undefined {
-    return [...this.panels.values()].find((p) => p.panel.active)?.sessionId;
+    return [...this.panels.values()].find((p) => p.panel.active)?.sessionId ?? (this.chat.visible ? this.chat.sessionId : undefined);
   }
 
   close(sessionId: string): void {
     this.panels.get(sessionId)?.dispose();
+    this.chat.forget(sessionId);
   }
 
   private adopt(panel: vscode.WebviewPanel, sessionId: string): SessionPanel {

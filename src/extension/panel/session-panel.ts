@@ -1,17 +1,19 @@
 import * as vscode from 'vscode';
 import type { Runtime } from '../../runtime';
 import type { Session, SessionEvent } from '../../wire';
-import type { ChangedFile, HostMessage } from '../../protocol/panel';
+import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
 import { panelEvents } from './panel-events';
 import { handleWebviewMessage, type InboundDeps } from './inbound';
+import { mentionableFiles } from './mentions';
 
 // One session's panel, host side. On every `ready` (first open, and each time the webview is re-created after being
 // hidden or after a window reload) and after every runtime restart (a changed model catalogue reprices the session)
 // it sends the whole log as `init` with the session model's pricing, then follows the log tail: batched `events`,
-// stream-only `preview`s, and a fresh `session`/`changes` after events that move status, usage or files.
+// stream-only `preview`s, and a fresh `session`/`changes` after events that move status, usage or files. The same
+// class serves an editor tab (WebviewPanel) and the side-bar chat (WebviewView), which makes a new one per session.
 
 const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'session.updated']);
 const FILE_EVENTS = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
@@ -22,12 +24,22 @@ export interface PanelDeps extends InboundDeps {
   log: vscode.LogOutputChannel;
 }
 
-export class SessionPanel implements vscode.Disposable {
+/** What shows a session: an editor tab, or the side-bar chat view. */
+export type SessionSurface = vscode.WebviewPanel | vscode.WebviewView;
+
+export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implements vscode.Disposable {
   private readonly batcher: MessageBatcher;
   private unsubscribe: (() => void) | undefined;
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
+  /**
+   * Until the page this panel loaded says `ready`, whatever arrives was sent by the page before it (the side-bar
+   * chat reuses its webview for another session), so it is dropped rather than applied to this session.
+   */
+  private awaitingReady = true;
+  /** Text for the composer that came before the page could take it. */
+  private inserts: string[] = [];
   private readonly createdAt = Date.now();
   /** Messages posted to the webview since it was created (tests count them). */
   posted = 0;
@@ -35,23 +47,26 @@ export class SessionPanel implements vscode.Disposable {
   readonly onDidClose = this.closed.event;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    readonly panel: P,
     readonly sessionId: string,
     private readonly deps: PanelDeps,
   ) {
     this.batcher = new MessageBatcher((m) => this.post(m), (events) => this.afterBatch(events));
     panel.webview.options = webviewOptions(deps.extensionUri);
-    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title);
+    panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title ?? 'Hangar');
+    // A hidden webview is torn down; it asks for everything again with `ready` when shown.
+    const hidden = () => panel.visible || this.stopFollowing();
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
-      // A hidden webview is torn down; it asks for everything again with `ready` when shown.
-      panel.onDidChangeViewState((e) => e.webviewPanel.visible || this.stopFollowing()),
+      isEditorPanel(panel) ? panel.onDidChangeViewState(hidden) : panel.onDidChangeVisibility(hidden),
       panel.onDidDispose(() => this.dispose()),
       deps.host.onDidStart(() => void this.init()),
     );
   }
 
   private async receive(raw: unknown): Promise<void> {
+    if (this.awaitingReady && !ReadyMessage.safeParse(raw).success) return this.deps.log.warn(`panel ${this.sessionId}: dropped a request the previous page sent`);
+    this.awaitingReady = false;
     this.post(await handleWebviewMessage(raw, this.sessionId, this.deps, () => this.init()));
   }
 
@@ -64,7 +79,7 @@ export class SessionPanel implements vscode.Disposable {
       const runtime = this.deps.host.runtime;
       const [session, events, record] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId), runtime.sessions.record(this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
-      this.panel.title = panelTitle(session);
+      this.showTitle(session);
       const pricing = runtime.catalog.lookup(session.agent.model.id);
       // Records from before the provider was recorded are local ones, as the CLI reads them.
       const sandbox = record.environment.hangar.provider ?? 'local';
@@ -77,7 +92,8 @@ export class SessionPanel implements vscode.Disposable {
       );
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
-      await Promise.all([this.postChanges(), this.postAllowed()]);
+      await Promise.all([this.postChanges(), this.postAllowed(), this.postFiles()]);
+      for (const text of this.inserts.splice(0)) this.post({ type: 'insert', text });
     } catch (err) {
       this.post({ type: 'error', message: `Cannot load the session: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -105,7 +121,7 @@ export class SessionPanel implements vscode.Disposable {
   private async postSession(): Promise<void> {
     const session = await this.deps.host.runtime.sessions.retrieve(this.sessionId).catch(() => undefined);
     if (!session) return;
-    this.panel.title = panelTitle(session);
+    this.showTitle(session);
     this.post({ type: 'session', session });
   }
 
@@ -121,14 +137,34 @@ export class SessionPanel implements vscode.Disposable {
     this.post({ type: 'changes', files });
   }
 
+  /** The repository's files, for `@` mentions in the composer. */
+  private async postFiles(): Promise<void> {
+    const record = await this.deps.host.runtime.sessions.record(this.sessionId).catch(() => undefined);
+    const root = record?.resources.find((r) => r.type === 'local_repository')?.path;
+    if (root) this.post({ type: 'files', paths: await mentionableFiles(root) });
+  }
+
+  /** Puts text into the composer (now, or once the page has loaded the session). */
+  insert(text: string): void {
+    if (this.unsubscribe) this.post({ type: 'insert', text });
+    else this.inserts.push(text);
+  }
+
+  /** An editor tab shows the session's title; the side-bar view keeps its name and shows it beside. */
+  private showTitle(session: Session): void {
+    if (isEditorPanel(this.panel)) this.panel.title = panelTitle(session);
+    else this.panel.description = session.title ?? session.id;
+  }
+
   private post(message: HostMessage): void {
     if (this.disposed) return;
     this.posted += 1;
     void this.panel.webview.postMessage(message).then(undefined, (err: unknown) => this.deps.log.warn(`panel post failed: ${String(err)}`));
   }
 
-  reveal(): void {
-    this.panel.reveal();
+  reveal(preserveFocus = false): void {
+    if (isEditorPanel(this.panel)) this.panel.reveal(undefined, preserveFocus);
+    else this.panel.show(preserveFocus);
   }
 
   /** Stops following without closing the editor (the extension is deactivating; the panel is restored later). */
@@ -140,13 +176,17 @@ export class SessionPanel implements vscode.Disposable {
     this.closed.dispose();
   }
 
-  /** Closes the panel. */
+  /** Closes the panel (the side-bar view stays; its owner shows something else in it). */
   dispose(): void {
     if (this.disposed) return;
     this.closed.fire();
     this.detach();
-    this.panel.dispose();
+    if (isEditorPanel(this.panel)) this.panel.dispose();
   }
+}
+
+function isEditorPanel(surface: SessionSurface): surface is vscode.WebviewPanel {
+  return 'reveal' in surface;
 }
 
 export function panelTitle(session: Pick<Session, 'title' | 'id'>): string {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { runSuites } from '../mocha-run';
 import { agentSuite } from './agents.test';
 import { apiSuite } from './api.test';
+import { chatSuite } from './chat.test';
 import { approvalSuite } from './approvals.test';
 import { commandSuite } from './commands.test';
 import { mcpSuite } from './mcp.test';
@@ -17,7 +18,7 @@ import { treeSuite } from './tree.test';
 // real `vscode` API, and writes the results to $HANGAR_TEST_RESULTS for test/e2e/run-extension-tests.mjs.
 
 export async function run(): Promise<void> {
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, chatSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',

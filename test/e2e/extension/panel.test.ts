@@ -12,12 +12,17 @@ export function panelSuite(): void {
 
     before(async () => {
       const h = await hangar();
+      // This suite is about editor tabs; sessions open in the side-bar chat by default (chat.test.ts).
+      await vscode.workspace.getConfiguration('hangar').update('openSessionsIn', 'editor', vscode.ConfigurationTarget.Global);
       await ensureKey();
       model = await scriptedModel([reply.text('Hello from the scripted model.'), reply.text('Steered.')]);
       sessionId = await startAgent(h, 'Greet me');
       await waitForIdle(h, sessionId, 1);
     });
-    after(() => model.close());
+    after(async () => {
+      await model.close();
+      await vscode.workspace.getConfiguration('hangar').update('openSessionsIn', undefined, vscode.ConfigurationTarget.Global);
+    });
 
     it('opens one webview panel per session, which asks for and gets the log', async function () {
       this.timeout(70_000);

@@ -18,6 +18,9 @@ const hostSamples: Record<HostMessageType, HostMessage> = {
   changes: { type: 'changes', files: [{ path: 'src/a.ts', status: 'modified', additions: 3, deletions: 1 }] },
   reply: { type: 'reply', id: 'r-7', ok: false, error: 'the session was deleted' },
   allowed: { type: 'allowed', tools: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }] },
+  files: { type: 'files', paths: ['README.md', 'src/math.js'] },
+  insert: { type: 'insert', text: '@src/math.js (line 3):\n```js\nreturn a - b;\n```\n' },
+  newSession: { type: 'newSession' },
 };
 
 const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
@@ -33,6 +36,7 @@ const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
   allowForSession: { type: 'allowForSession', id: 'r-9', tool: { name: 'bash' } },
   revokeAllowance: { type: 'revokeAllowance', id: 'r-10', tool: { name: 'search', mcp_server_name: 'docs' } },
   setApiKey: { type: 'setApiKey', id: 'r-11' },
+  start: { type: 'start', id: 'r-12', text: 'Fix the failing tests.\nThen run the linter.' },
 };
 
 describe('panel protocol', () => {
