@@ -62,7 +62,7 @@ export function startAgentSuite(): void {
       await panel.locator('button[aria-label="Allow bash"]').click();
       // While it runs, the call shows the command's live output; its result replaces it.
       await panel.locator('.item.tool pre.tool-live', { hasText: 'checking step 1 of 3' }).waitFor({ timeout: 30_000 });
-      await wb.screenshot('ui-live-output', wb.page.locator('.part.editor'));
+      await wb.screenshot('ui-live-output', wb.page.locator('.part.sidebar'));
       await panel.locator('pre.tool-live').waitFor({ state: 'detached', timeout: 30_000 });
       const composer = panel.locator('.composer-input');
       await panel.locator('.composer-input[placeholder^="Steer the agent"]').waitFor({ timeout: 30_000 });
@@ -79,7 +79,7 @@ export function startAgentSuite(): void {
         requests.slice(0, at).every((r) => r.reply?.kind === 'message' && r.reply.blocks.some((b) => b.type === 'tool_use')),
         'the steering message arrived while the turn was still running (no reply before it ended the turn)',
       );
-      await wb.screenshot('ui-panel', wb.page.locator('.part.editor'));
+      await wb.screenshot('ui-panel', wb.page.locator('.part.sidebar'));
     });
 
     it('lists the changed file under the session in the sidebar and opens its diff from there', async () => {
