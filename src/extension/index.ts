@@ -53,7 +53,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     agentsTree,
     agentFs,
     statusBar,
-    approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true }),
+    // The session is in view in its editor tab or in the side-bar chat: the prompt shows there, no notification.
+    approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true || (panels.chat.visible && panels.chat.sessionId === id) }),
     api: new ApiServerManager(host, log),
   };
   await host.start();
