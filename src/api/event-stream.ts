@@ -3,6 +3,7 @@ import { publicEvent, type SessionEvent, type StreamPreview } from '../wire';
 import { envelope, toFailure } from './errors';
 import { STREAMED, type Ctx } from './router';
 import { qList } from './query';
+import { inSessionView } from '../runtime/threads';
 
 // GET …/events/stream (reference §4): live only, from the moment the connection opened; stays open across idle;
 // ends after session.deleted. Previews (event_start / event_delta) only for the types a client opted into.
@@ -14,13 +15,15 @@ export const StreamQuery = z.strictObject({
     .optional(),
 });
 
-export async function streamSessionEvents(c: Ctx, sessionId: string): Promise<typeof STREAMED> {
+/** `where` narrows the stream to a thread's events, or to the session-level view of a multi-agent session. */
+export async function streamSessionEvents(c: Ctx, sessionId: string, where: (e: SessionEvent) => boolean = inSessionView): Promise<typeof STREAMED> {
   const deltas = new Set(c.query(StreamQuery).event_deltas ?? []);
   // Validates the session (a 404 is still possible here) and fixes where "live" starts.
   const from = await c.runtime.sessions.eventCount(sessionId);
   const sse = c.streams.start(c.req, c.res);
   const previewing = new Set<string>();
   const onEvent = (e: SessionEvent) => {
+    if (!where(e)) return;
     sse.send(e.type, publicEvent(e));
     previewing.delete(e.id);
     if (e.type === 'session.deleted') sse.close();

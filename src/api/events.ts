@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SendEventsParams, publicEvent, type SessionEvent } from '../wire';
 import type { Page } from '../log/paging';
 import { streamSessionEvents } from './event-stream';
+import { inSessionView } from '../runtime/threads';
 import { paging, qCreatedAt, qList, qOrder } from './query';
 import { route } from './router';
 
@@ -20,7 +21,7 @@ export function publicPage(page: Page<SessionEvent>): Page<Omit<SessionEvent, '_
 }
 
 export const eventRoutes = [
-  route('GET', '/v1/sessions/:session_id/events', async (c) => publicPage(await c.runtime.sessions.listEvents(c.params.session_id!, c.query(ListQuery)))),
+  route('GET', '/v1/sessions/:session_id/events', async (c) => publicPage(await c.runtime.sessions.listEvents(c.params.session_id!, { ...c.query(ListQuery), where: inSessionView }))),
   route('POST', '/v1/sessions/:session_id/events', async (c) => {
     const { events } = await c.body(SendEventsParams.strict());
     return { data: await c.runtime.sessions.send(c.params.session_id!, events) };

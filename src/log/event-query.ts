@@ -14,6 +14,8 @@ export interface ListOptions extends PageOptions {
   types?: readonly string[];
   /** Bounds on `processed_at` (the wire's `created_at[...]` filter); events not yet processed never match. */
   createdAt?: CreatedAtRange;
+  /** Which events the listing is about at all (e.g. one thread of a multi-agent session). */
+  where?: (event: LogEvent) => boolean;
 }
 
 const Bound = z.iso.datetime({ offset: true }).optional();
@@ -23,8 +25,9 @@ const CreatedAtSchema = z.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound 
 export function eventMatcher(opts: ListOptions): ((event: LogEvent) => boolean) | undefined {
   const types = opts.types && opts.types.length > 0 ? new Set(opts.types) : null;
   const inRange = createdAtMatcher(opts.createdAt);
-  if (!types && !inRange) return undefined;
-  return (e) => (!types || types.has(e.type)) && (!inRange || inRange(e.processed_at));
+  const where = opts.where;
+  if (!types && !inRange && !where) return undefined;
+  return (e) => (!where || where(e)) && (!types || types.has(e.type)) && (!inRange || inRange(e.processed_at));
 }
 
 function createdAtMatcher(range: CreatedAtRange | undefined): ((processedAt: string | null) => boolean) | null {

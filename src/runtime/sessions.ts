@@ -20,6 +20,7 @@ import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
 import { expandRoster } from './multiagent';
+import { sessionThreads, type SessionThread } from './threads';
 import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
@@ -41,6 +42,8 @@ export interface SessionListQuery {
 }
 
 export interface EventListQuery {
+  /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
+  where?: (e: SessionEvent) => boolean;
   limit?: number;
   page?: string;
   order?: 'asc' | 'desc';
@@ -224,7 +227,15 @@ export class SessionService {
     await this.record(id);
     const log = await this.host.events(id);
     const all = log.events();
-    return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at }, (e, seq) => withProcessedAt(all, e, seq));
+    const where = q.where as ((e: unknown) => boolean) | undefined;
+    return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at, where }, (e, seq) => withProcessedAt(all, e, seq));
+  }
+
+  /** The session's threads, the primary first, each with its own status, usage and cost. */
+  async threads(id: string): Promise<SessionThread[]> {
+    const record = await this.record(id);
+    const session = this.toSession(record, await this.summary(record));
+    return sessionThreads(session, record.agent, (await this.host.events(id)).events(), this.catalog);
   }
 
   async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {

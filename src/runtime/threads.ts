@@ -1,17 +1,20 @@
-import type { Session, SessionAgent } from '../wire';
+import type { ModelCatalog, ModelUsage, Session, SessionAgent, SessionEvent, SessionThreadAgent, StopReason } from '../wire';
+import { costUsd, sessionRoster } from '../wire';
+import { threadOf } from '../harness/threads/view';
 
-// Hangar runs one thread per session (no multi-agent yet): the primary thread is the session seen as a thread, so
-// its id is derived from the session id and nothing extra is stored.
+// A session's threads (reference §2.6, §7.9) are folds over its one log: the primary thread is the session seen as a
+// thread (its id derived from the session's); each sub-agent thread starts at its session.thread_created and carries
+// its own status, usage and cost, priced with its own agent's model (the session's totals add them up).
 
 export interface SessionThread {
   type: 'session_thread';
   id: string;
   session_id: string;
-  parent_thread_id: null;
+  parent_thread_id: string | null;
   status: Session['status'];
-  agent: Omit<SessionAgent, 'multiagent'>;
+  agent: SessionThreadAgent;
   workflow_run_id: null;
-  stats: Session['stats'];
+  stats: { active_seconds?: number; duration_seconds?: number };
   usage: Session['usage'];
   created_at: string;
   updated_at: string;
@@ -22,20 +25,108 @@ export function primaryThreadId(sessionId: string): string {
   return `sthr_${sessionId.replace(/^sesn_/, '')}`;
 }
 
-export function primaryThread(session: Session): SessionThread {
-  const { multiagent: _m, ...agent } = session.agent;
-  return {
+/** The events a thread's own listing and stream show: the primary thread's untagged ones, a sub-thread's tagged ones. */
+export function inThread(threadId: string, sessionId: string): (e: SessionEvent) => boolean {
+  const primary = threadId === primaryThreadId(sessionId);
+  return (e) => (primary ? threadOf(e) === null : threadOf(e) === threadId);
+}
+
+// What of a sub-thread the session's own listing and stream show (reference §4.2): its lifecycle and what waits for
+// the user (cross-posted tool calls, confirmations and custom tool results, with session_thread_id).
+const CONDENSED = new Set<string>([
+  'session.thread_status_running',
+  'session.thread_status_idle',
+  'session.thread_status_terminated',
+  'agent.custom_tool_use',
+  'user.tool_confirmation',
+  'user.custom_tool_result',
+]);
+
+/** The session-level view: the primary thread's events plus condensed sub-thread activity. */
+export function inSessionView(e: SessionEvent): boolean {
+  if (threadOf(e) === null) return true;
+  if ((e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use') && e.evaluated_permission === 'ask') return true;
+  return CONDENSED.has(e.type);
+}
+
+/** Every thread of a session, the primary first, folded from its events. */
+export function sessionThreads(session: Session, agent: SessionAgent, events: readonly SessionEvent[], catalog: ModelCatalog): SessionThread[] {
+  const { multiagent: _m, ...primaryAgent } = agent;
+  const primaryId = primaryThreadId(session.id);
+  const roster = sessionRoster(agent);
+  const subs = new Map<string, { thread: SessionThread; stop: StopReason | null; cents: number }>();
+  const own = { usage: emptyUsage(), cents: 0 };
+  for (const e of events) {
+    if (e.type === 'span.model_request_end' && threadOf(e) === null) {
+      own.cents += costUsd(catalog.lookup(agent.model.id), e.model_usage) * 100;
+      own.usage = addUsage(own.usage, e.model_usage, own.cents);
+    }
+    if (e.type === 'session.thread_created') {
+      const member = roster.find((m) => m.name === e.agent_name) ?? primaryAgent;
+      subs.set(e.session_thread_id, {
+        thread: {
+          type: 'session_thread',
+          id: e.session_thread_id,
+          session_id: session.id,
+          parent_thread_id: primaryId,
+          status: 'idle',
+          agent: member,
+          workflow_run_id: null,
+          stats: {},
+          usage: emptyUsage(),
+          created_at: e.processed_at ?? session.created_at,
+          updated_at: e.processed_at ?? session.created_at,
+          archived_at: null,
+        },
+        stop: null,
+        cents: 0,
+      });
+      continue;
+    }
+    const tid = threadOf(e);
+    const sub = tid ? subs.get(tid) : undefined;
+    if (!sub) continue;
+    const t = sub.thread;
+    t.updated_at = e.processed_at ?? t.updated_at;
+    if (e.type === 'session.thread_status_running') t.status = t.archived_at ? t.status : 'running';
+    else if (e.type === 'session.thread_status_idle') t.status = 'idle';
+    else if (e.type === 'session.thread_status_terminated') {
+      t.status = 'terminated';
+      t.archived_at = e.processed_at;
+    } else if (e.type === 'span.model_request_end') {
+      sub.cents += costUsd(catalog.lookup(t.agent.model.id), e.model_usage) * 100;
+      t.usage = addUsage(t.usage, e.model_usage, sub.cents);
+    }
+  }
+  const primary: SessionThread = {
     type: 'session_thread',
-    id: primaryThreadId(session.id),
+    id: primaryId,
     session_id: session.id,
     parent_thread_id: null,
     status: session.status,
-    agent,
+    agent: primaryAgent,
     workflow_run_id: null,
     stats: session.stats,
-    usage: session.usage,
+    // Single-agent sessions: the session's usage; with sub-agents, the primary thread's own share.
+    usage: subs.size === 0 ? session.usage : { ...own.usage, active_seconds: session.usage.active_seconds },
     created_at: session.created_at,
     updated_at: session.updated_at,
     archived_at: session.archived_at,
+  };
+  return [primary, ...[...subs.values()].map((s) => s.thread)];
+}
+
+function emptyUsage(): Session['usage'] {
+  return { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0 }, active_seconds: 0, list_cost: null };
+}
+
+function addUsage(total: Session['usage'], u: ModelUsage, cents: number): Session['usage'] {
+  return {
+    ...total,
+    input_tokens: total.input_tokens + u.input_tokens,
+    output_tokens: total.output_tokens + u.output_tokens,
+    cache_read_input_tokens: total.cache_read_input_tokens + u.cache_read_input_tokens,
+    cache_creation: { ephemeral_5m_input_tokens: total.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
+    list_cost: { amount: String(Math.round(cents)), currency: 'USD' },
   };
 }

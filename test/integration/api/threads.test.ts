@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import { collect, startApi, type ApiFixture, type StreamEvent } from './helpers';
+import { typeCheckRecorded, type Recorded } from './sdk-types';
+
+// Multi-agent sessions driven by the official SDK over HTTP: a coordinator with two roster agents runs them in
+// parallel threads; a sub-thread's always_ask call is confirmed through the SDK; one thread is interrupted while the
+// other finishes; the threads endpoints and the session-level stream show them as the reference says.
+
+const requestText = (r: RecordedRequest) => JSON.stringify(r.body.messages);
+
+function lead(r: RecordedRequest): Reply {
+  const text = requestText(r);
+  if (!text.includes('send_to_agent')) {
+    return {
+      kind: 'message',
+      blocks: ['writer', 'tester', 'sleeper'].map((agent) => ({ type: 'tool_use' as const, name: 'send_to_agent', input: { agent, message: `Do the ${agent} part` } })),
+    };
+  }
+  const answers = ['wrote a', 'wrote b', 'interrupted this agent'].filter((a) => text.includes(a));
+  return reply.text(answers.length === 3 ? 'All agents are done.' : 'Waiting.');
+}
+
+describe('API: multi-agent threads with the SDK', function () {
+  this.timeout(60_000);
+  let f: ApiFixture;
+  afterEach(async () => f?.close());
+
+  it('runs sub-agents in parallel, confirms a sub-thread call, interrupts one thread, and lists threads and their events', async () => {
+    f = await startApi({
+      script: byAgent({
+        lead,
+        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        tester: [reply.tool('bash', { command: 'echo B > b.txt' }), reply.text('wrote b')],
+        sleeper: [reply.tool('bash', { command: 'sleep 30' }), reply.text('never')],
+      }),
+    });
+    const writer = await f.agent({ name: 'writer' });
+    const tester = await f.agent({ name: 'tester', tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
+    const sleeper = await f.agent({ name: 'sleeper' });
+    const coordinator = await f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [writer.id, tester.id, { type: 'agent', id: sleeper.id }] } });
+    assert.deepEqual(coordinator.multiagent, { type: 'coordinator', agents: [writer, tester, sleeper].map((a) => ({ type: 'agent', id: a.id, version: 1 })) });
+    const session = await f.session(coordinator.id);
+    assert.deepEqual(session.agent.multiagent?.type === 'coordinator' && session.agent.multiagent.agents.map((a) => a.type === 'agent' && a.name), ['writer', 'tester', 'sleeper']);
+
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'Split the work' }] }] });
+    const seen: StreamEvent[] = [];
+    // The sleeper runs, the tester asks: interrupt the sleeper, confirm the tester through the SDK.
+    let asked: string | null = null;
+    let interrupted = false;
+    const all = await collect(
+      stream,
+      (events) => {
+        seen.splice(0, seen.length, ...events);
+        const last = events.at(-1)!;
+        if (last.type === 'agent.tool_use' && last.evaluated_permission === 'ask' && !asked) {
+          asked = last.id;
+          void f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.tool_confirmation', tool_use_id: last.id, result: 'allow' }] });
+        }
+        if (last.type === 'session.thread_status_running' && last.agent_name === 'sleeper' && !interrupted) {
+          interrupted = true;
+          setTimeout(() => void f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: last.session_thread_id }] }), 300);
+        }
+        return events.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('All agents are done')) && last.type === 'session.status_idle';
+      },
+      45_000,
+    );
+    // The session stream: the primary thread plus condensed sub-thread activity, never a sub-agent's own messages.
+    assert.ok(all.some((e) => e.type === 'session.thread_created'));
+    assert.ok(all.some((e) => e.type === 'agent.tool_use' && e.id === asked && e.session_thread_id), 'the sub-thread call waiting for the user is cross-posted with its thread');
+    assert.ok(all.some((e) => e.type === 'user.tool_confirmation' && e.session_thread_id), 'the confirmation echo names the thread it reached');
+    assert.ok(!all.some((e) => e.type === 'agent.message' && /wrote a|wrote b/.test(JSON.stringify(e.content))), 'sub-agent messages stay in their threads');
+    assert.equal(all.filter((e) => e.type === 'session.status_idle').length, 1, 'the session idles once, when every thread is done');
+
+    const threads: Anthropic.Beta.Sessions.BetaManagedAgentsSessionThread[] = [];
+    for await (const t of f.client.beta.sessions.threads.list(session.id)) threads.push(t);
+    assert.equal(threads.length, 4);
+    assert.equal(threads[0]!.parent_thread_id, null);
+    const byName = (n: string) => threads.find((t) => t.agent.type === 'agent' && t.agent.name === n)!;
+    assert.equal(byName('writer').parent_thread_id, threads[0]!.id);
+    assert.ok(Number(byName('writer').usage?.list_cost?.amount ?? '0') >= 0);
+    const sum = threads.reduce((n, t) => n + (t.usage?.output_tokens ?? 0), 0);
+    assert.equal(sum, (await f.client.beta.sessions.retrieve(session.id)).usage.output_tokens, 'the session total is the threads’ sum');
+    const one = await f.client.beta.sessions.threads.retrieve(byName('writer').id, { session_id: session.id });
+    const writerEvents = [];
+    for await (const e of f.client.beta.sessions.threads.events.list(one.id, { session_id: session.id })) writerEvents.push(e);
+    assert.ok(writerEvents.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('wrote a')), 'a thread lists its own events');
+    assert.ok(!writerEvents.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('wrote b')));
+
+    const diff = await f.t.runtime.sessions.changes(session.id);
+    assert.deepEqual(diff.files.map((x) => x.path).sort(), ['a.txt', 'b.txt'], 'the diff holds both sub-agents’ work');
+
+    const records: Recorded[] = [
+      ...threads.map((t, i) => ({ label: `threads.list[${i}]`, type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: t })),
+      ...writerEvents.map((e, i) => ({ label: `threads.events.list[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsSessionEvent', value: e })),
+      ...all.map((e, i) => ({ label: `stream[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsStreamSessionEvents', value: e })),
+    ];
+    assert.deepEqual(typeCheckRecorded(records), []);
+  });
+
+  it('refuses a roster naming a missing agent with the API error shape', async () => {
+    f = await startApi({ script: [] });
+    await assert.rejects(f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: ['agent_011missing'] } }), (err: unknown) => {
+      return err instanceof Anthropic.BadRequestError && /agent agent_011missing does not exist/.test(err.message);
+    });
+  });
+});
