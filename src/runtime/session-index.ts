@@ -96,7 +96,10 @@ export class SessionIndex {
     const entry = this.entries.get(record.id) ?? { recordKey: '', record, fold: null };
     this.entries.set(record.id, entry);
     let fold = entry.fold ?? { position: null, count: 0, summary: emptySummary() };
-    const pricing = this.catalog.lookup(record.agent.model.id);
+    const own = this.catalog.lookup(record.agent.model.id);
+    // A sub-agent thread's requests are priced with its own model (named on its span end), so the session's cost is
+    // the sum of its threads'.
+    const pricing = (e: SessionEvent) => (e._hangar?.model ? this.catalog.lookup(e._hangar.model) : own);
     const live = this.drivenLog(record.id);
     if (live) {
       let summary = fold.summary;

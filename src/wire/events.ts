@@ -27,6 +27,8 @@ export const HangarPrivate = z.object({
   delegation: z.string().optional(),
   /** Multi-agent: the input event (a thread's task or follow-up) that this message answers. */
   answers: z.string().optional(),
+  /** span.model_request_end of a sub-agent thread: the model it asked, which prices the usage. */
+  model: z.string().optional(),
 });
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };

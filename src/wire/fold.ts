@@ -41,7 +41,10 @@ export function emptySummary(): SessionSummary {
   };
 }
 
-export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPricing): SessionSummary {
+/** The pricing of one event's usage: a multi-agent session's threads may use other models than the session's agent. */
+export type PricingOf = (e: SessionEvent) => ModelPricing;
+
+export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPricing | PricingOf): SessionSummary {
   const at = e.processed_at ?? s.lastEventAt;
   const atMs = at ? Date.parse(at) : null;
   const next: SessionSummary = { ...s, firstEventAt: s.firstEventAt ?? at, lastEventAt: at };
@@ -88,7 +91,7 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
         cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
         cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
       };
-      const dollars = costUsd(pricing, u);
+      const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u);
       next.costCents += dollars * 100;
       next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
       break;
@@ -118,6 +121,6 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
   return next;
 }
 
-export function summarize(events: readonly SessionEvent[], pricing: ModelPricing): SessionSummary {
+export function summarize(events: readonly SessionEvent[], pricing: ModelPricing | PricingOf): SessionSummary {
   return events.reduce((s, e) => foldSummary(s, e, pricing), emptySummary());
 }

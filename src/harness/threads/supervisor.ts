@@ -58,7 +58,7 @@ export class ThreadSupervisor implements Delegator {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.members = sessionRoster(opts.agent);
-    this.primary = this.addThread({ id: opts.primaryThreadId, agentName: opts.agent.name, primary: true }, opts.agent);
+    this.primary = this.addThread({ id: opts.primaryThreadId, agentName: opts.agent.name, model: opts.agent.model.id, primary: true }, opts.agent);
     for (const e of opts.log.events()) {
       if (e.type === 'session.thread_created' && !this.threads.has(e.session_thread_id)) this.addThreadFor(e.session_thread_id, e.agent_name);
       this.observe(e);
@@ -150,7 +150,7 @@ export class ThreadSupervisor implements Delegator {
       const max = this.opts.maxThreads ?? DEFAULT_MAX_THREADS;
       if (live >= max) return errorOutcome(`thread_limit_error: this session already has ${live} threads, the most it may have. Send a follow-up to one of them (send_to_agent with session_thread_id) instead.`);
       const id = newId('sthr');
-      const thread = this.addThread({ id, agentName: member.name, primary: false }, { ...member, multiagent: null });
+      const thread = this.addThread({ id, agentName: member.name, model: member.model.id, primary: false }, { ...member, multiagent: null });
       await this.appendRaw([
         { type: 'session.thread_created', session_thread_id: id, agent_name: member.name, workflow_run_id: null, _hangar: { delegation: toolUseId } },
         { type: 'agent.thread_message_sent', to_session_thread_id: id, to_agent_name: member.name, content, _hangar: { delegation: toolUseId } },
@@ -177,7 +177,7 @@ export class ThreadSupervisor implements Delegator {
     // A roster is frozen in the session's snapshot, so a thread's agent is always found; a record edited by hand
     // falls back to the coordinator's own definition rather than losing the thread.
     const agent: SessionAgent = member ? { ...member, multiagent: null } : { ...this.opts.agent, multiagent: null };
-    return this.addThread({ id, agentName, primary: false }, agent);
+    return this.addThread({ id, agentName, model: agent.model.id, primary: false }, agent);
   }
 
   private addThread(info: ThreadInfo, agent: SessionAgent): Thread {

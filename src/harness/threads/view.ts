@@ -13,6 +13,8 @@ import type { HarnessLog } from '../driver';
 export interface ThreadInfo {
   id: string;
   agentName: string;
+  /** The thread's model: a sub-thread's span ends name it, so its usage is priced with it. */
+  model: string;
   /** The primary (coordinator) thread: its events carry no tag. */
   primary: boolean;
 }
@@ -101,7 +103,9 @@ export class ThreadView implements HarnessLog {
       default:
         out = !t.primary && CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.id } as NewEvent) : e;
     }
-    return [t.primary ? out : ({ ...out, _hangar: { ...out._hangar, thread: t.id } } as NewEvent)];
+    if (t.primary) return [out];
+    const model = out.type === 'span.model_request_end' ? { model: t.model } : {};
+    return [{ ...out, _hangar: { ...out._hangar, thread: t.id, ...model } } as NewEvent];
   }
 
   /** A message to this thread logged after its last model request started, with no interrupt after it. */

@@ -31,12 +31,14 @@ describe('API: multi-agent threads with the SDK', function () {
     f = await startApi({
       script: byAgent({
         lead,
-        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        // Enough output to cost dollars, so pricing it with the wrong model would show in the totals.
+        writer: [{ ...reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), usage: { output_tokens: 200_000 } }, reply.text('wrote a', { usage: { output_tokens: 200_000 } })],
         tester: [reply.tool('bash', { command: 'echo B > b.txt' }), reply.text('wrote b')],
         sleeper: [reply.tool('bash', { command: 'sleep 30' }), reply.text('never')],
       }),
     });
-    const writer = await f.agent({ name: 'writer' });
+    // The writer runs on another (pricier) model: its usage is priced with it.
+    const writer = await f.agent({ name: 'writer', model: 'claude-opus-5-5' });
     const tester = await f.agent({ name: 'tester', tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
     const sleeper = await f.agent({ name: 'sleeper' });
     const coordinator = await f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [writer.id, tester.id, { type: 'agent', id: sleeper.id }] } });
@@ -81,8 +83,17 @@ describe('API: multi-agent threads with the SDK', function () {
     const byName = (n: string) => threads.find((t) => t.agent.type === 'agent' && t.agent.name === n)!;
     assert.equal(byName('writer').parent_thread_id, threads[0]!.id);
     assert.ok(Number(byName('writer').usage?.list_cost?.amount ?? '0') >= 0);
-    const sum = threads.reduce((n, t) => n + (t.usage?.output_tokens ?? 0), 0);
-    assert.equal(sum, (await f.client.beta.sessions.retrieve(session.id)).usage.output_tokens, 'the session total is the threads’ sum');
+    const total = (await f.client.beta.sessions.retrieve(session.id)).usage;
+    assert.equal(threads.reduce((n, t) => n + (t.usage?.output_tokens ?? 0), 0), total.output_tokens, 'the session’s tokens are the threads’ sum');
+    assert.equal(threads.reduce((n, t) => n + (t.usage?.input_tokens ?? 0), 0), total.input_tokens);
+    // Each list_cost is rounded to whole cents on its own, so the sum may differ from the total by that rounding only.
+    const cents = threads.map((t) => Number(t.usage?.list_cost?.amount ?? '0'));
+    assert.ok(Math.abs(cents.reduce((a, b) => a + b, 0) - Number(total.list_cost?.amount)) <= threads.length / 2, `session cost ${total.list_cost?.amount} is the sum of ${cents.join(' + ')}`);
+    const opus = f.t.runtime.catalog.lookup('claude-opus-5-5').prices.output;
+    const sonnet = f.t.runtime.catalog.lookup('claude-sonnet-5-5').prices.output;
+    assert.notEqual(opus, sonnet, 'the two models are priced differently, so a wrong price would show');
+    const writerCents = Number(byName('writer').usage?.list_cost?.amount);
+    assert.ok(Math.abs(writerCents - (400_000 * opus) / 10_000) <= 1, `the writer's ${writerCents} cents are priced with its own model`);
     const one = await f.client.beta.sessions.threads.retrieve(byName('writer').id, { session_id: session.id });
     const writerEvents = [];
     for await (const e of f.client.beta.sessions.threads.events.list(one.id, { session_id: session.id })) writerEvents.push(e);
