@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   maxTokens?: number;
   /** Model requests one turn may make before it is stopped (a runaway tool loop). */
   maxRequestsPerTurn?: number;
+  /** Sub-agent threads a multi-agent session may have (default 25, as the hosted platform). */
+  maxThreads?: number;
   /**
    * Model catalogue overrides (src/wire/models.ts: context window, output limit, thinking, effort, prices per model),
    * on top of `<storage>/models.json` when that file exists. Invalid overrides fail the runtime's start with a
@@ -85,6 +87,7 @@ export class Runtime {
       retry: options.retry,
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
+      maxThreads: options.maxThreads,
       catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),

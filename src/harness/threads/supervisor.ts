@@ -148,7 +148,7 @@ export class ThreadSupervisor implements Delegator {
       if (!member) return errorOutcome(`There is no agent named "${input.agent}" to delegate to. Agents: ${this.roster().join(', ')}.`);
       const live = [...this.threads.values()].filter((t) => !t.info.primary && t.state.status !== 'terminated').length;
       const max = this.opts.maxThreads ?? DEFAULT_MAX_THREADS;
-      if (live >= max) return errorOutcome(`thread_limit_error: this session already has ${live} threads, the most it may have. Send a follow-up to one of them (send_to_agent with session_thread_id) instead.`);
+      if (live >= max) return errorOutcome(`thread_limit_error: this session already has ${live} thread${live === 1 ? '' : 's'}, the most it may have. Send a follow-up to one of them (send_to_agent with session_thread_id) instead.`);
       const id = newId('sthr');
       const thread = this.addThread({ id, agentName: member.name, model: member.model.id, primary: false }, { ...member, multiagent: null });
       await this.appendRaw([

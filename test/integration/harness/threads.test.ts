@@ -4,6 +4,7 @@ import path from 'node:path';
 import { agentOf, byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import type { RuntimeOptions } from '../../../src/runtime';
 
 // Multi-agent sessions through the runtime: a coordinator delegates to two roster agents that run in parallel threads.
 
@@ -32,8 +33,8 @@ describe('harness: multi-agent threads', () => {
   let t: TestRuntime;
   afterEach(async () => t?.close());
 
-  async function coordinatorSession(routes: Record<string, readonly Reply[] | ((r: RecordedRequest) => Reply)>, extra: { tester?: object } = {}) {
-    t = await makeTestRuntime({ script: byAgent(routes) });
+  async function coordinatorSession(routes: Record<string, readonly Reply[] | ((r: RecordedRequest) => Reply)>, extra: { tester?: object; runtime?: Partial<RuntimeOptions> } = {}) {
+    t = await makeTestRuntime({ script: byAgent(routes), runtime: extra.runtime });
     const writer = await t.agent({ name: 'writer', description: 'writes files' });
     const tester = await t.agent({ name: 'tester', ...extra.tester });
     const coordinator = await t.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [writer, tester] } });
@@ -115,6 +116,37 @@ describe('harness: multi-agent threads', () => {
     assert.ok(echo?.type === 'user.tool_confirmation' && echo.session_thread_id === ask.session_thread_id, 'the echo names the thread it was routed to');
     await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')) && sessionIdle()(e), 20_000);
     assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path).sort(), ['a.txt', 'b.txt']);
+  });
+
+  it('keeps to the thread limit with an error the coordinator can act on', async () => {
+    const id = await coordinatorSession(
+      { lead: lead(), writer: [reply.text('wrote a')], tester: [reply.text('wrote b')] },
+      { runtime: { maxThreads: 1 } },
+    );
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.runtime.settled(id);
+    const events = await t.events(id);
+    assert.equal(events.filter((e) => e.type === 'session.thread_created').length, 1);
+    const refused = events.find((e) => e.type === 'agent.tool_result' && e.is_error);
+    assert.match(JSON.stringify(refused), /thread_limit_error: this session already has 1 thread, the most/);
+    assert.ok(events.at(-1)?.type === 'session.status_idle');
+  });
+
+  it('stops a sub-agent that exceeds the requests per turn in its own thread and tells the coordinator', async () => {
+    const id = await coordinatorSession(
+      { lead: lead(), writer: () => reply.tool('read', { file_path: 'README.md' }), tester: [reply.text('wrote b')] },
+      { runtime: { maxRequestsPerTurn: 3 } },
+    );
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.runtime.settled(id);
+    const events = await t.events(id);
+    const limit = events.find((e) => e.type === 'session.error' && e.error.type === 'tool_use_limit_reached_error');
+    assert.ok(limit?._hangar?.thread, 'the limit is the sub-thread’s own');
+    const stopped = events.find((e) => e.type === 'session.thread_status_idle' && e._hangar?.thread === limit._hangar.thread && e.stop_reason.type === 'retries_exhausted');
+    assert.ok(stopped, 'the sub-thread idles with retries_exhausted');
+    assert.match(JSON.stringify(events.filter((e) => e.type === 'agent.thread_message_received' && !e._hangar?.thread)), /This agent stopped/);
+    const last = events.at(-1);
+    assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', 'the coordinator finishes the session');
   });
 
   it('refuses an interrupt naming a thread the session does not have', async () => {
