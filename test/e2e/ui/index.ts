@@ -2,6 +2,7 @@ import { startScriptedModel, type ScriptedModel } from '../../../src/model/scrip
 import { runSuites, type TestResults } from '../mocha-run';
 import { setContext, type UiContext } from './context';
 import { uiResponder } from './scenario';
+import { approvalSuite } from './approvals.test';
 import { chatSuite } from './chat.test';
 import { credentialSuite } from './credentials.test';
 import { startAgentSuite } from './start-agent.test';
@@ -15,5 +16,5 @@ export function startUiModel(): Promise<ScriptedModel> {
 
 export function run(ctx: UiContext, grep?: string): Promise<TestResults> {
   setContext(ctx);
-  return runSuites([startAgentSuite, chatSuite, credentialSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
+  return runSuites([startAgentSuite, chatSuite, approvalSuite, credentialSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
 }

@@ -16,6 +16,9 @@ export const STEER = 'Keep the change small, please';
 export const FIRST_WORDS = 'I will check the environment first';
 export const ACK = `Understood: "${STEER}".`;
 export const DONE = 'Done: add() adds and neg() negates.';
+/** The approval suite's task: a bash call that comes after a few seconds, then a one-line answer. */
+export const APPROVAL_TASK = 'Print a greeting';
+export const APPROVED = 'Greeted the user.';
 /** Prints a line a second, so the panel shows its live output while it runs. */
 export const CHECK_COMMAND = 'for i in 1 2 3; do echo "checking step $i of 3"; sleep 1; done; echo environment-ready';
 
@@ -42,6 +45,10 @@ export function uiResponder(req: RecordedRequest): MessageReply {
     ],
     ...(delay ? { delay_ms: delay } : {}),
   });
+  if (blocks(req, 'user').some((b) => b.type === 'text' && b.text === APPROVAL_TASK)) {
+    // Slow to ask, so the suite can put the session out of sight first.
+    return usedTool(req, 'bash') ? { kind: 'message', blocks: [{ type: 'text', text: APPROVED }] } : step('I will print it.', 'bash', { command: 'echo hello' }, 5000);
+  }
   if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: CHECK_COMMAND });
   if (!steered(req)) return step('Reading the file again while the environment settles.', 'read', { file_path: 'src/math.js' }, 1000);
   if (!usedTool(req, 'write')) return step(`${ACK} Only add() and neg() change.`, 'write', { file_path: 'src/math.js', content: FIXED_JS });
