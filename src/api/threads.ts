@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SessionStatus } from '../wire';
 import type { Runtime } from '../runtime';
 import { notFound } from '../runtime/errors';
-import { inThread, primaryThreadId } from '../runtime/threads';
+import { inThread } from '../runtime/threads';
 import { badRequest } from './errors';
 import { streamSessionEvents } from './event-stream';
 import { publicPage } from './events';
@@ -29,11 +29,7 @@ export const threadRoutes = [
     return { data: threads.filter((t) => !q.statuses || q.statuses.includes(t.status)), next_page: null };
   }),
   route('GET', '/v1/sessions/:session_id/threads/:thread_id', async (c) => thread(c.runtime, c.params.session_id!, c.params.thread_id!)),
-  route('POST', '/v1/sessions/:session_id/threads/:thread_id/archive', async (c) => {
-    const t = await thread(c.runtime, c.params.session_id!, c.params.thread_id!);
-    if (t.id === primaryThreadId(t.session_id)) throw badRequest('The primary thread cannot be archived on its own; archive the session instead.');
-    throw badRequest('Archiving a sub-agent thread is not supported by Hangar yet; it keeps its history and takes follow-ups until the session is archived.');
-  }),
+  route('POST', '/v1/sessions/:session_id/threads/:thread_id/archive', async (c) => c.runtime.sessions.archiveThread(c.params.session_id!, c.params.thread_id!)),
   route('GET', '/v1/sessions/:session_id/threads/:thread_id/events', async (c) => {
     const q = c.query(EventsQuery);
     const t = await thread(c.runtime, c.params.session_id!, c.params.thread_id!);

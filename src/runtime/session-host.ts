@@ -60,7 +60,7 @@ interface Subscription {
 }
 
 /** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
-export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'>;
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void> };
 
 interface Active {
   log: SessionLog<SessionEvent>;
@@ -269,6 +269,14 @@ export class SessionHost {
     const a = this.active.get(id);
     if (!a) return null;
     return a.mcp?.status?.() ?? [];
+  }
+
+  /** Archives a sub-agent thread of a session driven here (woken if need be). */
+  async archiveThread(record: SessionRecord, threadId: string): Promise<void> {
+    const a = await this.wake(record);
+    if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process; archive the thread there.`);
+    if (!a.driver.archiveThread) throw invalid(`Session ${record.id} has no sub-agent threads.`);
+    await a.driver.archiveThread(threadId);
   }
 
   /** Waits until the session has nothing to do (tests, CLI). */

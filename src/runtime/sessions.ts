@@ -20,7 +20,7 @@ import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
 import { expandRoster } from './multiagent';
-import { sessionThreads, type SessionThread } from './threads';
+import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
 import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
@@ -229,6 +229,16 @@ export class SessionService {
     const all = log.events();
     const where = q.where as ((e: unknown) => boolean) | undefined;
     return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at, where }, (e, seq) => withProcessedAt(all, e, seq));
+  }
+
+  /** Archives a sub-agent thread: it must be idle (waiting for the user counts); the primary thread goes with the session. */
+  async archiveThread(id: string, threadId: string): Promise<SessionThread> {
+    const record = await this.record(id);
+    if (threadId === primaryThreadId(id)) throw invalid('The primary thread cannot be archived on its own; archive the session instead.');
+    if (!(await this.threads(id)).some((t) => t.id === threadId)) throw notFound('Session thread', threadId);
+    if (record.archived_at) throw invalid(`Session ${id} is archived and read-only.`);
+    await this.host.archiveThread(record, threadId);
+    return (await this.threads(id)).find((t) => t.id === threadId)!;
   }
 
   /** The session's threads, the primary first, each with its own status, usage and cost. */

@@ -129,6 +129,22 @@ export class ThreadSupervisor implements Delegator {
     return this.built;
   }
 
+  /**
+   * Archives a sub-agent thread (reference §2.6): only when it is idle, a wait for the user counting as idle (those
+   * calls are answered as not run). It takes no more messages; its history stays.
+   */
+  async archiveThread(id: string): Promise<void> {
+    await this.build();
+    const t = this.threads.get(id);
+    if (!t || t.info.primary) throw new InvalidEventError(`Thread ${id} is not a sub-agent thread of this session.`);
+    if (t.state.status === 'terminated') return;
+    if (!this.isQuiet(t)) throw new InvalidEventError(`Thread ${id} is running; interrupt it (user.interrupt with its session_thread_id) and archive it once it is idle.`);
+    const answered = t.state.blocked().map((p) => resultEvent(p.kind, p.id, 'The thread was archived before this call was answered, so it did not run.', true));
+    await t.view.append([...answered, { type: 'session.status_terminated' }]);
+    this.schedule(() => this.evaluate());
+    await this.chain;
+  }
+
   // ---- Delegator (the coordinator's tools) ----
 
   roster(): readonly string[] {

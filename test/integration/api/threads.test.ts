@@ -103,7 +103,17 @@ describe('API: multi-agent threads with the SDK', function () {
     const diff = await f.t.runtime.sessions.changes(session.id);
     assert.deepEqual(diff.files.map((x) => x.path).sort(), ['a.txt', 'b.txt'], 'the diff holds both sub-agents’ work');
 
+    const archived = await f.client.beta.sessions.threads.archive(byName('writer').id, { session_id: session.id });
+    assert.equal(archived.status, 'terminated');
+    assert.ok(archived.archived_at);
+    await assert.rejects(f.client.beta.sessions.threads.archive(threads[0]!.id, { session_id: session.id }), (err: unknown) => err instanceof Anthropic.BadRequestError && /archive the session instead/.test(err.message));
+    await assert.rejects(
+      f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }] }),
+      (err: unknown) => err instanceof Anthropic.BadRequestError && /names no thread of this session/.test(err.message),
+    );
+
     const records: Recorded[] = [
+      { label: 'threads.archive', type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: archived },
       ...threads.map((t, i) => ({ label: `threads.list[${i}]`, type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: t })),
       ...writerEvents.map((e, i) => ({ label: `threads.events.list[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsSessionEvent', value: e })),
       ...all.map((e, i) => ({ label: `stream[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsStreamSessionEvents', value: e })),

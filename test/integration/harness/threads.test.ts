@@ -149,6 +149,31 @@ describe('harness: multi-agent threads', () => {
     assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', 'the coordinator finishes the session');
   });
 
+  it('archives an idle sub-thread (not a running one); the coordinator gets an error when it messages it', async () => {
+    const coordinator = (r: RecordedRequest): Reply => {
+      const text = textOfRequest(r);
+      if (!text.includes('send_to_agent')) return reply.tool('send_to_agent', { agent: 'writer', message: 'Write a.txt' });
+      const thread = /Started thread (sthr_\w+)/.exec(text)?.[1];
+      if (text.includes('follow up') && !text.includes('is archived')) return reply.tool('send_to_agent', { session_thread_id: thread, message: 'more' });
+      return reply.text('ok');
+    };
+    const id = await coordinatorSession({ lead: coordinator, writer: [{ ...reply.text('wrote a'), delay_ms: 400 }] });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const started = await t.waitFor(id, (e) => e.some((x) => x.type === 'session.thread_created'));
+    const created = started.find((e) => e.type === 'session.thread_created')!;
+    const tid = created.type === 'session.thread_created' ? created.session_thread_id : '';
+    await assert.rejects(t.runtime.sessions.archiveThread(id, tid), /is running; interrupt it/);
+    await t.runtime.settled(id);
+    const archived = await t.runtime.sessions.archiveThread(id, tid);
+    assert.equal(archived.status, 'terminated');
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'follow up' }] }]);
+    await t.runtime.settled(id);
+    const events = await t.events(id);
+    const refused = events.filter((e) => e.type === 'agent.tool_result' && e.is_error);
+    assert.match(JSON.stringify(refused), /is archived and takes no more messages/);
+    assert.ok(events.at(-1)?.type === 'session.status_idle');
+  });
+
   it('refuses an interrupt naming a thread the session does not have', async () => {
     const id = await coordinatorSession({ lead: [reply.text('hi')] });
     await assert.rejects(t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }]), /names no thread of this session/);
