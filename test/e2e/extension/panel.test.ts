@@ -33,6 +33,7 @@ export function panelSuite(): void {
       assert.equal(panel.panel.title, 'Hangar: Greet me');
       assert.match(panel.panel.webview.html, /default-src 'none'; script-src 'nonce-[^']+'/);
       assert.ok(!/<script(?![^>]*nonce)/.test(panel.panel.webview.html), 'every script carries the nonce');
+      assert.match(panel.panel.webview.html, /<link rel="stylesheet" href="[^"]+\/dist\/codicon\.css">/, 'the codicon font ships with the extension');
       // A busy headless workbench can take a while to start a webview; the host log records how long it took.
       await waitFor('the webview to send ready and get init', () => panel.posted > 0, 50_000);
       assert.equal(await vscode.commands.executeCommand('hangar.openSession', { sessionId }), sessionId);
