@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { handleWebviewMessage } from '../../../src/extension/panel/inbound';
 import { reply } from '../../../src/model/scripted';
 import type { EventOf, SessionEvent } from '../../../src/wire';
 import { ensureKey, events, hangar, scriptedModel, waitFor, waitForIdle, workspaceDir } from './support';
@@ -53,7 +54,8 @@ export function approvalSuite(): void {
         assert.deepEqual(await runtime.permissions.allowed(id), [{ name: 'bash' }]);
         await waitFor('the notification to close and the badge to clear', () => !h.approvals.isOpen(first.id) && h.approvals.badge === undefined);
 
-        // Revoked: the next call asks again, and answering it elsewhere (the panel's way) closes its notification.
+        // Revoked: the next call asks again; answered in the panel (its "Allow for this session" request), the
+        // notification closes, and the panel's revoke takes the allowance back.
         await vscode.commands.executeCommand('hangar.revokeAllowance', { sessionId: id, tool: { name: 'bash' } });
         assert.deepEqual(await runtime.permissions.allowed(id), []);
         await runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'once more' }] }]);
@@ -61,11 +63,18 @@ export function approvalSuite(): void {
         const third = uses(all)[2]!;
         assert.equal(third.evaluated_permission, 'ask');
         await waitFor('a notification for the third call', () => h.approvals.isOpen(third.id));
-        await runtime.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: third.id, result: 'allow' }]);
-        await waitFor('the notification to close once answered elsewhere', () => !h.approvals.isOpen(third.id));
+        const deps = { host: h.host, log: h.log, openPath: async () => undefined };
+        const ask = (msg: Record<string, unknown>) => handleWebviewMessage({ id: 'r-1', ...msg }, id, deps, async () => undefined);
+        assert.deepEqual(await ask({ type: 'allowForSession', tool: { name: 'bash' } }), { type: 'reply', id: 'r-1', ok: true });
+        await waitFor('the notification to close once answered in the panel', () => !h.approvals.isOpen(third.id));
         await waitForIdle(h, id, 4);
         assert.equal(h.approvals.badge, undefined);
         assert.ok((await events(h, id)).some((e) => e.type === 'agent.tool_result' && e.tool_use_id === third.id && !e.is_error));
+        assert.deepEqual(await runtime.permissions.allowed(id), [{ name: 'bash' }]);
+        assert.deepEqual(await ask({ type: 'revokeAllowance', tool: { name: 'bash' } }), { type: 'reply', id: 'r-1', ok: true });
+        assert.deepEqual(await runtime.permissions.allowed(id), []);
+        const again = await ask({ type: 'revokeAllowance', tool: { name: 'bash' } });
+        assert.ok(again.type === 'reply' && !again.ok && /nothing to revoke/.test(again.error), 'a second revoke is refused with the reason');
       } finally {
         await model.close();
       }
