@@ -41,6 +41,10 @@ export class SessionPermissions {
   async revoke(id: string, tool: ToolRef): Promise<void> {
     if (!(await this.allowed(id)).some((t) => sameTool(t, tool))) throw invalid(`${toolLabel(tool)} is not allowed for session ${id}; there is nothing to revoke.`);
     const session = await this.sessions.retrieve(id);
+    // The wire changes a session's tools only while it is not running; say what that means for this tool.
+    if (session.status === 'running' || session.status === 'rescheduling') {
+      throw invalid(`${toolLabel(tool)} stays allowed until the agent stops: a session's tools change only while it is not running. Revoke it once the turn ends, or interrupt the agent first.`);
+    }
     const agent = await this.agents.retrieve(session.agent.id, session.agent.version);
     await this.sessions.update(id, { agent: { tools: revokeTool(session.agent.tools, agent.tools, tool) } });
   }

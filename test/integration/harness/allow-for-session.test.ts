@@ -79,4 +79,16 @@ describe('harness: allow a tool for the rest of the session', () => {
     assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'requires_action', 'the call after the revoke waits for the user');
     assert.equal(events.filter((e) => e.type === 'session.updated').length, 2, 'allow and revoke are both in the log');
   });
+
+  it('refuses a revoke while the agent runs, saying when it can be done', async () => {
+    t = await makeTestRuntime({ script: [reply.tool('bash', { command: 'true' }), reply.text('slow answer', { delay_ms: 3000 })] });
+    const id = await t.start('run', { tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
+    await t.waitFor(id, idleAfter(1));
+    await t.runtime.permissions.allow(id, { name: 'bash' });
+    await t.waitFor(id, (events) => events.filter((e) => e.type === 'span.model_request_start').length >= 2);
+    await assert.rejects(t.runtime.permissions.revoke(id, { name: 'bash' }), /bash stays allowed until the agent stops.*Revoke it once the turn ends, or interrupt the agent first/);
+    await t.waitFor(id, idleAfter(2));
+    await t.runtime.permissions.revoke(id, { name: 'bash' });
+    assert.deepEqual(await t.runtime.permissions.allowed(id), []);
+  });
 });
