@@ -3,7 +3,7 @@ import { publicEvent, type SessionEvent, type StreamPreview } from '../wire';
 import { envelope, toFailure } from './errors';
 import { STREAMED, type Ctx } from './router';
 import { qList } from './query';
-import { inSessionView } from '../runtime/threads';
+import { inSessionView, inThread } from '../runtime/threads';
 
 // GET …/events/stream (reference §4): live only, from the moment the connection opened; stays open across idle;
 // ends after session.deleted. Previews (event_start / event_delta) only for the types a client opted into.
@@ -15,8 +15,12 @@ export const StreamQuery = z.strictObject({
     .optional(),
 });
 
-/** `where` narrows the stream to a thread's events, or to the session-level view of a multi-agent session. */
-export async function streamSessionEvents(c: Ctx, sessionId: string, where: (e: SessionEvent) => boolean = inSessionView): Promise<typeof STREAMED> {
+/**
+ * `thread` narrows the stream to one thread's events and previews; without it the stream is the session-level view
+ * (the primary thread plus condensed sub-thread activity).
+ */
+export async function streamSessionEvents(c: Ctx, sessionId: string, thread?: string): Promise<typeof STREAMED> {
+  const where = thread === undefined ? inSessionView : inThread(thread, sessionId);
   const deltas = new Set(c.query(StreamQuery).event_deltas ?? []);
   // Validates the session (a 404 is still possible here) and fixes where "live" starts.
   const from = await c.runtime.sessions.eventCount(sessionId);
@@ -40,7 +44,7 @@ export async function streamSessionEvents(c: Ctx, sessionId: string, where: (e: 
     }
   };
   try {
-    const off = await c.runtime.sessions.subscribe(sessionId, from, onEvent, deltas.size > 0 ? onPreview : undefined);
+    const off = await c.runtime.sessions.subscribe(sessionId, from, onEvent, deltas.size > 0 ? onPreview : undefined, thread);
     sse.onClose(off);
   } catch (err) {
     // Headers are out, so the failure travels as an `event: error` frame, which the SDK throws as an APIError.

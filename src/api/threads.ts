@@ -37,6 +37,6 @@ export const threadRoutes = [
   }),
   route('GET', '/v1/sessions/:session_id/threads/:thread_id/stream', async (c) => {
     const t = await thread(c.runtime, c.params.session_id!, c.params.thread_id!);
-    return streamSessionEvents(c, c.params.session_id!, inThread(t.id, t.session_id));
+    return streamSessionEvents(c, c.params.session_id!, t.id);
   }),
 ];

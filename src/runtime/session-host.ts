@@ -51,6 +51,7 @@ interface Subscription {
   next: number;
   onEvent: (e: SessionEvent, seq: number) => void;
   onPreview: ((p: StreamPreview) => void) | undefined;
+  thread: string | null;
   detach: () => void;
   /** Bumped by every attach, so a slow attach that was overtaken does not subscribe too. */
   generation: number;
@@ -68,7 +69,8 @@ interface Active {
   inbox: Inbox<SessionEvent>;
   driver: SessionRunner;
   stop: () => void;
-  previews: Set<(p: StreamPreview) => void>;
+  /** Preview listeners per thread (null: the primary thread, which the session's own stream shows). */
+  previews: Map<string | null, Set<(p: StreamPreview) => void>>;
   sandbox: () => Promise<Sandbox>;
   mcp: McpTools | null;
 }
@@ -119,7 +121,8 @@ export class SessionHost {
     }
     const log = await SessionLog.open<SessionEvent>(dir, { mode: 'writer', lease });
     const inbox = await Inbox.open<SessionEvent>(dir);
-    const previews = new Set<(p: StreamPreview) => void>();
+    const previews = new Map<string | null, Set<(p: StreamPreview) => void>>();
+    const previewTo = (thread: string | null) => (p: StreamPreview) => previews.get(thread)?.forEach((l) => l(p));
     const sandbox = () => this.sandboxFor(record);
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
@@ -133,11 +136,10 @@ export class SessionHost {
       // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
       onWorkStarted: () => void sandbox().catch(() => undefined),
     };
-    const onPreview = (p: StreamPreview) => previews.forEach((l) => l(p));
     // A session whose agent has a roster runs each thread as a driver of its own under a supervisor (src/harness/threads).
     const driver: SessionRunner =
       sessionRoster(record.agent).length === 0
-        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact), environmentNote: this.opts.environmentNote(record), onPreview })
+        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact), environmentNote: this.opts.environmentNote(record), onPreview: previewTo(null) })
         : new ThreadSupervisor({
             log: harnessLog(log),
             agent: record.agent,
@@ -146,8 +148,9 @@ export class SessionHost {
             maxThreads: this.opts.maxThreads,
             router: (agent, delegator) =>
               delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator) : new ToolRouter(agent, sandbox, null, this.opts.redact),
-            // Previews are thread-scoped: the session's stream shows the primary thread's.
-            driver: (t) => new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: t.view.thread.primary ? onPreview : undefined }),
+            // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
+            driver: (t) =>
+              new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),
           });
     const active: Active = {
       log,
@@ -201,7 +204,14 @@ export class SessionHost {
    * process taking the lease (the subscription moves to the writer and starts getting previews) and releasing it
    * (it moves back to a reader of the file).
    */
-  async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
+  async subscribe(
+    id: string,
+    fromSeq: number,
+    onEvent: (e: SessionEvent, seq: number) => void,
+    onPreview?: (p: StreamPreview) => void,
+    /** Whose previews: a sub-agent thread's; absent, the primary thread's (the session's own stream). */
+    thread: string | null = null,
+  ): Promise<() => void> {
     let subs = this.subscriptions.get(id);
     if (!subs) this.subscriptions.set(id, (subs = new Set()));
     const set = subs;
@@ -209,6 +219,7 @@ export class SessionHost {
       next: fromSeq,
       onEvent,
       onPreview,
+      thread,
       detach: () => undefined,
       generation: 0,
       closed: false,
@@ -249,10 +260,13 @@ export class SessionHost {
     // Ended by an event replayed inside log.subscribe, before `off` existed.
     if (sub.closed) return off();
     const preview = a && sub.onPreview;
-    if (preview) a.previews.add(preview);
+    if (preview) {
+      const set = a.previews.get(sub.thread) ?? new Set();
+      a.previews.set(sub.thread, set.add(preview));
+    }
     sub.detach = () => {
       off();
-      if (preview) a.previews.delete(preview);
+      if (preview) a.previews.get(sub.thread)?.delete(preview);
     };
   }
 

@@ -248,9 +248,10 @@ export class SessionService {
     return sessionThreads(session, record.agent, (await this.host.events(id)).events(), this.catalog);
   }
 
-  async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void): Promise<() => void> {
+  /** `thread`: whose previews (a sub-agent thread's); absent, the primary thread's. */
+  async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void, thread?: string): Promise<() => void> {
     await this.record(id);
-    return this.host.subscribe(id, fromSeq, onEvent, onPreview);
+    return this.host.subscribe(id, fromSeq, onEvent, onPreview, thread === undefined || thread === primaryThreadId(id) ? null : thread);
   }
 
   async changes(id: string): Promise<WorkspaceChanges> {

@@ -121,6 +121,37 @@ describe('API: multi-agent threads with the SDK', function () {
     assert.deepEqual(typeCheckRecorded(records), []);
   });
 
+  it('streams one thread with its own previews; the session stream carries none of a sub-thread', async () => {
+    f = await startApi({
+      script: byAgent({
+        lead: (r) => (requestText(r).includes('send_to_agent') ? reply.text('done') : reply.tool('send_to_agent', { agent: 'writer', message: 'Write it' })),
+        writer: [{ ...reply.text('wrote a in the thread'), delay_ms: 800, chunk_delay_ms: 20 }],
+      }),
+    });
+    const writer = await f.agent({ name: 'writer' });
+    const coordinator = await f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [writer.id] } });
+    const session = await f.session(coordinator.id);
+    const sessionStream = await f.client.beta.sessions.events.stream(session.id, { event_deltas: ['agent.message'] });
+    await f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+    let threadSeen: Promise<StreamEvent[]> | null = null;
+    const onSession = await collect(sessionStream, (seen) => {
+      const last = seen.at(-1)!;
+      if (last.type === 'session.thread_created' && !threadSeen) {
+        threadSeen = f.client.beta.sessions.threads.events
+          .stream(last.session_thread_id, { session_id: session.id, event_deltas: ['agent.message'] })
+          .then((s) => collect(s, (events) => events.some((e) => e.type === 'session.thread_status_idle')));
+      }
+      return last.type === 'session.status_idle';
+    });
+    const inThread = await threadSeen!;
+    const message = inThread.find((e) => e.type === 'agent.message');
+    assert.ok(message?.type === 'agent.message' && JSON.stringify(message.content).includes('wrote a in the thread'));
+    assert.ok(inThread.some((e) => e.type === 'event_start' && e.event.id === message.id), 'the thread stream previews its own message');
+    assert.ok(inThread.every((e) => e.type !== 'agent.message' || e.id === message.id), 'and only the thread’s messages');
+    assert.ok(onSession.some((e) => e.type === 'event_start'), 'the session stream previews the coordinator');
+    assert.ok(!onSession.some((e) => (e.type === 'event_start' && e.event.id === message.id) || (e.type === 'agent.message' && e.id === message.id)), 'but no sub-thread message or preview');
+  });
+
   it('refuses a roster naming a missing agent with the API error shape', async () => {
     f = await startApi({ script: [] });
     await assert.rejects(f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: ['agent_011missing'] } }), (err: unknown) => {
