@@ -61,6 +61,8 @@ export interface ErrorItem extends Base {
   retryAt: number | null;
   /** A later attempt succeeded. */
   recovered: boolean;
+  /** The episode is over: recovered, given up, or the turn ended while it waited to retry. */
+  ended: boolean;
 }
 export interface SpanItem extends Base {
   kind: 'span';

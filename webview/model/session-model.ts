@@ -88,20 +88,23 @@ export class SessionModel {
     return this.waitingNote !== null && this.pendingTools().length === 0 ? [...changes, ...this.dropWaitingNote()] : changes;
   }
 
-  /** A model request's failures and retries fold into one card; a success or the turn's end closes it. */
+  /**
+   * A model request's failures and retries fold into one card; a success or the turn's end closes it. Any error being
+   * retried opens a card a success marks recovered; only a classified model failure (with `detail`) joins an open one.
+   */
   private foldError(e: EventOf<'session.error'>, detail: ModelErrorDetail | null): Change[] {
     const retrying = e.error.retry_status.type === 'retrying';
     const retryAt = retrying && detail?.retry_in_ms !== undefined && e.processed_at ? Date.parse(e.processed_at) + detail.retry_in_ms : null;
-    const open = detail ? this.episode : null;
-    this.episode = null;
-    if (open) {
-      Object.assign(open, { error: e.error, detail, attempts: open.attempts + 1, retryAt });
-      if (retrying) this.episode = open;
+    const open = this.episode;
+    if (open?.detail && detail) {
+      Object.assign(open, { error: e.error, detail, attempts: open.attempts + 1, retryAt, ended: !retrying });
+      this.episode = retrying ? open : null;
       return [{ type: 'updated', item: open }];
     }
-    const item: ErrorItem = { kind: 'error', key: e.id, lane: PRIMARY, at: e.processed_at, error: e.error, detail, attempts: 1, retryAt, recovered: false };
-    if (retrying && detail) this.episode = item;
-    return [this.add(item)];
+    const closed = this.closeEpisode(false);
+    const item: ErrorItem = { kind: 'error', key: e.id, lane: PRIMARY, at: e.processed_at, error: e.error, detail, attempts: 1, retryAt, recovered: false, ended: !retrying };
+    if (retrying) this.episode = item;
+    return [...closed, this.add(item)];
   }
 
   /** The episode ends: recovered when a later request succeeded; either way nothing counts down any more. */
@@ -109,7 +112,7 @@ export class SessionModel {
     const open = this.episode;
     if (!open) return [];
     this.episode = null;
-    Object.assign(open, { retryAt: null, recovered });
+    Object.assign(open, { retryAt: null, recovered, ended: true });
     return [{ type: 'updated', item: open }];
   }
 

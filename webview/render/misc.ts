@@ -54,6 +54,8 @@ function standing(ctx: RenderCtx, item: ItemOf<'error'>): HTMLElement {
   const { doc } = ctx;
   const status = item.error.retry_status.type;
   if (item.recovered) return h(doc, 'span', { class: 'badge retry-recovered', text: item.attempts === 1 ? 'Recovered' : `Recovered after ${item.attempts} tries` });
+  // The turn ended (an interrupt) while it waited to retry.
+  if (status === 'retrying' && item.ended) return h(doc, 'span', { class: 'badge retry-retrying', text: 'Stopped' });
   if (status === 'retrying') {
     if (item.retryAt === null) return h(doc, 'span', { class: 'badge retry-retrying', text: 'Retrying' });
     return h(doc, 'span', { class: 'badge retry-retrying countdown', text: countdownText(item.retryAt, Date.now()), attrs: { 'data-retry-at': String(item.retryAt), 'aria-live': 'off' } });

@@ -106,6 +106,30 @@ describe('webview: waiting for you, allow for this session, errors in plain word
     assert.equal(m.$$('.item.note').at(-1)?.textContent?.includes('Stopped after an error'), true, 'the turn\'s end claims no retries either');
   });
 
+  it('ends a card whose retry never came (the turn was interrupted while it waited): no countdown is left', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.running();
+    const error = { type: 'model_rate_limited_error', message: 'The model is rate limited (429 rate_limit_error: slow down).', retry_status: { type: 'retrying' } } as const;
+    const busy = modelError(log, error, { kind: 'rate_limited', attempt: 1, retry_in_ms: 30_000 });
+    log.add({ type: 'user.interrupt' });
+    log.add({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events, errors: busy.errors });
+    assert.equal(m.$('.item.error .badge').textContent, 'Stopped');
+    assert.equal(m.doc.querySelector('[data-retry-at]'), null);
+  });
+
+  it('marks an unclassified error that was retried as recovered once a request succeeds', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.running();
+    log.add({ type: 'session.error', error: { type: 'model_request_failed_error', message: 'The model refused the effort setting; continuing without it.', retry_status: { type: 'retrying' } } });
+    log.span();
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
+    assert.equal(m.$('.item.error .badge').textContent, 'Recovered');
+    assert.equal(m.$('.item.error .plain').textContent, 'The model refused the effort setting; continuing without it.');
+  });
+
   it('names an unreachable model by its address and says when it gave up after retries', () => {
     m = mountPanel();
     const log = new EventLog();
