@@ -1,5 +1,6 @@
 import type { PanelToolRef } from '../../src/protocol/panel';
-import { button, h } from './dom';
+import { iconButton } from '../render/icons';
+import { h } from './dom';
 
 // The tools the user allowed for the rest of the session, above the input box, each with a way to take it back.
 // The host sends the list (it is the session's agent tools against the agent's own); a revoke is a request the host
@@ -22,10 +23,9 @@ export class AllowancesView {
       h(doc, 'span', { class: 'allowances-label', text: 'Allowed for this session:' }),
       ...tools.map((tool) => {
         const name = tool.mcp_server_name ? `${tool.mcp_server_name}/${tool.name}` : tool.name;
-        return h(doc, 'span', { class: 'allowance', attrs: { 'data-tool': name } }, [
-          h(doc, 'code', { text: name }),
-          button(doc, '×', () => this.revoke(tool), { class: 'icon-button revoke', attrs: { 'aria-label': `Revoke: ask again before ${name}`, title: `Ask again before each ${name} call` } }),
-        ]);
+        const revoke = iconButton(doc, 'close', `Revoke: ask again before ${name}`, () => this.revoke(tool), 'revoke');
+        revoke.title = `Ask again before each ${name} call`;
+        return h(doc, 'span', { class: 'allowance', attrs: { 'data-tool': name } }, [h(doc, 'code', { text: name }), revoke]);
       }),
     );
     this.el.hidden = tools.length === 0;
