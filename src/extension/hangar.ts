@@ -4,6 +4,8 @@ import type { ApiServerManager } from './api-server';
 import type { ApprovalNotifier } from './notifications/approvals';
 import type { PanelManager } from './panel/panel-manager';
 import type { ReviewActions } from './review/review-actions';
+import type { ReviewDecorations } from './review/review-decorations';
+import type { ReviewContext } from './review/review-editor';
 import type { ReviewManager } from './review/review-manager';
 import type { RuntimeHost } from './runtime-host';
 import type { SessionsModel } from './sessions-model';
@@ -19,6 +21,9 @@ export interface Hangar {
   sessions: SessionsModel;
   reviews: ReviewManager;
   actions: ReviewActions;
+  /** The review editor's context keys and hunk marks (tests read what they last set). */
+  reviewContext: ReviewContext;
+  reviewDecorations: ReviewDecorations;
   panels: PanelManager;
   sessionsTree: SessionsTree;
   agentsTree: AgentsTree;

@@ -15,6 +15,8 @@ import { ApprovalNotifier } from './notifications/approvals';
 import { PanelManager } from './panel/panel-manager';
 import { HunkCodeLensProvider } from './review/codelens';
 import { ReviewActions } from './review/review-actions';
+import { ReviewDecorations } from './review/review-decorations';
+import { ReviewContext } from './review/review-editor';
 import { ReviewManager } from './review/review-manager';
 import { SANDBOX_SCHEME, SandboxContentProvider } from './review/sandbox-content';
 import { openChange } from './review/open-diff';
@@ -48,6 +50,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     sessions,
     reviews,
     actions: new ReviewActions(reviews),
+    reviewContext: new ReviewContext(reviews),
+    reviewDecorations: new ReviewDecorations(reviews),
     panels,
     sessionsTree,
     agentsTree,
@@ -77,6 +81,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     registerContent(SANDBOX_SCHEME, new SandboxContentProvider(host, reviews)),
     registerContent(LOG_SCHEME, new LogDocumentProvider(host, sessions)),
     HunkCodeLensProvider.register(reviews),
+    h.reviewContext,
+    h.reviewDecorations,
     ...registerSessionCommands(h),
     ...registerChatCommands(h),
     ...registerAgentCommands(h),

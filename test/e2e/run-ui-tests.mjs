@@ -42,8 +42,6 @@ writeFileSync(
   JSON.stringify(
     {
       'hangar.model.baseUrl': model.url,
-      // The Accept/Reject CodeLenses above each hunk; VS Code hides CodeLens in diff editors by default.
-      'diffEditor.codeLens': true,
       'workbench.startupEditor': 'none',
       'workbench.tips.enabled': false,
       'extensions.ignoreRecommendations': true,

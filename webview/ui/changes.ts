@@ -1,9 +1,11 @@
+import { naturalSort } from '../../src/format/natural';
 import type { ChangedFile } from '../../src/protocol/panel';
 import { button, h } from './dom';
 
 const STATUS_MARK = { added: 'A', modified: 'M', deleted: 'D' } as const;
 
-// The sandbox's changed files: each opens its diff in the editor, and "Review changes" starts the hunk review.
+// The sandbox's changed files, in natural order (file2 before file10): each opens its diff in the editor, and "Review
+// changes" starts the hunk review. The list scrolls past a few rows (media/panel.css) so it never crowds out the stream.
 export class ChangesView {
   readonly el: HTMLElement;
 
@@ -18,7 +20,7 @@ export class ChangesView {
     if (!files.length) return this.el.replaceChildren();
     const add = files.reduce((n, f) => n + f.additions, 0);
     const del = files.reduce((n, f) => n + f.deletions, 0);
-    const list = h(doc, 'ul', { class: 'changes-list' }, files.map((f) => h(doc, 'li', {}, [this.fileButton(f)])));
+    const list = h(doc, 'ul', { class: 'changes-list' }, naturalSort(files, (f) => f.path).map((f) => h(doc, 'li', {}, [this.fileButton(f)])));
     this.el.replaceChildren(
       h(doc, 'div', { class: 'changes-head' }, [
         h(doc, 'span', { text: `${files.length} file${files.length === 1 ? '' : 's'} changed` }),

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { Hangar } from '../hangar';
+import { activeReview, hunkAt, sandboxEditor } from '../review/review-editor';
 import { parseSandboxUri } from '../review/sandbox-content';
 import type { SessionView } from '../sessions-model';
 import { formatCost } from '../../format/cost';
@@ -24,7 +25,7 @@ export function sessionOf(arg: unknown): string | undefined {
 export async function resolveSession(h: Hangar, arg: unknown, placeHolder: string, filter?: (v: SessionView) => boolean): Promise<string | undefined> {
   const named = sessionOf(arg);
   if (named) return named;
-  const active = h.panels.activeSessionId() ?? (vscode.window.activeTextEditor ? parseSandboxUri(vscode.window.activeTextEditor.document.uri)?.sessionId : undefined);
+  const active = h.panels.activeSessionId() ?? activeReview()?.sessionId;
   if (active && !filter) return active;
   const views = (await h.sessions.list()).filter((v) => !filter || filter(v));
   if (views.length === 0) {
@@ -41,7 +42,7 @@ export async function resolveSession(h: Hangar, arg: unknown, placeHolder: strin
 const FileRef = z.looseObject({ sessionId: Id, path: z.string().min(1) });
 const HunkRef = z.looseObject({ sessionId: Id, path: z.string().min(1), hunkId: z.string().min(1).optional(), hunk: z.number().int().min(1).optional() });
 
-/** A changed file from a node, a {sessionId, path} argument or a sandbox editor. */
+/** A changed file from a node, a {sessionId, path} argument, a sandbox URI (editor title buttons) or the active review. */
 export function fileOf(arg: unknown): { sessionId: string; path: string } | undefined {
   if (arg instanceof vscode.Uri) {
     const p = parseSandboxUri(arg);
@@ -49,17 +50,14 @@ export function fileOf(arg: unknown): { sessionId: string; path: string } | unde
   }
   const parsed = FileRef.safeParse(arg);
   if (parsed.success) return { sessionId: parsed.data.sessionId, path: parsed.data.path };
-  const editor = vscode.window.activeTextEditor;
-  if (arg === undefined && editor) {
-    const p = parseSandboxUri(editor.document.uri);
-    if (p) return { sessionId: p.sessionId, path: p.path };
-  }
-  return undefined;
+  const review = arg === undefined ? activeReview() : undefined;
+  return review ? { sessionId: review.sessionId, path: review.path } : undefined;
 }
 
 /**
- * A hunk from a node or {sessionId, path, hunkId} / {sessionId, path, hunk: <1-based index>}; with no argument, the
- * hunk under the cursor of the focused sandbox editor.
+ * A hunk from a node or {sessionId, path, hunkId} / {sessionId, path, hunk: <1-based index>}; from the keyboard or an
+ * editor title button, the hunk under the cursor in the review's sandbox side (whichever side has focus), else its
+ * first pending hunk.
  */
 export async function hunkOf(h: Hangar, arg: unknown): Promise<{ sessionId: string; path: string; hunkId: string } | undefined> {
   const parsed = HunkRef.safeParse(arg);
@@ -72,8 +70,8 @@ export async function hunkOf(h: Hangar, arg: unknown): Promise<{ sessionId: stri
     if (!byIndex) throw new Error(`${file.path} has ${reviewed.hunks.length} hunk(s); there is no hunk ${parsed.data.hunk}.`);
     return { ...file, hunkId: byIndex.id };
   }
-  const line = vscode.window.activeTextEditor?.selection.active.line ?? 0;
-  const under = reviewed.hunks.find((x) => line >= x.newStart && line < x.newStart + Math.max(1, x.added.length)) ?? reviewed.hunks.find((x) => x.status === 'pending');
+  const line = sandboxEditor(file.sessionId, file.path)?.selection.active.line ?? 0;
+  const under = hunkAt(reviewed, line) ?? reviewed.hunks.find((x) => x.status === 'pending');
   return under ? { ...file, hunkId: under.id } : undefined;
 }
 

@@ -1,11 +1,16 @@
 import * as vscode from 'vscode';
+import { naturalSort } from '../../format/natural';
 import { countByStatus } from '../../review/session-review';
 import type { Hangar } from '../hangar';
 import type { ActionResult } from '../review/review-actions';
-import { openChange, offerDiffCodeLens } from '../review/open-diff';
+import { openChange } from '../review/open-diff';
+import { activeReview, revealHunk, sandboxEditor, stepTarget, type Step } from '../review/review-editor';
 import { fileOf, guarded, hunkOf, resolveSession } from './args';
 
-// Review commands: open a changed file's diff, accept/reject a hunk, a file, or everything.
+// Review commands: open a changed file's diff, move between pending hunks, accept/reject a hunk, a file, or
+// everything. Accepting or rejecting from the review editor (keyboard, title button: no hunk named) moves on to the
+// file's next pending hunk. `hangar.review.acceptHunk`/`rejectHunk`/`nextHunk` are the same commands without an icon
+// or a keybinding, so the editor title shows them as buttons labelled with their title alone.
 
 export function registerReviewCommands(h: Hangar): vscode.Disposable[] {
   const reg = (id: string, run: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(h, id, run));
@@ -16,15 +21,37 @@ export function registerReviewCommands(h: Hangar): vscode.Disposable[] {
   };
   const needHunk = async (arg: unknown) => {
     const target = await hunkOf(h, arg);
-    if (!target) throw new Error('Run this from a hunk in the Hangar sidebar, a CodeLens above it, or with {sessionId, path, hunk}.');
+    if (!target) throw new Error('Run this in a Hangar review diff (the hunk under the cursor), from a hunk in the Hangar sidebar, or with {sessionId, path, hunk}.');
     return target;
+  };
+  /** Goes to the next/previous pending hunk of the active review, opening the next file's diff past this file's last. */
+  const step = async (direction: Step): Promise<{ path: string; hunk: number } | undefined> => {
+    const review = activeReview();
+    if (!review) throw new Error('Open a Hangar review diff first (a changed file in the Hangar sidebar).');
+    const line = sandboxEditor(review.sessionId, review.path)?.selection.active.line ?? (direction === 1 ? -1 : Number.MAX_SAFE_INTEGER);
+    const target = stepTarget(await h.reviews.files(review.sessionId), review.path, line, direction);
+    if (!target) {
+      void vscode.window.showInformationMessage('Hangar: every hunk of this session is decided. Apply All or Discard from the Sessions view when you are done.');
+      return undefined;
+    }
+    const editor = target.path === review.path ? sandboxEditor(review.sessionId, review.path) : undefined;
+    if (editor) revealHunk(editor, target.hunk);
+    else await openChange(h, review.sessionId, target.path, target.hunk.id);
+    return { path: target.path, hunk: target.hunk.index + 1 };
+  };
+  /** After a decision in the review editor: the file's next pending hunk, if it has one. */
+  const moveOn = async (t: { sessionId: string; path: string }) => {
+    const editor = sandboxEditor(t.sessionId, t.path);
+    const file = await h.reviews.file(t.sessionId, t.path).catch(() => undefined);
+    if (!editor || !file) return;
+    const target = stepTarget([file], t.path, editor.selection.active.line, 1);
+    if (target?.path === t.path) revealHunk(editor, target.hunk);
   };
   return [
     reg('hangar.openChange', async (arg) => {
       const f = needFile(arg);
       const hunk = await hunkOf(h, arg).catch(() => undefined);
       await openChange(h, f.sessionId, f.path, hunk?.hunkId);
-      void offerDiffCodeLens();
       return f;
     }),
     reg('hangar.reviewChanges', async (arg) => {
@@ -36,21 +63,30 @@ export function registerReviewCommands(h: Hangar): vscode.Disposable[] {
         return id;
       }
       const pick = files.length === 1 ? { path: files[0]!.path } : await vscode.window.showQuickPick(
-        files.map((f) => ({ label: f.path, description: `${f.change.status} · ${f.hunks.filter((x) => x.status === 'pending').length}/${f.hunks.length} pending`, path: f.path })),
+        naturalSort(files, (f) => f.path).map((f) => ({ label: f.path, description: `${f.change.status} · ${f.hunks.filter((x) => x.status === 'pending').length}/${f.hunks.length} pending`, path: f.path })),
         { placeHolder: 'Open which changed file?' },
       );
       if (pick) await openChange(h, id, pick.path);
-      void offerDiffCodeLens();
       return id;
     }),
-    reg('hangar.acceptHunk', async (arg) => {
-      const t = await needHunk(arg);
-      return report(await h.actions.accept(t.sessionId, t.path, [t.hunkId]));
-    }),
-    reg('hangar.rejectHunk', async (arg) => {
-      const t = await needHunk(arg);
-      return report(await h.actions.reject(t.sessionId, t.path, [t.hunkId]));
-    }),
+    ...['hangar.acceptHunk', 'hangar.review.acceptHunk'].map((id) =>
+      reg(id, async (arg) => {
+        const t = await needHunk(arg);
+        const result = report(await h.actions.accept(t.sessionId, t.path, [t.hunkId]));
+        if (fromEditor(arg)) await moveOn(t);
+        return result;
+      }),
+    ),
+    ...['hangar.rejectHunk', 'hangar.review.rejectHunk'].map((id) =>
+      reg(id, async (arg) => {
+        const t = await needHunk(arg);
+        const result = report(await h.actions.reject(t.sessionId, t.path, [t.hunkId]));
+        if (fromEditor(arg)) await moveOn(t);
+        return result;
+      }),
+    ),
+    ...['hangar.nextHunk', 'hangar.review.nextHunk'].map((id) => reg(id, () => step(1))),
+    reg('hangar.previousHunk', () => step(-1)),
     reg('hangar.resetHunk', async (arg) => {
       const t = await needHunk(arg);
       return h.actions.reset(t.sessionId, t.path, [t.hunkId]);
@@ -79,6 +115,11 @@ export function registerReviewCommands(h: Hangar): vscode.Disposable[] {
       return confirmed ? report(await h.actions.rejectAll(id), true) : undefined;
     }),
   ];
+}
+
+/** Run from the review editor (the keyboard passes nothing, an editor title button the document's URI), not for a named hunk. */
+function fromEditor(arg: unknown): boolean {
+  return arg === undefined || arg instanceof vscode.Uri;
 }
 
 /** Tells the user what happened, conflicts first; returns the result for callers (and tests). */

@@ -6,6 +6,7 @@ import { formatDuration } from '../format';
 import type { McpServerState } from '../../runtime';
 import type { SessionView } from '../sessions-model';
 import type { FileNode, HunkNode, McpNode, SessionNode, ThreadNode } from './nodes';
+import { sessionBadgeUri } from './review-badges';
 import type { ThreadStatus, ThreadView } from './thread-fold';
 
 // How sessions, their changed files and hunks look in the sidebar.
@@ -30,17 +31,33 @@ const ICONS: Record<SessionState, [string, string | undefined, string]> = {
   terminated: ['circle-slash', 'disabledForeground', 'terminated'],
 };
 
-export function sessionItem(node: SessionNode, v: SessionView): vscode.TreeItem {
+/** What a session's changes still wait for: files and hunks with no decision yet. */
+export interface PendingReview {
+  files: number;
+  hunks: number;
+}
+
+/** A session at rest with changes to review shows that instead of its plain state (running, waiting and failed win). */
+const TO_REVIEW: [string, string, string] = ['diff', 'gitDecoration.modifiedResourceForeground', 'changes to review'];
+/** Long task titles are cut so the description (what needs review, time, cost) stays visible; the tooltip has it all. */
+const TITLE_MAX = 48;
+
+export function sessionItem(node: SessionNode, v: SessionView, review?: PendingReview): vscode.TreeItem {
   const state = stateOf(v);
-  const [icon, color, words] = ICONS[state];
-  const item = new vscode.TreeItem(v.title, vscode.TreeItemCollapsibleState.Collapsed);
+  const toReview = review !== undefined && review.hunks > 0;
+  const [icon, color, words] = toReview && (state === 'idle' || state === 'terminated') ? TO_REVIEW : ICONS[state];
+  const title = v.title.length > TITLE_MAX ? `${v.title.slice(0, TITLE_MAX - 1).trimEnd()}…` : v.title;
+  const item = new vscode.TreeItem(title, vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `session:${node.sessionId}`;
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.description = `${state === 'needsAction' ? 'Waiting for you · ' : ''}${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`;
-  item.contextValue = `session.${state}`;
+  item.resourceUri = sessionBadgeUri(node.sessionId);
+  const pending = toReview ? `${review.files} file${review.files === 1 ? '' : 's'} to review · ` : '';
+  item.description = `${state === 'needsAction' ? 'Waiting for you · ' : ''}${pending}${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`;
+  item.contextValue = `session.${state}${toReview ? '.review' : ''}`;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(v.title)}**\n\n`);
   md.appendMarkdown(`$(${icon}) ${words} · agent ${escapeMd(v.agentName)}\n\n`);
+  if (toReview) md.appendMarkdown(`$(diff) ${review.hunks} hunk${review.hunks === 1 ? '' : 's'} in ${review.files} file${review.files === 1 ? '' : 's'} to review: accept or reject them, or Apply All / Discard\n\n`);
   md.appendMarkdown(`worked ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)} (list price)\n\n`);
   if (v.lastError) md.appendMarkdown(`last error: ${escapeMd(v.lastError)}\n\n`);
   md.appendMarkdown(`\`${v.id}\` · started ${new Date(v.createdAt).toLocaleString()}`);
@@ -104,7 +121,7 @@ export function fileItem(node: FileNode, f: ReviewedFile, workspaceUri: vscode.U
   item.id = `file:${node.sessionId}:${f.path}`;
   item.label = f.path;
   const counts = f.change.binary ? 'binary' : `+${f.change.additions} −${f.change.deletions}`;
-  item.description = `${STATUS_LETTER[f.change.status] ?? '?'} ${counts} · ${pending === 0 ? 'reviewed' : `${pending}/${f.hunks.length} pending`}`;
+  item.description = `${STATUS_LETTER[f.change.status] ?? '?'} ${counts} · ${pending === 0 ? 'reviewed' : `${pending}/${f.hunks.length} to review`}`;
   item.contextValue = pending > 0 ? 'file.pending' : 'file.reviewed';
   item.tooltip = f.change.old_path ? `${f.change.old_path} → ${f.path}` : f.path;
   item.command = { command: 'hangar.openChange', title: 'Open Diff', arguments: [node] };

@@ -1,14 +1,18 @@
 import * as vscode from 'vscode';
+import { naturalSort } from '../../format/natural';
 import type { ReviewedFile } from '../../review/session-review';
 import type { ReviewManager } from '../review/review-manager';
 import type { McpServerState } from '../../runtime';
 import type { SessionsModel, SessionView } from '../sessions-model';
+import { ReviewBadges } from './review-badges';
 import type { FileNode, HunkNode, McpNode, SessionNode, SessionTreeNode, ThreadNode } from './nodes';
-import { fileItem, hunkItem, mcpItem, sessionItem, threadItem } from './session-items';
+import { fileItem, hunkItem, mcpItem, sessionItem, threadItem, type PendingReview } from './session-items';
 import type { ThreadView } from './thread-fold';
 
 // The Sessions view: sessions newest first; under each, its sub-agent threads (when there are any), its MCP servers
-// with their connection state, and its changed files; under each text file, its hunks.
+// with their connection state, and its changed files (natural order); under each text file, its hunks. A session
+// shows how many files still wait for review (in its description and as a badge), counted in the background when
+// the session is listed and again whenever its changes or decisions change.
 // Repainted from session events (SessionsModel) and review changes; running sessions tick once a second while the
 // view is visible, for their elapsed time.
 
@@ -21,6 +25,11 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private readonly threads = new Map<string, ThreadView>();
   private readonly mcp = new Map<string, { state: McpServerState; live: boolean }>();
   private readonly repos = new Map<string, string>();
+  /** Pending review per session; absent until counted (or when the changes cannot be read). */
+  private readonly pending = new Map<string, PendingReview>();
+  private readonly counting = new Set<string>();
+  private readonly recount = new Set<string>();
+  private readonly badges = new ReviewBadges();
   private readonly disposables: vscode.Disposable[] = [];
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
@@ -31,7 +40,10 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   ) {
     this.disposables.push(
       sessions.onDidChange((id) => void this.repaint(id)),
-      reviews.onDidChange((id) => void this.repaint(id)),
+      reviews.onDidChange((id) => {
+        void this.repaint(id);
+        void this.countPending(id);
+      }),
     );
   }
 
@@ -39,7 +51,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   register(): vscode.TreeView<SessionTreeNode> {
     const view = vscode.window.createTreeView('hangar.sessions', { treeDataProvider: this, showCollapseAll: true });
     this.visible = view.visible;
-    this.disposables.push(view, view.onDidChangeVisibility((e) => ((this.visible = e.visible), this.tick())));
+    this.disposables.push(view, this.badges.register(), view.onDidChangeVisibility((e) => ((this.visible = e.visible), this.tick())));
     return view;
   }
 
@@ -51,7 +63,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     switch (node.kind) {
       case 'session': {
         const v = this.views.get(node.sessionId);
-        return v ? sessionItem(node, v) : new vscode.TreeItem(node.sessionId);
+        return v ? sessionItem(node, v, this.pending.get(node.sessionId)) : new vscode.TreeItem(node.sessionId);
       }
       case 'file': {
         const f = this.files.get(childKey(node.sessionId, node.path));
@@ -101,6 +113,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     }
     this.views.clear();
     for (const v of views) this.views.set(v.id, v);
+    for (const v of views) if (!this.pending.has(v.id)) void this.countPending(v.id);
     this.tick();
     return views.map((v) => {
       const node = this.sessionNodes.get(v.id) ?? { kind: 'session', sessionId: v.id };
@@ -134,7 +147,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     if (files.length === 0) return [{ kind: 'info', sessionId, message: 'No changes in the sandbox yet' }];
     this.repos.set(sessionId, await this.reviews.repo(sessionId).catch(() => ''));
     for (const f of files) this.files.set(childKey(sessionId, f.path), f);
-    return files.map((f): FileNode => ({ kind: 'file', sessionId, path: f.path }));
+    return naturalSort(files, (f) => f.path).map((f): FileNode => ({ kind: 'file', sessionId, path: f.path }));
   }
 
   private fileUri(node: FileNode): vscode.Uri {
@@ -163,6 +176,30 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     this.views.set(node.sessionId, v);
     this.changed.fire(node);
     this.tick();
+  }
+
+  /**
+   * Recounts a session's pending review; repaints the session only when the count changed (reading a Docker sandbox's
+   * files takes a while, and every repaint re-creates the session's rows, which drops an expand in flight).
+   */
+  private async countPending(sessionId: string): Promise<void> {
+    // A change while counting asks for one more count, so the last change is always counted.
+    if (this.counting.has(sessionId)) return void this.recount.add(sessionId);
+    this.counting.add(sessionId);
+    const before = this.pending.get(sessionId);
+    do {
+      this.recount.delete(sessionId);
+      try {
+        const open = (await this.reviews.files(sessionId)).map((f) => f.hunks.filter((h) => h.status === 'pending').length).filter((n) => n > 0);
+        this.pending.set(sessionId, { files: open.length, hunks: open.reduce((a, b) => a + b, 0) });
+      } catch {
+        this.pending.delete(sessionId);
+      }
+    } while (this.recount.has(sessionId));
+    this.badges.set(sessionId, this.pending.get(sessionId));
+    this.counting.delete(sessionId);
+    const after = this.pending.get(sessionId);
+    if (before?.files !== after?.files || before?.hunks !== after?.hunks) await this.repaint(sessionId);
   }
 
   /** Snapshot for tests and the status bar: the latest view of each listed session. */

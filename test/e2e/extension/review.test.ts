@@ -43,24 +43,69 @@ export function reviewSuite(): void {
       assert.deepEqual(files.map((f) => [f.path, f.hunks.length, f.hunks.every((x) => x.status === 'pending')]).sort(), [['src/extra.js', 1, true], ['src/math.js', 2, true]]);
     });
 
-    it('opens the diff (workspace ↔ read-only sandbox document) with Accept/Reject CodeLenses per hunk', async () => {
-      await hangar();
+    it('opens the diff (workspace ↔ read-only sandbox document) titled by the file name, hunks labelled with their keys, review context keys set', async () => {
+      const h = await hangar();
       await vscode.commands.executeCommand('hangar.openChange', { sessionId, path: 'src/math.js' });
       const right = await waitFor('the sandbox side of the diff', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'hangar-sandbox'));
       assert.equal(right.document.getText(), FIXED);
       assert.ok(vscode.window.visibleTextEditors.some((e) => e.document.uri.fsPath === file()), 'the workspace file is the left side');
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.ok(tab?.input instanceof vscode.TabInputTextDiff);
+      assert.equal(tab.label, 'math.js (Hangar review)');
+      await waitFor('the review context keys', () => h.reviewContext.keys.reviewEditor && h.reviewContext.keys.reviewPending);
+      const labels = await waitFor('the hunk labels', () => (h.reviewDecorations.shown.get(right.document.uri.toString())?.length ? h.reviewDecorations.shown.get(right.document.uri.toString()) : undefined));
+      const keys = process.platform === 'darwin' ? '⌥⌘Y · Reject ⌥⌘N' : 'Ctrl+Alt+Y · Reject Ctrl+Alt+N';
+      assert.deepEqual(labels, [`Hunk 1/2: Accept ${keys}`, `Hunk 2/2: Accept ${keys}`]);
+      assert.equal(right.selection.active.line, 1, 'the diff opens on the first pending hunk');
+    });
+
+    it('binds the review keys, only in a focused Hangar review, to commands that exist', async () => {
+      const pkg = vscode.extensions.getExtension('hangar-dev.hangar')!.packageJSON as { contributes: { keybindings: { command: string; key: string; when: string }[] } };
+      const bound = pkg.contributes.keybindings.filter((k) => k.when.includes('hangar.reviewEditor'));
+      assert.deepEqual(bound.map((k) => [k.command, k.key]), [['hangar.acceptHunk', 'ctrl+alt+y'], ['hangar.rejectHunk', 'ctrl+alt+n'], ['hangar.nextHunk', 'ctrl+alt+]'], ['hangar.previousHunk', 'ctrl+alt+[']]);
+      const commands = new Set(await vscode.commands.getCommands(true));
+      assert.deepEqual(bound.filter((k) => !commands.has(k.command) || !k.when.includes('editorFocus')), []);
+    });
+
+    it('CodeLenses (for those who turn on diffEditor.codeLens) offer Accept/Reject per hunk', async () => {
+      const right = await waitFor('the sandbox side of the diff', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'hangar-sandbox'));
       const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', right.document.uri);
       const titles = lenses.map((l) => l.command?.title ?? '');
       assert.deepEqual(titles.filter((t) => /Accept|Reject/.test(t)), ['$(check) Accept hunk 1/2', '$(close) Reject hunk 1/2', '$(check) Accept hunk 2/2', '$(close) Reject hunk 2/2']);
       assert.deepEqual(lenses.map((l) => l.range.start.line).filter((_, i) => i % 2 === 0), [1, 9]);
     });
 
-    it('accepting hunk 1 and rejecting hunk 2 writes only hunk 1, as an undoable edit', async () => {
+    it('next/previous hunk walk the pending hunks across files; a new file opens alone, not against an empty line', async () => {
       const h = await hangar();
-      const accepted = await vscode.commands.executeCommand<ActionResult>('hangar.acceptHunk', { sessionId, path: 'src/math.js', hunk: 1 });
+      const step = (id: string) => vscode.commands.executeCommand<{ path: string; hunk: number } | undefined>(id);
+      assert.deepEqual(await step('hangar.nextHunk'), { path: 'src/math.js', hunk: 2 });
+      assert.deepEqual(await step('hangar.nextHunk'), { path: 'src/extra.js', hunk: 1 });
+      const tab = await waitFor('the new file in the active tab', () => {
+        const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+        return t?.input instanceof vscode.TabInputText && t.input.uri.path === '/src/extra.js' ? t : undefined;
+      });
+      assert.equal((tab.input as vscode.TabInputText).uri.scheme, 'hangar-sandbox', 'the sandbox copy alone: no diff against an empty document');
+      await waitFor('the new file to be the active review', () => h.reviewContext.keys.reviewEditor && h.reviewContext.keys.reviewPending);
+      assert.deepEqual(await step('hangar.previousHunk'), { path: 'src/math.js', hunk: 2 });
+      assert.deepEqual(await step('hangar.previousHunk'), { path: 'src/math.js', hunk: 1 });
+      const right = await waitFor('the diff back', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.path === '/src/math.js' && e.document.uri.scheme === 'hangar-sandbox'));
+      assert.equal(right.selection.active.line, 1, 'the cursor is on hunk 1');
+    });
+
+    it('accepting hunk 1 and rejecting hunk 2 from the keyboard (no argument: the hunk at the cursor) writes only hunk 1, as an undoable edit', async () => {
+      const h = await hangar();
+      const accepted = await vscode.commands.executeCommand<ActionResult>('hangar.acceptHunk');
       assert.deepEqual(accepted, { accepted: 1, rejected: 0, conflicts: [] });
-      const rejected = await vscode.commands.executeCommand<ActionResult>('hangar.rejectHunk', { sessionId, path: 'src/math.js', hunk: 2 });
+      const right = vscode.window.visibleTextEditors.find((e) => e.document.uri.path === '/src/math.js' && e.document.uri.scheme === 'hangar-sandbox')!;
+      assert.equal(right.selection.active.line, 9, 'accepting moved on to the next pending hunk');
+      const rejected = await vscode.commands.executeCommand<ActionResult>('hangar.rejectHunk');
       assert.deepEqual(rejected, { accepted: 0, rejected: 1, conflicts: [] });
+      await waitFor('the review context to see no pending hunk in the file', () => !h.reviewContext.keys.reviewPending);
+      const labels = await waitFor('the decided labels', () => {
+        const l = h.reviewDecorations.shown.get(right.document.uri.toString());
+        return l?.[1]?.includes('rejected') ? l : undefined;
+      });
+      assert.deepEqual(labels, ['Hunk 1/2 accepted: it is in your workspace file', 'Hunk 2/2 rejected: it stays out of your workspace']);
       const expected = ORIGINAL.replace('return a - b;', 'return a + b;');
       assert.equal(readFileSync(file(), 'utf8'), expected);
       const statuses = (await h.reviews.file(sessionId, 'src/math.js')).hunks.map((x) => x.status);

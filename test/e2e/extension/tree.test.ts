@@ -9,7 +9,7 @@ const iconId = (item: vscode.TreeItem) => (item.iconPath instanceof vscode.Theme
 
 export function treeSuite(): void {
   describe('sessions tree and status bar', () => {
-    it('shows a running session (spinning icon, status bar), then its status, time, cost and changed files', async () => {
+    it('shows a running session (spinning icon, status bar), then what waits for review, time, cost and changed files', async () => {
       const h = await hangar();
       await ensureKey();
       const model = await scriptedModel([
@@ -28,15 +28,16 @@ export function treeSuite(): void {
         await waitFor('the status bar to count it', async () => (await h.statusBar.update(), h.statusBar.shown?.includes('1 running')));
 
         await waitForIdle(h, id, 1);
-        const item = await waitFor('the idle icon', async () => {
+        const item = await waitFor('the to-review icon', async () => {
           const node = await sessionNode();
           const it = node && h.sessionsTree.getTreeItem(node);
-          return it && iconId(it) === 'pass' ? it : undefined;
+          return it && iconId(it) === 'diff' ? it : undefined;
         });
         assert.equal(item.label, 'Write a todo list');
-        assert.equal(item.contextValue, 'session.idle');
-        assert.match(String(item.description), /^\d+s · \$\d+\.\d\d$/);
-        assert.notEqual(String(item.description).split(' · ')[1], '$0.00', 'the scripted usage has a cost');
+        assert.equal(item.contextValue, 'session.idle.review', 'idle, with changes to review (Apply All / Discard inline)');
+        assert.equal(item.resourceUri?.toString(), `hangar-session:/${id}`, 'the row carries the URI its to-review badge decorates');
+        assert.match(String(item.description), /^1 file to review · \d+s · \$\d+\.\d\d$/);
+        assert.notEqual(String(item.description).split(' · ')[2], '$0.00', 'the scripted usage has a cost');
         assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
 
         const children = await h.sessionsTree.getChildren((await sessionNode())!);
@@ -44,8 +45,16 @@ export function treeSuite(): void {
         assert.deepEqual(files.map((f) => f.path), ['notes/todo.md']);
         const fileItem = h.sessionsTree.getTreeItem(files[0]!);
         assert.equal(fileItem.contextValue, 'file.pending');
-        assert.match(String(fileItem.description), /^A \+2 −0 · 1\/1 pending$/);
+        assert.match(String(fileItem.description), /^A \+2 −0 · 1\/1 to review$/);
         assert.deepEqual((await h.sessionsTree.getChildren(files[0]!)).map((n) => n.kind), ['hunk']);
+
+        await vscode.commands.executeCommand('hangar.discardChanges', { sessionId: id, confirmed: true });
+        const reviewed = await waitFor('the idle icon once nothing waits for review', async () => {
+          const it = h.sessionsTree.getTreeItem((await sessionNode())!);
+          return iconId(it) === 'pass' ? it : undefined;
+        });
+        assert.equal(reviewed.contextValue, 'session.idle');
+        assert.match(String(reviewed.description), /^\d+s · \$\d+\.\d\d$/);
         await h.statusBar.update();
         assert.equal(h.statusBar.shown, null, 'nothing runs any more: the status bar item hides');
       } finally {

@@ -8,7 +8,8 @@ import { Workbench } from './workbench-page';
 
 // The whole Hangar loop in a real VS Code in Chromium, through the UI only: set the API key from the palette, make
 // an agent whose bash asks first, start it on the workspace, watch the panel, approve bash, steer the run, open the
-// changed file's diff from the sidebar, accept one hunk and reject the other, and check the file on disk.
+// changed file's diff from the sidebar, accept one hunk and reject the other with the editor title buttons (default
+// settings: no CodeLens in diff editors), and check the file on disk.
 
 const API_KEY = 'sk-ant-ui-test-0123456789';
 const AGENT = 'ui-agent';
@@ -82,32 +83,40 @@ export function startAgentSuite(): void {
       await wb.screenshot('ui-panel', wb.page.locator('.part.sidebar'));
     });
 
-    it('lists the changed file under the session in the sidebar and opens its diff from there', async () => {
+    it('lists the changed file under the session in the sidebar, which counts what waits for review, and opens its diff from there', async () => {
       await wb.openHangarSidebar();
       const session = wb.treeRow(TASK);
-      await wb.expand(session);
+      await wb.treeRow(/1 file to review/).waitFor({ timeout: 30_000 });
+      await session.hover();
+      await session.getByRole('button', { name: 'Apply All Changes' }).waitFor({ timeout: 30_000 });
+      await session.getByRole('button', { name: 'Discard Changes' }).waitFor({ timeout: 30_000 });
       const file = wb.treeRow('src/math.js');
-      await wb.expand(file);
-      await wb.treeRow(/Hunk 2\/2/).waitFor({ timeout: 30_000 });
+      await wb.expandTo([session, file], wb.treeRow(/Hunk 2\/2/));
       await wb.screenshot('ui-sidebar', wb.page.locator('.part.sidebar'));
       await file.locator('.label-name').click();
       await wb.page.locator('.monaco-diff-editor').first().waitFor({ timeout: 30_000 });
-      await wb.codeLens('Accept hunk 1/2').waitFor({ timeout: 30_000 });
-      await wb.codeLens('Reject hunk 2/2').waitFor({ timeout: 30_000 });
+      await wb.page.locator('.tab.active', { hasText: 'math.js (Hangar review)' }).waitFor({ timeout: 30_000 });
+      for (const name of ['Accept Hunk', 'Reject Hunk', 'Next Hunk']) await wb.editorAction(name).waitFor({ timeout: 30_000 });
+      assert.equal(await wb.page.locator('.monaco-diff-editor .codelens-decoration').count(), 0, 'default settings: VS Code shows no CodeLens in diff editors');
       await wb.screenshot('ui-diff', wb.page.locator('.part.editor'));
     });
 
-    it('accepts hunk 1 and rejects hunk 2 with the CodeLenses; the workspace file on disk has only hunk 1', async () => {
-      await wb.codeLens('Accept hunk 1/2').click();
-      await wb.codeLens('Accepted hunk 1/2').waitFor({ timeout: 30_000 });
-      await wb.codeLens('Reject hunk 2/2').click();
-      await wb.codeLens('Rejected hunk 2/2').waitFor({ timeout: 30_000 });
+    it('with default settings, moves between the hunks, accepts hunk 1 and rejects hunk 2 with the editor title buttons; the file on disk has only hunk 1', async () => {
+      // The diff opens on hunk 1; Next goes to hunk 2, then around to hunk 1 again; Accept moves on to hunk 2.
+      await wb.editorAction('Next Hunk').click();
+      await wb.cursorAt(10);
+      await wb.editorAction('Next Hunk').click();
+      await wb.cursorAt(2);
+      await wb.editorAction('Accept Hunk').click();
       await wb.treeRow(/Hunk 1\/2.*accepted/).waitFor({ timeout: 30_000 });
+      await wb.editorAction('Reject Hunk').click();
       await wb.treeRow(/Hunk 2\/2.*rejected/).waitFor({ timeout: 30_000 });
+      await wb.editorAction('Accept Hunk').waitFor({ state: 'detached', timeout: 30_000 });
       const file = path.join(ui().workspace, 'src/math.js');
       const deadline = Date.now() + 15_000;
       while (readFileSync(file, 'utf8') !== AFTER_REVIEW && Date.now() < deadline) await wb.page.waitForTimeout(200);
       assert.equal(readFileSync(file, 'utf8'), AFTER_REVIEW);
+      await wb.treeRow(TASK).filter({ hasNotText: /to review/ }).waitFor({ timeout: 30_000 });
       await wb.screenshot('ui-diff-reviewed', wb.page.locator('.part.editor'));
     });
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 
 // The VS Code workbench as a user drives it: the command palette (F1), quick inputs, the activity bar, tree rows,
-// notifications, webview frames and CodeLenses. Only what a user sees and does: no command is run behind the UI.
+// notifications, webview frames, editor title buttons and CodeLenses. Only what a user sees and does: no command is run behind the UI.
 
 const STEP_MS = 30_000;
 
@@ -106,6 +106,31 @@ export class Workbench {
   async expand(row: Locator): Promise<void> {
     await row.waitFor({ state: 'visible', timeout: STEP_MS });
     if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
+  /** A button in the active editor's title bar, by its label or tooltip (icon buttons: "Title (keybinding)"). */
+  editorAction(name: string | RegExp): Locator {
+    return this.page.locator('.part.editor .editor-actions').getByRole('button', { name }).first();
+  }
+
+  /** Waits for the status bar to show the active editor's cursor on `line` (1-based), at column 1. */
+  async cursorAt(line: number): Promise<void> {
+    await this.page.locator('.statusbar-item', { hasText: new RegExp(`^Ln ${line}, Col 1$`) }).waitFor({ timeout: STEP_MS });
+  }
+
+  /**
+   * Expands `rows` (outermost first) until `child` shows. VS Code can drop an expand that races a refresh of an
+   * ancestor (its log says "No tree item with id … found" and the row stays open but empty until the ancestor is
+   * read again), so when `child` does not show, the rows are closed and opened again; `child` never showing fails.
+   */
+  async expandTo(rows: Locator[], child: Locator): Promise<void> {
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+      for (const row of rows) await this.expand(row);
+      if (await child.waitFor({ timeout: 3_000 }).then(() => true, () => false)) return;
+      if (Date.now() > deadline) throw new Error('the expanded tree rows never showed the expected child row');
+      for (const row of [...rows].reverse()) if ((await row.getAttribute('aria-expanded')) === 'true') await row.locator('.monaco-tl-twistie').click();
+    }
   }
 
   codeLens(text: string | RegExp): Locator {
