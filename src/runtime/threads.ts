@@ -45,6 +45,8 @@ const CONDENSED = new Set<string>([
 /** The session-level view: the primary thread's events plus condensed sub-thread activity. */
 export function inSessionView(e: SessionEvent): boolean {
   if (threadOf(e) === null) return true;
+  // An interrupt sent to one sub-thread is echoed where it was sent; one sent to all is echoed once, by the primary.
+  if (e.type === 'user.interrupt') return Boolean(e.session_thread_id);
   if ((e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use') && e.evaluated_permission === 'ask') return true;
   return CONDENSED.has(e.type);
 }
@@ -113,7 +115,9 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
     updated_at: session.updated_at,
     archived_at: session.archived_at,
   };
-  return [primary, ...[...subs.values()].map((s) => s.thread)];
+  // A terminated (archived) session ends its threads with it.
+  const ended = (t: SessionThread): SessionThread => (session.status === 'terminated' ? { ...t, status: 'terminated', archived_at: t.archived_at ?? session.archived_at } : t);
+  return [primary, ...[...subs.values()].map((s) => ended(s.thread))];
 }
 
 function emptyUsage(): Session['usage'] {

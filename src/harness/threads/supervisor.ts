@@ -264,6 +264,7 @@ export class ThreadSupervisor implements Delegator {
         return;
       case 'session.status_terminated':
         this.sessionStatus = 'terminated';
+        for (const t of this.threads.values()) t.state.apply(e);
         return;
       default:
     }

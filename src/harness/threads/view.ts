@@ -59,6 +59,8 @@ export class ThreadView implements HarnessLog {
 
   /** A logged event as this thread's driver sees it; null when it is not this thread's. */
   show(e: SessionEvent): SessionEvent | null {
+    // A terminated session ends every thread with it.
+    if (e.type === 'session.status_terminated') return e;
     return this.owns(e) ? this.asSession(e) : null;
   }
 
@@ -129,11 +131,10 @@ export class ThreadView implements HarnessLog {
         return e.session_thread_id === this.thread.id ? { ...base, type: 'session.status_idle', stop_reason: e.stop_reason, stop_details: e.stop_details } : null;
       case 'session.thread_status_terminated':
         return e.session_thread_id === this.thread.id ? { ...base, type: 'session.status_terminated' } : null;
-      // The session's own status is the aggregate of all threads: no thread acts on it.
+      // The session's own status is the aggregate of all threads: no thread acts on it (termination aside, above).
       case 'session.status_running':
       case 'session.status_idle':
       case 'session.status_rescheduled':
-      case 'session.status_terminated':
         return null;
       case 'agent.thread_message_received': {
         const from = e.from_agent_name ? `agent "${e.from_agent_name}"` : 'another agent';

@@ -174,6 +174,22 @@ describe('harness: multi-agent threads', () => {
     assert.ok(events.at(-1)?.type === 'session.status_idle');
   });
 
+  it('archiving the session stops every thread and ends them with it', async () => {
+    const id = await coordinatorSession({ lead: lead(), writer: [reply.tool('bash', { command: 'sleep 30' })], tester: [reply.tool('bash', { command: 'sleep 30' })] });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(id, (e) => e.filter((x) => x.type === 'agent.tool_use' && x.name === 'bash').length === 2);
+    const session = await t.runtime.sessions.archive(id);
+    assert.equal(session.status, 'terminated');
+    const events = await t.events(id);
+    const bash = events.filter((e) => e.type === 'agent.tool_use' && e.name === 'bash');
+    for (const use of bash) assert.ok(events.some((e) => e.type === 'agent.tool_result' && e.tool_use_id === use.id && e.is_error), 'each running call was stopped');
+    assert.equal(events.filter((e) => e.type === 'agent.thread_message_received' && !e._hangar?.thread).length, 0, 'an interrupt of the whole session posts nothing to the coordinator');
+    assert.equal(events.at(-1)?.type, 'session.status_terminated');
+    const threads = await t.runtime.sessions.threads(id);
+    assert.deepEqual(threads.map((x) => x.status), ['terminated', 'terminated', 'terminated']);
+    assert.ok(threads.every((x) => x.archived_at !== null));
+  });
+
   it('refuses an interrupt naming a thread the session does not have', async () => {
     const id = await coordinatorSession({ lead: [reply.text('hi')] });
     await assert.rejects(t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }]), /names no thread of this session/);
