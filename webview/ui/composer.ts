@@ -53,6 +53,10 @@ export class ComposerView {
       this.input,
       h(doc, 'div', { class: 'composer-actions' }, [this.hint, this.interruptButton, this.sendButton]),
     ]);
+    // Focusing the view (its title, Hangar: Focus on Chat View, a keybinding) puts the caret in the box, as in VS Code's chat.
+    doc.defaultView?.addEventListener('focus', () => {
+      if (doc.activeElement === doc.body && !this.input.disabled) this.input.focus();
+    });
     this.el.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();

@@ -103,6 +103,11 @@ export function chatSuite(): void {
       await vscode.commands.executeCommand('hangar.newSession');
       assert.equal(h.panels.chat.sessionId, undefined);
       await waitFor('the empty composer', () => seen.some((m) => m.type === 'newSession'), 50_000);
+      // Start Agent's "write it in the chat" button: the task typed so far moves into the empty composer.
+      seen.length = 0;
+      await h.panels.chat.compose(undefined, 'Refactor math.js');
+      const moved = await waitFor('the typed task in the composer', () => seen.find((m): m is Extract<HostMessage, { type: 'insert' }> => m.type === 'insert'), 50_000);
+      assert.equal(moved.text, 'Refactor math.js');
 
       // A deleted session leaves the chat too.
       await vscode.commands.executeCommand('hangar.openSession', { sessionId: second });

@@ -88,6 +88,14 @@ describe('webview composer', () => {
     assert.equal(input.value, '@README.md @src/util/format.ts ');
   });
 
+  it('takes the caret when the view gets the focus and nothing in it has it', () => {
+    const mounted = mountSession();
+    m = mounted.m;
+    assert.notEqual(m.doc.activeElement, mounted.input);
+    m.window.dispatchEvent(new m.window.FocusEvent('focus'));
+    assert.equal(m.doc.activeElement, mounted.input);
+  });
+
   it('inserts host text (an editor selection) on its own line at the caret', () => {
     const mounted = mountSession();
     m = mounted.m;
