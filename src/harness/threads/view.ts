@@ -103,7 +103,8 @@ export class ThreadView implements HarnessLog {
       case 'session.status_rescheduled':
         return [];
       default:
-        out = !t.primary && CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.id } as NewEvent) : e;
+        // Routing is by tool use id; the echo names the thread it reached (a client's own value is not kept).
+        out = CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.primary ? null : t.id } as NewEvent) : e;
     }
     if (t.primary) return [out];
     const model = out.type === 'span.model_request_end' ? { model: t.model } : {};

@@ -190,6 +190,24 @@ describe('harness: multi-agent threads', () => {
     assert.ok(threads.every((x) => x.archived_at !== null));
   });
 
+  it('sends a sub-thread custom tool result to the thread that asked, whatever thread id the client echoes', async () => {
+    const id = await coordinatorSession(
+      { lead: lead(), writer: [reply.text('wrote a')], tester: [reply.tool('lookup', { key: 'b' }), reply.text('wrote b')] },
+      { tester: { tools: [{ type: 'custom', name: 'lookup', description: 'Looks a key up', input_schema: { type: 'object', properties: { key: { type: 'string' } } } }] } },
+    );
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const waiting = await t.waitFor(id, sessionIdle('requires_action'));
+    const use = waiting.find((e) => e.type === 'agent.custom_tool_use')!;
+    assert.ok(use.type === 'agent.custom_tool_use' && use.session_thread_id === use._hangar?.thread);
+    const idle = waiting.findLast((e) => e.type === 'session.status_idle');
+    assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'requires_action' && idle.stop_reason.event_ids.includes(use.id));
+    const [echo] = await t.runtime.sessions.send(id, [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'value B' }], session_thread_id: 'sthr_011elsewhere' }]);
+    assert.ok(echo?.type === 'user.custom_tool_result' && echo.session_thread_id === use.session_thread_id, 'the echo names the thread that asked');
+    await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')));
+    const testerSecond = t.model.requests.filter((r) => agentOf(r) === 'tester')[1]!;
+    assert.match(textOfRequest(testerSecond), /value B/, 'the result reached the tester’s context');
+  });
+
   it('refuses an interrupt naming a thread the session does not have', async () => {
     const id = await coordinatorSession({ lead: [reply.text('hi')] });
     await assert.rejects(t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }]), /names no thread of this session/);
