@@ -76,6 +76,11 @@ describe('API: multi-agent threads with the SDK', function () {
     assert.ok(!all.some((e) => e.type === 'agent.message' && /wrote a|wrote b/.test(JSON.stringify(e.content))), 'sub-agent messages stay in their threads');
     assert.equal(all.filter((e) => e.type === 'session.status_idle').length, 1, 'the session idles once, when every thread is done');
 
+    const listed = [];
+    for await (const e of f.client.beta.sessions.events.list(session.id)) listed.push(e);
+    assert.ok(listed.some((e) => e.type === 'session.thread_created') && listed.some((e) => e.type === 'agent.thread_message_received'));
+    assert.ok(!listed.some((e) => e.type === 'agent.message' && /wrote a|wrote b/.test(JSON.stringify(e.content))), 'the session’s events list keeps sub-agent messages in their threads');
+
     const threads: Anthropic.Beta.Sessions.BetaManagedAgentsSessionThread[] = [];
     for await (const t of f.client.beta.sessions.threads.list(session.id)) threads.push(t);
     assert.equal(threads.length, 4);
@@ -117,6 +122,7 @@ describe('API: multi-agent threads with the SDK', function () {
       ...threads.map((t, i) => ({ label: `threads.list[${i}]`, type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: t })),
       ...writerEvents.map((e, i) => ({ label: `threads.events.list[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsSessionEvent', value: e })),
       ...all.map((e, i) => ({ label: `stream[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsStreamSessionEvents', value: e })),
+      ...listed.map((e, i) => ({ label: `events.list[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsSessionEvent', value: e })),
     ];
     assert.deepEqual(typeCheckRecorded(records), []);
   });

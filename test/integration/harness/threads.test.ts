@@ -208,6 +208,21 @@ describe('harness: multi-agent threads', () => {
     assert.match(textOfRequest(testerSecond), /value B/, 'the result reached the tester’s context');
   });
 
+  it('retries a sub-agent’s failed model request in its own thread; the session stays running', async () => {
+    const id = await coordinatorSession({
+      lead: lead(),
+      writer: [reply.fault('overloaded'), reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+      tester: [reply.text('wrote b')],
+    });
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')));
+    const retrying = events.find((e) => e.type === 'session.error' && e.error.retry_status.type === 'retrying');
+    assert.ok(retrying?._hangar?.thread, 'the retry is logged in the writer’s thread');
+    assert.ok(!events.some((e) => e.type === 'session.status_rescheduled'), 'the session itself is not rescheduled');
+    assert.equal(events.filter((e) => e.type === 'session.status_idle').length, 1);
+    assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path), ['a.txt']);
+  });
+
   it('refuses an interrupt naming a thread the session does not have', async () => {
     const id = await coordinatorSession({ lead: [reply.text('hi')] });
     await assert.rejects(t.runtime.sessions.send(id, [{ type: 'user.interrupt', session_thread_id: 'sthr_011nothing' }]), /names no thread of this session/);
