@@ -1,7 +1,9 @@
 import readline from 'node:readline/promises';
 import type { Runtime } from '../runtime';
 import { emptySummary, foldSummary, type SessionEvent, type SessionSummary, type StreamPreview } from '../wire';
-import { paint, renderEvent, statusLine, summarizeInput } from './render';
+import { paint, statusLine, summarizeInput } from './render';
+import { ThreadLines } from './thread-lines';
+import { eventPricing } from './thread-costs';
 import { claimSignals } from './shutdown';
 import { routeProgress } from './progress';
 
@@ -22,6 +24,8 @@ export interface FollowOptions {
   autoApprove: boolean;
   /** Keep following after the turn ends (events --follow). */
   forever?: boolean;
+  /** Print only these events (one thread's: events --thread); the summary still counts them all. */
+  where?: (e: SessionEvent) => boolean;
   out?: NodeJS.WriteStream;
 }
 
@@ -39,7 +43,8 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
   const out = opts.out ?? process.stdout;
   const tty = out.isTTY === true && !opts.json;
   const p = paint(tty);
-  const pricing = runtime.catalog.lookup((await runtime.sessions.record(sessionId)).agent.model.id);
+  const pricing = await eventPricing(runtime, sessionId);
+  const lines = new ThreadLines(p, sessionId, await runtime.sessions.threads(sessionId), { single: opts.where !== undefined });
   const startedAt = Date.now();
   let summary = emptySummary();
   let frame = 0;
@@ -91,12 +96,12 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         // Before fromSeq only the current turn counts: each earlier user message starts the count afresh.
         summary = foldSummary(seq < opts.fromSeq && e.type === 'user.message' ? emptySummary() : summary, e, pricing);
         if (e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') pendingUses.set(e.id, e);
-        if (seq < opts.fromSeq) return;
+        if (seq < opts.fromSeq || (opts.where && !opts.where(e))) return;
         activity = '';
         liveLine = '';
         if (opts.json) out.write(`${JSON.stringify(e)}\n`);
         else {
-          const line = renderEvent(e, p, sessionId);
+          const line = lines.render(e);
           if (line) {
             clearStatus();
             out.write(`${line}\n`);
@@ -109,7 +114,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         const reason = e.stop_reason;
         if (reason.type === 'requires_action') {
           pauseStatus();
-          const answered = await answer(runtime, sessionId, reason.event_ids, pendingUses, opts).finally(resumeStatus);
+          const answered = await answer(runtime, sessionId, reason.event_ids, pendingUses, lines, opts).finally(resumeStatus);
           if (!answered) resolve({ end: 'requires_action', summary, pendingIds: reason.event_ids });
           return;
         }
@@ -152,6 +157,7 @@ async function answer(
   sessionId: string,
   ids: readonly string[],
   uses: Map<string, SessionEvent>,
+  lines: ThreadLines,
   opts: FollowOptions,
 ): Promise<boolean> {
   const confirmable = ids.filter((id) => uses.get(id)?.type !== 'agent.custom_tool_use');
@@ -165,7 +171,8 @@ async function answer(
   try {
     for (const id of confirmable) {
       const use = uses.get(id);
-      const what = use && 'name' in use && 'input' in use ? `${use.name} ${summarizeInput(use.name, use.input)}` : id;
+      const who = use ? lines.agentOf(use) : null;
+      const what = use && 'name' in use && 'input' in use ? `${who ? `${who}: ` : ''}${use.name} ${summarizeInput(use.name, use.input)}` : id;
       const a = (await rl.question(`Allow ${what}? [y]es / [n]o: `)).trim().toLowerCase();
       if (a === 'y' || a === 'yes') await runtime.sessions.send(sessionId, [{ type: 'user.tool_confirmation', tool_use_id: id, result: 'allow' }]);
       else {

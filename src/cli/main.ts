@@ -81,7 +81,8 @@ program
 program
   .command('demo')
   .description('run a complete session on a bundled sample repository with the built-in scripted model (no key needed)')
-  .action(async () => finish(await runDemo({ json: common().json === true, provider: common().provider })));
+  .option('--multi', 'a coordinator and two sub-agents working in parallel threads of one session')
+  .action(async (o: { multi?: boolean }) => finish(await runDemo({ json: common().json === true, provider: common().provider, multi: o.multi === true })));
 
 program
   .command('sessions')

@@ -5,7 +5,11 @@ import { readApplied, recordApplied } from '../review/applied';
 import { withRuntime, sessionDir, type Common } from './context';
 import { followTurn, printDiff } from './session-flow';
 import { follow } from './follow';
-import { paint, renderEvent } from './render';
+import { paint } from './render';
+import { threadCosts } from './thread-costs';
+import { ThreadLines, threadTable } from './thread-lines';
+import { inThread } from '../runtime/threads';
+import type { SessionEvent } from '../wire';
 import { EXIT } from './exit-codes';
 import { cliHint } from './invocation';
 
@@ -22,26 +26,44 @@ export function addSessionCommands(program: Command, common: () => Common): void
 
   program
     .command('events')
-    .description("print a session's events (--follow keeps printing new ones until Ctrl-C)")
+    .description("print a session's events (--follow keeps printing new ones until Ctrl-C; --thread prints one thread of a multi-agent session)")
     .argument('<session>')
     .option('-f, --follow', 'keep printing new events')
-    .action(async (id: string, o: { follow?: boolean }) =>
+    .option('--thread <thread>', "only this thread's events (its id: see hangar threads <session>)")
+    .action(async (id: string, o: { follow?: boolean; thread?: string }) =>
       finish(
         await on(id, false, async (rt) => {
+          const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
           if (o.follow) {
-            await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true });
+            await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true, where });
             return EXIT.ok;
           }
           const p = paint(process.stdout.isTTY === true && !json());
+          const lines = new ThreadLines(p, id, await rt.sessions.threads(id), { single: where !== undefined });
           for (let page: string | undefined; ; ) {
-            const res = await rt.sessions.listEvents(id, { limit: 1000, page });
+            const res = await rt.sessions.listEvents(id, { limit: 1000, page, where });
             for (const e of res.data) {
-              const line = json() ? JSON.stringify(e) : renderEvent(e, p, id);
+              const line = json() ? JSON.stringify(e) : lines.render(e);
               if (line !== null) process.stdout.write(`${line}\n`);
             }
             if (!res.next_page) return EXIT.ok;
             page = res.next_page;
           }
+        }),
+      ),
+    );
+
+  program
+    .command('threads')
+    .description('list the threads of a multi-agent session: the coordinator (primary) and each sub-agent, with status and cost')
+    .argument('<session>')
+    .action(async (id: string) =>
+      finish(
+        await on(id, false, async (rt) => {
+          const threads = await threadCosts(rt, id);
+          if (json()) for (const { thread } of threads) process.stdout.write(`${JSON.stringify(thread)}\n`);
+          else for (const line of threadTable(threads)) process.stdout.write(`${line}\n`);
+          return EXIT.ok;
         }),
       ),
     );
@@ -177,6 +199,16 @@ async function apply(rt: Runtime, id: string, json: boolean): Promise<number> {
     if (result.already.length > 0) process.stdout.write(p('dim', `${result.already.length} more already held the session's version.\n`));
   }
   return EXIT.ok;
+}
+
+/** Which events belong to one thread of the session; an id the session does not have is a usage error naming those it has. */
+async function threadFilter(rt: Runtime, id: string, threadId: string): Promise<(e: SessionEvent) => boolean> {
+  const threads = await rt.sessions.threads(id);
+  if (!threads.some((t) => t.id === threadId)) {
+    const known = threads.map((t) => `${t.id} (${t.agent.name}${t.parent_thread_id === null ? ', primary' : ''})`).join(', ');
+    throw new UsageError(`Session ${id} has no thread ${threadId}. Its threads: ${known}.`);
+  }
+  return inThread(threadId, id);
 }
 
 function finish(code: number): void {

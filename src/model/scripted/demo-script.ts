@@ -8,7 +8,7 @@ export const DEMO_BUG = 'return a - b;';
 export const DEMO_FIX = 'return a + b;';
 export const DEMO_TEST_COMMAND = 'node test.js';
 
-function toolResults(req: RecordedRequest): RequestBlock[] {
+export function toolResults(req: RecordedRequest): RequestBlock[] {
   return req.body.messages.flatMap((m) =>
     m.role === 'user' && typeof m.content !== 'string' ? m.content.filter((b) => b.type === 'tool_result') : [],
   );

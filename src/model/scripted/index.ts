@@ -20,5 +20,6 @@ export {
   type Responder,
 } from './script';
 export { demoResponder, DEMO_BUG, DEMO_FILE, DEMO_FIX, DEMO_TEST_COMMAND } from './demo-script';
+export { demoMultiResponder, DEMO_MULTI_AGENTS, DEMO_DOC_FILE } from './demo-multi-script';
 export { Signer, DEFAULT_SIGNING_SECRET } from './signing';
 export { byAgent, agentOf } from './by-agent';

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openCliRuntime } from '../../../src/cli/env';
+import { byAgent, reply, startScriptedModel, type RecordedRequest, type Reply, type ScriptedModel } from '../../../src/model/scripted';
+import { DEFAULT_MODEL } from '../../../src/model/types';
+import { useCli } from './harness';
+
+// Multi-agent sessions in the terminal: `hangar run` follows each sub-agent's lifecycle and prefixes what it does
+// with its name; `hangar threads` lists the threads with status and cost; `hangar events --thread` prints one thread
+// and refuses an id the session does not have; `hangar demo --multi` runs a coordinator and two sub-agents.
+
+const toolset = [{ type: 'agent_toolset_20260401' as const }];
+
+/** The coordinator delegates both files in one reply, then ends its turn until both answers are in. */
+function lead(r: RecordedRequest): Reply {
+  const text = JSON.stringify(r.body.messages);
+  if (!text.includes('send_to_agent')) {
+    return {
+      kind: 'message',
+      blocks: [
+        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'writer', message: 'Write a.txt' } },
+        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'checker', message: 'Write b.txt' } },
+      ],
+    };
+  }
+  return reply.text(text.includes('wrote a') && text.includes('wrote b') ? 'Both agents are done.' : 'Waiting for the other agent.');
+}
+
+describe('cli: multi-agent threads', function () {
+  this.timeout(90_000);
+  const t = useCli();
+  let model: ScriptedModel | undefined;
+  afterEach(async () => model?.close());
+
+  /** Roster agents made in this test's storage (as the API or VS Code would), and a coordinator agent file naming them. */
+  async function coordinatorFile(): Promise<string> {
+    const rt = await openCliRuntime({ storage: t.home, provider: 'local' });
+    try {
+      const writer = await rt.agents.create({ name: 'writer', model: DEFAULT_MODEL, tools: toolset });
+      const checker = await rt.agents.create({ name: 'checker', model: DEFAULT_MODEL, tools: toolset });
+      const file = path.join(t.home, 'lead.json');
+      writeFileSync(file, JSON.stringify({ name: 'lead', model: DEFAULT_MODEL, tools: toolset, multiagent: { type: 'coordinator', agents: [writer.id, checker.id] } }));
+      return file;
+    } finally {
+      await rt.close();
+    }
+  }
+
+  it('follows sub-agents in run, lists the threads, and prints one thread with events --thread', async () => {
+    model = await startScriptedModel({
+      script: byAgent({
+        lead,
+        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        checker: [reply.tool('write', { file_path: 'b.txt', content: 'B\n' }), reply.text('wrote b')],
+      }),
+    });
+    const agent = await coordinatorFile();
+    const run = await t.hangar(['run', '--repo', t.repo, '--agent', agent, 'Split the work'], { ANTHROPIC_BASE_URL: model.url });
+    assert.equal(run.code, 0, run.stderr);
+    const out = run.stdout;
+    const writerId = /▶ sub-agent writer started \((sthr_\w+)\)/.exec(out)?.[1];
+    assert.ok(writerId, out);
+    assert.match(out, /▶ sub-agent checker started \(sthr_\w+\)/);
+    assert.match(out, /→ to writer: Write a\.txt/);
+    assert.match(out, /\[writer\] ⚙ write a\.txt/, 'a sub-agent tool call carries its name');
+    assert.match(out, /\[checker\] ⚙ write b\.txt/);
+    assert.match(out, /■ sub-agent writer finished/);
+    assert.match(out, /← from checker: wrote b/);
+    assert.match(out, /● agent {2}Both agents are done\./, 'the coordinator prints without a prefix');
+    assert.doesNotMatch(out, /\[lead\]/);
+    const id = / apply (sesn_\w+)/.exec(out)?.[1];
+    assert.ok(id, out);
+
+    const threads = await t.hangar(['threads', id]);
+    assert.equal(threads.code, 0, threads.stderr);
+    const rows = threads.stdout.trim().split('\n');
+    assert.equal(rows.length, 3, threads.stdout);
+    assert.match(rows[0]!, /^lead \(primary\) +sthr_\w+ +idle +\$\d/);
+    assert.match(rows[1]!, new RegExp(`^writer +${writerId} +idle +\\$\\d`));
+    assert.match(rows[2]!, /^checker +sthr_\w+ +idle +\$\d/);
+
+    const one = await t.hangar(['events', id, '--thread', writerId]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(one.stdout, /← from lead: Write a\.txt/, "the thread's task, as it got it");
+    assert.match(one.stdout, /⚙ write a\.txt/);
+    assert.match(one.stdout, /● agent {2}wrote a/);
+    assert.doesNotMatch(one.stdout, /b\.txt|wrote b|Both agents|\[writer\]/, 'only this thread, without prefixes');
+
+    const json = await t.hangar(['--json', 'events', id, '--thread', writerId]);
+    const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    assert.ok(events.some((e) => e.type === 'agent.tool_use'));
+    assert.ok(!events.some((e) => e.type === 'user.message'), "the coordinator's user message is not the writer's");
+  });
+
+  it('refuses a thread id the session does not have, with exit 2 and the ids it has', async () => {
+    t.model.push(reply.text('done'));
+    const run = await t.hangar(['run', '--repo', t.repo, 'hi']);
+    assert.equal(run.code, 0, run.stderr);
+    const sessionId = (JSON.parse((await t.hangar(['--json', 'sessions'])).stdout.split('\n')[0]!) as { id: string }).id;
+    const r = await t.hangar(['events', sessionId, '--thread', 'sthr_nope']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`Session ${sessionId} has no thread sthr_nope\\. Its threads: sthr_\\w+ \\(hangar-default, primary\\)\\.`));
+    assert.equal(r.stdout, '');
+  });
+
+  it('demo --multi: a coordinator and two sub-agents fix and document the sample repository', async () => {
+    const r = await t.hangar(['demo', '--multi'], { ANTHROPIC_API_KEY: undefined, ANTHROPIC_BASE_URL: undefined });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /SCRIPTED model.*coordinator and two sub-agents/);
+    assert.match(r.stdout, /▶ sub-agent fixer started/);
+    assert.match(r.stdout, /▶ sub-agent documenter started/);
+    assert.match(r.stdout, /\[fixer\] ⚙ edit src\/math\.js/);
+    assert.match(r.stdout, /\[documenter\] ⚙ write docs\/math\.md/);
+    assert.match(r.stdout, /■ sub-agent fixer finished[\s\S]*Both sub-agents are done/);
+    assert.match(r.stdout, /\n {2}lead \(primary\) +sthr_\w+ +idle +\$[\d.]+\n {2}fixer +sthr_\w+ +idle +\$[\d.]+\n {2}documenter +sthr_\w+ +idle +\$[\d.]+\n/);
+    assert.match(r.stdout, /Applied docs\/math\.md, src\/math\.js to the sample repository/);
+    assert.match(r.stdout, /Its tests now say:[\s\S]*\nok\n/);
+  });
+});
