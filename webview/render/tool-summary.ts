@@ -64,9 +64,12 @@ function resultText(name: string, text: string, attachments: number, diff: FileD
     case 'read':
       return ok(/^\[.* is empty\]$/.test(text) ? 'empty' : plural(text.split('\n').filter((l) => /^\s*\d+\t/.test(l)).length, 'line'));
     case 'edit':
+      return ok(diff ? `+${diff.added} −${diff.removed}` : 'done');
     case 'write': {
-      const counts = diff ? `+${diff.added} −${diff.removed}` : 'done';
-      return ok(name === 'write' && /\(new file\)/.test(text) ? `new file · ${counts}` : counts);
+      // The call holds only the new content: of a replaced file it cannot say what went, so it claims no removals.
+      const lines = diff?.added ?? 0;
+      if (/\(new file\)/.test(text)) return ok(`new file · +${lines}`);
+      return ok(/replaced its content/.test(text) ? `rewrote · ${plural(lines, 'line')}` : `+${lines}`);
     }
     case 'glob':
       return ok(/^No files match/.test(text) ? 'no files' : plural(contentLines(text).length, 'file'));

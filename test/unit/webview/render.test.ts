@@ -136,7 +136,7 @@ describe('webview rendering', () => {
       ['add', '13', '+', 'const d = 4;'],
     ]);
     assert.equal(editEl!.querySelector('.diff')?.getAttribute('aria-label'), 'src/date.ts: 2 added, 1 removed');
-    assert.equal(writeEl!.querySelector('.tool-result')?.textContent, 'new file · +2 −0');
+    assert.equal(writeEl!.querySelector('.tool-result')?.textContent, 'new file · +2');
     assert.deepEqual([...writeEl!.querySelectorAll('.diff-line')].map((r) => r.className), ['diff-line diff-add', 'diff-line diff-add'], 'a new file has no removed line');
     assert.equal(writeEl!.querySelector('.diff-no')?.textContent, '1');
   });

@@ -18,6 +18,7 @@ describe('webview tool line wording', () => {
     assert.equal(toolLine(tool('read', { file_path: 'e.txt' }, { text: '[e.txt is empty]' }), false).result.text, 'empty');
     assert.equal(toolLine(tool('read', { file_path: 'p.png' }, { text: '', attachments: 1 }), false).result.text, '1 attachment');
     assert.equal(toolLine(tool('bash', { command: 'true' }, { text: '(no output)' }), false).result.text, 'exit 0');
+    assert.equal(toolLine(tool('write', { file_path: 'a.js', content: 'x\ny\n' }, { text: 'Wrote 4 bytes to a.js (replaced its content).' }), false).result.text, 'rewrote · 2 lines', 'no "−0": what the write replaced is not in the call');
     assert.equal(toolLine(tool('web_fetch', { url: 'https://example.com' }, { text: 'Example Domain' }), false).result.text, 'Example Domain');
     assert.equal(toolLine(tool('web_fetch', { url: 'https://example.com' }, { text: 'Example Domain' }), false).icon, 'globe');
   });
