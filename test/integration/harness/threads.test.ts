@@ -141,8 +141,9 @@ describe('harness: multi-agent threads', () => {
     await t.runtime.settled(id);
     const events = await t.events(id);
     const limit = events.find((e) => e.type === 'session.error' && e.error.type === 'tool_use_limit_reached_error');
-    assert.ok(limit?._hangar?.thread, 'the limit is the sub-thread’s own');
-    const stopped = events.find((e) => e.type === 'session.thread_status_idle' && e._hangar?.thread === limit._hangar.thread && e.stop_reason.type === 'retries_exhausted');
+    const limited = limit?._hangar?.thread;
+    assert.ok(limited, 'the limit is the sub-thread’s own');
+    const stopped = events.find((e) => e.type === 'session.thread_status_idle' && e._hangar?.thread === limited && e.stop_reason.type === 'retries_exhausted');
     assert.ok(stopped, 'the sub-thread idles with retries_exhausted');
     assert.match(JSON.stringify(events.filter((e) => e.type === 'agent.thread_message_received' && !e._hangar?.thread)), /This agent stopped/);
     const last = events.at(-1);
