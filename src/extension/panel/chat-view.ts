@@ -102,6 +102,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     if (!view) return;
     this.unbind();
     const inserts = this.pendingInserts.splice(0);
+    // The view's "Open Session in Editor Tab" button needs a session.
+    void vscode.commands.executeCommand('setContext', 'hangar.chatHasSession', sessionId !== null);
     if (sessionId === null) {
       this.blank = new BlankChat(view, this.deps, () => this.agentId, (id) => void this.show(id));
       inserts.forEach((t) => this.blank?.insert(t));

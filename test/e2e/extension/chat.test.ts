@@ -32,7 +32,7 @@ export function chatSuite(): void {
       // An active editor tab (left by other suites) would be "the session the user looks at" instead of the chat.
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       await ensureKey();
-      model = await scriptedModel([reply.text('First session here.'), reply.text('Second session here.'), reply.text('Steered from the chat.')]);
+      model = await scriptedModel([reply.text('First session here.'), reply.text('Second session here.'), reply.text('Steered from the chat.'), reply.text('A slow answer.', { delay_ms: 20_000 })]);
       first = await startAgent(h, 'Chat one');
       await waitForIdle(h, first, 1);
     });
@@ -87,6 +87,16 @@ export function chatSuite(): void {
       const insert = await waitFor('the insert message', () => seen.find((m): m is Extract<HostMessage, { type: 'insert' }> => m.type === 'insert'));
       assert.equal(insert.text, `@src/math.js (line 1):\n\`\`\`javascript\n${doc.lineAt(0).text}\n\`\`\`\n`);
       assert.equal(h.panels.chat.sessionId, second, 'the selection went to the session the chat shows');
+    });
+
+    it('Interrupt without a session (its key) stops the running session the chat shows', async function () {
+      this.timeout(60_000);
+      const h = await hangar();
+      await h.host.runtime.sessions.send(second, [{ type: 'user.message', content: [{ type: 'text', text: 'Take your time.' }] }]);
+      await waitFor('the second session to run', async () => (await h.sessions.view(second)).status === 'running');
+      assert.equal(await vscode.commands.executeCommand('hangar.interrupt'), second);
+      const all = await waitForIdle(h, second, 3);
+      assert.equal(all.filter((e) => e.type === 'user.interrupt').length, 1);
     });
 
     it('shows a session in an editor tab on demand, keeps the chat, and empties the chat for a new session', async function () {
