@@ -3,7 +3,7 @@ import { SessionStatus } from '../wire';
 import type { Runtime } from '../runtime';
 import { notFound } from '../runtime/errors';
 import { inThread } from '../runtime/threads';
-import { badRequest } from './errors';
+import { decodeCursor, encodeCursor } from '../log/paging';
 import { streamSessionEvents } from './event-stream';
 import { publicPage } from './events';
 import { paging, qList } from './query';
@@ -24,9 +24,11 @@ async function thread(runtime: Runtime, sessionId: string, threadId: string) {
 export const threadRoutes = [
   route('GET', '/v1/sessions/:session_id/threads', async (c) => {
     const q = c.query(ListQuery);
-    if (q.page) throw badRequest('page is not a cursor this server issued; every thread of a session is on the first page.');
-    const threads = await c.runtime.sessions.threads(c.params.session_id!);
-    return { data: threads.filter((t) => !q.statuses || q.statuses.includes(t.status)), next_page: null };
+    const threads = (await c.runtime.sessions.threads(c.params.session_id!)).filter((t) => !q.statuses || q.statuses.includes(t.status));
+    // Threads are listed in creation order (the primary first); a cursor is the position after the last one given.
+    const start = q.page ? decodeCursor(q.page, 'threads', 'asc', z.number().int().min(0)) : 0;
+    const end = start + (q.limit ?? 20);
+    return { data: threads.slice(start, end), next_page: end < threads.length ? encodeCursor('threads', 'asc', end) : null };
   }),
   route('GET', '/v1/sessions/:session_id/threads/:thread_id', async (c) => thread(c.runtime, c.params.session_id!, c.params.thread_id!)),
   route('POST', '/v1/sessions/:session_id/threads/:thread_id/archive', async (c) => c.runtime.sessions.archiveThread(c.params.session_id!, c.params.thread_id!)),

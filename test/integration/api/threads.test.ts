@@ -84,6 +84,11 @@ describe('API: multi-agent threads with the SDK', function () {
     const threads: Anthropic.Beta.Sessions.BetaManagedAgentsSessionThread[] = [];
     for await (const t of f.client.beta.sessions.threads.list(session.id)) threads.push(t);
     assert.equal(threads.length, 4);
+    const paged = [];
+    for await (const t of f.client.beta.sessions.threads.list(session.id, { limit: 1 })) paged.push(t.id);
+    assert.deepEqual(paged, threads.map((t) => t.id), 'a page at a time, every thread once, in order');
+    assert.deepEqual((await f.client.beta.sessions.threads.list(session.id, { statuses: ['running'] })).data, []);
+    await assert.rejects(f.client.beta.sessions.threads.list(session.id, { page: 'not-a-cursor' }), Anthropic.BadRequestError);
     assert.equal(threads[0]!.parent_thread_id, null);
     const byName = (n: string) => threads.find((t) => t.agent.type === 'agent' && t.agent.name === n)!;
     assert.equal(byName('writer').parent_thread_id, threads[0]!.id);
