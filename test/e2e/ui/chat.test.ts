@@ -97,5 +97,17 @@ export function chatSuite(): void {
       assert.ok(task.includes(`Start over on src/math.js.\\n${STEER}`), `the model got the task's two lines: ${task}`);
       await wb.screenshot('ui-chat-new-session-done', page.locator('.part.sidebar'));
     });
+
+    it('follows the session picked in the Sessions tree', async () => {
+      await wb.treeRow(TASK).locator('.label-name').click();
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const frame = await wb.webviewFrame('.header:not([hidden])');
+        const title = await frame.locator('.header .title').textContent().catch(() => null);
+        if (title === TASK) break;
+        assert.ok(Date.now() < deadline, `the chat still shows "${title}"`);
+        await wb.page.waitForTimeout(200);
+      }
+    });
   });
 }
