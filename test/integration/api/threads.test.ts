@@ -124,6 +124,9 @@ describe('API: multi-agent threads with the SDK', function () {
 
     const records: Recorded[] = [
       { label: 'threads.archive', type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: archived },
+      { label: 'agents.create (coordinator)', type: 'Beta.BetaManagedAgentsAgent', value: coordinator },
+      // The local_repository resource is Hangar's own (ARCHITECTURE.md, deviations); the roster is what is checked here.
+      { label: 'sessions.create (roster expanded)', type: 'Beta.Sessions.BetaManagedAgentsSession', value: { ...session, resources: [] } },
       ...threads.map((t, i) => ({ label: `threads.list[${i}]`, type: 'Beta.Sessions.BetaManagedAgentsSessionThread', value: t })),
       ...writerEvents.map((e, i) => ({ label: `threads.events.list[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsSessionEvent', value: e })),
       ...all.map((e, i) => ({ label: `stream[${i}] ${e.type}`, type: 'Beta.Sessions.BetaManagedAgentsStreamSessionEvents', value: e })),
