@@ -166,8 +166,25 @@ describe('API: multi-agent threads with the SDK', function () {
     assert.ok(!onSession.some((e) => (e.type === 'event_start' && e.event.id === message.id) || (e.type === 'agent.message' && e.id === message.id)), 'but no sub-thread message or preview');
   });
 
-  it('refuses a roster naming a missing agent with the API error shape', async () => {
+  it('resolves the multiagent_20261001 form and refuses a roster naming a missing agent with the API error shape', async () => {
     f = await startApi({ script: [] });
+    const member = await f.agent({ name: 'writer' });
+    const modern = await f.agent({ name: 'lead', multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', inline_agents: { type: 'disabled' }, predefined_agents: [member.id, { type: 'self' }] } } });
+    const session = await f.session(modern.id);
+    assert.deepEqual(
+      session.agent.multiagent?.type === 'multiagent_20261001' && session.agent.multiagent.subagents.type === 'enabled' && session.agent.multiagent.subagents.predefined_agents.map((a) => a.name),
+      ['writer', 'lead'],
+    );
+    assert.deepEqual(
+      typeCheckRecorded([
+        { label: 'agents.create (multiagent_20261001)', type: 'Beta.BetaManagedAgentsAgent', value: modern },
+        { label: 'sessions.create (multiagent_20261001)', type: 'Beta.Sessions.BetaManagedAgentsSession', value: { ...session, resources: [] } },
+      ]),
+      [],
+    );
+    await assert.rejects(f.agent({ name: 'x', multiagent: { type: 'multiagent_20261001', workflows: { type: 'enabled' }, subagents: { type: 'enabled', predefined_agents: [member.id] } } }), (err: unknown) => {
+      return err instanceof Anthropic.BadRequestError && /does not run workflows/.test(err.message);
+    });
     await assert.rejects(f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: ['agent_011missing'] } }), (err: unknown) => {
       return err instanceof Anthropic.BadRequestError && /agent agent_011missing does not exist/.test(err.message);
     });
