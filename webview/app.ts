@@ -115,7 +115,7 @@ export class PanelApp {
   private handle(msg: HostMessage): void {
     switch (msg.type) {
       case 'init': {
-        if (this.ui.bind(msg.session.id)) this.composer.input.value = '';
+        if (this.ui.bind(msg.session.id)) this.composer.input.value = this.ui.state.draft;
         const model = new SessionModel(msg.session, msg.pricing, msg.threads);
         for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id]);
         this.model = model;
@@ -206,7 +206,7 @@ export class PanelApp {
 
   /** No session: the chat is an empty composer whose task starts an agent (the side-bar chat's new session). */
   private showNewSession(): void {
-    if (this.ui.bind('')) this.composer.input.value = '';
+    if (this.ui.bind('')) this.composer.input.value = this.ui.state.draft;
     for (const el of [this.header.el, this.changes.el, this.tabs.el]) el.hidden = true;
     this.stream.el.replaceChildren(h(this.doc, 'div', { class: 'empty-chat', text: 'Describe a task below. Enter starts an agent on a private copy of this repository; you review its changes before they reach your files.' }));
     this.composer.startMode();

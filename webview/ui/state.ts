@@ -11,11 +11,17 @@ export interface VsCodeApi {
 // build stored, so it is validated like any other input and dropped when it does not fit. The session id is what
 // the host's serializer reads after a window reload to know which session a restored panel shows.
 const MAX_EXPANDED = 500;
+const MAX_DRAFTS = 20;
 export const UiState = z.object({
   /** The session this state belongs to; empty until the first `init`. */
   sessionId: z.string().max(128).default(''),
   lane: z.string().default(''),
   draft: z.string().max(100_000).default(''),
+  /**
+   * Unsent drafts of the other sessions this webview showed (the side-bar chat shows one session after another), so
+   * switching back finds the text still there; the last 20, oldest first.
+   */
+  drafts: z.record(z.string().max(128), z.string().max(100_000)).default({}),
   expanded: z.array(z.string()).max(MAX_EXPANDED).default([]),
   /** Per lane: distance from the bottom in px; 0 follows new events. */
   scroll: z.record(z.string(), z.number().nonnegative()).default({}),
@@ -34,12 +40,16 @@ export class UiStateStore {
 
   /**
    * Ties the state to the session the host loaded (and saves it, so a restored panel maps to its session). State
-   * saved for another session is dropped; returns true when that happened.
+   * saved for another session is dropped, except its draft, which is kept aside and comes back with its session;
+   * returns true when the state was another session's (the composer then shows `state.draft`).
    */
   bind(sessionId: string): boolean {
-    const foreign = this.state.sessionId !== '' && this.state.sessionId !== sessionId;
+    const foreign = this.state.sessionId !== sessionId && (this.state.sessionId !== '' || this.state.draft !== '');
     if (foreign) {
-      Object.assign(this.state, UiState.parse({}));
+      const { [sessionId]: draft = '', ...others } = this.state.drafts;
+      if (this.state.draft !== '') others[this.state.sessionId] = this.state.draft;
+      const kept = Object.entries(others).slice(-MAX_DRAFTS);
+      Object.assign(this.state, UiState.parse({}), { draft, drafts: Object.fromEntries(kept) });
       this.expanded.clear();
     }
     this.state.sessionId = sessionId;

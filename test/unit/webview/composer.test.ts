@@ -125,6 +125,38 @@ describe('webview composer', () => {
   });
 });
 
+describe('composer drafts across sessions (the side-bar chat shows one after another in the same webview)', () => {
+  let m: Mounted;
+  afterEach(() => m.close());
+
+  const draft = (mounted: Mounted, text: string) => {
+    const input = mounted.$('.composer-input') as HTMLTextAreaElement;
+    input.value = text;
+    input.dispatchEvent(new mounted.window.Event('input'));
+  };
+  /** The next page of the same webview: VS Code gives it the state the previous page saved. */
+  const nextPage = (sessionId: string | null) => {
+    const saved = m.state();
+    m.close();
+    m = mountPanel(saved);
+    m.send(sessionId === null ? { type: 'newSession' } : { type: 'init', pricing: PRICING, session: fakeSession({ id: sessionId }), events: [] });
+    return (m.$('.composer-input') as HTMLTextAreaElement).value;
+  };
+
+  it('keeps each session\'s unsent text and the new-session task, and gives each back with its session', () => {
+    m = mountPanel();
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_a' }), events: [] });
+    draft(m, 'half a thought for a');
+    assert.equal(nextPage('sesn_b'), '', 'another session starts with its own empty box');
+    draft(m, 'for b');
+    assert.equal(nextPage(null), '');
+    draft(m, 'a new task');
+    assert.equal(nextPage('sesn_a'), 'half a thought for a');
+    assert.equal(nextPage('sesn_b'), 'for b');
+    assert.equal(nextPage(null), 'a new task');
+  });
+});
+
 describe('mention matching', () => {
   it('finds the mention being typed at the caret, only after a space or at the start', () => {
     assert.deepEqual(mentionAt('see @src/ma', 11), { start: 4, query: 'src/ma' });

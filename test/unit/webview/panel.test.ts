@@ -223,7 +223,7 @@ describe('webview panel', () => {
     m = mountPanel(saved);
     m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_two' }), events: log.events });
     assert.equal((m.$('.composer-input') as HTMLTextAreaElement).value, '');
-    assert.deepEqual(m.state(), { sessionId: 'sesn_two', lane: '', draft: '', expanded: [], scroll: {} });
+    assert.deepEqual(m.state(), { sessionId: 'sesn_two', lane: '', draft: '', drafts: { sesn_one: 'for session one' }, expanded: [], scroll: {} });
     m.close();
     m = mountPanel(saved);
     m.send({ type: 'init', pricing: PRICING, session: fakeSession({ id: 'sesn_one' }), events: log.events });
