@@ -1,4 +1,4 @@
-import type { ModelCatalog, ModelUsage, Session, SessionAgent, SessionEvent, SessionThreadAgent, StopReason } from '../wire';
+import type { ModelCatalog, ModelUsage, Session, SessionAgent, SessionEvent, SessionThreadAgent } from '../wire';
 import { costUsd, sessionRoster } from '../wire';
 import { threadOf } from '../harness/threads/view';
 
@@ -56,7 +56,7 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
   const { multiagent: _m, ...primaryAgent } = agent;
   const primaryId = primaryThreadId(session.id);
   const roster = sessionRoster(agent);
-  const subs = new Map<string, { thread: SessionThread; stop: StopReason | null; cents: number }>();
+  const subs = new Map<string, { thread: SessionThread; cents: number; runningSince: number | null; activeMs: number }>();
   const own = { usage: emptyUsage(), cents: 0 };
   for (const e of events) {
     if (e.type === 'span.model_request_end' && threadOf(e) === null) {
@@ -80,8 +80,9 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
           updated_at: e.processed_at ?? session.created_at,
           archived_at: null,
         },
-        stop: null,
         cents: 0,
+        runningSince: null,
+        activeMs: 0,
       });
       continue;
     }
@@ -90,11 +91,21 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
     if (!sub) continue;
     const t = sub.thread;
     t.updated_at = e.processed_at ?? t.updated_at;
-    if (e.type === 'session.thread_status_running') t.status = t.archived_at ? t.status : 'running';
-    else if (e.type === 'session.thread_status_idle') t.status = 'idle';
-    else if (e.type === 'session.thread_status_terminated') {
+    const at = e.processed_at ? Date.parse(e.processed_at) : null;
+    const stopRunning = () => {
+      if (sub.runningSince !== null && at !== null) sub.activeMs += Math.max(0, at - sub.runningSince);
+      sub.runningSince = null;
+    };
+    if (e.type === 'session.thread_status_running') {
+      t.status = t.archived_at ? t.status : 'running';
+      sub.runningSince ??= at;
+    } else if (e.type === 'session.thread_status_idle') {
+      t.status = 'idle';
+      stopRunning();
+    } else if (e.type === 'session.thread_status_terminated') {
       t.status = 'terminated';
       t.archived_at = e.processed_at;
+      stopRunning();
     } else if (e.type === 'span.model_request_end') {
       sub.cents += costUsd(catalog.lookup(t.agent.model.id), e.model_usage) * 100;
       t.usage = addUsage(t.usage, e.model_usage, sub.cents);
@@ -117,7 +128,15 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
   };
   // A terminated (archived) session ends its threads with it.
   const ended = (t: SessionThread): SessionThread => (session.status === 'terminated' ? { ...t, status: 'terminated', archived_at: t.archived_at ?? session.archived_at } : t);
-  return [primary, ...[...subs.values()].map((s) => ended(s.thread))];
+  const now = Date.now();
+  const withStats = (s: { thread: SessionThread; runningSince: number | null; activeMs: number }): SessionThread => {
+    const t = ended(s.thread);
+    const activeMs = s.activeMs + (s.runningSince !== null && t.status !== 'terminated' ? Math.max(0, now - s.runningSince) : 0);
+    const end = t.archived_at ? Date.parse(t.archived_at) : now;
+    const active_seconds = activeMs / 1000;
+    return { ...t, stats: { active_seconds, duration_seconds: Math.max(0, (end - Date.parse(t.created_at)) / 1000) }, usage: { ...t.usage, active_seconds } };
+  };
+  return [primary, ...[...subs.values()].map(withStats)];
 }
 
 function emptyUsage(): Session['usage'] {

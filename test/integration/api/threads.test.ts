@@ -92,6 +92,11 @@ describe('API: multi-agent threads with the SDK', function () {
     assert.equal(threads[0]!.parent_thread_id, null);
     const byName = (n: string) => threads.find((t) => t.agent.type === 'agent' && t.agent.name === n)!;
     assert.equal(byName('writer').parent_thread_id, threads[0]!.id);
+    for (const sub of threads.slice(1)) {
+      const stats = sub.stats!;
+      assert.ok(stats.active_seconds! >= 0 && stats.active_seconds! <= stats.duration_seconds!, 'a thread is active at most as long as it exists');
+      assert.equal(sub.usage?.active_seconds, stats.active_seconds);
+    }
     assert.ok(Number(byName('writer').usage?.list_cost?.amount ?? '0') >= 0);
     const total = (await f.client.beta.sessions.retrieve(session.id)).usage;
     assert.equal(threads.reduce((n, t) => n + (t.usage?.output_tokens ?? 0), 0), total.output_tokens, 'the session’s tokens are the threads’ sum');
