@@ -112,15 +112,6 @@ export class ThreadSupervisor implements Delegator {
     await this.chain;
   }
 
-  get status() {
-    return this.sessionStatus;
-  }
-
-  /** The threads as the supervisor knows them (primary first). */
-  threadIds(): string[] {
-    return [...this.threads.keys()];
-  }
-
   /** Every thread's driver, once, from the log as repaired (the host may deliver its inbox before recover()). */
   private build(): Promise<void> {
     this.built ??= this.repairDelegations().then(() => {
