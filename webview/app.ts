@@ -15,6 +15,7 @@ import { ComposerView } from './ui/composer';
 import { h } from './ui/dom';
 import { HeaderView } from './ui/header';
 import { PromptsView } from './ui/prompts';
+import { RollupView } from './ui/rollup';
 import { UiStateStore } from './ui/state';
 import type { VsCodeApi } from './ui/state';
 import { StreamView } from './ui/stream';
@@ -35,6 +36,7 @@ export class PanelApp {
   private readonly header: HeaderView;
   private readonly changes: ChangesView;
   private readonly tabs: TabsView;
+  private readonly rollup: RollupView;
   private readonly banner: HTMLElement;
   private readonly stream: StreamView;
   private readonly prompts: PromptsView;
@@ -63,6 +65,7 @@ export class PanelApp {
     this.header = new HeaderView(doc);
     this.changes = new ChangesView(doc, { open: (path) => void this.post({ type: 'openFile', path }), review: () => void this.post({ type: 'reviewChanges' }) });
     this.tabs = new TabsView(doc, (lane) => this.selectLane(lane));
+    this.rollup = new RollupView(doc, (lane) => this.selectLane(lane));
     this.banner = h(doc, 'div', { class: 'banner', attrs: { role: 'alert' } });
     this.banner.hidden = true;
     this.stream = new StreamView(ctx, (k) => this.pendingKeys.has(k), (fromBottom) => this.saveScroll(fromBottom));
@@ -80,7 +83,7 @@ export class PanelApp {
     this.composer.setStatus('idle');
     const loading = h(doc, 'div', { class: 'loading', text: 'Loading session…' });
     this.stream.el.append(loading);
-    this.root = h(doc, 'main', { class: 'panel' }, [this.header.el, this.changes.el, this.tabs.el, this.banner, this.stream.el, this.prompts.el, this.allowances.el, this.composer.el]);
+    this.root = h(doc, 'main', { class: 'panel' }, [this.header.el, this.changes.el, this.tabs.el, this.rollup.el, this.banner, this.stream.el, this.prompts.el, this.allowances.el, this.composer.el]);
   }
 
   /** Mounts into the page, listens to the host and tells it the panel is ready for `init`. */
@@ -116,8 +119,8 @@ export class PanelApp {
     switch (msg.type) {
       case 'init': {
         if (this.ui.bind(msg.session.id)) this.composer.input.value = this.ui.state.draft;
-        const model = new SessionModel(msg.session, msg.pricing, msg.threads);
-        for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id]);
+        const model = new SessionModel(msg.session, msg.pricing, msg.threads, msg.rosterPricing);
+        for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id]);
         this.model = model;
         this.header.setSandbox(msg.sandbox ?? null);
         this.lane = model.lanes.has(this.ui.state.lane) ? this.ui.state.lane : PRIMARY;
@@ -127,7 +130,7 @@ export class PanelApp {
         return this.refreshChrome();
       }
       case 'events':
-        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id])));
+        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id])));
       case 'preview':
         return this.applyChanges((m) => m.preview(msg.preview));
       case 'session':
@@ -166,7 +169,12 @@ export class PanelApp {
     const pending = model.pendingTools();
     this.header.update(model.session, model.summary, this.now(), pending.length > 0);
     this.composer.setStatus(model.summary.status);
-    this.tabs.update([...model.lanes.values()], this.lane);
+    // A sub-agent's question shows wherever the user is looking: in the prompts (named), on its tab and in the roll-up.
+    const waiting = new Map<string, number>();
+    for (const t of pending) waiting.set(t.lane, (waiting.get(t.lane) ?? 0) + 1);
+    const lanes = [...model.lanes.values()];
+    this.tabs.update(lanes, this.lane, waiting);
+    this.rollup.update(lanes.filter((l) => l.id !== PRIMARY), this.lane === PRIMARY, waiting);
     const keys = new Set(pending.map((t) => t.key));
     const flipped = [...keys, ...this.pendingKeys].filter((k) => keys.has(k) !== this.pendingKeys.has(k));
     this.pendingKeys = keys;
@@ -174,7 +182,7 @@ export class PanelApp {
       const item = model.item(k);
       if (item) this.stream.refresh(item);
     }
-    this.prompts.update(pending);
+    this.prompts.update(pending, (t) => (t.lane === PRIMARY ? null : (model.lanes.get(t.lane)?.name ?? t.lane)));
     updateCountdowns(this.stream.el, this.now());
     this.tick(this.isBusy());
   }
@@ -207,7 +215,7 @@ export class PanelApp {
   /** No session: the chat is an empty composer whose task starts an agent (the side-bar chat's new session). */
   private showNewSession(): void {
     if (this.ui.bind('')) this.composer.input.value = this.ui.state.draft;
-    for (const el of [this.header.el, this.changes.el, this.tabs.el]) el.hidden = true;
+    for (const el of [this.header.el, this.changes.el, this.tabs.el, this.rollup.el]) el.hidden = true;
     this.stream.el.replaceChildren(h(this.doc, 'div', { class: 'empty-chat', text: 'Describe a task below. Enter starts an agent on a private copy of this repository; you review its changes before they reach your files.' }));
     this.composer.startMode();
   }

@@ -39,6 +39,12 @@ export type ThinkingTexts = z.infer<typeof ThinkingTexts>;
  */
 export const ErrorDetails = z.record(z.string(), ModelErrorDetail);
 export type ErrorDetails = z.infer<typeof ErrorDetails>;
+/**
+ * The sub-agent thread each of `events` belongs to (by event id; absent: the primary thread's), from the log record's
+ * private part: the wire marks only cross-posted events with `session_thread_id`, the panel puts every one in its tab.
+ */
+export const EventThreads = z.record(z.string(), z.string().min(1));
+export type EventThreads = z.infer<typeof EventThreads>;
 /** A tool as "allow for this session" names it: built-in, or an MCP server's. */
 export const PanelToolRef = z.object({ name: z.string().min(1).max(128), mcp_server_name: z.string().min(1).max(255).optional() });
 export type PanelToolRef = z.infer<typeof PanelToolRef>;
@@ -52,13 +58,16 @@ export const InitMessage = z.object({
   events: z.array(SessionEvent),
   thinking: ThinkingTexts.optional(),
   errors: ErrorDetails.optional(),
+  eventThreads: EventThreads.optional(),
   pricing: ModelPricing,
+  /** The pricing of each roster agent's model, by model id: a sub-agent's requests are priced with its own model. */
+  rosterPricing: z.record(z.string(), ModelPricing).optional(),
   threads: z.array(PanelThread).optional(),
   /** Where the session's sandbox runs, as its record says (the header shows it). */
   sandbox: z.enum(['docker', 'local']).optional(),
 });
 /** Newly appended events, batched, in log order. */
-export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional() });
+export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional(), eventThreads: EventThreads.optional() });
 /** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id, or (a running tool's output) by its result. */
 export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta, ToolOutputPreview]) });
 /** The session resource changed (status, usage, title). */

@@ -1,4 +1,4 @@
-import { emptySummary, foldSummary } from '../../src/wire';
+import { emptySummary, foldSummary, sessionRoster } from '../../src/wire';
 import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { PanelThread } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
@@ -12,6 +12,8 @@ export interface Lane {
   name: string;
   status: 'running' | 'idle' | 'terminated' | null;
   items: Item[];
+  /** The list cost of the thread's model requests, priced with its own agent's model. */
+  costCents: number;
 }
 
 const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'warn' }> = {
@@ -35,9 +37,9 @@ export class SessionModel {
   private readonly live = new Set<string>();
   private readonly seen = new Set<string>();
   /** The model requests of the turn so far, for the note that ends it. */
-  private turnSpans: SpanItem[] = [];
+  private readonly turnSpans = new Map<string, SpanItem[]>();
   /** The error card of a model request that is being retried: its next failure joins it. */
-  private episode: ErrorItem | null = null;
+  private readonly episodes = new Map<string, ErrorItem>();
   /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
   private waitingNote: string | null = null;
 
@@ -46,6 +48,8 @@ export class SessionModel {
     /** The session model's pricing in the host's catalogue (user overrides included). */
     private readonly pricing: ModelPricing,
     threads: readonly PanelThread[] = [],
+    /** The pricing of each roster agent's model, by model id (a sub-agent's requests are priced with its own model). */
+    private readonly rosterPricing: Readonly<Record<string, ModelPricing>> = {},
   ) {
     this.lane(PRIMARY, session.agent.name);
     for (const t of threads) {
@@ -75,16 +79,17 @@ export class SessionModel {
    * Folds one event; `thinking` is the summarised thinking text the host read from the log for an agent.thinking,
    * `errorDetail` how the model request behind a session.error failed.
    */
-  apply(e: SessionEvent, thinking?: string, errorDetail?: ModelErrorDetail): Change[] {
+  apply(e: SessionEvent, thinking?: string, errorDetail?: ModelErrorDetail, thread?: string): Change[] {
     // The host may deliver an event twice (a batch racing the init after a reload); folding it twice would
     // double its tokens and cost.
     if (e.id) {
       if (this.seen.has(e.id)) return [];
       this.seen.add(e.id);
     }
-    this.summary = foldSummary(this.summary, e, this.pricing);
+    const lane = thread ?? PRIMARY;
+    this.summary = foldSummary(this.summary, e, this.pricingOf(lane));
     this.pending.apply(e);
-    const changes = e.type === 'session.error' ? this.foldError(e, errorDetail ?? null) : this.fold(e, thinking);
+    const changes = e.type === 'session.error' ? this.foldError(e, errorDetail ?? null, lane) : this.fold(e, thinking, lane);
     return this.waitingNote !== null && this.pendingTools().length === 0 ? [...changes, ...this.dropWaitingNote()] : changes;
   }
 
@@ -92,26 +97,27 @@ export class SessionModel {
    * A model request's failures and retries fold into one card; a success or the turn's end closes it. Any error being
    * retried opens a card a success marks recovered; only a classified model failure (with `detail`) joins an open one.
    */
-  private foldError(e: EventOf<'session.error'>, detail: ModelErrorDetail | null): Change[] {
+  private foldError(e: EventOf<'session.error'>, detail: ModelErrorDetail | null, lane: string): Change[] {
     const retrying = e.error.retry_status.type === 'retrying';
     const retryAt = retrying && detail?.retry_in_ms !== undefined && e.processed_at ? Date.parse(e.processed_at) + detail.retry_in_ms : null;
-    const open = this.episode;
+    // Each thread retries its own requests: episodes are per lane.
+    const open = this.episodes.get(lane);
     if (open?.detail && detail) {
       Object.assign(open, { error: e.error, detail, attempts: open.attempts + 1, retryAt, ended: !retrying });
-      this.episode = retrying ? open : null;
+      if (!retrying) this.episodes.delete(lane);
       return [{ type: 'updated', item: open }];
     }
-    const closed = this.closeEpisode(false);
-    const item: ErrorItem = { kind: 'error', key: e.id, lane: PRIMARY, at: e.processed_at, error: e.error, detail, attempts: 1, retryAt, recovered: false, ended: !retrying };
-    if (retrying) this.episode = item;
+    const closed = this.closeEpisode(lane, false);
+    const item: ErrorItem = { kind: 'error', key: e.id, lane, at: e.processed_at, error: e.error, detail, attempts: 1, retryAt, recovered: false, ended: !retrying };
+    if (retrying) this.episodes.set(lane, item);
     return [...closed, this.add(item)];
   }
 
-  /** The episode ends: recovered when a later request succeeded; either way nothing counts down any more. */
-  private closeEpisode(recovered: boolean): Change[] {
-    const open = this.episode;
+  /** The lane's episode ends: recovered when a later request succeeded; either way nothing counts down any more. */
+  private closeEpisode(lane: string, recovered: boolean): Change[] {
+    const open = this.episodes.get(lane);
     if (!open) return [];
-    this.episode = null;
+    this.episodes.delete(lane);
     Object.assign(open, { retryAt: null, recovered, ended: true });
     return [{ type: 'updated', item: open }];
   }
@@ -149,28 +155,28 @@ export class SessionModel {
     return [{ type: 'updated', item: existing }];
   }
 
-  private fold(e: SessionEvent, thinking: string | undefined): Change[] {
+  private fold(e: SessionEvent, thinking: string | undefined, lane: string): Change[] {
     const at = e.processed_at;
     switch (e.type) {
       case 'user.message': {
         const { text, attachments } = textOf(e.content);
-        return [this.add({ kind: 'user', key: e.id, lane: PRIMARY, at, text, attachments })];
+        return [this.add({ kind: 'user', key: e.id, lane, at, text, attachments })];
       }
       case 'agent.message': {
         const { text } = textOf(e.content);
         this.live.delete(e.id);
-        return [this.add({ kind: 'agent', key: e.id, lane: PRIMARY, at, text, live: false, redacted: e.content.some((b) => b.type === 'redacted') })];
+        return [this.add({ kind: 'agent', key: e.id, lane, at, text, live: false, redacted: e.content.some((b) => b.type === 'redacted') })];
       }
       case 'agent.thinking': {
         const prior = this.items.get(e.id);
         this.live.delete(e.id);
         const previewed = prior?.kind === 'thinking' ? prior.text : '';
-        return [this.add({ kind: 'thinking', key: e.id, lane: PRIMARY, at, text: thinking ?? previewed, live: false })];
+        return [this.add({ kind: 'thinking', key: e.id, lane, at, text: thinking ?? previewed, live: false })];
       }
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use':
-        return [this.add(toolItem(e))];
+        return [this.add(toolItem(e, lane))];
       case 'agent.tool_result':
       case 'agent.mcp_tool_result': {
         const id = e.type === 'agent.tool_result' ? e.tool_use_id : e.mcp_tool_use_id;
@@ -184,50 +190,57 @@ export class SessionModel {
       case 'user.tool_confirmation':
         return this.updateTool(e.tool_use_id, (t) => (t.confirmation = { result: e.result, denyMessage: e.deny_message ?? null }));
       case 'session.error':
-        return this.foldError(e, null);
+        return this.foldError(e, null, lane);
       case 'span.model_request_start':
-        return [this.add({ kind: 'span', key: e.id, lane: PRIMARY, at, endAt: null, usage: null, isError: false, costCents: 0 })];
+        return [this.add({ kind: 'span', key: e.id, lane, at, endAt: null, usage: null, isError: false, costCents: 0 })];
       case 'span.model_request_end':
-        return [...(e.is_error ? [] : this.closeEpisode(true)), ...this.endSpan(e)];
+        return [...(e.is_error ? [] : this.closeEpisode(lane, true)), ...this.endSpan(e, lane)];
       case 'agent.thread_message_sent':
       case 'agent.thread_message_received': {
         const sent = e.type === 'agent.thread_message_sent';
         const peerId = sent ? e.to_session_thread_id : e.from_session_thread_id;
         const peerName = (sent ? e.to_agent_name : e.from_agent_name) ?? this.lanes.get(peerId)?.name ?? peerId;
-        return [this.add({ kind: 'thread_message', key: e.id, lane: PRIMARY, at, direction: sent ? 'sent' : 'received', peer: peerName, text: textOf(e.content).text })];
+        return [this.add({ kind: 'thread_message', key: e.id, lane, at, direction: sent ? 'sent' : 'received', peer: peerName, text: textOf(e.content).text })];
       }
       case 'user.interrupt':
         return [this.note(e.id, e.session_thread_id ?? PRIMARY, at, 'Interrupted', 'warn')];
       case 'session.status_idle': {
         const note = this.note(e.id, PRIMARY, at, STOP_NOTES[e.stop_reason.type].text, STOP_NOTES[e.stop_reason.type].tone);
-        if (e.stop_reason.type !== 'requires_action') this.endTurn(note.item);
-        const out = [...this.dropLivePreviews(), ...this.closeEpisode(false), ...this.dropWaitingNote(), note];
+        if (e.stop_reason.type !== 'requires_action') this.endTurn(PRIMARY, note.item);
+        const out = [...this.dropLivePreviews(), ...this.closeEpisode(PRIMARY, false), ...this.dropWaitingNote(), note];
         if (e.stop_reason.type === 'requires_action') this.waitingNote = e.id;
         return out;
       }
       case 'session.status_terminated': {
         const note = this.note(e.id, PRIMARY, at, 'Session terminated', 'warn');
-        this.endTurn(note.item);
+        this.endTurn(PRIMARY, note.item);
         return [...this.dropLivePreviews(), note];
       }
       case 'session.deleted':
         return [this.note(e.id, PRIMARY, at, 'Session deleted', 'warn')];
       case 'agent.thread_context_compacted':
-        return [this.note(e.id, PRIMARY, at, 'Context compacted', 'info')];
+        return [this.note(e.id, lane, at, 'Context compacted', 'info')];
       case 'session.thread_created':
         this.lane(e.session_thread_id, e.agent_name).status = 'running';
         return [this.note(e.id, PRIMARY, at, `Sub-agent ${e.agent_name} started`, 'info')];
+      // The coordinator's own thread logs its status too, with the primary thread's id (no sub-agent lane has it):
+      // its tab follows it; the session's own status events say the rest, so it gets no note here.
       case 'session.thread_status_running':
+        if (this.isPrimaryThread(e.session_thread_id, lane)) return this.primaryStatus('running');
         this.lane(e.session_thread_id, e.agent_name).status = 'running';
         return [];
       case 'session.thread_status_idle': {
+        if (this.isPrimaryThread(e.session_thread_id, lane)) return this.primaryStatus('idle');
         this.lane(e.session_thread_id, e.agent_name).status = 'idle';
         const n = STOP_NOTES[e.stop_reason.type];
-        return [this.note(e.id, e.session_thread_id, at, n.text, n.tone)];
+        const note = this.note(e.id, e.session_thread_id, at, n.text, n.tone);
+        if (e.stop_reason.type !== 'requires_action') this.endTurn(e.session_thread_id, note.item);
+        return [...this.closeEpisode(e.session_thread_id, false), note];
       }
       case 'session.thread_status_terminated':
+        if (this.isPrimaryThread(e.session_thread_id, lane)) return this.primaryStatus('terminated');
         this.lane(e.session_thread_id, e.agent_name).status = 'terminated';
-        return [this.note(e.id, e.session_thread_id, at, 'Thread terminated', 'warn')];
+        return [this.note(e.id, e.session_thread_id, at, 'Thread archived', 'warn')];
       case 'session.status_running':
       case 'session.status_rescheduled':
       case 'session.updated':
@@ -238,7 +251,7 @@ export class SessionModel {
   private lane(id: string, name: string): Lane {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, name, status: null, items: [] };
+      lane = { id, name, status: null, items: [], costCents: 0 };
       this.lanes.set(id, lane);
     } else if (lane.name === id && name !== id) {
       // The lane was opened by an event that carries only the thread id; lifecycle events name the agent.
@@ -269,24 +282,46 @@ export class SessionModel {
     return [{ type: 'updated', item: tool }];
   }
 
-  private endSpan(e: EventOf<'span.model_request_end'>): Change[] {
-    const costCents = foldSummary(emptySummary(), e, this.pricing).costCents;
+  /** An untagged thread status event whose thread never started as a sub-agent is the coordinator's own. */
+  private isPrimaryThread(threadId: string, lane: string): boolean {
+    return lane === PRIMARY && !this.lanes.has(threadId);
+  }
+
+  private primaryStatus(status: NonNullable<Lane['status']>): Change[] {
+    this.lane(PRIMARY, this.session.agent.name).status = status;
+    return [];
+  }
+
+  /** A lane's pricing: a sub-agent's is its roster agent's model's, when the host sent it. */
+  private pricingOf(lane: string): ModelPricing {
+    if (lane === PRIMARY) return this.pricing;
+    const name = this.lanes.get(lane)?.name;
+    const model = sessionRoster(this.session.agent).find((a) => a.name === name)?.model.id;
+    return (model ? this.rosterPricing[model] : undefined) ?? this.pricing;
+  }
+
+  private endSpan(e: EventOf<'span.model_request_end'>, lane: string): Change[] {
+    const costCents = foldSummary(emptySummary(), e, this.pricingOf(lane)).costCents;
+    this.lane(lane, lane).costCents += costCents;
     const fields = { endAt: e.processed_at, usage: e.model_usage, isError: e.is_error === true, costCents };
+    const spans = this.turnSpans.get(lane) ?? [];
+    this.turnSpans.set(lane, spans);
     const start = this.items.get(e.model_request_start_id);
     if (start?.kind === 'span') {
       Object.assign(start, fields);
-      this.turnSpans.push(start);
+      spans.push(start);
       return [{ type: 'updated', item: start }];
     }
-    const change = this.add({ kind: 'span', key: e.id, lane: PRIMARY, at: e.processed_at, ...fields });
-    if (change.item.kind === 'span') this.turnSpans.push(change.item);
+    const change = this.add({ kind: 'span', key: e.id, lane, at: e.processed_at, ...fields });
+    if (change.item.kind === 'span') spans.push(change.item);
     return [change];
   }
 
-  /** The note that ends a turn gets the turn's model requests, which it shows quietly (ended spans show nothing). */
-  private endTurn(note: Item): void {
-    if (note.kind === 'note' && this.turnSpans.length) note.spans = this.turnSpans;
-    this.turnSpans = [];
+  /** The note that ends a lane's turn gets its model requests, which it shows quietly (ended spans show nothing). */
+  private endTurn(lane: string, note: Item): void {
+    const spans = this.turnSpans.get(lane) ?? [];
+    if (note.kind === 'note' && spans.length) note.spans = spans;
+    this.turnSpans.delete(lane);
   }
 
   /** A preview whose final event never came (interrupted mid-stream) is not in the log, so it leaves the view. */
@@ -306,8 +341,9 @@ export class SessionModel {
   }
 }
 
-function toolItem(e: EventOf<'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use'>): ToolItem {
-  const base = { key: e.id, lane: e.session_thread_id ?? PRIMARY, at: e.processed_at, name: e.name, input: e.input, confirmation: null, result: null, live: null };
+function toolItem(e: EventOf<'agent.tool_use' | 'agent.mcp_tool_use' | 'agent.custom_tool_use'>, lane: string): ToolItem {
+  // A cross-posted call names its thread on the wire; the host names every other sub-thread event's.
+  const base = { key: e.id, lane: e.session_thread_id ?? lane, at: e.processed_at, name: e.name, input: e.input, confirmation: null, result: null, live: null };
   if (e.type === 'agent.custom_tool_use') return { ...base, kind: 'tool', toolKind: 'custom', server: null, permission: null };
   return { ...base, kind: 'tool', toolKind: e.type === 'agent.mcp_tool_use' ? 'mcp' : 'builtin', server: e.type === 'agent.mcp_tool_use' ? e.mcp_server_name : null, permission: e.evaluated_permission ?? null };
 }

@@ -22,22 +22,26 @@ export class PromptsView {
     this.el.hidden = true;
   }
 
-  /** Rebuilds only when the set of questions changed, so a half-typed reason is not wiped by unrelated events. */
-  update(items: readonly ToolItem[]): void {
+  /**
+   * Rebuilds only when the set of questions changed, so a half-typed reason is not wiped by unrelated events.
+   * `agentOf` names the sub-agent whose call it is (null: the session's own agent), since every thread's questions
+   * show here whichever tab is open.
+   */
+  update(items: readonly ToolItem[], agentOf: (item: ToolItem) => string | null = () => null): void {
     const ids = items.map((i) => i.key).join(',');
     if (ids === this.shown) return;
     this.shown = ids;
-    this.el.replaceChildren(...items.map((i) => (i.toolKind === 'custom' ? this.custom(i) : this.permission(i))));
+    this.el.replaceChildren(...items.map((i) => (i.toolKind === 'custom' ? this.custom(i) : this.permission(i, agentOf(i)))));
     this.el.hidden = items.length === 0;
   }
 
-  private permission(item: ToolItem): HTMLElement {
+  private permission(item: ToolItem, agent: string | null): HTMLElement {
     const { doc } = this;
     const name = item.server ? `${item.server}/${item.name}` : item.name;
     const reason = h(doc, 'input', { class: 'prompt-reason', attrs: { type: 'text', placeholder: 'Reason (optional, sent with Deny)', 'aria-label': `Reason for denying ${name} (optional)` } });
     const answer = (result: 'allow' | 'deny') => this.on.confirm(item.key, result, result === 'deny' && reason.value.trim() ? reason.value.trim() : undefined);
-    return h(doc, 'div', { class: 'prompt', attrs: { role: 'group', 'aria-label': `Permission request for ${name}`, 'data-key': item.key } }, [
-      h(doc, 'div', { class: 'prompt-title' }, ['Allow ', h(doc, 'strong', { text: name }), '?']),
+    return h(doc, 'div', { class: 'prompt', attrs: { role: 'group', 'aria-label': `Permission request for ${name}${agent ? ` from sub-agent ${agent}` : ''}`, 'data-key': item.key } }, [
+      h(doc, 'div', { class: 'prompt-title' }, [agent ? h(doc, 'span', { class: 'prompt-agent', text: `Sub-agent ${agent} asks: ` }) : null, 'Allow ', h(doc, 'strong', { text: name }), '?']),
       h(doc, 'code', { class: 'prompt-summary', text: summarizeToolInput(item.name, item.input).text || JSON.stringify(item.input) }),
       h(doc, 'div', { class: 'prompt-actions' }, [
         reason,

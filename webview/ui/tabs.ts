@@ -5,6 +5,7 @@ import { h } from './dom';
 const STATUS_ICON = { running: 'circle-filled', idle: 'circle-outline', terminated: 'circle-slash' } as const;
 
 // One tab per thread once a sub-agent shows up (the primary thread first); no tabs for a single-thread session.
+// A thread with a call waiting for the user shows a bell on its tab, whichever tab is open.
 // Arrow keys move between tabs (roving tabindex), as in the WAI-ARIA tabs pattern.
 export class TabsView {
   readonly el: HTMLElement;
@@ -16,17 +17,22 @@ export class TabsView {
     this.el.addEventListener('keydown', (e) => this.onKey(e));
   }
 
-  update(lanes: readonly Lane[], active: string): void {
-    const signature = `${active}|${lanes.map((l) => `${l.id}:${l.name}:${l.status}`).join(',')}`;
+  /** `waiting`: how many calls wait for the user, per lane. */
+  update(lanes: readonly Lane[], active: string, waiting: ReadonlyMap<string, number> = new Map()): void {
+    const signature = `${active}|${lanes.map((l) => `${l.id}:${l.name}:${l.status}:${waiting.get(l.id) ?? 0}`).join(',')}`;
     if (signature === this.shown) return;
     this.shown = signature;
     this.el.hidden = lanes.length < 2;
     this.el.replaceChildren(
       ...lanes.map((lane, i) => {
         const selected = lane.id === active;
-        const tab = h(this.doc, 'button', { class: `tab${selected ? ' selected' : ''}`, attrs: { role: 'tab', type: 'button', 'aria-selected': String(selected), 'aria-controls': 'stream', tabindex: selected ? '0' : '-1', 'data-lane': lane.id } }, [
-          lane.status ? h(this.doc, 'span', { class: `status-${lane.status}` }, [icon(this.doc, STATUS_ICON[lane.status])]) : null,
-          i === 0 ? `${lane.name} (main)` : lane.name,
+        const asks = waiting.get(lane.id) ?? 0;
+        const name = i === 0 ? `${lane.name} (main)` : lane.name;
+        const attrs: Record<string, string> = { role: 'tab', type: 'button', 'aria-selected': String(selected), 'aria-controls': 'stream', tabindex: selected ? '0' : '-1', 'data-lane': lane.id };
+        if (asks > 0) attrs['aria-label'] = `${name}, waiting for you`;
+        const tab = h(this.doc, 'button', { class: `tab${selected ? ' selected' : ''}${asks > 0 ? ' waiting' : ''}`, attrs }, [
+          asks > 0 ? h(this.doc, 'span', { class: 'status-waiting' }, [icon(this.doc, 'bell-dot')]) : lane.status ? h(this.doc, 'span', { class: `status-${lane.status}` }, [icon(this.doc, STATUS_ICON[lane.status])]) : null,
+          name,
         ]);
         tab.addEventListener('click', () => this.select(lane.id));
         return tab;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Runtime } from '../../runtime';
-import type { Session, SessionEvent } from '../../wire';
+import { sessionRoster, type Session, type SessionEvent } from '../../wire';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
@@ -80,10 +80,15 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       const [session, events, record] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId), runtime.sessions.record(this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
       this.showTitle(session);
-      const pricing = runtime.catalog.lookup(session.agent.model.id);
+      const priced = (model: string) => {
+        const p = runtime.catalog.lookup(model);
+        return { prices: p.prices, ...(p.longPrompt ? { longPrompt: p.longPrompt } : {}) };
+      };
       // Records from before the provider was recorded are local ones, as the CLI reads them.
       const sandbox = record.environment.hangar.provider ?? 'local';
-      this.post({ type: 'init', session, ...panelEvents(events), pricing: { prices: pricing.prices, ...(pricing.longPrompt ? { longPrompt: pricing.longPrompt } : {}) }, sandbox });
+      const roster = sessionRoster(session.agent);
+      const rosterPricing = roster.length > 0 ? Object.fromEntries(roster.map((a) => [a.model.id, priced(a.model.id)])) : undefined;
+      this.post({ type: 'init', session, ...panelEvents(events), pricing: priced(session.agent.model.id), ...(rosterPricing ? { rosterPricing } : {}), sandbox });
       const off = await runtime.sessions.subscribe(
         this.sessionId,
         events.length,

@@ -41,4 +41,12 @@ describe('extension/panel/panel-events', () => {
     assert.equal(msg?.type, 'events');
     assert.deepEqual(msg.type === 'events' && msg.thinking, { sevt_live: 'Run the suite.' });
   });
+
+  it("names the sub-agent thread of each event that has one (the record's private part), and only those", () => {
+    const sub: SessionEvent = { id: 'sevt_sub', type: 'agent.message', processed_at: '2026-01-01T00:00:02.000Z', content: [{ type: 'text', text: 'done' }], _hangar: { thread: 'sthr_writer' } };
+    const out = panelEvents([spanEnd, sub, { ...spanEnd, id: 'sevt_sub_end', _hangar: { thread: 'sthr_writer', model: 'claude-opus-4-1' } }]);
+    assert.deepEqual(out.eventThreads, { sevt_sub: 'sthr_writer', sevt_sub_end: 'sthr_writer' });
+    assert.doesNotMatch(JSON.stringify(out.events), /sthr_writer|claude-opus/, 'the events themselves stay as the API shows them');
+    assert.ok(!('eventThreads' in panelEvents([spanEnd])), 'a single-agent session sends none');
+  });
 });

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { SessionModel } from '../../../webview/model/session-model';
+import { PRIMARY } from '../../../webview/model/items';
+import { BUILTIN_MODELS, type ModelPricing, type NewEvent, type Session, type SessionEvent } from '../../../src/wire';
+import type { EventThreads } from '../../../src/protocol/panel';
+import { EventLog, fakeSession, PRICING } from './fixtures';
+import { mountPanel, type Mounted } from './dom-env';
+
+// A multi-agent session in the panel: every thread's events in its own tab (the host names each event's thread), a
+// roll-up of the sub-agents on the coordinator's tab, and a sub-agent's question shown wherever the user looks.
+
+const OPUS: ModelPricing = { prices: BUILTIN_MODELS['claude-opus-4-8']!.prices };
+
+/** A coordinator ("coder") with two roster agents; the reviewer runs on a pricier model ($5 vs $3 per M input). */
+function coordinatorSession(overrides: Partial<Session> = {}): Session {
+  const base = fakeSession(overrides);
+  const { multiagent: _m, ...member } = base.agent;
+  return {
+    ...base,
+    agent: { ...base.agent, multiagent: { type: 'coordinator', agents: [{ ...member, id: 'agent_t', name: 'tester' }, { ...member, id: 'agent_r', name: 'reviewer', model: { id: 'claude-opus-4-8' } }] } },
+  };
+}
+
+/** A log whose sub-thread events are named by thread, as panelEvents sends them. */
+class ThreadLog extends EventLog {
+  readonly threads: EventThreads = {};
+  in(thread: string, e: NewEvent): SessionEvent {
+    const event = this.add(e);
+    this.threads[event.id] = thread;
+    return event;
+  }
+}
+
+const text = (t: string) => [{ type: 'text' as const, text: t }];
+const usage = { input_tokens: 100_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+
+/** The coordinator delegates to tester and reviewer; each works in its own thread; the reviewer's bash asks, so the session waits. */
+function delegatedLog(): { log: ThreadLog; ask: SessionEvent } {
+  const log = new ThreadLog();
+  log.running();
+  log.user('review and test the change');
+  log.add({ type: 'session.thread_status_running', session_thread_id: 'sthr_primary', agent_name: 'coder' });
+  log.add({ type: 'session.thread_created', session_thread_id: 'sthr_t', agent_name: 'tester', workflow_run_id: null });
+  log.add({ type: 'agent.thread_message_sent', to_session_thread_id: 'sthr_t', to_agent_name: 'tester', content: text('Run the tests') });
+  log.in('sthr_t', { type: 'agent.thread_message_received', from_session_thread_id: 'sthr_primary', from_agent_name: 'coder', content: text('Run the tests') });
+  log.add({ type: 'session.thread_created', session_thread_id: 'sthr_r', agent_name: 'reviewer', workflow_run_id: null });
+  log.in('sthr_t', { type: 'session.thread_status_running', session_thread_id: 'sthr_t', agent_name: 'tester' });
+  log.in('sthr_r', { type: 'session.thread_status_running', session_thread_id: 'sthr_r', agent_name: 'reviewer' });
+  const [ts, te] = log.span(usage);
+  log.threads[ts.id] = log.threads[te.id] = 'sthr_t';
+  log.in('sthr_t', { type: 'agent.message', content: text('Running the suite now.') });
+  log.in('sthr_t', { type: 'agent.tool_use', name: 'read', input: { file_path: 'test/date.test.ts' }, evaluated_permission: 'allow', session_thread_id: 'sthr_t' });
+  const [rs, re] = log.span(usage);
+  log.threads[rs.id] = log.threads[re.id] = 'sthr_r';
+  const ask = log.in('sthr_r', { type: 'agent.tool_use', name: 'bash', input: { command: 'git diff' }, evaluated_permission: 'ask', session_thread_id: 'sthr_r' });
+  log.in('sthr_r', { type: 'session.thread_status_idle', session_thread_id: 'sthr_r', agent_name: 'reviewer', stop_reason: { type: 'requires_action', event_ids: [ask.id] } });
+  log.add({ type: 'session.thread_status_idle', session_thread_id: 'sthr_primary', agent_name: 'coder', stop_reason: { type: 'end_turn' } });
+  log.idle([ask.id]);
+  return { log, ask };
+}
+
+describe('webview: multi-agent threads', () => {
+  describe('model', () => {
+    it("puts each thread's messages, tool calls and model requests in its own lane, priced with its own model", () => {
+      const { log } = delegatedLog();
+      const m = new SessionModel(coordinatorSession(), PRICING, [], { 'claude-opus-4-8': OPUS, 'claude-sonnet-4-5': PRICING });
+      for (const e of log.events) m.apply(e, undefined, undefined, log.threads[e.id]);
+      assert.deepEqual([...m.lanes.keys()], [PRIMARY, 'sthr_t', 'sthr_r'], "the coordinator's own status events make no lane");
+      const kinds = (id: string) => m.lanes.get(id)!.items.map((i) => i.kind);
+      assert.deepEqual(kinds(PRIMARY), ['user', 'note', 'thread_message', 'note', 'note']);
+      assert.deepEqual(kinds('sthr_t'), ['thread_message', 'span', 'agent', 'tool']);
+      assert.deepEqual(kinds('sthr_r'), ['span', 'tool', 'note']);
+      assert.equal(m.lanes.get(PRIMARY)!.status, 'idle');
+      assert.equal(m.lanes.get('sthr_t')!.status, 'running');
+      // 100k input tokens: $0.30 on Sonnet 4.5, $0.50 on Opus 4.8.
+      assert.equal(Math.round(m.lanes.get('sthr_t')!.costCents), 30);
+      assert.equal(Math.round(m.lanes.get('sthr_r')!.costCents), 50);
+      assert.equal(Math.round(m.summary.costCents), 80, "the session's cost is its threads' sum");
+    });
+
+    it("gives a sub-thread's finished turn its own end note with its model requests", () => {
+      const log = new ThreadLog();
+      log.add({ type: 'session.thread_created', session_thread_id: 'sthr_t', agent_name: 'tester', workflow_run_id: null });
+      const [s, e] = log.span();
+      log.threads[s.id] = log.threads[e.id] = 'sthr_t';
+      const idle = log.in('sthr_t', { type: 'session.thread_status_idle', session_thread_id: 'sthr_t', agent_name: 'tester', stop_reason: { type: 'end_turn' } });
+      const m = new SessionModel(coordinatorSession(), PRICING);
+      for (const ev of log.events) m.apply(ev, undefined, undefined, log.threads[ev.id]);
+      const note = m.item(idle.id);
+      assert.ok(note?.kind === 'note' && note.lane === 'sthr_t');
+      assert.equal(note.text, 'Turn ended');
+      assert.equal(note.spans?.length, 1);
+    });
+  });
+
+  describe('panel', () => {
+    let m: Mounted;
+    afterEach(() => m.close());
+
+    function open(): { log: ThreadLog; ask: SessionEvent } {
+      const out = delegatedLog();
+      m = mountPanel();
+      m.send({ type: 'init', pricing: PRICING, rosterPricing: { 'claude-opus-4-8': OPUS }, session: coordinatorSession({ status: 'idle' }), events: out.log.events, eventThreads: out.log.threads });
+      return out;
+    }
+
+    it("shows a tab per thread and, on the coordinator's tab, each sub-agent's status, last activity and cost", () => {
+      open();
+      assert.deepEqual(m.$$('[role="tab"]').map((t) => t.textContent), ['coder (main)', 'tester', 'reviewer']);
+      const rows = m.$$('.rollup-row');
+      assert.equal(m.$('.rollup').hidden, false);
+      assert.equal(m.$('.rollup-title').textContent, 'Sub-agents (2)');
+      assert.deepEqual(
+        rows.map((r) => [r.querySelector('.rollup-name')!.textContent, r.querySelector('.rollup-status')!.textContent, r.querySelector('.rollup-last')!.textContent, r.querySelector('.rollup-cost')!.textContent]),
+        [
+          ['tester', 'Running', 'read test/date.test.ts', '$0.30'],
+          ['reviewer', 'Waiting for you', 'bash git diff', '$0.50'],
+        ],
+      );
+      assert.match(rows[1]!.getAttribute('aria-label')!, /^reviewer: Waiting for you\. .*Cost \$0\.50\. Open its tab$/);
+      // A row opens the sub-agent's tab: its own messages and calls, no roll-up.
+      rows[0]!.click();
+      assert.equal(m.$('[role="tab"][aria-selected="true"]').textContent, 'tester');
+      assert.equal(m.$('.rollup').hidden, true);
+      assert.match(m.$('.stream').textContent!, /Running the suite now\./);
+      assert.doesNotMatch(m.$('.stream').textContent!, /review and test the change/, "the coordinator's messages stay in its tab");
+    });
+
+    it("shows a sub-agent's question on every tab, named, with a bell on its tab, and answers it to that call", async () => {
+      const { log, ask } = open();
+      const prompt = m.$(`.prompt[data-key="${ask.id}"]`);
+      assert.equal(m.$('.prompts').hidden, false, "the question shows on the coordinator's tab");
+      assert.match(prompt.querySelector('.prompt-title')!.textContent!, /^Sub-agent reviewer asks: Allow bash\?$/);
+      assert.equal(prompt.getAttribute('aria-label'), 'Permission request for bash from sub-agent reviewer');
+      const reviewerTab = m.$('[role="tab"][data-lane="sthr_r"]');
+      assert.ok(reviewerTab.querySelector('.codicon-bell-dot'), 'its tab rings');
+      assert.equal(reviewerTab.getAttribute('aria-label'), 'reviewer, waiting for you');
+      assert.equal(m.$('.header .status').textContent, 'Waiting for you');
+      // From the tester's tab, the question is still there.
+      m.$('[role="tab"][data-lane="sthr_t"]').click();
+      assert.ok(m.doc.querySelector(`.prompt[data-key="${ask.id}"]`));
+      (m.$(`.prompt[data-key="${ask.id}"] button[aria-label="Allow bash"]`) as HTMLButtonElement).click();
+      assert.deepEqual(m.posted.at(-1), { type: 'confirm', tool_use_id: ask.id, result: 'allow' });
+      await m.reply();
+      const confirmation = log.add({ type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'allow', session_thread_id: 'sthr_r' });
+      m.send({ type: 'events', events: [confirmation], eventThreads: { [confirmation.id]: 'sthr_r' } });
+      assert.equal(m.$('.prompts').hidden, true);
+      assert.equal(m.$('[role="tab"][data-lane="sthr_r"]').querySelector('.codicon-bell-dot'), null, 'the bell goes with the answer');
+    });
+
+    it('shows no tabs and no roll-up for a single-agent session', () => {
+      const log = new EventLog();
+      log.user('hi');
+      log.agent('hello');
+      m = mountPanel();
+      m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
+      assert.equal(m.$('[role="tablist"]').hidden, true);
+      assert.equal(m.$('.rollup').hidden, true);
+    });
+  });
+});
