@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { McpServerState, Runtime } from '../runtime';
 import type { SessionEvent, SessionStatus, StopReason } from '../wire';
 import type { RuntimeHost } from './runtime-host';
-import { THREAD_EVENT_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
+import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
 // What the sidebar and the status bar show about sessions, folded from their logs (ARCHITECTURE.md invariant 1). One
 // subscription per session tails its log; changes are announced per session, coalesced so a burst of events
@@ -145,9 +145,10 @@ export class SessionsModel implements vscode.Disposable {
     // drops the ones both deliver.
     this.track(runtime, id);
     await this.subscriptions.get(id);
-    const fold = new ThreadFold();
+    const own = (await runtime.sessions.record(id)).agent.model.id;
+    const fold = new ThreadFold((e) => runtime.catalog.lookup(e._hangar?.model ?? own));
     for (let page: string | undefined; ; ) {
-      const res = await runtime.sessions.listEvents(id, { limit: 1000, page, types: [...THREAD_EVENT_TYPES] });
+      const res = await runtime.sessions.listEvents(id, { limit: 1000, page, types: [...THREAD_FOLD_TYPES] });
       for (const e of res.data) fold.apply(e);
       if (!res.next_page) return fold;
       page = res.next_page;

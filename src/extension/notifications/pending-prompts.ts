@@ -17,26 +17,38 @@ export interface PendingPrompt {
   mcpServer?: string;
   /** One line naming what the call would do ("git push", "src/a.ts"). */
   summary: string;
+  /** The sub-agent whose call it is (a multi-agent session's sub-thread); absent for the session's own agent. */
+  agent?: string;
 }
 
 /** The prompts of a session idle with requires_action, oldest first; none while it runs or after the turn ended. */
 export async function pendingPrompts(runtime: Runtime, sessionId: string): Promise<PendingPrompt[]> {
   const state = new HarnessState();
+  const agents = new Map<string, string>();
+  const threadOf = new Map<string, string>();
   for (let page: string | undefined; ; ) {
     const res = await runtime.sessions.listEvents(sessionId, { limit: 1000, page });
-    for (const e of res.data) state.apply(e);
+    for (const e of res.data) {
+      state.apply(e);
+      if (e.type === 'session.thread_created') agents.set(e.session_thread_id, e.agent_name);
+      if ((e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') && e.session_thread_id) threadOf.set(e.id, e.session_thread_id);
+    }
     if (!res.next_page) break;
     page = res.next_page;
   }
   if (state.status !== 'idle' || state.lastStopReason?.type !== 'requires_action') return [];
-  return state.blocked().map((p) => ({
-    sessionId,
-    toolUseId: p.id,
-    kind: p.kind === 'custom' ? 'custom' : 'permission',
-    name: p.name,
-    ...(p.mcpServer ? { mcpServer: p.mcpServer } : {}),
-    summary: summarizeToolInput(p.name, p.input).text || JSON.stringify(p.input).slice(0, 200),
-  }));
+  return state.blocked().map((p) => {
+    const agent = agents.get(threadOf.get(p.id) ?? '');
+    return {
+      sessionId,
+      toolUseId: p.id,
+      kind: p.kind === 'custom' ? 'custom' : 'permission',
+      name: p.name,
+      ...(p.mcpServer ? { mcpServer: p.mcpServer } : {}),
+      summary: summarizeToolInput(p.name, p.input).text || JSON.stringify(p.input).slice(0, 200),
+      ...(agent ? { agent } : {}),
+    };
+  });
 }
 
 export function toolLabel(p: Pick<PendingPrompt, 'name' | 'mcpServer'>): string {
@@ -52,9 +64,10 @@ export function notificationText(p: PendingPrompt, title: string): string {
   const answer = (label: string, result: 'allow' | 'deny' | 'allowForSession', hint: string) => link(label, ANSWER_COMMAND, { sessionId: p.sessionId, toolUseId: p.toolUseId, result }, hint);
   const open = link('Open', 'hangar.openSession', { sessionId: p.sessionId }, 'Open the session');
   const what = plain(p.summary, 120);
-  if (p.kind === 'custom') return `${plain(title, 60)} is waiting for you: the custom tool ${p.name} needs a result. ${open}`;
+  const who = p.agent ? `sub-agent ${plain(p.agent, 40)} asks: ` : '';
+  if (p.kind === 'custom') return `${plain(title, 60)} is waiting for you: ${who}the custom tool ${p.name} needs a result. ${open}`;
   return [
-    `${plain(title, 60)} is waiting for you: allow ${tool}${what ? ` (${what})` : ''}?`,
+    `${plain(title, 60)} is waiting for you: ${who}allow ${tool}${what ? ` (${what})` : ''}?`,
     [
       answer('Allow', 'allow', `Run this ${tool} call`),
       answer('Allow for this session', 'allowForSession', `Run this and every later ${tool} call of the session without asking (revocable)`),

@@ -1,10 +1,13 @@
-import type { SessionEvent, StopReason } from '../../wire';
+import { emptySummary, foldSummary, type PricingOf, type SessionEvent, type StopReason } from '../../wire';
 
-// The sub-agent threads of a session, folded from its `session.thread_*` events (ARCHITECTURE.md invariant 1: the tree is
-// a fold over the log). Hangar's harness does not start sub-agents yet; when it does, their events light this up.
+// The sub-agent threads of a session, folded from its `session.thread_*` events and each sub-thread's model requests
+// (ARCHITECTURE.md invariant 1: the tree is a fold over the log). The coordinator's own thread logs its status as
+// thread events too, with no `_hangar.thread` tag and no session.thread_created: it is the session, not a thread node.
 // Plain TypeScript (no vscode): unit-tested with synthetic events.
 
 export const THREAD_EVENT_TYPES = ['session.thread_created', 'session.thread_status_running', 'session.thread_status_idle', 'session.thread_status_terminated'] as const;
+/** What the tree lists of a session's log: the thread events, and the model requests that make each thread's cost. */
+export const THREAD_FOLD_TYPES = [...THREAD_EVENT_TYPES, 'span.model_request_end'] as const;
 type ThreadEvent = Extract<SessionEvent, { type: (typeof THREAD_EVENT_TYPES)[number] }>;
 
 /** `starting`: created, not yet reported running. */
@@ -19,6 +22,8 @@ export interface ThreadView {
   workflowRunId: string | null;
   createdAt: string;
   updatedAt: string;
+  /** List cost of the thread's model requests, each priced with the model that made it. */
+  costCents: number;
 }
 
 const THREAD_TYPES: ReadonlySet<string> = new Set(THREAD_EVENT_TYPES);
@@ -32,8 +37,12 @@ export class ThreadFold {
   // The tree feeds both a listing and the live tail, which overlap; an event is folded once.
   private readonly seen = new Set<string>();
 
+  /** `pricing`: each model request's pricing (a sub-thread's span end names its model); none: costs stay 0. */
+  constructor(private readonly pricing?: PricingOf) {}
+
   /** Folds one event; true when a thread changed. */
   apply(e: SessionEvent): boolean {
+    if (e.type === 'span.model_request_end') return this.cost(e);
     if (!isThreadEvent(e)) return false;
     if (e.id) {
       if (this.seen.has(e.id)) return false;
@@ -41,8 +50,10 @@ export class ThreadFold {
     }
     const at = e.processed_at ?? '';
     const known = this.threads.get(e.session_thread_id);
-    // A status event for a thread whose creation came before the fold started still names the thread and agent.
-    const thread: ThreadView = known ?? { id: e.session_thread_id, agentName: e.agent_name, status: 'starting', stopReason: null, workflowRunId: null, createdAt: at, updatedAt: at };
+    // Untagged status of a thread never created here is the coordinator's own. A tagged one is a sub-thread's whose
+    // creation came before the fold started: it still names the thread and agent.
+    if (!known && e.type !== 'session.thread_created' && !e._hangar?.thread) return false;
+    const thread: ThreadView = known ?? { id: e.session_thread_id, agentName: e.agent_name, status: 'starting', stopReason: null, workflowRunId: null, createdAt: at, updatedAt: at, costCents: 0 };
     thread.agentName = e.agent_name || thread.agentName;
     thread.updatedAt = at || thread.updatedAt;
     switch (e.type) {
@@ -62,6 +73,14 @@ export class ThreadFold {
         break;
     }
     this.threads.set(thread.id, thread);
+    return true;
+  }
+
+  private cost(e: Extract<SessionEvent, { type: 'span.model_request_end' }>): boolean {
+    const thread = this.threads.get(e._hangar?.thread ?? '');
+    if (!thread || !this.pricing || (e.id && this.seen.has(e.id))) return false;
+    if (e.id) this.seen.add(e.id);
+    thread.costCents += foldSummary(emptySummary(), e, this.pricing).costCents;
     return true;
   }
 

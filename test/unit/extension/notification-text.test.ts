@@ -32,4 +32,10 @@ describe('approval notification text', () => {
     assert.deepEqual(links(text).map((l) => l.label), ['Allow', 'Allow for this session', 'Deny', 'Open']);
     assert.ok(links(text).every((l) => l.command === ANSWER_COMMAND || l.command === 'hangar.openSession'));
   });
+
+  it("names the sub-agent whose call it is (a multi-agent session's sub-thread), with the same links", () => {
+    const text = notificationText({ ...prompt('git diff'), agent: 'reviewer' }, 'Review the change');
+    assert.match(text, /^Review the change is waiting for you: sub-agent reviewer asks: allow bash \(git diff\)\?/);
+    assert.deepEqual(links(text).map((l) => l.label), ['Allow', 'Allow for this session', 'Deny', 'Open']);
+  });
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { ThreadFold, THREAD_EVENT_TYPES } from '../../../src/extension/tree/thread-fold';
-import { SessionEvent } from '../../../src/wire';
+import { BUILTIN_MODELS, SessionEvent, type ModelPricing } from '../../../src/wire';
 
-// The sessions tree's thread nodes are a fold over session.thread_* events. The harness does not create sub-agents
-// yet, so these synthetic events (validated by the wire schema) stand in for the ones it will write.
+// The sessions tree's thread nodes are a fold over session.thread_* events and each sub-thread's model requests.
+// Synthetic events (validated by the wire schema) stand in for the ones the harness writes.
 
 let n = 0;
 const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 10, 0, s)).toISOString();
@@ -34,7 +34,7 @@ describe('extension: threads folded from session.thread_* events', () => {
   it('follows a thread from created through running and idle to terminated', () => {
     const fold = new ThreadFold();
     assert.equal(fold.apply(created('sthr_a', 'tester', 1)), true);
-    assert.deepEqual(fold.get('sthr_a'), { id: 'sthr_a', agentName: 'tester', status: 'starting', stopReason: null, workflowRunId: null, createdAt: at(1), updatedAt: at(1) });
+    assert.deepEqual(fold.get('sthr_a'), { id: 'sthr_a', agentName: 'tester', status: 'starting', stopReason: null, workflowRunId: null, createdAt: at(1), updatedAt: at(1), costCents: 0 });
     fold.apply(running('sthr_a', 'tester', 2));
     assert.equal(fold.get('sthr_a')?.status, 'running');
     fold.apply(idle('sthr_a', 'tester', { type: 'requires_action', event_ids: ['sevt_x'] }, 3));
@@ -66,9 +66,9 @@ describe('extension: threads folded from session.thread_* events', () => {
     assert.equal(fold.get('sthr_d')?.status, 'idle');
   });
 
-  it('learns a thread from a status event when its creation was not seen, and never revives a terminated one', () => {
+  it("learns a sub-thread from its (tagged) status event when its creation was not seen, and never revives a terminated one", () => {
     const fold = new ThreadFold();
-    fold.apply(running('sthr_e', 'late', 7));
+    fold.apply(SessionEvent.parse({ ...running('sthr_e', 'late', 7), _hangar: { thread: 'sthr_e' } }));
     assert.deepEqual([fold.get('sthr_e')?.agentName, fold.get('sthr_e')?.status, fold.get('sthr_e')?.createdAt], ['late', 'running', at(7)]);
     fold.apply(terminated('sthr_e', 'late'));
     fold.apply(running('sthr_e', 'late'));
@@ -79,5 +79,28 @@ describe('extension: threads folded from session.thread_* events', () => {
   it('names exactly the thread lifecycle events of the wire format (the filter the tree lists with)', () => {
     const wireTypes = SessionEvent.options.map((o) => o.shape.type.value).filter((t) => t.startsWith('session.thread_'));
     assert.deepEqual([...THREAD_EVENT_TYPES].sort(), wireTypes.sort());
+  });
+
+  it("is not fooled by the coordinator's own thread status events (untagged, never created)", () => {
+    const fold = new ThreadFold();
+    assert.equal(fold.apply(running('sthr_primary', 'lead')), false);
+    assert.equal(fold.apply(idle('sthr_primary', 'lead', { type: 'end_turn' })), false);
+    assert.deepEqual(fold.list(), []);
+  });
+
+  it("adds up each sub-thread's model requests, priced with the model its span end names; the coordinator's are not a thread's", () => {
+    const prices: Record<string, ModelPricing> = { sonnet: { prices: BUILTIN_MODELS['claude-sonnet-4-5']!.prices }, opus: { prices: BUILTIN_MODELS['claude-opus-4-8']!.prices } };
+    const fold = new ThreadFold((e) => prices[e._hangar?.model ?? 'sonnet']!);
+    const usage = { input_tokens: 100_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const span = (hangar?: Record<string, unknown>) => ev({ type: 'span.model_request_end', model_request_start_id: 'sevt_0', is_error: false, model_usage: usage, ...(hangar ? { _hangar: hangar } : {}) });
+    fold.apply(created('sthr_a', 'tester'));
+    fold.apply(created('sthr_b', 'reviewer'));
+    assert.equal(fold.apply(span()), false, "the coordinator's request");
+    const a = span({ thread: 'sthr_a', model: 'sonnet' });
+    assert.equal(fold.apply(a), true);
+    assert.equal(fold.apply(a), false, 'an event seen twice counts once');
+    fold.apply(span({ thread: 'sthr_b', model: 'opus' }));
+    fold.apply(span({ thread: 'sthr_b', model: 'opus' }));
+    assert.deepEqual(fold.list().map((t) => [t.agentName, Math.round(t.costCents)]), [['tester', 30], ['reviewer', 100]]);
   });
 });
