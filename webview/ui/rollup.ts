@@ -44,8 +44,8 @@ export class RollupView {
           const s = STATUS[status];
           const label = `${lane.name}: ${s.words}${last ? `. Last: ${last.text}` : ''}. Cost ${cost}. Open its tab`;
           const row = h(this.doc, 'button', { class: `rollup-row rollup-${status}`, attrs: { type: 'button', 'data-lane': lane.id, 'aria-label': label, title: last?.at ? `${label} (last activity ${new Date(last.at).toLocaleTimeString()})` : label } }, [
-            h(this.doc, 'span', { class: `rollup-status status-${status}` }, [icon(this.doc, s.icon, s.spin === true), s.words]),
             h(this.doc, 'span', { class: 'rollup-name', text: lane.name }),
+            h(this.doc, 'span', { class: `rollup-status status-${status}` }, [icon(this.doc, s.icon, s.spin === true), s.words]),
             h(this.doc, 'span', { class: 'rollup-last', text: last?.text ?? 'no activity yet' }),
             h(this.doc, 'span', { class: 'rollup-cost', text: cost }),
           ]);

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ui } from './context';
+import { LEAD_DONE, REVIEW_COMMAND, REVIEWER_DONE, THREAD_AGENTS, THREADS_TITLE, WRITER_DONE } from './threads-scenario';
+import { Workbench } from './workbench-page';
+
+// A multi-agent session in the side-bar chat (issue #10 §7): a coordinator started through the local API (VS Code
+// has no roster editor) delegates to two sub-agents; the chat shows a tab per thread and the sub-agents' roll-up on
+// the coordinator's tab; the reviewer's always_ask call is answered from the coordinator's tab; both finish and the
+// reviewer's tab shows its own messages and call.
+
+const API_KEY = 'sk-ant-ui-test-0123456789';
+const STEP_MS = 30_000;
+
+export function threadSuite(): void {
+  describe('multi-agent threads in the chat', () => {
+    let wb: Workbench;
+
+    before(async () => {
+      wb = new Workbench(ui().page, ui().screenshotDir);
+      await wb.ready();
+    });
+
+    it('shows thread tabs and the sub-agents roll-up, and a sub-agent prompt answered from the coordinator tab', async () => {
+      await wb.command('Hangar: Set API Key');
+      await wb.answer('Set API Key', API_KEY);
+      await wb.notification('API key saved in secret storage');
+      await wb.clearNotifications();
+      await wb.command('Hangar: Start Local API Server');
+      const toast = await wb.notification(/Managed Agents API of this workspace is on http/);
+      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec((await toast.textContent()) ?? '')?.[1];
+      assert.ok(url, 'the notification names the server');
+      await wb.clearNotifications();
+      const api = apiClient(url, findFile(ui().userData, 'api-token'));
+
+      const toolset = { type: 'agent_toolset_20260401' };
+      const writer = await api('/v1/agents', { name: THREAD_AGENTS.writer, model: 'claude-sonnet-5-5', tools: [toolset] });
+      const reviewer = await api('/v1/agents', { name: THREAD_AGENTS.reviewer, model: 'claude-sonnet-5-5', tools: [{ ...toolset, configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
+      const lead = await api('/v1/agents', { name: THREAD_AGENTS.lead, model: 'claude-sonnet-5-5', tools: [toolset], multiagent: { type: 'coordinator', agents: [writer.id, reviewer.id] } });
+      const env = await api('/v1/environments', { name: 'ui-threads' });
+      const session = await api('/v1/sessions', { agent: lead.id, environment_id: env.id, title: THREADS_TITLE, resources: [{ type: 'local_repository', path: ui().workspace }] });
+      await api(`/v1/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'Write the notes and check the tree, in parallel.' }] }] });
+
+      await wb.openHangarSidebar();
+      await wb.treeRow(THREADS_TITLE).locator('.label-name').click();
+      const chat = await wb.webviewFrameWith('.header .title', THREADS_TITLE);
+      // The reviewer's question, on the coordinator's tab, named; its tab rings; the roll-up says it waits.
+      const prompt = chat.locator('.prompt', { hasText: `Sub-agent ${THREAD_AGENTS.reviewer} asks` });
+      await prompt.waitFor({ timeout: STEP_MS });
+      const tabs = chat.locator('[role="tab"]');
+      assert.deepEqual(await tabs.allTextContents(), [`${THREAD_AGENTS.lead} (main)`, THREAD_AGENTS.writer, THREAD_AGENTS.reviewer]);
+      await chat.locator(`[role="tab"][aria-label="${THREAD_AGENTS.reviewer}, waiting for you"]`).waitFor({ timeout: STEP_MS });
+      await chat.locator('.rollup-row.rollup-waiting', { hasText: THREAD_AGENTS.reviewer }).waitFor({ timeout: STEP_MS });
+      await chat.locator('.rollup-row', { hasText: THREAD_AGENTS.writer }).filter({ hasText: /Idle|Running/ }).waitFor({ timeout: STEP_MS });
+      assert.match((await prompt.locator('.prompt-summary').textContent()) ?? '', new RegExp(REVIEW_COMMAND));
+      await wb.screenshot('ui-threads-prompt', wb.page.locator('.part.sidebar'));
+
+      await prompt.getByRole('button', { name: 'Allow bash', exact: true }).click();
+      await chat.locator('.panel', { hasText: LEAD_DONE }).waitFor({ timeout: STEP_MS });
+      await chat.locator('.rollup-row', { hasText: THREAD_AGENTS.reviewer }).filter({ hasText: 'Idle' }).waitFor({ timeout: STEP_MS });
+      await wb.screenshot('ui-threads-rollup', wb.page.locator('.part.sidebar'));
+
+      await chat.locator(`[role="tab"][data-lane]`, { hasText: THREAD_AGENTS.reviewer }).click();
+      const stream = chat.locator('.stream');
+      await stream.filter({ hasText: REVIEWER_DONE }).waitFor({ timeout: STEP_MS });
+      assert.doesNotMatch((await stream.textContent()) ?? '', new RegExp(`${WRITER_DONE}|${LEAD_DONE}`), "the reviewer's tab holds its own thread only");
+      await chat.locator('.item.tool', { hasText: 'bash' }).first().waitFor({ timeout: STEP_MS });
+      await wb.screenshot('ui-thread-tab', wb.page.locator('.part.sidebar'));
+    });
+  });
+}
+
+type Json = Record<string, unknown> & { id: string };
+
+/** POSTs to the local API with its token, as any client would; a refusal fails the test with the API's words. */
+function apiClient(url: string, tokenFile: string): (route: string, body: unknown) => Promise<Json> {
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  return async (route, body) => {
+    const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': token }, body: JSON.stringify(body) });
+    const json = (await res.json()) as Json;
+    if (!res.ok) throw new Error(`POST ${route}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+}
+
+/** The first file named `name` under `dir` (the API token sits in the extension's storage, under the user data dir). */
+function findFile(dir: string, name: string): string {
+  for (const entry of readdirSync(dir)) {
+    const p = path.join(dir, entry);
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isFile() && entry === name) return p;
+    if (st?.isDirectory()) {
+      try {
+        return findFile(p, name);
+      } catch {
+        // not in this directory
+      }
+    }
+  }
+  throw new Error(`no ${name} under ${dir}`);
+}
