@@ -25,7 +25,8 @@ function parseAgentUri(uri: vscode.Uri): { agentId: string; version?: number } {
 }
 
 export function agentDocument(a: Agent): string {
-  const doc = { version: a.version, name: a.name, description: a.description, model: a.model, system: a.system, tools: a.tools, mcp_servers: a.mcp_servers, skills: a.skills };
+  // The roster too (null: a single agent), so a coordinator is made and edited here like any other field.
+  const doc = { version: a.version, name: a.name, description: a.description, model: a.model, system: a.system, tools: a.tools, mcp_servers: a.mcp_servers, skills: a.skills, multiagent: a.multiagent };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 

@@ -61,5 +61,19 @@ export function agentSuite(): void {
       assert.equal(doc.isDirty, false);
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });
+
+    it("shows the agent's roster in its JSON (null for a single agent); saving one makes it a coordinator", async () => {
+      const h = await hangar();
+      const helper = await h.host.runtime.agents.create({ name: 'helper', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
+      const doc = await vscode.workspace.openTextDocument(agentUri(agentId));
+      assert.equal((JSON.parse(doc.getText()) as { multiagent: unknown }).multiagent, null);
+      await editDocument(doc, (json) => JSON.stringify({ ...json, multiagent: { type: 'coordinator', agents: [helper.id] } }, null, 2));
+      assert.equal(await doc.save(), true);
+      const agent = await h.host.runtime.agents.retrieve(agentId);
+      assert.deepEqual(agent.multiagent, { type: 'coordinator', agents: [{ type: 'agent', id: helper.id, version: 1 }] });
+      const reread = new TextDecoder().decode(await vscode.workspace.fs.readFile(agentUri(agentId)));
+      assert.deepEqual((JSON.parse(reread) as { multiagent: unknown }).multiagent, agent.multiagent);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
   });
 }
