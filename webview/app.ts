@@ -132,7 +132,7 @@ export class PanelApp {
       case 'events':
         return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id])));
       case 'preview':
-        return this.applyChanges((m) => m.preview(msg.preview));
+        return this.applyChanges((m) => m.preview(msg.preview, msg.thread));
       case 'session':
         this.model?.setSession(msg.session);
         return this.refreshChrome();

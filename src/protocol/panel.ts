@@ -69,7 +69,12 @@ export const InitMessage = z.object({
 /** Newly appended events, batched, in log order. */
 export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional(), eventThreads: EventThreads.optional() });
 /** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id, or (a running tool's output) by its result. */
-export const PreviewMessage = z.object({ type: z.literal('preview'), preview: z.discriminatedUnion('type', [EventStart, EventDelta, ToolOutputPreview]) });
+export const PreviewMessage = z.object({
+  type: z.literal('preview'),
+  preview: z.discriminatedUnion('type', [EventStart, EventDelta, ToolOutputPreview]),
+  /** The sub-agent thread whose preview it is (absent: the primary thread's). */
+  thread: z.string().min(1).optional(),
+});
 /** The session resource changed (status, usage, title). */
 export const SessionMessage = z.object({ type: z.literal('session'), session: Session });
 /** Something went wrong that answers no request (the log could not be read, a request without a usable id). */

@@ -133,7 +133,9 @@ export class SessionModel {
     return [{ type: 'removed', item }];
   }
 
-  preview(p: StreamPreview): Change[] {
+  /** `thread`: the sub-agent thread the preview belongs to (absent: the primary thread's). */
+  preview(p: StreamPreview, thread?: string): Change[] {
+    const lane = thread ?? PRIMARY;
     if (p.type === 'tool_output') {
       const tool = this.items.get(p.tool_use_id);
       if (tool?.kind !== 'tool' || tool.result) return [];
@@ -141,14 +143,14 @@ export class SessionModel {
     }
     if (p.type === 'event_start') {
       if (this.items.has(p.event.id)) return [];
-      const base = { key: p.event.id, lane: PRIMARY, at: null, text: '', live: true };
+      const base = { key: p.event.id, lane, at: null, text: '', live: true };
       this.live.add(p.event.id);
       return [this.add(p.event.type === 'agent.message' ? { ...base, kind: 'agent', redacted: false } : { ...base, kind: 'thinking' })];
     }
     const existing = this.items.get(p.event_id);
     if (!existing) {
       this.live.add(p.event_id);
-      return [this.add({ kind: 'agent', key: p.event_id, lane: PRIMARY, at: null, text: p.delta.content.text, live: true, redacted: false })];
+      return [this.add({ kind: 'agent', key: p.event_id, lane, at: null, text: p.delta.content.text, live: true, redacted: false })];
     }
     if ((existing.kind !== 'agent' && existing.kind !== 'thinking') || !existing.live) return [];
     existing.text += p.delta.content.text;
@@ -335,8 +337,10 @@ export class SessionModel {
       out.push({ type: 'removed', item });
     }
     this.live.clear();
-    const primary = this.lane(PRIMARY, this.session.agent.name);
-    primary.items = primary.items.filter((i) => this.items.has(i.key));
+    for (const lane of new Set(out.map((c) => c.item.lane))) {
+      const l = this.lanes.get(lane);
+      if (l) l.items = l.items.filter((i) => this.items.has(i.key));
+    }
     return out;
   }
 }

@@ -14,7 +14,7 @@ export interface BatcherOptions {
   delayMs?: number;
 }
 
-type Item = { kind: 'events'; events: SessionEvent[] } | { kind: 'preview'; preview: StreamPreview };
+type Item = { kind: 'events'; events: SessionEvent[] } | { kind: 'preview'; preview: StreamPreview; thread?: string };
 
 export class MessageBatcher {
   private queue: Item[] = [];
@@ -41,7 +41,8 @@ export class MessageBatcher {
     else this.schedule();
   }
 
-  preview(p: StreamPreview): void {
+  /** `thread`: the sub-agent thread whose preview it is (absent: the primary thread's). */
+  preview(p: StreamPreview, thread?: string): void {
     const last = this.queue.at(-1);
     // A running tool's output preview is a snapshot: a newer one replaces the one still queued.
     if (p.type === 'tool_output' && last?.kind === 'preview' && last.preview.type === 'tool_output' && last.preview.tool_use_id === p.tool_use_id) {
@@ -55,7 +56,7 @@ export class MessageBatcher {
         return this.schedule();
       }
     }
-    this.queue.push({ kind: 'preview', preview: p });
+    this.queue.push({ kind: 'preview', preview: p, ...(thread ? { thread } : {}) });
     this.schedule();
   }
 
@@ -69,7 +70,7 @@ export class MessageBatcher {
     const sent: SessionEvent[] = [];
     for (const item of items) {
       if (item.kind === 'preview') {
-        this.post({ type: 'preview', preview: item.preview });
+        this.post({ type: 'preview', preview: item.preview, ...(item.thread ? { thread: item.thread } : {}) });
         continue;
       }
       for (let i = 0; i < item.events.length; i += this.maxEvents) {

@@ -6,6 +6,7 @@ import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
 import { panelEvents } from './panel-events';
+import { ThreadPreviews } from './thread-previews';
 import { handleWebviewMessage, type InboundDeps } from './inbound';
 import { mentionableFiles } from './mentions';
 
@@ -30,6 +31,8 @@ export type SessionSurface = vscode.WebviewPanel | vscode.WebviewView;
 export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implements vscode.Disposable {
   private readonly batcher: MessageBatcher;
   private unsubscribe: (() => void) | undefined;
+  /** The previews of a multi-agent session's sub-threads (the session's subscription has the primary's). */
+  private threadPreviews: ThreadPreviews | undefined;
   private generation = 0;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -97,6 +100,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       );
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
+      this.threadPreviews = new ThreadPreviews(runtime, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
+      this.threadPreviews.follow(events);
       await Promise.all([this.postChanges(), this.postAllowed(), this.postFiles()]);
       for (const text of this.inserts.splice(0)) this.post({ type: 'insert', text });
     } catch (err) {
@@ -108,10 +113,13 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     this.generation += 1;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.threadPreviews?.dispose();
+    this.threadPreviews = undefined;
     this.batcher.dispose();
   }
 
   private afterBatch(events: readonly SessionEvent[]): void {
+    this.threadPreviews?.follow(events);
     if (events.some((e) => STATUS_EVENTS.has(e.type))) void this.postSession();
     if (events.some((e) => FILE_EVENTS.has(e.type))) void this.postChanges();
     if (events.some((e) => e.type === 'session.updated')) void this.postAllowed();

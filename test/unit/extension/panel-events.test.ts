@@ -42,6 +42,17 @@ describe('extension/panel/panel-events', () => {
     assert.deepEqual(msg.type === 'events' && msg.thinking, { sevt_live: 'Run the suite.' });
   });
 
+  it("sends a sub-agent thread's previews with the thread they belong to", () => {
+    const sent: HostMessage[] = [];
+    const b = new MessageBatcher((m) => sent.push(m), undefined, { delayMs: 10_000 });
+    const delta = (text: string) => ({ type: 'event_delta' as const, event_id: 'sevt_live', delta: { type: 'content_delta' as const, index: 0, content: { type: 'text' as const, text } } });
+    b.preview(delta('Run'), 'sthr_t');
+    b.preview(delta('ning'), 'sthr_t');
+    b.preview({ type: 'tool_output', tool_use_id: 'sevt_use', tail: 'ok', bytes: 2, binary: false });
+    b.flush();
+    assert.deepEqual(sent.map((m) => (m.type === 'preview' ? [m.thread, m.preview.type === 'event_delta' ? m.preview.delta.content.text : m.preview.type] : m.type)), [['sthr_t', 'Running'], [undefined, 'tool_output']]);
+  });
+
   it("names the sub-agent thread of each event that has one (the record's private part), and only those", () => {
     const sub: SessionEvent = { id: 'sevt_sub', type: 'agent.message', processed_at: '2026-01-01T00:00:02.000Z', content: [{ type: 'text', text: 'done' }], _hangar: { thread: 'sthr_writer' } };
     const out = panelEvents([spanEnd, sub, { ...spanEnd, id: 'sevt_sub_end', _hangar: { thread: 'sthr_writer', model: 'claude-opus-4-1' } }]);

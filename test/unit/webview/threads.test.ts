@@ -93,6 +93,20 @@ describe('webview: multi-agent threads', () => {
     });
   });
 
+  it("streams a sub-agent's message into its own tab and replaces the preview with the final event there", () => {
+    const log = new ThreadLog();
+    log.add({ type: 'session.thread_created', session_thread_id: 'sthr_t', agent_name: 'tester', workflow_run_id: null });
+    const m = new SessionModel(coordinatorSession(), PRICING);
+    for (const e of log.events) m.apply(e, undefined, undefined, log.threads[e.id]);
+    m.preview({ type: 'event_start', event: { type: 'agent.message', id: 'sevt_live', processed_at: null, content: [] } }, 'sthr_t');
+    m.preview({ type: 'event_delta', event_id: 'sevt_live', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Running' } } }, 'sthr_t');
+    const live = m.item('sevt_live');
+    assert.ok(live?.kind === 'agent' && live.lane === 'sthr_t' && live.live && live.text === 'Running');
+    assert.ok(!m.lanes.get(PRIMARY)!.items.includes(live), "not in the coordinator's tab");
+    m.apply(log.in('sthr_t', { id: 'sevt_live', type: 'agent.message', content: text('Running the suite.') }), undefined, undefined, 'sthr_t');
+    assert.deepEqual(m.lanes.get('sthr_t')!.items.map((i) => (i.kind === 'agent' ? [i.text, i.live] : i.kind)), [['Running the suite.', false]]);
+  });
+
   describe('panel', () => {
     let m: Mounted;
     afterEach(() => m.close());
