@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ReviewManager } from './review-manager';
-import { parseSandboxUri, SANDBOX_SCHEME } from './sandbox-content';
+import { isReviewSide, parseSandboxUri, SANDBOX_SCHEME } from './sandbox-content';
 
 // "Accept hunk | Reject hunk" above each hunk in the sandbox side of a review diff (the diff's right editor).
 
@@ -20,7 +20,7 @@ export class HunkCodeLensProvider implements vscode.CodeLensProvider, vscode.Dis
 
   async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const target = parseSandboxUri(doc.uri);
-    if (!target || target.side !== 'current') return [];
+    if (!target || !isReviewSide(target.side)) return [];
     const file = await this.reviews.file(target.sessionId, target.path).catch(() => undefined);
     if (!file) return [];
     const lenses: vscode.CodeLens[] = [];

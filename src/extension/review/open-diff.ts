@@ -6,7 +6,8 @@ import { sandboxUri } from './sandbox-content';
 // Opens a changed file for review as `vscode.diff(workspace file, sandbox copy)`, titled "<name> (Hangar review)", with
 // the cursor on the given hunk, else the first one still pending (what the review commands act on).
 // A file the agent added, which the workspace does not have, opens alone (tinted as inserted by the review
-// decorations): VS Code diffs an empty document as one empty line, so a diff would show a deleted line 1.
+// decorations): VS Code diffs an empty document as one empty line, so a diff would show a deleted line 1. A file the
+// agent deleted opens alone too, its old content tinted as removed (a diff would show one inserted empty line).
 
 export async function openChange(h: Hangar, sessionId: string, path: string, hunkId?: string): Promise<void> {
   const file = await h.reviews.file(sessionId, path);
@@ -18,6 +19,10 @@ export async function openChange(h: Hangar, sessionId: string, path: string, hun
   const options = { preview: true, ...(selection ? { selection } : {}) };
   if (!exists && file.change.status === 'added') {
     await vscode.window.showTextDocument(right, options);
+    return;
+  }
+  if (file.change.status === 'deleted') {
+    await vscode.window.showTextDocument(sandboxUri(sessionId, file.path, 'removed'), options);
     return;
   }
   const left = exists ? workspace : sandboxUri(sessionId, file.basePath, 'empty');

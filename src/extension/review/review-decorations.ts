@@ -2,13 +2,13 @@ import * as vscode from 'vscode';
 import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
 import type { ReviewManager } from './review-manager';
 import { hunkLine } from './review-editor';
-import { parseSandboxUri } from './sandbox-content';
+import { isReviewSide, parseSandboxUri } from './sandbox-content';
 
 // Marks the hunks in the sandbox side of a review, visible with VS Code's default settings (CodeLens in diff editors
 // is off by default, so the lenses alone would leave a first review without any cue): beside each hunk's first line
 // (after its code) a label with its number, state and keys; pending hunks get a bar and an overview-ruler mark; rejected hunks are
 // dimmed (they stay in the diff, since they never reach the workspace); a new file, shown alone rather than against
-// an empty document, is tinted as inserted. Hovering a hunk offers its actions as links.
+// an empty document, is tinted as inserted, and a deleted file's old content, shown alone too, as removed. Hovering a hunk offers its actions as links.
 
 /** The default keybindings (package.json `contributes.keybindings`), as the hints show them. */
 const KEYS =
@@ -42,6 +42,12 @@ export class ReviewDecorations implements vscode.Disposable {
     overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.addedForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Full,
   });
+  private readonly removedLines = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.deletedForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Full,
+  });
   /** The hunk labels last painted per sandbox document (tests read them: decorations cannot be read back). */
   readonly shown = new Map<string, string[]>();
   private readonly disposables: vscode.Disposable[];
@@ -63,7 +69,7 @@ export class ReviewDecorations implements vscode.Disposable {
 
   private async paint(editor: vscode.TextEditor): Promise<void> {
     const target = parseSandboxUri(editor.document.uri);
-    if (!target || target.side !== 'current') return;
+    if (!target || !isReviewSide(target.side)) return;
     const generation = (this.generations.get(editor) ?? 0) + 1;
     this.generations.set(editor, generation);
     const file = await this.reviews.file(target.sessionId, target.path).catch(() => undefined);
@@ -79,11 +85,13 @@ export class ReviewDecorations implements vscode.Disposable {
     editor.setDecorations(this.rejectedLines, hunks.filter((h) => h.status === 'rejected' && h.added.length > 0).map((h) => linesOf(h, lineCount)));
     const added = file?.change.status === 'added' && file.baseline === null && editor.document.getText().length > 0;
     editor.setDecorations(this.insertedLines, added ? [new vscode.Range(0, 0, lineCount - 1, 0)] : []);
+    const removed = target.side === 'removed' && file?.change.status === 'deleted';
+    editor.setDecorations(this.removedLines, removed ? [new vscode.Range(0, 0, lineCount - 1, 0)] : []);
   }
 
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
-    [this.pendingLabel, this.decidedLabel, this.pendingLines, this.rejectedLines, this.hunkHovers, this.insertedLines].forEach((d) => d.dispose());
+    [this.pendingLabel, this.decidedLabel, this.pendingLines, this.rejectedLines, this.hunkHovers, this.insertedLines, this.removedLines].forEach((d) => d.dispose());
   }
 }
 

@@ -2,10 +2,10 @@ import * as vscode from 'vscode';
 import { naturalSort } from '../../format/natural';
 import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
 import type { ReviewManager } from './review-manager';
-import { parseSandboxUri, sandboxUri } from './sandbox-content';
+import { isReviewSide, parseSandboxUri } from './sandbox-content';
 
-// The review in the active editor group: a review diff (workspace file ↔ sandbox copy) or a new file's sandbox copy
-// alone. Commands run from the keyboard or the editor title act on it, whichever side of the diff has focus, and
+// The review in the active editor group: a review diff (workspace file ↔ sandbox copy), a new file's sandbox copy
+// alone or a deleted file's old content alone. Commands run from the keyboard or the editor title act on it, whichever side of the diff has focus, and
 // move between its hunks. The context keys `hangar.reviewEditor` and `hangar.reviewPending` (the file still has
 // hunks to decide) drive the keybindings and the title buttons.
 
@@ -20,15 +20,18 @@ export function activeReview(): ReviewTarget | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   const uri = input instanceof vscode.TabInputTextDiff ? input.modified : input instanceof vscode.TabInputText ? input.uri : undefined;
   const parsed = uri ? parseSandboxUri(uri) : null;
-  return uri && parsed?.side === 'current' ? { sessionId: parsed.sessionId, path: parsed.path, uri } : undefined;
+  return uri && parsed && isReviewSide(parsed.side) ? { sessionId: parsed.sessionId, path: parsed.path, uri } : undefined;
 }
 
-/** The editor showing a session's sandbox copy of a file (the right side of its review diff), if visible. */
+/** The editor showing a file's review document (the sandbox copy, the right side of its review diff), if visible. */
 export function sandboxEditor(sessionId: string, path: string): vscode.TextEditor | undefined {
-  const key = sandboxUri(sessionId, path, 'current').toString();
+  const shows = (e: vscode.TextEditor) => {
+    const p = parseSandboxUri(e.document.uri);
+    return p !== null && p.sessionId === sessionId && p.path === path && isReviewSide(p.side);
+  };
   const active = vscode.window.activeTextEditor;
-  if (active?.document.uri.toString() === key) return active;
-  return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === key);
+  if (active && shows(active)) return active;
+  return vscode.window.visibleTextEditors.find(shows);
 }
 
 /** The line a hunk is shown at in the sandbox copy (0-based). */

@@ -4,20 +4,26 @@ import { decodeText } from '../../review/session-review';
 import type { RuntimeHost } from '../runtime-host';
 import type { ReviewManager } from './review-manager';
 
-// Read-only documents showing a session's sandbox copy: `hangar-sandbox:/<path>?session=<id>&side=current|baseline|empty`.
+// Read-only documents showing a session's sandbox copy: `hangar-sandbox:/<path>?session=<id>&side=current|baseline|empty|removed`.
 // The path is the URI path so the editor picks the language from the file name. "empty" stands in for a side that
-// does not exist in the workspace (a file the agent added).
+// does not exist in the workspace (a file the agent added); "removed" is the content of a file the agent deleted,
+// the review document of that file (shown alone, like a new file's "current").
 
 export const SANDBOX_SCHEME = 'hangar-sandbox';
 
 const Query = z.object({
   session: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
-  side: z.enum(['current', 'baseline', 'empty']),
+  side: z.enum(['current', 'baseline', 'empty', 'removed']),
 });
 export type SandboxSide = z.infer<typeof Query>['side'];
 
 export function sandboxUri(sessionId: string, path: string, side: SandboxSide): vscode.Uri {
   return vscode.Uri.from({ scheme: SANDBOX_SCHEME, path: `/${path}`, query: new URLSearchParams({ session: sessionId, side }).toString() });
+}
+
+/** The sides a review is held in: the sandbox copy of a changed or new file, or a deleted file's old content. */
+export function isReviewSide(side: SandboxSide): boolean {
+  return side === 'current' || side === 'removed';
 }
 
 export function parseSandboxUri(uri: vscode.Uri): { sessionId: string; path: string; side: SandboxSide } | null {
@@ -48,7 +54,7 @@ export class SandboxContentProvider implements vscode.TextDocumentContentProvide
     const parsed = parseSandboxUri(uri);
     if (!parsed) throw new Error(`Not a Hangar sandbox document: ${uri.toString()}`);
     if (parsed.side === 'empty') return '';
-    const bytes = await this.host.runtime.sessions.readFile(parsed.sessionId, parsed.path, parsed.side);
+    const bytes = await this.host.runtime.sessions.readFile(parsed.sessionId, parsed.path, parsed.side === 'removed' ? 'baseline' : parsed.side);
     const text = decodeText(bytes);
     if (text === undefined) return `(binary or non-UTF-8 file, ${bytes?.length ?? 0} bytes: review it as a whole file)\n`;
     return text ?? '';

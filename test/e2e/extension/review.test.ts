@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { reply } from '../../../src/model/scripted';
@@ -152,6 +152,51 @@ export function reviewSuite(): void {
       assert.equal(readFileSync(path.join(workspaceDir(), 'src/extra.js'), 'utf8'), 'export const extra = 1;\n');
       const files = await h.reviews.files(sessionId);
       assert.ok(files.every((f) => f.hunks.every((x) => x.status === 'accepted')));
+    });
+  });
+
+  describe('review: a file the agent deleted', () => {
+    const doomed = () => path.join(workspaceDir(), 'src/doomed.js');
+    const OLD = 'export const doomed = true;\nexport const still = "here";\n';
+    let sessionId: string;
+    let model: Awaited<ReturnType<typeof scriptedModel>>;
+
+    before(async () => {
+      const h = await hangar();
+      await ensureKey();
+      writeFileSync(doomed(), OLD);
+      model = await scriptedModel([reply.tool('bash', { command: 'rm src/doomed.js' }), reply.text('Removed it.')]);
+      sessionId = await startAgent(h, 'Delete doomed.js');
+      await waitForIdle(h, sessionId, 1);
+    });
+    after(async () => {
+      await model.close();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      rmSync(doomed(), { force: true });
+    });
+
+    it('opens alone with its old content (no diff against an empty document), tinted as removed, with Accept/Reject; accepting deletes it', async () => {
+      const h = await hangar();
+      const reviewed = await h.reviews.file(sessionId, 'src/doomed.js');
+      assert.equal(reviewed.change.status, 'deleted');
+      await vscode.commands.executeCommand('hangar.openChange', { sessionId, path: 'src/doomed.js' });
+      const tab = await waitFor('the deleted file in the active tab', () => {
+        const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+        return t?.input instanceof vscode.TabInputText && t.input.uri.path === '/src/doomed.js' ? t : undefined;
+      });
+      const uri = (tab.input as vscode.TabInputText).uri;
+      assert.equal(uri.scheme, 'hangar-sandbox', 'the old content alone: no diff');
+      const editor = await waitFor('its editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+      assert.equal(editor.document.getText(), OLD);
+      await waitFor('the review context keys', () => h.reviewContext.keys.reviewEditor && h.reviewContext.keys.reviewPending);
+      const keys = process.platform === 'darwin' ? '⌥⌘Y · Reject ⌥⌘N' : 'Ctrl+Alt+Y · Reject Ctrl+Alt+N';
+      const labels = await waitFor('the hunk label', () => h.reviewDecorations.shown.get(uri.toString()));
+      assert.deepEqual(labels, [`Hunk 1/1: Accept ${keys}`]);
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      assert.deepEqual(lenses.map((l) => l.command?.title), ['$(check) Accept hunk 1/1', '$(close) Reject hunk 1/1']);
+      const accepted = await vscode.commands.executeCommand<ActionResult>('hangar.acceptHunk');
+      assert.deepEqual(accepted, { accepted: 1, rejected: 0, conflicts: [] });
+      await waitFor('the workspace file to be deleted', () => !existsSync(doomed()));
     });
   });
 }
