@@ -39,7 +39,7 @@ export function renderThinking(ctx: RenderCtx, item: ThinkingItem): HTMLElement 
   const body = item.text
     ? disclosure(ctx, `${item.key}:thinking`, label, () => h(ctx.doc, 'div', { class: 'plain thinking-text', text: item.text }))
     : h(ctx.doc, 'span', { class: 'muted', text: label });
-  return h(ctx.doc, 'article', { class: `item thinking${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Thinking' } }, [body]);
+  return h(ctx.doc, 'article', { class: `item thinking${item.live ? ' live' : ''}`, attrs: { 'aria-label': 'Thinking', ...(item.live ? { 'aria-busy': 'true' } : {}) } }, [body]);
 }
 
 export function renderThreadMessage(ctx: RenderCtx, item: ThreadMessageItem): HTMLElement {

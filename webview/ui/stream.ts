@@ -58,6 +58,7 @@ export class StreamView {
     const items = lane.items.slice(-this.windowSize);
     this.list.replaceChildren(...items.map((i) => this.render(i)));
     this.updateMore();
+    this.markBusy();
     this.following = fromBottom <= FOLLOW_SLACK_PX;
     this.el.scrollTop = Math.max(0, this.el.scrollHeight - this.el.clientHeight - fromBottom);
     this.lastTop = this.el.scrollTop;
@@ -84,6 +85,7 @@ export class StreamView {
       this.removeKey(first.dataset.key ?? '');
     }
     this.updateMore();
+    this.markBusy();
     this.stick();
   }
 
@@ -91,6 +93,7 @@ export class StreamView {
   refresh(item: Item): void {
     const old = this.rendered.get(item.key);
     if (old) old.replaceWith(this.render(item));
+    this.markBusy();
   }
 
   loadEarlier(): void {
@@ -114,6 +117,16 @@ export class StreamView {
   private removeKey(key: string): void {
     this.rendered.get(key)?.remove();
     this.rendered.delete(key);
+  }
+
+  /**
+   * An item still streaming (a message's preview, a command's live output) is re-rendered at every update, and each
+   * re-render is an addition to the log. It is marked aria-busy, but Chromium honours aria-busy only on the live
+   * region itself: so the whole log is busy while any item is, and a screen reader reads the item once, complete.
+   */
+  private markBusy(): void {
+    if (this.list.querySelector('[aria-busy="true"]')) this.list.setAttribute('aria-busy', 'true');
+    else this.list.removeAttribute('aria-busy');
   }
 
   private updateMore(): void {

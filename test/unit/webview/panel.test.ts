@@ -130,10 +130,13 @@ describe('webview panel', () => {
     m.send({ type: 'preview', preview: { type: 'event_start', event: { type: 'agent.message', id: 'sevt_m' } } });
     m.send({ type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_m', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Working on **it' } } } });
     assert.equal(m.$('.item.agent.live .plain').textContent, 'Working on **it');
+    // Each delta re-renders the preview; the log (the live region) is busy until the message is complete.
+    assert.equal(m.$('.stream-list[role="log"]').getAttribute('aria-busy'), 'true');
     const log = new EventLog();
     m.send({ type: 'events', events: [log.agent('Working on **it**', 'sevt_m')] });
     assert.equal(m.$$('.item.agent').length, 1);
     assert.equal(m.doc.querySelector('.item.agent.live'), null);
+    assert.equal(m.$('.stream-list').getAttribute('aria-busy'), null, 'the complete message is read');
     assert.equal(m.$('.item.agent .markdown strong').textContent, 'it');
   });
 
@@ -150,11 +153,13 @@ describe('webview panel', () => {
     assert.equal(live.getAttribute('aria-label'), 'Live output so far (2.0 KiB), last lines');
     assert.equal(m.$('.item.tool .tool-result').textContent, 'running…');
     assert.equal(m.$('.item.tool').getAttribute('aria-busy'), 'true', 'a screen reader waits for the result');
+    assert.equal(m.$('.stream-list').getAttribute('aria-busy'), 'true', 'so does the log, where Chromium looks');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: '\u0000', bytes: 4096, binary: true } });
     assert.equal(m.$('.item.tool pre.tool-live').textContent, '(binary output, 4.0 KiB so far)');
     m.send({ type: 'events', events: [log.result(use.id, 'all 10 tests passed')] });
     assert.equal(m.doc.querySelector('.tool-live'), null, 'the result replaced the preview');
     assert.equal(m.$('.item.tool').getAttribute('aria-busy'), null);
+    assert.equal(m.$('.stream-list').getAttribute('aria-busy'), null);
     m.$('.item.tool .tool-line').click();
     assert.equal(m.$('.item.tool pre.output').textContent, 'all 10 tests passed');
     m.send({ type: 'preview', preview: { type: 'tool_output', tool_use_id: use.id, tail: 'late', bytes: 5000, binary: false } });
