@@ -4,7 +4,9 @@ import path from 'node:path';
 import { openCliRuntime } from '../../../src/cli/env';
 import { byAgent, reply, startScriptedModel, type RecordedRequest, type Reply, type ScriptedModel } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
+import type { AgentCreateParams } from '../../../src/wire';
 import { useCli } from './harness';
+import { inTerminal, screenText } from './terminal';
 
 // Multi-agent sessions in the terminal: `hangar run` follows each sub-agent's lifecycle and prefixes what it does
 // with its name; `hangar threads` lists the threads with status and cost; `hangar events --thread` prints one thread
@@ -34,11 +36,11 @@ describe('cli: multi-agent threads', function () {
   afterEach(async () => model?.close());
 
   /** Roster agents made in this test's storage (as the API or VS Code would), and a coordinator agent file naming them. */
-  async function coordinatorFile(): Promise<string> {
+  async function coordinatorFile(checkerTools: AgentCreateParams['tools'] = toolset): Promise<string> {
     const rt = await openCliRuntime({ storage: t.home, provider: 'local' });
     try {
       const writer = await rt.agents.create({ name: 'writer', model: DEFAULT_MODEL, tools: toolset });
-      const checker = await rt.agents.create({ name: 'checker', model: DEFAULT_MODEL, tools: toolset });
+      const checker = await rt.agents.create({ name: 'checker', model: DEFAULT_MODEL, tools: checkerTools });
       const file = path.join(t.home, 'lead.json');
       writeFileSync(file, JSON.stringify({ name: 'lead', model: DEFAULT_MODEL, tools: toolset, multiagent: { type: 'coordinator', agents: [writer.id, checker.id] } }));
       return file;
@@ -91,6 +93,24 @@ describe('cli: multi-agent threads', function () {
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.ok(events.some((e) => e.type === 'agent.tool_use'));
     assert.ok(!events.some((e) => e.type === 'user.message'), "the coordinator's user message is not the writer's");
+  });
+
+  it("asks on the terminal for a sub-agent's call, naming the sub-agent, and the turn goes on once answered", async () => {
+    model = await startScriptedModel({
+      script: byAgent({
+        lead,
+        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        checker: [reply.tool('bash', { command: 'echo B > b.txt' }), reply.text('wrote b')],
+      }),
+    });
+    const agent = await coordinatorFile([{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }]);
+    const term = inTerminal([process.execPath, t.cli, 'run', '--agent', agent, '--repo', t.repo, 'Split the work'], t.env({ TERM: 'xterm', ANTHROPIC_BASE_URL: model.url }));
+    term.answer(/\[y\]es \/ \[n\]o: /, 'y\r', 300);
+    assert.equal(await term.done, 0, term.raw);
+    const screen = screenText(term.raw);
+    assert.match(screen, /\[checker\] ⚙ bash \$ echo B > b\.txt \(needs your approval\)/);
+    assert.match(screen, /Allow checker: bash \$ echo B > b\.txt\? \[y\]es \/ \[n\]o: y/);
+    assert.match(screen, /← from checker: wrote b[\s\S]*Both agents are done\./);
   });
 
   it('refuses a thread id the session does not have, with exit 2 and the ids it has', async () => {

@@ -98,7 +98,7 @@ describe('webview: multi-agent threads', () => {
     log.add({ type: 'session.thread_created', session_thread_id: 'sthr_t', agent_name: 'tester', workflow_run_id: null });
     const m = new SessionModel(coordinatorSession(), PRICING);
     for (const e of log.events) m.apply(e, undefined, undefined, log.threads[e.id]);
-    m.preview({ type: 'event_start', event: { type: 'agent.message', id: 'sevt_live', processed_at: null, content: [] } }, 'sthr_t');
+    m.preview({ type: 'event_start', event: { type: 'agent.message', id: 'sevt_live' } }, 'sthr_t');
     m.preview({ type: 'event_delta', event_id: 'sevt_live', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Running' } } }, 'sthr_t');
     const live = m.item('sevt_live');
     assert.ok(live?.kind === 'agent' && live.lane === 'sthr_t' && live.live && live.text === 'Running');
