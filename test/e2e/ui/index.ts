@@ -5,6 +5,7 @@ import { uiResponder } from './scenario';
 import { approvalSuite } from './approvals.test';
 import { chatSuite } from './chat.test';
 import { credentialSuite } from './credentials.test';
+import { keyboardSuite } from './keyboard.test';
 import { startAgentSuite } from './start-agent.test';
 import { threadSuite } from './threads.test';
 import { threadsReply } from './threads-scenario';
@@ -18,5 +19,5 @@ export function startUiModel(): Promise<ScriptedModel> {
 
 export function run(ctx: UiContext, grep?: string): Promise<TestResults> {
   setContext(ctx);
-  return runSuites([startAgentSuite, chatSuite, approvalSuite, credentialSuite, threadSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
+  return runSuites([startAgentSuite, chatSuite, keyboardSuite, approvalSuite, credentialSuite, threadSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
 }

@@ -1,4 +1,4 @@
-import type { MessageReply, RecordedRequest } from '../../../src/model/scripted';
+import type { FaultReply, MessageReply, RecordedRequest } from '../../../src/model/scripted';
 
 type RequestBlock = Exclude<RecordedRequest['body']['messages'][number]['content'], string>[number];
 
@@ -19,6 +19,16 @@ export const DONE = 'Done: add() adds and neg() negates.';
 /** The approval suite's task: a bash call that comes after a few seconds, then a one-line answer. */
 export const APPROVAL_TASK = 'Print a greeting';
 export const APPROVED = 'Greeted the user.';
+/** The keyboard suite's task: a rate-limited first request (one retried error card), an always_ask bash call, then three edits. */
+export const KEYBOARD_TASK = 'Comment the functions in src/math.js';
+export const KEYBOARD_DONE = 'Commented add(), mul() and neg().';
+/** One comment line above each function: three hunks, at lines 1, 6 and 11 of the agent's copy. */
+export const KEYBOARD_EDITS = [
+  { old_string: 'export function add(a, b) {', new_string: '// Adds a and b.\nexport function add(a, b) {' },
+  { old_string: 'export function mul(a, b) {', new_string: '// Multiplies a and b.\nexport function mul(a, b) {' },
+  { old_string: 'export function neg(a) {', new_string: '// Negates a.\nexport function neg(a) {' },
+];
+let keyboardRateLimited = false;
 /** Prints a line a second, so the panel shows its live output while it runs. */
 export const CHECK_COMMAND = 'for i in 1 2 3; do echo "checking step $i of 3"; sleep 1; done; echo environment-ready';
 
@@ -36,7 +46,7 @@ export function steered(req: RecordedRequest): boolean {
   return blocks(req, 'user').some((b) => b.type === 'text' && typeof b.text === 'string' && b.text.includes(STEER));
 }
 
-export function uiResponder(req: RecordedRequest): MessageReply {
+export function uiResponder(req: RecordedRequest): MessageReply | FaultReply {
   const step = (text: string, name: string, input: Record<string, unknown>, delay = 0): MessageReply => ({
     kind: 'message',
     blocks: [
@@ -49,8 +59,22 @@ export function uiResponder(req: RecordedRequest): MessageReply {
     // Slow to ask, so the suite can put the session out of sight first.
     return usedTool(req, 'bash') ? { kind: 'message', blocks: [{ type: 'text', text: APPROVED }] } : step('I will print it.', 'bash', { command: 'echo hello' }, 5000);
   }
+  if (blocks(req, 'user').some((b) => b.type === 'text' && b.text === KEYBOARD_TASK)) return keyboardReply(req);
   if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: CHECK_COMMAND });
   if (!steered(req)) return step('Reading the file again while the environment settles.', 'read', { file_path: 'src/math.js' }, 1000);
   if (!usedTool(req, 'write')) return step(`${ACK} Only add() and neg() change.`, 'write', { file_path: 'src/math.js', content: FIXED_JS });
   return { kind: 'message', blocks: [{ type: 'text', text: `${DONE} Review the two hunks in **src/math.js**.` }] };
+}
+
+function keyboardReply(req: RecordedRequest): MessageReply | FaultReply {
+  if (!keyboardRateLimited) {
+    keyboardRateLimited = true;
+    return { kind: 'fault', fault: 'rate_limit', retry_after_s: 2 };
+  }
+  if (!usedTool(req, 'bash')) return { kind: 'message', blocks: [{ type: 'text', text: 'I will check the file compiles first.' }, { type: 'tool_use', name: 'bash', input: { command: 'node --check src/math.js && echo ok' } }] };
+  if (!usedTool(req, 'edit')) {
+    const edits = KEYBOARD_EDITS.map((input) => ({ type: 'tool_use' as const, name: 'edit', input: { file_path: 'src/math.js', ...input } }));
+    return { kind: 'message', blocks: [{ type: 'text', text: 'Adding one comment line above each function.' }, ...edits] };
+  }
+  return { kind: 'message', blocks: [{ type: 'text', text: KEYBOARD_DONE }] };
 }

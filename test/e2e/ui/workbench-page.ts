@@ -36,6 +36,20 @@ export class Workbench {
     await this.pickRow(title, true);
   }
 
+  /** Keyboard only: F1, the command's title typed, Enter once the palette's focused row is that command. */
+  async typeCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    await this.quickInput().locator('.quick-input-box input').waitFor({ state: 'visible', timeout: STEP_MS });
+    await this.page.keyboard.type(title);
+    await this.typePick(title);
+  }
+
+  /** Keyboard only: Enter once the open quick pick's focused row shows `label` (type it first to narrow the list). */
+  async typePick(label: string): Promise<void> {
+    await this.quickInput().locator('.monaco-list-row.focused', { hasText: label }).waitFor({ timeout: STEP_MS });
+    await this.page.keyboard.press('Enter');
+  }
+
   /** Clicks the quick pick row whose label is `label` (typing it first narrows long lists). */
   async pick(label: string): Promise<void> {
     const input = this.quickInput().locator('.quick-input-box input');
@@ -88,6 +102,22 @@ export class Workbench {
       await this.page.waitForTimeout(200);
     }
     throw new Error(`no webview frame contains ${selector}`);
+  }
+
+  /**
+   * The webview frame where `selector` matches an element showing `text`. Polled, as a webview that switches to
+   * another session reloads its page: an older frame may still match `selector` until it detaches.
+   */
+  async webviewFrameWith(selector: string, text: string): Promise<Frame> {
+    const deadline = Date.now() + STEP_MS;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        if (f === this.page.mainFrame() || f.isDetached()) continue;
+        if ((await f.locator(selector, { hasText: text }).count().catch(() => 0)) > 0) return f;
+      }
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`no webview frame shows ${selector} with "${text}"`);
   }
 
   async openHangarSidebar(): Promise<void> {
