@@ -146,6 +146,8 @@ export class PanelApp {
         return this.composer.setFiles(msg.paths);
       case 'insert':
         return this.composer.insert(msg.text);
+      case 'showThread':
+        return this.selectLane(msg.session_thread_id);
       case 'newSession':
         return this.showNewSession();
       case 'reply':

@@ -88,6 +88,8 @@ export const AllowedMessage = z.object({ type: z.literal('allowed'), tools: z.ar
 export const FilesMessage = z.object({ type: z.literal('files'), paths: z.array(z.string().min(1).max(4_096)).max(20_000) });
 /** Text for the composer, inserted where the caret is ("Hangar: Add Selection to Chat"). */
 export const InsertMessage = z.object({ type: z.literal('insert'), text: z.string().min(1).max(100_000) });
+/** Show this thread's tab (a sub-agent node of the Sessions tree was opened). */
+export const ShowThreadMessage = z.object({ type: z.literal('showThread'), session_thread_id: z.string().min(1) });
 /** No session is shown (the side-bar chat before the first one, or after "New Session"): the composer starts one. */
 export const NewSessionMessage = z.object({ type: z.literal('newSession') });
 
@@ -100,7 +102,7 @@ export const ReplyMessage = z.discriminatedUnion('ok', [
 ]);
 export type ReplyMessage = z.infer<typeof ReplyMessage>;
 
-export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, AllowedMessage, FilesMessage, InsertMessage, NewSessionMessage, ReplyMessage]);
+export const HostMessage = z.discriminatedUnion('type', [InitMessage, EventsMessage, PreviewMessage, SessionMessage, ErrorMessage, ChangesMessage, AllowedMessage, FilesMessage, InsertMessage, ShowThreadMessage, NewSessionMessage, ReplyMessage]);
 export type HostMessage = z.infer<typeof HostMessage>;
 
 // ---- webview → host ----

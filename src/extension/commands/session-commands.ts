@@ -13,6 +13,8 @@ import { pickAgent } from './agent-commands';
 const StartArgs = z.object({ agentId: z.string().optional(), task: z.string().trim().min(1).max(100_000).optional(), folder: z.string().optional(), open: z.enum(['sideBar', 'editor', 'none']).optional() });
 const SendArgs = z.looseObject({ sessionId: z.string(), text: z.string().trim().min(1).max(100_000) });
 const DeleteArgs = z.looseObject({ sessionId: z.string(), confirmed: z.literal(true) });
+/** A sub-agent node of the tree opens its session on the thread's tab. */
+const ThreadArg = z.looseObject({ sessionId: z.string(), threadId: z.string().min(1) });
 
 export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
   const reg = (id: string, run: (...args: unknown[]) => Promise<unknown>) => vscode.commands.registerCommand(id, guarded(h, id, run));
@@ -20,7 +22,9 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.startAgent', (arg) => startAgent(h, arg)),
     reg('hangar.openSession', async (arg) => {
       const id = await resolveSession(h, arg, 'Open which session?');
-      if (id) await h.panels.show(id);
+      const thread = ThreadArg.safeParse(arg);
+      if (id && thread.success) await h.panels.showThread(id, thread.data.threadId);
+      else if (id) await h.panels.show(id);
       return id;
     }),
     reg('hangar.sendMessage', async (arg) => {

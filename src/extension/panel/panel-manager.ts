@@ -42,6 +42,14 @@ export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Dispo
     else await this.open(sessionId, preserveFocus);
   }
 
+  /** Shows a session on one thread's tab (a sub-agent node of the tree). */
+  async showThread(sessionId: string, threadId: string, place: SessionPlace = PanelManager.place()): Promise<void> {
+    await this.show(sessionId, place);
+    // A side-bar chat VS Code has not resolved yet opens on the coordinator's tab.
+    const panel = place === 'sideBar' ? this.chat.current : this.panels.get(sessionId);
+    if (panel?.sessionId === sessionId) panel.showThread(threadId);
+  }
+
   /** Opens (or reveals) the session's editor tab. */
   async open(sessionId: string, preserveFocus = false): Promise<SessionPanel> {
     const existing = this.panels.get(sessionId);

@@ -43,6 +43,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
   private awaitingReady = true;
   /** Text for the composer that came before the page could take it. */
   private inserts: string[] = [];
+  /** The thread tab to show once the page has the session. */
+  private thread: string | undefined;
   private readonly createdAt = Date.now();
   /** Messages posted to the webview since it was created (tests count them). */
   posted = 0;
@@ -104,6 +106,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       this.threadPreviews.follow(events);
       await Promise.all([this.postChanges(), this.postAllowed(), this.postFiles()]);
       for (const text of this.inserts.splice(0)) this.post({ type: 'insert', text });
+      if (this.thread) this.post({ type: 'showThread', session_thread_id: this.thread });
+      this.thread = undefined;
     } catch (err) {
       this.post({ type: 'error', message: `Cannot load the session: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -155,6 +159,12 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     const record = await this.deps.host.runtime.sessions.record(this.sessionId).catch(() => undefined);
     const root = record?.resources.find((r) => r.type === 'local_repository')?.path;
     if (root) this.post({ type: 'files', paths: await mentionableFiles(root) });
+  }
+
+  /** Shows a thread's tab (now, or once the page has loaded the session). */
+  showThread(threadId: string): void {
+    if (this.unsubscribe) this.post({ type: 'showThread', session_thread_id: threadId });
+    else this.thread = threadId;
   }
 
   /** Puts text into the composer (now, or once the page has loaded the session). */

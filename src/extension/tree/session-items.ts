@@ -83,7 +83,7 @@ export function threadItem(node: ThreadNode, t: ThreadView): vscode.TreeItem {
   item.description = `sub-agent · ${waiting ? 'Waiting for you' : t.status} · ${formatCost(t.costCents)}`;
   item.contextValue = `thread.${waiting ? 'waiting' : t.status}`;
   item.tooltip = `${t.agentName} (${t.id})\n${waiting ? 'waiting for you: open the session to answer' : t.status}${t.stopReason && !waiting ? ` · ${t.stopReason.type}` : ''} · ${formatCost(t.costCents)} (list price)${t.workflowRunId ? `\nworkflow run ${t.workflowRunId}` : ''}`;
-  item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: node.sessionId }] };
+  item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: node.sessionId, threadId: t.id }] };
   return item;
 }
 

@@ -124,7 +124,7 @@ export function threadSuite(): void {
         ['reviewer', 'sub-agent · Waiting for you · $0.00', 'bell-dot'],
       ]);
       const first = h.sessionsTree.getTreeItem((await threads())[0]!);
-      assert.deepEqual(first.command?.arguments, [{ sessionId: id }], 'a thread opens its session');
+      assert.deepEqual(first.command?.arguments, [{ sessionId: id, threadId: 'sthr_research' }], 'a thread opens its session on its tab');
 
       await appendAsAnotherProcess(dir, [
         { type: 'session.thread_status_idle', session_thread_id: 'sthr_research', agent_name: 'researcher', stop_reason: { type: 'end_turn' } },

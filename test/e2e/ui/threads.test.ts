@@ -8,7 +8,7 @@ import { Workbench } from './workbench-page';
 // A multi-agent session in the side-bar chat (issue #10 §7): a coordinator started through the local API (VS Code
 // has no roster editor) delegates to two sub-agents; the chat shows a tab per thread and the sub-agents' roll-up on
 // the coordinator's tab; the reviewer's always_ask call is answered from the coordinator's tab; both finish and the
-// reviewer's tab shows its own messages and call.
+// reviewer's tab shows its own messages and call; the writer's node in the Sessions tree opens the writer's tab.
 
 const API_KEY = 'sk-ant-ui-test-0123456789';
 const STEP_MS = 30_000;
@@ -67,6 +67,15 @@ export function threadSuite(): void {
       assert.doesNotMatch((await stream.textContent()) ?? '', new RegExp(`${WRITER_DONE}|${LEAD_DONE}`), "the reviewer's tab holds its own thread only");
       await chat.locator('.item.tool', { hasText: 'bash' }).first().waitFor({ timeout: STEP_MS });
       await wb.screenshot('ui-thread-tab', wb.page.locator('.part.sidebar'));
+
+      // The Sessions tree lists the sub-agents under the session; opening one shows its tab.
+      const writerRow = wb.treeRow(THREAD_AGENTS.writer);
+      await wb.expandTo([wb.treeRow(THREADS_TITLE)], writerRow);
+      assert.match((await writerRow.textContent()) ?? '', /sub-agent · idle · \$\d/);
+      await writerRow.locator('.label-name').click();
+      await chat.locator('[role="tab"][aria-selected="true"]', { hasText: THREAD_AGENTS.writer }).waitFor({ timeout: STEP_MS });
+      await stream.filter({ hasText: WRITER_DONE }).waitFor({ timeout: STEP_MS });
+      await wb.screenshot('ui-thread-from-tree', wb.page.locator('.part.sidebar'));
     });
   });
 }

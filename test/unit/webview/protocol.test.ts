@@ -20,6 +20,7 @@ const hostSamples: Record<HostMessageType, HostMessage> = {
   allowed: { type: 'allowed', tools: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }] },
   files: { type: 'files', paths: ['README.md', 'src/math.js'] },
   insert: { type: 'insert', text: '@src/math.js (line 3):\n```js\nreturn a - b;\n```\n' },
+  showThread: { type: 'showThread', session_thread_id: 'sthr_1' },
   newSession: { type: 'newSession' },
 };
 

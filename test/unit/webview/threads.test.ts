@@ -162,6 +162,15 @@ describe('webview: multi-agent threads', () => {
       assert.equal(m.$('[role="tab"][data-lane="sthr_r"]').querySelector('.codicon-bell-dot'), null, 'the bell goes with the answer');
     });
 
+    it("opens a thread's tab when the host asks (a sub-agent node of the Sessions tree)", () => {
+      open();
+      m.send({ type: 'showThread', session_thread_id: 'sthr_r' });
+      assert.equal(m.$('[role="tab"][aria-selected="true"]').textContent, 'reviewer');
+      assert.match(m.$('.stream').textContent!, /git diff/);
+      m.send({ type: 'showThread', session_thread_id: 'sthr_unknown' });
+      assert.equal(m.$('[role="tab"][aria-selected="true"]').textContent, 'reviewer', 'an unknown thread changes nothing');
+    });
+
     it('shows no tabs and no roll-up for a single-agent session', () => {
       const log = new EventLog();
       log.user('hi');
