@@ -128,6 +128,14 @@ export function keyboardSuite(): void {
       await key('Enter');
       assert.equal(await line.getAttribute('aria-expanded'), 'true', 'Enter opens the focused tool line');
       await chat.locator('.item.tool .tool-details').first().waitFor({ state: 'visible', timeout: STEP_MS });
+      // What a screen reader gets: every control named (icon-only ones by their aria-label), the events a log region.
+      const unnamed = await chat.evaluate(() =>
+        [...document.querySelectorAll('button, [role="button"], input, textarea')]
+          .filter((el) => !(el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent?.trim())))
+          .map((el) => el.outerHTML.slice(0, 120)),
+      );
+      assert.deepEqual(unnamed, [], 'controls without an accessible name');
+      assert.equal(await chat.locator('.stream-list[role="log"]').count(), 1);
     });
 
     it('opens the review from the palette and shows the panel, the diff with its buttons and the tree counts legibly in every theme (ui-theme-<theme>-panel, -review)', async () => {
