@@ -46,9 +46,9 @@ export class PanelApp {
   private scrollSave: ReturnType<typeof setTimeout> | null = null;
   private readonly onMessage = (e: MessageEvent) => this.receive(e.data);
   private readonly onKey = (e: KeyboardEvent) => {
-    if (e.key === 'Escape' && !e.defaultPrevented && this.isBusy()) {
+    if (e.key === 'Escape' && !e.defaultPrevented && this.canInterrupt()) {
       e.preventDefault();
-      void this.post({ type: 'interrupt' });
+      void this.post(this.interruptRequest());
     }
   };
 
@@ -77,7 +77,7 @@ export class PanelApp {
     this.allowances = new AllowancesView(doc, (tool) => void this.post({ type: 'revokeAllowance', tool }));
     this.composer = new ComposerView(doc, this.ui.state.draft, {
       send: (text) => void this.sendText(text),
-      interrupt: () => void this.post({ type: 'interrupt' }),
+      interrupt: () => void this.post(this.interruptRequest()),
       draft: (draft) => this.ui.update({ draft }),
     });
     this.composer.setStatus('idle');
@@ -170,7 +170,8 @@ export class PanelApp {
     if (!model) return;
     const pending = model.pendingTools();
     this.header.update(model.session, model.summary, this.now(), pending.length > 0);
-    this.composer.setStatus(model.summary.status);
+    const shown = this.lane === PRIMARY ? undefined : model.lanes.get(this.lane);
+    this.composer.setStatus(model.summary.status, shown ? { name: shown.name, running: shown.status === 'running' } : null);
     // A sub-agent's question shows wherever the user is looking: in the prompts (named), on its tab and in the roll-up.
     const waiting = new Map<string, number>();
     for (const t of pending) waiting.set(t.lane, (waiting.get(t.lane) ?? 0) + 1);
@@ -244,6 +245,16 @@ export class PanelApp {
     const lane = model.lanes.get(this.lane) ?? model.lanes.get(PRIMARY);
     if (!lane) throw new Error('the session model has no primary lane');
     return lane;
+  }
+
+  /** On a sub-agent's tab, Interrupt stops that thread only (the coordinator is told); elsewhere every thread. */
+  private interruptRequest(): PanelRequest {
+    return this.lane === PRIMARY ? { type: 'interrupt' } : { type: 'interrupt', session_thread_id: this.lane };
+  }
+
+  /** The shown tab's work can be stopped: the session's while it runs, a sub-agent's while its thread runs. */
+  private canInterrupt(): boolean {
+    return this.lane === PRIMARY ? this.isBusy() : this.model?.lanes.get(this.lane)?.status === 'running';
   }
 
   private isBusy(): boolean {

@@ -63,9 +63,18 @@ export class ComposerView {
     });
   }
 
-  setStatus(status: SessionStatus): void {
+  /**
+   * `thread`: the sub-agent whose tab is shown (Interrupt stops that thread only, while it runs); null: the session's
+   * own tab, where Interrupt stops everything.
+   */
+  setStatus(status: SessionStatus, thread: { name: string; running: boolean } | null = null): void {
     const busy = status === 'running' || status === 'rescheduling';
-    this.interruptButton.disabled = !busy;
+    this.interruptButton.disabled = thread ? !thread.running : !busy;
+    const label = thread ? `Interrupt sub-agent ${thread.name} (Escape)` : 'Interrupt the agent (Escape)';
+    if (this.interruptButton.getAttribute('aria-label') !== label) {
+      this.interruptButton.setAttribute('aria-label', label);
+      this.interruptButton.title = thread ? `Interrupt ${thread.name} only (Escape)` : 'Interrupt (Escape)';
+    }
     const closed = status === 'terminated';
     this.input.disabled = closed;
     this.sendButton.disabled = closed;

@@ -41,7 +41,7 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await send([{ type: 'user.message', content: [{ type: 'text', text: msg.text }] }]);
         return null;
       case 'interrupt':
-        await send([{ type: 'user.interrupt' }]);
+        await send([{ type: 'user.interrupt', ...(msg.session_thread_id ? { session_thread_id: msg.session_thread_id } : {}) }]);
         return null;
       case 'confirm':
         await send([{ type: 'user.tool_confirmation', tool_use_id: msg.tool_use_id, result: msg.result, ...(msg.deny_message ? { deny_message: msg.deny_message } : {}) }]);

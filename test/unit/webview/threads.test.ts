@@ -162,6 +162,19 @@ describe('webview: multi-agent threads', () => {
       assert.equal(m.$('[role="tab"][data-lane="sthr_r"]').querySelector('.codicon-bell-dot'), null, 'the bell goes with the answer');
     });
 
+    it("interrupts only the sub-agent whose tab is shown, while its thread runs", () => {
+      open();
+      const interrupt = () => m.$('.composer-actions button.secondary') as HTMLButtonElement;
+      assert.equal(interrupt().getAttribute('aria-label'), 'Interrupt the agent (Escape)');
+      m.$('[role="tab"][data-lane="sthr_t"]').click();
+      assert.equal(interrupt().getAttribute('aria-label'), 'Interrupt sub-agent tester (Escape)');
+      assert.equal(interrupt().disabled, false, 'the tester still runs, though the session waits for the reviewer');
+      interrupt().click();
+      assert.deepEqual(m.posted.at(-1), { type: 'interrupt', session_thread_id: 'sthr_t' });
+      m.$('[role="tab"][data-lane="sthr_r"]').click();
+      assert.equal(interrupt().disabled, true, 'the reviewer is not running');
+    });
+
     it("opens a thread's tab when the host asks (a sub-agent node of the Sessions tree)", () => {
       open();
       m.send({ type: 'showThread', session_thread_id: 'sthr_r' });
