@@ -1,5 +1,5 @@
 import { AGENT_MARKER_PATTERN } from '../types';
-import { exhaustedReply, parseReplies, ReplySchema, type RecordedRequest, type Reply, type Responder } from './script';
+import { exhaustedReply, parseReplies, reply, ReplySchema, type RecordedRequest, type Reply, type Responder } from './script';
 
 // Plays several agents at once: each request goes to the script of the agent its system prompt names (the harness
 // writes `agentMarker(name)` into every thread's system prompt), so a coordinator and its sub-agents each follow their
@@ -27,5 +27,23 @@ export function byAgent(routes: Record<string, readonly Reply[] | Responder>, fa
     if (!route && fallback) return ReplySchema.parse(await fallback(rec));
     rec.exhausted = true;
     return exhaustedReply();
+  };
+}
+
+/** Said by a `delegating` coordinator once every answer it waits for is in its context. */
+export const DELEGATION_DONE = 'All agents are done.';
+
+/**
+ * A coordinator's script: its first request delegates every task in one reply (parallel `send_to_agent` calls, agent
+ * name → message); each later one ends the turn, with DELEGATION_DONE once every expected answer text is in the
+ * conversation, else a note that it waits for the rest.
+ */
+export function delegating(tasks: Readonly<Record<string, string>>, answers: readonly string[]): Responder {
+  return (rec) => {
+    const text = JSON.stringify(rec.body.messages);
+    if (!text.includes('send_to_agent')) {
+      return { kind: 'message', blocks: Object.entries(tasks).map(([agent, message]) => ({ type: 'tool_use' as const, name: 'send_to_agent', input: { agent, message } })) };
+    }
+    return reply.text(answers.every((a) => text.includes(a)) ? DELEGATION_DONE : 'Waiting for the other agents.');
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { SessionTreeNode } from '../../../src/extension/tree/nodes';
 import { acquireLease, SessionLog } from '../../../src/log';
-import { byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import { byAgent, delegating, DELEGATION_DONE, reply } from '../../../src/model/scripted';
 import { nowIso, type SessionEvent } from '../../../src/wire';
 import { ensureKey, hangar, scriptedModel, startAgent, waitFor, waitForIdle, workspaceDir } from './support';
 
@@ -24,20 +24,7 @@ async function appendAsAnotherProcess(dir: string, events: Record<string, unknow
   }
 }
 
-/** The coordinator delegates to both roster agents in one reply, then ends its turn until both answers are in. */
-function lead(r: RecordedRequest): Reply {
-  const text = JSON.stringify(r.body.messages);
-  if (!text.includes('send_to_agent')) {
-    return {
-      kind: 'message',
-      blocks: [
-        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'writer', message: 'Write a.txt' } },
-        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'reviewer', message: 'Check the diff' } },
-      ],
-    };
-  }
-  return reply.text(text.includes('wrote a') && text.includes('checked') ? 'Both agents are done.' : 'Waiting for the other agent.');
-}
+const lead = delegating({ writer: 'Write a.txt', reviewer: 'Check the diff' }, ['wrote a', 'checked']);
 
 export function threadSuite(): void {
   describe('thread nodes in the sessions tree', () => {
@@ -87,7 +74,7 @@ export function threadSuite(): void {
         await vscode.commands.executeCommand('hangar.answerPrompt', { sessionId: id, toolUseId: ask.id, result: 'allow' });
         await waitFor('both sub-agents idle and the coordinator done', async () => {
           const now = await shown();
-          const done = (await runtime.sessions.listEvents(id, { limit: 1000 })).data.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('Both agents are done'));
+          const done = (await runtime.sessions.listEvents(id, { limit: 1000 })).data.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes(DELEGATION_DONE));
           return done && now.every((r) => String(r[1]).startsWith('sub-agent · idle')) ? now : undefined;
         });
         await waitFor('the notification to close once answered', () => !h.approvals.isOpen(ask.id));

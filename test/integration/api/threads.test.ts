@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import { byAgent, delegating, DELEGATION_DONE, reply, type RecordedRequest } from '../../../src/model/scripted';
 import { collect, startApi, type ApiFixture, type StreamEvent } from './helpers';
 import { typeCheckRecorded, type Recorded } from './sdk-types';
 
@@ -9,18 +9,8 @@ import { typeCheckRecorded, type Recorded } from './sdk-types';
 // other finishes; the threads endpoints and the session-level stream show them as the reference says.
 
 const requestText = (r: RecordedRequest) => JSON.stringify(r.body.messages);
+const lead = delegating(Object.fromEntries(['writer', 'tester', 'sleeper'].map((a) => [a, `Do the ${a} part`])), ['wrote a', 'wrote b', 'interrupted this agent']);
 
-function lead(r: RecordedRequest): Reply {
-  const text = requestText(r);
-  if (!text.includes('send_to_agent')) {
-    return {
-      kind: 'message',
-      blocks: ['writer', 'tester', 'sleeper'].map((agent) => ({ type: 'tool_use' as const, name: 'send_to_agent', input: { agent, message: `Do the ${agent} part` } })),
-    };
-  }
-  const answers = ['wrote a', 'wrote b', 'interrupted this agent'].filter((a) => text.includes(a));
-  return reply.text(answers.length === 3 ? 'All agents are done.' : 'Waiting.');
-}
 
 describe('API: multi-agent threads with the SDK', function () {
   this.timeout(60_000);
@@ -65,7 +55,7 @@ describe('API: multi-agent threads with the SDK', function () {
           interrupted = true;
           setTimeout(() => void f.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: last.session_thread_id }] }), 300);
         }
-        return events.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('All agents are done')) && last.type === 'session.status_idle';
+        return events.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes(DELEGATION_DONE)) && last.type === 'session.status_idle';
       },
       45_000,
     );

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openCliRuntime } from '../../../src/cli/env';
-import { byAgent, reply, startScriptedModel, type RecordedRequest, type Reply, type ScriptedModel } from '../../../src/model/scripted';
+import { byAgent, delegating, reply, startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import type { AgentCreateParams } from '../../../src/wire';
 import { useCli } from './harness';
@@ -13,21 +13,7 @@ import { inTerminal, screenText } from './terminal';
 // and refuses an id the session does not have; `hangar demo --multi` runs a coordinator and two sub-agents.
 
 const toolset = [{ type: 'agent_toolset_20260401' as const }];
-
-/** The coordinator delegates both files in one reply, then ends its turn until both answers are in. */
-function lead(r: RecordedRequest): Reply {
-  const text = JSON.stringify(r.body.messages);
-  if (!text.includes('send_to_agent')) {
-    return {
-      kind: 'message',
-      blocks: [
-        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'writer', message: 'Write a.txt' } },
-        { type: 'tool_use', name: 'send_to_agent', input: { agent: 'checker', message: 'Write b.txt' } },
-      ],
-    };
-  }
-  return reply.text(text.includes('wrote a') && text.includes('wrote b') ? 'Both agents are done.' : 'Waiting for the other agent.');
-}
+const lead = delegating({ writer: 'Write a.txt', checker: 'Write b.txt' }, ['wrote a', 'wrote b']);
 
 describe('cli: multi-agent threads', function () {
   this.timeout(90_000);
@@ -69,7 +55,7 @@ describe('cli: multi-agent threads', function () {
     assert.match(out, /\[checker\] ⚙ write b\.txt/);
     assert.match(out, /■ sub-agent writer finished/);
     assert.match(out, /← from checker: wrote b/);
-    assert.match(out, /● agent {2}Both agents are done\./, 'the coordinator prints without a prefix');
+    assert.match(out, /● agent {2}All agents are done\./, 'the coordinator prints without a prefix');
     assert.doesNotMatch(out, /\[lead\]/);
     const id = / apply (sesn_\w+)/.exec(out)?.[1];
     assert.ok(id, out);
@@ -87,7 +73,7 @@ describe('cli: multi-agent threads', function () {
     assert.match(one.stdout, /← from lead: Write a\.txt/, "the thread's task, as it got it");
     assert.match(one.stdout, /⚙ write a\.txt/);
     assert.match(one.stdout, /● agent {2}wrote a/);
-    assert.doesNotMatch(one.stdout, /b\.txt|wrote b|Both agents|\[writer\]/, 'only this thread, without prefixes');
+    assert.doesNotMatch(one.stdout, /b\.txt|wrote b|All agents|\[writer\]/, 'only this thread, without prefixes');
 
     const json = await t.hangar(['--json', 'events', id, '--thread', writerId]);
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
@@ -110,7 +96,7 @@ describe('cli: multi-agent threads', function () {
     const screen = screenText(term.raw);
     assert.match(screen, /\[checker\] ⚙ bash \$ echo B > b\.txt \(needs your approval\)/);
     assert.match(screen, /Allow checker: bash \$ echo B > b\.txt\? \[y\]es \/ \[n\]o: y/);
-    assert.match(screen, /← from checker: wrote b[\s\S]*Both agents are done\./);
+    assert.match(screen, /← from checker: wrote b[\s\S]*All agents are done\./);
   });
 
   it('refuses a thread id the session does not have, with exit 2 and the ids it has', async () => {

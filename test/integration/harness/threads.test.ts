@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentOf, byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import { agentOf, byAgent, delegating, DELEGATION_DONE, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import type { RuntimeOptions } from '../../../src/runtime';
@@ -10,30 +10,14 @@ import type { RuntimeOptions } from '../../../src/runtime';
 
 const sessionIdle = (reason = 'end_turn') => (e: readonly SessionEvent[]) => e.some((x) => x.type === 'session.status_idle' && x.stop_reason.type === reason);
 const textOfRequest = (r: RecordedRequest) => JSON.stringify(r.body.messages);
-
-/** The coordinator: delegates both tasks in one reply, then acknowledges each answer until both are in. */
-function lead(): (r: RecordedRequest) => Reply {
-  return (r) => {
-    const text = textOfRequest(r);
-    if (!text.includes('send_to_agent')) {
-      return {
-        kind: 'message',
-        blocks: [
-          { type: 'tool_use', name: 'send_to_agent', input: { agent: 'writer', message: 'Write a.txt' } },
-          { type: 'tool_use', name: 'send_to_agent', input: { agent: 'tester', message: 'Write b.txt' } },
-        ],
-      };
-    }
-    const answers = ['wrote a', 'wrote b'].filter((a) => text.includes(a));
-    return reply.text(answers.length === 2 ? 'Both agents are done.' : 'Waiting for the other agent.');
-  };
-}
+/** The coordinator: delegates both tasks in one reply, then waits until both answers are in. */
+const lead = delegating({ writer: 'Write a.txt', tester: 'Write b.txt' }, ['wrote a', 'wrote b']);
 
 describe('harness: multi-agent threads', () => {
   let t: TestRuntime;
   afterEach(async () => t?.close());
 
-  async function coordinatorSession(routes: Record<string, readonly Reply[] | ((r: RecordedRequest) => Reply)>, extra: { tester?: object; runtime?: Partial<RuntimeOptions> } = {}) {
+  async function coordinatorSession(routes: Parameters<typeof byAgent>[0], extra: { tester?: object; runtime?: Partial<RuntimeOptions> } = {}) {
     t = await makeTestRuntime({ script: byAgent(routes), runtime: extra.runtime });
     const writer = await t.agent({ name: 'writer', description: 'writes files' });
     const tester = await t.agent({ name: 'tester', ...extra.tester });
@@ -44,12 +28,12 @@ describe('harness: multi-agent threads', () => {
 
   it('runs two sub-agents in parallel threads, posts their answers to the coordinator and idles once all are done', async () => {
     const id = await coordinatorSession({
-      lead: lead(),
+      lead: lead,
       writer: [{ ...reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), delay_ms: 300 }, reply.text('wrote a')],
       tester: [{ ...reply.tool('write', { file_path: 'b.txt', content: 'B\n' }), delay_ms: 300 }, reply.text('wrote b')],
     });
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'Split the work' }] }]);
-    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')), 20_000);
+    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)), 20_000);
 
     const created = events.filter((e) => e.type === 'session.thread_created');
     assert.deepEqual(created.map((e) => e.type === 'session.thread_created' && e.agent_name), ['writer', 'tester']);
@@ -77,7 +61,7 @@ describe('harness: multi-agent threads', () => {
 
   it('interrupts one thread while the other finishes, and tells the coordinator', async () => {
     const id = await coordinatorSession({
-      lead: lead(),
+      lead: lead,
       writer: [{ ...reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), delay_ms: 500 }, reply.text('wrote a')],
       tester: [reply.tool('bash', { command: 'sleep 30' }), reply.text('never')],
     });
@@ -99,7 +83,7 @@ describe('harness: multi-agent threads', () => {
   it('routes a sub-thread confirmation to the thread that asked; the session waits for it with requires_action', async () => {
     const id = await coordinatorSession(
       {
-        lead: lead(),
+        lead: lead,
         writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
         tester: [reply.tool('bash', { command: 'echo B > b.txt' }), reply.text('wrote b')],
       },
@@ -114,13 +98,13 @@ describe('harness: multi-agent threads', () => {
     assert.ok(ask.type === 'agent.tool_use' && ask.session_thread_id);
     const [echo] = await t.runtime.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: ask.id, result: 'allow' }]);
     assert.ok(echo?.type === 'user.tool_confirmation' && echo.session_thread_id === ask.session_thread_id, 'the echo names the thread it was routed to');
-    await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')) && sessionIdle()(e), 20_000);
+    await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)) && sessionIdle()(e), 20_000);
     assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path).sort(), ['a.txt', 'b.txt']);
   });
 
   it('keeps to the thread limit with an error the coordinator can act on', async () => {
     const id = await coordinatorSession(
-      { lead: lead(), writer: [reply.text('wrote a')], tester: [reply.text('wrote b')] },
+      { lead: lead, writer: [reply.text('wrote a')], tester: [reply.text('wrote b')] },
       { runtime: { maxThreads: 1 } },
     );
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
@@ -134,7 +118,7 @@ describe('harness: multi-agent threads', () => {
 
   it('stops a sub-agent that exceeds the requests per turn in its own thread and tells the coordinator', async () => {
     const id = await coordinatorSession(
-      { lead: lead(), writer: () => reply.tool('read', { file_path: 'README.md' }), tester: [reply.text('wrote b')] },
+      { lead: lead, writer: () => reply.tool('read', { file_path: 'README.md' }), tester: [reply.text('wrote b')] },
       { runtime: { maxRequestsPerTurn: 3 } },
     );
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
@@ -176,7 +160,7 @@ describe('harness: multi-agent threads', () => {
   });
 
   it('archiving the session stops every thread and ends them with it', async () => {
-    const id = await coordinatorSession({ lead: lead(), writer: [reply.tool('bash', { command: 'sleep 30' })], tester: [reply.tool('bash', { command: 'sleep 30' })] });
+    const id = await coordinatorSession({ lead: lead, writer: [reply.tool('bash', { command: 'sleep 30' })], tester: [reply.tool('bash', { command: 'sleep 30' })] });
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
     await t.waitFor(id, (e) => e.filter((x) => x.type === 'agent.tool_use' && x.name === 'bash').length === 2);
     const session = await t.runtime.sessions.archive(id);
@@ -193,7 +177,7 @@ describe('harness: multi-agent threads', () => {
 
   it('sends a sub-thread custom tool result to the thread that asked, whatever thread id the client echoes', async () => {
     const id = await coordinatorSession(
-      { lead: lead(), writer: [reply.text('wrote a')], tester: [reply.tool('lookup', { key: 'b' }), reply.text('wrote b')] },
+      { lead: lead, writer: [reply.text('wrote a')], tester: [reply.tool('lookup', { key: 'b' }), reply.text('wrote b')] },
       { tester: { tools: [{ type: 'custom', name: 'lookup', description: 'Looks a key up', input_schema: { type: 'object', properties: { key: { type: 'string' } } } }] } },
     );
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
@@ -204,19 +188,19 @@ describe('harness: multi-agent threads', () => {
     assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'requires_action' && idle.stop_reason.event_ids.includes(use.id));
     const [echo] = await t.runtime.sessions.send(id, [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'value B' }], session_thread_id: 'sthr_011elsewhere' }]);
     assert.ok(echo?.type === 'user.custom_tool_result' && echo.session_thread_id === use.session_thread_id, 'the echo names the thread that asked');
-    await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')));
+    await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)));
     const testerSecond = t.model.requests.filter((r) => agentOf(r) === 'tester')[1]!;
     assert.match(textOfRequest(testerSecond), /value B/, 'the result reached the tester’s context');
   });
 
   it('retries a sub-agent’s failed model request in its own thread; the session stays running', async () => {
     const id = await coordinatorSession({
-      lead: lead(),
+      lead: lead,
       writer: [reply.fault('overloaded'), reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
       tester: [reply.text('wrote b')],
     });
     await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
-    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes('Both agents are done')));
+    const events = await t.waitFor(id, (e) => sessionIdle()(e) && e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)));
     const retrying = events.find((e) => e.type === 'session.error' && e.error.retry_status.type === 'retrying');
     assert.ok(retrying?._hangar?.thread, 'the retry is logged in the writer’s thread');
     assert.ok(!events.some((e) => e.type === 'session.status_rescheduled'), 'the session itself is not rescheduled');
