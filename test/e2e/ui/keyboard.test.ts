@@ -101,12 +101,13 @@ export function keyboardSuite(): void {
       await chat.locator('.header .status', { hasText: 'Waiting for you' }).waitFor({ timeout: STEP_MS });
     });
 
-    it('shows the waiting question and the error card legibly in every theme (screenshots ui-theme-<theme>-prompt)', async () => {
+    it('shows the waiting question and the error card legibly in every theme (screenshots ui-theme-<theme>-prompt, -error-card)', async () => {
       const problems: string[] = [];
       for (const theme of THEMES) {
         await useTheme(wb, theme, chat);
         await chat.locator('.prompt button.primary').waitFor({ state: 'visible', timeout: STEP_MS });
         await shoot(theme, 'prompt', wb.page.locator('.part.sidebar'));
+        await shoot(theme, 'error-card', chat.locator('.item.error'));
         problems.push(...(await contrastProblems(chat, theme, PROMPT_CHECKS)));
       }
       await useTheme(wb, initial, chat);
