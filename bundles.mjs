@@ -32,6 +32,17 @@ export function nodeEsmBundle(entry, outfile) {
   return { entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', external: nativeOptional, ...nodeAliases, ...esmNodeShims };
 }
 
+/**
+ * The CLI: split into chunks loaded on demand (esbuild code splitting of the ESM bundle), so `--version` parses a few
+ * hundred bytes instead of the whole runtime. Node spends most of a command's start compiling the bundle it loads.
+ * The chunks sit beside cli.js (named cli-*), so code that finds files next to its own module (the tool server
+ * bundle) finds them from any chunk.
+ */
+export function cliBundle(outdir) {
+  const { outfile: _single, ...rest } = nodeEsmBundle('src/cli/index.ts', undefined);
+  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]' };
+}
+
 /** The in-container tool server: CJS for the image's Node 18; the runtime looks for it next to its own bundle. */
 export function toolServerBundle(outfile) {
   return { entryPoints: ['src/sandbox/toolserver/main.ts'], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node18', ...cjsImportMeta };

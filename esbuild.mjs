@@ -1,14 +1,14 @@
 // Bundles: the CLI (ESM, Node), the VS Code extension (CJS, Node, `vscode` external), the webview (IIFE, browser)
 // the codicon stylesheet and font, and the in-container tool server (CJS, the image's Node 18). `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
-import { cjsImportMeta, nativeOptional, nodeAliases, nodeEsmBundle, toolServerBundle } from './bundles.mjs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { cjsImportMeta, cliBundle, nativeOptional, nodeAliases, toolServerBundle } from './bundles.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
 const targets = [
-  nodeEsmBundle('src/cli/index.ts', 'dist/cli.js'),
+  cliBundle('dist'),
   {
     entryPoints: ['src/extension/index.ts'],
     outfile: 'dist/extension.cjs',
@@ -44,6 +44,8 @@ if (watch) {
   console.log(`watching ${targets.length} bundles`);
 } else {
   const started = Date.now();
+  // Chunk names carry a content hash: drop the previous build's, which nothing loads any more.
+  for (const f of existsSync('dist') ? readdirSync('dist') : []) if (f.startsWith('cli-')) rmSync(`dist/${f}`);
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
-  console.log(`built ${targets.map((t) => t.outfile).join(', ')} in ${Date.now() - started} ms`);
+  console.log(`built ${targets.map((t) => t.outfile ?? `${t.outdir}/${t.entryNames}.js`).join(', ')} in ${Date.now() - started} ms`);
 }

@@ -15,11 +15,13 @@ import { MODEL_API_KEY } from '../vault/types';
 import { readApplied } from '../review/applied';
 import { RuntimeError } from '../runtime/errors';
 import { PROVIDER_KINDS } from '../runtime/providers';
+import { VERSION } from './version';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 
 const program = new Command('hangar')
   .description('Managed agents, locally: run Claude agents on a copy of your repository, review their changes, apply them.')
+  .version(VERSION, '-V, --version', 'print the version')
   .option('--json', 'machine-readable output (JSON lines)')
   .option('--live-output', 'with --json: also print the live output of running commands as {"type":"tool_output",…} lines (previews: never in the session log; the tool result follows)')
   .option('--storage <dir>', 'where sessions live (default: $HANGAR_HOME or ~/.local/share/hangar)')

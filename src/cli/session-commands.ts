@@ -38,14 +38,17 @@ export function addSessionCommands(program: Command, common: () => Common): void
             await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true, where });
             return EXIT.ok;
           }
-          const p = paint(process.stdout.isTTY === true && !json());
-          const lines = new ThreadLines(p, id, await rt.sessions.threads(id), { single: where !== undefined });
+          // JSON lines need no thread names, so the log is not folded for them.
+          const lines = json() ? null : new ThreadLines(paint(process.stdout.isTTY === true), id, await rt.sessions.threads(id), { single: where !== undefined });
           for (let page: string | undefined; ; ) {
             const res = await rt.sessions.listEvents(id, { limit: 1000, page, where });
+            // One write per page: a write per event costs a system call each, most of the time of a long log.
+            let text = '';
             for (const e of res.data) {
-              const line = json() ? JSON.stringify(e) : lines.render(e);
-              if (line !== null) process.stdout.write(`${line}\n`);
+              const line = lines ? lines.render(e) : JSON.stringify(e);
+              if (line !== null) text += `${line}\n`;
             }
+            if (text) process.stdout.write(text);
             if (!res.next_page) return EXIT.ok;
             page = res.next_page;
           }

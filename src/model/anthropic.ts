@@ -1,4 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
 
 export interface AnthropicModelOptions {
@@ -13,12 +13,19 @@ export const MISSING_KEY_MESSAGE =
   'No Anthropic API key is set. Provide one with the ANTHROPIC_API_KEY environment variable or `hangar set-key` (CLI), ' +
   'the "Hangar: Set API Key" command (VS Code), or run `hangar demo` to try the scripted model without a key.';
 
+type Sdk = typeof Anthropic;
+/** The SDK once a request loaded it: a CLI command that never calls the model never parses its megabyte of code. */
+let sdk: Sdk | undefined;
+async function loadSdk(): Promise<Sdk> {
+  return (sdk ??= (await import('@anthropic-ai/sdk')).default);
+}
+
 export function createAnthropicModel(options: AnthropicModelOptions): ModelClient {
   let cached: { key: string; client: Anthropic } | undefined;
-  const clientFor = (key: string): Anthropic => {
+  const clientFor = (key: string, Sdk: Sdk): Anthropic => {
     if (cached?.key !== key) {
       // The harness owns retries (it must log session.status_rescheduled), so the SDK never retries on its own.
-      cached = { key, client: new Anthropic({ apiKey: key, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 600_000 }) };
+      cached = { key, client: new Sdk({ apiKey: key, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 600_000 }) };
     }
     return cached.client;
   };
@@ -27,12 +34,13 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
       const key = await options.apiKey();
       if (!key) throw new ModelError('auth', MISSING_KEY_MESSAGE);
+      const client = clientFor(key, await loadSdk());
       try {
-        const stream = await clientFor(key).messages.create({ ...request, stream: true }, { signal });
+        const stream = await client.messages.create({ ...request, stream: true }, { signal });
         for await (const event of stream) yield event;
       } catch (err) {
         if (signal.aborted) throw err;
-        throw classifyModelError(err, clientFor(key).baseURL);
+        throw classifyModelError(err, client.baseURL);
       }
     },
   };
@@ -46,6 +54,9 @@ const DEFAULT_BASE_URL = 'https://api.anthropic.com';
  */
 export function classifyModelError(err: unknown, baseURL: string = DEFAULT_BASE_URL): ModelError {
   if (err instanceof ModelError) return err;
+  // Without the SDK loaded, no error can be one of its own.
+  const Anthropic = sdk;
+  if (!Anthropic) return brokeOff(err);
   if (err instanceof Anthropic.APIError && typeof err.status === 'number') {
     const retryAfterMs = parseRetryAfter(err.headers);
     const said = `${err.status}${apiErrorType(err) ? ` ${apiErrorType(err)}` : ''}: ${apiMessage(err)}`;
@@ -59,7 +70,10 @@ export function classifyModelError(err: unknown, baseURL: string = DEFAULT_BASE_
   }
   if (err instanceof Anthropic.APIConnectionTimeoutError) return new ModelError('network', `The model at ${baseURL} did not answer in time.`, undefined, undefined, baseURL);
   if (err instanceof Anthropic.APIConnectionError) return new ModelError('network', `Can't reach the model at ${baseURL} (${causeOf(err)}).`, undefined, undefined, baseURL);
-  if (err instanceof Anthropic.APIError) return new ModelError('stream', `The model's reply broke off (${err.message}).`);
+  return brokeOff(err);
+}
+
+function brokeOff(err: unknown): ModelError {
   const message = err instanceof Error ? err.message : String(err);
   return new ModelError('stream', `The model's reply broke off (${message}).`);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
 import type { Credential, CredentialSecret } from '../wire';
-import { CertificateAuthority, EGRESS_LOG, EgressProxy, placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv, type EgressPolicy, type EgressProxyOptions, type ProxyCredential } from '../vault/proxy';
+import { EGRESS_LOG, EgressProxy, placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv, type EgressPolicy, type EgressProxyOptions, type ProxyCredential } from '../vault/proxy';
 import type { Vault } from '../vault/types';
 import { readRecord, type SessionRecord } from './session-record';
 import { readCredentialSecret, type VaultStore } from './vaults';
@@ -30,7 +30,8 @@ export class RuntimeEgress implements SandboxEgress {
 
   /** The proxy, created on first use (a runtime without networked sandboxes never makes a CA). */
   proxy(): Promise<EgressProxy> {
-    this.proxyP ??= CertificateAuthority.loadOrCreate(this.dir).then(
+    // The CA module (and node-forge under it) loads here, not at start-up: most commands never open a sandbox.
+    this.proxyP ??= import('../vault/proxy/ca').then(({ CertificateAuthority }) => CertificateAuthority.loadOrCreate(this.dir)).then(
       (ca) => new EgressProxy({ ...this.deps.options, ca, policyFor: (id) => this.policyFor(id), unattributedLog: path.join(this.dir, 'unattributed.jsonl') }),
     );
     this.proxyP.catch(() => (this.proxyP = null));

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { cliBundle } from '../../../bundles.mjs';
+import { reply } from '../../../src/model/scripted';
+import { createAnthropicModel } from '../../../src/model/anthropic';
+import { Runtime } from '../../../src/runtime';
+import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import { MemoryVault } from '../../../src/vault/memory';
+import type { SessionEvent } from '../../../src/wire';
+import { VERSION } from '../../../src/cli/version';
+import { useCli } from './harness';
+
+// What start-up work the CLI skips must not change what it prints: --version, and events of a session, from the
+// shipped layout (dist/cli.js and the chunks it loads on demand) as from the single-file bundle the other CLI tests run.
+
+const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+describe('cli: start-up and printing events', function () {
+  this.timeout(60_000);
+  const t = useCli();
+  let split = '';
+
+  before(async () => {
+    const out = path.resolve('.cache', 'test-cli-split');
+    await build({ ...cliBundle(out), logLevel: 'error' });
+    split = path.join(out, 'cli.js');
+  });
+
+  const runSplit = (args: string[]) => spawnSync(process.execPath, [split, ...args], { env: t.env(), encoding: 'utf8' });
+
+  it("prints package.json's version for --version and -V, from both bundles", async () => {
+    assert.equal(VERSION, packageVersion);
+    for (const flag of ['--version', '-V']) {
+      const r = await t.hangar([flag]);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, `${packageVersion}\n`, '']);
+      const s = runSplit([flag]);
+      assert.deepEqual([s.status, s.stdout, s.stderr], [0, `${packageVersion}\n`, '']);
+    }
+    const help = await t.hangar(['--help']);
+    assert.match(help.stdout, /-V, --version +print the version/);
+  });
+
+  it("prints a session's events exactly as the runtime lists them, from both bundles", async () => {
+    t.model.push(reply.tool('bash', { command: 'echo one' }), reply.text('done'));
+    const r = await t.hangar(['--json', 'run', '--repo', t.repo, 'print events']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session_id: string }).session_id;
+
+    const rt = new Runtime({ storageRoot: t.home, vault: new MemoryVault(), sandbox: new LocalSandboxProvider({ storageRoot: t.home }), model: createAnthropicModel({ apiKey: async () => 'k' }), owner: 'test' });
+    let listed: SessionEvent[];
+    try {
+      listed = (await rt.sessions.listEvents(id, { limit: 1000 })).data;
+    } finally {
+      await rt.close();
+    }
+    const expected = listed.map((e) => `${JSON.stringify(e)}\n`).join('');
+    assert.ok(listed.some((e) => e.type === 'agent.tool_result'));
+
+    const single = await t.hangar(['--json', 'events', id]);
+    assert.deepEqual([single.code, single.stderr], [0, '']);
+    assert.equal(single.stdout, expected);
+    const s = runSplit(['--json', 'events', id]);
+    assert.deepEqual([s.status, s.stderr], [0, '']);
+    assert.equal(s.stdout, expected);
+
+    const text = await t.hangar(['events', id]);
+    assert.equal(text.code, 0);
+    assert.equal(runSplit(['events', id]).stdout, text.stdout);
+    assert.match(text.stdout, /echo one/);
+  });
+
+  it('lists sessions from the split bundle as from the single-file one', async () => {
+    t.model.push(reply.text('hello'));
+    assert.equal((await t.hangar(['run', '--repo', t.repo, 'hi'])).code, 0);
+    const single = await t.hangar(['--json', 'sessions']);
+    const s = runSplit(['--json', 'sessions']);
+    assert.deepEqual([s.status, s.stderr], [0, '']);
+    // duration_seconds of an idle session counts up to now, so it differs between two runs.
+    const sessions = (out: string) => out.trim().split('\n').map((l) => ({ ...(JSON.parse(l) as Record<string, unknown>), stats: null }));
+    assert.deepEqual(sessions(s.stdout), sessions(single.stdout));
+    assert.equal(sessions(single.stdout).length, 1);
+  });
+});
