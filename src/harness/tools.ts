@@ -49,12 +49,16 @@ export interface Classified {
 
 export class ToolRouter {
   private readonly policies: ToolPolicies;
+  /** The sandbox this router ran a built-in tool in, so closeShell() never provisions one only to close a shell. */
+  private used: Sandbox | null = null;
 
   constructor(
     private readonly agent: Pick<SessionAgent, 'tools'>,
     private readonly sandbox: () => Promise<Sandbox>,
     private readonly mcp: McpTools | null,
     private readonly redact: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome> = (o) => o,
+    /** A shell of its own in the sandbox (a sub-agent thread's id); absent, the session's shell (ExecuteOptions.shell). */
+    private readonly shell?: string,
   ) {
     this.policies = resolvePolicies(agent);
   }
@@ -100,7 +104,8 @@ export class ToolRouter {
     try {
       if (p.kind === 'builtin') {
         const sandbox = await this.sandbox();
-        return await this.redact(await sandbox.execute(p.name, p.input, { signal, onOutput }));
+        this.used = sandbox;
+        return await this.redact(await sandbox.execute(p.name, p.input, { signal, onOutput, ...(this.shell === undefined ? {} : { shell: this.shell }) }));
       }
       if (p.kind === 'mcp' && this.mcp && p.mcpServer) return await this.redact(await this.mcp.call(p.mcpServer, p.name, p.input, signal));
       return errorOutcome(`tool ${p.name} cannot be executed by the harness`);
@@ -110,6 +115,11 @@ export class ToolRouter {
       // An exception's message can quote what the tool saw, so it is redacted like any other outcome.
       return this.redact(errorOutcome(`${p.name} failed: ${err instanceof Error ? err.message : String(err)}`));
     }
+  }
+
+  /** Ends this router's own shell, when it has one and used it; the session's shell lives as long as its sandbox. */
+  async closeShell(): Promise<void> {
+    if (this.shell !== undefined) await this.used?.closeShell(this.shell).catch(() => undefined);
   }
 }
 

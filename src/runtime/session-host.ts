@@ -146,8 +146,8 @@ export class SessionHost {
             primaryThreadId: primaryThreadId(record.id),
             environmentNote: this.opts.environmentNote(record),
             maxThreads: this.opts.maxThreads,
-            router: (agent, delegator) =>
-              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator) : new ToolRouter(agent, sandbox, null, this.opts.redact),
+            router: (agent, delegator, shell) =>
+              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator) : new ToolRouter(agent, sandbox, null, this.opts.redact, shell ?? undefined),
             // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
             driver: (t) =>
               new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),

@@ -13,6 +13,11 @@ export interface ExecuteOptions {
    * execute() resolved. Unscrubbed: the caller scrubs it like the result before anyone sees it.
    */
   onOutput?: (snapshot: ToolOutputSnapshot) => void;
+  /**
+   * The persistent shell bash runs in: absent, the session's own; a name (a sub-agent thread's id) gets a shell of its
+   * own in the same sandbox, over the same files, so two threads' commands run at the same time.
+   */
+  shell?: string;
 }
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'mode_changed';
@@ -45,6 +50,8 @@ export interface Sandbox {
   changes(): Promise<WorkspaceChanges>;
   /** Content of a file at the baseline or now; null when it does not exist on that side. */
   readFile(path: string, side: FileSide): Promise<Buffer | null>;
+  /** Ends a named shell (its processes die); release() ends them all. */
+  closeShell(shell: string): Promise<void>;
   /** Stop processes but keep the session's files (they live on, e.g. in a volume). */
   release(): Promise<void>;
 }

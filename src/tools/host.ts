@@ -21,7 +21,13 @@ export interface ToolHostOptions {
 }
 
 export interface ToolHost {
-  /** `onOutput` gets the live end of a running command's output (bash), about 10 times a second at most. */
-  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome>;
+  /**
+   * `onOutput` gets the live end of a running command's output (bash), about 10 times a second at most. `shell` names
+   * the persistent shell bash runs in: absent, the host's main one; any other name (a sub-agent thread's id) gets a
+   * shell of its own over the same files, started at its first command, so its commands run beside the others'.
+   */
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, shell?: string): Promise<ToolOutcome>;
+  /** Kills a named shell (its process group) and forgets its saved cwd/env; a later command there starts fresh. */
+  closeShell(shell: string): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -26,8 +26,11 @@ export interface SupervisorOptions {
   primaryThreadId: string;
   /** The session's environment note; each thread's system prompt adds who it is and whom it works with. */
   environmentNote: string;
-  /** A thread's tools: the coordinator's get the delegation tools through `delegator`. */
-  router(agent: SessionAgent, delegator: Delegator | null): ToolRouter;
+  /**
+   * A thread's tools: the coordinator's get the delegation tools through `delegator`; a sub-agent's run bash in a
+   * shell of its own named `shell` (its thread id), so threads' commands run side by side in the one sandbox.
+   */
+  router(agent: SessionAgent, delegator: Delegator | null, shell: string | null): ToolRouter;
   driver(thread: { view: ThreadView; agent: SessionAgent; tools: ToolRouter; environmentNote: string }): SessionDriver;
   /** Sub-agent threads a session may have (not counting archived ones). */
   maxThreads?: number;
@@ -40,6 +43,7 @@ interface Thread {
   /** The supervisor's own fold of the thread (the driver keeps its own; both come from the same events). */
   state: HarnessState;
   driver: SessionDriver | null;
+  tools: ToolRouter | null;
   /** An answer to post once the thread's turn ended: until then the session cannot be idle. */
   answering: boolean;
 }
@@ -132,6 +136,7 @@ export class ThreadSupervisor implements Delegator {
     if (!this.isQuiet(t)) throw new InvalidEventError(`Thread ${id} is running; interrupt it (user.interrupt with its session_thread_id) and archive it once it is idle.`);
     const answered = t.state.blocked().map((p) => resultEvent(p.kind, p.id, 'The thread was archived before this call was answered, so it did not run.', true));
     await t.view.append([...answered, { type: 'session.status_terminated' }]);
+    await t.tools?.closeShell();
     this.schedule(() => this.evaluate());
     await this.chain;
   }
@@ -189,13 +194,14 @@ export class ThreadSupervisor implements Delegator {
 
   private addThread(info: ThreadInfo, agent: SessionAgent): Thread {
     const view = new ThreadView(this.opts.log, info, { before: (_t, events) => this.before(events), after: (_t, logged) => logged.forEach((e) => this.observe(e)) });
-    const thread: Thread = { info, view, agent, state: new HarnessState(), driver: null, answering: false };
+    const thread: Thread = { info, view, agent, state: new HarnessState(), driver: null, tools: null, answering: false };
     this.threads.set(info.id, thread);
     return thread;
   }
 
   private makeDriver(t: Thread): SessionDriver {
-    const tools = this.opts.router(t.agent, t.info.primary && this.members.length > 0 ? this : null);
+    const tools = this.opts.router(t.agent, t.info.primary && this.members.length > 0 ? this : null, t.info.primary ? null : t.info.id);
+    t.tools = tools;
     return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${this.note(t)}` });
   }
 

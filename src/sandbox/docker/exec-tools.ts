@@ -17,6 +17,12 @@ const BashInput = z.strictObject({
 });
 
 const STATE = '/tmp/.hangar-exec';
+/** A named shell's saved cwd/env (ExecuteOptions.shell); its name becomes part of a file name. */
+const SHELL_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+
+function stateOf(shell: string | undefined): string {
+  return shell === undefined ? STATE : `${STATE}-${shell}`;
+}
 const DEFAULT_TIMEOUT_MS = 120_000;
 const MAX_CHARS = 30_000;
 
@@ -37,7 +43,7 @@ export class ExecTools {
     private readonly why: string,
   ) {}
 
-  async run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
+  async run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, shell?: string): Promise<ToolOutcome> {
     if (name !== 'bash') {
       return text(
         `The ${name} tool is unavailable in this sandbox (${this.why}). Use bash instead (cat -n, tee, sed, find, grep -rn).`,
@@ -46,18 +52,20 @@ export class ExecTools {
     }
     const parsed = BashInput.safeParse(input);
     if (!parsed.success || (!parsed.data.command && !parsed.data.restart)) return text(`Invalid input for bash: ${parsed.error?.message ?? 'give `command`'}`, true);
+    if (shell !== undefined && !SHELL_NAME.test(shell)) return text(`Invalid shell name ${JSON.stringify(shell)}.`, true);
     const { command, restart, timeout_ms } = parsed.data;
-    if (restart) await this.exec(`rm -f ${STATE}.cwd ${STATE}.env`);
+    const state = stateOf(shell);
+    if (restart) await this.exec(`rm -f ${state}.cwd ${state}.env`);
     if (!command) return text('Shell restarted: fresh environment, working directory = workspace root.');
     const callId = randomBytes(6).toString('hex');
-    const pidFile = `${STATE}.${callId}.pid`;
+    const pidFile = `${state}.${callId}.pid`;
     const seconds = Math.ceil((timeout_ms ?? DEFAULT_TIMEOUT_MS) / 1000);
     // The command runs as the leader of its own session and process group, so a timeout or an interrupt kills the
     // whole group; a watchdog subshell enforces the timeout.
     const script = [
-      `cd "$(cat ${STATE}.cwd 2>/dev/null || echo ${quote(this.root)})" 2>/dev/null || cd ${quote(this.root)}`,
-      `[ -f ${STATE}.env ] && . ${STATE}.env`,
-      `setsid bash -c ${quote(`${command}\nrc=$?; pwd > ${STATE}.cwd; export -p > ${STATE}.env; exit $rc`)} 2>&1 &`,
+      `cd "$(cat ${state}.cwd 2>/dev/null || echo ${quote(this.root)})" 2>/dev/null || cd ${quote(this.root)}`,
+      `[ -f ${state}.env ] && . ${state}.env`,
+      `setsid bash -c ${quote(`${command}\nrc=$?; pwd > ${state}.cwd; export -p > ${state}.env; exit $rc`)} 2>&1 &`,
       `pid=$!; echo $pid > ${pidFile}`,
       `( sleep ${seconds}; kill -KILL -- -$pid ) >/dev/null 2>&1 & watchdog=$!`,
       `wait $pid; rc=$?; kill $watchdog 2>/dev/null; rm -f ${pidFile}; exit $rc`,
@@ -76,6 +84,11 @@ export class ExecTools {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Each command is an exec of its own, so a named shell is only its saved cwd/env. */
+  async closeShell(shell: string): Promise<void> {
+    if (SHELL_NAME.test(shell)) await this.exec(`rm -f ${stateOf(shell)}.cwd ${stateOf(shell)}.env`);
   }
 
   private async exec(script: string): Promise<void> {

@@ -13,8 +13,12 @@ import { ToolServerClient, ToolServerUnavailable } from './toolserver-client';
 // Containers are cattle: hands are made for a layer (volume + settings) and remade on the same layer when they die.
 
 export interface ToolRunner {
-  /** `onOutput`: the live end of a running command's output, where the transport can stream it (the tool server). */
-  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome>;
+  /**
+   * `onOutput`: the live end of a running command's output, where the transport can stream it (the tool server).
+   * `shell`: the named shell bash runs in (ExecuteOptions.shell).
+   */
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, shell?: string): Promise<ToolOutcome>;
+  closeShell(shell: string): Promise<void>;
 }
 
 export interface Hands {

@@ -92,7 +92,7 @@ export class DockerSandbox implements Sandbox {
     }
     const sentAt = Date.now();
     try {
-      return { outcome: await hands.runner.run(name, input, options?.signal, options?.onOutput), retry: false };
+      return { outcome: await hands.runner.run(name, input, options?.signal, options?.onOutput, options?.shell), retry: false };
     } catch (err) {
       const running = await runningContainer(this.ctx.docker, hands.container.id).catch(() => null);
       if (running && (hands.server?.alive ?? true)) return { outcome: errorOutcome(`${name} failed: ${(err as Error).message}`), retry: false };
@@ -123,6 +123,13 @@ export class DockerSandbox implements Sandbox {
     if (this.state.mode === 'copy') return copyReadFile((await this.ready()).container, this.state.settings.user, rel, side);
     const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
     return side === 'baseline' ? readLower(lower, rel) : readMerged(this.ctx.layer.upper, lower, rel);
+  }
+
+  /** With no live hands there is no shell process left to end (the container or its tool server took it along). */
+  async closeShell(shell: string): Promise<void> {
+    const hands = this.hands;
+    if (this.released || !hands || this.broken) return;
+    await hands.runner.closeShell(shell).catch(() => undefined);
   }
 
   async release(): Promise<void> {

@@ -141,7 +141,7 @@ export class ToolServerClient {
     this.write(`${JSON.stringify(req)}\n`);
   }
 
-  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
+  run(name: string, input: unknown, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, shell?: string): Promise<ToolOutcome> {
     if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     return new Promise<ToolOutcome>((resolve, reject) => {
@@ -152,10 +152,20 @@ export class ToolServerClient {
         reject: (e) => (cleanup(), reject(e)),
         onOutput,
       });
-      this.send({ op: 'run', id, name, input });
+      this.send({ op: 'run', id, name, input, ...(shell === undefined ? {} : { shell }) });
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  async closeShell(shell: string): Promise<void> {
+    if (this.gone) return;
+    const id = this.nextId++;
+    const outcome = await new Promise<ToolOutcome>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.send({ op: 'close_shell', id, shell });
+    });
+    if (outcome.is_error) throw new Error(outcome.content.map((b) => (b.type === 'text' ? b.text : '')).join(''));
   }
 
   /** Closes stdin: the server disposes its shell (killing its processes) and exits. */

@@ -19,7 +19,11 @@ export class LocalSandbox implements Sandbox {
   ) {}
 
   execute(name: string, input: unknown, options?: ExecuteOptions): Promise<ToolOutcome> {
-    return this.host.run(name, input, options?.signal, options?.onOutput);
+    return this.host.run(name, input, options?.signal, options?.onOutput, options?.shell);
+  }
+
+  closeShell(shell: string): Promise<void> {
+    return this.host.closeShell(shell);
   }
 
   changes(): Promise<WorkspaceChanges> {

@@ -22,12 +22,12 @@ function withOomNote(outcome: ToolOutcome): ToolOutcome {
   return { is_error: true, content: [...outcome.content, { type: 'text', text: note }] };
 }
 
-async function run(id: number, name: string, input: unknown): Promise<void> {
+async function run(id: number, name: string, input: unknown, shell: string | undefined): Promise<void> {
   const controller = new AbortController();
   running.set(id, controller);
   const before = oomKills();
   try {
-    const outcome = await host.run(name, input, controller.signal, (output) => send({ op: 'output', id, output }));
+    const outcome = await host.run(name, input, controller.signal, (output) => send({ op: 'output', id, output }), shell);
     const after = oomKills();
     send({ op: 'result', id, outcome: before !== null && after !== null && after > before ? withOomNote(outcome) : outcome });
   } finally {
@@ -52,8 +52,14 @@ function handle(line: string): void {
   if (req.op === 'ping') send({ op: 'pong', id: req.id });
   else if (req.op === 'cancel') running.get(req.id)?.abort();
   else if (running.has(req.id)) send({ op: 'bad_request', id: req.id, error: `call ${req.id} is already running` });
-  else
-    void run(req.id, req.name, req.input).catch((err: unknown) => {
+  else if (req.op === 'close_shell') {
+    const id = req.id;
+    void host.closeShell(req.shell).then(
+      () => send({ op: 'result', id, outcome: { is_error: false, content: [{ type: 'text', text: 'shell closed' }] } }),
+      (err: unknown) => send({ op: 'result', id, outcome: { is_error: true, content: [{ type: 'text', text: `could not close the shell: ${String(err)}` }] } }),
+    );
+  } else
+    void run(req.id, req.name, req.input, req.shell).catch((err: unknown) => {
       send({ op: 'result', id: req.id, outcome: { is_error: true, content: [{ type: 'text', text: `tool server error: ${String(err)}` }] } });
     });
 }

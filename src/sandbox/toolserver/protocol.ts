@@ -17,7 +17,10 @@ export const ToolServerConfig = z.object({
 export type ToolServerConfig = z.infer<typeof ToolServerConfig>;
 
 export const ToolServerRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('run'), id: z.number().int(), name: z.string(), input: z.unknown() }),
+  /** `shell`: the named shell bash runs in (ToolHost.run); absent, the main one. */
+  z.object({ op: z.literal('run'), id: z.number().int(), name: z.string(), input: z.unknown(), shell: z.string().optional() }),
+  /** Ends a named shell; answered by a `result` once it is gone. */
+  z.object({ op: z.literal('close_shell'), id: z.number().int(), shell: z.string() }),
   z.object({ op: z.literal('cancel'), id: z.number().int() }),
   z.object({ op: z.literal('ping'), id: z.number().int() }),
 ]);
