@@ -4,7 +4,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
 import type { Credential, CredentialSecret } from '../wire';
-import { EGRESS_LOG, EgressProxy, placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv, type EgressPolicy, type EgressProxyOptions, type ProxyCredential } from '../vault/proxy';
+// From the proxy's modules, not its index: the index also exports the CA, whose node-forge loads only on first use.
+import { EgressProxy, type EgressProxyOptions } from '../vault/proxy/server';
+import { EGRESS_LOG } from '../vault/proxy/egress-log';
+import { placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv } from '../vault/proxy/sandbox-env';
+import type { EgressPolicy, ProxyCredential } from '../vault/proxy/policy';
 import type { Vault } from '../vault/types';
 import { readRecord, type SessionRecord } from './session-record';
 import { readCredentialSecret, type VaultStore } from './vaults';

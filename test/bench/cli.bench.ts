@@ -87,7 +87,7 @@ async function startBench(cli: { split: string; single: string }): Promise<Row[]
     ['--version', ['--version']],
     ['sessions (empty storage)', ['sessions']],
   ] as const) {
-    rows.push(row(`${label}, single-file bundle (before)`, await measure(() => run([cli.single, ...args], { HANGAR_HOME: home }), opts), base));
+    rows.push(row(`${label}, single-file bundle`, await measure(() => run([cli.single, ...args], { HANGAR_HOME: home }), opts), base));
     rows.push(row(`${label}, split bundle`, await measure(() => run([cli.split, ...args], { HANGAR_HOME: home }), opts), base));
   }
   return rows;

@@ -1,5 +1,5 @@
 // Storage around the log: scrubbing one tool outcome against the vault (1 and 100 secrets), and sessions.list over
-// 10, 200 and 1,000 sessions. Baselines from the same run: scrubbing with the secrets already loaded (no vault I/O),
+// 10, 1,000 and 10,000 sessions. Baselines from the same run: scrubbing with the secrets already loaded (no vault I/O),
 // and reading every session.json (what any listing must at least look at).
 // Run: npx tsx test/bench/storage.bench.ts
 import fs from 'node:fs';
@@ -83,7 +83,7 @@ const newRuntime = (storage: string) =>
 async function listBench(): Promise<Row[]> {
   const rows: Row[] = [];
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
-  for (const count of [10, 200, 1000]) {
+  for (const count of [10, 1000, 10_000]) {
     const storage = path.join(tmpRoot, `store-${count}`);
     const rt = newRuntime(storage);
     const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
