@@ -51,7 +51,7 @@ interface Event {
 }
 
 /** mulberry32: small, seedable, good enough to pick kill moments. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

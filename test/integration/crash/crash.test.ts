@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { build } from 'esbuild';
-import { nodeEsmBundle } from '../../../bundles.mjs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +9,7 @@ import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { MemoryVault } from '../../../src/vault/memory';
 import { makeRepo } from '../../support/runtime';
 import type { SessionEvent } from '../../../src/wire';
+import { bundleCrashChild, runChild } from './child';
 
 // SIGKILL a process that drives a multi-step session at many different points; each time a fresh process wakes
 // the session from its log and finishes it, and the log checks out (ARCHITECTURE.md invariant 2).
@@ -29,50 +27,6 @@ function responder(req: RecordedRequest) {
     reply.tool('bash', { command: 'ls out | wc -l' }),
   ];
   return tools[done % tools.length]!;
-}
-
-interface ChildRun {
-  sessionId: string;
-  acked: string[];
-}
-
-function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number, extraDelayMs: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, storage, model.url, 'new', repo], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const acked: string[] = [];
-    let sessionId = '';
-    let buffered = '';
-    let killed = false;
-    const kill = () => {
-      if (killed) return;
-      killed = true;
-      setTimeout(() => child.kill('SIGKILL'), extraDelayMs);
-    };
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const [tag, id] = line.split(' ');
-        if (tag === 'SESSION' && id) sessionId = id;
-        if (tag === 'EV' && id) {
-          acked.push(id);
-          if (acked.length >= killAfterEvents) kill();
-        }
-      }
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // A child that finishes before its kill point is killed anyway: the wake must then find nothing to repair.
-    const safety = setTimeout(kill, 8000);
-    child.on('exit', (_code, signal) => {
-      clearTimeout(safety);
-      if (signal !== 'SIGKILL') return reject(new Error(`child exited on its own (${signal}): ${stderr}`));
-      if (!sessionId) return reject(new Error(`child died before creating its session: ${stderr}`));
-      resolve({ sessionId, acked });
-    });
-  });
 }
 
 function checkLog(events: readonly SessionEvent[]): void {
@@ -107,9 +61,7 @@ describe('crash: SIGKILL at random points, then wake() finishes the session', fu
     model = await startScriptedModel({ script: responder });
     storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-crash-'));
     repo = makeRepo();
-    // A bundled child starts in a fraction of the time tsx needs, so 50 trials stay quick.
-    bundle = path.join(storage, 'crash-child.mjs');
-    await build({ ...nodeEsmBundle('test/fixtures/crash-child.ts', bundle), logLevel: 'error' });
+    bundle = await bundleCrashChild(storage);
   });
   after(async () => {
     await model.close();

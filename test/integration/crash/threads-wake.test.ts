@@ -2,46 +2,14 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { byAgent, reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
-import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { AGENTS, checkThreadsLog as check, threadsScript as script } from './threads-script';
 
 // A multi-agent session keeps every thread in the one log, so a kill leaves a prefix of it like any session's. This
 // runs a coordinator with two sub-agents to the end, cuts the log after every record (between a delegation's thread
 // creation and its message, after a sub-agent's answer left it before the coordinator got it, while tools run in
 // either thread…), wakes a fresh runtime on each cut against the strict scripted server and checks that every thread
 // finishes: each tool_use answered once, each answer delivered to the coordinator once, the session idle at the end.
-
-const requestText = (r: RecordedRequest) => JSON.stringify(r.body.messages);
-const AGENTS = ['writer', 'tester'] as const;
-
-function lead(r: RecordedRequest): Reply {
-  const text = requestText(r);
-  const missing = AGENTS.filter((n) => !text.includes(`agent \\"${n}\\" is working on it`));
-  if (missing.length > 0) return { kind: 'message', blocks: missing.map((n) => ({ type: 'tool_use' as const, name: 'send_to_agent', input: { agent: n, message: `Do the ${n} part` } })) };
-  return reply.text(text.includes('wrote writer') && text.includes('wrote tester') ? 'Both agents are done.' : 'Waiting for the agents.');
-}
-
-const member = (name: string) => (r: RecordedRequest): Reply =>
-  requestText(r).includes('tool_result') ? reply.text(`wrote ${name}`) : reply.tool('bash', { command: `echo ${name} > ${name}.txt` });
-
-const script = () => byAgent({ lead, writer: member('writer'), tester: member('tester') });
-
-function check(events: readonly SessionEvent[]): void {
-  const ids = events.map((e) => e.id);
-  assert.equal(new Set(ids).size, ids.length, 'event ids are unique');
-  const results = new Map<string, number>();
-  for (const e of events) if (e.type === 'agent.tool_result') results.set(e.tool_use_id, (results.get(e.tool_use_id) ?? 0) + 1);
-  for (const u of events.filter((e) => e.type === 'agent.tool_use')) assert.equal(results.get(u.id), 1, `tool_use ${u.id} (${u.type === 'agent.tool_use' ? u.name : ''}) has exactly one result`);
-  const answers = new Map<string, number>();
-  for (const e of events) if (e.type === 'agent.thread_message_received' && !e._hangar?.thread && e._hangar?.answers) answers.set(e._hangar.answers, (answers.get(e._hangar.answers) ?? 0) + 1);
-  for (const [task, n] of answers) assert.equal(n, 1, `the answer to ${task} reached the coordinator once`);
-  const tasks = events.filter((e) => e.type === 'agent.thread_message_received' && e._hangar?.thread);
-  for (const task of tasks) assert.equal(answers.get(task.id), 1, `the task ${task.id} was answered`);
-  const last = events.at(-1);
-  assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `the session ends idle (last: ${last?.type})`);
-  assert.ok(events.some((e) => e.type === 'agent.message' && !e._hangar?.thread && JSON.stringify(e.content).includes('Both agents are done')), 'the coordinator got both answers');
-}
 
 describe('crash: a multi-agent session cut after any record wakes with every thread finishing', function () {
   this.timeout(600_000);
