@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { groupGone, signalGroup } from '../tools/process-group';
 
 // The stdio transport for MCP servers Hangar launches. Unlike the SDK's, it starts the server in a process group of
 // its own and close() ends the whole group: a server started through `npx`, a shell or a wrapper leaves no
@@ -10,29 +11,10 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 /** How long a server may take to exit after its stdin closes, then after SIGTERM, before the next step. */
 const GRACE_MS = 1000;
-const POLL_MS = 25;
 const POSIX = process.platform !== 'win32';
 
 const running = new Set<number>();
 let exitHook = false;
-
-function killGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True once no process of the group is left (polling: a group has no exit event), false when `ms` ran out. */
-async function groupGone(pgid: number, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (!killGroup(pgid, 0)) return true;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return !killGroup(pgid, 0);
-}
 
 export interface StdioParams {
   command: string;
@@ -76,7 +58,7 @@ export class StdioProcessTransport implements Transport {
           running.add(child.pid);
           if (!exitHook) {
             exitHook = true;
-            process.on('exit', () => running.forEach((pgid) => killGroup(pgid, 'SIGKILL')));
+            process.on('exit', () => running.forEach((pgid) => signalGroup(pgid, 'SIGKILL')));
           }
         }
         resolve();
@@ -135,9 +117,9 @@ export class StdioProcessTransport implements Transport {
       return;
     }
     if (!(await groupGone(pgid, GRACE_MS))) {
-      killGroup(pgid, 'SIGTERM');
+      signalGroup(pgid, 'SIGTERM');
       if (!(await groupGone(pgid, GRACE_MS))) {
-        killGroup(pgid, 'SIGKILL');
+        signalGroup(pgid, 'SIGKILL');
         await groupGone(pgid, GRACE_MS);
       }
     }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { OutputCollector } from './collector';
 import { untilMarker } from './live-output';
+import { groupGone, signalGroup } from './process-group';
 
 // One persistent bash per ToolHost. Each command is framed by a per-call marker that carries its exit code; after
 // each command the shell saves its cwd and exported environment into the private state dir, so when a command has
@@ -203,20 +204,14 @@ export class PersistentShell {
     return { end, output: collector.render(this.config.maxOutputChars) };
   }
 
-  /** SIGKILL to the whole process group (background jobs included), then wait for the shell to be gone. */
+  /** SIGKILL to the whole process group (background jobs included), then wait for the shell and the group to be gone. */
   private async kill(): Promise<void> {
     const live = this.live;
     this.live = null;
     if (!live) return;
     live.onData = null;
     const pid = live.proc.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        live.proc.kill('SIGKILL');
-      }
-    }
+    if (pid !== undefined && !signalGroup(pid, 'SIGKILL')) live.proc.kill('SIGKILL');
     live.proc.stdin?.destroy();
     live.proc.stdout?.destroy();
     live.proc.stderr?.destroy();
@@ -224,5 +219,8 @@ export class PersistentShell {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([live.gone, new Promise((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
     clearTimeout(timer);
+    // The shell may go before its group: the next command must not start while a killed command's processes
+    // (a fork bomb's, say) still hold the sandbox's pids limit.
+    await groupGone(pid, KILL_WAIT_MS);
   }
 }

@@ -68,8 +68,11 @@ describe('docker sandbox: limits and isolation', function () {
 
   it('a fork bomb is stopped by the pids limit and the session goes on', async () => {
     const sb = await provider.provision({ sessionId: 'forkbomb', environment: env({ hangar: { limits: { pids: 64 } } }) });
-    const bomb = await sb.execute('bash', { command: 'bomb() { bomb | bomb & }; bomb; sleep 5', timeout_ms: 8000 });
-    assert.match(text(bomb), /fork|resource temporarily unavailable|timed out/i);
+    // The command itself spins without forking, so it is still running when its timeout kills the whole group: a
+    // bomb left running in the background would hold every pid and starve the next command (bash retries forks).
+    const bomb = await sb.execute('bash', { command: 'bomb() { bomb | bomb & }; bomb; while :; do :; done', timeout_ms: 3000 });
+    assert.match(text(bomb), /resource temporarily unavailable/i, 'the bomb reached the pids limit');
+    assert.match(text(bomb), /timed out/);
     assert.equal(await ok(sb, 'bash', { command: 'echo still here' }), 'still here');
     assert.equal(await ok(sb, 'bash', { command: 'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max' }), '64');
   });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { Runtime } from '../../../src/runtime';
 import { reply } from '../../../src/model/scripted';
@@ -37,6 +38,8 @@ describe('harness: a runtime closed mid-turn is continued by the next one', () =
     t = await makeTestRuntime({ script: (req) => (req.seq === 0 ? reply.text('too late', { delay_ms: 3000 }) : reply.text('answered after reload')) });
     const id = await t.start('hi');
     await t.waitFor(id, (e) => e.some((x) => x.type === 'span.model_request_start'));
+    // The span starts before the request is sent (the SDK loads on first use): close only once it is in flight.
+    while (t.model.requests.length === 0) await sleep(10);
     await t.runtime.close();
     const rt = reopen();
     assert.deepEqual(await rt.sessions.resumeInterrupted(), [id]);
