@@ -1,5 +1,6 @@
 import type { Session, SessionSummary } from '../../src/wire';
 import { formatCost } from '../../src/format/cost';
+import { SANDBOX_KIND, type SandboxKind } from '../../src/format/sandbox';
 import { formatDuration, formatTokens } from '../render/format';
 import { icon } from '../render/icons';
 import type { Codicon } from '../render/icons';
@@ -14,11 +15,6 @@ const STATUS_WORDS: Record<ShownStatus, string> = { running: 'Running', idle: 'I
 export function activeMs(summary: SessionSummary, now: number): number {
   return summary.activeMs + (summary.status === 'running' && summary.runningSince !== null ? Math.max(0, now - summary.runningSince) : 0);
 }
-
-const SANDBOX = {
-  docker: { icon: 'vm', label: 'Docker', title: 'Runs in a Docker container, on a private copy of the repository' },
-  local: { icon: 'folder', label: 'Local', title: 'Runs on this machine without a container, in a private copy of the repository' },
-} as const satisfies Record<string, { icon: Codicon; label: string; title: string }>;
 
 // The status line above the stream: title, status, where the sandbox runs, active time, tokens and list cost, all
 // from the same fold the runtime and the CLI use, so the numbers agree everywhere.
@@ -39,10 +35,10 @@ export class HeaderView {
   }
 
   /** The kind of sandbox the session works in, as the host recorded it (unknown: not shown). */
-  setSandbox(kind: keyof typeof SANDBOX | null): void {
+  setSandbox(kind: SandboxKind | null): void {
     this.sandbox.hidden = kind === null;
     if (kind === null) return;
-    const s = SANDBOX[kind];
+    const s = SANDBOX_KIND[kind];
     this.sandbox.replaceChildren(icon(this.doc, s.icon), s.label);
     this.sandbox.title = s.title;
     this.sandbox.setAttribute('aria-label', `Sandbox: ${s.label}. ${s.title}`);

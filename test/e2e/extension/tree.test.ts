@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { reply } from '../../../src/model/scripted';
+import { SANDBOX_KIND } from '../../../src/format/sandbox';
 import { handleWebviewMessage } from '../../../src/extension/panel/inbound';
 import type { SessionTreeNode } from '../../../src/extension/tree/nodes';
 import { ensureKey, hangar, scriptedModel, startAgent, waitFor, waitForIdle } from './support';
@@ -36,7 +37,8 @@ export function treeSuite(): void {
         assert.equal(item.label, 'Write a todo list');
         assert.equal(item.contextValue, 'session.idle.review', 'idle, with changes to review (Apply All / Discard inline)');
         assert.equal(item.resourceUri?.toString(), `hangar-session:/${id}`, 'the row carries the URI its to-review badge decorates');
-        assert.match(String(item.description), /^1 file to review · \d+s · \$\d+\.\d\d$/);
+        const sandbox = SANDBOX_KIND[(await h.host.runtime.sessions.record(id)).environment.hangar.provider ?? 'local'].label;
+        assert.match(String(item.description), new RegExp(`^1 file to review · \\d+s · \\$\\d+\\.\\d\\d · ${sandbox}$`), 'what needs review first, the sandbox kind last');
         assert.notEqual(String(item.description).split(' · ')[2], '$0.00', 'the scripted usage has a cost');
         assert.equal(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
 
@@ -54,7 +56,7 @@ export function treeSuite(): void {
           return iconId(it) === 'pass' ? it : undefined;
         });
         assert.equal(reviewed.contextValue, 'session.idle');
-        assert.match(String(reviewed.description), /^\d+s · \$\d+\.\d\d$/);
+        assert.match(String(reviewed.description), new RegExp(`^\\d+s · \\$\\d+\\.\\d\\d · ${sandbox}$`));
         await h.statusBar.update();
         assert.equal(h.statusBar.shown, null, 'nothing runs any more: the status bar item hides');
       } finally {
