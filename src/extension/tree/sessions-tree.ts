@@ -21,6 +21,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   readonly onDidChangeTreeData = this.changed.event;
   private readonly views = new Map<string, SessionView>();
   private readonly sessionNodes = new Map<string, SessionNode>();
+  /** The file nodes handed to VS Code, reused so a review change can repaint just them (see reviewChanged). */
+  private readonly fileNodes = new Map<string, FileNode>();
   private readonly files = new Map<string, ReviewedFile>();
   private readonly threads = new Map<string, ThreadView>();
   private readonly mcp = new Map<string, { state: McpServerState; live: boolean }>();
@@ -41,7 +43,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     this.disposables.push(
       sessions.onDidChange((id) => void this.repaint(id)),
       reviews.onDidChange((id) => {
-        void this.repaint(id);
+        void this.reviewChanged(id);
         void this.countPending(id);
       }),
     );
@@ -113,6 +115,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     }
     this.views.clear();
     for (const v of views) this.views.set(v.id, v);
+    for (const [key, node] of this.fileNodes) if (!this.views.has(node.sessionId)) this.fileNodes.delete(key);
     for (const v of views) if (!this.pending.has(v.id)) void this.countPending(v.id);
     this.tick();
     return views.map((v) => {
@@ -147,7 +150,31 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     if (files.length === 0) return [{ kind: 'info', sessionId, message: 'No changes in the sandbox yet' }];
     this.repos.set(sessionId, await this.reviews.repo(sessionId).catch(() => ''));
     for (const f of files) this.files.set(childKey(sessionId, f.path), f);
-    return naturalSort(files, (f) => f.path).map((f): FileNode => ({ kind: 'file', sessionId, path: f.path }));
+    return naturalSort(files, (f) => f.path).map((f) => {
+      const key = childKey(sessionId, f.path);
+      const node = this.fileNodes.get(key) ?? { kind: 'file', sessionId, path: f.path };
+      this.fileNodes.set(key, node);
+      return node;
+    });
+  }
+
+  /**
+   * A hunk decided, or the session's changes re-read: when the same files are listed, only their rows (and their hunk
+   * rows) are repainted. Repainting the session would re-create every row under it, and VS Code drops an expand or
+   * a child refresh that races that ("No tree item with id … found"), leaving hunk rows stale or empty.
+   */
+  private async reviewChanged(sessionId: string): Promise<void> {
+    const shown = [...this.fileNodes.values()].filter((n) => n.sessionId === sessionId);
+    let files: ReviewedFile[];
+    try {
+      files = await this.reviews.files(sessionId);
+    } catch {
+      return this.repaint(sessionId);
+    }
+    const same = files.length === shown.length && files.every((f) => this.fileNodes.has(childKey(sessionId, f.path)));
+    if (!same) return this.repaint(sessionId);
+    for (const f of files) this.files.set(childKey(sessionId, f.path), f);
+    for (const node of shown) this.changed.fire(node);
   }
 
   private fileUri(node: FileNode): vscode.Uri {
