@@ -2,7 +2,7 @@ import type { NewEvent } from '../wire';
 import type { McpSession } from './credentials';
 import { McpManager, type McpOptions } from './manager';
 
-// MCP servers of agents (DESIGN.md: src/mcp), connected host side by the runtime. Wire it with
+// MCP servers of agents (see ARCHITECTURE.md, src/mcp), connected host side by the runtime. Wire it with
 // `new Runtime({ ..., mcp: createMcpFactory({ credentialFor: vaultCredentialResolver(vaults, readSecret) }) })`.
 
 export type McpFactory = (session: McpSession, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpManager | null>;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { EventParams, ModelCatalog, NewEvent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso, sessionRoster } from '../wire';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
-import { SessionDriver, type HarnessLog } from '../harness/driver';
+import { SessionDriver } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
 import { ToolRouter, type McpServerState, type McpTools } from '../harness/tools';
 import { ThreadSupervisor } from '../harness/threads/supervisor';
@@ -15,9 +15,10 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
+import { harnessLog } from './harness-log';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
-// a session driven elsewhere go through its inbox; the lease holder appends them (DESIGN.md: one writer per session).
+// a session driven elsewhere go through its inbox; the lease holder appends them (ARCHITECTURE.md: one writer per session).
 
 export interface HostOptions {
   sessionsDir: string;
@@ -369,48 +370,6 @@ export class SessionHost {
     }
     return r;
   }
-}
-
-// Events that precede a side effect or that someone is told about are fsynced before the append resolves; the rest
-// (status_running, spans, agent text) are written at once and made durable by the next fsync (group commit). A
-// process crash loses neither kind; only a power cut can lose a non-durable tail, which wake() repairs like a crash.
-const DURABLE = new Set<string>([
-  'user.message',
-  'user.interrupt',
-  'user.tool_confirmation',
-  'user.custom_tool_result',
-  'agent.tool_use',
-  'agent.mcp_tool_use',
-  'agent.custom_tool_use',
-  'agent.tool_result',
-  'agent.mcp_tool_result',
-  'session.status_idle',
-  'session.status_terminated',
-  'session.thread_created',
-  'session.thread_status_idle',
-  'session.thread_status_terminated',
-  'agent.thread_message_sent',
-  'agent.thread_message_received',
-  'session.updated',
-  'session.deleted',
-]);
-
-function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {
-  return {
-    events: () => log.events(),
-    append: async (events: NewEvent[]) => {
-      const now = nowIso();
-      const full = events.map((e) => withStopDetails({ ...e, id: e.id ?? '', processed_at: e.processed_at === undefined ? now : e.processed_at } as SessionEvent));
-      const records = await log.append(full, { durable: full.some((e) => DURABLE.has(e.type)) });
-      return records.map((r) => r.event);
-    },
-  };
-}
-
-/** The SDK declares stop_details required (nullable) on every idle: a typed client tests `!== null` on it. */
-function withStopDetails(e: SessionEvent): SessionEvent {
-  if (e.type !== 'session.status_idle' && e.type !== 'session.thread_status_idle') return e;
-  return { ...e, stop_details: e.stop_details ?? null };
 }
 
 /** session.error messages that tools and MCP servers produce go through the scrubber like tool results do. */

@@ -1,4 +1,4 @@
-// The Vault holds secret values. Every reader but the egress proxy and the harness gets metadata only (DESIGN.md
+// The Vault holds secret values. Every reader but the egress proxy and the harness gets metadata only (ARCHITECTURE.md
 // invariant 5); secret values never appear in an API response, event, log line or tool result.
 export interface Vault {
   get(key: string): Promise<string | undefined>;

@@ -6,7 +6,7 @@ import type { ToolOutputPreview } from './tool-output';
 // Session events (reference §3). Every persisted event has id, type and processed_at.
 //
 // `_hangar` is Hangar's private part of a log record, never served (publicEvent strips it): the model's own blocks an
-// event stands for (thinking with its signature, server-tool blocks), replayed unmodified to the model (DESIGN.md
+// event stands for (thinking with its signature, server-tool blocks), replayed unmodified to the model (ARCHITECTURE.md
 // invariant 9), and the harness's bookkeeping (stop reason, compaction summary). Keeping and showing are two
 // projections of one record.
 export const HangarPrivate = z.object({

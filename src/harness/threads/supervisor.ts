@@ -10,6 +10,7 @@ import { errorOutcome, textBlock } from '../tools';
 import { resultEvent } from '../turn';
 import type { Delegator, SendToAgentInput } from './delegation';
 import { ThreadView, threadOf, type ThreadInfo } from './view';
+import { answerOf } from './answer';
 
 // Runs a multi-agent session: the coordinator in the primary thread and each sub-agent in a thread of its own, every
 // thread an unchanged SessionDriver over its ThreadView of the one log, all running concurrently and sharing the
@@ -312,7 +313,7 @@ export class ThreadSupervisor implements Delegator {
     try {
       if (!this.isQuiet(t)) return;
       const events = t.view.events();
-      const inputAt = findLastIndex(events, (e) => e.type === 'user.message');
+      const inputAt = events.findLastIndex((e) => e.type === 'user.message');
       if (inputAt < 0) return;
       const inputId = events[inputAt]!.id;
       const raw = this.opts.log.events();
@@ -386,25 +387,4 @@ export class ThreadSupervisor implements Delegator {
       await this.appendRaw(fix);
     }
   }
-}
-
-function findLastIndex<T>(items: readonly T[], test: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (test(items[i]!)) return i;
-  return -1;
-}
-
-/** What a sub-agent's finished turn says to the coordinator: its last message, and what stopped it if not itself. */
-function answerOf(turn: readonly SessionEvent[], stop: StopReason | null): UserContentBlock[] {
-  const last = [...turn].reverse().find((e): e is Extract<SessionEvent, { type: 'agent.message' }> => e.type === 'agent.message');
-  const text = last ? last.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n') : '';
-  const interrupted = turn.some((e) => e.type === 'user.interrupt');
-  const note = interrupted
-    ? '[The user interrupted this agent before it finished.]'
-    : stop?.type === 'retries_exhausted'
-      ? '[This agent stopped: its model requests failed or it hit a limit; its thread shows the error.]'
-      : stop?.type === 'refusal'
-        ? '[The model declined to continue this task.]'
-        : '';
-  const body = [note, text || (note ? '' : '(The agent ended its turn without a message.)')].filter(Boolean).join('\n\n');
-  return [{ type: 'text', text: body }];
 }
