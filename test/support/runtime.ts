@@ -25,6 +25,11 @@ export interface TestRuntime {
   start(text: string, agent?: Partial<AgentCreateParams>): Promise<string>;
   events(sessionId: string): Promise<SessionEvent[]>;
   waitFor(sessionId: string, done: (events: SessionEvent[]) => boolean, timeoutMs?: number): Promise<SessionEvent[]>;
+  /**
+   * A new runtime on the same storage and scripted model, as after a window reload (close `runtime` first if the
+   * test needs the lease); close() closes it too.
+   */
+  reopen(owner?: string): Runtime;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,7 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
     ...opts.runtime,
   });
   const env = await runtime.environments.ensureDefault();
+  const reopened: Runtime[] = [];
   const t: TestRuntime = {
     runtime,
     model,
@@ -113,7 +119,19 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
         (await subscribed?.catch(() => undefined))?.();
       }
     },
+    reopen(owner = 'reloaded') {
+      const next = new Runtime({
+        storageRoot: storage,
+        vault: new MemoryVault(),
+        sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+        model: createAnthropicModel({ apiKey: async () => 'test-key', baseURL: model.url }),
+        owner,
+      });
+      reopened.push(next);
+      return next;
+    },
     async close() {
+      for (const r of reopened) await r.close();
       await runtime.close();
       await model.close();
       rmSync(repo, { recursive: true, force: true });

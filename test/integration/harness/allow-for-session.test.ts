@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { Runtime } from '../../../src/runtime';
 import { reply } from '../../../src/model/scripted';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { MemoryVault } from '../../../src/vault/memory';
-import { createAnthropicModel } from '../../../src/model/anthropic';
 import { idleAfter, makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import type { EventOf, SessionEvent } from '../../../src/wire';
 
@@ -16,12 +12,7 @@ const message = (text: string) => ({ type: 'user.message' as const, content: [{ 
 
 describe('harness: allow a tool for the rest of the session', () => {
   let t: TestRuntime;
-  let next: Runtime | undefined;
-  afterEach(async () => {
-    await next?.close();
-    next = undefined;
-    await t?.close();
-  });
+  afterEach(async () => t?.close());
 
   it('runs the waiting call and later ones without asking, across a restart, and asks again after a revoke', async () => {
     t = await makeTestRuntime({
@@ -51,14 +42,7 @@ describe('harness: allow a tool for the rest of the session', () => {
 
     // A new runtime on the same storage (a window reload) keeps the allowance.
     await t.runtime.close();
-    next = new Runtime({
-      storageRoot: t.storage,
-      vault: new MemoryVault(),
-      sandbox: new LocalSandboxProvider({ storageRoot: t.storage }),
-      model: createAnthropicModel({ apiKey: async () => 'k', baseURL: t.model.url }),
-      owner: 'reloaded',
-    });
-    const rt = next;
+    const rt = t.reopen();
     assert.deepEqual(await rt.permissions.allowed(id), [{ name: 'bash' }]);
     assert.equal((await rt.sessions.retrieve(id)).agent.tools.find((x) => x.type === 'agent_toolset_20260401')?.configs.find((c) => c.name === 'bash')?.permission_policy.type, 'always_allow');
     await rt.sessions.send(id, [message('again')]);

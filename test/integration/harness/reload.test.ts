@@ -2,9 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { Runtime } from '../../../src/runtime';
 import { reply } from '../../../src/model/scripted';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { MemoryVault } from '../../../src/vault/memory';
-import { createAnthropicModel } from '../../../src/model/anthropic';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import type { SessionEvent } from '../../../src/wire';
 
@@ -13,21 +10,9 @@ import type { SessionEvent } from '../../../src/wire';
 
 describe('harness: a runtime closed mid-turn is continued by the next one', () => {
   let t: TestRuntime;
-  let next: Runtime | undefined;
-  afterEach(async () => {
-    await next?.close();
-    next = undefined;
-    await t?.close();
-  });
+  afterEach(async () => t?.close());
 
-  const reopen = () =>
-    (next = new Runtime({
-      storageRoot: t.storage,
-      vault: new MemoryVault(),
-      sandbox: new LocalSandboxProvider({ storageRoot: t.storage }),
-      model: createAnthropicModel({ apiKey: async () => 'k', baseURL: t.model.url }),
-      owner: 'reloaded',
-    }));
+  const reopen = () => t.reopen();
 
   const finished = async (rt: Runtime, id: string): Promise<SessionEvent[]> => {
     await rt.settled(id);
