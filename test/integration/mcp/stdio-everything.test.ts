@@ -30,7 +30,9 @@ describe('mcp: server-everything over stdio', function () {
     const id = await t.startWith('use the tools', [stdioEverything()], { policy: allow });
     const events = await t.waitIdle(id);
     const names = toolNames(t, 0);
-    assert.ok(names.includes('everything__get-sum') && names.includes('everything__echo'), names.join(', '));
+    // When the tools are missing, say why: the session's errors and the server's status name the failed first attempt.
+    const why = () => `tools: ${names.join(', ')}; errors: ${JSON.stringify(byType(events, 'session.error'))}; servers: ${JSON.stringify(t?.managers[0]?.status())}`;
+    assert.ok(names.includes('everything__get-sum') && names.includes('everything__echo'), why());
     const sumDef = t.model.requests[0]!.body.tools!.find((x) => x.name === 'everything__get-sum') as { description?: string; input_schema?: { properties?: object } };
     assert.equal(sumDef.description, 'Returns the sum of two numbers');
     assert.deepEqual(Object.keys(sumDef.input_schema?.properties ?? {}).sort(), ['a', 'b']);
