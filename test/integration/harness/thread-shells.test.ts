@@ -6,6 +6,7 @@ import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { tmpDir } from '../../support/tmp';
 import { rendezvous, startsBeforeEnds } from '../../support/rendezvous';
+import { isAlive } from '../../support/process';
 
 // Each sub-agent thread runs bash in a shell of its own in the session's one sandbox: two threads' commands run at
 // the same time, a thread's cd stays its own, and archiving a thread ends its shell.
@@ -57,20 +58,12 @@ describe('harness: a shell per sub-agent thread', () => {
     const pids = tmpDir('pids');
     const { id, events } = await session([`echo $$ > ${pids}/writer`], [`echo $$ > ${pids}/tester`]);
     const pidOf = (name: string) => Number(readFileSync(path.join(pids, name), 'utf8').trim());
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     assert.notEqual(pidOf('writer'), pidOf('tester'), 'two shells');
-    assert.ok(alive(pidOf('writer')) && alive(pidOf('tester')), 'a shell outlives its thread’s turn');
+    assert.ok(isAlive(pidOf('writer')) && isAlive(pidOf('tester')), 'a shell outlives its thread’s turn');
     const writer = events.find((e) => e.type === 'session.thread_created' && e.agent_name === 'writer');
     assert.ok(writer?.type === 'session.thread_created');
     await t.runtime.sessions.archiveThread(id, writer.session_thread_id);
-    assert.equal(alive(pidOf('writer')), false, 'the archived thread’s shell is gone');
-    assert.equal(alive(pidOf('tester')), true, 'the other thread’s shell lives on');
+    assert.equal(isAlive(pidOf('writer')), false, 'the archived thread’s shell is gone');
+    assert.equal(isAlive(pidOf('tester')), true, 'the other thread’s shell lives on');
   });
 });

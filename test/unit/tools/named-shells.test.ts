@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { fixture, text, type Fixture } from './helpers';
+import { isAlive } from '../../support/process';
 
 // A ToolHost's named shells (a sub-agent thread's bash): each keeps its own cwd and environment beside the main shell,
 // a bad name is refused, closeShell ends one and forgets its state, dispose ends them all.
@@ -15,14 +16,6 @@ describe('tools: named shells', () => {
     const out = await f.host.run('bash', { command }, undefined, undefined, shell);
     assert.equal(out.is_error, false, text(out));
     return text(out);
-  };
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
   };
 
   it('keeps each shell its own cwd and exports', async () => {
@@ -45,10 +38,10 @@ describe('tools: named shells', () => {
     const a = Number(await bash('cd a; echo $$', 'sthr_a'));
     const b = Number(await bash('echo $$', 'sthr_b'));
     await f.host.closeShell('sthr_a');
-    assert.equal(alive(a), false, 'the closed shell is gone');
-    assert.equal(alive(b), true);
+    assert.equal(isAlive(a), false, 'the closed shell is gone');
+    assert.equal(isAlive(b), true);
     assert.equal(await bash('basename "$PWD"', 'sthr_a'), 'ws', 'a closed shell comes back fresh at the root');
     await f.host.dispose();
-    assert.equal(alive(b), false, 'dispose ends every named shell');
+    assert.equal(isAlive(b), false, 'dispose ends every named shell');
   });
 });
