@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { buildAgentGit, repoHead } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
 import { checkRepoPath } from '../repo/paths';
 import { writeFileAtomic } from '../../log/fsutil';
@@ -15,6 +16,10 @@ import { writeFileAtomic } from '../../log/fsutil';
 // repository is unchanged the latest snapshot is reused as is; after a change the new one is built from the previous
 // one with hard links for unchanged files and fresh copies only for changed ones. Entries modified within
 // RACY_WINDOW_MS of a build are never trusted by stat alone (an in-place write in the same clock tick keeps mtime).
+//
+// The tree also holds the agent's .git (repo/agent-git.ts: a shallow clone at the user's HEAD), so the key names
+// HEAD too: a commit that changed no file still gives the agent its new history. The manifest lists the files only;
+// the overlay's changes() never looks into .git, so the agent's commits there are never part of a review diff.
 
 const RACY_WINDOW_MS = 2000;
 const YIELD_EVERY = 256;
@@ -133,7 +138,8 @@ export class SnapshotStore {
 
   private async build(repoKey: string, repoPath: string | undefined, owner: Owner | null, onProgress?: (m: string) => void): Promise<SnapshotInfo> {
     const rows = repoPath ? await statFiles(repoPath, (await listRepository(repoPath)).files) : [];
-    const key = hash(`${owner ? `${owner.uid}:${owner.gid}` : '-'}\n${rows.map((r) => r.join('\0')).join('\n')}`);
+    const head = repoPath ? await repoHead(repoPath) : null;
+    const key = hash(`${owner ? `${owner.uid}:${owner.gid}` : '-'}\n${head ? `${head.commit} ${head.branch ?? '-'}` : '-'}\n${rows.map((r) => r.join('\0')).join('\n')}`);
     const pointerPath = path.join(this.root, 'repos', `${repoKey}.json`);
     const pointer = await readJson(pointerPath, Pointer);
     if (pointer && pointer.key === key && fs.existsSync(this.treeOf(pointer.id))) {
@@ -150,6 +156,7 @@ export class SnapshotStore {
     const staging = path.join(this.root, 'snapshots', `.tmp-${id}`);
     const builtAtMs = Date.now();
     const counts = await populate(staging, repoPath ?? '', rows, owner, previous && pointer ? { manifest: previous, tree: this.treeOf(pointer.id) } : null, onProgress);
+    if (repoPath) await addAgentGit(path.join(staging, 'tree'), repoPath, rows, owner);
     const manifest: Manifest = { version: 1, builtAtMs, owner, rows };
     await fsp.writeFile(path.join(staging, 'manifest.json'), JSON.stringify(manifest));
     await fsp.rename(staging, path.join(this.root, 'snapshots', id));
@@ -270,6 +277,22 @@ async function populate(
     copied++;
   }
   return { copied, linked };
+}
+
+async function addAgentGit(tree: string, repoPath: string, rows: Row[], owner: Owner | null): Promise<void> {
+  const gitDir = path.join(tree, '.git');
+  await buildAgentGit({ repoPath, gitDir, workTree: tree, files: rows.map((r) => r[0]) });
+  if (owner) await chownTree(gitDir, owner);
+}
+
+/** Gives a directory tree to the sandbox user, so the agent's git can write into it (copied up by the overlay). */
+async function chownTree(dir: string, owner: Owner): Promise<void> {
+  await fsp.lchown(dir, owner.uid, owner.gid);
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(abs, owner);
+    else await fsp.lchown(abs, owner.uid, owner.gid);
+  }
 }
 
 function hash(s: string): string {

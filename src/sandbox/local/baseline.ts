@@ -24,13 +24,6 @@ const PRIVATE_CONFIG = `[core]
 	auto = false
 `;
 
-const AGENT_CONFIG = `[core]
-	autocrlf = false
-[user]
-	name = Hangar agent
-	email = agent@hangar.localhost
-`;
-
 async function writeRawAttributes(gitDir: string, binaryPaths: readonly string[] = []): Promise<void> {
   await mkdir(path.join(gitDir, 'info'), { recursive: true });
   await writeFile(path.join(gitDir, 'info', 'attributes'), attributesText(binaryPaths));
@@ -93,21 +86,4 @@ export class BaselineRepo {
       throw err;
     }
   }
-}
-
-/**
- * Gives the workspace a git repository of its own holding the same baseline commit, so the agent can run
- * `git status` / `git diff`. Its objects come from the private repository through alternates (no second copy).
- */
-export async function initAgentRepo(workTree: string, baselineGitDir: string): Promise<void> {
-  const gitDir = path.join(workTree, '.git');
-  const env = isolatedGitEnv({ GIT_DIR: gitDir, GIT_WORK_TREE: workTree });
-  const run = (args: readonly string[]) => git(args, { cwd: workTree, env });
-  await run(['init', '-q']);
-  await mkdir(path.join(gitDir, 'objects', 'info'), { recursive: true });
-  await writeFile(path.join(gitDir, 'objects', 'info', 'alternates'), `${path.relative(path.join(gitDir, 'objects'), path.join(baselineGitDir, 'objects'))}\n`);
-  await writeRawAttributes(gitDir);
-  await appendFile(path.join(gitDir, 'config'), AGENT_CONFIG);
-  await run(['add', '-A', '-f']);
-  await run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
 }

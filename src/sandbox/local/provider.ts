@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { createToolHost } from '../../tools/host-impl';
 import type { ToolHostOptions } from '../../tools/host';
 import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
-import { BaselineRepo, initAgentRepo } from './baseline';
+import { BaselineRepo } from './baseline';
+import { buildAgentGit } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
 import { copySnapshot } from './copy';
 import { LocalSandbox } from './sandbox';
@@ -15,7 +16,7 @@ import { SandboxDamagedError } from '../errors';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
 // <storageRoot>/sandboxes/<sessionId>/
-//   workspace/      the copy the agent works on (with a .git of its own)
+//   workspace/      the copy the agent works on, with a .git of its own: a shallow clone of the user's (agent-git.ts)
 //   baseline.git/   private git dir: the baseline commit and the index changes() uses
 //   state/          the shell's saved cwd/env
 //   sandbox.json    written last: a directory without it is a half-made sandbox and is made again
@@ -105,15 +106,16 @@ export class LocalSandboxProvider implements SandboxProvider {
     const workspace = path.join(dir, 'workspace');
     await mkdir(workspace, { recursive: true });
     await mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
+    let files: string[] = [];
     if (spec.repoPath) {
       spec.onProgress?.('Listing the repository files');
       const listing = await listRepository(spec.repoPath);
-      await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
+      files = await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
     }
     spec.onProgress?.('Recording the baseline');
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
     const commit = await baseline.create();
-    await initAgentRepo(workspace, baseline.gitDir);
+    await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
     await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
   }
 

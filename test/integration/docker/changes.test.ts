@@ -126,6 +126,6 @@ describe('docker sandbox: exact changes', function () {
     fs.writeFileSync(`${dir}/ignored.txt`, 'i\n');
     const sb = await make().provision({ sessionId: 'untouched', repoPath: dir, environment: env() });
     assert.deepEqual(await sb.changes(), { patch: '', files: [] });
-    assert.equal(await ok(sb, 'bash', { command: 'ls -A' }), '.gitignore\ntracked.txt\nuntracked.txt');
+    assert.equal(await ok(sb, 'bash', { command: 'ls -A' }), '.git\n.gitignore\ntracked.txt\nuntracked.txt');
   });
 });

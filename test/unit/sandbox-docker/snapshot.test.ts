@@ -5,7 +5,6 @@ import path from 'node:path';
 import { SnapshotStore } from '../../../src/sandbox/docker/snapshot';
 import { tmpDir } from '../../support/tmp';
 
-
 // Host snapshots: reused while the repository is unchanged, rebuilt incrementally (hard links for unchanged files,
 // fresh copies for changed ones) when it moves, never modified once built, never written through symlinks.
 
@@ -93,7 +92,19 @@ describe('sandbox-docker: snapshots', () => {
   it('a folder that is not a git repository is copied minus the default ignores (node_modules, .DS_Store, …)', async () => {
     const repo = repoWith({ 'src/a.js': 'a', 'node_modules/dep/index.js': 'd', '.DS_Store': 'x' }, { git: false });
     const snap = await store.prepare(repo, null);
-    assert.deepEqual(fs.readdirSync(snap.tree).sort(), ['src']);
+    // .git is the agent's fresh repository of these files (repo/agent-git.ts), not a copy of anything.
+    assert.deepEqual(fs.readdirSync(snap.tree).sort(), ['.git', 'src']);
+  });
+
+  it("a commit that changes no file makes a new snapshot: the tree's .git follows the user's HEAD", async () => {
+    const repo = repoWith({ 'f.txt': '1\n' });
+    const a = await store.prepare(repo, null);
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: repo });
+    const b = await store.prepare(repo, null);
+    assert.notEqual(b.id, a.id);
+    const head = (dir: string) => execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    assert.equal(head(b.tree), head(repo));
+    assert.notEqual(head(a.tree), head(repo));
   });
 
   it('gc removes snapshots nobody uses, keeping the latest per repository and those in use', async () => {

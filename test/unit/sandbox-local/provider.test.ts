@@ -87,13 +87,47 @@ describe('sandbox-local: provider', () => {
     assert.deepEqual(await sandbox.changes(), { patch: '', files: [] });
   });
 
-  it('gives the workspace its own git repository with one clean baseline commit', async () => {
-    await makeRepo(repo, { 'a.txt': 'a\n', 'crlf.txt': 'x\r\n', '.gitattributes': '* text=auto eol=lf\n' });
+  it("gives the workspace a clone of the user's repository: HEAD, branch, history, uncommitted changes as working-tree changes", async () => {
+    await makeRepo(repo, { 'a.txt': 'a\n', 'gone.txt': 'g\n', 'crlf.txt': 'x\r\n', '.gitattributes': '* text=auto eol=lf\n' });
+    gitIn(repo, ['checkout', '-q', '-b', 'feature']);
+    await writeFile(path.join(repo, 'a.txt'), 'a\nsecond\n');
+    gitIn(repo, ['commit', '-qam', 'second line']);
+    await writeFile(path.join(repo, 'a.txt'), 'a\nsecond\nuncommitted\n');
+    await rm(path.join(repo, 'gone.txt'));
+    await writeFile(path.join(repo, 'notes.md'), 'untracked\n');
     const sandbox = await provision('git');
+    assert.equal(await sh(sandbox, 'git rev-parse --abbrev-ref HEAD'), 'feature');
+    assert.equal(await sh(sandbox, 'git rev-parse HEAD'), gitIn(repo, ['rev-parse', 'HEAD']).trim());
+    assert.equal(await sh(sandbox, 'git log --format=%s'), 'second line\ninitial');
+    assert.equal(await sh(sandbox, 'git status --porcelain'), ' M a.txt\n D gone.txt\n?? notes.md');
+    assert.match(await sh(sandbox, 'git diff a.txt'), /^\+uncommitted$/m);
+    assert.match(await sh(sandbox, 'git blame -s a.txt'), /second$/m);
+    // The clone points nowhere: no remote, no path of the host's repository in its config.
+    assert.equal(await sh(sandbox, 'git remote'), '(no output)');
+    assert.doesNotMatch(await readFile(path.join(sandbox.workdir, '.git', 'config'), 'utf8'), new RegExp(repo));
+  });
+
+  it("the agent's commits are still changes against the baseline, which holds the user's uncommitted work", async () => {
+    await makeRepo(repo, { 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    await writeFile(path.join(repo, 'b.txt'), 'b uncommitted\n');
+    const sandbox = await provision('commit');
+    await sh(sandbox, 'echo agent >> a.txt && git commit -qam "agent work" && git reset -q --hard HEAD && git log -1 --format=%s');
     assert.equal(await sh(sandbox, 'git status --porcelain'), '(no output)');
-    assert.equal(await sh(sandbox, 'git log --format=%s'), 'Baseline (the repository as the session started)');
-    await sh(sandbox, 'echo b >> a.txt');
-    assert.equal(await sh(sandbox, 'git status --porcelain'), ' M a.txt');
+    const changes = await sandbox.changes();
+    assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['a.txt', 'modified']]);
+  });
+
+  it('gives a detached HEAD as detached, and a plain folder a fresh repository of its files', async () => {
+    await makeRepo(repo, { 'a.txt': 'a\n' });
+    const head = gitIn(repo, ['rev-parse', 'HEAD']).trim();
+    gitIn(repo, ['checkout', '-q', '--detach']);
+    const detached = await provision('detached');
+    assert.equal(await sh(detached, 'git rev-parse --abbrev-ref HEAD'), 'HEAD');
+    assert.equal(await sh(detached, 'git rev-parse HEAD'), head);
+    await rm(path.join(repo, '.git'), { recursive: true });
+    const plain = await provision('plain-git');
+    assert.equal(await sh(plain, 'git log --format=%s'), 'The workspace as the session started');
+    assert.equal(await sh(plain, 'git status --porcelain'), '(no output)');
   });
 
   it('trusts only its private baseline: rewriting the workspace .git changes nothing', async () => {

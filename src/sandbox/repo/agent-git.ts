@@ -1,0 +1,87 @@
+import { appendFile, mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { envWithoutGit, git, GitError, isolatedGitEnv } from './git';
+
+// The .git the agent gets in /workspace, for every provider: a shallow clone of the user's repository at the user's
+// HEAD (same branch name, same commit), with an index of HEAD, so the user's uncommitted changes show in `git status`
+// and `git diff` as working-tree changes, as on the user's machine. It is the agent's to use and break: Hangar's
+// baseline, from which review diffs are computed, lives elsewhere (local: baseline.git beside the workspace; Docker:
+// the host snapshot or the layer's diff.git), so `git commit`, `reset` or `rm -rf .git` leave the review unchanged.
+//
+// A folder that is not the top of a git work tree (a plain folder, or a subfolder of a repository) gets a fresh
+// repository with one commit of its files, so git still works there.
+
+/** Commits of history the agent gets: enough for `log` and `blame` of recent work, bounded for huge histories. */
+export const AGENT_HISTORY_DEPTH = 100;
+
+const AGENT_CONFIG = `[core]
+	autocrlf = false
+	fsmonitor = false
+[user]
+	name = Hangar agent
+	email = agent@hangar.localhost
+`;
+
+// The user's repository config must not run anything while Hangar reads it (core.fsmonitor names a program).
+const SAFE_GIT = ['-c', 'core.fsmonitor=false', '-c', 'core.untrackedCache=false'];
+
+/** The user's HEAD as the agent's clone reproduces it. */
+export interface RepoHead {
+  /** The commit HEAD names. */
+  commit: string;
+  /** `refs/heads/<name>`, or null when HEAD is detached. */
+  branch: string | null;
+}
+
+async function userGit(repoPath: string, args: readonly string[]): Promise<string | null> {
+  try {
+    return (await git([...SAFE_GIT, ...args], { cwd: repoPath, env: envWithoutGit() })).toString('utf8').trim();
+  } catch (err) {
+    if (err instanceof GitError) return null;
+    throw err;
+  }
+}
+
+/**
+ * The HEAD of the repository whose work tree top is `repoPath`; null when `repoPath` is not the top of a work tree
+ * or its branch has no commit yet. Snapshots key on it: a commit changes the agent's .git even when no file changed.
+ */
+export async function repoHead(repoPath: string): Promise<RepoHead | null> {
+  const top = await userGit(repoPath, ['rev-parse', '--show-toplevel']);
+  if (!top || (await realpath(top).catch(() => top)) !== (await realpath(repoPath).catch(() => repoPath))) return null;
+  const commit = await userGit(repoPath, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+  if (!commit) return null;
+  return { commit, branch: await userGit(repoPath, ['symbolic-ref', '-q', 'HEAD']) };
+}
+
+/**
+ * Writes the agent's git directory at `gitDir` for the work tree `workTree`, which holds (or will hold) the copy of
+ * `repoPath`. `files` is the copy's listing, used only when `repoPath` is not a repository's top (the fresh commit).
+ */
+export async function buildAgentGit(opts: { repoPath: string | undefined; gitDir: string; workTree: string; files: readonly string[] }): Promise<void> {
+  const env = isolatedGitEnv({ GIT_DIR: opts.gitDir, GIT_WORK_TREE: opts.workTree });
+  const run = (args: readonly string[], input?: Buffer) => git(args, { cwd: opts.workTree, env, input });
+  await mkdir(opts.gitDir, { recursive: true });
+  await run(['init', '-q']);
+  await appendFile(path.join(opts.gitDir, 'config'), AGENT_CONFIG);
+  const head = opts.repoPath ? await repoHead(opts.repoPath) : null;
+  if (opts.repoPath && head) {
+    // A fresh process on the user's repository serves the objects (git upload-pack, as for any local clone); the
+    // clone keeps no remote, so nothing in it points back at the host path. FETCH_HEAD is the commit really fetched.
+    const ref = head.branch ?? 'refs/hangar/head';
+    await run(['-c', 'protocol.file.allow=always', 'fetch', '-q', '--update-head-ok', '--no-tags', '--no-write-fetch-head', `--depth=${AGENT_HISTORY_DEPTH}`, path.resolve(opts.repoPath), `+HEAD:${ref}`]);
+    if (head.branch) {
+      await run(['symbolic-ref', 'HEAD', head.branch]);
+    } else {
+      await run(['update-ref', '--no-deref', 'HEAD', ref]);
+      await run(['update-ref', '-d', ref]);
+    }
+    // The index is HEAD's tree (no stat data: the first `git status` inside hashes the files once), so what differs
+    // in the copy shows as the user's uncommitted changes.
+    await run(['read-tree', 'HEAD']);
+  } else {
+    const list = Buffer.from(opts.files.map((f) => `${f}\0`).join(''), 'utf8');
+    if (opts.files.length > 0) await run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], list);
+    await run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'The workspace as the session started']);
+  }
+}
