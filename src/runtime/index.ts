@@ -13,6 +13,7 @@ import { RuntimeEgress, type EgressOptions } from './egress';
 import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, reachesNothing, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
+import { FileStore } from './files';
 import { SessionHost } from './session-host';
 import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
@@ -51,6 +52,8 @@ export interface RuntimeOptions {
   onProgress?: (sessionId: string, message: string) => void;
   /** Egress proxy settings (tests: loopback upstreams with their own CA). */
   egress?: EgressOptions;
+  /** The Files API's per-file limit in bytes (default 500 MB, the hosted API's). */
+  maxFileBytes?: number;
 }
 
 export class Runtime {
@@ -61,6 +64,8 @@ export class Runtime {
   /** "Allow for this session": per-session tool permission overrides (session updates of the agent's tools). */
   readonly permissions: SessionPermissions;
   readonly vaults: VaultStore;
+  /** The Files API: uploads, and what agents write to /mnt/session/outputs/ (scoped to their session). */
+  readonly files: FileStore;
   /** Replaces every secret of the vault in tool outcomes and tool-made errors (ARCHITECTURE.md invariant 5). */
   readonly scrubber: Scrubber;
   /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
@@ -74,6 +79,8 @@ export class Runtime {
     const sessionsDir = path.join(options.storageRoot, 'sessions');
     mkdirSync(sessionsDir, { recursive: true });
     this.vaults = new VaultStore(options.storageRoot, options.vault);
+    this.files = new FileStore(options.storageRoot, options.maxFileBytes);
+    void this.files.sweep().catch(() => undefined);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);

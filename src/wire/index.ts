@@ -8,5 +8,6 @@ export * from './session';
 export * from './ids';
 export * from "./fold";
 export * from './vault';
+export * from './file';
 export * from './models';
 export * from './tool-output';

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
+import { toFile } from '@anthropic-ai/sdk';
 import { reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import { collect, raw, startApi, type ApiFixture, type StreamEvent } from './helpers';
@@ -126,10 +127,17 @@ describe('api: every response fits the SDK types', function () {
     rec('DELETE /v1/vaults/:id/credentials/:id', 'Beta.Vaults.Credentials.BetaManagedAgentsDeletedCredential', await c.beta.vaults.credentials.delete(bearer.id, { vault_id: vault.id }));
     rec('DELETE /v1/vaults/:id', 'Beta.Vaults.BetaManagedAgentsDeletedVault', await c.beta.vaults.delete(vault.id));
 
+    // Files.
+    const file = rec('POST /v1/files', 'Beta.BetaFileMetadata', await c.beta.files.upload({ file: await toFile(Buffer.from('a,b\n'), 'data.csv'), expires_in_seconds: 3600 }));
+    rec('GET /v1/files/:id', 'Beta.BetaFileMetadata', await c.beta.files.retrieveMetadata(file.id));
+    for (const x of (await c.beta.files.list()).data) rec('GET /v1/files', 'Beta.BetaFileMetadata', x);
+    rec('DELETE /v1/files/:id', 'Beta.BetaDeletedFile', await c.beta.files.delete(file.id));
+
     // Errors keep the API's error shape.
     for (const [label, method, route] of [
       ['404 unknown session', 'GET', '/v1/sessions/sesn_missing'],
-      ['404 unknown endpoint', 'GET', '/v1/files'],
+      ['404 unknown endpoint', 'GET', '/v1/deployments'],
+      ['404 unknown file', 'GET', '/v1/files/file_missing'],
       ['405 wrong method', 'DELETE', '/v1/agents'],
     ] as const) {
       rec(label, 'ErrorResponse', (await raw(f.server, method, route)).json());
