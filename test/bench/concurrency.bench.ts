@@ -1,0 +1,235 @@
+// Concurrency benchmark: 1, 5 and 20 sessions running at once in one runtime (one event loop, as in `hangar serve`
+// and the extension host), each a 10-tool script, on the local sandbox and on Docker, with a zero-latency model and
+// one answering in ~1 s. Reported per case: steady tool-turn latency (one model request start to the next: the
+// model's answer, the harness's appends, the tool run; the first turn, which waits for the sandbox, excluded),
+// event-loop delay while the sessions run, and the time from the user message to the first tool result (sandbox
+// provisioning included); each also as a ratio against the lone session measured in the same run.
+// The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
+// being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Runtime } from '../../src/runtime';
+import { createAnthropicModel } from '../../src/model/anthropic';
+import { DEFAULT_MODEL } from '../../src/model/types';
+import { reply, startScriptedModel, type RecordedRequest, type Reply } from '../../src/model/scripted';
+import { LocalSandboxProvider } from '../../src/sandbox/local';
+import type { SandboxProvider } from '../../src/sandbox/types';
+import { MemoryVault } from '../../src/vault/memory';
+import type { SessionEvent } from '../../src/wire';
+import { makeRepo } from '../support/runtime';
+import { printTable, summarize, writeResults, type Row, type Summary } from './lib';
+
+const TOOLS = 10;
+const REALISTIC_DELAY_MS = 1000;
+
+/** The 10 tool calls every session makes, then a closing text: a mix of shell, reads, writes and searches. */
+function step(i: number): Reply {
+  const calls: [string, Record<string, unknown>][] = [
+    ['bash', { command: 'ls' }],
+    ['read', { file_path: 'README.md' }],
+    ['write', { file_path: 'notes.txt', content: 'first\n' }],
+    ['bash', { command: 'cat notes.txt' }],
+    ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
+    ['glob', { pattern: '**/*.js' }],
+    ['grep', { pattern: 'console' }],
+    ['read', { file_path: 'src/app.js' }],
+    ['bash', { command: 'echo done > out.txt' }],
+    ['read', { file_path: 'notes.txt' }],
+  ];
+  const call = calls[i];
+  return call ? reply.tool(call[0], call[1]) : reply.text('all done');
+}
+
+/** Stateless per session: the reply follows from how many assistant turns the request already holds. */
+function responder(request: RecordedRequest): Reply {
+  return step(request.body.messages.filter((m) => m.role === 'assistant').length);
+}
+
+if (!isMainThread) {
+  const { delayMs } = workerData as { delayMs: number };
+  const model = await startScriptedModel({ script: responder, defaultDelayMs: delayMs });
+  parentPort!.postMessage(model.url);
+  parentPort!.once('message', () => void model.close().then(() => process.exit(0)));
+}
+
+interface ModelWorker {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function startModelWorker(delayMs: number): Promise<ModelWorker> {
+  // tsx's loader does not reach a worker on Node 20; the worker loads this file through tsx's API instead.
+  const loader = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(import.meta.url)}, ${JSON.stringify(import.meta.url)}))`;
+  const worker = new Worker(loader, { eval: true, workerData: { delayMs } });
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    url,
+    close: () =>
+      new Promise((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      }),
+  };
+}
+
+interface SessionTimes {
+  /** performance.now() of each span.model_request_start, in order. */
+  requests: number[];
+  firstToolResult: number | null;
+  idle: Promise<void>;
+}
+
+interface CaseResult {
+  turns: number[];
+  firstToolResult: number[];
+  loopDelay: { p50: number; p99: number; max: number };
+  wallMs: number;
+}
+
+/** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
+async function runCase(rt: Runtime, env: string, agent: string, repo: string, count: number): Promise<CaseResult> {
+  const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
+  const times: SessionTimes[] = [];
+  const unsubscribe: (() => void)[] = [];
+  let sentAt = 0;
+  for (const s of sessions) {
+    let done: () => void = () => undefined;
+    const t: SessionTimes = { requests: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
+    times.push(t);
+    // Subscribed from the end of the log as it is now: only this run's events.
+    const from = (await rt.sessions.listEvents(s.id, { limit: 100_000 })).data.length;
+    unsubscribe.push(
+      await rt.sessions.subscribe(s.id, from, (e: SessionEvent) => {
+        const now = performance.now();
+        if (e.type === 'span.model_request_start') t.requests.push(now);
+        else if (e.type === 'agent.tool_result' && t.firstToolResult === null) t.firstToolResult = now - sentAt;
+        else if (e.type === 'session.status_idle') done();
+      }),
+    );
+  }
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  sentAt = performance.now();
+  await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
+  await Promise.all(times.map((t) => t.idle));
+  const wallMs = performance.now() - sentAt;
+  histogram.disable();
+  for (const u of unsubscribe) u();
+  for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
+  return {
+    // Steady turns: the first one waits for the sandbox, which the time to the first tool result reports.
+    turns: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.requests[i + 1]!)),
+    firstToolResult: times.map((t) => t.firstToolResult!),
+    loopDelay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
+    wallMs,
+  };
+}
+
+interface Measured {
+  sandbox: string;
+  model: string;
+  sessions: number;
+  runs: number;
+  turn: Summary;
+  firstToolResult: Summary;
+  loopDelayP50: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+}
+
+/** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
+async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[]): Promise<Measured[]> {
+  const modelWorker = await startModelWorker(delayMs);
+  const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-conc-'));
+  const repo = makeRepo();
+  const provider: SandboxProvider =
+    sandbox === 'local' ? new LocalSandboxProvider({ storageRoot: storage }) : new (await import('../../src/sandbox/docker')).DockerSandboxProvider({ storageRoot: storage });
+  const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: provider, model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelWorker.url }), owner: 'bench' });
+  const out: Measured[] = [];
+  try {
+    const env = (await rt.environments.ensureDefault()).id;
+    const agent = (await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
+    // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
+    await runCase(rt, env, agent, repo, 1);
+    for (const count of counts) {
+      const runs = Math.max(1, Math.ceil(5 / count));
+      const results: CaseResult[] = [];
+      for (let r = 0; r < runs; r++) results.push(await runCase(rt, env, agent, repo, count));
+      out.push({
+        sandbox,
+        model: modelName,
+        sessions: count,
+        runs,
+        turn: summarize(results.flatMap((x) => x.turns)),
+        firstToolResult: summarize(results.flatMap((x) => x.firstToolResult)),
+        loopDelayP50: Math.max(...results.map((x) => x.loopDelay.p50)),
+        loopDelayP99: Math.max(...results.map((x) => x.loopDelay.p99)),
+        loopDelayMax: Math.max(...results.map((x) => x.loopDelay.max)),
+      });
+      console.log(`  ${sandbox} ${modelName} ${count} session(s): turn p50 ${out.at(-1)!.turn.p50.toFixed(1)} ms`);
+    }
+  } finally {
+    await rt.close();
+    if (sandbox === 'docker') await provider.reap(new Set());
+    await modelWorker.close();
+    rmSync(storage, { recursive: true, force: true });
+    rmSync(repo, { recursive: true, force: true });
+  }
+  return out;
+}
+
+function rows(measured: Measured[]): Row[] {
+  return measured.map((m) => {
+    const base = measured.find((b) => b.sandbox === m.sandbox && b.model === m.model && b.sessions === 1)!;
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    return {
+      sandbox: m.sandbox,
+      model: m.model,
+      sessions: m.sessions,
+      turns: m.turn.n,
+      'turn p50 ms': m.turn.p50,
+      'turn p95 ms': m.turn.p95,
+      'turn p50 ×1': ratio(m.turn.p50, base.turn.p50),
+      'turn p95 ×1': ratio(m.turn.p95, base.turn.p95),
+      'loop delay p50 ms': m.loopDelayP50,
+      'loop delay p99 ms': m.loopDelayP99,
+      'loop p99 ×1': ratio(m.loopDelayP99, base.loopDelayP99),
+      'first tool result p50 ms': m.firstToolResult.p50,
+      'first tool result p95 ms': m.firstToolResult.p95,
+      'first result p50 ×1': ratio(m.firstToolResult.p50, base.firstToolResult.p50),
+    };
+  });
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const which = arg('--sandbox') ?? 'both';
+  const counts = (arg('--counts') ?? '1,5,20').split(',').map(Number);
+  if (!counts.every((c) => Number.isInteger(c) && c > 0) || counts[0] !== 1) throw new Error('--counts: positive integers, starting with 1 (the baseline)');
+  const sandboxes: ('local' | 'docker')[] | null = which === 'both' ? ['local', 'docker'] : which === 'local' || which === 'docker' ? [which] : null;
+  if (!sandboxes) throw new Error(`--sandbox: local, docker or both, not ${which}`);
+  const models = (
+    [
+      ['zero-latency', 0],
+      ['~1 s model', REALISTIC_DELAY_MS],
+    ] as const
+  ).filter(([, delay]) => (arg('--model') ?? 'both') === 'both' || (arg('--model') === 'zero') === (delay === 0));
+  const measured: Measured[] = [];
+  for (const sandbox of sandboxes) {
+    for (const [modelName, delayMs] of models) {
+      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts)));
+    }
+  }
+  const table = rows(measured);
+  printTable(`Concurrent sessions, ${TOOLS}-tool script each; ratios (×1) against one lone session in the same run`, table);
+  const file = await writeResults('concurrency', { tools: TOOLS, realistic_delay_ms: REALISTIC_DELAY_MS, cpus: os.cpus().length, cases: measured, table, targets: { turn_p50_ratio_at_20: 2, loop_delay_p99_ms: 50 } });
+  console.log(`wrote ${file}`);
+}
+
+if (isMainThread) await main();
