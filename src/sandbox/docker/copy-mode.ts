@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import type { FileSide, WorkspaceChanges } from '../types';
-import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/diff';
+import { attributesText, BASELINE_REF } from '../repo/diff';
 import { listRepository } from '../repo/listing';
 import { isRepoPath } from '../repo/paths';
 import { execCollect, type Container } from './client';
@@ -11,8 +10,8 @@ import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
-// the repository is streamed as tar into a plain named volume, and a baseline commit inside the workspace's own .git
-// (ref refs/hangar/baseline, which the agent's commits do not move) gives changes() the same git diff as elsewhere.
+// the repository is streamed as tar into a plain named volume. The baseline changes() and review use is recorded on
+// the host afterwards (copy-baseline.ts), which also replaces the .git made here by the agent's clone.
 
 const GIT = ['git', '-c', 'core.quotePath=false', '-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'user.name=Hangar', '-c', 'user.email=hangar@localhost'];
 // Hangar's own index (the agent may move .git/index): its stat cache makes `git add -A` hash only changed files.
@@ -63,21 +62,4 @@ export async function createBaseline(container: Container, user: string): Promis
   await git(container, user, ['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
   await git(container, user, ['update-ref', BASELINE_REF, 'HEAD']);
   await git(container, user, ['read-tree', BASELINE_REF], INDEX_ENV);
-}
-
-export async function copyChanges(container: Container, user: string): Promise<WorkspaceChanges> {
-  await git(container, user, ['add', '-A'], INDEX_ENV);
-  return gitChanges(
-    { run: (args) => git(container, user, args, INDEX_ENV), writeAttributes: (paths) => writeAttributes(container, user, paths) },
-    (extra) => [...DIFF_CACHED, ...extra, BASELINE_REF],
-  );
-}
-
-export async function copyReadFile(container: Container, user: string, rel: string, side: FileSide): Promise<Buffer | null> {
-  const cmd =
-    side === 'baseline'
-      ? [...GIT, 'cat-file', 'blob', `${BASELINE_REF}:${rel}`]
-      : ['sh', '-c', 'if [ -L "$1" ]; then printf %s "$(readlink "$1")"; elif [ -f "$1" ]; then cat "$1"; else exit 3; fi', 'sh', rel];
-  const r = await execCollect(container, { cmd, user, workdir: WORKSPACE });
-  return r.exitCode === 0 ? r.stdout : null;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
+import { seedCopyGit } from './copy-baseline';
 import { createBaseline, seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
@@ -234,6 +235,7 @@ export class DockerSandboxProvider implements SandboxProvider {
         if (base.repoPath) await seedWorkspace(container, base.repoPath, { uid: base.settings.uid, gid: base.settings.gid }, onProgress);
         await createBaseline(container, base.settings.user);
       }
+      if (base.mode === 'copy') await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit);
       const hands = await attachHands(ctx, container, base.settings);
       if (base.settings.postCreate.length > 0) await runPostCreate(container, base.settings, onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };

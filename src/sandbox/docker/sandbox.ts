@@ -2,7 +2,7 @@ import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../typ
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
-import { copyChanges, copyReadFile } from './copy-mode';
+import { CopyBaseline } from './copy-baseline';
 import type { Docker } from './client';
 import type { Hands } from './hands';
 import { overlayChanges } from './overlay-changes';
@@ -38,6 +38,8 @@ export class DockerSandbox implements Sandbox {
   /** The hands failed a call: the next call revives them. */
   private broken = false;
   private readonly differ: TreeDiffer;
+  /** Copy mode: the host-side baseline and the container's stat cache. */
+  private readonly copy: CopyBaseline | null;
   private readonly baselineShas = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -47,6 +49,7 @@ export class DockerSandbox implements Sandbox {
     private readonly ctx: SandboxContext,
   ) {
     this.differ = new TreeDiffer(ctx.layer.diffGit);
+    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => (await this.ready()).container, state.settings.user) : null;
   }
 
   get sessionId(): string {
@@ -112,7 +115,7 @@ export class DockerSandbox implements Sandbox {
 
   changes(): Promise<WorkspaceChanges> {
     return this.serialized(async () => {
-      if (this.state.mode === 'copy') return copyChanges((await this.ready()).container, this.state.settings.user);
+      if (this.copy) return this.copy.changes();
       const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
       return overlayChanges(this.ctx.layer.upper, lower, this.differ, this.baselineShas);
     });
@@ -120,7 +123,7 @@ export class DockerSandbox implements Sandbox {
 
   async readFile(rel: string, side: FileSide): Promise<Buffer | null> {
     checkRepoPath(rel);
-    if (this.state.mode === 'copy') return copyReadFile((await this.ready()).container, this.state.settings.user, rel, side);
+    if (this.copy) return this.copy.readFile(rel, side);
     const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
     return side === 'baseline' ? readLower(lower, rel) : readMerged(this.ctx.layer.upper, lower, rel);
   }

@@ -55,19 +55,21 @@ export async function repoHead(repoPath: string): Promise<RepoHead | null> {
 }
 
 /**
- * Writes the agent's git directory at `gitDir` for the work tree `workTree`, which holds (or will hold) the copy of
- * `repoPath`. `files` is the copy's listing, used only when `repoPath` is not a repository's top (the fresh commit).
+ * Writes the agent's git directory at `gitDir` for the work tree `workTree`, which holds the copy of `repoPath` (or
+ * is `repoPath` itself when the copy is elsewhere: nothing is written to it). `files` is the copy's listing, used only
+ * when `repoPath` is not a repository's top (the fresh commit).
  */
 export async function buildAgentGit(opts: { repoPath: string | undefined; gitDir: string; workTree: string; files: readonly string[] }): Promise<void> {
   const env = isolatedGitEnv({ GIT_DIR: opts.gitDir, GIT_WORK_TREE: opts.workTree });
   const run = (args: readonly string[], input?: Buffer) => git(args, { cwd: opts.workTree, env, input });
   await mkdir(opts.gitDir, { recursive: true });
-  await run(['init', '-q']);
+  // Without GIT_WORK_TREE: init would record a work tree that is not the git dir's parent (core.worktree, a host path).
+  await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: opts.gitDir }) });
   await appendFile(path.join(opts.gitDir, 'config'), AGENT_CONFIG);
   const head = opts.repoPath ? await repoHead(opts.repoPath) : null;
   if (opts.repoPath && head) {
     // A fresh process on the user's repository serves the objects (git upload-pack, as for any local clone); the
-    // clone keeps no remote, so nothing in it points back at the host path. FETCH_HEAD is the commit really fetched.
+    // clone keeps no remote, so nothing in it points back at the host path.
     const ref = head.branch ?? 'refs/hangar/head';
     await run(['-c', 'protocol.file.allow=always', 'fetch', '-q', '--update-head-ok', '--no-tags', '--no-write-fetch-head', `--depth=${AGENT_HISTORY_DEPTH}`, path.resolve(opts.repoPath), `+HEAD:${ref}`]);
     if (head.branch) {

@@ -1,0 +1,45 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pack, type Pack } from 'tar-stream';
+import { buildAgentGit } from '../repo/agent-git';
+import { listRepository } from '../repo/listing';
+import { execCollect, type Container } from './client';
+import { WORKSPACE } from './container';
+import type { Owner } from './snapshot';
+
+// Copy mode's /workspace/.git: the agent's clone of the user's repository (repo/agent-git.ts), built on the host and
+// streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced.
+
+async function addDir(archive: Pack, abs: string, name: string, owner: Owner): Promise<void> {
+  archive.entry({ name: `${name}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
+  for (const entry of await fs.readdir(abs, { withFileTypes: true })) {
+    const child = path.join(abs, entry.name);
+    if (entry.isDirectory()) {
+      await addDir(archive, child, `${name}/${entry.name}`, owner);
+    } else if (entry.isFile()) {
+      const st = await fs.stat(child);
+      const content = await fs.readFile(child);
+      await new Promise<void>((resolve, reject) =>
+        archive.entry({ name: `${name}/${entry.name}`, mode: st.mode & 0o777, uid: owner.uid, gid: owner.gid, size: content.length }, content, (e) => (e ? reject(e) : resolve())),
+      );
+    }
+  }
+}
+
+export async function seedAgentGit(container: Container, user: string, repoPath: string, owner: Owner): Promise<void> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-agent-git-'));
+  try {
+    const gitDir = path.join(tmp, '.git');
+    const files = repoPath ? (await listRepository(repoPath)).files : [];
+    await buildAgentGit({ repoPath, gitDir, workTree: repoPath, files });
+    const cleared = await execCollect(container, { cmd: ['rm', '-rf', `${WORKSPACE}/.git`], user, workdir: WORKSPACE });
+    if (cleared.exitCode !== 0) throw new Error(`clearing /workspace/.git failed: ${cleared.stderr.toString('utf8').trim()}`);
+    const archive = pack();
+    const packed = addDir(archive, gitDir, '.git', owner).then(() => archive.finalize(), (err: unknown) => archive.destroy(err as Error));
+    await Promise.all([container.putArchive(Readable.from(archive), { path: WORKSPACE }), packed]);
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}

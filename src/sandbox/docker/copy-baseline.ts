@@ -1,0 +1,177 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FileSide, WorkspaceChanges } from '../types';
+import { attributesText, BASELINE_REF } from '../repo/diff';
+import { git, isolatedGitEnv } from '../repo/git';
+import { execCollect, type Container } from './client';
+import { WORKSPACE } from './container';
+import { seedAgentGit } from './copy-agent-git';
+import type { Owner } from './snapshot';
+import { TreeDiffer, type TreeEntry } from './tree-diff';
+
+// Copy mode's baseline, out of the agent's reach: a tree in the layer's host-side git dir (the TreeDiffer's, under
+// <storage>/layers/<id>/diff.git, ref refs/hangar/baseline), never in the container, so nothing the agent does there
+// (its own .git included: it is a clone of the user's repository) can move it. Works with remote engines: only
+// blob ids and the contents of changed files cross the engine's API.
+//
+// The container keeps only a stat cache: a scratch git dir outside /workspace whose index `git add -A` refreshes, so
+// each changes() hashes only files whose stat moved. It is rebuilt from the baseline when missing (a new container).
+// The agent can tamper with that cache, which can hide a change from review but never alter the baseline.
+
+const SCAN_DIR = '/var/tmp/hangar-scan';
+const GIT = ['git', '-c', 'core.quotePath=false', '-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'core.bigFileThreshold=1'];
+// glibc returns zlib's buffers to the kernel after every object git stores; these keep it from (see copy-mode.ts).
+const SCAN_ENV = [
+  `GIT_DIR=${SCAN_DIR}`,
+  `GIT_WORK_TREE=${WORKSPACE}`,
+  'GIT_CONFIG_NOSYSTEM=1',
+  'GIT_CONFIG_GLOBAL=/dev/null',
+  'LC_ALL=C',
+  'MALLOC_TRIM_THRESHOLD_=268435456',
+  'MALLOC_TOP_PAD_=67108864',
+];
+const GITLINK = '160000';
+
+/** path → [git mode, blob id]. */
+type Entries = Map<string, TreeEntry>;
+
+// One exec per scan. A missing scratch dir is made (raw attributes: bytes go in unchanged) and its index seeded from
+// the baseline's entries on stdin, so tracked files stay tracked even where a .gitignore names them.
+const SCAN_SCRIPT = `set -e
+a=$1; force=$2; shift 2
+if [ ! -f "$GIT_DIR/HEAD" ]; then
+  rm -rf "$GIT_DIR"; env -u GIT_WORK_TREE "$@" init -q
+  mkdir -p "$GIT_DIR/info"; printf %s "$a" > "$GIT_DIR/info/attributes"
+  "$@" update-index -z --index-info
+fi
+"$@" add -A $force
+exec "$@" ls-files -s -z`;
+
+async function scan(container: Container, user: string, seed: readonly TreeEntry[], force: boolean): Promise<Entries> {
+  const stdin = seed.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
+  const r = await execCollect(container, { cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), force ? '-f' : '', ...GIT], user, workdir: WORKSPACE, env: SCAN_ENV, stdin });
+  if (r.exitCode !== 0) throw new Error(`reading the sandbox's files failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+  const entries: Entries = new Map();
+  for (const rec of r.stdout.toString('utf8').split('\0')) {
+    const m = /^(\d{6}) ([0-9a-f]{40,64}) \d\t(.+)$/s.exec(rec);
+    if (m) entries.set(m[3] as string, { path: m[3] as string, mode: m[1] as string, sha: m[2] as string });
+  }
+  return entries;
+}
+
+/** Blob contents from the scratch dir, each checked against its id (the agent could have replaced the object file). */
+async function fetchBlobs(container: Container, user: string, shas: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (shas.length === 0) return out;
+  const r = await execCollect(container, { cmd: [...GIT, 'cat-file', '--batch'], user, workdir: WORKSPACE, env: SCAN_ENV, stdin: shas.map((s) => `${s}\n`).join('') });
+  if (r.exitCode !== 0) throw new Error(`reading changed files from the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+  let at = 0;
+  const buf = r.stdout;
+  while (at < buf.length) {
+    const eol = buf.indexOf(10, at);
+    const header = buf.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (header[1] !== 'blob') continue; // "<sha> missing": gone since the scan, the next changes() sees it
+    const size = Number(header[2]);
+    out.set(header[0] as string, buf.subarray(at, at + size));
+    at += size + 1;
+  }
+  return out;
+}
+
+export class CopyBaseline {
+  private entries: Entries | null = null;
+
+  constructor(
+    private readonly differ: TreeDiffer,
+    private readonly container: () => Promise<Container>,
+    private readonly user: string,
+  ) {}
+
+  private hostGit(args: readonly string[]): Promise<Buffer> {
+    return git(args, { env: isolatedGitEnv({ GIT_DIR: this.differ.gitDir }) });
+  }
+
+  /**
+   * Records what /workspace holds now as the baseline: the seeded repository plus anything the image put in the
+   * volume. Blobs come from the host's copy of the repository where its bytes match, from the container otherwise.
+   */
+  async record(repoPath: string | null): Promise<void> {
+    const container = await this.container();
+    const entries = await scan(container, this.user, [], true);
+    const missing: string[] = [];
+    for (const e of entries.values()) {
+      if (e.mode === GITLINK) continue;
+      const local = repoPath ? await readHostFile(repoPath, e) : null;
+      if (!local || (await this.differ.writeBlob(local)) !== e.sha) missing.push(e.sha);
+    }
+    await this.storeBlobs(container, missing);
+    const tree = await this.differ.writeTree([...entries.values()]);
+    await this.hostGit(['update-ref', BASELINE_REF, tree]);
+    this.entries = entries;
+  }
+
+  private async storeBlobs(container: Container, shas: readonly string[]): Promise<void> {
+    const blobs = await fetchBlobs(container, this.user, shas);
+    for (const sha of shas) {
+      const content = blobs.get(sha);
+      if (!content || (await this.differ.writeBlob(content)) !== sha) throw new Error(`the sandbox gave the wrong content for blob ${sha}`);
+    }
+  }
+
+  private async baseline(): Promise<Entries> {
+    if (this.entries) return this.entries;
+    const out = await this.hostGit(['ls-tree', '-r', '-z', '--full-tree', BASELINE_REF]);
+    const entries: Entries = new Map();
+    for (const rec of out.toString('utf8').split('\0')) {
+      const m = /^(\d{6}) \w+ ([0-9a-f]+)\t(.+)$/s.exec(rec);
+      if (m) entries.set(m[3] as string, { path: m[3] as string, mode: m[1] as string, sha: m[2] as string });
+    }
+    return (this.entries = entries);
+  }
+
+  /** The workspace against the baseline, built like the overlay's diff: two small trees of just the changed paths. */
+  async changes(): Promise<WorkspaceChanges> {
+    const base = await this.baseline();
+    const container = await this.container();
+    const current = await scan(container, this.user, [...base.values()], false);
+    const changed = [...new Set([...base.keys(), ...current.keys()])].filter((p) => {
+      const a = base.get(p);
+      const b = current.get(p);
+      return a?.sha !== b?.sha || a?.mode !== b?.mode;
+    });
+    if (changed.length === 0) return { patch: '', files: [] };
+    const pick = (from: Entries) => changed.flatMap((p) => from.get(p) ?? []);
+    const now = pick(current);
+    await this.storeBlobs(container, [...new Set(now.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]);
+    return this.differ.diff(await this.differ.writeTree(pick(base)), await this.differ.writeTree(now));
+  }
+
+  async readFile(rel: string, side: FileSide): Promise<Buffer | null> {
+    if (side === 'baseline') {
+      const e = (await this.baseline()).get(rel);
+      return e && e.mode !== GITLINK ? this.hostGit(['cat-file', 'blob', e.sha]) : null;
+    }
+    const cmd = ['sh', '-c', 'if [ -L "$1" ]; then printf %s "$(readlink "$1")"; elif [ -f "$1" ]; then cat "$1"; else exit 3; fi', 'sh', rel];
+    const r = await execCollect(await this.container(), { cmd, user: this.user, workdir: WORKSPACE });
+    return r.exitCode === 0 ? r.stdout : null;
+  }
+}
+
+/**
+ * After the copy: the agent's .git (a clone of the user's repository) into /workspace, and the baseline recorded on
+ * the host in `diffGit`, the layer's git dir the sandbox's CopyBaseline reads later.
+ */
+export async function seedCopyGit(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string): Promise<void> {
+  if (repoPath) await seedAgentGit(container, who.user, repoPath, who);
+  await new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user).record(repoPath);
+}
+
+async function readHostFile(repoPath: string, e: TreeEntry): Promise<Buffer | null> {
+  const abs = path.join(repoPath, e.path);
+  try {
+    return e.mode === '120000' ? Buffer.from(await fs.readlink(abs), 'utf8') : await fs.readFile(abs);
+  } catch {
+    return null;
+  }
+}
