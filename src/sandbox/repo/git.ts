@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runCollected } from './spawn-off-loop';
 
 // Running git on the host for Hangar's own bookkeeping (listing a repository, baselines, diffs), shielded from the
 // user's git configuration and from GIT_* variables that would point it at another repository.
@@ -19,21 +19,11 @@ export interface GitOptions {
   input?: Buffer | string;
 }
 
-/** Runs git and returns its stdout as bytes (paths and patches are not necessarily UTF-8). */
-export function git(args: readonly string[], options: GitOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('git', args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let stderr = '';
-    proc.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    proc.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 8192) stderr += chunk.toString('utf8');
-    });
-    proc.on('error', (err) => reject(new GitError(args, null, err.message)));
-    proc.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new GitError(args, code, stderr))));
-    proc.stdin.on('error', () => undefined);
-    proc.stdin.end(options.input ?? '');
-  });
+/** Runs git (started off the event loop: spawn-off-loop.ts) and returns its stdout as bytes (paths and patches are not necessarily UTF-8). */
+export async function git(args: readonly string[], options: GitOptions): Promise<Buffer> {
+  const run = await runCollected('git', args, options);
+  if (run.code !== 0) throw new GitError(args, run.code, run.stderr);
+  return run.stdout;
 }
 
 /** The host environment without GIT_* variables, which would redirect git to another repository or index. */
