@@ -13,7 +13,7 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // only the files directly in the folder, so each new sandbox part must get a row. `packages` are the restricted npm
 // packages the folder may import: only src/extension talks to VS Code, only src/sandbox/docker to the Docker engine.
 const CORE_LEAVES = ['src/wire', 'src/log', 'src/model', 'src/tools', 'src/sandbox'];
-const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/review'];
+const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/web', 'src/review'];
 const SURFACE_BASE = [...CORE, 'src/runtime', 'src/format'];
 export const LAYERS = {
   'src/wire': [],
@@ -32,6 +32,7 @@ export const LAYERS = {
   'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],
   // MCP implements the harness's `McpTools` seam, so it sits above the harness.
   'src/mcp': ['src/wire', 'src/tools', 'src/harness'],
+  'src/web': ['src/wire', 'src/harness', 'src/vault', 'src/vault/proxy'],
   'src/review': ['src/wire', 'src/log', 'src/sandbox'],
   'src/runtime': CORE,
   // Text forms shared by every surface and the webview (cost, tool input summaries); browser-safe.

@@ -45,6 +45,8 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
     model,
     owner: 'cli',
     mcp: vaultMcpFactory(storageRoot, vault),
+    // An invalid URL stops the runtime with the reason (WebSearchSettingError), as a wrong models.json does.
+    ...(process.env.HANGAR_WEB_SEARCH_URL ? { webSearch: { url: process.env.HANGAR_WEB_SEARCH_URL } } : {}),
     onProgress: (_id, m) => opts.onProgress?.(m),
   });
 }

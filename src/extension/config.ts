@@ -17,6 +17,7 @@ const Settings = z.object({
   pids: z.number().int().min(16).max(1_000_000).catch(512),
   defaultAgent: z.string().catch(''),
   apiPort: z.number().int().min(0).max(65_535).catch(0),
+  webSearchUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).catch(''),
 });
 export type HangarSettings = z.infer<typeof Settings>;
 
@@ -32,6 +33,7 @@ export function readSettings(): HangarSettings {
     pids: c.get('sandbox.pids'),
     defaultAgent: c.get('defaultAgent'),
     apiPort: c.get('api.port'),
+    webSearchUrl: c.get('webSearch.url'),
   });
 }
 
@@ -43,5 +45,5 @@ export function readModelOverrides(): unknown {
 
 /** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['hangar.sandbox.provider', 'hangar.model.maxTokens', 'hangar.models'].some((s) => e.affectsConfiguration(s));
+  return ['hangar.sandbox.provider', 'hangar.model.maxTokens', 'hangar.models', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

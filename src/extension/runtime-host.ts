@@ -60,6 +60,7 @@ export class RuntimeHost implements vscode.Disposable {
         sandbox,
         model: followSettingsModel(this.vault),
         maxTokens: settings.maxTokens,
+        ...(settings.webSearchUrl ? { webSearch: { url: settings.webSearchUrl } } : {}),
         mcp: vaultMcpFactory(this.storageRoot, this.vault),
         owner: 'vscode',
         onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),

@@ -188,6 +188,9 @@ function toResultContent(content: readonly ToolResultBlock[] | null | undefined)
     if (b.type === 'text') out.push({ type: 'text', text: b.text });
     else if (b.type === 'image' && b.source.type === 'base64')
       out.push({ type: 'image', source: { type: 'base64', data: b.source.data, media_type: b.source.media_type as 'image/png' } });
+    // web_search results (src/web/search.ts): the API takes them as they are, and the model can cite them.
+    else if (b.type === 'search_result')
+      out.push({ type: 'search_result', source: b.source, title: b.title, content: b.content.map((c) => ({ type: 'text', text: c.text })), ...(b.citations ? { citations: b.citations } : {}) });
     else out.push({ type: 'text', text: `[${b.type} block omitted]` });
   }
   return out;

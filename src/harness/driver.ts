@@ -244,7 +244,7 @@ export class SessionDriver {
     const { onPreview, scrubPreview } = this.opts;
     const preview = onPreview && scrubPreview ? toolPreviewer(p.id, scrubPreview, onPreview) : null;
     try {
-      const outcome = await this.opts.tools.execute(p, ctl.signal, preview ? (s) => preview.push(s) : undefined);
+      const outcome = await this.opts.tools.execute(p, ctl.signal, preview ? (s) => preview.push(s) : undefined, this.opts.log.events());
       // Before the result is appended: no preview may follow the result that replaces it.
       preview?.end();
       if (ctl.signal.aborted && this.interruptRequested) await this.append([resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true)]);

@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { SessionAgent, ToolResultBlock } from '../wire';
+import type { SessionAgent, SessionEvent, ToolResultBlock } from '../wire';
 import { BuiltinToolName } from '../wire';
 import type { Sandbox } from '../sandbox/types';
 import { SandboxDamagedError } from '../sandbox/errors';
@@ -9,8 +9,8 @@ import { builtinToolDefinitions, isSandboxToolName } from '../tools/schemas';
 import { evaluate, resolvePolicies, type Evaluated, type ToolPolicies } from './permissions';
 import type { PendingToolUse, ToolKind } from './state';
 
-// Routes a tool call to its hands: built-in tools to the sandbox, MCP tools to their server (host side),
-// custom tools back to the client (requires_action).
+// Routes a tool call to its hands: built-in tools to the sandbox, web_fetch and web_search to the host (HostTools),
+// MCP tools to their server (host side), custom tools back to the client (requires_action).
 
 /** One MCP server of a session as its connection sees it (what surfaces show as the server's status). */
 export interface McpServerState {
@@ -39,6 +39,19 @@ export interface McpTools {
   status?(): McpServerState[];
 }
 
+/**
+ * Built-in tools that run on the host, never in the sandbox (web_fetch, web_search: src/web implements it). It offers
+ * only the tools it can run for this agent; the others are not offered, and `unavailable` says why.
+ */
+export interface HostTools {
+  definitions(): Anthropic.Tool[];
+  runs(name: string): boolean;
+  /** Why an enabled host tool is not offered (no search backend, …); null when it is offered or not enabled. */
+  unavailable(name: string): string | null;
+  /** `events`: the conversation so far (web_fetch fetches only URLs it has shown). */
+  call(name: string, input: Record<string, unknown>, events: readonly SessionEvent[], signal: AbortSignal): Promise<ToolOutcome>;
+}
+
 export interface Classified {
   kind: ToolKind;
   /** The name recorded on the event: the tool's own name (for MCP, without the server prefix). */
@@ -59,21 +72,22 @@ export class ToolRouter {
     private readonly redact: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome> = (o) => o,
     /** A shell of its own in the sandbox (a sub-agent thread's id); absent, the session's shell (ExecuteOptions.shell). */
     private readonly shell?: string,
+    private readonly host: HostTools | null = null,
   ) {
     this.policies = resolvePolicies(agent);
   }
 
   get usesSandbox(): boolean {
-    return this.policies.builtin.size > 0;
+    return [...this.policies.builtin.keys()].some(isSandboxToolName);
   }
 
   definitions(): Anthropic.Tool[] {
-    // web_fetch and web_search are server tools of the hosted platform; Hangar does not run them (yet), so they are not offered.
     const builtin = builtinToolDefinitions([...this.policies.builtin.keys()].filter(isSandboxToolName)) as Anthropic.Tool[];
+    const host = (this.host?.definitions() ?? []).filter((d) => this.policies.builtin.has(d.name as BuiltinToolName));
     const custom = this.agent.tools.flatMap((t) =>
       t.type === 'custom' ? [{ name: t.name, description: t.description, input_schema: t.input_schema as Anthropic.Tool.InputSchema }] : [],
     );
-    return [...builtin, ...(this.mcp?.definitions() ?? []), ...custom];
+    return [...builtin, ...host, ...(this.mcp?.definitions() ?? []), ...custom];
   }
 
   /** Waits (bounded) for MCP servers still making their first connection attempt, so their tools can be offered. */
@@ -85,7 +99,8 @@ export class ToolRouter {
   classify(modelName: string, input: Record<string, unknown>): Classified | null {
     const builtin = BuiltinToolName.safeParse(modelName);
     if (builtin.success) {
-      const policy = isSandboxToolName(builtin.data) ? this.policies.builtin.get(builtin.data) : undefined;
+      const runs = isSandboxToolName(builtin.data) || this.host?.runs(builtin.data) === true;
+      const policy = runs ? this.policies.builtin.get(builtin.data) : undefined;
       return policy ? { kind: 'builtin', name: modelName, evaluated: evaluate(policy, modelName, input) } : null;
     }
     if (this.policies.custom.has(modelName)) return { kind: 'custom', name: modelName, evaluated: { permission: 'allow', evaluation: { type: 'always_allow' } } };
@@ -99,9 +114,15 @@ export class ToolRouter {
     return null;
   }
 
+  /** Why the model may not call `name` although the agent enables it (a host tool without what it needs); else null. */
+  unavailable(name: string): string | null {
+    return this.policies.builtin.has(name as BuiltinToolName) ? (this.host?.unavailable(name) ?? null) : null;
+  }
+
   /** `onOutput` gets the live end of a built-in command's output, unscrubbed (toolPreviewer scrubs it). */
-  async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
+  async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, events: readonly SessionEvent[] = []): Promise<ToolOutcome> {
     try {
+      if (p.kind === 'builtin' && this.host?.runs(p.name)) return await this.redact(await this.host.call(p.name, p.input, events, signal));
       if (p.kind === 'builtin') {
         const sandbox = await this.sandbox();
         this.used = sandbox;

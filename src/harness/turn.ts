@@ -182,9 +182,11 @@ export function eventsForBlock(block: CompletedBlock, tools: ToolRouter): NewEve
       const c = tools.classify(block.name, block.input);
       if (!c) {
         const available = tools.definitions().map((t) => t.name).join(', ') || 'none';
+        const why = tools.unavailable(block.name);
+        const text = why ? `${block.name} is not available in this session: ${why}` : `There is no tool named "${block.name}" (or it is disabled for this agent).`;
         return [
           { id, type: 'agent.tool_use', name: block.name, input: block.input, evaluated_permission: 'deny' },
-          errorResult(id, `There is no tool named "${block.name}" (or it is disabled for this agent). Available tools: ${available}.`),
+          errorResult(id, `${text} Available tools: ${available}.`),
         ];
       }
       const { permission, evaluation } = c.evaluated;

@@ -20,6 +20,8 @@ import { SessionService } from './sessions';
 import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
 import { VaultStore } from './vaults';
+import { EgressLog } from '../vault/proxy/egress-log';
+import { WebSearchSettings, WebTools, type WebRuntime } from '../web';
 
 export type { McpServerState } from '../harness/tools';
 
@@ -50,8 +52,15 @@ export interface RuntimeOptions {
   /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
   onProgress?: (sessionId: string, message: string) => void;
-  /** Egress proxy settings (tests: loopback upstreams with their own CA). */
+  /** Egress proxy settings (tests: loopback upstreams with their own CA). web_fetch judges hosts with the same ones. */
   egress?: EgressOptions;
+  /**
+   * The search endpoint web_search uses (a SearXNG-style JSON API): the CLI's HANGAR_WEB_SEARCH_URL, VS Code's
+   * hangar.webSearch.url. Absent, web_search is not offered and says why. Invalid, the runtime does not start.
+   */
+  webSearch?: WebSearchSettings;
+  /** Test seam: web_fetch's byte, redirect and time limits. */
+  webFetchLimits?: WebRuntime['fetchLimits'];
   /** The Files API's per-file limit in bytes (default 500 MB, the hosted API's). */
   maxFileBytes?: number;
 }
@@ -84,6 +93,8 @@ export class Runtime {
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);
+    const webSearch = options.webSearch === undefined ? null : parseWebSearch(options.webSearch);
+    const webLog = new EgressLog(null);
     this.agents = new AgentStore(options.storageRoot, this.catalog);
     this.environments = new EnvironmentStore(options.storageRoot);
     this.host = new SessionHost({
@@ -104,6 +115,16 @@ export class Runtime {
         return this.scrubber.text(t);
       },
       sandboxEnv: (record) => this.egress.placeholders(record),
+      hostTools: (record, agent) =>
+        new WebTools(agent, {
+          policy: () => this.egress.policyFor(record.id),
+          lookup: options.egress?.lookup,
+          allowPrivate: options.egress?.allowPrivate,
+          upstreamCa: options.egress?.upstreamCa,
+          search: webSearch,
+          log: webLog,
+          fetchLimits: options.webFetchLimits,
+        }),
       onProgress: options.onProgress,
       environmentNote: (record) => environmentNote(record, options.sandbox.kind),
     });
@@ -167,6 +188,17 @@ function environmentNote(record: SessionRecord, kind: 'local' | 'docker'): strin
     'Your changes stay in this copy until the user reviews and accepts them; you cannot change the user\'s files directly.',
     reachesNothing(record.environment.networking) ? 'The sandbox has no network access.' : `Network access: ${record.environment.networking.type}.`,
   ].join(' ');
+}
+
+/** The webSearch setting, checked before anything starts: a wrong one is refused with the reason. */
+function parseWebSearch(value: unknown): WebSearchSettings {
+  const parsed = WebSearchSettings.safeParse(value);
+  if (!parsed.success) throw new WebSearchSettingError(`The webSearch setting is invalid: ${z.prettifyError(parsed.error)} (expected {"url": "https://search.example/search"}).`);
+  return parsed.data;
+}
+
+export class WebSearchSettingError extends Error {
+  override readonly name = 'WebSearchSettingError';
 }
 
 /** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */

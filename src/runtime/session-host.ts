@@ -1,10 +1,10 @@
 import path from 'node:path';
-import type { EventParams, ModelCatalog, NewEvent, SessionEvent, StreamPreview } from '../wire';
+import type { EventParams, ModelCatalog, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso, sessionRoster } from '../wire';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
-import { ToolRouter, type McpServerState, type McpTools } from '../harness/tools';
+import { ToolRouter, type HostTools, type McpServerState, type McpTools } from '../harness/tools';
 import { ThreadSupervisor } from '../harness/threads/supervisor';
 import { CoordinatorRouter } from '../harness/threads/delegation';
 import { primaryThreadId } from './threads';
@@ -32,6 +32,8 @@ export interface HostOptions {
   catalog: ModelCatalog;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
+  /** The host-side tools (web_fetch, web_search) of one agent of a session. */
+  hostTools?: (record: SessionRecord, agent: Pick<SessionAgent, 'tools'>) => HostTools | null;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
   redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
   /** Scrubs a running command's live output before it is previewed (without it, no tool output is previewed). */
@@ -127,6 +129,7 @@ export class SessionHost {
     const sandbox = () => this.sandboxFor(record);
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
+    const host = (agent: Pick<SessionAgent, 'tools'>) => this.opts.hostTools?.(record, agent) ?? null;
     const shared = {
       model: this.opts.model,
       retry: this.opts.retry,
@@ -140,7 +143,7 @@ export class SessionHost {
     // A session whose agent has a roster runs each thread as a driver of its own under a supervisor (src/harness/threads).
     const driver: SessionRunner =
       sessionRoster(record.agent).length === 0
-        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact), environmentNote: this.opts.environmentNote(record), onPreview: previewTo(null) })
+        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact, undefined, host(record.agent)), environmentNote: this.opts.environmentNote(record), onPreview: previewTo(null) })
         : new ThreadSupervisor({
             log: harnessLog(log),
             agent: record.agent,
@@ -148,7 +151,7 @@ export class SessionHost {
             environmentNote: this.opts.environmentNote(record),
             maxThreads: this.opts.maxThreads,
             router: (agent, delegator, shell) =>
-              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator) : new ToolRouter(agent, sandbox, null, this.opts.redact, shell ?? undefined),
+              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator, host(agent)) : new ToolRouter(agent, sandbox, null, this.opts.redact, shell ?? undefined, host(agent)),
             // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
             driver: (t) =>
               new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),

@@ -12,8 +12,8 @@ const TOOL_HINTS: Record<string, string> = {
   edit: 'edit files in place',
   glob: 'find files by pattern',
   grep: 'search file contents',
-  web_fetch: 'fetch a URL (needs sandbox network)',
-  web_search: 'search the web',
+  web_fetch: "fetch a URL (on the host, under the environment's network rules)",
+  web_search: 'search the web (needs a search endpoint: hangar.webSearch.url)',
 };
 
 export async function runAgentWizard(defaultModel: string): Promise<AgentCreateParams | undefined> {

@@ -1,11 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import type { SessionAgent } from '../../wire';
+import type { SessionAgent, SessionEvent } from '../../wire';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import type { Sandbox } from '../../sandbox/types';
 import type { PendingToolUse } from '../state';
-import { errorOutcome, ToolRouter, type Classified, type McpTools } from '../tools';
+import { errorOutcome, ToolRouter, type Classified, type HostTools, type McpTools } from '../tools';
 
 // The coordinator's delegation tools (reference §7.9): `list_agents` shows the roster and the threads started so far;
 // `send_to_agent` starts a sub-agent on a task (naming a roster agent) or sends a running or finished thread a
@@ -64,8 +64,9 @@ export class CoordinatorRouter extends ToolRouter {
     mcp: McpTools | null,
     redact: ((outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>) | undefined,
     private readonly delegator: Delegator,
+    host: HostTools | null = null,
   ) {
-    super(agent, sandbox, mcp, redact);
+    super(agent, sandbox, mcp, redact, undefined, host);
   }
 
   override definitions(): Anthropic.Tool[] {
@@ -77,8 +78,8 @@ export class CoordinatorRouter extends ToolRouter {
     return super.classify(modelName, input);
   }
 
-  override async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void): Promise<ToolOutcome> {
-    if (p.kind !== 'builtin' || !DELEGATION_TOOL_NAMES.has(p.name)) return super.execute(p, signal, onOutput);
+  override async execute(p: PendingToolUse, signal: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, events?: readonly SessionEvent[]): Promise<ToolOutcome> {
+    if (p.kind !== 'builtin' || !DELEGATION_TOOL_NAMES.has(p.name)) return super.execute(p, signal, onOutput, events);
     if (p.name === 'list_agents') return this.delegator.list();
     const input = SendToAgentInput.safeParse(p.input);
     if (!input.success) return errorOutcome(`send_to_agent: ${input.error.issues.map((i) => i.message).join('; ')}`);

@@ -1,0 +1,94 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import type { SessionAgent, SessionEvent } from '../wire';
+import type { ToolOutcome } from '../wire/tool-outcome';
+import type { HostTools } from '../harness/tools';
+import { systemLookup, type Lookup } from '../vault/proxy/decide';
+import { EgressLog } from '../vault/proxy/egress-log';
+import { credentialsFor, type EgressPolicy } from '../vault/proxy/policy';
+import type { Hop } from './http-get';
+import { WEB_SEARCH_DEFINITION, WebSearchConfig, webSearch, type WebSearchSettings } from './search';
+import { WEB_FETCH_DEFINITION, WebFetchConfig, webFetch, type FETCH_LIMITS } from './web-fetch';
+
+export { WebSearchSettings } from './search';
+
+// The host-side web tools of one agent (ARCHITECTURE.md, "Web tools"): web_fetch under the session's egress policy,
+// web_search through the configured search endpoint. What cannot run is not offered, and unavailable() says why.
+
+export interface WebRuntime {
+  /** The session's egress policy as it is now (allow-list, credentials, its egress.jsonl); null: the session is gone. */
+  policy: () => Promise<EgressPolicy | null>;
+  /** The egress proxy's lookup and allowPrivate (tests: loopback names), so both paths out judge hosts alike. */
+  lookup?: Lookup;
+  allowPrivate?: (host: string, address: string) => boolean;
+  upstreamCa?: readonly string[];
+  search: WebSearchSettings | null;
+  log: EgressLog;
+  /** Test seams: smaller limits than the defaults. */
+  fetchLimits?: Partial<typeof FETCH_LIMITS>;
+}
+
+const NO_SEARCH_BACKEND =
+  'no search backend is configured. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL for the CLI, or the hangar.webSearch.url setting in VS Code.';
+
+export class WebTools implements HostTools {
+  private readonly fetchConfig: z.ZodSafeParseResult<WebFetchConfig> | null;
+  private readonly searchConfig: z.ZodSafeParseResult<WebSearchConfig> | null;
+
+  constructor(
+    agent: Pick<SessionAgent, 'tools'>,
+    private readonly rt: WebRuntime,
+  ) {
+    const configs = agent.tools.flatMap((t) => (t.type === 'agent_toolset_20260401' ? t.configs : []));
+    const of = (name: string) => configs.find((c) => c.name === name && c.enabled);
+    const fetch = of('web_fetch');
+    const search = of('web_search');
+    this.fetchConfig = fetch ? WebFetchConfig.safeParse(fetch) : null;
+    this.searchConfig = search ? WebSearchConfig.safeParse(search) : null;
+  }
+
+  definitions(): Anthropic.Tool[] {
+    return [...(this.runs('web_fetch') ? [WEB_FETCH_DEFINITION] : []), ...(this.runs('web_search') ? [WEB_SEARCH_DEFINITION] : [])];
+  }
+
+  runs(name: string): boolean {
+    return (name === 'web_fetch' || name === 'web_search') && this.unavailable(name) === null && this.configOf(name) !== null;
+  }
+
+  unavailable(name: string): string | null {
+    const config = this.configOf(name);
+    if (!config) return null;
+    if (!config.success) return `its tool config is invalid (${z.prettifyError(config.error)}).`;
+    if (name !== 'web_search') return null;
+    if (!this.rt.search) return NO_SEARCH_BACKEND;
+    const search = config.data as WebSearchConfig;
+    if (search.user_location) return "its user_location is set, which the configured search endpoint cannot apply; remove user_location from the agent's web_search config.";
+    return null;
+  }
+
+  async call(name: string, input: Record<string, unknown>, events: readonly SessionEvent[], signal: AbortSignal): Promise<ToolOutcome> {
+    const policy = await this.rt.policy();
+    if (!policy) return { content: [{ type: 'text', text: 'The session no longer exists.' }], is_error: true };
+    if (name === 'web_search' && this.rt.search) {
+      const host = new URL(this.rt.search.url).hostname;
+      return webSearch(input, (this.searchConfig?.data ?? {}) as WebSearchConfig, { settings: this.rt.search, headers: credentialHeaders(policy, host), signal });
+    }
+    const onHop = (hop: Hop) => this.rt.log.write(policy.logFile, { ts: new Date().toISOString(), session: policy.sessionId, client: 'web_fetch (host)', method: 'GET', ...hop });
+    return webFetch(input, (this.fetchConfig?.data ?? {}) as WebFetchConfig, {
+      events,
+      signal,
+      get: { policy, lookup: this.rt.lookup ?? systemLookup, allowPrivate: this.rt.allowPrivate, upstreamCa: this.rt.upstreamCa, limits: this.rt.fetchLimits, onHop },
+    });
+  }
+
+  private configOf(name: string) {
+    return name === 'web_fetch' ? this.fetchConfig : name === 'web_search' ? this.searchConfig : null;
+  }
+}
+
+/** Header credentials of the session's vaults that belong to the search endpoint's host (its API key). */
+function credentialHeaders(policy: EgressPolicy, host: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const c of credentialsFor(policy, host)) if (c.injection.kind === 'header' && !(c.injection.name.toLowerCase() in headers)) headers[c.injection.name.toLowerCase()] = c.injection.value;
+  return headers;
+}
