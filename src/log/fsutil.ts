@@ -64,6 +64,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 }
 
 /**
+ * Replace `file` atomically without fsync: for caches rebuilt from the truth (session summaries, the list index). A
+ * crash may leave the old content or an unreadable file, which the reader treats as missing; never a mix.
+ */
+export async function replaceFile(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTmp(file, data, undefined, false);
+  try {
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
  * Create `file` only if it does not exist, atomically and with complete content. Exclusivity comes from link(2),
  * which fails with EEXIST like open(O_EXCL) ('wx'), but publishes a fully written and fsynced file, so a crash
  * never leaves a half-written file squatting on the name. `durable: false` skips the fsyncs, for files that only

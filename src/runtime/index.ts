@@ -115,6 +115,7 @@ export class Runtime {
         return this.scrubber.text(t);
       },
       sandboxEnv: (record) => this.egress.placeholders(record),
+      onSettled: (id, log) => this.sessions.persistSummary(id, log),
       hostTools: (record, agent) =>
         new WebTools(agent, {
           policy: () => this.egress.policyFor(record.id),

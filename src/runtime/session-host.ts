@@ -47,6 +47,8 @@ export interface HostOptions {
   onProgress?: (sessionId: string, message: string) => void;
   /** Sub-agent threads a multi-agent session may have (default 25). */
   maxThreads?: number;
+  /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
+  onSettled?: (id: string, log: SessionLog<SessionEvent>) => Promise<void>;
 }
 
 interface Subscription {
@@ -167,6 +169,9 @@ export class SessionHost {
       mcp,
     };
     this.active.set(record.id, active);
+    log.subscribe(log.length, (e) => {
+      if (e.type === 'session.status_idle' || e.type === 'session.status_terminated') void this.opts.onSettled?.(record.id, log).catch(() => undefined);
+    });
     await this.reattach(record.id);
     await this.drainInbox(active);
     await driver.recover();
@@ -343,6 +348,7 @@ export class SessionHost {
       await a.driver.close();
       await a.mcp?.close?.();
       await a.log.close();
+      await this.opts.onSettled?.(id, a.log).catch(() => undefined);
       await a.lease.release();
     }
     const sb = this.sandboxes.get(id);

@@ -3,12 +3,20 @@ import path from 'node:path';
 import { emptySummary, foldSummary, type ModelCatalog, type SessionEvent, type SessionSummary } from '../wire';
 import { LogCorruptError, type SessionLog } from '../log';
 import { isErrno } from '../log/fsutil';
-import { readLogTail, type LogPosition } from '../log/log-tail';
+import { logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
 import { RuntimeError, damaged } from './errors';
 import { deleteFix, readRecord, RECORD_FILE, removeAbandonedCreations, type SessionRecord } from './session-record';
+import { ListIndexFile, type ListEntry, type ListLine } from './session-list-file';
+import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
 
-// What listing sessions needs, kept warm across calls: each session's record (re-read only when session.json was
-// replaced) and the fold of its log (resumed from the byte offset it reached, so an unchanged log costs one stat).
+// What listing sessions needs, so that a page costs the sessions on it, not the history of the storage:
+// - which sessions there are and what a listing orders and filters them by, from the storage-wide list index
+//   (session-list-file.ts), checked against the session directories (one readdir) and repaired from the records it
+//   is missing;
+// - each session's record (re-read only when session.json was replaced);
+// - the fold of its log (status, usage, cost), from the live log of a session this process drives, else from
+//   summary.json (session-summary-file.ts) folded on from the byte offset it reached, so an unchanged log costs one
+//   stat and a grown one only its new records.
 // A session whose files cannot be read is reported as damaged, with the fix, and never hides the others.
 
 export interface DamagedSession {
@@ -35,9 +43,15 @@ interface Entry {
 export const SESSION_ID = /^sesn_[A-Za-z0-9_-]{1,123}$/;
 // Bounds open files while a big storage is scanned.
 const CONCURRENCY = 32;
+// The index is rewritten whole when more than this share of the storage's sessions were missing from it (deleted,
+// damaged or from an older Hangar), or when it holds this many superseded lines per session.
+const REBUILD_SHARE = 0.5;
+const WASTE_PER_SESSION = 1;
 
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
+  private readonly listFile: ListIndexFile;
+  private prices: string | null = null;
 
   constructor(
     private readonly sessionsDir: string,
@@ -45,7 +59,9 @@ export class SessionIndex {
     private readonly drivenLog: (id: string) => SessionLog<SessionEvent> | null,
     /** Prices the usage (the runtime's catalogue, user overrides included). */
     private readonly catalog: ModelCatalog,
-  ) {}
+  ) {
+    this.listFile = new ListIndexFile(sessionsDir);
+  }
 
   /** The ids of every session directory, damaged ones included (their sandboxes are not leftovers). */
   async ids(): Promise<string[]> {
@@ -54,23 +70,44 @@ export class SessionIndex {
     return names.filter((n) => SESSION_ID.test(n));
   }
 
-  /** Every readable record, and what is wrong with the sessions whose record is not. */
-  async scan(): Promise<{ records: SessionRecord[]; damaged: DamagedSession[] }> {
+  /**
+   * Every session as the list index knows it, and what is wrong with the sessions whose record cannot be read. The
+   * session directories decide which sessions exist: one the index is missing (its line lost to a crash, or the
+   * index deleted) has its record read and its line written; a damaged one is looked at again.
+   */
+  async catalogue(): Promise<{ entries: ListEntry[]; damaged: DamagedSession[] }> {
     const ids = await this.ids();
     const present = new Set(ids);
     for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
-    const records: SessionRecord[] = [];
+    const known = await this.listFile.load();
+    const found = new Map<string, ListLine>();
+    await forEachLimit(
+      ids.filter((id) => known.get(id)?.kind !== 'session'),
+      async (id) => void found.set(id, await this.lineOf(id)),
+    );
+    const lineOf = (id: string) => found.get(id) ?? known.get(id)!;
+    const changed = [...found.values()].filter((l) => !sameLine(l, known.get(l.id)));
+    if (changed.length > ids.length * REBUILD_SHARE || this.listFile.waste(ids.length) > ids.length * WASTE_PER_SESSION + 100) {
+      await this.listFile.rewrite(ids.map(lineOf));
+    } else await this.listFile.append(changed);
+    const entries: ListEntry[] = [];
     const broken: DamagedSession[] = [];
-    await forEachLimit(ids, async (id) => {
-      try {
-        const record = await this.record(id);
-        if (record) records.push(record);
-        else broken.push({ id, problem: `${path.join(this.sessionsDir, id)} has no ${RECORD_FILE} (its creation or deletion was cut short)`, fix: deleteFix(id) });
-      } catch (err) {
-        broken.push(damageOf(id, err));
-      }
-    });
-    return { records, damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
+    for (const id of ids) {
+      const line = lineOf(id);
+      if (line.kind === 'session') entries.push(line);
+      else broken.push({ id, problem: line.problem, fix: line.fix });
+    }
+    return { entries, damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
+  }
+
+  /** Writes the record's list line (after a creation or an archive wrote the record). */
+  async noteRecord(record: SessionRecord): Promise<void> {
+    await this.listFile.append([listLine(record)]);
+  }
+
+  /** Writes that a session listed as readable is damaged, so every listing shows it from now on, on its page or not. */
+  async noteDamaged(session: DamagedSession): Promise<void> {
+    await this.listFile.append([{ kind: 'damaged', ...session }]);
   }
 
   /** The session's record (cached while session.json is the same file); null when it has none. */
@@ -93,41 +130,117 @@ export class SessionIndex {
 
   /** Status and usage folded from the log; a log that cannot be read is a damaged-session error. */
   async summary(record: SessionRecord): Promise<SessionSummary> {
-    const entry = this.entries.get(record.id) ?? { recordKey: '', record, fold: null };
-    this.entries.set(record.id, entry);
-    let fold = entry.fold ?? { position: null, count: 0, summary: emptySummary() };
-    const own = this.catalog.lookup(record.agent.model.id);
-    // A sub-agent thread's requests are priced with its own model (named on its span end), so the session's cost is
-    // the sum of its threads'.
-    const pricing = (e: SessionEvent) => (e._hangar?.model ? this.catalog.lookup(e._hangar.model) : own);
+    const entry = this.entryOf(record);
+    const pricing = this.pricing(record);
     const live = this.drivenLog(record.id);
     if (live) {
-      let summary = fold.summary;
-      for (const e of live.slice(fold.count)) summary = foldSummary(summary, e, pricing);
-      fold = { position: null, count: live.length, summary };
-    } else {
-      let tail;
-      try {
-        tail = await readLogTail<SessionEvent>(path.join(this.sessionsDir, record.id), fold.position);
-      } catch (err) {
-        if (err instanceof LogCorruptError) throw damaged(`Session ${record.id} is damaged: its log ${err.message}. ${deleteFix(record.id)}`);
-        throw err;
-      }
-      // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
-      if (!tail) fold = { position: null, count: 0, summary: emptySummary() };
-      else {
-        let summary = tail.restarted ? emptySummary() : fold.summary;
-        for (const e of tail.events) summary = foldSummary(summary, e, pricing);
-        fold = { position: tail.position, count: tail.position.count, summary };
-      }
+      const base = entry.fold && entry.fold.count <= live.length ? entry.fold : null;
+      let summary = base?.summary ?? emptySummary();
+      for (const e of live.slice(base?.count ?? 0)) summary = foldSummary(summary, e, pricing);
+      entry.fold = { position: null, count: live.length, summary };
+      return summary;
     }
-    entry.fold = fold;
-    return fold.summary;
+    const dir = path.join(this.sessionsDir, record.id);
+    const stored = entry.fold?.position ? entry.fold : await this.storedFold(dir);
+    let tail;
+    try {
+      tail = await readLogTail<SessionEvent>(dir, stored?.position ?? null);
+    } catch (err) {
+      if (err instanceof LogCorruptError) throw damaged(`Session ${record.id} is damaged: its log ${err.message}. ${deleteFix(record.id)}`);
+      throw err;
+    }
+    // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
+    if (!tail) {
+      entry.fold = { position: null, count: 0, summary: emptySummary() };
+      return entry.fold.summary;
+    }
+    let summary = tail.restarted || !stored ? emptySummary() : stored.summary;
+    for (const e of tail.events) summary = foldSummary(summary, e, pricing);
+    entry.fold = { position: tail.position, count: tail.position.count, summary };
+    if (tail.restarted || tail.events.length > 0) await writeSummaryFile(dir, this.pricesKey(), { position: tail.position, summary });
+    return summary;
+  }
+
+  /**
+   * Stores the fold of a session this process drives up to what its log committed (on each idle and when it is
+   * released), so a listing in another process reads it instead of folding the log.
+   */
+  async persist(id: string, log: SessionLog<SessionEvent>): Promise<void> {
+    const record = await this.record(id);
+    if (!record) return;
+    const entry = this.entryOf(record);
+    const { end, count } = log.committed();
+    const base = entry.fold && entry.fold.count <= count ? entry.fold : null;
+    let summary = base?.summary ?? emptySummary();
+    const pricing = this.pricing(record);
+    for (const e of log.slice(base?.count ?? 0, count)) summary = foldSummary(summary, e, pricing);
+    const dir = path.join(this.sessionsDir, id);
+    const position = await logPositionAt(dir, end, count);
+    if (!position) return;
+    entry.fold = { position, count, summary };
+    await writeSummaryFile(dir, this.pricesKey(), { position, summary });
   }
 
   forget(id: string): void {
     this.entries.delete(id);
   }
+
+  private entryOf(record: SessionRecord): Entry {
+    let entry = this.entries.get(record.id);
+    if (!entry) this.entries.set(record.id, (entry = { recordKey: '', record, fold: null }));
+    return entry;
+  }
+
+  private async storedFold(dir: string): Promise<Fold | null> {
+    const stored = await readSummaryFile(dir, this.pricesKey());
+    return stored && { ...stored, count: stored.position.count };
+  }
+
+  /** A sub-agent thread's requests are priced with its own model (named on its span end), so the session's cost is the sum of its threads'. */
+  private pricing(record: SessionRecord) {
+    const own = this.catalog.lookup(record.agent.model.id);
+    return (e: SessionEvent) => (e._hangar?.model ? this.catalog.lookup(e._hangar.model) : own);
+  }
+
+  private pricesKey(): string {
+    return (this.prices ??= pricesFingerprint(this.catalog));
+  }
+
+  /** The list line of a session as its files are now. */
+  private async lineOf(id: string): Promise<ListLine> {
+    const found = await this.look(id);
+    if (found && 'record' in found) return listLine(found.record);
+    return { kind: 'damaged', ...(found?.damaged ?? missingRecord(this.sessionsDir, id)) };
+  }
+
+  /** The session's record, or what is wrong with it; null when its directory is gone (deleted meanwhile). */
+  async look(id: string): Promise<{ record: SessionRecord } | { damaged: DamagedSession } | null> {
+    try {
+      const record = await this.record(id);
+      if (record) return { record };
+      const st = await fsp.stat(path.join(this.sessionsDir, id)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
+      return st ? { damaged: missingRecord(this.sessionsDir, id) } : null;
+    } catch (err) {
+      return { damaged: damageOf(id, err) };
+    }
+  }
+}
+
+function missingRecord(sessionsDir: string, id: string): DamagedSession {
+  return { id, problem: `${path.join(sessionsDir, id)} has no ${RECORD_FILE} (its creation or deletion was cut short)`, fix: deleteFix(id) };
+}
+
+/** What the list index holds of a record. */
+export function listEntry(record: SessionRecord): ListEntry {
+  return { id: record.id, created_at: record.created_at, agent_id: record.agent.id, agent_version: record.agent.version, archived: record.archived_at !== null };
+}
+
+function listLine(record: SessionRecord): ListLine {
+  return { kind: 'session', ...listEntry(record) };
+}
+
+function sameLine(a: ListLine, b: ListLine | undefined): boolean {
+  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 export function damageOf(id: string, err: unknown): DamagedSession {

@@ -3,8 +3,8 @@ import { invalid } from './errors';
 
 // Keyset paging for sessions.list (the one BidirectionalPageCursor endpoint): a cursor names the (created_at, id)
 // boundary and the direction, so sessions created between two page reads never shift or repeat a page.
-// Filters that need a session's log (its status) are asked lazily, in page order, so a page costs the folds of the
-// sessions on it (plus one look-ahead each way), not of every session in storage.
+// Filters that need a session's files (its record, its status) are asked lazily, in page order, so a page costs the
+// sessions on it (plus one look-ahead each way), not every session in storage.
 
 const Cursor = z.object({ o: z.enum(['asc', 'desc']), k: z.tuple([z.string(), z.string()]), d: z.enum(['next', 'prev']) });
 type Key = [string, string];
@@ -28,8 +28,11 @@ export async function pageSessions<T extends Keyed>(
   page: string | undefined,
   match: (item: T) => boolean | Promise<boolean> = () => true,
 ): Promise<BidiPage<T>> {
-  const cmp = (a: Key, b: Key) => (a[0] === b[0] ? a[1].localeCompare(b[1]) : a[0].localeCompare(b[0])) * (order === 'asc' ? 1 : -1);
-  const sorted = [...all].sort((a, b) => cmp([a.created_at, a.id], [b.created_at, b.id]));
+  // Timestamps all have the same ISO form, so code-unit order is their collation order (and much cheaper to compare).
+  const sign = order === 'asc' ? 1 : -1;
+  const cmpKey = (aAt: string, aId: string, bAt: string, bId: string) => (aAt === bAt ? aId.localeCompare(bId) : aAt < bAt ? -1 : 1) * sign;
+  const cmp = (a: Key, b: Key) => cmpKey(a[0], a[1], b[0], b[1]);
+  const sorted = [...all].sort((a, b) => cmpKey(a.created_at, a.id, b.created_at, b.id));
   const answers = new Map<number, boolean>();
   const matches = async (i: number): Promise<boolean> => {
     let m = answers.get(i);
@@ -43,14 +46,24 @@ export async function pageSessions<T extends Keyed>(
   const c = page ? decode(page) : null;
   if (c && c.o !== order) throw invalid(`This page cursor was made with order=${c.o}; repeat the request with order=${c.o} or start without page.`);
   const picked: number[] = [];
+  // The items still needed are asked together: the same ones a one-by-one walk would ask, their reads overlapped.
+  const pick = async (from: number, step: 1 | -1) => {
+    for (let i = from; i >= 0 && i < sorted.length && picked.length < limit; ) {
+      const batch: number[] = [];
+      for (; batch.length < limit - picked.length && i >= 0 && i < sorted.length; i += step) batch.push(i);
+      const answers = await Promise.all(batch.map(matches));
+      batch.forEach((at, k) => answers[k] && picked.length < limit && picked.push(at));
+    }
+  };
   if (c?.d === 'prev') {
     let end = sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) >= 0);
     if (end < 0) end = sorted.length;
-    for (let i = end - 1; i >= 0 && picked.length < limit; i--) if (await matches(i)) picked.unshift(i);
+    await pick(end - 1, -1);
+    picked.reverse();
   } else {
     let start = c ? sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) > 0) : 0;
     if (start < 0) start = sorted.length;
-    for (let i = start; i < sorted.length && picked.length < limit; i++) if (await matches(i)) picked.push(i);
+    await pick(start, 1);
   }
   const data = picked.map((i) => sorted[i]!);
   const first = data[0];

@@ -15,7 +15,7 @@ import {
   type SessionUpdateParams,
   type StreamPreview,
 } from '../wire';
-import { readLease, type Page } from '../log';
+import { readLease, type Page, type SessionLog } from '../log';
 import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
@@ -25,7 +25,8 @@ import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
-import { damageOf, SESSION_ID, SessionIndex, type DamagedSession } from './session-index';
+import { damageOf, listEntry, SESSION_ID, SessionIndex, type DamagedSession } from './session-index';
+import type { ListEntry } from './session-list-file';
 import { pageSessions, type BidiPage } from './session-paging';
 import { withProcessedAt } from './processed-at';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
@@ -99,6 +100,7 @@ export class SessionService {
       archived_at: null,
     };
     await createSessionDir(this.dir, record);
+    await this.index.noteRecord(record);
     await this.host.wake(record);
     if (params.initial_events?.length) await this.host.send(record, params.initial_events);
     return this.retrieve(record.id);
@@ -126,35 +128,52 @@ export class SessionService {
     return this.index.summary(record);
   }
 
+  /** Stores the summary of a session driven here, so listings in other processes need not fold its log. */
+  persistSummary(id: string, log: SessionLog<SessionEvent>): Promise<void> {
+    return this.index.persist(id, log);
+  }
+
   /**
-   * One page of sessions. Records come from a cache checked by one stat each; logs are folded only for the sessions
-   * the page needs (all of them only when filtering by status), each resuming where its last fold stopped.
+   * One page of sessions. The list index orders and pre-filters every session without reading any; the page's own
+   * records and summaries are read (and checked against the index: its line may be older than the record), plus one
+   * look-ahead each way, and all sessions only when filtering by status finds few.
    */
   async list(q: SessionListQuery): Promise<SessionListPage> {
-    const { records, damaged: broken } = await this.index.scan();
-    const c = q.created_at;
-    const candidates = records.filter(
-      (r) =>
-        (q.include_archived || !r.archived_at) &&
-        (!q.agent_id || r.agent.id === q.agent_id) &&
-        (q.agent_version === undefined || r.agent.version === q.agent_version) &&
-        !(c && ((c.gt && !(r.created_at > c.gt)) || (c.gte && !(r.created_at >= c.gte)) || (c.lt && !(r.created_at < c.lt)) || (c.lte && !(r.created_at <= c.lte)))),
-    );
+    const { entries, damaged: broken } = await this.index.catalogue();
+    const keep = listFilter(q);
+    const records = new Map<string, SessionRecord>();
     const summaries = new Map<string, SessionSummary>();
-    // Every session on the page is folded here, so one whose log is damaged joins `damaged` instead of the page.
-    const match = async (r: SessionRecord): Promise<boolean> => {
+    const noteBroken = (d: DamagedSession) => {
+      if (!broken.some((b) => b.id === d.id)) broken.push(d);
+    };
+    // Every session on the page is read here, so one whose record or log is damaged joins `damaged` instead of the page.
+    const match = async (e: ListEntry): Promise<boolean> => {
+      const found = await this.index.look(e.id);
+      // Deleted since the directory was read.
+      if (!found) return false;
+      if ('damaged' in found) {
+        noteBroken(found.damaged);
+        await this.index.noteDamaged(found.damaged);
+        return false;
+      }
+      const r = found.record;
+      const actual = listEntry(r);
+      // A crash between the record's write and its line: the record wins, and the line is written now.
+      if (actual.archived !== e.archived) await this.index.noteRecord(r);
+      if (!keep(actual)) return false;
       try {
         const s = await this.summary(r);
+        records.set(r.id, r);
         summaries.set(r.id, s);
         return !q.statuses?.length || q.statuses.includes(s.status);
       } catch (err) {
         if (!(err instanceof RuntimeError)) throw err;
-        if (!broken.some((d) => d.id === r.id)) broken.push(damageOf(r.id, err));
+        noteBroken(damageOf(r.id, err));
         return false;
       }
     };
-    const page = await pageSessions(candidates, q.order ?? 'desc', q.limit ?? 20, q.page, match);
-    return { ...page, data: page.data.map((r) => this.toSession(r, summaries.get(r.id)!)), damaged: broken };
+    const page = await pageSessions(entries.filter(keep), q.order ?? 'desc', q.limit ?? 20, q.page, match);
+    return { ...page, data: page.data.map((e) => this.toSession(records.get(e.id)!, summaries.get(e.id)!)), damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
   }
 
   async update(id: string, params: SessionUpdateParams): Promise<Session> {
@@ -184,7 +203,9 @@ export class SessionService {
     if (summary.status === 'running') await this.send(id, [{ type: 'user.interrupt' }]);
     await this.host.settled(id);
     if (summary.status !== 'terminated') await this.appendSystemEvent(record, { type: 'session.status_terminated' } as SessionEvent);
-    await writeRecord(this.host.dir(id), { ...record, archived_at: nowIso(), updated_at: nowIso() });
+    const archived = { ...record, archived_at: nowIso(), updated_at: nowIso() };
+    await writeRecord(this.host.dir(id), archived);
+    await this.index.noteRecord(archived);
     await this.host.release(id);
     return this.retrieve(id);
   }
@@ -266,8 +287,10 @@ export class SessionService {
   /** A damaged session is skipped (listings show it), so it never keeps the others from resuming. */
   async resumeInterrupted(): Promise<string[]> {
     const woken: string[] = [];
-    for (const record of (await this.index.scan()).records) {
-      if (record.archived_at) continue;
+    for (const entry of (await this.index.catalogue()).entries) {
+      if (entry.archived) continue;
+      const record = await this.index.record(entry.id).catch((err: unknown) => (err instanceof RuntimeError ? null : Promise.reject(err)));
+      if (!record) continue;
       const s = await this.summary(record).catch((err: unknown) => (err instanceof RuntimeError ? null : Promise.reject(err)));
       if (s?.status === 'running' || s?.status === 'rescheduling') {
         if (await this.host.wake(record)) woken.push(record.id);
@@ -319,6 +342,16 @@ export class SessionService {
       stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
     };
   }
+}
+
+/** The query's filters that need only a session's list line (status needs its log). */
+function listFilter(q: SessionListQuery): (e: ListEntry) => boolean {
+  const c = q.created_at;
+  return (e) =>
+    (q.include_archived === true || !e.archived) &&
+    (!q.agent_id || e.agent_id === q.agent_id) &&
+    (q.agent_version === undefined || e.agent_version === q.agent_version) &&
+    !(c && ((c.gt && !(e.created_at > c.gt)) || (c.gte && !(e.created_at >= c.gte)) || (c.lt && !(e.created_at < c.lt)) || (c.lte && !(e.created_at <= c.lte))));
 }
 
 async function isDir(dir: string): Promise<boolean> {

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
+import { isErrno, replaceFile } from '../log/fsutil';
+import type { LogPosition } from '../log/log-tail';
+
+// <sessions>/<id>/summary.json: the fold of a session's log (status, usage, cost…) and how far into the log it reached,
+// so a listing in a fresh process reads one small file instead of folding the whole log. It is a cache, never the
+// truth (ARCHITECTURE.md invariant 1): a log that grew past `position` is folded on from there, a replaced or shorter
+// log from the start, and a file that is missing, torn or made with other prices is ignored and rewritten.
+
+export const SUMMARY_FILE = 'summary.json';
+
+const Summary = z.object({
+  status: SessionStatus,
+  stopReason: StopReason.nullable(),
+  usage: SessionUsage,
+  costCents: z.number(),
+  modelRequests: z.number(),
+  toolCalls: z.number(),
+  turns: z.number(),
+  firstEventAt: z.string().nullable(),
+  lastEventAt: z.string().nullable(),
+  runningSince: z.number().nullable(),
+  activeMs: z.number(),
+  lastError: z.string().nullable(),
+}) satisfies z.ZodType<SessionSummary>;
+
+const SummaryFile = z.object({
+  v: z.literal(1),
+  /** Fingerprint of the catalogue's prices the cost was computed with. */
+  prices: z.string(),
+  position: z.object({ ino: z.number(), end: z.number().int().nonnegative(), count: z.number().int().nonnegative(), mtimeMs: z.number(), mark: z.string().regex(/^(?:[0-9a-f]{2})*$/) }),
+  summary: Summary,
+});
+
+export interface StoredFold {
+  position: LogPosition;
+  summary: SessionSummary;
+}
+
+/** Identifies the catalogue's models and prices: a summary priced with another catalogue is folded again. */
+export function pricesFingerprint(catalog: ModelCatalog): string {
+  const models = catalog.ids().map((id) => [id, catalog.lookup(id)]);
+  return createHash('sha256').update(JSON.stringify(models)).digest('hex').slice(0, 16);
+}
+
+/** The stored fold of the session in `dir`; null when there is none usable (missing, torn, other prices). */
+export async function readSummaryFile(dir: string, prices: string): Promise<StoredFold | null> {
+  let text: string;
+  try {
+    text = await fsp.readFile(path.join(dir, SUMMARY_FILE), 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
+    throw err;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = SummaryFile.safeParse(raw);
+  if (!parsed.success || parsed.data.prices !== prices) return null;
+  return { position: parsed.data.position, summary: parsed.data.summary };
+}
+
+/** Stores the fold; a session deleted meanwhile is not brought back (its directory stays gone). */
+export async function writeSummaryFile(dir: string, prices: string, fold: StoredFold): Promise<void> {
+  const body: z.infer<typeof SummaryFile> = { v: 1, prices, position: fold.position, summary: fold.summary };
+  try {
+    await replaceFile(path.join(dir, SUMMARY_FILE), JSON.stringify(body));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+}

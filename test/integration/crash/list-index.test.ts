@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { reply } from '../../../src/model/scripted';
+import { encodeRecord } from '../../../src/log/record';
+import type { Session } from '../../../src/wire';
+import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
+
+// The storage-wide list index (<sessions>/index.tsv) and each session's summary.json are caches of the records and
+// logs: whatever a crash, a second process or a user does to them, a listing shows what the records and logs say.
+
+const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'list-writer.ts');
+const run = promisify(execFile);
+
+describe('crash: the session list index and summaries', function () {
+  this.timeout(120_000);
+  let t: TestRuntime;
+
+  beforeEach(async () => {
+    t = await makeTestRuntime({ script: () => reply.text('done') });
+  });
+  afterEach(async () => t.close());
+
+  const sessionsDir = () => path.join(t.storage, 'sessions');
+  const indexFile = () => path.join(sessionsDir(), 'index.tsv');
+  const newSession = async () => (await t.runtime.sessions.create({ agent: await t.agent(), environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] })).id;
+  const view = (s: Session) => ({ id: s.id, status: s.status, input: s.usage.input_tokens, output: s.usage.output_tokens, archived: s.archived_at !== null });
+  const listAll = async (rt = t.runtime, q: { include_archived?: boolean } = {}) => {
+    const out: Session[] = [];
+    for (let page: string | undefined; ; ) {
+      const res = await rt.sessions.list({ limit: 3, page, ...q });
+      out.push(...res.data);
+      if (!res.next_page) return out;
+      page = res.next_page;
+    }
+  };
+
+  it('a log that grew after its summary was stored (a crash between the append and the summary) is folded on from the summary', async () => {
+    const id = await newSession();
+    await t.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(id, idleAfter(1));
+    const before = await t.runtime.sessions.retrieve(id);
+    await t.runtime.close();
+    const summaryFile = path.join(sessionsDir(), id, 'summary.json');
+    const stored = JSON.parse(await fsp.readFile(summaryFile, 'utf8')) as { position: { count: number }; summary: { status: string } };
+    assert.equal(stored.summary.status, 'idle', 'the summary was stored when the session was released');
+    // What a process that appended and died before storing the summary leaves: the log is ahead of summary.json.
+    const log = path.join(sessionsDir(), id, 'events.jsonl');
+    const count = stored.position.count;
+    await fsp.appendFile(log, encodeRecord(count, JSON.stringify({ id: 'sevt_late_running', type: 'session.status_running', processed_at: new Date().toISOString() })));
+    const next = t.reopen('after-crash');
+    const [listed] = (await next.sessions.list({})).data;
+    assert.equal(listed?.status, 'running');
+    assert.equal(listed?.usage.input_tokens, before.usage.input_tokens, 'usage before the summary is kept');
+    const repaired = JSON.parse(await fsp.readFile(summaryFile, 'utf8')) as { position: { count: number }; summary: { status: string } };
+    assert.deepEqual([repaired.position.count, repaired.summary.status], [count + 1, 'running'], 'the summary was repaired');
+    // A log rewritten in place behind the summary's back (same size, a byte of its first record changed) is folded
+    // from the start, so the damage shows.
+    const [head, ...rest] = (await fsp.readFile(log, 'utf8')).split('\n');
+    await fsp.writeFile(log, [head!.replace('"processed_at":"2', '"processed_at":"3'), ...rest].join('\n'));
+    const damaged = await t.reopen('after-edit').sessions.list({});
+    assert.deepEqual(damaged.data, []);
+    assert.match(damaged.damaged[0]?.problem ?? '', /checksum mismatch/);
+  });
+
+  it('an archive cut short after its record (no index line) and a create cut short before its line are listed from the records', async () => {
+    const kept = await newSession();
+    const archived = await newSession();
+    const unindexed = await newSession();
+    await t.runtime.close();
+    // The archive's record write happened; its index line did not.
+    const record = path.join(sessionsDir(), archived, 'session.json');
+    await fsp.writeFile(record, JSON.stringify({ ...JSON.parse(await fsp.readFile(record, 'utf8')), archived_at: new Date().toISOString() }));
+    // The create's directory was renamed into place; its index line was not written.
+    const lines = (await fsp.readFile(indexFile(), 'utf8')).split('\n').filter((l) => !l.includes(unindexed));
+    await fsp.writeFile(indexFile(), lines.join('\n'));
+    const next = t.reopen('after-crash');
+    assert.deepEqual((await listAll(next)).map((s) => s.id).sort(), [kept, unindexed].sort());
+    assert.deepEqual((await listAll(next, { include_archived: true })).map((s) => s.id).sort(), [kept, archived, unindexed].sort());
+    const index = await fsp.readFile(indexFile(), 'utf8');
+    assert.match(index, new RegExp(`${unindexed}\\t`), 'the missing line was written');
+    assert.match(index, new RegExp(`${archived}\\t[^\\n]*\\t1\\n`), 'the archive was written');
+  });
+
+  it('a deleted, emptied or garbled index, and deleted or torn summaries, are rebuilt: the listing is the same', async () => {
+    const ids = [await newSession(), await newSession(), await newSession(), await newSession()];
+    await t.runtime.sessions.send(ids[1]!, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(ids[1]!, idleAfter(1));
+    await t.runtime.sessions.archive(ids[2]!);
+    const expected = (await listAll(t.runtime, { include_archived: true })).map(view);
+    assert.equal(expected.length, 4);
+    await t.runtime.close();
+    for (const [label, damage] of [
+      ['deleted', () => fsp.rm(indexFile())],
+      ['emptied', () => fsp.writeFile(indexFile(), '')],
+      ['garbled', () => fsp.writeFile(indexFile(), 'S\tsesn_x\tnot\ta line\n\u0000\u0001garbage{"id":\n')],
+      ['summaries deleted', () => Promise.all(ids.map((id) => fsp.rm(path.join(sessionsDir(), id, 'summary.json'), { force: true })))],
+      ['summaries torn', () => Promise.all(ids.map((id) => fsp.writeFile(path.join(sessionsDir(), id, 'summary.json'), '{"v":1,"pri')))],
+    ] as const) {
+      await damage();
+      const rt = t.reopen(`after-${label}`);
+      assert.deepEqual((await listAll(rt, { include_archived: true })).map(view), expected, label);
+      assert.deepEqual((await listAll(rt)).map((s) => s.id), expected.filter((s) => !s.archived).map((s) => s.id), `${label}: archived sessions are left out`);
+      await rt.close();
+    }
+    const index = await fsp.readFile(indexFile(), 'utf8');
+    for (const id of ids) assert.match(index, new RegExp(`^S\\t${id}\\t`, 'm'), 'rebuilt with every session');
+  });
+
+  it('two processes creating and archiving sessions at once: every session is listed once, archives respected, no torn line', async () => {
+    const agent = await t.agent();
+    const first = await newSession();
+    const writers = await Promise.all([0, 1].map(() => run(process.execPath, ['--import', 'tsx', WRITER, t.storage, agent, t.envId, t.repo, '12'])));
+    const results = writers.map((w) => JSON.parse(w.stdout.trim()) as { made: string[]; archived: string[] });
+    const made = [first, ...results.flatMap((r) => r.made)];
+    const archived = results.flatMap((r) => r.archived);
+    assert.equal(new Set(made).size, 25);
+    // This process's listing reads the lines the others appended since its last read.
+    assert.deepEqual((await listAll(t.runtime, { include_archived: true })).map((s) => s.id).sort(), [...made].sort());
+    assert.deepEqual((await listAll(t.runtime)).map((s) => s.id).sort(), made.filter((id) => !archived.includes(id)).sort());
+    const lines = (await fsp.readFile(indexFile(), 'utf8')).split('\n').filter(Boolean);
+    for (const line of lines) assert.match(line, /^S\tsesn_\w+\t\S+\tagent_\w+\t\d+\t[01]$/, `a whole line: ${line}`);
+  });
+});
