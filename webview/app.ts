@@ -171,7 +171,7 @@ export class PanelApp {
     const pending = model.pendingTools();
     this.header.update(model.session, model.summary, this.now(), pending.length > 0);
     const shown = this.lane === PRIMARY ? undefined : model.lanes.get(this.lane);
-    this.composer.setStatus(model.summary.status, shown ? { name: shown.name, running: shown.status === 'running' } : null);
+    this.composer.setStatus(model.summary.status, shown ? { name: shown.name, running: shown.status === 'running', archived: shown.status === 'terminated' } : null);
     // A sub-agent's question shows wherever the user is looking: in the prompts (named), on its tab and in the roll-up.
     const waiting = new Map<string, number>();
     for (const t of pending) waiting.set(t.lane, (waiting.get(t.lane) ?? 0) + 1);
@@ -223,9 +223,13 @@ export class PanelApp {
     this.composer.startMode();
   }
 
-  /** The box is cleared on send; a refused message comes back into it unless the user typed something since. */
+  /**
+   * The box is cleared on send; a refused message comes back into it unless the user typed something since. On a
+   * sub-agent's tab the message goes to that thread only (the coordinator hears its answer).
+   */
   private async sendText(text: string): Promise<void> {
-    if (await this.post(this.composer.isStarting ? { type: 'start', text } : { type: 'send', text })) return;
+    const thread = this.lane === PRIMARY ? {} : { session_thread_id: this.lane };
+    if (await this.post(this.composer.isStarting ? { type: 'start', text } : { type: 'send', text, ...thread })) return;
     if (this.composer.input.value === '') {
       this.composer.input.value = text;
       this.ui.update({ draft: text });

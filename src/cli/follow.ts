@@ -26,6 +26,8 @@ export interface FollowOptions {
   forever?: boolean;
   /** Print only these events (one thread's: events --thread); the summary still counts them all. */
   where?: (e: SessionEvent) => boolean;
+  /** Ends the follow (it rejects) when aborted: the turn it waits for will not come. */
+  signal?: AbortSignal;
   out?: NodeJS.WriteStream;
 }
 
@@ -135,6 +137,7 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         tty || (opts.json && opts.liveOutput) ? onPreview : undefined,
       );
       subscription.catch(reject);
+      opts.signal?.addEventListener('abort', () => reject(new Error('stopped following: the turn did not start')), { once: true });
     });
   } finally {
     (await subscription?.catch(() => undefined))?.();

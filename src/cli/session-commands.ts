@@ -77,9 +77,12 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<session>')
     .argument('<message>')
     .option('-y, --yes', 'approve every tool call that asks')
-    .action(async (id: string, text: string, o: { yes?: boolean }) =>
-      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]), { json: json(), liveOutput: liveOutput(), yes: o.yes === true, showDiff: true })).code)),
-    );
+    .option('--thread <thread>', 'send it to this sub-agent thread of a multi-agent session only (its id: see hangar threads <session>)')
+    .action(async (id: string, text: string, o: { yes?: boolean; thread?: string }) => {
+      const thread = o.thread === undefined ? {} : { session_thread_id: o.thread };
+      const message = { type: 'user.message' as const, content: [{ type: 'text' as const, text }], ...thread };
+      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [message]), { json: json(), liveOutput: liveOutput(), yes: o.yes === true, showDiff: true })).code));
+    });
 
   program
     .command('resume')

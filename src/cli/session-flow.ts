@@ -27,11 +27,19 @@ export interface FlowOptions {
 export async function followTurn(runtime: Runtime, sessionId: string, start: () => Promise<unknown>, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
   const startedAt = Date.now();
   const fromSeq = opts.fromSeq ?? (await runtime.sessions.eventCount(sessionId));
-  const following = follow(runtime, sessionId, { fromSeq, turnSummary: opts.continuesTurn === true, json: opts.json, liveOutput: opts.liveOutput, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes });
-  // A failed start must not leave the follower waiting for a turn that never comes.
+  const stop = new AbortController();
+  const following = follow(runtime, sessionId, { fromSeq, turnSummary: opts.continuesTurn === true, json: opts.json, liveOutput: opts.liveOutput, interactive: process.stdin.isTTY === true && !opts.json, autoApprove: opts.yes, signal: stop.signal });
+  // A failed start (a refused message) must not leave the follower waiting for a turn that never comes: its
+  // subscription would keep the process alive after the error is printed.
   const started = start();
-  await Promise.race([started, following]);
-  await started;
+  try {
+    await Promise.race([started, following]);
+    await started;
+  } catch (err) {
+    stop.abort();
+    await following.catch(() => undefined);
+    throw err;
+  }
   const result = await following;
   const p = paint(process.stdout.isTTY === true && !opts.json);
   if (!opts.json) {

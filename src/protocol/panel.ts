@@ -107,8 +107,13 @@ export type HostMessage = z.infer<typeof HostMessage>;
 
 // ---- webview → host ----
 export const ReadyMessage = z.object({ type: z.literal('ready'), id: RequestId });
-/** A user message: starts a turn when idle, steers the running turn otherwise. */
-export const SendMessage = z.object({ type: z.literal('send'), id: RequestId, text: z.string().max(100_000).refine((t) => t.trim().length > 0, 'text must not be empty') });
+/** A user message: starts a turn when idle, steers the running turn otherwise; from a sub-agent's tab, to that thread. */
+export const SendMessage = z.object({
+  type: z.literal('send'),
+  id: RequestId,
+  text: z.string().max(100_000).refine((t) => t.trim().length > 0, 'text must not be empty'),
+  session_thread_id: z.string().min(1).optional(),
+});
 /** Stops the session; from a sub-agent's tab (`session_thread_id`), only that thread. */
 export const InterruptMessage = z.object({ type: z.literal('interrupt'), id: RequestId, session_thread_id: z.string().min(1).optional() });
 export const ConfirmMessage = z

@@ -230,8 +230,28 @@ export class SessionService {
   async send(id: string, params: EventParams[]): Promise<SessionEvent[]> {
     const record = await this.record(id);
     if (record.archived_at && params.some((p) => p.type !== 'user.interrupt')) throw invalid(`Session ${id} is archived and accepts no events.`);
+    await this.checkThreadMessages(id, params);
     return this.host.send(record, params);
   }
+
+  /**
+   * A user.message naming a sub-agent thread steers that thread; it is checked here, before it is queued, so a bad one
+   * is refused even when another process drives the session. A finished turn is no obstacle (the message starts the
+   * thread's next one, as a coordinator's follow-up does); an archived thread takes no more messages.
+   */
+  private async checkThreadMessages(id: string, params: readonly EventParams[]): Promise<void> {
+    const named = params.flatMap((p) => (p.type === 'user.message' && p.session_thread_id && p.session_thread_id !== primaryThreadId(id) ? [p.session_thread_id] : []));
+    if (named.length === 0) return;
+    const threads = await this.threads(id);
+    for (const tid of named) {
+      const t = threads.find((x) => x.id === tid);
+      if (!t) throw invalid(`session_thread_id ${tid} names no thread of session ${id}; list the session's threads to see valid ids.`);
+      if (t.status === 'terminated') {
+        throw invalid(`Thread ${tid} (agent "${t.agent.name}") is archived and takes no more messages; message the coordinator instead (user.message without session_thread_id), which can start a new thread for that agent.`);
+      }
+    }
+  }
+
 
   /** Continues a session from its log in this process (no-op when another live process drives it). */
   async wake(id: string): Promise<boolean> {

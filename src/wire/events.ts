@@ -64,7 +64,9 @@ export const StopReason = z.discriminatedUnion('type', [
 export type StopReason = z.infer<typeof StopReason>;
 
 // ---- client → server (echoed and persisted) ----
-export const UserMessageEvent = z.object({ ...envelope, type: z.literal('user.message'), content: z.array(UserContentBlock).min(1) });
+// A message to one sub-agent thread names it (Hangar's steering of a sub-agent: the reference's user.message params have
+// no thread field, its echoes add `session_thread_id` where routed to a sub-agent; see ARCHITECTURE.md, deviations).
+export const UserMessageEvent = z.object({ ...envelope, type: z.literal('user.message'), content: z.array(UserContentBlock).min(1), ...threadRef });
 export const UserInterruptEvent = z.object({ ...envelope, type: z.literal('user.interrupt'), ...threadRef });
 export const UserToolConfirmationEvent = z.object({
   ...envelope,
@@ -214,7 +216,12 @@ export function publicEvent<E extends { _hangar?: unknown }>(e: E): Omit<E, '_ha
 export type NewEvent = SessionEvent extends infer E ? (E extends SessionEvent ? Omit<E, 'id' | 'processed_at'> & { id?: string; processed_at?: string | null } : never) : never;
 
 // ---- params sent by clients (POST /events, initial_events) ----
-export const UserMessageParams = z.object({ type: z.literal('user.message'), content: z.array(UserContentBlock).min(1, 'content needs at least one block') });
+export const UserMessageParams = z.object({
+  type: z.literal('user.message'),
+  content: z.array(UserContentBlock).min(1, 'content needs at least one block'),
+  /** Hangar: steers that sub-agent thread of a multi-agent session instead of the coordinator (absent: the coordinator). */
+  session_thread_id: z.string().min(1).nullish(),
+});
 export const UserInterruptParams = z.object({ type: z.literal('user.interrupt'), session_thread_id: z.string().nullish() });
 export const UserToolConfirmationParams = z
   .object({

@@ -107,7 +107,11 @@ export const SessionCreateParams = z.object({
   metadata: Metadata.optional(),
   resources: z.array(ResourceParams).max(1, 'Hangar sessions work on at most one local repository').optional(),
   vault_ids: z.array(z.string()).optional(),
-  initial_events: z.array(UserMessageParams).max(50).optional(),
+  initial_events: z
+    .array(UserMessageParams)
+    .max(50)
+    .refine((events) => events.every((e) => !e.session_thread_id), 'initial_events go to the coordinator: a new session has no sub-agent threads to name yet')
+    .optional(),
 });
 export type SessionCreateParams = z.infer<typeof SessionCreateParams>;
 

@@ -64,10 +64,10 @@ export class ComposerView {
   }
 
   /**
-   * `thread`: the sub-agent whose tab is shown (Interrupt stops that thread only, while it runs); null: the session's
-   * own tab, where Interrupt stops everything.
+   * `thread`: the sub-agent whose tab is shown (a message goes to that thread only; Interrupt stops that thread only,
+   * while it runs; an archived thread takes no messages); null: the session's own tab, where Interrupt stops everything.
    */
-  setStatus(status: SessionStatus, thread: { name: string; running: boolean } | null = null): void {
+  setStatus(status: SessionStatus, thread: { name: string; running: boolean; archived: boolean } | null = null): void {
     const busy = status === 'running' || status === 'rescheduling';
     this.interruptButton.disabled = thread ? !thread.running : !busy;
     const label = thread ? `Interrupt sub-agent ${thread.name} (Escape)` : 'Interrupt the agent (Escape)';
@@ -75,10 +75,20 @@ export class ComposerView {
       this.interruptButton.setAttribute('aria-label', label);
       this.interruptButton.title = thread ? `Interrupt ${thread.name} only (Escape)` : 'Interrupt (Escape)';
     }
-    const closed = status === 'terminated';
+    const closed = status === 'terminated' || thread?.archived === true;
     this.input.disabled = closed;
     this.sendButton.disabled = closed;
-    this.input.placeholder = closed ? 'The session has ended.' : busy ? 'Steer the agent: this is sent right away…' : 'Message the agent… (@ to mention a file)';
+    if (this.starting) return;
+    this.input.setAttribute('aria-label', thread ? `Message to sub-agent ${thread.name}` : 'Message to the agent');
+    this.sendButton.setAttribute('aria-label', thread ? `Send to sub-agent ${thread.name}` : 'Send message');
+    this.input.placeholder = this.placeholder(status, busy, thread);
+  }
+
+  private placeholder(status: SessionStatus, busy: boolean, thread: { name: string; running: boolean; archived: boolean } | null): string {
+    if (status === 'terminated') return 'The session has ended.';
+    if (thread?.archived) return `${thread.name}'s thread is archived: it takes no more messages.`;
+    if (thread) return thread.running ? `Steer ${thread.name}: sent to this sub-agent only, right away…` : `Message ${thread.name} only: it answers the coordinator too…`;
+    return busy ? 'Steer the agent: this is sent right away…' : 'Message the agent… (@ to mention a file)';
   }
 
   /** No session yet: what is written starts an agent on the repository. */

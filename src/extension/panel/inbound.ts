@@ -38,7 +38,7 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await init();
         return null;
       case 'send':
-        await send([{ type: 'user.message', content: [{ type: 'text', text: msg.text }] }]);
+        await send([{ type: 'user.message', content: [{ type: 'text', text: msg.text }], ...(msg.session_thread_id ? { session_thread_id: msg.session_thread_id } : {}) }]);
         return null;
       case 'interrupt':
         await send([{ type: 'user.interrupt', ...(msg.session_thread_id ? { session_thread_id: msg.session_thread_id } : {}) }]);

@@ -226,8 +226,14 @@ export class ThreadSupervisor implements Delegator {
   /** Which threads a user event is for: routing is by tool use id (a client may echo session_thread_id or not). */
   private targets(p: EventParams): Thread[] {
     switch (p.type) {
-      case 'user.message':
-        return [this.primary];
+      case 'user.message': {
+        // The user steering one sub-agent (Hangar's session_thread_id on user.message; the runtime checked the id).
+        if (!p.session_thread_id || p.session_thread_id === this.primary.info.id) return [this.primary];
+        const t = this.threads.get(p.session_thread_id);
+        if (!t) throw new InvalidEventError(`session_thread_id ${p.session_thread_id} names no thread of this session; list the session's threads to see valid ids.`);
+        if (t.state.status === 'terminated') throw new InvalidEventError(`Thread ${t.info.id} (agent "${t.info.agentName}") is archived and takes no more messages; message the coordinator instead.`);
+        return [t];
+      }
       case 'user.interrupt': {
         if (!p.session_thread_id) return [...this.threads.values()].filter((t) => t.state.status !== 'terminated');
         const t = this.threads.get(p.session_thread_id);
@@ -322,7 +328,10 @@ export class ThreadSupervisor implements Delegator {
       if (sent && received) return;
       const after = events.slice(inputAt + 1);
       if (after.some((e) => e.type === 'user.interrupt' && !e.session_thread_id)) return;
-      const content = answerOf(after, t.state.lastStopReason);
+      const input = events[inputAt]!;
+      // A message the user sent this thread directly: the coordinator is told what it answers.
+      const steered = input.type === 'user.message' && input.session_thread_id ? input.content : null;
+      const content = answerOf(after, t.state.lastStopReason, steered);
       if (!sent) {
         await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: this.primary.info.id, to_agent_name: this.primary.info.agentName, content, _hangar: { thread: t.info.id, answers: inputId } }]);
       }

@@ -103,8 +103,12 @@ export class ThreadView implements HarnessLog {
       case 'session.status_rescheduled':
         return [];
       default:
-        // Routing is by tool use id; the echo names the thread it reached (a client's own value is not kept).
-        out = CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.primary ? null : t.id } as NewEvent) : e;
+        // Routing is by tool use id; the echo names the thread it reached (a client's own value is not kept). A user's
+        // message to a sub-agent names its thread too; one to the coordinator names none.
+        if (e.type === 'user.message') {
+          const { session_thread_id: _own, ...message } = e;
+          out = t.primary ? message : { ...message, session_thread_id: t.id };
+        } else out = CROSS_POSTED.has(e.type) ? ({ ...e, session_thread_id: t.primary ? null : t.id } as NewEvent) : e;
     }
     if (t.primary) return [out];
     const model = out.type === 'span.model_request_end' ? { model: t.model } : {};

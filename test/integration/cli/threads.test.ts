@@ -10,7 +10,8 @@ import { inTerminal, screenText } from './terminal';
 
 // Multi-agent sessions in the terminal: `hangar run` follows each sub-agent's lifecycle and prefixes what it does
 // with its name; `hangar threads` lists the threads with status and cost; `hangar events --thread` prints one thread
-// and refuses an id the session does not have; `hangar demo --multi` runs a coordinator and two sub-agents.
+// and refuses an id the session does not have; `hangar send --thread` messages one sub-agent; `hangar demo --multi`
+// runs a coordinator and two sub-agents.
 
 const toolset = [{ type: 'agent_toolset_20260401' as const }];
 const lead = delegating({ writer: 'Write a.txt', checker: 'Write b.txt' }, ['wrote a', 'wrote b']);
@@ -39,7 +40,7 @@ describe('cli: multi-agent threads', function () {
     model = await startScriptedModel({
       script: byAgent({
         lead,
-        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a')],
+        writer: [reply.tool('write', { file_path: 'a.txt', content: 'A\n' }), reply.text('wrote a'), reply.text('a.txt is ready')],
         checker: [reply.tool('write', { file_path: 'b.txt', content: 'B\n' }), reply.text('wrote b')],
       }),
     });
@@ -79,6 +80,16 @@ describe('cli: multi-agent threads', function () {
     const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     assert.ok(events.some((e) => e.type === 'agent.tool_use'));
     assert.ok(!events.some((e) => e.type === 'user.message'), "the coordinator's user message is not the writer's");
+
+    // send --thread messages the writer only; its answer reaches the coordinator.
+    const steered = await t.hangar(['send', id, 'Is a.txt ready?', '--thread', writerId], { ANTHROPIC_BASE_URL: model.url });
+    assert.equal(steered.code, 0, steered.stderr);
+    assert.match(steered.stdout, /← from writer: \[The user messaged this agent directly: "Is a\.txt ready\?"/);
+    const writerNow = await t.hangar(['events', id, '--thread', writerId]);
+    assert.match(writerNow.stdout, /Is a\.txt ready\?[\s\S]*● agent {2}a\.txt is ready/, 'the writer got the message and answered it');
+    const bad = await t.hangar(['send', id, 'hello', '--thread', 'sthr_nope'], { ANTHROPIC_BASE_URL: model.url });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /session_thread_id sthr_nope names no thread of session/);
   });
 
   it("asks on the terminal for a sub-agent's call, naming the sub-agent, and the turn goes on once answered", async () => {

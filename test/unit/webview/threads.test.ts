@@ -175,6 +175,29 @@ describe('webview: multi-agent threads', () => {
       assert.equal(interrupt().disabled, true, 'the reviewer is not running');
     });
 
+    it("sends the composer's message to the sub-agent whose tab is shown; an archived sub-agent's tab takes none", () => {
+      const { log } = open();
+      const input = m.$('.composer-input') as HTMLTextAreaElement;
+      const send = m.$('.composer-actions button.primary') as HTMLButtonElement;
+      m.$('[role="tab"][data-lane="sthr_t"]').click();
+      assert.equal(input.getAttribute('aria-label'), 'Message to sub-agent tester');
+      assert.match(input.placeholder, /Steer tester: sent to this sub-agent only/);
+      input.value = 'also run the slow tests';
+      send.click();
+      assert.deepEqual(m.posted.at(-1), { type: 'send', text: 'also run the slow tests', session_thread_id: 'sthr_t' });
+      m.$('[role="tab"][data-lane=""]').click();
+      assert.equal(input.getAttribute('aria-label'), 'Message to the agent');
+      input.value = 'thanks';
+      send.click();
+      assert.deepEqual(m.posted.at(-1), { type: 'send', text: 'thanks' }, "the coordinator's tab messages the coordinator");
+      const archived = log.in('sthr_r', { type: 'session.thread_status_terminated', session_thread_id: 'sthr_r', agent_name: 'reviewer' });
+      m.send({ type: 'events', events: [archived], eventThreads: { [archived.id]: 'sthr_r' } });
+      m.$('[role="tab"][data-lane="sthr_r"]').click();
+      assert.equal(input.disabled, true);
+      assert.equal(send.disabled, true);
+      assert.match(input.placeholder, /reviewer's thread is archived/);
+    });
+
     it("opens a thread's tab when the host asks (a sub-agent node of the Sessions tree)", () => {
       open();
       m.send({ type: 'showThread', session_thread_id: 'sthr_r' });
