@@ -47,11 +47,12 @@ async function userGit(repoPath: string, args: readonly string[]): Promise<strin
  * or its branch has no commit yet. Snapshots key on it: a commit changes the agent's .git even when no file changed.
  */
 export async function repoHead(repoPath: string): Promise<RepoHead | null> {
-  const top = await userGit(repoPath, ['rev-parse', '--show-toplevel']);
-  if (!top || (await realpath(top).catch(() => top)) !== (await realpath(repoPath).catch(() => repoPath))) return null;
-  const commit = await userGit(repoPath, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  if (!commit) return null;
-  return { commit, branch: await userGit(repoPath, ['symbolic-ref', '-q', 'HEAD']) };
+  // One process (this runs on every Docker provision): the top, the commit, then HEAD's ref ("HEAD" when detached).
+  const out = await userGit(repoPath, ['rev-parse', '--show-toplevel', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD']);
+  const [top, commit, ref] = out?.split('\n') ?? [];
+  if (!top || !commit || !ref) return null;
+  if ((await realpath(top).catch(() => top)) !== (await realpath(repoPath).catch(() => repoPath))) return null;
+  return { commit, branch: ref.startsWith('refs/') ? ref : null };
 }
 
 /**

@@ -117,13 +117,18 @@ describe('sandbox-local: provider', () => {
     assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['a.txt', 'modified']]);
   });
 
-  it('gives a detached HEAD as detached, and a plain folder a fresh repository of its files', async () => {
+  it('gives a detached HEAD as detached, and a subfolder of a repository or a plain folder a fresh repository of its files', async () => {
     await makeRepo(repo, { 'a.txt': 'a\n' });
     const head = gitIn(repo, ['rev-parse', 'HEAD']).trim();
     gitIn(repo, ['checkout', '-q', '--detach']);
     const detached = await provision('detached');
     assert.equal(await sh(detached, 'git rev-parse --abbrev-ref HEAD'), 'HEAD');
     assert.equal(await sh(detached, 'git rev-parse HEAD'), head);
+    await mkdir(path.join(repo, 'sub'));
+    await writeFile(path.join(repo, 'sub', 'b.txt'), 'b\n');
+    const sub = await provider.provision({ sessionId: 'subfolder', repoPath: path.join(repo, 'sub'), environment });
+    assert.equal(await sh(sub, 'git log --format=%s'), 'The workspace as the session started');
+    assert.equal(await sh(sub, 'git ls-files'), 'b.txt');
     await rm(path.join(repo, '.git'), { recursive: true });
     const plain = await provision('plain-git');
     assert.equal(await sh(plain, 'git log --format=%s'), 'The workspace as the session started');
