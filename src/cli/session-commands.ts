@@ -15,6 +15,11 @@ import { cliHint } from './invocation';
 
 // The commands on one existing session. Each opens the session with the sandbox provider it was created with.
 
+/** Resolves when the stream takes more output. A closed pipe ends the process instead (shutdown.ts: exit 141), quietly. */
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.once('drain', resolve));
+}
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -36,6 +41,11 @@ export function addSessionCommands(program: Command, common: () => Common): void
           const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
           if (o.follow) {
             await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true, where });
+            return EXIT.ok;
+          }
+          // All events as JSON lines: streamed from the log, each write waiting for the terminal or pipe to take the last.
+          if (json() && where === undefined) {
+            for await (const text of rt.sessions.eventLines(id)) if (!process.stdout.write(text)) await drained(process.stdout);
             return EXIT.ok;
           }
           // JSON lines need no thread names, so the log is not folded for them.

@@ -33,7 +33,7 @@ export function encodeRecord(seq: number, eventJson: string): string {
   return `{"s":${seq},"c":"${crcHex(eventJson)}","e":${eventJson}}\n`;
 }
 
-type LineCheck = { ok: true; seq: number; eStart: number; eEnd: number } | { ok: false; reason: string };
+export type LineCheck = { ok: true; seq: number; eStart: number; eEnd: number } | { ok: false; reason: string };
 
 function matchAt(buf: Buffer, at: number, token: Buffer): boolean {
   if (at + token.length > buf.length) return false;
@@ -48,7 +48,7 @@ function hexValue(byte: number): number {
 }
 
 /** Checks framing and CRC of the line buf[start, end) (end excludes the newline) without parsing the event. */
-function checkLine(buf: Buffer, start: number, end: number): LineCheck {
+export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
   if (!matchAt(buf, start, PREFIX)) return { ok: false, reason: 'not a log record' };
   let p = start + PREFIX.length;
   let seq = 0;
@@ -148,7 +148,7 @@ export function scanRecords<E extends LogEvent>(
   return { events, ids, end: base + pos, torn: null };
 }
 
-function validRecordFollows(buf: Buffer, from: number): boolean {
+export function validRecordFollows(buf: Buffer, from: number): boolean {
   let pos = from;
   for (;;) {
     const nl = buf.indexOf(NEWLINE, pos);

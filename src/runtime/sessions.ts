@@ -29,6 +29,7 @@ import { damageOf, listEntry, SESSION_ID, SessionIndex, type DamagedSession } fr
 import type { ListEntry } from './session-list-file';
 import { pageSessions, type BidiPage } from './session-paging';
 import { withProcessedAt } from './processed-at';
+import { eventJsonLines } from './event-lines';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
 export interface SessionListQuery {
@@ -262,6 +263,12 @@ export class SessionService {
   async eventCount(id: string): Promise<number> {
     await this.record(id);
     return (await this.host.events(id)).length;
+  }
+
+  /** Every event of the session as a JSON line, as listEvents shows them, streamed from its log (see event-lines.ts). */
+  async *eventLines(id: string): AsyncGenerator<string> {
+    await this.record(id);
+    yield* eventJsonLines(this.host.dir(id));
   }
 
   async listEvents(id: string, q: EventListQuery): Promise<Page<SessionEvent>> {

@@ -1,0 +1,67 @@
+import { promises as fsp } from 'node:fs';
+import { LogCorruptError } from './errors';
+import { checkLine, validRecordFollows } from './record';
+
+// A log's records read in chunks, for readers that pass events on rather than keep them (printing a long session):
+// memory is one chunk plus one record, and an event's JSON is handed over as the log holds it (its checksum
+// checked, not parsed), so a printer that needs only the text never parses and re-serialises it.
+
+export interface RawRecord {
+  seq: number;
+  /** The event's JSON, exactly as appended (JSON.stringify of the event). */
+  json: string;
+}
+
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The records of `file`, a chunk's worth at a time. Stops at a torn tail (bytes a crashed or running write left at the
+ * end); throws LogCorruptError for a bad record that valid records follow, or a sequence number out of order.
+ */
+export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<RawRecord[]> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    let carry: Buffer = Buffer.alloc(0);
+    /** File offset of `carry`'s first byte. */
+    let offset = 0;
+    let seq = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(chunkBytes);
+      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, offset + carry.length);
+      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const records: RawRecord[] = [];
+      let pos = 0;
+      for (let nl = buf.indexOf(0x0a, pos); nl !== -1; nl = buf.indexOf(0x0a, pos)) {
+        const check = checkLine(buf, pos, nl);
+        if (!check.ok) {
+          const rest = Buffer.concat([buf.subarray(nl + 1), await readFrom(handle, offset + buf.length)]);
+          if (validRecordFollows(rest, 0)) throw new LogCorruptError(file, seq + 1, offset + pos, `${check.reason}, and valid records follow it`);
+          if (records.length > 0) yield records;
+          return;
+        }
+        if (check.seq !== seq) throw new LogCorruptError(file, seq + 1, offset + pos, `sequence number ${check.seq} where ${seq} was expected`);
+        records.push({ seq: seq++, json: buf.toString('utf8', check.eStart, check.eEnd) });
+        pos = nl + 1;
+      }
+      if (records.length > 0) yield records;
+      // What is left without a newline at the end of the file is a write still running or cut short.
+      if (bytesRead === 0) return;
+      carry = buf.subarray(pos);
+      offset += pos;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readFrom(handle: fsp.FileHandle, from: number): Promise<Buffer> {
+  const { size } = await handle.stat();
+  const buf = Buffer.allocUnsafe(Math.max(0, size - from));
+  let filled = 0;
+  while (filled < buf.length) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, from + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buf.subarray(0, filled);
+}
