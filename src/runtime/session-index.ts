@@ -85,15 +85,15 @@ export class SessionIndex {
       ids.filter((id) => known.get(id)?.kind !== 'session'),
       async (id) => void found.set(id, await this.lineOf(id)),
     );
-    const lineOf = (id: string) => found.get(id) ?? known.get(id)!;
+    const current = (id: string) => found.get(id) ?? known.get(id)!;
     const changed = [...found.values()].filter((l) => !sameLine(l, known.get(l.id)));
     if (changed.length > ids.length * REBUILD_SHARE || this.listFile.waste(ids.length) > ids.length * WASTE_PER_SESSION + 100) {
-      await this.listFile.rewrite(ids.map(lineOf));
+      await this.listFile.rewrite(ids.map(current));
     } else await this.listFile.append(changed);
     const entries: ListEntry[] = [];
     const broken: DamagedSession[] = [];
     for (const id of ids) {
-      const line = lineOf(id);
+      const line = current(id);
       if (line.kind === 'session') entries.push(line);
       else broken.push({ id, problem: line.problem, fix: line.fix });
     }
