@@ -110,9 +110,6 @@ export async function expandRoster(agent: Omit<SessionAgent, 'multiagent'> & { m
   if (!m) return null;
   const defs = new Map<string, SessionThreadAgent>();
   for (const [i, r] of rosterRefs(m).entries()) {
-    if (r.id !== agent.id && (await lookup(agents, r.id, r.version, `The agent's roster (member ${i})`)).mcp_servers.length > 0) {
-      throw invalid(`Agent ${agent.id}'s roster names agent ${r.id}, which has MCP servers; Hangar's sub-agent threads have no MCP connections yet, so remove them from that agent or from the roster.`);
-    }
     if (r.id === agent.id) {
       const { multiagent: _m, ...self } = agent;
       defs.set(`${r.id}@${r.version}`, self);

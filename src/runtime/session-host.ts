@@ -8,6 +8,7 @@ import { ToolRouter, type HostTools, type McpServerState, type McpTools } from '
 import { ThreadSupervisor } from '../harness/threads/supervisor';
 import { CoordinatorRouter } from '../harness/threads/delegation';
 import { primaryThreadId } from './threads';
+import { ThreadMcp } from './thread-mcp';
 import type { RetryPolicy } from '../harness/retry';
 import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
@@ -78,6 +79,8 @@ interface Active {
   previews: Map<string | null, Set<(p: StreamPreview) => void>>;
   sandbox: () => Promise<Sandbox>;
   mcp: McpTools | null;
+  /** The sub-agent threads' own MCP connections. */
+  threadMcp: ThreadMcp;
 }
 
 export class SessionHost {
@@ -131,6 +134,7 @@ export class SessionHost {
     const sandbox = () => this.sandboxFor(record);
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
+    const threadMcp = new ThreadMcp(this.opts.mcp, record, emit);
     const host = (agent: Pick<SessionAgent, 'tools'>) => this.opts.hostTools?.(record, agent) ?? null;
     const shared = {
       model: this.opts.model,
@@ -153,7 +157,9 @@ export class SessionHost {
             environmentNote: this.opts.environmentNote(record),
             maxThreads: this.opts.maxThreads,
             router: (agent, delegator, shell) =>
-              delegator ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator, host(agent)) : new ToolRouter(agent, sandbox, null, this.opts.redact, shell ?? undefined, host(agent)),
+              delegator
+                ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator, host(agent))
+                : new ToolRouter(agent, sandbox, shell ? threadMcp.for(agent, shell) : mcp, this.opts.redact, shell ?? undefined, host(agent)),
             // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
             driver: (t) =>
               new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),
@@ -167,6 +173,7 @@ export class SessionHost {
       sandbox,
       stop: inbox.watch(() => void this.drainInbox(active)),
       mcp,
+      threadMcp,
     };
     this.active.set(record.id, active);
     log.subscribe(log.length, (e) => {
@@ -300,6 +307,7 @@ export class SessionHost {
     if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process; archive the thread there.`);
     if (!a.driver.archiveThread) throw invalid(`Session ${record.id} has no sub-agent threads.`);
     await a.driver.archiveThread(threadId);
+    await a.threadMcp.close(threadId);
   }
 
   /** Waits until the session has nothing to do (tests, CLI). */
@@ -347,6 +355,7 @@ export class SessionHost {
       a.stop();
       await a.driver.close();
       await a.mcp?.close?.();
+      await a.threadMcp.closeAll();
       await a.log.close();
       await this.opts.onSettled?.(id, a.log).catch(() => undefined);
       await a.lease.release();
