@@ -51,8 +51,13 @@ async function scan(container: Container, user: string, seed: readonly TreeEntry
   const stdin = seed.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
   const r = await execCollect(container, { cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), force ? '-f' : '', ...GIT], user, workdir: WORKSPACE, env: SCAN_ENV, stdin });
   if (r.exitCode !== 0) throw new Error(`reading the sandbox's files failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+  return parseEntries(r.stdout);
+}
+
+/** `git ls-files -s -z` output as entries. */
+function parseEntries(out: Buffer): Entries {
   const entries: Entries = new Map();
-  for (const rec of r.stdout.toString('utf8').split('\0')) {
+  for (const rec of out.toString('utf8').split('\0')) {
     const m = /^(\d{6}) ([0-9a-f]{40,64}) \d\t(.+)$/s.exec(rec);
     if (m) entries.set(m[3] as string, { path: m[3] as string, mode: m[1] as string, sha: m[2] as string });
   }
@@ -94,21 +99,40 @@ export class CopyBaseline {
 
   /**
    * Records what /workspace holds now as the baseline: the seeded repository plus anything the image put in the
-   * volume. Blobs come from the host's copy of the repository where its bytes match, from the container otherwise.
+   * volume. Blobs come from the host's copy of the repository where its bytes match (one `git add` into a pack, off
+   * the event loop), from the container otherwise (a file changed since it was copied, the image's own files).
    */
   async record(repoPath: string | null): Promise<void> {
     const container = await this.container();
     const entries = await scan(container, this.user, [], true);
-    const missing: string[] = [];
-    for (const e of entries.values()) {
-      if (e.mode === GITLINK) continue;
-      const local = repoPath ? await readHostFile(repoPath, e) : null;
-      if (!local || (await this.differ.writeBlob(local)) !== e.sha) missing.push(e.sha);
-    }
-    await this.storeBlobs(container, missing);
+    const onHost = repoPath ? await this.hashHostFiles(repoPath, [...entries.values()]) : new Map<string, string>();
+    const missing = [...entries.values()].filter((e) => e.mode !== GITLINK && onHost.get(e.path) !== e.sha).map((e) => e.sha);
+    await this.storeBlobs(container, [...new Set(missing)]);
     const tree = await this.differ.writeTree([...entries.values()]);
     await this.hostGit(['update-ref', BASELINE_REF, tree]);
     this.entries = entries;
+  }
+
+  /** Stores the host's version of each entry's file in the host git dir; returns path → blob id of what it stored. */
+  private async hashHostFiles(repoPath: string, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
+    await this.differ.init();
+    const present: string[] = [];
+    for (const e of entries) {
+      const st = e.mode === GITLINK ? null : await fs.lstat(path.join(repoPath, e.path)).catch(() => null);
+      if (st?.isFile() || st?.isSymbolicLink()) present.push(e.path);
+    }
+    const index = path.join(this.differ.gitDir, 'seed-index');
+    const env = isolatedGitEnv({ GIT_DIR: this.differ.gitDir, GIT_WORK_TREE: repoPath, GIT_INDEX_FILE: index });
+    try {
+      if (present.length > 0) {
+        const list = Buffer.from(present.map((p) => `${p}\0`).join(''), 'utf8');
+        await git(['-c', 'core.bigFileThreshold=1', 'add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { cwd: repoPath, env, input: list });
+      }
+      const out = await git(['ls-files', '-s', '-z'], { cwd: repoPath, env });
+      return new Map([...parseEntries(out)].map(([p, e]) => [p, e.sha]));
+    } finally {
+      await fs.rm(index, { force: true });
+    }
   }
 
   private async storeBlobs(container: Container, shas: readonly string[]): Promise<void> {
@@ -165,13 +189,4 @@ export class CopyBaseline {
 export async function seedCopyGit(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string): Promise<void> {
   if (repoPath) await seedAgentGit(container, who.user, repoPath, who);
   await new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user).record(repoPath);
-}
-
-async function readHostFile(repoPath: string, e: TreeEntry): Promise<Buffer | null> {
-  const abs = path.join(repoPath, e.path);
-  try {
-    return e.mode === '120000' ? Buffer.from(await fs.readlink(abs), 'utf8') : await fs.readFile(abs);
-  } catch {
-    return null;
-  }
 }

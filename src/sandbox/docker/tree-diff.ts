@@ -34,7 +34,8 @@ export class TreeDiffer {
     return git(args, { env: isolatedGitEnv({ GIT_DIR: this.gitDir, ...extraEnv }), input });
   }
 
-  private init(): Promise<void> {
+  /** Makes the git dir (bare, raw attributes) once; every other method calls it first. */
+  init(): Promise<void> {
     this.ready ??= (async () => {
       await fs.mkdir(this.gitDir, { recursive: true });
       await this.run(['init', '-q', '--bare']);
