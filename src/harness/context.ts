@@ -2,6 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { SessionEvent, ToolResultBlock } from '../wire';
 import type { ModelRequest } from '../model/types';
 import { assertNever } from '../wire/exhaustive';
+import type { ModelTool } from './tools';
 
 // Builds the Messages API request from the log. The log is not the context window:
 // - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
@@ -19,7 +20,7 @@ export interface ContextInput {
   model: string;
   maxTokens: number;
   system: string;
-  tools: Anthropic.Tool[];
+  tools: ModelTool[];
   thinking?: Anthropic.ThinkingConfigParam;
   outputConfig?: Anthropic.OutputConfig;
 }
@@ -136,10 +137,13 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use':
-        toolUse(e, e.id, e.name, e.input);
+        // A server tool's call (and its result, below) is the provider's own block in the assistant's turn.
+        if (e._hangar?.server_tool) modelBlocks(e);
+        else toolUse(e, e.id, e.name, e.input);
         break;
       case 'agent.tool_result':
-        toolResult(e.tool_use_id, e.content, e.is_error);
+        if (e._hangar?.server_tool) modelBlocks(e);
+        else toolResult(e.tool_use_id, e.content, e.is_error);
         break;
       case 'agent.mcp_tool_result':
         toolResult(e.mcp_tool_use_id, e.content, e.is_error);

@@ -77,6 +77,8 @@ export class HarnessState {
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
+        // A server tool ran inside the model's reply (web search): nothing to run, ask or answer.
+        if (e._hangar?.server_tool) break;
         const kind: ToolKind = e.type === 'agent.tool_use' ? 'builtin' : e.type === 'agent.mcp_tool_use' ? 'mcp' : 'custom';
         const permission = e.type === 'agent.custom_tool_use' ? 'ask' : (e.evaluated_permission ?? 'allow');
         this.toolUseKinds.set(e.id, kind);
@@ -98,7 +100,7 @@ export class HarnessState {
         break;
       }
       case 'agent.tool_result':
-        this.resolve(e.tool_use_id);
+        if (!e._hangar?.server_tool) this.resolve(e.tool_use_id);
         break;
       case 'agent.mcp_tool_result':
         this.resolve(e.mcp_tool_use_id);

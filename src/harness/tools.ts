@@ -43,8 +43,12 @@ export interface McpTools {
  * Built-in tools that run on the host, never in the sandbox (web_fetch, web_search: src/web implements it). It offers
  * only the tools it can run for this agent; the others are not offered, and `unavailable` says why.
  */
+/** A tool as the model is offered it: one Hangar runs, or a server tool its provider runs (web search). */
+export type ModelTool = Anthropic.Tool | Anthropic.WebSearchTool20250305;
+
 export interface HostTools {
-  definitions(): Anthropic.Tool[];
+  /** Tools the host runs, and server tools the model's provider runs (web_search_20250305). */
+  definitions(): ModelTool[];
   runs(name: string): boolean;
   /** Why an enabled host tool is not offered (no search backend, …); null when it is offered or not enabled. */
   unavailable(name: string): string | null;
@@ -81,7 +85,7 @@ export class ToolRouter {
     return [...this.policies.builtin.keys()].some(isSandboxToolName);
   }
 
-  definitions(): Anthropic.Tool[] {
+  definitions(): ModelTool[] {
     const builtin = builtinToolDefinitions([...this.policies.builtin.keys()].filter(isSandboxToolName)) as Anthropic.Tool[];
     const host = (this.host?.definitions() ?? []).filter((d) => this.policies.builtin.has(d.name as BuiltinToolName));
     const custom = this.agent.tools.flatMap((t) =>

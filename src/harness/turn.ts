@@ -8,6 +8,7 @@ import { refusedParameter, type Fallbacks, type RequestSettings } from './model-
 import { backoffMs, errorTypeFor, sleep, type RetryPolicy } from './retry';
 import { consumeStream, type CompletedBlock, type ModelBlock, type StreamOutcome } from './stream';
 import type { ToolRouter } from './tools';
+import { serverToolEvent } from './server-tools';
 
 // One model request (with its retries): span start → blocks appended as they complete → span end.
 
@@ -92,6 +93,8 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
 /** What one reply produced so far: blocks waiting for an event to ride on, and its tool calls. */
 class SpanTracker {
   pending: ModelBlock[] = [];
+  /** Server-tool use ids of this reply (srvtoolu_…) → the event ids they were logged as. */
+  readonly serverUses = new Map<string, string>();
   readonly toolUses: { id: string; kind: 'builtin' | 'mcp' | 'custom'; resolved: boolean }[] = [];
 
   /** Hands the waiting blocks (server-tool blocks) to the next event, which replays them before its own block. */
@@ -143,7 +146,14 @@ function sink(deps: TurnDeps, tracker: SpanTracker) {
     },
     completed: async (block: CompletedBlock) => {
       if (block.type === 'passthrough') {
-        tracker.pending.push(block.block);
+        const server = serverToolEvent(block.block, tracker.serverUses);
+        if (!server) {
+          tracker.pending.push(block.block);
+          return;
+        }
+        // The event replays the blocks waiting before it, then its own.
+        server._hangar = { ...server._hangar, blocks: [...(tracker.take([block.block])._hangar?.blocks ?? [])] };
+        await deps.append([server]);
         return;
       }
       if (block.type === 'text' && block.text.length === 0) return;

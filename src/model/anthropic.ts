@@ -7,6 +7,11 @@ export interface AnthropicModelOptions {
   baseURL?: string;
   /** Milliseconds before a request without any response headers is abandoned. */
   timeoutMs?: number;
+  /**
+   * Whether the endpoint runs Anthropic's server-side web search (`web_search_20250305`). Default: only Anthropic's
+   * own API does; another Messages endpoint (a gateway, the scripted model) must say so.
+   */
+  serverWebSearch?: boolean;
 }
 
 export const MISSING_KEY_MESSAGE =
@@ -31,6 +36,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
   };
 
   return {
+    serverWebSearch: options.serverWebSearch ?? isAnthropicApi(options.baseURL),
     async *stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent> {
       const key = await options.apiKey();
       if (!key) throw new ModelError('auth', MISSING_KEY_MESSAGE);
@@ -47,6 +53,15 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
 }
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+function isAnthropicApi(baseURL: string | undefined): boolean {
+  if (!baseURL) return true;
+  try {
+    return new URL(baseURL).hostname === new URL(DEFAULT_BASE_URL).hostname;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * A model failure in plain words for the person reading the session (the API's own message kept in brackets, never

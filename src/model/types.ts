@@ -6,6 +6,8 @@ export type ModelRequest = Anthropic.MessageCreateParamsNonStreaming;
 export type ModelStreamEvent = Anthropic.RawMessageStreamEvent;
 
 export interface ModelClient {
+  /** The provider runs web searches itself (Anthropic's `web_search` server tool), so web_search can be its. */
+  readonly serverWebSearch?: boolean;
   /** Streams one Messages API reply. Throws ModelError subclasses; aborting the signal ends the stream. */
   stream(request: ModelRequest, signal: AbortSignal): AsyncIterable<ModelStreamEvent>;
 }

@@ -123,6 +123,7 @@ export class Runtime {
           allowPrivate: options.egress?.allowPrivate,
           upstreamCa: options.egress?.upstreamCa,
           search: webSearch,
+          providerSearch: options.model.serverWebSearch === true,
           log: webLog,
           fetchLimits: options.webFetchLimits,
         }),

@@ -2,7 +2,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { SessionAgent, SessionEvent } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
-import type { HostTools } from '../harness/tools';
+import type { HostTools, ModelTool } from '../harness/tools';
 import { systemLookup, type Lookup } from '../vault/proxy/decide';
 import { EgressLog } from '../vault/proxy/egress-log';
 import { credentialsFor, type EgressPolicy } from '../vault/proxy/policy';
@@ -13,7 +13,8 @@ import { WEB_FETCH_DEFINITION, WebFetchConfig, webFetch, type FETCH_LIMITS } fro
 export { WebSearchSettings } from './search';
 
 // The host-side web tools of one agent (ARCHITECTURE.md, "Web tools"): web_fetch under the session's egress policy,
-// web_search through the configured search endpoint. What cannot run is not offered, and unavailable() says why.
+// web_search through the configured search endpoint or, without one, the model provider's own server-side search.
+// What cannot run is not offered, and unavailable() says why.
 
 export interface WebRuntime {
   /** The session's egress policy as it is now (allow-list, credentials, its egress.jsonl); null: the session is gone. */
@@ -23,13 +24,15 @@ export interface WebRuntime {
   allowPrivate?: (host: string, address: string) => boolean;
   upstreamCa?: readonly string[];
   search: WebSearchSettings | null;
+  /** The model's provider searches on its side (ModelClient.serverWebSearch): used when no endpoint is configured. */
+  providerSearch: boolean;
   log: EgressLog;
   /** Test seams: smaller limits than the defaults. */
   fetchLimits?: Partial<typeof FETCH_LIMITS>;
 }
 
 const NO_SEARCH_BACKEND =
-  'no search backend is configured. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL for the CLI, or the hangar.webSearch.url setting in VS Code.';
+  "no search backend is configured and the model's provider has no server-side search. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL for the CLI, or the hangar.webSearch.url setting in VS Code.";
 
 export class WebTools implements HostTools {
   private readonly fetchConfig: z.ZodSafeParseResult<WebFetchConfig> | null;
@@ -47,11 +50,18 @@ export class WebTools implements HostTools {
     this.searchConfig = search ? WebSearchConfig.safeParse(search) : null;
   }
 
-  definitions(): Anthropic.Tool[] {
-    return [...(this.runs('web_fetch') ? [WEB_FETCH_DEFINITION] : []), ...(this.runs('web_search') ? [WEB_SEARCH_DEFINITION] : [])];
+  definitions(): ModelTool[] {
+    const search = this.runs('web_search') ? [WEB_SEARCH_DEFINITION] : this.providerSearches() ? [this.providerDefinition()] : [];
+    return [...(this.runs('web_fetch') ? [WEB_FETCH_DEFINITION] : []), ...search];
+  }
+
+  /** web_search is the provider's server tool: the model's reply carries the search and its results. */
+  providerSearches(): boolean {
+    return !this.rt.search && this.unavailable('web_search') === null && this.searchConfig?.success === true;
   }
 
   runs(name: string): boolean {
+    if (name === 'web_search' && !this.rt.search) return false;
     return (name === 'web_fetch' || name === 'web_search') && this.unavailable(name) === null && this.configOf(name) !== null;
   }
 
@@ -60,9 +70,15 @@ export class WebTools implements HostTools {
     if (!config) return null;
     if (!config.success) return `its tool config is invalid (${z.prettifyError(config.error)}).`;
     if (name !== 'web_search') return null;
-    if (!this.rt.search) return NO_SEARCH_BACKEND;
     const search = config.data as WebSearchConfig;
-    if (search.user_location) return "its user_location is set, which the configured search endpoint cannot apply; remove user_location from the agent's web_search config.";
+    if (this.rt.search) {
+      return search.user_location ? "its user_location is set, which the configured search endpoint cannot apply; remove user_location from the agent's web_search config." : null;
+    }
+    if (!this.rt.providerSearch) return NO_SEARCH_BACKEND;
+    const policy = search.permission_policy?.type ?? 'always_allow';
+    if (policy !== 'always_allow') {
+      return `its permission policy is ${policy}, but the model's provider runs its searches without asking. Set web_search's permission_policy to always_allow, or configure a search endpoint (HANGAR_WEB_SEARCH_URL, hangar.webSearch.url), whose calls can wait for approval.`;
+    }
     return null;
   }
 
@@ -79,6 +95,18 @@ export class WebTools implements HostTools {
       signal,
       get: { policy, lookup: this.rt.lookup ?? systemLookup, allowPrivate: this.rt.allowPrivate, upstreamCa: this.rt.upstreamCa, limits: this.rt.fetchLimits, onHop },
     });
+  }
+
+  /** Anthropic's web search server tool with the agent's domain lists and location (reference §5.2). */
+  private providerDefinition(): Anthropic.WebSearchTool20250305 {
+    const c = (this.searchConfig?.data ?? {}) as WebSearchConfig;
+    return {
+      type: 'web_search_20250305',
+      name: 'web_search',
+      ...(c.allowed_domains ? { allowed_domains: c.allowed_domains } : {}),
+      ...(c.blocked_domains ? { blocked_domains: c.blocked_domains } : {}),
+      ...(c.user_location ? { user_location: c.user_location as Anthropic.WebSearchTool20250305.UserLocation } : {}),
+    };
   }
 
   private configOf(name: string) {

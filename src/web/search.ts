@@ -27,6 +27,7 @@ export const WEB_SEARCH_DEFINITION = {
 
 /** The web_search entry of the agent's toolset (reference §5.2). */
 export const WebSearchConfig = z.looseObject({
+  permission_policy: z.object({ type: z.string() }).nullish(),
   allowed_domains: z.array(z.string()).nullish(),
   blocked_domains: z.array(z.string()).nullish(),
   user_location: z.looseObject({ type: z.literal('approximate') }).nullish(),

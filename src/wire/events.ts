@@ -12,6 +12,11 @@ import type { ToolOutputPreview } from './tool-output';
 export const HangarPrivate = z.object({
   /** Content blocks exactly as the Messages API returned them, in order, replayed before this event's own block. */
   blocks: z.array(z.looseObject({ type: z.string() })).optional(),
+  /**
+   * agent.tool_use / agent.tool_result of a server tool the model's provider ran inside its reply (web search): its
+   * `blocks` end with the provider's own block; the harness never runs, asks about or answers it.
+   */
+  server_tool: z.literal(true).optional(),
   /** span.model_request_end: the model's stop_reason. */
   stop_reason: z.string().optional(),
   /** span.model_request_start / _end: a request made for Hangar itself (a compaction summary), not part of the turn. */

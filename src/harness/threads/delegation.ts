@@ -5,7 +5,7 @@ import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import type { Sandbox } from '../../sandbox/types';
 import type { PendingToolUse } from '../state';
-import { errorOutcome, ToolRouter, type Classified, type HostTools, type McpTools } from '../tools';
+import { errorOutcome, ToolRouter, type Classified, type HostTools, type McpTools, type ModelTool } from '../tools';
 
 // The coordinator's delegation tools (reference §7.9): `list_agents` shows the roster and the threads started so far;
 // `send_to_agent` starts a sub-agent on a task (naming a roster agent) or sends a running or finished thread a
@@ -69,7 +69,7 @@ export class CoordinatorRouter extends ToolRouter {
     super(agent, sandbox, mcp, redact, undefined, host);
   }
 
-  override definitions(): Anthropic.Tool[] {
+  override definitions(): ModelTool[] {
     return [...super.definitions(), ...delegationDefinitions(this.delegator.roster())];
   }
 

@@ -8,7 +8,7 @@ import type { Usage } from './usage';
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** An id shaped like the API's (`msg_01…`, `toolu_01…`, `req_01…`): prefix, "01", 22 base62 chars. */
-export function newId(prefix: 'msg' | 'toolu' | 'req'): string {
+export function newId(prefix: 'msg' | 'toolu' | 'srvtoolu' | 'req'): string {
   const bytes = randomBytes(22);
   let s = '';
   for (const b of bytes) s += BASE62[b % 62];
@@ -20,7 +20,13 @@ export type ResolvedBlock =
   | Extract<Block, { type: 'text' }>
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
-  | (Extract<Block, { type: 'tool_use' | 'tool_use_raw' }> & { id: string });
+  | (Extract<Block, { type: 'tool_use' | 'tool_use_raw' }> & { id: string })
+  | { type: 'server_tool_use'; id: string; name: 'web_search'; input: { query: string } }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: SearchResultContent };
+
+type SearchResultContent =
+  | { type: 'web_search_result'; url: string; title: string; encrypted_content: string; page_age: string | null }[]
+  | { type: 'web_search_tool_result_error'; error_code: string };
 
 export interface Emission {
   /** Whether the request has the model think (see validate.ts#thinkingOn). */
@@ -49,8 +55,18 @@ function emittedBlocks(blocks: readonly Block[], thinking: boolean): Block[] {
 
 /** Emitted blocks with tool ids, signatures and redacted data filled in. */
 export function resolveBlocks(blocks: readonly Block[], em: Emission): ResolvedBlock[] {
-  return emittedBlocks(blocks, em.thinking).map((b): ResolvedBlock => {
+  return emittedBlocks(blocks, em.thinking).flatMap((b): ResolvedBlock | ResolvedBlock[] => {
     switch (b.type) {
+      case 'web_search': {
+        const id = newId('srvtoolu');
+        const content: SearchResultContent = b.error_code
+          ? { type: 'web_search_tool_result_error', error_code: b.error_code }
+          : b.results.map((r) => ({ type: 'web_search_result', url: r.url, title: r.title, encrypted_content: em.signer.searchResultContent(r.url), page_age: r.page_age ?? null }));
+        return [
+          { type: 'server_tool_use', id, name: 'web_search', input: { query: b.query } },
+          { type: 'web_search_tool_result', tool_use_id: id, content },
+        ];
+      }
       case 'thinking': {
         const shown = em.omitThinking ? '' : b.thinking;
         return { type: 'thinking', thinking: shown, signature: em.signer.signThinking(shown) };
@@ -108,6 +124,9 @@ export function messageBody(id: string, model: string, reply: MessageReply, bloc
       case 'tool_use_raw':
         raws.push(b.raw_json);
         return { type: 'tool_use', id: b.id, name: b.name, input: `${RAW_MARK}${raws.length - 1}`, caller: { type: 'direct' } };
+      case 'server_tool_use':
+      case 'web_search_tool_result':
+        return b;
     }
   });
   const msg = { ...envelope(id, model), content, ...stopFields(reply), usage: apiUsage(usage) };
@@ -171,6 +190,15 @@ function blockEvents(b: ResolvedBlock, index: number): SseEvent[] {
       for (const p of pieces) events.push(delta({ type: 'input_json_delta', partial_json: p }));
       break;
     }
+    case 'server_tool_use':
+      // Like a tool call: the input streams as JSON.
+      events.push(start({ type: 'server_tool_use', id: b.id, name: b.name, input: {} }));
+      events.push(delta({ type: 'input_json_delta', partial_json: JSON.stringify(b.input) }));
+      break;
+    case 'web_search_tool_result':
+      // The results arrive whole in the start event.
+      events.push(start({ ...b }));
+      break;
   }
   events.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index } });
   return events;

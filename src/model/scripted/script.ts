@@ -23,12 +23,24 @@ export const RawToolUseBlockSchema = z.object({
   raw_json: z.string(),
   id: z.string().min(1).optional(),
 });
+/**
+ * A web search the provider runs inside the reply (Anthropic's `web_search` server tool): served as a
+ * `server_tool_use` block and its `web_search_tool_result` (the results, or the error code), which the client must
+ * send back unmodified. It does not end the turn: the reply goes on with the next block.
+ */
+export const WebSearchBlockSchema = z.object({
+  type: z.literal('web_search'),
+  query: z.string().min(1),
+  results: z.array(z.object({ url: z.string().min(1), title: z.string(), page_age: z.string().nullish() })).default([]),
+  error_code: z.enum(['too_many_requests', 'invalid_input', 'max_uses_exceeded', 'query_too_long', 'unavailable']).optional(),
+});
 export const BlockSchema = z.discriminatedUnion('type', [
   TextBlockSchema,
   ThinkingBlockSchema,
   RedactedThinkingBlockSchema,
   ToolUseBlockSchema,
   RawToolUseBlockSchema,
+  WebSearchBlockSchema,
 ]);
 export type Block = z.infer<typeof BlockSchema>;
 

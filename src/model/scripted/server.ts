@@ -154,6 +154,9 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     if (!(await pause(reply.delay_ms ?? opts.defaultDelayMs ?? 0, signal))) return;
     const ex: Exchange = { res, signal, requestId, stream: parsed.body.stream === true, model: parsed.body.model };
     if (reply.kind === 'fault') return sendFault(ex, reply);
+    // A model searches only with the search tool the request offers: a script that plays one anyway is a broken test.
+    const offersSearch = (parsed.body.tools ?? []).some((t) => t.type === 'web_search_20250305');
+    if (!offersSearch && reply.blocks.some((b) => b.type === 'web_search')) return sendError(res, requestId, 500, 'scripted model: the script plays a server-side web search, but the request does not offer the web_search_20250305 tool');
     const thinking = parsed.body.thinking;
     const blocks = resolveBlocks(reply.blocks, {
       thinking: thinkingOn(parsed.body, model),

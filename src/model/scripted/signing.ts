@@ -11,7 +11,7 @@ const MAC_BYTES = 32;
 // Real signatures are a few hundred base64 characters; padding keeps clients from assuming short ones.
 const PAD_BYTES = 160;
 
-type Kind = 'thinking' | 'redacted_thinking';
+type Kind = 'thinking' | 'redacted_thinking' | 'web_search_result';
 
 function mac(secret: string, kind: Kind, head: Buffer, text: Buffer): Buffer {
   return createHmac('sha256', secret).update(kind).update('\0').update(head).update(text).digest();
@@ -50,5 +50,14 @@ export class Signer {
 
   verifyRedacted(data: unknown): boolean {
     return this.opens('redacted_thinking', data, '');
+  }
+
+  /** The `encrypted_content` of a web search result: the page text the provider keeps, bound to its URL. */
+  searchResultContent(url: string): string {
+    return this.seal('web_search_result', url);
+  }
+
+  verifySearchResult(url: unknown, encrypted: unknown): boolean {
+    return typeof url === 'string' && this.opens('web_search_result', encrypted, url);
   }
 }

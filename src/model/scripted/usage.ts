@@ -76,8 +76,9 @@ export function outputTokensOf(blocks: readonly ResolvedBlock[]): number {
     if (b.type === 'text') chars += b.text.length;
     else if (b.type === 'thinking') chars += b.thinking.length;
     else if (b.type === 'redacted_thinking') chars += REDACTED_THINKING_CHARS;
-    else if (b.type === 'tool_use') chars += b.name.length + JSON.stringify(b.input).length;
-    else chars += b.name.length + b.raw_json.length;
+    else if (b.type === 'tool_use' || b.type === 'server_tool_use') chars += b.name.length + JSON.stringify(b.input).length;
+    else if (b.type === 'tool_use_raw') chars += b.name.length + b.raw_json.length;
+    // Search results are the provider's input to the model, not output: they cost no output tokens.
   }
   return Math.max(1, tokensOf(chars));
 }

@@ -84,6 +84,33 @@ function checkThinkingBlocks(messages: readonly Message[], thinking: boolean, si
   );
 }
 
+/**
+ * Server web search blocks come back as the API sent them: each server_tool_use answered by its
+ * web_search_tool_result in the same assistant message, and every result's encrypted_content intact for its URL.
+ */
+function checkServerToolBlocks(messages: readonly Message[], signer: Signer): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    if (m.role !== 'assistant') continue;
+    const blocks = blocksOf(m);
+    const uses = new Set(blocks.flatMap((b) => (b.type === 'server_tool_use' ? [b.id] : [])));
+    const answered = new Set<unknown>();
+    for (const [j, b] of blocks.entries()) {
+      if (b.type !== 'web_search_tool_result') continue;
+      if (!uses.has(b.tool_use_id)) return `messages.${i}.content.${j}: \`web_search_tool_result\` block(s) provided when previous message does not contain a matching \`server_tool_use\` (id ${String(b.tool_use_id)}).`;
+      answered.add(b.tool_use_id);
+      const results: unknown = b.content;
+      if (!Array.isArray(results)) continue;
+      for (const [k, r] of results.entries()) {
+        const result = r as { url?: unknown; encrypted_content?: unknown };
+        if (!signer.verifySearchResult(result.url, result.encrypted_content)) return `messages.${i}.content.${j}.content.${k}.encrypted_content: Invalid \`encrypted_content\` in \`web_search_result\` block`;
+      }
+    }
+    const missing = [...uses].filter((id) => !answered.has(id));
+    if (missing.length > 0) return `messages.${i}: \`server_tool_use\` ids were found without \`web_search_tool_result\` blocks in the same message: ${missing.join(', ')}.`;
+  }
+  return undefined;
+}
+
 export function checkMessages(messages: readonly Message[], thinking: boolean, signer: Signer): string | undefined {
-  return checkToolPairing(messages) ?? checkThinkingBlocks(messages, thinking, signer);
+  return checkToolPairing(messages) ?? checkThinkingBlocks(messages, thinking, signer) ?? checkServerToolBlocks(messages, signer);
 }
