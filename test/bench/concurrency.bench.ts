@@ -2,14 +2,15 @@
 // and the extension host), each a 10-tool script, on the local sandbox and on Docker, with a zero-latency model and
 // one answering in ~1 s. Reported per case: steady tool-turn latency (one model request start to the next: the
 // model's answer, the harness's appends, the tool run; the first turn, which waits for the sandbox, excluded),
-// event-loop delay while the sessions run, and the time from the user message to the first tool result (sandbox
-// provisioning included); each also as a ratio against the lone session measured in the same run.
+// the turn's parts (model answer, tool run, harness until the next request), event-loop delay and utilization while
+// the sessions run (busy ms per model request: the work that serialises), and the time from the user message to the
+// first tool result (sandbox provisioning included); each also as a ratio against the lone session of the same run.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Runtime } from '../../src/runtime';
 import { createAnthropicModel } from '../../src/model/anthropic';
@@ -81,6 +82,8 @@ async function startModelWorker(delayMs: number): Promise<ModelWorker> {
 interface SessionTimes {
   /** performance.now() of each span.model_request_start, in order. */
   requests: number[];
+  toolUses: number[];
+  toolResults: number[];
   firstToolResult: number | null;
   idle: Promise<void>;
 }
@@ -88,7 +91,12 @@ interface SessionTimes {
 interface CaseResult {
   turns: number[];
   firstToolResult: number[];
+  /** A steady turn's parts: model request start → tool_use (model), → tool_result (tool), → next request (harness). */
+  parts: { model: number[]; tool: number[]; harness: number[] };
   loopDelay: { p50: number; p99: number; max: number };
+  /** Main-loop busy time (event-loop utilization × wall) over the sessions' model requests: work that serialises. */
+  busyPerTurnMs: number;
+  utilization: number;
   wallMs: number;
 }
 
@@ -100,7 +108,7 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
   let sentAt = 0;
   for (const s of sessions) {
     let done: () => void = () => undefined;
-    const t: SessionTimes = { requests: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
+    const t: SessionTimes = { requests: [], toolUses: [], toolResults: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
     times.push(t);
     // Subscribed from the end of the log as it is now: only this run's events.
     const from = (await rt.sessions.listEvents(s.id, { limit: 100_000 })).data.length;
@@ -108,17 +116,23 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
       await rt.sessions.subscribe(s.id, from, (e: SessionEvent) => {
         const now = performance.now();
         if (e.type === 'span.model_request_start') t.requests.push(now);
-        else if (e.type === 'agent.tool_result' && t.firstToolResult === null) t.firstToolResult = now - sentAt;
+        else if (e.type === 'agent.tool_use') t.toolUses.push(now);
+        else if (e.type === 'agent.tool_result') {
+          t.toolResults.push(now);
+          t.firstToolResult ??= now - sentAt;
+        }
         else if (e.type === 'session.status_idle') done();
       }),
     );
   }
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
+  const elu0 = performance.eventLoopUtilization();
   sentAt = performance.now();
   await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
   await Promise.all(times.map((t) => t.idle));
   const wallMs = performance.now() - sentAt;
+  const elu = performance.eventLoopUtilization(elu0);
   histogram.disable();
   for (const u of unsubscribe) u();
   for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
@@ -126,7 +140,14 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
     // Steady turns: the first one waits for the sandbox, which the time to the first tool result reports.
     turns: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.requests[i + 1]!)),
     firstToolResult: times.map((t) => t.firstToolResult!),
+    parts: {
+      model: times.flatMap((t) => t.toolUses.slice(1).map((at, i) => at - t.requests[i + 1]!)),
+      tool: times.flatMap((t) => t.toolResults.slice(1).map((at, i) => at - t.toolUses[i + 1]!)),
+      harness: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.toolResults[i + 1]!)),
+    },
     loopDelay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
+    busyPerTurnMs: elu.active / (count * (TOOLS + 1)),
+    utilization: elu.utilization,
     wallMs,
   };
 }
@@ -138,9 +159,12 @@ interface Measured {
   runs: number;
   turn: Summary;
   firstToolResult: Summary;
+  parts: { model: Summary; tool: Summary; harness: Summary };
   loopDelayP50: number;
   loopDelayP99: number;
   loopDelayMax: number;
+  busyPerTurnMs: number;
+  utilization: number;
 }
 
 /** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
@@ -168,9 +192,16 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
         runs,
         turn: summarize(results.flatMap((x) => x.turns)),
         firstToolResult: summarize(results.flatMap((x) => x.firstToolResult)),
+        parts: {
+          model: summarize(results.flatMap((x) => x.parts.model)),
+          tool: summarize(results.flatMap((x) => x.parts.tool)),
+          harness: summarize(results.flatMap((x) => x.parts.harness)),
+        },
         loopDelayP50: Math.max(...results.map((x) => x.loopDelay.p50)),
         loopDelayP99: Math.max(...results.map((x) => x.loopDelay.p99)),
         loopDelayMax: Math.max(...results.map((x) => x.loopDelay.max)),
+        busyPerTurnMs: results.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / results.length,
+        utilization: results.reduce((sum, x) => sum + x.utilization, 0) / results.length,
       });
       console.log(`  ${sandbox} ${modelName} ${count} session(s): turn p50 ${out.at(-1)!.turn.p50.toFixed(1)} ms`);
     }
@@ -197,9 +228,14 @@ function rows(measured: Measured[]): Row[] {
       'turn p95 ms': m.turn.p95,
       'turn p50 ×1': ratio(m.turn.p50, base.turn.p50),
       'turn p95 ×1': ratio(m.turn.p95, base.turn.p95),
+      'model p50 ms': m.parts.model.p50,
+      'tool p50 ms': m.parts.tool.p50,
+      'harness p50 ms': m.parts.harness.p50,
       'loop delay p50 ms': m.loopDelayP50,
       'loop delay p99 ms': m.loopDelayP99,
       'loop p99 ×1': ratio(m.loopDelayP99, base.loopDelayP99),
+      'loop busy ms/turn': m.busyPerTurnMs,
+      'loop utilization': m.utilization,
       'first tool result p50 ms': m.firstToolResult.p50,
       'first tool result p95 ms': m.firstToolResult.p95,
       'first result p50 ×1': ratio(m.firstToolResult.p50, base.firstToolResult.p50),
