@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createProvider, type ProviderKind } from '../runtime/providers';
+import { createProvider as createAnyProvider, type ProviderKind } from '../runtime/providers';
 import { notFound, invalid, RuntimeError } from '../runtime/errors';
 import { readRecord } from '../runtime/session-record';
 import { packageRoot, shellQuote } from './invocation';
@@ -10,6 +10,11 @@ import type { SandboxProvider } from '../sandbox/types';
 // default is: under "auto" a command on a session opens that session's provider, and refuses with the fix only when
 // the session needs its sandbox and that provider cannot be had now. Commands that never touch a sandbox do not probe
 // Docker at all, so they print no notice about it.
+
+/** A CLI process ends with its command: the containers it releases are removed by a detached process, not waited for. */
+function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void): Promise<SandboxProvider> {
+  return createAnyProvider(kind, storageRoot, onNotice, { teardown: 'detached' });
+}
 
 /** For a command on an existing session. */
 export async function providerForSession(storageRoot: string, id: string, requested: ProviderKind, needsSandbox: boolean): Promise<SandboxProvider> {

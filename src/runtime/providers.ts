@@ -10,7 +10,12 @@ import type { SandboxProvider } from '../sandbox/types';
 export type ProviderKind = 'auto' | 'local' | 'docker';
 export const PROVIDER_KINDS: readonly ProviderKind[] = ['auto', 'local', 'docker'];
 
-export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void): Promise<SandboxProvider> {
+export interface ProviderOptions {
+  /** Docker: how a released session's container goes (see DockerSandboxProviderOptions.teardown). */
+  teardown?: 'wait' | 'detached';
+}
+
+export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: ProviderOptions = {}): Promise<SandboxProvider> {
   if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
   const docker = await import('../sandbox/docker');
   if (kind === 'auto') {
@@ -20,7 +25,7 @@ export async function createProvider(kind: ProviderKind, storageRoot: string, on
       return new LocalSandboxProvider({ storageRoot });
     }
   }
-  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer() });
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown });
 }
 
 /**

@@ -12,6 +12,7 @@ import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volu
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
 import { reapLeftovers } from './reaper';
+import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
 import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
@@ -39,6 +40,11 @@ export interface DockerSandboxProviderOptions {
   /** A prebuilt tool server bundle (packaged extension); default: bundled from source on demand. */
   toolServerPath?: string;
   toolHost?: { defaultTimeoutMs?: number; maxOutputChars?: number };
+  /**
+   * How a released session's container goes: removed before release() returns ('wait', the default), or handed to a
+   * detached process ('detached', retire.ts) so a one-shot CLI exits without waiting on the engine.
+   */
+  teardown?: 'wait' | 'detached';
 }
 
 interface MadeLayer {
@@ -61,6 +67,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly busyLayers = new Set<string>();
   private overlayBroken = false;
   private egress: SandboxEgress | null = null;
+  /** Removal of containers retired earlier whose remover did not finish (started on connecting). */
+  private sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
@@ -73,10 +81,16 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** The engine connection, made on first use (a missing engine is a typed error there, not at construction). */
   docker(): Promise<Docker> {
-    this.dockerP ??= connectDocker({ socketPath: this.options.socketPath }).catch((err: unknown) => {
-      this.dockerP = null;
-      throw err;
-    });
+    this.dockerP ??= connectDocker({ socketPath: this.options.socketPath }).then(
+      (docker) => {
+        this.sweeping = sweepRetired(docker, this.root).catch(() => 0);
+        return docker;
+      },
+      (err: unknown) => {
+        this.dockerP = null;
+        throw err;
+      },
+    );
     return this.dockerP;
   }
 
@@ -290,10 +304,15 @@ export class DockerSandboxProvider implements SandboxProvider {
   private async stop(state: SessionState, hands: Hands | null): Promise<void> {
     await hands?.server?.close().catch(() => undefined);
     const docker = await this.docker();
-    for (const id of [hands?.container.id, state.containerId]) if (id) await removeContainer(docker, id);
+    const ids = [...new Set([hands?.container.id, state.containerId])].filter((id): id is string => !!id);
+    const socket = this.options.teardown === 'detached' ? await engineSocket(docker) : null;
+    // Retired before the state forgets the container, so a crash in between still leaves it owed for removal.
+    const left = socket ? await markRetired(this.root, ids) : ids;
+    for (const id of left) await removeContainer(docker, id);
     this.egress?.unbind(state.sessionId);
     state.containerId = null;
     await writeState(this.root, state);
+    if (socket && left.length < ids.length) removeRetiredDetached(socket, this.root);
   }
 
   private async discardLayer(layerId: string, volume: string, container: string): Promise<void> {
@@ -350,5 +369,6 @@ export class DockerSandboxProvider implements SandboxProvider {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
     await Promise.all([...this.live.values()].map((s) => s.detach()));
     if (this.dockerP) await this.pool.drain();
+    await this.sweeping;
   }
 }
