@@ -1,65 +1,94 @@
-import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
-import { attributesText, BASELINE_REF } from '../repo/diff';
+import { pack, type Pack } from 'tar-stream';
 import { listRepository } from '../repo/listing';
 import { isRepoPath } from '../repo/paths';
-import { execCollect, type Container } from './client';
+import type { Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
 // the repository is streamed as tar into a plain named volume. The baseline changes() and review use is recorded on
-// the host afterwards (copy-baseline.ts), which also replaces the .git made here by the agent's clone.
+// the host afterwards (copy-baseline.ts), which also puts the agent's clone in /workspace/.git.
 
-const GIT = ['git', '-c', 'core.quotePath=false', '-c', 'core.autocrlf=false', '-c', 'core.fsmonitor=false', '-c', 'user.name=Hangar', '-c', 'user.email=hangar@localhost'];
-// Hangar's own index (the agent may move .git/index): its stat cache makes `git add -A` hash only changed files.
-const INDEX_ENV = ['GIT_INDEX_FILE=.git/hangar-index'];
+/** Files read ahead of the one being packed, so reads overlap the engine's unpacking. */
+const READ_AHEAD = 32;
+/** Tar entries the engine may not have taken yet: enough to keep it busy, bounded so memory stays flat. */
+const MAX_UNSENT_ENTRIES = 256;
+const MAX_UNSENT_BYTES = 32 * 1024 * 1024;
 
-/** Streams the repository's files into /workspace, owned by the sandbox user. Returns the number of files. */
+interface RepoFile {
+  rel: string;
+  mode: number;
+  mtime: Date;
+  /** Symlink target, or null for a regular file. */
+  link: string | null;
+  content: Buffer | null;
+}
+
+/** A regular file or symlink of the repository, or null when it is neither (or vanished since the listing). */
+async function readRepoFile(repoPath: string, rel: string): Promise<RepoFile | null> {
+  const abs = path.join(repoPath, rel);
+  const st = await fsp.lstat(abs).catch(() => null);
+  if (st?.isSymbolicLink()) return { rel, mode: st.mode, mtime: st.mtime, link: await fsp.readlink(abs), content: null };
+  if (!st?.isFile()) return null;
+  const content = await fsp.readFile(abs).catch(() => null);
+  return content && { rel, mode: st.mode, mtime: st.mtime, link: null, content };
+}
+
+async function* readRepository(repoPath: string, files: readonly string[]): AsyncGenerator<RepoFile> {
+  const pending: Promise<RepoFile | null>[] = [];
+  let next = 0;
+  while (next < files.length || pending.length > 0) {
+    while (next < files.length && pending.length < READ_AHEAD) pending.push(readRepoFile(repoPath, files[next++] as string));
+    const file = await (pending.shift() as Promise<RepoFile | null>);
+    if (file) yield file;
+  }
+}
+
+function addEntry(archive: Pack, file: RepoFile, owner: Owner): Promise<void> {
+  const base = { name: file.rel, mode: file.mode & 0o777, mtime: file.mtime, uid: owner.uid, gid: owner.gid };
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error | null) => (e ? reject(e) : resolve());
+    if (file.link !== null) archive.entry({ ...base, type: 'symlink', linkname: file.link }, done);
+    else archive.entry({ ...base, size: (file.content as Buffer).length }, file.content as Buffer, done);
+  });
+}
+
+/**
+ * Streams the repository's files into /workspace, owned by the sandbox user. Returns the number of files. Files are
+ * read ahead and packed without waiting for the engine to take each entry (up to a bound): waiting file by file
+ * left the engine idle between entries.
+ */
 export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<number> {
-  const { files } = await listRepository(repoPath);
+  const files = (await listRepository(repoPath)).files.filter(isRepoPath);
   const archive = pack();
   const written = (async () => {
-    let n = 0;
     // Directories first and explicitly: ones the engine makes on its own would belong to root.
     const dirs = new Set<string>();
     for (const rel of files) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
     for (const d of [...dirs].sort()) archive.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
-    for (const rel of files) {
-      if (!isRepoPath(rel)) continue;
-      const abs = path.join(repoPath, rel);
-      const st = fs.lstatSync(abs);
-      const base = { name: rel, mode: st.mode & 0o777, mtime: st.mtime, uid: owner.uid, gid: owner.gid };
-      if (st.isSymbolicLink()) archive.entry({ ...base, type: 'symlink', linkname: fs.readlinkSync(abs) });
-      else if (st.isFile()) await new Promise<void>((resolve, reject) => archive.entry({ ...base, size: st.size }, fs.readFileSync(abs), (e) => (e ? reject(e) : resolve())));
-      else continue;
+    const unsent: { taken: Promise<void>; size: number }[] = [];
+    let bytes = 0;
+    let n = 0;
+    for await (const file of readRepository(repoPath, files)) {
+      const size = file.content?.length ?? 0;
+      unsent.push({ taken: addEntry(archive, file, owner), size });
+      bytes += size;
+      while (unsent.length > MAX_UNSENT_ENTRIES || bytes > MAX_UNSENT_BYTES) {
+        const first = unsent.shift() as { taken: Promise<void>; size: number };
+        bytes -= first.size;
+        await first.taken;
+      }
       if (++n % 1000 === 0) onProgress?.(`Copying the repository into the sandbox: ${n} of ${files.length} files`);
     }
+    await Promise.all(unsent.map((u) => u.taken));
     archive.finalize();
     return n;
   })();
+  // A failed read must end the archive, or the engine would wait for the rest of it.
+  written.catch((err: unknown) => archive.destroy(err as Error));
   await container.putArchive(Readable.from(archive), { path: WORKSPACE });
   return written;
-}
-
-async function git(container: Container, user: string, args: string[], env: string[] = []): Promise<Buffer> {
-  const r = await execCollect(container, { cmd: [...GIT, ...args], user, workdir: WORKSPACE, env: ['GIT_CONFIG_NOSYSTEM=1', 'GIT_CONFIG_GLOBAL=/dev/null', 'LC_ALL=C', ...env] });
-  if (r.exitCode !== 0) throw new Error(`git ${args.join(' ')} failed in the sandbox (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
-  return r.stdout;
-}
-
-async function writeAttributes(container: Container, user: string, binaryPaths: readonly string[]): Promise<void> {
-  const r = await execCollect(container, { cmd: ['sh', '-c', 'mkdir -p .git/info && cat > .git/info/attributes'], user, workdir: WORKSPACE, stdin: attributesText(binaryPaths) });
-  if (r.exitCode !== 0) throw new Error(`writing the baseline attributes failed: ${r.stderr.toString('utf8')}`);
-}
-
-export async function createBaseline(container: Container, user: string): Promise<void> {
-  await git(container, user, ['init', '-q']);
-  await writeAttributes(container, user, []);
-  await git(container, user, ['add', '-A', '-f', '.']);
-  await git(container, user, ['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Baseline (the repository as the session started)']);
-  await git(container, user, ['update-ref', BASELINE_REF, 'HEAD']);
-  await git(container, user, ['read-tree', BASELINE_REF], INDEX_ENV);
 }

@@ -4,7 +4,7 @@ import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxProvider } from '../
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
 import { seedCopyGit } from './copy-baseline';
-import { createBaseline, seedWorkspace } from './copy-mode';
+import { seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runPostCreate, startPrepared, type Hands, type HandsContext } from './hands';
@@ -246,10 +246,9 @@ export class DockerSandboxProvider implements SandboxProvider {
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
-        if (base.repoPath) await seedWorkspace(container, base.repoPath, { uid: base.settings.uid, gid: base.settings.gid }, onProgress);
-        await createBaseline(container, base.settings.user);
+        if (base.repoPath) await seedWorkspace(container, base.repoPath, base.settings, onProgress);
+        await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit);
       }
-      if (base.mode === 'copy') await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit);
       const hands = await attachHands(ctx, container, base.settings);
       if (base.settings.postCreate.length > 0) await runPostCreate(container, base.settings, onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
