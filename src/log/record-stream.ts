@@ -8,8 +8,8 @@ import { checkLine, validRecordFollows } from './record';
 
 export interface RawRecord {
   seq: number;
-  /** The event's JSON, exactly as appended (JSON.stringify of the event). */
-  json: string;
+  /** The event's JSON bytes, exactly as appended (JSON.stringify of the event): a view of the chunk, not a copy. */
+  json: Buffer;
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -26,9 +26,11 @@ export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES):
     let offset = 0;
     let seq = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
-      const { bytesRead } = await handle.read(chunk, 0, chunkBytes, offset + carry.length);
-      const buf = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      // A fresh buffer each time: the records handed out are views of it. The partial record left over is copied to its start.
+      const next = Buffer.allocUnsafe(carry.length + chunkBytes);
+      carry.copy(next, 0);
+      const { bytesRead } = await handle.read(next, carry.length, chunkBytes, offset + carry.length);
+      const buf = next.subarray(0, carry.length + bytesRead);
       const records: RawRecord[] = [];
       let pos = 0;
       for (let nl = buf.indexOf(0x0a, pos); nl !== -1; nl = buf.indexOf(0x0a, pos)) {
@@ -40,7 +42,7 @@ export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES):
           return;
         }
         if (check.seq !== seq) throw new LogCorruptError(file, seq + 1, offset + pos, `sequence number ${check.seq} where ${seq} was expected`);
-        records.push({ seq: seq++, json: buf.toString('utf8', check.eStart, check.eEnd) });
+        records.push({ seq: seq++, json: buf.subarray(check.eStart, check.eEnd) });
         pos = nl + 1;
       }
       if (records.length > 0) yield records;

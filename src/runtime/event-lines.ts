@@ -8,32 +8,55 @@ import { readRecordChunks } from '../log/record-stream';
 // Only a queued user.message changes (it gets the start of the first model request after it), so the lines after one
 // are held until that request shows up, or the log ends.
 
-const QUEUED = '"processed_at":null';
-const REQUEST_START = '"span.model_request_start"';
+const QUEUED = Buffer.from('"processed_at":null');
+const REQUEST_START = Buffer.from('"span.model_request_start"');
 
-/** Chunks of newline-terminated JSON lines, one per event, in log order. */
-export async function* eventJsonLines(sessionDir: string): AsyncGenerator<string> {
-  /** Lines held behind queued messages (a string is ready; an event waits for its processed_at). */
-  let held: (string | SessionEvent)[] = [];
+/** Chunks of newline-terminated JSON lines, one per event, in log order (bytes: what is printed as stored is never decoded). */
+export async function* eventJsonLines(sessionDir: string): AsyncGenerator<Buffer> {
+  /** Lines held behind queued messages (bytes are ready; an event waits for its processed_at). */
+  let held: (Buffer | SessionEvent)[] = [];
+  const out = new LineBuffer();
   const release = (processedAt: string | null) => {
-    const text = held.map((h) => (typeof h === 'string' ? h : `${JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })}\n`)).join('');
+    for (const h of held) out.push(Buffer.isBuffer(h) ? h : Buffer.from(JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })));
     held = [];
-    return text;
   };
   for await (const records of readRecordChunks(path.join(sessionDir, EVENTS_FILE))) {
-    let text = '';
     for (const { json } of records) {
-      // Cheap text tests first: most events are neither queued nor a request start, and are never parsed.
+      // Byte searches first: most events are neither queued nor a request start, and are never decoded or parsed.
       if (held.length > 0 && json.includes(REQUEST_START)) {
-        const start = JSON.parse(json) as SessionEvent;
-        if (start.type === 'span.model_request_start' && start._hangar?.purpose === undefined) text += release(start.processed_at);
+        const start = JSON.parse(json.toString('utf8')) as SessionEvent;
+        if (start.type === 'span.model_request_start' && start._hangar?.purpose === undefined) release(start.processed_at);
       }
-      const queued = json.includes(QUEUED) ? (JSON.parse(json) as SessionEvent) : null;
+      const queued = json.includes(QUEUED) ? (JSON.parse(json.toString('utf8')) as SessionEvent) : null;
       if (queued?.type === 'user.message' && queued.processed_at === null) held.push(queued);
-      else if (held.length > 0) held.push(`${json}\n`);
-      else text += `${json}\n`;
+      else if (held.length > 0) held.push(json);
+      else out.push(json);
     }
+    const text = out.take();
     if (text) yield text;
   }
-  if (held.length > 0) yield release(null);
+  release(null);
+  const rest = out.take();
+  if (rest) yield rest;
 }
+
+/** Lines gathered into one buffer per chunk of the log: one write each, no string in between. */
+class LineBuffer {
+  private parts: Buffer[] = [];
+  private bytes = 0;
+
+  push(json: Buffer): void {
+    this.parts.push(json, NEWLINE_BYTE);
+    this.bytes += json.length + 1;
+  }
+
+  take(): Buffer | null {
+    if (this.bytes === 0) return null;
+    const text = Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return text;
+  }
+}
+
+const NEWLINE_BYTE = Buffer.from('\n');

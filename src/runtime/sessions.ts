@@ -266,7 +266,7 @@ export class SessionService {
   }
 
   /** Every event of the session as a JSON line, as listEvents shows them, streamed from its log (see event-lines.ts). */
-  async *eventLines(id: string): AsyncGenerator<string> {
+  async *eventLines(id: string): AsyncGenerator<Buffer> {
     await this.record(id);
     yield* eventJsonLines(this.host.dir(id));
   }

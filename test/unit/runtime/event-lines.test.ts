@@ -41,7 +41,7 @@ function expected(text: string): string {
 
 async function collect(dir: string): Promise<string> {
   let out = '';
-  for await (const chunk of eventJsonLines(dir)) out += chunk;
+  for await (const chunk of eventJsonLines(dir)) out += chunk.toString('utf8');
   return out;
 }
 
@@ -80,7 +80,7 @@ describe('event lines streamed from a log', () => {
       let chunks = 0;
       for await (const records of readRecordChunks(path.join(dir, 'events.jsonl'), size)) {
         chunks++;
-        for (const r of records) seen.push(r.json);
+        for (const r of records) seen.push(r.json.toString('utf8'));
       }
       assert.deepEqual(seen, events().map((e) => JSON.stringify(e)), `chunk size ${size}`);
       if (size === 64) assert.ok(chunks > 1, 'small chunks yield as they go');
