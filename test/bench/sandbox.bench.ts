@@ -7,18 +7,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
-import { connectDocker, execCollect, type Container, type Docker } from '../../src/sandbox/docker/client';
-import { createAndStart, removeContainer } from '../../src/sandbox/docker/container';
-import { labels } from '../../src/sandbox/docker/names';
-import { DEFAULT_IMAGE } from '../../src/sandbox/docker/plan';
+import { connectDocker, execCollect, type Docker } from '../../src/sandbox/docker/client';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
-import { removeVolume } from '../../src/sandbox/docker/volume';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { Sandbox, SandboxProvider } from '../../src/sandbox/types';
 import { SandboxEnvironment } from '../../src/wire/environment';
+import { generateRepo, listFiles, tarCopyReady } from './docker-fixtures';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
@@ -31,61 +26,6 @@ let sessionSeq = 0;
 // Bundled once, as a packaged extension ships it: a fresh storage root must not pay for esbuild.
 let toolServerPath = '';
 const nextSession = () => `bench-${process.pid}-${sessionSeq++}`;
-
-/** A git repository of `n` source-like files (~2 KB each) in 50 × 7 directories. */
-function generateRepo(n: number): string {
-  const dir = path.join(tmpRoot, `repo-${n}`);
-  const body = `${'export const value = 42;\n'.repeat(80)}`;
-  for (let i = 0; i < n; i++) {
-    const d = path.join(dir, `pkg${i % 50}`, `mod${i % 7}`);
-    fs.mkdirSync(d, { recursive: true });
-    fs.writeFileSync(path.join(d, `file${i}.ts`), `// file ${i}\n${body}`);
-  }
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', ...a], { cwd: dir, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'bench');
-  // Let every file age past the snapshot's racy window, as a repository does between edits.
-  execFileSync('sleep', ['2.2']);
-  return dir;
-}
-
-function listFiles(dir: string): string[] {
-  return execFileSync('git', ['ls-files', '-z'], { cwd: dir, maxBuffer: 1 << 30 }).toString().split('\0').filter(Boolean);
-}
-
-/** The baseline: create+start a hardened container on a fresh volume, then stream the files in as one tar. */
-async function tarCopyReady(docker: Docker, repo: string, files: string[]): Promise<() => Promise<void>> {
-  const id = `tarbase${sessionSeq++}`;
-  const volume = `hangar-bench-${process.pid}-${id}`;
-  const container: Container = await createAndStart(docker, {
-    name: `hangar-bench-${process.pid}-${id}`,
-    image: DEFAULT_IMAGE,
-    user: 'agent',
-    env: [],
-    labels: labels(tmpRoot, id, id),
-    volume,
-    limits: environment.hangar.limits,
-    networkMode: 'none',
-  });
-  const archive = pack();
-  const feed = (async () => {
-    const dirs = new Set<string>();
-    for (const f of files) for (let d = path.posix.dirname(f); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
-    for (const d of [...dirs].sort()) archive.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid: 1000, gid: 1000 });
-    for (const f of files) {
-      const content = fs.readFileSync(path.join(repo, f));
-      await new Promise<void>((resolve, reject) => archive.entry({ name: f, size: content.length, mode: 0o644, uid: 1000, gid: 1000 }, content, (e) => (e ? reject(e) : resolve())));
-    }
-    archive.finalize();
-  })();
-  await container.putArchive(Readable.from(archive), { path: '/workspace' });
-  await feed;
-  return async () => {
-    await removeContainer(docker, container.id);
-    await removeVolume(docker, volume);
-  };
-}
 
 interface ReadyCase {
   name: string;
@@ -113,7 +53,7 @@ async function settle(): Promise<void> {
 }
 
 async function readyBenchmarks(docker: Docker, n: number): Promise<Row[]> {
-  const repo = generateRepo(n);
+  const repo = generateRepo(tmpRoot, n);
   const files = listFiles(repo);
   const cases: ReadyCase[] = [];
   const add = (name: string, samples: number[]) => cases.push({ name, samples });
@@ -122,7 +62,7 @@ async function readyBenchmarks(docker: Docker, n: number): Promise<Row[]> {
   let cleanup: (() => Promise<void>) | null = null;
   add(
     'plain tar copy into a fresh container (baseline)',
-    await timed(RUNS, async () => (cleanup = await tarCopyReady(docker, repo, files)), { after: async () => cleanup?.() }),
+    await timed(RUNS, async () => (cleanup = await tarCopyReady(docker, tmpRoot, repo, files, environment.hangar.limits)), { after: async () => cleanup?.() }),
   );
 
   // A fresh storage root per run: nothing cached, the snapshot is built from the repository.
