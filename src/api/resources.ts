@@ -3,21 +3,26 @@ import { badRequest } from './errors';
 import { paging } from './query';
 import { route } from './router';
 
-// /v1/sessions/:id/resources (reference §2.5). A Hangar session's resource is the local repository it was created
-// on; file resources need the Files API, which a local runtime does not have.
+// /v1/sessions/:id/resources (reference §2.5): the local repository a session was created on and the files it
+// mounts, all given at creation.
 
 const ListQuery = z.strictObject(paging);
 
 export const resourceRoutes = [
   route('GET', '/v1/sessions/:session_id/resources', async (c) => {
     const q = c.query(ListQuery);
-    if (q.page) throw badRequest('page is not a cursor this server issued; a session has at most one resource, so there is no next page.');
-    return { data: (await c.runtime.resources.list(c.params.session_id!)).slice(0, q.limit), next_page: null };
+    const all = await c.runtime.resources.list(c.params.session_id!);
+    // The cursor is the id of the last resource of the previous page (resources keep their creation order).
+    const start = q.page === undefined ? 0 : all.findIndex((r) => r.id === q.page) + 1;
+    if (start === 0 && q.page !== undefined) throw badRequest('page is not a cursor this server issued; pass next_page from an earlier response.');
+    const data = all.slice(start, start + (q.limit ?? 20));
+    const more = start + data.length < all.length;
+    return { data, next_page: more ? data.at(-1)!.id : null };
   }),
   route('POST', '/v1/sessions/:session_id/resources', async (c) => {
     await c.runtime.sessions.record(c.params.session_id!);
     throw badRequest(
-      'Adding resources to a running session is not supported by the local runtime: file resources need the Files API, which Hangar does not provide. Give the repository when creating the session (resources: [{"type":"local_repository","path":"/path/to/repo"}]).',
+      'Adding resources to an existing session is not supported by the local runtime: give them when creating the session (resources: [{"type":"local_repository","path":"/path/to/repo"}, {"type":"file","file_id":"file_…"}]).',
     );
   }),
   route('GET', '/v1/sessions/:session_id/resources/:resource_id', async (c) => c.runtime.resources.retrieve(c.params.session_id!, c.params.resource_id!)),

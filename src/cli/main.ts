@@ -16,6 +16,7 @@ import { readApplied } from '../review/applied';
 import { RuntimeError } from '../runtime/errors';
 import { PROVIDER_KINDS } from '../runtime/providers';
 import { VERSION } from './version';
+import { sessionRepository } from '../wire/session-repository';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 
@@ -104,7 +105,7 @@ program
           }
           const tokens = formatCount(s.usage.input_tokens + s.usage.output_tokens).padStart(6);
           const state = applied ? `applied ${applied.applied_at.slice(0, 16)}` : 'not applied';
-          process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${s.resources[0]?.path ?? '-'}  ${s.title ?? ''}\n`);
+          process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${sessionRepository(s.resources)?.path ?? '-'}  ${s.title ?? ''}\n`);
         }
         // Sessions whose files cannot be read: listed with what is wrong and the fix, never hiding the others.
         for (const d of page.damaged) {

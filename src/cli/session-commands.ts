@@ -10,6 +10,7 @@ import { threadCosts } from './thread-costs';
 import { ThreadLines, threadTable } from './thread-lines';
 import { inThread } from '../runtime/threads';
 import type { SessionEvent } from '../wire';
+import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
 import { cliHint } from './invocation';
 
@@ -189,7 +190,7 @@ async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput
 async function apply(rt: Runtime, id: string, json: boolean): Promise<number> {
   const p = paint(process.stdout.isTTY === true);
   const record = await rt.sessions.record(id);
-  const repo = record.resources[0]?.path;
+  const repo = sessionRepository(record.resources)?.path;
   if (!repo) throw new Error(`session ${id} has no repository to apply to`);
   const dir = sessionDir(rt, id);
   const before = await readApplied(dir);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { McpServerState, Runtime } from '../runtime';
 import type { SessionEvent, SessionStatus, StopReason } from '../wire';
+import { sessionRepository } from '../wire/session-repository';
 import type { SandboxKind } from '../format/sandbox';
 import type { RuntimeHost } from './runtime-host';
 import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
@@ -170,7 +171,7 @@ export class SessionsModel implements vscode.Disposable {
       costCents: summary.costCents,
       createdAt: record.created_at,
       agentName: record.agent.name,
-      repo: record.resources[0]?.path ?? null,
+      repo: sessionRepository(record.resources)?.path ?? null,
       // Records from before the provider was recorded ran locally (as the panel and the CLI read them).
       sandbox: record.environment.hangar.provider ?? 'local',
       lastError: summary.lastError,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FILE_EXPIRY_SECONDS, FileMetadata, newId, type DeletedFile, type FileScope } from '../wire';
@@ -94,13 +94,20 @@ export class FileStore {
     }
   }
 
-  /** Copies a host file in (a session's output): the copy is taken first, so later writes to the source do not count. */
+  /**
+   * Copies a host file in (a session's output): the copy is taken first, so later writes to the source do not count.
+   * The source is opened without following a symbolic link and must be a regular file: a sandbox that swaps it for a
+   * link to a host file, or for a FIFO, gets an error instead of the host file or a hang.
+   */
   async importFile(source: string, input: FileInput): Promise<FileMetadata> {
+    const from = await fsp.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const staged = await this.stage();
     try {
-      await pipeline(createReadStream(source), (await fsp.open(staged.path, 'wx')).createWriteStream());
+      if (!(await from.stat()).isFile()) throw invalid(`${source} is not a regular file.`);
+      await pipeline(from.createReadStream(), (await fsp.open(staged.path, 'wx')).createWriteStream());
       return await this.adopt(staged, input);
     } finally {
+      await from.close().catch(() => undefined);
       await staged.discard();
     }
   }

@@ -14,6 +14,7 @@ import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides,
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { FileStore } from './files';
+import { filesNote, SessionFiles } from './session-files';
 import { SessionHost } from './session-host';
 import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
@@ -90,6 +91,7 @@ export class Runtime {
     this.vaults = new VaultStore(options.storageRoot, options.vault);
     this.files = new FileStore(options.storageRoot, options.maxFileBytes);
     void this.files.sweep().catch(() => undefined);
+    const sessionFiles = new SessionFiles(this.files, sessionsDir);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);
@@ -106,6 +108,7 @@ export class Runtime {
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
       maxThreads: options.maxThreads,
+      files: sessionFiles,
       catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
@@ -128,9 +131,9 @@ export class Runtime {
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
-      environmentNote: (record) => environmentNote(record, options.sandbox.kind),
+      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles);
     this.resources = new SessionResources(sessionsDir, this.sessions);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
   }

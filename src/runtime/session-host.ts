@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { EventParams, ModelCatalog, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso, sessionRoster } from '../wire';
+import { sessionRepository } from '../wire/session-repository';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { SessionDriver } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
@@ -14,6 +15,7 @@ import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
+import type { SessionFiles } from './session-files';
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
@@ -48,6 +50,8 @@ export interface HostOptions {
   onProgress?: (sessionId: string, message: string) => void;
   /** Sub-agent threads a multi-agent session may have (default 25). */
   maxThreads?: number;
+  /** A session's file resources and outputs directory (mounted by its sandbox; outputs captured after each idle). */
+  files?: SessionFiles;
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
   onSettled?: (id: string, log: SessionLog<SessionEvent>) => Promise<void>;
 }
@@ -176,6 +180,10 @@ export class SessionHost {
       threadMcp,
     };
     this.active.set(record.id, active);
+    // What the agent left in /mnt/session/outputs becomes Files API files when its turn ends (reference §7.3).
+    log.subscribe(log.length, (e) => {
+      if (e.type === 'session.status_idle') void this.opts.files?.capture(record.id).catch(() => undefined);
+    });
     log.subscribe(log.length, (e) => {
       if (e.type === 'session.status_idle' || e.type === 'session.status_terminated') void this.opts.onSettled?.(record.id, log).catch(() => undefined);
     });
@@ -331,11 +339,13 @@ export class SessionHost {
     let p = this.sandboxes.get(record.id);
     if (!p) {
       const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
-      p = env.then((extra) =>
+      const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({});
+      p = Promise.all([env, files]).then(([extra, mounts]) =>
         this.opts.provider.provision({
+          ...mounts,
           sessionId: record.id,
           env: extra,
-          repoPath: record.resources[0]?.path,
+          repoPath: sessionRepository(record.resources)?.path,
           environment: record.environment,
           onProgress: (m) => this.opts.onProgress?.(record.id, m),
         }),

@@ -4,8 +4,8 @@ import { invalid, notFound } from './errors';
 import { writeRecord } from './session-record';
 import type { SessionService } from './sessions';
 
-// A session's resources: the local repository it works on. Deleting it detaches the repository: the session keeps
-// its working copy, but its changes can no longer be reviewed against or applied to that repository.
+// A session's resources: the local repository it works on and the files it mounts. Deleting the repository detaches
+// it: the session keeps its working copy, but its changes can no longer be reviewed against or applied to it.
 
 export class SessionResources {
   constructor(
@@ -26,7 +26,10 @@ export class SessionResources {
   async delete(sessionId: string, resourceId: string): Promise<{ id: string; type: 'session_resource_deleted' }> {
     const record = await this.sessions.record(sessionId);
     if (record.archived_at) throw invalid(`Session ${sessionId} is archived and read-only.`);
-    if (!record.resources.some((r) => r.id === resourceId)) throw notFound('Session resource', resourceId);
+    const resource = record.resources.find((r) => r.id === resourceId);
+    if (!resource) throw notFound('Session resource', resourceId);
+    // The sandbox mounts a session's files when it is made; a record without one would say it is gone while it is not.
+    if (resource.type === 'file') throw invalid(`Resource ${resourceId} mounts file ${resource.file_id} in the session's sandbox, which keeps it for the session's life; archive or delete the session instead.`);
     await writeRecord(path.join(this.sessionsDir, sessionId), { ...record, resources: record.resources.filter((r) => r.id !== resourceId), updated_at: nowIso() });
     return { id: resourceId, type: 'session_resource_deleted' };
   }

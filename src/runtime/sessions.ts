@@ -10,6 +10,7 @@ import {
   type SessionAgent,
   type SessionCreateParams,
   type SessionEvent,
+  type SessionResource,
   type SessionStatus,
   type SessionSummary,
   type SessionUpdateParams,
@@ -29,6 +30,7 @@ import { damageOf, listEntry, SESSION_ID, SessionIndex, type DamagedSession } fr
 import type { ListEntry } from './session-list-file';
 import { pageSessions, type BidiPage } from './session-paging';
 import { withProcessedAt } from './processed-at';
+import type { SessionFiles } from './session-files';
 import { eventJsonLines } from './event-lines';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
@@ -69,6 +71,7 @@ export class SessionService {
     private readonly environments: EnvironmentStore,
     private readonly host: SessionHost,
     private readonly catalog: ModelCatalog,
+    private readonly files: SessionFiles,
   ) {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
@@ -79,11 +82,14 @@ export class SessionService {
     if (env.archived_at) throw invalid(`Environment ${env.id} is archived; new sessions need an active environment.`, 'environment_archived');
     const sandbox = sandboxEnvironment(env);
     const now = nowIso();
-    const resources = (params.resources ?? []).map((r) => {
+    const requested = params.resources ?? [];
+    const resources: SessionResource[] = requested.flatMap((r) => {
+      if (r.type !== 'local_repository') return [];
       const repo = path.resolve(r.path);
       if (!existsSync(repo) || !statSync(repo).isDirectory()) throw invalid(`resources[].path ${r.path} is not a directory on this machine.`);
-      return { id: newId('sesrsc'), type: 'local_repository' as const, path: repo, mount_path: r.mount_path ?? '/workspace', created_at: now, updated_at: now };
+      return [{ id: newId('sesrsc'), type: 'local_repository' as const, path: repo, mount_path: r.mount_path ?? '/workspace', created_at: now, updated_at: now }];
     });
+    resources.push(...(await this.files.resources(requested, now)));
     const record: SessionRecord = {
       type: 'session',
       id: newId('sesn'),
@@ -101,6 +107,7 @@ export class SessionService {
       archived_at: null,
     };
     await createSessionDir(this.dir, record);
+    await this.files.linkUploads(record);
     await this.index.noteRecord(record);
     await this.host.wake(record);
     if (params.initial_events?.length) await this.host.send(record, params.initial_events);

@@ -65,6 +65,20 @@ export interface ProvisionSpec {
   env?: Record<string, string>;
   /** Progress for long provisioning (copying 10k files); shown as status by the surfaces. */
   onProgress?: (message: string) => void;
+  /** Host files the sandbox shows read-only at their `target` (a session's file resources). */
+  mounts?: SandboxMount[];
+  /**
+   * A host directory the sandbox shows writable at /mnt/session/outputs (SESSION_OUTPUTS_DIR): the runtime captures
+   * what is left there into the Files API after each idle.
+   */
+  outputsDir?: string;
+}
+
+export interface SandboxMount {
+  /** Host path of a file. */
+  source: string;
+  /** Absolute path inside the sandbox, e.g. /mnt/session/uploads/file_…. */
+  target: string;
 }
 
 /** Where a sandbox with networking reaches the host-side egress proxy, and what it needs to use it. */
@@ -93,6 +107,12 @@ export interface SandboxProvider {
   readonly kind: 'local' | 'docker';
   /** Hands the provider the egress proxy (providers that isolate the network need it; others ignore it). */
   useEgress?(egress: SandboxEgress): void;
+  /**
+   * Where a sandbox path outside the repository copy (a mount, /mnt/session/outputs) is for the session's commands:
+   * the path itself in a container; absent, the same. The local provider has no separate root, so it places them
+   * under the session's sandbox directory and answers that path.
+   */
+  mountedAt?(sessionId: string, target: string): string;
   /** Create the sandbox, or reattach to the session's existing files/container when they exist. */
   provision(spec: ProvisionSpec): Promise<Sandbox>;
   /** Remove everything the session owns (container, volume, temp copy). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Agent, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
+import { FileResource, FileResourceParams } from './file';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
 export const SessionStatus = z.enum(['idle', 'running', 'rescheduling', 'terminated']);
@@ -56,7 +57,8 @@ export const LocalRepositoryResource = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
 });
-export const SessionResource = LocalRepositoryResource;
+export type LocalRepositoryResource = z.infer<typeof LocalRepositoryResource>;
+export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource]);
 export type SessionResource = z.infer<typeof SessionResource>;
 
 export const Session = z.object({
@@ -94,18 +96,25 @@ export const AgentRef = z.union([
 ]);
 export type AgentRef = z.infer<typeof AgentRef>;
 
-export const ResourceParams = z.object({
+export const LocalRepositoryParams = z.object({
   type: z.literal('local_repository'),
   path: z.string().min(1),
   mount_path: z.string().optional(),
 });
+export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams]);
+export type ResourceParams = z.infer<typeof ResourceParams>;
 
 export const SessionCreateParams = z.object({
   agent: AgentRef,
   environment_id: z.string().min(1),
   title: z.string().max(512).nullish(),
   metadata: Metadata.optional(),
-  resources: z.array(ResourceParams).max(1, 'Hangar sessions work on at most one local repository').optional(),
+  resources: z
+    .array(ResourceParams)
+    .max(1000)
+    .refine((rs) => rs.filter((r) => r.type === 'local_repository').length <= 1, 'Hangar sessions work on at most one local repository')
+    .refine((rs) => rs.filter((r) => r.type === 'file').length <= 999, 'a session mounts at most 999 files')
+    .optional(),
   vault_ids: z.array(z.string()).optional(),
   initial_events: z
     .array(UserMessageParams)

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { EventParams } from '../../wire';
+import { sessionRepository } from '../../wire/session-repository';
 import { parseWebviewMessage, requestIdOf, type ErrorMessage, type ReplyMessage, type WebviewMessage } from '../../protocol/panel';
 import { assertNever } from '../../wire/exhaustive';
 import type { RuntimeHost } from '../runtime-host';
@@ -89,6 +90,6 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
 
 /** A path from the session as a repository-relative one; null when it points outside the repository. */
 export async function sessionRelativePath(host: RuntimeHost, sessionId: string, p: string): Promise<string | null> {
-  const resource = (await host.runtime.sessions.record(sessionId)).resources[0];
+  const resource = sessionRepository((await host.runtime.sessions.record(sessionId)).resources);
   return repoRelative(p, [resource?.mount_path, resource?.path].filter((r): r is string => !!r));
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { safeJoin, type ReadSide } from '../../review/apply';
 import { SessionReview, type ReviewedFile } from '../../review/session-review';
 import type { WorkspaceChanges } from '../../sandbox/types';
+import { sessionRepository } from '../../wire/session-repository';
 import type { RuntimeHost } from '../runtime-host';
 import type { SessionsModel } from '../sessions-model';
 
@@ -77,7 +78,7 @@ export class ReviewManager implements vscode.Disposable {
   /** The repository the session works on a copy of. */
   async repo(sessionId: string): Promise<string> {
     const record = await this.host.runtime.sessions.record(sessionId);
-    const repo = record.resources[0]?.path;
+    const repo = sessionRepository(record.resources)?.path;
     if (!repo) throw new Error(`Session ${sessionId} has no repository to apply changes to.`);
     return repo;
   }

@@ -4,8 +4,9 @@ import type { Container, Docker } from './client';
 import { classifyEngineError, isNotFound } from './errors';
 
 // The session container: hardened (non-root, no capabilities, no privilege gain, pids/memory/CPU limits, network
-// none unless allowed, no Docker socket, no host path but the session volume) and kept alive by `sleep infinity`
-// under the engine's init, which also reaps the orphans of killed commands so they do not eat the pids limit.
+// none unless allowed, no Docker socket, no host path but the session volume, its file resources (read-only) and its
+// outputs directory) and kept alive by `sleep infinity` under the engine's init, which also reaps the orphans of
+// killed commands so they do not eat the pids limit.
 
 export const WORKSPACE = '/workspace';
 
@@ -20,6 +21,8 @@ export interface ContainerPlan {
   noCopy?: boolean;
   limits: SandboxLimits;
   networkMode: string;
+  /** Host paths bound in (file resources read-only, the outputs directory); nothing else of the host is. */
+  binds?: readonly { source: string; target: string; readOnly: boolean }[];
 }
 
 function workspaceMount(plan: ContainerPlan): Dockerode.MountSettings {
@@ -44,7 +47,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     StopSignal: 'SIGKILL',
     HostConfig: {
       Init: true,
-      Mounts: [workspaceMount(plan)],
+      Mounts: [workspaceMount(plan), ...(plan.binds ?? []).map((b): Dockerode.MountSettings => ({ Type: 'bind', Source: b.source, Target: b.target, ReadOnly: b.readOnly }))],
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,mode=1777' },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

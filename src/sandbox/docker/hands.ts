@@ -87,6 +87,7 @@ export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Co
     noCopy: spec.overlay,
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
+    binds: spec.settings.binds,
   });
 }
 

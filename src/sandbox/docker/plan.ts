@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { SandboxEgress } from '../types';
+import type { SandboxEgress, SandboxMount } from '../types';
+import { SESSION_OUTPUTS_DIR } from '../../wire/file';
 import type { SandboxEnvironment } from '../../wire/environment';
 import type { Docker } from './client';
 import { devcontainerImage, postCreateArgvs, readDevcontainer } from './devcontainer';
@@ -41,6 +42,10 @@ export interface PlanRequest {
   /** The egress proxy for networked sandboxes; without one they are isolated completely. */
   egress?: SandboxEgress | null;
   onProgress?: (message: string) => void;
+  /** Host files bound read-only into the container (file resources). */
+  mounts?: SandboxMount[];
+  /** The host directory bound writable at /mnt/session/outputs. */
+  outputsDir?: string;
 }
 
 /** Overlay needs the snapshot's files to belong to the sandbox user: possible as root, or when the uids agree. */
@@ -71,6 +76,10 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     postCreate: dc?.spec.postCreateCommand ? postCreateArgvs(dc.spec.postCreateCommand) : [],
     caCert: egress?.caCert ?? null,
     account: who.account,
+    binds: [
+      ...(req.mounts ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: true })),
+      ...(req.outputsDir ? [{ source: req.outputsDir, target: SESSION_OUTPUTS_DIR, readOnly: false }] : []),
+    ],
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
   return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };

@@ -22,6 +22,8 @@ export const ContainerSettings = z.object({
   account: z.object({ passwd: z.string(), group: z.string().nullable() }).nullable().default(null),
   /** The egress proxy CA's certificate, installed as root when a container starts (networked sandboxes only). */
   caCert: z.object({ pem: z.string(), path: z.string() }).nullable().default(null),
+  /** Host paths bound into the container: file resources read-only, the session's outputs directory writable. */
+  binds: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })).default([]),
 });
 export type ContainerSettings = z.infer<typeof ContainerSettings>;
 

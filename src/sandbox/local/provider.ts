@@ -13,6 +13,7 @@ import { readJsonFile, writeFileAtomic } from '../../log/fsutil';
 import { BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
 import { SandboxDamagedError } from '../errors';
+import { localMountPath, placeMounts, unlockMounts } from './mounts';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
 // <storageRoot>/sandboxes/<sessionId>/
@@ -20,6 +21,7 @@ import { SandboxDamagedError } from '../errors';
 //   baseline.git/   private git dir: the baseline commit and the index changes() uses
 //   state/          the shell's saved cwd/env
 //   sandbox.json    written last: a directory without it is a half-made sandbox and is made again
+//   mnt/…           the session's file resources (read-only copies) and outputs (a symlink), see mounts.ts
 // There is no isolation: commands run as the user, with the host's network. Environment settings (networking,
 // packages, limits) are not enforced here; the docker provider enforces them.
 
@@ -75,6 +77,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       throw err;
     });
     if (!manifest) {
+      await unlockMounts(dir, ['workspace', 'baseline.git', 'state']);
       await rm(dir, { recursive: true, force: true });
       await this.create(spec, dir, manifestPath);
     } else {
@@ -116,6 +119,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
     const commit = await baseline.create();
     await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
+    await placeMounts(dir, spec.mounts ?? [], spec.outputsDir);
     await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
   }
 
@@ -130,10 +134,15 @@ export class LocalSandboxProvider implements SandboxProvider {
     return sandbox;
   }
 
+  mountedAt(sessionId: string, target: string): string {
+    return localMountPath(this.dirOf(sessionId), target);
+  }
+
   async destroy(sessionId: string): Promise<void> {
     const dir = this.dirOf(sessionId);
     await this.pending.get(sessionId)?.catch(() => undefined);
     await this.live.get(sessionId)?.release();
+    await unlockMounts(dir, ['workspace', 'baseline.git', 'state']);
     await rm(dir, { recursive: true, force: true });
   }
 

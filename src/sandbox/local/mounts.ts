@@ -1,0 +1,40 @@
+import { chmod, copyFile, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { SESSION_OUTPUTS_DIR } from '../../wire/file';
+import type { SandboxMount } from '../types';
+
+// The local provider's mounts: without a root of its own, an absolute sandbox path P lives at <sandbox dir>/P. Files
+// are copied there read-only (mode 0444 in 0555 directories); commands run as the user, who could chmod them back, so
+// read-only here is a guard against accidents, not isolation (the Docker provider bind-mounts them read-only). The
+// outputs directory is a symlink to the host directory the runtime captures from.
+
+export function localMountPath(sandboxDir: string, target: string): string {
+  return path.join(sandboxDir, ...target.split('/').filter(Boolean));
+}
+
+export async function placeMounts(sandboxDir: string, mounts: readonly SandboxMount[], outputsDir: string | undefined): Promise<void> {
+  for (const m of mounts) {
+    const at = localMountPath(sandboxDir, m.target);
+    await mkdir(path.dirname(at), { recursive: true });
+    await rm(at, { force: true });
+    await copyFile(m.source, at);
+    await chmod(at, 0o444);
+  }
+  for (const dir of new Set(mounts.map((m) => path.dirname(localMountPath(sandboxDir, m.target))))) await chmod(dir, 0o555);
+  if (outputsDir) {
+    const link = localMountPath(sandboxDir, SESSION_OUTPUTS_DIR);
+    await mkdir(path.dirname(link), { recursive: true });
+    if (!(await lstat(link).catch(() => null))) await symlink(outputsDir, link, 'dir');
+  }
+}
+
+/** Makes the read-only mount directories writable again, so the sandbox directory can be removed (as a non-root user). */
+export async function unlockMounts(sandboxDir: string, keep: readonly string[]): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    await chmod(dir, 0o755).catch(() => undefined);
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await walk(path.join(dir, e.name));
+  };
+  for (const e of await readdir(sandboxDir, { withFileTypes: true }).catch(() => [])) {
+    if (e.isDirectory() && !keep.includes(e.name)) await walk(path.join(sandboxDir, e.name));
+  }
+}
