@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { reply } from '../../../src/model/scripted';
+import { connectDocker, type Docker } from '../../../src/sandbox/docker/client';
+import { createAndStart } from '../../../src/sandbox/docker/container';
+import { LABEL_ROOT, labels, rootKey } from '../../../src/sandbox/docker/names';
+import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
+import { markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
+import { SandboxEnvironment } from '../../../src/wire/environment';
+import { useCli } from './harness';
+
+// A one-shot `hangar run` on Docker exits without waiting for its container's removal (a detached process removes
+// it): the exit code and the printed diff are those of the session, the container is gone soon after, and a
+// container whose removal was cut short (the remover killed) is gone after the next run.
+
+async function ours(docker: Docker, root: string): Promise<string[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_ROOT}=${rootKey(root)}`] } });
+  return list.map((c) => c.Id);
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`${what} not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('hangar run on Docker: teardown after exit (Docker required)', function () {
+  this.timeout(240_000);
+  const t = useCli();
+  let docker: Docker;
+
+  before(async () => {
+    docker = await connectDocker();
+  });
+
+  it('exits with the session’s code and diff; its container is removed after exit, a left-behind one by the next run', async () => {
+    const root = path.join(t.home, 'docker');
+    t.model.push(reply.tool('bash', { command: 'echo from the container > notes.txt' }), reply.text('done'));
+    const r = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'write notes']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+from the container/, 'the diff is printed before exit');
+    await until('the container removed', async () => (await ours(docker, root)).length === 0);
+    await until('the retired entry cleared', async () => fs.readdirSync(retiredDir(root)).length === 0);
+
+    // What a remover killed mid-way leaves: a running container recorded as retired.
+    const left = await createAndStart(docker, {
+      name: `hangar-${rootKey(root)}-left-behind`,
+      image: DEFAULT_IMAGE,
+      user: 'agent',
+      env: [],
+      labels: labels(root, 'left-behind', 'left-behind'),
+      volume: `hangar-test-left-${process.pid}`,
+      limits: SandboxEnvironment.parse({ type: 'cloud' }).hangar.limits,
+      networkMode: 'none',
+    });
+    await markRetired(root, [left.id]);
+    t.model.push(reply.text('nothing to do'));
+    const next = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'nothing']);
+    assert.equal(next.code, 0, next.stderr);
+    await until('every container of this storage removed', async () => (await ours(docker, root)).length === 0);
+    await docker.getVolume(`hangar-test-left-${process.pid}`).remove({ force: true });
+  });
+});
