@@ -109,7 +109,7 @@ describe('web_search: a configured search endpoint', function () {
     assert.ok(t.model.requests[0]!.body.tools!.some((d) => d.name === 'web_fetch'), 'web_fetch still is');
     const result = events.find((e): e is Result => e.type === 'agent.tool_result');
     assert.equal(result?.is_error, true);
-    assert.match(JSON.stringify(result?.content), /web_search is not available in this session: no search backend is configured\. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL/);
+    assert.match(JSON.stringify(result?.content), /web_search is not available in this session: no search backend is configured and the model's provider has no server-side search\. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL/);
   });
 
   it('refuses an invalid webSearch setting when the runtime starts', () => {
