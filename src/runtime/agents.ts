@@ -53,7 +53,7 @@ export class AgentStore {
       model: normalizeModel(params.model, this.catalog),
       tools: normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
-      skills: params.skills ?? [],
+      skills: refuseSkills(params.skills ?? []),
       multiagent: params.multiagent ? await resolveMultiagent(params.multiagent, { id, version: 1, name: params.name }, this, null) : null,
       execution_identity: params.execution_identity ?? { type: 'service_account' },
       metadata: params.metadata ?? {},
@@ -91,7 +91,7 @@ export class AgentStore {
       system: params.system === undefined ? current.system : params.system || null,
       tools: params.tools === undefined ? normalizeTools(current.tools as ToolParams[], mcp) : normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
-      skills: params.skills === undefined ? current.skills : (params.skills ?? []),
+      skills: params.skills === undefined ? current.skills : refuseSkills(params.skills ?? []),
       multiagent,
       execution_identity: params.execution_identity ?? current.execution_identity,
       metadata: applyMetadataPatch(current.metadata, params.metadata),
@@ -177,4 +177,13 @@ export function normalizeTools(tools: readonly (ToolParams | Tool)[], servers: r
   });
   for (const s of serverNames) if (!referenced.has(s)) throw invalid(`MCP server "${s}" is not used by any mcp_toolset; add {"type":"mcp_toolset","mcp_server_name":"${s}"} to tools.`);
   return out;
+}
+
+/**
+ * Skills are not resolved yet (no /v1/skills, no workspace skill folders), so an agent that names one is refused
+ * rather than stored and ignored (ARCHITECTURE.md invariant 8).
+ */
+function refuseSkills<T extends { skill_id: string }>(skills: T[]): T[] {
+  if (skills.length === 0) return skills;
+  throw invalid(`skills (${skills.map((s) => s.skill_id).join(', ')}) are not supported by the local runtime yet: it cannot load or mount them. Remove skills from the agent; put the instructions in system instead.`);
 }
