@@ -79,9 +79,16 @@ export async function buildAgentGit(opts: { repoPath: string | undefined; gitDir
       await run(['update-ref', '--no-deref', 'HEAD', ref]);
       await run(['update-ref', '-d', ref]);
     }
-    // The index is HEAD's tree (no stat data: the first `git status` inside hashes the files once), so what differs
-    // in the copy shows as the user's uncommitted changes.
+    // The index is HEAD's tree, so what differs in the copy shows as the user's uncommitted changes; refreshed
+    // against the copy, it holds the files' stat data, so the agent's first `git status` does not hash every file
+    // (an overlay shows the snapshot's inodes and times as they are). Not when the copy is elsewhere (copy mode).
     await run(['read-tree', 'HEAD']);
+    if (opts.workTree !== opts.repoPath) {
+      // Exit 1 only says some files differ from HEAD: the user's uncommitted changes, which must stay.
+      await run(['update-index', '-q', '--refresh']).catch((err: unknown) => {
+        if (!(err instanceof GitError && err.code === 1)) throw err;
+      });
+    }
   } else {
     const list = Buffer.from(opts.files.map((f) => `${f}\0`).join(''), 'utf8');
     if (opts.files.length > 0) await run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], list);
