@@ -150,7 +150,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
     }
     const sandbox = await this.record(spec.sessionId, await plan, made);
-    void plan.then((p) => this.pool.fill(p)).catch(() => undefined);
+    // A container with binds (a session's files and outputs) serves that session only: the pool is not filled for it.
+    void plan.then((p) => (p.settings.binds.length === 0 ? this.pool.fill(p) : undefined)).catch(() => undefined);
     return sandbox;
   }
 
