@@ -72,7 +72,7 @@ export class PanelApp {
     this.prompts = new PromptsView(doc, {
       confirm: (id, result, denyMessage) => void this.answer(id, { type: 'confirm', tool_use_id: id, result, ...(denyMessage ? { deny_message: denyMessage } : {}) }),
       customResult: (id, text, isError) => void this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
-      allowForSession: (id, tool) => void this.answer(id, { type: 'allowForSession', tool }),
+      allowForSession: (id, tool) => void this.answer(id, { type: 'allowForSession', tool, ...this.threadOf(id) }),
     });
     this.allowances = new AllowancesView(doc, (tool) => void this.post({ type: 'revokeAllowance', tool }));
     this.composer = new ComposerView(doc, this.ui.state.draft, {
@@ -249,6 +249,12 @@ export class PanelApp {
     const lane = model.lanes.get(this.lane) ?? model.lanes.get(PRIMARY);
     if (!lane) throw new Error('the session model has no primary lane');
     return lane;
+  }
+
+  /** A sub-agent's waiting call names its thread (its allowance is that sub-agent's); the coordinator's names none. */
+  private threadOf(toolUseId: string): { session_thread_id?: string } {
+    const lane = this.model?.item(toolUseId)?.lane ?? PRIMARY;
+    return lane === PRIMARY ? {} : { session_thread_id: lane };
   }
 
   /** On a sub-agent's tab, Interrupt stops that thread only (the coordinator is told); elsewhere every thread. */

@@ -65,12 +65,12 @@ export interface Classified {
 }
 
 export class ToolRouter {
-  private readonly policies: ToolPolicies;
+  private policies: ToolPolicies;
   /** The sandbox this router ran a built-in tool in, so closeShell() never provisions one only to close a shell. */
   private used: Sandbox | null = null;
 
   constructor(
-    private readonly agent: Pick<SessionAgent, 'tools'>,
+    private agent: Pick<SessionAgent, 'tools'>,
     private readonly sandbox: () => Promise<Sandbox>,
     private readonly mcp: McpTools | null,
     private readonly redact: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome> = (o) => o,
@@ -78,6 +78,12 @@ export class ToolRouter {
     private readonly shell?: string,
     private readonly host: HostTools | null = null,
   ) {
+    this.policies = resolvePolicies(agent);
+  }
+
+  /** The agent's tools changed while it runs (a sub-agent's "Allow for this session"): later calls follow them. */
+  retool(agent: Pick<SessionAgent, 'tools'>): void {
+    this.agent = agent;
     this.policies = resolvePolicies(agent);
   }
 

@@ -132,8 +132,8 @@ export const OpenFileMessage = z.object({ type: z.literal('openFile'), id: Reque
 export const OpenLinkMessage = z.object({ type: z.literal('openLink'), id: RequestId, href: z.string().min(1).max(4_000) });
 export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges'), id: RequestId });
 export const CopyMessage = z.object({ type: z.literal('copy'), id: RequestId, text: z.string() });
-/** Allow every call of the tool for the rest of the session, the waiting ones included. */
-export const AllowForSessionMessage = z.object({ type: z.literal('allowForSession'), id: RequestId, tool: PanelToolRef });
+/** Allow every call of the tool for the rest of the session, the waiting ones included; `session_thread_id`: for that sub-agent's calls. */
+export const AllowForSessionMessage = z.object({ type: z.literal('allowForSession'), id: RequestId, tool: PanelToolRef, session_thread_id: z.string().min(1).optional() });
 /** Take back an "allow for this session": the tool's calls ask again. */
 export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef });
 /** Run "Hangar: Set API Key" (the model refused the key). */

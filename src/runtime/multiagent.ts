@@ -1,4 +1,5 @@
 import type { Agent, SessionAgent, SessionMultiagent, SessionThreadAgent } from '../wire';
+import { sessionRoster } from '../wire';
 import { mapRoster, rosterRefs, type AgentMultiagent, type AgentReference, type MultiagentParams, type RosterEntryParams } from '../wire/multiagent';
 import { invalid, RuntimeError } from './errors';
 
@@ -121,4 +122,14 @@ export async function expandRoster(agent: Omit<SessionAgent, 'multiagent'> & { m
     defs.set(`${r.id}@${r.version}`, def);
   }
   return mapRoster(m, (r) => defs.get(`${r.id}@${r.version}`)!) as SessionMultiagent;
+}
+
+/** The session's agent with one roster member's tools replaced (members are named uniquely; see checkRoster). */
+export function withMemberTools(agent: SessionAgent, name: string, tools: SessionThreadAgent['tools']): SessionAgent {
+  const m = agent.multiagent;
+  if (!m || !sessionRoster(agent).some((x) => x.name === name)) throw invalid(`Session agent ${agent.id} has no roster agent named "${name}".`);
+  const swap = (x: SessionThreadAgent) => (x.name === name ? { ...x, tools } : x);
+  if (m.type === 'coordinator') return { ...agent, multiagent: { ...m, agents: m.agents.map(swap) } };
+  if (m.subagents.type !== 'enabled') return agent;
+  return { ...agent, multiagent: { ...m, subagents: { ...m.subagents, predefined_agents: m.subagents.predefined_agents.map(swap) } } };
 }

@@ -71,7 +71,7 @@ interface Subscription {
 }
 
 /** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
-export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void> };
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
 
 interface Active {
   log: SessionLog<SessionEvent>;
@@ -310,6 +310,11 @@ export class SessionHost {
   }
 
   /** Archives a sub-agent thread of a session driven here (woken if need be). */
+  /** A running multi-agent session's roster agents changed in its snapshot: its threads follow at once (see retool). */
+  retool(id: string, agent: SessionAgent): void {
+    this.active.get(id)?.driver.retool?.(agent);
+  }
+
   async archiveThread(record: SessionRecord, threadId: string): Promise<void> {
     const a = await this.wake(record);
     if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process; archive the thread there.`);

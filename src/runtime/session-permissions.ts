@@ -1,14 +1,20 @@
-import type { SessionEvent } from '../wire';
+import type { Session, SessionEvent, SessionThreadAgent } from '../wire';
+import { sessionRoster } from '../wire';
+import { threadOf } from '../harness/threads/view';
 import { HarnessState } from '../harness/state';
 import { allowTool, revokeTool, sessionAllowances, toolLabel, type ToolRef } from '../harness/permissions';
 import type { AgentStore } from './agents';
 import { invalid } from './errors';
 import type { SessionService } from './sessions';
+import { primaryThreadId } from './threads';
 
 // "Allow for this session": the user's per-session override of a tool's permission policy. It is a session update of
 // the agent's tools (reference §2, `POST /v1/sessions/{id}` with `agent.tools`), so it is the wire's own record:
 // logged as `session.updated`, kept in the session's record, served by the API as the session's agent, and applied by
 // the harness from the next wake on. Revoking restores the agent version's own config for that tool.
+// In a multi-agent session each thread's agent has its own allowances (`thread`: a sub-agent thread's id): they change
+// that roster agent's tools in the session's snapshot (SessionService.updateMemberTools), which its threads follow at
+// once, also while other threads run; the coordinator's stay the wire's session update.
 
 export class SessionPermissions {
   constructor(
@@ -16,31 +22,50 @@ export class SessionPermissions {
     private readonly agents: AgentStore,
   ) {}
 
-  /** The tools this session always allows where its agent would ask (or judge) each call. */
-  async allowed(id: string): Promise<ToolRef[]> {
+  /** The tools this session always allows where its agent (or `thread`'s sub-agent) would ask (or judge) each call. */
+  async allowed(id: string, thread?: string): Promise<ToolRef[]> {
     const session = await this.sessions.retrieve(id);
-    const agent = await this.agents.retrieve(session.agent.id, session.agent.version);
-    const mcp = session.agent.tools.flatMap((t) => (t.type === 'mcp_toolset' ? t.configs.map((c) => ({ name: c.name, mcp_server_name: t.mcp_server_name })) : []));
-    return sessionAllowances(session.agent.tools, agent.tools, mcp);
+    const current = (await this.member(session, thread)) ?? session.agent;
+    const agent = await this.agents.retrieve(current.id, current.version);
+    const mcp = current.tools.flatMap((t) => (t.type === 'mcp_toolset' ? t.configs.map((c) => ({ name: c.name, mcp_server_name: t.mcp_server_name })) : []));
+    return sessionAllowances(current.tools, agent.tools, mcp);
+  }
+
+  /** The roster agent a sub-agent thread runs; null for the coordinator (no thread, or the primary thread's id). */
+  private async member(session: Session, thread: string | undefined): Promise<SessionThreadAgent | null> {
+    if (thread === undefined || thread === primaryThreadId(session.id)) return null;
+    const t = (await this.sessions.threads(session.id)).find((x) => x.id === thread);
+    if (!t) throw invalid(`Session ${session.id} has no thread ${thread}; list its threads to see valid ids.`);
+    const member = sessionRoster(session.agent).find((m) => m.name === t.agent.name);
+    if (!member) throw invalid(`Thread ${thread}'s agent "${t.agent.name}" is not in session ${session.id}'s roster.`);
+    return member;
   }
 
   /**
    * Allows every later call of the tool in this session, and the calls of it that wait for an answer now (they were
    * asked under the old policy; answering them is what the user meant).
    */
-  async allow(id: string, tool: ToolRef): Promise<void> {
+  async allow(id: string, tool: ToolRef, thread?: string): Promise<void> {
     const session = await this.sessions.retrieve(id);
-    if (!(await this.allowed(id)).some((t) => sameTool(t, tool))) {
-      await this.sessions.update(id, { agent: { tools: allowTool(session.agent.tools, tool) } });
+    const member = await this.member(session, thread);
+    if (!(await this.allowed(id, thread)).some((t) => sameTool(t, tool))) {
+      if (member) await this.sessions.updateMemberTools(id, member.name, allowTool(member.tools, tool));
+      else await this.sessions.update(id, { agent: { tools: allowTool(session.agent.tools, tool) } });
     }
-    const waiting = (await this.waiting(id)).filter((p) => sameTool(p, tool));
+    const waiting = (await this.waiting(id, member ? thread! : null)).filter((p) => sameTool(p, tool));
     if (waiting.length > 0) await this.sessions.send(id, waiting.map((p) => ({ type: 'user.tool_confirmation' as const, tool_use_id: p.id, result: 'allow' as const })));
   }
 
   /** Calls of the tool ask again, as the agent's own policy says. */
-  async revoke(id: string, tool: ToolRef): Promise<void> {
-    if (!(await this.allowed(id)).some((t) => sameTool(t, tool))) throw invalid(`${toolLabel(tool)} is not allowed for session ${id}; there is nothing to revoke.`);
+  async revoke(id: string, tool: ToolRef, thread?: string): Promise<void> {
+    if (!(await this.allowed(id, thread)).some((t) => sameTool(t, tool))) throw invalid(`${toolLabel(tool)} is not allowed for ${thread ? `thread ${thread} of ` : ''}session ${id}; there is nothing to revoke.`);
     const session = await this.sessions.retrieve(id);
+    const member = await this.member(session, thread);
+    if (member) {
+      const own = await this.agents.retrieve(member.id, member.version);
+      await this.sessions.updateMemberTools(id, member.name, revokeTool(member.tools, own.tools, tool));
+      return;
+    }
     // The wire changes a session's tools only while it is not running; say what that means for this tool.
     if (session.status === 'running' || session.status === 'rescheduling') {
       throw invalid(`${toolLabel(tool)} stays allowed until the agent stops: a session's tools change only while it is not running. Revoke it once the turn ends, or interrupt the agent first.`);
@@ -49,13 +74,17 @@ export class SessionPermissions {
     await this.sessions.update(id, { agent: { tools: revokeTool(session.agent.tools, agent.tools, tool) } });
   }
 
-  /** Tool calls that wait for the user's confirmation. */
-  private async waiting(id: string): Promise<{ id: string; name: string; mcp_server_name?: string }[]> {
+  /** Tool calls of one thread (null: the coordinator's) that wait for the user's confirmation. */
+  private async waiting(id: string, thread: string | null): Promise<{ id: string; name: string; mcp_server_name?: string }[]> {
     const state = new HarnessState();
-    for (const e of await allEvents(this.sessions, id)) state.apply(e);
+    const own = new Set<string>();
+    for (const e of await allEvents(this.sessions, id)) {
+      state.apply(e);
+      if (threadOf(e) === thread) own.add(e.id);
+    }
     return state
       .blocked()
-      .filter((p) => p.kind !== 'custom')
+      .filter((p) => p.kind !== 'custom' && own.has(p.id))
       .map((p) => ({ id: p.id, name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }));
   }
 }

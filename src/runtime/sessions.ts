@@ -20,7 +20,7 @@ import { readLease, type Page, type SessionLog } from '../log';
 import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
-import { expandRoster } from './multiagent';
+import { expandRoster, withMemberTools } from './multiagent';
 import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
 import { sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
@@ -202,6 +202,23 @@ export class SessionService {
     // A driver holds the agent snapshot it started with; the next wake picks up the new tools.
     if (params.agent) await this.host.release(id);
     return this.retrieve(id);
+  }
+
+  /**
+   * A roster agent's tools in a session's snapshot (a sub-agent's "Allow for this session"; the wire's session update
+   * changes the coordinator's tools only). Logged as `session.updated` with the whole agent like update(), but allowed
+   * while the session runs, and not a release: the session's threads follow at once (SessionHost.retool), so the others
+   * go on working. A process that drives the session elsewhere keeps its snapshot until it wakes the session again.
+   */
+  async updateMemberTools(id: string, agentName: string, tools: SessionAgent['tools']): Promise<void> {
+    const record = await this.record(id);
+    if (record.archived_at) throw invalid(`Session ${id} is archived and read-only.`);
+    // The tools are the member's own resolved ones with one policy changed (session-permissions.ts), already normal.
+    const agent = withMemberTools(record.agent, agentName, tools);
+    const next: SessionRecord = { ...record, agent, updated_at: nowIso() };
+    await writeRecord(this.host.dir(id), next);
+    await this.appendSystemEvent(next, { type: 'session.updated', agent } as SessionEvent);
+    this.host.retool(id, agent);
   }
 
   async archive(id: string): Promise<Session> {

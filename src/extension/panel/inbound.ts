@@ -67,7 +67,7 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await vscode.env.clipboard.writeText(msg.text);
         return null;
       case 'allowForSession':
-        await deps.host.runtime.permissions.allow(sessionId, msg.tool);
+        await deps.host.runtime.permissions.allow(sessionId, msg.tool, msg.session_thread_id);
         return null;
       case 'revokeAllowance':
         await deps.host.runtime.permissions.revoke(sessionId, msg.tool);

@@ -54,7 +54,7 @@ const DID_NOT_HAPPEN = 'This send_to_agent call did not take effect (Hangar stop
 export class ThreadSupervisor implements Delegator {
   private readonly threads = new Map<string, Thread>();
   private readonly primary: Thread;
-  private readonly members: SessionThreadAgent[];
+  private members: SessionThreadAgent[];
   private sessionStatus: 'idle' | 'running' | 'rescheduling' | 'terminated' = 'idle';
   private lastIdle: StopReason | null = null;
   private chain: Promise<void> = Promise.resolve();
@@ -140,6 +140,20 @@ export class ThreadSupervisor implements Delegator {
     await t.tools?.closeShell();
     this.schedule(() => this.evaluate());
     await this.chain;
+  }
+
+  /**
+   * The session's roster agents changed in its snapshot (a sub-agent's "Allow for this session"): each sub-thread
+   * follows its agent's new tools from its next call, while every thread goes on running.
+   */
+  retool(agent: SessionAgent): void {
+    this.members = sessionRoster(agent);
+    for (const t of this.threads.values()) {
+      const member = t.info.primary ? undefined : this.members.find((m) => m.name === t.info.agentName);
+      if (!member) continue;
+      t.agent = { ...member, multiagent: null };
+      t.tools?.retool(t.agent);
+    }
   }
 
   // ---- Delegator (the coordinator's tools) ----

@@ -162,6 +162,12 @@ describe('webview: multi-agent threads', () => {
       assert.equal(m.$('[role="tab"][data-lane="sthr_r"]').querySelector('.codicon-bell-dot'), null, 'the bell goes with the answer');
     });
 
+    it("allows a tool for the rest of the session for the sub-agent that asked, naming its thread", () => {
+      const { ask } = open();
+      (m.$(`.prompt[data-key="${ask.id}"] .allow-session`) as HTMLButtonElement).click();
+      assert.deepEqual(m.posted.at(-1), { type: 'allowForSession', tool: { name: 'bash' }, session_thread_id: 'sthr_r' });
+    });
+
     it("interrupts only the sub-agent whose tab is shown, while its thread runs", () => {
       open();
       const interrupt = () => m.$('.composer-actions button.secondary') as HTMLButtonElement;
