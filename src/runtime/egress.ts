@@ -7,7 +7,7 @@ import type { Credential, CredentialSecret } from '../wire';
 // From the proxy's modules, not its index: the index also exports the CA, whose node-forge loads only on first use.
 import { EgressProxy, type EgressProxyOptions } from '../vault/proxy/server';
 import { EGRESS_LOG } from '../vault/proxy/egress-log';
-import { placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv } from '../vault/proxy/sandbox-env';
+import { placeholderFor, SANDBOX_CA_PATH, sandboxProxyEnv, sandboxTrustPem } from '../vault/proxy/sandbox-env';
 import type { EgressPolicy, ProxyCredential } from '../vault/proxy/policy';
 import type { Vault } from '../vault/types';
 import { readRecord, type SessionRecord } from './session-record';
@@ -45,7 +45,7 @@ export class RuntimeEgress implements SandboxEgress {
   async endpoint(gateway: string): Promise<EgressEndpoint> {
     const proxy = await this.proxy();
     const address = await this.listen(proxy, gateway);
-    return { port: address.port, env: sandboxProxyEnv(address.url), caCert: { pem: proxy.caCertPem, path: SANDBOX_CA_PATH } };
+    return { port: address.port, env: sandboxProxyEnv(address.url), caCert: { pem: sandboxTrustPem(proxy.caCertPem), path: SANDBOX_CA_PATH } };
   }
 
   bind(sessionId: string, address: string): void {

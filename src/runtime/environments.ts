@@ -5,6 +5,7 @@ import {
   applyMetadataPatch,
   hangarMetadataPatch,
   hangarSettings,
+  hasPackages,
   newId,
   nowIso,
   type EnvironmentCreateParams,
@@ -124,8 +125,7 @@ function parseConfig(raw: unknown): EnvironmentConfig {
   if (!parsed.success) throw invalid(`config is invalid: ${z.prettifyError(parsed.error)}`);
   const config = parsed.data;
   if (config.type === 'cloud' && config.networking.type === 'limited') {
-    const hasPackages = Object.entries(config.packages).some(([k, v]) => k !== 'type' && Array.isArray(v) && v.length > 0);
-    if (hasPackages && !config.networking.allow_package_managers) {
+    if (hasPackages(config.packages) && !config.networking.allow_package_managers) {
       throw invalid('packages need allow_package_managers: true under limited networking, or the install cannot reach its registry.');
     }
   }
@@ -138,6 +138,20 @@ function checkMetadata(metadata: Metadata): Metadata {
   const read = hangarSettings(metadata);
   if (!read.ok) throw invalid(read.problem, 'invalid_metadata');
   return metadata;
+}
+
+/**
+ * Why a session of this environment cannot run on `provider`, or null. The local provider runs commands on the user's
+ * machine without isolation: it cannot install system packages for one session (apt as root on the host, or npm -g
+ * into the user's own Node), so packages need the Docker provider (ARCHITECTURE.md invariant 8).
+ */
+export function providerProblem(sandbox: SandboxEnvironment, provider: 'local' | 'docker'): string | null {
+  if (provider !== 'local' || !hasPackages(sandbox.packages)) return null;
+  const listed = Object.entries(sandbox.packages)
+    .filter((e): e is [string, string[]] => Array.isArray(e[1]) && e[1].length > 0)
+    .map(([m, l]) => `${m}: ${l.join(', ')}`)
+    .join('; ');
+  return `The environment installs packages (${listed}), which the local provider cannot do: it runs commands on this machine without isolation and would install them into your own system. Use the Docker provider (--provider docker, or hangar.sandbox.provider "docker" in VS Code), or remove the packages from the environment.`;
 }
 
 /** What a session's sandbox is made from: a cloud environment's config and its Hangar settings. */

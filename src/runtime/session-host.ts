@@ -13,6 +13,7 @@ import { ThreadMcp } from './thread-mcp';
 import type { RetryPolicy } from '../harness/retry';
 import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
+import { SandboxSetupError } from '../sandbox/errors';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
 import type { SessionFiles } from './session-files';
@@ -355,8 +356,11 @@ export class SessionHost {
           onProgress: (m) => this.opts.onProgress?.(record.id, m),
         }),
       );
-      // A failed provision is retried by the next call instead of being cached.
-      p.catch(() => this.sandboxes.delete(record.id));
+      // A failed provision is retried by the next call instead of being cached, unless the setup itself failed (a
+      // missing package, a failing devcontainer command): that would fail again and repeat its side effects.
+      p.catch((err: unknown) => {
+        if (!(err instanceof SandboxSetupError)) this.sandboxes.delete(record.id);
+      });
       this.sandboxes.set(record.id, p);
     }
     return p;

@@ -22,7 +22,7 @@ import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
 import { expandRoster, withMemberTools } from './multiagent';
 import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
-import { sandboxEnvironment, type EnvironmentStore } from './environments';
+import { providerProblem, sandboxEnvironment, type EnvironmentStore } from './environments';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
@@ -81,6 +81,8 @@ export class SessionService {
     const env = await this.environments.retrieve(params.environment_id);
     if (env.archived_at) throw invalid(`Environment ${env.id} is archived; new sessions need an active environment.`, 'environment_archived');
     const sandbox = sandboxEnvironment(env);
+    const unsupported = providerProblem(sandbox, this.host.providerKind);
+    if (unsupported) throw invalid(unsupported);
     const now = nowIso();
     const requested = params.resources ?? [];
     const resources: SessionResource[] = requested.flatMap((r) => {

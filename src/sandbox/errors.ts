@@ -8,3 +8,15 @@ export class SandboxDamagedError extends Error {
     this.name = 'SandboxDamagedError';
   }
 }
+
+/**
+ * Setting the sandbox up failed in a way only the user can fix (a package that does not exist, a devcontainer whose
+ * build or lifecycle command fails): the session ends its turn with the error and its log, and the failed setup is
+ * not run again for the same session (it would fail the same way, and its side effects would repeat).
+ */
+export class SandboxSetupError extends SandboxDamagedError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxSetupError';
+  }
+}

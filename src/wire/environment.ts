@@ -26,15 +26,25 @@ export function reachesNothing(n: Networking): boolean {
 const isLegacyNone = (v: unknown) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'none';
 const NetworkingOrLegacy = z.preprocess((v) => (isLegacyNone(v) ? NO_NETWORK : v), Networking);
 
+// A package is one word in its manager's own pin syntax (pip `pkg==1.0`, npm `pkg@1`, gem `rails:7.1.0`, a go module
+// path); a leading "-" would be read as an option by the manager, so it is refused.
+const PackageName = z.string().regex(/^[A-Za-z0-9@._~/][^\s]{0,213}$/, 'must be one package name in its manager\'s pin syntax (no spaces, no leading "-")');
+const PackageList = z.array(PackageName).max(200).default([]);
 export const Packages = z.object({
   type: z.literal('packages').optional(),
-  apt: z.array(z.string()).default([]),
-  cargo: z.array(z.string()).default([]),
-  gem: z.array(z.string()).default([]),
-  go: z.array(z.string()).default([]),
-  npm: z.array(z.string()).default([]),
-  pip: z.array(z.string()).default([]),
+  apt: PackageList,
+  cargo: PackageList,
+  gem: PackageList,
+  go: PackageList,
+  npm: PackageList,
+  pip: PackageList,
 });
+export type Packages = z.infer<typeof Packages>;
+
+/** True when the environment asks for any package. */
+export function hasPackages(p: Packages): boolean {
+  return [p.apt, p.cargo, p.gem, p.go, p.npm, p.pip].some((l) => l.length > 0);
+}
 
 export const SandboxLimits = z.object({
   memory_mb: z.number().int().min(64).max(1_048_576).default(2048),

@@ -6,11 +6,14 @@ import { z } from 'zod';
 import { canonicalize, isWithin } from '../../tools/paths';
 import { listRepository } from '../repo/listing';
 import type { Docker } from './client';
-import { DevcontainerError, ImageMissingError, classifyEngineError, isNotFound } from './errors';
+import { checkWorkspaceFolder, refusedSettings } from './devcontainer-settings';
+import { DevcontainerError, classifyEngineError, isNotFound } from './errors';
 
-// A repository's .devcontainer/devcontainer.json (or .devcontainer.json), the subset Hangar honours: the image or a
-// Dockerfile build (tagged by a hash of its inputs, so an unchanged definition is built once), containerEnv,
-// remoteUser/containerUser and postCreateCommand.
+// A repository's .devcontainer/devcontainer.json (or .devcontainer.json): the image (pulled when the engine lacks it)
+// or a Dockerfile build (tagged by a hash of its inputs, so an unchanged definition is built once), containerEnv and
+// remoteEnv with the spec's variables, remoteUser/containerUser, workspaceFolder and the lifecycle commands
+// (devcontainer-settings.ts). The reference implementation (@devcontainers/cli) ships as a bundled command line
+// without a library API, so the spec's subset is read here.
 
 const Command = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]);
 
@@ -25,13 +28,19 @@ export const DevcontainerSpec = z.looseObject({
     .optional(),
   dockerFile: z.string().min(1).optional(),
   context: z.string().optional(),
+  dockerComposeFile: z.union([z.string(), z.array(z.string())]).optional(),
   containerEnv: z.record(z.string(), z.string()).default({}),
+  remoteEnv: z.record(z.string(), z.string().nullable()).default({}),
   remoteUser: z.string().min(1).optional(),
   containerUser: z.string().min(1).optional(),
+  workspaceFolder: z.string().optional(),
+  onCreateCommand: Command.optional(),
+  updateContentCommand: Command.optional(),
   postCreateCommand: Command.optional(),
+  postStartCommand: Command.optional(),
+  postAttachCommand: Command.optional(),
 });
 export type DevcontainerSpec = z.infer<typeof DevcontainerSpec>;
-export type PostCreateCommand = z.infer<typeof Command>;
 
 export interface Devcontainer {
   /** The repository it came from: a build may read nothing outside it. */
@@ -40,6 +49,8 @@ export interface Devcontainer {
   dir: string;
   file: string;
   spec: DevcontainerSpec;
+  /** Settings it has that Hangar does not apply, each with the reason (told to the user when the sandbox starts). */
+  refused: string[];
 }
 
 const LOCATIONS = [path.join('.devcontainer', 'devcontainer.json'), '.devcontainer.json'];
@@ -57,7 +68,8 @@ export async function readDevcontainer(repoPath: string): Promise<Devcontainer |
     }
     const parsed = DevcontainerSpec.safeParse(raw);
     if (!parsed.success) throw new DevcontainerError(`${rel}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return { repo: repoPath, dir: path.dirname(file), file, spec: parsed.data };
+    checkWorkspaceFolder(parsed.data);
+    return { repo: repoPath, dir: path.dirname(file), file, spec: parsed.data, refused: refusedSettings(parsed.data) };
   }
   return null;
 }
@@ -66,14 +78,46 @@ export async function readDevcontainer(repoPath: string): Promise<Devcontainer |
 export async function devcontainerImage(docker: Docker, dc: Devcontainer, onProgress?: (m: string) => void): Promise<string> {
   const dockerfile = dc.spec.build?.dockerfile ?? dc.spec.dockerFile;
   if (dockerfile) return buildDevcontainer(docker, dc, dockerfile, onProgress);
+  if (!dc.spec.image && dc.spec.dockerComposeFile) {
+    throw new DevcontainerError(
+      `${path.basename(dc.file)} uses dockerComposeFile, which Hangar does not run: a session gets one hardened container, not a Compose project. ` +
+        'Give the devcontainer an "image" or a "build.dockerfile" for the service the agent works in.',
+    );
+  }
   if (!dc.spec.image) throw new DevcontainerError(`${path.basename(dc.file)} names neither "image" nor "build.dockerfile"`);
   try {
     await docker.getImage(dc.spec.image).inspect();
   } catch (err) {
     if (!isNotFound(err)) throw classifyEngineError(err);
-    throw new ImageMissingError(dc.spec.image);
+    await pullImage(docker, dc.spec.image, onProgress);
   }
   return dc.spec.image;
+}
+
+/** Pulls an image the engine lacks, with its progress; a failure says what the engine answered and what to do. */
+async function pullImage(docker: Docker, image: string, onProgress?: (m: string) => void): Promise<void> {
+  onProgress?.(`Pulling the devcontainer image ${image}`);
+  try {
+    const stream = await docker.pull(image);
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (err: Error | null, output: Array<{ error?: string }>) => {
+          const failed = err?.message ?? output.find((o) => o.error)?.error;
+          if (failed) reject(new Error(failed));
+          else resolve();
+        },
+        (event: { status?: string; id?: string; progress?: string }) => {
+          if (event.status && !event.progress) onProgress?.(`${event.id ? `${event.id}: ` : ''}${event.status}`);
+        },
+      );
+    });
+  } catch (err) {
+    throw new DevcontainerError(
+      `the devcontainer image ${image} is not in the Docker engine, and pulling it failed: ${classifyEngineError(err).message.trim()}. ` +
+        `Make it available to the engine (docker pull or docker load on a machine that reaches its registry), or point "image" at one the engine has.`,
+    );
+  }
 }
 
 async function buildDevcontainer(docker: Docker, dc: Devcontainer, dockerfile: string, onProgress?: (m: string) => void): Promise<string> {
@@ -135,11 +179,4 @@ async function insideRepository(dc: Devcontainer, given: string, field: string):
     );
   }
   return target;
-}
-
-/** postCreateCommand as argv lists: a string runs in a shell, an array runs as is, an object runs each entry. */
-export function postCreateArgvs(command: PostCreateCommand): string[][] {
-  if (typeof command === 'string') return [['/bin/sh', '-c', command]];
-  if (Array.isArray(command)) return command.length > 0 ? [command] : [];
-  return Object.values(command).flatMap(postCreateArgvs);
 }

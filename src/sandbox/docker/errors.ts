@@ -1,3 +1,5 @@
+import { SandboxSetupError } from '../errors';
+
 // Typed errors of the Docker provider. Each message names the fix, because it is shown to a user who did not
 // choose to think about Docker.
 
@@ -31,8 +33,16 @@ export class DiskFullError extends Error {
   }
 }
 
-export class DevcontainerError extends Error {
+export class DevcontainerError extends SandboxSetupError {
   override readonly name = 'DevcontainerError';
+}
+
+/** An environment package did not install: the message names the package, or the registry that was not reached. */
+export class PackageInstallError extends SandboxSetupError {
+  override readonly name = 'PackageInstallError';
+  constructor(detail: string) {
+    super(`Installing the environment's packages failed: ${detail}`);
+  }
 }
 
 /** The engine refused to mount a host-path overlay volume (Docker Desktop, rootless, remote engines). */

@@ -5,6 +5,7 @@ import { execCollect, type Container, type Docker } from './client';
 import { createContainer, startCreated, WORKSPACE } from './container';
 import { classifyEngineError, DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
+import type { LifecycleCommand } from './devcontainer-settings';
 import type { ContainerSettings } from './state';
 import type { BuiltToolServer } from './toolserver-build';
 import { ToolServerClient, ToolServerUnavailable } from './toolserver-client';
@@ -108,13 +109,13 @@ export async function startPrepared(container: Container, settings: ContainerSet
   await startCreated(container);
 }
 
-/** Runs the devcontainer's postCreateCommand (once per session volume), streaming its output as progress. */
-export async function runPostCreate(container: Container, settings: ContainerSettings, onProgress?: (m: string) => void): Promise<void> {
-  for (const argv of settings.postCreate) {
-    onProgress?.(`postCreateCommand: ${argv.join(' ')}`);
+/** Runs devcontainer lifecycle commands in order as the sandbox user, streaming their output as progress; the first failure stops them. */
+export async function runLifecycle(container: Container, settings: ContainerSettings, commands: readonly LifecycleCommand[], onProgress?: (m: string) => void): Promise<void> {
+  for (const { step, argv } of commands) {
+    onProgress?.(`${step}: ${argv.join(' ')}`);
     const r = await execCollect(container, { cmd: argv, user: settings.user, workdir: WORKSPACE, env: [`HOME=${settings.home}`] });
     const output = `${r.stdout.toString('utf8')}${r.stderr.toString('utf8')}`.trim();
     for (const line of output.split('\n').slice(-50)) if (line) onProgress?.(line);
-    if (r.exitCode !== 0) throw new DevcontainerError(`postCreateCommand ${JSON.stringify(argv.join(' '))} failed with exit code ${r.exitCode}:\n${output.slice(-2000)}`);
+    if (r.exitCode !== 0) throw new DevcontainerError(`the devcontainer's ${step} ${JSON.stringify(argv.join(' '))} failed with exit code ${r.exitCode}:\n${output.slice(-2000)}`);
   }
 }

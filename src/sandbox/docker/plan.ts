@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { SandboxEgress, SandboxMount } from '../types';
 import { SESSION_OUTPUTS_DIR } from '../../wire/file';
-import type { SandboxEnvironment } from '../../wire/environment';
+import { hasPackages, type SandboxEnvironment } from '../../wire/environment';
 import type { Docker } from './client';
-import { devcontainerImage, postCreateArgvs, readDevcontainer } from './devcontainer';
+import { devcontainerImage, readDevcontainer } from './devcontainer';
+import { createCommands, devcontainerEnv, startCommands } from './devcontainer-settings';
 import { inspectImage, sandboxUser } from './image';
 import { planEgress } from './egress';
 import { ensureNetwork, planNetwork } from './network';
+import { packagedImage } from './package-image';
+import { packageSetOf } from './package-managers';
 import type { Owner, SnapshotInfo, SnapshotStore } from './snapshot';
 import type { ContainerSettings } from './state';
 
@@ -35,6 +38,10 @@ export interface SandboxPlan extends PlanBase {
 }
 
 export interface PlanRequest {
+  /** The session being provisioned (absent for warm-pool containers): packages install under its egress policy. */
+  sessionId?: string;
+  /** The provider's storage root: derived package images are labelled and stamped for it. */
+  root?: string;
   repoPath?: string;
   environment: SandboxEnvironment;
   /** Extra container variables (credential placeholders). */
@@ -58,22 +65,37 @@ function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner |
 export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: boolean): Promise<PlanBase> {
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
-  const imageRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
-  const image = await inspectImage(docker, imageRef);
-  const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user);
+  if (dc && dc.refused.length > 0) req.onProgress?.(`devcontainer.json settings Hangar does not apply: ${dc.refused.join('; ')}`);
+  const baseRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
   const network = planNetwork(req.environment.networking);
   await ensureNetwork(docker, network);
   const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
+  const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
+  let imageRef = baseRef;
+  let image = await inspectImage(docker, baseRef);
+  if (packages) {
+    imageRef = await packagedImage(docker, { ref: baseRef, id: image.id }, packages, {
+      root: req.root ?? '',
+      sessionId: req.sessionId ?? null,
+      networkMode: network.mode,
+      egress: req.egress ?? null,
+      egressPlan: egress,
+      memoryMb: req.environment.hangar.limits.memory_mb,
+      onProgress: req.onProgress,
+    });
+    image = await inspectImage(docker, imageRef);
+  }
+  const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user);
   const settings: ContainerSettings = {
     image: imageRef,
     user: who.user,
     uid: who.uid,
     gid: who.gid,
     home: who.home,
-    env: [...Object.entries({ ...dc?.spec.containerEnv, ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
+    env: [...(dc ? devcontainerEnv(dc.spec, image.env, dc.repo, req.onProgress) : []), ...Object.entries({ ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
     limits: req.environment.hangar.limits,
     networkMode: network.mode,
-    postCreate: dc?.spec.postCreateCommand ? postCreateArgvs(dc.spec.postCreateCommand) : [],
+    lifecycle: { create: dc ? createCommands(dc.spec) : [], start: dc ? startCommands(dc.spec) : [] },
     caCert: egress?.caCert ?? null,
     account: who.account,
     binds: [

@@ -7,7 +7,7 @@ import { seedCopyGit } from './copy-baseline';
 import { seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, prepareContainer, runPostCreate, startPrepared, type Hands, type HandsContext } from './hands';
+import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
@@ -131,7 +131,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
     }
-    const req: PlanRequest = { ...spec, egress: this.egress };
+    const req: PlanRequest = { ...spec, root: this.root, egress: this.egress };
     const name = containerName(this.root, spec.sessionId);
     let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
@@ -157,7 +157,7 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
-    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, { ...req, egress: this.egress }, this.allowOverlay()));
+    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, { ...req, root: this.root, egress: this.egress }, this.allowOverlay()));
   }
 
   private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
@@ -251,7 +251,8 @@ export class DockerSandboxProvider implements SandboxProvider {
         await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit);
       }
       const hands = await attachHands(ctx, container, base.settings);
-      if (base.settings.postCreate.length > 0) await runPostCreate(container, base.settings, onProgress);
+      const { create, start } = base.settings.lifecycle;
+      await runLifecycle(container, base.settings, [...create, ...start], onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
     } catch (err) {
       await this.discardLayer(layerId, volume, containerId ?? name).catch(() => undefined);
@@ -292,10 +293,11 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings.networkMode);
     const hands = await attachHands(ctx, container, state.settings);
-    if (!state.postCreateDone && state.settings.postCreate.length > 0) {
-      await runPostCreate(container, state.settings, onProgress);
+    if (!state.postCreateDone) {
+      await runLifecycle(container, state.settings, state.settings.lifecycle.create, onProgress);
       state.postCreateDone = true;
     }
+    await runLifecycle(container, state.settings, state.settings.lifecycle.start, onProgress);
     state.containerId = container.id;
     await writeState(this.root, state);
     return hands;

@@ -8,7 +8,17 @@ import { writeFileAtomic } from '../../log/fsutil';
 // What the host remembers about a session's sandbox, so a restarted host process (or a new container after a death)
 // finds the same volume, layer, image and settings. Written atomically; a missing or damaged file means "no sandbox".
 
-export const ContainerSettings = z.object({
+const LifecycleCommand = z.object({ step: z.string(), argv: z.array(z.string()) });
+
+// Settings stored before the lifecycle commands held only postCreateCommand's argv lists.
+const withLifecycle = (raw: unknown) => {
+  if (typeof raw !== 'object' || raw === null || 'lifecycle' in raw || !('postCreate' in raw)) return raw;
+  const { postCreate, ...rest } = raw as { postCreate: unknown };
+  const create = Array.isArray(postCreate) ? postCreate.map((argv: unknown) => ({ step: 'postCreateCommand', argv })) : [];
+  return { ...rest, lifecycle: { create, start: [] } };
+};
+
+export const ContainerSettings = z.preprocess(withLifecycle, z.object({
   image: z.string(),
   user: z.string(),
   uid: z.number().int(),
@@ -17,14 +27,15 @@ export const ContainerSettings = z.object({
   env: z.array(z.string()),
   limits: SandboxLimits,
   networkMode: z.string(),
-  postCreate: z.array(z.array(z.string())),
+  /** The devcontainer's lifecycle commands: `create` once per session volume, `start` in every container started on it. */
+  lifecycle: z.object({ create: z.array(LifecycleCommand), start: z.array(LifecycleCommand) }),
   /** Lines added to the container's /etc/passwd and /etc/group before it starts (the image lacks `user`). */
   account: z.object({ passwd: z.string(), group: z.string().nullable() }).nullable().default(null),
   /** The egress proxy CA's certificate, installed as root when a container starts (networked sandboxes only). */
   caCert: z.object({ pem: z.string(), path: z.string() }).nullable().default(null),
   /** Host paths bound into the container: file resources read-only, the session's outputs directory writable. */
   binds: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })).default([]),
-});
+}));
 export type ContainerSettings = z.infer<typeof ContainerSettings>;
 
 export const SessionState = z.object({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { postCreateArgvs, readDevcontainer } from '../../../src/sandbox/docker/devcontainer';
+import { readDevcontainer } from '../../../src/sandbox/docker/devcontainer';
+import { commandArgvs } from '../../../src/sandbox/docker/devcontainer-settings';
 import { DevcontainerError } from '../../../src/sandbox/docker/errors';
 import { tmpDir } from '../../support/tmp';
 
@@ -41,9 +42,9 @@ describe('sandbox-docker: devcontainer.json', () => {
   });
 
   it('turns postCreateCommand into argv lists: string via a shell, array as is, object entry by entry', () => {
-    assert.deepEqual(postCreateArgvs('npm ci && make'), [['/bin/sh', '-c', 'npm ci && make']]);
-    assert.deepEqual(postCreateArgvs(['npm', 'ci']), [['npm', 'ci']]);
-    assert.deepEqual(postCreateArgvs({ a: 'x', b: ['y', 'z'] }), [['/bin/sh', '-c', 'x'], ['y', 'z']]);
-    assert.deepEqual(postCreateArgvs([]), []);
+    assert.deepEqual(commandArgvs('npm ci && make'), [['/bin/sh', '-c', 'npm ci && make']]);
+    assert.deepEqual(commandArgvs(['npm', 'ci']), [['npm', 'ci']]);
+    assert.deepEqual(commandArgvs({ a: 'x', b: ['y', 'z'] }), [['/bin/sh', '-c', 'x'], ['y', 'z']]);
+    assert.deepEqual(commandArgvs([]), []);
   });
 });
