@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { SandboxLimits } from '../../wire/environment';
 import type { Container, Docker } from './client';
-import { classifyEngineError, isNotFound } from './errors';
+import { classifyEngineError, isConflict, isNotFound } from './errors';
 
 // The session container: hardened (non-root, no capabilities, no privilege gain, pids/memory/CPU limits, network
 // none unless allowed, no Docker socket, no host path but the session volume, its file resources (read-only) and its
@@ -86,11 +86,21 @@ export async function createAndStart(docker: Docker, plan: ContainerPlan): Promi
   return container;
 }
 
+/**
+ * Removes a container, and returns once it is gone. Another process may be removing it already (a detached remover,
+ * retire.ts): the engine then answers 409, and this waits for that removal, so the name is free when it returns.
+ */
 export async function removeContainer(docker: Docker, idOrName: string): Promise<void> {
   try {
     await docker.getContainer(idOrName).remove({ force: true, v: false });
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return;
+    if (!isConflict(err) || !/already in progress/i.test(String((err as Error).message))) throw err;
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!(await docker.getContainer(idOrName).inspect().then(() => true, (e: unknown) => (isNotFound(e) ? false : Promise.reject(e))))) return;
+    }
+    throw err;
   }
 }
 

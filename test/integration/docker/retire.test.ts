@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
+import { removeContainer } from '../../../src/sandbox/docker/container';
 import { markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
 import { readState } from '../../../src/sandbox/docker/state';
 import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir } from './helpers';
@@ -78,6 +79,14 @@ describe('docker sandbox: detached teardown', function () {
     await next.close();
     assert.equal(await exists(docker, id), false, 'the next provider removed the retired container');
     assert.deepEqual(fs.readdirSync(retiredDir(first.root)), []);
+  });
+
+  it('a removal already under way elsewhere is waited for, not an error (the engine answers 409 to the second)', async () => {
+    const p = make();
+    const sb = await p.provision({ sessionId: 'twice', environment: env() });
+    const id = sandboxContainerId(sb);
+    await Promise.all([removeContainer(docker, id), removeContainer(docker, id), removeContainer(docker, id)]);
+    assert.equal(await exists(docker, id), false);
   });
 
   it('entries that are not container ids are left alone', async () => {
