@@ -17,6 +17,7 @@ import {
 } from '../wire';
 import { VersionConflictError, VersionedStore, type Page } from '../log';
 import { conflict, invalid, notFound } from './errors';
+import { webToolConfigProblem } from '../web';
 import { carryMultiagent, resolveMultiagent } from './multiagent';
 
 // Agents are versioned and append-only: an update writes version N+1 and never touches N.
@@ -161,7 +162,11 @@ export function normalizeTools(tools: readonly (ToolParams | Tool)[], servers: r
         const resolved = { ...c, name, type: name, enabled: c?.enabled ?? defaults.enabled, permission_policy: c?.permission_policy ?? defaults.permission_policy };
         return name === 'web_fetch' ? { ...resolved, url_sources: c?.url_sources ?? null } : resolved;
       });
-      for (const c of configs) if (c.enabled) names.add(c.name);
+      for (const c of configs) {
+        const problem = webToolConfigProblem(c);
+        if (problem) throw invalid(`tools: ${problem}`);
+        if (c.enabled) names.add(c.name);
+      }
       return { type: t.type, default_config: defaults, configs };
     }
     if (t.type === 'mcp_toolset') {

@@ -31,6 +31,19 @@ export interface WebRuntime {
   fetchLimits?: Partial<typeof FETCH_LIMITS>;
 }
 
+/**
+ * Why an agent toolset's web_fetch / web_search entry is invalid in itself, whatever the runtime's settings, or null:
+ * checked when the agent is created or updated (ARCHITECTURE.md invariant 8). What depends on the runtime (a search
+ * endpoint, the model's provider) is judged at session start by unavailable().
+ */
+export function webToolConfigProblem(config: { name: string }): string | null {
+  const schema = config.name === 'web_fetch' ? WebFetchConfig : config.name === 'web_search' ? WebSearchConfig : null;
+  const parsed = schema?.safeParse(config);
+  if (!parsed || parsed.success) return null;
+  const issues = parsed.error.issues.map((i) => `${[config.name, ...i.path].join('.')}: ${i.message}`);
+  return `the agent toolset's ${config.name} config is invalid: ${issues.join('; ')}.`;
+}
+
 const NO_SEARCH_BACKEND =
   "no search backend is configured and the model's provider has no server-side search. Set a SearXNG-style JSON search endpoint: HANGAR_WEB_SEARCH_URL for the CLI, or the hangar.webSearch.url setting in VS Code.";
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ToolResultBlock } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
-import { domainCovers } from './domains';
+import { domainCovers, DomainList, oneDomainList } from './domains';
 
 // web_search over a search endpoint the user configured (the `webSearch` setting), for models whose provider has no
 // search of its own: a SearXNG-style JSON API (`GET <url>?q=…&format=json` → `{results: [{url, title, content}]}`).
@@ -26,13 +26,32 @@ export const WEB_SEARCH_DEFINITION = {
 };
 
 /** The web_search entry of the agent's toolset (reference §5.2). */
-export const WebSearchConfig = z.looseObject({
-  permission_policy: z.object({ type: z.string() }).nullish(),
-  allowed_domains: z.array(z.string()).nullish(),
-  blocked_domains: z.array(z.string()).nullish(),
-  user_location: z.looseObject({ type: z.literal('approximate') }).nullish(),
-});
+export const WebSearchConfig = z
+  .looseObject({
+    permission_policy: z.object({ type: z.string() }).nullish(),
+    allowed_domains: DomainList(true).nullish(),
+    blocked_domains: DomainList(true).nullish(),
+    user_location: z
+      .strictObject({
+        type: z.literal('approximate'),
+        city: z.string().min(1).max(255).nullish(),
+        region: z.string().min(1).max(255).nullish(),
+        country: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166-1 country code ("US")').nullish(),
+        timezone: z.string().refine(isTimeZone, 'must be an IANA time zone ("America/New_York")').nullish(),
+      })
+      .nullish(),
+  })
+  .superRefine(oneDomainList);
 export type WebSearchConfig = z.infer<typeof WebSearchConfig>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const SearxResults = z.object({
   results: z.array(z.looseObject({ url: z.string(), title: z.string().nullish(), content: z.string().nullish() })),

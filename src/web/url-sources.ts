@@ -14,11 +14,15 @@ const Source = z.union([
   z.object({ type: z.enum(['only', 'except']), tools: z.array(ToolRef).min(1).max(128) }),
 ]);
 type Source = z.infer<typeof Source>;
-export const UrlSources = z.object({
-  user_input: Source.nullish(),
-  client_tool_results: Source.nullish(),
-  server_tool_results: Source.nullish(),
-});
+export const UrlSources = z
+  .strictObject({
+    user_input: Source.nullish(),
+    client_tool_results: Source.nullish(),
+    server_tool_results: Source.nullish(),
+  })
+  .refine((s) => !(['user_input', 'client_tool_results', 'server_tool_results'] as const).every((k) => s[k]?.type === 'none'), {
+    error: 'every source is "none", so web_fetch could fetch nothing; allow at least one source, or disable web_fetch',
+  });
 export type UrlSources = z.infer<typeof UrlSources>;
 
 type Kind = keyof UrlSources;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SessionEvent } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { normaliseHost } from '../vault/proxy/hosts';
-import { domainCovers } from './domains';
+import { domainCovers, DomainList, oneDomainList } from './domains';
 import { assertFetchable, GetError, httpGet, type GetOptions, type GetResult } from './http-get';
 import { htmlToMarkdown } from './readable';
 import { UrlSources, urlNotOffered } from './url-sources';
@@ -23,13 +23,22 @@ export const WEB_FETCH_DEFINITION = {
   input_schema: z.toJSONSchema(WebFetchInput, { io: 'input' }) as { type: 'object'; [k: string]: unknown },
 };
 
+const MAX_CONTENT_TOKENS = 1_000_000;
+
 /** The web_fetch entry of the agent's toolset, as the reference resolves it. */
-export const WebFetchConfig = z.looseObject({
-  allowed_domains: z.array(z.string()).nullish(),
-  blocked_domains: z.array(z.string()).nullish(),
-  max_content_tokens: z.number().int().positive().nullish(),
-  url_sources: UrlSources.nullish(),
-});
+export const WebFetchConfig = z
+  .looseObject({
+    allowed_domains: DomainList(false).nullish(),
+    blocked_domains: DomainList(false).nullish(),
+    max_content_tokens: z
+      .number()
+      .int('must be a whole number of tokens')
+      .min(1, 'must be at least 1')
+      .max(MAX_CONTENT_TOKENS, `must be at most ${MAX_CONTENT_TOKENS} (a page longer than that would not fit a model's context)`)
+      .nullish(),
+    url_sources: UrlSources.nullish(),
+  })
+  .superRefine(oneDomainList);
 export type WebFetchConfig = z.infer<typeof WebFetchConfig>;
 
 export const FETCH_LIMITS = { maxBytes: 10 * 1024 * 1024, maxRedirects: 10, timeoutMs: 30_000 };
