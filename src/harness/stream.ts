@@ -28,6 +28,8 @@ export interface StreamOutcome {
   stopDetails: Anthropic.RefusalStopDetails | null;
   /** The type of the last block the response completed (a tool call cut by max_tokens is the last block). */
   lastBlock: CompletedBlock['type'] | null;
+  /** Searches the provider ran in this reply (usage.server_tool_use.web_search_requests, a running total). */
+  webSearchRequests: number;
 }
 
 type Open =
@@ -39,7 +41,7 @@ type Open =
 
 export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sink: StreamSink, usage: ModelUsage): Promise<StreamOutcome> {
   const open = new Map<number, Open>();
-  const outcome: StreamOutcome = { usage, stopReason: null, stopDetails: null, lastBlock: null };
+  const outcome: StreamOutcome = { usage, stopReason: null, stopDetails: null, lastBlock: null, webSearchRequests: 0 };
   let stopped = false;
   for await (const ev of events) {
     switch (ev.type) {
@@ -49,6 +51,7 @@ export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sin
         usage.cache_creation_input_tokens = u.cache_creation_input_tokens ?? 0;
         usage.cache_read_input_tokens = u.cache_read_input_tokens ?? 0;
         usage.output_tokens = u.output_tokens ?? 0;
+        outcome.webSearchRequests = u.server_tool_use?.web_search_requests ?? 0;
         break;
       }
       case 'content_block_start':
@@ -84,6 +87,7 @@ export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sin
         outcome.stopDetails = ev.delta.stop_details ?? outcome.stopDetails;
         if (ev.usage.output_tokens != null) usage.output_tokens = ev.usage.output_tokens;
         if (ev.usage.input_tokens != null) usage.input_tokens = ev.usage.input_tokens;
+        if (ev.usage.server_tool_use?.web_search_requests != null) outcome.webSearchRequests = ev.usage.server_tool_use.web_search_requests;
         break;
       case 'message_stop':
         stopped = true;

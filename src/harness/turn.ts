@@ -113,7 +113,7 @@ const NOT_RUN = 'The reply that asked for this call was not kept (the model refu
 // a context window to compact) and the context whether the reply is kept. Tool calls that must not run get a result.
 function closeSpan(startId: string, usage: ModelUsage, outcome: StreamOutcome, t: SpanTracker, maxTokens: number): NewEvent[] {
   const stop = outcome.stopReason ?? 'end_turn';
-  const end: NewEvent = { type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage, _hangar: { stop_reason: stop, ...(t.pending.length > 0 ? { blocks: t.take()._hangar?.blocks } : {}) } };
+  const end: NewEvent = { type: 'span.model_request_end', model_request_start_id: startId, is_error: false, model_usage: usage, _hangar: { stop_reason: stop, ...(outcome.webSearchRequests > 0 ? { web_search_requests: outcome.webSearchRequests } : {}), ...(t.pending.length > 0 ? { blocks: t.take()._hangar?.blocks } : {}) } };
   const out: NewEvent[] = [end];
   const open = t.toolUses.filter((u) => !u.resolved);
   if (stop === 'max_tokens' && (outcome.lastBlock === 'tool_use' || outcome.lastBlock === 'invalid_tool_use')) {

@@ -19,6 +19,11 @@ export const HangarPrivate = z.object({
   server_tool: z.literal(true).optional(),
   /** span.model_request_end: the model's stop_reason. */
   stop_reason: z.string().optional(),
+  /**
+   * span.model_request_end: searches the model's provider ran inside the reply (its usage.server_tool_use), billed
+   * apart from tokens. The wire's span usage has no such field; the session's usage.server_tool_use sums them.
+   */
+  web_search_requests: z.number().int().positive().optional(),
   /** span.model_request_start / _end: a request made for Hangar itself (a compaction summary), not part of the turn. */
   purpose: z.literal('compaction').optional(),
   /** agent.thread_context_compacted: the summary of everything up to and including event `through`. */

@@ -1,6 +1,6 @@
 import type { SessionEvent, StopReason } from './events';
 import type { SessionStatus, SessionUsage } from './session';
-import { costUsd, type ModelPricing } from './models';
+import { costUsd, WEB_SEARCH_USD, type ModelPricing } from './models';
 import { assertNever } from './exhaustive';
 
 // Session status, usage and stats are folds over the log (ARCHITECTURE.md invariant 1). Pure and incremental, so the
@@ -91,7 +91,9 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
         cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
         cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
       };
-      const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u);
+      const searches = e._hangar?.web_search_requests ?? 0;
+      if (searches > 0) next.usage.server_tool_use = { web_search_requests: (next.usage.server_tool_use?.web_search_requests ?? 0) + searches };
+      const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u) + searches * WEB_SEARCH_USD;
       next.costCents += dollars * 100;
       next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
       break;

@@ -284,6 +284,9 @@ export class ModelCatalog {
 
 export const DEFAULT_CATALOG = new ModelCatalog();
 
+/** Anthropic's list price of one server-side web search: $10 per 1,000 searches, on top of the tokens. */
+export const WEB_SEARCH_USD = 0.01;
+
 /** Cost in USD of one model request's usage, at the model's list prices (long-prompt band when it applies). */
 export function costUsd(
   spec: ModelPricing,

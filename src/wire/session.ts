@@ -45,6 +45,8 @@ export const SessionUsage = z.object({
   cache_creation: z.object({ ephemeral_5m_input_tokens: z.number().int().nonnegative() }),
   active_seconds: z.number().nonnegative(),
   list_cost: z.object({ amount: z.string(), currency: z.literal('USD') }).nullable(),
+  /** Searches run by the model's provider (reference §7.6); null until the first one. */
+  server_tool_use: z.object({ web_search_requests: z.number().int().nonnegative() }).nullish(),
 });
 export type SessionUsage = z.infer<typeof SessionUsage>;
 

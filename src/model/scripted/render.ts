@@ -100,6 +100,12 @@ function apiUsage(u: Usage): Record<string, unknown> {
   };
 }
 
+/** The provider's count of the searches it ran in this reply, as the Messages API reports it (only when there were some). */
+function serverToolUse(blocks: readonly ResolvedBlock[]): { server_tool_use?: { web_search_requests: number } } {
+  const searches = blocks.filter((b) => b.type === 'server_tool_use').length;
+  return searches > 0 ? { server_tool_use: { web_search_requests: searches } } : {};
+}
+
 function envelope(id: string, model: string): Record<string, unknown> {
   return { id, type: 'message', role: 'assistant', model, content: [] as unknown[], stop_reason: null, stop_sequence: null, stop_details: null };
 }
@@ -129,7 +135,7 @@ export function messageBody(id: string, model: string, reply: MessageReply, bloc
         return b;
     }
   });
-  const msg = { ...envelope(id, model), content, ...stopFields(reply), usage: apiUsage(usage) };
+  const msg = { ...envelope(id, model), content, ...stopFields(reply), usage: { ...apiUsage(usage), ...serverToolUse(blocks) } };
   return JSON.stringify(msg).replace(/"\\u0000scripted-raw-json:(\d+)"/g, (_m, i: string) => raws[Number(i)] ?? '');
 }
 
@@ -225,7 +231,7 @@ export function streamEvents(id: string, model: string, reply: MessageReply, blo
     data: {
       type: 'message_delta',
       delta: { ...stopFields(reply), container: null },
-      usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens },
+      usage: { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens, ...serverToolUse(blocks) },
     },
   });
   events.push({ event: 'message_stop', data: { type: 'message_stop' } });

@@ -8,7 +8,7 @@ import { DEFAULT_MODEL } from '../../../src/model/types';
 import { Runtime, type RuntimeOptions } from '../../../src/runtime';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { MemoryVault } from '../../../src/vault/memory';
-import type { SessionEvent } from '../../../src/wire';
+import { costUsd, DEFAULT_CATALOG, type SessionEvent } from '../../../src/wire';
 import { makeRepo } from '../../support/runtime';
 
 // web_search run by the model's provider (Anthropic's web_search server tool), played by the strict scripted model
@@ -111,6 +111,21 @@ describe("web_search: the model provider's server-side search", function () {
     assert.deepEqual(blocks[1]!.input, { query: 'hangar doors' });
     assert.equal(blocks[2]!.content![0]!.url, 'https://docs.example.org/hangars');
     assert.ok(blocks[2]!.content![0]!.encrypted_content.length > 100, 'encrypted_content replayed');
+  });
+
+  it("counts the provider's searches in the session usage and adds their list price to its cost", async () => {
+    r = await rig([
+      { kind: 'message', blocks: [SEARCH, { ...SEARCH, query: 'hangar roofs' }, { type: 'text', text: 'Found two.' }] },
+      { kind: 'message', blocks: [SEARCH, { type: 'text', text: 'And one more.' }] },
+    ]);
+    const events = await run(r, ['search twice', 'once more']);
+    const session = (await r.runtime.sessions.list({})).data[0]!;
+    const usage = (await r.runtime.sessions.retrieve(session.id)).usage;
+    assert.deepEqual(usage.server_tool_use, { web_search_requests: 3 });
+    const pricing = DEFAULT_CATALOG.lookup(DEFAULT_MODEL);
+    const tokensUsd = events.reduce((sum, e) => sum + (e.type === 'span.model_request_end' ? costUsd(pricing, e.model_usage) : 0), 0);
+    // $10 per 1,000 searches: one cent each, on top of the tokens.
+    assert.equal(usage.list_cost?.amount, String(Math.round(tokensUsd * 100 + 3)));
   });
 
   it('logs a failed search as an error result', async () => {
