@@ -48,6 +48,8 @@ const INTERRUPTED_BY_RESTART =
   'The run was interrupted (the Hangar process stopped) while this tool call was in flight; its effects may or may not have happened. Check the state before you retry.';
 const SANDBOX_DAMAGED_NOT_RUN = 'This call did not run: the sandbox is damaged, so the turn ended.';
 const CUT_OFF = 'The model response that asked for this call was cut off, so the call was not run.';
+const SEARCH_CUT_OFF =
+  "The web search was cut off: the Hangar process stopped while the model's provider ran it, so its results were lost. Search again if you still need them.";
 
 export class SessionDriver {
   private readonly state = new HarnessState();
@@ -76,6 +78,11 @@ export class SessionDriver {
     for (const p of this.state.pending.values()) {
       if (open && p.spanId === open.id) out.push(resultEvent(p.kind, p.id, CUT_OFF, true));
       else if (p.kind !== 'custom' && (p.permission === 'allow' || p.confirmation?.result === 'allow')) out.push(resultEvent(p.kind, p.id, INTERRUPTED_BY_RESTART, true));
+    }
+    // The provider's search ran inside the reply the crash cut off: its result ends the call on every surface. It
+    // carries no block, so the next request replays nothing of it (the cut-off reply is dropped as failed).
+    for (const id of this.state.unansweredServerTools) {
+      out.push({ type: 'agent.tool_result', tool_use_id: id, content: [{ type: 'text', text: SEARCH_CUT_OFF }], is_error: true, _hangar: { blocks: [], server_tool: true } });
     }
     if (out.length > 0) await this.append(out);
     this.kick();

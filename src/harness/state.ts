@@ -26,6 +26,8 @@ export class HarnessState {
   /** Every tool use id ever seen (to validate confirmations and results). */
   readonly toolUseKinds = new Map<string, ToolKind>();
   openSpan: { id: string; seq: number } | null = null;
+  /** Server tool uses (the provider's web searches) whose result has not been logged: a crash cut them off. */
+  readonly unansweredServerTools = new Set<string>();
   readonly failedSpans = new Set<string>();
   /** The last reply ran out of context window: compact before the next request. */
   mustCompact = false;
@@ -78,7 +80,10 @@ export class HarnessState {
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
         // A server tool ran inside the model's reply (web search): nothing to run, ask or answer.
-        if (e._hangar?.server_tool) break;
+        if (e._hangar?.server_tool) {
+          this.unansweredServerTools.add(e.id);
+          break;
+        }
         const kind: ToolKind = e.type === 'agent.tool_use' ? 'builtin' : e.type === 'agent.mcp_tool_use' ? 'mcp' : 'custom';
         const permission = e.type === 'agent.custom_tool_use' ? 'ask' : (e.evaluated_permission ?? 'allow');
         this.toolUseKinds.set(e.id, kind);
@@ -100,7 +105,8 @@ export class HarnessState {
         break;
       }
       case 'agent.tool_result':
-        if (!e._hangar?.server_tool) this.resolve(e.tool_use_id);
+        if (e._hangar?.server_tool) this.unansweredServerTools.delete(e.tool_use_id);
+        else this.resolve(e.tool_use_id);
         break;
       case 'agent.mcp_tool_result':
         this.resolve(e.mcp_tool_use_id);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAnthropicModel } from '../../../src/model/anthropic';
@@ -22,11 +22,11 @@ type Result = Extract<SessionEvent, { type: 'agent.tool_result' }>;
 interface Rig {
   runtime: Runtime;
   model: ScriptedModel;
+  storage: string;
   close(): Promise<void>;
 }
 
-async function rig(script: Reply[], extra: Partial<RuntimeOptions> = {}): Promise<Rig> {
-  const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'));
+async function rig(script: Reply[], extra: Partial<RuntimeOptions> = {}, storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'))): Promise<Rig> {
   const model = await startScriptedModel({ script });
   const runtime = new Runtime({
     storageRoot: storage,
@@ -41,6 +41,7 @@ async function rig(script: Reply[], extra: Partial<RuntimeOptions> = {}): Promis
   return {
     runtime,
     model,
+    storage,
     close: async () => {
       await runtime.close();
       await model.close();
@@ -126,6 +127,34 @@ describe("web_search: the model provider's server-side search", function () {
     const tokensUsd = events.reduce((sum, e) => sum + (e.type === 'span.model_request_end' ? costUsd(pricing, e.model_usage) : 0), 0);
     // $10 per 1,000 searches: one cent each, on top of the tokens.
     assert.equal(usage.list_cost?.amount, String(Math.round(tokensUsd * 100 + 3)));
+  });
+
+  it('answers a search cut off by a crash once, on wake, and the next request is one the API accepts', async () => {
+    r = await rig([{ kind: 'message', blocks: [{ type: 'text', text: 'Let me look.' }, SEARCH, { type: 'text', text: 'Found it.' }] }]);
+    await run(r, ['search']);
+    const id = (await r.runtime.sessions.list({})).data[0]!.id;
+    await r.runtime.close();
+    // A kill leaves a prefix of the log: here, up to the provider's search, inside its reply (the span still open).
+    const file = path.join(r.storage, 'sessions', id, 'events.jsonl');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const cut = lines.findIndex((l) => l.includes('"agent.tool_use"'));
+    assert.ok(cut > 0);
+    writeFileSync(file, `${lines.slice(0, cut + 1).join('\n')}\n`);
+    await r.model.close();
+    const storage = r.storage;
+    r = await rig([reply.text('Searching again later.')], {}, storage);
+    await r.runtime.sessions.wake(id);
+    await r.runtime.settled(id);
+    const events = [...(await r.runtime.sessions.listEvents(id, { limit: 1000 })).data];
+    const use = events.find((e): e is ToolUse => e.type === 'agent.tool_use')!;
+    const results = events.filter((e): e is Result => e.type === 'agent.tool_result' && e.tool_use_id === use.id);
+    assert.equal(results.length, 1, 'the cut-off search gets exactly one result');
+    assert.equal(results[0]!.is_error, true);
+    assert.match(JSON.stringify(results[0]!.content), /The web search was cut off: the Hangar process stopped while the model's provider ran it/);
+    assert.equal(events.at(-1)?.type, 'session.status_idle', 'the turn finished');
+    assert.deepEqual(r.model.rejected, [], 'the strict server accepted the request after the wake');
+    assert.equal(r.model.requests.length, 1);
+    assert.doesNotMatch(JSON.stringify(r.model.requests[0]!.body.messages), /server_tool_use|web_search_tool_result/, "the cut-off reply's blocks are not replayed");
   });
 
   it('logs a failed search as an error result', async () => {
