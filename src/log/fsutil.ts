@@ -121,3 +121,15 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrup
 export function isTmpName(name: string): boolean {
   return name.endsWith('.tmp');
 }
+
+/** The bytes of the file from `from` up to `to`, fewer when the file ends first. */
+export async function readRange(handle: fsp.FileHandle, from: number, to: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(Math.max(0, to - from));
+  let filled = 0;
+  while (filled < buf.length) {
+    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, from + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buf.subarray(0, filled);
+}

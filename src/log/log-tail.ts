@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { isErrno } from './fsutil';
+import { isErrno, readRange } from './fsutil';
 import { scanRecords, type LogEvent } from './record';
 import { EVENTS_FILE } from './session-log';
 
@@ -94,13 +94,3 @@ function markOf(buf: Buffer, upTo: number, previous: string): string {
   return Buffer.concat([before, buf.subarray(0, upTo)]).subarray(-MARK_BYTES).toString('hex');
 }
 
-async function readRange(handle: fsp.FileHandle, from: number, to: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(Math.max(0, to - from));
-  let filled = 0;
-  while (filled < buf.length) {
-    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, from + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buf.subarray(0, filled);
-}

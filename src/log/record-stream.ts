@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { LogCorruptError } from './errors';
+import { readRange } from './fsutil';
 import { checkLine, validRecordFollows } from './record';
 
 // A log's records read in chunks, for readers that pass events on rather than keep them (printing a long session):
@@ -57,13 +58,5 @@ export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES):
 }
 
 async function readFrom(handle: fsp.FileHandle, from: number): Promise<Buffer> {
-  const { size } = await handle.stat();
-  const buf = Buffer.allocUnsafe(Math.max(0, size - from));
-  let filled = 0;
-  while (filled < buf.length) {
-    const { bytesRead } = await handle.read(buf, filled, buf.length - filled, from + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buf.subarray(0, filled);
+  return readRange(handle, from, (await handle.stat()).size);
 }
