@@ -279,7 +279,6 @@ export class SessionService {
     }
   }
 
-
   /** Continues a session from its log in this process (no-op when another live process drives it). */
   async wake(id: string): Promise<boolean> {
     return (await this.host.wake(await this.record(id))) !== null;
