@@ -1,7 +1,6 @@
 import type { EventParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, StopReason, UserContentBlock } from '../../wire';
 import { newId, sessionRoster } from '../../wire';
 import type { ToolOutcome } from '../../wire/tool-outcome';
-import { agentMarker } from '../../model/types';
 import { InvalidEventError, validateDelivery } from '../delivery';
 import type { HarnessLog, SessionDriver } from '../driver';
 import { HarnessState } from '../state';
@@ -11,6 +10,9 @@ import { resultEvent } from '../turn';
 import type { Delegator, SendToAgentInput } from './delegation';
 import { ThreadView, threadOf, type ThreadInfo } from './view';
 import { answerOf } from './answer';
+import { receivedEvent } from './message';
+import { rosterLines, threadNote } from './note';
+import { delegationRepair } from './repair';
 
 // Runs a multi-agent session: the coordinator in the primary thread and each sub-agent in a thread of its own, every
 // thread an unchanged SessionDriver over its ThreadView of the one log, all running concurrently and sharing the
@@ -48,8 +50,6 @@ interface Thread {
   /** An answer to post once the thread's turn ended: until then the session cannot be idle. */
   answering: boolean;
 }
-
-const DID_NOT_HAPPEN = 'This send_to_agent call did not take effect (Hangar stopped before it did). Call it again if it is still needed.';
 
 export class ThreadSupervisor implements Delegator {
   private readonly threads = new Map<string, Thread>();
@@ -163,7 +163,7 @@ export class ThreadSupervisor implements Delegator {
   }
 
   list(): ToolOutcome {
-    const agents = this.members.map((m) => `- ${m.name}${m.description ? `: ${m.description}` : ''}`);
+    const agents = rosterLines(this.members);
     const threads = [...this.threads.values()].filter((t) => !t.info.primary).map((t) => `- ${t.info.id} (${t.info.agentName}): ${this.describe(t)}`);
     return { content: [textBlock(`Agents:\n${agents.join('\n')}\n\nThreads:\n${threads.length > 0 ? threads.join('\n') : '(none yet)'}`)], is_error: false };
   }
@@ -181,7 +181,7 @@ export class ThreadSupervisor implements Delegator {
       await this.appendRaw([
         { type: 'session.thread_created', session_thread_id: id, agent_name: member.name, workflow_run_id: null, _hangar: { delegation: toolUseId } },
         { type: 'agent.thread_message_sent', to_session_thread_id: id, to_agent_name: member.name, content, _hangar: { delegation: toolUseId } },
-        this.received(this.primary, thread, content, { delegation: toolUseId }),
+        receivedEvent(this.primary.info, thread.info, content, { delegation: toolUseId }),
       ]);
       if (!this.closed) {
         thread.driver = this.makeDriver(thread);
@@ -193,7 +193,7 @@ export class ThreadSupervisor implements Delegator {
     if (!thread || thread.info.primary) return errorOutcome(`There is no thread ${input.session_thread_id} you started; list_agents shows your threads.`);
     if (thread.state.status === 'terminated') return errorOutcome(`Thread ${thread.info.id} is archived and takes no more messages; start a new thread with send_to_agent and agent "${thread.info.agentName}".`);
     await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: thread.info.id, to_agent_name: thread.info.agentName, content, _hangar: { delegation: toolUseId } }]);
-    await thread.driver!.receive([this.received(this.primary, thread, content, { delegation: toolUseId })]);
+    await thread.driver!.receive([receivedEvent(this.primary.info, thread.info, content, { delegation: toolUseId })]);
     return { content: [textBlock(`Sent to thread ${thread.info.id} (agent "${thread.info.agentName}"). Its answer will arrive as a message from it.`)], is_error: false };
   }
 
@@ -217,24 +217,7 @@ export class ThreadSupervisor implements Delegator {
   private makeDriver(t: Thread): SessionDriver {
     const tools = this.opts.router(t.agent, t.info.primary && this.members.length > 0 ? this : null, t.info.primary ? null : t.info.id);
     t.tools = tools;
-    return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${this.note(t)}` });
-  }
-
-  private note(t: Thread): string {
-    if (t.info.primary) {
-      const roster = this.members.map((m) => `- ${m.name}${m.description ? `: ${m.description}` : ''}`).join('\n');
-      return (
-        `${agentMarker(t.info.agentName)}, the coordinator of this session (thread ${t.info.id}). You can delegate to these agents, ` +
-        `each working in a thread of its own on the same files as you:\n${roster}\n` +
-        'Start one with send_to_agent; it returns at once and the agent’s answer arrives later as a message from it. Agents run in parallel: ' +
-        'start all the independent work first, then end your turn to wait for the answers.'
-      );
-    }
-    return (
-      `${agentMarker(t.info.agentName)} (thread ${t.info.id}), a sub-agent working for the coordinator "${this.primary.info.agentName}". ` +
-      'Your task arrives as a message from it, and your last message when you end your turn is sent back to it as your answer. ' +
-      'Other agents may be changing other files at the same time: change only what your task needs.'
-    );
+    return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${threadNote(t.info, this.members, this.primary.info)}` });
   }
 
   /** Which threads a user event is for: routing is by tool use id (a client may echo session_thread_id or not). */
@@ -314,16 +297,6 @@ export class ThreadSupervisor implements Delegator {
     for (const e of await this.opts.log.append(events)) this.observe(e);
   }
 
-  private received(from: Thread, to: Thread, content: UserContentBlock[], extra: { delegation?: string; answers?: string }): NewEvent {
-    return {
-      type: 'agent.thread_message_received',
-      from_session_thread_id: from.info.id,
-      from_agent_name: from.info.agentName,
-      content,
-      ...(to.info.primary ? { _hangar: extra } : { _hangar: { ...extra, thread: to.info.id } }),
-    };
-  }
-
   /**
    * Sends a sub-agent's answer to the coordinator once its turn ended (its last message, or what stopped it). An
    * interrupt of the whole session sends nothing: the coordinator was stopped too. Idempotent per task, so a wake()
@@ -349,7 +322,7 @@ export class ThreadSupervisor implements Delegator {
       if (!sent) {
         await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: this.primary.info.id, to_agent_name: this.primary.info.agentName, content, _hangar: { thread: t.info.id, answers: inputId } }]);
       }
-      if (!received && !this.closed && this.primary.driver) await this.primary.driver.receive([this.received(t, this.primary, content, { answers: inputId })]);
+      if (!received && !this.closed && this.primary.driver) await this.primary.driver.receive([receivedEvent(t.info, this.primary.info, content, { answers: inputId })]);
     } finally {
       t.answering = false;
     }
@@ -383,31 +356,13 @@ export class ThreadSupervisor implements Delegator {
   }
 
   /**
-   * A send_to_agent call a crash cut short: its effects are logged before its result, each marked with the call's id,
-   * so recovery completes what was started (the thread, the message) and answers the call once, or says it did not
-   * happen. Runs before any driver exists, so every driver starts from the repaired log.
+   * Completes the send_to_agent calls a crash cut short (repair.ts). Runs before any driver exists, so every driver
+   * starts from the repaired log.
    */
   private async repairDelegations(): Promise<void> {
-    const p = this.primary;
-    for (const use of [...p.state.pending.values()]) {
+    for (const use of [...this.primary.state.pending.values()]) {
       if (use.name !== 'send_to_agent' || use.permission !== 'allow') continue;
-      const raw = this.opts.log.events();
-      const mark = (e: SessionEvent) => e._hangar?.delegation === use.id;
-      const created = raw.find((e): e is Extract<SessionEvent, { type: 'session.thread_created' }> => e.type === 'session.thread_created' && mark(e));
-      const sent = raw.find((e): e is Extract<SessionEvent, { type: 'agent.thread_message_sent' }> => e.type === 'agent.thread_message_sent' && mark(e));
-      const received = raw.some((e) => e.type === 'agent.thread_message_received' && mark(e));
-      const targetId = created?.session_thread_id ?? sent?.to_session_thread_id ?? (typeof use.input.session_thread_id === 'string' ? use.input.session_thread_id : null);
-      const target = targetId ? this.threads.get(targetId) : undefined;
-      const message = typeof use.input.message === 'string' ? use.input.message : '';
-      const content: UserContentBlock[] = [{ type: 'text', text: message }];
-      const fix: NewEvent[] = [];
-      if (!target || (!created && !sent)) fix.push(resultEvent('builtin', use.id, DID_NOT_HAPPEN, true));
-      else {
-        if (!sent) fix.push({ type: 'agent.thread_message_sent', to_session_thread_id: target.info.id, to_agent_name: target.info.agentName, content, _hangar: { delegation: use.id } });
-        if (!received) fix.push(this.received(p, target, content, { delegation: use.id }));
-        fix.push(resultEvent('builtin', use.id, created ? `Started thread ${target.info.id}: agent "${target.info.agentName}" is working on it. Its answer will arrive as a message from it.` : `Sent to thread ${target.info.id} (agent "${target.info.agentName}").`, false));
-      }
-      await this.appendRaw(fix);
+      await this.appendRaw(delegationRepair(use, this.opts.log.events(), this.primary.info, (id) => this.threads.get(id)?.info));
     }
   }
 }
