@@ -1,56 +1,35 @@
 import path from 'node:path';
-import type { EventParams, ModelCatalog, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
-import { nowIso, sessionRoster } from '../wire';
+import type { EventParams, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
+import { nowIso } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
-import { SessionDriver } from '../harness/driver';
 import { InvalidEventError } from '../harness/delivery';
-import { ToolRouter, type HostTools, type McpServerState, type McpTools } from '../harness/tools';
-import { ThreadSupervisor } from '../harness/threads/supervisor';
-import { CoordinatorRouter } from '../harness/threads/delegation';
-import { primaryThreadId } from './threads';
+import type { McpServerState, McpTools } from '../harness/tools';
 import { ThreadMcp } from './thread-mcp';
-import type { RetryPolicy } from '../harness/retry';
-import type { ModelClient } from '../model/types';
 import type { Sandbox, SandboxProvider } from '../sandbox/types';
 import { SandboxSetupError } from '../sandbox/errors';
-import type { ToolOutcome } from '../wire/tool-outcome';
 import type { SessionRecord } from './session-record';
 import type { SessionFiles } from './session-files';
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
+import { sessionRunner, type RunnerOptions, type SessionRunner } from './session-runner';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
 // a session driven elsewhere go through its inbox; the lease holder appends them (ARCHITECTURE.md: one writer per session).
 
-export interface HostOptions {
+export interface HostOptions extends RunnerOptions {
   sessionsDir: string;
   owner: string;
   provider: SandboxProvider;
-  model: ModelClient;
-  retry?: RetryPolicy;
-  maxTokens?: number;
-  maxRequestsPerTurn?: number;
-  /** The runtime's model catalogue (user overrides included): limits, thinking and effort of every request. */
-  catalog: ModelCatalog;
   /** MCP connections for a session; `emit` appends events such as session.error (mcp_connection_failed_error). */
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
-  /** The host-side tools (web_fetch, web_search) of one agent of a session. */
-  hostTools?: (record: SessionRecord, agent: Pick<SessionAgent, 'tools'>) => HostTools | null;
-  /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
-  redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
-  /** Scrubs a running command's live output before it is previewed (without it, no tool output is previewed). */
-  scrubPreview?: (text: string, cut: boolean) => Promise<string>;
   /** Scrubs text the host appends on behalf of tools and MCP servers (session.error messages). */
   redactText?: (text: string) => Promise<string>;
   /** Extra sandbox environment for a session (its credentials' placeholders). */
   sandboxEnv?: (record: SessionRecord) => Promise<Record<string, string>>;
-  environmentNote: (record: SessionRecord) => string;
   /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
   onProgress?: (sessionId: string, message: string) => void;
-  /** Sub-agent threads a multi-agent session may have (default 25). */
-  maxThreads?: number;
   /** A session's file resources and outputs directory (mounted by its sandbox; outputs captured after each idle). */
   files?: SessionFiles;
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
@@ -70,9 +49,6 @@ interface Subscription {
   /** Unsubscribes for good. */
   end: () => void;
 }
-
-/** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
-export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
 
 interface Active {
   log: SessionLog<SessionEvent>;
@@ -140,35 +116,7 @@ export class SessionHost {
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
     const threadMcp = new ThreadMcp(this.opts.mcp, record, emit);
-    const host = (agent: Pick<SessionAgent, 'tools'>) => this.opts.hostTools?.(record, agent) ?? null;
-    const shared = {
-      model: this.opts.model,
-      retry: this.opts.retry,
-      maxTokens: this.opts.maxTokens,
-      maxRequestsPerTurn: this.opts.maxRequestsPerTurn,
-      catalog: this.opts.catalog,
-      scrubPreview: this.opts.scrubPreview,
-      // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
-      onWorkStarted: () => void sandbox().catch(() => undefined),
-    };
-    // A session whose agent has a roster runs each thread as a driver of its own under a supervisor (src/harness/threads).
-    const driver: SessionRunner =
-      sessionRoster(record.agent).length === 0
-        ? new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, this.opts.redact, undefined, host(record.agent)), environmentNote: this.opts.environmentNote(record), onPreview: previewTo(null) })
-        : new ThreadSupervisor({
-            log: harnessLog(log),
-            agent: record.agent,
-            primaryThreadId: primaryThreadId(record.id),
-            environmentNote: this.opts.environmentNote(record),
-            maxThreads: this.opts.maxThreads,
-            router: (agent, delegator, shell) =>
-              delegator
-                ? new CoordinatorRouter(agent, sandbox, mcp, this.opts.redact, delegator, host(agent))
-                : new ToolRouter(agent, sandbox, shell ? threadMcp.for(agent, shell) : mcp, this.opts.redact, shell ?? undefined, host(agent)),
-            // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
-            driver: (t) =>
-              new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),
-          });
+    const driver = sessionRunner(record, this.opts, { log, sandbox, mcp, threadMcp, previewTo });
     const active: Active = {
       log,
       lease,
@@ -310,12 +258,12 @@ export class SessionHost {
     return a.mcp?.status?.() ?? [];
   }
 
-  /** Archives a sub-agent thread of a session driven here (woken if need be). */
   /** A running multi-agent session's roster agents changed in its snapshot: its threads follow at once (see retool). */
   retool(id: string, agent: SessionAgent): void {
     this.active.get(id)?.driver.retool?.(agent);
   }
 
+  /** Archives a sub-agent thread of a session driven here (woken if need be). */
   async archiveThread(record: SessionRecord, threadId: string): Promise<void> {
     const a = await this.wake(record);
     if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process; archive the thread there.`);

@@ -1,0 +1,81 @@
+import type { ModelCatalog, SessionAgent, SessionEvent, StreamPreview } from '../wire';
+import { sessionRoster } from '../wire';
+import type { SessionLog } from '../log';
+import { SessionDriver } from '../harness/driver';
+import { ToolRouter, type HostTools, type McpTools } from '../harness/tools';
+import { ThreadSupervisor } from '../harness/threads/supervisor';
+import { CoordinatorRouter } from '../harness/threads/delegation';
+import type { RetryPolicy } from '../harness/retry';
+import type { ModelClient } from '../model/types';
+import type { Sandbox } from '../sandbox/types';
+import type { ToolOutcome } from '../wire/tool-outcome';
+import { primaryThreadId } from './threads';
+import type { ThreadMcp } from './thread-mcp';
+import type { SessionRecord } from './session-record';
+import { harnessLog } from './harness-log';
+
+// What drives one session the host holds: a single SessionDriver, or, for an agent with a roster, a ThreadSupervisor
+// with a driver per thread (src/harness/threads), each wired to the session's model, tools, sandbox and previews.
+
+/** The host's options that shape how a session's turns run. */
+export interface RunnerOptions {
+  model: ModelClient;
+  retry?: RetryPolicy;
+  maxTokens?: number;
+  maxRequestsPerTurn?: number;
+  /** The runtime's model catalogue (user overrides included): limits, thinking and effort of every request. */
+  catalog: ModelCatalog;
+  /** The host-side tools (web_fetch, web_search) of one agent of a session. */
+  hostTools?: (record: SessionRecord, agent: Pick<SessionAgent, 'tools'>) => HostTools | null;
+  /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
+  redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
+  /** Scrubs a running command's live output before it is previewed (without it, no tool output is previewed). */
+  scrubPreview?: (text: string, cut: boolean) => Promise<string>;
+  environmentNote: (record: SessionRecord) => string;
+  /** Sub-agent threads a multi-agent session may have (default 25). */
+  maxThreads?: number;
+}
+
+/** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
+
+/** What the host opened for the session: its log (as writer), sandbox, MCP connections and preview listeners. */
+export interface RunnerParts {
+  log: SessionLog<SessionEvent>;
+  sandbox: () => Promise<Sandbox>;
+  mcp: McpTools | null;
+  /** The sub-agent threads' own MCP connections. */
+  threadMcp: ThreadMcp;
+  /** Preview listeners of one thread (null: the primary thread). */
+  previewTo: (thread: string | null) => (p: StreamPreview) => void;
+}
+
+export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log, sandbox, mcp, threadMcp, previewTo }: RunnerParts): SessionRunner {
+  const host = (agent: Pick<SessionAgent, 'tools'>) => opts.hostTools?.(record, agent) ?? null;
+  const shared = {
+    model: opts.model,
+    retry: opts.retry,
+    maxTokens: opts.maxTokens,
+    maxRequestsPerTurn: opts.maxRequestsPerTurn,
+    catalog: opts.catalog,
+    scrubPreview: opts.scrubPreview,
+    // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
+    onWorkStarted: () => void sandbox().catch(() => undefined),
+  };
+  if (sessionRoster(record.agent).length === 0) {
+    return new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)), environmentNote: opts.environmentNote(record), onPreview: previewTo(null) });
+  }
+  return new ThreadSupervisor({
+    log: harnessLog(log),
+    agent: record.agent,
+    primaryThreadId: primaryThreadId(record.id),
+    environmentNote: opts.environmentNote(record),
+    maxThreads: opts.maxThreads,
+    router: (agent, delegator, shell) =>
+      delegator
+        ? new CoordinatorRouter(agent, sandbox, mcp, opts.redact, delegator, host(agent))
+        : new ToolRouter(agent, sandbox, shell ? threadMcp.for(agent, shell) : mcp, opts.redact, shell ?? undefined, host(agent)),
+    // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
+    driver: (t) => new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),
+  });
+}
