@@ -11,7 +11,6 @@ import {
   type SessionCreateParams,
   type SessionEvent,
   type SessionResource,
-  type SessionStatus,
   type SessionSummary,
   type SessionUpdateParams,
   type StreamPreview,
@@ -26,24 +25,12 @@ import { providerProblem, sandboxEnvironment, type EnvironmentStore } from './en
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
-import { damageOf, listEntry, SESSION_ID, SessionIndex, type DamagedSession } from './session-index';
-import type { ListEntry } from './session-list-file';
-import { pageSessions, type BidiPage } from './session-paging';
+import { SESSION_ID, SessionIndex } from './session-index';
+import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import { eventJsonLines } from './event-lines';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
-
-export interface SessionListQuery {
-  limit?: number;
-  page?: string;
-  order?: 'asc' | 'desc';
-  agent_id?: string;
-  agent_version?: number;
-  statuses?: SessionStatus[];
-  include_archived?: boolean;
-  created_at?: { gt?: string; gte?: string; lt?: string; lte?: string };
-}
 
 export interface EventListQuery {
   /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
@@ -57,10 +44,7 @@ export interface EventListQuery {
 
 export type { DamagedSession } from './session-index';
 
-/** A page of sessions, and the sessions that could not be read (never in `data`; surfaces show them with the fix). */
-export interface SessionListPage extends BidiPage<Session> {
-  damaged: DamagedSession[];
-}
+export type { SessionListPage, SessionListQuery } from './session-listing';
 
 export class SessionService {
   private readonly index: SessionIndex;
@@ -143,47 +127,9 @@ export class SessionService {
     return this.index.persist(id, log);
   }
 
-  /**
-   * One page of sessions. The list index orders and pre-filters every session without reading any; the page's own
-   * records and summaries are read (and checked against the index: its line may be older than the record), plus one
-   * look-ahead each way, and all sessions only when filtering by status finds few.
-   */
-  async list(q: SessionListQuery): Promise<SessionListPage> {
-    const { entries, damaged: broken } = await this.index.catalogue();
-    const keep = listFilter(q);
-    const records = new Map<string, SessionRecord>();
-    const summaries = new Map<string, SessionSummary>();
-    const noteBroken = (d: DamagedSession) => {
-      if (!broken.some((b) => b.id === d.id)) broken.push(d);
-    };
-    // Every session on the page is read here, so one whose record or log is damaged joins `damaged` instead of the page.
-    const match = async (e: ListEntry): Promise<boolean> => {
-      const found = await this.index.look(e.id);
-      // Deleted since the directory was read.
-      if (!found) return false;
-      if ('damaged' in found) {
-        noteBroken(found.damaged);
-        await this.index.noteDamaged(found.damaged);
-        return false;
-      }
-      const r = found.record;
-      const actual = listEntry(r);
-      // A crash between the record's write and its line: the record wins, and the line is written now.
-      if (actual.archived !== e.archived) await this.index.noteRecord(r);
-      if (!keep(actual)) return false;
-      try {
-        const s = await this.summary(r);
-        records.set(r.id, r);
-        summaries.set(r.id, s);
-        return !q.statuses?.length || q.statuses.includes(s.status);
-      } catch (err) {
-        if (!(err instanceof RuntimeError)) throw err;
-        noteBroken(damageOf(r.id, err));
-        return false;
-      }
-    };
-    const page = await pageSessions(entries.filter(keep), q.order ?? 'desc', q.limit ?? 20, q.page, match);
-    return { ...page, data: page.data.map((e) => this.toSession(records.get(e.id)!, summaries.get(e.id)!)), damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
+  /** One page of sessions (session-listing.ts). */
+  list(q: SessionListQuery): Promise<SessionListPage> {
+    return listSessions(this.index, q, (r, s) => this.toSession(r, s));
   }
 
   async update(id: string, params: SessionUpdateParams): Promise<Session> {
@@ -394,16 +340,6 @@ export class SessionService {
       stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
     };
   }
-}
-
-/** The query's filters that need only a session's list line (status needs its log). */
-function listFilter(q: SessionListQuery): (e: ListEntry) => boolean {
-  const c = q.created_at;
-  return (e) =>
-    (q.include_archived === true || !e.archived) &&
-    (!q.agent_id || e.agent_id === q.agent_id) &&
-    (q.agent_version === undefined || e.agent_version === q.agent_version) &&
-    !(c && ((c.gt && !(e.created_at > c.gt)) || (c.gte && !(e.created_at >= c.gte)) || (c.lt && !(e.created_at < c.lt)) || (c.lte && !(e.created_at <= c.lte))));
 }
 
 async function isDir(dir: string): Promise<boolean> {
