@@ -1,7 +1,9 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { EVENTS_FILE } from '../log/session-log';
+import { watchWithPoll } from '../log/watch';
 import type { McpServerState, Runtime } from '../runtime';
 import type { SessionEvent, SessionStatus, StopReason } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
@@ -9,9 +11,11 @@ import type { SandboxKind } from '../format/sandbox';
 import type { RuntimeHost } from './runtime-host';
 import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
-// What the sidebar and the status bar show about sessions, folded from their logs (ARCHITECTURE.md invariant 1). One
-// subscription per session tails its log; changes are announced per session, coalesced so a burst of events
-// repaints once.
+// What the sidebar and the status bar show about sessions, folded from their logs (ARCHITECTURE.md invariant 1). A
+// listed session's row comes from its stored summary (runtime session-index.ts), so a refresh costs the page, not the
+// history (issue #17): its log is only watched for growth (one stat), and followed event by event (which reads the
+// whole log once) from when it grows, when its threads are shown, or when it was created here. Changes are announced
+// per session, coalesced so a burst of events repaints once.
 
 export interface SessionView {
   id: string;
@@ -40,11 +44,16 @@ const COALESCE_MS = 150;
 export class SessionsModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
   private readonly eventSeen = new vscode.EventEmitter<{ sessionId: string; event: SessionEvent }>();
+  private readonly grew = new vscode.EventEmitter<string>();
   /** A session changed (its id), or the list itself (undefined). */
   readonly onDidChange = this.changed.event;
   /** Every event appended to a tracked session's log. */
   readonly onEvent = this.eventSeen.event;
+  /** A listed session's log grew while it was only watched: the events up to its tracking are not on onEvent. */
+  readonly onDidGrow = this.grew.event;
   private readonly subscriptions = new Map<string, Promise<() => void>>();
+  /** Listed sessions not tracked yet: their log files' watchers. */
+  private readonly watched = new Map<string, () => void>();
   private readonly threadFolds = new Map<string, Promise<ThreadFold>>();
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
   private views: SessionView[] = [];
@@ -95,10 +104,11 @@ export class SessionsModel implements vscode.Disposable {
   async list(): Promise<SessionView[]> {
     const runtime = this.host.runtime;
     const page = await runtime.sessions.list({ limit: 200, order: 'desc' });
-    const views = await Promise.all(page.data.map((s) => this.viewOf(runtime, s.id)));
-    for (const v of views) this.track(runtime, v.id);
-    this.views = views;
-    return views;
+    // The log's identity is taken before the view is read, so growth in between is seen as growth.
+    const listed = await Promise.all(page.data.map(async (s) => ({ logAt: await logIdentity(this.logFile(s.id)), view: await this.viewOf(runtime, s.id) })));
+    for (const { logAt, view } of listed) this.watchLog(view.id, logAt);
+    this.views = listed.map((l) => l.view);
+    return this.views;
   }
 
   /** The views of the last listing (cheap; for the status bar). */
@@ -117,6 +127,7 @@ export class SessionsModel implements vscode.Disposable {
   }
 
   removed(id: string): void {
+    this.unwatch(id);
     void this.subscriptions.get(id)?.then((off) => off());
     this.subscriptions.delete(id);
     this.threadFolds.delete(id);
@@ -178,7 +189,37 @@ export class SessionsModel implements vscode.Disposable {
     };
   }
 
+  private logFile(id: string): string {
+    return path.join(this.host.sessionDir(id), EVENTS_FILE);
+  }
+
+  /** Watches a listed session's log until it grows (a new file, size or mtime), then tracks it. */
+  private watchLog(id: string, logAt: string): void {
+    if (this.subscriptions.has(id) || this.watched.has(id)) return;
+    const file = this.logFile(id);
+    let checking = false;
+    const check = () => {
+      if (checking) return;
+      checking = true;
+      void logIdentity(file).then((now) => {
+        checking = false;
+        if (now === logAt || !this.watched.has(id)) return;
+        this.track(this.host.runtime, id);
+        this.grew.fire(id);
+        this.announce(id);
+      });
+    };
+    this.watched.set(id, watchWithPoll(file, check));
+    check();
+  }
+
+  private unwatch(id: string): void {
+    this.watched.get(id)?.();
+    this.watched.delete(id);
+  }
+
   private track(runtime: Runtime, id: string): void {
+    this.unwatch(id);
     if (this.subscriptions.has(id)) return;
     const sub = runtime.sessions.eventCount(id).then((from) =>
       runtime.sessions.subscribe(id, from, (event) => {
@@ -203,6 +244,7 @@ export class SessionsModel implements vscode.Disposable {
   }
 
   private reset(): void {
+    for (const id of [...this.watched.keys()]) this.unwatch(id);
     for (const sub of this.subscriptions.values()) void sub.then((off) => off(), () => undefined);
     this.subscriptions.clear();
     this.threadFolds.clear();
@@ -216,5 +258,11 @@ export class SessionsModel implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
     this.eventSeen.dispose();
+    this.grew.dispose();
   }
+}
+
+/** What changes when a log is appended to or replaced; '' when there is none. */
+async function logIdentity(file: string): Promise<string> {
+  return stat(file).then((st) => `${st.ino}:${st.size}:${st.mtimeMs}`, () => '');
 }

@@ -31,12 +31,15 @@ export class ReviewManager implements vscode.Disposable {
         this.reviews.clear();
         this.changes.clear();
       }),
-      sessions.onEvent(({ sessionId, event }) => {
-        if (!FILE_TOUCHING.has(event.type)) return;
-        this.changes.delete(sessionId);
-        this.changed.fire(sessionId);
-      }),
+      sessions.onEvent(({ sessionId, event }) => FILE_TOUCHING.has(event.type) && this.changesMoved(sessionId)),
+      // A listed session's log grew before its events were followed: some of them may have touched files.
+      sessions.onDidGrow((sessionId) => this.changesMoved(sessionId)),
     );
+  }
+
+  private changesMoved(sessionId: string): void {
+    this.changes.delete(sessionId);
+    this.changed.fire(sessionId);
   }
 
   /** Reads a file of the session's sandbox, at its baseline or now. */
