@@ -64,6 +64,37 @@ export function treeSuite(): void {
       }
     });
 
+    it('follows a session it listed but does not follow yet (listed after a reload) once its log grows', async () => {
+      const h = await hangar();
+      await ensureKey();
+      const model = await scriptedModel([
+        reply.tool('write', { file_path: 'listed/first.md', content: 'one\n' }),
+        reply.text('Wrote the first.'),
+        reply.tool('write', { file_path: 'listed/second.md', content: 'two\n' }),
+        reply.text('Wrote the second.'),
+      ]);
+      try {
+        const id = await startAgent(h, 'Write two files');
+        await waitForIdle(h, id, 1);
+        // A new runtime: the tree lists the session from its record and summary, and only watches its log.
+        await h.host.restart();
+        const sessionItem = async () => {
+          const node = (await h.sessionsTree.getChildren()).find((n) => n.kind === 'session' && n.sessionId === id);
+          return node && h.sessionsTree.getTreeItem(node);
+        };
+        await waitFor('the listed session with its one file to review', async () => String((await sessionItem())?.description).startsWith('1 file to review · '));
+        await h.host.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'And a second one.' }] }]);
+        await waitForIdle(h, id, 2);
+        const item = await waitFor('the second file counted once the log grew', async () => {
+          const it = await sessionItem();
+          return it && String(it.description).startsWith('2 files to review · ') ? it : undefined;
+        });
+        assert.equal(item.contextValue, 'session.idle.review');
+      } finally {
+        await model.close();
+      }
+    });
+
     it('shows a session waiting for approval, and the approval from the panel protocol continues it', async () => {
       const h = await hangar();
       await ensureKey();
