@@ -19,6 +19,8 @@ export interface PendingPrompt {
   summary: string;
   /** The sub-agent whose call it is (a multi-agent session's sub-thread); absent for the session's own agent. */
   agent?: string;
+  /** The sub-thread the call waits in (its "allow for this session" is that thread's agent's); absent for the coordinator's. */
+  thread?: string;
 }
 
 /** The prompts of a session idle with requires_action, oldest first; none while it runs or after the turn ended. */
@@ -38,7 +40,8 @@ export async function pendingPrompts(runtime: Runtime, sessionId: string): Promi
   }
   if (state.status !== 'idle' || state.lastStopReason?.type !== 'requires_action') return [];
   return state.blocked().map((p) => {
-    const agent = agents.get(threadOf.get(p.id) ?? '');
+    const thread = threadOf.get(p.id);
+    const agent = agents.get(thread ?? '');
     return {
       sessionId,
       toolUseId: p.id,
@@ -47,8 +50,19 @@ export async function pendingPrompts(runtime: Runtime, sessionId: string): Promi
       ...(p.mcpServer ? { mcpServer: p.mcpServer } : {}),
       summary: summarizeToolInput(p.name, p.input).text || JSON.stringify(p.input).slice(0, 200),
       ...(agent ? { agent } : {}),
+      ...(thread ? { thread } : {}),
     };
   });
+}
+
+/**
+ * Answers a waiting permission prompt as a notification's link does. "Allow for this session" allows the tool for the
+ * agent whose call it is (a sub-thread's for that thread's agent, which also confirms its waiting calls), not the
+ * coordinator's.
+ */
+export async function answerPrompt(runtime: Runtime, p: PendingPrompt, result: 'allow' | 'deny' | 'allowForSession'): Promise<void> {
+  if (result === 'allowForSession') return runtime.permissions.allow(p.sessionId, { name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }, p.thread);
+  await runtime.sessions.send(p.sessionId, [{ type: 'user.tool_confirmation', tool_use_id: p.toolUseId, result }]);
 }
 
 export function toolLabel(p: Pick<PendingPrompt, 'name' | 'mcpServer'>): string {
@@ -70,7 +84,7 @@ export function notificationText(p: PendingPrompt, title: string): string {
     `${plain(title, 60)} is waiting for you: ${who}allow ${tool}${what ? ` (${what})` : ''}?`,
     [
       answer('Allow', 'allow', `Run this ${tool} call`),
-      answer('Allow for this session', 'allowForSession', `Run this and every later ${tool} call of the session without asking (revocable)`),
+      answer('Allow for this session', 'allowForSession', `Run this and every later ${tool} call of ${p.agent ? `sub-agent ${plain(p.agent, 40).replace(/"/g, "'")}` : 'the session'} without asking (revocable)`),
       answer('Deny', 'deny', `Do not run this ${tool} call`),
       open,
     ].join(' · '),

@@ -37,5 +37,6 @@ describe('approval notification text', () => {
     const text = notificationText({ ...prompt('git diff'), agent: 'reviewer' }, 'Review the change');
     assert.match(text, /^Review the change is waiting for you: sub-agent reviewer asks: allow bash \(git diff\)\?/);
     assert.deepEqual(links(text).map((l) => l.label), ['Allow', 'Allow for this session', 'Deny', 'Open']);
+    assert.match(text, /"Run this and every later bash call of sub-agent reviewer without asking \(revocable\)"/, 'its allowance is the sub-agent\'s');
   });
 });
