@@ -9,7 +9,7 @@ import type { RenderCtx } from './render/context';
 import { icon, iconButton } from './render/icons';
 import { Markdown } from './render/markdown';
 import { updateCountdowns } from './render/misc';
-import { AllowancesView } from './ui/allowances';
+import { AllowancesView, type Allowance } from './ui/allowances';
 import { ChangesView } from './ui/changes';
 import { ComposerView } from './ui/composer';
 import { h } from './ui/dom';
@@ -41,6 +41,8 @@ export class PanelApp {
   private readonly stream: StreamView;
   private readonly prompts: PromptsView;
   private readonly allowances: AllowancesView;
+  /** The host's last list of tools allowed for the session (the coordinator's and each sub-agent thread's). */
+  private allowed: Omit<Extract<HostMessage, { type: 'allowed' }>, 'type'> = { tools: [] };
   private readonly composer: ComposerView;
   private ticker: ReturnType<typeof setInterval> | null = null;
   private scrollSave: ReturnType<typeof setTimeout> | null = null;
@@ -74,7 +76,7 @@ export class PanelApp {
       customResult: (id, text, isError) => void this.answer(id, { type: 'customToolResult', custom_tool_use_id: id, text, is_error: isError }),
       allowForSession: (id, tool) => void this.answer(id, { type: 'allowForSession', tool, ...this.threadOf(id) }),
     });
-    this.allowances = new AllowancesView(doc, (tool) => void this.post({ type: 'revokeAllowance', tool }));
+    this.allowances = new AllowancesView(doc, (tool, thread) => void this.post({ type: 'revokeAllowance', tool, ...(thread ? { session_thread_id: thread } : {}) }));
     this.composer = new ComposerView(doc, this.ui.state.draft, {
       send: (text) => void this.sendText(text),
       interrupt: () => void this.post(this.interruptRequest()),
@@ -141,7 +143,8 @@ export class PanelApp {
       case 'changes':
         return this.changes.update(msg.files);
       case 'allowed':
-        return this.allowances.update(msg.tools);
+        this.allowed = { tools: msg.tools, ...(msg.threads ? { threads: msg.threads } : {}) };
+        return this.showAllowances();
       case 'files':
         return this.composer.setFiles(msg.paths);
       case 'insert':
@@ -186,6 +189,7 @@ export class PanelApp {
       if (item) this.stream.refresh(item);
     }
     this.prompts.update(pending, (t) => (t.lane === PRIMARY ? null : (model.lanes.get(t.lane)?.name ?? t.lane)));
+    this.showAllowances();
     updateCountdowns(this.stream.el, this.now());
     this.tick(this.isBusy());
   }
@@ -249,6 +253,27 @@ export class PanelApp {
     const lane = model.lanes.get(this.lane) ?? model.lanes.get(PRIMARY);
     if (!lane) throw new Error('the session model has no primary lane');
     return lane;
+  }
+
+  /**
+   * The shown tab's allowances: a sub-agent's own on its tab; on the coordinator's, its own and, as a roll-up, each
+   * sub-agent's (once per agent: threads of one roster agent share its allowances), revocable from there too.
+   */
+  private showAllowances(): void {
+    const { tools, threads = {} } = this.allowed;
+    const name = (thread: string) => this.model?.lanes.get(thread)?.name ?? thread;
+    if (this.lane !== PRIMARY) {
+      return this.allowances.update((threads[this.lane] ?? []).map((tool) => ({ tool, thread: this.lane })), name(this.lane));
+    }
+    const agents = new Set<string>();
+    const rollup: Allowance[] = [];
+    for (const [thread, own] of Object.entries(threads)) {
+      const agent = name(thread);
+      if (agents.has(agent)) continue;
+      agents.add(agent);
+      rollup.push(...own.map((tool) => ({ tool, thread, agent })));
+    }
+    this.allowances.update([...tools.map((tool) => ({ tool })), ...rollup]);
   }
 
   /** A sub-agent's waiting call names its thread (its allowance is that sub-agent's); the coordinator's names none. */

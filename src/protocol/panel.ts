@@ -82,8 +82,11 @@ export const ErrorMessage = z.object({ type: z.literal('error'), message: z.stri
 export type ErrorMessage = z.infer<typeof ErrorMessage>;
 /** The sandbox's changed files relative to the workspace. */
 export const ChangesMessage = z.object({ type: z.literal('changes'), files: z.array(ChangedFile) });
-/** The tools this session always allows where its agent would ask (the user's "allow for this session"). */
-export const AllowedMessage = z.object({ type: z.literal('allowed'), tools: z.array(PanelToolRef) });
+/**
+ * The tools this session always allows where its agent would ask (the user's "allow for this session"). `threads`: each
+ * sub-agent thread's own, by thread id (a sub-agent's allowances are its roster agent's, so its threads share them).
+ */
+export const AllowedMessage = z.object({ type: z.literal('allowed'), tools: z.array(PanelToolRef), threads: z.record(z.string().min(1), z.array(PanelToolRef)).optional() });
 /** Workspace files the composer offers after `@` (repository-relative, `/`-separated); sent after `init`/`newSession`. */
 export const FilesMessage = z.object({ type: z.literal('files'), paths: z.array(z.string().min(1).max(4_096)).max(20_000) });
 /** Text for the composer, inserted where the caret is ("Hangar: Add Selection to Chat"). */
@@ -134,8 +137,8 @@ export const ReviewChangesMessage = z.object({ type: z.literal('reviewChanges'),
 export const CopyMessage = z.object({ type: z.literal('copy'), id: RequestId, text: z.string() });
 /** Allow every call of the tool for the rest of the session, the waiting ones included; `session_thread_id`: for that sub-agent's calls. */
 export const AllowForSessionMessage = z.object({ type: z.literal('allowForSession'), id: RequestId, tool: PanelToolRef, session_thread_id: z.string().min(1).optional() });
-/** Take back an "allow for this session": the tool's calls ask again. */
-export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef });
+/** Take back an "allow for this session": the tool's calls ask again; `session_thread_id`: that sub-agent's allowance. */
+export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef, session_thread_id: z.string().min(1).optional() });
 /** Run "Hangar: Set API Key" (the model refused the key). */
 export const SetApiKeyMessage = z.object({ type: z.literal('setApiKey'), id: RequestId });
 /** Start an agent on the repository with this task (the composer when no session is shown). */

@@ -70,7 +70,7 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await deps.host.runtime.permissions.allow(sessionId, msg.tool, msg.session_thread_id);
         return null;
       case 'revokeAllowance':
-        await deps.host.runtime.permissions.revoke(sessionId, msg.tool);
+        await deps.host.runtime.permissions.revoke(sessionId, msg.tool, msg.session_thread_id);
         return null;
       case 'setApiKey':
         await vscode.commands.executeCommand('hangar.setApiKey');

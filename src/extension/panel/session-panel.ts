@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Runtime } from '../../runtime';
 import { sessionRoster, type Session, type SessionEvent } from '../../wire';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
+import { readAllowances } from '../allowances';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
@@ -126,13 +127,15 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     this.threadPreviews?.follow(events);
     if (events.some((e) => STATUS_EVENTS.has(e.type))) void this.postSession();
     if (events.some((e) => FILE_EVENTS.has(e.type))) void this.postChanges();
-    if (events.some((e) => e.type === 'session.updated')) void this.postAllowed();
+    if (events.some((e) => e.type === 'session.updated' || e.type === 'session.thread_created')) void this.postAllowed();
   }
 
-  /** The tools allowed for this session (they change with `session.updated`). */
+  /** The tools allowed for this session, the coordinator's and each sub-agent thread's (they change with `session.updated`; a new thread starts with its roster agent's). */
   private async postAllowed(): Promise<void> {
-    const tools = await this.deps.host.runtime.permissions.allowed(this.sessionId).catch(() => undefined);
-    if (tools) this.post({ type: 'allowed', tools });
+    const allowed = await readAllowances(this.deps.host.runtime, this.sessionId).catch(() => undefined);
+    if (!allowed) return;
+    const threads = Object.fromEntries(allowed.subAgents.flatMap((a) => a.threads.map((t) => [t, a.tools])));
+    this.post({ type: 'allowed', tools: allowed.tools, ...(allowed.subAgents.length > 0 ? { threads } : {}) });
   }
 
   private async postSession(): Promise<void> {

@@ -17,7 +17,7 @@ const hostSamples: Record<HostMessageType, HostMessage> = {
   error: { type: 'error', message: 'the log could not be read' },
   changes: { type: 'changes', files: [{ path: 'src/a.ts', status: 'modified', additions: 3, deletions: 1 }] },
   reply: { type: 'reply', id: 'r-7', ok: false, error: 'the session was deleted' },
-  allowed: { type: 'allowed', tools: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }] },
+  allowed: { type: 'allowed', tools: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }], threads: { sthr_1: [{ name: 'edit' }] } },
   files: { type: 'files', paths: ['README.md', 'src/math.js'] },
   insert: { type: 'insert', text: '@src/math.js (line 3):\n```js\nreturn a - b;\n```\n' },
   showThread: { type: 'showThread', session_thread_id: 'sthr_1' },
@@ -35,7 +35,7 @@ const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
   reviewChanges: { type: 'reviewChanges', id: 'r-1' },
   copy: { type: 'copy', id: 'r-8', text: 'some output' },
   allowForSession: { type: 'allowForSession', id: 'r-9', tool: { name: 'bash' } },
-  revokeAllowance: { type: 'revokeAllowance', id: 'r-10', tool: { name: 'search', mcp_server_name: 'docs' } },
+  revokeAllowance: { type: 'revokeAllowance', id: 'r-10', tool: { name: 'search', mcp_server_name: 'docs' }, session_thread_id: 'sthr_1' },
   setApiKey: { type: 'setApiKey', id: 'r-11' },
   start: { type: 'start', id: 'r-12', text: 'Fix the failing tests.\nThen run the linter.' },
 };
@@ -73,6 +73,7 @@ describe('panel protocol', () => {
     ['events with a broken event', { type: 'events', events: [{ id: 'x', type: 'agent.message', processed_at: null }] }, /events\.0\.content/],
     ['events with an unknown event type', { type: 'events', events: [{ id: 'x', type: 'agent.teleport', processed_at: null }] }, /events\.0/],
     ['preview of a final event', { type: 'preview', preview: { type: 'agent.message', content: [] } }, /preview/],
+    ["a sub-agent's allowance without a name", { type: 'allowed', tools: [], threads: { sthr_1: [{ name: '' }] } }, /threads\.sthr_1\.0\.name/],
     ['changes with a negative count', { type: 'changes', files: [{ path: 'a', status: 'modified', additions: -1, deletions: 0 }] }, /files\.0\.additions/],
   ];
   for (const [name, raw, pattern] of malformed) {
@@ -93,6 +94,7 @@ describe('panel protocol', () => {
     ['a host message sent the wrong way', { type: 'init' }, /type init/],
     ['a huge send', { type: 'send', id: 'r-1', text: 'x'.repeat(100_001) }, /text/],
     ['a request without an id', { type: 'interrupt' }, /id/],
+    ['a revoke naming an empty thread', { type: 'revokeAllowance', id: 'r-1', tool: { name: 'bash' }, session_thread_id: '' }, /session_thread_id/],
   ];
   for (const [name, raw, pattern] of badWebview) {
     it(`rejects a webview message: ${name}`, () => {

@@ -168,6 +168,46 @@ describe('webview: multi-agent threads', () => {
       assert.deepEqual(m.posted.at(-1), { type: 'allowForSession', tool: { name: 'bash' }, session_thread_id: 'sthr_r' });
     });
 
+    it("shows each sub-agent's allowances on its tab and, named, on the coordinator's, each revocable for its thread", () => {
+      open();
+      const chips = () => m.$$('.allowance').map((c) => [c.querySelector('.allowance-agent')?.textContent ?? null, c.querySelector('code')!.textContent, c.getAttribute('data-thread')]);
+      m.send({ type: 'allowed', tools: [{ name: 'read' }], threads: { sthr_t: [], sthr_r: [{ name: 'bash' }, { name: 'search', mcp_server_name: 'docs' }] } });
+      assert.equal(m.$('.allowances-label').textContent, 'Allowed for this session:');
+      assert.deepEqual(chips(), [
+        [null, 'read', null],
+        ['reviewer:', 'bash', 'sthr_r'],
+        ['reviewer:', 'docs/search', 'sthr_r'],
+      ]);
+      m.$('[aria-label="Revoke: ask again before bash (sub-agent reviewer)"]').click();
+      assert.deepEqual(m.posted.at(-1), { type: 'revokeAllowance', tool: { name: 'bash' }, session_thread_id: 'sthr_r' });
+      m.$('[aria-label="Revoke: ask again before read"]').click();
+      assert.deepEqual(m.posted.at(-1), { type: 'revokeAllowance', tool: { name: 'read' } }, "the coordinator's names no thread");
+
+      // A sub-agent's tab shows its own only; the tester has none.
+      m.$('[role="tab"][data-lane="sthr_r"]').click();
+      assert.equal(m.$('.allowances-label').textContent, 'Allowed for sub-agent reviewer this session:');
+      assert.deepEqual(chips(), [
+        [null, 'bash', 'sthr_r'],
+        [null, 'docs/search', 'sthr_r'],
+      ]);
+      m.$('[aria-label="Revoke: ask again before docs/search"]').click();
+      assert.deepEqual(m.posted.at(-1), { type: 'revokeAllowance', tool: { name: 'search', mcp_server_name: 'docs' }, session_thread_id: 'sthr_r' });
+      m.$('[role="tab"][data-lane="sthr_t"]').click();
+      assert.equal(m.$('.allowances').hidden, true);
+      // The host's next list (after a revoke) replaces the shown one.
+      m.$('[role="tab"][data-lane="sthr_r"]').click();
+      m.send({ type: 'allowed', tools: [{ name: 'read' }], threads: { sthr_t: [], sthr_r: [] } });
+      assert.equal(m.$('.allowances').hidden, true);
+    });
+
+    it('keeps allowances that arrive before the session loads, and shows them once it does', () => {
+      m = mountPanel();
+      m.send({ type: 'allowed', tools: [], threads: { sthr_r: [{ name: 'bash' }] } });
+      const { log } = delegatedLog();
+      m.send({ type: 'init', pricing: PRICING, session: coordinatorSession(), events: log.events, eventThreads: log.threads });
+      assert.deepEqual(m.$$('.allowance').map((c) => c.textContent), ['reviewer:bash']);
+    });
+
     it("interrupts only the sub-agent whose tab is shown, while its thread runs", () => {
       open();
       const interrupt = () => m.$('.composer-actions button.secondary') as HTMLButtonElement;
