@@ -71,12 +71,15 @@ export function threadSuite(): void {
         const raised = await waitFor('a notification for the sub-agent call', () => h.approvals.raised.find((r) => r.toolUseId === ask.id));
         assert.match(raised.message, /^Write and review is waiting for you: sub-agent reviewer asks: allow bash \(git status --short\)\?/);
 
-        await vscode.commands.executeCommand('hangar.answerPrompt', { sessionId: id, toolUseId: ask.id, result: 'allow' });
+        // "Allow for this session" from the notification: for the reviewer (its call runs), not for the coordinator.
+        await vscode.commands.executeCommand('hangar.answerPrompt', { sessionId: id, toolUseId: ask.id, result: 'allowForSession' });
         await waitFor('both sub-agents idle and the coordinator done', async () => {
           const now = await shown();
           const done = (await runtime.sessions.listEvents(id, { limit: 1000 })).data.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes(DELEGATION_DONE));
           return done && now.every((r) => String(r[1]).startsWith('sub-agent · idle')) ? now : undefined;
         });
+        assert.deepEqual(await runtime.permissions.allowed(id, ask.type === 'agent.tool_use' ? (ask.session_thread_id ?? undefined) : undefined), [{ name: 'bash' }]);
+        assert.deepEqual(await runtime.permissions.allowed(id), [], "the coordinator's bash is not allowed by the sub-agent's answer");
         await waitFor('the notification to close once answered', () => !h.approvals.isOpen(ask.id));
       } finally {
         await model.close();
