@@ -56,7 +56,9 @@ export function threadSuite(): void {
       assert.match((await prompt.locator('.prompt-summary').textContent()) ?? '', new RegExp(REVIEW_COMMAND));
       await wb.screenshot('ui-threads-prompt', wb.page.locator('.part.sidebar'));
 
-      await prompt.getByRole('button', { name: 'Allow bash', exact: true }).click();
+      // Allowed for the rest of the session for the reviewer: listed, named, on the coordinator's tab (revocable there).
+      await prompt.getByRole('button', { name: 'Allow bash now and for the rest of this session', exact: true }).click();
+      await chat.locator('.allowances:not([hidden]) .allowance', { hasText: `${THREAD_AGENTS.reviewer}:bash` }).waitFor({ timeout: STEP_MS });
       await chat.locator('.panel', { hasText: LEAD_DONE }).waitFor({ timeout: STEP_MS });
       await chat.locator('.rollup-row', { hasText: THREAD_AGENTS.reviewer }).filter({ hasText: 'Idle' }).waitFor({ timeout: STEP_MS });
       await wb.screenshot('ui-threads-rollup', wb.page.locator('.part.sidebar'));
@@ -66,6 +68,9 @@ export function threadSuite(): void {
       await stream.filter({ hasText: REVIEWER_DONE }).waitFor({ timeout: STEP_MS });
       assert.doesNotMatch((await stream.textContent()) ?? '', new RegExp(`${WRITER_DONE}|${LEAD_DONE}`), "the reviewer's tab holds its own thread only");
       await chat.locator('.item.tool', { hasText: 'bash' }).first().waitFor({ timeout: STEP_MS });
+      // Its own tab lists its allowance without naming it.
+      await chat.locator('.allowances-label', { hasText: `Allowed for sub-agent ${THREAD_AGENTS.reviewer} this session:` }).waitFor({ timeout: STEP_MS });
+      assert.deepEqual(await chat.locator('.allowance code').allTextContents(), ['bash']);
       await wb.screenshot('ui-thread-tab', wb.page.locator('.part.sidebar'));
 
       // The Sessions tree lists the sub-agents under the session; opening one shows its tab.
