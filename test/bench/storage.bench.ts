@@ -5,18 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Runtime } from '../../src/runtime';
-import { createAnthropicModel } from '../../src/model/anthropic';
-import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { encodeRecord } from '../../src/log/record';
 import { FileVault } from '../../src/vault/file-vault';
-import { MemoryVault } from '../../src/vault/memory';
 import { OverlayVault } from '../../src/vault/overlay';
 import { Scrubber } from '../../src/vault/scrubber';
 import { MODEL_API_KEY, type Vault } from '../../src/vault/types';
 import { DEFAULT_MODEL } from '../../src/model/types';
 import type { ToolOutcome } from '../../src/wire/tool-outcome';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
+import { offlineRuntime, storedLog } from './stored-sessions';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-storage-bench-'));
 const ITERATIONS = 200;
@@ -53,39 +50,13 @@ async function scrubBench(): Promise<Row[]> {
 
 const EVENTS_PER_SESSION = 40;
 
-function sessionEvents(i: number): string {
-  let text = '';
-  const at = (k: number) => new Date(Date.UTC(2026, 0, 1) + i * 60_000 + k * 100).toISOString();
-  for (let k = 0; k < EVENTS_PER_SESSION; k++) {
-    const id = `sevt_b${i}x${k}`;
-    const e =
-      k === 0
-        ? { id, type: 'user.message', processed_at: at(k), content: [{ type: 'text', text: 'fix the failing test in src/app.js please' }] }
-        : k === EVENTS_PER_SESSION - 1
-          ? { id, type: 'session.status_idle', processed_at: at(k), stop_reason: { type: 'end_turn' } }
-          : k % 2 === 1
-            ? { id, type: 'span.model_request_end', processed_at: at(k), model_request_start_id: 'x', is_error: false, model_usage: { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 4000 } }
-            : { id, type: 'agent.message', processed_at: at(k), content: [{ type: 'text', text: 'Looking at the test output now; the assertion compares the wrong field.' }] };
-    text += encodeRecord(k, JSON.stringify(e));
-  }
-  return text;
-}
-
-const newRuntime = (storage: string) =>
-  new Runtime({
-    storageRoot: storage,
-    vault: new MemoryVault(),
-    sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-    model: createAnthropicModel({ apiKey: async () => 'k', baseURL: 'http://127.0.0.1:9' }),
-    owner: 'bench',
-  });
 
 async function listBench(): Promise<Row[]> {
   const rows: Row[] = [];
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
   for (const count of [10, 1000, 10_000]) {
     const storage = path.join(tmpRoot, `store-${count}`);
-    const rt = newRuntime(storage);
+    const rt = offlineRuntime(storage);
     const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
     const env = await rt.environments.ensureDefault();
     const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
@@ -98,7 +69,7 @@ async function listBench(): Promise<Row[]> {
       const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
       fs.mkdirSync(path.join(sessions, id));
       fs.writeFileSync(path.join(sessions, id, 'session.json'), JSON.stringify({ ...record, id, created_at: created, updated_at: created }));
-      fs.writeFileSync(path.join(sessions, id, 'events.jsonl'), sessionEvents(i));
+      fs.writeFileSync(path.join(sessions, id, 'events.jsonl'), storedLog(EVENTS_PER_SESSION, `b${i}x`, i * 60_000));
     }
     const readAll = await measure(() => fs.readdirSync(sessions).filter((n) => n.startsWith('sesn_')).map((n) => JSON.parse(fs.readFileSync(path.join(sessions, n, 'session.json'), 'utf8')) as unknown), { iterations: 5, warmup: 1 });
     // What any listing of a page must at least do: find the sessions and read the page's records.
@@ -110,14 +81,14 @@ async function listBench(): Promise<Row[]> {
     const build: number[] = [];
     for (let r = 0; r < 3; r++) {
       fs.rmSync(index, { force: true });
-      const fresh = newRuntime(storage);
+      const fresh = offlineRuntime(storage);
       build.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 1 })));
       await fresh.close();
     }
     const cold: number[] = [];
     const warm: number[] = [];
     for (let r = 0; r < 5; r++) {
-      const fresh = newRuntime(storage);
+      const fresh = offlineRuntime(storage);
       cold.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 1 })));
       warm.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 4 })));
       await fresh.close();
@@ -127,7 +98,7 @@ async function listBench(): Promise<Row[]> {
     const stale: number[] = [];
     const last = path.join(sessions, `sesn_bench${String(count - 1).padStart(6, '0')}`, 'events.jsonl');
     for (let r = 0; r < 5; r++) {
-      const fresh = newRuntime(storage);
+      const fresh = offlineRuntime(storage);
       const seq = EVENTS_PER_SESSION + r;
       fs.appendFileSync(last, encodeRecord(seq, JSON.stringify({ id: `sevt_late${r}`, type: 'session.status_running', processed_at: new Date().toISOString() })));
       stale.push(...(await measure(() => fresh.sessions.list({ limit: 20 }), { iterations: 1 })));

@@ -8,14 +8,11 @@ import fs from 'node:fs';
 import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { Runtime } from '../../src/runtime';
-import { createAnthropicModel } from '../../src/model/anthropic';
-import { LocalSandboxProvider } from '../../src/sandbox/local';
-import { encodeRecord } from '../../src/log/record';
-import { MemoryVault } from '../../src/vault/memory';
 import { DEFAULT_MODEL } from '../../src/model/types';
+import type { Runtime } from '../../src/runtime';
 import type { RuntimeHost } from '../../src/extension/runtime-host';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
+import { offlineRuntime, storedLog } from './stored-sessions';
 
 const VSCODE_STUB = `
 export class EventEmitter {
@@ -39,33 +36,6 @@ const { SessionsModel } = await import('../../src/extension/sessions-model');
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-tree-bench-'));
 const LOG_EVENTS = 1000;
 
-/** A long log: a user message, then tool-sized agent messages and model requests, idle at the end. */
-function longLog(): string {
-  let text = '';
-  const at = (k: number) => new Date(Date.UTC(2026, 0, 1) + k * 100).toISOString();
-  for (let k = 0; k < LOG_EVENTS; k++) {
-    const id = `sevt_t${k}`;
-    const e =
-      k === 0
-        ? { id, type: 'user.message', processed_at: at(k), content: [{ type: 'text', text: 'fix the failing test in src/app.js please' }] }
-        : k === LOG_EVENTS - 1
-          ? { id, type: 'session.status_idle', processed_at: at(k), stop_reason: { type: 'end_turn' } }
-          : k % 2 === 1
-            ? { id, type: 'span.model_request_end', processed_at: at(k), model_request_start_id: 'x', is_error: false, model_usage: { input_tokens: 1200, output_tokens: 300, cache_creation_input_tokens: 0, cache_read_input_tokens: 4000 } }
-            : { id, type: 'agent.message', processed_at: at(k), content: [{ type: 'text', text: 'Looking at the test output now; the assertion compares the wrong field.' }] };
-    text += encodeRecord(k, JSON.stringify(e));
-  }
-  return text;
-}
-
-const newRuntime = (storage: string) =>
-  new Runtime({
-    storageRoot: storage,
-    vault: new MemoryVault(),
-    sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-    model: createAnthropicModel({ apiKey: async () => 'k', baseURL: 'http://127.0.0.1:9' }),
-    owner: 'bench',
-  });
 
 /** What SessionsModel uses of the extension's RuntimeHost. */
 function hostOf(runtime: Runtime, storage: string): RuntimeHost {
@@ -81,7 +51,7 @@ function hostOf(runtime: Runtime, storage: string): RuntimeHost {
 async function store(count: number): Promise<string> {
   const storage = path.join(tmpRoot, `store-${count}`);
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
-  const rt = newRuntime(storage);
+  const rt = offlineRuntime(storage);
   const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
   const env = await rt.environments.ensureDefault();
   const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
@@ -89,7 +59,7 @@ async function store(count: number): Promise<string> {
   await rt.deleteSession(template.id);
   await rt.close();
   const sessions = path.join(storage, 'sessions');
-  const log = longLog();
+  const log = storedLog(LOG_EVENTS, 't');
   for (let i = 0; i < count; i++) {
     const id = `sesn_tree${String(i).padStart(6, '0')}`;
     const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
@@ -98,7 +68,7 @@ async function store(count: number): Promise<string> {
     fs.writeFileSync(path.join(sessions, id, 'events.jsonl'), log);
   }
   // Sessions driven by Hangar have their summaries stored on idle; the first listing of every page stores them here.
-  const warm = newRuntime(storage);
+  const warm = offlineRuntime(storage);
   for (let page: string | undefined; ; ) {
     const res = await warm.sessions.list({ limit: 200, page });
     if (!res.next_page) break;
@@ -110,7 +80,7 @@ async function store(count: number): Promise<string> {
 
 /** Runs `fn` in a fresh runtime (the extension host's first refresh after a start) and closes it. */
 async function fresh(storage: string, fn: (rt: Runtime) => Promise<unknown>): Promise<number> {
-  const rt = newRuntime(storage);
+  const rt = offlineRuntime(storage);
   try {
     const [ms] = await measure(() => fn(rt), { iterations: 1 });
     return ms!;
@@ -137,7 +107,7 @@ async function treeBench(): Promise<Row[]> {
           model.dispose();
         }),
       );
-      const rt = newRuntime(storage);
+      const rt = offlineRuntime(storage);
       const model = new SessionsModel(hostOf(rt, storage));
       await model.list();
       later.push(...(await measure(() => model.list(), { iterations: 3 })));
