@@ -10,10 +10,9 @@ import { FileVault } from '../../src/vault/file-vault';
 import { OverlayVault } from '../../src/vault/overlay';
 import { Scrubber } from '../../src/vault/scrubber';
 import { MODEL_API_KEY, type Vault } from '../../src/vault/types';
-import { DEFAULT_MODEL } from '../../src/model/types';
 import type { ToolOutcome } from '../../src/wire/tool-outcome';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
-import { offlineRuntime, storedLog } from './stored-sessions';
+import { offlineRuntime, storedLog, templateRecord } from './stored-sessions';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-storage-bench-'));
 const ITERATIONS = 200;
@@ -56,13 +55,7 @@ async function listBench(): Promise<Row[]> {
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
   for (const count of [10, 1000, 10_000]) {
     const storage = path.join(tmpRoot, `store-${count}`);
-    const rt = offlineRuntime(storage);
-    const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
-    const env = await rt.environments.ensureDefault();
-    const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
-    const record = JSON.parse(fs.readFileSync(path.join(storage, 'sessions', template.id, 'session.json'), 'utf8')) as Record<string, unknown>;
-    await rt.deleteSession(template.id);
-    await rt.close();
+    const record = await templateRecord(storage, repo);
     const sessions = path.join(storage, 'sessions');
     for (let i = 0; i < count; i++) {
       const id = `sesn_bench${String(i).padStart(6, '0')}`;

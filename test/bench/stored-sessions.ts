@@ -1,6 +1,9 @@
 // Sessions written straight to storage for the listing benchmarks: a realistic log's bytes and a runtime that never
 // reaches a model, so what is measured is reading storage.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Runtime } from '../../src/runtime';
+import { DEFAULT_MODEL } from '../../src/model/types';
 import { createAnthropicModel } from '../../src/model/anthropic';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { encodeRecord } from '../../src/log/record';
@@ -37,3 +40,15 @@ export const offlineRuntime = (storage: string): Runtime =>
     model: createAnthropicModel({ apiKey: async () => 'k', baseURL: 'http://127.0.0.1:9' }),
     owner: 'bench',
   });
+
+/** A real session.json for `repo`, made by the runtime and then deleted, to copy under many ids. */
+export async function templateRecord(storage: string, repo: string): Promise<Record<string, unknown>> {
+  const rt = offlineRuntime(storage);
+  const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
+  const env = await rt.environments.ensureDefault();
+  const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+  const record = JSON.parse(fs.readFileSync(path.join(storage, 'sessions', template.id, 'session.json'), 'utf8')) as Record<string, unknown>;
+  await rt.deleteSession(template.id);
+  await rt.close();
+  return record;
+}

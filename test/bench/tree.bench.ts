@@ -8,11 +8,10 @@ import fs from 'node:fs';
 import { register } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MODEL } from '../../src/model/types';
 import type { Runtime } from '../../src/runtime';
 import type { RuntimeHost } from '../../src/extension/runtime-host';
 import { measure, printTable, summarize, writeResults, type Row } from './lib';
-import { offlineRuntime, storedLog } from './stored-sessions';
+import { offlineRuntime, storedLog, templateRecord } from './stored-sessions';
 
 const VSCODE_STUB = `
 export class EventEmitter {
@@ -51,13 +50,7 @@ function hostOf(runtime: Runtime, storage: string): RuntimeHost {
 async function store(count: number): Promise<string> {
   const storage = path.join(tmpRoot, `store-${count}`);
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
-  const rt = offlineRuntime(storage);
-  const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
-  const env = await rt.environments.ensureDefault();
-  const template = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
-  const record = JSON.parse(fs.readFileSync(path.join(storage, 'sessions', template.id, 'session.json'), 'utf8')) as Record<string, unknown>;
-  await rt.deleteSession(template.id);
-  await rt.close();
+  const record = await templateRecord(storage, repo);
   const sessions = path.join(storage, 'sessions');
   const log = storedLog(LOG_EVENTS, 't');
   for (let i = 0; i < count; i++) {
