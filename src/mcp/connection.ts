@@ -28,7 +28,8 @@ export class ServerConnection {
   private open: OpenClient | null = null;
   private opening: Promise<OpenClient> | null = null;
   private listing = 0;
-  private refreshing: Promise<void> | null = null;
+  /** The listing that follows a list_changed; true once it has replaced the tools. */
+  private refreshing: Promise<boolean> | null = null;
   /** The client being opened or open: list_changed from any other is stale. */
   private current: Client | null = null;
 
@@ -108,6 +109,10 @@ export class ServerConnection {
       const seq = ++this.listing;
       const tools = await this.listTools(open.client);
       if (seq === this.listing) this.tools = tools;
+      // A server that registers tools once initialised (server-everything does) announces list_changed while this
+      // first listing runs: the newer listing wins, and the connection is not ready until it has landed (or failed,
+      // when this listing is all there is).
+      else if (!(await this.refreshing)) this.tools = tools;
       if ((this.state as ServerState) === 'closed') throw new McpServerError('connection', 'the session closed its MCP connections while this server was starting');
       open.client.onclose = () => this.lost(open, `the server closed the connection${tailOf(open)}`);
       this.open = open;
@@ -147,12 +152,13 @@ export class ServerConnection {
     const seq = ++this.listing;
     const done = this.listTools(client)
       .then((tools) => {
-        if (seq !== this.listing || this.current !== client) return;
+        if (seq !== this.listing || this.current !== client) return false;
         this.tools = tools;
         this.deps.onToolsChanged();
+        return true;
       })
       // The old list stays: a failed refresh must not take working tools away from the model.
-      .catch(() => undefined)
+      .catch(() => false)
       .finally(() => {
         if (this.refreshing === done) this.refreshing = null;
       });

@@ -22,8 +22,9 @@ export function stdioFilesystem(name: string, allowedDir: string): McpServer {
   return { type: 'stdio', name, command: process.execPath, args: [FILESYSTEM_BIN, allowedDir], env: {} };
 }
 
-export function stdioFixture(name = 'fixture'): McpServer {
-  return { type: 'stdio', name, command: process.execPath, args: [FIXTURE_SERVER], env: {} };
+/** `late`: the server announces list_changed while the client's first tools/list runs (see the fixture). */
+export function stdioFixture(name = 'fixture', mode?: 'late'): McpServer {
+  return { type: 'stdio', name, command: process.execPath, args: [FIXTURE_SERVER, ...(mode ? [mode] : [])], env: {} };
 }
 
 export async function freePort(): Promise<number> {

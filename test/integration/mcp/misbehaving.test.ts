@@ -28,6 +28,13 @@ describe('mcp: misbehaving servers', function () {
     assert.deepEqual(results.map((r) => r.content), [[{ type: 'text', text: 'grown' }], [{ type: 'text', text: 'extra ran' }]]);
   });
 
+  it('offers the tools of a server whose list_changed overtakes the first listing in the very first request', async () => {
+    t = await makeMcpRuntime([reply.text('done')]);
+    const id = await t.startWith('list', [stdioFixture('fixture', 'late')], { policy: allow });
+    await t.waitIdle(id);
+    assert.deepEqual(toolNames(t, 0).filter((n) => n.startsWith('fixture__')), ['fixture__fail']);
+  });
+
   it('times out a server that answers with garbage, refuses an invalid result, caps a huge one, and passes on an error result', async () => {
     t = await makeMcpRuntime(
       [reply.tool('fixture__garbage', {}), reply.tool('fixture__malformed', {}), reply.tool('fixture__big', {}), reply.tool('fixture__fail', {}), reply.text('done')],
