@@ -77,8 +77,7 @@ async function runElectron() {
   const exit = await new Promise((resolve) => proc.once('exit', (c, signal) => resolve(c ?? signal)));
   let result = 1;
   try {
-    if (!existsSync(resultsFile)) throw new Error(`VS Code exited (${exit}) without test results`);
-    result = printResults(JSON.parse(readFileSync(resultsFile, 'utf8')));
+    result = printResults(existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : partialResults(`VS Code exited (${exit}) without test results`));
   } catch (err) {
     console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -125,8 +124,22 @@ async function waitForResults(server) {
   const deadline = Date.now() + TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (existsSync(resultsFile)) return JSON.parse(readFileSync(resultsFile, 'utf8'));
-    if (server.exited()) throw new Error(`VS Code server exited (${server.proc.exitCode}) before the tests reported`);
+    if (server.exited()) return partialResults(`the VS Code server exited (${server.proc.exitCode}) before the tests reported`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no test results within ${TIMEOUT_MS / 1000} s`);
+  return partialResults(`no test results within ${TIMEOUT_MS / 1000} s`);
+}
+
+// The results so far, from the progress file the tests append to: what finished keeps its verdict, and the test that
+// was running when the run ended early is the failure, so a hung or crashed run names its culprit.
+function partialResults(cause) {
+  const progress = `${resultsFile}.progress`;
+  const lines = existsSync(progress) ? readFileSync(progress, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const tests = lines.filter((l) => !('started' in l));
+  const finished = new Set(tests.map((t) => t.fullTitle));
+  const running = lines.filter((l) => 'started' in l && !finished.has(l.started)).map((l) => l.started);
+  const why = `did not finish: ${cause}`;
+  for (const title of running.length > 0 ? running : ['(the run, before its first test)']) tests.push({ fullTitle: title, state: 'failed', error: why });
+  const count = (state) => tests.filter((t) => t.state === state).length;
+  return { passes: count('passed'), failures: count('failed'), pending: count('pending'), tests };
 }

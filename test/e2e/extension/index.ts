@@ -15,15 +15,17 @@ import { threadSuite } from './threads.test';
 import { treeSuite } from './tree.test';
 
 // The tests entry VS Code loads into the extension host (--extensionTestsPath). It runs mocha there, against the
-// real `vscode` API, and writes the results to $HANGAR_TEST_RESULTS for test/e2e/run-extension-tests.mjs.
+// real `vscode` API, and writes the results to $HANGAR_TEST_RESULTS for test/e2e/run-extension-tests.mjs (and each
+// test's start and result, as they happen, to $HANGAR_TEST_RESULTS.progress).
 
 export async function run(): Promise<void> {
+  const out = process.env.HANGAR_TEST_RESULTS;
   const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, chatSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
+    ...(out ? { progress: `${out}.progress` } : {}),
   });
-  const out = process.env.HANGAR_TEST_RESULTS;
   if (out) writeFileSync(out, JSON.stringify(results, null, 2));
   else console.log(JSON.stringify(results, null, 2));
 }
