@@ -59,14 +59,14 @@ async function freshContainer(docker: Docker): Promise<{ container: Container; c
   };
 }
 
-/** Times one step on a fresh container: `prepare` (untimed) runs first. */
-async function step(docker: Docker, prepare: (c: Container) => Promise<unknown>, run: (c: Container) => Promise<unknown>): Promise<number[]> {
+/** Times one step on a fresh container: `prepare` (untimed) runs first and hands `run` what it made. */
+async function step<T>(docker: Docker, prepare: (c: Container) => Promise<T>, run: (c: Container, prepared: T) => Promise<unknown>): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const { container, cleanup } = await freshContainer(docker);
-    await prepare(container);
+    const prepared = await prepare(container);
     const start = performance.now();
-    await run(container);
+    await run(container, prepared);
     samples.push(performance.now() - start);
     await cleanup();
     await settle();
@@ -97,7 +97,7 @@ try {
     await step(
       docker,
       (c) => seedWorkspace(c, repo, who),
-      (c) => seedCopyGit(c, repo, who, fs.mkdtempSync(path.join(tmpRoot, 'diff-'))),
+      (c, copied) => seedCopyGit(c, repo, who, fs.mkdtempSync(path.join(tmpRoot, 'diff-')), copied),
     ),
   ]);
   const base = summarize(cases[0]?.[1] ?? []).p50;

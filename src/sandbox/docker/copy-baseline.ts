@@ -7,7 +7,7 @@ import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import { seedAgentGit } from './copy-agent-git';
 import type { Owner } from './snapshot';
-import { TreeDiffer, type TreeEntry } from './tree-diff';
+import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
 
 // Copy mode's baseline, out of the agent's reach: a tree in the layer's host-side git dir (the TreeDiffer's, under
 // <storage>/layers/<id>/diff.git, ref refs/hangar/baseline), never in the container, so nothing the agent does there
@@ -36,13 +36,16 @@ const GITLINK = '160000';
 type Entries = Map<string, TreeEntry>;
 
 // One exec per scan. A missing scratch dir is made (raw attributes: bytes go in unchanged) and its index seeded from
-// the baseline's entries on stdin, so tracked files stay tracked even where a .gitignore names them.
+// the known entries on stdin (the baseline's, or at provision those the copy sent), so tracked files stay tracked
+// even where a .gitignore names them. A refresh then takes the stat data of every file whose bytes match its entry
+// (hashing, not storing), so `add -A` stores only files that differ: the seeded blobs are on the host already.
 const SCAN_SCRIPT = `set -e
 a=$1; force=$2; shift 2
 if [ ! -f "$GIT_DIR/HEAD" ]; then
   rm -rf "$GIT_DIR"; env -u GIT_WORK_TREE "$@" init -q
   mkdir -p "$GIT_DIR/info"; printf %s "$a" > "$GIT_DIR/info/attributes"
   "$@" update-index -z --index-info
+  "$@" update-index -q --refresh >/dev/null || :
 fi
 "$@" add -A $force
 exec "$@" ls-files -s -z`;
@@ -64,11 +67,22 @@ function parseEntries(out: Buffer): Entries {
   return entries;
 }
 
-/** Blob contents from the scratch dir, each checked against its id (the agent could have replaced the object file). */
-async function fetchBlobs(container: Container, user: string, shas: readonly string[]): Promise<Map<string, Buffer>> {
+// Stores the named files in the scratch dir first (a file the refresh matched to a seeded entry is hashed, not stored),
+// then prints the blobs asked for.
+const FETCH_SCRIPT = `set -e
+paths=$1; shift
+[ -z "$paths" ] || printf %s "$paths" | "$@" hash-object -w --no-filters --stdin-paths >/dev/null
+exec "$@" cat-file --batch`;
+
+/**
+ * Blob contents from the scratch dir, each checked against its id (the agent could have replaced the object file);
+ * `store` names files of the workspace to store there first.
+ */
+async function fetchBlobs(container: Container, user: string, shas: readonly string[], store: readonly string[] = []): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   if (shas.length === 0) return out;
-  const r = await execCollect(container, { cmd: [...GIT, 'cat-file', '--batch'], user, workdir: WORKSPACE, env: SCAN_ENV, stdin: shas.map((s) => `${s}\n`).join('') });
+  const cmd = ['sh', '-c', FETCH_SCRIPT, 'sh', store.map((p) => `${p}\n`).join(''), ...GIT];
+  const r = await execCollect(container, { cmd, user, workdir: WORKSPACE, env: SCAN_ENV, stdin: shas.map((s) => `${s}\n`).join('') });
   if (r.exitCode !== 0) throw new Error(`reading changed files from the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
   let at = 0;
   const buf = r.stdout;
@@ -98,45 +112,36 @@ export class CopyBaseline {
   }
 
   /**
-   * Records what /workspace holds now as the baseline: the seeded repository plus anything the image put in the
-   * volume. Blobs come from the host's copy of the repository where its bytes match (one `git add` into a pack, off
-   * the event loop), from the container otherwise (a file changed since it was copied, the image's own files).
+   * Records what /workspace holds now as the baseline: the copied repository plus anything the image put in the
+   * volume. `copied` are the entries the copy sent: the scan checks the files against them instead of storing every
+   * file again. Blobs come from the host git dir where they are already (the agent clone's objects), then from the
+   * host's copy of the repository where its bytes still match, from the container otherwise (a file changed since it
+   * was copied, the image's own files).
    */
-  async record(repoPath: string | null): Promise<void> {
+  async record(repoPath: string | null, copied: readonly TreeEntry[]): Promise<void> {
     const container = await this.container();
-    const entries = await scan(container, this.user, [], true);
-    const onHost = repoPath ? await this.hashHostFiles(repoPath, [...entries.values()]) : new Map<string, string>();
-    const missing = [...entries.values()].filter((e) => e.mode !== GITLINK && onHost.get(e.path) !== e.sha).map((e) => e.sha);
-    await this.storeBlobs(container, [...new Set(missing)]);
+    const [entries] = await Promise.all([scan(container, this.user, copied, true), this.differ.init()]);
+    const blobs = [...entries.values()].filter((e) => e.mode !== GITLINK);
+    const absent = new Set(await this.differ.missing([...new Set(blobs.map((e) => e.sha))]));
+    const fromHost = new Map(blobs.filter((e) => absent.has(e.sha)).map((e) => [e.sha, e.path]));
+    for (const [sha, rel] of fromHost) if (repoPath && (await this.storeHostFile(repoPath, rel, sha))) absent.delete(sha);
+    const fromContainer = blobs.filter((e) => absent.has(e.sha));
+    await this.storeBlobs(container, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
     const tree = await this.differ.writeTree([...entries.values()]);
     await this.hostGit(['update-ref', BASELINE_REF, tree]);
     this.entries = entries;
   }
 
-  /** Stores the host's version of each entry's file in the host git dir; returns path → blob id of what it stored. */
-  private async hashHostFiles(repoPath: string, entries: readonly TreeEntry[]): Promise<Map<string, string>> {
-    await this.differ.init();
-    const present: string[] = [];
-    for (const e of entries) {
-      const st = e.mode === GITLINK ? null : await fs.lstat(path.join(repoPath, e.path)).catch(() => null);
-      if (st?.isFile() || st?.isSymbolicLink()) present.push(e.path);
-    }
-    const index = path.join(this.differ.gitDir, 'seed-index');
-    const env = isolatedGitEnv({ GIT_DIR: this.differ.gitDir, GIT_WORK_TREE: repoPath, GIT_INDEX_FILE: index });
-    try {
-      if (present.length > 0) {
-        const list = Buffer.from(present.map((p) => `${p}\0`).join(''), 'utf8');
-        await git(['-c', 'core.bigFileThreshold=1', 'add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { cwd: repoPath, env, input: list });
-      }
-      const out = await git(['ls-files', '-s', '-z'], { cwd: repoPath, env });
-      return new Map([...parseEntries(out)].map(([p, e]) => [p, e.sha]));
-    } finally {
-      await fs.rm(index, { force: true });
-    }
+  /** Stores the host's version of `rel` when its bytes have the id `sha` (unchanged since the copy); true if so. */
+  private async storeHostFile(repoPath: string, rel: string, sha: string): Promise<boolean> {
+    const abs = path.join(repoPath, rel);
+    const st = await fs.lstat(abs).catch(() => null);
+    const bytes = st?.isSymbolicLink() ? Buffer.from(await fs.readlink(abs)) : st?.isFile() ? await fs.readFile(abs).catch(() => null) : null;
+    return bytes !== null && blobId(bytes) === sha && (await this.differ.writeBlob(bytes)) === sha;
   }
 
-  private async storeBlobs(container: Container, shas: readonly string[]): Promise<void> {
-    const blobs = await fetchBlobs(container, this.user, shas);
+  private async storeBlobs(container: Container, shas: readonly string[], store: readonly string[] = []): Promise<void> {
+    const blobs = await fetchBlobs(container, this.user, shas, store);
     for (const sha of shas) {
       const content = blobs.get(sha);
       if (!content || (await this.differ.writeBlob(content)) !== sha) throw new Error(`the sandbox gave the wrong content for blob ${sha}`);
@@ -183,10 +188,10 @@ export class CopyBaseline {
 }
 
 /**
- * After the copy: the agent's .git (a clone of the user's repository) into /workspace, and the baseline recorded on
- * the host in `diffGit`, the layer's git dir the sandbox's CopyBaseline reads later.
+ * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository) into /workspace, and the
+ * baseline recorded on the host in `diffGit`, the layer's git dir the sandbox's CopyBaseline reads later.
  */
-export async function seedCopyGit(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string): Promise<void> {
-  if (repoPath) await seedAgentGit(container, who.user, repoPath, who);
-  await new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user).record(repoPath);
+export async function seedCopyGit(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, copied: readonly TreeEntry[]): Promise<void> {
+  if (repoPath) await seedAgentGit(container, who, repoPath, copied.map((e) => e.path), diffGit);
+  await new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user).record(repoPath, copied);
 }

@@ -7,10 +7,12 @@ import { isRepoPath } from '../repo/paths';
 import type { Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
+import { blobId, gitMode, type TreeEntry } from './tree-diff';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
 // the repository is streamed as tar into a plain named volume. The baseline changes() and review use is recorded on
-// the host afterwards (copy-baseline.ts), which also puts the agent's clone in /workspace/.git.
+// the host afterwards (copy-baseline.ts), which also puts the agent's clone in /workspace/.git. The copy hashes what it
+// sends as git blobs (the bytes are in memory anyway), so the baseline need not hash every file again.
 
 /** Files read ahead of the one being packed, so reads overlap the engine's unpacking. */
 const READ_AHEAD = 32;
@@ -56,12 +58,19 @@ function addEntry(archive: Pack, file: RepoFile, owner: Owner): Promise<void> {
   });
 }
 
+/** The git entry of a file as it went into the tar (raw bytes, no filters: as copy-baseline's scan hashes them). */
+function entryOf(file: RepoFile): TreeEntry {
+  const bytes = file.link !== null ? Buffer.from(file.link) : (file.content as Buffer);
+  return { path: file.rel, mode: gitMode(file.link !== null ? 'l' : 'f', file.mode), sha: blobId(bytes) };
+}
+
 /**
- * Streams the repository's files into /workspace, owned by the sandbox user. Returns the number of files. Files are
+ * Streams the repository's files into /workspace, owned by the sandbox user. Returns the git entry of each file it
+ * sent (path, mode, blob id of the bytes sent). Files are
  * read ahead and packed without waiting for the engine to take each entry (up to a bound): waiting file by file
  * left the engine idle between entries.
  */
-export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<number> {
+export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<TreeEntry[]> {
   const files = (await listRepository(repoPath)).files.filter(isRepoPath);
   const archive = pack();
   const written = (async () => {
@@ -71,9 +80,10 @@ export async function seedWorkspace(container: Container, repoPath: string, owne
     for (const d of [...dirs].sort()) archive.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
     const unsent: { taken: Promise<void>; size: number }[] = [];
     let bytes = 0;
-    let n = 0;
+    const sent: TreeEntry[] = [];
     for await (const file of readRepository(repoPath, files)) {
       const size = file.content?.length ?? 0;
+      sent.push(entryOf(file));
       unsent.push({ taken: addEntry(archive, file, owner), size });
       bytes += size;
       while (unsent.length > MAX_UNSENT_ENTRIES || bytes > MAX_UNSENT_BYTES) {
@@ -81,11 +91,11 @@ export async function seedWorkspace(container: Container, repoPath: string, owne
         bytes -= first.size;
         await first.taken;
       }
-      if (++n % 1000 === 0) onProgress?.(`Copying the repository into the sandbox: ${n} of ${files.length} files`);
+      if (sent.length % 1000 === 0) onProgress?.(`Copying the repository into the sandbox: ${sent.length} of ${files.length} files`);
     }
     await Promise.all(unsent.map((u) => u.taken));
     archive.finalize();
-    return n;
+    return sent;
   })();
   // A failed read must end the archive, or the engine would wait for the rest of it.
   written.catch((err: unknown) => archive.destroy(err as Error));

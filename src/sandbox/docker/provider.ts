@@ -247,8 +247,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
-        if (base.repoPath) await seedWorkspace(container, base.repoPath, base.settings, onProgress);
-        await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit);
+        const copied = base.repoPath ? await seedWorkspace(container, base.repoPath, base.settings, onProgress) : [];
+        await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit, copied);
       }
       const hands = await attachHands(ctx, container, base.settings);
       const { create, start } = base.settings.lifecycle;

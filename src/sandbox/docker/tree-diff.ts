@@ -25,6 +25,11 @@ export function gitMode(kind: 'f' | 'l', mode: number): string {
   return mode & 0o100 ? '100755' : '100644';
 }
 
+/** git's id of a blob with these bytes. */
+export function blobId(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+}
+
 export class TreeDiffer {
   private ready: Promise<void> | undefined;
 
@@ -54,7 +59,7 @@ export class TreeDiffer {
   async writeBlob(content: Buffer): Promise<string> {
     await this.init();
     const header = Buffer.from(`blob ${content.length}\0`);
-    const sha = createHash('sha1').update(header).update(content).digest('hex');
+    const sha = blobId(content);
     const file = path.join(this.gitDir, 'objects', sha.slice(0, 2), sha.slice(2));
     try {
       await fs.access(file);
@@ -66,6 +71,17 @@ export class TreeDiffer {
       await fs.rename(tmp, file);
       return sha;
     }
+  }
+
+  /** The ids among `shas` of objects this git dir does not have (one `cat-file --batch-check` for all). */
+  async missing(shas: readonly string[]): Promise<string[]> {
+    if (shas.length === 0) return [];
+    await this.init();
+    const out = await this.run(['cat-file', '--batch-check=%(objectname)'], Buffer.from(shas.map((s) => `${s}\n`).join('')));
+    return out
+      .toString('utf8')
+      .split('\n')
+      .flatMap((line) => (line.endsWith(' missing') ? [line.slice(0, -' missing'.length)] : []));
   }
 
   async writeTree(entries: readonly TreeEntry[]): Promise<string> {

@@ -2,8 +2,17 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT } from './helpers';
+import { execCollect } from '../../../src/sandbox/docker/client';
+import { createAndStart, removeContainer } from '../../../src/sandbox/docker/container';
+import { CopyBaseline, seedCopyGit } from '../../../src/sandbox/docker/copy-baseline';
+import { seedWorkspace } from '../../../src/sandbox/docker/copy-mode';
+import { labels } from '../../../src/sandbox/docker/names';
+import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
+import { TreeDiffer } from '../../../src/sandbox/docker/tree-diff';
+import { removeVolume } from '../../../src/sandbox/docker/volume';
+import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir } from './helpers';
 
 // Copy mode's copy (seedWorkspace streams files read ahead, without waiting on the engine entry by entry): what lands
 // in /workspace is the repository exactly (bytes, executable bits, symlinks, odd names, many directories), owned by
@@ -12,9 +21,10 @@ import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT } from './helper
 describe('docker sandbox: copy mode seeding', function () {
   this.timeout(TIMEOUT);
   let provider: DockerSandboxProvider;
+  let docker: Docker;
 
   before(async () => {
-    await requireDocker();
+    docker = await requireDocker();
     provider = newProvider({ files: 'copy' });
   });
   after(async () => {
@@ -46,5 +56,35 @@ describe('docker sandbox: copy mode seeding', function () {
       ['deep/d0/e0/f0.txt', 'modified'],
       ['name with spaces.txt', 'deleted'],
     ]);
+  });
+
+  it('the baseline is what the copy sent, even when the host files change before it is recorded', async () => {
+    // The baseline takes blobs from the agent clone's objects and the host's files where they match what was sent;
+    // a committed file and an untracked one edited on the host after the copy must come from the container instead.
+    const repo = makeRepo({ 'committed.txt': 'as committed\n', 'other.txt': 'o\n' });
+    fs.writeFileSync(path.join(repo, 'untracked.txt'), 'as copied\n');
+    const root = tmpDir('copy-baseline-');
+    const id = `copy-race-${process.pid}`;
+    const container = await createAndStart(docker, { name: `hangar-test-${id}`, image: DEFAULT_IMAGE, user: 'agent', env: [], labels: labels(root, id, id), volume: `hangar-test-${id}`, limits: env().hangar.limits, networkMode: 'none' });
+    try {
+      const who = { uid: 1000, gid: 1000, user: 'agent' };
+      const copied = await seedWorkspace(container, repo, who);
+      fs.writeFileSync(path.join(repo, 'committed.txt'), 'edited on the host\n');
+      fs.writeFileSync(path.join(repo, 'untracked.txt'), 'edited on the host\n');
+      const diffGit = path.join(root, 'diff.git');
+      await seedCopyGit(container, repo, who, diffGit, copied);
+
+      const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => container, 'agent');
+      assert.deepEqual((await baseline.changes()).files, [], 'the baseline matches the container');
+      assert.equal((await baseline.readFile('committed.txt', 'baseline'))?.toString(), 'as committed\n');
+      assert.equal((await baseline.readFile('untracked.txt', 'baseline'))?.toString(), 'as copied\n');
+      assert.equal((await execCollect(container, { cmd: ['sh', '-c', 'echo agent >> untracked.txt'], user: 'agent', workdir: '/workspace' })).exitCode, 0);
+      const after = await baseline.changes();
+      assert.deepEqual(after.files.map((f) => [f.path, f.status]), [['untracked.txt', 'modified']]);
+      assert.match(after.patch, /^ as copied\n\+agent$/m);
+    } finally {
+      await removeContainer(docker, container.id);
+      await removeVolume(docker, `hangar-test-${id}`);
+    }
   });
 });
