@@ -6,13 +6,15 @@ import { isErrno } from '../log/fsutil';
 import { logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
 import { RuntimeError, damaged } from './errors';
 import { deleteFix, readRecord, RECORD_FILE, removeAbandonedCreations, type SessionRecord } from './session-record';
-import { ListIndexFile, type ListEntry, type ListLine } from './session-list-file';
+import { ListIndexFile, type DirCheck, type ListEntry, type ListLine } from './session-list-file';
+import { byCreation } from './session-paging';
 import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
 
 // What listing sessions needs, so that a page costs the sessions on it, not the history of the storage:
 // - which sessions there are and what a listing orders and filters them by, from the storage-wide list index
 //   (session-list-file.ts), checked against the session directories (one readdir) and repaired from the records it
-//   is missing;
+//   is missing; the check is skipped while the sessions directory's mtime is the one the last check wrote, and the
+//   sorted catalogue is kept while the index did not change, so a listing then costs two stats and its page;
 // - each session's record (re-read only when session.json was replaced);
 // - the fold of its log (status, usage, cost), from the live log of a session this process drives, else from
 //   summary.json (session-summary-file.ts) folded on from the byte offset it reached, so an unchanged log costs one
@@ -47,11 +49,24 @@ const CONCURRENCY = 32;
 // damaged or from an older Hangar), or when it holds this many superseded lines per session.
 const REBUILD_SHARE = 0.5;
 const WASTE_PER_SESSION = 1;
+// File timestamps are coarse (a kernel tick), so a directory changed this recently may change again without its
+// mtime changing: a directory check vouches only for a directory whose mtime is older than this.
+const SETTLED_MS = 1000;
+
+/** Every session the index knows, sorted by byCreation, and the damaged ones. */
+export interface Catalogue {
+  entries: readonly ListEntry[];
+  damaged: DamagedSession[];
+}
 
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly listFile: ListIndexFile;
   private prices: string | null = null;
+  /** The last directory check of this process whose directory had settled. */
+  private verified: DirCheck | null = null;
+  /** The catalogue as of a version of the index file. */
+  private cached: { version: number; entries: ListEntry[]; damaged: DamagedSession[] } | null = null;
 
   constructor(
     private readonly sessionsDir: string,
@@ -72,32 +87,80 @@ export class SessionIndex {
 
   /**
    * Every session as the list index knows it, and what is wrong with the sessions whose record cannot be read. The
-   * session directories decide which sessions exist: one the index is missing (its line lost to a crash, or the
-   * index deleted) has its record read and its line written; a damaged one is looked at again.
+   * session directories decide which sessions exist: unless a directory check vouches for the index (see
+   * session-list-file.ts), they are read, and one the index is missing (its line lost to a crash, or the index
+   * deleted) has its record read and its line written. A damaged session is looked at again every time.
    */
-  async catalogue(): Promise<{ entries: ListEntry[]; damaged: DamagedSession[] }> {
-    const ids = await this.ids();
+  async catalogue(): Promise<Catalogue> {
+    const mtime = await fsp.stat(this.sessionsDir, { bigint: true }).then(
+      (st) => st.mtimeNs,
+      (err: unknown) => (isErrno(err, 'ENOENT') ? null : Promise.reject(err)),
+    );
+    if (mtime === null) {
+      this.entries.clear();
+      return { entries: [], damaged: [] };
+    }
+    const known = await this.listFile.load();
+    const vouches = (c: DirCheck | null) => c !== null && c.mtime === mtime && c.count === known.size;
+    if (!vouches(this.verified) && !vouches(this.listFile.checked)) return this.checkDirectories(mtime, known);
+    const damagedIds = [...known.values()].filter((l) => l.kind === 'damaged').map((l) => l.id);
+    const changed = (await this.linesOf(damagedIds)).filter((l) => !sameLine(l, known.get(l.id)));
+    if (changed.length > 0) {
+      await this.listFile.append(changed);
+      return this.fromLines(await this.listFile.load());
+    }
+    return this.fromLines(known);
+  }
+
+  /** Reads the session directories, repairs the index from them and, when the directory has settled, writes the check. */
+  private async checkDirectories(mtime: bigint, known: ReadonlyMap<string, ListLine>): Promise<Catalogue> {
+    const started = Date.now();
+    const names = await fsp.readdir(this.sessionsDir);
+    const creating = await removeAbandonedCreations(this.sessionsDir, names);
+    const ids = names.filter((n) => SESSION_ID.test(n));
     const present = new Set(ids);
     for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
-    const known = await this.listFile.load();
-    const found = new Map<string, ListLine>();
-    await forEachLimit(
-      ids.filter((id) => known.get(id)?.kind !== 'session'),
-      async (id) => void found.set(id, await this.lineOf(id)),
-    );
-    const current = (id: string) => found.get(id) ?? known.get(id)!;
+    const found = new Map((await this.linesOf(ids.filter((id) => known.get(id)?.kind !== 'session'))).map((l) => [l.id, l]));
+    const lines = ids.map((id) => found.get(id) ?? known.get(id)!);
     const changed = [...found.values()].filter((l) => !sameLine(l, known.get(l.id)));
+    const gone = [...known.keys()].filter((id) => !present.has(id));
+    // A creation under way renames its directory into place later: the check waits for it.
+    const check = creating === 0 && Number(mtime / 1_000_000n) < started - SETTLED_MS ? { mtime, count: ids.length } : null;
     if (changed.length > ids.length * REBUILD_SHARE || this.listFile.waste(ids.length) > ids.length * WASTE_PER_SESSION + 100) {
-      await this.listFile.rewrite(ids.map(current));
-    } else await this.listFile.append(changed);
-    const entries: ListEntry[] = [];
-    const broken: DamagedSession[] = [];
-    for (const id of ids) {
-      const line = current(id);
-      if (line.kind === 'session') entries.push(line);
-      else broken.push({ id, problem: line.problem, fix: line.fix });
+      await this.listFile.rewrite(lines);
+      this.verified = null;
+    } else {
+      const same = this.listFile.checked;
+      const fresh = check && !(changed.length === 0 && gone.length === 0 && same?.mtime === check.mtime && same.count === check.count);
+      await this.listFile.append(changed, { gone, ...(fresh ? { checked: check } : {}) });
+      this.verified = check;
     }
-    return { entries, damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
+    return this.fromLines(new Map(lines.map((l) => [l.id, l])), false);
+  }
+
+  /** The catalogue of `lines`, kept while they are the index file's current version. */
+  private fromLines(lines: ReadonlyMap<string, ListLine>, isFile = true): Catalogue {
+    const version = this.listFile.version;
+    if (!isFile || this.cached?.version !== version) {
+      const entries: ListEntry[] = [];
+      const broken: DamagedSession[] = [];
+      for (const line of lines.values()) {
+        if (line.kind === 'session') entries.push(line);
+        else broken.push({ id: line.id, problem: line.problem, fix: line.fix });
+      }
+      // The index is written in creation order, so this sort mostly confirms it (V8's sort is a merge sort on runs).
+      entries.sort(byCreation);
+      broken.sort((a, b) => a.id.localeCompare(b.id));
+      this.cached = isFile ? { version, entries, damaged: broken } : null;
+      return { entries, damaged: [...broken] };
+    }
+    return { entries: this.cached.entries, damaged: [...this.cached.damaged] };
+  }
+
+  private async linesOf(ids: readonly string[]): Promise<ListLine[]> {
+    const out: ListLine[] = [];
+    await forEachLimit(ids, async (id) => void out.push(await this.lineOf(id)));
+    return out;
   }
 
   /** Writes the record's list line (after a creation or an archive wrote the record). */

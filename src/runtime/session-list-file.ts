@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isErrno, replaceFile } from '../log/fsutil';
+import { byCreation } from './session-paging';
 
 // <sessions>/index.tsv: one line per session with what a listing orders and filters by before it reads any session
 // (created_at, agent, archived), or what is wrong with a session whose record cannot be read. Lines are appended with
@@ -9,6 +10,10 @@ import { isErrno, replaceFile } from '../log/fsutil';
 // truth: the session directories decide which sessions exist, and the page's own records are checked (see
 // SessionIndex.catalogue), so a lost or torn line, a crash between a record write and its line, or a deleted index
 // only costs re-reading the records it is missing.
+// Two more kinds of line let a listing skip reading the session directories: `X id`, a session whose directory is gone
+// (its earlier lines no longer count), and `C mtime count`, written by a listing that read the directories and found
+// every one of them in the lines above: while the sessions directory still has that mtime (no session directory was
+// added, renamed or removed since) and the lines name that many sessions, they are all the sessions there are.
 
 export const LIST_INDEX_FILE = 'index.tsv';
 
@@ -30,12 +35,21 @@ export interface DamagedEntry {
 
 export type ListLine = ({ kind: 'session' } & ListEntry) | ({ kind: 'damaged' } & DamagedEntry);
 
+/** A listing read the session directories: the sessions directory had this mtime (ns) and held `count` sessions. */
+export interface DirCheck {
+  mtime: bigint;
+  count: number;
+}
+
 /** The file's lines, folded by id and re-read from where the last read stopped while the file is the same one. */
 export class ListIndexFile {
   private lines = new Map<string, ListLine>();
   private read: { ino: number; end: number } | null = null;
   /** Lines in the file, superseded ones included (compaction drops those). */
   private count = 0;
+  private lastCheck: DirCheck | null = null;
+  /** Changes whenever the folded lines may have changed, so callers can keep what they derived from them. */
+  version = 0;
 
   constructor(private readonly dir: string) {}
 
@@ -46,6 +60,11 @@ export class ListIndexFile {
   /** Superseded lines and lines of deleted sessions, beyond those of `live` sessions. */
   waste(live: number): number {
     return this.count - live;
+  }
+
+  /** The last directory check in the file, as of the last load. */
+  get checked(): DirCheck | null {
+    return this.lastCheck;
   }
 
   async load(): Promise<ReadonlyMap<string, ListLine>> {
@@ -69,25 +88,37 @@ export class ListIndexFile {
       if (last < 0) return this.lines;
       for (const text of buf.toString('utf8', 0, last).split('\n')) {
         this.count++;
-        const line = parseLine(text);
-        if (line) this.lines.set(line.id, line);
+        if (text.startsWith('X\t')) this.lines.delete(text.slice(2));
+        else if (text.startsWith('C\t')) this.lastCheck = parseCheck(text);
+        else {
+          const line = parseLine(text);
+          if (line) this.lines.set(line.id, line);
+        }
       }
       this.read!.end = from + last + 1;
+      this.version++;
       return this.lines;
     } finally {
       await handle.close();
     }
   }
 
-  async append(lines: readonly ListLine[]): Promise<void> {
-    if (lines.length === 0) return;
+  /** Appends lines, then the ids of sessions that are gone, then a directory check (which vouches for all above it). */
+  async append(lines: readonly ListLine[], more: { gone?: readonly string[]; checked?: DirCheck } = {}): Promise<void> {
+    const text = lines.map(formatLine).join('') + (more.gone ?? []).map((id) => `X\t${id}\n`).join('') + (more.checked ? formatCheck(more.checked) : '');
+    if (text === '') return;
     // One write(2) with O_APPEND: concurrent appenders' lines never interleave.
-    await fsp.appendFile(this.file, lines.map(formatLine).join(''));
+    await fsp.appendFile(this.file, text);
   }
 
-  /** Replaces the file with exactly `lines` (a rebuild, or compaction). Lines appended meanwhile by another process are lost, and their sessions re-read by the next listing. */
+  /**
+   * Replaces the file with exactly `lines` (a rebuild, or compaction), in listing order, so the next load folds them
+   * already sorted. Lines appended meanwhile by another process are lost, and their sessions re-read by the next
+   * listing. No directory check is written: the rename changes the directory's mtime.
+   */
   async rewrite(lines: readonly ListLine[]): Promise<void> {
-    await replaceFile(this.file, lines.map(formatLine).join(''));
+    const ordered = [...lines].sort((a, b) => byCreation(keyOf(a), keyOf(b)));
+    await replaceFile(this.file, ordered.map(formatLine).join(''));
     this.read = null;
   }
 
@@ -95,6 +126,8 @@ export class ListIndexFile {
     this.lines = new Map();
     this.read = read;
     this.count = 0;
+    this.lastCheck = null;
+    this.version++;
   }
 }
 
@@ -106,6 +139,18 @@ function formatLine(l: ListLine): string {
   // Not indexable (ids are generated, so never in practice): without a line the session's record is read each listing.
   if (fields.some((f) => /[\t\n]/.test(f))) return '';
   return `S\t${fields.join('\t')}\t${l.agent_version}\t${l.archived ? 1 : 0}\n`;
+}
+
+/** Damaged sessions have no creation time: they sort first. */
+const keyOf = (l: ListLine) => ({ created_at: l.kind === 'session' ? l.created_at : '', id: l.id });
+
+function formatCheck(c: DirCheck): string {
+  return `C\t${c.mtime}\t${c.count}\n`;
+}
+
+function parseCheck(text: string): DirCheck | null {
+  const m = /^C\t(\d+)\t(\d+)$/.exec(text);
+  return m ? { mtime: BigInt(m[1]!), count: Number(m[2]) } : null;
 }
 
 /** A line as written by formatLine; null for anything else (a torn or merged line), which is skipped. */

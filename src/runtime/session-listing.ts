@@ -3,7 +3,7 @@ import { RuntimeError } from './errors';
 import type { SessionRecord } from './session-record';
 import { damageOf, listEntry, type DamagedSession, type SessionIndex } from './session-index';
 import type { ListEntry } from './session-list-file';
-import { pageSessions, type BidiPage } from './session-paging';
+import { pageSorted, type BidiPage } from './session-paging';
 
 // One page of the session listing: the list index orders and pre-filters every session, and only the sessions the
 // page needs are read.
@@ -63,7 +63,8 @@ export async function listSessions(index: SessionIndex, q: SessionListQuery, toS
       return false;
     }
   };
-  const page = await pageSessions(entries.filter(keep), q.order ?? 'desc', q.limit ?? 20, q.page, match);
+  // The catalogue is sorted already: the page is found and walked from its first item, the line filters asked on the way.
+  const page = await pageSorted(entries, q.order ?? 'desc', q.limit ?? 20, q.page, (e) => keep(e) && match(e));
   return { ...page, data: page.data.map((e) => toSession(records.get(e.id)!, summaries.get(e.id)!)), damaged: broken.sort((a, b) => a.id.localeCompare(b.id)) };
 }
 

@@ -20,27 +20,56 @@ interface Keyed {
   id: string;
 }
 
+/** The listing order, ascending: (created_at, id). Timestamps all have the same ISO form, so code-unit order is their collation order (and much cheaper to compare). */
+export const byCreation = (a: Keyed, b: Keyed): number => (a.created_at === b.created_at ? a.id.localeCompare(b.id) : a.created_at < b.created_at ? -1 : 1);
+
 /** Pages `all` (unsorted) in (created_at, id) order; only items `match` accepts count, and it is asked lazily. */
-export async function pageSessions<T extends Keyed>(
+export function pageSessions<T extends Keyed>(
   all: readonly T[],
   order: 'asc' | 'desc',
   limit: number,
   page: string | undefined,
   match: (item: T) => boolean | Promise<boolean> = () => true,
 ): Promise<BidiPage<T>> {
-  // Timestamps all have the same ISO form, so code-unit order is their collation order (and much cheaper to compare).
+  return pageSorted([...all].sort(byCreation), order, limit, page, match);
+}
+
+/**
+ * Pages `ascending` (sorted by byCreation) without copying it: the page is found by binary search and walked from
+ * there in the query's order, so a page costs the items it asks `match` about, not the length of the list.
+ */
+export async function pageSorted<T extends Keyed>(
+  ascending: readonly T[],
+  order: 'asc' | 'desc',
+  limit: number,
+  page: string | undefined,
+  match: (item: T) => boolean | Promise<boolean> = () => true,
+): Promise<BidiPage<T>> {
+  const n = ascending.length;
+  // Position i in the query's order is ascending[i] (asc) or ascending[n - 1 - i] (desc).
+  const at = order === 'asc' ? (i: number) => ascending[i]! : (i: number) => ascending[n - 1 - i]!;
   const sign = order === 'asc' ? 1 : -1;
-  const cmpKey = (aAt: string, aId: string, bAt: string, bId: string) => (aAt === bAt ? aId.localeCompare(bId) : aAt < bAt ? -1 : 1) * sign;
-  const cmp = (a: Key, b: Key) => cmpKey(a[0], a[1], b[0], b[1]);
-  const sorted = [...all].sort((a, b) => cmpKey(a.created_at, a.id, b.created_at, b.id));
+  const cmp = (a: Keyed, b: Key) => byCreation(a, { created_at: b[0], id: b[1] }) * sign;
+  /** The first position whose item is after `k` (or at or after it, when `inclusive`) in the query's order. */
+  const firstAfter = (k: Key, inclusive: boolean) => {
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = cmp(at(mid), k);
+      if (c > 0 || (inclusive && c === 0)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
   const answers = new Map<number, boolean>();
   const matches = async (i: number): Promise<boolean> => {
     let m = answers.get(i);
-    if (m === undefined) answers.set(i, (m = await match(sorted[i]!)));
+    if (m === undefined) answers.set(i, (m = await match(at(i))));
     return m;
   };
   const anyMatch = async (from: number, step: 1 | -1): Promise<boolean> => {
-    for (let i = from; i >= 0 && i < sorted.length; i += step) if (await matches(i)) return true;
+    for (let i = from; i >= 0 && i < n; i += step) if (await matches(i)) return true;
     return false;
   };
   const c = page ? decode(page) : null;
@@ -48,24 +77,20 @@ export async function pageSessions<T extends Keyed>(
   const picked: number[] = [];
   // The items still needed are asked together: the same ones a one-by-one walk would ask, their reads overlapped.
   const pick = async (from: number, step: 1 | -1) => {
-    for (let i = from; i >= 0 && i < sorted.length && picked.length < limit; ) {
+    for (let i = from; i >= 0 && i < n && picked.length < limit; ) {
       const batch: number[] = [];
-      for (; batch.length < limit - picked.length && i >= 0 && i < sorted.length; i += step) batch.push(i);
+      for (; batch.length < limit - picked.length && i >= 0 && i < n; i += step) batch.push(i);
       const answers = await Promise.all(batch.map(matches));
       batch.forEach((at, k) => answers[k] && picked.length < limit && picked.push(at));
     }
   };
   if (c?.d === 'prev') {
-    let end = sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) >= 0);
-    if (end < 0) end = sorted.length;
-    await pick(end - 1, -1);
+    await pick(firstAfter(c.k, true) - 1, -1);
     picked.reverse();
   } else {
-    let start = c ? sorted.findIndex((s) => cmp([s.created_at, s.id], c.k) > 0) : 0;
-    if (start < 0) start = sorted.length;
-    await pick(start, 1);
+    await pick(c ? firstAfter(c.k, false) : 0, 1);
   }
-  const data = picked.map((i) => sorted[i]!);
+  const data = picked.map(at);
   const first = data[0];
   const last = data[data.length - 1];
   return {

@@ -64,14 +64,17 @@ export async function createSessionDir(sessionsDir: string, record: SessionRecor
   await fsyncDir(sessionsDir);
 }
 
-/** Removes staging directories of creations that a crash cut short. */
-export async function removeAbandonedCreations(sessionsDir: string, names: readonly string[]): Promise<void> {
+/** Removes staging directories of creations that a crash cut short; returns how many are left (creations under way). */
+export async function removeAbandonedCreations(sessionsDir: string, names: readonly string[]): Promise<number> {
+  let left = 0;
   for (const name of names) {
     if (!name.startsWith(CREATING_PREFIX)) continue;
     const dir = path.join(sessionsDir, name);
     const st = await fsp.stat(dir).catch(() => null);
     if (st && Date.now() - st.mtimeMs > ABANDONED_AFTER_MS) await fsp.rm(dir, { recursive: true, force: true });
+    else if (st) left++;
   }
+  return left;
 }
 
 /**

@@ -122,6 +122,44 @@ describe('crash: the session list index and summaries', function () {
     assert.deepEqual((await listAll(t.runtime, { include_archived: true })).map((s) => s.id).sort(), [...made].sort());
     assert.deepEqual((await listAll(t.runtime)).map((s) => s.id).sort(), made.filter((id) => !archived.includes(id)).sort());
     const lines = (await fsp.readFile(indexFile(), 'utf8')).split('\n').filter(Boolean);
-    for (const line of lines) assert.match(line, /^S\tsesn_\w+\t\S+\tagent_\w+\t\d+\t[01]$/, `a whole line: ${line}`);
+    for (const line of lines) assert.match(line, /^(S\tsesn_\w+\t\S+\tagent_\w+\t\d+\t[01]|C\t\d+\t\d+|X\tsesn_\w+)$/, `a whole line: ${line}`);
+  });
+
+  it('a directory check lets listings skip reading the directories until a session directory is added or removed behind the index, or a line is lost', async () => {
+    const ids = [await newSession(), await newSession(), await newSession()];
+    await t.runtime.close();
+    // A directory modified within the last second may change again with the same mtime: only a settled one is vouched for.
+    const fresh = t.reopen('fresh');
+    await fresh.sessions.list({});
+    await fresh.close();
+    assert.doesNotMatch(await fsp.readFile(indexFile(), 'utf8'), /^C\t/m, 'no check of a directory changed just now');
+    const settle = () => fsp.utimes(sessionsDir(), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    await settle();
+    const checker = t.reopen('checker');
+    assert.equal((await listAll(checker)).length, 3);
+    await checker.close();
+    assert.match(await fsp.readFile(indexFile(), 'utf8'), /^C\t\d+\t3$/m, 'the check names the sessions it found');
+    // A session removed by hand: its directory is gone, and so is it from the listing (and an X line tells the others).
+    await fsp.rm(path.join(sessionsDir(), ids[0]!), { recursive: true });
+    // A creation cut short after its directory was renamed into place and before its line: a copy under a new id.
+    const copy = 'sesn_copy0000000000000000000';
+    await fsp.cp(path.join(sessionsDir(), ids[1]!), path.join(sessionsDir(), copy), { recursive: true });
+    const record = path.join(sessionsDir(), copy, 'session.json');
+    await fsp.writeFile(record, JSON.stringify({ ...JSON.parse(await fsp.readFile(record, 'utf8')), id: copy }));
+    await settle();
+    const after = t.reopen('after-hand-edits');
+    assert.deepEqual((await listAll(after)).map((s) => s.id).sort(), [ids[1]!, ids[2]!, copy].sort());
+    await after.close();
+    const index = await fsp.readFile(indexFile(), 'utf8');
+    assert.match(index, new RegExp(`^X\\t${ids[0]}$`, 'm'), 'the removed session is marked gone');
+    assert.match(index, new RegExp(`^S\\t${copy}\\t`, 'm'), 'the unindexed session got its line');
+    assert.match(index.trimEnd().split('\n').at(-1)!, /^C\t\d+\t3$/, 'a new check vouches for the repaired index');
+    // A line lost while the check stays (the directory did not change): the count no longer matches, so the
+    // directories are read again and the line is written back.
+    await fsp.writeFile(indexFile(), index.split('\n').filter((l) => !l.startsWith(`S\t${ids[2]}\t`)).join('\n'));
+    const lost = t.reopen('after-lost-line');
+    assert.deepEqual((await listAll(lost)).map((s) => s.id).sort(), [ids[1]!, ids[2]!, copy].sort());
+    await lost.close();
+    assert.match(await fsp.readFile(indexFile(), 'utf8'), new RegExp(`^S\\t${ids[2]}\\t`, 'm'), 'the lost line was written back');
   });
 });
