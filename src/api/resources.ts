@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { badRequest } from './errors';
+import { FileResourceParams } from '../wire';
+import { badRequest, parseOr400 } from './errors';
 import { paging } from './query';
 import { route } from './router';
 
 // /v1/sessions/:id/resources (reference §2.5): the local repository a session was created on and the files it
-// mounts, all given at creation.
+// mounts, given at creation or added later (`file` only, as the SDK's `resources.add` types say: file-attach.ts).
 
 const ListQuery = z.strictObject(paging);
 
@@ -21,9 +22,11 @@ export const resourceRoutes = [
   }),
   route('POST', '/v1/sessions/:session_id/resources', async (c) => {
     await c.runtime.sessions.record(c.params.session_id!);
-    throw badRequest(
-      'Adding resources to an existing session is not supported by the local runtime: give them when creating the session (resources: [{"type":"local_repository","path":"/path/to/repo"}, {"type":"file","file_id":"file_…"}]).',
-    );
+    const body = await c.body(z.looseObject({}));
+    if (body.type !== 'file') {
+      throw badRequest(`Only "file" resources can be added to an existing session (got type ${JSON.stringify(body.type ?? null)}); give repositories when creating the session.`);
+    }
+    return c.runtime.attachments.add(c.params.session_id!, parseOr400(FileResourceParams.strict(), body, 'request body'));
   }),
   route('GET', '/v1/sessions/:session_id/resources/:resource_id', async (c) => c.runtime.resources.retrieve(c.params.session_id!, c.params.resource_id!)),
   route('POST', '/v1/sessions/:session_id/resources/:resource_id', async (c) => {

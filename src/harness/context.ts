@@ -154,6 +154,10 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'user.message':
         for (const b of e.content) userBlocks.push(b as Block);
         break;
+      // A file the user attached while the session lives: the model learns of it with its next user turn.
+      case 'session.updated':
+        if (e._hangar?.attached) userBlocks.push({ type: 'text', text: e._hangar.attached });
+        break;
       // Nothing to do for these; a new event type must be added here or handled above.
       case 'user.interrupt':
       case 'user.tool_confirmation':
@@ -166,7 +170,6 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'session.status_terminated':
       case 'session.error':
       case 'session.deleted':
-      case 'session.updated':
       case 'session.thread_created':
       case 'session.thread_status_running':
       case 'session.thread_status_idle':

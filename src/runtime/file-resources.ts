@@ -4,16 +4,28 @@ import { invalid, RuntimeError } from './errors';
 import { isExpired, type FileStore } from './files';
 
 // `file` session resources (reference §7.3): a file of the Files API mounted read-only in the session's sandbox, by
-// default at /mnt/session/uploads/<file_id>. Checked when the session is created, so a bad one is refused whole.
+// default at /mnt/session/uploads/<file_id>. Checked when the session is created, so a bad one is refused whole, and
+// when one is added to a live session (`existing`: the session's resources, whose mount paths are taken).
 
 type FileParams = Extract<ResourceParams, { type: 'file' }>;
 
-export async function fileResources(files: FileStore, params: readonly ResourceParams[], now: string): Promise<FileResource[]> {
+/** The most file resources a session mounts (the hosted API's limit). */
+export const MAX_FILE_RESOURCES = 999;
+
+export async function fileResources(
+  files: FileStore,
+  params: readonly ResourceParams[],
+  now: string,
+  existing: readonly FileResource[] = [],
+  label: (index: number) => string = (i) => `resources[${i}]`,
+): Promise<FileResource[]> {
   const out: FileResource[] = [];
-  const taken = new Map<string, string>();
+  const taken = new Map<string, string>(existing.map((r) => [r.mount_path, r.file_id]));
+  const count = existing.length + params.filter((r) => r.type === 'file').length;
+  if (count > MAX_FILE_RESOURCES) throw invalid(`A session mounts at most ${MAX_FILE_RESOURCES} files; this one would mount ${count}. Put several files in one archive and upload that.`);
   for (const [i, r] of params.entries()) {
     if (r.type !== 'file') continue;
-    const where = `resources[${i}]`;
+    const where = label(i);
     const meta = await files.retrieve(r.file_id).catch((err: unknown) => {
       if (err instanceof RuntimeError && err.status === 404) throw invalid(`${where}.file_id ${r.file_id} is not a file of this runtime; upload it first (POST /v1/files) and use the id it returns.`);
       throw err;

@@ -20,6 +20,7 @@ import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
 import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
+import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
 import { EgressLog } from '../vault/proxy/egress-log';
 import { WebSearchSettings, WebTools, type WebRuntime } from '../web';
@@ -71,6 +72,8 @@ export class Runtime {
   readonly environments: EnvironmentStore;
   readonly sessions: SessionService;
   readonly resources: SessionResources;
+  /** Files attached to live sessions (resources.add). */
+  readonly attachments: FileAttachments;
   /** "Allow for this session": per-session tool permission overrides (session updates of the agent's tools). */
   readonly permissions: SessionPermissions;
   readonly vaults: VaultStore;
@@ -136,6 +139,7 @@ export class Runtime {
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles);
     this.resources = new SessionResources(sessionsDir, this.sessions);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
+    this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);
   }
 
   get vault(): Vault {

@@ -7,7 +7,9 @@ import type { SandboxMount } from '../sandbox/types';
 import { damaged, invalid } from './errors';
 import { fileResources } from './file-resources';
 import type { FileStore } from './files';
-import type { SessionRecord } from './session-record';
+import { readRecord, type SessionRecord } from './session-record';
+
+type FileParams = Extract<ResourceParams, { type: 'file' }>;
 
 // A session's side of the Files API, in its directory:
 //   uploads/<file_id>   its file resources, hard-linked from the store when the session is made, so deleting the file
@@ -40,6 +42,18 @@ export class SessionFiles {
     return fileResources(this.files, params, now);
   }
 
+  /** A `file` resource added to a live session (resources.add), checked against the files it mounts already. */
+  async added(record: SessionRecord, params: FileParams, now: string): Promise<{ resource: FileResource; filename: string }> {
+    const existing = record.resources.filter((r): r is FileResource => r.type === 'file');
+    const [resource] = await fileResources(this.files, [params], now, existing, () => 'resource');
+    return { resource: resource!, filename: (await this.files.retrieve(resource!.file_id)).filename };
+  }
+
+  /** The host file a file resource of the session mounts. */
+  mountOf(sessionId: string, r: FileResource): SandboxMount {
+    return { source: path.join(this.dir(sessionId), 'uploads', r.file_id), target: r.mount_path };
+  }
+
   /** Links the session's file resources into its directory (done at creation; again when a crash cut that short). */
   async linkUploads(record: SessionRecord): Promise<void> {
     const uploads = path.join(this.dir(record.id), 'uploads');
@@ -59,12 +73,14 @@ export class SessionFiles {
 
   /** What the sandbox mounts: the file resources read-only, and the outputs directory (writable by any sandbox user). */
   async provisionSpec(record: SessionRecord): Promise<{ mounts: SandboxMount[]; outputsDir: string }> {
-    await this.linkUploads(record);
+    // The record as it is now: a file added since the session was woken is mounted too.
+    const current = (await readRecord(this.dir(record.id))) ?? record;
+    await this.linkUploads(current);
     const outputsDir = path.join(this.dir(record.id), 'outputs');
     await mkdir(outputsDir, { recursive: true });
     // The container's user is not the host's: the directory is the one host path it may write.
     await chmod(outputsDir, 0o777);
-    const mounts = record.resources.flatMap((r) => (r.type === 'file' ? [{ source: path.join(this.dir(record.id), 'uploads', r.file_id), target: r.mount_path }] : []));
+    const mounts = current.resources.flatMap((r) => (r.type === 'file' ? [this.mountOf(record.id, r)] : []));
     return { mounts, outputsDir };
   }
 
@@ -113,6 +129,11 @@ export function filesNote(record: SessionRecord, where: (target: string) => stri
   const uploads = record.resources.flatMap((r) => (r.type === 'file' ? [`${where(r.mount_path)} (${r.file_id})`] : []));
   const mounted = uploads.length === 0 ? '' : ` The user attached ${uploads.length === 1 ? 'a file' : `${uploads.length} files`}, read-only (read with bash): ${uploads.join(', ')}.`;
   return `${mounted} Files you write to ${where(SESSION_OUTPUTS_DIR)} are handed to the user as the session's outputs when your turn ends.`;
+}
+
+/** What the model is told, with its next user turn, about a file attached to the live session. */
+export function attachedNote(filename: string, r: FileResource, where: string): string {
+  return `[The user attached the file ${filename} (${r.file_id}) to this session: it is at ${where}, read-only (read it with bash).]`;
 }
 
 /** Paths of the regular files under `root` (symbolic links are not followed: they could point anywhere on the host). */

@@ -6,7 +6,7 @@ import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitTo
 import { InvalidEventError } from '../harness/delivery';
 import type { McpServerState, McpTools } from '../harness/tools';
 import { ThreadMcp } from './thread-mcp';
-import type { Sandbox, SandboxProvider } from '../sandbox/types';
+import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
 import { SandboxSetupError } from '../sandbox/errors';
 import type { SessionRecord } from './session-record';
 import type { SessionFiles } from './session-files';
@@ -312,6 +312,15 @@ export class SessionHost {
       this.sandboxes.set(record.id, p);
     }
     return p;
+  }
+
+  /**
+   * Shows a file added to the session in its sandbox (file-attach.ts). A provisioning under way here is awaited first:
+   * it may have read the session's resources before the file was added.
+   */
+  async mount(id: string, mount: SandboxMount): Promise<void> {
+    await this.sandboxes.get(id)?.catch(() => undefined);
+    await this.opts.provider.mount(id, mount);
   }
 
   /** Stops driving a session here: the driver ends, the lease is released, the sandbox keeps its files. */

@@ -113,6 +113,12 @@ export interface SandboxProvider {
    * under the session's sandbox directory and answers that path.
    */
   mountedAt?(sessionId: string, target: string): string;
+  /**
+   * Shows one more host file read-only in a session's existing sandbox (a file resource added while the session
+   * lives), whether or not this process has it provisioned, and keeps it there when the sandbox is made again. No
+   * sandbox yet: nothing to do, provisioning mounts what its spec names.
+   */
+  mount(sessionId: string, mount: SandboxMount): Promise<void>;
   /** Create the sandbox, or reattach to the session's existing files/container when they exist. */
   provision(spec: ProvisionSpec): Promise<Sandbox>;
   /** Remove everything the session owns (container, volume, temp copy). */

@@ -39,6 +39,11 @@ export const HangarPrivate = z.object({
   answers: z.string().optional(),
   /** span.model_request_end of a sub-agent thread: the model it asked, which prices the usage. */
   model: z.string().optional(),
+  /**
+   * session.updated of a file resource added to a live session: what the model is told about it, with its next user
+   * turn (the wire's session.updated has no resources field, so the public event is the envelope alone).
+   */
+  attached: z.string().optional(),
 });
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };

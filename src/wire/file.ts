@@ -36,6 +36,7 @@ export const FileResourceParams = z.object({
   file_id: z.string().min(1),
   mount_path: z.string().min(1).optional(),
 });
+export type FileResourceParams = z.infer<typeof FileResourceParams>;
 export const FileResource = z.object({
   id: z.string(),
   type: z.literal('file'),

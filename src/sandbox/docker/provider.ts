@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxProvider } from '../types';
+import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxMount, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
 import { seedCopyGit } from './copy-baseline';
@@ -11,6 +11,7 @@ import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands,
 import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
+import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
@@ -153,6 +154,16 @@ export class DockerSandboxProvider implements SandboxProvider {
     // A container with binds (a session's files and outputs) serves that session only: the pool is not filled for it.
     void plan.then((p) => (p.settings.binds.length === 0 ? this.pool.fill(p) : undefined)).catch(() => undefined);
     return sandbox;
+  }
+
+  async mount(sessionId: string, m: SandboxMount): Promise<void> {
+    await this.pending.get(sessionId)?.catch(() => undefined);
+    const live = this.live.get(sessionId);
+    const state = live?.state ?? (await readState(this.root, sessionId));
+    if (!state) return;
+    if (addBind(state, m)) await writeState(this.root, state);
+    const containerId = live?.containerId ?? state.containerId;
+    if (containerId) await copyIntoContainer(await this.docker(), containerId, m);
   }
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */

@@ -44,7 +44,8 @@ export class DockerSandbox implements Sandbox {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly state: SessionState,
+    /** The session's sandbox state; the provider adds binds to it (mount.ts) for the next container. */
+    readonly state: SessionState,
     private hands: Hands | null,
     private readonly ctx: SandboxContext,
   ) {

@@ -1,9 +1,9 @@
-import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { createToolHost } from '../../tools/host-impl';
 import type { ToolHostOptions } from '../../tools/host';
-import type { ProvisionSpec, Sandbox, SandboxProvider } from '../types';
+import type { ProvisionSpec, Sandbox, SandboxMount, SandboxProvider } from '../types';
 import { BaselineRepo } from './baseline';
 import { buildAgentGit } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
@@ -132,6 +132,13 @@ export class LocalSandboxProvider implements SandboxProvider {
     });
     this.live.set(sessionId, sandbox);
     return sandbox;
+  }
+
+  async mount(sessionId: string, mount: SandboxMount): Promise<void> {
+    await this.pending.get(sessionId)?.catch(() => undefined);
+    const dir = this.dirOf(sessionId);
+    if (!(await stat(path.join(dir, 'sandbox.json')).catch(() => null))) return;
+    await placeMounts(dir, [mount], undefined);
   }
 
   mountedAt(sessionId: string, target: string): string {

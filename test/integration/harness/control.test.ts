@@ -136,6 +136,7 @@ export function slowProvider(inner: SandboxProvider, delayMs: number, onReady: (
       onReady();
       return sb;
     },
+    mount: (id, m) => inner.mount(id, m),
     destroy: (id) => inner.destroy(id),
     reap: (live) => inner.reap(live),
     close: () => inner.close(),
