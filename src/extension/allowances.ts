@@ -21,7 +21,8 @@ export interface SessionAllowances {
 export async function readAllowances(runtime: Runtime, sessionId: string): Promise<SessionAllowances> {
   const byAgent = new Map<string, string[]>();
   for (const t of await runtime.sessions.threads(sessionId)) {
-    if (t.parent_thread_id === null) continue;
+    // An inline agent has no allowances ("allow for this session" is refused for it): nothing to list.
+    if (t.parent_thread_id === null || t.agent.type === 'inline') continue;
     byAgent.set(t.agent.name, [...(byAgent.get(t.agent.name) ?? []), t.id]);
   }
   const agents = [...byAgent];

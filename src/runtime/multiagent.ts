@@ -37,14 +37,17 @@ export async function resolveMultiagent(params: MultiagentParams, owner: RosterO
   if (subParams === undefined && base) subagents = { ...base.subagents, ...(base.subagents.type === 'enabled' ? { predefined_agents: base.subagents.predefined_agents.map((r) => selfToCurrent(r, owner)) } : {}) };
   else if (subParams?.type === 'disabled') subagents = { type: 'disabled' };
   else {
-    if (subParams?.inline_agents?.type === 'enabled') throw invalid('multiagent.subagents.inline_agents: Hangar has no inline agents; set inline_agents to {"type":"disabled"} and name saved agents in predefined_agents.');
+    // Inline agents default to enabled (the SDK's default): the coordinator's model then defines sub-agents itself.
+    const inline = subParams?.inline_agents?.type ?? 'enabled';
     const list = subParams?.predefined_agents ?? [];
-    if (list.length === 0) throw invalid('multiagent.subagents.predefined_agents must name at least one agent (Hangar has no inline agents), or set subagents to {"type":"disabled"}.');
+    if (list.length === 0 && inline === 'disabled') {
+      throw invalid('multiagent.subagents has inline agents disabled and no predefined_agents, so the agent could start no sub-agent: name saved agents in predefined_agents, enable inline_agents, or set subagents to {"type":"disabled"}.');
+    }
     if (list.filter((a) => typeof a !== 'string' && a.type === 'self').length > 1) throw invalid('multiagent.subagents.predefined_agents names "self" more than once; list it at most once.');
     const refs: AgentReference[] = [];
     for (const [i, entry] of list.entries()) refs.push(await member(entry, `multiagent.subagents.predefined_agents[${i}]`, owner, agents));
     await checkRoster(refs, owner, agents);
-    subagents = { type: 'enabled', inline_agents: { type: 'disabled' }, predefined_agents: refs };
+    subagents = { type: 'enabled', inline_agents: { type: inline }, predefined_agents: refs };
   }
   return { type: 'multiagent_20261001', advisor: { type: 'disabled' }, subagents, workflows: { type: 'disabled' } };
 }

@@ -36,6 +36,8 @@ export class SessionPermissions {
     if (thread === undefined || thread === primaryThreadId(session.id)) return null;
     const t = (await this.sessions.threads(session.id)).find((x) => x.id === thread);
     if (!t) throw invalid(`Session ${session.id} has no thread ${thread}; list its threads to see valid ids.`);
+    // An allowance is kept on a saved agent's tools in the session's snapshot; an inline agent has none to keep it on.
+    if (t.agent.type === 'inline') throw invalid(`Thread ${thread} runs the inline agent "${t.agent.name}", which has no "allow for this session": allow or deny each of its calls.`);
     const member = sessionRoster(session.agent).find((m) => m.name === t.agent.name);
     if (!member) throw invalid(`Thread ${thread}'s agent "${t.agent.name}" is not in session ${session.id}'s roster.`);
     return member;

@@ -1,5 +1,5 @@
 import type { ModelCatalog, SessionAgent, SessionEvent, StreamPreview } from '../wire';
-import { sessionRoster } from '../wire';
+import { delegates } from '../wire';
 import type { SessionLog } from '../log';
 import { SessionDriver } from '../harness/driver';
 import { ToolRouter, type HostTools, type McpTools } from '../harness/tools';
@@ -13,8 +13,10 @@ import { primaryThreadId } from './threads';
 import type { ThreadMcp } from './thread-mcp';
 import type { SessionRecord } from './session-record';
 import { harnessLog } from './harness-log';
+import { defineInlineAgent } from './inline-agents';
 
-// What drives one session the host holds: a single SessionDriver, or, for an agent with a roster, a ThreadSupervisor
+// What drives one session the host holds: a single SessionDriver, or, for an agent that delegates (a roster, or inline
+// agents), a ThreadSupervisor
 // with a driver per thread (src/harness/threads), each wired to the session's model, tools, sandbox and previews.
 
 /** The host's options that shape how a session's turns run. */
@@ -62,7 +64,7 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
     onWorkStarted: () => void sandbox().catch(() => undefined),
   };
-  if (sessionRoster(record.agent).length === 0) {
+  if (!delegates(record.agent)) {
     return new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)), environmentNote: opts.environmentNote(record), onPreview: previewTo(null) });
   }
   return new ThreadSupervisor({
@@ -71,6 +73,7 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     primaryThreadId: primaryThreadId(record.id),
     environmentNote: opts.environmentNote(record),
     maxThreads: opts.maxThreads,
+    defineInline: (params, coordinator) => defineInlineAgent(params, coordinator, opts.catalog),
     router: (agent, delegator, shell) =>
       delegator
         ? new CoordinatorRouter(agent, sandbox, mcp, opts.redact, delegator, host(agent))

@@ -1,4 +1,4 @@
-import type { ModelCatalog, ModelUsage, Session, SessionAgent, SessionEvent, SessionThreadAgent } from '../wire';
+import type { InlineAgent, ModelCatalog, ModelUsage, Session, SessionAgent, SessionEvent, SessionThreadAgent } from '../wire';
 import { costUsd, sessionRoster } from '../wire';
 import { threadOf } from '../harness/threads/view';
 
@@ -12,7 +12,8 @@ export interface SessionThread {
   session_id: string;
   parent_thread_id: string | null;
   status: Session['status'];
-  agent: SessionThreadAgent;
+  /** A roster agent's definition, or the inline agent the coordinator defined (kept in its session.thread_created). */
+  agent: SessionThreadAgent | InlineAgent;
   workflow_run_id: null;
   stats: { active_seconds?: number; duration_seconds?: number };
   usage: Session['usage'];
@@ -64,7 +65,7 @@ export function sessionThreads(session: Session, agent: SessionAgent, events: re
       own.usage = addUsage(own.usage, e.model_usage, own.cents);
     }
     if (e.type === 'session.thread_created') {
-      const member = roster.find((m) => m.name === e.agent_name) ?? primaryAgent;
+      const member = e._hangar?.inline_agent ?? roster.find((m) => m.name === e.agent_name) ?? primaryAgent;
       subs.set(e.session_thread_id, {
         thread: {
           type: 'session_thread',

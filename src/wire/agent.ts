@@ -116,7 +116,7 @@ export const ModelParams = z.union([
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 const Skill = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string().nullish() });
-const ExecutionIdentity = z.union([
+export const ExecutionIdentity = z.union([
   z.object({ type: z.literal('service_account') }),
   z.object({ type: z.literal('aws_role'), role_arn: z.string().max(2048) }),
 ]);

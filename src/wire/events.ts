@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
 import { ModelErrorDetail, SessionErrorObject } from './errors';
 import type { ToolOutputPreview } from './tool-output';
+import { InlineAgent } from './inline-agent';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
 //
@@ -35,6 +36,8 @@ export const HangarPrivate = z.object({
   thread: z.string().optional(),
   /** Multi-agent: the coordinator's send_to_agent call this event is the effect of (thread creation, the message). */
   delegation: z.string().optional(),
+  /** session.thread_created of an inline agent's thread: the definition the coordinator's model gave, resolved. */
+  inline_agent: InlineAgent.optional(),
   /** Multi-agent: the input event (a thread's task or follow-up) that this message answers. */
   answers: z.string().optional(),
   /** span.model_request_end of a sub-agent thread: the model it asked, which prices the usage. */

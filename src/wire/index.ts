@@ -5,6 +5,7 @@ export * from './agent';
 export * from './environment';
 export * from './events';
 export * from './session';
+export * from './inline-agent';
 export * from './ids';
 export * from "./fold";
 export * from './vault';

@@ -2,9 +2,9 @@ import { z } from 'zod';
 
 // Multi-agent configuration of an agent (reference §5.4): the params clients send, and the resolved form an agent
 // carries (every member a concrete {type:"agent", id, version}). The session form, with each member expanded to its
-// full definition, lives in session.ts. Hangar runs roster agents as sub-agent threads; it has no advisor model, no
-// workflow runs and no inline agents, so those are refused when given (ARCHITECTURE.md invariant 8) and resolve to
-// disabled when left to their default.
+// full definition, lives in session.ts. Hangar runs roster agents and inline agents (inline-agent.ts) as sub-agent
+// threads; it has no advisor model and no workflow runs, so those are refused when given (ARCHITECTURE.md invariant 8)
+// and resolve to disabled when left to their default.
 
 export const MAX_ROSTER = 20;
 

@@ -38,6 +38,17 @@ export function sessionRoster(agent: SessionAgent): SessionThreadAgent[] {
   return m.subagents.type === 'enabled' ? m.subagents.predefined_agents : [];
 }
 
+/** Whether a session's coordinator may define sub-agents itself when it starts a thread (reference §7.9). */
+export function inlineAgentsEnabled(agent: Pick<SessionAgent, 'multiagent'>): boolean {
+  const m = agent.multiagent;
+  return m?.type === 'multiagent_20261001' && m.subagents.type === 'enabled' && m.subagents.inline_agents.type === 'enabled';
+}
+
+/** Whether a session's agent delegates at all: it has a roster, or may define inline agents. */
+export function delegates(agent: SessionAgent): boolean {
+  return sessionRoster(agent).length > 0 || inlineAgentsEnabled(agent);
+}
+
 export const SessionUsage = z.object({
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),

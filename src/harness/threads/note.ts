@@ -8,11 +8,12 @@ export function rosterLines(members: readonly SessionThreadAgent[]): string[] {
 }
 
 /** What a thread's system prompt adds to the session's environment note: who it is and whom it works with. */
-export function threadNote(t: ThreadInfo, members: readonly SessionThreadAgent[], coordinator: ThreadInfo): string {
+export function threadNote(t: ThreadInfo, members: readonly SessionThreadAgent[], coordinator: ThreadInfo, inline: boolean): string {
   if (t.primary) {
+    const roster = members.length > 0 ? `You can delegate to these agents, each working in a thread of its own on the same files as you:\n${rosterLines(members).join('\n')}\n` : '';
+    const own = inline ? 'You can also define an agent of your own for a task (send_to_agent with inline_agent): its own name, system prompt and a subset of your tools.\n' : '';
     return (
-      `${agentMarker(t.agentName)}, the coordinator of this session (thread ${t.id}). You can delegate to these agents, ` +
-      `each working in a thread of its own on the same files as you:\n${rosterLines(members).join('\n')}\n` +
+      `${agentMarker(t.agentName)}, the coordinator of this session (thread ${t.id}). ${roster}${own}` +
       'Start one with send_to_agent; it returns at once and the agent’s answer arrives later as a message from it. Agents run in parallel: ' +
       'start all the independent work first, then end your turn to wait for the answers.'
     );

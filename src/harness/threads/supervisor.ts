@@ -1,5 +1,5 @@
-import type { EventParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, StopReason, UserContentBlock } from '../../wire';
-import { newId, sessionRoster } from '../../wire';
+import type { EventParams, InlineAgent, InlineAgentParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, StopReason, UserContentBlock } from '../../wire';
+import { inlineAgentsEnabled, inlineThreadAgent, newId, sessionRoster } from '../../wire';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { InvalidEventError, validateDelivery } from '../delivery';
 import type { HarnessLog, SessionDriver } from '../driver';
@@ -37,6 +37,11 @@ export interface SupervisorOptions {
   driver(thread: { view: ThreadView; agent: SessionAgent; tools: ToolRouter; environmentNote: string }): SessionDriver;
   /** Sub-agent threads a session may have (not counting archived ones). */
   maxThreads?: number;
+  /**
+   * Resolves an inline agent the coordinator's model defines against the coordinator (src/runtime/inline-agents.ts);
+   * throws, saying why, for a definition it refuses. Without it the coordinator cannot define agents.
+   */
+  defineInline?: (params: InlineAgentParams, coordinator: SessionAgent) => InlineAgent;
 }
 
 interface Thread {
@@ -65,7 +70,7 @@ export class ThreadSupervisor implements Delegator {
     this.members = sessionRoster(opts.agent);
     this.primary = this.addThread({ id: opts.primaryThreadId, agentName: opts.agent.name, model: opts.agent.model.id, primary: true }, opts.agent);
     for (const e of opts.log.events()) {
-      if (e.type === 'session.thread_created' && !this.threads.has(e.session_thread_id)) this.addThreadFor(e.session_thread_id, e.agent_name);
+      if (e.type === 'session.thread_created' && !this.threads.has(e.session_thread_id)) this.addThreadFor(e.session_thread_id, e.agent_name, e._hangar?.inline_agent);
       this.observe(e);
     }
   }
@@ -100,6 +105,11 @@ export class ThreadSupervisor implements Delegator {
       if (g.thread.info.primary || !g.params.every((p) => p.type === 'user.interrupt' && !p.session_thread_id)) echoes.push(...out);
     }
     return echoes;
+  }
+
+  /** Runs every thread's loop again: work held for the budget goes on once it was raised. */
+  kick(): void {
+    for (const t of this.threads.values()) t.driver?.kick();
   }
 
   async settled(): Promise<void> {
@@ -162,32 +172,37 @@ export class ThreadSupervisor implements Delegator {
     return this.members.map((m) => m.name);
   }
 
+  inlineAgents(): boolean {
+    return this.opts.defineInline !== undefined && inlineAgentsEnabled(this.opts.agent);
+  }
+
   list(): ToolOutcome {
-    const agents = rosterLines(this.members);
+    const agents = [...rosterLines(this.members), ...(this.inlineAgents() ? ['- (any agent you define with inline_agent)'] : [])];
     const threads = [...this.threads.values()].filter((t) => !t.info.primary).map((t) => `- ${t.info.id} (${t.info.agentName}): ${this.describe(t)}`);
     return { content: [textBlock(`Agents:\n${agents.join('\n')}\n\nThreads:\n${threads.length > 0 ? threads.join('\n') : '(none yet)'}`)], is_error: false };
   }
 
   async send(toolUseId: string, input: SendToAgentInput): Promise<ToolOutcome> {
     const content: UserContentBlock[] = [{ type: 'text', text: input.message }];
-    if (input.agent !== undefined) {
-      const member = this.members.find((m) => m.name === input.agent);
-      if (!member) return errorOutcome(`There is no agent named "${input.agent}" to delegate to. Agents: ${this.roster().join(', ')}.`);
+    if (input.agent !== undefined || input.inline_agent !== undefined) {
+      const started = input.agent !== undefined ? this.rosterAgent(input.agent) : this.inlineAgent(input.inline_agent!);
+      if ('error' in started) return errorOutcome(started.error);
       const live = [...this.threads.values()].filter((t) => !t.info.primary && t.state.status !== 'terminated').length;
       const max = this.opts.maxThreads ?? DEFAULT_MAX_THREADS;
       if (live >= max) return errorOutcome(`thread_limit_error: this session already has ${live} thread${live === 1 ? '' : 's'}, the most it may have. Send a follow-up to one of them (send_to_agent with session_thread_id) instead.`);
+      const { agent, inline } = started;
       const id = newId('sthr');
-      const thread = this.addThread({ id, agentName: member.name, model: member.model.id, primary: false }, { ...member, multiagent: null });
+      const thread = this.addThread({ id, agentName: agent.name, model: agent.model.id, primary: false }, agent);
       await this.appendRaw([
-        { type: 'session.thread_created', session_thread_id: id, agent_name: member.name, workflow_run_id: null, _hangar: { delegation: toolUseId } },
-        { type: 'agent.thread_message_sent', to_session_thread_id: id, to_agent_name: member.name, content, _hangar: { delegation: toolUseId } },
+        { type: 'session.thread_created', session_thread_id: id, agent_name: agent.name, workflow_run_id: null, _hangar: { delegation: toolUseId, ...(inline ? { inline_agent: inline } : {}) } },
+        { type: 'agent.thread_message_sent', to_session_thread_id: id, to_agent_name: agent.name, content, _hangar: { delegation: toolUseId } },
         receivedEvent(this.primary.info, thread.info, content, { delegation: toolUseId }),
       ]);
       if (!this.closed) {
         thread.driver = this.makeDriver(thread);
         thread.driver.kick();
       }
-      return { content: [textBlock(`Started thread ${id}: agent "${member.name}" is working on it. Its answer will arrive as a message from it; meanwhile you can start other agents, or end your turn to wait.`)], is_error: false };
+      return { content: [textBlock(`Started thread ${id}: agent "${agent.name}" is working on it. Its answer will arrive as a message from it; meanwhile you can start other agents, or end your turn to wait.`)], is_error: false };
     }
     const thread = this.threads.get(input.session_thread_id ?? '');
     if (!thread || thread.info.primary) return errorOutcome(`There is no thread ${input.session_thread_id} you started; list_agents shows your threads.`);
@@ -199,7 +214,29 @@ export class ThreadSupervisor implements Delegator {
 
   // ---- threads ----
 
-  private addThreadFor(id: string, agentName: string): Thread {
+  private rosterAgent(name: string): { agent: SessionAgent; inline?: undefined } | { error: string } {
+    const member = this.members.find((m) => m.name === name);
+    if (member) return { agent: { ...member, multiagent: null } };
+    const others = this.roster().length > 0 ? ` Agents: ${this.roster().join(', ')}.` : ' You have no roster agents.';
+    return { error: `There is no agent named "${name}" to delegate to.${others}${this.inlineAgents() ? ' To define an agent of your own, give inline_agent instead of agent.' : ''}` };
+  }
+
+  /** An agent the coordinator's model defines: resolved against the coordinator as it runs now, stored with its thread. */
+  private inlineAgent(params: InlineAgentParams): { agent: SessionAgent; inline: InlineAgent } | { error: string } {
+    if (!this.inlineAgents()) return { error: `inline_agent: this session's agent may not define agents of its own (inline_agents is disabled); start one of the roster agents (${this.roster().join(', ')}) with agent.` };
+    if (params.name === this.primary.info.agentName || this.roster().includes(params.name)) {
+      return { error: `inline_agent.name "${params.name}" is taken by ${params.name === this.primary.info.agentName ? 'you, the coordinator' : 'a roster agent'}; give your agent another name.` };
+    }
+    try {
+      const inline = this.opts.defineInline!(params, this.primary.agent);
+      return { agent: inlineThreadAgent(inline, this.opts.agent), inline };
+    } catch (err) {
+      return { error: `inline_agent: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  private addThreadFor(id: string, agentName: string, inline: InlineAgent | undefined): Thread {
+    if (inline) return this.addThread({ id, agentName, model: inline.model.id, primary: false }, inlineThreadAgent(inline, this.opts.agent));
     const member = this.members.find((m) => m.name === agentName);
     // A roster is frozen in the session's snapshot, so a thread's agent is always found; a record edited by hand
     // falls back to the coordinator's own definition rather than losing the thread.
@@ -215,9 +252,9 @@ export class ThreadSupervisor implements Delegator {
   }
 
   private makeDriver(t: Thread): SessionDriver {
-    const tools = this.opts.router(t.agent, t.info.primary && this.members.length > 0 ? this : null, t.info.primary ? null : t.info.id);
+    const tools = this.opts.router(t.agent, t.info.primary && (this.members.length > 0 || this.inlineAgents()) ? this : null, t.info.primary ? null : t.info.id);
     t.tools = tools;
-    return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${threadNote(t.info, this.members, this.primary.info)}` });
+    return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${threadNote(t.info, this.members, this.primary.info, this.inlineAgents())}` });
   }
 
   /** Which threads a user event is for: routing is by tool use id (a client may echo session_thread_id or not). */
@@ -304,7 +341,8 @@ export class ThreadSupervisor implements Delegator {
    */
   private async ensureAnswered(t: Thread): Promise<void> {
     try {
-      if (!this.isQuiet(t)) return;
+      // A thread held for the budget has not finished: it answers once it has, after the budget was raised.
+      if (!this.isQuiet(t) || heldForBudget(t)) return;
       const events = t.view.events();
       const inputAt = events.findLastIndex((e) => e.type === 'user.message');
       if (inputAt < 0) return;
@@ -330,7 +368,7 @@ export class ThreadSupervisor implements Delegator {
 
   private isQuiet(t: Thread): boolean {
     const s = t.state;
-    if (s.status === 'terminated') return true;
+    if (s.status === 'terminated' || heldForBudget(t)) return true;
     if (s.status !== 'idle' || s.needsModel) return false;
     const blocked = new Set(s.blocked().map((p) => p.id));
     return [...s.pending.values()].every((p) => blocked.has(p.id));
@@ -343,7 +381,9 @@ export class ThreadSupervisor implements Delegator {
     if (threads.some((t) => t.answering || !this.isQuiet(t))) return;
     if (this.sessionStatus === 'idle' && this.lastIdle?.type !== 'requires_action' && !threads.some((t) => t.state.blocked().length > 0)) return;
     const waiting = threads.flatMap((t) => (t.state.status === 'terminated' ? [] : t.state.blocked().map((p) => p.id)));
-    const reason: StopReason = waiting.length > 0 ? { type: 'requires_action', event_ids: waiting } : (this.primary.state.lastStopReason ?? { type: 'end_turn' });
+    // What the user must do first: answer a waiting call, then raise a spent budget.
+    const held = threads.some(heldForBudget);
+    const reason: StopReason = waiting.length > 0 ? { type: 'requires_action', event_ids: waiting } : held ? { type: 'budget_reached' } : (this.primary.state.lastStopReason ?? { type: 'end_turn' });
     if (this.sessionStatus === 'idle' && JSON.stringify(this.lastIdle) === JSON.stringify(reason)) return;
     await this.appendRaw([{ type: 'session.status_idle', stop_reason: reason }]);
   }
@@ -365,4 +405,9 @@ export class ThreadSupervisor implements Delegator {
       await this.appendRaw(delegationRepair(use, this.opts.log.events(), this.primary.info, (id) => this.threads.get(id)?.info));
     }
   }
+}
+
+/** The thread stopped before a model request because the session's budget is spent; it goes on when it is raised. */
+function heldForBudget(t: Thread): boolean {
+  return t.state.status === 'idle' && t.state.needsModel && t.state.lastStopReason?.type === 'budget_reached';
 }

@@ -3,7 +3,8 @@ import { exhaustedReply, parseReplies, reply, ReplySchema, type RecordedRequest,
 
 // Plays several agents at once: each request goes to the script of the agent its system prompt names (the harness
 // writes `agentMarker(name)` into every thread's system prompt), so a coordinator and its sub-agents each follow their
-// own script however their requests interleave, faults included.
+// own script however their requests interleave, faults included. An inline sub-agent is routed the same way, by the
+// name the coordinator's model gave it.
 
 /** The agent a request was made for, from its system prompt; null when it names none. */
 export function agentOf(rec: RecordedRequest): string | null {

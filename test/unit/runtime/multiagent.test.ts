@@ -54,8 +54,23 @@ describe('multi-agent rosters', () => {
     assert.deepEqual(c2.multiagent, c.multiagent);
     await assert.rejects(make('x', { multiagent: { type: 'multiagent_20261001', advisor: { type: 'enabled', model: 'm' }, subagents: { type: 'enabled', predefined_agents: [a.id] } } }), refused(/no advisor model/));
     await assert.rejects(make('x', { multiagent: { type: 'multiagent_20261001', workflows: { type: 'enabled' }, subagents: { type: 'enabled', predefined_agents: [a.id] } } }), refused(/does not run workflows/));
-    await assert.rejects(make('x', { multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', inline_agents: { type: 'enabled' }, predefined_agents: [a.id] } } }), refused(/no inline agents/));
-    await assert.rejects(make('x', { multiagent: { type: 'multiagent_20261001' } }), refused(/must name at least one agent/));
+    await assert.rejects(
+      make('x', { multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', inline_agents: { type: 'disabled' }, predefined_agents: [] } } }),
+      refused(/inline agents disabled and no predefined_agents/),
+    );
+  });
+
+  it('resolves inline agents: enabled by default (the SDK\'s default), alone or with predefined agents', async () => {
+    const a = await make('writer');
+    const alone = await make('lead', { multiagent: { type: 'multiagent_20261001' } });
+    assert.deepEqual(alone.multiagent, {
+      type: 'multiagent_20261001',
+      advisor: { type: 'disabled' },
+      subagents: { type: 'enabled', inline_agents: { type: 'enabled' }, predefined_agents: [] },
+      workflows: { type: 'disabled' },
+    });
+    const both = await make('lead2', { multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', predefined_agents: [a.id] } } });
+    assert.deepEqual(both.multiagent?.type === 'multiagent_20261001' && both.multiagent.subagents, { type: 'enabled', inline_agents: { type: 'enabled' }, predefined_agents: [{ type: 'agent', id: a.id, version: 1 }] });
   });
 
   it('refuses missing, archived and nested members, duplicates, two selves and an advisor entry', async () => {
