@@ -13,6 +13,11 @@ export const LABEL_LAYER = 'dev.hangar.layer';
 export const LABEL_ROOT = 'dev.hangar.root';
 /** Session label value of a warm-pool container not yet claimed. */
 export const POOL_SESSION = 'pool';
+/**
+ * The process that keeps a warm-pool container (its pid): while it lives, another process' reaper leaves the
+ * container alone; once it is gone (killed before it could drain its pool), any provider on the root removes it.
+ */
+export const LABEL_POOL_OWNER = 'dev.hangar.pool-owner';
 
 export const SessionId = z
   .string()
@@ -29,3 +34,8 @@ export function labels(root: string, sessionId: string, layerId: string): Record
 export const volumeName = (layerId: string) => `hangar-ws-${layerId}`;
 export const containerName = (root: string, sessionId: string) => `hangar-${rootKey(root)}-${sessionId}`;
 export const poolContainerName = (root: string, layerId: string) => `hangar-${rootKey(root)}-pool-${layerId}`;
+
+/** Labels of a warm-pool container (and its volume) this process keeps. */
+export function poolLabels(root: string, layerId: string): Record<string, string> {
+  return { ...labels(root, POOL_SESSION, layerId), [LABEL_POOL_OWNER]: String(process.pid) };
+}

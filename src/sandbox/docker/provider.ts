@@ -8,11 +8,11 @@ import { seedWorkspace } from './copy-mode';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
-import { containerName, labels, POOL_SESSION, poolContainerName, SessionId, volumeName } from './names';
+import { containerName, labels, POOL_SESSION, poolContainerName, poolLabels, SessionId, volumeName } from './names';
 import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
 import { addBind, copyIntoContainer } from './mount';
-import { reapLeftovers } from './reaper';
+import { reapLeftovers, sweepOrphanPools } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
@@ -32,7 +32,10 @@ export interface DockerSandboxProviderOptions {
   storageRoot: string;
   /** Engine socket; default: dockerode's own resolution (DOCKER_HOST, /var/run/docker.sock). */
   socketPath?: string;
-  /** Ready containers kept per environment+snapshot (0 = none). */
+  /**
+   * Ready containers kept per environment+snapshot (0 = none): after a session's provision, the pool fills for its
+   * key in the background, and the next session with that key claims one. Overlay mode only.
+   */
   warmPool?: number;
   /** How the files get in: overlay over a host snapshot (fast), or a tar copy into a plain volume. */
   files?: 'auto' | 'overlay' | 'copy';
@@ -68,7 +71,10 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly busyLayers = new Set<string>();
   private overlayBroken = false;
   private egress: SandboxEgress | null = null;
-  /** Removal of containers retired earlier whose remover did not finish (started on connecting). */
+  /**
+   * Removal of containers retired earlier whose remover did not finish, and of warm containers whose process died
+   * (started on connecting).
+   */
   private sweeping: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: DockerSandboxProviderOptions) {
@@ -84,7 +90,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   docker(): Promise<Docker> {
     this.dockerP ??= connectDocker({ socketPath: this.options.socketPath }).then(
       (docker) => {
-        this.sweeping = sweepRetired(docker, this.root).catch(() => 0);
+        this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0)]);
         return docker;
       },
       (err: unknown) => {
@@ -237,7 +243,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const ctx = await this.handsContext();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
-    const lbl = labels(this.root, sessionLabel, layerId);
+    const lbl = sessionLabel === POOL_SESSION ? poolLabels(this.root, layerId) : labels(this.root, sessionLabel, layerId);
     this.busyLayers.add(layerId);
     let containerId: string | null = null;
     try {
