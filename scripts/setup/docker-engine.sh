@@ -11,6 +11,12 @@ start="$(now)"
 
 engine_version() { docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null; }
 
+# The devcontainer feature tests push features to an OCI registry on loopback: Debian's docker-registry (the tests
+# start their own instance; the package's service is not used).
+if ! command -v docker-registry >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then apt_install docker-registry; else log "docker-registry is missing (devcontainer feature tests need it): sudo apt-get install docker-registry"; fi
+fi
+
 if docker info >/dev/null 2>&1; then
   log "docker engine already running: $(engine_version) ($(elapsed "$start") s)"
   exit 0

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { connectDocker } from '../../src/sandbox/docker/client';
-import { pruneDerivedImages } from '../../src/sandbox/docker/package-image';
+import { pruneDerivedImages } from '../../src/sandbox/docker/derived-image';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
 import type { EgressEndpoint, SandboxEgress } from '../../src/sandbox/types';
 import { CertificateAuthority } from '../../src/vault/proxy/ca';

@@ -12,7 +12,7 @@ export interface ArchiveEntry {
   uid: number;
   gid: number;
   /** File content; absent for a directory. */
-  content?: string;
+  content?: string | Buffer;
 }
 
 /** Writes `entries` in one archive; missing parent directories are made by the engine (root, 0755). */

@@ -8,7 +8,7 @@ import { DevcontainerError } from './errors';
 // session: it never runs anything on the host, adds no capability or mount, and keeps the workspace at /workspace.
 
 /** Settings that would weaken the sandbox or need what it does not have: not applied, and the user is told why. */
-const REFUSED: Record<string, string> = {
+export const REFUSED: Record<string, string> = {
   privileged: 'a privileged container could escape the sandbox',
   capAdd: 'the sandbox drops every capability',
   securityOpt: 'the sandbox keeps its own security options',
@@ -18,7 +18,6 @@ const REFUSED: Record<string, string> = {
   initializeCommand: 'it runs on your machine, outside any sandbox',
   appPort: 'the sandbox publishes no ports',
   forwardPorts: 'the sandbox publishes no ports',
-  features: 'dev container features are not installed by Hangar yet; bake them into the image (build.dockerfile) instead',
 };
 
 /** The refused settings a devcontainer.json has, each with the reason, for the session's status. */
@@ -111,13 +110,25 @@ export function commandArgvs(command: CommandValue): string[][] {
   return Object.values(command).flatMap(commandArgvs);
 }
 
-const steps = (spec: DevcontainerSpec, names: readonly (keyof DevcontainerSpec & `${string}Command`)[]): LifecycleCommand[] =>
-  names.flatMap((step) => {
-    const value = spec[step] as CommandValue | undefined;
-    return value === undefined ? [] : commandArgvs(value).map((argv) => ({ step, argv }));
-  });
+type Step = 'onCreateCommand' | 'updateContentCommand' | 'postCreateCommand' | 'postStartCommand' | 'postAttachCommand';
+
+/** Where lifecycle commands come from: each feature (in install order), then devcontainer.json itself. */
+export interface CommandSource {
+  /** Appended to the step's name in progress and errors, e.g. " (feature ./tool)"; empty for devcontainer.json. */
+  origin: string;
+  commands: Partial<Record<Step, CommandValue>>;
+}
+
+// The spec runs each step's commands from the features first, in their install order, then the devcontainer's own.
+const steps = (sources: readonly CommandSource[], names: readonly Step[]): LifecycleCommand[] =>
+  names.flatMap((step) =>
+    sources.flatMap(({ origin, commands }) => {
+      const value = commands[step];
+      return value === undefined ? [] : commandArgvs(value).map((argv) => ({ step: `${step}${origin}`, argv }));
+    }),
+  );
 
 /** Commands that run once per session volume, in the spec's order. */
-export const createCommands = (spec: DevcontainerSpec) => steps(spec, ['onCreateCommand', 'updateContentCommand', 'postCreateCommand']);
+export const createCommands = (sources: readonly CommandSource[]) => steps(sources, ['onCreateCommand', 'updateContentCommand', 'postCreateCommand']);
 /** Commands that run each time a container starts on the volume (postStart, then postAttach: the agent attaches then). */
-export const startCommands = (spec: DevcontainerSpec) => steps(spec, ['postStartCommand', 'postAttachCommand']);
+export const startCommands = (sources: readonly CommandSource[]) => steps(sources, ['postStartCommand', 'postAttachCommand']);

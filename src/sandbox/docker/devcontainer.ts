@@ -8,11 +8,12 @@ import { listRepository } from '../repo/listing';
 import type { Docker } from './client';
 import { checkWorkspaceFolder, refusedSettings } from './devcontainer-settings';
 import { DevcontainerError, classifyEngineError, isNotFound } from './errors';
+import { FeatureOptions } from './features';
 
 // A repository's .devcontainer/devcontainer.json (or .devcontainer.json): the image (pulled when the engine lacks it)
-// or a Dockerfile build (tagged by a hash of its inputs, so an unchanged definition is built once), containerEnv and
-// remoteEnv with the spec's variables, remoteUser/containerUser, workspaceFolder and the lifecycle commands
-// (devcontainer-settings.ts). The reference implementation (@devcontainers/cli) ships as a bundled command line
+// or a Dockerfile build (tagged by a hash of its inputs, so an unchanged definition is built once), features
+// (features.ts, installed into a derived image by feature-image.ts), containerEnv and remoteEnv with the spec's
+// variables, remoteUser/containerUser, workspaceFolder and the lifecycle commands (devcontainer-settings.ts). The reference implementation (@devcontainers/cli) ships as a bundled command line
 // without a library API, so the spec's subset is read here.
 
 const Command = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.union([z.string(), z.array(z.string())]))]);
@@ -39,6 +40,8 @@ export const DevcontainerSpec = z.looseObject({
   postCreateCommand: Command.optional(),
   postStartCommand: Command.optional(),
   postAttachCommand: Command.optional(),
+  features: z.record(z.string(), FeatureOptions).default({}),
+  overrideFeatureInstallOrder: z.array(z.string()).default([]),
 });
 export type DevcontainerSpec = z.infer<typeof DevcontainerSpec>;
 

@@ -5,7 +5,9 @@ import { SESSION_OUTPUTS_DIR } from '../../wire/file';
 import { hasPackages, type SandboxEnvironment } from '../../wire/environment';
 import type { Docker } from './client';
 import { devcontainerImage, readDevcontainer } from './devcontainer';
-import { createCommands, devcontainerEnv, startCommands } from './devcontainer-settings';
+import { createCommands, devcontainerEnv, startCommands, type CommandSource } from './devcontainer-settings';
+import { featuresImage } from './feature-image';
+import { refusedFeatureSettings, resolveFeatures } from './features';
 import { inspectImage, sandboxUser } from './image';
 import { planEgress } from './egress';
 import { ensureNetwork, planNetwork } from './network';
@@ -65,26 +67,35 @@ function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner |
 export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: boolean): Promise<PlanBase> {
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
-  if (dc && dc.refused.length > 0) req.onProgress?.(`devcontainer.json settings Hangar does not apply: ${dc.refused.join('; ')}`);
   const baseRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
   const network = planNetwork(req.environment.networking);
   await ensureNetwork(docker, network);
   const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
+  const derived = {
+    root: req.root ?? '',
+    sessionId: req.sessionId ?? null,
+    networkMode: network.mode,
+    egress: req.egress ?? null,
+    egressPlan: egress,
+    memoryMb: req.environment.hangar.limits.memory_mb,
+    onProgress: req.onProgress,
+  };
   let imageRef = baseRef;
   let image = await inspectImage(docker, baseRef);
-  if (packages) {
-    imageRef = await packagedImage(docker, { ref: baseRef, id: image.id }, packages, {
-      root: req.root ?? '',
-      sessionId: req.sessionId ?? null,
-      networkMode: network.mode,
-      egress: req.egress ?? null,
-      egressPlan: egress,
-      memoryMb: req.environment.hangar.limits.memory_mb,
-      onProgress: req.onProgress,
-    });
+  const features = dc ? await resolveFeatures(dc.spec.features, dc.spec.overrideFeatureInstallOrder, dc.dir, dc.repo, req.onProgress) : [];
+  const refused = [...(dc?.refused ?? []), ...features.flatMap(refusedFeatureSettings)];
+  if (refused.length > 0) req.onProgress?.(`devcontainer.json settings Hangar does not apply: ${refused.join('; ')}`);
+  if (dc && features.length > 0) {
+    const containerUser = dc.spec.containerUser ?? (image.user || 'root');
+    imageRef = await featuresImage(docker, { ref: baseRef, id: image.id }, features, { remoteUser: dc.spec.remoteUser ?? containerUser, containerUser }, derived);
     image = await inspectImage(docker, imageRef);
   }
+  if (packages) {
+    imageRef = await packagedImage(docker, { ref: imageRef, id: image.id }, packages, derived);
+    image = await inspectImage(docker, imageRef);
+  }
+  const lifecycleSources: CommandSource[] = dc ? [...features.map((f) => ({ origin: ` (feature ${f.id})`, commands: f.metadata })), { origin: '', commands: dc.spec }] : [];
   const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user);
   const settings: ContainerSettings = {
     image: imageRef,
@@ -92,10 +103,12 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     uid: who.uid,
     gid: who.gid,
     home: who.home,
-    env: [...(dc ? devcontainerEnv(dc.spec, image.env, dc.repo, req.onProgress) : []), ...Object.entries({ ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
+    // The image's own variables (its ENV, a feature's containerEnv) first: the agent's shell is given this list, not
+    // the container's whole environment.
+    env: [...image.env, ...(dc ? devcontainerEnv(dc.spec, image.env, dc.repo, req.onProgress) : []), ...Object.entries({ ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
     limits: req.environment.hangar.limits,
     networkMode: network.mode,
-    lifecycle: { create: dc ? createCommands(dc.spec) : [], start: dc ? startCommands(dc.spec) : [] },
+    lifecycle: { create: createCommands(lifecycleSources), start: startCommands(lifecycleSources) },
     caCert: egress?.caCert ?? null,
     account: who.account,
     binds: [

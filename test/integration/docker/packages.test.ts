@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { pruneDerivedImages } from '../../../src/sandbox/docker/package-image';
+import { pruneDerivedImages } from '../../../src/sandbox/docker/derived-image';
 import { connectDocker } from '../../../src/sandbox/docker/client';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
