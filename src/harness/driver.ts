@@ -41,6 +41,8 @@ export interface DriverOptions {
   scrubPreview?: ScrubWindow;
   /** Called when work starts, so the sandbox is provisioned in parallel with the first model request. */
   onWorkStarted?: () => void;
+  /** True when the session's budget is spent: no model request starts until it is raised (then kick()). */
+  budgetSpent?: () => boolean;
 }
 
 const INTERRUPTED_BY_USER = 'Tool execution was interrupted before completion. Please retry.';
@@ -110,6 +112,7 @@ export class SessionDriver {
     return appended;
   }
 
+  /** Runs the loop (again): after new events, and for work that was held (a raised budget). */
   kick(): void {
     if (this.closed) return;
     if (this.running) {
@@ -177,6 +180,11 @@ export class SessionDriver {
       return false;
     }
     if (s.needsModel) {
+      // Checked between steps, never inside one: the calls of the last reply have run, and the turn waits for more budget.
+      if (this.opts.budgetSpent?.()) {
+        if (!(s.status === 'idle' && s.lastStopReason?.type === 'budget_reached')) await this.append([{ type: 'session.status_idle', stop_reason: { type: 'budget_reached' } }]);
+        return false;
+      }
       if (s.requestsThisTurn >= (this.opts.maxRequestsPerTurn ?? 200)) {
         await this.append([
           { type: 'session.error', error: { type: 'tool_use_limit_reached_error', message: `The agent made ${s.requestsThisTurn} model requests in one turn and was stopped. Send a message to continue.`, retry_status: { type: 'exhausted' } } },

@@ -52,8 +52,9 @@ export class HarnessState {
       case 'session.status_idle':
         this.status = 'idle';
         this.lastStopReason = e.stop_reason;
-        // An idle that ends the turn consumes the input before it: nothing is re-sent to the model on its own.
-        if (e.stop_reason.type !== 'requires_action') this.lastBoundarySeq = this.seq;
+        // An idle that ends the turn consumes the input before it: nothing is re-sent to the model on its own. Waiting for
+        // the user, or for a raised budget, ends nothing: the turn goes on from there.
+        if (e.stop_reason.type !== 'requires_action' && e.stop_reason.type !== 'budget_reached') this.lastBoundarySeq = this.seq;
         break;
       case 'user.interrupt':
         this.lastBoundarySeq = this.seq;

@@ -263,6 +263,11 @@ export class SessionHost {
     this.active.get(id)?.driver.retool?.(agent);
   }
 
+  /** Work a session driven here held (a spent budget, since raised) goes on. */
+  resume(id: string): void {
+    this.active.get(id)?.driver.kick();
+  }
+
   /** Archives a sub-agent thread of a session driven here (woken if need be). */
   async archiveThread(record: SessionRecord, threadId: string): Promise<void> {
     const a = await this.wake(record);

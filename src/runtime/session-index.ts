@@ -1,3 +1,4 @@
+import { sessionPricing } from './session-pricing';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { emptySummary, foldSummary, type ModelCatalog, type SessionEvent, type SessionSummary } from '../wire';
@@ -259,10 +260,8 @@ export class SessionIndex {
     return stored && { ...stored, count: stored.position.count };
   }
 
-  /** A sub-agent thread's requests are priced with its own model (named on its span end), so the session's cost is the sum of its threads'. */
   private pricing(record: SessionRecord) {
-    const own = this.catalog.lookup(record.agent.model.id);
-    return (e: SessionEvent) => (e._hangar?.model ? this.catalog.lookup(e._hangar.model) : own);
+    return sessionPricing(this.catalog, record.agent.model.id);
   }
 
   private pricesKey(): string {

@@ -14,6 +14,8 @@ import type { ThreadMcp } from './thread-mcp';
 import type { SessionRecord } from './session-record';
 import { harnessLog } from './harness-log';
 import { defineInlineAgent } from './inline-agents';
+import { BudgetMeter } from './session-budget';
+import { sessionPricing } from './session-pricing';
 
 // What drives one session the host holds: a single SessionDriver, or, for an agent that delegates (a roster, or inline
 // agents), a ThreadSupervisor
@@ -39,7 +41,7 @@ export interface RunnerOptions {
 }
 
 /** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
-export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close' | 'kick'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
 
 /** What the host opened for the session: its log (as writer), sandbox, MCP connections and preview listeners. */
 export interface RunnerParts {
@@ -54,6 +56,8 @@ export interface RunnerParts {
 
 export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log, sandbox, mcp, threadMcp, previewTo }: RunnerParts): SessionRunner {
   const host = (agent: Pick<SessionAgent, 'tools'>) => opts.hostTools?.(record, agent) ?? null;
+  // One meter for every thread: the budget caps the session's spend, sub-agents' included.
+  const budget = new BudgetMeter(record.budget, () => log.events(), sessionPricing(opts.catalog, record.agent.model.id));
   const shared = {
     model: opts.model,
     retry: opts.retry,
@@ -63,6 +67,7 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     scrubPreview: opts.scrubPreview,
     // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
     onWorkStarted: () => void sandbox().catch(() => undefined),
+    budgetSpent: () => budget.reached().length > 0,
   };
   if (!delegates(record.agent)) {
     return new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)), environmentNote: opts.environmentNote(record), onPreview: previewTo(null) });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   applyMetadataPatch,
   newId,
+  spendOf,
   nowIso,
   type EventParams,
   type ModelCatalog,
@@ -30,6 +31,7 @@ import { listSessions, type SessionListPage, type SessionListQuery } from './ses
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import { eventJsonLines } from './event-lines';
+import { budgetUpdateProblem, unbudgetableModel } from './session-budget';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
 export interface EventListQuery {
@@ -67,6 +69,8 @@ export class SessionService {
     const sandbox = sandboxEnvironment(env);
     const unsupported = providerProblem(sandbox, this.host.providerKind);
     if (unsupported) throw invalid(unsupported);
+    const unbudgetable = params.budget ? unbudgetableModel(params.budget, agent, this.catalog) : null;
+    if (unbudgetable) throw invalid(unbudgetable.message, unbudgetable.reason);
     const now = nowIso();
     const requested = params.resources ?? [];
     const resources: SessionResource[] = requested.flatMap((r) => {
@@ -86,7 +90,7 @@ export class SessionService {
       resources,
       vault_ids: params.vault_ids ?? [],
       metadata: params.metadata ?? {},
-      budget: null,
+      budget: params.budget ?? null,
       outcome_evaluations: [],
       created_at: now,
       updated_at: now,
@@ -145,10 +149,19 @@ export class SessionService {
       const mcp = params.agent.mcp_servers ?? record.agent.mcp_servers;
       next.agent = changed.agent = { ...record.agent, mcp_servers: mcp, tools: normalizeTools(params.agent.tools ?? record.agent.tools, mcp) };
     }
+    if (params.budget !== undefined) {
+      const summary = await this.summary(record);
+      if (summary.status === 'terminated') throw invalid(`Session ${id} has terminated; its budget can no longer change.`);
+      const problem = budgetUpdateProblem(record.budget, params.budget, spendOf(summary, false)) ?? (params.budget && unbudgetableModel(params.budget, record.agent, this.catalog));
+      if (problem) throw invalid(problem.message, problem.reason);
+      next.budget = changed.budget = params.budget;
+    }
     await writeRecord(this.host.dir(id), next);
     if (Object.keys(changed).length > 0) await this.appendSystemEvent(next, { type: 'session.updated', ...changed } as SessionEvent);
     // A driver holds the agent snapshot it started with; the next wake picks up the new tools.
     if (params.agent) await this.host.release(id);
+    // Work held for a spent budget goes on under the raised (or removed) one.
+    else if (params.budget !== undefined) this.host.resume(id);
     return this.retrieve(id);
   }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
 import { ModelErrorDetail, SessionErrorObject } from './errors';
+import { BudgetLimit } from './budget';
 import type { ToolOutputPreview } from './tool-output';
 import { InlineAgent } from './inline-agent';
 
@@ -169,6 +170,7 @@ export const SessionUpdatedEvent = z.object({
   title: z.string().nullish(),
   metadata: z.record(z.string(), z.string()).optional(),
   agent: z.unknown().optional(),
+  budget: BudgetLimit.nullish(),
 });
 const threadFields = { session_thread_id: z.string(), agent_name: z.string() };
 export const SessionThreadCreatedEvent = z.object({ ...envelope, type: z.literal('session.thread_created'), ...threadFields, workflow_run_id: z.string().nullable() });

@@ -11,4 +11,5 @@ export * from "./fold";
 export * from './vault';
 export * from './file';
 export * from './models';
+export * from './budget';
 export * from './tool-output';

@@ -3,6 +3,7 @@ import { Agent, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
 import { FileResource, FileResourceParams } from './file';
+import { BudgetLimit } from './budget';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
 export const SessionStatus = z.enum(['idle', 'running', 'rescheduling', 'terminated']);
@@ -84,7 +85,7 @@ export const Session = z.object({
   resources: z.array(SessionResource),
   vault_ids: z.array(z.string()),
   metadata: Metadata,
-  budget: z.unknown().nullable(),
+  budget: BudgetLimit.nullable(),
   outcome_evaluations: z.array(z.unknown()),
   stats: z.object({ active_seconds: z.number().optional(), duration_seconds: z.number().optional() }),
   usage: SessionUsage,
@@ -129,6 +130,8 @@ export const SessionCreateParams = z.object({
     .refine((rs) => rs.filter((r) => r.type === 'file').length <= 999, 'a session mounts at most 999 files')
     .optional(),
   vault_ids: z.array(z.string()).optional(),
+  /** Omitted: no budget (a surface may fill in the user's default). */
+  budget: BudgetLimit.optional(),
   initial_events: z
     .array(UserMessageParams)
     .max(50)
@@ -141,5 +144,7 @@ export const SessionUpdateParams = z.object({
   title: z.string().max(512).nullish(),
   metadata: MetadataPatch.nullish(),
   agent: z.object({ tools: z.array(z.union([ToolParams, CustomTool])).optional(), mcp_servers: z.array(McpServer).optional() }).optional(),
+  /** Replaces the budget of a session created with one; null removes it for good. */
+  budget: BudgetLimit.nullish(),
 });
 export type SessionUpdateParams = z.infer<typeof SessionUpdateParams>;
