@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InvalidQueryError } from './errors';
-import type { PageOptions } from './paging';
+import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
 import type { LogEvent } from './record';
 
 export interface CreatedAtRange {
@@ -16,6 +16,30 @@ export interface ListOptions extends PageOptions {
   createdAt?: CreatedAtRange;
   /** Which events the listing is about at all (e.g. one thread of a multi-agent session). */
   where?: (event: LogEvent) => boolean;
+}
+
+const CURSOR_KIND = 'events';
+
+/**
+ * A page of the events with seq 0 .. count - 1, `at(seq)` being an event as the reader sees it (filters apply to that).
+ * Cursors are seqs, so a page served from a window of the log file and the next one served from the whole log agree.
+ */
+export function eventPage<E extends LogEvent>(count: number, at: (seq: number) => E, opts: ListOptions): Page<E> {
+  const { order, limit, after } = parsePageOptions(opts);
+  let start = order === 'asc' ? 0 : count - 1;
+  if (after) {
+    const seq = decodeCursor(after, CURSOR_KIND, order, z.number().int().min(0));
+    start = order === 'asc' ? seq + 1 : Math.min(seq - 1, count - 1);
+  }
+  return collectPage({
+    count,
+    at,
+    start,
+    step: order === 'asc' ? 1 : -1,
+    limit,
+    match: eventMatcher(opts),
+    cursorOf: (_e, i) => encodeCursor(CURSOR_KIND, order, i),
+  });
 }
 
 const Bound = z.iso.datetime({ offset: true }).optional();

@@ -15,8 +15,8 @@ import {
 import { fsyncDir, isErrno, mkdirDurable } from './fsutil';
 import type { Lease } from './lease';
 import { GroupCommitWriter, nodeLogIo, type LogIo, type WriterStats } from './log-writer';
-import { eventMatcher, type ListOptions } from './event-query';
-import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page } from './paging';
+import { eventPage, type ListOptions } from './event-query';
+import type { Page } from './paging';
 import { encodeRecord, EventEnvelope, scanRecords, type LogEvent, type ScanResult } from './record';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
@@ -27,7 +27,6 @@ export type StoredEvent = LogEvent & Record<string, unknown>;
 
 export const EVENTS_FILE = 'events.jsonl';
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
-const CURSOR_KIND = 'events';
 
 export type OpenOptions =
   | { mode: 'writer'; lease: Lease; maxEventBytes?: number; io?: LogIo }
@@ -200,22 +199,7 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
 
   /** A page of events; `view` (when given) is how a reader sees each one, and filters apply to that. */
   list(opts: ListOptions = {}, view?: (event: E, seq: number) => E): Page<E> {
-    const { order, limit, after } = parsePageOptions(opts);
-    const count = this.evs.length;
-    let start = order === 'asc' ? 0 : count - 1;
-    if (after) {
-      const seq = decodeCursor(after, CURSOR_KIND, order, z.number().int().min(0));
-      start = order === 'asc' ? seq + 1 : Math.min(seq - 1, count - 1);
-    }
-    return collectPage({
-      count,
-      at: (i) => (view ? view(this.evs[i]!, i) : this.evs[i]!),
-      start,
-      step: order === 'asc' ? 1 : -1,
-      limit,
-      match: eventMatcher(opts),
-      cursorOf: (_e, i) => encodeCursor(CURSOR_KIND, order, i),
-    });
+    return eventPage(this.evs.length, (i) => (view ? view(this.evs[i]!, i) : this.evs[i]!), opts);
   }
 
   /**

@@ -163,6 +163,11 @@ export class SessionHost {
     return submitToInbox(this.dir(record.id), queued);
   }
 
+  /** Whether this process holds the session's log in memory (it drives the session, or has read it before). */
+  holds(id: string): boolean {
+    return this.active.has(id) || this.readers.has(id);
+  }
+
   /** Events as far as this process knows them (readers refresh from the file first). */
   async events(id: string): Promise<SessionLog<SessionEvent>> {
     const a = this.active.get(id);

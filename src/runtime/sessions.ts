@@ -31,6 +31,9 @@ import { listSessions, type SessionListPage, type SessionListQuery } from './ses
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import { eventJsonLines } from './event-lines';
+import { firstEventPage } from './event-page-file';
+import { EVENTS_FILE } from '../log/session-log';
+import { DEFAULT_LIMIT } from '../log/paging';
 import { budgetUpdateProblem, unbudgetableModel } from './session-budget';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 
@@ -257,10 +260,14 @@ export class SessionService {
 
   async listEvents(id: string, q: EventListQuery): Promise<Page<SessionEvent>> {
     await this.record(id);
+    const where = q.where as ((e: unknown) => boolean) | undefined;
+    const opts = { order: q.order ?? 'asc', limit: q.limit ?? DEFAULT_LIMIT, after: q.page, types: q.types, createdAt: q.created_at, where };
+    // The first page of a log this process does not hold is read from the end of the file it is at; a later page, or a
+    // held log, from the whole log (read once, then followed).
+    if (!q.page && !this.host.holds(id)) return firstEventPage(path.join(this.host.dir(id), EVENTS_FILE), opts);
     const log = await this.host.events(id);
     const all = log.events();
-    const where = q.where as ((e: unknown) => boolean) | undefined;
-    return log.list({ order: q.order ?? 'asc', limit: q.limit, after: q.page, types: q.types, createdAt: q.created_at, where }, (e, seq) => withProcessedAt(all, e, seq));
+    return log.list(opts, (e, seq) => withProcessedAt(all, e, seq));
   }
 
   /** Archives a sub-agent thread: it must be idle (waiting for the user counts); the primary thread goes with the session. */
