@@ -6,6 +6,7 @@ import { connectDocker, type Docker } from '../../../src/sandbox/docker/client';
 import { createAndStart } from '../../../src/sandbox/docker/container';
 import { LABEL_ROOT, labels, rootKey } from '../../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
+import { EXIT } from '../../../src/cli/exit-codes';
 import { markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
 import { SandboxEnvironment } from '../../../src/wire/environment';
 import { useCli } from './harness';
@@ -62,5 +63,23 @@ describe('hangar run on Docker: teardown after exit (Docker required)', function
     assert.equal(next.code, 0, next.stderr);
     await until('every container of this storage removed', async () => (await ours(docker, root)).length === 0);
     await docker.getVolume(`hangar-test-left-${process.pid}`).remove({ force: true });
+  });
+
+  it('a devcontainer setup step that fails ends `run --json` non-zero with a session error naming the step, run once and never shown to the model', async () => {
+    fs.mkdirSync(path.join(t.repo, '.devcontainer'));
+    const dc = { image: DEFAULT_IMAGE, postCreateCommand: 'echo preparing >> /tmp/setup-runs; echo missing toolchain >&2; exit 4' };
+    fs.writeFileSync(path.join(t.repo, '.devcontainer', 'devcontainer.json'), JSON.stringify(dc));
+    t.model.push(reply.tool('bash', { command: 'cat /tmp/setup-runs' }), reply.text('done'));
+    const r = await t.hangar(['run', '--json', '--provider', 'docker', '--repo', t.repo, 'build it']);
+    assert.equal(r.code, EXIT.sessionFailed, `${r.stdout}\n${r.stderr}`);
+    const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; error?: { message: string }; is_error?: boolean; content?: unknown });
+    const errors = events.filter((e) => e.type === 'session.error').map((e) => e.error?.message ?? '');
+    assert.equal(errors.length, 1, r.stdout);
+    assert.match(errors[0] as string, /the devcontainer's postCreateCommand "\/bin\/sh -c echo preparing.*" failed with exit code 4:\n(?:preparing\n)?missing toolchain/s);
+    // The sandbox is provisioned for the first tool call: that call is recorded as not run, and the turn ends there.
+    const results = events.filter((e) => e.type === 'agent.tool_result');
+    assert.equal(results.length, 1, r.stdout);
+    assert.match(JSON.stringify(results[0]?.content), /bash did not run: the devcontainer's postCreateCommand/);
+    assert.equal(t.model.requests.length, 1, 'the model is not asked to go on after a failed setup: it never sees the failure as a tool error to work around');
   });
 });
