@@ -23,6 +23,8 @@ import { normalizeModel, normalizeTools } from './agents';
 import { expandRoster, withMemberTools } from './multiagent';
 import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
 import { providerProblem, sandboxEnvironment, type EnvironmentStore } from './environments';
+import { localProviderCaveats } from './local-caveats';
+import { sessionRepository } from '../wire/session-repository';
 import { damaged, invalid, notFound, RuntimeError } from './errors';
 import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
@@ -102,6 +104,7 @@ export class SessionService {
     await createSessionDir(this.dir, record);
     await this.files.linkUploads(record);
     await this.index.noteRecord(record);
+    if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path));
     await this.host.wake(record);
     if (params.initial_events?.length) await this.host.send(record, params.initial_events);
     return this.retrieve(record.id);
