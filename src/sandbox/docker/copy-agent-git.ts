@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack, type Pack } from 'tar-stream';
 import { buildAgentGit } from '../repo/agent-git';
+import { listRepository } from '../repo/listing';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
@@ -11,7 +12,7 @@ import type { Owner } from './snapshot';
 // Copy mode's /workspace/.git: the agent's clone of the user's repository (repo/agent-git.ts), built on the host and
 // streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced. Its
 // objects are also copied into the host-side baseline's git dir: they are the blobs of most copied files, which the
-// baseline then need not hash and store again.
+// baseline then need not hash and store again. It is built while the files are copied (copy-baseline.ts, seedCopy).
 
 async function addDir(archive: Pack, abs: string, name: string, owner: Owner): Promise<void> {
   archive.entry({ name: `${name}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
@@ -29,23 +30,33 @@ async function addDir(archive: Pack, abs: string, name: string, owner: Owner): P
   }
 }
 
+/** The agent's clone built on the host, in a temporary dir until disposed. */
+export interface AgentGitDir {
+  gitDir: string;
+  dispose(): Promise<void>;
+}
+
 /**
- * Builds the agent's clone of `repoPath` (whose copy holds `files`), streams it into /workspace/.git, and copies its
- * objects into the git dir `objectsTo` (an existing object is kept: objects are immutable).
+ * Builds the agent's clone of `repoPath` on the host (no container needed: it runs while the files are copied) and
+ * copies its objects into the git dir `objectsTo` (an existing object is kept: objects are immutable).
  */
-export async function seedAgentGit(container: Container, who: Owner & { user: string }, repoPath: string, files: readonly string[], objectsTo: string): Promise<void> {
+export async function prepareAgentGit(repoPath: string, objectsTo: string): Promise<AgentGitDir> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-agent-git-'));
+  const dispose = () => fs.rm(tmp, { recursive: true, force: true });
   try {
     const gitDir = path.join(tmp, '.git');
+    const { files } = await listRepository(repoPath);
     await buildAgentGit({ repoPath, gitDir, workTree: repoPath, files });
-    const shared = fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false });
-    await Promise.all([shared, streamGitDir(container, who, gitDir)]);
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false });
+    return { gitDir, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
   }
 }
 
-async function streamGitDir(container: Container, { user, ...owner }: Owner & { user: string }, gitDir: string): Promise<void> {
+/** Streams the clone into /workspace/.git, owned by the sandbox user. */
+export async function installAgentGit(container: Container, { user, ...owner }: Owner & { user: string }, gitDir: string): Promise<void> {
   const cleared = await execCollect(container, { cmd: ['rm', '-rf', `${WORKSPACE}/.git`], user, workdir: WORKSPACE });
   if (cleared.exitCode !== 0) throw new Error(`clearing /workspace/.git failed: ${cleared.stderr.toString('utf8').trim()}`);
   const archive = pack();

@@ -5,7 +5,8 @@ import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
-import { seedAgentGit } from './copy-agent-git';
+import { installAgentGit, prepareAgentGit, type AgentGitDir } from './copy-agent-git';
+import { seedWorkspace } from './copy-mode';
 import type { Owner } from './snapshot';
 import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
 
@@ -188,10 +189,37 @@ export class CopyBaseline {
 }
 
 /**
- * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository) into /workspace, and the
- * baseline recorded on the host in `diffGit`, the layer's git dir the sandbox's CopyBaseline reads later.
+ * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository, `clone` when it was
+ * prepared already) into /workspace, and the baseline recorded on the host in `diffGit`, the layer's git dir the
+ * sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan leaves /workspace/.git out.
  */
-export async function seedCopyGit(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, copied: readonly TreeEntry[]): Promise<void> {
-  if (repoPath) await seedAgentGit(container, who, repoPath, copied.map((e) => e.path), diffGit);
-  await new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user).record(repoPath, copied);
+export async function seedCopyGit(
+  container: Container,
+  repoPath: string | null,
+  who: Owner & { user: string },
+  diffGit: string,
+  copied: readonly TreeEntry[],
+  clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, diffGit) : null,
+): Promise<void> {
+  const dir = await clone;
+  try {
+    const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user);
+    await Promise.all([dir && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied)]);
+  } finally {
+    await dir?.dispose();
+  }
+}
+
+/** Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built during the copy. */
+export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, onProgress?: (m: string) => void): Promise<void> {
+  const clone = repoPath ? prepareAgentGit(repoPath, diffGit) : null;
+  // Its failure is reported where it is awaited (seedCopyGit), not as an unhandled rejection while the copy runs.
+  clone?.catch(() => undefined);
+  try {
+    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress) : [];
+    await seedCopyGit(container, repoPath, who, diffGit, copied, clone);
+  } catch (err) {
+    await clone?.then((d) => d.dispose(), () => undefined);
+    throw err;
+  }
 }

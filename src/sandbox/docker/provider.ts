@@ -3,8 +3,7 @@ import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxMount, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
-import { seedCopyGit } from './copy-baseline';
-import { seedWorkspace } from './copy-mode';
+import { seedCopy } from './copy-baseline';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
@@ -264,8 +263,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
       if (base.mode === 'copy') {
-        const copied = base.repoPath ? await seedWorkspace(container, base.repoPath, base.settings, onProgress) : [];
-        await seedCopyGit(container, base.repoPath, base.settings, dirs.diffGit, copied);
+        await seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress);
       }
       const hands = await attachHands(ctx, container, base.settings);
       const { create, start } = base.settings.lifecycle;
