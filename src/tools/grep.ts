@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolOutcome } from '../wire/tool-outcome';
@@ -7,6 +6,7 @@ import { GREP_MAX_COLUMNS, GREP_TIMEOUT_MS, grepWithJs, type GrepSink } from './
 import { textOutcome, ToolFailure } from './output';
 import { fsErrorText, isWithin, resolveInRoot } from './paths';
 import type { GrepInput } from './schemas';
+import { launch } from './spawn-off-loop';
 
 /** The first `rg` on PATH that does not live inside the workspace (an agent could plant one there). */
 export async function findRipgrep(root: string, searchPath = process.env.PATH ?? ''): Promise<string | null> {
@@ -45,13 +45,16 @@ class Budget implements GrepSink {
   }
 }
 
-function grepWithRipgrep(rg: string, pattern: string, realRoot: string, relStart: string, sink: Budget, signal?: AbortSignal): Promise<void> {
+async function grepWithRipgrep(rg: string, pattern: string, realRoot: string, relStart: string, sink: Budget, signal?: AbortSignal): Promise<void> {
   const args = ['--no-config', '--line-number', '--no-heading', '--with-filename', '--color', 'never', '--sort', 'path'];
   args.push('--max-columns', String(GREP_MAX_COLUMNS), '--max-columns-preview', '--regexp', pattern);
   // Without a path argument rg prints paths without a "./" prefix, like the other tools.
   if (relStart) args.push('--', relStart);
+  // Started off the event loop (spawn-off-loop.ts), like every host process.
+  const proc = await launch(rg, args, { cwd: realRoot, env: shellEnvironment() }).catch((err: unknown) => {
+    throw new ToolFailure(`could not run rg: ${err instanceof Error ? err.message : String(err)}`);
+  });
   return new Promise((resolve, reject) => {
-    const proc = spawn(rg, args, { cwd: realRoot, env: shellEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
     let pending = '';
     let stderr = '';
     let stopped: ToolFailure | null = null;
@@ -61,6 +64,7 @@ function grepWithRipgrep(rg: string, pattern: string, realRoot: string, relStart
     };
     const timer = setTimeout(() => stop(new ToolFailure(`grep timed out after ${GREP_TIMEOUT_MS / 1000} s; narrow the pattern or path`)), GREP_TIMEOUT_MS);
     const onAbort = () => stop(new ToolFailure('grep was aborted'));
+    if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (chunk: string) => {
@@ -73,10 +77,17 @@ function grepWithRipgrep(rg: string, pattern: string, realRoot: string, relStart
     proc.stderr.on('data', (chunk: string) => {
       if (stderr.length < 4096) stderr += chunk;
     });
-    proc.on('error', (err) => stop(new ToolFailure(`could not run rg: ${err.message}`)));
-    proc.on('close', (code) => {
+    const done = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+    };
+    // The launcher thread died: no 'close' follows.
+    proc.on('error', (err) => {
+      done();
+      reject(new ToolFailure(`rg stopped: ${err.message}`));
+    });
+    proc.on('close', (code) => {
+      done();
       if (stopped) return reject(stopped);
       if (pending && !sink.full) sink.line(pending);
       if (sink.full || code === 0 || code === 1) return resolve();

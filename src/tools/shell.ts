@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -7,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { OutputCollector } from './collector';
 import { untilMarker } from './live-output';
 import { groupGone, signalGroup } from './process-group';
+import { launch, type LaunchedProcess } from './spawn-off-loop';
 
 // One persistent bash per ToolHost. Each command is framed by a per-call marker that carries its exit code; after
 // each command the shell saves its cwd and exported environment into the private state dir, so when a command has
@@ -37,11 +37,12 @@ export interface ShellRun {
 interface Gone {
   code: number | null;
   signal: NodeJS.Signals | null;
-  spawnError: Error | null;
+  /** The launcher thread died, and the pipes to the shell with it. */
+  lostError: Error | null;
 }
 
 interface Live {
-  proc: ChildProcess;
+  proc: LaunchedProcess;
   /** Resolves when the shell exited or could not be started. */
   gone: Promise<Gone>;
   isGone: boolean;
@@ -128,29 +129,32 @@ export class PersistentShell {
   private async start(): Promise<string | null> {
     await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
     const cwd = await this.savedCwd();
-    const proc = spawn('bash', ['--noprofile', '--norc'], {
-      cwd,
-      env: this.config.env,
-      // Its own process group, so a kill takes the command's children with it.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    let proc: LaunchedProcess;
+    try {
+      // Started off the event loop (spawn-off-loop.ts); its own process group, so a kill takes the command's children with it.
+      proc = await launch('bash', ['--noprofile', '--norc'], { cwd, env: this.config.env, detached: true, stdin: true });
+    } catch (err) {
+      return `could not start bash: ${err instanceof Error ? err.message : String(err)}`;
+    }
     const live: Live = {
       proc,
       onData: null,
       isGone: false,
       gone: new Promise((resolve) => {
-        proc.once('exit', (code, sig) => resolve({ code, signal: sig, spawnError: null }));
-        proc.once('error', (err) => resolve({ code: null, signal: null, spawnError: err }));
+        proc.once('exit', (code, sig) => resolve({ code, signal: sig, lostError: null }));
+        proc.once('error', (err) => resolve({ code: null, signal: null, lostError: err }));
       }),
     };
     void live.gone.then(() => (live.isGone = true));
-    // A write to a shell that just died raises EPIPE here instead of crashing the process.
-    proc.stdin?.on('error', () => undefined);
     const forward = (chunk: Buffer) => live.onData?.(chunk);
-    proc.stdout?.on('data', forward);
-    proc.stderr?.on('data', forward);
+    proc.stdout.on('data', forward);
+    proc.stderr.on('data', forward);
     this.live = live;
+    // dispose() ran while the shell was starting, and found nothing to kill.
+    if (this.disposed) {
+      await this.kill();
+      return 'the tool host was disposed';
+    }
     const env = shellQuote(this.files.env);
     // stderr joins stdout inside the shell, so both keep their relative order; then the saved environment comes back.
     // (Plain `exec`: through `builtin` the redirection would only last for that one command.)
@@ -188,11 +192,11 @@ export class PersistentShell {
     const timer = setTimeout(() => settle({ kind: 'timeout' }), timeoutMs);
     const onAbort = () => settle({ kind: 'aborted' });
     signal?.addEventListener('abort', onAbort, { once: true });
-    void live.gone.then(({ code, signal: sig, spawnError }) => {
-      if (spawnError) settle({ kind: 'spawn_failed', message: spawnError.message });
+    void live.gone.then(({ code, signal: sig, lostError }) => {
+      if (lostError) settle({ kind: 'spawn_failed', message: lostError.message });
       else settle({ kind: 'shell_exited', exitCode: code, signal: sig });
     });
-    live.proc.stdin?.write(script);
+    live.proc.stdin.write(script);
 
     const end = await ended;
     clearTimeout(timer);
@@ -211,11 +215,10 @@ export class PersistentShell {
     if (!live) return;
     live.onData = null;
     const pid = live.proc.pid;
-    if (pid !== undefined && !signalGroup(pid, 'SIGKILL')) live.proc.kill('SIGKILL');
-    live.proc.stdin?.destroy();
-    live.proc.stdout?.destroy();
-    live.proc.stderr?.destroy();
-    if (pid === undefined) return;
+    if (!signalGroup(pid, 'SIGKILL')) live.proc.kill('SIGKILL');
+    live.proc.stdin.destroy();
+    live.proc.stdout.destroy();
+    live.proc.stderr.destroy();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([live.gone, new Promise((resolve) => (timer = setTimeout(resolve, KILL_WAIT_MS)))]);
     clearTimeout(timer);

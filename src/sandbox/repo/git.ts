@@ -1,4 +1,4 @@
-import { runCollected } from './spawn-off-loop';
+import { runCollected } from '../../tools/spawn-off-loop';
 
 // Running git on the host for Hangar's own bookkeeping (listing a repository, baselines, diffs), shielded from the
 // user's git configuration and from GIT_* variables that would point it at another repository.
