@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RepositoryTokenUpdate } from '../wire';
 import { FileResourceParams } from '../wire';
 import { badRequest, parseOr400 } from './errors';
 import { paging } from './query';
@@ -29,9 +30,6 @@ export const resourceRoutes = [
     return c.runtime.attachments.add(c.params.session_id!, parseOr400(FileResourceParams.strict(), body, 'request body'));
   }),
   route('GET', '/v1/sessions/:session_id/resources/:resource_id', async (c) => c.runtime.resources.retrieve(c.params.session_id!, c.params.resource_id!)),
-  route('POST', '/v1/sessions/:session_id/resources/:resource_id', async (c) => {
-    await c.runtime.resources.retrieve(c.params.session_id!, c.params.resource_id!);
-    throw badRequest('A local_repository resource has no authorization token to rotate.');
-  }),
+  route('POST', '/v1/sessions/:session_id/resources/:resource_id', async (c) => c.runtime.resources.rotateToken(c.params.session_id!, c.params.resource_id!, (await c.body(RepositoryTokenUpdate)).authorization_token)),
   route('DELETE', '/v1/sessions/:session_id/resources/:resource_id', async (c) => c.runtime.resources.delete(c.params.session_id!, c.params.resource_id!)),
 ];

@@ -30,7 +30,6 @@ async function assertVaults(runtime: Runtime, ids: readonly string[]): Promise<v
 
 // Hosted resource kinds need services a local runtime does not have; say so in a sentence, not as schema output.
 const UNSUPPORTED_RESOURCES: Record<string, string> = {
-  github_repository: 'the local runtime does not clone repositories',
   memory_store: 'memory stores are not available locally',
 };
 
@@ -38,7 +37,7 @@ function refuseUnsupportedResources(body: Record<string, unknown>): Record<strin
   const resources = Array.isArray(body.resources) ? (body.resources as unknown[]) : [];
   for (const r of resources) {
     const type = r && typeof r === 'object' ? (r as { type?: unknown }).type : undefined;
-    if (typeof type === 'string' && type !== 'local_repository' && type !== 'file') {
+    if (typeof type === 'string' && type !== 'local_repository' && type !== 'file' && type !== 'github_repository') {
       const why = UNSUPPORTED_RESOURCES[type] ?? 'it is not a resource type Hangar knows';
       throw badRequest(`Resource type "${type}" is not supported: ${why}. Give the repository to work on as {"type":"local_repository","path":"/path/to/repo"}.`);
     }

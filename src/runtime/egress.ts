@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../log/fsutil';
 import path from 'node:path';
+import tls from 'node:tls';
 import { z } from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
 import type { Credential, CredentialSecret } from '../wire';
@@ -12,6 +13,7 @@ import type { EgressPolicy, ProxyCredential } from '../vault/proxy/policy';
 import type { Vault } from '../vault/types';
 import { readRecord, type SessionRecord } from './session-record';
 import { readCredentialSecret, type VaultStore } from './vaults';
+import { repositoryCredentials } from './repository-tokens';
 
 // The runtime's side of sandbox egress: one proxy per runtime (started when the first sandbox with networking is
 // provisioned), its CA under <storageRoot>/egress, and each session's policy built from its record and vaults when
@@ -22,9 +24,23 @@ export type EgressOptions = Pick<EgressProxyOptions, 'lookup' | 'allowPrivate' |
 
 const Ports = z.record(z.string(), z.number().int().min(1).max(65_535));
 
+/** Where a host-side client (a repository clone) reaches the proxy as one session, and the trust it needs. */
+export interface HostClientProxy {
+  url: string;
+  /**
+   * The system's roots (and the proxy's extra upstream roots: what it tunnels untouched reaches git with the server's
+   * own certificate) plus the runtime CA, which signs what the proxy intercepts to inject a credential.
+   */
+  caFile: string;
+}
+
 export class RuntimeEgress implements SandboxEgress {
   private proxyP: Promise<EgressProxy> | null = null;
   private readonly dir: string;
+  /** Sessions being created: their record and egress log before the session's directory exists. */
+  private readonly creating = new Map<string, { record: SessionRecord; logFile: string }>();
+  /** Host-side clients go one at a time: the loopback address can name one session only. */
+  private hostQueue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: { storageRoot: string; sessionsDir: string; vaults: VaultStore; vault: Vault; options?: EgressOptions },
@@ -66,11 +82,39 @@ export class RuntimeEgress implements SandboxEgress {
     return env;
   }
 
+  /**
+   * Runs `fn` with a proxy on loopback whose connections count as the session's (a session being created: its record
+   * and where its egress log goes until its directory exists). Host-side clones of repository resources go this way,
+   * so they obey the session's policy, are logged with it and get its credentials injected: git holds no token.
+   */
+  asSession<T>(record: SessionRecord, logFile: string, fn: (proxy: HostClientProxy) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const proxy = await this.proxy();
+      const address = await this.listen(proxy, '127.0.0.1');
+      const caFile = path.join(this.dir, 'host-trust.pem');
+      await writeFileAtomic(caFile, [...tls.rootCertificates, ...(this.deps.options?.upstreamCa ?? []), proxy.caCertPem].join('\n'));
+      this.creating.set(record.id, { record, logFile });
+      proxy.bind(record.id, '127.0.0.1');
+      try {
+        return await fn({ url: address.url, caFile });
+      } finally {
+        proxy.unbind(record.id);
+        this.creating.delete(record.id);
+        await proxy.log.flush();
+      }
+    };
+    const next = this.hostQueue.then(run, run);
+    this.hostQueue = next.catch(() => undefined);
+    return next;
+  }
+
   async policyFor(sessionId: string): Promise<EgressPolicy | null> {
     const dir = path.join(this.deps.sessionsDir, sessionId);
-    const record = await readRecord(dir);
+    const creating = this.creating.get(sessionId);
+    const record = creating?.record ?? (await readRecord(dir));
     if (!record) return null;
-    const credentials: ProxyCredential[] = [];
+    const repositories = await repositoryCredentials(this.deps.vault, record);
+    const credentials: ProxyCredential[] = [...repositories.credentials];
     const names = new Set<string>();
     for (const c of await this.credentialsOf(record)) {
       if (c.auth.type === 'environment_variable') {
@@ -85,8 +129,9 @@ export class RuntimeEgress implements SandboxEgress {
       sessionId,
       networking: record.environment.networking,
       mcpHosts: record.agent.mcp_servers.flatMap((s) => (s.type === 'url' ? [hostOf(s.url)] : [])).filter((h): h is string => h !== null),
+      repositoryHosts: repositories.hosts,
       credentials,
-      logFile: path.join(dir, EGRESS_LOG),
+      logFile: creating?.logFile ?? path.join(dir, EGRESS_LOG),
     };
   }
 

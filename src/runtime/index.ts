@@ -20,6 +20,7 @@ import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
 import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
+import { RepositoryClones, repositoriesNote } from './repository-resources';
 import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
 import { EgressLog } from '../vault/proxy/egress-log';
@@ -98,6 +99,7 @@ export class Runtime {
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);
+    const clones = new RepositoryClones(sessionsDir, options.vault, this.egress);
     const webSearch = options.webSearch === undefined ? null : parseWebSearch(options.webSearch);
     const webLog = new EgressLog(null);
     this.agents = new AgentStore(options.storageRoot, this.catalog);
@@ -121,6 +123,7 @@ export class Runtime {
         return this.scrubber.text(t);
       },
       sandboxEnv: (record) => this.egress.placeholders(record),
+      repositories: (record) => clones.mounts(record),
       onSettled: (id, log) => this.sessions.persistSummary(id, log),
       hostTools: (record, agent) =>
         new WebTools(agent, {
@@ -134,10 +137,10 @@ export class Runtime {
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
-      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}`,
+      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles);
-    this.resources = new SessionResources(sessionsDir, this.sessions);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones);
+    this.resources = new SessionResources(sessionsDir, this.sessions, clones);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
     this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);
   }

@@ -32,6 +32,8 @@ export interface HostOptions extends RunnerOptions {
   onProgress?: (sessionId: string, message: string) => void;
   /** A session's file resources and outputs directory (mounted by its sandbox; outputs captured after each idle). */
   files?: SessionFiles;
+  /** Host directories a session's sandbox binds writable (its repository resources' clones). */
+  repositories?: (record: SessionRecord) => SandboxMount[];
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
   onSettled?: (id: string, log: SessionLog<SessionEvent>) => Promise<void>;
 }
@@ -287,6 +289,11 @@ export class SessionHost {
     await this.active.get(id)?.driver.settled();
   }
 
+  /** Shows a status line for a session (long work at creation, such as cloning its repositories). */
+  progress(id: string, message: string): void {
+    this.opts.onProgress?.(id, message);
+  }
+
   /** The kind of sandbox this process provisions; a session records it at creation. */
   get providerKind(): 'local' | 'docker' {
     return this.opts.provider.kind;
@@ -307,6 +314,7 @@ export class SessionHost {
       p = Promise.all([env, files]).then(([extra, mounts]) =>
         this.opts.provider.provision({
           ...mounts,
+          repositories: this.opts.repositories?.(record),
           sessionId: record.id,
           env: extra,
           repoPath: sessionRepository(record.resources)?.path,

@@ -32,6 +32,7 @@ import { SESSION_ID, SessionIndex } from './session-index';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
+import { planRepositories, type RepositoryClones } from './repository-resources';
 import { eventJsonLines } from './event-lines';
 import { firstEventPage } from './event-page-file';
 import { EVENTS_FILE } from '../log/session-log';
@@ -63,6 +64,7 @@ export class SessionService {
     private readonly host: SessionHost,
     private readonly catalog: ModelCatalog,
     private readonly files: SessionFiles,
+    private readonly clones: RepositoryClones,
   ) {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
@@ -85,6 +87,8 @@ export class SessionService {
       return [{ id: newId('sesrsc'), type: 'local_repository' as const, path: repo, mount_path: r.mount_path ?? '/workspace', created_at: now, updated_at: now }];
     });
     resources.push(...(await this.files.resources(requested, now)));
+    const repositories = planRepositories(requested, now, { providerKind: this.host.providerKind, repoPath: resources.find((r) => r.type === 'local_repository')?.path, taken: resources });
+    resources.push(...repositories.resources);
     const record: SessionRecord = {
       type: 'session',
       id: newId('sesn'),
@@ -101,7 +105,15 @@ export class SessionService {
       updated_at: now,
       archived_at: null,
     };
-    await createSessionDir(this.dir, record);
+    // Cloning blocks creation (the reference: resources are ready when the session is); a failed clone refuses it whole.
+    await this.clones.clone(record, repositories.tokens, (m) => this.host.progress(record.id, m));
+    try {
+      await createSessionDir(this.dir, record);
+    } catch (err) {
+      await this.clones.abandon(record);
+      throw err;
+    }
+    await this.clones.settle(record);
     await this.files.linkUploads(record);
     await this.index.noteRecord(record);
     if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path));
@@ -215,6 +227,7 @@ export class SessionService {
     await this.host.release(id);
     await destroySandbox(id);
     await fsp.rm(this.host.dir(id), { recursive: true, force: true });
+    if (record) await this.clones.forget(record);
     this.index.forget(id);
     return { id, type: 'session_deleted' };
   }

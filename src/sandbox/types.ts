@@ -72,6 +72,8 @@ export interface ProvisionSpec {
    * what is left there into the Files API after each idle.
    */
   outputsDir?: string;
+  /** Host directories the sandbox binds writable (the clones of the session's repository resources). */
+  repositories?: SandboxMount[];
 }
 
 export interface SandboxMount {

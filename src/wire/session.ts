@@ -3,6 +3,7 @@ import { Agent, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
 import { FileResource, FileResourceParams } from './file';
+import { GitHubRepositoryParams, GitHubRepositoryResource } from './repository';
 import { BudgetLimit } from './budget';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
@@ -72,7 +73,7 @@ export const LocalRepositoryResource = z.object({
   updated_at: Timestamp,
 });
 export type LocalRepositoryResource = z.infer<typeof LocalRepositoryResource>;
-export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource]);
+export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource, GitHubRepositoryResource]);
 export type SessionResource = z.infer<typeof SessionResource>;
 
 export const Session = z.object({
@@ -115,7 +116,7 @@ export const LocalRepositoryParams = z.object({
   path: z.string().min(1),
   mount_path: z.string().optional(),
 });
-export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams]);
+export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams]);
 export type ResourceParams = z.infer<typeof ResourceParams>;
 
 export const SessionCreateParams = z.object({

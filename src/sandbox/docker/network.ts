@@ -16,8 +16,9 @@ export interface NetworkPlan {
   mode: string;
 }
 
-export function planNetwork(networking: Networking): NetworkPlan {
-  return { mode: reachesNothing(networking) ? 'none' : EGRESS_NETWORK };
+/** `needsProxy`: the sandbox has repository resources, whose hosts the proxy opens whatever the networking says. */
+export function planNetwork(networking: Networking, needsProxy = false): NetworkPlan {
+  return { mode: reachesNothing(networking) && !needsProxy ? 'none' : EGRESS_NETWORK };
 }
 
 export async function ensureNetwork(docker: Docker, plan: NetworkPlan): Promise<void> {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { SandboxEgress, SandboxMount } from '../types';
 import { SESSION_OUTPUTS_DIR } from '../../wire/file';
@@ -13,7 +14,7 @@ import { planEgress } from './egress';
 import { ensureNetwork, planNetwork } from './network';
 import { packagedImage } from './package-image';
 import { packageSetOf } from './package-managers';
-import type { Owner, SnapshotInfo, SnapshotStore } from './snapshot';
+import { chownTree, type Owner, type SnapshotInfo, type SnapshotStore } from './snapshot';
 import type { ContainerSettings } from './state';
 
 // From a provision request to everything a container for it needs: image (the environment's, or the repository's
@@ -55,6 +56,8 @@ export interface PlanRequest {
   mounts?: SandboxMount[];
   /** The host directory bound writable at /mnt/session/outputs. */
   outputsDir?: string;
+  /** Host directories bound writable (repository resources' clones); their hosts are reached through the proxy. */
+  repositories?: SandboxMount[];
 }
 
 /** Overlay needs the snapshot's files to belong to the sandbox user: possible as root, or when the uids agree. */
@@ -68,7 +71,8 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
   const baseRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
-  const network = planNetwork(req.environment.networking);
+  // A repository resource needs its host (fetch, push) even when the environment allows nothing else.
+  const network = planNetwork(req.environment.networking, (req.repositories ?? []).length > 0);
   await ensureNetwork(docker, network);
   const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
@@ -114,9 +118,12 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     binds: [
       ...(req.mounts ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: true })),
       ...(req.outputsDir ? [{ source: req.outputsDir, target: SESSION_OUTPUTS_DIR, readOnly: false }] : []),
+      ...(req.repositories ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
     ],
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
+  // A clone is the host user's; the sandbox user must be able to commit in it (done once: the top tells).
+  if (owner) for (const m of req.repositories ?? []) if ((await fsp.stat(m.source)).uid !== owner.uid) await chownTree(m.source, owner);
   return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };
 }
 

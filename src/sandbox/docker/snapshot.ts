@@ -286,7 +286,7 @@ async function addAgentGit(tree: string, repoPath: string, rows: Row[], owner: O
 }
 
 /** Gives a directory tree to the sandbox user, so the agent's git can write into it (copied up by the overlay). */
-async function chownTree(dir: string, owner: Owner): Promise<void> {
+export async function chownTree(dir: string, owner: Owner): Promise<void> {
   await fsp.lchown(dir, owner.uid, owner.gid);
   for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
     const abs = path.join(dir, entry.name);

@@ -17,6 +17,8 @@ export interface RemoteCloneOptions {
   dest: string;
   /** An HTTP proxy for the clone (the egress proxy) and the CA file its TLS interception is trusted with. */
   proxy?: { url: string; caFile: string };
+  /** The proxy injects a credential for this host: a refusal then means that credential is wrong, not missing. */
+  injected?: boolean;
   /** Extra trust for the server's certificate (tests with their own CA). */
   caFile?: string;
 }
@@ -63,7 +65,7 @@ function explain(err: GitError, opts: RemoteCloneOptions, url: URL): string {
     return `${where} was refused through the egress proxy (403): ${url.hostname} is not on the environment's allowed_hosts, or its credential has no access to this repository (the session's egress log says which)`;
   }
   if (/HTTP Basic: Access denied|Authentication failed|could not read Username|returned error: 40[13]|terminal prompts disabled/i.test(s)) {
-    return opts.token || opts.proxy
+    return opts.token || opts.injected
       ? `${where} refused the credentials (wrong or expired authorization_token, or one without access to this repository)`
       : `${where} asks for credentials: give the resource an authorization_token (or a vault credential for ${url.hostname})`;
   }

@@ -28,6 +28,8 @@ export interface EgressPolicy {
   networking: Networking;
   /** Hosts of the agent's MCP servers, opened by `allow_mcp_servers`. */
   mcpHosts: readonly string[];
+  /** Hosts of the session's repository resources: given by the user with the session, so always open (clone, push). */
+  repositoryHosts?: readonly string[];
   credentials: readonly ProxyCredential[];
   /** The session's egress log (JSONL); null: log to the proxy's unattributed log. */
   logFile: string | null;
@@ -38,7 +40,7 @@ export type HostVerdict = { ok: true } | { ok: false; reason: string; hint: stri
 export function checkHost(policy: EgressPolicy, host: string): HostVerdict {
   const n = policy.networking;
   if (n.type === 'unrestricted') return { ok: true };
-  const lists = [n.allowed_hosts, n.allow_package_managers ? PACKAGE_MANAGER_HOSTS : [], n.allow_mcp_servers ? policy.mcpHosts : []];
+  const lists = [n.allowed_hosts, n.allow_package_managers ? PACKAGE_MANAGER_HOSTS : [], n.allow_mcp_servers ? policy.mcpHosts : [], policy.repositoryHosts ?? []];
   if (lists.some((l) => matchesAny(l, host))) return { ok: true };
   const shown = n.allowed_hosts.length > 0 ? n.allowed_hosts.slice(0, 10).join(', ') + (n.allowed_hosts.length > 10 ? ', …' : '') : 'none';
   return {

@@ -158,12 +158,12 @@ describe('api: agents, environments, sessions', function () {
       assert.match(err.message, /give them when creating the session/);
       return true;
     });
-    // Hosted resource kinds are refused in one plain sentence, not schema output.
+    // Hosted resource kinds Hangar lacks are refused in one plain sentence, not schema output.
     await assert.rejects(
-      f.client.beta.sessions.create({ agent: session.agent.id, environment_id: f.t.envId, resources: [{ type: 'github_repository', url: 'https://github.com/octo/repo' }] }),
+      f.client.beta.sessions.create({ agent: session.agent.id, environment_id: f.t.envId, resources: [{ type: 'memory_store', memory_store_id: 'memstore_1' }] }),
       (err: unknown) => {
         assert.ok(err instanceof Anthropic.BadRequestError);
-        assert.match(err.message, /Resource type "github_repository" is not supported: the local runtime does not clone repositories\. Give the repository/);
+        assert.match(err.message, /Resource type "memory_store" is not supported: memory stores are not available locally\. Give the repository/);
         assert.doesNotMatch(err.message, /✖|→|Invalid request body/);
         return true;
       },
