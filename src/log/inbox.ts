@@ -21,6 +21,10 @@ const BatchFile = z.object({
 
 let submitCounter = 0;
 
+// While fs.watch works, the poll is a safety net only: a lease holder drives every session it woke until it releases
+// it, so hundreds of inboxes polled five times a second (readdir each) were most of a busy runtime's loop time.
+const SAFETY_POLL_MS = 1000;
+
 /**
  * Durably queues `events` for the session's lease holder. Events without an id get one here, so the holder can
  * deduplicate a batch it appended but had not yet acknowledged when it crashed. Returns the events with their ids.
@@ -57,6 +61,7 @@ export interface InboxBatch<E> {
 export interface InboxOptions {
   /** A file that is not a valid batch is moved to inbox/rejected/ (kept for inspection) and reported here. */
   onReject?: (file: string, reason: string) => void;
+  /** Poll period, with fs.watch or without (tests); by default 200 ms without fs.watch, 1 s beside it. */
   pollMs?: number;
 }
 
@@ -101,14 +106,25 @@ export class Inbox<E extends LogEvent = StoredEvent> {
     await fsp.rm(path.join(this.dir, batch.name), { force: true });
   }
 
-  /** Calls `onNew` whenever batches appear that it has not been told about. Returns a stop function. */
+  /**
+   * Calls `onNew` whenever batches appear that it has not been told about: on fs.watch events, with a slow poll as
+   * the safety net (every `pollMs` when fs.watch fails). Returns a stop function.
+   */
   watch(onNew: () => void): () => void {
     const told = new Set<string>();
     let checking = false;
+    // A change seen while a check runs (the rename that follows the temp file's creation) gets a check of its own:
+    // with only the slow poll behind fs.watch, dropping it would delay the batch by a poll period.
+    let again = false;
     let stopped = false;
     const check = (): void => {
-      if (checking || stopped) return;
+      if (stopped) return;
+      if (checking) {
+        again = true;
+        return;
+      }
       checking = true;
+      again = false;
       this.pendingNames()
         .then((names) => {
           const fresh = names.filter((n) => !told.has(n));
@@ -119,10 +135,11 @@ export class Inbox<E extends LogEvent = StoredEvent> {
         .catch(() => undefined)
         .finally(() => {
           checking = false;
+          if (again) check();
         });
     };
     check();
-    const stopWatching = watchWithPoll(this.dir, check, this.opts.pollMs ?? DEFAULT_POLL_MS);
+    const stopWatching = watchWithPoll(this.dir, check, this.opts.pollMs ?? DEFAULT_POLL_MS, this.opts.pollMs ?? SAFETY_POLL_MS);
     return () => {
       stopped = true;
       stopWatching();

@@ -109,4 +109,19 @@ describe('inbox', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(calls, 2);
   });
+
+  it('watch() announces every batch through fs.watch alone, its poll out of the way', async () => {
+    // Each submission shows up as the temp file's creation (a check that may find nothing yet) and then its rename.
+    const inbox = await Inbox.open(dir, { pollMs: 3_600_000 });
+    let calls = 0;
+    const stop = inbox.watch(() => calls++);
+    try {
+      for (let i = 1; i <= 20; i++) {
+        await submitToInbox(dir, [event('user.message', {}, null)]);
+        await until(() => calls === i, 5_000);
+      }
+    } finally {
+      stop();
+    }
+  });
 });
