@@ -8,6 +8,7 @@ import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { withRuntime, sessionDir, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
+import { addFileCommands, collect, uploadFiles } from './file-commands';
 import { cliHint, rememberStorage } from './invocation';
 import { installShutdown } from './shutdown';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
@@ -41,7 +42,8 @@ program
   .option('--agent <file>', 'agent definition as JSON (Managed Agents agent create params)')
   .option('--model <id>', 'model id (overrides the agent file)')
   .option('-y, --yes', 'approve every tool call that asks')
-  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean }) => {
+  .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
+  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[] }) => {
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {
         if (!(await rt.vault.get(MODEL_API_KEY))) {
@@ -51,7 +53,8 @@ program
         const repo = path.resolve(o.repo ?? process.cwd());
         const agent = await resolveAgent(rt, o.agent, o.model);
         const env = await rt.environments.ensureDefault();
-        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }] });
+        const files = await uploadFiles(rt, o.file ?? []);
+        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }, ...files] });
         if (!common().json) {
           const header = `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id} · ${rt.options.sandbox.kind} sandbox · repo ${repo}`;
           process.stdout.write(`${paint(process.stdout.isTTY === true)('dim', header)}\n`);
@@ -118,6 +121,7 @@ program
   );
 
 addSessionCommands(program, common);
+addFileCommands(program, common, finish);
 
 program
   .command('serve')

@@ -112,6 +112,23 @@ export class FileStore {
     }
   }
 
+  /**
+   * Uploads a file the user names on this machine (the CLI's --file, VS Code's attach). Unlike a session's output, a
+   * symbolic link is followed: the user chose it. Refused before anything is copied when it is missing, not a regular
+   * file, or over the limit.
+   */
+  async uploadPath(source: string): Promise<FileMetadata> {
+    const name = path.basename(source);
+    const real = await fsp.realpath(source).catch((err: unknown) => {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) throw invalid(`${source} does not exist.`);
+      throw err;
+    });
+    const st = await fsp.stat(real);
+    if (!st.isFile()) throw invalid(`${source} is not a file: attach files one at a time (pack a folder first, e.g. tar czf ${name}.tgz ${name}).`);
+    if (st.size > this.maxBytes) throw new RuntimeError(413, 'request_too_large', `${name} is ${st.size} bytes: ${tooLarge(this.maxBytes).message}`);
+    return this.importFile(real, { filename: name });
+  }
+
   async retrieve(id: string): Promise<FileMetadata> {
     const found = await this.meta.get(id).catch((err: unknown) => {
       if (err instanceof InvalidIdError) return null;
