@@ -153,7 +153,24 @@ function inputSchema(schema: z.ZodType): ToolDefinition['input_schema'] {
   return { ...json, type: 'object' };
 }
 
-/** Definitions handed to the model for the given tools, in the given order. */
+/** Frozen all the way down: one schema object is shared by every request of every session. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+// Every model request carries the tool definitions; converting the zod schemas each time was a visible part of a
+// turn's CPU with 20 sessions on one loop (issue #17). They never change, so each is converted once.
+const schemas = new Map<SandboxToolName, ToolDefinition['input_schema']>();
+
+/** Definitions handed to the model for the given tools, in the given order; their input schemas are shared and frozen. */
 export function builtinToolDefinitions(names: readonly SandboxToolName[] = SANDBOX_TOOL_NAMES): ToolDefinition[] {
-  return names.map((name) => ({ name, description: DESCRIPTIONS[name], input_schema: inputSchema(TOOL_INPUTS[name]) }));
+  return names.map((name) => {
+    let schema = schemas.get(name);
+    if (!schema) schemas.set(name, (schema = deepFreeze(inputSchema(TOOL_INPUTS[name]))));
+    return { name, description: DESCRIPTIONS[name], input_schema: schema };
+  });
 }

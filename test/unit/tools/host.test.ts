@@ -64,6 +64,17 @@ describe('tools: definitions for the model', () => {
     assert.deepEqual((bash?.input_schema.properties as Record<string, Record<string, unknown>>).timeout_ms?.maximum, 600_000);
   });
 
+  it('converts each schema once and shares it frozen, so no request can change what the next one sends', () => {
+    const [first] = builtinToolDefinitions(['read']);
+    const [again] = builtinToolDefinitions(['read']);
+    assert.equal(again?.input_schema, first?.input_schema);
+    const props = first?.input_schema.properties as Record<string, Record<string, unknown>>;
+    assert.throws(() => {
+      props.file_path!.description = 'changed';
+    }, TypeError);
+    assert.match(String(props.file_path?.description), /relative to the workspace root/);
+  });
+
   it('returns only the requested tools, in order', () => {
     assert.deepEqual(builtinToolDefinitions(['grep', 'read']).map((d) => d.name), ['grep', 'read']);
   });
