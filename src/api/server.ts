@@ -15,6 +15,7 @@ import { parseQuery } from './query';
 import { resourceRoutes } from './resources';
 import { Router, STREAMED, type Ctx } from './router';
 import { sessionRoutes } from './sessions';
+import { skillRoutes } from './skills';
 import { SseRegistry } from './sse';
 import { threadRoutes } from './threads';
 import { vaultRoutes } from './vaults';
@@ -49,7 +50,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -73,7 +74,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const method = req.method ?? 'GET';
       opts.onRequest?.({ method, path, headers: req.headers, requestId });
       const match = router.match(method, path);
-      if (match.kind === 'none') throw fail(404, 'not_found_error', `No such endpoint: ${method} ${path}. The local API serves /v1/agents, /v1/environments, /v1/sessions, /v1/vaults and /v1/files.`);
+      if (match.kind === 'none') throw fail(404, 'not_found_error', `No such endpoint: ${method} ${path}. The local API serves /v1/agents, /v1/environments, /v1/sessions, /v1/vaults, /v1/files and /v1/skills.`);
       if (match.kind === 'wrong_method') {
         res.setHeader('allow', match.allowed.join(', '));
         throw fail(405, 'invalid_request_error', `${method} is not allowed on ${path}; use ${match.allowed.join(' or ')}.`);

@@ -7,7 +7,10 @@ import {
   modelConfigProblem,
   newId,
   nowIso,
+  WORKSPACE_SKILLS_ID,
   type AgentCreateParams,
+  type AgentSkill,
+  type AgentSkillParams,
   type AgentUpdateParams,
   type McpServer,
   type ModelCatalog,
@@ -16,9 +19,10 @@ import {
   type ToolParams,
 } from '../wire';
 import { VersionConflictError, VersionedStore, type Page } from '../log';
-import { conflict, invalid, notFound } from './errors';
+import { conflict, invalid, notFound, RuntimeError } from './errors';
 import { webToolConfigProblem } from '../web';
 import { carryMultiagent, resolveMultiagent } from './multiagent';
+import type { SkillStore } from './skills';
 
 // Agents are versioned and append-only: an update writes version N+1 and never touches N.
 
@@ -36,6 +40,8 @@ export class AgentStore {
     root: string,
     /** The runtime's catalogue: an agent's model settings are checked against the models as the user configured them. */
     private readonly catalog: ModelCatalog,
+    /** The Skills API's store: an agent's custom skills must exist there. Absent, agents cannot have skills. */
+    private readonly skills?: SkillStore,
   ) {
     this.store = new VersionedStore(root, 'agents', Agent);
   }
@@ -54,7 +60,7 @@ export class AgentStore {
       model: normalizeModel(params.model, this.catalog),
       tools: normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
-      skills: refuseSkills(params.skills ?? []),
+      skills: await this.checkSkills(params.skills ?? []),
       multiagent: params.multiagent ? await resolveMultiagent(params.multiagent, { id, version: 1, name: params.name }, this, null) : null,
       execution_identity: params.execution_identity ?? { type: 'service_account' },
       metadata: params.metadata ?? {},
@@ -64,6 +70,38 @@ export class AgentStore {
     };
     await this.store.create(agent.id, agent);
     return agent;
+  }
+
+  /**
+   * An agent's skills, checked when they are given: each custom skill (and pinned version) must exist, names must not
+   * clash, and `workspace` takes the session repository's skill folders. Anthropic's skills are not available
+   * locally, so they are refused rather than stored and ignored (ARCHITECTURE.md invariant 8). A version left out is
+   * stored as "latest", resolved when a session is made.
+   */
+  private async checkSkills(skills: readonly AgentSkillParams[]): Promise<AgentSkill[]> {
+    if (skills.length > 20) throw invalid(`skills names ${skills.length} skills; give at most 20.`);
+    const out: AgentSkill[] = [];
+    const names = new Map<string, string>();
+    for (const [i, s] of skills.entries()) {
+      const where = `skills[${i}]`;
+      if (s.type === 'anthropic') throw invalid(`${where}: Anthropic's skills ("${s.skill_id}") are not available in the local runtime. Upload the skill's folder as a custom skill (POST /v1/skills) and name its skill_id, or use {"type":"custom","skill_id":"${WORKSPACE_SKILLS_ID}"} for the repository's .claude/skills and .hangar/skills.`);
+      if (out.some((o) => o.skill_id === s.skill_id)) throw invalid(`${where}: skill ${s.skill_id} is named twice; name each skill once.`);
+      if (s.skill_id === WORKSPACE_SKILLS_ID) {
+        if (s.version != null && s.version !== 'latest') throw invalid(`${where}: the workspace skills have no versions; leave version out.`);
+        out.push({ type: 'custom', skill_id: s.skill_id, version: 'latest' });
+        continue;
+      }
+      if (!this.skills) throw invalid(`${where}: this runtime has no Skills API, so the agent cannot have custom skills.`);
+      const found = await this.skills.resolve(s.skill_id, s.version).catch((err: unknown) => {
+        if (err instanceof RuntimeError && err.status === 404) throw invalid(`${where}: ${err.message}`);
+        throw err;
+      });
+      const twin = names.get(found.version.name);
+      if (twin) throw invalid(`${where}: skill ${s.skill_id} is named "${found.version.name}" like ${twin}; a session mounts one folder per name, so give one of them.`);
+      names.set(found.version.name, s.skill_id);
+      out.push({ type: 'custom', skill_id: s.skill_id, version: s.version ?? 'latest' });
+    }
+    return out;
   }
 
   async retrieve(id: string, version?: number): Promise<Agent> {
@@ -92,7 +130,7 @@ export class AgentStore {
       system: params.system === undefined ? current.system : params.system || null,
       tools: params.tools === undefined ? normalizeTools(current.tools as ToolParams[], mcp) : normalizeTools(params.tools ?? [], mcp),
       mcp_servers: mcp,
-      skills: params.skills === undefined ? current.skills : refuseSkills(params.skills ?? []),
+      skills: params.skills === undefined ? current.skills : await this.checkSkills(params.skills ?? []),
       multiagent,
       execution_identity: params.execution_identity ?? current.execution_identity,
       metadata: applyMetadataPatch(current.metadata, params.metadata),
@@ -184,11 +222,3 @@ export function normalizeTools(tools: readonly (ToolParams | Tool)[], servers: r
   return out;
 }
 
-/**
- * Skills are not resolved yet (no /v1/skills, no workspace skill folders), so an agent that names one is refused
- * rather than stored and ignored (ARCHITECTURE.md invariant 8).
- */
-function refuseSkills<T extends { skill_id: string }>(skills: T[]): T[] {
-  if (skills.length === 0) return skills;
-  throw invalid(`skills (${skills.map((s) => s.skill_id).join(', ')}) are not supported by the local runtime yet: it cannot load or mount them. Remove skills from the agent; put the instructions in system instead.`);
-}

@@ -20,6 +20,8 @@ import type { SessionRecord } from './session-record';
 import { SessionService } from './sessions';
 import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
+import { SessionSkills } from './session-skills';
+import { SkillStore } from './skills';
 import { RepositoryClones, repositoriesNote } from './repository-resources';
 import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
@@ -80,6 +82,8 @@ export class Runtime {
   readonly vaults: VaultStore;
   /** The Files API: uploads, and what agents write to /mnt/session/outputs/ (scoped to their session). */
   readonly files: FileStore;
+  /** The Skills API: custom skills in the Agent Skills format, mounted into the sessions of agents that name them. */
+  readonly skills: SkillStore;
   /** Replaces every secret of the vault in tool outcomes and tool-made errors (ARCHITECTURE.md invariant 5). */
   readonly scrubber: Scrubber;
   /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
@@ -96,13 +100,15 @@ export class Runtime {
     this.files = new FileStore(options.storageRoot, options.maxFileBytes);
     void this.files.sweep().catch(() => undefined);
     const sessionFiles = new SessionFiles(this.files, sessionsDir);
+    this.skills = new SkillStore(options.storageRoot);
+    const sessionSkills = new SessionSkills(this.skills, sessionsDir);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
     options.sandbox.useEgress?.(this.egress);
     const clones = new RepositoryClones(sessionsDir, options.vault, this.egress);
     const webSearch = options.webSearch === undefined ? null : parseWebSearch(options.webSearch);
     const webLog = new EgressLog(null);
-    this.agents = new AgentStore(options.storageRoot, this.catalog);
+    this.agents = new AgentStore(options.storageRoot, this.catalog, this.skills);
     this.environments = new EnvironmentStore(options.storageRoot);
     this.host = new SessionHost({
       sessionsDir,
@@ -114,6 +120,7 @@ export class Runtime {
       maxRequestsPerTurn: options.maxRequestsPerTurn,
       maxThreads: options.maxThreads,
       files: sessionFiles,
+      skills: (record) => sessionSkills.mount(record.id),
       catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
@@ -137,9 +144,9 @@ export class Runtime {
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
-      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
+      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills);
     this.resources = new SessionResources(sessionsDir, this.sessions, clones);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
     this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);

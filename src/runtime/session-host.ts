@@ -32,6 +32,8 @@ export interface HostOptions extends RunnerOptions {
   onProgress?: (sessionId: string, message: string) => void;
   /** A session's file resources and outputs directory (mounted by its sandbox; outputs captured after each idle). */
   files?: SessionFiles;
+  /** The folder of a session's skills, mounted read-only at /mnt/skills (null: the session has none). */
+  skills?: (record: SessionRecord) => SandboxMount | null;
   /** Host directories a session's sandbox binds writable (its repository resources' clones). */
   repositories?: (record: SessionRecord) => SandboxMount[];
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
@@ -310,10 +312,11 @@ export class SessionHost {
     let p = this.sandboxes.get(record.id);
     if (!p) {
       const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
-      const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({});
+      const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({ mounts: [] });
       p = Promise.all([env, files]).then(([extra, mounts]) =>
         this.opts.provider.provision({
           ...mounts,
+          mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : []))],
           repositories: this.opts.repositories?.(record),
           sessionId: record.id,
           env: extra,

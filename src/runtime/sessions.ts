@@ -32,6 +32,7 @@ import { SESSION_ID, SessionIndex } from './session-index';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
+import type { SessionSkills } from './session-skills';
 import { planRepositories, type RepositoryClones } from './repository-resources';
 import { eventJsonLines } from './event-lines';
 import { firstEventPage } from './event-page-file';
@@ -65,6 +66,7 @@ export class SessionService {
     private readonly catalog: ModelCatalog,
     private readonly files: SessionFiles,
     private readonly clones: RepositoryClones,
+    private readonly skills: SessionSkills,
   ) {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
@@ -89,6 +91,8 @@ export class SessionService {
     resources.push(...(await this.files.resources(requested, now)));
     const repositories = planRepositories(requested, now, { providerKind: this.host.providerKind, repoPath: resources.find((r) => r.type === 'local_repository')?.path, taken: resources });
     resources.push(...repositories.resources);
+    // Checked before anything is made: a custom skill deleted since the agent named it refuses the session.
+    const skills = await this.skills.plan(agent, resources.find((r) => r.type === 'local_repository')?.path ?? null);
     const record: SessionRecord = {
       type: 'session',
       id: newId('sesn'),
@@ -115,9 +119,12 @@ export class SessionService {
     }
     await this.clones.settle(record);
     await this.files.linkUploads(record);
+    await this.skills.place(record.id, skills);
     await this.index.noteRecord(record);
     if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path));
     await this.host.wake(record);
+    // Workspace skills that cannot be used are said once, at the start; the session goes on without them.
+    for (const message of skills.warnings) await this.appendSystemEvent(record, { type: 'session.error', error: { type: 'unknown_error', message, retry_status: { type: 'exhausted' } } } as SessionEvent);
     if (params.initial_events?.length) await this.host.send(record, params.initial_events);
     return this.retrieve(record.id);
   }

@@ -77,7 +77,7 @@ export interface ProvisionSpec {
 }
 
 export interface SandboxMount {
-  /** Host path of a file. */
+  /** Host path of a file, or of a folder (a session's skills), shown whole. */
   source: string;
   /** Absolute path inside the sandbox, e.g. /mnt/session/uploads/file_…. */
   target: string;

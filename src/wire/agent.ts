@@ -115,7 +115,11 @@ export const ModelParams = z.union([
 ]);
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
-const Skill = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string().nullish() });
+// An agent's skill: given with an optional version (default latest), stored with the version as a string.
+export const AgentSkillParams = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string().min(1), version: z.string().nullish() });
+export type AgentSkillParams = z.infer<typeof AgentSkillParams>;
+export const AgentSkill = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string() });
+export type AgentSkill = z.infer<typeof AgentSkill>;
 export const ExecutionIdentity = z.union([
   z.object({ type: z.literal('service_account') }),
   z.object({ type: z.literal('aws_role'), role_arn: z.string().max(2048) }),
@@ -131,7 +135,7 @@ export const Agent = z.object({
   model: ModelConfig,
   tools: z.array(Tool),
   mcp_servers: z.array(McpServer),
-  skills: z.array(Skill),
+  skills: z.array(AgentSkill),
   // Values stored before the configuration was validated were never acted on: they read as none.
   multiagent: AgentMultiagent.nullable().catch(null),
   execution_identity: ExecutionIdentity,
@@ -147,7 +151,7 @@ const agentFields = {
   system: z.string().max(100_000).nullish(),
   tools: z.array(ToolParams).max(256).nullish(),
   mcp_servers: z.array(McpServer).max(20).nullish(),
-  skills: z.array(Skill).nullish(),
+  skills: z.array(AgentSkillParams).nullish(),
   multiagent: MultiagentParams.nullish(),
   execution_identity: ExecutionIdentity.nullish(),
 };

@@ -10,6 +10,7 @@ export * from './ids';
 export * from "./fold";
 export * from './vault';
 export * from './file';
+export * from './skill';
 export * from './repository';
 export * from './models';
 export * from './budget';

@@ -1,4 +1,4 @@
-import { chmod, copyFile, lstat, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, cp, lstat, mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SESSION_OUTPUTS_DIR } from '../../wire/file';
 import type { SandboxMount } from '../types';
@@ -13,7 +13,12 @@ export function localMountPath(sandboxDir: string, target: string): string {
 }
 
 export async function placeMounts(sandboxDir: string, mounts: readonly SandboxMount[], outputsDir: string | undefined): Promise<void> {
+  const folders: SandboxMount[] = [];
   for (const m of mounts) {
+    if ((await stat(m.source)).isDirectory()) {
+      folders.push(m);
+      continue;
+    }
     const at = localMountPath(sandboxDir, m.target);
     await mkdir(path.dirname(at), { recursive: true });
     // A file added to a live session goes into a directory an earlier placement made read-only.
@@ -22,11 +27,21 @@ export async function placeMounts(sandboxDir: string, mounts: readonly SandboxMo
     await copyFile(m.source, at);
     await chmod(at, 0o444);
   }
-  for (const dir of new Set(mounts.map((m) => path.dirname(localMountPath(sandboxDir, m.target))))) await chmod(dir, 0o555);
+  for (const dir of new Set(mounts.filter((m) => !folders.includes(m)).map((m) => path.dirname(localMountPath(sandboxDir, m.target))))) await chmod(dir, 0o555);
   if (outputsDir) {
     const link = localMountPath(sandboxDir, SESSION_OUTPUTS_DIR);
     await mkdir(path.dirname(link), { recursive: true });
     if (!(await lstat(link).catch(() => null))) await symlink(outputsDir, link, 'dir');
+  }
+  // A folder (the session's skills) is copied whole and made read-only below its top; its parent stays writable.
+  for (const m of folders) {
+    const at = localMountPath(sandboxDir, m.target);
+    await mkdir(path.dirname(at), { recursive: true });
+    await chmod(at, 0o755).catch(() => undefined);
+    await unlockMounts(at, []);
+    await rm(at, { recursive: true, force: true });
+    await cp(m.source, at, { recursive: true });
+    await lockFolder(at);
   }
 }
 
@@ -39,4 +54,14 @@ export async function unlockMounts(sandboxDir: string, keep: readonly string[]):
   for (const e of await readdir(sandboxDir, { withFileTypes: true }).catch(() => [])) {
     if (e.isDirectory() && !keep.includes(e.name)) await walk(path.join(sandboxDir, e.name));
   }
+}
+
+/** Files 0444 and folders 0555, from `dir` down. */
+async function lockFolder(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await lockFolder(p);
+    else await chmod(p, 0o444);
+  }
+  await chmod(dir, 0o555);
 }
