@@ -174,6 +174,20 @@ describe('api: github_repository resources on Docker (git http-backend on loopba
     assert.deepEqual(await repositoryKeys(), []);
   });
 
+  it("clones with the session's vault credential for the host when the resource has no token", async () => {
+    const c = f.client;
+    const vault = await c.beta.vaults.create({ display_name: 'git' });
+    await f.t.runtime.vaults.createCredential(vault.id, { auth: { type: 'http_header', allowed_hosts: ['git.hangar.test'], scheme: 'basic', username: 'x-access-token', secret_value: TOKEN } });
+    const agent = await f.agent();
+    const session = await c.beta.sessions.create({ agent: agent.id, environment_id: f.t.envId, vault_ids: [vault.id], resources: [{ type: 'github_repository', url: `${base}/tools.git` }] });
+    const repo = session.resources.find((r) => r.type === 'github_repository');
+    assert.equal(repo?.mount_path, '/workspace/tools');
+    const clone = path.join(sessionsDir(), session.id, 'repositories', repo!.id);
+    assert.equal(fs.readFileSync(path.join(clone, 'tools.txt'), 'utf8'), 'tools\n');
+    assert.deepEqual(leaks(allBytes(clone)), []);
+    await c.beta.sessions.delete(session.id);
+  });
+
   it('bad input: a clear error naming the repository, and nothing half-created', async () => {
     const agent = await f.agent();
     const before = (await f.client.beta.sessions.list()).data.length;
