@@ -78,7 +78,7 @@ export class AgentStore {
    * locally, so they are refused rather than stored and ignored (ARCHITECTURE.md invariant 8). A version left out is
    * stored as "latest", resolved when a session is made.
    */
-  private async checkSkills(skills: readonly AgentSkillParams[]): Promise<AgentSkill[]> {
+  async checkSkills(skills: readonly AgentSkillParams[]): Promise<AgentSkill[]> {
     if (skills.length > 20) throw invalid(`skills names ${skills.length} skills; give at most 20.`);
     const out: AgentSkill[] = [];
     const names = new Map<string, string>();

@@ -367,6 +367,7 @@ export class SessionService {
             system: ref.system === undefined ? base.system : ref.system,
             mcp_servers: mcp,
             tools: ref.tools ? normalizeTools(ref.tools, mcp) : base.tools,
+            skills: ref.skills ? await this.agents.checkSkills(ref.skills) : base.skills,
           };
     // The roster is expanded into the snapshot ("self" being this very snapshot, overrides included).
     return { ...snapshot, multiagent: await expandRoster(snapshot, this.agents) };

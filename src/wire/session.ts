@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Agent, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
+import { Agent, AgentSkillParams, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
 import { FileResource, FileResourceParams } from './file';
@@ -107,6 +107,7 @@ export const AgentRef = z.union([
     system: z.string().nullish(),
     tools: z.array(ToolParams).optional(),
     mcp_servers: z.array(McpServer).optional(),
+    skills: z.array(AgentSkillParams).optional(),
   }),
 ]);
 export type AgentRef = z.infer<typeof AgentRef>;

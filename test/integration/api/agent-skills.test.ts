@@ -97,6 +97,13 @@ describe('api: skills', function () {
     assert.equal((await c.beta.agents.retrieve(agent.id)).version, 1);
     const cleared = await c.beta.agents.update(agent.id, { version: agent.version, skills: [] });
     assert.deepEqual(cleared.skills, []);
+
+    // A session's agent_with_overrides replaces the skills, checked the same way.
+    const withOverrides = (skills: Anthropic.Beta.BetaManagedAgentsSkillParams[]) =>
+      c.beta.sessions.create({ agent: { type: 'agent_with_overrides', id: agent.id, skills }, environment_id: f.t.envId, resources: [{ type: 'local_repository', path: f.t.repo }] } as unknown as Anthropic.Beta.Sessions.SessionCreateParams);
+    await assert.rejects(withOverrides([{ type: 'anthropic', skill_id: 'docx' }]), badRequest(/Anthropic's skills \("docx"\)/));
+    const session = await withOverrides([{ type: 'custom', skill_id: skill.id }]);
+    assert.deepEqual(session.agent.skills, [{ type: 'custom', skill_id: skill.id, version: 'latest' }]);
   });
 });
 
