@@ -7,6 +7,7 @@ import { registerChatCommands } from './commands/chat-commands';
 import { registerPermissionCommands } from './commands/permission-commands';
 import { registerReviewCommands } from './commands/review-commands';
 import { registerSessionCommands } from './commands/session-commands';
+import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
@@ -84,6 +85,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     h.reviewContext,
     h.reviewDecorations,
     ...registerSessionCommands(h),
+    ...registerFileCommands(h),
     ...registerChatCommands(h),
     ...registerAgentCommands(h),
     ...registerReviewCommands(h),

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { EVENTS_FILE } from '../log/session-log';
 import { watchWithPoll } from '../log/watch';
 import type { McpServerState, Runtime } from '../runtime';
-import type { SessionEvent, SessionStatus, StopReason } from '../wire';
+import type { FileMetadata, SessionEvent, SessionStatus, StopReason } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import type { SandboxKind } from '../format/sandbox';
 import type { RuntimeHost } from './runtime-host';
@@ -143,6 +143,11 @@ export class SessionsModel implements vscode.Disposable {
       this.threadFolds.set(id, fold);
     }
     return (await fold).list();
+  }
+
+  /** The files the session's agent left in /mnt/session/outputs/ (captured into the Files API after each idle). */
+  async outputs(id: string): Promise<FileMetadata[]> {
+    return (await this.host.runtime.files.list({ scope_id: id, limit: 1000 })).data;
   }
 
   async mcp(id: string): Promise<McpView> {

@@ -6,11 +6,19 @@ import type { Hangar } from '../hangar';
 import { logUri } from '../log-document';
 import { guarded, resolveSession } from './args';
 import { pickAgent } from './agent-commands';
+import { uploadWithProgress } from './file-commands';
 
 // Session lifecycle commands: start, open, send, interrupt, resume, delete, open the log, set the API key.
 
 // `open`: where the new session shows (default `hangar.openSessionsIn`); `none` when the caller shows it itself.
-const StartArgs = z.object({ agentId: z.string().optional(), task: z.string().trim().min(1).max(100_000).optional(), folder: z.string().optional(), open: z.enum(['sideBar', 'editor', 'none']).optional() });
+// `files`: paths uploaded and mounted read-only in the new session (hangar.attachFiles' "new session").
+const StartArgs = z.object({
+  agentId: z.string().optional(),
+  task: z.string().trim().min(1).max(100_000).optional(),
+  folder: z.string().optional(),
+  open: z.enum(['sideBar', 'editor', 'none']).optional(),
+  files: z.array(z.string().min(1)).optional(),
+});
 const SendArgs = z.looseObject({ sessionId: z.string(), text: z.string().trim().min(1).max(100_000) });
 const DeleteArgs = z.looseObject({ sessionId: z.string(), confirmed: z.literal(true) });
 /** A sub-agent node of the tree opens its session on the thread's tab. */
@@ -118,11 +126,12 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   if (!agentId) return undefined;
   const task = opts.task ?? (await askTask(h, agentId));
   if (!task?.trim()) return undefined;
-  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async () => {
+  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async (progress) => {
+    const files = await uploadWithProgress(h, opts.files ?? [], progress);
     const env = await h.host.environment();
     const runtime = h.host.runtime;
     const vaultIds = await h.host.vaultIds();
-    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }], vault_ids: vaultIds });
+    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds });
     await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
     return s;
   });

@@ -7,8 +7,10 @@ export type HunkNode = { kind: 'hunk'; sessionId: string; path: string; hunkId: 
 export type InfoNode = { kind: 'info'; sessionId: string; message: string };
 export type ThreadNode = { kind: 'thread'; sessionId: string; threadId: string };
 export type McpNode = { kind: 'mcp'; sessionId: string; server: string };
+/** A file the session's agent left in /mnt/session/outputs/, captured into the Files API. */
+export type OutputNode = { kind: 'output'; sessionId: string; fileId: string };
 export type AgentNode = { kind: 'agent'; agentId: string };
 export type AgentVersionNode = { kind: 'agentVersion'; agentId: string; version: number };
 
-export type SessionTreeNode = SessionNode | ThreadNode | McpNode | FileNode | HunkNode | InfoNode;
+export type SessionTreeNode = SessionNode | ThreadNode | McpNode | OutputNode | FileNode | HunkNode | InfoNode;
 export type AgentTreeNode = AgentNode | AgentVersionNode;

@@ -6,7 +6,9 @@ import { SANDBOX_KIND } from '../../format/sandbox';
 import { formatDuration } from '../format';
 import type { McpServerState } from '../../runtime';
 import type { SessionView } from '../sessions-model';
-import type { FileNode, HunkNode, McpNode, SessionNode, ThreadNode } from './nodes';
+import type { FileMetadata } from '../../wire';
+import { formatBytes } from '../../tools/output';
+import type { FileNode, HunkNode, McpNode, OutputNode, SessionNode, ThreadNode } from './nodes';
 import { sessionBadgeUri } from './review-badges';
 import type { ThreadStatus, ThreadView } from './thread-fold';
 
@@ -112,6 +114,18 @@ export function mcpItem(node: McpNode, s: McpServerState, live: boolean): vscode
   if (s.calls > 0) md.appendMarkdown(`${s.calls} call(s) in flight\n\n`);
   if (s.pid) md.appendMarkdown(`process ${s.pid}`);
   item.tooltip = md;
+  return item;
+}
+
+/** An output of the session: opens on click; Save As from its inline button. */
+export function outputItem(node: OutputNode, f: FileMetadata): vscode.TreeItem {
+  const item = new vscode.TreeItem(f.filename, vscode.TreeItemCollapsibleState.None);
+  item.id = `output:${node.sessionId}:${f.id}`;
+  item.iconPath = new vscode.ThemeIcon('file-symlink-file');
+  item.description = `output · ${formatBytes(f.size_bytes)}`;
+  item.tooltip = `${f.filename}: left by the agent in /mnt/session/outputs/ (${f.created_at.slice(0, 19)}). Click to open; Save As keeps a copy in your workspace.`;
+  item.contextValue = 'output';
+  item.command = { command: 'hangar.openOutput', title: 'Open Output', arguments: [node] };
   return item;
 }
 

@@ -5,8 +5,9 @@ import type { ReviewManager } from '../review/review-manager';
 import type { McpServerState } from '../../runtime';
 import type { SessionsModel, SessionView } from '../sessions-model';
 import { ReviewBadges } from './review-badges';
-import type { FileNode, HunkNode, McpNode, SessionNode, SessionTreeNode, ThreadNode } from './nodes';
-import { fileItem, hunkItem, mcpItem, sessionItem, threadItem, type PendingReview } from './session-items';
+import type { FileMetadata } from '../../wire';
+import type { FileNode, HunkNode, McpNode, OutputNode, SessionNode, SessionTreeNode, ThreadNode } from './nodes';
+import { fileItem, hunkItem, mcpItem, outputItem, sessionItem, threadItem, type PendingReview } from './session-items';
 import type { ThreadView } from './thread-fold';
 
 // The Sessions view: sessions newest first; under each, its sub-agent threads (when there are any), its MCP servers
@@ -26,6 +27,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private readonly files = new Map<string, ReviewedFile>();
   private readonly threads = new Map<string, ThreadView>();
   private readonly mcp = new Map<string, { state: McpServerState; live: boolean }>();
+  private readonly outputs = new Map<string, FileMetadata>();
   private readonly repos = new Map<string, string>();
   /** Pending review per session; absent until counted (or when the changes cannot be read). */
   private readonly pending = new Map<string, PendingReview>();
@@ -84,6 +86,10 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
         const m = this.mcp.get(childKey(node.sessionId, node.server));
         return m ? mcpItem(node, m.state, m.live) : new vscode.TreeItem(node.server);
       }
+      case 'output': {
+        const f = this.outputs.get(childKey(node.sessionId, node.fileId));
+        return f ? outputItem(node, f) : new vscode.TreeItem(node.fileId);
+      }
       case 'info': {
         const item = new vscode.TreeItem(node.message);
         item.iconPath = new vscode.ThemeIcon('info');
@@ -95,8 +101,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   async getChildren(node?: SessionTreeNode): Promise<SessionTreeNode[]> {
     if (!node) return this.sessionChildren();
     if (node.kind === 'session') {
-      const [threads, servers, files] = await Promise.all([this.threadChildren(node.sessionId), this.mcpChildren(node.sessionId), this.fileChildren(node.sessionId)]);
-      return [...threads, ...servers, ...files];
+      const [threads, servers, outputs, files] = await Promise.all([this.threadChildren(node.sessionId), this.mcpChildren(node.sessionId), this.outputChildren(node.sessionId), this.fileChildren(node.sessionId)]);
+      return [...threads, ...servers, ...outputs, ...files];
     }
     if (node.kind === 'file') {
       const f = this.files.get(childKey(node.sessionId, node.path));
@@ -136,6 +142,13 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     if (!view) return [];
     for (const state of view.servers) this.mcp.set(childKey(sessionId, state.name), { state, live: view.live });
     return view.servers.map((state) => ({ kind: 'mcp', sessionId, server: state.name }));
+  }
+
+  /** The files its agent left in /mnt/session/outputs/, captured after each idle (the tree repaints on the idle). */
+  private async outputChildren(sessionId: string): Promise<OutputNode[]> {
+    const page = await this.sessions.outputs(sessionId).catch(() => []);
+    for (const f of page) this.outputs.set(childKey(sessionId, f.id), f);
+    return naturalSort(page, (f) => f.filename).map((f) => ({ kind: 'output', sessionId, fileId: f.id }));
   }
 
   private async fileChildren(sessionId: string): Promise<SessionTreeNode[]> {

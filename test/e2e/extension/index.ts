@@ -5,6 +5,7 @@ import { apiSuite } from './api.test';
 import { chatSuite } from './chat.test';
 import { approvalSuite } from './approvals.test';
 import { commandSuite } from './commands.test';
+import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
 import { panelSuite } from './panel.test';
 import { reloadSuite } from './reload.test';
@@ -20,7 +21,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, chatSuite, reviewSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
