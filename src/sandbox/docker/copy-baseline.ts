@@ -106,6 +106,8 @@ export class CopyBaseline {
     private readonly differ: TreeDiffer,
     private readonly container: () => Promise<Container>,
     private readonly user: string,
+    /** Workspace-relative paths bound from elsewhere (repository resources): not the workspace's, never its changes. */
+    private readonly mounted: readonly string[] = [],
   ) {}
 
   private hostGit(args: readonly string[]): Promise<Buffer> {
@@ -168,7 +170,7 @@ export class CopyBaseline {
     const changed = [...new Set([...base.keys(), ...current.keys()])].filter((p) => {
       const a = base.get(p);
       const b = current.get(p);
-      return a?.sha !== b?.sha || a?.mode !== b?.mode;
+      return (a?.sha !== b?.sha || a?.mode !== b?.mode) && !this.mounted.some((m) => p === m || p.startsWith(`${m}/`));
     });
     if (changed.length === 0) return { patch: '', files: [] };
     const pick = (from: Entries) => changed.flatMap((p) => from.get(p) ?? []);

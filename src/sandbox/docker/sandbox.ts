@@ -50,7 +50,9 @@ export class DockerSandbox implements Sandbox {
     private readonly ctx: SandboxContext,
   ) {
     this.differ = new TreeDiffer(ctx.layer.diffGit);
-    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => (await this.ready()).container, state.settings.user) : null;
+    // A bind under /workspace (a repository resource's clone) is seen by the scan as an embedded repository.
+    const mounted = state.settings.binds.flatMap((b) => (b.target.startsWith(`${WORKSPACE}/`) ? [b.target.slice(WORKSPACE.length + 1)] : []));
+    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => (await this.ready()).container, state.settings.user, mounted) : null;
   }
 
   get sessionId(): string {

@@ -53,7 +53,8 @@ function allBytes(dir: string): string {
 
 const leaks = (text: string) => NEEDLES.filter((n) => text.includes(n));
 
-describe('api: github_repository resources on Docker (git http-backend on loopback)', function () {
+// Both ways the Docker provider holds /workspace: the clone's bind must not show in either's review.
+for (const files of ['overlay', 'copy'] as const) describe(`api: github_repository resources on Docker, ${files} mode (git http-backend on loopback)`, function () {
   this.timeout(300_000);
   const pki = makeTestPki(['git.hangar.test']);
   let server: GitServer;
@@ -72,7 +73,7 @@ describe('api: github_repository resources on Docker (git http-backend on loopba
     addRepository(server, 'tools', 'tools.txt');
     base = `https://git.hangar.test:${server.port}`;
     f = await startApi({
-      provider: (storage) => new DockerSandboxProvider({ storageRoot: storage }),
+      provider: (storage) => new DockerSandboxProvider({ storageRoot: storage, files }),
       runtime: { egress: { lookup: testLookup, allowPrivate: allowLoopbackTestNames, upstreamCa: [pki.caPem] } },
     });
   });
