@@ -20,6 +20,16 @@ export interface Registry {
   close(): Promise<void>;
 }
 
+/** A feature's folder as the tar `devcontainer features package` makes (entries under ./, scripts executable). */
+export async function featureTar(files: Record<string, string>): Promise<Buffer> {
+  const p = pack();
+  for (const [name, content] of Object.entries(files)) p.entry({ name: `./${name}`, mode: name.endsWith('.sh') ? 0o755 : 0o644 }, content);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export async function startRegistry(): Promise<Registry> {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: run scripts/setup/docker-engine.sh (it installs Debian's docker-registry)`);
   const dir = tmpDir('registry');
@@ -52,12 +62,7 @@ export async function startRegistry(): Promise<Registry> {
   return {
     host: `127.0.0.1:${port}`,
     async push(repository, tag, files) {
-      const p = pack();
-      for (const [name, content] of Object.entries(files)) p.entry({ name: `./${name}`, mode: name.endsWith('.sh') ? 0o755 : 0o644 }, content);
-      p.finalize();
-      const chunks: Buffer[] = [];
-      for await (const c of p) chunks.push(c as Buffer);
-      const layer = Buffer.concat(chunks);
+      const layer = await featureTar(files);
       const config = Buffer.from('{}');
       const layerDigest = await upload(repository, layer);
       const configDigest = await upload(repository, config);

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { DevcontainerError } from '../../../src/sandbox/docker';
 import { pruneDerivedImages } from '../../../src/sandbox/docker/derived-image';
 import { freePort } from '../../support/mcp-servers';
-import { startRegistry, type Registry } from '../../support/oci-registry';
+import { listenOnLoopback } from '../../support/listen';
+import { featureTar, startRegistry, type Registry } from '../../support/oci-registry';
 import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT } from './helpers';
 
 // devcontainer.json `features` on real Docker: a local feature (a folder next to devcontainer.json) and an OCI feature
@@ -114,6 +117,27 @@ describe('docker sandbox: devcontainer features', function () {
     assert.ok(changed.some((m) => m.startsWith('Installing the devcontainer')), changed.join('\n'));
     assert.equal(await ok(sb3, 'bash', { command: 'cat /opt/tool/changed' }), 'changed');
     assert.notEqual((await docker.getContainer(sandboxContainerId(sb3)).inspect()).Config.Image, first);
+  });
+
+  it('installs a feature from a tarball URL (gzipped tar on a loopback HTTP server); plain HTTP elsewhere is refused', async () => {
+    const tgz = gzipSync(await featureTar({ 'devcontainer-feature.json': json({ id: 'hello', containerEnv: { HELLO: 'from-tarball' } }), 'install.sh': '#!/bin/sh\necho tarball > /opt/hello\n' }));
+    const server = http.createServer((req, res) => {
+      if (req.url === '/devcontainer-feature-hello.tgz') res.end(tgz);
+      else res.writeHead(404).end();
+    });
+    const { port, close } = await listenOnLoopback(server);
+    try {
+      const url = `http://127.0.0.1:${port}/devcontainer-feature-hello.tgz`;
+      const repo = makeRepo({ '.devcontainer/devcontainer.json': json({ image: 'hangar-sandbox:latest', features: { [url]: {} } }) });
+      const sb = await provider.provision({ sessionId: 'tarball', repoPath: repo, environment: env() });
+      assert.equal(await ok(sb, 'bash', { command: 'cat /opt/hello; echo $HELLO' }), 'tarball\nfrom-tarball');
+      const missing = makeRepo({ '.devcontainer/devcontainer.json': json({ image: 'hangar-sandbox:latest', features: { [`http://127.0.0.1:${port}/nope.tgz`]: {} } }) });
+      await assert.rejects(provider.provision({ sessionId: 'tarball-404', repoPath: missing, environment: env() }), /fetching the feature tarball http:\/\/127\.0\.0\.1:\d+\/nope\.tgz failed: .* answered 404/);
+    } finally {
+      await close();
+    }
+    const plain = makeRepo({ '.devcontainer/devcontainer.json': json({ image: 'hangar-sandbox:latest', features: { 'http://features.example.com/x.tgz': {} } }) });
+    await assert.rejects(provider.provision({ sessionId: 'tarball-http', repoPath: plain, environment: env() }), /is fetched over plain HTTP; use https:\/\/ \(plain HTTP is accepted for loopback only\)/);
   });
 
   it('names the settings a feature asks for that would weaken the sandbox, and does not apply them', async () => {
