@@ -133,6 +133,17 @@ describe('api: every response fits the SDK types', function () {
     for (const x of (await c.beta.files.list()).data) rec('GET /v1/files', 'Beta.BetaFileMetadata', x);
     rec('DELETE /v1/files/:id', 'Beta.BetaDeletedFile', await c.beta.files.delete(file.id));
 
+    // Skills, and an agent that names one.
+    const skill = rec('POST /v1/skills', 'Beta.Skills.BetaSkill', await c.beta.skills.create({ files: [await toFile(Buffer.from('---\nname: conf\ndescription: Conformance.\n---\n'), 'conf/SKILL.md')] }));
+    rec('GET /v1/skills/:id', 'Beta.Skills.BetaSkill', await c.beta.skills.retrieve(skill.id));
+    for (const x of (await c.beta.skills.list()).data) rec('GET /v1/skills', 'Beta.Skills.BetaSkill', x);
+    const skillVersion = rec('POST /v1/skills/:id/versions', 'Beta.Skills.BetaSkillVersion', await c.beta.skills.versions.create(skill.id, { files: [await toFile(Buffer.from('---\nname: conf\ndescription: Conformance 2.\n---\n'), 'conf/SKILL.md')] }));
+    rec('GET /v1/skills/:id/versions/:version', 'Beta.Skills.BetaSkillVersion', await c.beta.skills.versions.retrieve(skillVersion.id, { skill_id: skill.id }));
+    for (const x of (await c.beta.skills.versions.list(skill.id)).data) rec('GET /v1/skills/:id/versions', 'Beta.Skills.BetaSkillVersion', x);
+    rec('POST /v1/agents (skills)', 'Beta.Agents.BetaManagedAgentsAgent', await c.beta.agents.create({ name: 'skilled', model: DEFAULT_MODEL, skills: [{ type: 'custom', skill_id: skill.id }] }));
+    rec('DELETE /v1/skills/:id/versions/:version', 'Beta.Skills.BetaDeletedSkillVersion', await c.beta.skills.versions.delete(skillVersion.id, { skill_id: skill.id }));
+    rec('DELETE /v1/skills/:id', 'Beta.Skills.BetaDeletedSkill', await c.beta.skills.delete(skill.id));
+
     // Errors keep the API's error shape.
     for (const [label, method, route] of [
       ['404 unknown session', 'GET', '/v1/sessions/sesn_missing'],
