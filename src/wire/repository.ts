@@ -13,7 +13,7 @@ export type RepositoryCheckout = z.infer<typeof RepositoryCheckout>;
 
 export const GitHubRepositoryParams = z.object({
   type: z.literal('github_repository'),
-  url: z.string().min(1, 'url must be the repository\'s https:// URL, e.g. https://github.com/owner/repo.git'),
+  url: z.string({ error: "url is required: the repository's https:// URL, e.g. https://github.com/owner/repo.git" }).min(1, "url must be the repository's https:// URL, e.g. https://github.com/owner/repo.git"),
   authorization_token: z.string().min(1, 'authorization_token must not be empty: leave it out for a public repository').optional(),
   checkout: RepositoryCheckout.nullish(),
   mount_path: z.string().min(1).nullish(),

@@ -201,6 +201,8 @@ for (const files of ['overlay', 'copy'] as const) describe(`api: github_reposito
       [{ type: 'github_repository', url: `https://x-access-token:${TOKEN}@git.hangar.test/project.git` }, /carries credentials in the URL: give the token as authorization_token/],
       [{ type: 'github_repository', url: `${base}/src.git` }, /mount_path \/workspace\/src \(the default, \/workspace\/<repo name>\) already exists in the local repository/],
       [{ type: 'github_repository', url: `${base}/project.git`, checkout: { type: 'commit', sha: 'main' } }, /checkout\.sha must be a commit id/],
+      [{ type: 'github_repository', url: `${base}/project.git`, checkout: { type: 'tag', name: 'v1' } }, /Expected 'branch' \| 'commit'[\s\S]*resources\[1\]\.checkout\.type/],
+      [{ type: 'github_repository' }, /url is required: the repository's https:\/\/ URL/],
       [{ type: 'github_repository', url: `${base}/project.git`, mount_path: '/etc/project' }, /must be under \/workspace\/ or \/mnt\//],
       [{ type: 'github_repository', url: `${base}/project.git`, authorization_token: 'wrong-token' }, new RegExp(`resources\\[1\\] \\(${base.replace(/\./g, '\\.')}/project\\.git\\): .*refused the credentials \\(wrong or expired authorization_token`)],
       [{ type: 'github_repository', url: `${base}/project.git` }, /project\.git\): .*asks for credentials: give the resource an authorization_token/],
