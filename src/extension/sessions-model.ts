@@ -62,8 +62,19 @@ export class SessionsModel implements vscode.Disposable {
   private watcher: FSWatcher | undefined;
   private rescan: ReturnType<typeof setTimeout> | undefined;
 
+  /** Unsubscribes from the current runtime's output captures. */
+  private outputsOff: (() => void) | undefined;
+
   constructor(private readonly host: RuntimeHost) {
-    this.disposables.push(host.onDidStart(() => (this.reset(), this.watchStorage())));
+    this.disposables.push(
+      host.onDidStart(() => {
+        this.reset();
+        this.watchStorage();
+        // Outputs are captured a moment after the idle that repainted the session: repaint it again when they land.
+        this.outputsOff?.();
+        this.outputsOff = host.runtime.onOutputs((id) => this.changed.fire(id));
+      }),
+    );
   }
 
   /**
@@ -260,6 +271,7 @@ export class SessionsModel implements vscode.Disposable {
     this.stopWatching();
     this.reset();
     for (const t of this.pending.values()) clearTimeout(t);
+    this.outputsOff?.();
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
     this.eventSeen.dispose();

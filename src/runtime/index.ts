@@ -91,6 +91,7 @@ export class Runtime {
   /** The model catalogue in effect (built-in, then models.json, then the `models` option): limits and prices. */
   readonly catalog: ModelCatalog;
   private readonly host: SessionHost;
+  private readonly sessionFiles: SessionFiles;
 
   constructor(readonly options: RuntimeOptions) {
     this.catalog = loadCatalog(options.storageRoot, options.models);
@@ -99,7 +100,7 @@ export class Runtime {
     this.vaults = new VaultStore(options.storageRoot, options.vault);
     this.files = new FileStore(options.storageRoot, options.maxFileBytes);
     void this.files.sweep().catch(() => undefined);
-    const sessionFiles = new SessionFiles(this.files, sessionsDir);
+    const sessionFiles = (this.sessionFiles = new SessionFiles(this.files, sessionsDir));
     this.skills = new SkillStore(options.storageRoot);
     const sessionSkills = new SessionSkills(this.skills, sessionsDir);
     this.scrubber = new Scrubber(options.vault);
@@ -159,6 +160,11 @@ export class Runtime {
   /** MCP servers of a session driven by this runtime, with their connection state (null: not driven here). */
   mcpStatus(sessionId: string): McpServerState[] | null {
     return this.host.mcpStatus(sessionId);
+  }
+
+  /** Calls `listener` when a session driven here has new outputs captured (after an idle); returns the unsubscribe. */
+  onOutputs(listener: (sessionId: string) => void): () => void {
+    return this.sessionFiles.onCaptured(listener);
   }
 
   /** Waits until a session driven here has nothing left to do. */

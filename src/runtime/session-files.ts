@@ -27,6 +27,7 @@ const MAX_OUTPUTS = 1000;
 
 export class SessionFiles {
   private readonly capturing = new Map<string, Promise<FileMetadata[]>>();
+  private readonly captured = new Set<(sessionId: string) => void>();
 
   constructor(
     private readonly files: FileStore,
@@ -84,10 +85,20 @@ export class SessionFiles {
     return { mounts, outputsDir };
   }
 
+  /** Calls `listener` after a capture took new or changed outputs of a session; returns the unsubscribe. */
+  onCaptured(listener: (sessionId: string) => void): () => void {
+    this.captured.add(listener);
+    return () => this.captured.delete(listener);
+  }
+
   /** Captures new and changed outputs (one capture per session at a time); the files captured now. */
   capture(sessionId: string): Promise<FileMetadata[]> {
     const previous = this.capturing.get(sessionId) ?? Promise.resolve([]);
-    const next = previous.catch(() => []).then(() => this.captureNow(sessionId));
+    const next = previous.catch(() => []).then(async () => {
+      const made = await this.captureNow(sessionId);
+      if (made.length > 0) for (const l of this.captured) l(sessionId);
+      return made;
+    });
     this.capturing.set(sessionId, next);
     void next.finally(() => {
       if (this.capturing.get(sessionId) === next) this.capturing.delete(sessionId);

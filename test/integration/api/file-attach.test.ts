@@ -12,7 +12,7 @@ import { startApi, type ApiFixture } from './helpers';
 // sandbox that is already running (and in one not made yet) without a restart, read-only and byte for byte (a binary
 // file), and the model's next user turn names it. Bad input: a missing file id, a file another session wrote, a second
 // file at a taken mount path, a resource type other than file, an archived session. Outputs: a symlink the agent
-// leaves in /mnt/session/outputs (to a host path, to a directory) is not captured.
+// leaves in /mnt/session/outputs (to a host path, to a directory) is not captured; a capture is announced.
 
 const UPLOADS = '../mnt/session/uploads';
 const OUTPUTS = '../mnt/session/outputs';
@@ -109,9 +109,15 @@ for (const [kind, provider] of providers) {
         const bad = (re: RegExp) => (e: unknown) => e instanceof Anthropic.BadRequestError && re.test(e.message);
         await assert.rejects(c.beta.sessions.resources.add(session.id, { type: 'file', file_id: 'file_missing' }), bad(/file_missing is not a file of this runtime; upload it first/));
 
+        // Surfaces repaint a session when its outputs land (Runtime.onOutputs), a moment after the idle.
+        const captured: string[] = [];
+        const off = f.t.runtime.onOutputs((id) => captured.push(id));
         f.t.model.push(reply.tool('bash', { command: `printf out > ${OUTPUTS}/o.txt` }), reply.text('ok'));
         await turn(session.id, 'write');
-        const output = await until(async () => (await c.beta.files.list({ scope_id: session.id })).data[0]);
+        await until(async () => captured.length > 0);
+        off();
+        assert.deepEqual(captured, [session.id]);
+        const output = (await c.beta.files.list({ scope_id: session.id })).data[0]!;
         const other = await f.session(agent.id);
         await assert.rejects(c.beta.sessions.resources.add(other.id, { type: 'file', file_id: output.id }), bad(new RegExp(`belongs to session ${session.id}`)));
 
