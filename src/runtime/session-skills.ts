@@ -104,7 +104,7 @@ export class SessionSkills {
     return [
       '',
       '',
-      `Skills: folders of instructions, scripts and resources, read-only under ${where(SKILLS_DIR)}. When a task matches a skill's description, first read its ${SKILL_FILE} (with bash, e.g. cat) and follow it; read the other files it points to only when you need them.`,
+      `Skills: folders of instructions, scripts and resources, read-only under ${where(SKILLS_DIR)}. When a task matches a skill's description, first read its ${SKILL_FILE} (with the read tool, by its absolute path) and follow it; read the other files it points to only when you need them.`,
       ...lines,
     ].join('\n');
   }

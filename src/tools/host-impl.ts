@@ -57,7 +57,7 @@ export function createToolHost(options: ToolHostOptions): ToolHost {
   type Handler<I> = (input: I, signal?: AbortSignal, onOutput?: (snapshot: ToolOutputSnapshot) => void, shell?: string) => Promise<ToolOutcome>;
   const handlers: { [K in SandboxToolName]: Handler<z.infer<(typeof TOOL_INPUTS)[K]>> } = {
     bash: (input, signal, onOutput, shell) => runBash(shellFor(shell), input, defaultTimeoutMs, signal, onOutput),
-    read: (input) => runRead(root, input),
+    read: (input) => runRead(root, input, options.readOnlyRoots),
     write: (input) => runWrite(root, input),
     edit: (input) => runEdit(root, input),
     glob: (input, signal) => runGlob(root, input, maxOutputChars, signal),

@@ -18,6 +18,11 @@ export interface ToolHostOptions {
    * resumes there. Default: a fresh temp dir, removed on dispose.
    */
   stateDir?: string;
+  /**
+   * Directories outside `root` that the read tool may read too, by absolute path (a session's skills at /mnt/skills).
+   * Write, edit, glob and grep stay confined to `root`.
+   */
+  readOnlyRoots?: readonly string[];
 }
 
 export interface ToolHost {

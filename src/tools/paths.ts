@@ -85,6 +85,14 @@ export function fsErrorText(err: unknown, shown: string): string {
   }
 }
 
+/** Like resolveInRoot, but an absolute path under one of `readOnly` resolves (and must stay) inside that directory. */
+export async function resolveReadable(root: string, readOnly: readonly string[], input: string): Promise<ResolvedPath> {
+  const other = path.isAbsolute(input) ? readOnly.find((r) => isWithin(path.resolve(r), path.resolve(input))) : undefined;
+  if (other === undefined) return resolveInRoot(root, input);
+  const { abs } = await resolveInRoot(other, input);
+  return { abs, rel: input };
+}
+
 /** Resolves a tool's path argument inside `root`; anything that ends up outside is refused with a ToolFailure. */
 export async function resolveInRoot(root: string, input: string): Promise<ResolvedPath> {
   if (input.includes('\0')) throw new ToolFailure(`path ${JSON.stringify(input)} contains a NUL byte`);

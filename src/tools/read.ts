@@ -1,7 +1,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { formatBytes, hasNul, isUtf8, textOutcome, ToolFailure } from './output';
-import { fsErrorText, resolveInRoot, errnoCode } from './paths';
+import { fsErrorText, resolveReadable, errnoCode } from './paths';
 import type { ReadInput } from './schemas';
 
 export const READ_MAX_LINES = 2000;
@@ -75,8 +75,8 @@ function showLine(line: Line): { text: string; valid: boolean } {
   return { text, valid };
 }
 
-export async function runRead(root: string, input: ReadInput): Promise<ToolOutcome> {
-  const { abs, rel } = await resolveInRoot(root, input.file_path);
+export async function runRead(root: string, input: ReadInput, readOnlyRoots: readonly string[] = []): Promise<ToolOutcome> {
+  const { abs, rel } = await resolveReadable(root, readOnlyRoots, input.file_path);
   const st = await stat(abs).catch((err: unknown) => {
     const hint = errnoCode(err) === 'ENOENT' ? '; use glob to find files' : '';
     throw new ToolFailure(fsErrorText(err, rel) + hint);

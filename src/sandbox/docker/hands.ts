@@ -1,3 +1,4 @@
+import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { installAccount } from './account';
@@ -65,7 +66,7 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
         code: ctx.toolServer.code,
         user: settings.user,
         env: execEnv,
-        config: { root: WORKSPACE, stateDir: SHELL_STATE, env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
+        config: { root: WORKSPACE, stateDir: SHELL_STATE, readOnlyRoots: [SKILLS_DIR], env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
       });
       return { container, runner: server, server };
     } catch (err) {

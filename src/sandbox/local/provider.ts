@@ -2,6 +2,7 @@ import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { createToolHost } from '../../tools/host-impl';
+import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolHostOptions } from '../../tools/host';
 import type { ProvisionSpec, Sandbox, SandboxMount, SandboxProvider } from '../types';
 import { BaselineRepo } from './baseline';
@@ -125,7 +126,7 @@ export class LocalSandboxProvider implements SandboxProvider {
 
   private async attach(sessionId: string, dir: string): Promise<Sandbox> {
     const workdir = await realpath(path.join(dir, 'workspace'));
-    const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state') });
+    const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state'), readOnlyRoots: [localMountPath(dir, SKILLS_DIR)] });
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir);
     const sandbox = new LocalSandbox(sessionId, workdir, host, baseline, () => {
       if (this.live.get(sessionId) === sandbox) this.live.delete(sessionId);

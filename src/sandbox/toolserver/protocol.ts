@@ -13,6 +13,8 @@ export const ToolServerConfig = z.object({
   maxOutputChars: z.number().int().positive().optional(),
   /** Memory limit in MB, named in the note added when the OOM killer struck during a call. */
   memoryMb: z.number().positive().optional(),
+  /** Directories the read tool may read besides the workspace (ToolHostOptions.readOnlyRoots). */
+  readOnlyRoots: z.array(z.string().min(1)).optional(),
 });
 export type ToolServerConfig = z.infer<typeof ToolServerConfig>;
 

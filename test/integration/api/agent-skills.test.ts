@@ -139,14 +139,20 @@ for (const [kind, provider] of providers) {
       const agent = await f.agent({ skills: [{ type: 'custom', skill_id: skill.id }, { type: 'custom', skill_id: 'workspace' }] });
       const session = await f.session(agent.id);
       const skills = kind === 'docker' ? '/mnt/skills' : '../mnt/skills';
+      const where = (target: string) => f.t.runtime.options.sandbox.mountedAt?.(session.id, target) ?? target;
       f.t.model.push(
         reply.tool('bash', { command: `cat ${skills}/greeting/SKILL.md; cat ${skills}/reviewer/SKILL.md; ls ${skills}; ${readOnly(skills)}` }),
+        // The read tool takes the absolute path the prompt gives; a path that climbs out of /mnt/skills is refused.
+        reply.tool('read', { file_path: `${where('/mnt/skills')}/greeting/scripts/hello.sh` }),
+        reply.tool('read', { file_path: `${where('/mnt/skills')}/../../etc/hostname` }),
         reply.text('done'),
       );
       await c.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'greet me' }] }] });
       const events = await f.t.waitFor(session.id, (es) => es.some((e) => e.type === 'session.status_idle'), 120_000);
 
-      const [out] = texts(events);
+      const [out, read, escaped] = texts(events);
+      assert.match(read!, /echo hello/);
+      assert.match(escaped!, /outside the workspace root/);
       assert.match(out!, /Say "Ahoy" first\./);
       assert.match(out!, /Look for tests\./);
       assert.match(out!, /^greeting\nreviewer\n(READONLY|mode 444)$/m);
