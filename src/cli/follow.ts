@@ -3,6 +3,8 @@ import type { Runtime } from '../runtime';
 import { emptySummary, foldSummary, type SessionEvent, type SessionSummary, type StreamPreview } from '../wire';
 import { paint, statusLine, summarizeInput } from './render';
 import { ThreadLines } from './thread-lines';
+import { toolLabel } from '../harness/permissions';
+import { threadOf } from '../harness/threads/view';
 import { eventPricing } from './thread-costs';
 import { claimSignals } from './shutdown';
 import { routeProgress } from './progress';
@@ -171,14 +173,28 @@ async function answer(
   }
   if (!opts.interactive) return false;
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  // "Allow for this session" also runs the calls of that tool waiting in the same thread: they are not asked again.
+  const answered = new Set<string>();
   try {
-    for (const id of confirmable) {
+    const queue = [...confirmable];
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      if (answered.has(id)) continue;
       const use = uses.get(id);
       const who = use ? lines.agentOf(use) : null;
       const what = use && 'name' in use && 'input' in use ? `${who ? `${who}: ` : ''}${use.name} ${summarizeInput(use.name, use.input)}` : id;
-      const a = (await rl.question(`Allow ${what}? [y]es / [n]o: `)).trim().toLowerCase();
+      const a = (await rl.question(`Allow ${what}? [y]es / [a]lways in this session / [n]o: `)).trim().toLowerCase();
       if (a === 'y' || a === 'yes') await runtime.sessions.send(sessionId, [{ type: 'user.tool_confirmation', tool_use_id: id, result: 'allow' }]);
-      else {
+      else if (a === 'a' || a === 'always') {
+        try {
+          const allowed = await runtime.permissions.allowCall(sessionId, id);
+          for (const other of confirmable) if (sameCall(uses.get(other), use)) answered.add(other);
+          process.stdout.write(`Allowed ${toolLabel(allowed.tool)} for the rest of the session${who ? ` for ${who}` : ''}.\n`);
+        } catch (err) {
+          // Refused (say, the coordinator's tools while a sub-agent runs): the call is asked again, for itself only.
+          process.stdout.write(`${err instanceof Error ? err.message : String(err)}\n`);
+          queue.unshift(id);
+        }
+      } else {
         const why = (await rl.question('Reason for the agent (optional): ')).trim();
         await runtime.sessions.send(sessionId, [{ type: 'user.tool_confirmation', tool_use_id: id, result: 'deny', ...(why ? { deny_message: why } : {}) }]);
       }
@@ -187,4 +203,11 @@ async function answer(
     rl.close();
   }
   return true;
+}
+
+/** Two waiting calls of one tool in one thread: "allow for this session" answers both. */
+function sameCall(a: SessionEvent | undefined, b: SessionEvent | undefined): boolean {
+  if (!a || !b || !('name' in a) || !('name' in b)) return false;
+  const server = (e: SessionEvent) => ('mcp_server_name' in e ? e.mcp_server_name : undefined);
+  return a.name === b.name && server(a) === server(b) && threadOf(a) === threadOf(b);
 }

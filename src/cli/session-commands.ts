@@ -3,13 +3,14 @@ import type { Runtime } from '../runtime';
 import { applyChanges } from '../review/apply';
 import { readApplied, recordApplied } from '../review/applied';
 import { withRuntime, sessionDir, type Common } from './context';
-import { followTurn, printDiff } from './session-flow';
+import { CONFIRM_ANSWERS, CONFIRM_HINT, followTurn, printDiff, type ConfirmAnswer } from './session-flow';
 import { follow } from './follow';
 import { paint } from './render';
 import { threadCosts } from './thread-costs';
 import { ThreadLines, threadTable } from './thread-lines';
 import { inThread } from '../runtime/threads';
 import type { SessionEvent } from '../wire';
+import { toolLabel, type ToolRef } from '../harness/permissions';
 import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
 import { cliHint } from './invocation';
@@ -131,14 +132,23 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .description('answer a tool call that waits for approval, then follow the session')
     .argument('<session>')
     .argument('<tool_use_id>')
-    .argument('<answer>', 'allow or deny', (v) => {
-      if (v !== 'allow' && v !== 'deny') throw new InvalidArgumentError('the answer is allow or deny');
+    .argument('<answer>', 'allow, allow-for-session (this call and every later call of the tool by the same agent) or deny', (v) => {
+      if (!CONFIRM_ANSWERS.includes(v as ConfirmAnswer)) throw new InvalidArgumentError(`the answer is ${CONFIRM_ANSWERS.join(', ')}`);
       return v;
     })
     .option('-m, --message <text>', 'reason shown to the agent when denying')
-    .action(async (id: string, toolUseId: string, answer: 'allow' | 'deny', o: { message?: string }) =>
+    .option('--thread <thread>', 'the thread the call is in (optional: the call id finds it; with allow-for-session another thread is refused)')
+    .action(async (id: string, toolUseId: string, answer: ConfirmAnswer, o: { message?: string; thread?: string }) =>
       finish(
         await on(id, true, async (rt) => {
+          if (answer === 'allow-for-session') {
+            // Allowed before following (from the log's end as it was), so a refusal is a plain error, not a turn.
+            const fromSeq = await rt.sessions.eventCount(id);
+            const allowed = await rt.permissions.allowCall(id, toolUseId, o.thread);
+            if (!json()) process.stdout.write(`${allowedLine(allowed.tool, allowed.thread)}\n`);
+            return (await followTurn(rt, id, async () => undefined, { json: json(), liveOutput: liveOutput(), yes: false, showDiff: true, continuesTurn: true, fromSeq })).code;
+          }
+          if (o.thread !== undefined) await threadFilter(rt, id, o.thread);
           const confirm = () => rt.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: answer, ...(answer === 'deny' && o.message ? { deny_message: o.message } : {}) }]);
           return (await followTurn(rt, id, confirm, { json: json(), liveOutput: liveOutput(), yes: false, showDiff: true, continuesTurn: true })).code;
         }),
@@ -179,7 +189,7 @@ async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput
   if (s.status === 'terminated') return say(EXIT.sessionFailed, `Session ${id} is terminated; it cannot continue.`);
   if (s.status === 'idle' && s.stopReason?.type === 'requires_action') {
     const ids = s.stopReason.event_ids;
-    return say(EXIT.needsAction, `Session ${id} waits for approval of ${ids.length} tool call(s). Answer with: ${cliHint('confirm', id, ids[0] ?? '<tool_use_id>')} allow|deny`);
+    return say(EXIT.needsAction, `Session ${id} waits for approval of ${ids.length} tool call(s). Answer with: ${cliHint('confirm', id, ids[0] ?? '<tool_use_id>')} ${CONFIRM_HINT}`);
   }
   if (s.status === 'idle') {
     return say(EXIT.ok, `Session ${id} is idle (its last turn ended: ${s.stopReason?.type ?? 'end_turn'}); there is nothing to resume. Continue it with: ${cliHint('send', id, 'your message')}`);
@@ -226,6 +236,11 @@ async function threadFilter(rt: Runtime, id: string, threadId: string): Promise<
     throw new UsageError(`Session ${id} has no thread ${threadId}. Its threads: ${known}.`);
   }
   return inThread(threadId, id);
+}
+
+/** What `hangar confirm … allow-for-session` did, in a line. */
+function allowedLine(tool: ToolRef, thread: string | null): string {
+  return `Allowed ${toolLabel(tool)} for the rest of the session${thread ? ` for the sub-agent of thread ${thread}` : ''}; the call runs.`;
 }
 
 function finish(code: number): void {

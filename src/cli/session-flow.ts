@@ -24,6 +24,11 @@ export interface FlowOptions {
   continuesTurn?: boolean;
 }
 
+/** How `hangar confirm` answers a waiting call. */
+export const CONFIRM_ANSWERS = ['allow', 'allow-for-session', 'deny'] as const;
+export type ConfirmAnswer = (typeof CONFIRM_ANSWERS)[number];
+export const CONFIRM_HINT = CONFIRM_ANSWERS.join('|');
+
 export async function followTurn(runtime: Runtime, sessionId: string, start: () => Promise<unknown>, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
   const startedAt = Date.now();
   const fromSeq = opts.fromSeq ?? (await runtime.sessions.eventCount(sessionId));
@@ -46,7 +51,7 @@ export async function followTurn(runtime: Runtime, sessionId: string, start: () 
     if (opts.showDiff) await printDiff(runtime, sessionId, p, opts.applyHint ?? true);
     process.stdout.write(`${p('bold', 'Summary')}  ${formatSummary(result.summary, Date.now() - startedAt)}\n`);
     if (result.end === 'requires_action') {
-      process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: ${cliHint('confirm', sessionId, result.pendingIds[0] ?? '<tool_use_id>')} allow|deny (or rerun with --yes)\n`));
+      process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: ${cliHint('confirm', sessionId, result.pendingIds[0] ?? '<tool_use_id>')} ${CONFIRM_HINT} (or rerun with --yes)\n`));
     }
   } else {
     process.stdout.write(`${JSON.stringify({ type: 'hangar.summary', session_id: sessionId, end: result.end, summary: result.summary })}\n`);

@@ -58,6 +58,29 @@ export class SessionPermissions {
     if (waiting.length > 0) await this.sessions.send(id, waiting.map((p) => ({ type: 'user.tool_confirmation' as const, tool_use_id: p.id, result: 'allow' as const })));
   }
 
+  /**
+   * "Allow for this session" given to one waiting call (the CLI names the call, not the tool): allows its tool for
+   * the agent of the thread that asked (`thread`, when given, must be that thread) and runs the call. Returns what
+   * was allowed, for whom.
+   */
+  async allowCall(id: string, toolUseId: string, thread?: string): Promise<{ tool: ToolRef; thread: string | null }> {
+    const state = new HarnessState();
+    let owner: string | null = null;
+    for (const e of await allEvents(this.sessions, id)) {
+      state.apply(e);
+      if (e.id === toolUseId) owner = threadOf(e);
+    }
+    const call = state.blocked().find((p) => p.id === toolUseId);
+    if (!call) throw invalid(`Tool call ${toolUseId} does not wait for approval in session ${id}; only a waiting call can be allowed for the session.`);
+    if (call.kind === 'custom') throw invalid(`Tool call ${toolUseId} is a custom tool call: it waits for your result (user.custom_tool_result), not an approval.`);
+    const session = await this.sessions.retrieve(id);
+    const primary = primaryThreadId(session.id);
+    if (thread !== undefined && thread !== (owner ?? primary)) throw invalid(`Tool call ${toolUseId} is in thread ${owner ?? primary}, not ${thread}.`);
+    const tool: ToolRef = { name: call.name, ...(call.mcpServer ? { mcp_server_name: call.mcpServer } : {}) };
+    await this.allow(id, tool, owner ?? undefined);
+    return { tool, thread: owner };
+  }
+
   /** Calls of the tool ask again, as the agent's own policy says. */
   async revoke(id: string, tool: ToolRef, thread?: string): Promise<void> {
     if (!(await this.allowed(id, thread)).some((t) => sameTool(t, tool))) throw invalid(`${toolLabel(tool)} is not allowed for ${thread ? `thread ${thread} of ` : ''}session ${id}; there is nothing to revoke.`);

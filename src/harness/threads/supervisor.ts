@@ -343,6 +343,8 @@ export class ThreadSupervisor implements Delegator {
     try {
       // A thread held for the budget has not finished: it answers once it has, after the budget was raised.
       if (!this.isQuiet(t) || heldForBudget(t)) return;
+      // A thread waiting for the user (wake() finds it so after the process that asked exited) has not finished.
+      if (t.state.status !== 'terminated' && t.state.blocked().length > 0) return;
       const events = t.view.events();
       const inputAt = events.findLastIndex((e) => e.type === 'user.message');
       if (inputAt < 0) return;

@@ -136,7 +136,7 @@ describe('cli: hangar as a user runs it', function () {
     t.model.push(reply.tool('bash', { command: 'echo approved > ok.txt' }), reply.text('ran'));
     const r = await t.hangar(['run', '--agent', agentFile, '--repo', t.repo, 'needs approval']);
     assert.equal(r.code, 4, r.stderr);
-    const m = / confirm (sesn_\w+) (sevt_\w+) allow\|deny/.exec(r.stdout);
+    const m = / confirm (sesn_\w+) (sevt_\w+) allow\|allow-for-session\|deny/.exec(r.stdout);
     assert.ok(m, r.stdout);
     const c = await t.hangar(['confirm', m[1]!, m[2]!, 'allow']);
     assert.equal(c.code, 0, c.stderr);
@@ -192,9 +192,9 @@ describe('cli: hangar as a user runs it', function () {
     t.model.push(reply.tool('bash', { command: 'echo approved > ok.txt' }), reply.text('ran'));
     const term = inTerminal([process.execPath, t.cli, 'run', '--agent', agentFile, '--repo', t.repo, 'needs approval'], t.env({ TERM: 'xterm' }));
     // Answered after several spinner ticks: an erasing spinner would have wiped the question by then.
-    term.answer(/\[y\]es \/ \[n\]o: /, 'y\r', 600);
+    term.answer(/\[n\]o: /, 'y\r', 600);
     assert.equal(await term.done, 0, term.raw);
-    assert.match(screenText(term.raw), /Allow bash \$ echo approved > ok\.txt\? \[y\]es \/ \[n\]o: y/);
+    assert.match(screenText(term.raw), /Allow bash \$ echo approved > ok\.txt\? \[y\]es \/ \[a\]lways in this session \/ \[n\]o: y/);
   });
 
   it('ends quietly when the reader of its output goes away', async () => {

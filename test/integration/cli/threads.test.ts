@@ -102,11 +102,11 @@ describe('cli: multi-agent threads', function () {
     });
     const agent = await coordinatorFile([{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }]);
     const term = inTerminal([process.execPath, t.cli, 'run', '--agent', agent, '--repo', t.repo, 'Split the work'], t.env({ TERM: 'xterm', ANTHROPIC_BASE_URL: model.url }));
-    term.answer(/\[y\]es \/ \[n\]o: /, 'y\r', 300);
+    term.answer(/\[n\]o: /, 'y\r', 300);
     assert.equal(await term.done, 0, term.raw);
     const screen = screenText(term.raw);
     assert.match(screen, /\[checker\] ⚙ bash \$ echo B > b\.txt \(needs your approval\)/);
-    assert.match(screen, /Allow checker: bash \$ echo B > b\.txt\? \[y\]es \/ \[n\]o: y/);
+    assert.match(screen, /Allow checker: bash \$ echo B > b\.txt\? \[y\]es \/ \[a\]lways in this session \/ \[n\]o: y/);
     assert.match(screen, /← from checker: wrote b[\s\S]*All agents are done\./);
   });
 
