@@ -10,6 +10,8 @@ export const EXIT = {
   needsAction: 4,
   /** `apply` refused: the repository changed under the session. */
   conflict: 5,
+  /** The session's budget is spent; its turn waits for `hangar budget ID <dollars>`. */
+  budgetReached: 6,
   interrupted: 130,
   /** Whoever read the output went away (`hangar events ID | head -1`): 128 + SIGPIPE, like other Unix tools. */
   brokenPipe: 141,

@@ -33,7 +33,7 @@ export interface FollowOptions {
   out?: NodeJS.WriteStream;
 }
 
-export type FollowEnd = 'end_turn' | 'requires_action' | 'retries_exhausted' | 'terminated' | 'interrupted';
+export type FollowEnd = 'end_turn' | 'requires_action' | 'retries_exhausted' | 'budget_reached' | 'terminated' | 'interrupted';
 
 export interface FollowResult {
   end: FollowEnd;
@@ -122,7 +122,8 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
           if (!answered) resolve({ end: 'requires_action', summary, pendingIds: reason.event_ids });
           return;
         }
-        resolve({ end: interrupts > 0 ? 'interrupted' : reason.type === 'retries_exhausted' ? 'retries_exhausted' : 'end_turn', summary, pendingIds: [] });
+        const end = interrupts > 0 ? 'interrupted' : reason.type === 'retries_exhausted' || reason.type === 'budget_reached' ? reason.type : 'end_turn';
+        resolve({ end, summary, pendingIds: [] });
       };
       const onPreview = (preview: StreamPreview) => {
         if (preview.type !== 'tool_output') return;

@@ -18,6 +18,8 @@ import { RuntimeError } from '../runtime/errors';
 import { PROVIDER_KINDS } from '../runtime/providers';
 import { VERSION } from './version';
 import { sessionRepository } from '../wire/session-repository';
+import type { BudgetLimit } from '../wire';
+import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 
@@ -43,7 +45,8 @@ program
   .option('--model <id>', 'model id (overrides the agent file)')
   .option('-y, --yes', 'approve every tool call that asks')
   .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
-  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[] }) => {
+  .option('--budget <dollars>', 'stop before spending more than this at list prices (default: $HANGAR_BUDGET_USD, else no cap)', parseBudgetUsd)
+  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit }) => {
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {
         if (!(await rt.vault.get(MODEL_API_KEY))) {
@@ -54,7 +57,8 @@ program
         const agent = await resolveAgent(rt, o.agent, o.model);
         const env = await rt.environments.ensureDefault();
         const files = await uploadFiles(rt, o.file ?? []);
-        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }, ...files] });
+        const budget = runBudget(o.budget);
+        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }, ...files], ...(budget ? { budget } : {}) });
         if (!common().json) {
           const header = `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id} · ${rt.options.sandbox.kind} sandbox · repo ${repo}`;
           process.stdout.write(`${paint(process.stdout.isTTY === true)('dim', header)}\n`);
@@ -121,6 +125,7 @@ program
   );
 
 addSessionCommands(program, common);
+addBudgetCommand(program, common);
 addFileCommands(program, common, finish);
 
 program

@@ -1,9 +1,18 @@
 import { styleText } from 'node:util';
 import { formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
-import type { SessionEvent, SessionSummary, ToolResultBlock } from '../wire';
+import type { SessionEvent, SessionSummary, StopReason, ToolResultBlock } from '../wire';
 import { assertNever } from '../wire/exhaustive';
 import { cliHint } from './invocation';
+
+/** How a session or thread that went idle says why. */
+export const IDLE_WORDS: Record<StopReason['type'], string> = {
+  end_turn: 'finished',
+  requires_action: 'waits for you',
+  retries_exhausted: 'stopped after an error',
+  budget_reached: 'stopped: budget reached',
+  refusal: 'stopped: the model refused',
+};
 
 // Human-readable event lines for the terminal. Long tool output is folded to a few lines; the full text stays in
 // the log, and the fold names the command that prints it.
@@ -44,7 +53,7 @@ export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): strin
     case 'session.status_rescheduled':
       return p('yellow', '↻ retrying the model request');
     case 'session.status_idle':
-      return e.stop_reason.type === 'end_turn' ? null : p('yellow', `■ idle: ${e.stop_reason.type}`);
+      return e.stop_reason.type === 'end_turn' ? null : p('yellow', `■ ${IDLE_WORDS[e.stop_reason.type]}`);
     case 'session.status_terminated':
       return p('red', '■ terminated');
     // Nothing to do for these; a new event type must be added here or handled above.

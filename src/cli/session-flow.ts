@@ -50,6 +50,9 @@ export async function followTurn(runtime: Runtime, sessionId: string, start: () 
   if (!opts.json) {
     if (opts.showDiff) await printDiff(runtime, sessionId, p, opts.applyHint ?? true);
     process.stdout.write(`${p('bold', 'Summary')}  ${formatSummary(result.summary, Date.now() - startedAt)}\n`);
+    if (result.end === 'budget_reached') {
+      process.stdout.write(p('yellow', `The session's budget is spent; its turn waits. Raise it with: ${cliHint('budget', sessionId)} <dollars>\n`));
+    }
     if (result.end === 'requires_action') {
       process.stdout.write(p('yellow', `A tool call waits for approval. Answer with: ${cliHint('confirm', sessionId, result.pendingIds[0] ?? '<tool_use_id>')} ${CONFIRM_HINT} (or rerun with --yes)\n`));
     }
@@ -102,6 +105,8 @@ function exitFor(r: FollowResult): number {
       return EXIT.needsAction;
     case 'interrupted':
       return EXIT.interrupted;
+    case 'budget_reached':
+      return EXIT.budgetReached;
     default:
       return EXIT.sessionFailed;
   }

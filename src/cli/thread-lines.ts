@@ -1,8 +1,8 @@
 import { threadOf } from '../harness/threads/view';
-import type { SessionEvent, StopReason } from '../wire';
+import type { SessionEvent } from '../wire';
 import { formatCost } from '../format/cost';
 import type { ThreadCost } from './thread-costs';
-import { renderEvent, type Paint } from './render';
+import { IDLE_WORDS, renderEvent, type Paint } from './render';
 
 // The terminal's view of a multi-agent session (one log holds every thread): sub-agents starting and finishing get
 // lines of their own with their names, the coordinator's messages to and from them are shown as such, and whatever a
@@ -65,14 +65,6 @@ export class ThreadLines {
     }
   }
 }
-
-const IDLE_WORDS: Record<StopReason['type'], string> = {
-  end_turn: 'finished',
-  requires_action: 'waits for you',
-  retries_exhausted: 'stopped after an error',
-  budget_reached: 'stopped: budget reached',
-  refusal: 'stopped: the model refused',
-};
 
 /** Every line of a (possibly folded, multi-line) event line gets the thread's prefix. */
 function prefixed(prefix: string, line: string): string {
