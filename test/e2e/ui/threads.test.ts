@@ -77,7 +77,7 @@ export function threadSuite(): void {
       const writerRow = wb.treeRow(THREAD_AGENTS.writer);
       await wb.expandTo([wb.treeRow(THREADS_TITLE)], writerRow);
       assert.match((await writerRow.textContent()) ?? '', /sub-agent · idle · \$\d/);
-      await writerRow.locator('.label-name').click();
+      await wb.selectTreeRow(writerRow);
       await chat.locator('[role="tab"][aria-selected="true"]', { hasText: THREAD_AGENTS.writer }).waitFor({ timeout: STEP_MS });
       await stream.filter({ hasText: WRITER_DONE }).waitFor({ timeout: STEP_MS });
       await wb.screenshot('ui-thread-from-tree', wb.page.locator('.part.sidebar'));

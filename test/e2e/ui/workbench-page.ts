@@ -133,6 +133,20 @@ export class Workbench {
     return match.first();
   }
 
+  /**
+   * Clicks a tree row's label until VS Code has selected the row (which runs its command). A refresh of the row's
+   * parent (a sub-agent's status or cost changing) re-renders the rows, and a click landing while it does selects
+   * nothing, so the command never runs.
+   */
+  async selectTreeRow(row: Locator): Promise<void> {
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+      await row.locator('.label-name').click();
+      if (await row.and(this.page.locator('.monaco-list-row.selected')).waitFor({ timeout: 3_000 }).then(() => true, () => false)) return;
+      if (Date.now() > deadline) throw new Error('the tree row was never selected');
+    }
+  }
+
   async expand(row: Locator): Promise<void> {
     await row.waitFor({ state: 'visible', timeout: STEP_MS });
     if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
