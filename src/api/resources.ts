@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { RepositoryTokenUpdate } from '../wire';
-import { FileResourceParams } from '../wire';
+import { FileResourceParams, RepositoryTokenUpdate } from '../wire';
 import { badRequest, parseOr400 } from './errors';
 import { paging } from './query';
 import { route } from './router';

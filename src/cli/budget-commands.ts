@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { BudgetLimit, Session } from '../wire';
+import { costBudget, type BudgetLimit, type Session } from '../wire';
 import { formatCost } from '../format/cost';
 import { withRuntime, type Common } from './context';
 import { EXIT } from './exit-codes';
@@ -14,7 +14,7 @@ export function parseBudgetUsd(value: string): BudgetLimit {
   if (!/^\d+(\.\d{1,2})?$/.test(value.trim())) throw new InvalidArgumentError('give dollars as a positive number with at most two decimals, e.g. 5 or 2.50.');
   const cents = Math.round(Number(value) * 100);
   if (cents < 1) throw new InvalidArgumentError('a budget must be at least $0.01.');
-  return { type: 'limit', max_list_cost: { amount: String(cents), currency: 'USD' } };
+  return costBudget(cents);
 }
 
 /** The budget a new session from `hangar run` gets: the flag's, else $HANGAR_BUDGET_USD's, else none. */

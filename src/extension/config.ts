@@ -18,6 +18,7 @@ const Settings = z.object({
   defaultAgent: z.string().catch(''),
   apiPort: z.number().int().min(0).max(65_535).catch(0),
   webSearchUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).catch(''),
+  defaultBudgetUsd: z.number().min(0).max(1_000_000).catch(0),
 });
 export type HangarSettings = z.infer<typeof Settings>;
 
@@ -34,6 +35,7 @@ export function readSettings(): HangarSettings {
     defaultAgent: c.get('defaultAgent'),
     apiPort: c.get('api.port'),
     webSearchUrl: c.get('webSearch.url'),
+    defaultBudgetUsd: c.get('budget.defaultUsd'),
   });
 }
 

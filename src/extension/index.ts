@@ -9,6 +9,7 @@ import { registerReviewCommands } from './commands/review-commands';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
+import { registerBudgetCommands } from './commands/budget-commands';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
@@ -92,6 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerVaultCommands(h),
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),
+    ...registerBudgetCommands(h),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());

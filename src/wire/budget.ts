@@ -25,6 +25,11 @@ export const BudgetLimit = z
   .refine((b) => b.max_list_cost !== undefined || b.max_total_tokens !== undefined, 'a budget needs max_list_cost, max_total_tokens or both');
 export type BudgetLimit = z.infer<typeof BudgetLimit>;
 
+/** A cost cap of this many cents. */
+export function costBudget(cents: number): BudgetLimit {
+  return { type: 'limit', max_list_cost: { amount: String(cents), currency: 'USD' } };
+}
+
 /** What a session has spent, in the units budgets count. */
 export interface Spend {
   cents: number;

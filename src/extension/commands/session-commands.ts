@@ -7,6 +7,8 @@ import { logUri } from '../log-document';
 import { guarded, resolveSession } from './args';
 import { pickAgent } from './agent-commands';
 import { uploadWithProgress } from './file-commands';
+import { defaultBudget } from './budget-commands';
+import { readSettings } from '../config';
 
 // Session lifecycle commands: start, open, send, interrupt, resume, delete, open the log, set the API key.
 
@@ -131,7 +133,8 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
     const env = await h.host.environment();
     const runtime = h.host.runtime;
     const vaultIds = await h.host.vaultIds();
-    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds });
+    const budget = defaultBudget(readSettings().defaultBudgetUsd);
+    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
     await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
     return s;
   });

@@ -4,6 +4,7 @@ import { agentSuite } from './agents.test';
 import { apiSuite } from './api.test';
 import { chatSuite } from './chat.test';
 import { approvalSuite } from './approvals.test';
+import { budgetSuite } from './budgets.test';
 import { commandSuite } from './commands.test';
 import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
@@ -21,7 +22,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, budgetSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
