@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ExecutionIdentity, McpServer, ModelConfig, ModelParams, Tool, ToolParams } from './agent';
+import { Agent, ModelParams, ToolParams } from './agent';
 import type { SessionAgent } from './session';
 
 // Inline agents (reference §7.9, SDK BetaManagedAgentsInlineAgent): with `multiagent_20261001.subagents.inline_agents`
@@ -29,16 +29,9 @@ export const InlineAgentParams = z
 export type InlineAgentParams = z.infer<typeof InlineAgentParams>;
 
 /** The resolved definition a thread runs (the SDK's InlineAgent); kept in its session.thread_created (`_hangar`). */
-export const InlineAgent = z.object({
+export const InlineAgent = Agent.pick({ name: true, description: true, system: true, model: true, tools: true, mcp_servers: true, execution_identity: true }).extend({
   type: z.literal('inline'),
-  name: z.string(),
-  description: z.string().nullable(),
-  system: z.string().nullable(),
-  model: ModelConfig,
-  tools: z.array(Tool),
-  mcp_servers: z.array(McpServer),
   skills: z.array(z.never()),
-  execution_identity: ExecutionIdentity,
 });
 export type InlineAgent = z.infer<typeof InlineAgent>;
 

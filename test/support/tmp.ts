@@ -14,3 +14,14 @@ export function tmpDir(prefix: string): string {
 after(() => {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Every byte of every file below `dir` (latin1, so any byte survives), for checks that a secret appears nowhere. */
+export function allBytes(dir: string): string {
+  let out = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, entry.name);
+    if (entry.isDirectory()) out += allBytes(abs);
+    else if (entry.isFile()) out += fs.readFileSync(abs).toString('latin1');
+  }
+  return out;
+}

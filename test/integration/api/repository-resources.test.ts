@@ -13,6 +13,7 @@ import { startGitServer, type GitServer } from '../vault/support/git-server';
 import { makeTestPki } from '../vault/support/pki';
 import { allowLoopbackTestNames, testLookup } from '../vault/support/proxy-fixture';
 import { startApi, type ApiFixture } from './helpers';
+import { allBytes } from '../../support/tmp';
 
 // `github_repository` session resources (issue #19 §6) through the real SDK over HTTP, on real Docker, against a real
 // git smart-HTTP server (git http-backend behind HTTPS with Basic auth) on loopback. Two repositories in one session,
@@ -39,16 +40,6 @@ function addRepository(server: GitServer, name: string, file: string): void {
   git(work, 'commit', '-qm', name);
   git(server.root, 'clone', '-q', '--bare', work, `${name}.git`);
   git(path.join(server.root, `${name}.git`), 'config', 'http.receivepack', 'true');
-}
-
-function allBytes(dir: string): string {
-  let out = '';
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) out += allBytes(abs);
-    else if (entry.isFile()) out += fs.readFileSync(abs).toString('latin1');
-  }
-  return out;
 }
 
 const leaks = (text: string) => NEEDLES.filter((n) => text.includes(n));

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cloneRemote, parseRepositoryUrl, repositoryName, RemoteCloneError } from '../../../src/sandbox/repo/remote-clone';
-import { tmpDir } from '../../support/tmp';
+import { tmpDir, allBytes } from '../../support/tmp';
 import { startGitServer, type GitServer } from './support/git-server';
 import { makeTestPki, type TestPki } from './support/pki';
 import { startProxy, type ProxyFixture } from './support/proxy-fixture';
@@ -15,17 +15,6 @@ import { startProxy, type ProxyFixture } from './support/proxy-fixture';
 
 const TOKEN = 'canary-clone-token-5e1d0b7a';
 const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
-
-/** Every byte of every file below `dir`. */
-function allBytes(dir: string): string {
-  let out = '';
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, entry.name);
-    if (entry.isDirectory()) out += allBytes(abs);
-    else if (entry.isFile()) out += fs.readFileSync(abs).toString('latin1');
-  }
-  return out;
-}
 
 describe('repository resources: host-side clone over HTTPS (git http-backend on loopback)', function () {
   this.timeout(60_000);
