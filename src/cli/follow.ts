@@ -140,7 +140,10 @@ export async function follow(runtime: Runtime, sessionId: string, opts: FollowOp
         tty || (opts.json && opts.liveOutput) ? onPreview : undefined,
       );
       subscription.catch(reject);
-      opts.signal?.addEventListener('abort', () => reject(new Error('stopped following: the turn did not start')), { once: true });
+      // Aborted already (a start that failed while the follower was still setting up): an abort event would not come.
+      const stopped = () => reject(new Error('stopped following: the turn did not start'));
+      if (opts.signal?.aborted) stopped();
+      else opts.signal?.addEventListener('abort', stopped, { once: true });
     });
   } finally {
     (await subscription?.catch(() => undefined))?.();
