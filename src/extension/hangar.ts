@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import type { AgentFileSystem } from './agents/agent-fs';
 import type { ApiServerManager } from './api-server';
 import type { ApprovalNotifier } from './notifications/approvals';
+import type { ProgressNotices } from './notifications/progress';
 import type { PanelManager } from './panel/panel-manager';
 import type { ReviewActions } from './review/review-actions';
 import type { ReviewDecorations } from './review/review-decorations';
@@ -31,6 +32,8 @@ export interface Hangar {
   statusBar: StatusBar;
   /** Notifications and the view badge for tool calls that wait for the user. */
   approvals: ApprovalNotifier;
+  /** Long work on a session in the status bar, and notices (the local sandbox's caveats) as warnings. */
+  progress: ProgressNotices;
   /** The local Managed Agents API server (Hangar: Start Local API Server). */
   api: ApiServerManager;
 }

@@ -14,6 +14,7 @@ import { needsRestart } from './config';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
 import { ApprovalNotifier } from './notifications/approvals';
+import { ProgressNotices } from './notifications/progress';
 import { PanelManager } from './panel/panel-manager';
 import { HunkCodeLensProvider } from './review/codelens';
 import { ReviewActions } from './review/review-actions';
@@ -62,6 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     // The session is in view in its editor tab or in the side-bar chat: the prompt shows there, no notification.
     approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true || (panels.chat.visible && panels.chat.sessionId === id) }),
     api: new ApiServerManager(host, log),
+    progress: new ProgressNotices(host, log),
   };
   await host.start();
   const sessionsView = sessionsTree.register();
@@ -78,6 +80,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     PanelManager.register(h.panels),
     sessionsView,
     h.approvals,
+    h.progress,
     vscode.window.registerTreeDataProvider('hangar.agents', agentsTree),
     vscode.workspace.registerFileSystemProvider(AGENT_SCHEME, agentFs, { isCaseSensitive: true }),
     registerContent(SANDBOX_SCHEME, new SandboxContentProvider(host, reviews)),

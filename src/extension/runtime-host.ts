@@ -16,10 +16,17 @@ import { readModelOverrides, readSettings } from './config';
 // or a test simulating a window reload) closes the runtime and opens a new one on the same storage; sessions left
 // running continue.
 
+/** Status of long work on a session, or a notice the user must see once (the local sandbox's caveats). */
+export interface SessionProgress {
+  sessionId: string;
+  message: string;
+  notice: boolean;
+}
+
 export class RuntimeHost implements vscode.Disposable {
   private current: Runtime | undefined;
   private readonly restarted = new vscode.EventEmitter<Runtime>();
-  private readonly progress = new vscode.EventEmitter<{ sessionId: string; message: string }>();
+  private readonly progress = new vscode.EventEmitter<SessionProgress>();
   private readonly refused = new vscode.EventEmitter<string>();
   /** Fires with the new runtime after start() and restart(). */
   readonly onDidStart = this.restarted.event;
@@ -63,7 +70,7 @@ export class RuntimeHost implements vscode.Disposable {
         ...(settings.webSearchUrl ? { webSearch: { url: settings.webSearchUrl } } : {}),
         mcp: vaultMcpFactory(this.storageRoot, this.vault),
         owner: 'vscode',
-        onProgress: (sessionId, message) => this.progress.fire({ sessionId, message }),
+        onProgress: (sessionId, message, notice) => this.progress.fire({ sessionId, message, notice: notice === true }),
       });
     } catch (err) {
       await sandbox.close();

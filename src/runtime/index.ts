@@ -56,7 +56,8 @@ export interface RuntimeOptions {
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
-  onProgress?: (sessionId: string, message: string) => void;
+  /** Status of long work on a session; `notice`: something the user must see once (the local sandbox's caveats), not a passing status. */
+  onProgress?: (sessionId: string, message: string, notice?: boolean) => void;
   /** Egress proxy settings (tests: loopback upstreams with their own CA). web_fetch judges hosts with the same ones. */
   egress?: EgressOptions;
   /**

@@ -28,8 +28,8 @@ export interface HostOptions extends RunnerOptions {
   redactText?: (text: string) => Promise<string>;
   /** Extra sandbox environment for a session (its credentials' placeholders). */
   sandboxEnv?: (record: SessionRecord) => Promise<Record<string, string>>;
-  /** Status line for long provisioning, e.g. shown by the CLI or VS Code. */
-  onProgress?: (sessionId: string, message: string) => void;
+  /** Status line for long provisioning, e.g. shown by the CLI or VS Code; `notice`: a message to show once, not a status. */
+  onProgress?: (sessionId: string, message: string, notice?: boolean) => void;
   /** A session's file resources and outputs directory (mounted by its sandbox; outputs captured after each idle). */
   files?: SessionFiles;
   /** The folder of a session's skills, mounted read-only at /mnt/skills (null: the session has none). */
@@ -291,9 +291,9 @@ export class SessionHost {
     await this.active.get(id)?.driver.settled();
   }
 
-  /** Shows a status line for a session (long work at creation, such as cloning its repositories). */
-  progress(id: string, message: string): void {
-    this.opts.onProgress?.(id, message);
+  /** Shows a status line for a session (long work at creation, such as cloning its repositories), or a notice. */
+  progress(id: string, message: string, notice = false): void {
+    this.opts.onProgress?.(id, message, notice);
   }
 
   /** The kind of sandbox this process provisions; a session records it at creation. */

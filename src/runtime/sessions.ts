@@ -121,7 +121,7 @@ export class SessionService {
     await this.files.linkUploads(record);
     await this.skills.place(record.id, skills);
     await this.index.noteRecord(record);
-    if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path));
+    if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path), true);
     await this.host.wake(record);
     // Workspace skills that cannot be used are said once, at the start; the session goes on without them.
     for (const message of skills.warnings) await this.appendSystemEvent(record, { type: 'session.error', error: { type: 'unknown_error', message, retry_status: { type: 'exhausted' } } } as SessionEvent);

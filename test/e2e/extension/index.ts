@@ -5,6 +5,7 @@ import { apiSuite } from './api.test';
 import { chatSuite } from './chat.test';
 import { approvalSuite } from './approvals.test';
 import { budgetSuite } from './budgets.test';
+import { progressSuite } from './progress.test';
 import { commandSuite } from './commands.test';
 import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
@@ -22,7 +23,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, budgetSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, budgetSuite, progressSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
