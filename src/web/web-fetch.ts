@@ -4,7 +4,6 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import { normaliseHost } from '../vault/proxy/hosts';
 import { domainCovers, DomainList, oneDomainList } from './domains';
 import { assertFetchable, GetError, httpGet, type GetOptions, type GetResult } from './http-get';
-import { htmlToMarkdown } from './readable';
 import { UrlSources, urlNotOffered } from './url-sources';
 
 // The web_fetch tool (reference §5.2), run on the host, never in the sandbox: one GET under the environment's egress
@@ -76,7 +75,7 @@ export async function webFetch(input: Record<string, unknown>, config: WebFetchC
     // The final URL of a redirect chain must also pass the agent's domain lists.
     const finalDomain = res.url.href === url.href ? null : domainProblem(res.url, config);
     if (finalDomain) return error(`${url.href} redirected to ${res.url.href}. ${finalDomain}`);
-    return render(res, config, limits.maxBytes);
+    return await render(res, config, limits.maxBytes);
   } catch (err) {
     if (err instanceof GetError) return error(err.message);
     throw err;
@@ -92,7 +91,7 @@ function domainProblem(url: URL, config: WebFetchConfig): string | null {
   return null;
 }
 
-function render(res: GetResult, config: WebFetchConfig, maxBytes: number): ToolOutcome {
+async function render(res: GetResult, config: WebFetchConfig, maxBytes: number): Promise<ToolOutcome> {
   const mime = (res.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   const head = `URL: ${res.url.href}\nStatus: ${res.status}\n`;
   if (res.status >= 400) return error(`${head}The server answered ${res.status}.${res.body.length > 0 ? `\n\n${preview(decode(res))}` : ''}`);
@@ -101,7 +100,10 @@ function render(res: GetResult, config: WebFetchConfig, maxBytes: number): ToolO
     return error(`${res.url.href} is ${mime || 'binary content'}, which web_fetch does not return: it fetches web pages and text (HTML, plain text, JSON, XML). Use another source for this file.`);
   }
   const text = decode(res);
-  const page = HTML_TYPES.has(mime) || (mime === '' && /^\s*<(!doctype html|html)/i.test(text)) ? htmlToMarkdown(text, res.url) : { title: null, markdown: text };
+  // The HTML stack (linkedom, Readability, turndown: about a megabyte) loads on the first HTML page, not with the
+  // runtime: every CLI command opens a runtime, and Node spends its start compiling what it loads.
+  const isHtml = HTML_TYPES.has(mime) || (mime === '' && /^\s*<(!doctype html|html)/i.test(text));
+  const page = isHtml ? (await import('./readable')).htmlToMarkdown(text, res.url) : { title: null, markdown: text };
   const maxChars = config.max_content_tokens ? config.max_content_tokens * CHARS_PER_TOKEN : DEFAULT_MAX_CHARS;
   const notes: string[] = [];
   if (res.truncated) notes.push(`[The response was longer than ${maxBytes / (1024 * 1024)} MiB; only its beginning was read.]`);
