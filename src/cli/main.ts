@@ -45,7 +45,7 @@ program
   .option('--model <id>', 'model id (overrides the agent file)')
   .option('-y, --yes', 'approve every tool call that asks')
   .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
-  .option('--budget <dollars>', 'stop before spending more than this at list prices (default: $HANGAR_BUDGET_USD, else no cap)', parseBudgetUsd)
+  .option('--budget <dollars>', 'stop before spending more than this at list prices ($HANGAR_BUDGET_USD when not given; no cap without either)', parseBudgetUsd)
   .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit }) => {
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {

@@ -155,7 +155,7 @@ describe('api: agents, environments, sessions', function () {
     assert.deepEqual(await f.client.beta.sessions.resources.retrieve(repo.id, { session_id: session.id }), repo);
     await assert.rejects(f.client.beta.sessions.resources.add(session.id, { type: 'file', file_id: 'file_1' }), (err: unknown) => {
       assert.ok(err instanceof Anthropic.BadRequestError);
-      assert.match(err.message, /give them when creating the session/);
+      assert.match(err.message, /is not a file of this runtime; upload it first/);
       return true;
     });
     // Hosted resource kinds Hangar lacks are refused in one plain sentence, not schema output.
