@@ -99,7 +99,7 @@ export function chatSuite(): void {
     });
 
     it('follows the session picked in the Sessions tree', async () => {
-      await wb.treeRow(TASK).locator('.label-name').click();
+      await wb.selectTreeRow(wb.treeRow(TASK));
       const deadline = Date.now() + 30_000;
       for (;;) {
         const frame = await wb.webviewFrame('.header:not([hidden])');

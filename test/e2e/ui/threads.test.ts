@@ -43,7 +43,7 @@ export function threadSuite(): void {
       await api(`/v1/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'Write the notes and check the tree, in parallel.' }] }] });
 
       await wb.openHangarSidebar();
-      await wb.treeRow(THREADS_TITLE).locator('.label-name').click();
+      await wb.selectTreeRow(wb.treeRow(THREADS_TITLE));
       const chat = await wb.webviewFrameWith('.header .title', THREADS_TITLE);
       // The reviewer's question, on the coordinator's tab, named; its tab rings; the roll-up says it waits.
       const prompt = chat.locator('.prompt', { hasText: `Sub-agent ${THREAD_AGENTS.reviewer} asks` });
