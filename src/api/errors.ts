@@ -26,6 +26,7 @@ export interface ApiFailure {
   /** Overrides the default retry advice (false for 4xx but 408/429; true for 503). */
   retry?: boolean;
   headers?: Record<string, string>;
+  fields?: RuntimeError['fields'];
 }
 
 export const fail = (status: number, type: ApiErrorType, message: string, code?: string) => new RuntimeError(status, type, message, code);
@@ -39,7 +40,7 @@ export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, where: strin
 }
 
 export function toFailure(err: unknown): ApiFailure {
-  if (err instanceof RuntimeError) return { status: err.status, type: err.type, message: err.message, code: err.code };
+  if (err instanceof RuntimeError) return { status: err.status, type: err.type, message: err.message, code: err.code, fields: err.fields };
   if (err instanceof RefusedEventError || err instanceof InvalidEventError) return { status: 400, type: 'invalid_request_error', message: err.message };
   if (err instanceof InvalidCursorError) return { status: 400, type: 'invalid_request_error', message: `${err.message}; pass a next_page value from an earlier response with the same order and filters.` };
   if (err instanceof InvalidQueryError) return { status: 400, type: 'invalid_request_error', message: err.message };
@@ -52,7 +53,7 @@ export function toFailure(err: unknown): ApiFailure {
 }
 
 export function envelope(f: ApiFailure, requestId: string): ApiErrorEnvelope {
-  return { type: 'error', error: { type: f.type, message: f.message, ...(f.code ? { details: { error_code: f.code } } : {}) }, request_id: requestId };
+  return { type: 'error', error: { type: f.type, message: f.message, ...(f.code ? { details: { error_code: f.code } } : {}), ...f.fields }, request_id: requestId };
 }
 
 /** The SDK retries 408, 409, 429 and 5xx unless told otherwise; only rate limits and a busy server are worth it. */

@@ -5,7 +5,7 @@ import type { SseRegistry } from './sse';
 
 // A table of `METHOD /v1/path/:param` routes. A path that exists under another method is a 405, not a 404.
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface Ctx {
   req: IncomingMessage;

@@ -8,6 +8,7 @@ import { ensureApiToken, guardRequest } from './auth';
 import { environmentRoutes } from './environments';
 import { envelope, fail, parseOr400, shouldRetry, toFailure } from './errors';
 import { eventRoutes } from './events';
+import { memoryStoreRoutes } from './memory-stores';
 import { fileRoutes } from './files';
 import { answerParserErrors } from './client-error';
 import { ClientGoneError, DEFAULT_MAX_BODY_BYTES, readJsonBody, sendJson } from './http';
@@ -50,7 +51,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -74,7 +75,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const method = req.method ?? 'GET';
       opts.onRequest?.({ method, path, headers: req.headers, requestId });
       const match = router.match(method, path);
-      if (match.kind === 'none') throw fail(404, 'not_found_error', `No such endpoint: ${method} ${path}. The local API serves /v1/agents, /v1/environments, /v1/sessions, /v1/vaults, /v1/files and /v1/skills.`);
+      if (match.kind === 'none') throw fail(404, 'not_found_error', `No such endpoint: ${method} ${path}. The local API serves /v1/agents, /v1/environments, /v1/sessions, /v1/vaults, /v1/files, /v1/skills and /v1/memory_stores.`);
       if (match.kind === 'wrong_method') {
         res.setHeader('allow', match.allowed.join(', '));
         throw fail(405, 'invalid_request_error', `${method} is not allowed on ${path}; use ${match.allowed.join(' or ')}.`);

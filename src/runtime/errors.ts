@@ -8,6 +8,8 @@ export class RuntimeError extends Error {
     readonly type: ApiErrorType,
     message: string,
     readonly code?: string,
+    /** Fields of the error object beyond type and message (memory_path_conflict_error names the memory in the way). */
+    readonly fields?: { conflicting_memory_id?: string; conflicting_path?: string },
   ) {
     super(message);
     this.name = 'RuntimeError';

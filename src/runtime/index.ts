@@ -22,6 +22,7 @@ import { SessionPermissions } from './session-permissions';
 import { SessionResources } from './session-resources';
 import { SessionSkills } from './session-skills';
 import { SkillStore } from './skills';
+import { MemoryStores } from './memory-stores';
 import { RepositoryClones, repositoriesNote } from './repository-resources';
 import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
@@ -85,6 +86,8 @@ export class Runtime {
   readonly files: FileStore;
   /** The Skills API: custom skills in the Agent Skills format, mounted into the sessions of agents that name them. */
   readonly skills: SkillStore;
+  /** The memory store API: stores of text memories with every version kept, mounted into sessions that attach them. */
+  readonly memoryStores: MemoryStores;
   /** Replaces every secret of the vault in tool outcomes and tool-made errors (ARCHITECTURE.md invariant 5). */
   readonly scrubber: Scrubber;
   /** The egress proxy of this runtime's sandboxes, started with the first sandbox that has networking. */
@@ -103,6 +106,7 @@ export class Runtime {
     void this.files.sweep().catch(() => undefined);
     const sessionFiles = (this.sessionFiles = new SessionFiles(this.files, sessionsDir));
     this.skills = new SkillStore(options.storageRoot);
+    this.memoryStores = new MemoryStores(options.storageRoot);
     const sessionSkills = new SessionSkills(this.skills, sessionsDir);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });

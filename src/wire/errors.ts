@@ -58,6 +58,9 @@ export const API_ERROR_TYPES = [
   'rate_limit_error',
   'api_error',
   'overloaded_error',
+  // Memory stores' typed 409s (reference §1.3): a path taken or overlapping, a content_sha256 precondition not met.
+  'memory_path_conflict_error',
+  'memory_precondition_failed_error',
 ] as const;
 export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
 
@@ -67,6 +70,9 @@ export const ApiErrorEnvelope = z.object({
     type: z.enum(API_ERROR_TYPES),
     message: z.string(),
     details: z.object({ error_code: z.string() }).optional(),
+    /** memory_path_conflict_error: the memory in the way. */
+    conflicting_memory_id: z.string().optional(),
+    conflicting_path: z.string().optional(),
   }),
   request_id: z.string().optional(),
 });

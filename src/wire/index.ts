@@ -15,3 +15,4 @@ export * from './repository';
 export * from './models';
 export * from './budget';
 export * from './tool-output';
+export * from './memory';
