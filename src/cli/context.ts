@@ -22,8 +22,11 @@ export interface Common {
 export type ProviderChoice =
   /** The command never touches a sandbox (sessions, set-key): no Docker probe, no notice. */
   | { for: 'none' }
-  /** The command creates sessions (run, serve): the requested provider; "auto" says once why it fell back. */
-  | { for: 'new' }
+  /**
+   * The command creates sessions (run, serve): the requested provider; "auto" says once why it fell back. `warmPool`:
+   * ready Docker containers kept per environment (serve).
+   */
+  | { for: 'new'; warmPool?: number }
   /** The command works on one session: the provider it was created with. */
   | { for: 'session'; id: string; needsSandbox: boolean };
 
@@ -47,7 +50,7 @@ function chooseProvider(storage: string, requested: ProviderKind, choice: Provid
     case 'none':
       return createProvider('local', storage);
     case 'new':
-      return providerForNewSessions(storage, requested, (m) => process.stderr.write(`${paint(process.stderr.isTTY === true)('yellow', m)}\n`));
+      return providerForNewSessions(storage, requested, (m) => process.stderr.write(`${paint(process.stderr.isTTY === true)('yellow', m)}\n`), choice.warmPool);
     case 'session':
       return providerForSession(storage, choice.id, requested, choice.needsSandbox);
   }

@@ -132,9 +132,16 @@ program
   .command('serve')
   .description('serve the Managed Agents HTTP API on 127.0.0.1 for the official SDK, curl and scripts (token in <storage>/api-token)')
   .option('--port <n>', 'port to listen on (default: a free one)', toPort, 0)
-  .action(async (o: { port: number }) => finish(await withRuntime(common(), { for: 'new' }, (rt) => serve(rt, { port: o.port, json: common().json === true }))));
+  .addOption(new Option('--warm-pool <n>', 'Docker: ready containers kept per environment, handed to new sessions (0-8; 0 keeps none)').argParser(toPoolSize).default(1).env('HANGAR_WARM_POOL'))
+  .action(async (o: { port: number; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, (rt) => serve(rt, { port: o.port, json: common().json === true }))));
 
 program.hook('preAction', () => rememberStorage(common().storage));
+
+function toPoolSize(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 8) throw new InvalidArgumentError('expected a number of containers from 0 to 8');
+  return n;
+}
 
 function toPort(v: string): number {
   const n = Number(v);

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createProvider as createAnyProvider, type ProviderKind } from '../runtime/providers';
+import { createProvider as createAnyProvider, type ProviderKind, type ProviderOptions } from '../runtime/providers';
 import { notFound, invalid, RuntimeError } from '../runtime/errors';
 import { readRecord } from '../runtime/session-record';
 import { packageRoot, shellQuote } from './invocation';
@@ -11,9 +11,12 @@ import type { SandboxProvider } from '../sandbox/types';
 // the session needs its sandbox and that provider cannot be had now. Commands that never touch a sandbox do not probe
 // Docker at all, so they print no notice about it.
 
-/** A CLI process ends with its command: the containers it releases are removed by a detached process, not waited for. */
-function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void): Promise<SandboxProvider> {
-  return createAnyProvider(kind, storageRoot, onNotice, { teardown: 'detached' });
+/**
+ * A CLI process ends with its command: the containers it releases are removed by a detached process, not waited for.
+ * Only a long-lived command (serve) keeps warm containers: a one-shot run would start one it never uses.
+ */
+function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: Pick<ProviderOptions, 'warmPool'> = {}): Promise<SandboxProvider> {
+  return createAnyProvider(kind, storageRoot, onNotice, { ...options, teardown: 'detached' });
 }
 
 /** For a command on an existing session. */
@@ -37,9 +40,9 @@ export async function providerForSession(storageRoot: string, id: string, reques
 }
 
 /** For a command that creates sessions (run, demo, serve): the requested provider, telling once why "auto" fell back. */
-export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void): Promise<SandboxProvider> {
+export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool = 0): Promise<SandboxProvider> {
   let reason: string | null = null;
-  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)));
+  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool });
   if (reason !== null && (await firstTime(storageRoot, reason))) {
     notice(
       `Docker sandboxes are not available (${reason}), so sessions use the local sandbox: a private copy of the repository where commands run as you, without isolation. ` +

@@ -15,6 +15,7 @@ const Settings = z.object({
   memoryMb: z.number().int().min(64).max(1_048_576).catch(2048),
   cpus: z.number().min(0.1).max(256).catch(2),
   pids: z.number().int().min(16).max(1_000_000).catch(512),
+  warmPool: z.number().int().min(0).max(8).catch(1),
   defaultAgent: z.string().catch(''),
   apiPort: z.number().int().min(0).max(65_535).catch(0),
   webSearchUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).catch(''),
@@ -32,6 +33,7 @@ export function readSettings(): HangarSettings {
     memoryMb: c.get('sandbox.memoryMb'),
     cpus: c.get('sandbox.cpus'),
     pids: c.get('sandbox.pids'),
+    warmPool: c.get('sandbox.warmPool'),
     defaultAgent: c.get('defaultAgent'),
     apiPort: c.get('api.port'),
     webSearchUrl: c.get('webSearch.url'),
@@ -47,5 +49,5 @@ export function readModelOverrides(): unknown {
 
 /** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['hangar.sandbox.provider', 'hangar.model.maxTokens', 'hangar.models', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
+  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.model.maxTokens', 'hangar.models', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

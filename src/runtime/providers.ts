@@ -13,6 +13,8 @@ export const PROVIDER_KINDS: readonly ProviderKind[] = ['auto', 'local', 'docker
 export interface ProviderOptions {
   /** Docker: how a released session's container goes (see DockerSandboxProviderOptions.teardown). */
   teardown?: 'wait' | 'detached';
+  /** Docker: ready containers kept per environment (see DockerSandboxProviderOptions.warmPool); default none. */
+  warmPool?: number;
 }
 
 export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: ProviderOptions = {}): Promise<SandboxProvider> {
@@ -25,7 +27,7 @@ export async function createProvider(kind: ProviderKind, storageRoot: string, on
       return new LocalSandboxProvider({ storageRoot });
     }
   }
-  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown });
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool });
 }
 
 /**

@@ -127,11 +127,33 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   return { settings, mode: allowOverlay && possible ? 'overlay' : 'copy', owner, repoPath, imageId: image.id };
 }
 
-/** Adds the snapshot (overlay mode) and the key that identifies interchangeable containers. */
+/** The host dir a plan binds at /mnt/session/outputs, if any. */
+export function outputsSource(settings: ContainerSettings): string | null {
+  return settings.binds.find((b) => b.target === SESSION_OUTPUTS_DIR)?.source ?? null;
+}
+
+/** The settings with the outputs bind (if any) taken from `source`: a warm container binds its own dir there. */
+export function withOutputsSource(settings: ContainerSettings, source: string): ContainerSettings {
+  return { ...settings, binds: settings.binds.map((b) => (b.target === SESSION_OUTPUTS_DIR ? { ...b, source } : b)) };
+}
+
+/**
+ * A warm container can serve a session when its only binds are the outputs dir: that one is moved into the session's
+ * place on claim (provider.ts), while a file or repository bind is the session's own and fixed when the container starts.
+ */
+export function poolable(settings: ContainerSettings): boolean {
+  return settings.binds.every((b) => b.target === SESSION_OUTPUTS_DIR);
+}
+
+/**
+ * Adds the snapshot (overlay mode) and the key that identifies interchangeable containers. The outputs bind's host
+ * dir is left out of the key: whose it is does not change the container, only whether there is one.
+ */
 export async function completePlan(snapshots: SnapshotStore, base: PlanBase, onProgress?: (m: string) => void): Promise<SandboxPlan> {
   const snapshot = base.mode === 'overlay' ? await snapshots.prepare(base.repoPath ?? undefined, base.owner, onProgress) : null;
+  const settings = withOutputsSource(base.settings, '');
   const key = createHash('sha256')
-    .update(JSON.stringify({ settings: base.settings, imageId: base.imageId, mode: base.mode, snapshot: snapshot?.id ?? null, repoPath: base.repoPath }))
+    .update(JSON.stringify({ settings, imageId: base.imageId, mode: base.mode, snapshot: snapshot?.id ?? null, repoPath: base.repoPath }))
     .digest('hex')
     .slice(0, 24);
   return { ...base, snapshot, key };

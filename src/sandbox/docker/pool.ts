@@ -4,7 +4,13 @@ import type { SandboxPlan } from './plan';
 // Warm containers: started ahead with their volume (an overlay on the current snapshot) and tool server, so a new
 // session only claims one. A volume cannot be attached to a running container, so each entry is made for one plan
 // key (image, settings, snapshot); when the key changes (the repository or environment moved on) the old entries
-// are dropped and the pool refills for the new key in the background.
+// are dropped and the pool refills for the new key in the background. A session's outputs dir is bound into its
+// container, and a bind cannot be added to a running one: a warm container binds a dir of its own instead, which the
+// session claiming it takes as its outputs dir (provider.ts). Fills start a few containers at once: the engine
+// overlaps their starts, and more would only queue behind the same two cores.
+
+/** Warm containers started at once while filling. */
+const PARALLEL_STARTS = 3;
 
 export interface PoolEntry {
   key: string;
@@ -14,6 +20,8 @@ export interface PoolEntry {
   hands: Hands;
   postCreateDone: boolean;
   seeded: boolean;
+  /** The host dir bound at /mnt/session/outputs (null: the plan binds none), moved into its session's place on claim. */
+  outputsDir: string | null;
 }
 
 export interface PoolHooks {
@@ -55,9 +63,15 @@ export class WarmPool {
     const run = async () => {
       await this.filling?.catch(() => undefined);
       while (this.key === plan.key && this.entries.length < this.size) {
-        const entry = await this.hooks.make(plan);
-        if (this.key === plan.key) this.entries.push(entry);
-        else await this.hooks.discard(entry);
+        const n = Math.min(this.size - this.entries.length, PARALLEL_STARTS);
+        const made = await Promise.allSettled(Array.from({ length: n }, () => this.hooks.make(plan)));
+        for (const r of made) {
+          if (r.status === 'rejected') continue;
+          if (this.key === plan.key) this.entries.push(r.value);
+          else this.discard(r.value);
+        }
+        const failed = made.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
     };
     const job = run();
@@ -68,8 +82,13 @@ export class WarmPool {
     return job;
   }
 
-  /** Removes an entry in the background; drain() waits for it. */
-  private discard(entry: PoolEntry): void {
+  /** Resolves when the fill under way (if any) is done, whether it filled the pool or failed. */
+  async settled(): Promise<void> {
+    await this.filling?.catch(() => undefined);
+  }
+
+  /** Removes an entry (taken or not) in the background; drain() waits for it. */
+  discard(entry: PoolEntry): void {
     const job = this.hooks.discard(entry).catch(() => undefined);
     this.discarding.add(job);
     void job.finally(() => this.discarding.delete(job));

@@ -8,7 +8,7 @@ import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress'
 import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, poolLabels, SessionId, volumeName } from './names';
-import { completePlan, planBase, planSandbox, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
+import { completePlan, outputsSource, planBase, planSandbox, poolable, withOutputsSource, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
 import { WarmPool, type PoolEntry } from './pool';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
@@ -142,8 +142,8 @@ export class DockerSandboxProvider implements SandboxProvider {
     let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
     if (this.pool.size > 0) {
-      const entry = this.pool.take((await plan).key);
-      if (entry) return this.claim(spec.sessionId, entry);
+      const claimed = await this.claimWarm(spec.sessionId, await plan);
+      if (claimed) return claimed;
     }
     let made: MadeLayer;
     try {
@@ -156,8 +156,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
     }
     const sandbox = await this.record(spec.sessionId, await plan, made);
-    // A container with binds (a session's files and outputs) serves that session only: the pool is not filled for it.
-    void plan.then((p) => (p.settings.binds.length === 0 ? this.pool.fill(p) : undefined)).catch(() => undefined);
+    // A container with a session's own binds (files, repositories) serves that session only: no pool is filled for it.
+    void plan.then((p) => (poolable(p.settings) ? this.pool.fill(p) : undefined)).catch(() => undefined);
     return sandbox;
   }
 
@@ -176,12 +176,35 @@ export class DockerSandboxProvider implements SandboxProvider {
     await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, { ...req, root: this.root, egress: this.egress }, this.allowOverlay()));
   }
 
-  private async claim(sessionId: string, entry: PoolEntry): Promise<Sandbox> {
+  /** Resolves when the pool's background refill (after a session took or skipped it) is done: tests and benchmarks wait on it. */
+  poolSettled(): Promise<void> {
+    return this.pool.settled();
+  }
+
+  /** A warm container for the plan, made the session's; null when the pool has none that still runs. */
+  private async claimWarm(sessionId: string, plan: SandboxPlan): Promise<Sandbox | null> {
+    for (let entry = this.pool.take(plan.key); entry; entry = this.pool.take(plan.key)) {
+      const sandbox = await this.claim(sessionId, plan, entry).catch(() => null);
+      if (sandbox) return sandbox;
+      this.pool.discard(entry);
+    }
+    return null;
+  }
+
+  /**
+   * The session takes the warm container: its outputs dir becomes the session's (renamed onto the session's empty
+   * one; the container's bind follows the directory, not the path), then its name. null (the caller discards it) when
+   * the container stopped meanwhile or the dir cannot take the session's place.
+   */
+  private async claim(sessionId: string, plan: SandboxPlan, entry: PoolEntry): Promise<Sandbox | null> {
     const docker = await this.docker();
+    if (!(await runningContainer(docker, entry.hands.container.id))) return null;
+    const target = outputsSource(plan.settings);
+    if (target && entry.outputsDir) await fs.rename(entry.outputsDir, target);
     await removeContainer(docker, containerName(this.root, sessionId));
     await entry.hands.container.rename({ name: containerName(this.root, sessionId) });
-    const sandbox = await this.record(sessionId, entry.plan, entry);
-    void this.pool.fill(entry.plan).catch(() => undefined);
+    const sandbox = await this.record(sessionId, plan, entry);
+    void this.pool.fill(plan).catch(() => undefined);
     return sandbox;
   }
 
@@ -220,10 +243,20 @@ export class DockerSandboxProvider implements SandboxProvider {
     return sandbox;
   }
 
-  private async makePoolEntry(plan: SandboxPlan): Promise<PoolEntry> {
+  /** A warm container for the plan's key; where the plan binds a session's outputs dir, it binds one of its own. */
+  private async makePoolEntry(sessionPlan: SandboxPlan): Promise<PoolEntry> {
     const layerId = newLayerId();
+    let plan = sessionPlan;
+    let outputsDir: string | null = null;
+    if (outputsSource(plan.settings) !== null) {
+      outputsDir = layerDirs(this.root, layerId).outputs;
+      await fs.mkdir(outputsDir, { recursive: true });
+      // As the runtime makes a session's (session-files.ts): whatever uid the sandbox user has, it writes there.
+      await fs.chmod(outputsDir, 0o777);
+      plan = { ...plan, settings: withOutputsSource(plan.settings, outputsDir) };
+    }
     const made = await this.makeLayer(plan, Promise.resolve(plan), POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
-    return { key: plan.key, plan, ...made };
+    return { key: plan.key, plan, ...made, outputsDir };
   }
 
   /**

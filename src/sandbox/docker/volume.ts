@@ -18,11 +18,13 @@ export interface LayerDirs {
   upper: string;
   work: string;
   diffGit: string;
+  /** A warm container's outputs dir, bound at /mnt/session/outputs until a session claims it and takes the dir. */
+  outputs: string;
 }
 
 export function layerDirs(storageRoot: string, layerId: string): LayerDirs {
   const root = path.join(storageRoot, 'layers', layerId);
-  return { root, lower: path.join(root, 'lower'), upper: path.join(root, 'upper'), work: path.join(root, 'work'), diffGit: path.join(root, 'diff.git') };
+  return { root, lower: path.join(root, 'lower'), upper: path.join(root, 'upper'), work: path.join(root, 'work'), diffGit: path.join(root, 'diff.git'), outputs: path.join(root, 'outputs') };
 }
 
 export async function createLayerDirs(dirs: LayerDirs, owner: Owner | null): Promise<void> {
