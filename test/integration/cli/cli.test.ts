@@ -73,6 +73,12 @@ describe('cli: hangar as a user runs it', function () {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.notEqual(r.stderr, '', args.join(' '));
     }
+    // A warm pool size out of range, from the flag or the variable, is refused before anything starts.
+    for (const [args, extra] of [[['serve', '--warm-pool', '9'], {}], [['serve', '--warm-pool', 'two'], {}], [['serve'], { HANGAR_WARM_POOL: '-1' }]] as const) {
+      const r = await t.hangar([...args], extra);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /expected a number of containers from 0 to 8/);
+    }
     // The --repo default is said once, in words (commander would add its own `(default: "…")` for a default value).
     const help = await t.hangar(['run', '--help']);
     assert.equal(help.code, 0);
