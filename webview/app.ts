@@ -121,7 +121,8 @@ export class PanelApp {
     switch (msg.type) {
       case 'init': {
         if (this.ui.bind(msg.session.id)) this.composer.input.value = this.ui.state.draft;
-        const model = new SessionModel(msg.session, msg.pricing, msg.threads, msg.rosterPricing);
+        const model = new SessionModel(msg.session, msg.pricing, msg.threads);
+        model.priceRequests(msg.requestModels, msg.modelPricing);
         for (const e of msg.events) model.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id]);
         this.model = model;
         this.header.setSandbox(msg.sandbox ?? null);
@@ -132,7 +133,10 @@ export class PanelApp {
         return this.refreshChrome();
       }
       case 'events':
-        return this.applyChanges((m) => msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id])));
+        return this.applyChanges((m) => {
+          m.priceRequests(msg.requestModels, msg.modelPricing);
+          return msg.events.flatMap((e) => m.apply(e, msg.thinking?.[e.id], msg.errors?.[e.id], msg.eventThreads?.[e.id]));
+        });
       case 'preview':
         return this.applyChanges((m) => m.preview(msg.preview, msg.thread));
       case 'session':

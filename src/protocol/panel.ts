@@ -45,6 +45,30 @@ export type ErrorDetails = z.infer<typeof ErrorDetails>;
  */
 export const EventThreads = z.record(z.string(), z.string().min(1));
 export type EventThreads = z.infer<typeof EventThreads>;
+/**
+ * The model each sub-agent model request among `events` asked (by `span.model_request_end` id; absent: the session
+ * agent's model), from the log record's private part: a roster or inline sub-agent may run on another model, and its
+ * requests cost that model's price.
+ */
+export const RequestModels = z.record(z.string(), z.string().min(1));
+export type RequestModels = z.infer<typeof RequestModels>;
+/** The pricing of each model `requestModels` names, by model id, in the catalogue in effect (user overrides included). */
+export const ModelPricings = z.record(z.string(), ModelPricing);
+export type ModelPricings = z.infer<typeof ModelPricings>;
+/** The fields an `init` or `events` message carries beside its events: what the webview cannot read off the wire events. */
+const EventExtras = {
+  thinking: ThinkingTexts.optional(),
+  errors: ErrorDetails.optional(),
+  eventThreads: EventThreads.optional(),
+  requestModels: RequestModels.optional(),
+  modelPricing: ModelPricings.optional(),
+};
+/** Every model a request names comes with its pricing: the webview would otherwise price it as the session's model. */
+function pricesEveryRequest(m: { requestModels?: RequestModels | undefined; modelPricing?: ModelPricings | undefined }, ctx: z.RefinementCtx): void {
+  for (const [id, model] of Object.entries(m.requestModels ?? {})) {
+    if (!m.modelPricing?.[model]) ctx.addIssue({ code: 'custom', message: `model request ${id} names model ${model}, which modelPricing does not price`, path: ['requestModels', id] });
+  }
+}
 /** A tool as "allow for this session" names it: built-in, or an MCP server's. */
 export const PanelToolRef = z.object({ name: z.string().min(1).max(128), mcp_server_name: z.string().min(1).max(255).optional() });
 export type PanelToolRef = z.infer<typeof PanelToolRef>;
@@ -56,18 +80,14 @@ export const InitMessage = z.object({
   type: z.literal('init'),
   session: Session,
   events: z.array(SessionEvent),
-  thinking: ThinkingTexts.optional(),
-  errors: ErrorDetails.optional(),
-  eventThreads: EventThreads.optional(),
+  ...EventExtras,
   pricing: ModelPricing,
-  /** The pricing of each roster agent's model, by model id: a sub-agent's requests are priced with its own model. */
-  rosterPricing: z.record(z.string(), ModelPricing).optional(),
   threads: z.array(PanelThread).optional(),
   /** Where the session's sandbox runs, as its record says (the header shows it). */
   sandbox: z.enum(['docker', 'local']).optional(),
-});
+}).superRefine(pricesEveryRequest);
 /** Newly appended events, batched, in log order. */
-export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), thinking: ThinkingTexts.optional(), errors: ErrorDetails.optional(), eventThreads: EventThreads.optional() });
+export const EventsMessage = z.object({ type: z.literal('events'), events: z.array(SessionEvent), ...EventExtras }).superRefine(pricesEveryRequest);
 /** A stream-only live preview; replaced by the final agent.message / agent.thinking event with the same id, or (a running tool's output) by its result. */
 export const PreviewMessage = z.object({
   type: z.literal('preview'),

@@ -1,6 +1,6 @@
-import { emptySummary, foldSummary, sessionRoster } from '../../src/wire';
+import { emptySummary, foldSummary } from '../../src/wire';
 import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
-import type { PanelThread } from '../../src/protocol/panel';
+import type { ModelPricings, PanelThread, RequestModels } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
 import type { ErrorItem, Item, SpanItem, ToolItem } from './items';
 import { PendingActions } from './pending';
@@ -12,7 +12,7 @@ export interface Lane {
   name: string;
   status: 'running' | 'idle' | 'terminated' | null;
   items: Item[];
-  /** The list cost of the thread's model requests, priced with its own agent's model. */
+  /** The list cost of the thread's model requests, each priced with the model it asked. */
   costCents: number;
 }
 
@@ -40,6 +40,8 @@ export class SessionModel {
   private readonly turnSpans = new Map<string, SpanItem[]>();
   /** The error card of a model request that is being retried: its next failure joins it. */
   private readonly episodes = new Map<string, ErrorItem>();
+  /** The pricing of each sub-agent model request the host named a model for, by span end id (the rest: the session's). */
+  private readonly requestPricing = new Map<string, ModelPricing>();
   /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
   private waitingNote: string | null = null;
 
@@ -48,8 +50,6 @@ export class SessionModel {
     /** The session model's pricing in the host's catalogue (user overrides included). */
     private readonly pricing: ModelPricing,
     threads: readonly PanelThread[] = [],
-    /** The pricing of each roster agent's model, by model id (a sub-agent's requests are priced with its own model). */
-    private readonly rosterPricing: Readonly<Record<string, ModelPricing>> = {},
   ) {
     this.lane(PRIMARY, session.agent.name);
     for (const t of threads) {
@@ -76,6 +76,17 @@ export class SessionModel {
   }
 
   /**
+   * The model each sub-agent request among the events to come asked, with those models' pricing (as the host sends
+   * them with the events): a roster or inline sub-agent's requests cost its own model's price, not the session's.
+   */
+  priceRequests(requestModels: RequestModels = {}, modelPricing: ModelPricings = {}): void {
+    for (const [id, model] of Object.entries(requestModels)) {
+      const pricing = modelPricing[model];
+      if (pricing) this.requestPricing.set(id, pricing);
+    }
+  }
+
+  /**
    * Folds one event; `thinking` is the summarised thinking text the host read from the log for an agent.thinking,
    * `errorDetail` how the model request behind a session.error failed.
    */
@@ -87,7 +98,7 @@ export class SessionModel {
       this.seen.add(e.id);
     }
     const lane = thread ?? PRIMARY;
-    this.summary = foldSummary(this.summary, e, this.pricingOf(lane));
+    this.summary = foldSummary(this.summary, e, this.pricingOf(e.id));
     this.pending.apply(e);
     const changes = e.type === 'session.error' ? this.foldError(e, errorDetail ?? null, lane) : this.fold(e, thinking, lane);
     return this.waitingNote !== null && this.pendingTools().length === 0 ? [...changes, ...this.dropWaitingNote()] : changes;
@@ -294,16 +305,13 @@ export class SessionModel {
     return [];
   }
 
-  /** A lane's pricing: a sub-agent's is its roster agent's model's, when the host sent it. */
-  private pricingOf(lane: string): ModelPricing {
-    if (lane === PRIMARY) return this.pricing;
-    const name = this.lanes.get(lane)?.name;
-    const model = sessionRoster(this.session.agent).find((a) => a.name === name)?.model.id;
-    return (model ? this.rosterPricing[model] : undefined) ?? this.pricing;
+  /** A model request's pricing: its model's when the host named one (a sub-agent's), the session model's otherwise. */
+  private pricingOf(eventId: string): ModelPricing {
+    return this.requestPricing.get(eventId) ?? this.pricing;
   }
 
   private endSpan(e: EventOf<'span.model_request_end'>, lane: string): Change[] {
-    const costCents = foldSummary(emptySummary(), e, this.pricingOf(lane)).costCents;
+    const costCents = foldSummary(emptySummary(), e, this.pricingOf(e.id)).costCents;
     this.lane(lane, lane).costCents += costCents;
     const fields = { endAt: e.processed_at, usage: e.model_usage, isError: e.is_error === true, costCents };
     const spans = this.turnSpans.get(lane) ?? [];

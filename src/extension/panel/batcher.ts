@@ -1,5 +1,5 @@
 import type { HostMessage } from '../../protocol/panel';
-import type { SessionEvent, StreamPreview } from '../../wire';
+import type { ModelPricing, SessionEvent, StreamPreview } from '../../wire';
 import { panelEvents } from './panel-events';
 
 // Coalesces what a live session produces into few postMessage calls: events are sent in batches (a burst of 10,000
@@ -25,6 +25,8 @@ export class MessageBatcher {
 
   constructor(
     private readonly post: (message: HostMessage) => void,
+    /** A model's pricing in the catalogue in effect, for the sub-agents' model requests among the events. */
+    private readonly priced: (model: string) => ModelPricing,
     private readonly onFlushed: (events: readonly SessionEvent[]) => void = () => undefined,
     options: BatcherOptions = {},
   ) {
@@ -75,7 +77,7 @@ export class MessageBatcher {
       }
       for (let i = 0; i < item.events.length; i += this.maxEvents) {
         const chunk = item.events.slice(i, i + this.maxEvents);
-        this.post({ type: 'events', ...panelEvents(chunk) });
+        this.post({ type: 'events', ...panelEvents(chunk, this.priced) });
         sent.push(...chunk);
       }
     }

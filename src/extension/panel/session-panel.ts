@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { Runtime } from '../../runtime';
-import { sessionRoster, type Session, type SessionEvent } from '../../wire';
+import type { ModelPricing, Session, SessionEvent } from '../../wire';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
 import { readAllowances } from '../allowances';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
-import { panelEvents } from './panel-events';
+import { panelEvents, pricingIn } from './panel-events';
 import { ThreadPreviews } from './thread-previews';
 import { handleWebviewMessage, type InboundDeps } from './inbound';
 import { mentionableFiles } from './mentions';
@@ -57,7 +57,11 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     readonly sessionId: string,
     private readonly deps: PanelDeps,
   ) {
-    this.batcher = new MessageBatcher((m) => this.post(m), (events) => this.afterBatch(events));
+    this.batcher = new MessageBatcher(
+      (m) => this.post(m),
+      (model) => this.priced(model),
+      (events) => this.afterBatch(events),
+    );
     panel.webview.options = webviewOptions(deps.extensionUri);
     panel.webview.html = panelHtml(panel.webview, deps.extensionUri, panel.title ?? 'Hangar');
     // A hidden webview is torn down; it asks for everything again with `ready` when shown.
@@ -86,15 +90,9 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       const [session, events, record] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId), runtime.sessions.record(this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
       this.showTitle(session);
-      const priced = (model: string) => {
-        const p = runtime.catalog.lookup(model);
-        return { prices: p.prices, ...(p.longPrompt ? { longPrompt: p.longPrompt } : {}) };
-      };
       // Records from before the provider was recorded are local ones, as the CLI reads them.
       const sandbox = record.environment.hangar.provider ?? 'local';
-      const roster = sessionRoster(session.agent);
-      const rosterPricing = roster.length > 0 ? Object.fromEntries(roster.map((a) => [a.model.id, priced(a.model.id)])) : undefined;
-      this.post({ type: 'init', session, ...panelEvents(events), pricing: priced(session.agent.model.id), ...(rosterPricing ? { rosterPricing } : {}), sandbox });
+      this.post({ type: 'init', session, ...panelEvents(events, (model) => this.priced(model)), pricing: this.priced(session.agent.model.id), sandbox });
       const off = await runtime.sessions.subscribe(
         this.sessionId,
         events.length,
@@ -112,6 +110,11 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     } catch (err) {
       this.post({ type: 'error', message: `Cannot load the session: ${err instanceof Error ? err.message : String(err)}` });
     }
+  }
+
+  /** A model's pricing in the running runtime's catalogue (a restart may change it). */
+  private priced(model: string): ModelPricing {
+    return pricingIn(this.deps.host.runtime.catalog, model);
   }
 
   private stopFollowing(): void {

@@ -11,7 +11,7 @@ log.tool('bash', { command: 'ls' }, { session_thread_id: 'sthr_1' });
 
 const hostSamples: Record<HostMessageType, HostMessage> = {
   init: { type: 'init', pricing: PRICING, session: fakeSession(), events: log.events, threads: [{ session_thread_id: 'sthr_1', agent_name: 'reviewer', status: 'running' }] },
-  events: { type: 'events', events: [start] },
+  events: { type: 'events', events: [start], requestModels: { sevt_end: 'claude-opus-4-8' }, modelPricing: { 'claude-opus-4-8': PRICING } },
   preview: { type: 'preview', preview: { type: 'event_delta', event_id: 'sevt_9', delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } } },
   session: { type: 'session', session: fakeSession({ status: 'running' }) },
   error: { type: 'error', message: 'the log could not be read' },
@@ -73,6 +73,9 @@ describe('panel protocol', () => {
     ['events with a broken event', { type: 'events', events: [{ id: 'x', type: 'agent.message', processed_at: null }] }, /events\.0\.content/],
     ['events with an unknown event type', { type: 'events', events: [{ id: 'x', type: 'agent.teleport', processed_at: null }] }, /events\.0/],
     ['preview of a final event', { type: 'preview', preview: { type: 'agent.message', content: [] } }, /preview/],
+    ['a model request naming a model without its pricing', { type: 'events', events: [], requestModels: { sevt_end: 'claude-opus-4-8' }, modelPricing: { 'claude-sonnet-4-5': PRICING } }, /requestModels\.sevt_end: model request sevt_end names model claude-opus-4-8, which modelPricing does not price/],
+    ['init naming a request model and no pricing at all', { type: 'init', pricing: PRICING, session: fakeSession(), events: [], requestModels: { sevt_end: 'claude-opus-4-8' } }, /requestModels\.sevt_end/],
+    ['a model pricing without prices', { type: 'events', events: [], requestModels: {}, modelPricing: { 'claude-opus-4-8': {} } }, /modelPricing\.claude-opus-4-8\.prices/],
     ["a sub-agent's allowance without a name", { type: 'allowed', tools: [], threads: { sthr_1: [{ name: '' }] } }, /threads\.sthr_1\.0\.name/],
     ['changes with a negative count', { type: 'changes', files: [{ path: 'a', status: 'modified', additions: -1, deletions: 0 }] }, /files\.0\.additions/],
   ];

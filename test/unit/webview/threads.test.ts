@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { SessionModel } from '../../../webview/model/session-model';
 import { PRIMARY } from '../../../webview/model/items';
 import { BUILTIN_MODELS, type ModelPricing, type NewEvent, type Session, type SessionEvent } from '../../../src/wire';
-import type { EventThreads } from '../../../src/protocol/panel';
+import type { EventThreads, RequestModels } from '../../../src/protocol/panel';
 import { EventLog, fakeSession, PRICING } from './fixtures';
 import { mountPanel, type Mounted } from './dom-env';
 
@@ -21,9 +21,10 @@ function coordinatorSession(overrides: Partial<Session> = {}): Session {
   };
 }
 
-/** A log whose sub-thread events are named by thread, as panelEvents sends them. */
+/** A log whose sub-thread events are named by thread, and a sub-agent's model requests by model, as panelEvents sends them. */
 class ThreadLog extends EventLog {
   readonly threads: EventThreads = {};
+  readonly models: RequestModels = {};
   in(thread: string, e: NewEvent): SessionEvent {
     const event = this.add(e);
     this.threads[event.id] = thread;
@@ -52,6 +53,7 @@ function delegatedLog(): { log: ThreadLog; ask: SessionEvent } {
   log.in('sthr_t', { type: 'agent.tool_use', name: 'read', input: { file_path: 'test/date.test.ts' }, evaluated_permission: 'allow', session_thread_id: 'sthr_t' });
   const [rs, re] = log.span(usage);
   log.threads[rs.id] = log.threads[re.id] = 'sthr_r';
+  log.models[re.id] = 'claude-opus-4-8';
   const ask = log.in('sthr_r', { type: 'agent.tool_use', name: 'bash', input: { command: 'git diff' }, evaluated_permission: 'ask', session_thread_id: 'sthr_r' });
   log.in('sthr_r', { type: 'session.thread_status_idle', session_thread_id: 'sthr_r', agent_name: 'reviewer', stop_reason: { type: 'requires_action', event_ids: [ask.id] } });
   log.add({ type: 'session.thread_status_idle', session_thread_id: 'sthr_primary', agent_name: 'coder', stop_reason: { type: 'end_turn' } });
@@ -63,7 +65,8 @@ describe('webview: multi-agent threads', () => {
   describe('model', () => {
     it("puts each thread's messages, tool calls and model requests in its own lane, priced with its own model", () => {
       const { log } = delegatedLog();
-      const m = new SessionModel(coordinatorSession(), PRICING, [], { 'claude-opus-4-8': OPUS, 'claude-sonnet-4-5': PRICING });
+      const m = new SessionModel(coordinatorSession(), PRICING);
+      m.priceRequests(log.models, { 'claude-opus-4-8': OPUS });
       for (const e of log.events) m.apply(e, undefined, undefined, log.threads[e.id]);
       assert.deepEqual([...m.lanes.keys()], [PRIMARY, 'sthr_t', 'sthr_r'], "the coordinator's own status events make no lane");
       const kinds = (id: string) => m.lanes.get(id)!.items.map((i) => i.kind);
@@ -114,7 +117,7 @@ describe('webview: multi-agent threads', () => {
     function open(): { log: ThreadLog; ask: SessionEvent } {
       const out = delegatedLog();
       m = mountPanel();
-      m.send({ type: 'init', pricing: PRICING, rosterPricing: { 'claude-opus-4-8': OPUS }, session: coordinatorSession({ status: 'idle' }), events: out.log.events, eventThreads: out.log.threads });
+      m.send({ type: 'init', pricing: PRICING, requestModels: out.log.models, modelPricing: { 'claude-opus-4-8': OPUS }, session: coordinatorSession({ status: 'idle' }), events: out.log.events, eventThreads: out.log.threads });
       return out;
     }
 
