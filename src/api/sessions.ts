@@ -28,18 +28,15 @@ async function assertVaults(runtime: Runtime, ids: readonly string[]): Promise<v
   }
 }
 
-// Hosted resource kinds need services a local runtime does not have; say so in a sentence, not as schema output.
-const UNSUPPORTED_RESOURCES: Record<string, string> = {
-  memory_store: 'memory stores are not available locally',
-};
+// An unknown resource kind is refused in a sentence, not as schema output.
+const KNOWN_RESOURCES = ['local_repository', 'file', 'github_repository', 'memory_store'];
 
 function refuseUnsupportedResources(body: Record<string, unknown>): Record<string, unknown> {
   const resources = Array.isArray(body.resources) ? (body.resources as unknown[]) : [];
   for (const r of resources) {
     const type = r && typeof r === 'object' ? (r as { type?: unknown }).type : undefined;
-    if (typeof type === 'string' && type !== 'local_repository' && type !== 'file' && type !== 'github_repository') {
-      const why = UNSUPPORTED_RESOURCES[type] ?? 'it is not a resource type Hangar knows';
-      throw badRequest(`Resource type "${type}" is not supported: ${why}. Give the repository to work on as {"type":"local_repository","path":"/path/to/repo"}.`);
+    if (typeof type === 'string' && !KNOWN_RESOURCES.includes(type)) {
+      throw badRequest(`Resource type "${type}" is not supported: it is not a resource type Hangar knows. Give the repository to work on as {"type":"local_repository","path":"/path/to/repo"}.`);
     }
   }
   return body;
@@ -53,8 +50,10 @@ export const sessionRoutes = [
   }),
   route('GET', '/v1/sessions', async (c) => {
     const { deployment_id, memory_store_id, ...q } = c.query(ListQuery);
-    // No local session belongs to a deployment or mounts a memory store, so those filters match nothing.
-    if (deployment_id !== undefined || memory_store_id !== undefined) return { data: [], next_page: null, prev_page: null };
+    // The list index does not hold sessions' resources, so it cannot page sessions by the memory store they mount.
+    if (memory_store_id !== undefined) throw badRequest('Listing sessions by memory_store_id is not supported by the local runtime yet; list the sessions and look at each one\'s resources, or list the store\'s memory_versions by session_id.');
+    // No local session belongs to a deployment, so that filter matches nothing.
+    if (deployment_id !== undefined) return { data: [], next_page: null, prev_page: null };
     // Damaged sessions have no wire shape; the CLI and VS Code show them with the fix.
     const { damaged: _damaged, ...page } = await c.runtime.sessions.list(q);
     return page;

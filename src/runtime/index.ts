@@ -23,6 +23,7 @@ import { SessionResources } from './session-resources';
 import { SessionSkills } from './session-skills';
 import { SkillStore } from './skills';
 import { MemoryStores } from './memory-stores';
+import { SessionMemory } from './session-memory';
 import { RepositoryClones, repositoriesNote } from './repository-resources';
 import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
@@ -107,6 +108,7 @@ export class Runtime {
     const sessionFiles = (this.sessionFiles = new SessionFiles(this.files, sessionsDir));
     this.skills = new SkillStore(options.storageRoot);
     this.memoryStores = new MemoryStores(options.storageRoot);
+    const sessionMemory = new SessionMemory(this.memoryStores, sessionsDir, options.sandbox);
     const sessionSkills = new SessionSkills(this.skills, sessionsDir);
     this.scrubber = new Scrubber(options.vault);
     this.egress = new RuntimeEgress({ storageRoot: options.storageRoot, sessionsDir, vaults: this.vaults, vault: options.vault, options: options.egress });
@@ -127,6 +129,7 @@ export class Runtime {
       maxThreads: options.maxThreads,
       files: sessionFiles,
       skills: (record) => sessionSkills.mount(record.id),
+      memory: sessionMemory,
       catalog: this.catalog,
       mcp: options.mcp,
       redact: (o) => this.redact(o),
@@ -150,9 +153,9 @@ export class Runtime {
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
-      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
+      environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionMemory.note(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory);
     this.resources = new SessionResources(sessionsDir, this.sessions, clones);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
     this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);

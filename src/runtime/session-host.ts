@@ -10,6 +10,7 @@ import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
 import { SandboxSetupError } from '../sandbox/errors';
 import type { SessionRecord } from './session-record';
 import type { SessionFiles } from './session-files';
+import { memoryResources, syncingSandbox, type SessionMemory } from './session-memory';
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
@@ -36,6 +37,8 @@ export interface HostOptions extends RunnerOptions {
   skills?: (record: SessionRecord) => SandboxMount | null;
   /** Host directories a session's sandbox binds writable (its repository resources' clones). */
   repositories?: (record: SessionRecord) => SandboxMount[];
+  /** A session's memory stores: their folders, and the sync after each tool call (session-memory.ts). */
+  memory?: SessionMemory;
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
   onSettled?: (id: string, log: SessionLog<SessionEvent>) => Promise<void>;
 }
@@ -313,18 +316,22 @@ export class SessionHost {
     if (!p) {
       const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
       const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({ mounts: [] });
-      p = Promise.all([env, files]).then(([extra, mounts]) =>
-        this.opts.provider.provision({
+      const memory = this.opts.memory;
+      const stores = memory?.spec(record) ?? { mounts: [], writable: [] };
+      p = Promise.all([env, files]).then(async ([extra, mounts]) => {
+        const sandbox = await this.opts.provider.provision({
           ...mounts,
-          mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : []))],
+          mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : [])), ...stores.mounts],
           repositories: this.opts.repositories?.(record),
+          writable: stores.writable,
           sessionId: record.id,
           env: extra,
           repoPath: sessionRepository(record.resources)?.path,
           environment: record.environment,
           onProgress: (m) => this.opts.onProgress?.(record.id, m),
-        }),
-      );
+        });
+        return memory && memoryResources(record).length > 0 ? syncingSandbox(sandbox, () => memory.afterTool(record)) : sandbox;
+      });
       // A failed provision is retried by the next call instead of being cached, unless the setup itself failed (a
       // missing package, a failing devcontainer command): that would fail again and repeat its side effects.
       p.catch((err: unknown) => {

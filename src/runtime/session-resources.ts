@@ -46,6 +46,7 @@ export class SessionResources {
     if (!resource) throw notFound('Session resource', resourceId);
     // The sandbox mounts a session's files when it is made; a record without one would say it is gone while it is not.
     if (resource.type === 'file') throw invalid(`Resource ${resourceId} mounts file ${resource.file_id} in the session's sandbox, which keeps it for the session's life; archive or delete the session instead.`);
+    if (resource.type === 'memory_store') throw invalid(`Resource ${resourceId} mounts memory store ${resource.memory_store_id} at ${resource.mount_path}, which the session's sandbox keeps for the session's life; archive or delete the session instead.`);
     if (resource.type === 'github_repository') throw invalid(`Resource ${resourceId} is the clone of ${resource.url} at ${resource.mount_path}, which the session's sandbox keeps for the session's life; archive or delete the session instead.`);
     await writeRecord(path.join(this.sessionsDir, sessionId), { ...record, resources: record.resources.filter((r) => r.id !== resourceId), updated_at: nowIso() });
     return { id: resourceId, type: 'session_resource_deleted' };

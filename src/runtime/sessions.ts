@@ -33,6 +33,7 @@ import { listSessions, type SessionListPage, type SessionListQuery } from './ses
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import type { SessionSkills } from './session-skills';
+import type { SessionMemory } from './session-memory';
 import { planRepositories, type RepositoryClones } from './repository-resources';
 import { eventJsonLines } from './event-lines';
 import { firstEventPage } from './event-page-file';
@@ -67,6 +68,7 @@ export class SessionService {
     private readonly files: SessionFiles,
     private readonly clones: RepositoryClones,
     private readonly skills: SessionSkills,
+    private readonly memory: SessionMemory,
   ) {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
@@ -91,6 +93,7 @@ export class SessionService {
     resources.push(...(await this.files.resources(requested, now)));
     const repositories = planRepositories(requested, now, { providerKind: this.host.providerKind, repoPath: resources.find((r) => r.type === 'local_repository')?.path, taken: resources });
     resources.push(...repositories.resources);
+    resources.push(...(await this.memory.plan(requested, now)));
     // Checked before anything is made: a custom skill deleted since the agent named it refuses the session.
     const skills = await this.skills.plan(agent, resources.find((r) => r.type === 'local_repository')?.path ?? null);
     const record: SessionRecord = {
@@ -120,6 +123,7 @@ export class SessionService {
     await this.clones.settle(record);
     await this.files.linkUploads(record);
     await this.skills.place(record.id, skills);
+    await this.memory.place(record);
     await this.index.noteRecord(record);
     if (this.host.providerKind === 'local') this.host.progress(record.id, localProviderCaveats(sandbox, sessionRepository(resources)?.path), true);
     await this.host.wake(record);

@@ -74,6 +74,11 @@ export interface ProvisionSpec {
   outputsDir?: string;
   /** Host directories the sandbox binds writable (the clones of the session's repository resources). */
   repositories?: SandboxMount[];
+  /**
+   * Host directories the sandbox shows writable at their target (a session's read_write memory stores): Docker binds
+   * them, the local provider links them. Unlike repositories they reach no host, so they open no network.
+   */
+  writable?: SandboxMount[];
 }
 
 export interface SandboxMount {

@@ -106,7 +106,7 @@ export const MemoryVersion = z.object({
 });
 export type MemoryVersion = z.infer<typeof MemoryVersion>;
 
-/** A store attached to a session (reference §7.3): create-time only, no id of its own. */
+/** A store attached to a session (reference §7.3): at creation only. */
 export const MemoryStoreResourceParams = z.object({
   type: z.literal('memory_store'),
   memory_store_id: z.string().min(1),
@@ -115,7 +115,12 @@ export const MemoryStoreResourceParams = z.object({
 });
 export type MemoryStoreResourceParams = z.infer<typeof MemoryStoreResourceParams>;
 
+/**
+ * The hosted form has no id; Hangar adds one (with the times) so resources.retrieve can name it like the others. The
+ * store's name and description are as they were when the session was made.
+ */
 export const MemoryStoreResource = z.object({
+  id: z.string(),
   type: z.literal('memory_store'),
   memory_store_id: z.string(),
   access: z.enum(['read_write', 'read_only']),
@@ -123,6 +128,8 @@ export const MemoryStoreResource = z.object({
   name: z.string(),
   description: z.string(),
   mount_path: z.string(),
+  created_at: Timestamp,
+  updated_at: Timestamp,
 });
 export type MemoryStoreResource = z.infer<typeof MemoryStoreResource>;
 

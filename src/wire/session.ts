@@ -4,6 +4,7 @@ import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
 import { FileResource, FileResourceParams } from './file';
 import { GitHubRepositoryParams, GitHubRepositoryResource } from './repository';
+import { MemoryStoreResource, MemoryStoreResourceParams } from './memory';
 import { BudgetLimit } from './budget';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
@@ -73,7 +74,7 @@ export const LocalRepositoryResource = z.object({
   updated_at: Timestamp,
 });
 export type LocalRepositoryResource = z.infer<typeof LocalRepositoryResource>;
-export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource, GitHubRepositoryResource]);
+export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource, GitHubRepositoryResource, MemoryStoreResource]);
 export type SessionResource = z.infer<typeof SessionResource>;
 
 export const Session = z.object({
@@ -117,7 +118,7 @@ export const LocalRepositoryParams = z.object({
   path: z.string().min(1),
   mount_path: z.string().optional(),
 });
-export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams]);
+export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams, MemoryStoreResourceParams]);
 export type ResourceParams = z.infer<typeof ResourceParams>;
 
 export const SessionCreateParams = z.object({

@@ -58,6 +58,8 @@ export interface PlanRequest {
   outputsDir?: string;
   /** Host directories bound writable (repository resources' clones); their hosts are reached through the proxy. */
   repositories?: SandboxMount[];
+  /** Host directories bound writable that need no network (memory stores). */
+  writable?: SandboxMount[];
 }
 
 /** Overlay needs the snapshot's files to belong to the sandbox user: possible as root, or when the uids agree. */
@@ -119,6 +121,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
       ...(req.mounts ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: true })),
       ...(req.outputsDir ? [{ source: req.outputsDir, target: SESSION_OUTPUTS_DIR, readOnly: false }] : []),
       ...(req.repositories ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
+      ...(req.writable ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
     ],
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);

@@ -12,6 +12,15 @@ export function localMountPath(sandboxDir: string, target: string): string {
   return path.join(sandboxDir, ...target.split('/').filter(Boolean));
 }
 
+/** Writable folders (a session's read_write memory stores) are symlinks to their host folder, like the outputs. */
+export async function linkWritable(sandboxDir: string, writable: readonly SandboxMount[]): Promise<void> {
+  for (const m of writable) {
+    const link = localMountPath(sandboxDir, m.target);
+    await mkdir(path.dirname(link), { recursive: true });
+    if (!(await lstat(link).catch(() => null))) await symlink(m.source, link, 'dir');
+  }
+}
+
 export async function placeMounts(sandboxDir: string, mounts: readonly SandboxMount[], outputsDir: string | undefined): Promise<void> {
   const folders: SandboxMount[] = [];
   for (const m of mounts) {

@@ -14,7 +14,7 @@ import { readJsonFile, writeFileAtomic } from '../../log/fsutil';
 import { BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
 import { SandboxDamagedError } from '../errors';
-import { localMountPath, placeMounts, unlockMounts } from './mounts';
+import { linkWritable, localMountPath, placeMounts, unlockMounts } from './mounts';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
 // <storageRoot>/sandboxes/<sessionId>/
@@ -121,6 +121,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const commit = await baseline.create();
     await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
     await placeMounts(dir, spec.mounts ?? [], spec.outputsDir);
+    await linkWritable(dir, spec.writable ?? []);
     await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
   }
 

@@ -158,12 +158,12 @@ describe('api: agents, environments, sessions', function () {
       assert.match(err.message, /is not a file of this runtime; upload it first/);
       return true;
     });
-    // Hosted resource kinds Hangar lacks are refused in one plain sentence, not schema output.
+    // Resource kinds Hangar does not know are refused in one plain sentence, not schema output.
     await assert.rejects(
-      f.client.beta.sessions.create({ agent: session.agent.id, environment_id: f.t.envId, resources: [{ type: 'memory_store', memory_store_id: 'memstore_1' }] }),
+      f.client.beta.sessions.create({ agent: session.agent.id, environment_id: f.t.envId, resources: [{ type: 'dropbox_folder', folder: 'x' }] } as unknown as Anthropic.Beta.Sessions.SessionCreateParams),
       (err: unknown) => {
         assert.ok(err instanceof Anthropic.BadRequestError);
-        assert.match(err.message, /Resource type "memory_store" is not supported: memory stores are not available locally\. Give the repository/);
+        assert.match(err.message, /Resource type "dropbox_folder" is not supported: it is not a resource type Hangar knows\. Give the repository/);
         assert.doesNotMatch(err.message, /✖|→|Invalid request body/);
         return true;
       },
