@@ -86,6 +86,41 @@ for (const [kind, provider] of providers) {
       assert.match(system, /mnt\/memory\/reference-docs \(read-only; memory store \\"Reference Docs!\\"\)/);
     });
 
+    it('reports files it cannot save once, and two sessions writing one memory both keep their versions', async () => {
+      const ms = f.client.beta.memoryStores;
+      const store = await ms.create({ name: 'shared' });
+      const memory = await ms.memories.create(store.id, { path: '/plan.md', content: 'v0' });
+      const agent = await f.agent();
+      const [one, two] = [await create(agent.id, [{ type: 'memory_store', memory_store_id: store.id }]), await create(agent.id, [{ type: 'memory_store', memory_store_id: store.id }])];
+      const dir = kind === 'docker' ? '/mnt/memory/shared' : '../mnt/memory/shared';
+      f.t.model.push(
+        reply.tool('bash', { command: `head -c 102401 /dev/zero | tr '\\0' a > ${dir}/big.md; printf '\\377\\376' > ${dir}/binary.md; echo one > ${dir}/plan.md` }),
+        reply.tool('bash', { command: `echo again >> ${dir}/notes.md` }),
+        reply.text('first done'),
+      );
+      await f.client.beta.sessions.events.send(one.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+      const first = texts(await f.t.waitFor(one.id, (es) => es.some((e) => e.type === 'session.status_idle'), 120_000));
+      assert.match(first[0]!, /\[memory\] \/mnt\/memory\/shared\/big\.md was not saved: content is 102401 bytes; a memory holds at most 102400 bytes/);
+      assert.match(first[0]!, /\[memory\] \/mnt\/memory\/shared\/binary\.md was not saved: it is not UTF-8 text/);
+      assert.doesNotMatch(first[1]!, /\[memory\]/, 'each problem is reported once');
+
+      // The second session's folder still holds v0; its write is a version too, and the newest write is the memory.
+      f.t.model.push(reply.tool('bash', { command: `cat ${dir}/plan.md; echo two > ${dir}/plan.md` }), reply.text('second done'));
+      await f.client.beta.sessions.events.send(two.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+      const second = texts(await f.t.waitFor(two.id, (es) => es.some((e) => e.type === 'session.status_idle'), 120_000));
+      assert.match(second[0]!, /^v0/);
+      const versions = await ms.memoryVersions.list(store.id, { memory_id: memory.id, view: 'full' });
+      assert.deepEqual(
+        versions.data.map((v) => [v.content, v.created_by?.type === 'session_actor' ? v.created_by.session_id : v.created_by?.type]),
+        [
+          ['two\n', two.id],
+          ['one\n', one.id],
+          ['v0', 'api_actor'],
+        ],
+      );
+      assert.deepEqual((await ms.memories.list(store.id)).data.map((m) => m.path), ['/notes.md', '/plan.md'], 'nothing that could not be saved is in the store');
+    });
+
     it('refuses an unknown, archived, repeated or clashing store and over-long instructions', async () => {
       const ms = f.client.beta.memoryStores;
       const agent = await f.agent();
