@@ -12,6 +12,8 @@ import type { RuntimeHost } from './runtime-host';
 import type { SessionsModel } from './sessions-model';
 import type { StatusBar } from './status-bar';
 import type { AgentsTree } from './tree/agents-tree';
+import type { MemoryTree } from './tree/memory-tree';
+import type { MemoryFileSystem } from './memory/memory-fs';
 import type { SessionsTree } from './tree/sessions-tree';
 
 /** Everything activate() wires together; commands receive it. Also what activate() returns (tests use it). */
@@ -29,6 +31,9 @@ export interface Hangar {
   sessionsTree: SessionsTree;
   agentsTree: AgentsTree;
   agentFs: AgentFileSystem;
+  /** The Memory view (memory stores, their memories and versions) and memories as documents. */
+  memoryTree: MemoryTree;
+  memoryFs: MemoryFileSystem;
   statusBar: StatusBar;
   /** Notifications and the view badge for tool calls that wait for the user. */
   approvals: ApprovalNotifier;

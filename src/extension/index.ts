@@ -28,6 +28,8 @@ import { SecretStorageVault } from './secret-vault';
 import { SessionsModel } from './sessions-model';
 import { StatusBar } from './status-bar';
 import { AgentsTree } from './tree/agents-tree';
+import { MemoryTree } from './tree/memory-tree';
+import { MEMORY_SCHEME, MemoryFileSystem } from './memory/memory-fs';
 import { SessionsTree } from './tree/sessions-tree';
 
 // Composition root of the extension: one RuntimeHost (one Runtime per window), the views, the panels and the
@@ -44,6 +46,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
   const agentFs = new AgentFileSystem(host);
   const sessionsTree = new SessionsTree(sessions, reviews);
   const agentsTree = new AgentsTree(host);
+  const memoryFs = new MemoryFileSystem(host);
+  const memoryTree = new MemoryTree(host, memoryFs.onDidSaveMemory);
   const statusBar = new StatusBar(sessions);
   const panels = new PanelManager({ host, log, extensionUri: context.extensionUri, openPath: (id, rel) => openPath(h, id, rel), latestSession: async () => (await sessions.list())[0]?.id }, context.workspaceState);
   const h: Hangar = {
@@ -59,6 +63,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     sessionsTree,
     agentsTree,
     agentFs,
+    memoryTree,
+    memoryFs,
     statusBar,
     // The session is in view in its editor tab or in the side-bar chat: the prompt shows there, no notification.
     approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true || (panels.chat.visible && panels.chat.sessionId === id) }),
@@ -75,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     reviews,
     sessionsTree,
     agentsTree,
+    memoryTree,
     statusBar,
     h.api,
     PanelManager.register(h.panels),
@@ -83,6 +90,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     h.progress,
     vscode.window.registerTreeDataProvider('hangar.agents', agentsTree),
     vscode.workspace.registerFileSystemProvider(AGENT_SCHEME, agentFs, { isCaseSensitive: true }),
+    vscode.window.registerTreeDataProvider('hangar.memory', memoryTree),
+    vscode.workspace.registerFileSystemProvider(MEMORY_SCHEME, memoryFs, { isCaseSensitive: true }),
     registerContent(SANDBOX_SCHEME, new SandboxContentProvider(host, reviews)),
     registerContent(LOG_SCHEME, new LogDocumentProvider(host, sessions)),
     HunkCodeLensProvider.register(reviews),

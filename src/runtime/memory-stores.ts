@@ -188,6 +188,12 @@ export class MemoryStores {
     });
   }
 
+  /** The memory at `memoryPath` (full view), or null when there is none. */
+  async memoryAt(storeId: string, memoryPath: string): Promise<Memory | null> {
+    await this.retrieve(storeId);
+    return (await this.data(storeId).memories()).find((m) => m.path === memoryPath) ?? null;
+  }
+
   /** Memories by path, optionally under a prefix and rolled up below a depth; view=basic leaves content out. */
   async listMemories(storeId: string, q: MemoryListQuery): Promise<Page<Memory | MemoryPrefix>> {
     await this.retrieve(storeId);

@@ -103,6 +103,7 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.refresh', async () => {
       h.sessionsTree.refresh();
       h.agentsTree.refresh();
+      h.memoryTree.refresh();
     }),
   ];
 }

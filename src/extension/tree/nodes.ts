@@ -12,5 +12,12 @@ export type OutputNode = { kind: 'output'; sessionId: string; fileId: string };
 export type AgentNode = { kind: 'agent'; agentId: string };
 export type AgentVersionNode = { kind: 'agentVersion'; agentId: string; version: number };
 
+export type MemoryStoreNode = { kind: 'memoryStore'; storeId: string };
+/** A folder of a store's memories (a memory_prefix, `/notes/`). */
+export type MemoryFolderNode = { kind: 'memoryFolder'; storeId: string; prefix: string };
+export type MemoryNode = { kind: 'memory'; storeId: string; memoryId: string; path: string };
+export type MemoryVersionNode = { kind: 'memoryVersion'; storeId: string; memoryId: string; path: string; versionId: string };
+
 export type SessionTreeNode = SessionNode | ThreadNode | McpNode | OutputNode | FileNode | HunkNode | InfoNode;
 export type AgentTreeNode = AgentNode | AgentVersionNode;
+export type MemoryTreeNode = MemoryStoreNode | MemoryFolderNode | MemoryNode | MemoryVersionNode;

@@ -9,6 +9,7 @@ import { progressSuite } from './progress.test';
 import { commandSuite } from './commands.test';
 import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
+import { memorySuite } from './memory.test';
 import { panelSuite } from './panel.test';
 import { reloadSuite } from './reload.test';
 import { reviewSuite } from './review.test';
@@ -23,7 +24,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, treeSuite, approvalSuite, budgetSuite, progressSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, progressSuite, panelSuite, chatSuite, reviewSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
