@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FileResourceParams, RepositoryTokenUpdate } from '../wire';
+import { resourceKey } from '../runtime/session-resources';
 import { badRequest, parseOr400 } from './errors';
 import { paging } from './query';
 import { route } from './router';
@@ -13,12 +14,12 @@ export const resourceRoutes = [
   route('GET', '/v1/sessions/:session_id/resources', async (c) => {
     const q = c.query(ListQuery);
     const all = await c.runtime.resources.list(c.params.session_id!);
-    // The cursor is the id of the last resource of the previous page (resources keep their creation order).
-    const start = q.page === undefined ? 0 : all.findIndex((r) => r.id === q.page) + 1;
+    // The cursor names the last resource of the previous page (resources keep their creation order).
+    const start = q.page === undefined ? 0 : all.findIndex((r) => resourceKey(r) === q.page) + 1;
     if (start === 0 && q.page !== undefined) throw badRequest('page is not a cursor this server issued; pass next_page from an earlier response.');
     const data = all.slice(start, start + (q.limit ?? 20));
     const more = start + data.length < all.length;
-    return { data, next_page: more ? data.at(-1)!.id : null };
+    return { data, next_page: more ? resourceKey(data.at(-1)!) : null };
   }),
   route('POST', '/v1/sessions/:session_id/resources', async (c) => {
     await c.runtime.sessions.record(c.params.session_id!);

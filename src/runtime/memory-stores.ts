@@ -297,7 +297,6 @@ function newVersion(storeId: string, memoryId: string, operation: MemoryVersionO
     created_at: at,
     created_by: actor,
     redacted_at: null,
-    redacted_by: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { MEMORY_DIR, memoryStoreSlug, newId, type Actor, type MemoryStoreResource, type ResourceParams } from '../wire';
+import { MEMORY_DIR, memoryStoreSlug, type Actor, type MemoryStoreResource, type ResourceParams } from '../wire';
 import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
 import { readJsonFile, writeFileAtomic } from '../log/fsutil';
 import { RuntimeError, damaged, invalid } from './errors';
@@ -40,7 +40,7 @@ export class SessionMemory {
   ) {}
 
   /** The memory_store resources of a new session, checked: each store exists, is active, and has a folder of its own. */
-  async plan(params: readonly ResourceParams[], now: string): Promise<MemoryStoreResource[]> {
+  async plan(params: readonly ResourceParams[]): Promise<MemoryStoreResource[]> {
     const out: MemoryStoreResource[] = [];
     for (const p of params) {
       if (p.type !== 'memory_store') continue;
@@ -50,7 +50,6 @@ export class SessionMemory {
       const twin = out.find((r) => r.mount_path === mount);
       if (twin) throw invalid(`Memory stores ${twin.memory_store_id} and ${store.id} would both be mounted at ${mount} (their names make the same folder name); rename one of them.`);
       out.push({
-        id: newId('sesrsc'),
         type: 'memory_store',
         memory_store_id: store.id,
         access: p.access ?? 'read_write',
@@ -58,8 +57,6 @@ export class SessionMemory {
         name: store.name,
         description: store.description,
         mount_path: mount,
-        created_at: now,
-        updated_at: now,
       });
     }
     return out;

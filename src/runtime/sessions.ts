@@ -93,7 +93,7 @@ export class SessionService {
     resources.push(...(await this.files.resources(requested, now)));
     const repositories = planRepositories(requested, now, { providerKind: this.host.providerKind, repoPath: resources.find((r) => r.type === 'local_repository')?.path, taken: resources });
     resources.push(...repositories.resources);
-    resources.push(...(await this.memory.plan(requested, now)));
+    resources.push(...(await this.memory.plan(requested)));
     // Checked before anything is made: a custom skill deleted since the agent named it refuses the session.
     const skills = await this.skills.plan(agent, resources.find((r) => r.type === 'local_repository')?.path ?? null);
     const record: SessionRecord = {

@@ -102,7 +102,8 @@ export const MemoryVersion = z.object({
   created_at: Timestamp,
   created_by: Actor,
   redacted_at: Timestamp.nullable(),
-  redacted_by: Actor.nullable(),
+  /** Absent until the version is redacted. */
+  redacted_by: Actor.optional(),
 });
 export type MemoryVersion = z.infer<typeof MemoryVersion>;
 
@@ -115,12 +116,8 @@ export const MemoryStoreResourceParams = z.object({
 });
 export type MemoryStoreResourceParams = z.infer<typeof MemoryStoreResourceParams>;
 
-/**
- * The hosted form has no id; Hangar adds one (with the times) so resources.retrieve can name it like the others. The
- * store's name and description are as they were when the session was made.
- */
+/** As the hosted API: no id of its own; the store's name and description as they were when the session was made. */
 export const MemoryStoreResource = z.object({
-  id: z.string(),
   type: z.literal('memory_store'),
   memory_store_id: z.string(),
   access: z.enum(['read_write', 'read_only']),
@@ -128,8 +125,6 @@ export const MemoryStoreResource = z.object({
   name: z.string(),
   description: z.string(),
   mount_path: z.string(),
-  created_at: Timestamp,
-  updated_at: Timestamp,
 });
 export type MemoryStoreResource = z.infer<typeof MemoryStoreResource>;
 

@@ -55,6 +55,11 @@ for (const [kind, provider] of providers) {
         ],
       );
 
+      // No id of their own (the hosted shape): resources.retrieve and delete name a store resource by the store's id.
+      assert.equal((await f.client.beta.sessions.resources.list(session.id)).data.filter((r) => r.type === 'memory_store').length, 2);
+      assert.equal((await f.client.beta.sessions.resources.retrieve(notes.id, { session_id: session.id })).type, 'memory_store');
+      await assert.rejects(f.client.beta.sessions.resources.delete(notes.id, { session_id: session.id }), (e: unknown) => e instanceof Anthropic.BadRequestError && /keeps for the session's life/.test(e.message));
+
       const root = kind === 'docker' ? '/mnt/memory' : '../mnt/memory';
       const rw = `${root}/team-notes`;
       const ro = `${root}/reference-docs`;

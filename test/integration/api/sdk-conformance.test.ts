@@ -144,6 +144,33 @@ describe('api: every response fits the SDK types', function () {
     rec('DELETE /v1/skills/:id/versions/:version', 'Beta.Skills.BetaDeletedSkillVersion', await c.beta.skills.versions.delete(skillVersion.id, { skill_id: skill.id }));
     rec('DELETE /v1/skills/:id', 'Beta.Skills.BetaDeletedSkill', await c.beta.skills.delete(skill.id));
 
+    // Memory stores, memories and versions, and a session that mounts a store.
+    const ms = c.beta.memoryStores;
+    const store = rec('POST /v1/memory_stores', 'Beta.MemoryStores.BetaManagedAgentsMemoryStore', await ms.create({ name: 'Conformance Notes', metadata: { k: 'v' } }));
+    rec('GET /v1/memory_stores/:id', 'Beta.MemoryStores.BetaManagedAgentsMemoryStore', await ms.retrieve(store.id));
+    rec('POST /v1/memory_stores/:id', 'Beta.MemoryStores.BetaManagedAgentsMemoryStore', await ms.update(store.id, { description: 'notes' }));
+    for (const x of (await ms.list()).data) rec('GET /v1/memory_stores', 'Beta.MemoryStores.BetaManagedAgentsMemoryStore', x);
+    const memory = rec('POST /v1/memory_stores/:id/memories', 'Beta.MemoryStores.BetaManagedAgentsMemory', await ms.memories.create(store.id, { path: '/a/b.md', content: 'one' }));
+    rec('GET /v1/memory_stores/:id/memories/:id', 'Beta.MemoryStores.BetaManagedAgentsMemory', await ms.memories.retrieve(memory.id, { memory_store_id: store.id }));
+    rec('POST /v1/memory_stores/:id/memories/:id', 'Beta.MemoryStores.BetaManagedAgentsMemory', await ms.memories.update(memory.id, { memory_store_id: store.id, content: 'two' }));
+    for (const depth of [0, 1]) for (const x of (await ms.memories.list(store.id, { depth })).data) rec(`GET /v1/memory_stores/:id/memories depth ${depth}`, 'Beta.MemoryStores.BetaManagedAgentsMemoryListItem', x);
+    for (const x of (await ms.memoryVersions.list(store.id, { view: 'full' })).data) rec('GET /v1/memory_stores/:id/memory_versions', 'Beta.MemoryStores.BetaManagedAgentsMemoryVersion', x);
+    const oldest = (await ms.memoryVersions.list(store.id)).data.at(-1)!;
+    rec('GET /v1/memory_stores/:id/memory_versions/:id', 'Beta.MemoryStores.BetaManagedAgentsMemoryVersion', await ms.memoryVersions.retrieve(oldest.id, { memory_store_id: store.id }));
+    rec('POST /v1/memory_stores/:id/memory_versions/:id/redact', 'Beta.MemoryStores.BetaManagedAgentsMemoryVersion', await ms.memoryVersions.redact(oldest.id, { memory_store_id: store.id }));
+    // The typed 409s are BetaManagedAgentsError objects (ErrorResponse's union does not list them).
+    const conflict = (await raw(f.server, 'POST', `/v1/memory_stores/${store.id}/memories`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: '/a/b.md', content: 'x' }) })).json();
+    rec('409 memory_path_conflict_error', 'Beta.MemoryStores.BetaManagedAgentsMemoryPathConflictErrorObject', conflict.error);
+    const stale = await raw(f.server, 'POST', `/v1/memory_stores/${store.id}/memories/${memory.id}`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: 'x', precondition: { type: 'content_sha256', content_sha256: '0'.repeat(64) } }) });
+    rec('409 memory_precondition_failed_error', 'Beta.MemoryStores.BetaManagedAgentsMemoryPreconditionFailedErrorObject', stale.json().error);
+    const mounting = await c.beta.sessions.create({ agent: plain.id, environment_id: f.t.envId, resources: [{ type: 'memory_store', memory_store_id: store.id, access: 'read_only', instructions: 'Read first.' }] });
+    rec('POST /v1/sessions (memory_store resource)', 'Beta.Sessions.BetaManagedAgentsSession', mounting);
+    for (const r of (await c.beta.sessions.resources.list(mounting.id)).data) rec('GET /v1/sessions/:id/resources (memory_store)', 'Beta.Sessions.BetaManagedAgentsSessionResource', r);
+    rec('GET /v1/sessions/:id/resources/:store_id', 'Beta.Sessions.ResourceRetrieveResponse', await c.beta.sessions.resources.retrieve(store.id, { session_id: mounting.id }));
+    rec('DELETE /v1/memory_stores/:id/memories/:id', 'Beta.MemoryStores.BetaManagedAgentsDeletedMemory', await ms.memories.delete(memory.id, { memory_store_id: store.id }));
+    rec('POST /v1/memory_stores/:id/archive', 'Beta.MemoryStores.BetaManagedAgentsMemoryStore', await ms.archive(store.id));
+    rec('DELETE /v1/memory_stores/:id', 'Beta.MemoryStores.BetaManagedAgentsDeletedMemoryStore', await ms.delete(store.id));
+
     // Errors keep the API's error shape.
     for (const [label, method, route] of [
       ['404 unknown session', 'GET', '/v1/sessions/sesn_missing'],
