@@ -35,6 +35,11 @@ export interface StoredVersion {
 }
 
 export class MemoryData {
+  /**
+   * The memories as they were after version `seq`, as this process last saw them under the lock. Only writes use it,
+   * and only while the newest version is still `seq`: any other writer's change adds a version first.
+   */
+  private known: { seq: number; memories: Map<string, Memory> } | null = null;
   private readonly memoriesDir: string;
   private readonly versionsDir: string;
   private readonly journal: string;
@@ -58,11 +63,19 @@ export class MemoryData {
       this.lock,
       async () => {
         await this.recover();
-        const { change, result } = await plan(await this.readMemories(), (await this.lastSeq()) + 1);
+        const seq = await this.lastSeq();
+        const memories = this.known?.seq === seq ? [...this.known.memories.values()] : await this.readMemories();
+        const { change, result } = await plan(memories, seq + 1);
         if (change) {
           await writeFileAtomic(this.journal, JSON.stringify(change));
           await this.apply(change);
         }
+        const next = new Map(memories.map((m) => [m.id, m]));
+        if (change?.memory) {
+          if (change.memory.value) next.set(change.memory.id, change.memory.value);
+          else next.delete(change.memory.id);
+        }
+        this.known = { seq: change && !change.replaceVersion ? seq + 1 : seq, memories: next };
         return result;
       },
       { timeoutMs: 15_000 },

@@ -69,6 +69,7 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text, 'ut
 export class MemoryStores {
   private readonly stores: JsonStore<MemoryStore>;
   private readonly dataRoot: string;
+  private readonly dataByStore = new Map<string, MemoryData>();
 
   constructor(root: string) {
     this.stores = new JsonStore(root, 'memory_stores', MemoryStore);
@@ -119,6 +120,7 @@ export class MemoryStores {
     await this.retrieve(id);
     await this.stores.delete(id);
     await this.data(id).remove();
+    this.dataByStore.delete(id);
     return { id, type: 'memory_store_deleted' };
   }
 
@@ -262,9 +264,11 @@ export class MemoryStores {
     });
   }
 
-  /** The store's data; for session mounts (memory-mounts.ts). */
+  /** The store's data (one per store, so its writers share what they know of it). */
   data(storeId: string): MemoryData {
-    return new MemoryData(path.join(this.dataRoot, storeId));
+    let data = this.dataByStore.get(storeId);
+    if (!data) this.dataByStore.set(storeId, (data = new MemoryData(path.join(this.dataRoot, storeId))));
+    return data;
   }
 
   /** The store, refused when archived: its memories can no longer change or be attached. */

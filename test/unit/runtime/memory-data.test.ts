@@ -61,6 +61,27 @@ describe('memory store data: the redo journal', () => {
   });
 });
 
+describe('memory store data: two writers on one storage', () => {
+  let storage: string;
+  beforeEach(async () => {
+    storage = await mkdtemp(path.join(os.tmpdir(), 'hangar-memory-two-'));
+  });
+  afterEach(async () => rm(storage, { recursive: true, force: true }));
+
+  it("a writer sees the other's changes (what it knew of the store is stale once the other wrote)", async () => {
+    const a = new MemoryStores(storage);
+    const b = new MemoryStores(storage);
+    const store = await a.create({ name: 'two' });
+    const m = await a.createMemory(store.id, { path: '/m.md', content: 'from a' }, LOCAL_API_ACTOR);
+    await b.createMemory(store.id, { path: '/taken.md', content: 'from b' }, LOCAL_API_ACTOR);
+    await b.updateMemory(store.id, m.id, { content: 'b edited' }, LOCAL_API_ACTOR);
+    await assert.rejects(a.createMemory(store.id, { path: '/taken.md', content: 'from a' }, LOCAL_API_ACTOR), { type: 'memory_path_conflict_error' });
+    const edited = await a.updateMemory(store.id, m.id, { content: 'a again', precondition: { type: 'content_sha256', content_sha256: sha256Hex('b edited') } }, LOCAL_API_ACTOR);
+    assert.equal(edited.content, 'a again');
+    assert.deepEqual((await b.listVersions(store.id, { memory_id: m.id, view: 'full' })).data.map((v) => v.content), ['a again', 'b edited', 'from a']);
+  });
+});
+
 describe('memory paths: listing under a prefix', () => {
   const mem = (p: string): Memory => ({ type: 'memory', id: p, memory_store_id: 's', path: p, content: null, content_sha256: '', content_size_bytes: 0, memory_version_id: 'v', created_at: '', updated_at: '' });
   const all = ['/a/b/c.md', '/a/b/d.md', '/a/e.md', '/ab.md', '/z.md'].map(mem);
