@@ -49,9 +49,7 @@ export const sessionRoutes = [
     return c.runtime.sessions.create(params);
   }),
   route('GET', '/v1/sessions', async (c) => {
-    const { deployment_id, memory_store_id, ...q } = c.query(ListQuery);
-    // The list index does not hold sessions' resources, so it cannot page sessions by the memory store they mount.
-    if (memory_store_id !== undefined) throw badRequest('Listing sessions by memory_store_id is not supported by the local runtime yet; list the sessions and look at each one\'s resources, or list the store\'s memory_versions by session_id.');
+    const { deployment_id, ...q } = c.query(ListQuery);
     // No local session belongs to a deployment, so that filter matches nothing.
     if (deployment_id !== undefined) return { data: [], next_page: null, prev_page: null };
     // Damaged sessions have no wire shape; the CLI and VS Code show them with the fix.

@@ -17,6 +17,8 @@ export interface SessionListQuery {
   statuses?: SessionStatus[];
   include_archived?: boolean;
   created_at?: { gt?: string; gte?: string; lt?: string; lte?: string };
+  /** Sessions that mount this memory store (read from each record, like the status from each log). */
+  memory_store_id?: string;
 }
 
 /** A page of sessions, and the sessions that could not be read (never in `data`; surfaces show them with the fix). */
@@ -52,6 +54,7 @@ export async function listSessions(index: SessionIndex, q: SessionListQuery, toS
     // A crash between the record's write and its line: the record wins, and the line is written now.
     if (actual.archived !== e.archived) await index.noteRecord(r);
     if (!keep(actual)) return false;
+    if (q.memory_store_id && !r.resources.some((x) => x.type === 'memory_store' && x.memory_store_id === q.memory_store_id)) return false;
     try {
       const s = await index.summary(r);
       records.set(r.id, r);

@@ -55,6 +55,11 @@ for (const [kind, provider] of providers) {
         ],
       );
 
+      const other = await create(agent.id, []);
+      const listed = await f.client.beta.sessions.list({ memory_store_id: docs.id, limit: 1 });
+      assert.deepEqual(listed.data.map((s) => s.id), [session.id], 'listing by memory_store_id skips sessions without the store');
+      assert.ok((await f.client.beta.sessions.list()).data.some((s) => s.id === other.id));
+
       // No id of their own (the hosted shape): resources.retrieve and delete name a store resource by the store's id.
       assert.equal((await f.client.beta.sessions.resources.list(session.id)).data.filter((r) => r.type === 'memory_store').length, 2);
       assert.equal((await f.client.beta.sessions.resources.retrieve(notes.id, { session_id: session.id })).type, 'memory_store');
