@@ -1,7 +1,7 @@
 import { styleText } from 'node:util';
 import { formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
-import type { SessionEvent, SessionSummary, StopReason, ToolResultBlock } from '../wire';
+import { DEFAULT_MAX_ITERATIONS, type EventOf, type OutcomeResult, type SessionEvent, type SessionSummary, type StopReason, type ToolResultBlock } from '../wire';
 import { assertNever } from '../wire/exhaustive';
 import { cliHint } from './invocation';
 
@@ -56,6 +56,12 @@ export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): strin
       return e.stop_reason.type === 'end_turn' ? null : p('yellow', `■ ${IDLE_WORDS[e.stop_reason.type]}`);
     case 'session.status_terminated':
       return p('red', '■ terminated');
+    case 'user.define_outcome':
+      return `${p('cyan', '› outcome')}  ${e.description} ${p('dim', `(up to ${e.max_iterations ?? DEFAULT_MAX_ITERATIONS} evaluations)`)}`;
+    case 'span.outcome_evaluation_start':
+      return p('dim', `… grading iteration ${e.iteration + 1}`);
+    case 'span.outcome_evaluation_end':
+      return renderVerdict(e, p);
     // Nothing to do for these; a new event type must be added here or handled above.
     case 'agent.thread_context_compacted':
     case 'agent.thread_message_sent':
@@ -69,10 +75,19 @@ export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): strin
     case 'session.thread_status_terminated':
     case 'span.model_request_start':
     case 'span.model_request_end':
+    case 'span.outcome_evaluation_ongoing':
       return null;
     default:
       return assertNever(e, 'event');
   }
+}
+
+const VERDICT_STYLE: Record<OutcomeResult, Style> = { satisfied: 'green', needs_revision: 'yellow', max_iterations_reached: 'red', failed: 'red', interrupted: 'yellow' };
+
+/** One iteration's verdict: the result, the grader's explanation and the checks that ran. */
+function renderVerdict(e: EventOf<'span.outcome_evaluation_end'>, p: Paint): string {
+  const checks = (e._hangar?.checks ?? []).map((c) => `  ${c.exit_code === 0 ? '✓' : '✗'} ${c.command} (${c.exit_code === null ? 'did not finish' : `exit ${c.exit_code}`})`);
+  return [p(VERDICT_STYLE[e.result], `◆ iteration ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}`), ...checks, p('dim', `  ${e.explanation.replace(/\n/g, '\n  ')}`)].join('\n');
 }
 
 function textOf(content: readonly { type: string; text?: string }[]): string {

@@ -3,6 +3,7 @@ import type { SessionEvent, ToolResultBlock } from '../wire';
 import type { ModelRequest } from '../model/types';
 import { assertNever } from '../wire/exhaustive';
 import type { ModelTool } from './tools';
+import { outcomeTaskText, revisionText } from './grader';
 
 // Builds the Messages API request from the log. The log is not the context window:
 // - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
@@ -154,6 +155,13 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'user.message':
         for (const b of e.content) userBlocks.push(b as Block);
         break;
+      // An outcome's task, and a verdict the agent must act on, are what the user side says to it.
+      case 'user.define_outcome':
+        userBlocks.push({ type: 'text', text: outcomeTaskText(e.description, e.rubric.type === 'text' ? e.rubric.content : `(file ${e.rubric.file_id})`, e.checks ?? []) });
+        break;
+      case 'span.outcome_evaluation_end':
+        if (e.result === 'needs_revision' || e.result === 'max_iterations_reached') userBlocks.push({ type: 'text', text: revisionText(e.result, e.explanation) });
+        break;
       // A file the user attached while the session lives: the model learns of it with its next user turn.
       case 'session.updated':
         if (e._hangar?.attached) userBlocks.push({ type: 'text', text: e._hangar.attached });
@@ -174,6 +182,8 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'session.thread_status_running':
       case 'session.thread_status_idle':
       case 'session.thread_status_terminated':
+      case 'span.outcome_evaluation_start':
+      case 'span.outcome_evaluation_ongoing':
         break;
       default:
         assertNever(e, 'event');

@@ -14,6 +14,10 @@ export class InvalidEventError extends Error {
 export function validateDelivery(state: HarnessState, params: readonly EventParams[]): void {
   if (state.status === 'terminated') throw new InvalidEventError('The session is terminated and accepts no more events. Start a new session.');
   const seen = new Set<string>();
+  const outcomes = params.filter((p) => p.type === 'user.define_outcome').length;
+  const active = state.outcome.active;
+  if (outcomes > 0 && active) throw new InvalidEventError(`Outcome ${active.id} is still being worked on; wait until its evaluation ends (or interrupt the session) before defining another.`);
+  if (outcomes > 1) throw new InvalidEventError('Define one outcome at a time: a session works toward one outcome until its evaluation ends.');
   for (const p of params) {
     if (p.type === 'user.tool_confirmation') {
       const pending = state.pending.get(p.tool_use_id);

@@ -5,13 +5,16 @@ import { HarnessState, type PendingToolUse } from './state';
 import type { ToolRouter } from './tools';
 import { ABORT_CLOSE, ABORT_INTERRUPT, modelTurn, resultEvent } from './turn';
 import { validateDelivery } from './delivery';
-import { DEFAULT_CATALOG, type ModelCatalog } from '../wire';
+import { DEFAULT_CATALOG, DEFAULT_MAX_ITERATIONS, type ModelCatalog } from '../wire';
 import type { ContextInput } from './context';
 import { buildRequest } from './context';
 import { requestSettings, type Fallbacks, type RequestSettings } from './model-settings';
 import { compact, needsCompaction } from './compact-turn';
 import { SandboxDamagedError } from '../sandbox/errors';
 import { toolPreviewer, type ScrubWindow } from './tool-preview';
+import { evaluateOutcome, interruptedOutcome, type OutcomeDeps } from './outcome-turn';
+import { InvalidEventError } from './delivery';
+import { newId } from '../wire';
 
 // The stateless loop for one session (ARCHITECTURE.md invariant 2): everything it decides comes from the log, so any
 // process can construct a driver from the log, call recover() and go on where the last one stopped.
@@ -43,6 +46,11 @@ export interface DriverOptions {
   onWorkStarted?: () => void;
   /** True when the session's budget is spent: no model request starts until it is raised (then kick()). */
   budgetSpent?: () => boolean;
+  /**
+   * What an outcome's grader sees (the session's changes, the check commands run in the sandbox). Without it the
+   * driver cannot grade, and refuses user.define_outcome.
+   */
+  outcomeEvidence?: OutcomeDeps['evidence'];
 }
 
 const INTERRUPTED_BY_USER = 'Tool execution was interrupted before completion. Please retry.';
@@ -52,6 +60,14 @@ const SANDBOX_DAMAGED_NOT_RUN = 'This call did not run: the sandbox is damaged, 
 const CUT_OFF = 'The model response that asked for this call was cut off, so the call was not run.';
 const SEARCH_CUT_OFF =
   "The web search was cut off: the Hangar process stopped while the model's provider ran it, so its results were lost. Search again if you still need them.";
+
+/** The grader answers with a verdict and an explanation: it needs no more room than this. */
+const GRADER_MAX_TOKENS = 8192;
+
+/** A define_outcome's echo: its outcome_id, and the iterations it gets (the default filled in). */
+function definedOutcome(p: Extract<EventParams, { type: 'user.define_outcome' }>): NewEvent {
+  return { ...p, outcome_id: newId('outc'), max_iterations: p.max_iterations ?? DEFAULT_MAX_ITERATIONS };
+}
 
 export class SessionDriver {
   private readonly state = new HarnessState();
@@ -93,10 +109,11 @@ export class SessionDriver {
   /** Validates and appends user events (the echo), then lets the loop act on them. */
   async deliver(params: EventParams[]): Promise<SessionEvent[]> {
     validateDelivery(this.state, params);
+    if (!this.opts.outcomeEvidence && params.some((p) => p.type === 'user.define_outcome')) throw new InvalidEventError('This session cannot grade outcomes (user.define_outcome); send the task as a user.message.');
     // A message sent while a turn runs (or waits for a confirmation) is queued: it reaches the model with the next
     // request, and its processed_at stays null until then (readers derive it; see ARCHITECTURE.md, "One turn").
     const queued = this.running !== null || this.state.pending.size > 0;
-    const echoes = await this.append(params.map((p) => (queued && p.type === 'user.message' ? { ...p, processed_at: null } : { ...p }) as NewEvent));
+    const echoes = await this.append(params.map((p) => (queued && p.type === 'user.message' ? { ...p, processed_at: null } : p.type === 'user.define_outcome' ? definedOutcome(p) : { ...p }) as NewEvent));
     if (params.some((p) => p.type === 'user.interrupt')) {
       this.interruptRequested = true;
       this.work?.abort(ABORT_INTERRUPT);
@@ -217,6 +234,32 @@ export class SessionDriver {
       this.work = null;
       return true;
     }
+    // The agent's turn ended normally (or grading was held for the budget, or cut short by a crash): grade the work.
+    const outcome = s.outcome.active;
+    if (outcome && this.opts.outcomeEvidence && (s.status !== 'idle' || s.lastStopReason?.type === 'budget_reached')) {
+      if (this.opts.budgetSpent?.()) {
+        if (!(s.status === 'idle' && s.lastStopReason?.type === 'budget_reached')) await this.append([{ type: 'session.status_idle', stop_reason: { type: 'budget_reached' } }]);
+        return false;
+      }
+      const ctl = (this.work = new AbortController());
+      const settings = this.settings();
+      await evaluateOutcome(
+        {
+          append: async (events) => void (await this.append(events)),
+          runningEvents: () => this.runningEvents(),
+          model: this.opts.model,
+          modelId: this.opts.agent.model.id,
+          maxTokens: Math.min(settings.maxTokens, GRADER_MAX_TOKENS),
+          forceTool: (this.opts.catalog ?? DEFAULT_CATALOG).lookup(this.opts.agent.model.id).thinking !== 'adaptive_always',
+          retry: this.opts.retry ?? DEFAULT_RETRY,
+          evidence: this.opts.outcomeEvidence,
+        },
+        outcome,
+        ctl.signal,
+      );
+      this.work = null;
+      return true;
+    }
     if (s.status !== 'idle') await this.append([{ type: 'session.status_idle', stop_reason: { type: 'end_turn' } }]);
     return false;
   }
@@ -294,7 +337,10 @@ export class SessionDriver {
   private async finishInterrupt(): Promise<void> {
     this.interruptRequested = false;
     const out: NewEvent[] = [...this.state.pending.values()].map((p) => resultEvent(p.kind, p.id, INTERRUPTED_BY_USER, true));
-    const wasIdle = this.state.status === 'idle' && out.length === 0;
+    // An interrupt ends the active outcome, during grading or during the agent's work (reference §7.4).
+    const outcome = this.state.outcome.active;
+    if (outcome) out.push(...interruptedOutcome(outcome));
+    const wasIdle = this.state.status === 'idle' && this.state.pending.size === 0;
     if (!wasIdle) out.push({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
     if (out.length > 0) await this.append(out);
   }

@@ -1,5 +1,7 @@
 import type { SessionEvent, StopReason } from '../wire';
 import { assertNever } from '../wire/exhaustive';
+import { feedsBack } from '../wire/outcome';
+import { OutcomeState } from './outcome-state';
 
 // What the harness needs to decide its next step, folded incrementally from the log. Because it is derived from
 // events only, a fresh process that replays the log reaches the same state (ARCHITECTURE.md invariant 2).
@@ -33,6 +35,8 @@ export class HarnessState {
   mustCompact = false;
   /** Model requests since the last user message: guards against endless tool loops. */
   requestsThisTurn = 0;
+  /** The outcome the session works toward (user.define_outcome), if one is active. */
+  readonly outcome = new OutcomeState();
   private lastInputSeq = -1;
   private lastBoundarySeq = -1;
   private seq = -1;
@@ -62,6 +66,22 @@ export class HarnessState {
       case 'user.message':
         this.lastInputSeq = this.seq;
         this.requestsThisTurn = 0;
+        break;
+      // The outcome's task is the agent's input, and so is a verdict it must act on (revise, or say where it stands).
+      case 'user.define_outcome':
+        this.outcome.apply(e);
+        this.lastInputSeq = this.seq;
+        this.requestsThisTurn = 0;
+        break;
+      case 'span.outcome_evaluation_end':
+        this.outcome.apply(e);
+        if (feedsBack(e.result)) {
+          this.lastInputSeq = this.seq;
+          this.requestsThisTurn = 0;
+        }
+        break;
+      case 'span.outcome_evaluation_start':
+        this.outcome.apply(e);
         break;
       case 'span.model_request_start':
         this.openSpan = { id: e.id, seq: this.seq };
@@ -130,6 +150,7 @@ export class HarnessState {
       case 'session.thread_status_running':
       case 'session.thread_status_idle':
       case 'session.thread_status_terminated':
+      case 'span.outcome_evaluation_ongoing':
         break;
       default:
         assertNever(e, 'event');

@@ -43,3 +43,9 @@ export const DEFAULT_MODEL = 'claude-sonnet-5-5';
  */
 export const agentMarker = (name: string): string => `You are the agent "${name}"`;
 export const AGENT_MARKER_PATTERN = /You are the agent "([^"]+)"/;
+
+/**
+ * How an outcome grader's request names itself in its system prompt (src/harness/grader.ts). The scripted model routes
+ * grader requests by it (`withGrader`), so a test scripts the agent and its grader apart.
+ */
+export const GRADER_MARKER = 'You are the outcome grader of a Hangar session';

@@ -50,6 +50,11 @@ export class SessionFiles {
     return { resource: resource!, filename: (await this.files.retrieve(resource!.file_id)).filename };
   }
 
+  /** A file's metadata and where its bytes are (an outcome's rubric file is read from there). */
+  content(fileId: string): Promise<{ metadata: FileMetadata; path: string }> {
+    return this.files.content(fileId);
+  }
+
   /** The host file a file resource of the session mounts. */
   mountOf(sessionId: string, r: FileResource): SandboxMount {
     return { source: path.join(this.dir(sessionId), 'uploads', r.file_id), target: r.mount_path };

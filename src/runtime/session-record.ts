@@ -8,8 +8,9 @@ import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil'
 import { damaged } from './errors';
 
 // The part of a session that is not a fold over its events: identity, the agent snapshot, the environment it was
-// created with and the repository it works on. Stored as <sessions>/<id>/session.json.
-export const SessionRecord = Session.omit({ status: true, usage: true, stats: true }).extend({
+// created with and the repository it works on (status, usage, stats and outcome_evaluations are folds of its log).
+// Stored as <sessions>/<id>/session.json.
+export const SessionRecord = Session.omit({ status: true, usage: true, stats: true, outcome_evaluations: true }).extend({
   /** The environment's config at creation: later environment updates apply to new sessions only. */
   environment: SandboxEnvironment,
 });

@@ -16,6 +16,7 @@ import { harnessLog } from './harness-log';
 import { defineInlineAgent } from './inline-agents';
 import { BudgetMeter } from './session-budget';
 import { sessionPricing } from './session-pricing';
+import { outcomeEvidence } from './outcome-evidence';
 
 // What drives one session the host holds: a single SessionDriver, or, for an agent that delegates (a roster, or inline
 // agents), a ThreadSupervisor
@@ -70,7 +71,15 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     budgetSpent: () => budget.reached().length > 0,
   };
   if (!delegates(record.agent)) {
-    return new SessionDriver({ ...shared, log: harnessLog(log), agent: record.agent, tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)), environmentNote: opts.environmentNote(record), onPreview: previewTo(null) });
+    return new SessionDriver({
+      ...shared,
+      log: harnessLog(log),
+      agent: record.agent,
+      tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)),
+      environmentNote: opts.environmentNote(record),
+      onPreview: previewTo(null),
+      outcomeEvidence: outcomeEvidence(sandbox, opts.redact),
+    });
   }
   return new ThreadSupervisor({
     log: harnessLog(log),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
+import { OutcomeEvaluation, SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
 import type { LogPosition } from '../log/log-tail';
 
@@ -26,6 +26,7 @@ const Summary = z.object({
   runningSince: z.number().nullable(),
   activeMs: z.number(),
   lastError: z.string().nullable(),
+  outcomes: z.array(OutcomeEvaluation),
 }) satisfies z.ZodType<SessionSummary>;
 
 const SummaryFile = z.object({

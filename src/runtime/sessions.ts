@@ -41,6 +41,7 @@ import { EVENTS_FILE } from '../log/session-log';
 import { DEFAULT_LIMIT } from '../log/paging';
 import { budgetUpdateProblem, unbudgetableModel } from './session-budget';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
+import { prepareOutcomes } from './outcomes';
 
 export interface EventListQuery {
   /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
@@ -82,6 +83,8 @@ export class SessionService {
     if (unsupported) throw invalid(unsupported);
     const unbudgetable = params.budget ? unbudgetableModel(params.budget, agent, this.catalog) : null;
     if (unbudgetable) throw invalid(unbudgetable.message, unbudgetable.reason);
+    // initial_events are checked whole before anything is made (an outcome's rubric file read).
+    const initialEvents = await prepareOutcomes(params.initial_events ?? [], agent, (f) => this.files.content(f));
     const now = nowIso();
     const requested = params.resources ?? [];
     const resources: SessionResource[] = requested.flatMap((r) => {
@@ -107,7 +110,6 @@ export class SessionService {
       vault_ids: params.vault_ids ?? [],
       metadata: params.metadata ?? {},
       budget: params.budget ?? null,
-      outcome_evaluations: [],
       created_at: now,
       updated_at: now,
       archived_at: null,
@@ -129,7 +131,7 @@ export class SessionService {
     await this.host.wake(record);
     // Workspace skills that cannot be used are said once, at the start; the session goes on without them.
     for (const message of skills.warnings) await this.appendSystemEvent(record, { type: 'session.error', error: { type: 'unknown_error', message, retry_status: { type: 'exhausted' } } } as SessionEvent);
-    if (params.initial_events?.length) await this.host.send(record, params.initial_events);
+    if (initialEvents.length) await this.host.send(record, initialEvents);
     return this.retrieve(record.id);
   }
 
@@ -247,7 +249,7 @@ export class SessionService {
     const record = await this.record(id);
     if (record.archived_at && params.some((p) => p.type !== 'user.interrupt')) throw invalid(`Session ${id} is archived and accepts no events.`);
     await this.checkThreadMessages(id, params);
-    return this.host.send(record, params);
+    return this.host.send(record, await prepareOutcomes(params, record.agent, (f) => this.files.content(f)));
   }
 
   /**
@@ -384,6 +386,7 @@ export class SessionService {
     return {
       ...wire,
       status: s.status,
+      outcome_evaluations: s.outcomes,
       usage: { ...s.usage, active_seconds: (s.activeMs + runningMs) / 1000 },
       stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
     };

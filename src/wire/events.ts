@@ -4,6 +4,7 @@ import { ModelErrorDetail, SessionErrorObject } from './errors';
 import { BudgetLimit } from './budget';
 import type { ToolOutputPreview } from './tool-output';
 import { InlineAgent } from './inline-agent';
+import { CheckRun, OutcomeCheck, OutcomeResult, TextRubric, FileRubric, UserDefineOutcomeParams } from './outcome';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
 //
@@ -48,6 +49,8 @@ export const HangarPrivate = z.object({
    * turn (the wire's session.updated has no resources field, so the public event is the envelope alone).
    */
   attached: z.string().optional(),
+  /** span.outcome_evaluation_end: the check commands run before grading, as the grader saw them. */
+  checks: z.array(CheckRun).optional(),
 });
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = { id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() };
@@ -102,6 +105,16 @@ export const UserCustomToolResultEvent = z.object({
   content: z.array(ToolResultBlock).nullish(),
   is_error: z.boolean().nullish(),
   ...threadRef,
+});
+// Echoed with its outcome_id; a file rubric is echoed resolved to its text (the reference allows both). `checks` is Hangar's.
+export const UserDefineOutcomeEvent = z.object({
+  ...envelope,
+  type: z.literal('user.define_outcome'),
+  outcome_id: z.string(),
+  description: z.string(),
+  rubric: z.discriminatedUnion('type', [TextRubric, FileRubric]),
+  max_iterations: z.number().int().nullable(),
+  checks: z.array(OutcomeCheck).optional(),
 });
 
 // ---- server → client ----
@@ -193,6 +206,20 @@ export const SpanModelRequestEndEvent = z.object({
   model_usage: ModelUsage,
 });
 
+const outcomeSpan = { outcome_id: z.string(), iteration: z.number().int().nonnegative() };
+export const SpanOutcomeEvaluationStartEvent = z.object({ ...envelope, type: z.literal('span.outcome_evaluation_start'), ...outcomeSpan });
+export const SpanOutcomeEvaluationOngoingEvent = z.object({ ...envelope, type: z.literal('span.outcome_evaluation_ongoing'), ...outcomeSpan });
+export const SpanOutcomeEvaluationEndEvent = z.object({
+  ...envelope,
+  type: z.literal('span.outcome_evaluation_end'),
+  outcome_evaluation_start_id: z.string(),
+  ...outcomeSpan,
+  result: OutcomeResult,
+  explanation: z.string(),
+  /** The grader's requests of this evaluation, summed (priced and counted like the agent's). */
+  usage: ModelUsage,
+});
+
 export const SessionEvent = z.discriminatedUnion('type', [
   UserMessageEvent,
   UserInterruptEvent,
@@ -221,6 +248,10 @@ export const SessionEvent = z.discriminatedUnion('type', [
   SessionThreadStatusTerminatedEvent,
   SpanModelRequestStartEvent,
   SpanModelRequestEndEvent,
+  UserDefineOutcomeEvent,
+  SpanOutcomeEvaluationStartEvent,
+  SpanOutcomeEvaluationOngoingEvent,
+  SpanOutcomeEvaluationEndEvent,
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];
@@ -259,7 +290,7 @@ export const UserCustomToolResultParams = z.object({
   is_error: z.boolean().nullish(),
   session_thread_id: z.string().nullish(),
 });
-export const EventParams = z.discriminatedUnion('type', [UserMessageParams, UserInterruptParams, UserToolConfirmationParams, UserCustomToolResultParams]);
+export const EventParams = z.discriminatedUnion('type', [UserMessageParams, UserInterruptParams, UserToolConfirmationParams, UserCustomToolResultParams, UserDefineOutcomeParams]);
 export type EventParams = z.infer<typeof EventParams>;
 export const SendEventsParams = z.object({ events: z.array(EventParams).min(1, 'events needs at least one event').max(50) });
 

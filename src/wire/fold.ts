@@ -1,4 +1,5 @@
-import type { SessionEvent, StopReason } from './events';
+import type { ModelUsage, SessionEvent, StopReason } from './events';
+import { foldOutcomes, type OutcomeEvaluation } from './outcome';
 import type { SessionStatus, SessionUsage } from './session';
 import { costUsd, WEB_SEARCH_USD, type ModelPricing } from './models';
 import { assertNever } from './exhaustive';
@@ -22,6 +23,8 @@ export interface SessionSummary {
   runningSince: number | null;
   activeMs: number;
   lastError: string | null;
+  /** The session's outcome_evaluations (reference §7.1). */
+  outcomes: OutcomeEvaluation[];
 }
 
 export function emptySummary(): SessionSummary {
@@ -38,6 +41,7 @@ export function emptySummary(): SessionSummary {
     runningSince: null,
     activeMs: 0,
     lastError: null,
+    outcomes: [],
   };
 }
 
@@ -81,21 +85,21 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
     case 'agent.custom_tool_use':
       next.toolCalls += 1;
       break;
+    case 'user.define_outcome':
+      next.turns += 1;
+      next.outcomes = foldOutcomes(next.outcomes, e);
+      break;
+    case 'span.outcome_evaluation_start':
+      next.outcomes = foldOutcomes(next.outcomes, e);
+      break;
+    // The grader's requests count like the agent's: in the session's usage, its cost and so its budget.
+    case 'span.outcome_evaluation_end':
+      next.outcomes = foldOutcomes(next.outcomes, e);
+      addUsage(next, e.usage, e, pricing, 0);
+      break;
     case 'span.model_request_end': {
-      const u = e.model_usage;
       next.modelRequests += 1;
-      next.usage = {
-        ...next.usage,
-        input_tokens: next.usage.input_tokens + u.input_tokens,
-        output_tokens: next.usage.output_tokens + u.output_tokens,
-        cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
-        cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
-      };
-      const searches = e._hangar?.web_search_requests ?? 0;
-      if (searches > 0) next.usage.server_tool_use = { web_search_requests: (next.usage.server_tool_use?.web_search_requests ?? 0) + searches };
-      const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u) + searches * WEB_SEARCH_USD;
-      next.costCents += dollars * 100;
-      next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
+      addUsage(next, e.model_usage, e, pricing, e._hangar?.web_search_requests ?? 0);
       break;
     }
     // Nothing to do for these; a new event type must be added here or handled above.
@@ -116,11 +120,26 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
     case 'session.thread_status_idle':
     case 'session.thread_status_terminated':
     case 'span.model_request_start':
+    case 'span.outcome_evaluation_ongoing':
       break;
     default:
       assertNever(e, 'event');
   }
   return next;
+}
+
+function addUsage(next: SessionSummary, u: ModelUsage, e: SessionEvent, pricing: ModelPricing | PricingOf, searches: number): void {
+  next.usage = {
+    ...next.usage,
+    input_tokens: next.usage.input_tokens + u.input_tokens,
+    output_tokens: next.usage.output_tokens + u.output_tokens,
+    cache_read_input_tokens: next.usage.cache_read_input_tokens + u.cache_read_input_tokens,
+    cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
+  };
+  if (searches > 0) next.usage.server_tool_use = { web_search_requests: (next.usage.server_tool_use?.web_search_requests ?? 0) + searches };
+  const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u) + searches * WEB_SEARCH_USD;
+  next.costCents += dollars * 100;
+  next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
 }
 
 export function summarize(events: readonly SessionEvent[], pricing: ModelPricing | PricingOf): SessionSummary {

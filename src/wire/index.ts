@@ -16,3 +16,4 @@ export * from './models';
 export * from './budget';
 export * from './tool-output';
 export * from './memory';
+export * from './outcome';

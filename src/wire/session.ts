@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Agent, AgentSkillParams, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
+import { OutcomeEvaluation, UserDefineOutcomeParams } from './outcome';
 import { FileResource, FileResourceParams } from './file';
 import { GitHubRepositoryParams, GitHubRepositoryResource } from './repository';
 import { MemoryStoreResource, MemoryStoreResourceParams } from './memory';
@@ -88,7 +89,7 @@ export const Session = z.object({
   vault_ids: z.array(z.string()),
   metadata: Metadata,
   budget: BudgetLimit.nullable(),
-  outcome_evaluations: z.array(z.unknown()),
+  outcome_evaluations: z.array(OutcomeEvaluation),
   stats: z.object({ active_seconds: z.number().optional(), duration_seconds: z.number().optional() }),
   usage: SessionUsage,
   created_at: Timestamp,
@@ -136,9 +137,9 @@ export const SessionCreateParams = z.object({
   /** Omitted: no budget (a surface may fill in the user's default). */
   budget: BudgetLimit.optional(),
   initial_events: z
-    .array(UserMessageParams)
+    .array(z.discriminatedUnion('type', [UserMessageParams, UserDefineOutcomeParams]))
     .max(50)
-    .refine((events) => events.every((e) => !e.session_thread_id), 'initial_events go to the coordinator: a new session has no sub-agent threads to name yet')
+    .refine((events) => events.every((e) => e.type !== 'user.message' || !e.session_thread_id), 'initial_events go to the coordinator: a new session has no sub-agent threads to name yet')
     .optional(),
 });
 export type SessionCreateParams = z.infer<typeof SessionCreateParams>;

@@ -55,6 +55,10 @@ export class PendingActions {
       case 'session.thread_created':
       case 'span.model_request_start':
       case 'span.model_request_end':
+      case 'user.define_outcome':
+      case 'span.outcome_evaluation_start':
+      case 'span.outcome_evaluation_ongoing':
+      case 'span.outcome_evaluation_end':
         break;
       default:
         assertNever(e, 'event');

@@ -1,4 +1,4 @@
-import { emptySummary, foldSummary } from '../../src/wire';
+import { DEFAULT_MAX_ITERATIONS, emptySummary, foldSummary } from '../../src/wire';
 import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { ModelPricings, PanelThread, RequestModels } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
@@ -254,9 +254,16 @@ export class SessionModel {
         if (this.isPrimaryThread(e.session_thread_id, lane)) return this.primaryStatus('terminated');
         this.lane(e.session_thread_id, e.agent_name).status = 'terminated';
         return [this.note(e.id, e.session_thread_id, at, 'Thread archived', 'warn')];
+      // An outcome and each of its evaluations (iteration, verdict, the grader's explanation) show in the conversation.
+      case 'user.define_outcome':
+        return [this.note(e.id, PRIMARY, at, `Outcome: ${e.description} (up to ${e.max_iterations ?? DEFAULT_MAX_ITERATIONS} evaluations)`, 'info')];
+      case 'span.outcome_evaluation_end':
+        return [this.note(e.id, PRIMARY, at, `Evaluation ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}. ${e.explanation}`, e.result === 'satisfied' ? 'info' : 'warn')];
       case 'session.status_running':
       case 'session.status_rescheduled':
       case 'session.updated':
+      case 'span.outcome_evaluation_start':
+      case 'span.outcome_evaluation_ongoing':
         return [];
     }
   }

@@ -278,6 +278,8 @@ export class ThreadSupervisor implements Delegator {
         return [this.ownerOf(p.tool_use_id)];
       case 'user.custom_tool_result':
         return [this.ownerOf(p.custom_tool_use_id)];
+      case 'user.define_outcome':
+        throw new InvalidEventError('Outcomes (user.define_outcome) are not supported in multi-agent sessions yet; give the coordinator the task as a user.message.');
     }
   }
 

@@ -1,4 +1,4 @@
-import { AGENT_MARKER_PATTERN } from '../types';
+import { AGENT_MARKER_PATTERN, GRADER_MARKER } from '../types';
 import { exhaustedReply, parseReplies, reply, ReplySchema, type RecordedRequest, type Reply, type Responder } from './script';
 
 // Plays several agents at once: each request goes to the script of the agent its system prompt names (the harness
@@ -8,9 +8,12 @@ import { exhaustedReply, parseReplies, reply, ReplySchema, type RecordedRequest,
 
 /** The agent a request was made for, from its system prompt; null when it names none. */
 export function agentOf(rec: RecordedRequest): string | null {
+  return AGENT_MARKER_PATTERN.exec(systemText(rec))?.[1] ?? null;
+}
+
+function systemText(rec: RecordedRequest): string {
   const system = rec.body.system;
-  const text = typeof system === 'string' ? system : (system ?? []).map((b) => (typeof b.text === 'string' ? b.text : '')).join('\n');
-  return AGENT_MARKER_PATTERN.exec(text)?.[1] ?? null;
+  return typeof system === 'string' ? system : (system ?? []).map((b) => (typeof b.text === 'string' ? b.text : '')).join('\n');
 }
 
 /**
@@ -29,6 +32,31 @@ export function byAgent(routes: Record<string, readonly Reply[] | Responder>, fa
     rec.exhausted = true;
     return exhaustedReply();
   };
+}
+
+/** Whether a request is an outcome grader's (src/harness/grader.ts names itself in its system prompt). */
+export function isGrader(rec: RecordedRequest): boolean {
+  return systemText(rec).includes(GRADER_MARKER);
+}
+
+/**
+ * Plays an agent and its outcome grader apart: grader requests take `grader`'s replies (a list consumed in order, or a
+ * responder), every other request `agent`'s, however they interleave. Each list ends with the "exhausted" reply.
+ */
+export function withGrader(grader: readonly Reply[] | Responder, agent: readonly Reply[] | Responder): Responder {
+  const route = (r: readonly Reply[] | Responder): Responder => {
+    if (typeof r === 'function') return async (rec) => ReplySchema.parse(await r(rec));
+    const queue = parseReplies(r);
+    return (rec) => {
+      const next = queue.shift();
+      if (next) return next;
+      rec.exhausted = true;
+      return exhaustedReply();
+    };
+  };
+  const toGrader = route(grader);
+  const toAgent = route(agent);
+  return (rec) => (isGrader(rec) ? toGrader(rec) : toAgent(rec));
 }
 
 /** Said by a `delegating` coordinator once every answer it waits for is in its context. */

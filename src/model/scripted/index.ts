@@ -22,4 +22,4 @@ export {
 export { demoResponder, DEMO_BUG, DEMO_FILE, DEMO_FIX, DEMO_TEST_COMMAND } from './demo-script';
 export { demoMultiResponder, DEMO_MULTI_AGENTS, DEMO_DOC_FILE } from './demo-multi-script';
 export { Signer, DEFAULT_SIGNING_SECRET } from './signing';
-export { byAgent, agentOf, delegating, DELEGATION_DONE } from './by-agent';
+export { byAgent, agentOf, delegating, DELEGATION_DONE, isGrader, withGrader } from './by-agent';

@@ -204,6 +204,11 @@ export const reply = {
     kind: 'message',
     blocks: [...(text ? [{ type: 'text' as const, text }] : []), { type: 'tool_use', name, input }],
   }),
+  /** An outcome grader's answer: its forced submit_verdict call (src/harness/grader.ts). */
+  verdict: (result: 'satisfied' | 'needs_revision' | 'failed', explanation: string): MessageReply => ({
+    kind: 'message',
+    blocks: [{ type: 'tool_use', name: 'submit_verdict', input: { result, explanation } }],
+  }),
   fault: (fault: FaultKind, extra: Partial<FaultReply> = {}): FaultReply => ({ kind: 'fault', fault, ...extra }),
   /** A refusal by the safety classifiers: stop_reason refusal with its stop_details. */
   refusal: (text = '', category: Refusal['category'] = null): MessageReply => ({
