@@ -12,6 +12,8 @@ export const EXIT = {
   conflict: 5,
   /** The session's budget is spent; its turn waits for `hangar budget ID <dollars>`. */
   budgetReached: 6,
+  /** `run --rubric`: the session finished, but its outcome was not satisfied (evaluations ran out, or the grader failed). */
+  outcomeNotMet: 7,
   interrupted: 130,
   /** Whoever read the output went away (`hangar events ID | head -1`): 128 + SIGPIPE, like other Unix tools. */
   brokenPipe: 141,

@@ -20,6 +20,7 @@ import { VERSION } from './version';
 import { sessionRepository } from '../wire/session-repository';
 import type { BudgetLimit } from '../wire';
 import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
+import { firstEvent, outcomeExit, parseMaxIterations, type OutcomeFlags } from './outcome-run';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 
@@ -46,7 +47,11 @@ program
   .option('-y, --yes', 'approve every tool call that asks')
   .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
   .option('--budget <dollars>', 'stop before spending more than this at list prices ($HANGAR_BUDGET_USD when not given; no cap without either)', parseBudgetUsd)
-  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit }) => {
+  .option('--rubric <file>', 'grade the work against this rubric (markdown); the agent revises until a grader is satisfied')
+  .option('--max-iterations <n>', 'with --rubric: evaluations at most (1-20; default 3)', parseMaxIterations)
+  .option('--check <command>', 'with --rubric: a command that must pass (exit 0) before the work can be satisfied, run in the sandbox before each evaluation (repeatable)', collect)
+  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit } & OutcomeFlags) => {
+    const first = await firstEvent(task, o);
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {
         if (!(await rt.vault.get(MODEL_API_KEY))) {
@@ -64,8 +69,9 @@ program
           process.stdout.write(`${paint(process.stdout.isTTY === true)('dim', header)}\n`);
         }
         // From the first event: what the session logged at creation (an MCP server that failed to connect) shows too.
-        const send = () => rt.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
-        return (await followTurn(rt, session.id, send, { json: common().json === true, liveOutput: common().liveOutput === true, yes: o.yes === true, showDiff: true, fromSeq: 0 })).code;
+        const send = () => rt.sessions.send(session.id, [first]);
+        const { code } = await followTurn(rt, session.id, send, { json: common().json === true, liveOutput: common().liveOutput === true, yes: o.yes === true, showDiff: true, fromSeq: 0 });
+        return first.type === 'user.define_outcome' ? outcomeExit(rt, session.id, code, common().json === true) : code;
       }),
     );
   });
