@@ -148,6 +148,26 @@ describe('api: outcomes with the SDK', function () {
     assert.equal((await f.client.beta.sessions.retrieve(session.id)).outcome_evaluations[0]?.result, 'interrupted');
   });
 
+  it("retries the grader's transport errors per the retry policy; its spend counts toward the budget, which holds the next step", async () => {
+    // 100,000 input tokens of the default model (Sonnet 5.5, $2 per million): 20 cents.
+    const costly = { ...reply.verdict('needs_revision', 'Add the README line.'), usage: { input_tokens: 100_000, output_tokens: 0 } };
+    f = await startApi({ script: withGrader([reply.fault('overloaded'), costly], [reply.text('first try'), reply.text('never reached')]) });
+    const agent = await f.agent();
+    const budget = { type: 'limit', max_list_cost: { amount: '10', currency: 'USD' } };
+    const session = await f.client.beta.sessions.create({ agent: agent.id, environment_id: f.t.envId, resources: [{ type: 'local_repository', path: f.t.repo }], budget } as unknown as SessionParams);
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await define(f, session.id, outcome());
+    const seen = await collect(stream, (s) => s.at(-1)?.type === 'session.status_idle');
+    const retried = seen.find((e) => e.type === 'session.error');
+    assert.ok(retried?.type === 'session.error' && retried.error.retry_status.type === 'retrying', 'the overloaded grader request was retried');
+    assert.match(retried.error.message, /outcome grader/);
+    assert.equal(ended(seen)[0]?.type === 'span.outcome_evaluation_end' && ended(seen)[0]?.result, 'needs_revision');
+    const last = seen.at(-1);
+    assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'budget_reached', "the grader's spend reached the budget: the revision waits");
+    assert.equal(graderRequests(f).length, 2);
+    assert.equal(f.t.model.requests.filter((r) => !isGrader(r)).length, 1, 'no agent request after the budget was reached');
+  });
+
   it('an invalid grader answer is a failed evaluation that says why', async () => {
     f = await startApi({ script: withGrader([reply.tool('submit_verdict', { result: 'great', explanation: '' })], [reply.text('done')]) });
     const session = await f.session((await f.agent()).id);
