@@ -117,6 +117,16 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrup
   return parsed.data;
 }
 
+/** The names in `dir`; none when it does not exist (yet). */
+export async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return [];
+    throw err;
+  }
+}
+
 /** Temp files left by a crash between write and rename/link; listings skip them. */
 export function isTmpName(name: string): boolean {
   return name.endsWith('.tmp');

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { AlreadyExistsError, InvalidIdError, InvalidValueError, StoreCorruptError, VersionConflictError } from './errors';
-import { fsyncDir, isErrno, isTmpName, mkdirDurable, readJsonFile, writeFileAtomic, writeFileExclusive } from './fsutil';
+import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, readJsonFile, writeFileAtomic, writeFileExclusive } from './fsutil';
 import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
 
 /** What the stores need of a value: listing order is created_at, then id. */
@@ -37,15 +37,6 @@ function validate<T>(schema: z.ZodType<T>, value: unknown): T {
 
 function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | null> {
   return readJsonFile(file, schema, (m) => new StoreCorruptError(m));
-}
-
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw err;
-  }
 }
 
 // Listing reads every file; a bound on concurrent reads keeps a big store from running out of file descriptors.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { Memory, MemoryVersion } from '../wire';
 import { withFileLock } from '../log/file-lock';
-import { fsyncDir, isErrno, isTmpName, mkdirDurable, readJsonFile, writeFileAtomic, writeFileExclusive } from '../log/fsutil';
+import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, readJsonFile, writeFileAtomic, writeFileExclusive } from '../log/fsutil';
 import { damaged } from './errors';
 
 // One memory store's memories and versions on disk, changed only under the store's lock file (so two sessions, or a
@@ -188,14 +188,5 @@ async function exists(file: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await fsp.readdir(dir);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return [];
-    throw err;
   }
 }

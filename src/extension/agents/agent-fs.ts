@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import { RuntimeError } from '../../runtime/errors';
 import { AgentUpdateParams, type Agent } from '../../wire';
+import { DocumentFileSystem } from '../document-fs';
 import type { RuntimeHost } from '../runtime-host';
 
 // Agents as JSON documents: `hangar-agent:/<id>.json` is the latest version and saving it writes version N+1 (with
@@ -30,17 +31,13 @@ export function agentDocument(a: Agent): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-export class AgentFileSystem implements vscode.FileSystemProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.changed.event;
+export class AgentFileSystem extends DocumentFileSystem {
   private readonly saved = new vscode.EventEmitter<Agent>();
   /** An agent got a new version from a saved document. */
   readonly onDidSaveAgent = this.saved.event;
 
-  constructor(private readonly host: RuntimeHost) {}
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
+  constructor(private readonly host: RuntimeHost) {
+    super();
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -81,7 +78,7 @@ export class AgentFileSystem implements vscode.FileSystemProvider {
       if (err instanceof RuntimeError && err.status < 500) throw new Error(`Cannot save the agent: ${err.message}`, { cause: err });
       throw err;
     }
-    this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+    this.fireChanged(uri);
     this.saved.fire(agent);
   }
 
@@ -91,21 +88,5 @@ export class AgentFileSystem implements vscode.FileSystemProvider {
     } catch {
       throw vscode.FileSystemError.FileNotFound(uri);
     }
-  }
-
-  readDirectory(): [string, vscode.FileType][] {
-    return [];
-  }
-
-  createDirectory(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  delete(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  rename(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
   }
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import * as vscode from 'vscode';
 import { RuntimeError } from '../../runtime/errors';
 import type { Actor, Memory, MemoryVersion } from '../../wire';
+import { DocumentFileSystem } from '../document-fs';
 import type { RuntimeHost } from '../runtime-host';
 
 // Memories as documents: `hangar-memory:/<store id>/<memory path>` is a memory as it is now, and saving it writes a
@@ -40,19 +41,15 @@ export function versionText(v: MemoryVersion): string {
   return v.content ?? '';
 }
 
-export class MemoryFileSystem implements vscode.FileSystemProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.changed.event;
+export class MemoryFileSystem extends DocumentFileSystem {
   private readonly saved = new vscode.EventEmitter<Memory>();
   /** A memory got a new version from a saved document. */
   readonly onDidSaveMemory = this.saved.event;
   /** The content hash each open memory document was read at, for the precondition of its save. */
   private readonly readAt = new Map<string, string>();
 
-  constructor(private readonly host: RuntimeHost) {}
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
+  constructor(private readonly host: RuntimeHost) {
+    super();
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -99,7 +96,7 @@ export class MemoryFileSystem implements vscode.FileSystemProvider {
       throw err;
     }
     this.readAt.set(uri.toString(), saved.content_sha256);
-    this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
+    this.fireChanged(uri);
     this.saved.fire(saved);
   }
 
@@ -115,21 +112,5 @@ export class MemoryFileSystem implements vscode.FileSystemProvider {
     } catch {
       throw vscode.FileSystemError.FileNotFound(uri);
     }
-  }
-
-  readDirectory(): [string, vscode.FileType][] {
-    return [];
-  }
-
-  createDirectory(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  delete(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
-  }
-
-  rename(uri: vscode.Uri): void {
-    throw vscode.FileSystemError.NoPermissions(uri);
   }
 }
