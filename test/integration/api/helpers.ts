@@ -2,8 +2,10 @@ import { request } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../src/api';
 import { DEFAULT_MODEL } from '../../../src/model/types';
+import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import type { AgentCreateParams } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime, type TestRuntimeOptions } from '../../support/runtime';
+import { requireDocker } from '../docker/helpers';
 
 // A real runtime (temp storage, local sandbox, scripted model) behind the real HTTP server, driven by the real SDK.
 
@@ -96,3 +98,25 @@ export function raw(server: ApiServer, method: string, path: string, opts: { hea
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `describe(title (local))` and `describe(title (docker))`, each with one API fixture on that provider for its tests
+ * (`fixture()` inside a test; Docker tests fail with the reason when there is no engine).
+ */
+export function onEachProvider(title: string, body: (fixture: () => ApiFixture, kind: 'local' | 'docker') => void): void {
+  for (const kind of ['local', 'docker'] as const) {
+    describe(`${title} (${kind})`, function () {
+      this.timeout(180_000);
+      let f: ApiFixture | undefined;
+      before(async () => {
+        if (kind === 'docker') await requireDocker();
+        f = await startApi(kind === 'docker' ? { provider: (storage) => new DockerSandboxProvider({ storageRoot: storage }) } : {});
+      });
+      after(async () => f?.close());
+      body(() => {
+        if (!f) throw new Error(`the ${kind} fixture did not start`);
+        return f;
+      }, kind);
+    });
+  }
+}
