@@ -9,6 +9,7 @@ import { pickAgent } from './agent-commands';
 import { uploadWithProgress } from './file-commands';
 import { defaultBudget } from './budget-commands';
 import { readSettings } from '../config';
+import { askRubric, firstEvent } from './rubric-step';
 
 // Session lifecycle commands: start, open, send, interrupt, resume, delete, open the log, set the API key.
 
@@ -20,6 +21,8 @@ const StartArgs = z.object({
   folder: z.string().optional(),
   open: z.enum(['sideBar', 'editor', 'none']).optional(),
   files: z.array(z.string().min(1)).optional(),
+  /** The task becomes an outcome graded against this rubric; absent with an asked task, the rubric step asks. */
+  rubric: z.string().min(1).optional(),
 });
 const SendArgs = z.looseObject({ sessionId: z.string(), text: z.string().trim().min(1).max(100_000) });
 const DeleteArgs = z.looseObject({ sessionId: z.string(), confirmed: z.literal(true) });
@@ -127,8 +130,13 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   }
   const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
   if (!agentId) return undefined;
-  const task = opts.task ?? (await askTask(h, agentId));
+  const asked = opts.task === undefined ? await askTask(h, agentId) : { task: opts.task, rubric: false };
+  const task = asked?.task;
   if (!task?.trim()) return undefined;
+  // The rubric step, when the task box's rubric button asked for it; a caller that gives the task gives its rubric.
+  const rubric = opts.rubric ?? (asked?.rubric ? await askRubric() : null);
+  if (rubric === undefined) return undefined;
+  const first = firstEvent(task, rubric);
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async (progress) => {
     const files = await uploadWithProgress(h, opts.files ?? [], progress);
     const env = await h.host.environment();
@@ -136,7 +144,7 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
     const vaultIds = await h.host.vaultIds();
     const budget = defaultBudget(readSettings().defaultBudgetUsd);
     const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
-    await runtime.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: task }] }]);
+    await runtime.sessions.send(s.id, [first]);
     return s;
   });
   h.sessions.added(session.id);
@@ -145,26 +153,31 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
 }
 
 /**
- * The task, from a one-line input box; its button (or the chat) gives a multi-line composer instead: the side-bar
- * chat's empty composer, where Enter starts the agent with what was written.
+ * The task, from a one-line input box; its buttons give a multi-line composer instead (the side-bar chat's empty
+ * composer, where Enter starts the agent with what was written), or take the task and go on to the rubric step.
  */
-async function askTask(h: Hangar, agentId: string): Promise<string | undefined> {
+async function askTask(h: Hangar, agentId: string): Promise<{ task: string; rubric: boolean } | undefined> {
   const box = vscode.window.createInputBox();
   box.title = 'Hangar: Start Agent';
   box.prompt = 'What should the agent do? (For a longer task, write it in the chat: the button above.)';
   box.placeholder = 'e.g. Fix the failing tests in src/math.js';
   box.ignoreFocusOut = true;
   const composer: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('comment-discussion'), tooltip: 'Write a multi-line task in the chat' };
-  box.buttons = [composer];
-  const answer = await new Promise<{ task: string } | { compose: string } | undefined>((resolve) => {
-    box.onDidAccept(() => resolve({ task: box.value }));
-    box.onDidTriggerButton((b) => b === composer && resolve({ compose: box.value }));
+  const graded: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('checklist'), tooltip: 'Grade the work against a rubric (the agent revises until a grader is satisfied)' };
+  box.buttons = [composer, graded];
+  const answer = await new Promise<{ task: string; rubric: boolean } | { compose: string } | undefined>((resolve) => {
+    box.onDidAccept(() => resolve({ task: box.value, rubric: false }));
+    box.onDidTriggerButton((b) => {
+      if (b === composer) resolve({ compose: box.value });
+      else if (box.value.trim()) resolve({ task: box.value, rubric: true });
+      else box.validationMessage = 'Type the task first; the rubric says how it is graded.';
+    });
     box.onDidHide(() => resolve(undefined));
     box.show();
   });
   box.dispose();
   if (answer && 'compose' in answer) await h.panels.chat.compose(agentId, answer.compose);
-  return answer && 'task' in answer ? answer.task : undefined;
+  return answer && 'task' in answer ? answer : undefined;
 }
 
 /** The running session the user is looking at (the focused tab or side-bar chat), for the Interrupt key. */
