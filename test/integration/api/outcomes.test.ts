@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import { isGrader, reply, withGrader, type RecordedRequest } from '../../../src/model/scripted';
 import { collect, startApi, type ApiFixture, type StreamEvent } from './helpers';
+import { typeCheckRecorded } from './sdk-types';
 
 // Outcomes (issue #11 §1) through the real SDK: user.define_outcome echoed with its outcome_id, a grader in its own
 // context (the scripted model's grader route) that asks for a revision and then is satisfied, the evaluation limit,
@@ -87,6 +88,18 @@ describe('api: outcomes with the SDK', function () {
     const agentInput = seen.reduce((n, e) => n + (e.type === 'span.model_request_end' ? e.model_usage.input_tokens : 0), 0);
     const graderInput = ended(seen).reduce((n, e) => n + (e.type === 'span.outcome_evaluation_end' ? e.usage.input_tokens : 0), 0);
     assert.equal(after.usage.input_tokens, agentInput + graderInput);
+
+    // Every shape as the SDK declares it (excess-property checks included).
+    const events = 'Beta.Sessions.BetaManagedAgentsSessionEvent';
+    assert.deepEqual(
+      typeCheckRecorded([
+        { label: 'define_outcome echo', type: events, value: echo },
+        { label: 'span.outcome_evaluation_start', type: events, value: start },
+        { label: 'span.outcome_evaluation_end', type: events, value: first },
+        { label: 'session.outcome_evaluations[0]', type: 'Beta.Sessions.BetaManagedAgentsOutcomeEvaluationResource', value: after.outcome_evaluations[0] },
+      ]),
+      [],
+    );
   });
 
   it('stops at max_iterations (given in initial_events): max_iterations_reached, one acknowledgement turn, no more grading', async () => {
