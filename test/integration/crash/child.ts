@@ -20,10 +20,10 @@ export interface ChildRun {
 
 /**
  * Runs the child on a new session (mode `threads`: a coordinator's) and SIGKILLs it `extraDelayMs` after it
- * acknowledged `killAfterEvents` events, or with 'idle' its first session.status_idle (or after 8 s if it never gets
- * there).
+ * acknowledged `killAfterEvents` events, or with 'idle' its first session.status_idle, or with an event type its first
+ * event of that type (or after 8 s if it never gets there).
  */
-export function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number | 'idle', extraDelayMs: number, mode = ''): Promise<ChildRun> {
+export function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number | 'idle' | `${string}.${string}`, extraDelayMs: number, mode = ''): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bundle, storage, model.url, 'new', repo, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: string[] = [];
@@ -45,7 +45,8 @@ export function runChild(bundle: string, storage: string, model: ScriptedModel, 
         if (tag === 'SESSION' && id) sessionId = id;
         if (tag === 'EV' && id) {
           acked.push(id);
-          if (killAfterEvents === 'idle' ? type === 'session.status_idle' : acked.length >= killAfterEvents) kill();
+          const at = killAfterEvents === 'idle' ? 'session.status_idle' : killAfterEvents;
+          if (typeof at === 'string' ? type === at : acked.length >= at) kill();
         }
       }
     });

@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isGrader, reply, type RecordedRequest } from '../../../src/model/scripted';
+import { isGrader, reply, startScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
+import { Runtime } from '../../../src/runtime';
+import { createAnthropicModel } from '../../../src/model/anthropic';
+import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import { MemoryVault } from '../../../src/vault/memory';
 import type { SessionEvent } from '../../../src/wire';
-import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { makeRepo, makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { bundleCrashChild, runChild } from './child';
 
 // A kill during an outcome's loop (issue #11 §1): what a kill leaves of the log is a prefix of it, so this cuts the log
 // of an outcome that takes a revision after every record (inside the agent's turns, between an evaluation's start and
@@ -95,5 +100,61 @@ describe('crash: a kill anywhere in an outcome loop, then wake(), grades each it
       }
     }
     assert.ok(cutInGrading >= 2, `cuts inside an evaluation: ${cutInGrading}`);
+  });
+});
+
+describe('crash: SIGKILL during grading (while the evidence is gathered or the grader request is in flight), then wake()', function () {
+  this.timeout(120_000);
+
+  it('grades the open iteration once more under the same start: one verdict, and the session finishes', async () => {
+    // The killed process's grader request never answers (if it got as far as asking: the kill may also land while the
+    // evidence is gathered); after the kill every grader request is satisfied.
+    let graded = 0;
+    let killed = false;
+    const model = await startScriptedModel({
+      script: (rec) => {
+        if (!isGrader(rec)) return reply.text('done');
+        graded += 1;
+        return killed ? reply.verdict('satisfied', 'The steps are done.') : reply.fault('hang');
+      },
+    });
+    const storage = await fsp.mkdtemp(path.join(os.tmpdir(), 'hangar-outcome-kill-'));
+    const repo = makeRepo();
+    try {
+      const bundle = await bundleCrashChild(storage);
+      const { sessionId, acked } = await runChild(bundle, storage, model, repo, 'span.outcome_evaluation_start', 500, 'outcome');
+      killed = true;
+      const askedBefore = graded;
+      const runtime = new Runtime({
+        storageRoot: storage,
+        vault: new MemoryVault(),
+        sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+        model: createAnthropicModel({ apiKey: async () => 'k', baseURL: model.url }),
+        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+        owner: 'crash-parent',
+      });
+      try {
+        const cut = [...(await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data];
+        for (const id of acked) assert.ok(cut.some((e) => e.id === id), `acknowledged event ${id} survived the kill`);
+        assert.equal(evaluations(cut).starts.length, 1);
+        assert.equal(evaluations(cut).ends.length, 0, 'killed before the verdict');
+        await runtime.sessions.wake(sessionId);
+        await runtime.settled(sessionId);
+        const events = [...(await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data];
+        const { starts, ends } = evaluations(events);
+        assert.equal(starts.length, 1, 'no second start for the iteration');
+        assert.deepEqual(ends.map((e) => [e.iteration, e.result, e.outcome_evaluation_start_id]), [[0, 'satisfied', starts[0]!.id]]);
+        assert.equal(graded, askedBefore + 1, 'the grader was asked once after the wake');
+        const last = events.at(-1);
+        assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `ends idle (last: ${last?.type})`);
+        assert.equal((await runtime.sessions.retrieve(sessionId)).outcome_evaluations[0]?.result, 'satisfied');
+      } finally {
+        await runtime.close();
+      }
+    } finally {
+      await model.close();
+      await fsp.rm(storage, { recursive: true, force: true });
+      await fsp.rm(repo, { recursive: true, force: true });
+    }
   });
 });
