@@ -4,6 +4,7 @@ import type { ModelRequest } from '../model/types';
 import { assertNever } from '../wire/exhaustive';
 import type { ModelTool } from './tools';
 import { outcomeTaskText, revisionText } from './grader';
+import { rubricText } from '../wire/outcome';
 
 // Builds the Messages API request from the log. The log is not the context window:
 // - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
@@ -157,7 +158,7 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
         break;
       // An outcome's task, and a verdict the agent must act on, are what the user side says to it.
       case 'user.define_outcome':
-        userBlocks.push({ type: 'text', text: outcomeTaskText(e.description, e.rubric.type === 'text' ? e.rubric.content : `(file ${e.rubric.file_id})`, e.checks ?? []) });
+        userBlocks.push({ type: 'text', text: outcomeTaskText(e.description, rubricText(e.rubric), e.checks ?? []) });
         break;
       case 'span.outcome_evaluation_end':
         if (e.result === 'needs_revision' || e.result === 'max_iterations_reached') userBlocks.push({ type: 'text', text: revisionText(e.result, e.explanation) });

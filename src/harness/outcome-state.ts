@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_ITERATIONS, isTerminalOutcome, type EventOf, type OutcomeCheck, type SessionEvent } from '../wire';
+import { DEFAULT_MAX_ITERATIONS, isTerminalOutcome, rubricText, type EventOf, type OutcomeCheck, type SessionEvent } from '../wire';
 
 // The outcome a session works toward, folded from the log like the rest of the harness state (ARCHITECTURE.md
 // invariant 2): which outcome is active, which iteration it is on, and an evaluation whose start was logged without an
@@ -44,7 +44,7 @@ function fromDefinition(e: EventOf<'user.define_outcome'>): ActiveOutcome {
   return {
     id: e.outcome_id,
     description: e.description,
-    rubric: e.rubric.type === 'text' ? e.rubric.content : `(the rubric is file ${e.rubric.file_id})`,
+    rubric: rubricText(e.rubric),
     maxIterations: e.max_iterations ?? DEFAULT_MAX_ITERATIONS,
     checks: e.checks ?? [],
     iteration: 0,

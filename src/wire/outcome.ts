@@ -7,6 +7,11 @@ import { z } from 'zod';
 export const DEFAULT_MAX_ITERATIONS = 3;
 export const MAX_ITERATIONS = 20;
 export const MAX_RUBRIC_CHARS = 262_144;
+/** The rubric's text as the agent and the grader read it (the runtime resolves file rubrics to text when defined). */
+export function rubricText(rubric: z.infer<typeof TextRubric> | z.infer<typeof FileRubric>): string {
+  return rubric.type === 'text' ? rubric.content : `(the rubric is file ${rubric.file_id}, which was not read)`;
+}
+
 /** Hangar: check commands a rubric may name (see OutcomeCheck). */
 export const MAX_CHECKS = 10;
 

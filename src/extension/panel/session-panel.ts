@@ -17,7 +17,8 @@ import { mentionableFiles } from './mentions';
 // stream-only `preview`s, and a fresh `session`/`changes` after events that move status, usage or files. The same
 // class serves an editor tab (WebviewPanel) and the side-bar chat (WebviewView), which makes a new one per session.
 
-const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'session.updated']);
+// An evaluation's end changes the session's outcome_evaluations and its cost (the grader's usage).
+const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'span.outcome_evaluation_end', 'session.updated']);
 const FILE_EVENTS = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
 
 export interface PanelDeps extends InboundDeps {
