@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import { isGrader, reply, withGrader, type RecordedRequest } from '../../../src/model/scripted';
-import { collect, startApi, type ApiFixture, type StreamEvent } from './helpers';
+import { collect, onEachProvider, startApi, type ApiFixture, type StreamEvent } from './helpers';
 import { typeCheckRecorded } from './sdk-types';
 
 // Outcomes (issue #11 §1) through the real SDK: user.define_outcome echoed with its outcome_id, a grader in its own
@@ -220,5 +220,22 @@ describe('api: outcomes with the SDK', function () {
     assert.ok(echo?.type === 'user.define_outcome');
     assert.deepEqual(echo.rubric, { type: 'text', content: RUBRIC });
     await refused(define(f, session.id, outcome()), /is still being worked on/);
+  });
+});
+
+// The checks run in the session's sandbox, on each provider: a container's shell, or the local copy's.
+onEachProvider('api: outcome check commands run in the sandbox', (fixture) => {
+  it('a failing check turns "satisfied" into a revision; the revision makes it pass', async () => {
+    const f = fixture();
+    // In order: the agent's turn, the grader, the revision (a tool call, then its reply), the grader again.
+    f.t.model.push(reply.text('done, I think'), reply.verdict('satisfied', 'Fine.'), reply.tool('write', { file_path: 'hello.txt', content: 'hello\n' }), reply.text('wrote it'), reply.verdict('satisfied', 'Fine now.'));
+    const session = await f.session((await f.agent()).id);
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await define(f, session.id, outcome({ checks: [{ command: 'cat hello.txt', timeout_ms: 60_000 }] }));
+    const seen = await collect(stream, finished, 120_000);
+    assert.deepEqual(ended(seen).map((e) => (e.type === 'span.outcome_evaluation_end' ? e.result : '')), ['needs_revision', 'satisfied']);
+    const graded = graderRequests(f);
+    assert.match(textOf(graded[0]!), /No such file or directory[\s\S]*exit code 1|exit code 1[\s\S]*No such file/);
+    assert.match(textOf(graded[1]!), /exit code 0[^"]*\\nhello/);
   });
 });
