@@ -220,6 +220,15 @@ describe('api: outcomes with the SDK', function () {
     assert.ok(echo?.type === 'user.define_outcome');
     assert.deepEqual(echo.rubric, { type: 'text', content: RUBRIC });
     await refused(define(f, session.id, outcome()), /is still being worked on/);
+
+    // Multi-agent sessions refuse outcomes (not supported yet), at create and later.
+    const lead = await f.agent({ name: 'lead', multiagent: { type: 'coordinator', agents: [agent.id] } });
+    const team = await f.session(lead.id);
+    await refused(define(f, team.id, outcome()), /not supported in multi-agent sessions/);
+    await refused(
+      f.client.beta.sessions.create({ agent: lead.id, environment_id: f.t.envId, initial_events: [outcome()] } as unknown as SessionParams),
+      /not supported in multi-agent sessions/,
+    );
   });
 });
 
