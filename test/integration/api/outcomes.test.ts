@@ -181,6 +181,26 @@ describe('api: outcomes with the SDK', function () {
     assert.equal(f.t.model.requests.filter((r) => !isGrader(r)).length, 1, 'no agent request after the budget was reached');
   });
 
+  it('holds grading when the budget is spent, and grades once it is raised', async () => {
+    const costly = { ...reply.text('done'), usage: { input_tokens: 100_000, output_tokens: 0 } };
+    f = await startApi({ script: withGrader([reply.verdict('satisfied', 'Good.')], [costly]) });
+    const agent = await f.agent();
+    const usd = (cents: number): Anthropic.Beta.Sessions.BetaManagedAgentsBudgetLimit => ({ type: 'limit', max_list_cost: { amount: String(cents), currency: 'USD' } });
+    const session = await f.client.beta.sessions.create({ agent: agent.id, environment_id: f.t.envId, resources: [{ type: 'local_repository', path: f.t.repo }], budget: usd(10) } as unknown as SessionParams);
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await define(f, session.id, outcome());
+    const held = await collect(stream, (s) => s.at(-1)?.type === 'session.status_idle');
+    const idle = held.at(-1);
+    assert.ok(idle?.type === 'session.status_idle' && idle.stop_reason.type === 'budget_reached', 'the agent spent the budget: grading waits');
+    assert.equal(graderRequests(f).length, 0, 'the grader was not asked');
+    assert.equal(ended(held).length, 0);
+    const again = await f.client.beta.sessions.events.stream(session.id);
+    await f.client.beta.sessions.update(session.id, { budget: usd(100) });
+    const rest = await collect(again, finished);
+    assert.deepEqual(ended(rest).map((e) => (e.type === 'span.outcome_evaluation_end' ? e.result : '')), ['satisfied']);
+    assert.equal(graderRequests(f).length, 1);
+  });
+
   it('an invalid grader answer is a failed evaluation that says why', async () => {
     f = await startApi({ script: withGrader([reply.tool('submit_verdict', { result: 'great', explanation: '' })], [reply.text('done')]) });
     const session = await f.session((await f.agent()).id);
