@@ -81,6 +81,8 @@ export interface NoteItem extends Base {
   kind: 'note';
   text: string;
   tone: 'info' | 'warn';
+  /** Longer text under the line, wrapped (an outcome evaluation's explanation). */
+  detail?: string;
   /** On the note that ends a turn: the turn's model requests, whose cost and time it shows quietly. */
   spans?: SpanItem[];
 }

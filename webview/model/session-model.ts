@@ -258,7 +258,7 @@ export class SessionModel {
       case 'user.define_outcome':
         return [this.note(e.id, PRIMARY, at, `Outcome: ${e.description} (up to ${e.max_iterations ?? DEFAULT_MAX_ITERATIONS} evaluations)`, 'info')];
       case 'span.outcome_evaluation_end':
-        return [this.note(e.id, PRIMARY, at, `Evaluation ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}. ${e.explanation}`, e.result === 'satisfied' ? 'info' : 'warn')];
+        return [this.add({ kind: 'note', key: e.id, lane: PRIMARY, at, text: `Evaluation ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}`, tone: e.result === 'satisfied' ? 'info' : 'warn', detail: e.explanation })];
       case 'session.status_running':
       case 'session.status_rescheduled':
       case 'session.updated':

@@ -89,5 +89,7 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
 }
 
 export function renderNote(ctx: RenderCtx, item: NoteItem): HTMLElement {
-  return h(ctx.doc, 'div', { class: `item note tone-${item.tone}`, attrs: { role: 'note' } }, [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) })]);
+  const line = [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) })];
+  if (!item.detail) return h(ctx.doc, 'div', { class: `item note tone-${item.tone}`, attrs: { role: 'note' } }, line);
+  return h(ctx.doc, 'div', { class: `item note has-detail tone-${item.tone}`, attrs: { role: 'note' } }, [...line, h(ctx.doc, 'p', { class: 'note-detail', text: item.detail })]);
 }

@@ -17,8 +17,8 @@ describe('webview: outcomes in the conversation', () => {
     log.add({ type: 'span.outcome_evaluation_end', outcome_evaluation_start_id: start.id, outcome_id: 'outc_1', iteration: 0, result: 'needs_revision', explanation: 'hello.txt is missing.', usage });
     const m = new SessionModel(fakeSession(), PRICING);
     for (const e of log.events) m.apply(e);
-    const notes = m.lanes.get(PRIMARY)!.items.map((i) => (i.kind === 'note' ? `${i.tone}: ${i.text}` : i.kind));
-    assert.deepEqual(notes, ['info: Outcome: Write hello.txt (up to 3 evaluations)', 'warn: Evaluation 1: needs revision. hello.txt is missing.']);
+    const notes = m.lanes.get(PRIMARY)!.items.map((i) => (i.kind === 'note' ? `${i.tone}: ${i.text}${i.detail ? ` / ${i.detail}` : ''}` : i.kind));
+    assert.deepEqual(notes, ['info: Outcome: Write hello.txt (up to 3 evaluations)', 'warn: Evaluation 1: needs revision / hello.txt is missing.']);
     assert.equal(m.summary.usage.input_tokens, 1_000_000, "the grader's tokens count");
     assert.equal(Math.round(m.summary.costCents), 300, 'priced like a model request');
     assert.deepEqual(m.summary.outcomes.map((o) => [o.iteration, o.result, o.explanation]), [[1, 'running', 'hello.txt is missing.']]);
