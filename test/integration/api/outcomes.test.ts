@@ -145,6 +145,18 @@ describe('api: outcomes with the SDK', function () {
     assert.doesNotMatch(textOf(graded[0]!), /__hangar_check_exit/, 'the exit marker is not shown');
   });
 
+  it('a check that runs past its timeout did not pass: never satisfied', async () => {
+    f = await startApi({ script: withGrader([reply.verdict('satisfied', 'Looks done.')], [reply.text('done'), reply.text('Where it stands: the check hangs.')]) });
+    const session = await f.session((await f.agent()).id);
+    const stream = await f.client.beta.sessions.events.stream(session.id);
+    await define(f, session.id, outcome({ max_iterations: 1, checks: [{ command: 'echo starting; sleep 30', timeout_ms: 1000 }] }));
+    const end = ended(await collect(stream, finished, 30_000))[0];
+    assert.ok(end?.type === 'span.outcome_evaluation_end');
+    assert.equal(end.result, 'max_iterations_reached');
+    assert.match(end.explanation, /`echo starting; sleep 30` did not finish/);
+    assert.match(textOf(graderRequests(f)[0]!), /\[did not finish\][\s\S]*starting/);
+  });
+
   it('an interrupt during grading ends the outcome as interrupted', async () => {
     f = await startApi({ script: withGrader([reply.fault('hang')], [reply.text('done')]) });
     const session = await f.session((await f.agent()).id);
