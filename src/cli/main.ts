@@ -2,8 +2,6 @@ import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { resolveAgent } from './agents';
 import { followTurn } from './session-flow';
-import { runDemo } from './demo';
-import { serve } from './serve';
 import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { withRuntime, sessionDir, type Common } from './context';
@@ -98,7 +96,9 @@ program
   .command('demo')
   .description('run a complete session on a bundled sample repository with the built-in scripted model (no key needed)')
   .option('--multi', 'a coordinator and two sub-agents working in parallel threads of one session')
-  .action(async (o: { multi?: boolean }) => finish(await runDemo({ json: common().json === true, provider: common().provider, multi: o.multi === true })));
+  // demo (the scripted model, the sample repository) and serve (the HTTP API, multipart uploads) load when run: every
+  // other command, and --help, never compiles them.
+  .action(async (o: { multi?: boolean }) => finish(await (await import('./demo')).runDemo({ json: common().json === true, provider: common().provider, multi: o.multi === true })));
 
 program
   .command('sessions')
@@ -139,7 +139,7 @@ program
   .description('serve the Managed Agents HTTP API on 127.0.0.1 for the official SDK, curl and scripts (token in <storage>/api-token)')
   .option('--port <n>', 'port to listen on (default: a free one)', toPort, 0)
   .addOption(new Option('--warm-pool <n>', 'Docker: ready containers kept per environment, handed to new sessions (0-8; 0 keeps none)').argParser(toPoolSize).default(1).env('HANGAR_WARM_POOL'))
-  .action(async (o: { port: number; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, (rt) => serve(rt, { port: o.port, json: common().json === true }))));
+  .action(async (o: { port: number; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, async (rt) => (await import('./serve')).serve(rt, { port: o.port, json: common().json === true }))));
 
 program.hook('preAction', () => rememberStorage(common().storage));
 

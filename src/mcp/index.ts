@@ -1,6 +1,6 @@
 import type { NewEvent } from '../wire';
 import type { McpSession } from './credentials';
-import { McpManager, type McpOptions } from './manager';
+import type { McpManager, McpOptions } from './manager';
 
 // MCP servers of agents (see ARCHITECTURE.md, src/mcp), connected host side by the runtime. Wire it with
 // `new Runtime({ ..., mcp: createMcpFactory({ credentialFor: vaultCredentialResolver(vaults, readSecret) }) })`.
@@ -13,6 +13,9 @@ export type McpFactory = (session: McpSession, emit: (events: NewEvent[]) => Pro
  */
 export function createMcpFactory(options: McpOptions = {}): McpFactory {
   return async (session, emit) => {
+    // The MCP SDK and ajv (about 0.4 MB of the CLI bundle) load with the first session that has servers, not with every
+    // runtime: a CLI command that runs no session (sessions, events) never compiles them.
+    const { McpManager } = await import('./manager');
     const manager = new McpManager(session, emit, options);
     if (manager.size === 0) return null;
     manager.start();
@@ -20,7 +23,7 @@ export function createMcpFactory(options: McpOptions = {}): McpFactory {
   };
 }
 
-export { McpManager, type McpOptions, type McpServerStatus } from './manager';
+export type { McpManager, McpOptions, McpServerStatus } from './manager';
 export { vaultCredentialResolver, stdioCredentialUrl, TOKEN_PLACEHOLDER, type CredentialResolver, type CredentialStore, type McpCredential, type McpSession, type SecretReader } from './credentials';
 export { modelToolName } from './naming';
 export { toOutcome, DEFAULT_LIMITS, type ContentLimits } from './content';
