@@ -126,7 +126,7 @@ export async function workspaceSkills(repoPath: string, warnings: string[]): Pro
         continue;
       }
       try {
-        const header = parseSkillHeader(await readFile(path.join(dir, SKILL_FILE), 'utf8'), e.name);
+        const header = await parseSkillHeader(await readFile(path.join(dir, SKILL_FILE), 'utf8'), e.name);
         const twin = out.find((s) => s.name === header.name);
         if (twin) warnings.push(`Workspace skill ${origin} is left out: ${twin.origin} has the same name "${header.name}".`);
         else out.push({ ...header, origin, from: dir });

@@ -1,4 +1,3 @@
-import { parseDocument } from 'yaml';
 
 // The Agent Skills format (agentskills.io, as Claude Code and the Skills API read it): a folder whose SKILL.md opens
 // with YAML front matter between `---` lines. `description` is required; `name` defaults to the folder's name. Both
@@ -25,14 +24,18 @@ export class SkillFormatError extends Error {
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const XML_TAG = /<\/?[A-Za-z][^>]*>/;
 
-/** Reads SKILL.md's front matter; `folder` is the skill folder's name, the default name. */
-export function parseSkillHeader(text: string, folder: string): SkillHeader {
+/**
+ * Reads SKILL.md's front matter; `folder` is the skill folder's name, the default name. The YAML parser (a quarter
+ * megabyte of the CLI bundle) loads with the first skill read, not with every runtime a CLI command opens.
+ */
+export async function parseSkillHeader(text: string, folder: string): Promise<SkillHeader> {
   const body = text.replace(/^\uFEFF/, '');
   const open = /^---[ \t]*\r?\n/.exec(body);
   if (!open) throw new SkillFormatError(`${SKILL_FILE} must start with YAML front matter: a line "---", then "name:" and "description:", then a line "---".`);
   const rest = body.slice(open[0].length);
   const close = /^---[ \t]*(\r?\n|$)/m.exec(rest);
   if (!close) throw new SkillFormatError(`${SKILL_FILE}'s front matter is not closed: add a line "---" after it.`);
+  const { parseDocument } = await import('yaml');
   const doc = parseDocument(rest.slice(0, close.index), { prettyErrors: false, uniqueKeys: true });
   const problem = doc.errors[0];
   if (problem) throw new SkillFormatError(`${SKILL_FILE}'s front matter is not valid YAML: ${problem.message.split('\n')[0]}.`);

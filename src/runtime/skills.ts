@@ -130,7 +130,7 @@ export class SkillStore {
   /** Checks an upload, moves its files into a new version folder and records the version. */
   private async addVersion(skillId: string, uploads: readonly SkillUpload[], keepName: string | null): Promise<{ version: SkillVersion; header: SkillHeader }> {
     const layout = await checkUpload(uploads);
-    const header = parseOrInvalid(await fsp.readFile(layout.skillMd, 'utf8'), layout.folder);
+    const header = await parseOrInvalid(await fsp.readFile(layout.skillMd, 'utf8'), layout.folder);
     if (keepName !== null && header.name !== keepName) {
       throw invalid(`The new version's SKILL.md names the skill "${header.name}", but this skill is "${keepName}"; a skill keeps its name (create a new skill for another).`);
     }
@@ -198,9 +198,9 @@ function splitOrInvalid(raw: string): { folder: string; inner: string } {
   }
 }
 
-function parseOrInvalid(text: string, folder: string): SkillHeader {
+async function parseOrInvalid(text: string, folder: string): Promise<SkillHeader> {
   try {
-    return parseSkillHeader(text, folder);
+    return await parseSkillHeader(text, folder);
   } catch (err) {
     if (err instanceof SkillFormatError) throw invalid(err.message);
     throw err;

@@ -5,42 +5,42 @@ import { MAX_SKILL_DESCRIPTION, parseSkillHeader, SkillFormatError, splitSkillPa
 
 const md = (front: string, body = '# Body\n') => `---\n${front}\n---\n${body}`;
 const refused = (text: string, pattern: RegExp, folder = 'folder') =>
-  assert.throws(() => parseSkillHeader(text, folder), (e: unknown) => e instanceof SkillFormatError && pattern.test(e.message));
+  assert.rejects(parseSkillHeader(text, folder), (e: unknown) => e instanceof SkillFormatError && pattern.test(e.message));
 
 describe('skill format', () => {
-  it('reads name and description, with CRLF lines, a BOM and YAML block scalars', () => {
-    assert.deepEqual(parseSkillHeader(md('name: pdf-forms\ndescription: Fill PDF forms.'), 'x'), { name: 'pdf-forms', description: 'Fill PDF forms.' });
-    assert.deepEqual(parseSkillHeader('\uFEFF---\r\nname: a1\r\ndescription: d\r\n---\r\nbody', 'x'), { name: 'a1', description: 'd' });
-    assert.deepEqual(parseSkillHeader(md('name: multi\ndescription: >\n  Two\n  lines.\nlicense: MIT'), 'x'), { name: 'multi', description: 'Two lines.' });
+  it('reads name and description, with CRLF lines, a BOM and YAML block scalars', async () => {
+    assert.deepEqual(await parseSkillHeader(md('name: pdf-forms\ndescription: Fill PDF forms.'), 'x'), { name: 'pdf-forms', description: 'Fill PDF forms.' });
+    assert.deepEqual(await parseSkillHeader('\uFEFF---\r\nname: a1\r\ndescription: d\r\n---\r\nbody', 'x'), { name: 'a1', description: 'd' });
+    assert.deepEqual(await parseSkillHeader(md('name: multi\ndescription: >\n  Two\n  lines.\nlicense: MIT'), 'x'), { name: 'multi', description: 'Two lines.' });
   });
 
-  it('takes the folder name when name is left out', () => {
-    assert.deepEqual(parseSkillHeader(md('description: d'), 'from-folder'), { name: 'from-folder', description: 'd' });
+  it('takes the folder name when name is left out', async () => {
+    assert.deepEqual(await parseSkillHeader(md('description: d'), 'from-folder'), { name: 'from-folder', description: 'd' });
   });
 
-  it('refuses a missing or unclosed front matter, broken YAML and a non-mapping', () => {
-    refused('# just markdown\n', /must start with YAML front matter/);
-    refused('---\nname: a\ndescription: d\n', /not closed/);
-    refused(md('name: [unclosed\ndescription: d'), /not valid YAML/);
-    refused(md('name: a\nname: b\ndescription: d'), /not valid YAML/);
-    refused(md('- a\n- b'), /must be a YAML mapping/);
-    refused(md('a: &x 1\nb: *x\ndescription: d\nname: n'), /uses a YAML alias/);
+  it('refuses a missing or unclosed front matter, broken YAML and a non-mapping', async () => {
+    await refused('# just markdown\n', /must start with YAML front matter/);
+    await refused('---\nname: a\ndescription: d\n', /not closed/);
+    await refused(md('name: [unclosed\ndescription: d'), /not valid YAML/);
+    await refused(md('name: a\nname: b\ndescription: d'), /not valid YAML/);
+    await refused(md('- a\n- b'), /must be a YAML mapping/);
+    await refused(md('a: &x 1\nb: *x\ndescription: d\nname: n'), /uses a YAML alias/);
   });
 
-  it('refuses names outside the limits', () => {
-    refused(md('name: Has Caps\ndescription: d'), /lowercase letters/);
-    refused(md('name: two--hyphens\ndescription: d'), /lowercase letters/);
-    refused(md(`name: ${'a'.repeat(65)}\ndescription: d`), /1 to 64/);
-    refused(md('name: 12\ndescription: d'), /must be a string/);
-    refused(md('name: my-claude-helper\ndescription: d'), /reserved word/);
-    refused(md('description: d'), /lowercase letters/, 'Bad Folder');
+  it('refuses names outside the limits', async () => {
+    await refused(md('name: Has Caps\ndescription: d'), /lowercase letters/);
+    await refused(md('name: two--hyphens\ndescription: d'), /lowercase letters/);
+    await refused(md(`name: ${'a'.repeat(65)}\ndescription: d`), /1 to 64/);
+    await refused(md('name: 12\ndescription: d'), /must be a string/);
+    await refused(md('name: my-claude-helper\ndescription: d'), /reserved word/);
+    await refused(md('description: d'), /lowercase letters/, 'Bad Folder');
   });
 
-  it('refuses descriptions outside the limits', () => {
-    refused(md('name: a'), /needs a "description"/);
-    refused(md('name: a\ndescription: "  "'), /needs a "description"/);
-    refused(md(`name: a\ndescription: ${'d'.repeat(MAX_SKILL_DESCRIPTION + 1)}`), /1025 characters; the limit is 1024/);
-    refused(md('name: a\ndescription: Use <b>this</b>'), /XML tag/);
+  it('refuses descriptions outside the limits', async () => {
+    await refused(md('name: a'), /needs a "description"/);
+    await refused(md('name: a\ndescription: "  "'), /needs a "description"/);
+    await refused(md(`name: a\ndescription: ${'d'.repeat(MAX_SKILL_DESCRIPTION + 1)}`), /1025 characters; the limit is 1024/);
+    await refused(md('name: a\ndescription: Use <b>this</b>'), /XML tag/);
   });
 
   it('splits upload file names and refuses any that could leave the folder', () => {
