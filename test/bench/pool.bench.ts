@@ -1,11 +1,13 @@
-// Warm pool (issue #17): sessions started one after another in one runtime, as `hangar serve` and the extension host
-// run them, each a one-tool script; the time from the user message to the first tool result, on the local sandbox
-// (the baseline, same run), on Docker with no pool, and on Docker with a pool of one (the previous session's refill
-// serves the next). A zero-latency model shows what the sandbox costs; one answering in ~1 s what users see: the
-// container start overlaps the first model request either way ("brain before hands", session-runner.ts). Until a
-// pooled container can take a session's binds (every runtime session binds its outputs dir), the pool neither fills
-// nor serves here: the third row is the gap to close, not a gain.
-// Run: npx tsx test/bench/pool.bench.ts [--runs 5]
+// Warm pool and container starts (issue #17), in one runtime as `hangar serve` and the extension host run sessions,
+// each a one-tool script; measured: the time from the user message to the session's first tool result.
+// - One after another: the local sandbox (the baseline, same run), Docker with no pool, Docker with a pool of one
+//   (the refill after each session serves the next; the pause between sessions lets it finish, untimed).
+// - A burst of --sessions sessions at once (default 20): the local sandbox (baseline), Docker starting every container
+//   at once (how the provider did before the start gate), Docker with the gate (4 starts at once, sessions first), and
+//   the gate with a pool of 8 warmed beforehand.
+// A zero-latency model shows what the sandbox costs; one answering in ~1 s what users see: the container start
+// overlaps the first model request either way ("brain before hands", session-runner.ts).
+// Run: npx tsx test/bench/pool.bench.ts [--runs 5] [--sessions 20] [--part sequential|burst|both]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,14 +26,20 @@ import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
 const RUNS = arg('--runs', 5);
-/** Untimed pause after each session: its release, and the pool's refill, finish before the next one starts. */
-const PAUSE_MS = 4000;
+const BURST = arg('--sessions', 20);
+const part = process.argv.includes('--part') ? process.argv[process.argv.indexOf('--part') + 1] : 'both';
+/** Untimed pause after each sequential session, besides waiting for the pool's refill: its container's release. */
+const PAUSE_MS = 1000;
 
-type Case = 'local (baseline)' | 'docker, no pool' | 'docker, pool of 1';
+interface Case {
+  label: string;
+  docker?: { warmPool: number; parallelStarts: number };
+}
+
+const LOCAL: Case = { label: 'local (baseline)' };
 
 function provider(c: Case, storageRoot: string): SandboxProvider {
-  if (c === 'local (baseline)') return new LocalSandboxProvider({ storageRoot });
-  return new DockerSandboxProvider({ storageRoot, warmPool: c === 'docker, pool of 1' ? 1 : 0 });
+  return c.docker ? new DockerSandboxProvider({ storageRoot, ...c.docker }) : new LocalSandboxProvider({ storageRoot });
 }
 
 /** One session: the message sent, then the time until its first tool result; resolves when it is idle again. */
@@ -54,7 +62,8 @@ async function firstToolResult(rt: Runtime, env: string, agent: string, repo: st
   return first ?? Number.NaN;
 }
 
-async function measure(c: Case, delayMs: number): Promise<number[]> {
+/** A runtime on fresh storage with `c`'s sandbox; `rounds` gets (run one session, the provider) and returns the samples. */
+async function withRuntime(c: Case, delayMs: number, rounds: (one: () => Promise<number>, sandbox: SandboxProvider) => Promise<number[]>): Promise<number[]> {
   const model = await startScriptedModel({
     script: (req: RecordedRequest) => (req.body.messages.some((m) => m.role === 'assistant') ? reply.text('done') : reply.tool('bash', { command: 'echo hi >> notes.txt' })),
     defaultDelayMs: delayMs,
@@ -63,16 +72,13 @@ async function measure(c: Case, delayMs: number): Promise<number[]> {
   const repo = makeRepo();
   const sandbox = provider(c, storage);
   const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox, model: createAnthropicModel({ apiKey: async () => 'k', baseURL: model.url }), owner: 'bench' });
-  const samples: number[] = [];
   try {
     const env = (await rt.environments.ensureDefault()).id;
     const agent = (await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
+    const one = () => firstToolResult(rt, env, agent, repo);
     // Untimed first session: the snapshot, the tool server build, module loading (and the pool's first fill).
-    for (let i = -1; i < RUNS; i++) {
-      const t = await firstToolResult(rt, env, agent, repo);
-      if (i >= 0) samples.push(t);
-      await new Promise((r) => setTimeout(r, PAUSE_MS));
-    }
+    await one();
+    return await rounds(one, sandbox);
   } finally {
     await rt.close();
     await sandbox.reap(new Set());
@@ -80,21 +86,79 @@ async function measure(c: Case, delayMs: number): Promise<number[]> {
     rmSync(storage, { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
   }
-  return samples;
 }
 
-const table: Row[] = [];
-for (const [label, delay] of [
+/** Waits for the pool's refill (Docker) and the previous containers' release: nothing of it is timed. */
+async function quiet(sandbox: SandboxProvider): Promise<void> {
+  if (sandbox instanceof DockerSandboxProvider) await sandbox.poolSettled();
+  await new Promise((r) => setTimeout(r, PAUSE_MS));
+}
+
+function sequential(c: Case, delayMs: number): Promise<number[]> {
+  return withRuntime(c, delayMs, async (one, sandbox) => {
+    const samples: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await quiet(sandbox);
+      samples.push(await one());
+    }
+    return samples;
+  });
+}
+
+/** Two bursts of BURST sessions at once: every session's time is a sample. */
+function burst(c: Case, delayMs: number): Promise<number[]> {
+  return withRuntime(c, delayMs, async (one, sandbox) => {
+    const samples: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      await quiet(sandbox);
+      samples.push(...(await Promise.all(Array.from({ length: BURST }, one))));
+    }
+    return samples;
+  });
+}
+
+function rowsFor(label: string, results: [Case, number[]][], extra: Row): Row[] {
+  const base = summarize(results[0]?.[1] ?? []);
+  return results.map(([c, samples]) => {
+    const s = summarize(samples);
+    return { model: label, ...extra, sandbox: c.label, samples: s.n, 'first tool result p50 ms': s.p50, 'p95 ms': s.p95, '× local p50': s.p50 / base.p50, '× local p95': s.p95 / base.p95 };
+  });
+}
+
+const MODELS = [
   ['zero latency', 0],
   ['~1 s per answer', 1000],
-] as const) {
-  const results: [Case, number[]][] = [];
-  for (const c of ['local (baseline)', 'docker, no pool', 'docker, pool of 1'] as const) results.push([c, await measure(c, delay)]);
-  const base = summarize(results[0]?.[1] ?? []).p50;
-  for (const [c, samples] of results) {
-    const s = summarize(samples);
-    table.push({ model: label, sandbox: c, sessions: s.n, 'first tool result p50 ms': s.p50, 'p95 ms': s.p95, '× local (p50)': s.p50 / base });
+] as const;
+const load = () => os.loadavg()[0]?.toFixed(1);
+const results: Record<string, Row[]> = {};
+
+if (part === 'sequential' || part === 'both') {
+  const cases: Case[] = [LOCAL, { label: 'docker, no pool', docker: { warmPool: 0, parallelStarts: 4 } }, { label: 'docker, pool of 1', docker: { warmPool: 1, parallelStarts: 4 } }];
+  const table: Row[] = [];
+  for (const [label, delay] of MODELS) {
+    const measured: [Case, number[]][] = [];
+    for (const c of cases) measured.push([c, await sequential(c, delay)]);
+    table.push(...rowsFor(label, measured, {}));
   }
+  printTable(`Sessions one after another in one runtime: user message to first tool result (${os.cpus().length} CPU, load ${load()})`, table);
+  results.sequential = table;
 }
-printTable(`Sessions one after another in one runtime: user message to first tool result (${os.cpus().length} CPU, load ${os.loadavg()[0]?.toFixed(1)})`, table);
-console.log(`\nresults: ${await writeResults('pool', { runs: RUNS, table })}`);
+
+if (part === 'burst' || part === 'both') {
+  const cases: Case[] = [
+    LOCAL,
+    { label: 'docker, all starts at once, no pool', docker: { warmPool: 0, parallelStarts: Infinity } },
+    { label: 'docker, 4 starts at once, no pool', docker: { warmPool: 0, parallelStarts: 4 } },
+    { label: 'docker, 4 starts at once, pool of 8', docker: { warmPool: 8, parallelStarts: 4 } },
+  ];
+  const table: Row[] = [];
+  for (const [label, delay] of MODELS) {
+    const measured: [Case, number[]][] = [];
+    for (const c of cases) measured.push([c, await burst(c, delay)]);
+    table.push(...rowsFor(label, measured, { 'at once': BURST }));
+  }
+  printTable(`${BURST} sessions at once in one runtime, twice: user message to each session's first tool result (${os.cpus().length} CPU, load ${load()})`, table);
+  results.burst = table;
+}
+
+console.log(`\nresults: ${await writeResults('pool', { runs: RUNS, burst: BURST, ...results })}`);

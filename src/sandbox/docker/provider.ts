@@ -15,6 +15,7 @@ import { reapLeftovers, sweepOrphanPools } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
+import { StartGate } from './start-gate';
 import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
 import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
@@ -36,6 +37,8 @@ export interface DockerSandboxProviderOptions {
    * key in the background, and the next session with that key claims one. Overlay mode only.
    */
   warmPool?: number;
+  /** Containers made at once (sessions before pool refills; start-gate.ts); default 4, Infinity for no bound. */
+  parallelStarts?: number;
   /** How the files get in: overlay over a host snapshot (fast), or a tar copy into a plain volume. */
   files?: 'auto' | 'overlay' | 'copy';
   /** 'exec' skips the tool server (one docker exec per call, bash only): for images without Node.js, and benchmarks. */
@@ -65,6 +68,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private dockerP: Promise<Docker> | null = null;
   private serverP: Promise<BuiltToolServer | null> | null = null;
   private readonly pool: WarmPool;
+  private readonly gate: StartGate;
   private readonly live = new Map<string, DockerSandbox>();
   private readonly pending = new Map<string, Promise<Sandbox>>();
   private readonly busyLayers = new Set<string>();
@@ -79,6 +83,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
     this.snapshots = new SnapshotStore(this.root);
+    this.gate = new StartGate(options.parallelStarts ?? 4);
     this.pool = new WarmPool(options.warmPool ?? 0, {
       make: (plan) => this.makePoolEntry(plan),
       discard: (entry) => this.discardLayer(entry.layerId, entry.volume, entry.hands.container.id),
@@ -264,14 +269,11 @@ export class DockerSandboxProvider implements SandboxProvider {
    * container is created (and the tool server copied in) while the snapshot is still being prepared: the volume's
    * lower dir is a symlink that only has to exist when the container starts.
    */
-  private async makeLayer(
-    base: PlanBase,
-    planP: Promise<SandboxPlan>,
-    sessionLabel: string,
-    name: string,
-    onProgress?: (m: string) => void,
-    layerId = newLayerId(),
-  ): Promise<MadeLayer> {
+  private makeLayer(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
+    return this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', () => this.makeLayerNow(base, planP, sessionLabel, name, onProgress, layerId));
+  }
+
+  private async makeLayerNow(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress: ((m: string) => void) | undefined, layerId: string): Promise<MadeLayer> {
     const ctx = await this.handsContext();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
