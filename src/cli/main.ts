@@ -46,7 +46,7 @@ program
   .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
   .option('--budget <dollars>', 'stop before spending more than this at list prices ($HANGAR_BUDGET_USD when not given; no cap without either)', parseBudgetUsd)
   .option('--rubric <file>', 'grade the work against this rubric (markdown); the agent revises until a grader is satisfied')
-  .option('--max-iterations <n>', 'with --rubric: evaluations at most (1-20; default 3)', parseMaxIterations)
+  .option('--max-iterations <n>', 'with --rubric: evaluations at most (1-20; 3 when not given)', parseMaxIterations)
   .option('--check <command>', 'with --rubric: a command that must pass (exit 0) before the work can be satisfied, run in the sandbox before each evaluation (repeatable)', collect)
   .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit } & OutcomeFlags) => {
     const first = await firstEvent(task, o);
