@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { brokeOff, causeOf, parseRetryAfter } from './http-errors';
 import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
 
 export interface AnthropicModelOptions {
@@ -88,11 +89,6 @@ export function classifyModelError(err: unknown, baseURL: string = DEFAULT_BASE_
   return brokeOff(err);
 }
 
-function brokeOff(err: unknown): ModelError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new ModelError('stream', `The model's reply broke off (${message}).`);
-}
-
 /** The API's own error message from its JSON body (`{type:"error", error:{type, message}}`), else the SDK's text. */
 function apiMessage(err: InstanceType<typeof Anthropic.APIError>): string {
   const body = err.error as { error?: { message?: unknown } } | undefined;
@@ -102,26 +98,4 @@ function apiMessage(err: InstanceType<typeof Anthropic.APIError>): string {
 function apiErrorType(err: InstanceType<typeof Anthropic.APIError>): string | undefined {
   const body = err.error as { error?: { type?: unknown } } | undefined;
   return typeof body?.error?.type === 'string' ? body.error.type : undefined;
-}
-
-/** The network cause under the SDK's "Connection error." (ECONNREFUSED, ENOTFOUND, …). */
-function causeOf(err: Error): string {
-  for (let c: unknown = err.cause; c instanceof Error; c = c.cause) {
-    const code = (c as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    if (!(c.cause instanceof Error)) return c.message;
-  }
-  return err.message;
-}
-
-function parseRetryAfter(headers: Headers | undefined): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number(headers.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const raw = headers.get('retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

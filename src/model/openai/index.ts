@@ -1,0 +1,2 @@
+export { createOpenAiCompatibleClient, type OpenAiCompatibleOptions } from './client';
+export type { MaxTokensField } from './request';
