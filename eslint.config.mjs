@@ -33,7 +33,8 @@ export const LAYERS = {
   // MCP implements the harness's `McpTools` seam, so it sits above the harness.
   'src/mcp': ['src/wire', 'src/tools', 'src/harness'],
   'src/web': ['src/wire', 'src/harness', 'src/vault', 'src/vault/proxy'],
-  'src/review': ['src/wire', 'src/log', 'src/sandbox'],
+  // src/sandbox/repo for host-side git (a branch hand-off commits in a scratch worktree).
+  'src/review': ['src/wire', 'src/log', 'src/sandbox', 'src/sandbox/repo'],
   'src/runtime': CORE,
   // Text forms shared by every surface and the webview (cost, tool input summaries); browser-safe.
   'src/format': ['src/wire'],

@@ -13,6 +13,7 @@ import type { SessionEvent } from '../wire';
 import { toolLabel, type ToolRef } from '../harness/permissions';
 import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
+import { applyToBranch, type BranchFlags } from './branch-command';
 import { cliHint } from './invocation';
 
 // The commands on one existing session. Each opens the session with the sandbox provider it was created with.
@@ -171,9 +172,15 @@ export function addSessionCommands(program: Command, common: () => Common): void
 
   program
     .command('apply')
-    .description("apply a session's changes to its repository (refuses, writing nothing, when the repository changed under them)")
+    .description("apply a session's changes to its repository (refuses, writing nothing, when the repository changed under them); with --branch, commit them to a new branch instead, leaving your checkout untouched")
     .argument('<session>')
-    .action(async (id: string) => finish(await on(id, true, (rt) => apply(rt, id, json()))));
+    .option('-b, --branch <name>', 'commit the changes on this new branch (made from HEAD in a scratch worktree; HEAD, index and working tree are not touched)')
+    .option('-m, --message <text>', "the commit message with --branch (drafted from the session's task and the agent's last message when not given)")
+    .option('--base <rev>', 'with --branch: the commit the branch starts from (HEAD when not given)')
+    .action(async (id: string, o: BranchFlags) => {
+      if (o.branch === undefined && (o.message !== undefined || o.base !== undefined)) throw new UsageError('--message and --base go with --branch NAME (the new branch the changes are committed to).');
+      finish(await on(id, true, (rt) => (o.branch === undefined ? apply(rt, id, json()) : applyToBranch(rt, id, { ...o, branch: o.branch }, json()))));
+    });
 }
 
 async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput: boolean; yes: boolean }): Promise<number> {

@@ -6,6 +6,7 @@ import { registerApiCommands } from './commands/api-commands';
 import { registerChatCommands } from './commands/chat-commands';
 import { registerPermissionCommands } from './commands/permission-commands';
 import { registerReviewCommands } from './commands/review-commands';
+import { registerBranchCommands } from './commands/branch-commands';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
@@ -102,6 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerChatCommands(h),
     ...registerAgentCommands(h),
     ...registerReviewCommands(h),
+    ...registerBranchCommands(h),
     ...registerVaultCommands(h),
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),
