@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MEMORY_DIR, memoryStoreSlug, type Actor, type MemoryStoreResource, type ResourceParams } from '../wire';
 import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
 import { readJsonFile, writeFileAtomic } from '../log/fsutil';
@@ -259,6 +259,8 @@ export function syncingSandbox(sandbox: Sandbox, afterTool: () => Promise<string
       return note ? { ...outcome, content: [...outcome.content, { type: 'text', text: note }] } : outcome;
     },
     changes: () => sandbox.changes(),
+    checkpoint: () => sandbox.checkpoint(),
+    restore: (checkpoint) => sandbox.restore(checkpoint),
     readFile: (file, side) => sandbox.readFile(file, side),
     closeShell: (shell) => sandbox.closeShell(shell),
     release: () => sandbox.release(),

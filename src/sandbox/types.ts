@@ -42,6 +42,14 @@ export interface WorkspaceChanges {
 
 export type FileSide = 'baseline' | 'current';
 
+/** A checkpoint of the sandbox's files: a git tree in a git dir (repo/checkpoint-git.ts says what it records). */
+export interface CheckpointRef {
+  /** The git dir holding the tree and its blobs. */
+  gitDir: string;
+  /** The tree id (40 hex). */
+  tree: string;
+}
+
 export interface Sandbox {
   readonly sessionId: string;
   /** Where the repository copy lives as the tools see it (e.g. /workspace or a temp dir). */
@@ -50,6 +58,18 @@ export interface Sandbox {
   changes(): Promise<WorkspaceChanges>;
   /** Content of a file at the baseline or now; null when it does not exist on that side. */
   readFile(path: string, side: FileSide): Promise<Buffer | null>;
+  /**
+   * Records the files as they are now (what changes() compares: the workspace minus ignored files and the agent's
+   * .git) and returns the checkpoint. Content-addressed: the same files give the same tree, and only files unseen
+   * before add storage. Serialised with changes() and restore().
+   */
+  checkpoint(): Promise<CheckpointRef>;
+  /**
+   * Makes the files exactly those of `checkpoint` (bytes, executable bits, symlinks; files it lacks are deleted;
+   * ignored files are left alone). A checkpoint of another sandbox has its objects copied in first. Throws
+   * UnknownCheckpointError for a tree its git dir does not hold. Idempotent: run again after a crash, it finishes.
+   */
+  restore(checkpoint: CheckpointRef): Promise<void>;
   /** Ends a named shell (its processes die); release() ends them all. */
   closeShell(shell: string): Promise<void>;
   /** Stop processes but keep the session's files (they live on, e.g. in a volume). */

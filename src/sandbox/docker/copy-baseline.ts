@@ -31,7 +31,8 @@ const SCAN_ENV = [
   'MALLOC_TRIM_THRESHOLD_=268435456',
   'MALLOC_TOP_PAD_=67108864',
 ];
-const GITLINK = '160000';
+/** An embedded repository's entry: recorded in a tree, never a blob the host can fetch or write. */
+export const GITLINK = '160000';
 
 /** path → [git mode, blob id]. */
 type Entries = Map<string, TreeEntry>;
@@ -170,13 +171,26 @@ export class CopyBaseline {
     const changed = [...new Set([...base.keys(), ...current.keys()])].filter((p) => {
       const a = base.get(p);
       const b = current.get(p);
-      return (a?.sha !== b?.sha || a?.mode !== b?.mode) && !this.mounted.some((m) => p === m || p.startsWith(`${m}/`));
+      return (a?.sha !== b?.sha || a?.mode !== b?.mode) && !this.isMounted(p);
     });
     if (changed.length === 0) return { patch: '', files: [] };
     const pick = (from: Entries) => changed.flatMap((p) => from.get(p) ?? []);
     const now = pick(current);
     await this.storeBlobs(container, [...new Set(now.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]);
     return this.differ.diff(await this.differ.writeTree(pick(base)), await this.differ.writeTree(now));
+  }
+
+  /** The workspace's files now (binds left out) as a tree in the host git dir; blobs it lacks come from the container. */
+  async currentTree(): Promise<string> {
+    const base = await this.baseline();
+    const container = await this.container();
+    const current = [...(await scan(container, this.user, [...base.values()], false)).values()].filter((e) => !this.isMounted(e.path));
+    await this.storeBlobs(container, await this.differ.missing([...new Set(current.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]));
+    return this.differ.writeTree(current);
+  }
+
+  private isMounted(p: string): boolean {
+    return this.mounted.some((m) => p === m || p.startsWith(`${m}/`));
   }
 
   async readFile(rel: string, side: FileSide): Promise<Buffer | null> {

@@ -85,12 +85,21 @@ export class TreeDiffer {
   }
 
   async writeTree(entries: readonly TreeEntry[]): Promise<string> {
+    return this.writeTreeOver(null, entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join(''));
+  }
+
+  /**
+   * The tree `base` (null: empty) with `indexInfo` applied: `update-index --index-info -z` records, where mode 0
+   * removes a path. Reading `base` first primes git's cache-tree, so only the directories the records touch are
+   * written again.
+   */
+  async writeTreeOver(base: string | null, indexInfo: string): Promise<string> {
     await this.init();
     const index = path.join(this.gitDir, `index-${randomBytes(6).toString('hex')}`);
     try {
       const env = { GIT_INDEX_FILE: index };
-      const lines = entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
-      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(lines, 'utf8'), env);
+      if (base) await this.run(['read-tree', base], undefined, env);
+      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(indexInfo, 'utf8'), env);
       return (await this.run(['write-tree'], undefined, env)).toString('utf8').trim();
     } finally {
       await fs.rm(index, { force: true });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/diff';
 import { git, GitError, isolatedGitEnv } from '../repo/git';
+import { importCheckpoint, UnknownCheckpointError, hasTree, type CheckpointRef } from '../repo/checkpoint-git';
 
 // The sandbox's baseline lives in a git dir outside the workspace: nothing the agent does in the workspace (its own
 // .git included) can move it, so the diff against it is what Hangar trusts for review.
@@ -58,17 +59,48 @@ export class BaselineRepo {
     return (await this.run(['rev-parse', BASELINE_REF])).toString('utf8').trim();
   }
 
-  /** The work tree against the baseline: every file git can see, minus what the work tree's .gitignore files hide. */
-  changes(): Promise<WorkspaceChanges> {
-    const next = this.queue.then(() => this.changesNow());
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async changesNow(): Promise<WorkspaceChanges> {
+  /** The work tree against the baseline: every file git can see, minus what the work tree's .gitignore files hide. */
+  changes(): Promise<WorkspaceChanges> {
+    return this.serialized(() => this.changesNow());
+  }
+
+  /** Brings the index up to the work tree (the stat cache makes this cost a stat per file, hashing only what moved). */
+  private async refreshIndex(): Promise<void> {
     // Calls are serialized, so a lock file here is the leftover of a killed process.
     await rm(path.join(this.gitDir, 'index.lock'), { force: true });
     await this.run(['add', '-A']);
+  }
+
+  /** The work tree as a tree in this git dir: the index changes() keeps, written out (cache-tree: unchanged dirs reused). */
+  checkpoint(): Promise<CheckpointRef> {
+    return this.serialized(async () => {
+      await this.refreshIndex();
+      return { gitDir: this.gitDir, tree: (await this.run(['write-tree'])).toString('utf8').trim() };
+    });
+  }
+
+  /**
+   * The work tree made that of the checkpoint: the index is first brought up to the files, so `read-tree --reset -u`
+   * deletes what the checkpoint lacks, rewrites what differs and leaves ignored files alone. A kill midway leaves
+   * a mix, which running it again completes.
+   */
+  restore(checkpoint: CheckpointRef): Promise<void> {
+    return this.serialized(async () => {
+      await importCheckpoint(checkpoint, this.gitDir);
+      if (!(await hasTree(this.gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
+      await this.refreshIndex();
+      await this.run(['read-tree', '--reset', '-u', checkpoint.tree]);
+    });
+  }
+
+  private async changesNow(): Promise<WorkspaceChanges> {
+    await this.refreshIndex();
     return gitChanges(
       { run: (args) => this.run(args), writeAttributes: (paths) => writeRawAttributes(this.gitDir, paths) },
       (extra) => [...DIFF_CACHED, ...extra, BASELINE_REF],

@@ -2,7 +2,7 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ToolHost } from '../../tools/host';
 import { canonicalize, errnoCode, isWithin } from '../../tools/paths';
-import type { ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
+import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
 import type { BaselineRepo } from './baseline';
@@ -28,6 +28,14 @@ export class LocalSandbox implements Sandbox {
 
   changes(): Promise<WorkspaceChanges> {
     return this.baseline.changes();
+  }
+
+  checkpoint(): Promise<CheckpointRef> {
+    return this.baseline.checkpoint();
+  }
+
+  restore(checkpoint: CheckpointRef): Promise<void> {
+    return this.baseline.restore(checkpoint);
   }
 
   async readFile(rel: string, side: FileSide): Promise<Buffer | null> {

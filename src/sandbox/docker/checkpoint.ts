@@ -1,0 +1,105 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pack } from 'tar-stream';
+import { git, isolatedGitEnv } from '../repo/git';
+import type { TreeChange } from '../repo/checkpoint-git';
+import { execCollect, type Container } from './client';
+import { GITLINK } from './copy-baseline';
+import { WORKSPACE } from './container';
+import { WorkspaceIgnores } from './gitignore';
+import { readMerged, scanUpper } from './overlay-view';
+import type { LowerIndex } from './snapshot';
+import { gitMode, type TreeDiffer } from './tree-diff';
+
+// Checkpoints of a Docker session (repo/checkpoint-git.ts says what one is), kept in the layer's diff.git beside the
+// baseline. Overlay mode builds each from the host dirs with no container: the lower layer's tree (hashed once per
+// layer, ref LOWER_REF) with the upper dir's changes laid over it, so a checkpoint costs O(changed files). Copy mode
+// takes the full listing from the container's stat-cached scan (copy-baseline.ts). A restore runs in the container as
+// the sandbox user, never as root: a symlink the agent planted can redirect a write only to where it could write.
+
+const LOWER_REF = 'refs/hangar/lower';
+const ZERO = '0'.repeat(40);
+
+function hostGit(gitDir: string, args: readonly string[], extra: Record<string, string> = {}, input?: Buffer): Promise<Buffer> {
+  return git(args, { env: isolatedGitEnv({ GIT_DIR: gitDir, ...extra }), input });
+}
+
+/** The snapshot's files as a tree in `differ`'s git dir, made on the first call of a layer and kept as LOWER_REF. */
+async function lowerTree(differ: TreeDiffer, lower: LowerIndex): Promise<string> {
+  await differ.init();
+  const known = await hostGit(differ.gitDir, ['rev-parse', '--verify', '-q', LOWER_REF]).then(
+    (out) => out.toString('utf8').trim(),
+    () => '',
+  );
+  if (known) return known;
+  const index = path.join(differ.gitDir, 'lower.index');
+  await fs.rm(index, { force: true });
+  try {
+    const env = { GIT_INDEX_FILE: index, GIT_WORK_TREE: lower.tree };
+    // The listed files only (the lower dir also holds the agent's .git, which git leaves out on its own).
+    const list = Buffer.from(lower.sorted.map((p) => `${p}\0`).join(''), 'utf8');
+    await hostGit(differ.gitDir, ['-c', 'core.bare=false', '-c', 'core.bigFileThreshold=1', 'update-index', '--add', '-z', '--stdin'], env, list);
+    const tree = (await hostGit(differ.gitDir, ['write-tree'], env)).toString('utf8').trim();
+    await hostGit(differ.gitDir, ['update-ref', LOWER_REF, tree]);
+    return tree;
+  } finally {
+    await fs.rm(index, { force: true });
+  }
+}
+
+/** The overlay's merged files as a tree: the lower tree, minus what the upper dir hides, plus what it holds. */
+export async function overlayCheckpoint(upper: string, lower: LowerIndex, differ: TreeDiffer): Promise<string> {
+  const base = await lowerTree(differ, lower);
+  const scan = await scanUpper(upper, lower, new WorkspaceIgnores((rel) => readMerged(upper, lower, rel)));
+  if (scan.current.size === 0 && scan.hidden.size === 0) return base;
+  const lines: string[] = [];
+  for (const p of scan.hidden) lines.push(`0 ${ZERO}\t${p}\0`);
+  for (const [p, up] of scan.current) {
+    const content = await (up.kind === 'l' ? fs.readlink(up.abs).then((t) => Buffer.from(t, 'utf8')) : fs.readFile(up.abs)).catch(() => null);
+    // Removed while we looked: like changes(), the next checkpoint sees the whiteout.
+    if (content) lines.push(`${gitMode(up.kind, up.mode)} ${await differ.writeBlob(content)}\t${p}\0`);
+  }
+  return differ.writeTreeOver(base, lines.join(''));
+}
+
+// Clears the way: each argument is a path prefixed D (the target lacks it) or W (the target writes it). Both are removed
+// (a directory where a file goes, a symlink in the way: never written through); a D's directories left empty go too.
+const CLEAR_SCRIPT = `cd "$0" || exit 1
+for e; do
+  p=\${e#?}
+  rm -rf -- "$p" || exit 1
+  [ "\${e%"$p"}" = D ] || continue
+  d=$p
+  while case $d in */*) d=\${d%/*}; true;; *) false;; esac && rmdir -- "$d" 2>/dev/null; do :; done
+done`;
+
+async function run(container: Container, user: string, cmd: string[], stdin: Buffer): Promise<void> {
+  const r = await execCollect(container, { cmd, user, stdin });
+  if (r.exitCode !== 0) throw new Error(`restoring the checkpoint's files in the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+}
+
+/**
+ * Applies `changes` (treeChanges from the current files to the target) to /workspace as `user`: one exec clears the
+ * way, one unpacks the target's files with their modes (tar makes missing directories). `blobs` holds the bytes of
+ * every file written. Gitlinks are left as they are.
+ */
+export async function applyChanges(container: Container, user: string, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
+  const files = changes.filter((c) => c.to && c.to.mode !== GITLINK);
+  const deleted = changes.filter((c) => !c.to).map((c) => c.path);
+  if (files.length === 0 && deleted.length === 0) return;
+  const list = [...deleted.map((p) => `D${p}\0`), ...files.map((c) => `W${c.path}\0`)].join('');
+  await run(container, user, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(list, 'utf8'));
+  if (files.length === 0) return;
+  const archive = pack();
+  const now = new Date();
+  for (const c of files) {
+    const to = c.to as { mode: string; sha: string };
+    const bytes = blobs.get(to.sha) as Buffer;
+    if (to.mode === '120000') archive.entry({ name: c.path, type: 'symlink', linkname: bytes.toString('utf8'), mtime: now });
+    else archive.entry({ name: c.path, mode: to.mode === '100755' ? 0o755 : 0o644, mtime: now }, bytes);
+  }
+  archive.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of archive) chunks.push(c as Buffer);
+  await run(container, user, ['tar', '-x', '-p', '-f', '-', '-C', WORKSPACE], Buffer.concat(chunks));
+}
