@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PanelApp } from './app';
 import type { VsCodeApi } from './ui/state';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentCreateParams, AgentUpdateParams } from '../wire';
 import { paging, qBool, qCreatedAtGteLte, qInt } from './query';
 import { route } from './router';

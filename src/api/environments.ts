@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvironmentCreateParams, EnvironmentUpdateParams } from '../wire';
 import { paging, qBool } from './query';
 import { route } from './router';

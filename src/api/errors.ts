@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApiErrorEnvelope, ApiErrorType } from '../wire';
 import { RuntimeError } from '../runtime/errors';
 import { InvalidEventError as RefusedEventError } from '../harness/delivery';

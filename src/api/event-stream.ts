@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { publicEvent, type SessionEvent, type StreamPreview } from '../wire';
 import { envelope, toFailure } from './errors';
 import { STREAMED, type Ctx } from './router';

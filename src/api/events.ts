@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SendEventsParams, publicEvent, type SessionEvent } from '../wire';
 import type { Page } from '../log/paging';
 import { streamSessionEvents } from './event-stream';

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { tooLarge } from '../runtime/files';
 import { badRequest } from './errors';
 import { readMultipart } from './multipart';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MemoryCreateParams, MemoryStoreCreateParams, MemoryStoreUpdateParams, MemoryUpdateParams, MemoryVersionOperation, MemoryView } from '../wire';
 import { LOCAL_API_ACTOR } from '../runtime/memory-stores';
 import { paging, qBool, qCreatedAtGteLte, qInt } from './query';

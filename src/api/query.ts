@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest } from './errors';
 
 // Query strings as the SDK writes them (qs, arrayFormat 'brackets', reference §1.6): `types[]=a&types[]=b` is an

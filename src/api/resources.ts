@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FileResourceParams, RepositoryTokenUpdate } from '../wire';
 import { resourceKey } from '../runtime/session-resources';
 import { badRequest, parseOr400 } from './errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionCreateParams, SessionStatus, SessionUpdateParams } from '../wire';
 import type { Runtime } from '../runtime';
 import { badRequest, parseOr400 } from './errors';

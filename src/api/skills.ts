@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_SKILL_BYTES, MAX_SKILL_FILES } from '../runtime/skill-format';
 import type { SkillStore, SkillUpload } from '../runtime/skills';
 import { fail } from './errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SessionStatus } from '../wire';
 import type { Runtime } from '../runtime';
 import { notFound } from '../runtime/errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CredentialCreateParams, CredentialUpdateParams, VaultCreateParams, VaultUpdateParams } from '../wire';
 import { badRequest } from './errors';
 import { paging, qBool } from './query';

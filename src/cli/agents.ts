@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Runtime } from '../runtime';
 import { AgentCreateParams, type Agent } from '../wire';
 import { DEFAULT_AGENT } from '../runtime/defaults';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_ITERATIONS, UserDefineOutcomeParams, type EventParams } from '../wire';
 import type { Runtime } from '../runtime';
 import { paint } from './render';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_MODEL } from '../model/types';
 
 // The contributed settings (package.json contributes.configuration), read and validated in one place. A value a

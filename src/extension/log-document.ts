@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readAllEvents } from './panel/session-panel';
 import type { RuntimeHost } from './runtime-host';
 import type { SessionsModel } from './sessions-model';

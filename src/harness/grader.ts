@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CheckRun, ModelUsage } from '../wire';
 import { GRADER_MARKER, type ModelClient, type ModelRequest } from '../model/types';
 import type { ActiveOutcome } from './outcome-state';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LockTimeoutError } from './errors';
 import { isErrno, writeFileExclusive } from './fsutil';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { newId } from '../wire/ids';
 import { DuplicateEventIdError, InvalidEventError, LogNotFoundError } from './errors';
 import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlreadyExistsError, InvalidIdError, InvalidValueError, StoreCorruptError, VersionConflictError } from './errors';
 import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, readJsonFile, writeFileAtomic, writeFileExclusive } from './fsutil';
 import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LeaseCorruptError, LeaseHeldError, LeaseLostError } from './errors';
 import { pidAlive, withFileLock } from './file-lock';
 import { mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LogCorruptError } from './errors';
 
 /** The envelope every persisted event has; the rest of an event is opaque to the log. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventDelta, EventStart, ModelErrorDetail, ModelPricing, Session, SessionEvent, ToolOutputPreview } from '../wire';
 
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the

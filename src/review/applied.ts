@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../log/fsutil';
 
 // What `apply` landed in the repository, kept in `applied.json` next to the session's log: when, where, and a

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../log/fsutil';
 
 // Per-session review decisions (accepted / rejected hunks per file), kept in `review.json` next to the session's log

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../log/fsutil';
 import path from 'node:path';
 import tls from 'node:tls';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
 import type { Credential, CredentialSecret } from '../wire';
 // From the proxy's modules, not its index: the index also exports the CA, whose node-forge loads only on first use.

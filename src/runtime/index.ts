@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ModelClient } from '../model/types';
 import type { RetryPolicy } from '../harness/retry';
 import type { McpServerState, McpTools } from '../harness/tools';

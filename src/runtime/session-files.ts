@@ -1,6 +1,6 @@
 import { chmod, link, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SESSION_OUTPUTS_DIR, type FileMetadata, type FileResource, type ResourceParams } from '../wire';
 import { isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';
 import type { SandboxMount } from '../sandbox/types';

@@ -1,6 +1,6 @@
 import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MEMORY_DIR, memoryStoreSlug, type Actor, type MemoryStoreResource, type ResourceParams } from '../wire';
 import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
 import { readJsonFile, writeFileAtomic } from '../log/fsutil';

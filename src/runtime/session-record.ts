@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SandboxEnvironment, Session } from '../wire';
 import { EVENTS_FILE } from '../log/session-log';
 import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';

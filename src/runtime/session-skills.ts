@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SKILLS_DIR, WORKSPACE_SKILLS_ID, sessionRoster, type SessionAgent } from '../wire';
 import type { SandboxMount } from '../sandbox/types';
 import { writeFileAtomic } from '../log/fsutil';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { OutcomeEvaluation, SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
 import type { LogPosition } from '../log/log-tail';

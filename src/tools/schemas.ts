@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Inputs of the sandbox-side built-in tools (managed-agents-api.md §5.3). Objects are strict: a misspelt key
 // (`path` for `file_path`, `view_rage`) is reported instead of silently ignored.

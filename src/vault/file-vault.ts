@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { withFileLock } from '../log/file-lock';
 import { isErrno } from '../log/fsutil';
 import { ensurePrivateDir, readPrivateFile, writePrivateFile } from './private-file';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { matchesHost, normaliseHost } from '../vault/proxy/hosts';
 
 // The web tools' allowed_domains / blocked_domains (reference §5.2): an entry names a host and covers its

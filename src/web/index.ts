@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionAgent, SessionEvent } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import type { HostTools, ModelTool } from '../harness/tools';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ToolResultBlock } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { domainCovers, DomainList, oneDomainList } from './domains';

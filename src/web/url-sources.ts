@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionEvent, ToolResultBlock } from '../wire';
 
 // web_fetch fetches only URLs the conversation has already shown (reference §5.2 `url_sources`): in the user's

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionEvent } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import { normaliseHost } from '../vault/proxy/hosts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { AgentMultiagent, MultiagentParams } from './multiagent';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SessionSummary } from './fold';
 
 // A session's spend ceiling (reference: `budget` on session create and update; the SDK's BetaManagedAgentsBudgetLimit).

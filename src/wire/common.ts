@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // metadata: string→string, ≤16 pairs, keys ≤64, values ≤512 (reference §1.7).
 export const Metadata = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Content blocks of the Managed Agents wire format (reference §3.6).
 export const TextBlock = z.object({ type: z.literal('text'), text: z.string() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 
 // Environments (reference §6), in exactly the shape of the SDK's types. Hangar's own sandbox settings (provider,

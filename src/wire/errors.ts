@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // session.error sub-types (reference §3.5) and the HTTP error envelope (§1.3).
 export const RetryStatus = z.discriminatedUnion('type', [

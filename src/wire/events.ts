@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentMessageBlock, TextBlock, ToolResultBlock, UserContentBlock } from './content';
 import { ModelErrorDetail, SessionErrorObject } from './errors';
 import { BudgetLimit } from './budget';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timestamp } from './common';
 
 // The Files API (reference §2.9; the SDK's `client.beta.files`): uploaded files and what agents leave in

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Agent, ModelParams, ToolParams } from './agent';
 import type { SessionAgent } from './session';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 
 // Memory stores (reference §2.8, §7.8; the SDK's `client.beta.memoryStores`): named stores of text memories addressed

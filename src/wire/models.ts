@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The model catalogue: one table of what each Claude model accepts and costs. The harness reads it to build requests
 // the model accepts (thinking mode, effort, output limit) and to decide when a session nears its context window; the

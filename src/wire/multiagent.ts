@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Multi-agent configuration of an agent (reference §5.4): the params clients send, and the resolved form an agent
 // carries (every member a concrete {type:"agent", id, version}). The session form, with each member expanded to its

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Outcomes (reference §3.1 user.define_outcome, §3.2 outcome spans, §7.5): the task, the rubric a grader holds the
 // work to, and how many evaluate-then-revise cycles it gets. The session's `outcome_evaluations` are a fold of the

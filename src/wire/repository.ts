@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timestamp } from './common';
 
 // A `github_repository` session resource (reference §7.3; the SDK's BetaManagedAgentsGitHubRepositoryResourceParams):

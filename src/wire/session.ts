@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Agent, AgentSkillParams, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';

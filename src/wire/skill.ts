@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timestamp } from './common';
 
 // The Skills API (reference §2.9; the SDK's `client.beta.skills`): custom skills in the Agent Skills format, a folder

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolResultBlock } from './content';
 
 // What running one tool call yields, whoever runs it (the sandbox's built-in tools, an MCP server, the tool server

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The live output of a running tool call (issue #12 §4). Like text deltas it is a preview: it goes to live
 // subscribers only and is never persisted; the agent.tool_result that follows carries the whole output.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 
 // Credentials are injected into HTTP(S) requests only: a javascript:, file: or data: URL names no server to call.

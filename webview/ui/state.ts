@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The webview's handle on VS Code (`acquireVsCodeApi()`); tests pass a fake. */
 export interface VsCodeApi {

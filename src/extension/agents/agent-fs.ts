@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RuntimeError } from '../../runtime/errors';
 import { AgentUpdateParams, type Agent } from '../../wire';
 import { DocumentFileSystem } from '../document-fs';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_AGENT } from '../../runtime/defaults';
 import { AgentCreateParams, type Agent } from '../../wire';
 import { readSettings } from '../config';

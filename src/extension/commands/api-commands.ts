@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sdkSnippet } from '../api-server';
 import { readSettings } from '../config';
 import type { Hangar } from '../hangar';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Hangar } from '../hangar';
 import { activeReview, hunkAt, sandboxEditor } from '../review/review-editor';
 import { parseSandboxUri } from '../review/sandbox-content';

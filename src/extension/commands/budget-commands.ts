@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Hangar } from '../hangar';
 import { costBudget, type BudgetLimit } from '../../wire';
 import { formatCost } from '../../format/cost';

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FileMetadata, FileResourceParams } from '../../wire';
 import type { Hangar } from '../hangar';
 import { guarded, resolveSession, sessionOf } from './args';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Hangar } from '../hangar';
 import { ANSWER_COMMAND, answerPrompt, toolLabel } from '../notifications/pending-prompts';
 import { readAllowances } from '../allowances';

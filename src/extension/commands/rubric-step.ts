@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserDefineOutcomeParams, type EventParams } from '../../wire';
 
 // Start Agent's optional rubric step (issue #11 §1): the task can become an outcome that a grader holds to a rubric,

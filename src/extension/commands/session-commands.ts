@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MODEL_API_KEY } from '../../vault/types';
 import { titleFrom } from '../format';
 import type { Hangar } from '../hangar';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normaliseMcpUrl } from '../../runtime/mcp';
 import type { Credential, Vault } from '../../wire';
 import type { Hangar } from '../hangar';

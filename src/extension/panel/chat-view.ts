@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWebviewMessage, ReadyMessage, requestIdOf, type HostMessage } from '../../protocol/panel';
 import { panelHtml, webviewOptions } from './html';
 import { mentionableFiles } from './mentions';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ChatView, type ChatDeps } from './chat-view';
 import { SessionPanel, panelTitle } from './session-panel';
 

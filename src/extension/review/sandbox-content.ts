@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeText } from '../../review/session-review';
 import type { RuntimeHost } from '../runtime-host';
 import type { ReviewManager } from './review-manager';

@@ -1,6 +1,6 @@
 // The scripted model's vocabulary: what a test can make the "model" answer, and the request shape it accepts.
 // Scripts come from test code and from the `hangar demo` CLI, so every reply is validated before it is served.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TextBlockSchema = z.object({ type: z.literal('text'), text: z.string() });
 /**

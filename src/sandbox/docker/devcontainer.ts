@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalize, isWithin } from '../../tools/paths';
 import { listRepository } from '../repo/listing';
 import type { Docker } from './client';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DevcontainerError } from './errors';
 
 // Where a devcontainer feature's files come from, by the form of its id (containers.dev/implementors/features-distribution):

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parse } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { REFUSED } from './devcontainer-settings';
 import { DevcontainerError } from './errors';
 import { featureKind, fetchFeature, parseOciRef, type FetchedFeature } from './feature-source';

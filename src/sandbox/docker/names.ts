@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Names and labels of everything the provider creates in the engine and under its storage dir. Labels are how the
 // reaper finds leftovers; the layer id ties a container and its volume to host dirs (a warm-pool container is made

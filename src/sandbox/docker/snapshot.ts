@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildAgentGit, repoHead } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
 import { checkRepoPath } from '../repo/paths';

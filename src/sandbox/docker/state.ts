@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SandboxLimits } from '../../wire/environment';
 import { writeFileAtomic } from '../../log/fsutil';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { writeFileAtomic } from '../../log/fsutil';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 // The tool server as one CommonJS file for Node 18 (what Debian's nodejs gives the image), sent to the container over
 // the tool server exec's stdin (toolserver-client.ts). A packaged extension ships it prebuilt (pass its path); from a

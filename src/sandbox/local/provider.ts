@@ -1,6 +1,6 @@
 import { mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createToolHost } from '../../tools/host-impl';
 import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolHostOptions } from '../../tools/host';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolOutcome } from '../../wire/tool-outcome';
 import { ToolOutputSnapshot } from '../../wire/tool-output';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AlreadyExistsError,
   InvalidCursorError,
