@@ -7,6 +7,7 @@ import {
   modelConfigProblem,
   newId,
   nowIso,
+  unknownProviderProblem,
   WORKSPACE_SKILLS_ID,
   type AgentCreateParams,
   type AgentSkill,
@@ -169,6 +170,8 @@ export class AgentStore {
 
 export function normalizeModel(model: z.infer<typeof ModelParams>, catalog: ModelCatalog): ModelConfig {
   const m = typeof model === 'string' ? { id: model } : model;
+  const unknownProvider = unknownProviderProblem(m.id, catalog.providerConfigs().map((p) => p.name));
+  if (unknownProvider) throw invalid(`model: ${unknownProvider}`);
   // Effort resolves to the model's own default (reference §5.1); a setting the model would refuse is refused here.
   const spec = catalog.lookup(m.id);
   const effort = (m.effort == null ? undefined : typeof m.effort === 'string' ? m.effort : m.effort.type) ?? spec.defaultEffort ?? undefined;

@@ -10,7 +10,7 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
 import { RuntimeEgress, type EgressOptions } from './egress';
-import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, reachesNothing, type NewEvent } from '../wire';
+import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, reachesNothing, type ModelProviderConfig, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { FileStore } from './files';
@@ -29,6 +29,9 @@ import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
 import { EgressLog } from '../vault/proxy/egress-log';
 import { WebSearchSettings, WebTools, type WebRuntime } from '../web';
+import type { ModelProviders } from '../model/registry';
+import { loadProviderConfigs, readDiscovered, runtimeProviders, type RuntimeProvidersOptions } from './model-providers';
+import { sessionModelProblem } from './session-models';
 
 export type { McpServerState } from '../harness/tools';
 
@@ -55,6 +58,15 @@ export interface RuntimeOptions {
    * ModelCatalogError naming the reason, before anything is opened or started.
    */
   models?: ModelCatalogOverrides;
+  /**
+   * Model providers besides the built-in one (`model`), on top of `<storage>/model-providers.json` (src/wire/
+   * model-providers.ts). Invalid, the runtime's start fails with a ModelCatalogError naming the reason.
+   */
+  modelProviders?: unknown;
+  /** The built-in provider's base URL, where its models are listed (default api.anthropic.com). */
+  modelBaseUrl?: string;
+  /** Test seam: how a configured provider's client is made (default: by its kind, src/model/provider-clients.ts). */
+  createModelClient?: RuntimeProvidersOptions['createClient'];
   mcp?: (record: SessionRecord, emit: (events: NewEvent[]) => Promise<void>) => Promise<McpTools | null>;
   /** Runs after the vault scrubber over every tool outcome. */
   redact?: (outcome: ToolOutcome) => ToolOutcome;
@@ -95,11 +107,23 @@ export class Runtime {
   readonly egress: RuntimeEgress;
   /** The model catalogue in effect (built-in, then models.json, then the `models` option): limits and prices. */
   readonly catalog: ModelCatalog;
+  /** The model providers: the built-in one and the configured ones, their model lists, and the client that routes to them. */
+  readonly modelProviders: ModelProviders;
   private readonly host: SessionHost;
   private readonly sessionFiles: SessionFiles;
 
   constructor(readonly options: RuntimeOptions) {
-    this.catalog = loadCatalog(options.storageRoot, options.models);
+    const providerConfigs = loadProviderConfigs(options.storageRoot, options.modelProviders);
+    this.catalog = loadCatalog(options.storageRoot, options.models, providerConfigs);
+    this.modelProviders = runtimeProviders({
+      storageRoot: options.storageRoot,
+      configs: providerConfigs,
+      vault: options.vault,
+      builtin: options.model,
+      builtinBaseUrl: options.modelBaseUrl,
+      catalog: this.catalog,
+      createClient: options.createModelClient,
+    });
     const sessionsDir = path.join(options.storageRoot, 'sessions');
     mkdirSync(sessionsDir, { recursive: true });
     this.vaults = new VaultStore(options.storageRoot, options.vault);
@@ -122,7 +146,7 @@ export class Runtime {
       sessionsDir,
       owner: `${options.owner ?? 'hangar'}@${os.hostname()}:${process.pid}`,
       provider: options.sandbox,
-      model: options.model,
+      model: this.modelProviders.router(),
       retry: options.retry,
       maxTokens: options.maxTokens,
       maxRequestsPerTurn: options.maxRequestsPerTurn,
@@ -148,14 +172,16 @@ export class Runtime {
           allowPrivate: options.egress?.allowPrivate,
           upstreamCa: options.egress?.upstreamCa,
           search: webSearch,
-          providerSearch: options.model.serverWebSearch === true,
+          providerSearch: this.modelProviders.serverWebSearch(agent.model.id),
           log: webLog,
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
       environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionMemory.note(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory, (agent) =>
+      sessionModelProblem(agent, this.modelProviders, this.catalog),
+    );
     this.resources = new SessionResources(sessionsDir, this.sessions, clones);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
     this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);
@@ -235,7 +261,7 @@ export class WebSearchSettingError extends Error {
 }
 
 /** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */
-function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined): ModelCatalog {
+function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined, providers: readonly ModelProviderConfig[]): ModelCatalog {
   const file = path.join(storageRoot, 'models.json');
   let fromFile: ModelCatalogOverrides = {};
   if (existsSync(file)) {
@@ -249,5 +275,5 @@ function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | und
     if (!parsed.success) throw new ModelCatalogError(`${file} is not a valid model catalogue override: ${z.prettifyError(parsed.error)}`);
     fromFile = parsed.data;
   }
-  return new ModelCatalog(layerOverrides(fromFile, overrides ?? {}));
+  return new ModelCatalog(layerOverrides(fromFile, overrides ?? {}), { configs: providers, discovered: readDiscovered(storageRoot) });
 }

@@ -31,7 +31,7 @@ export interface RunnerOptions {
   /** The runtime's model catalogue (user overrides included): limits, thinking and effort of every request. */
   catalog: ModelCatalog;
   /** The host-side tools (web_fetch, web_search) of one agent of a session. */
-  hostTools?: (record: SessionRecord, agent: Pick<SessionAgent, 'tools'>) => HostTools | null;
+  hostTools?: (record: SessionRecord, agent: Pick<SessionAgent, 'tools' | 'model'>) => HostTools | null;
   /** Runs over every tool outcome before it becomes an event (the vault scrubber). */
   redact?: (outcome: ToolOutcome) => ToolOutcome | Promise<ToolOutcome>;
   /** Scrubs a running command's live output before it is previewed (without it, no tool output is previewed). */
@@ -56,7 +56,7 @@ export interface RunnerParts {
 }
 
 export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log, sandbox, mcp, threadMcp, previewTo }: RunnerParts): SessionRunner {
-  const host = (agent: Pick<SessionAgent, 'tools'>) => opts.hostTools?.(record, agent) ?? null;
+  const host = (agent: Pick<SessionAgent, 'tools' | 'model'>) => opts.hostTools?.(record, agent) ?? null;
   // One meter for every thread: the budget caps the session's spend, sub-agents' included.
   const budget = new BudgetMeter(record.budget, () => log.events(), sessionPricing(opts.catalog, record.agent.model.id));
   const shared = {

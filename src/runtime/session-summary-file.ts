@@ -44,8 +44,7 @@ export interface StoredFold {
 
 /** Identifies the catalogue's models and prices: a summary priced with another catalogue is folded again. */
 export function pricesFingerprint(catalog: ModelCatalog): string {
-  const models = catalog.ids().map((id) => [id, catalog.lookup(id)]);
-  return createHash('sha256').update(JSON.stringify(models)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(catalog.identity())).digest('hex').slice(0, 16);
 }
 
 /** The stored fold of the session in `dir`; null when there is none usable (missing, torn, other prices). */

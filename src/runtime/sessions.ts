@@ -70,6 +70,8 @@ export class SessionService {
     private readonly clones: RepositoryClones,
     private readonly skills: SessionSkills,
     private readonly memory: SessionMemory,
+    /** Why a session of this agent cannot start on its models (src/runtime/session-models.ts), or null. */
+    private readonly modelProblem: (agent: SessionAgent) => Promise<string | null> = () => Promise.resolve(null),
   ) {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
@@ -83,6 +85,8 @@ export class SessionService {
     if (unsupported) throw invalid(unsupported);
     const unbudgetable = params.budget ? unbudgetableModel(params.budget, agent, this.catalog) : null;
     if (unbudgetable) throw invalid(unbudgetable.message, unbudgetable.reason);
+    const modelProblem = await this.modelProblem(agent);
+    if (modelProblem) throw invalid(`Can't start the session: ${modelProblem}`, 'model_unavailable');
     // initial_events are checked whole before anything is made (an outcome's rubric file read).
     const initialEvents = await prepareOutcomes(params.initial_events ?? [], agent, (f) => this.files.content(f));
     const now = nowIso();

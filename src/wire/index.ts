@@ -17,3 +17,4 @@ export * from './budget';
 export * from './tool-output';
 export * from './memory';
 export * from './outcome';
+export * from './model-providers';

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { BUILTIN_PROVIDER, qualifiedModel, type ModelProviderConfig, type ProviderModelInfo } from './model-providers';
+import { providerModelSpec } from './provider-spec';
 
 // The model catalogue: one table of what each Claude model accepts and costs. The harness reads it to build requests
 // the model accepts (thinking mode, effort, output limit) and to decide when a session nears its context window; the
@@ -43,6 +45,8 @@ export const ModelSpec = z.object({
   efforts: z.array(Effort),
   defaultEffort: Effort.nullable(),
   prices: ModelPrices,
+  /** False for a model that takes no tool definitions: a session whose agent has tools is refused. Absent: it does. */
+  tools: z.boolean().optional(),
   /** A prompt (input + cache reads + cache writes) above `thresholdTokens` is billed at these prices instead. */
   longPrompt: z.object({ thresholdTokens: z.number().int().positive(), prices: ModelPrices }).optional(),
   /** Date the prices were last checked (YYYY-MM-DD) and where they came from. */
@@ -54,7 +58,12 @@ export type ModelSpec = z.infer<typeof ModelSpec>;
 /** A user override: any subset of a spec's fields (prices field by field); a new id needs the full spec. */
 export const ModelSpecOverride = z.strictObject({ ...ModelSpec.partial().shape, prices: z.strictObject(ModelPrices.partial().shape).optional() });
 export const ModelCatalogOverrides = z.record(
-  z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'model ids are lower-case letters, digits, dots and dashes'),
+  z
+    .string()
+    .regex(
+      /^(?:[a-z0-9][a-z0-9.-]*|[a-z0-9][a-z0-9_-]*\/[A-Za-z0-9][\w.:/-]*)$/,
+      'model ids are lower-case letters, digits, dots and dashes, or <provider>/<model> for a configured provider\'s model',
+    ),
   ModelSpecOverride,
 );
 export type ModelCatalogOverrides = z.infer<typeof ModelCatalogOverrides>;
@@ -237,16 +246,29 @@ export interface ResolvedModel extends ModelSpec {
   estimate: boolean;
 }
 
+/** The configured model providers and what their models endpoints said, for the catalogue's provider models. */
+export interface CatalogProviders {
+  configs?: readonly ModelProviderConfig[];
+  /** By full id (`ollama/qwen3-coder`). */
+  discovered?: Readonly<Record<string, ProviderModelInfo>>;
+}
+
 export class ModelCatalog {
   private readonly entries: Record<string, ModelSpec>;
   private readonly cache = new Map<string, ResolvedModel>();
+  private readonly providers: ReadonlyMap<string, ModelProviderConfig>;
+  private readonly discovered = new Map<string, ProviderModelInfo>();
 
   /** Throws a readable error when an override is invalid (unknown field, a new id without every field). */
-  constructor(overrides: unknown = {}) {
+  constructor(overrides: unknown = {}, providers: CatalogProviders = {}) {
     const parsed = ModelCatalogOverrides.safeParse(overrides);
     if (!parsed.success) throw new ModelCatalogError(`invalid model catalogue override: ${z.prettifyError(parsed.error)}`);
+    this.providers = new Map((providers.configs ?? []).map((p) => [p.name, p]));
+    for (const [id, info] of Object.entries(providers.discovered ?? {})) this.discovered.set(id.toLowerCase(), info);
     this.entries = { ...BUILTIN_MODELS };
-    for (const [id, o] of Object.entries(parsed.data)) {
+    for (const [rawId, o] of Object.entries(parsed.data)) {
+      // Provider model ids may have capitals (`vllm/Qwen/Qwen3-Coder`); ids are looked up lower-cased.
+      const id = rawId.toLowerCase();
       const base = this.entries[id];
       const merged = base ? { ...base, ...o, prices: { ...base.prices, ...o.prices } } : o;
       const full = ModelSpec.safeParse(merged);
@@ -259,6 +281,22 @@ export class ModelCatalog {
     return Object.keys(this.entries);
   }
 
+  /** The configured providers (not the built-in one). */
+  providerConfigs(): ModelProviderConfig[] {
+    return [...this.providers.values()];
+  }
+
+  /** What a surface needs to tell two catalogues apart (a summary priced with another is folded again). */
+  identity(): unknown {
+    return [this.ids().map((id) => [id, this.lookup(id)]), this.providerConfigs(), [...this.discovered].sort(([a], [b]) => a.localeCompare(b))];
+  }
+
+  /** Records what a provider's models endpoint said about its models (limits, prices, tool support). */
+  discover(models: Readonly<Record<string, ProviderModelInfo>>): void {
+    for (const [id, info] of Object.entries(models)) this.discovered.set(id.toLowerCase(), info);
+    this.cache.clear();
+  }
+
   lookup(modelId: string): ResolvedModel {
     const hit = this.cache.get(modelId);
     if (hit) return hit;
@@ -269,11 +307,29 @@ export class ModelCatalog {
 
   private resolve(modelId: string): ResolvedModel {
     const id = modelId.toLowerCase();
+    const own = this.match(id);
+    if (own) return { ...this.entries[own]!, key: own, estimate: false };
+    const q = qualifiedModel(modelId, new Set(this.providers.keys()));
+    const provider = this.providers.get(q.provider);
+    // An Anthropic-compatible gateway serves Claude ids: they resolve as the built-in provider's.
+    if (q.provider === BUILTIN_PROVIDER || provider?.kind === 'anthropic') return this.resolveClaude(q.model.toLowerCase());
+    if (!provider) return this.resolveClaude(id);
+    const { spec, estimate } = providerModelSpec(provider, q.model, this.discovered.get(id));
+    return { ...spec, key: id, estimate };
+  }
+
+  /** The longest entry key the id starts with, ending at a separator. */
+  private match(id: string): string | undefined {
     let best: string | undefined;
     for (const key of Object.keys(this.entries)) {
       const fits = id === key || (id.startsWith(key) && /[-@:[]/.test(id.charAt(key.length)));
       if (fits && (!best || key.length > best.length)) best = key;
     }
+    return best;
+  }
+
+  private resolveClaude(id: string): ResolvedModel {
+    const best = this.match(id);
     if (best) return { ...this.entries[best]!, key: best, estimate: false };
     const family = Object.keys(FAMILY_FALLBACK).find((f) => id.includes(f));
     const key = (family && FAMILY_FALLBACK[family]) || DEFAULT_ENTRY;
