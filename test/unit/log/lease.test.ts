@@ -4,6 +4,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { acquireLease, LeaseCorruptError, LeaseHeldError, LeaseLostError, readLease, type Lease } from '../../../src/log';
+import { withFileLock } from '../../../src/log/file-lock';
 import { spawnChild, tempDir, until, type Child } from './support';
 
 /** The pid of a process that has already exited. */
@@ -33,7 +34,10 @@ describe('lease', function () {
     held.push(lease);
     return lease;
   };
-  const writeLease = (record: object) => fsp.writeFile(path.join(dir, 'lease.json'), JSON.stringify(record));
+  // Another holder writes under the lease's lock, as acquireLease does: a write around the lock could land between a
+  // background renewal's read and its write and be overwritten, so no loss would ever be seen.
+  const writeLease = (record: object) =>
+    withFileLock(path.join(dir, 'lease.lock'), () => fsp.writeFile(path.join(dir, 'lease.json'), JSON.stringify(record)));
   const future = () => new Date(Date.now() + 60_000).toISOString();
 
   it('refuses a second acquirer while the first holds it, naming the holder', async () => {
