@@ -87,6 +87,9 @@ export async function consumeStream(events: AsyncIterable<ModelStreamEvent>, sin
         outcome.stopDetails = ev.delta.stop_details ?? outcome.stopDetails;
         if (ev.usage.output_tokens != null) usage.output_tokens = ev.usage.output_tokens;
         if (ev.usage.input_tokens != null) usage.input_tokens = ev.usage.input_tokens;
+        // Cumulative like the rest; a Chat Completions provider reports its cached prompt tokens only here, at the end.
+        if (ev.usage.cache_read_input_tokens != null) usage.cache_read_input_tokens = ev.usage.cache_read_input_tokens;
+        if (ev.usage.cache_creation_input_tokens != null) usage.cache_creation_input_tokens = ev.usage.cache_creation_input_tokens;
         if (ev.usage.server_tool_use?.web_search_requests != null) outcome.webSearchRequests = ev.usage.server_tool_use.web_search_requests;
         break;
       case 'message_stop':

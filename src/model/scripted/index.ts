@@ -1,4 +1,5 @@
 export { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from './server';
+export { startScriptedOpenAiModel, type ScriptedOpenAiModel, type ScriptedOpenAiModelOptions, type RecordedChatRequest } from './openai-server';
 export {
   BlockSchema,
   ReplySchema,

@@ -70,6 +70,12 @@ export async function sendMessage(ex: Exchange, reply: MessageReply, blocks: Res
 
 const RETRY_AFTER_DEFAULT_S = 1;
 
+/** What a web UI or a proxy's login page answers on a URL that is not the API. */
+export function sendHtmlPage(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end('<!DOCTYPE html>\n<html><head><title>Model Server</title></head><body><h1>Welcome</h1><p>This is the web interface.</p></body></html>\n');
+}
+
 const BROKEN_USAGE = { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 const blockStart = (content_block: Record<string, unknown>): SseEvent => ({ event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block } });
 const blockDelta = (delta: Record<string, unknown>): SseEvent => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } });
@@ -149,6 +155,20 @@ export async function sendFault(ex: Exchange, reply: FaultReply): Promise<void> 
       }
       startSse(ex);
       res.end(BROKEN_STREAMS[reply.fault](ex));
+      return;
+    case 'html_page':
+      sendHtmlPage(res);
+      return;
+    case 'model_not_found':
+      sendError(res, ex.requestId, 404, `model: ${ex.model}`);
+      return;
+    case 'no_finish_reason':
+      if (!ex.stream) {
+        res.socket?.destroy();
+        return;
+      }
+      startSse(ex);
+      res.end(framesOf([messageStart(newId('msg'), ex.model, BROKEN_USAGE), blockStart({ type: 'text', text: '', citations: null }), PING, blockDelta({ type: 'text_delta', text: 'Let me look at' }), { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } }]));
       return;
     case 'hang':
       // Never answer: the exchange ends when the client aborts or the server closes.

@@ -91,6 +91,12 @@ export const FaultKindSchema = z.enum([
   'cut_in_thinking',
   /** A signature_delta arrives for a block index that no content_block_start opened. */
   'orphan_signature',
+  /** A 200 answer with a web page instead of the API's JSON or event stream (a base URL naming a web UI). */
+  'html_page',
+  /** The stream ends cleanly after some text, but the reply never says why it ended (no stop or finish reason). */
+  'no_finish_reason',
+  /** A 404 for the request's model, worded as the API words it. */
+  'model_not_found',
 ]);
 export type FaultKind = z.infer<typeof FaultKindSchema>;
 

@@ -1,13 +1,10 @@
 // A real HTTP server on 127.0.0.1 that speaks the Anthropic Messages API from a script, standing in for
 // the model in tests, benchmarks and `hangar demo`. The official SDK talks to it unchanged via baseURL.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { headersOf, listen, readBody, ReplySource } from './http';
 import {
   MessagesRequestSchema,
-  ReplySchema,
-  exhaustedReply,
-  parseReplies,
   type MessagesRequest,
   type RecordedRequest,
   type RejectedRequest,
@@ -62,29 +59,7 @@ export interface ScriptedModel {
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
-
-type BodyResult = { ok: true; text: string } | { ok: false };
-
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      // Past the limit, keep draining so the client sees the 413 rather than a reset upload.
-      if (size <= limit) chunks.push(c);
-    });
-    req.on('end', () => resolve(size > limit ? { ok: false } : { ok: true, text: Buffer.concat(chunks).toString('utf8') }));
-    req.on('error', reject);
-  });
-}
-
-function headersOf(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
-}
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 type Parsed = { ok: true; body: MessagesRequest } | { ok: false; message: string };
 
@@ -103,24 +78,14 @@ function parseRequest(text: string): Parsed {
 }
 
 export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promise<ScriptedModel> {
-  const queue: Reply[] = Array.isArray(opts.script) ? parseReplies(opts.script) : [];
-  const responder = typeof opts.script === 'function' ? opts.script : undefined;
+  const replies = new ReplySource(opts.script);
   const requests: RecordedRequest[] = [];
   const rejected: RejectedRequest[] = [];
   const cache = new PromptCache();
-  const live = new Set<AbortController>();
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const strict = opts.strict ?? true;
   const catalog = opts.catalog ?? DEFAULT_CATALOG;
   const signer = new Signer(opts.signingSecret ?? DEFAULT_SIGNING_SECRET);
-
-  async function nextReply(rec: RecordedRequest): Promise<Reply> {
-    const queued = queue.shift();
-    if (queued) return queued;
-    if (responder) return ReplySchema.parse(await responder(rec));
-    rec.exhausted = true;
-    return exhaustedReply();
-  }
 
   async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const at = performance.now();
@@ -145,7 +110,7 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     requests.push(rec);
     let reply: Reply;
     try {
-      reply = await nextReply(rec);
+      reply = await replies.next(rec);
     } catch (e) {
       sendError(res, requestId, 500, `scripted model: responder failed: ${(e as Error).message}`);
       return;
@@ -166,39 +131,17 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
     await sendMessage(ex, reply, blocks, usageFor(cache, parsed.body, blocks, reply.usage));
   }
 
-  const server = createServer((req, res) => {
-    const ctl = new AbortController();
-    live.add(ctl);
-    res.on('close', () => {
-      ctl.abort();
-      live.delete(ctl);
-    });
-    handle(req, res, ctl.signal).catch((e: unknown) => {
-      if (!res.headersSent) sendError(res, newId('req'), 500, `scripted model: ${(e as Error).message}`);
-      else res.destroy();
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await listen(opts.port ?? 0, handle, (res, message) => sendError(res, newId('req'), 500, message));
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url: server.url,
+    port: server.port,
     requests,
     rejected,
-    push: (...replies) => void queue.push(...parseReplies(replies)),
+    push: (...more) => replies.push(more),
     get remaining() {
-      return queue.length;
+      return replies.remaining;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ctl of live) ctl.abort();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: server.close,
   };
 }
