@@ -15,6 +15,7 @@ import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
 import { applyToBranch, type BranchFlags } from './branch-command';
 import { cliHint } from './invocation';
+import { onRuntime } from './remote-flags';
 
 // The commands on one existing session. Each opens the session with the sandbox provider it was created with.
 
@@ -162,6 +163,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<session>')
     .action(async (id: string) =>
       finish(
+        (await onRuntime(common(), async (client) => (await import('./remote')).remoteDiff(client, id, json()))) ??
         await on(id, true, async (rt) => {
           if (json()) process.stdout.write(`${JSON.stringify({ ...(await rt.sessions.changes(id)), applied: await readApplied(sessionDir(rt, id)) })}\n`);
           else await printDiff(rt, id, paint(process.stdout.isTTY === true));
