@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime';
 import { badRequest, parseOr400 } from './errors';
 import { paging, qBool, qCreatedAt, qInt, qList, qOrder } from './query';
 import { route } from './router';
+import { SessionForkParams } from '../wire/fork';
 
 // /v1/sessions (reference §2.3): the one BidirectionalPageCursor listing, so responses carry prev_page too.
 
@@ -60,4 +61,5 @@ export const sessionRoutes = [
   route('POST', '/v1/sessions/:session_id', async (c) => c.runtime.sessions.update(c.params.session_id!, await c.body(SessionUpdateParams.strict()))),
   route('DELETE', '/v1/sessions/:session_id', async (c) => c.runtime.deleteSession(c.params.session_id!)),
   route('POST', '/v1/sessions/:session_id/archive', async (c) => c.runtime.sessions.archive(c.params.session_id!)),
+  route('POST', '/v1/sessions/:session_id/fork', async (c) => c.runtime.sessions.fork(c.params.session_id!, await c.body(SessionForkParams))),
 ];

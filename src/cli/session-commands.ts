@@ -15,7 +15,6 @@ import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
 import { applyToBranch, type BranchFlags } from './branch-command';
 import { cliHint } from './invocation';
-import { onRuntime } from './remote-flags';
 
 // The commands on one existing session. Each opens the session with the sandbox provider it was created with.
 
@@ -158,12 +157,28 @@ export function addSessionCommands(program: Command, common: () => Common): void
     );
 
   program
+    .command('fork')
+    .description('start a new session from another one at one of its events: the conversation up to that event and the files, in a sandbox of its own (the source is left as it is)')
+    .argument('<session>')
+    .option('--at <event>', "the last event the new session keeps (an event id: see hangar events <session>); the whole log when not given")
+    .option('--title <title>', 'the new session\'s title ("Fork of …" when not given)')
+    .action(async (id: string, o: { at?: string; title?: string }) =>
+      finish(
+        await on(id, true, async (rt) => {
+          const forked = await rt.sessions.fork(id, o);
+          if (json()) process.stdout.write(`${JSON.stringify(forked)}\n`);
+          else process.stdout.write(`Forked ${id}${o.at ? ` at ${o.at}` : ''} into ${forked.id} (${forked.status}). Continue it with: ${cliHint('send', forked.id, 'your message')}\n`);
+          return EXIT.ok;
+        }),
+      ),
+    );
+
+  program
     .command('diff')
     .description("show a session's changes, and whether they were applied")
     .argument('<session>')
     .action(async (id: string) =>
       finish(
-        (await onRuntime(common(), async (client) => (await import('./remote')).remoteDiff(client, id, json()))) ??
         await on(id, true, async (rt) => {
           if (json()) process.stdout.write(`${JSON.stringify({ ...(await rt.sessions.changes(id)), applied: await readApplied(sessionDir(rt, id)) })}\n`);
           else await printDiff(rt, id, paint(process.stdout.isTTY === true));

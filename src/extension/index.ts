@@ -7,6 +7,7 @@ import { registerChatCommands } from './commands/chat-commands';
 import { registerPermissionCommands } from './commands/permission-commands';
 import { registerReviewCommands } from './commands/review-commands';
 import { registerBranchCommands } from './commands/branch-commands';
+import { registerForkCommands } from './commands/fork-commands';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
@@ -104,6 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerAgentCommands(h),
     ...registerReviewCommands(h),
     ...registerBranchCommands(h),
+    ...registerForkCommands(h),
     ...registerVaultCommands(h),
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),

@@ -15,19 +15,21 @@ export interface ProviderOptions {
   teardown?: 'wait' | 'detached';
   /** Docker: ready containers kept per environment (see DockerSandboxProviderOptions.warmPool); default none. */
   warmPool?: number;
+  /** Docker: the engine, a host address or a Docker context name (see DockerSandboxProviderOptions.engine). */
+  dockerHost?: string;
 }
 
 export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: ProviderOptions = {}): Promise<SandboxProvider> {
   if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
   const docker = await import('../sandbox/docker');
   if (kind === 'auto') {
-    const reason = await docker.dockerUnreadyReason();
+    const reason = await docker.dockerUnreadyReason(undefined, options.dockerHost);
     if (reason) {
       onNotice?.(`Sessions use the local sandbox (a private copy, no isolation) because Docker sandboxes are not available: ${reason}`);
       return new LocalSandboxProvider({ storageRoot });
     }
   }
-  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool });
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, engine: options.dockerHost });
 }
 
 /**

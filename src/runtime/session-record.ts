@@ -43,18 +43,19 @@ export async function writeRecord(dir: string, record: SessionRecord): Promise<v
 /**
  * Creates `<sessions>/<id>/` with its record and an empty log in one step: both are written and fsynced in a hidden
  * directory that is then renamed into place, so a crash leaves either no session or a whole one, never a record
- * without a log (which used to break every listing).
+ * without a log (which used to break every listing). A fork's log starts with `log` (records copied from its source).
  */
-export async function createSessionDir(sessionsDir: string, record: SessionRecord): Promise<void> {
+export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0)): Promise<void> {
   const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(staging, { recursive: true });
   try {
     await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));
-    const log = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
+    const file = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
     try {
-      await log.sync();
+      if (log.length > 0) await file.writeFile(log);
+      await file.sync();
     } finally {
-      await log.close();
+      await file.close();
     }
     await fsyncDir(staging);
     await fsp.rename(staging, path.join(sessionsDir, record.id));

@@ -42,6 +42,7 @@ import { DEFAULT_LIMIT } from '../log/paging';
 import { budgetUpdateProblem, unbudgetableModel } from './session-budget';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 import { prepareOutcomes } from './outcomes';
+import { createFork, type ForkRequest } from './session-fork';
 
 export interface EventListQuery {
   /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
@@ -136,6 +137,32 @@ export class SessionService {
     // Workspace skills that cannot be used are said once, at the start; the session goes on without them.
     for (const message of skills.warnings) await this.appendSystemEvent(record, { type: 'session.error', error: { type: 'unknown_error', message, retry_status: { type: 'exhausted' } } } as SessionEvent);
     if (initialEvents.length) await this.host.send(record, initialEvents);
+    return this.retrieve(record.id);
+  }
+
+  /**
+   * A new session from `source` at one of its events (session-fork.ts): the log up to it, and the source's files as
+   * they are now in a sandbox of its own. The source is only read. A deleted source is a 404 that says so.
+   */
+  async fork(sourceId: string, req: ForkRequest = {}): Promise<Session> {
+    const source = await this.record(sourceId).catch((err: unknown) => {
+      if (err instanceof RuntimeError && err.status === 404) throw new RuntimeError(404, 'not_found_error', `Session ${sourceId} does not exist (deleted, or a wrong id): there is nothing to fork.`, 'fork_source_missing');
+      throw err;
+    });
+    const events = (await this.host.events(sourceId)).events();
+    const record = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso());
+    await this.files.linkUploads(record);
+    await this.skills.place(record.id, await this.skills.plan(record.agent, sessionRepository(record.resources)?.path ?? null));
+    await this.memory.place(record);
+    await this.index.noteRecord(record);
+    // The source's files as they are now (until checkpoints name the files at each event), restored into the fork's
+    // own sandbox: provisioned now (from the warm pool when there is one), the objects copied from the source's.
+    const files = await (await this.host.sandboxFor(source)).checkpoint();
+    const sandbox = await this.host.sandboxFor(record);
+    // A fresh Docker sandbox makes its checkpoint git dir with its first checkpoint; restore() imports into it.
+    await sandbox.checkpoint();
+    await sandbox.restore(files);
+    await this.host.wake(record);
     return this.retrieve(record.id);
   }
 

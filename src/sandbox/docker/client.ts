@@ -1,6 +1,7 @@
 import Dockerode from 'dockerode';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
-import { DockerUnavailableError, classifyEngineError } from './errors';
+import { resolveEngine, type EngineTarget } from './engine';
+import { DockerTlsError, DockerUnavailableError, classifyEngineError, tlsProblem } from './errors';
 
 // The engine connection plus the two exec shapes the provider needs: a one-shot command with collected output,
 // and a long-lived attached process (the tool server) as a stdin writer plus demultiplexed stdout/stderr.
@@ -9,27 +10,30 @@ export type Docker = Dockerode;
 export type Container = Dockerode.Container;
 
 export interface ConnectOptions {
-  /** Unix socket of the engine; default: DOCKER_HOST or /var/run/docker.sock (dockerode's own rules). */
-  socketPath?: string;
+  /** The engine; default: Docker's own resolution (DOCKER_HOST, DOCKER_CONTEXT, the current context, the local socket). */
+  target?: EngineTarget;
   /** How long the first ping may take before the engine counts as absent. */
   pingTimeoutMs?: number;
 }
 
 export async function connectDocker(options: ConnectOptions = {}): Promise<Docker> {
-  const docker = options.socketPath ? new Dockerode({ socketPath: options.socketPath }) : new Dockerode();
+  const target = options.target ?? resolveEngine();
+  const docker = new Dockerode(target.options);
   const timeoutMs = options.pingTimeoutMs ?? 5000;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       docker.ping(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new DockerUnavailableError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new DockerUnavailableError(`no answer within ${timeoutMs} ms`, target)), timeoutMs);
       }),
     ]);
   } catch (err) {
     if (err instanceof DockerUnavailableError) throw err;
+    const tls = tlsProblem(err);
+    if (tls) throw new DockerTlsError(tls, target);
     const classified = classifyEngineError(err);
-    throw classified instanceof DockerUnavailableError ? classified : new DockerUnavailableError(classified.message);
+    throw new DockerUnavailableError(classified instanceof DockerUnavailableError ? classified.detail : classified.message, target);
   } finally {
     clearTimeout(timer);
   }

@@ -3,38 +3,116 @@ import { SandboxSetupError } from '../errors';
 // Typed errors of the Docker provider. Each message names the fix, because it is shown to a user who did not
 // choose to think about Docker.
 
+/** The engine an error happened on, as messages name it (engine.ts's EngineTarget). */
+export interface EngineName {
+  label: string;
+  local: boolean;
+  /** Docker CLI arguments that reach the engine (`docker <cli> load`). */
+  cli: string;
+}
+
+/** Another engine than the local default: messages name it and give fixes that work there. */
+const remote = (engine?: EngineName): engine is EngineName => !!engine && !engine.local;
+
 export class DockerUnavailableError extends Error {
   override readonly name = 'DockerUnavailableError';
-  constructor(detail: string) {
+  constructor(
+    readonly detail: string,
+    readonly engine?: EngineName,
+  ) {
     super(
-      `No Docker engine answers (${detail}). Start one (Linux: \`sudo systemctl start docker\`, or ` +
-        '`scripts/setup/docker-engine.sh` in this repository; macOS/Windows: start Docker Desktop), ' +
-        'or run sessions without containers by setting `hangar.sandbox.provider: "local"` in the environment config.',
+      remote(engine)
+        ? `The Docker engine at ${engine.label} does not answer (${detail}). Check that it runs and that this machine ` +
+            'reaches it (address, port, firewall), or choose another engine (`hangar.sandbox.dockerHost` in VS Code, ' +
+            '`--docker-host` or DOCKER_HOST / DOCKER_CONTEXT for the CLI).'
+        : `No Docker engine answers (${detail}). Start one (Linux: \`sudo systemctl start docker\`, or ` +
+            '`scripts/setup/docker-engine.sh` in this repository; macOS/Windows: start Docker Desktop), ' +
+            'or run sessions without containers by setting `hangar.sandbox.provider: "local"` in the environment config.',
+    );
+  }
+}
+
+/** The TLS handshake with a remote engine failed: its certificate, ours, or plain HTTP against a TLS port. */
+export class DockerTlsError extends Error {
+  override readonly name = 'DockerTlsError';
+  constructor(
+    readonly detail: string,
+    readonly engine: EngineName,
+  ) {
+    super(
+      `The TLS connection to the Docker engine at ${engine.label} failed: ${detail}. Use the engine's CA (ca.pem) and a ` +
+        'client certificate it trusts (cert.pem, key.pem): DOCKER_CERT_PATH with DOCKER_TLS_VERIFY=1, or a Docker context ' +
+        'made with `docker context create NAME --docker host=tcp://HOST:PORT,ca=…,cert=…,key=…`.',
     );
   }
 }
 
 export class ImageMissingError extends Error {
   override readonly name = 'ImageMissingError';
-  constructor(readonly image: string) {
+  constructor(
+    readonly image: string,
+    readonly engine?: EngineName,
+  ) {
     super(
-      `The sandbox image ${image} is not present in the Docker engine. Build the default image with ` +
-        '`sandbox/build-image.sh`, or set the environment\'s metadata key `hangar.image` to an image you have.',
+      remote(engine)
+        ? `The sandbox image ${image} is not present in the Docker engine at ${engine.label}. Hangar's images are built ` +
+            `locally, not pulled from a registry: copy it there from this machine with \`docker save ${image} | docker ${engine.cli} load\` ` +
+            '(build it first with `sandbox/build-image.sh` if this machine lacks it too), or set the environment\'s metadata key ' +
+            '`hangar.image` to an image that engine has.'
+        : `The sandbox image ${image} is not present in the Docker engine. Build the default image with ` +
+            '`sandbox/build-image.sh`, or set the environment\'s metadata key `hangar.image` to an image you have.',
     );
   }
 }
 
 export class DiskFullError extends Error {
   override readonly name = 'DiskFullError';
-  constructor(detail: string) {
+  constructor(
+    readonly detail: string,
+    readonly engine?: EngineName,
+  ) {
     super(
-      `The disk is full (${detail}). Free space (for example \`docker system prune\`, or delete old sessions) and retry.`,
+      remote(engine)
+        ? `The Docker engine at ${engine.label} is out of disk space (${detail}). Free space on that machine (for example ` +
+            `\`docker ${engine.cli} system prune\`, or delete old sessions) and retry.`
+        : `The disk is full (${detail}). Free space (for example \`docker system prune\`, or delete old sessions) and retry.`,
     );
   }
 }
 
+/** The error with the engine named in it, for the typed errors that say which engine failed. */
+export function onEngine(err: unknown, engine: EngineName): unknown {
+  if (engine.local) return err;
+  if (err instanceof DockerUnavailableError && !err.engine) return new DockerUnavailableError(err.detail, engine);
+  if (err instanceof ImageMissingError && !err.engine) return new ImageMissingError(err.image, engine);
+  if (err instanceof DiskFullError && !err.engine) return new DiskFullError(err.detail, engine);
+  return err;
+}
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|EPROTO)/;
+
+/**
+ * What went wrong in a TLS handshake, in words, or null when `err` is no TLS failure. A plain-HTTP request to a TLS
+ * port comes back as the engine's 400 "Client sent an HTTP request to an HTTPS server".
+ */
+export function tlsProblem(err: unknown): string | null {
+  const e = asEngineError(err);
+  if (e.statusCode === 400 && /HTTP request to an HTTPS server/i.test(e.message)) return 'the engine speaks TLS but no TLS settings were given (set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH, or use a Docker context with certificates)';
+  if (!e.code || !TLS_CODES.test(e.code)) return null;
+  if (/ALTNAME/.test(e.code)) return `the engine's certificate is not for this address (${e.message})`;
+  if (/EXPIRED|NOT_YET_VALID/.test(e.code)) return `the engine's certificate is not valid now (${e.message})`;
+  if (/SELF_SIGNED|UNABLE_TO|VERIFY/.test(e.code)) return `the engine's certificate is not signed by the CA given (${e.message})`;
+  if (/CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|ALERT/.test(e.code) || /alert/i.test(e.message)) return `the engine refused this client's certificate (${e.message})`;
+  return e.message;
+}
+
 export class DevcontainerError extends SandboxSetupError {
   override readonly name = 'DevcontainerError';
+}
+
+/** The session asks for something a remote engine cannot give (it needs this host's egress proxy). */
+export class RemoteEngineError extends SandboxSetupError {
+  override readonly name = 'RemoteEngineError';
 }
 
 /** An environment package did not install: the message names the package, or the registry that was not reached. */

@@ -89,7 +89,7 @@ export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Co
     noCopy: spec.overlay,
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
-    binds: spec.settings.binds,
+    binds: spec.settings.shipBinds ? [] : spec.settings.binds,
   });
 }
 

@@ -11,7 +11,8 @@ import { featuresImage } from './feature-image';
 import { refusedFeatureSettings, resolveFeatures } from './features';
 import { inspectImage, sandboxUser } from './image';
 import { planEgress } from './egress';
-import { ensureNetwork, planNetwork } from './network';
+import { RemoteEngineError, type EngineName } from './errors';
+import { ensureNetwork, planNetwork, type NetworkPlan } from './network';
 import { packagedImage } from './package-image';
 import { packageSetOf } from './package-managers';
 import { chownTree, type Owner, type SnapshotInfo, type SnapshotStore } from './snapshot';
@@ -60,6 +61,8 @@ export interface PlanRequest {
   repositories?: SandboxMount[];
   /** Host directories bound writable that need no network (memory stores). */
   writable?: SandboxMount[];
+  /** The engine, when it is remote (no shared filesystem): binds are shipped, and what needs this host is refused. */
+  remote?: EngineName | null;
 }
 
 /** Overlay needs the snapshot's files to belong to the sandbox user: possible as root, or when the uids agree. */
@@ -69,12 +72,25 @@ function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner |
   return { possible: hostUid === uid, owner: null };
 }
 
+/**
+ * What a sandbox on a remote engine cannot have: the egress proxy listens on this host, where the engine's sandbox
+ * network has no route to, and a repository resource's clone is a host directory its git reaches through that proxy.
+ */
+function refuseOnRemote(req: PlanRequest, network: NetworkPlan): void {
+  if (!req.remote || network.mode === 'none') return;
+  const what = (req.repositories ?? []).length > 0 ? 'repository resources' : 'networking (the environment allows hosts)';
+  throw new RemoteEngineError(
+    `The Docker engine at ${req.remote.label} is remote, and sandboxes there cannot use ${what}: their only way out is Hangar's egress proxy on this machine, which that engine's network does not reach. Use an environment with networking that reaches nothing and no repository resources, or a local engine.`,
+  );
+}
+
 export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: boolean): Promise<PlanBase> {
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
   const baseRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
   // A repository resource needs its host (fetch, push) even when the environment allows nothing else.
   const network = planNetwork(req.environment.networking, (req.repositories ?? []).length > 0);
+  refuseOnRemote(req, network);
   await ensureNetwork(docker, network);
   const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
@@ -123,6 +139,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
       ...(req.repositories ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
       ...(req.writable ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
     ],
+    shipBinds: !!req.remote,
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
   // A clone is the host user's; the sandbox user must be able to commit in it (done once: the top tells).

@@ -5,7 +5,6 @@ import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
 import { seedCopy } from './copy-baseline';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
-import { OverlayUnsupportedError } from './errors';
 import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
 import { containerName, labels, POOL_SESSION, poolContainerName, poolLabels, SessionId, volumeName } from './names';
 import { completePlan, outputsSource, planBase, planSandbox, poolable, withOutputsSource, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
@@ -18,6 +17,9 @@ import { SnapshotStore } from './snapshot';
 import { StartGate } from './start-gate';
 import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
+import { resolveEngine, type EngineTarget } from './engine';
+import { onEngine, OverlayUnsupportedError } from './errors';
+import { shipBinds, WritableSync } from './ship';
 import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
 
 // Docker sandboxes: one container per session on a per-session volume (see volume.ts for overlay vs copy), tools
@@ -30,8 +32,12 @@ import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMount
 
 export interface DockerSandboxProviderOptions {
   storageRoot: string;
-  /** Engine socket; default: dockerode's own resolution (DOCKER_HOST, /var/run/docker.sock). */
-  socketPath?: string;
+  /**
+   * The engine: a host address (unix://, tcp://, ssh://) or a Docker context name; default: Docker's own resolution
+   * (DOCKER_HOST with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, DOCKER_CONTEXT, the current context, the local socket). An
+   * engine not on a local socket is remote: files are copied in (copy mode, shipped binds), never bind-mounted.
+   */
+  engine?: string;
   /**
    * Ready containers kept per environment+snapshot (0 = none): after a session's provision, the pool fills for its
    * key in the background, and the next session with that key claims one. Overlay mode only.
@@ -66,6 +72,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly root: string;
   readonly snapshots: SnapshotStore;
   private dockerP: Promise<Docker> | null = null;
+  /** The engine docker() connected to (set once it answers). */
+  private target: EngineTarget | null = null;
   private serverP: Promise<BuiltToolServer | null> | null = null;
   private readonly pool: WarmPool;
   private readonly gate: StartGate;
@@ -92,17 +100,18 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** The engine connection, made on first use (a missing engine is a typed error there, not at construction). */
   docker(): Promise<Docker> {
-    this.dockerP ??= connectDocker({ socketPath: this.options.socketPath }).then(
-      (docker) => {
-        this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0)]);
-        return docker;
-      },
-      (err: unknown) => {
-        this.dockerP = null;
-        throw err;
-      },
-    );
-    return this.dockerP;
+    if (this.dockerP) return this.dockerP;
+    const connecting = (async () => {
+      this.target = resolveEngine(this.options.engine);
+      const docker = await connectDocker({ target: this.target });
+      this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0)]);
+      return docker;
+    })();
+    // A failed connection is tried again on the next use.
+    connecting.catch(() => {
+      if (this.dockerP === connecting) this.dockerP = null;
+    });
+    return (this.dockerP = connecting);
   }
 
   private async handsContext(): Promise<HandsContext> {
@@ -114,15 +123,29 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.egress = egress;
   }
 
+  /** The engine when it is remote (after docker() answered): files are shipped to it. */
+  private remote(): EngineTarget | null {
+    return this.target && !this.target.local ? this.target : null;
+  }
+
+  /** The engine named in typed errors (image missing, disk full) when it is not the local one. */
+  private named(err: unknown): unknown {
+    return this.target ? onEngine(err, this.target) : err;
+  }
+
   private allowOverlay(): boolean {
-    return this.options.files !== 'copy' && !this.overlayBroken;
+    const remote = this.remote();
+    if (remote && this.options.files === 'overlay') throw new Error(`files: 'overlay' needs an engine on this machine's socket; the engine at ${remote.label} is remote (use files: 'auto' or 'copy')`);
+    return this.options.files !== 'copy' && !this.overlayBroken && !remote;
   }
 
   provision(spec: ProvisionSpec): Promise<Sandbox> {
     SessionId.parse(spec.sessionId);
     const existing = this.live.get(spec.sessionId) ?? this.pending.get(spec.sessionId);
     if (existing) return Promise.resolve(existing);
-    const made = this.provisionNow(spec).finally(() => this.pending.delete(spec.sessionId));
+    const made = this.provisionNow(spec)
+      .catch((err: unknown) => Promise.reject(this.named(err)))
+      .finally(() => this.pending.delete(spec.sessionId));
     this.pending.set(spec.sessionId, made);
     return made;
   }
@@ -142,7 +165,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
     }
-    const req: PlanRequest = { ...spec, root: this.root, egress: this.egress };
+    const req: PlanRequest = { ...spec, root: this.root, egress: this.egress, remote: this.remote() };
     const name = containerName(this.root, spec.sessionId);
     let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
@@ -178,7 +201,8 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
-    await this.pool.fill(await planSandbox(await this.docker(), this.snapshots, { ...req, root: this.root, egress: this.egress }, this.allowOverlay()));
+    const docker = await this.docker();
+    await this.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress, remote: this.remote() }, this.allowOverlay()));
   }
 
   /** Resolves when the pool's background refill (after a session took or skipped it) is done: tests and benchmarks wait on it. */
@@ -243,6 +267,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       onRelease: () => {
         if (this.live.get(state.sessionId) === sandbox) this.live.delete(state.sessionId);
       },
+      sync: state.settings.shipBinds ? new WritableSync(state.settings) : null,
     });
     this.live.set(state.sessionId, sandbox);
     return sandbox;
@@ -291,6 +316,7 @@ export class DockerSandboxProvider implements SandboxProvider {
         await removeContainer(ctx.docker, name);
         const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
         containerId = container.id;
+        if (base.settings.shipBinds) await shipBinds(container, base.settings);
         return container;
       })();
       const [plan, container] = await Promise.all([planP, created]);
@@ -326,7 +352,11 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   /** New hands for a session: the tool server again if its container runs, else a new container on its volume. */
-  private async revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
+  private revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
+    return this.reviveNow(state, old, onProgress).catch((err: unknown) => Promise.reject(this.named(err)));
+  }
+
+  private async reviveNow(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
     const ctx = await this.handsContext();
     if (old && (await runningContainer(ctx.docker, old.container.id))) return attachHands(ctx, old.container, state.settings);
     for (const id of [old?.container.id, state.containerId, containerName(this.root, state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
@@ -339,6 +369,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
     onProgress?.('Starting a new sandbox container on the session volume');
     const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
+    if (state.settings.shipBinds) await shipBinds(container, state.settings);
     await startPrepared(container, state.settings);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings.networkMode);

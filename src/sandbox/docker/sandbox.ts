@@ -12,6 +12,7 @@ import { readLower, readMerged } from './overlay-view';
 import type { SnapshotStore } from './snapshot';
 import type { SessionState } from './state';
 import { TreeDiffer } from './tree-diff';
+import type { WritableSync } from './ship';
 import type { LayerDirs } from './volume';
 
 // A session's sandbox. Its files outlive any container: when the container (or only its tool server) dies, the call
@@ -27,6 +28,8 @@ export interface SandboxContext {
   /** Stops the container, keeping the volume and layer. */
   stop(state: SessionState, hands: Hands | null): Promise<void>;
   onRelease(): void;
+  /** A remote engine's writable binds, kept in step with their host directories around each call (ship.ts). */
+  sync: WritableSync | null;
 }
 
 function errorOutcome(text: string): ToolOutcome {
@@ -87,8 +90,21 @@ export class DockerSandbox implements Sandbox {
     const first = await this.attempt(name, input, options);
     // The container was already dead when the call went out: it never ran, so running it once on fresh hands
     // repeats no side effect.
-    if (first.retry) return (await this.attempt(name, input, options)).outcome;
-    return first.outcome;
+    const outcome = first.retry ? (await this.attempt(name, input, options)).outcome : first.outcome;
+    return this.syncBack(outcome);
+  }
+
+  /** A remote engine's writable folders, copied back to this host after the call; a failure is noted in the result. */
+  private async syncBack(outcome: ToolOutcome): Promise<ToolOutcome> {
+    const hands = this.hands;
+    if (!this.ctx.sync || !hands || this.broken) return outcome;
+    try {
+      await this.ctx.sync.after(hands.container);
+      return outcome;
+    } catch (err) {
+      const note = `[sandbox] Files under ${this.state.settings.binds.filter((b) => !b.readOnly).map((b) => b.target).join(', ')} could not be copied back from the remote engine: ${(err as Error).message}`;
+      return { ...outcome, content: [...outcome.content, { type: 'text', text: note }] };
+    }
   }
 
   private async attempt(name: string, input: unknown, options?: ExecuteOptions): Promise<{ outcome: ToolOutcome; retry: boolean }> {
@@ -97,6 +113,11 @@ export class DockerSandbox implements Sandbox {
       hands = await this.ready();
     } catch (err) {
       return { outcome: errorOutcome(`The sandbox could not be started: ${(err as Error).message}`), retry: false };
+    }
+    try {
+      await this.ctx.sync?.before(hands.container);
+    } catch (err) {
+      return { outcome: errorOutcome(`The sandbox's folders could not be updated from this machine before ${name}: ${(err as Error).message}`), retry: false };
     }
     const sentAt = Date.now();
     try {

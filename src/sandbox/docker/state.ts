@@ -35,6 +35,8 @@ export const ContainerSettings = z.preprocess(withLifecycle, z.object({
   caCert: z.object({ pem: z.string(), path: z.string() }).nullable().default(null),
   /** Host paths bound into the container: file resources read-only, the session's outputs directory writable. */
   binds: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })).default([]),
+  /** A remote engine: the binds are copies sent through the archive API, the writable ones synced back (ship.ts). */
+  shipBinds: z.boolean().default(false),
 }));
 export type ContainerSettings = z.infer<typeof ContainerSettings>;
 

@@ -165,7 +165,7 @@ describe('docker sandbox: devcontainer, fallbacks and errors', function () {
   });
 
   it('no Docker engine says how to start one and names the local provider', async () => {
-    const p = newProvider({ socketPath: '/tmp/hangar-no-such-engine.sock' });
+    const p = newProvider({ engine: 'unix:///tmp/hangar-no-such-engine.sock' });
     await assert.rejects(p.provision({ sessionId: 'no-engine', environment: env() }), (err: unknown) => {
       return err instanceof DockerUnavailableError && /docker-engine\.sh/.test(err.message) && /provider: "local"/.test(err.message);
     });

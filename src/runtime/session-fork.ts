@@ -1,0 +1,76 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { EVENTS_FILE } from '../log/session-log';
+import { newId, type SessionEvent } from '../wire';
+import { sessionRepository } from '../wire/session-repository';
+import { invalid, notFound, RuntimeError } from './errors';
+import { createSessionDir, type SessionRecord } from './session-record';
+
+// A fork is a new session that starts where another one was at one of its events: its log begins with the source's
+// records up to and including that event, copied byte for byte (ids, thinking signatures and the private `_hangar`
+// parts included, so the model gets exactly the context it had), and its sandbox holds the source's files. A copied
+// prefix is exactly what a crash leaves behind (test/integration/crash cuts logs after every record), so wake()
+// continues it the same way: a fork at an idle waits for a message, a fork in the middle of a turn finishes that turn
+// (a tool call without a result gets the "interrupted" error result). The source is only read, never written.
+
+export interface ForkRequest {
+  /** The last event the fork keeps (an event id of the source); absent, the source's whole log as it is now. */
+  at?: string;
+  title?: string;
+}
+
+export interface ForkSource {
+  record: SessionRecord;
+  /** The source's events as its log holds them now. */
+  events: readonly SessionEvent[];
+  /** The source's session directory. */
+  dir: string;
+}
+
+/** Checks the request against the source and returns how many of its events the fork keeps. */
+export function forkCut(source: ForkSource, at: string | undefined): number {
+  const id = source.record.id;
+  if (source.record.resources.some((r) => r.type === 'github_repository')) {
+    throw invalid(`Session ${id} clones repository resources, which a fork cannot share yet (their tokens belong to the session); start a new session instead.`, 'fork_unsupported');
+  }
+  if (at === undefined) return source.events.length;
+  const index = source.events.findIndex((e) => e.id === at);
+  if (index < 0) throw notFound(`Event ${at} of session`, id, 'unknown_event');
+  return index + 1;
+}
+
+/** The source's first `count` log records, as bytes (each record is position-independent: its own sequence number and CRC). */
+export async function logPrefix(sourceDir: string, count: number): Promise<Buffer> {
+  const bytes = await fsp.readFile(path.join(sourceDir, EVENTS_FILE));
+  let end = 0;
+  for (let n = 0; n < count; n++) {
+    const next = bytes.indexOf(0x0a, end);
+    if (next < 0) throw new RuntimeError(409, 'invalid_request_error', `The log of the session has fewer records than its events: it is being written; fork again.`);
+    end = next + 1;
+  }
+  return bytes.subarray(0, end);
+}
+
+/** Makes the fork's record and directory (with the log prefix), atomically, as creation does. */
+export async function createFork(sessionsDir: string, source: ForkSource, req: ForkRequest, now: string): Promise<SessionRecord> {
+  const count = forkCut(source, req.at);
+  const log = await logPrefix(source.dir, count);
+  const { record: from } = source;
+  const label = from.title ?? from.id;
+  const record: SessionRecord = {
+    ...from,
+    id: newId('sesn'),
+    title: req.title ?? `Fork of ${label}${req.at ? ` at ${req.at}` : ''}`,
+    resources: from.resources.map((r) => ({ ...r, id: newId('sesrsc'), created_at: now, updated_at: now })),
+    created_at: now,
+    updated_at: now,
+    archived_at: null,
+  };
+  await createSessionDir(sessionsDir, record, log);
+  return record;
+}
+
+/** The repository the fork works on (the source's), for messages. */
+export function forkRepository(record: SessionRecord): string | null {
+  return sessionRepository(record.resources)?.path ?? null;
+}

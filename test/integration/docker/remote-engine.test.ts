@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { toFile } from '@anthropic-ai/sdk';
+import Dockerode from 'dockerode';
+import { reply } from '../../../src/model/scripted';
+import { DockerSandboxProvider, ImageMissingError } from '../../../src/sandbox/docker';
+import { connectDocker } from '../../../src/sandbox/docker/client';
+import { resolveEngine } from '../../../src/sandbox/docker/engine';
+import { DockerTlsError, RemoteEngineError } from '../../../src/sandbox/docker/errors';
+import { LABEL_SESSION } from '../../../src/sandbox/docker/names';
+import type { SessionEvent } from '../../../src/wire';
+import { startApi, type ApiFixture } from '../api/helpers';
+import { env, tmpDir } from './helpers';
+
+// Sandboxes on a remote engine: the second dockerd that scripts/setup/docker-remote.sh runs (its own data root and
+// bridge, mutual TLS on tcp://127.0.0.1:23760, the sandbox image loaded into it). Hangar reaches it through a Docker
+// context made by Docker's own CLI, treats it as remote (tcp, not this host's socket) and so binds nothing from this
+// host: the repository, the uploaded file and the tool server are sent in through the API, and the outputs and the
+// review diff come back through it. Bad input: a wrong CA, no client certificate, plain HTTP, an image the engine
+// lacks, networking the engine cannot give: each a clear error that names the engine.
+
+const HOST = process.env.HANGAR_DOCKER2_HOST ?? 'tcp://127.0.0.1:23760';
+const CERTS = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
+const CONTEXT = 'hangar-docker2';
+
+function dockerCli(config: string, ...args: string[]): string {
+  return execFileSync('docker', ['--config', config, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A Docker config dir with contexts made by Docker's CLI: the engine as set up, and broken variants of it. */
+function makeContexts(): string {
+  const config = tmpDir('docker-config');
+  const pem = (f: string) => path.join(CERTS, f);
+  dockerCli(config, 'context', 'create', CONTEXT, '--docker', `host=${HOST},ca=${pem('ca.pem')},cert=${pem('cert.pem')},key=${pem('key.pem')}`);
+  // A CA that did not sign the engine's certificate.
+  const other = tmpDir('other-ca');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=not the engine CA', '-keyout', path.join(other, 'key.pem'), '-out', path.join(other, 'ca.pem')], { stdio: 'ignore' });
+  dockerCli(config, 'context', 'create', 'wrong-ca', '--docker', `host=${HOST},ca=${path.join(other, 'ca.pem')},cert=${pem('cert.pem')},key=${pem('key.pem')}`);
+  dockerCli(config, 'context', 'create', 'no-client-cert', '--docker', `host=${HOST},ca=${pem('ca.pem')}`);
+  dockerCli(config, 'context', 'create', 'plain-http', '--docker', `host=${HOST}`);
+  return config;
+}
+
+const textOf = (e: Extract<SessionEvent, { type: 'agent.tool_result' }>) => (e.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
+
+describe('docker: a remote engine (second dockerd, TLS on loopback)', function () {
+  this.timeout(240_000);
+  let savedConfig: string | undefined;
+  let remote: Dockerode;
+  let local: Dockerode;
+
+  before(async () => {
+    savedConfig = process.env.DOCKER_CONFIG;
+    process.env.DOCKER_CONFIG = makeContexts();
+    try {
+      remote = await connectDocker({ target: resolveEngine(CONTEXT) });
+      await remote.getImage('hangar-sandbox:latest').inspect();
+    } catch (err) {
+      throw new Error(`the second Docker engine is not ready (${(err as Error).message}): run scripts/setup/docker-remote.sh`, { cause: err });
+    }
+    local = await connectDocker({ target: resolveEngine('unix:///var/run/docker.sock') });
+    assert.notEqual((await remote.info()).DockerRootDir, (await local.info()).DockerRootDir, 'the second engine has its own data root');
+  });
+  after(() => {
+    if (savedConfig === undefined) delete process.env.DOCKER_CONFIG;
+    else process.env.DOCKER_CONFIG = savedConfig;
+  });
+
+  it('resolves the context as a remote engine over TLS', () => {
+    const target = resolveEngine(CONTEXT);
+    assert.equal(target.local, false);
+    assert.equal(target.options.protocol, 'https');
+    assert.match(target.label, /127\.0\.0\.1:23760 \(Docker context hangar-docker2\)/);
+  });
+
+  describe('a full session through the API', () => {
+    let f: ApiFixture;
+    before(async () => {
+      f = await startApi({ provider: (storage) => new DockerSandboxProvider({ storageRoot: storage, engine: CONTEXT }) });
+    });
+    after(async () => f?.close());
+
+    it('ships the repository, the file and the tools in, and brings outputs and changes back', async () => {
+      const c = f.client;
+      const upload = await c.beta.files.upload({ file: await toFile(Buffer.from('one\ntwo\nthree\n'), 'notes.txt') });
+      const session = await c.beta.sessions.create({
+        agent: (await f.agent()).id,
+        environment_id: f.t.envId,
+        resources: [{ type: 'local_repository', path: f.t.repo } as never, { type: 'file', file_id: upload.id }],
+      });
+      const uploaded = `/mnt/session/uploads/${upload.id}`;
+      f.t.model.push(
+        reply.tool('bash', { command: `wc -l < ${uploaded}; (echo x > ${uploaded}) 2>/dev/null && echo WRITABLE || echo READONLY; cat README.md` }),
+        reply.tool('edit', { file_path: 'src/app.js', old_string: '"hi"', new_string: '"hello from the remote engine"' }),
+        reply.tool('bash', { command: 'mkdir -p /mnt/session/outputs/r && printf remote > /mnt/session/outputs/r/where.txt && rm README.md && echo new > added.txt' }),
+        reply.text('done'),
+      );
+      await c.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+      const events = await f.t.waitFor(session.id, (es) => es.some((e) => e.type === 'session.status_idle' && e.stop_reason.type === 'end_turn'), 180_000);
+      const results = events.filter((e): e is Extract<SessionEvent, { type: 'agent.tool_result' }> => e.type === 'agent.tool_result');
+      assert.equal(results.length, 3);
+      for (const r of results) assert.ok(!r.is_error, textOf(r));
+      assert.match(textOf(results[0]!), /^3\nREADONLY\n# sample/);
+
+      // The container is on the second engine, and nothing of this host is bound into it.
+      const [container] = await remote.listContainers({ filters: { label: [`${LABEL_SESSION}=${session.id}`] } });
+      assert.ok(container, 'the session container runs on the remote engine');
+      assert.deepEqual(container.Mounts.filter((m) => m.Type === 'bind'), []);
+      assert.deepEqual(await local.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${session.id}`] } }), []);
+
+      // Review: the changes come back from the engine.
+      const changes = await f.t.runtime.sessions.changes(session.id);
+      assert.deepEqual(changes.files.map((x) => [x.path, x.status]).sort(), [['README.md', 'deleted'], ['added.txt', 'added'], ['src/app.js', 'modified']]);
+      assert.match(changes.patch, /\+console\.log\("hello from the remote engine"\);/);
+      assert.equal((await f.t.runtime.sessions.readFile(session.id, 'src/app.js', 'current'))?.toString(), 'console.log("hello from the remote engine");\n');
+      assert.equal((await f.t.runtime.sessions.readFile(session.id, 'src/app.js', 'baseline'))?.toString(), 'console.log("hi");\n');
+
+      // Outputs were copied back to this host and captured into the Files API.
+      let outputs: Awaited<ReturnType<typeof c.beta.files.list>>['data'] = [];
+      for (let i = 0; i < 100 && outputs.length === 0; i++) {
+        outputs = (await c.beta.files.list({ scope_id: session.id })).data;
+        if (outputs.length === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(outputs.map((o) => o.filename), ['where.txt']);
+      assert.equal(await (await c.beta.files.download(outputs[0]!.id)).text(), 'remote');
+
+      // A removed output is removed on this host too (the mirror is exact), and the next call still runs.
+      f.t.model.push(reply.tool('bash', { command: 'rm -r /mnt/session/outputs/r && ls -A /mnt/session/outputs | wc -l' }), reply.text('ok'));
+      await c.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'clean' }] }] });
+      await f.t.waitFor(session.id, (es) => es.filter((e) => e.type === 'session.status_idle' && e.stop_reason.type === 'end_turn').length >= 2, 120_000);
+      assert.deepEqual(fs.readdirSync(path.join(f.t.storage, 'sessions', session.id, 'outputs')), []);
+    });
+  });
+
+  describe('bad input names the engine', () => {
+    const provider = (engine: string) => new DockerSandboxProvider({ storageRoot: tmpDir('store'), engine });
+
+    it('a CA that did not sign the engine certificate', async () => {
+      await assert.rejects(provider('wrong-ca').provision({ sessionId: 'tls-ca', environment: env() }), (err: unknown) => {
+        return err instanceof DockerTlsError && /127\.0\.0\.1:23760 \(Docker context wrong-ca\)/.test(err.message) && /not signed by the CA/.test(err.message) && /ca\.pem/.test(err.message);
+      });
+    });
+
+    it('no client certificate', async () => {
+      await assert.rejects(provider('no-client-cert').provision({ sessionId: 'tls-client', environment: env() }), (err: unknown) => {
+        return err instanceof DockerTlsError && /Docker context no-client-cert/.test(err.message) && /refused this client's certificate/.test(err.message);
+      });
+    });
+
+    it('plain HTTP to the TLS port', async () => {
+      await assert.rejects(provider('plain-http').provision({ sessionId: 'tls-none', environment: env() }), (err: unknown) => {
+        return err instanceof DockerTlsError && /speaks TLS but no TLS settings were given/.test(err.message);
+      });
+    });
+
+    it('an image the engine lacks: the command that loads it there', async () => {
+      await assert.rejects(provider(CONTEXT).provision({ sessionId: 'no-image', environment: env({ hangar: { image: 'hangar-missing:nope' } }) }), (err: unknown) => {
+        return err instanceof ImageMissingError && /at tcp:\/\/127\.0\.0\.1:23760 \(Docker context hangar-docker2\)/.test(err.message) && /docker save hangar-missing:nope \| docker --context hangar-docker2 load/.test(err.message);
+      });
+    });
+
+    it('networking, which needs the egress proxy on this host', async () => {
+      const p = provider(CONTEXT);
+      await assert.rejects(p.provision({ sessionId: 'net', environment: env({ networking: { type: 'unrestricted' } }) }), (err: unknown) => {
+        return err instanceof RemoteEngineError && /127\.0\.0\.1:23760/.test(err.message) && /egress proxy/.test(err.message);
+      });
+      await p.close();
+    });
+  });
+});
