@@ -106,8 +106,20 @@ export class SessionDriver {
     this.kick();
   }
 
-  /** Validates and appends user events (the echo), then lets the loop act on them. */
-  async deliver(params: EventParams[]): Promise<SessionEvent[]> {
+  /**
+   * Validates and appends user events (the echo), then lets the loop act on them. One delivery at a time, each checked
+   * against the state the previous one left: two clients answering the same prompt at once (two windows on one
+   * runtime) get one acceptance and one "already answered", never two answers in the log.
+   */
+  deliver(params: EventParams[]): Promise<SessionEvent[]> {
+    const next = this.deliveries.then(() => this.deliverNow(params));
+    this.deliveries = next.catch(() => undefined);
+    return next;
+  }
+
+  private deliveries: Promise<unknown> = Promise.resolve();
+
+  private async deliverNow(params: EventParams[]): Promise<SessionEvent[]> {
     validateDelivery(this.state, params);
     if (!this.opts.outcomeEvidence && params.some((p) => p.type === 'user.define_outcome')) throw new InvalidEventError('This session cannot grade outcomes (user.define_outcome); send the task as a user.message.');
     // A message sent while a turn runs (or waits for a confirmation) is queued: it reaches the model with the next
