@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Runtime } from '../runtime';
+import type { StoredSessions } from '../runtime/stored-sessions';
 import { createProvider, type ProviderKind } from '../runtime/providers';
 import type { SandboxProvider } from '../sandbox/types';
-import { openCliRuntime, defaultStorage } from './env';
+import { defaultStorage } from './storage-dir';
 import { providerForNewSessions, providerForSession } from './providers';
 import { progress } from './progress';
 import { paint } from './render';
@@ -31,6 +32,8 @@ export type ProviderChoice =
   | { for: 'session'; id: string; needsSandbox: boolean };
 
 export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Runtime) => Promise<number>): Promise<number> {
+  // The runtime (harness, tools, MCP, egress) loads when a command opens one: --help and `sessions` never do.
+  const { openCliRuntime } = await import('./env');
   const storage = c.storage ?? defaultStorage();
   const sandbox = await chooseProvider(storage, c.provider, choice);
   const rt = await openCliRuntime({ storage: c.storage, sandbox, onProgress: progress });
@@ -43,6 +46,12 @@ export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Ru
     unregister();
     await close();
   }
+}
+
+/** For a command that only reads stored sessions (sessions): no runtime and no sandbox provider are opened. */
+export async function withStoredSessions(c: Common, fn: (stored: StoredSessions) => Promise<number>): Promise<number> {
+  const { StoredSessions } = await import('../runtime/stored-sessions');
+  return fn(new StoredSessions(c.storage ?? defaultStorage()));
 }
 
 function chooseProvider(storage: string, requested: ProviderKind, choice: ProviderChoice): Promise<SandboxProvider> {

@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { Runtime } from '../runtime';
 import { vaultMcpFactory } from '../runtime/mcp';
@@ -9,6 +8,7 @@ import type { SandboxProvider } from '../sandbox/types';
 import { FileVault, defaultVaultPath } from '../vault/file-vault';
 import { OverlayVault } from '../vault/overlay';
 import { MODEL_API_KEY } from '../vault/types';
+import { defaultStorage } from './storage-dir';
 
 // How the CLI opens a runtime: per-user storage, the per-user vault file (ANTHROPIC_API_KEY, when set, wins for the
 // model key), the chosen sandbox provider.
@@ -26,11 +26,7 @@ export interface CliRuntimeOptions {
   onNotice?: (message: string) => void;
 }
 
-export function defaultStorage(): string {
-  if (process.env.HANGAR_HOME) return path.resolve(process.env.HANGAR_HOME);
-  const data = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
-  return path.join(data, 'hangar');
-}
+export { defaultStorage };
 
 export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runtime> {
   const storageRoot = opts.storage ?? defaultStorage();

@@ -4,7 +4,7 @@ import { resolveAgent } from './agents';
 import { followTurn } from './session-flow';
 import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
-import { withRuntime, sessionDir, type Common } from './context';
+import { withRuntime, withStoredSessions, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
 import { addFileCommands, collect, uploadFiles } from './file-commands';
 import { cliHint, rememberStorage } from './invocation';
@@ -106,12 +106,12 @@ program
   .option('--limit <n>', 'how many', toInt, 20)
   .action(async (o: { limit: number }) =>
     finish(
-      await withRuntime(common(), { for: 'none' }, async (rt) => {
-        const page = await rt.sessions.list({ limit: o.limit });
+      await withStoredSessions(common(), async (stored) => {
+        const page = await stored.list({ limit: o.limit });
         if (page.data.length === 0 && page.damaged.length === 0 && !common().json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
         for (const s of page.data) {
-          const sandbox = (await rt.sessions.record(s.id)).environment.hangar.provider ?? 'local';
-          const applied = await readApplied(sessionDir(rt, s.id));
+          const sandbox = (await stored.record(s.id)).environment.hangar.provider ?? 'local';
+          const applied = await readApplied(stored.dir(s.id));
           if (common().json) {
             process.stdout.write(`${JSON.stringify({ ...s, hangar: { sandbox, applied_at: applied?.applied_at ?? null } })}\n`);
             continue;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
@@ -10,7 +10,7 @@ import type { ToolOutcome } from '../wire/tool-outcome';
 import type { Vault } from '../vault/types';
 import { Scrubber } from '../vault/scrubber';
 import { RuntimeEgress, type EgressOptions } from './egress';
-import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, reachesNothing, type ModelProviderConfig, type NewEvent } from '../wire';
+import { ModelCatalog, ModelCatalogOverrides, reachesNothing, type NewEvent } from '../wire';
 import { AgentStore } from './agents';
 import { EnvironmentStore } from './environments';
 import { FileStore } from './files';
@@ -30,7 +30,8 @@ import { VaultStore } from './vaults';
 import { EgressLog } from '../vault/proxy/egress-log';
 import { WebSearchSettings, WebTools, type WebRuntime } from '../web';
 import type { ModelProviders } from '../model/registry';
-import { loadProviderConfigs, readDiscovered, runtimeProviders, type RuntimeProvidersOptions } from './model-providers';
+import { loadProviderConfigs, runtimeProviders, type RuntimeProvidersOptions } from './model-providers';
+import { loadCatalog } from './catalog';
 import { sessionModelProblem } from './session-models';
 
 export type { McpServerState } from '../harness/tools';
@@ -258,22 +259,4 @@ function parseWebSearch(value: unknown): WebSearchSettings {
 
 export class WebSearchSettingError extends Error {
   override readonly name = 'WebSearchSettingError';
-}
-
-/** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */
-function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined, providers: readonly ModelProviderConfig[]): ModelCatalog {
-  const file = path.join(storageRoot, 'models.json');
-  let fromFile: ModelCatalogOverrides = {};
-  if (existsSync(file)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ModelCatalogError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    const parsed = ModelCatalogOverrides.safeParse(raw);
-    if (!parsed.success) throw new ModelCatalogError(`${file} is not a valid model catalogue override: ${z.prettifyError(parsed.error)}`);
-    fromFile = parsed.data;
-  }
-  return new ModelCatalog(layerOverrides(fromFile, overrides ?? {}), { configs: providers, discovered: readDiscovered(storageRoot) });
 }

@@ -17,7 +17,6 @@ import {
   type StreamPreview,
 } from '../wire';
 import { readLease, type Page, type SessionLog } from '../log';
-import { isErrno } from '../log/fsutil';
 import type { AgentStore } from './agents';
 import { normalizeModel, normalizeTools } from './agents';
 import { expandRoster, withMemberTools } from './multiagent';
@@ -25,11 +24,12 @@ import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
 import { providerProblem, sandboxEnvironment, type EnvironmentStore } from './environments';
 import { localProviderCaveats } from './local-caveats';
 import { sessionRepository } from '../wire/session-repository';
-import { damaged, invalid, notFound, RuntimeError } from './errors';
-import { createSessionDir, deleteFix, ensureLogFile, writeRecord, type SessionRecord } from './session-record';
+import { invalid, notFound, RuntimeError } from './errors';
+import { createSessionDir, writeRecord, type SessionRecord } from './session-record';
 import type { SessionHost } from './session-host';
-import { SESSION_ID, SessionIndex } from './session-index';
+import { SessionIndex } from './session-index';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
+import { readSessionRecord, sessionView } from './stored-sessions';
 import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import type { SessionSkills } from './session-skills';
@@ -167,21 +167,13 @@ export class SessionService {
   }
 
   /** The session's record; a damaged session is a RuntimeError that names the file and the fix. */
-  async record(id: string): Promise<SessionRecord> {
-    if (!SESSION_ID.test(id)) throw notFound('Session', id);
-    const r = await this.index.record(id);
-    if (!r) {
-      if (await isDir(this.host.dir(id))) throw damaged(`Session ${id} is damaged: ${this.host.dir(id)} has no session.json (its creation or deletion was cut short). ${deleteFix(id)}`);
-      throw notFound('Session', id);
-    }
-    // A session made before creation was atomic may have a record and no log: it has no events yet.
-    await ensureLogFile(this.host.dir(id));
-    return r;
+  record(id: string): Promise<SessionRecord> {
+    return readSessionRecord(this.index, this.dir, id);
   }
 
   async retrieve(id: string): Promise<Session> {
     const record = await this.record(id);
-    return this.toSession(record, await this.summary(record));
+    return sessionView(record, await this.summary(record));
   }
 
   summary(record: SessionRecord): Promise<SessionSummary> {
@@ -195,7 +187,7 @@ export class SessionService {
 
   /** One page of sessions (session-listing.ts). */
   list(q: SessionListQuery): Promise<SessionListPage> {
-    return listSessions(this.index, q, (r, s) => this.toSession(r, s));
+    return listSessions(this.index, q, sessionView);
   }
 
   async update(id: string, params: SessionUpdateParams): Promise<Session> {
@@ -343,7 +335,7 @@ export class SessionService {
   /** The session's threads, the primary first, each with its own status, usage and cost. */
   async threads(id: string): Promise<SessionThread[]> {
     const record = await this.record(id);
-    const session = this.toSession(record, await this.summary(record));
+    const session = sessionView(record, await this.summary(record));
     return sessionThreads(session, record.agent, (await this.host.events(id)).events(), this.catalog);
   }
 
@@ -408,28 +400,6 @@ export class SessionService {
           };
     // The roster is expanded into the snapshot ("self" being this very snapshot, overrides included).
     return { ...snapshot, multiagent: await expandRoster(snapshot, this.agents) };
-  }
-
-  private toSession(record: SessionRecord, s: SessionSummary): Session {
-    const { environment: _env, ...wire } = record;
-    const end = record.archived_at ? Date.parse(record.archived_at) : Date.now();
-    const runningMs = s.runningSince !== null ? Math.max(0, Date.now() - s.runningSince) : 0;
-    return {
-      ...wire,
-      status: s.status,
-      outcome_evaluations: s.outcomes,
-      usage: { ...s.usage, active_seconds: (s.activeMs + runningMs) / 1000 },
-      stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
-    };
-  }
-}
-
-async function isDir(dir: string): Promise<boolean> {
-  try {
-    return (await fsp.stat(dir)).isDirectory();
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
-    throw err;
   }
 }
 

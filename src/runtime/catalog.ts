@@ -1,0 +1,31 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod';
+import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type ModelProviderConfig } from '../wire';
+import { loadProviderConfigs, readDiscovered } from './model-providers';
+
+// The model catalogue a storage prices its sessions with. Its own module, so that a process that only reads stored
+// sessions (stored-sessions.ts) prices them as the runtime does without loading the runtime.
+
+/** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */
+export function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined, providers: readonly ModelProviderConfig[]): ModelCatalog {
+  const file = path.join(storageRoot, 'models.json');
+  let fromFile: ModelCatalogOverrides = {};
+  if (existsSync(file)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ModelCatalogError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    const parsed = ModelCatalogOverrides.safeParse(raw);
+    if (!parsed.success) throw new ModelCatalogError(`${file} is not a valid model catalogue override: ${z.prettifyError(parsed.error)}`);
+    fromFile = parsed.data;
+  }
+  return new ModelCatalog(layerOverrides(fromFile, overrides ?? {}), { configs: providers, discovered: readDiscovered(storageRoot) });
+}
+
+/** The catalogue of a runtime opened on `storageRoot` without catalogue or provider options (the CLI's). */
+export function storageCatalog(storageRoot: string): ModelCatalog {
+  return loadCatalog(storageRoot, undefined, loadProviderConfigs(storageRoot, undefined));
+}

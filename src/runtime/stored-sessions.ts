@@ -1,0 +1,73 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Session, SessionSummary } from '../wire';
+import { isErrno } from '../log/fsutil';
+import { storageCatalog } from './catalog';
+import { damaged, notFound } from './errors';
+import { deleteFix, ensureLogFile, type SessionRecord } from './session-record';
+import { SESSION_ID, SessionIndex } from './session-index';
+import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
+
+// Sessions as they are stored, read by a process that drives none of them: `hangar sessions` lists them with this
+// instead of opening a runtime, so it loads no harness, tools, MCP or egress code. SessionService reads a record and
+// shapes a session through the same functions, so both show a session alike.
+
+/** The wire session: the record (without its environment) and the fold of its log. */
+export function sessionView(record: SessionRecord, s: SessionSummary): Session {
+  const { environment: _env, ...wire } = record;
+  const end = record.archived_at ? Date.parse(record.archived_at) : Date.now();
+  const runningMs = s.runningSince !== null ? Math.max(0, Date.now() - s.runningSince) : 0;
+  return {
+    ...wire,
+    status: s.status,
+    outcome_evaluations: s.outcomes,
+    usage: { ...s.usage, active_seconds: (s.activeMs + runningMs) / 1000 },
+    stats: { active_seconds: (s.activeMs + runningMs) / 1000, duration_seconds: Math.max(0, (end - Date.parse(record.created_at)) / 1000) },
+  };
+}
+
+/** The session's record; a damaged session is a RuntimeError that names the file and the fix. */
+export async function readSessionRecord(index: SessionIndex, sessionsDir: string, id: string): Promise<SessionRecord> {
+  if (!SESSION_ID.test(id)) throw notFound('Session', id);
+  const dir = path.join(sessionsDir, id);
+  const r = await index.record(id);
+  if (!r) {
+    if (await isDir(dir)) throw damaged(`Session ${id} is damaged: ${dir} has no session.json (its creation or deletion was cut short). ${deleteFix(id)}`);
+    throw notFound('Session', id);
+  }
+  // A session made before creation was atomic may have a record and no log: it has no events yet.
+  await ensureLogFile(dir);
+  return r;
+}
+
+/** The sessions of a storage, read only: listed as the runtime lists them (same index, summaries and prices). */
+export class StoredSessions {
+  private readonly sessionsDir: string;
+  private readonly index: SessionIndex;
+
+  constructor(storageRoot: string) {
+    this.sessionsDir = path.join(storageRoot, 'sessions');
+    this.index = new SessionIndex(this.sessionsDir, () => null, storageCatalog(storageRoot));
+  }
+
+  list(q: SessionListQuery): Promise<SessionListPage> {
+    return listSessions(this.index, q, sessionView);
+  }
+
+  record(id: string): Promise<SessionRecord> {
+    return readSessionRecord(this.index, this.sessionsDir, id);
+  }
+
+  dir(id: string): string {
+    return path.join(this.sessionsDir, id);
+  }
+}
+
+async function isDir(dir: string): Promise<boolean> {
+  try {
+    return (await fsp.stat(dir)).isDirectory();
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return false;
+    throw err;
+  }
+}
