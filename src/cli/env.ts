@@ -32,13 +32,15 @@ export async function openCliRuntime(opts: CliRuntimeOptions = {}): Promise<Runt
   const storageRoot = opts.storage ?? defaultStorage();
   const file = opts.vaultFile ?? (opts.storage ? path.join(opts.storage, 'vault.json') : defaultVaultPath());
   const vault = new OverlayVault(new FileVault(file), { [MODEL_API_KEY]: process.env.ANTHROPIC_API_KEY });
-  const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL: process.env.ANTHROPIC_BASE_URL || undefined });
+  const baseURL = process.env.ANTHROPIC_BASE_URL || undefined;
+  const model = opts.model ?? createAnthropicModel({ apiKey: () => vault.get(MODEL_API_KEY), baseURL });
   const provider = opts.sandbox ?? (await createProvider(opts.provider ?? 'auto', storageRoot, opts.onNotice));
   return new Runtime({
     storageRoot,
     vault,
     sandbox: provider,
     model,
+    modelBaseUrl: baseURL,
     owner: 'cli',
     mcp: vaultMcpFactory(storageRoot, vault),
     // An invalid URL stops the runtime with the reason (WebSearchSettingError), as a wrong models.json does.

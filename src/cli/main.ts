@@ -17,6 +17,8 @@ import { PROVIDER_KINDS } from '../runtime/providers';
 import { VERSION } from './version';
 import { sessionRepository } from '../wire/session-repository';
 import type { BudgetLimit } from '../wire';
+import { BUILTIN_PROVIDER, PROVIDERS_FILE, modelProviderKey } from '../wire/provider-names';
+import { addModelsCommand } from './models-command';
 import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
 import { firstEvent, outcomeExit, parseMaxIterations, type OutcomeFlags } from './outcome-run';
 
@@ -41,7 +43,7 @@ program
   .argument('<task>', 'what the agent should do')
   .option('--repo <dir>', 'the repository (default: the current directory)')
   .option('--agent <file>', 'agent definition as JSON (Managed Agents agent create params)')
-  .option('--model <id>', 'model id (overrides the agent file)')
+  .option('--model <id>', 'model id, or <provider>/<model> for a configured provider (`hangar models` lists them); overrides the agent file')
   .option('-y, --yes', 'approve every tool call that asks')
   .option('--file <path>', 'a file the agent may read, mounted read-only at /mnt/session/uploads/<file_id> (repeatable)', collect)
   .option('--budget <dollars>', 'stop before spending more than this at list prices ($HANGAR_BUDGET_USD when not given; no cap without either)', parseBudgetUsd)
@@ -52,12 +54,13 @@ program
     const first = await firstEvent(task, o);
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {
-        if (!(await rt.vault.get(MODEL_API_KEY))) {
+        const repo = path.resolve(o.repo ?? process.cwd());
+        const agent = await resolveAgent(rt, o.agent, o.model);
+        // The built-in provider needs a key; a configured one may not (a local server), and says so itself if it does.
+        if (!(await rt.modelProviders.hasKey(agent.model.id))) {
           process.stderr.write(`${MISSING_KEY_MESSAGE}\n`);
           return EXIT.usage;
         }
-        const repo = path.resolve(o.repo ?? process.cwd());
-        const agent = await resolveAgent(rt, o.agent, o.model);
         const env = await rt.environments.ensureDefault();
         const files = await uploadFiles(rt, o.file ?? []);
         const budget = runBudget(o.budget);
@@ -76,8 +79,9 @@ program
 
 program
   .command('set-key')
-  .description('store the Anthropic API key in your Hangar vault (read from standard input, never from the command line)')
-  .action(async () => {
+  .description('store the Anthropic API key, or a model provider\'s key with --model-provider, in your Hangar vault (read from standard input, never from the command line)')
+  .option('--model-provider <name>', 'the configured model provider (<storage>/model-providers.json) the key is for')
+  .action(async (o: { modelProvider?: string }) => {
     const key = (await readStdin()).trim();
     if (!/^[\x21-\x7e]{8,}$/.test(key)) {
       process.stderr.write(`hangar: pipe the key on standard input, e.g. \`${cliHint('set-key')} < key.txt\`, or type it and press Ctrl-D.\n`);
@@ -85,6 +89,13 @@ program
     }
     finish(
       await withRuntime(common(), { for: 'none' }, async (rt) => {
+        if (o.modelProvider && o.modelProvider !== BUILTIN_PROVIDER) {
+          const names = rt.modelProviders.providers().filter((p) => !p.builtin).map((p) => p.name);
+          if (!names.includes(o.modelProvider)) throw new UsageError(`no model provider named "${o.modelProvider}" is configured (${names.length ? `configured: ${names.join(', ')}` : 'none are'}); add it to ${path.join(rt.options.storageRoot, PROVIDERS_FILE)} first.`);
+          await rt.vault.set(modelProviderKey(o.modelProvider), key);
+          process.stdout.write(`Stored the key of model provider "${o.modelProvider}" in your Hangar vault (file mode 0600).\n`);
+          return EXIT.ok;
+        }
         await rt.vault.set(MODEL_API_KEY, key);
         process.stdout.write('Stored the API key in your Hangar vault (file mode 0600). ANTHROPIC_API_KEY, when set, still wins.\n');
         return EXIT.ok;
@@ -132,6 +143,7 @@ program
 
 addSessionCommands(program, common);
 addBudgetCommand(program, common);
+addModelsCommand(program, common, finish);
 addFileCommands(program, common, finish);
 
 program

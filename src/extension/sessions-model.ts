@@ -25,6 +25,8 @@ export interface SessionView {
   needsAction: boolean;
   activeSeconds: number;
   costCents: number;
+  /** The cost is an estimate (a model without a list price). */
+  costEstimated: boolean;
   createdAt: string;
   agentName: string;
   repo: string | null;
@@ -196,6 +198,7 @@ export class SessionsModel implements vscode.Disposable {
       needsAction: session.status === 'idle' && summary.stopReason?.type === 'requires_action',
       activeSeconds: session.stats.active_seconds ?? 0,
       costCents: summary.costCents,
+      costEstimated: summary.costEstimated,
       createdAt: record.created_at,
       agentName: record.agent.name,
       repo: sessionRepository(record.resources)?.path ?? null,

@@ -5,7 +5,7 @@ import type { ModelClient } from './types';
 
 /** Where a person sets a configured provider's key, for the client's "refused the key" message. */
 export const providerKeyHint = (name: string): string =>
-  `Set the key of provider "${name}": \`hangar set-key --provider ${name}\` (CLI) or the "Hangar: Set Model Provider Key" command (VS Code).`;
+  `Set the key of provider "${name}": \`hangar set-key --model-provider ${name}\` (CLI) or the "Hangar: Set Model Provider Key" command (VS Code).`;
 
 /** A configured provider's client, by its kind. */
 export function createProviderClient(config: ModelProviderConfig, apiKey: () => Promise<string | undefined>): ModelClient {

@@ -100,6 +100,9 @@ export class ModelProviders {
     const info = this.providers().find((p) => p.name === name);
     if (!info) throw new Error(`no model provider named "${name}"`);
     const config = this.configs.get(name);
+    if (info.builtin && !(await this.opts.apiKey(name))) {
+      return { ...info, models: this.opts.builtinModels().map((id) => ({ id })), problem: 'No API key is set, so its model list was not asked for (these are the catalogue\'s).', listed: false, unlisted: true };
+    }
     const answer = await this.answer(info, fresh);
     const prefix = info.builtin ? '' : `${name}/`;
     if (answer.ok) {

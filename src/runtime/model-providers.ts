@@ -5,7 +5,7 @@ import { writeFileAtomic } from '../log/fsutil';
 import { ModelProviders } from '../model/registry';
 import { createProviderClient } from '../model/provider-clients';
 import type { ModelClient } from '../model/types';
-import { BUILTIN_PROVIDER, ModelCatalogError, ModelProviderConfigs, ProviderModelInfo, modelProviderKey, type ModelCatalog, type ModelProviderConfig } from '../wire';
+import { BUILTIN_PROVIDER, ModelCatalogError, ModelProviderConfigs, PROVIDERS_FILE, ProviderModelInfo, modelProviderKey, type ModelCatalog, type ModelProviderConfig } from '../wire';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
 
 // The runtime's model providers: `<storage>/model-providers.json` (the CLI's configuration) and then the runtime
@@ -13,7 +13,6 @@ import { MODEL_API_KEY, type Vault } from '../vault/types';
 // vault; and `<storage>/provider-models.json`, what providers' models endpoints last said (context windows, prices,
 // tool support), so every process sharing the storage prices and limits a provider's models alike.
 
-export const PROVIDERS_FILE = 'model-providers.json';
 const DISCOVERED_FILE = 'provider-models.json';
 
 /** The configured providers; a file or option that is not a valid list refuses the runtime's start with the reason. */

@@ -18,6 +18,7 @@ const Summary = z.object({
   stopReason: StopReason.nullable(),
   usage: SessionUsage,
   costCents: z.number(),
+  costEstimated: z.boolean(),
   modelRequests: z.number(),
   toolCalls: z.number(),
   turns: z.number(),

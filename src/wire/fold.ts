@@ -15,6 +15,8 @@ export interface SessionSummary {
   usage: SessionUsage;
   /** Cost in USD cents (fractional), list prices from the model catalogue (models.ts). */
   costCents: number;
+  /** Some usage was priced without a list price for its model (ModelPricing.estimate): the cost is an estimate. */
+  costEstimated: boolean;
   modelRequests: number;
   toolCalls: number;
   turns: number;
@@ -33,6 +35,7 @@ export function emptySummary(): SessionSummary {
     stopReason: null,
     usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation: { ephemeral_5m_input_tokens: 0 }, active_seconds: 0, list_cost: null },
     costCents: 0,
+    costEstimated: false,
     modelRequests: 0,
     toolCalls: 0,
     turns: 0,
@@ -137,7 +140,9 @@ function addUsage(next: SessionSummary, u: ModelUsage, e: SessionEvent, pricing:
     cache_creation: { ephemeral_5m_input_tokens: next.usage.cache_creation.ephemeral_5m_input_tokens + u.cache_creation_input_tokens },
   };
   if (searches > 0) next.usage.server_tool_use = { web_search_requests: (next.usage.server_tool_use?.web_search_requests ?? 0) + searches };
-  const dollars = costUsd(typeof pricing === 'function' ? pricing(e) : pricing, u) + searches * WEB_SEARCH_USD;
+  const priced = typeof pricing === 'function' ? pricing(e) : pricing;
+  if (priced.estimate) next.costEstimated = true;
+  const dollars = costUsd(priced, u) + searches * WEB_SEARCH_USD;
   next.costCents += dollars * 100;
   next.usage.list_cost = { amount: String(Math.round(next.costCents)), currency: 'USD' };
 }

@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { BUILTIN_PROVIDER, PROVIDER_NAME, isLocalUrl } from './provider-names';
+
+export * from './provider-names';
 
 // Model providers (issue #14): where a model id is served. Hangar always has the built-in `anthropic` provider (the
 // Messages API at ANTHROPIC_BASE_URL / hangar.model.baseUrl, or api.anthropic.com); users add more, each with a name,
@@ -6,11 +9,6 @@ import * as z from 'zod';
 // An agent names a provider's model as `<provider>/<model>` (`ollama/qwen3-coder`); an id without a known provider
 // prefix is the built-in provider's, as before. The key of a provider is a vault credential (modelProviderKey), never
 // part of this configuration.
-
-/** The built-in provider, which serves every id without a provider prefix. */
-export const BUILTIN_PROVIDER = 'anthropic';
-
-export const PROVIDER_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 export const ModelProviderKind = z.enum(['anthropic', 'openai']);
 export type ModelProviderKind = z.infer<typeof ModelProviderKind>;
@@ -35,7 +33,7 @@ export const ModelProviderConfig = z.strictObject({
   local: z.boolean().optional(),
   /** Context window of its models when the models endpoint does not say (tokens). Default 128000, or 32768 when local. */
   contextWindow: z.number().int().positive().optional(),
-});
+}).refine((p) => p.kind === 'openai' || p.headers === undefined, { path: ['headers'], message: 'headers are sent only to openai-kind providers; remove them from this anthropic-kind one' });
 export type ModelProviderConfig = z.infer<typeof ModelProviderConfig>;
 
 export const ModelProviderConfigs = z.array(ModelProviderConfig).superRefine((list, ctx) => {
@@ -45,49 +43,6 @@ export const ModelProviderConfigs = z.array(ModelProviderConfig).superRefine((li
     seen.add(p.name);
   });
 });
-
-/** A model id split into its provider and the id the provider knows it by. */
-export interface QualifiedModel {
-  provider: string;
-  /** The provider's own id (`qwen3-coder:30b`, `meta-llama/llama-3.3-70b-instruct`). */
-  model: string;
-}
-
-/**
- * The provider of a model id: the part before the first `/` when a provider of that name is configured (or it is
- * `anthropic/…`), else the built-in provider with the whole id. `known` are the configured provider names.
- */
-export function qualifiedModel(id: string, known: ReadonlySet<string> | readonly string[]): QualifiedModel {
-  const slash = id.indexOf('/');
-  if (slash > 0) {
-    const provider = id.slice(0, slash);
-    const names = known instanceof Set ? known : new Set(known);
-    if (provider === BUILTIN_PROVIDER || names.has(provider)) return { provider, model: id.slice(slash + 1) };
-  }
-  return { provider: BUILTIN_PROVIDER, model: id };
-}
-
-/** Why this model id names no configured provider (a `name/…` prefix that looks like one), or null. */
-export function unknownProviderProblem(id: string, known: readonly string[]): string | null {
-  const slash = id.indexOf('/');
-  if (slash <= 0) return null;
-  const provider = id.slice(0, slash);
-  if (provider === BUILTIN_PROVIDER || known.includes(provider) || !PROVIDER_NAME.test(provider)) return null;
-  const listed = [BUILTIN_PROVIDER, ...known].join(', ');
-  return `model "${id}" names the provider "${provider}", which is not configured (providers: ${listed}). Add it to the hangar.modelProviders setting (VS Code) or <storage>/model-providers.json (CLI), or use one of those.`;
-}
-
-/** Whether a base URL points at this machine (its models are free to run). */
-export function isLocalUrl(baseUrl: string): boolean {
-  let host: string;
-  try {
-    host = new URL(baseUrl).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0.0.0.0';
-}
 
 export function providerIsLocal(p: ModelProviderConfig): boolean {
   return p.local ?? isLocalUrl(p.baseUrl);
@@ -104,6 +59,3 @@ export const ProviderModelInfo = z.object({
   prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional() }).optional(),
 });
 export type ProviderModelInfo = z.infer<typeof ProviderModelInfo>;
-
-/** Where a provider's key lives in any Vault (the built-in provider keeps MODEL_API_KEY). */
-export const modelProviderKey = (name: string): string => `model-provider/${name}`;

@@ -81,7 +81,10 @@ export function layerOverrides(...layers: ModelCatalogOverrides[]): ModelCatalog
 }
 
 /** What pricing a model's usage needs: the session fold takes only this, so every surface prices with one catalogue. */
-export const ModelPricing = ModelSpec.pick({ prices: true, longPrompt: true });
+export const ModelPricing = ModelSpec.pick({ prices: true, longPrompt: true }).extend({
+  /** The prices are a guess (no list price known for the model): surfaces label the cost an estimate. */
+  estimate: z.boolean().optional(),
+});
 export type ModelPricing = z.infer<typeof ModelPricing>;
 
 /** A catalogue override that cannot be used (its text says which and why); surfaces refuse it and tell the user. */

@@ -1,5 +1,5 @@
 import type { Session, SessionSummary } from '../../src/wire';
-import { formatCost } from '../../src/format/cost';
+import { costBasis, formatCost } from '../../src/format/cost';
 import { SANDBOX_KIND, type SandboxKind } from '../../src/format/sandbox';
 import { formatDuration, formatTokens } from '../render/format';
 import { icon } from '../render/icons';
@@ -56,7 +56,7 @@ export class HeaderView {
     }
     const u = summary.usage;
     const tokens = `${formatTokens(u.input_tokens + u.cache_read_input_tokens + u.cache_creation.ephemeral_5m_input_tokens)} in · ${formatTokens(u.output_tokens)} out`;
-    this.stats.textContent = [formatDuration(activeMs(summary, now)), tokens, formatCost(summary.costCents), session.agent.model.id].join(' · ');
-    this.stats.title = `${summary.modelRequests} model requests, ${summary.toolCalls} tool calls, list prices`;
+    this.stats.textContent = [formatDuration(activeMs(summary, now)), tokens, formatCost(summary.costCents, summary.costEstimated), session.agent.model.id].join(' · ');
+    this.stats.title = `${summary.modelRequests} model requests, ${summary.toolCalls} tool calls, cost: ${costBasis(summary.costEstimated)}`;
   }
 }

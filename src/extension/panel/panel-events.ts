@@ -49,7 +49,7 @@ export function panelEvents(records: readonly SessionEvent[], priced: (model: st
 /** A model's pricing in the catalogue (user overrides included): what the webview needs of its entry to price usage. */
 export function pricingIn(catalog: ModelCatalog, model: string): ModelPricing {
   const p = catalog.lookup(model);
-  return { prices: p.prices, ...(p.longPrompt ? { longPrompt: p.longPrompt } : {}) };
+  return { prices: p.prices, ...(p.longPrompt ? { longPrompt: p.longPrompt } : {}), ...(p.estimate ? { estimate: true } : {}) };
 }
 
 /** The text of the event's thinking blocks (redacted thinking has none), in order. */

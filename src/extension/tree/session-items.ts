@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { describeHunk } from '../../review/hunks';
 import type { ReviewedFile, ReviewedHunk } from '../../review/session-review';
-import { formatCost } from '../../format/cost';
+import { costBasis, formatCost } from '../../format/cost';
 import { SANDBOX_KIND } from '../../format/sandbox';
 import { formatDuration } from '../format';
 import type { McpServerState } from '../../runtime';
@@ -55,14 +55,14 @@ export function sessionItem(node: SessionNode, v: SessionView, review?: PendingR
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.resourceUri = sessionBadgeUri(node.sessionId);
   const pending = toReview ? `${review.files} file${review.files === 1 ? '' : 's'} to review · ` : '';
-  item.description = `${state === 'needsAction' ? 'Waiting for you · ' : ''}${pending}${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)} · ${SANDBOX_KIND[v.sandbox].label}`;
+  item.description = `${state === 'needsAction' ? 'Waiting for you · ' : ''}${pending}${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents, v.costEstimated)} · ${SANDBOX_KIND[v.sandbox].label}`;
   item.contextValue = `session.${state}${toReview ? '.review' : ''}`;
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escapeMd(v.title)}**\n\n`);
   const sandbox = SANDBOX_KIND[v.sandbox];
   md.appendMarkdown(`$(${icon}) ${words} · agent ${escapeMd(v.agentName)} · $(${sandbox.icon}) ${sandbox.label}: ${sandbox.title.toLowerCase()}\n\n`);
   if (toReview) md.appendMarkdown(`$(diff) ${review.hunks} hunk${review.hunks === 1 ? '' : 's'} in ${review.files} file${review.files === 1 ? '' : 's'} to review: accept or reject them, or Apply All / Discard\n\n`);
-  md.appendMarkdown(`worked ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)} (list price)\n\n`);
+  md.appendMarkdown(`worked ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents, v.costEstimated)} (${costBasis(v.costEstimated)})\n\n`);
   if (v.lastError) md.appendMarkdown(`last error: ${escapeMd(v.lastError)}\n\n`);
   md.appendMarkdown(`\`${v.id}\` · started ${new Date(v.createdAt).toLocaleString()}`);
   item.tooltip = md;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { formatCost } from '../../../src/format/cost';
+import { costBasis, formatCost } from '../../../src/format/cost';
+import { ModelCatalog, summarize, type SessionEvent } from '../../../src/wire';
 import { summarizeToolInput } from '../../../src/format/tool-input';
 
 describe('format: one text form per fact', () => {
@@ -16,6 +17,19 @@ describe('format: one text form per fact', () => {
       [123.4, '$1.23'],
     ];
     assert.deepEqual(cases.map(([c]) => formatCost(c)), cases.map(([, s]) => s));
+  });
+
+  it('labels a cost priced without a list price an estimate, from the fold to the text', () => {
+    const catalog = new ModelCatalog({}, { configs: [{ name: 'remote', kind: 'openai', baseUrl: 'https://llm.example/v1' }, { name: 'ollama', kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' }] });
+    const end = { type: 'span.model_request_end', id: 'sevt_1', processed_at: '2026-12-06T00:00:00Z', model_request_start_id: 'sevt_0', is_error: false, model_usage: { input_tokens: 10, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } as unknown as SessionEvent;
+    const remote = summarize([end], catalog.lookup('remote/model'));
+    assert.equal(remote.costEstimated, true);
+    assert.equal(formatCost(remote.costCents, remote.costEstimated), '~$0.00');
+    assert.equal(costBasis(remote.costEstimated), 'estimate: no list price for its model');
+    const local = summarize([end], catalog.lookup('ollama/qwen3-coder'));
+    assert.equal(local.costEstimated, false, 'a local model is free, exactly');
+    assert.equal(formatCost(123.4, true), '~$1.23');
+    assert.equal(costBasis(false), 'list price');
   });
 
   it('summarizes tool inputs: command, file, pattern, or short JSON', () => {
