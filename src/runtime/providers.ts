@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LocalSandboxProvider } from '../sandbox/local';
 import type { SandboxProvider } from '../sandbox/types';
 
-// The sandbox provider a surface (CLI, VS Code) asks for by name. Docker is imported on demand: the local provider
-// must not load dockerode. "auto" (the default) gives every session its own container when Docker can, and says why
-// when it cannot.
+// The sandbox provider a surface (CLI, VS Code) asks for by name. Both are imported on demand: the local provider must
+// not load dockerode, and a CLI command that opens no sandbox (--help, sessions) loads neither (nor the tools' schemas
+// the local provider brings). "auto" (the default) gives every session its own container when Docker can, and says
+// why when it cannot.
 
 export type ProviderKind = 'auto' | 'local' | 'docker';
 export const PROVIDER_KINDS: readonly ProviderKind[] = ['auto', 'local', 'docker'];
@@ -20,13 +20,14 @@ export interface ProviderOptions {
 }
 
 export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: ProviderOptions = {}): Promise<SandboxProvider> {
-  if (kind === 'local') return new LocalSandboxProvider({ storageRoot });
+  const local = async () => new (await import('../sandbox/local')).LocalSandboxProvider({ storageRoot });
+  if (kind === 'local') return local();
   const docker = await import('../sandbox/docker');
   if (kind === 'auto') {
     const reason = await docker.dockerUnreadyReason(undefined, options.dockerHost);
     if (reason) {
       onNotice?.(`Sessions use the local sandbox (a private copy, no isolation) because Docker sandboxes are not available: ${reason}`);
-      return new LocalSandboxProvider({ storageRoot });
+      return local();
     }
   }
   return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, engine: options.dockerHost });

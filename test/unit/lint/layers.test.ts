@@ -105,4 +105,14 @@ describe('lint: focused and skipped tests', function () {
   it('lets plain it and describe through', async () => {
     await allowed('test/unit/x.test.ts', "describe('x', () => { it('y', () => {}); });\n");
   });
+
+  it('refuses importing zod by name or default (the bundle would keep all of zod), in sources and tests', async () => {
+    for (const file of ['src/wire/x.ts', 'test/unit/x.test.ts']) {
+      await refused(file, "import { z } from 'zod';\nexport const S = z.string();\n", /import \* as z from 'zod'/);
+      await refused(file, "import zod from 'zod';\nexport const S = zod.string();\n", /import \* as z from 'zod'/);
+      await allowed(file, "import * as z from 'zod';\nexport const S = z.string();\n");
+      await allowed(file, "import type { z } from 'zod';\nexport type S = z.infer<z.ZodString>;\n");
+      await allowed(file, "import { type z } from 'zod';\nexport type S = z.infer<z.ZodString>;\n");
+    }
+  });
 });
