@@ -1,14 +1,17 @@
-// Harness benchmark: overhead per turn excluding model time, and time from session creation to the first model
-// request while the sandbox takes 2 s to provision (brain before hands). Ratios are against baselines measured in
-// the same run. Run: npx tsx test/bench/harness.bench.ts
+// Harness benchmark: overhead per turn excluding model time, for each model API (Messages through the Anthropic SDK,
+// Chat Completions through the OpenAI-compatible client), and time from session creation to the first model request
+// while the sandbox takes 2 s to provision (brain before hands). Ratios are against baselines measured in the same
+// run. Run: npx tsx test/bench/harness.bench.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { Runtime } from '../../src/runtime';
 import { createAnthropicModel } from '../../src/model/anthropic';
+import { createOpenAiCompatibleClient } from '../../src/model/openai';
 import type { ModelClient, ModelStreamEvent } from '../../src/model/types';
-import { reply, startScriptedModel } from '../../src/model/scripted';
+import { reply, startScriptedModel, startScriptedOpenAiModel } from '../../src/model/scripted';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
@@ -105,18 +108,35 @@ async function main(): Promise<void> {
     }, { iterations: TURNS, warmup: 10 }),
   );
 
+  // The same for Chat Completions: the bare openai client against the scripted Chat Completions server.
+  const chatServer = await startScriptedOpenAiModel({ script: () => reply.text('ok') });
+  const openai = new OpenAI({ apiKey: 'k', baseURL: chatServer.url, maxRetries: 0 });
+  const rawChat = summarize(
+    await measure(async () => {
+      const s = await openai.chat.completions.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+      for await (const _c of s);
+    }, { iterations: TURNS, warmup: 10 }),
+  );
+
   const http = timed(createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url }));
-  const viaHttp = await turnOverhead('harness + scripted model over HTTP', http.client, http.waitMs, http.reset);
+  const viaHttp = await turnOverhead('harness + scripted Messages model over HTTP', http.client, http.waitMs, http.reset);
+  const chat = timed(createOpenAiCompatibleClient({ baseUrl: chatServer.url }));
+  const viaChat = await turnOverhead('harness + scripted Chat Completions model over HTTP', chat.client, chat.waitMs, chat.reset);
   const inst = timed(instantModel());
   const viaInstant = await turnOverhead('harness + in-process zero-latency model', inst.client, inst.waitMs, inst.reset);
 
   printTable('Harness overhead per turn (user.message → idle; model wait subtracted; every event fsynced)', [
-    { case: 'baseline: bare SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': raw.p50, 'wall p95 ms': raw.p95 },
+    { case: 'baseline: bare Anthropic SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': raw.p50, 'wall p95 ms': raw.p95 },
+    { case: 'baseline: bare OpenAI SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': rawChat.p50, 'wall p95 ms': rawChat.p95 },
     viaHttp.row,
+    viaChat.row,
     viaInstant.row,
   ]);
   const ratio = summarize(viaHttp.wall).p50 / raw.p50;
-  console.log(`ratio: harness turn wall / bare SDK request (p50) = ${ratio.toFixed(2)}x`);
+  const ratioChat = summarize(viaChat.wall).p50 / rawChat.p50;
+  const overheadChatVsMessages = summarize(viaChat.overhead).p50 / summarize(viaHttp.overhead).p50;
+  console.log(`ratio: harness turn wall / bare SDK request (p50): Messages ${ratio.toFixed(2)}x, Chat Completions ${ratioChat.toFixed(2)}x`);
+  console.log(`ratio: harness overhead per turn, Chat Completions / Messages (p50) = ${overheadChatVsMessages.toFixed(2)}x`);
 
   // Brain before hands: time from session creation to the first model request, sandbox provisioning 2 s vs 0 s.
   const firstRequest = async (delayMs: number): Promise<number[]> => {
@@ -145,12 +165,22 @@ async function main(): Promise<void> {
   const building = await requestBuilding();
   const file = await writeResults('harness', {
     request_building: building,
-    turns: { bare_sdk: raw, http: { wall: summarize(viaHttp.wall), overhead: summarize(viaHttp.overhead) }, instant: { wall: summarize(viaInstant.wall), overhead: summarize(viaInstant.overhead) }, ratio_http_vs_bare: ratio },
+    turns: {
+      bare_sdk: raw,
+      bare_openai_sdk: rawChat,
+      http: { wall: summarize(viaHttp.wall), overhead: summarize(viaHttp.overhead) },
+      chat_completions_http: { wall: summarize(viaChat.wall), overhead: summarize(viaChat.overhead) },
+      instant: { wall: summarize(viaInstant.wall), overhead: summarize(viaInstant.overhead) },
+      ratio_http_vs_bare: ratio,
+      ratio_chat_completions_vs_bare: ratioChat,
+      ratio_overhead_chat_completions_vs_messages: overheadChatVsMessages,
+    },
     first_request_ms: { provisioning_0s: fast, provisioning_2s: slowed, ratio: slowed.p50 / fast.p50 },
     targets: { overhead_p50_ms: 5, first_request_ms: 50 },
   });
   console.log(`wrote ${file}`);
   await scripted.close();
+  await chatServer.close();
 }
 
 /** A log of `turns` tool-loop steps; with thinking, each reply carries a signed thinking block kept for replay. */
