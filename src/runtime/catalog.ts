@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type ModelProviderConfig } from '../wire';
+import { readConfigJson } from './config-file';
 import { loadProviderConfigs, readDiscovered } from './model-providers';
 
 // The model catalogue a storage prices its sessions with. Its own module, so that a process that only reads stored
@@ -11,13 +11,8 @@ import { loadProviderConfigs, readDiscovered } from './model-providers';
 export function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined, providers: readonly ModelProviderConfig[]): ModelCatalog {
   const file = path.join(storageRoot, 'models.json');
   let fromFile: ModelCatalogOverrides = {};
-  if (existsSync(file)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ModelCatalogError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
+  const raw = readConfigJson(file);
+  if (raw !== undefined) {
     const parsed = ModelCatalogOverrides.safeParse(raw);
     if (!parsed.success) throw new ModelCatalogError(`${file} is not a valid model catalogue override: ${z.prettifyError(parsed.error)}`);
     fromFile = parsed.data;

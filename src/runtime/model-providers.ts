@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { writeFileAtomic } from '../log/fsutil';
+import { readConfigJson } from './config-file';
 import { ModelProviders } from '../model/registry';
 import { createProviderClient } from '../model/provider-clients';
 import type { ModelClient } from '../model/types';
@@ -18,16 +19,8 @@ const DISCOVERED_FILE = 'provider-models.json';
 /** The configured providers; a file or option that is not a valid list refuses the runtime's start with the reason. */
 export function loadProviderConfigs(storageRoot: string, option: unknown): ModelProviderConfig[] {
   const file = path.join(storageRoot, PROVIDERS_FILE);
-  let fromFile: ModelProviderConfig[] = [];
-  if (existsSync(file)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ModelCatalogError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-    fromFile = parseConfigs(raw, file);
-  }
+  const raw = readConfigJson(file);
+  const fromFile = raw === undefined ? [] : parseConfigs(raw, file);
   const fromOption = option === undefined ? [] : parseConfigs(option, 'the model providers setting');
   const byName = new Map([...fromFile, ...fromOption].map((p) => [p.name, p]));
   return [...byName.values()];

@@ -60,6 +60,16 @@ describe('model catalogue overrides reach every cost and check', () => {
       () => new Runtime({ storageRoot: broken, vault: new MemoryVault(), sandbox: new LocalSandboxProvider({ storageRoot: broken }), model }),
       (err: Error) => err instanceof ModelCatalogError && err.message.includes('models.json') && err.message.includes('contextWindow'),
     );
+    // A file that is not JSON at all (models.json or model-providers.json) is named with the parser's reason.
+    for (const name of ['models.json', 'model-providers.json']) {
+      const torn = mkdtempSync(path.join(os.tmpdir(), 'hangar-models-'));
+      dirs.push(torn);
+      writeFileSync(path.join(torn, name), '{"');
+      assert.throws(
+        () => new Runtime({ storageRoot: torn, vault: new MemoryVault(), sandbox: new LocalSandboxProvider({ storageRoot: torn }), model }),
+        (err: Error) => err instanceof ModelCatalogError && err.message.startsWith(`${path.join(torn, name)} is not valid JSON: `),
+      );
+    }
   });
 
   it('checks agent model settings against the overridden catalogue', async () => {
