@@ -2,7 +2,8 @@
 // headers, the queue of scripted replies, and a real HTTP server on 127.0.0.1 whose close() also ends hanging replies.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ReplySchema, exhaustedReply, parseReplies, type RecordedRequest, type Reply, type Responder } from './script';
+import { pause } from './respond';
+import { ReplySchema, exhaustedReply, parseReplies, type RecordedRequest, type RejectedRequest, type Reply, type Responder } from './script';
 
 export type BodyResult = { ok: true; text: string } | { ok: false };
 
@@ -42,6 +43,22 @@ export class ReplySource {
     if (this.responder) return ReplySchema.parse(await this.responder(rec));
     rec.exhausted = true;
     return exhaustedReply();
+  }
+
+  /**
+   * The reply to a recorded request, kept on it, once its delay_ms has passed; undefined when the responder threw
+   * (`fail` has answered) or the exchange ended while it waited.
+   */
+  async answer(rec: RecordedRequest, signal: AbortSignal, defaultDelayMs: number, fail: (message: string) => void): Promise<Reply | undefined> {
+    let reply: Reply;
+    try {
+      reply = await this.next(rec);
+    } catch (e) {
+      fail(`scripted model: responder failed: ${(e as Error).message}`);
+      return undefined;
+    }
+    rec.reply = reply;
+    return (await pause(reply.delay_ms ?? defaultDelayMs, signal)) ? reply : undefined;
   }
 
   push(replies: readonly Reply[]): void {
@@ -95,5 +112,20 @@ export async function listen(
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** What a scripted server hands its test: where it listens, what it was asked and refused, and its script queue. */
+export function scriptedHandle<R extends RecordedRequest>(server: Listening, url: string, replies: ReplySource, requests: R[], rejected: RejectedRequest[]) {
+  return {
+    url,
+    port: server.port,
+    requests,
+    rejected,
+    push: (...more: Reply[]): void => replies.push(more),
+    get remaining(): number {
+      return replies.remaining;
+    },
+    close: server.close,
   };
 }

@@ -4,10 +4,9 @@
 // benchmarks; the official openai client talks to it unchanged via baseURL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { headersOf, listen, readBody, ReplySource } from './http';
+import { headersOf, listen, readBody, ReplySource, scriptedHandle } from './http';
 import { asMessagesRequest, ChatRequestSchema, checkChatRequest, shapeError, type ChatRequest } from './openai-request';
 import { chatBlocks, chatUsage, sendChatError, sendChatFault, sendChatMessage, type ChatExchange } from './openai-render';
-import { pause } from './respond';
 import type { RecordedRequest, RejectedRequest, Reply, Responder } from './script';
 import { MAX_BODY_BYTES } from './server';
 import { tokensOf } from './usage';
@@ -114,15 +113,8 @@ export async function startScriptedOpenAiModel(opts: ScriptedOpenAiModelOptions 
 
     const rec: RecordedChatRequest = { seq: requests.length, at, headers: headersOf(req), body: asMessagesRequest(chat), chat, exhausted: false };
     requests.push(rec);
-    let reply: Reply;
-    try {
-      reply = await replies.next(rec);
-    } catch (e) {
-      sendChatError(res, 500, `scripted model: responder failed: ${(e as Error).message}`);
-      return;
-    }
-    rec.reply = reply;
-    if (!(await pause(reply.delay_ms ?? opts.defaultDelayMs ?? 0, signal))) return;
+    const reply = await replies.answer(rec, signal, opts.defaultDelayMs ?? 0, (message) => sendChatError(res, 500, message));
+    if (!reply) return;
     const ex: ChatExchange = { res, signal, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true, model: chat.model };
     if (reply.kind === 'fault') return sendChatFault(ex, reply);
     if (reply.blocks.some((b) => b.type === 'web_search')) return sendChatError(res, 500, 'scripted model: the script plays a server-side web search, which Chat Completions has no form for');
@@ -132,15 +124,5 @@ export async function startScriptedOpenAiModel(opts: ScriptedOpenAiModelOptions 
   }
 
   const server = await listen(opts.port ?? 0, handle, (res, message) => sendChatError(res, 500, message));
-  return {
-    url: `${server.url}/v1`,
-    port: server.port,
-    requests,
-    rejected,
-    push: (...more) => replies.push(more),
-    get remaining() {
-      return replies.remaining;
-    },
-    close: server.close,
-  };
+  return scriptedHandle(server, `${server.url}/v1`, replies, requests, rejected);
 }

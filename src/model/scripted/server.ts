@@ -2,7 +2,7 @@
 // the model in tests, benchmarks and `hangar demo`. The official SDK talks to it unchanged via baseURL.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { headersOf, listen, readBody, ReplySource } from './http';
+import { headersOf, listen, readBody, ReplySource, scriptedHandle } from './http';
 import {
   MessagesRequestSchema,
   type MessagesRequest,
@@ -13,7 +13,7 @@ import {
 } from './script';
 import { DEFAULT_CATALOG, type ModelCatalog } from '../../wire/models';
 import { newId, resolveBlocks } from './render';
-import { pause, sendError, sendFault, sendMessage, type Exchange } from './respond';
+import { sendError, sendFault, sendMessage, type Exchange } from './respond';
 import { DEFAULT_SIGNING_SECRET, Signer } from './signing';
 import { PromptCache, usageFor } from './usage';
 import { thinkingOn, validateRequest } from './validate';
@@ -108,15 +108,8 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
 
     const rec: RecordedRequest = { seq: requests.length, at, headers: headersOf(req), body: parsed.body, exhausted: false };
     requests.push(rec);
-    let reply: Reply;
-    try {
-      reply = await replies.next(rec);
-    } catch (e) {
-      sendError(res, requestId, 500, `scripted model: responder failed: ${(e as Error).message}`);
-      return;
-    }
-    rec.reply = reply;
-    if (!(await pause(reply.delay_ms ?? opts.defaultDelayMs ?? 0, signal))) return;
+    const reply = await replies.answer(rec, signal, opts.defaultDelayMs ?? 0, (message) => sendError(res, requestId, 500, message));
+    if (!reply) return;
     const ex: Exchange = { res, signal, requestId, stream: parsed.body.stream === true, model: parsed.body.model };
     if (reply.kind === 'fault') return sendFault(ex, reply);
     // A model searches only with the search tool the request offers: a script that plays one anyway is a broken test.
@@ -133,15 +126,5 @@ export async function startScriptedModel(opts: ScriptedModelOptions = {}): Promi
 
   const server = await listen(opts.port ?? 0, handle, (res, message) => sendError(res, newId('req'), 500, message));
 
-  return {
-    url: server.url,
-    port: server.port,
-    requests,
-    rejected,
-    push: (...more) => replies.push(more),
-    get remaining() {
-      return replies.remaining;
-    },
-    close: server.close,
-  };
+  return scriptedHandle(server, server.url, replies, requests, rejected);
 }
