@@ -7,7 +7,10 @@
 // first tool result (sandbox provisioning included); each also as a ratio against the lone session of the same run.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
-import { mkdtempSync, rmSync } from 'node:fs';
+// [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only
+// (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -27,20 +30,21 @@ const TOOLS = 10;
 const REALISTIC_DELAY_MS = 1000;
 
 /** The 10 tool calls every session makes, then a closing text: a mix of shell, reads, writes and searches. */
+const CALLS: [string, Record<string, unknown>][] = [
+  ['bash', { command: 'ls' }],
+  ['read', { file_path: 'README.md' }],
+  ['write', { file_path: 'notes.txt', content: 'first\n' }],
+  ['bash', { command: 'cat notes.txt' }],
+  ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
+  ['glob', { pattern: '**/*.js' }],
+  ['grep', { pattern: 'console' }],
+  ['read', { file_path: 'src/app.js' }],
+  ['bash', { command: 'echo done > out.txt' }],
+  ['read', { file_path: 'notes.txt' }],
+];
+
 function step(i: number): Reply {
-  const calls: [string, Record<string, unknown>][] = [
-    ['bash', { command: 'ls' }],
-    ['read', { file_path: 'README.md' }],
-    ['write', { file_path: 'notes.txt', content: 'first\n' }],
-    ['bash', { command: 'cat notes.txt' }],
-    ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
-    ['glob', { pattern: '**/*.js' }],
-    ['grep', { pattern: 'console' }],
-    ['read', { file_path: 'src/app.js' }],
-    ['bash', { command: 'echo done > out.txt' }],
-    ['read', { file_path: 'notes.txt' }],
-  ];
-  const call = calls[i];
+  const call = CALLS[i];
   return call ? reply.tool(call[0], call[1]) : reply.text('all done');
 }
 
@@ -93,15 +97,36 @@ interface CaseResult {
   firstToolResult: number[];
   /** A steady turn's parts: model request start → tool_use (model), → tool_result (tool), → next request (harness). */
   parts: { model: number[]; tool: number[]; harness: number[] };
+  /** The tool part of each steady turn, by tool name. */
+  byTool: Map<string, number[]>;
   loopDelay: { p50: number; p99: number; max: number };
   /** Main-loop busy time (event-loop utilization × wall) over the sessions' model requests: work that serialises. */
   busyPerTurnMs: number;
+  /** CPU time of the main thread alone over the sessions' model requests: unlike busy time, not inflated when other processes take the cores. */
+  cpuPerTurnMs: number;
+  /** CPU time of the whole process (every thread: libuv's pool, the launcher, the model worker) per model request. */
+  processCpuPerTurnMs: number;
   utilization: number;
   wallMs: number;
 }
 
+// Linux clock ticks (USER_HZ) are 100 a second on every architecture Node runs on.
+const TICK_MS = 10;
+
+/** CPU time (user + system) of this process's main thread, from /proc; NaN where /proc has no task stats. */
+function mainThreadCpuMs(): number {
+  try {
+    // Fields after the parenthesised command: state is the 3rd field of the line, utime and stime the 14th and 15th.
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return NaN;
+  }
+}
+
 /** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
-async function runCase(rt: Runtime, env: string, agent: string, repo: string, count: number): Promise<CaseResult> {
+async function runCase(rt: Runtime, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
   const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
   const times: SessionTimes[] = [];
   const unsubscribe: (() => void)[] = [];
@@ -125,15 +150,31 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
       }),
     );
   }
+  const profiler = profileFile ? new InspectorSession() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+    await profiler.post('Profiler.start');
+  }
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const elu0 = performance.eventLoopUtilization();
+  const cpu0 = mainThreadCpuMs();
+  const process0 = process.cpuUsage();
   sentAt = performance.now();
   await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
   await Promise.all(times.map((t) => t.idle));
   const wallMs = performance.now() - sentAt;
   const elu = performance.eventLoopUtilization(elu0);
+  const cpuMs = mainThreadCpuMs() - cpu0;
+  const processCpu = process.cpuUsage(process0);
   histogram.disable();
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   for (const u of unsubscribe) u();
   for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
   return {
@@ -145,8 +186,17 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
       tool: times.flatMap((t) => t.toolResults.slice(1).map((at, i) => at - t.toolUses[i + 1]!)),
       harness: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.toolResults[i + 1]!)),
     },
+    byTool: times.reduce((by, t) => {
+      for (let i = 1; i < TOOLS; i++) {
+        const name = CALLS[i]![0];
+        by.set(name, [...(by.get(name) ?? []), t.toolResults[i]! - t.toolUses[i]!]);
+      }
+      return by;
+    }, new Map<string, number[]>()),
     loopDelay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
     busyPerTurnMs: elu.active / (count * (TOOLS + 1)),
+    cpuPerTurnMs: cpuMs / (count * (TOOLS + 1)),
+    processCpuPerTurnMs: (processCpu.user + processCpu.system) / 1000 / (count * (TOOLS + 1)),
     utilization: elu.utilization,
     wallMs,
   };
@@ -160,15 +210,18 @@ interface Measured {
   turn: Summary;
   firstToolResult: Summary;
   parts: { model: Summary; tool: Summary; harness: Summary };
+  byTool: Record<string, Summary>;
   loopDelayP50: number;
   loopDelayP99: number;
   loopDelayMax: number;
   busyPerTurnMs: number;
+  cpuPerTurnMs: number;
+  processCpuPerTurnMs: number;
   utilization: number;
 }
 
 /** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
-async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[]): Promise<Measured[]> {
+async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], profileDir?: string): Promise<Measured[]> {
   const modelWorker = await startModelWorker(delayMs);
   const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-conc-'));
   const repo = makeRepo();
@@ -184,7 +237,8 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
     for (const count of counts) {
       const runs = Math.max(1, Math.ceil(5 / count));
       const results: CaseResult[] = [];
-      for (let r = 0; r < runs; r++) results.push(await runCase(rt, env, agent, repo, count));
+      const profileFile = (r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
+      for (let r = 0; r < runs; r++) results.push(await runCase(rt, env, agent, repo, count, profileFile(r)));
       out.push({
         sandbox,
         model: modelName,
@@ -197,10 +251,13 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
           tool: summarize(results.flatMap((x) => x.parts.tool)),
           harness: summarize(results.flatMap((x) => x.parts.harness)),
         },
+        byTool: Object.fromEntries([...new Set(CALLS.map((c) => c[0]))].map((name) => [name, summarize(results.flatMap((x) => x.byTool.get(name) ?? []))])),
         loopDelayP50: Math.max(...results.map((x) => x.loopDelay.p50)),
         loopDelayP99: Math.max(...results.map((x) => x.loopDelay.p99)),
         loopDelayMax: Math.max(...results.map((x) => x.loopDelay.max)),
         busyPerTurnMs: results.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / results.length,
+        cpuPerTurnMs: results.reduce((sum, x) => sum + x.cpuPerTurnMs, 0) / results.length,
+        processCpuPerTurnMs: results.reduce((sum, x) => sum + x.processCpuPerTurnMs, 0) / results.length,
         utilization: results.reduce((sum, x) => sum + x.utilization, 0) / results.length,
       });
       console.log(`  ${sandbox} ${modelName} ${count} session(s): turn p50 ${out.at(-1)!.turn.p50.toFixed(1)} ms`);
@@ -235,6 +292,8 @@ function rows(measured: Measured[]): Row[] {
       'loop delay p99 ms': m.loopDelayP99,
       'loop p99 ×1': ratio(m.loopDelayP99, base.loopDelayP99),
       'loop busy ms/turn': m.busyPerTurnMs,
+      'loop CPU ms/turn': m.cpuPerTurnMs,
+      'process CPU ms/turn': m.processCpuPerTurnMs,
       'loop utilization': m.utilization,
       'first tool result p50 ms': m.firstToolResult.p50,
       'first tool result p95 ms': m.firstToolResult.p95,
@@ -259,11 +318,15 @@ async function main(): Promise<void> {
   const measured: Measured[] = [];
   for (const sandbox of sandboxes) {
     for (const [modelName, delayMs] of models) {
-      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts)));
+      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, arg('--profile'))));
     }
   }
   const table = rows(measured);
   printTable(`Concurrent sessions, ${TOOLS}-tool script each; ratios (×1) against one lone session in the same run`, table);
+  printTable(
+    'Tool part of a steady turn (tool_use to tool_result) by tool, p50 ms',
+    measured.map((m) => ({ sandbox: m.sandbox, model: m.model, sessions: m.sessions, ...Object.fromEntries(Object.entries(m.byTool).map(([name, sum]) => [name, sum.p50])) })),
+  );
   const file = await writeResults('concurrency', { tools: TOOLS, realistic_delay_ms: REALISTIC_DELAY_MS, cpus: os.cpus().length, cases: measured, table, targets: { turn_p50_ratio_at_20: 2, loop_delay_p99_ms: 50 } });
   console.log(`wrote ${file}`);
 }
