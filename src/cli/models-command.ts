@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime';
 import { withRuntime, type Common } from './context';
 import { EXIT } from './exit-codes';
 import { paint } from './render';
+import { formatWindow } from '../format/model';
 
 // `hangar models`: every model provider (the built-in one and <storage>/model-providers.json's) with the models it
 // offers, asked of each provider's models endpoint at once; a provider that cannot be reached is listed with the
@@ -47,9 +48,7 @@ function providerText(rt: Runtime, l: ProviderModels, p: ReturnType<typeof paint
 
 function describe(rt: Runtime, id: string): string {
   const f = modelFacts(rt, id);
-  const w = f.contextWindow;
-  // 32768 reads as 32k (binary sizes are how local servers give windows), 200000 as 200k.
-  const window = w >= 1_000_000 ? `${w / 1_000_000}M` : `${w % 1024 === 0 ? w / 1024 : Math.round(w / 1000)}k`;
+  const window = formatWindow(f.contextWindow);
   const tools = f.tools === false ? 'no tools' : f.tools === true ? 'tools' : null;
   const free = f.prices.input === 0 && f.prices.output === 0;
   const price = f.estimate ? 'no list price (costs shown as estimates)' : free ? 'free' : `$${f.prices.input}/$${f.prices.output} per MTok`;

@@ -47,7 +47,13 @@ export function readModelOverrides(): unknown {
   return value === null || (typeof value === 'object' && Object.keys(value).length === 0) ? undefined : value;
 }
 
+/** `hangar.modelProviders` as the user wrote it (validated when the runtime starts); undefined when unset or empty. */
+export function readModelProviders(): unknown {
+  const value = vscode.workspace.getConfiguration('hangar').get<unknown>('modelProviders');
+  return value === null || (Array.isArray(value) && value.length === 0) ? undefined : value;
+}
+
 /** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.model.maxTokens', 'hangar.models', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
+  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

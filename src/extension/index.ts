@@ -11,6 +11,7 @@ import { registerForkCommands } from './commands/fork-commands';
 import { registerSessionCommands } from './commands/session-commands';
 import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
+import { registerModelCommands } from './commands/model-commands';
 import { registerBudgetCommands } from './commands/budget-commands';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
@@ -107,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerBranchCommands(h),
     ...registerForkCommands(h),
     ...registerVaultCommands(h),
+    ...registerModelCommands(h),
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),
     ...registerBudgetCommands(h),

@@ -7,8 +7,8 @@ import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
 import { createProvider } from '../runtime/providers';
-import { ModelCatalogError, ModelCatalogOverrides, hangarMetadataPatch, type Environment } from '../wire';
-import { readModelOverrides, readSettings } from './config';
+import { ModelCatalogError, ModelCatalogOverrides, ModelProviderConfigs, hangarMetadataPatch, type Environment } from '../wire';
+import { readModelOverrides, readModelProviders, readSettings } from './config';
 
 // Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
 // in SecretStorage (the model key and every credential secret), MCP connections with credentials from the vaults of
@@ -66,6 +66,7 @@ export class RuntimeHost implements vscode.Disposable {
         vault: this.vault,
         sandbox,
         model: followSettingsModel(this.vault),
+        modelBaseUrl: settings.baseUrl || undefined,
         maxTokens: settings.maxTokens,
         ...(settings.webSearchUrl ? { webSearch: { url: settings.webSearchUrl } } : {}),
         mcp: vaultMcpFactory(this.storageRoot, this.vault),
@@ -97,7 +98,8 @@ export class RuntimeHost implements vscode.Disposable {
    * A runtime with the `hangar.models` overrides. When the catalogue refuses them, the user is told why and the
    * runtime starts without them; a broken `<storage>/models.json` still fails the start, with its own reason.
    */
-  private open(options: RuntimeOptions): Runtime {
+  private open(given: RuntimeOptions): Runtime {
+    const options = { ...given, ...this.modelProviders() };
     const raw = readModelOverrides();
     if (raw === undefined) return new Runtime(options);
     const parsed = ModelCatalogOverrides.safeParse(raw);
@@ -108,6 +110,21 @@ export class RuntimeHost implements vscode.Disposable {
       if (!(err instanceof ModelCatalogError)) throw err;
       return this.withoutModels(options, err.message);
     }
+  }
+
+  /** `hangar.modelProviders` when valid; a wrong one is refused with the reason and the runtime starts without it. */
+  private modelProviders(): Pick<RuntimeOptions, 'modelProviders'> {
+    const raw = readModelProviders();
+    if (raw === undefined) return {};
+    const parsed = ModelProviderConfigs.safeParse(raw);
+    if (parsed.success) return { modelProviders: parsed.data };
+    const message = `Hangar: the setting hangar.modelProviders is refused, so only the built-in Anthropic provider is available. ${z.prettifyError(parsed.error)}`;
+    this.log.error(message);
+    this.refused.fire(message);
+    void vscode.window.showErrorMessage(message, 'Open Settings').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'hangar.modelProviders');
+    });
+    return {};
   }
 
   /** `<storage>/models.json` is the user's own file: Hangar cannot start on a catalogue it cannot read, so it says which file and how to fix it. */

@@ -124,12 +124,13 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   const opts = given.success ? given.data : {};
   const folder = opts.folder ?? (await pickFolder());
   if (!folder) return undefined;
-  if (!(await h.host.vault.get(MODEL_API_KEY))) {
+  const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
+  if (!agentId) return undefined;
+  // The built-in provider needs the Anthropic key; a configured provider's model may need none (a local server).
+  if (!(await h.host.runtime.modelProviders.hasKey((await h.host.runtime.agents.retrieve(agentId)).model.id))) {
     const answer = await vscode.window.showWarningMessage('Hangar needs an Anthropic API key to run an agent.', 'Set API Key');
     if (answer !== 'Set API Key' || !(await vscode.commands.executeCommand<boolean>('hangar.setApiKey'))) return undefined;
   }
-  const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
-  if (!agentId) return undefined;
   const asked = opts.task === undefined ? await askTask(h, agentId) : { task: opts.task, rubric: false };
   const task = asked?.task;
   if (!task?.trim()) return undefined;

@@ -1,7 +1,6 @@
 import type OpenAI from 'openai';
-import { notAnEventStream } from '../http-errors';
-import type { ModelClient, ModelRequest, ModelStreamEvent } from '../types';
-import { classifyOpenAiError, type ErrorContext } from './errors';
+import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from '../types';
+import { classifyOpenAiError, htmlAnswer, looksLikeHtml, type ErrorContext } from './errors';
 import { ChunkTranslator } from './events';
 import { toChatRequest, type MaxTokensField } from './request';
 
@@ -79,10 +78,9 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
       const translator = new ChunkTranslator(model);
       try {
         const { data, response } = await client.chat.completions.create(toChatRequest(request, model, maxTokensField), { signal }).withResponse();
-        const notAStream = await notAnEventStream(response, baseUrl);
-        if (notAStream) {
+        if (!isEventStream(response)) {
           data.controller.abort();
-          throw notAStream;
+          throw (response.headers.get('content-type') ?? '').includes('html') ? htmlAnswer(ctx) : await notAStream(response, ctx);
         }
         for await (const chunk of data) yield* translator.push(chunk);
       } catch (err) {
@@ -94,6 +92,16 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
       yield* translator.end();
     },
   };
+}
+
+function isEventStream(response: Response): boolean {
+  return (response.headers.get('content-type') ?? '').includes('text/event-stream');
+}
+
+async function notAStream(response: Response, ctx: ErrorContext): Promise<ModelError> {
+  const text = await response.text().catch(() => '');
+  if (looksLikeHtml(text)) return htmlAnswer(ctx);
+  return new ModelError('invalid_request', `${ctx.baseUrl} answered ${response.headers.get('content-type') ?? 'without a content type'} instead of an event stream; the provider may not support streaming.`);
 }
 
 function defaultMaxTokensField(baseUrl: string): MaxTokensField {

@@ -12,6 +12,7 @@ import { commandSuite } from './commands.test';
 import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
 import { memorySuite } from './memory.test';
+import { modelProvidersSuite } from './model-providers.test';
 import { panelSuite } from './panel.test';
 import { reloadSuite } from './reload.test';
 import { reviewSuite } from './review.test';
@@ -26,7 +27,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
