@@ -130,7 +130,8 @@ export async function execCollect(container: Container, spec: ExecSpec): Promise
   return { exitCode, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
 }
 
-async function waitExitCode(proc: AttachedProcess): Promise<number> {
+/** The exit code once the engine has it (-1 when it never reports one). */
+export async function waitExitCode(proc: AttachedProcess): Promise<number> {
   // The stream can close a moment before the engine records the exit.
   for (let i = 0; i < 50; i++) {
     const code = await proc.exitCode();

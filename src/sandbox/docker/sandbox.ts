@@ -91,15 +91,15 @@ export class DockerSandbox implements Sandbox {
     // The container was already dead when the call went out: it never ran, so running it once on fresh hands
     // repeats no side effect.
     const outcome = first.retry ? (await this.attempt(name, input, options)).outcome : first.outcome;
-    return this.syncBack(outcome);
+    return this.syncBack(name, outcome);
   }
 
   /** A remote engine's writable folders, copied back to this host after the call; a failure is noted in the result. */
-  private async syncBack(outcome: ToolOutcome): Promise<ToolOutcome> {
+  private async syncBack(name: string, outcome: ToolOutcome): Promise<ToolOutcome> {
     const hands = this.hands;
     if (!this.ctx.sync || !hands || this.broken) return outcome;
     try {
-      await this.ctx.sync.after(hands.container);
+      await this.ctx.sync.after(hands, name);
       return outcome;
     } catch (err) {
       const note = `[sandbox] Files under ${this.state.settings.binds.filter((b) => !b.readOnly).map((b) => b.target).join(', ')} could not be copied back from the remote engine: ${(err as Error).message}`;
