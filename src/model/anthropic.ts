@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { brokeOff, causeOf, parseRetryAfter } from './http-errors';
+import { brokeOff, causeOf, notAnEventStream, parseRetryAfter } from './http-errors';
 import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
 
 export interface AnthropicModelOptions {
@@ -43,7 +43,12 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
       if (!key) throw new ModelError('auth', MISSING_KEY_MESSAGE);
       const client = clientFor(key, await loadSdk());
       try {
-        const stream = await client.messages.create({ ...request, stream: true }, { signal });
+        const { data: stream, response } = await client.messages.create({ ...request, stream: true }, { signal }).withResponse();
+        const notAStream = await notAnEventStream(response, client.baseURL);
+        if (notAStream) {
+          stream.controller.abort();
+          throw notAStream;
+        }
         for await (const event of stream) yield event;
       } catch (err) {
         if (signal.aborted) throw err;

@@ -1,5 +1,5 @@
 // What every provider's error classification shares: the retry-after headers, the network cause under an SDK's
-// "Connection error.", and a reply that broke off for any other reason.
+// "Connection error.", an answer that is not an event stream, and a reply that broke off for any other reason.
 import { ModelError } from './types';
 
 export function brokeOff(err: unknown): ModelError {
@@ -27,4 +27,22 @@ export function parseRetryAfter(headers: Headers | undefined): number | undefine
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+export function looksLikeHtml(text: string): boolean {
+  return /^\s*(\d{3}\s+)?\s*<(!doctype html|html|head|body)/i.test(text);
+}
+
+/**
+ * The failure for a 2xx answer to a streaming request that is not an event stream, or undefined when it is one. A
+ * web page means the base URL names a web UI or a proxy's page, not the API: retrying cannot help.
+ */
+export async function notAnEventStream(response: Response, baseUrl: string): Promise<ModelError | undefined> {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('text/event-stream')) return undefined;
+  const text = type.includes('html') ? '<html' : await response.text().catch(() => '');
+  if (looksLikeHtml(text)) {
+    return new ModelError('invalid_request', `${baseUrl} answered with an HTML page instead of the API's event stream. Check the base URL: it must name the model API (an OpenAI-compatible one often ends in /v1), not a web UI.`);
+  }
+  return new ModelError('invalid_request', `${baseUrl} answered ${type || 'without a content type'} instead of an event stream; the provider may not support streaming.`);
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Runtime, type RuntimeOptions } from '../../src/runtime';
 import { vaultMcpFactory } from '../../src/runtime/mcp';
-import { createAnthropicModel } from '../../src/model/anthropic';
-import { startScriptedModel, type Reply, type Responder, type ScriptedModel, type ScriptedModelOptions } from '../../src/model/scripted';
+import type { Reply, Responder, ScriptedModel, ScriptedModelOptions } from '../../src/model/scripted';
+import { modelClientFor, startScriptedFor, type ModelApi } from './model-apis';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { MemoryVault } from '../../src/vault/memory';
 import { DEFAULT_MODEL } from '../../src/model/types';
@@ -37,6 +37,8 @@ export interface TestRuntimeOptions {
   script?: Reply[] | Responder;
   /** Scripted model settings besides the script: a `catalog` whose model refuses thinking or an effort value, `strict`. */
   model?: Omit<ScriptedModelOptions, 'script'>;
+  /** Which model API the scripted model speaks and the runtime's client uses (default: Anthropic's Messages API). */
+  api?: ModelApi;
   provider?: (storage: string) => SandboxProvider;
   runtime?: Partial<RuntimeOptions>;
   repoFiles?: Record<string, string>;
@@ -59,13 +61,14 @@ export function makeRepo(files: Record<string, string> = { 'README.md': '# sampl
 export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<TestRuntime> {
   const storage = opts.storage ?? mkdtempSync(path.join(os.tmpdir(), 'hangar-store-'));
   const repo = makeRepo(opts.repoFiles);
-  const model = await startScriptedModel({ ...opts.model, script: opts.script ?? [] });
+  const api = opts.api ?? 'anthropic';
+  const model = await startScriptedFor(api, { ...opts.model, script: opts.script ?? [] });
   const vault = opts.runtime?.vault ?? new MemoryVault();
   const runtime = new Runtime({
     storageRoot: storage,
     vault,
     sandbox: opts.provider ? opts.provider(storage) : new LocalSandboxProvider({ storageRoot: storage }),
-    model: createAnthropicModel({ apiKey: async () => 'test-key', baseURL: model.url }),
+    model: modelClientFor(api, model.url),
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 },
     owner: 'test',
     mcp: vaultMcpFactory(storage, vault),
@@ -124,7 +127,7 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
         storageRoot: storage,
         vault: new MemoryVault(),
         sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-        model: createAnthropicModel({ apiKey: async () => 'test-key', baseURL: model.url }),
+        model: modelClientFor(api, model.url),
         owner,
       });
       reopened.push(next);

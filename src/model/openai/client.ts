@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
-import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from '../types';
-import { classifyOpenAiError, htmlAnswer, looksLikeHtml, type ErrorContext } from './errors';
+import { notAnEventStream } from '../http-errors';
+import type { ModelClient, ModelRequest, ModelStreamEvent } from '../types';
+import { classifyOpenAiError, type ErrorContext } from './errors';
 import { ChunkTranslator } from './events';
 import { toChatRequest, type MaxTokensField } from './request';
 
@@ -78,9 +79,10 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
       const translator = new ChunkTranslator(model);
       try {
         const { data, response } = await client.chat.completions.create(toChatRequest(request, model, maxTokensField), { signal }).withResponse();
-        if (!isEventStream(response)) {
+        const notAStream = await notAnEventStream(response, baseUrl);
+        if (notAStream) {
           data.controller.abort();
-          throw (response.headers.get('content-type') ?? '').includes('html') ? htmlAnswer(ctx) : await notAStream(response, ctx);
+          throw notAStream;
         }
         for await (const chunk of data) yield* translator.push(chunk);
       } catch (err) {
@@ -92,16 +94,6 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
       yield* translator.end();
     },
   };
-}
-
-function isEventStream(response: Response): boolean {
-  return (response.headers.get('content-type') ?? '').includes('text/event-stream');
-}
-
-async function notAStream(response: Response, ctx: ErrorContext): Promise<ModelError> {
-  const text = await response.text().catch(() => '');
-  if (looksLikeHtml(text)) return htmlAnswer(ctx);
-  return new ModelError('invalid_request', `${ctx.baseUrl} answered ${response.headers.get('content-type') ?? 'without a content type'} instead of an event stream; the provider may not support streaming.`);
 }
 
 function defaultMaxTokensField(baseUrl: string): MaxTokensField {

@@ -1,7 +1,7 @@
 // Chat Completions failures in plain words, classified for the retry policy (src/harness/retry.ts) like the
 // Anthropic client's: the provider's own message in brackets, never a raw body (and never a page of HTML).
 import type OpenAI from 'openai';
-import { brokeOff, causeOf, parseRetryAfter } from '../http-errors';
+import { brokeOff, causeOf, looksLikeHtml, parseRetryAfter } from '../http-errors';
 import { ModelError } from '../types';
 
 type Sdk = typeof OpenAI;
@@ -47,13 +47,4 @@ function apiMessage(err: InstanceType<Sdk['APIError']>): string {
   if (typeof body === 'string') return body;
   if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
   return err.message.replace(/^\d{3}\s+/, '');
-}
-
-export function looksLikeHtml(text: string): boolean {
-  return /^\s*(\d{3}\s+)?\s*<(!doctype html|html|head|body)/i.test(text);
-}
-
-/** A 200 answer that is a web page rather than an event stream: the base URL points at a web UI, not the API. */
-export function htmlAnswer(ctx: ErrorContext): ModelError {
-  return new ModelError('invalid_request', `${ctx.baseUrl} answered with an HTML page instead of the API's event stream. Check the base URL: it must name the OpenAI-compatible API (often ending in /v1), not a web UI.`);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { nodeEsmBundle } from '../../../bundles.mjs';
 import type { ScriptedModel } from '../../../src/model/scripted';
+import type { ModelApi } from '../../support/model-apis';
 
 // The crash tests' child process (test/fixtures/crash-child.ts): bundled once, then run and SIGKILLed per trial.
 
@@ -21,11 +22,11 @@ export interface ChildRun {
 /**
  * Runs the child on a new session (mode `threads`: a coordinator's) and SIGKILLs it `extraDelayMs` after it
  * acknowledged `killAfterEvents` events, or with 'idle' its first session.status_idle, or with an event type its first
- * event of that type (or after 8 s if it never gets there).
+ * event of that type (or after 8 s if it never gets there). `api`: the model API the scripted model speaks.
  */
-export function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number | 'idle' | `${string}.${string}`, extraDelayMs: number, mode = ''): Promise<ChildRun> {
+export function runChild(bundle: string, storage: string, model: ScriptedModel, repo: string, killAfterEvents: number | 'idle' | `${string}.${string}`, extraDelayMs: number, mode = '', api: ModelApi = 'anthropic'): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, storage, model.url, 'new', repo, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle, storage, model.url, 'new', repo, mode, api], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked: string[] = [];
     let sessionId = '';
     let buffered = '';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { reply, startScriptedModel, type ScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
+import { reply, type ScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
 import { Runtime } from '../../../src/runtime';
-import { createAnthropicModel } from '../../../src/model/anthropic';
+import { MODEL_APIS, modelClientFor, startScriptedFor } from '../../support/model-apis';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { MemoryVault } from '../../../src/vault/memory';
 import { makeRepo } from '../../support/runtime';
@@ -16,6 +16,9 @@ import { bundleCrashChild, runChild } from './child';
 
 const STEPS = 4;
 const TRIALS = Number(process.env.HANGAR_CRASH_TRIALS ?? 50);
+// The kill points are the harness's; the second model API changes only what the model stream looks like, so it
+// gets half the trials.
+const TRIALS_OF = { anthropic: TRIALS, openai: Math.ceil(TRIALS / 2) };
 
 function responder(req: RecordedRequest) {
   const done = JSON.stringify(req.body.messages).split('"tool_result"').length - 1;
@@ -50,62 +53,65 @@ function checkLog(events: readonly SessionEvent[]): void {
   assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `the session ends idle end_turn (last: ${last?.type})`);
 }
 
-describe('crash: SIGKILL at random points, then wake() finishes the session', function () {
-  this.timeout(TRIALS * 20_000);
-  let model: ScriptedModel;
-  let storage: string;
-  let repo: string;
-  let bundle: string;
+for (const api of MODEL_APIS) {
+  describe(`crash: SIGKILL at random points, then wake() finishes the session (${api})`, function () {
+    const trials = TRIALS_OF[api];
+    this.timeout(trials * 20_000);
+    let model: ScriptedModel;
+    let storage: string;
+    let repo: string;
+    let bundle: string;
 
-  before(async () => {
-    model = await startScriptedModel({ script: responder });
-    storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-crash-'));
-    repo = makeRepo();
-    bundle = await bundleCrashChild(storage);
-  });
-  after(async () => {
-    await model.close();
-    rmSync(storage, { recursive: true, force: true });
-    rmSync(repo, { recursive: true, force: true });
-  });
+    before(async () => {
+      model = await startScriptedFor(api, { script: responder });
+      storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-crash-'));
+      repo = makeRepo();
+      bundle = await bundleCrashChild(storage);
+    });
+    after(async () => {
+      await model.close();
+      rmSync(storage, { recursive: true, force: true });
+      rmSync(repo, { recursive: true, force: true });
+    });
 
-  it(`survives ${TRIALS} kills with a consistent log`, async () => {
-    const fullRunEvents = 4 + STEPS * 6;
-    let repaired = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const killAfter = 1 + (trial % fullRunEvents);
-      const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, Math.floor(Math.random() * 8));
-      const runtime = new Runtime({
-        storageRoot: storage,
-        vault: new MemoryVault(),
-        sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-        model: createAnthropicModel({ apiKey: async () => 'k', baseURL: model.url }),
-        retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
-        owner: 'crash-parent',
-      });
-      try {
-        let events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
-        const logged = new Set(events.map((e) => e.id));
-        for (const id of acked) assert.ok(logged.has(id), `trial ${trial}: acknowledged event ${id} survived the kill`);
-        if (!events.some((e) => e.type === 'user.message')) {
-          await runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'do the steps' }] }]);
-        } else await runtime.sessions.wake(sessionId);
-        await runtime.settled(sessionId);
-        events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
-        if (events.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e.content).includes('interrupted'))) repaired += 1;
-        checkLog(events);
-        // The model thinks (claude-sonnet-5-5 is adaptive) and the server is strict: a wake that dropped or altered
-        // a thinking block, or left a tool_use unanswered, would have been refused with a 400.
-        assert.deepEqual(model.rejected.map((r) => r.message), [], 'the strict server accepted every request');
-        assert.ok(events.some((e) => e.type === 'agent.thinking'), 'the model thought');
-      } catch (err) {
-        throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      } finally {
-        await runtime.close();
+    it(`survives ${trials} kills with a consistent log`, async () => {
+      const fullRunEvents = 4 + STEPS * 6;
+      let repaired = 0;
+      for (let trial = 0; trial < trials; trial++) {
+        const killAfter = 1 + (trial % fullRunEvents);
+        const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, Math.floor(Math.random() * 8), '', api);
+        const runtime = new Runtime({
+          storageRoot: storage,
+          vault: new MemoryVault(),
+          sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+          model: modelClientFor(api, model.url),
+          retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
+          owner: 'crash-parent',
+        });
+        try {
+          let events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
+          const logged = new Set(events.map((e) => e.id));
+          for (const id of acked) assert.ok(logged.has(id), `trial ${trial}: acknowledged event ${id} survived the kill`);
+          if (!events.some((e) => e.type === 'user.message')) {
+            await runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'do the steps' }] }]);
+          } else await runtime.sessions.wake(sessionId);
+          await runtime.settled(sessionId);
+          events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
+          if (events.some((e) => e.type === 'agent.tool_result' && JSON.stringify(e.content).includes('interrupted'))) repaired += 1;
+          checkLog(events);
+          // The server is strict: a wake that left a tool call unanswered (or, with Claude, which thinks as
+          // claude-sonnet-5-5 is adaptive, dropped or altered a thinking block) would have been refused with a 400.
+          assert.deepEqual(model.rejected.map((r) => r.message), [], 'the strict server accepted every request');
+          if (api === 'anthropic') assert.ok(events.some((e) => e.type === 'agent.thinking'), 'the model thought');
+        } catch (err) {
+          throw new Error(`trial ${trial} (kill after ${killAfter} events): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        } finally {
+          await runtime.close();
+        }
       }
-    }
-    // Most kill points fall between a tool_use and its result at least sometimes; the repair path must have run.
-    assert.ok(repaired > 0, 'some trials needed an interrupted-tool repair');
-    assert.ok(model.requests.every((r) => r.body.thinking?.type === 'adaptive'), 'every request asked for thinking');
+      // Most kill points fall between a tool_use and its result at least sometimes; the repair path must have run.
+      assert.ok(repaired > 0, 'some trials needed an interrupted-tool repair');
+      if (api === 'anthropic') assert.ok(model.requests.every((r) => r.body.thinking?.type === 'adaptive'), 'every request asked for thinking');
+    });
   });
-});
+}

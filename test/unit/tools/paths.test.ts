@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalize, isWithin } from '../../../src/tools/paths';
+import { canonicalize, isWithin, resolveInRoot } from '../../../src/tools/paths';
 import { fixture, text, type Fixture } from './helpers';
 
 // Every file tool goes through the same confinement; each escape is tried against each tool that takes a path.
@@ -92,5 +92,19 @@ describe('tools: path confinement', () => {
     const out = await f.run('read', { file_path: 'loop1' });
     assert.equal(out.is_error, true);
     assert.match(text(out), /too many levels of symbolic links/);
+  });
+
+  it('a root reached through a symlink: its files by either path, escapes from below it refused, the same walk from the known root', async () => {
+    const linkedRoot = path.join(f.parent, 'linked-root');
+    await symlink(f.root, linkedRoot);
+    await writeFile(path.join(f.root, 'real.txt'), 'inside\n');
+    await symlink(outside, path.join(f.root, 'out'));
+    assert.deepEqual(await resolveInRoot(linkedRoot, 'real.txt'), { abs: path.join(f.root, 'real.txt'), rel: 'real.txt' });
+    assert.deepEqual(await resolveInRoot(linkedRoot, path.join(f.root, 'real.txt')), { abs: path.join(f.root, 'real.txt'), rel: 'real.txt' });
+    await assert.rejects(resolveInRoot(linkedRoot, 'out/secret.txt'), /outside the workspace root/);
+    const known = { lexical: linkedRoot, real: f.root };
+    for (const p of ['real.txt', 'out/secret.txt', 'missing/x', '.']) {
+      assert.equal(await canonicalize(path.join(linkedRoot, p), known), await canonicalize(path.join(linkedRoot, p)), p);
+    }
   });
 });
