@@ -16,6 +16,7 @@ import { parseQuery } from './query';
 import { resourceRoutes } from './resources';
 import { Router, STREAMED, type Ctx } from './router';
 import { sessionRoutes } from './sessions';
+import { checkpointRoutes } from './checkpoints';
 import { skillRoutes } from './skills';
 import { SseRegistry } from './sse';
 import { threadRoutes } from './threads';
@@ -51,7 +52,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...checkpointRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes';
 import { withRuntime, withStoredSessions, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
 import { addFileCommands, collect, uploadFiles } from './file-commands';
+import { addCheckpointCommands } from './checkpoint-commands';
 import { cliHint, rememberStorage } from './invocation';
 import { installShutdown } from './shutdown';
 import { MISSING_KEY_MESSAGE } from '../model/anthropic';
@@ -145,6 +146,7 @@ addSessionCommands(program, common);
 addBudgetCommand(program, common);
 addModelsCommand(program, common, finish);
 addFileCommands(program, common, finish);
+addCheckpointCommands(program, common);
 
 program
   .command('serve')

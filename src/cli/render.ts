@@ -62,6 +62,8 @@ export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): strin
       return p('dim', `… grading iteration ${e.iteration + 1}`);
     case 'span.outcome_evaluation_end':
       return renderVerdict(e, p);
+    case 'hangar.rewind':
+      return p('yellow', `↶ rewound to checkpoint ${e.checkpoint_id}: the files are back as they were, the conversation continues from there`);
     // Nothing to do for these; a new event type must be added here or handled above.
     case 'agent.thread_context_compacted':
     case 'agent.thread_message_sent':
@@ -76,6 +78,7 @@ export function renderEvent(e: SessionEvent, p: Paint, sessionId: string): strin
     case 'span.model_request_start':
     case 'span.model_request_end':
     case 'span.outcome_evaluation_ongoing':
+    case 'hangar.checkpoint':
       return null;
     default:
       return assertNever(e, 'event');

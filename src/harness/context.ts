@@ -5,6 +5,7 @@ import { assertNever } from '../wire/exhaustive';
 import type { ModelTool } from './tools';
 import { outcomeTaskText, revisionText } from './grader';
 import { rubricText } from '../wire/outcome';
+import { conversationEvents } from './rewind';
 
 // Builds the Messages API request from the log. The log is not the context window:
 // - the model's own blocks (thinking with its signature, server-tool blocks) are replayed exactly as they came, in
@@ -12,6 +13,7 @@ import { rubricText } from '../wire/outcome';
 // - failed model requests, refused replies and replies cut by the context window are left out (their tool calls
 //   never ran);
 // - after a compaction, everything up to its cut point is replaced by the summary;
+// - after a rewind, the conversation is the one its checkpoint ended, then what followed the rewind (rewind.ts);
 // - consecutive turns of one role are merged, and tool results always lead the user turn that follows the
 //   assistant's tool calls.
 
@@ -70,7 +72,8 @@ export function lastCompaction(events: readonly SessionEvent[]): { index: number
   return null;
 }
 
-export function buildMessages(events: readonly SessionEvent[]): Message[] {
+export function buildMessages(log: readonly SessionEvent[]): Message[] {
+  const events = conversationEvents(log);
   const dropSpans = droppedSpans(events);
   const compaction = lastCompaction(events);
   const messages: Message[] = [];
@@ -185,6 +188,8 @@ export function buildMessages(events: readonly SessionEvent[]): Message[] {
       case 'session.thread_status_terminated':
       case 'span.outcome_evaluation_start':
       case 'span.outcome_evaluation_ongoing':
+      case 'hangar.checkpoint':
+      case 'hangar.rewind':
         break;
       default:
         assertNever(e, 'event');

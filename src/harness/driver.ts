@@ -15,6 +15,7 @@ import { toolPreviewer, type ScrubWindow } from './tool-preview';
 import { evaluateOutcome, interruptedOutcome, type OutcomeDeps } from './outcome-turn';
 import { InvalidEventError } from './delivery';
 import { newId } from '../wire';
+import { conversationEvents } from './rewind';
 
 // The stateless loop for one session (ARCHITECTURE.md invariant 2): everything it decides comes from the log, so any
 // process can construct a driver from the log, call recover() and go on where the last one stopped.
@@ -230,7 +231,7 @@ export class SessionDriver {
       }
       await modelTurn(
         {
-          events: () => this.opts.log.events(),
+          events: () => this.conversation(),
           append: async (events) => void (await this.append(events)),
           runningEvents: () => this.runningEvents(),
           model: this.opts.model,
@@ -276,6 +277,11 @@ export class SessionDriver {
     return false;
   }
 
+  /** What the model's context is made of: the log with its rewinds applied (rewind.ts). */
+  private conversation(): readonly SessionEvent[] {
+    return conversationEvents(this.opts.log.events());
+  }
+
   private contextInput(): ContextInput {
     return {
       model: this.opts.agent.model.id,
@@ -293,12 +299,12 @@ export class SessionDriver {
   /** Summarises the context first when the next request would near the window (or the last one ran out of it). */
   private async compactIfNeeded(signal: AbortSignal): Promise<boolean> {
     const spec = (this.opts.catalog ?? DEFAULT_CATALOG).lookup(this.opts.agent.model.id);
-    const events = this.opts.log.events();
+    const events = this.conversation();
     const settings = this.settings();
     const request = buildRequest(events, { ...this.contextInput(), ...settings });
     if (!needsCompaction(events, request, settings.maxTokens, spec, this.state.mustCompact)) return false;
     return compact(
-      { events: () => this.opts.log.events(), append: async (ev) => void (await this.append(ev)), runningEvents: () => this.runningEvents(), model: this.opts.model },
+      { events: () => this.conversation(), append: async (ev) => void (await this.append(ev)), runningEvents: () => this.runningEvents(), model: this.opts.model },
       spec,
       this.opts.agent.model.id,
       settings.maxTokens,

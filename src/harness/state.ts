@@ -151,6 +151,9 @@ export class HarnessState {
       case 'session.thread_status_idle':
       case 'session.thread_status_terminated':
       case 'span.outcome_evaluation_ongoing':
+      case 'hangar.checkpoint':
+      case 'hangar.rewind':
+        // A rewind is taken only while nothing is pending or running (runtime/checkpoints.ts): nothing here changes.
         break;
       default:
         assertNever(e, 'event');

@@ -27,6 +27,8 @@ const DURABLE = new Set<string>([
   'agent.thread_message_received',
   'session.updated',
   'session.deleted',
+  // A rewind is the intent a wake completes (checkpoints.ts#repair): it must be on disk before the files change.
+  'hangar.rewind',
 ]);
 
 export function harnessLog(log: SessionLog<SessionEvent>): HarnessLog {

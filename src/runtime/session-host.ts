@@ -14,6 +14,7 @@ import { memoryResources, syncingSandbox, type SessionMemory } from './session-m
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
+import type { RewindResult } from '../wire/checkpoint';
 import { sessionRunner, type RunnerOptions, type SessionRunner } from './session-runner';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
@@ -168,6 +169,14 @@ export class SessionHost {
     // Driven by another process: queue for its lease holder, which validates and appends them.
     const queued = params.map((p) => ({ ...p, id: '', processed_at: null }) as unknown as SessionEvent);
     return submitToInbox(this.dir(record.id), queued);
+  }
+
+  /** Takes the session back to a checkpoint (checkpoints.ts); this process must be the one that drives it. */
+  async rewind(record: SessionRecord, checkpointId: string): Promise<RewindResult> {
+    const a = await this.wake(record);
+    if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process (VS Code, or hangar serve); rewind it there.`, 'session_driven_elsewhere');
+    if (!a.driver.checkpoints) throw invalid(`Session ${record.id} is a multi-agent session: Hangar cannot rewind those yet (their threads share one sandbox).`, 'rewind_unsupported');
+    return a.driver.checkpoints.rewind(checkpointId);
   }
 
   /** Whether this process holds the session's log in memory (it drives the session, or has read it before). */

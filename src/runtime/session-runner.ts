@@ -17,6 +17,7 @@ import { defineInlineAgent } from './inline-agents';
 import { BudgetMeter } from './session-budget';
 import { sessionPricing } from './session-pricing';
 import { outcomeEvidence } from './outcome-evidence';
+import { SessionCheckpoints } from './checkpoints';
 
 // What drives one session the host holds: a single SessionDriver, or, for an agent that delegates (a roster, or inline
 // agents), a ThreadSupervisor
@@ -42,7 +43,12 @@ export interface RunnerOptions {
 }
 
 /** What drives a session: one SessionDriver, or a ThreadSupervisor over one driver per thread. */
-export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close' | 'kick'> & { archiveThread?(id: string): Promise<void>; retool?(agent: SessionAgent): void };
+export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close' | 'kick'> & {
+  archiveThread?(id: string): Promise<void>;
+  retool?(agent: SessionAgent): void;
+  /** Checkpoints and rewind (checkpoints.ts); absent for multi-agent sessions, which have neither yet. */
+  checkpoints?: SessionCheckpoints;
+};
 
 /** What the host opened for the session: its log (as writer), sandbox, MCP connections and preview listeners. */
 export interface RunnerParts {
@@ -71,15 +77,31 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     budgetSpent: () => budget.reached().length > 0,
   };
   if (!delegates(record.agent)) {
-    return new SessionDriver({
+    let provisioned: Sandbox | null = null;
+    const tracked = () => sandbox().then((s) => (provisioned = s));
+    const checkpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned);
+    const driver = new SessionDriver({
       ...shared,
-      log: harnessLog(log),
+      onWorkStarted: () => void tracked().catch(() => undefined),
+      log: checkpoints,
       agent: record.agent,
-      tools: new ToolRouter(record.agent, sandbox, mcp, opts.redact, undefined, host(record.agent)),
+      tools: new ToolRouter(record.agent, () => checkpoints.gated(), mcp, opts.redact, undefined, host(record.agent)),
       environmentNote: opts.environmentNote(record),
       onPreview: previewTo(null),
-      outcomeEvidence: outcomeEvidence(sandbox, opts.redact),
+      outcomeEvidence: outcomeEvidence(tracked, opts.redact),
     });
+    return {
+      deliver: (params) => driver.deliver(params),
+      // A rewind a killed process left half done is finished before the session goes on.
+      recover: async () => {
+        await checkpoints.repair();
+        await driver.recover();
+      },
+      settled: () => driver.settled(),
+      close: () => driver.close(),
+      kick: () => driver.kick(),
+      checkpoints,
+    };
   }
   return new ThreadSupervisor({
     log: harnessLog(log),

@@ -42,6 +42,8 @@ import { DEFAULT_LIMIT } from '../log/paging';
 import { budgetUpdateProblem, unbudgetableModel } from './session-budget';
 import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 import { prepareOutcomes } from './outcomes';
+import { listCheckpoints } from './checkpoints';
+import type { Checkpoint, RewindResult } from '../wire/checkpoint';
 import { createFork, type ForkRequest } from './session-fork';
 
 export interface EventListQuery {
@@ -343,6 +345,19 @@ export class SessionService {
   async subscribe(id: string, fromSeq: number, onEvent: (e: SessionEvent, seq: number) => void, onPreview?: (p: StreamPreview) => void, thread?: string): Promise<() => void> {
     await this.record(id);
     return this.host.subscribe(id, fromSeq, onEvent, onPreview, thread === undefined || thread === primaryThreadId(id) ? null : thread);
+  }
+
+  /** The session's checkpoints, oldest first (checkpoints.ts). */
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    await this.record(id);
+    return listCheckpoints(id, (await this.host.events(id)).events());
+  }
+
+  /** The session's files back to a checkpoint and its conversation continuing from there (checkpoints.ts). */
+  async rewind(id: string, checkpointId: string): Promise<RewindResult> {
+    const record = await this.record(id);
+    if (record.archived_at) throw invalid(`Session ${id} is archived and read-only; it cannot be rewound.`);
+    return this.host.rewind(record, checkpointId);
   }
 
   async changes(id: string): Promise<WorkspaceChanges> {

@@ -29,7 +29,12 @@ export function primaryThreadId(sessionId: string): string {
 /** The events a thread's own listing and stream show: the primary thread's untagged ones, a sub-thread's tagged ones. */
 export function inThread(threadId: string, sessionId: string): (e: SessionEvent) => boolean {
   const primary = threadId === primaryThreadId(sessionId);
-  return (e) => (primary ? threadOf(e) === null : threadOf(e) === threadId);
+  return (e) => !isHangarEvent(e) && (primary ? threadOf(e) === null : threadOf(e) === threadId);
+}
+
+/** Hangar's own event types (checkpoints, rewinds): the API serves them apart (api/checkpoints.ts), never as events. */
+export function isHangarEvent(e: SessionEvent): boolean {
+  return e.type.startsWith('hangar.');
 }
 
 // What of a sub-thread the session's own listing and stream show (reference §4.2): its lifecycle and what waits for
@@ -45,6 +50,7 @@ const CONDENSED = new Set<string>([
 
 /** The session-level view: the primary thread's events plus condensed sub-thread activity. */
 export function inSessionView(e: SessionEvent): boolean {
+  if (isHangarEvent(e)) return false;
   if (threadOf(e) === null) return true;
   // An interrupt sent to one sub-thread is echoed where it was sent; one sent to all is echoed once, by the primary.
   if (e.type === 'user.interrupt') return Boolean(e.session_thread_id);

@@ -4,6 +4,7 @@ import { ModelErrorDetail, SessionErrorObject } from './errors';
 import { BudgetLimit } from './budget';
 import type { ToolOutputPreview } from './tool-output';
 import { InlineAgent } from './inline-agent';
+import { CheckpointTrigger } from './checkpoint';
 import { CheckRun, OutcomeCheck, OutcomeResult, TextRubric, FileRubric, UserDefineOutcomeParams } from './outcome';
 
 // Session events (reference §3). Every persisted event has id, type and processed_at.
@@ -220,6 +221,35 @@ export const SpanOutcomeEvaluationEndEvent = z.object({
   usage: ModelUsage,
 });
 
+// ---- Hangar's own events (checkpoints and rewinds, issue #13) ----
+// Logged like any event, but never served by the API's event list or stream (runtime/threads.ts#inSessionView): the
+// SDK's event union has no such types. The API serves them as GET /v1/sessions/{id}/checkpoints (wire/checkpoint.ts).
+/**
+ * The sandbox's files at this point of the conversation: a git tree in the sandbox's private git dir. Logged right
+ * after the tool result it ends (in the same write), right before the idle it ends, or around a rewind.
+ */
+export const HangarCheckpointEvent = z.object({
+  ...envelope,
+  type: z.literal('hangar.checkpoint'),
+  checkpoint_id: z.string(),
+  tree: z.string().regex(/^[0-9a-f]{40}$/),
+  /** What it marks: a tool call that changed files ended, an idle, the files just before a rewind, or a rewind done. */
+  trigger: CheckpointTrigger,
+  /** trigger tool_call: the call whose end it marks. */
+  tool_use_id: z.string().nullish(),
+});
+/**
+ * The user took the session back to a checkpoint: its files were restored and the conversation continues from that
+ * checkpoint (harness/rewind.ts). Logged before the files are touched, and followed by a checkpoint (trigger
+ * `rewound`) once they are: a wake that finds no checkpoint after the last rewind restores the files again.
+ */
+export const HangarRewindEvent = z.object({
+  ...envelope,
+  type: z.literal('hangar.rewind'),
+  checkpoint_id: z.string(),
+  tree: z.string().regex(/^[0-9a-f]{40}$/),
+});
+
 export const SessionEvent = z.discriminatedUnion('type', [
   UserMessageEvent,
   UserInterruptEvent,
@@ -252,6 +282,8 @@ export const SessionEvent = z.discriminatedUnion('type', [
   SpanOutcomeEvaluationStartEvent,
   SpanOutcomeEvaluationOngoingEvent,
   SpanOutcomeEvaluationEndEvent,
+  HangarCheckpointEvent,
+  HangarRewindEvent,
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];

@@ -124,6 +124,8 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
     case 'session.thread_status_terminated':
     case 'span.model_request_start':
     case 'span.outcome_evaluation_ongoing':
+    case 'hangar.checkpoint':
+    case 'hangar.rewind':
       break;
     default:
       assertNever(e, 'event');

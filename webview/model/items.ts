@@ -10,6 +10,11 @@ interface Base {
   key: string;
   lane: string;
   at: string | null;
+  /**
+   * The checkpoint taken at the end of this step (a tool call that changed files, a turn's end): the panel offers to
+   * rewind the session to it.
+   */
+  checkpoint?: string;
 }
 
 export interface UserItem extends Base {

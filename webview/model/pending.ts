@@ -59,6 +59,8 @@ export class PendingActions {
       case 'span.outcome_evaluation_start':
       case 'span.outcome_evaluation_ongoing':
       case 'span.outcome_evaluation_end':
+      case 'hangar.checkpoint':
+      case 'hangar.rewind':
         break;
       default:
         assertNever(e, 'event');

@@ -44,6 +44,8 @@ export class SessionModel {
   private readonly requestPricing = new Map<string, ModelPricing>();
   /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
   private waitingNote: string | null = null;
+  /** A checkpoint logged just before an idle: it belongs to that idle's note. */
+  private idleCheckpoint: string | null = null;
 
   constructor(
     public session: Session,
@@ -222,6 +224,8 @@ export class SessionModel {
         if (e.stop_reason.type !== 'requires_action') this.endTurn(PRIMARY, note.item);
         const out = [...this.dropLivePreviews(), ...this.closeEpisode(PRIMARY, false), ...this.dropWaitingNote(), note];
         if (e.stop_reason.type === 'requires_action') this.waitingNote = e.id;
+        if (this.idleCheckpoint) note.item.checkpoint = this.idleCheckpoint;
+        this.idleCheckpoint = null;
         return out;
       }
       case 'session.status_terminated': {
@@ -259,6 +263,10 @@ export class SessionModel {
         return [this.note(e.id, PRIMARY, at, `Outcome: ${e.description} (up to ${e.max_iterations ?? DEFAULT_MAX_ITERATIONS} evaluations)`, 'info')];
       case 'span.outcome_evaluation_end':
         return [this.add({ kind: 'note', key: e.id, lane: PRIMARY, at, text: `Evaluation ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}`, tone: e.result === 'satisfied' ? 'info' : 'warn', detail: e.explanation })];
+      case 'hangar.checkpoint':
+        return this.markCheckpoint(e);
+      case 'hangar.rewind':
+        return [this.note(e.id, PRIMARY, at, 'Rewound: the files are back as they were at the checkpoint, and the conversation continues from there', 'info')];
       case 'session.status_running':
       case 'session.status_rescheduled':
       case 'session.updated':
@@ -266,6 +274,13 @@ export class SessionModel {
       case 'span.outcome_evaluation_ongoing':
         return [];
     }
+  }
+
+  /** The step a checkpoint ends (its tool call, or the turn's end note) gets the rewind action. */
+  private markCheckpoint(e: EventOf<'hangar.checkpoint'>): Change[] {
+    if (e.trigger === 'tool_call' && e.tool_use_id) return this.updateTool(e.tool_use_id, (t) => (t.checkpoint = e.checkpoint_id));
+    if (e.trigger === 'idle') this.idleCheckpoint = e.checkpoint_id;
+    return [];
   }
 
   private lane(id: string, name: string): Lane {

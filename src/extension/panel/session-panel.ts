@@ -19,7 +19,7 @@ import { mentionableFiles } from './mentions';
 
 // An evaluation's end changes the session's outcome_evaluations and its cost (the grader's usage).
 const STATUS_EVENTS = new Set(['session.status_running', 'session.status_idle', 'session.status_rescheduled', 'session.status_terminated', 'session.error', 'span.model_request_end', 'span.outcome_evaluation_end', 'session.updated']);
-const FILE_EVENTS = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
+const FILE_EVENTS = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle', 'hangar.checkpoint']);
 
 export interface PanelDeps extends InboundDeps {
   host: RuntimeHost;

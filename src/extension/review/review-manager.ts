@@ -10,7 +10,8 @@ import type { SessionsModel } from '../sessions-model';
 // in the user's workspace. Announces when a session's changes or decisions may have changed, so the tree, the
 // sandbox documents and the CodeLenses refresh.
 
-const FILE_TOUCHING = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle']);
+// A rewind's files are back once its `rewound` checkpoint is logged: review follows them then.
+const FILE_TOUCHING = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle', 'hangar.checkpoint']);
 
 export class ReviewManager implements vscode.Disposable {
   private readonly reviews = new Map<string, Promise<SessionReview>>();

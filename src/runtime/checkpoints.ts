@@ -1,0 +1,144 @@
+import type { HarnessLog } from '../harness/driver';
+import { HarnessState } from '../harness/state';
+import type { Sandbox } from '../sandbox/types';
+import { newId, type EventOf, type NewEvent, type SessionEvent } from '../wire';
+import type { Checkpoint, CheckpointTrigger, RewindResult } from '../wire/checkpoint';
+import { invalid, RuntimeError } from './errors';
+
+// Checkpoints and rewinds of one session (issue #13; the sandbox side is Sandbox.checkpoint/restore), by wrapping the
+// harness's log:
+// - a tool result of a built-in tool that can change files (bash, write, edit) is logged with a checkpoint after it
+//   when the files differ from the last checkpoint's: the files are recorded before the batch is written, so the two
+//   land together and nothing can come between them;
+// - an idle is logged with a checkpoint just before it, of the files as the last checkpoint recorded them (only tools
+//   change files, and the last file-changing call was recorded). That needs no wait: waiting before an idle would let a
+//   message sent meanwhile land before it and be taken as answered. Before any checkpoint there is none to repeat.
+// - a rewind refuses unless the session has settled (idle, nothing waiting or queued, no outcome being worked on),
+//   checkpoints the files as they are (`before_rewind`, so a rewind can be undone), logs hangar.rewind (fsynced),
+//   restores the files and logs a `rewound` checkpoint. Tool calls wait for it (`gated`). A process killed in between
+//   leaves a rewind with no checkpoint after it, which `repair()` (run at every wake) restores again.
+
+/** Built-in tools that can change the sandbox's files. The others read, or run outside it (MCP, custom, web). */
+const FILE_TOOLS = new Set(['bash', 'write', 'edit']);
+
+function checkpointEvent(tree: string, trigger: CheckpointTrigger, toolUseId: string | null = null): NewEvent {
+  return { type: 'hangar.checkpoint', checkpoint_id: newId('ckpt'), tree, trigger, tool_use_id: toolUseId };
+}
+
+export class SessionCheckpoints implements HarnessLog {
+  private lastTree: string | null | undefined;
+  private rewinding: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly inner: HarnessLog,
+    /** The session's sandbox, provisioned when needed. */
+    private readonly sandbox: () => Promise<Sandbox>,
+    /** The sandbox if it was provisioned already: before that nothing changed files, so there is nothing to record. */
+    private readonly provisioned: () => Sandbox | null,
+  ) {}
+
+  events(): readonly SessionEvent[] {
+    return this.inner.events();
+  }
+
+  async append(events: NewEvent[]): Promise<SessionEvent[]> {
+    const sandbox = this.provisioned();
+    const idle = events.findIndex((e) => e.type === 'session.status_idle');
+    if (!sandbox) return this.inner.append(events);
+    if (idle >= 0) {
+      const tree = this.lastTreeOf();
+      return this.inner.append(tree ? [...events.slice(0, idle), checkpointEvent(tree, 'idle'), ...events.slice(idle)] : events);
+    }
+    const toolUseId = this.fileToolResult(events);
+    if (!toolUseId) return this.inner.append(events);
+    // A failure only costs this step its rewind point: the turn goes on, and the next checkpoint records the files.
+    const ref = await sandbox.checkpoint().catch(() => null);
+    if (!ref || ref.tree === this.lastTreeOf()) return this.inner.append(events);
+    this.lastTree = ref.tree;
+    return this.inner.append([...events, checkpointEvent(ref.tree, 'tool_call', toolUseId)]);
+  }
+
+  /** The sandbox for a tool call, once a rewind under way has put the files back. */
+  async gated(): Promise<Sandbox> {
+    await this.rewinding;
+    return this.sandbox();
+  }
+
+  /** The call of the last result in `events` when it is a built-in tool that can change files. */
+  private fileToolResult(events: readonly NewEvent[]): string | null {
+    const result = events.findLast((e) => e.type === 'agent.tool_result' && !e._hangar?.server_tool);
+    if (result?.type !== 'agent.tool_result') return null;
+    const use = this.inner.events().findLast((e) => e.type === 'agent.tool_use' && e.id === result.tool_use_id);
+    return use?.type === 'agent.tool_use' && FILE_TOOLS.has(use.name) ? use.id : null;
+  }
+
+  private lastTreeOf(): string | null {
+    if (this.lastTree === undefined) {
+      const last = this.inner.events().findLast((e) => e.type === 'hangar.checkpoint' || e.type === 'hangar.rewind');
+      this.lastTree = last?.type === 'hangar.checkpoint' || last?.type === 'hangar.rewind' ? last.tree : null;
+    }
+    return this.lastTree;
+  }
+
+  async rewind(checkpointId: string): Promise<RewindResult> {
+    const target = this.inner.events().find((e): e is EventOf<'hangar.checkpoint'> => e.type === 'hangar.checkpoint' && e.checkpoint_id === checkpointId);
+    if (!target) {
+      throw new RuntimeError(404, 'not_found_error', `Session ${this.sessionId} has no checkpoint ${checkpointId}. List its checkpoints (\`hangar checkpoints ${this.sessionId}\`, or GET /v1/sessions/${this.sessionId}/checkpoints) and pick one of those.`, 'checkpoint_not_found');
+    }
+    this.refuseUnlessSettled();
+    let done = (): void => undefined;
+    this.rewinding = new Promise<void>((resolve) => (done = resolve));
+    try {
+      const sandbox = await this.sandbox();
+      const before = await sandbox.checkpoint();
+      // The session may have moved while the files were read: checked again, then logged with no await in between.
+      this.refuseUnlessSettled();
+      const logged = await this.inner.append([checkpointEvent(before.tree, 'before_rewind'), { type: 'hangar.rewind', checkpoint_id: checkpointId, tree: target.tree }]);
+      await this.restore(sandbox, before.gitDir, target.tree);
+      const [beforeEvent, rewindEvent] = logged as [EventOf<'hangar.checkpoint'>, EventOf<'hangar.rewind'>];
+      return { type: 'session_rewind', event_id: rewindEvent.id, checkpoint: checkpointOf(this.sessionId, target), before_checkpoint_id: beforeEvent.checkpoint_id };
+    } finally {
+      done();
+    }
+  }
+
+  /** Finishes a rewind a killed process left half done: the files restored again, then its `rewound` checkpoint. */
+  async repair(): Promise<void> {
+    const events = this.inner.events();
+    const last = events.findLast((e) => e.type === 'hangar.rewind' || (e.type === 'hangar.checkpoint' && e.trigger !== 'before_rewind'));
+    if (last?.type !== 'hangar.rewind') return;
+    const sandbox = await this.sandbox();
+    await this.restore(sandbox, (await sandbox.checkpoint()).gitDir, last.tree);
+  }
+
+  private async restore(sandbox: Sandbox, gitDir: string, tree: string): Promise<void> {
+    await sandbox.restore({ gitDir, tree });
+    this.lastTree = tree;
+    await this.inner.append([checkpointEvent(tree, 'rewound')]);
+  }
+
+  private refuseUnlessSettled(): void {
+    const s = new HarnessState();
+    for (const e of this.inner.events()) s.apply(e);
+    const id = this.sessionId;
+    if (s.status === 'terminated') throw invalid(`Session ${id} has ended; it cannot be rewound.`, 'session_terminated');
+    if (s.status !== 'idle' || s.needsModel) {
+      throw invalid(`Session ${id} is running. Interrupt it first (\`hangar interrupt ${id}\`, Hangar: Interrupt in VS Code, or a user.interrupt event), then rewind.`, 'session_running');
+    }
+    if (s.pending.size > 0) {
+      throw invalid(`Session ${id} has tool calls waiting for an answer. Answer them, or interrupt the session (\`hangar interrupt ${id}\`), then rewind.`, 'session_waiting');
+    }
+    if (s.outcome.active) throw invalid(`Session ${id} is working on an outcome. Interrupt it first (\`hangar interrupt ${id}\`), then rewind.`, 'session_running');
+  }
+}
+
+/** A checkpoint as the API shows it. */
+export function checkpointOf(sessionId: string, e: EventOf<'hangar.checkpoint'>): Checkpoint {
+  return { type: 'checkpoint', id: e.checkpoint_id, session_id: sessionId, trigger: e.trigger, tool_use_id: e.tool_use_id ?? null, event_id: e.id, tree: e.tree, created_at: e.processed_at ?? '' };
+}
+
+/** Every checkpoint of a session's log, oldest first. */
+export function listCheckpoints(sessionId: string, events: readonly SessionEvent[]): Checkpoint[] {
+  return events.flatMap((e) => (e.type === 'hangar.checkpoint' ? [checkpointOf(sessionId, e)] : []));
+}
