@@ -19,6 +19,8 @@ export interface ChildRun {
   acked: string[];
 }
 
+const IDLE_HANG_GUARD_MS = 180_000;
+
 /**
  * Runs the child on a new session (mode `threads`: a coordinator's) and SIGKILLs it `extraDelayMs` after it
  * acknowledged `killAfterEvents` events, or with 'idle' its first session.status_idle, or with an event type its first
@@ -53,10 +55,20 @@ export function runChild(bundle: string, storage: string, model: ScriptedModel, 
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // A child that finishes before its kill point is killed anyway: the wake must then find nothing to repair.
-    const safety = setTimeout(kill, 8000);
+    // A child that finishes before its kill point is killed anyway: the wake must then find nothing to repair. A run
+    // to idle is what an uncut run is measured by, so it is never cut short (on a loaded machine it can take far more
+    // than 8 s): it only has a hang guard, which fails the run.
+    let hung = false;
+    const safety =
+      killAfterEvents === 'idle'
+        ? setTimeout(() => {
+            hung = true;
+            child.kill('SIGKILL');
+          }, IDLE_HANG_GUARD_MS)
+        : setTimeout(kill, 8000);
     child.on('exit', (_code, signal) => {
       clearTimeout(safety);
+      if (hung) return reject(new Error(`child never reached session.status_idle in ${IDLE_HANG_GUARD_MS / 1000} s: ${stderr}`));
       if (signal !== 'SIGKILL') return reject(new Error(`child exited on its own (${signal}): ${stderr}`));
       if (!sessionId) return reject(new Error(`child died before creating its session: ${stderr}`));
       resolve({ sessionId, acked });
