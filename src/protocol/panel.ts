@@ -161,6 +161,8 @@ export const AllowForSessionMessage = z.object({ type: z.literal('allowForSessio
 export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowance'), id: RequestId, tool: PanelToolRef, session_thread_id: z.string().min(1).optional() });
 /** Run "Hangar: Set API Key" (the model refused the key). */
 export const SetApiKeyMessage = z.object({ type: z.literal('setApiKey'), id: RequestId });
+/** Take the session back to a checkpoint (the rewind action beside a step): its files, and the conversation from there. */
+export const RewindMessage = z.object({ type: z.literal('rewind'), id: RequestId, checkpoint_id: z.string().min(1) });
 /** Start an agent on the repository with this task (the composer when no session is shown). */
 export const StartMessage = z.object({ type: z.literal('start'), id: RequestId, text: SendMessage.shape.text });
 
@@ -178,6 +180,7 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   RevokeAllowanceMessage,
   SetApiKeyMessage,
   StartMessage,
+  RewindMessage,
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;

@@ -16,6 +16,7 @@ export type Codicon =
   | 'close'
   | 'copy'
   | 'debug-stop'
+  | 'discard'
   | 'edit'
   | 'error'
   | 'file'

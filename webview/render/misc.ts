@@ -2,7 +2,7 @@ import type { ErrorItem, ItemOf, NoteItem } from '../model/items';
 import { button, h } from '../ui/dom';
 import { timeLabel } from './context';
 import type { RenderCtx } from './context';
-import { icon } from './icons';
+import { icon, iconButton } from './icons';
 
 export function errorTitle(type: string): string {
   const words = type.replace(/_error$/, '').replace(/_/g, ' ');
@@ -88,8 +88,13 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
   ]);
 }
 
+/** The step's rewind action: the files back to its checkpoint, and the conversation continuing from there. */
+export function rewindButton(ctx: RenderCtx, checkpoint: string, where: string): HTMLButtonElement {
+  return iconButton(ctx.doc, 'discard', `Rewind to ${where}: files and conversation go back to this point`, () => ctx.post({ type: 'rewind', checkpoint_id: checkpoint }), 'rewind');
+}
+
 export function renderNote(ctx: RenderCtx, item: NoteItem): HTMLElement {
-  const line = [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) })];
+  const line = [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) }), item.checkpoint ? rewindButton(ctx, item.checkpoint, "this turn's end") : null];
   if (!item.detail) return h(ctx.doc, 'div', { class: `item note tone-${item.tone}`, attrs: { role: 'note' } }, line);
   return h(ctx.doc, 'div', { class: `item note has-detail tone-${item.tone}`, attrs: { role: 'note' } }, [...line, h(ctx.doc, 'p', { class: 'note-detail', text: item.detail })]);
 }

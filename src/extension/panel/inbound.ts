@@ -78,6 +78,9 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
       case 'start':
         await vscode.commands.executeCommand('hangar.startAgent', { task: msg.text });
         return null;
+      case 'rewind':
+        await deps.host.runtime.sessions.rewind(sessionId, msg.checkpoint_id);
+        return null;
       default:
         return assertNever(msg, 'webview request');
     }

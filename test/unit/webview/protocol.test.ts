@@ -38,6 +38,7 @@ const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
   revokeAllowance: { type: 'revokeAllowance', id: 'r-10', tool: { name: 'search', mcp_server_name: 'docs' }, session_thread_id: 'sthr_1' },
   setApiKey: { type: 'setApiKey', id: 'r-11' },
   start: { type: 'start', id: 'r-12', text: 'Fix the failing tests.\nThen run the linter.' },
+  rewind: { type: 'rewind', id: 'r-13', checkpoint_id: 'ckpt_011abc' },
 };
 
 describe('panel protocol', () => {
