@@ -6,6 +6,7 @@ import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { withRuntime, withStoredSessions, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
+import { parseBestOf, parseModels, runBestOf } from './best-of';
 import { addFileCommands, collect, uploadFiles } from './file-commands';
 import { addCheckpointCommands } from './checkpoint-commands';
 import { cliHint, rememberStorage } from './invocation';
@@ -51,7 +52,11 @@ program
   .option('--rubric <file>', 'grade the work against this rubric (markdown); the agent revises until a grader is satisfied')
   .option('--max-iterations <n>', 'with --rubric: evaluations at most (1-20; 3 when not given)', parseMaxIterations)
   .option('--check <command>', 'with --rubric: a command that must pass (exit 0) before the work can be satisfied, run in the sandbox before each evaluation (repeatable)', collect)
-  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit } & OutcomeFlags) => {
+  .option('--best-of <n>', 'start the task N times at once (1-4), each in its own session and sandbox, then compare them in a table', parseBestOf)
+  .option('--models <ids>', 'with --best-of: models separated by commas, one per attempt in turn (else every attempt uses --model or the agent\'s)', parseModels)
+  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit; bestOf?: number; models?: string[] } & OutcomeFlags) => {
+    if (o.models && o.bestOf === undefined) throw new UsageError('--models goes with --best-of N (the attempts the models take in turn).');
+    if (o.bestOf !== undefined && o.rubric !== undefined) throw new UsageError('--best-of and --rubric do not go together yet: grade one session at a time.');
     const first = await firstEvent(task, o);
     finish(
       await withRuntime(common(), { for: 'new' }, async (rt) => {
@@ -65,6 +70,12 @@ program
         const env = await rt.environments.ensureDefault();
         const files = await uploadFiles(rt, o.file ?? []);
         const budget = runBudget(o.budget);
+        if (o.bestOf !== undefined) {
+          if (budget) throw new UsageError('--best-of does not take a budget yet: each attempt would need its own.');
+          const agents = o.models ? await Promise.all(o.models.map((m) => resolveAgent(rt, o.agent, m))) : [agent];
+          const resources = [{ type: 'local_repository' as const, path: repo }, ...files];
+          return runBestOf(rt, { n: o.bestOf, agents: agents.map((a) => a.id), environment_id: env.id, resources, title: task.slice(0, 72), first }, { json: common().json === true, yes: o.yes === true });
+        }
         const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }, ...files], ...(budget ? { budget } : {}) });
         if (!common().json) {
           const header = `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id} · ${rt.options.sandbox.kind} sandbox · repo ${repo}`;

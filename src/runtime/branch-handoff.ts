@@ -1,8 +1,8 @@
 import { BranchError, commitToBranch, type BranchResult } from '../review/branch';
 import { draftCommitMessage } from '../review/commit-message';
-import type { SessionEvent } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import type { SessionService } from './sessions';
+import { allEvents } from './all-events';
 
 // A session's changes as a commit on a new branch of its repository (src/review/branch.ts does the git work); every
 // surface goes through here, so the CLI and VS Code refuse the same things with the same words.
@@ -31,14 +31,4 @@ export function repositoryOf(record: { id: string; resources: Parameters<typeof 
   const repo = sessionRepository(record.resources)?.path;
   if (!repo) throw new BranchError(`Session ${record.id} has no local repository: there is no git repository to create a branch in.`);
   return repo;
-}
-
-async function allEvents(sessions: SessionService, id: string): Promise<SessionEvent[]> {
-  const events: SessionEvent[] = [];
-  for (let page: string | undefined; ; ) {
-    const res = await sessions.listEvents(id, { limit: 1000, page });
-    events.push(...res.data);
-    if (!res.next_page) return events;
-    page = res.next_page;
-  }
 }

@@ -11,7 +11,8 @@ import { ensureKey, hangar, scriptedModel, startAgent, waitForIdle, workspaceDir
 // workspace's repository while the open workspace (its files, HEAD, index) stays as it was.
 
 export function branchSuite(): void {
-  describe('branch: commit a session to a new branch', () => {
+  describe('branch: commit a session to a new branch', function () {
+    this.timeout(180_000);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: workspaceDir(), encoding: 'utf8' }).trim();
 
     it('commits the change to the branch with the given message and leaves the workspace and HEAD alone; an existing branch is refused', async () => {
@@ -20,7 +21,7 @@ export function branchSuite(): void {
       const model = await scriptedModel([reply.tool('write', { file_path: 'src/branch-note.js', content: 'export const note = 1;\n' }), reply.text('Added a note.')]);
       try {
         const sessionId = await startAgent(h, 'Add a note module');
-        await waitForIdle(h, sessionId, 1);
+        await waitForIdle(h, sessionId, 1, 120_000);
         const head = git('rev-parse', 'HEAD');
         const index = readFileSync(path.join(workspaceDir(), '.git', 'index'));
         const status = git('status', '--porcelain');
@@ -36,7 +37,7 @@ export function branchSuite(): void {
         assert.equal(again, undefined, 'an existing branch is refused (an error notification says so)');
       } finally {
         await model.close();
-        git('branch', '-D', 'hangar/e2e-note');
+        if (git('branch', '--list', 'hangar/e2e-note')) git('branch', '-D', 'hangar/e2e-note');
       }
     });
   });
