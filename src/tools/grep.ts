@@ -81,7 +81,7 @@ async function grepWithRipgrep(rg: string, pattern: string, realRoot: string, re
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
-    // The launcher thread died: no 'close' follows.
+    // The launcher died: no 'close' follows.
     proc.on('error', (err) => {
       done();
       reject(new ToolFailure(`rg stopped: ${err.message}`));

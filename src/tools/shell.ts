@@ -37,7 +37,7 @@ export interface ShellRun {
 interface Gone {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The launcher thread died, and the pipes to the shell with it. */
+  /** The launcher died, and the pipes to the shell with it. */
   lostError: Error | null;
 }
 

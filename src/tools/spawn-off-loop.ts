@@ -1,15 +1,19 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 
-// Host processes (git for listings, baselines and diffs; a session's bash; ripgrep) started from a worker thread
-// instead of the event loop. child_process.spawn is synchronous: it forks the whole process, and its cost grows with
-// the process's memory (on a loaded 2-core machine, 30 ms for a bare Node process and 80–200 ms for one holding a
-// few hundred MB). A session's local sandbox takes ~14 git runs to set up and every session starts a shell and
-// ripgrep, so 20 sessions at once froze the loop that drives every session (and, in VS Code, the extension host) for
-// seconds. Forking from the worker leaves the loop running. The worker is one small script, evaluated in place so
-// bundles need no extra file. Two kinds of job: a run collected to completion (runCollected), and a live process
-// whose pipes are relayed as messages (launch).
+// Host processes (git for listings, baselines and diffs; a session's bash; ripgrep) are started by small launcher
+// processes, not by this one. child_process.spawn is synchronous: it forks the whole process, and its cost grows
+// with the process's memory (on a loaded 2-core machine, 30 ms for a bare Node process and 80–200 ms for one holding
+// a few hundred MB). A session's local sandbox takes ~14 git runs to set up and every grep starts ripgrep, so 20
+// sessions at once froze the loop that drives every session (and, in VS Code, the extension host) for seconds.
+// Forking from a worker thread kept the loop's JavaScript running but not the process: a fork copies the page tables
+// of the whole process while its other threads wait on it, and one thread forked for every session in turn (20
+// concurrent greps: 3.4 s p50). A launcher is a bare Node process (ELECTRON_RUN_AS_NODE in VS Code), so a fork copies
+// its few MB instead of ours, and a few launchers fork at once (MAX_LAUNCHERS). It is one small script passed with -e,
+// so bundles need no extra file; its messages go over the IPC channel, and it exits when this process goes (the
+// channel closes). Two kinds of job: a run collected to completion (runCollected), and a live process whose pipes are
+// relayed as messages (launch).
 
 export interface CollectedRun {
   /** Exit code; null when the process could not be started or was killed by a signal. */
@@ -34,24 +38,31 @@ export interface LaunchOptions {
   stdin?: boolean;
 }
 
-/** To the launcher thread. */
+/**
+ * Bytes on the IPC channel, which carries JSON: Node 20's 'advanced' deserializer can stop emitting messages once a
+ * buffered chunk is shorter than its 4-byte length header (nodejs/node#55834).
+ */
+type Base64 = string;
+
+/** To the launcher. */
 type Job =
-  | { kind: 'run'; id: number; command: string; args: readonly string[]; cwd: string | undefined; env: Record<string, string>; input: Uint8Array | string }
+  | { kind: 'run'; id: number; command: string; args: readonly string[]; cwd: string | undefined; env: Record<string, string>; input: Base64 }
   | { kind: 'start'; id: number; command: string; args: readonly string[]; cwd: string | undefined; env: Record<string, string>; detached: boolean; stdin: boolean }
-  | { kind: 'stdin'; id: number; data: Uint8Array | null }
+  | { kind: 'stdin'; id: number; data: Base64 | null }
   | { kind: 'kill'; id: number; signal: NodeJS.Signals };
 
-/** From the launcher thread. */
+/** From the launcher. */
 type Reply =
-  | { kind: 'done'; id: number; code: number | null; stdout: Uint8Array; stderr: string }
+  | { kind: 'done'; id: number; code: number | null; stdout: Base64; stderr: string }
   | { kind: 'spawned'; id: number; pid: number }
   | { kind: 'failed'; id: number; message: string }
-  | { kind: 'out'; id: number; fd: 1 | 2; chunk: Uint8Array }
+  | { kind: 'out'; id: number; fd: 1 | 2; chunk: Base64 }
   | { kind: 'exit' | 'close'; id: number; code: number | null; signal: NodeJS.Signals | null };
 
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const LAUNCHER_SOURCE = `
 const { spawn } = require('node:child_process');
+const parentPort = { postMessage: (m) => { try { process.send(m); } catch {} } };
+process.on('disconnect', () => process.exit(0));
 const STDERR_CAP = 8192;
 const live = new Map();
 function collect(job) {
@@ -61,7 +72,7 @@ function collect(job) {
   const finish = (code) => {
     if (settled) return;
     settled = true;
-    parentPort.postMessage({ kind: 'done', id: job.id, code, stdout: Buffer.concat(out), stderr });
+    parentPort.postMessage({ kind: 'done', id: job.id, code, stdout: Buffer.concat(out).toString('base64'), stderr });
   };
   let proc;
   try {
@@ -75,7 +86,7 @@ function collect(job) {
   proc.on('error', (err) => { stderr = err.message; finish(null); });
   proc.on('close', (code) => finish(code));
   proc.stdin.on('error', () => undefined);
-  proc.stdin.end(job.input);
+  proc.stdin.end(Buffer.from(job.input, 'base64'));
 }
 function start(job) {
   const failed = (err) => parentPort.postMessage({ kind: 'failed', id: job.id, message: String(err && err.message || err) });
@@ -90,8 +101,8 @@ function start(job) {
   live.set(job.id, proc);
   parentPort.postMessage({ kind: 'spawned', id: job.id, pid: proc.pid });
   proc.stdin?.on('error', () => undefined);
-  proc.stdout.on('data', (chunk) => parentPort.postMessage({ kind: 'out', id: job.id, fd: 1, chunk }));
-  proc.stderr.on('data', (chunk) => parentPort.postMessage({ kind: 'out', id: job.id, fd: 2, chunk }));
+  proc.stdout.on('data', (chunk) => parentPort.postMessage({ kind: 'out', id: job.id, fd: 1, chunk: chunk.toString('base64') }));
+  proc.stderr.on('data', (chunk) => parentPort.postMessage({ kind: 'out', id: job.id, fd: 2, chunk: chunk.toString('base64') }));
   proc.on('error', () => undefined);
   proc.on('exit', (code, signal) => parentPort.postMessage({ kind: 'exit', id: job.id, code, signal }));
   proc.on('close', (code, signal) => {
@@ -99,18 +110,18 @@ function start(job) {
     parentPort.postMessage({ kind: 'close', id: job.id, code, signal });
   });
 }
-parentPort.on('message', (job) => {
+process.on('message', (job) => {
   if (job.kind === 'run') return collect(job);
   if (job.kind === 'start') return start(job);
   const proc = live.get(job.id);
   if (!proc) return;
   if (job.kind === 'kill') proc.kill(job.signal);
   else if (job.data === null) proc.stdin?.end();
-  else proc.stdin?.write(job.data);
+  else proc.stdin?.write(Buffer.from(job.data, 'base64'));
 });
 `;
 
-/** A process started by the launcher thread: the parts of a ChildProcess its users need, fed by the thread's messages. */
+/** A process started by the launcher: the parts of a ChildProcess its users need, fed by the launcher's messages. */
 export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS.Signals | null]; close: [number | null, NodeJS.Signals | null]; error: [Error] }> {
   readonly stdin: Writable;
   readonly stdout = new Readable({ read: () => undefined });
@@ -125,7 +136,7 @@ export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS
     super();
     this.stdin = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.post({ kind: 'stdin', id, data: chunk });
+        this.post({ kind: 'stdin', id, data: chunk.toString('base64') });
         done();
       },
       final: (done) => {
@@ -146,7 +157,7 @@ export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS
   receive(reply: Reply): void {
     if (reply.kind === 'out') {
       const stream = reply.fd === 1 ? this.stdout : this.stderr;
-      if (!stream.destroyed) stream.push(Buffer.from(reply.chunk.buffer, reply.chunk.byteOffset, reply.chunk.byteLength));
+      if (!stream.destroyed) stream.push(Buffer.from(reply.chunk, 'base64'));
     } else if (reply.kind === 'exit') {
       this.exited = true;
       this.emit('exit', reply.code, reply.signal);
@@ -158,7 +169,7 @@ export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS
     }
   }
 
-  /** @internal the launcher thread is gone: so is the pipe to this process. */
+  /** @internal the launcher is gone: so is the pipe to this process. */
   lost(err: Error): void {
     this.exited = true;
     this.stdout.destroy();
@@ -173,67 +184,124 @@ interface Waiting {
   reject: (err: Error) => void;
 }
 
-let worker: Worker | null = null;
+// Each spawn holds its launcher until the child has exec'd, which on a loaded machine is mostly waiting for the
+// child to be scheduled (30–50 ms here), not work: a few launchers let concurrent sessions' spawns overlap. A new one
+// starts only when every launcher has a spawn or run in flight, so a CLI running one git at a time has one.
+const MAX_LAUNCHERS = 4;
+const launchers: Launcher[] = [];
 let nextId = 0;
-const waiting = new Map<number, Waiting>();
-const running = new Map<number, LaunchedProcess>();
 
-function theWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(WORKER_SOURCE, { eval: true });
-  const post = (job: Job) => w.postMessage(job);
-  // Only runs in flight and live processes keep the process alive; an idle worker must not hold a CLI open.
-  w.unref();
-  w.on('message', (reply: Reply) => {
+class Launcher {
+  /** Runs in flight and launches waiting for their pid. */
+  readonly waiting = new Map<number, Waiting>();
+  private readonly running = new Map<number, LaunchedProcess>();
+  private readonly child: ChildProcess;
+
+  constructor() {
+    // Its own options only: NODE_OPTIONS may load a TypeScript loader or an inspector meant for this process.
+    const { NODE_OPTIONS: _options, ...env } = process.env;
+    this.child = spawn(process.execPath, ['-e', LAUNCHER_SOURCE], {
+      env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      windowsHide: true,
+    });
+    this.holdOpen(false);
+    this.child.on('message', (reply: Reply) => this.receive(reply));
+    this.child.on('error', (err) => this.fail(new Error(`the process launcher failed: ${err.message}`)));
+    this.child.on('exit', (code, signal) => this.fail(new Error(`the process launcher exited (${signal ?? `code ${code}`})`)));
+  }
+
+  submit(job: Job, waiting: Waiting): void {
+    this.waiting.set(job.id, waiting);
+    this.holdOpen(true);
+    this.child.send(job);
+  }
+
+  private readonly post = (job: Job): void => void this.child.send(job);
+
+  private receive(reply: Reply): void {
     if (reply.kind === 'done' || reply.kind === 'spawned' || reply.kind === 'failed') {
-      const job = waiting.get(reply.id);
+      const job = this.waiting.get(reply.id);
       if (!job) return;
-      waiting.delete(reply.id);
+      this.waiting.delete(reply.id);
       if (reply.kind === 'done') {
-        job.resolve({ code: reply.code, stdout: Buffer.from(reply.stdout.buffer, reply.stdout.byteOffset, reply.stdout.byteLength), stderr: reply.stderr });
+        job.resolve({ code: reply.code, stdout: Buffer.from(reply.stdout, 'base64'), stderr: reply.stderr });
       } else if (reply.kind === 'failed') {
         job.reject(new Error(reply.message));
       } else {
-        const proc = new LaunchedProcess(reply.id, reply.pid, post);
-        running.set(reply.id, proc);
+        const proc = new LaunchedProcess(reply.id, reply.pid, this.post);
+        this.running.set(reply.id, proc);
         job.resolve(proc);
       }
     } else {
-      running.get(reply.id)?.receive(reply);
-      if (reply.kind === 'close') running.delete(reply.id);
+      // A live process's output, exit and close wait for the next turn of the loop: the channel can bring them in
+      // the same read as 'spawned', and it emits each message on its own nextTick, all before the caller of launch()
+      // resumes and listens (a 'close' emitted to nobody left its tool waiting forever).
+      setImmediate(() => {
+        this.running.get(reply.id)?.receive(reply);
+        if (reply.kind === 'close') this.running.delete(reply.id);
+        this.releaseIfIdle();
+      });
     }
-    if (waiting.size === 0 && running.size === 0) w.unref();
-  });
-  const fail = (err: Error) => {
-    if (worker === w) worker = null;
-    const jobs = [...waiting.values()];
-    const procs = [...running.values()];
-    waiting.clear();
-    running.clear();
+    this.releaseIfIdle();
+  }
+
+  private releaseIfIdle(): void {
+    if (this.waiting.size === 0 && this.running.size === 0) this.holdOpen(false);
+  }
+
+  /** Only runs in flight and live processes keep this process alive; an idle launcher must not hold a CLI open. */
+  private holdOpen(hold: boolean): void {
+    if (hold) {
+      this.child.ref();
+      this.child.channel?.ref();
+    } else {
+      this.child.unref();
+      this.child.channel?.unref();
+    }
+  }
+
+  private fail(err: Error): void {
+    const at = launchers.indexOf(this);
+    if (at < 0) return;
+    launchers.splice(at, 1);
+    const jobs = [...this.waiting.values()];
+    const procs = [...this.running.values()];
+    this.waiting.clear();
+    this.running.clear();
     for (const job of jobs) job.reject(err);
     for (const proc of procs) proc.lost(err);
-  };
-  w.on('error', fail);
-  w.on('exit', (code) => fail(new Error(`the process launcher thread exited (code ${code})`)));
-  worker = w;
-  return w;
+  }
+}
+
+/** The launcher with the least in flight; another one while every launcher is busy and there are fewer than the cap. */
+function pickLauncher(): Launcher {
+  const idlest = launchers.reduce<Launcher | null>((best, l) => (best && best.waiting.size <= l.waiting.size ? best : l), null);
+  if (idlest && (idlest.waiting.size === 0 || launchers.length >= MAX_LAUNCHERS)) return idlest;
+  const l = new Launcher();
+  launchers.push(l);
+  return l;
 }
 
 function submit<T extends CollectedRun | LaunchedProcess>(job: Job): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const w = theWorker();
-    waiting.set(job.id, { resolve: resolve as (value: CollectedRun | LaunchedProcess) => void, reject });
-    w.ref();
-    w.postMessage(job);
-  });
+  return new Promise((resolve, reject) => pickLauncher().submit(job, { resolve: resolve as (value: CollectedRun | LaunchedProcess) => void, reject }));
 }
 
-/** Runs `command` to completion from the launcher thread and collects its output. */
+/** Runs `command` to completion from the launcher and collects its output. */
 export function runCollected(command: string, args: readonly string[], options: RunOptions): Promise<CollectedRun> {
-  return submit({ kind: 'run', id: nextId++, command, args, cwd: options.cwd, env: options.env, input: options.input ?? '' });
+  return submit({ kind: 'run', id: nextId++, command, args, cwd: options.cwd ?? process.cwd(), env: options.env, input: Buffer.from(options.input ?? '').toString('base64') });
 }
 
-/** Starts `command` from the launcher thread; resolves once it runs (with its pid), rejects when it cannot start. */
+/** Starts `command` from the launcher; resolves once it runs (with its pid), rejects when it cannot start. */
 export function launch(command: string, args: readonly string[], options: LaunchOptions): Promise<LaunchedProcess> {
-  return submit({ kind: 'start', id: nextId++, command, args, cwd: options.cwd, env: options.env, detached: options.detached ?? false, stdin: options.stdin ?? false });
+  return submit({
+    kind: 'start',
+    id: nextId++,
+    command,
+    args,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env,
+    detached: options.detached ?? false,
+    stdin: options.stdin ?? false,
+  });
 }

@@ -3,8 +3,11 @@
 // one answering in ~1 s. Reported per case: steady tool-turn latency (one model request start to the next: the
 // model's answer, the harness's appends, the tool run; the first turn, which waits for the sandbox, excluded),
 // the turn's parts (model answer, tool run, harness until the next request), event-loop delay and utilization while
-// the sessions run (busy ms per model request: the work that serialises), and the time from the user message to the
-// first tool result (sandbox provisioning included); each also as a ratio against the lone session of the same run.
+// the sessions run (busy ms per model request: the work that serialises), the main thread's and the whole process's
+// CPU time per model request (busy time also counts the loop waiting for a core, which on a shared machine is most
+// of it), the tool part by tool, and the time from the user message to the first tool result (sandbox provisioning
+// included); each also as a ratio against the lone session of the same run. Host processes run in launcher
+// processes (src/tools/spawn-off-loop.ts), whose CPU the process figure leaves out.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { git, GitError, isolatedGitEnv } from '../../../src/sandbox/repo/git';
 import { runCollected } from '../../../src/tools/spawn-off-loop';
 
-// Host git runs are started from a launcher thread (spawn-off-loop.ts): they must behave exactly like a spawn on the
+// Host git runs are started from a launcher process (spawn-off-loop.ts): they must behave exactly like a spawn on the
 // loop (stdout bytes, stdin, exit codes, stderr, a missing program), each run answered with its own output.
 
 describe('host git runs off the event loop', () => {

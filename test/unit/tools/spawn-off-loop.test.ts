@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { launch, type LaunchedProcess } from '../../../src/tools/spawn-off-loop';
 
-// Live processes started from the launcher thread (the session's bash, ripgrep) must behave like a spawn on the loop:
+// Live processes started from a launcher process (the session's bash, ripgrep) must behave like a spawn on the loop:
 // pipes both ways, exit codes and signals, kill, a real pid, and a refusal for a program that cannot start.
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -46,5 +47,59 @@ describe('processes launched off the event loop', () => {
     const io = collect(proc);
     await once(proc, 'close');
     assert.equal(io.out(), 'ok\n');
+  });
+
+  it('forks from launcher processes, a few at once, never from this one', async () => {
+    const parents = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const proc = await launch('sh', ['-c', 'sleep 0.5; echo $PPID'], { env });
+        const io = collect(proc);
+        await once(proc, 'close');
+        return Number(io.out());
+      }),
+    );
+    assert.ok(parents.every((ppid) => ppid > 0 && ppid !== process.pid), `parents ${parents.join(', ')}; this process is ${process.pid}`);
+    assert.ok(new Set(parents).size > 1, 'eight launches at once went through more than one launcher');
+  });
+
+  it('a launcher exits when the process that started it dies', async () => {
+    // A Node process that launches a long sleep, prints the launcher's pid (the sleep's parent), and is then SIGKILLed.
+    const script = `import('${new URL('../../../src/tools/spawn-off-loop.ts', import.meta.url).href}').then(async ({ launch }) => {
+      const p = await launch('sh', ['-c', 'echo $PPID; sleep 60'], { env: { PATH: process.env.PATH } });
+      p.stdout.on('data', (c) => process.stdout.write(c));
+    });`;
+    const host = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(host.stdout, 'data')) as [Buffer];
+    const launcherPid = Number(line.toString().trim());
+    process.kill(launcherPid, 0);
+    host.kill('SIGKILL');
+    const gone = async (): Promise<boolean> => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(launcherPid, 0);
+        } catch {
+          return true;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return false;
+    };
+    assert.ok(await gone(), `launcher ${launcherPid} still runs 10 s after its parent was killed`);
+  });
+
+  it('a process that exits at once still has its output and close seen by listeners attached after launch resolves', async function () {
+    this.timeout(120_000);
+    // Its 'spawned', output and 'close' can come in one read of the channel; none may be emitted before the caller listens.
+    for (let round = 0; round < 5; round++) {
+      const outs = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const proc = await launch('sh', ['-c', `echo ${i}`], { env });
+          const io = collect(proc);
+          await once(proc, 'close');
+          return io.out();
+        }),
+      );
+      assert.deepEqual(outs, Array.from({ length: 40 }, (_, i) => `${i}\n`));
+    }
   });
 });
