@@ -41,8 +41,10 @@ export const LAYERS = {
   // The panel's message protocol, imported by the extension host and the webview; browser-safe.
   'src/protocol': ['src/wire'],
   'src/api': SURFACE_BASE,
-  'src/cli': [...SURFACE_BASE, 'src/api'],
-  'src/extension': { imports: [...SURFACE_BASE, 'src/api', 'src/protocol'], packages: ['vscode'] },
+  // A client of a runtime elsewhere (the SDK over loopback or TLS, the runtime.json a detached runtime announces).
+  'src/remote': ['src/wire', 'src/log'],
+  'src/cli': [...SURFACE_BASE, 'src/api', 'src/remote'],
+  'src/extension': { imports: [...SURFACE_BASE, 'src/api', 'src/protocol', 'src/remote'], packages: ['vscode'] },
   'webview': ['src/wire', 'src/format', 'src/protocol'],
   // Tests may reach every layer. The extension-host tests run inside VS Code; Docker tests inspect and kill
   // containers behind the provider's back, so they talk to the engine directly.

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { newId } from '../wire';
@@ -16,7 +17,9 @@ import { parseQuery } from './query';
 import { resourceRoutes } from './resources';
 import { Router, STREAMED, type Ctx } from './router';
 import { sessionRoutes } from './sessions';
+import { changeRoutes } from './changes';
 import { checkpointRoutes } from './checkpoints';
+import type { ServerTls } from './tls';
 import { skillRoutes } from './skills';
 import { SseRegistry } from './sse';
 import { threadRoutes } from './threads';
@@ -27,8 +30,13 @@ import { vaultRoutes } from './vaults';
 
 export interface ApiServerOptions {
   runtime: Runtime;
-  /** Loopback only: 127.0.0.1 (default) or localhost. */
-  host?: '127.0.0.1' | 'localhost';
+  /**
+   * The address to listen on: loopback (127.0.0.1, the default, or localhost) unless `tls` is given; another address
+   * (0.0.0.0, a LAN address) sends the token over the network, so it needs TLS.
+   */
+  host?: string;
+  /** Serve HTTPS with this certificate (see tls.ts); its names are the Host headers answered besides loopback. */
+  tls?: ServerTls;
   /** 0 (default) picks a free port. */
   port?: number;
   /** Defaults to the runtime's token file, created on first use. */
@@ -42,7 +50,10 @@ export interface ApiServerOptions {
 }
 
 export interface ApiServer {
+  /** http://127.0.0.1:port, or https://<the certificate's first name>:port with TLS. */
   url: string;
+  /** The certificate's SHA-256 fingerprint with TLS, else null. */
+  fingerprint256: string | null;
   port: number;
   token: string;
   /** Where the token lives, when it came from the runtime's token file. */
@@ -52,10 +63,11 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...checkpointRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';
+  if (!opts.tls && !LOOPBACK.has(host)) throw new Error(`Listening on ${host} without TLS would send the API token over the network in the clear; give a certificate and key (hangar serve --tls-cert/--tls-key), or listen on 127.0.0.1.`);
   const fromFile = opts.token === undefined ? await ensureApiToken(opts.runtime.options.storageRoot) : null;
   const token = opts.token ?? fromFile!.token;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -117,7 +129,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   };
 
-  const server = createServer();
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createServer();
   const parserErrors = answerParserErrors(server);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     parserErrors.answering(res);
@@ -131,14 +143,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
   });
   const port = (server.address() as AddressInfo).port;
-  for (const name of ['127.0.0.1', 'localhost']) allowedHosts.add(`${name}:${port}`);
-  const url = `http://${host}:${port}`;
+  const names = ['127.0.0.1', 'localhost', ...(opts.tls?.names ?? []), ...(LOOPBACK.has(host) || WILDCARD.has(host) ? [] : [host])];
+  for (const name of names) allowedHosts.add(`${urlHost(name)}:${port}`);
+  const url = opts.tls ? `https://${urlHost(opts.tls.names[0]!)}:${port}` : `http://${host}:${port}`;
 
   return {
     url,
     port,
     token,
     tokenFile: fromFile?.file ?? null,
+    fingerprint256: opts.tls?.fingerprint256 ?? null,
     openStreams: () => streams.size,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -151,3 +165,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     },
   };
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+const urlHost = (name: string) => (name.includes(':') ? `[${name}]` : name);

@@ -18,6 +18,11 @@ export interface Common {
   liveOutput?: boolean;
   storage?: string;
   provider: ProviderKind;
+  /** A runtime elsewhere (a URL, or "detached"), for the commands remote-flags.ts names. */
+  runtime?: string;
+  token?: string;
+  pin?: string;
+  ca?: string;
 }
 
 export type ProviderChoice =

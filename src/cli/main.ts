@@ -23,6 +23,7 @@ import { BUILTIN_PROVIDER, PROVIDERS_FILE, modelProviderKey } from '../wire/prov
 import { addModelsCommand } from './models-command';
 import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
 import { firstEvent, outcomeExit, parseMaxIterations, type OutcomeFlags } from './outcome-run';
+import { onRuntime, refuseRemoteFor } from './remote-flags';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 
@@ -32,6 +33,10 @@ const program = new Command('hangar')
   .option('--json', 'machine-readable output (JSON lines)')
   .option('--live-output', 'with --json: also print the live output of running commands as {"type":"tool_output",…} lines (previews: never in the session log; the tool result follows)')
   .option('--storage <dir>', 'where sessions live (default: $HANGAR_HOME or ~/.local/share/hangar)')
+  .addOption(new Option('--runtime <url>', 'work on a runtime elsewhere: https://host:port (hangar serve --tls-cert on another machine), http://127.0.0.1:port, or "detached" (the hangar serve running on this storage); sessions, events and diff only').env('HANGAR_RUNTIME_URL'))
+  .addOption(new Option('--token <token>', "with --runtime: that runtime's API token ($HANGAR_RUNTIME_TOKEN keeps it out of the process list)").env('HANGAR_RUNTIME_TOKEN'))
+  .addOption(new Option('--pin <sha256>', "with --runtime https://: trust exactly the certificate with this SHA-256 fingerprint (hangar serve prints it)").env('HANGAR_RUNTIME_PIN'))
+  .addOption(new Option('--ca <file>', 'with --runtime https://: trust certificates signed by this CA (or this self-signed certificate), PEM').env('HANGAR_RUNTIME_CA'))
   .addOption(new Option('--provider <kind>', 'sandbox of new sessions: one container per session (docker), a private copy (local), or docker when available (auto); a session keeps the one it started with').choices([...PROVIDER_KINDS]).default('auto').env('HANGAR_SANDBOX'))
   // Usage errors end with EXIT.usage (see main) instead of commander's own process.exit(1).
   .exitOverride()
@@ -129,6 +134,7 @@ program
   .option('--limit <n>', 'how many', toInt, 20)
   .action(async (o: { limit: number }) =>
     finish(
+      await onRuntime(common(), async (client) => (await import('./remote')).remoteSessions(client, o.limit, common().json === true)) ??
       await withStoredSessions(common(), async (stored) => {
         const page = await stored.list({ limit: o.limit });
         if (page.data.length === 0 && page.damaged.length === 0 && !common().json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
@@ -163,10 +169,16 @@ program
   .command('serve')
   .description('serve the Managed Agents HTTP API on 127.0.0.1 for the official SDK, curl and scripts (token in <storage>/api-token)')
   .option('--port <n>', 'port to listen on (default: a free one)', toPort, 0)
+  .option('--host <address>', 'address to listen on (default 127.0.0.1); any other (0.0.0.0, a LAN address) needs --tls-cert and --tls-key')
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; its subjectAltName names are the host names clients may use)')
+  .option('--tls-key <file>', "the certificate's private key (PEM)")
   .addOption(new Option('--warm-pool <n>', 'Docker: ready containers kept per environment, handed to new sessions (0-8; 0 keeps none)').argParser(toPoolSize).default(1).env('HANGAR_WARM_POOL'))
-  .action(async (o: { port: number; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, async (rt) => (await import('./serve')).serve(rt, { port: o.port, json: common().json === true }))));
+  .action(async (o: { port: number; host?: string; tlsCert?: string; tlsKey?: string; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, async (rt) => (await import('./serve')).serve(rt, { ...o, json: common().json === true }))));
 
-program.hook('preAction', () => rememberStorage(common().storage));
+program.hook('preAction', (_program, command) => {
+  rememberStorage(common().storage);
+  refuseRemoteFor(command.name(), common());
+});
 
 function toPoolSize(v: string): number {
   const n = Number(v);

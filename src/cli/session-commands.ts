@@ -15,6 +15,7 @@ import { sessionRepository } from '../wire/session-repository';
 import { EXIT } from './exit-codes';
 import { applyToBranch, type BranchFlags } from './branch-command';
 import { cliHint } from './invocation';
+import { onRuntime } from './remote-flags';
 
 // The commands on one existing session. Each opens the session with the sandbox provider it was created with.
 
@@ -40,6 +41,10 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .option('--thread <thread>', "only this thread's events (its id: see hangar threads <session>)")
     .action(async (id: string, o: { follow?: boolean; thread?: string }) =>
       finish(
+        (await onRuntime(common(), async (client, url) => {
+          if (o.thread !== undefined) throw new UsageError('--thread works on this machine\'s storage only; with --runtime, events prints the whole session.');
+          return (await import('./remote')).remoteEvents(client, url, id, { follow: o.follow === true, json: json() });
+        })) ??
         await on(id, false, async (rt) => {
           const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
           if (o.follow) {
@@ -179,6 +184,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<session>')
     .action(async (id: string) =>
       finish(
+        (await onRuntime(common(), async (client) => (await import('./remote')).remoteDiff(client, id, json()))) ??
         await on(id, true, async (rt) => {
           if (json()) process.stdout.write(`${JSON.stringify({ ...(await rt.sessions.changes(id)), applied: await readApplied(sessionDir(rt, id)) })}\n`);
           else await printDiff(rt, id, paint(process.stdout.isTTY === true));

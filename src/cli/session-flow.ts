@@ -78,11 +78,16 @@ export async function printDiff(runtime: Runtime, sessionId: string, p: Paint, a
         ? `Changes (${count}) — applied to ${state.repo} at ${state.at}; the session changed ${state.pending.join(', ')} since:`
         : `Changes (${count}) — nothing has touched your repository yet:`;
   process.stdout.write(`\n${p('bold', heading)}\n`);
-  for (const line of changes.patch.split('\n')) {
+  printPatch(changes.patch, p);
+  if (applyHint && state.kind !== 'applied') process.stdout.write(p('bold', `Apply with: ${cliHint('apply', sessionId)}\n`));
+}
+
+/** A unified diff, coloured line by line. */
+export function printPatch(patch: string, p: Paint): void {
+  for (const line of patch.split('\n')) {
     const style = line.startsWith('+') && !line.startsWith('+++') ? 'green' : line.startsWith('-') && !line.startsWith('---') ? 'red' : line.startsWith('@@') ? 'cyan' : 'dim';
     process.stdout.write(`${p(style, line)}\n`);
   }
-  if (applyHint && state.kind !== 'applied') process.stdout.write(p('bold', `Apply with: ${cliHint('apply', sessionId)}\n`));
 }
 
 export type AppliedState = { kind: 'not-applied' } | { kind: 'applied'; repo: string; at: string } | { kind: 'partly'; repo: string; at: string; pending: string[] };
