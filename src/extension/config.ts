@@ -16,6 +16,7 @@ const Settings = z.object({
   cpus: z.number().min(0.1).max(256).catch(2),
   pids: z.number().int().min(16).max(1_000_000).catch(512),
   warmPool: z.number().int().min(0).max(8).catch(1),
+  dockerHost: z.string().catch(''),
   defaultAgent: z.string().catch(''),
   apiPort: z.number().int().min(0).max(65_535).catch(0),
   webSearchUrl: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).catch(''),
@@ -34,6 +35,7 @@ export function readSettings(): HangarSettings {
     cpus: c.get('sandbox.cpus'),
     pids: c.get('sandbox.pids'),
     warmPool: c.get('sandbox.warmPool'),
+    dockerHost: c.get('sandbox.dockerHost'),
     defaultAgent: c.get('defaultAgent'),
     apiPort: c.get('api.port'),
     webSearchUrl: c.get('webSearch.url'),
@@ -55,5 +57,5 @@ export function readModelProviders(): unknown {
 
 /** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
+  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.sandbox.dockerHost', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

@@ -59,7 +59,7 @@ export class RuntimeHost implements vscode.Disposable {
 
   async start(): Promise<Runtime> {
     const settings = readSettings();
-    const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool });
+    const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool, dockerHost: settings.dockerHost || undefined });
     try {
       this.current = this.open({
         storageRoot: this.storageRoot,

@@ -24,7 +24,7 @@ export class DockerUnavailableError extends Error {
       remote(engine)
         ? `The Docker engine at ${engine.label} does not answer (${detail}). Check that it runs and that this machine ` +
             'reaches it (address, port, firewall), or choose another engine (`hangar.sandbox.dockerHost` in VS Code, ' +
-            '`--docker-host` or DOCKER_HOST / DOCKER_CONTEXT for the CLI).'
+            'DOCKER_HOST or DOCKER_CONTEXT for the CLI).'
         : `No Docker engine answers (${detail}). Start one (Linux: \`sudo systemctl start docker\`, or ` +
             '`scripts/setup/docker-engine.sh` in this repository; macOS/Windows: start Docker Desktop), ' +
             'or run sessions without containers by setting `hangar.sandbox.provider: "local"` in the environment config.',

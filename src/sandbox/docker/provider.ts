@@ -18,6 +18,7 @@ import { StartGate } from './start-gate';
 import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
 import { resolveEngine, type EngineTarget } from './engine';
+import { SandboxDamagedError } from '../errors';
 import { onEngine, OverlayUnsupportedError } from './errors';
 import { shipBinds, WritableSync } from './ship';
 import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
@@ -128,6 +129,15 @@ export class DockerSandboxProvider implements SandboxProvider {
     return this.target && !this.target.local ? this.target : null;
   }
 
+  /** A session's volume is on the engine that made it: another engine has none of its files, so it is not used. */
+  private sameEngine(state: SessionState): void {
+    const now = this.target?.label ?? null;
+    if (state.engine === null || now === null || state.engine === now) return;
+    throw new SandboxDamagedError(
+      `Session ${state.sessionId}'s sandbox files are on the Docker engine at ${state.engine}, and Hangar now uses the engine at ${now}. Switch back to that engine (hangar.sandbox.dockerHost in VS Code; DOCKER_HOST or DOCKER_CONTEXT for the CLI) to continue the session, or start a new one.`,
+    );
+  }
+
   /** The engine named in typed errors (image missing, disk full) when it is not the local one. */
   private named(err: unknown): unknown {
     return this.target ? onEngine(err, this.target) : err;
@@ -154,6 +164,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const docker = await this.docker();
     const state = await readState(this.root, spec.sessionId);
     if (state) {
+      this.sameEngine(state);
       // The proxy may listen elsewhere than when the container was made (a new port after a restart): a container
       // pointed at the old one is replaced, on the same volume.
       const moved = await this.refreshEgress(docker, state, spec.onProgress);
@@ -251,6 +262,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       seeded: made.seeded,
       containerId: made.hands.container.id,
       createdAt: new Date().toISOString(),
+      engine: this.target?.label ?? null,
     };
     await writeState(this.root, state);
     await this.bindEgress(sessionId, made.hands.container, plan.settings.networkMode);

@@ -54,6 +54,8 @@ export const SessionState = z.object({
   seeded: z.boolean(),
   containerId: z.string().nullable(),
   createdAt: z.string(),
+  /** The engine the volume and container are on (engine.ts's label); null in states written before engines were named. */
+  engine: z.string().nullable().default(null),
 });
 export type SessionState = z.infer<typeof SessionState>;
 

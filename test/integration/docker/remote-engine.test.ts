@@ -161,6 +161,21 @@ describe('docker: a remote engine (second dockerd, TLS on loopback)', function (
       });
     });
 
+    it('a session made on the remote engine, opened on the local one', async () => {
+      const storageRoot = tmpDir('store');
+      const there = new DockerSandboxProvider({ storageRoot, engine: CONTEXT });
+      await there.provision({ sessionId: 'moved', environment: env() });
+      await there.close();
+      const here = new DockerSandboxProvider({ storageRoot, engine: 'unix:///var/run/docker.sock' });
+      await assert.rejects(here.provision({ sessionId: 'moved', environment: env() }), (err: unknown) => {
+        return err instanceof Error && /sandbox files are on the Docker engine at tcp:\/\/127\.0\.0\.1:23760 \(Docker context hangar-docker2\)/.test(err.message) && /now uses the engine at unix:\/\/\/var\/run\/docker\.sock/.test(err.message);
+      });
+      await here.close();
+      const back = new DockerSandboxProvider({ storageRoot, engine: CONTEXT });
+      await back.destroy('moved');
+      await back.close();
+    });
+
     it('networking, which needs the egress proxy on this host', async () => {
       const p = provider(CONTEXT);
       await assert.rejects(p.provision({ sessionId: 'net', environment: env({ networking: { type: 'unrestricted' } }) }), (err: unknown) => {
