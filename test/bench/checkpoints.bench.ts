@@ -3,7 +3,7 @@
 // bytes each checkpoint adds to the sandbox's git dir. Baseline in the same run: Sandbox.changes() after the same
 // change (review's diff, which every turn already pays), so the ratio says what a checkpoint costs against it.
 // The change itself is made with a bash call and not timed. Cases: local, Docker overlay, Docker copy mode.
-// Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000]
+// Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000] [--case local|overlay|copy]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,8 @@ import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
 const RUNS = arg('--runs', 20);
+/** --case local|overlay|copy runs one case only. */
+const ONLY = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : null;
 const FILES = arg('--files', 10_000);
 const change = (run: number) => `for i in 0 1 2 3 4 5 6 7 8 9; do echo "run ${run}" >> "d$i/f$i.txt"; done`;
 
@@ -104,11 +106,12 @@ async function run(label: string, provider: SandboxProvider, repo: string): Prom
 async function main(): Promise<void> {
   const repo = bigRepo();
   const rows: Row[] = [];
-  for (const c of CASES) {
+  for (const c of CASES.filter((x) => !ONLY || x.label.endsWith(ONLY))) {
     const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-ckpt-'));
     const provider = c.make(storage);
     try {
       rows.push(await run(c.label, provider, repo));
+      console.log(JSON.stringify(rows.at(-1)));
     } finally {
       await provider.reap(new Set());
       await provider.close();
