@@ -4,11 +4,10 @@
 // runtime until its sandbox is ready (create, then provision: what the fork does besides the checkpoint and restore).
 // Cases: local, Docker with a warm pool of 1 (the pool refills between samples, untimed).
 // Run: npx tsx test/bench/fork.bench.ts [--runs 5] [--files 10000]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execFileSync } from 'node:child_process';
 import { createAnthropicModel } from '../../src/model/anthropic';
 import { reply, startScriptedModel } from '../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../src/model/types';
@@ -17,26 +16,14 @@ import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
+import { generateRepo } from './docker-fixtures';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
 const RUNS = arg('--runs', 5);
 const FILES = arg('--files', 10_000);
-const CHANGE = 'for i in 0 1 2 3 4 5 6 7 8 9; do echo changed >> "d$i/f$i.txt"; done';
-
-function bigRepo(): string {
-  const repo = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-fork-repo-'));
-  for (let i = 0; i < FILES; i++) {
-    const dir = path.join(repo, `d${i % 100}`);
-    if (i < 100) mkdirSync(dir);
-    writeFileSync(path.join(dir, `f${i}.txt`), `file ${i}\n`);
-  }
-  const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
-  execFileSync('git', ['init', '-q'], { cwd: repo, env });
-  execFileSync('git', ['add', '-A'], { cwd: repo, env });
-  execFileSync('git', ['commit', '-qm', 'init'], { cwd: repo, env });
-  return repo;
-}
+// Ten files of generateRepo's layout (pkg<i % 50>/mod<i % 7>/file<i>.ts).
+const CHANGE = 'for i in 0 1 2 3 4 5 6 7 8 9; do echo changed >> "pkg$i/mod$((i % 7))/file$i.ts"; done';
 
 interface Case {
   label: string;
@@ -99,7 +86,8 @@ async function run(c: Case, repo: string): Promise<{ fork: number[]; create: num
   }
 }
 
-const repo = bigRepo();
+const repoParent = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-fork-repo-'));
+const repo = generateRepo(repoParent, FILES);
 const rows: Row[] = [];
 try {
   for (const c of CASES) {
@@ -109,7 +97,7 @@ try {
     rows.push({ sandbox: c.label, files: FILES, samples: f.n, 'fork p50 ms': f.p50, 'fork p95 ms': f.p95, 'new session + sandbox p50 ms (baseline)': n.p50, '× baseline p50': f.p50 / n.p50 });
   }
 } finally {
-  rmSync(repo, { recursive: true, force: true });
+  rmSync(repoParent, { recursive: true, force: true });
 }
 printTable(`Fork of a session with a 10-file change, ${FILES}-file repository (load ${os.loadavg()[0]?.toFixed(1)})`, rows);
 console.log(`results: ${await writeResults('fork', rows)}`);
