@@ -6,7 +6,6 @@ import { paint, formatCount } from './render';
 import { EXIT } from './exit-codes';
 import { withRuntime, withStoredSessions, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
-import { parseBestOf, parseModels, runBestOf } from './best-of';
 import { addFileCommands, collect, uploadFiles } from './file-commands';
 import { addCheckpointCommands } from './checkpoint-commands';
 import { cliHint, rememberStorage } from './invocation';
@@ -24,6 +23,7 @@ import { addModelsCommand } from './models-command';
 import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
 import { firstEvent, outcomeExit, parseMaxIterations, type OutcomeFlags } from './outcome-run';
 import { onRuntime, refuseRemoteFor } from './remote-flags';
+import { parseBestOf, parseModels, runBestOf } from './best-of';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
 

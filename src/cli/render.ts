@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { formatCost } from '../format/cost';
+import { costBasis, formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
 import { DEFAULT_MAX_ITERATIONS, type EventOf, type OutcomeResult, type SessionEvent, type SessionSummary, type StopReason, type ToolResultBlock } from '../wire';
 import { assertNever } from '../wire/exhaustive';
@@ -122,7 +122,7 @@ export function formatSummary(s: SessionSummary, wallMs: number): string {
     `model requests ${s.modelRequests}`,
     `tool calls ${s.toolCalls}`,
     `tokens ${formatCount(tokens)} (in ${formatCount(s.usage.input_tokens)}, out ${formatCount(s.usage.output_tokens)}, cache read ${formatCount(s.usage.cache_read_input_tokens)})`,
-    `cost ${formatCost(s.costCents)} (list price)`,
+    `cost ${formatCost(s.costCents, s.costEstimated)} (${costBasis(s.costEstimated)})`,
     `wall ${(wallMs / 1000).toFixed(1)}s`,
   ].join(' · ');
 }
@@ -134,5 +134,5 @@ export function formatCount(n: number): string {
 export function statusLine(s: SessionSummary, startedAt: number, spinner: string): string {
   const secs = Math.floor((Date.now() - startedAt) / 1000);
   const tokens = s.usage.input_tokens + s.usage.output_tokens + s.usage.cache_read_input_tokens;
-  return `${spinner} ${s.status} · ${s.modelRequests} requests · ${s.toolCalls} tools · ${formatCount(tokens)} tokens · ${formatCost(s.costCents)} · ${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+  return `${spinner} ${s.status} · ${s.modelRequests} requests · ${s.toolCalls} tools · ${formatCount(tokens)} tokens · ${formatCost(s.costCents, s.costEstimated)} · ${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
 }

@@ -7,7 +7,7 @@ import { createAnthropicModel } from '../model/anthropic';
 import type { ModelClient } from '../model/types';
 import { MODEL_API_KEY, type Vault } from '../vault/types';
 import { createProvider } from '../runtime/providers';
-import { ModelCatalogError, ModelCatalogOverrides, ModelProviderConfigs, hangarMetadataPatch, type Environment } from '../wire';
+import { ModelCatalogError, ModelCatalogOverrides, ModelProviderConfigs, PROVIDERS_FILE, hangarMetadataPatch, type Environment } from '../wire';
 import { readModelOverrides, readModelProviders, readSettings } from './config';
 
 // Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
@@ -129,11 +129,13 @@ export class RuntimeHost implements vscode.Disposable {
 
   /** `<storage>/models.json` is the user's own file: Hangar cannot start on a catalogue it cannot read, so it says which file and how to fix it. */
   private refuseModelsFile(reason: string): void {
-    const file = path.join(this.storageRoot, 'models.json');
+    // Either of the storage's model files: the catalogue's models.json or the providers' model-providers.json.
+    const name = reason.includes(PROVIDERS_FILE) ? PROVIDERS_FILE : 'models.json';
+    const file = path.join(this.storageRoot, name);
     const message = `Hangar cannot start: ${reason}. Fix or delete the file, then run "Developer: Reload Window".`;
     this.log.error(message);
     this.refused.fire(message);
-    void vscode.window.showErrorMessage(message, 'Open models.json').then((choice) => {
+    void vscode.window.showErrorMessage(message, `Open ${name}`).then((choice) => {
       if (choice) void vscode.window.showTextDocument(vscode.Uri.file(file));
     });
   }

@@ -189,11 +189,11 @@ describe('OpenAI-compatible client (scripted Chat Completions server, real opena
 
   describe('failures, classified for the retry policy', () => {
     it('401: auth, not retried, with the hint where to set the key', async () => {
-      const { model } = await start([], { apiKey: 'right' }, { apiKey: 'wrong', keyHint: 'Set it with `hangar set-key --provider local`.' });
+      const { model } = await start([], { apiKey: 'right' }, { apiKey: 'wrong', keyHint: 'Set it with `hangar set-key --model-provider local`.' });
       const e = await failure(model.stream(request(), signal()));
       assert.equal(e.kind, 'auth');
       assert.equal(e.retryable, false);
-      assert.match(e.message, /refused the API key \(401: Incorrect API key provided\.\)\. Set it with `hangar set-key --provider local`\./);
+      assert.match(e.message, /refused the API key \(401: Incorrect API key provided\.\)\. Set it with `hangar set-key --model-provider local`\./);
     });
 
     it('404 model: invalid_request naming the model', async () => {
