@@ -240,7 +240,12 @@ export class DockerSandboxProvider implements SandboxProvider {
     const docker = await this.docker();
     if (!(await runningContainer(docker, entry.hands.container.id))) return null;
     const target = outputsSource(plan.settings);
-    if (target && entry.outputsDir) await fs.rename(entry.outputsDir, target);
+    if (target && entry.outputsDir) {
+      await fs.rename(entry.outputsDir, target);
+      // The engine's archive calls (a file attached to the live session, mount.ts) mount every bind by its source
+      // path again, and fail with "Could not find the file /" when one is gone: the old path stays, empty.
+      await fs.mkdir(entry.outputsDir);
+    }
     await removeContainer(docker, containerName(this.root, sessionId));
     await entry.hands.container.rename({ name: containerName(this.root, sessionId) });
     const sandbox = await this.record(sessionId, plan, entry);

@@ -72,6 +72,17 @@ describe('docker sandbox: warm pool serving runtime sessions', function () {
     assert.deepEqual(outputsOf(second.id), ['second.txt']);
     assert.deepEqual(outputsOf(first.id), ['first.txt']);
 
+    // A file attached to the live session that claimed the warm container is copied into it: the engine's archive call
+    // mounts every bind of the container by its source path, the warm container's old outputs path included.
+    const fileDir = fs.mkdtempSync(path.join(t.storage, 'attach-'));
+    fs.writeFileSync(path.join(fileDir, 'notes.txt'), 'attached to the claimed container\n');
+    const file = await t.runtime.files.uploadPath(path.join(fileDir, 'notes.txt'));
+    const attached = await t.runtime.attachments.add(second.id, { type: 'file', file_id: file.id });
+    t.model.push(reply.tool('bash', { command: `cat ${attached.mount_path}` }), reply.text('read'));
+    await t.runtime.sessions.send(second.id, [{ type: 'user.message', content: [{ type: 'text', text: 'read the file' }] }]);
+    const read = (await t.waitFor(second.id, idleAfter(2), 60_000)).filter((e) => e.type === 'agent.tool_result').at(-1);
+    assert.match(JSON.stringify(read), /attached to the claimed container/);
+
     await provider.poolSettled();
     const third = await session('third');
     assert.ok(![first.container, second.container].includes(third.container), 'a container serves one session only');
