@@ -162,6 +162,8 @@ export class DockerSandbox implements Sandbox {
   restore(checkpoint: CheckpointRef): Promise<void> {
     return this.serialized(async () => {
       const gitDir = this.ctx.layer.diffGit;
+      // A fresh overlay sandbox has no git dir yet (its first checkpoint or changes() makes it): the import needs one.
+      await this.differ.init();
       await importCheckpoint(checkpoint, gitDir);
       if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
       const now = await this.checkpointNow();

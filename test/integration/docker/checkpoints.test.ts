@@ -79,6 +79,27 @@ async function exercise(provider: SandboxProvider, repo: string, sessionId: stri
   }
 }
 
+/**
+ * A checkpoint of one sandbox restored into a fresh one of the same provider as its very first call (a fork does this):
+ * the fresh sandbox's git dir may not exist yet, nor its container.
+ */
+async function intoFresh(provider: SandboxProvider, repo: string, sessionId: string): Promise<void> {
+  const source = await provider.provision({ sessionId: `${sessionId}-source`, repoPath: repo, environment: env() });
+  await ok(source, 'bash', { command: "rm README.md && chmod +x src/app.js && ln -s run.sh go && printf 'caf\\351' > gone/b.bin && echo new > deep.txt" });
+  const files = await source.checkpoint();
+  const expected = await state(source);
+
+  const fresh = await provider.provision({ sessionId: `${sessionId}-fresh`, repoPath: repo, environment: env() });
+  await fresh.restore(files);
+  assert.equal(await state(fresh), expected, 'the fresh sandbox holds the checkpoint\'s files');
+  assert.equal((await fresh.checkpoint()).tree, files.tree, 'and checkpoints them as the same tree');
+  assert.deepEqual(
+    (await fresh.changes()).files.map((f) => [f.path, f.status]).sort(),
+    [['README.md', 'deleted'], ['deep.txt', 'added'], ['go', 'added'], ['gone/b.bin', 'added'], ['src/app.js', 'mode_changed']],
+  );
+  assert.equal(await state(source), expected, 'the source is untouched');
+}
+
 describe('checkpoints: restore exact files', function () {
   this.timeout(TIMEOUT);
   const providers: SandboxProvider[] = [];
@@ -112,5 +133,25 @@ describe('checkpoints: restore exact files', function () {
     const p = newProvider({ files: 'copy' });
     providers.push(p);
     await exercise(p, repo, 'ckpt-copy');
+  });
+
+  it('restore into a fresh sandbox: local provider', async () => {
+    const p = new LocalSandboxProvider({ storageRoot: tmpDir('local') });
+    providers.push(p);
+    await intoFresh(p, repo, 'fresh-local');
+  });
+
+  it('restore into a fresh sandbox: docker provider, overlay mode', async () => {
+    await requireDocker();
+    const p = newProvider({ files: 'overlay' });
+    providers.push(p);
+    await intoFresh(p, repo, 'fresh-overlay');
+  });
+
+  it('restore into a fresh sandbox: docker provider, copy mode', async () => {
+    await requireDocker();
+    const p = newProvider({ files: 'copy' });
+    providers.push(p);
+    await intoFresh(p, repo, 'fresh-copy');
   });
 });
