@@ -163,6 +163,11 @@ export const RevokeAllowanceMessage = z.object({ type: z.literal('revokeAllowanc
 export const SetApiKeyMessage = z.object({ type: z.literal('setApiKey'), id: RequestId });
 /** Take the session back to a checkpoint (the rewind action beside a step): its files, and the conversation from there. */
 export const RewindMessage = z.object({ type: z.literal('rewind'), id: RequestId, checkpoint_id: z.string().min(1) });
+/**
+ * A new session from this one at an event (the fork action beside a step: the step's checkpoint event), through the
+ * runtime's fork; the host opens the new session's panel.
+ */
+export const ForkMessage = z.object({ type: z.literal('fork'), id: RequestId, at: z.string().min(1).max(128) });
 /** Start an agent on the repository with this task (the composer when no session is shown). */
 export const StartMessage = z.object({ type: z.literal('start'), id: RequestId, text: SendMessage.shape.text });
 
@@ -181,6 +186,7 @@ export const WebviewMessage = z.discriminatedUnion('type', [
   SetApiKeyMessage,
   StartMessage,
   RewindMessage,
+  ForkMessage,
 ]);
 export type WebviewMessage = z.infer<typeof WebviewMessage>;
 type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;

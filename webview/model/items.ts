@@ -6,15 +6,20 @@ import type { ModelErrorDetail, ModelUsage, SessionErrorObject, ToolResultBlock,
 /** The lane (tab) an item belongs to; PRIMARY is the session's own thread. */
 export const PRIMARY = '';
 
+export interface StepCheckpoint {
+  id: string;
+  event: string;
+}
+
 interface Base {
   key: string;
   lane: string;
   at: string | null;
   /**
    * The checkpoint taken at the end of this step (a tool call that changed files, a turn's end): the panel offers to
-   * rewind the session to it.
+   * rewind the session to it (`id`), or to fork a new session from it (`event`, the checkpoint's event in the log).
    */
-  checkpoint?: string;
+  checkpoint?: StepCheckpoint;
 }
 
 export interface UserItem extends Base {

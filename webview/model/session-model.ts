@@ -2,7 +2,7 @@ import { DEFAULT_MAX_ITERATIONS, emptySummary, foldSummary } from '../../src/wir
 import type { EventOf, ModelErrorDetail, ModelPricing, Session, SessionEvent, SessionSummary, StopReason, StreamPreview } from '../../src/wire';
 import type { ModelPricings, PanelThread, RequestModels } from '../../src/protocol/panel';
 import { PRIMARY, textOf } from './items';
-import type { ErrorItem, Item, SpanItem, ToolItem } from './items';
+import type { ErrorItem, Item, SpanItem, StepCheckpoint, ToolItem } from './items';
 import { PendingActions } from './pending';
 
 export type Change = { type: 'added' | 'updated' | 'removed'; item: Item };
@@ -45,7 +45,7 @@ export class SessionModel {
   /** The "Waiting for you" note of the current requires_action idle; it leaves once the questions are answered. */
   private waitingNote: string | null = null;
   /** A checkpoint logged just before an idle: it belongs to that idle's note. */
-  private idleCheckpoint: string | null = null;
+  private idleCheckpoint: StepCheckpoint | null = null;
 
   constructor(
     public session: Session,
@@ -276,10 +276,11 @@ export class SessionModel {
     }
   }
 
-  /** The step a checkpoint ends (its tool call, or the turn's end note) gets the rewind action. */
+  /** The step a checkpoint ends (its tool call, or the turn's end note) gets the rewind and fork actions. */
   private markCheckpoint(e: EventOf<'hangar.checkpoint'>): Change[] {
-    if (e.trigger === 'tool_call' && e.tool_use_id) return this.updateTool(e.tool_use_id, (t) => (t.checkpoint = e.checkpoint_id));
-    if (e.trigger === 'idle') this.idleCheckpoint = e.checkpoint_id;
+    const checkpoint = { id: e.checkpoint_id, event: e.id };
+    if (e.trigger === 'tool_call' && e.tool_use_id) return this.updateTool(e.tool_use_id, (t) => (t.checkpoint = checkpoint));
+    if (e.trigger === 'idle') this.idleCheckpoint = checkpoint;
     return [];
   }
 

@@ -26,6 +26,7 @@ export type Codicon =
   | 'loading'
   | 'new-file'
   | 'plug'
+  | 'repo-forked'
   | 'search'
   | 'sync'
   | 'terminal'

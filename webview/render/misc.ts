@@ -1,4 +1,4 @@
-import type { ErrorItem, ItemOf, NoteItem } from '../model/items';
+import type { ErrorItem, ItemOf, NoteItem, StepCheckpoint } from '../model/items';
 import { button, h } from '../ui/dom';
 import { timeLabel } from './context';
 import type { RenderCtx } from './context';
@@ -88,13 +88,20 @@ export function renderError(ctx: RenderCtx, item: ErrorItem): HTMLElement {
   ]);
 }
 
-/** The step's rewind action: the files back to its checkpoint, and the conversation continuing from there. */
-export function rewindButton(ctx: RenderCtx, checkpoint: string, where: string): HTMLButtonElement {
-  return iconButton(ctx.doc, 'discard', `Rewind to ${where}: files and conversation go back to this point`, () => ctx.post({ type: 'rewind', checkpoint_id: checkpoint }), 'rewind');
+/**
+ * The step's checkpoint actions: rewind (the files back to its checkpoint, the conversation continuing from there) and
+ * fork (a new session with the conversation up to here and these files, in a sandbox of its own).
+ */
+export function checkpointButtons(ctx: RenderCtx, checkpoint: StepCheckpoint | undefined, where: string): HTMLButtonElement[] {
+  if (!checkpoint) return [];
+  return [
+    iconButton(ctx.doc, 'discard', `Rewind to ${where}: files and conversation go back to this point`, () => ctx.post({ type: 'rewind', checkpoint_id: checkpoint.id }), 'rewind'),
+    iconButton(ctx.doc, 'repo-forked', `Fork from ${where}: a new session with the conversation up to here and these files`, () => ctx.post({ type: 'fork', at: checkpoint.event }), 'fork'),
+  ];
 }
 
 export function renderNote(ctx: RenderCtx, item: NoteItem): HTMLElement {
-  const line = [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) }), item.checkpoint ? rewindButton(ctx, item.checkpoint, "this turn's end") : null];
+  const line = [h(ctx.doc, 'span', { text: item.text }), h(ctx.doc, 'span', { class: 'time', text: timeLabel(item.at) }), ...checkpointButtons(ctx, item.checkpoint, "this turn's end")];
   if (!item.detail) return h(ctx.doc, 'div', { class: `item note tone-${item.tone}`, attrs: { role: 'note' } }, line);
   return h(ctx.doc, 'div', { class: `item note has-detail tone-${item.tone}`, attrs: { role: 'note' } }, [...line, h(ctx.doc, 'p', { class: 'note-detail', text: item.detail })]);
 }

@@ -5,7 +5,7 @@ import type { RenderCtx } from './context';
 import { renderDiff } from './diff';
 import { icon, iconButton } from './icons';
 import { toolLine } from './tool-summary';
-import { rewindButton } from './misc';
+import { checkpointButtons } from './misc';
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
@@ -40,13 +40,12 @@ export function renderTool(ctx: RenderCtx, item: ToolItem, pending: boolean): HT
   );
   toggle.title = line.target ? `${name}: ${line.target}` : name;
   const open = line.path ? openFileButton(ctx, line.path) : null;
-  const rewind = item.checkpoint ? rewindButton(ctx, item.checkpoint, `after this ${name} call`) : null;
   const live = !item.result && item.live ? liveOutput(ctx, item.live) : null;
   // Busy while its output streams: the list is a polite live region, and a screen reader should read the call once
   // its result is in, not each of the ~10 updates a second.
   const attrs = { 'aria-label': `Tool call ${name}`, ...(live ? { 'aria-busy': 'true' } : {}) };
   return h(doc, 'article', { class: `item tool tone-${line.result.tone}`, attrs }, [
-    h(doc, 'div', { class: 'tool-head' }, [toggle, open, rewind]),
+    h(doc, 'div', { class: 'tool-head' }, [toggle, open, ...checkpointButtons(ctx, item.checkpoint, `after this ${name} call`)]),
     line.diff && line.diff.lines.length ? renderDiff(ctx, `${item.key}:diff`, line.diff, line.target || name) : null,
     live,
     region,

@@ -39,6 +39,7 @@ const webviewSamples: Record<WebviewMessageType, WebviewMessage> = {
   setApiKey: { type: 'setApiKey', id: 'r-11' },
   start: { type: 'start', id: 'r-12', text: 'Fix the failing tests.\nThen run the linter.' },
   rewind: { type: 'rewind', id: 'r-13', checkpoint_id: 'ckpt_011abc' },
+  fork: { type: 'fork', id: 'r-14', at: 'sevt_011abc' },
 };
 
 describe('panel protocol', () => {

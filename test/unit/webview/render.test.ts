@@ -245,4 +245,26 @@ describe('webview rendering', () => {
     assert.equal(m.$('.item.note .turn-stats').textContent, '1 model request · 12k in · 800 out · $0.48 · 3.2 s');
     assert.match(m.$('.header .stats').textContent ?? '', / · \$0\.48 · /);
   });
+
+  it('offers rewind and fork beside each step a checkpoint ends, and each posts that checkpoint', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.user('edit it');
+    const write = log.tool('write', { file_path: 'a.txt', content: 'x' });
+    log.result(write.id, 'wrote a.txt');
+    const atCall = log.add({ type: 'hangar.checkpoint', checkpoint_id: 'ckpt_call', tree: 'a'.repeat(40), trigger: 'tool_call', tool_use_id: write.id });
+    const atIdle = log.add({ type: 'hangar.checkpoint', checkpoint_id: 'ckpt_idle', tree: 'a'.repeat(40), trigger: 'idle', tool_use_id: null });
+    log.idle();
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
+    const tool = m.$('.item.tool');
+    tool.querySelector<HTMLButtonElement>('button.rewind')!.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'rewind', checkpoint_id: 'ckpt_call' });
+    const fork = tool.querySelector<HTMLButtonElement>('button.fork')!;
+    assert.match(fork.getAttribute('aria-label') ?? '', /^Fork from after this write call/);
+    fork.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'fork', at: atCall.id });
+    m.$('.item.note button.fork').click();
+    assert.deepEqual(m.posted.at(-1), { type: 'fork', at: atIdle.id });
+    assert.equal(m.$$('.item.user button.fork').length, 0, 'a step no checkpoint ends has neither action');
+  });
 });
