@@ -1,16 +1,15 @@
 import path from 'node:path';
 import type { EventParams, NewEvent, SessionAgent, SessionEvent, StreamPreview } from '../wire';
 import { nowIso } from '../wire';
-import { sessionRepository } from '../wire/session-repository';
 import { Inbox, LeaseHeldError, SessionLog, acquireLease, deliverInbox, submitToInbox, type Lease } from '../log';
 import { InvalidEventError } from '../harness/delivery';
 import type { McpServerState, McpTools } from '../harness/tools';
 import { ThreadMcp } from './thread-mcp';
 import type { Sandbox, SandboxMount, SandboxProvider } from '../sandbox/types';
-import { SandboxSetupError } from '../sandbox/errors';
 import type { SessionRecord } from './session-record';
 import type { SessionFiles } from './session-files';
-import { memoryResources, syncingSandbox, type SessionMemory } from './session-memory';
+import type { SessionMemory } from './session-memory';
+import { SessionSandboxes } from './session-sandboxes';
 import { invalid } from './errors';
 import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
@@ -76,11 +75,13 @@ export class SessionHost {
   private readonly active = new Map<string, Active>();
   private readonly opening = new Map<string, Promise<Active | null>>();
   private readonly readers = new Map<string, Promise<SessionLog<SessionEvent>>>();
-  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  private readonly sandboxes: SessionSandboxes;
   private readonly subscriptions = new Map<string, Set<Subscription>>();
   private closing = false;
 
-  constructor(private readonly opts: HostOptions) {}
+  constructor(private readonly opts: HostOptions) {
+    this.sandboxes = new SessionSandboxes(opts);
+  }
 
   dir(id: string): string {
     return path.join(this.opts.sessionsDir, id);
@@ -314,50 +315,12 @@ export class SessionHost {
   }
 
   sandboxFor(record: SessionRecord): Promise<Sandbox> {
-    const kind = record.environment.hangar.provider;
-    if (kind && kind !== this.opts.provider.kind) {
-      // Another provider would make an empty sandbox and report "no changes": say how to reach the real one.
-      return Promise.reject(
-        invalid(`Session ${record.id} works in a ${kind} sandbox, but this Hangar uses the ${this.opts.provider.kind} provider. Use --provider ${kind} (CLI) or set hangar.sandbox.provider to "${kind}" (VS Code).`),
-      );
-    }
-    let p = this.sandboxes.get(record.id);
-    if (!p) {
-      const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
-      const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({ mounts: [] });
-      const memory = this.opts.memory;
-      const stores = memory?.spec(record) ?? { mounts: [], writable: [] };
-      p = Promise.all([env, files]).then(async ([extra, mounts]) => {
-        const sandbox = await this.opts.provider.provision({
-          ...mounts,
-          mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : [])), ...stores.mounts],
-          repositories: this.opts.repositories?.(record),
-          writable: stores.writable,
-          sessionId: record.id,
-          env: extra,
-          repoPath: sessionRepository(record.resources)?.path,
-          environment: record.environment,
-          onProgress: (m) => this.opts.onProgress?.(record.id, m),
-        });
-        return memory && memoryResources(record).length > 0 ? syncingSandbox(sandbox, () => memory.afterTool(record)) : sandbox;
-      });
-      // A failed provision is retried by the next call instead of being cached, unless the setup itself failed (a
-      // missing package, a failing devcontainer command): that would fail again and repeat its side effects.
-      p.catch((err: unknown) => {
-        if (!(err instanceof SandboxSetupError)) this.sandboxes.delete(record.id);
-      });
-      this.sandboxes.set(record.id, p);
-    }
-    return p;
+    return this.sandboxes.for(record);
   }
 
-  /**
-   * Shows a file added to the session in its sandbox (file-attach.ts). A provisioning under way here is awaited first:
-   * it may have read the session's resources before the file was added.
-   */
-  async mount(id: string, mount: SandboxMount): Promise<void> {
-    await this.sandboxes.get(id)?.catch(() => undefined);
-    await this.opts.provider.mount(id, mount);
+  /** Shows a file added to the session in its sandbox (file-attach.ts). */
+  mount(id: string, mount: SandboxMount): Promise<void> {
+    return this.sandboxes.mount(id, mount);
   }
 
   /** Stops driving a session here: the driver ends, the lease is released, the sandbox keeps its files. */
@@ -373,9 +336,7 @@ export class SessionHost {
       await this.opts.onSettled?.(id, a.log).catch(() => undefined);
       await a.lease.release();
     }
-    const sb = this.sandboxes.get(id);
-    this.sandboxes.delete(id);
-    await sb?.then((s) => s.release()).catch(() => undefined);
+    await this.sandboxes.release(id);
     const r = this.readers.get(id);
     this.readers.delete(id);
     await r?.then((l) => l.close()).catch(() => undefined);
@@ -384,7 +345,7 @@ export class SessionHost {
 
   async close(): Promise<void> {
     this.closing = true;
-    const ids = new Set([...this.active.keys(), ...this.sandboxes.keys(), ...this.readers.keys()]);
+    const ids = new Set([...this.active.keys(), ...this.sandboxes.ids(), ...this.readers.keys()]);
     await Promise.all([...ids].map((id) => this.release(id)));
   }
 

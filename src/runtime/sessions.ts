@@ -18,8 +18,10 @@ import {
 } from '../wire';
 import { readLease, type Page, type SessionLog } from '../log';
 import type { AgentStore } from './agents';
-import { normalizeModel, normalizeTools } from './agents';
-import { expandRoster, withMemberTools } from './multiagent';
+import { normalizeTools } from './agents';
+import { withMemberTools } from './multiagent';
+import { resolveSessionAgent } from './session-agent';
+import { checkThreadMessages } from './thread-messages';
 import { primaryThreadId, sessionThreads, type SessionThread } from './threads';
 import { providerProblem, sandboxEnvironment, type EnvironmentStore } from './environments';
 import { localProviderCaveats } from './local-caveats';
@@ -44,7 +46,7 @@ import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 import { prepareOutcomes } from './outcomes';
 import { listCheckpoints } from './checkpoints';
 import type { Checkpoint, RewindResult } from '../wire/checkpoint';
-import { createFork, type ForkRequest } from './session-fork';
+import { createFork, seedForkFiles, type ForkRequest } from './session-fork';
 
 export interface EventListQuery {
   /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
@@ -80,7 +82,7 @@ export class SessionService {
   }
 
   async create(params: SessionCreateParams): Promise<Session> {
-    const agent = await this.resolveAgent(params.agent);
+    const agent = await resolveSessionAgent(params.agent, this.agents, this.catalog);
     const env = await this.environments.retrieve(params.environment_id);
     if (env.archived_at) throw invalid(`Environment ${env.id} is archived; new sessions need an active environment.`, 'environment_archived');
     const sandbox = sandboxEnvironment(env);
@@ -143,8 +145,8 @@ export class SessionService {
   }
 
   /**
-   * A new session from `source` at one of its events (session-fork.ts): the log up to it, and the source's files as
-   * they are now in a sandbox of its own. The source is only read. A deleted source is a 404 that says so.
+   * A new session from `source` at one of its events (session-fork.ts): the log up to it, the files of the checkpoint
+   * at it in a sandbox of its own, not woken. The source is only read. A deleted source is a 404 that says so.
    */
   async fork(sourceId: string, req: ForkRequest = {}): Promise<Session> {
     const source = await this.record(sourceId).catch((err: unknown) => {
@@ -152,19 +154,12 @@ export class SessionService {
       throw err;
     });
     const events = (await this.host.events(sourceId)).events();
-    const record = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso());
+    const { record, tree } = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso());
     await this.files.linkUploads(record);
     await this.skills.place(record.id, await this.skills.plan(record.agent, sessionRepository(record.resources)?.path ?? null));
     await this.memory.place(record);
     await this.index.noteRecord(record);
-    // The source's files as they are now (until checkpoints name the files at each event), restored into the fork's
-    // own sandbox: provisioned now (from the warm pool when there is one), the objects copied from the source's.
-    const files = await (await this.host.sandboxFor(source)).checkpoint();
-    const sandbox = await this.host.sandboxFor(record);
-    // A fresh Docker sandbox makes its checkpoint git dir with its first checkpoint; restore() imports into it.
-    await sandbox.checkpoint();
-    await sandbox.restore(files);
-    await this.host.wake(record);
+    await seedForkFiles(tree, () => this.host.sandboxFor(source), () => this.host.sandboxFor(record));
     return this.retrieve(record.id);
   }
 
@@ -273,26 +268,8 @@ export class SessionService {
   async send(id: string, params: EventParams[]): Promise<SessionEvent[]> {
     const record = await this.record(id);
     if (record.archived_at && params.some((p) => p.type !== 'user.interrupt')) throw invalid(`Session ${id} is archived and accepts no events.`);
-    await this.checkThreadMessages(id, params);
+    await checkThreadMessages(id, params, () => this.threads(id));
     return this.host.send(record, await prepareOutcomes(params, record.agent, (f) => this.files.content(f)));
-  }
-
-  /**
-   * A user.message naming a sub-agent thread steers that thread; it is checked here, before it is queued, so a bad one
-   * is refused even when another process drives the session. A finished turn is no obstacle (the message starts the
-   * thread's next one, as a coordinator's follow-up does); an archived thread takes no more messages.
-   */
-  private async checkThreadMessages(id: string, params: readonly EventParams[]): Promise<void> {
-    const named = params.flatMap((p) => (p.type === 'user.message' && p.session_thread_id && p.session_thread_id !== primaryThreadId(id) ? [p.session_thread_id] : []));
-    if (named.length === 0) return;
-    const threads = await this.threads(id);
-    for (const tid of named) {
-      const t = threads.find((x) => x.id === tid);
-      if (!t) throw invalid(`session_thread_id ${tid} names no thread of session ${id}; list the session's threads to see valid ids.`);
-      if (t.status === 'terminated') {
-        throw invalid(`Thread ${tid} (agent "${t.agent.name}") is archived and takes no more messages; message the coordinator instead (user.message without session_thread_id), which can start a new thread for that agent.`);
-      }
-    }
   }
 
   /** Continues a session from its log in this process (no-op when another live process drives it). */
@@ -395,27 +372,6 @@ export class SessionService {
     await a.log.append([{ ...event, id: '', processed_at: nowIso() }], { durable: true });
   }
 
-  private async resolveAgent(ref: SessionCreateParams['agent']): Promise<SessionAgent> {
-    const id = typeof ref === 'string' ? ref : ref.id;
-    const version = typeof ref === 'string' ? undefined : ref.version;
-    const agent = await this.agents.retrieve(id, version);
-    if (agent.archived_at) throw invalid(`Agent ${id} is archived; new sessions need an active agent.`);
-    const { created_at: _c, updated_at: _u, archived_at: _a, metadata: _m, ...base } = agent;
-    const mcp = typeof ref === 'string' || ref.type === 'agent' ? base.mcp_servers : (ref.mcp_servers ?? base.mcp_servers);
-    const snapshot =
-      typeof ref === 'string' || ref.type === 'agent'
-        ? base
-        : {
-            ...base,
-            model: ref.model ? normalizeModel(ref.model, this.catalog) : base.model,
-            system: ref.system === undefined ? base.system : ref.system,
-            mcp_servers: mcp,
-            tools: ref.tools ? normalizeTools(ref.tools, mcp) : base.tools,
-            skills: ref.skills ? await this.agents.checkSkills(ref.skills) : base.skills,
-          };
-    // The roster is expanded into the snapshot ("self" being this very snapshot, overrides included).
-    return { ...snapshot, multiagent: await expandRoster(snapshot, this.agents) };
-  }
 }
 
 function leaseAlive(lease: { expires_at: string }): boolean {

@@ -1,0 +1,75 @@
+import type { Sandbox, SandboxMount } from '../sandbox/types';
+import { SandboxSetupError } from '../sandbox/errors';
+import { sessionRepository } from '../wire/session-repository';
+import type { SessionRecord } from './session-record';
+import { memoryResources, syncingSandbox } from './session-memory';
+import { invalid } from './errors';
+import type { HostOptions } from './session-host';
+
+type SandboxOptions = Pick<HostOptions, 'provider' | 'sandboxEnv' | 'files' | 'memory' | 'skills' | 'repositories' | 'onProgress'>;
+
+/** The sandboxes of the sessions a SessionHost works with: provisioned once per session, released with it. */
+export class SessionSandboxes {
+  private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+
+  constructor(private readonly opts: SandboxOptions) {}
+
+  /** Session ids with a sandbox provisioned (or being provisioned) here. */
+  ids(): IterableIterator<string> {
+    return this.sandboxes.keys();
+  }
+
+  for(record: SessionRecord): Promise<Sandbox> {
+    const kind = record.environment.hangar.provider;
+    if (kind && kind !== this.opts.provider.kind) {
+      // Another provider would make an empty sandbox and report "no changes": say how to reach the real one.
+      return Promise.reject(
+        invalid(`Session ${record.id} works in a ${kind} sandbox, but this Hangar uses the ${this.opts.provider.kind} provider. Use --provider ${kind} (CLI) or set hangar.sandbox.provider to "${kind}" (VS Code).`),
+      );
+    }
+    let p = this.sandboxes.get(record.id);
+    if (!p) {
+      const env = this.opts.sandboxEnv?.(record) ?? Promise.resolve(undefined);
+      const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({ mounts: [] });
+      const memory = this.opts.memory;
+      const stores = memory?.spec(record) ?? { mounts: [], writable: [] };
+      p = Promise.all([env, files]).then(async ([extra, mounts]) => {
+        const sandbox = await this.opts.provider.provision({
+          ...mounts,
+          mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : [])), ...stores.mounts],
+          repositories: this.opts.repositories?.(record),
+          writable: stores.writable,
+          sessionId: record.id,
+          env: extra,
+          repoPath: sessionRepository(record.resources)?.path,
+          environment: record.environment,
+          onProgress: (m) => this.opts.onProgress?.(record.id, m),
+        });
+        return memory && memoryResources(record).length > 0 ? syncingSandbox(sandbox, () => memory.afterTool(record)) : sandbox;
+      });
+      // A failed provision is retried by the next call instead of being cached, unless the setup itself failed (a
+      // missing package, a failing devcontainer command): that would fail again and repeat its side effects.
+      p.catch((err: unknown) => {
+        if (!(err instanceof SandboxSetupError)) this.sandboxes.delete(record.id);
+      });
+      this.sandboxes.set(record.id, p);
+    }
+    return p;
+  }
+
+  /**
+   * Shows a file added to the session in its sandbox (file-attach.ts). A provisioning under way here is awaited first:
+   * it may have read the session's resources before the file was added.
+   */
+  async mount(id: string, mount: SandboxMount): Promise<void> {
+    await this.sandboxes.get(id)?.catch(() => undefined);
+    await this.opts.provider.mount(id, mount);
+  }
+
+  /** Releases the session's sandbox (its files stay); a sandbox that failed to provision has nothing to release. */
+  async release(id: string): Promise<void> {
+    const sb = this.sandboxes.get(id);
+    this.sandboxes.delete(id);
+    await sb?.then((s) => s.release()).catch(() => undefined);
+  }
+}
