@@ -172,7 +172,11 @@ export function addSessionCommands(program: Command, common: () => Common): void
         await on(id, true, async (rt) => {
           const forked = await rt.sessions.fork(id, o);
           if (json()) process.stdout.write(`${JSON.stringify(forked)}\n`);
-          else process.stdout.write(`Forked ${id}${o.at ? ` at ${o.at}` : ''} into ${forked.id} (${forked.status}). Continue it with: ${cliHint('send', forked.id, 'your message')}\n`);
+          else {
+            // A fork is not woken (session-fork.ts): a turn it cut goes on when the user resumes it.
+            const cut = forked.status === 'running' ? ` It was cut in the middle of a turn; finish that turn with: ${cliHint('resume', forked.id)}` : '';
+            process.stdout.write(`Forked ${id}${o.at ? ` at ${o.at}` : ''} into ${forked.id} (${forked.status}). Continue it with: ${cliHint('send', forked.id, 'your message')}${cut}\n`);
+          }
           return EXIT.ok;
         }),
       ),

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EVENTS_FILE } from '../log/session-log';
+import type { Sandbox } from '../sandbox/types';
 import { newId, type SessionEvent } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import { invalid, notFound, RuntimeError } from './errors';
@@ -8,10 +9,15 @@ import { createSessionDir, type SessionRecord } from './session-record';
 
 // A fork is a new session that starts where another one was at one of its events: its log begins with the source's
 // records up to and including that event, copied byte for byte (ids, thinking signatures and the private `_hangar`
-// parts included, so the model gets exactly the context it had), and its sandbox holds the source's files. A copied
-// prefix is exactly what a crash leaves behind (test/integration/crash cuts logs after every record), so wake()
-// continues it the same way: a fork at an idle waits for a message, a fork in the middle of a turn finishes that turn
-// (a tool call without a result gets the "interrupted" error result). The source is only read, never written.
+// parts included, so the model gets exactly the context it had), and its sandbox holds the source's files as they were
+// at that event: the tree of the nearest checkpoint (or rewind) at or before it. Before the first checkpoint no tool
+// had changed a file, so a fork from there starts from the repository, as the source did.
+//
+// A fork is made settled: nothing drives it until a command does (a message, `hangar resume`, the API's next event).
+// Its status is what its log says: a fork at an idle waits for a message; a fork in the middle of a turn reads as
+// running, and the first wake finishes that turn as it finishes a turn a crash cut (the logs of test/integration/crash
+// are cut after every record; a tool call without a result gets the "interrupted" error result). Waking it here
+// instead would start that turn before the caller could watch or steer it. The source is only read, never written.
 
 export interface ForkRequest {
   /** The last event the fork keeps (an event id of the source); absent, the source's whole log as it is now. */
@@ -51,8 +57,23 @@ export async function logPrefix(sourceDir: string, count: number): Promise<Buffe
   return bytes.subarray(0, end);
 }
 
+/** The files at the source's `count`th event: the tree of the last checkpoint or rewind up to there; null before the first. */
+export function forkTree(events: readonly SessionEvent[], count: number): string | null {
+  for (let i = Math.min(count, events.length) - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'hangar.checkpoint' || e.type === 'hangar.rewind') return e.tree;
+  }
+  return null;
+}
+
+export interface Fork {
+  record: SessionRecord;
+  /** The checkpoint tree of the source that the fork's files start from (forkTree); null: the repository as it is. */
+  tree: string | null;
+}
+
 /** Makes the fork's record and directory (with the log prefix), atomically, as creation does. */
-export async function createFork(sessionsDir: string, source: ForkSource, req: ForkRequest, now: string): Promise<SessionRecord> {
+export async function createFork(sessionsDir: string, source: ForkSource, req: ForkRequest, now: string): Promise<Fork> {
   const count = forkCut(source, req.at);
   const log = await logPrefix(source.dir, count);
   const { record: from } = source;
@@ -67,7 +88,20 @@ export async function createFork(sessionsDir: string, source: ForkSource, req: F
     archived_at: null,
   };
   await createSessionDir(sessionsDir, record, log);
-  return record;
+  return { record, tree: forkTree(source.events, count) };
+}
+
+/**
+ * Gives the fork's own sandbox (provisioned now, from the warm pool when there is one) the source's files at `tree`,
+ * the objects copied from the source's checkpoint git dir.
+ */
+export async function seedForkFiles(tree: string | null, source: () => Promise<Sandbox>, fork: () => Promise<Sandbox>): Promise<void> {
+  const sandbox = await fork();
+  if (tree === null) return;
+  const { gitDir } = await (await source()).checkpoint();
+  // A fresh Docker sandbox makes its checkpoint git dir with its first checkpoint; restore() imports into it.
+  await sandbox.checkpoint();
+  await sandbox.restore({ gitDir, tree });
 }
 
 /** The repository the fork works on (the source's), for messages. */

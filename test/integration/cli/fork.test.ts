@@ -16,11 +16,16 @@ describe('cli: hangar fork', function () {
     const events = (await t.hangar(['--json', 'events', id])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; type: string });
     const toolUse = events.find((e) => e.type === 'agent.tool_use')!;
 
+    const asked = t.model.requests.length;
     const forked = await t.hangar(['fork', id, '--at', toolUse.id]);
     assert.equal(forked.code, 0, forked.stderr);
     const forkId = /into (sesn_\w+) /.exec(forked.stdout)?.[1];
     assert.ok(forkId, forked.stdout);
-    assert.match(forked.stdout, /Continue it with: .*send sesn_\w+ 'your message'/);
+    assert.match(forked.stdout, /\(running\)\. Continue it with: .*send sesn_\w+ 'your message'.* finish that turn with: .*resume sesn_\w+/);
+    assert.equal(t.model.requests.length, asked, 'the fork command does not drive the fork: nothing asked the model');
+    const cutAt = events.findIndex((e) => e.id === toolUse.id) + 1;
+    const copied = (await t.hangar(['--json', 'events', forkId])).stdout.trim().split('\n');
+    assert.equal(copied.length, cutAt, 'nothing was appended to the fork: it was not woken');
 
     // Cut after the tool call, before its result: the fork's turn is unfinished, and resume finishes it on its own.
     t.model.push(reply.text('the fork goes on'));
