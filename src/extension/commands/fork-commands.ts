@@ -5,7 +5,8 @@ import type { Hangar } from '../hangar';
 import { guarded, resolveSession } from './args';
 
 // Hangar: Fork Session…: a new session from one of a session's turns (runtime/session-fork.ts: its log up to the
-// chosen event, the files in a sandbox of its own), opened in its panel. From the palette or the Sessions view the user
+// chosen event, the files of its checkpoint there in a sandbox of its own), opened in its panel; like the CLI's and the
+// API's fork it is not woken, and the user's next message continues it. From the palette or the Sessions view the user
 // picks where (the end of a turn, newest first); a caller passes {sessionId, at} to skip the pick.
 
 const Given = z.looseObject({ at: z.string().min(1).optional() });
@@ -41,7 +42,7 @@ async function pickPoint(events: readonly SessionEvent[]): Promise<string | unde
     if (e.type === 'agent.message') said = e.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join(' ');
     if (e.type === 'session.status_idle') points.push({ label: `After turn ${++turn}`, description: said.slice(0, 100), at: e.id });
   }
-  const items = [{ label: 'Everything so far', description: 'the whole conversation and the files as they are', at: END }, ...points.reverse()];
+  const items = [{ label: 'Everything so far', description: 'the whole conversation and the files of its last step', at: END }, ...points.reverse()];
   const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Fork from which point? The new session gets the conversation up to there and its own sandbox.' });
   return pick?.at;
 }
