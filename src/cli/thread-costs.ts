@@ -9,6 +9,8 @@ import { summarize, type PricingOf, type SessionEvent } from '../wire';
 export interface ThreadCost {
   thread: SessionThread;
   costCents: number;
+  /** Some of it was priced without a list price for its model: the cost is an estimate. */
+  costEstimated: boolean;
 }
 
 export async function threadCosts(rt: Runtime, sessionId: string): Promise<ThreadCost[]> {
@@ -20,7 +22,10 @@ export async function threadCosts(rt: Runtime, sessionId: string): Promise<Threa
     page = res.next_page;
   }
   const pricing = await eventPricing(rt, sessionId);
-  return (await rt.sessions.threads(sessionId)).map((thread) => ({ thread, costCents: summarize(events.filter(inThread(thread.id, sessionId)), pricing).costCents }));
+  return (await rt.sessions.threads(sessionId)).map((thread) => {
+    const { costCents, costEstimated } = summarize(events.filter(inThread(thread.id, sessionId)), pricing);
+    return { thread, costCents, costEstimated };
+  });
 }
 
 /** Prices each event with the model that made it: a sub-agent's span ends name theirs, the rest are the session's. */

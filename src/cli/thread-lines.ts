@@ -83,8 +83,8 @@ function firstLine(content: readonly { type: string; text?: string }[]): string 
 /** One line per thread, aligned: agent, id, status (archived threads say so), cost. */
 export function threadTable(threads: readonly ThreadCost[]): string[] {
   const width = Math.max(...threads.map(({ thread: t }) => t.agent.name.length + (t.parent_thread_id === null ? 10 : 0)));
-  return threads.map(({ thread: t, costCents }) => {
+  return threads.map(({ thread: t, costCents, costEstimated }) => {
     const name = `${t.agent.name}${t.parent_thread_id === null ? ' (primary)' : ''}`;
-    return `${name.padEnd(width)}  ${t.id}  ${(t.archived_at ? 'archived' : t.status).padEnd(10)}  ${formatCost(costCents)}`;
+    return `${name.padEnd(width)}  ${t.id}  ${(t.archived_at ? 'archived' : t.status).padEnd(10)}  ${formatCost(costCents, costEstimated)}`;
   });
 }

@@ -28,7 +28,7 @@ export class StatusBar implements vscode.Disposable {
     }
     const parts = [running.length > 0 ? `${running.length} running` : '', waiting.length > 0 ? `${waiting.length} waiting for you` : ''].filter(Boolean);
     this.item.text = `${waiting.length > 0 ? '$(bell-dot)' : '$(sync~spin)'} Hangar: ${parts.join(', ')}`;
-    this.item.tooltip = active.map((v) => `${v.title} — ${v.needsAction ? 'waiting for you' : v.status === 'rescheduling' ? 'retrying' : v.status} · ${formatCost(v.costCents)}`).join('\n');
+    this.item.tooltip = active.map((v) => `${v.title} — ${v.needsAction ? 'waiting for you' : v.status === 'rescheduling' ? 'retrying' : v.status} · ${formatCost(v.costCents, v.costEstimated)}`).join('\n');
     this.item.command = active.length === 1 ? { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: active[0]!.id }] } : 'hangar.openSession';
     this.item.show();
     this.shown = this.item.text;

@@ -14,6 +14,8 @@ export interface Lane {
   items: Item[];
   /** The list cost of the thread's model requests, each priced with the model it asked. */
   costCents: number;
+  /** Some request was priced without a list price for its model: the cost is an estimate. */
+  costEstimated: boolean;
 }
 
 const STOP_NOTES: Record<StopReason['type'], { text: string; tone: 'info' | 'warn' }> = {
@@ -287,7 +289,7 @@ export class SessionModel {
   private lane(id: string, name: string): Lane {
     let lane = this.lanes.get(id);
     if (!lane) {
-      lane = { id, name, status: null, items: [], costCents: 0 };
+      lane = { id, name, status: null, items: [], costCents: 0, costEstimated: false };
       this.lanes.set(id, lane);
     } else if (lane.name === id && name !== id) {
       // The lane was opened by an event that carries only the thread id; lifecycle events name the agent.
@@ -334,8 +336,10 @@ export class SessionModel {
   }
 
   private endSpan(e: EventOf<'span.model_request_end'>, lane: string): Change[] {
-    const costCents = foldSummary(emptySummary(), e, this.pricingOf(e.id)).costCents;
-    this.lane(lane, lane).costCents += costCents;
+    const { costCents, costEstimated } = foldSummary(emptySummary(), e, this.pricingOf(e.id));
+    const owner = this.lane(lane, lane);
+    owner.costCents += costCents;
+    owner.costEstimated ||= costEstimated;
     const fields = { endAt: e.processed_at, usage: e.model_usage, isError: e.is_error === true, costCents };
     const spans = this.turnSpans.get(lane) ?? [];
     this.turnSpans.set(lane, spans);

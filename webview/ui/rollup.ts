@@ -28,7 +28,7 @@ export class RollupView {
 
   /** `subLanes`: the sub-agent lanes (not the coordinator's); `waiting`: how many calls wait for the user, per lane. */
   update(subLanes: readonly Lane[], visible: boolean, waiting: ReadonlyMap<string, number>): void {
-    const rows = subLanes.map((lane) => ({ lane, status: statusOf(lane, waiting.get(lane.id) ?? 0), last: lastActivity(lane.items), cost: formatCost(lane.costCents) }));
+    const rows = subLanes.map((lane) => ({ lane, status: statusOf(lane, waiting.get(lane.id) ?? 0), last: lastActivity(lane.items), cost: formatCost(lane.costCents, lane.costEstimated) }));
     const signature = `${visible}|${rows.map((r) => `${r.lane.id}:${r.lane.name}:${r.status}:${r.last?.text}:${r.cost}`).join('|')}`;
     if (signature === this.shown) return;
     this.shown = signature;

@@ -84,9 +84,9 @@ export function threadItem(node: ThreadNode, t: ThreadView): vscode.TreeItem {
   item.id = `thread:${node.sessionId}:${t.id}`;
   const [icon, color] = waiting ? ['bell-dot', 'charts.yellow'] : THREAD_ICONS[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-  item.description = `sub-agent · ${waiting ? 'Waiting for you' : t.status} · ${formatCost(t.costCents)}`;
+  item.description = `sub-agent · ${waiting ? 'Waiting for you' : t.status} · ${formatCost(t.costCents, t.costEstimated)}`;
   item.contextValue = `thread.${waiting ? 'waiting' : t.status}`;
-  item.tooltip = `${t.agentName} (${t.id})\n${waiting ? 'waiting for you: open the session to answer' : t.status}${t.stopReason && !waiting ? ` · ${t.stopReason.type}` : ''} · ${formatCost(t.costCents)} (list price)${t.workflowRunId ? `\nworkflow run ${t.workflowRunId}` : ''}`;
+  item.tooltip = `${t.agentName} (${t.id})\n${waiting ? 'waiting for you: open the session to answer' : t.status}${t.stopReason && !waiting ? ` · ${t.stopReason.type}` : ''} · ${formatCost(t.costCents, t.costEstimated)} (${costBasis(t.costEstimated)})${t.workflowRunId ? `\nworkflow run ${t.workflowRunId}` : ''}`;
   item.command = { command: 'hangar.openSession', title: 'Open Session', arguments: [{ sessionId: node.sessionId, threadId: t.id }] };
   return item;
 }

@@ -24,6 +24,8 @@ export interface ThreadView {
   updatedAt: string;
   /** List cost of the thread's model requests, each priced with the model that made it. */
   costCents: number;
+  /** Some request was priced without a list price for its model: the cost is an estimate. */
+  costEstimated: boolean;
 }
 
 const THREAD_TYPES: ReadonlySet<string> = new Set(THREAD_EVENT_TYPES);
@@ -53,7 +55,7 @@ export class ThreadFold {
     // Untagged status of a thread never created here is the coordinator's own. A tagged one is a sub-thread's whose
     // creation came before the fold started: it still names the thread and agent.
     if (!known && e.type !== 'session.thread_created' && !e._hangar?.thread) return false;
-    const thread: ThreadView = known ?? { id: e.session_thread_id, agentName: e.agent_name, status: 'starting', stopReason: null, workflowRunId: null, createdAt: at, updatedAt: at, costCents: 0 };
+    const thread: ThreadView = known ?? { id: e.session_thread_id, agentName: e.agent_name, status: 'starting', stopReason: null, workflowRunId: null, createdAt: at, updatedAt: at, costCents: 0, costEstimated: false };
     thread.agentName = e.agent_name || thread.agentName;
     thread.updatedAt = at || thread.updatedAt;
     switch (e.type) {
@@ -80,7 +82,9 @@ export class ThreadFold {
     const thread = this.threads.get(e._hangar?.thread ?? '');
     if (!thread || !this.pricing || (e.id && this.seen.has(e.id))) return false;
     if (e.id) this.seen.add(e.id);
-    thread.costCents += foldSummary(emptySummary(), e, this.pricing).costCents;
+    const priced = foldSummary(emptySummary(), e, this.pricing);
+    thread.costCents += priced.costCents;
+    thread.costEstimated ||= priced.costEstimated;
     return true;
   }
 

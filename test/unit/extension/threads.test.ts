@@ -34,7 +34,7 @@ describe('extension: threads folded from session.thread_* events', () => {
   it('follows a thread from created through running and idle to terminated', () => {
     const fold = new ThreadFold();
     assert.equal(fold.apply(created('sthr_a', 'tester', 1)), true);
-    assert.deepEqual(fold.get('sthr_a'), { id: 'sthr_a', agentName: 'tester', status: 'starting', stopReason: null, workflowRunId: null, createdAt: at(1), updatedAt: at(1), costCents: 0 });
+    assert.deepEqual(fold.get('sthr_a'), { id: 'sthr_a', agentName: 'tester', status: 'starting', stopReason: null, workflowRunId: null, createdAt: at(1), updatedAt: at(1), costCents: 0, costEstimated: false });
     fold.apply(running('sthr_a', 'tester', 2));
     assert.equal(fold.get('sthr_a')?.status, 'running');
     fold.apply(idle('sthr_a', 'tester', { type: 'requires_action', event_ids: ['sevt_x'] }, 3));
@@ -102,5 +102,18 @@ describe('extension: threads folded from session.thread_* events', () => {
     fold.apply(span({ thread: 'sthr_b', model: 'opus' }));
     fold.apply(span({ thread: 'sthr_b', model: 'opus' }));
     assert.deepEqual(fold.list().map((t) => [t.agentName, Math.round(t.costCents)]), [['tester', 30], ['reviewer', 100]]);
+    assert.deepEqual(fold.list().map((t) => t.costEstimated), [false, false]);
+  });
+
+  it("marks a sub-thread's cost an estimate once one of its requests was priced without a list price", () => {
+    const prices: Record<string, ModelPricing> = { sonnet: { prices: BUILTIN_MODELS['claude-sonnet-4-5']!.prices }, remote: { prices: { input: 0, output: 0, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0 }, estimate: true } };
+    const fold = new ThreadFold((e) => prices[e._hangar?.model ?? 'sonnet']!);
+    const usage = { input_tokens: 100_000, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const span = (hangar: Record<string, unknown>) => ev({ type: 'span.model_request_end', model_request_start_id: 'sevt_0', is_error: false, model_usage: usage, _hangar: hangar });
+    fold.apply(created('sthr_a', 'tester'));
+    fold.apply(created('sthr_b', 'remote'));
+    fold.apply(span({ thread: 'sthr_a', model: 'sonnet' }));
+    fold.apply(span({ thread: 'sthr_b', model: 'remote' }));
+    assert.deepEqual(fold.list().map((t) => [t.agentName, t.costEstimated]), [['tester', false], ['remote', true]]);
   });
 });

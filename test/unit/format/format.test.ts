@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { costBasis, formatCost } from '../../../src/format/cost';
 import { ModelCatalog, summarize, type SessionEvent } from '../../../src/wire';
 import { summarizeToolInput } from '../../../src/format/tool-input';
+import { threadTable } from '../../../src/cli/thread-lines';
+import type { SessionThread } from '../../../src/runtime/threads';
 
 describe('format: one text form per fact', () => {
   it('formats list-price cents the same way everywhere', () => {
@@ -30,6 +32,16 @@ describe('format: one text form per fact', () => {
     assert.equal(local.costEstimated, false, 'a local model is free, exactly');
     assert.equal(formatCost(123.4, true), '~$1.23');
     assert.equal(costBasis(false), 'list price');
+  });
+
+  it("marks a sub-agent's estimated cost in `hangar threads` as the session summary does", () => {
+    const thread = (id: string, name: string, parent: string | null) => ({ id, parent_thread_id: parent, status: 'idle', archived_at: null, agent: { name } }) as unknown as SessionThread;
+    const lines = threadTable([
+      { thread: thread('sthr_p', 'lead', null), costCents: 12, costEstimated: false },
+      { thread: thread('sthr_l', 'local', 'sthr_p'), costCents: 0, costEstimated: false },
+      { thread: thread('sthr_r', 'remote', 'sthr_p'), costCents: 40, costEstimated: true },
+    ]);
+    assert.deepEqual(lines.map((l) => l.split(/\s+/).at(-1)), ['$0.12', '$0.00', '~$0.40']);
   });
 
   it('summarizes tool inputs: command, file, pattern, or short JSON', () => {

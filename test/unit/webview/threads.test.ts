@@ -121,6 +121,13 @@ describe('webview: multi-agent threads', () => {
       return out;
     }
 
+    it("marks a sub-agent's cost an estimate when its model has no list price, as the CLI summary does", () => {
+      const out = delegatedLog();
+      m = mountPanel();
+      m.send({ type: 'init', pricing: PRICING, requestModels: out.log.models, modelPricing: { 'claude-opus-4-8': { ...OPUS, estimate: true } }, session: coordinatorSession({ status: 'idle' }), events: out.log.events, eventThreads: out.log.threads });
+      assert.deepEqual(m.$$('.rollup-cost').map((c) => c.textContent), ['$0.30', '~$0.50']);
+    });
+
     it("shows a tab per thread and, on the coordinator's tab, each sub-agent's status, last activity and cost", () => {
       open();
       assert.deepEqual(m.$$('[role="tab"]').map((t) => t.textContent), ['coder (main)', 'tester', 'reviewer']);
