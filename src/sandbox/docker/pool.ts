@@ -1,4 +1,4 @@
-import type { Hands } from './hands';
+import type { MadeLayer } from './layer';
 import type { SandboxPlan } from './plan';
 
 // Warm containers: started ahead with their volume (an overlay on the current snapshot) and tool server, so a new
@@ -6,20 +6,15 @@ import type { SandboxPlan } from './plan';
 // key (image, settings, snapshot); when the key changes (the repository or environment moved on) the old entries
 // are dropped and the pool refills for the new key in the background. A session's outputs dir is bound into its
 // container, and a bind cannot be added to a running one: a warm container binds a dir of its own instead, which the
-// session claiming it takes as its outputs dir (provider.ts). Fills start a few containers at once: the engine
+// session claiming it takes as its outputs dir (warm.ts). Fills start a few containers at once: the engine
 // overlaps their starts, and more would only queue behind the same two cores.
 
 /** Warm containers started at once while filling. */
 const PARALLEL_STARTS = 3;
 
-export interface PoolEntry {
+export interface PoolEntry extends MadeLayer {
   key: string;
-  layerId: string;
-  volume: string;
   plan: SandboxPlan;
-  hands: Hands;
-  postCreateDone: boolean;
-  seeded: boolean;
   /** The host dir bound at /mnt/session/outputs (null: the plan binds none), moved into its session's place on claim. */
   outputsDir: string | null;
 }

@@ -1,27 +1,25 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxMount, SandboxProvider } from '../types';
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
-import { seedCopy } from './copy-baseline';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
 import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
-import { containerName, labels, POOL_SESSION, poolContainerName, poolLabels, SessionId, volumeName } from './names';
-import { completePlan, outputsSource, planBase, planSandbox, poolable, withOutputsSource, type PlanBase, type PlanRequest, type SandboxPlan } from './plan';
-import { WarmPool, type PoolEntry } from './pool';
+import { containerName, labels, SessionId } from './names';
+import { completePlan, planBase, planSandbox, poolable, type PlanRequest, type SandboxPlan } from './plan';
+import { Layers, type MadeLayer } from './layer';
+import { WarmClaims } from './warm';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
-import { StartGate } from './start-gate';
-import { newLayerId, readState, removeState, writeState, type SessionState } from './state';
+import { readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
 import { resolveEngine, type EngineTarget } from './engine';
 import { SandboxDamagedError } from '../errors';
 import { onEngine, OverlayUnsupportedError } from './errors';
 import { shipBinds, WritableSync } from './ship';
-import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
+import { createOverlayVolume, layerDirs, linkLower } from './volume';
 
 // Docker sandboxes: one container per session on a per-session volume (see volume.ts for overlay vs copy), tools
 // through the in-container tool server. Everything lives under <storageRoot>/docker:
@@ -60,14 +58,6 @@ export interface DockerSandboxProviderOptions {
   teardown?: 'wait' | 'detached';
 }
 
-interface MadeLayer {
-  layerId: string;
-  volume: string;
-  hands: Hands;
-  postCreateDone: boolean;
-  seeded: boolean;
-}
-
 export class DockerSandboxProvider implements SandboxProvider {
   readonly kind = 'docker' as const;
   readonly root: string;
@@ -76,12 +66,10 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** The engine docker() connected to (set once it answers). */
   private target: EngineTarget | null = null;
   private serverP: Promise<BuiltToolServer | null> | null = null;
-  private readonly pool: WarmPool;
-  private readonly gate: StartGate;
+  private readonly warm: WarmClaims;
+  private readonly layers: Layers;
   private readonly live = new Map<string, DockerSandbox>();
   private readonly pending = new Map<string, Promise<Sandbox>>();
-  private readonly busyLayers = new Set<string>();
-  private overlayBroken = false;
   private egress: SandboxEgress | null = null;
   /**
    * Removal of containers retired earlier whose remover did not finish, and of warm containers whose process died
@@ -92,10 +80,10 @@ export class DockerSandboxProvider implements SandboxProvider {
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
     this.snapshots = new SnapshotStore(this.root);
-    this.gate = new StartGate(options.parallelStarts ?? 4);
-    this.pool = new WarmPool(options.warmPool ?? 0, {
-      make: (plan) => this.makePoolEntry(plan),
-      discard: (entry) => this.discardLayer(entry.layerId, entry.volume, entry.hands.container.id),
+    this.layers = new Layers(this.root, options.parallelStarts ?? 4, { docker: () => this.docker(), handsContext: () => this.handsContext() });
+    this.warm = new WarmClaims(this.root, options.warmPool ?? 0, this.layers, {
+      docker: () => this.docker(),
+      record: (sessionId, plan, made) => this.record(sessionId, plan, made),
     });
   }
 
@@ -146,7 +134,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private allowOverlay(): boolean {
     const remote = this.remote();
     if (remote && this.options.files === 'overlay') throw new Error(`files: 'overlay' needs an engine on this machine's socket; the engine at ${remote.label} is remote (use files: 'auto' or 'copy')`);
-    return this.options.files !== 'copy' && !this.overlayBroken && !remote;
+    return this.options.files !== 'copy' && !this.layers.overlayBroken && !remote;
   }
 
   provision(spec: ProvisionSpec): Promise<Sandbox> {
@@ -180,23 +168,23 @@ export class DockerSandboxProvider implements SandboxProvider {
     const name = containerName(this.root, spec.sessionId);
     let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
-    if (this.pool.size > 0) {
-      const claimed = await this.claimWarm(spec.sessionId, await plan);
+    if (this.warm.pool.size > 0) {
+      const claimed = await this.warm.claim(spec.sessionId, await plan);
       if (claimed) return claimed;
     }
     let made: MadeLayer;
     try {
-      made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
+      made = await this.layers.make(base, plan, spec.sessionId, name, spec.onProgress);
     } catch (err) {
       if (!(err instanceof OverlayUnsupportedError) || this.options.files === 'overlay') throw err;
       spec.onProgress?.(`Overlay volumes are unavailable with this engine (${err.message}); copying the repository instead`);
       base = await planBase(docker, req, false);
       plan = completePlan(this.snapshots, base, spec.onProgress);
-      made = await this.makeLayer(base, plan, spec.sessionId, name, spec.onProgress);
+      made = await this.layers.make(base, plan, spec.sessionId, name, spec.onProgress);
     }
     const sandbox = await this.record(spec.sessionId, await plan, made);
     // A container with a session's own binds (files, repositories) serves that session only: no pool is filled for it.
-    void plan.then((p) => (poolable(p.settings) ? this.pool.fill(p) : undefined)).catch(() => undefined);
+    void plan.then((p) => (poolable(p.settings) ? this.warm.pool.fill(p) : undefined)).catch(() => undefined);
     return sandbox;
   }
 
@@ -213,44 +201,12 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
     const docker = await this.docker();
-    await this.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress, remote: this.remote() }, this.allowOverlay()));
+    await this.warm.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress, remote: this.remote() }, this.allowOverlay()));
   }
 
   /** Resolves when the pool's background refill (after a session took or skipped it) is done: tests and benchmarks wait on it. */
   poolSettled(): Promise<void> {
-    return this.pool.settled();
-  }
-
-  /** A warm container for the plan, made the session's; null when the pool has none that still runs. */
-  private async claimWarm(sessionId: string, plan: SandboxPlan): Promise<Sandbox | null> {
-    for (let entry = this.pool.take(plan.key); entry; entry = this.pool.take(plan.key)) {
-      const sandbox = await this.claim(sessionId, plan, entry).catch(() => null);
-      if (sandbox) return sandbox;
-      this.pool.discard(entry);
-    }
-    return null;
-  }
-
-  /**
-   * The session takes the warm container: its outputs dir becomes the session's (renamed onto the session's empty
-   * one; the container's bind follows the directory, not the path), then its name. null (the caller discards it) when
-   * the container stopped meanwhile or the dir cannot take the session's place.
-   */
-  private async claim(sessionId: string, plan: SandboxPlan, entry: PoolEntry): Promise<Sandbox | null> {
-    const docker = await this.docker();
-    if (!(await runningContainer(docker, entry.hands.container.id))) return null;
-    const target = outputsSource(plan.settings);
-    if (target && entry.outputsDir) {
-      await fs.rename(entry.outputsDir, target);
-      // The engine's archive calls (a file attached to the live session, mount.ts) mount every bind by its source
-      // path again, and fail with "Could not find the file /" when one is gone: the old path stays, empty.
-      await fs.mkdir(entry.outputsDir);
-    }
-    await removeContainer(docker, containerName(this.root, sessionId));
-    await entry.hands.container.rename({ name: containerName(this.root, sessionId) });
-    const sandbox = await this.record(sessionId, plan, entry);
-    void this.pool.fill(plan).catch(() => undefined);
-    return sandbox;
+    return this.warm.pool.settled();
   }
 
   private async record(sessionId: string, plan: SandboxPlan, made: MadeLayer): Promise<DockerSandbox> {
@@ -288,84 +244,6 @@ export class DockerSandboxProvider implements SandboxProvider {
     });
     this.live.set(state.sessionId, sandbox);
     return sandbox;
-  }
-
-  /** A warm container for the plan's key; where the plan binds a session's outputs dir, it binds one of its own. */
-  private async makePoolEntry(sessionPlan: SandboxPlan): Promise<PoolEntry> {
-    const layerId = newLayerId();
-    let plan = sessionPlan;
-    let outputsDir: string | null = null;
-    if (outputsSource(plan.settings) !== null) {
-      outputsDir = layerDirs(this.root, layerId).outputs;
-      await fs.mkdir(outputsDir, { recursive: true });
-      // As the runtime makes a session's (session-files.ts): whatever uid the sandbox user has, it writes there.
-      await fs.chmod(outputsDir, 0o777);
-      plan = { ...plan, settings: withOutputsSource(plan.settings, outputsDir) };
-    }
-    const made = await this.makeLayer(plan, Promise.resolve(plan), POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
-    return { key: plan.key, plan, ...made, outputsDir };
-  }
-
-  /**
-   * A new layer (dirs + volume) with a running container and tools on it; cleans up after itself on failure. The
-   * container is created (and the tool server copied in) while the snapshot is still being prepared: the volume's
-   * lower dir is a symlink that only has to exist when the container starts.
-   */
-  private makeLayer(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
-    return this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', () => this.makeLayerNow(base, planP, sessionLabel, name, onProgress, layerId));
-  }
-
-  private async makeLayerNow(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress: ((m: string) => void) | undefined, layerId: string): Promise<MadeLayer> {
-    const ctx = await this.handsContext();
-    const dirs = layerDirs(this.root, layerId);
-    const volume = volumeName(layerId);
-    const lbl = sessionLabel === POOL_SESSION ? poolLabels(this.root, layerId) : labels(this.root, sessionLabel, layerId);
-    this.busyLayers.add(layerId);
-    let containerId: string | null = null;
-    try {
-      const created = (async () => {
-        if (base.mode === 'overlay') {
-          await createLayerDirs(dirs, base.owner);
-          await createOverlayVolume(ctx.docker, volume, dirs, lbl);
-        } else {
-          await createPlainVolume(ctx.docker, volume, lbl);
-        }
-        await removeContainer(ctx.docker, name);
-        const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
-        containerId = container.id;
-        if (base.settings.shipBinds) await shipBinds(container, base.settings);
-        return container;
-      })();
-      const [plan, container] = await Promise.all([planP, created]);
-      if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
-      await this.start(container, base);
-      if (base.settings.caCert) await installCa(container, base.settings.caCert);
-      if (base.mode === 'copy') {
-        await seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress);
-      }
-      const hands = await attachHands(ctx, container, base.settings);
-      const { create, start } = base.settings.lifecycle;
-      await runLifecycle(container, base.settings, [...create, ...start], onProgress);
-      return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
-    } catch (err) {
-      await this.discardLayer(layerId, volume, containerId ?? name).catch(() => undefined);
-      throw err;
-    } finally {
-      this.busyLayers.delete(layerId);
-    }
-  }
-
-  /** Starts a prepared container; an overlay mount the engine cannot make switches this provider to copy mode. */
-  private async start(container: Container, base: PlanBase): Promise<void> {
-    try {
-      await startPrepared(container, base.settings);
-    } catch (err) {
-      if (base.mode === 'overlay' && isOverlayMountFailure(err)) {
-        this.overlayBroken = true;
-        throw new OverlayUnsupportedError((err as Error).message);
-      }
-      throw err;
-    }
   }
 
   /** New hands for a session: the tool server again if its container runs, else a new container on its volume. */
@@ -415,13 +293,6 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (socket && left.length < ids.length) removeRetiredDetached(socket, this.root);
   }
 
-  private async discardLayer(layerId: string, volume: string, container: string): Promise<void> {
-    const docker = await this.docker();
-    await removeContainer(docker, container);
-    await removeVolume(docker, volume);
-    await fs.rm(layerDirs(this.root, layerId).root, { recursive: true, force: true });
-  }
-
   async destroy(sessionId: string): Promise<void> {
     SessionId.parse(sessionId);
     await this.pending.get(sessionId)?.catch(() => undefined);
@@ -429,7 +300,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const state = await readState(this.root, sessionId);
     const docker = await this.docker();
     await removeContainer(docker, containerName(this.root, sessionId));
-    if (state) await this.discardLayer(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
+    if (state) await this.layers.discard(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
     this.egress?.unbind(sessionId);
   }
@@ -442,8 +313,8 @@ export class DockerSandboxProvider implements SandboxProvider {
       root: this.root,
       snapshots: this.snapshots,
       liveSessions: keep,
-      busyLayers: new Set([...this.busyLayers, ...this.pool.layers()]),
-      poolSnapshots: this.pool.snapshots(),
+      busyLayers: new Set([...this.layers.busy, ...this.warm.pool.layers()]),
+      poolSnapshots: this.warm.pool.snapshots(),
     });
   }
 
@@ -468,7 +339,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
     await Promise.all([...this.live.values()].map((s) => s.detach()));
-    if (this.dockerP) await this.pool.drain();
+    if (this.dockerP) await this.warm.pool.drain();
     await this.sweeping;
   }
 }

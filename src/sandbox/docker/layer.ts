@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises';
+import type { Container, Docker } from './client';
+import { removeContainer } from './container';
+import { seedCopy } from './copy-baseline';
+import { installCa } from './egress';
+import { OverlayUnsupportedError } from './errors';
+import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
+import { labels, POOL_SESSION, poolLabels, volumeName } from './names';
+import type { PlanBase, SandboxPlan } from './plan';
+import { shipBinds } from './ship';
+import { StartGate } from './start-gate';
+import { newLayerId } from './state';
+import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
+
+// Making and discarding a layer: its host dirs, its volume (overlay or plain, volume.ts) and a running container with
+// tools on it, for a session or for the warm pool. Starts go through one gate per provider (start-gate.ts).
+
+/** A layer as made: its volume and running container with tools on it. */
+export interface MadeLayer {
+  layerId: string;
+  volume: string;
+  hands: Hands;
+  postCreateDone: boolean;
+  seeded: boolean;
+}
+
+export interface LayerHooks {
+  docker(): Promise<Docker>;
+  handsContext(): Promise<HandsContext>;
+}
+
+export class Layers {
+  private readonly gate: StartGate;
+  /** Layers being made (the reaper keeps them). */
+  readonly busy = new Set<string>();
+  /** Set once the engine failed to mount an overlay: later sessions copy instead. */
+  overlayBroken = false;
+
+  constructor(
+    private readonly root: string,
+    parallelStarts: number,
+    private readonly hooks: LayerHooks,
+  ) {
+    this.gate = new StartGate(parallelStarts);
+  }
+
+  /**
+   * A new layer (dirs + volume) with a running container and tools on it; cleans up after itself on failure. The
+   * container is created (and the tool server copied in) while the snapshot is still being prepared: the volume's
+   * lower dir is a symlink that only has to exist when the container starts.
+   */
+  make(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
+    return this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', () => this.makeNow(base, planP, sessionLabel, name, onProgress, layerId));
+  }
+
+  private async makeNow(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress: ((m: string) => void) | undefined, layerId: string): Promise<MadeLayer> {
+    const ctx = await this.hooks.handsContext();
+    const dirs = layerDirs(this.root, layerId);
+    const volume = volumeName(layerId);
+    const lbl = sessionLabel === POOL_SESSION ? poolLabels(this.root, layerId) : labels(this.root, sessionLabel, layerId);
+    this.busy.add(layerId);
+    let containerId: string | null = null;
+    try {
+      const created = (async () => {
+        if (base.mode === 'overlay') {
+          await createLayerDirs(dirs, base.owner);
+          await createOverlayVolume(ctx.docker, volume, dirs, lbl);
+        } else {
+          await createPlainVolume(ctx.docker, volume, lbl);
+        }
+        await removeContainer(ctx.docker, name);
+        const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
+        containerId = container.id;
+        if (base.settings.shipBinds) await shipBinds(container, base.settings);
+        return container;
+      })();
+      const [plan, container] = await Promise.all([planP, created]);
+      if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
+      await this.start(container, base);
+      if (base.settings.caCert) await installCa(container, base.settings.caCert);
+      if (base.mode === 'copy') {
+        await seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress);
+      }
+      const hands = await attachHands(ctx, container, base.settings);
+      const { create, start } = base.settings.lifecycle;
+      await runLifecycle(container, base.settings, [...create, ...start], onProgress);
+      return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
+    } catch (err) {
+      await this.discard(layerId, volume, containerId ?? name).catch(() => undefined);
+      throw err;
+    } finally {
+      this.busy.delete(layerId);
+    }
+  }
+
+  /** Starts a prepared container; an overlay mount the engine cannot make switches this provider to copy mode. */
+  private async start(container: Container, base: PlanBase): Promise<void> {
+    try {
+      await startPrepared(container, base.settings);
+    } catch (err) {
+      if (base.mode === 'overlay' && isOverlayMountFailure(err)) {
+        this.overlayBroken = true;
+        throw new OverlayUnsupportedError((err as Error).message);
+      }
+      throw err;
+    }
+  }
+
+  async discard(layerId: string, volume: string, container: string): Promise<void> {
+    const docker = await this.hooks.docker();
+    await removeContainer(docker, container);
+    await removeVolume(docker, volume);
+    await fs.rm(layerDirs(this.root, layerId).root, { recursive: true, force: true });
+  }
+}
