@@ -1,8 +1,9 @@
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/diff';
 import { git, GitError, isolatedGitEnv } from '../repo/git';
+import { clearIndexLock } from '../repo/index-lock';
 import { importCheckpoint, UnknownCheckpointError, hasTree, type CheckpointRef } from '../repo/checkpoint-git';
 
 // The sandbox's baseline lives in a git dir outside the workspace: nothing the agent does in the workspace (its own
@@ -72,8 +73,8 @@ export class BaselineRepo {
 
   /** Brings the index up to the work tree (the stat cache makes this cost a stat per file, hashing only what moved). */
   private async refreshIndex(): Promise<void> {
-    // Calls are serialized, so a lock file here is the leftover of a killed process.
-    await rm(path.join(this.gitDir, 'index.lock'), { force: true });
+    // Calls are serialized, so a lock file here is another process's: a killed one's, whose git may still be running.
+    await clearIndexLock(path.join(this.gitDir, 'index.lock'));
     await this.run(['add', '-A']);
   }
 
