@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pack } from 'tar-stream';
 import { git, isolatedGitEnv } from '../repo/git';
 import type { TreeChange } from '../repo/checkpoint-git';
+import type { PathEdit } from '../repo/tree-objects';
 import { execCollect, type Container } from './client';
 import { GITLINK } from './copy-baseline';
 import { WORKSPACE } from './container';
@@ -18,7 +19,6 @@ import { gitMode, type TreeDiffer } from './tree-diff';
 // the sandbox user, never as root: a symlink the agent planted can redirect a write only to where it could write.
 
 const LOWER_REF = 'refs/hangar/lower';
-const ZERO = '0'.repeat(40);
 
 function hostGit(gitDir: string, args: readonly string[], extra: Record<string, string> = {}, input?: Buffer): Promise<Buffer> {
   return git(args, { env: isolatedGitEnv({ GIT_DIR: gitDir, ...extra }), input });
@@ -51,15 +51,14 @@ async function lowerTree(differ: TreeDiffer, lower: LowerIndex): Promise<string>
 export async function overlayCheckpoint(upper: string, lower: LowerIndex, differ: TreeDiffer): Promise<string> {
   const base = await lowerTree(differ, lower);
   const scan = await scanUpper(upper, lower, new WorkspaceIgnores((rel) => readMerged(upper, lower, rel)));
-  if (scan.current.size === 0 && scan.hidden.size === 0) return base;
-  const lines: string[] = [];
-  for (const p of scan.hidden) lines.push(`0 ${ZERO}\t${p}\0`);
+  const edits = new Map<string, PathEdit>();
+  for (const p of scan.hidden) edits.set(p, null);
   for (const [p, up] of scan.current) {
     const content = await (up.kind === 'l' ? fs.readlink(up.abs).then((t) => Buffer.from(t, 'utf8')) : fs.readFile(up.abs)).catch(() => null);
     // Removed while we looked: like changes(), the next checkpoint sees the whiteout.
-    if (content) lines.push(`${gitMode(up.kind, up.mode)} ${await differ.writeBlob(content)}\t${p}\0`);
+    if (content) edits.set(p, { mode: gitMode(up.kind, up.mode), sha: await differ.writeBlob(content) });
   }
-  return differ.writeTreeOver(base, lines.join(''));
+  return differ.editTree(base, edits);
 }
 
 // Clears the way: each argument is a path prefixed D (the target lacks it) or W (the target writes it). Both are removed

@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 
 // Which upper directories of an overlay are opaque (a directory removed and made again: the lower one's content is
 // hidden). Overlayfs records that only in an extended attribute and Node has no xattr API, so one short python3 run
 // reads them for a whole batch. Opaque directories are rare (`rm -rf d && mkdir d`), and only directories that also
 // exist in the lower layer are ever asked about.
+//
+// Answers are cached by inode and change time: overlayfs marks a directory opaque when it makes it (mkdir over a
+// whiteout: a new inode) or moves it (rename: a new ctime), and setting an attribute always moves the ctime. So a
+// checkpoint after the first asks python only about directories made or moved since, and usually starts nothing.
 
 const PY = [
   'import os, sys',
@@ -28,12 +33,37 @@ function run(cmd: string, args: string[], input: Buffer): Promise<Buffer | null>
   });
 }
 
+const CACHE_LIMIT = 50_000;
+/** abs path → `ino:ctimeNs` → opaque. */
+const known = new Map<string, { stamp: string; opaque: boolean }>();
+
+async function stampOf(dir: string): Promise<string | null> {
+  const st = await fs.lstat(dir, { bigint: true }).catch(() => null);
+  return st ? `${st.ino}:${st.ctimeNs}` : null;
+}
+
 /**
  * The subset of `dirs` (absolute host paths) that are opaque overlay directories. Without python3 on the host the
  * answer is "none": a directory removed and re-created then shows only its new files as changes, not the deletions.
  */
 export async function opaqueDirs(dirs: readonly string[]): Promise<Set<string>> {
-  if (dirs.length === 0) return new Set();
-  const out = await run('python3', ['-c', PY], Buffer.from(dirs.map((d) => `${d}\0`).join('')));
-  return new Set(out ? out.toString('utf8').split('\0').filter(Boolean) : []);
+  const opaque = new Set<string>();
+  const ask: { dir: string; stamp: string | null }[] = [];
+  for (const dir of dirs) {
+    const stamp = await stampOf(dir);
+    const hit = stamp === null ? undefined : known.get(dir);
+    if (hit?.stamp === stamp) {
+      if (hit.opaque) opaque.add(dir);
+    } else ask.push({ dir, stamp });
+  }
+  if (ask.length === 0) return opaque;
+  const out = await run('python3', ['-c', PY], Buffer.from(ask.map((a) => `${a.dir}\0`).join('')));
+  const found = new Set(out ? out.toString('utf8').split('\0').filter(Boolean) : []);
+  if (known.size + ask.length > CACHE_LIMIT) known.clear();
+  for (const { dir, stamp } of ask) {
+    if (found.has(dir)) opaque.add(dir);
+    // Without python3 (out null) nothing is learnt; a directory that changed while python looked is asked again.
+    if (out && stamp !== null && (await stampOf(dir)) === stamp) known.set(dir, { stamp, opaque: found.has(dir) });
+  }
+  return opaque;
 }

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import type { WorkspaceChanges } from '../types';
 import { attributesText, gitChanges } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
+import { GitObjects, objectId, type PathEdit } from '../repo/tree-objects';
 
 // The patch of an overlay session, made by git from two small trees: the baseline and the current versions of just
 // the changed paths. Paths outside the changed set are equal on both sides, so git's output (rename pairing
@@ -27,13 +27,16 @@ export function gitMode(kind: 'f' | 'l', mode: number): string {
 
 /** git's id of a blob with these bytes. */
 export function blobId(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  return objectId('blob', content);
 }
 
 export class TreeDiffer {
   private ready: Promise<void> | undefined;
+  readonly objects: GitObjects;
 
-  constructor(readonly gitDir: string) {}
+  constructor(readonly gitDir: string) {
+    this.objects = new GitObjects(gitDir);
+  }
 
   private run(args: readonly string[], input?: Buffer, extraEnv: Record<string, string> = {}): Promise<Buffer> {
     return git(args, { env: isolatedGitEnv({ GIT_DIR: this.gitDir, ...extraEnv }), input });
@@ -58,19 +61,7 @@ export class TreeDiffer {
   /** Stores a blob as a loose object (in-process: no git spawn per file) and returns its id. */
   async writeBlob(content: Buffer): Promise<string> {
     await this.init();
-    const header = Buffer.from(`blob ${content.length}\0`);
-    const sha = blobId(content);
-    const file = path.join(this.gitDir, 'objects', sha.slice(0, 2), sha.slice(2));
-    try {
-      await fs.access(file);
-      return sha;
-    } catch {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      await fs.writeFile(tmp, deflateSync(Buffer.concat([header, content])));
-      await fs.rename(tmp, file);
-      return sha;
-    }
+    return this.objects.write('blob', content);
   }
 
   /** The ids among `shas` of objects this git dir does not have (one `cat-file --batch-check` for all). */
@@ -84,26 +75,23 @@ export class TreeDiffer {
       .flatMap((line) => (line.endsWith(' missing') ? [line.slice(0, -' missing'.length)] : []));
   }
 
+  /** A tree of exactly `entries` (git's index: any number of paths, whatever their order). */
   async writeTree(entries: readonly TreeEntry[]): Promise<string> {
-    return this.writeTreeOver(null, entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join(''));
-  }
-
-  /**
-   * The tree `base` (null: empty) with `indexInfo` applied: `update-index --index-info -z` records, where mode 0
-   * removes a path. Reading `base` first primes git's cache-tree, so only the directories the records touch are
-   * written again.
-   */
-  async writeTreeOver(base: string | null, indexInfo: string): Promise<string> {
     await this.init();
     const index = path.join(this.gitDir, `index-${randomBytes(6).toString('hex')}`);
     try {
       const env = { GIT_INDEX_FILE: index };
-      if (base) await this.run(['read-tree', base], undefined, env);
-      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(indexInfo, 'utf8'), env);
+      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join(''), 'utf8'), env);
       return (await this.run(['write-tree'], undefined, env)).toString('utf8').trim();
     } finally {
       await fs.rm(index, { force: true });
     }
+  }
+
+  /** Tree `base` with `edits` applied, in-process (repo/tree-objects.ts): only the trees on the edited paths are written. */
+  async editTree(base: string, edits: ReadonlyMap<string, PathEdit>): Promise<string> {
+    await this.init();
+    return this.objects.edit(base, edits);
   }
 
   diff(baseTree: string, currentTree: string): Promise<WorkspaceChanges> {

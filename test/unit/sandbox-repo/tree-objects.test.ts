@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { git, isolatedGitEnv } from '../../../src/sandbox/repo/git';
+import { GitObjects, type PathEdit } from '../../../src/sandbox/repo/tree-objects';
+
+// In-process tree edits must give exactly the tree git's own index gives for the same files: checkpoints are compared
+// by id, and one made either way must match.
+
+describe('in-process git tree edits', () => {
+  let gitDir: string;
+  let objects: GitObjects;
+  const run = (args: string[], input?: Buffer, extra: Record<string, string> = {}) => git(args, { env: isolatedGitEnv({ GIT_DIR: gitDir, ...extra }), input });
+
+  /** git's tree of exactly these entries (path as bytes → mode and blob). */
+  async function gitTree(entries: [Buffer, string, string][]): Promise<string> {
+    const index = path.join(gitDir, 'test.index');
+    rmSync(index, { force: true });
+    const info = Buffer.concat(entries.map(([p, mode, sha]) => Buffer.concat([Buffer.from(`${mode} ${sha}\t`), p, Buffer.from([0])])));
+    await run(['update-index', '-z', '--add', '--index-info'], info, { GIT_INDEX_FILE: index });
+    return (await run(['write-tree'], undefined, { GIT_INDEX_FILE: index })).toString('utf8').trim();
+  }
+
+  beforeEach(async () => {
+    gitDir = mkdtempSync(path.join(os.tmpdir(), 'hangar-tree-objects-'));
+    await run(['init', '-q', '--bare']);
+    objects = new GitObjects(gitDir);
+  });
+  afterEach(() => rmSync(gitDir, { recursive: true, force: true }));
+
+  it('matches git: files become directories and back, emptied directories go, order and non-UTF-8 names kept', async () => {
+    const a = await objects.write('blob', Buffer.from('a\n'));
+    const b = await objects.write('blob', Buffer.from([0xff, 0]));
+    const latin = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in latin1: not UTF-8
+    const base = await gitTree([
+      [Buffer.from('foo'), '100644', a],
+      [Buffer.from('foo.c'), '100644', a],
+      [Buffer.from('foo-bar/x'), '100644', a],
+      [Buffer.from('dir/a'), '100644', a],
+      [Buffer.from('dir/b/c'), '100755', b],
+      [Buffer.from('x'), '120000', a],
+      [Buffer.from('z/y'), '100644', a],
+      [Buffer.concat([Buffer.from('keep/'), latin]), '100644', b],
+    ]);
+    const edits = new Map<string, PathEdit>([
+      ['foo', null],
+      ['foo/inner', { mode: '100644', sha: b }],
+      ['dir/b/c', null],
+      ['x/new', { mode: '100755', sha: a }],
+      ['x', null],
+      ['z/y', null],
+      ['z', { mode: '100644', sha: b }],
+      ['keep/new', { mode: '100644', sha: a }],
+    ]);
+    const expected = await gitTree([
+      [Buffer.from('foo/inner'), '100644', b],
+      [Buffer.from('foo.c'), '100644', a],
+      [Buffer.from('foo-bar/x'), '100644', a],
+      [Buffer.from('dir/a'), '100644', a],
+      [Buffer.from('x/new'), '100755', a],
+      [Buffer.from('z'), '100644', b],
+      [Buffer.concat([Buffer.from('keep/'), latin]), '100644', b],
+      [Buffer.from('keep/new'), '100644', a],
+    ]);
+    assert.equal(await objects.edit(base, edits), expected);
+    assert.equal((await run(['fsck', '--strict', '--no-dangling'])).toString('utf8'), '', 'the written trees are well-formed');
+  });
+
+  it('reads packed trees through git, and an emptied tree is the empty tree', async () => {
+    const a = await objects.write('blob', Buffer.from('a\n'));
+    const base = await gitTree([[Buffer.from('only/one'), '100644', a]]);
+    await run(['repack', '-a', '-d', '-q']);
+    const packed = new GitObjects(gitDir);
+    assert.equal(await packed.edit(base, new Map([['only/two', { mode: '100644', sha: a }]])), await gitTree([[Buffer.from('only/one'), '100644', a], [Buffer.from('only/two'), '100644', a]]));
+    assert.equal(await packed.edit(base, new Map([['only/one', null]])), '4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+    assert.equal(await packed.edit(base, new Map()), base);
+  });
+});
