@@ -4,6 +4,7 @@ import { createProvider as createAnyProvider, type ProviderKind, type ProviderOp
 import { notFound, invalid, RuntimeError } from '../runtime/errors';
 import { readRecord } from '../runtime/session-record';
 import { packageRoot, shellQuote } from './invocation';
+import { sharedPoolOptions } from './warm-keeper';
 import type { SandboxProvider } from '../sandbox/types';
 
 // Which sandbox provider a CLI command opens. A session keeps the provider it was created with, whatever today's
@@ -13,9 +14,10 @@ import type { SandboxProvider } from '../sandbox/types';
 
 /**
  * A CLI process ends with its command: the containers it releases are removed by a detached process, not waited for.
- * Only a long-lived command (serve) keeps warm containers: a one-shot run would start one it never uses.
+ * A long-lived command (serve) keeps warm containers in its process; one-shot ones (run) share them across processes
+ * through detached keepers (warm-keeper.ts).
  */
-function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: Pick<ProviderOptions, 'warmPool'> = {}): Promise<SandboxProvider> {
+function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: Pick<ProviderOptions, 'warmPool' | 'sharedPool'> = {}): Promise<SandboxProvider> {
   return createAnyProvider(kind, storageRoot, onNotice, { ...options, teardown: 'detached' });
 }
 
@@ -42,7 +44,8 @@ export async function providerForSession(storageRoot: string, id: string, reques
 /** For a command that creates sessions (run, demo, serve): the requested provider, telling once why "auto" fell back. */
 export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool = 0): Promise<SandboxProvider> {
   let reason: string | null = null;
-  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool });
+  const sharedPool = warmPool > 0 ? undefined : sharedPoolOptions();
+  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool, sharedPool });
   if (reason !== null && (await firstTime(storageRoot, reason))) {
     notice(
       `Docker sandboxes are not available (${reason}), so sessions use the local sandbox: a private copy of the repository where commands run as you, without isolation. ` +

@@ -17,6 +17,8 @@ export interface ProviderOptions {
   warmPool?: number;
   /** Docker: the engine, a host address or a Docker context name (see DockerSandboxProviderOptions.engine). */
   dockerHost?: string;
+  /** Docker: warm containers shared across processes (see DockerSandboxProviderOptions.sharedPool). */
+  sharedPool?: { size: number; idleMs: number; keeperCommand: readonly string[] };
 }
 
 export async function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: ProviderOptions = {}): Promise<SandboxProvider> {
@@ -30,7 +32,7 @@ export async function createProvider(kind: ProviderKind, storageRoot: string, on
       return local();
     }
   }
-  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, engine: options.dockerHost });
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, sharedPool: options.sharedPool, engine: options.dockerHost });
 }
 
 /**

@@ -8,6 +8,7 @@ import { containerName, labels, SessionId } from './names';
 import { completePlan, planBase, planSandbox, poolable, type PlanRequest, type SandboxPlan } from './plan';
 import { Layers, type MadeLayer } from './layer';
 import { WarmClaims } from './warm';
+import { anyShared, sharable, spawnKeeper, type SharedPoolOptions } from './shared-pool';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
@@ -56,6 +57,11 @@ export interface DockerSandboxProviderOptions {
    * detached process ('detached', retire.ts) so a one-shot CLI exits without waiting on the engine.
    */
   teardown?: 'wait' | 'detached';
+  /**
+   * Warm containers shared with other processes on this storage root (shared-pool.ts), for one-shot CLI runs: a
+   * provision claims one another process left ready, and starts a detached keeper to leave one for the next run.
+   */
+  sharedPool?: SharedPoolOptions;
 }
 
 export class DockerSandboxProvider implements SandboxProvider {
@@ -83,6 +89,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.layers = new Layers(this.root, options.parallelStarts ?? 4, { docker: () => this.docker(), handsContext: () => this.handsContext() });
     this.warm = new WarmClaims(this.root, options.warmPool ?? 0, this.layers, {
       docker: () => this.docker(),
+      attach: async (container, settings) => attachHands(await this.handsContext(), container, settings),
       record: (sessionId, plan, made) => this.record(sessionId, plan, made),
     });
   }
@@ -171,6 +178,10 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (this.warm.pool.size > 0) {
       const claimed = await this.warm.claim(spec.sessionId, await plan);
       if (claimed) return claimed;
+    } else if (this.options.sharedPool && (await anyShared(this.root))) {
+      const p = await plan;
+      const claimed = sharable(p) ? await this.warm.claimShared(spec.sessionId, p) : null;
+      if (claimed) return this.leaveShared(p, claimed);
     }
     let made: MadeLayer;
     try {
@@ -182,9 +193,15 @@ export class DockerSandboxProvider implements SandboxProvider {
       plan = completePlan(this.snapshots, base, spec.onProgress);
       made = await this.layers.make(base, plan, spec.sessionId, name, spec.onProgress);
     }
-    const sandbox = await this.record(spec.sessionId, await plan, made);
+    const sandbox = await this.leaveShared(await plan, await this.record(spec.sessionId, await plan, made));
     // A container with a session's own binds (files, repositories) serves that session only: no pool is filled for it.
     void plan.then((p) => (poolable(p.settings) ? this.warm.pool.fill(p) : undefined)).catch(() => undefined);
+    return sandbox;
+  }
+
+  /** Starts a keeper that leaves a warm container for the next run with this plan (sharedPool only); returns `sandbox`. */
+  private async leaveShared(plan: SandboxPlan, sandbox: Sandbox): Promise<Sandbox> {
+    if (this.options.sharedPool && sharable(plan)) await spawnKeeper(this.root, plan, this.options.sharedPool, this.options.engine).catch(() => undefined);
     return sandbox;
   }
 

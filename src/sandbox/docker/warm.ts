@@ -1,21 +1,45 @@
 import fs from 'node:fs/promises';
 import type { Sandbox } from '../types';
-import type { Docker } from './client';
+import type { Container, Docker } from './client';
 import { removeContainer, runningContainer } from './container';
+import type { Hands } from './hands';
+import type { Layers, MadeLayer } from './layer';
 import { containerName, POOL_SESSION, poolContainerName } from './names';
 import { outputsSource, withOutputsSource, type SandboxPlan } from './plan';
-import type { Layers, MadeLayer } from './layer';
 import { WarmPool, type PoolEntry } from './pool';
+import { claimRecord, release } from './shared-pool';
+import type { ContainerSettings } from './state';
 import { newLayerId } from './state';
 import { layerDirs } from './volume';
 
-// Claiming and filling the warm pool (pool.ts keeps the entries): a fill makes a layer and container for a plan as a
-// session would have it, but under a pool name and with an outputs dir of its own; a claim makes one the session's.
+// Claiming and filling warm containers: this process' pool (pool.ts keeps the entries) and the ones other processes
+// keep for one-shot runs (shared-pool.ts). A fill makes a layer and container for a plan as a session would have it,
+// but under a pool name and with an outputs dir of its own; a claim makes one the session's.
 
 export interface WarmHooks {
   docker(): Promise<Docker>;
+  /** Tools on a running container (a shared warm container has none connected to this process). */
+  attach(container: Container, settings: ContainerSettings): Promise<Hands>;
   /** Records the layer as the session's and returns its sandbox. */
   record(sessionId: string, plan: SandboxPlan, made: MadeLayer): Promise<Sandbox>;
+}
+
+type WarmLayer = Omit<MadeLayer, 'hands'> & { outputsDir: string | null };
+
+/** A warm container for the plan's key; where the plan binds a session's outputs dir, it binds one of its own. */
+export async function makeWarmEntry(root: string, layers: Layers, sessionPlan: SandboxPlan): Promise<PoolEntry> {
+  const layerId = newLayerId();
+  let plan = sessionPlan;
+  let outputsDir: string | null = null;
+  if (outputsSource(plan.settings) !== null) {
+    outputsDir = layerDirs(root, layerId).outputs;
+    await fs.mkdir(outputsDir, { recursive: true });
+    // As the runtime makes a session's (session-files.ts): whatever uid the sandbox user has, it writes there.
+    await fs.chmod(outputsDir, 0o777);
+    plan = { ...plan, settings: withOutputsSource(plan.settings, outputsDir) };
+  }
+  const made = await layers.make(plan, Promise.resolve(plan), POOL_SESSION, poolContainerName(root, layerId), undefined, layerId);
+  return { key: plan.key, plan, ...made, outputsDir };
 }
 
 export class WarmClaims {
@@ -28,56 +52,60 @@ export class WarmClaims {
     private readonly hooks: WarmHooks,
   ) {
     this.pool = new WarmPool(size, {
-      make: (plan) => this.make(plan),
+      make: (plan) => makeWarmEntry(root, layers, plan),
       discard: (entry) => layers.discard(entry.layerId, entry.volume, entry.hands.container.id),
     });
   }
 
-  /** A warm container for the plan, made the session's; null when the pool has none that still runs. */
+  /** A warm container of this process' pool for the plan, made the session's; null when it has none that still runs. */
   async claim(sessionId: string, plan: SandboxPlan): Promise<Sandbox | null> {
     for (let entry = this.pool.take(plan.key); entry; entry = this.pool.take(plan.key)) {
-      const sandbox = await this.claimEntry(sessionId, plan, entry).catch(() => null);
-      if (sandbox) return sandbox;
+      const taken = entry;
+      const sandbox = await this.adopt(sessionId, plan, taken, taken.hands.container, async () => taken.hands).catch(() => null);
+      if (sandbox) {
+        void this.pool.fill(plan).catch(() => undefined);
+        return sandbox;
+      }
       this.pool.discard(entry);
     }
     return null;
   }
 
   /**
-   * The session takes the warm container: its outputs dir becomes the session's (renamed onto the session's empty
-   * one; the container's bind follows the directory, not the path), then its name. null (the caller discards it) when
-   * the container stopped meanwhile or the dir cannot take the session's place.
+   * A warm container another process keeps for the plan (shared-pool.ts), made the session's; null when there is none
+   * or every one this process took turned out dead (each is removed).
    */
-  private async claimEntry(sessionId: string, plan: SandboxPlan, entry: PoolEntry): Promise<Sandbox | null> {
-    const docker = await this.hooks.docker();
-    if (!(await runningContainer(docker, entry.hands.container.id))) return null;
-    const target = outputsSource(plan.settings);
-    if (target && entry.outputsDir) {
-      await fs.rename(entry.outputsDir, target);
-      // The engine's archive calls (a file attached to the live session, mount.ts) mount every bind by its source
-      // path again, and fail with "Could not find the file /" when one is gone: the old path stays, empty.
-      await fs.mkdir(entry.outputsDir);
+  async claimShared(sessionId: string, plan: SandboxPlan): Promise<Sandbox | null> {
+    for (let rec = await claimRecord(this.root, plan.key); rec; rec = await claimRecord(this.root, plan.key)) {
+      const docker = await this.hooks.docker();
+      const container = docker.getContainer(rec.containerId);
+      const layer: WarmLayer = { layerId: rec.layerId, volume: rec.volume, postCreateDone: rec.postCreateDone, seeded: false, outputsDir: rec.outputsDir };
+      const sandbox = await this.adopt(sessionId, plan, layer, container, () => this.hooks.attach(container, plan.settings)).catch(() => null);
+      if (!sandbox) await this.layers.discard(rec.layerId, rec.volume, rec.containerId).catch(() => undefined);
+      await release(this.root, rec.layerId);
+      if (sandbox) return sandbox;
     }
-    await removeContainer(docker, containerName(this.root, sessionId));
-    await entry.hands.container.rename({ name: containerName(this.root, sessionId) });
-    const sandbox = await this.hooks.record(sessionId, plan, entry);
-    void this.pool.fill(plan).catch(() => undefined);
-    return sandbox;
+    return null;
   }
 
-  /** A warm container for the plan's key; where the plan binds a session's outputs dir, it binds one of its own. */
-  private async make(sessionPlan: SandboxPlan): Promise<PoolEntry> {
-    const layerId = newLayerId();
-    let plan = sessionPlan;
-    let outputsDir: string | null = null;
-    if (outputsSource(plan.settings) !== null) {
-      outputsDir = layerDirs(this.root, layerId).outputs;
-      await fs.mkdir(outputsDir, { recursive: true });
-      // As the runtime makes a session's (session-files.ts): whatever uid the sandbox user has, it writes there.
-      await fs.chmod(outputsDir, 0o777);
-      plan = { ...plan, settings: withOutputsSource(plan.settings, outputsDir) };
+  /**
+   * The session takes the warm container: its name first (which also tells a shared container's keeper it was taken),
+   * its outputs dir (renamed onto the session's empty one; the container's bind follows the directory, not the path),
+   * then its tools. null (the caller discards it) when the container stopped meanwhile or the dir cannot take the
+   * session's place.
+   */
+  private async adopt(sessionId: string, plan: SandboxPlan, layer: WarmLayer, container: Container, hands: () => Promise<Hands>): Promise<Sandbox | null> {
+    const docker = await this.hooks.docker();
+    if (!(await runningContainer(docker, container.id))) return null;
+    await removeContainer(docker, containerName(this.root, sessionId));
+    await container.rename({ name: containerName(this.root, sessionId) });
+    const target = outputsSource(plan.settings);
+    if (target && layer.outputsDir) {
+      await fs.rename(layer.outputsDir, target);
+      // The engine's archive calls (a file attached to the live session, mount.ts) mount every bind by its source
+      // path again, and fail with "Could not find the file /" when one is gone: the old path stays, empty.
+      await fs.mkdir(layer.outputsDir);
     }
-    const made = await this.layers.make(plan, Promise.resolve(plan), POOL_SESSION, poolContainerName(this.root, layerId), undefined, layerId);
-    return { key: plan.key, plan, ...made, outputsDir };
+    return this.hooks.record(sessionId, plan, { ...layer, hands: await hands() });
   }
 }
