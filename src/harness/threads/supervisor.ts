@@ -1,4 +1,4 @@
-import type { EventParams, InlineAgent, InlineAgentParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, StopReason, UserContentBlock } from '../../wire';
+import type { EventParams, InlineAgent, InlineAgentParams, NewEvent, SessionAgent, SessionEvent, SessionThreadAgent, UserContentBlock } from '../../wire';
 import { inlineAgentsEnabled, inlineThreadAgent, newId, sessionRoster } from '../../wire';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { InvalidEventError, validateDelivery } from '../delivery';
@@ -9,17 +9,21 @@ import { errorOutcome, textBlock } from '../tools';
 import { resultEvent } from '../turn';
 import type { Delegator, SendToAgentInput } from './delegation';
 import { ThreadView, threadOf, type ThreadInfo } from './view';
-import { answerOf } from './answer';
 import { receivedEvent } from './message';
 import { rosterLines, threadNote } from './note';
 import { delegationRepair } from './repair';
+import { describeThread, isQuiet, type Thread } from './thread';
+import { userEventTargets } from './routing';
+import { SessionStatus } from './session-status';
+import { pendingAnswer } from './pending-answer';
+import { inlineAgent, rosterAgent, type ChoiceContext } from './agent-choice';
 
 // Runs a multi-agent session: the coordinator in the primary thread and each sub-agent in a thread of its own, every
 // thread an unchanged SessionDriver over its ThreadView of the one log, all running concurrently and sharing the
-// session's sandbox. The supervisor routes user events to the thread they are for, delivers messages between
-// threads (a task to a sub-agent, its answer back to the coordinator), and derives the session's own status from the
-// threads': running while any thread has work, idle when none has (requires_action when some thread waits for the
-// user). Like the driver it decides from the log only, so wake() after a crash continues every thread.
+// session's sandbox. The supervisor routes user events to the thread they are for (routing.ts), delivers messages
+// between threads (a task to a sub-agent, its answer back to the coordinator: pending-answer.ts), and derives the
+// session's own status from the threads' (session-status.ts). Like the driver it decides from the log only, so wake()
+// after a crash continues every thread.
 
 export const DEFAULT_MAX_THREADS = 25;
 
@@ -44,24 +48,11 @@ export interface SupervisorOptions {
   defineInline?: (params: InlineAgentParams, coordinator: SessionAgent) => InlineAgent;
 }
 
-interface Thread {
-  info: ThreadInfo;
-  view: ThreadView;
-  agent: SessionAgent;
-  /** The supervisor's own fold of the thread (the driver keeps its own; both come from the same events). */
-  state: HarnessState;
-  driver: SessionDriver | null;
-  tools: ToolRouter | null;
-  /** An answer to post once the thread's turn ended: until then the session cannot be idle. */
-  answering: boolean;
-}
-
 export class ThreadSupervisor implements Delegator {
   private readonly threads = new Map<string, Thread>();
   private readonly primary: Thread;
   private members: SessionThreadAgent[];
-  private sessionStatus: 'idle' | 'running' | 'rescheduling' | 'terminated' = 'idle';
-  private lastIdle: StopReason | null = null;
+  private readonly status = new SessionStatus();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private built: Promise<void> | null = null;
@@ -91,7 +82,7 @@ export class ThreadSupervisor implements Delegator {
     await this.build();
     const groups: { thread: Thread; params: EventParams[] }[] = [];
     for (const p of params) {
-      for (const thread of this.targets(p)) {
+      for (const thread of userEventTargets(p, this.threads, this.primary)) {
         const last = groups[groups.length - 1];
         if (last && last.thread === thread) last.params.push(p);
         else groups.push({ thread, params: [p] });
@@ -144,7 +135,7 @@ export class ThreadSupervisor implements Delegator {
     const t = this.threads.get(id);
     if (!t || t.info.primary) throw new InvalidEventError(`Thread ${id} is not a sub-agent thread of this session.`);
     if (t.state.status === 'terminated') return;
-    if (!this.isQuiet(t)) throw new InvalidEventError(`Thread ${id} is running; interrupt it (user.interrupt with its session_thread_id) and archive it once it is idle.`);
+    if (!isQuiet(t)) throw new InvalidEventError(`Thread ${id} is running; interrupt it (user.interrupt with its session_thread_id) and archive it once it is idle.`);
     const answered = t.state.blocked().map((p) => resultEvent(p.kind, p.id, 'The thread was archived before this call was answered, so it did not run.', true));
     await t.view.append([...answered, { type: 'session.status_terminated' }]);
     await t.tools?.closeShell();
@@ -178,14 +169,14 @@ export class ThreadSupervisor implements Delegator {
 
   list(): ToolOutcome {
     const agents = [...rosterLines(this.members), ...(this.inlineAgents() ? ['- (any agent you define with inline_agent)'] : [])];
-    const threads = [...this.threads.values()].filter((t) => !t.info.primary).map((t) => `- ${t.info.id} (${t.info.agentName}): ${this.describe(t)}`);
+    const threads = [...this.threads.values()].filter((t) => !t.info.primary).map((t) => `- ${t.info.id} (${t.info.agentName}): ${describeThread(t)}`);
     return { content: [textBlock(`Agents:\n${agents.join('\n')}\n\nThreads:\n${threads.length > 0 ? threads.join('\n') : '(none yet)'}`)], is_error: false };
   }
 
   async send(toolUseId: string, input: SendToAgentInput): Promise<ToolOutcome> {
     const content: UserContentBlock[] = [{ type: 'text', text: input.message }];
     if (input.agent !== undefined || input.inline_agent !== undefined) {
-      const started = input.agent !== undefined ? this.rosterAgent(input.agent) : this.inlineAgent(input.inline_agent!);
+      const started = input.agent !== undefined ? rosterAgent(input.agent, this.choice()) : inlineAgent(input.inline_agent!, this.choice());
       if ('error' in started) return errorOutcome(started.error);
       const live = [...this.threads.values()].filter((t) => !t.info.primary && t.state.status !== 'terminated').length;
       const max = this.opts.maxThreads ?? DEFAULT_MAX_THREADS;
@@ -214,25 +205,9 @@ export class ThreadSupervisor implements Delegator {
 
   // ---- threads ----
 
-  private rosterAgent(name: string): { agent: SessionAgent; inline?: undefined } | { error: string } {
-    const member = this.members.find((m) => m.name === name);
-    if (member) return { agent: { ...member, multiagent: null } };
-    const others = this.roster().length > 0 ? ` Agents: ${this.roster().join(', ')}.` : ' You have no roster agents.';
-    return { error: `There is no agent named "${name}" to delegate to.${others}${this.inlineAgents() ? ' To define an agent of your own, give inline_agent instead of agent.' : ''}` };
-  }
-
-  /** An agent the coordinator's model defines: resolved against the coordinator as it runs now, stored with its thread. */
-  private inlineAgent(params: InlineAgentParams): { agent: SessionAgent; inline: InlineAgent } | { error: string } {
-    if (!this.inlineAgents()) return { error: `inline_agent: this session's agent may not define agents of its own (inline_agents is disabled); start one of the roster agents (${this.roster().join(', ')}) with agent.` };
-    if (params.name === this.primary.info.agentName || this.roster().includes(params.name)) {
-      return { error: `inline_agent.name "${params.name}" is taken by ${params.name === this.primary.info.agentName ? 'you, the coordinator' : 'a roster agent'}; give your agent another name.` };
-    }
-    try {
-      const inline = this.opts.defineInline!(params, this.primary.agent);
-      return { agent: inlineThreadAgent(inline, this.opts.agent), inline };
-    } catch (err) {
-      return { error: `inline_agent: ${err instanceof Error ? err.message : String(err)}` };
-    }
+  private choice(): ChoiceContext {
+    const { opts } = this;
+    return { members: this.members, inlineAllowed: this.inlineAgents(), coordinatorName: this.primary.info.agentName, coordinator: this.primary.agent, session: opts.agent, defineInline: opts.defineInline };
   }
 
   private addThreadFor(id: string, agentName: string, inline: InlineAgent | undefined): Thread {
@@ -245,7 +220,7 @@ export class ThreadSupervisor implements Delegator {
   }
 
   private addThread(info: ThreadInfo, agent: SessionAgent): Thread {
-    const view = new ThreadView(this.opts.log, info, { before: (_t, events) => this.before(events), after: (_t, logged) => logged.forEach((e) => this.observe(e)) });
+    const view = new ThreadView(this.opts.log, info, { before: (_t, events) => this.status.before(events), after: (_t, logged) => logged.forEach((e) => this.observe(e)) });
     const thread: Thread = { info, view, agent, state: new HarnessState(), driver: null, tools: null, answering: false };
     this.threads.set(info.id, thread);
     return thread;
@@ -257,56 +232,12 @@ export class ThreadSupervisor implements Delegator {
     return this.opts.driver({ view: t.view, agent: t.agent, tools, environmentNote: `${this.opts.environmentNote}\n\n${threadNote(t.info, this.members, this.primary.info, this.inlineAgents())}` });
   }
 
-  /** Which threads a user event is for: routing is by tool use id (a client may echo session_thread_id or not). */
-  private targets(p: EventParams): Thread[] {
-    switch (p.type) {
-      case 'user.message': {
-        // The user steering one sub-agent (Hangar's session_thread_id on user.message; the runtime checked the id).
-        if (!p.session_thread_id || p.session_thread_id === this.primary.info.id) return [this.primary];
-        const t = this.threads.get(p.session_thread_id);
-        if (!t) throw new InvalidEventError(`session_thread_id ${p.session_thread_id} names no thread of this session; list the session's threads to see valid ids.`);
-        if (t.state.status === 'terminated') throw new InvalidEventError(`Thread ${t.info.id} (agent "${t.info.agentName}") is archived and takes no more messages; message the coordinator instead.`);
-        return [t];
-      }
-      case 'user.interrupt': {
-        if (!p.session_thread_id) return [...this.threads.values()].filter((t) => t.state.status !== 'terminated');
-        const t = this.threads.get(p.session_thread_id);
-        if (!t) throw new InvalidEventError(`session_thread_id ${p.session_thread_id} names no thread of this session; list the session's threads to see valid ids.`);
-        return [t];
-      }
-      case 'user.tool_confirmation':
-        return [this.ownerOf(p.tool_use_id)];
-      case 'user.custom_tool_result':
-        return [this.ownerOf(p.custom_tool_use_id)];
-      case 'user.define_outcome':
-        throw new InvalidEventError('Outcomes (user.define_outcome) are not supported in multi-agent sessions yet; give the coordinator the task as a user.message.');
-    }
-  }
-
-  private ownerOf(toolUseId: string): Thread {
-    for (const t of this.threads.values()) if (t.state.toolUseKinds.has(toolUseId)) return t;
-    return this.primary;
-  }
-
   // ---- following the log ----
 
   private observe(e: SessionEvent): void {
-    switch (e.type) {
-      case 'session.status_running':
-        this.sessionStatus = 'running';
-        return;
-      case 'session.status_rescheduled':
-        this.sessionStatus = 'rescheduling';
-        return;
-      case 'session.status_idle':
-        this.sessionStatus = 'idle';
-        this.lastIdle = e.stop_reason;
-        return;
-      case 'session.status_terminated':
-        this.sessionStatus = 'terminated';
-        for (const t of this.threads.values()) t.state.apply(e);
-        return;
-      default:
+    if (this.status.observe(e)) {
+      if (e.type === 'session.status_terminated') for (const t of this.threads.values()) t.state.apply(e);
+      return;
     }
     const id = threadOf(e) ?? this.primary.info.id;
     const t = this.threads.get(id);
@@ -318,14 +249,6 @@ export class ThreadSupervisor implements Delegator {
       this.schedule(() => this.ensureAnswered(t));
     }
     this.schedule(() => this.evaluate());
-  }
-
-  /** The session goes running in the same write as the first thread that does. */
-  private before(events: readonly NewEvent[]): NewEvent[] {
-    const starts = events.some((e) => e.type === 'session.thread_status_running');
-    if (!starts || this.sessionStatus === 'running' || this.sessionStatus === 'terminated') return [];
-    this.sessionStatus = 'running';
-    return [{ type: 'session.status_running' }];
   }
 
   private schedule(work: () => Promise<void>): void {
@@ -343,60 +266,23 @@ export class ThreadSupervisor implements Delegator {
    */
   private async ensureAnswered(t: Thread): Promise<void> {
     try {
-      // A thread held for the budget has not finished: it answers once it has, after the budget was raised.
-      if (!this.isQuiet(t) || heldForBudget(t)) return;
-      // A thread waiting for the user (wake() finds it so after the process that asked exited) has not finished.
-      if (t.state.status !== 'terminated' && t.state.blocked().length > 0) return;
-      const events = t.view.events();
-      const inputAt = events.findLastIndex((e) => e.type === 'user.message');
-      if (inputAt < 0) return;
-      const inputId = events[inputAt]!.id;
-      const raw = this.opts.log.events();
-      const sent = raw.some((e) => e.type === 'agent.thread_message_sent' && threadOf(e) === t.info.id && e._hangar?.answers === inputId);
-      const received = raw.some((e) => e.type === 'agent.thread_message_received' && threadOf(e) === null && e._hangar?.answers === inputId);
-      if (sent && received) return;
-      const after = events.slice(inputAt + 1);
-      if (after.some((e) => e.type === 'user.interrupt' && !e.session_thread_id)) return;
-      const input = events[inputAt]!;
-      // A message the user sent this thread directly: the coordinator is told what it answers.
-      const steered = input.type === 'user.message' && input.session_thread_id ? input.content : null;
-      const content = answerOf(after, t.state.lastStopReason, steered);
-      if (!sent) {
+      const answer = pendingAnswer(t, this.opts.log.events());
+      if (!answer) return;
+      const { content, inputId } = answer;
+      if (!answer.sent) {
         await this.appendRaw([{ type: 'agent.thread_message_sent', to_session_thread_id: this.primary.info.id, to_agent_name: this.primary.info.agentName, content, _hangar: { thread: t.info.id, answers: inputId } }]);
       }
-      if (!received && !this.closed && this.primary.driver) await this.primary.driver.receive([receivedEvent(t.info, this.primary.info, content, { answers: inputId })]);
+      if (!answer.received && !this.closed && this.primary.driver) await this.primary.driver.receive([receivedEvent(t.info, this.primary.info, content, { answers: inputId })]);
     } finally {
       t.answering = false;
     }
   }
 
-  private isQuiet(t: Thread): boolean {
-    const s = t.state;
-    if (s.status === 'terminated' || heldForBudget(t)) return true;
-    if (s.status !== 'idle' || s.needsModel) return false;
-    const blocked = new Set(s.blocked().map((p) => p.id));
-    return [...s.pending.values()].every((p) => blocked.has(p.id));
-  }
-
   /** The session's status from its threads': idle (with why) only when no thread has work left. */
   private async evaluate(): Promise<void> {
-    if (this.closed || this.sessionStatus === 'terminated') return;
-    const threads = [...this.threads.values()];
-    if (threads.some((t) => t.answering || !this.isQuiet(t))) return;
-    if (this.sessionStatus === 'idle' && this.lastIdle?.type !== 'requires_action' && !threads.some((t) => t.state.blocked().length > 0)) return;
-    const waiting = threads.flatMap((t) => (t.state.status === 'terminated' ? [] : t.state.blocked().map((p) => p.id)));
-    // What the user must do first: answer a waiting call, then raise a spent budget.
-    const held = threads.some(heldForBudget);
-    const reason: StopReason = waiting.length > 0 ? { type: 'requires_action', event_ids: waiting } : held ? { type: 'budget_reached' } : (this.primary.state.lastStopReason ?? { type: 'end_turn' });
-    if (this.sessionStatus === 'idle' && JSON.stringify(this.lastIdle) === JSON.stringify(reason)) return;
-    await this.appendRaw([{ type: 'session.status_idle', stop_reason: reason }]);
-  }
-
-  private describe(t: Thread): string {
-    const s = t.state;
-    if (s.status === 'terminated') return 'archived';
-    if (!this.isQuiet(t)) return 'working';
-    return s.blocked().length > 0 ? 'waiting for the user' : 'finished its turn';
+    if (this.closed) return;
+    const idle = this.status.idleNow([...this.threads.values()], this.primary);
+    if (idle) await this.appendRaw([idle]);
   }
 
   /**
@@ -409,9 +295,4 @@ export class ThreadSupervisor implements Delegator {
       await this.appendRaw(delegationRepair(use, this.opts.log.events(), this.primary.info, (id) => this.threads.get(id)?.info));
     }
   }
-}
-
-/** The thread stopped before a model request because the session's budget is spent; it goes on when it is raised. */
-function heldForBudget(t: Thread): boolean {
-  return t.state.status === 'idle' && t.state.needsModel && t.state.lastStopReason?.type === 'budget_reached';
 }
