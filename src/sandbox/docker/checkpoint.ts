@@ -1,7 +1,5 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { pack } from 'tar-stream';
-import { git, isolatedGitEnv } from '../repo/git';
 import type { TreeChange } from '../repo/checkpoint-git';
 import type { PathEdit } from '../repo/tree-objects';
 import { execCollect, type Container } from './client';
@@ -10,41 +8,20 @@ import { WORKSPACE } from './container';
 import { WorkspaceIgnores } from './gitignore';
 import { readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
+import { snapshotTree } from './snapshot-tree';
 import { gitMode, type TreeDiffer } from './tree-diff';
 
 // Checkpoints of a Docker session (repo/checkpoint-git.ts says what one is), kept in the layer's diff.git beside the
-// baseline. Overlay mode builds each from the host dirs with no container: the lower layer's tree (hashed once per
-// layer, ref LOWER_REF) with the upper dir's changes laid over it, so a checkpoint costs O(changed files). Copy mode
+// baseline. Overlay mode builds each from the host dirs with no container: the snapshot's tree (hashed once per
+// snapshot, snapshot-tree.ts) with the upper dir's changes laid over it, so a checkpoint costs O(changed files). Copy mode
 // takes the full listing from the container's stat-cached scan (copy-baseline.ts). A restore runs in the container as
 // the sandbox user, never as root: a symlink the agent planted can redirect a write only to where it could write.
 
-const LOWER_REF = 'refs/hangar/lower';
-
-function hostGit(gitDir: string, args: readonly string[], extra: Record<string, string> = {}, input?: Buffer): Promise<Buffer> {
-  return git(args, { env: isolatedGitEnv({ GIT_DIR: gitDir, ...extra }), input });
-}
-
-/** The snapshot's files as a tree in `differ`'s git dir, made on the first call of a layer and kept as LOWER_REF. */
-async function lowerTree(differ: TreeDiffer, lower: LowerIndex): Promise<string> {
-  await differ.init();
-  const known = await hostGit(differ.gitDir, ['rev-parse', '--verify', '-q', LOWER_REF]).then(
-    (out) => out.toString('utf8').trim(),
-    () => '',
-  );
-  if (known) return known;
-  const index = path.join(differ.gitDir, 'lower.index');
-  await fs.rm(index, { force: true });
-  try {
-    const env = { GIT_INDEX_FILE: index, GIT_WORK_TREE: lower.tree };
-    // The listed files only (the lower dir also holds the agent's .git, which git leaves out on its own).
-    const list = Buffer.from(lower.sorted.map((p) => `${p}\0`).join(''), 'utf8');
-    await hostGit(differ.gitDir, ['-c', 'core.bare=false', '-c', 'core.bigFileThreshold=1', 'update-index', '--add', '-z', '--stdin'], env, list);
-    const tree = (await hostGit(differ.gitDir, ['write-tree'], env)).toString('utf8').trim();
-    await hostGit(differ.gitDir, ['update-ref', LOWER_REF, tree]);
-    return tree;
-  } finally {
-    await fs.rm(index, { force: true });
-  }
+/** The snapshot's tree (snapshot-tree.ts), its objects borrowed by `differ`'s git dir. */
+export async function lowerTree(differ: TreeDiffer, lower: LowerIndex): Promise<string> {
+  const shared = await snapshotTree(lower);
+  await differ.borrow(shared.objects);
+  return shared.tree;
 }
 
 /** The overlay's merged files as a tree: the lower tree, minus what the upper dir hides, plus what it holds. */

@@ -1,6 +1,6 @@
 import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import { hasTree, importCheckpoint, readBlobs, treeChanges, UnknownCheckpointError } from '../repo/checkpoint-git';
-import { applyChanges, overlayCheckpoint } from './checkpoint';
+import { applyChanges, lowerTree, overlayCheckpoint } from './checkpoint';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
@@ -9,7 +9,7 @@ import type { Docker } from './client';
 import type { Hands } from './hands';
 import { overlayChanges } from './overlay-changes';
 import { readLower, readMerged } from './overlay-view';
-import type { SnapshotStore } from './snapshot';
+import type { LowerIndex, SnapshotStore } from './snapshot';
 import type { SessionState } from './state';
 import { TreeDiffer } from './tree-diff';
 import type { WritableSync } from './ship';
@@ -133,6 +133,11 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
+  /** Overlay mode: the snapshot's file index (the lower layer). */
+  private lower(): Promise<LowerIndex> {
+    return this.ctx.snapshots.lower(this.state.snapshotId as string);
+  }
+
   private serialized<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn);
     this.queue = next.catch(() => undefined);
@@ -154,7 +159,7 @@ export class DockerSandbox implements Sandbox {
   private async checkpointNow(): Promise<CheckpointRef> {
     const tree = this.copy
       ? await this.copy.currentTree()
-      : await overlayCheckpoint(this.ctx.layer.upper, await this.ctx.snapshots.lower(this.state.snapshotId as string), this.differ);
+      : await overlayCheckpoint(this.ctx.layer.upper, await this.lower(), this.differ);
     return { gitDir: this.ctx.layer.diffGit, tree };
   }
 
@@ -162,9 +167,11 @@ export class DockerSandbox implements Sandbox {
   restore(checkpoint: CheckpointRef): Promise<void> {
     return this.serialized(async () => {
       const gitDir = this.ctx.layer.diffGit;
-      // A fresh overlay sandbox has no git dir yet (its first checkpoint or changes() makes it): the import needs one.
+      // A fresh overlay sandbox has no git dir yet (its first checkpoint or changes() makes it): the import needs one,
+      // and borrows the snapshot's tree first, so a checkpoint of another session on it copies only what differs.
       await this.differ.init();
-      await importCheckpoint(checkpoint, gitDir);
+      const shared = this.copy ? [] : [await lowerTree(this.differ, await this.lower())];
+      await importCheckpoint(checkpoint, gitDir, shared);
       if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
       const now = await this.checkpointNow();
       const changes = await treeChanges(gitDir, now.tree, checkpoint.tree);

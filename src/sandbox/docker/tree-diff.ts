@@ -88,6 +88,12 @@ export class TreeDiffer {
     }
   }
 
+  /** Reads the objects of `objects` too (a snapshot's tree: snapshot-tree.ts). */
+  async borrow(objects: string): Promise<void> {
+    await this.init();
+    await this.objects.borrow(objects);
+  }
+
   /** Tree `base` with `edits` applied, in-process (repo/tree-objects.ts): only the trees on the edited paths are written. */
   async editTree(base: string, edits: ReadonlyMap<string, PathEdit>): Promise<string> {
     await this.init();

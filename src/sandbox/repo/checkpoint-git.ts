@@ -33,13 +33,17 @@ export async function hasTree(gitDir: string, tree: string): Promise<boolean> {
 }
 
 /**
- * Copies checkpoint `from` into git dir `to` (objects `to` lacks only), so `to` can restore it: a fork takes another
- * session's checkpoint into its own sandbox this way. A no-op when both are the same git dir or `to` has the tree.
+ * Copies checkpoint `from` into git dir `to`, so `to` can restore it: a fork takes another session's checkpoint into
+ * its own sandbox this way. A no-op when both are the same git dir or `to` has the tree. `shared` names trees `to`
+ * holds already (two sessions on one snapshot share its tree): the objects under them that `from` holds too are not
+ * copied.
  */
-export async function importCheckpoint(from: CheckpointRef, to: string): Promise<void> {
+export async function importCheckpoint(from: CheckpointRef, to: string, shared: readonly string[] = []): Promise<void> {
   if (path.resolve(from.gitDir) === path.resolve(to) || (await hasTree(to, from.tree))) return;
   if (!(await hasTree(from.gitDir, from.tree))) throw new UnknownCheckpointError(`checkpoint ${from.tree} is not in ${from.gitDir}`);
-  const list = await run(from.gitDir, ['rev-list', '--objects', '--no-object-names', from.tree]);
+  const haves: string[] = [];
+  for (const tree of shared) if ((await hasTree(from.gitDir, tree)) && (await hasTree(to, tree))) haves.push(tree);
+  const list = await run(from.gitDir, ['rev-list', '--objects', '--no-object-names', from.tree, ...(haves.length ? ['--not', ...haves] : [])]);
   const pack = await run(from.gitDir, ['pack-objects', '--stdout', '-q'], {}, list);
   await run(to, ['index-pack', '--stdin', '--fix-thin'], {}, pack);
 }

@@ -10,7 +10,7 @@ import { git, isolatedGitEnv } from './git';
 // write-tree: ~100 ms together on a 10k tree). The objects are exactly git's: the same entries give the same tree id
 // as `git write-tree`, so checkpoints stay content-addressed whichever way they were made.
 //
-// Objects are written loose; read loose, or from git (`cat-file --batch`) when packed (the snapshot's blobs, a
+// Objects are written loose; read loose (here or in a borrowed objects dir), or from git (`cat-file`) when packed (the snapshot's blobs, a
 // checkpoint imported from another sandbox). Parsed trees are cached by id: an object never changes.
 //
 // Names are kept as latin1 strings: one char per byte, so a file name that is not UTF-8 round-trips and JS string
@@ -63,11 +63,25 @@ function serializeTree(entries: readonly RawEntry[]): Buffer {
 
 export class GitObjects {
   private readonly trees = new Map<string, RawEntry[]>();
+  /** Objects dirs searched after this git dir's own: the alternates it borrows. */
+  private readonly borrowed: string[] = [];
 
   constructor(readonly gitDir: string) {}
 
-  private loosePath(sha: string): string {
-    return path.join(this.gitDir, 'objects', sha.slice(0, 2), sha.slice(2));
+  private loosePath(sha: string, objects = path.join(this.gitDir, 'objects')): string {
+    return path.join(objects, sha.slice(0, 2), sha.slice(2));
+  }
+
+  /** Lets this git dir (git's processes too: objects/info/alternates) read the objects of another objects dir. */
+  async borrow(objects: string): Promise<void> {
+    if (this.borrowed.includes(objects)) return;
+    const file = path.join(this.gitDir, 'objects', 'info', 'alternates');
+    const lines = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    if (!lines.includes(objects)) {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, [...lines, objects, ''].join('\n'));
+    }
+    this.borrowed.push(objects);
   }
 
   /** Stores an object loose (skipped when it is there already) and returns its id. */
@@ -85,10 +99,13 @@ export class GitObjects {
   /** An object's body, loose or from git; `type` is checked. */
   private async read(sha: string, type: 'tree' | 'blob'): Promise<Buffer> {
     let raw: Buffer | null = null;
-    try {
-      raw = inflateSync(await fs.readFile(this.loosePath(sha)));
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
+    for (const objects of [path.join(this.gitDir, 'objects'), ...this.borrowed]) {
+      try {
+        raw = inflateSync(await fs.readFile(this.loosePath(sha, objects)));
+        break;
+      } catch (err) {
+        if (errnoCode(err) !== 'ENOENT') throw err;
+      }
     }
     if (!raw) return git(['cat-file', type, sha], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
     const nul = raw.indexOf(0);
