@@ -1,73 +1,74 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { AgentMultiagent, MultiagentParams } from './multiagent';
 
 // Agent definitions (reference §5). Params are what clients send; the Agent object is the resolved response form.
 export const BUILTIN_TOOL_NAMES = ['bash', 'read', 'write', 'edit', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
-export const BuiltinToolName = z.enum(BUILTIN_TOOL_NAMES);
+export const BuiltinToolName = lazySchema(() => z.enum(BUILTIN_TOOL_NAMES));
 export type BuiltinToolName = z.infer<typeof BuiltinToolName>;
 
-export const PermissionPolicy = z.discriminatedUnion('type', [
+export const PermissionPolicy = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('always_allow') }),
   z.object({ type: z.literal('always_ask') }),
   z.object({ type: z.literal('auto') }),
-]);
+]));
 export type PermissionPolicy = z.infer<typeof PermissionPolicy>;
 
-const ToolsetDefaultConfigParams = z.object({
+const ToolsetDefaultConfigParams = lazySchema(() => z.object({
   enabled: z.boolean().nullish(),
   permission_policy: PermissionPolicy.nullish(),
-});
-const BuiltinToolConfigParams = z.looseObject({
+}));
+const BuiltinToolConfigParams = lazySchema(() => z.looseObject({
   name: BuiltinToolName,
   type: BuiltinToolName.optional(),
   enabled: z.boolean().nullish(),
   permission_policy: PermissionPolicy.nullish(),
-});
-export const AgentToolsetParams = z.object({
+}));
+export const AgentToolsetParams = lazySchema(() => z.object({
   type: z.literal('agent_toolset_20260401'),
   default_config: ToolsetDefaultConfigParams.nullish(),
   configs: z.array(BuiltinToolConfigParams).nullish(),
-});
-export const McpToolsetParams = z.object({
+}));
+export const McpToolsetParams = lazySchema(() => z.object({
   type: z.literal('mcp_toolset'),
   mcp_server_name: z.string().min(1).max(255),
   default_config: ToolsetDefaultConfigParams.nullish(),
   configs: z
     .array(z.object({ name: z.string().min(1).max(128), enabled: z.boolean().nullish(), permission_policy: PermissionPolicy.nullish() }))
     .nullish(),
-});
-export const CustomTool = z.object({
+}));
+export const CustomTool = lazySchema(() => z.object({
   type: z.literal('custom'),
   name: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'custom tool names are 1-128 characters of A-Z a-z 0-9 _ -'),
   description: z.string(),
   input_schema: z.looseObject({ type: z.literal('object') }),
-});
-export const ToolParams = z.discriminatedUnion('type', [AgentToolsetParams, McpToolsetParams, CustomTool]);
+}));
+export const ToolParams = lazySchema(() => z.discriminatedUnion('type', [AgentToolsetParams, McpToolsetParams, CustomTool]));
 
-const ToolsetDefaultConfig = z.object({ enabled: z.boolean(), permission_policy: PermissionPolicy });
+const ToolsetDefaultConfig = lazySchema(() => z.object({ enabled: z.boolean(), permission_policy: PermissionPolicy }));
 // The resolved web_fetch config always carries url_sources (the SDK declares it required and nullable); versions
 // stored before it was emitted get null on read.
-export const BuiltinToolConfig = z
+export const BuiltinToolConfig = lazySchema(() => z
   .looseObject({
     name: BuiltinToolName,
     type: BuiltinToolName,
     enabled: z.boolean(),
     permission_policy: PermissionPolicy,
   })
-  .transform((c) => (c.name === 'web_fetch' && c.url_sources === undefined ? { ...c, url_sources: null } : c));
-export const AgentToolset = z.object({
+  .transform((c) => (c.name === 'web_fetch' && c.url_sources === undefined ? { ...c, url_sources: null } : c)));
+export const AgentToolset = lazySchema(() => z.object({
   type: z.literal('agent_toolset_20260401'),
   default_config: ToolsetDefaultConfig,
   configs: z.array(BuiltinToolConfig),
-});
-export const McpToolset = z.object({
+}));
+export const McpToolset = lazySchema(() => z.object({
   type: z.literal('mcp_toolset'),
   mcp_server_name: z.string(),
   default_config: ToolsetDefaultConfig,
   configs: z.array(z.object({ name: z.string(), enabled: z.boolean(), permission_policy: PermissionPolicy })),
-});
-export const Tool = z.discriminatedUnion('type', [AgentToolset, McpToolset, CustomTool]);
+}));
+export const Tool = lazySchema(() => z.discriminatedUnion('type', [AgentToolset, McpToolset, CustomTool]));
 export type Tool = z.infer<typeof Tool>;
 export type AgentToolset = z.infer<typeof AgentToolset>;
 export type McpToolset = z.infer<typeof McpToolset>;
@@ -75,7 +76,7 @@ export type CustomTool = z.infer<typeof CustomTool>;
 export type ToolParams = z.infer<typeof ToolParams>;
 
 // Hosted Managed Agents only know {type:'url'} servers; a local runtime can also launch stdio servers (Hangar extension).
-export const McpServer = z.discriminatedUnion('type', [
+export const McpServer = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.url() }),
   z.object({
     type: z.literal('stdio'),
@@ -84,26 +85,26 @@ export const McpServer = z.discriminatedUnion('type', [
     args: z.array(z.string()).default([]),
     env: z.record(z.string(), z.string()).default({}),
   }),
-]);
+]));
 export type McpServer = z.infer<typeof McpServer>;
 
-const Effort = z.enum(['low', 'medium', 'high', 'xhigh', 'max']);
+const Effort = lazySchema(() => z.enum(['low', 'medium', 'high', 'xhigh', 'max']));
 // Hangar extension (hosted agents have no such field): how the model thinks, in the Messages API's own terms. Absent:
 // the best the model supports (adaptive, else a token budget, else none); `disabled` turns thinking off.
-export const ThinkingParams = z.discriminatedUnion('type', [
+export const ThinkingParams = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('adaptive') }),
   z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(1024) }),
   z.object({ type: z.literal('disabled') }),
-]);
+]));
 export type ThinkingParams = z.infer<typeof ThinkingParams>;
-export const ModelConfig = z.object({
+export const ModelConfig = lazySchema(() => z.object({
   id: z.string().min(1),
   effort: z.object({ type: Effort }).optional(),
   speed: z.enum(['standard', 'fast']).optional(),
   inference_geo: z.string().optional(),
   thinking: ThinkingParams.optional(),
-});
-export const ModelParams = z.union([
+}));
+export const ModelParams = lazySchema(() => z.union([
   z.string().min(1),
   z.object({
     id: z.string().min(1),
@@ -112,20 +113,20 @@ export const ModelParams = z.union([
     inference_geo: z.string().nullish(),
     thinking: ThinkingParams.nullish(),
   }),
-]);
+]));
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
 // An agent's skill: given with an optional version (default latest), stored with the version as a string.
-export const AgentSkillParams = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string().min(1), version: z.string().nullish() });
+export const AgentSkillParams = lazySchema(() => z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string().min(1), version: z.string().nullish() }));
 export type AgentSkillParams = z.infer<typeof AgentSkillParams>;
-export const AgentSkill = z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string() });
+export const AgentSkill = lazySchema(() => z.object({ type: z.enum(['anthropic', 'custom']), skill_id: z.string(), version: z.string() }));
 export type AgentSkill = z.infer<typeof AgentSkill>;
-export const ExecutionIdentity = z.union([
+export const ExecutionIdentity = lazySchema(() => z.union([
   z.object({ type: z.literal('service_account') }),
   z.object({ type: z.literal('aws_role'), role_arn: z.string().max(2048) }),
-]);
+]));
 
-export const Agent = z.object({
+export const Agent = lazySchema(() => z.object({
   type: z.literal('agent'),
   id: z.string(),
   version: z.number().int().min(1),
@@ -143,10 +144,10 @@ export const Agent = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
   archived_at: Timestamp.nullable(),
-});
+}));
 export type Agent = z.infer<typeof Agent>;
 
-const agentFields = {
+const agentFields = () => ({
   description: z.string().max(2048).nullish(),
   system: z.string().max(100_000).nullish(),
   tools: z.array(ToolParams).max(256).nullish(),
@@ -154,19 +155,19 @@ const agentFields = {
   skills: z.array(AgentSkillParams).nullish(),
   multiagent: MultiagentParams.nullish(),
   execution_identity: ExecutionIdentity.nullish(),
-};
-export const AgentCreateParams = z.object({
+});
+export const AgentCreateParams = lazySchema(() => z.object({
   name: z.string().min(1).max(256),
   model: ModelParams,
-  ...agentFields,
+  ...agentFields(),
   metadata: Metadata.optional(),
-});
-export const AgentUpdateParams = z.object({
+}));
+export const AgentUpdateParams = lazySchema(() => z.object({
   name: z.string().min(1).max(256).optional(),
   model: ModelParams.optional(),
-  ...agentFields,
+  ...agentFields(),
   metadata: MetadataPatch.nullish(),
   version: z.number().int().min(1).optional(),
-});
+}));
 export type AgentCreateParams = z.infer<typeof AgentCreateParams>;
 export type AgentUpdateParams = z.infer<typeof AgentUpdateParams>;

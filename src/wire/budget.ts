@@ -1,28 +1,29 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import type { SessionSummary } from './fold';
 
 // A session's spend ceiling (reference: `budget` on session create and update; the SDK's BetaManagedAgentsBudgetLimit).
 // `max_list_cost` is the SDK's; `max_total_tokens` is Hangar's own (a cap for models without a list price, such as
 // local ones). The session goes idle with stop reason `budget_reached` before a model request once either is spent.
 
-const Cents = z
+const Cents = lazySchema(() => z
   .string()
-  .regex(/^[1-9]\d{0,11}$/, 'amount is a whole, positive number of cents written as a string without sign or leading zeros: "2500" is $25.00');
+  .regex(/^[1-9]\d{0,11}$/, 'amount is a whole, positive number of cents written as a string without sign or leading zeros: "2500" is $25.00'));
 
-export const MonetaryAmount = z.strictObject({
+export const MonetaryAmount = lazySchema(() => z.strictObject({
   amount: Cents,
   currency: z.literal('USD', { error: 'currency must be "USD", the only currency Hangar prices in' }),
-});
+}));
 export type MonetaryAmount = z.infer<typeof MonetaryAmount>;
 
-export const BudgetLimit = z
+export const BudgetLimit = lazySchema(() => z
   .strictObject({
     type: z.literal('limit'),
     max_list_cost: MonetaryAmount.optional(),
     /** Input, output, cache-write and cache-read tokens of every model request of the session, its threads included. */
     max_total_tokens: z.number().int().positive().max(1e12).optional(),
   })
-  .refine((b) => b.max_list_cost !== undefined || b.max_total_tokens !== undefined, 'a budget needs max_list_cost, max_total_tokens or both');
+  .refine((b) => b.max_list_cost !== undefined || b.max_total_tokens !== undefined, 'a budget needs max_list_cost, max_total_tokens or both'));
 export type BudgetLimit = z.infer<typeof BudgetLimit>;
 
 /** A cost cap of this many cents. */

@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 
 // Environments (reference §6), in exactly the shape of the SDK's types. Hangar's own sandbox settings (provider,
 // image, limits) travel as `hangar.*` metadata keys, which typed clients read and write as plain strings.
-export const Networking = z.discriminatedUnion('type', [
+export const Networking = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('unrestricted') }),
   z.object({
     type: z.literal('limited'),
@@ -11,7 +12,7 @@ export const Networking = z.discriminatedUnion('type', [
     allow_package_managers: z.boolean().default(false),
     allow_mcp_servers: z.boolean().default(false),
   }),
-]);
+]));
 export type Networking = z.infer<typeof Networking>;
 
 /** Hangar's local default, said in the wire's terms: limited, with nothing allowed. The sandbox gets no network. */
@@ -24,13 +25,13 @@ export function reachesNothing(n: Networking): boolean {
 
 // `{type: "none"}` is how Hangar used to say NO_NETWORK (records stored before, and older requests): read as that.
 const isLegacyNone = (v: unknown) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'none';
-const NetworkingOrLegacy = z.preprocess((v) => (isLegacyNone(v) ? NO_NETWORK : v), Networking);
+const NetworkingOrLegacy = lazySchema(() => z.preprocess((v) => (isLegacyNone(v) ? NO_NETWORK : v), Networking));
 
 // A package is one word in its manager's own pin syntax (pip `pkg==1.0`, npm `pkg@1`, gem `rails:7.1.0`, a go module
 // path); a leading "-" would be read as an option by the manager, so it is refused.
-const PackageName = z.string().regex(/^[A-Za-z0-9@._~/][^\s]{0,213}$/, 'must be one package name in its manager\'s pin syntax (no spaces, no leading "-")');
-const PackageList = z.array(PackageName).max(200).default([]);
-export const Packages = z.object({
+const PackageName = lazySchema(() => z.string().regex(/^[A-Za-z0-9@._~/][^\s]{0,213}$/, 'must be one package name in its manager\'s pin syntax (no spaces, no leading "-")'));
+const PackageList = lazySchema(() => z.array(PackageName).max(200).default([]));
+export const Packages = lazySchema(() => z.object({
   type: z.literal('packages').optional(),
   apt: PackageList,
   cargo: PackageList,
@@ -38,7 +39,7 @@ export const Packages = z.object({
   go: PackageList,
   npm: PackageList,
   pip: PackageList,
-});
+}));
 export type Packages = z.infer<typeof Packages>;
 
 /** True when the environment asks for any package. */
@@ -46,45 +47,45 @@ export function hasPackages(p: Packages): boolean {
   return [p.apt, p.cargo, p.gem, p.go, p.npm, p.pip].some((l) => l.length > 0);
 }
 
-export const SandboxLimits = z.object({
+export const SandboxLimits = lazySchema(() => z.object({
   memory_mb: z.number().int().min(64).max(1_048_576).default(2048),
   cpus: z.number().min(0.1).max(256).default(2),
   pids: z.number().int().min(16).max(1_000_000).default(512),
-});
+}));
 export type SandboxLimits = z.infer<typeof SandboxLimits>;
 
-export const HangarSandboxConfig = z.object({
+export const HangarSandboxConfig = lazySchema(() => z.object({
   provider: z.enum(['docker', 'local']).optional(),
   image: z.string().optional(),
   limits: SandboxLimits.prefault({}),
-});
+}));
 export type HangarSandboxConfig = z.infer<typeof HangarSandboxConfig>;
 
-export const CloudConfig = z.object({
+export const CloudConfig = lazySchema(() => z.object({
   type: z.literal('cloud'),
   // Local default: no network unless the environment says so (ARCHITECTURE.md invariant 5).
   networking: NetworkingOrLegacy.default(NO_NETWORK),
   packages: Packages.prefault({}),
-});
-export const EnvironmentConfig = z.discriminatedUnion('type', [CloudConfig, z.object({ type: z.literal('self_hosted') })]);
+}));
+export const EnvironmentConfig = lazySchema(() => z.discriminatedUnion('type', [CloudConfig, z.object({ type: z.literal('self_hosted') })]));
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;
 export type CloudConfig = z.infer<typeof CloudConfig>;
 
 /** What a sandbox is made from: the environment's config plus Hangar's settings, as a session records them. */
-export const SandboxEnvironment = CloudConfig.extend({ hangar: HangarSandboxConfig.prefault({}) });
+export const SandboxEnvironment = lazySchema(() => CloudConfig.extend({ hangar: HangarSandboxConfig.prefault({}) }));
 export type SandboxEnvironment = z.infer<typeof SandboxEnvironment>;
 
 // The metadata keys that carry Hangar's settings; values are strings, as metadata values are.
 const LIMIT_KEYS = { memory_mb: 'hangar.memory_mb', cpus: 'hangar.cpus', pids: 'hangar.pids' } as const;
 export const HANGAR_METADATA_KEYS = ['hangar.provider', 'hangar.image', ...Object.values(LIMIT_KEYS)] as const;
 const number = (inner: z.ZodNumber) => z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'must be a number').transform(Number).pipe(inner);
-const HangarMetadata = z.object({
+const HangarMetadata = lazySchema(() => z.object({
   'hangar.provider': z.enum(['docker', 'local'], { error: 'must be "docker" or "local"' }).optional(),
   'hangar.image': z.string().trim().min(1, 'must name an image').optional(),
   'hangar.memory_mb': number(z.number().int().min(64).max(1_048_576)).optional(),
   'hangar.cpus': number(z.number().min(0.1).max(256)).optional(),
   'hangar.pids': number(z.number().int().min(16).max(1_000_000)).optional(),
-});
+}));
 
 /** Hangar's settings from an environment's metadata, or a plain sentence saying which key is wrong and why. */
 export function hangarSettings(metadata: Readonly<Record<string, string>>): { ok: true; settings: HangarSandboxConfig } | { ok: false; problem: string } {
@@ -118,7 +119,7 @@ export function hangarMetadataPatch(settings: { provider?: 'docker' | 'local'; i
   return patch;
 }
 
-export const Environment = z.object({
+export const Environment = lazySchema(() => z.object({
   type: z.literal('environment'),
   id: z.string(),
   name: z.string(),
@@ -129,22 +130,22 @@ export const Environment = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
   archived_at: Timestamp.nullable(),
-});
+}));
 export type Environment = z.infer<typeof Environment>;
 
-export const EnvironmentCreateParams = z.object({
+export const EnvironmentCreateParams = lazySchema(() => z.object({
   name: z.string().min(1).max(256),
   description: z.string().max(2048).nullish(),
   metadata: Metadata.optional(),
   scope: z.enum(['organization', 'account']).optional(),
   config: z.unknown().optional(),
-});
-export const EnvironmentUpdateParams = z.object({
+}));
+export const EnvironmentUpdateParams = lazySchema(() => z.object({
   name: z.string().min(1).max(256).optional(),
   description: z.string().max(2048).nullish(),
   metadata: MetadataPatch.nullish(),
   scope: z.enum(['organization', 'account']).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
-});
+}));
 export type EnvironmentCreateParams = z.infer<typeof EnvironmentCreateParams>;
 export type EnvironmentUpdateParams = z.infer<typeof EnvironmentUpdateParams>;

@@ -1,11 +1,12 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 
 // session.error sub-types (reference §3.5) and the HTTP error envelope (§1.3).
-export const RetryStatus = z.discriminatedUnion('type', [
+export const RetryStatus = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('retrying') }),
   z.object({ type: z.literal('exhausted') }),
   z.object({ type: z.literal('terminal') }),
-]);
+]));
 export type RetryStatus = z.infer<typeof RetryStatus>;
 
 export const SESSION_ERROR_TYPES = [
@@ -26,9 +27,9 @@ export const SESSION_ERROR_TYPES = [
  * session.error it logged (`_hangar.model_error`), so a surface can say what to do (set the key, wait, check the URL).
  */
 export const MODEL_ERROR_KINDS = ['rate_limited', 'overloaded', 'server', 'network', 'stream', 'auth', 'invalid_request'] as const;
-export const ModelErrorKind = z.enum(MODEL_ERROR_KINDS);
+export const ModelErrorKind = lazySchema(() => z.enum(MODEL_ERROR_KINDS));
 export type ModelErrorKind = z.infer<typeof ModelErrorKind>;
-export const ModelErrorDetail = z.object({
+export const ModelErrorDetail = lazySchema(() => z.object({
   kind: ModelErrorKind,
   /** Which attempt of the request failed (1 = the first). */
   attempt: z.number().int().positive(),
@@ -36,17 +37,17 @@ export const ModelErrorDetail = z.object({
   retry_in_ms: z.number().nonnegative().optional(),
   /** The model API's address, when it could not be reached. */
   url: z.string().optional(),
-});
+}));
 export type ModelErrorDetail = z.infer<typeof ModelErrorDetail>;
 
-export const SessionErrorObject = z.object({
+export const SessionErrorObject = lazySchema(() => z.object({
   type: z.enum(SESSION_ERROR_TYPES),
   message: z.string(),
   retry_status: RetryStatus,
   mcp_server_name: z.string().optional(),
   credential_id: z.string().optional(),
   vault_id: z.string().optional(),
-});
+}));
 export type SessionErrorObject = z.infer<typeof SessionErrorObject>;
 
 export const API_ERROR_TYPES = [
@@ -64,7 +65,7 @@ export const API_ERROR_TYPES = [
 ] as const;
 export type ApiErrorType = (typeof API_ERROR_TYPES)[number];
 
-export const ApiErrorEnvelope = z.object({
+export const ApiErrorEnvelope = lazySchema(() => z.object({
   type: z.literal('error'),
   error: z.object({
     type: z.enum(API_ERROR_TYPES),
@@ -75,5 +76,5 @@ export const ApiErrorEnvelope = z.object({
     conflicting_path: z.string().optional(),
   }),
   request_id: z.string().optional(),
-});
+}));
 export type ApiErrorEnvelope = z.infer<typeof ApiErrorEnvelope>;

@@ -1,13 +1,14 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { Timestamp } from './common';
 
 // The Files API (reference §2.9; the SDK's `client.beta.files`): uploaded files and what agents leave in
 // /mnt/session/outputs/, which are scoped to their session.
 
-export const FileScope = z.object({ type: z.literal('session'), id: z.string() });
+export const FileScope = lazySchema(() => z.object({ type: z.literal('session'), id: z.string() }));
 export type FileScope = z.infer<typeof FileScope>;
 
-export const FileMetadata = z.object({
+export const FileMetadata = lazySchema(() => z.object({
   type: z.literal('file'),
   id: z.string(),
   filename: z.string(),
@@ -17,10 +18,10 @@ export const FileMetadata = z.object({
   downloadable: z.boolean(),
   expires_at: Timestamp.nullable(),
   scope: FileScope.nullable(),
-});
+}));
 export type FileMetadata = z.infer<typeof FileMetadata>;
 
-export const DeletedFile = z.object({ id: z.string(), type: z.literal('file_deleted') });
+export const DeletedFile = lazySchema(() => z.object({ id: z.string(), type: z.literal('file_deleted') }));
 export type DeletedFile = z.infer<typeof DeletedFile>;
 
 /** The hosted API's bounds for `expires_in_seconds` (one hour to ninety days). */
@@ -31,18 +32,18 @@ export const SESSION_UPLOADS_DIR = '/mnt/session/uploads';
 export const SESSION_OUTPUTS_DIR = '/mnt/session/outputs';
 
 // A `file` session resource: requested with a file id, answered with its own id and mount path (reference §7.3).
-export const FileResourceParams = z.object({
+export const FileResourceParams = lazySchema(() => z.object({
   type: z.literal('file'),
   file_id: z.string().min(1),
   mount_path: z.string().min(1).optional(),
-});
+}));
 export type FileResourceParams = z.infer<typeof FileResourceParams>;
-export const FileResource = z.object({
+export const FileResource = lazySchema(() => z.object({
   id: z.string(),
   type: z.literal('file'),
   file_id: z.string(),
   mount_path: z.string(),
   created_at: Timestamp,
   updated_at: Timestamp,
-});
+}));
 export type FileResource = z.infer<typeof FileResource>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { Agent, ModelParams, ToolParams } from './agent';
 import type { SessionAgent } from './session';
 
@@ -10,7 +11,7 @@ import type { SessionAgent } from './session';
 // permission policy at least as strict.
 
 /** What the coordinator's model writes: every field but the name is optional and defaults to the coordinator's. */
-export const InlineAgentParams = z
+export const InlineAgentParams = lazySchema(() => z
   .object({
     // The name goes into the thread's system prompt (`You are the agent "…"`), so it has no double quote.
     name: z
@@ -25,14 +26,14 @@ export const InlineAgentParams = z
     /** Absent: the coordinator's tools. Given: a narrowing of them (same shapes as an agent's `tools`). */
     tools: z.array(ToolParams).max(256).nullish(),
   })
-  .strict();
+  .strict());
 export type InlineAgentParams = z.infer<typeof InlineAgentParams>;
 
 /** The resolved definition a thread runs (the SDK's InlineAgent); kept in its session.thread_created (`_hangar`). */
-export const InlineAgent = Agent.pick({ name: true, description: true, system: true, model: true, tools: true, mcp_servers: true, execution_identity: true }).extend({
+export const InlineAgent = lazySchema(() => Agent.pick({ name: true, description: true, system: true, model: true, tools: true, mcp_servers: true, execution_identity: true }).extend({
   type: z.literal('inline'),
   skills: z.array(z.never()),
-});
+}));
 export type InlineAgent = z.infer<typeof InlineAgent>;
 
 /**

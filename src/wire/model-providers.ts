@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { BUILTIN_PROVIDER, PROVIDER_NAME, isLocalUrl } from './provider-names';
 
 export * from './provider-names';
@@ -10,10 +11,10 @@ export * from './provider-names';
 // prefix is the built-in provider's, as before. The key of a provider is a vault credential (modelProviderKey), never
 // part of this configuration.
 
-export const ModelProviderKind = z.enum(['anthropic', 'openai']);
+export const ModelProviderKind = lazySchema(() => z.enum(['anthropic', 'openai']));
 export type ModelProviderKind = z.infer<typeof ModelProviderKind>;
 
-export const ModelProviderConfig = z.strictObject({
+export const ModelProviderConfig = lazySchema(() => z.strictObject({
   name: z
     .string()
     .regex(PROVIDER_NAME, 'provider names are 1-40 lower-case letters, digits, "-" and "_", starting with a letter or digit')
@@ -33,23 +34,23 @@ export const ModelProviderConfig = z.strictObject({
   local: z.boolean().optional(),
   /** Context window of its models when the models endpoint does not say (tokens). Default 128000, or 32768 when local. */
   contextWindow: z.number().int().positive().optional(),
-}).refine((p) => p.kind === 'openai' || p.headers === undefined, { path: ['headers'], message: 'headers are sent only to openai-kind providers; remove them from this anthropic-kind one' });
+}).refine((p) => p.kind === 'openai' || p.headers === undefined, { path: ['headers'], message: 'headers are sent only to openai-kind providers; remove them from this anthropic-kind one' }));
 export type ModelProviderConfig = z.infer<typeof ModelProviderConfig>;
 
-export const ModelProviderConfigs = z.array(ModelProviderConfig).superRefine((list, ctx) => {
+export const ModelProviderConfigs = lazySchema(() => z.array(ModelProviderConfig).superRefine((list, ctx) => {
   const seen = new Set<string>();
   list.forEach((p, i) => {
     if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `two providers are named "${p.name}"; names must be unique` });
     seen.add(p.name);
   });
-});
+}));
 
 export function providerIsLocal(p: ModelProviderConfig): boolean {
   return p.local ?? isLocalUrl(p.baseUrl);
 }
 
 /** What a provider's models endpoint says about one model (fields it does not give stay undefined). */
-export const ProviderModelInfo = z.object({
+export const ProviderModelInfo = lazySchema(() => z.object({
   id: z.string().min(1),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
@@ -57,5 +58,5 @@ export const ProviderModelInfo = z.object({
   tools: z.boolean().optional(),
   /** USD per million tokens, when the provider publishes prices (OpenRouter). */
   prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional() }).optional(),
-});
+}));
 export type ProviderModelInfo = z.infer<typeof ProviderModelInfo>;

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { BUILTIN_PROVIDER, qualifiedModel, type ModelProviderConfig, type ProviderModelInfo } from './model-providers';
 import { providerModelSpec } from './provider-spec';
 
@@ -12,7 +13,7 @@ import { providerModelSpec } from './provider-spec';
 // price tables, `source` says so: check it against https://platform.claude.com/docs/en/about-claude/pricing.
 
 export const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'] as const;
-export const Effort = z.enum(EFFORTS);
+export const Effort = lazySchema(() => z.enum(EFFORTS));
 export type Effort = z.infer<typeof Effort>;
 
 /**
@@ -22,20 +23,20 @@ export type Effort = z.infer<typeof Effort>;
  * - `budget`: manual extended thinking, `{type:"enabled", budget_tokens}`;
  * - `none`: no thinking parameter at all.
  */
-export const ThinkingSupport = z.enum(['adaptive', 'adaptive_always', 'budget', 'none']);
+export const ThinkingSupport = lazySchema(() => z.enum(['adaptive', 'adaptive_always', 'budget', 'none']));
 export type ThinkingSupport = z.infer<typeof ThinkingSupport>;
 
 /** USD per million tokens. */
-export const ModelPrices = z.object({
+export const ModelPrices = lazySchema(() => z.object({
   input: z.number().nonnegative(),
   output: z.number().nonnegative(),
   cacheWrite5m: z.number().nonnegative(),
   cacheWrite1h: z.number().nonnegative(),
   cacheRead: z.number().nonnegative(),
-});
+}));
 export type ModelPrices = z.infer<typeof ModelPrices>;
 
-export const ModelSpec = z.object({
+export const ModelSpec = lazySchema(() => z.object({
   /** Display name. */
   name: z.string().min(1),
   contextWindow: z.number().int().positive(),
@@ -52,12 +53,12 @@ export const ModelSpec = z.object({
   /** Date the prices were last checked (YYYY-MM-DD) and where they came from. */
   pricesCheckedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD'),
   source: z.string(),
-});
+}));
 export type ModelSpec = z.infer<typeof ModelSpec>;
 
 /** A user override: any subset of a spec's fields (prices field by field); a new id needs the full spec. */
-export const ModelSpecOverride = z.strictObject({ ...ModelSpec.partial().shape, prices: z.strictObject(ModelPrices.partial().shape).optional() });
-export const ModelCatalogOverrides = z.record(
+export const ModelSpecOverride = lazySchema(() => z.strictObject({ ...ModelSpec.partial().shape, prices: z.strictObject(ModelPrices.partial().shape).optional() }));
+export const ModelCatalogOverrides = lazySchema(() => z.record(
   z
     .string()
     .regex(
@@ -65,7 +66,7 @@ export const ModelCatalogOverrides = z.record(
       'model ids are lower-case letters, digits, dots and dashes, or <provider>/<model> for a configured provider\'s model',
     ),
   ModelSpecOverride,
-);
+));
 export type ModelCatalogOverrides = z.infer<typeof ModelCatalogOverrides>;
 
 /** Overrides applied one after the other: a later layer changes an id's fields (prices field by field), never drops an earlier layer's. */
@@ -81,10 +82,10 @@ export function layerOverrides(...layers: ModelCatalogOverrides[]): ModelCatalog
 }
 
 /** What pricing a model's usage needs: the session fold takes only this, so every surface prices with one catalogue. */
-export const ModelPricing = ModelSpec.pick({ prices: true, longPrompt: true }).extend({
+export const ModelPricing = lazySchema(() => ModelSpec.pick({ prices: true, longPrompt: true }).extend({
   /** The prices are a guess (no list price known for the model): surfaces label the cost an estimate. */
   estimate: z.boolean().optional(),
-});
+}));
 export type ModelPricing = z.infer<typeof ModelPricing>;
 
 /** A catalogue override that cannot be used (its text says which and why); surfaces refuse it and tell the user. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 
 // Multi-agent configuration of an agent (reference §5.4): the params clients send, and the resolved form an agent
 // carries (every member a concrete {type:"agent", id, version}). The session form, with each member expanded to its
@@ -8,52 +9,52 @@ import * as z from 'zod';
 
 export const MAX_ROSTER = 20;
 
-const AgentRefParams = z.object({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).nullish() });
-const SelfParams = z.object({ type: z.literal('self') });
-const AdvisorParams = z.object({ type: z.literal('advisor'), model: z.string().min(1) });
-export const RosterEntryParams = z.union([z.string().min(1), AgentRefParams, SelfParams, AdvisorParams]);
+const AgentRefParams = lazySchema(() => z.object({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).nullish() }));
+const SelfParams = lazySchema(() => z.object({ type: z.literal('self') }));
+const AdvisorParams = lazySchema(() => z.object({ type: z.literal('advisor'), model: z.string().min(1) }));
+export const RosterEntryParams = lazySchema(() => z.union([z.string().min(1), AgentRefParams, SelfParams, AdvisorParams]));
 export type RosterEntryParams = z.infer<typeof RosterEntryParams>;
-const PredefinedAgentParams = z.union([z.string().min(1), AgentRefParams, SelfParams]);
+const PredefinedAgentParams = lazySchema(() => z.union([z.string().min(1), AgentRefParams, SelfParams]));
 
-export const CoordinatorParams = z.object({
+export const CoordinatorParams = lazySchema(() => z.object({
   type: z.literal('coordinator'),
   agents: z.array(RosterEntryParams).min(1, 'multiagent.agents needs at least one agent').max(MAX_ROSTER, `multiagent.agents holds at most ${MAX_ROSTER} agents`),
-});
+}));
 
-const Disabled = z.object({ type: z.literal('disabled') });
-const Enabled = z.object({ type: z.literal('enabled') });
-const Switch = z.discriminatedUnion('type', [Enabled, Disabled]);
-const MembersParams = z.discriminatedUnion('type', [
+const Disabled = lazySchema(() => z.object({ type: z.literal('disabled') }));
+const Enabled = lazySchema(() => z.object({ type: z.literal('enabled') }));
+const Switch = lazySchema(() => z.discriminatedUnion('type', [Enabled, Disabled]));
+const MembersParams = lazySchema(() => z.discriminatedUnion('type', [
   z.object({
     type: z.literal('enabled'),
     inline_agents: Switch.nullish(),
     predefined_agents: z.array(PredefinedAgentParams).max(MAX_ROSTER, `predefined_agents holds at most ${MAX_ROSTER} agents`).nullish(),
   }),
   Disabled,
-]);
-export const Multiagent20261001Params = z.object({
+]));
+export const Multiagent20261001Params = lazySchema(() => z.object({
   type: z.literal('multiagent_20261001'),
   advisor: z.discriminatedUnion('type', [z.object({ type: z.literal('enabled'), model: z.string().min(1) }), Disabled]).nullish(),
   subagents: MembersParams.nullish(),
   workflows: MembersParams.nullish(),
-});
-export const MultiagentParams = z.discriminatedUnion('type', [CoordinatorParams, Multiagent20261001Params]);
+}));
+export const MultiagentParams = lazySchema(() => z.discriminatedUnion('type', [CoordinatorParams, Multiagent20261001Params]));
 export type MultiagentParams = z.infer<typeof MultiagentParams>;
 export type Multiagent20261001Params = z.infer<typeof Multiagent20261001Params>;
 
 // ---- resolved (agent responses) ----
-export const AgentReference = z.object({ type: z.literal('agent'), id: z.string(), version: z.number().int().min(1) });
+export const AgentReference = lazySchema(() => z.object({ type: z.literal('agent'), id: z.string(), version: z.number().int().min(1) }));
 export type AgentReference = z.infer<typeof AgentReference>;
-export const Coordinator = z.object({ type: z.literal('coordinator'), agents: z.array(AgentReference) });
+export const Coordinator = lazySchema(() => z.object({ type: z.literal('coordinator'), agents: z.array(AgentReference) }));
 const Members = <T extends z.ZodType>(member: T) =>
   z.discriminatedUnion('type', [z.object({ type: z.literal('enabled'), inline_agents: Switch, predefined_agents: z.array(member) }), Disabled]);
-export const Multiagent20261001 = z.object({
+export const Multiagent20261001 = lazySchema(() => z.object({
   type: z.literal('multiagent_20261001'),
   advisor: Disabled,
   subagents: Members(AgentReference),
   workflows: Disabled,
-});
-export const AgentMultiagent = z.discriminatedUnion('type', [Coordinator, Multiagent20261001]);
+}));
+export const AgentMultiagent = lazySchema(() => z.discriminatedUnion('type', [Coordinator, Multiagent20261001]));
 export type AgentMultiagent = z.infer<typeof AgentMultiagent>;
 
 /** The roster references of a resolved configuration, in order. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 
 // Outcomes (reference §3.1 user.define_outcome, §3.2 outcome spans, §7.5): the task, the rubric a grader holds the
 // work to, and how many evaluate-then-revise cycles it gets. The session's `outcome_evaluations` are a fold of the
@@ -15,17 +16,17 @@ export function rubricText(rubric: z.infer<typeof TextRubric> | z.infer<typeof F
 /** Hangar: check commands a rubric may name (see OutcomeCheck). */
 export const MAX_CHECKS = 10;
 
-export const TextRubric = z.object({
+export const TextRubric = lazySchema(() => z.object({
   type: z.literal('text'),
   content: z
     .string()
     .min(1, 'rubric.content is empty: write the criteria the work is graded against')
     .max(MAX_RUBRIC_CHARS, `rubric.content is over ${MAX_RUBRIC_CHARS} characters; shorten it or upload it as a file`),
-});
-export const FileRubric = z.object({ type: z.literal('file'), file_id: z.string().min(1, 'rubric.file_id is empty') });
-export const RubricParams = z.discriminatedUnion('type', [TextRubric, FileRubric], {
+}));
+export const FileRubric = lazySchema(() => z.object({ type: z.literal('file'), file_id: z.string().min(1, 'rubric.file_id is empty') }));
+export const RubricParams = lazySchema(() => z.discriminatedUnion('type', [TextRubric, FileRubric], {
   error: () => 'rubric must be {type:"text", content} or {type:"file", file_id}',
-});
+}));
 export type RubricParams = z.infer<typeof RubricParams>;
 
 /**
@@ -33,31 +34,31 @@ export type RubricParams = z.infer<typeof RubricParams>;
  * the tail of its output go to the grader, and a failing check can never be judged `satisfied`: "the tests pass" is a
  * fact, not the grader's opinion.
  */
-export const OutcomeCheck = z.object({
+export const OutcomeCheck = lazySchema(() => z.object({
   command: z.string().min(1, 'checks[].command is empty').max(4000),
   /** How long the command may run (default 10 minutes, the bash tool's cap); past it the check fails. */
   timeout_ms: z.number().int().min(1000).max(600_000).optional(),
-});
+}));
 export type OutcomeCheck = z.infer<typeof OutcomeCheck>;
 
-const maxIterations = z
+const maxIterations = lazySchema(() => z
   .number()
   .int('max_iterations must be a whole number')
   .min(1, 'max_iterations must be at least 1')
-  .max(MAX_ITERATIONS, `max_iterations is at most ${MAX_ITERATIONS}`);
+  .max(MAX_ITERATIONS, `max_iterations is at most ${MAX_ITERATIONS}`));
 
-export const UserDefineOutcomeParams = z.object({
+export const UserDefineOutcomeParams = lazySchema(() => z.object({
   type: z.literal('user.define_outcome'),
   description: z.string().min(1, 'description is empty: say what the agent should produce').max(MAX_RUBRIC_CHARS),
   rubric: RubricParams,
   /** Default 3 (null counts as absent). */
   max_iterations: maxIterations.nullish(),
   checks: z.array(OutcomeCheck).max(MAX_CHECKS, `at most ${MAX_CHECKS} checks`).optional(),
-});
+}));
 export type UserDefineOutcomeParams = z.infer<typeof UserDefineOutcomeParams>;
 
 /** The grader's verdict on one iteration. */
-export const OutcomeResult = z.enum(['satisfied', 'needs_revision', 'max_iterations_reached', 'failed', 'interrupted']);
+export const OutcomeResult = lazySchema(() => z.enum(['satisfied', 'needs_revision', 'max_iterations_reached', 'failed', 'interrupted']));
 export type OutcomeResult = z.infer<typeof OutcomeResult>;
 /** Results after which no evaluation follows. */
 export const isTerminalOutcome = (r: OutcomeResult): boolean => r !== 'needs_revision';
@@ -65,16 +66,16 @@ export const isTerminalOutcome = (r: OutcomeResult): boolean => r !== 'needs_rev
 export const feedsBack = (r: OutcomeResult): boolean => r === 'needs_revision' || r === 'max_iterations_reached';
 
 /** One check's run, as the grader saw it (kept privately on the evaluation's end). */
-export const CheckRun = z.object({
+export const CheckRun = lazySchema(() => z.object({
   command: z.string(),
   /** null: it did not finish (timed out, aborted, the sandbox failed). */
   exit_code: z.number().int().nullable(),
   /** The last part of what it printed (stdout and stderr), scrubbed. */
   output_tail: z.string(),
-});
+}));
 export type CheckRun = z.infer<typeof CheckRun>;
 
-export const OutcomeEvaluation = z.object({
+export const OutcomeEvaluation = lazySchema(() => z.object({
   type: z.literal('outcome_evaluation'),
   outcome_id: z.string(),
   description: z.string(),
@@ -83,7 +84,7 @@ export const OutcomeEvaluation = z.object({
   result: z.union([z.enum(['pending', 'running', 'evaluating']), OutcomeResult]),
   explanation: z.string().nullable(),
   completed_at: z.string().nullable(),
-});
+}));
 export type OutcomeEvaluation = z.infer<typeof OutcomeEvaluation>;
 
 type OutcomeEventLike =

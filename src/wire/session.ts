@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from './lazy';
 import { Agent, AgentSkillParams, CustomTool, McpServer, ModelParams, ToolParams } from './agent';
 import { Metadata, MetadataPatch, Timestamp } from './common';
 import { UserMessageParams } from './events';
@@ -9,15 +10,15 @@ import { MemoryStoreResource, MemoryStoreResourceParams } from './memory';
 import { BudgetLimit } from './budget';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
-export const SessionStatus = z.enum(['idle', 'running', 'rescheduling', 'terminated']);
+export const SessionStatus = lazySchema(() => z.enum(['idle', 'running', 'rescheduling', 'terminated']));
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
 // A session's agent is a snapshot: its roster is expanded to the members' full definitions (without their own
 // multiagent, depth 1), so later agent edits don't change a running session (reference §7.1).
-export const SessionThreadAgent = Agent.omit({ created_at: true, updated_at: true, archived_at: true, metadata: true, multiagent: true });
+export const SessionThreadAgent = lazySchema(() => Agent.omit({ created_at: true, updated_at: true, archived_at: true, metadata: true, multiagent: true }));
 export type SessionThreadAgent = z.infer<typeof SessionThreadAgent>;
-const Switch = z.discriminatedUnion('type', [z.object({ type: z.literal('enabled') }), z.object({ type: z.literal('disabled') })]);
-export const SessionMultiagent = z.discriminatedUnion('type', [
+const Switch = lazySchema(() => z.discriminatedUnion('type', [z.object({ type: z.literal('enabled') }), z.object({ type: z.literal('disabled') })]));
+export const SessionMultiagent = lazySchema(() => z.discriminatedUnion('type', [
   z.object({ type: z.literal('coordinator'), agents: z.array(SessionThreadAgent) }),
   z.object({
     type: z.literal('multiagent_20261001'),
@@ -28,10 +29,10 @@ export const SessionMultiagent = z.discriminatedUnion('type', [
     ]),
     workflows: z.object({ type: z.literal('disabled') }),
   }),
-]);
+]));
 export type SessionMultiagent = z.infer<typeof SessionMultiagent>;
 // Records stored before rosters were resolved carried an unvalidated value that was never acted on: it reads as none.
-export const SessionAgent = SessionThreadAgent.extend({ multiagent: SessionMultiagent.nullable().catch(null) });
+export const SessionAgent = lazySchema(() => SessionThreadAgent.extend({ multiagent: SessionMultiagent.nullable().catch(null) }));
 export type SessionAgent = z.infer<typeof SessionAgent>;
 
 /** The agents a session's coordinator may start threads of, in roster order (empty for a single agent). */
@@ -53,7 +54,7 @@ export function delegates(agent: SessionAgent): boolean {
   return sessionRoster(agent).length > 0 || inlineAgentsEnabled(agent);
 }
 
-export const SessionUsage = z.object({
+export const SessionUsage = lazySchema(() => z.object({
   input_tokens: z.number().int().nonnegative(),
   output_tokens: z.number().int().nonnegative(),
   cache_read_input_tokens: z.number().int().nonnegative(),
@@ -62,23 +63,23 @@ export const SessionUsage = z.object({
   list_cost: z.object({ amount: z.string(), currency: z.literal('USD') }).nullable(),
   /** Searches run by the model's provider (reference §7.6); null until the first one. */
   server_tool_use: z.object({ web_search_requests: z.number().int().nonnegative() }).nullish(),
-});
+}));
 export type SessionUsage = z.infer<typeof SessionUsage>;
 
 // Hangar's own resource: the local repository a session works on (a copy of it lives in the sandbox).
-export const LocalRepositoryResource = z.object({
+export const LocalRepositoryResource = lazySchema(() => z.object({
   id: z.string(),
   type: z.literal('local_repository'),
   path: z.string(),
   mount_path: z.string(),
   created_at: Timestamp,
   updated_at: Timestamp,
-});
+}));
 export type LocalRepositoryResource = z.infer<typeof LocalRepositoryResource>;
-export const SessionResource = z.discriminatedUnion('type', [LocalRepositoryResource, FileResource, GitHubRepositoryResource, MemoryStoreResource]);
+export const SessionResource = lazySchema(() => z.discriminatedUnion('type', [LocalRepositoryResource, FileResource, GitHubRepositoryResource, MemoryStoreResource]));
 export type SessionResource = z.infer<typeof SessionResource>;
 
-export const Session = z.object({
+export const Session = lazySchema(() => z.object({
   type: z.literal('session'),
   id: z.string(),
   title: z.string().nullable(),
@@ -95,10 +96,10 @@ export const Session = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
   archived_at: Timestamp.nullable(),
-});
+}));
 export type Session = z.infer<typeof Session>;
 
-export const AgentRef = z.union([
+export const AgentRef = lazySchema(() => z.union([
   z.string().min(1),
   z.object({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().min(1).optional() }),
   z.object({
@@ -111,18 +112,18 @@ export const AgentRef = z.union([
     mcp_servers: z.array(McpServer).optional(),
     skills: z.array(AgentSkillParams).optional(),
   }),
-]);
+]));
 export type AgentRef = z.infer<typeof AgentRef>;
 
-export const LocalRepositoryParams = z.object({
+export const LocalRepositoryParams = lazySchema(() => z.object({
   type: z.literal('local_repository'),
   path: z.string().min(1),
   mount_path: z.string().optional(),
-});
-export const ResourceParams = z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams, MemoryStoreResourceParams]);
+}));
+export const ResourceParams = lazySchema(() => z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams, MemoryStoreResourceParams]));
 export type ResourceParams = z.infer<typeof ResourceParams>;
 
-export const SessionCreateParams = z.object({
+export const SessionCreateParams = lazySchema(() => z.object({
   agent: AgentRef,
   environment_id: z.string().min(1),
   title: z.string().max(512).nullish(),
@@ -141,14 +142,14 @@ export const SessionCreateParams = z.object({
     .max(50)
     .refine((events) => events.every((e) => e.type !== 'user.message' || !e.session_thread_id), 'initial_events go to the coordinator: a new session has no sub-agent threads to name yet')
     .optional(),
-});
+}));
 export type SessionCreateParams = z.infer<typeof SessionCreateParams>;
 
-export const SessionUpdateParams = z.object({
+export const SessionUpdateParams = lazySchema(() => z.object({
   title: z.string().max(512).nullish(),
   metadata: MetadataPatch.nullish(),
   agent: z.object({ tools: z.array(z.union([ToolParams, CustomTool])).optional(), mcp_servers: z.array(McpServer).optional() }).optional(),
   /** Replaces the budget of a session created with one; null removes it for good. */
   budget: BudgetLimit.nullish(),
-});
+}));
 export type SessionUpdateParams = z.infer<typeof SessionUpdateParams>;
