@@ -26,6 +26,14 @@ const targets = [
     platform: 'browser',
     target: 'es2022',
   },
+  // The compare view's page (best-of-N), a bundle of its own: it shares only the protocol and the DOM helpers.
+  {
+    entryPoints: ['webview/compare/main.ts'],
+    outfile: 'dist/compare.js',
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+  },
   toolServerBundle('dist/toolserver.cjs'),
   // The panel's icon font: VS Code's codicons, bundled next to webview.js (the webview may load only from dist/ and
   // media/, and the .vsix carries no node_modules). The font keeps its name, so the stylesheet's url() finds it.

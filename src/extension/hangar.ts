@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { AgentFileSystem } from './agents/agent-fs';
+import type { CompareViews } from './compare/compare-view';
 import type { ApiServerManager } from './api-server';
 import type { ApprovalNotifier } from './notifications/approvals';
 import type { ProgressNotices } from './notifications/progress';
@@ -39,6 +40,8 @@ export interface Hangar {
   approvals: ApprovalNotifier;
   /** Long work on a session in the status bar, and notices (the local sandbox's caveats) as warnings. */
   progress: ProgressNotices;
+  /** The compare views of best-of-N attempts (Hangar: Start Best-of-N…, Compare Sessions…). */
+  compare: CompareViews;
   /** The local Managed Agents API server (Hangar: Start Local API Server). */
   api: ApiServerManager;
 }

@@ -13,6 +13,8 @@ import { registerFileCommands } from './commands/file-commands';
 import { registerVaultCommands } from './commands/vault-commands';
 import { registerModelCommands } from './commands/model-commands';
 import { registerBudgetCommands } from './commands/budget-commands';
+import { registerBestOfCommands } from './compare/best-of-commands';
+import { CompareViews } from './compare/compare-view';
 import { needsRestart } from './config';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
@@ -72,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     // The session is in view in its editor tab or in the side-bar chat: the prompt shows there, no notification.
     approvals: new ApprovalNotifier({ host, sessions, panelVisible: (id) => panels.get(id)?.panel.visible === true || (panels.chat.visible && panels.chat.sessionId === id) }),
     api: new ApiServerManager(host, log),
+    compare: new CompareViews(() => h),
     progress: new ProgressNotices(host, log),
   };
   await host.start();
@@ -112,6 +115,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),
     ...registerBudgetCommands(h),
+    ...registerBestOfCommands(h),
+    h.compare,
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());

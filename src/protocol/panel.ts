@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseWith, type ParseResult } from './parse';
 import { EventDelta, EventStart, ModelErrorDetail, ModelPricing, Session, SessionEvent, ToolOutputPreview } from '../wire';
 
 // The session panel's message protocol: one discriminated union per direction, validated on both sides (the
@@ -197,22 +198,6 @@ export type HostMessageType = HostMessage['type'];
 export type WebviewMessageType = WebviewMessage['type'];
 export type HostMessageOf<T extends HostMessageType> = Extract<HostMessage, { type: T }>;
 export type WebviewMessageOf<T extends WebviewMessageType> = Extract<WebviewMessage, { type: T }>;
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
-function parseWith<T>(schema: z.ZodType<T>, direction: string, raw: unknown): ParseResult<T> {
-  const typeName = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : '(none)';
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, error: `invalid ${direction} message (type ${typeName}): ${describe(parsed.error)}` };
-}
 
 /** Validates a message received by the webview. */
 export function parseHostMessage(raw: unknown): ParseResult<HostMessage> {

@@ -1,4 +1,5 @@
-import type { EventParams, SessionCreateParams, SessionEvent } from '../wire';
+import { AgentCreateParams, type Agent, type EventParams, type SessionCreateParams, type SessionEvent } from '../wire';
+import type { AgentStore } from './agents';
 import { invalid } from './errors';
 import type { SessionService } from './sessions';
 import { allEvents } from './all-events';
@@ -22,9 +23,34 @@ export interface BestOfRequest {
   agents: readonly string[];
   environment_id: string;
   resources: NonNullable<SessionCreateParams['resources']>;
+  /** Vaults each attempt's MCP servers take credentials from (VS Code's, as for any session it starts). */
+  vault_ids?: string[];
   title: string;
   /** What each attempt is sent first: the task. */
   first: EventParams;
+}
+
+/**
+ * The agent that runs an attempt on `model`: the agent itself when it already uses that model, else its copy named
+ * "<name> on <model>" (made the first time, brought up to date when the agent's definition has changed since), so
+ * one agent can be compared across models and every session still names a stored agent.
+ */
+export async function agentOnModel(agents: AgentStore, agent: Agent, model: string): Promise<string> {
+  if (agent.model.id === model) return agent.id;
+  const name = `${agent.name} on ${model}`;
+  const definition = { description: agent.description, system: agent.system, tools: agent.tools, mcp_servers: agent.mcp_servers, skills: agent.skills, multiagent: agent.multiagent };
+  const params = AgentCreateParams.parse({ name, model, ...definition });
+  for (let page: string | undefined; ; ) {
+    const res = await agents.list({ limit: 100, page });
+    const copy = res.data.find((a) => a.name === name && !a.archived_at);
+    if (copy) {
+      const same = copy.model.id === model && JSON.stringify(definition) === JSON.stringify({ description: copy.description, system: copy.system, tools: copy.tools, mcp_servers: copy.mcp_servers, skills: copy.skills, multiagent: copy.multiagent });
+      return same ? copy.id : (await agents.update(copy.id, { ...params, version: copy.version })).id;
+    }
+    if (!res.next_page) break;
+    page = res.next_page;
+  }
+  return (await agents.create(params)).id;
 }
 
 /** Creates the N sessions, then sends each the task at once; resolves with their ids in attempt order. */
@@ -33,7 +59,7 @@ export async function startBestOf(sessions: SessionService, req: BestOfRequest):
   if (req.agents.length === 0) throw invalid('Best-of needs at least one agent.');
   const ids: string[] = [];
   for (let k = 0; k < req.n; k++) {
-    const s = await sessions.create({ agent: req.agents[k % req.agents.length]!, environment_id: req.environment_id, resources: req.resources, title: `${req.title} (${k + 1}/${req.n})` });
+    const s = await sessions.create({ agent: req.agents[k % req.agents.length]!, environment_id: req.environment_id, resources: req.resources, ...(req.vault_ids ? { vault_ids: req.vault_ids } : {}), title: `${req.title} (${k + 1}/${req.n})` });
     ids.push(s.id);
   }
   await Promise.all(ids.map((id) => sessions.send(id, [req.first])));

@@ -79,7 +79,7 @@ function isPreferred(a: Agent, preferred: string): boolean {
   return preferred !== '' && (a.id === preferred || a.name === preferred);
 }
 
-async function listAgents(h: Hangar): Promise<Agent[]> {
+export async function listAgents(h: Hangar): Promise<Agent[]> {
   const out: Agent[] = [];
   for (let page: string | undefined; ; ) {
     const res = await h.host.runtime.agents.list({ limit: 100, page });

@@ -189,7 +189,7 @@ async function shownRunning(h: Hangar): Promise<string | undefined> {
   return status === 'running' || status === 'rescheduling' ? id : undefined;
 }
 
-async function pickFolder(): Promise<string | undefined> {
+export async function pickFolder(): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 0) {
     void vscode.window.showWarningMessage('Hangar: open a folder first; the agent works on a copy of it.');

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 
 // The panel's page: one nonce'd script (dist/webview.js), the codicon font's stylesheet (dist/codicon.css) and the
 // panel's own (media/panel.css), nothing inline, no remote content. The webview is a separate trust domain; everything it sends back is validated (protocol.ts).
+// The compare view's page is built the same way from its own script and stylesheet (dist/compare.js, media/compare.css).
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
@@ -12,10 +13,10 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, page: { script: string; style: string } = { script: 'webview.js', style: 'panel.css' }): string {
   const nonce = randomBytes(18).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.script));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', page.style));
   const codicons = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'codicon.css'));
   const csp = [
     "default-src 'none'",

@@ -4,6 +4,7 @@ import { agentSuite } from './agents.test';
 import { apiSuite } from './api.test';
 import { chatSuite } from './chat.test';
 import { approvalSuite } from './approvals.test';
+import { bestOfSuite } from './best-of.test';
 import { branchSuite } from './branch.test';
 import { budgetSuite } from './budgets.test';
 import { outcomeSuite } from './outcomes.test';
@@ -27,7 +28,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, bestOfSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',

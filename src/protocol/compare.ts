@@ -1,0 +1,63 @@
+import * as z from 'zod';
+import { parseWith, type ParseResult } from './parse';
+
+// The compare view's messages (best-of-N, issue #13 §4): the host shows the attempts of one task side by side, the
+// webview asks to accept one whole, to review one hunk by hunk, or to open one. Validated on both sides like the
+// session panel's (src/protocol/panel.ts); imported by the extension host and the webview bundle, so no `vscode` or
+// Node imports. The attempt's figures are runtime/best-of.ts's `CompareRow` (the CLI's table reads the same rows).
+
+export const CompareTestRun = z.object({ command: z.string(), passed: z.boolean() });
+
+/** How far the user's review of an attempt got, in hunks. */
+export const CompareReview = z.object({
+  pending: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+});
+export type CompareReview = z.infer<typeof CompareReview>;
+
+export const CompareAttempt = z.object({
+  id: z.string().min(1),
+  title: z.string().nullable(),
+  model: z.string(),
+  /** The session's status (running, idle, terminated…) and, once idle, why it stopped. */
+  status: z.string(),
+  stop: z.string().nullable(),
+  files: z.number().int().nonnegative(),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  tests: z.array(CompareTestRun),
+  costCents: z.number().nonnegative(),
+  tokens: z.number().int().nonnegative(),
+  /** The attempt's changes as one unified diff (what review and `hangar diff` show). */
+  patch: z.string().max(20_000_000),
+  review: CompareReview,
+});
+export type CompareAttempt = z.infer<typeof CompareAttempt>;
+
+// ---- host → webview ----
+/** The attempts as they are now; sent after `ready` and whenever one of them moves (events, review decisions). */
+export const AttemptsMessage = z.object({ type: z.literal('attempts'), task: z.string(), attempts: z.array(CompareAttempt).min(1).max(4) });
+export const CompareHostMessage = z.discriminatedUnion('type', [AttemptsMessage]);
+export type CompareHostMessage = z.infer<typeof CompareHostMessage>;
+
+// ---- webview → host ----
+const SessionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+export const CompareReady = z.object({ type: z.literal('ready') });
+/** Apply every pending hunk of the attempt to the workspace (the review's Apply All: 3-way merge, conflicts reported). */
+export const CompareAccept = z.object({ type: z.literal('accept'), sessionId: SessionId });
+/** Open the attempt's review, to accept some of its hunks (alone or together with another attempt's). */
+export const CompareReviewRequest = z.object({ type: z.literal('review'), sessionId: SessionId });
+/** Open the attempt's session panel (its conversation). */
+export const CompareOpen = z.object({ type: z.literal('open'), sessionId: SessionId });
+export const CompareWebviewMessage = z.discriminatedUnion('type', [CompareReady, CompareAccept, CompareReviewRequest, CompareOpen]);
+export type CompareWebviewMessage = z.infer<typeof CompareWebviewMessage>;
+export type CompareRequest = CompareWebviewMessage['type'];
+
+export function parseCompareHostMessage(raw: unknown): ParseResult<CompareHostMessage> {
+  return parseWith(CompareHostMessage, 'host→compare view', raw);
+}
+
+export function parseCompareWebviewMessage(raw: unknown): ParseResult<CompareWebviewMessage> {
+  return parseWith(CompareWebviewMessage, 'compare view→host', raw);
+}
