@@ -1,7 +1,9 @@
 // Remote engine benchmark: sandbox-ready time and tool round trips on the second dockerd (scripts/setup/docker-remote.sh:
-// mutual TLS on tcp://127.0.0.1:23760, its own data root) against the local engine on its unix socket, in one run. The
-// local engine is measured twice: as sessions use it (overlay over a host snapshot, binds) and in copy mode, the way
-// files reach a remote engine, so the table separates what the mode costs from what TLS and shipping cost. Every
+// mutual TLS on tcp://127.0.0.1:23760, its own data root; and the same engine over ssh, scripts/setup/docker-ssh.sh:
+// ssh://hangar-docker-ssh, `docker system dial-stdio` behind a loopback sshd) against the local engine on its unix
+// socket, in one run. The local engine is measured twice: as sessions use it (overlay over a host snapshot, binds) and
+// in copy mode, the way files reach a remote engine, so the table separates what the mode costs from what TLS or ssh
+// and shipping cost. Every
 // session has an outputs directory and a file resource, which a remote engine gets as shipped copies (ship.ts).
 // Run: npx tsx test/bench/remote-engine.bench.ts [--runs 5] [--calls 100] [--files 1000]
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ const CALLS = arg('--calls', 100);
 const FILES = arg('--files', 1000);
 const REMOTE = process.env.HANGAR_DOCKER2_HOST ?? 'tcp://127.0.0.1:23760';
 const CERTS = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
+const SSH = process.env.HANGAR_DOCKER2_SSH ?? 'ssh://hangar-docker-ssh';
 const environment = SandboxEnvironment.parse({ type: 'cloud' });
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-remote-bench-'));
 let seq = 0;
@@ -38,6 +41,7 @@ const ENGINES: Engine[] = [
   { name: 'local engine, overlay (baseline)', options: { engine: 'unix:///var/run/docker.sock' } },
   { name: 'local engine, copy mode', options: { engine: 'unix:///var/run/docker.sock', files: 'copy' } },
   { name: 'remote engine (TLS, shipped files)', options: { engine: REMOTE } },
+  { name: 'remote engine (ssh, shipped files)', options: { engine: SSH } },
 ];
 
 function spec(repo: string, upload: string): ProvisionSpec {

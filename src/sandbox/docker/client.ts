@@ -1,7 +1,8 @@
 import Dockerode from 'dockerode';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import { resolveEngine, type EngineTarget } from './engine';
-import { DockerTlsError, DockerUnavailableError, classifyEngineError, tlsProblem } from './errors';
+import { DockerSshError, DockerTlsError, DockerUnavailableError, classifyEngineError, tlsProblem } from './errors';
+import { SshTransportError } from './ssh-transport';
 
 // The engine connection plus the two exec shapes the provider needs: a one-shot command with collected output,
 // and a long-lived attached process (the tool server) as a stdin writer plus demultiplexed stdout/stderr.
@@ -30,6 +31,7 @@ export async function connectDocker(options: ConnectOptions = {}): Promise<Docke
     ]);
   } catch (err) {
     if (err instanceof DockerUnavailableError) throw err;
+    if (err instanceof SshTransportError) throw new DockerSshError(err.message, target);
     const tls = tlsProblem(err);
     if (tls) throw new DockerTlsError(tls, target);
     const classified = classifyEngineError(err);

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import * as z from 'zod';
+import { SshAgent } from './ssh-transport';
 
 // Which Docker engine the provider talks to, found the way Docker's own CLI finds it: an explicit host URL or
 // context name (Hangar's setting / flag), else DOCKER_HOST (with DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), else
@@ -73,7 +75,7 @@ interface HostSettings {
 }
 
 /** Dockerode options for a host URL (unix://, npipe://, tcp://, ssh://). */
-function hostOptions(host: string, readSettings: () => HostSettings, label: string, cli: string, env: Env): EngineTarget {
+function hostOptions(host: string, readSettings: () => HostSettings, label: string, cli: string): EngineTarget {
   const url = parseHost(host);
   const base = { host: undefined, port: undefined, socketPath: undefined, protocol: undefined, ca: undefined, cert: undefined, key: undefined } as const;
   if (url.protocol === 'unix:' || url.protocol === 'npipe:') {
@@ -81,14 +83,11 @@ function hostOptions(host: string, readSettings: () => HostSettings, label: stri
     return { label, local: true, options: { ...base, socketPath }, cli };
   }
   if (url.protocol === 'ssh:') {
-    const options: Dockerode.DockerOptions = {
-      ...base,
-      protocol: 'ssh',
-      host: url.hostname,
-      port: url.port ? Number(url.port) : 22,
-      username: url.username || undefined,
-      sshOptions: { agent: env.SSH_AUTH_SOCK },
-    };
+    if (!url.hostname) throw new EngineConfigError(`${label}: an ssh address names a host (ssh://[user@]host[:port])`);
+    const dest = { host: url.hostname.replace(/^\[|\]$/g, ''), user: decodeURIComponent(url.username) || undefined, port: url.port ? Number(url.port) : undefined };
+    // The host name is a placeholder: every connection is an ssh process to `dest` (ssh-transport.ts). docker-modem
+    // takes `agent` for any protocol; its typings leave it out.
+    const options: Dockerode.DockerOptions & { agent: http.Agent } = { ...base, protocol: 'http', host: 'docker', port: 80, agent: new SshAgent(dest) };
     return { label, local: false, options, cli };
   }
   if (url.protocol !== 'tcp:' && url.protocol !== 'http:' && url.protocol !== 'https:') {
@@ -143,18 +142,18 @@ function contextTarget(name: string, env: Env): EngineTarget {
   const tls = tlsFiles(tlsDir);
   const skip = meta.Endpoints.docker.SkipTLSVerify === true;
   const hasTls = !!(tls.ca || tls.cert);
-  return hostOptions(host, () => ({ verify: hasTls && !skip, useTls: hasTls || skip, tls }), `${host} (Docker context ${name})`, `--context ${name}`, env);
+  return hostOptions(host, () => ({ verify: hasTls && !skip, useTls: hasTls || skip, tls }), `${host} (Docker context ${name})`, `--context ${name}`);
 }
 
 function defaultTarget(env: Env): EngineTarget {
   const socket = fs.existsSync(path.join(os.homedir(), '.docker', 'run', 'docker.sock')) && !fs.existsSync(DEFAULT_SOCKET) ? path.join(os.homedir(), '.docker', 'run', 'docker.sock') : DEFAULT_SOCKET;
-  return hostOptions(`unix://${socket}`, () => envTls(env), `unix://${socket}`, '', env);
+  return hostOptions(`unix://${socket}`, () => envTls(env), `unix://${socket}`, '');
 }
 
 function hostTarget(host: string, env: Env): EngineTarget {
   const tls = env.DOCKER_TLS_VERIFY ? ' --tlsverify' : env.DOCKER_TLS ? ' --tls' : '';
   const certs = tls && env.DOCKER_CERT_PATH ? ['ca', 'cert', 'key'].map((f) => ` --tls${f === 'ca' ? 'cacert' : f} ${path.join(env.DOCKER_CERT_PATH as string, `${f}.pem`)}`).join('') : '';
-  return hostOptions(host, () => envTls(env), host, `-H ${host}${tls}${certs}`, env);
+  return hostOptions(host, () => envTls(env), host, `-H ${host}${tls}${certs}`);
 }
 
 /** The context `docker context use` chose (config.json's currentContext); a damaged config counts as none, as for Docker. */

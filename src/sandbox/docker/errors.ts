@@ -47,6 +47,23 @@ export class DockerTlsError extends Error {
   }
 }
 
+/** ssh to a remote engine failed: not reached, the key refused, the host key unknown, or no docker CLI there. */
+export class DockerSshError extends Error {
+  override readonly name = 'DockerSshError';
+  constructor(
+    readonly detail: string,
+    readonly engine: EngineName,
+  ) {
+    super(
+      `The ssh connection to the Docker engine at ${engine.label} failed: ${detail}. Hangar runs \`ssh HOST docker system dial-stdio\` ` +
+        'as Docker\'s CLI does, with your ssh configuration and without prompting: check that `ssh HOST docker version` works from ' +
+        'this machine without a password (a key in ssh-agent or an IdentityFile in ~/.ssh/config that the host accepts, the host ' +
+        'key in known_hosts, and the docker CLI on that machine), or choose another engine (`hangar.sandbox.dockerHost` in VS Code, ' +
+        'DOCKER_HOST or DOCKER_CONTEXT for the CLI).',
+    );
+  }
+}
+
 export class ImageMissingError extends Error {
   override readonly name = 'ImageMissingError';
   constructor(

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineConfigError, resolveEngine } from '../../../src/sandbox/docker/engine';
+import { SshAgent, sshArgs } from '../../../src/sandbox/docker/ssh-transport';
 import { DiskFullError, DockerUnavailableError, ImageMissingError, onEngine } from '../../../src/sandbox/docker/errors';
 
 // Which engine Hangar talks to, found as Docker's CLI finds it (explicit address or context, DOCKER_HOST and its TLS
@@ -53,11 +54,18 @@ describe('docker engine resolution', () => {
     assert.deepEqual([t.local, t.options.protocol, t.options.host, t.options.port], [false, 'http', 'build-box', 2375]);
   });
 
-  it('ssh:// is remote, with the user and the ssh agent', () => {
-    const t = resolveEngine('ssh://deploy@build-box:2222', { SSH_AUTH_SOCK: '/tmp/agent.sock' });
+  it('ssh:// is remote, reached through this machine\'s ssh running `docker system dial-stdio` there', () => {
+    const t = resolveEngine('ssh://deploy@build-box:2222');
     assert.equal(t.local, false);
-    assert.deepEqual([t.options.protocol, t.options.host, t.options.port, t.options.username], ['ssh', 'build-box', 2222, 'deploy']);
-    assert.deepEqual(t.options.sshOptions, { agent: '/tmp/agent.sock' });
+    const agent = (t.options as { agent?: unknown }).agent;
+    assert.ok(agent instanceof SshAgent);
+    assert.deepEqual(agent.destination, { host: 'build-box', user: 'deploy', port: 2222 });
+    const args = sshArgs(agent.destination);
+    assert.deepEqual(args.slice(args.indexOf('-T')), ['-T', '-l', 'deploy', '-p', '2222', '--', 'build-box', 'docker', 'system', 'dial-stdio']);
+    assert.ok(args.includes('BatchMode=yes'), 'never waits for a password prompt');
+    // A host alias from ~/.ssh/config: its port and user come from there.
+    assert.deepEqual((resolveEngine('ssh://build-alias').options as { agent: SshAgent }).agent.destination, { host: 'build-alias', user: undefined, port: undefined });
+    assert.throws(() => resolveEngine('ssh://'), EngineConfigError);
   });
 
   it('a context by name, by DOCKER_CONTEXT, and the current context of config.json', () => {
