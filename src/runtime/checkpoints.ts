@@ -13,7 +13,8 @@ import { invalid, RuntimeError } from './errors';
 // - an idle is logged with a checkpoint just before it, of the files as the last checkpoint recorded them (only tools
 //   change files, and the last file-changing call was recorded). That needs no wait: waiting before an idle would let a
 //   message sent meanwhile land before it and be taken as answered. Before any checkpoint there is none to repeat.
-// - a rewind refuses unless the session has settled (idle, nothing waiting or queued, no outcome being worked on),
+// - a rewind refuses unless the session has settled (idle, nothing waiting or queued, no outcome being worked on; in a
+//   multi-agent session every thread so),
 //   checkpoints the files as they are (`before_rewind`, so a rewind can be undone), logs hangar.rewind (fsynced),
 //   restores the files and logs a `rewound` checkpoint. Tool calls wait for it (`gated`). A process killed in between
 //   leaves a rewind with no checkpoint after it, which `repair()` (run at every wake) restores again.
@@ -36,6 +37,8 @@ export class SessionCheckpoints implements HarnessLog {
     private readonly sandbox: () => Promise<Sandbox>,
     /** The sandbox if it was provisioned already: before that nothing changed files, so there is nothing to record. */
     private readonly provisioned: () => Sandbox | null,
+    /** Each live thread's fold in a multi-agent session (whose threads share the sandbox); absent, the log's one. */
+    private readonly threadStates?: () => readonly HarnessState[],
   ) {}
 
   events(): readonly SessionEvent[] {
@@ -119,17 +122,21 @@ export class SessionCheckpoints implements HarnessLog {
   }
 
   private refuseUnlessSettled(): void {
-    const s = new HarnessState();
-    for (const e of this.inner.events()) s.apply(e);
+    const session = new HarnessState();
+    for (const e of this.inner.events()) session.apply(e);
     const id = this.sessionId;
-    if (s.status === 'terminated') throw invalid(`Session ${id} has ended; it cannot be rewound.`, 'session_terminated');
-    if (s.status !== 'idle' || s.needsModel) {
-      throw invalid(`Session ${id} is running. Interrupt it first (\`hangar interrupt ${id}\`, Hangar: Interrupt in VS Code, or a user.interrupt event), then rewind.`, 'session_running');
+    if (session.status === 'terminated') throw invalid(`Session ${id} has ended; it cannot be rewound.`, 'session_terminated');
+    const running = () => invalid(`Session ${id} is running. Interrupt it first (\`hangar interrupt ${id}\`, Hangar: Interrupt in VS Code, or a user.interrupt event), then rewind.`, 'session_running');
+    if (session.status !== 'idle') throw running();
+    // An archived thread has ended for good; every other one must have settled too.
+    for (const s of this.threadStates?.() ?? [session]) {
+      if (s.status === 'terminated') continue;
+      if (s.status !== 'idle' || s.needsModel) throw running();
+      if (s.pending.size > 0) {
+        throw invalid(`Session ${id} has tool calls waiting for an answer. Answer them, or interrupt the session (\`hangar interrupt ${id}\`), then rewind.`, 'session_waiting');
+      }
+      if (s.outcome.active) throw invalid(`Session ${id} is working on an outcome. Interrupt it first (\`hangar interrupt ${id}\`), then rewind.`, 'session_running');
     }
-    if (s.pending.size > 0) {
-      throw invalid(`Session ${id} has tool calls waiting for an answer. Answer them, or interrupt the session (\`hangar interrupt ${id}\`), then rewind.`, 'session_waiting');
-    }
-    if (s.outcome.active) throw invalid(`Session ${id} is working on an outcome. Interrupt it first (\`hangar interrupt ${id}\`), then rewind.`, 'session_running');
   }
 }
 

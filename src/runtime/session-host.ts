@@ -176,7 +176,6 @@ export class SessionHost {
   async rewind(record: SessionRecord, checkpointId: string): Promise<RewindResult> {
     const a = await this.wake(record);
     if (!a) throw invalid(`Session ${record.id} is being driven by another Hangar process (VS Code, or hangar serve); rewind it there.`, 'session_driven_elsewhere');
-    if (!a.driver.checkpoints) throw invalid(`Session ${record.id} is a multi-agent session: Hangar cannot rewind those yet (their threads share one sandbox).`, 'rewind_unsupported');
     return a.driver.checkpoints.rewind(checkpointId);
   }
 

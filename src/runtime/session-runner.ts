@@ -46,8 +46,8 @@ export interface RunnerOptions {
 export type SessionRunner = Pick<SessionDriver, 'deliver' | 'recover' | 'settled' | 'close' | 'kick'> & {
   archiveThread?(id: string): Promise<void>;
   retool?(agent: SessionAgent): void;
-  /** Checkpoints and rewind (checkpoints.ts); absent for multi-agent sessions, which have neither yet. */
-  checkpoints?: SessionCheckpoints;
+  /** Checkpoints and rewind (checkpoints.ts), of the one sandbox every thread of the session shares. */
+  checkpoints: SessionCheckpoints;
 };
 
 /** What the host opened for the session: its log (as writer), sandbox, MCP connections and preview listeners. */
@@ -65,6 +65,8 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
   const host = (agent: Pick<SessionAgent, 'tools' | 'model'>) => opts.hostTools?.(record, agent) ?? null;
   // One meter for every thread: the budget caps the session's spend, sub-agents' included.
   const budget = new BudgetMeter(record.budget, () => log.events(), sessionPricing(opts.catalog, record.agent.model.id));
+  let provisioned: Sandbox | null = null;
+  const tracked = () => sandbox().then((s) => (provisioned = s));
   const shared = {
     model: opts.model,
     retry: opts.retry,
@@ -73,16 +75,13 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     catalog: opts.catalog,
     scrubPreview: opts.scrubPreview,
     // Brain before hands: provisioning starts with the first work and is awaited only by a tool call.
-    onWorkStarted: () => void sandbox().catch(() => undefined),
+    onWorkStarted: () => void tracked().catch(() => undefined),
     budgetSpent: () => budget.reached().length > 0,
   };
   if (!delegates(record.agent)) {
-    let provisioned: Sandbox | null = null;
-    const tracked = () => sandbox().then((s) => (provisioned = s));
     const checkpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned);
     const driver = new SessionDriver({
       ...shared,
-      onWorkStarted: () => void tracked().catch(() => undefined),
       log: checkpoints,
       agent: record.agent,
       tools: new ToolRouter(record.agent, () => checkpoints.gated(), mcp, opts.redact, undefined, host(record.agent)),
@@ -90,21 +89,14 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
       onPreview: previewTo(null),
       outcomeEvidence: outcomeEvidence(tracked, opts.redact),
     });
-    return {
-      deliver: (params) => driver.deliver(params),
-      // A rewind a killed process left half done is finished before the session goes on.
-      recover: async () => {
-        await checkpoints.repair();
-        await driver.recover();
-      },
-      settled: () => driver.settled(),
-      close: () => driver.close(),
-      kick: () => driver.kick(),
-      checkpoints,
-    };
+    return withCheckpoints(driver, checkpoints);
   }
-  return new ThreadSupervisor({
-    log: harnessLog(log),
+  // The threads share the sandbox, so one SessionCheckpoints under every thread's view records it after any thread's
+  // call that changed files, and a rewind waits until every thread has settled.
+  const checkpoints: SessionCheckpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned, () => supervisor.threadStates());
+  const gated = () => checkpoints.gated();
+  const supervisor = new ThreadSupervisor({
+    log: checkpoints,
     agent: record.agent,
     primaryThreadId: primaryThreadId(record.id),
     environmentNote: opts.environmentNote(record),
@@ -112,9 +104,26 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     defineInline: (params, coordinator) => defineInlineAgent(params, coordinator, opts.catalog),
     router: (agent, delegator, shell) =>
       delegator
-        ? new CoordinatorRouter(agent, sandbox, mcp, opts.redact, delegator, host(agent))
-        : new ToolRouter(agent, sandbox, shell ? threadMcp.for(agent, shell) : mcp, opts.redact, shell ?? undefined, host(agent)),
+        ? new CoordinatorRouter(agent, gated, mcp, opts.redact, delegator, host(agent))
+        : new ToolRouter(agent, gated, shell ? threadMcp.for(agent, shell) : mcp, opts.redact, shell ?? undefined, host(agent)),
     // Previews are thread-scoped: the session's stream shows the primary thread's, a thread's stream its own.
     driver: (t) => new SessionDriver({ ...shared, log: t.view, agent: t.agent, tools: t.tools, environmentNote: t.environmentNote, onPreview: previewTo(t.view.thread.primary ? null : t.view.thread.id) }),
   });
+  return withCheckpoints(supervisor, checkpoints);
+}
+
+/** The runner with its checkpoints: a rewind a killed process left half done is finished before the session goes on. */
+function withCheckpoints(runner: SessionDriver | ThreadSupervisor, checkpoints: SessionCheckpoints): SessionRunner {
+  return {
+    deliver: (params) => runner.deliver(params),
+    recover: async () => {
+      await checkpoints.repair();
+      await runner.recover();
+    },
+    settled: () => runner.settled(),
+    close: () => runner.close(),
+    kick: () => runner.kick(),
+    ...(runner instanceof ThreadSupervisor ? { archiveThread: (id: string) => runner.archiveThread(id), retool: (agent: SessionAgent) => runner.retool(agent) } : {}),
+    checkpoints,
+  };
 }

@@ -98,6 +98,11 @@ export class ThreadSupervisor implements Delegator {
     return echoes;
   }
 
+  /** Each thread's fold, archived ones included: a rewind waits until every live thread has settled. */
+  threadStates(): HarnessState[] {
+    return [...this.threads.values()].map((t) => t.state);
+  }
+
   /** Runs every thread's loop again: work held for the budget goes on once it was raised. */
   kick(): void {
     for (const t of this.threads.values()) t.driver?.kick();

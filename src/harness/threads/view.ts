@@ -59,8 +59,9 @@ export class ThreadView implements HarnessLog {
 
   /** A logged event as this thread's driver sees it; null when it is not this thread's. */
   show(e: SessionEvent): SessionEvent | null {
-    // A terminated session ends every thread with it.
-    if (e.type === 'session.status_terminated') return e;
+    // A terminated session ends every thread with it. Checkpoints and rewinds are of the one sandbox every thread
+    // shares: each thread's context honours a rewind from its own events up to the checkpoint (harness/rewind.ts).
+    if (e.type === 'session.status_terminated' || e.type === 'hangar.checkpoint' || e.type === 'hangar.rewind') return e;
     return this.owns(e) ? this.asSession(e) : null;
   }
 
