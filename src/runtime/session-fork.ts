@@ -99,8 +99,6 @@ export async function seedForkFiles(tree: string | null, source: () => Promise<S
   const sandbox = await fork();
   if (tree === null) return;
   const { gitDir } = await (await source()).checkpoint();
-  // A fresh Docker sandbox makes its checkpoint git dir with its first checkpoint; restore() imports into it.
-  await sandbox.checkpoint();
   await sandbox.restore({ gitDir, tree });
 }
 
