@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { brokeOff, causeOf, notAnEventStream, parseRetryAfter } from './http-errors';
-import { ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
+import { ModelError, UNSIGNED_REASONING, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
 
 export interface AnthropicModelOptions {
   /** Resolved lazily on every request so a key set after start-up (e.g. through a VS Code command) is used. */
@@ -26,6 +26,16 @@ async function loadSdk(): Promise<Sdk> {
   return (sdk ??= (await import('@anthropic-ai/sdk')).default);
 }
 
+/**
+ * The request without thinking that another provider's model did (a session that switched to Claude): it has no
+ * signature the API would accept, and Claude does not need another model's reasoning.
+ */
+function withoutUnsignedReasoning(request: ModelRequest): ModelRequest {
+  const unsigned = (b: Anthropic.ContentBlockParam) => b.type === 'thinking' && b.signature === UNSIGNED_REASONING;
+  if (!request.messages.some((m) => typeof m.content !== 'string' && m.content.some(unsigned))) return request;
+  return { ...request, messages: request.messages.map((m) => (typeof m.content === 'string' ? m : ({ ...m, content: m.content.filter((b) => !unsigned(b)) } as typeof m))) };
+}
+
 export function createAnthropicModel(options: AnthropicModelOptions): ModelClient {
   let cached: { key: string; client: Anthropic } | undefined;
   const clientFor = (key: string, Sdk: Sdk): Anthropic => {
@@ -43,7 +53,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
       if (!key) throw new ModelError('auth', MISSING_KEY_MESSAGE);
       const client = clientFor(key, await loadSdk());
       try {
-        const { data: stream, response } = await client.messages.create({ ...request, stream: true }, { signal }).withResponse();
+        const { data: stream, response } = await client.messages.create({ ...withoutUnsignedReasoning(request), stream: true }, { signal }).withResponse();
         const notAStream = await notAnEventStream(response, client.baseURL);
         if (notAStream) {
           stream.controller.abort();

@@ -34,6 +34,13 @@ export class ModelError extends Error {
   }
 }
 
+/**
+ * The signature of a thinking block made from an OpenAI-compatible server's reasoning (`reasoning_content` or
+ * `reasoning` deltas), which comes unsigned: the harness keeps thinking only with a signature, and the Anthropic client
+ * leaves blocks with this one out (the API would refuse them as forged).
+ */
+export const UNSIGNED_REASONING = 'hangar:unsigned-reasoning';
+
 /** The model new agents get when none is named (a current Sonnet; not on the SDK's deprecation list). */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Runtime, type RuntimeOptions } from '../../src/runtime';
 import { vaultMcpFactory } from '../../src/runtime/mcp';
-import type { Reply, Responder, ScriptedModel, ScriptedModelOptions } from '../../src/model/scripted';
-import { modelClientFor, startScriptedFor, type ModelApi } from './model-apis';
+import type { Reply, Responder, ScriptedModel } from '../../src/model/scripted';
+import { modelClientFor, startScriptedFor, type ModelApi, type ScriptedForOptions } from './model-apis';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { MemoryVault } from '../../src/vault/memory';
 import { DEFAULT_MODEL } from '../../src/model/types';
@@ -35,8 +35,11 @@ export interface TestRuntime {
 
 export interface TestRuntimeOptions {
   script?: Reply[] | Responder;
-  /** Scripted model settings besides the script: a `catalog` whose model refuses thinking or an effort value, `strict`. */
-  model?: Omit<ScriptedModelOptions, 'script'>;
+  /**
+   * Scripted model settings besides the script: a `catalog` whose model refuses thinking or an effort value, `strict`,
+   * `reasoning` (the Chat Completions server as a reasoning model).
+   */
+  model?: Omit<ScriptedForOptions, 'script'>;
   /** Which model API the scripted model speaks and the runtime's client uses (default: Anthropic's Messages API). */
   api?: ModelApi;
   provider?: (storage: string) => SandboxProvider;

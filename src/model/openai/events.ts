@@ -1,10 +1,11 @@
-// A Chat Completions chunk stream as the Messages API stream the harness consumes (src/harness/stream.ts): text
-// deltas open a text block, each tool call its own tool_use block with the arguments as input_json_delta, and the
-// finish reason and usage (sent after it, with stream_options.include_usage) close the message.
+// A Chat Completions chunk stream as the Messages API stream the harness consumes (src/harness/stream.ts): reasoning
+// deltas (vLLM's, llama.cpp's and DeepSeek's `reasoning_content`, Ollama's and OpenRouter's `reasoning`) open a
+// thinking block, text deltas a text block, each tool call its own tool_use block with the arguments as
+// input_json_delta, and the finish reason and usage (sent after it, with stream_options.include_usage) close the message.
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { randomUUID } from 'node:crypto';
-import { ModelError, type ModelStreamEvent } from '../types';
+import { ModelError, UNSIGNED_REASONING, type ModelStreamEvent } from '../types';
 
 type Chunk = OpenAI.Chat.ChatCompletionChunk;
 type FinishReason = NonNullable<Chunk['choices'][number]['finish_reason']>;
@@ -29,6 +30,7 @@ interface ToolCall {
 export class ChunkTranslator {
   private started = false;
   private nextBlock = 0;
+  private thinkingBlock: number | undefined;
   private textBlock: number | undefined;
   private readonly calls = new Map<number, ToolCall>();
   private finish: FinishReason | undefined;
@@ -47,6 +49,8 @@ export class ChunkTranslator {
     const choice = chunk.choices.find((c) => c.index === 0) ?? chunk.choices[0];
     if (!choice) return;
     const delta = choice.delta ?? {};
+    const reasoning = reasoningOf(delta);
+    if (reasoning) yield* this.reasoning(reasoning);
     const text = (delta.content ?? '') + (delta.refusal ?? '');
     if (text) yield* this.text(text);
     for (const [position, call] of (delta.tool_calls ?? []).entries()) yield* this.toolCall(call, position);
@@ -58,6 +62,7 @@ export class ChunkTranslator {
     if (!this.finish) {
       throw new ModelError('stream', `The model's reply broke off: the stream ended without a finish reason${this.started ? '' : ' (no reply at all)'}.`);
     }
+    yield* this.endThinking();
     if (this.textBlock !== undefined) yield stop(this.textBlock);
     const calls = [...this.calls.values()];
     // A call whose name never came is still a call: it reaches the harness as a call to an unknown tool, as today.
@@ -77,7 +82,29 @@ export class ChunkTranslator {
     yield { type: 'message_stop' };
   }
 
+  /** Reasoning after text or calls started (some models think again between calls) is a thinking block of its own. */
+  private *reasoning(text: string): Generator<ModelStreamEvent> {
+    if (this.thinkingBlock === undefined) {
+      if (this.textBlock !== undefined) {
+        yield stop(this.textBlock);
+        this.textBlock = undefined;
+      }
+      this.thinkingBlock = this.nextBlock++;
+      yield { type: 'content_block_start', index: this.thinkingBlock, content_block: { type: 'thinking', thinking: '', signature: '' } };
+    }
+    yield { type: 'content_block_delta', index: this.thinkingBlock, delta: { type: 'thinking_delta', thinking: text } };
+  }
+
+  /** The reasoning is over once anything else comes: its block closes, with the mark the harness keeps it by. */
+  private *endThinking(): Generator<ModelStreamEvent> {
+    if (this.thinkingBlock === undefined) return;
+    yield { type: 'content_block_delta', index: this.thinkingBlock, delta: { type: 'signature_delta', signature: UNSIGNED_REASONING } };
+    yield stop(this.thinkingBlock);
+    this.thinkingBlock = undefined;
+  }
+
   private *text(text: string): Generator<ModelStreamEvent> {
+    yield* this.endThinking();
     if (this.textBlock === undefined) {
       this.textBlock = this.nextBlock++;
       yield { type: 'content_block_start', index: this.textBlock, content_block: { type: 'text', text: '', citations: null } };
@@ -87,6 +114,7 @@ export class ChunkTranslator {
 
   private *toolCall(delta: OpenAI.Chat.ChatCompletionChunk.Choice.Delta.ToolCall, position: number): Generator<ModelStreamEvent> {
     // Some servers leave out the index (one whole call per chunk): the call's place in the chunk stands in for it.
+    yield* this.endThinking();
     const key = typeof delta.index === 'number' ? delta.index : this.calls.size + position;
     let call = this.calls.get(key);
     if (!call) {
@@ -114,6 +142,13 @@ export class ChunkTranslator {
     if (call.buffered) yield { type: 'content_block_delta', index: call.block, delta: { type: 'input_json_delta', partial_json: call.buffered } };
     call.buffered = '';
   }
+}
+
+/** The reasoning text of a delta, under either name servers give it (neither is in OpenAI's own types). */
+function reasoningOf(delta: OpenAI.Chat.ChatCompletionChunk.Choice.Delta): string {
+  const extra = delta as { reasoning_content?: unknown; reasoning?: unknown };
+  const text = extra.reasoning_content ?? extra.reasoning;
+  return typeof text === 'string' ? text : '';
 }
 
 function messageStart(id: string, model: string): ModelStreamEvent {

@@ -16,8 +16,8 @@ export interface ChatExchange {
   model: string;
 }
 
-/** A tool call with its id, the arguments as the model writes them (invalid JSON stays invalid). */
-export type ChatBlock = { type: 'text'; text: string } | { type: 'tool_call'; id: string; name: string; arguments: string };
+/** A tool call with its id, the arguments as the model writes them (invalid JSON stays invalid); a reasoning model's reasoning. */
+export type ChatBlock = { type: 'reasoning'; text: string } | { type: 'text'; text: string } | { type: 'tool_call'; id: string; name: string; arguments: string };
 
 const FINISH: Record<StopReason, string> = {
   end_turn: 'stop',
@@ -31,9 +31,10 @@ const FINISH: Record<StopReason, string> = {
 
 const randomId = (prefix: string): string => `${prefix}${randomBytes(12).toString('hex')}`;
 
-/** The blocks a Chat Completions model can emit: no thinking, no server-side search. */
+/** The blocks a Chat Completions model can emit: thinking as unsigned reasoning (nothing redacted), no server-side search. */
 export function chatBlocks(blocks: readonly Block[]): ChatBlock[] {
   return blocks.flatMap((b): ChatBlock[] => {
+    if (b.type === 'thinking') return [{ type: 'reasoning', text: b.thinking }];
     if (b.type === 'text') return [{ type: 'text', text: b.text }];
     if (b.type === 'tool_use') return [{ type: 'tool_call', id: b.id ?? randomId('call_'), name: b.name, arguments: JSON.stringify(b.input) }];
     if (b.type === 'tool_use_raw') return [{ type: 'tool_call', id: b.id ?? randomId('call_'), name: b.name, arguments: b.raw_json }];
@@ -52,7 +53,7 @@ export interface ChatUsage {
 export function chatUsage(promptChars: number, cachedTokens: number, blocks: readonly ChatBlock[], override: UsageOverride = {}): ChatUsage {
   const cached = override.cache_read_input_tokens ?? cachedTokens;
   const prompt = override.input_tokens !== undefined ? override.input_tokens + cached : Math.max(tokensOf(promptChars), cached);
-  const completion = override.output_tokens ?? outputTokensOf(blocks.map((b) => (b.type === 'text' ? b : { type: 'tool_use_raw', id: b.id, name: b.name, raw_json: b.arguments })));
+  const completion = override.output_tokens ?? outputTokensOf(blocks.map((b) => (b.type === 'tool_call' ? { type: 'tool_use_raw', id: b.id, name: b.name, raw_json: b.arguments } : { type: 'text', text: b.text })));
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } };
 }
 
@@ -78,8 +79,9 @@ export function chatChunks(env: Envelope, reply: MessageReply, blocks: readonly 
   const out: { data: unknown; delta: boolean }[] = [{ data: chunk(env, { role: 'assistant', content: '', refusal: null }), delta: false }];
   let call = 0;
   for (const b of blocks) {
-    if (b.type === 'text') {
-      for (const t of slices(b.text, TEXT_CHUNK)) out.push({ data: chunk(env, { content: t }), delta: true });
+    if (b.type !== 'tool_call') {
+      const field = b.type === 'text' ? 'content' : 'reasoning_content';
+      for (const t of slices(b.text, TEXT_CHUNK)) out.push({ data: chunk(env, { [field]: t }), delta: true });
       continue;
     }
     const index = call++;
@@ -95,8 +97,9 @@ export function chatChunks(env: Envelope, reply: MessageReply, blocks: readonly 
 /** The body of a non-streaming reply. */
 export function chatCompletion(env: Envelope, reply: MessageReply, blocks: readonly ChatBlock[], usage: ChatUsage): string {
   const text = blocks.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('');
+  const reasoning = blocks.flatMap((b) => (b.type === 'reasoning' ? [b.text] : [])).join('');
   const calls = blocks.flatMap((b) => (b.type === 'tool_call' ? [{ id: b.id, type: 'function', function: { name: b.name, arguments: b.arguments } }] : []));
-  const message = { role: 'assistant', content: text || null, refusal: null, ...(calls.length > 0 ? { tool_calls: calls } : {}) };
+  const message = { role: 'assistant', content: text || null, refusal: null, ...(reasoning ? { reasoning_content: reasoning } : {}), ...(calls.length > 0 ? { tool_calls: calls } : {}) };
   return JSON.stringify({ id: env.id, object: 'chat.completion', created: env.created, model: env.model, system_fingerprint: null, choices: [{ index: 0, message, logprobs: null, finish_reason: FINISH[stopReasonOf(reply)] }], usage });
 }
 

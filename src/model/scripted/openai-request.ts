@@ -10,12 +10,14 @@ const UserContent = z.union([z.string(), z.array(z.discriminatedUnion('type', [T
 const TextContent = z.union([z.string(), z.array(TextPart)]);
 const ToolCall = z.object({ id: z.string().min(1), type: z.literal('function'), function: z.object({ name: z.string().min(1), arguments: z.string() }) });
 
+// Strict like OpenAI ("Additional properties are not allowed"): a reasoning model's reasoning_content sent back in an
+// assistant message is refused, as DeepSeek's API refuses it.
 export const ChatMessageSchema = z.discriminatedUnion('role', [
-  z.object({ role: z.literal('system'), content: TextContent, name: z.string().optional() }),
-  z.object({ role: z.literal('developer'), content: TextContent, name: z.string().optional() }),
-  z.object({ role: z.literal('user'), content: UserContent, name: z.string().optional() }),
-  z.object({ role: z.literal('assistant'), content: TextContent.nullish(), tool_calls: z.array(ToolCall).optional(), refusal: z.string().nullish(), name: z.string().optional() }),
-  z.object({ role: z.literal('tool'), content: TextContent, tool_call_id: z.string().min(1) }),
+  z.strictObject({ role: z.literal('system'), content: TextContent, name: z.string().optional() }),
+  z.strictObject({ role: z.literal('developer'), content: TextContent, name: z.string().optional() }),
+  z.strictObject({ role: z.literal('user'), content: UserContent, name: z.string().optional() }),
+  z.strictObject({ role: z.literal('assistant'), content: TextContent.nullish(), tool_calls: z.array(ToolCall).optional(), refusal: z.string().nullish(), name: z.string().optional() }),
+  z.strictObject({ role: z.literal('tool'), content: TextContent, tool_call_id: z.string().min(1) }),
 ]);
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 

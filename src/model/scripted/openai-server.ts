@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { headersOf, listen, readBody, ReplySource, scriptedHandle } from './http';
 import { asMessagesRequest, ChatRequestSchema, checkChatRequest, shapeError, type ChatRequest } from './openai-request';
 import { chatBlocks, chatUsage, sendChatError, sendChatFault, sendChatMessage, type ChatExchange } from './openai-render';
+import { emittedBlocks } from './render';
 import type { RecordedRequest, RejectedRequest, Reply, Responder } from './script';
 import { MAX_BODY_BYTES } from './server';
 import { tokensOf } from './usage';
@@ -28,6 +29,11 @@ export interface ScriptedOpenAiModelOptions {
   strict?: boolean;
   /** A key the server wants as `Authorization: Bearer <key>`, answering 401 without it; none (default): no key checked. */
   apiKey?: string;
+  /**
+   * A reasoning model (Qwen3, DeepSeek R1, gpt-oss as local servers run them): every reply starts with
+   * `reasoning_content` (the script's thinking, or a planned thought). Default false: thinking in a script is left out.
+   */
+  reasoning?: boolean;
 }
 
 /** A request as the Chat Completions server got it (`chat`), with the same request as a Messages body (`body`). */
@@ -118,7 +124,7 @@ export async function startScriptedOpenAiModel(opts: ScriptedOpenAiModelOptions 
     const ex: ChatExchange = { res, signal, stream: chat.stream === true, includeUsage: chat.stream_options?.include_usage === true, model: chat.model };
     if (reply.kind === 'fault') return sendChatFault(ex, reply);
     if (reply.blocks.some((b) => b.type === 'web_search')) return sendChatError(res, 500, 'scripted model: the script plays a server-side web search, which Chat Completions has no form for');
-    const blocks = chatBlocks(reply.blocks);
+    const blocks = chatBlocks(emittedBlocks(reply.blocks, opts.reasoning ?? false));
     const prompt = JSON.stringify([chat.tools ?? [], chat.messages]);
     await sendChatMessage(ex, reply, blocks, chatUsage(prompt.length, cache.cachedTokens(prompt), blocks, reply.usage));
   }

@@ -47,7 +47,7 @@ function plannedThought(blocks: readonly Block[]): string {
  * The blocks the model emits for a scripted reply: with thinking on, a reply starts with thinking (one is planned
  * when the script has none), as current models think before each step; with thinking off, there is no thinking.
  */
-function emittedBlocks(blocks: readonly Block[], thinking: boolean): Block[] {
+export function emittedBlocks(blocks: readonly Block[], thinking: boolean): Block[] {
   if (!thinking) return blocks.filter((b) => !isThinking(b));
   if (blocks[0] && isThinking(blocks[0])) return [...blocks];
   return [{ type: 'thinking', thinking: plannedThought(blocks) }, ...blocks];

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
+import type { ScriptedModel } from '../../../src/model/scripted';
 import { Runtime } from '../../../src/runtime';
-import { createAnthropicModel } from '../../../src/model/anthropic';
+import { modelClientFor, startScriptedFor, type ModelApi } from '../../support/model-apis';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import { MemoryVault } from '../../../src/vault/memory';
 import type { SessionEvent } from '../../../src/wire';
@@ -27,6 +27,8 @@ const STEPS = 3;
 export interface ThreadTrialOptions {
   trials: number;
   seed: number;
+  /** The model API the scripted model speaks (default: Anthropic's Messages API). */
+  api?: ModelApi;
   log?: (line: string) => void;
 }
 
@@ -40,12 +42,12 @@ export interface ThreadTrialStats {
   killedWhileDelegated: number;
 }
 
-function makeRuntime(storage: string, model: ScriptedModel, owner: string): Runtime {
+function makeRuntime(api: ModelApi, storage: string, model: ScriptedModel, owner: string): Runtime {
   return new Runtime({
     storageRoot: storage,
     vault: new MemoryVault(),
     sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-    model: createAnthropicModel({ apiKey: async () => 'k', baseURL: model.url }),
+    model: modelClientFor(api, model.url),
     retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
     owner,
   });
@@ -54,9 +56,9 @@ function makeRuntime(storage: string, model: ScriptedModel, owner: string): Runt
 const events = async (runtime: Runtime, id: string): Promise<SessionEvent[]> => [...(await runtime.sessions.listEvents(id, { limit: 100_000 })).data];
 
 /** How many events an uncut run logs: kill points are drawn below it. */
-async function fullRunLength(bundle: string, storage: string, model: ScriptedModel, repo: string): Promise<number> {
-  const { sessionId } = await runChild(bundle, storage, model, repo, 'idle', 0, 'threads');
-  const runtime = makeRuntime(storage, model, 'thread-trials-count');
+async function fullRunLength(api: ModelApi, bundle: string, storage: string, model: ScriptedModel, repo: string): Promise<number> {
+  const { sessionId } = await runChild(bundle, storage, model, repo, 'idle', 0, 'threads', api);
+  const runtime = makeRuntime(api, storage, model, 'thread-trials-count');
   try {
     const all = await events(runtime, sessionId);
     checkThreadsLog(all);
@@ -68,19 +70,20 @@ async function fullRunLength(bundle: string, storage: string, model: ScriptedMod
 
 export async function runThreadCrashTrials(opts: ThreadTrialOptions): Promise<ThreadTrialStats> {
   const random = rng(opts.seed);
-  const model = await startScriptedModel({ script: threadsScript(STEPS) });
+  const api = opts.api ?? 'anthropic';
+  const model = await startScriptedFor(api, { script: threadsScript(STEPS) });
   const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-thread-crash-'));
   const repo = makeRepo();
   const stats: ThreadTrialStats = { trials: 0, repairedToolCalls: 0, killedBeforeThreads: 0, killedWhileDelegated: 0 };
   try {
     const bundle = await bundleCrashChild(storage);
-    const full = await fullRunLength(bundle, storage, model, repo);
+    const full = await fullRunLength(api, bundle, storage, model, repo);
     assert.deepEqual(model.rejected.map((r) => r.message), [], 'the uncut run was accepted');
     for (let trial = 0; trial < opts.trials; trial++) {
       const killAfter = 1 + Math.floor(random() * (full - 1));
       const delay = Math.floor(random() * 8);
-      const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, delay, 'threads');
-      const runtime = makeRuntime(storage, model, 'thread-trials');
+      const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, delay, 'threads', api);
+      const runtime = makeRuntime(api, storage, model, 'thread-trials');
       try {
         const cut = await events(runtime, sessionId);
         const logged = new Set(cut.map((e) => e.id));
@@ -100,7 +103,7 @@ export async function runThreadCrashTrials(opts: ThreadTrialOptions): Promise<Th
         stats.trials += 1;
         opts.log?.(`trial ${trial}: killed after ${killAfter}/${full} events (+${delay} ms), ${after.length - cut.length} events on wake`);
       } catch (err) {
-        throw new Error(`seed ${opts.seed}, trial ${trial} (kill after ${killAfter} of ${full} events, +${delay} ms): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new Error(`${api}: seed ${opts.seed}, trial ${trial} (kill after ${killAfter} of ${full} events, +${delay} ms): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
         await runtime.close();
       }

@@ -56,6 +56,6 @@ export function checkThreadsLog(events: readonly SessionEvent[], done = BOTH_DON
   const tasks = events.filter((e) => e.type === 'agent.thread_message_received' && e._hangar?.thread);
   for (const task of tasks) assert.equal(answers.get(task.id), 1, `the task ${task.id} was answered`);
   const last = events.at(-1);
-  assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `the session ends idle (last: ${last?.type})`);
+  assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', `the session ends idle end_turn (last: ${last?.type} ${JSON.stringify(last?.type === 'session.status_idle' ? last.stop_reason : null)})`);
   assert.ok(events.some((e) => e.type === 'agent.message' && !e._hangar?.thread && JSON.stringify(e.content).includes(done)), 'the coordinator got both answers');
 }
