@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import { pack } from 'tar-stream';
-import type { TreeChange } from '../repo/checkpoint-git';
-import type { PathEdit } from '../repo/tree-objects';
+import type { PathEdit, TreeChange } from '../repo/tree-objects';
 import { execCollect, type Container } from './client';
 import { GITLINK } from './copy-baseline';
 import { WORKSPACE } from './container';
@@ -49,23 +48,16 @@ for e; do
   while case $d in */*) d=\${d%/*}; true;; *) false;; esac && rmdir -- "$d" 2>/dev/null; do :; done
 done`;
 
+// Paths up to this many bytes go to the one exec as arguments (far below Linux's 128 KiB per argument and 2 MiB in
+// all); a longer list is cleared by xargs in an exec of its own first.
+const ARG_BUDGET = 64 * 1024;
+
 async function run(container: Container, user: string, cmd: string[], stdin: Buffer): Promise<void> {
   const r = await execCollect(container, { cmd, user, stdin });
   if (r.exitCode !== 0) throw new Error(`restoring the checkpoint's files in the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
 }
 
-/**
- * Applies `changes` (treeChanges from the current files to the target) to /workspace as `user`: one exec clears the
- * way, one unpacks the target's files with their modes (tar makes missing directories). `blobs` holds the bytes of
- * every file written. Gitlinks are left as they are.
- */
-export async function applyChanges(container: Container, user: string, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
-  const files = changes.filter((c) => c.to && c.to.mode !== GITLINK);
-  const deleted = changes.filter((c) => !c.to).map((c) => c.path);
-  if (files.length === 0 && deleted.length === 0) return;
-  const list = [...deleted.map((p) => `D${p}\0`), ...files.map((c) => `W${c.path}\0`)].join('');
-  await run(container, user, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(list, 'utf8'));
-  if (files.length === 0) return;
+async function tarOf(files: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<Buffer> {
   const archive = pack();
   const now = new Date();
   for (const c of files) {
@@ -77,5 +69,23 @@ export async function applyChanges(container: Container, user: string, changes: 
   archive.finalize();
   const chunks: Buffer[] = [];
   for await (const c of archive) chunks.push(c as Buffer);
-  await run(container, user, ['tar', '-x', '-p', '-f', '-', '-C', WORKSPACE], Buffer.concat(chunks));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Applies `changes` (from the current files to the target) to /workspace as `user`, in one exec: the way is cleared,
+ * then the target's files are unpacked with their modes (tar makes missing directories). `blobs` holds the bytes of
+ * every file written. Gitlinks are left as they are.
+ */
+export async function applyChanges(container: Container, user: string, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
+  const files = changes.filter((c) => c.to && c.to.mode !== GITLINK);
+  const deleted = changes.filter((c) => !c.to).map((c) => c.path);
+  if (files.length === 0 && deleted.length === 0) return;
+  let clear = [...deleted.map((p) => `D${p}`), ...files.map((c) => `W${c.path}`)];
+  if (clear.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) > ARG_BUDGET) {
+    await run(container, user, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(clear.map((a) => `${a}\0`).join(''), 'utf8'));
+    clear = [];
+  }
+  const script = files.length ? `${CLEAR_SCRIPT}\nexec tar -x -p -f - -C .` : CLEAR_SCRIPT;
+  await run(container, user, ['sh', '-c', script, WORKSPACE, ...clear], files.length ? await tarOf(files, blobs) : Buffer.alloc(0));
 }

@@ -1,5 +1,5 @@
 import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
-import { hasTree, importCheckpoint, readBlobs, treeChanges, UnknownCheckpointError } from '../repo/checkpoint-git';
+import { hasTree, importCheckpoint, UnknownCheckpointError } from '../repo/checkpoint-git';
 import { applyChanges, lowerTree, overlayCheckpoint } from './checkpoint';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
@@ -174,8 +174,8 @@ export class DockerSandbox implements Sandbox {
       await importCheckpoint(checkpoint, gitDir, shared);
       if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
       const now = await this.checkpointNow();
-      const changes = await treeChanges(gitDir, now.tree, checkpoint.tree);
-      const blobs = await readBlobs(gitDir, changes.flatMap((c) => (c.to && c.to.mode !== GITLINK ? [c.to.sha] : [])));
+      const changes = await this.differ.objects.changes(now.tree, checkpoint.tree);
+      const blobs = await this.differ.objects.readBlobs(changes.flatMap((c) => (c.to && c.to.mode !== GITLINK ? [c.to.sha] : [])));
       await applyChanges((await this.ready()).container, this.state.settings.user, changes, blobs);
     });
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { git, GitError, isolatedGitEnv } from './git';
 import type { CheckpointRef } from '../types';
+import { UnknownCheckpointError } from './tree-objects';
 
 // A checkpoint is a git tree of the sandbox's files (the files review sees: every file git can see in the workspace,
 // minus what its .gitignore files hide; the agent's own .git is never part of it), stored in the sandbox's private git
@@ -64,51 +65,4 @@ export async function materialiseCheckpoint(ref: CheckpointRef, dir: string): Pr
   }
 }
 
-/** One path whose entry differs between two checkpoints: its entry in the target, or null when the target has none. */
-export interface TreeChange {
-  path: string;
-  /** git mode in the target (100644, 100755, 120000, 160000) and blob id; null: the target has no file here. */
-  to: { mode: string; sha: string } | null;
-}
-
-/** What turns the files of tree `from` into those of `to`, path by path (no rename pairing: each path stands alone). */
-export async function treeChanges(gitDir: string, from: string, to: string): Promise<TreeChange[]> {
-  if (from === to) return [];
-  const out = await run(gitDir, ['diff-tree', '-r', '-z', '--no-renames', '--raw', '--no-abbrev', from, to]);
-  const parts = out.toString('utf8').split('\0');
-  const changes: TreeChange[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const m = /^:\d{6} (\d{6}) [0-9a-f]+ ([0-9a-f]+) (\w)/.exec(parts[i] as string);
-    if (!m) continue;
-    const file = parts[i + 1] as string;
-    changes.push({ path: file, to: m[3] === 'D' ? null : { mode: m[1] as string, sha: m[2] as string } });
-  }
-  return changes;
-}
-
-/** Blob contents by id, from one `cat-file --batch`. */
-export async function readBlobs(gitDir: string, shas: readonly string[]): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  const unique = [...new Set(shas)];
-  if (unique.length === 0) return out;
-  const buf = await run(gitDir, ['cat-file', '--batch'], {}, Buffer.from(unique.map((s) => `${s}\n`).join('')));
-  let at = 0;
-  while (at < buf.length) {
-    const eol = buf.indexOf(10, at);
-    const header = buf.subarray(at, eol).toString('utf8').split(' ');
-    at = eol + 1;
-    if (header[1] === 'missing') throw new UnknownCheckpointError(`object ${header[0]} of the checkpoint is missing from ${gitDir}`);
-    const size = Number(header[2]);
-    out.set(header[0] as string, buf.subarray(at, at + size));
-    at += size + 1;
-  }
-  return out;
-}
-
-/** A checkpoint the sandbox does not hold (a typo, another session's, or storage that lost it). */
-export class UnknownCheckpointError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownCheckpointError';
-  }
-}
+export { UnknownCheckpointError };

@@ -31,6 +31,13 @@ export interface RawEntry {
 /** A path's new entry in an edit (mode and blob id), or null: the path goes. */
 export type PathEdit = { mode: string; sha: string } | null;
 
+/** One path whose entry differs between two trees: its entry in the target, or null when the target has none. */
+export interface TreeChange {
+  /** UTF-8, as the file system names it. */
+  path: string;
+  to: PathEdit;
+}
+
 /** An edit as a tree of names: a leaf entry, a deletion, or the edits below a directory. */
 type Edits = Map<string, PathEdit | Edits>;
 
@@ -96,28 +103,28 @@ export class GitObjects {
     return sha;
   }
 
-  /** An object's body, loose or from git; `type` is checked. */
-  private async read(sha: string, type: 'tree' | 'blob'): Promise<Buffer> {
-    let raw: Buffer | null = null;
+  /** An object's body when it is loose here or in a borrowed dir, else null; `type` is checked. */
+  private async readLoose(sha: string, type: 'tree' | 'blob'): Promise<Buffer | null> {
     for (const objects of [path.join(this.gitDir, 'objects'), ...this.borrowed]) {
+      let raw: Buffer;
       try {
         raw = inflateSync(await fs.readFile(this.loosePath(sha, objects)));
-        break;
       } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw err;
+        if (errnoCode(err) === 'ENOENT') continue;
+        throw err;
       }
+      const nul = raw.indexOf(0);
+      const header = raw.toString('latin1', 0, nul);
+      if (!header.startsWith(`${type} `)) throw new Error(`object ${sha} in ${this.gitDir} is a ${header.split(' ')[0]}, not a ${type}`);
+      return raw.subarray(nul + 1);
     }
-    if (!raw) return git(['cat-file', type, sha], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
-    const nul = raw.indexOf(0);
-    const header = raw.toString('latin1', 0, nul);
-    if (!header.startsWith(`${type} `)) throw new Error(`object ${sha} in ${this.gitDir} is a ${header.split(' ')[0]}, not a ${type}`);
-    return raw.subarray(nul + 1);
+    return null;
   }
 
   async readTree(sha: string): Promise<RawEntry[]> {
     const known = this.trees.get(sha);
     if (known) return known;
-    const entries = parseTree(await this.read(sha, 'tree'));
+    const entries = parseTree((await this.readLoose(sha, 'tree')) ?? (await git(['cat-file', 'tree', sha], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) })));
     this.remember(sha, entries);
     return entries;
   }
@@ -125,6 +132,46 @@ export class GitObjects {
   private remember(sha: string, entries: RawEntry[]): void {
     if (this.trees.size >= CACHE_LIMIT) this.trees.clear();
     this.trees.set(sha, entries);
+  }
+
+  /** What turns the files of tree `from` into those of `to`, path by path, like `git diff-tree -r --no-renames`. */
+  async changes(from: string, to: string): Promise<TreeChange[]> {
+    const out: TreeChange[] = [];
+    await this.compare(from, to, '', out);
+    return out.map((c) => ({ path: Buffer.from(c.path, 'latin1').toString('utf8'), to: c.to }));
+  }
+
+  /** Appends the changes from tree `a` to tree `b` (null: none) below `prefix`; equal subtrees are never read. */
+  private async compare(a: string | null, b: string | null, prefix: string, out: TreeChange[]): Promise<void> {
+    if (a === b) return;
+    const left = new Map((a ? await this.readTree(a) : []).map((e) => [e.name, e]));
+    const right = new Map((b ? await this.readTree(b) : []).map((e) => [e.name, e]));
+    // In git's order: a file's change sorts under its name, a tree's under its name and '/'.
+    const steps: { key: string; run: () => Promise<void> | void }[] = [];
+    for (const name of new Set([...left.keys(), ...right.keys()])) {
+      const x = left.get(name);
+      const y = right.get(name);
+      if (x?.mode === y?.mode && x?.sha === y?.sha) continue;
+      const xTree = x?.mode === TREE_MODE ? x.sha : null;
+      const yTree = y?.mode === TREE_MODE ? y.sha : null;
+      if (y && !yTree) steps.push({ key: name, run: () => void out.push({ path: prefix + name, to: { mode: y.mode, sha: y.sha } }) });
+      else if (x && !xTree) steps.push({ key: name, run: () => void out.push({ path: prefix + name, to: null }) });
+      if (xTree || yTree) steps.push({ key: `${name}/`, run: () => this.compare(xTree, yTree, `${prefix}${name}/`, out) });
+    }
+    for (const step of steps.sort((p, q) => (p.key < q.key ? -1 : 1))) await step.run();
+  }
+
+  /** Blob contents by id: loose ones read here, the rest (packed) from one `cat-file --batch`. */
+  async readBlobs(shas: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const packed: string[] = [];
+    for (const sha of new Set(shas)) {
+      const body = await this.readLoose(sha, 'blob');
+      if (body) out.set(sha, body);
+      else packed.push(sha);
+    }
+    for (const [sha, body] of await readPacked(this.gitDir, packed)) out.set(sha, body);
+    return out;
   }
 
   /**
@@ -174,4 +221,30 @@ function place(into: Edits, parts: readonly string[], edit: PathEdit): void {
   const sub: Edits = new Map();
   into.set(head, sub);
   place(sub, rest, edit);
+}
+
+/** Blob contents by id from one `cat-file --batch` (an id git lacks is an UnknownCheckpointError). */
+export async function readPacked(gitDir: string, shas: readonly string[]): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  if (shas.length === 0) return out;
+  const buf = await git(['cat-file', '--batch'], { env: isolatedGitEnv({ GIT_DIR: gitDir }), input: Buffer.from(shas.map((s) => `${s}\n`).join('')) });
+  let at = 0;
+  while (at < buf.length) {
+    const eol = buf.indexOf(10, at);
+    const header = buf.subarray(at, eol).toString('utf8').split(' ');
+    at = eol + 1;
+    if (header[1] === 'missing') throw new UnknownCheckpointError(`object ${header[0]} of the checkpoint is missing from ${gitDir}`);
+    const size = Number(header[2]);
+    out.set(header[0] as string, buf.subarray(at, at + size));
+    at += size + 1;
+  }
+  return out;
+}
+
+/** A checkpoint the sandbox does not hold (a typo, another session's, or storage that lost it). */
+export class UnknownCheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownCheckpointError';
+  }
 }

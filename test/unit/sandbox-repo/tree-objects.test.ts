@@ -29,7 +29,7 @@ describe('in-process git tree edits', () => {
   });
   afterEach(() => rmSync(gitDir, { recursive: true, force: true }));
 
-  it('matches git: files become directories and back, emptied directories go, order and non-UTF-8 names kept', async () => {
+  it('edits and compares like git: files become directories and back, emptied directories go, order and non-UTF-8 names kept', async () => {
     const a = await objects.write('blob', Buffer.from('a\n'));
     const b = await objects.write('blob', Buffer.from([0xff, 0]));
     const latin = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in latin1: not UTF-8
@@ -64,6 +64,17 @@ describe('in-process git tree edits', () => {
       [Buffer.from('keep/new'), '100644', a],
     ]);
     assert.equal(await objects.edit(base, edits), expected);
+    for (const [from, to] of [[base, expected], [expected, base]] as const) {
+      const raw = (await run(['diff-tree', '-r', '-z', '--no-renames', '--raw', '--no-abbrev', from, to])).toString('latin1').split('\0');
+      const byGit = [];
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const [, mode, sha, status] = /^:\d+ (\d+) \w+ (\w+) (\w)/.exec(raw[i] as string) as RegExpExecArray;
+        byGit.push({ path: Buffer.from(raw[i + 1] as string, 'latin1').toString('utf8'), to: status === 'D' ? null : { mode, sha } });
+      }
+      assert.deepEqual(await objects.changes(from, to), byGit, 'the same changes as git diff-tree, in its order');
+    }
+    const blobs = await new GitObjects(gitDir).readBlobs([a, b]);
+    assert.deepEqual([blobs.get(a), blobs.get(b)], [Buffer.from('a\n'), Buffer.from([0xff, 0])]);
     assert.equal((await run(['fsck', '--strict', '--no-dangling'])).toString('utf8'), '', 'the written trees are well-formed');
   });
 
@@ -75,5 +86,6 @@ describe('in-process git tree edits', () => {
     assert.equal(await packed.edit(base, new Map([['only/two', { mode: '100644', sha: a }]])), await gitTree([[Buffer.from('only/one'), '100644', a], [Buffer.from('only/two'), '100644', a]]));
     assert.equal(await packed.edit(base, new Map([['only/one', null]])), '4b825dc642cb6eb9a060e54bf8d69288fbee4904');
     assert.equal(await packed.edit(base, new Map()), base);
+    assert.deepEqual(await packed.readBlobs([a]), new Map([[a, Buffer.from('a\n')]]), 'a packed blob is read through git');
   });
 });
