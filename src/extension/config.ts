@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { DEFAULT_MODEL } from '../model/types';
+import { RUNTIME_SETTINGS } from './connection/runtime-target';
 
 // The contributed settings (package.json contributes.configuration), read and validated in one place. A value a
 // user mistyped in settings.json falls back to its default with a warning instead of breaking activation. The model
@@ -55,7 +56,7 @@ export function readModelProviders(): unknown {
   return value === null || (Array.isArray(value) && value.length === 0) ? undefined : value;
 }
 
-/** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction). */
+/** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction), or another one. */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return ['hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.sandbox.dockerHost', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
+  return [...RUNTIME_SETTINGS, 'hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.sandbox.dockerHost', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

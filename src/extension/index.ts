@@ -16,6 +16,8 @@ import { registerBudgetCommands } from './commands/budget-commands';
 import { registerBestOfCommands } from './compare/best-of-commands';
 import { CompareViews } from './compare/compare-view';
 import { needsRestart } from './config';
+import { ConnectionStatus } from './connection/connection-status';
+import { registerRuntimeCommands } from './connection/runtime-commands';
 import type { Hangar } from './hangar';
 import { LOG_SCHEME, LogDocumentProvider } from './log-document';
 import { ApprovalNotifier } from './notifications/approvals';
@@ -89,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     agentsTree,
     memoryTree,
     statusBar,
+    new ConnectionStatus(host),
     h.api,
     PanelManager.register(h.panels),
     sessionsView,
@@ -115,6 +118,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerApiCommands(h),
     ...registerPermissionCommands(h),
     ...registerBudgetCommands(h),
+    ...registerRuntimeCommands(h),
     ...registerBestOfCommands(h),
     h.compare,
     vscode.workspace.onDidChangeConfiguration((e) => {

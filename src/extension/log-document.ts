@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { readAllEvents } from './panel/session-panel';
 import type { RuntimeHost } from './runtime-host';
 import type { SessionsModel } from './sessions-model';
 
@@ -37,8 +36,9 @@ export class LogDocumentProvider implements vscode.TextDocumentContentProvider, 
     if (!parsed.success) throw new Error(`Not a Hangar session log: ${uri.toString()}`);
     const id = uri.path.slice(1, -'.jsonl'.length);
     // A log left open after its session was deleted shows that instead of an error.
-    if (!(await this.host.runtime.sessions.ids()).includes(id)) return `Session ${id} no longer exists.\n`;
-    const events = await readAllEvents(this.host.runtime, id);
+    const client = this.host.client;
+    if (!(await client.retrieveSession(id).then(() => true, () => false))) return `Session ${id} no longer exists.\n`;
+    const events = await client.sessionEvents(id);
     return events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
   }
 

@@ -9,12 +9,18 @@ import { MODEL_API_KEY, type Vault } from '../vault/types';
 import { createProvider } from '../runtime/providers';
 import { ModelCatalogError, ModelCatalogOverrides, ModelProviderConfigs, PROVIDERS_FILE, hangarMetadataPatch, type Environment } from '../wire';
 import { readModelOverrides, readModelProviders, readSettings } from './config';
+import { LocalRuntimeClient } from './connection/local-client';
+import { RemoteRuntimeClient } from './connection/remote-client';
+import type { ConnectionState, RuntimeClient } from './connection/runtime-client';
+import { runtimeTarget } from './connection/runtime-target';
 
-// Owns the one Runtime of this window: storage in the workspace storage (global storage without a folder), the vault
-// in SecretStorage (the model key and every credential secret), MCP connections with credentials from the vaults of
-// that storage, the model, sandbox provider and model catalogue overrides from settings. A restart (a changed setting,
-// or a test simulating a window reload) closes the runtime and opens a new one on the same storage; sessions left
-// running continue.
+// Owns the runtime this window uses, behind the RuntimeClient seam (connection/runtime-client.ts). By default its own
+// in-process Runtime: storage in the workspace storage (global storage without a folder), the vault in SecretStorage
+// (the model key and every credential secret), MCP connections with credentials from the vaults of that storage, the
+// model, sandbox provider and model catalogue overrides from settings. With `hangar.runtime.url` set, a detached
+// runtime (`hangar serve`) reached through the Managed Agents API instead; what needs the in-process runtime is then
+// refused with a sentence (`runtime`). A restart (a changed setting, or a test simulating a window reload) closes the
+// runtime or connection and opens a new one; sessions left running continue.
 
 /** Status of long work on a session, or a notice the user must see once (the local sandbox's caveats). */
 export interface SessionProgress {
@@ -25,11 +31,20 @@ export interface SessionProgress {
 
 export class RuntimeHost implements vscode.Disposable {
   private current: Runtime | undefined;
-  private readonly restarted = new vscode.EventEmitter<Runtime>();
+  private connection: RuntimeClient | undefined;
+  /** Why there is no runtime (a detached one the settings name cannot be used), for every caller to say. */
+  private problem: string | undefined;
+  private connectionOff: (() => void) | undefined;
+  private readonly restarted = new vscode.EventEmitter<RuntimeClient>();
+  private readonly linked = new vscode.EventEmitter<ConnectionState>();
   private readonly progress = new vscode.EventEmitter<SessionProgress>();
   private readonly refused = new vscode.EventEmitter<string>();
-  /** Fires with the new runtime after start() and restart(). */
+  /** Fires with the new runtime's client after start() and restart(). */
   readonly onDidStart = this.restarted.event;
+  /** A detached runtime stopped answering, or answers again. */
+  readonly onConnection = this.linked.event;
+  /** The detached runtime's link as last reported (always up in-process). */
+  connectionState: ConnectionState = { up: true };
   /** Long sandbox work (copying a repository, building an image). */
   readonly onProgress = this.progress.event;
   /** Fires with the error shown to the user when the `hangar.models` setting or `<storage>/models.json` is refused. */
@@ -48,7 +63,27 @@ export class RuntimeHost implements vscode.Disposable {
     return (context.storageUri ?? context.globalStorageUri).fsPath;
   }
 
+  /** What the extension needs of the runtime, in-process or detached. */
+  get client(): RuntimeClient {
+    if (this.problem) throw new Error(this.problem);
+    if (!this.connection) throw new Error('Hangar is still starting; try again in a moment.');
+    return this.connection;
+  }
+
+  /** True when this window uses a detached runtime (`hangar.runtime.url`). */
+  get detached(): boolean {
+    return this.connection?.detached === true || this.problem !== undefined;
+  }
+
+  /**
+   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores, files, allowances,
+   * rewind, forks, budgets, model providers, the local API server). With a detached runtime it throws the refusal the
+   * user sees, naming the setting that chose it.
+   */
   get runtime(): Runtime {
+    if (this.detached) {
+      throw new Error(`This needs Hangar's in-process runtime, and this window uses the detached runtime at ${this.connection?.where ?? 'the address in hangar.runtime.url'} (setting hangar.runtime.url), which does not offer it yet. Clear the setting to use the in-process runtime.`);
+    }
     if (!this.current) throw new Error('Hangar is still starting; try again in a moment.');
     return this.current;
   }
@@ -57,7 +92,18 @@ export class RuntimeHost implements vscode.Disposable {
     return path.join(this.storageRoot, 'sessions', sessionId);
   }
 
-  async start(): Promise<Runtime> {
+  async start(): Promise<RuntimeClient | undefined> {
+    this.problem = undefined;
+    const target = await runtimeTarget(this.vault).catch((err: unknown) => {
+      this.problem = `Hangar cannot use the runtime in hangar.runtime.url: ${err instanceof Error ? err.message : String(err)}`;
+      return undefined;
+    });
+    if (this.problem) return this.refuseRuntime(this.problem);
+    if (target) return this.connect(new RemoteRuntimeClient(target));
+    return this.startInProcess();
+  }
+
+  private async startInProcess(): Promise<RuntimeClient> {
     const settings = readSettings();
     const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool, dockerHost: settings.dockerHost || undefined });
     try {
@@ -79,13 +125,53 @@ export class RuntimeHost implements vscode.Disposable {
       throw err;
     }
     this.log.info(`runtime started: storage ${this.storageRoot}, sandbox ${sandbox.kind} (setting: ${settings.provider})`);
-    this.restarted.fire(this.current);
+    this.connection = new LocalRuntimeClient(this.current, this.storageRoot);
+    void vscode.commands.executeCommand('setContext', 'hangar.detachedRuntime', false);
+    this.restarted.fire(this.connection);
     this.resumed = this.resumeInterrupted(this.current);
-    return this.current;
+    return this.connection;
+  }
+
+  /**
+   * A detached runtime: used even when it does not answer yet (the session list is polled with backoff and the
+   * status bar says it is gone until it answers); a refused token or certificate is said at once with its fix.
+   */
+  private async connect(client: RemoteRuntimeClient): Promise<RuntimeClient> {
+    this.connection = client;
+    this.connectionState = { up: true };
+    this.connectionOff = client.onConnection((state) => {
+      this.connectionState = state;
+      if (!state.up) this.log.warn(`runtime at ${client.where}: ${state.reason} (retrying in ${state.retryInMs} ms)`);
+      else this.log.info(`runtime at ${client.where} answers again`);
+      this.linked.fire(state);
+    });
+    await client.check().catch((err: unknown) => {
+      const message = `Hangar: the runtime at ${client.where} cannot be used yet: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.error(message);
+      void vscode.window.showErrorMessage(message, 'Set Runtime Token', 'Open Settings').then((choice) => {
+        if (choice === 'Set Runtime Token') void vscode.commands.executeCommand('hangar.setRuntimeToken');
+        if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hangar.runtime');
+      });
+    });
+    this.log.info(`connected to the detached runtime at ${client.where}`);
+    void vscode.commands.executeCommand('setContext', 'hangar.detachedRuntime', true);
+    this.restarted.fire(client);
+    return client;
+  }
+
+  private refuseRuntime(message: string): undefined {
+    void vscode.commands.executeCommand('setContext', 'hangar.detachedRuntime', true);
+    this.log.error(message);
+    this.refused.fire(message);
+    void vscode.window.showErrorMessage(message, 'Set Runtime Token', 'Open Settings').then((choice) => {
+      if (choice === 'Set Runtime Token') void vscode.commands.executeCommand('hangar.setRuntimeToken');
+      if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'hangar.runtime');
+    });
+    return undefined;
   }
 
   /** One restart at a time: settings changed in quick succession must not open two runtimes on one storage. */
-  restart(): Promise<Runtime> {
+  restart(): Promise<RuntimeClient | undefined> {
     const next = this.restarting.then(
       () => this.stop().then(() => this.start()),
       () => this.stop().then(() => this.start()),
@@ -152,27 +238,29 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   async stop(): Promise<void> {
-    const r = this.current;
+    const c = this.connection;
+    this.connection = undefined;
     this.current = undefined;
-    await r?.close();
+    this.connectionOff?.();
+    this.connectionOff = undefined;
+    await c?.close();
   }
 
   /** The environment new sessions use: the default one, with the provider and resource limits from settings. */
   async environment(): Promise<Environment> {
     const s = readSettings();
-    const envs = this.runtime.environments;
-    const env = await envs.ensureDefault();
-    const patch = hangarMetadataPatch({ provider: this.runtime.options.sandbox.kind, limits: { memory_mb: s.memoryMb, cpus: s.cpus, pids: s.pids } });
-    // Written only when a setting changed, so opening a window does not touch the environment.
-    const changed = Object.entries(patch).some(([key, value]) => (env.metadata[key] ?? null) !== value);
-    return changed ? envs.update(env.id, { metadata: patch }) : env;
+    const limits = { memory_mb: s.memoryMb, cpus: s.cpus, pids: s.pids };
+    // A detached runtime keeps the sandbox provider it was started with; this window's setting picks only its own.
+    return this.client.defaultEnvironment(hangarMetadataPatch(this.detached ? { limits } : { provider: this.runtime.options.sandbox.kind, limits }));
   }
 
   /**
    * The vaults new sessions get: every active vault of this storage (the workspace's; VS Code keeps one storage per
-   * workspace), so credentials added with Hangar: Add Credential reach the MCP servers of the next session.
+   * workspace), so credentials added with Hangar: Add Credential reach the MCP servers of the next session. A detached
+   * runtime has vaults of its own, which this window does not choose among: none.
    */
   async vaultIds(): Promise<string[]> {
+    if (this.detached) return [];
     const ids: string[] = [];
     for (let page: string | undefined; ; ) {
       const res = await this.runtime.vaults.list({ limit: 100, page });
@@ -198,6 +286,7 @@ export class RuntimeHost implements vscode.Disposable {
 
   dispose(): void {
     this.restarted.dispose();
+    this.linked.dispose();
     this.progress.dispose();
     this.refused.dispose();
   }

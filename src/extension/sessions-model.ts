@@ -1,13 +1,11 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { EVENTS_FILE } from '../log/session-log';
 import { watchWithPoll } from '../log/watch';
-import type { McpServerState, Runtime } from '../runtime';
-import type { FileMetadata, SessionEvent, SessionStatus, StopReason } from '../wire';
-import { sessionRepository } from '../wire/session-repository';
-import type { SandboxKind } from '../format/sandbox';
+import type { McpServerState } from '../runtime';
+import type { FileMetadata, SessionEvent } from '../wire';
+import type { RuntimeClient, SessionView } from './connection/runtime-client';
 import type { RuntimeHost } from './runtime-host';
 import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
@@ -15,24 +13,10 @@ import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fo
 // listed session's row comes from its stored summary (runtime session-index.ts), so a refresh costs the page, not the
 // history (issue #17): its log is only watched for growth (one stat), and followed event by event (which reads the
 // whole log once) from when it grows, when its threads are shown, or when it was created here. Changes are announced
-// per session, coalesced so a burst of events repaints once.
+// per session, coalesced so a burst of events repaints once. With a detached runtime there is no log file here: the
+// client polls the runtime's list instead, and tracked sessions follow its event stream.
 
-export interface SessionView {
-  id: string;
-  title: string;
-  status: SessionStatus;
-  stopReason: StopReason | null;
-  needsAction: boolean;
-  activeSeconds: number;
-  costCents: number;
-  /** The cost is an estimate (a model without a list price). */
-  costEstimated: boolean;
-  createdAt: string;
-  agentName: string;
-  repo: string | null;
-  sandbox: SandboxKind;
-  lastError: string | null;
-}
+export type { SessionView } from './connection/runtime-client';
 
 /** A session's MCP servers: live from this window's connections, or as the agent declares them. */
 export interface McpView {
@@ -61,8 +45,8 @@ export class SessionsModel implements vscode.Disposable {
   private views: SessionView[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
-  private watcher: FSWatcher | undefined;
-  private rescan: ReturnType<typeof setTimeout> | undefined;
+  /** Stops the client's watch of the session list. */
+  private listOff: (() => void) | undefined;
 
   /** Unsubscribes from the current runtime's output captures. */
   private outputsOff: (() => void) | undefined;
@@ -71,54 +55,22 @@ export class SessionsModel implements vscode.Disposable {
     this.disposables.push(
       host.onDidStart(() => {
         this.reset();
-        this.watchStorage();
+        this.listOff?.();
+        this.listOff = host.client.watchSessions(() => this.changed.fire(undefined));
         // Outputs are captured a moment after the idle that repainted the session: repaint it again when they land.
         this.outputsOff?.();
-        this.outputsOff = host.runtime.onOutputs((id) => this.changed.fire(id));
+        this.outputsOff = host.detached ? undefined : host.runtime.onOutputs((id) => this.changed.fire(id));
       }),
     );
   }
 
-  /**
-   * Sessions created or deleted by someone else on the same storage (the local API server, `hangar` on the command
-   * line, another window) change the list: the sessions directory is watched for new and removed entries.
-   */
-  private watchStorage(): void {
-    if (this.watcher) return;
-    const dir = path.join(this.host.storageRoot, 'sessions');
-    try {
-      this.watcher = watch(dir, () => this.scheduleRescan(dir));
-      this.watcher.on('error', () => this.stopWatching());
-    } catch {
-      // No watcher (the directory is not there yet, or the platform refuses): the list refreshes on our own changes.
-    }
-  }
-
-  private scheduleRescan(dir: string): void {
-    if (this.rescan) return;
-    this.rescan = setTimeout(() => {
-      this.rescan = undefined;
-      void readdir(dir).then((names) => {
-        const known = new Set(this.views.map((v) => v.id));
-        const now = names.filter((n) => n.startsWith('sesn_'));
-        if (now.length !== known.size || now.some((n) => !known.has(n))) this.changed.fire(undefined);
-      }, () => undefined);
-    }, COALESCE_MS);
-  }
-
-  private stopWatching(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-    if (this.rescan) clearTimeout(this.rescan);
-    this.rescan = undefined;
-  }
-
   /** The sessions of this storage, newest first, each tracked from now on. */
   async list(): Promise<SessionView[]> {
-    const runtime = this.host.runtime;
-    const page = await runtime.sessions.list({ limit: 200, order: 'desc' });
+    const client = this.host.client;
+    if (client.detached) return (this.views = await client.listSessions());
+    const page = await this.host.runtime.sessions.list({ limit: 200, order: 'desc' });
     // The log's identity is taken before the view is read, so growth in between is seen as growth.
-    const listed = await Promise.all(page.data.map(async (s) => ({ logAt: await logIdentity(this.logFile(s.id)), view: await this.viewOf(runtime, s.id) })));
+    const listed = await Promise.all(page.data.map(async (s) => ({ logAt: await logIdentity(this.logFile(s.id)), view: await client.sessionView(s.id) })));
     for (const { logAt, view } of listed) this.watchLog(view.id, logAt);
     this.views = listed.map((l) => l.view);
     return this.views;
@@ -130,12 +82,12 @@ export class SessionsModel implements vscode.Disposable {
   }
 
   async view(id: string): Promise<SessionView> {
-    return this.viewOf(this.host.runtime, id);
+    return this.host.client.sessionView(id);
   }
 
   /** Starts tracking a session created just now and announces the new list. */
   added(id: string): void {
-    this.track(this.host.runtime, id);
+    this.track(this.host.client, id);
     this.changed.fire(undefined);
   }
 
@@ -151,7 +103,7 @@ export class SessionsModel implements vscode.Disposable {
   async threads(id: string): Promise<ThreadView[]> {
     let fold = this.threadFolds.get(id);
     if (!fold) {
-      fold = this.loadThreads(this.host.runtime, id);
+      fold = this.loadThreads(this.host.client, id);
       fold.catch(() => this.threadFolds.delete(id));
       this.threadFolds.set(id, fold);
     }
@@ -160,52 +112,27 @@ export class SessionsModel implements vscode.Disposable {
 
   /** The files the session's agent left in /mnt/session/outputs/ (captured into the Files API after each idle). */
   async outputs(id: string): Promise<FileMetadata[]> {
-    return (await this.host.runtime.files.list({ scope_id: id, limit: 1000 })).data;
+    return this.host.client.listOutputs(id);
   }
 
   async mcp(id: string): Promise<McpView> {
-    const runtime = this.host.runtime;
-    const live = runtime.mcpStatus(id);
+    const client = this.host.client;
+    const live = client.mcpStatus(id);
     if (live) return { live: true, servers: live };
     // Driven by another process, or not woken yet: its connections are not here, only the agent's definition is.
-    const record = await runtime.sessions.record(id);
-    return { live: false, servers: record.agent.mcp_servers.map((s) => ({ name: s.name, type: s.type, state: 'disconnected', tools: [], error: null, calls: 0 })) };
+    const session = await client.retrieveSession(id);
+    return { live: false, servers: session.agent.mcp_servers.map((s) => ({ name: s.name, type: s.type, state: 'disconnected', tools: [], error: null, calls: 0 })) };
   }
 
-  private async loadThreads(runtime: Runtime, id: string): Promise<ThreadFold> {
+  private async loadThreads(client: RuntimeClient, id: string): Promise<ThreadFold> {
     // The live tail is attached first and the listing read after it, so no event falls between the two; the fold
     // drops the ones both deliver.
-    this.track(runtime, id);
+    this.track(client, id);
     await this.subscriptions.get(id);
-    const own = (await runtime.sessions.record(id)).agent.model.id;
-    const fold = new ThreadFold((e) => runtime.catalog.lookup(e._hangar?.model ?? own));
-    for (let page: string | undefined; ; ) {
-      const res = await runtime.sessions.listEvents(id, { limit: 1000, page, types: [...THREAD_FOLD_TYPES] });
-      for (const e of res.data) fold.apply(e);
-      if (!res.next_page) return fold;
-      page = res.next_page;
-    }
-  }
-
-  private async viewOf(runtime: Runtime, id: string): Promise<SessionView> {
-    const record = await runtime.sessions.record(id);
-    const [session, summary] = await Promise.all([runtime.sessions.retrieve(id), runtime.sessions.summary(record)]);
-    return {
-      id,
-      title: record.title ?? id,
-      status: session.status,
-      stopReason: summary.stopReason,
-      needsAction: session.status === 'idle' && summary.stopReason?.type === 'requires_action',
-      activeSeconds: session.stats.active_seconds ?? 0,
-      costCents: summary.costCents,
-      costEstimated: summary.costEstimated,
-      createdAt: record.created_at,
-      agentName: record.agent.name,
-      repo: sessionRepository(record.resources)?.path ?? null,
-      // Records from before the provider was recorded ran locally (as the panel and the CLI read them).
-      sandbox: record.environment.hangar.provider ?? 'local',
-      lastError: summary.lastError,
-    };
+    const own = (await client.retrieveSession(id)).agent.model.id;
+    const fold = new ThreadFold((e) => client.catalog.lookup(e._hangar?.model ?? own));
+    for (const e of await client.sessionEvents(id, THREAD_FOLD_TYPES)) fold.apply(e);
+    return fold;
   }
 
   private logFile(id: string): string {
@@ -223,7 +150,7 @@ export class SessionsModel implements vscode.Disposable {
       void logIdentity(file).then((now) => {
         checking = false;
         if (now === logAt || !this.watched.has(id)) return;
-        this.track(this.host.runtime, id);
+        this.track(this.host.client, id);
         this.grew.fire(id);
         this.announce(id);
       });
@@ -237,16 +164,16 @@ export class SessionsModel implements vscode.Disposable {
     this.watched.delete(id);
   }
 
-  private track(runtime: Runtime, id: string): void {
+  private track(client: RuntimeClient, id: string): void {
     this.unwatch(id);
     if (this.subscriptions.has(id)) return;
-    const sub = runtime.sessions.eventCount(id).then((from) =>
-      runtime.sessions.subscribe(id, from, (event) => {
+    const sub = client.follow(id, 'now', {
+      onEvent: (event) => {
         void this.threadFolds.get(id)?.then((f) => f.apply(event), () => undefined);
         this.eventSeen.fire({ sessionId: id, event });
         this.announce(id);
-      }),
-    );
+      },
+    });
     sub.catch(() => this.subscriptions.delete(id));
     this.subscriptions.set(id, sub);
   }
@@ -271,7 +198,7 @@ export class SessionsModel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.stopWatching();
+    this.listOff?.();
     this.reset();
     for (const t of this.pending.values()) clearTimeout(t);
     this.outputsOff?.();

@@ -15,13 +15,15 @@ export interface FollowOptions {
   onBack(): void;
   signal: AbortSignal;
   url: string;
+  /** Ids of events the caller already holds: not delivered again. */
+  seen?: Iterable<string>;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000];
 
 /** Returns when `signal` aborts; throws what is not a lost connection (a refused token, an unknown session). */
 export async function followRemoteSession(client: Anthropic, sessionId: string, opts: FollowOptions): Promise<void> {
-  const seen = new Set<string>();
+  const seen = new Set<string>(opts.seen);
   let failures = 0;
   while (!opts.signal.aborted) {
     try {

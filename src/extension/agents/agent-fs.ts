@@ -84,7 +84,7 @@ export class AgentFileSystem extends DocumentFileSystem {
 
   private async load(uri: vscode.Uri, agentId: string, version?: number): Promise<Agent> {
     try {
-      return await this.host.runtime.agents.retrieve(agentId, version);
+      return await this.host.client.retrieveAgent(agentId, version);
     } catch {
       throw vscode.FileSystemError.FileNotFound(uri);
     }

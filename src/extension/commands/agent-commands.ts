@@ -23,7 +23,7 @@ export function registerAgentCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.newAgent', async (arg) => {
       const params = arg === undefined ? await runAgentWizard(readSettings().modelId) : parseParams(arg);
       if (!params) return undefined;
-      const agent = await h.host.runtime.agents.create(params);
+      const agent = await h.host.client.createAgent(params);
       h.agentsTree.refresh();
       if (arg === undefined) {
         const next = await vscode.window.showInformationMessage(`Hangar: created agent ${agent.name}.`, 'Start It on This Repository', 'Edit as JSON');
@@ -70,7 +70,7 @@ export async function pickAgent(h: Hangar, placeHolder: string, offerDefault = t
   const pick = items.length === 1 && items[0]?.create ? items[0] : await vscode.window.showQuickPick(items, { placeHolder });
   if (!pick) return undefined;
   if (pick.id) return pick.id;
-  const created = await h.host.runtime.agents.create({ ...DEFAULT_AGENT, model: readSettings().modelId });
+  const created = await h.host.client.createAgent({ ...DEFAULT_AGENT, model: readSettings().modelId });
   h.agentsTree.refresh();
   return created.id;
 }
@@ -80,12 +80,6 @@ function isPreferred(a: Agent, preferred: string): boolean {
 }
 
 export async function listAgents(h: Hangar): Promise<Agent[]> {
-  const out: Agent[] = [];
-  for (let page: string | undefined; ; ) {
-    const res = await h.host.runtime.agents.list({ limit: 100, page });
-    out.push(...res.data);
-    if (!res.next_page) return out;
-    page = res.next_page;
-  }
+  return h.host.client.listAgents();
 }
 

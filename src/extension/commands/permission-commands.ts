@@ -22,7 +22,7 @@ export function registerPermissionCommands(h: Hangar): vscode.Disposable[] {
       h.approvals.close(toolUseId);
       // Answered in the panel (or elsewhere) meanwhile: the link is stale, and answering twice would be refused.
       if (!prompt) return undefined;
-      await answerPrompt(h.host.runtime, prompt, result);
+      await answerPrompt(h.host, prompt, result);
       return result;
     }),
     reg('hangar.revokeAllowance', async (arg) => {

@@ -46,12 +46,12 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
       if (!id) return undefined;
       const text = given.success ? given.data.text : await vscode.window.showInputBox({ title: 'Hangar: Send Message', prompt: 'Steers a running session now, or starts its next turn', ignoreFocusOut: true });
       if (!text?.trim()) return undefined;
-      await h.host.runtime.sessions.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
+      await h.host.client.send(id, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
       return id;
     }),
     reg('hangar.interrupt', async (arg) => {
       const id = (arg === undefined ? await shownRunning(h) : undefined) ?? await resolveSession(h, arg, 'Interrupt which session?', arg === undefined ? (v) => v.status === 'running' || v.status === 'rescheduling' : undefined);
-      if (id) await h.host.runtime.sessions.send(id, [{ type: 'user.interrupt' }]);
+      if (id) await h.host.client.send(id, [{ type: 'user.interrupt' }]);
       return id;
     }),
     reg('hangar.resume', async (arg) => {
@@ -126,8 +126,9 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   if (!folder) return undefined;
   const agentId = opts.agentId ?? (await pickAgent(h, 'Which agent should work on this repository?'));
   if (!agentId) return undefined;
-  // The built-in provider needs the Anthropic key; a configured provider's model may need none (a local server).
-  if (!(await h.host.runtime.modelProviders.hasKey((await h.host.runtime.agents.retrieve(agentId)).model.id))) {
+  // The built-in provider needs the Anthropic key; a configured provider's model may need none (a local server). A
+  // detached runtime holds its own key.
+  if (!h.host.detached && !(await h.host.runtime.modelProviders.hasKey((await h.host.client.retrieveAgent(agentId)).model.id))) {
     const answer = await vscode.window.showWarningMessage('Hangar needs an Anthropic API key to run an agent.', 'Set API Key');
     if (answer !== 'Set API Key' || !(await vscode.commands.executeCommand<boolean>('hangar.setApiKey'))) return undefined;
   }
@@ -141,11 +142,11 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async (progress) => {
     const files = await uploadWithProgress(h, opts.files ?? [], progress);
     const env = await h.host.environment();
-    const runtime = h.host.runtime;
+    const client = h.host.client;
     const vaultIds = await h.host.vaultIds();
     const budget = defaultBudget(readSettings().defaultBudgetUsd);
-    const s = await runtime.sessions.create({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
-    await runtime.sessions.send(s.id, [first]);
+    const s = await client.createSession({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
+    await client.send(s.id, [first]);
     return s;
   });
   h.sessions.added(session.id);

@@ -69,7 +69,7 @@ export class ApprovalNotifier implements vscode.Disposable {
 
   private async refreshOne(sessionId: string): Promise<void> {
     const view = await this.deps.sessions.view(sessionId).catch(() => undefined);
-    const prompts = view?.needsAction ? await pendingPrompts(this.deps.host.runtime, sessionId) : [];
+    const prompts = view?.needsAction ? await pendingPrompts(this.deps.host.client, sessionId) : [];
     const ids = new Set(prompts.map((p) => p.toolUseId));
     for (const old of this.prompts.get(sessionId) ?? []) if (!ids.has(old.toolUseId)) this.close(old.toolUseId);
     if (prompts.length > 0) this.prompts.set(sessionId, prompts);

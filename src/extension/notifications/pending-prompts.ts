@@ -1,4 +1,5 @@
 import type { Runtime } from '../../runtime';
+import type { RuntimeClient } from '../connection/runtime-client';
 import { HarnessState } from '../../harness/state';
 import { summarizeToolInput } from '../../format/tool-input';
 
@@ -24,19 +25,14 @@ export interface PendingPrompt {
 }
 
 /** The prompts of a session idle with requires_action, oldest first; none while it runs or after the turn ended. */
-export async function pendingPrompts(runtime: Runtime, sessionId: string): Promise<PendingPrompt[]> {
+export async function pendingPrompts(client: Pick<RuntimeClient, 'sessionEvents'>, sessionId: string): Promise<PendingPrompt[]> {
   const state = new HarnessState();
   const agents = new Map<string, string>();
   const threadOf = new Map<string, string>();
-  for (let page: string | undefined; ; ) {
-    const res = await runtime.sessions.listEvents(sessionId, { limit: 1000, page });
-    for (const e of res.data) {
-      state.apply(e);
-      if (e.type === 'session.thread_created') agents.set(e.session_thread_id, e.agent_name);
-      if ((e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') && e.session_thread_id) threadOf.set(e.id, e.session_thread_id);
-    }
-    if (!res.next_page) break;
-    page = res.next_page;
+  for (const e of await client.sessionEvents(sessionId)) {
+    state.apply(e);
+    if (e.type === 'session.thread_created') agents.set(e.session_thread_id, e.agent_name);
+    if ((e.type === 'agent.tool_use' || e.type === 'agent.mcp_tool_use' || e.type === 'agent.custom_tool_use') && e.session_thread_id) threadOf.set(e.id, e.session_thread_id);
   }
   if (state.status !== 'idle' || state.lastStopReason?.type !== 'requires_action') return [];
   return state.blocked().map((p) => {
@@ -55,14 +51,20 @@ export async function pendingPrompts(runtime: Runtime, sessionId: string): Promi
   });
 }
 
+/** Where an answer goes: the runtime client, and the in-process runtime for "allow for this session" (RuntimeHost refuses it when detached). */
+export interface AnswerTarget {
+  client: Pick<RuntimeClient, 'send'>;
+  readonly runtime: Pick<Runtime, 'permissions'>;
+}
+
 /**
  * Answers a waiting permission prompt as a notification's link does. "Allow for this session" allows the tool for the
  * agent whose call it is (a sub-thread's for that thread's agent, which also confirms its waiting calls), not the
  * coordinator's.
  */
-export async function answerPrompt(runtime: Runtime, p: PendingPrompt, result: 'allow' | 'deny' | 'allowForSession'): Promise<void> {
-  if (result === 'allowForSession') return runtime.permissions.allow(p.sessionId, { name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }, p.thread);
-  await runtime.sessions.send(p.sessionId, [{ type: 'user.tool_confirmation', tool_use_id: p.toolUseId, result }]);
+export async function answerPrompt(to: AnswerTarget, p: PendingPrompt, result: 'allow' | 'deny' | 'allowForSession'): Promise<void> {
+  if (result === 'allowForSession') return to.runtime.permissions.allow(p.sessionId, { name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }, p.thread);
+  await to.client.send(p.sessionId, [{ type: 'user.tool_confirmation', tool_use_id: p.toolUseId, result }]);
 }
 
 export function toolLabel(p: Pick<PendingPrompt, 'name' | 'mcpServer'>): string {

@@ -121,7 +121,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   private async exists(sessionId: string): Promise<boolean> {
-    return this.deps.host.runtime.sessions.record(sessionId).then(() => true, () => false);
+    return this.deps.host.client.retrieveSession(sessionId).then(() => true, () => false);
   }
 
   dispose(): void {

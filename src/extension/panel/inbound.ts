@@ -32,7 +32,7 @@ export async function handleWebviewMessage(raw: unknown, sessionId: string, deps
 
 /** Acts on one valid request; returns an error text for the webview, or null. */
 async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, init: () => Promise<void>): Promise<string | null> {
-  const send = async (events: EventParams[]) => void (await deps.host.runtime.sessions.send(sessionId, events));
+  const send = (events: EventParams[]) => deps.host.client.send(sessionId, events);
   try {
     switch (msg.type) {
       case 'ready':
@@ -99,6 +99,6 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
 
 /** A path from the session as a repository-relative one; null when it points outside the repository. */
 export async function sessionRelativePath(host: RuntimeHost, sessionId: string, p: string): Promise<string | null> {
-  const resource = sessionRepository((await host.runtime.sessions.record(sessionId)).resources);
+  const resource = sessionRepository((await host.client.retrieveSession(sessionId)).resources);
   return repoRelative(p, [resource?.mount_path, resource?.path].filter((r): r is string => !!r));
 }

@@ -57,7 +57,7 @@ export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Dispo
       existing.panel.reveal(undefined, preserveFocus);
       return existing;
     }
-    const session = await this.deps.host.runtime.sessions.retrieve(sessionId);
+    const session = await this.deps.host.client.retrieveSession(sessionId);
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, panelTitle(session), { viewColumn: vscode.ViewColumn.Active, preserveFocus }, {});
     return this.adopt(panel, sessionId);
   }
@@ -71,7 +71,7 @@ export class PanelManager implements vscode.WebviewPanelSerializer, vscode.Dispo
       return;
     }
     try {
-      await this.deps.host.runtime.sessions.record(sessionId);
+      await this.deps.host.client.retrieveSession(sessionId);
     } catch {
       panel.dispose();
       return;

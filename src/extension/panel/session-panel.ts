@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { Runtime } from '../../runtime';
 import type { ModelPricing, Session, SessionEvent } from '../../wire';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
 import { readAllowances } from '../allowances';
+import type { ConnectionState } from '../connection/runtime-client';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
 import { panelHtml, webviewOptions } from './html';
@@ -48,6 +48,7 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
   /** The thread tab to show once the page has the session. */
   private thread: string | undefined;
   private readonly createdAt = Date.now();
+  private runtimeUp = true;
   /** Messages posted to the webview since it was created (tests count them). */
   posted = 0;
   private readonly closed = new vscode.EventEmitter<void>();
@@ -72,6 +73,7 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       isEditorPanel(panel) ? panel.onDidChangeViewState(hidden) : panel.onDidChangeVisibility(hidden),
       panel.onDidDispose(() => this.dispose()),
       deps.host.onDidStart(() => void this.init()),
+      deps.host.onConnection((state) => this.connectionMoved(state)),
     );
   }
 
@@ -87,23 +89,19 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     this.stopFollowing();
     const generation = ++this.generation;
     try {
-      const runtime = this.deps.host.runtime;
-      const [session, events, record] = await Promise.all([runtime.sessions.retrieve(this.sessionId), readAllEvents(runtime, this.sessionId), runtime.sessions.record(this.sessionId)]);
+      const client = this.deps.host.client;
+      const [session, events, view] = await Promise.all([client.retrieveSession(this.sessionId), client.sessionEvents(this.sessionId), client.sessionView(this.sessionId)]);
       if (generation !== this.generation || this.disposed) return;
       this.showTitle(session);
-      // Records from before the provider was recorded are local ones, as the CLI reads them.
-      const sandbox = record.environment.hangar.provider ?? 'local';
-      this.post({ type: 'init', session, ...panelEvents(events, (model) => this.priced(model)), pricing: this.priced(session.agent.model.id), sandbox });
-      const off = await runtime.sessions.subscribe(
-        this.sessionId,
-        events.length,
-        (e) => this.batcher.event(e),
-        (p) => this.batcher.preview(p),
-      );
+      this.post({ type: 'init', session, ...panelEvents(events, (model) => this.priced(model)), pricing: this.priced(session.agent.model.id), sandbox: view.sandbox });
+      const off = await client.follow(this.sessionId, events, { onEvent: (e) => this.batcher.event(e), onPreview: (p) => this.batcher.preview(p) });
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
-      this.threadPreviews = new ThreadPreviews(runtime, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
-      this.threadPreviews.follow(events);
+      // Sub-thread previews come from the in-process runtime's subscriptions; a detached one sends logged events only.
+      if (!this.deps.host.detached) {
+        this.threadPreviews = new ThreadPreviews(this.deps.host.runtime, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
+        this.threadPreviews.follow(events);
+      }
       await Promise.all([this.postChanges(), this.postAllowed(), this.postFiles()]);
       for (const text of this.inserts.splice(0)) this.post({ type: 'insert', text });
       if (this.thread) this.post({ type: 'showThread', session_thread_id: this.thread });
@@ -113,9 +111,20 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
     }
   }
 
+  /**
+   * A detached runtime stopped answering or answers again: the panel says so. Its event stream reconnects by itself
+   * and delivers what was logged meanwhile.
+   */
+  private connectionMoved(state: ConnectionState): void {
+    if (state.up === this.runtimeUp) return;
+    this.runtimeUp = state.up;
+    const where = this.deps.host.client.where;
+    this.post({ type: 'error', message: state.up ? `Reconnected to the runtime at ${where}; the session's events are up to date.` : `Lost the runtime at ${where}: ${state.reason} Reconnecting; nothing is lost (the session's log is the runtime's).` });
+  }
+
   /** A model's pricing in the running runtime's catalogue (a restart may change it). */
   private priced(model: string): ModelPricing {
-    return pricingIn(this.deps.host.runtime.catalog, model);
+    return pricingIn(this.deps.host.client.catalog, model);
   }
 
   private stopFollowing(): void {
@@ -136,6 +145,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
 
   /** The tools allowed for this session, the coordinator's and each sub-agent thread's (they change with `session.updated`; a new thread starts with its roster agent's). */
   private async postAllowed(): Promise<void> {
+    // "Allow for this session" is the in-process runtime's (a detached one refuses it when asked).
+    if (this.deps.host.detached) return;
     const allowed = await readAllowances(this.deps.host.runtime, this.sessionId).catch(() => undefined);
     if (!allowed) return;
     const threads = Object.fromEntries(allowed.subAgents.flatMap((a) => a.threads.map((t) => [t, a.tools])));
@@ -143,14 +154,14 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
   }
 
   private async postSession(): Promise<void> {
-    const session = await this.deps.host.runtime.sessions.retrieve(this.sessionId).catch(() => undefined);
+    const session = await this.deps.host.client.retrieveSession(this.sessionId).catch(() => undefined);
     if (!session) return;
     this.showTitle(session);
     this.post({ type: 'session', session });
   }
 
   private async postChanges(): Promise<void> {
-    const changes = await this.deps.host.runtime.sessions.changes(this.sessionId).catch(() => undefined);
+    const changes = await this.deps.host.client.changes(this.sessionId).catch(() => undefined);
     if (!changes) return;
     const files: ChangedFile[] = changes.files.map((f) => ({
       path: f.path,
@@ -163,8 +174,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
 
   /** The repository's files, for `@` mentions in the composer. */
   private async postFiles(): Promise<void> {
-    const record = await this.deps.host.runtime.sessions.record(this.sessionId).catch(() => undefined);
-    const root = record?.resources.find((r) => r.type === 'local_repository')?.path;
+    const session = await this.deps.host.client.retrieveSession(this.sessionId).catch(() => undefined);
+    const root = session?.resources.find((r) => r.type === 'local_repository')?.path;
     if (root) this.post({ type: 'files', paths: await mentionableFiles(root) });
   }
 
@@ -222,14 +233,4 @@ function isEditorPanel(surface: SessionSurface): surface is vscode.WebviewPanel 
 export function panelTitle(session: Pick<Session, 'title' | 'id'>): string {
   const t = session.title ?? session.id;
   return `Hangar: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
-}
-
-export async function readAllEvents(runtime: Runtime, sessionId: string): Promise<SessionEvent[]> {
-  const out: SessionEvent[] = [];
-  for (let page: string | undefined; ; ) {
-    const res = await runtime.sessions.listEvents(sessionId, { limit: 5000, page });
-    out.push(...res.data);
-    if (!res.next_page) return out;
-    page = res.next_page;
-  }
 }

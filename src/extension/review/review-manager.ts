@@ -45,18 +45,18 @@ export class ReviewManager implements vscode.Disposable {
 
   /** Reads a file of the session's sandbox, at its baseline or now. */
   reader(sessionId: string): ReadSide {
-    const sessions = this.host.runtime.sessions;
-    return (file, side) => sessions.readFile(sessionId, file, side);
+    const client = this.host.client;
+    return (file, side) => client.readFile(sessionId, file, side);
   }
 
   review(sessionId: string): Promise<SessionReview> {
     let r = this.reviews.get(sessionId);
     if (!r) {
-      const sessions = this.host.runtime.sessions;
+      const client = this.host.client;
       const changes = () => {
         let c = this.changes.get(sessionId);
         if (!c) {
-          c = sessions.changes(sessionId);
+          c = client.changes(sessionId);
           c.catch(() => this.changes.delete(sessionId));
           this.changes.set(sessionId, c);
         }
@@ -81,8 +81,8 @@ export class ReviewManager implements vscode.Disposable {
 
   /** The repository the session works on a copy of. */
   async repo(sessionId: string): Promise<string> {
-    const record = await this.host.runtime.sessions.record(sessionId);
-    const repo = sessionRepository(record.resources)?.path;
+    const session = await this.host.client.retrieveSession(sessionId);
+    const repo = sessionRepository(session.resources)?.path;
     if (!repo) throw new Error(`Session ${sessionId} has no repository to apply changes to.`);
     return repo;
   }

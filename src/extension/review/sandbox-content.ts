@@ -54,7 +54,7 @@ export class SandboxContentProvider implements vscode.TextDocumentContentProvide
     const parsed = parseSandboxUri(uri);
     if (!parsed) throw new Error(`Not a Hangar sandbox document: ${uri.toString()}`);
     if (parsed.side === 'empty') return '';
-    const bytes = await this.host.runtime.sessions.readFile(parsed.sessionId, parsed.path, parsed.side === 'removed' ? 'baseline' : parsed.side);
+    const bytes = await this.host.client.readFile(parsed.sessionId, parsed.path, parsed.side === 'removed' ? 'baseline' : parsed.side);
     const text = decodeText(bytes);
     if (text === undefined) return `(binary or non-UTF-8 file, ${bytes?.length ?? 0} bytes: review it as a whole file)\n`;
     return text ?? '';

@@ -30,7 +30,8 @@ export class AgentsTree implements vscode.TreeDataProvider<AgentTreeNode>, vscod
       return item;
     }
     const a = this.agents.get(node.agentId);
-    const item = new vscode.TreeItem(a?.name ?? node.agentId, vscode.TreeItemCollapsibleState.Collapsed);
+    // Versions are listed from the in-process runtime only (the API's version list is not wired through the seam).
+    const item = new vscode.TreeItem(a?.name ?? node.agentId, this.host.detached ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `agent:${node.agentId}`;
     item.iconPath = new vscode.ThemeIcon('hubot');
     item.contextValue = 'agent';
@@ -42,23 +43,14 @@ export class AgentsTree implements vscode.TreeDataProvider<AgentTreeNode>, vscod
   }
 
   async getChildren(node?: AgentTreeNode): Promise<AgentTreeNode[]> {
-    const agents = this.host.runtime.agents;
     if (!node) {
-      const out: AgentTreeNode[] = [];
+      const agents = await this.host.client.listAgents();
       this.agents.clear();
-      for (let page: string | undefined; ; ) {
-        const res = await agents.list({ limit: 100, page });
-        for (const a of res.data) {
-          this.agents.set(a.id, a);
-          out.push({ kind: 'agent', agentId: a.id });
-        }
-        if (!res.next_page) break;
-        page = res.next_page;
-      }
-      return out;
+      for (const a of agents) this.agents.set(a.id, a);
+      return agents.map((a) => ({ kind: 'agent', agentId: a.id }));
     }
     if (node.kind !== 'agent') return [];
-    const versions = await agents.versions(node.agentId, { limit: 1000 });
+    const versions = await this.host.runtime.agents.versions(node.agentId, { limit: 1000 });
     return versions.data.map((v) => ({ kind: 'agentVersion' as const, agentId: v.id, version: v.version })).sort((x, y) => y.version - x.version);
   }
 

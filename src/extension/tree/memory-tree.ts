@@ -72,6 +72,8 @@ export class MemoryTree implements vscode.TreeDataProvider<MemoryTreeNode>, vsco
   }
 
   async getChildren(node?: MemoryTreeNode): Promise<MemoryTreeNode[]> {
+    // Memory stores are the in-process runtime's; with a detached one the view's welcome text says so.
+    if (this.host.detached) return [];
     const ms = this.host.runtime.memoryStores;
     if (!node) {
       this.stores.clear();

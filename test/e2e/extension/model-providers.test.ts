@@ -11,7 +11,7 @@ import { hangar, texts, waitForIdle } from './support';
 /** Changes `hangar.modelProviders` (user settings) and waits for the runtime the change restarts. */
 async function setProviders(h: Hangar, value: unknown): Promise<Runtime> {
   const next = new Promise<Runtime>((resolve) => {
-    const sub = h.host.onDidStart((r) => (sub.dispose(), resolve(r)));
+    const sub = h.host.onDidStart(() => (sub.dispose(), resolve(h.host.runtime)));
   });
   await vscode.workspace.getConfiguration('hangar').update('modelProviders', value, vscode.ConfigurationTarget.Global);
   return next;

@@ -10,7 +10,7 @@ import { ensureKey, hangar, scriptedModel, waitFor, waitForIdle, workspaceDir } 
 
 async function setProvider(h: Hangar, value: string | undefined): Promise<Runtime> {
   const next = new Promise<Runtime>((resolve) => {
-    const sub = h.host.onDidStart((r) => (sub.dispose(), resolve(r)));
+    const sub = h.host.onDidStart(() => (sub.dispose(), resolve(h.host.runtime)));
   });
   await vscode.workspace.getConfiguration('hangar').update('sandbox.provider', value, vscode.ConfigurationTarget.Global);
   return next;

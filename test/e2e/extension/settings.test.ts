@@ -12,7 +12,7 @@ const MODEL = 'claude-sonnet-5-5';
 /** Changes `hangar.models` (user settings) and waits for the runtime the change restarts. */
 async function setModels(h: Hangar, value: unknown): Promise<Runtime> {
   const next = new Promise<Runtime>((resolve) => {
-    const sub = h.host.onDidStart((r) => (sub.dispose(), resolve(r)));
+    const sub = h.host.onDidStart(() => (sub.dispose(), resolve(h.host.runtime)));
   });
   await vscode.workspace.getConfiguration('hangar').update('models', value, vscode.ConfigurationTarget.Global);
   return next;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { byAgent, delegating, DELEGATION_DONE, reply } from '../../../src/model/scripted';
 import type { EventOf, SessionEvent } from '../../../src/wire';
 import { readAllowances } from '../../../src/extension/allowances';
+import { LocalRuntimeClient } from '../../../src/extension/connection/local-client';
 import { answerPrompt, pendingPrompts } from '../../../src/extension/notifications/pending-prompts';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 
@@ -34,12 +35,13 @@ describe("notification path: a sub-agent's waiting call", () => {
       return last?.type === 'session.status_idle' && last.stop_reason.type === 'requires_action';
     }, 20_000);
     const ask = uses(events).find((u) => u.name === 'bash' && u.evaluated_permission === 'ask')!;
-    const prompts = await pendingPrompts(t.runtime, id);
+    const client = new LocalRuntimeClient(t.runtime, t.runtime.options.storageRoot);
+    const prompts = await pendingPrompts(client, id);
     assert.deepEqual(prompts.map((p) => ({ toolUseId: p.toolUseId, kind: p.kind, name: p.name, agent: p.agent, thread: p.thread })), [
       { toolUseId: ask.id, kind: 'permission', name: 'bash', agent: 'tester', thread: ask.session_thread_id },
     ]);
 
-    await answerPrompt(t.runtime, prompts[0]!, 'allowForSession');
+    await answerPrompt({ client, runtime: t.runtime }, prompts[0]!, 'allowForSession');
     events = await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)) && e.at(-1)?.type === 'session.status_idle', 30_000);
     const bash = uses(events).filter((u) => u.session_thread_id === ask.session_thread_id && u.name === 'bash');
     assert.deepEqual(bash.map((u) => u.evaluated_permission), ['ask', 'allow'], 'the waiting call ran and the next did not ask');
@@ -49,6 +51,6 @@ describe("notification path: a sub-agent's waiting call", () => {
     assert.deepEqual(await readAllowances(t.runtime, id), { tools: [], subAgents: [{ agent: 'tester', threads: [thread], tools: [{ name: 'bash' }] }] });
     await t.runtime.permissions.revoke(id, { name: 'bash' }, thread);
     assert.deepEqual(await readAllowances(t.runtime, id), { tools: [], subAgents: [{ agent: 'tester', threads: [thread], tools: [] }] });
-    assert.deepEqual(await pendingPrompts(t.runtime, id), [], 'nothing waits any more');
+    assert.deepEqual(await pendingPrompts(client, id), [], 'nothing waits any more');
   });
 });

@@ -1,0 +1,280 @@
+import Anthropic from '@anthropic-ai/sdk';
+import * as z from 'zod';
+import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
+import { followRemoteSession } from '../../remote/follow';
+import { Agent, Environment, FileMetadata, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type EventParams, type SessionCreateParams } from '../../wire';
+import { SessionChanges } from '../../wire/changes';
+import { sessionRepository } from '../../wire/session-repository';
+import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
+
+// The seam over a detached runtime (`hangar serve`, on this machine or another): the Managed Agents API through the
+// official SDK, Hangar's /changes endpoints for review, every answer validated with the wire's zod schemas. The log
+// is the runtime's, so a runtime that goes away loses nothing: the session list is polled with backoff until it
+// answers again (onConnection says so), and a followed session reads what it missed when it comes back.
+
+const POLL_MS = 2_000;
+const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000];
+const RECENT_TYPES = ['session.status_idle', 'session.status_running', 'session.error'] as const;
+
+export class RemoteRuntimeClient implements RuntimeClient {
+  readonly detached = true;
+  readonly where: string;
+  /** The runtime's own overrides are not served: prices and limits shown here are the built-in catalogue's. */
+  readonly catalog = new ModelCatalog();
+  private readonly sdk: Anthropic;
+  private readonly listeners = new Set<(state: ConnectionState) => void>();
+  private readonly environments = new Map<string, Promise<Environment | null>>();
+  private up = true;
+  private readonly stops = new Set<() => void>();
+
+  constructor(target: RuntimeTarget) {
+    this.where = target.url;
+    // The seam retries by reconnecting (follow, the poll); a call that fails says so at once.
+    this.sdk = runtimeClient({ ...target, maxRetries: 0 });
+  }
+
+  /** Fails with the reason (wrong token, untrusted certificate, nothing listening) unless the runtime answers. */
+  async check(): Promise<void> {
+    await this.call(() => this.sdk.beta.sessions.list({ limit: 1 }));
+  }
+
+  async listSessions(): Promise<SessionView[]> {
+    const page = await this.call(() => this.sdk.beta.sessions.list({ limit: 100 }));
+    const sessions = page.data.map((s) => parse(Session, s, 'a session'));
+    return Promise.all(sessions.map((s) => this.viewOf(s)));
+  }
+
+  async sessionView(id: string): Promise<SessionView> {
+    return this.viewOf(await this.retrieveSession(id));
+  }
+
+  async retrieveSession(id: string): Promise<Session> {
+    return parse(Session, await this.call(() => this.sdk.beta.sessions.retrieve(id)), 'a session');
+  }
+
+  async sessionEvents(id: string, types?: readonly string[]): Promise<SessionEvent[]> {
+    return this.call(async () => {
+      const out: SessionEvent[] = [];
+      const query = { limit: 1000, ...(types ? { types: [...types] as Anthropic.Beta.Sessions.EventListParams['types'] } : {}) };
+      for await (const e of this.sdk.beta.sessions.events.list(id, query)) out.push(parse(SessionEvent, e, 'an event'));
+      return out;
+    });
+  }
+
+  async follow(id: string, after: readonly SessionEvent[] | 'now', handlers: FollowHandlers): Promise<() => void> {
+    const seen = after === 'now' ? (await this.sessionEvents(id)).map((e) => e.id) : after.map((e) => e.id);
+    const stop = new AbortController();
+    const end = () => stop.abort();
+    this.stops.add(end);
+    void followRemoteSession(this.sdk, id, {
+      url: this.where,
+      signal: stop.signal,
+      seen,
+      onEvent: (e) => {
+        const parsed = SessionEvent.safeParse(e);
+        // hangar.* and other events the wire does not list are not the extension's to show.
+        if (parsed.success) handlers.onEvent(parsed.data);
+      },
+      onLost: (err, retryInMs) => this.setState({ up: false, reason: err.message, retryInMs }),
+      onBack: () => this.setState({ up: true }),
+    })
+      .catch((err: unknown) => this.setState({ up: false, reason: err instanceof Error ? err.message : String(err), retryInMs: 0 }))
+      .finally(() => this.stops.delete(end));
+    return end;
+  }
+
+  async send(id: string, events: EventParams[]): Promise<void> {
+    await this.call(() => this.sdk.beta.sessions.events.send(id, { events } as unknown as Anthropic.Beta.Sessions.EventSendParams));
+  }
+
+  async createSession(params: SessionCreateParams): Promise<Session> {
+    // Hangar's local_repository resource is not in the SDK's types; the runtime validates it.
+    const created = await this.call(() => this.sdk.beta.sessions.create(params as unknown as Anthropic.Beta.Sessions.SessionCreateParams));
+    return parse(Session, created, 'a session');
+  }
+
+  async changes(id: string): Promise<SessionChanges> {
+    const raw: unknown = await this.call(() => this.sdk.get(`/v1/sessions/${encodeURIComponent(id)}/changes`));
+    return parse(SessionChanges, raw, "a session's changes");
+  }
+
+  async readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null> {
+    try {
+      const res = await this.call(() => this.sdk.get(`/v1/sessions/${encodeURIComponent(id)}/changes/content`, { query: { path, side }, __binaryResponse: true }) as unknown as Promise<Response>);
+      return Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      if (err instanceof RuntimeRefusal && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  async listOutputs(id: string): Promise<FileMetadata[]> {
+    return this.call(async () => {
+      const out: FileMetadata[] = [];
+      for await (const f of this.sdk.beta.files.list({ scope_id: id, limit: 1000 })) out.push(parse(FileMetadata, f, 'a file'));
+      return out;
+    });
+  }
+
+  async listAgents(): Promise<Agent[]> {
+    return this.call(async () => {
+      const out: Agent[] = [];
+      for await (const a of this.sdk.beta.agents.list({ limit: 100 })) out.push(parse(Agent, a, 'an agent'));
+      return out;
+    });
+  }
+
+  async retrieveAgent(id: string, version?: number): Promise<Agent> {
+    return parse(Agent, await this.call(() => this.sdk.beta.agents.retrieve(id, version === undefined ? {} : { version })), 'an agent');
+  }
+
+  async createAgent(params: AgentCreateParams): Promise<Agent> {
+    return parse(Agent, await this.call(() => this.sdk.beta.agents.create(params as unknown as Anthropic.Beta.AgentCreateParams)), 'an agent');
+  }
+
+  async defaultEnvironment(metadata: Record<string, string | null>): Promise<Environment> {
+    return this.call(async () => {
+      let env: Environment | undefined;
+      for await (const e of this.sdk.beta.environments.list({ limit: 100 })) {
+        const parsed = parse(Environment, e, 'an environment');
+        if (parsed.name === 'default' && !parsed.archived_at) env = parsed;
+      }
+      env ??= parse(Environment, await this.sdk.beta.environments.create({ name: 'default', description: 'Hangar default: no network, default limits' } as Anthropic.Beta.EnvironmentCreateParams), 'an environment');
+      const changed = Object.entries(metadata).some(([key, value]) => (env.metadata[key] ?? null) !== value);
+      if (!changed) return env;
+      return parse(Environment, await this.sdk.beta.environments.update(env.id, { metadata } as Anthropic.Beta.EnvironmentUpdateParams), 'an environment');
+    });
+  }
+
+  mcpStatus(): null {
+    // The runtime over there holds the connections; the panel shows the agent's declared servers.
+    return null;
+  }
+
+  /** Polls the list (status and usage move there without a file to watch); a failed poll is a lost runtime, retried with backoff. */
+  watchSessions(onChange: () => void): () => void {
+    let digest: string | undefined;
+    let failures = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const page = await this.call(() => this.sdk.beta.sessions.list({ limit: 100 }));
+        const now = page.data.map((s) => `${s.id}:${s.status}:${s.updated_at}:${s.usage.output_tokens ?? 0}`).join(',');
+        if (failures > 0) this.setState({ up: true });
+        failures = 0;
+        if (digest !== undefined && now !== digest) onChange();
+        digest = now;
+        schedule(POLL_MS);
+      } catch (err) {
+        const wait = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!;
+        this.setState({ up: false, reason: err instanceof Error ? err.message : String(err), retryInMs: wait });
+        schedule(wait);
+      }
+    };
+    const schedule = (ms: number) => {
+      if (!stopped) timer = setTimeout(() => void poll(), ms);
+    };
+    void poll();
+    const stop = () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+    this.stops.add(stop);
+    return stop;
+  }
+
+  onConnection(listener: (state: ConnectionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    for (const stop of [...this.stops]) stop();
+    this.stops.clear();
+    this.listeners.clear();
+  }
+
+  private setState(state: ConnectionState): void {
+    // "Lost" repeats with each retry's wait; "back" only once.
+    if (state.up && this.up) return;
+    this.up = state.up;
+    for (const l of this.listeners) l(state);
+  }
+
+  private async viewOf(s: Session): Promise<SessionView> {
+    const [recent, env] = await Promise.all([
+      this.call(() => this.sdk.beta.sessions.events.list(s.id, { limit: 3, order: 'desc', types: [...RECENT_TYPES] })),
+      this.environment(s.environment_id),
+    ]);
+    const latest = recent.data.map((e) => parse(SessionEvent, e, 'an event'));
+    const idle = latest.find((e) => e.type === 'session.status_idle');
+    const lastRun = latest.findIndex((e) => e.type === 'session.status_running');
+    const error = latest.slice(0, lastRun === -1 ? undefined : lastRun).find((e) => e.type === 'session.error');
+    const stopReason = idle?.type === 'session.status_idle' ? idle.stop_reason : null;
+    const settings = env ? hangarSettings(env.metadata) : undefined;
+    return {
+      id: s.id,
+      title: s.title ?? s.id,
+      status: s.status,
+      stopReason,
+      needsAction: s.status === 'idle' && stopReason?.type === 'requires_action',
+      activeSeconds: s.stats.active_seconds ?? 0,
+      costCents: s.usage.list_cost ? Number(s.usage.list_cost.amount) * 100 : 0,
+      costEstimated: false,
+      createdAt: s.created_at,
+      agentName: s.agent.name,
+      repo: sessionRepository(s.resources)?.path ?? null,
+      sandbox: settings?.ok ? (settings.settings.provider ?? 'local') : 'local',
+      lastError: error?.type === 'session.error' ? error.error.message : null,
+    };
+  }
+
+  /** A session's environment (for its sandbox kind), read once; null when it is gone. */
+  private environment(id: string): Promise<Environment | null> {
+    let env = this.environments.get(id);
+    if (!env) {
+      env = this.call(() => this.sdk.beta.environments.retrieve(id)).then((e) => parse(Environment, e, 'an environment'), () => null);
+      this.environments.set(id, env);
+    }
+    return env;
+  }
+
+  /** Runs one SDK call; its failure becomes the sentence to show: the connection's, or the runtime's own refusal. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const explained = explainRuntimeError(err, this.where);
+      if (explained instanceof RuntimeConnectionError) {
+        if (explained.kind === 'unreachable') this.setState({ up: false, reason: explained.message, retryInMs: POLL_MS });
+        throw explained;
+      }
+      if (explained instanceof Anthropic.APIError) throw new RuntimeRefusal(explained.status ?? 0, refusalMessage(explained));
+      throw explained;
+    }
+  }
+}
+
+/** The runtime refused a request (an answer another window gave first, an unknown session): its own sentence. */
+export class RuntimeRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const ErrorBody = z.object({ error: z.object({ message: z.string() }) });
+
+function refusalMessage(err: InstanceType<typeof Anthropic.APIError>): string {
+  const body = ErrorBody.safeParse(err.error);
+  return body.success ? body.data.error.message : err.message;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`The runtime sent ${what} in a form this Hangar does not read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}); are the extension and hangar serve the same version?`);
+  return parsed.data;
+}

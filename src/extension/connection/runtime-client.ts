@@ -1,0 +1,80 @@
+import type { SandboxKind } from '../../format/sandbox';
+import type { McpServerState } from '../../runtime';
+import type { Agent, AgentCreateParams, Environment, EventParams, FileMetadata, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
+import type { FileChange } from '../../wire/changes';
+
+// The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
+// the start command need, and nothing more. Two implementations: the window's own in-process Runtime
+// (local-client.ts) and a detached `hangar serve`, here or on another machine, spoken to through the Managed Agents
+// API with the official SDK plus Hangar's /changes endpoints (remote-client.ts). Features outside this interface need
+// the in-process runtime; with a detached one they are refused by RuntimeHost.runtime with a sentence, never skipped.
+// No vscode import here or in either implementation, so both are tested in plain Node over real HTTP.
+
+/** What the sidebar and the status bar show of one session. */
+export interface SessionView {
+  id: string;
+  title: string;
+  status: SessionStatus;
+  stopReason: StopReason | null;
+  needsAction: boolean;
+  activeSeconds: number;
+  costCents: number;
+  /** The cost is an estimate (a model without a list price). */
+  costEstimated: boolean;
+  createdAt: string;
+  agentName: string;
+  repo: string | null;
+  sandbox: SandboxKind;
+  lastError: string | null;
+}
+
+/** The link to a detached runtime: up, or lost with the reason and the wait before the next attempt. */
+export type ConnectionState = { up: true } | { up: false; reason: string; retryInMs: number };
+
+export interface FollowHandlers {
+  onEvent(e: SessionEvent): void;
+  /** Streamed text before its event is logged; only the in-process runtime has them. */
+  onPreview?(p: StreamPreview): void;
+}
+
+export interface RuntimeClient {
+  /** "in-process", or the detached runtime's URL: for status texts and refusals. */
+  readonly where: string;
+  readonly detached: boolean;
+  /** Model limits and prices for folds and the panel: the runtime's own catalogue in-process, the built-in one over the API. */
+  readonly catalog: ModelCatalog;
+
+  listSessions(): Promise<SessionView[]>;
+  sessionView(id: string): Promise<SessionView>;
+  retrieveSession(id: string): Promise<Session>;
+  /** The session's whole log as the API shows it (only `types`, when given). */
+  sessionEvents(id: string, types?: readonly string[]): Promise<SessionEvent[]>;
+  /**
+   * Calls `onEvent` for each event after `after` (the events the caller holds) or, with 'now', after the current end
+   * of the log, each once, until the returned function is called. A detached runtime that goes away is reconnected to
+   * with backoff (onConnection tells), and what was logged meanwhile is delivered then.
+   */
+  follow(id: string, after: readonly SessionEvent[] | 'now', handlers: FollowHandlers): Promise<() => void>;
+  /** User events (a message, an interrupt, a confirmation); a refusal (an answer another window gave first) throws its sentence. */
+  send(id: string, events: EventParams[]): Promise<void>;
+  createSession(params: SessionCreateParams): Promise<Session>;
+  changes(id: string): Promise<{ patch: string; files: FileChange[] }>;
+  /** One file of the session's copy, at its baseline or now; null when absent on that side. */
+  readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null>;
+
+  /** The files the session's agent left in /mnt/session/outputs/ (captured after each idle). */
+  listOutputs(id: string): Promise<FileMetadata[]>;
+
+  listAgents(): Promise<Agent[]>;
+  retrieveAgent(id: string, version?: number): Promise<Agent>;
+  createAgent(params: AgentCreateParams): Promise<Agent>;
+  /** The environment named "default", made when missing, with these Hangar metadata keys written when they differ. */
+  defaultEnvironment(metadata: Record<string, string | null>): Promise<Environment>;
+
+  /** The MCP connections of a session this process drives; null when they live elsewhere. */
+  mcpStatus(id: string): McpServerState[] | null;
+  /** Calls back when the list of sessions may have changed (created, deleted, a status moved elsewhere). */
+  watchSessions(onChange: () => void): () => void;
+  onConnection(listener: (state: ConnectionState) => void): () => void;
+  close(): Promise<void>;
+}
