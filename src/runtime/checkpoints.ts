@@ -1,4 +1,5 @@
 import type { HarnessLog } from '../harness/driver';
+import { hasTree } from '../sandbox/repo/checkpoint-git';
 import { HarnessState } from '../harness/state';
 import type { Sandbox } from '../sandbox/types';
 import { newId, type EventOf, type NewEvent, type SessionEvent } from '../wire';
@@ -15,7 +16,8 @@ import { invalid, RuntimeError } from './errors';
 //   message sent meanwhile land before it and be taken as answered. Before any checkpoint there is none to repeat.
 // - a rewind refuses unless the session has settled (idle, nothing waiting or queued, no outcome being worked on; in a
 //   multi-agent session every thread so),
-//   checkpoints the files as they are (`before_rewind`, so a rewind can be undone), logs hangar.rewind (fsynced),
+//   finds the target's tree (in the sandbox's git dir, or for a fork in its source's: session-fork.ts) before it
+//   logs anything, checkpoints the files as they are (`before_rewind`, so a rewind can be undone), logs hangar.rewind (fsynced),
 //   restores the files and logs a `rewound` checkpoint. Tool calls wait for it (`gated`). A process killed in between
 //   leaves a rewind with no checkpoint after it, which `repair()` (run at every wake) restores again.
 
@@ -37,8 +39,12 @@ export class SessionCheckpoints implements HarnessLog {
     private readonly sandbox: () => Promise<Sandbox>,
     /** The sandbox if it was provisioned already: before that nothing changed files, so there is nothing to record. */
     private readonly provisioned: () => Sandbox | null,
-    /** Each live thread's fold in a multi-agent session (whose threads share the sandbox); absent, the log's one. */
-    private readonly threadStates?: () => readonly HarnessState[],
+    private readonly opts: {
+      /** Each thread's fold in a multi-agent session (whose threads share the sandbox); absent, the log's one. */
+      threadStates?: () => readonly HarnessState[];
+      /** For a fork: the git dir of its source's checkpoints, which its log copied (session-fork.ts). */
+      forkSource?: () => Promise<string | null>;
+    } = {},
   ) {}
 
   events(): readonly SessionEvent[] {
@@ -95,10 +101,14 @@ export class SessionCheckpoints implements HarnessLog {
     try {
       const sandbox = await this.sandbox();
       const before = await sandbox.checkpoint();
+      const from = await this.holder(before.gitDir, target.tree);
+      if (!from) {
+        throw new RuntimeError(409, 'invalid_request_error', `The files of checkpoint ${checkpointId} of session ${this.sessionId} are no longer stored (it was taken in the session this one was forked from, which was deleted since); pick a later checkpoint.`, 'checkpoint_unavailable');
+      }
       // The session may have moved while the files were read: checked again, then logged with no await in between.
       this.refuseUnlessSettled();
       const logged = await this.inner.append([checkpointEvent(before.tree, 'before_rewind'), { type: 'hangar.rewind', checkpoint_id: checkpointId, tree: target.tree }]);
-      await this.restore(sandbox, before.gitDir, target.tree);
+      await this.restore(sandbox, from, target.tree);
       const [beforeEvent, rewindEvent] = logged as [EventOf<'hangar.checkpoint'>, EventOf<'hangar.rewind'>];
       return { type: 'session_rewind', event_id: rewindEvent.id, checkpoint: checkpointOf(this.sessionId, target), before_checkpoint_id: beforeEvent.checkpoint_id };
     } finally {
@@ -112,7 +122,15 @@ export class SessionCheckpoints implements HarnessLog {
     const last = events.findLast((e) => e.type === 'hangar.rewind' || (e.type === 'hangar.checkpoint' && e.trigger !== 'before_rewind'));
     if (last?.type !== 'hangar.rewind') return;
     const sandbox = await this.sandbox();
-    await this.restore(sandbox, (await sandbox.checkpoint()).gitDir, last.tree);
+    const own = (await sandbox.checkpoint()).gitDir;
+    await this.restore(sandbox, (await this.holder(own, last.tree)) ?? own, last.tree);
+  }
+
+  /** The git dir that holds `tree`: the sandbox's own, or a fork's source's (restore() copies the objects in); null: none. */
+  private async holder(own: string, tree: string): Promise<string | null> {
+    if (await hasTree(own, tree)) return own;
+    const source = await this.opts.forkSource?.();
+    return source && (await hasTree(source, tree)) ? source : null;
   }
 
   private async restore(sandbox: Sandbox, gitDir: string, tree: string): Promise<void> {
@@ -129,7 +147,7 @@ export class SessionCheckpoints implements HarnessLog {
     const running = () => invalid(`Session ${id} is running. Interrupt it first (\`hangar interrupt ${id}\`, Hangar: Interrupt in VS Code, or a user.interrupt event), then rewind.`, 'session_running');
     if (session.status !== 'idle') throw running();
     // An archived thread has ended for good; every other one must have settled too.
-    for (const s of this.threadStates?.() ?? [session]) {
+    for (const s of this.opts.threadStates?.() ?? [session]) {
       if (s.status === 'terminated') continue;
       if (s.status !== 'idle' || s.needsModel) throw running();
       if (s.pending.size > 0) {

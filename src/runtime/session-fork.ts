@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import * as z from 'zod';
 import { EVENTS_FILE } from '../log/session-log';
 import type { Sandbox } from '../sandbox/types';
 import { newId, type SessionEvent } from '../wire';
@@ -18,6 +19,10 @@ import { createSessionDir, type SessionRecord } from './session-record';
 // running, and the first wake finishes that turn as it finishes a turn a crash cut (the logs of test/integration/crash
 // are cut after every record; a tool call without a result gets the "interrupted" error result). Waking it here
 // instead would start that turn before the caller could watch or steer it. The source is only read, never written.
+//
+// The fork's log holds the source's checkpoints up to the cut, and the fork can be rewound to any of them. Their trees
+// are in the source's checkpoint git dir, which the fork's directory names (FORK_SOURCE_FILE); a rewind copies the
+// objects of the one it needs from there (checkpoints.ts), so a fork copies nothing it is never rewound to.
 
 export interface ForkRequest {
   /** The last event the fork keeps (an event id of the source); absent, the source's whole log as it is now. */
@@ -93,13 +98,31 @@ export async function createFork(sessionsDir: string, source: ForkSource, req: F
 
 /**
  * Gives the fork's own sandbox (provisioned now, from the warm pool when there is one) the source's files at `tree`,
- * the objects copied from the source's checkpoint git dir.
+ * the objects copied from the source's checkpoint git dir, which the fork's directory `forkDir` then names.
  */
-export async function seedForkFiles(tree: string | null, source: () => Promise<Sandbox>, fork: () => Promise<Sandbox>): Promise<void> {
+export async function seedForkFiles(tree: string | null, source: () => Promise<Sandbox>, fork: () => Promise<Sandbox>, forkDir: string): Promise<void> {
   const sandbox = await fork();
   if (tree === null) return;
   const { gitDir } = await (await source()).checkpoint();
   await sandbox.restore({ gitDir, tree });
+  const file: ForkSourceFile = { git_dir: gitDir };
+  await fsp.writeFile(path.join(forkDir, FORK_SOURCE_FILE), `${JSON.stringify(file)}\n`);
+}
+
+/** In a fork's directory: where the checkpoints its log copied from its source are stored. */
+export const FORK_SOURCE_FILE = 'fork-source.json';
+const ForkSourceFile = z.object({ git_dir: z.string().min(1) });
+type ForkSourceFile = z.infer<typeof ForkSourceFile>;
+
+/** The checkpoint git dir of the session `dir` was forked from; null for a session that is no fork (or a damaged file). */
+export async function forkSourceGitDir(dir: string): Promise<string | null> {
+  const text = await fsp.readFile(path.join(dir, FORK_SOURCE_FILE), 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return ForkSourceFile.parse(JSON.parse(text)).git_dir;
+  } catch {
+    return null;
+  }
 }
 
 /** The repository the fork works on (the source's), for messages. */

@@ -125,7 +125,7 @@ export class SessionHost {
     const emit = async (events: NewEvent[]) => void (await harnessLog(log).append(await Promise.all(events.map((e) => scrubError(e, this.opts.redactText)))));
     const mcp = (await this.opts.mcp?.(record, emit)) ?? null;
     const threadMcp = new ThreadMcp(this.opts.mcp, record, emit);
-    const driver = sessionRunner(record, this.opts, { log, sandbox, mcp, threadMcp, previewTo });
+    const driver = sessionRunner(record, this.opts, { log, sandbox, mcp, threadMcp, previewTo, dir });
     const active: Active = {
       log,
       lease,

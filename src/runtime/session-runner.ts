@@ -18,6 +18,7 @@ import { BudgetMeter } from './session-budget';
 import { sessionPricing } from './session-pricing';
 import { outcomeEvidence } from './outcome-evidence';
 import { SessionCheckpoints } from './checkpoints';
+import { forkSourceGitDir } from './session-fork';
 
 // What drives one session the host holds: a single SessionDriver, or, for an agent that delegates (a roster, or inline
 // agents), a ThreadSupervisor
@@ -59,14 +60,17 @@ export interface RunnerParts {
   threadMcp: ThreadMcp;
   /** Preview listeners of one thread (null: the primary thread). */
   previewTo: (thread: string | null) => (p: StreamPreview) => void;
+  /** The session's directory (a fork's names where its copied checkpoints are stored). */
+  dir: string;
 }
 
-export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log, sandbox, mcp, threadMcp, previewTo }: RunnerParts): SessionRunner {
+export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log, sandbox, mcp, threadMcp, previewTo, dir }: RunnerParts): SessionRunner {
   const host = (agent: Pick<SessionAgent, 'tools' | 'model'>) => opts.hostTools?.(record, agent) ?? null;
   // One meter for every thread: the budget caps the session's spend, sub-agents' included.
   const budget = new BudgetMeter(record.budget, () => log.events(), sessionPricing(opts.catalog, record.agent.model.id));
   let provisioned: Sandbox | null = null;
   const tracked = () => sandbox().then((s) => (provisioned = s));
+  const forkSource = () => forkSourceGitDir(dir);
   const shared = {
     model: opts.model,
     retry: opts.retry,
@@ -79,7 +83,7 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
     budgetSpent: () => budget.reached().length > 0,
   };
   if (!delegates(record.agent)) {
-    const checkpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned);
+    const checkpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned, { forkSource });
     const driver = new SessionDriver({
       ...shared,
       log: checkpoints,
@@ -93,7 +97,7 @@ export function sessionRunner(record: SessionRecord, opts: RunnerOptions, { log,
   }
   // The threads share the sandbox, so one SessionCheckpoints under every thread's view records it after any thread's
   // call that changed files, and a rewind waits until every thread has settled.
-  const checkpoints: SessionCheckpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned, () => supervisor.threadStates());
+  const checkpoints: SessionCheckpoints = new SessionCheckpoints(record.id, harnessLog(log), tracked, () => provisioned, { forkSource, threadStates: () => supervisor.threadStates() });
   const gated = () => checkpoints.gated();
   const supervisor = new ThreadSupervisor({
     log: checkpoints,

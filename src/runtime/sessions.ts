@@ -159,7 +159,7 @@ export class SessionService {
     await this.skills.place(record.id, await this.skills.plan(record.agent, sessionRepository(record.resources)?.path ?? null));
     await this.memory.place(record);
     await this.index.noteRecord(record);
-    await seedForkFiles(tree, () => this.host.sandboxFor(source), () => this.host.sandboxFor(record));
+    await seedForkFiles(tree, () => this.host.sandboxFor(source), () => this.host.sandboxFor(record), this.host.dir(record.id));
     return this.retrieve(record.id);
   }
 

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
 import { reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
+import type { CheckpointList, RewindResult } from '../../../src/wire/checkpoint';
 import { onEachProvider, type ApiFixture } from './helpers';
 
 // Fork (issue #13 §3) through the real SDK over HTTP, on both providers: a new session from another's log up to an
 // event, with the files of the checkpoint at that event in a sandbox of its own; it is not woken, continues
-// independently when told to, and the source is untouched.
+// independently when told to (rewinds to the checkpoints it copied included), and the source is untouched.
 
 type Session = Anthropic.Beta.Sessions.BetaManagedAgentsSession;
 const idles = (events: readonly SessionEvent[]) => events.filter((e) => e.type === 'session.status_idle');
@@ -20,6 +21,8 @@ onEachProvider('api: fork a session', (fixture) => {
   const fork = (id: string, body: Record<string, unknown>) => f.client.post<Session>(`/v1/sessions/${id}/fork`, { body });
   const requestText = () => JSON.stringify(f.t.model.requests.at(-1)?.body);
   const patch = async (id: string) => (await f.t.runtime.sessions.changes(id)).patch;
+  const checkpoints = async (id: string) => (await f.client.get<CheckpointList>(`/v1/sessions/${id}/checkpoints`)).data;
+  const rewind = (id: string, checkpointId: string) => f.client.post<RewindResult>(`/v1/sessions/${id}/rewind`, { body: { checkpoint_id: checkpointId } });
 
   it("copies the log up to the event and that event's files into its own sandbox, and goes on without touching the source", async () => {
     const agent = await f.agent();
@@ -69,6 +72,19 @@ onEachProvider('api: fork a session', (fixture) => {
     assert.equal(whole.title, 'all of it');
     assert.equal((await f.t.events(whole.id)).length, sourceEvents.length);
     assert.equal(await patch(whole.id), patchAtSecond, 'a fork of the whole log has the files of its last checkpoint');
+
+    // The fork can be rewound to a checkpoint its log copied from the source: the objects come from the source's store.
+    const inherited = (await checkpoints(forked.id))[0]!;
+    assert.equal(inherited.trigger, 'tool_call');
+    await rewind(forked.id, inherited.id);
+    assert.equal((await f.t.runtime.sessions.readFile(forked.id, 'notes.txt', 'current'))?.toString(), 'one\n');
+    assert.equal(await f.t.runtime.sessions.readFile(forked.id, 'tool.sh', 'current'), null, 'the files as they were after the first write only');
+    // Once the source is deleted, a copied checkpoint whose files the fork never took is refused, and nothing is logged.
+    await f.client.beta.sessions.delete(source.id);
+    const wholeLog = (await f.t.events(whole.id)).length;
+    await assert.rejects(rewind(whole.id, inherited.id), (e: unknown) => e instanceof Anthropic.APIError && e.status === 409 && /no longer stored/.test(e.message));
+    assert.equal((await f.t.events(whole.id)).length, wholeLog, 'the refused rewind logged nothing');
+    assert.equal(await patch(whole.id), patchAtSecond);
   });
 
   it('a fork cut in the middle of a turn is made settled: nothing runs until the next user event, which finishes the cut turn', async () => {
