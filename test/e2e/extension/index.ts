@@ -10,6 +10,7 @@ import { budgetSuite } from './budgets.test';
 import { outcomeSuite } from './outcomes.test';
 import { progressSuite } from './progress.test';
 import { commandSuite } from './commands.test';
+import { detachedSuite } from './detached.test';
 import { fileSuite } from './files.test';
 import { mcpSuite } from './mcp.test';
 import { memorySuite } from './memory.test';
@@ -28,7 +29,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, bestOfSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, bestOfSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite, detachedSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
