@@ -11,12 +11,22 @@ const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'TZ', 'TM
 const FIXED = { TERM: 'dumb', PAGER: 'cat', GIT_PAGER: 'cat', GIT_TERMINAL_PROMPT: '0', NO_COLOR: '1' };
 
 export function shellEnvironment(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && (INHERITED.includes(key) || key.startsWith('LC_'))) env[key] = value;
+  return { ...inheritedEnvironment(), ...FIXED, ...extra };
+}
+
+// Read once: walking process.env crosses into C++ for every variable, every grep and shell start needs this, and
+// Hangar never changes its own environment.
+let inherited: Readonly<Record<string, string>> | undefined;
+function inheritedEnvironment(): Readonly<Record<string, string>> {
+  if (!inherited) {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && (INHERITED.includes(key) || key.startsWith('LC_'))) env[key] = value;
+    }
+    env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+    inherited = Object.freeze(env);
   }
-  env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
-  return { ...env, ...FIXED, ...extra };
+  return inherited;
 }
 
 export async function runBash(

@@ -26,13 +26,25 @@ export async function git(args: readonly string[], options: GitOptions): Promise
   return run.stdout;
 }
 
-/** The host environment without GIT_* variables, which would redirect git to another repository or index. */
+/**
+ * The host environment without GIT_* variables, which would redirect git to another repository or index. Read once:
+ * walking process.env crosses into C++ for every variable, a tool call runs git several times (checkpoints, baselines),
+ * and Hangar never changes its own environment.
+ */
 export function envWithoutGit(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+  return { ...hostEnvWithoutGit() };
+}
+
+let withoutGit: Readonly<Record<string, string>> | undefined;
+function hostEnvWithoutGit(): Readonly<Record<string, string>> {
+  if (!withoutGit) {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
+    }
+    withoutGit = Object.freeze(env);
   }
-  return env;
+  return withoutGit;
 }
 
 const FIXED_IDENTITY = {
@@ -50,7 +62,7 @@ const FIXED_IDENTITY = {
  */
 export function isolatedGitEnv(extra: Record<string, string>): Record<string, string> {
   return {
-    ...envWithoutGit(),
+    ...hostEnvWithoutGit(),
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_LITERAL_PATHSPECS: '1',
