@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { Runtime } from '../runtime';
 import { applyChanges } from '../review/apply';
 import { readApplied, recordApplied } from '../review/applied';
-import { withRuntime, sessionDir, type Common } from './context';
+import { withRuntime, withStoredSessions, sessionDir, type Common } from './context';
 import { CONFIRM_ANSWERS, CONFIRM_HINT, followTurn, printDiff, type ConfirmAnswer } from './session-flow';
 import { follow } from './follow';
 import { paint } from './render';
@@ -45,15 +45,18 @@ export function addSessionCommands(program: Command, common: () => Common): void
           if (o.thread !== undefined) throw new UsageError('--thread works on this machine\'s storage only; with --runtime, events prints the whole session.');
           return (await import('./remote')).remoteEvents(client, url, id, { follow: o.follow === true, json: json() });
         })) ??
+        // All events as JSON lines: streamed from the log without opening a runtime (no harness, tools or sandbox code
+        // to load), each write waiting for the terminal or pipe to take the last.
+        (json() && !o.follow && o.thread === undefined
+          ? await withStoredSessions(common(), async (stored) => {
+              for await (const text of stored.eventLines(id)) if (!process.stdout.write(text)) await drained(process.stdout);
+              return EXIT.ok;
+            })
+          : undefined) ??
         await on(id, false, async (rt) => {
           const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
           if (o.follow) {
             await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true, where });
-            return EXIT.ok;
-          }
-          // All events as JSON lines: streamed from the log, each write waiting for the terminal or pipe to take the last.
-          if (json() && where === undefined) {
-            for await (const text of rt.sessions.eventLines(id)) if (!process.stdout.write(text)) await drained(process.stdout);
             return EXIT.ok;
           }
           // JSON lines need no thread names, so the log is not folded for them.

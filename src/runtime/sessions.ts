@@ -37,7 +37,6 @@ import type { SessionFiles } from './session-files';
 import type { SessionSkills } from './session-skills';
 import type { SessionMemory } from './session-memory';
 import { planRepositories, type RepositoryClones } from './repository-resources';
-import { eventJsonLines } from './event-lines';
 import { firstEventPage } from './event-page-file';
 import { EVENTS_FILE } from '../log/session-log';
 import { DEFAULT_LIMIT } from '../log/paging';
@@ -281,12 +280,6 @@ export class SessionService {
   async eventCount(id: string): Promise<number> {
     await this.record(id);
     return (await this.host.events(id)).length;
-  }
-
-  /** Every event of the session as a JSON line, as listEvents shows them, streamed from its log (see event-lines.ts). */
-  async *eventLines(id: string): AsyncGenerator<Buffer> {
-    await this.record(id);
-    yield* eventJsonLines(this.host.dir(id));
   }
 
   async listEvents(id: string, q: EventListQuery): Promise<Page<SessionEvent>> {

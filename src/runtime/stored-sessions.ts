@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Session, SessionSummary } from '../wire';
 import { isErrno } from '../log/fsutil';
 import { storageCatalog } from './catalog';
+import { eventJsonLines } from './event-lines';
 import { damaged, notFound } from './errors';
 import { deleteFix, ensureLogFile, type SessionRecord } from './session-record';
 import { SESSION_ID, SessionIndex } from './session-index';
@@ -60,6 +61,12 @@ export class StoredSessions {
 
   dir(id: string): string {
     return path.join(this.sessionsDir, id);
+  }
+
+  /** Every event of the session as a JSON line, as the events list shows them, streamed from its log (event-lines.ts). */
+  async *eventLines(id: string): AsyncGenerator<Buffer> {
+    await this.record(id);
+    yield* eventJsonLines(this.dir(id));
   }
 }
 

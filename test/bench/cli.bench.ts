@@ -2,6 +2,7 @@
 // `node -e 0`, and `events --json` of a 20,000-event session against reading and printing its log file. Each command
 // runs from the shipped layout (dist/cli.js plus chunks loaded on demand) and from a single-file bundle of the same
 // sources (how the CLI shipped before), both built here, so the ratios come from one run.
+// Each row gives wall time and the child's CPU time, each with its ratio to the baseline of the same run.
 // Run: npx tsx test/bench/cli.bench.ts
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,12 +21,41 @@ import { measure, printTable, summarize, writeResults, type Row } from './lib';
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-bench-'));
 const EVENTS = 20_000;
 
-const row = (label: string, samples: number[], baseline?: number): Row => {
-  const s = summarize(samples);
-  return { case: label, n: s.n, 'p50 ms': s.p50, 'p95 ms': s.p95, ...(baseline === undefined ? {} : { '× baseline': s.p50 / baseline }) };
+// Wall time on a shared machine mostly measures the neighbours; the child's CPU time (user + system, from this
+// process's /proc counters of waited-for children) is what the command itself costs.
+interface Timings {
+  wall: number[];
+  cpu: number[];
+}
+
+const row = (label: string, t: Timings, baseline?: { wall: number; cpu: number }): Row => {
+  const wall = summarize(t.wall);
+  const cpu = summarize(t.cpu);
+  return {
+    case: label,
+    n: wall.n,
+    'p50 ms': wall.p50,
+    'p95 ms': wall.p95,
+    ...(baseline === undefined ? {} : { '× baseline': wall.p50 / baseline.wall }),
+    'CPU p50 ms': cpu.p50,
+    'CPU p95 ms': cpu.p95,
+    ...(baseline === undefined ? {} : { 'CPU × baseline': cpu.p50 / baseline.cpu }),
+  };
 };
 
-/** Wall time of one child process, its output thrown away (a pipe reader would time the reader too). */
+const p50s = (t: Timings) => ({ wall: summarize(t.wall).p50, cpu: summarize(t.cpu).p50 });
+
+// Linux clock ticks (USER_HZ) are 100 a second on every architecture Node runs on.
+const TICK_MS = 10;
+
+/** CPU time (user + system) of this process's children that have been waited for, from /proc (cutime + cstime). */
+function childrenCpuMs(): number {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * TICK_MS;
+}
+
+/** Runs one child process to its end, its output thrown away (a pipe reader would time the reader too). */
 function run(args: string[], env: NodeJS.ProcessEnv = {}): void {
   const sink = fs.openSync('/dev/null', 'w');
   try {
@@ -34,6 +64,17 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): void {
   } finally {
     fs.closeSync(sink);
   }
+}
+
+/** Wall and CPU time of each of `iterations` runs of one child process (after `warmup` untimed ones). */
+async function timed(args: string[], env: NodeJS.ProcessEnv, opts: { iterations: number; warmup: number }): Promise<Timings> {
+  const cpu: number[] = [];
+  const wall = await measure(async (i) => {
+    const before = childrenCpuMs();
+    run(args, env);
+    if (i >= 0) cpu.push(childrenCpuMs() - before);
+  }, opts);
+  return { wall, cpu };
 }
 
 async function bundles(): Promise<{ split: string; single: string }> {
@@ -80,15 +121,15 @@ async function longSessionStorage(count: number): Promise<{ storage: string; id:
 async function startBench(cli: { split: string; single: string }): Promise<Row[]> {
   const home = fs.mkdtempSync(path.join(tmpRoot, 'home-'));
   const opts = { iterations: 15, warmup: 2 };
-  const baseline = await measure(() => run(['-e', '0']), opts);
-  const base = summarize(baseline).p50;
+  const baseline = await timed(['-e', '0'], {}, opts);
+  const base = p50s(baseline);
   const rows = [row('baseline: node -e 0', baseline)];
   for (const [label, args] of [
     ['--version', ['--version']],
     ['sessions (empty storage)', ['sessions']],
   ] as const) {
-    rows.push(row(`${label}, single-file bundle`, await measure(() => run([cli.single, ...args], { HANGAR_HOME: home }), opts), base));
-    rows.push(row(`${label}, split bundle`, await measure(() => run([cli.split, ...args], { HANGAR_HOME: home }), opts), base));
+    rows.push(row(`${label}, single-file bundle`, await timed([cli.single, ...args], { HANGAR_HOME: home }, opts), base));
+    rows.push(row(`${label}, split bundle`, await timed([cli.split, ...args], { HANGAR_HOME: home }, opts), base));
   }
   return rows;
 }
@@ -96,13 +137,13 @@ async function startBench(cli: { split: string; single: string }): Promise<Row[]
 async function eventsBench(cli: { split: string; single: string }): Promise<Row[]> {
   const { storage, id, log } = await longSessionStorage(EVENTS);
   const opts = { iterations: 7, warmup: 1 };
-  const raw = await measure(() => run(['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(log)}))`]), opts);
-  const base = summarize(raw).p50;
+  const raw = await timed(['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(log)}))`], {}, opts);
+  const base = p50s(raw);
   return [
     row(`baseline: read and print the log file (${EVENTS.toLocaleString('en-US')} events)`, raw),
-    row('hangar events --json, single-file bundle', await measure(() => run([cli.single, 'events', id, '--json'], { HANGAR_HOME: storage }), opts), base),
-    row('hangar events --json, split bundle', await measure(() => run([cli.split, 'events', id, '--json'], { HANGAR_HOME: storage }), opts), base),
-    row('hangar events (text), split bundle', await measure(() => run([cli.split, 'events', id], { HANGAR_HOME: storage }), opts), base),
+    row('hangar events --json, single-file bundle', await timed([cli.single, 'events', id, '--json'], { HANGAR_HOME: storage }, opts), base),
+    row('hangar events --json, split bundle', await timed([cli.split, 'events', id, '--json'], { HANGAR_HOME: storage }, opts), base),
+    row('hangar events (text), split bundle', await timed([cli.split, 'events', id], { HANGAR_HOME: storage }, opts), base),
   ];
 }
 
