@@ -3,13 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { reply, type ScriptedModel, type RecordedRequest } from '../../../src/model/scripted';
-import { Runtime } from '../../../src/runtime';
-import { MODEL_APIS, modelClientFor, startScriptedFor } from '../../support/model-apis';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { MemoryVault } from '../../../src/vault/memory';
+import { MODEL_APIS, startScriptedFor } from '../../support/model-apis';
 import { makeRepo } from '../../support/runtime';
 import type { SessionEvent } from '../../../src/wire';
 import { bundleCrashChild, runChild } from './child';
+import { wakeRuntime } from './wake-runtime';
 
 // SIGKILL a process that drives a multi-step session at many different points; each time a fresh process wakes
 // the session from its log and finishes it, and the log checks out (ARCHITECTURE.md invariant 2).
@@ -80,14 +78,7 @@ for (const api of MODEL_APIS) {
       for (let trial = 0; trial < trials; trial++) {
         const killAfter = 1 + (trial % fullRunEvents);
         const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, Math.floor(Math.random() * 8), '', api);
-        const runtime = new Runtime({
-          storageRoot: storage,
-          vault: new MemoryVault(),
-          sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-          model: modelClientFor(api, model.url),
-          retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
-          owner: 'crash-parent',
-        });
+        const runtime = wakeRuntime(api, storage, model.url, 'crash-parent');
         try {
           let events = (await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data;
           const logged = new Set(events.map((e) => e.id));

@@ -3,13 +3,11 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isGrader, reply, type RecordedRequest } from '../../../src/model/scripted';
-import { Runtime } from '../../../src/runtime';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { MemoryVault } from '../../../src/vault/memory';
 import type { SessionEvent } from '../../../src/wire';
-import { MODEL_APIS, modelClientFor, startScriptedFor, type ModelApi } from '../../support/model-apis';
+import { MODEL_APIS, startScriptedFor, type ModelApi } from '../../support/model-apis';
 import { makeRepo, makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { bundleCrashChild, runChild } from './child';
+import { wakeRuntime } from './wake-runtime';
 
 // A kill during an outcome's loop (issue #11 §1): what a kill leaves of the log is a prefix of it, so this cuts the log
 // of an outcome that takes a revision after every record (inside the agent's turns, between an evaluation's start and
@@ -128,14 +126,7 @@ function killDuringGrading(api: ModelApi): void {
         const { sessionId, acked } = await runChild(bundle, storage, model, repo, 'span.outcome_evaluation_start', 500, 'outcome', api);
         killed = true;
         const askedBefore = graded;
-        const runtime = new Runtime({
-          storageRoot: storage,
-          vault: new MemoryVault(),
-          sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-          model: modelClientFor(api, model.url),
-          retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
-          owner: 'crash-parent',
-        });
+        const runtime = wakeRuntime(api, storage, model.url, 'crash-parent');
         try {
           const cut = [...(await runtime.sessions.listEvents(sessionId, { limit: 100_000 })).data];
           for (const id of acked) assert.ok(cut.some((e) => e.id === id), `acknowledged event ${id} survived the kill`);

@@ -3,13 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ScriptedModel } from '../../../src/model/scripted';
-import { Runtime } from '../../../src/runtime';
-import { modelClientFor, startScriptedFor, type ModelApi } from '../../support/model-apis';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import { MemoryVault } from '../../../src/vault/memory';
+import type { Runtime } from '../../../src/runtime';
+import { startScriptedFor, type ModelApi } from '../../support/model-apis';
 import type { SessionEvent } from '../../../src/wire';
 import { makeRepo } from '../../support/runtime';
 import { bundleCrashChild, runChild } from './child';
+import { wakeRuntime } from './wake-runtime';
 import { rng } from './cli-trials';
 import { checkThreadsLog, threadsScript } from './threads-script';
 
@@ -42,23 +41,12 @@ export interface ThreadTrialStats {
   killedWhileDelegated: number;
 }
 
-function makeRuntime(api: ModelApi, storage: string, model: ScriptedModel, owner: string): Runtime {
-  return new Runtime({
-    storageRoot: storage,
-    vault: new MemoryVault(),
-    sandbox: new LocalSandboxProvider({ storageRoot: storage }),
-    model: modelClientFor(api, model.url),
-    retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 },
-    owner,
-  });
-}
-
 const events = async (runtime: Runtime, id: string): Promise<SessionEvent[]> => [...(await runtime.sessions.listEvents(id, { limit: 100_000 })).data];
 
 /** How many events an uncut run logs: kill points are drawn below it. */
 async function fullRunLength(api: ModelApi, bundle: string, storage: string, model: ScriptedModel, repo: string): Promise<number> {
   const { sessionId } = await runChild(bundle, storage, model, repo, 'idle', 0, 'threads', api);
-  const runtime = makeRuntime(api, storage, model, 'thread-trials-count');
+  const runtime = wakeRuntime(api, storage, model.url, 'thread-trials-count');
   try {
     const all = await events(runtime, sessionId);
     checkThreadsLog(all);
@@ -83,7 +71,7 @@ export async function runThreadCrashTrials(opts: ThreadTrialOptions): Promise<Th
       const killAfter = 1 + Math.floor(random() * (full - 1));
       const delay = Math.floor(random() * 8);
       const { sessionId, acked } = await runChild(bundle, storage, model, repo, killAfter, delay, 'threads', api);
-      const runtime = makeRuntime(api, storage, model, 'thread-trials');
+      const runtime = wakeRuntime(api, storage, model.url, 'thread-trials');
       try {
         const cut = await events(runtime, sessionId);
         const logged = new Set(cut.map((e) => e.id));
