@@ -2,8 +2,9 @@
 // ANTHROPIC_BASE_URL, 10 bash tool calls then an answer), on Docker and on the local sandbox in the same run: wall
 // time, time from spawn to the first tool result, how long that first tool waited for its sandbox (tool_use to
 // tool_result), and time from the session's final idle to the process' exit. Each provider keeps one storage across
-// runs, as a user's HANGAR_HOME does (the repository snapshot is reused). A zero-latency model shows what Hangar
-// itself costs; a model answering in 1 s is what users see.
+// runs, as a user's HANGAR_HOME does (the repository snapshot is reused). Docker runs twice: with no warm container
+// (HANGAR_WARM_POOL=0), and with the one the previous run's keeper left ready (the default; each timed run starts once
+// it is announced). A zero-latency model shows what Hangar itself costs; a model answering in 1 s is what users see.
 // Run: npx tsx test/bench/oneshot.bench.ts [--runs 7]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,7 +13,9 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { nodeEsmBundle, toolServerBundle } from '../../bundles.mjs';
 import { reply, startScriptedModel, type Reply } from '../../src/model/scripted';
+import { pidAlive } from '../../src/log/file-lock';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
+import { SharedRecord, warmDir } from '../../src/sandbox/docker/shared-pool';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
@@ -64,11 +67,32 @@ const at = (e: LoggedEvent | undefined): number => {
   return Date.parse(e.processed_at);
 };
 
-async function oneRun(cli: string, home: string, repo: string, provider: string, modelUrl: string): Promise<Sample> {
+type Series = 'local' | 'docker' | 'docker-warm';
+
+/** The warm containers the keepers of earlier runs announced under `home`. */
+function announced(home: string): SharedRecord[] {
+  const dir = warmDir(path.join(home, 'docker'));
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  return names.flatMap((f) => {
+    const parsed = SharedRecord.safeParse(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+async function warmAnnounced(home: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (announced(home).length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no warm container was announced after the run');
+}
+
+async function oneRun(cli: string, home: string, repo: string, series: Series, modelUrl: string): Promise<Sample> {
+  const provider = series === 'local' ? 'local' : 'docker';
   const start = Date.now();
   const t0 = performance.now();
   const child = spawn(process.execPath, [cli, 'run', '--provider', provider, '--repo', repo, 'append ten lines'], {
-    env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, ANTHROPIC_API_KEY: 'bench-key', ANTHROPIC_BASE_URL: modelUrl },
+    env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_WARM_POOL: series === 'docker-warm' ? '1' : '0', ANTHROPIC_API_KEY: 'bench-key', ANTHROPIC_BASE_URL: modelUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -89,7 +113,7 @@ async function oneRun(cli: string, home: string, repo: string, provider: string,
   return { wall, toFirstTool: at(firstResult) - start, firstToolWait: at(firstResult) - at(firstUse), idleToExit: exitAt - at(idle) };
 }
 
-async function series(cli: string, provider: 'docker' | 'local', delayMs: number, runs: number): Promise<Sample[]> {
+async function series(cli: string, provider: Series, delayMs: number, runs: number): Promise<Sample[]> {
   const home = fs.mkdtempSync(path.join(tmpRoot, `home-${provider}-`));
   const repo = makeRepo();
   const model = await startScriptedModel({ defaultDelayMs: delayMs });
@@ -102,10 +126,15 @@ async function series(cli: string, provider: 'docker' | 'local', delayMs: number
       if (i >= 0) samples.push(s);
       // Background teardown of the previous run must not be timed as part of the next one.
       await new Promise((r) => setTimeout(r, 500));
+      if (provider === 'docker-warm') await warmAnnounced(home);
     }
   } finally {
     await model.close();
-    if (provider === 'docker') {
+    if (provider !== 'local') {
+      // The keepers would wait out their idle time: stopped, each removes its container.
+      const keepers = announced(home).map((r) => r.keeper);
+      for (const pid of keepers) if (pidAlive(pid)) process.kill(pid, 'SIGTERM');
+      while (keepers.some(pidAlive)) await new Promise((r) => setTimeout(r, 100));
       const p = new DockerSandboxProvider({ storageRoot: home });
       await p.reap(new Set());
       await p.close();
@@ -114,12 +143,13 @@ async function series(cli: string, provider: 'docker' | 'local', delayMs: number
   return samples;
 }
 
-function rows(label: string, docker: Sample[], local: Sample[]): Row[] {
+function rows(label: string, docker: Sample[], warm: Sample[], local: Sample[]): Row[] {
   const out: Row[] = [];
   const base = { wall: summarize(local.map((s) => s.wall)).p50 };
   for (const [provider, samples] of [
     ['local (baseline)', local],
-    ['docker', docker],
+    ['docker, no warm container', docker],
+    ['docker, warm container', warm],
   ] as const) {
     const wall = summarize(samples.map((s) => s.wall));
     const first = summarize(samples.map((s) => s.toFirstTool));
@@ -151,7 +181,8 @@ try {
   ] as const) {
     const local = await series(cli, 'local', delay, runs);
     const docker = await series(cli, 'docker', delay, runs);
-    table.push(...rows(label, docker, local));
+    const warm = await series(cli, 'docker-warm', delay, runs);
+    table.push(...rows(label, docker, warm, local));
   }
   printTable(`One-shot hangar run, ${TOOLS} tool calls, ms (${os.cpus().length} CPU, ${process.platform}, Node ${process.version})`, table);
   console.log(`\nresults: ${await writeResults('oneshot', { table })}`);

@@ -21,8 +21,10 @@ const CLAIM_GRACE_MS = 30_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** args: <docker root> <plan file> <size> <idle ms> <engine or ''>. */
+/** args: <docker root> <plan file> <size> <idle ms> <engine or ''>. SIGTERM ends it as an expiry does, within a poll. */
 export async function keepWarm(args: readonly string[]): Promise<void> {
+  let stopped = false;
+  process.once('SIGTERM', () => (stopped = true));
   const [root, planFile, size, idleMs, engine] = args;
   if (!root || !planFile) throw new Error('usage: <docker storage root> <plan file> <size> <idle ms> <engine>');
   const plan = SharedPlan.parse(JSON.parse(await fs.readFile(planFile, 'utf8'))) as SandboxPlan;
@@ -50,18 +52,18 @@ export async function keepWarm(args: readonly string[]): Promise<void> {
     },
     { timeoutMs: 120_000, staleMs: 300_000 },
   );
-  if (record) await keep(root, docker, layers, record, Number(idleMs));
+  if (record) await keep(root, docker, layers, record, Number(idleMs), () => stopped);
 }
 
-async function keep(root: string, docker: Docker, layers: Layers, record: SharedRecord, idleMs: number): Promise<void> {
+async function keep(root: string, docker: Docker, layers: Layers, record: SharedRecord, idleMs: number, stopped: () => boolean): Promise<void> {
   const expires = Date.parse(record.createdAt) + idleMs;
   const discard = () => layers.discard(record.layerId, record.volume, record.containerId);
   for (;;) {
     await sleep(POLL_MS);
     const announced = await fs.access(recordFile(root, record.key, record.layerId)).then(() => true, () => false);
     if (!announced) return settleClaim(root, docker, record, discard);
-    if (Date.now() < expires && (await runningContainer(docker, record.containerId))) continue;
-    // Idle too long, or dead: taken back the way a session would take it, so a claim racing this one wins or loses whole.
+    if (!stopped() && Date.now() < expires && (await runningContainer(docker, record.containerId))) continue;
+    // Idle too long, stopped, or dead: taken back the way a session would take it, so a claim racing this one wins or loses whole.
     if (await claimRecord(root, record.key, record.layerId)) {
       await discard();
       await release(root, record.layerId);
