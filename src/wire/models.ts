@@ -265,7 +265,8 @@ export class ModelCatalog {
 
   /** Throws a readable error when an override is invalid (unknown field, a new id without every field). */
   constructor(overrides: unknown = {}, providers: CatalogProviders = {}) {
-    const parsed = ModelCatalogOverrides.safeParse(overrides);
+    // No overrides (DEFAULT_CATALOG, made when this module loads): nothing to validate, and no override schemas to build.
+    const parsed = isEmptyObject(overrides) ? { success: true as const, data: {} } : ModelCatalogOverrides.safeParse(overrides);
     if (!parsed.success) throw new ModelCatalogError(`invalid model catalogue override: ${z.prettifyError(parsed.error)}`);
     this.providers = new Map((providers.configs ?? []).map((p) => [p.name, p]));
     for (const [id, info] of Object.entries(providers.discovered ?? {})) this.discovered.set(id.toLowerCase(), info);
@@ -340,6 +341,10 @@ export class ModelCatalog {
     const spec = this.entries[key] ?? BUILTIN_MODELS[DEFAULT_ENTRY]!;
     return { ...spec, key, estimate: true };
   }
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 export const DEFAULT_CATALOG = new ModelCatalog();
