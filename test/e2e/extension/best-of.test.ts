@@ -6,6 +6,7 @@ import type { CompareView } from '../../../src/extension/compare/compare-view';
 import type { Hangar } from '../../../src/extension/hangar';
 import type { ActionResult } from '../../../src/extension/review/review-actions';
 import { reply, type Responder } from '../../../src/model/scripted';
+import { agentOnModel } from '../../../src/runtime/best-of';
 import { ensureKey, hangar, scriptedModel, waitFor, waitForIdle, workspaceDir } from './support';
 
 // Best-of-N in VS Code (issue #13 §4): Hangar: Start Best-of-N… runs one task twice at once with two agents (the
@@ -65,8 +66,8 @@ export function bestOfSuite(): void {
     });
 
     /** Starts best-of-2 through the command and waits until both attempts finished and the view shows them so. */
-    async function bestOfTwo(h: Hangar): Promise<{ ids: string[]; view: CompareView }> {
-      const started = await vscode.commands.executeCommand<{ sessionIds: string[] } | undefined>('hangar.startBestOf', { n: 2, agentIds: agents, task: 'Fix calc.js', folder: workspaceDir() });
+    async function bestOfTwo(h: Hangar, choice: { agentIds: string[]; models?: string[] } = { agentIds: agents }): Promise<{ ids: string[]; view: CompareView }> {
+      const started = await vscode.commands.executeCommand<{ sessionIds: string[] } | undefined>('hangar.startBestOf', { n: 2, ...choice, task: 'Fix calc.js', folder: workspaceDir() });
       assert.ok(started, 'hangar.startBestOf returned nothing (see the error notification in the log)');
       const ids = started.sessionIds;
       assert.equal(ids.length, 2);
@@ -125,6 +126,18 @@ export function bestOfSuite(): void {
       assert.equal(readFileSync(file(), 'utf8'), both, 'a conflict writes nothing');
       await view.refresh();
       assert.deepEqual(view.shown.map((a) => a.review), [{ pending: 0, accepted: 2, rejected: 0 }, { pending: 1, accepted: 1, rejected: 0 }]);
+    });
+
+    it("runs one agent on two models in turn: the second attempt on the agent's copy on that model", async () => {
+      const h = await hangar();
+      const models = ['claude-sonnet-5-5', 'claude-haiku-4-5'];
+      const { view } = await bestOfTwo(h, { agentIds: [agents[0]!], models });
+      assert.deepEqual(view.shown.map((a) => [a.model, a.stop, a.additions]), [[models[0], 'end_turn', 2], [models[1], 'end_turn', 2]], "both ran alpha's script");
+      const alpha = await h.host.runtime.agents.retrieve(agents[0]!);
+      const copy = await agentOnModel(h.host.runtime.agents, alpha, models[1]!);
+      const stored = await h.host.runtime.agents.retrieve(copy);
+      assert.deepEqual([stored.name, stored.model.id, stored.system, stored.version], [`bo-alpha on ${models[1]}`, models[1], alpha.system, 1], 'the copy is made once and reused');
+      assert.equal(await agentOnModel(h.host.runtime.agents, alpha, models[0]!), alpha.id, 'the agent itself runs on its own model');
     });
 
     it('refuses a count outside 1-4 with the range, starting nothing', async () => {
