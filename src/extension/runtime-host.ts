@@ -70,6 +70,11 @@ export class RuntimeHost implements vscode.Disposable {
     return this.connection;
   }
 
+  /** Why the detached runtime the settings name cannot be used (no token, an unreadable CA file, none announced), if so. */
+  get refusal(): string | undefined {
+    return this.problem;
+  }
+
   /** True when this window uses a detached runtime (`hangar.runtime.url`). */
   get detached(): boolean {
     return this.connection?.detached === true || this.problem !== undefined;

@@ -24,14 +24,17 @@ export class ConnectionStatus implements vscode.Disposable {
       this.shown = null;
       return;
     }
+    const refusal = this.host.refusal;
+    if (refusal !== undefined) {
+      this.item.text = '$(error) Hangar: runtime not usable';
+      this.item.tooltip = refusal;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      this.item.show();
+      this.shown = this.item.text;
+      return;
+    }
     const state = this.host.connectionState;
-    const where = (() => {
-      try {
-        return this.host.client.where;
-      } catch {
-        return 'hangar.runtime.url';
-      }
-    })();
+    const where = this.host.client.where;
     if (state.up) {
       if (this.lost) void vscode.window.showInformationMessage(`Hangar: the runtime at ${where} answers again.`);
       this.lost = false;

@@ -112,6 +112,23 @@ export function detachedSuite(): void {
         served = await serve(h, home, model.url, port);
         await waitFor('the window to reconnect', () => h.host.connectionState.up, 30_000);
         assert.equal((await h.sessions.view(id)).status, 'idle');
+
+        // "detached": the hangar serve announced in the Hangar home's runtime.json (URL and token from there).
+        const previousHome = process.env.HANGAR_HOME;
+        process.env.HANGAR_HOME = path.join(home, 'nothing-here');
+        try {
+          await settings.update('runtime.url', 'detached', vscode.ConfigurationTarget.Global);
+          await waitFor('the refusal of a home no runtime announced itself in', () => h.host.refusal?.match(/No detached runtime runs on .*nothing-here/));
+          assert.throws(() => h.host.client, /hangar serve/);
+          process.env.HANGAR_HOME = home;
+          await h.host.restart();
+          assert.equal(h.host.refusal, undefined);
+          assert.equal(h.host.client.where, served.url);
+          assert.deepEqual((await h.sessions.list()).map((v) => v.id), [id]);
+        } finally {
+          if (previousHome === undefined) delete process.env.HANGAR_HOME;
+          else process.env.HANGAR_HOME = previousHome;
+        }
       } finally {
         await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
         await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
