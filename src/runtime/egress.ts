@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../log/fsutil';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import * as z from 'zod';
 import type { EgressEndpoint, SandboxEgress } from '../sandbox/types';
@@ -66,6 +67,18 @@ export class RuntimeEgress implements SandboxEgress {
 
   bind(sessionId: string, address: string): void {
     void this.proxy().then((p) => p.bind(sessionId, address));
+  }
+
+  async tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>> {
+    const proxy = await this.proxy();
+    return { env: sandboxProxyEnv(url), caCert: { pem: sandboxTrustPem(proxy.caCertPem), path: SANDBOX_CA_PATH } };
+  }
+
+  accept(sessionId: string, connection: Duplex): void {
+    this.proxy().then(
+      (p) => p.accept(sessionId, connection),
+      () => connection.destroy(),
+    );
   }
 
   unbind(sessionId: string): void {

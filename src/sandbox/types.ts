@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { SandboxEnvironment } from '../wire';
 import type { ToolOutcome } from '../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../wire/tool-output';
@@ -128,6 +129,13 @@ export interface SandboxEgress {
   /** Connections from `address` belong to `sessionId` from now on. */
   bind(sessionId: string, address: string): void;
   unbind(sessionId: string): void;
+  /**
+   * Variables and trust for a sandbox that reaches the proxy at `url` inside itself: the near end of a tunnel to this
+   * host (a remote engine's sandbox, which no network joins to this host). No listener is started.
+   */
+  tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>>;
+  /** Serves one connection that came through `sessionId`'s tunnel as that sandbox's. */
+  accept(sessionId: string, connection: Duplex): void;
 }
 
 export interface SandboxProvider {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { connectDocker } from '../../src/sandbox/docker/client';
 import { pruneDerivedImages } from '../../src/sandbox/docker/derived-image';
@@ -39,6 +40,12 @@ class BenchEgress implements SandboxEgress {
   }
   unbind(sessionId: string): void {
     this.proxy.unbind(sessionId);
+  }
+  async tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>> {
+    return { env: sandboxProxyEnv(url), caCert: { pem: sandboxTrustPem(this.proxy.caCertPem), path: SANDBOX_CA_PATH } };
+  }
+  accept(sessionId: string, connection: Duplex): void {
+    this.proxy.accept(sessionId, connection);
   }
 }
 

@@ -3,11 +3,14 @@ import { writeToContainer } from './archive';
 import { execCollect, type Container, type Docker } from './client';
 import { restrictHostAccess } from './firewall';
 import { EGRESS_BRIDGE, networkGateway } from './network';
+import { TUNNEL_URL } from './tunnel';
 
 // The Docker side of sandbox egress. A container with networking sits on the internal sandbox network: no route
 // out, only the host-side proxy on the network's gateway, which it is pointed at by the proxy variables. The
 // runtime CA's certificate is installed into its trust store as root when it starts, and the proxy is told the
 // container's address so it knows whose connections they are. The CA's key and every credential stay on the host.
+// A remote engine's container has no network at all: it reaches the proxy through a relay over the engine
+// connection (tunnel.ts), pointed at by the same variables.
 
 export interface EgressPlan {
   env: string[];
@@ -21,16 +24,25 @@ export function withoutProxyEnv(env: readonly string[]): string[] {
   return env.filter((e) => !PROXY_VARS.test(e));
 }
 
+const NO_PROXY_PLAN = (onProgress?: (m: string) => void): EgressPlan => {
+  onProgress?.('No egress proxy is configured: the sandbox is on the isolated network and cannot reach anything.');
+  return { env: [], caCert: null };
+};
+
 /** What a container on `network` needs for the proxy; warns (once per reason) when the host firewall could not be set. */
 export async function planEgress(docker: Docker, network: string, egress: SandboxEgress | null, onProgress?: (m: string) => void): Promise<EgressPlan> {
-  if (!egress) {
-    onProgress?.('No egress proxy is configured: the sandbox is on the isolated network and cannot reach anything.');
-    return { env: [], caCert: null };
-  }
+  if (!egress) return NO_PROXY_PLAN(onProgress);
   const gateway = await networkGateway(docker, network);
   const endpoint: EgressEndpoint = await egress.endpoint(gateway);
   const fw = await restrictHostAccess(EGRESS_BRIDGE, gateway, endpoint.port);
   if (!fw.ok) warnOnce(`Sandboxes can reach services listening on this machine's addresses (${fw.reason}); only the egress proxy is meant to be reachable.`, onProgress);
+  return { env: endpoint.env, caCert: endpoint.caCert };
+}
+
+/** What a remote engine's container needs: the proxy is the tunnel's relay on its own loopback (tunnel.ts). */
+export async function planTunnelEgress(egress: SandboxEgress | null, onProgress?: (m: string) => void): Promise<EgressPlan> {
+  if (!egress) return NO_PROXY_PLAN(onProgress);
+  const endpoint = await egress.tunnelEndpoint(TUNNEL_URL);
   return { env: endpoint.env, caCert: endpoint.caCert };
 }
 

@@ -10,9 +10,9 @@ import { createCommands, devcontainerEnv, startCommands, type CommandSource } fr
 import { featuresImage } from './feature-image';
 import { refusedFeatureSettings, resolveFeatures } from './features';
 import { inspectImage, sandboxUser } from './image';
-import { planEgress } from './egress';
+import { planEgress, planTunnelEgress } from './egress';
 import { RemoteEngineError, type EngineName } from './errors';
-import { ensureNetwork, planNetwork, type NetworkPlan } from './network';
+import { ensureNetwork, planNetwork } from './network';
 import { packagedImage } from './package-image';
 import { packageSetOf } from './package-managers';
 import { chownTree, type Owner, type SnapshotInfo, type SnapshotStore } from './snapshot';
@@ -61,7 +61,7 @@ export interface PlanRequest {
   repositories?: SandboxMount[];
   /** Host directories bound writable that need no network (memory stores). */
   writable?: SandboxMount[];
-  /** The engine, when it is remote (no shared filesystem): binds are shipped, and what needs this host is refused. */
+  /** The engine, when it is remote (no shared filesystem): binds are shipped, networking is tunnelled (tunnel.ts). */
   remote?: EngineName | null;
 }
 
@@ -73,14 +73,14 @@ function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner |
 }
 
 /**
- * What a sandbox on a remote engine cannot have: the egress proxy listens on this host, where the engine's sandbox
- * network has no route to, and a repository resource's clone is a host directory its git reaches through that proxy.
+ * What a sandbox on a remote engine cannot have yet: environment packages are installed in a build container that
+ * reaches the registries through the sandbox network's proxy, and a remote engine's containers reach the proxy only
+ * through their session's tunnel (tunnel.ts), which a build container does not have.
  */
-function refuseOnRemote(req: PlanRequest, network: NetworkPlan): void {
-  if (!req.remote || network.mode === 'none') return;
-  const what = (req.repositories ?? []).length > 0 ? 'repository resources' : 'networking (the environment allows hosts)';
+function refuseOnRemote(req: PlanRequest, packages: boolean): void {
+  if (!req.remote || !packages) return;
   throw new RemoteEngineError(
-    `The Docker engine at ${req.remote.label} is remote, and sandboxes there cannot use ${what}: their only way out is Hangar's egress proxy on this machine, which that engine's network does not reach. Use an environment with networking that reaches nothing and no repository resources, or a local engine.`,
+    `The Docker engine at ${req.remote.label} is remote, and environments with packages cannot be installed there yet: the install runs in a build container whose only way to the registries is Hangar's egress proxy, which a remote engine's containers reach only through a session's tunnel. Build an image with the packages and set it as the environment's hangar.image, or use a local engine.`,
   );
 }
 
@@ -90,14 +90,17 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   const baseRef = dc ? await devcontainerImage(docker, dc, req.onProgress) : (req.environment.hangar.image ?? DEFAULT_IMAGE);
   // A repository resource needs its host (fetch, push) even when the environment allows nothing else.
   const network = planNetwork(req.environment.networking, (req.repositories ?? []).length > 0);
-  refuseOnRemote(req, network);
-  await ensureNetwork(docker, network);
-  const egress = network.mode === 'none' ? null : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
   const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
+  refuseOnRemote(req, !!packages);
+  // A remote engine's sandbox joins no network: its way out is the tunnel to this host's proxy.
+  const tunnel = !!req.remote && network.mode !== 'none' && !!req.egress;
+  if (!req.remote) await ensureNetwork(docker, network);
+  const egress = network.mode === 'none' ? null : req.remote ? await planTunnelEgress(req.egress ?? null, req.onProgress) : await planEgress(docker, network.mode, req.egress ?? null, req.onProgress);
+  const networkMode = req.remote ? 'none' : network.mode;
   const derived = {
     root: req.root ?? '',
     sessionId: req.sessionId ?? null,
-    networkMode: network.mode,
+    networkMode,
     egress: req.egress ?? null,
     egressPlan: egress,
     memoryMb: req.environment.hangar.limits.memory_mb,
@@ -129,7 +132,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     // the container's whole environment.
     env: [...image.env, ...(dc ? devcontainerEnv(dc.spec, image.env, dc.repo, req.onProgress) : []), ...Object.entries({ ...req.env }).map(([k, v]) => `${k}=${v}`), ...(egress?.env ?? [])],
     limits: req.environment.hangar.limits,
-    networkMode: network.mode,
+    networkMode,
     lifecycle: { create: createCommands(lifecycleSources), start: startCommands(lifecycleSources) },
     caCert: egress?.caCert ?? null,
     account: who.account,
@@ -140,6 +143,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
       ...(req.writable ?? []).map((m) => ({ source: m.source, target: m.target, readOnly: false })),
     ],
     shipBinds: !!req.remote,
+    tunnel,
   };
   const { possible, owner } = ownerFor(who.uid, who.gid);
   // A clone is the host user's; the sandbox user must be able to commit in it (done once: the top tells).

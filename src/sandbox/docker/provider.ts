@@ -14,7 +14,8 @@ import { reapLeftovers, sweepOrphanPools } from './reaper';
 import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
-import { readState, removeState, writeState, type SessionState } from './state';
+import { readState, removeState, writeState, type ContainerSettings, type SessionState } from './state';
+import { SessionTunnels } from './tunnel';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
 import { resolveEngine, type EngineTarget } from './engine';
 import { SandboxDamagedError } from '../errors';
@@ -77,6 +78,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly live = new Map<string, DockerSandbox>();
   private readonly pending = new Map<string, Promise<Sandbox>>();
   private egress: SandboxEgress | null = null;
+  private readonly tunnels = new SessionTunnels();
   /**
    * Removal of containers retired earlier whose remover did not finish, and of warm containers whose process died
    * (started on connecting).
@@ -166,7 +168,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       const container = state.containerId && !moved ? await runningContainer(docker, state.containerId) : null;
       if (container) {
         spec.onProgress?.('Reattached to the running sandbox container');
-        await this.bindEgress(state.sessionId, container, state.settings.networkMode);
+        await this.bindEgress(state.sessionId, container, state.settings);
         return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings));
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
@@ -243,7 +245,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       engine: this.target?.label ?? null,
     };
     await writeState(this.root, state);
-    await this.bindEgress(sessionId, made.hands.container, plan.settings.networkMode);
+    await this.bindEgress(sessionId, made.hands.container, plan.settings);
     return this.sandboxFor(await this.docker(), state, made.hands);
   }
 
@@ -284,7 +286,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (state.settings.shipBinds) await shipBinds(container, state.settings);
     await startPrepared(container, state.settings);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
-    await this.bindEgress(state.sessionId, container, state.settings.networkMode);
+    await this.bindEgress(state.sessionId, container, state.settings);
     const hands = await attachHands(ctx, container, state.settings);
     if (!state.postCreateDone) {
       await runLifecycle(container, state.settings, state.settings.lifecycle.create, onProgress);
@@ -305,6 +307,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const left = socket ? await markRetired(this.root, ids) : ids;
     for (const id of left) await removeContainer(docker, id);
     this.egress?.unbind(state.sessionId);
+    this.tunnels.close(state.sessionId);
     state.containerId = null;
     await writeState(this.root, state);
     if (socket && left.length < ids.length) removeRetiredDetached(socket, this.root);
@@ -320,6 +323,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (state) await this.layers.discard(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
     this.egress?.unbind(sessionId);
+    this.tunnels.close(sessionId);
   }
 
   async reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
@@ -335,9 +339,13 @@ export class DockerSandboxProvider implements SandboxProvider {
     });
   }
 
-  /** Tells the proxy which session a networked container belongs to (its address on the sandbox network). */
-  private async bindEgress(sessionId: string, container: Container, networkMode: string): Promise<void> {
-    if (this.egress && networkMode !== 'none') await bindContainer(this.egress, sessionId, container, networkMode);
+  /**
+   * Tells the proxy which session a networked container belongs to: its address on the sandbox network, or, on a
+   * remote engine, the tunnel into it that carries its connections (tunnel.ts).
+   */
+  private async bindEgress(sessionId: string, container: Container, settings: ContainerSettings): Promise<void> {
+    if (this.egress && settings.tunnel) await this.tunnels.start(this.egress, sessionId, container);
+    else if (this.egress && settings.networkMode !== 'none') await bindContainer(this.egress, sessionId, container, settings.networkMode);
   }
 
   /** Points a session's settings at the proxy as it listens now; true when that changed them. */
@@ -356,6 +364,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
     await Promise.all([...this.live.values()].map((s) => s.detach()));
+    this.tunnels.closeAll();
     if (this.dockerP) await this.warm.pool.drain();
     await this.sweeping;
   }

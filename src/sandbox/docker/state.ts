@@ -37,6 +37,8 @@ export const ContainerSettings = z.preprocess(withLifecycle, z.object({
   binds: z.array(z.object({ source: z.string(), target: z.string(), readOnly: z.boolean() })).default([]),
   /** A remote engine: the binds are copies sent through the archive API, the writable ones synced back (ship.ts). */
   shipBinds: z.boolean().default(false),
+  /** Networking through a relay in the container over the engine connection (a remote engine, tunnel.ts). */
+  tunnel: z.boolean().default(false),
 }));
 export type ContainerSettings = z.infer<typeof ContainerSettings>;
 

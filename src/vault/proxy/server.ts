@@ -8,7 +8,7 @@ import { EgressLog, type EgressRecord } from './egress-log';
 import { forward } from './forward';
 import { normaliseHost, parseAuthority, type Target } from './hosts';
 import type { EgressPolicy, ProxyCredential } from './policy';
-import { clientAddress, ESTABLISHED, firstBytes, rawResponse, tunnel, withPrefix } from './sockets';
+import { clientAddress, ESTABLISHED, firstBytes, markTunnelled, rawResponse, tunnel, tunnelSession, withPrefix } from './sockets';
 
 // The host-side egress proxy: the only way out of a sandbox with networking. It forwards plain HTTP and tunnels
 // CONNECT, after checking the environment's policy and the resolved address. For hosts that have a credential it
@@ -63,6 +63,8 @@ interface Refused {
 export class EgressProxy {
   readonly log: EgressLog;
   private readonly servers = new Map<string, { server: http.Server; address: ListenAddress }>();
+  /** Serves tunnelled connections (accept()); it listens nowhere. */
+  private tunnelServer: http.Server | null = null;
   private readonly sessionsByClient = new Map<string, string>();
   private readonly perClient = new Map<string, number>();
   private readonly sockets = new Set<Duplex>();
@@ -105,18 +107,7 @@ export class EgressProxy {
   async listen(host: string, port = 0): Promise<ListenAddress> {
     const existing = this.servers.get(host);
     if (existing) return existing.address;
-    const server = http.createServer({
-      maxHeaderSize: this.opts.maxHeaderBytes ?? 16_384,
-      headersTimeout: this.headersTimeoutMs,
-      // Bodies (a git push) may take long; the header timeout and idle timeouts bound what a client can hold.
-      requestTimeout: 0,
-      keepAliveTimeout: 5_000,
-      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(this.headersTimeoutMs / 4))),
-    });
-    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
-    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.onConnect(req, socket, head));
-    server.on('clientError', (err, socket) => this.onClientError(err, socket));
+    const server = this.makeServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {
@@ -129,6 +120,36 @@ export class EgressProxy {
     const address: ListenAddress = { host, port: info.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` };
     this.servers.set(host, { server, address });
     return address;
+  }
+
+  /**
+   * Serves a connection of `sessionId`'s sandbox that came through a tunnel (a remote engine's sandbox reaches this
+   * host over the engine connection, not a network): handled as that sandbox's connections to a listener are.
+   */
+  accept(sessionId: string, connection: Duplex): void {
+    if (this.closed) {
+      connection.destroy();
+      return;
+    }
+    markTunnelled(connection, sessionId);
+    this.tunnelServer ??= this.makeServer();
+    this.tunnelServer.emit('connection', connection);
+  }
+
+  private makeServer(): http.Server {
+    const server = http.createServer({
+      maxHeaderSize: this.opts.maxHeaderBytes ?? 16_384,
+      headersTimeout: this.headersTimeoutMs,
+      // Bodies (a git push) may take long; the header timeout and idle timeouts bound what a client can hold.
+      requestTimeout: 0,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(this.headersTimeoutMs / 4))),
+    });
+    server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.onRequest(req, res));
+    server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => void this.onConnect(req, socket, head));
+    server.on('clientError', (err, socket) => this.onClientError(err, socket));
+    return server;
   }
 
   /** From now on, connections from `address` belong to `sessionId`. */
@@ -179,13 +200,13 @@ export class EgressProxy {
     }
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT' ? 408 : 400;
     const why = status === 431 ? 'the request head is too large' : status === 408 ? 'the request head did not arrive in time' : `the request is malformed (${code || err.message})`;
-    const client = 'remoteAddress' in socket ? clientAddress(socket as net.Socket) : 'unknown';
-    this.record(this.sessionsByClient.get(client) ?? null, null, { client, method: '-', host: '-', port: null, decision: 'refused', reason: why, status });
+    const client = clientAddress(socket) || 'unknown';
+    this.record(this.sessionsByClient.get(client) ?? tunnelSession(client) ?? null, null, { client, method: '-', host: '-', port: null, decision: 'refused', reason: why, status });
     rawResponse(socket, status, `Hangar's egress proxy refused the request: ${why}.\n`);
   }
 
   private async sessionPolicy(client: string): Promise<{ sessionId: string; policy: EgressPolicy } | { error: string }> {
-    const sessionId = this.sessionsByClient.get(client);
+    const sessionId = this.sessionsByClient.get(client) ?? tunnelSession(client);
     if (!sessionId) return { error: `the connection does not come from a Hangar sandbox this proxy serves (${client})` };
     try {
       const policy = await this.opts.policyFor(sessionId);

@@ -109,8 +109,26 @@ export function tunnel(client: net.Socket, head: Buffer, address: string, port: 
   return { connected };
 }
 
-/** The client's address as sessions are bound to it ("::ffff:172.18.0.2" is "172.18.0.2"). */
-export function clientAddress(socket: net.Socket): string {
-  const a = socket.remoteAddress ?? '';
+/**
+ * Connections that reached the proxy through a tunnel (a remote engine's sandbox), not the network: they have no
+ * address, and are known by the session whose tunnel carried them. Only this process can mark a stream so.
+ */
+const tunnelled = new WeakMap<object, string>();
+const TUNNEL_PREFIX = 'tunnel:';
+
+export function markTunnelled(stream: Duplex, sessionId: string): void {
+  tunnelled.set(stream, `${TUNNEL_PREFIX}${sessionId}`);
+}
+
+/** The session a tunnel client name stands for (never an address: no network peer's address starts so). */
+export function tunnelSession(client: string): string | undefined {
+  return client.startsWith(TUNNEL_PREFIX) ? client.slice(TUNNEL_PREFIX.length) : undefined;
+}
+
+/** The client's address as sessions are bound to it ("::ffff:172.18.0.2" is "172.18.0.2"), or its tunnel's name. */
+export function clientAddress(socket: Duplex): string {
+  const viaTunnel = tunnelled.get(socket);
+  if (viaTunnel) return viaTunnel;
+  const a = (socket as net.Socket).remoteAddress ?? '';
   return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
 }

@@ -15,7 +15,7 @@ import { fullRemoteSession } from './remote-session';
 // context made by Docker's own CLI, treats it as remote (tcp, not this host's socket) and so binds nothing from this
 // host: the repository, the uploaded file and the tool server are sent in through the API, and the outputs and the
 // review diff come back through it. Bad input: a wrong CA, no client certificate, plain HTTP, an image the engine
-// lacks, networking the engine cannot give: each a clear error that names the engine.
+// lacks, packages the engine cannot install yet: each a clear error that names the engine.
 
 const HOST = process.env.HANGAR_DOCKER2_HOST ?? 'tcp://127.0.0.1:23760';
 const CERTS = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
@@ -121,10 +121,10 @@ describe('docker: a remote engine (second dockerd, TLS on loopback)', function (
       await back.close();
     });
 
-    it('networking, which needs the egress proxy on this host', async () => {
+    it('environment packages, whose install has no way to the proxy there yet', async () => {
       const p = provider(CONTEXT);
-      await assert.rejects(p.provision({ sessionId: 'net', environment: env({ networking: { type: 'unrestricted' } }) }), (err: unknown) => {
-        return err instanceof RemoteEngineError && /127\.0\.0\.1:23760/.test(err.message) && /egress proxy/.test(err.message);
+      await assert.rejects(p.provision({ sessionId: 'pkgs', environment: env({ networking: { type: 'unrestricted' }, packages: { npm: ['cowsay'] } }) }), (err: unknown) => {
+        return err instanceof RemoteEngineError && /127\.0\.0\.1:23760/.test(err.message) && /packages cannot be installed there yet/.test(err.message) && /hangar\.image/.test(err.message);
       });
       await p.close();
     });
