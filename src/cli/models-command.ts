@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ProviderModels } from '../model/registry';
+import type { ProviderModelInfo } from '../wire';
 import type { Runtime } from '../runtime';
 import { withRuntime, type Common } from './context';
 import { EXIT } from './exit-codes';
@@ -41,16 +42,16 @@ function providerText(rt: Runtime, l: ProviderModels, p: ReturnType<typeof paint
   const lines = [`${p('bold', l.name)}  ${p('dim', `${kind}${l.local ? ', local' : ''} · ${l.baseUrl}`)}`];
   if (l.problem) lines.push(`  ${p(l.builtin || l.unlisted ? 'yellow' : 'red', `${l.builtin || l.unlisted ? '' : 'unreachable: '}${l.problem}`)}`);
   const width = Math.max(0, ...l.models.map((m) => m.id.length));
-  for (const m of l.models) lines.push(`  ${m.id.padEnd(width)}  ${p('dim', describe(rt, m.id))}`);
+  for (const m of l.models) lines.push(`  ${m.id.padEnd(width)}  ${p('dim', describe(rt, m))}`);
   if (!l.problem && l.models.length === 0) lines.push(`  ${p('dim', 'no models')}`);
   return `${lines.join('\n')}\n`;
 }
 
-function describe(rt: Runtime, id: string): string {
-  const f = modelFacts(rt, id);
+function describe(rt: Runtime, m: ProviderModelInfo): string {
+  const f = modelFacts(rt, m.id);
   const window = formatWindow(f.contextWindow);
   const tools = f.tools === false ? 'no tools' : f.tools === true ? 'tools' : null;
   const free = f.prices.input === 0 && f.prices.output === 0;
   const price = f.estimate ? 'no list price (costs shown as estimates)' : free ? 'free' : `$${f.prices.input}/$${f.prices.output} per MTok`;
-  return [`${window} window`, tools, price].filter(Boolean).join(' · ');
+  return [`${window} window`, tools, m.thinking ? 'thinking' : null, m.vision ? 'vision' : null, price].filter(Boolean).join(' · ');
 }

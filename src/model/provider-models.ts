@@ -1,10 +1,11 @@
 import type { ModelProviderKind, ProviderModelInfo } from '../wire';
 import { causeOf } from './http-errors';
+import { withOllamaDetails } from './ollama-show';
 
 // A provider's own model list (`GET <base>/models` for OpenAI-compatible APIs, `GET <base>/v1/models` for the
 // Messages API), with what each entry says about its limits, tool support and prices. Servers differ in which fields
 // they add: vLLM's max_model_len, OpenRouter's context_length / supported_parameters / pricing (USD per token),
-// LM Studio's max_context_length and capabilities. A failure is a sentence the person can act on: the server is not
+// LM Studio's max_context_length and capabilities; Ollama's /api/show beside it (ollama-show.ts). A failure is a sentence the person can act on: the server is not
 // running, the key was refused, the base URL points at a web page, the server has no models endpoint.
 
 export interface ModelsRequest {
@@ -35,9 +36,10 @@ export async function fetchProviderModels(req: ModelsRequest): Promise<ModelsAns
   if (req.kind === 'anthropic') headers['anthropic-version'] = '2023-06-01';
   const timeout = AbortSignal.timeout(req.timeoutMs ?? TIMEOUT_MS);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const fetch = req.fetch ?? globalThis.fetch;
   let res: Response;
   try {
-    res = await (req.fetch ?? globalThis.fetch)(url, { headers, signal });
+    res = await fetch(url, { headers, signal });
   } catch (err) {
     if (timeout.aborted) return { ok: false, reason: `${base} did not answer within ${Math.round((req.timeoutMs ?? TIMEOUT_MS) / 100) / 10} s.` };
     return { ok: false, reason: `Can't reach ${base} (${err instanceof Error ? causeOf(err) : String(err)}). Check that the server runs and the base URL is right.` };
@@ -58,7 +60,8 @@ export async function fetchProviderModels(req: ModelsRequest): Promise<ModelsAns
   }
   const data = (body as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return { ok: false, reason: `${base} answered ${url} with JSON that is not a model list (no "data" array). Check the base URL.` };
-  return { ok: true, models: data.flatMap((m) => modelInfo(m)) };
+  const models = data.flatMap((m) => modelInfo(m));
+  return { ok: true, models: req.kind === 'openai' ? await withOllamaDetails(models, { baseUrl: base, headers, fetch, signal }) : models };
 }
 
 function modelInfo(raw: unknown): ProviderModelInfo[] {

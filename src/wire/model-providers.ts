@@ -56,6 +56,10 @@ export const ProviderModelInfo = lazySchema(() => z.object({
   maxOutputTokens: z.number().int().positive().optional(),
   /** Whether the model takes tool definitions (OpenRouter's supported_parameters, a capabilities list). */
   tools: z.boolean().optional(),
+  /** Whether the model reasons (Ollama's capabilities): its reasoning shows as thinking. */
+  thinking: z.boolean().optional(),
+  /** Whether the model reads images (Ollama's capabilities). */
+  vision: z.boolean().optional(),
   /** USD per million tokens, when the provider publishes prices (OpenRouter). */
   prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional() }).optional(),
 }));

@@ -1,5 +1,6 @@
 export { startScriptedModel, type ScriptedModel, type ScriptedModelOptions } from './server';
 export { startScriptedOpenAiModel, type ScriptedOpenAiModel, type ScriptedOpenAiModelOptions, type RecordedChatRequest } from './openai-server';
+export type { OllamaModel } from './ollama-api';
 export {
   BlockSchema,
   ReplySchema,

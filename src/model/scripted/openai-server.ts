@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { headersOf, listen, readBody, ReplySource, scriptedHandle } from './http';
 import { asMessagesRequest, ChatRequestSchema, checkChatRequest, shapeError, type ChatRequest } from './openai-request';
 import { chatBlocks, chatUsage, sendChatError, sendChatFault, sendChatMessage, type ChatExchange } from './openai-render';
+import { answerOllama, type OllamaModel } from './ollama-api';
 import { emittedBlocks } from './render';
 import type { RecordedRequest, RejectedRequest, Reply, Responder } from './script';
 import { MAX_BODY_BYTES } from './server';
@@ -34,6 +35,8 @@ export interface ScriptedOpenAiModelOptions {
    * `reasoning_content` (the script's thinking, or a planned thought). Default false: thinking in a script is left out.
    */
   reasoning?: boolean;
+  /** The server is Ollama: /api/version and /api/show answer, with these models' metadata (by name). */
+  ollama?: Readonly<Record<string, OllamaModel>>;
 }
 
 /** A request as the Chat Completions server got it (`chat`), with the same request as a Messages body (`body`). */
@@ -106,6 +109,7 @@ export async function startScriptedOpenAiModel(opts: ScriptedOpenAiModelOptions 
       return sendChatError(res, 401, 'Incorrect API key provided.', 'invalid_api_key');
     }
     if (req.method === 'GET' && path === '/v1/models') return listModels(res);
+    if (opts.ollama && body.ok && answerOllama(req.method ?? '', path ?? '', body.text, opts.ollama, res)) return;
     if (req.method !== 'POST' || path !== '/v1/chat/completions') return reject(404, `Invalid URL (${req.method} ${path})`);
     if (!body.ok) return reject(413, `Request body too large: more than ${maxBody} bytes`);
     const parsed = parse(body.text);

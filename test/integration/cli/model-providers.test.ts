@@ -103,6 +103,26 @@ describe('cli: model providers', function () {
     assert.match(sessions.stdout, /No sessions yet/);
   });
 
+  it("takes an Ollama model's window and capabilities from /api/show, and refuses a model without tools before the session", async () => {
+    const ollama = await startScriptedOpenAiModel({
+      models: ['qwen3:8b', 'llama3.2:latest'],
+      ollama: { 'qwen3:8b': { capabilities: ['completion', 'tools', 'thinking'], contextLength: 40_960, numCtx: 16_384 }, 'llama3.2': { capabilities: ['completion'], contextLength: 131_072, architecture: 'llama' } },
+    });
+    try {
+      configure([{ name: 'ollama', kind: 'openai', baseUrl: ollama.url }]);
+      const r = await t.hangar(['models']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^ {2}ollama\/qwen3:8b +16k window · tools · thinking · free$/m);
+      assert.match(r.stdout, /^ {2}ollama\/llama3\.2:latest +128k window · no tools · free$/m);
+      const run = await t.hangar(['run', '--repo', t.repo, '--model', 'ollama/llama3.2:latest', 'hi']);
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /model ollama\/llama3\.2:latest does not support tool calls, and this agent has tools/);
+      assert.equal(ollama.requests.length, 0, 'refused before any model request');
+    } finally {
+      await ollama.close();
+    }
+  });
+
   it('refuses a key for a provider that is not configured, and a provider file that is wrong', async () => {
     configure([{ name: 'box', kind: 'openai', baseUrl: oai.url }]);
     const key = await t.hangar(['set-key', '--model-provider', 'nope'], {}, 'sk-something-long\n');

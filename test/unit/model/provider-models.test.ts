@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchProviderModels } from '../../../src/model/provider-models';
+import { startScriptedOpenAiModel } from '../../../src/model/scripted';
 
 // The models endpoint over real HTTP: what servers say about their models, and each way a base URL can be wrong.
 
@@ -23,6 +24,8 @@ describe('provider models endpoint', () => {
   it('reads ids, windows, tool support and prices from the fields servers add', async () => {
     let seen: http.IncomingHttpHeaders = {};
     const s = await serve((req, res) => {
+      // Not Ollama: its root has no /api/version, so the list is what /v1/models said.
+      if (req.url === '/api/version') return json(res, 404, { error: 'not found' });
       seen = req.headers;
       assert.equal(req.url, '/v1/models');
       json(res, 200, {
@@ -51,6 +54,29 @@ describe('provider models endpoint', () => {
       assert.equal(answer.models.length, 4, 'an entry without an id is left out');
     } finally {
       await s.close();
+    }
+  });
+
+  it("fills Ollama's models from /api/show: the window it runs them with, else the trained one, and capabilities", async () => {
+    const ollama = await startScriptedOpenAiModel({
+      models: ['qwen3:8b', 'llama3.2:latest', 'gemma3:4b', 'vanished:1b'],
+      ollama: {
+        'qwen3:8b': { capabilities: ['completion', 'tools', 'thinking'], contextLength: 40_960, numCtx: 16_384 },
+        'llama3.2': { capabilities: ['completion'], contextLength: 131_072, architecture: 'llama' },
+        'gemma3:4b': { capabilities: ['completion', 'vision'], contextLength: 131_072, architecture: 'gemma3' },
+      },
+    });
+    try {
+      const answer = await fetchProviderModels({ kind: 'openai', baseUrl: ollama.url });
+      assert.ok(answer.ok);
+      assert.deepEqual(answer.models, [
+        { id: 'qwen3:8b', contextWindow: 16_384, tools: true, thinking: true, vision: false },
+        { id: 'llama3.2:latest', contextWindow: 131_072, tools: false, thinking: false, vision: false },
+        { id: 'gemma3:4b', contextWindow: 131_072, tools: false, thinking: false, vision: true },
+        { id: 'vanished:1b' },
+      ]);
+    } finally {
+      await ollama.close();
     }
   });
 
