@@ -171,10 +171,20 @@ export function removeSandboxes(scratch) {
     // The Docker provider keeps its state in <storage>/docker and labels everything with the hash of that path.
     const key = createHash('sha256').update(path.resolve(root, 'docker')).digest('hex').slice(0, 8);
     const docker = (...args) => execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+    // The extension's own cleanup may be removing some of them at this moment: Docker then answers "removal … is
+    // already in progress" (or "No such …") for those, and they go anyway.
+    const remove = (...args) => {
+      try {
+        docker(...args);
+      } catch (err) {
+        const lines = String(err.stderr ?? '').split('\n').filter(Boolean);
+        if (lines.length === 0 || !lines.every((l) => /is already in progress|No such (container|volume)/.test(l))) throw err;
+      }
+    };
     const containers = docker('ps', '-aq', '--filter', `label=dev.hangar.root=${key}`);
-    if (containers.length > 0) docker('rm', '-f', ...containers);
+    if (containers.length > 0) remove('rm', '-f', ...containers);
     const volumes = docker('volume', 'ls', '-q', '--filter', `label=dev.hangar.root=${key}`);
-    if (volumes.length > 0) docker('volume', 'rm', '-f', ...volumes);
+    if (volumes.length > 0) remove('volume', 'rm', '-f', ...volumes);
   }
 }
 

@@ -1,13 +1,13 @@
 import type { Frame } from 'playwright-core';
 import { ui } from './context';
-import { APPROVAL_TASK, APPROVED } from './scenario';
+import { APPROVAL_TASK, APPROVED, sessionOutOfSight } from './scenario';
+import { setKeyAndNewAgent } from './hangar-steps';
 import { Workbench } from './workbench-page';
 
 // A question asked while the session is out of sight (issue #12 §5), through the UI only: the agent's always_ask
 // bash call comes while the side bar is closed, so VS Code raises a notification; its "Allow for this session" link
 // answers it, the notification goes, the session finishes, and the chat lists bash as allowed for the session.
 
-const API_KEY = 'sk-ant-ui-test-0123456789';
 const AGENT = 'ui-approver';
 const STEP_MS = 30_000;
 
@@ -21,23 +21,19 @@ export function approvalSuite(): void {
     });
 
     it('raises a notification whose "Allow for this session" link answers it; the chat then lists bash as allowed', async () => {
-      await wb.command('Hangar: Set API Key');
-      await wb.answer('Set API Key', API_KEY);
-      await wb.notification('API key saved in secret storage');
-      await wb.clearNotifications();
-      await wb.command('Hangar: New Agent');
-      await wb.answer('(1/5)', AGENT);
-      for (const step of ['(2/5)', '(3/5)', '(4/5)', '(5/5)']) await wb.accept(step);
-      await wb.notification(`created agent ${AGENT}`);
-      await wb.clearNotifications();
+      await setKeyAndNewAgent(wb, AGENT);
 
       await wb.command('Hangar: Start Agent on This Repository');
       await wb.pick(AGENT);
       await wb.answer('What should the agent do?', APPROVAL_TASK);
-      // The model takes a few seconds to ask (scenario.ts): the side bar with the chat is closed by then. The chat
-      // has the keyboard after the start, and F1 opens the palette from the workbench, not from a webview.
+      // The chat shows the new session (revealing the side bar and taking the keyboard) a moment after the start:
+      // only then is the side bar closed, and only once it is closed does the model ask (scenario.ts). F1 opens the
+      // palette from the workbench, not from a webview.
+      await wb.webviewFrameWith('.header', APPROVAL_TASK);
       await wb.page.locator('.part.editor').click();
       await wb.command('View: Close Primary Side Bar');
+      await wb.page.locator('.part.sidebar').waitFor({ state: 'hidden', timeout: STEP_MS });
+      sessionOutOfSight();
       const toast = await wb.notification(/is waiting for you: allow bash/);
       await wb.screenshot('ui-approval-notification', toast);
       await toast.locator('a', { hasText: /^Allow for this session$/ }).click();

@@ -1,12 +1,12 @@
 import { ui } from './context';
 import { OUTCOME_REPLY, OUTCOME_RUBRIC, OUTCOME_TASK, OUTCOME_VERDICT } from './outcome-scenario';
+import { setKeyAndNewAgent } from './hangar-steps';
 import { Workbench } from './workbench-page';
 
 // Start Agent with a rubric (issue #11 §1), through the UI only: the task box's rubric button takes the typed task to
 // the rubric step, a rubric written there makes the task an outcome, and the chat shows the outcome and the grader's
 // verdict on it.
 
-const API_KEY = 'sk-ant-ui-test-0123456789';
 const AGENT = 'ui-graded';
 const STEP_MS = 30_000;
 
@@ -20,15 +20,7 @@ export function outcomeSuite(): void {
     });
 
     it("takes the task to the rubric step with the task box's button; the chat shows the outcome and the evaluation", async () => {
-      await wb.command('Hangar: Set API Key');
-      await wb.answer('Set API Key', API_KEY);
-      await wb.notification('API key saved in secret storage');
-      await wb.clearNotifications();
-      await wb.command('Hangar: New Agent');
-      await wb.answer('(1/5)', AGENT);
-      for (const step of ['(2/5)', '(3/5)', '(4/5)', '(5/5)']) await wb.accept(step);
-      await wb.notification(`created agent ${AGENT}`);
-      await wb.clearNotifications();
+      await setKeyAndNewAgent(wb, AGENT);
 
       await wb.command('Hangar: Start Agent on This Repository');
       await wb.pick(AGENT);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ui } from './context';
 import { CONTINUED, FIRST_DONE, GO_ON, MORE, REWIND_TASK, SECOND_DONE } from './rewind-scenario';
+import { setKeyAndNewAgent } from './hangar-steps';
 import { Workbench } from './workbench-page';
 
 // Rewind from the panel (issue #13 §2), through the UI only: the agent writes a first draft of NOTES.md, then, asked,
@@ -8,7 +9,6 @@ import { Workbench } from './workbench-page';
 // diff) and the sandbox copy the file opens show the first draft again, and the conversation goes on from that point:
 // the model's next request holds nothing of the second draft (rewind-scenario.ts answers accordingly).
 
-const API_KEY = 'sk-ant-ui-test-0123456789';
 const AGENT = 'ui-rewinder';
 const STEP_MS = 30_000;
 
@@ -22,15 +22,7 @@ export function rewindSuite(): void {
     });
 
     it('takes the files back to the step and continues the conversation from there', async () => {
-      await wb.command('Hangar: Set API Key');
-      await wb.answer('Set API Key', API_KEY);
-      await wb.notification('API key saved in secret storage');
-      await wb.clearNotifications();
-      await wb.command('Hangar: New Agent');
-      await wb.answer('(1/5)', AGENT);
-      for (const step of ['(2/5)', '(3/5)', '(4/5)', '(5/5)']) await wb.accept(step);
-      await wb.notification(`created agent ${AGENT}`);
-      await wb.clearNotifications();
+      await setKeyAndNewAgent(wb, AGENT);
 
       await wb.command('Hangar: Start Agent on This Repository');
       await wb.pick(AGENT);

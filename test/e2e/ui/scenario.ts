@@ -16,7 +16,7 @@ export const STEER = 'Keep the change small, please';
 export const FIRST_WORDS = 'I will check the environment first';
 export const ACK = `Understood: "${STEER}".`;
 export const DONE = 'Done: add() adds and neg() negates.';
-/** The approval suite's task: a bash call that comes after a few seconds, then a one-line answer. */
+/** The approval suite's task: a bash call that comes once the suite has put the session out of sight, then a one-line answer. */
 export const APPROVAL_TASK = 'Print a greeting';
 export const APPROVED = 'Greeted the user.';
 /** The keyboard suite's task: a rate-limited first request (one retried error card), an always_ask bash call, then three edits. */
@@ -29,6 +29,15 @@ export const KEYBOARD_EDITS = [
   { old_string: 'export function neg(a) {', new_string: '// Negates a.\nexport function neg(a) {' },
 ];
 let keyboardRateLimited = false;
+let outOfSight: () => void = () => undefined;
+const approvalMayAsk = new Promise<void>((resolve) => (outOfSight = resolve));
+/**
+ * The approval suite calls this once the session's chat is out of sight: only then does the model ask, so the question
+ * is always raised as a notification, however long the UI took to close the side bar.
+ */
+export function sessionOutOfSight(): void {
+  outOfSight();
+}
 /** Prints a line a second, so the panel shows its live output while it runs. */
 export const CHECK_COMMAND = 'for i in 1 2 3; do echo "checking step $i of 3"; sleep 1; done; echo environment-ready';
 
@@ -46,7 +55,7 @@ export function steered(req: RecordedRequest): boolean {
   return blocks(req, 'user').some((b) => b.type === 'text' && typeof b.text === 'string' && b.text.includes(STEER));
 }
 
-export function uiResponder(req: RecordedRequest): MessageReply | FaultReply {
+export function uiResponder(req: RecordedRequest): MessageReply | FaultReply | Promise<MessageReply> {
   const step = (text: string, name: string, input: Record<string, unknown>, delay = 0): MessageReply => ({
     kind: 'message',
     blocks: [
@@ -56,8 +65,8 @@ export function uiResponder(req: RecordedRequest): MessageReply | FaultReply {
     ...(delay ? { delay_ms: delay } : {}),
   });
   if (blocks(req, 'user').some((b) => b.type === 'text' && b.text === APPROVAL_TASK)) {
-    // Slow to ask, so the suite can put the session out of sight first.
-    return usedTool(req, 'bash') ? { kind: 'message', blocks: [{ type: 'text', text: APPROVED }] } : step('I will print it.', 'bash', { command: 'echo hello' }, 5000);
+    // Asks once the suite has put the session out of sight.
+    return usedTool(req, 'bash') ? { kind: 'message', blocks: [{ type: 'text', text: APPROVED }] } : approvalMayAsk.then(() => step('I will print it.', 'bash', { command: 'echo hello' }));
   }
   if (blocks(req, 'user').some((b) => b.type === 'text' && b.text === KEYBOARD_TASK)) return keyboardReply(req);
   if (!usedTool(req, 'bash')) return step(`${FIRST_WORDS}, then fix the two functions.`, 'bash', { command: CHECK_COMMAND });

@@ -27,21 +27,49 @@ export class Workbench {
     return this.page.locator('.quick-input-widget');
   }
 
-  /** F1, the command's title, then its row in the palette. */
+  /**
+   * F1, the command's title, then its row in the palette. A palette that closes before its row is clicked (the
+   * keyboard moved to a webview meanwhile: the side-bar chat takes it a moment after a session starts, and a quick
+   * input closes when it loses focus) is opened again, until the step's time is up.
+   */
   async command(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    const input = this.quickInput().locator('.quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: STEP_MS });
-    await input.fill(`>${title}`);
-    await this.pickRow(title, true);
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+      const input = await this.palette();
+      const picked = await input
+        .fill(`>${title}`, { timeout: 5_000 })
+        .then(() => this.commandRow(title).click({ timeout: 5_000 }))
+        .then(() => true, () => false);
+      if (picked) return;
+      if (Date.now() > deadline) throw new Error(`the command palette never offered "${title}" long enough to click it`);
+    }
   }
 
   /** Keyboard only: F1, the command's title typed, Enter once the palette's focused row is that command. */
   async typeCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
-    await this.quickInput().locator('.quick-input-box input').waitFor({ state: 'visible', timeout: STEP_MS });
+    await this.palette();
     await this.page.keyboard.type(title);
     await this.typePick(title);
+  }
+
+  /**
+   * Presses F1 until the command palette shows; returns its input. A press opens nothing when the keyboard is in a
+   * webview frame that does not hand it on (the side-bar chat, replacing its page for a session just started, takes
+   * the focus a moment after the start), and a palette that did open closes again when that frame takes the focus.
+   * So a press that shows nothing is followed by taking the keyboard out of any webview frame and pressing again.
+   */
+  private async palette(): Promise<Locator> {
+    const input = this.quickInput().locator('.quick-input-box input');
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+      await this.page.keyboard.press('F1');
+      if (await input.waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false)) return input;
+      if (Date.now() > deadline) throw new Error('F1 never opened the command palette (the keyboard stayed where the workbench does not see it)');
+      await this.page.evaluate(() => {
+        const focused = document.activeElement;
+        if (focused instanceof HTMLIFrameElement) focused.blur();
+      });
+    }
   }
 
   /** Keyboard only: Enter once the open quick pick's focused row shows `label` (type it first to narrow the list). */
@@ -55,14 +83,13 @@ export class Workbench {
     const input = this.quickInput().locator('.quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: STEP_MS });
     await input.fill(label);
-    await this.pickRow(label, false);
-  }
-
-  private async pickRow(label: string, command: boolean): Promise<void> {
-    const rows = this.quickInput().locator('.monaco-list-row');
-    const row = command ? rows.filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first() : rows.filter({ hasText: label }).first();
+    const row = this.quickInput().locator('.monaco-list-row').filter({ hasText: label }).first();
     await row.waitFor({ state: 'visible', timeout: STEP_MS });
     await row.click();
+  }
+
+  private commandRow(title: string): Locator {
+    return this.quickInput().locator('.monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
   }
 
   /** Waits for the quick input whose title or prompt mentions `expect`, types `value` and presses Enter. */
