@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import { pack } from 'tar-stream';
 import type { PathEdit, TreeChange } from '../repo/tree-objects';
-import { execCollect, type Container } from './client';
 import { GITLINK } from './copy-baseline';
 import { WORKSPACE } from './container';
 import { WorkspaceIgnores } from './gitignore';
+import type { SandboxExec } from './hands';
 import { readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { snapshotTree } from './snapshot-tree';
@@ -52,8 +52,8 @@ done`;
 // all); a longer list is cleared by xargs in an exec of its own first.
 const ARG_BUDGET = 64 * 1024;
 
-async function run(container: Container, user: string, cmd: string[], stdin: Buffer): Promise<void> {
-  const r = await execCollect(container, { cmd, user, stdin });
+async function run(exec: SandboxExec, cmd: string[], stdin: Buffer): Promise<void> {
+  const r = await exec({ cmd, stdin });
   if (r.exitCode !== 0) throw new Error(`restoring the checkpoint's files in the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
 }
 
@@ -73,19 +73,19 @@ async function tarOf(files: readonly TreeChange[], blobs: ReadonlyMap<string, Bu
 }
 
 /**
- * Applies `changes` (from the current files to the target) to /workspace as `user`, in one exec: the way is cleared,
+ * Applies `changes` (from the current files to the target) to /workspace as the sandbox user, in one exec: the way is cleared,
  * then the target's files are unpacked with their modes (tar makes missing directories). `blobs` holds the bytes of
  * every file written. Gitlinks are left as they are.
  */
-export async function applyChanges(container: Container, user: string, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
+export async function applyChanges(exec: SandboxExec, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
   const files = changes.filter((c) => c.to && c.to.mode !== GITLINK);
   const deleted = changes.filter((c) => !c.to).map((c) => c.path);
   if (files.length === 0 && deleted.length === 0) return;
   let clear = [...deleted.map((p) => `D${p}`), ...files.map((c) => `W${c.path}`)];
   if (clear.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) > ARG_BUDGET) {
-    await run(container, user, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(clear.map((a) => `${a}\0`).join(''), 'utf8'));
+    await run(exec, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(clear.map((a) => `${a}\0`).join(''), 'utf8'));
     clear = [];
   }
   const script = files.length ? `${CLEAR_SCRIPT}\nexec tar -x -p -f - -C .` : CLEAR_SCRIPT;
-  await run(container, user, ['sh', '-c', script, WORKSPACE, ...clear], files.length ? await tarOf(files, blobs) : Buffer.alloc(0));
+  await run(exec, ['sh', '-c', script, WORKSPACE, ...clear], files.length ? await tarOf(files, blobs) : Buffer.alloc(0));
 }

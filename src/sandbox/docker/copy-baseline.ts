@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { FileSide, WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
-import { execCollect, type Container } from './client';
+import type { Container } from './client';
+import { engineExec, type SandboxExec } from './hands';
 import { WORKSPACE } from './container';
 import { installAgentGit, prepareAgentGit, type AgentGitDir } from './copy-agent-git';
 import { seedWorkspace } from './copy-mode';
@@ -52,9 +53,9 @@ fi
 "$@" add -A $force
 exec "$@" ls-files -s -z`;
 
-async function scan(container: Container, user: string, seed: readonly TreeEntry[], force: boolean): Promise<Entries> {
+async function scan(exec: SandboxExec, seed: readonly TreeEntry[], force: boolean): Promise<Entries> {
   const stdin = seed.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
-  const r = await execCollect(container, { cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), force ? '-f' : '', ...GIT], user, workdir: WORKSPACE, env: SCAN_ENV, stdin });
+  const r = await exec({ cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), force ? '-f' : '', ...GIT], workdir: WORKSPACE, env: SCAN_ENV, stdin });
   if (r.exitCode !== 0) throw new Error(`reading the sandbox's files failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
   return parseEntries(r.stdout);
 }
@@ -80,11 +81,11 @@ exec "$@" cat-file --batch`;
  * Blob contents from the scratch dir, each checked against its id (the agent could have replaced the object file);
  * `store` names files of the workspace to store there first.
  */
-async function fetchBlobs(container: Container, user: string, shas: readonly string[], store: readonly string[] = []): Promise<Map<string, Buffer>> {
+async function fetchBlobs(exec: SandboxExec, shas: readonly string[], store: readonly string[] = []): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   if (shas.length === 0) return out;
   const cmd = ['sh', '-c', FETCH_SCRIPT, 'sh', store.map((p) => `${p}\n`).join(''), ...GIT];
-  const r = await execCollect(container, { cmd, user, workdir: WORKSPACE, env: SCAN_ENV, stdin: shas.map((s) => `${s}\n`).join('') });
+  const r = await exec({ cmd, workdir: WORKSPACE, env: SCAN_ENV, stdin: shas.map((s) => `${s}\n`).join('') });
   if (r.exitCode !== 0) throw new Error(`reading changed files from the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
   let at = 0;
   const buf = r.stdout;
@@ -102,11 +103,13 @@ async function fetchBlobs(container: Container, user: string, shas: readonly str
 
 export class CopyBaseline {
   private entries: Entries | null = null;
+  /** The last tree currentTree() made, and the entries it holds. */
+  private lastTree: { tree: string; entries: Entries } | null = null;
 
   constructor(
     private readonly differ: TreeDiffer,
-    private readonly container: () => Promise<Container>,
-    private readonly user: string,
+    /** Runs a command in the sandbox as its user (hands.ts#sandboxExec). */
+    private readonly exec: () => Promise<SandboxExec>,
     /** Workspace-relative paths bound from elsewhere (repository resources): not the workspace's, never its changes. */
     private readonly mounted: readonly string[] = [],
   ) {}
@@ -123,14 +126,14 @@ export class CopyBaseline {
    * was copied, the image's own files).
    */
   async record(repoPath: string | null, copied: readonly TreeEntry[]): Promise<void> {
-    const container = await this.container();
-    const [entries] = await Promise.all([scan(container, this.user, copied, true), this.differ.init()]);
+    const exec = await this.exec();
+    const [entries] = await Promise.all([scan(exec, copied, true), this.differ.init()]);
     const blobs = [...entries.values()].filter((e) => e.mode !== GITLINK);
     const absent = new Set(await this.differ.missing([...new Set(blobs.map((e) => e.sha))]));
     const fromHost = new Map(blobs.filter((e) => absent.has(e.sha)).map((e) => [e.sha, e.path]));
     for (const [sha, rel] of fromHost) if (repoPath && (await this.storeHostFile(repoPath, rel, sha))) absent.delete(sha);
     const fromContainer = blobs.filter((e) => absent.has(e.sha));
-    await this.storeBlobs(container, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
+    await this.storeBlobs(exec, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
     const tree = await this.differ.writeTree([...entries.values()]);
     await this.hostGit(['update-ref', BASELINE_REF, tree]);
     this.entries = entries;
@@ -144,8 +147,8 @@ export class CopyBaseline {
     return bytes !== null && blobId(bytes) === sha && (await this.differ.writeBlob(bytes)) === sha;
   }
 
-  private async storeBlobs(container: Container, shas: readonly string[], store: readonly string[] = []): Promise<void> {
-    const blobs = await fetchBlobs(container, this.user, shas, store);
+  private async storeBlobs(exec: SandboxExec, shas: readonly string[], store: readonly string[] = []): Promise<void> {
+    const blobs = await fetchBlobs(exec, shas, store);
     for (const sha of shas) {
       const content = blobs.get(sha);
       if (!content || (await this.differ.writeBlob(content)) !== sha) throw new Error(`the sandbox gave the wrong content for blob ${sha}`);
@@ -166,8 +169,8 @@ export class CopyBaseline {
   /** The workspace against the baseline, built like the overlay's diff: two small trees of just the changed paths. */
   async changes(): Promise<WorkspaceChanges> {
     const base = await this.baseline();
-    const container = await this.container();
-    const current = await scan(container, this.user, [...base.values()], false);
+    const exec = await this.exec();
+    const current = await scan(exec, [...base.values()], false);
     const changed = [...new Set([...base.keys(), ...current.keys()])].filter((p) => {
       const a = base.get(p);
       const b = current.get(p);
@@ -176,17 +179,30 @@ export class CopyBaseline {
     if (changed.length === 0) return { patch: '', files: [] };
     const pick = (from: Entries) => changed.flatMap((p) => from.get(p) ?? []);
     const now = pick(current);
-    await this.storeBlobs(container, [...new Set(now.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]);
+    await this.storeBlobs(exec, [...new Set(now.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]);
     return this.differ.diff(await this.differ.writeTree(pick(base)), await this.differ.writeTree(now));
   }
 
-  /** The workspace's files now (binds left out) as a tree in the host git dir; blobs it lacks come from the container. */
+  /**
+   * The workspace's files now (binds left out) as a tree in the host git dir; blobs it lacks come from the container.
+   * After the first, each is the previous one with only the entries that differ edited in (tree-objects.ts), and only
+   * their blobs are looked for: a checkpoint after a small change writes a few trees, not one of every file.
+   */
   async currentTree(): Promise<string> {
     const base = await this.baseline();
-    const container = await this.container();
-    const current = [...(await scan(container, this.user, [...base.values()], false)).values()].filter((e) => !this.isMounted(e.path));
-    await this.storeBlobs(container, await this.differ.missing([...new Set(current.filter((e) => e.mode !== GITLINK).map((e) => e.sha))]));
-    return this.differ.writeTree(current);
+    const exec = await this.exec();
+    const current: Entries = new Map();
+    for (const e of (await scan(exec, [...base.values()], false)).values()) if (!this.isMounted(e.path)) current.set(e.path, e);
+    const last = this.lastTree;
+    const changed = last ? [...new Set([...last.entries.keys(), ...current.keys()])].filter((p) => last.entries.get(p)?.sha !== current.get(p)?.sha || last.entries.get(p)?.mode !== current.get(p)?.mode) : [...current.keys()];
+    const blobs = changed.flatMap((p) => {
+      const e = current.get(p);
+      return e && e.mode !== GITLINK ? [e.sha] : [];
+    });
+    await this.storeBlobs(exec, await this.differ.missing([...new Set(blobs)]));
+    const tree = last ? await this.differ.editTree(last.tree, new Map(changed.map((p) => [p, current.get(p) ?? null]))) : await this.differ.writeTree([...current.values()]);
+    this.lastTree = { tree, entries: current };
+    return tree;
   }
 
   private isMounted(p: string): boolean {
@@ -199,7 +215,7 @@ export class CopyBaseline {
       return e && e.mode !== GITLINK ? this.hostGit(['cat-file', 'blob', e.sha]) : null;
     }
     const cmd = ['sh', '-c', 'if [ -L "$1" ]; then printf %s "$(readlink "$1")"; elif [ -f "$1" ]; then cat "$1"; else exit 3; fi', 'sh', rel];
-    const r = await execCollect(await this.container(), { cmd, user: this.user, workdir: WORKSPACE });
+    const r = await (await this.exec())({ cmd, workdir: WORKSPACE });
     return r.exitCode === 0 ? r.stdout : null;
   }
 }
@@ -219,7 +235,7 @@ export async function seedCopyGit(
 ): Promise<void> {
   const dir = await clone;
   try {
-    const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => container, who.user);
+    const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, who.user));
     await Promise.all([dir && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied)]);
   } finally {
     await dir?.dispose();

@@ -2,7 +2,7 @@ import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { installAccount } from './account';
-import { execCollect, type Container, type Docker } from './client';
+import { execCollect, type Container, type Docker, type ExecResult, type ExecSpec } from './client';
 import { createContainer, startCreated, WORKSPACE } from './container';
 import { classifyEngineError, DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
@@ -27,6 +27,23 @@ export interface Hands {
   container: Container;
   runner: ToolRunner;
   server: ToolServerClient | null;
+}
+
+/** Runs a command in the sandbox as its user, for Hangar's own work there (not a tool call). */
+export type SandboxExec = (spec: Pick<ExecSpec, 'cmd' | 'env' | 'workdir' | 'stdin'>) => Promise<ExecResult>;
+
+/**
+ * Through the tool server while it is up (one request on its open connection: ms, where an engine exec costs
+ * 100-700 ms on a loaded engine), else as an engine exec.
+ */
+export function sandboxExec(hands: Hands, user: string): SandboxExec {
+  const viaEngine = engineExec(hands.container, user);
+  return (spec) => (hands.server?.alive ? hands.server.exec(spec) : viaEngine(spec));
+}
+
+/** Always an engine exec (no tool server yet: the copy into a container being made). */
+export function engineExec(container: Container, user: string): SandboxExec {
+  return (spec) => execCollect(container, { ...spec, user });
 }
 
 export interface HandsContext {

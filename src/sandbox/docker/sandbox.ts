@@ -6,7 +6,7 @@ import { checkRepoPath } from '../repo/paths';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
 import { CopyBaseline, GITLINK } from './copy-baseline';
 import type { Docker } from './client';
-import type { Hands } from './hands';
+import { sandboxExec, type Hands } from './hands';
 import { overlayChanges } from './overlay-changes';
 import { readLower, readMerged } from './overlay-view';
 import type { LowerIndex, SnapshotStore } from './snapshot';
@@ -57,7 +57,7 @@ export class DockerSandbox implements Sandbox {
     this.differ = new TreeDiffer(ctx.layer.diffGit);
     // A bind under /workspace (a repository resource's clone) is seen by the scan as an embedded repository.
     const mounted = state.settings.binds.flatMap((b) => (b.target.startsWith(`${WORKSPACE}/`) ? [b.target.slice(WORKSPACE.length + 1)] : []));
-    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => (await this.ready()).container, state.settings.user, mounted) : null;
+    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => sandboxExec(await this.ready(), state.settings.user), mounted) : null;
   }
 
   get sessionId(): string {
@@ -176,7 +176,7 @@ export class DockerSandbox implements Sandbox {
       const now = await this.checkpointNow();
       const changes = await this.differ.objects.changes(now.tree, checkpoint.tree);
       const blobs = await this.differ.objects.readBlobs(changes.flatMap((c) => (c.to && c.to.mode !== GITLINK ? [c.to.sha] : [])));
-      await applyChanges((await this.ready()).container, this.state.settings.user, changes, blobs);
+      await applyChanges(sandboxExec(await this.ready(), this.state.settings.user), changes, blobs);
     });
   }
 

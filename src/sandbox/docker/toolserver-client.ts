@@ -2,7 +2,8 @@ import { createInterface } from 'node:readline';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest } from '../toolserver/protocol';
-import { attachExec, type Container } from './client';
+import { attachExec, type Container, type ExecResult, type ExecSpec } from './client';
+import { envRecord } from './devcontainer-settings';
 
 // Host side of the tool server: one attached `docker exec` per container, calls multiplexed by id. When the stream
 // closes (the container died, or the server did), every pending call rejects with ToolServerGone and the sandbox
@@ -42,6 +43,8 @@ export interface ToolServerStart {
 
 interface Pending {
   resolve: (o: ToolOutcome) => void;
+  /** An exec's answer (exec calls only). */
+  resolveExec?: (r: ExecResult) => void;
   reject: (e: Error) => void;
   onOutput?: (snapshot: ToolOutputSnapshot) => void;
 }
@@ -114,6 +117,10 @@ export class ToolServerClient {
     if (message.op === 'ready') onReady();
     else if (message.op === 'result') this.settle(message.id, (p) => p.resolve(message.outcome));
     else if (message.op === 'output') this.pending.get(message.id)?.onOutput?.(message.output);
+    else if (message.op === 'exec_result') {
+      const result = { exitCode: message.exit_code, stdout: Buffer.from(message.stdout, 'base64'), stderr: Buffer.from(message.stderr, 'utf8') };
+      this.settle(message.id, (p) => p.resolveExec?.(result));
+    }
     else if (message.op === 'bad_request' && message.id !== undefined) {
       const error = message.error;
       this.settle(message.id, (p) => p.reject(new Error(`tool server refused the call: ${error}`)));
@@ -166,6 +173,17 @@ export class ToolServerClient {
       this.send({ op: 'close_shell', id, shell });
     });
     if (outcome.is_error) throw new Error(outcome.content.map((b) => (b.type === 'text' ? b.text : '')).join(''));
+  }
+
+  /** Runs a program in the container as the server's user (protocol.ts `exec`): like an engine exec, without one. */
+  exec(spec: Pick<ExecSpec, 'cmd' | 'env' | 'workdir' | 'stdin'>): Promise<ExecResult> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise<ExecResult>((resolveExec, reject) => {
+      this.pending.set(id, { resolve: () => reject(new Error('the tool server answered an exec with a tool result')), resolveExec, reject });
+      const stdin = spec.stdin === undefined ? '' : Buffer.from(spec.stdin).toString('base64');
+      this.send({ op: 'exec', id, argv: spec.cmd, stdin, ...(spec.workdir ? { cwd: spec.workdir } : {}), env: envRecord(spec.env ?? []) });
+    });
   }
 
   /** Closes stdin: the server disposes its shell (killing its processes) and exits. */

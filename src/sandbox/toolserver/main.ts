@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createToolHost } from '../../tools/host-impl';
 import type { ToolOutcome } from '../../wire/tool-outcome';
@@ -35,6 +36,22 @@ async function run(id: number, name: string, input: unknown, shell: string | und
   }
 }
 
+function exec(id: number, argv: readonly string[], stdin: string, cwd: string | undefined, env: Record<string, string>): void {
+  const proc = spawn(argv[0] as string, argv.slice(1), { cwd: cwd ?? config.root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let spawnError = '';
+  proc.stdout.on('data', (c: Buffer) => out.push(c));
+  proc.stderr.on('data', (c: Buffer) => err.push(c));
+  proc.stdin.on('error', () => undefined);
+  proc.on('error', (e) => (spawnError = String(e)));
+  proc.on('close', (code) => {
+    const stderr = `${Buffer.concat(err).toString('utf8')}${spawnError}`;
+    send({ op: 'exec_result', id, exit_code: spawnError ? 127 : (code ?? -1), stdout: Buffer.concat(out).toString('base64'), stderr });
+  });
+  proc.stdin.end(Buffer.from(stdin, 'base64'));
+}
+
 function handle(line: string): void {
   if (!line.trim()) return;
   let parsed;
@@ -52,6 +69,7 @@ function handle(line: string): void {
   if (req.op === 'ping') send({ op: 'pong', id: req.id });
   else if (req.op === 'cancel') running.get(req.id)?.abort();
   else if (running.has(req.id)) send({ op: 'bad_request', id: req.id, error: `call ${req.id} is already running` });
+  else if (req.op === 'exec') exec(req.id, req.argv, req.stdin, req.cwd, req.env);
   else if (req.op === 'close_shell') {
     const id = req.id;
     void host.closeShell(req.shell).then(

@@ -25,6 +25,11 @@ export const ToolServerRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('close_shell'), id: z.number().int(), shell: z.string() }),
   z.object({ op: z.literal('cancel'), id: z.number().int() }),
   z.object({ op: z.literal('ping'), id: z.number().int() }),
+  /**
+   * Runs a program (no shell, no tool host) and answers with an `exec_result`: Hangar's own bookkeeping in the
+   * sandbox (copy mode's scans, a checkpoint's restore), which an engine exec would cost far more. Bytes as base64.
+   */
+  z.object({ op: z.literal('exec'), id: z.number().int(), argv: z.array(z.string()).min(1), stdin: z.string(), cwd: z.string().optional(), env: z.record(z.string(), z.string()).default({}) }),
 ]);
 export type ToolServerRequest = z.infer<typeof ToolServerRequest>;
 
@@ -34,6 +39,8 @@ export const ToolServerMessage = z.discriminatedUnion('op', [
   /** The live end of a running call's output (throttled and bounded by the tool host); always before its result. */
   z.object({ op: z.literal('output'), id: z.number().int(), output: ToolOutputSnapshot }),
   z.object({ op: z.literal('pong'), id: z.number().int() }),
+  /** An `exec`'s end: its exit code (-1: killed by a signal, 127: no such program) and output (stdout base64). */
+  z.object({ op: z.literal('exec_result'), id: z.number().int(), exit_code: z.number().int(), stdout: z.string(), stderr: z.string() }),
   /** A request line the server could not parse; id when it could be read. */
   z.object({ op: z.literal('bad_request'), id: z.number().int().optional(), error: z.string() }),
 ]);

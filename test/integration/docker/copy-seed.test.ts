@@ -7,6 +7,7 @@ import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { execCollect } from '../../../src/sandbox/docker/client';
 import { createAndStart, removeContainer } from '../../../src/sandbox/docker/container';
 import { CopyBaseline, seedCopyGit } from '../../../src/sandbox/docker/copy-baseline';
+import { engineExec } from '../../../src/sandbox/docker/hands';
 import { seedWorkspace } from '../../../src/sandbox/docker/copy-mode';
 import { labels } from '../../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
@@ -74,7 +75,7 @@ describe('docker sandbox: copy mode seeding', function () {
       const diffGit = path.join(root, 'diff.git');
       await seedCopyGit(container, repo, who, diffGit, copied);
 
-      const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => container, 'agent');
+      const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, 'agent'));
       assert.deepEqual((await baseline.changes()).files, [], 'the baseline matches the container');
       assert.equal((await baseline.readFile('committed.txt', 'baseline'))?.toString(), 'as committed\n');
       assert.equal((await baseline.readFile('untracked.txt', 'baseline'))?.toString(), 'as copied\n');
