@@ -91,6 +91,22 @@ export function panelSuite(): void {
       assert.ok(last?.type === 'user.message' && last.content[0]?.type === 'text' && last.content[0].text === 'Now steer.');
     });
 
+    it('a `fork` request makes a new session from that step through the runtime and opens its panel; an unknown event is refused in the reply', async () => {
+      const h = await hangar();
+      const deps = { host: h.host, log: h.log, openPath: async () => undefined };
+      const firstIdle = (await events(h, sessionId)).find((e) => e.type === 'session.status_idle')!;
+      const ids = async () => (await h.host.runtime.sessions.list({ limit: 1000 })).data.map((s) => s.id);
+      const before = new Set(await ids());
+      assert.deepEqual(await handleWebviewMessage({ type: 'fork', id: 'r-8', at: firstIdle.id }, sessionId, deps, async () => undefined), { type: 'reply', id: 'r-8', ok: true });
+      const forked = (await ids()).filter((id) => !before.has(id));
+      assert.equal(forked.length, 1, 'one new session');
+      await waitFor("the fork's panel", () => h.panels.get(forked[0]!));
+      assert.equal((await events(h, forked[0]!)).at(-1)?.id, firstIdle.id, 'the fork ends at the step it was made from');
+      const refused = await handleWebviewMessage({ type: 'fork', id: 'r-9', at: 'sevt_nosuchevent' }, sessionId, deps, async () => undefined);
+      assert.ok(refused.type === 'reply' && !refused.ok && refused.error.includes('sevt_nosuchevent'), JSON.stringify(refused));
+      assert.equal((await ids()).length, before.size + 1, 'the refused fork made nothing');
+    });
+
     it('maps sandbox and repository paths to repository-relative ones and refuses escapes', async () => {
       const h = await hangar();
       assert.equal(await sessionRelativePath(h.host, sessionId, 'src/math.js'), 'src/math.js');
