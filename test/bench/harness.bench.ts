@@ -1,7 +1,12 @@
 // Harness benchmark: overhead per turn excluding model time, for each model API (Messages through the Anthropic SDK,
 // Chat Completions through the OpenAI-compatible client), and time from session creation to the first model request
 // while the sandbox takes 2 s to provision (brain before hands). Ratios are against baselines measured in the same
-// run. Run: npx tsx test/bench/harness.bench.ts
+// run. Run: npx tsx test/bench/harness.bench.ts [--turns-only]
+//
+// The per-turn cases run interleaved: each round takes one turn of every case (bare SDK requests and harness turns on
+// both APIs), in an order that rotates from round to round, after warm-up rounds. On a shared machine whose load
+// drifts, cases run one after another measured the drift (one run said Chat Completions / Messages 0.95x, the next
+// 2.54x); interleaved, every case sees the same load, and each ratio is the median of the ratios of the same round.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +25,8 @@ import { measure, printTable, summarize, writeResults, type Row } from './lib';
 import { buildRequest } from '../../src/harness/context';
 import type { SessionEvent } from '../../src/wire';
 
-const TURNS = 200;
+const ROUNDS = 400;
+const WARMUP_ROUNDS = 20;
 
 /** Wraps a model client and adds up the time spent waiting for the model's next stream event. */
 function timed(inner: ModelClient): { client: ModelClient; waitMs: () => number; reset: () => void } {
@@ -75,68 +81,131 @@ async function withRuntime<T>(model: ModelClient, provider: (storage: string) =>
   }
 }
 
-async function turnOverhead(label: string, model: ModelClient, waitMs: () => number, reset: () => void): Promise<{ row: Row; overhead: number[]; wall: number[] }> {
-  return withRuntime(model, (s) => new LocalSandboxProvider({ storageRoot: s }), async (rt, env, agent, repo) => {
-    const session = await rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] });
-    const overhead: number[] = [];
-    const wall = await measure(
-      async () => {
-        reset();
-        const t0 = performance.now();
-        await rt.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }]);
-        await rt.settled(session.id);
-        overhead.push(performance.now() - t0 - waitMs());
-      },
-      { iterations: TURNS, warmup: 10 },
+/** One timed step of a case: its wall time, and the part of it that was not spent waiting for the model. */
+interface Sample {
+  wall: number;
+  overhead: number;
+}
+type Case = { label: string; step: () => Promise<Sample> };
+
+/** A harness turn on an open session: user.message → idle, the model's wait subtracted. */
+function harnessTurn(label: string, rt: Runtime, sessionId: string, model: ReturnType<typeof timed>): Case {
+  return {
+    label,
+    step: async () => {
+      model.reset();
+      const t0 = performance.now();
+      await rt.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }]);
+      await rt.settled(sessionId);
+      const wall = performance.now() - t0;
+      return { wall, overhead: wall - model.waitMs() };
+    },
+  };
+}
+
+/** A bare SDK request: all of it is the request, none of it harness. */
+function bareRequest(label: string, request: () => Promise<void>): Case {
+  return {
+    label,
+    step: async () => {
+      const t0 = performance.now();
+      await request();
+      return { wall: performance.now() - t0, overhead: 0 };
+    },
+  };
+}
+
+/** Runs the cases in rounds, one step of each per round, the order rotating; returns each case's samples by round. */
+async function interleaved(cases: readonly Case[]): Promise<Map<string, Sample[]>> {
+  const samples = new Map(cases.map((c) => [c.label, [] as Sample[]]));
+  for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
+    const shift = ((round % cases.length) + cases.length) % cases.length;
+    for (const c of [...cases.slice(shift), ...cases.slice(0, shift)]) {
+      const sample = await c.step();
+      if (round >= 0) samples.get(c.label)!.push(sample);
+    }
+  }
+  return samples;
+}
+
+/** The median over rounds of a/b, each round's own ratio; with the middle half of them, to show how much they spread. */
+function pairedRatio(a: readonly number[], b: readonly number[]): { p50: number; p25: number; p75: number } {
+  const ratios = a.map((x, i) => x / b[i]!).sort((x, y) => x - y);
+  const at = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]!;
+  return { p50: at(0.5), p25: at(0.25), p75: at(0.75) };
+}
+
+async function openSession(rt: Runtime, env: string, agent: string, repo: string): Promise<string> {
+  return (await rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })).id;
+}
+
+const local = (s: string) => new LocalSandboxProvider({ storageRoot: s });
+
+/** Per-turn cost of the harness on both model APIs and of the bare SDK requests, interleaved in the same rounds. */
+async function turns(): Promise<Record<string, unknown>> {
+  const scripted = await startScriptedModel({ script: () => reply.text('ok') });
+  const chatServer = await startScriptedOpenAiModel({ script: () => reply.text('ok') });
+  const sdk = new Anthropic({ apiKey: 'k', baseURL: scripted.url, maxRetries: 0 });
+  const openai = new OpenAI({ apiKey: 'k', baseURL: chatServer.url, maxRetries: 0 });
+  const messages = timed(createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url }));
+  const chat = timed(createOpenAiCompatibleClient({ baseUrl: chatServer.url }));
+  const instant = timed(instantModel());
+  const L = {
+    bare: 'baseline: bare Anthropic SDK request, same reply, no harness',
+    bareChat: 'baseline: bare OpenAI SDK request, same reply, no harness',
+    messages: 'harness + scripted Messages model over HTTP',
+    chat: 'harness + scripted Chat Completions model over HTTP',
+    instant: 'harness + in-process zero-latency model',
+  };
+  try {
+    const samples = await withRuntime(messages.client, local, (rtM, envM, agentM, repoM) =>
+      withRuntime(chat.client, local, (rtC, envC, agentC, repoC) =>
+        withRuntime(instant.client, local, async (rtI, envI, agentI, repoI) =>
+          interleaved([
+            bareRequest(L.bare, async () => {
+              for await (const _e of await sdk.messages.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true }));
+            }),
+            bareRequest(L.bareChat, async () => {
+              for await (const _c of await openai.chat.completions.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }));
+            }),
+            harnessTurn(L.messages, rtM, await openSession(rtM, envM, agentM, repoM), messages),
+            harnessTurn(L.chat, rtC, await openSession(rtC, envC, agentC, repoC), chat),
+            harnessTurn(L.instant, rtI, await openSession(rtI, envI, agentI, repoI), instant),
+          ]),
+        ),
+      ),
     );
-    overhead.splice(0, overhead.length - TURNS);
-    const o = summarize(overhead);
-    const w = summarize(wall);
-    return { row: { case: label, turns: TURNS, 'wall p50 ms': w.p50, 'wall p95 ms': w.p95, 'overhead p50 ms': o.p50, 'overhead p95 ms': o.p95 }, overhead, wall };
-  });
+    const wall = (label: string) => samples.get(label)!.map((x) => x.wall);
+    const overhead = (label: string) => samples.get(label)!.map((x) => x.overhead);
+    printTable(`Harness overhead per turn (user.message → idle; model wait subtracted; every event fsynced; ${ROUNDS} interleaved rounds after ${WARMUP_ROUNDS} warm-up)`, [
+      ...[L.bare, L.bareChat].map((label) => ({ case: label, turns: ROUNDS, 'wall p50 ms': summarize(wall(label)).p50, 'wall p95 ms': summarize(wall(label)).p95 })),
+      ...[L.messages, L.chat, L.instant].map((label) => {
+        const w = summarize(wall(label));
+        const o = summarize(overhead(label));
+        return { case: label, turns: ROUNDS, 'wall p50 ms': w.p50, 'wall p95 ms': w.p95, 'overhead p50 ms': o.p50, 'overhead p95 ms': o.p95 };
+      }),
+    ]);
+    const ratios = {
+      messages_turn_vs_bare_sdk: pairedRatio(wall(L.messages), wall(L.bare)),
+      chat_completions_turn_vs_bare_sdk: pairedRatio(wall(L.chat), wall(L.bareChat)),
+      overhead_chat_completions_vs_messages: pairedRatio(overhead(L.chat), overhead(L.messages)),
+      overhead_chat_completions_vs_instant: pairedRatio(overhead(L.chat), overhead(L.instant)),
+    };
+    printTable('Ratios (median of per-round ratios; p25-p75 of them)', Object.entries(ratios).map(([name, r]) => ({ ratio: name, p50: Number(r.p50.toFixed(2)), p25: Number(r.p25.toFixed(2)), p75: Number(r.p75.toFixed(2)) })));
+    const summaries = Object.fromEntries(Object.entries(L).map(([key, label]) => [key, { wall: summarize(wall(label)), overhead: summarize(overhead(label)) }]));
+    return { rounds: ROUNDS, warmup_rounds: WARMUP_ROUNDS, ...summaries, ratios };
+  } finally {
+    await scripted.close();
+    await chatServer.close();
+  }
 }
 
 async function main(): Promise<void> {
-  const scripted = await startScriptedModel({ script: () => reply.text('ok') });
-  const sdk = new Anthropic({ apiKey: 'k', baseURL: scripted.url, maxRetries: 0 });
-
-  // Baseline: the same reply fetched with the bare SDK, no harness.
-  const raw = summarize(
-    await measure(async () => {
-      const s = await sdk.messages.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true });
-      for await (const _e of s);
-    }, { iterations: TURNS, warmup: 10 }),
-  );
-
-  // The same for Chat Completions: the bare openai client against the scripted Chat Completions server.
-  const chatServer = await startScriptedOpenAiModel({ script: () => reply.text('ok') });
-  const openai = new OpenAI({ apiKey: 'k', baseURL: chatServer.url, maxRetries: 0 });
-  const rawChat = summarize(
-    await measure(async () => {
-      const s = await openai.chat.completions.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
-      for await (const _c of s);
-    }, { iterations: TURNS, warmup: 10 }),
-  );
-
-  const http = timed(createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url }));
-  const viaHttp = await turnOverhead('harness + scripted Messages model over HTTP', http.client, http.waitMs, http.reset);
-  const chat = timed(createOpenAiCompatibleClient({ baseUrl: chatServer.url }));
-  const viaChat = await turnOverhead('harness + scripted Chat Completions model over HTTP', chat.client, chat.waitMs, chat.reset);
-  const inst = timed(instantModel());
-  const viaInstant = await turnOverhead('harness + in-process zero-latency model', inst.client, inst.waitMs, inst.reset);
-
-  printTable('Harness overhead per turn (user.message → idle; model wait subtracted; every event fsynced)', [
-    { case: 'baseline: bare Anthropic SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': raw.p50, 'wall p95 ms': raw.p95 },
-    { case: 'baseline: bare OpenAI SDK request, same reply, no harness', turns: TURNS, 'wall p50 ms': rawChat.p50, 'wall p95 ms': rawChat.p95 },
-    viaHttp.row,
-    viaChat.row,
-    viaInstant.row,
-  ]);
-  const ratio = summarize(viaHttp.wall).p50 / raw.p50;
-  const ratioChat = summarize(viaChat.wall).p50 / rawChat.p50;
-  const overheadChatVsMessages = summarize(viaChat.overhead).p50 / summarize(viaHttp.overhead).p50;
-  console.log(`ratio: harness turn wall / bare SDK request (p50): Messages ${ratio.toFixed(2)}x, Chat Completions ${ratioChat.toFixed(2)}x`);
-  console.log(`ratio: harness overhead per turn, Chat Completions / Messages (p50) = ${overheadChatVsMessages.toFixed(2)}x`);
+  const perTurn = await turns();
+  if (process.argv.includes('--turns-only')) {
+    console.log(`wrote ${await writeResults('harness-turns', { turns: perTurn })}`);
+    return;
+  }
 
   // Brain before hands: time from session creation to the first model request, sandbox provisioning 2 s vs 0 s.
   const firstRequest = async (delayMs: number): Promise<number[]> => {
@@ -165,22 +234,11 @@ async function main(): Promise<void> {
   const building = await requestBuilding();
   const file = await writeResults('harness', {
     request_building: building,
-    turns: {
-      bare_sdk: raw,
-      bare_openai_sdk: rawChat,
-      http: { wall: summarize(viaHttp.wall), overhead: summarize(viaHttp.overhead) },
-      chat_completions_http: { wall: summarize(viaChat.wall), overhead: summarize(viaChat.overhead) },
-      instant: { wall: summarize(viaInstant.wall), overhead: summarize(viaInstant.overhead) },
-      ratio_http_vs_bare: ratio,
-      ratio_chat_completions_vs_bare: ratioChat,
-      ratio_overhead_chat_completions_vs_messages: overheadChatVsMessages,
-    },
+    turns: perTurn,
     first_request_ms: { provisioning_0s: fast, provisioning_2s: slowed, ratio: slowed.p50 / fast.p50 },
     targets: { overhead_p50_ms: 5, first_request_ms: 50 },
   });
   console.log(`wrote ${file}`);
-  await scripted.close();
-  await chatServer.close();
 }
 
 /** A log of `turns` tool-loop steps; with thinking, each reply carries a signed thinking block kept for replay. */
