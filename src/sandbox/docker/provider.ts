@@ -272,7 +272,11 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async reviveNow(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
     const ctx = await this.handsContext();
-    if (old && (await runningContainer(ctx.docker, old.container.id))) return attachHands(ctx, old.container, state.settings);
+    if (old && (await runningContainer(ctx.docker, old.container.id))) {
+      // The tool server died with the engine connection; a tunnel on that connection did too.
+      await this.bindEgress(state.sessionId, old.container, state.settings);
+      return attachHands(ctx, old.container, state.settings);
+    }
     for (const id of [old?.container.id, state.containerId, containerName(this.root, state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
     const lbl = labels(this.root, state.sessionId, state.layerId);
     if (state.mode === 'overlay') {

@@ -130,13 +130,22 @@ class Channel extends Duplex {
 export class EgressTunnel {
   private readonly channels = new Map<number, Channel>();
   private buf: Buffer = Buffer.alloc(0);
+  private alive = true;
 
-  private constructor(private readonly proc: AttachedProcess) {}
+  private constructor(
+    private readonly proc: AttachedProcess,
+    private readonly containerId: string,
+  ) {}
+
+  /** Still carrying `containerId`'s connections (the exec did not end: the engine connection held). */
+  serves(containerId: string): boolean {
+    return this.alive && this.containerId === containerId;
+  }
 
   /** Starts the relay in `container` and serves its connections as `sessionId`'s; resolves once it listens. */
   static async open(container: Container, egress: SandboxEgress, sessionId: string): Promise<EgressTunnel> {
     const proc = await attachExec(container, { cmd: ['node', '-e', RELAY, String(TUNNEL_PORT)], user: '0' });
-    const tunnel = new EgressTunnel(proc);
+    const tunnel = new EgressTunnel(proc, container.id);
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-1000)));
     let ready: () => void = () => undefined;
@@ -151,7 +160,10 @@ export class EgressTunnel {
           : `the egress relay in the sandbox did not start (exit ${code ?? '?'}${stderr ? `: ${stderr.trim()}` : ''})`,
       );
     }
-    void proc.closed.then(() => tunnel.dropAll());
+    void proc.closed.then(() => {
+      tunnel.alive = false;
+      tunnel.dropAll();
+    });
     return tunnel;
   }
 
@@ -208,8 +220,9 @@ export class EgressTunnel {
 export class SessionTunnels {
   private readonly open = new Map<string, EgressTunnel>();
 
-  /** The session's tunnel into `container`, replacing one into an earlier container. */
+  /** The session's tunnel into `container`: kept while it carries, else (a new container, a dropped exec) replaced. */
   async start(egress: SandboxEgress, sessionId: string, container: Container): Promise<void> {
+    if (this.open.get(sessionId)?.serves(container.id)) return;
     this.close(sessionId);
     this.open.set(sessionId, await EgressTunnel.open(container, egress, sessionId));
   }
