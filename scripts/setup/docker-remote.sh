@@ -71,12 +71,7 @@ start_engine() {
       --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server-cert.pem" --tlskey "$TLS/server-key.pem" \
       >"$ROOT/dockerd.log" 2>&1 </dev/null &
   fi
-  for _ in $(seq 1 $((WAIT_SECONDS * 4))); do
-    engine_running && return 0
-    sleep 0.25
-  done
-  tail -n 20 "$ROOT/dockerd.log" >&2 || true
-  die "the second docker engine did not answer within ${WAIT_SECONDS} s (log: $ROOT/dockerd.log)" 6
+  wait_until "$WAIT_SECONDS" "$ROOT/dockerd.log" "the second docker engine did not answer within ${WAIT_SECONDS} s (log: $ROOT/dockerd.log)" engine_running
 }
 
 # The sandbox image, as the main engine has it now (a rebuilt image is loaded again).

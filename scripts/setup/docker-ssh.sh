@@ -112,12 +112,7 @@ start_sshd() {
   /usr/sbin/sshd -t -f "$DIR/sshd_config" || die "sshd rejects $DIR/sshd_config" 6
   log "starting sshd on 127.0.0.1:$PORT (log: $DIR/sshd.log)"
   /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
-  for _ in $(seq 1 $((WAIT_SECONDS * 4))); do
-    answers && return 0
-    sleep 0.25
-  done
-  tail -n 20 "$DIR/sshd.log" >&2 || true
-  die "the second docker engine does not answer over ssh://$ALIAS within ${WAIT_SECONDS} s (log: $DIR/sshd.log)" 6
+  wait_until "$WAIT_SECONDS" "$DIR/sshd.log" "the second docker engine does not answer over ssh://$ALIAS within ${WAIT_SECONDS} s (log: $DIR/sshd.log)" answers
 }
 
 [ -S "$ROOT/docker.sock" ] || die "the second docker engine is not running: run scripts/setup/docker-remote.sh first" 5

@@ -18,6 +18,19 @@ require_root() {
   [ "$(id -u)" -eq 0 ] || die "$1 must run as root (it installs Debian packages)" 3
 }
 
+# Runs a check (the remaining arguments) every 0.25 s until it succeeds; after `seconds` shows the end of `logfile`
+# and fails with `message`.
+wait_until() {
+  local seconds="$1" logfile="$2" message="$3"
+  shift 3
+  for _ in $(seq 1 $((seconds * 4))); do
+    "$@" && return 0
+    sleep 0.25
+  done
+  tail -n 20 "$logfile" >&2 || true
+  die "$message" 6
+}
+
 # Packages from the list that dpkg does not report as installed.
 missing_debs() {
   local pkg

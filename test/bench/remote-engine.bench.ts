@@ -3,8 +3,8 @@
 // ssh://hangar-docker-ssh, `docker system dial-stdio` behind a loopback sshd) against the local engine on its unix
 // socket, in one run. The local engine is measured twice: as sessions use it (overlay over a host snapshot, binds) and
 // in copy mode, the way files reach a remote engine, so the table separates what the mode costs from what TLS or ssh
-// and shipping cost. Every
-// session has an outputs directory and a file resource, which a remote engine gets as shipped copies (ship.ts).
+// and shipping cost. Every session has an outputs directory and a file resource, which a remote engine gets as shipped
+// copies (ship.ts).
 // Run: npx tsx test/bench/remote-engine.bench.ts [--runs 5] [--calls 100] [--files 1000]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
