@@ -1,7 +1,7 @@
 // Checkpoints and rewind (issue #13) on a 10,000-file repository, per provider: Sandbox.checkpoint() after a 10-file
 // change (targets: under 20 ms p50), Sandbox.restore() of the checkpoint before that change (under 300 ms), and the
 // bytes each checkpoint adds to the sandbox's git dir. Baseline in the same run: Sandbox.changes() after the same
-// change (review's diff, which every turn already pays), so the ratio says what a checkpoint costs against it.
+// change (review's diff, which every turn already pays), so the ratios say what a checkpoint and a rewind cost against it.
 // The change itself is made with a bash call and not timed. Cases: local, Docker overlay, Docker copy mode.
 // Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000] [--case local|overlay|copy]
 import { execFileSync } from 'node:child_process';
@@ -99,6 +99,7 @@ async function run(label: string, provider: SandboxProvider, repo: string): Prom
     'rewind p95 ms': r.p95,
     'changes() p50 ms': d.p50,
     'checkpoint / changes()': c.p50 / d.p50,
+    'rewind / changes()': r.p50 / d.p50,
     'bytes per checkpoint p50': summarize(bytes).p50,
   };
 }
