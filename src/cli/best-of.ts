@@ -54,7 +54,7 @@ export function table(rows: readonly CompareRow[]): string[] {
     String(r.files),
     `+${r.additions} -${r.deletions}`,
     r.tests.length === 0 ? 'not run' : `${r.tests.filter((t) => t.passed).length}/${r.tests.length} passed${r.tests.at(-1)!.passed ? '' : ' (last failed)'}`,
-    formatCost(r.costCents),
+    formatCost(r.costCents, r.costEstimated),
     String(r.tokens),
   ]);
   const head = ['#', 'session', 'model', 'ended', 'files', 'lines', 'tests', 'cost', 'tokens'];

@@ -111,6 +111,8 @@ export interface CompareRow {
   deletions: number;
   tests: TestRun[];
   costCents: number;
+  /** Some of the cost was priced without a list price for its model: surfaces mark it an estimate. */
+  costEstimated: boolean;
   tokens: number;
   patch: string;
 }
@@ -150,6 +152,7 @@ export async function compareRows(sessions: SessionService, ids: readonly string
         deletions: changes.files.reduce((n, f) => n + f.deletions, 0),
         tests: testRuns(events),
         costCents: summary.costCents,
+        costEstimated: summary.costEstimated,
         tokens: u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation.ephemeral_5m_input_tokens,
         patch: changes.patch,
       };

@@ -33,7 +33,7 @@ export async function resolveSession(h: Hangar, arg: unknown, placeHolder: strin
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    views.map((v) => ({ label: v.title, description: `${v.status} · ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents)}`, detail: v.id, id: v.id })),
+    views.map((v) => ({ label: v.title, description: `${v.status} · ${formatDuration(v.activeSeconds)} · ${formatCost(v.costCents, v.costEstimated)}`, detail: v.id, id: v.id })),
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return pick?.id;
