@@ -18,11 +18,11 @@ export function registerForkCommands(h: Hangar): vscode.Disposable[] {
       guarded(h, 'hangar.forkSession', async (arg?: unknown): Promise<Session | undefined> => {
         const id = await resolveSession(h, arg, 'Fork which session?');
         if (!id) return undefined;
-        const sessions = h.host.runtime.sessions;
-        const at = Given.safeParse(arg).data?.at ?? (await pickPoint((await sessions.listEvents(id, { limit: 10_000 })).data));
+        const client = h.host.client;
+        const at = Given.safeParse(arg).data?.at ?? (await pickPoint(await client.sessionEvents(id, ['agent.message', 'session.status_idle'])));
         if (at === undefined) return undefined;
         const forked = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: forking the session' }, () =>
-          sessions.fork(id, at === END ? {} : { at }),
+          client.fork(id, at === END ? {} : { at }),
         );
         await h.panels.show(forked.id);
         return forked;

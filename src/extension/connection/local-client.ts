@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../../runtime';
 import type { Agent, Environment, SessionEvent } from '../../wire';
+import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -85,6 +86,18 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   readFile(id: string, file: string, side: 'baseline' | 'current') {
     return this.runtime.sessions.readFile(id, file, side);
+  }
+
+  checkpoints(id: string) {
+    return this.runtime.sessions.checkpoints(id);
+  }
+
+  rewind(id: string, checkpointId: string) {
+    return this.runtime.sessions.rewind(id, checkpointId);
+  }
+
+  fork(id: string, params: SessionForkParams) {
+    return this.runtime.sessions.fork(id, params);
   }
 
   async listOutputs(id: string) {

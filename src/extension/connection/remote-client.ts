@@ -4,6 +4,8 @@ import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type Runtim
 import { followRemoteSession } from '../../remote/follow';
 import { Agent, Environment, FileMetadata, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type EventParams, type SessionCreateParams } from '../../wire';
 import { SessionChanges } from '../../wire/changes';
+import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
+import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -94,18 +96,34 @@ export class RemoteRuntimeClient implements RuntimeClient {
   }
 
   async changes(id: string): Promise<SessionChanges> {
-    const raw: unknown = await this.call(() => this.sdk.get(`/v1/sessions/${encodeURIComponent(id)}/changes`));
+    const raw: unknown = await this.call(() => this.sdk.get(`${sessionPath(id)}/changes`));
     return parse(SessionChanges, raw, "a session's changes");
   }
 
   async readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null> {
     try {
-      const res = await this.call(() => this.sdk.get(`/v1/sessions/${encodeURIComponent(id)}/changes/content`, { query: { path, side }, __binaryResponse: true }) as unknown as Promise<Response>);
+      const res = await this.call(() => this.sdk.get(`${sessionPath(id)}/changes/content`, { query: { path, side }, __binaryResponse: true }) as unknown as Promise<Response>);
       return Buffer.from(await res.arrayBuffer());
     } catch (err) {
       if (err instanceof RuntimeRefusal && err.status === 404) return null;
       throw err;
     }
+  }
+
+  // Checkpoints, rewind and fork are Hangar's endpoints (src/api/checkpoints.ts, sessions.ts), outside the SDK's types.
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    const raw: unknown = await this.call(() => this.sdk.get(`${sessionPath(id)}/checkpoints`));
+    return parse(CheckpointList, raw, "a session's checkpoints").data;
+  }
+
+  async rewind(id: string, checkpointId: string): Promise<RewindResult> {
+    const raw: unknown = await this.call(() => this.sdk.post(`${sessionPath(id)}/rewind`, { body: { checkpoint_id: checkpointId } }));
+    return parse(RewindResult, raw, 'a rewind');
+  }
+
+  async fork(id: string, params: SessionForkParams): Promise<Session> {
+    const raw: unknown = await this.call(() => this.sdk.post(`${sessionPath(id)}/fork`, { body: params }));
+    return parse(Session, raw, 'a session');
   }
 
   async listOutputs(id: string): Promise<FileMetadata[]> {
@@ -264,6 +282,10 @@ export class RuntimeRefusal extends Error {
   ) {
     super(message);
   }
+}
+
+function sessionPath(id: string): string {
+  return `/v1/sessions/${encodeURIComponent(id)}`;
 }
 
 const ErrorBody = z.object({ error: z.object({ message: z.string() }) });

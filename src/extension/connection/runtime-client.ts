@@ -2,6 +2,8 @@ import type { SandboxKind } from '../../format/sandbox';
 import type { McpServerState } from '../../runtime';
 import type { Agent, AgentCreateParams, Environment, EventParams, FileMetadata, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
 import type { FileChange } from '../../wire/changes';
+import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
+import type { SessionForkParams } from '../../wire/fork';
 
 // The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
 // the start command need, and nothing more. Two implementations: the window's own in-process Runtime
@@ -61,6 +63,13 @@ export interface RuntimeClient {
   changes(id: string): Promise<{ patch: string; files: FileChange[] }>;
   /** One file of the session's copy, at its baseline or now; null when absent on that side. */
   readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null>;
+
+  /** The session's checkpoints, oldest first (the log's hangar.checkpoint events, which its event list leaves out). */
+  checkpoints(id: string): Promise<Checkpoint[]>;
+  /** The session's files back to a checkpoint, its conversation continuing from there; an unknown checkpoint throws the runtime's sentence. */
+  rewind(id: string, checkpointId: string): Promise<RewindResult>;
+  /** A new idle session from the log up to `at` (all of it when absent) with the files of that point. */
+  fork(id: string, params: SessionForkParams): Promise<Session>;
 
   /** The files the session's agent left in /mnt/session/outputs/ (captured after each idle). */
   listOutputs(id: string): Promise<FileMetadata[]>;

@@ -79,11 +79,11 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await vscode.commands.executeCommand('hangar.startAgent', { task: msg.text });
         return null;
       case 'rewind':
-        await deps.host.runtime.sessions.rewind(sessionId, msg.checkpoint_id);
+        await deps.host.client.rewind(sessionId, msg.checkpoint_id);
         return null;
       case 'fork': {
         // The runtime's fork, not the command: a refusal answers the panel's request like any other.
-        const forked = await deps.host.runtime.sessions.fork(sessionId, { at: msg.at });
+        const forked = await deps.host.client.fork(sessionId, { at: msg.at });
         await vscode.commands.executeCommand('hangar.openSession', { sessionId: forked.id });
         return null;
       }

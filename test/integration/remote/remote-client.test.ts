@@ -26,7 +26,7 @@ describe('remote runtime client (VS Code seam) over HTTP', function () {
     t = undefined;
   });
 
-  async function serve(script: Parameters<typeof makeTestRuntime>[0]['script'], port = 0): Promise<ApiServer> {
+  async function serve(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script'], port = 0): Promise<ApiServer> {
     t ??= await makeTestRuntime({ script });
     server = await startApiServer({ runtime: t.runtime, port, heartbeatMs: 200 });
     return server;
@@ -155,5 +155,60 @@ describe('remote runtime client (VS Code seam) over HTTP', function () {
     assert.equal(lost[0]!.reason.status, 400);
     assert.match(lost[0]!.reason.message, new RegExp(`^Tool call ${use.id} is not waiting for a confirmation \\(it was already answered`));
     assert.equal((await a.sessionEvents(session.id, ['user.tool_confirmation'])).length, 1, 'the log holds one answer');
+  });
+
+  /** A session that wrote notes.txt twice, one turn each ('first', then 'second'), followed to its second idle. */
+  async function twoTurns(): Promise<{ c: RemoteRuntimeClient; sessionId: string; firstIdle: string }> {
+    await serve([
+      reply.tool('write', { file_path: 'notes.txt', content: 'first\n' }),
+      reply.text('Wrote it.'),
+      reply.tool('write', { file_path: 'notes.txt', content: 'second\n' }),
+      reply.text('Rewrote it.'),
+    ]);
+    const c = client();
+    const agent = await c.createAgent({ name: 'writer', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await c.defaultEnvironment({});
+    const session = await c.createSession({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t!.repo }] });
+    for (const [turn, text] of ['write', 'rewrite'].entries()) {
+      await c.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text }] }]);
+      await waitFor(`idle ${turn + 1}`, async () => ((await c.sessionEvents(session.id, ['session.status_idle'])).length === turn + 1 ? true : undefined));
+    }
+    return { c, sessionId: session.id, firstIdle: (await c.sessionEvents(session.id, ['session.status_idle']))[0]!.id };
+  }
+
+  it('lists checkpoints and rewinds to one; an unknown checkpoint is refused with how to find one', async () => {
+    const { c, sessionId } = await twoTurns();
+    const checkpoints = await c.checkpoints(sessionId);
+    const writes = checkpoints.filter((k) => k.trigger === 'tool_call');
+    assert.equal(writes.length, 2, checkpoints.map((k) => k.trigger).join(','));
+    assert.equal((await c.readFile(sessionId, 'notes.txt', 'current'))?.toString(), 'second\n');
+
+    const rewound = await c.rewind(sessionId, writes[0]!.id);
+    assert.equal(rewound.checkpoint.id, writes[0]!.id);
+    assert.equal((await c.readFile(sessionId, 'notes.txt', 'current'))?.toString(), 'first\n', 'the files are back');
+    assert.ok((await c.checkpoints(sessionId)).some((k) => k.id === rewound.before_checkpoint_id), 'the undo point is listed');
+
+    const err = await c.rewind(sessionId, 'chkpt_nope').then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof RuntimeRefusal, String(err));
+    assert.equal(err.status, 404);
+    assert.match(err.message, new RegExp(`^Session ${sessionId} has no checkpoint chkpt_nope\\. List its checkpoints`));
+    assert.equal((await c.readFile(sessionId, 'notes.txt', 'current'))?.toString(), 'first\n', 'a refused rewind moves nothing');
+  });
+
+  it('forks a session at a turn; an unknown event is refused and makes nothing', async () => {
+    const { c, sessionId, firstIdle } = await twoTurns();
+    const forked = await c.fork(sessionId, { at: firstIdle });
+    assert.notEqual(forked.id, sessionId);
+    assert.equal(forked.status, 'idle');
+    const log = await c.sessionEvents(forked.id);
+    assert.equal(log.at(-1)?.id, firstIdle, 'the fork ends at the event it names');
+    assert.equal((await c.readFile(forked.id, 'notes.txt', 'current'))?.toString(), 'first\n', "the fork holds that turn's files");
+    assert.equal((await c.readFile(sessionId, 'notes.txt', 'current'))?.toString(), 'second\n', 'the source is only read');
+
+    const err = await c.fork(sessionId, { at: 'sevt_nope' }).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof RuntimeRefusal, String(err));
+    assert.equal(err.status, 404);
+    assert.match(err.message, /sevt_nope/);
+    assert.equal((await c.listSessions()).length, 2, 'no session made by the refusal');
   });
 });
