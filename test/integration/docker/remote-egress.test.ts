@@ -1,12 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { connectDocker } from '../../../src/sandbox/docker/client';
 import { resolveEngine } from '../../../src/sandbox/docker/engine';
 import { LABEL_SESSION } from '../../../src/sandbox/docker/names';
+import type { EgressEndpoint, SandboxEgress } from '../../../src/sandbox/types';
+import { CertificateAuthority } from '../../../src/vault/proxy/ca';
+import type { ProxyCredential } from '../../../src/vault/proxy/policy';
+import { SANDBOX_CA_PATH, sandboxProxyEnv } from '../../../src/vault/proxy/sandbox-env';
+import { EgressProxy } from '../../../src/vault/proxy/server';
 import { secretVariants } from '../../../src/vault/scrubber';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
@@ -14,6 +20,7 @@ import { startGitServer, type GitServer } from '../vault/support/git-server';
 import { makeTestPki } from '../vault/support/pki';
 import { allowLoopbackTestNames, testLookup } from '../vault/support/proxy-fixture';
 import { startUpstream, type Upstream } from '../vault/support/upstream';
+import { env, text, tmpDir } from './helpers';
 
 // Networking and repository resources on a remote engine (the second dockerd over ssh, scripts/setup/docker-ssh.sh).
 // Its sandbox joins no network (network mode none): its way out is the relay in the container, tunnelled over the
@@ -135,5 +142,67 @@ describe('docker: networking and repository resources on a remote engine (tunnel
     assert.match(hunt, /^0\n/, 'no process environment holds a secret');
     assert.match(hunt, /No such file or directory/);
     assert.match(hunt, /\ngrep-done\n?$/, `no file holds a secret:\n${hunt}`);
+  });
+});
+
+/** The runtime's side of the seam without a runtime: one proxy, every session allowed the test API with its token. */
+class TestEgress implements SandboxEgress {
+  constructor(private readonly proxy: EgressProxy) {}
+  endpoint(): Promise<EgressEndpoint> {
+    throw new Error('a remote engine asks for a tunnel endpoint, never a listener');
+  }
+  bind(): void {}
+  unbind(): void {}
+  async tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>> {
+    return { env: sandboxProxyEnv(url), caCert: { pem: this.proxy.caCertPem, path: SANDBOX_CA_PATH } };
+  }
+  accept(sessionId: string, connection: Duplex): void {
+    this.proxy.accept(sessionId, connection);
+  }
+}
+
+describe('docker: a remote engine sandbox reattached by a new runtime process gets a new tunnel', function () {
+  this.timeout(300_000);
+  const pki = makeTestPki(['api.hangar.test']);
+  let api: Upstream;
+  let proxy: EgressProxy;
+  const providers: DockerSandboxProvider[] = [];
+
+  before(async () => {
+    api = await startUpstream(pki, API_TOKEN);
+    const ca = await CertificateAuthority.loadOrCreate(tmpDir('egress-ca'));
+    const credential: ProxyCredential = { id: 'vcrd_remote', hosts: ['api.hangar.test'], secret: API_TOKEN, injection: { kind: 'header', name: 'authorization', value: `Bearer ${API_TOKEN}` } };
+    proxy = new EgressProxy({
+      ca,
+      lookup: testLookup,
+      allowPrivate: allowLoopbackTestNames,
+      upstreamCa: [pki.caPem],
+      policyFor: async (sessionId) => ({ sessionId, networking: { type: 'limited', allowed_hosts: ['api.hangar.test'], allow_mcp_servers: false, allow_package_managers: false }, mcpHosts: [], credentials: [credential], logFile: null }),
+    });
+  });
+  after(async () => {
+    for (const p of providers) await p.destroy('reattach').catch(() => undefined);
+    for (const p of providers) await p.close();
+    await proxy?.close();
+    await api?.close();
+  });
+
+  it('the old relay ended with its process; the reattached sandbox reaches the proxy again', async () => {
+    const storageRoot = tmpDir('store');
+    const open = () => {
+      const p = new DockerSandboxProvider({ storageRoot, engine: SSH_HOST });
+      p.useEgress(new TestEgress(proxy));
+      providers.push(p);
+      return p;
+    };
+    const environment = env({ networking: { type: 'limited', allowed_hosts: ['api.hangar.test'] } });
+    const call = `curl -sS -m 30 https://api.hangar.test:${api.port}/api`;
+    const first = await open().provision({ sessionId: 'reattach', environment });
+    assert.equal(text(await first.execute('bash', { command: call })).trim(), 'upstream: authorised');
+    await providers[0]!.close();
+    const second = await open().provision({ sessionId: 'reattach', environment });
+    // One relay runs (the first one's stdin ended with its provider), and it carries the new provider's connections.
+    const out = text(await second.execute('bash', { command: `${call}; grep -l 'net[.]createServer' /proc/[0-9]*/cmdline 2>/dev/null | wc -l` }));
+    assert.equal(out.trim(), 'upstream: authorised\n1', out);
   });
 });
