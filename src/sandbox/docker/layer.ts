@@ -29,6 +29,20 @@ export interface LayerHooks {
   handsContext(): Promise<HandsContext>;
 }
 
+/**
+ * The tools once the files are in: copy mode's seeding and the tool server's start overlap (the server needs the
+ * container, not the files). Tools attached to a container whose seeding failed are closed.
+ */
+async function withSeededFiles(hands: Promise<Hands>, seeding: Promise<void> | null): Promise<Hands> {
+  const [h, s] = await Promise.allSettled([hands, seeding]);
+  if (s.status === 'rejected') {
+    if (h.status === 'fulfilled') await h.value.server?.close().catch(() => undefined);
+    throw s.reason;
+  }
+  if (h.status === 'rejected') throw h.reason;
+  return h.value;
+}
+
 export class Layers {
   private readonly gate: StartGate;
   /** Layers being made (the reaper keeps them). */
@@ -78,10 +92,7 @@ export class Layers {
       if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
       await this.start(container, base);
       if (base.settings.caCert) await installCa(container, base.settings.caCert);
-      if (base.mode === 'copy') {
-        await seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress);
-      }
-      const hands = await attachHands(ctx, container, base.settings);
+      const hands = await withSeededFiles(attachHands(ctx, container, base.settings), base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
       const { create, start } = base.settings.lifecycle;
       await runLifecycle(container, base.settings, [...create, ...start], onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };

@@ -40,7 +40,9 @@ describe('hangar run on Docker: teardown after exit (Docker required)', function
   it('exits with the session’s code and diff; its container is removed after exit, a left-behind one by the next run', async () => {
     const root = path.join(t.home, 'docker');
     t.model.push(reply.tool('bash', { command: 'echo from the container > notes.txt' }), reply.text('done'));
-    const r = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'write notes']);
+    // No warm container left for a next run (shared-pool.test.ts covers those): every container here is a session's.
+    const noWarm = { HANGAR_WARM_POOL: '0' };
+    const r = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'write notes'], noWarm);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\+from the container/, 'the diff is printed before exit');
     await until('the container removed', async () => (await ours(docker, root)).length === 0);
@@ -59,7 +61,7 @@ describe('hangar run on Docker: teardown after exit (Docker required)', function
     });
     await markRetired(root, [left.id]);
     t.model.push(reply.text('nothing to do'));
-    const next = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'nothing']);
+    const next = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'nothing'], noWarm);
     assert.equal(next.code, 0, next.stderr);
     await until('every container of this storage removed', async () => (await ours(docker, root)).length === 0);
     await docker.getVolume(`hangar-test-left-${process.pid}`).remove({ force: true });

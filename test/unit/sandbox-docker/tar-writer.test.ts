@@ -43,13 +43,13 @@ describe('tar writer (copy mode)', () => {
     const ex = extract();
     ex.on('entry', (h, stream, next) => {
       const parts: Buffer[] = [];
-      stream.on('data', (c: Buffer) => parts.push(c));
+      stream.on('data', (c: unknown) => parts.push(c as Buffer));
       stream.on('end', () => {
         seen.push({ name: h.name, type: h.type ?? '', mode: h.mode ?? 0, uid: h.uid ?? -1, gid: h.gid ?? -1, mtime: h.mtime?.getTime() ?? 0, linkname: h.linkname ?? null, body: Buffer.concat(parts).toString('utf8') });
         next();
       });
     });
-    const done = new Promise((resolve, reject) => ex.on('finish', resolve).on('error', reject));
+    const done = new Promise<void>((resolve, reject) => ex.on('finish', () => resolve()).on('error', reject));
     ex.end(archive());
     await done;
     assert.deepEqual(
