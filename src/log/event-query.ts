@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { InvalidQueryError } from './errors';
 import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
 import type { LogEvent } from './record';
@@ -42,8 +43,8 @@ export function eventPage<E extends LogEvent>(count: number, at: (seq: number) =
   });
 }
 
-const Bound = z.iso.datetime({ offset: true }).optional();
-const CreatedAtSchema = z.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound }).strict();
+const Bound = lazySchema(() => z.iso.datetime({ offset: true }).optional());
+const CreatedAtSchema = lazySchema(() => z.object({ gt: Bound, gte: Bound, lt: Bound, lte: Bound }).strict());
 
 /** The filter of a listing as one predicate, or undefined when nothing is filtered. Bounds compare as instants. */
 export function eventMatcher(opts: ListOptions): ((event: LogEvent) => boolean) | undefined {

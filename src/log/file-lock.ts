@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { LockTimeoutError } from './errors';
 import { isErrno, writeFileExclusive } from './fsutil';
 
@@ -16,7 +17,7 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-const LockInfo = z.object({ pid: z.number(), hostname: z.string(), nonce: z.string() });
+const LockInfo = lazySchema(() => z.object({ pid: z.number(), hostname: z.string(), nonce: z.string() }));
 
 export interface FileLockOptions {
   timeoutMs?: number;

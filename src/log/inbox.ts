@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { newId } from '../wire/ids';
 import { DuplicateEventIdError, InvalidEventError, LogNotFoundError } from './errors';
 import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
@@ -15,9 +16,9 @@ export const INBOX_DIR = 'inbox';
 const REJECTED_DIR = 'rejected';
 const NAME = /^\d{15}-\d{6}-[0-9a-f]{12}\.json$/;
 
-const BatchFile = z.object({
+const BatchFile = lazySchema(() => z.object({
   events: z.array(EventEnvelope.extend({ id: z.string().min(1) })).min(1),
-});
+}));
 
 let submitCounter = 0;
 

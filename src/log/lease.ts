@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { LeaseCorruptError, LeaseHeldError, LeaseLostError } from './errors';
 import { pidAlive, withFileLock } from './file-lock';
 import { mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
@@ -9,7 +10,7 @@ import { mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';
 
-const LeaseRecord = z.object({
+const LeaseRecord = lazySchema(() => z.object({
   owner: z.string(),
   pid: z.number().int(),
   hostname: z.string(),
@@ -17,7 +18,7 @@ const LeaseRecord = z.object({
   expires_at: z.iso.datetime({ offset: true }),
   // Distinguishes two holders that share owner, pid and host (two Lease objects in one process).
   token: z.string().optional(),
-});
+}));
 export type LeaseRecord = z.infer<typeof LeaseRecord>;
 
 export interface LeaseOptions {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { InvalidCursorError, InvalidQueryError } from './errors';
 
 export type Order = 'asc' | 'desc';
@@ -18,11 +19,11 @@ export interface PageOptions {
 
 export const DEFAULT_LIMIT = 1000;
 
-const PageOptionsSchema = z.object({
+const PageOptionsSchema = lazySchema(() => z.object({
   order: z.enum(['asc', 'desc']).default('asc'),
   limit: z.number().int().min(1).default(DEFAULT_LIMIT),
   after: z.string().nullish(),
-});
+}));
 
 export function parsePageOptions(options: PageOptions): { order: Order; limit: number; after: string | null } {
   const parsed = PageOptionsSchema.safeParse(options);
@@ -32,7 +33,7 @@ export function parsePageOptions(options: PageOptions): { order: Order; limit: n
 
 // Real cursors are well under 200 characters; anything far longer is not one of ours.
 const MAX_CURSOR_CHARS = 2048;
-const CursorSchema = z.object({ k: z.string(), o: z.enum(['asc', 'desc']), p: z.unknown() });
+const CursorSchema = lazySchema(() => z.object({ k: z.string(), o: z.enum(['asc', 'desc']), p: z.unknown() }));
 
 /** Opaque to clients; carries the listing kind and order so it cannot be replayed against another of either. */
 export function encodeCursor(kind: string, order: Order, position: unknown): string {

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { writeFileAtomic } from '../log/fsutil';
 
 // What `apply` landed in the repository, kept in `applied.json` next to the session's log: when, where, and a
@@ -9,13 +10,13 @@ import { writeFileAtomic } from '../log/fsutil';
 
 export const APPLIED_FILE = 'applied.json';
 
-export const AppliedRecord = z.object({
+export const AppliedRecord = lazySchema(() => z.object({
   version: z.literal(1),
   repository: z.string(),
   applied_at: z.string(),
   /** Repository-relative path → fingerprint (repo-entry.ts `entryHash`) of what the session put there. */
   files: z.record(z.string(), z.string()),
-});
+}));
 export type AppliedRecord = z.infer<typeof AppliedRecord>;
 
 /** The session's applied record; null when nothing was applied (or the file is unreadable: then it is redone). */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { writeFileAtomic } from '../log/fsutil';
 import { readConfigJson } from './config-file';
 import { ModelProviders } from '../model/registry';
@@ -36,7 +37,7 @@ function parseConfigs(raw: unknown, where: string): ModelProviderConfig[] {
   return parsed.data;
 }
 
-const Discovered = z.record(z.string(), ProviderModelInfo);
+const Discovered = lazySchema(() => z.record(z.string(), ProviderModelInfo));
 
 /** What providers' models endpoints said last time; a missing or unreadable file is an empty one (it is a cache). */
 export function readDiscovered(storageRoot: string): Record<string, ProviderModelInfo> {

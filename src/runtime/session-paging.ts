@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { invalid } from './errors';
 
 // Keyset paging for sessions.list (the one BidirectionalPageCursor endpoint): a cursor names the (created_at, id)
@@ -6,7 +7,7 @@ import { invalid } from './errors';
 // Filters that need a session's files (its record, its status) are asked lazily, in page order, so a page costs the
 // sessions on it (plus one look-ahead each way), not every session in storage.
 
-const Cursor = z.object({ o: z.enum(['asc', 'desc']), k: z.tuple([z.string(), z.string()]), d: z.enum(['next', 'prev']) });
+const Cursor = lazySchema(() => z.object({ o: z.enum(['asc', 'desc']), k: z.tuple([z.string(), z.string()]), d: z.enum(['next', 'prev']) }));
 type Key = [string, string];
 
 export interface BidiPage<T> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { SandboxEnvironment, Session } from '../wire';
 import { EVENTS_FILE } from '../log/session-log';
 import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';
@@ -10,10 +11,10 @@ import { damaged } from './errors';
 // The part of a session that is not a fold over its events: identity, the agent snapshot, the environment it was
 // created with and the repository it works on (status, usage, stats and outcome_evaluations are folds of its log).
 // Stored as <sessions>/<id>/session.json.
-export const SessionRecord = Session.omit({ status: true, usage: true, stats: true, outcome_evaluations: true }).extend({
+export const SessionRecord = lazySchema(() => Session.omit({ status: true, usage: true, stats: true, outcome_evaluations: true }).extend({
   /** The environment's config at creation: later environment updates apply to new sessions only. */
   environment: SandboxEnvironment,
-});
+}));
 export type SessionRecord = z.infer<typeof SessionRecord>;
 
 export const RECORD_FILE = 'session.json';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { lazySchema } from '../wire/lazy';
 import { OutcomeEvaluation, SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
 import type { LogPosition } from '../log/log-tail';
@@ -13,7 +14,7 @@ import type { LogPosition } from '../log/log-tail';
 
 export const SUMMARY_FILE = 'summary.json';
 
-const Summary = z.object({
+const Summary = lazySchema(() => z.object({
   status: SessionStatus,
   stopReason: StopReason.nullable(),
   usage: SessionUsage,
@@ -28,15 +29,15 @@ const Summary = z.object({
   activeMs: z.number(),
   lastError: z.string().nullable(),
   outcomes: z.array(OutcomeEvaluation),
-}) satisfies z.ZodType<SessionSummary>;
+}) satisfies z.ZodType<SessionSummary>);
 
-const SummaryFile = z.object({
+const SummaryFile = lazySchema(() => z.object({
   v: z.literal(1),
   /** Fingerprint of the catalogue's prices the cost was computed with. */
   prices: z.string(),
   position: z.object({ ino: z.number(), end: z.number().int().nonnegative(), count: z.number().int().nonnegative(), mtimeMs: z.number(), mark: z.string().regex(/^(?:[0-9a-f]{2})*$/) }),
   summary: Summary,
-});
+}));
 
 export interface StoredFold {
   position: LogPosition;

@@ -56,7 +56,7 @@ export const HangarPrivate = lazySchema(() => z.object({
 }));
 export type HangarPrivate = z.infer<typeof HangarPrivate>;
 const envelope = () => ({ id: z.string(), processed_at: z.string().nullable(), _hangar: HangarPrivate.optional() });
-const threadRef = { session_thread_id: z.string().nullish() };
+const threadRef = () => ({ session_thread_id: z.string().nullish() });
 
 export const EvaluatedPermission = lazySchema(() => z.enum(['allow', 'ask', 'deny']));
 export const ToolEvaluation = lazySchema(() => z.discriminatedUnion('type', [
@@ -90,15 +90,15 @@ export type StopReason = z.infer<typeof StopReason>;
 // ---- client → server (echoed and persisted) ----
 // A message to one sub-agent thread names it (Hangar's steering of a sub-agent: the reference's user.message params have
 // no thread field, its echoes add `session_thread_id` where routed to a sub-agent; see ARCHITECTURE.md, deviations).
-export const UserMessageEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('user.message'), content: z.array(UserContentBlock).min(1), ...threadRef }));
-export const UserInterruptEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('user.interrupt'), ...threadRef }));
+export const UserMessageEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('user.message'), content: z.array(UserContentBlock).min(1), ...threadRef() }));
+export const UserInterruptEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('user.interrupt'), ...threadRef() }));
 export const UserToolConfirmationEvent = lazySchema(() => z.object({
   ...envelope(),
   type: z.literal('user.tool_confirmation'),
   tool_use_id: z.string().min(1),
   result: z.enum(['allow', 'deny']),
   deny_message: z.string().nullish(),
-  ...threadRef,
+  ...threadRef(),
 }));
 export const UserCustomToolResultEvent = lazySchema(() => z.object({
   ...envelope(),
@@ -106,7 +106,7 @@ export const UserCustomToolResultEvent = lazySchema(() => z.object({
   custom_tool_use_id: z.string().min(1),
   content: z.array(ToolResultBlock).nullish(),
   is_error: z.boolean().nullish(),
-  ...threadRef,
+  ...threadRef(),
 }));
 // Echoed with its outcome_id; a file rubric is echoed resolved to its text (the reference allows both). `checks` is Hangar's.
 export const UserDefineOutcomeEvent = lazySchema(() => z.object({
@@ -127,7 +127,7 @@ const toolUseFields = () => ({
   input: z.record(z.string(), z.unknown()),
   evaluated_permission: EvaluatedPermission.optional(),
   evaluation: ToolEvaluation.optional(),
-  ...threadRef,
+  ...threadRef(),
 });
 export const AgentToolUseEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('agent.tool_use'), ...toolUseFields() }));
 export const AgentToolResultEvent = lazySchema(() => z.object({
@@ -150,7 +150,7 @@ export const AgentCustomToolUseEvent = lazySchema(() => z.object({
   type: z.literal('agent.custom_tool_use'),
   name: z.string(),
   input: z.record(z.string(), z.unknown()),
-  ...threadRef,
+  ...threadRef(),
 }));
 export const AgentThreadContextCompactedEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('agent.thread_context_compacted') }));
 export const AgentThreadMessageSentEvent = lazySchema(() => z.object({
@@ -187,17 +187,17 @@ export const SessionUpdatedEvent = lazySchema(() => z.object({
   agent: z.unknown().optional(),
   budget: BudgetLimit.nullish(),
 }));
-const threadFields = { session_thread_id: z.string(), agent_name: z.string() };
-export const SessionThreadCreatedEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_created'), ...threadFields, workflow_run_id: z.string().nullable() }));
-export const SessionThreadStatusRunningEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_status_running'), ...threadFields }));
+const threadFields = () => ({ session_thread_id: z.string(), agent_name: z.string() });
+export const SessionThreadCreatedEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_created'), ...threadFields(), workflow_run_id: z.string().nullable() }));
+export const SessionThreadStatusRunningEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_status_running'), ...threadFields() }));
 export const SessionThreadStatusIdleEvent = lazySchema(() => z.object({
   ...envelope(),
   type: z.literal('session.thread_status_idle'),
-  ...threadFields,
+  ...threadFields(),
   stop_reason: StopReason,
   stop_details: z.unknown().nullish(),
 }));
-export const SessionThreadStatusTerminatedEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_status_terminated'), ...threadFields }));
+export const SessionThreadStatusTerminatedEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('session.thread_status_terminated'), ...threadFields() }));
 
 export const SpanModelRequestStartEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('span.model_request_start') }));
 export const SpanModelRequestEndEvent = lazySchema(() => z.object({
@@ -208,14 +208,14 @@ export const SpanModelRequestEndEvent = lazySchema(() => z.object({
   model_usage: ModelUsage,
 }));
 
-const outcomeSpan = { outcome_id: z.string(), iteration: z.number().int().nonnegative() };
-export const SpanOutcomeEvaluationStartEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('span.outcome_evaluation_start'), ...outcomeSpan }));
-export const SpanOutcomeEvaluationOngoingEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('span.outcome_evaluation_ongoing'), ...outcomeSpan }));
+const outcomeSpan = () => ({ outcome_id: z.string(), iteration: z.number().int().nonnegative() });
+export const SpanOutcomeEvaluationStartEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('span.outcome_evaluation_start'), ...outcomeSpan() }));
+export const SpanOutcomeEvaluationOngoingEvent = lazySchema(() => z.object({ ...envelope(), type: z.literal('span.outcome_evaluation_ongoing'), ...outcomeSpan() }));
 export const SpanOutcomeEvaluationEndEvent = lazySchema(() => z.object({
   ...envelope(),
   type: z.literal('span.outcome_evaluation_end'),
   outcome_evaluation_start_id: z.string(),
-  ...outcomeSpan,
+  ...outcomeSpan(),
   result: OutcomeResult,
   explanation: z.string(),
   /** The grader's requests of this evaluation, summed (priced and counted like the agent's). */
