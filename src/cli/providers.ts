@@ -42,10 +42,11 @@ export async function providerForSession(storageRoot: string, id: string, reques
 }
 
 /** For a command that creates sessions (run, demo, serve): the requested provider, telling once why "auto" fell back. */
-export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool = 0): Promise<SandboxProvider> {
+export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool?: number): Promise<SandboxProvider> {
   let reason: string | null = null;
-  const sharedPool = warmPool > 0 ? undefined : sharedPoolOptions();
-  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool, sharedPool });
+  // serve names its in-process pool (even 0); the commands that do not are one-shot and share warm containers.
+  const sharedPool = warmPool === undefined ? sharedPoolOptions() : undefined;
+  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool: warmPool ?? 0, sharedPool });
   if (reason !== null && (await firstTime(storageRoot, reason))) {
     notice(
       `Docker sandboxes are not available (${reason}), so sessions use the local sandbox: a private copy of the repository where commands run as you, without isolation. ` +
