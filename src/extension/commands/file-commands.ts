@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -49,7 +49,7 @@ export function registerFileCommands(h: Hangar): vscode.Disposable[] {
       const dir = path.join(os.tmpdir(), 'hangar-outputs', output.id);
       await mkdir(dir, { recursive: true });
       const copy = path.join(dir, path.basename(output.filename));
-      await copyFile((await h.host.runtime.files.content(output.id)).path, copy);
+      await h.host.client.saveFile(output.id, copy);
       await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(copy), { preview: true });
       return copy;
     }),
@@ -62,7 +62,7 @@ export function registerFileCommands(h: Hangar): vscode.Disposable[] {
           ? target
           : await vscode.window.showSaveDialog({ title: `Hangar: Save ${output.filename}`, defaultUri: folder ? vscode.Uri.joinPath(folder, path.basename(output.filename)) : undefined });
       if (!to) return undefined;
-      await copyFile((await h.host.runtime.files.content(output.id)).path, to.fsPath);
+      await h.host.client.saveFile(output.id, to.fsPath);
       return to.fsPath;
     }),
   ];
@@ -93,7 +93,7 @@ async function attach(h: Hangar, sessionId: string | undefined, paths: readonly 
   }
   const target = id;
   await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: attaching ${describe(paths)}`, cancellable: false }, async (progress) => {
-    for (const params of await uploadWithProgress(h, paths, progress)) await h.host.runtime.attachments.add(target, params);
+    for (const params of await uploadWithProgress(h, paths, progress)) await h.host.client.attachFile(target, params);
   });
   h.sessionsTree.refresh();
   void vscode.window.showInformationMessage(`Hangar: attached ${describe(paths)}; the agent is told with your next message.`);
@@ -105,17 +105,17 @@ export async function uploadWithProgress(h: Hangar, paths: readonly string[], pr
   const out: FileResourceParams[] = [];
   for (const p of paths) {
     progress.report({ message: `uploading ${path.basename(p)}`, increment: 100 / paths.length });
-    out.push({ type: 'file', file_id: (await h.host.runtime.files.uploadPath(p)).id });
+    out.push({ type: 'file', file_id: (await h.host.client.uploadFile(p)).id });
   }
   return out;
 }
 
 async function outputOf(h: Hangar, arg: unknown, placeHolder: string): Promise<FileMetadata | undefined> {
   const given = OutputArg.safeParse(arg);
-  if (given.success) return h.host.runtime.files.retrieve(given.data.fileId);
+  if (given.success) return h.host.client.retrieveFile(given.data.fileId);
   const sessionId = await resolveSession(h, arg, placeHolder);
   if (!sessionId) return undefined;
-  const outputs = (await h.host.runtime.files.list({ scope_id: sessionId, limit: 1000 })).data;
+  const outputs = await h.host.client.listOutputs(sessionId);
   if (outputs.length === 0) {
     void vscode.window.showInformationMessage('Hangar: this session has no outputs yet; its agent leaves them in /mnt/session/outputs/.');
     return undefined;

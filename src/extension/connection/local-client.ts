@@ -1,8 +1,8 @@
 import { watch } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../../runtime';
-import type { Agent, Environment, SessionEvent } from '../../wire';
+import type { Agent, Environment, FileResourceParams, SessionEvent } from '../../wire';
 import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
@@ -102,6 +102,22 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   async listOutputs(id: string) {
     return (await this.runtime.files.list({ scope_id: id, limit: 1000 })).data;
+  }
+
+  retrieveFile(fileId: string) {
+    return this.runtime.files.retrieve(fileId);
+  }
+
+  async saveFile(fileId: string, to: string): Promise<void> {
+    await copyFile((await this.runtime.files.content(fileId)).path, to);
+  }
+
+  uploadFile(localPath: string) {
+    return this.runtime.files.uploadPath(localPath);
+  }
+
+  async attachFile(id: string, params: FileResourceParams): Promise<void> {
+    await this.runtime.attachments.add(id, params);
   }
 
   async listAgents(): Promise<Agent[]> {

@@ -1,8 +1,13 @@
-import Anthropic from '@anthropic-ai/sdk';
+import { createReadStream, createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
 import { followRemoteSession } from '../../remote/follow';
-import { Agent, Environment, FileMetadata, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type EventParams, type SessionCreateParams } from '../../wire';
+import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type EventParams, type FileResourceParams, type SessionCreateParams } from '../../wire';
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
@@ -132,6 +137,25 @@ export class RemoteRuntimeClient implements RuntimeClient {
       for await (const f of this.sdk.beta.files.list({ scope_id: id, limit: 1000 })) out.push(parse(FileMetadata, f, 'a file'));
       return out;
     });
+  }
+
+  async retrieveFile(fileId: string): Promise<FileMetadata> {
+    return parse(FileMetadata, await this.call(() => this.sdk.beta.files.retrieveMetadata(fileId)), 'a file');
+  }
+
+  async saveFile(fileId: string, to: string): Promise<void> {
+    const res = await this.call(() => this.sdk.beta.files.download(fileId));
+    if (!res.body) throw new Error(`The runtime at ${this.where} sent file ${fileId} without its content.`);
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(to));
+  }
+
+  async uploadFile(localPath: string): Promise<FileMetadata> {
+    const uploaded = await this.call(async () => this.sdk.beta.files.upload({ file: await toFile(createReadStream(localPath), path.basename(localPath)) }));
+    return parse(FileMetadata, uploaded, 'a file');
+  }
+
+  async attachFile(id: string, params: FileResourceParams): Promise<void> {
+    parse(FileResource, await this.call(() => this.sdk.beta.sessions.resources.add(id, params)), 'a file resource');
   }
 
   async listAgents(): Promise<Agent[]> {

@@ -1,6 +1,6 @@
 import type { SandboxKind } from '../../format/sandbox';
 import type { McpServerState } from '../../runtime';
-import type { Agent, AgentCreateParams, Environment, EventParams, FileMetadata, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
+import type { Agent, AgentCreateParams, Environment, EventParams, FileMetadata, FileResourceParams, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
 import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
@@ -73,6 +73,13 @@ export interface RuntimeClient {
 
   /** The files the session's agent left in /mnt/session/outputs/ (captured after each idle). */
   listOutputs(id: string): Promise<FileMetadata[]>;
+  retrieveFile(fileId: string): Promise<FileMetadata>;
+  /** Writes a file of the runtime's Files API (an output) to `to` on this machine. */
+  saveFile(fileId: string, to: string): Promise<void>;
+  /** Uploads a file of this machine into the runtime's Files API, for a new session or attachFile. */
+  uploadFile(localPath: string): Promise<FileMetadata>;
+  /** Mounts an uploaded file in a session; its agent is told with the next message. */
+  attachFile(id: string, params: FileResourceParams): Promise<void>;
 
   listAgents(): Promise<Agent[]>;
   retrieveAgent(id: string, version?: number): Promise<Agent>;

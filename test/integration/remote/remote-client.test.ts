@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startApiServer, type ApiServer } from '../../../src/api';
 import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
 import type { ConnectionState } from '../../../src/extension/connection/runtime-client';
@@ -210,5 +213,40 @@ describe('remote runtime client (VS Code seam) over HTTP', function () {
     assert.equal(err.status, 404);
     assert.match(err.message, /sevt_nope/);
     assert.equal((await c.listSessions()).length, 2, 'no session made by the refusal');
+  });
+
+  it('uploads and attaches a file of this machine and saves the output the agent made of it; a missing file is refused', async () => {
+    await serve([reply.tool('bash', { command: 'cp ../data/in.txt ../mnt/session/outputs/out.txt && echo seen >> ../mnt/session/outputs/out.txt' }), reply.text('Copied.')]);
+    const c = client();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'hangar-remote-files-'));
+    try {
+      await writeFile(path.join(dir, 'in.txt'), 'from this machine\n');
+      const uploaded = await c.uploadFile(path.join(dir, 'in.txt'));
+      assert.equal(uploaded.filename, 'in.txt');
+      const agent = await c.createAgent({ name: 'copier', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+      const env = await c.defaultEnvironment({});
+      const session = await c.createSession({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t!.repo }] });
+      await c.attachFile(session.id, { type: 'file', file_id: uploaded.id, mount_path: '/data/in.txt' });
+      await c.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'copy it' }] }]);
+      const [output] = await waitFor('the output', async () => {
+        const outputs = await c.listOutputs(session.id);
+        return outputs.length > 0 ? outputs : undefined;
+      });
+      assert.equal((await c.retrieveFile(output!.id)).filename, 'out.txt');
+      const saved = path.join(dir, 'saved.txt');
+      await c.saveFile(output!.id, saved);
+      assert.equal(await readFile(saved, 'utf8'), 'from this machine\nseen\n');
+
+      const missing = await c.attachFile(session.id, { type: 'file', file_id: 'file_missing' }).then(() => null, (e: unknown) => e);
+      assert.ok(missing instanceof RuntimeRefusal, String(missing));
+      assert.equal(missing.status, 400);
+      assert.match(missing.message, /file_missing is not a file of this runtime; upload it first/);
+      const unknown = await c.saveFile('file_missing', path.join(dir, 'never.txt')).then(() => null, (e: unknown) => e);
+      assert.ok(unknown instanceof RuntimeRefusal && unknown.status === 404, String(unknown));
+      await assert.rejects(readFile(path.join(dir, 'never.txt')), /ENOENT/, 'nothing written for a refused download');
+      await assert.rejects(c.uploadFile(path.join(dir, 'absent.txt')), /ENOENT.*absent\.txt/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
