@@ -28,6 +28,8 @@ export const CompareAttempt = z.object({
   deletions: z.number().int().nonnegative(),
   tests: z.array(CompareTestRun),
   costCents: z.number().nonnegative(),
+  /** Some of the cost was priced without a list price for its model: shown as an estimate (`~$`). */
+  costEstimated: z.boolean(),
   tokens: z.number().int().nonnegative(),
   /** The attempt's changes as one unified diff (what review and `hangar diff` show). */
   patch: z.string().max(20_000_000),

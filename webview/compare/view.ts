@@ -33,7 +33,7 @@ function column(doc: Document, a: CompareAttempt, k: number, n: number, post: Po
       ...fact(doc, 'Files', String(a.files), 'files'),
       ...fact(doc, 'Lines', `+${a.additions} −${a.deletions}`, 'lines'),
       ...fact(doc, 'Tests', testsText(a), 'tests'),
-      ...fact(doc, 'Cost', `${formatCost(a.costCents)} · ${a.tokens.toLocaleString('en-US')} tokens`, 'cost'),
+      ...fact(doc, 'Cost', `${formatCost(a.costCents, a.costEstimated)} · ${a.tokens.toLocaleString('en-US')} tokens`, 'cost'),
       ...fact(doc, 'Review', reviewText(a), 'review'),
     ]),
     h(doc, 'div', { class: 'actions' }, [

@@ -18,6 +18,7 @@ function attempt(over: Partial<CompareAttempt> = {}): CompareAttempt {
     deletions: 1,
     tests: [],
     costCents: 12.5,
+    costEstimated: false,
     tokens: 4321,
     patch: 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,3 @@\n keep\n-old\n+new\n+more\n',
     review: { pending: 2, accepted: 0, rejected: 0 },
@@ -56,6 +57,15 @@ describe('compare view (best-of-N)', () => {
     const kinds = [...cols[0]!.querySelectorAll('.diff .line')].map((l) => l.className.replace('line ', ''));
     assert.deepEqual(kinds, ['meta', 'meta', 'meta', 'hunk', 'ctx', 'del', 'add', 'add']);
     assert.equal(cols[0]!.querySelector('.diff pre')?.getAttribute('tabindex'), '0', 'the diff scrolls from the keyboard');
+    close();
+  });
+
+  it('marks an estimated cost with ~ (a model without a list price), like the other surfaces', () => {
+    const { doc, close } = mount([attempt(), attempt({ id: 'sesn_b', costEstimated: true })]);
+    const costs = [...doc.querySelectorAll('dd.cost')].map((d) => d.textContent);
+    assert.deepEqual(costs, ['$0.13 · 4,321 tokens', '~$0.13 · 4,321 tokens']);
+    const sent = parseCompareHostMessage({ type: 'attempts', task: 't', attempts: [attempt({ costEstimated: true })] });
+    assert.ok(sent.ok && sent.value.attempts[0]!.costEstimated, 'the flag survives validation');
     close();
   });
 
