@@ -21,6 +21,10 @@ import { invalid, RuntimeError } from './errors';
 //   restores the files and logs a `rewound` checkpoint. Tool calls wait for it (`gated`). A process killed in between
 //   leaves a rewind with no checkpoint after it, which `repair()` (run at every wake) restores again.
 
+/** How often a wake restores a killed rewind's files before it takes them as they are, and the wait between tries. */
+const REPAIR_ATTEMPTS = 10;
+const REPAIR_RETRY_MS = 300;
+
 /** Built-in tools that can change the sandbox's files. The others read, or run outside it (MCP, custom, web). */
 const FILE_TOOLS = new Set(['bash', 'write', 'edit']);
 
@@ -123,7 +127,21 @@ export class SessionCheckpoints implements HarnessLog {
     if (last?.type !== 'hangar.rewind') return;
     const sandbox = await this.sandbox();
     const own = (await sandbox.checkpoint()).gitDir;
-    await this.restore(sandbox, (await this.holder(own, last.tree)) ?? own, last.tree);
+    const from = (await this.holder(own, last.tree)) ?? own;
+    // The killed process's restore may still be running: a container exec (or a git command) outlives the process
+    // that started it, and its late deletions would undo ours. So the files are restored until a checkpoint of them
+    // is the target; a restore it got in the way of (a file gone while read) is run again too.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sandbox.restore({ gitDir: from, tree: last.tree });
+        if ((await sandbox.checkpoint()).tree === last.tree || attempt === REPAIR_ATTEMPTS) break;
+      } catch (err) {
+        if (attempt === REPAIR_ATTEMPTS) throw err;
+      }
+      await new Promise((resolve) => setTimeout(resolve, REPAIR_RETRY_MS));
+    }
+    this.lastTree = last.tree;
+    await this.inner.append([checkpointEvent(last.tree, 'rewound')]);
   }
 
   /** The git dir that holds `tree`: the sandbox's own, or a fork's source's (restore() copies the objects in); null: none. */

@@ -4,14 +4,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { nodeEsmBundle } from '../../../bundles.mjs';
+import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply } from '../../../src/model/scripted';
 import { createAnthropicModel } from '../../../src/model/anthropic';
 import { Runtime } from '../../../src/runtime';
+import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import type { SandboxProvider } from '../../../src/sandbox/types';
 import { MemoryVault } from '../../../src/vault/memory';
 import type { EventOf, SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { requireDocker } from '../docker/helpers';
 import { rng } from './cli-trials';
 
 // A process SIGKILLed in the middle of a rewind (runtime/checkpoints.ts): the session has two checkpoints, A and B,
@@ -19,8 +22,9 @@ import { rng } from './cli-trials';
 // the files are not at, kills it at a random moment of that rewind, wakes the session in a fresh runtime and checks:
 // the wake only appended; the files are exactly one checkpoint's (review's patch byte for byte), the new one when the
 // log holds the trial's hangar.rewind and the old one when it does not; every rewind in the log is followed by its
-// `rewound` checkpoint; and the next trial's rewind (a repeated one) works from there. Seeded: a failure names the
-// seed and trial to replay (HANGAR_CRASH_SEED); HANGAR_REWIND_CRASH_TRIALS sets the count.
+// `rewound` checkpoint; and the next trial's rewind (a repeated one) works from there. On both providers (Docker's
+// restore runs in the container, which a kill of the host process does not stop). Seeded: a failure names the seed
+// and trial to replay (HANGAR_CRASH_SEED); HANGAR_REWIND_CRASH_TRIALS sets the count.
 
 const TRIALS = Number(process.env.HANGAR_REWIND_CRASH_TRIALS ?? 12);
 const SEED = Number(process.env.HANGAR_CRASH_SEED ?? Date.now() % 1_000_000);
@@ -31,11 +35,15 @@ type Checkpoint = EventOf<'hangar.checkpoint'>;
 const said = (text: string) => [{ type: 'user.message' as const, content: [{ type: 'text' as const, text }] }];
 const idleCheckpoints = (events: readonly SessionEvent[]) => events.filter((e): e is Checkpoint => e.type === 'hangar.checkpoint' && e.trigger === 'idle');
 
-function makeRuntime(storage: string, modelUrl: string, owner: string): Runtime {
+type Kind = 'local' | 'docker';
+const providerOf = (kind: Kind, storage: string, toolServerPath: string): SandboxProvider =>
+  kind === 'docker' ? new DockerSandboxProvider({ storageRoot: storage, toolServerPath }) : new LocalSandboxProvider({ storageRoot: storage });
+
+function makeRuntime(kind: Kind, storage: string, modelUrl: string, owner: string, toolServerPath: string): Runtime {
   return new Runtime({
     storageRoot: storage,
     vault: new MemoryVault(),
-    sandbox: new LocalSandboxProvider({ storageRoot: storage }),
+    sandbox: providerOf(kind, storage, toolServerPath),
     model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelUrl }),
     owner,
   });
@@ -76,18 +84,22 @@ function assertRewindsFinished(events: readonly SessionEvent[]): void {
   });
 }
 
-describe('crash: a process SIGKILLed during a rewind', function () {
+for (const kind of ['local', 'docker'] as const) describe(`crash: a process SIGKILLed during a rewind (${kind})`, function () {
   // A hang guard, not a speed check.
   this.timeout(TRIALS * 60_000 + 180_000);
   let t: TestRuntime;
   let bundle: string;
+  let toolServer: string;
   let work: string;
 
   before(async () => {
+    if (kind === 'docker') await requireDocker();
     work = mkdtempSync(path.join(os.tmpdir(), 'hangar-rewind-crash-'));
     bundle = path.join(work, 'rewind-crash-child.mjs');
+    toolServer = path.join(work, 'toolserver.cjs');
     await build({ ...nodeEsmBundle('test/fixtures/rewind-crash-child.ts', bundle), logLevel: 'error' });
-    t = await makeTestRuntime();
+    await build({ ...toolServerBundle(toolServer), logLevel: 'error' });
+    t = await makeTestRuntime({ provider: (storage) => providerOf(kind, storage, toolServer) });
   });
   after(async () => {
     await t?.close();
@@ -122,10 +134,10 @@ describe('crash: a process SIGKILLed during a rewind', function () {
       const target = at === ckA ? ckB : ckA;
       // The first trial runs uncut, to learn how long a rewind takes here; the others are killed within about that.
       const delay = trial === 0 ? null : Math.floor(random() * took * 1.3);
-      const rt = makeRuntime(t.storage, t.model.url, `rewind-trial-${trial}`);
+      const rt = makeRuntime(kind, t.storage, t.model.url, `rewind-trial-${trial}`, toolServer);
       try {
         const before = (await rt.sessions.listEvents(id, { limit: 100_000 })).data.length;
-        const measured = await killDuringRewind(bundle, [t.storage, t.model.url, id, target.checkpoint_id], delay);
+        const measured = await killDuringRewind(bundle, [t.storage, t.model.url, id, target.checkpoint_id, kind, toolServer], delay);
         if (trial === 0) took = measured ?? took;
         const cut = (await rt.sessions.listEvents(id, { limit: 100_000 })).data;
         await rt.sessions.wake(id);
@@ -150,7 +162,7 @@ describe('crash: a process SIGKILLed during a rewind', function () {
     assert.ok(outcomes.finished + outcomes.repaired + outcomes.notLogged === TRIALS, JSON.stringify(outcomes));
 
     // After all the kills, a rewind in this process still works and the conversation continues from its checkpoint.
-    const rt = makeRuntime(t.storage, t.model.url, 'rewind-after-trials');
+    const rt = makeRuntime(kind, t.storage, t.model.url, 'rewind-after-trials', toolServer);
     try {
       const target = at === ckA ? ckB : ckA;
       await rt.sessions.rewind(id, target.checkpoint_id);
