@@ -7,6 +7,7 @@ import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
 import { PREVIEW_LINE_CHARS, PREVIEW_LINES } from '../../src/tools/live-output';
 import type { SessionEvent, StreamPreview, ToolOutputPreview } from '../../src/wire';
+import type { ModelApi } from './model-apis';
 import { makeTestRuntime, type TestRuntime } from './runtime';
 
 // Live tool output end to end (issue #12 §4), the same for every sandbox provider: a command that prints lines slowly
@@ -36,8 +37,9 @@ export interface Timeline {
   t: TestRuntime;
 }
 
-export async function runLiveOutputSession(provider?: (storage: string) => SandboxProvider, timeoutMs = 60_000): Promise<Timeline> {
+export async function runLiveOutputSession(provider?: (storage: string) => SandboxProvider, timeoutMs = 60_000, api: ModelApi = 'anthropic'): Promise<Timeline> {
   const t = await makeTestRuntime({
+    api,
     provider,
     repoFiles: { '.env': `TOKEN=${SECRET}\n`, 'README.md': '# x\n' },
     script: [reply.tool('bash', { command: COMMAND }), reply.tool('bash', { command: FLOOD }), reply.text('done')],
