@@ -89,11 +89,20 @@ export async function claimRecord(root: string, key: string, layerId?: string): 
       if (isErrno(err, 'ENOENT')) continue;
       throw err;
     }
-    const parsed = SharedRecord.safeParse(JSON.parse(await fs.readFile(claimedFile(root, id), 'utf8').catch(() => 'null')));
+    const parsed = SharedRecord.safeParse(await readJson(claimedFile(root, id)));
     if (parsed.success) return parsed.data;
     await release(root, id);
   }
   return null;
+}
+
+/** The file's JSON, or null when it is unreadable or not JSON (a damaged record is dropped, never fatal). */
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 export async function release(root: string, layerId: string): Promise<void> {
