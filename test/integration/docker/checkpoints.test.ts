@@ -100,6 +100,21 @@ async function intoFresh(provider: SandboxProvider, repo: string, sessionId: str
   assert.equal(await state(source), expected, 'the source is untouched');
 }
 
+/** A restore whose path list is too long for one command's arguments (over 64 KiB) clears the way in a command of its own. */
+async function manyPaths(provider: SandboxProvider, repo: string, sessionId: string): Promise<void> {
+  const sb = await provider.provision({ sessionId, repoPath: repo, environment: env() });
+  const before = await sb.checkpoint();
+  const atStart = await state(sb);
+  const name = 'n'.repeat(60);
+  await ok(sb, 'bash', { command: `mkdir many && (cd many && for i in $(seq 1 1500); do echo $i > ${name}$i; done)` });
+  const many = await sb.checkpoint();
+  const withMany = await state(sb);
+  await sb.restore(before);
+  assert.equal(await state(sb), atStart, '1500 deletions');
+  await sb.restore(many);
+  assert.equal(await state(sb), withMany, '1500 files written');
+}
+
 describe('checkpoints: restore exact files', function () {
   this.timeout(TIMEOUT);
   const providers: SandboxProvider[] = [];
@@ -153,5 +168,12 @@ describe('checkpoints: restore exact files', function () {
     const p = newProvider({ files: 'copy' });
     providers.push(p);
     await intoFresh(p, repo, 'fresh-copy');
+  });
+
+  it('a restore of 1500 paths: docker provider, overlay mode', async () => {
+    await requireDocker();
+    const p = newProvider({ files: 'overlay' });
+    providers.push(p);
+    await manyPaths(p, repo, 'many-overlay');
   });
 });
