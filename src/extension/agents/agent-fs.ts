@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import * as z from 'zod';
 import { RuntimeError } from '../../runtime/errors';
 import { AgentUpdateParams, type Agent } from '../../wire';
+import { RuntimeRefusal } from '../connection/remote-client';
 import { DocumentFileSystem } from '../document-fs';
 import type { RuntimeHost } from '../runtime-host';
 
@@ -71,11 +72,11 @@ export class AgentFileSystem extends DocumentFileSystem {
     const { metadata: _none, ...params } = parsed.data;
     let agent: Agent;
     try {
-      agent = await this.host.runtime.agents.update(agentId, params);
+      agent = await this.host.client.updateAgent(agentId, params);
     } catch (err) {
       // The runtime checks what the schema cannot (an mcp_toolset naming a server that is not in mcp_servers, a
       // server no toolset uses, duplicate names, a stale version); its message says what to fix.
-      if (err instanceof RuntimeError && err.status < 500) throw new Error(`Cannot save the agent: ${err.message}`, { cause: err });
+      if ((err instanceof RuntimeError || err instanceof RuntimeRefusal) && err.status < 500) throw new Error(`Cannot save the agent: ${err.message}`, { cause: err });
       throw err;
     }
     this.fireChanged(uri);

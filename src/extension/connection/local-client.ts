@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../../runtime';
-import type { Agent, Environment, FileResourceParams, SessionEvent } from '../../wire';
+import type { Agent, AgentUpdateParams, Environment, FileResourceParams, SessionEvent } from '../../wire';
 import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
@@ -136,6 +136,20 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   createAgent(params: Parameters<Runtime['agents']['create']>[0]) {
     return this.runtime.agents.create(params);
+  }
+
+  updateAgent(id: string, params: AgentUpdateParams) {
+    return this.runtime.agents.update(id, params);
+  }
+
+  async agentVersions(id: string): Promise<Agent[]> {
+    const out: Agent[] = [];
+    for (let page: string | undefined; ; ) {
+      const res = await this.runtime.agents.versions(id, { limit: 100, page });
+      out.push(...res.data);
+      if (!res.next_page) return out;
+      page = res.next_page;
+    }
   }
 
   async defaultEnvironment(metadata: Record<string, string | null>): Promise<Environment> {

@@ -7,7 +7,7 @@ import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
 import { followRemoteSession } from '../../remote/follow';
-import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type EventParams, type FileResourceParams, type SessionCreateParams } from '../../wire';
+import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams } from '../../wire';
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
@@ -172,6 +172,18 @@ export class RemoteRuntimeClient implements RuntimeClient {
 
   async createAgent(params: AgentCreateParams): Promise<Agent> {
     return parse(Agent, await this.call(() => this.sdk.beta.agents.create(params as unknown as Anthropic.Beta.AgentCreateParams)), 'an agent');
+  }
+
+  async updateAgent(id: string, params: AgentUpdateParams): Promise<Agent> {
+    return parse(Agent, await this.call(() => this.sdk.beta.agents.update(id, params as unknown as Anthropic.Beta.AgentUpdateParams)), 'an agent');
+  }
+
+  async agentVersions(id: string): Promise<Agent[]> {
+    return this.call(async () => {
+      const out: Agent[] = [];
+      for await (const a of this.sdk.beta.agents.versions.list(id, { limit: 100 })) out.push(parse(Agent, a, 'an agent'));
+      return out;
+    });
   }
 
   async defaultEnvironment(metadata: Record<string, string | null>): Promise<Environment> {

@@ -1,6 +1,6 @@
 import type { SandboxKind } from '../../format/sandbox';
 import type { McpServerState } from '../../runtime';
-import type { Agent, AgentCreateParams, Environment, EventParams, FileMetadata, FileResourceParams, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
+import type { Agent, AgentCreateParams, AgentUpdateParams, Environment, EventParams, FileMetadata, FileResourceParams, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
 import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
@@ -84,6 +84,10 @@ export interface RuntimeClient {
   listAgents(): Promise<Agent[]>;
   retrieveAgent(id: string, version?: number): Promise<Agent>;
   createAgent(params: AgentCreateParams): Promise<Agent>;
+  /** A new version of the agent; what the runtime refuses (a stale version, an unknown MCP server) throws its sentence. */
+  updateAgent(id: string, params: AgentUpdateParams): Promise<Agent>;
+  /** Every version of the agent, in the runtime's order. */
+  agentVersions(id: string): Promise<Agent[]>;
   /** The environment named "default", made when missing, with these Hangar metadata keys written when they differ. */
   defaultEnvironment(metadata: Record<string, string | null>): Promise<Environment>;
 

@@ -50,8 +50,8 @@ export class AgentsTree implements vscode.TreeDataProvider<AgentTreeNode>, vscod
       return agents.map((a) => ({ kind: 'agent', agentId: a.id }));
     }
     if (node.kind !== 'agent') return [];
-    const versions = await this.host.runtime.agents.versions(node.agentId, { limit: 1000 });
-    return versions.data.map((v) => ({ kind: 'agentVersion' as const, agentId: v.id, version: v.version })).sort((x, y) => y.version - x.version);
+    const versions = await this.host.client.agentVersions(node.agentId);
+    return versions.map((v) => ({ kind: 'agentVersion' as const, agentId: v.id, version: v.version })).sort((x, y) => y.version - x.version);
   }
 
   /** The agents of the last listing (tests, pickers). */

@@ -249,4 +249,20 @@ describe('remote runtime client (VS Code seam) over HTTP', function () {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("edits an agent into a new version and lists its versions; a stale version is refused with the current one", async () => {
+    await serve([]);
+    const c = client();
+    const agent = await c.createAgent({ name: 'editable', model: DEFAULT_MODEL, tools: [] });
+    const edited = await c.updateAgent(agent.id, { version: 1, description: 'second thoughts' });
+    assert.equal(edited.version, 2);
+    assert.deepEqual((await c.agentVersions(agent.id)).map((v) => [v.version, v.description]).sort(), [[1, null], [2, 'second thoughts']]);
+    assert.equal((await c.retrieveAgent(agent.id, 1)).description, null, 'version 1 is kept as it was');
+
+    const stale = await c.updateAgent(agent.id, { version: 1, description: 'lost update' }).then(() => null, (e: unknown) => e);
+    assert.ok(stale instanceof RuntimeRefusal, String(stale));
+    assert.equal(stale.status, 409);
+    assert.match(stale.message, new RegExp(`^Agent ${agent.id} is at version 2, not 1: retrieve it`));
+    assert.equal((await c.agentVersions(agent.id)).length, 2, 'no version made by the refusal');
+  });
 });
