@@ -81,8 +81,8 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   /**
-   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores, saving and attaching
-   * files, allowances, budgets, model providers, the local API server). With a detached runtime it throws the refusal the
+   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores, allowances,
+   * budgets, model providers, the local API server). With a detached runtime it throws the refusal the
    * user sees, naming the setting that chose it.
    */
   get runtime(): Runtime {
