@@ -120,7 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerBudgetCommands(h),
     ...registerRuntimeCommands(h),
     ...registerBestOfCommands(h),
-    h.compare,
+    CompareViews.register(h.compare),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());

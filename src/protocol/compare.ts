@@ -56,6 +56,18 @@ export const CompareWebviewMessage = z.discriminatedUnion('type', [CompareReady,
 export type CompareWebviewMessage = z.infer<typeof CompareWebviewMessage>;
 export type CompareRequest = CompareWebviewMessage['type'];
 
+// ---- the page's saved state ----
+/**
+ * What the page keeps in its webview state (`setState`): after a window reload VS Code hands it to the host's
+ * serializer, which reopens the view on the same attempts.
+ */
+export const CompareSavedState = z.object({ task: z.string(), sessionIds: z.array(SessionId).min(1).max(4) });
+export type CompareSavedState = z.infer<typeof CompareSavedState>;
+
+export function parseCompareSavedState(raw: unknown): ParseResult<CompareSavedState> {
+  return parseWith(CompareSavedState, 'compare view saved state', raw);
+}
+
 export function parseCompareHostMessage(raw: unknown): ParseResult<CompareHostMessage> {
   return parseWith(CompareHostMessage, 'host→compare view', raw);
 }

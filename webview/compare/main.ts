@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import { parseCompareHostMessage, parseCompareWebviewMessage, type CompareWebviewMessage } from '../../src/protocol/compare';
+import { parseCompareHostMessage, parseCompareWebviewMessage, type CompareSavedState, type CompareWebviewMessage } from '../../src/protocol/compare';
 import { renderAttempts } from './view';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
+  setState(state: CompareSavedState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -25,6 +26,8 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
     root.replaceChildren(Object.assign(document.createElement('p'), { className: 'error', textContent: parsed.error }));
     return;
   }
+  // The serializer reopens the view on these attempts after a window reload.
+  api.setState({ task: parsed.value.task, sessionIds: parsed.value.attempts.map((a) => a.id) });
   // Redrawing moves focus to the page: keep it on the same button (same session and action) when it is still there.
   const focused = document.activeElement?.closest<HTMLElement>('[data-session]')?.dataset.session;
   const action = document.activeElement instanceof HTMLButtonElement ? document.activeElement.className : null;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { parseCompareWebviewMessage, type CompareAttempt, type CompareHostMessage } from '../../protocol/compare';
+import { parseCompareSavedState, parseCompareWebviewMessage, type CompareAttempt, type CompareHostMessage } from '../../protocol/compare';
 import { countByStatus } from '../../review/session-review';
 import { compareRows } from '../../runtime/best-of';
 import type { Hangar } from '../hangar';
@@ -11,25 +11,58 @@ import { panelHtml, webviewOptions } from '../panel/html';
 // Changes for that session (each hunk merged three-way into the workspace, a conflict left pending and reported), and
 // Review Hunks opens the session's review, so hunks can be taken from several attempts one after another (a later
 // attempt's hunk merges onto what an earlier one put in the file, or is a conflict when both changed the same lines).
+// After a window reload the serializer reopens each view on the attempts its page saved in its webview state.
 
 export const COMPARE_VIEW_TYPE = 'hangar.compare';
 /** Several events land together (a tool result, its checkpoint, an idle): one refresh for them. */
 const REFRESH_DELAY_MS = 250;
 
-export class CompareViews implements vscode.Disposable {
+export class CompareViews implements vscode.WebviewPanelSerializer, vscode.Disposable {
   private readonly views = new Map<string, CompareView>();
 
   constructor(private readonly h: () => Hangar) {}
 
+  static register(views: CompareViews): vscode.Disposable {
+    return vscode.Disposable.from(views, vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, views));
+  }
+
   /** Opens (or reveals) the compare view of these sessions, in attempt order. */
   show(sessionIds: readonly string[], task: string): CompareView {
-    const key = sessionIds.join(',');
-    const existing = this.views.get(key);
+    const existing = this.views.get(sessionIds.join(','));
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
-    const view = new CompareView(this.h(), sessionIds, task, () => this.views.delete(key));
+    const h = this.h();
+    return this.adopt(vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare: ${task.slice(0, 40)}`, vscode.ViewColumn.Active, webviewOptions(h.context.extensionUri)), sessionIds, task);
+  }
+
+  /**
+   * Restores a view after a window reload from the attempts its page saved. A state that does not parse, a view
+   * already open, or a session that is gone (deleted since) closes the restored tab instead of showing an error page.
+   */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const h = this.h();
+    const saved = parseCompareSavedState(state);
+    if (!saved.ok || this.views.has(saved.value.sessionIds.join(','))) {
+      if (!saved.ok) h.log.warn(`compare view not restored: ${saved.error}`);
+      panel.dispose();
+      return;
+    }
+    try {
+      await Promise.all(saved.value.sessionIds.map((id) => h.host.client.retrieveSession(id)));
+    } catch (err) {
+      h.log.warn(`compare view not restored: ${err instanceof Error ? err.message : String(err)}`);
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = webviewOptions(h.context.extensionUri);
+    this.adopt(panel, saved.value.sessionIds, saved.value.task);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, sessionIds: readonly string[], task: string): CompareView {
+    const key = sessionIds.join(',');
+    const view = new CompareView(this.h(), panel, sessionIds, task, () => this.views.delete(key));
     this.views.set(key, view);
     return view;
   }
@@ -45,7 +78,6 @@ export class CompareViews implements vscode.Disposable {
 }
 
 export class CompareView {
-  readonly panel: vscode.WebviewPanel;
   /** The attempts as last sent to the page (tests read them). */
   shown: CompareAttempt[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -54,12 +86,12 @@ export class CompareView {
 
   constructor(
     private readonly h: Hangar,
+    readonly panel: vscode.WebviewPanel,
     readonly sessionIds: readonly string[],
     private readonly task: string,
     onDispose: () => void,
   ) {
-    this.panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare: ${task.slice(0, 40)}`, vscode.ViewColumn.Active, webviewOptions(h.context.extensionUri));
-    this.panel.webview.html = panelHtml(this.panel.webview, h.context.extensionUri, `Compare: ${task}`, { script: 'compare.js', style: 'compare.css' });
+    panel.webview.html = panelHtml(this.panel.webview, h.context.extensionUri, `Compare: ${task}`, { script: 'compare.js', style: 'compare.css' });
     const mine = (id: string) => sessionIds.includes(id);
     this.disposables.push(
       this.panel.webview.onDidReceiveMessage((raw: unknown) => void this.handle(raw)),

@@ -140,6 +140,34 @@ export function bestOfSuite(): void {
       assert.equal(await agentOnModel(h.host.runtime.agents, alpha, models[0]!), alpha.id, 'the agent itself runs on its own model');
     });
 
+    it('comes back after a window reload: the serializer reopens the view on the attempts its page saved', async () => {
+      const h = await hangar();
+      const { ids, view } = await bestOfTwo(h);
+      view.panel.dispose();
+      assert.equal(h.compare.find(ids[0]!), undefined);
+      // What VS Code does on reload: a new panel of the view's type, handed to the serializer with the page's saved state.
+      const restore = async (state: unknown) => {
+        const panel = vscode.window.createWebviewPanel('hangar.compare', 'Compare: Fix calc.js', vscode.ViewColumn.Active);
+        let disposed = false;
+        panel.onDidDispose(() => (disposed = true));
+        await h.compare.deserializeWebviewPanel(panel, state);
+        return { panel, disposed: () => disposed };
+      };
+      const { panel } = await restore({ task: 'Fix calc.js', sessionIds: ids });
+      const restored = h.compare.find(ids[0]!);
+      assert.ok(restored, 'the restored view is known again');
+      assert.equal(restored.panel, panel);
+      // Only the restored page's `ready` refreshes it: the attempts arriving show the page loaded and asked.
+      await waitFor('the restored page to show both attempts', () => restored.shown.length === 2);
+      assert.deepEqual(restored.shown.map((a) => [a.id, a.stop]), [[ids[0], 'end_turn'], [ids[1], 'end_turn']]);
+
+      const twice = await restore({ task: 'Fix calc.js', sessionIds: ids });
+      assert.ok(twice.disposed(), 'a second tab for the same attempts is closed');
+      assert.equal(h.compare.find(ids[0]!), restored);
+      assert.ok((await restore({ task: 't', sessionIds: ['../x'] })).disposed(), 'a saved state that does not parse closes the tab');
+      assert.ok((await restore({ task: 't', sessionIds: ['sesn_deleted_since'] })).disposed(), 'a session that is gone closes the tab');
+    });
+
     it('refuses a count outside 1-4 with the range, starting nothing', async () => {
       const h = await hangar();
       const before = (await h.host.runtime.sessions.list({ limit: 1000 })).data.length;
