@@ -112,6 +112,7 @@ export class PanelApp {
 
   /** Asks the host; a refusal shows in the banner. Resolves to whether the host did it. */
   async post(request: PanelRequest): Promise<boolean> {
+    if (request.type === 'send' || request.type === 'rewind') this.stream.follow();
     const outcome = await this.channel.request(request);
     if (!outcome.ok) this.showError(outcome.error);
     return outcome.ok;

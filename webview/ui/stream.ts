@@ -64,6 +64,16 @@ export class StreamView {
     this.lastTop = this.el.scrollTop;
   }
 
+  /**
+   * Follows the stream again from here on, at once at its end. For the user's own moves that continue the
+   * conversation (a message, a rewind): they may have scrolled up to reach the step they rewind to, and what comes
+   * next (the rewind's note, their message, the answer) arrives at the end.
+   */
+  follow(): void {
+    this.following = true;
+    this.stick();
+  }
+
   /** Scrolls to the newest item if the user is following the stream. */
   stick(): void {
     if (this.following) this.el.scrollTop = this.el.scrollHeight;

@@ -256,4 +256,46 @@ describe('webview panel', () => {
     [...m.$$('.changes button')].find((b) => b.textContent === 'Review changes')!.click();
     assert.deepEqual(m.posted.at(-1), { type: 'reviewChanges' });
   });
+  it('after the user rewinds from a step they scrolled up to, or sends, the stream follows to its end again', () => {
+    m = mountPanel();
+    const log = new EventLog();
+    log.user('draft the notes');
+    const first = log.tool('write', { file_path: 'NOTES.md', content: 'first draft' });
+    log.result(first.id, 'wrote NOTES.md');
+    log.add({ type: 'hangar.checkpoint', checkpoint_id: 'ckpt_first', tree: 'a'.repeat(40), trigger: 'tool_call', tool_use_id: first.id });
+    log.idle();
+    log.user('add more');
+    log.agent('Wrote the second draft.');
+    log.idle();
+    m.send({ type: 'init', pricing: PRICING, session: fakeSession(), events: log.events });
+    // jsdom has no layout: each item is 100 px tall, the stream shows 300 px of it.
+    const stream = m.$('.stream');
+    let top = 0;
+    const height = () => stream.querySelectorAll('.item').length * 100;
+    Object.defineProperty(stream, 'clientHeight', { get: () => 300 });
+    Object.defineProperty(stream, 'scrollHeight', { get: height });
+    Object.defineProperty(stream, 'scrollTop', { get: () => top, set: (v: number) => (top = Math.max(0, Math.min(v, height() - 300))) });
+    const atEnd = () => top === height() - 300;
+    const userScrolls = (to: number) => {
+      top = to;
+      stream.dispatchEvent(new m.window.Event('scroll'));
+    };
+    userScrolls(height() - 300);
+    userScrolls(0);
+    m.send({ type: 'events', events: [log.agent('Still here.')] });
+    assert.equal(top, 0, 'reading earlier steps, the user is not pulled down by new events');
+
+    m.$('.item.tool button.rewind').click();
+    assert.deepEqual(m.posted.at(-1), { type: 'rewind', checkpoint_id: 'ckpt_first' });
+    m.send({ type: 'events', events: [log.add({ type: 'hangar.rewind', checkpoint_id: 'ckpt_first', tree: 'a'.repeat(40) })] });
+    assert.ok(atEnd(), 'the rewind note shows at the end');
+    assert.match(stream.querySelectorAll('.item')[stream.querySelectorAll('.item').length - 1]?.textContent ?? '', /^Rewound/);
+
+    userScrolls(0);
+    const input = m.$('.composer-input') as HTMLTextAreaElement;
+    input.value = 'go on';
+    key(m, input, 'Enter');
+    m.send({ type: 'events', events: [log.user('go on'), log.agent('Continued from the first draft.')] });
+    assert.ok(atEnd(), "the user's message and the answer show");
+  });
 });
