@@ -6,16 +6,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { connectDocker } from '../../src/sandbox/docker/client';
 import { pruneDerivedImages } from '../../src/sandbox/docker/derived-image';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
-import type { EgressEndpoint, SandboxEgress } from '../../src/sandbox/types';
 import { CertificateAuthority } from '../../src/vault/proxy/ca';
-import { SANDBOX_CA_PATH, sandboxProxyEnv, sandboxTrustPem } from '../../src/vault/proxy/sandbox-env';
 import { EgressProxy } from '../../src/vault/proxy/server';
 import { SandboxEnvironment } from '../../src/wire/environment';
+import { BenchEgress } from './bench-egress';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
@@ -27,27 +25,6 @@ const withPackages = SandboxEnvironment.parse({ type: 'cloud', networking, packa
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-packages-bench-'));
 let seq = 0;
 const nextSession = () => `pkgbench-${process.pid}-${seq++}`;
-
-/** The runtime's egress proxy without a runtime: every session gets the package managers' hosts. */
-class BenchEgress implements SandboxEgress {
-  constructor(private readonly proxy: EgressProxy) {}
-  async endpoint(gateway: string): Promise<EgressEndpoint> {
-    const address = await this.proxy.listen(gateway, 0);
-    return { port: address.port, env: sandboxProxyEnv(address.url), caCert: { pem: sandboxTrustPem(this.proxy.caCertPem), path: SANDBOX_CA_PATH } };
-  }
-  bind(sessionId: string, address: string): void {
-    this.proxy.bind(sessionId, address);
-  }
-  unbind(sessionId: string): void {
-    this.proxy.unbind(sessionId);
-  }
-  async tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>> {
-    return { env: sandboxProxyEnv(url), caCert: { pem: sandboxTrustPem(this.proxy.caCertPem), path: SANDBOX_CA_PATH } };
-  }
-  accept(sessionId: string, connection: Duplex): void {
-    this.proxy.accept(sessionId, connection);
-  }
-}
 
 async function timed(runs: number, run: () => Promise<unknown>, before?: () => Promise<unknown>): Promise<number[]> {
   const samples: number[] = [];

@@ -9,14 +9,12 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
-import type { EgressEndpoint, SandboxEgress } from '../../src/sandbox/types';
 import { CertificateAuthority } from '../../src/vault/proxy/ca';
-import { SANDBOX_CA_PATH, sandboxProxyEnv, sandboxTrustPem } from '../../src/vault/proxy/sandbox-env';
 import { EgressProxy } from '../../src/vault/proxy/server';
 import { SandboxEnvironment } from '../../src/wire/environment';
+import { BenchEgress } from './bench-egress';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
@@ -28,27 +26,6 @@ process.env.DOCKER_TLS_VERIFY = '1';
 process.env.DOCKER_CERT_PATH = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-egress-bench-'));
 const environment = SandboxEnvironment.parse({ type: 'cloud', networking: { type: 'limited', allowed_hosts: [HOST] } });
-
-/** The runtime's side of the seam without a runtime: every session may reach the bench server. */
-class BenchEgress implements SandboxEgress {
-  constructor(private readonly proxy: EgressProxy) {}
-  async endpoint(gateway: string): Promise<EgressEndpoint> {
-    const address = await this.proxy.listen(gateway, 0);
-    return { port: address.port, ...(await this.tunnelEndpoint(address.url)) };
-  }
-  bind(sessionId: string, address: string): void {
-    this.proxy.bind(sessionId, address);
-  }
-  unbind(sessionId: string): void {
-    this.proxy.unbind(sessionId);
-  }
-  async tunnelEndpoint(url: string): Promise<Omit<EgressEndpoint, 'port'>> {
-    return { env: sandboxProxyEnv(url), caCert: { pem: sandboxTrustPem(this.proxy.caCertPem), path: SANDBOX_CA_PATH } };
-  }
-  accept(sessionId: string, connection: Duplex): void {
-    this.proxy.accept(sessionId, connection);
-  }
-}
 
 async function main(): Promise<void> {
   const server = http.createServer((_req, res) => res.end('ok\n'));
