@@ -312,10 +312,10 @@ export class ModelCatalog {
 
   private resolve(modelId: string): ResolvedModel {
     const id = modelId.toLowerCase();
-    const own = this.match(id);
-    if (own) return { ...this.entries[own]!, key: own, estimate: false };
     const q = qualifiedModel(modelId, new Set(this.providers.keys()));
     const provider = this.providers.get(q.provider);
+    const own = this.match(id);
+    if (own) return chatCompletionsLimits({ ...this.entries[own]!, key: own, estimate: false }, provider);
     // An Anthropic-compatible gateway serves Claude ids: they resolve as the built-in provider's.
     if (q.provider === BUILTIN_PROVIDER || provider?.kind === 'anthropic') return this.resolveClaude(q.model.toLowerCase());
     if (!provider) return this.resolveClaude(id);
@@ -361,6 +361,19 @@ export function costUsd(
   const p = spec.longPrompt && prompt > spec.longPrompt.thresholdTokens ? spec.longPrompt.prices : spec.prices;
   // Usage does not say which cache lifetime was written; Hangar writes only 5-minute breakpoints.
   return (u.input_tokens * p.input + u.cache_creation_input_tokens * p.cacheWrite5m + u.cache_read_input_tokens * p.cacheRead + u.output_tokens * p.output) / 1e6;
+}
+
+/** The effort levels Chat Completions' reasoning_effort takes; Hangar's xhigh and max have no equivalent there. */
+const CHAT_COMPLETIONS_EFFORTS: readonly Effort[] = ['low', 'medium', 'high'];
+
+/**
+ * An entry served over Chat Completions takes only the effort levels reasoning_effort has, whatever its catalogue
+ * override lists, so an agent asking for another is refused when it is created rather than by the provider mid-session.
+ */
+function chatCompletionsLimits(spec: ResolvedModel, provider: ModelProviderConfig | undefined): ResolvedModel {
+  if (provider?.kind !== 'openai') return spec;
+  const takes = (e: Effort | null): e is Effort => e !== null && CHAT_COMPLETIONS_EFFORTS.includes(e);
+  return { ...spec, efforts: spec.efforts.filter(takes), defaultEffort: takes(spec.defaultEffort) ? spec.defaultEffort : null };
 }
 
 /** Why a model would refuse this thinking / effort configuration, in words a user can act on; undefined when fine. */

@@ -1,6 +1,7 @@
 // The harness's Messages API request as a Chat Completions request: the system prompt becomes a system message,
 // tool_use blocks become the assistant's tool_calls and tool_result blocks `tool` messages. What Chat Completions has
-// no field for (thinking, prompt-cache breakpoints, effort, server tools) is left out rather than sent and refused.
+// no field for (thinking, prompt-cache breakpoints, server tools) is left out rather than sent and refused; the
+// agent's effort goes as reasoning_effort.
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import type { ModelRequest } from '../types';
@@ -32,7 +33,17 @@ export function toChatRequest(request: ModelRequest, model: string, maxTokensFie
     if (request.tool_choice && 'disable_parallel_tool_use' in request.tool_choice && request.tool_choice.disable_parallel_tool_use) out.parallel_tool_calls = false;
   }
   if (request.stop_sequences && request.stop_sequences.length > 0) out.stop = request.stop_sequences;
+  const effort = reasoningEffort(request.output_config?.effort);
+  if (effort) out.reasoning_effort = effort;
   return out;
+}
+
+/**
+ * The agent's effort as reasoning_effort (OpenAI, vLLM, OpenRouter, Ollama's compatible API). The catalogue lets an
+ * OpenAI-compatible model take only low, medium and high (wire/models.ts), so another level never reaches here.
+ */
+function reasoningEffort(effort: Anthropic.OutputConfig['effort'] | undefined): 'low' | 'medium' | 'high' | undefined {
+  return effort === 'low' || effort === 'medium' || effort === 'high' ? effort : undefined;
 }
 
 function systemText(system: ModelRequest['system']): string {

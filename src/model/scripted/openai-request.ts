@@ -43,6 +43,7 @@ export const ChatRequestSchema = z.object({
   n: z.literal(1).nullish(),
   seed: z.number().int().nullish(),
   user: z.string().optional(),
+  reasoning_effort: z.enum(['minimal', 'low', 'medium', 'high']).nullish(),
   // Unknown fields are refused, as OpenAI does ("Unrecognized request argument supplied"), so an Anthropic-only
   // parameter that leaks into a Chat Completions request fails here as it would there.
 }).strict();
@@ -60,7 +61,9 @@ export function shapeError(error: z.ZodError): string {
 }
 
 /** The checks a real server makes on a well-shaped request; undefined when it passes. */
-export function checkChatRequest(body: ChatRequest): string | undefined {
+export function checkChatRequest(body: ChatRequest, takesEffort: boolean): string | undefined {
+  // OpenAI's answer when a model that does not reason is given an effort.
+  if (body.reasoning_effort != null && !takesEffort) return "Unsupported parameter: 'reasoning_effort' is not supported with this model.";
   if (body.stream_options && body.stream !== true) return "The 'stream_options' parameter is only allowed when 'stream' is enabled.";
   if (body.max_tokens != null && body.max_completion_tokens != null) return "Invalid request: 'max_tokens' and 'max_completion_tokens' cannot both be set.";
   const names = new Set<string>();

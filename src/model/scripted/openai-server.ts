@@ -35,6 +35,11 @@ export interface ScriptedOpenAiModelOptions {
    * `reasoning_content` (the script's thinking, or a planned thought). Default false: thinking in a script is left out.
    */
   reasoning?: boolean;
+  /**
+   * false: refuse reasoning_effort, as OpenAI does for a model that does not reason. Default true: take it, as vLLM
+   * and Ollama's compatible API do whatever the model (the value is checked either way).
+   */
+  takesEffort?: boolean;
   /** The server is Ollama: /api/version and /api/show answer, with these models' metadata (by name). */
   ollama?: Readonly<Record<string, OllamaModel>>;
 }
@@ -117,7 +122,7 @@ export async function startScriptedOpenAiModel(opts: ScriptedOpenAiModelOptions 
     const chat = parsed.body;
     if (opts.models && !opts.models.includes(chat.model)) return reject(404, `The model \`${chat.model}\` does not exist or you do not have access to it.`, 'model_not_found');
     if (strict) {
-      const broken = checkChatRequest(chat);
+      const broken = checkChatRequest(chat, opts.takesEffort ?? true);
       if (broken) return reject(400, broken);
     }
 
