@@ -26,14 +26,28 @@ async function loadSdk(): Promise<Sdk> {
   return (sdk ??= (await import('@anthropic-ai/sdk')).default);
 }
 
+const unsigned = (b: Anthropic.ContentBlockParam) => b.type === 'thinking' && b.signature === UNSIGNED_REASONING;
+
 /**
  * The request without thinking that another provider's model did (a session that switched to Claude): it has no
- * signature the API would accept, and Claude does not need another model's reasoning.
+ * signature the API would accept, and Claude does not need another model's reasoning. When the switch came in the
+ * middle of a tool loop, the loop's first assistant message no longer starts with a thinking block, which the API
+ * refuses while thinking is on; it allows thinking off, so thinking is off until that loop ends (the next user
+ * message starts a turn Claude thinks in again).
  */
 function withoutUnsignedReasoning(request: ModelRequest): ModelRequest {
-  const unsigned = (b: Anthropic.ContentBlockParam) => b.type === 'thinking' && b.signature === UNSIGNED_REASONING;
   if (!request.messages.some((m) => typeof m.content !== 'string' && m.content.some(unsigned))) return request;
-  return { ...request, messages: request.messages.map((m) => (typeof m.content === 'string' ? m : ({ ...m, content: m.content.filter((b) => !unsigned(b)) } as typeof m))) };
+  const messages = request.messages.map((m) => (typeof m.content === 'string' ? m : ({ ...m, content: m.content.filter((b) => !unsigned(b)) } as typeof m)));
+  const thinkingOn = request.thinking !== undefined && request.thinking.type !== 'disabled';
+  return { ...request, messages, ...(thinkingOn && openLoopStartedUnsigned(request.messages) ? { thinking: { type: 'disabled' as const } } : {}) };
+}
+
+/** Whether the tool loop still open (after the last user message that is not only tool results) began with another model's reasoning. */
+function openLoopStartedUnsigned(messages: ModelRequest['messages']): boolean {
+  const userTurn = messages.findLastIndex((m) => m.role === 'user' && (typeof m.content === 'string' || !m.content.some((b) => b.type === 'tool_result')));
+  const first = messages.slice(userTurn + 1).find((m) => m.role === 'assistant');
+  const head = first && typeof first.content !== 'string' ? first.content[0] : undefined;
+  return head !== undefined && unsigned(head);
 }
 
 export function createAnthropicModel(options: AnthropicModelOptions): ModelClient {

@@ -72,4 +72,20 @@ describe('reasoning of OpenAI-compatible models', () => {
     const assistant = s.requests[0]!.body.messages[1]!;
     assert.deepEqual(typeof assistant.content === 'string' ? [] : assistant.content.map((b) => b.type), ['tool_use']);
   });
+
+  it('turns thinking off for the rest of a tool loop begun by the reasoning model, which the strict Messages server accepts', async () => {
+    const s: ScriptedModel = await startScriptedModel({ script: [reply.text('done'), reply.text('thought again')] });
+    server = s;
+    const claude = createAnthropicModel({ apiKey: async () => 'k', baseURL: s.url });
+    const thinking = { type: 'adaptive' as const };
+    await blocks(claude.stream({ ...replay('claude-sonnet-5-5'), thinking }, new AbortController().signal));
+    assert.deepEqual(s.rejected.map((r) => r.message), []);
+    assert.deepEqual(s.requests[0]!.body.thinking, { type: 'disabled' });
+    // A new user message starts a turn of Claude's own: thinking is on again.
+    const next = replay('claude-sonnet-5-5');
+    next.messages.push({ role: 'assistant', content: 'done' }, { role: 'user', content: 'Now count them.' });
+    await blocks(claude.stream({ ...next, thinking }, new AbortController().signal));
+    assert.deepEqual(s.rejected.map((r) => r.message), []);
+    assert.deepEqual(s.requests[1]!.body.thinking, thinking);
+  });
 });
