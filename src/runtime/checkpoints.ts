@@ -21,10 +21,6 @@ import { invalid, RuntimeError } from './errors';
 //   restores the files and logs a `rewound` checkpoint. Tool calls wait for it (`gated`). A process killed in between
 //   leaves a rewind with no checkpoint after it, which `repair()` (run at every wake) restores again.
 
-/** How often a wake restores a killed rewind's files before it takes them as they are, and the wait between tries. */
-const REPAIR_ATTEMPTS = 10;
-const REPAIR_RETRY_MS = 300;
-
 /** Built-in tools that can change the sandbox's files. The others read, or run outside it (MCP, custom, web). */
 const FILE_TOOLS = new Set(['bash', 'write', 'edit']);
 
@@ -128,17 +124,12 @@ export class SessionCheckpoints implements HarnessLog {
     const sandbox = await this.sandbox();
     const own = (await sandbox.checkpoint()).gitDir;
     const from = (await this.holder(own, last.tree)) ?? own;
-    // The killed process's restore may still be running: a container exec (or a git command) outlives the process
-    // that started it, and its late deletions would undo ours. So the files are restored until a checkpoint of them
-    // is the target; a restore it got in the way of (a file gone while read) is run again too.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await sandbox.restore({ gitDir: from, tree: last.tree });
-        if ((await sandbox.checkpoint()).tree === last.tree || attempt === REPAIR_ATTEMPTS) break;
-      } catch (err) {
-        if (attempt === REPAIR_ATTEMPTS) throw err;
-      }
-      await new Promise((resolve) => setTimeout(resolve, REPAIR_RETRY_MS));
+    // The killed process's restore may still be running (a container exec outlives the process that started it): the
+    // sandbox's restore waits for it (docker/checkpoint.ts), and the files are checked before the rewind is logged done.
+    await sandbox.restore({ gitDir: from, tree: last.tree });
+    const now = (await sandbox.checkpoint()).tree;
+    if (now !== last.tree) {
+      throw new RuntimeError(500, 'api_error', `Session ${this.sessionId}'s files could not be restored to checkpoint tree ${last.tree} after a rewind its process was killed during (they are ${now}); something else changed them meanwhile. Rewind the session again.`, 'rewind_incomplete');
     }
     this.lastTree = last.tree;
     await this.inner.append([checkpointEvent(last.tree, 'rewound')]);

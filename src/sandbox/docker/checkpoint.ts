@@ -37,10 +37,17 @@ export async function overlayCheckpoint(upper: string, lower: LowerIndex, differ
   return differ.editTree(base, edits);
 }
 
+// Restores in one container take turns on a flock of /workspace, held until the files are written (tar inherits it).
+// A restore whose host process was SIGKILLed goes on in the container, and its late deletions would undo the next
+// restore's files. So a restore that finds the lock held waits for it and then exits BUSY without touching a file: the
+// changes it carries were computed from files the other restore was still changing, and are computed again.
+const BUSY = 75;
+const TAKE_TURN = `exec 9<. || exit 1
+if command -v flock >/dev/null && ! flock -n 9; then flock 9; exit ${BUSY}; fi`;
+
 // Clears the way: each argument is a path prefixed D (the target lacks it) or W (the target writes it). Both are removed
 // (a directory where a file goes, a symlink in the way: never written through); a D's directories left empty go too.
-const CLEAR_SCRIPT = `cd "$0" || exit 1
-for e; do
+const CLEAR_SCRIPT = `for e; do
   p=\${e#?}
   rm -rf -- "$p" || exit 1
   [ "\${e%"$p"}" = D ] || continue
@@ -52,9 +59,12 @@ done`;
 // all); a longer list is cleared by xargs in an exec of its own first.
 const ARG_BUDGET = 64 * 1024;
 
-async function run(exec: SandboxExec, cmd: string[], stdin: Buffer): Promise<void> {
-  const r = await exec({ cmd, stdin });
+/** Runs `script` in /workspace with its turn taken (TAKE_TURN); false: another restore held it, nothing was changed. */
+async function run(exec: SandboxExec, script: string, args: string[], stdin: Buffer): Promise<boolean> {
+  const r = await exec({ cmd: ['sh', '-c', `cd "$0" || exit 1\n${TAKE_TURN}\n${script}`, WORKSPACE, ...args], stdin });
+  if (r.exitCode === BUSY) return false;
   if (r.exitCode !== 0) throw new Error(`restoring the checkpoint's files in the sandbox failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
+  return true;
 }
 
 async function tarOf(files: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<Buffer> {
@@ -72,20 +82,27 @@ async function tarOf(files: readonly TreeChange[], blobs: ReadonlyMap<string, Bu
   return Buffer.concat(chunks);
 }
 
+/** Waits for a restore running in the container to end (a killed process's: restore() checks once per process). */
+export async function awaitOtherRestores(exec: SandboxExec): Promise<void> {
+  await run(exec, ':', [], Buffer.alloc(0));
+}
+
 /**
  * Applies `changes` (from the current files to the target) to /workspace as the sandbox user, in one exec: the way is cleared,
  * then the target's files are unpacked with their modes (tar makes missing directories). `blobs` holds the bytes of
- * every file written. Gitlinks are left as they are.
+ * every file written. Gitlinks are left as they are. False: another restore was running in the container; it has
+ * ended, and the files are left as it made them, so the changes must be computed again.
  */
-export async function applyChanges(exec: SandboxExec, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<void> {
+export async function applyChanges(exec: SandboxExec, changes: readonly TreeChange[], blobs: ReadonlyMap<string, Buffer>): Promise<boolean> {
   const files = changes.filter((c) => c.to && c.to.mode !== GITLINK);
   const deleted = changes.filter((c) => !c.to).map((c) => c.path);
-  if (files.length === 0 && deleted.length === 0) return;
+  if (files.length === 0 && deleted.length === 0) return true;
   let clear = [...deleted.map((p) => `D${p}`), ...files.map((c) => `W${c.path}`)];
   if (clear.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) > ARG_BUDGET) {
-    await run(exec, ['xargs', '-0', '-r', 'sh', '-c', CLEAR_SCRIPT, WORKSPACE], Buffer.from(clear.map((a) => `${a}\0`).join(''), 'utf8'));
+    const cleared = await run(exec, 'exec xargs -0 -r sh -c "$1" "$0"', [CLEAR_SCRIPT], Buffer.from(clear.map((a) => `${a}\0`).join(''), 'utf8'));
+    if (!cleared) return false;
     clear = [];
   }
   const script = files.length ? `${CLEAR_SCRIPT}\nexec tar -x -p -f - -C .` : CLEAR_SCRIPT;
-  await run(exec, ['sh', '-c', script, WORKSPACE, ...clear], files.length ? await tarOf(files, blobs) : Buffer.alloc(0));
+  return run(exec, script, clear, files.length ? await tarOf(files, blobs) : Buffer.alloc(0));
 }

@@ -1,12 +1,12 @@
 import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import { hasTree, importCheckpoint, UnknownCheckpointError } from '../repo/checkpoint-git';
-import { applyChanges, lowerTree, overlayCheckpoint } from './checkpoint';
+import { applyChanges, awaitOtherRestores, lowerTree, overlayCheckpoint } from './checkpoint';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
 import { describeDeath, runningContainer, WORKSPACE } from './container';
 import { CopyBaseline, GITLINK } from './copy-baseline';
 import type { Docker } from './client';
-import { sandboxExec, type Hands } from './hands';
+import { sandboxExec, type Hands, type SandboxExec } from './hands';
 import { overlayChanges } from './overlay-changes';
 import { readLower, readMerged } from './overlay-view';
 import type { LowerIndex, SnapshotStore } from './snapshot';
@@ -36,6 +36,9 @@ function errorOutcome(text: string): ToolOutcome {
   return { content: [{ type: 'text', text }], is_error: true };
 }
 
+/** How many other restores a restore waits for in the container before it gives up (restore()). */
+const RESTORE_TURNS = 3;
+
 export class DockerSandbox implements Sandbox {
   readonly workdir = WORKSPACE;
   private reviving: Promise<Hands> | null = null;
@@ -47,6 +50,8 @@ export class DockerSandbox implements Sandbox {
   private readonly copy: CopyBaseline | null;
   private readonly baselineShas = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Settles once a restore left running by an earlier process has ended (afterEarlierRestores). */
+  private earlierRestores: Promise<void> | null = null;
 
   constructor(
     /** The session's sandbox state; the provider adds binds to it (mount.ts) for the next container. */
@@ -156,7 +161,24 @@ export class DockerSandbox implements Sandbox {
     return this.serialized(() => this.checkpointNow());
   }
 
+  private exec(): SandboxExec {
+    return async (spec) => sandboxExec(await this.ready(), this.state.settings.user)(spec);
+  }
+
+  /**
+   * A restore of a killed process goes on in the container (an exec outlives the process that started it) and deletes
+   * files as it goes: this object's first checkpoint or restore waits for it to end before it reads the files.
+   */
+  private afterEarlierRestores(): Promise<void> {
+    this.earlierRestores ??= awaitOtherRestores(this.exec()).catch((err: unknown) => {
+      this.earlierRestores = null;
+      throw err;
+    });
+    return this.earlierRestores;
+  }
+
   private async checkpointNow(): Promise<CheckpointRef> {
+    await this.afterEarlierRestores();
     const tree = this.copy
       ? await this.copy.currentTree()
       : await overlayCheckpoint(this.ctx.layer.upper, await this.lower(), this.differ);
@@ -173,10 +195,16 @@ export class DockerSandbox implements Sandbox {
       const shared = this.copy ? [] : [await lowerTree(this.differ, await this.lower())];
       await importCheckpoint(checkpoint, gitDir, shared);
       if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
-      const now = await this.checkpointNow();
-      const changes = await this.differ.objects.changes(now.tree, checkpoint.tree);
-      const blobs = await this.differ.objects.readBlobs(changes.flatMap((c) => (c.to && c.to.mode !== GITLINK ? [c.to.sha] : [])));
-      await applyChanges(sandboxExec(await this.ready(), this.state.settings.user), changes, blobs);
+      // checkpointNow waits for a restore an earlier process left running; one that starts later still is waited
+      // for by applyChanges, and the files it left are compared again.
+      const exec = this.exec();
+      for (let turn = 1; turn <= RESTORE_TURNS; turn++) {
+        const now = await this.checkpointNow();
+        const changes = await this.differ.objects.changes(now.tree, checkpoint.tree);
+        const blobs = await this.differ.objects.readBlobs(changes.flatMap((c) => (c.to && c.to.mode !== GITLINK ? [c.to.sha] : [])));
+        if (await applyChanges(exec, changes, blobs)) return;
+      }
+      throw new Error(`restoring checkpoint ${checkpoint.tree} failed: other restores kept running in the sandbox's container (${RESTORE_TURNS} waited for); rewind again once they have ended.`);
     });
   }
 
