@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
 import { materialiseCheckpoint, UnknownCheckpointError } from '../../../src/sandbox/repo/checkpoint-git';
-import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir } from './helpers';
 
 // Checkpoints and restore on every provider and file mode: a restore brings back exact bytes (binary and non-UTF-8
 // included), executable bits, symlinks, deleted files and directories, and removes what came after; ignored files are
@@ -115,6 +117,24 @@ async function manyPaths(provider: SandboxProvider, repo: string, sessionId: str
   assert.equal(await state(sb), withMany, '1500 files written');
 }
 
+/**
+ * A restore a SIGKILLed process started goes on in the container: stood in for by an exec that takes the restore lock (a
+ * flock of /workspace, docker/checkpoint.ts) and deletes a file late. A restore started meanwhile waits for it and
+ * then makes the files the checkpoint's, the late deletion included.
+ */
+async function afterOrphan(provider: SandboxProvider, repo: string, sessionId: string): Promise<void> {
+  const sb = await provider.provision({ sessionId, repoPath: repo, environment: env() });
+  const start = await sb.checkpoint();
+  const atStart = await state(sb);
+  await ok(sb, 'write', { file_path: 'new.txt', content: 'after the checkpoint\n' });
+  const orphan = spawn('docker', ['exec', sandboxContainerId(sb), 'sh', '-c', 'cd /workspace && exec 9<. && flock 9 && echo held && sleep 2 && rm README.md']);
+  const exited = once(orphan, 'exit');
+  await once(orphan.stdout, 'data');
+  await sb.restore(start);
+  assert.deepEqual(await exited, [0, null], 'the stand-in restore deleted its file');
+  assert.equal(await state(sb), atStart, 'the files are the checkpoint\'s, README.md written again');
+}
+
 describe('checkpoints: restore exact files', function () {
   this.timeout(TIMEOUT);
   const providers: SandboxProvider[] = [];
@@ -175,5 +195,12 @@ describe('checkpoints: restore exact files', function () {
     const p = newProvider({ files: 'overlay' });
     providers.push(p);
     await manyPaths(p, repo, 'many-overlay');
+  });
+
+  it('a restore waits for one still running in the container: docker provider, overlay mode', async () => {
+    await requireDocker();
+    const p = newProvider({ files: 'overlay' });
+    providers.push(p);
+    await afterOrphan(p, repo, 'orphan-overlay');
   });
 });
