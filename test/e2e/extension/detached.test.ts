@@ -55,7 +55,7 @@ export function detachedSuite(): void {
       const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-detached-'));
       // The second answer is held, so the window closes while the agent is still at work.
       const model = await startScriptedModel({
-        script: (req) => (req.seq === 0 ? reply.tool('write', { file_path: 'detached/notes.md', content: 'written by the detached runtime\n' }) : reply.text('Finished while the window was closed.', { delay_ms: 3_000 })),
+        script: (req) => (req.seq === 0 ? reply.tool('write', { file_path: 'detached/notes.md', content: 'written by the detached runtime\n' }) : reply.text('Finished while the window was closed.', { delay_ms: 8_000 })),
       });
       let served: Served | undefined;
       const settings = vscode.workspace.getConfiguration('hangar');
@@ -78,7 +78,8 @@ export function detachedSuite(): void {
         const panel = await waitFor('the session panel', () => h.panels.get(id));
         await waitFor('the panel to get the log', () => panel.posted > 0, 50_000);
         await waitFor('the second model request (the agent still at work)', () => model.requests.length >= 2);
-        assert.equal((await h.sessions.view(id)).status, 'running');
+        // The window's view of a detached runtime's session comes from its polled list: it shows running within a poll.
+        await waitFor('the window to show the session running', async () => (await h.sessions.view(id)).status === 'running', 6_000);
 
         // The window closes: the extension lets go of the runtime (deactivate does this), which goes on alone.
         await h.host.stop();
