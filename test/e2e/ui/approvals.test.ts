@@ -1,7 +1,7 @@
 import type { Frame } from 'playwright-core';
 import { ui } from './context';
 import { APPROVAL_TASK, APPROVED, sessionOutOfSight } from './scenario';
-import { setKeyAndNewAgent } from './hangar-steps';
+import { setKeyAndNewAgent, startAgentWithTask } from './hangar-steps';
 import { Workbench } from './workbench-page';
 
 // A question asked while the session is out of sight (issue #12 §5), through the UI only: the agent's always_ask
@@ -23,9 +23,7 @@ export function approvalSuite(): void {
     it('raises a notification whose "Allow for this session" link answers it; the chat then lists bash as allowed', async () => {
       await setKeyAndNewAgent(wb, AGENT);
 
-      await wb.command('Hangar: Start Agent on This Repository');
-      await wb.pick(AGENT);
-      await wb.answer('What should the agent do?', APPROVAL_TASK);
+      await startAgentWithTask(wb, AGENT, APPROVAL_TASK);
       // The chat shows the new session (revealing the side bar and taking the keyboard) a moment after the start:
       // only then is the side bar closed, and only once it is closed does the model ask (scenario.ts). F1 opens the
       // palette from the workbench, not from a webview.

@@ -16,3 +16,10 @@ export async function setKeyAndNewAgent(wb: Workbench, agent: string): Promise<v
   await wb.notification(`created agent ${agent}`);
   await wb.clearNotifications();
 }
+
+/** Starts the agent on the workspace's repository from the palette with the task typed into the task box. */
+export async function startAgentWithTask(wb: Workbench, agent: string, task: string): Promise<void> {
+  await wb.command('Hangar: Start Agent on This Repository');
+  await wb.pick(agent);
+  await wb.answer('What should the agent do?', task);
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ui } from './context';
 import { CONTINUED, FIRST_DONE, GO_ON, MORE, REWIND_TASK, SECOND_DONE } from './rewind-scenario';
-import { setKeyAndNewAgent } from './hangar-steps';
+import { setKeyAndNewAgent, startAgentWithTask } from './hangar-steps';
 import { Workbench } from './workbench-page';
 
 // Rewind from the panel (issue #13 §2), through the UI only: the agent writes a first draft of NOTES.md, then, asked,
@@ -24,9 +24,7 @@ export function rewindSuite(): void {
     it('takes the files back to the step and continues the conversation from there', async () => {
       await setKeyAndNewAgent(wb, AGENT);
 
-      await wb.command('Hangar: Start Agent on This Repository');
-      await wb.pick(AGENT);
-      await wb.answer('What should the agent do?', REWIND_TASK);
+      await startAgentWithTask(wb, AGENT, REWIND_TASK);
       const chat = await wb.webviewFrameWith('.header', REWIND_TASK);
       await chat.locator('.panel', { hasText: FIRST_DONE }).first().waitFor({ timeout: STEP_MS });
       const input = chat.locator('.composer-input');

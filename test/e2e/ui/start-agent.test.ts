@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { ui } from './context';
+import { startAgentWithTask } from './hangar-steps';
 import { ACK, AFTER_REVIEW, DONE, FIRST_WORDS, STEER, TASK, steered } from './scenario';
 import { Workbench } from './workbench-page';
 
@@ -47,9 +48,7 @@ export function startAgentSuite(): void {
     });
 
     it('starts the agent from the palette (pick it, type the task) and the panel streams its events', async () => {
-      await wb.command('Hangar: Start Agent on This Repository');
-      await wb.pick(AGENT);
-      await wb.answer('What should the agent do?', TASK);
+      await startAgentWithTask(wb, AGENT, TASK);
       panel = await wb.webviewFrame('.composer-input');
       await waitForText(panel, TASK);
       await waitForText(panel, FIRST_WORDS);
