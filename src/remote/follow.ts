@@ -1,10 +1,12 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { explainRuntimeError, RuntimeConnectionError } from './connect';
+import { HANGAR_INCLUDE, type HangarInclude } from '../wire/hangar-include';
 
 // Follows a session on a runtime elsewhere across that runtime going away and coming back (a restart, a crash, a
 // network drop): the log is the runtime's, so a client that reconnects and reads what it missed loses nothing. Each
 // connection opens the stream first, then lists the history, so no event falls between the two; events already
-// delivered (by id) are skipped, so each reaches the caller once.
+// delivered (by id) are skipped, so each reaches the caller once. A caller that asks for previews (streamed text, a
+// running tool's output) gets them as they come; they carry no log id and are never replayed after a reconnect.
 
 export type RemoteEvent = Anthropic.Beta.Sessions.BetaManagedAgentsSessionEvent | Anthropic.Beta.Sessions.BetaManagedAgentsStreamSessionEvents;
 
@@ -17,6 +19,12 @@ export interface FollowOptions {
   url: string;
   /** Ids of events the caller already holds: not delivered again. */
   seen?: Iterable<string>;
+  /** Hangar's extras to ask for (wire/hangar-include.ts): checkpoint events in the history and on the stream, tool output previews. */
+  include?: readonly HangarInclude[];
+  /** The event types whose text is previewed as it streams (the reference's event_deltas). */
+  deltas?: readonly ('agent.message' | 'agent.thinking')[];
+  /** Previews (frames without a log id), when `deltas` or `include` asked for some; as the runtime sent them. */
+  onPreview?(frame: unknown): void;
 }
 
 const BACKOFF_MS = [250, 500, 1000, 2000];
@@ -24,13 +32,17 @@ const BACKOFF_MS = [250, 500, 1000, 2000];
 /** Returns when `signal` aborts; throws what is not a lost connection (a refused token, an unknown session). */
 export async function followRemoteSession(client: Anthropic, sessionId: string, opts: FollowOptions): Promise<void> {
   const seen = new Set<string>(opts.seen);
+  // Hangar's parameter is not in the SDK's params types; the SDK sends every key of the params object as a query parameter.
+  const extras = opts.include?.length ? { [HANGAR_INCLUDE]: [...opts.include] } : {};
+  const streamParams = Object.assign(opts.deltas?.length ? { event_deltas: [...opts.deltas] } : {}, extras);
+  const listParams = Object.assign({ limit: 1000 }, opts.include?.includes('checkpoints') ? { [HANGAR_INCLUDE]: ['checkpoints'] } : {});
   let failures = 0;
   while (!opts.signal.aborted) {
     try {
-      const stream = await client.beta.sessions.events.stream(sessionId, {}, { signal: opts.signal });
+      const stream = await client.beta.sessions.events.stream(sessionId, streamParams, { signal: opts.signal });
       if (failures > 0) opts.onBack();
       failures = 0;
-      for await (const e of client.beta.sessions.events.list(sessionId, { limit: 1000 }, { signal: opts.signal })) deliver(e);
+      for await (const e of client.beta.sessions.events.list(sessionId, listParams, { signal: opts.signal })) deliver(e);
       for await (const e of stream) deliver(e);
       // The stream ended without an abort: the runtime closed it (it is stopping).
       if (opts.signal.aborted) return;
@@ -46,9 +58,10 @@ export async function followRemoteSession(client: Anthropic, sessionId: string, 
   }
 
   function deliver(e: RemoteEvent): void {
-    // Previews (event deltas) carry no log id and are not asked for here; every logged event has one.
+    // Every logged event has an id; previews have none.
     const id = 'id' in e ? e.id : undefined;
-    if (id === undefined || seen.has(id)) return;
+    if (id === undefined) return opts.onPreview?.(e);
+    if (seen.has(id)) return;
     seen.add(id);
     opts.onEvent(e);
   }

@@ -32,7 +32,7 @@ export function inThread(threadId: string, sessionId: string): (e: SessionEvent)
   return (e) => !isHangarEvent(e) && (primary ? threadOf(e) === null : threadOf(e) === threadId);
 }
 
-/** Hangar's own event types (checkpoints, rewinds): the API serves them apart (api/checkpoints.ts), never as events. */
+/** Hangar's own event types (checkpoints, rewinds): the API serves them apart (api/checkpoints.ts), and as events only to a client that asks (api/event-stream.ts#servedEvents). */
 export function isHangarEvent(e: SessionEvent): boolean {
   return e.type.startsWith('hangar.');
 }

@@ -3,7 +3,8 @@ import { lazySchema } from './lazy';
 
 // Checkpoints and rewinds as Hangar's API serves them (issue #13): not in the hosted API, so outside the SDK's types,
 // like `GET /v1/sessions/{id}/changes`. The log records them as hangar.checkpoint / hangar.rewind events (events.ts),
-// which the session's event list and stream leave out; these endpoints are how a client sees and uses them:
+// which the session's event list and stream leave out unless a client asks (`hangar_include[]=checkpoints`,
+// hangar-include.ts); these endpoints are how a client lists and uses them:
 //   GET  /v1/sessions/{id}/checkpoints   every checkpoint of the session, oldest first
 //   POST /v1/sessions/{id}/rewind        {checkpoint_id}: the files back to it, the conversation continues from it
 

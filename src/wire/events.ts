@@ -223,8 +223,9 @@ export const SpanOutcomeEvaluationEndEvent = lazySchema(() => z.object({
 }));
 
 // ---- Hangar's own events (checkpoints and rewinds, issue #13) ----
-// Logged like any event, but never served by the API's event list or stream (runtime/threads.ts#inSessionView): the
-// SDK's event union has no such types. The API serves them as GET /v1/sessions/{id}/checkpoints (wire/checkpoint.ts).
+// Logged like any event, but left out of the API's event list and stream (runtime/threads.ts#inSessionView) unless a
+// client asks (`hangar_include[]=checkpoints`, hangar-include.ts): the SDK's event union has no such types. The API
+// also serves them as GET /v1/sessions/{id}/checkpoints (wire/checkpoint.ts).
 /**
  * The sandbox's files at this point of the conversation: a git tree in the sandbox's private git dir. Logged right
  * after the tool result it ends (in the same write), right before the idle it ends, or around a rewind.
