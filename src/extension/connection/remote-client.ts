@@ -11,6 +11,7 @@ import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCa
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
+import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -62,7 +63,8 @@ export class RemoteRuntimeClient implements RuntimeClient {
   async sessionEvents(id: string, types?: readonly string[]): Promise<SessionEvent[]> {
     return this.call(async () => {
       const out: SessionEvent[] = [];
-      const query = { limit: 1000, ...(types ? { types: [...types] as Anthropic.Beta.Sessions.EventListParams['types'] } : {}) };
+      // The log's checkpoint events too, as the in-process runtime's list has them (the panel's rewind and fork hang on them).
+      const query = { limit: 1000, ...(types ? { types: [...types] as Anthropic.Beta.Sessions.EventListParams['types'] } : {}), [HANGAR_INCLUDE]: ['checkpoints'] };
       for await (const e of this.sdk.beta.sessions.events.list(id, query)) out.push(parse(SessionEvent, e, 'an event'));
       return out;
     });
@@ -77,10 +79,16 @@ export class RemoteRuntimeClient implements RuntimeClient {
       url: this.where,
       signal: stop.signal,
       seen,
+      include: ['checkpoints', ...(handlers.onPreview ? (['tool_output'] as const) : [])],
+      deltas: handlers.onPreview ? ['agent.message', 'agent.thinking'] : [],
       onEvent: (e) => {
         const parsed = SessionEvent.safeParse(e);
-        // hangar.* and other events the wire does not list are not the extension's to show.
+        // Events the wire does not list are not the extension's to show.
         if (parsed.success) handlers.onEvent(parsed.data);
+      },
+      onPreview: (frame) => {
+        const parsed = StreamPreviewFrame.safeParse(frame);
+        if (parsed.success) handlers.onPreview?.(parsed.data);
       },
       onLost: (err, retryInMs) => this.setState({ up: false, reason: err.message, retryInMs }),
       onBack: () => this.setState({ up: true }),

@@ -35,7 +35,7 @@ export type ConnectionState = { up: true } | { up: false; reason: string; retryI
 
 export interface FollowHandlers {
   onEvent(e: SessionEvent): void;
-  /** Streamed text before its event is logged; only the in-process runtime has them. */
+  /** Streamed text before its event is logged, and a running tool's output (over the API: `hangar_include[]=tool_output`). */
   onPreview?(p: StreamPreview): void;
 }
 
@@ -49,7 +49,7 @@ export interface RuntimeClient {
   listSessions(): Promise<SessionView[]>;
   sessionView(id: string): Promise<SessionView>;
   retrieveSession(id: string): Promise<Session>;
-  /** The session's whole log as the API shows it (only `types`, when given). */
+  /** The session's whole log as the API shows it, its checkpoint and rewind events included (only `types`, when given). */
   sessionEvents(id: string, types?: readonly string[]): Promise<SessionEvent[]>;
   /**
    * Calls `onEvent` for each event after `after` (the events the caller holds) or, with 'now', after the current end
@@ -64,7 +64,7 @@ export interface RuntimeClient {
   /** One file of the session's copy, at its baseline or now; null when absent on that side. */
   readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null>;
 
-  /** The session's checkpoints, oldest first (the log's hangar.checkpoint events, which its event list leaves out). */
+  /** The session's checkpoints, oldest first (the log's hangar.checkpoint events, as the API's checkpoint list serves them). */
   checkpoints(id: string): Promise<Checkpoint[]>;
   /** The session's files back to a checkpoint, its conversation continuing from there; an unknown checkpoint throws the runtime's sentence. */
   rewind(id: string, checkpointId: string): Promise<RewindResult>;

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { startApiServer, type ApiServer } from '../../../src/api';
+import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
+import { reply } from '../../../src/model/scripted';
+import { DEFAULT_MODEL } from '../../../src/model/types';
+import type { SessionEvent, StreamPreview } from '../../../src/wire';
+import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+
+// What the panel gets over a detached runtime (issue #15), over real HTTP: the RemoteRuntimeClient (the official SDK
+// inside) against the real API server on a real runtime. The log's checkpoint events reach it in the history and live
+// (the panel's rewind and fork buttons hang on them), and so do the previews the in-process panel shows: text as it
+// streams and a running command's output.
+
+describe('remote runtime client: checkpoints and previews over HTTP', function () {
+  this.timeout(60_000);
+  let t: TestRuntime | undefined;
+  let server: ApiServer | undefined;
+  let client: RemoteRuntimeClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await server?.close();
+    await t?.close();
+    client = server = t = undefined;
+  });
+
+  async function connect(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script']): Promise<{ c: RemoteRuntimeClient; sessionId: string }> {
+    t = await makeTestRuntime({ script });
+    server = await startApiServer({ runtime: t.runtime, port: 0, heartbeatMs: 200 });
+    const c = (client = new RemoteRuntimeClient({ url: server.url, token: server.token }));
+    const agent = await c.createAgent({ name: 'parity', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await c.defaultEnvironment({});
+    const session = await c.createSession({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t.repo }] });
+    return { c, sessionId: session.id };
+  }
+
+  async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('follows checkpoint events and previews live, lists the checkpoints in the history, and rewinds to one', async () => {
+    const { c, sessionId } = await connect([
+      reply.tool('bash', { command: 'for i in 1 2 3 4; do echo "line $i" >> out.txt; cat out.txt; sleep 0.3; done' }),
+      reply.text('All four lines are written, one by one, as you asked.', { chunk_delay_ms: 40 }),
+      reply.text('Back at the first checkpoint.'),
+    ]);
+    const events: SessionEvent[] = [];
+    const previews: StreamPreview[] = [];
+    const stop = await c.follow(sessionId, 'now', { onEvent: (e) => events.push(e), onPreview: (p) => previews.push(p) });
+    await c.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'write four lines' }] }]);
+    await waitFor('the idle', () => (events.some((e) => e.type === 'session.status_idle') ? true : undefined));
+    stop();
+
+    const toolCheckpoint = events.find((e) => e.type === 'hangar.checkpoint' && e.trigger === 'tool_call');
+    assert.ok(toolCheckpoint?.type === 'hangar.checkpoint', `followed: ${events.map((e) => e.type).join(', ')}`);
+    const call = events.find((e) => e.type === 'agent.tool_use');
+    assert.equal(toolCheckpoint.tool_use_id, call?.id, 'the checkpoint marks the bash call');
+    assert.ok(events.some((e) => e.type === 'hangar.checkpoint' && e.trigger === 'idle'), 'and the idle');
+
+    const output = previews.filter((p) => p.type === 'tool_output');
+    assert.ok(output.some((p) => p.tool_use_id === call?.id && p.tail.includes('line 1')), `tool output previews: ${JSON.stringify(output)}`);
+    const message = events.find((e) => e.type === 'agent.message');
+    const deltas = previews.filter((p) => p.type === 'event_delta' && p.event_id === message?.id);
+    assert.ok(deltas.length > 1, `the message streamed in pieces before it was logged: ${previews.map((p) => p.type).join(', ')}`);
+    assert.equal(deltas.map((p) => (p.type === 'event_delta' ? p.delta.content.text : '')).join(''), 'All four lines are written, one by one, as you asked.');
+
+    const history = await c.sessionEvents(sessionId);
+    assert.deepEqual(history.map((e) => e.id), events.map((e) => e.id), 'the history holds the checkpoint events where the stream had them');
+
+    const [first] = await c.checkpoints(sessionId);
+    assert.equal(first?.event_id, toolCheckpoint.id);
+    const rewound = await c.rewind(sessionId, first!.id);
+    assert.equal(rewound.checkpoint.id, first!.id);
+    const after = await c.sessionEvents(sessionId, ['hangar.rewind']);
+    assert.deepEqual(after.map((e) => e.type), ['hangar.rewind']);
+  });
+});
