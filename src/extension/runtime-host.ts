@@ -11,7 +11,9 @@ import { ModelCatalogError, ModelCatalogOverrides, ModelProviderConfigs, PROVIDE
 import { readModelOverrides, readModelProviders, readSettings } from './config';
 import { LocalRuntimeClient } from './connection/local-client';
 import { RemoteRuntimeClient } from './connection/remote-client';
+import { MirroredVaults } from './connection/mirrored-vaults';
 import type { ConnectionState, RuntimeClient } from './connection/runtime-client';
+import type { RuntimeVaults } from './connection/runtime-vaults';
 import { runtimeTarget } from './connection/runtime-target';
 
 // Owns the runtime this window uses, behind the RuntimeClient seam (connection/runtime-client.ts). By default its own
@@ -260,19 +262,24 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   /**
-   * The vaults new sessions get: every active vault of this storage (the workspace's; VS Code keeps one storage per
-   * workspace), so credentials added with Hangar: Add Credential reach the MCP servers of the next session. A detached
-   * runtime has vaults of its own, which this window does not choose among: none.
+   * Vaults and credentials of the runtime this window uses. In-process their secrets are SecretStorage itself; over
+   * a detached runtime each secret goes into that runtime's vault (its proxy injects it) and VS Code keeps a copy.
+   */
+  get vaults(): RuntimeVaults {
+    const c = this.client;
+    return c.detached ? new MirroredVaults(c.vaults, this.vault, c.where) : c.vaults;
+  }
+
+  /**
+   * The vaults new sessions get. In-process every active vault of this storage (the workspace's; VS Code keeps one
+   * storage per workspace), so credentials added with Hangar: Add Credential reach the MCP servers of the next
+   * session; over a detached runtime, shared with other windows and maybe other users, the vaults holding the
+   * credentials this VS Code put there.
    */
   async vaultIds(): Promise<string[]> {
-    if (this.detached) return [];
-    const ids: string[] = [];
-    for (let page: string | undefined; ; ) {
-      const res = await this.runtime.vaults.list({ limit: 100, page });
-      ids.push(...res.data.map((v) => v.id));
-      if (!res.next_page) return ids;
-      page = res.next_page;
-    }
+    const vaults = this.vaults;
+    if (vaults instanceof MirroredVaults) return vaults.vaultIds();
+    return (await vaults.list()).map((v) => v.id);
   }
 
   private async resumeInterrupted(runtime: Runtime): Promise<string[]> {

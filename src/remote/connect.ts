@@ -25,6 +25,9 @@ export class RuntimeConnectionError extends Error {
   }
 }
 
+/** The hostnames (as URL.hostname spells them) that name this machine: plain http is allowed to these only. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
+
 export function checkRuntimeUrl(raw: string): URL {
   let url: URL;
   try {
@@ -33,7 +36,7 @@ export function checkRuntimeUrl(raw: string): URL {
     throw new RuntimeConnectionError(`"${raw}" is not a URL; give the runtime's address as https://host:port (or http://127.0.0.1:port on this machine).`, 'protocol');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new RuntimeConnectionError(`${raw}: a runtime is reached over https:// (or http:// on loopback), not ${url.protocol}`, 'protocol');
-  if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.includes(url.hostname)) {
     throw new RuntimeConnectionError(`${raw}: plain http:// would send the token over the network in the clear; serve the runtime with --tls-cert/--tls-key and use https://.`, 'protocol');
   }
   if (url.protocol === 'http:' && (url.searchParams.size > 0 || url.pathname !== '/')) throw new RuntimeConnectionError(`${raw}: give the runtime's base address only (scheme, host and port).`, 'protocol');

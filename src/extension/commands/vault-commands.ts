@@ -1,13 +1,15 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { normaliseMcpUrl } from '../../runtime/mcp';
-import type { Credential, Vault } from '../../wire';
+import type { Credential } from '../../wire';
 import type { Hangar } from '../hangar';
 import { guarded } from './args';
 
-// Credentials for MCP servers, kept in a vault of this workspace: the record (server URL, kind) in Hangar's storage,
-// the secret only in SecretStorage through the runtime's vault (ARCHITECTURE.md invariant 5). Sessions started from VS Code
-// attach every vault of the workspace (RuntimeHost.vaultIds), so the next session's MCP servers get the token.
+// Credentials for MCP servers, kept in a vault of the window's runtime (RuntimeHost.vaults): in-process the record
+// (server URL, kind) in Hangar's storage and the secret only in SecretStorage through the runtime's vault
+// (ARCHITECTURE.md invariant 5); over a detached runtime the secret goes into that runtime's vault through its API
+// (TLS or loopback only) and VS Code keeps a copy. Sessions started from VS Code attach those vaults
+// (RuntimeHost.vaultIds), so the next session's MCP servers get the token.
 
 const KINDS = {
   static_bearer: { label: 'Bearer token', detail: 'A fixed token the MCP server accepts as "Authorization: Bearer …" (static_bearer)' },
@@ -34,7 +36,7 @@ export function registerVaultCommands(h: Hangar): vscode.Disposable[] {
         const given = AddArgs.safeParse(arg);
         if (!given.success) throw new Error(`invalid credential: ${z.prettifyError(given.error)}`);
         const { vaultId, vaultName, kind, url, token, displayName } = given.data;
-        const vault = vaultId ?? (await h.host.runtime.vaults.create({ display_name: vaultName ?? 'Workspace credentials' })).id;
+        const vault = vaultId ?? (await h.host.vaults.create({ display_name: vaultName ?? 'Workspace credentials' })).id;
         return save(h, vault, kind, url, token, displayName);
       }
       return addInteractively(h);
@@ -44,15 +46,15 @@ export function registerVaultCommands(h: Hangar): vscode.Disposable[] {
       const target = given.success ? given.data : await pickCredential(h);
       if (!target) return undefined;
       if (!given.success || !given.data.confirmed) {
-        const c = await h.host.runtime.vaults.retrieveCredential(target.vaultId, target.credentialId);
+        const c = await h.host.vaults.retrieveCredential(target.vaultId, target.credentialId);
         const answer = await vscode.window.showWarningMessage(
           `Remove the credential for ${describe(c)}?`,
-          { modal: true, detail: 'Its secret is deleted from VS Code\'s secret storage. Sessions that are running keep the connections they have.' },
+          { modal: true, detail: `Its secret is deleted from ${h.host.vaults.secretsHeldIn}. Sessions that are running keep the connections they have.` },
           'Remove',
         );
         if (answer !== 'Remove') return undefined;
       }
-      await h.host.runtime.vaults.deleteCredential(target.vaultId, target.credentialId);
+      await h.host.vaults.deleteCredential(target.vaultId, target.credentialId);
       void vscode.window.showInformationMessage('Hangar: credential removed.');
       return target.credentialId;
     }),
@@ -71,7 +73,7 @@ async function addInteractively(h: Hangar): Promise<string | undefined> {
   if (!url) return undefined;
   const token = await vscode.window.showInputBox({
     title: 'Hangar: Add Credential (4/4)',
-    prompt: `The ${KINDS[kindPick.credentialKind].label.toLowerCase()} for ${url}. It is kept in VS Code's secret storage, never in settings or files.`,
+    prompt: `The ${KINDS[kindPick.credentialKind].label.toLowerCase()} for ${url}. It is kept in ${h.host.vaults.secretsHeldIn}, never in settings or files.`,
     password: true,
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim() ? (/\s/.test(v.trim()) ? 'A token has no spaces.' : null) : 'Enter the token.'),
@@ -82,18 +84,18 @@ async function addInteractively(h: Hangar): Promise<string | undefined> {
 
 /** Creates the credential, or gives the vault's existing one for this server the new secret. */
 async function save(h: Hangar, vaultId: string, kind: Kind, url: string, token: string, displayName?: string): Promise<string> {
-  const vaults = h.host.runtime.vaults;
-  const existing = (await allCredentials(h, vaultId)).find((c) => c.auth.type === kind && 'mcp_server_url' in c.auth && normaliseMcpUrl(c.auth.mcp_server_url) === normaliseMcpUrl(url));
+  const vaults = h.host.vaults;
+  const existing = (await vaults.credentials(vaultId)).find((c) => c.auth.type === kind && 'mcp_server_url' in c.auth && normaliseMcpUrl(c.auth.mcp_server_url) === normaliseMcpUrl(url));
   const auth = kind === 'static_bearer' ? { type: kind, mcp_server_url: url, token } : { type: kind, mcp_server_url: url, access_token: token };
   const saved = existing
     ? await vaults.updateCredential(vaultId, existing.id, { auth: kind === 'static_bearer' ? { type: kind, token } : { type: kind, access_token: token } })
     : await vaults.createCredential(vaultId, { auth, ...(displayName ? { display_name: displayName } : {}) });
-  void vscode.window.showInformationMessage(`Hangar: ${existing ? 'updated the' : 'saved a'} credential for ${url} in secret storage. New sessions use it.`);
+  void vscode.window.showInformationMessage(`Hangar: ${existing ? 'updated the' : 'saved a'} credential for ${url} in ${vaults.secretsHeldIn}. New sessions use it.`);
   return saved.id;
 }
 
 async function pickVault(h: Hangar): Promise<string | undefined> {
-  const vaults = await allVaults(h);
+  const vaults = await h.host.vaults.list();
   type Item = vscode.QuickPickItem & { id?: string };
   const items: Item[] = [...vaults.map((v) => ({ label: v.display_name, description: v.id, id: v.id })), { label: '$(add) New vault…', alwaysShow: true }];
   const pick = vaults.length === 0 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Hangar: Add Credential (1/4)', placeHolder: 'Which vault keeps it? Every vault of this workspace goes with new sessions.', ignoreFocusOut: true });
@@ -107,22 +109,17 @@ async function pickVault(h: Hangar): Promise<string | undefined> {
     validateInput: (v) => (v.trim() ? (v.length > 255 ? 'At most 255 characters.' : null) : 'A name is required.'),
   });
   if (!name?.trim()) return undefined;
-  return (await h.host.runtime.vaults.create({ display_name: name.trim() })).id;
+  return (await h.host.vaults.create({ display_name: name.trim() })).id;
 }
 
 /** The MCP servers the workspace's agents name (URL servers by URL, stdio servers as stdio:<name>), or a typed URL. */
 async function pickServerUrl(h: Hangar): Promise<string | undefined> {
   const known = new Map<string, string>();
-  for (let page: string | undefined; ; ) {
-    const res = await h.host.runtime.agents.list({ limit: 100, page });
-    for (const a of res.data) {
-      for (const s of a.mcp_servers) {
-        const url = s.type === 'url' ? s.url : `stdio:${s.name}`;
-        if (!known.has(url)) known.set(url, s.type === 'url' ? `${s.name} · agent ${a.name}` : `${s.name} (stdio; the token replaces \${HANGAR_MCP_TOKEN} in its env) · agent ${a.name}`);
-      }
+  for (const a of await h.host.client.listAgents()) {
+    for (const s of a.mcp_servers) {
+      const url = s.type === 'url' ? s.url : `stdio:${s.name}`;
+      if (!known.has(url)) known.set(url, s.type === 'url' ? `${s.name} · agent ${a.name}` : `${s.name} (stdio; the token replaces \${HANGAR_MCP_TOKEN} in its env) · agent ${a.name}`);
     }
-    if (!res.next_page) break;
-    page = res.next_page;
   }
   type Item = vscode.QuickPickItem & { url?: string };
   const items: Item[] = [...[...known].map(([url, description]) => ({ label: url, description, url })), { label: '$(edit) Enter a server URL…', alwaysShow: true }];
@@ -141,8 +138,8 @@ async function pickServerUrl(h: Hangar): Promise<string | undefined> {
 
 async function pickCredential(h: Hangar): Promise<{ vaultId: string; credentialId: string } | undefined> {
   const items: (vscode.QuickPickItem & { vaultId: string; credentialId: string })[] = [];
-  for (const v of await allVaults(h)) {
-    for (const c of await allCredentials(h, v.id)) items.push({ label: describe(c), description: `${c.auth.type} · vault ${v.display_name}`, detail: c.id, vaultId: v.id, credentialId: c.id });
+  for (const v of await h.host.vaults.list()) {
+    for (const c of await h.host.vaults.credentials(v.id)) items.push({ label: describe(c), description: `${c.auth.type} · vault ${v.display_name}`, detail: c.id, vaultId: v.id, credentialId: c.id });
   }
   if (items.length === 0) {
     void vscode.window.showInformationMessage('Hangar: this workspace has no credentials.');
@@ -157,24 +154,4 @@ function describe(c: Credential): string {
   if (a.type === 'static_bearer' || a.type === 'mcp_oauth') return a.mcp_server_url;
   if (a.type === 'environment_variable') return `$${a.secret_name}`;
   return a.allowed_hosts.join(', ');
-}
-
-async function allVaults(h: Hangar): Promise<Vault[]> {
-  const out: Vault[] = [];
-  for (let page: string | undefined; ; ) {
-    const res = await h.host.runtime.vaults.list({ limit: 100, page });
-    out.push(...res.data);
-    if (!res.next_page) return out;
-    page = res.next_page;
-  }
-}
-
-async function allCredentials(h: Hangar, vaultId: string): Promise<Credential[]> {
-  const out: Credential[] = [];
-  for (let page: string | undefined; ; ) {
-    const res = await h.host.runtime.vaults.listCredentials(vaultId, { limit: 100, page });
-    out.push(...res.data);
-    if (!res.next_page) return out;
-    page = res.next_page;
-  }
 }

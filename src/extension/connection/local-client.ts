@@ -6,6 +6,7 @@ import type { Agent, AgentUpdateParams, Environment, FileResourceParams, Session
 import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
+import { LocalVaults } from './runtime-vaults';
 
 // The seam over the window's own Runtime: a session's view comes from its stored summary (runtime
 // session-index.ts), so a listing costs the page, not the history (issue #17); new and removed sessions of the same
@@ -16,11 +17,14 @@ const COALESCE_MS = 150;
 export class LocalRuntimeClient implements RuntimeClient {
   readonly where = 'in-process';
   readonly detached = false;
+  readonly vaults: LocalVaults;
 
   constructor(
     readonly runtime: Runtime,
     private readonly storageRoot: string,
-  ) {}
+  ) {
+    this.vaults = new LocalVaults(runtime.vaults);
+  }
 
   get catalog() {
     return this.runtime.catalog;

@@ -13,6 +13,8 @@ import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkp
 import type { SessionForkParams } from '../../wire/fork';
 import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
 import { sessionRepository } from '../../wire/session-repository';
+import { parseWire as parse, type RemoteCall } from './remote-call';
+import { RemoteVaults } from './remote-vaults';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
 // The seam over a detached runtime (`hangar serve`, on this machine or another): the Managed Agents API through the
@@ -30,6 +32,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   /** The runtime's own overrides are not served: prices and limits shown here are the built-in catalogue's. */
   readonly catalog = new ModelCatalog();
   private readonly sdk: Anthropic;
+  readonly vaults: RemoteVaults;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private readonly environments = new Map<string, Promise<Environment | null>>();
   private up = true;
@@ -39,6 +42,8 @@ export class RemoteRuntimeClient implements RuntimeClient {
     this.where = target.url;
     // The seam retries by reconnecting (follow, the poll); a call that fails says so at once.
     this.sdk = runtimeClient({ ...target, maxRetries: 0 });
+    const call: RemoteCall = (fn) => this.call(fn);
+    this.vaults = new RemoteVaults(this.sdk, call, this.where);
   }
 
   /** Fails with the reason (wrong token, untrusted certificate, nothing listening) unless the runtime answers. */
@@ -337,10 +342,4 @@ const ErrorBody = z.object({ error: z.object({ message: z.string() }) });
 function refusalMessage(err: InstanceType<typeof Anthropic.APIError>): string {
   const body = ErrorBody.safeParse(err.error);
   return body.success ? body.data.error.message : err.message;
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`The runtime sent ${what} in a form this Hangar does not read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}); are the extension and hangar serve the same version?`);
-  return parsed.data;
 }

@@ -4,6 +4,7 @@ import type { Agent, AgentCreateParams, AgentUpdateParams, Environment, EventPar
 import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
+import type { RuntimeVaults } from './runtime-vaults';
 
 // The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
 // the start command need, and nothing more. Two implementations: the window's own in-process Runtime
@@ -45,6 +46,8 @@ export interface RuntimeClient {
   readonly detached: boolean;
   /** Model limits and prices for folds and the panel: the runtime's own catalogue in-process, the built-in one over the API. */
   readonly catalog: ModelCatalog;
+  /** Vaults and credentials: secrets kept where this runtime's egress proxy and MCP connections read them. */
+  readonly vaults: RuntimeVaults;
 
   listSessions(): Promise<SessionView[]>;
   sessionView(id: string): Promise<SessionView>;

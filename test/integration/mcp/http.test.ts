@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 import { startBearerProxy, type BearerProxy } from '../../support/bearer-proxy';
 import { freePort, startEverythingHttp, type HttpServerProcess } from '../../support/mcp-servers';
 import { makeMcpRuntime, toolNames, lastRequestText, type McpTestRuntime } from '../../support/mcp-runtime';
+import { assertTokenAbsent, captureOutput, grepFiles } from '../../support/secret-search';
 
 // server-everything over streamable HTTP behind a proxy that demands a bearer token; the token comes from a vault
 // credential attached to the session, matched by URL.
@@ -181,35 +181,3 @@ describe('mcp: server-everything over streamable HTTP with a bearer token from t
     }
   });
 });
-
-/** Files under `dir` (session logs, records, sandbox workspaces) that contain `text`. */
-function grepFiles(dir: string, text: string): string {
-  try {
-    return execFileSync('grep', ['-rlF', '--', text, dir], { encoding: 'utf8' });
-  } catch (err) {
-    // grep exits 1 when nothing matches.
-    if ((err as { status?: number }).status !== 1) throw err;
-    return '';
-  }
-}
-
-function assertTokenAbsent(dir: string, token: string): void {
-  const hits = grepFiles(dir, token);
-  assert.equal(hits, '', `the token was found in: ${hits}`);
-}
-
-function captureOutput(into: string[]): () => void {
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const grab = (orig: typeof out) =>
-    ((chunk: unknown, ...rest: unknown[]) => {
-      into.push(String(chunk));
-      return (orig as (...a: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof out;
-  process.stdout.write = grab(out);
-  process.stderr.write = grab(err);
-  return () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-}

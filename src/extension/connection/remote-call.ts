@@ -1,0 +1,13 @@
+import type * as z from 'zod';
+
+// What the parts of RemoteRuntimeClient share: one SDK call with its failure turned into the sentence to show
+// (RemoteRuntimeClient.call), and every answer read through the wire's zod schema.
+
+export type RemoteCall = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** The runtime's answer as the wire schema reads it, or a sentence saying it does not (a version mismatch). */
+export function parseWire<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`The runtime sent ${what} in a form this Hangar does not read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}); are the extension and hangar serve the same version?`);
+  return parsed.data;
+}
