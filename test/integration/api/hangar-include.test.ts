@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { reply } from '../../../src/model/scripted';
+import { CheckpointList } from '../../../src/wire/checkpoint';
 import { HANGAR_INCLUDE } from '../../../src/wire/hangar-include';
 import { collect, idleWith, raw, startApi, typesOf, type ApiFixture } from './helpers';
 
@@ -41,7 +42,7 @@ describe('API: hangar_include (checkpoint events and tool output for clients tha
     const without = await listed();
     assert.deepEqual(typesOf(without), typesOf(withCheckpoints).filter((t) => !t.startsWith('hangar.')), 'the same history, checkpoints left out');
     assert.deepEqual(withCheckpoints.filter((e) => (e.type as string) === 'hangar.checkpoint').map((e) => e.id), streamedCheckpoints.map((e) => (e as { id: string }).id));
-    const checkpoints = (await f.client.get<unknown, { data: { id: string; event_id: string }[] }>(`/v1/sessions/${session.id}/checkpoints`)).data;
+    const checkpoints = CheckpointList.parse(await f.client.get(`/v1/sessions/${session.id}/checkpoints`)).data;
     assert.deepEqual(checkpoints.map((c) => c.event_id), streamedCheckpoints.map((e) => (e as { id: string }).id), 'each listed checkpoint is one of the events');
 
     await f.client.post(`/v1/sessions/${session.id}/rewind`, { body: { checkpoint_id: checkpoints[0]!.id } });
