@@ -267,8 +267,9 @@ export class SessionModel {
         return [this.add({ kind: 'note', key: e.id, lane: PRIMARY, at, text: `Evaluation ${e.iteration + 1}: ${e.result.replace(/_/g, ' ')}`, tone: e.result === 'satisfied' ? 'info' : 'warn', detail: e.explanation })];
       case 'hangar.checkpoint':
         return this.markCheckpoint(e);
+      // Every thread's context goes back with the shared files (harness/rewind.ts), so each tab shows where.
       case 'hangar.rewind':
-        return [this.note(e.id, PRIMARY, at, 'Rewound: the files are back as they were at the checkpoint, and the conversation continues from there', 'info')];
+        return [...this.lanes.keys()].map((id) => this.note(id === PRIMARY ? e.id : `${e.id}:${id}`, id, at, 'Rewound: the files are back as they were at the checkpoint, and the conversation continues from there', 'info'));
       case 'session.status_running':
       case 'session.status_rescheduled':
       case 'session.updated':

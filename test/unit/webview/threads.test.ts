@@ -94,6 +94,18 @@ describe('webview: multi-agent threads', () => {
       assert.equal(note.text, 'Turn ended');
       assert.equal(note.spans?.length, 1);
     });
+
+    it("marks a rewind in every thread's lane: each thread's context went back with the shared files", () => {
+      const { log } = delegatedLog();
+      const rewind = log.add({ type: 'hangar.rewind', checkpoint_id: 'ckpt_1', tree: 'a'.repeat(40) });
+      const m = new SessionModel(coordinatorSession(), PRICING);
+      for (const e of log.events) m.apply(e, undefined, undefined, log.threads[e.id]);
+      for (const lane of [PRIMARY, 'sthr_t', 'sthr_r']) {
+        const last = m.lanes.get(lane)!.items.at(-1);
+        assert.ok(last?.kind === 'note' && /^Rewound: the files are back/.test(last.text), `the ${lane} lane ends with the rewind`);
+      }
+      assert.equal(m.item(rewind.id)?.lane, PRIMARY, "the coordinator's note is the rewind event's own item");
+    });
   });
 
   it("streams a sub-agent's message into its own tab and replaces the preview with the final event there", () => {
