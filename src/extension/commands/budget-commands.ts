@@ -28,7 +28,7 @@ export function registerBudgetCommands(h: Hangar): vscode.Disposable[] {
         if (!sessionId) return undefined;
         const usd = given.success ? given.data.usd : await askAmount(h, sessionId);
         if (usd === undefined) return undefined;
-        const s = await h.host.runtime.sessions.update(sessionId, { budget: costBudget(Math.round(usd * 100)) });
+        const s = await h.host.client.setBudget(sessionId, costBudget(Math.round(usd * 100)));
         return s.budget;
       }),
     ),
@@ -48,7 +48,7 @@ async function notify(h: Hangar, sessionId: string): Promise<void> {
 }
 
 async function askAmount(h: Hangar, sessionId: string): Promise<number | undefined> {
-  const s = await h.host.runtime.sessions.retrieve(sessionId);
+  const s = await h.host.client.retrieveSession(sessionId);
   const spentCents = Number(s.usage.list_cost?.amount ?? 0);
   const cap = s.budget?.max_list_cost ? Number(s.budget.max_list_cost.amount) : 0;
   const value = await vscode.window.showInputBox({

@@ -3,9 +3,11 @@ import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../../runtime';
 import type { Agent, AgentUpdateParams, Environment, FileResourceParams, SessionEvent } from '../../wire';
+import type { BudgetLimit } from '../../wire/budget';
 import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
+import { LocalMemory } from './runtime-memory';
 import { LocalVaults } from './runtime-vaults';
 
 // The seam over the window's own Runtime: a session's view comes from its stored summary (runtime
@@ -18,12 +20,14 @@ export class LocalRuntimeClient implements RuntimeClient {
   readonly where = 'in-process';
   readonly detached = false;
   readonly vaults: LocalVaults;
+  readonly memory: LocalMemory;
 
   constructor(
     readonly runtime: Runtime,
     private readonly storageRoot: string,
   ) {
     this.vaults = new LocalVaults(runtime.vaults);
+    this.memory = new LocalMemory(runtime.memoryStores);
   }
 
   get catalog() {
@@ -82,6 +86,10 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   createSession(params: Parameters<Runtime['sessions']['create']>[0]) {
     return this.runtime.sessions.create(params);
+  }
+
+  setBudget(id: string, budget: BudgetLimit) {
+    return this.runtime.sessions.update(id, { budget });
   }
 
   changes(id: string) {

@@ -8,12 +8,14 @@ import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
 import { followRemoteSession } from '../../remote/follow';
 import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams } from '../../wire';
+import type { BudgetLimit } from '../../wire/budget';
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
 import { sessionRepository } from '../../wire/session-repository';
 import { parseWire as parse, type RemoteCall } from './remote-call';
+import { RemoteMemory } from './remote-memory';
 import { RemoteVaults } from './remote-vaults';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -33,6 +35,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   readonly catalog = new ModelCatalog();
   private readonly sdk: Anthropic;
   readonly vaults: RemoteVaults;
+  readonly memory: RemoteMemory;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private readonly environments = new Map<string, Promise<Environment | null>>();
   private up = true;
@@ -44,6 +47,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
     this.sdk = runtimeClient({ ...target, maxRetries: 0 });
     const call: RemoteCall = (fn) => this.call(fn);
     this.vaults = new RemoteVaults(this.sdk, call, this.where);
+    this.memory = new RemoteMemory(this.sdk, call);
   }
 
   /** Fails with the reason (wrong token, untrusted certificate, nothing listening) unless the runtime answers. */
@@ -111,6 +115,11 @@ export class RemoteRuntimeClient implements RuntimeClient {
     // Hangar's local_repository resource is not in the SDK's types; the runtime validates it.
     const created = await this.call(() => this.sdk.beta.sessions.create(params as unknown as Anthropic.Beta.Sessions.SessionCreateParams));
     return parse(Session, created, 'a session');
+  }
+
+  async setBudget(id: string, budget: BudgetLimit): Promise<Session> {
+    // A wire budget may cap tokens alone; the SDK's type insists on max_list_cost.
+    return parse(Session, await this.call(() => this.sdk.beta.sessions.update(id, { budget } as Anthropic.Beta.Sessions.SessionUpdateParams)), 'a session');
   }
 
   async changes(id: string): Promise<SessionChanges> {

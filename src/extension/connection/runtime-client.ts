@@ -1,9 +1,11 @@
 import type { SandboxKind } from '../../format/sandbox';
 import type { McpServerState } from '../../runtime';
 import type { Agent, AgentCreateParams, AgentUpdateParams, Environment, EventParams, FileMetadata, FileResourceParams, ModelCatalog, Session, SessionCreateParams, SessionEvent, SessionStatus, StopReason, StreamPreview } from '../../wire';
+import type { BudgetLimit } from '../../wire/budget';
 import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
+import type { RuntimeMemory } from './runtime-memory';
 import type { RuntimeVaults } from './runtime-vaults';
 
 // The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
@@ -48,6 +50,8 @@ export interface RuntimeClient {
   readonly catalog: ModelCatalog;
   /** Vaults and credentials: secrets kept where this runtime's egress proxy and MCP connections read them. */
   readonly vaults: RuntimeVaults;
+  /** Memory stores, their memories and versions, for the Memory view and memory documents. */
+  readonly memory: RuntimeMemory;
 
   listSessions(): Promise<SessionView[]>;
   sessionView(id: string): Promise<SessionView>;
@@ -63,6 +67,8 @@ export interface RuntimeClient {
   /** User events (a message, an interrupt, a confirmation); a refusal (an answer another window gave first) throws its sentence. */
   send(id: string, events: EventParams[]): Promise<void>;
   createSession(params: SessionCreateParams): Promise<Session>;
+  /** Replaces the session's budget (a raised cap lets a held turn go on); a refusal (not above what it spent) throws its sentence. */
+  setBudget(id: string, budget: BudgetLimit): Promise<Session>;
   changes(id: string): Promise<{ patch: string; files: FileChange[] }>;
   /** One file of the session's copy, at its baseline or now; null when absent on that side. */
   readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null>;

@@ -1,12 +1,12 @@
-import os from 'node:os';
 import * as vscode from 'vscode';
 import { RuntimeError } from '../../runtime/errors';
-import type { Actor, Memory, MemoryVersion } from '../../wire';
+import type { Memory, MemoryVersion } from '../../wire';
+import { RuntimeRefusal } from '../connection/remote-client';
 import { DocumentFileSystem } from '../document-fs';
 import type { RuntimeHost } from '../runtime-host';
 
 // Memories as documents: `hangar-memory:/<store id>/<memory path>` is a memory as it is now, and saving it writes a
-// new version (made by the VS Code user), refused when the memory changed since the document read it (the
+// new version (made by the VS Code user; over a detached runtime, by its API key), through the RuntimeClient seam, refused when the memory changed since the document read it (the
 // content_sha256 precondition) so a session's write is never silently overwritten. `…?version=<version id>` is one
 // version of its history, read only.
 
@@ -21,17 +21,6 @@ function parseMemoryUri(uri: vscode.Uri): { storeId: string; memoryPath: string;
   const v = uri.query ? /^version=([A-Za-z0-9_-]{1,128})$/.exec(uri.query) : null;
   if (!m?.[1] || !m[2] || (uri.query && !v)) throw vscode.FileSystemError.FileNotFound(uri);
   return { storeId: m[1], memoryPath: m[2], ...(v?.[1] ? { versionId: v[1] } : {}) };
-}
-
-/** Edits made in VS Code are the user's. */
-function userActor(): Actor {
-  let user = 'vscode';
-  try {
-    user = os.userInfo().username || user;
-  } catch {
-    // No passwd entry for the uid (some containers): the generic name stands.
-  }
-  return { type: 'user_actor', user_id: user };
 }
 
 /** What a version document shows: its content, or why there is none. */
@@ -60,7 +49,7 @@ export class MemoryFileSystem extends DocumentFileSystem {
       return { type: vscode.FileType.File, ctime: t, mtime: t, size: Buffer.byteLength(versionText(v)), permissions: vscode.FilePermission.Readonly };
     }
     const m = await this.memory(uri, storeId, memoryPath);
-    const store = await this.host.runtime.memoryStores.retrieve(storeId);
+    const store = await this.host.client.memory.retrieveStore(storeId);
     return {
       type: vscode.FileType.File,
       ctime: Date.parse(m.created_at),
@@ -81,18 +70,13 @@ export class MemoryFileSystem extends DocumentFileSystem {
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const { storeId, memoryPath, versionId } = parseMemoryUri(uri);
     if (versionId) throw vscode.FileSystemError.NoPermissions(`Version ${versionId} is history and read only; open the memory itself to edit it.`);
-    const stores = this.host.runtime.memoryStores;
     const text = Buffer.from(content).toString('utf8');
     let saved: Memory;
     try {
-      const current = await stores.memoryAt(storeId, memoryPath);
-      const readSha = this.readAt.get(uri.toString());
-      saved = current
-        ? await stores.updateMemory(storeId, current.id, { content: text, ...(readSha ? { precondition: { type: 'content_sha256', content_sha256: readSha } } : {}) }, userActor())
-        : await stores.createMemory(storeId, { path: memoryPath, content: text }, userActor());
+      saved = await this.host.client.memory.write(storeId, memoryPath, text, this.readAt.get(uri.toString()));
     } catch (err) {
       // A precondition failure means a session (or the API) wrote the memory since this document read it.
-      if (err instanceof RuntimeError && err.status < 500) throw new Error(`Cannot save the memory: ${err.message}`, { cause: err });
+      if ((err instanceof RuntimeError || err instanceof RuntimeRefusal) && err.status < 500) throw new Error(`Cannot save the memory: ${err.message}`, { cause: err });
       throw err;
     }
     this.readAt.set(uri.toString(), saved.content_sha256);
@@ -101,14 +85,14 @@ export class MemoryFileSystem extends DocumentFileSystem {
   }
 
   private async memory(uri: vscode.Uri, storeId: string, memoryPath: string): Promise<Memory> {
-    const m = await this.host.runtime.memoryStores.memoryAt(storeId, memoryPath).catch(() => null);
+    const m = await this.host.client.memory.memoryAt(storeId, memoryPath).catch(() => null);
     if (!m) throw vscode.FileSystemError.FileNotFound(uri);
     return m;
   }
 
   private async version(uri: vscode.Uri, storeId: string, versionId: string): Promise<MemoryVersion> {
     try {
-      return await this.host.runtime.memoryStores.retrieveVersion(storeId, versionId);
+      return await this.host.client.memory.retrieveVersion(storeId, versionId);
     } catch {
       throw vscode.FileSystemError.FileNotFound(uri);
     }

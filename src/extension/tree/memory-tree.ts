@@ -72,42 +72,24 @@ export class MemoryTree implements vscode.TreeDataProvider<MemoryTreeNode>, vsco
   }
 
   async getChildren(node?: MemoryTreeNode): Promise<MemoryTreeNode[]> {
-    // Memory stores are the in-process runtime's; with a detached one the view's welcome text says so.
-    if (this.host.detached) return [];
-    const ms = this.host.runtime.memoryStores;
+    const memory = this.host.client.memory;
     if (!node) {
       this.stores.clear();
-      const out: MemoryTreeNode[] = [];
-      for (let page: string | undefined; ; ) {
-        const res = await ms.list({ limit: 100, page });
-        for (const s of res.data) {
-          this.stores.set(s.id, s);
-          out.push({ kind: 'memoryStore', storeId: s.id });
-        }
-        if (!res.next_page) return out;
-        page = res.next_page;
-      }
+      return (await memory.stores()).map((s) => {
+        this.stores.set(s.id, s);
+        return { kind: 'memoryStore' as const, storeId: s.id };
+      });
     }
     if (node.kind === 'memoryStore' || node.kind === 'memoryFolder') {
       const prefix = node.kind === 'memoryFolder' ? node.prefix : '/';
-      const out: MemoryTreeNode[] = [];
-      for (let page: string | undefined; ; ) {
-        const res = await ms.listMemories(node.storeId, { path_prefix: prefix, depth: 1, limit: 1000, page });
-        for (const item of res.data) {
-          if (item.type === 'memory_prefix') {
-            out.push({ kind: 'memoryFolder', storeId: node.storeId, prefix: item.path });
-          } else {
-            this.memories.set(item.id, item);
-            out.push({ kind: 'memory', storeId: node.storeId, memoryId: item.id, path: item.path });
-          }
-        }
-        if (!res.next_page) return out;
-        page = res.next_page;
-      }
+      return (await memory.children(node.storeId, prefix)).map((item): MemoryTreeNode => {
+        if (item.type === 'memory_prefix') return { kind: 'memoryFolder', storeId: node.storeId, prefix: item.path };
+        this.memories.set(item.id, item);
+        return { kind: 'memory', storeId: node.storeId, memoryId: item.id, path: item.path };
+      });
     }
     if (node.kind === 'memory') {
-      const res = await ms.listVersions(node.storeId, { memory_id: node.memoryId, limit: 1000 });
-      return res.data.map((v) => {
+      return (await memory.versions(node.storeId, node.memoryId)).map((v) => {
         this.versions.set(v.id, v);
         return { kind: 'memoryVersion' as const, storeId: node.storeId, memoryId: node.memoryId, path: node.path, versionId: v.id };
       });
