@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { newId } from '../wire';
 import type { Runtime } from '../runtime';
 import { agentRoutes } from './agents';
+import { allowanceRoutes } from './allowances';
 import { ensureApiToken, guardRequest } from './auth';
 import { environmentRoutes } from './environments';
 import { envelope, fail, parseOr400, shouldRetry, toFailure } from './errors';
@@ -63,7 +64,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

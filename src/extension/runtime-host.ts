@@ -83,7 +83,7 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   /**
-   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores, allowances,
+   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores,
    * budgets, model providers, the local API server). With a detached runtime it throws the refusal the
    * user sees, naming the setting that chose it.
    */

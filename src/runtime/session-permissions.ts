@@ -2,7 +2,8 @@ import type { Session, SessionEvent, SessionThreadAgent } from '../wire';
 import { sessionRoster } from '../wire';
 import { threadOf } from '../harness/threads/view';
 import { HarnessState } from '../harness/state';
-import { allowTool, revokeTool, sessionAllowances, toolLabel, type ToolRef } from '../harness/permissions';
+import { allowTool, policyOf, revokeTool, sessionAllowances, toolLabel, type ToolRef } from '../harness/permissions';
+import type { SessionAllowances } from '../wire/allowances';
 import type { AgentStore } from './agents';
 import { invalid } from './errors';
 import type { SessionService } from './sessions';
@@ -31,6 +32,22 @@ export class SessionPermissions {
     return sessionAllowances(current.tools, agent.tools, mcp);
   }
 
+  /**
+   * Every allowance of the session: the coordinator's and, per roster agent with sub-agent threads, its own (its
+   * threads share them, so each agent is read once). The API's GET …/allowances, the panel's list, the revoke pick.
+   */
+  async all(id: string): Promise<SessionAllowances> {
+    const byAgent = new Map<string, string[]>();
+    for (const t of await this.sessions.threads(id)) {
+      // An inline agent has no allowances ("allow for this session" is refused for it): nothing to list.
+      if (t.parent_thread_id === null || t.agent.type === 'inline') continue;
+      byAgent.set(t.agent.name, [...(byAgent.get(t.agent.name) ?? []), t.id]);
+    }
+    const agents = [...byAgent];
+    const [tools, ...own] = await Promise.all([this.allowed(id), ...agents.map(([, threads]) => this.allowed(id, threads[0]))]);
+    return { type: 'session_allowances', tools, sub_agents: agents.map(([agent, threads], i) => ({ agent, threads, tools: own[i] ?? [] })) };
+  }
+
   /** The roster agent a sub-agent thread runs; null for the coordinator (no thread, or the primary thread's id). */
   private async member(session: Session, thread: string | undefined): Promise<SessionThreadAgent | null> {
     if (thread === undefined || thread === primaryThreadId(session.id)) return null;
@@ -50,6 +67,8 @@ export class SessionPermissions {
   async allow(id: string, tool: ToolRef, thread?: string): Promise<void> {
     const session = await this.sessions.retrieve(id);
     const member = await this.member(session, thread);
+    // A tool the agent does not offer (disabled, or an MCP server it has no toolset for) would be allowed in name only.
+    if (policyOf((member ?? session.agent).tools, tool) === null) throw invalid(`${toolLabel(tool)} is not a tool ${member ? `sub-agent ${member.name}` : `session ${id}'s agent`} offers (disabled, or no such ${tool.mcp_server_name ? 'MCP toolset' : 'built-in tool'}); there is nothing to allow.`);
     if (!(await this.allowed(id, thread)).some((t) => sameTool(t, tool))) {
       if (member) await this.sessions.updateMemberTools(id, member.name, allowTool(member.tools, tool));
       else await this.sessions.update(id, { agent: { tools: allowTool(session.agent.tools, tool) } });

@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import * as z from 'zod';
 import type { Hangar } from '../hangar';
 import { ANSWER_COMMAND, answerPrompt, toolLabel } from '../notifications/pending-prompts';
-import { readAllowances } from '../allowances';
 import { guarded, resolveSession } from './args';
 
 // Answering a waiting tool call from outside the panel (the notification's links) and taking back an "allow for
@@ -28,12 +27,12 @@ export function registerPermissionCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.revokeAllowance', async (arg) => {
       const given = RevokeArgs.safeParse(arg);
       if (given.success) {
-        await h.host.runtime.permissions.revoke(given.data.sessionId, given.data.tool, given.data.threadId);
+        await h.host.client.permissions.revoke(given.data.sessionId, given.data.tool, given.data.threadId);
         return given.data.tool;
       }
       const sessionId = await resolveSession(h, arg, 'Revoke an "allow for this session" of which session?');
       if (!sessionId) return undefined;
-      const { tools, subAgents } = await readAllowances(h.host.runtime, sessionId);
+      const { tools, sub_agents: subAgents } = await h.host.client.permissions.all(sessionId);
       const allowed = [
         ...tools.map((tool) => ({ tool, thread: undefined, description: 'ask again before each call' })),
         ...subAgents.flatMap((a) => a.tools.map((tool) => ({ tool, thread: a.threads[0], description: `sub-agent ${a.agent}: ask again before each call` }))),
@@ -47,7 +46,7 @@ export function registerPermissionCommands(h: Hangar): vscode.Disposable[] {
         { placeHolder: 'Which tool should ask again before each call?' },
       );
       if (!pick) return undefined;
-      await h.host.runtime.permissions.revoke(sessionId, pick.tool, pick.thread);
+      await h.host.client.permissions.revoke(sessionId, pick.tool, pick.thread);
       return pick.tool;
     }),
   ];

@@ -8,6 +8,7 @@ import type { SessionForkParams } from '../../wire/fork';
 import { sessionRepository } from '../../wire/session-repository';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 import { LocalMemory } from './runtime-memory';
+import { LocalPermissions } from './runtime-permissions';
 import { LocalVaults } from './runtime-vaults';
 
 // The seam over the window's own Runtime: a session's view comes from its stored summary (runtime
@@ -20,6 +21,7 @@ export class LocalRuntimeClient implements RuntimeClient {
   readonly where = 'in-process';
   readonly detached = false;
   readonly vaults: LocalVaults;
+  readonly permissions: LocalPermissions;
   readonly memory: LocalMemory;
 
   constructor(
@@ -27,6 +29,7 @@ export class LocalRuntimeClient implements RuntimeClient {
     private readonly storageRoot: string,
   ) {
     this.vaults = new LocalVaults(runtime.vaults);
+    this.permissions = new LocalPermissions(runtime.permissions);
     this.memory = new LocalMemory(runtime.memoryStores);
   }
 

@@ -16,6 +16,7 @@ import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
 import { sessionRepository } from '../../wire/session-repository';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
+import { RemotePermissions } from './remote-permissions';
 import { RemoteVaults } from './remote-vaults';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -35,6 +36,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   readonly catalog = new ModelCatalog();
   private readonly sdk: Anthropic;
   readonly vaults: RemoteVaults;
+  readonly permissions: RemotePermissions;
   readonly memory: RemoteMemory;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private readonly environments = new Map<string, Promise<Environment | null>>();
@@ -47,6 +49,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
     this.sdk = runtimeClient({ ...target, maxRetries: 0 });
     const call: RemoteCall = (fn) => this.call(fn);
     this.vaults = new RemoteVaults(this.sdk, call, this.where);
+    this.permissions = new RemotePermissions(this.sdk, call);
     this.memory = new RemoteMemory(this.sdk, call);
   }
 

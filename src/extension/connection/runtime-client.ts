@@ -6,6 +6,7 @@ import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import type { RuntimeMemory } from './runtime-memory';
+import type { RuntimePermissions } from './runtime-permissions';
 import type { RuntimeVaults } from './runtime-vaults';
 
 // The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
@@ -50,6 +51,8 @@ export interface RuntimeClient {
   readonly catalog: ModelCatalog;
   /** Vaults and credentials: secrets kept where this runtime's egress proxy and MCP connections read them. */
   readonly vaults: RuntimeVaults;
+  /** "Allow for this session": the session's allowances, allowing and revoking. */
+  readonly permissions: RuntimePermissions;
   /** Memory stores, their memories and versions, for the Memory view and memory documents. */
   readonly memory: RuntimeMemory;
 

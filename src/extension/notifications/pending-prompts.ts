@@ -1,4 +1,3 @@
-import type { Runtime } from '../../runtime';
 import type { RuntimeClient } from '../connection/runtime-client';
 import { HarnessState } from '../../harness/state';
 import { summarizeToolInput } from '../../format/tool-input';
@@ -51,10 +50,9 @@ export async function pendingPrompts(client: Pick<RuntimeClient, 'sessionEvents'
   });
 }
 
-/** Where an answer goes: the runtime client, and the in-process runtime for "allow for this session" (RuntimeHost refuses it when detached). */
+/** Where an answer goes: the runtime client (in-process or detached), "allow for this session" included. */
 export interface AnswerTarget {
-  client: Pick<RuntimeClient, 'send'>;
-  readonly runtime: Pick<Runtime, 'permissions'>;
+  client: Pick<RuntimeClient, 'send' | 'permissions'>;
 }
 
 /**
@@ -63,7 +61,7 @@ export interface AnswerTarget {
  * coordinator's.
  */
 export async function answerPrompt(to: AnswerTarget, p: PendingPrompt, result: 'allow' | 'deny' | 'allowForSession'): Promise<void> {
-  if (result === 'allowForSession') return to.runtime.permissions.allow(p.sessionId, { name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }, p.thread);
+  if (result === 'allowForSession') return to.client.permissions.allow(p.sessionId, { name: p.name, ...(p.mcpServer ? { mcp_server_name: p.mcpServer } : {}) }, p.thread);
   await to.client.send(p.sessionId, [{ type: 'user.tool_confirmation', tool_use_id: p.toolUseId, result }]);
 }
 

@@ -67,10 +67,10 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
         await vscode.env.clipboard.writeText(msg.text);
         return null;
       case 'allowForSession':
-        await deps.host.runtime.permissions.allow(sessionId, msg.tool, msg.session_thread_id);
+        await deps.host.client.permissions.allow(sessionId, msg.tool, msg.session_thread_id);
         return null;
       case 'revokeAllowance':
-        await deps.host.runtime.permissions.revoke(sessionId, msg.tool, msg.session_thread_id);
+        await deps.host.client.permissions.revoke(sessionId, msg.tool, msg.session_thread_id);
         return null;
       case 'setApiKey':
         await vscode.commands.executeCommand('hangar.setApiKey');

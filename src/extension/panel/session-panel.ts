@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelPricing, Session, SessionEvent } from '../../wire';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
-import { readAllowances } from '../allowances';
 import type { ConnectionState } from '../connection/runtime-client';
 import type { RuntimeHost } from '../runtime-host';
 import { MessageBatcher } from './batcher';
@@ -145,12 +144,10 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
 
   /** The tools allowed for this session, the coordinator's and each sub-agent thread's (they change with `session.updated`; a new thread starts with its roster agent's). */
   private async postAllowed(): Promise<void> {
-    // "Allow for this session" is the in-process runtime's (a detached one refuses it when asked).
-    if (this.deps.host.detached) return;
-    const allowed = await readAllowances(this.deps.host.runtime, this.sessionId).catch(() => undefined);
+    const allowed = await this.deps.host.client.permissions.all(this.sessionId).catch(() => undefined);
     if (!allowed) return;
-    const threads = Object.fromEntries(allowed.subAgents.flatMap((a) => a.threads.map((t) => [t, a.tools])));
-    this.post({ type: 'allowed', tools: allowed.tools, ...(allowed.subAgents.length > 0 ? { threads } : {}) });
+    const threads = Object.fromEntries(allowed.sub_agents.flatMap((a) => a.threads.map((t) => [t, a.tools])));
+    this.post({ type: 'allowed', tools: allowed.tools, ...(allowed.sub_agents.length > 0 ? { threads } : {}) });
   }
 
   private async postSession(): Promise<void> {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { byAgent, delegating, DELEGATION_DONE, reply } from '../../../src/model/scripted';
 import type { EventOf, SessionEvent } from '../../../src/wire';
-import { readAllowances } from '../../../src/extension/allowances';
 import { LocalRuntimeClient } from '../../../src/extension/connection/local-client';
 import { answerPrompt, pendingPrompts } from '../../../src/extension/notifications/pending-prompts';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
@@ -9,7 +8,7 @@ import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 // The VS Code notification's path for a call waiting in a sub-agent thread, below the UI: the prompt read from the log
 // names its thread and agent, and its "Allow for this session" (answerPrompt, what the notification's link runs)
 // allows the tool for that sub-agent, not the coordinator, and runs the waiting call; the allowances the panel and the
-// revoke command list (readAllowances) show it as that sub-agent's.
+// revoke command list (RuntimeClient.permissions.all) show it as that sub-agent's.
 
 const uses = (events: readonly SessionEvent[]) => events.filter((e): e is EventOf<'agent.tool_use'> => e.type === 'agent.tool_use' && e.session_thread_id !== undefined);
 const askBash = { type: 'agent_toolset_20260401' as const, configs: [{ name: 'bash' as const, permission_policy: { type: 'always_ask' as const } }] };
@@ -41,16 +40,16 @@ describe("notification path: a sub-agent's waiting call", () => {
       { toolUseId: ask.id, kind: 'permission', name: 'bash', agent: 'tester', thread: ask.session_thread_id },
     ]);
 
-    await answerPrompt({ client, runtime: t.runtime }, prompts[0]!, 'allowForSession');
+    await answerPrompt({ client }, prompts[0]!, 'allowForSession');
     events = await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.message' && JSON.stringify(x.content).includes(DELEGATION_DONE)) && e.at(-1)?.type === 'session.status_idle', 30_000);
     const bash = uses(events).filter((u) => u.session_thread_id === ask.session_thread_id && u.name === 'bash');
     assert.deepEqual(bash.map((u) => u.evaluated_permission), ['ask', 'allow'], 'the waiting call ran and the next did not ask');
     assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path).sort(), ['one.txt', 'two.txt']);
     // What the panel's allowances list and the revoke command read: the sub-agent's, not the coordinator's.
     const thread = prompts[0]!.thread!;
-    assert.deepEqual(await readAllowances(t.runtime, id), { tools: [], subAgents: [{ agent: 'tester', threads: [thread], tools: [{ name: 'bash' }] }] });
+    assert.deepEqual(await client.permissions.all(id), { type: 'session_allowances', tools: [], sub_agents: [{ agent: 'tester', threads: [thread], tools: [{ name: 'bash' }] }] });
     await t.runtime.permissions.revoke(id, { name: 'bash' }, thread);
-    assert.deepEqual(await readAllowances(t.runtime, id), { tools: [], subAgents: [{ agent: 'tester', threads: [thread], tools: [] }] });
+    assert.deepEqual(await client.permissions.all(id), { type: 'session_allowances', tools: [], sub_agents: [{ agent: 'tester', threads: [thread], tools: [] }] });
     assert.deepEqual(await pendingPrompts(client, id), [], 'nothing waits any more');
   });
 });

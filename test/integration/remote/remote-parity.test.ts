@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { startApiServer, type ApiServer } from '../../../src/api';
-import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
+import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
 import { reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
-import type { SessionEvent, StreamPreview } from '../../../src/wire';
+import type { AgentCreateParams, SessionEvent, StreamPreview } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 
 // What the panel gets over a detached runtime (issue #15), over real HTTP: the RemoteRuntimeClient (the official SDK
@@ -23,11 +23,11 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     client = server = t = undefined;
   });
 
-  async function connect(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script']): Promise<{ c: RemoteRuntimeClient; sessionId: string }> {
+  async function connect(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script'], tools: AgentCreateParams['tools'] = [{ type: 'agent_toolset_20260401' }]): Promise<{ c: RemoteRuntimeClient; sessionId: string }> {
     t = await makeTestRuntime({ script });
     server = await startApiServer({ runtime: t.runtime, port: 0, heartbeatMs: 200 });
     const c = (client = new RemoteRuntimeClient({ url: server.url, token: server.token }));
-    const agent = await c.createAgent({ name: 'parity', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+    const agent = await c.createAgent({ name: 'parity', model: DEFAULT_MODEL, tools });
     const env = await c.defaultEnvironment({});
     const session = await c.createSession({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t.repo }] });
     return { c, sessionId: session.id };
@@ -78,5 +78,21 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     assert.equal(rewound.checkpoint.id, first!.id);
     const after = await c.sessionEvents(sessionId, ['hangar.rewind']);
     assert.deepEqual(after.map((e) => e.type), ['hangar.rewind']);
+  });
+
+  it('allows a tool for the session through the runtime: the waiting call runs, the list says so, a refusal is its sentence', async () => {
+    const { c, sessionId } = await connect([reply.tool('bash', { command: 'echo asked' }), reply.tool('bash', { command: 'echo allowed' }), reply.text('done')], [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', enabled: true, permission_policy: { type: 'always_ask' } }] }]);
+    const events: SessionEvent[] = [];
+    const stop = await c.follow(sessionId, 'now', { onEvent: (e) => events.push(e) });
+    await c.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'run' }] }]);
+    await waitFor('the question', () => (events.some((e) => e.type === 'session.status_idle' && e.stop_reason.type === 'requires_action') ? true : undefined));
+    await c.permissions.allow(sessionId, { name: 'bash' });
+    await waitFor('the end of the turn', () => (events.some((e) => e.type === 'session.status_idle' && e.stop_reason.type === 'end_turn') ? true : undefined));
+    stop();
+    assert.deepEqual(events.flatMap((e) => (e.type === 'agent.tool_use' ? [e.evaluated_permission] : [])), ['ask', 'allow']);
+    assert.deepEqual(await c.permissions.all(sessionId), { type: 'session_allowances', tools: [{ name: 'bash' }], sub_agents: [] });
+    await assert.rejects(c.permissions.revoke(sessionId, { name: 'read' }), (err: unknown) => err instanceof RuntimeRefusal && err.status === 400 && /read is not allowed for session .*nothing to revoke/.test(err.message));
+    await c.permissions.revoke(sessionId, { name: 'bash' });
+    assert.deepEqual((await c.permissions.all(sessionId)).tools, []);
   });
 });
