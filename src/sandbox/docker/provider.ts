@@ -169,9 +169,9 @@ export class DockerSandboxProvider implements SandboxProvider {
       if (container) {
         spec.onProgress?.('Reattached to the running sandbox container');
         await this.bindEgress(state.sessionId, container, state.settings);
-        return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings));
+        return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings), false);
       }
-      return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress));
+      return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress), false);
     }
     const req: PlanRequest = { ...spec, root: this.root, egress: this.egress, remote: this.remote() };
     const name = containerName(this.root, spec.sessionId);
@@ -246,10 +246,11 @@ export class DockerSandboxProvider implements SandboxProvider {
     };
     await writeState(this.root, state);
     await this.bindEgress(sessionId, made.hands.container, plan.settings);
-    return this.sandboxFor(await this.docker(), state, made.hands);
+    return this.sandboxFor(await this.docker(), state, made.hands, true);
   }
 
-  private sandboxFor(docker: Docker, state: SessionState, hands: Hands): DockerSandbox {
+  /** `fresh`: the container was just made or claimed for the session (SandboxContext.fresh). */
+  private sandboxFor(docker: Docker, state: SessionState, hands: Hands, fresh: boolean): DockerSandbox {
     const sandbox: DockerSandbox = new DockerSandbox(state, hands, {
       docker,
       snapshots: this.snapshots,
@@ -260,6 +261,7 @@ export class DockerSandboxProvider implements SandboxProvider {
         if (this.live.get(state.sessionId) === sandbox) this.live.delete(state.sessionId);
       },
       sync: state.settings.shipBinds ? new WritableSync(state.settings) : null,
+      fresh,
     });
     this.live.set(state.sessionId, sandbox);
     return sandbox;

@@ -1,5 +1,6 @@
 import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges } from '../types';
 import { hasTree, importCheckpoint, UnknownCheckpointError } from '../repo/checkpoint-git';
+import { GitObjects } from '../repo/tree-objects';
 import { applyChanges, awaitOtherRestores, lowerTree, overlayCheckpoint } from './checkpoint';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
@@ -30,6 +31,11 @@ export interface SandboxContext {
   onRelease(): void;
   /** A remote engine's writable binds, kept in step with their host directories around each call (ship.ts). */
   sync: WritableSync | null;
+  /**
+   * The container was made or claimed from the warm pool by this process just now: no restore of an earlier process
+   * can be running in it, so the first checkpoint or restore does not look for one (one exec fewer for a fork).
+   */
+  fresh: boolean;
 }
 
 function errorOutcome(text: string): ToolOutcome {
@@ -62,7 +68,11 @@ export class DockerSandbox implements Sandbox {
     this.differ = new TreeDiffer(ctx.layer.diffGit);
     // A bind under /workspace (a repository resource's clone) is seen by the scan as an embedded repository.
     const mounted = state.settings.binds.flatMap((b) => (b.target.startsWith(`${WORKSPACE}/`) ? [b.target.slice(WORKSPACE.length + 1)] : []));
-    this.copy = state.mode === 'copy' ? new CopyBaseline(this.differ, async () => sandboxExec(await this.ready(), state.settings.user), mounted) : null;
+    if (ctx.fresh) this.earlierRestores = Promise.resolve();
+    this.copy =
+      state.mode === 'copy'
+        ? new CopyBaseline(this.differ, async () => sandboxExec(await this.ready(), state.settings.user), mounted, async () => (await this.ready()).server)
+        : null;
   }
 
   get sessionId(): string {
@@ -76,6 +86,11 @@ export class DockerSandbox implements Sandbox {
 
   get toolTransport(): 'server' | 'exec' | null {
     return this.hands ? (this.hands.server ? 'server' : 'exec') : null;
+  }
+
+  /** Copy mode: how the last checkpoint found the changed files (the tool server's watch, or a full scan and why). */
+  get checkpointSource(): CopyBaseline['lastSource'] {
+    return this.copy?.lastSource ?? null;
   }
 
   private ready(): Promise<Hands> {
@@ -189,12 +204,15 @@ export class DockerSandbox implements Sandbox {
   restore(checkpoint: CheckpointRef): Promise<void> {
     return this.serialized(async () => {
       const gitDir = this.ctx.layer.diffGit;
-      // A fresh overlay sandbox has no git dir yet (its first checkpoint or changes() makes it): the import needs one,
+      // A fresh overlay sandbox has no git dir yet (its first checkpoint or changes() makes it): the copy needs one,
       // and borrows the snapshot's tree first, so a checkpoint of another session on it copies only what differs.
       await this.differ.init();
-      const shared = this.copy ? [] : [await lowerTree(this.differ, await this.lower())];
-      await importCheckpoint(checkpoint, gitDir, shared);
-      if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
+      if (this.copy) {
+        await importCheckpoint(checkpoint, gitDir);
+        if (!(await hasTree(gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
+      } else {
+        await this.differ.objects.copyTree(new GitObjects(checkpoint.gitDir), checkpoint.tree, await lowerTree(this.differ, await this.lower()));
+      }
       // checkpointNow waits for a restore an earlier process left running; one that starts later still is waited
       // for by applyChanges, and the files it left are compared again.
       const exec = this.exec();

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflate, inflateSync } from 'node:zlib';
 import { errnoCode } from '../../tools/paths';
-import { git, isolatedGitEnv } from './git';
+import { git, GitError, isolatedGitEnv } from './git';
 
 // Git trees read and written in-process, so a checkpoint that changes a few paths of a 10,000-file tree costs a few
 // object reads and writes instead of git processes that load the whole tree into an index (read-tree, update-index,
@@ -17,8 +18,11 @@ import { git, isolatedGitEnv } from './git';
 // order is git's byte order.
 
 const TREE_MODE = '40000';
+const GITLINK_MODE = '160000';
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const CACHE_LIMIT = 20_000;
+/** Compressed on libuv's thread pool: a checkpoint on the loop that drives every session must not stall it on a big file. */
+const deflateAsync = promisify(deflate);
 
 export interface RawEntry {
   /** The name's bytes as latin1. */
@@ -98,7 +102,7 @@ export class GitObjects {
     if (await fs.access(file).then(() => true, () => false)) return sha;
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])));
+    await fs.writeFile(tmp, await deflateAsync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])));
     await fs.rename(tmp, file);
     return sha;
   }
@@ -122,6 +126,7 @@ export class GitObjects {
   }
 
   async readTree(sha: string): Promise<RawEntry[]> {
+    if (sha === EMPTY_TREE) return [];
     const known = this.trees.get(sha);
     if (known) return known;
     const entries = parseTree((await this.readLoose(sha, 'tree')) ?? (await git(['cat-file', 'tree', sha], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) })));
@@ -159,6 +164,37 @@ export class GitObjects {
       if (xTree || yTree) steps.push({ key: `${name}/`, run: () => this.compare(xTree, yTree, `${prefix}${name}/`, out) });
     }
     for (const step of steps.sort((p, q) => (p.key < q.key ? -1 : 1))) await step.run();
+  }
+
+  /**
+   * Copies tree `tree` of `source` into this git dir as loose objects, in-process: the trees and blobs that differ from
+   * tree `base`, which this dir holds (a fork's sandbox on the snapshot its source's checkpoint was made on copies only
+   * the checkpoint's own changes). Loose, its trees are then read here without git, where a pack (`index-pack`) would
+   * cost a git process per tree read. A tree `source` lacks is an UnknownCheckpointError.
+   */
+  async copyTree(source: GitObjects, tree: string, base: string): Promise<void> {
+    const blobs = new Set<string>();
+    const copy = async (have: string | null, want: string): Promise<void> => {
+      if (have === want) return;
+      const held = new Map((have ? await this.readTree(have) : []).map((e) => [e.name, e]));
+      const entries = await source.readTree(want);
+      for (const e of entries) {
+        const old = held.get(e.name);
+        if (old?.mode === e.mode && old.sha === e.sha) continue;
+        if (e.mode === TREE_MODE) await copy(old?.mode === TREE_MODE ? old.sha : null, e.sha);
+        else if (e.mode !== GITLINK_MODE) blobs.add(e.sha);
+      }
+      if ((await this.write('tree', serializeTree(entries))) !== want) throw new Error(`tree ${want} of ${source.gitDir} does not serialize to its own id`);
+    };
+    const missing = () => new UnknownCheckpointError(`checkpoint ${tree} is not in ${source.gitDir}`);
+    if (!/^[0-9a-f]{40}$/.test(tree)) throw missing();
+    try {
+      if (path.resolve(source.gitDir) === path.resolve(this.gitDir)) await this.readTree(tree);
+      else if (!(await this.readLoose(tree, 'tree'))) await copy(base, tree);
+    } catch (err) {
+      throw err instanceof GitError ? missing() : err;
+    }
+    for (const [, body] of await source.readBlobs([...blobs])) await this.write('blob', body);
   }
 
   /** Blob contents by id: loose ones read here, the rest (packed) from one `cat-file --batch`. */
