@@ -2,7 +2,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { EVENTS_FILE } from '../log/session-log';
-import type { Sandbox } from '../sandbox/types';
+import { fsyncDir } from '../log/fsutil';
+import { TREE_ID } from '../sandbox/repo/checkpoint-git';
+import type { CheckpointRef, Sandbox } from '../sandbox/types';
+import { errnoCode } from '../tools/paths';
 import { newId, type SessionEvent } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import { invalid, notFound, RuntimeError } from './errors';
@@ -23,6 +26,13 @@ import { createSessionDir, type SessionRecord } from './session-record';
 // The fork's log holds the source's checkpoints up to the cut, and the fork can be rewound to any of them. Their trees
 // are in the source's checkpoint git dir, which the fork's directory names (FORK_SOURCE_FILE); a rewind copies the
 // objects of the one it needs from there (checkpoints.ts), so a fork copies nothing it is never rewound to.
+//
+// The fork answers once its directory exists; its sandbox is provisioned and given the checkpoint's files in the
+// background. The directory is made with FORK_SEED_FILE in it (atomically, with the log), naming the checkpoint, and
+// every use of the fork's sandbox goes through SessionSandboxes, which restores that checkpoint after provisioning and
+// only then removes the file and hands the sandbox out (a first turn, review's changes(), a rewind all wait for it). A
+// process killed before that leaves the file, and the next provision in any process restores again (restores are
+// idempotent), so a fork never starts from the wrong files.
 
 export interface ForkRequest {
   /** The last event the fork keeps (an event id of the source); absent, the source's whole log as it is now. */
@@ -71,16 +81,14 @@ export function forkTree(events: readonly SessionEvent[], count: number): string
   return null;
 }
 
-export interface Fork {
-  record: SessionRecord;
-  /** The checkpoint tree of the source that the fork's files start from (forkTree); null: the repository as it is. */
-  tree: string | null;
-}
-
-/** Makes the fork's record and directory (with the log prefix), atomically, as creation does. */
-export async function createFork(sessionsDir: string, source: ForkSource, req: ForkRequest, now: string): Promise<Fork> {
+/**
+ * Makes the fork's record and directory (the log prefix, and where its files come from: FORK_SOURCE_FILE and
+ * FORK_SEED_FILE), atomically, as creation does. `source` is the source's sandbox, whose checkpoint git dir holds the tree.
+ */
+export async function createFork(sessionsDir: string, source: ForkSource, req: ForkRequest, now: string, sandbox: () => Promise<Sandbox>): Promise<SessionRecord> {
   const count = forkCut(source, req.at);
-  const log = await logPrefix(source.dir, count);
+  const tree = forkTree(source.events, count);
+  const [log, gitDir] = await Promise.all([logPrefix(source.dir, count), tree === null ? null : sandbox().then(async (s) => (await s.checkpoint()).gitDir)]);
   const { record: from } = source;
   const label = from.title ?? from.id;
   const record: SessionRecord = {
@@ -92,21 +100,43 @@ export async function createFork(sessionsDir: string, source: ForkSource, req: F
     updated_at: now,
     archived_at: null,
   };
-  await createSessionDir(sessionsDir, record, log);
-  return { record, tree: forkTree(source.events, count) };
+  // Before the first checkpoint no tool had changed a file: the fork's sandbox is the repository, as a new session's.
+  const files: Record<string, string> = {};
+  if (tree !== null && gitDir !== null) {
+    files[FORK_SOURCE_FILE] = `${JSON.stringify({ git_dir: gitDir } satisfies ForkSourceFile)}\n`;
+    files[FORK_SEED_FILE] = `${JSON.stringify({ git_dir: gitDir, tree } satisfies ForkSeedFile)}\n`;
+  }
+  await createSessionDir(sessionsDir, record, log, files);
+  return record;
 }
 
-/**
- * Gives the fork's own sandbox (provisioned now, from the warm pool when there is one) the source's files at `tree`,
- * the objects copied from the source's checkpoint git dir, which the fork's directory `forkDir` then names.
- */
-export async function seedForkFiles(tree: string | null, source: () => Promise<Sandbox>, fork: () => Promise<Sandbox>, forkDir: string): Promise<void> {
-  const sandbox = await fork();
-  if (tree === null) return;
-  const { gitDir } = await (await source()).checkpoint();
-  await sandbox.restore({ gitDir, tree });
-  const file: ForkSourceFile = { git_dir: gitDir };
-  await fsp.writeFile(path.join(forkDir, FORK_SOURCE_FILE), `${JSON.stringify(file)}\n`);
+/** In a fork's directory until its sandbox holds the files it starts with: the checkpoint to restore (see above). */
+export const FORK_SEED_FILE = 'fork-seed.json';
+const ForkSeedFile = z.object({ git_dir: z.string().min(1), tree: z.string().regex(TREE_ID) });
+type ForkSeedFile = z.infer<typeof ForkSeedFile>;
+
+/** The checkpoint the sandbox of the session in `dir` must be restored to before its first use; null: none pending. */
+export async function pendingForkSeed(dir: string): Promise<CheckpointRef | null> {
+  const file = path.join(dir, FORK_SEED_FILE);
+  const text = await fsp.readFile(file, 'utf8').catch((err: unknown) => {
+    if (errnoCode(err) === 'ENOENT') return null;
+    throw err;
+  });
+  if (text === null) return null;
+  let seed: ForkSeedFile;
+  try {
+    seed = ForkSeedFile.parse(JSON.parse(text));
+  } catch {
+    // Written atomically, so only a hand edit or a failing disk gets here: starting from other files would be silent.
+    throw new RuntimeError(500, 'api_error', `${file} is damaged, so the files this fork starts with are unknown. Delete the fork and fork its source again.`, 'fork_seed_damaged');
+  }
+  return { gitDir: seed.git_dir, tree: seed.tree };
+}
+
+/** The fork's sandbox holds its checkpoint's files: later provisions must not restore them again over the agent's work. */
+export async function forkSeeded(dir: string): Promise<void> {
+  await fsp.rm(path.join(dir, FORK_SEED_FILE), { force: true });
+  await fsyncDir(dir);
 }
 
 /** In a fork's directory: where the checkpoints its log copied from its source are stored. */

@@ -44,13 +44,15 @@ export async function writeRecord(dir: string, record: SessionRecord): Promise<v
 /**
  * Creates `<sessions>/<id>/` with its record and an empty log in one step: both are written and fsynced in a hidden
  * directory that is then renamed into place, so a crash leaves either no session or a whole one, never a record
- * without a log (which used to break every listing). A fork's log starts with `log` (records copied from its source).
+ * without a log (which used to break every listing). A fork's log starts with `log` (records copied from its source),
+ * and its directory holds `files` (name → text) from the start.
  */
-export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0)): Promise<void> {
+export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0), files: Record<string, string> = {}): Promise<void> {
   const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
   await fsp.mkdir(staging, { recursive: true });
   try {
     await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));
+    for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(staging, name), text);
     const file = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
     try {
       if (log.length > 0) await file.writeFile(log);

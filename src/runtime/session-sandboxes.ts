@@ -1,14 +1,19 @@
+import path from 'node:path';
 import type { Sandbox, SandboxMount } from '../sandbox/types';
 import { SandboxSetupError } from '../sandbox/errors';
 import { sessionRepository } from '../wire/session-repository';
 import type { SessionRecord } from './session-record';
 import { memoryResources, syncingSandbox } from './session-memory';
 import { invalid } from './errors';
+import { forkSeeded, pendingForkSeed } from './session-fork';
 import type { HostOptions } from './session-host';
 
-type SandboxOptions = Pick<HostOptions, 'provider' | 'sandboxEnv' | 'files' | 'memory' | 'skills' | 'repositories' | 'onProgress'>;
+type SandboxOptions = Pick<HostOptions, 'sessionsDir' | 'provider' | 'sandboxEnv' | 'files' | 'memory' | 'skills' | 'repositories' | 'onProgress'>;
 
-/** The sandboxes of the sessions a SessionHost works with: provisioned once per session, released with it. */
+/**
+ * The sandboxes of the sessions a SessionHost works with: provisioned once per session, released with it. A fork's
+ * sandbox is handed out only once it holds the checkpoint the fork starts from (session-fork.ts#pendingForkSeed).
+ */
 export class SessionSandboxes {
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
 
@@ -33,7 +38,8 @@ export class SessionSandboxes {
       const files = this.opts.files?.provisionSpec(record) ?? Promise.resolve({ mounts: [] });
       const memory = this.opts.memory;
       const stores = memory?.spec(record) ?? { mounts: [], writable: [] };
-      p = Promise.all([env, files]).then(async ([extra, mounts]) => {
+      const dir = path.join(this.opts.sessionsDir, record.id);
+      p = Promise.all([env, files, pendingForkSeed(dir)]).then(async ([extra, mounts, seed]) => {
         const sandbox = await this.opts.provider.provision({
           ...mounts,
           mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : [])), ...stores.mounts],
@@ -44,7 +50,12 @@ export class SessionSandboxes {
           repoPath: sessionRepository(record.resources)?.path,
           environment: record.environment,
           onProgress: (m) => this.opts.onProgress?.(record.id, m),
+          seed: seed ?? undefined,
         });
+        if (seed) {
+          await sandbox.restore(seed);
+          await forkSeeded(dir);
+        }
         return memory && memoryResources(record).length > 0 ? syncingSandbox(sandbox, () => memory.afterTool(record)) : sandbox;
       });
       // A failed provision is retried by the next call instead of being cached, unless the setup itself failed (a

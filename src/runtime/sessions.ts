@@ -45,7 +45,7 @@ import type { WorkspaceChanges, FileSide } from '../sandbox/types';
 import { prepareOutcomes } from './outcomes';
 import { listCheckpoints } from './checkpoints';
 import type { Checkpoint, RewindResult } from '../wire/checkpoint';
-import { createFork, seedForkFiles, type ForkRequest } from './session-fork';
+import { createFork, type ForkRequest } from './session-fork';
 
 export interface EventListQuery {
   /** Which events the listing is about (a thread's, or the session-level view of a multi-agent session). */
@@ -153,12 +153,13 @@ export class SessionService {
       throw err;
     });
     const events = (await this.host.events(sourceId)).events();
-    const { record, tree } = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso());
+    const record = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso(), () => this.host.sandboxFor(source));
     await this.files.linkUploads(record);
     await this.skills.place(record.id, await this.skills.plan(record.agent, sessionRepository(record.resources)?.path ?? null));
     await this.memory.place(record);
     await this.index.noteRecord(record);
-    await seedForkFiles(tree, () => this.host.sandboxFor(source), () => this.host.sandboxFor(record), this.host.dir(record.id));
+    // Provisioned and given the checkpoint's files in the background: every use of the fork's sandbox waits for that.
+    void this.host.sandboxFor(record).catch(() => undefined);
     return this.retrieve(record.id);
   }
 

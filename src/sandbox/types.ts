@@ -100,6 +100,12 @@ export interface ProvisionSpec {
    * them, the local provider links them. Unlike repositories they reach no host, so they open no network.
    */
   writable?: SandboxMount[];
+  /**
+   * A checkpoint the new sandbox starts from (a fork's): a provider may make the workspace from its files, where it
+   * would otherwise copy the repository. Ignored for a sandbox that exists already; the caller restores the checkpoint
+   * after provisioning either way.
+   */
+  seed?: CheckpointRef;
 }
 
 export interface SandboxMount {
