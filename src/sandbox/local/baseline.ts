@@ -5,6 +5,7 @@ import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/d
 import { git, GitError, isolatedGitEnv } from '../repo/git';
 import { clearIndexLock } from '../repo/index-lock';
 import { importCheckpoint, UnknownCheckpointError, hasTree, type CheckpointRef } from '../repo/checkpoint-git';
+import { WatchedCheckpoints, type CheckpointCounts, type WatchOptions } from './watched-checkpoints';
 
 // The sandbox's baseline lives in a git dir outside the workspace: nothing the agent does in the workspace (its own
 // .git included) can move it, so the diff against it is what Hangar trusts for review.
@@ -34,11 +35,22 @@ async function writeRawAttributes(gitDir: string, binaryPaths: readonly string[]
 
 export class BaselineRepo {
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly checkpoints: WatchedCheckpoints;
 
   constructor(
     readonly gitDir: string,
     readonly workTree: string,
-  ) {}
+    /** watch: false makes every checkpoint the full scan (tests and benches compare the two). */
+    options: WatchOptions = {},
+  ) {
+    // The watcher's sync files live in the private git dir: Hangar's own, outside the work tree.
+    this.checkpoints = new WatchedCheckpoints(workTree, gitDir, path.join(gitDir, 'hangar-watch'), () => this.scanCheckpoint(), options);
+  }
+
+  /** How checkpoints were taken so far (built from watched paths or scanned), for tests and benches. */
+  get checkpointCounts(): Readonly<CheckpointCounts> {
+    return this.checkpoints.counts;
+  }
 
   private run(args: readonly string[]): Promise<Buffer> {
     return git(args, { cwd: this.workTree, env: isolatedGitEnv({ GIT_DIR: this.gitDir, GIT_WORK_TREE: this.workTree }) });
@@ -78,12 +90,15 @@ export class BaselineRepo {
     await this.run(['add', '-A']);
   }
 
-  /** The work tree as a tree in this git dir: the index changes() keeps, written out (cache-tree: unchanged dirs reused). */
+  /** The work tree as a tree in this git dir: built from the paths that changed since the last one (watched-checkpoints.ts). */
   checkpoint(): Promise<CheckpointRef> {
-    return this.serialized(async () => {
-      await this.refreshIndex();
-      return { gitDir: this.gitDir, tree: (await this.run(['write-tree'])).toString('utf8').trim() };
-    });
+    return this.serialized(async () => ({ gitDir: this.gitDir, tree: await this.checkpoints.checkpoint() }));
+  }
+
+  /** The full scan: the index changes() keeps, brought up to the files and written out (cache-tree: unchanged dirs reused). */
+  private async scanCheckpoint(): Promise<string> {
+    await this.refreshIndex();
+    return (await this.run(['write-tree'])).toString('utf8').trim();
   }
 
   /**
@@ -95,9 +110,18 @@ export class BaselineRepo {
     return this.serialized(async () => {
       await importCheckpoint(checkpoint, this.gitDir);
       if (!(await hasTree(this.gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
+      // Until read-tree ends the files are a mix: a failure leaves the next checkpoint to scan. After it the files are
+      // the checkpoint's (ignored files aside, which no checkpoint holds), and the paths it wrote show as changed.
+      this.checkpoints.restored(null);
       await this.refreshIndex();
       await this.run(['read-tree', '--reset', '-u', checkpoint.tree]);
+      this.checkpoints.restored(checkpoint.tree);
     });
+  }
+
+  /** Stops the file watcher. */
+  close(): void {
+    this.checkpoints.close();
   }
 
   private async changesNow(): Promise<WorkspaceChanges> {

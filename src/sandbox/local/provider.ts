@@ -42,6 +42,8 @@ export interface LocalSandboxProviderOptions {
   storageRoot: string;
   /** Tool host settings (timeouts, output cap, extra env) for every sandbox. */
   tools?: Omit<ToolHostOptions, 'root' | 'stateDir'>;
+  /** false: every checkpoint scans the workspace instead of building on a file watcher (tests and benches compare). */
+  watchCheckpoints?: boolean;
 }
 
 export class LocalSandboxProvider implements SandboxProvider {
@@ -128,7 +130,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   private async attach(sessionId: string, dir: string): Promise<Sandbox> {
     const workdir = await realpath(path.join(dir, 'workspace'));
     const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state'), readOnlyRoots: [localMountPath(dir, SKILLS_DIR)] });
-    const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir);
+    const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir, { watch: this.options.watchCheckpoints });
     const sandbox = new LocalSandbox(sessionId, workdir, host, baseline, () => {
       if (this.live.get(sessionId) === sandbox) this.live.delete(sessionId);
     });

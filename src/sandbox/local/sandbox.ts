@@ -6,6 +6,7 @@ import type { CheckpointRef, ExecuteOptions, FileSide, Sandbox, WorkspaceChanges
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { checkRepoPath } from '../repo/paths';
 import type { BaselineRepo } from './baseline';
+import type { CheckpointCounts } from './watched-checkpoints';
 
 export class LocalSandbox implements Sandbox {
   private released = false;
@@ -34,6 +35,11 @@ export class LocalSandbox implements Sandbox {
     return this.baseline.checkpoint();
   }
 
+  /** How this sandbox's checkpoints were taken (built from watched paths, or scanned). */
+  get checkpointCounts(): Readonly<CheckpointCounts> {
+    return this.baseline.checkpointCounts;
+  }
+
   restore(checkpoint: CheckpointRef): Promise<void> {
     return this.baseline.restore(checkpoint);
   }
@@ -60,6 +66,7 @@ export class LocalSandbox implements Sandbox {
     if (this.released) return;
     this.released = true;
     this.onRelease();
+    this.baseline.close();
     await this.host.dispose();
   }
 }
