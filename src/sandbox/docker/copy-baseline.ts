@@ -3,12 +3,15 @@ import path from 'node:path';
 import type { FileSide, WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
+import type { PathEdit } from '../repo/tree-objects';
+import type { WatchResult } from '../toolserver/protocol';
 import type { Container } from './client';
 import { engineExec, type SandboxExec } from './hands';
 import { WORKSPACE } from './container';
 import { installAgentGit, prepareAgentGit, type AgentGitDir } from './copy-agent-git';
 import { seedWorkspace } from './copy-mode';
 import type { Owner } from './snapshot';
+import type { ToolServerClient } from './toolserver-client';
 import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
 
 // Copy mode's baseline, out of the agent's reach: a tree in the layer's host-side git dir (the TreeDiffer's, under
@@ -101,10 +104,19 @@ async function fetchBlobs(exec: SandboxExec, shas: readonly string[], store: rea
   return out;
 }
 
+/** The last tree currentTree() made, the entries it holds, and the tool server's watch period that began with it. */
+interface LastTree {
+  tree: string;
+  entries: Entries;
+  /** null: no watch (no tool server, or it was unsure): the next checkpoint scans in full. */
+  epoch: string | null;
+}
+
 export class CopyBaseline {
   private entries: Entries | null = null;
-  /** The last tree currentTree() made, and the entries it holds. */
-  private lastTree: { tree: string; entries: Entries } | null = null;
+  private lastTree: LastTree | null = null;
+  /** How the last currentTree() found the files, and why the watch could not say when it did not (diagnostics, tests). */
+  lastSource: { via: 'watch' | 'scan'; unsure: string | null } | null = null;
 
   constructor(
     private readonly differ: TreeDiffer,
@@ -112,6 +124,8 @@ export class CopyBaseline {
     private readonly exec: () => Promise<SandboxExec>,
     /** Workspace-relative paths bound from elsewhere (repository resources): not the workspace's, never its changes. */
     private readonly mounted: readonly string[] = [],
+    /** The sandbox's tool server, whose watch gives checkpoints their changed files (null: none, scan in full). */
+    private readonly server: () => Promise<ToolServerClient | null> = async () => null,
   ) {}
 
   private hostGit(args: readonly string[]): Promise<Buffer> {
@@ -184,11 +198,59 @@ export class CopyBaseline {
   }
 
   /**
-   * The workspace's files now (binds left out) as a tree in the host git dir; blobs it lacks come from the container.
-   * After the first, each is the previous one with only the entries that differ edited in (tree-objects.ts), and only
-   * their blobs are looked for: a checkpoint after a small change writes a few trees, not one of every file.
+   * The workspace's files now (binds left out) as a tree in the host git dir. After the first, each is the previous one
+   * with only the entries that differ edited in (tree-objects.ts). With a tool server, the changed files come from its
+   * watch in one request (the fast path, toolserver/checkpoint-watch.ts); without one, or when the watch is unsure, from
+   * a full scan (stat-cached), which also starts the watch's next period.
    */
   async currentTree(): Promise<string> {
+    const server = await this.server();
+    const last = this.lastTree;
+    let unsure = server ? (last?.epoch ? null : 'no watch period yet') : 'no tool server';
+    if (server && last?.epoch) {
+      const watched = await server.watchChanges(last.epoch).catch((err: unknown) => ({ epoch: null, changes: [], unsure: String(err) }));
+      if (watched.epoch) {
+        this.lastSource = { via: 'watch', unsure: null };
+        return this.applyWatched(last, watched);
+      }
+      unsure = watched.unsure ?? 'unsure';
+    }
+    this.lastSource = { via: 'scan', unsure };
+    // The period starts before the scan reads a file: whatever changes meanwhile is in the next answer.
+    const started = server ? await server.watchReset(this.mounted).catch(() => null) : null;
+    const tree = await this.scannedTree();
+    const current = (this.lastTree as LastTree).entries;
+    if (server && started?.epoch) {
+      const base = await server.watchBase(started.epoch, [...current.values()].map((e) => [e.path, e.mode, e.sha])).catch(() => null);
+      (this.lastTree as LastTree).epoch = base?.epoch ?? null;
+    }
+    return tree;
+  }
+
+  /** The watch's changes edited into the last tree; their blobs (sent along) checked against their ids and stored. */
+  private async applyWatched(last: LastTree, watched: WatchResult): Promise<string> {
+    const edits = new Map<string, PathEdit>();
+    for (const c of watched.changes) {
+      if (this.isMounted(c.path)) continue;
+      if (c.mode === null) {
+        edits.set(c.path, null);
+        continue;
+      }
+      const sha = c.content === undefined ? null : await this.differ.writeBlob(Buffer.from(c.content, 'base64'));
+      if (sha === null || sha !== c.sha) throw new Error(`the sandbox gave the wrong content for ${c.path} (blob ${c.sha ?? 'none'})`);
+      edits.set(c.path, { mode: c.mode, sha });
+    }
+    const tree = edits.size > 0 ? await this.differ.editTree(last.tree, edits) : last.tree;
+    for (const [p, e] of edits) {
+      if (e) last.entries.set(p, { path: p, ...e });
+      else last.entries.delete(p);
+    }
+    this.lastTree = { tree, entries: last.entries, epoch: watched.epoch };
+    return tree;
+  }
+
+  /** The full path: a stat-cached scan of every file; blobs the host lacks come from the container. */
+  private async scannedTree(): Promise<string> {
     const base = await this.baseline();
     const exec = await this.exec();
     const current: Entries = new Map();
@@ -201,7 +263,7 @@ export class CopyBaseline {
     });
     await this.storeBlobs(exec, await this.differ.missing([...new Set(blobs)]));
     const tree = last ? await this.differ.editTree(last.tree, new Map(changed.map((p) => [p, current.get(p) ?? null]))) : await this.differ.writeTree([...current.values()]);
-    this.lastTree = { tree, entries: current };
+    this.lastTree = { tree, entries: current, epoch: null };
     return tree;
   }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { WorkspaceChanges } from '../types';
-import { WorkspaceIgnores } from './gitignore';
+import { WorkspaceIgnores } from '../gitignore';
 import { readLower, readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { gitMode, type TreeDiffer, type TreeEntry } from './tree-diff';

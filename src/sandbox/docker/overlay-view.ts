@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../tools/paths';
-import type { WorkspaceIgnores } from './gitignore';
+import type { WorkspaceIgnores } from '../gitignore';
 import { opaqueDirs } from './opaque';
 import type { LowerIndex } from './snapshot';
 

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
-import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest } from '../toolserver/protocol';
+import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest, type WatchEntry, type WatchResult } from '../toolserver/protocol';
 import { attachExec, type Container, type ExecResult, type ExecSpec } from './client';
 import { envRecord } from './devcontainer-settings';
 
@@ -45,6 +45,8 @@ interface Pending {
   resolve: (o: ToolOutcome) => void;
   /** An exec's answer (exec calls only). */
   resolveExec?: (r: ExecResult) => void;
+  /** A watch call's answer (watch calls only). */
+  resolveWatch?: (r: WatchResult) => void;
   reject: (e: Error) => void;
   onOutput?: (snapshot: ToolOutputSnapshot) => void;
 }
@@ -120,7 +122,7 @@ export class ToolServerClient {
     else if (message.op === 'exec_result') {
       const result = { exitCode: message.exit_code, stdout: Buffer.from(message.stdout, 'base64'), stderr: Buffer.from(message.stderr, 'utf8') };
       this.settle(message.id, (p) => p.resolveExec?.(result));
-    }
+    } else if (message.op === 'watch_result') this.settle(message.id, (p) => p.resolveWatch?.(message.result));
     else if (message.op === 'bad_request' && message.id !== undefined) {
       const error = message.error;
       this.settle(message.id, (p) => p.reject(new Error(`tool server refused the call: ${error}`)));
@@ -184,6 +186,31 @@ export class ToolServerClient {
       const stdin = spec.stdin === undefined ? '' : Buffer.from(spec.stdin).toString('base64');
       this.send({ op: 'exec', id, argv: spec.cmd, stdin, ...(spec.workdir ? { cwd: spec.workdir } : {}), env: envRecord(spec.env ?? []) });
     });
+  }
+
+  /** A call of the server's checkpoint watch (protocol.ts `watch_*`, checkpoint-watch.ts). */
+  private watchCall(req: { op: 'watch_reset'; exclude: string[] } | { op: 'watch_base'; epoch: string; entries: WatchEntry[] } | { op: 'watch_changes'; epoch: string }): Promise<WatchResult> {
+    if (this.gone) return Promise.reject(this.gone);
+    const id = this.nextId++;
+    return new Promise<WatchResult>((resolveWatch, reject) => {
+      this.pending.set(id, { resolve: () => reject(new Error('the tool server answered a watch call with a tool result')), resolveWatch, reject });
+      this.send({ ...req, id });
+    });
+  }
+
+  /** Starts a watch period of the workspace (before a full scan); `exclude`: workspace paths that are binds. */
+  watchReset(exclude: readonly string[]): Promise<WatchResult> {
+    return this.watchCall({ op: 'watch_reset', exclude: [...exclude] });
+  }
+
+  /** What the full scan after watchReset found (`epoch`: the period it started). */
+  watchBase(epoch: string, entries: WatchEntry[]): Promise<WatchResult> {
+    return this.watchCall({ op: 'watch_base', epoch, entries });
+  }
+
+  /** The files changed since the period `epoch` began, and the next period; `unsure` when they cannot be known. */
+  watchChanges(epoch: string): Promise<WatchResult> {
+    return this.watchCall({ op: 'watch_changes', epoch });
   }
 
   /** Closes stdin: the server disposes its shell (killing its processes) and exits. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createToolHost } from '../../tools/host-impl';
+import { CheckpointWatch } from './checkpoint-watch';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { oomKills } from './oom';
 import { ToolServerConfig, ToolServerRequest, type ToolServerMessage } from './protocol';
@@ -12,6 +13,7 @@ import { ToolServerConfig, ToolServerRequest, type ToolServerMessage } from './p
 const config = ToolServerConfig.parse(JSON.parse(process.argv[2] ?? '{}'));
 const host = createToolHost(config);
 const running = new Map<number, AbortController>();
+const watch = new CheckpointWatch(config.root);
 
 function send(message: ToolServerMessage): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -70,6 +72,11 @@ function handle(line: string): void {
   else if (req.op === 'cancel') running.get(req.id)?.abort();
   else if (running.has(req.id)) send({ op: 'bad_request', id: req.id, error: `call ${req.id} is already running` });
   else if (req.op === 'exec') exec(req.id, req.argv, req.stdin, req.cwd, req.env);
+  else if (req.op === 'watch_reset' || req.op === 'watch_base' || req.op === 'watch_changes') {
+    const id = req.id;
+    const answer = req.op === 'watch_reset' ? watch.reset(req.exclude) : req.op === 'watch_base' ? watch.base(req.epoch, req.entries) : watch.changes(req.epoch);
+    void answer.then((result) => send({ op: 'watch_result', id, result }));
+  }
   else if (req.op === 'close_shell') {
     const id = req.id;
     void host.closeShell(req.shell).then(
