@@ -1,6 +1,8 @@
 // The bundle definitions, shared by esbuild.mjs (npm run build) and the tests that bundle an entry of their own
 // (the CLI and crash tests), so every bundle of Node code gets the same shims.
 
+import { readFile } from 'node:fs/promises';
+
 // Optional native add-ons of dockerode's ssh transport (Hangar talks to the local socket only), and esbuild, which
 // the Docker provider loads only when it must bundle the tool server from sources (packages ship dist/toolserver.cjs).
 export const nativeOptional = ['cpu-features', '*.node', 'esbuild'];
@@ -33,14 +35,32 @@ export function nodeEsmBundle(entry, outfile) {
 }
 
 /**
+ * commander requires node:child_process when it loads, for executable subcommands, which Hangar has none of: that
+ * module (with net and stream under it) is ~5 ms of every CLI start. In the CLI bundle it is required on first use.
+ * Should commander's line change, the bundle keeps it as it is and the build says so.
+ */
+const commanderChildProcessOnUse = {
+  name: 'commander-child-process-on-use',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) return { contents: source, loader: 'js', warnings: [{ text: `commander no longer has "${eager}": it loads child_process at start again` }] };
+      return { contents: source.replace(eager, "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };"), loader: 'js' };
+    });
+  },
+};
+
+/**
  * The CLI: split into chunks loaded on demand (esbuild code splitting of the ESM bundle), so `--version` parses a few
- * hundred bytes instead of the whole runtime. Node spends most of a command's start compiling the bundle it loads.
- * The chunks sit beside cli.js (named cli-*), so code that finds files next to its own module (the tool server
- * bundle) finds them from any chunk.
+ * hundred bytes instead of the whole runtime. Node spends most of a command's start compiling and linking the modules
+ * it loads. The chunks sit beside cli.mjs (named cli-*), so code that finds files next to its own module (the tool
+ * server bundle) finds them from any chunk. `.mjs`: Node knows each one is ESM without looking up package.json's
+ * "type" from its folder, a lookup per module otherwise.
  */
 export function cliBundle(outdir) {
   const { outfile: _single, ...rest } = nodeEsmBundle('src/cli/index.ts', undefined);
-  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]' };
+  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]', outExtension: { '.js': '.mjs' }, plugins: [commanderChildProcessOnUse] };
 }
 
 /** The in-container tool server: CJS for the image's Node 18; the runtime looks for it next to its own bundle. */

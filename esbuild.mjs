@@ -52,8 +52,9 @@ if (watch) {
   console.log(`watching ${targets.length} bundles`);
 } else {
   const started = Date.now();
-  // Chunk names carry a content hash: drop the previous build's, which nothing loads any more.
-  for (const f of existsSync('dist') ? readdirSync('dist') : []) if (f.startsWith('cli-')) rmSync(`dist/${f}`);
+  // Chunk names carry a content hash: drop the previous build's, which nothing loads any more (and cli.js, the entry's
+  // name before it was cli.mjs).
+  for (const f of existsSync('dist') ? readdirSync('dist') : []) if (f.startsWith('cli-') || f.startsWith('cli.js')) rmSync(`dist/${f}`);
   await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
-  console.log(`built ${targets.map((t) => t.outfile ?? `${t.outdir}/${t.entryNames}.js`).join(', ')} in ${Date.now() - started} ms`);
+  console.log(`built ${targets.map((t) => t.outfile ?? `${t.outdir}/${t.entryNames}${t.outExtension?.['.js'] ?? '.js'}`).join(', ')} in ${Date.now() - started} ms`);
 }

@@ -3,7 +3,6 @@ import { costBudget, type BudgetLimit, type Session } from '../wire';
 import { formatCost } from '../format/cost';
 import { withRuntime, type Common } from './context';
 import { EXIT } from './exit-codes';
-import { followTurn } from './session-flow';
 import { UsageError } from './session-commands';
 
 // Session budgets on the command line: `hangar run --budget 5` caps a new session at $5 of list-price spend (or
@@ -58,6 +57,7 @@ export function addBudgetCommand(program: Command, common: () => Common): void {
         // The update first (a refused one is a plain error), then the turn it let go on, from the events before it.
         const fromSeq = await rt.sessions.eventCount(id);
         print(await rt.sessions.update(id, { budget }), json);
+        const { followTurn } = await import('./session-flow');
         return (await followTurn(rt, id, async () => undefined, { json, liveOutput: common().liveOutput === true, yes: o.yes === true, showDiff: true, continuesTurn: true, fromSeq })).code;
       });
     });

@@ -1,31 +1,25 @@
-import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { resolveAgent } from './agents';
-import { followTurn } from './session-flow';
-import { paint, formatCount } from './render';
+import { paint } from './render';
 import { EXIT } from './exit-codes';
-import { withRuntime, withStoredSessions, type Common } from './context';
+import { withRuntime, type Common } from './context';
 import { addSessionCommands, UsageError } from './session-commands';
-import { addFileCommands, collect, uploadFiles } from './file-commands';
+import { addFileCommands, collect } from './file-commands';
 import { addCheckpointCommands } from './checkpoint-commands';
-import { cliHint, rememberStorage } from './invocation';
+import { rememberStorage } from './invocation';
 import { installShutdown } from './shutdown';
-import { MISSING_KEY_MESSAGE } from '../model/anthropic';
-import { MODEL_API_KEY } from '../vault/types';
-import { readApplied } from '../review/applied';
 import { RuntimeError } from '../runtime/errors';
 import { PROVIDER_KINDS } from '../runtime/providers';
 import { VERSION } from './version';
-import { sessionRepository } from '../wire/session-repository';
-import type { BudgetLimit } from '../wire';
-import { BUILTIN_PROVIDER, PROVIDERS_FILE, modelProviderKey } from '../wire/provider-names';
 import { addModelsCommand } from './models-command';
-import { addBudgetCommand, parseBudgetUsd, runBudget } from './budget-commands';
-import { firstEvent, outcomeExit, parseMaxIterations, type OutcomeFlags } from './outcome-run';
-import { onRuntime, refuseRemoteFor } from './remote-flags';
-import { parseBestOf, parseModels, runBestOf } from './best-of';
+import { addBudgetCommand, parseBudgetUsd } from './budget-commands';
+import { parseMaxIterations } from './outcome-run';
+import { refuseRemoteFor } from './remote-flags';
+import { parseBestOf, parseModels } from './best-of';
+import type { RunFlags } from './run-command';
 
-// `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses.
+// `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses. This module
+// defines the commands (for parsing and --help); what a command does loads when it runs (run-command.ts, set-key.ts,
+// sessions-command.ts, session-actions.ts, ...), so a command compiles only its own code.
 
 const program = new Command('hangar')
   .description('Managed agents, locally: run Claude agents on a copy of your repository, review their changes, apply them.')
@@ -59,66 +53,13 @@ program
   .option('--check <command>', 'with --rubric: a command that must pass (exit 0) before the work can be satisfied, run in the sandbox before each evaluation (repeatable)', collect)
   .option('--best-of <n>', 'start the task N times at once (1-4), each in its own session and sandbox, then compare them in a table', parseBestOf)
   .option('--models <ids>', 'with --best-of: models separated by commas, one per attempt in turn (else every attempt uses --model or the agent\'s)', parseModels)
-  .action(async (task: string, o: { repo?: string; agent?: string; model?: string; yes?: boolean; file?: string[]; budget?: BudgetLimit; bestOf?: number; models?: string[] } & OutcomeFlags) => {
-    if (o.models && o.bestOf === undefined) throw new UsageError('--models goes with --best-of N (the attempts the models take in turn).');
-    if (o.bestOf !== undefined && o.rubric !== undefined) throw new UsageError('--best-of and --rubric do not go together yet: grade one session at a time.');
-    const first = await firstEvent(task, o);
-    finish(
-      await withRuntime(common(), { for: 'new' }, async (rt) => {
-        const repo = path.resolve(o.repo ?? process.cwd());
-        const agent = await resolveAgent(rt, o.agent, o.model);
-        // The built-in provider needs a key; a configured one may not (a local server), and says so itself if it does.
-        if (!(await rt.modelProviders.hasKey(agent.model.id))) {
-          process.stderr.write(`${MISSING_KEY_MESSAGE}\n`);
-          return EXIT.usage;
-        }
-        const env = await rt.environments.ensureDefault();
-        const files = await uploadFiles(rt, o.file ?? []);
-        const budget = runBudget(o.budget);
-        if (o.bestOf !== undefined) {
-          if (budget) throw new UsageError('--best-of does not take a budget yet: each attempt would need its own.');
-          const agents = o.models ? await Promise.all(o.models.map((m) => resolveAgent(rt, o.agent, m))) : [agent];
-          const resources = [{ type: 'local_repository' as const, path: repo }, ...files];
-          return runBestOf(rt, { n: o.bestOf, agents: agents.map((a) => a.id), environment_id: env.id, resources, title: task.slice(0, 72), first }, { json: common().json === true, yes: o.yes === true });
-        }
-        const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, title: task.slice(0, 80), resources: [{ type: 'local_repository', path: repo }, ...files], ...(budget ? { budget } : {}) });
-        if (!common().json) {
-          const header = `session ${session.id} · agent ${agent.name} v${agent.version} · ${agent.model.id} · ${rt.options.sandbox.kind} sandbox · repo ${repo}`;
-          process.stdout.write(`${paint(process.stdout.isTTY === true)('dim', header)}\n`);
-        }
-        // From the first event: what the session logged at creation (an MCP server that failed to connect) shows too.
-        const send = () => rt.sessions.send(session.id, [first]);
-        const { code } = await followTurn(rt, session.id, send, { json: common().json === true, liveOutput: common().liveOutput === true, yes: o.yes === true, showDiff: true, fromSeq: 0 });
-        return first.type === 'user.define_outcome' ? outcomeExit(rt, session.id, code, common().json === true) : code;
-      }),
-    );
-  });
+  .action(async (task: string, o: RunFlags) => finish(await (await import('./run-command')).runTask(common(), task, o)));
 
 program
   .command('set-key')
   .description('store the Anthropic API key, or a model provider\'s key with --model-provider, in your Hangar vault (read from standard input, never from the command line)')
   .option('--model-provider <name>', 'the configured model provider (<storage>/model-providers.json) the key is for')
-  .action(async (o: { modelProvider?: string }) => {
-    const key = (await readStdin()).trim();
-    if (!/^[\x21-\x7e]{8,}$/.test(key)) {
-      process.stderr.write(`hangar: pipe the key on standard input, e.g. \`${cliHint('set-key')} < key.txt\`, or type it and press Ctrl-D.\n`);
-      return finish(EXIT.usage);
-    }
-    finish(
-      await withRuntime(common(), { for: 'none' }, async (rt) => {
-        if (o.modelProvider && o.modelProvider !== BUILTIN_PROVIDER) {
-          const names = rt.modelProviders.providers().filter((p) => !p.builtin).map((p) => p.name);
-          if (!names.includes(o.modelProvider)) throw new UsageError(`no model provider named "${o.modelProvider}" is configured (${names.length ? `configured: ${names.join(', ')}` : 'none are'}); add it to ${path.join(rt.options.storageRoot, PROVIDERS_FILE)} first.`);
-          await rt.vault.set(modelProviderKey(o.modelProvider), key);
-          process.stdout.write(`Stored the key of model provider "${o.modelProvider}" in your Hangar vault (file mode 0600).\n`);
-          return EXIT.ok;
-        }
-        await rt.vault.set(MODEL_API_KEY, key);
-        process.stdout.write('Stored the API key in your Hangar vault (file mode 0600). ANTHROPIC_API_KEY, when set, still wins.\n');
-        return EXIT.ok;
-      }),
-    );
-  });
+  .action(async (o: { modelProvider?: string }) => finish(await (await import('./set-key')).setKey(common(), o)));
 
 program
   .command('demo')
@@ -132,32 +73,7 @@ program
   .command('sessions')
   .description('list sessions: status, sandbox, repository, and whether their changes were applied')
   .option('--limit <n>', 'how many', toInt, 20)
-  .action(async (o: { limit: number }) =>
-    finish(
-      await onRuntime(common(), async (client) => (await import('./remote')).remoteSessions(client, o.limit, common().json === true)) ??
-      await withStoredSessions(common(), async (stored) => {
-        const page = await stored.list({ limit: o.limit });
-        if (page.data.length === 0 && page.damaged.length === 0 && !common().json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
-        for (const s of page.data) {
-          const sandbox = (await stored.record(s.id)).environment.hangar.provider ?? 'local';
-          const applied = await readApplied(stored.dir(s.id));
-          if (common().json) {
-            process.stdout.write(`${JSON.stringify({ ...s, hangar: { sandbox, applied_at: applied?.applied_at ?? null } })}\n`);
-            continue;
-          }
-          const tokens = formatCount(s.usage.input_tokens + s.usage.output_tokens).padStart(6);
-          const state = applied ? `applied ${applied.applied_at.slice(0, 16)}` : 'not applied';
-          process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${sessionRepository(s.resources)?.path ?? '-'}  ${s.title ?? ''}\n`);
-        }
-        // Sessions whose files cannot be read: listed with what is wrong and the fix, never hiding the others.
-        for (const d of page.damaged) {
-          if (common().json) process.stdout.write(`${JSON.stringify({ type: 'hangar.damaged_session', ...d })}\n`);
-          else process.stdout.write(`${d.id}  ${'damaged'.padEnd(12)} ${d.problem}\n${' '.repeat(d.id.length + 2)}${d.fix}\n`);
-        }
-        return EXIT.ok;
-      }),
-    ),
-  );
+  .action(async (o: { limit: number }) => finish(await (await import('./sessions-command')).listSessions(common(), o.limit)));
 
 addSessionCommands(program, common);
 addBudgetCommand(program, common);
@@ -196,36 +112,6 @@ function toInt(v: string): number {
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
-}
-
-/** The key from a pipe, or typed at a terminal without echo (raw mode, ends at Enter). */
-async function readStdin(): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) {
-    let data = '';
-    for await (const chunk of stdin) data += String(chunk);
-    return data;
-  }
-  process.stderr.write('Anthropic API key (not shown): ');
-  stdin.setRawMode(true);
-  stdin.resume();
-  return new Promise((resolve) => {
-    let key = '';
-    const onData = (chunk: Buffer) => {
-      for (const ch of chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n' || ch === '\u0004') {
-          stdin.setRawMode(false);
-          stdin.pause();
-          stdin.off('data', onData);
-          process.stderr.write('\n');
-          return resolve(key);
-        }
-        if (ch === '\u0003') process.exit(EXIT.interrupted);
-        key = ch === '\u007f' ? key.slice(0, -1) : key + ch;
-      }
-    };
-    stdin.on('data', onData);
-  });
 }
 
 function finish(code: number): void {

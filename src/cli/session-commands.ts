@@ -1,96 +1,36 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Runtime } from '../runtime';
-import { applyChanges } from '../review/apply';
-import { readApplied, recordApplied } from '../review/applied';
-import { withRuntime, withStoredSessions, sessionDir, type Common } from './context';
-import { CONFIRM_ANSWERS, CONFIRM_HINT, followTurn, printDiff, type ConfirmAnswer } from './session-flow';
-import { follow } from './follow';
-import { paint } from './render';
-import { threadCosts } from './thread-costs';
-import { ThreadLines, threadTable } from './thread-lines';
-import { inThread } from '../runtime/threads';
-import type { SessionEvent } from '../wire';
-import { toolLabel, type ToolRef } from '../harness/permissions';
-import { sessionRepository } from '../wire/session-repository';
-import { EXIT } from './exit-codes';
-import { applyToBranch, type BranchFlags } from './branch-command';
+import type { Common } from './context';
+import type { BranchFlags } from './branch-command';
 import { cliHint } from './invocation';
-import { onRuntime } from './remote-flags';
 
-// The commands on one existing session. Each opens the session with the sandbox provider it was created with.
-
-/** Resolves when the stream takes more output. A closed pipe ends the process instead (shutdown.ts: exit 141), quietly. */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => stream.once('drain', resolve));
-}
+// The commands on one existing session. What they do is in session-actions.ts, loaded when one runs: defining them
+// (for parsing and --help) loads no runtime, review or rendering code.
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export function addSessionCommands(program: Command, common: () => Common): void {
-  const json = () => common().json === true;
-  const liveOutput = () => common().liveOutput === true;
-  const on = (id: string, needsSandbox: boolean, fn: (rt: Runtime) => Promise<number>) => withRuntime(common(), { for: 'session', id, needsSandbox }, fn);
+/** How `hangar confirm` answers a waiting call. */
+export const CONFIRM_ANSWERS = ['allow', 'allow-for-session', 'deny'] as const;
+export type ConfirmAnswer = (typeof CONFIRM_ANSWERS)[number];
+export const CONFIRM_HINT = CONFIRM_ANSWERS.join('|');
 
+const actions = () => import('./session-actions');
+
+export function addSessionCommands(program: Command, common: () => Common): void {
   program
     .command('events')
     .description("print a session's events (--follow keeps printing new ones until Ctrl-C; --thread prints one thread of a multi-agent session)")
     .argument('<session>')
     .option('-f, --follow', 'keep printing new events')
     .option('--thread <thread>', "only this thread's events (its id: see hangar threads <session>)")
-    .action(async (id: string, o: { follow?: boolean; thread?: string }) =>
-      finish(
-        (await onRuntime(common(), async (client, url) => {
-          if (o.thread !== undefined) throw new UsageError('--thread works on this machine\'s storage only; with --runtime, events prints the whole session.');
-          return (await import('./remote')).remoteEvents(client, url, id, { follow: o.follow === true, json: json() });
-        })) ??
-        // All events as JSON lines: streamed from the log without opening a runtime (no harness, tools or sandbox code
-        // to load), each write waiting for the terminal or pipe to take the last.
-        (json() && !o.follow && o.thread === undefined
-          ? await withStoredSessions(common(), async (stored) => {
-              for await (const text of stored.eventLines(id)) if (!process.stdout.write(text)) await drained(process.stdout);
-              return EXIT.ok;
-            })
-          : undefined) ??
-        await on(id, false, async (rt) => {
-          const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
-          if (o.follow) {
-            await follow(rt, id, { fromSeq: 0, json: json(), liveOutput: liveOutput(), interactive: false, autoApprove: false, forever: true, where });
-            return EXIT.ok;
-          }
-          // JSON lines need no thread names, so the log is not folded for them.
-          const lines = json() ? null : new ThreadLines(paint(process.stdout.isTTY === true), id, await rt.sessions.threads(id), { single: where !== undefined });
-          for (let page: string | undefined; ; ) {
-            const res = await rt.sessions.listEvents(id, { limit: 1000, page, where });
-            // One write per page: a write per event costs a system call each, most of the time of a long log.
-            let text = '';
-            for (const e of res.data) {
-              const line = lines ? lines.render(e) : JSON.stringify(e);
-              if (line !== null) text += `${line}\n`;
-            }
-            if (text) process.stdout.write(text);
-            if (!res.next_page) return EXIT.ok;
-            page = res.next_page;
-          }
-        }),
-      ),
-    );
+    .action(async (id: string, o: { follow?: boolean; thread?: string }) => finish(await (await actions()).printEvents(common(), id, o)));
 
   program
     .command('threads')
     .description('list the threads of a multi-agent session: the coordinator (primary) and each sub-agent, with status and cost')
     .argument('<session>')
-    .action(async (id: string) =>
-      finish(
-        await on(id, false, async (rt) => {
-          const threads = await threadCosts(rt, id);
-          if (json()) for (const { thread } of threads) process.stdout.write(`${JSON.stringify(thread)}\n`);
-          else for (const line of threadTable(threads)) process.stdout.write(`${line}\n`);
-          return EXIT.ok;
-        }),
-      ),
-    );
+    .action(async (id: string) => finish(await (await actions()).listThreads(common(), id)));
 
   program
     .command('send')
@@ -99,11 +39,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<message>')
     .option('-y, --yes', 'approve every tool call that asks')
     .option('--thread <thread>', 'send it to this sub-agent thread of a multi-agent session only (its id: see hangar threads <session>)')
-    .action(async (id: string, text: string, o: { yes?: boolean; thread?: string }) => {
-      const thread = o.thread === undefined ? {} : { session_thread_id: o.thread };
-      const message = { type: 'user.message' as const, content: [{ type: 'text' as const, text }], ...thread };
-      finish(await on(id, true, async (rt) => (await followTurn(rt, id, () => rt.sessions.send(id, [message]), { json: json(), liveOutput: liveOutput(), yes: o.yes === true, showDiff: true })).code));
-    });
+    .action(async (id: string, text: string, o: { yes?: boolean; thread?: string }) => finish(await (await actions()).sendMessage(common(), id, text, o)));
 
   program
     .command('resume')
@@ -113,28 +49,20 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .option('-y, --yes', 'approve every tool call that asks')
     .action(async (id: string, message: string | undefined, o: { yes?: boolean }) => {
       if (message !== undefined) throw new UsageError(`resume takes no message. To send one: ${cliHint('send', id, message)}`);
-      finish(await on(id, true, (rt) => resume(rt, id, { json: json(), liveOutput: liveOutput(), yes: o.yes === true })));
+      finish(await (await actions()).resumeSession(common(), id, o));
     });
 
   program
     .command('interrupt')
     .description('stop what a session is doing; it goes idle')
     .argument('<session>')
-    .action(async (id: string) => finish(await on(id, false, async (rt) => (await rt.sessions.send(id, [{ type: 'user.interrupt' }]), EXIT.ok))));
+    .action(async (id: string) => finish(await (await actions()).interruptSession(common(), id)));
 
   program
     .command('delete')
     .description('delete a session: its log, its sandbox (container, volume or copy) and its review state')
     .argument('<session>')
-    .action(async (id: string) =>
-      finish(
-        await on(id, false, async (rt) => {
-          await rt.deleteSession(id);
-          if (!json()) process.stdout.write(`Deleted ${id}.\n`);
-          return EXIT.ok;
-        }),
-      ),
-    );
+    .action(async (id: string) => finish(await (await actions()).deleteSession(common(), id)));
 
   program
     .command('confirm')
@@ -147,22 +75,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     })
     .option('-m, --message <text>', 'reason shown to the agent when denying')
     .option('--thread <thread>', 'the thread the call is in (optional: the call id finds it; with allow-for-session another thread is refused)')
-    .action(async (id: string, toolUseId: string, answer: ConfirmAnswer, o: { message?: string; thread?: string }) =>
-      finish(
-        await on(id, true, async (rt) => {
-          if (answer === 'allow-for-session') {
-            // Allowed before following (from the log's end as it was), so a refusal is a plain error, not a turn.
-            const fromSeq = await rt.sessions.eventCount(id);
-            const allowed = await rt.permissions.allowCall(id, toolUseId, o.thread);
-            if (!json()) process.stdout.write(`${allowedLine(allowed.tool, allowed.thread)}\n`);
-            return (await followTurn(rt, id, async () => undefined, { json: json(), liveOutput: liveOutput(), yes: false, showDiff: true, continuesTurn: true, fromSeq })).code;
-          }
-          if (o.thread !== undefined) await threadFilter(rt, id, o.thread);
-          const confirm = () => rt.sessions.send(id, [{ type: 'user.tool_confirmation', tool_use_id: toolUseId, result: answer, ...(answer === 'deny' && o.message ? { deny_message: o.message } : {}) }]);
-          return (await followTurn(rt, id, confirm, { json: json(), liveOutput: liveOutput(), yes: false, showDiff: true, continuesTurn: true })).code;
-        }),
-      ),
-    );
+    .action(async (id: string, toolUseId: string, answer: ConfirmAnswer, o: { message?: string; thread?: string }) => finish(await (await actions()).confirmCall(common(), id, toolUseId, answer, o)));
 
   program
     .command('fork')
@@ -170,35 +83,13 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<session>')
     .option('--at <event>', "the last event the new session keeps (an event id: see hangar events <session>); the whole log when not given")
     .option('--title <title>', 'the new session\'s title ("Fork of …" when not given)')
-    .action(async (id: string, o: { at?: string; title?: string }) =>
-      finish(
-        await on(id, true, async (rt) => {
-          const forked = await rt.sessions.fork(id, o);
-          if (json()) process.stdout.write(`${JSON.stringify(forked)}\n`);
-          else {
-            // A fork is not woken (session-fork.ts): a turn it cut goes on when the user resumes it.
-            const cut = forked.status === 'running' ? ` It was cut in the middle of a turn; finish that turn with: ${cliHint('resume', forked.id)}` : '';
-            process.stdout.write(`Forked ${id}${o.at ? ` at ${o.at}` : ''} into ${forked.id} (${forked.status}). Continue it with: ${cliHint('send', forked.id, 'your message')}${cut}\n`);
-          }
-          return EXIT.ok;
-        }),
-      ),
-    );
+    .action(async (id: string, o: { at?: string; title?: string }) => finish(await (await actions()).forkSession(common(), id, o)));
 
   program
     .command('diff')
     .description("show a session's changes, and whether they were applied")
     .argument('<session>')
-    .action(async (id: string) =>
-      finish(
-        (await onRuntime(common(), async (client) => (await import('./remote')).remoteDiff(client, id, json()))) ??
-        await on(id, true, async (rt) => {
-          if (json()) process.stdout.write(`${JSON.stringify({ ...(await rt.sessions.changes(id)), applied: await readApplied(sessionDir(rt, id)) })}\n`);
-          else await printDiff(rt, id, paint(process.stdout.isTTY === true));
-          return EXIT.ok;
-        }),
-      ),
-    );
+    .action(async (id: string) => finish(await (await actions()).showDiff(common(), id)));
 
   program
     .command('apply')
@@ -209,75 +100,8 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .option('--base <rev>', 'with --branch: the commit the branch starts from (HEAD when not given)')
     .action(async (id: string, o: BranchFlags) => {
       if (o.branch === undefined && (o.message !== undefined || o.base !== undefined)) throw new UsageError('--message and --base go with --branch NAME (the new branch the changes are committed to).');
-      finish(await on(id, true, (rt) => (o.branch === undefined ? apply(rt, id, json()) : applyToBranch(rt, id, { ...o, branch: o.branch }, json()))));
+      finish(await (await actions()).applySession(common(), id, o));
     });
-}
-
-async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput: boolean; yes: boolean }): Promise<number> {
-  const record = await rt.sessions.record(id);
-  const count = await rt.sessions.eventCount(id);
-  const s = await rt.sessions.summary(record);
-  const say = (code: number, text: string) => {
-    if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'hangar.resume', session_id: id, status: s.status, stop_reason: s.stopReason, message: text })}\n`);
-    else process.stdout.write(`${text}\n`);
-    return code;
-  };
-  if (count === 0) return say(EXIT.ok, `Session ${id} has not started: it has no message yet. Start it with: ${cliHint('send', id, 'your task')}`);
-  if (s.status === 'terminated') return say(EXIT.sessionFailed, `Session ${id} is terminated; it cannot continue.`);
-  if (s.status === 'idle' && s.stopReason?.type === 'requires_action') {
-    const ids = s.stopReason.event_ids;
-    return say(EXIT.needsAction, `Session ${id} waits for approval of ${ids.length} tool call(s). Answer with: ${cliHint('confirm', id, ids[0] ?? '<tool_use_id>')} ${CONFIRM_HINT}`);
-  }
-  if (s.status === 'idle') {
-    return say(EXIT.ok, `Session ${id} is idle (its last turn ended: ${s.stopReason?.type ?? 'end_turn'}); there is nothing to resume. Continue it with: ${cliHint('send', id, 'your message')}`);
-  }
-  return (await followTurn(rt, id, () => rt.sessions.wake(id), { json: opts.json, liveOutput: opts.liveOutput, yes: opts.yes, showDiff: true, continuesTurn: true })).code;
-}
-
-async function apply(rt: Runtime, id: string, json: boolean): Promise<number> {
-  const p = paint(process.stdout.isTTY === true);
-  const record = await rt.sessions.record(id);
-  const repo = sessionRepository(record.resources)?.path;
-  if (!repo) throw new Error(`session ${id} has no repository to apply to`);
-  const dir = sessionDir(rt, id);
-  const before = await readApplied(dir);
-  const changes = await rt.sessions.changes(id);
-  const result = await applyChanges(repo, changes, (f, side) => rt.sessions.readFile(id, f, side), { previous: before?.files });
-  const applied = result.conflicts.length === 0 && result.applied.length > 0 ? await recordApplied(dir, repo, result.written) : before;
-  if (json) process.stdout.write(`${JSON.stringify({ applied: result.applied, already: result.already, conflicts: result.conflicts, applied_at: applied?.applied_at ?? null })}\n`);
-  if (result.conflicts.length > 0) {
-    if (!json) {
-      const pe = paint(process.stderr.isTTY === true);
-      process.stderr.write(pe('red', `Not applied: ${result.conflicts.length} path(s) of ${repo} do not hold what the session started from:\n`));
-      for (const c of result.conflicts) process.stderr.write(pe('red', `  ${c.path}: ${c.reason}\n`));
-      process.stderr.write(`Nothing was written. Review hunk by hunk in VS Code (Hangar: Review Changes), or revert those files and run ${cliHint('apply', id)} again.\n`);
-    }
-    return EXIT.conflict;
-  }
-  if (json) return EXIT.ok;
-  if (changes.files.length === 0) process.stdout.write('No changes in the sandbox; nothing to apply.\n');
-  else if (result.applied.length === 0) process.stdout.write(p('green', `Already applied: ${repo} holds all ${result.already.length} change(s) of session ${id}${before ? ` (applied at ${before.applied_at})` : ''}.\n`));
-  else {
-    process.stdout.write(p('green', `Applied ${result.applied.length} file(s) to ${repo}:\n`));
-    for (const f of result.applied) process.stdout.write(`  ${f}\n`);
-    if (result.already.length > 0) process.stdout.write(p('dim', `${result.already.length} more already held the session's version.\n`));
-  }
-  return EXIT.ok;
-}
-
-/** Which events belong to one thread of the session; an id the session does not have is a usage error naming those it has. */
-async function threadFilter(rt: Runtime, id: string, threadId: string): Promise<(e: SessionEvent) => boolean> {
-  const threads = await rt.sessions.threads(id);
-  if (!threads.some((t) => t.id === threadId)) {
-    const known = threads.map((t) => `${t.id} (${t.agent.name}${t.parent_thread_id === null ? ', primary' : ''})`).join(', ');
-    throw new UsageError(`Session ${id} has no thread ${threadId}. Its threads: ${known}.`);
-  }
-  return inThread(threadId, id);
-}
-
-/** What `hangar confirm … allow-for-session` did, in a line. */
-function allowedLine(tool: ToolRef, thread: string | null): string {
-  return `Allowed ${toolLabel(tool)} for the rest of the session${thread ? ` for the sub-agent of thread ${thread}` : ''}; the call runs.`;
 }
 
 function finish(code: number): void {

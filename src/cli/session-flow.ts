@@ -6,6 +6,7 @@ import { follow, type FollowResult } from './follow';
 import { EXIT } from './exit-codes';
 import { sessionDir } from './context';
 import { cliHint } from './invocation';
+import { CONFIRM_HINT } from './session-commands';
 
 // Shared by run, demo, send, resume and confirm: start the work, follow it to the end of the turn, then show the diff
 // and the numbers, and return the exit code.
@@ -23,11 +24,6 @@ export interface FlowOptions {
   /** The work continues a turn (confirm, resume): the summary counts the whole turn, not only what follows. */
   continuesTurn?: boolean;
 }
-
-/** How `hangar confirm` answers a waiting call. */
-export const CONFIRM_ANSWERS = ['allow', 'allow-for-session', 'deny'] as const;
-export type ConfirmAnswer = (typeof CONFIRM_ANSWERS)[number];
-export const CONFIRM_HINT = CONFIRM_ANSWERS.join('|');
 
 export async function followTurn(runtime: Runtime, sessionId: string, start: () => Promise<unknown>, opts: FlowOptions): Promise<{ code: number; result: FollowResult }> {
   const startedAt = Date.now();

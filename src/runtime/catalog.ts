@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type ModelProviderConfig } from '../wire';
 import { readConfigJson } from './config-file';
-import { loadProviderConfigs, readDiscovered } from './model-providers';
+import { loadProviderConfigs, readDiscovered } from './provider-files';
 
 // The model catalogue a storage prices its sessions with. Its own module, so that a process that only reads stored
 // sessions (stored-sessions.ts) prices them as the runtime does without loading the runtime.

@@ -30,7 +30,8 @@ import { VaultStore } from './vaults';
 import { EgressLog } from '../vault/proxy/egress-log';
 import { WebSearchSettings, WebTools, type WebRuntime } from '../web';
 import type { ModelProviders } from '../model/registry';
-import { loadProviderConfigs, runtimeProviders, type RuntimeProvidersOptions } from './model-providers';
+import { runtimeProviders, type RuntimeProvidersOptions } from './model-providers';
+import { loadProviderConfigs } from './provider-files';
 import { loadCatalog } from './catalog';
 import { sessionModelProblem } from './session-models';
 

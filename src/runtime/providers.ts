@@ -37,7 +37,7 @@ export async function createProvider(kind: ProviderKind, storageRoot: string, on
 
 /**
  * The tool server bundle shipped next to the running bundle (dist/toolserver.cjs beside dist/extension.cjs or
- * dist/cli.js). A packaged extension has no esbuild to build it at run time; from sources there is no such file and
+ * dist/cli.mjs). A packaged extension has no esbuild to build it at run time; from sources there is no such file and
  * the Docker provider bundles the tool server itself.
  */
 export function shippedToolServer(): string | undefined {

@@ -1,8 +1,10 @@
 // The CLI as a user runs it (a child process of the bundle): start-up of `--version` and `sessions` against a bare
 // `node -e 0`, and `events --json` of a 20,000-event session against reading and printing its log file. Each command
-// runs from the shipped layout (dist/cli.js plus chunks loaded on demand) and from a single-file bundle of the same
-// sources (how the CLI shipped before), both built here, so the ratios come from one run.
-// Each row gives wall time and the child's CPU time, each with its ratio to the baseline of the same run.
+// runs from the shipped layout (dist/cli.mjs plus chunks loaded on demand) and from a single-file bundle of the same
+// sources (how the CLI shipped before), both built here, so the ratios come from one run. The cases of a table run
+// interleaved (one run of each in turn, round after round), so a neighbour's burst of load hits them all alike.
+// Each row gives wall time and the child's CPU time, each with its ratio to the baseline of the same run; the load
+// average at the start and end of each table is printed with it.
 // Run: npx tsx test/bench/cli.bench.ts
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +18,7 @@ import { LocalSandboxProvider } from '../../src/sandbox/local';
 import { encodeRecord } from '../../src/log/record';
 import { MemoryVault } from '../../src/vault/memory';
 import { DEFAULT_MODEL } from '../../src/model/types';
-import { measure, printTable, summarize, writeResults, type Row } from './lib';
+import { printTable, summarize, writeResults, type Row } from './lib';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-bench-'));
 const EVENTS = 20_000;
@@ -66,16 +68,36 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): void {
   }
 }
 
-/** Wall and CPU time of each of `iterations` runs of one child process (after `warmup` untimed ones). */
-async function timed(args: string[], env: NodeJS.ProcessEnv, opts: { iterations: number; warmup: number }): Promise<Timings> {
-  const cpu: number[] = [];
-  const wall = await measure(async (i) => {
-    const before = childrenCpuMs();
-    run(args, env);
-    if (i >= 0) cpu.push(childrenCpuMs() - before);
-  }, opts);
-  return { wall, cpu };
+interface Case {
+  label: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
 }
+
+/** Wall and CPU time of each case: `warmup` untimed rounds, then `iterations` rounds that run every case once, in turn. */
+function interleaved(cases: readonly Case[], opts: { iterations: number; warmup: number }): Timings[] {
+  const timings = cases.map((): Timings => ({ wall: [], cpu: [] }));
+  for (let round = -opts.warmup; round < opts.iterations; round++) {
+    cases.forEach((c, k) => {
+      const cpuBefore = childrenCpuMs();
+      const start = performance.now();
+      run(c.args, c.env);
+      if (round < 0) return;
+      timings[k]!.wall.push(performance.now() - start);
+      timings[k]!.cpu.push(childrenCpuMs() - cpuBefore);
+    });
+  }
+  return timings;
+}
+
+/** Rows of interleaved cases, the first being the baseline the others are compared with. */
+function table(cases: readonly Case[], opts: { iterations: number; warmup: number }): Row[] {
+  const [baseline, ...rest] = interleaved(cases, opts);
+  const base = p50s(baseline!);
+  return [row(cases[0]!.label, baseline!), ...rest.map((t, k) => row(cases[k + 1]!.label, t, base))];
+}
+
+const load = () => os.loadavg()[0]!.toFixed(1);
 
 async function bundles(): Promise<{ split: string; single: string }> {
   // Inside the repository, as `npm run build` does: the CLI finds its sample repository relative to itself.
@@ -83,7 +105,7 @@ async function bundles(): Promise<{ split: string; single: string }> {
   fs.rmSync(out, { recursive: true, force: true });
   await build({ ...cliBundle(path.join(out, 'split')), logLevel: 'error' });
   await build({ ...nodeEsmBundle('src/cli/index.ts', path.join(out, 'single', 'cli.js')), logLevel: 'error' });
-  return { split: path.join(out, 'split', 'cli.js'), single: path.join(out, 'single', 'cli.js') };
+  return { split: path.join(out, 'split', 'cli.mjs'), single: path.join(out, 'single', 'cli.js') };
 }
 
 function longLog(count: number): string {
@@ -118,41 +140,42 @@ async function longSessionStorage(count: number): Promise<{ storage: string; id:
   return { storage, id: session.id, log };
 }
 
-async function startBench(cli: { split: string; single: string }): Promise<Row[]> {
-  const home = fs.mkdtempSync(path.join(tmpRoot, 'home-'));
-  const opts = { iterations: 15, warmup: 2 };
-  const baseline = await timed(['-e', '0'], {}, opts);
-  const base = p50s(baseline);
-  const rows = [row('baseline: node -e 0', baseline)];
-  for (const [label, args] of [
-    ['--version', ['--version']],
-    ['sessions (empty storage)', ['sessions']],
-  ] as const) {
-    rows.push(row(`${label}, single-file bundle`, await timed([cli.single, ...args], { HANGAR_HOME: home }, opts), base));
-    rows.push(row(`${label}, split bundle`, await timed([cli.split, ...args], { HANGAR_HOME: home }, opts), base));
-  }
-  return rows;
+function startBench(cli: { split: string; single: string }): Row[] {
+  const home = { HANGAR_HOME: fs.mkdtempSync(path.join(tmpRoot, 'home-')) };
+  return table(
+    [
+      { label: 'baseline: node -e 0', args: ['-e', '0'] },
+      { label: '--version, single-file bundle', args: [cli.single, '--version'], env: home },
+      { label: '--version, split bundle', args: [cli.split, '--version'], env: home },
+      { label: 'sessions (empty storage), single-file bundle', args: [cli.single, 'sessions'], env: home },
+      { label: 'sessions (empty storage), split bundle', args: [cli.split, 'sessions'], env: home },
+    ],
+    { iterations: 15, warmup: 2 },
+  );
 }
 
 async function eventsBench(cli: { split: string; single: string }): Promise<Row[]> {
   const { storage, id, log } = await longSessionStorage(EVENTS);
-  const opts = { iterations: 7, warmup: 1 };
-  const raw = await timed(['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(log)}))`], {}, opts);
-  const base = p50s(raw);
-  return [
-    row(`baseline: read and print the log file (${EVENTS.toLocaleString('en-US')} events)`, raw),
-    row('hangar events --json, single-file bundle', await timed([cli.single, 'events', id, '--json'], { HANGAR_HOME: storage }, opts), base),
-    row('hangar events --json, split bundle', await timed([cli.split, 'events', id, '--json'], { HANGAR_HOME: storage }, opts), base),
-    row('hangar events (text), split bundle', await timed([cli.split, 'events', id], { HANGAR_HOME: storage }, opts), base),
-  ];
+  const env = { HANGAR_HOME: storage };
+  return table(
+    [
+      { label: `baseline: read and print the log file (${EVENTS.toLocaleString('en-US')} events)`, args: ['-e', `process.stdout.write(require('fs').readFileSync(${JSON.stringify(log)}))`] },
+      { label: 'hangar events --json, single-file bundle', args: [cli.single, 'events', id, '--json'], env },
+      { label: 'hangar events --json, split bundle', args: [cli.split, 'events', id, '--json'], env },
+      { label: 'hangar events (text), split bundle', args: [cli.split, 'events', id], env },
+    ],
+    { iterations: 7, warmup: 1 },
+  );
 }
 
 try {
   const cli = await bundles();
-  const start = await startBench(cli);
-  printTable(`CLI start (${os.cpus().length} CPU, ${process.platform}, Node ${process.version})`, start);
+  const startLoad = load();
+  const start = startBench(cli);
+  printTable(`CLI start (${os.cpus().length} CPU, ${process.platform}, Node ${process.version}; load ${startLoad} -> ${load()})`, start);
+  const eventsLoad = load();
   const events = await eventsBench(cli);
-  printTable('hangar events of one long session', events);
+  printTable(`hangar events of one long session (load ${eventsLoad} -> ${load()})`, events);
   console.log(`\nresults: ${await writeResults('cli', { start, events })}`);
 } finally {
   fs.rmSync(tmpRoot, { recursive: true, force: true });

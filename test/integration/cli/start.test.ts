@@ -14,7 +14,7 @@ import { VERSION } from '../../../src/cli/version';
 import { useCli } from './harness';
 
 // What start-up work the CLI skips must not change what it prints: --version, and events of a session, from the
-// shipped layout (dist/cli.js and the chunks it loads on demand) as from the single-file bundle the other CLI tests run.
+// shipped layout (dist/cli.mjs and the chunks it loads on demand) as from the single-file bundle the other CLI tests run.
 
 const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -26,7 +26,7 @@ describe('cli: start-up and printing events', function () {
   before(async () => {
     const out = path.resolve('.cache', 'test-cli-split');
     await build({ ...cliBundle(out), logLevel: 'error' });
-    split = path.join(out, 'cli.js');
+    split = path.join(out, 'cli.mjs');
   });
 
   const runSplit = (args: string[]) => spawnSync(process.execPath, [split, ...args], { env: t.env(), encoding: 'utf8' });
