@@ -6,12 +6,14 @@ import { removeContainer } from './container';
 import { bindContainer, installCa, type EgressPlan } from './egress';
 import { classifyEngineError, isNotFound } from './errors';
 import { LABEL_MANAGED, LABEL_ROOT, labels, rootKey } from './names';
+import { EgressTunnel } from './tunnel';
 
 // Images derived from a base image by running installs in a container of it and committing the result: the
 // environment's packages (package-image.ts) and the devcontainer's features (feature-image.ts). Each kind tags its
 // images `<repo>:<first 16 hex of the content key>` and labels them with the whole key, so an image is reused only for
 // exactly what went in. The install runs as root on the sandbox network, bound to the session in the egress proxy
-// (the session's policy applies). Each use touches a stamp under <root>/packages; images of this storage root unused
+// (the session's policy applies); on a remote engine it joins no network and its connections come to the proxy as the
+// session's through a tunnel of its own. Each use touches a stamp under <root>/packages; images of this storage root unused
 // for PRUNE_AFTER_DAYS, and all but the PRUNE_KEEP most recently used, are removed whenever a new one is built.
 
 const PRUNE_AFTER_DAYS = 30;
@@ -41,6 +43,11 @@ export interface DerivedBuild {
   networkMode: string;
   egress: SandboxEgress | null;
   egressPlan: EgressPlan | null;
+  /**
+   * A remote engine's build: the container joins no network (networkMode none) and reaches the proxy through a relay
+   * tunnelled over the engine connection (tunnel.ts), as that engine's sandboxes do.
+   */
+  tunnel: boolean;
   memoryMb: number;
   onProgress?: (message: string) => void;
 }
@@ -110,11 +117,13 @@ export async function buildDerived(docker: Docker, base: BaseImage, build: Deriv
       Tmpfs: { '/tmp': 'rw,nosuid,nodev,exec,mode=1777' },
     },
   });
+  let tunnel: EgressTunnel | null = null;
   try {
     await container.start();
     const caPath = build.egressPlan?.caCert?.path ?? null;
     if (build.egressPlan?.caCert) await installCa(container, build.egressPlan.caCert);
-    if (build.egress) await bindContainer(build.egress, sessionId, container, build.networkMode);
+    if (build.egress && build.tunnel) tunnel = await EgressTunnel.open(container, build.egress, sessionId);
+    else if (build.egress) await bindContainer(build.egress, sessionId, container, build.networkMode);
     await install.run(container, build.egressPlan?.env ?? []);
     await cleanUp(container, caPath, install.scratch);
     const cmd = config?.Cmd ?? [];
@@ -131,6 +140,7 @@ export async function buildDerived(docker: Docker, base: BaseImage, build: Deriv
       ],
     });
   } finally {
+    tunnel?.close();
     build.egress?.unbind(sessionId);
     await removeContainer(docker, container.id).catch(() => undefined);
   }

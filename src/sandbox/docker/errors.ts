@@ -127,11 +127,6 @@ export class DevcontainerError extends SandboxSetupError {
   override readonly name = 'DevcontainerError';
 }
 
-/** The session asks for something a remote engine cannot give (it needs this host's egress proxy). */
-export class RemoteEngineError extends SandboxSetupError {
-  override readonly name = 'RemoteEngineError';
-}
-
 /** An environment package did not install: the message names the package, or the registry that was not reached. */
 export class PackageInstallError extends SandboxSetupError {
   override readonly name = 'PackageInstallError';

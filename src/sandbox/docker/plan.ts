@@ -11,7 +11,7 @@ import { featuresImage } from './feature-image';
 import { refusedFeatureSettings, resolveFeatures } from './features';
 import { inspectImage, sandboxUser } from './image';
 import { planEgress, planTunnelEgress } from './egress';
-import { RemoteEngineError, type EngineName } from './errors';
+import type { EngineName } from './errors';
 import { ensureNetwork, planNetwork } from './network';
 import { packagedImage } from './package-image';
 import { packageSetOf } from './package-managers';
@@ -72,18 +72,6 @@ function ownerFor(uid: number, gid: number): { possible: boolean; owner: Owner |
   return { possible: hostUid === uid, owner: null };
 }
 
-/**
- * What a sandbox on a remote engine cannot have yet: environment packages are installed in a build container that
- * reaches the registries through the sandbox network's proxy, and a remote engine's containers reach the proxy only
- * through their session's tunnel (tunnel.ts), which a build container does not have.
- */
-function refuseOnRemote(req: PlanRequest, packages: boolean): void {
-  if (!req.remote || !packages) return;
-  throw new RemoteEngineError(
-    `The Docker engine at ${req.remote.label} is remote, and environments with packages cannot be installed there yet: the install runs in a build container whose only way to the registries is Hangar's egress proxy, which a remote engine's containers reach only through a session's tunnel. Build an image with the packages and set it as the environment's hangar.image, or use a local engine.`,
-  );
-}
-
 export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: boolean): Promise<PlanBase> {
   const repoPath = req.repoPath ? path.resolve(req.repoPath) : null;
   const dc = repoPath ? await readDevcontainer(repoPath) : null;
@@ -91,7 +79,6 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
   // A repository resource needs its host (fetch, push) even when the environment allows nothing else.
   const network = planNetwork(req.environment.networking, (req.repositories ?? []).length > 0);
   const packages = hasPackages(req.environment.packages) ? packageSetOf(req.environment.packages) : null;
-  refuseOnRemote(req, !!packages);
   // A remote engine's sandbox joins no network: its way out is the tunnel to this host's proxy.
   const tunnel = !!req.remote && network.mode !== 'none' && !!req.egress;
   if (!req.remote) await ensureNetwork(docker, network);
@@ -103,6 +90,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     networkMode,
     egress: req.egress ?? null,
     egressPlan: egress,
+    tunnel,
     memoryMb: req.environment.hangar.limits.memory_mb,
     onProgress: req.onProgress,
   };

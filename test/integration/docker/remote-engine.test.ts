@@ -5,17 +5,25 @@ import Dockerode from 'dockerode';
 import { DockerSandboxProvider, ImageMissingError } from '../../../src/sandbox/docker';
 import { connectDocker } from '../../../src/sandbox/docker/client';
 import { resolveEngine } from '../../../src/sandbox/docker/engine';
-import { DockerTlsError, RemoteEngineError } from '../../../src/sandbox/docker/errors';
+import { pruneDerivedImages } from '../../../src/sandbox/docker/derived-image';
+import { DockerTlsError } from '../../../src/sandbox/docker/errors';
+import { LABEL_LAYER, LABEL_SESSION } from '../../../src/sandbox/docker/names';
+import { packagesKey } from '../../../src/sandbox/docker/package-image';
+import { packageSetOf } from '../../../src/sandbox/docker/package-managers';
+import { reply } from '../../../src/model/scripted';
+import { Packages } from '../../../src/wire/environment';
+import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { startApi, type ApiFixture } from '../api/helpers';
 import { env, tmpDir } from './helpers';
-import { fullRemoteSession } from './remote-session';
+import { fullRemoteSession, textOf } from './remote-session';
 
 // Sandboxes on a remote engine: the second dockerd that scripts/setup/docker-remote.sh runs (its own data root and
 // bridge, mutual TLS on tcp://127.0.0.1:23760, the sandbox image loaded into it). Hangar reaches it through a Docker
 // context made by Docker's own CLI, treats it as remote (tcp, not this host's socket) and so binds nothing from this
 // host: the repository, the uploaded file and the tool server are sent in through the API, and the outputs and the
 // review diff come back through it. Bad input: a wrong CA, no client certificate, plain HTTP, an image the engine
-// lacks, packages the engine cannot install yet: each a clear error that names the engine.
+// lacks: each a clear error that names the engine. Environment packages install there too: their build container
+// reaches the registry through a relay tunnelled to this host's egress proxy, as the engine's sandboxes do.
 
 const HOST = process.env.HANGAR_DOCKER2_HOST ?? 'tcp://127.0.0.1:23760';
 const CERTS = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
@@ -79,6 +87,46 @@ describe('docker: a remote engine (second dockerd, TLS on loopback)', function (
     it('ships the repository, the file and the tools in, and brings outputs and changes back', () => fullRemoteSession(f, remote, local));
   });
 
+  describe('environment packages', () => {
+    let t: TestRuntime | undefined;
+    const progress: string[] = [];
+    const set = packageSetOf(Packages.parse({ npm: ['cowsay'] }))!;
+    after(async () => {
+      if (!t) return;
+      await t.close();
+      // The image this run derived on the remote engine (labelled with this storage root) goes with it.
+      await pruneDerivedImages(remote, `${t.storage}/docker`, null, { maxCount: 0 });
+    });
+
+    it("installs them in a build container that reaches the registry through a tunnel of its own, and the session uses them", async () => {
+      // A package image left by an earlier run would be reused: this run must install.
+      const base = (await remote.getImage('hangar-sandbox:latest').inspect()).Id;
+      await remote.getImage(`hangar-packages:${packagesKey(base, set).slice(0, 16)}`).remove({ force: true }).catch(() => undefined);
+      t = await makeTestRuntime({
+        script: [reply.tool('bash', { command: 'cowsay moo; echo "proxy=$HTTPS_PROXY"' }), reply.text('ok')],
+        provider: (storage) => new DockerSandboxProvider({ storageRoot: storage, engine: CONTEXT }),
+        runtime: { onProgress: (_session, message) => progress.push(message) },
+      });
+      const environment = await t.runtime.environments.create({ name: 'remote-packages', config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: [], allow_package_managers: true }, packages: { npm: ['cowsay'] } } });
+      const session = await t.runtime.sessions.create({ agent: await t.agent(), environment_id: environment.id, resources: [{ type: 'local_repository', path: t.repo }] });
+      await t.runtime.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+      const events = await t.waitFor(session.id, (es) => es.some((e) => e.type === 'session.status_idle'), 600_000);
+      const result = events.find((e) => e.type === 'agent.tool_result');
+      const out = result?.type === 'agent.tool_result' ? textOf(result) : '';
+      assert.match(out, /< moo >/, `${out}\n${JSON.stringify(events.filter((e) => e.type === 'session.error'))}\n${progress.join('\n')}`);
+      assert.match(out, /proxy=http:\/\/127\.0\.0\.1:3128/, "the session's own way out is its relay too");
+      assert.ok(progress.some((m) => m.startsWith("Installing the environment's packages (npm: cowsay)")), progress.join('\n'));
+      assert.ok(progress.some((m) => m.startsWith('npm: ')), 'npm progress is shown');
+
+      // The session runs the derived image on the remote engine, which built it: the local engine made no container.
+      const [container] = await remote.listContainers({ filters: { label: [`${LABEL_SESSION}=${session.id}`] } });
+      assert.match(container?.Image ?? '', /^hangar-packages:[0-9a-f]{16}$/);
+      assert.equal(container?.HostConfig.NetworkMode, 'none');
+      assert.deepEqual(await remote.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${session.id}`, `${LABEL_LAYER}=packages`] } }), [], 'the build container is gone');
+      assert.deepEqual(await local.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${session.id}`] } }), []);
+    });
+  });
+
   describe('bad input names the engine', () => {
     const provider = (engine: string) => new DockerSandboxProvider({ storageRoot: tmpDir('store'), engine });
 
@@ -121,12 +169,5 @@ describe('docker: a remote engine (second dockerd, TLS on loopback)', function (
       await back.close();
     });
 
-    it('environment packages, whose install has no way to the proxy there yet', async () => {
-      const p = provider(CONTEXT);
-      await assert.rejects(p.provision({ sessionId: 'pkgs', environment: env({ networking: { type: 'unrestricted' }, packages: { npm: ['cowsay'] } }) }), (err: unknown) => {
-        return err instanceof RemoteEngineError && /127\.0\.0\.1:23760/.test(err.message) && /packages cannot be installed there yet/.test(err.message) && /hangar\.image/.test(err.message);
-      });
-      await p.close();
-    });
   });
 });
