@@ -25,6 +25,7 @@ import { skillRoutes } from './skills';
 import { SseRegistry } from './sse';
 import { threadRoutes } from './threads';
 import { vaultRoutes } from './vaults';
+import { workspaceRoutes } from './workspaces';
 
 // The local Managed Agents HTTP API: the official SDK (or curl) drives a Hangar runtime by pointing baseURL here.
 // Plain node:http: a dozen routes, strict JSON and SSE need no framework, and nothing here should slow a request.
@@ -64,7 +65,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...workspaceRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -24,6 +24,7 @@ import { SessionSkills } from './session-skills';
 import { SkillStore } from './skills';
 import { MemoryStores } from './memory-stores';
 import { SessionMemory } from './session-memory';
+import { UploadedWorkspaces } from './uploaded-workspaces';
 import { RepositoryClones, repositoriesNote } from './repository-resources';
 import { FileAttachments } from './file-attach';
 import { VaultStore } from './vaults';
@@ -181,7 +182,8 @@ export class Runtime {
       onProgress: options.onProgress,
       environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionMemory.note(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
-    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory, (agent) =>
+    const workspaces = new UploadedWorkspaces(path.join(options.storageRoot, 'workspaces'), this.files);
+    this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory, workspaces, (agent) =>
       sessionModelProblem(agent, this.modelProviders, this.catalog),
     );
     this.resources = new SessionResources(sessionsDir, this.sessions, clones);

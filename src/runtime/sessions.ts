@@ -1,4 +1,4 @@
-import { promises as fsp, existsSync, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
   applyMetadataPatch,
@@ -36,6 +36,7 @@ import { withProcessedAt } from './processed-at';
 import type { SessionFiles } from './session-files';
 import type { SessionSkills } from './session-skills';
 import type { SessionMemory } from './session-memory';
+import type { UploadedWorkspaces } from './uploaded-workspaces';
 import { planRepositories, type RepositoryClones } from './repository-resources';
 import { firstEventPage } from './event-page-file';
 import { EVENTS_FILE } from '../log/session-log';
@@ -74,6 +75,7 @@ export class SessionService {
     private readonly clones: RepositoryClones,
     private readonly skills: SessionSkills,
     private readonly memory: SessionMemory,
+    private readonly workspaces: UploadedWorkspaces,
     /** Why a session of this agent cannot start on its models (src/runtime/session-models.ts), or null. */
     private readonly modelProblem: (agent: SessionAgent) => Promise<string | null> = () => Promise.resolve(null),
   ) {
@@ -95,12 +97,8 @@ export class SessionService {
     const initialEvents = await prepareOutcomes(params.initial_events ?? [], agent, (f) => this.files.content(f));
     const now = nowIso();
     const requested = params.resources ?? [];
-    const resources: SessionResource[] = requested.flatMap((r) => {
-      if (r.type !== 'local_repository') return [];
-      const repo = path.resolve(r.path);
-      if (!existsSync(repo) || !statSync(repo).isDirectory()) throw invalid(`resources[].path ${r.path} is not a directory on this machine.`);
-      return [{ id: newId('sesrsc'), type: 'local_repository' as const, path: repo, mount_path: r.mount_path ?? '/workspace', created_at: now, updated_at: now }];
-    });
+    const resources: SessionResource[] = [];
+    for (const r of requested) if (r.type === 'local_repository') resources.push(await this.workspaces.resource(r, newId('sesrsc'), now));
     resources.push(...(await this.files.resources(requested, now)));
     const repositories = planRepositories(requested, now, { providerKind: this.host.providerKind, repoPath: resources.find((r) => r.type === 'local_repository')?.path, taken: resources });
     resources.push(...repositories.resources);

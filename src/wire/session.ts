@@ -8,6 +8,7 @@ import { FileResource, FileResourceParams } from './file';
 import { GitHubRepositoryParams, GitHubRepositoryResource } from './repository';
 import { MemoryStoreResource, MemoryStoreResourceParams } from './memory';
 import { BudgetLimit } from './budget';
+import { UploadedWorkspace, WorkspaceUpload } from './workspace';
 
 // Sessions (reference §7.1). status, usage and stats are folds over the event log (src/log/fold.ts).
 export const SessionStatus = lazySchema(() => z.enum(['idle', 'running', 'rescheduling', 'terminated']));
@@ -66,12 +67,14 @@ export const SessionUsage = lazySchema(() => z.object({
 }));
 export type SessionUsage = z.infer<typeof SessionUsage>;
 
-// Hangar's own resource: the local repository a session works on (a copy of it lives in the sandbox).
+// Hangar's own resource: the local repository a session works on (a copy of it lives in the sandbox). `path` is on the
+// runtime's machine; a workspace uploaded from another machine is the runtime's unpacked copy, `upload` says whose.
 export const LocalRepositoryResource = lazySchema(() => z.object({
   id: z.string(),
   type: z.literal('local_repository'),
   path: z.string(),
   mount_path: z.string(),
+  upload: UploadedWorkspace.optional(),
   created_at: Timestamp,
   updated_at: Timestamp,
 }));
@@ -117,8 +120,10 @@ export type AgentRef = z.infer<typeof AgentRef>;
 
 export const LocalRepositoryParams = lazySchema(() => z.object({
   type: z.literal('local_repository'),
+  /** The repository's path; with `upload`, its path on the client's machine (the runtime works on the archive). */
   path: z.string().min(1),
   mount_path: z.string().optional(),
+  upload: WorkspaceUpload.optional(),
 }));
 export const ResourceParams = lazySchema(() => z.discriminatedUnion('type', [LocalRepositoryParams, FileResourceParams, GitHubRepositoryParams, MemoryStoreResourceParams]));
 export type ResourceParams = z.infer<typeof ResourceParams>;

@@ -7,6 +7,8 @@ import { logUri } from '../log-document';
 import { guarded, resolveSession } from './args';
 import { pickAgent } from './agent-commands';
 import { uploadWithProgress } from './file-commands';
+import { workspaceRepository } from '../connection/workspace-source';
+import { readWorkspaceSettings } from '../connection/workspace-settings';
 import { defaultBudget } from './budget-commands';
 import { readSettings } from '../config';
 import { askRubric, firstEvent } from './rubric-step';
@@ -145,7 +147,8 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
     const client = h.host.client;
     const vaultIds = await h.host.vaultIds();
     const budget = defaultBudget(readSettings().defaultBudgetUsd);
-    const s = await client.createSession({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [{ type: 'local_repository', path: folder }, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
+    const repo = await workspaceRepository(client, folder, { ...readWorkspaceSettings(), report: (message, increment) => progress.report({ message, increment }) });
+    const s = await client.createSession({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [repo, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
     await client.send(s.id, [first]);
     return s;
   });

@@ -5,7 +5,9 @@ import type { Runtime } from '../../runtime';
 import type { Agent, AgentUpdateParams, Environment, FileResourceParams, SessionEvent } from '../../wire';
 import type { BudgetLimit } from '../../wire/budget';
 import type { SessionForkParams } from '../../wire/fork';
-import { sessionRepository } from '../../wire/session-repository';
+import { probeWorkspace } from '../../runtime/workspace-probe';
+import { sessionWorkspacePath } from '../../wire/session-repository';
+import type { WorkspaceProbeParams } from '../../wire/workspace';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 import { LocalMemory } from './runtime-memory';
 import { LocalPermissions } from './runtime-permissions';
@@ -57,7 +59,7 @@ export class LocalRuntimeClient implements RuntimeClient {
       costEstimated: summary.costEstimated,
       createdAt: record.created_at,
       agentName: record.agent.name,
-      repo: sessionRepository(record.resources)?.path ?? null,
+      repo: sessionWorkspacePath(record.resources) ?? null,
       // Records from before the provider was recorded ran locally (as the panel and the CLI read them).
       sandbox: record.environment.hangar.provider ?? 'local',
       lastError: summary.lastError,
@@ -97,6 +99,10 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   changes(id: string) {
     return this.runtime.sessions.changes(id);
+  }
+
+  probeWorkspace(params: WorkspaceProbeParams) {
+    return probeWorkspace(params);
   }
 
   readFile(id: string, file: string, side: 'baseline' | 'current') {

@@ -13,7 +13,8 @@ import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
-import { sessionRepository } from '../../wire/session-repository';
+import { sessionWorkspacePath } from '../../wire/session-repository';
+import { WorkspaceProbeResult, type WorkspaceProbeParams } from '../../wire/workspace';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
 import { RemotePermissions } from './remote-permissions';
@@ -138,6 +139,12 @@ export class RemoteRuntimeClient implements RuntimeClient {
       if (err instanceof RuntimeRefusal && err.status === 404) return null;
       throw err;
     }
+  }
+
+  /** Hangar's own endpoint (src/api/workspaces.ts): does the runtime read this workspace in place? */
+  async probeWorkspace(params: WorkspaceProbeParams): Promise<WorkspaceProbeResult> {
+    const raw: unknown = await this.call(() => this.sdk.post('/v1/workspaces/probe', { body: params }));
+    return parse(WorkspaceProbeResult, raw, 'a workspace probe');
   }
 
   // Checkpoints, rewind and fork are Hangar's endpoints (src/api/checkpoints.ts, sessions.ts), outside the SDK's types.
@@ -303,7 +310,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
       costEstimated: false,
       createdAt: s.created_at,
       agentName: s.agent.name,
-      repo: sessionRepository(s.resources)?.path ?? null,
+      repo: sessionWorkspacePath(s.resources) ?? null,
       sandbox: settings?.ok ? (settings.settings.provider ?? 'local') : 'local',
       lastError: error?.type === 'session.error' ? error.error.message : null,
     };

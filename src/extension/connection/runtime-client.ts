@@ -5,6 +5,7 @@ import type { BudgetLimit } from '../../wire/budget';
 import type { FileChange } from '../../wire/changes';
 import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
+import type { WorkspaceProbeParams, WorkspaceProbeResult } from '../../wire/workspace';
 import type { RuntimeMemory } from './runtime-memory';
 import type { RuntimePermissions } from './runtime-permissions';
 import type { RuntimeVaults } from './runtime-vaults';
@@ -75,6 +76,8 @@ export interface RuntimeClient {
   changes(id: string): Promise<{ patch: string; files: FileChange[] }>;
   /** One file of the session's copy, at its baseline or now; null when absent on that side. */
   readFile(id: string, path: string, side: 'baseline' | 'current'): Promise<Buffer | null>;
+  /** Whether the runtime reads the client's workspace in place: the probe file the client just wrote there (workspace-source.ts). */
+  probeWorkspace(params: WorkspaceProbeParams): Promise<WorkspaceProbeResult>;
 
   /** The session's checkpoints, oldest first (the log's hangar.checkpoint events, as the API's checkpoint list serves them). */
   checkpoints(id: string): Promise<Checkpoint[]>;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ModelPricing, Session, SessionEvent } from '../../wire';
+import { sessionWorkspacePath } from '../../wire/session-repository';
 import { ReadyMessage, type ChangedFile, type HostMessage } from '../../protocol/panel';
 import type { ConnectionState } from '../connection/runtime-client';
 import type { RuntimeHost } from '../runtime-host';
@@ -172,7 +173,7 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
   /** The repository's files, for `@` mentions in the composer. */
   private async postFiles(): Promise<void> {
     const session = await this.deps.host.client.retrieveSession(this.sessionId).catch(() => undefined);
-    const root = session?.resources.find((r) => r.type === 'local_repository')?.path;
+    const root = session && sessionWorkspacePath(session.resources);
     if (root) this.post({ type: 'files', paths: await mentionableFiles(root) });
   }
 

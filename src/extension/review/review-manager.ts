@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { safeJoin, type ReadSide } from '../../review/apply';
 import { SessionReview, type ReviewedFile } from '../../review/session-review';
 import type { WorkspaceChanges } from '../../sandbox/types';
-import { sessionRepository } from '../../wire/session-repository';
+import { sessionWorkspacePath } from '../../wire/session-repository';
 import type { RuntimeHost } from '../runtime-host';
 import type { SessionsModel } from '../sessions-model';
 
@@ -79,10 +79,10 @@ export class ReviewManager implements vscode.Disposable {
     return f;
   }
 
-  /** The repository the session works on a copy of. */
+  /** The repository the session works on a copy of, on this machine (a workspace uploaded to a runtime elsewhere: here). */
   async repo(sessionId: string): Promise<string> {
     const session = await this.host.client.retrieveSession(sessionId);
-    const repo = sessionRepository(session.resources)?.path;
+    const repo = sessionWorkspacePath(session.resources);
     if (!repo) throw new Error(`Session ${sessionId} has no repository to apply changes to.`);
     return repo;
   }

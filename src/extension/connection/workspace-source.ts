@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResourceParams } from '../../wire';
+import type { WorkspaceProbeResult } from '../../wire/workspace';
+import type { RuntimeClient } from './runtime-client';
+import { archiveWorkspace } from './workspace-archive';
+
+// How a new session gets the window's workspace (issue #15 §2): a runtime that sees it in place works on it by path
+// (the in-process runtime, a detached one on this machine); one that does not (another machine, a container, a
+// mount namespace) gets it uploaded as an archive. Automatic by default: the runtime answers a probe written into the
+// workspace. `hangar.runtime.workspace` can force either, and forcing "shared" on a runtime that cannot see the
+// workspace is refused rather than starting an agent on whatever that path holds there.
+
+/** `hangar.runtime.workspace`. */
+export type WorkspaceMode = 'auto' | 'shared' | 'upload';
+export const WORKSPACE_MODE_SETTING = 'hangar.runtime.workspace';
+
+export interface WorkspaceSourceOptions {
+  mode: WorkspaceMode;
+  /** The upload limit in bytes (hangar.runtime.maxWorkspaceUploadMB). */
+  maxBytes: number;
+  /** Progress as VS Code's withProgress takes it: a message and a share of 100. */
+  report?(message: string, increment?: number): void;
+  signal?: AbortSignal;
+}
+
+type LocalRepositoryParams = Extract<ResourceParams, { type: 'local_repository' }>;
+
+/** The session's local_repository resource for `folder`: by path, or uploaded first. */
+export async function workspaceRepository(client: RuntimeClient, folder: string, opts: WorkspaceSourceOptions): Promise<LocalRepositoryParams> {
+  if (opts.mode !== 'upload') {
+    // The window's own runtime reads the window's files.
+    if (!client.detached) return { type: 'local_repository', path: folder };
+    opts.report?.('checking whether the runtime sees this workspace');
+    const seen = await probeFrom(client, folder);
+    if (seen.visible) return { type: 'local_repository', path: folder };
+    if (opts.mode === 'shared') {
+      throw new Error(`The setting ${WORKSPACE_MODE_SETTING} is "shared", but the runtime at ${client.where} cannot work on ${folder} in place: ${seen.reason} Set it to "auto" to upload the workspace to that runtime.`);
+    }
+  }
+  return uploadWorkspace(client, folder, opts);
+}
+
+/** Asks the runtime to read a probe file with a random token written into the workspace just now. */
+export async function probeFrom(client: RuntimeClient, folder: string): Promise<WorkspaceProbeResult> {
+  // Inside the workspace's own .git when it has one (git status and the file explorer do not show it), else a dotfile.
+  const inGit = await stat(path.join(folder, '.git')).then((s) => s.isDirectory(), () => false);
+  const name = `${inGit ? '.git/' : ''}.hangar-probe-${randomBytes(16).toString('hex')}`;
+  const token = randomBytes(32).toString('hex');
+  const file = path.join(folder, name);
+  await writeFile(file, token, { flag: 'wx', mode: 0o600 });
+  try {
+    return await client.probeWorkspace({ path: folder, probe: { name, token } });
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+async function uploadWorkspace(client: RuntimeClient, folder: string, opts: WorkspaceSourceOptions): Promise<LocalRepositoryParams> {
+  opts.report?.('listing the workspace to upload');
+  let shown = 0;
+  const archive = await archiveWorkspace(folder, {
+    maxBytes: opts.maxBytes,
+    signal: opts.signal,
+    // Half the bar for packing, half for the upload (whose progress the SDK does not report).
+    onProgress: (packed, total, bytes) => {
+      const share = Math.floor((packed / total) * 50);
+      if (share > shown || packed === total) opts.report?.(`packing the workspace: ${packed} of ${total} files, ${(bytes / 1048576).toFixed(1)} MB`, share - shown);
+      shown = share;
+    },
+  });
+  try {
+    opts.signal?.throwIfAborted();
+    opts.report?.(`uploading the workspace (${archive.entries} files, ${(archive.bytes / 1048576).toFixed(1)} MB compressed) to ${client.where}`);
+    const file = await client.uploadFile(archive.file);
+    opts.report?.('the workspace is uploaded', 50 - shown);
+    return { type: 'local_repository', path: folder, upload: { file_id: file.id, sha256: archive.sha256 } };
+  } finally {
+    await archive.dispose();
+  }
+}

@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { extract, type Header } from 'tar-stream';
+import { isErrno, mkdirDurable } from '../log/fsutil';
+import { git, isolatedGitEnv } from '../sandbox/repo/git';
+import { isRepoPath } from '../sandbox/repo/paths';
+import type { LocalRepositoryResource, ResourceParams } from '../wire';
+import type { WorkspaceUpload } from '../wire/workspace';
+import { invalid } from './errors';
+import type { FileStore } from './files';
+
+// Workspaces shipped by clients on other machines (issue #15 §2): a gzipped tar in the Files API, listed the way the
+// client's git lists it (tracked plus untracked-but-not-ignored files). Unpacked once per upload into
+// `<storage>/workspaces/<file_id>/`, which becomes the session's repository: a git work tree with one commit of
+// exactly those files, so every provider's listing (git's) holds what the client sent, ignored-but-tracked files
+// included. The directory is only read afterwards (the sandbox works on a copy), so sessions started from the same
+// upload (best-of-N) share it.
+
+/** What an archive may unpack to at most: a gzip bomb is stopped here, not when the disk is full. */
+export const MAX_UNPACKED_BYTES = 8 * 1024 * 1024 * 1024;
+const MAX_ENTRIES = 1_000_000;
+
+type LocalRepositoryParams = Extract<ResourceParams, { type: 'local_repository' }>;
+
+export class UploadedWorkspaces {
+  private readonly unpacking = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly files: FileStore,
+    private readonly maxUnpackedBytes = MAX_UNPACKED_BYTES,
+  ) {}
+
+  /** The session's local_repository resource: the directory as given, or the upload unpacked on this machine. */
+  async resource(r: LocalRepositoryParams, id: string, now: string): Promise<LocalRepositoryResource> {
+    const mount_path = r.mount_path ?? '/workspace';
+    if (!r.upload) {
+      const repo = path.resolve(r.path);
+      const st = await stat(repo).catch(() => null);
+      if (!st?.isDirectory()) throw invalid(`resources[].path ${r.path} is not a directory on this machine.`);
+      return { id, type: 'local_repository', path: repo, mount_path, created_at: now, updated_at: now };
+    }
+    const dir = await this.directory(r.upload);
+    return { id, type: 'local_repository', path: dir, mount_path, upload: { ...r.upload, client_path: r.path }, created_at: now, updated_at: now };
+  }
+
+  /** The upload's files as a directory of this machine, unpacked on first use. */
+  directory(upload: WorkspaceUpload): Promise<string> {
+    let dir = this.unpacking.get(upload.file_id);
+    if (!dir) {
+      dir = this.unpack(upload);
+      this.unpacking.set(upload.file_id, dir);
+      dir.catch(() => this.unpacking.delete(upload.file_id));
+    }
+    return dir;
+  }
+
+  private async unpack(upload: WorkspaceUpload): Promise<string> {
+    if (!/^file_[0-9A-Za-z]+$/.test(upload.file_id)) throw invalid(`upload.file_id ${JSON.stringify(upload.file_id)} is not a file id (file_…).`);
+    const { metadata, path: blob } = await this.files.content(upload.file_id);
+    const target = path.join(this.root, upload.file_id);
+    if (await stat(target).then(() => true, () => false)) return target;
+    const sha = await sha256Of(blob);
+    if (sha !== upload.sha256) {
+      throw invalid(`The workspace archive ${upload.file_id} (${metadata.size_bytes} bytes) is not the one the client made: its SHA-256 is ${sha}, the client's ${upload.sha256}. The upload was cut off or changed on the way; upload the workspace again.`, 'workspace_upload_damaged');
+    }
+    await mkdirDurable(this.root);
+    const staging = path.join(this.root, `.unpacking-${randomBytes(6).toString('hex')}`);
+    try {
+      const files = await unpackArchive(blob, staging, this.maxUnpackedBytes).catch((err: unknown) => {
+        if (err instanceof ArchiveError) throw invalid(`The workspace archive ${upload.file_id} cannot be used: ${err.message}. Upload the workspace again with a current Hangar.`, 'workspace_upload_damaged');
+        throw err;
+      });
+      await commitFiles(staging, files);
+      await rename(staging, target).catch(async (err: unknown) => {
+        // Another process unpacked the same upload first: theirs is the same files.
+        if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
+        await rm(staging, { recursive: true, force: true });
+      });
+      return target;
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+class ArchiveError extends Error {}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/**
+ * Unpacks regular files and symlinks (nothing else: no devices, hard links or absolute paths) under `dir`, each at a
+ * repository path no symlink of the archive leads through. Returns the paths written.
+ */
+async function unpackArchive(archive: string, dir: string, maxBytes: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  const links: string[] = [];
+  let bytes = 0;
+  const untar = extract();
+  untar.on('entry', (header: Header, stream, next) => {
+    const name = header.name.replace(/\/+$/, '');
+    const done = (err?: unknown) => (err ? untar.destroy(err instanceof Error ? err : new Error(String(err))) : next());
+    void (async () => {
+      if (header.type === 'directory') return stream.resume();
+      if (!isRepoPath(name)) throw new ArchiveError(`it holds ${JSON.stringify(header.name)}, which is not a path inside a workspace`);
+      if (links.some((l) => name.startsWith(`${l}/`))) throw new ArchiveError(`${name} lies under the symbolic link ${links.find((l) => name.startsWith(`${l}/`))}`);
+      if (written.length >= MAX_ENTRIES) throw new ArchiveError(`it holds more than ${MAX_ENTRIES} files`);
+      const to = path.join(dir, name);
+      await mkdir(path.dirname(to), { recursive: true });
+      if (header.type === 'symlink') {
+        stream.resume();
+        await symlink(header.linkname ?? '', to);
+        links.push(name);
+      } else if (header.type === 'file') {
+        bytes += header.size ?? 0;
+        if (bytes > maxBytes) throw new ArchiveError(`its files come to more than ${Math.round(maxBytes / 1024 ** 3)} GiB unpacked`);
+        await pipeline(stream, createWriteStream(to, { flags: 'wx', mode: (header.mode ?? 0o644) & 0o111 ? 0o755 : 0o644 }));
+      } else {
+        throw new ArchiveError(`${name} is a ${header.type ?? 'special'} entry; a workspace archive holds files and symbolic links`);
+      }
+      written.push(name);
+    })().then(() => done(), done);
+  });
+  try {
+    await pipeline(createReadStream(archive), createGunzip(), untar);
+  } catch (err) {
+    if (err instanceof ArchiveError) throw err;
+    // zlib's and tar-stream's own words: a truncated gzip stream, a bad header.
+    throw new ArchiveError(err instanceof Error ? err.message : String(err));
+  }
+  return written;
+}
+
+/** The unpacked files as one commit, so the repository's listing (git ls-files) is exactly them. */
+async function commitFiles(dir: string, files: readonly string[]): Promise<void> {
+  const env = isolatedGitEnv({});
+  await git(['init', '-q'], { cwd: dir, env });
+  const list = Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8');
+  if (files.length > 0) await git(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], { cwd: dir, env, input: list });
+  await git(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'The workspace as its client uploaded it'], { cwd: dir, env });
+}
