@@ -26,7 +26,8 @@ export const LAYERS = {
   'src/sandbox/repo': ['src/wire', 'src/tools', 'src/sandbox'],
   // src/log for its one atomic-write / defensive-read helper of metadata files (fsutil.ts), a leaf over src/wire.
   'src/sandbox/local': ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
-  'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox'],
+  // src/sandbox/repo for git's ignore rules (repo/gitignore.ts), which copy-mode checkpoints apply in the container.
+  'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
   'src/sandbox/docker': { imports: ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/toolserver'], packages: ['dockerode'] },
   'src/vault': ['src/wire', 'src/log'],
   'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],

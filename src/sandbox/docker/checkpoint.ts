@@ -3,7 +3,7 @@ import { pack } from 'tar-stream';
 import type { PathEdit, TreeChange } from '../repo/tree-objects';
 import { GITLINK } from './copy-baseline';
 import { WORKSPACE } from './container';
-import { WorkspaceIgnores } from '../gitignore';
+import { IgnoreRules } from '../repo/gitignore';
 import type { SandboxExec } from './hands';
 import { readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
@@ -26,7 +26,7 @@ export async function lowerTree(differ: TreeDiffer, lower: LowerIndex): Promise<
 /** The overlay's merged files as a tree: the lower tree, minus what the upper dir hides, plus what it holds. */
 export async function overlayCheckpoint(upper: string, lower: LowerIndex, differ: TreeDiffer): Promise<string> {
   const base = await lowerTree(differ, lower);
-  const scan = await scanUpper(upper, lower, new WorkspaceIgnores((rel) => readMerged(upper, lower, rel)));
+  const scan = await scanUpper(upper, lower, new IgnoreRules((rel) => readMerged(upper, lower, rel)));
   const edits = new Map<string, PathEdit>();
   for (const p of scan.hidden) edits.set(p, null);
   for (const [p, up] of scan.current) {

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { WorkspaceChanges } from '../types';
-import { WorkspaceIgnores } from '../gitignore';
+import { IgnoreRules } from '../repo/gitignore';
 import { readLower, readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { gitMode, type TreeDiffer, type TreeEntry } from './tree-diff';
@@ -16,7 +16,7 @@ export async function overlayChanges(
   differ: TreeDiffer,
   baselineShas: Map<string, string>,
 ): Promise<WorkspaceChanges> {
-  const scan = await scanUpper(upper, lower, new WorkspaceIgnores((rel) => readMerged(upper, lower, rel)));
+  const scan = await scanUpper(upper, lower, new IgnoreRules((rel) => readMerged(upper, lower, rel)));
   const paths = [...new Set([...scan.current.keys(), ...scan.hidden])].sort();
   if (paths.length === 0) return { patch: '', files: [] };
   const base: TreeEntry[] = [];

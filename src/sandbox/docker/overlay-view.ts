@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errnoCode } from '../../tools/paths';
-import type { WorkspaceIgnores } from '../gitignore';
+import type { IgnoreRules } from '../repo/gitignore';
 import { opaqueDirs } from './opaque';
 import type { LowerIndex } from './snapshot';
 
@@ -45,7 +45,7 @@ function lowerFilesUnder(lower: LowerIndex, dir: string): string[] {
  * Everything the session changed, in O(entries of the upper dir). New paths that the workspace's .gitignore files
  * ignore are left out, and an ignored new directory is not even walked (a fresh node_modules costs nothing).
  */
-export async function scanUpper(upper: string, lower: LowerIndex, ignores: WorkspaceIgnores): Promise<OverlayScan> {
+export async function scanUpper(upper: string, lower: LowerIndex, ignores: IgnoreRules): Promise<OverlayScan> {
   const current = new Map<string, UpperFile>();
   const hiddenRoots: string[] = [];
   const candidates: string[] = [];

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { WorkspaceIgnores } from '../gitignore';
+import { IgnoreRules } from '../repo/gitignore';
 import type { WatchChange, WatchEntry, WatchResult } from './protocol';
 import { TrackedFiles } from './tracked';
 import { WorkspaceWatch, type DirtyKind } from './watch';
@@ -47,8 +47,8 @@ function globalExcludesFile(): string {
 }
 
 /** The .gitignore files as they are now. */
-function workspaceIgnores(root: string): WorkspaceIgnores {
-  return new WorkspaceIgnores(async (rel) => {
+function workspaceIgnores(root: string): IgnoreRules {
+  return new IgnoreRules(async (rel) => {
     try {
       return fs.readFileSync(path.join(root, rel));
     } catch {
@@ -63,7 +63,7 @@ const isIgnoreFile = (rel: string) => path.posix.basename(rel) === '.gitignore';
 class ChangeCollector {
   readonly changes = new Map<string, WatchChange>();
   private bytes = 0;
-  private readonly ignores: WorkspaceIgnores;
+  private readonly ignores: IgnoreRules;
 
   constructor(
     private readonly root: string,
@@ -83,13 +83,6 @@ class ChangeCollector {
   /** Every tracked file below `rel` (a directory that is gone, or no longer a directory) is gone. */
   private goneUnder(rel: string): void {
     for (const p of this.tracked.under(rel)) this.changes.set(p, { path: p, mode: null });
-  }
-
-  /** Is the untracked path ignored (itself, or as inside an ignored directory)? */
-  private async ignored(rel: string, isDir: boolean): Promise<boolean> {
-    const parts = rel.split('/');
-    for (let i = 1; i < parts.length; i++) if (await this.ignores.ignored(parts.slice(0, i).join('/'), true)) return true;
-    return this.ignores.ignored(rel, isDir);
   }
 
   async visit(rel: string, kind: DirtyKind): Promise<void> {
@@ -114,7 +107,7 @@ class ChangeCollector {
     const seen = new Set<string>();
     this.watch.unwatchUnder(dir);
     const go = async (d: string): Promise<void> => {
-      if (!this.tracked.hasUnder(d) && (await this.ignored(d, true))) return;
+      if (!this.tracked.hasUnder(d) && (await this.ignores.ignored(d, true))) return;
       if (!this.watch.watchDir(d)) return;
       let names: fs.Dirent[];
       try {
@@ -151,7 +144,7 @@ class ChangeCollector {
     }
     // A .gitignore that appears or changes may change what is ignored anywhere below it: only a full scan knows.
     if (!known && isIgnoreFile(rel)) throw new Unsure(`${rel} appeared (what is ignored may have changed)`);
-    if (!known && (await this.ignored(rel, false))) return;
+    if (!known && (await this.ignores.ignored(rel, false))) return;
     const abs = path.join(this.root, rel);
     let content: Buffer;
     try {
