@@ -13,15 +13,17 @@ import { outcomeSuite } from './outcome.test';
 import { outcomeReply } from './outcome-scenario';
 import { rewindSuite } from './rewind.test';
 import { rewindReply } from './rewind-scenario';
+import { threadRewindSuite } from './thread-rewind.test';
+import { threadRewindReply } from './thread-rewind-scenario';
 
 // The UI tests' entry, bundled and imported by test/e2e/run-ui-tests.mjs: the scripted model the driver starts
 // (before VS Code, whose settings point at it) and the mocha run against the page.
 
 export function startUiModel(): Promise<ScriptedModel> {
-  return startScriptedModel({ script: (req) => rewindReply(req) ?? outcomeReply(req) ?? threadsReply(req) ?? uiResponder(req) });
+  return startScriptedModel({ script: (req) => threadRewindReply(req) ?? rewindReply(req) ?? outcomeReply(req) ?? threadsReply(req) ?? uiResponder(req) });
 }
 
 export function run(ctx: UiContext, grep?: string): Promise<TestResults> {
   setContext(ctx);
-  return runSuites([startAgentSuite, chatSuite, keyboardSuite, approvalSuite, credentialSuite, threadSuite, outcomeSuite, rewindSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
+  return runSuites([startAgentSuite, chatSuite, keyboardSuite, approvalSuite, credentialSuite, threadSuite, outcomeSuite, rewindSuite, threadRewindSuite], { timeout: 240_000, grep, file: 'ui-tests', reporter: 'base' });
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { ui } from './context';
+import { setKeyAndStartApi, startApiSession } from './hangar-steps';
 import { LEAD_DONE, REVIEW_COMMAND, REVIEWER_DONE, THREAD_AGENTS, THREADS_TITLE, WRITER_DONE } from './threads-scenario';
 import { Workbench } from './workbench-page';
 
@@ -10,7 +9,6 @@ import { Workbench } from './workbench-page';
 // the coordinator's tab; the reviewer's always_ask call is answered from the coordinator's tab; both finish and the
 // reviewer's tab shows its own messages and call; the writer's node in the Sessions tree opens the writer's tab.
 
-const API_KEY = 'sk-ant-ui-test-0123456789';
 const STEP_MS = 30_000;
 
 export function threadSuite(): void {
@@ -23,28 +21,16 @@ export function threadSuite(): void {
     });
 
     it('shows thread tabs and the sub-agents roll-up, and a sub-agent prompt answered from the coordinator tab', async () => {
-      await wb.command('Hangar: Set API Key');
-      await wb.answer('Set API Key', API_KEY);
-      await wb.notification('API key saved in secret storage');
-      await wb.clearNotifications();
-      await wb.command('Hangar: Start Local API Server');
-      const toast = await wb.notification(/Managed Agents API of this workspace is on http/);
-      const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec((await toast.textContent()) ?? '')?.[1];
-      assert.ok(url, 'the notification names the server');
-      await wb.clearNotifications();
-      const api = apiClient(url, findFile(ui().userData, 'api-token'));
+      const api = await setKeyAndStartApi(wb, ui().userData);
 
       const toolset = { type: 'agent_toolset_20260401' };
       const writer = await api('/v1/agents', { name: THREAD_AGENTS.writer, model: 'claude-sonnet-5-5', tools: [toolset] });
       const reviewer = await api('/v1/agents', { name: THREAD_AGENTS.reviewer, model: 'claude-sonnet-5-5', tools: [{ ...toolset, configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
       const lead = await api('/v1/agents', { name: THREAD_AGENTS.lead, model: 'claude-sonnet-5-5', tools: [toolset], multiagent: { type: 'coordinator', agents: [writer.id, reviewer.id] } });
-      const env = await api('/v1/environments', { name: 'ui-threads' });
-      const session = await api('/v1/sessions', { agent: lead.id, environment_id: env.id, title: THREADS_TITLE, resources: [{ type: 'local_repository', path: ui().workspace }] });
-      await api(`/v1/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'Write the notes and check the tree, in parallel.' }] }] });
+      await startApiSession(api, lead.id, THREADS_TITLE, 'Write the notes and check the tree, in parallel.', ui().workspace);
 
       await wb.openHangarSidebar();
-      await wb.selectTreeRow(wb.treeRow(THREADS_TITLE));
-      const chat = await wb.webviewFrameWith('.header .title', THREADS_TITLE);
+      const chat = await wb.openFromTree(wb.treeRow(THREADS_TITLE), THREADS_TITLE);
       // The reviewer's question, on the coordinator's tab, named; its tab rings; the roll-up says it waits.
       const prompt = chat.locator('.prompt', { hasText: `Sub-agent ${THREAD_AGENTS.reviewer} asks` });
       await prompt.waitFor({ timeout: STEP_MS });
@@ -83,34 +69,4 @@ export function threadSuite(): void {
       await wb.screenshot('ui-thread-from-tree', wb.page.locator('.part.sidebar'));
     });
   });
-}
-
-type Json = Record<string, unknown> & { id: string };
-
-/** POSTs to the local API with its token, as any client would; a refusal fails the test with the API's words. */
-function apiClient(url: string, tokenFile: string): (route: string, body: unknown) => Promise<Json> {
-  const token = readFileSync(tokenFile, 'utf8').trim();
-  return async (route, body) => {
-    const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': token }, body: JSON.stringify(body) });
-    const json = (await res.json()) as Json;
-    if (!res.ok) throw new Error(`POST ${route}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-}
-
-/** The first file named `name` under `dir` (the API token sits in the extension's storage, under the user data dir). */
-function findFile(dir: string, name: string): string {
-  for (const entry of readdirSync(dir)) {
-    const p = path.join(dir, entry);
-    const st = statSync(p, { throwIfNoEntry: false });
-    if (st?.isFile() && entry === name) return p;
-    if (st?.isDirectory()) {
-      try {
-        return findFile(p, name);
-      } catch {
-        // not in this directory
-      }
-    }
-  }
-  throw new Error(`no ${name} under ${dir}`);
 }

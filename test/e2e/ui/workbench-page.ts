@@ -135,8 +135,8 @@ export class Workbench {
    * The webview frame where `selector` matches an element showing `text`. Polled, as a webview that switches to
    * another session reloads its page: an older frame may still match `selector` until it detaches.
    */
-  async webviewFrameWith(selector: string, text: string): Promise<Frame> {
-    const deadline = Date.now() + STEP_MS;
+  async webviewFrameWith(selector: string, text: string, timeoutMs = STEP_MS): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const f of this.page.frames()) {
         if (f === this.page.mainFrame() || f.isDetached()) continue;
@@ -171,6 +171,21 @@ export class Workbench {
       await row.locator('.label-name').click();
       if (await row.and(this.page.locator('.monaco-list-row.selected')).waitFor({ timeout: 3_000 }).then(() => true, () => false)) return;
       if (Date.now() > deadline) throw new Error('the tree row was never selected');
+    }
+  }
+
+  /**
+   * Opens a session's chat from its tree row: clicks the row until the chat shows `title`. A row re-rendered while the
+   * click lands can be selected yet run nothing (VS Code: "Actual command not found, wanted to execute
+   * hangar.openSession": the click carried the replaced item's command), so being selected is not enough.
+   */
+  async openFromTree(row: Locator, title: string): Promise<Frame> {
+    const deadline = Date.now() + STEP_MS;
+    for (;;) {
+      await row.locator('.label-name').click();
+      const frame = await this.webviewFrameWith('.header .title', title, 3_000).catch(() => null);
+      if (frame) return frame;
+      if (Date.now() > deadline) throw new Error(`the tree row never opened the chat of "${title}"`);
     }
   }
 
