@@ -4,6 +4,7 @@ import type { WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF, DIFF_CACHED, gitChanges } from '../repo/diff';
 import { git, GitError, isolatedGitEnv } from '../repo/git';
 import { clearIndexLock } from '../repo/index-lock';
+import { linkObjects } from '../repo/seed-objects';
 import { importCheckpoint, UnknownCheckpointError, hasTree, type CheckpointRef } from '../repo/checkpoint-git';
 import { WatchedCheckpoints, type CheckpointCounts, type WatchOptions } from './watched-checkpoints';
 
@@ -63,13 +64,34 @@ export class BaselineRepo {
    * several times faster for a repository of thousands of small files.
    */
   async create(): Promise<string> {
-    await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
-    await appendFile(path.join(this.gitDir, 'config'), PRIVATE_CONFIG);
-    await writeRawAttributes(this.gitDir);
+    await this.init();
     await this.run(['-c', 'core.bigFileThreshold=1', 'add', '-A', '-f']);
     await this.run(['commit', '-q', '--no-verify', '--allow-empty', '-m', 'Hangar baseline']);
     await this.run(['update-ref', BASELINE_REF, 'HEAD']);
     return (await this.run(['rev-parse', BASELINE_REF])).toString('utf8').trim();
+  }
+
+  private async init(): Promise<void> {
+    await git(['init', '-q'], { env: isolatedGitEnv({ GIT_DIR: this.gitDir }) });
+    await appendFile(path.join(this.gitDir, 'config'), PRIVATE_CONFIG);
+    await writeRawAttributes(this.gitDir);
+  }
+
+  /**
+   * Makes this baseline the one of another sandbox's git dir `source` (a fork's, from its source's checkpoint store),
+   * with nothing copied from the repository and nothing hashed: the source's objects linked in (seed-objects.ts), its
+   * baseline commit taken as this one's, and the empty work tree written from it by git (the index keeps the files'
+   * stat data, as after create()). Returns the commit and the files written.
+   */
+  async createFrom(source: string): Promise<{ commit: string; files: string[] }> {
+    const commit = (await git(['rev-parse', '--verify', `${BASELINE_REF}^{commit}`], { env: isolatedGitEnv({ GIT_DIR: source }) })).toString('utf8').trim();
+    await this.init();
+    await linkObjects(path.join(source, 'objects'), path.join(this.gitDir, 'objects'));
+    await this.run(['update-ref', 'HEAD', commit]);
+    await this.run(['update-ref', BASELINE_REF, commit]);
+    await this.run(['-c', 'checkout.workers=0', 'read-tree', '--reset', '-u', commit]);
+    const files = (await this.run(['ls-files', '-z'])).toString('utf8').split('\0').filter(Boolean);
+    return { commit, files };
   }
 
   private serialized<T>(fn: () => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@ import * as z from 'zod';
 import { createToolHost } from '../../tools/host-impl';
 import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolHostOptions } from '../../tools/host';
-import type { ProvisionSpec, Sandbox, SandboxMount, SandboxProvider } from '../types';
+import type { CheckpointRef, ProvisionSpec, Sandbox, SandboxMount, SandboxProvider } from '../types';
 import { BaselineRepo } from './baseline';
 import { buildAgentGit } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
@@ -14,6 +14,7 @@ import { readJsonFile, writeFileAtomic } from '../../log/fsutil';
 import { BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
 import { SandboxDamagedError } from '../errors';
+import { clearIndexLock } from '../repo/index-lock';
 import { linkWritable, localMountPath, placeMounts, unlockMounts } from './mounts';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
@@ -80,6 +81,8 @@ export class LocalSandboxProvider implements SandboxProvider {
       throw err;
     });
     if (!manifest) {
+      // A killed process's git (the baseline's add, a fork's checkout) goes on writing here under the index lock.
+      await clearIndexLock(path.join(dir, 'baseline.git', 'index.lock'));
       await unlockMounts(dir, ['workspace', 'baseline.git', 'state']);
       await rm(dir, { recursive: true, force: true });
       await this.create(spec, dir, manifestPath);
@@ -112,6 +115,15 @@ export class LocalSandboxProvider implements SandboxProvider {
     const workspace = path.join(dir, 'workspace');
     await mkdir(workspace, { recursive: true });
     await mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
+    const { commit, files } = spec.seed ? await this.seeded(spec.seed, dir, workspace, spec.onProgress) : await this.copied(spec, dir, workspace);
+    await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
+    await placeMounts(dir, spec.mounts ?? [], spec.outputsDir);
+    await linkWritable(dir, spec.writable ?? []);
+    await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
+  }
+
+  /** The workspace copied from the repository, then recorded as the baseline. */
+  private async copied(spec: ProvisionSpec, dir: string, workspace: string): Promise<{ commit: string; files: string[] }> {
     let files: string[] = [];
     if (spec.repoPath) {
       spec.onProgress?.('Listing the repository files');
@@ -119,12 +131,17 @@ export class LocalSandboxProvider implements SandboxProvider {
       files = await copySnapshot(spec.repoPath, workspace, listing.files, spec.onProgress);
     }
     spec.onProgress?.('Recording the baseline');
-    const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workspace);
-    const commit = await baseline.create();
-    await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
-    await placeMounts(dir, spec.mounts ?? [], spec.outputsDir);
-    await linkWritable(dir, spec.writable ?? []);
-    await this.writeManifest(manifestPath, { version: 1, session_id: spec.sessionId, repo_path: spec.repoPath ?? null, baseline_commit: commit, created_at: new Date().toISOString() });
+    const commit = await new BaselineRepo(path.join(dir, 'baseline.git'), workspace).create();
+    return { commit, files };
+  }
+
+  /**
+   * A fork's workspace: the baseline of the sandbox whose checkpoint store `seed` names, written by git from that store
+   * (BaselineRepo.createFrom), instead of copying and hashing the repository again. The caller then restores the seed.
+   */
+  private async seeded(seed: CheckpointRef, dir: string, workspace: string, onProgress?: (m: string) => void): Promise<{ commit: string; files: string[] }> {
+    onProgress?.('Writing the files from the checkpoint store');
+    return new BaselineRepo(path.join(dir, 'baseline.git'), workspace).createFrom(seed.gitDir);
   }
 
   private async attach(sessionId: string, dir: string): Promise<Sandbox> {
