@@ -2,7 +2,9 @@
 // change (targets: under 20 ms p50), Sandbox.restore() of the checkpoint before that change (under 300 ms), and the
 // bytes each checkpoint adds to the sandbox's git dir. Baseline in the same run: Sandbox.changes() after the same
 // change (review's diff, which every turn already pays), so the ratios say what a checkpoint and a rewind cost against it.
-// The change itself is made with a bash call and not timed. Cases: local, Docker overlay, Docker copy mode.
+// The change itself is made with a bash call and not timed. Cases: local (checkpoints built from the file watcher's
+// paths, against the full scan, `git add -A` + `write-tree`, in sandboxes of the same repository with the runs
+// interleaved: 'checkpoint / full scan'), Docker overlay, Docker copy mode.
 // Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000] [--case local|overlay|copy]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
-import type { Sandbox, SandboxProvider } from '../../src/sandbox/types';
+import type { LocalSandbox } from '../../src/sandbox/local/sandbox';
+import type { CheckpointRef, Sandbox, SandboxProvider } from '../../src/sandbox/types';
 import { SandboxEnvironment } from '../../src/wire/environment';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
@@ -50,10 +53,17 @@ function objectBytes(gitDir: string): number {
   return total;
 }
 
-const CASES: { label: string; make: (storageRoot: string) => SandboxProvider }[] = [
-  { label: 'local', make: (storageRoot) => new LocalSandboxProvider({ storageRoot }) },
-  { label: 'docker overlay', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'overlay' }) },
-  { label: 'docker copy', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'copy' }) },
+/** Each case's providers; the runs of one case's sandboxes are interleaved and its later rows compared to its first. */
+const CASES: { name: string; providers: { label: string; make: (storageRoot: string) => SandboxProvider }[] }[] = [
+  {
+    name: 'local',
+    providers: [
+      { label: 'local full scan', make: (storageRoot) => new LocalSandboxProvider({ storageRoot, watchCheckpoints: false }) },
+      { label: 'local watched', make: (storageRoot) => new LocalSandboxProvider({ storageRoot }) },
+    ],
+  },
+  { name: 'overlay', providers: [{ label: 'docker overlay', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'overlay' }) }] },
+  { name: 'copy', providers: [{ label: 'docker copy', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'copy' }) }] },
 ];
 
 async function ok(sb: Sandbox, command: string): Promise<void> {
@@ -61,61 +71,87 @@ async function ok(sb: Sandbox, command: string): Promise<void> {
   if (o.is_error) throw new Error(`${command}: ${JSON.stringify(o.content)}`);
 }
 
-async function run(label: string, provider: SandboxProvider, repo: string): Promise<Row> {
-  const sb = await provider.provision({ sessionId: `bench-ckpt-${label.replace(/\W+/g, '-')}`, repoPath: repo, environment: SandboxEnvironment.parse({ type: 'cloud' }) });
-  const first = performance.now();
-  let previous = await sb.checkpoint();
-  const firstMs = performance.now() - first;
-  const checkpoint: number[] = [];
-  const changes: number[] = [];
-  const rewind: number[] = [];
-  const bytes: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await ok(sb, change(i));
-    let t = performance.now();
-    await sb.changes();
-    changes.push(performance.now() - t);
-    const before = objectBytes(previous.gitDir);
-    t = performance.now();
-    const next = await sb.checkpoint();
-    checkpoint.push(performance.now() - t);
-    bytes.push(objectBytes(previous.gitDir) - before);
-    t = performance.now();
-    await sb.restore(previous);
-    rewind.push(performance.now() - t);
-    // Forward again (untimed), so the next change starts from this run's files.
-    await sb.restore(next);
-    previous = next;
+interface Samples {
+  label: string;
+  firstMs: number;
+  checkpoint: number[];
+  changes: number[];
+  rewind: number[];
+  bytes: number[];
+}
+
+/** One run on `sb`: a change, review's diff, the checkpoint, a rewind to `previous` and forward again (untimed). */
+async function once(sb: Sandbox, i: number, previous: CheckpointRef, out: Samples): Promise<CheckpointRef> {
+  await ok(sb, change(i));
+  let t = performance.now();
+  await sb.changes();
+  out.changes.push(performance.now() - t);
+  const before = objectBytes(previous.gitDir);
+  t = performance.now();
+  const next = await sb.checkpoint();
+  out.checkpoint.push(performance.now() - t);
+  out.bytes.push(objectBytes(previous.gitDir) - before);
+  t = performance.now();
+  await sb.restore(previous);
+  out.rewind.push(performance.now() - t);
+  // Forward again (untimed), so the next change starts from this run's files.
+  await sb.restore(next);
+  return next;
+}
+
+/** The runs of every sandbox of a case, interleaved (run i on each in turn), so load changes hit them alike. */
+async function run(sandboxes: { label: string; sb: Sandbox }[]): Promise<Row[]> {
+  const samples: Samples[] = [];
+  const previous: CheckpointRef[] = [];
+  for (const { label, sb } of sandboxes) {
+    const first = performance.now();
+    previous.push(await sb.checkpoint());
+    samples.push({ label, firstMs: performance.now() - first, checkpoint: [], changes: [], rewind: [], bytes: [] });
   }
-  const c = summarize(checkpoint);
-  const r = summarize(rewind);
-  const d = summarize(changes);
-  return {
-    provider: label,
-    'first checkpoint ms': firstMs,
-    'checkpoint p50 ms': c.p50,
-    'checkpoint p95 ms': c.p95,
-    'rewind p50 ms': r.p50,
-    'rewind p95 ms': r.p95,
-    'changes() p50 ms': d.p50,
-    'checkpoint / changes()': c.p50 / d.p50,
-    'rewind / changes()': r.p50 / d.p50,
-    'bytes per checkpoint p50': summarize(bytes).p50,
-  };
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, { sb }] of sandboxes.entries()) previous[k] = await once(sb, i, previous[k] as CheckpointRef, samples[k] as Samples);
+  }
+  const baseline = summarize((samples[0] as Samples).checkpoint).p50;
+  return samples.map((s, k) => {
+    const c = summarize(s.checkpoint);
+    const r = summarize(s.rewind);
+    const d = summarize(s.changes);
+    const built = (sandboxes[k]?.sb as Partial<LocalSandbox>).checkpointCounts?.built;
+    return {
+      provider: s.label,
+      'first checkpoint ms': s.firstMs,
+      'checkpoint p50 ms': c.p50,
+      'checkpoint p95 ms': c.p95,
+      ...(sandboxes.length > 1 ? { 'checkpoint / full scan': c.p50 / baseline, 'built from watched paths': built ?? '' } : {}),
+      'rewind p50 ms': r.p50,
+      'rewind p95 ms': r.p95,
+      'changes() p50 ms': d.p50,
+      'checkpoint / changes()': c.p50 / d.p50,
+      'rewind / changes()': r.p50 / d.p50,
+      'bytes per checkpoint p50': summarize(s.bytes).p50,
+    };
+  });
 }
 
 async function main(): Promise<void> {
   const repo = bigRepo();
   const rows: Row[] = [];
-  for (const c of CASES.filter((x) => !ONLY || x.label.endsWith(ONLY))) {
-    const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-ckpt-'));
-    const provider = c.make(storage);
+  for (const c of CASES.filter((x) => !ONLY || x.name === ONLY)) {
+    const providers = c.providers.map((p) => ({ label: p.label, provider: p.make(mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-ckpt-'))) }));
     try {
-      rows.push(await run(c.label, provider, repo));
-      console.log(JSON.stringify(rows.at(-1)));
+      const sandboxes = [];
+      for (const { label, provider } of providers) {
+        sandboxes.push({ label, sb: await provider.provision({ sessionId: `bench-ckpt-${label.replace(/\W+/g, '-')}`, repoPath: repo, environment: SandboxEnvironment.parse({ type: 'cloud' }) }) });
+      }
+      for (const row of await run(sandboxes)) {
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
     } finally {
-      await provider.reap(new Set());
-      await provider.close();
+      for (const { provider } of providers) {
+        await provider.reap(new Set());
+        await provider.close();
+      }
     }
   }
   printTable(`Checkpoints: ${FILES} files, a 10-file change, ${RUNS} runs`, rows);

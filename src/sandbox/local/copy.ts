@@ -2,17 +2,10 @@ import { constants, copyFile, lstat, mkdir, readlink, realpath, symlink } from '
 import path from 'node:path';
 import { canonicalize, isWithin } from '../../tools/paths';
 import { isRepoPath } from '../repo/paths';
+import { pool } from './pool';
 
 const COPY_CONCURRENCY = 32;
 const PROGRESS_EVERY = 500;
-
-async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /**
  * Copies `files` (relative to `from`) into `to` as an independent snapshot: regular files with their permission

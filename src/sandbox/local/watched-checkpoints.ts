@@ -4,6 +4,7 @@ import path from 'node:path';
 import { errnoCode } from '../../tools/paths';
 import { IgnoreRules } from '../repo/gitignore';
 import { GitObjects, type PathEdit, type RawEntry } from '../repo/tree-objects';
+import { pool } from './pool';
 import { WorkspaceWatch } from './workspace-watch';
 
 // A local checkpoint that costs the change, not the repository: the previous checkpoint's tree with only the paths the
@@ -22,6 +23,8 @@ import { WorkspaceWatch } from './workspace-watch';
 
 const MAX_CHANGED_PATHS = 1000;
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** Paths read and hashed at once. */
+const CONCURRENCY = 16;
 /** A watcher lost this many times in a row is given up (the scan is then the checkpoint, as without one). */
 const MAX_RESTARTS = 5;
 const RESERVED = /^\.git$/i;
@@ -157,17 +160,17 @@ export class WatchedCheckpoints {
   /** `base` with `paths` (and, for directories, everything below them) made what the work tree holds now. */
   private async build(base: string, paths: readonly string[]): Promise<string> {
     if (paths.length > MAX_CHANGED_PATHS) throw new Decline(`${paths.length} paths changed`);
-    const edits = new Map<string, PathEdit>();
-    const done = new Set<string>();
-    // Sorted, a directory comes before the paths below it, which its own handling covers.
-    for (const p of [...new Set(paths)].sort()) {
+    const all = new Set(paths);
+    for (const p of all) {
       const parts = p.split('/');
-      if (parts.some((_, i) => done.has(parts.slice(0, i).join('/')))) continue;
       if (parts.some((part) => RESERVED.test(part))) throw new Decline(`${p} changed (a repository inside the workspace)`);
       if (parts.at(-1) === '.gitignore') throw new Decline(`${p} changed`);
-      await this.update(base, p, edits);
-      done.add(p);
     }
+    // A path below another changed path is covered by that one's handling (a directory is read whole); the rest are
+    // disjoint, so they are handled concurrently and their edits never overlap.
+    const tops = [...all].filter((p) => !p.split('/').some((_, i, parts) => i > 0 && all.has(parts.slice(0, i).join('/'))));
+    const edits = new Map<string, PathEdit>();
+    await pool(tops, CONCURRENCY, (p) => this.update(base, p, edits));
     return this.objects.edit(base, edits);
   }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { deflate, inflateSync } from 'node:zlib';
+import { deflate, deflateSync, inflateSync } from 'node:zlib';
 import { errnoCode } from '../../tools/paths';
 import { git, GitError, isolatedGitEnv } from './git';
 
@@ -21,7 +21,8 @@ const TREE_MODE = '40000';
 const GITLINK_MODE = '160000';
 const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const CACHE_LIMIT = 20_000;
-/** Compressed on libuv's thread pool: a checkpoint on the loop that drives every session must not stall it on a big file. */
+/** Bigger bodies are compressed on libuv's thread pool, so the loop that drives every session does not stall on a big file; smaller ones at once (quicker than the hop to the pool on a loaded machine). */
+const DEFLATE_ON_POOL_BYTES = 64 * 1024;
 const deflateAsync = promisify(deflate);
 
 export interface RawEntry {
@@ -74,6 +75,8 @@ function serializeTree(entries: readonly RawEntry[]): Buffer {
 
 export class GitObjects {
   private readonly trees = new Map<string, RawEntry[]>();
+  /** Object fan-out directories known to exist (objects are never removed: gc is off in Hangar's git dirs). */
+  private readonly objectDirs = new Set<string>();
   /** Objects dirs searched after this git dir's own: the alternates it borrows. */
   private readonly borrowed: string[] = [];
 
@@ -100,9 +103,14 @@ export class GitObjects {
     const sha = objectId(type, body);
     const file = this.loosePath(sha);
     if (await fs.access(file).then(() => true, () => false)) return sha;
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    if (!this.objectDirs.has(dir)) {
+      await fs.mkdir(dir, { recursive: true });
+      this.objectDirs.add(dir);
+    }
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.writeFile(tmp, await deflateAsync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])));
+    const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]);
+    await fs.writeFile(tmp, raw.length > DEFLATE_ON_POOL_BYTES ? await deflateAsync(raw) : deflateSync(raw));
     await fs.rename(tmp, file);
     return sha;
   }
@@ -226,13 +234,19 @@ export class GitObjects {
   private async apply(base: string | null, edits: Edits): Promise<string | null> {
     const entries = new Map<string, RawEntry>();
     for (const e of base && base !== EMPTY_TREE ? await this.readTree(base) : []) entries.set(e.name, e);
-    for (const [name, edit] of edits) {
-      if (edit instanceof Map) {
+    // Subtrees are written concurrently: each is a few file operations, and a checkpoint's edits span several.
+    const subtrees = new Map<string, string | null>();
+    await Promise.all(
+      [...edits].map(async ([name, edit]) => {
+        if (!(edit instanceof Map)) return;
         const old = entries.get(name);
-        const sub = await this.apply(old?.mode === TREE_MODE ? old.sha : null, edit);
-        if (sub) entries.set(name, { name, mode: TREE_MODE, sha: sub });
-        else entries.delete(name);
-      } else if (edit) entries.set(name, { name, mode: edit.mode, sha: edit.sha });
+        subtrees.set(name, await this.apply(old?.mode === TREE_MODE ? old.sha : null, edit));
+      }),
+    );
+    for (const [name, edit] of edits) {
+      const sub = edit instanceof Map ? subtrees.get(name) : undefined;
+      if (sub) entries.set(name, { name, mode: TREE_MODE, sha: sub });
+      else if (edit && !(edit instanceof Map)) entries.set(name, { name, mode: edit.mode, sha: edit.sha });
       else entries.delete(name);
     }
     if (entries.size === 0) return null;
