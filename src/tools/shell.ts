@@ -120,7 +120,11 @@ export class PersistentShell {
       if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '', cwd: this.config.root };
     }
     await writeFile(this.files.command, command);
-    const result = await this.frame(`builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal, onOutput);
+    // A directory the shell is in that was removed and made again since (a rewind restoring it, another thread's
+    // `rm -rf build && mkdir build`) is entered again by its path: the old one is gone and shows nothing.
+    // OLDPWD is kept, so `cd -` still goes where the agent was before.
+    const reenter = 'builtin test . -ef "$PWD" || { __hangar_o=$OLDPWD; builtin cd -- "$PWD" 2>/dev/null; OLDPWD=$__hangar_o; builtin unset __hangar_o; }; ';
+    const result = await this.frame(`${reenter}builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal, onOutput);
     // bash names the sourced file in its syntax errors; the model should see the usual `bash: line N: …`.
     const output = result.output.split(`${this.files.command}: `).join('bash: ');
     return { ...result, output, cwd: await this.savedCwd() };

@@ -20,9 +20,10 @@ const SLEEP = 'Sleep now';
 const FIRST_TASK = 'Change the files';
 const SECOND_TASK = 'Change them again';
 
-const WRITER_FIRST = "printf 'caf\\351\\000' > data.bin && chmod +x run.sh && rm README.md && mkdir -p out && echo w > out/w.txt";
-const WRITER_SECOND = 'rm -rf out && chmod -x run.sh && printf x > data.bin && echo back > README.md && ln -s run.sh link';
-const LEAD_SECOND = "printf 'lead two\\n' > lead.txt && rm src/app.js";
+// The writer's shell stays in out/, which the coordinator removes in round two and the rewind brings back.
+const WRITER_FIRST = "printf 'caf\\351\\000' > data.bin && chmod +x run.sh && rm README.md && mkdir -p out && cd out && echo w > w.txt";
+const WRITER_SECOND = 'chmod -x /workspace/run.sh && printf x > /workspace/data.bin && echo back > /workspace/README.md && ln -s run.sh /workspace/link';
+const LEAD_SECOND = "printf 'lead two\\n' > lead.txt && rm src/app.js && rm -rf out";
 
 type Block = { type: string; text?: string; content?: unknown };
 
@@ -56,7 +57,7 @@ const writer = rounds(
   {
     [FIRST_TASK]: { calls: [reply.tool('bash', { command: WRITER_FIRST })], end: () => 'writer one done' },
     [SECOND_TASK]: { calls: [reply.tool('bash', { command: WRITER_SECOND })], end: () => 'writer two done' },
-    [AFTER]: { calls: [], end: () => 'writer after the rewind' },
+    [AFTER]: { calls: [reply.tool('bash', { command: 'pwd; ls' })], end: () => 'writer after the rewind' },
     [SLEEP]: { calls: [reply.tool('bash', { command: 'sleep 4' })], end: () => 'slept' },
   },
   'writer has nothing to do',
@@ -160,8 +161,10 @@ for (const files of ['overlay', 'copy'] as const) {
       await t.waitFor(id, idles(3), 120_000);
       const writerContext = lastOf('writer');
       assert.match(writerContext, new RegExp(FIRST_TASK));
-      assert.ok(writerContext.includes('out/w.txt'), "the sub-agent's call is in its context");
+      assert.ok(writerContext.includes('cd out && echo w > w.txt'), "the sub-agent's call is in its context");
       assert.match(writerContext, new RegExp(AFTER));
+      const listed = (await t.events(id)).findLast((e) => e.type === 'agent.tool_result' && e._hangar?.thread === writerThread);
+      assert.match(JSON.stringify(listed?.type === 'agent.tool_result' ? listed.content : null), /\/workspace\/out\\nw\.txt/, "the writer's shell, still in out/, sees the restored directory");
       assert.doesNotMatch(writerContext, /writer one done|Change them again|writer two done/, "the writer's context holds nothing after the checkpoint");
       const leadContext = lastOf('lead');
       assert.match(leadContext, new RegExp(ROUND_ONE));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createToolHost } from '../../../src/tools/host-impl';
 import { fixture, processAlive, text, waitFor, type Fixture } from './helpers';
@@ -28,6 +28,18 @@ describe('tools: bash', () => {
     await f.run('bash', { command: 'mkdir -p a/b && cd a/b && export GREETING="hi there" && LOCAL_ONLY=1' });
     const out = await f.run('bash', { command: 'pwd; echo "$GREETING"; echo "${LOCAL_ONLY:-unset}"' });
     assert.equal(text(out), `${path.join(f.root, 'a/b')}\nhi there\n1`);
+  });
+
+  it('enters its directory again when it was removed and made again meanwhile (a rewind, another shell)', async () => {
+    await f.run('bash', { command: 'mkdir -p out && cd out && echo a > a.txt' });
+    await rm(path.join(f.root, 'out'), { recursive: true });
+    await mkdir(path.join(f.root, 'out'));
+    await writeFile(path.join(f.root, 'out/b.txt'), 'b\n');
+    assert.equal(text(await f.run('bash', { command: 'pwd; ls; echo c > c.txt && cat c.txt' })), `${path.join(f.root, 'out')}\nb.txt\nc`);
+    assert.equal(text(await f.run('bash', { command: 'cd -' })), f.root, '`cd -` still goes where it was before');
+    await f.run('bash', { command: 'cd out' });
+    await rm(path.join(f.root, 'out'), { recursive: true });
+    assert.equal(text(await f.run('bash', { command: 'pwd; ls' })), path.join(f.root, 'out'), 'gone for good: it stays where it was');
   });
 
   it('reports a non-zero exit code in the text without marking the call an error', async () => {
