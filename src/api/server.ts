@@ -6,6 +6,7 @@ import { newId } from '../wire';
 import type { Runtime } from '../runtime';
 import { agentRoutes } from './agents';
 import { allowanceRoutes } from './allowances';
+import { bestOfRoutes } from './best-of';
 import { ensureApiToken, guardRequest } from './auth';
 import { environmentRoutes } from './environments';
 import { envelope, fail, parseOr400, shouldRetry, toFailure } from './errors';
@@ -65,7 +66,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...workspaceRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...bestOfRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...workspaceRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -1,12 +1,11 @@
 import * as z from 'zod';
+import { CompareRow } from '../wire/best-of';
 import { parseWith, type ParseResult } from './parse';
 
 // The compare view's messages (best-of-N, issue #13 §4): the host shows the attempts of one task side by side, the
 // webview asks to accept one whole, to review one hunk by hunk, or to open one. Validated on both sides like the
 // session panel's (src/protocol/panel.ts); imported by the extension host and the webview bundle, so no `vscode` or
-// Node imports. The attempt's figures are runtime/best-of.ts's `CompareRow` (the CLI's table reads the same rows).
-
-export const CompareTestRun = z.object({ command: z.string(), passed: z.boolean() });
+// Node imports. The attempt's figures are the wire's `CompareRow` (wire/best-of.ts: the CLI's table reads the same rows).
 
 /** How far the user's review of an attempt got, in hunks. */
 export const CompareReview = z.object({
@@ -16,25 +15,8 @@ export const CompareReview = z.object({
 });
 export type CompareReview = z.infer<typeof CompareReview>;
 
-export const CompareAttempt = z.object({
-  id: z.string().min(1),
-  title: z.string().nullable(),
-  model: z.string(),
-  /** The session's status (running, idle, terminated…) and, once idle, why it stopped. */
-  status: z.string(),
-  stop: z.string().nullable(),
-  files: z.number().int().nonnegative(),
-  additions: z.number().int().nonnegative(),
-  deletions: z.number().int().nonnegative(),
-  tests: z.array(CompareTestRun),
-  costCents: z.number().nonnegative(),
-  /** Some of the cost was priced without a list price for its model: shown as an estimate (`~$`). */
-  costEstimated: z.boolean(),
-  tokens: z.number().int().nonnegative(),
-  /** The attempt's changes as one unified diff (what review and `hangar diff` show). */
-  patch: z.string().max(20_000_000),
-  review: CompareReview,
-});
+/** An attempt as the view shows it: the runtime's compare row (the CLI's table reads the same) and the review's progress. */
+export const CompareAttempt = CompareRow.extend({ review: CompareReview });
 export type CompareAttempt = z.infer<typeof CompareAttempt>;
 
 // ---- host → webview ----

@@ -1,4 +1,5 @@
 import { AgentCreateParams, type Agent, type EventParams, type SessionCreateParams, type SessionEvent } from '../wire';
+import { BEST_OF_MAX, type BestOfParams, type CompareRow, type TestRun } from '../wire/best-of';
 import type { AgentStore } from './agents';
 import { invalid } from './errors';
 import type { SessionService } from './sessions';
@@ -9,7 +10,7 @@ import { allEvents } from './all-events';
 // and how they ended, what it cost. Accepting is the review every session already has (apply all, a branch, or hunk
 // by hunk from several), so nothing here writes the user's repository.
 
-export const BEST_OF_MAX = 4;
+export { BEST_OF_MAX, type CompareRow, type TestRun };
 
 /** A clear refusal for N outside 1..4 (each attempt is a sandbox and a model conversation running at once). */
 export function checkBestOf(n: number): number {
@@ -67,6 +68,21 @@ export async function startBestOf(sessions: SessionService, req: BestOfRequest):
 }
 
 /**
+ * Best-of as the API and VS Code ask for it (wire/best-of.ts): with `models`, the one agent's copy on each model runs
+ * the attempts in turn; the ids of the sessions started, in attempt order.
+ */
+export async function startBestOfWith(agents: AgentStore, sessions: SessionService, params: BestOfParams): Promise<string[]> {
+  const { models, agents: given, ...rest } = params;
+  let ids = given;
+  if (models) {
+    const agent = await agents.retrieve(given[0]!);
+    ids = [];
+    for (const model of models) ids.push(await agentOnModel(agents, agent, model));
+  }
+  return startBestOf(sessions, { ...rest, agents: ids });
+}
+
+/**
  * Resolves when every session has stopped running (idle for any reason, or terminated). With `approve`, a session that
  * stops to ask about tool calls has them allowed and goes on (the CLI's --yes), instead of counting as stopped.
  */
@@ -93,28 +109,6 @@ export async function allSettled(sessions: SessionService, ids: readonly string[
       opts.onSettled?.(id);
     }),
   );
-}
-
-export interface TestRun {
-  command: string;
-  passed: boolean;
-}
-
-export interface CompareRow {
-  id: string;
-  title: string | null;
-  model: string;
-  status: string;
-  stop: string | null;
-  files: number;
-  additions: number;
-  deletions: number;
-  tests: TestRun[];
-  costCents: number;
-  /** Some of the cost was priced without a list price for its model: surfaces mark it an estimate. */
-  costEstimated: boolean;
-  tokens: number;
-  patch: string;
 }
 
 // Commands that run a test suite: the runner's name as a word of the command.

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { formatCost } from '../../format/cost';
-import { agentOnModel, BEST_OF_MAX, checkBestOf, startBestOf } from '../../runtime/best-of';
+import { BEST_OF_MAX, checkBestOf } from '../../runtime/best-of';
 import { guarded, resolveSession } from '../commands/args';
 import { listAgents } from '../commands/agent-commands';
 import { modelPickItems } from '../commands/model-commands';
@@ -39,21 +39,28 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
       const picked = opts.agentIds ?? (await pickAgents(h, n));
       if (!picked) return undefined;
       if (opts.models && picked.length > 1) throw new Error('Models go with one agent (its copy runs on each model); with several agents, each runs on its own model.');
-      const models = opts.models ?? (picked.length === 1 && !opts.agentIds ? await pickModels(h, picked[0]!, n) : undefined);
+      // The model pick lists the in-process runtime's providers; on a detached runtime every attempt runs on the agent's own model unless the caller names models.
+      const models = opts.models ?? (picked.length === 1 && !opts.agentIds && !h.host.detached ? await pickModels(h, picked[0]!, n) : undefined);
       if (models === null) return undefined;
-      const agents = models ? await onModels(h, picked[0]!, models) : picked;
-      for (const id of new Set(agents)) {
-        const agent = await h.host.runtime.agents.retrieve(id);
-        if (!(await h.host.runtime.modelProviders.hasKey(agent.model.id))) throw new Error(`${agent.name}'s model ${agent.model.id} needs an API key: run Hangar: Set API Key first.`);
+      // A detached runtime holds its own keys.
+      if (!h.host.detached && !models) {
+        for (const id of new Set(picked)) {
+          const agent = await h.host.client.retrieveAgent(id);
+          if (!(await h.host.runtime.modelProviders.hasKey(agent.model.id))) throw new Error(`${agent.name}'s model ${agent.model.id} needs an API key: run Hangar: Set API Key first.`);
+        }
+      }
+      if (!h.host.detached && models) {
+        for (const model of new Set(models)) if (!(await h.host.runtime.modelProviders.hasKey(model))) throw new Error(`The model ${model} needs an API key: run Hangar: Set API Key first.`);
       }
       const task = opts.task ?? (await vscode.window.showInputBox({ title: `Hangar: Best of ${n}`, prompt: `What should each of the ${n} attempts do?`, ignoreFocusOut: true }));
       if (!task?.trim()) return undefined;
       const env = await h.host.environment();
       const vaultIds = await h.host.vaultIds();
       const ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: starting ${n} attempts` }, () =>
-        startBestOf(h.host.runtime.sessions, {
+        h.host.client.bestOf.start({
           n,
-          agents,
+          agents: picked,
+          ...(models ? { models } : {}),
           environment_id: env.id,
           resources: [{ type: 'local_repository', path: folder }],
           vault_ids: vaultIds,
@@ -61,6 +68,8 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
           first: { type: 'user.message', content: [{ type: 'text', text: task }] },
         }),
       );
+      // The agent's copy on each model is made or updated with the attempts.
+      if (models) h.agentsTree.refresh();
       for (const id of ids) h.sessions.added(id);
       await h.compare.show(ids, task).refresh();
       return { sessionIds: ids };
@@ -69,7 +78,7 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
       const given = CompareArgs.safeParse(arg);
       const ids = given.success ? given.data.sessionIds : await pickSessions(h, arg);
       if (!ids) return undefined;
-      const task = given.data?.task ?? (await h.host.runtime.sessions.record(ids[0]!)).title ?? 'sessions';
+      const task = given.data?.task ?? (await h.host.client.retrieveSession(ids[0]!)).title ?? 'sessions';
       await h.compare.show(ids, task).refresh();
       return ids;
     }),
@@ -107,14 +116,6 @@ async function pickModels(h: Hangar, agentId: string, n: number): Promise<string
   if (!picks) return null;
   const models = picks.flatMap((p) => (p.model ? [p.model] : []));
   return models.length === 0 ? [own] : models;
-}
-
-async function onModels(h: Hangar, agentId: string, models: readonly string[]): Promise<string[]> {
-  const agent = await h.host.runtime.agents.retrieve(agentId);
-  const ids: string[] = [];
-  for (const model of models) ids.push(await agentOnModel(h.host.runtime.agents, agent, model));
-  h.agentsTree.refresh();
-  return ids;
 }
 
 /** The sessions to compare: the one the argument names and others picked with it, 1 to 4. */

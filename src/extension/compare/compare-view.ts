@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import { parseCompareSavedState, parseCompareWebviewMessage, type CompareAttempt, type CompareHostMessage } from '../../protocol/compare';
 import { countByStatus } from '../../review/session-review';
-import { compareRows } from '../../runtime/best-of';
 import type { Hangar } from '../hangar';
 import { panelHtml, webviewOptions } from '../panel/html';
 
@@ -144,7 +143,7 @@ export class CompareView {
   }
 
   private async send(): Promise<void> {
-    const rows = await compareRows(this.h.host.runtime.sessions, this.sessionIds);
+    const rows = await this.h.host.client.bestOf.compare(this.sessionIds);
     const reviews = await Promise.all(this.sessionIds.map(async (id) => countByStatus(await this.h.reviews.files(id))));
     this.shown = rows.map((row, k) => ({ ...row, review: reviews[k]! }));
     const message: CompareHostMessage = { type: 'attempts', task: this.task, attempts: this.shown };

@@ -10,6 +10,7 @@ import { sessionWorkspacePath } from '../../wire/session-repository';
 import type { WorkspaceProbeParams } from '../../wire/workspace';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 import { LocalMemory } from './runtime-memory';
+import { LocalBestOf } from './runtime-best-of';
 import { LocalPermissions } from './runtime-permissions';
 import { LocalVaults } from './runtime-vaults';
 
@@ -24,6 +25,7 @@ export class LocalRuntimeClient implements RuntimeClient {
   readonly detached = false;
   readonly vaults: LocalVaults;
   readonly permissions: LocalPermissions;
+  readonly bestOf: LocalBestOf;
   readonly memory: LocalMemory;
 
   constructor(
@@ -32,6 +34,7 @@ export class LocalRuntimeClient implements RuntimeClient {
   ) {
     this.vaults = new LocalVaults(runtime.vaults);
     this.permissions = new LocalPermissions(runtime.permissions);
+    this.bestOf = new LocalBestOf(runtime);
     this.memory = new LocalMemory(runtime.memoryStores);
   }
 

@@ -17,6 +17,7 @@ import { sessionWorkspacePath } from '../../wire/session-repository';
 import { WorkspaceProbeResult, type WorkspaceProbeParams } from '../../wire/workspace';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
+import { RemoteBestOf } from './remote-best-of';
 import { RemotePermissions } from './remote-permissions';
 import { RemoteVaults } from './remote-vaults';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
@@ -38,6 +39,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   private readonly sdk: Anthropic;
   readonly vaults: RemoteVaults;
   readonly permissions: RemotePermissions;
+  readonly bestOf: RemoteBestOf;
   readonly memory: RemoteMemory;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private readonly environments = new Map<string, Promise<Environment | null>>();
@@ -51,6 +53,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
     const call: RemoteCall = (fn) => this.call(fn);
     this.vaults = new RemoteVaults(this.sdk, call, this.where);
     this.permissions = new RemotePermissions(this.sdk, call);
+    this.bestOf = new RemoteBestOf(this.sdk, call);
     this.memory = new RemoteMemory(this.sdk, call);
   }
 

@@ -7,6 +7,7 @@ import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import type { WorkspaceProbeParams, WorkspaceProbeResult } from '../../wire/workspace';
 import type { RuntimeMemory } from './runtime-memory';
+import type { RuntimeBestOf } from './runtime-best-of';
 import type { RuntimePermissions } from './runtime-permissions';
 import type { RuntimeVaults } from './runtime-vaults';
 
@@ -54,6 +55,8 @@ export interface RuntimeClient {
   readonly vaults: RuntimeVaults;
   /** "Allow for this session": the session's allowances, allowing and revoking. */
   readonly permissions: RuntimePermissions;
+  /** Best-of-N: starting the attempts and comparing them. */
+  readonly bestOf: RuntimeBestOf;
   /** Memory stores, their memories and versions, for the Memory view and memory documents. */
   readonly memory: RuntimeMemory;
 

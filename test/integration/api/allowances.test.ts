@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type Anthropic from '@anthropic-ai/sdk';
 import { reply } from '../../../src/model/scripted';
+import type { AgentCreateParams } from '../../../src/wire';
 import { SessionAllowances } from '../../../src/wire/allowances';
 import { collect, idleWith, raw, startApi, type ApiFixture } from './helpers';
 
@@ -8,7 +8,7 @@ import { collect, idleWith, raw, startApi, type ApiFixture } from './helpers';
 // post as a detached VS Code sends them: the waiting call runs at once, later calls of the tool do not ask, a revoke
 // makes them ask again; bad input is refused with what to send instead and changes nothing.
 
-const ASKING_BASH = { tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] } as unknown as Partial<Anthropic.Beta.AgentCreateParams>;
+const ASKING_BASH: Partial<AgentCreateParams> = { tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', enabled: true, permission_policy: { type: 'always_ask' } }] }] };
 
 describe('API: allowances (allow for this session)', function () {
   this.timeout(60_000);
@@ -45,7 +45,7 @@ describe('API: allowances (allow for this session)', function () {
 
   it('refuses what it cannot allow or revoke, with the reason, and changes nothing', async () => {
     f = await startApi({ script: [reply.text('hi')] });
-    const session = await f.session((await f.agent({ tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'grep', enabled: false }] }] } as unknown as Partial<Anthropic.Beta.AgentCreateParams>)).id);
+    const session = await f.session((await f.agent({ tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'grep', enabled: false }] }] })).id);
     const post = (path: string, body: unknown) => raw(f.server, 'POST', `/v1/sessions/${session.id}/allowances${path}`, { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
     const cases: [string, unknown, number, RegExp][] = [
       ['', { tool: { name: 'nosuch' } }, 400, /tool\.name is not a built-in tool \(bash, read.*mcp_server_name/],

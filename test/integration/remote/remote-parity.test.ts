@@ -95,4 +95,16 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     await c.permissions.revoke(sessionId, { name: 'bash' });
     assert.deepEqual((await c.permissions.all(sessionId)).tools, []);
   });
+
+  it('starts best-of attempts on the runtime and compares them; bad input is its sentence', async () => {
+    const { c, sessionId } = await connect((req) => (JSON.stringify(req.body.messages).includes('tool_result') ? reply.text('attempt done') : reply.tool('write', { file_path: 'attempt.txt', content: 'mine\n' })));
+    const session = await c.retrieveSession(sessionId);
+    const params = { n: 2, agents: [session.agent.id], environment_id: session.environment_id, resources: [{ type: 'local_repository' as const, path: t!.repo }], title: 'attempt', first: { type: 'user.message' as const, content: [{ type: 'text' as const, text: 'write it' }] } };
+    const ids = await c.bestOf.start(params);
+    assert.equal(ids.length, 2);
+    for (const id of ids) await waitFor(`attempt ${id} to finish`, async () => ((await c.sessionEvents(id, ['agent.message'])).length > 0 && (await c.retrieveSession(id)).status === 'idle' ? true : undefined));
+    const rows = await c.bestOf.compare(ids);
+    assert.deepEqual(rows.map((r) => [r.id, r.status, r.files]), ids.map((id) => [id, 'idle', 1]));
+    await assert.rejects(c.bestOf.start({ ...params, n: 9 }), (err: unknown) => err instanceof RuntimeRefusal && err.status === 400 && /Best-of takes 1 to 4 attempts/.test(err.message));
+  });
 });
