@@ -5,12 +5,15 @@ import { checkLine, validRecordFollows } from './record';
 
 // A log's records read in chunks, for readers that pass events on rather than keep them (printing a long session):
 // memory is one chunk plus one record, and an event's JSON is handed over as the log holds it (its checksum
-// checked, not parsed), so a printer that needs only the text never parses and re-serialises it.
+// checked, not parsed), so a printer that needs only the text never parses and re-serialises it. A chunk names its
+// records by offsets: no Buffer view or object per record for the garbage collector (20,000 of them for a long log).
 
-export interface RawRecord {
-  seq: number;
-  /** The event's JSON bytes, exactly as appended (JSON.stringify of the event): a view of the chunk, not a copy. */
-  json: Buffer;
+/** The records read with one read of the log: their event JSON as spans of the chunk's buffer, no object per record. */
+export interface RecordChunk {
+  /** The bytes read (a fresh buffer per chunk, never reused). */
+  buf: Buffer;
+  /** Record k's event JSON, exactly as appended (JSON.stringify of the event), is buf[spans[2k], spans[2k+1]). */
+  spans: number[];
 }
 
 const CHUNK_BYTES = 1 << 20;
@@ -19,7 +22,7 @@ const CHUNK_BYTES = 1 << 20;
  * The records of `file`, a chunk's worth at a time. Stops at a torn tail (bytes a crashed or running write left at the
  * end); throws LogCorruptError for a bad record that valid records follow, or a sequence number out of order.
  */
-export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<RawRecord[]> {
+export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES): AsyncGenerator<RecordChunk> {
   const handle = await fsp.open(file, 'r');
   try {
     let carry: Buffer = Buffer.alloc(0);
@@ -27,26 +30,27 @@ export async function* readRecordChunks(file: string, chunkBytes = CHUNK_BYTES):
     let offset = 0;
     let seq = 0;
     for (;;) {
-      // A fresh buffer each time: the records handed out are views of it. The partial record left over is copied to its start.
+      // A fresh buffer each time: the spans handed out point into it. The partial record left over is copied to its start.
       const next = Buffer.allocUnsafe(carry.length + chunkBytes);
       carry.copy(next, 0);
       const { bytesRead } = await handle.read(next, carry.length, chunkBytes, offset + carry.length);
       const buf = next.subarray(0, carry.length + bytesRead);
-      const records: RawRecord[] = [];
+      const chunk: RecordChunk = { buf, spans: [] };
       let pos = 0;
       for (let nl = buf.indexOf(0x0a, pos); nl !== -1; nl = buf.indexOf(0x0a, pos)) {
         const check = checkLine(buf, pos, nl);
         if (!check.ok) {
           const rest = Buffer.concat([buf.subarray(nl + 1), await readFrom(handle, offset + buf.length)]);
           if (validRecordFollows(rest, 0)) throw new LogCorruptError(file, seq + 1, offset + pos, `${check.reason}, and valid records follow it`);
-          if (records.length > 0) yield records;
+          if (chunk.spans.length > 0) yield chunk;
           return;
         }
         if (check.seq !== seq) throw new LogCorruptError(file, seq + 1, offset + pos, `sequence number ${check.seq} where ${seq} was expected`);
-        records.push({ seq: seq++, json: buf.subarray(check.eStart, check.eEnd) });
+        chunk.spans.push(check.eStart, check.eEnd);
+        seq++;
         pos = nl + 1;
       }
-      if (records.length > 0) yield records;
+      if (chunk.spans.length > 0) yield chunk;
       // What is left without a newline at the end of the file is a write still running or cut short.
       if (bytesRead === 0) return;
       carry = buf.subarray(pos);
