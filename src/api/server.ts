@@ -26,6 +26,7 @@ import { skillRoutes } from './skills';
 import { SseRegistry } from './sse';
 import { threadRoutes } from './threads';
 import { vaultRoutes } from './vaults';
+import { modelProviderRoutes } from './model-providers';
 import { workspaceRoutes } from './workspaces';
 
 // The local Managed Agents HTTP API: the official SDK (or curl) drives a Hangar runtime by pointing baseURL here.
@@ -66,7 +67,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...bestOfRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...workspaceRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...bestOfRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...modelProviderRoutes, ...workspaceRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

@@ -106,7 +106,7 @@ async function pickAgents(h: Hangar, n: number): Promise<string[] | undefined> {
 /** The models one agent's attempts take in turn (its own model picked first); null when the pick was dismissed. */
 async function pickModels(h: Hangar, agentId: string, n: number): Promise<string[] | null> {
   const own = (await h.host.runtime.agents.retrieve(agentId)).model.id;
-  const items = (await modelPickItems(h.host.runtime)).map((i) => ({ ...i, buttons: [], picked: i.model === own }));
+  const items = (await modelPickItems(h.host.client)).map((i) => ({ ...i, buttons: [], picked: i.model === own }));
   const picks = await vscode.window.showQuickPick(items, {
     title: `Hangar: Best of ${n}`,
     placeHolder: `Which models? The attempts take them in turn (only ${own}: every attempt on the agent's own model).`,

@@ -10,6 +10,7 @@ import { sessionWorkspacePath } from '../../wire/session-repository';
 import type { WorkspaceProbeParams } from '../../wire/workspace';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 import { LocalMemory } from './runtime-memory';
+import { LocalModels } from './runtime-models';
 import { LocalBestOf } from './runtime-best-of';
 import { LocalPermissions } from './runtime-permissions';
 import { LocalVaults } from './runtime-vaults';
@@ -27,6 +28,7 @@ export class LocalRuntimeClient implements RuntimeClient {
   readonly permissions: LocalPermissions;
   readonly bestOf: LocalBestOf;
   readonly memory: LocalMemory;
+  readonly models: LocalModels;
 
   constructor(
     readonly runtime: Runtime,
@@ -36,6 +38,7 @@ export class LocalRuntimeClient implements RuntimeClient {
     this.permissions = new LocalPermissions(runtime.permissions);
     this.bestOf = new LocalBestOf(runtime);
     this.memory = new LocalMemory(runtime.memoryStores);
+    this.models = new LocalModels(runtime);
   }
 
   get catalog() {

@@ -17,6 +17,7 @@ import { sessionWorkspacePath } from '../../wire/session-repository';
 import { WorkspaceProbeResult, type WorkspaceProbeParams } from '../../wire/workspace';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
+import { RemoteModels } from './remote-models';
 import { RemoteBestOf } from './remote-best-of';
 import { RemotePermissions } from './remote-permissions';
 import { RemoteVaults } from './remote-vaults';
@@ -41,6 +42,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   readonly permissions: RemotePermissions;
   readonly bestOf: RemoteBestOf;
   readonly memory: RemoteMemory;
+  readonly models: RemoteModels;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
   private readonly environments = new Map<string, Promise<Environment | null>>();
   private up = true;
@@ -55,6 +57,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
     this.permissions = new RemotePermissions(this.sdk, call);
     this.bestOf = new RemoteBestOf(this.sdk, call);
     this.memory = new RemoteMemory(this.sdk, call);
+    this.models = new RemoteModels(this.sdk, call, this.where);
   }
 
   /** Fails with the reason (wrong token, untrusted certificate, nothing listening) unless the runtime answers. */

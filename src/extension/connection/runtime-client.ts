@@ -7,6 +7,7 @@ import type { Checkpoint, RewindResult } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import type { WorkspaceProbeParams, WorkspaceProbeResult } from '../../wire/workspace';
 import type { RuntimeMemory } from './runtime-memory';
+import type { RuntimeModels } from './runtime-models';
 import type { RuntimeBestOf } from './runtime-best-of';
 import type { RuntimePermissions } from './runtime-permissions';
 import type { RuntimeVaults } from './runtime-vaults';
@@ -59,6 +60,8 @@ export interface RuntimeClient {
   readonly bestOf: RuntimeBestOf;
   /** Memory stores, their memories and versions, for the Memory view and memory documents. */
   readonly memory: RuntimeMemory;
+  /** The model providers agents' models are routed to, and their keys. */
+  readonly models: RuntimeModels;
 
   listSessions(): Promise<SessionView[]>;
   sessionView(id: string): Promise<SessionView>;

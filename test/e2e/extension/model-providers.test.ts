@@ -45,13 +45,13 @@ export function modelProvidersSuite(): void {
     it('lists the providers\' models in the picker, tests connections, and runs a session on the chosen model', async () => {
       const h = await hangar();
       const down = await closedPortUrl();
-      const rt = await setProviders(h, [
+      await setProviders(h, [
         { name: 'box', kind: 'openai', baseUrl: oai.url },
         { name: 'down', kind: 'openai', baseUrl: down },
       ]);
       assert.equal(await vscode.commands.executeCommand('hangar.setModelProviderKey', { provider: 'box', key: 'sk-box-key-0123' }), true);
 
-      const items: ModelPickItem[] = await modelPickItems(rt, true);
+      const items: ModelPickItem[] = await modelPickItems(h.host.client, true);
       const labels = items.map((i) => i.label);
       assert.ok(labels.includes('box/qwen3-coder') && labels.includes('box/llama3.2'), labels.join(', '));
       assert.equal(items.find((i) => i.label === 'box/qwen3-coder')?.description, '32k window · free');
