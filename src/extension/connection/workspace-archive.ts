@@ -111,3 +111,8 @@ async function entriesOf(dir: string): Promise<Entry[]> {
 function mb(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
 }
+
+/** A size for progress and errors: KB below a megabyte, MB above. */
+export function formatSize(bytes: number): string {
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${mb(bytes)} MB`;
+}

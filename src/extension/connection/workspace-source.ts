@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResourceParams } from '../../wire';
 import type { WorkspaceProbeResult } from '../../wire/workspace';
 import type { RuntimeClient } from './runtime-client';
-import { archiveWorkspace } from './workspace-archive';
+import { archiveWorkspace, formatSize } from './workspace-archive';
 
 // How a new session gets the window's workspace (issue #15 §2): a runtime that sees it in place works on it by path
 // (the in-process runtime, a detached one on this machine); one that does not (another machine, a container, a
@@ -66,14 +66,16 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
     // Half the bar for packing, half for the upload (whose progress the SDK does not report).
     onProgress: (packed, total, bytes) => {
       const share = Math.floor((packed / total) * 50);
-      if (share > shown || packed === total) opts.report?.(`packing the workspace: ${packed} of ${total} files, ${(bytes / 1048576).toFixed(1)} MB`, share - shown);
+      if (share > shown || packed === total) opts.report?.(`packing the workspace: ${packed} of ${total} files, ${formatSize(bytes)}`, share - shown);
       shown = share;
     },
   });
   try {
     opts.signal?.throwIfAborted();
-    opts.report?.(`uploading the workspace (${archive.entries} files, ${(archive.bytes / 1048576).toFixed(1)} MB compressed) to ${client.where}`);
-    const file = await client.uploadFile(archive.file);
+    opts.report?.(`uploading the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to ${client.where}`);
+    const file = await client.uploadFile(archive.file).catch((err: unknown) => {
+      throw new Error(`Could not upload the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to the runtime at ${client.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    });
     opts.report?.('the workspace is uploaded', 50 - shown);
     return { type: 'local_repository', path: folder, upload: { file_id: file.id, sha256: archive.sha256 } };
   } finally {

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { buffer } from 'node:stream/consumers';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { pack } from 'tar-stream';
+import { startApiServer, type ApiServer } from '../../../src/api';
+import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
+import { archiveWorkspace, WorkspaceTooLargeError } from '../../../src/extension/connection/workspace-archive';
+import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
+import type { RuntimeOptions } from '../../../src/runtime';
+import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+
+// Bad input on the way from a client's workspace to a runtime elsewhere (issue #15 §2), over real HTTP with the SDK:
+// a workspace over the upload limit, an upload cut off mid-body, an archive that is not the one the client made or
+// not a workspace archive at all, and a runtime that refuses the upload. Each is a sentence, and no session is made.
+
+const MB = 1024 * 1024;
+
+describe('workspace upload to a remote runtime: bad input', function () {
+  this.timeout(60_000);
+  let t: TestRuntime | undefined;
+  let server: ApiServer | undefined;
+  let client: RemoteRuntimeClient | undefined;
+  afterEach(async () => {
+    await client?.close();
+    await server?.close();
+    await t?.close();
+    client = undefined;
+    server = undefined;
+    t = undefined;
+  });
+
+  async function serve(runtime: Partial<RuntimeOptions> = {}): Promise<RemoteRuntimeClient> {
+    t = await makeTestRuntime({ runtime });
+    server = await startApiServer({ runtime: t.runtime, port: 0 });
+    client = new RemoteRuntimeClient({ url: server.url, token: server.token });
+    return client;
+  }
+
+  async function sessionWith(c: RemoteRuntimeClient, repo: Parameters<RemoteRuntimeClient['createSession']>[0]['resources']) {
+    const agent = await c.createAgent({ name: 'u', model: 'claude-sonnet-4-5', tools: [{ type: 'agent_toolset_20260401' }] });
+    return c.createSession({ agent: agent.id, environment_id: t!.envId, resources: repo });
+  }
+
+  async function uploadBytes(c: RemoteRuntimeClient, bytes: Buffer): Promise<{ file_id: string; sha256: string }> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hangar-archive-'));
+    writeFileSync(path.join(dir, 'workspace.tar.gz'), bytes);
+    const file = await c.uploadFile(path.join(dir, 'workspace.tar.gz'));
+    return { file_id: file.id, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+
+  it('refuses a workspace over the limit before uploading anything, naming the setting', async () => {
+    const c = await serve();
+    writeFileSync(path.join(t!.repo, 'data.bin'), Buffer.alloc(2 * MB, 7));
+    await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB }), (err: Error) => {
+      assert.ok(err instanceof WorkspaceTooLargeError);
+      assert.match(err.message, /is 2\.0 MB in 3 files, over the 1\.0 MB the setting hangar\.runtime\.maxWorkspaceUploadMB allows/);
+      return true;
+    });
+    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /hangar\.runtime\.maxWorkspaceUploadMB/);
+    assert.deepEqual((await t!.runtime.files.list({})).data, [], 'nothing was uploaded');
+  });
+
+  it('keeps nothing of an upload cut off mid-body', async () => {
+    await serve();
+    const boundary = 'cutcutcut';
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="workspace.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`);
+    const url = new URL('/v1/files', server!.url);
+    const req = request(url, { method: 'POST', headers: { 'x-api-key': server!.token, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 4 * MB) } });
+    req.on('error', () => undefined);
+    req.write(head);
+    req.write(Buffer.alloc(MB, 1));
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    const blobs = path.join(t!.storage, 'file-blobs');
+    for (const deadline = Date.now() + 5_000; readdirSync(blobs).length > 0; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error(`staged upload left behind: ${readdirSync(blobs).join(', ')}`);
+    }
+    assert.deepEqual((await t!.runtime.files.list({})).data, []);
+  });
+
+  it('refuses an archive that is not the one the client made, or not a workspace archive, and makes no session', async () => {
+    const c = await serve();
+    const archive = await archiveWorkspace(t!.repo, { maxBytes: MB });
+    const whole = readFileSync(archive.file);
+    await archive.dispose();
+
+    // Cut short on the way (the runtime got a complete-looking but shorter file): the client's SHA-256 does not match.
+    const cut = await uploadBytes(c, whole.subarray(0, whole.length - 20));
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: { file_id: cut.file_id, sha256: archive.sha256 } }]), /is not the one the client made: its SHA-256 is [0-9a-f]{64}, the client's [0-9a-f]{64}\. The upload was cut off or changed on the way; upload the workspace again/);
+    // Its own hash matches, but the gzip stream ends early.
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: cut }]), /The workspace archive file_\w+ cannot be used: .*Upload the workspace again/);
+    // A path out of the workspace, and a file under a symbolic link the archive made.
+    const evil = async (entries: { name: string; type: 'file' | 'symlink'; body?: string; linkname?: string }[]) => {
+      const tar = pack();
+      for (const e of entries) tar.entry({ name: e.name, type: e.type, linkname: e.linkname }, e.body ?? '');
+      tar.finalize();
+      return uploadBytes(c, gzipSync(await buffer(tar)));
+    };
+    const escape = await evil([{ name: '../outside.txt', type: 'file', body: 'x' }]);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: escape }]), /holds "\.\.\/outside\.txt", which is not a path inside a workspace/);
+    const through = await evil([{ name: 'link', type: 'symlink', linkname: '/tmp' }, { name: 'link/planted.txt', type: 'file', body: 'x' }]);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: through }]), /link\/planted\.txt lies under the symbolic link link/);
+    assert.equal(readdirSync('/tmp').includes('planted.txt'), false);
+    // A file id the runtime does not hold.
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: { file_id: 'file_nothere', sha256: archive.sha256 } }]), /file_nothere/);
+
+    assert.deepEqual((await t!.runtime.sessions.list({})).data, [], 'no session was made');
+    assert.deepEqual(readdirSync(path.join(t!.storage, 'workspaces')), [], 'no unpacked directory is left');
+  });
+
+  it('says what a runtime that refuses the upload answered', async () => {
+    const c = await serve({ maxFileBytes: 200 });
+    writeFileSync(path.join(t!.repo, 'noise.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
+    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /Could not upload the workspace \(3 files, \d+ KB compressed\) to the runtime at http:\/\/127\.0\.0\.1:\d+: The file is larger than this runtime's limit of 200 bytes/);
+    assert.deepEqual((await t!.runtime.files.list({})).data, []);
+  });
+});
