@@ -4,7 +4,8 @@ import { SandboxSetupError } from '../sandbox/errors';
 import { sessionRepository } from '../wire/session-repository';
 import type { SessionRecord } from './session-record';
 import { memoryResources, syncingSandbox } from './session-memory';
-import { invalid } from './errors';
+import { invalid, RuntimeError } from './errors';
+import { UnknownCheckpointError } from '../sandbox/repo/checkpoint-git';
 import { forkSeeded, pendingForkSeed } from './session-fork';
 import type { HostOptions } from './session-host';
 
@@ -53,7 +54,10 @@ export class SessionSandboxes {
           seed: seed ?? undefined,
         });
         if (seed) {
-          await sandbox.restore(seed);
+          await sandbox.restore(seed).catch((err: unknown) => {
+            if (!(err instanceof UnknownCheckpointError)) throw err;
+            throw new RuntimeError(409, 'invalid_request_error', `Session ${record.id} is a fork whose files (checkpoint tree ${seed.tree}) are no longer stored: the session it was forked from was deleted before the fork had them. Delete this fork and fork again from a session that exists.`, 'checkpoint_unavailable');
+          });
           await forkSeeded(dir);
         }
         return memory && memoryResources(record).length > 0 ? syncingSandbox(sandbox, () => memory.afterTool(record)) : sandbox;

@@ -7,7 +7,11 @@
 // CPU time per model request (busy time also counts the loop waiting for a core, which on a shared machine is most
 // of it), the tool part by tool, and the time from the user message to the first tool result (sandbox provisioning
 // included); each also as a ratio against the lone session of the same run. Host processes run in launcher
-// processes (src/tools/spawn-off-loop.ts), whose CPU the process figure leaves out.
+// processes (src/tools/spawn-off-loop.ts), whose CPU the process figure leaves out. Runs of the different counts take
+// turns (1, 20, 1, 1, ...), so a neighbour's burst of load does not land on one count only. Beside each loop delay: the
+// same loop's delay while idle, measured just before the sessions start (what the machine's load alone costs a timer:
+// on a shared 2-core machine at load 15-20 that is tens of ms), and the share of the wall time the loop's thread
+// actually ran (its CPU time over wall): delay far above that share's work is the loop waiting for a core.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only
@@ -31,6 +35,7 @@ import { printTable, summarize, writeResults, type Row, type Summary } from './l
 
 const TOOLS = 10;
 const REALISTIC_DELAY_MS = 1000;
+const IDLE_PROBE_MS = 1000;
 
 /** The 10 tool calls every session makes, then a closing text: a mix of shell, reads, writes and searches. */
 const CALLS: [string, Record<string, unknown>][] = [
@@ -103,6 +108,8 @@ interface CaseResult {
   /** The tool part of each steady turn, by tool name. */
   byTool: Map<string, number[]>;
   loopDelay: { p50: number; p99: number; max: number };
+  /** The loop's delay p99 over IDLE_PROBE_MS just before the sessions start, with nothing to run: the machine's share. */
+  idleLoopDelayP99: number;
   /** Main-loop busy time (event-loop utilization × wall) over the sessions' model requests: work that serialises. */
   busyPerTurnMs: number;
   /** CPU time of the main thread alone over the sessions' model requests: unlike busy time, not inflated when other processes take the cores. */
@@ -110,6 +117,8 @@ interface CaseResult {
   /** CPU time of the whole process (every thread: libuv's pool, the launcher, the model worker) per model request. */
   processCpuPerTurnMs: number;
   utilization: number;
+  /** CPU time of the main thread over the whole case. */
+  cpuMs: number;
   wallMs: number;
 }
 
@@ -153,6 +162,10 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
       }),
     );
   }
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
+  idle.disable();
   const profiler = profileFile ? new InspectorSession() : null;
   if (profiler) {
     profiler.connect();
@@ -197,10 +210,12 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
       return by;
     }, new Map<string, number[]>()),
     loopDelay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
+    idleLoopDelayP99: idle.percentile(99) / 1e6,
     busyPerTurnMs: elu.active / (count * (TOOLS + 1)),
     cpuPerTurnMs: cpuMs / (count * (TOOLS + 1)),
     processCpuPerTurnMs: (processCpu.user + processCpu.system) / 1000 / (count * (TOOLS + 1)),
     utilization: elu.utilization,
+    cpuMs,
     wallMs,
   };
 }
@@ -217,10 +232,13 @@ interface Measured {
   loopDelayP50: number;
   loopDelayP99: number;
   loopDelayMax: number;
+  idleLoopDelayP99: number;
   busyPerTurnMs: number;
   cpuPerTurnMs: number;
   processCpuPerTurnMs: number;
   utilization: number;
+  /** The loop thread's CPU time over the wall time the sessions ran. */
+  cpuShare: number;
 }
 
 /** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
@@ -237,31 +255,37 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
     const agent = (await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
     // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
     await runCase(rt, env, agent, repo, 1);
+    // Enough runs of each count for ~50 turns, the counts taking turns round after round.
+    const runs = new Map(counts.map((count) => [count, Math.max(1, Math.ceil(5 / count))]));
+    const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
+    const profileFile = (count: number, r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
+    for (let round = 0; round < Math.max(...runs.values()); round++) {
+      for (const count of counts) if (round < runs.get(count)!) results.get(count)!.push(await runCase(rt, env, agent, repo, count, profileFile(count, round)));
+    }
     for (const count of counts) {
-      const runs = Math.max(1, Math.ceil(5 / count));
-      const results: CaseResult[] = [];
-      const profileFile = (r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
-      for (let r = 0; r < runs; r++) results.push(await runCase(rt, env, agent, repo, count, profileFile(r)));
+      const done = results.get(count)!;
       out.push({
         sandbox,
         model: modelName,
         sessions: count,
-        runs,
-        turn: summarize(results.flatMap((x) => x.turns)),
-        firstToolResult: summarize(results.flatMap((x) => x.firstToolResult)),
+        runs: done.length,
+        turn: summarize(done.flatMap((x) => x.turns)),
+        firstToolResult: summarize(done.flatMap((x) => x.firstToolResult)),
         parts: {
-          model: summarize(results.flatMap((x) => x.parts.model)),
-          tool: summarize(results.flatMap((x) => x.parts.tool)),
-          harness: summarize(results.flatMap((x) => x.parts.harness)),
+          model: summarize(done.flatMap((x) => x.parts.model)),
+          tool: summarize(done.flatMap((x) => x.parts.tool)),
+          harness: summarize(done.flatMap((x) => x.parts.harness)),
         },
-        byTool: Object.fromEntries([...new Set(CALLS.map((c) => c[0]))].map((name) => [name, summarize(results.flatMap((x) => x.byTool.get(name) ?? []))])),
-        loopDelayP50: Math.max(...results.map((x) => x.loopDelay.p50)),
-        loopDelayP99: Math.max(...results.map((x) => x.loopDelay.p99)),
-        loopDelayMax: Math.max(...results.map((x) => x.loopDelay.max)),
-        busyPerTurnMs: results.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / results.length,
-        cpuPerTurnMs: results.reduce((sum, x) => sum + x.cpuPerTurnMs, 0) / results.length,
-        processCpuPerTurnMs: results.reduce((sum, x) => sum + x.processCpuPerTurnMs, 0) / results.length,
-        utilization: results.reduce((sum, x) => sum + x.utilization, 0) / results.length,
+        byTool: Object.fromEntries([...new Set(CALLS.map((c) => c[0]))].map((name) => [name, summarize(done.flatMap((x) => x.byTool.get(name) ?? []))])),
+        loopDelayP50: Math.max(...done.map((x) => x.loopDelay.p50)),
+        loopDelayP99: Math.max(...done.map((x) => x.loopDelay.p99)),
+        loopDelayMax: Math.max(...done.map((x) => x.loopDelay.max)),
+        idleLoopDelayP99: Math.max(...done.map((x) => x.idleLoopDelayP99)),
+        busyPerTurnMs: done.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / done.length,
+        cpuPerTurnMs: done.reduce((sum, x) => sum + x.cpuPerTurnMs, 0) / done.length,
+        processCpuPerTurnMs: done.reduce((sum, x) => sum + x.processCpuPerTurnMs, 0) / done.length,
+        utilization: done.reduce((sum, x) => sum + x.utilization, 0) / done.length,
+        cpuShare: done.reduce((sum, x) => sum + x.cpuMs / x.wallMs, 0) / done.length,
       });
       console.log(`  ${sandbox} ${modelName} ${count} session(s): turn p50 ${out.at(-1)!.turn.p50.toFixed(1)} ms`);
     }
@@ -294,6 +318,8 @@ function rows(measured: Measured[]): Row[] {
       'loop delay p50 ms': m.loopDelayP50,
       'loop delay p99 ms': m.loopDelayP99,
       'loop p99 ×1': ratio(m.loopDelayP99, base.loopDelayP99),
+      'idle loop p99 ms': m.idleLoopDelayP99,
+      'loop CPU share': m.cpuShare,
       'loop busy ms/turn': m.busyPerTurnMs,
       'loop CPU ms/turn': m.cpuPerTurnMs,
       'process CPU ms/turn': m.processCpuPerTurnMs,

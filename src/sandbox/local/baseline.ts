@@ -141,6 +141,11 @@ export class BaselineRepo {
     });
   }
 
+  /** Starts the file watcher checkpoints build on (a sandbox in use calls it; the first checkpoint scans regardless). */
+  watch(): void {
+    this.checkpoints.prepare();
+  }
+
   /** Stops the file watcher. */
   close(): void {
     this.checkpoints.close();

@@ -15,6 +15,7 @@ import { BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
 import { SandboxDamagedError } from '../errors';
 import { clearIndexLock } from '../repo/index-lock';
+import { hasTree } from '../repo/checkpoint-git';
 import { linkWritable, localMountPath, placeMounts, unlockMounts } from './mounts';
 
 // Local sandboxes: a copy of the repository in a per-session directory on the host, tools run in-process.
@@ -115,7 +116,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const workspace = path.join(dir, 'workspace');
     await mkdir(workspace, { recursive: true });
     await mkdir(path.join(dir, 'state'), { recursive: true, mode: 0o700 });
-    const { commit, files } = spec.seed ? await this.seeded(spec.seed, dir, workspace, spec.onProgress) : await this.copied(spec, dir, workspace);
+    const { commit, files } = spec.seed && (await hasTree(spec.seed.gitDir, spec.seed.tree)) ? await this.seeded(spec.seed, dir, workspace, spec.onProgress) : await this.copied(spec, dir, workspace);
     await buildAgentGit({ repoPath: spec.repoPath, gitDir: path.join(workspace, '.git'), workTree: workspace, files });
     await placeMounts(dir, spec.mounts ?? [], spec.outputsDir);
     await linkWritable(dir, spec.writable ?? []);
@@ -137,7 +138,8 @@ export class LocalSandboxProvider implements SandboxProvider {
 
   /**
    * A fork's workspace: the baseline of the sandbox whose checkpoint store `seed` names, written by git from that store
-   * (BaselineRepo.createFrom), instead of copying and hashing the repository again. The caller then restores the seed.
+   * (BaselineRepo.createFrom), instead of copying and hashing the repository again. The caller then restores the seed
+   * (a store that lost it, its session deleted meanwhile, gets a copy of the repository, and the restore says so).
    */
   private async seeded(seed: CheckpointRef, dir: string, workspace: string, onProgress?: (m: string) => void): Promise<{ commit: string; files: string[] }> {
     onProgress?.('Writing the files from the checkpoint store');
@@ -148,6 +150,8 @@ export class LocalSandboxProvider implements SandboxProvider {
     const workdir = await realpath(path.join(dir, 'workspace'));
     const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state'), readOnlyRoots: [localMountPath(dir, SKILLS_DIR)] });
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir, { watch: this.options.watchCheckpoints });
+    baseline.watch();
+    baseline.watch();
     const sandbox = new LocalSandbox(sessionId, workdir, host, baseline, () => {
       if (this.live.get(sessionId) === sandbox) this.live.delete(sessionId);
     });

@@ -69,6 +69,8 @@ export interface CheckpointCounts {
 
 export class WatchedCheckpoints {
   private watch: WorkspaceWatch | null = null;
+  private starting: Promise<string> | null = null;
+  private closed = false;
   /** Why watching is off for this sandbox object (then every checkpoint scans). */
   private off: string | null = null;
   private restarts = 0;
@@ -112,34 +114,44 @@ export class WatchedCheckpoints {
     this.base = tree;
   }
 
+  /** Starts the watcher ahead of the first checkpoint (which scans in any case), so that checkpoint need not wait for it. */
+  prepare(): void {
+    if (!this.off && !this.watch && !this.starting) this.starting = this.startWatch().finally(() => (this.starting = null));
+  }
+
   close(): void {
+    this.closed = true;
+    this.dropWatch();
+  }
+
+  private dropWatch(): void {
     this.watch?.close();
     this.watch = null;
   }
 
   /** What changed since the last answer, or why that is not known. */
   private async changedPaths(): Promise<string[] | string> {
+    if (this.starting) await this.starting;
     if (this.off) return this.off;
-    if (!this.watch) {
-      const why = await this.startWatch();
-      if (why) return why;
-    }
-    const changes = await (this.watch as WorkspaceWatch).changes();
+    if (!this.watch) return this.startWatch();
+    const changes = await this.watch.changes();
     if (changes.lost === null) {
       this.restarts = 0;
       return changes.paths;
     }
-    this.close();
+    this.dropWatch();
     if (++this.restarts > MAX_RESTARTS) this.off = `the file watcher was lost ${MAX_RESTARTS} times in a row (last: ${changes.lost})`;
     else await this.startWatch();
     return changes.lost;
   }
 
-  /** Starts watching; the tree is then unknown until the next scan. Returns why it could not, or null. */
-  private async startWatch(): Promise<string | null> {
+  /** Starts watching; the tree is then unknown until the next scan. Returns why the next checkpoint scans. */
+  private async startWatch(): Promise<string> {
     this.base = null;
     try {
-      this.watch = await WorkspaceWatch.start(this.workTree, this.syncDir, this.options.burstLimit);
+      const watch = await WorkspaceWatch.start(this.workTree, this.syncDir, this.options.burstLimit);
+      if (this.closed) watch.close();
+      else this.watch = watch;
       return 'the file watcher just started';
     } catch (err) {
       this.off = err instanceof Error ? err.message : String(err);

@@ -8,6 +8,7 @@ import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply } from '../../../src/model/scripted';
 import { createAnthropicModel } from '../../../src/model/anthropic';
 import { Runtime } from '../../../src/runtime';
+import { RuntimeError } from '../../../src/runtime/errors';
 import { FORK_SEED_FILE } from '../../../src/runtime/session-fork';
 import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
@@ -22,7 +23,8 @@ import { requireDocker } from '../docker/helpers';
 // (test/fixtures/fork-crash-child.ts), at once and a little later, and a fresh runtime uses the fork: its files are
 // exactly the checkpoint's (review's patch byte for byte, the executable bit, a binary file, a deletion), the source's
 // later changes are not there, the fork goes on in a sandbox of its own, and a later provision does not restore the
-// checkpoint again over the fork's own work. On both providers.
+// checkpoint again over the fork's own work. A fork whose source is deleted before it had its files is refused with
+// checkpoint_unavailable. On both providers.
 
 type Kind = 'local' | 'docker';
 const said = (text: string) => [{ type: 'user.message' as const, content: [{ type: 'text' as const, text }] }];
@@ -111,5 +113,16 @@ for (const kind of ['local', 'docker'] as const) describe(`crash: a process SIGK
       }
     }
     assert.ok(interrupted >= 1, 'at least one kill came before the fork had its files');
+
+    // A fork whose source is deleted before it had its files says so, instead of starting from other files.
+    const orphan = await forkAndDie(bundle, [t.storage, t.model.url, source, at, kind, toolServer], 0);
+    assert.ok(existsSync(path.join(t.storage, 'sessions', orphan, FORK_SEED_FILE)), 'killed before the fork had its files');
+    const rt = makeRuntime(kind, t.storage, t.model.url, 'orphan', toolServer);
+    try {
+      await rt.deleteSession(source);
+      await assert.rejects(rt.sessions.changes(orphan), (e: unknown) => e instanceof RuntimeError && e.status === 409 && e.code === 'checkpoint_unavailable' && /forked from was deleted/.test(e.message));
+    } finally {
+      await rt.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { DockerSandboxProvider, ImageMissingError } from '../../../src/sandbox/docker';
@@ -87,43 +88,65 @@ describe('docker: a remote engine (second dockerd, TLS on loopback)', function (
     it('ships the repository, the file and the tools in, and brings outputs and changes back', () => fullRemoteSession(f, remote, local));
   });
 
-  describe('environment packages', () => {
-    let t: TestRuntime | undefined;
+  describe('installs in a build container that reaches the registries through a tunnel of its own', () => {
+    const runtimes: TestRuntime[] = [];
     const progress: string[] = [];
-    const set = packageSetOf(Packages.parse({ npm: ['cowsay'] }))!;
     after(async () => {
-      if (!t) return;
-      await t.close();
-      // The image this run derived on the remote engine (labelled with this storage root) goes with it.
-      await pruneDerivedImages(remote, `${t.storage}/docker`, null, { maxCount: 0 });
+      for (const t of runtimes) {
+        await t.close();
+        // The images this run derived on the remote engine (labelled with its storage root) go with it.
+        await pruneDerivedImages(remote, `${t.storage}/docker`, null, { maxCount: 0 });
+      }
     });
 
-    it("installs them in a build container that reaches the registry through a tunnel of its own, and the session uses them", async () => {
-      // A package image left by an earlier run would be reused: this run must install.
-      const base = (await remote.getImage('hangar-sandbox:latest').inspect()).Id;
-      await remote.getImage(`hangar-packages:${packagesKey(base, set).slice(0, 16)}`).remove({ force: true }).catch(() => undefined);
-      t = await makeTestRuntime({
-        script: [reply.tool('bash', { command: 'cowsay moo; echo "proxy=$HTTPS_PROXY"' }), reply.text('ok')],
+    /** A session on the remote engine in an environment of `config` whose one bash call runs `command`: its output. */
+    async function firstCommand(config: Record<string, unknown>, command: string, repoFiles?: Record<string, string>): Promise<{ out: string; sessionId: string }> {
+      const t = await makeTestRuntime({
+        script: [reply.tool('bash', { command }), reply.text('ok')],
         provider: (storage) => new DockerSandboxProvider({ storageRoot: storage, engine: CONTEXT }),
         runtime: { onProgress: (_session, message) => progress.push(message) },
+        ...(repoFiles ? { repoFiles } : {}),
       });
-      const environment = await t.runtime.environments.create({ name: 'remote-packages', config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: [], allow_package_managers: true }, packages: { npm: ['cowsay'] } } });
+      runtimes.push(t);
+      const networking = { type: 'limited', allowed_hosts: [], allow_package_managers: true };
+      const environment = await t.runtime.environments.create({ name: 'remote-installs', config: { type: 'cloud', networking, ...config } });
       const session = await t.runtime.sessions.create({ agent: await t.agent(), environment_id: environment.id, resources: [{ type: 'local_repository', path: t.repo }] });
       await t.runtime.sessions.send(session.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
       const events = await t.waitFor(session.id, (es) => es.some((e) => e.type === 'session.status_idle'), 600_000);
       const result = events.find((e) => e.type === 'agent.tool_result');
       const out = result?.type === 'agent.tool_result' ? textOf(result) : '';
-      assert.match(out, /< moo >/, `${out}\n${JSON.stringify(events.filter((e) => e.type === 'session.error'))}\n${progress.join('\n')}`);
+      return { out: `${out}\n${JSON.stringify(events.filter((e) => e.type === 'session.error'))}\n${progress.join('\n')}`, sessionId: session.id };
+    }
+
+    it('environment packages: the session uses them', async () => {
+      // A package image left by an earlier run would be reused: this run must install.
+      const base = (await remote.getImage('hangar-sandbox:latest').inspect()).Id;
+      await remote.getImage(`hangar-packages:${packagesKey(base, packageSetOf(Packages.parse({ npm: ['cowsay'] }))!).slice(0, 16)}`).remove({ force: true }).catch(() => undefined);
+      const { out, sessionId } = await firstCommand({ packages: { npm: ['cowsay'] } }, 'cowsay moo; echo "proxy=$HTTPS_PROXY"');
+      assert.match(out, /< moo >/, out);
       assert.match(out, /proxy=http:\/\/127\.0\.0\.1:3128/, "the session's own way out is its relay too");
-      assert.ok(progress.some((m) => m.startsWith("Installing the environment's packages (npm: cowsay)")), progress.join('\n'));
-      assert.ok(progress.some((m) => m.startsWith('npm: ')), 'npm progress is shown');
+      assert.match(out, /^Installing the environment's packages \(npm: cowsay\)/m, 'a fresh install');
+      assert.match(out, /^npm: /m, 'npm progress is shown');
 
       // The session runs the derived image on the remote engine, which built it: the local engine made no container.
-      const [container] = await remote.listContainers({ filters: { label: [`${LABEL_SESSION}=${session.id}`] } });
+      const [container] = await remote.listContainers({ filters: { label: [`${LABEL_SESSION}=${sessionId}`] } });
       assert.match(container?.Image ?? '', /^hangar-packages:[0-9a-f]{16}$/);
       assert.equal(container?.HostConfig.NetworkMode, 'none');
-      assert.deepEqual(await remote.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${session.id}`, `${LABEL_LAYER}=packages`] } }), [], 'the build container is gone');
-      assert.deepEqual(await local.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${session.id}`] } }), []);
+      assert.deepEqual(await remote.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${sessionId}`, `${LABEL_LAYER}=packages`] } }), [], 'the build container is gone');
+      assert.deepEqual(await local.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${sessionId}`] } }), []);
+    });
+
+    it("a devcontainer feature whose install.sh fetches from a registry: the image has what it fetched", async () => {
+      const json = (v: unknown) => JSON.stringify(v, null, 2);
+      const { out } = await firstCommand({}, 'cat /opt/fetched', {
+        'README.md': '# sample\n',
+        '.devcontainer/devcontainer.json': json({ image: 'hangar-sandbox:latest', features: { './fetcher': {} } }),
+        '.devcontainer/fetcher/devcontainer-feature.json': json({ id: 'fetcher', version: '1.0.0' }),
+        // The run's nonce makes this feature's image new: one an earlier run left would be reused without an install.
+        '.devcontainer/fetcher/install.sh': `#!/bin/sh\nset -e\n# run ${randomUUID()}\ncurl -sS -o /dev/null -w 'npm registry %{http_code}' https://registry.npmjs.org/cowsay > /opt/fetched\n`,
+      });
+      assert.match(out, /^npm registry 200/, out);
+      assert.match(out, /^Installing the devcontainer's features \(\.\/fetcher\)/m, 'a fresh install');
     });
   });
 
