@@ -83,9 +83,9 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   /**
-   * The in-process Runtime, for what the RuntimeClient seam does not carry (vaults, memory stores,
-   * budgets, model providers, the local API server). With a detached runtime it throws the refusal the
-   * user sees, naming the setting that chose it.
+   * The in-process Runtime, for what the RuntimeClient seam does not carry (the local API server, and commands
+   * that drive this window's own runtime). With a detached runtime it throws the refusal the user sees, naming the
+   * setting that chose it.
    */
   get runtime(): Runtime {
     if (this.detached) {
