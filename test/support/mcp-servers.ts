@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import type { McpServer } from '../../src/wire';
+import { startEverythingHttpAt, type HttpServerProcess } from './mcp-http-server';
+
+export { freePort, type HttpServerProcess } from './mcp-http-server';
 
 // The real MCP servers from npm the MCP tests run against, launched the way an agent definition names them, plus
 // server-everything's streamable HTTP mode as a process the test can kill and restart.
@@ -27,49 +28,7 @@ export function stdioFixture(name = 'fixture', mode?: 'late'): McpServer {
   return { type: 'stdio', name, command: process.execPath, args: [FIXTURE_SERVER, ...(mode ? [mode] : [])], env: {} };
 }
 
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-export interface HttpServerProcess {
-  /** The MCP endpoint: http://127.0.0.1:PORT/mcp, or /sse in SSE mode. */
-  url: string;
-  port: number;
-  /** SIGKILLs the server (a crash). */
-  kill(): Promise<void>;
-  /** Starts it again on the same port. */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
 /** server-everything on a free local port, in streamable HTTP mode or in the older SSE mode. */
-export async function startEverythingHttp(mode: 'streamableHttp' | 'sse' = 'streamableHttp'): Promise<HttpServerProcess> {
-  const port = await freePort();
-  let child: ChildProcess | null = null;
-  const launch = async () => {
-    const proc = spawn(process.execPath, [EVERYTHING_BIN, mode], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
-    child = proc;
-    await new Promise<void>((resolve, reject) => {
-      let said = '';
-      proc.stderr?.on('data', (chunk: Buffer) => {
-        said += chunk.toString();
-        if (/(listening|running) on port/i.test(said)) resolve();
-      });
-      proc.once('exit', (code) => reject(new Error(`server-everything exited with ${code}: ${said}`)));
-    });
-  };
-  const kill = async () => {
-    const proc = child;
-    child = null;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-  };
-  await launch();
-  return { url: `http://127.0.0.1:${port}/${mode === 'sse' ? 'sse' : 'mcp'}`, port, kill, restart: launch, stop: kill };
+export function startEverythingHttp(mode: 'streamableHttp' | 'sse' = 'streamableHttp'): Promise<HttpServerProcess> {
+  return startEverythingHttpAt(EVERYTHING_BIN, mode);
 }
