@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,39 +85,36 @@ describe('sandbox-local: checkpoints from the file watcher', function () {
     return ref.tree;
   }
 
+  /** Tool calls, each followed by a checkpoint the fast path must build as git would. */
+  const STEPS: [string, Record<string, unknown>, string][] = [
+    ['write', { file_path: 'new.txt', content: 'brand new\n' }, 'write a new file'],
+    ['edit', { file_path: 'src/app.js', old_string: '"hi"', new_string: '"hello"' }, 'edit'],
+    ['bash', { command: 'chmod +x src/app.js && chmod -x run.sh && printf "caf\\351\\000" > data.bin' }, 'modes and binary bytes'],
+    ['bash', { command: 'mv src lib && mv README.md README2.md' }, 'renamed directory and file'],
+    ['bash', { command: 'echo later >> lib/lib/util.js && mkdir lib/lib/more && echo m > lib/lib/more/m.js' }, 'changes inside the moved directory'],
+    ['bash', { command: 'rm -rf docs && rm link && ln -s lib/app.js l2 && ln -s nowhere dangling' }, 'deletions and symlinks'],
+    ['bash', { command: 'mkdir -p a/b/c && echo x > a/b/c/f.txt && touch a/b/empty' }, 'new nested directories'],
+    ['bash', { command: 'echo x > debug.log && mkdir -p build/out && echo y > build/out/b.js && echo more >> tracked.log' }, 'ignored files'],
+    ['bash', { command: 'rm lib/app.js && mkdir lib/app.js && echo in > lib/app.js/inner && rm -rf a && echo now-a-file > a' }, 'a file becomes a directory and a directory a file'],
+    ['bash', { command: 'echo t > tmp.txt && rm tmp.txt && mv lib/lib /tmp/hangar-wc-$$ && mv /tmp/hangar-wc-$$ lib/lib && mkdir gone && rmdir gone' }, 'churn that ends where it began'],
+    ['bash', { command: 'mkdir -p x && (cd x && for i in $(seq 1 50); do echo $i > f$i; done && mkdir d && mv f1 d/ && chmod +x f2)' }, 'many files in a fresh directory'],
+  ];
+
   it('builds each tool call\'s checkpoint from the paths that changed, exactly as git records them', async () => {
     assert.equal(sandbox.checkpointCounts.scanned, 1, 'the first checkpoint scans (the watcher just started)');
-    await run(sandbox, 'write', { file_path: 'new.txt', content: 'brand new\n' });
-    await step(true, 'write a new file');
-    await run(sandbox, 'edit', { file_path: 'src/app.js', old_string: '"hi"', new_string: '"hello"' });
-    await step(true, 'edit');
-    await run(sandbox, 'bash', { command: 'chmod +x src/app.js && chmod -x run.sh && printf "caf\\351\\000" > data.bin' });
-    await step(true, 'modes and binary bytes');
-    await run(sandbox, 'bash', { command: 'mv src lib && mv README.md README2.md' });
-    await step(true, 'renamed directory and file');
-    await run(sandbox, 'bash', { command: 'echo later >> lib/lib/util.js && mkdir lib/lib/more && echo m > lib/lib/more/m.js' });
-    await step(true, 'changes inside the moved directory');
-    await run(sandbox, 'bash', { command: 'rm -rf docs && rm link && ln -s lib/app.js l2 && ln -s nowhere dangling' });
-    await step(true, 'deletions and symlinks');
-    await run(sandbox, 'bash', { command: 'mkdir -p a/b/c && echo x > a/b/c/f.txt && touch a/b/empty' });
-    await step(true, 'new nested directories');
-    await run(sandbox, 'bash', { command: 'echo x > debug.log && mkdir -p build/out && echo y > build/out/b.js && echo more >> tracked.log' });
-    const ignored = await step(true, 'ignored files stay out, a tracked ignored file is recorded');
-    const files = execFileSync('git', ['ls-tree', '-r', '--name-only', ignored], { env: isolatedGitEnv({ GIT_DIR: (await sandbox.checkpoint()).gitDir }), encoding: 'utf8' });
-    assert.ok(files.includes('tracked.log') && !files.includes('debug.log') && !files.includes('build/'), files);
-    await run(sandbox, 'bash', { command: 'rm lib/app.js && mkdir lib/app.js && echo in > lib/app.js/inner && rm -rf a && echo now-a-file > a' });
-    await step(true, 'a file becomes a directory and a directory a file');
-    await run(sandbox, 'bash', { command: 'echo t > tmp.txt && rm tmp.txt && mv lib/lib /tmp/hangar-wc-$$ && mv /tmp/hangar-wc-$$ lib/lib && mkdir gone && rmdir gone' });
-    await step(true, 'churn that ends where it began');
-    await run(sandbox, 'bash', { command: 'mkdir -p x && (cd x && for i in $(seq 1 50); do echo $i > f$i; done && mkdir d && mv f1 d/ && chmod +x f2)' });
-    await step(true, 'many files in a fresh directory');
+    for (const [tool, input, why] of STEPS) {
+      await run(sandbox, tool, input);
+      await step(true, why);
+    }
+    const files = execFileSync('git', ['ls-tree', '-r', '--name-only', last], { env: isolatedGitEnv({ GIT_DIR: (await sandbox.checkpoint()).gitDir }), encoding: 'utf8' });
+    assert.ok(files.includes('tracked.log') && !files.includes('debug.log') && !files.includes('build/'), `ignored files stay out, a tracked ignored one is kept: ${files}`);
   });
 
   it('sees what a background process changes after the tool call returned', async () => {
     await run(sandbox, 'bash', { command: '(sleep 0.5; echo bg > bg.txt; mkdir bgdir; echo in > bgdir/f) > /dev/null 2>&1 &' });
     await step(true, 'before the background writes');
     const file = path.join(sandbox.workdir, 'bgdir', 'f');
-    for (let i = 0; i < 100 && !(await import('node:fs')).existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 100));
     const tree = await step(true, 'after the background writes');
     const listed = execFileSync('git', ['ls-tree', '-r', '--name-only', tree], { env: isolatedGitEnv({ GIT_DIR: (await sandbox.checkpoint()).gitDir }), encoding: 'utf8' });
