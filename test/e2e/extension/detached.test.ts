@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { Hangar } from '../../../src/extension/hangar';
-import type { SessionPanel } from '../../../src/extension/panel/session-panel';
 import type { SessionTreeNode } from '../../../src/extension/tree/nodes';
 import { reply, startScriptedModel } from '../../../src/model/scripted';
 import type { HostMessage } from '../../../src/protocol/panel';
+import { connectWindow, serve, spyPosts, stop, type Served } from './detached-support';
 import { hangar, texts, waitFor } from './support';
 
 // VS Code on a detached runtime (issue #15 §1): a `hangar serve` started by the test (the scripted model behind it),
@@ -16,35 +14,6 @@ import { hangar, texts, waitFor } from './support';
 // the window is gone (the extension's runtime connection closed, as a window close does), the session finishes in
 // the runtime meanwhile, and the reopened window shows it finished, in the tree and in the panel, with its events.
 // Then the runtime itself goes away and comes back on the same port: the window says so and reconnects.
-
-interface Served {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
-
-function serve(h: Hangar, home: string, modelUrl: string, port = 0): Promise<Served> {
-  const cli = path.join(h.context.extensionPath, 'bin', 'hangar.js');
-  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-detached', ANTHROPIC_BASE_URL: modelUrl };
-  const child = spawn(process.execPath, [cli, '--json', 'serve', '--port', String(port), '--warm-pool', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve({ child, exited, url: (JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url });
-    });
-    void exited.then((code) => reject(new Error(`hangar serve exited ${String(code)}: ${err}`)));
-  });
-}
-
-async function stop(s: Served | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
-  s.child.kill('SIGTERM');
-  await s.exited;
-}
 
 export function detachedSuite(): void {
   describe('detached runtime', function () {
@@ -61,14 +30,7 @@ export function detachedSuite(): void {
       const settings = vscode.workspace.getConfiguration('hangar');
       try {
         served = await serve(h, home, model.url);
-        const token = readFileSync(path.join(home, 'api-token'), 'utf8').trim();
-        const started = new Promise<void>((resolve) => {
-          const sub = h.host.onDidStart(() => (sub.dispose(), resolve()));
-        });
-        await settings.update('runtime.url', served.url, vscode.ConfigurationTarget.Global);
-        assert.equal(await vscode.commands.executeCommand('hangar.setRuntimeToken', token), true);
-        await started;
-        await waitFor('the window on the detached runtime', () => h.host.detached && h.host.client.where === served!.url);
+        const token = await connectWindow(h, served, home);
         assert.throws(() => h.host.runtime, /needs Hangar's in-process runtime.*hangar\.runtime\.url/, 'what the seam does not carry is refused, not skipped');
 
         const agentId = await vscode.commands.executeCommand<string>('hangar.newAgent', { name: 'detached-agent', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
@@ -141,13 +103,4 @@ export function detachedSuite(): void {
       }
     });
   });
-}
-
-/** Records what the host posts to the panel's webview from now on. */
-function spyPosts(panel: SessionPanel): HostMessage[] {
-  const sent: HostMessage[] = [];
-  const webview = panel.panel.webview;
-  const post = webview.postMessage.bind(webview);
-  webview.postMessage = (m: HostMessage) => (sent.push(m), post(m));
-  return sent;
 }
