@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import { pack } from 'tar-stream';
 import type { PathEdit, TreeChange } from '../repo/tree-objects';
 import { GITLINK } from './copy-baseline';
@@ -9,11 +8,13 @@ import { readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { snapshotTree } from './snapshot-tree';
 import { gitMode, type TreeDiffer } from './tree-diff';
+import { upperBlob } from './upper-blobs';
 
 // Checkpoints of a Docker session (repo/checkpoint-git.ts says what one is), kept in the layer's diff.git beside the
 // baseline. Overlay mode builds each from the host dirs with no container: the snapshot's tree (hashed once per
-// snapshot, snapshot-tree.ts) with the upper dir's changes laid over it, so a checkpoint costs O(changed files). Copy mode
-// takes the full listing from the container's stat-cached scan (copy-baseline.ts). A restore runs in the container as
+// snapshot, snapshot-tree.ts) with the upper dir's changes laid over it, so a checkpoint costs O(changed files), and only
+// files written since the last one are read (upper-blobs.ts). Copy mode takes the changed files from the tool server's
+// watch, or a full scan when it is unsure (copy-baseline.ts). A restore runs in the container as
 // the sandbox user, never as root: a symlink the agent planted can redirect a write only to where it could write.
 
 /** The snapshot's tree (snapshot-tree.ts), its objects borrowed by `differ`'s git dir. */
@@ -30,9 +31,8 @@ export async function overlayCheckpoint(upper: string, lower: LowerIndex, differ
   const edits = new Map<string, PathEdit>();
   for (const p of scan.hidden) edits.set(p, null);
   for (const [p, up] of scan.current) {
-    const content = await (up.kind === 'l' ? fs.readlink(up.abs).then((t) => Buffer.from(t, 'utf8')) : fs.readFile(up.abs)).catch(() => null);
-    // Removed while we looked: like changes(), the next checkpoint sees the whiteout.
-    if (content) edits.set(p, { mode: gitMode(up.kind, up.mode), sha: await differ.writeBlob(content) });
+    const sha = await upperBlob(differ, up);
+    if (sha) edits.set(p, { mode: gitMode(up.kind, up.mode), sha });
   }
   return differ.editTree(base, edits);
 }

@@ -1,37 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
+import { opaqueReader } from './xattr-reader';
 
 // Which upper directories of an overlay are opaque (a directory removed and made again: the lower one's content is
-// hidden). Overlayfs records that only in an extended attribute and Node has no xattr API, so one short python3 run
-// reads them for a whole batch. Opaque directories are rare (`rm -rf d && mkdir d`), and only directories that also
-// exist in the lower layer are ever asked about.
+// hidden). Overlayfs records that only in an extended attribute, read by a kept python3 process (xattr-reader.ts).
+// Opaque directories are rare (`rm -rf d && mkdir d`), and only directories that also exist in the lower layer are
+// ever asked about.
 //
 // Answers are cached by inode and change time: overlayfs marks a directory opaque when it makes it (mkdir over a
 // whiteout: a new inode) or moves it (rename: a new ctime), and setting an attribute always moves the ctime. So a
-// checkpoint after the first asks python only about directories made or moved since, and usually starts nothing.
-
-const PY = [
-  'import os, sys',
-  'for p in sys.stdin.buffer.read().split(b"\\0"):',
-  '    if not p: continue',
-  '    for name in ("user.overlay.opaque", "trusted.overlay.opaque"):',
-  '        try:',
-  '            if os.getxattr(p, name) == b"y":',
-  '                sys.stdout.buffer.write(p + b"\\0"); break',
-  '        except OSError: pass',
-].join('\n');
-
-function run(cmd: string, args: string[], input: Buffer): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-    const out: Buffer[] = [];
-    proc.stdout.on('data', (c: Buffer) => out.push(c));
-    proc.on('error', () => resolve(null));
-    proc.on('close', (code) => resolve(code === 0 ? Buffer.concat(out) : null));
-    proc.stdin.on('error', () => undefined);
-    proc.stdin.end(input);
-  });
-}
+// checkpoint after the first asks python only about directories made or moved since, and usually asks nothing.
 
 const CACHE_LIMIT = 50_000;
 /** abs path → `ino:ctimeNs` → opaque. */
@@ -57,13 +34,13 @@ export async function opaqueDirs(dirs: readonly string[]): Promise<Set<string>> 
     } else ask.push({ dir, stamp });
   }
   if (ask.length === 0) return opaque;
-  const out = await run('python3', ['-c', PY], Buffer.from(ask.map((a) => `${a.dir}\0`).join('')));
-  const found = new Set(out ? out.toString('utf8').split('\0').filter(Boolean) : []);
+  const answers = await opaqueReader.ask(ask.map((a) => a.dir));
+  const found = new Set(answers ? ask.flatMap((a, i) => (answers[i] ? [a.dir] : [])) : []);
   if (known.size + ask.length > CACHE_LIMIT) known.clear();
   for (const { dir, stamp } of ask) {
     if (found.has(dir)) opaque.add(dir);
-    // Without python3 (out null) nothing is learnt; a directory that changed while python looked is asked again.
-    if (out && stamp !== null && (await stampOf(dir)) === stamp) known.set(dir, { stamp, opaque: found.has(dir) });
+    // Without python3 (no answers) nothing is learnt; a directory that changed while python looked is asked again.
+    if (answers && stamp !== null && (await stampOf(dir)) === stamp) known.set(dir, { stamp, opaque: found.has(dir) });
   }
   return opaque;
 }

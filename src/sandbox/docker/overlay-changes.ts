@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import type { WorkspaceChanges } from '../types';
 import { IgnoreRules } from '../repo/gitignore';
 import { readLower, readMerged, scanUpper } from './overlay-view';
 import type { LowerIndex } from './snapshot';
 import { gitMode, type TreeDiffer, type TreeEntry } from './tree-diff';
+import { upperBlob } from './upper-blobs';
 
 /**
  * The session's changes against its snapshot, in O(changed files): only paths present in the upper dir or hidden
@@ -35,18 +35,8 @@ export async function overlayChanges(
       if (sha) base.push({ path: p, mode: gitMode(low.kind, low.mode), sha });
     }
     const up = scan.current.get(p);
-    if (up) {
-      const content = await readUpper(up.abs, up.kind);
-      if (content) current.push({ path: p, mode: gitMode(up.kind, up.mode), sha: await differ.writeBlob(content) });
-    }
+    const sha = up ? await upperBlob(differ, up) : null;
+    if (up && sha) current.push({ path: p, mode: gitMode(up.kind, up.mode), sha });
   }
   return differ.diff(await differ.writeTree(base), await differ.writeTree(current));
-}
-
-async function readUpper(abs: string, kind: 'f' | 'l'): Promise<Buffer | null> {
-  try {
-    return kind === 'l' ? Buffer.from(await fs.readlink(abs), 'utf8') : await fs.readFile(abs);
-  } catch {
-    return null; // removed while we looked: the next call sees the whiteout
-  }
 }
