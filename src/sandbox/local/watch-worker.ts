@@ -31,6 +31,8 @@ export type WatchReply =
   | { op: 'synced'; id: number; seq: number; paths: string[]; lost: string | null };
 
 export interface WatchWorkerData {
+  /** Watches all workspaces together may hold: a share of the user's inotify limit, which VS Code's own watcher needs too. */
+  budget: number;
   /** More directories than this in one workspace: watching is given up (the checkpoint scans instead). */
   maxWatches: number;
 }
@@ -76,6 +78,9 @@ function gone(err) { return err && (err.code === 'ENOENT' || err.code === 'ENOTD
 function watchDir(r, rel) {
   if (r.lost) return;
   if (r.watches.size >= workerData.maxWatches) return lose(r, 'more than ' + workerData.maxWatches + ' directories');
+  let total = 0;
+  for (const other of roots.values()) total += other.watches.size;
+  if (total >= workerData.budget) return lose(r, 'the sandboxes hold ' + total + ' directory watches, the share of the inotify limit they may use');
   let w;
   try {
     w = fs.watch(path.join(r.root, rel), { encoding: 'buffer', persistent: false }, (type, name) => onEvent(r, rel, type, name));

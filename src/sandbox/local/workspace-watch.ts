@@ -9,16 +9,20 @@ import { WATCH_WORKER_SOURCE, type WatchReply, type WatchRequest, type WatchWork
 /** The kernel's default when /proc does not say. */
 const DEFAULT_QUEUED_EVENTS = 16_384;
 const MAX_WATCHES = 20_000;
+/** The kernel's usual max_user_watches where /proc does not say (older kernels' default). */
+const DEFAULT_USER_WATCHES = 8_192;
+/** The share of the user's inotify watches sandboxes may hold: the rest stays for VS Code's watcher and other tools. */
+const WATCH_SHARE = 0.25;
 /** A sync that takes longer means the worker is stuck or gone: the changes are then taken as lost. */
 const SYNC_TIMEOUT_MS = 10_000;
 
 export type WatchedChanges = { paths: string[]; lost: null } | { paths: []; lost: string };
 
-function queuedEventsLimit(): number {
+function inotifyLimit(name: string, fallback: number): number {
   try {
-    return Number(readFileSync('/proc/sys/fs/inotify/max_queued_events', 'utf8').trim()) || DEFAULT_QUEUED_EVENTS;
+    return Number(readFileSync(`/proc/sys/fs/inotify/${name}`, 'utf8').trim()) || fallback;
   } catch {
-    return DEFAULT_QUEUED_EVENTS;
+    return fallback;
   }
 }
 
@@ -36,7 +40,7 @@ class WatchWorker {
   }
 
   private constructor() {
-    const data: WatchWorkerData = { maxWatches: MAX_WATCHES };
+    const data: WatchWorkerData = { maxWatches: MAX_WATCHES, budget: Math.floor(inotifyLimit('max_user_watches', DEFAULT_USER_WATCHES) * WATCH_SHARE) };
     this.worker = new Worker(WATCH_WORKER_SOURCE, { eval: true, workerData: data, env: {}, stdout: true, stderr: true });
     this.worker.on('message', (reply: WatchReply) => this.waiters.get(keyOf(reply))?.(reply));
     this.worker.on('error', (err) => this.fail(`the watch worker failed: ${err.message}`));
@@ -99,7 +103,7 @@ export class WorkspaceWatch {
    * (emptied first). Resolves once the watches are in place; throws when they cannot be (the caller scans instead).
    * `burstLimit`: a drain of that many events is taken as a possible overflow (by default half the kernel's queue).
    */
-  static async start(root: string, syncDir: string, burstLimit = Math.floor(queuedEventsLimit() / 2)): Promise<WorkspaceWatch> {
+  static async start(root: string, syncDir: string, burstLimit = Math.floor(inotifyLimit('max_queued_events', DEFAULT_QUEUED_EVENTS) / 2)): Promise<WorkspaceWatch> {
     if (process.platform !== 'linux') throw new Error(`file watching is not used on ${process.platform}`);
     const worker = WatchWorker.get();
     const id = nextId++;
