@@ -77,7 +77,11 @@ export class ReviewState {
   private persist(): Promise<void> {
     // Writes are serialized so an older snapshot never lands after a newer one.
     const snapshot = JSON.stringify(this.data, null, 2);
-    this.writing = this.writing.catch(() => undefined).then(() => writeFileAtomic(this.file, snapshot));
+    // A detached runtime's session has no directory in this window's storage until its first decision is kept.
+    this.writing = this.writing.catch(() => undefined).then(async () => {
+      await fsp.mkdir(path.dirname(this.file), { recursive: true });
+      await writeFileAtomic(this.file, snapshot);
+    });
     return this.writing;
   }
 }

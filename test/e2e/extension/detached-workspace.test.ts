@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import type { Hangar } from '../../../src/extension/hangar';
+import type { ActionResult } from '../../../src/extension/review/review-actions';
+import { reply, startScriptedModel } from '../../../src/model/scripted';
+import { sessionRepository } from '../../../src/wire/session-repository';
+import { connectWindow, stop, type Served } from './detached-support';
+import { hangar, waitFor } from './support';
+
+// VS Code on a runtime that cannot see the window's workspace (issue #15 §2): `hangar serve` in a mount namespace of
+// its own with an empty directory mounted over the workspace's path, as a runtime on another machine sees that path.
+// Start Agent probes, uploads the workspace, the agent (scripted model) writes a file in the runtime's copy, and Apply
+// All lands it in the window's workspace. With hangar.runtime.workspace "shared" the same start is refused.
+
+/** `hangar serve` in its own mount namespace, where `hide` is an empty directory. */
+function serveHiding(h: Hangar, home: string, modelUrl: string, hide: string): Promise<Served> {
+  const cli = [process.execPath, path.join(h.context.extensionPath, 'bin', 'hangar.js'), '--json', 'serve', '--port', '0', '--warm-pool', '0'].map((a) => `'${a}'`).join(' ');
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
+  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-elsewhere', ANTHROPIC_BASE_URL: modelUrl };
+  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${cli}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve({ child, exited, url: (JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url });
+    });
+    void exited.then((code) => reject(new Error(`hangar serve exited ${String(code)}: ${err}`)));
+  });
+}
+
+export function detachedWorkspaceSuite(): void {
+  describe('detached runtime on another machine: the workspace is uploaded', function () {
+    this.timeout(180_000);
+
+    it('uploads the workspace to a runtime that cannot see it, and the agent\'s file is reviewed and applied here', async () => {
+      const h = await hangar();
+      const workspace = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+      const landed = path.join(workspace, 'elsewhere', 'greeting.txt');
+      const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-elsewhere-'));
+      const model = await startScriptedModel({ script: [reply.tool('write', { file_path: 'elsewhere/greeting.txt', content: 'written on the other machine\n' }), reply.text('Wrote the greeting.')] });
+      const settings = vscode.workspace.getConfiguration('hangar');
+      let served: Served | undefined;
+      try {
+        served = await serveHiding(h, home, model.url, workspace);
+        await connectWindow(h, served, home);
+        const agentId = await vscode.commands.executeCommand<string>('hangar.newAgent', { name: 'elsewhere-agent', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
+        assert.ok(agentId);
+
+        // "shared" on a runtime that cannot see the workspace: refused, no session made.
+        await settings.update('runtime.workspace', 'shared', vscode.ConfigurationTarget.Global);
+        const refused = await vscode.commands.executeCommand<string | undefined>('hangar.startAgent', { agentId, task: 'Greet', folder: workspace, open: 'none' });
+        assert.equal(refused, undefined);
+        assert.deepEqual(await h.host.client.listSessions(), []);
+        await settings.update('runtime.workspace', undefined, vscode.ConfigurationTarget.Global);
+
+        const id = await vscode.commands.executeCommand<string>('hangar.startAgent', { agentId, task: 'Greet from the other machine', folder: workspace, open: 'none' });
+        assert.ok(id, 'hangar.startAgent returned no session id');
+        const repo = sessionRepository((await h.host.client.retrieveSession(id)).resources)!;
+        assert.equal(repo.upload?.client_path, workspace);
+        assert.notEqual(repo.path, workspace, 'the runtime works on its own copy');
+        await waitFor('the session to finish', async () => {
+          const v = await h.sessions.view(id);
+          return v.status === 'idle' && v.stopReason?.type === 'end_turn' ? true : undefined;
+        }, 60_000);
+        assert.equal((await h.sessions.view(id)).repo, workspace, 'the tree shows the window\'s workspace');
+        assert.deepEqual((await h.reviews.files(id)).map((f) => f.path), ['elsewhere/greeting.txt']);
+        assert.equal(existsSync(landed), false, 'nothing reaches the workspace before review');
+
+        const result = await vscode.commands.executeCommand<ActionResult>('hangar.applyAll', { sessionId: id });
+        assert.deepEqual(result, { accepted: 1, rejected: 0, conflicts: [] });
+        assert.equal(readFileSync(landed, 'utf8'), 'written on the other machine\n');
+      } finally {
+        await settings.update('runtime.workspace', undefined, vscode.ConfigurationTarget.Global);
+        await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
+        await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
+        await stop(served);
+        await model.close();
+        rmSync(path.dirname(landed), { recursive: true, force: true });
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+  });
+}
