@@ -97,7 +97,7 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       const off = await client.follow(this.sessionId, events, { onEvent: (e) => this.batcher.event(e), onPreview: (p) => this.batcher.preview(p) });
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
-      // Sub-thread previews come from the in-process runtime's subscriptions; a detached one sends logged events only.
+      // Sub-thread previews come from the in-process runtime's subscriptions; over a detached runtime the panel's stream carries the primary thread's only.
       if (!this.deps.host.detached) {
         this.threadPreviews = new ThreadPreviews(this.deps.host.runtime, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
         this.threadPreviews.follow(events);
