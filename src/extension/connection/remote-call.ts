@@ -11,3 +11,12 @@ export function parseWire<T>(schema: z.ZodType<T>, value: unknown, what: string)
   if (!parsed.success) throw new Error(`The runtime sent ${what} in a form this Hangar does not read (${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}); are the extension and hangar serve the same version?`);
   return parsed.data;
 }
+
+/** Every item of an SDK listing (all its pages), each read through the wire's schema, as one call. */
+export function listAll<T>(call: RemoteCall, pages: () => AsyncIterable<unknown>, schema: z.ZodType<T>, what: string): Promise<T[]> {
+  return call(async () => {
+    const out: T[] = [];
+    for await (const item of pages()) out.push(parseWire(schema, item, what));
+    return out;
+  });
+}

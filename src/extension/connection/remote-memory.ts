@@ -2,7 +2,7 @@ import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { Memory, MemoryPrefix, MemoryStore, MemoryVersion } from '../../wire';
-import { parseWire, type RemoteCall } from './remote-call';
+import { listAll, parseWire, type RemoteCall } from './remote-call';
 import type { RuntimeMemory } from './runtime-memory';
 
 // Memory stores over a detached runtime: the SDK's beta.memoryStores against `hangar serve`, answers parsed with the
@@ -17,11 +17,7 @@ export class RemoteMemory implements RuntimeMemory {
   ) {}
 
   stores(): Promise<MemoryStore[]> {
-    return this.call(async () => {
-      const out: MemoryStore[] = [];
-      for await (const s of this.sdk.beta.memoryStores.list({ limit: 100 })) out.push(parseWire(MemoryStore, s, 'a memory store'));
-      return out;
-    });
+    return listAll(this.call, () => this.sdk.beta.memoryStores.list({ limit: 100 }), MemoryStore, 'a memory store');
   }
 
   async retrieveStore(storeId: string): Promise<MemoryStore> {
@@ -29,11 +25,7 @@ export class RemoteMemory implements RuntimeMemory {
   }
 
   children(storeId: string, prefix: string): Promise<(Memory | MemoryPrefix)[]> {
-    return this.call(async () => {
-      const out: (Memory | MemoryPrefix)[] = [];
-      for await (const m of this.sdk.beta.memoryStores.memories.list(storeId, { path_prefix: prefix, depth: 1, limit: 1000 })) out.push(parseWire(MemoryItem, m, 'a memory'));
-      return out;
-    });
+    return listAll(this.call, () => this.sdk.beta.memoryStores.memories.list(storeId, { path_prefix: prefix, depth: 1, limit: 1000 }), MemoryItem, 'a memory');
   }
 
   async memoryAt(storeId: string, memoryPath: string): Promise<Memory | null> {
@@ -45,11 +37,7 @@ export class RemoteMemory implements RuntimeMemory {
   }
 
   versions(storeId: string, memoryId: string): Promise<MemoryVersion[]> {
-    return this.call(async () => {
-      const out: MemoryVersion[] = [];
-      for await (const v of this.sdk.beta.memoryStores.memoryVersions.list(storeId, { memory_id: memoryId, limit: 1000 })) out.push(parseWire(MemoryVersion, v, 'a memory version'));
-      return out;
-    });
+    return listAll(this.call, () => this.sdk.beta.memoryStores.memoryVersions.list(storeId, { memory_id: memoryId, limit: 1000 }), MemoryVersion, 'a memory version');
   }
 
   async retrieveVersion(storeId: string, versionId: string): Promise<MemoryVersion> {

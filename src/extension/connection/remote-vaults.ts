@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { LOOPBACK_HOSTS } from '../../remote/connect';
 import { Credential, Vault, type CredentialCreateParams, type CredentialUpdateParams, type VaultCreateParams } from '../../wire';
-import { parseWire, type RemoteCall } from './remote-call';
+import { listAll, parseWire, type RemoteCall } from './remote-call';
 import type { RuntimeVaults } from './runtime-vaults';
 
 // Vaults over a detached runtime: the SDK's beta.vaults against `hangar serve`. A secret sent here lands in that
@@ -27,11 +27,7 @@ export class RemoteVaults implements RuntimeVaults {
   }
 
   list(): Promise<Vault[]> {
-    return this.call(async () => {
-      const out: Vault[] = [];
-      for await (const v of this.sdk.beta.vaults.list({ limit: 100 })) out.push(parseWire(Vault, v, 'a vault'));
-      return out;
-    });
+    return listAll(this.call, () => this.sdk.beta.vaults.list({ limit: 100 }), Vault, 'a vault');
   }
 
   async create(params: VaultCreateParams): Promise<Vault> {
@@ -39,11 +35,7 @@ export class RemoteVaults implements RuntimeVaults {
   }
 
   credentials(vaultId: string): Promise<Credential[]> {
-    return this.call(async () => {
-      const out: Credential[] = [];
-      for await (const c of this.sdk.beta.vaults.credentials.list(vaultId, { limit: 100 })) out.push(parseWire(Credential, c, 'a credential'));
-      return out;
-    });
+    return listAll(this.call, () => this.sdk.beta.vaults.credentials.list(vaultId, { limit: 100 }), Credential, 'a credential');
   }
 
   async retrieveCredential(vaultId: string, id: string): Promise<Credential> {

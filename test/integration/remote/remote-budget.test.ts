@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/api';
-import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
+import { RuntimeRefusal } from '../../../src/extension/connection/remote-client';
 import { reply } from '../../../src/model/scripted';
 import type { MessageReply } from '../../../src/model/scripted/script';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import { costBudget, type SessionEvent } from '../../../src/wire';
-import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { makeTestRuntime } from '../../support/runtime';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // Session budgets through the VS Code seam over a detached runtime (issue #15): Hangar: Raise Budget's
 // RuntimeClient.setBudget, with the real SDK against the real API server. A session stopped by its cap goes on in the
@@ -16,19 +16,13 @@ const costly = (r: MessageReply): MessageReply => ({ ...r, usage: { input_tokens
 
 describe('session budgets through the VS Code seam over HTTP', function () {
   this.timeout(60_000);
-  let t: TestRuntime | undefined;
-  let server: ApiServer | undefined;
-  let client: RemoteRuntimeClient | undefined;
-  after(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
-  });
+  let served: ServedRuntime | undefined;
+  after(async () => served?.close());
 
   it('raises a spent budget so the held turn goes on, and refuses one that is not above the spend', async () => {
-    t = await makeTestRuntime({ script: [costly(reply.tool('bash', { command: 'echo one' })), costly(reply.tool('bash', { command: 'echo two' })), reply.text('all done')] });
-    server = await startApiServer({ runtime: t.runtime, port: 0 });
-    client = new RemoteRuntimeClient({ url: server.url, token: server.token });
+    const t = await makeTestRuntime({ script: [costly(reply.tool('bash', { command: 'echo one' })), costly(reply.tool('bash', { command: 'echo two' })), reply.text('all done')] });
+    served = await serveOverHttp(t);
+    const { client } = served;
     const agent = await client.createAgent({ name: 'budgeted', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
     const env = await client.defaultEnvironment({});
     const session = await client.createSession({ agent: agent.id, environment_id: env.id, budget: costBudget(30), resources: [{ type: 'local_repository', path: t.repo }] });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/api';
-import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
+import { RuntimeRefusal } from '../../../src/extension/connection/remote-client';
 import { LocalMemory, type RuntimeMemory } from '../../../src/extension/connection/runtime-memory';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // Memory stores behind the RuntimeClient seam (issue #15): what the Memory view and memory documents do, the same
 // in-process (LocalMemory) and over a detached runtime (RemoteMemory: the real SDK against the real API server).
@@ -14,25 +14,16 @@ const refusal = (status: number, message: RegExp) => (err: unknown) =>
 describe('memory stores through the VS Code seam, in-process and over HTTP', function () {
   this.timeout(60_000);
   let t: TestRuntime | undefined;
-  let server: ApiServer | undefined;
-  let client: RemoteRuntimeClient | undefined;
+  let served: ServedRuntime | undefined;
   afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
-    client = server = t = undefined;
+    // Serving closes the runtime with the server.
+    await (served ?? t)?.close();
+    served = t = undefined;
   });
 
   const seams: [string, () => Promise<RuntimeMemory>][] = [
     ['in-process', async () => new LocalMemory(t!.runtime.memoryStores)],
-    [
-      'over the API',
-      async () => {
-        server = await startApiServer({ runtime: t!.runtime, port: 0 });
-        client = new RemoteRuntimeClient({ url: server.url, token: server.token });
-        return client.memory;
-      },
-    ],
+    ['over the API', async () => (served = await serveOverHttp(t!)).client.memory],
   ];
 
   for (const [where, open] of seams) {

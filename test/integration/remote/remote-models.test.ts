@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/api';
-import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
+import { RuntimeRefusal, type RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { unknownProvider } from '../../../src/extension/connection/runtime-models';
 import { reply, startScriptedOpenAiModel, type ScriptedOpenAiModel } from '../../../src/model/scripted';
 import { modelProviderKey } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { assertTokenAbsent } from '../../support/secret-search';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // Model providers over a detached runtime (issue #15): the VS Code seam (RemoteModels through the real SDK) against
 // the real API server's /v1/model_providers on a runtime configured with an OpenAI-compatible provider. The window
@@ -18,19 +18,17 @@ describe('model providers over a detached runtime (VS Code seam) over HTTP', fun
   this.timeout(60_000);
   let oai: ScriptedOpenAiModel;
   let t: TestRuntime;
-  let server: ApiServer;
+  let served: ServedRuntime | undefined;
   let client: RemoteRuntimeClient;
 
   before(async () => {
     oai = await startScriptedOpenAiModel({ models: ['qwen3-coder', 'llama3.2'], apiKey: KEY });
     t = await makeTestRuntime({ runtime: { modelProviders: [{ name: 'box', kind: 'openai', baseUrl: oai.url }] } });
-    server = await startApiServer({ runtime: t.runtime, port: 0 });
-    client = new RemoteRuntimeClient({ url: server.url, token: server.token });
+    served = await serveOverHttp(t);
+    client = served.client;
   });
   after(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
+    await served?.close();
     await oai?.close();
   });
 

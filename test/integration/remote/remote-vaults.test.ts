@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { startApiServer, type ApiServer } from '../../../src/api';
 import { MirroredVaults } from '../../../src/extension/connection/mirrored-vaults';
-import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
+import { RuntimeRefusal, type RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { credentialTransportProblem } from '../../../src/extension/connection/remote-vaults';
 import { reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
@@ -12,6 +11,7 @@ import { startBearerProxy, type BearerProxy } from '../../support/bearer-proxy';
 import { makeMcpRuntime, type McpTestRuntime } from '../../support/mcp-runtime';
 import { startEverythingHttp, type HttpServerProcess } from '../../support/mcp-servers';
 import { assertTokenAbsent, captureOutput } from '../../support/secret-search';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // Credentials over a detached runtime (issue #15), over real HTTP: the extension's vault seam (RemoteVaults through
 // the real SDK, wrapped in MirroredVaults with a stand-in for VS Code's secret storage) against the real API server
@@ -27,8 +27,7 @@ describe('vaults over a detached runtime (VS Code seam) over HTTP', function () 
   let mcp: HttpServerProcess;
   let guard: BearerProxy;
   let t: McpTestRuntime | undefined;
-  let server: ApiServer | undefined;
-  let client: RemoteRuntimeClient | undefined;
+  let served: ServedRuntime | undefined;
 
   before(async () => {
     mcp = await startEverythingHttp();
@@ -39,18 +38,15 @@ describe('vaults over a detached runtime (VS Code seam) over HTTP', function () 
     await mcp?.stop();
   });
   afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
-    client = server = t = undefined;
+    await served?.close();
+    served = t = undefined;
   });
 
   async function connect(script: Parameters<typeof makeMcpRuntime>[0]): Promise<{ c: RemoteRuntimeClient; copies: MemoryVault; vaults: MirroredVaults }> {
     t = await makeMcpRuntime(script);
-    server = await startApiServer({ runtime: t.runtime, port: 0 });
-    client = new RemoteRuntimeClient({ url: server.url, token: server.token });
+    served = await serveOverHttp(t);
     const copies = new MemoryVault();
-    return { c: client, copies, vaults: new MirroredVaults(client.vaults, copies, server.url) };
+    return { c: served.client, copies, vaults: new MirroredVaults(served.client.vaults, copies, served.server.url) };
   }
 
   it('puts the secret into the runtime\'s vault, where its MCP connection uses it, and nowhere else; rotating and removing reach the runtime', async () => {
