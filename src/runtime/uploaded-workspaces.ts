@@ -48,13 +48,14 @@ export class UploadedWorkspaces {
     return { id, type: 'local_repository', path: dir, mount_path, upload: { ...r.upload, client_path: r.path }, created_at: now, updated_at: now };
   }
 
-  /** The upload's files as a directory of this machine, unpacked on first use. */
+  /** The upload's files as a directory of this machine, unpacked on first use (two sessions at once share one unpack). */
   directory(upload: WorkspaceUpload): Promise<string> {
     let dir = this.unpacking.get(upload.file_id);
     if (!dir) {
       dir = this.unpack(upload);
       this.unpacking.set(upload.file_id, dir);
-      dir.catch(() => this.unpacking.delete(upload.file_id));
+      const settled = () => this.unpacking.delete(upload.file_id);
+      dir.then(settled, settled);
     }
     return dir;
   }
@@ -62,12 +63,13 @@ export class UploadedWorkspaces {
   private async unpack(upload: WorkspaceUpload): Promise<string> {
     if (!/^file_[0-9A-Za-z]+$/.test(upload.file_id)) throw invalid(`upload.file_id ${JSON.stringify(upload.file_id)} is not a file id (file_…).`);
     const { metadata, path: blob } = await this.files.content(upload.file_id);
-    const target = path.join(this.root, upload.file_id);
-    if (await stat(target).then(() => true, () => false)) return target;
+    // Checked on every use, not only the first unpack: each client vouches for the archive it names.
     const sha = await sha256Of(blob);
     if (sha !== upload.sha256) {
       throw invalid(`The workspace archive ${upload.file_id} (${metadata.size_bytes} bytes) is not the one the client made: its SHA-256 is ${sha}, the client's ${upload.sha256}. The upload was cut off or changed on the way; upload the workspace again.`, 'workspace_upload_damaged');
     }
+    const target = path.join(this.root, upload.file_id);
+    if (await stat(target).then(() => true, () => false)) return target;
     await mkdirDurable(this.root);
     const staging = path.join(this.root, `.unpacking-${randomBytes(6).toString('hex')}`);
     try {

@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from '../../../src/api';
 import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { archiveWorkspace, WorkspaceTooLargeError } from '../../../src/extension/connection/workspace-archive';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
+import { sessionRepository } from '../../../src/wire/session-repository';
 import type { RuntimeOptions } from '../../../src/runtime';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 
@@ -111,6 +112,18 @@ describe('workspace upload to a remote runtime: bad input', function () {
 
     assert.deepEqual((await t!.runtime.sessions.list({})).data, [], 'no session was made');
     assert.deepEqual(readdirSync(path.join(t!.storage, 'workspaces')), [], 'no unpacked directory is left');
+  });
+
+  it('gives sessions of one upload one unpacked copy, and checks the SHA-256 on each use', async () => {
+    const c = await serve();
+    const repo = await workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB });
+    const [a, b] = [await sessionWith(c, [repo]), await sessionWith(c, [repo])];
+    const copy = sessionRepository(a.resources)!.path;
+    assert.equal(sessionRepository(b.resources)!.path, copy);
+    assert.equal(readFileSync(path.join(copy, 'src/app.js'), 'utf8'), 'console.log("hi");\n');
+    const wrong = { ...repo, upload: { file_id: repo.upload!.file_id, sha256: '0'.repeat(64) } };
+    await assert.rejects(sessionWith(c, [wrong]), /is not the one the client made/);
+    assert.equal((await t!.runtime.sessions.list({})).data.length, 2);
   });
 
   it('says what a runtime that refuses the upload answered', async () => {
