@@ -184,14 +184,17 @@ export class GitObjects {
     const blobs = new Set<string>();
     const copy = async (have: string | null, want: string): Promise<void> => {
       if (have === want) return;
-      const held = new Map((have ? await this.readTree(have) : []).map((e) => [e.name, e]));
-      const entries = await source.readTree(want);
+      const [mine, entries] = await Promise.all([have ? this.readTree(have) : [], source.readTree(want)]);
+      const held = new Map(mine.map((e) => [e.name, e]));
+      // Subtrees side by side: each step is a few small file operations, which the thread pool overlaps.
+      const subtrees: Promise<void>[] = [];
       for (const e of entries) {
         const old = held.get(e.name);
         if (old?.mode === e.mode && old.sha === e.sha) continue;
-        if (e.mode === TREE_MODE) await copy(old?.mode === TREE_MODE ? old.sha : null, e.sha);
+        if (e.mode === TREE_MODE) subtrees.push(copy(old?.mode === TREE_MODE ? old.sha : null, e.sha));
         else if (e.mode !== GITLINK_MODE) blobs.add(e.sha);
       }
+      await Promise.all(subtrees);
       if ((await this.write('tree', serializeTree(entries))) !== want) throw new Error(`tree ${want} of ${source.gitDir} does not serialize to its own id`);
     };
     const missing = () => new UnknownCheckpointError(`checkpoint ${tree} is not in ${source.gitDir}`);
@@ -202,7 +205,7 @@ export class GitObjects {
     } catch (err) {
       throw err instanceof GitError ? missing() : err;
     }
-    for (const [, body] of await source.readBlobs([...blobs])) await this.write('blob', body);
+    await Promise.all([...(await source.readBlobs([...blobs])).values()].map((body) => this.write('blob', body)));
   }
 
   /** Blob contents by id: loose ones read here, the rest (packed) from one `cat-file --batch`. */
