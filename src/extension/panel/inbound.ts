@@ -100,5 +100,5 @@ async function act(msg: WebviewMessage, sessionId: string, deps: InboundDeps, in
 /** A path from the session as a repository-relative one; null when it points outside the repository. */
 export async function sessionRelativePath(host: RuntimeHost, sessionId: string, p: string): Promise<string | null> {
   const resource = sessionRepository((await host.client.retrieveSession(sessionId)).resources);
-  return repoRelative(p, [resource?.mount_path, resource?.path].filter((r): r is string => !!r));
+  return repoRelative(p, [resource?.mount_path, resource?.path, resource?.upload?.client_path].filter((r): r is string => !!r));
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Hangar } from '../../../src/extension/hangar';
+import { sessionRelativePath } from '../../../src/extension/panel/inbound';
 import type { ActionResult } from '../../../src/extension/review/review-actions';
 import { reply, startScriptedModel } from '../../../src/model/scripted';
 import { sessionRepository } from '../../../src/wire/session-repository';
@@ -71,6 +72,8 @@ export function detachedWorkspaceSuite(): void {
         }, 60_000);
         assert.equal((await h.sessions.view(id)).repo, workspace, 'the tree shows the window\'s workspace');
         assert.deepEqual((await h.reviews.files(id)).map((f) => f.path), ['elsewhere/greeting.txt']);
+        // A path the panel shows opens here whether it names the sandbox's /workspace or the window's workspace.
+        for (const shown of ['/workspace/elsewhere/greeting.txt', landed]) assert.equal(await sessionRelativePath(h.host, id, shown), 'elsewhere/greeting.txt');
         assert.equal(existsSync(landed), false, 'nothing reaches the workspace before review');
 
         const result = await vscode.commands.executeCommand<ActionResult>('hangar.applyAll', { sessionId: id });
