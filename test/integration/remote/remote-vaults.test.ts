@@ -115,6 +115,16 @@ describe('vaults over a detached runtime (VS Code seam) over HTTP', function () 
     assert.deepEqual(await t!.vault.keys(), [], 'nor in the runtime');
   });
 
+  it("takes the runtime's copy back when VS Code's secret storage cannot keep the secret", async () => {
+    const { copies } = await connect([reply.text('unused')]);
+    const refusing = Object.assign(Object.create(copies) as MemoryVault, { set: () => Promise.reject(new Error('the keychain is locked')) });
+    const vaults = new MirroredVaults(served!.client.vaults, refusing, served!.server.url);
+    const vault = await vaults.create({ display_name: 'locked keychain' });
+    await assert.rejects(vaults.createCredential(vault.id, { auth: { type: 'static_bearer', mcp_server_url: guard.url, token: TOKEN } }), /the keychain is locked/);
+    assert.deepEqual(await vaults.credentials(vault.id), [], 'no credential is left in the runtime');
+    assert.deepEqual(await t!.vault.keys(), [], 'nor its secret');
+  });
+
   it('sends secrets only over TLS or to this machine', () => {
     assert.equal(credentialTransportProblem('https://build-box:8443'), null);
     assert.equal(credentialTransportProblem('http://127.0.0.1:7000'), null);
