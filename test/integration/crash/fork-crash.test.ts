@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply } from '../../../src/model/scripted';
-import { createAnthropicModel } from '../../../src/model/anthropic';
-import { Runtime } from '../../../src/runtime';
 import { RuntimeError } from '../../../src/runtime/errors';
 import { FORK_SEED_FILE } from '../../../src/runtime/session-fork';
-import { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import type { SandboxProvider } from '../../../src/sandbox/types';
-import { MemoryVault } from '../../../src/vault/memory';
 import type { SessionEvent } from '../../../src/wire';
-import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { requireDocker } from '../docker/helpers';
+import { childFixture, makeRuntime } from './child-runtime';
 
 // A fork answers before its sandbox holds its files (session-fork.ts): they are restored in the background, and the
 // fork's directory names the checkpoint until they are. Here the forking process is SIGKILLed right after the answer
@@ -26,16 +16,8 @@ import { requireDocker } from '../docker/helpers';
 // checkpoint again over the fork's own work. A fork whose source is deleted before it had its files is refused with
 // checkpoint_unavailable. On both providers.
 
-type Kind = 'local' | 'docker';
 const said = (text: string) => [{ type: 'user.message' as const, content: [{ type: 'text' as const, text }] }];
 const idles = (events: readonly SessionEvent[]) => events.filter((e) => e.type === 'session.status_idle');
-
-const providerOf = (kind: Kind, storage: string, toolServerPath: string): SandboxProvider =>
-  kind === 'docker' ? new DockerSandboxProvider({ storageRoot: storage, toolServerPath }) : new LocalSandboxProvider({ storageRoot: storage });
-
-function makeRuntime(kind: Kind, storage: string, modelUrl: string, owner: string, toolServerPath: string): Runtime {
-  return new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: providerOf(kind, storage, toolServerPath), model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelUrl }), owner });
-}
 
 /** Runs the child's fork; it is SIGKILLed `delayMs` after the fork answered. The fork's id. */
 function forkAndDie(bundle: string, args: string[], delayMs: number): Promise<string> {
@@ -51,26 +33,10 @@ function forkAndDie(bundle: string, args: string[], delayMs: number): Promise<st
 for (const kind of ['local', 'docker'] as const) describe(`crash: a process SIGKILLed while its fork's files are restored in the background (${kind})`, function () {
   // A hang guard, not a speed check.
   this.timeout(600_000);
-  let t: TestRuntime;
-  let bundle: string;
-  let toolServer: string;
-  let work: string;
-
-  before(async () => {
-    if (kind === 'docker') await requireDocker();
-    work = mkdtempSync(path.join(os.tmpdir(), 'hangar-fork-crash-'));
-    bundle = path.join(work, 'fork-crash-child.mjs');
-    toolServer = path.join(work, 'toolserver.cjs');
-    await build({ ...nodeEsmBundle('test/fixtures/fork-crash-child.ts', bundle), logLevel: 'error' });
-    await build({ ...toolServerBundle(toolServer), logLevel: 'error' });
-    t = await makeTestRuntime({ provider: (storage) => providerOf(kind, storage, toolServer) });
-  });
-  after(async () => {
-    await t?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const fixture = childFixture(kind, 'test/fixtures/fork-crash-child.ts');
 
   it('the next runtime restores the checkpoint before the fork is used, once', async () => {
+    const { t, bundle, toolServer } = fixture();
     const agent = await t.agent();
     const source = (await t.runtime.sessions.create({ agent, environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] })).id;
     t.model.push(reply.tool('bash', { command: "echo one > notes.txt && printf '#!/bin/sh\\n' > tool.sh && chmod +x tool.sh && printf '\\377\\000bin' > blob.bin && rm README.md" }), reply.text('A'));

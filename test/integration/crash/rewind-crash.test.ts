@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { build } from 'esbuild';
-import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { reply } from '../../../src/model/scripted';
-import { createAnthropicModel } from '../../../src/model/anthropic';
-import { Runtime } from '../../../src/runtime';
-import { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { LocalSandboxProvider } from '../../../src/sandbox/local';
-import type { SandboxProvider } from '../../../src/sandbox/types';
-import { MemoryVault } from '../../../src/vault/memory';
 import type { EventOf, SessionEvent } from '../../../src/wire';
-import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { requireDocker } from '../docker/helpers';
+import { childFixture, makeRuntime } from './child-runtime';
 import { rng } from './cli-trials';
 
 // A process SIGKILLed in the middle of a rewind (runtime/checkpoints.ts): the session has two checkpoints, A and B,
@@ -34,20 +22,6 @@ const GENERATED = 400;
 type Checkpoint = EventOf<'hangar.checkpoint'>;
 const said = (text: string) => [{ type: 'user.message' as const, content: [{ type: 'text' as const, text }] }];
 const idleCheckpoints = (events: readonly SessionEvent[]) => events.filter((e): e is Checkpoint => e.type === 'hangar.checkpoint' && e.trigger === 'idle');
-
-type Kind = 'local' | 'docker';
-const providerOf = (kind: Kind, storage: string, toolServerPath: string): SandboxProvider =>
-  kind === 'docker' ? new DockerSandboxProvider({ storageRoot: storage, toolServerPath }) : new LocalSandboxProvider({ storageRoot: storage });
-
-function makeRuntime(kind: Kind, storage: string, modelUrl: string, owner: string, toolServerPath: string): Runtime {
-  return new Runtime({
-    storageRoot: storage,
-    vault: new MemoryVault(),
-    sandbox: providerOf(kind, storage, toolServerPath),
-    model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelUrl }),
-    owner,
-  });
-}
 
 /** Runs the child's rewind and SIGKILLs it `delayMs` after it is ready (null: once it is done); its rewind's time. */
 function killDuringRewind(bundle: string, args: string[], delayMs: number | null): Promise<number | null> {
@@ -87,26 +61,10 @@ function assertRewindsFinished(events: readonly SessionEvent[]): void {
 for (const kind of ['local', 'docker'] as const) describe(`crash: a process SIGKILLed during a rewind (${kind})`, function () {
   // A hang guard, not a speed check.
   this.timeout(TRIALS * 60_000 + 180_000);
-  let t: TestRuntime;
-  let bundle: string;
-  let toolServer: string;
-  let work: string;
-
-  before(async () => {
-    if (kind === 'docker') await requireDocker();
-    work = mkdtempSync(path.join(os.tmpdir(), 'hangar-rewind-crash-'));
-    bundle = path.join(work, 'rewind-crash-child.mjs');
-    toolServer = path.join(work, 'toolserver.cjs');
-    await build({ ...nodeEsmBundle('test/fixtures/rewind-crash-child.ts', bundle), logLevel: 'error' });
-    await build({ ...toolServerBundle(toolServer), logLevel: 'error' });
-    t = await makeTestRuntime({ provider: (storage) => providerOf(kind, storage, toolServer) });
-  });
-  after(async () => {
-    await t?.close();
-    rmSync(work, { recursive: true, force: true });
-  });
+  const fixture = childFixture(kind, 'test/fixtures/rewind-crash-child.ts');
 
   it(`${TRIALS} kills during rewinds between two checkpoints: the files are one checkpoint's, the log says which, and the next rewind works (seed ${SEED})`, async () => {
+    const { t, bundle, toolServer } = fixture();
     const agent = await t.agent();
     const id = (await t.runtime.sessions.create({ agent, environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] })).id;
     t.model.push(reply.tool('bash', { command: "echo one > notes.txt && printf '#!/bin/sh\\n' > tool.sh && chmod +x tool.sh && printf '\\377\\000bin' > blob.bin" }), reply.text('A'));
