@@ -66,3 +66,36 @@ export async function followRemoteSession(client: Anthropic, sessionId: string, 
     opts.onEvent(e);
   }
 }
+
+export interface PreviewFollowOptions {
+  /** Each preview frame as the runtime sent it. */
+  onPreview(frame: unknown): void;
+  signal: AbortSignal;
+  url: string;
+  deltas: readonly ('agent.message' | 'agent.thinking')[];
+  include: readonly HangarInclude[];
+}
+
+/**
+ * Follows one sub-agent thread's previews (streamed text, a running tool's output) on a runtime elsewhere, for as
+ * long as the signal allows: previews are live only, so a stream the runtime closed or lost is opened again and what
+ * streamed meanwhile is gone (the logged events come through the session's own follow). Throws what is not a lost
+ * connection (an unknown thread).
+ */
+export async function followThreadPreviews(client: Anthropic, sessionId: string, threadId: string, opts: PreviewFollowOptions): Promise<void> {
+  const params = Object.assign({ session_id: sessionId, event_deltas: [...opts.deltas] }, opts.include.length ? { [HANGAR_INCLUDE]: [...opts.include] } : {});
+  let failures = 0;
+  while (!opts.signal.aborted) {
+    try {
+      const stream = await client.beta.sessions.threads.events.stream(threadId, params, { signal: opts.signal });
+      failures = 0;
+      for await (const frame of stream) if (!('id' in frame)) opts.onPreview(frame);
+      if (opts.signal.aborted) return;
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      const explained = explainRuntimeError(err, opts.url);
+      if (!(explained instanceof RuntimeConnectionError) || explained.kind !== 'unreachable') throw explained;
+    }
+    await new Promise((resolve) => setTimeout(resolve, BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!));
+  }
+}

@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { copyFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Runtime } from '../../runtime';
-import type { Agent, AgentUpdateParams, Environment, FileResourceParams, SessionEvent } from '../../wire';
+import type { Agent, AgentUpdateParams, Environment, FileResourceParams, SessionEvent, StreamPreview } from '../../wire';
 import type { BudgetLimit } from '../../wire/budget';
 import type { SessionForkParams } from '../../wire/fork';
 import { probeWorkspace } from '../../runtime/workspace-probe';
@@ -89,6 +89,12 @@ export class LocalRuntimeClient implements RuntimeClient {
   async follow(id: string, after: readonly SessionEvent[] | 'now', handlers: FollowHandlers): Promise<() => void> {
     const from = after === 'now' ? await this.runtime.sessions.eventCount(id) : after.length;
     return this.runtime.sessions.subscribe(id, from, (e) => handlers.onEvent(e), handlers.onPreview?.bind(handlers));
+  }
+
+  async followThreadPreviews(id: string, thread: string, onPreview: (p: StreamPreview) => void): Promise<() => void> {
+    const sessions = this.runtime.sessions;
+    // From the log's end: this subscription is for the thread's previews; its events come through the session's.
+    return sessions.subscribe(id, await sessions.eventCount(id), () => undefined, onPreview, thread);
   }
 
   async send(id: string, events: Parameters<Runtime['sessions']['send']>[1]): Promise<void> {

@@ -6,8 +6,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
-import { followRemoteSession } from '../../remote/follow';
-import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams } from '../../wire';
+import { followRemoteSession, followThreadPreviews } from '../../remote/follow';
+import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams, type StreamPreview } from '../../wire';
 import type { BudgetLimit } from '../../wire/budget';
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
@@ -113,6 +113,21 @@ export class RemoteRuntimeClient implements RuntimeClient {
       onBack: () => this.setState({ up: true }),
     })
       .catch((err: unknown) => this.setState({ up: false, reason: err instanceof Error ? err.message : String(err), retryInMs: 0 }))
+      .finally(() => this.stops.delete(end));
+    return end;
+  }
+
+  async followThreadPreviews(id: string, thread: string, onPreview: (p: StreamPreview) => void): Promise<() => void> {
+    const stop = new AbortController();
+    const end = () => stop.abort();
+    this.stops.add(end);
+    const deliver = (frame: unknown) => {
+      const parsed = StreamPreviewFrame.safeParse(frame);
+      if (parsed.success) onPreview(parsed.data);
+    };
+    void followThreadPreviews(this.sdk, id, thread, { url: this.where, signal: stop.signal, deltas: ['agent.message', 'agent.thinking'], include: ['tool_output'], onPreview: deliver })
+      // An unknown thread or a refused token: the thread's logged events still come through the session's follow.
+      .catch(() => undefined)
       .finally(() => this.stops.delete(end));
     return end;
   }

@@ -74,6 +74,8 @@ export interface RuntimeClient {
    * with backoff (onConnection tells), and what was logged meanwhile is delivered then.
    */
   follow(id: string, after: readonly SessionEvent[] | 'now', handlers: FollowHandlers): Promise<() => void>;
+  /** A sub-agent thread's previews from now on (the session's own follow has the primary thread's), until the returned function is called. */
+  followThreadPreviews(id: string, thread: string, onPreview: (p: StreamPreview) => void): Promise<() => void>;
   /** User events (a message, an interrupt, a confirmation); a refusal (an answer another window gave first) throws its sentence. */
   send(id: string, events: EventParams[]): Promise<void>;
   createSession(params: SessionCreateParams): Promise<Session>;

@@ -97,11 +97,8 @@ export class SessionPanel<P extends SessionSurface = vscode.WebviewPanel> implem
       const off = await client.follow(this.sessionId, events, { onEvent: (e) => this.batcher.event(e), onPreview: (p) => this.batcher.preview(p) });
       if (generation !== this.generation || this.disposed) return off();
       this.unsubscribe = off;
-      // Sub-thread previews come from the in-process runtime's subscriptions; over a detached runtime the panel's stream carries the primary thread's only.
-      if (!this.deps.host.detached) {
-        this.threadPreviews = new ThreadPreviews(this.deps.host.runtime, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
-        this.threadPreviews.follow(events);
-      }
+      this.threadPreviews = new ThreadPreviews(client, this.sessionId, (p, thread) => this.batcher.preview(p, thread));
+      this.threadPreviews.follow(events);
       await Promise.all([this.postChanges(), this.postAllowed(), this.postFiles()]);
       for (const text of this.inserts.splice(0)) this.post({ type: 'insert', text });
       if (this.thread) this.post({ type: 'showThread', session_thread_id: this.thread });

@@ -1,16 +1,17 @@
-import type { Runtime } from '../../runtime';
 import type { SessionEvent, StreamPreview } from '../../wire';
+import type { RuntimeClient } from '../connection/runtime-client';
 
 // The live previews (streaming text, a running command's output) of a session's sub-agent threads. Previews are
 // scoped to a thread (the session's own subscription carries the primary thread's), so the panel follows each
-// sub-thread too, for its previews only, from the moment its session.thread_created is seen.
+// sub-thread too, for its previews only, from the moment its session.thread_created is seen: in-process through the
+// runtime's subscriptions, over a detached runtime through the thread's event stream.
 
 export class ThreadPreviews {
   private readonly followed = new Map<string, Promise<() => void>>();
   private disposed = false;
 
   constructor(
-    private readonly runtime: Runtime,
+    private readonly client: Pick<RuntimeClient, 'followThreadPreviews'>,
     private readonly sessionId: string,
     private readonly onPreview: (p: StreamPreview, thread: string) => void,
   ) {}
@@ -20,9 +21,7 @@ export class ThreadPreviews {
     for (const e of events) {
       if (e.type !== 'session.thread_created' || this.disposed || this.followed.has(e.session_thread_id)) continue;
       const thread = e.session_thread_id;
-      const sessions = this.runtime.sessions;
-      // From the log's end: the events come through the session's own subscription; this one is for previews.
-      const off = sessions.eventCount(this.sessionId).then((from) => sessions.subscribe(this.sessionId, from, () => undefined, (p) => this.onPreview(p, thread), thread));
+      const off = this.client.followThreadPreviews(this.sessionId, thread, (p) => this.onPreview(p, thread));
       off.catch(() => this.followed.delete(thread));
       this.followed.set(thread, off);
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
 import { startApiServer, type ApiServer } from '../../../src/api';
 import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
-import { reply } from '../../../src/model/scripted';
+import { byAgent, delegating, reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import type { AgentCreateParams, SessionEvent, StreamPreview } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
@@ -106,5 +107,39 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     const rows = await c.bestOf.compare(ids);
     assert.deepEqual(rows.map((r) => [r.id, r.status, r.files]), ids.map((id) => [id, 'idle', 1]));
     await assert.rejects(c.bestOf.start({ ...params, n: 9 }), (err: unknown) => err instanceof RuntimeRefusal && err.status === 400 && /Best-of takes 1 to 4 attempts/.test(err.message));
+  });
+
+  it("follows a sub-agent thread's previews: its command's output and its text as they stream", async () => {
+    t = await makeTestRuntime({
+      script: byAgent({
+        lead: delegating({ counter: 'Count to four' }, ['Counted to four, slowly.']),
+        counter: [reply.tool('bash', { command: 'for i in 1 2 3 4; do echo "count $i"; sleep 0.3; done' }), reply.text('Counted to four, slowly.', { chunk_delay_ms: 40 })],
+      }),
+    });
+    server = await startApiServer({ runtime: t.runtime, port: 0, heartbeatMs: 200 });
+    const c = (client = new RemoteRuntimeClient({ url: server.url, token: server.token }));
+    const counter = await c.createAgent({ name: 'counter', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+    const lead = await c.createAgent({ name: 'lead', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }], multiagent: { type: 'coordinator', agents: [counter.id] } });
+    const env = await c.defaultEnvironment({});
+    const { id } = await c.createSession({ agent: lead.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t.repo }] });
+    const events: SessionEvent[] = [];
+    const previews: StreamPreview[] = [];
+    const stops: (() => void)[] = [];
+    stops.push(await c.follow(id, 'now', { onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'session.thread_created') void c.followThreadPreviews(id, e.session_thread_id, (p) => previews.push(p)).then((stop) => stops.push(stop));
+    } }));
+    await c.send(id, [{ type: 'user.message', content: [{ type: 'text', text: 'count' }] }]);
+    await waitFor('the coordinator to finish', () => (events.some((e) => e.type === 'session.status_idle' && e.stop_reason.type === 'end_turn') ? true : undefined), 40_000);
+    for (const stop of stops) stop();
+    assert.ok(previews.some((p) => p.type === 'tool_output' && p.tail.includes('count 1')), `the sub-agent's command output: ${previews.map((p) => p.type).join(', ')}`);
+    const text = previews.flatMap((p) => (p.type === 'event_delta' ? [p.delta.content.text] : [])).join('');
+    assert.ok(text.includes('Counted to four, slowly.'), `the sub-agent's text as it streamed: ${text}`);
+    // An unknown thread: the runtime refuses its stream (404), so the follow ends and delivers nothing.
+    const sdk = new Anthropic({ apiKey: server.token, baseURL: server.url });
+    await assert.rejects(sdk.beta.sessions.threads.events.stream('sthr_nosuch', { session_id: id }), (err: unknown) => err instanceof Anthropic.APIError && err.status === 404);
+    const none: StreamPreview[] = [];
+    (await c.followThreadPreviews(id, 'sthr_nosuch', (p) => none.push(p)))();
+    assert.deepEqual(none, []);
   });
 });
