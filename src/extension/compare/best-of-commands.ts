@@ -39,8 +39,7 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
       const picked = opts.agentIds ?? (await pickAgents(h, n));
       if (!picked) return undefined;
       if (opts.models && picked.length > 1) throw new Error('Models go with one agent (its copy runs on each model); with several agents, each runs on its own model.');
-      // The model pick lists the in-process runtime's providers; on a detached runtime every attempt runs on the agent's own model unless the caller names models.
-      const models = opts.models ?? (picked.length === 1 && !opts.agentIds && !h.host.detached ? await pickModels(h, picked[0]!, n) : undefined);
+      const models = opts.models ?? (picked.length === 1 && !opts.agentIds ? await pickModels(h, picked[0]!, n) : undefined);
       if (models === null) return undefined;
       // A detached runtime holds its own keys.
       if (!h.host.detached && !models) {
@@ -105,7 +104,7 @@ async function pickAgents(h: Hangar, n: number): Promise<string[] | undefined> {
 
 /** The models one agent's attempts take in turn (its own model picked first); null when the pick was dismissed. */
 async function pickModels(h: Hangar, agentId: string, n: number): Promise<string[] | null> {
-  const own = (await h.host.runtime.agents.retrieve(agentId)).model.id;
+  const own = (await h.host.client.retrieveAgent(agentId)).model.id;
   const items = (await modelPickItems(h.host.client)).map((i) => ({ ...i, buttons: [], picked: i.model === own }));
   const picks = await vscode.window.showQuickPick(items, {
     title: `Hangar: Best of ${n}`,
