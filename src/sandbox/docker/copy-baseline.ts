@@ -229,16 +229,12 @@ export class CopyBaseline {
 
   /** The watch's changes edited into the last tree; their blobs (sent along) checked against their ids and stored. */
   private async applyWatched(last: LastTree, watched: WatchResult): Promise<string> {
+    const changes = watched.changes.filter((c) => !this.isMounted(c.path));
+    const stored = await Promise.all(changes.map((c) => (c.mode === null || c.content === undefined ? null : this.differ.writeBlob(Buffer.from(c.content, 'base64')))));
     const edits = new Map<string, PathEdit>();
-    for (const c of watched.changes) {
-      if (this.isMounted(c.path)) continue;
-      if (c.mode === null) {
-        edits.set(c.path, null);
-        continue;
-      }
-      const sha = c.content === undefined ? null : await this.differ.writeBlob(Buffer.from(c.content, 'base64'));
-      if (sha === null || sha !== c.sha) throw new Error(`the sandbox gave the wrong content for ${c.path} (blob ${c.sha ?? 'none'})`);
-      edits.set(c.path, { mode: c.mode, sha });
+    for (const [i, c] of changes.entries()) {
+      if (c.mode !== null && stored[i] !== c.sha) throw new Error(`the sandbox gave the wrong content for ${c.path} (blob ${c.sha ?? 'none'})`);
+      edits.set(c.path, c.mode === null ? null : { mode: c.mode, sha: c.sha as string });
     }
     const tree = edits.size > 0 ? await this.differ.editTree(last.tree, edits) : last.tree;
     for (const [p, e] of edits) {
