@@ -41,12 +41,17 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       this.unbind();
       this.view = undefined;
     });
-    if (this.wanted === undefined) {
-      const saved = SavedState.safeParse(context.state);
-      const restored = saved.success && (await this.exists(saved.data.sessionId)) ? saved.data.sessionId : undefined;
-      this.wanted = restored ?? (await this.deps.latestSession()) ?? null;
-    }
+    // A runtime this window cannot use yet (a detached one without its token) has no sessions to show: the view
+    // opens empty instead of failing to load (the refusal itself is said once, with its fix, by the runtime host).
+    if (this.wanted === undefined) this.wanted = (await this.firstSession(context.state).catch(() => undefined)) ?? null;
     this.bind(this.wanted);
+  }
+
+  /** The session the view showed before the window closed, if it still exists, else the latest one. */
+  private async firstSession(state: unknown): Promise<string | undefined> {
+    const saved = SavedState.safeParse(state);
+    const restored = saved.success && (await this.exists(saved.data.sessionId)) ? saved.data.sessionId : undefined;
+    return restored ?? (await this.deps.latestSession());
   }
 
   /** The session the chat shows, if any. */
