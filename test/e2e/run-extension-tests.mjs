@@ -105,7 +105,7 @@ async function runCodeServer() {
   try {
     await server.waitForHttp(`http://127.0.0.1:${port}/version`);
     browser = await launchBrowser(chromium);
-    const page = await openLoggedPage(browser, scratch, { width: 1400, height: 900 });
+    const page = await openLoggedPage(await browser.newContext({ viewport: { width: 1400, height: 900 } }), scratch);
     const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
     const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(testsEntry)]]);
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`);

@@ -71,12 +71,21 @@ let code = 1;
 try {
   await server.waitForHttp(`http://127.0.0.1:${port}/healthz`);
   browser = await launchBrowser(chromium);
-  const page = await openLoggedPage(browser, scratch, { width: 1600, height: 1000 });
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  // One browser context for every page: a window opened again finds what the closed one kept in the browser.
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  const openWorkbench = async () => {
+    const opened = await openLoggedPage(context, scratch);
+    await opened.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    return opened;
+  };
+  let page = await openWorkbench();
   log('workbench opened; the UI suites drive it');
   // Only this run's screenshots: other suites keep theirs in the same folder.
   for (const f of existsSync(screenshotDir) ? readdirSync(screenshotDir) : []) if (/^ui-.*\.png$/.test(f)) rmSync(path.join(screenshotDir, f));
-  code = printResults(await suites.run({ page, workspace, userData, model, screenshotDir }, grep));
+  const results = await suites.run({ page, workspace, userData, model, screenshotDir, serverPid: server.proc.pid, reopen: openWorkbench }, grep);
+  // A suite may have closed the window and opened another: the failure screenshot is of the one open now.
+  page = suites.currentPage();
+  code = printResults(results);
   if (code !== 0) await page.screenshot({ path: path.join(screenshotDir, 'ui-failure.png') }).catch(() => undefined);
   log(`screenshots in ${screenshotDir}`);
 } catch (err) {

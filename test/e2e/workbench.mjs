@@ -140,10 +140,13 @@ export function launchBrowser(chromium) {
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** Prints mocha results (see test/e2e/mocha-run.ts); returns the exit code (no tests at all is a failure). */
-/** A workbench page whose browser-side console and errors land in <scratch>/browser-console.log (kept on failure). */
-export async function openLoggedPage(browser, scratch, viewport) {
-  const page = await browser.newPage({ viewport });
+/**
+ * A workbench page whose browser-side console and errors land in <scratch>/browser-console.log (kept on failure).
+ * `context` is a browser context (browser.newContext): the pages of one context share the browser's storage, where
+ * VS Code in the browser keeps SecretStorage, as the tabs of a user's browser do.
+ */
+export async function openLoggedPage(context, scratch) {
+  const page = await context.newPage();
   const consoleLog = path.join(scratch, 'browser-console.log');
   page.on('console', (m) => m.type() !== 'debug' && appendFileSync(consoleLog, `[${m.type()}] ${m.text()}\n`));
   page.on('pageerror', (e) => appendFileSync(consoleLog, `[pageerror] ${e.message}\n`));
@@ -198,6 +201,7 @@ export async function finishRun({ browser, server, scratch, keep, code, log, clo
   else rmSync(scratch, { recursive: true, force: true });
 }
 
+/** Prints mocha results (see test/e2e/mocha-run.ts); returns the exit code (no tests at all is a failure). */
 export function printResults(r) {
   for (const t of r.tests) {
     const mark = t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-';

@@ -2,8 +2,8 @@ import type { Page } from 'playwright-core';
 import type { ScriptedModel } from '../../../src/model/scripted';
 
 // What the driver (test/e2e/run-ui-tests.mjs) hands the UI suites: the browser page on the running workbench, the
-// workspace folder it opened, VS Code's user data dir, the scripted model behind `hangar.model.baseUrl`, and where
-// screenshots go.
+// workspace folder it opened, VS Code's user data dir, the scripted model behind `hangar.model.baseUrl`, where
+// screenshots go, code-server's pid and a way to open the workspace again in a new page.
 
 export interface UiContext {
   page: Page;
@@ -12,6 +12,10 @@ export interface UiContext {
   userData: string;
   model: ScriptedModel;
   screenshotDir: string;
+  /** The code-server process (its extension hosts, one per window, run under it). */
+  serverPid: number;
+  /** Opens the workspace in a new page of the browser: a new window (a suite that closed `page` puts this one in its place). */
+  reopen(): Promise<Page>;
 }
 
 let current: UiContext | undefined;

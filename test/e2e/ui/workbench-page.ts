@@ -108,6 +108,21 @@ export class Workbench {
     await widget.locator('.quick-input-box input').press('Enter');
   }
 
+  /**
+   * Sets a string setting in the Settings editor (Preferences: Open User Settings), as a user types it: the setting's
+   * id into the search box, the value into its field. `label` is how the editor titles it ("Runtime: Url").
+   */
+  async setUserSetting(id: string, label: string, value: string): Promise<void> {
+    await this.command('Preferences: Open User Settings');
+    const editor = this.page.locator('.settings-editor');
+    await editor.locator('.search-container').click({ timeout: STEP_MS });
+    await this.page.keyboard.type(id);
+    const field = editor.locator('.setting-item-contents', { hasText: label }).locator('input').first();
+    await field.fill(value, { timeout: STEP_MS });
+    await field.press('Tab');
+    await this.command('View: Close Editor');
+  }
+
   async notification(text: string | RegExp): Promise<Locator> {
     const toast = this.page.locator('.notification-toast', { hasText: text }).first();
     await toast.waitFor({ state: 'visible', timeout: STEP_MS });

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+
+// A `hangar serve` child process (a detached runtime) on a Hangar home of the test's: the scripted model behind it, the
+// local sandbox, no warm pool. Free of vscode and of import.meta, so the extension tests' CommonJS bundle and the UI
+// tests' driver both start it the same way.
+
+export interface Served {
+  child: ChildProcess;
+  url: string;
+  /** The runtime's API token (its api-token file, as the user would copy it). */
+  token: string;
+  exited: Promise<unknown>;
+}
+
+/**
+ * A copy of the built CLI (dist/, without source maps) under `into`, beside links to the rest of the checkout, for a
+ * serve that outlives the test's build: a build made meanwhile in the same checkout replaces dist/'s chunks, and a
+ * chunk the running serve loads later would be gone. Returns the copy's entry (dist/cli.mjs).
+ */
+export function snapshotCli(root: string, into: string): string {
+  mkdirSync(path.join(into, 'dist'), { recursive: true });
+  for (const entry of readdirSync(root)) if (entry !== 'dist') symlinkSync(path.join(root, entry), path.join(into, entry));
+  for (const file of readdirSync(path.join(root, 'dist'))) if (!file.endsWith('.map')) copyFileSync(path.join(root, 'dist', file), path.join(into, 'dist', file));
+  return path.join(into, 'dist', 'cli.mjs');
+}
+
+export function serveHangar(cli: string, home: string, modelUrl: string, port = 0): Promise<Served> {
+  mkdirSync(home, { recursive: true });
+  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-detached', ANTHROPIC_BASE_URL: modelUrl };
+  const child = spawn(process.execPath, [cli, '--json', 'serve', '--port', String(port), '--warm-pool', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      if (!out.includes('\n')) return;
+      child.stdout!.off('data', onData);
+      const announced = JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string; token_file: string };
+      resolve({ child, exited, url: announced.url, token: readFileSync(announced.token_file, 'utf8').trim() });
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => reject(new Error(`hangar serve exited ${String(code)}: ${err}`)));
+  });
+}
+
+export async function stopServe(s: Served | undefined): Promise<void> {
+  if (!s || s.child.exitCode !== null) return;
+  s.child.kill('SIGTERM');
+  await s.exited;
+}
