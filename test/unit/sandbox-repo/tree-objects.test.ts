@@ -88,4 +88,30 @@ describe('in-process git tree edits', () => {
     assert.equal(await packed.edit(base, new Map()), base);
     assert.deepEqual(await packed.readBlobs([a]), new Map([[a, Buffer.from('a\n')]]), 'a packed blob is read through git');
   });
+
+  it("copies a tree into another git dir that holds a base: what differs, loose, and a whole checkpoint git can read", async () => {
+    const a = await objects.write('blob', Buffer.from('a\n'));
+    const b = await objects.write('blob', Buffer.from([0xff, 0]));
+    const base = await gitTree([[Buffer.from('same/x'), '100644', a], [Buffer.from('dir/a'), '100644', a], [Buffer.from('gone'), '100644', a]]);
+    const tree = await objects.edit(base, new Map<string, PathEdit>([['dir/a', { mode: '100755', sha: b }], ['dir/new/deep', { mode: '120000', sha: a }], ['gone', null]]));
+    const target = mkdtempSync(path.join(os.tmpdir(), 'hangar-tree-copy-'));
+    try {
+      const inTarget = (args: string[]) => git(args, { env: isolatedGitEnv({ GIT_DIR: target }) });
+      await inTarget(['init', '-q', '--bare']);
+      const copied = new GitObjects(target);
+      // The target holds the base (as a fork's layer borrows the snapshot's tree), packed so a copy of it would show.
+      const pack = await run(['pack-objects', '--stdout', '-q'], await run(['rev-list', '--objects', '--no-object-names', base]));
+      await git(['index-pack', '--stdin'], { env: isolatedGitEnv({ GIT_DIR: target }), input: pack });
+      await copied.copyTree(objects, tree, base);
+      assert.equal((await inTarget(['ls-tree', '-r', tree])).toString('utf8'), (await run(['ls-tree', '-r', tree])).toString('utf8'), 'the whole tree is readable there');
+      assert.equal((await inTarget(['fsck', '--strict', '--no-dangling'])).toString('utf8'), '');
+      const loose = (await inTarget(['count-objects', '-v'])).toString('utf8');
+      assert.match(loose, /^count: 5$/m, 'loose: the trees root, dir and dir/new and the blobs of the changed paths (b, a); not the unchanged subtree same/');
+      assert.deepEqual(await copied.changes(base, tree), await objects.changes(base, tree));
+      await assert.rejects(copied.copyTree(objects, 'f'.repeat(40), base), (e: Error) => e.name === 'UnknownCheckpointError');
+      await assert.rejects(copied.copyTree(objects, 'not a tree', base), (e: Error) => e.name === 'UnknownCheckpointError');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
 });
