@@ -3,6 +3,8 @@ import * as z from 'zod';
 import { formatCost } from '../../format/cost';
 import { BEST_OF_MAX, checkBestOf } from '../../runtime/best-of';
 import { guarded, resolveSession } from '../commands/args';
+import { workspaceRepository } from '../connection/workspace-source';
+import { readWorkspaceSettings } from '../connection/workspace-settings';
 import { listAgents } from '../commands/agent-commands';
 import { modelPickItems } from '../commands/model-commands';
 import { pickFolder } from '../commands/session-commands';
@@ -55,18 +57,20 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
       if (!task?.trim()) return undefined;
       const env = await h.host.environment();
       const vaultIds = await h.host.vaultIds();
-      const ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: starting ${n} attempts` }, () =>
-        h.host.client.bestOf.start({
+      const ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: starting ${n} attempts` }, async (progress) => {
+        // A runtime that cannot read the folder gets it uploaded once; every attempt starts from that upload.
+        const repo = await workspaceRepository(h.host.client, folder, { ...readWorkspaceSettings(), report: (message, increment) => progress.report({ message, increment }) });
+        return h.host.client.bestOf.start({
           n,
           agents: picked,
           ...(models ? { models } : {}),
           environment_id: env.id,
-          resources: [{ type: 'local_repository', path: folder }],
+          resources: [repo],
           vault_ids: vaultIds,
           title: titleFrom(task),
           first: { type: 'user.message', content: [{ type: 'text', text: task }] },
-        }),
-      );
+        });
+      });
       // The agent's copy on each model is made or updated with the attempts.
       if (models) h.agentsTree.refresh();
       for (const id of ids) h.sessions.added(id);

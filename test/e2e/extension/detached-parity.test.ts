@@ -10,7 +10,7 @@ import type { SessionEvent } from '../../../src/wire';
 import type { ToolItem } from '../../../webview/model/items';
 import { SessionModel } from '../../../webview/model/session-model';
 import { connectWindow, serve, spyPosts, stop, type Served } from './detached-support';
-import { hangar, waitFor } from './support';
+import { hangar, waitFor, workspaceDir } from './support';
 
 // The session panel over a detached runtime (issue #15) offers what it offers in-process: the rewind and fork actions
 // beside each step a checkpoint ends (they hang on the log's hangar.checkpoint events, which the window now asks the
@@ -18,10 +18,10 @@ import { hangar, waitFor } from './support';
 // the webview does, and the actions are the requests its buttons send.
 
 export function detachedParitySuite(): void {
-  describe('detached runtime: the panel', function () {
+  describe('detached runtime: as in-process', function () {
     this.timeout(180_000);
 
-    it('shows rewind and fork beside the steps a checkpoint ends and streams tool output; rewind and fork work over the detached runtime', async () => {
+    it('the panel shows rewind and fork beside the steps a checkpoint ends and streams tool output; rewind and fork work over the detached runtime', async () => {
       const h = await hangar();
       const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-detached-panel-'));
       const model = await startScriptedModel({
@@ -87,6 +87,54 @@ export function detachedParitySuite(): void {
       } finally {
         await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
         await settings.update('openSessionsIn', undefined, vscode.ConfigurationTarget.Global);
+        await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
+        await stop(served);
+        await model.close();
+        rmSync(home, { recursive: true, force: true });
+      }
+    });
+
+    it('allows a tool for the session and runs best-of over the detached runtime', async () => {
+      const h = await hangar();
+      const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-detached-bestof-'));
+      // Every conversation: one bash call (asked about in the first session), then its answer.
+      const model = await startScriptedModel({ script: (req) => (JSON.stringify(req.body.messages).includes('tool_result') ? reply.text('attempt done') : reply.tool('bash', { command: 'echo attempt > attempt.txt' })) });
+      let served: Served | undefined;
+      const settings = vscode.workspace.getConfiguration('hangar');
+      try {
+        served = await serve(h, home, model.url);
+        await connectWindow(h, served, home);
+        const client = h.host.client;
+        const askBash = [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', enabled: true, permission_policy: { type: 'always_ask' } }] }];
+        const agentId = await vscode.commands.executeCommand<string>('hangar.newAgent', { name: 'detached-asking-agent', model: 'claude-sonnet-5-5', tools: askBash });
+        const id = await vscode.commands.executeCommand<string>('hangar.startAgent', { agentId, task: 'Write the attempt', open: 'none' });
+        const waiting = await waitFor('the question', async () => (await client.sessionView(id)).needsAction || undefined, 60_000);
+        assert.ok(waiting);
+        const [ask] = await client.sessionEvents(id, ['agent.tool_use']);
+        // The notification's "Allow for this session" link.
+        await waitFor('the notification of the waiting call', () => h.approvals.find(id, ask!.id), 30_000);
+        await vscode.commands.executeCommand('hangar.answerPrompt', { sessionId: id, toolUseId: ask!.id, result: 'allowForSession' });
+        await waitFor('the turn to end', async () => ((await client.sessionView(id)).stopReason?.type === 'end_turn' ? true : undefined), 60_000);
+        assert.deepEqual((await client.permissions.all(id)).tools, [{ name: 'bash' }], 'bash is allowed for the rest of the session, in the runtime');
+        assert.deepEqual(await vscode.commands.executeCommand('hangar.revokeAllowance', { sessionId: id, tool: { name: 'bash' } }), { name: 'bash' });
+        assert.deepEqual((await client.permissions.all(id)).tools, []);
+
+        const started = await vscode.commands.executeCommand<{ sessionIds: string[] } | undefined>('hangar.startBestOf', { n: 2, agentIds: [agentId], task: 'Write the attempt again', folder: workspaceDir() });
+        assert.ok(started, 'hangar.startBestOf returned nothing (see the error notification in the log)');
+        assert.equal(started.sessionIds.length, 2);
+        // The attempts ask about bash too (the agent's own policy): allowed from the window, one each.
+        for (const attempt of started.sessionIds) {
+          await waitFor(`attempt ${attempt} to ask`, async () => (await client.sessionView(attempt)).needsAction || undefined, 60_000);
+          await client.permissions.allow(attempt, { name: 'bash' });
+        }
+        for (const attempt of started.sessionIds) await waitFor(`attempt ${attempt} to finish`, async () => ((await client.sessionView(attempt)).stopReason?.type === 'end_turn' ? true : undefined), 60_000);
+        const view = h.compare.find(started.sessionIds[0]!);
+        assert.ok(view, 'the compare view opened');
+        await view.refresh();
+        assert.deepEqual(view.shown.map((a) => [a.id, a.status, a.stop, a.files]), started.sessionIds.map((s) => [s, 'idle', 'end_turn', 1]), 'the rows come from the runtime');
+        assert.equal(await vscode.commands.executeCommand('hangar.startBestOf', { n: 7, agentIds: [agentId], task: 'too many', folder: workspaceDir() }), undefined, 'a count outside 1-4 is refused');
+      } finally {
+        await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
         await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
         await stop(served);
         await model.close();
