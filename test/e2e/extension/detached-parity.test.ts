@@ -12,10 +12,11 @@ import { SessionModel } from '../../../webview/model/session-model';
 import { connectWindow, serve, spyPosts, stop, type Served } from './detached-support';
 import { hangar, waitFor, workspaceDir } from './support';
 
-// The session panel over a detached runtime (issue #15) offers what it offers in-process: the rewind and fork actions
-// beside each step a checkpoint ends (they hang on the log's hangar.checkpoint events, which the window now asks the
-// API for), and a running command's output as it streams. The panel's own page model folds what the host posted, as
-// the webview does, and the actions are the requests its buttons send.
+// A window on a detached runtime (issue #15) does what it does in-process. The session panel offers the rewind and
+// fork actions beside each step a checkpoint ends (they hang on the log's hangar.checkpoint events, which the window
+// asks the API for) and a running command's output as it streams: the panel's own page model folds what the host
+// posted, as the webview does, and the actions are the requests its buttons send. Allow for this session and
+// Best-of-N run in the runtime, through its /allowances and /best_of endpoints.
 
 export function detachedParitySuite(): void {
   describe('detached runtime: as in-process', function () {
