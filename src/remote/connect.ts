@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { fetch as undiciFetch } from 'undici';
+import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { trustingAgent, TrustError, type Trust } from './tls-trust';
 
 // A client of a runtime elsewhere (`hangar serve` detached on this machine, or on another one over HTTPS): the
@@ -53,8 +53,27 @@ export function runtimeClient(target: RuntimeTarget): Anthropic {
     baseURL: url.origin,
     apiKey: target.token,
     maxRetries: target.maxRetries ?? 2,
-    ...(dispatcher ? { fetch: ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch } : {}),
+    ...(dispatcher ? { fetch: trustingFetch(dispatcher) } : {}),
   });
+}
+
+/**
+ * undici's fetch through the trust's dispatcher (Node's own fetch takes no TLS options). The SDK builds multipart
+ * bodies (files.upload) as the global FormData, which the npm undici does not encode (the SDK refused every upload
+ * over https); such a body goes as the stream Node's Response encodes it into, with its boundary. `Response` is what
+ * the SDK's check of FormData support encodes with.
+ */
+function trustingFetch(dispatcher: Dispatcher): typeof fetch {
+  const trusted = (input: string | URL, init?: RequestInit) => {
+    if (init?.body instanceof FormData) {
+      const encoded = new Response(init.body);
+      const headers = new Headers(init.headers);
+      headers.set('content-type', encoded.headers.get('content-type')!);
+      init = { ...init, body: encoded.body, headers, duplex: 'half' } as RequestInit;
+    }
+    return undiciFetch(input, { ...(init as object), dispatcher });
+  };
+  return Object.assign(trusted, { Response }) as unknown as typeof fetch;
 }
 
 /** The sentence for a failed call to the runtime at `url`; other errors come back unchanged. */

@@ -10,10 +10,11 @@ import { DEFAULT_MODEL } from '../../../src/model/types';
 import { applyChanges } from '../../../src/review/apply';
 import type { SessionEvent } from '../../../src/wire';
 import { sessionRepository, sessionWorkspacePath } from '../../../src/wire/session-repository';
+import { opensslCert } from '../../support/tls-certs';
 import { useCli } from '../cli/harness';
 
-// A runtime that cannot see the client's workspace (issue #15 §2): `hangar serve` in a mount namespace of its own,
-// with an empty directory mounted over the workspace's path, is what a runtime on another machine sees there. The
+// A runtime that cannot see the client's workspace (issue #15 §2): `hangar serve` over HTTPS in a mount namespace of
+// its own, with an empty directory mounted over the workspace's path, is what a runtime on another machine sees there. The
 // extension's seam (RemoteRuntimeClient, the real SDK over HTTP) probes, is told no, uploads the workspace, the agent
 // (scripted model) edits a file in the copy, and the change is applied to the workspace here by review's applyChanges.
 
@@ -31,11 +32,16 @@ describe('remote runtime that cannot see the workspace', function () {
     server = undefined;
   });
 
-  /** `hangar serve`; with `hide`, in a mount namespace where that directory is an empty one. */
+  /**
+   * `hangar serve`; with `hide`, over HTTPS (a self-signed certificate, pinned by the client) in a mount namespace
+   * where that directory is an empty one, as a runtime on another machine.
+   */
   async function serve(hide?: string): Promise<RemoteRuntimeClient> {
-    const cli = [process.execPath, t.cli, '--json', 'serve'].map((a) => `'${a}'`).join(' ');
+    const cert = hide ? opensslCert(t.home) : undefined;
+    const serveArgs = [t.cli, '--json', 'serve', ...(cert ? ['--tls-cert', cert.cert, '--tls-key', cert.key] : [])];
+    const cli = [process.execPath, ...serveArgs].map((a) => `'${a}'`).join(' ');
     const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
-    const [cmd, args] = hide ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${cli}`]] : [process.execPath, [t.cli, '--json', 'serve']];
+    const [cmd, args] = hide ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${cli}`]] : [process.execPath, serveArgs];
     server = spawn(cmd, args, { env: t.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -48,7 +54,7 @@ describe('remote runtime that cannot see the workspace', function () {
       server!.once('exit', (code) => reject(new Error(`hangar serve exited ${code}: ${err}`)));
     });
     const token = readFileSync(path.join(t.home, 'api-token'), 'utf8').trim();
-    client = new RemoteRuntimeClient({ url: (JSON.parse(line) as { url: string }).url, token });
+    client = new RemoteRuntimeClient({ url: (JSON.parse(line) as { url: string }).url, token, ...(cert ? { trust: { pin: cert.fingerprint256 } } : {}) });
     return client;
   }
 
@@ -73,6 +79,7 @@ describe('remote runtime that cannot see the workspace', function () {
     const steps: string[] = [];
     const repo = await workspaceRepository(c, t.repo, { mode: 'auto', maxBytes: 10 * MB, report: (m) => steps.push(m) });
     assert.equal(repo.path, t.repo);
+    assert.match(c.where, /^https:\/\/localhost:\d+$/);
     assert.match(repo.upload?.file_id ?? '', /^file_/);
     assert.ok(steps.some((s) => /^uploading the workspace \(4 files/.test(s)), steps.join('\n'));
 
