@@ -4,7 +4,8 @@
 // change (review's diff, which every turn already pays), so the ratios say what a checkpoint and a rewind cost against it.
 // The change itself is made with a bash call and not timed. Cases: local (checkpoints built from the file watcher's
 // paths, against the full scan, `git add -A` + `write-tree`, in sandboxes of the same repository with the runs
-// interleaved: 'checkpoint / full scan'), Docker overlay, Docker copy mode.
+// interleaved: 'checkpoint / full scan'), Docker overlay, Docker copy mode (checkpoints from the tool server's watch,
+// against the full scan in the container, likewise).
 // Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000] [--case local|overlay|copy]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
+import type { DockerSandbox } from '../../src/sandbox/docker/sandbox';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { LocalSandbox } from '../../src/sandbox/local/sandbox';
 import type { CheckpointRef, Sandbox, SandboxProvider } from '../../src/sandbox/types';
@@ -63,7 +65,13 @@ const CASES: { name: string; providers: { label: string; make: (storageRoot: str
     ],
   },
   { name: 'overlay', providers: [{ label: 'docker overlay', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'overlay' }) }] },
-  { name: 'copy', providers: [{ label: 'docker copy', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'copy' }) }] },
+  {
+    name: 'copy',
+    providers: [
+      { label: 'docker copy full scan', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'copy', watchCheckpoints: false }) },
+      { label: 'docker copy watched', make: (storageRoot) => new DockerSandboxProvider({ storageRoot, files: 'copy' }) },
+    ],
+  },
 ];
 
 async function ok(sb: Sandbox, command: string): Promise<void> {
@@ -78,6 +86,8 @@ interface Samples {
   changes: number[];
   rewind: number[];
   bytes: number[];
+  /** Docker copy mode: whether each checkpoint came from the tool server's watch. */
+  watched: boolean[];
 }
 
 /** One run on `sb`: a change, review's diff, the checkpoint, a rewind to `previous` and forward again (untimed). */
@@ -90,6 +100,8 @@ async function once(sb: Sandbox, i: number, previous: CheckpointRef, out: Sample
   t = performance.now();
   const next = await sb.checkpoint();
   out.checkpoint.push(performance.now() - t);
+  const source = (sb as Partial<DockerSandbox>).checkpointSource;
+  if (source) out.watched.push(source.via === 'watch');
   out.bytes.push(objectBytes(previous.gitDir) - before);
   t = performance.now();
   await sb.restore(previous);
@@ -106,7 +118,7 @@ async function run(sandboxes: { label: string; sb: Sandbox }[]): Promise<Row[]> 
   for (const { label, sb } of sandboxes) {
     const first = performance.now();
     previous.push(await sb.checkpoint());
-    samples.push({ label, firstMs: performance.now() - first, checkpoint: [], changes: [], rewind: [], bytes: [] });
+    samples.push({ label, firstMs: performance.now() - first, checkpoint: [], changes: [], rewind: [], bytes: [], watched: [] });
   }
   for (let i = 0; i < RUNS; i++) {
     for (const [k, { sb }] of sandboxes.entries()) previous[k] = await once(sb, i, previous[k] as CheckpointRef, samples[k] as Samples);
@@ -116,7 +128,7 @@ async function run(sandboxes: { label: string; sb: Sandbox }[]): Promise<Row[]> 
     const c = summarize(s.checkpoint);
     const r = summarize(s.rewind);
     const d = summarize(s.changes);
-    const built = (sandboxes[k]?.sb as Partial<LocalSandbox>).checkpointCounts?.built;
+    const built = (sandboxes[k]?.sb as Partial<LocalSandbox>).checkpointCounts?.built ?? (s.watched.length ? s.watched.filter(Boolean).length : undefined);
     return {
       provider: s.label,
       'first checkpoint ms': s.firstMs,

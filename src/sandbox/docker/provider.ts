@@ -52,6 +52,8 @@ export interface DockerSandboxProviderOptions {
   tools?: 'server' | 'exec';
   /** A prebuilt tool server bundle (packaged extension); default: bundled from source on demand. */
   toolServerPath?: string;
+  /** false: copy-mode checkpoints always scan in full instead of asking the tool server's watch (tests and benches compare). */
+  watchCheckpoints?: boolean;
   toolHost?: { defaultTimeoutMs?: number; maxOutputChars?: number };
   /**
    * How a released session's container goes: removed before release() returns ('wait', the default), or handed to a
@@ -262,6 +264,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       },
       sync: state.settings.shipBinds ? new WritableSync(state.settings) : null,
       fresh,
+      watchCheckpoints: this.options.watchCheckpoints ?? true,
     });
     this.live.set(state.sessionId, sandbox);
     return sandbox;

@@ -36,6 +36,8 @@ export interface SandboxContext {
    * can be running in it, so the first checkpoint or restore does not look for one (one exec fewer for a fork).
    */
   fresh: boolean;
+  /** Copy mode: checkpoints ask the tool server's watch for the changed files (false: always the full scan). */
+  watchCheckpoints: boolean;
 }
 
 function errorOutcome(text: string): ToolOutcome {
@@ -71,7 +73,7 @@ export class DockerSandbox implements Sandbox {
     if (ctx.fresh) this.earlierRestores = Promise.resolve();
     this.copy =
       state.mode === 'copy'
-        ? new CopyBaseline(this.differ, async () => sandboxExec(await this.ready(), state.settings.user), mounted, async () => (await this.ready()).server)
+        ? new CopyBaseline(this.differ, async () => sandboxExec(await this.ready(), state.settings.user), mounted, async () => (ctx.watchCheckpoints ? (await this.ready()).server : null))
         : null;
   }
 
