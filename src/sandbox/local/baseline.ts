@@ -45,7 +45,7 @@ export class BaselineRepo {
     options: WatchOptions = {},
   ) {
     // The watcher's sync files live in the private git dir: Hangar's own, outside the work tree.
-    this.checkpoints = new WatchedCheckpoints(workTree, gitDir, path.join(gitDir, 'hangar-watch'), () => this.scanCheckpoint(), options);
+    this.checkpoints = new WatchedCheckpoints(workTree, gitDir, path.join(gitDir, 'hangar-watch'), (from) => this.scanCheckpoint(from), options);
   }
 
   /** How checkpoints were taken so far (built from watched paths or scanned), for tests and benches. */
@@ -117,8 +117,16 @@ export class BaselineRepo {
     return this.serialized(async () => ({ gitDir: this.gitDir, tree: await this.checkpoints.checkpoint() }));
   }
 
-  /** The full scan: the index changes() keeps, brought up to the files and written out (cache-tree: unchanged dirs reused). */
-  private async scanCheckpoint(): Promise<string> {
+  /**
+   * The full scan: the index changes() keeps, brought up to the files and written out (cache-tree: unchanged dirs
+   * reused). Checkpoints built since the last scan did not touch the index, so it is first set to the last checkpoint
+   * `from` (stat data kept where entries match): its files are the tracked ones, as for a built checkpoint.
+   */
+  private async scanCheckpoint(from: string | null): Promise<string> {
+    if (from) {
+      await clearIndexLock(path.join(this.gitDir, 'index.lock'));
+      await this.run(['read-tree', '-m', from]);
+    }
     await this.refreshIndex();
     return (await this.run(['write-tree'])).toString('utf8').trim();
   }
@@ -132,11 +140,15 @@ export class BaselineRepo {
     return this.serialized(async () => {
       await importCheckpoint(checkpoint, this.gitDir);
       if (!(await hasTree(this.gitDir, checkpoint.tree))) throw new UnknownCheckpointError(`This sandbox has no checkpoint ${checkpoint.tree}.`);
-      // Until read-tree ends the files are a mix: a failure leaves the next checkpoint to scan. After it the files are
-      // the checkpoint's (ignored files aside, which no checkpoint holds), and the paths it wrote show as changed.
-      this.checkpoints.restored(null);
-      await this.refreshIndex();
-      await this.run(['read-tree', '--reset', '-u', checkpoint.tree]);
+      // After read-tree the files are the checkpoint's (ignored files aside, which no checkpoint holds), and the paths
+      // it wrote show as changed; a failure midway leaves a mix, which the next checkpoint scans.
+      try {
+        await this.refreshIndex();
+        await this.run(['read-tree', '--reset', '-u', checkpoint.tree]);
+      } catch (err) {
+        this.checkpoints.restored(null);
+        throw err;
+      }
       this.checkpoints.restored(checkpoint.tree);
     });
   }

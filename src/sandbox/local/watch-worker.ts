@@ -13,7 +13,9 @@
 // synchronously): a watch is added before its directory is listed, so a subdirectory made meanwhile shows as an event;
 // a name that appears as a directory, or was one, has its watches made again below it (a watch follows its inode, so
 // a moved directory's old watches would report the wrong paths). The top-level `.git` (the agent's own repository) is
-// not watched. Changed paths are collected per workspace until asked for.
+// not watched, nor are the directories the checkpoint found ignored and untracked (a node_modules): nothing below them
+// goes into a checkpoint while the ignore rules stand, and they can hold more directories than the repository.
+// Changed paths are collected per workspace until asked for.
 //
 // Asking is a sync: the thread writes a file named by the request into that workspace's sync directory (watched on the
 // same descriptor). inotify delivers in order, so when that file's event arrives, every change made before the request
@@ -21,7 +23,8 @@
 
 /** To the worker. */
 export type WatchRequest =
-  | { op: 'watch'; id: number; root: string; syncDir: string; burstLimit: number }
+  | { op: 'watch'; id: number; root: string; syncDir: string; burstLimit: number; skip: string[] }
+  | { op: 'skip'; id: number; dirs: string[] }
   | { op: 'sync'; id: number; seq: number }
   | { op: 'unwatch'; id: number };
 
@@ -101,7 +104,7 @@ function watchDir(r, rel) {
     if (!e.isDirectory()) continue;
     const name = decode(e.name);
     if (name === null) return lose(r, 'a name that is not UTF-8 in ' + (rel || '.'));
-    if (rel === '' && name === '.git') continue;
+    if ((rel === '' && name === '.git') || r.skip.has(join(rel, name))) continue;
     watchDir(r, join(rel, name));
   }
 }
@@ -118,7 +121,7 @@ function onEvent(r, rel, type, raw) {
   unwatchBelow(r, p);
   let info = null;
   try { info = fs.lstatSync(path.join(r.root, p)); } catch (err) { if (!gone(err)) lose(r, 'cannot stat ' + p + ': ' + err.message); }
-  if (info && info.isDirectory()) watchDir(r, p);
+  if (info && info.isDirectory() && !r.skip.has(p)) watchDir(r, p);
 }
 
 function onSync(r, name) {
@@ -132,7 +135,7 @@ function onSync(r, name) {
 }
 
 function start(msg) {
-  const r = { id: msg.id, root: msg.root, syncDir: msg.syncDir, burstLimit: msg.burstLimit, watches: new Map(), paths: new Set(), waiting: new Map(), lost: null, sync: null };
+  const r = { id: msg.id, root: msg.root, syncDir: msg.syncDir, burstLimit: msg.burstLimit, skip: new Set(msg.skip), watches: new Map(), paths: new Set(), waiting: new Map(), lost: null, sync: null };
   roots.set(msg.id, r);
   try {
     fs.mkdirSync(r.syncDir, { recursive: true });
@@ -150,6 +153,15 @@ parentPort.on('message', (msg) => {
   const r = roots.get(msg.id);
   if (msg.op === 'watch') return start(msg);
   if (!r) return;
+  if (msg.op === 'skip') {
+    // Paths collected below them (before this message arrived) are moot too.
+    for (const dir of msg.dirs) {
+      r.skip.add(dir);
+      unwatchBelow(r, dir);
+      for (const p of r.paths) if (p.startsWith(dir + '/')) r.paths.delete(p);
+    }
+    return;
+  }
   if (msg.op === 'unwatch') {
     lose(r, 'closed');
     if (r.sync) r.sync.close();

@@ -39,6 +39,9 @@ type FileEntry = NonNullable<PathEdit>;
 /** Why the fast path cannot vouch for a tree: the checkpoint scans instead. */
 class Decline extends Error {}
 
+/** A .gitignore changed: the directories left unwatched as ignored may not be any more. */
+class RulesChanged extends Decline {}
+
 function gone(err: unknown): boolean {
   return errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR';
 }
@@ -74,8 +77,17 @@ export class WatchedCheckpoints {
   /** Why watching is off for this sandbox object (then every checkpoint scans). */
   private off: string | null = null;
   private restarts = 0;
+  /**
+   * Untracked directories the ignore rules leave out, which the watcher was told to leave alone (nothing below them can
+   * go into a checkpoint): given up when the rules change or a restore may have put tracked files there.
+   */
+  private readonly skipped = new Set<string>();
+  /** Such directories found by the build under way. */
+  private found: string[] = [];
   /** The tree of the files as of the watcher's last answer; null: unknown, the next checkpoint scans. */
   private base: string | null = null;
+  /** The last checkpoint's tree (or the restored one), whatever the watcher knows: the full scan starts from it. */
+  private last: string | null = null;
   private readonly objects: GitObjects;
   private readonly ignores: IgnoreRules;
   readonly counts: CheckpointCounts = { built: 0, scanned: 0, lastScanReason: '' };
@@ -85,8 +97,11 @@ export class WatchedCheckpoints {
     gitDir: string,
     /** A directory of Hangar's own outside the work tree, for the watcher's syncs. */
     private readonly syncDir: string,
-    /** The full scan: the work tree's tree as git writes it. */
-    private readonly scan: () => Promise<string>,
+    /**
+     * The full scan: the work tree's tree as git writes it, with the paths of tree `from` (when known) taken as tracked,
+     * as a built checkpoint takes its base's.
+     */
+    private readonly scan: (from: string | null) => Promise<string>,
     private readonly options: WatchOptions = {},
   ) {
     this.objects = new GitObjects(gitDir);
@@ -100,18 +115,44 @@ export class WatchedCheckpoints {
     if (typeof changed === 'string') return this.rescan(changed);
     if (this.base === null) return this.rescan('no checkpoint to build on');
     try {
+      this.found = [];
       const tree = await this.build(this.base, changed);
       this.base = tree;
+      this.last = tree;
       this.counts.built++;
+      this.skip(this.found);
       return tree;
     } catch (err) {
+      if (err instanceof RulesChanged) await this.unskip();
       return this.rescan(err instanceof Decline ? err.message : `building the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
   /** After a restore: the files are `tree`'s (null when the restore failed midway: the next checkpoint scans). */
   restored(tree: string | null): void {
-    this.base = tree;
+    if (this.skipped.size > 0) {
+      // The restored files may be tracked below a directory left unwatched: all watched afresh.
+      this.skipped.clear();
+      this.dropWatch();
+      this.prepare();
+    }
+    // A watcher still starting has not seen everything since: the next checkpoint scans.
+    this.base = this.starting ? null : tree;
+    this.last = tree;
+  }
+
+  private skip(dirs: readonly string[]): void {
+    const fresh = dirs.filter((d) => !this.skipped.has(d));
+    for (const d of fresh) this.skipped.add(d);
+    this.watch?.skip(fresh);
+  }
+
+  /** Watches the skipped directories again (by starting over: the next scan is the base). */
+  private async unskip(): Promise<void> {
+    if (this.skipped.size === 0 || !this.watch) return;
+    this.skipped.clear();
+    this.dropWatch();
+    await this.startWatch();
   }
 
   /** Starts the watcher ahead of the first checkpoint (which scans in any case), so that checkpoint need not wait for it. */
@@ -149,7 +190,7 @@ export class WatchedCheckpoints {
   private async startWatch(): Promise<string> {
     this.base = null;
     try {
-      const watch = await WorkspaceWatch.start(this.workTree, this.syncDir, this.options.burstLimit);
+      const watch = await WorkspaceWatch.start(this.workTree, this.syncDir, [...this.skipped], this.options.burstLimit);
       if (this.closed) watch.close();
       else this.watch = watch;
       return 'the file watcher just started';
@@ -162,7 +203,8 @@ export class WatchedCheckpoints {
   private async rescan(reason: string): Promise<string> {
     this.base = null;
     this.ignores.forget();
-    const tree = await this.scan();
+    const tree = await this.scan(this.last);
+    this.last = tree;
     this.counts.scanned++;
     this.counts.lastScanReason = reason;
     if (!this.off) this.base = tree;
@@ -176,7 +218,7 @@ export class WatchedCheckpoints {
     for (const p of all) {
       const parts = p.split('/');
       if (parts.some((part) => RESERVED.test(part))) throw new Decline(`${p} changed (a repository inside the workspace)`);
-      if (parts.at(-1) === '.gitignore') throw new Decline(`${p} changed`);
+      if (parts.at(-1) === '.gitignore') throw new RulesChanged(`${p} changed`);
     }
     // A path below another changed path is covered by that one's handling (a directory is read whole); the rest are
     // disjoint, so they are handled concurrently and their edits never overlap.
@@ -222,7 +264,10 @@ export class WatchedCheckpoints {
 
   /** The files below `rel` that go into a checkpoint; `tree` is what `base` has there (null: nothing is tracked). */
   private async scanDir(rel: string, tree: string | null, out: Map<string, FileEntry>): Promise<void> {
-    if (!tree && (await this.ignores.ignored(rel, true))) return;
+    if (!tree && (await this.ignores.ignored(rel, true))) {
+      this.found.push(rel);
+      return;
+    }
     const tracked = new Map((tree ? await this.objects.readTree(tree) : []).map((e) => [fsName(e.name), e]));
     let entries: Dirent<Buffer>[];
     try {

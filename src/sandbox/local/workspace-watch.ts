@@ -99,15 +99,15 @@ export class WorkspaceWatch {
   ) {}
 
   /**
-   * Watches every directory of `root` but its top `.git`; `syncDir` is a directory of Hangar's own outside `root`
+   * Watches every directory of `root` but its top `.git` and those in `skip`; `syncDir` is a directory of Hangar's own outside `root`
    * (emptied first). Resolves once the watches are in place; throws when they cannot be (the caller scans instead).
    * `burstLimit`: a drain of that many events is taken as a possible overflow (by default half the kernel's queue).
    */
-  static async start(root: string, syncDir: string, burstLimit = Math.floor(inotifyLimit('max_queued_events', DEFAULT_QUEUED_EVENTS) / 2)): Promise<WorkspaceWatch> {
+  static async start(root: string, syncDir: string, skip: readonly string[], burstLimit = Math.floor(inotifyLimit('max_queued_events', DEFAULT_QUEUED_EVENTS) / 2)): Promise<WorkspaceWatch> {
     if (process.platform !== 'linux') throw new Error(`file watching is not used on ${process.platform}`);
     const worker = WatchWorker.get();
     const id = nextId++;
-    const reply = await worker.ask({ op: 'watch', id, root, syncDir, burstLimit }, `watching:${id}`, SYNC_TIMEOUT_MS);
+    const reply = await worker.ask({ op: 'watch', id, root, syncDir, burstLimit, skip: [...skip] }, `watching:${id}`, SYNC_TIMEOUT_MS);
     if (reply.op !== 'watching' || reply.lost) {
       worker.tell({ op: 'unwatch', id });
       throw new Error(`cannot watch ${root}: ${reply.lost ?? 'no answer'}`);
@@ -125,6 +125,11 @@ export class WorkspaceWatch {
     const reply = await this.worker.ask({ op: 'sync', id: this.id, seq }, `synced:${this.id}:${seq}`, SYNC_TIMEOUT_MS);
     if (reply.op !== 'synced') return { paths: [], lost: 'an unexpected answer from the watch worker' };
     return reply.lost ? { paths: [], lost: reply.lost } : { paths: reply.paths, lost: null };
+  }
+
+  /** Stops watching `dirs` and below, and does not watch them again (directories the ignore rules leave out). */
+  skip(dirs: readonly string[]): void {
+    if (!this.closed && dirs.length > 0) this.worker.tell({ op: 'skip', id: this.id, dirs: [...dirs] });
   }
 
   close(): void {

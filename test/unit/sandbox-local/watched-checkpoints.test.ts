@@ -157,6 +157,34 @@ describe('sandbox-local: checkpoints from the file watcher', function () {
     await step(true, 'the next change is built again');
   });
 
+  it('leaves ignored directories unwatched, and watches them again when the rules change', async () => {
+    await run(sandbox, 'bash', { command: 'mkdir -p build/a/b && echo 1 > build/a/b/x' });
+    await step(true, 'an ignored directory appears');
+    // Over the 1,000 paths a checkpoint builds from: watched, this would be scanned.
+    await run(sandbox, 'bash', { command: 'for i in $(seq 1 1200); do echo $i > build/a/f$i; done' });
+    await step(true, 'many files in the unwatched ignored directory');
+    await run(sandbox, 'bash', { command: "printf '*.log\\n' > .gitignore" });
+    await step(false, 'the rules no longer ignore it');
+    await run(sandbox, 'bash', { command: 'echo changed > build/a/b/x' });
+    await step(true, 'a change in the directory now watched');
+  });
+
+  it('watches an ignored directory again after a restore that may track files in it', async () => {
+    await run(sandbox, 'bash', { command: 'mkdir out && echo x > out/x' });
+    await step(true, 'out/x tracked');
+    await run(sandbox, 'bash', { command: 'echo out/ >> .gitignore' });
+    const tracked = await step(false, 'out/ ignored, out/x still tracked');
+    await run(sandbox, 'bash', { command: 'rm -rf out' });
+    await step(true, 'out/ gone');
+    await run(sandbox, 'bash', { command: 'mkdir -p out/z && echo z > out/z/z' });
+    await step(true, 'out/ back, untracked and ignored');
+    await sandbox.restore({ gitDir: (await sandbox.checkpoint()).gitDir, tree: tracked });
+    last = tracked;
+    assert.equal(await step(false, 'after the restore'), tracked);
+    await run(sandbox, 'bash', { command: 'echo more >> out/x' });
+    await step(true, 'a change to the restored tracked file');
+  });
+
   it('makes the same trees with the watcher off (every checkpoint the full scan)', async () => {
     const off = new LocalSandboxProvider({ storageRoot: path.join(dir, 'store-off'), watchCheckpoints: false });
     try {
