@@ -151,7 +151,6 @@ export class LocalSandboxProvider implements SandboxProvider {
     const host = createToolHost({ ...this.options.tools, root: workdir, stateDir: path.join(dir, 'state'), readOnlyRoots: [localMountPath(dir, SKILLS_DIR)] });
     const baseline = new BaselineRepo(path.join(dir, 'baseline.git'), workdir, { watch: this.options.watchCheckpoints });
     baseline.watch();
-    baseline.watch();
     const sandbox = new LocalSandbox(sessionId, workdir, host, baseline, () => {
       if (this.live.get(sessionId) === sandbox) this.live.delete(sessionId);
     });
