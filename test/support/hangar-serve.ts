@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 
 // A `hangar serve` child process (a detached runtime) on a Hangar home of the test's: the scripted model behind it, the
@@ -17,19 +17,31 @@ export interface Served {
 /**
  * A copy of the built CLI (dist/, without source maps) under `into`, beside links to the rest of the checkout, for a
  * serve that outlives the test's build: a build made meanwhile in the same checkout replaces dist/'s chunks, and a
- * chunk the running serve loads later would be gone. Returns the copy's entry (dist/cli.mjs).
+ * chunk the running serve loads later would be gone (or one the serve's start imports, if the build lands between the
+ * test's build and the serve). Returns the copy's entry (dist/cli.mjs).
  */
 export function snapshotCli(root: string, into: string): string {
+  const entry = path.join(into, 'dist', 'cli.mjs');
+  // A serve started again on the same snapshot (a restart in the test) runs the same build.
+  if (existsSync(entry)) return entry;
   mkdirSync(path.join(into, 'dist'), { recursive: true });
-  for (const entry of readdirSync(root)) if (entry !== 'dist') symlinkSync(path.join(root, entry), path.join(into, entry));
+  for (const name of readdirSync(root)) if (name !== 'dist') symlinkSync(path.join(root, name), path.join(into, name));
   for (const file of readdirSync(path.join(root, 'dist'))) if (!file.endsWith('.map')) copyFileSync(path.join(root, 'dist', file), path.join(into, 'dist', file));
-  return path.join(into, 'dist', 'cli.mjs');
+  return entry;
 }
 
-export function serveHangar(cli: string, home: string, modelUrl: string, port = 0): Promise<Served> {
+export interface ServeOptions {
+  port?: number;
+  /** Runs the serve's command line (node, the CLI, its arguments) through another command (a mount namespace, say). */
+  wrap?: (argv: string[]) => { command: string; args: string[] };
+}
+
+export function serveHangar(cli: string, home: string, modelUrl: string, opts: ServeOptions = {}): Promise<Served> {
   mkdirSync(home, { recursive: true });
   const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-detached', ANTHROPIC_BASE_URL: modelUrl };
-  const child = spawn(process.execPath, [cli, '--json', 'serve', '--port', String(port), '--warm-pool', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [process.execPath, cli, '--json', 'serve', '--port', String(opts.port ?? 0), '--warm-pool', '0'];
+  const { command, args } = opts.wrap?.(argv) ?? { command: argv[0]!, args: argv.slice(1) };
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let out = '';
   let err = '';

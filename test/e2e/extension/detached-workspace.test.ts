@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import { sessionRelativePath } from '../../../src/extension/panel/inbound';
 import type { ActionResult } from '../../../src/extension/review/review-actions';
 import { reply, startScriptedModel } from '../../../src/model/scripted';
 import { sessionRepository } from '../../../src/wire/session-repository';
-import { connectWindow, stop, type Served } from './detached-support';
+import { connectWindow, serve, stop, type Served } from './detached-support';
 import { hangar, waitFor } from './support';
 
 // VS Code on a runtime that cannot see the window's workspace (issue #15 §2): `hangar serve` in a mount namespace of
@@ -19,21 +18,9 @@ import { hangar, waitFor } from './support';
 
 /** `hangar serve` in its own mount namespace, where `hide` is an empty directory. */
 function serveHiding(h: Hangar, home: string, modelUrl: string, hide: string): Promise<Served> {
-  const cli = [process.execPath, path.join(h.context.extensionPath, 'bin', 'hangar.js'), '--json', 'serve', '--port', '0', '--warm-pool', '0'].map((a) => `'${a}'`).join(' ');
   const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
-  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-elsewhere', ANTHROPIC_BASE_URL: modelUrl };
-  const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${cli}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('\n')) resolve({ child, exited, url: (JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url });
-    });
-    void exited.then((code) => reject(new Error(`hangar serve exited ${String(code)}: ${err}`)));
-  });
+  const wrap = (argv: string[]) => ({ command: 'unshare', args: ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${argv.map((a) => `'${a}'`).join(' ')}`] });
+  return serve(h, home, modelUrl, { wrap });
 }
 
 export function detachedWorkspaceSuite(): void {

@@ -73,7 +73,7 @@ export function detachedSuite(): void {
         await waitFor('the panel to say so', () => sent.some((m) => m.type === 'error' && /^Lost the runtime at .*Reconnecting; nothing is lost/.test(m.message)), 30_000);
         const gone = await vscode.commands.executeCommand('hangar.sendMessage', { sessionId: id, text: 'are you there?' });
         assert.equal(gone, undefined, 'a message to a gone runtime is refused (with the reason), not dropped silently');
-        served = await serve(h, home, model.url, port);
+        served = await serve(h, home, model.url, { port });
         await waitFor('the window to reconnect', () => h.host.connectionState.up, 30_000);
         await waitFor('the panel to say it is back', () => sent.some((m) => m.type === 'error' && /^Reconnected to the runtime at /.test(m.message)), 30_000);
         assert.equal((await h.sessions.view(id)).status, 'idle');
