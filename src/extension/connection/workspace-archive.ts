@@ -35,7 +35,6 @@ export interface ArchiveOptions {
   maxBytes: number;
   /** Called as files are packed: how many of how many, and their bytes. */
   onProgress?(packed: number, total: number, bytes: number): void;
-  signal?: AbortSignal;
 }
 
 export class WorkspaceTooLargeError extends Error {}
@@ -65,11 +64,10 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
       hash.update(chunk);
       bytes += chunk.length;
     });
-    const written = pipeline(tar, createGzip(), counted, createWriteStream(file, { flags: 'wx', mode: 0o600 }), { signal: opts.signal });
+    const written = pipeline(tar, createGzip(), counted, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
     let packed = 0;
     let packedBytes = 0;
     for (const e of entries) {
-      opts.signal?.throwIfAborted();
       if (e.link !== undefined) {
         tar.entry({ name: e.name, type: 'symlink', linkname: e.link, mode: 0o777 });
       } else {

@@ -22,7 +22,6 @@ export interface WorkspaceSourceOptions {
   maxBytes: number;
   /** Progress as VS Code's withProgress takes it: a message and a share of 100. */
   report?(message: string, increment?: number): void;
-  signal?: AbortSignal;
 }
 
 type LocalRepositoryParams = Extract<ResourceParams, { type: 'local_repository' }>;
@@ -62,7 +61,6 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
   let shown = 0;
   const archive = await archiveWorkspace(folder, {
     maxBytes: opts.maxBytes,
-    signal: opts.signal,
     // Half the bar for packing, half for the upload (whose progress the SDK does not report).
     onProgress: (packed, total, bytes) => {
       const share = Math.floor((packed / total) * 50);
@@ -71,7 +69,6 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
     },
   });
   try {
-    opts.signal?.throwIfAborted();
     opts.report?.(`uploading the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to ${client.where}`);
     const file = await client.uploadFile(archive.file).catch((err: unknown) => {
       throw new Error(`Could not upload the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to the runtime at ${client.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import os from 'node:os';
@@ -116,11 +116,15 @@ describe('workspace upload to a remote runtime: bad input', function () {
 
   it('gives sessions of one upload one unpacked copy, and checks the SHA-256 on each use', async () => {
     const c = await serve();
+    writeFileSync(path.join(t!.repo, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    symlinkSync('src/app.js', path.join(t!.repo, 'app-link'));
     const repo = await workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB });
     const [a, b] = [await sessionWith(c, [repo]), await sessionWith(c, [repo])];
     const copy = sessionRepository(a.resources)!.path;
     assert.equal(sessionRepository(b.resources)!.path, copy);
     assert.equal(readFileSync(path.join(copy, 'src/app.js'), 'utf8'), 'console.log("hi");\n');
+    assert.equal(statSync(path.join(copy, 'run.sh')).mode & 0o111, 0o111, 'the executable bit travels');
+    assert.equal(readlinkSync(path.join(copy, 'app-link')), 'src/app.js', 'a symbolic link stays one');
     const wrong = { ...repo, upload: { file_id: repo.upload!.file_id, sha256: '0'.repeat(64) } };
     await assert.rejects(sessionWith(c, [wrong]), /is not the one the client made/);
     assert.equal((await t!.runtime.sessions.list({})).data.length, 2);
