@@ -2,6 +2,7 @@
 // (the CLI and crash tests), so every bundle of Node code gets the same shims.
 
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 // Optional native add-ons of dockerode's ssh transport (Hangar talks to the local socket only), and esbuild, which
 // the Docker provider loads only when it must bundle the tool server from sources (packages ship dist/toolserver.cjs).
@@ -29,9 +30,40 @@ export const cjsImportMeta = {
   banner: { js: 'var __hangarModuleUrl = require("url").pathToFileURL(__filename).href;' },
 };
 
+/**
+ * The local sandboxes' watch worker runs in a worker thread from a string (src/sandbox/local/watch-worker-source.ts):
+ * in a bundle that string is built in, watch-worker.ts bundled as CommonJS, so the bundle needs no file beside it and
+ * no esbuild at run time. Every Node bundle that may hold the local sandbox gets this plugin.
+ */
+export const watchWorkerSource = {
+  name: 'watch-worker-source',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]sandbox[\\/]local[\\/]watch-worker-source\.ts$/ }, async (args) => {
+      const result = await build.esbuild.build({
+        entryPoints: [path.join(path.dirname(args.path), 'watch-worker.ts')],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        write: false,
+        metafile: true,
+        minify: build.initialOptions.minify,
+        legalComments: 'none',
+        logLevel: 'silent',
+      });
+      const text = result.outputFiles[0].text;
+      return {
+        contents: `export function watchWorkerSource() { return ${JSON.stringify(text)}; }`,
+        loader: 'js',
+        watchFiles: Object.keys(result.metafile.inputs).map((p) => path.resolve(p)),
+      };
+    });
+  },
+};
+
 /** An ESM Node bundle of one entry point (the CLI, test children). */
 export function nodeEsmBundle(entry, outfile) {
-  return { entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', external: nativeOptional, ...nodeAliases, ...esmNodeShims };
+  return { entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', external: nativeOptional, ...nodeAliases, ...esmNodeShims, plugins: [watchWorkerSource] };
 }
 
 /**
@@ -60,7 +92,7 @@ const commanderChildProcessOnUse = {
  */
 export function cliBundle(outdir) {
   const { outfile: _single, ...rest } = nodeEsmBundle('src/cli/index.ts', undefined);
-  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]', outExtension: { '.js': '.mjs' }, plugins: [commanderChildProcessOnUse] };
+  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]', outExtension: { '.js': '.mjs' }, plugins: [...rest.plugins, commanderChildProcessOnUse] };
 }
 
 /** The in-container tool server: CJS for the image's Node 18; the runtime looks for it next to its own bundle. */

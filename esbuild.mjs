@@ -2,7 +2,7 @@
 // the codicon stylesheet and font, and the in-container tool server (CJS, the image's Node 18). `node esbuild.mjs --watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { cjsImportMeta, cliBundle, nativeOptional, nodeAliases, toolServerBundle } from './bundles.mjs';
+import { cjsImportMeta, cliBundle, nativeOptional, nodeAliases, toolServerBundle, watchWorkerSource } from './bundles.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -18,6 +18,7 @@ const targets = [
     external: ['vscode', ...nativeOptional],
     ...nodeAliases,
     ...cjsImportMeta,
+    plugins: [watchWorkerSource],
   },
   {
     entryPoints: ['webview/main.ts'],

@@ -13,7 +13,7 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // only the files directly in the folder, so each new sandbox part must get a row. `packages` are the restricted npm
 // packages the folder may import: only src/extension talks to VS Code, only src/sandbox/docker to the Docker engine.
 const CORE_LEAVES = ['src/wire', 'src/log', 'src/model', 'src/tools', 'src/sandbox'];
-const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/web', 'src/review'];
+const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/watch', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/web', 'src/review'];
 const SURFACE_BASE = [...CORE, 'src/runtime', 'src/format'];
 export const LAYERS = {
   'src/wire': [],
@@ -25,9 +25,11 @@ export const LAYERS = {
   // Repository code every provider shares: listing, host-side git, the diff format.
   'src/sandbox/repo': ['src/wire', 'src/tools', 'src/sandbox'],
   // src/log for its one atomic-write / defensive-read helper of metadata files (fsutil.ts), a leaf over src/wire.
-  'src/sandbox/local': ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
+  // The workspace watching behind fast checkpoints, run by local sandboxes' watch worker and by the tool server.
+  'src/sandbox/watch': [],
+  'src/sandbox/local': ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/watch'],
   // src/sandbox/repo for git's ignore rules (repo/gitignore.ts), which copy-mode checkpoints apply in the container.
-  'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo'],
+  'src/sandbox/toolserver': ['src/wire', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/watch'],
   'src/sandbox/docker': { imports: ['src/wire', 'src/log', 'src/tools', 'src/sandbox', 'src/sandbox/repo', 'src/sandbox/toolserver'], packages: ['dockerode'] },
   'src/vault': ['src/wire', 'src/log'],
   'src/vault/proxy': ['src/wire', 'src/log', 'src/vault'],

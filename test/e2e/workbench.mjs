@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { watchWorkerSource } from '../../bundles.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const codeServerDir = path.resolve(process.env.HANGAR_CODE_SERVER_DIR ?? path.join(root, '.cache/code-server'), 'node_modules/code-server');
@@ -59,6 +60,8 @@ export async function bundleEntry(entry, outfile, format = 'cjs') {
     target: 'node20',
     sourcemap: 'inline',
     external: ['vscode', 'cpu-features', '*.node', 'playwright-core'],
+    // A suite that reaches a local sandbox's watcher gets the worker built in, as dist/extension.cjs does.
+    plugins: [watchWorkerSource],
     // As for dist/extension.cjs (esbuild.mjs): ESM-only dependencies need import.meta.url in a CJS bundle; an ESM
     // bundle needs require() for CommonJS dependencies.
     ...(format === 'cjs'

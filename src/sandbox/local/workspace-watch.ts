@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { WATCH_WORKER_SOURCE, type WatchReply, type WatchRequest, type WatchWorkerData } from './watch-worker';
+import { defaultBurstLimit, inotifyLimit } from '../watch/directory-watches';
+import type { WatchReply, WatchRequest, WatchWorkerData } from './watch-protocol';
+import { watchWorkerSource } from './watch-worker-source';
 
 // The paths that changed in a local sandbox's workspace, from the watch worker (watch-worker.ts says how and why
 // there). One worker serves every sandbox of the process; it does not keep the process alive. Linux only: elsewhere
 // fs.watch neither reports every event nor says when it lost some, so `start` refuses and checkpoints scan.
 
-/** The kernel's default when /proc does not say. */
-const DEFAULT_QUEUED_EVENTS = 16_384;
 const MAX_WATCHES = 20_000;
 /** The kernel's usual max_user_watches where /proc does not say (older kernels' default). */
 const DEFAULT_USER_WATCHES = 8_192;
@@ -17,14 +16,6 @@ const WATCH_SHARE = 0.25;
 const SYNC_TIMEOUT_MS = 10_000;
 
 export type WatchedChanges = { paths: string[]; lost: null } | { paths: []; lost: string };
-
-function inotifyLimit(name: string, fallback: number): number {
-  try {
-    return Number(readFileSync(`/proc/sys/fs/inotify/${name}`, 'utf8').trim()) || fallback;
-  } catch {
-    return fallback;
-  }
-}
 
 type Waiter = (reply: WatchReply) => void;
 
@@ -41,7 +32,7 @@ class WatchWorker {
 
   private constructor() {
     const data: WatchWorkerData = { maxWatches: MAX_WATCHES, budget: Math.floor(inotifyLimit('max_user_watches', DEFAULT_USER_WATCHES) * WATCH_SHARE) };
-    this.worker = new Worker(WATCH_WORKER_SOURCE, { eval: true, workerData: data, env: {}, stdout: true, stderr: true });
+    this.worker = new Worker(watchWorkerSource(), { eval: true, workerData: data, env: {}, stdout: true, stderr: true });
     this.worker.on('message', (reply: WatchReply) => this.waiters.get(keyOf(reply))?.(reply));
     this.worker.on('error', (err) => this.fail(`the watch worker failed: ${err.message}`));
     this.worker.on('exit', (code) => this.fail(`the watch worker exited (${code})`));
@@ -103,7 +94,7 @@ export class WorkspaceWatch {
    * (emptied first). Resolves once the watches are in place; throws when they cannot be (the caller scans instead).
    * `burstLimit`: a drain of that many events is taken as a possible overflow (by default half the kernel's queue).
    */
-  static async start(root: string, syncDir: string, skip: readonly string[], burstLimit = Math.floor(inotifyLimit('max_queued_events', DEFAULT_QUEUED_EVENTS) / 2)): Promise<WorkspaceWatch> {
+  static async start(root: string, syncDir: string, skip: readonly string[], burstLimit = defaultBurstLimit()): Promise<WorkspaceWatch> {
     if (process.platform !== 'linux') throw new Error(`file watching is not used on ${process.platform}`);
     const worker = WatchWorker.get();
     const id = nextId++;
