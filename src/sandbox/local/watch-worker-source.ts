@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 // and the CLI need no file beside them; from sources (tests through tsx) it is bundled here, once, with esbuild, a dev
 // dependency only a source checkout has.
 
-export const WATCH_WORKER_ENTRY = fileURLToPath(new URL('./watch-worker.ts', import.meta.url));
+const WATCH_WORKER_ENTRY = fileURLToPath(new URL('./watch-worker.ts', import.meta.url));
 
 let bundled: string | null = null;
 
