@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 // A `hangar serve` child process (a detached runtime) on a Hangar home of the test's: the scripted model behind it, the
@@ -36,11 +37,22 @@ export interface ServeOptions {
   wrap?: (argv: string[]) => { command: string; args: string[] };
 }
 
-export function serveHangar(cli: string, home: string, modelUrl: string, opts: ServeOptions = {}): Promise<Served> {
-  mkdirSync(home, { recursive: true });
-  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-detached', ANTHROPIC_BASE_URL: modelUrl };
-  const argv = [process.execPath, cli, '--json', 'serve', '--port', String(opts.port ?? 0), '--warm-pool', '0'];
-  const { command, args } = opts.wrap?.(argv) ?? { command: argv[0]!, args: argv.slice(1) };
+/** What `hangar --json serve` announces on its first stdout line. */
+export interface ServeAnnouncement {
+  url: string;
+  token_file: string;
+  fingerprint256: string | null;
+}
+
+export interface StartedServe {
+  child: ChildProcess;
+  exited: Promise<unknown>;
+  announced: ServeAnnouncement;
+}
+
+/** Spawns a serve's command line (through `wrap` if given) and waits for its announcement; its stderr if it exits first. */
+export function startServe(argv: string[], env: NodeJS.ProcessEnv, wrap?: ServeOptions['wrap']): Promise<StartedServe> {
+  const { command, args } = wrap?.(argv) ?? { command: argv[0]!, args: argv.slice(1) };
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let out = '';
@@ -51,12 +63,28 @@ export function serveHangar(cli: string, home: string, modelUrl: string, opts: S
       out += c.toString();
       if (!out.includes('\n')) return;
       child.stdout!.off('data', onData);
-      const announced = JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string; token_file: string };
-      resolve({ child, exited, url: announced.url, token: readFileSync(announced.token_file, 'utf8').trim() });
+      resolve({ child, exited, announced: JSON.parse(out.slice(0, out.indexOf('\n'))) as ServeAnnouncement });
     };
     child.stdout!.on('data', onData);
     void exited.then((code) => reject(new Error(`hangar serve exited ${String(code)}: ${err}`)));
   });
+}
+
+/**
+ * Runs a serve's command line in a mount namespace of its own where `dir` is an empty directory: what a runtime on
+ * another machine sees at that path.
+ */
+export function hiding(dir: string): NonNullable<ServeOptions['wrap']> {
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
+  return (argv) => ({ command: 'unshare', args: ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${dir}' && exec ${argv.map((a) => `'${a}'`).join(' ')}`] });
+}
+
+export async function serveHangar(cli: string, home: string, modelUrl: string, opts: ServeOptions = {}): Promise<Served> {
+  mkdirSync(home, { recursive: true });
+  const env = { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local', ANTHROPIC_API_KEY: 'sk-ant-test-detached', ANTHROPIC_BASE_URL: modelUrl };
+  const argv = [process.execPath, cli, '--json', 'serve', '--port', String(opts.port ?? 0), '--warm-pool', '0'];
+  const { child, exited, announced } = await startServe(argv, env, opts.wrap);
+  return { child, exited, url: announced.url, token: readFileSync(announced.token_file, 'utf8').trim() };
 }
 
 export async function stopServe(s: Served | undefined): Promise<void> {

@@ -8,6 +8,7 @@ import { sessionRelativePath } from '../../../src/extension/panel/inbound';
 import type { ActionResult } from '../../../src/extension/review/review-actions';
 import { reply, startScriptedModel } from '../../../src/model/scripted';
 import { sessionRepository } from '../../../src/wire/session-repository';
+import { hiding } from '../../support/hangar-serve';
 import { connectWindow, serve, stop, type Served } from './detached-support';
 import { hangar, waitFor } from './support';
 
@@ -18,9 +19,7 @@ import { hangar, waitFor } from './support';
 
 /** `hangar serve` in its own mount namespace, where `hide` is an empty directory. */
 function serveHiding(h: Hangar, home: string, modelUrl: string, hide: string): Promise<Served> {
-  const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
-  const wrap = (argv: string[]) => ({ command: 'unshare', args: ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${argv.map((a) => `'${a}'`).join(' ')}`] });
-  return serve(h, home, modelUrl, { wrap });
+  return serve(h, home, modelUrl, { wrap: hiding(hide) });
 }
 
 export function detachedWorkspaceSuite(): void {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import { runtimeClient } from '../../../src/remote/connect';
+import { startServe } from '../../support/hangar-serve';
 import { opensslCert } from '../../support/tls-certs';
 import { useCli } from './harness';
 
@@ -22,21 +23,12 @@ describe('cli: --runtime, a detached or remote runtime', function () {
     server = undefined;
   });
 
-  async function serve(args: string[]): Promise<{ url: string; fingerprint256: string | null; exited: Promise<number | null>; child: ChildProcess }> {
-    server = spawn(process.execPath, [t.cli, '--json', 'serve', ...args], { env: t.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => server!.once('exit', resolve));
-    let out = '';
-    let err = '';
-    server.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    const line = await new Promise<string>((resolve, reject) => {
-      server!.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-      });
-      void exited.then((code) => reject(new Error(`hangar serve exited ${code}: ${err}`)));
-    });
-    return { ...(JSON.parse(line) as { url: string; fingerprint256: string | null }), exited, child: server };
+  async function serve(args: string[]): Promise<{ url: string; fingerprint256: string | null; exited: Promise<unknown>; child: ChildProcess }> {
+    const started = await startServe([process.execPath, t.cli, '--json', 'serve', ...args], t.env());
+    server = started.child;
+    return { ...started.announced, exited: started.exited, child: started.child };
   }
+
 
   it('lists sessions and shows a diff over https with a pinned certificate, and through the announced runtime', async () => {
     t.model.push(reply.tool('edit', { file_path: 'src/app.js', old_string: '"hi"', new_string: '"hello"' }), reply.text('Changed the greeting.'));

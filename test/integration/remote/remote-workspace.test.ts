@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { DEFAULT_MODEL } from '../../../src/model/types';
 import { applyChanges } from '../../../src/review/apply';
 import type { SessionEvent } from '../../../src/wire';
 import { sessionRepository, sessionWorkspacePath } from '../../../src/wire/session-repository';
+import { hiding, startServe } from '../../support/hangar-serve';
 import { opensslCert } from '../../support/tls-certs';
 import { useCli } from '../cli/harness';
 
@@ -38,23 +39,11 @@ describe('remote runtime that cannot see the workspace', function () {
    */
   async function serve(hide?: string): Promise<RemoteRuntimeClient> {
     const cert = hide ? opensslCert(t.home) : undefined;
-    const serveArgs = [t.cli, '--json', 'serve', ...(cert ? ['--tls-cert', cert.cert, '--tls-key', cert.key] : [])];
-    const cli = [process.execPath, ...serveArgs].map((a) => `'${a}'`).join(' ');
-    const empty = mkdtempSync(path.join(os.tmpdir(), 'hangar-empty-'));
-    const [cmd, args] = hide ? ['unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind '${empty}' '${hide}' && exec ${cli}`]] : [process.execPath, serveArgs];
-    server = spawn(cmd, args, { env: t.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    server.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    const line = await new Promise<string>((resolve, reject) => {
-      server!.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
-      });
-      server!.once('exit', (code) => reject(new Error(`hangar serve exited ${code}: ${err}`)));
-    });
-    const token = readFileSync(path.join(t.home, 'api-token'), 'utf8').trim();
-    client = new RemoteRuntimeClient({ url: (JSON.parse(line) as { url: string }).url, token, ...(cert ? { trust: { pin: cert.fingerprint256 } } : {}) });
+    const argv = [process.execPath, t.cli, '--json', 'serve', ...(cert ? ['--tls-cert', cert.cert, '--tls-key', cert.key] : [])];
+    const started = await startServe(argv, t.env(), hide ? hiding(hide) : undefined);
+    server = started.child;
+    const token = readFileSync(started.announced.token_file, 'utf8').trim();
+    client = new RemoteRuntimeClient({ url: started.announced.url, token, ...(cert ? { trust: { pin: cert.fingerprint256 } } : {}) });
     return client;
   }
 
