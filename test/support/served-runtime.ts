@@ -1,4 +1,4 @@
-import { startApiServer, type ApiServer } from '../../src/api';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../src/api';
 import { RemoteRuntimeClient } from '../../src/extension/connection/remote-client';
 import type { TestRuntime } from './runtime';
 
@@ -12,8 +12,8 @@ export interface ServedRuntime {
   close(): Promise<void>;
 }
 
-export async function serveOverHttp(t: TestRuntime): Promise<ServedRuntime> {
-  const server = await startApiServer({ runtime: t.runtime, port: 0 });
+export async function serveOverHttp(t: TestRuntime, opts: Omit<ApiServerOptions, 'runtime'> = {}): Promise<ServedRuntime> {
+  const server = await startApiServer({ port: 0, ...opts, runtime: t.runtime });
   const client = new RemoteRuntimeClient({ url: server.url, token: server.token });
   return {
     server,

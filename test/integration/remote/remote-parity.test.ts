@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { startApiServer, type ApiServer } from '../../../src/api';
 import { RemoteRuntimeClient, RuntimeRefusal } from '../../../src/extension/connection/remote-client';
 import { byAgent, delegating, reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import type { AgentCreateParams, SessionEvent, StreamPreview } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // What the panel gets over a detached runtime (issue #15), over real HTTP: the RemoteRuntimeClient (the official SDK
 // inside) against the real API server on a real runtime. The log's checkpoint events reach it in the history and live
@@ -15,19 +15,21 @@ import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 describe('remote runtime client: checkpoints and previews over HTTP', function () {
   this.timeout(60_000);
   let t: TestRuntime | undefined;
-  let server: ApiServer | undefined;
-  let client: RemoteRuntimeClient | undefined;
+  let served: ServedRuntime | undefined;
   afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
-    client = server = t = undefined;
+    await served?.close();
+    served = t = undefined;
   });
+
+  /** The API server on `t` and the seam's client on it, with heartbeats often enough for the stream tests. */
+  async function serve(runtime: TestRuntime): Promise<RemoteRuntimeClient> {
+    served = await serveOverHttp(runtime, { heartbeatMs: 200 });
+    return served.client;
+  }
 
   async function connect(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script'], tools: AgentCreateParams['tools'] = [{ type: 'agent_toolset_20260401' }]): Promise<{ c: RemoteRuntimeClient; sessionId: string }> {
     t = await makeTestRuntime({ script });
-    server = await startApiServer({ runtime: t.runtime, port: 0, heartbeatMs: 200 });
-    const c = (client = new RemoteRuntimeClient({ url: server.url, token: server.token }));
+    const c = await serve(t);
     const agent = await c.createAgent({ name: 'parity', model: DEFAULT_MODEL, tools });
     const env = await c.defaultEnvironment({});
     const session = await c.createSession({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t.repo }] });
@@ -116,8 +118,7 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
         counter: [reply.tool('bash', { command: 'for i in 1 2 3 4; do echo "count $i"; sleep 0.3; done' }), reply.text('Counted to four, slowly.', { chunk_delay_ms: 40 })],
       }),
     });
-    server = await startApiServer({ runtime: t.runtime, port: 0, heartbeatMs: 200 });
-    const c = (client = new RemoteRuntimeClient({ url: server.url, token: server.token }));
+    const c = await serve(t);
     const counter = await c.createAgent({ name: 'counter', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
     const lead = await c.createAgent({ name: 'lead', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }], multiagent: { type: 'coordinator', agents: [counter.id] } });
     const env = await c.defaultEnvironment({});
@@ -136,7 +137,7 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     const text = previews.flatMap((p) => (p.type === 'event_delta' ? [p.delta.content.text] : [])).join('');
     assert.ok(text.includes('Counted to four, slowly.'), `the sub-agent's text as it streamed: ${text}`);
     // An unknown thread: the runtime refuses its stream (404), so the follow ends and delivers nothing.
-    const sdk = new Anthropic({ apiKey: server.token, baseURL: server.url });
+    const sdk = new Anthropic({ apiKey: served!.server.token, baseURL: served!.server.url });
     await assert.rejects(sdk.beta.sessions.threads.events.stream('sthr_nosuch', { session_id: id }), (err: unknown) => err instanceof Anthropic.APIError && err.status === 404);
     const none: StreamPreview[] = [];
     (await c.followThreadPreviews(id, 'sthr_nosuch', (p) => none.push(p)))();

@@ -7,13 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { startApiServer, type ApiServer } from '../../../src/api';
 import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { archiveWorkspace, WorkspaceTooLargeError } from '../../../src/extension/connection/workspace-archive';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import type { RuntimeOptions } from '../../../src/runtime';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
 
 // Bad input on the way from a client's workspace to a runtime elsewhere (issue #15 §2), over real HTTP with the SDK:
 // a workspace over the upload limit, an upload cut off mid-body, an archive that is not the one the client made or
@@ -24,22 +24,16 @@ const MB = 1024 * 1024;
 describe('workspace upload to a remote runtime: bad input', function () {
   this.timeout(60_000);
   let t: TestRuntime | undefined;
-  let server: ApiServer | undefined;
-  let client: RemoteRuntimeClient | undefined;
+  let served: ServedRuntime | undefined;
   afterEach(async () => {
-    await client?.close();
-    await server?.close();
-    await t?.close();
-    client = undefined;
-    server = undefined;
-    t = undefined;
+    await served?.close();
+    served = t = undefined;
   });
 
   async function serve(runtime: Partial<RuntimeOptions> = {}): Promise<RemoteRuntimeClient> {
     t = await makeTestRuntime({ runtime });
-    server = await startApiServer({ runtime: t.runtime, port: 0 });
-    client = new RemoteRuntimeClient({ url: server.url, token: server.token });
-    return client;
+    served = await serveOverHttp(t);
+    return served.client;
   }
 
   async function sessionWith(c: RemoteRuntimeClient, repo: Parameters<RemoteRuntimeClient['createSession']>[0]['resources']) {
@@ -70,8 +64,8 @@ describe('workspace upload to a remote runtime: bad input', function () {
     await serve();
     const boundary = 'cutcutcut';
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="workspace.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`);
-    const url = new URL('/v1/files', server!.url);
-    const req = request(url, { method: 'POST', headers: { 'x-api-key': server!.token, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 4 * MB) } });
+    const url = new URL('/v1/files', served!.server.url);
+    const req = request(url, { method: 'POST', headers: { 'x-api-key': served!.server.token, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 4 * MB) } });
     req.on('error', () => undefined);
     req.write(head);
     req.write(Buffer.alloc(MB, 1));
