@@ -258,8 +258,11 @@ export class SessionService {
     await this.host.release(id);
     await destroySandbox(id);
     await fsp.rm(this.host.dir(id), { recursive: true, force: true });
-    if (record) await this.clones.forget(record);
     this.index.forget(id);
+    if (record) {
+      await this.clones.forget(record);
+      await this.workspaces.release(record.resources, (fileId) => this.namesUpload(fileId));
+    }
     return { id, type: 'session_deleted' };
   }
 
@@ -268,6 +271,18 @@ export class SessionService {
     if (record.archived_at && params.some((p) => p.type !== 'user.interrupt')) throw invalid(`Session ${id} is archived and accepts no events.`);
     await checkThreadMessages(id, params, () => this.threads(id));
     return this.host.send(record, await prepareOutcomes(params, record.agent, (f) => this.files.content(f)));
+  }
+
+  /**
+   * Whether a stored session may work on the uploaded workspace `fileId`, read from every record (such deletes are
+   * rare); a damaged record might, so it keeps the copy.
+   */
+  private async namesUpload(fileId: string): Promise<boolean> {
+    for (const id of await this.index.ids()) {
+      const record = await this.index.record(id).catch(() => undefined);
+      if (record === undefined || (record && sessionRepository(record.resources)?.upload?.file_id === fileId)) return true;
+    }
+    return false;
   }
 
   /** Continues a session from its log in this process (no-op when another live process drives it). */

@@ -8,7 +8,8 @@ import { extract, type Header } from 'tar-stream';
 import { isErrno, mkdirDurable } from '../log/fsutil';
 import { git, isolatedGitEnv } from '../sandbox/repo/git';
 import { isRepoPath } from '../sandbox/repo/paths';
-import type { LocalRepositoryResource, ResourceParams } from '../wire';
+import type { LocalRepositoryResource, ResourceParams, SessionResource } from '../wire';
+import { sessionRepository } from '../wire/session-repository';
 import type { WorkspaceUpload } from '../wire/workspace';
 import { invalid } from './errors';
 import type { FileStore } from './files';
@@ -58,6 +59,18 @@ export class UploadedWorkspaces {
       dir.then(settled, settled);
     }
     return dir;
+  }
+
+  /**
+   * Removes the unpacked copy of a deleted session's upload once no stored session names it (`inUse` looks), so a
+   * runtime that serves other machines does not keep every workspace ever sent. An unpack under way in this process
+   * keeps it; the uploaded archive itself is a Files API file, deleted through that API.
+   */
+  async release(resources: readonly SessionResource[], inUse: (fileId: string) => Promise<boolean>): Promise<void> {
+    const upload = sessionRepository(resources)?.upload;
+    if (!upload || !/^file_[0-9A-Za-z]+$/.test(upload.file_id)) return;
+    if (this.unpacking.has(upload.file_id) || (await inUse(upload.file_id))) return;
+    await rm(path.join(this.root, upload.file_id), { recursive: true, force: true });
   }
 
   private async unpack(upload: WorkspaceUpload): Promise<string> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import os from 'node:os';
@@ -108,7 +109,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
     assert.deepEqual(readdirSync(path.join(t!.storage, 'workspaces')), [], 'no unpacked directory is left');
   });
 
-  it('gives sessions of one upload one unpacked copy, and checks the SHA-256 on each use', async () => {
+  it('gives sessions of one upload one unpacked copy, checks the SHA-256 on each use, and removes the copy with its last session', async () => {
     const c = await serve();
     writeFileSync(path.join(t!.repo, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
     symlinkSync('src/app.js', path.join(t!.repo, 'app-link'));
@@ -122,6 +123,14 @@ describe('workspace upload to a remote runtime: bad input', function () {
     const wrong = { ...repo, upload: { file_id: repo.upload!.file_id, sha256: '0'.repeat(64) } };
     await assert.rejects(sessionWith(c, [wrong]), /is not the one the client made/);
     assert.equal((await t!.runtime.sessions.list({})).data.length, 2);
+
+    // The copy goes with the last session that works on it; the archive stays a file of the Files API.
+    const sdk = new Anthropic({ apiKey: served!.server.token, baseURL: served!.server.url });
+    await sdk.beta.sessions.delete(a.id);
+    assert.ok(existsSync(copy), 'a session still works on the copy');
+    await sdk.beta.sessions.delete(b.id);
+    assert.equal(existsSync(copy), false, 'the copy is removed with the last session of the upload');
+    assert.equal((await sdk.beta.files.retrieveMetadata(repo.upload!.file_id)).id, repo.upload!.file_id);
   });
 
   it('says what a runtime that refuses the upload answered', async () => {
