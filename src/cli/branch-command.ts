@@ -1,5 +1,5 @@
 import type { Runtime } from '../runtime';
-import { handOffToBranch } from '../runtime/branch-handoff';
+import { handOffToBranch, sessionsSource } from '../runtime/branch-handoff';
 import { BranchError } from '../review/branch';
 import { EXIT } from './exit-codes';
 import { paint } from './render';
@@ -14,7 +14,7 @@ export interface BranchFlags {
 
 export async function applyToBranch(rt: Runtime, id: string, o: BranchFlags & { branch: string }, json: boolean): Promise<number> {
   try {
-    const r = await handOffToBranch(rt.sessions, id, o);
+    const r = await handOffToBranch(sessionsSource(rt.sessions), id, o);
     if (json) process.stdout.write(`${JSON.stringify({ branch: r.branch, commit: r.commit, base: r.base, files: r.files })}\n`);
     else {
       const p = paint(process.stdout.isTTY === true);

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import * as z from 'zod';
 import { BranchError, checkBranchName, type BranchResult } from '../../review/branch';
 import { subjectOf, withSubject } from '../../review/commit-message';
-import { draftMessage, handOffToBranch, repositoryOf } from '../../runtime/branch-handoff';
+import { draftMessage, handOffToBranch, repositoryOf, type HandOffSource } from '../../runtime/branch-handoff';
+import type { RuntimeClient } from '../connection/runtime-client';
 import type { Hangar } from '../hangar';
 import { guarded, resolveSession } from './args';
 
@@ -21,17 +22,17 @@ export function registerBranchCommands(h: Hangar): vscode.Disposable[] {
       guarded(h, 'hangar.commitToBranch', async (arg?: unknown): Promise<BranchResult | undefined> => {
         const id = await resolveSession(h, arg, 'Commit the changes of which session to a new branch?');
         if (!id) return undefined;
-        const sessions = h.host.runtime.sessions;
+        const source = clientSource(h.host.client);
         const given = Given.safeParse(arg).data ?? {};
-        const repo = repositoryOf(await sessions.record(id));
-        const draft = given.message ?? (await draftMessage(sessions, id));
+        const repo = await source.repository(id);
+        const draft = given.message ?? (await draftMessage(source, id));
         const branch = given.branch ?? (await askBranch(repo, draft));
         if (branch === undefined) return undefined;
         const message = given.message ?? (await askSubject(draft));
         if (message === undefined) return undefined;
         try {
           const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: committing to ${branch}` }, () =>
-            handOffToBranch(sessions, id, { branch, message }),
+            handOffToBranch(source, id, { branch, message }),
           );
           void vscode.window
             .showInformationMessage(`Hangar: committed ${result.files.length} file(s) to the new branch ${branch} (${result.commit.slice(0, 7)}). Your checkout is untouched.`, 'Copy Branch Name')
@@ -49,6 +50,19 @@ export function registerBranchCommands(h: Hangar): vscode.Disposable[] {
       }),
     ),
   ];
+}
+
+/**
+ * The session as this window's runtime serves it (in-process or detached): the branch goes into the workspace the
+ * window started it on, which for a workspace uploaded to another machine is this machine's folder, not the runtime's copy.
+ */
+function clientSource(client: RuntimeClient): HandOffSource {
+  return {
+    repository: async (id) => repositoryOf(id, (await client.retrieveSession(id)).resources, (r) => r.upload?.client_path ?? r.path),
+    events: (id) => client.sessionEvents(id),
+    changes: (id) => client.changes(id),
+    readFile: (id, file, side) => client.readFile(id, file, side),
+  };
 }
 
 async function askBranch(repo: string, draft: string): Promise<string | undefined> {

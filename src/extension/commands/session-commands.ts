@@ -59,8 +59,14 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
     reg('hangar.resume', async (arg) => {
       const id = await resolveSession(h, arg, 'Resume which session?');
       if (!id) return undefined;
-      const driving = await h.host.runtime.sessions.wake(id);
-      if (!driving) void vscode.window.showWarningMessage('Hangar: another Hangar process (a CLI or another window) is driving this session; resume it there.');
+      const driving = await h.host.client.resume(id);
+      if (!driving) {
+        void vscode.window.showWarningMessage(
+          h.host.detached
+            ? `Hangar: the detached runtime at ${h.host.client.where} is not running this session: its last turn ended (send a message to go on), or the runtime resumes it when it starts again.`
+            : 'Hangar: another Hangar process (a CLI or another window) is driving this session; resume it there.',
+        );
+      }
       h.sessions.added(id);
       return id;
     }),
@@ -78,7 +84,7 @@ export function registerSessionCommands(h: Hangar): vscode.Disposable[] {
         if (answer !== 'Delete') return undefined;
       }
       h.panels.close(id);
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: deleting session' }, () => h.host.runtime.deleteSession(id));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: deleting session' }, () => h.host.client.deleteSession(id));
       h.reviews.forget(id);
       h.sessions.removed(id);
       return id;

@@ -105,6 +105,14 @@ export class LocalRuntimeClient implements RuntimeClient {
     return this.runtime.sessions.create(params);
   }
 
+  async deleteSession(id: string): Promise<void> {
+    await this.runtime.deleteSession(id);
+  }
+
+  resume(id: string): Promise<boolean> {
+    return this.runtime.sessions.wake(id);
+  }
+
   setBudget(id: string, budget: BudgetLimit) {
     return this.runtime.sessions.update(id, { budget });
   }

@@ -147,6 +147,15 @@ export class RemoteRuntimeClient implements RuntimeClient {
     return parse(Session, await this.call(() => this.sdk.beta.sessions.update(id, { budget } as Anthropic.Beta.Sessions.SessionUpdateParams)), 'a session');
   }
 
+  async deleteSession(id: string): Promise<void> {
+    await this.call(() => this.sdk.beta.sessions.delete(id));
+  }
+
+  async resume(id: string): Promise<boolean> {
+    const { status } = await this.retrieveSession(id);
+    return status === 'running' || status === 'rescheduling';
+  }
+
   async changes(id: string): Promise<SessionChanges> {
     const raw: unknown = await this.call(() => this.sdk.get(`${sessionPath(id)}/changes`));
     return parse(SessionChanges, raw, "a session's changes");

@@ -79,6 +79,13 @@ export interface RuntimeClient {
   /** User events (a message, an interrupt, a confirmation); a refusal (an answer another window gave first) throws its sentence. */
   send(id: string, events: EventParams[]): Promise<void>;
   createSession(params: SessionCreateParams): Promise<Session>;
+  /** Deletes the session: its log and sandbox, on the runtime that holds them. */
+  deleteSession(id: string): Promise<void>;
+  /**
+   * Continues a session its log shows unfinished. In-process: drives it here, false when another process does. A
+   * detached runtime drives its sessions itself (it resumes interrupted ones when it starts): true when it says so.
+   */
+  resume(id: string): Promise<boolean>;
   /** Replaces the session's budget (a raised cap lets a held turn go on); a refusal (not above what it spent) throws its sentence. */
   setBudget(id: string, budget: BudgetLimit): Promise<Session>;
   changes(id: string): Promise<{ patch: string; files: FileChange[] }>;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Hangar } from '../../../src/extension/hangar';
 import { sessionRelativePath } from '../../../src/extension/panel/inbound';
 import type { ActionResult } from '../../../src/extension/review/review-actions';
+import type { BranchResult } from '../../../src/review/branch';
 import { reply, startScriptedModel } from '../../../src/model/scripted';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { hiding } from '../../support/hangar-serve';
@@ -33,6 +35,7 @@ export function detachedWorkspaceSuite(): void {
       const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-elsewhere-'));
       const model = await startScriptedModel({ script: [reply.tool('write', { file_path: 'elsewhere/greeting.txt', content: 'written on the other machine\n' }), reply.text('Wrote the greeting.')] });
       const settings = vscode.workspace.getConfiguration('hangar');
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: workspace, encoding: 'utf8' }).trim();
       let served: Served | undefined;
       try {
         served = await serveHiding(h, home, model.url, workspace);
@@ -62,9 +65,20 @@ export function detachedWorkspaceSuite(): void {
         for (const shown of ['/workspace/elsewhere/greeting.txt', landed]) assert.equal(await sessionRelativePath(h.host, id, shown), 'elsewhere/greeting.txt');
         assert.equal(existsSync(landed), false, 'nothing reaches the workspace before review');
 
+        // Commit to a new branch: the changes come over the API and the branch goes into this window's repository.
+        const branched = await vscode.commands.executeCommand<BranchResult | undefined>('hangar.commitToBranch', { sessionId: id, branch: 'hangar/from-afar', message: 'Greet from afar' });
+        assert.deepEqual(branched?.files, ['elsewhere/greeting.txt']);
+        assert.equal(git('show', 'hangar/from-afar:elsewhere/greeting.txt'), 'written on the other machine');
+        assert.equal(existsSync(landed), false, 'the checkout is untouched');
+
         const result = await vscode.commands.executeCommand<ActionResult>('hangar.applyAll', { sessionId: id });
         assert.deepEqual(result, { accepted: 1, rejected: 0, conflicts: [] });
         assert.equal(readFileSync(landed, 'utf8'), 'written on the other machine\n');
+
+        // Deleting the session from this window deletes it on the runtime, where its log is.
+        assert.equal(await vscode.commands.executeCommand<string>('hangar.deleteSession', { sessionId: id, confirmed: true }), id);
+        assert.deepEqual((await h.host.client.listSessions()).map((v) => v.id), []);
+        assert.equal(readFileSync(landed, 'utf8'), 'written on the other machine\n', 'the applied file stays');
       } finally {
         await settings.update('runtime.workspace', undefined, vscode.ConfigurationTarget.Global);
         await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
@@ -72,6 +86,7 @@ export function detachedWorkspaceSuite(): void {
         await stop(served);
         await model.close();
         rmSync(path.dirname(landed), { recursive: true, force: true });
+        if (git('branch', '--list', 'hangar/from-afar')) git('branch', '-D', 'hangar/from-afar');
         rmSync(home, { recursive: true, force: true });
       }
     });

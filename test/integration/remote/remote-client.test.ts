@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +95,14 @@ describe('remote runtime client (VS Code seam) over HTTP', function () {
     assert.equal(await c.readFile(session.id, 'notes.txt', 'baseline'), null, 'absent at the baseline');
     assert.equal((await c.readFile(session.id, 'src/app.js', 'baseline'))?.toString(), 'console.log("hi");\n');
     assert.equal(c.mcpStatus(), null);
+
+    // Resume: the runtime drives its sessions itself; an idle one is not running there.
+    assert.equal(await c.resume(session.id), false);
+    // Delete: gone from the runtime (its log and sandbox), and a second delete is the runtime's not-found sentence.
+    await c.deleteSession(session.id);
+    assert.deepEqual(await c.listSessions(), []);
+    assert.equal(existsSync(path.join(t!.storage, 'sessions', session.id)), false, 'the log is removed on the runtime');
+    await assert.rejects(c.deleteSession(session.id), (err: unknown) => err instanceof RuntimeRefusal && err.status === 404 && err.message.includes(session.id));
   });
 
   it('says a wrong token is refused, with the fix', async () => {
