@@ -5,7 +5,7 @@ import path from 'node:path';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { DockerSandbox } from '../../../src/sandbox/docker/sandbox';
 import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
-import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir, retireAll } from './helpers';
 
 // The agent's /workspace is a checkout of the user's repository in every provider (issue #19 §5): the user's branch
 // and HEAD, history, the user's uncommitted changes as working-tree changes; while Hangar's baseline stays out of
@@ -61,12 +61,7 @@ describe('every provider: /workspace is a checkout of the user repository', func
     await requireDocker();
     repo = userRepo();
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   const cases: [string, () => SandboxProvider][] = [
     ['local', () => new LocalSandboxProvider({ storageRoot: tmpDir('local') })],

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { Sandbox, SandboxProvider, WorkspaceChanges } from '../../../src/sandbox/types';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, tmpDir, retireAll } from './helpers';
 
 // A scripted session edits, adds, deletes, renames, chmods and writes binary and non-UTF-8 files; the Docker
 // sandbox's diff must be exact, and byte for byte the local provider's for the same script, in both file modes.
@@ -50,12 +50,7 @@ describe('docker sandbox: exact changes', function () {
     await requireDocker();
     repo = makeRepo(FILES);
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   const make = (opts: Parameters<typeof newProvider>[0] = {}): DockerSandboxProvider => {
     const p = newProvider(opts);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
 import { assertCheckpointExact, containerFiles, IGNORED, type Ignored } from './checkpoint-files';
-import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, TIMEOUT, retireAll } from './helpers';
 
 // Copy-mode checkpoints from the tool server's watch (toolserver/checkpoint-watch.ts): after every kind of change bash
 // can make (a background process writing after the call returned included), the checkpoint holds exactly the files
@@ -27,12 +27,7 @@ describe('copy-mode checkpoints from the tool server watch', function () {
   before(() => {
     repo = makeRepo(FILES);
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   async function sandbox(sessionId: string, tools: 'server' | 'exec' = 'server'): Promise<Sandbox> {
     await requireDocker();

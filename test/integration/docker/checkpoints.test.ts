@@ -6,7 +6,7 @@ import path from 'node:path';
 import { LocalSandboxProvider } from '../../../src/sandbox/local';
 import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
 import { materialiseCheckpoint, UnknownCheckpointError } from '../../../src/sandbox/repo/checkpoint-git';
-import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir, retireAll } from './helpers';
 
 // Checkpoints and restore on every provider and file mode: a restore brings back exact bytes (binary and non-UTF-8
 // included), executable bits, symlinks, deleted files and directories, and removes what came after; ignored files are
@@ -143,12 +143,7 @@ describe('checkpoints: restore exact files', function () {
   before(() => {
     repo = makeRepo(FILES);
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   it('local provider', async () => {
     const p = new LocalSandboxProvider({ storageRoot: tmpDir('local') });

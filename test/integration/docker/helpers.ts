@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { DockerSandboxProvider, type DockerSandboxProviderOptions } from '../../../src/sandbox/docker';
 import { connectDocker } from '../../../src/sandbox/docker/client';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
-import type { Sandbox } from '../../../src/sandbox/types';
+import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
 import type { ToolOutcome } from '../../../src/wire/tool-outcome';
 import { SandboxEnvironment } from '../../../src/wire/environment';
 import { tmpDir } from '../../support/tmp';
@@ -53,6 +53,14 @@ export function makeRepo(files: Record<string, string | Buffer>, opts: { commit?
 
 export function newProvider(options: Partial<DockerSandboxProviderOptions> = {}): DockerSandboxProvider {
   return new DockerSandboxProvider({ storageRoot: tmpDir('store'), ...options });
+}
+
+/** Removes every sandbox the providers made and closes them: a suite's `after`. */
+export async function retireAll(providers: readonly SandboxProvider[]): Promise<void> {
+  for (const p of providers) {
+    await p.reap(new Set());
+    await p.close();
+  }
 }
 
 export function text(o: ToolOutcome): string {

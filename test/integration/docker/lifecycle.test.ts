@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL_MANAGED, LABEL_ROOT, rootKey } from '../../../src/sandbox/docker/names';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT, treeChecksum } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT, treeChecksum, retireAll } from './helpers';
 
 // Containers are cattle: killed mid-command, the call says why and the next call runs in a new container on the
 // same files; a restarted host reattaches to the running container; the reaper and destroy leave nothing behind.
@@ -22,12 +22,7 @@ describe('docker sandbox: lifecycle', function () {
   before(async () => {
     docker = await requireDocker();
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   it('a container killed mid-command: the call names the cause, the next call gets a new container with the files', async () => {
     const repo = makeRepo({ 'a.txt': 'a\n' });

@@ -5,7 +5,7 @@ import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { removeContainer } from '../../../src/sandbox/docker/container';
 import { markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
 import { readState } from '../../../src/sandbox/docker/state';
-import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, TIMEOUT, tmpDir, retireAll } from './helpers';
 
 // Detached teardown (the CLI's): release() returns without waiting for the engine, the container is still removed
 // (by a detached process), and a container whose remover never ran (killed) is removed by the next provider.
@@ -42,12 +42,7 @@ describe('docker sandbox: detached teardown', function () {
   before(async () => {
     docker = await requireDocker();
   });
-  after(async () => {
-    for (const p of providers) {
-      await p.reap(new Set());
-      await p.close();
-    }
-  });
+  after(() => retireAll(providers));
 
   it('release() hands the container to a detached remover: it goes, its entry goes, the files stay', async () => {
     const p = make();
