@@ -42,15 +42,36 @@ export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Ru
   const storage = c.storage ?? defaultStorage();
   const sandbox = await chooseProvider(storage, c.provider, choice);
   const rt = await openCliRuntime({ storage: c.storage, sandbox, onProgress: progress });
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= rt.close());
-  const unregister = onShutdown(close);
+  let closing: Promise<boolean> | undefined;
+  const close = () => (closing ??= closeWithin(rt, CLOSE_DEADLINE_MS));
+  const unregister = onShutdown(async () => void (await close()));
+  let code: number | undefined;
   try {
-    return await fn(rt);
+    code = await fn(rt);
+    return code;
   } finally {
     unregister();
-    await close();
+    // A close cut off by the deadline leaves what hung (a child, a socket) holding the process open: end it here.
+    if (!(await close()) && code !== undefined) process.exit(code);
   }
+}
+
+/**
+ * How long closing the runtime may take before the command ends anyway. Every event is durable when it is appended
+ * (the log survives a SIGKILL, and the next process repairs and resumes), so a close that hangs on a sandbox or a
+ * connection must not keep a stopped `hangar serve` alive: a service manager would kill it later with less said.
+ */
+const CLOSE_DEADLINE_MS = 15_000;
+
+/** Closes the runtime; false when it had not finished after `ms` (said on stderr). */
+async function closeWithin(rt: Runtime, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const closed = rt.close().then(() => 'closed' as const);
+  const first = await Promise.race([closed, late]).finally(() => clearTimeout(timer));
+  if (first === 'closed') return true;
+  process.stderr.write(`warning: the runtime did not finish closing within ${ms / 1000} s; exiting anyway (session logs are durable, and the next hangar process resumes what was cut).\n`);
+  return false;
 }
 
 /** For a command that only reads stored sessions (sessions): no runtime and no sandbox provider are opened. */

@@ -87,8 +87,14 @@ export async function serveHangar(cli: string, home: string, modelUrl: string, o
   return { child, exited, url: announced.url, token: readFileSync(announced.token_file, 'utf8').trim() };
 }
 
-export async function stopServe(s: Served | undefined): Promise<void> {
-  if (!s || s.child.exitCode !== null) return;
+/**
+ * Stops a serve and waits for it to exit, so a test's clean-up never removes a home under a runtime still closing;
+ * one that has not exited 20 s after SIGTERM is killed (its close is bounded at 15 s: that would be a hang to report).
+ */
+export async function stopServe(s: Pick<Served, 'child' | 'exited'> | undefined): Promise<void> {
+  if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
   s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
   await s.exited;
+  clearTimeout(timer);
 }

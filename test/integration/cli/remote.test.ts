@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import { runtimeClient } from '../../../src/remote/connect';
-import { startServe } from '../../support/hangar-serve';
+import { startServe, stopServe, type StartedServe } from '../../support/hangar-serve';
 import { opensslCert } from '../../support/tls-certs';
 import { useCli } from './harness';
 
@@ -17,15 +17,15 @@ import { useCli } from './harness';
 describe('cli: --runtime, a detached or remote runtime', function () {
   this.timeout(120_000);
   const t = useCli();
-  let server: ChildProcess | undefined;
-  afterEach(() => {
-    server?.kill('SIGTERM');
+  let server: StartedServe | undefined;
+  afterEach(async () => {
+    await stopServe(server);
     server = undefined;
   });
 
   async function serve(args: string[]): Promise<{ url: string; fingerprint256: string | null; exited: Promise<unknown>; child: ChildProcess }> {
     const started = await startServe([process.execPath, t.cli, '--json', 'serve', ...args], t.env());
-    server = started.child;
+    server = started;
     return { ...started.announced, exited: started.exited, child: started.child };
   }
 
@@ -74,7 +74,7 @@ describe('cli: --runtime, a detached or remote runtime', function () {
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /hangar apply runs on this machine's storage and cannot use --runtime/);
 
-    server!.kill('SIGTERM');
+    server!.child.kill('SIGTERM');
     assert.equal(await s.exited, 0);
     server = undefined;
     assert.equal(existsSync(path.join(t.home, 'runtime.json')), false, 'the announcement is withdrawn');

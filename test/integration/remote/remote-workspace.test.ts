@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,7 @@ import { DEFAULT_MODEL } from '../../../src/model/types';
 import { applyChanges } from '../../../src/review/apply';
 import type { SessionEvent } from '../../../src/wire';
 import { sessionRepository, sessionWorkspacePath } from '../../../src/wire/session-repository';
-import { hiding, startServe } from '../../support/hangar-serve';
+import { hiding, startServe, stopServe, type StartedServe } from '../../support/hangar-serve';
 import { opensslCert } from '../../support/tls-certs';
 import { useCli } from '../cli/harness';
 
@@ -24,12 +23,12 @@ const MB = 1024 * 1024;
 describe('remote runtime that cannot see the workspace', function () {
   this.timeout(120_000);
   const t = useCli();
-  let server: ChildProcess | undefined;
+  let server: StartedServe | undefined;
   let client: RemoteRuntimeClient | undefined;
   afterEach(async () => {
     await client?.close();
     client = undefined;
-    server?.kill('SIGTERM');
+    await stopServe(server);
     server = undefined;
   });
 
@@ -41,7 +40,7 @@ describe('remote runtime that cannot see the workspace', function () {
     const cert = hide ? opensslCert(t.home) : undefined;
     const argv = [process.execPath, t.cli, '--json', 'serve', ...(cert ? ['--tls-cert', cert.cert, '--tls-key', cert.key] : [])];
     const started = await startServe(argv, t.env(), hide ? hiding(hide) : undefined);
-    server = started.child;
+    server = started;
     const token = readFileSync(started.announced.token_file, 'utf8').trim();
     client = new RemoteRuntimeClient({ url: started.announced.url, token, ...(cert ? { trust: { pin: cert.fingerprint256 } } : {}) });
     return client;
