@@ -25,3 +25,25 @@ export async function serveOverHttp(t: TestRuntime, opts: Omit<ApiServerOptions,
     },
   };
 }
+
+/**
+ * For a suite whose tests each serve one test runtime: `serve` starts it (and closes the previous test's), and every
+ * test's runtime, server and client are closed after it. `current` is the one being served.
+ */
+export function useServedRuntime(opts: Omit<ApiServerOptions, 'runtime'> = {}): { serve(t: TestRuntime): Promise<RemoteRuntimeClient>; readonly current: ServedRuntime } {
+  let served: ServedRuntime | undefined;
+  afterEach(async () => {
+    await served?.close();
+    served = undefined;
+  });
+  return {
+    async serve(t) {
+      served = await serveOverHttp(t, opts);
+      return served.client;
+    },
+    get current() {
+      if (!served) throw new Error('no runtime is served yet: call serve() first');
+      return served;
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { byAgent, delegating, reply } from '../../../src/model/scripted';
 import { DEFAULT_MODEL } from '../../../src/model/types';
 import type { AgentCreateParams, SessionEvent, StreamPreview } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
+import { useServedRuntime } from '../../support/served-runtime';
 
 // What the panel gets over a detached runtime (issue #15), over real HTTP: the RemoteRuntimeClient (the official SDK
 // inside) against the real API server on a real runtime. The log's checkpoint events reach it in the history and live
@@ -15,17 +15,9 @@ import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime'
 describe('remote runtime client: checkpoints and previews over HTTP', function () {
   this.timeout(60_000);
   let t: TestRuntime | undefined;
-  let served: ServedRuntime | undefined;
-  afterEach(async () => {
-    await served?.close();
-    served = t = undefined;
-  });
-
-  /** The API server on `t` and the seam's client on it, with heartbeats often enough for the stream tests. */
-  async function serve(runtime: TestRuntime): Promise<RemoteRuntimeClient> {
-    served = await serveOverHttp(runtime, { heartbeatMs: 200 });
-    return served.client;
-  }
+  // Heartbeats often enough for the stream tests.
+  const served = useServedRuntime({ heartbeatMs: 200 });
+  const serve = (runtime: TestRuntime) => served.serve(runtime);
 
   async function connect(script: NonNullable<Parameters<typeof makeTestRuntime>[0]>['script'], tools: AgentCreateParams['tools'] = [{ type: 'agent_toolset_20260401' }]): Promise<{ c: RemoteRuntimeClient; sessionId: string }> {
     t = await makeTestRuntime({ script });
@@ -137,7 +129,7 @@ describe('remote runtime client: checkpoints and previews over HTTP', function (
     const text = previews.flatMap((p) => (p.type === 'event_delta' ? [p.delta.content.text] : [])).join('');
     assert.ok(text.includes('Counted to four, slowly.'), `the sub-agent's text as it streamed: ${text}`);
     // An unknown thread: the runtime refuses its stream (404), so the follow ends and delivers nothing.
-    const sdk = new Anthropic({ apiKey: served!.server.token, baseURL: served!.server.url });
+    const sdk = new Anthropic({ apiKey: served.current.server.token, baseURL: served.current.server.url });
     await assert.rejects(sdk.beta.sessions.threads.events.stream('sthr_nosuch', { session_id: id }), (err: unknown) => err instanceof Anthropic.APIError && err.status === 404);
     const none: StreamPreview[] = [];
     (await c.followThreadPreviews(id, 'sthr_nosuch', (p) => none.push(p)))();

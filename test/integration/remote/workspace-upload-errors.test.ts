@@ -14,7 +14,7 @@ import { workspaceRepository } from '../../../src/extension/connection/workspace
 import { sessionRepository } from '../../../src/wire/session-repository';
 import type { RuntimeOptions } from '../../../src/runtime';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
+import { useServedRuntime } from '../../support/served-runtime';
 
 // Bad input on the way from a client's workspace to a runtime elsewhere (issue #15 §2), over real HTTP with the SDK:
 // a workspace over the upload limit, an upload cut off mid-body, an archive that is not the one the client made or
@@ -25,16 +25,11 @@ const MB = 1024 * 1024;
 describe('workspace upload to a remote runtime: bad input', function () {
   this.timeout(60_000);
   let t: TestRuntime | undefined;
-  let served: ServedRuntime | undefined;
-  afterEach(async () => {
-    await served?.close();
-    served = t = undefined;
-  });
+  const served = useServedRuntime();
 
   async function serve(runtime: Partial<RuntimeOptions> = {}): Promise<RemoteRuntimeClient> {
     t = await makeTestRuntime({ runtime });
-    served = await serveOverHttp(t);
-    return served.client;
+    return served.serve(t);
   }
 
   async function sessionWith(c: RemoteRuntimeClient, repo: Parameters<RemoteRuntimeClient['createSession']>[0]['resources']) {
@@ -65,8 +60,8 @@ describe('workspace upload to a remote runtime: bad input', function () {
     await serve();
     const boundary = 'cutcutcut';
     const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="workspace.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`);
-    const url = new URL('/v1/files', served!.server.url);
-    const req = request(url, { method: 'POST', headers: { 'x-api-key': served!.server.token, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 4 * MB) } });
+    const url = new URL('/v1/files', served.current.server.url);
+    const req = request(url, { method: 'POST', headers: { 'x-api-key': served.current.server.token, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(head.length + 4 * MB) } });
     req.on('error', () => undefined);
     req.write(head);
     req.write(Buffer.alloc(MB, 1));
@@ -125,7 +120,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
     assert.equal((await t!.runtime.sessions.list({})).data.length, 2);
 
     // The copy goes with the last session that works on it; the archive stays a file of the Files API.
-    const sdk = new Anthropic({ apiKey: served!.server.token, baseURL: served!.server.url });
+    const sdk = new Anthropic({ apiKey: served.current.server.token, baseURL: served.current.server.url });
     await sdk.beta.sessions.delete(a.id);
     assert.ok(existsSync(copy), 'a session still works on the copy');
     await sdk.beta.sessions.delete(b.id);
