@@ -22,9 +22,12 @@ export function detachedSuite(): void {
     it('drives a hangar serve; a session that finished while the window was closed shows finished with its events; a runtime that goes away is reconnected to', async () => {
       const h = await hangar();
       const home = mkdtempSync(path.join(os.tmpdir(), 'hangar-detached-'));
-      // The second answer is held, so the window closes while the agent is still at work.
+      // The second answer is held until the window has closed, so the agent is still at work when it does (a fixed
+      // delay raced a slow first panel load in CI: the turn ended before the test looked for it running).
+      let release = (): void => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
       const model = await startScriptedModel({
-        script: (req) => (req.seq === 0 ? reply.tool('write', { file_path: 'detached/notes.md', content: 'written by the detached runtime\n' }) : reply.text('Finished while the window was closed.', { delay_ms: 8_000 })),
+        script: async (req) => (req.seq === 0 ? reply.tool('write', { file_path: 'detached/notes.md', content: 'written by the detached runtime\n' }) : (await held, reply.text('Finished while the window was closed.'))),
       });
       let served: Served | undefined;
       const settings = vscode.workspace.getConfiguration('hangar');
@@ -41,10 +44,11 @@ export function detachedSuite(): void {
         await waitFor('the panel to get the log', () => panel.posted > 0, 50_000);
         await waitFor('the second model request (the agent still at work)', () => model.requests.length >= 2);
         // The window's view of a detached runtime's session comes from its polled list: it shows running within a poll.
-        await waitFor('the window to show the session running', async () => (await h.sessions.view(id)).status === 'running', 6_000);
+        await waitFor('the window to show the session running', async () => (await h.sessions.view(id)).status === 'running', 10_000);
 
         // The window closes: the extension lets go of the runtime (deactivate does this), which goes on alone.
         await h.host.stop();
+        release();
         const direct = (await import('../../../src/remote/connect')).runtimeClient({ url: served.url, token });
         await waitFor('the session to finish in the runtime while no window is there', async () => (await direct.beta.sessions.retrieve(id)).status === 'idle' && (await direct.beta.sessions.events.list(id, { types: ['agent.message'] })).data.length > 0, 60_000);
 
@@ -95,6 +99,7 @@ export function detachedSuite(): void {
           else process.env.HANGAR_HOME = previousHome;
         }
       } finally {
+        release();
         await settings.update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
         await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
         await stop(served);
