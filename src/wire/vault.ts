@@ -23,7 +23,7 @@ export type VaultCreateParams = z.infer<typeof VaultCreateParams>;
 export type VaultUpdateParams = z.infer<typeof VaultUpdateParams>;
 
 // A bare hostname, an IPv4 address or a `*.` wildcard: no scheme, port, path or IPv6 (SDK field docs).
-const CredentialHost = lazySchema(() => z
+export const CredentialHost = lazySchema(() => z
   .string()
   .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/, 'allowed_hosts entries are bare hosts like api.example.com, 192.0.2.1 or *.example.com'));
 export const CredentialNetworking = lazySchema(() => z.discriminatedUnion('type', [
@@ -31,18 +31,18 @@ export const CredentialNetworking = lazySchema(() => z.discriminatedUnion('type'
   z.object({ type: z.literal('limited'), allowed_hosts: z.array(CredentialHost).min(1).max(16) }),
 ]));
 const InjectionLocation = lazySchema(() => z.object({ header: z.boolean(), body: z.boolean() }));
-const SecretName = lazySchema(() => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, 'secret_name is an environment variable name: letters, digits and _, not starting with a digit'));
+export const SecretName = lazySchema(() => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, 'secret_name is an environment variable name: letters, digits and _, not starting with a digit'));
 const Secret = lazySchema(() => z.string().min(1).max(65_536));
 
 // Hangar extension (not in the hosted API): a credential the egress proxy puts in a request header itself, for hosts
 // whose clients cannot be handed a placeholder (git over HTTPS asks for no token, it just gets the header).
 // scheme bearer: `Authorization: Bearer <secret>`; basic: `Authorization: Basic base64(<username>:<secret>)`;
 // header: `<header_name>: <secret>`. The proxy replaces any header of that name the sandbox sent.
-const HeaderName = lazySchema(() => z
+export const HeaderName = lazySchema(() => z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'header_name must be an HTTP header name')
   .refine((n) => !['host', 'connection', 'content-length', 'transfer-encoding', 'te', 'upgrade', 'trailer', 'keep-alive'].includes(n.toLowerCase()) && !/^proxy-/i.test(n), 'header_name cannot be a connection-level header'));
-const BasicUsername = lazySchema(() => z.string().min(1).max(256).regex(/^[^:\r\n]*$/, 'username cannot contain ":" or line breaks'));
+export const BasicUsername = lazySchema(() => z.string().min(1).max(256).regex(/^[^:\r\n]*$/, 'username cannot contain ":" or line breaks'));
 export const HttpHeaderScheme = lazySchema(() => z.enum(['bearer', 'basic', 'header']));
 const HttpHeaderHosts = lazySchema(() => z.array(CredentialHost).min(1).max(16));
 
