@@ -8,6 +8,7 @@ import { extract, type Header } from 'tar-stream';
 import { isErrno, mkdirDurable } from '../log/fsutil';
 import { git, isolatedGitEnv } from '../sandbox/repo/git';
 import { isRepoPath } from '../sandbox/repo/paths';
+import { HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, HistoryError, restoreHistory } from '../sandbox/repo/workspace-history';
 import type { LocalRepositoryResource, ResourceParams, SessionResource } from '../wire';
 import { sessionRepository } from '../wire/session-repository';
 import type { WorkspaceUpload } from '../wire/workspace';
@@ -15,11 +16,12 @@ import { invalid } from './errors';
 import type { FileStore } from './files';
 
 // Workspaces shipped by clients on other machines (issue #15 §2): a gzipped tar in the Files API, listed the way the
-// client's git lists it (tracked plus untracked-but-not-ignored files). Unpacked once per upload into
-// `<storage>/workspaces/<file_id>/`, which becomes the session's repository: a git work tree with one commit of
-// exactly those files, so every provider's listing (git's) holds what the client sent, ignored-but-tracked files
-// included. The directory is only read afterwards (the sandbox works on a copy), so sessions started from the same
-// upload (best-of-N) share it.
+// client's git lists it (tracked plus untracked-but-not-ignored files), and the client's recent git history when it
+// has one (sandbox/repo/workspace-history.ts). Unpacked once per upload into `<storage>/workspaces/<file_id>/`, which
+// becomes the session's repository: a git work tree whose index is exactly those files, so every provider's listing
+// (git's) holds what the client sent, ignored-but-tracked files included, and whose HEAD is the client's commit and
+// branch (without history: one commit of the files). The directory is only read afterwards (the sandbox works on a
+// copy), so sessions started from the same upload (best-of-N) share it.
 
 /** What an archive may unpack to at most: a gzip bomb is stopped here, not when the disk is full. */
 export const MAX_UNPACKED_BYTES = 8 * 1024 * 1024 * 1024;
@@ -86,11 +88,13 @@ export class UploadedWorkspaces {
     await mkdirDurable(this.root);
     const staging = path.join(this.root, `.unpacking-${randomBytes(6).toString('hex')}`);
     try {
-      const files = await unpackArchive(blob, staging, this.maxUnpackedBytes).catch((err: unknown) => {
-        if (err instanceof ArchiveError) throw invalid(`The workspace archive ${upload.file_id} cannot be used: ${err.message}. Upload the workspace again with a current Hangar.`, 'workspace_upload_damaged');
+      const damaged = (err: unknown) => {
+        if (err instanceof ArchiveError || err instanceof HistoryError) throw invalid(`The workspace archive ${upload.file_id} cannot be used: ${err.message}. Upload the workspace again with a current Hangar.`, 'workspace_upload_damaged');
         throw err;
-      });
-      await commitFiles(staging, files);
+      };
+      const { files, history } = await unpackArchive(blob, staging, this.maxUnpackedBytes).catch(damaged);
+      if (history) await restoreHistory(staging, files).catch(damaged);
+      else await commitFiles(staging, files);
       await rename(staging, target).catch(async (err: unknown) => {
         // Another process unpacked the same upload first: theirs is the same files.
         if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
@@ -112,13 +116,17 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+const HISTORY_ENTRIES = new Set([HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY]);
+
 /**
  * Unpacks regular files and symlinks (nothing else: no devices, hard links or absolute paths) under `dir`, each at a
- * repository path no symlink of the archive leads through. Returns the paths written.
+ * repository path no symlink of the archive leads through, and the history entries at their names in `dir/.git/`.
+ * Returns the repository paths written, and whether a history bundle came.
  */
-async function unpackArchive(archive: string, dir: string, maxBytes: number): Promise<string[]> {
+async function unpackArchive(archive: string, dir: string, maxBytes: number): Promise<{ files: string[]; history: boolean }> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
+  let history = false;
   const links: string[] = [];
   let bytes = 0;
   const untar = extract();
@@ -127,7 +135,8 @@ async function unpackArchive(archive: string, dir: string, maxBytes: number): Pr
     const done = (err?: unknown) => (err ? untar.destroy(err instanceof Error ? err : new Error(String(err))) : next());
     void (async () => {
       if (header.type === 'directory') return stream.resume();
-      if (!isRepoPath(name)) throw new ArchiveError(`it holds ${JSON.stringify(header.name)}, which is not a path inside a workspace`);
+      const historyEntry = HISTORY_ENTRIES.has(name) && header.type === 'file';
+      if (!historyEntry && !isRepoPath(name)) throw new ArchiveError(`it holds ${JSON.stringify(header.name)}, which is not a path inside a workspace`);
       if (links.some((l) => name.startsWith(`${l}/`))) throw new ArchiveError(`${name} lies under the symbolic link ${links.find((l) => name.startsWith(`${l}/`))}`);
       if (written.length >= MAX_ENTRIES) throw new ArchiveError(`it holds more than ${MAX_ENTRIES} files`);
       const to = path.join(dir, name);
@@ -140,6 +149,10 @@ async function unpackArchive(archive: string, dir: string, maxBytes: number): Pr
         bytes += header.size ?? 0;
         if (bytes > maxBytes) throw new ArchiveError(`its files come to more than ${Math.round(maxBytes / 1024 ** 3)} GiB unpacked`);
         await pipeline(stream, createWriteStream(to, { flags: 'wx', mode: (header.mode ?? 0o644) & 0o111 ? 0o755 : 0o644 }));
+        if (historyEntry) {
+          history ||= name === HISTORY_BUNDLE_ENTRY;
+          return;
+        }
       } else {
         throw new ArchiveError(`${name} is a ${header.type ?? 'special'} entry; a workspace archive holds files and symbolic links`);
       }
@@ -153,7 +166,7 @@ async function unpackArchive(archive: string, dir: string, maxBytes: number): Pr
     // zlib's and tar-stream's own words: a truncated gzip stream, a bad header.
     throw new ArchiveError(err instanceof Error ? err.message : String(err));
   }
-  return written;
+  return { files: written, history };
 }
 
 /** The unpacked files as one commit, so the repository's listing (git ls-files) is exactly them. */

@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
+import { AGENT_HISTORY_DEPTH } from '../../sandbox/repo/agent-git';
 import { listRepository } from '../../sandbox/repo/listing';
+import { bundleHistory, HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, type WorkspaceHistory } from '../../sandbox/repo/workspace-history';
 
 // The workspace as a runtime on another machine gets it (issue #15 §2): the files a sandbox copy holds (git's view,
 // `ls-files --cached --others --exclude-standard`, or the plain walk outside git: sandbox/repo/listing.ts) in a
-// gzipped tar in a temp file, with its SHA-256 so the runtime can tell a cut-off upload. Everything is streamed
-// (async reads, zlib off the main thread), so building it never blocks the extension host.
+// gzipped tar in a temp file, with its SHA-256 so the runtime can tell a cut-off upload. The repository's recent
+// history (a git bundle of HEAD, sandbox/repo/workspace-history.ts) goes first in the same archive, so the agent's
+// `git log` and `blame` answer there as on this machine. Everything is streamed (async reads, zlib off the main
+// thread), so building it never blocks the extension host.
 
-/** The setting that bounds an upload, named in the refusal. */
+/** The settings that bound an upload, named in the refusal. */
 export const UPLOAD_LIMIT_SETTING = 'hangar.runtime.maxWorkspaceUploadMB';
+export const HISTORY_DEPTH_SETTING = 'hangar.runtime.uploadHistoryCommits';
 
 export interface WorkspaceArchive {
   file: string;
@@ -26,13 +31,19 @@ export interface WorkspaceArchive {
   entries: number;
   /** The files' own bytes. */
   contentBytes: number;
+  /** The git history that went along: how many commits, and their bundle's bytes (none outside a repository). */
+  history: { commits: number; bytes: number } | null;
   /** Removes the temp file. */
   dispose(): Promise<void>;
 }
 
 export interface ArchiveOptions {
-  /** The most the workspace's files may come to, in bytes. */
+  /** The most the workspace's files and history may come to, in bytes. */
   maxBytes: number;
+  /** Commits of history from HEAD to send (0: none; default and most: AGENT_HISTORY_DEPTH, all an agent's clone takes). */
+  historyCommits?: number;
+  /** Stops packing (the archive is removed) with the signal's reason. */
+  signal?: AbortSignal;
   /** Called as files are packed: how many of how many, and their bytes. */
   onProgress?(packed: number, total: number, bytes: number): void;
 }
@@ -44,14 +55,29 @@ interface Entry {
   size: number;
   mode: number;
   link?: string;
+  /** Where its bytes are read from, when not `name` in the workspace (the history's files). */
+  from?: string;
 }
 
 export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promise<WorkspaceArchive> {
   const entries = await entriesOf(dir);
   const contentBytes = entries.reduce((sum, e) => sum + e.size, 0);
-  if (contentBytes > opts.maxBytes) {
-    throw new WorkspaceTooLargeError(`The workspace ${dir} is ${mb(contentBytes)} MB in ${entries.length} files, over the ${mb(opts.maxBytes)} MB the setting ${UPLOAD_LIMIT_SETTING} allows to upload to a runtime on another machine. Raise that setting, or add what the agent does not need (build output, data) to .gitignore.`);
+  opts.signal?.throwIfAborted();
+  const history = await bundleHistory(dir, opts.historyCommits ?? AGENT_HISTORY_DEPTH);
+  if (contentBytes + (history?.bytes ?? 0) > opts.maxBytes) {
+    await history?.dispose();
+    const withHistory = history ? ` plus ${formatSize(history.bytes)} of git history (${commitCount(history.commits)}), over the ${mb(opts.maxBytes)} MB` : `, over the ${mb(opts.maxBytes)} MB`;
+    const fewer = history ? `, send fewer commits of history (${HISTORY_DEPTH_SETTING}, 0 sends none)` : '';
+    throw new WorkspaceTooLargeError(`The workspace ${dir} is ${mb(contentBytes)} MB in ${entries.length} files${withHistory} the setting ${UPLOAD_LIMIT_SETTING} allows to upload to a runtime on another machine. Raise that setting${fewer}, or add what the agent does not need (build output, data) to .gitignore.`);
   }
+  try {
+    return await packArchive(dir, [...(await historyEntries(history)), ...entries], opts, { contentBytes, history });
+  } finally {
+    await history?.dispose();
+  }
+}
+
+async function packArchive(dir: string, entries: readonly Entry[], opts: ArchiveOptions, sizes: { contentBytes: number; history: WorkspaceHistory | null }): Promise<WorkspaceArchive> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'hangar-workspace-'));
   const file = path.join(tmp, `${path.basename(dir) || 'workspace'}.tar.gz`);
   const dispose = () => rm(tmp, { recursive: true, force: true });
@@ -67,7 +93,9 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
     const written = pipeline(tar, createGzip(), counted, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
     let packed = 0;
     let packedBytes = 0;
+    const files = entries.filter((e) => e.from === undefined).length;
     for (const e of entries) {
+      opts.signal?.throwIfAborted();
       if (e.link !== undefined) {
         tar.entry({ name: e.name, type: 'symlink', linkname: e.link, mode: 0o777 });
       } else {
@@ -76,21 +104,29 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
           const done = (err?: Error | null) => (err ? reject(err) : resolve());
           if (e.size === 0) return void tar.entry(header, '', done);
           // The header promised e.size bytes: a file that grew since is cut there, one that shrank fails the archive.
-          createReadStream(path.join(dir, e.name), { end: e.size - 1 }).on('error', reject).pipe(tar.entry(header, done));
+          createReadStream(e.from ?? path.join(dir, e.name), { end: e.size - 1 }).on('error', reject).pipe(tar.entry(header, done));
         });
       }
+      if (e.from !== undefined) continue;
       packed += 1;
       packedBytes += e.size;
-      opts.onProgress?.(packed, entries.length, packedBytes);
+      opts.onProgress?.(packed, files, packedBytes);
     }
     tar.finalize();
     await written;
-    return { file, sha256: hash.digest('hex'), bytes, entries: entries.length, contentBytes, dispose };
+    const history = sizes.history && { commits: sizes.history.commits, bytes: sizes.history.bytes };
+    return { file, sha256: hash.digest('hex'), bytes, entries: files, contentBytes: sizes.contentBytes, history, dispose };
   } catch (err) {
     tar.destroy();
     await dispose();
     throw err;
   }
+}
+
+async function historyEntries(history: WorkspaceHistory | null): Promise<Entry[]> {
+  if (!history) return [];
+  const sized = async (name: string, from: string) => ({ name, from, size: (await stat(from)).size, mode: 0o644 });
+  return [await sized(HISTORY_BUNDLE_ENTRY, history.bundle), await sized(HISTORY_SHALLOW_ENTRY, history.shallow)];
 }
 
 /** The listing's regular files and symbolic links (a submodule's directory, or a file deleted since, is left out). */
@@ -108,6 +144,10 @@ async function entriesOf(dir: string): Promise<Entry[]> {
 
 function mb(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0);
+}
+
+export function commitCount(n: number): string {
+  return n === 1 ? '1 commit' : `${n} commits`;
 }
 
 /** A size for progress and errors: KB below a megabyte, MB above. */

@@ -20,6 +20,8 @@ export interface WorkspaceSourceOptions {
   mode: WorkspaceMode;
   /** The upload limit in bytes (hangar.runtime.maxWorkspaceUploadMB). */
   maxBytes: number;
+  /** Commits of git history the upload carries (hangar.runtime.uploadHistoryCommits; default: all an agent's clone takes). */
+  historyCommits?: number;
   /** Progress as VS Code's withProgress takes it: a message and a share of 100. */
   report?(message: string, increment?: number): void;
 }
@@ -61,6 +63,7 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
   let shown = 0;
   const archive = await archiveWorkspace(folder, {
     maxBytes: opts.maxBytes,
+    historyCommits: opts.historyCommits,
     // Half the bar for packing, half for the upload (whose progress the SDK does not report).
     onProgress: (packed, total, bytes) => {
       const share = Math.floor((packed / total) * 50);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { buffer } from 'node:stream/consumers';
 import os from 'node:os';
@@ -17,7 +18,7 @@ import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { useServedRuntime } from '../../support/served-runtime';
 
 // Bad input on the way from a client's workspace to a runtime elsewhere (issue #15 §2), over real HTTP with the SDK:
-// a workspace over the upload limit, an upload cut off mid-body, an archive that is not the one the client made or
+// a workspace (or its history) over the upload limit, an upload cut off mid-body, an archive that is not the one the client made or
 // not a workspace archive at all, and a runtime that refuses the upload. Each is a sentence, and no session is made.
 
 const MB = 1024 * 1024;
@@ -49,10 +50,26 @@ describe('workspace upload to a remote runtime: bad input', function () {
     writeFileSync(path.join(t!.repo, 'data.bin'), Buffer.alloc(2 * MB, 7));
     await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB }), (err: Error) => {
       assert.ok(err instanceof WorkspaceTooLargeError);
-      assert.match(err.message, /is 2\.0 MB in 3 files, over the 1\.0 MB the setting hangar\.runtime\.maxWorkspaceUploadMB allows/);
+      assert.match(err.message, /is 2\.0 MB in 3 files plus \d+ KB of git history \(1 commit\), over the 1\.0 MB the setting hangar\.runtime\.maxWorkspaceUploadMB allows/);
       return true;
     });
     await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /hangar\.runtime\.maxWorkspaceUploadMB/);
+    const withoutHistory = await archiveWorkspace(t!.repo, { maxBytes: 3 * MB, historyCommits: 0 });
+    assert.equal(withoutHistory.history, null);
+    await withoutHistory.dispose();
+
+    // History counts too: a large file committed and removed since is in the last commits, not in the files.
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: t!.repo, stdio: 'ignore' });
+    rmSync(path.join(t!.repo, 'data.bin'));
+    writeFileSync(path.join(t!.repo, 'old.bin'), randomBytes(MB / 2));
+    git('add', 'old.bin');
+    git('commit', '-qm', 'data');
+    git('rm', '-q', 'old.bin');
+    git('commit', '-qm', 'no data');
+    await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB / 4 }), /is 0\.0 MB in 2 files plus 51\d KB of git history \(3 commits\), over the 0\.3 MB .* send fewer commits of history \(hangar\.runtime\.uploadHistoryCommits, 0 sends none\)/);
+    const recent = await archiveWorkspace(t!.repo, { maxBytes: MB / 4, historyCommits: 1 });
+    assert.equal(recent.history?.commits, 1);
+    await recent.dispose();
     assert.deepEqual((await t!.runtime.files.list({})).data, [], 'nothing was uploaded');
   });
 
@@ -96,6 +113,11 @@ describe('workspace upload to a remote runtime: bad input', function () {
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: escape }]), /holds "\.\.\/outside\.txt", which is not a path inside a workspace/);
     const through = await evil([{ name: 'link', type: 'symlink', linkname: '/tmp' }, { name: 'link/planted.txt', type: 'file', body: 'x' }]);
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: through }]), /link\/planted\.txt lies under the symbolic link link/);
+    // History that is not a bundle, or a shallow boundary that names no commits.
+    const notBundle = await evil([{ name: '.git/hangar-history.bundle', type: 'file', body: 'not a bundle' }, { name: 'a.txt', type: 'file', body: 'a' }]);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: notBundle }]), /cannot be used: its history is not a git bundle/);
+    const badBoundary = await evil([{ name: '.git/hangar-history.shallow', type: 'file', body: '../../etc/passwd\n' }, { name: '.git/hangar-history.bundle', type: 'file', body: 'x' }]);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: badBoundary }]), /its history's shallow boundary holds "\.\.\/\.\.\/etc\/passwd", which is not a commit id/);
     assert.equal(readdirSync('/tmp').includes('planted.txt'), false);
     // A file id the runtime does not hold.
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: { file_id: 'file_nothere', sha256: archive.sha256 } }]), /file_nothere/);
