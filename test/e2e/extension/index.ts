@@ -10,6 +10,7 @@ import { budgetSuite } from './budgets.test';
 import { outcomeSuite } from './outcomes.test';
 import { progressSuite } from './progress.test';
 import { commandSuite } from './commands.test';
+import { credentialKindSuite } from './credential-kinds.test';
 import { detachedSuite } from './detached.test';
 import { detachedVaultSuite } from './detached-vaults.test';
 import { detachedWorkspaceSuite } from './detached-workspace.test';
@@ -33,7 +34,7 @@ import { treeSuite } from './tree.test';
 
 export async function run(): Promise<void> {
   const out = process.env.HANGAR_TEST_RESULTS;
-  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, forkSuite, bestOfSuite, fileSuite, mcpSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite, detachedSuite, detachedVaultSuite, detachedParitySuite, detachedWorkspaceSuite], {
+  const results = await runSuites([commandSuite, secretSuite, agentSuite, memorySuite, treeSuite, approvalSuite, budgetSuite, outcomeSuite, progressSuite, panelSuite, chatSuite, reviewSuite, branchSuite, forkSuite, bestOfSuite, fileSuite, mcpSuite, credentialKindSuite, threadSuite, apiSuite, settingsSuite, modelProvidersSuite, reloadSuite, detachedSuite, detachedVaultSuite, detachedParitySuite, detachedWorkspaceSuite], {
     timeout: 60_000,
     grep: process.env.HANGAR_TEST_GREP,
     file: 'extension-tests',
