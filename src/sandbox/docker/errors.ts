@@ -1,4 +1,4 @@
-import { SandboxSetupError } from '../errors';
+import { SandboxDamagedError, SandboxSetupError } from '../errors';
 
 // Typed errors of the Docker provider. Each message names the fix, because it is shown to a user who did not
 // choose to think about Docker.
@@ -82,7 +82,12 @@ export class ImageMissingError extends Error {
   }
 }
 
-export class DiskFullError extends Error {
+/**
+ * The engine's disk is full: a sandbox cannot be made or started there until the user frees space. It ends the turn
+ * (SandboxDamagedError: every tool would fail the same way) but is not a setup failure, so the next message tries
+ * again, once space is freed.
+ */
+export class DiskFullError extends SandboxDamagedError {
   override readonly name = 'DiskFullError';
   constructor(
     readonly detail: string,
@@ -90,15 +95,39 @@ export class DiskFullError extends Error {
   ) {
     super(
       remote(engine)
-        ? `The Docker engine at ${engine.label} is out of disk space (${detail}). Free space on that machine (for example ` +
-            `\`docker ${engine.cli} system prune\`, or delete old sessions) and retry.`
-        : `The disk is full (${detail}). Free space (for example \`docker system prune\`, or delete old sessions) and retry.`,
+        ? `The Docker engine at ${engine.label} is out of disk space (${detail}). Sessions' files, images and containers ` +
+            `live on that engine's disk (its data root), not on this machine: free space there. \`docker ${engine.cli} system df\` ` +
+            `shows what uses it; \`docker ${engine.cli} system prune\` removes stopped containers, dangling images and build cache; ` +
+            'deleting Hangar sessions you no longer need removes their volumes. Then send the session a message to retry.'
+        : `The Docker engine's disk is full (${detail}). Free space on this machine: \`docker system df\` shows what Docker ` +
+            'uses; `docker system prune` removes stopped containers, dangling images and build cache; deleting Hangar sessions ' +
+            'you no longer need removes their volumes. Then send the session a message to retry.',
     );
   }
 }
 
-/** The error with the engine named in it, for the typed errors that say which engine failed. */
+const NO_SPACE = /no space left on device|ENOSPC/i;
+
+/** Whether an error (an engine's, or one quoting a command's output) says a disk was full. */
+export function saysDiskFull(err: unknown): boolean {
+  return NO_SPACE.test(asEngineError(err).message);
+}
+
+/** An engine error's message without dockerode's "(HTTP code 500) server error - " prefix. */
+function engineMessage(err: unknown): string {
+  return asEngineError(err).message.replace(/^\(HTTP code \d+\)[^-]*- /, '').trim();
+}
+
+/** A system call of this process failed (Node's fs errors carry the call): this machine's disk, not the engine's. */
+const onThisHost = (err: unknown) => !!err && typeof err === 'object' && typeof (err as { syscall?: unknown }).syscall === 'string';
+
+/**
+ * The error with the engine named in it, for the typed errors that say which engine failed. Any other error that
+ * says a disk was full (a copy into a volume, a devcontainer feature's install) becomes a DiskFullError too: the disk
+ * is the engine's, unless this process's own file call failed.
+ */
 export function onEngine(err: unknown, engine: EngineName): unknown {
+  if (!(err instanceof DiskFullError) && saysDiskFull(err) && !onThisHost(err)) return new DiskFullError(engineMessage(err), engine);
   if (engine.local) return err;
   if (err instanceof DockerUnavailableError && !err.engine) return new DockerUnavailableError(err.detail, engine);
   if (err instanceof ImageMissingError && !err.engine) return new ImageMissingError(err.image, engine);
@@ -174,7 +203,7 @@ export function isConflict(err: unknown): boolean {
 export function classifyEngineError(err: unknown, context: { image?: string } = {}): Error {
   const e = asEngineError(err);
   if (e.code && CONNECT_CODES.has(e.code)) return new DockerUnavailableError(`${e.code}: ${e.message}`);
-  if (/no space left on device|ENOSPC/i.test(e.message)) return new DiskFullError(e.message);
+  if (NO_SPACE.test(e.message)) return new DiskFullError(engineMessage(err));
   if (context.image && e.statusCode === 404 && /no such image|not found/i.test(e.message)) {
     return new ImageMissingError(context.image);
   }

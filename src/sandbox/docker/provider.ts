@@ -265,6 +265,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       sync: state.settings.shipBinds ? new WritableSync(state.settings) : null,
       fresh,
       watchCheckpoints: this.options.watchCheckpoints ?? true,
+      filesHome: state.mode === 'overlay' || !this.target ? { hostDir: layerDirs(this.root, state.layerId).upper } : { engine: this.target },
     });
     this.live.set(state.sessionId, sandbox);
     return sandbox;

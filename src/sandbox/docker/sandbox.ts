@@ -14,6 +14,7 @@ import type { LowerIndex, SnapshotStore } from './snapshot';
 import type { SessionState } from './state';
 import { TreeDiffer } from './tree-diff';
 import type { WritableSync } from './ship';
+import { withDiskNote, type FilesHome } from './disk-space';
 import type { LayerDirs } from './volume';
 
 // A session's sandbox. Its files outlive any container: when the container (or only its tool server) dies, the call
@@ -38,6 +39,8 @@ export interface SandboxContext {
   fresh: boolean;
   /** Copy mode: checkpoints ask the tool server's watch for the changed files (false: always the full scan). */
   watchCheckpoints: boolean;
+  /** Where the files are, for the note on a call that filled the disk (disk-space.ts). */
+  filesHome: FilesHome;
 }
 
 function errorOutcome(text: string): ToolOutcome {
@@ -113,7 +116,9 @@ export class DockerSandbox implements Sandbox {
     // The container was already dead when the call went out: it never ran, so running it once on fresh hands
     // repeats no side effect.
     const outcome = first.retry ? (await this.attempt(name, input, options)).outcome : first.outcome;
-    return this.syncBack(name, outcome);
+    // The space left is asked of live hands only: a dead container is not revived for a note.
+    const hands = this.broken ? null : this.hands;
+    return this.syncBack(name, await withDiskNote(outcome, hands && sandboxExec(hands, this.state.settings.user), this.ctx.filesHome));
   }
 
   /** A remote engine's writable folders, copied back to this host after the call; a failure is noted in the result. */

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { DiskFullError, DockerSandboxProvider } from '../../../src/sandbox/docker';
+import { connectDocker, execCollect, type Container } from '../../../src/sandbox/docker/client';
+import { resolveEngine } from '../../../src/sandbox/docker/engine';
+import { LABEL_SESSION } from '../../../src/sandbox/docker/names';
+import { SandboxSetupError } from '../../../src/sandbox/errors';
+import { reply } from '../../../src/model/scripted';
+import type { SessionEvent } from '../../../src/wire';
+import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { env, makeRepo, retireAll, tmpDir } from './helpers';
+import { textOf } from './remote-session';
+
+// A remote engine that runs out of disk: the third dockerd that scripts/setup/docker-small-disk.sh runs, whose data
+// root is a 1.5 GiB filesystem (mutual TLS on tcp://127.0.0.1:23764). Each test fills that disk through the engine's
+// own API (a volume with a ballast file, as one could on any remote engine) to leave a set amount free, then does
+// what a user does: starts a session there, sends a repository bigger than the space left, builds a devcontainer
+// feature, lets the agent write too much. Each failure must say that the engine's disk is full, name the engine and
+// say how to free it; the session's log (on this host) loses nothing, and freeing space is enough to go on.
+
+const HOST = process.env.HANGAR_DOCKER_SMALL_HOST ?? 'tcp://127.0.0.1:23764';
+const CERTS = process.env.HANGAR_DOCKER2_CERTS ?? '/var/lib/hangar-docker2/client';
+const CONTEXT = 'hangar-small-disk';
+const IMAGE = 'hangar-sandbox:latest';
+const BALLAST_LABEL = 'hangar.test.ballast';
+const BALLAST_VOLUME = 'hangar-test-ballast';
+const MB = 1024 * 1024;
+
+const ENGINE = new RegExp(`Docker engine at ${HOST.replace(/[.:/]/g, (c) => `\\${c}`)} \\(Docker context ${CONTEXT}\\)`);
+const PRUNE = new RegExp(`docker --context ${CONTEXT} system prune`);
+
+function makeContext(): string {
+  const config = tmpDir('docker-config');
+  const pem = (f: string) => path.join(CERTS, f);
+  execFileSync('docker', ['--config', config, 'context', 'create', CONTEXT, '--docker', `host=${HOST},ca=${pem('ca.pem')},cert=${pem('cert.pem')},key=${pem('key.pem')}`], { stdio: 'ignore' });
+  return config;
+}
+
+/**
+ * The disk's filler: a container of its own holding a ballast volume, made while the disk has room. Its commands run
+ * as execs, whose output streams back: a container's logs would be written to the full disk, and lost.
+ */
+class Ballast {
+  private constructor(private readonly container: Container) {}
+
+  static async start(engine: Dockerode): Promise<Ballast> {
+    await Ballast.remove(engine);
+    const container = await engine.createContainer({
+      Image: IMAGE,
+      User: 'root',
+      Cmd: ['sleep', 'infinity'],
+      Labels: { [BALLAST_LABEL]: '1' },
+      HostConfig: { Binds: [`${BALLAST_VOLUME}:/b`], NetworkMode: 'none' },
+    });
+    await container.start();
+    return new Ballast(container);
+  }
+
+  /** The ballast container and volume, and any a killed run left. */
+  static async remove(engine: Dockerode): Promise<void> {
+    for (const c of await engine.listContainers({ all: true, filters: { label: [BALLAST_LABEL] } })) await engine.getContainer(c.Id).remove({ force: true });
+    await engine.getVolume(BALLAST_VOLUME).remove().catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+  }
+
+  private async sh(script: string): Promise<string> {
+    const r = await execCollect(this.container, { cmd: ['sh', '-c', script], user: 'root' });
+    if (r.exitCode !== 0) throw new Error(`the ballast command failed (exit ${r.exitCode}): ${r.stderr.toString('utf8')}`);
+    return r.stdout.toString('utf8');
+  }
+
+  /** Fills the engine's disk until `leave` bytes are free; returns how many are. */
+  async fill(leave: number): Promise<number> {
+    const out = await this.sh(`a=$(df -B1 --output=avail /b | tail -1); [ "$a" -le ${leave} ] || fallocate -l $((a - ${leave})) /b/fill-$(date +%s%N); df -B1 --output=avail /b | tail -1`);
+    return Number(out.trim());
+  }
+
+  async empty(): Promise<void> {
+    await this.sh('rm -f /b/fill-*');
+  }
+}
+
+/** The session's containers and volumes on the engine: none may be left when a sandbox could not be made. */
+async function leftOnEngine(engine: Dockerode, sessionId: string): Promise<string[]> {
+  const containers = await engine.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${sessionId}`] } });
+  const { Volumes } = await engine.listVolumes({ filters: { label: [`${LABEL_SESSION}=${sessionId}`] } });
+  return [...containers.map((c) => `container ${c.Id}`), ...(Volumes ?? []).map((v) => `volume ${v.Name}`)];
+}
+
+type ToolResult = Extract<SessionEvent, { type: 'agent.tool_result' }>;
+const results = (es: readonly SessionEvent[]) => es.filter((e): e is ToolResult => e.type === 'agent.tool_result');
+const idleCount = (es: readonly SessionEvent[]) => es.filter((e) => e.type === 'session.status_idle').length;
+
+/** The session's log read back by a fresh runtime on the same storage: every event, in order, each tool call answered. */
+async function assertLogIntact(t: TestRuntime, sessionId: string, seen: readonly SessionEvent[]): Promise<void> {
+  await t.runtime.close();
+  const reread = [...(await t.reopen().sessions.listEvents(sessionId, { limit: 100_000 })).data];
+  assert.deepEqual(reread.map((e) => e.id), seen.map((e) => e.id), 'the log on this host holds every event the session emitted');
+  const answered = new Set(results(reread).map((r) => r.tool_use_id));
+  for (const use of reread.filter((e) => e.type === 'agent.tool_use')) assert.ok(answered.has(use.id), `tool call ${use.id} has its result in the log`);
+}
+
+describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS on loopback)', function () {
+  this.timeout(300_000);
+  let savedConfig: string | undefined;
+  let engine: Dockerode;
+  let ballast: Ballast;
+  const providers: DockerSandboxProvider[] = [];
+  const runtimes: TestRuntime[] = [];
+  const provider = (storageRoot = tmpDir('store')) => {
+    const p = new DockerSandboxProvider({ storageRoot, engine: CONTEXT });
+    providers.push(p);
+    return p;
+  };
+
+  before(async () => {
+    savedConfig = process.env.DOCKER_CONFIG;
+    process.env.DOCKER_CONFIG = makeContext();
+    try {
+      engine = await connectDocker({ target: resolveEngine(CONTEXT) });
+      await engine.getImage(IMAGE).inspect();
+    } catch (err) {
+      throw new Error(`the small-disk Docker engine is not ready (${(err as Error).message}): run scripts/setup/docker-small-disk.sh`, { cause: err });
+    }
+    // A run killed mid-test may have left the disk full: its ballast goes first.
+    ballast = await Ballast.start(engine);
+  });
+  afterEach(async () => {
+    await ballast.empty();
+    for (const t of runtimes.splice(0)) await t.close();
+    await retireAll(providers.splice(0));
+  });
+  after(async () => {
+    await Ballast.remove(engine);
+    if (savedConfig === undefined) delete process.env.DOCKER_CONFIG;
+    else process.env.DOCKER_CONFIG = savedConfig;
+  });
+
+  it('an engine already full: the first tool call ends the turn naming the engine and the fix; once space is freed the next message runs', async () => {
+    const t = await makeTestRuntime({ provider: (storage) => provider(storage) });
+    runtimes.push(t);
+    assert.ok((await ballast.fill(0)) < MB, 'the engine is full');
+    t.model.push(reply.tool('bash', { command: 'echo first' }));
+    const sessionId = await t.start('go');
+    let events = await t.waitFor(sessionId, (es) => idleCount(es) >= 1, 120_000);
+
+    const [failed] = results(events);
+    assert.equal(failed?.is_error, true);
+    assert.match(textOf(failed!), /^bash did not run: /);
+    const error = events.find((e) => e.type === 'session.error');
+    assert.ok(error?.type === 'session.error', 'the turn ends with a session error');
+    assert.match(error.error.message, ENGINE);
+    assert.match(error.error.message, /is out of disk space \(.*no space left on device/);
+    assert.match(error.error.message, PRUNE);
+    assert.match(error.error.message, /send the session a message to retry/);
+    const last = events.at(-1);
+    assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'retries_exhausted', 'the turn ends: no tool can run until space is freed');
+    assert.deepEqual(await leftOnEngine(engine, sessionId), [], 'a sandbox that could not be made leaves nothing on the full disk');
+
+    // Freed, the same session provisions on the next message: the failure was not remembered as a broken setup.
+    await ballast.empty();
+    t.model.push(reply.tool('bash', { command: 'echo second' }), reply.text('done'));
+    await t.runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'again' }] }]);
+    events = await t.waitFor(sessionId, (es) => idleCount(es) >= 2, 120_000);
+    const second = results(events).at(-1)!;
+    assert.equal(second.is_error, false, textOf(second));
+    assert.equal(textOf(second).trim(), 'second');
+    await assertLogIntact(t, sessionId, events);
+  });
+
+  it('a repository bigger than the space left: the copy to the engine fails as a full disk, and leaves nothing behind', async () => {
+    const files: Record<string, Buffer> = { 'README.md': Buffer.from('# big\n') };
+    for (let i = 0; i < 6; i++) files[`data/blob-${i}.bin`] = Buffer.alloc(8 * MB, i + 1);
+    const repoPath = makeRepo(files);
+    assert.ok((await ballast.fill(24 * MB)) > 16 * MB, 'room for a container, not for the repository');
+    await assert.rejects(provider().provision({ sessionId: 'sesn_bigrepo', environment: env(), repoPath }), (err: unknown) => {
+      assert.ok(err instanceof DiskFullError, `a DiskFullError, not: ${String(err)}`);
+      assert.match(err.message, ENGINE);
+      assert.match(err.message, /out of disk space \(.*\/workspace\/data\/blob-\d\.bin: no space left on device\)/);
+      assert.doesNotMatch(err.message, /HTTP code/, "dockerode's wrapping is not the user's business");
+      assert.match(err.message, PRUNE);
+      return true;
+    });
+    assert.deepEqual(await leftOnEngine(engine, 'sesn_bigrepo'), []);
+  });
+
+  it("a devcontainer feature whose install fills the disk: a full disk, not a failed setup (freeing space is the fix)", async () => {
+    const json = (v: unknown) => JSON.stringify(v, null, 2);
+    const repoPath = makeRepo({
+      'README.md': '# s\n',
+      '.devcontainer/devcontainer.json': json({ image: IMAGE, features: { './filler': {} } }),
+      '.devcontainer/filler/devcontainer-feature.json': json({ id: 'filler', version: '1.0.0' }),
+      // The run's time makes the feature's image new: one an earlier run built would be reused without an install.
+      '.devcontainer/filler/install.sh': `#!/bin/sh\nset -e\n# run ${Date.now()}\nhead -c ${200 * MB} /dev/zero > /opt/filler\n`,
+    });
+    await ballast.fill(64 * MB);
+    await assert.rejects(provider().provision({ sessionId: 'sesn_feature', environment: env(), repoPath }), (err: unknown) => {
+      assert.ok(err instanceof DiskFullError, `a DiskFullError, not: ${String(err)}`);
+      assert.ok(!(err instanceof SandboxSetupError), 'not remembered as a setup that fails for good');
+      assert.match(err.message, ENGINE);
+      assert.match(err.message, /feature \.\/filler failed to install.*No space left on device/s);
+      assert.match(err.message, PRUNE);
+      return true;
+    });
+    assert.deepEqual(await leftOnEngine(engine, 'sesn_feature'), []);
+  });
+
+  it('the agent writes more than the engine holds: the results say whose disk is full, the session goes on, its log is intact', async () => {
+    const t = await makeTestRuntime({ provider: (storage) => provider(storage) });
+    runtimes.push(t);
+    t.model.push(
+      reply.tool('bash', { command: `head -c ${256 * MB} /dev/zero > big.bin; echo "exit=$?"` }),
+      reply.tool('write', { file_path: 'note.txt', content: 'x'.repeat(64 * 1024) }),
+      reply.text('the disk is full'),
+    );
+    // Room for the sandbox (a container and the small repository), not for what the agent writes.
+    await ballast.fill(64 * MB);
+    const sessionId = await t.start('fill it');
+    let events = await t.waitFor(sessionId, (es) => idleCount(es) >= 1, 180_000);
+    const [bash, write] = results(events);
+    assert.ok(bash && write);
+    assert.match(textOf(bash), /No space left on device/);
+    assert.match(textOf(bash), /exit=1/);
+    assert.match(textOf(bash), /\[sandbox\] No space left on device: this sandbox's files are on the Docker engine at /);
+    assert.match(textOf(bash), ENGINE);
+    assert.match(textOf(bash), /\d+ MB of \d+(\.\d+)? [MG]B are free there now/);
+    assert.match(textOf(bash), PRUNE);
+    assert.equal(write.is_error, true);
+    assert.deepEqual(write.content?.map((b) => (b.type === 'text' ? b.text.slice(0, 60) : b.type)), ['note.txt: no space left on device', "[sandbox] No space left on device: this sandbox's files are "]);
+    assert.equal(events.filter((e) => e.type === 'session.error').length, 0, 'a call that fills the disk is that call\'s failure, not the session\'s');
+
+    // The agent frees what it wrote; the same sandbox goes on, and review sees the session's real changes.
+    t.model.push(reply.tool('bash', { command: 'rm big.bin && echo kept > after.txt && cat after.txt' }), reply.text('freed'));
+    await t.runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'free it' }] }]);
+    events = await t.waitFor(sessionId, (es) => idleCount(es) >= 2, 120_000);
+    const freed = results(events).at(-1)!;
+    assert.equal(freed.is_error, false, textOf(freed));
+    assert.equal(textOf(freed).trim(), 'kept');
+    const changes = await t.runtime.sessions.changes(sessionId);
+    assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['after.txt', 'added']]);
+    await assertLogIntact(t, sessionId, events);
+  });
+});
