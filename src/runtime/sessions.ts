@@ -82,7 +82,12 @@ export class SessionService {
     this.index = new SessionIndex(dir, (id) => host.drivenLog(id), catalog);
   }
 
-  async create(params: SessionCreateParams): Promise<Session> {
+  create(params: SessionCreateParams): Promise<Session> {
+    // Claimed until the record is stored: a delete of the upload's last session elsewhere keeps its unpacked copy.
+    return this.workspaces.whileClaimed(params.resources ?? [], () => this.createClaimed(params));
+  }
+
+  private async createClaimed(params: SessionCreateParams): Promise<Session> {
     const agent = await resolveSessionAgent(params.agent, this.agents, this.catalog);
     const env = await this.environments.retrieve(params.environment_id);
     if (env.archived_at) throw invalid(`Environment ${env.id} is archived; new sessions need an active environment.`, 'environment_archived');
@@ -151,7 +156,8 @@ export class SessionService {
       throw err;
     });
     const events = (await this.host.events(sourceId)).events();
-    const record = await createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso(), () => this.host.sandboxFor(source));
+    // The fork works on the source's upload too: claimed until its record is stored, as a new session's.
+    const record = await this.workspaces.whileClaimed(source.resources, () => createFork(this.dir, { record: source, events, dir: this.host.dir(sourceId) }, req, nowIso(), () => this.host.sandboxFor(source)));
     await this.files.linkUploads(record);
     await this.skills.place(record.id, await this.skills.plan(record.agent, sessionRepository(record.resources)?.path ?? null));
     await this.memory.place(record);

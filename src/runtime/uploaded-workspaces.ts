@@ -10,10 +10,10 @@ import { git, isolatedGitEnv } from '../sandbox/repo/git';
 import { isRepoPath } from '../sandbox/repo/paths';
 import { HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, HistoryError, restoreHistory } from '../sandbox/repo/workspace-history';
 import type { LocalRepositoryResource, ResourceParams, SessionResource } from '../wire';
-import { sessionRepository } from '../wire/session-repository';
 import type { WorkspaceUpload } from '../wire/workspace';
 import { invalid } from './errors';
 import type { FileStore } from './files';
+import { UploadClaims } from './upload-claims';
 
 // Workspaces shipped by clients on other machines (issue #15 §2): a gzipped tar in the Files API, listed the way the
 // client's git lists it (tracked plus untracked-but-not-ignored files), and the client's recent git history when it
@@ -31,12 +31,24 @@ type LocalRepositoryParams = Extract<ResourceParams, { type: 'local_repository' 
 
 export class UploadedWorkspaces {
   private readonly unpacking = new Map<string, Promise<string>>();
+  private readonly claims: UploadClaims;
 
   constructor(
     private readonly root: string,
     private readonly files: FileStore,
     private readonly maxUnpackedBytes = MAX_UNPACKED_BYTES,
-  ) {}
+  ) {
+    this.claims = new UploadClaims(root);
+  }
+
+  /**
+   * Runs `create` (a session's creation or fork, which ends by storing its record) with the upload its resources name
+   * claimed, so a removal in any process meanwhile keeps the unpacked copy (upload-claims.ts).
+   */
+  whileClaimed<T>(resources: readonly (ResourceParams | SessionResource)[], create: () => Promise<T>): Promise<T> {
+    const fileId = uploadOf(resources)?.file_id;
+    return fileId && FILE_ID.test(fileId) ? this.claims.whileClaimed(fileId, create) : create();
+  }
 
   /** The session's local_repository resource: the directory as given, or the upload unpacked on this machine. */
   async resource(r: LocalRepositoryParams, id: string, now: string): Promise<LocalRepositoryResource> {
@@ -64,19 +76,25 @@ export class UploadedWorkspaces {
   }
 
   /**
-   * Removes the unpacked copy of a deleted session's upload once no stored session names it (`inUse` looks), so a
-   * runtime that serves other machines does not keep every workspace ever sent. An unpack under way in this process
-   * keeps it; the uploaded archive itself is a Files API file, deleted through that API.
+   * Removes the unpacked copy of a deleted session's upload once no stored session names it (`inUse` looks) and no
+   * creation in any process claims it, so a runtime that serves other machines does not keep every workspace ever
+   * sent. The copy is moved aside under the upload's lock and deleted after; the uploaded archive itself is a Files
+   * API file, deleted through that API.
    */
   async release(resources: readonly SessionResource[], inUse: (fileId: string) => Promise<boolean>): Promise<void> {
-    const upload = sessionRepository(resources)?.upload;
-    if (!upload || !/^file_[0-9A-Za-z]+$/.test(upload.file_id)) return;
-    if (this.unpacking.has(upload.file_id) || (await inUse(upload.file_id))) return;
-    await rm(path.join(this.root, upload.file_id), { recursive: true, force: true });
+    const upload = uploadOf(resources);
+    if (!upload || !FILE_ID.test(upload.file_id)) return;
+    const target = path.join(this.root, upload.file_id);
+    const aside = await this.claims.unlessClaimed(upload.file_id, async () => {
+      if (await inUse(upload.file_id)) return null;
+      const to = path.join(this.root, `.removing-${randomBytes(6).toString('hex')}`);
+      return rename(target, to).then(() => to, (err: unknown) => (isErrno(err, 'ENOENT') ? null : Promise.reject(err)));
+    });
+    if (aside) await rm(aside, { recursive: true, force: true });
   }
 
   private async unpack(upload: WorkspaceUpload): Promise<string> {
-    if (!/^file_[0-9A-Za-z]+$/.test(upload.file_id)) throw invalid(`upload.file_id ${JSON.stringify(upload.file_id)} is not a file id (file_…).`);
+    if (!FILE_ID.test(upload.file_id)) throw invalid(`upload.file_id ${JSON.stringify(upload.file_id)} is not a file id (file_…).`);
     const { metadata, path: blob } = await this.files.content(upload.file_id);
     // Checked on every use, not only the first unpack: each client vouches for the archive it names.
     const sha = await sha256Of(blob);
@@ -106,6 +124,14 @@ export class UploadedWorkspaces {
       throw err;
     }
   }
+}
+
+const FILE_ID = /^file_[0-9A-Za-z]+$/;
+
+/** The upload a session's (or a creation request's) workspace resource names. */
+function uploadOf(resources: readonly (ResourceParams | SessionResource)[]): WorkspaceUpload | undefined {
+  for (const r of resources) if (r.type === 'local_repository' && r.upload) return r.upload;
+  return undefined;
 }
 
 class ArchiveError extends Error {}
