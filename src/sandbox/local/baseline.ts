@@ -120,12 +120,14 @@ export class BaselineRepo {
   /**
    * The full scan: the index changes() keeps, brought up to the files and written out (cache-tree: unchanged dirs
    * reused). Checkpoints built since the last scan did not touch the index, so it is first set to the last checkpoint
-   * `from` (stat data kept where entries match): its files are the tracked ones, as for a built checkpoint.
+   * `from` (stat data kept where entries match): its files are the tracked ones, as for a built checkpoint. `--reset`,
+   * not `-m`: a file a built checkpoint recorded changed since the index last saw it, and `-m` refuses such an entry
+   * ('not uptodate'); its stat data is dropped instead, so the add hashes it again.
    */
   private async scanCheckpoint(from: string | null): Promise<string> {
     if (from) {
       await clearIndexLock(path.join(this.gitDir, 'index.lock'));
-      await this.run(['read-tree', '-m', from]);
+      await this.run(['read-tree', '--reset', from]);
     }
     await this.refreshIndex();
     return (await this.run(['write-tree'])).toString('utf8').trim();
@@ -158,9 +160,9 @@ export class BaselineRepo {
     this.checkpoints.prepare();
   }
 
-  /** Stops the file watcher. */
-  close(): void {
-    this.checkpoints.close();
+  /** Stops the file watcher (resolves once it no longer writes into the git dir). */
+  close(): Promise<void> {
+    return this.checkpoints.close();
   }
 
   private async changesNow(): Promise<WorkspaceChanges> {

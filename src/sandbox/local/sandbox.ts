@@ -66,7 +66,6 @@ export class LocalSandbox implements Sandbox {
     if (this.released) return;
     this.released = true;
     this.onRelease();
-    this.baseline.close();
-    await this.host.dispose();
+    await Promise.all([this.baseline.close(), this.host.dispose()]);
   }
 }

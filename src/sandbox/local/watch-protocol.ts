@@ -2,15 +2,25 @@
 
 /** To the worker. */
 export type WatchRequest =
-  | { op: 'watch'; id: number; root: string; syncDir: string; burstLimit: number; skip: string[] }
-  | { op: 'skip'; id: number; dirs: string[] }
-  | { op: 'sync'; id: number; seq: number }
+  | { op: 'watch'; id: number; root: string; gitDir: string; syncDir: string; burstLimit: number; skip: string[] }
+  /** Collect the changes up to now and build `base` with them (null: no tree to build on, only start a new period). */
+  | { op: 'checkpoint'; id: number; seq: number; base: string | null }
   | { op: 'unwatch'; id: number };
 
-/** From the worker: `lost` says why the changes cannot be trusted (then `paths` is empty). */
+/**
+ * How a checkpoint request ended: `built` the tree (the ignored directories it found are left unwatched from now on);
+ * `lost` the watcher may have missed changes (the caller starts a new watch and scans); `declined` the changes are
+ * known but the tree could not be vouched for (the caller scans; `rulesChanged`: a .gitignore changed).
+ */
+export type CheckpointOutcome =
+  | { kind: 'built'; tree: string; ignoredDirs: string[] }
+  | { kind: 'lost'; why: string }
+  | { kind: 'declined'; why: string; rulesChanged: boolean };
+
+/** From the worker. */
 export type WatchReply =
   | { op: 'watching'; id: number; lost: string | null; watches: number }
-  | { op: 'synced'; id: number; seq: number; paths: string[]; lost: string | null };
+  | { op: 'checkpointed'; id: number; seq: number; outcome: CheckpointOutcome };
 
 export interface WatchWorkerData {
   /** Watches all workspaces together may hold: a share of the user's inotify limit, which VS Code's own watcher needs too. */

@@ -2,23 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DirectoryWatches } from '../watch/directory-watches';
-import type { WatchReply, WatchRequest, WatchWorkerData } from './watch-protocol';
+import { BuildDeclined, TreeBuilder } from './tree-build';
+import type { CheckpointOutcome, WatchReply, WatchRequest, WatchWorkerData } from './watch-protocol';
 
-// The worker thread that watches local sandboxes' workspaces (workspace-watch.ts starts it from this file's bundle,
-// watch-worker-source.ts, and talks to it; the watching itself is watch/directory-watches.ts, shared with the tool server).
+// The worker thread that watches local sandboxes' workspaces and builds their checkpoints from what it saw
+// (workspace-watch.ts starts it from this file's bundle, watch-worker-source.ts, and talks to it; the watching itself
+// is watch/directory-watches.ts, shared with the tool server; the building, tree-build.ts).
 //
 // Why a thread: libuv reads every fs.watch of a thread from one inotify descriptor and drops the kernel's overflow
 // event without a word. On the main thread that descriptor is shared with every other fs.watch in the process (in
 // VS Code, every extension's), so a burst elsewhere could lose our events unseen. Here the descriptor is ours alone,
 // so a drain of at least half the kernel's queue (each workspace's `burstLimit`) is taken as a possible overflow and
-// the workspace is reported lost, never silently incomplete. The thread's loop does nothing else, so it drains
-// promptly even while the main loop is busy with twenty sessions.
+// the workspace is reported lost, never silently incomplete. The thread's loop drains promptly even while the main
+// loop is busy with twenty sessions. It also builds checkpoints (reading and hashing the changed files, writing git
+// objects), so the main loop only asks and gets a tree id: that work is mostly waiting on file reads, and its
+// synchronous steps (one file's hash, a small object's deflate) only delay a drain, which makes a burst (a scan)
+// likelier, never an overflow unseen: the events still queued are all read in the next drain and counted there.
 //
 // Watches are made as soon as a name appears as a directory, or was one (a rename event): its watches are made again
 // below it. The top-level `.git` (the agent's own repository) is not watched, nor are the directories the checkpoint
 // found ignored and untracked (a node_modules): nothing below them goes into a checkpoint while the ignore rules
 // stand, and they can hold more directories than the repository. Changed paths are collected per workspace until a
-// sync asks for them; once lost, a workspace stays lost (the caller starts a new watch).
+// checkpoint asks for them; once lost, a workspace stays lost (the caller starts a new watch).
 
 const port = parentPort;
 if (!port) throw new Error('watch-worker.ts runs as a worker thread');
@@ -28,6 +33,7 @@ interface Root {
   watches: DirectoryWatches;
   skip: Set<string>;
   paths: Set<string>;
+  builder: TreeBuilder;
 }
 
 /** The caller stops waiting long before (workspace-watch.ts); this only drops the sync's waiter. */
@@ -70,38 +76,50 @@ function start(msg: Extract<WatchRequest, { op: 'watch' }>): void {
       roots.get(msg.id)?.watches.stop();
     },
   });
-  roots.set(msg.id, { watches, skip, paths });
+  roots.set(msg.id, { watches, skip, paths, builder: new TreeBuilder(msg.root, msg.gitDir) });
   if (watches.lost) watches.stop(); // the sync directory failed, before onLost could reach `watches`
   watches.watchTree('', (d) => skip.has(d));
   reply({ op: 'watching', id: msg.id, lost: watches.lost, watches: watches.size });
 }
 
-async function sync(id: number, r: Root, seq: number): Promise<void> {
-  if (r.watches.lost) return reply({ op: 'synced', id, seq, paths: [], lost: r.watches.lost });
+/** Leaves `dirs` and below unwatched for good (ignored untracked directories a build found); paths collected below them are moot. */
+function skip(r: Root, dirs: readonly string[]): void {
+  for (const dir of dirs) {
+    r.skip.add(dir);
+    r.watches.unwatchBelow(dir);
+    for (const p of r.paths) if (p.startsWith(`${dir}/`)) r.paths.delete(p);
+  }
+}
+
+/** Every change up to now (a sync), built into `base`. Anything but a built tree means the caller scans: the rules are read afresh after. */
+async function checkpoint(r: Root, base: string | null): Promise<CheckpointOutcome> {
+  if (r.watches.lost) return { kind: 'lost', why: r.watches.lost };
   const caughtUp = await r.watches.sync(ABANDON_SYNC_MS);
   const lost = r.watches.lost ?? (caughtUp ? null : 'not watching');
-  reply({ op: 'synced', id, seq, paths: lost ? [] : [...r.paths], lost });
+  const paths = [...r.paths];
   r.paths.clear();
+  if (lost) return { kind: 'lost', why: lost };
+  try {
+    if (base === null) throw new BuildDeclined('no checkpoint to build on');
+    const built = await r.builder.build(base, paths);
+    skip(r, built.ignoredDirs);
+    return { kind: 'built', ...built };
+  } catch (err) {
+    r.builder.forgetRules();
+    if (err instanceof BuildDeclined) return { kind: 'declined', why: err.message, rulesChanged: err.rulesChanged };
+    return { kind: 'declined', why: `building the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`, rulesChanged: false };
+  }
 }
 
 port.on('message', (msg: WatchRequest) => {
   if (msg.op === 'watch') return start(msg);
   const r = roots.get(msg.id);
   if (!r) return;
-  if (msg.op === 'skip') {
-    // Paths collected below them (before this message arrived) are moot too.
-    for (const dir of msg.dirs) {
-      r.skip.add(dir);
-      r.watches.unwatchBelow(dir);
-      for (const p of r.paths) if (p.startsWith(`${dir}/`)) r.paths.delete(p);
-    }
-    return;
-  }
   if (msg.op === 'unwatch') {
     r.watches.lose('closed');
     r.watches.close();
     roots.delete(msg.id);
     return;
   }
-  void sync(msg.id, r, msg.seq);
+  void checkpoint(r, msg.base).then((outcome) => reply({ op: 'checkpointed', id: msg.id, seq: msg.seq, outcome }));
 });

@@ -1,21 +1,22 @@
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { defaultBurstLimit, inotifyLimit } from '../watch/directory-watches';
-import type { WatchReply, WatchRequest, WatchWorkerData } from './watch-protocol';
+import type { CheckpointOutcome, WatchReply, WatchRequest, WatchWorkerData } from './watch-protocol';
 import { watchWorkerSource } from './watch-worker-source';
 
-// The paths that changed in a local sandbox's workspace, from the watch worker (watch-worker.ts says how and why
-// there). One worker serves every sandbox of the process; it does not keep the process alive. Linux only: elsewhere
-// fs.watch neither reports every event nor says when it lost some, so `start` refuses and checkpoints scan.
+// A local sandbox's checkpoints built from the paths that changed in its workspace, by the watch worker (watch-worker.ts
+// says how and why there): this side only asks and gets a tree id. One worker serves every sandbox of the process; it
+// does not keep the process alive. Linux only: elsewhere fs.watch neither reports every event nor says when it lost
+// some, so `start` refuses and checkpoints scan.
 
 const MAX_WATCHES = 20_000;
 /** The kernel's usual max_user_watches where /proc does not say (older kernels' default). */
 const DEFAULT_USER_WATCHES = 8_192;
 /** The share of the user's inotify watches sandboxes may hold: the rest stays for VS Code's watcher and other tools. */
 const WATCH_SHARE = 0.25;
-/** A sync that takes longer means the worker is stuck or gone: the changes are then taken as lost. */
-const SYNC_TIMEOUT_MS = 10_000;
-
-export type WatchedChanges = { paths: string[]; lost: null } | { paths: []; lost: string };
+/** Starting a watch that takes longer means the worker is stuck or gone: watching is then given up. */
+const START_TIMEOUT_MS = 10_000;
+/** A checkpoint (a sync, then reading and hashing up to 1,000 files) that takes longer: the changes are taken as lost. */
+const CHECKPOINT_TIMEOUT_MS = 30_000;
 
 type Waiter = (reply: WatchReply) => void;
 
@@ -32,7 +33,8 @@ class WatchWorker {
 
   private constructor() {
     const data: WatchWorkerData = { maxWatches: MAX_WATCHES, budget: Math.floor(inotifyLimit('max_user_watches', DEFAULT_USER_WATCHES) * WATCH_SHARE) };
-    this.worker = new Worker(watchWorkerSource(), { eval: true, workerData: data, env: {}, stdout: true, stderr: true });
+    // The parent's environment: a build reads a packed tree with git (tree-objects.ts), which needs PATH.
+    this.worker = new Worker(watchWorkerSource(), { eval: true, workerData: data, env: SHARE_ENV, stdout: true, stderr: true });
     this.worker.on('message', (reply: WatchReply) => this.waiters.get(keyOf(reply))?.(reply));
     this.worker.on('error', (err) => this.fail(`the watch worker failed: ${err.message}`));
     this.worker.on('exit', (code) => this.fail(`the watch worker exited (${code})`));
@@ -68,12 +70,12 @@ class WatchWorker {
 }
 
 function keyOf(reply: WatchReply): string {
-  return reply.op === 'watching' ? `watching:${reply.id}` : `synced:${reply.id}:${reply.seq}`;
+  return reply.op === 'watching' ? `watching:${reply.id}` : `checkpointed:${reply.id}:${reply.seq}`;
 }
 
 function lostReply(key: string, why: string): WatchReply {
   const [op, id, seq] = key.split(':');
-  return op === 'watching' ? { op: 'watching', id: Number(id), lost: why, watches: 0 } : { op: 'synced', id: Number(id), seq: Number(seq), paths: [], lost: why };
+  return op === 'watching' ? { op: 'watching', id: Number(id), lost: why, watches: 0 } : { op: 'checkpointed', id: Number(id), seq: Number(seq), outcome: { kind: 'lost', why } };
 }
 
 let nextId = 1;
@@ -90,37 +92,31 @@ export class WorkspaceWatch {
   ) {}
 
   /**
-   * Watches every directory of `root` but its top `.git` and those in `skip`; `syncDir` is a directory of Hangar's own outside `root`
+   * Watches every directory of `root` but its top `.git` and those in `skip`, for checkpoints written to git dir `gitDir`; `syncDir` is a directory of Hangar's own outside `root`
    * (emptied first). Resolves once the watches are in place; throws when they cannot be (the caller scans instead).
    * `burstLimit`: a drain of that many events is taken as a possible overflow (by default half the kernel's queue).
    */
-  static async start(root: string, syncDir: string, skip: readonly string[], burstLimit = defaultBurstLimit()): Promise<WorkspaceWatch> {
+  static async start(root: string, gitDir: string, syncDir: string, skip: readonly string[], burstLimit = defaultBurstLimit()): Promise<WorkspaceWatch> {
     if (process.platform !== 'linux') throw new Error(`file watching is not used on ${process.platform}`);
     const worker = WatchWorker.get();
     const id = nextId++;
-    const reply = await worker.ask({ op: 'watch', id, root, syncDir, burstLimit, skip: [...skip] }, `watching:${id}`, SYNC_TIMEOUT_MS);
+    const reply = await worker.ask({ op: 'watch', id, root, gitDir, syncDir, burstLimit, skip: [...skip] }, `watching:${id}`, START_TIMEOUT_MS);
     if (reply.op !== 'watching' || reply.lost) {
       worker.tell({ op: 'unwatch', id });
-      throw new Error(`cannot watch ${root}: ${reply.lost ?? 'no answer'}`);
+      throw new Error(`cannot watch ${root}: ${reply.op === 'watching' ? reply.lost : 'an unexpected answer from the watch worker'}`);
     }
     return new WorkspaceWatch(worker, id, reply.watches);
   }
 
   /**
-   * The paths (relative, UTF-8, `/`-separated) of everything created, changed, moved or deleted since the last call,
-   * up to this call: a directory's path may stand for anything below it. `lost` when the watcher cannot vouch for them.
+   * Tree `base` (null: none) with everything created, changed, moved or deleted since the last call made what the work
+   * tree holds now, built in the worker; `lost` when the watcher cannot vouch for the changes.
    */
-  async changes(): Promise<WatchedChanges> {
-    if (this.closed) return { paths: [], lost: 'the watch was closed' };
+  async checkpoint(base: string | null): Promise<CheckpointOutcome> {
+    if (this.closed) return { kind: 'lost', why: 'the watch was closed' };
     const seq = ++this.seq;
-    const reply = await this.worker.ask({ op: 'sync', id: this.id, seq }, `synced:${this.id}:${seq}`, SYNC_TIMEOUT_MS);
-    if (reply.op !== 'synced') return { paths: [], lost: 'an unexpected answer from the watch worker' };
-    return reply.lost ? { paths: [], lost: reply.lost } : { paths: reply.paths, lost: null };
-  }
-
-  /** Stops watching `dirs` and below, and does not watch them again (directories the ignore rules leave out). */
-  skip(dirs: readonly string[]): void {
-    if (!this.closed && dirs.length > 0) this.worker.tell({ op: 'skip', id: this.id, dirs: [...dirs] });
+    const reply = await this.worker.ask({ op: 'checkpoint', id: this.id, seq, base }, `checkpointed:${this.id}:${seq}`, CHECKPOINT_TIMEOUT_MS);
+    return reply.op === 'checkpointed' ? reply.outcome : { kind: 'lost', why: 'an unexpected answer from the watch worker' };
   }
 
   close(): void {

@@ -201,6 +201,40 @@ describe('sandbox-local: checkpoints from the file watcher', function () {
       await off.close();
     }
   });
+
+  it('builds in the watch worker the very trees the full scan writes, where git\'s rules are easy to get wrong', async () => {
+    const off = new LocalSandboxProvider({ storageRoot: path.join(dir, 'store-off'), watchCheckpoints: false });
+    try {
+      const plain = (await off.provision({ sessionId: 'scanned', repoPath: repo, environment })) as LocalSandbox;
+      assert.equal((await plain.checkpoint()).tree, last);
+      /** [whether the fast path must build it, the command]. */
+      const steps: [boolean, string][] = [
+        // git orders a tree's name as if it ended in '/': a file 'a.b' sorts between dir 'a' and 'a0', a dir 'a-' before 'a'.
+        [true, 'mkdir a && echo 1 > a/f && echo 2 > a.b && echo 3 > a0 && mkdir a- && echo 4 > a-/g && echo 5 > "a b"'],
+        // Multi-byte UTF-8 names, an empty file, the same bytes under a second name (one blob, two entries).
+        [true, 'mkdir -p "dé/ñ" && echo ü > "dé/ñ/日本.txt" && : > empty && cp README.md README.copy'],
+        // Only the executable bit changes; a file is rewritten with the same bytes (no change at all).
+        [true, 'chmod +x docs/a.md && cat docs/b.md > docs/b.tmp && mv docs/b.tmp docs/b.md'],
+        // A symlink to a directory replaced by a directory of that name, and a directory replaced by a symlink.
+        [true, 'ln -s src srclink && mkdir -p keep && echo k > keep/k'],
+        [true, 'rm srclink && mkdir srclink && echo s > srclink/s && rm -rf keep && ln -s docs keep'],
+        // A directory becomes ignored while its file stays tracked: a change to that file goes in, a new file there stays out.
+        [true, 'mkdir out && echo t > out/t.js'],
+        [false, 'echo out/ >> .gitignore'],
+        [true, 'echo more >> out/t.js && echo u > out/u.js && echo again >> tracked.log'],
+        // A whole tracked tree goes and comes back holding only ignored files: the directory leaves the tree.
+        [true, 'rm -rf src && mkdir -p src/lib && echo x > src/lib/x.log'],
+      ];
+      for (const [built, command] of steps) {
+        await run(sandbox, 'bash', { command });
+        await run(plain, 'bash', { command });
+        assert.equal(await step(built, command), (await plain.checkpoint()).tree, command);
+      }
+      assert.equal(plain.checkpointCounts.built, 0, 'the watcher was off');
+    } finally {
+      await off.close();
+    }
+  });
 });
 
 describe('sandbox-local: a watcher that may have missed events', function () {
@@ -224,7 +258,7 @@ describe('sandbox-local: a watcher that may have missed events', function () {
         assert.match(baseline.checkpointCounts.lastScanReason, /missed events/);
         assert.equal(ref.tree, oracle(ref.gitDir, work, first.tree), `change ${i}`);
       }
-      baseline.close();
+      await baseline.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
