@@ -7,16 +7,20 @@
 // CPU time per model request (busy time also counts the loop waiting for a core, which on a shared machine is most
 // of it), the tool part by tool, and the time from the user message to the first tool result (sandbox provisioning
 // included); each also as a ratio against the lone session of the same run. Host processes run in launcher
-// processes (src/tools/spawn-off-loop.ts), whose CPU the process figure leaves out. Runs of the different counts take
-// turns (1, 20, 1, 1, ...), so a neighbour's burst of load does not land on one count only. Beside each loop delay: the
-// same loop's delay while idle, measured just before the sessions start (what the machine's load alone costs a timer:
-// on a shared 2-core machine at load 15-20 that is tens of ms), and the share of the wall time the loop's thread
-// actually ran (its CPU time over wall): delay far above that share's work is the loop waiting for a core.
+// processes (src/tools/spawn-off-loop.ts), whose CPU the process figure leaves out. The steady CPU figures start
+// when every session has its first tool result (provisioning is behind, in the time to it): the runtime's CPU per
+// model request counts the launchers and their commands and leaves out the scripted model's thread, whose own CPU is
+// beside it (on these 2 cores the stand-in competes with the runtime; the real API's work is done elsewhere). Runs
+// of the different counts take turns (1, 20, 1, 1, ...), so a neighbour's burst of load does not land on one count
+// only. Beside each loop delay: the same loop's delay while idle, measured just before the sessions start (what the
+// machine's load alone costs a timer: on a shared 2-core machine at load 15-20 that is tens of ms), and the share of
+// the wall time the loop's thread actually ran (its CPU time over wall): delay far above that share's work is the
+// loop waiting for a core.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only
 // (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -65,11 +69,16 @@ if (!isMainThread) {
   const { delayMs } = workerData as { delayMs: number };
   const model = await startScriptedModel({ script: responder, defaultDelayMs: delayMs });
   parentPort!.postMessage(model.url);
-  parentPort!.once('message', () => void model.close().then(() => process.exit(0)));
+  parentPort!.on('message', (message: 'cpu' | 'close') => {
+    if (message === 'cpu') parentPort!.postMessage(threadCpuMs('thread-self'));
+    else void model.close().then(() => process.exit(0));
+  });
 }
 
 interface ModelWorker {
   url: string;
+  /** CPU time of the model's thread so far: the stand-in's work, which the process's CPU time includes. */
+  cpuMs(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -83,6 +92,11 @@ async function startModelWorker(delayMs: number): Promise<ModelWorker> {
   });
   return {
     url,
+    cpuMs: () =>
+      new Promise((resolve) => {
+        worker.once('message', resolve);
+        worker.postMessage('cpu');
+      }),
     close: () =>
       new Promise((resolve) => {
         worker.once('exit', () => resolve());
@@ -114,8 +128,15 @@ interface CaseResult {
   busyPerTurnMs: number;
   /** CPU time of the main thread alone over the sessions' model requests: unlike busy time, not inflated when other processes take the cores. */
   cpuPerTurnMs: number;
-  /** CPU time of the whole process (every thread: libuv's pool, the launcher, the model worker) per model request. */
+  /** CPU time of the whole process (every thread: libuv's pool, the watch workers, the model worker) per model request. */
   processCpuPerTurnMs: number;
+  /**
+   * From the moment every session has its first tool result (sandboxes provisioned) to the end, per model request
+   * started in that time: the main thread's CPU, the scripted model's thread's (the stand-in's work, not the
+   * runtime's), and the runtime's (the process without the model's thread, plus its descendants: launchers, shells,
+   * their commands).
+   */
+  steady: { loopCpuPerTurnMs: number; modelCpuPerTurnMs: number; runtimeCpuPerTurnMs: number };
   utilization: number;
   /** CPU time of the main thread over the whole case. */
   cpuMs: number;
@@ -125,24 +146,88 @@ interface CaseResult {
 // Linux clock ticks (USER_HZ) are 100 a second on every architecture Node runs on.
 const TICK_MS = 10;
 
-/** CPU time (user + system) of this process's main thread, from /proc; NaN where /proc has no task stats. */
-function mainThreadCpuMs(): number {
+/** The fields of a /proc stat line after the parenthesised command (the 3rd field of the line is the first here). */
+function statFields(file: string): string[] | null {
   try {
-    // Fields after the parenthesised command: state is the 3rd field of the line, utime and stime the 14th and 15th.
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    const stat = readFileSync(file, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return null;
   }
 }
 
+/** CPU time (user + system) of one thread (`thread-self`, or `self/task/<tid>`), from /proc; NaN where /proc has no task stats. */
+function threadCpuMs(thread: string): number {
+  // utime and stime are the 14th and 15th fields of the line.
+  const fields = statFields(`/proc/${thread}/stat`);
+  return fields ? (Number(fields[11]) + Number(fields[12])) * TICK_MS : NaN;
+}
+
+const mainThreadCpuMs = (): number => threadCpuMs(`self/task/${process.pid}`);
+
+/**
+ * CPU time of every live descendant of this process (the launchers and the sessions' shells), with what their own
+ * exited children used (cutime and cstime: ripgrep, git, a command's
+ * processes); NaN without /proc. Descendants that exit between two readings are left out, so it is a lower bound.
+ */
+function descendantsCpuMs(): number {
+  const children = new Map<number, number[]>();
+  const cpu = new Map<number, number>();
+  try {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const fields = statFields(`/proc/${name}/stat`);
+      if (!fields) continue;
+      const pid = Number(name);
+      const parent = Number(fields[1]);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_MS);
+    }
+  } catch {
+    return NaN;
+  }
+  let total = 0;
+  const pending = [...(children.get(process.pid) ?? [])];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    total += cpu.get(pid) ?? 0;
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+interface CpuReading {
+  main: number;
+  process: number;
+  descendants: number;
+  model: Promise<number>;
+}
+
+function readCpu(model: ModelWorker): CpuReading {
+  const { user, system } = process.cpuUsage();
+  return { main: mainThreadCpuMs(), process: (user + system) / 1000, descendants: descendantsCpuMs(), model: model.cpuMs() };
+}
+
+/** Per-turn CPU of the steady phase: between two readings, over the model requests started in between. */
+async function steadyCpu(from: CpuReading, to: CpuReading, turns: number): Promise<CaseResult['steady']> {
+  const modelMs = (await to.model) - (await from.model);
+  return {
+    loopCpuPerTurnMs: (to.main - from.main) / turns,
+    modelCpuPerTurnMs: modelMs / turns,
+    runtimeCpuPerTurnMs: (to.process - from.process - modelMs + to.descendants - from.descendants) / turns,
+  };
+}
+
 /** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
-async function runCase(rt: Runtime, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
+async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
   const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
   const times: SessionTimes[] = [];
   const unsubscribe: (() => void)[] = [];
   let sentAt = 0;
+  // The steady phase starts when the last session gets its first tool result.
+  let provisioned = 0;
+  let requestsBeforeSteady = 0;
+  let steadyFrom: CpuReading | null = null;
+  const requestCount = () => times.reduce((sum, t) => sum + t.requests.length, 0);
   for (const s of sessions) {
     let done: () => void = () => undefined;
     const t: SessionTimes = { requests: [], toolUses: [], toolResults: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
@@ -156,6 +241,10 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
         else if (e.type === 'agent.tool_use') t.toolUses.push(now);
         else if (e.type === 'agent.tool_result') {
           t.toolResults.push(now);
+          if (t.firstToolResult === null && ++provisioned === count) {
+            steadyFrom = readCpu(model);
+            requestsBeforeSteady = requestCount();
+          }
           t.firstToolResult ??= now - sentAt;
         }
         else if (e.type === 'session.status_idle') done();
@@ -185,6 +274,7 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
   const elu = performance.eventLoopUtilization(elu0);
   const cpuMs = mainThreadCpuMs() - cpu0;
   const processCpu = process.cpuUsage(process0);
+  const steadyTo = readCpu(model);
   histogram.disable();
   if (profiler && profileFile) {
     const { profile } = await profiler.post('Profiler.stop');
@@ -214,6 +304,7 @@ async function runCase(rt: Runtime, env: string, agent: string, repo: string, co
     busyPerTurnMs: elu.active / (count * (TOOLS + 1)),
     cpuPerTurnMs: cpuMs / (count * (TOOLS + 1)),
     processCpuPerTurnMs: (processCpu.user + processCpu.system) / 1000 / (count * (TOOLS + 1)),
+    steady: await steadyCpu(steadyFrom!, steadyTo, requestCount() - requestsBeforeSteady),
     utilization: elu.utilization,
     cpuMs,
     wallMs,
@@ -236,6 +327,7 @@ interface Measured {
   busyPerTurnMs: number;
   cpuPerTurnMs: number;
   processCpuPerTurnMs: number;
+  steady: CaseResult['steady'];
   utilization: number;
   /** The loop thread's CPU time over the wall time the sessions ran. */
   cpuShare: number;
@@ -254,13 +346,13 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
     const env = (await rt.environments.ensureDefault()).id;
     const agent = (await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
     // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
-    await runCase(rt, env, agent, repo, 1);
+    await runCase(rt, modelWorker, env, agent, repo, 1);
     // Enough runs of each count for ~50 turns, the counts taking turns round after round.
     const runs = new Map(counts.map((count) => [count, Math.max(1, Math.ceil(5 / count))]));
     const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
     const profileFile = (count: number, r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
     for (let round = 0; round < Math.max(...runs.values()); round++) {
-      for (const count of counts) if (round < runs.get(count)!) results.get(count)!.push(await runCase(rt, env, agent, repo, count, profileFile(count, round)));
+      for (const count of counts) if (round < runs.get(count)!) results.get(count)!.push(await runCase(rt, modelWorker, env, agent, repo, count, profileFile(count, round)));
     }
     for (const count of counts) {
       const done = results.get(count)!;
@@ -284,6 +376,11 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
         busyPerTurnMs: done.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / done.length,
         cpuPerTurnMs: done.reduce((sum, x) => sum + x.cpuPerTurnMs, 0) / done.length,
         processCpuPerTurnMs: done.reduce((sum, x) => sum + x.processCpuPerTurnMs, 0) / done.length,
+        steady: {
+          loopCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.loopCpuPerTurnMs, 0) / done.length,
+          modelCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.modelCpuPerTurnMs, 0) / done.length,
+          runtimeCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.runtimeCpuPerTurnMs, 0) / done.length,
+        },
         utilization: done.reduce((sum, x) => sum + x.utilization, 0) / done.length,
         cpuShare: done.reduce((sum, x) => sum + x.cpuMs / x.wallMs, 0) / done.length,
       });
@@ -323,6 +420,9 @@ function rows(measured: Measured[]): Row[] {
       'loop busy ms/turn': m.busyPerTurnMs,
       'loop CPU ms/turn': m.cpuPerTurnMs,
       'process CPU ms/turn': m.processCpuPerTurnMs,
+      'steady loop CPU ms/turn': m.steady.loopCpuPerTurnMs,
+      'steady runtime CPU ms/turn': m.steady.runtimeCpuPerTurnMs,
+      'steady model CPU ms/turn': m.steady.modelCpuPerTurnMs,
       'loop utilization': m.utilization,
       'first tool result p50 ms': m.firstToolResult.p50,
       'first tool result p95 ms': m.firstToolResult.p95,
