@@ -1,6 +1,6 @@
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { WORKSPACE } from './container';
-import { saysDiskFull, type EngineName } from './errors';
+import { onEngine, saysDiskFull, type EngineName } from './errors';
 import type { SandboxExec } from './hands';
 
 // A tool call that ran out of disk says "No space left on device", which does not say whose disk, and the agent (or
@@ -37,6 +37,11 @@ function noteText(home: FilesHome, space: { free: number; total: number } | null
     `machine running Hangar.${left} Delete files this session no longer needs, or free space on that engine: \`${docker} system df\` ` +
     `shows what uses it, \`${docker} system prune\` removes stopped containers, dangling images and build cache.`
   );
+}
+
+/** `err` as a DiskFullError naming the engine when it says the disk was full and the files are on the engine; else as it was. */
+export function diskFullThere(err: unknown, home: FilesHome): unknown {
+  return 'engine' in home ? onEngine(err, home.engine) : err;
 }
 
 /** `outcome`, with the note added when its text says the disk was full; `exec` (null: no live container) asks for the space left. */

@@ -98,15 +98,17 @@ export class DiskFullError extends SandboxDamagedError {
         ? `The Docker engine at ${engine.label} is out of disk space (${detail}). Sessions' files, images and containers ` +
             `live on that engine's disk (its data root), not on this machine: free space there. \`docker ${engine.cli} system df\` ` +
             `shows what uses it; \`docker ${engine.cli} system prune\` removes stopped containers, dangling images and build cache; ` +
-            'deleting Hangar sessions you no longer need removes their volumes. Then send the session a message to retry.'
+            'deleting Hangar sessions you no longer need (`hangar delete ID`, or Delete in VS Code) removes their volumes. Then send ' +
+            'the session a message to try again.'
         : `The Docker engine's disk is full (${detail}). Free space on this machine: \`docker system df\` shows what Docker ` +
             'uses; `docker system prune` removes stopped containers, dangling images and build cache; deleting Hangar sessions ' +
-            'you no longer need removes their volumes. Then send the session a message to retry.',
+            'you no longer need (`hangar delete ID`, or Delete in VS Code) removes their volumes. Then send the session a message to try again.',
     );
   }
 }
 
-const NO_SPACE = /no space left on device|ENOSPC/i;
+// The kernel's words (ENOSPC), and git's when it cannot write an object.
+const NO_SPACE = /no space left on device|ENOSPC|out of diskspace/i;
 
 /** Whether an error (an engine's, or one quoting a command's output) says a disk was full. */
 export function saysDiskFull(err: unknown): boolean {

@@ -14,7 +14,7 @@ import type { LowerIndex, SnapshotStore } from './snapshot';
 import type { SessionState } from './state';
 import { TreeDiffer } from './tree-diff';
 import type { WritableSync } from './ship';
-import { withDiskNote, type FilesHome } from './disk-space';
+import { diskFullThere, withDiskNote, type FilesHome } from './disk-space';
 import type { LayerDirs } from './volume';
 
 // A session's sandbox. Its files outlive any container: when the container (or only its tool server) dies, the call
@@ -173,7 +173,8 @@ export class DockerSandbox implements Sandbox {
 
   changes(): Promise<WorkspaceChanges> {
     return this.serialized(async () => {
-      if (this.copy) return this.copy.changes();
+      // Copy mode reads the files in the container, which needs room for its scratch git objects there.
+      if (this.copy) return this.copy.changes().catch((err: unknown) => Promise.reject(diskFullThere(err, this.ctx.filesHome)));
       const lower = await this.ctx.snapshots.lower(this.state.snapshotId as string);
       return overlayChanges(this.ctx.layer.upper, lower, this.differ, this.baselineShas);
     });

@@ -155,7 +155,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     assert.match(error.error.message, ENGINE);
     assert.match(error.error.message, /is out of disk space \(.*no space left on device/);
     assert.match(error.error.message, PRUNE);
-    assert.match(error.error.message, /send the session a message to retry/);
+    assert.match(error.error.message, /send the session a message to try again/);
     const last = events.at(-1);
     assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'retries_exhausted', 'the turn ends: no tool can run until space is freed');
     assert.deepEqual(await leftOnEngine(engine, sessionId), [], 'a sandbox that could not be made leaves nothing on the full disk');
@@ -208,7 +208,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     assert.deepEqual(await leftOnEngine(engine, 'sesn_feature'), []);
   });
 
-  it('the agent writes more than the engine holds: the results say whose disk is full, the session goes on, its log is intact', async () => {
+  it('the agent writes more than the engine holds: the results say whose disk is full, so does review, the session goes on, its log is intact', async () => {
     const t = await makeTestRuntime({ provider: (storage) => provider(storage) });
     runtimes.push(t);
     t.model.push(
@@ -231,6 +231,10 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     assert.equal(write.is_error, true);
     assert.deepEqual(write.content?.map((b) => (b.type === 'text' ? b.text.slice(0, 60) : b.type)), ['note.txt: no space left on device', "[sandbox] No space left on device: this sandbox's files are "]);
     assert.equal(events.filter((e) => e.type === 'session.error').length, 0, 'a call that fills the disk is that call\'s failure, not the session\'s');
+
+    // Review while the disk is full: copy mode reads the files in the container, which needs room there. It says so;
+    // it must not show the repository's files as deleted.
+    await assert.rejects(t.runtime.sessions.changes(sessionId), (err: unknown) => err instanceof DiskFullError && ENGINE.test(err.message) && PRUNE.test(err.message));
 
     // The agent frees what it wrote; the same sandbox goes on, and review sees the session's real changes.
     t.model.push(reply.tool('bash', { command: 'rm big.bin && echo kept > after.txt && cat after.txt' }), reply.text('freed'));
