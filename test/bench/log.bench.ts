@@ -1,5 +1,7 @@
-// Session log benchmark: append rates (durable single, durable group-committed bursts, non-durable) and replay of a
-// 100k-event session, each next to a raw-fs baseline of the same bytes measured in the same run.
+// Session log benchmark: append rates (durable single, durable group-committed bursts, non-durable), a tool turn's
+// appends as the harness makes them against the same calls on a file opened O_DSYNC (every write synced, no
+// fdatasync: fewer calls, but the non-durable writes wait for the disk too), and replay of a 100k-event session, each
+// next to a raw-fs baseline of the same bytes measured in the same run.
 // Run: npx tsx test/bench/log.bench.ts [--events 100000]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +15,12 @@ const REPLAY_EVENTS = Number(process.argv[process.argv.indexOf('--events') + 1])
 const DURABLE_N = 1000;
 const NON_DURABLE_N = 5000;
 const BURST = 10;
+const TURNS = 100;
+/**
+ * One tool turn's appends, each awaited, durable or not as harness-log.ts decides: the model request's start span and
+ * its text written at once, the tool_use fsynced, the request's end span at once, the tool_result fsynced.
+ */
+const TURN = [false, false, true, false, true];
 
 const WORDS = 'the session log is the truth every state change is an event appended durably before anything acts on it tool result bash grep read write edit file line diff patch model turn cache token'.split(' ');
 let seed = 42;
@@ -141,6 +149,63 @@ async function appendBenchmarks(): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * A tool turn's appends (TURN) three ways, the turns interleaved: through the log (write, then fdatasync for a durable
+ * one), the same raw calls, and raw writes to a file opened O_DSYNC (each write durable when it returns, no fdatasync).
+ * Ratios against the raw write + fdatasync turn of the same run.
+ */
+async function turnBenchmark(): Promise<Row[]> {
+  const records = TURN.map((_, i) => Buffer.from(encodeRecord(i, JSON.stringify({ ...realisticEvent(i), id: newId('sevt') }))));
+  const write = (fd: number, b: Buffer) => new Promise<void>((res, rej) => fs.write(fd, b, (e) => (e ? rej(e) : res())));
+  const fdatasync = (fd: number) => new Promise<void>((res, rej) => fs.fdatasync(fd, (e) => (e ? rej(e) : res())));
+  const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = fs.constants;
+  const plainFd = fs.openSync(`${freshDir()}.raw`, 'a');
+  const dsyncFd = fs.openSync(`${freshDir()}.dsync`, O_WRONLY | O_APPEND | O_CREAT | O_DSYNC);
+  const { log, done } = await openWriter(freshDir());
+  let n = 0;
+  const cases = {
+    log: async () => {
+      for (const durable of TURN) await log.append([realisticEvent(n++)], { durable });
+    },
+    raw: async () => {
+      for (const [i, durable] of TURN.entries()) {
+        await write(plainFd, records[i]!);
+        if (durable) await fdatasync(plainFd);
+      }
+    },
+    dsync: async () => {
+      for (const record of records) await write(dsyncFd, record);
+    },
+  };
+  const samples = { log: [] as number[], raw: [] as number[], dsync: [] as number[] };
+  for (let turn = 0; turn < TURNS + 2; turn++) {
+    for (const name of ['raw', 'log', 'dsync'] as const) {
+      const [ms] = await measure(cases[name], { iterations: 1 });
+      if (turn >= 2) samples[name].push(ms!);
+    }
+  }
+  fs.closeSync(plainFd);
+  fs.closeSync(dsyncFd);
+  await done();
+  const durable = TURN.filter(Boolean).length;
+  const raw = summarize(samples.raw);
+  const row = (name: string, calls: number, syncs: number, s: ReturnType<typeof summarize>): Row => ({
+    case: name,
+    turns: s.n,
+    'calls/turn': calls,
+    'disk syncs/turn': syncs,
+    'p50 ms': s.p50,
+    'p95 ms': s.p95,
+    '× raw p50': s.p50 / raw.p50,
+    '× raw p95': s.p95 / raw.p95,
+  });
+  return [
+    row('raw write, + fdatasync when durable', TURN.length + durable, durable, raw),
+    row('log.append (write, + fdatasync when durable)', TURN.length + durable, durable, summarize(samples.log)),
+    row('raw write to an O_DSYNC file (no fdatasync)', TURN.length, TURN.length, summarize(samples.dsync)),
+  ];
+}
+
 async function replayBenchmark(): Promise<Row[]> {
   const dir = freshDir();
   const { log, done } = await openWriter(dir);
@@ -200,9 +265,11 @@ async function replayBenchmark(): Promise<Row[]> {
 try {
   const appends = await appendBenchmarks();
   printTable(`Session log appends (${os.cpus().length} CPU, ${process.platform}, Node ${process.version})`, appends);
+  const turns = await turnBenchmark();
+  printTable(`A tool turn's appends (${TURN.map((d) => (d ? 'durable' : 'at once')).join(', ')}), each awaited`, turns);
   const replay = await replayBenchmark();
   printTable(`Session log replay of ${REPLAY_EVENTS.toLocaleString('en-US')} events`, replay);
-  console.log(`\nresults: ${await writeResults('log', { appends, replay })}`);
+  console.log(`\nresults: ${await writeResults('log', { appends, turns, replay })}`);
 } finally {
   fs.rmSync(tmpRoot, { recursive: true, force: true });
 }
