@@ -42,7 +42,7 @@ export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Ru
   const storage = c.storage ?? defaultStorage();
   const sandbox = await chooseProvider(storage, c.provider, choice);
   const rt = await openCliRuntime({ storage: c.storage, sandbox, onProgress: progress });
-  let closing: Promise<boolean> | undefined;
+  let closing: Promise<CloseOutcome> | undefined;
   const close = () => (closing ??= closeWithin(rt, CLOSE_DEADLINE_MS));
   const unregister = onShutdown(async () => void (await close()));
   let code: number | undefined;
@@ -52,7 +52,7 @@ export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Ru
   } finally {
     unregister();
     // A close cut off by the deadline leaves what hung (a child, a socket) holding the process open: end it here.
-    if (!(await close()) && code !== undefined) process.exit(code);
+    if ((await close()) === 'late' && code !== undefined) process.exit(code);
   }
 }
 
@@ -63,15 +63,23 @@ export async function withRuntime(c: Common, choice: ProviderChoice, fn: (rt: Ru
  */
 const CLOSE_DEADLINE_MS = 15_000;
 
-/** Closes the runtime; false when it had not finished after `ms` (said on stderr). */
-async function closeWithin(rt: Runtime, ms: number): Promise<boolean> {
+/** Closed; closed with failures (said on stderr, every step still ran: close-steps.ts); not finished in time (said too). */
+type CloseOutcome = 'closed' | 'failed' | 'late';
+
+async function closeWithin(rt: Runtime, ms: number): Promise<CloseOutcome> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  const closed = rt.close().then(() => 'closed' as const);
-  const first = await Promise.race([closed, late]).finally(() => clearTimeout(timer));
-  if (first === 'closed') return true;
-  process.stderr.write(`warning: the runtime did not finish closing within ${ms / 1000} s; exiting anyway (session logs are durable, and the next hangar process resumes what was cut).\n`);
-  return false;
+  // A failed close is the command's problem no more than a cut one: its events are durable; say what failed and go on.
+  const closed = rt.close().then(
+    () => 'closed' as const,
+    (err: unknown) => {
+      process.stderr.write(`warning: the runtime closed with errors (session logs are durable; the next hangar process repairs and resumes): ${err instanceof Error ? err.message : String(err)}\n`);
+      return 'failed' as const;
+    },
+  );
+  const outcome = await Promise.race([closed, late]).finally(() => clearTimeout(timer));
+  if (outcome === 'late') process.stderr.write(`warning: the runtime did not finish closing within ${ms / 1000} s; exiting anyway (session logs are durable, and the next hangar process resumes what was cut).\n`);
+  return outcome;
 }
 
 /** For a command that only reads stored sessions (sessions): no runtime and no sandbox provider are opened. */

@@ -35,6 +35,7 @@ import { runtimeProviders, type RuntimeProvidersOptions } from './model-provider
 import { loadProviderConfigs } from './provider-files';
 import { loadCatalog } from './catalog';
 import { sessionModelProblem } from './session-models';
+import { closeInOrder } from './close-steps';
 
 export type { McpServerState } from '../harness/tools';
 
@@ -219,10 +220,17 @@ export class Runtime {
     return this.options.sandbox.reap(new Set(await this.sessions.ids()));
   }
 
+  /**
+   * Closes the sessions held here, then the sandbox provider, then the egress proxy: each even when one before it
+   * failed (a home removed under the runtime fails a lease release; the sandboxes must close all the same). A
+   * CloseError names every step that failed.
+   */
   async close(): Promise<void> {
-    await this.host.close();
-    await this.options.sandbox.close();
-    await this.egress.close();
+    await closeInOrder([
+      ['closing the sessions', () => this.host.close()],
+      ['closing the sandboxes', () => this.options.sandbox.close()],
+      ['closing the egress proxy', () => this.egress.close()],
+    ]);
   }
 
   private async redact(outcome: ToolOutcome): Promise<ToolOutcome> {

@@ -15,6 +15,7 @@ import { withProcessedAt } from './processed-at';
 import { harnessLog } from './harness-log';
 import type { RewindResult } from '../wire/checkpoint';
 import { sessionRunner, type RunnerOptions, type SessionRunner } from './session-runner';
+import { closeInOrder, closeTogether, type CloseStep } from './close-steps';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
 // a session driven elsewhere go through its inbox; the lease holder appends them (ARCHITECTURE.md: one writer per session).
@@ -322,30 +323,50 @@ export class SessionHost {
     return this.sandboxes.mount(id, mount);
   }
 
-  /** Stops driving a session here: the driver ends, the lease is released, the sandbox keeps its files. */
+  /**
+   * Stops driving a session here: the driver ends, the lease is released, the sandbox keeps its files. Every step runs
+   * even when one before it failed (close-steps.ts); the failures are thrown together (a CloseError) at the end.
+   */
   async release(id: string): Promise<void> {
+    await closeInOrder([[`session ${id}`, () => this.releaseParts(id)]]);
+    if (!this.closing) await this.reattach(id);
+  }
+
+  /** Releases every session held here at once; a CloseError names each session and step that failed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const ids = new Set([...this.active.keys(), ...this.sandboxes.ids(), ...this.readers.keys()]);
+    await closeTogether([...ids].map((id) => [`session ${id}`, () => this.releaseParts(id)]));
+  }
+
+  private releaseParts(id: string): Promise<void> {
     const a = this.active.get(id);
     if (a) {
       this.active.delete(id);
       a.stop();
-      await a.driver.close();
-      await a.mcp?.close?.();
-      await a.threadMcp.closeAll();
-      await a.log.close();
-      await this.opts.onSettled?.(id, a.log).catch(() => undefined);
-      await a.lease.release();
     }
-    await this.sandboxes.release(id);
-    const r = this.readers.get(id);
-    this.readers.delete(id);
-    await r?.then((l) => l.close()).catch(() => undefined);
-    if (!this.closing) await this.reattach(id);
-  }
-
-  async close(): Promise<void> {
-    this.closing = true;
-    const ids = new Set([...this.active.keys(), ...this.sandboxes.ids(), ...this.readers.keys()]);
-    await Promise.all([...ids].map((id) => this.release(id)));
+    const held: CloseStep[] = a
+      ? [
+          ['stopping its driver', () => a.driver.close()],
+          ['closing its MCP connections', () => a.mcp?.close?.()],
+          ["closing its threads' MCP connections", () => a.threadMcp.closeAll()],
+          ['closing its log', () => a.log.close()],
+          ['storing its summary', () => this.opts.onSettled?.(id, a.log).catch(() => undefined)],
+          ['releasing its lease', () => a.lease.release()],
+        ]
+      : [];
+    return closeInOrder([
+      ...held,
+      ['releasing its sandbox', () => this.sandboxes.release(id)],
+      [
+        'closing its reader',
+        () => {
+          const r = this.readers.get(id);
+          this.readers.delete(id);
+          return r?.then((l) => l.close()).catch(() => undefined);
+        },
+      ],
+    ]);
   }
 
   assertNotDrivenElsewhere(id: string, lockedBy: string | null): void {
