@@ -18,7 +18,6 @@ BRIDGE_CIDR=172.31.0.1/24
 IMAGE="${HANGAR_SANDBOX_IMAGE:-hangar-sandbox:latest}"
 TLS="$ROOT/tls"
 CLIENT="$ROOT/client"
-WAIT_SECONDS=30
 start="$(now)"
 
 remote() { DOCKER_HOST="tcp://127.0.0.1:$PORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$CLIENT" docker "$@"; }
@@ -46,45 +45,9 @@ make_certs() {
   rm -rf "$tmp"
 }
 
-ensure_bridge() {
-  ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
-  log "creating bridge $BRIDGE ($BRIDGE_CIDR) for the second engine"
-  ip link add name "$BRIDGE" type bridge
-  ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
-}
-
 engine_running() { remote version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
-start_engine() {
-  require_root "starting the second dockerd"
-  command -v dockerd >/dev/null 2>&1 || die "dockerd is missing: run scripts/setup/docker-engine.sh first" 5
-  local pid
-  if [ -s "$ROOT/dockerd.pid" ] && pid="$(cat "$ROOT/dockerd.pid")" && kill -0 "$pid" 2>/dev/null; then
-    log "second dockerd (pid $pid) is starting; waiting for it"
-  else
-    mkdir -p "$ROOT/data" "$ROOT/exec"
-    ensure_bridge
-    log "starting the second dockerd on tcp://127.0.0.1:$PORT (log: $ROOT/dockerd.log)"
-    setsid nohup dockerd --data-root "$ROOT/data" --exec-root "$ROOT/exec" --pidfile "$ROOT/dockerd.pid" \
-      -H "tcp://127.0.0.1:$PORT" -H "unix://$ROOT/docker.sock" --bridge "$BRIDGE" --iptables=false --ip6tables=false \
-      --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server-cert.pem" --tlskey "$TLS/server-key.pem" \
-      >"$ROOT/dockerd.log" 2>&1 </dev/null &
-  fi
-  wait_until "$WAIT_SECONDS" "$ROOT/dockerd.log" "the second docker engine did not answer within ${WAIT_SECONDS} s (log: $ROOT/dockerd.log)" engine_running
-}
-
-# The sandbox image, as the main engine has it now (a rebuilt image is loaded again).
-load_image() {
-  local want have
-  want="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null)" || die "the main engine has no $IMAGE: run sandbox/build-image.sh first" 7
-  have="$(remote image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-  [ "$want" = "$have" ] && return 0
-  log "loading $IMAGE into the second engine"
-  docker save "$IMAGE" | remote load -q >/dev/null
-}
-
 make_certs
-engine_running || start_engine
-load_image
+engine_running || start_tls_dockerd "$ROOT" "$ROOT/data" "$PORT" "$BRIDGE" "$BRIDGE_CIDR" "$TLS" engine_running
+copy_image "$IMAGE" remote "the second engine"
 log "second docker engine ready on tcp://127.0.0.1:$PORT (TLS; client certificates: $CLIENT) ($(elapsed "$start") s)"

@@ -25,7 +25,6 @@ TLS="$CERTS_ROOT/tls"
 CLIENT="$CERTS_ROOT/client"
 DISK="$ROOT/disk.ext4"
 DATA="$ROOT/data"
-WAIT_SECONDS=30
 start="$(now)"
 
 remote() { DOCKER_HOST="tcp://127.0.0.1:$PORT" DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="$CLIENT" docker "$@"; }
@@ -47,51 +46,17 @@ ensure_disk() {
   mount -o loop "$DISK" "$DATA" || die "mounting $DISK at $DATA failed (the loop device needs root and /dev/loop-control)" 8
 }
 
-ensure_bridge() {
-  ip link show "$BRIDGE" >/dev/null 2>&1 && return 0
-  log "creating bridge $BRIDGE ($BRIDGE_CIDR) for the small-disk engine"
-  ip link add name "$BRIDGE" type bridge
-  ip addr add "$BRIDGE_CIDR" dev "$BRIDGE"
-  ip link set "$BRIDGE" up
-}
-
 engine_running() { remote version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 start_engine() {
-  require_root "starting the small-disk dockerd"
-  command -v dockerd >/dev/null 2>&1 || die "dockerd is missing: run scripts/setup/docker-engine.sh first" 5
   [ -s "$TLS/server-key.pem" ] && [ -s "$CLIENT/key.pem" ] || die "no TLS certificates in $TLS: run scripts/setup/docker-remote.sh first" 5
-  local pid
-  if [ -s "$ROOT/dockerd.pid" ] && pid="$(cat "$ROOT/dockerd.pid")" && kill -0 "$pid" 2>/dev/null; then
-    log "small-disk dockerd (pid $pid) is starting; waiting for it"
-  else
-    mkdir -p "$ROOT/exec"
-    ensure_bridge
-    log "starting the small-disk dockerd on tcp://127.0.0.1:$PORT (log: $ROOT/dockerd.log)"
-    setsid nohup dockerd --data-root "$DATA" --exec-root "$ROOT/exec" --pidfile "$ROOT/dockerd.pid" \
-      -H "tcp://127.0.0.1:$PORT" -H "unix://$ROOT/docker.sock" --bridge "$BRIDGE" --iptables=false --ip6tables=false \
-      --tlsverify --tlscacert "$TLS/ca.pem" --tlscert "$TLS/server-cert.pem" --tlskey "$TLS/server-key.pem" \
-      >"$ROOT/dockerd.log" 2>&1 </dev/null &
-  fi
-  wait_until "$WAIT_SECONDS" "$ROOT/dockerd.log" "the small-disk docker engine did not answer within ${WAIT_SECONDS} s (log: $ROOT/dockerd.log)" engine_running
+  start_tls_dockerd "$ROOT" "$DATA" "$PORT" "$BRIDGE" "$BRIDGE_CIDR" "$TLS" engine_running
   local driver
   driver="$(remote info --format '{{.Driver}}')"
   [ "$driver" = overlay2 ] || die "the small-disk engine uses the storage driver $driver, not overlay2 (log: $ROOT/dockerd.log)" 6
 }
 
-# The sandbox image, as the main engine has it now. A load that fails for lack of space (a test left the disk full
-# and was killed) is retried once the test ballast is gone.
-load_image() {
-  local want have
-  want="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null)" || die "the main engine has no $IMAGE: run sandbox/build-image.sh first" 7
-  have="$(remote image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
-  [ "$want" = "$have" ] && return 0
-  log "loading $IMAGE into the small-disk engine"
-  if [ -n "$have" ]; then remote image rm -f "$IMAGE" >/dev/null; fi
-  docker save "$IMAGE" | remote load -q >/dev/null || die "loading $IMAGE into the small-disk engine failed; free its disk (\`docker -H tcp://127.0.0.1:$PORT --tlsverify … system prune -af --volumes\`) and run this again" 7
-}
-
 ensure_disk
 engine_running || start_engine
-load_image
+copy_image "$IMAGE" remote "the small-disk engine"
 log "small-disk docker engine ready on tcp://127.0.0.1:$PORT (TLS; client certificates: $CLIENT; $(df -h --output=avail "$DATA" | tail -1 | tr -d ' ') free of $DISK_SIZE) ($(elapsed "$start") s)"

@@ -31,6 +31,51 @@ wait_until() {
   die "$message" 6
 }
 
+# Extra Docker engines on this machine (docker-remote.sh, docker-small-disk.sh), stand-ins for remote ones: each has
+# its own roots and a bridge of its own (a dockerd started with `--bridge none` deletes the host's docker0), and is
+# reached over mutual TLS on a loopback port.
+
+ensure_bridge() {
+  local name="$1" cidr="$2"
+  ip link show "$name" >/dev/null 2>&1 && return 0
+  log "creating bridge $name ($cidr)"
+  ip link add name "$name" type bridge
+  ip addr add "$cidr" dev "$name"
+  ip link set "$name" up
+}
+
+# start_tls_dockerd ROOT DATA_ROOT PORT BRIDGE CIDR TLS_DIR ANSWERS: starts a dockerd detached (exec root, pid file,
+# unix socket and log under ROOT; server certificates ca.pem, server-cert.pem, server-key.pem in TLS_DIR), or waits for
+# one starting already, until the command ANSWERS succeeds.
+start_tls_dockerd() {
+  local root="$1" data="$2" port="$3" bridge="$4" cidr="$5" tls="$6" answers="$7" pid
+  require_root "starting the dockerd on tcp://127.0.0.1:$port"
+  command -v dockerd >/dev/null 2>&1 || die "dockerd is missing: run scripts/setup/docker-engine.sh first" 5
+  if [ -s "$root/dockerd.pid" ] && pid="$(cat "$root/dockerd.pid")" && kill -0 "$pid" 2>/dev/null; then
+    log "the dockerd on tcp://127.0.0.1:$port (pid $pid) is starting; waiting for it"
+  else
+    mkdir -p "$data" "$root/exec"
+    ensure_bridge "$bridge" "$cidr"
+    log "starting a dockerd on tcp://127.0.0.1:$port (log: $root/dockerd.log)"
+    setsid nohup dockerd --data-root "$data" --exec-root "$root/exec" --pidfile "$root/dockerd.pid" \
+      -H "tcp://127.0.0.1:$port" -H "unix://$root/docker.sock" --bridge "$bridge" --iptables=false --ip6tables=false \
+      --tlsverify --tlscacert "$tls/ca.pem" --tlscert "$tls/server-cert.pem" --tlskey "$tls/server-key.pem" \
+      >"$root/dockerd.log" 2>&1 </dev/null &
+  fi
+  wait_until 30 "$root/dockerd.log" "the dockerd on tcp://127.0.0.1:$port did not answer within 30 s (log: $root/dockerd.log)" "$answers"
+}
+
+# copy_image IMAGE CLI NAME: the main engine's IMAGE into the engine NAME that the command CLI (a docker CLI for it)
+# reaches, as one loads an image into any engine that cannot pull it; a rebuilt image is loaded again.
+copy_image() {
+  local image="$1" cli="$2" name="$3" want have
+  want="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null)" || die "the main engine has no $image: run sandbox/build-image.sh first" 7
+  have="$("$cli" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+  [ "$want" = "$have" ] && return 0
+  log "loading $image into $name"
+  docker save "$image" | "$cli" load -q >/dev/null || die "loading $image into $name failed (is its disk full? \`docker system df\` against it says)" 7
+}
+
 # Packages from the list that dpkg does not report as installed.
 missing_debs() {
   local pkg

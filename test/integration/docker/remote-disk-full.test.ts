@@ -110,6 +110,8 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
   let ballast: Ballast;
   const providers: DockerSandboxProvider[] = [];
   const runtimes: TestRuntime[] = [];
+  /** Sessions whose sandboxes were made: their volumes go after the test, or the small disk fills up run after run. */
+  const made: (() => Promise<void>)[] = [];
   const provider = (storageRoot = tmpDir('store')) => {
     const p = new DockerSandboxProvider({ storageRoot, engine: CONTEXT });
     providers.push(p);
@@ -131,20 +133,23 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
   afterEach(async () => {
     await ballast.empty();
     for (const t of runtimes.splice(0)) await t.close();
+    for (const destroy of made.splice(0)) await destroy();
     await retireAll(providers.splice(0));
   });
   after(async () => {
-    await Ballast.remove(engine);
+    if (engine) await Ballast.remove(engine);
     if (savedConfig === undefined) delete process.env.DOCKER_CONFIG;
     else process.env.DOCKER_CONFIG = savedConfig;
   });
 
   it('an engine already full: the first tool call ends the turn naming the engine and the fix; once space is freed the next message runs', async () => {
-    const t = await makeTestRuntime({ provider: (storage) => provider(storage) });
+    let p!: DockerSandboxProvider;
+    const t = await makeTestRuntime({ provider: (storage) => (p = provider(storage)) });
     runtimes.push(t);
     assert.ok((await ballast.fill(0)) < MB, 'the engine is full');
     t.model.push(reply.tool('bash', { command: 'echo first' }));
     const sessionId = await t.start('go');
+    made.push(() => p.destroy(sessionId));
     let events = await t.waitFor(sessionId, (es) => idleCount(es) >= 1, 120_000);
 
     const [failed] = results(events);
@@ -209,7 +214,8 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
   });
 
   it('the agent writes more than the engine holds: the results say whose disk is full, so does review, the session goes on, its log is intact', async () => {
-    const t = await makeTestRuntime({ provider: (storage) => provider(storage) });
+    let p!: DockerSandboxProvider;
+    const t = await makeTestRuntime({ provider: (storage) => (p = provider(storage)) });
     runtimes.push(t);
     t.model.push(
       reply.tool('bash', { command: `head -c ${256 * MB} /dev/zero > big.bin; echo "exit=$?"` }),
@@ -219,6 +225,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     // Room for the sandbox (a container and the small repository), not for what the agent writes.
     await ballast.fill(64 * MB);
     const sessionId = await t.start('fill it');
+    made.push(() => p.destroy(sessionId));
     let events = await t.waitFor(sessionId, (es) => idleCount(es) >= 1, 180_000);
     const [bash, write] = results(events);
     assert.ok(bash && write);
