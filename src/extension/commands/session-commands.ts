@@ -7,8 +7,7 @@ import { logUri } from '../log-document';
 import { guarded, resolveSession } from './args';
 import { pickAgent } from './agent-commands';
 import { uploadWithProgress } from './file-commands';
-import { workspaceRepository } from '../connection/workspace-source';
-import { readWorkspaceSettings } from '../connection/workspace-settings';
+import { workspaceWithProgress } from '../connection/workspace-progress';
 import { defaultBudget } from './budget-commands';
 import { readSettings } from '../config';
 import { askRubric, firstEvent } from './rubric-step';
@@ -147,17 +146,20 @@ async function startAgent(h: Hangar, arg: unknown): Promise<string | undefined> 
   const rubric = opts.rubric ?? (asked?.rubric ? await askRubric() : null);
   if (rubric === undefined) return undefined;
   const first = firstEvent(task, rubric);
-  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent' }, async (progress) => {
+  const session = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Hangar: starting the agent', cancellable: true }, async (progress, token) => {
     const files = await uploadWithProgress(h, opts.files ?? [], progress);
     const env = await h.host.environment();
     const client = h.host.client;
     const vaultIds = await h.host.vaultIds();
     const budget = defaultBudget(readSettings().defaultBudgetUsd);
-    const repo = await workspaceRepository(client, folder, { ...readWorkspaceSettings(), report: (message, increment) => progress.report({ message, increment }) });
+    // Cancel stops the workspace's packing or upload; once it is on the runtime, the session starts.
+    const repo = await workspaceWithProgress(client, folder, progress, token);
+    if (!repo) return undefined;
     const s = await client.createSession({ agent: agentId, environment_id: env.id, title: titleFrom(task), resources: [repo, ...files], vault_ids: vaultIds, ...(budget ? { budget } : {}) });
     await client.send(s.id, [first]);
     return s;
   });
+  if (!session) return undefined;
   h.sessions.added(session.id);
   if (opts.open !== 'none') await h.panels.show(session.id, opts.open);
   return session.id;

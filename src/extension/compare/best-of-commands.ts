@@ -3,8 +3,7 @@ import * as z from 'zod';
 import { formatCost } from '../../format/cost';
 import { BEST_OF_MAX, checkBestOf } from '../../runtime/best-of';
 import { guarded, resolveSession } from '../commands/args';
-import { workspaceRepository } from '../connection/workspace-source';
-import { readWorkspaceSettings } from '../connection/workspace-settings';
+import { workspaceWithProgress } from '../connection/workspace-progress';
 import { listAgents } from '../commands/agent-commands';
 import { modelPickItems } from '../commands/model-commands';
 import { pickFolder } from '../commands/session-commands';
@@ -57,9 +56,10 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
       if (!task?.trim()) return undefined;
       const env = await h.host.environment();
       const vaultIds = await h.host.vaultIds();
-      const ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: starting ${n} attempts` }, async (progress) => {
+      const ids = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Hangar: starting ${n} attempts`, cancellable: true }, async (progress, token) => {
         // A runtime that cannot read the folder gets it uploaded once; every attempt starts from that upload.
-        const repo = await workspaceRepository(h.host.client, folder, { ...readWorkspaceSettings(), report: (message, increment) => progress.report({ message, increment }) });
+        const repo = await workspaceWithProgress(h.host.client, folder, progress, token);
+        if (!repo) return undefined;
         return h.host.client.bestOf.start({
           n,
           agents: picked,
@@ -71,6 +71,7 @@ export function registerBestOfCommands(h: Hangar): vscode.Disposable[] {
           first: { type: 'user.message', content: [{ type: 'text', text: task }] },
         });
       });
+      if (!ids) return undefined;
       // The agent's copy on each model is made or updated with the attempts.
       if (models) h.agentsTree.refresh();
       for (const id of ids) h.sessions.added(id);

@@ -14,6 +14,7 @@ import { LocalModels } from './runtime-models';
 import { LocalBestOf } from './runtime-best-of';
 import { LocalPermissions } from './runtime-permissions';
 import { LocalVaults } from './runtime-vaults';
+import type { UploadOptions } from './streamed-upload';
 
 // The seam over the window's own Runtime: a session's view comes from its stored summary (runtime
 // session-index.ts), so a listing costs the page, not the history (issue #17); new and removed sessions of the same
@@ -153,8 +154,12 @@ export class LocalRuntimeClient implements RuntimeClient {
     await copyFile((await this.runtime.files.content(fileId)).path, to);
   }
 
-  uploadFile(localPath: string) {
-    return this.runtime.files.uploadPath(localPath);
+  /** A copy on this machine's disk: nothing to stream, so the progress is all at once. */
+  async uploadFile(localPath: string, opts: UploadOptions = {}) {
+    opts.signal?.throwIfAborted();
+    const file = await this.runtime.files.uploadPath(localPath);
+    opts.onProgress?.(file.size_bytes, file.size_bytes);
+    return file;
   }
 
   async attachFile(id: string, params: FileResourceParams): Promise<void> {

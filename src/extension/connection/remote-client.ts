@@ -1,9 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import path from 'node:path';
+import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import Anthropic, { toFile } from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
 import { followRemoteSession, followThreadPreviews } from '../../remote/follow';
@@ -21,6 +20,7 @@ import { RemoteModels } from './remote-models';
 import { RemoteBestOf } from './remote-best-of';
 import { RemotePermissions } from './remote-permissions';
 import { RemoteVaults } from './remote-vaults';
+import { multipartFile, type UploadOptions } from './streamed-upload';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
 // The seam over a detached runtime (`hangar serve`, on this machine or another): the Managed Agents API through the
@@ -29,6 +29,8 @@ import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from
 // answers again (onConnection says so), and a followed session reads what it missed when it comes back.
 
 const POLL_MS = 2_000;
+/** One upload request's time limit (the SDK's default is 10 minutes). */
+const UPLOAD_TIMEOUT_MS = 60 * 60_000;
 const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000];
 const RECENT_TYPES = ['session.status_idle', 'session.status_running', 'session.error'] as const;
 
@@ -211,9 +213,17 @@ export class RemoteRuntimeClient implements RuntimeClient {
     await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), createWriteStream(to));
   }
 
-  async uploadFile(localPath: string): Promise<FileMetadata> {
-    const uploaded = await this.call(async () => this.sdk.beta.files.upload({ file: await toFile(createReadStream(localPath), path.basename(localPath)) }));
-    return parse(FileMetadata, uploaded, 'a file');
+  async uploadFile(localPath: string, opts: UploadOptions = {}): Promise<FileMetadata> {
+    const form = await multipartFile(localPath, opts);
+    try {
+      // Streamed from disk (streamed-upload.ts), not the SDK's files.upload, which reads the file into memory first.
+      // Not retried (the body is read once) and given an hour: a large workspace over a slow link is still one request.
+      const uploaded = await this.call(() => this.sdk.post('/v1/files', { body: form.body, headers: { 'content-type': form.contentType, 'anthropic-beta': 'files-api-2025-04-14' }, maxRetries: 0, timeout: UPLOAD_TIMEOUT_MS, ...(opts.signal ? { signal: opts.signal } : {}) }));
+      return parse(FileMetadata, uploaded, 'a file');
+    } catch (err) {
+      opts.signal?.throwIfAborted();
+      throw err;
+    }
   }
 
   async attachFile(id: string, params: FileResourceParams): Promise<void> {

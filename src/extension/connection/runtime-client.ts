@@ -11,6 +11,7 @@ import type { RuntimeModels } from './runtime-models';
 import type { RuntimeBestOf } from './runtime-best-of';
 import type { RuntimePermissions } from './runtime-permissions';
 import type { RuntimeVaults } from './runtime-vaults';
+import type { UploadOptions } from './streamed-upload';
 
 // The one seam between the extension and a runtime (issue #15): what the sessions tree, the session panel, review and
 // the start command need, and nothing more. Two implementations: the window's own in-process Runtime
@@ -106,8 +107,8 @@ export interface RuntimeClient {
   retrieveFile(fileId: string): Promise<FileMetadata>;
   /** Writes a file of the runtime's Files API (an output) to `to` on this machine. */
   saveFile(fileId: string, to: string): Promise<void>;
-  /** Uploads a file of this machine into the runtime's Files API, for a new session or attachFile. */
-  uploadFile(localPath: string): Promise<FileMetadata>;
+  /** Uploads a file of this machine into the runtime's Files API, for a new session or attachFile; cancellable, with its bytes' progress. */
+  uploadFile(localPath: string, opts?: UploadOptions): Promise<FileMetadata>;
   /** Mounts an uploaded file in a session; its agent is told with the next message. */
   attachFile(id: string, params: FileResourceParams): Promise<void>;
 

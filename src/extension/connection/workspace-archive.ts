@@ -150,6 +150,12 @@ export function commitCount(n: number): string {
   return n === 1 ? '1 commit' : `${n} commits`;
 }
 
+/** How far a transfer got, in one unit with a decimal, so each percent of a large one reads as a step. */
+export function formatProgress(done: number, total: number): string {
+  const [unit, per] = total < 1024 * 1024 ? ['KB', 1024] as const : ['MB', 1024 * 1024] as const;
+  return `${(done / per).toFixed(1)} of ${(total / per).toFixed(1)} ${unit}`;
+}
+
 /** A size for progress and errors: KB below a megabyte, MB above. */
 export function formatSize(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${mb(bytes)} MB`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResourceParams } from '../../wire';
 import type { WorkspaceProbeResult } from '../../wire/workspace';
 import type { RuntimeClient } from './runtime-client';
-import { archiveWorkspace, formatSize } from './workspace-archive';
+import { archiveWorkspace, commitCount, formatProgress, formatSize } from './workspace-archive';
 
 // How a new session gets the window's workspace (issue #15 §2): a runtime that sees it in place works on it by path
 // (the in-process runtime, a detached one on this machine); one that does not (another machine, a container, a
@@ -24,6 +24,8 @@ export interface WorkspaceSourceOptions {
   historyCommits?: number;
   /** Progress as VS Code's withProgress takes it: a message and a share of 100. */
   report?(message: string, increment?: number): void;
+  /** Stops packing or uploading (the runtime keeps nothing of a cut-off upload) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 type LocalRepositoryParams = Extract<ResourceParams, { type: 'local_repository' }>;
@@ -60,23 +62,33 @@ export async function probeFrom(client: RuntimeClient, folder: string): Promise<
 
 async function uploadWorkspace(client: RuntimeClient, folder: string, opts: WorkspaceSourceOptions): Promise<LocalRepositoryParams> {
   opts.report?.('listing the workspace to upload');
+  // Half the bar for packing, half for the upload; a step is reported when the bar moves (at most 100 of them).
   let shown = 0;
+  const advance = (share: number, message: string) => {
+    if (share <= shown && share < 100) return;
+    opts.report?.(message, share - shown);
+    shown = share;
+  };
   const archive = await archiveWorkspace(folder, {
     maxBytes: opts.maxBytes,
     historyCommits: opts.historyCommits,
-    // Half the bar for packing, half for the upload (whose progress the SDK does not report).
-    onProgress: (packed, total, bytes) => {
-      const share = Math.floor((packed / total) * 50);
-      if (share > shown || packed === total) opts.report?.(`packing the workspace: ${packed} of ${total} files, ${formatSize(bytes)}`, share - shown);
-      shown = share;
-    },
+    signal: opts.signal,
+    onProgress: (packed, total, bytes) => advance(Math.floor((packed / total) * 50), `packing the workspace: ${packed} of ${total} files, ${formatSize(bytes)}`),
   });
   try {
-    opts.report?.(`uploading the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to ${client.where}`);
-    const file = await client.uploadFile(archive.file).catch((err: unknown) => {
-      throw new Error(`Could not upload the workspace (${archive.entries} files, ${formatSize(archive.bytes)} compressed) to the runtime at ${client.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    });
-    opts.report?.('the workspace is uploaded', 50 - shown);
+    const history = archive.history ? `, ${commitCount(archive.history.commits)} of history` : '';
+    const what = `the workspace (${archive.entries} files${history}, ${formatSize(archive.bytes)} compressed)`;
+    opts.report?.(`uploading ${what} to ${client.where}`);
+    const file = await client
+      .uploadFile(archive.file, {
+        signal: opts.signal,
+        onProgress: (sent, total) => advance(50 + Math.floor((sent / Math.max(total, 1)) * 50), `uploading ${what}: ${formatProgress(sent, total)}`),
+      })
+      .catch((err: unknown) => {
+        opts.signal?.throwIfAborted();
+        throw new Error(`Could not upload ${what} to the runtime at ${client.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
+    advance(100, 'the workspace is uploaded');
     return { type: 'local_repository', path: folder, upload: { file_id: file.id, sha256: archive.sha256 } };
   } finally {
     await archive.dispose();

@@ -153,7 +153,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
   it('says what a runtime that refuses the upload answered', async () => {
     const c = await serve({ maxFileBytes: 200 });
     writeFileSync(path.join(t!.repo, 'noise.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
-    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /Could not upload the workspace \(3 files, \d+ KB compressed\) to the runtime at http:\/\/127\.0\.0\.1:\d+: The file is larger than this runtime's limit of 200 bytes/);
+    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /Could not upload the workspace \(3 files, 1 commit of history, \d+ KB compressed\) to the runtime at http:\/\/127\.0\.0\.1:\d+: The file is larger than this runtime's limit of 200 bytes/);
     assert.deepEqual((await t!.runtime.files.list({})).data, []);
   });
 });
