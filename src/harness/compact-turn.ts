@@ -15,8 +15,8 @@ export interface CompactDeps {
   model: ModelClient;
 }
 
-export function needsCompaction(events: readonly SessionEvent[], request: ModelRequest, maxTokens: number, spec: ResolvedModel, forced: boolean): boolean {
-  if (!forced && !nearsWindow(measureTokens(events, request), maxTokens, spec)) return false;
+export function needsCompaction(events: readonly SessionEvent[], buildRequest: () => ModelRequest, maxTokens: number, spec: ResolvedModel, forced: boolean): boolean {
+  if (!forced && !nearsWindow(measureTokens(events, buildRequest), maxTokens, spec)) return false;
   return compactionCut(events) !== null;
 }
 

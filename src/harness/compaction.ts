@@ -21,9 +21,10 @@ export const SUMMARY_SYSTEM =
 
 /**
  * The request's size in tokens: the last reply's usage (what the model counted) plus an estimate for what came after
- * it; a session without a usable reply since the last compaction is estimated from the request as a whole.
+ * it; a session without a usable reply since the last compaction is estimated from the request as a whole, which
+ * only then is built (every step measures, and building the whole context is most of a measure's work).
  */
-export function measureTokens(events: readonly SessionEvent[], request: ModelRequest): number {
+export function measureTokens(events: readonly SessionEvent[], buildRequest: () => ModelRequest): number {
   const dropped = droppedSpans(events);
   const since = lastCompaction(events)?.index ?? -1;
   for (let i = events.length - 1; i > since; i--) {
@@ -36,6 +37,7 @@ export function measureTokens(events: readonly SessionEvent[], request: ModelReq
     for (let j = i + 1; j < events.length; j++) after += JSON.stringify(events[j]).length;
     return counted + Math.ceil(after / CHARS_PER_TOKEN);
   }
+  const request = buildRequest();
   const chars = JSON.stringify(request.messages).length + JSON.stringify(request.system ?? '').length + JSON.stringify(request.tools ?? []).length;
   return Math.ceil(chars / CHARS_PER_TOKEN);
 }

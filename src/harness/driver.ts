@@ -301,7 +301,7 @@ export class SessionDriver {
     const spec = (this.opts.catalog ?? DEFAULT_CATALOG).lookup(this.opts.agent.model.id);
     const events = this.conversation();
     const settings = this.settings();
-    const request = buildRequest(events, { ...this.contextInput(), ...settings });
+    const request = () => buildRequest(events, { ...this.contextInput(), ...settings });
     if (!needsCompaction(events, request, settings.maxTokens, spec, this.state.mustCompact)) return false;
     return compact(
       { events: () => this.conversation(), append: async (ev) => void (await this.append(ev)), runningEvents: () => this.runningEvents(), model: this.opts.model },

@@ -161,10 +161,19 @@ describe('harness context: thinking, stop reasons and compaction', () => {
     const start = ev('span.model_request_start');
     const big = { input_tokens: 900, output_tokens: 50, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
     const events = [ev('user.message', { content: [{ type: 'text', text: 'go' }] }), start, ev('span.model_request_end', { model_request_start_id: start.id, is_error: false, model_usage: big })];
-    const request = buildRequest(events, { model: 'm', maxTokens: 10, system: 's', tools: [] });
+    const request = () => assert.fail('the last reply\'s usage is enough; the request is not built');
     assert.equal(measureTokens(events, request), 950);
     const spec = { ...DEFAULT_CATALOG.lookup('claude-sonnet-5-5'), contextWindow: 1_000 };
     assert.equal(nearsWindow(950, 100, spec), true);
     assert.equal(nearsWindow(100, 100, spec), false);
+  });
+
+  it('estimates from the whole request when no reply counted it', () => {
+    const events = [ev('user.message', { content: [{ type: 'text', text: 'x'.repeat(4_000) }] })];
+    let built = 0;
+    const request = () => (built++, buildRequest(events, { model: 'm', maxTokens: 10, system: 's', tools: [] }));
+    const tokens = measureTokens(events, request);
+    assert.equal(built, 1);
+    assert.ok(tokens >= 1_000 && tokens < 1_100, `about 4,000 characters / 4, got ${tokens}`);
   });
 });
