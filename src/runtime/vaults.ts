@@ -190,7 +190,8 @@ export class VaultStore {
   }
 }
 
-function matchKey(auth: CredentialAuthParams | CredentialAuth): string {
+/** What no two active credentials of a vault may share: the MCP server URL, the variable, or the set of hosts. */
+export function matchKey(auth: CredentialAuthParams | CredentialAuth): string {
   if (auth.type === 'environment_variable') return `env:${auth.secret_name}`;
   if (auth.type === 'http_header') return `hosts:${[...auth.allowed_hosts].map((h) => h.toLowerCase()).sort().join(',')}`;
   return `mcp:${auth.mcp_server_url}`;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { normaliseMcpUrl } from '../../runtime/mcp';
+import { matchKey } from '../../runtime/vaults';
 import { CredentialAuthParams, type Credential, type CredentialAuthUpdateParams } from '../../wire';
 
 // The credential kinds Hangar: Add Credential offers: every `auth.type` the vaults API accepts (reference §7.7 and
@@ -62,34 +63,39 @@ export const AddArgs = z.preprocess(
 );
 export type AddArgs = z.infer<typeof AddArgs>;
 
-/** The wire's auth for a credential to add, checked by the wire's schema (the runtime checks it again). */
+/**
+ * The wire's auth for a credential to add. A header or variable credential is checked by the wire's schema here, since
+ * the in-process store takes what it is given; an MCP one is sent as given, since a stdio server's is named
+ * `stdio:<server>`, which the in-process runtime matches and the API's URL schema (for a detached runtime) refuses.
+ */
 export function authOf(a: AddArgs): CredentialAuthParams {
-  if (a.kind === 'http_header' && a.scheme === 'header' && !a.headerName) throw new Error('invalid credential: a "header" credential needs headerName, the header the secret goes in (e.g. X-Api-Key).');
-  const auth = ((): unknown => {
-    switch (a.kind) {
-      case 'static_bearer':
-        return { type: a.kind, mcp_server_url: a.url, token: a.token };
-      case 'mcp_oauth':
-        return { type: a.kind, mcp_server_url: a.url, access_token: a.token };
-      case 'http_header':
-        return {
-          type: a.kind,
-          allowed_hosts: a.hosts,
-          scheme: a.scheme,
-          ...(a.scheme === 'header' ? { header_name: a.headerName } : {}),
-          ...(a.scheme === 'basic' && a.username ? { username: a.username } : {}),
-          secret_value: a.secret,
-        };
-      case 'environment_variable':
-        return {
-          type: a.kind,
-          secret_name: a.name,
-          secret_value: a.secret,
-          networking: a.hosts === 'any' ? { type: 'unrestricted' } : { type: 'limited', allowed_hosts: a.hosts },
-          injection_location: { header: a.injectInto !== 'body', body: a.injectInto !== 'header' },
-        };
-    }
-  })();
+  switch (a.kind) {
+    case 'static_bearer':
+      return { type: a.kind, mcp_server_url: a.url, token: a.token };
+    case 'mcp_oauth':
+      return { type: a.kind, mcp_server_url: a.url, access_token: a.token };
+    case 'http_header':
+      if (a.scheme === 'header' && !a.headerName) throw new Error('invalid credential: a "header" credential needs headerName, the header the secret goes in (e.g. X-Api-Key).');
+      return checked({
+        type: a.kind,
+        allowed_hosts: a.hosts,
+        scheme: a.scheme,
+        ...(a.scheme === 'header' ? { header_name: a.headerName } : {}),
+        ...(a.scheme === 'basic' && a.username ? { username: a.username } : {}),
+        secret_value: a.secret,
+      });
+    case 'environment_variable':
+      return checked({
+        type: a.kind,
+        secret_name: a.name,
+        secret_value: a.secret,
+        networking: a.hosts === 'any' ? { type: 'unrestricted' } : { type: 'limited', allowed_hosts: a.hosts },
+        injection_location: { header: a.injectInto !== 'body', body: a.injectInto !== 'header' },
+      });
+  }
+}
+
+function checked(auth: unknown): CredentialAuthParams {
   const parsed = CredentialAuthParams.safeParse(auth);
   if (!parsed.success) throw new Error(`invalid credential: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
@@ -113,16 +119,9 @@ export function replaced(existing: readonly Credential[], auth: CredentialAuthPa
   return same;
 }
 
+/** The runtime's uniqueness key, except that an MCP credential rotates only one of its own kind, its URL normalised. */
 function identity(auth: Credential['auth'] | CredentialAuthParams): string {
-  switch (auth.type) {
-    case 'static_bearer':
-    case 'mcp_oauth':
-      return `${auth.type}:${normaliseMcpUrl(auth.mcp_server_url)}`;
-    case 'environment_variable':
-      return `env:${auth.secret_name}`;
-    case 'http_header':
-      return `hosts:${auth.allowed_hosts.map((h) => h.toLowerCase()).sort().join(',')}`;
-  }
+  return auth.type === 'static_bearer' || auth.type === 'mcp_oauth' ? `${auth.type}:${normaliseMcpUrl(auth.mcp_server_url)}` : matchKey(auth);
 }
 
 /** The update that gives an existing credential what a new add says: its secret, and the hosts or user name. */
