@@ -17,7 +17,9 @@
 // the wall time the loop's thread actually ran (its CPU time over wall): delay far above that share's work is the
 // loop waiting for a core.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
-// being measured. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both]
+// being measured. Docker runs as `hangar serve` does, with its warm pool (default 1, serve's --warm-pool default; 0 for
+// none), refilled before each case as it is between a serve's bursts: a burst takes what the pool holds and starts the
+// rest. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only
 // (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { createAnthropicModel } from '../../src/model/anthropic';
 import { DEFAULT_MODEL } from '../../src/model/types';
 import { reply, startScriptedModel, type RecordedRequest, type Reply } from '../../src/model/scripted';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
+import type { DockerSandboxProvider } from '../../src/sandbox/docker';
 import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
 import type { SessionEvent } from '../../src/wire';
@@ -313,6 +316,8 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
 
 interface Measured {
   sandbox: string;
+  /** Docker: the warm pool's size; null for the local sandbox, which has none. */
+  warmPool: number | null;
   model: string;
   sessions: number;
   runs: number;
@@ -334,12 +339,12 @@ interface Measured {
 }
 
 /** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
-async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], profileDir?: string): Promise<Measured[]> {
+async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], warmPool: number, profileDir?: string): Promise<Measured[]> {
   const modelWorker = await startModelWorker(delayMs);
   const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-conc-'));
   const repo = makeRepo();
-  const provider: SandboxProvider =
-    sandbox === 'local' ? new LocalSandboxProvider({ storageRoot: storage }) : new (await import('../../src/sandbox/docker')).DockerSandboxProvider({ storageRoot: storage });
+  const docker: DockerSandboxProvider | null = sandbox === 'docker' ? new (await import('../../src/sandbox/docker')).DockerSandboxProvider({ storageRoot: storage, warmPool }) : null;
+  const provider: SandboxProvider = docker ?? new LocalSandboxProvider({ storageRoot: storage });
   const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: provider, model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelWorker.url }), owner: 'bench' });
   const out: Measured[] = [];
   try {
@@ -352,12 +357,18 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
     const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
     const profileFile = (count: number, r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
     for (let round = 0; round < Math.max(...runs.values()); round++) {
-      for (const count of counts) if (round < runs.get(count)!) results.get(count)!.push(await runCase(rt, modelWorker, env, agent, repo, count, profileFile(count, round)));
+      for (const count of counts) {
+        if (round >= runs.get(count)!) continue;
+        // A serve's pool refills between bursts: every case starts with it full.
+        await docker?.poolSettled();
+        results.get(count)!.push(await runCase(rt, modelWorker, env, agent, repo, count, profileFile(count, round)));
+      }
     }
     for (const count of counts) {
       const done = results.get(count)!;
       out.push({
         sandbox,
+        warmPool: docker ? warmPool : null,
         model: modelName,
         sessions: count,
         runs: done.length,
@@ -402,6 +413,7 @@ function rows(measured: Measured[]): Row[] {
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
     return {
       sandbox: m.sandbox,
+      'warm pool': m.warmPool ?? '-',
       model: m.model,
       sessions: m.sessions,
       turns: m.turn.n,
@@ -444,10 +456,12 @@ async function main(): Promise<void> {
       ['~1 s model', REALISTIC_DELAY_MS],
     ] as const
   ).filter(([, delay]) => (arg('--model') ?? 'both') === 'both' || (arg('--model') === 'zero') === (delay === 0));
+  const warmPool = Number(arg('--warm-pool') ?? 1);
+  if (!Number.isInteger(warmPool) || warmPool < 0) throw new Error(`--warm-pool: a whole number of ready Docker containers (0 for none), not ${arg('--warm-pool')}`);
   const measured: Measured[] = [];
   for (const sandbox of sandboxes) {
     for (const [modelName, delayMs] of models) {
-      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, arg('--profile'))));
+      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, warmPool, arg('--profile'))));
     }
   }
   const table = rows(measured);
