@@ -94,6 +94,17 @@ type ToolResult = Extract<SessionEvent, { type: 'agent.tool_result' }>;
 const results = (es: readonly SessionEvent[]) => es.filter((e): e is ToolResult => e.type === 'agent.tool_result');
 const idleCount = (es: readonly SessionEvent[]) => es.filter((e) => e.type === 'session.status_idle').length;
 
+/** The session's second turn: one bash call of `command`, which must succeed and print `expected`; all events so far. */
+async function secondTurn(t: TestRuntime, sessionId: string, command: string, expected: string): Promise<SessionEvent[]> {
+  t.model.push(reply.tool('bash', { command }), reply.text('done'));
+  await t.runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'go on' }] }]);
+  const events = await t.waitFor(sessionId, (es) => idleCount(es) >= 2, 120_000);
+  const last = results(events).at(-1)!;
+  assert.equal(last.is_error, false, textOf(last));
+  assert.equal(textOf(last).trim(), expected);
+  return events;
+}
+
 /** The session's log read back by a fresh runtime on the same storage: every event, in order, each tool call answered. */
 async function assertLogIntact(t: TestRuntime, sessionId: string, seen: readonly SessionEvent[]): Promise<void> {
   await t.runtime.close();
@@ -167,12 +178,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
 
     // Freed, the same session provisions on the next message: the failure was not remembered as a broken setup.
     await ballast.empty();
-    t.model.push(reply.tool('bash', { command: 'echo second' }), reply.text('done'));
-    await t.runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'again' }] }]);
-    events = await t.waitFor(sessionId, (es) => idleCount(es) >= 2, 120_000);
-    const second = results(events).at(-1)!;
-    assert.equal(second.is_error, false, textOf(second));
-    assert.equal(textOf(second).trim(), 'second');
+    events = await secondTurn(t, sessionId, 'echo second', 'second');
     await assertLogIntact(t, sessionId, events);
   });
 
@@ -244,12 +250,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     await assert.rejects(t.runtime.sessions.changes(sessionId), (err: unknown) => err instanceof DiskFullError && ENGINE.test(err.message) && PRUNE.test(err.message));
 
     // The agent frees what it wrote; the same sandbox goes on, and review sees the session's real changes.
-    t.model.push(reply.tool('bash', { command: 'rm big.bin && echo kept > after.txt && cat after.txt' }), reply.text('freed'));
-    await t.runtime.sessions.send(sessionId, [{ type: 'user.message', content: [{ type: 'text', text: 'free it' }] }]);
-    events = await t.waitFor(sessionId, (es) => idleCount(es) >= 2, 120_000);
-    const freed = results(events).at(-1)!;
-    assert.equal(freed.is_error, false, textOf(freed));
-    assert.equal(textOf(freed).trim(), 'kept');
+    events = await secondTurn(t, sessionId, 'rm big.bin && echo kept > after.txt && cat after.txt', 'kept');
     const changes = await t.runtime.sessions.changes(sessionId);
     assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['after.txt', 'added']]);
     await assertLogIntact(t, sessionId, events);
