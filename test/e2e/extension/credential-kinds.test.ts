@@ -40,6 +40,11 @@ export function credentialKindSuite(): void {
     before(async () => {
       vaultId = (await (await hangar()).host.vaults.create({ display_name: 'Kinds e2e' })).id;
     });
+    // A failed test leaves no credential behind for later suites' sessions.
+    after(async () => {
+      const vaults = (await hangar()).host.vaults;
+      for (const c of await vaults.credentials(vaultId)) await vaults.deleteCredential(vaultId, c.id);
+    });
 
     it('Add Credential offers every kind; an HTTP header credential through its boxes, each checked as typed; the secret in SecretStorage only', async () => {
       const h = await hangar();
@@ -128,6 +133,31 @@ export function credentialKindSuite(): void {
       });
       assert.deepEqual(await storedSecret(vaultId, envId), { type: 'environment_variable', secret_value: ENV_SECRET });
       assert.deepEqual(await filesOfTheWindow(ENV_SECRET), []);
+    });
+
+    it('an HTTP basic credential: the user name box starts at x-access-token and refuses a colon', async () => {
+      const h = await hangar();
+      const { result, errors } = await answering<string>(
+        [
+          { pick: itemWith('id', vaultId) },
+          { pick: itemWith('credentialKind', 'http_header') },
+          { input: 'git.kinds.test' },
+          { pick: itemWith('scheme', 'basic') },
+          {
+            input: 'ci-bot',
+            check: async (o) => {
+              assert.equal(o.value, 'x-access-token', 'the user name a Git host token goes with is the default');
+              assert.match((await verdict(o, 'ci:bot')) ?? '', /Not a user name: username cannot contain ":"/);
+            },
+          },
+          { input: `${HEADER_SECRET}-basic`, check: (o) => (assert.equal(o.password, true), assert.match(o.prompt ?? '', /"Authorization: Basic …" to git\.kinds\.test/)) },
+        ],
+        () => vscode.commands.executeCommand<string>('hangar.addCredential'),
+      );
+      assert.deepEqual(errors, []);
+      assert.match(result ?? '', /^vcrd_/);
+      assert.deepEqual((await h.host.vaults.retrieveCredential(vaultId, result!)).auth, { type: 'http_header', allowed_hosts: ['git.kinds.test'], scheme: 'basic', header_name: 'Authorization', username: 'ci-bot' });
+      assert.equal(await vscode.commands.executeCommand('hangar.removeCredential', { vaultId, credentialId: result, confirmed: true }), result);
     });
 
     it('refuses bad credentials with the reason and keeps nothing', async () => {
