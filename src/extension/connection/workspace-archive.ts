@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { AGENT_HISTORY_DEPTH } from '../../sandbox/repo/agent-git';
+import { GitError } from '../../sandbox/repo/git';
 import { listRepository } from '../../sandbox/repo/listing';
 import { bundleHistory, HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, type WorkspaceHistory } from '../../sandbox/repo/workspace-history';
 
@@ -63,7 +64,10 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
   const entries = await entriesOf(dir);
   const contentBytes = entries.reduce((sum, e) => sum + e.size, 0);
   opts.signal?.throwIfAborted();
-  const history = await bundleHistory(dir, opts.historyCommits ?? AGENT_HISTORY_DEPTH);
+  const history = await bundleHistory(dir, opts.historyCommits ?? AGENT_HISTORY_DEPTH).catch((err: unknown) => {
+    if (!(err instanceof GitError)) throw err;
+    throw new Error(`Could not pack the git history of ${dir} to upload with it (git: ${err.stderr.trim().split('\n').pop()}). Set ${HISTORY_DEPTH_SETTING} to 0 to upload the workspace without its history.`, { cause: err });
+  });
   if (contentBytes + (history?.bytes ?? 0) > opts.maxBytes) {
     await history?.dispose();
     const withHistory = history ? ` plus ${formatSize(history.bytes)} of git history (${commitCount(history.commits)}), over the ${mb(opts.maxBytes)} MB` : `, over the ${mb(opts.maxBytes)} MB`;

@@ -70,6 +70,11 @@ describe('workspace upload to a remote runtime: bad input', function () {
     const recent = await archiveWorkspace(t!.repo, { maxBytes: MB / 4, historyCommits: 1 });
     assert.equal(recent.history?.commits, 1);
     await recent.dispose();
+
+    // A repository git cannot read whole (an object of its history is gone): the refusal says how to upload anyway.
+    const lost = execFileSync('git', ['rev-parse', 'HEAD~1:old.bin'], { cwd: t!.repo, encoding: 'utf8' }).trim();
+    rmSync(path.join(t!.repo, '.git', 'objects', lost.slice(0, 2), lost.slice(2)));
+    await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB }), /Could not pack the git history of .* to upload with it \(git: .+\)\. Set hangar\.runtime\.uploadHistoryCommits to 0 to upload the workspace without its history\./);
     assert.deepEqual((await t!.runtime.files.list({})).data, [], 'nothing was uploaded');
   });
 
