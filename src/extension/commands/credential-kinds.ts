@@ -138,6 +138,11 @@ export function rotation(auth: CredentialAuthParams): CredentialAuthUpdateParams
   }
 }
 
+/** Whether the secret is a bearer token, which has no spaces (checked as it is typed). */
+export function isToken(auth: Credential['auth']): boolean {
+  return auth.type === 'static_bearer' || auth.type === 'mcp_oauth' || (auth.type === 'http_header' && auth.scheme === 'bearer');
+}
+
 /** The update that gives a credential a new secret and changes nothing else. */
 export function newSecret(kind: Kind, secret: string): CredentialAuthUpdateParams {
   switch (kind) {

@@ -4,7 +4,7 @@ import type { CredentialAuthParams } from '../../wire';
 import type { Hangar } from '../hangar';
 import { guarded } from './args';
 import { askCredential, askSecret, secretProblem } from './credential-inputs';
-import { AddArgs, authOf, describe, KINDS, newSecret, replaced, rotation, type Kind } from './credential-kinds';
+import { AddArgs, authOf, describe, isToken, KINDS, newSecret, replaced, rotation, type Kind } from './credential-kinds';
 
 // Credentials kept in a vault of the window's runtime (RuntimeHost.vaults), of every kind the vaults API takes: for
 // MCP servers (the runtime's MCP connections use them), and HTTP header and environment-variable credentials (the
@@ -35,7 +35,7 @@ export function registerVaultCommands(h: Hangar): vscode.Disposable[] {
       const target = given.success ? given.data : await pickCredential(h, 'Hangar: Rotate Credential', 'Give which credential a new secret?');
       if (!target) return undefined;
       const c = await h.host.vaults.retrieveCredential(target.vaultId, target.credentialId);
-      const token = c.auth.type === 'static_bearer' || c.auth.type === 'mcp_oauth' || (c.auth.type === 'http_header' && c.auth.scheme === 'bearer');
+      const token = isToken(c.auth);
       const secret = given.success ? given.data.secret : await askSecret('Hangar: Rotate Credential', `The new secret for ${describe(c)}.`, h.host.vaults.secretsHeldIn, token);
       if (secret === undefined) return undefined;
       const problem = secretProblem(secret, token);
