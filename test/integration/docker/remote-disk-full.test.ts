@@ -198,26 +198,35 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     assert.deepEqual(await leftOnEngine(engine, 'sesn_bigrepo'), []);
   });
 
-  it("a devcontainer feature whose install fills the disk: a full disk, not a failed setup (freeing space is the fix)", async () => {
-    const json = (v: unknown) => JSON.stringify(v, null, 2);
-    const repoPath = makeRepo({
-      'README.md': '# s\n',
-      '.devcontainer/devcontainer.json': json({ image: IMAGE, features: { './filler': {} } }),
-      '.devcontainer/filler/devcontainer-feature.json': json({ id: 'filler', version: '1.0.0' }),
-      // The run's time makes the feature's image new: one an earlier run built would be reused without an install.
-      '.devcontainer/filler/install.sh': `#!/bin/sh\nset -e\n# run ${Date.now()}\nhead -c ${200 * MB} /dev/zero > /opt/filler\n`,
+  // A feature is installed in a build container on the engine and committed there as an image: either step can find
+  // the disk full. Neither is a setup that fails for good (freeing space is the fix), and neither leaves an image.
+  const featureCases = [
+    { when: 'its install.sh writes more than the space left', leave: 64 * MB, failed: /feature \.\/filler failed to install.*No space left on device/s },
+    { when: 'its install fits, the image layer committed from it does not', leave: 300 * MB, failed: /\(Error processing tar file.*\/opt\/filler: no space left on device\)/ },
+  ];
+  for (const c of featureCases) {
+    it(`a devcontainer feature: ${c.when}: a full disk, not a failed setup, and nothing left behind`, async () => {
+      const json = (v: unknown) => JSON.stringify(v, null, 2);
+      const repoPath = makeRepo({
+        'README.md': '# s\n',
+        '.devcontainer/devcontainer.json': json({ image: IMAGE, features: { './filler': {} } }),
+        '.devcontainer/filler/devcontainer-feature.json': json({ id: 'filler', version: '1.0.0' }),
+        // The run's time makes the feature's image new: one an earlier run built would be reused without an install.
+        '.devcontainer/filler/install.sh': `#!/bin/sh\nset -e\n# run ${Date.now()}\nhead -c ${200 * MB} /dev/zero > /opt/filler\n`,
+      });
+      await ballast.fill(c.leave);
+      await assert.rejects(provider().provision({ sessionId: 'sesn_feature', environment: env(), repoPath }), (err: unknown) => {
+        assert.ok(err instanceof DiskFullError, `a DiskFullError, not: ${String(err)}`);
+        assert.ok(!(err instanceof SandboxSetupError), 'not remembered as a setup that fails for good');
+        assert.match(err.message, ENGINE);
+        assert.match(err.message, c.failed);
+        assert.match(err.message, PRUNE);
+        return true;
+      });
+      assert.deepEqual(await leftOnEngine(engine, 'sesn_feature'), []);
+      assert.deepEqual((await engine.listImages()).flatMap((i) => i.RepoTags ?? ['<untagged>']), [IMAGE], 'no feature image, whole or partial');
     });
-    await ballast.fill(64 * MB);
-    await assert.rejects(provider().provision({ sessionId: 'sesn_feature', environment: env(), repoPath }), (err: unknown) => {
-      assert.ok(err instanceof DiskFullError, `a DiskFullError, not: ${String(err)}`);
-      assert.ok(!(err instanceof SandboxSetupError), 'not remembered as a setup that fails for good');
-      assert.match(err.message, ENGINE);
-      assert.match(err.message, /feature \.\/filler failed to install.*No space left on device/s);
-      assert.match(err.message, PRUNE);
-      return true;
-    });
-    assert.deepEqual(await leftOnEngine(engine, 'sesn_feature'), []);
-  });
+  }
 
   it('the agent writes more than the engine holds: the results say whose disk is full, so does review, the session goes on, its log is intact', async () => {
     let p!: DockerSandboxProvider;
