@@ -58,5 +58,5 @@ start_engine() {
 
 ensure_disk
 engine_running || start_engine
-copy_image "$IMAGE" remote "the small-disk engine"
+copy_image "$IMAGE" remote "the small-disk engine" replace
 log "small-disk docker engine ready on tcp://127.0.0.1:$PORT (TLS; client certificates: $CLIENT; $(df -h --output=avail "$DATA" | tail -1 | tr -d ' ') free of $DISK_SIZE) ($(elapsed "$start") s)"

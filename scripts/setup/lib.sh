@@ -65,13 +65,18 @@ start_tls_dockerd() {
   wait_until 30 "$root/dockerd.log" "the dockerd on tcp://127.0.0.1:$port did not answer within 30 s (log: $root/dockerd.log)" "$answers"
 }
 
-# copy_image IMAGE CLI NAME: the main engine's IMAGE into the engine NAME that the command CLI (a docker CLI for it)
-# reaches, as one loads an image into any engine that cannot pull it; a rebuilt image is loaded again.
+# copy_image IMAGE CLI NAME [replace]: the main engine's IMAGE into the engine NAME that the command CLI (a docker CLI
+# for it) reaches, as one loads an image into any engine that cannot pull it; a rebuilt image is loaded again, and with
+# `replace` the stale build is removed first (an engine on a small disk holds one build, not every one).
 copy_image() {
-  local image="$1" cli="$2" name="$3" want have
+  local image="$1" cli="$2" name="$3" replace="${4:-}" want have
   want="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null)" || die "the main engine has no $image: run sandbox/build-image.sh first" 7
   have="$("$cli" image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
   [ "$want" = "$have" ] && return 0
+  if [ -n "$have" ] && [ "$replace" = replace ]; then
+    log "removing the stale $image from $name"
+    "$cli" image rm -f "$image" >/dev/null
+  fi
   log "loading $image into $name"
   docker save "$image" | "$cli" load -q >/dev/null || die "loading $image into $name failed (is its disk full? \`docker system df\` against it says)" 7
 }
