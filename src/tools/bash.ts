@@ -44,7 +44,7 @@ export async function runBash(
   }
   const timeoutMs = input.timeout_ms ?? defaultTimeoutMs;
   const live = onOutput ? new LiveOutput(onOutput) : null;
-  const { end, output, cwd } = await shell.run(input.command as string, timeoutMs, signal, live ? (chunk) => live.push(chunk) : undefined).finally(() => live?.close());
+  const { end, output } = await shell.run(input.command as string, timeoutMs, signal, live ? (chunk) => live.push(chunk) : undefined).finally(() => live?.close());
   const shown = prefix + output.replace(/\n+$/, '');
   const withOutput = (note: string) => (shown ? `${shown}\n${note}` : note);
   const killed = 'it and its child processes were killed; the shell restarted in';
@@ -55,16 +55,16 @@ export async function runBash(
     case 'timeout':
       return textOutcome(
         withOutput(
-          `[command timed out after ${timeoutMs} ms; ${killed} ${cwd} with the environment of the last completed ` +
+          `[command timed out after ${timeoutMs} ms; ${killed} ${end.cwd} with the environment of the last completed ` +
             'command. Give a larger timeout_ms (max 600000) or run long jobs in the background (cmd > log 2>&1 &)]',
         ),
         true,
       );
     case 'aborted':
-      return textOutcome(withOutput(`[command aborted; ${killed} ${cwd}]`), true);
+      return textOutcome(withOutput(`[command aborted; ${killed} ${end.cwd}]`), true);
     case 'shell_exited': {
       const how = end.signal ? `was killed by ${end.signal}` : `exited with code ${end.exitCode}`;
-      return textOutcome(withOutput(`[the shell ${how}; the next command starts a new shell in ${cwd}]`));
+      return textOutcome(withOutput(`[the shell ${how}; the next command starts a new shell in ${end.cwd}]`));
     }
     case 'spawn_failed':
       return textOutcome(withOutput(`[bash failed: ${end.message}]`), true);

@@ -20,18 +20,26 @@ export interface ShellConfig {
   maxOutputChars: number;
 }
 
-export type ShellEnd =
+/** How a framed line ended in the shell. */
+type FrameEnd =
   | { kind: 'done'; exitCode: number }
   | { kind: 'timeout' }
   | { kind: 'aborted' }
   | { kind: 'shell_exited'; exitCode: number | null; signal: NodeJS.Signals | null }
   | { kind: 'spawn_failed'; message: string };
 
+/**
+ * How a command ended. One that did not complete also says where the next command will start (its shell was killed
+ * or exited, and a new one comes back in the saved directory). A completed one does not: reading the saved directory
+ * is a file read and a stat, for every command, that nobody would look at.
+ */
+export type ShellEnd =
+  | Extract<FrameEnd, { kind: 'done' | 'spawn_failed' }>
+  | (Extract<FrameEnd, { kind: 'timeout' | 'aborted' | 'shell_exited' }> & { cwd: string });
+
 export interface ShellRun {
   end: ShellEnd;
   output: string;
-  /** Where the next command will start (after a kill: the restored directory). */
-  cwd: string;
 }
 
 interface Gone {
@@ -111,13 +119,13 @@ export class PersistentShell {
   }
 
   private async runNow(command: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<ShellRun> {
-    if (this.disposed) return { end: { kind: 'spawn_failed', message: 'the tool host was disposed' }, output: '', cwd: this.config.root };
-    if (signal?.aborted) return { end: { kind: 'aborted' }, output: '', cwd: await this.savedCwd() };
+    if (this.disposed) return { end: { kind: 'spawn_failed', message: 'the tool host was disposed' }, output: '' };
+    if (signal?.aborted) return { end: { kind: 'aborted', cwd: await this.savedCwd() }, output: '' };
     // The previous command may have ended the shell (`exit`, `exec`), or its group was killed from outside.
     if (this.live?.isGone) await this.kill();
     if (!this.live) {
       const started = await this.start();
-      if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '', cwd: this.config.root };
+      if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '' };
     }
     await writeFile(this.files.command, command);
     // A directory the shell is in that was removed and made again since (a rewind restoring it, another thread's
@@ -127,7 +135,8 @@ export class PersistentShell {
     const result = await this.frame(`${reenter}builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal, onOutput);
     // bash names the sourced file in its syntax errors; the model should see the usual `bash: line N: …`.
     const output = result.output.split(`${this.files.command}: `).join('bash: ');
-    return { ...result, output, cwd: await this.savedCwd() };
+    const { end } = result;
+    return { output, end: end.kind === 'done' || end.kind === 'spawn_failed' ? end : { ...end, cwd: await this.savedCwd() } };
   }
 
   private async start(): Promise<string | null> {
@@ -173,7 +182,7 @@ export class PersistentShell {
     return `could not start bash (${result.end.kind}): ${result.output}`;
   }
 
-  private async frame(line: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<Omit<ShellRun, 'cwd'>> {
+  private async frame(line: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<{ end: FrameEnd; output: string }> {
     const live = this.live as Live;
     const sentinel = `__HANGAR_DONE_${randomUUID().replace(/-/g, '')}__`;
     const marker = Buffer.from(`\n${sentinel}`);
@@ -185,8 +194,8 @@ export class PersistentShell {
       `${line}\n__hangar_ec=$?; { builtin pwd > ${shellQuote(files.cwd)}; builtin export -p > ${shellQuote(files.env)}; } 2>/dev/null; ` +
       `builtin printf '\\n%s%d\\n' '${sentinel}' "$__hangar_ec"\n`;
 
-    let settle: (end: ShellEnd) => void = () => undefined;
-    const ended = new Promise<ShellEnd>((resolve) => (settle = resolve));
+    let settle: (end: FrameEnd) => void = () => undefined;
+    const ended = new Promise<FrameEnd>((resolve) => (settle = resolve));
     live.onData = (chunk) => {
       collector.push(chunk);
       forward?.(chunk);

@@ -116,6 +116,7 @@ describe('tools: bash', () => {
     const out = await f.run('bash', { command: `bash -c 'sleep 100 & echo $! > ${pidFile}; wait'; echo never`, timeout_ms: 1000 });
     assert.equal(out.is_error, true);
     assert.match(text(out), /timed out after 1000 ms/);
+    assert.ok(text(out).includes(`the shell restarted in ${path.join(f.root, 'sub')} with the environment`), text(out));
     assert.doesNotMatch(text(out), /never/);
     const child = await readPid(pidFile);
     await waitFor(async () => !(await processAlive(child)), 'the sleep child to be gone');
