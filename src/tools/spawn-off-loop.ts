@@ -287,6 +287,14 @@ function submit<T extends CollectedRun | LaunchedProcess>(job: Job): Promise<T> 
   return new Promise((resolve, reject) => pickLauncher().submit(job, { resolve: resolve as (value: CollectedRun | LaunchedProcess) => void, reject }));
 }
 
+/**
+ * Starts a launcher before the first spawn needs one, which would otherwise wait for its Node to boot (a tool server
+ * starting in a container, where that boot is most of the first command's wait).
+ */
+export function prestartLauncher(): void {
+  if (launchers.length === 0) launchers.push(new Launcher());
+}
+
 /** Runs `command` to completion from the launcher and collects its output. */
 export function runCollected(command: string, args: readonly string[], options: RunOptions): Promise<CollectedRun> {
   return submit({ kind: 'run', id: nextId++, command, args, cwd: options.cwd ?? process.cwd(), env: options.env, input: Buffer.from(options.input ?? '').toString('base64') });

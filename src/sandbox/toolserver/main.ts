@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createToolHost } from '../../tools/host-impl';
+import { prestartLauncher } from '../../tools/spawn-off-loop';
 import { CheckpointWatch } from './checkpoint-watch';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { oomKills } from './oom';
@@ -96,3 +97,6 @@ lines.on('close', () => {
   void host.dispose().finally(() => process.exit(0));
 });
 send({ op: 'ready', pid: process.pid, node: process.version });
+// The first bash or grep would boot the launcher's Node (hundreds of ms on a busy engine): it boots now, while the
+// container waits for its session (a warm pool's) or for the model's first answer.
+prestartLauncher();
