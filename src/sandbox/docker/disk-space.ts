@@ -31,11 +31,14 @@ function noteText(home: FilesHome, space: { free: number; total: number } | null
   if ('hostDir' in home) {
     return `[sandbox] No space left on device: this sandbox's files are on the machine running Hangar, in ${home.hostDir}.${left} Delete files this session no longer needs, or free space on that disk.`;
   }
-  const docker = `docker ${home.engine.cli}`.trim();
+  const { label, local, cli } = home.engine;
+  const docker = `docker ${cli}`.trim();
+  // A local engine's storage may still be another disk than the user's files (Docker Desktop keeps it in a VM's).
+  const where = local ? `in the storage of the Docker engine at ${label}` : `on the Docker engine at ${label}, not on the machine running Hangar`;
   return (
-    `[sandbox] No space left on device: this sandbox's files are on the Docker engine at ${home.engine.label}, not on the ` +
-    `machine running Hangar.${left} Delete files this session no longer needs, or free space on that engine: \`${docker} system df\` ` +
-    `shows what uses it, \`${docker} system prune\` removes stopped containers, dangling images and build cache.`
+    `[sandbox] No space left on device: this sandbox's files are ${where}.${left} Delete files this session no longer needs, ` +
+    `or free space on that engine: \`${docker} system df\` shows what uses it, \`${docker} system prune\` removes stopped ` +
+    'containers, dangling images and build cache.'
   );
 }
 

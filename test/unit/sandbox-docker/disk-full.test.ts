@@ -38,6 +38,9 @@ describe('sandbox-docker: a full disk', () => {
     assert.match(note, /^\[sandbox\] No space left on device: this sandbox's files are on the Docker engine at tcp:\/\/box:2376 \(Docker context box\), not on the machine running Hangar\. 1 MB of 1475 MB are free there now\./);
     assert.match(note, /`docker --context box system df`.*`docker --context box system prune`/);
 
+    const onLocal = await withDiskNote(full, null, { engine: local });
+    assert.match(onLocal.content[1]?.type === 'text' ? onLocal.content[1].text : '', /^\[sandbox\] No space left on device: this sandbox's files are in the storage of the Docker engine at unix:\/\/\/var\/run\/docker\.sock\. Delete files .*`docker system prune`/);
+
     const onHost = await withDiskNote(full, null, { hostDir: '/store/docker/layers/l1/upper' });
     assert.match(onHost.content[1]?.type === 'text' ? onHost.content[1].text : '', /^\[sandbox\] No space left on device: this sandbox's files are on the machine running Hangar, in \/store\/docker\/layers\/l1\/upper\. Delete files/);
 
