@@ -6,11 +6,9 @@ import type { SandboxPlan } from './plan';
 // key (image, settings, snapshot); when the key changes (the repository or environment moved on) the old entries
 // are dropped and the pool refills for the new key in the background. A session's outputs dir is bound into its
 // container, and a bind cannot be added to a running one: a warm container binds a dir of its own instead, which the
-// session claiming it takes as its outputs dir (warm.ts). Fills start a few containers at once: the engine
-// overlaps their starts, and more would only queue behind the same two cores.
-
-/** Warm containers started at once while filling. */
-const PARALLEL_STARTS = 3;
+// session claiming it takes as its outputs dir (warm.ts). A fill asks for every missing container at once and the
+// provider's start gate (start-gate.ts) paces them behind sessions' own starts; each joins the pool as soon as it is
+// ready, so a session arriving during a fill does not wait for the slowest of a batch.
 
 export interface PoolEntry extends MadeLayer {
   key: string;
@@ -57,17 +55,17 @@ export class WarmPool {
     }
     const run = async () => {
       await this.filling?.catch(() => undefined);
-      while (this.key === plan.key && this.entries.length < this.size) {
-        const n = Math.min(this.size - this.entries.length, PARALLEL_STARTS);
-        const made = await Promise.allSettled(Array.from({ length: n }, () => this.hooks.make(plan)));
-        for (const r of made) {
-          if (r.status === 'rejected') continue;
-          if (this.key === plan.key) this.entries.push(r.value);
-          else this.discard(r.value);
-        }
-        const failed = made.find((r) => r.status === 'rejected');
-        if (failed) throw failed.reason;
-      }
+      // Entries taken during this fill are made again by the fill their claim starts, which waits for this one.
+      const missing = this.key === plan.key ? this.size - this.entries.length : 0;
+      const made = await Promise.allSettled(
+        Array.from({ length: Math.max(0, missing) }, async () => {
+          const entry = await this.hooks.make(plan);
+          if (this.key === plan.key) this.entries.push(entry);
+          else this.discard(entry);
+        }),
+      );
+      const failed = made.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     };
     const job = run();
     const tracked: Promise<void> = job.finally(() => {
