@@ -214,9 +214,20 @@ export class DockerSandboxProvider implements SandboxProvider {
     const live = this.live.get(sessionId);
     const state = live?.state ?? (await readState(this.root, sessionId));
     if (!state) return;
-    if (addBind(state, m)) await writeState(this.root, state);
+    const added = addBind(state, m);
+    if (added) await writeState(this.root, state);
     const containerId = live?.containerId ?? state.containerId;
-    if (containerId) await copyIntoContainer(await this.docker(), containerId, m);
+    if (!containerId) return;
+    try {
+      await copyIntoContainer(await this.docker(), containerId, m);
+    } catch (err) {
+      // The runtime puts its record back (file-attach.ts): the session's next container must not show the file either.
+      if (added) {
+        state.settings.binds = state.settings.binds.filter((b) => b.target !== m.target);
+        await writeState(this.root, state);
+      }
+      throw this.named(err);
+    }
   }
 
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import Anthropic, { toFile } from '@anthropic-ai/sdk';
 import type Dockerode from 'dockerode';
 import { DiskFullError, DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { connectDocker, execCollect, type Container } from '../../../src/sandbox/docker/client';
@@ -10,6 +11,7 @@ import { SandboxSetupError } from '../../../src/sandbox/errors';
 import { reply } from '../../../src/model/scripted';
 import type { SessionEvent } from '../../../src/wire';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { startApi } from '../api/helpers';
 import { env, makeRepo, retireAll, tmpDir } from './helpers';
 import { textOf } from './remote-session';
 
@@ -227,6 +229,39 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
       assert.deepEqual((await engine.listImages()).flatMap((i) => i.RepoTags ?? ['<untagged>']), [IMAGE], 'no feature image, whole or partial');
     });
   }
+
+  it('a file attached to a live session that does not fit: the attach fails naming the engine, and the session is as before', async () => {
+    const f = await startApi({ provider: (storage) => provider(storage) });
+    try {
+      const c = f.client;
+      const session = await f.session((await f.agent()).id);
+      made.push(() => providers.at(-1)!.destroy(session.id));
+      f.t.model.push(reply.tool('bash', { command: 'echo started' }), reply.text('ready'));
+      await c.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'start' }] }] });
+      await f.t.waitFor(session.id, (es) => idleCount(es) >= 1, 120_000);
+      const resourcesBefore = (await c.beta.sessions.resources.list(session.id)).data;
+
+      const file = await c.beta.files.upload({ file: await toFile(Buffer.alloc(32 * MB, 7), 'big.bin') });
+      await ballast.fill(8 * MB);
+      await assert.rejects(c.beta.sessions.resources.add(session.id, { type: 'file', file_id: file.id }), (err: unknown) => {
+        assert.ok(err instanceof Anthropic.APIError, String(err));
+        assert.match(err.message, ENGINE);
+        assert.match(err.message, /out of disk space \(.*no space left on device\)/);
+        assert.doesNotMatch(err.message, /HTTP code/);
+        assert.match(err.message, PRUNE);
+        return true;
+      });
+      assert.deepEqual((await c.beta.sessions.resources.list(session.id)).data, resourcesBefore, 'the session does not list a file it does not have');
+
+      // Freed, the same file attaches, and the session goes on with it.
+      await ballast.empty();
+      await c.beta.sessions.resources.add(session.id, { type: 'file', file_id: file.id });
+      const events = await secondTurn(f.t, session.id, `wc -c < /mnt/session/uploads/${file.id}`, String(32 * MB));
+      await assertLogIntact(f.t, session.id, events);
+    } finally {
+      await f.close();
+    }
+  });
 
   it('the agent writes more than the engine holds: the results say whose disk is full, so does review, the session goes on, its log is intact', async () => {
     let p!: DockerSandboxProvider;
