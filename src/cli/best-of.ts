@@ -1,27 +1,12 @@
-import { InvalidArgumentError } from 'commander';
 import { formatCost } from '../format/cost';
 import type { Runtime } from '../runtime';
-import { allSettled, BEST_OF_MAX, compareRows, startBestOf, type BestOfRequest, type CompareRow } from '../runtime/best-of';
+import { allSettled, compareRows, startBestOf, type BestOfRequest, type CompareRow } from '../runtime/best-of';
 import { EXIT } from './exit-codes';
 import { cliHint } from './invocation';
 import { paint } from './render';
 
 // `hangar run --best-of N TASK`: the task started N times at once (runtime/best-of.ts), a line as each attempt
 // finishes, then one table to compare them by, and the commands that take one (apply, or a branch).
-
-/** Commander's parser for --best-of: a whole number 1..4, refused with the range otherwise. */
-export function parseBestOf(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > BEST_OF_MAX) throw new InvalidArgumentError(`--best-of takes 1 to ${BEST_OF_MAX} (each attempt is a sandbox and a model conversation running at once).`);
-  return n;
-}
-
-/** Commander's parser for --models: model ids separated by commas, one per attempt in turn. */
-export function parseModels(value: string): string[] {
-  const ids = value.split(',').map((m) => m.trim());
-  if (ids.some((m) => m === '')) throw new InvalidArgumentError('--models takes model ids separated by commas, e.g. claude-sonnet-5-5,claude-opus-5');
-  return ids;
-}
 
 export async function runBestOf(rt: Runtime, req: BestOfRequest, opts: { json: boolean; yes: boolean }): Promise<number> {
   const { json } = opts;

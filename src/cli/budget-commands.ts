@@ -1,20 +1,13 @@
-import { InvalidArgumentError, type Command } from 'commander';
-import { costBudget, type BudgetLimit, type Session } from '../wire';
+import type { Command } from 'commander';
+import type { BudgetLimit, Session } from '../wire';
 import { formatCost } from '../format/cost';
 import { withRuntime, type Common } from './context';
 import { EXIT } from './exit-codes';
 import { UsageError } from './session-commands';
+import { parseBudgetUsd } from './flag-parsers';
 
 // Session budgets on the command line: `hangar run --budget 5` caps a new session at $5 of list-price spend (or
 // $HANGAR_BUDGET_USD when the flag is left out), and `hangar budget ID 10` raises a spent budget so the held turn goes on.
-
-/** Dollars as typed ("5", "2.50") to a cost budget; commander's parser for --budget and `hangar budget`. */
-export function parseBudgetUsd(value: string): BudgetLimit {
-  if (!/^\d+(\.\d{1,2})?$/.test(value.trim())) throw new InvalidArgumentError('give dollars as a positive number with at most two decimals, e.g. 5 or 2.50.');
-  const cents = Math.round(Number(value) * 100);
-  if (cents < 1) throw new InvalidArgumentError('a budget must be at least $0.01.');
-  return costBudget(cents);
-}
 
 /** The budget a new session from `hangar run` gets: the flag's, else $HANGAR_BUDGET_USD's, else none. */
 export function runBudget(flag: BudgetLimit | undefined, env = process.env.HANGAR_BUDGET_USD): BudgetLimit | undefined {

@@ -4,7 +4,6 @@ import type { StoredSessions } from '../runtime/stored-sessions';
 import { createProvider, type ProviderKind } from '../runtime/providers';
 import type { SandboxProvider } from '../sandbox/types';
 import { defaultStorage } from './storage-dir';
-import { providerForNewSessions, providerForSession } from './providers';
 import { progress } from './progress';
 import { paint } from './render';
 import { onShutdown } from './shutdown';
@@ -88,7 +87,9 @@ export async function withStoredSessions(c: Common, fn: (stored: StoredSessions)
   return fn(new StoredSessions(c.storage ?? defaultStorage()));
 }
 
-function chooseProvider(storage: string, requested: ProviderKind, choice: ProviderChoice): Promise<SandboxProvider> {
+async function chooseProvider(storage: string, requested: ProviderKind, choice: ProviderChoice): Promise<SandboxProvider> {
+  // Loaded here, not with the module: every command's definition imports this one, and choosing reads session records.
+  const { providerForNewSessions, providerForSession } = await import('./providers');
   switch (choice.for) {
     case 'none':
       return createProvider('local', storage);

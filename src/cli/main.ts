@@ -11,10 +11,9 @@ import { RuntimeError } from '../runtime/errors';
 import { PROVIDER_KINDS } from '../runtime/providers';
 import { VERSION } from './version';
 import { addModelsCommand } from './models-command';
-import { addBudgetCommand, parseBudgetUsd } from './budget-commands';
-import { parseMaxIterations } from './outcome-run';
+import { addBudgetCommand } from './budget-commands';
+import { parseBestOf, parseBudgetUsd, parseMaxIterations, parseModels } from './flag-parsers';
 import { refuseRemoteFor } from './remote-flags';
-import { parseBestOf, parseModels } from './best-of';
 import type { RunFlags } from './run-command';
 
 // `hangar`: the headless surface of the runtime. Every command opens the same runtime the extension uses. This module

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from 'commander';
 import * as z from 'zod';
-import { MAX_ITERATIONS, UserDefineOutcomeParams, type EventParams } from '../wire';
+import { UserDefineOutcomeParams, type EventParams } from '../wire';
 import type { Runtime } from '../runtime';
 import { paint } from './render';
 import { EXIT } from './exit-codes';
@@ -15,13 +14,6 @@ export interface OutcomeFlags {
   rubric?: string;
   maxIterations?: number;
   check?: string[];
-}
-
-/** commander's parser for --max-iterations. */
-export function parseMaxIterations(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < 1 || n > MAX_ITERATIONS) throw new InvalidArgumentError(`expected a whole number of evaluations from 1 to ${MAX_ITERATIONS}`);
-  return n;
 }
 
 /** The run's first event: the task as a message, or (with --rubric) as an outcome, checked before anything starts. */

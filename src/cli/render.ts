@@ -1,7 +1,8 @@
 import { styleText } from 'node:util';
 import { costBasis, formatCost } from '../format/cost';
 import { summarizeToolInput } from '../format/tool-input';
-import { DEFAULT_MAX_ITERATIONS, type EventOf, type OutcomeResult, type SessionEvent, type SessionSummary, type StopReason, type ToolResultBlock } from '../wire';
+import { DEFAULT_MAX_ITERATIONS } from '../wire/limits';
+import type { EventOf, OutcomeResult, SessionEvent, SessionSummary, StopReason, ToolResultBlock } from '../wire';
 import { assertNever } from '../wire/exhaustive';
 import { cliHint } from './invocation';
 

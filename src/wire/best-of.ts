@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { lazySchema } from './lazy';
 import { UserMessageParams } from './events';
 import { ResourceParams } from './session';
+import { BEST_OF_MAX } from './limits';
 
 // Best-of-N over Hangar's API (issue #15; runtime/best-of.ts does the work): one task started N times at once, then
 // the attempts compared. Not in the hosted API, so outside the SDK's types:
@@ -9,7 +10,7 @@ import { ResourceParams } from './session';
 //   GET  /v1/best_of/compare   ?session_ids[]=… (1 to 4) → CompareList, one row per session
 // The rows are what the CLI's table and VS Code's compare view show.
 
-export const BEST_OF_MAX = 4;
+export { BEST_OF_MAX } from './limits';
 
 export const BestOfParams = lazySchema(() => z
   .strictObject({

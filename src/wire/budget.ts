@@ -26,10 +26,7 @@ export const BudgetLimit = lazySchema(() => z
   .refine((b) => b.max_list_cost !== undefined || b.max_total_tokens !== undefined, 'a budget needs max_list_cost, max_total_tokens or both'));
 export type BudgetLimit = z.infer<typeof BudgetLimit>;
 
-/** A cost cap of this many cents. */
-export function costBudget(cents: number): BudgetLimit {
-  return { type: 'limit', max_list_cost: { amount: String(cents), currency: 'USD' } };
-}
+export { costBudget } from './limits';
 
 /** What a session has spent, in the units budgets count. */
 export interface Spend {

@@ -1,12 +1,12 @@
 import * as z from 'zod';
 import { lazySchema } from './lazy';
+import { MAX_ITERATIONS } from './limits';
 
 // Outcomes (reference §3.1 user.define_outcome, §3.2 outcome spans, §7.5): the task, the rubric a grader holds the
 // work to, and how many evaluate-then-revise cycles it gets. The session's `outcome_evaluations` are a fold of the
 // outcome events (foldOutcomes), like status and usage.
 
-export const DEFAULT_MAX_ITERATIONS = 3;
-export const MAX_ITERATIONS = 20;
+export { DEFAULT_MAX_ITERATIONS, MAX_ITERATIONS } from './limits';
 export const MAX_RUBRIC_CHARS = 262_144;
 /** The rubric's text as the agent and the grader read it (the runtime resolves file rubrics to text when defined). */
 export function rubricText(rubric: z.infer<typeof TextRubric> | z.infer<typeof FileRubric>): string {
