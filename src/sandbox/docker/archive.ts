@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { extract, pack } from 'tar-stream';
 import type { Container } from './client';
 import { isNotFound } from './errors';
@@ -50,6 +51,29 @@ export async function readFromContainer(container: Container, file: string): Pro
       stream.resume();
     });
     ex.on('finish', () => resolve(text));
+    ex.on('error', reject);
+    archive.pipe(ex);
+  });
+}
+
+/** Whether the directory `dir` holds nothing: the engine's archive of it is read up to its first entry below `dir`. */
+export async function isEmptyDir(container: Container, dir: string): Promise<boolean> {
+  const archive = (await container.getArchive({ path: dir })) as Readable;
+  return new Promise<boolean>((resolve, reject) => {
+    const ex = extract();
+    let entries = 0;
+    ex.on('entry', (_h, stream, next) => {
+      // The first entry is `dir` itself.
+      if (++entries > 1) {
+        resolve(false);
+        archive.destroy();
+        ex.destroy();
+        return;
+      }
+      stream.on('end', next);
+      stream.resume();
+    });
+    ex.on('finish', () => resolve(true));
     ex.on('error', reject);
     archive.pipe(ex);
   });

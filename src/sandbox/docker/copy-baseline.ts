@@ -9,7 +9,7 @@ import type { Container } from './client';
 import { engineExec, type SandboxExec } from './hands';
 import { WORKSPACE } from './container';
 import { installAgentGit, prepareAgentGit, type AgentGitDir } from './copy-agent-git';
-import { seedWorkspace } from './copy-mode';
+import { seedWorkspace, type CopiedFiles } from './copy-mode';
 import type { Owner } from './snapshot';
 import type { ToolServerClient } from './toolserver-client';
 import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
@@ -20,7 +20,8 @@ import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
 // blob ids and the contents of changed files cross the engine's API.
 //
 // The container keeps only a stat cache: a scratch git dir outside /workspace whose index `git add -A` refreshes, so
-// each changes() hashes only files whose stat moved. It is rebuilt from the baseline when missing (a new container).
+// each changes() hashes only files whose stat moved. It is rebuilt from the baseline when missing (a new container);
+// at provision, when the baseline is what the copy sent, it is built in the background while the session starts.
 // The agent can tamper with that cache, which can hide a change from review but never alter the baseline.
 
 const SCAN_DIR = '/var/tmp/hangar-scan';
@@ -45,20 +46,31 @@ type Entries = Map<string, TreeEntry>;
 // the known entries on stdin (the baseline's, or at provision those the copy sent), so tracked files stay tracked
 // even where a .gitignore names them. A refresh then takes the stat data of every file whose bytes match its entry
 // (hashing, not storing), so `add -A` stores only files that differ: the seeded blobs are on the host already.
+// Scans take turns (the provision's background warm-up may still run when the first checkpoint scans); the lock is
+// best effort: without flock, or with a lock file the agent broke, a scan runs as it would alone.
 const SCAN_SCRIPT = `set -e
-a=$1; force=$2; shift 2
+a=$1; how=$2; shift 2
+l=$GIT_DIR.lock
+if command -v flock >/dev/null && (: >>"$l") 2>/dev/null; then exec 9>>"$l"; flock -w 60 9 || :; fi
 if [ ! -f "$GIT_DIR/HEAD" ]; then
   rm -rf "$GIT_DIR"; env -u GIT_WORK_TREE "$@" init -q
   mkdir -p "$GIT_DIR/info"; printf %s "$a" > "$GIT_DIR/info/attributes"
   "$@" update-index -z --index-info
   "$@" update-index -q --refresh >/dev/null || :
 fi
-"$@" add -A $force
+[ "$how" != warm ] || exit 0
+"$@" add -A $([ "$how" != all ] || echo -f)
 exec "$@" ls-files -s -z`;
 
-async function scan(exec: SandboxExec, seed: readonly TreeEntry[], force: boolean): Promise<Entries> {
+/**
+ * `changed`: what differs from the stat cache (ignored new files left out); `all`: every file, ignored or not;
+ * `warm`: only makes the stat cache when missing, and reads nothing.
+ */
+type ScanHow = 'changed' | 'all' | 'warm';
+
+async function scan(exec: SandboxExec, seed: readonly TreeEntry[], how: ScanHow): Promise<Entries> {
   const stdin = seed.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join('');
-  const r = await exec({ cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), force ? '-f' : '', ...GIT], workdir: WORKSPACE, env: SCAN_ENV, stdin });
+  const r = await exec({ cmd: ['sh', '-c', SCAN_SCRIPT, 'sh', attributesText([]), how, ...GIT], workdir: WORKSPACE, env: SCAN_ENV, stdin });
   if (r.exitCode !== 0) throw new Error(`reading the sandbox's files failed (exit ${r.exitCode}): ${r.stderr.toString('utf8').trim()}`);
   return parseEntries(r.stdout);
 }
@@ -134,23 +146,43 @@ export class CopyBaseline {
 
   /**
    * Records what /workspace holds now as the baseline: the copied repository plus anything the image put in the
-   * volume. `copied` are the entries the copy sent: the scan checks the files against them instead of storing every
-   * file again. Blobs come from the host git dir where they are already (the agent clone's objects), then from the
-   * host's copy of the repository where its bytes still match, from the container otherwise (a file changed since it
-   * was copied, the image's own files).
+   * volume. Blobs come from the host git dir where they are already (the agent clone's objects), then from the host's
+   * copy of the repository where its bytes still match, from the container otherwise (a file changed since it was
+   * copied, the image's own files). When the copy was alone in the volume and every blob it sent is on the host, the
+   * baseline is what it sent, recorded without reading the container, and the stat cache is made in the background.
+   * Otherwise a scan reads /workspace, checking the files against the entries sent instead of storing each again.
    */
-  async record(repoPath: string | null, copied: readonly TreeEntry[]): Promise<void> {
+  async record(repoPath: string | null, copied: CopiedFiles): Promise<void> {
     const exec = await this.exec();
-    const [entries] = await Promise.all([scan(exec, copied, true), this.differ.init()]);
-    const blobs = [...entries.values()].filter((e) => e.mode !== GITLINK);
-    const absent = new Set(await this.differ.missing([...new Set(blobs.map((e) => e.sha))]));
-    const fromHost = new Map(blobs.filter((e) => absent.has(e.sha)).map((e) => [e.sha, e.path]));
-    for (const [sha, rel] of fromHost) if (repoPath && (await this.storeHostFile(repoPath, rel, sha))) absent.delete(sha);
-    const fromContainer = blobs.filter((e) => absent.has(e.sha));
+    if (copied.alone && (await this.storeFromHost(repoPath, copied.sent)).size === 0) {
+      await this.setBaseline(new Map(copied.sent.map((e) => [e.path, e])));
+      // A failure only leaves the first scan to make it.
+      scan(exec, copied.sent, 'warm').catch(() => undefined);
+      return;
+    }
+    const [entries] = await Promise.all([scan(exec, copied.sent, 'all'), this.differ.init()]);
+    const absent = await this.storeFromHost(repoPath, [...entries.values()]);
+    const fromContainer = [...entries.values()].filter((e) => e.mode !== GITLINK && absent.has(e.sha));
     await this.storeBlobs(exec, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
+    await this.setBaseline(entries);
+  }
+
+  private async setBaseline(entries: Entries): Promise<void> {
     const tree = await this.differ.writeTree([...entries.values()]);
     await this.hostGit(['update-ref', BASELINE_REF, tree]);
     this.entries = entries;
+  }
+
+  /**
+   * Stores the blobs of `entries` the host git dir lacks from the host's copy of the repository, where a file's bytes
+   * are still the blob's; returns the ids still missing.
+   */
+  private async storeFromHost(repoPath: string | null, entries: readonly TreeEntry[]): Promise<Set<string>> {
+    const blobs = entries.filter((e) => e.mode !== GITLINK);
+    const absent = new Set(await this.differ.missing([...new Set(blobs.map((e) => e.sha))]));
+    const fromHost = new Map(blobs.filter((e) => absent.has(e.sha)).map((e) => [e.sha, e.path]));
+    for (const [sha, rel] of fromHost) if (repoPath && (await this.storeHostFile(repoPath, rel, sha))) absent.delete(sha);
+    return absent;
   }
 
   /** Stores the host's version of `rel` when its bytes have the id `sha` (unchanged since the copy); true if so. */
@@ -184,7 +216,7 @@ export class CopyBaseline {
   async changes(): Promise<WorkspaceChanges> {
     const base = await this.baseline();
     const exec = await this.exec();
-    const current = await scan(exec, [...base.values()], false);
+    const current = await scan(exec, [...base.values()], 'changed');
     const changed = [...new Set([...base.keys(), ...current.keys()])].filter((p) => {
       const a = base.get(p);
       const b = current.get(p);
@@ -250,7 +282,7 @@ export class CopyBaseline {
     const base = await this.baseline();
     const exec = await this.exec();
     const current: Entries = new Map();
-    for (const e of (await scan(exec, [...base.values()], false)).values()) if (!this.isMounted(e.path)) current.set(e.path, e);
+    for (const e of (await scan(exec, [...base.values()], 'changed')).values()) if (!this.isMounted(e.path)) current.set(e.path, e);
     const last = this.lastTree;
     const changed = last ? [...new Set([...last.entries.keys(), ...current.keys()])].filter((p) => last.entries.get(p)?.sha !== current.get(p)?.sha || last.entries.get(p)?.mode !== current.get(p)?.mode) : [...current.keys()];
     const blobs = changed.flatMap((p) => {
@@ -288,7 +320,7 @@ export async function seedCopyGit(
   repoPath: string | null,
   who: Owner & { user: string },
   diffGit: string,
-  copied: readonly TreeEntry[],
+  copied: CopiedFiles,
   clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, diffGit) : null,
 ): Promise<void> {
   const dir = await clone;
@@ -306,7 +338,7 @@ export async function seedCopy(container: Container, repoPath: string | null, wh
   // Its failure is reported where it is awaited (seedCopyGit), not as an unhandled rejection while the copy runs.
   clone?.catch(() => undefined);
   try {
-    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress) : [];
+    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress) : { sent: [], alone: false };
     await seedCopyGit(container, repoPath, who, diffGit, copied, clone);
   } catch (err) {
     await clone?.then((d) => d.dispose(), () => undefined);

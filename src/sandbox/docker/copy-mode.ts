@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { listRepository } from '../repo/listing';
 import { isRepoPath } from '../repo/paths';
+import { isEmptyDir } from './archive';
 import type { Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
@@ -90,13 +91,22 @@ async function* repositoryTar(repoPath: string, files: readonly string[], owner:
   yield tar.end();
 }
 
+/** What the copy put in /workspace. */
+export interface CopiedFiles {
+  /** The git entry of each file sent (path, mode, blob id of the bytes sent). */
+  sent: TreeEntry[];
+  /** /workspace held nothing before the copy, so it holds exactly `sent` now. */
+  alone: boolean;
+}
+
 /**
- * Streams the repository's files into /workspace, owned by the sandbox user, as one tar. Returns the git entry of
- * each file it sent (path, mode, blob id of the bytes sent). Files are read ahead of the engine taking them.
+ * Streams the repository's files into /workspace, owned by the sandbox user, as one tar. Files are read ahead of
+ * the engine taking them.
  */
-export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<TreeEntry[]> {
-  const files = (await listRepository(repoPath)).files.filter(isRepoPath);
+export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<CopiedFiles> {
+  const [listing, alone] = await Promise.all([listRepository(repoPath), isEmptyDir(container, WORKSPACE)]);
+  const files = listing.files.filter(isRepoPath);
   const sent: TreeEntry[] = [];
   await container.putArchive(Readable.from(repositoryTar(repoPath, files, owner, sent, onProgress)), { path: WORKSPACE });
-  return sent;
+  return { sent, alone };
 }

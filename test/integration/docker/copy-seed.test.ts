@@ -5,6 +5,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { execCollect } from '../../../src/sandbox/docker/client';
+import { writeToContainer } from '../../../src/sandbox/docker/archive';
 import { createAndStart, removeContainer } from '../../../src/sandbox/docker/container';
 import { CopyBaseline, seedCopyGit } from '../../../src/sandbox/docker/copy-baseline';
 import { engineExec } from '../../../src/sandbox/docker/hands';
@@ -70,6 +71,7 @@ describe('docker sandbox: copy mode seeding', function () {
     try {
       const who = { uid: 1000, gid: 1000, user: 'agent' };
       const copied = await seedWorkspace(container, repo, who);
+      assert.equal(copied.alone, true, 'the copy went into an empty volume');
       fs.writeFileSync(path.join(repo, 'committed.txt'), 'edited on the host\n');
       fs.writeFileSync(path.join(repo, 'untracked.txt'), 'edited on the host\n');
       const diffGit = path.join(root, 'diff.git');
@@ -83,6 +85,32 @@ describe('docker sandbox: copy mode seeding', function () {
       const after = await baseline.changes();
       assert.deepEqual(after.files.map((f) => [f.path, f.status]), [['untracked.txt', 'modified']]);
       assert.match(after.patch, /^ as copied\n\+agent$/m);
+    } finally {
+      await removeContainer(docker, container.id);
+      await removeVolume(docker, `hangar-test-${id}`);
+    }
+  });
+
+  it('a volume that held files before the copy keeps them in the baseline', async () => {
+    // The image (or a shipped bind) can put files in the volume: the baseline is then read from the container, not
+    // taken from what the copy sent.
+    const repo = makeRepo({ 'a.txt': 'a\n' });
+    const root = tmpDir('copy-prefilled-');
+    const id = `copy-prefilled-${process.pid}`;
+    const container = await createAndStart(docker, { name: `hangar-test-${id}`, image: DEFAULT_IMAGE, user: 'agent', env: [], labels: labels(root, id, id), volume: `hangar-test-${id}`, limits: env().hangar.limits, networkMode: 'none' });
+    try {
+      await writeToContainer(container, [{ name: 'workspace/from-image.txt', mode: 0o644, uid: 1000, gid: 1000, content: 'there before\n' }]);
+      const who = { uid: 1000, gid: 1000, user: 'agent' };
+      const copied = await seedWorkspace(container, repo, who);
+      assert.equal(copied.alone, false);
+      const diffGit = path.join(root, 'diff.git');
+      await seedCopyGit(container, repo, who, diffGit, copied);
+
+      const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, 'agent'));
+      assert.deepEqual((await baseline.changes()).files, [], 'the baseline holds the file that was there');
+      assert.equal((await baseline.readFile('from-image.txt', 'baseline'))?.toString(), 'there before\n');
+      assert.equal((await execCollect(container, { cmd: ['rm', 'from-image.txt'], user: 'agent', workdir: '/workspace' })).exitCode, 0);
+      assert.deepEqual((await baseline.changes()).files.map((f) => [f.path, f.status]), [['from-image.txt', 'deleted']]);
     } finally {
       await removeContainer(docker, container.id);
       await removeVolume(docker, `hangar-test-${id}`);
