@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { ApiErrorEnvelope, ApiErrorType } from '../wire';
 import { RuntimeError } from '../runtime/errors';
 import { InvalidEventError as RefusedEventError } from '../harness/delivery';
+import { SandboxOutOfSpaceError } from '../sandbox/errors';
 import {
   AlreadyExistsError,
   DuplicateEventIdError,
@@ -47,6 +48,9 @@ export function toFailure(err: unknown): ApiFailure {
   if (err instanceof InvalidIdError || err instanceof LogNotFoundError) return { status: 404, type: 'not_found_error', message: `${err.message}. List the collection to see valid ids.` };
   if (err instanceof VersionConflictError || err instanceof AlreadyExistsError || err instanceof DuplicateEventIdError) return { status: 409, type: 'invalid_request_error', message: err.message };
   if (err instanceof LeaseHeldError) return { status: 409, type: 'invalid_request_error', message: `${err.message}; change it from that process or wait until it stops.` };
+  // 507 Insufficient Storage: the user's disk to free (the message says whose and how), not the runtime's fault; a retry
+  // before that fails the same way.
+  if (err instanceof SandboxOutOfSpaceError) return { status: 507, type: 'api_error', message: err.message, retry: false };
   if (err instanceof LockTimeoutError) return { status: 503, type: 'overloaded_error', message: `${err.message}; retry shortly.`, retry: true };
   const detail = err instanceof Error ? err.message : String(err);
   return { status: 500, type: 'api_error', message: `Internal error in the Hangar runtime: ${detail}` };

@@ -1,4 +1,4 @@
-import { SandboxDamagedError, SandboxSetupError } from '../errors';
+import { SandboxOutOfSpaceError, SandboxSetupError } from '../errors';
 
 // Typed errors of the Docker provider. Each message names the fix, because it is shown to a user who did not
 // choose to think about Docker.
@@ -87,7 +87,7 @@ export class ImageMissingError extends Error {
  * (SandboxDamagedError: every tool would fail the same way) but is not a setup failure, so the next message tries
  * again, once space is freed.
  */
-export class DiskFullError extends SandboxDamagedError {
+export class DiskFullError extends SandboxOutOfSpaceError {
   override readonly name = 'DiskFullError';
   constructor(
     readonly detail: string,

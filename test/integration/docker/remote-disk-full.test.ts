@@ -245,6 +245,8 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
       await ballast.fill(8 * MB);
       await assert.rejects(c.beta.sessions.resources.add(session.id, { type: 'file', file_id: file.id }), (err: unknown) => {
         assert.ok(err instanceof Anthropic.APIError, String(err));
+        assert.equal(err.status, 507, 'Insufficient Storage: the engine\'s disk to free, not an internal error');
+        assert.doesNotMatch(err.message, /Internal error/);
         assert.match(err.message, ENGINE);
         assert.match(err.message, /out of disk space \(.*no space left on device\)/);
         assert.doesNotMatch(err.message, /HTTP code/);
