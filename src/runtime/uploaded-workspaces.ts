@@ -8,7 +8,7 @@ import { extract, type Header } from 'tar-stream';
 import { isErrno, mkdirDurable } from '../log/fsutil';
 import { git, isolatedGitEnv } from '../sandbox/repo/git';
 import { isRepoPath } from '../sandbox/repo/paths';
-import { HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, HistoryError, restoreHistory } from '../sandbox/repo/workspace-history';
+import { HISTORY_BUNDLE_ENTRY, HISTORY_DELETED_ENTRY, HISTORY_SHALLOW_ENTRY, HistoryError, restoreHistory } from '../sandbox/repo/workspace-history';
 import type { LocalRepositoryResource, ResourceParams, SessionResource } from '../wire';
 import type { WorkspaceUpload } from '../wire/workspace';
 import { invalid } from './errors';
@@ -142,7 +142,7 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-const HISTORY_ENTRIES = new Set([HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY]);
+const HISTORY_ENTRIES = new Set([HISTORY_BUNDLE_ENTRY, HISTORY_SHALLOW_ENTRY, HISTORY_DELETED_ENTRY]);
 
 /**
  * Unpacks regular files and symlinks (nothing else: no devices, hard links or absolute paths) under `dir`, each at a

@@ -77,7 +77,9 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
   });
   try {
     const history = archive.history ? `, ${commitCount(archive.history.commits)} of history` : '';
-    const what = `the workspace (${archive.entries} files${history}, ${formatSize(archive.bytes)} compressed)`;
+    const files = archive.entries + archive.fromHistory;
+    const changed = archive.fromHistory > 0 ? `, ${archive.entries} of them changed since the last commit` : '';
+    const what = `the workspace (${files} files${changed}${history}, ${formatSize(archive.bytes)} compressed)`;
     opts.report?.(`uploading ${what} to ${client.where}`);
     const file = await client
       .uploadFile(archive.file, {

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AGENT_HISTORY_DEPTH, repoHead } from './agent-git';
 import { git, GitError, isolatedGitEnv } from './git';
+import { isRepoPath } from './paths';
+import { checkoutRest, DeltaError } from './workspace-delta';
 
 // The git history an uploaded workspace carries to a runtime on another machine (issue #15 §2): the user's HEAD with
 // at most AGENT_HISTORY_DEPTH commits (all an agent's clone takes from a repository on its own machine too), as a
@@ -17,6 +19,11 @@ import { git, GitError, isolatedGitEnv } from './git';
 /** The archive entries that carry the history: under `.git/`, which no repository path can name (paths.ts). */
 export const HISTORY_BUNDLE_ENTRY = '.git/hangar-history.bundle';
 export const HISTORY_SHALLOW_ENTRY = '.git/hangar-history.shallow';
+/**
+ * Present when the archive holds only the files that differ from HEAD (workspace-delta.ts): HEAD's paths the workspace
+ * no longer has, each followed by a NUL. The runtime checks out HEAD's other files.
+ */
+export const HISTORY_DELETED_ENTRY = '.git/hangar-history.deleted';
 
 /** The ref a detached HEAD travels under. */
 const DETACHED_REF = 'refs/hangar/head';
@@ -71,7 +78,8 @@ const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Makes `dir` (the unpacked files, with the archive's HISTORY_* entries written at their names) a repository on the
- * bundled history, its index exactly `files`. Nothing of the bundle is trusted beyond what git checks: one ref,
+ * bundled history, its index exactly `files` (plus HEAD's files the archive left out, checked out, when it holds only
+ * what differs from HEAD). Nothing of the bundle is trusted beyond what git checks: one ref,
  * a branch or the detached one, commit ids as the boundary.
  */
 export async function restoreHistory(dir: string, files: readonly string[]): Promise<void> {
@@ -108,9 +116,28 @@ export async function restoreHistory(dir: string, files: readonly string[]): Pro
   }
   await rm(bundle, { force: true });
   await rm(shallowList, { force: true });
+  const deleted = await readDeleted(path.join(dir, HISTORY_DELETED_ENTRY));
+  if (deleted) {
+    await checkoutRest(dir, files, deleted).catch((err: unknown) => {
+      if (err instanceof DeltaError) throw new HistoryError(err.message);
+      throw err;
+    });
+    return;
+  }
   // An empty index, then every uploaded file: the listing is exactly the upload, HEAD is the user's commit.
   const list = Buffer.from(files.map((f) => `${f}\0`).join(''), 'utf8');
   if (files.length > 0) await run(['add', '-f', '--pathspec-from-file=-', '--pathspec-file-nul'], list);
+}
+
+/** The deletions list of an archive that holds only what differs from HEAD; null for an archive of every file. */
+async function readDeleted(file: string): Promise<string[] | null> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+  if (text === null) return null;
+  await rm(file, { force: true });
+  const deleted = text.split('\0').filter(Boolean);
+  const bad = deleted.find((p) => !isRepoPath(p));
+  if (bad !== undefined) throw new HistoryError(`its list of deleted files holds ${JSON.stringify(bad.slice(0, 200))}, which is not a path inside a workspace`);
+  return deleted;
 }
 
 async function isRefName(dir: string, ref: string): Promise<boolean> {

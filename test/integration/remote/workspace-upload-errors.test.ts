@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { archiveWorkspace, WorkspaceTooLargeError } from '../../../src/extension/connection/workspace-archive';
+import { bundleHistory } from '../../../src/sandbox/repo/workspace-history';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import type { RuntimeOptions } from '../../../src/runtime';
@@ -50,7 +51,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
     writeFileSync(path.join(t!.repo, 'data.bin'), Buffer.alloc(2 * MB, 7));
     await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB }), (err: Error) => {
       assert.ok(err instanceof WorkspaceTooLargeError);
-      assert.match(err.message, /is 2\.0 MB in 3 files plus \d+ KB of git history \(1 commit\), over the 1\.0 MB the setting hangar\.runtime\.maxWorkspaceUploadMB allows/);
+      assert.match(err.message, /is 2\.0 MB in 1 file changed since its last commit plus \d+ KB of git history \(1 commit\), over the 1\.0 MB the setting hangar\.runtime\.maxWorkspaceUploadMB allows/);
       return true;
     });
     await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /hangar\.runtime\.maxWorkspaceUploadMB/);
@@ -66,7 +67,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
     git('commit', '-qm', 'data');
     git('rm', '-q', 'old.bin');
     git('commit', '-qm', 'no data');
-    await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB / 4 }), /is 0\.0 MB in 2 files plus 51\d KB of git history \(3 commits\), over the 0\.3 MB .* send fewer commits of history \(hangar\.runtime\.uploadHistoryCommits, 0 sends none\)/);
+    await assert.rejects(archiveWorkspace(t!.repo, { maxBytes: MB / 4 }), /is 0\.0 MB in 0 files changed since its last commit plus 51\d KB of git history \(3 commits\), over the 0\.3 MB .* send fewer commits of history \(hangar\.runtime\.uploadHistoryCommits, 0 sends none\)/);
     const recent = await archiveWorkspace(t!.repo, { maxBytes: MB / 4, historyCommits: 1 });
     assert.equal(recent.history?.commits, 1);
     await recent.dispose();
@@ -108,7 +109,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
     // Its own hash matches, but the gzip stream ends early.
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: cut }]), /The workspace archive file_\w+ cannot be used: .*Upload the workspace again/);
     // A path out of the workspace, and a file under a symbolic link the archive made.
-    const evil = async (entries: { name: string; type: 'file' | 'symlink'; body?: string; linkname?: string }[]) => {
+    const evil = async (entries: { name: string; type: 'file' | 'symlink'; body?: string | Buffer; linkname?: string }[]) => {
       const tar = pack();
       for (const e of entries) tar.entry({ name: e.name, type: e.type, linkname: e.linkname }, e.body ?? '');
       tar.finalize();
@@ -123,6 +124,14 @@ describe('workspace upload to a remote runtime: bad input', function () {
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: notBundle }]), /cannot be used: its history is not a git bundle/);
     const badBoundary = await evil([{ name: '.git/hangar-history.shallow', type: 'file', body: '../../etc/passwd\n' }, { name: '.git/hangar-history.bundle', type: 'file', body: 'x' }]);
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: badBoundary }]), /its history's shallow boundary holds "\.\.\/\.\.\/etc\/passwd", which is not a commit id/);
+    // Only what differs from HEAD (the real bundle of this repository), but deleting out of the workspace, or sending a
+    // file where HEAD's files it keeps need a directory.
+    const history = (await bundleHistory(t!.repo, 1))!;
+    const bundle = readFileSync(history.bundle);
+    await history.dispose();
+    const deleting = async (deleted: string, file: string) => evil([{ name: '.git/hangar-history.bundle', type: 'file', body: bundle }, { name: '.git/hangar-history.deleted', type: 'file', body: `${deleted}\0` }, { name: file, type: 'file', body: 'x' }]);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: await deleting('../../etc/passwd', 'a.txt') }]), /cannot be used: its list of deleted files holds "\.\.\/\.\.\/etc\/passwd", which is not a path inside a workspace/);
+    await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: await deleting('README.md', 'src') }]), /cannot be used: its file "src" is also a directory of HEAD's files it keeps/);
     assert.equal(readdirSync('/tmp').includes('planted.txt'), false);
     // A file id the runtime does not hold.
     await assert.rejects(sessionWith(c, [{ type: 'local_repository', path: t!.repo, upload: { file_id: 'file_nothere', sha256: archive.sha256 } }]), /file_nothere/);
@@ -158,7 +167,7 @@ describe('workspace upload to a remote runtime: bad input', function () {
   it('says what a runtime that refuses the upload answered', async () => {
     const c = await serve({ maxFileBytes: 200 });
     writeFileSync(path.join(t!.repo, 'noise.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251)));
-    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /Could not upload the workspace \(3 files, 1 commit of history, \d+ KB compressed\) to the runtime at http:\/\/127\.0\.0\.1:\d+: The file is larger than this runtime's limit of 200 bytes/);
+    await assert.rejects(workspaceRepository(c, t!.repo, { mode: 'upload', maxBytes: MB }), /Could not upload the workspace \(3 files, 1 of them changed since the last commit, 1 commit of history, \d+ KB compressed\) to the runtime at http:\/\/127\.0\.0\.1:\d+: The file is larger than this runtime's limit of 200 bytes/);
     assert.deepEqual((await t!.runtime.files.list({})).data, []);
   });
 });
