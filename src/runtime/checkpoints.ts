@@ -28,8 +28,17 @@ function checkpointEvent(tree: string, trigger: CheckpointTrigger, toolUseId: st
   return { type: 'hangar.checkpoint', checkpoint_id: newId('ckpt'), tree, trigger, tool_use_id: toolUseId };
 }
 
+/** A notice, not a failed turn (`retrying`, as the harness's other notices): the step has no rewind point. */
+function lostRewindPoint(err: unknown): NewEvent {
+  const reason = err instanceof Error ? err.message : String(err);
+  const message = `No rewind point for this step: recording the sandbox's files failed (${reason}). The session goes on; the next step that changes files records them, and rewind works from there.`;
+  return { type: 'session.error', error: { type: 'unknown_error', message, retry_status: { type: 'retrying' } } };
+}
+
 export class SessionCheckpoints implements HarnessLog {
   private lastTree: string | null | undefined;
+  /** A failed checkpoint was said since the last one that worked. */
+  private saidLost = false;
   private rewinding: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -61,9 +70,17 @@ export class SessionCheckpoints implements HarnessLog {
     }
     const toolUseId = this.fileToolResult(events);
     if (!toolUseId) return this.inner.append(events);
-    // A failure only costs this step its rewind point: the turn goes on, and the next checkpoint records the files.
-    const ref = await sandbox.checkpoint().catch(() => null);
-    if (!ref || ref.tree === this.lastTreeOf()) return this.inner.append(events);
+    // A failure only costs this step its rewind point: the turn goes on, and the next checkpoint records the files. The
+    // user is told once per run of failures (a full disk fails every step), so a missing rewind button is explained.
+    let failure: unknown;
+    const ref = await sandbox.checkpoint().catch((err: unknown) => ((failure = err), null));
+    if (!ref) {
+      if (this.saidLost) return this.inner.append(events);
+      this.saidLost = true;
+      return this.inner.append([...events, lostRewindPoint(failure)]);
+    }
+    this.saidLost = false;
+    if (ref.tree === this.lastTreeOf()) return this.inner.append(events);
     this.lastTree = ref.tree;
     return this.inner.append([...events, checkpointEvent(ref.tree, 'tool_call', toolUseId)]);
   }

@@ -289,7 +289,12 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     assert.match(textOf(bash), PRUNE);
     assert.equal(write.is_error, true);
     assert.deepEqual(write.content?.map((b) => (b.type === 'text' ? b.text.slice(0, 60) : b.type)), ['note.txt: no space left on device', "[sandbox] No space left on device: this sandbox's files are "]);
-    assert.equal(events.filter((e) => e.type === 'session.error').length, 0, 'a call that fills the disk is that call\'s failure, not the session\'s');
+    // A call that fills the disk is that call's failure, not the session's; what the session says is that its steps
+    // have no rewind point (the checkpoint has no room either), once for both calls, and that it goes on.
+    const notices = events.filter((e): e is Extract<SessionEvent, { type: 'session.error' }> => e.type === 'session.error');
+    assert.deepEqual(notices.map((e) => e.error.retry_status.type), ['retrying']);
+    assert.match(notices[0]!.error.message, /^No rewind point for this step: recording the sandbox's files failed \(.*\)\. The session goes on/s);
+    assert.match(notices[0]!.error.message, /space/i);
 
     // Review while the disk is full: copy mode reads the files in the container, which needs room there. It says so;
     // it must not show the repository's files as deleted.
@@ -299,6 +304,7 @@ describe('docker: a remote engine that runs out of disk (small-disk dockerd, TLS
     events = await secondTurn(t, sessionId, 'rm big.bin && echo kept > after.txt && cat after.txt', 'kept');
     const changes = await t.runtime.sessions.changes(sessionId);
     assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['after.txt', 'added']]);
+    assert.ok(events.some((e) => e.type === 'hangar.checkpoint' && e.trigger === 'tool_call'), 'with room again, the step has its rewind point');
     await assertLogIntact(t, sessionId, events);
   });
 });
