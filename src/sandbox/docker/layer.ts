@@ -63,11 +63,7 @@ export class Layers {
    * container is created (and the tool server copied in) while the snapshot is still being prepared: the volume's
    * lower dir is a symlink that only has to exist when the container starts.
    */
-  make(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
-    return this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', () => this.makeNow(base, planP, sessionLabel, name, onProgress, layerId));
-  }
-
-  private async makeNow(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress: ((m: string) => void) | undefined, layerId: string): Promise<MadeLayer> {
+  async make(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
     const ctx = await this.hooks.handsContext();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
@@ -75,26 +71,31 @@ export class Layers {
     this.busy.add(layerId);
     let containerId: string | null = null;
     try {
-      const created = (async () => {
-        if (base.mode === 'overlay') {
-          await createLayerDirs(dirs, base.owner);
-          await createOverlayVolume(ctx.docker, volume, dirs, lbl);
-        } else {
-          await createPlainVolume(ctx.docker, volume, lbl);
-        }
-        await removeContainer(ctx.docker, name);
-        const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
-        containerId = container.id;
-        if (base.settings.shipBinds) await shipBinds(container, base.settings);
-        return container;
-      })();
-      const [plan, container] = await Promise.all([planP, created]);
-      if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
-      await this.start(container, base);
-      if (base.settings.caCert) await installCa(container, base.settings.caCert);
-      const hands = await withSeededFiles(attachHands(ctx, container, base.settings), base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
+      // The gate bounds what loads the engine (the container's start, its files, its tool server); the devcontainer's
+      // lifecycle commands are the repository's own work, often minutes of package installs, and run outside it, so
+      // they do not keep other sessions' containers from starting.
+      const hands = await this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', async () => {
+        const created = (async () => {
+          if (base.mode === 'overlay') {
+            await createLayerDirs(dirs, base.owner);
+            await createOverlayVolume(ctx.docker, volume, dirs, lbl);
+          } else {
+            await createPlainVolume(ctx.docker, volume, lbl);
+          }
+          await removeContainer(ctx.docker, name);
+          const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
+          containerId = container.id;
+          if (base.settings.shipBinds) await shipBinds(container, base.settings);
+          return container;
+        })();
+        const [plan, container] = await Promise.all([planP, created]);
+        if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
+        await this.start(container, base);
+        if (base.settings.caCert) await installCa(container, base.settings.caCert);
+        return withSeededFiles(attachHands(ctx, container, base.settings), base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
+      });
       const { create, start } = base.settings.lifecycle;
-      await runLifecycle(container, base.settings, [...create, ...start], onProgress);
+      await runLifecycle(hands.container, base.settings, [...create, ...start], onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
     } catch (err) {
       await this.discard(layerId, volume, containerId ?? name).catch(() => undefined);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL_MANAGED, LABEL_ROOT, rootKey } from '../../../src/sandbox/docker/names';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT, treeChecksum, retireAll } from './helpers';
+import { env, makeRepo, newProvider, ok, requireDocker, sandboxContainerId, text, TIMEOUT, tmpDir, treeChecksum, retireAll } from './helpers';
 
 // Containers are cattle: killed mid-command, the call says why and the next call runs in a new container on the
 // same files; a restarted host reattaches to the running container; the reaper and destroy leave nothing behind.
@@ -139,5 +139,21 @@ describe('docker sandbox: lifecycle', function () {
     const s2 = await p.provision({ sessionId: 'iso-2', repoPath: repo, environment: env() });
     assert.equal(await ok(s2, 'bash', { command: 'cat f.txt; ls' }), 'edited in place\nadded.txt\nf.txt\nsame.txt');
     assert.equal(await ok(s1, 'bash', { command: 'cat f.txt' }), 'old');
+  });
+
+  it("a devcontainer's long postCreateCommand does not hold the start of another session's container", async () => {
+    // One start at a time: before, a layer held its start slot through its lifecycle commands, so B waited for A's.
+    const p = make({ parallelStarts: 1 });
+    const gate = tmpDir('gate');
+    fs.chmodSync(gate, 0o755);
+    const waitForGo = 'for i in $(seq 600); do [ -e /mnt/gate/go ] && exit 0; sleep 0.1; done; exit 1';
+    const a = makeRepo({ '.devcontainer/devcontainer.json': JSON.stringify({ image: 'hangar-sandbox:latest', postCreateCommand: waitForGo }) });
+    const progress: string[] = [];
+    const slow = p.provision({ sessionId: 'slow-create', repoPath: a, environment: env(), mounts: [{ source: gate, target: '/mnt/gate' }], onProgress: (m) => progress.push(m) });
+    while (!progress.some((m) => m.startsWith('postCreateCommand'))) await new Promise((r) => setTimeout(r, 100));
+    const other = await p.provision({ sessionId: 'while-creating', repoPath: makeRepo({ 'b.txt': 'b\n' }), environment: env() });
+    assert.equal(await ok(other, 'bash', { command: 'cat b.txt' }), 'b');
+    fs.writeFileSync(path.join(gate, 'go'), '');
+    await ok(await slow, 'bash', { command: 'true' });
   });
 });
