@@ -1,6 +1,8 @@
-import { readApplied } from '../review/applied';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { sessionRepository } from '../wire/session-repository';
 import { withStoredSessions, type Common } from './context';
+import { defaultStorage } from './storage-dir';
 import { EXIT } from './exit-codes';
 import { cliHint } from './invocation';
 import { onRuntime } from './remote-flags';
@@ -12,9 +14,11 @@ export async function listSessions(c: Common, limit: number): Promise<number> {
   const json = c.json === true;
   return (
     (await onRuntime(c, async (client) => (await import('./remote')).remoteSessions(client, limit, json))) ??
+    ((await hasSessionsFolder(c.storage ?? defaultStorage())) ? undefined : noSessions(json)) ??
     (await withStoredSessions(c, async (stored) => {
       const page = await stored.list({ limit });
-      if (page.data.length === 0 && page.damaged.length === 0 && !json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
+      const { readApplied } = await import('../review/applied');
+      if (page.data.length === 0 && page.damaged.length === 0) noSessions(json);
       for (const s of page.data) {
         const sandbox = (await stored.record(s.id)).environment.hangar.provider ?? 'local';
         const applied = await readApplied(stored.dir(s.id));
@@ -34,4 +38,24 @@ export async function listSessions(c: Common, limit: number): Promise<number> {
       return EXIT.ok;
     }))
   );
+}
+
+function noSessions(json: boolean): number {
+  if (!json) process.stdout.write(`No sessions yet. Start one with: ${cliHint('run', 'your task')}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * Whether the storage has its sessions folder (made with the first session): without it there is nothing to list, and
+ * the listing (with zod and the wire schemas it reads records and summaries with) is not loaded, the start of a new
+ * user's first `hangar sessions` (issue #17). Anything else there (a file, a folder it may not read) is the listing's to
+ * report.
+ */
+async function hasSessionsFolder(storage: string): Promise<boolean> {
+  try {
+    await stat(path.join(storage, 'sessions'));
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }

@@ -83,4 +83,26 @@ describe('cli: start-up and printing events', function () {
     assert.deepEqual(sessions(s.stdout), sessions(single.stdout));
     assert.equal(sessions(single.stdout).length, 1);
   });
+
+  // A storage without its sessions folder is answered without the listing; one whose sessions were all deleted by it.
+  it('says there are no sessions alike on a new storage and on one whose sessions were deleted, from both bundles', async () => {
+    const none = (r: { stdout: string; stderr: string }, code: number | null) => assert.deepEqual([code, r.stderr, r.stdout.replace(/Start one with: .*/, 'Start one with: …')], [0, '', 'No sessions yet. Start one with: …\n']);
+    const emptyJson = (r: { stdout: string; stderr: string }, code: number | null) => assert.deepEqual([code, r.stdout, r.stderr], [0, '', '']);
+    const check = async () => {
+      const single = await t.hangar(['sessions']);
+      none(single, single.code);
+      const s = runSplit(['sessions']);
+      none(s, s.status);
+      const singleJson = await t.hangar(['--json', 'sessions']);
+      emptyJson(singleJson, singleJson.code);
+      const sJson = runSplit(['--json', 'sessions']);
+      emptyJson(sJson, sJson.status);
+    };
+    await check();
+    t.model.push(reply.text('hello'));
+    const r = await t.hangar(['--json', 'run', '--repo', t.repo, 'hi']);
+    const id = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session_id: string }).session_id;
+    assert.equal((await t.hangar(['delete', id])).code, 0);
+    await check();
+  });
 });
