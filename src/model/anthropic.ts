@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { brokeOff, causeOf, notAnEventStream, parseRetryAfter } from './http-errors';
+import { httpFetch } from './http-fetch';
 import { ModelError, UNSIGNED_REASONING, type ModelClient, type ModelRequest, type ModelStreamEvent } from './types';
 
 export interface AnthropicModelOptions {
@@ -55,7 +56,8 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelClien
   const clientFor = (key: string, Sdk: Sdk): Anthropic => {
     if (cached?.key !== key) {
       // The harness owns retries (it must log session.status_rescheduled), so the SDK never retries on its own.
-      cached = { key, client: new Sdk({ apiKey: key, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 600_000 }) };
+      // httpFetch: the global fetch cost every model request more of the loop's CPU (http-fetch.ts).
+      cached = { key, client: new Sdk({ apiKey: key, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 600_000, fetch: httpFetch }) };
     }
     return cached.client;
   };
