@@ -5,7 +5,9 @@
 // The change itself is made with a bash call and not timed. Cases: local (checkpoints built from the file watcher's
 // paths, against the full scan, `git add -A` + `write-tree`, in sandboxes of the same repository with the runs
 // interleaved: 'checkpoint / full scan'), Docker overlay, Docker copy mode (checkpoints from the tool server's watch,
-// against the full scan in the container, likewise).
+// against the full scan in the container, likewise). Beside each checkpoint's time, how long this process's event
+// loop ran JavaScript during it (the loop that drives every session: a local checkpoint is built in the watch worker,
+// issue #17, so it should stay near zero; hashing on the loop shows here).
 // Run: npx tsx test/bench/checkpoints.bench.ts [--runs 20] [--files 10000] [--case local|overlay|copy]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -83,6 +85,8 @@ interface Samples {
   label: string;
   firstMs: number;
   checkpoint: number[];
+  /** Event-loop busy ms during each checkpoint call. */
+  loopBusy: number[];
   changes: number[];
   rewind: number[];
   bytes: number[];
@@ -98,8 +102,10 @@ async function once(sb: Sandbox, i: number, previous: CheckpointRef, out: Sample
   out.changes.push(performance.now() - t);
   const before = objectBytes(previous.gitDir);
   t = performance.now();
+  const elu = performance.eventLoopUtilization();
   const next = await sb.checkpoint();
   out.checkpoint.push(performance.now() - t);
+  out.loopBusy.push(performance.eventLoopUtilization(elu).active);
   const source = (sb as Partial<DockerSandbox>).checkpointSource;
   if (source) out.watched.push(source.via === 'watch');
   out.bytes.push(objectBytes(previous.gitDir) - before);
@@ -118,7 +124,7 @@ async function run(sandboxes: { label: string; sb: Sandbox }[]): Promise<Row[]> 
   for (const { label, sb } of sandboxes) {
     const first = performance.now();
     previous.push(await sb.checkpoint());
-    samples.push({ label, firstMs: performance.now() - first, checkpoint: [], changes: [], rewind: [], bytes: [], watched: [] });
+    samples.push({ label, firstMs: performance.now() - first, checkpoint: [], loopBusy: [], changes: [], rewind: [], bytes: [], watched: [] });
   }
   for (let i = 0; i < RUNS; i++) {
     for (const [k, { sb }] of sandboxes.entries()) previous[k] = await once(sb, i, previous[k] as CheckpointRef, samples[k] as Samples);
@@ -134,6 +140,7 @@ async function run(sandboxes: { label: string; sb: Sandbox }[]): Promise<Row[]> 
       'first checkpoint ms': s.firstMs,
       'checkpoint p50 ms': c.p50,
       'checkpoint p95 ms': c.p95,
+      'loop busy ms/checkpoint p50': summarize(s.loopBusy).p50,
       ...(sandboxes.length > 1 ? { 'checkpoint / full scan': c.p50 / baseline, 'built from watched paths': built ?? '' } : {}),
       'rewind p50 ms': r.p50,
       'rewind p95 ms': r.p95,
