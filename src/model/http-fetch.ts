@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
@@ -76,8 +75,16 @@ function headersOf(res: http.IncomingMessage): Headers {
   return headers;
 }
 
+type Send = typeof http.request;
+/** node:http's and node:https's request, loaded with the first request (https brings TLS: a CLI command that never asks the model does not load it). */
+let senders: { 'http:': Send; 'https:': Send } | undefined;
+async function sender(protocol: 'http:' | 'https:'): Promise<Send> {
+  senders ??= { 'http:': (await import('node:http')).request, 'https:': (await import('node:https')).request };
+  return senders[protocol];
+}
+
 /** A fetch for the model SDKs over node:http(s); see the comment at the top of this file. */
-export function httpFetch(input: FetchInput, init: RequestInit = {}): Promise<Response> {
+export async function httpFetch(input: FetchInput, init: RequestInit = {}): Promise<Response> {
   const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : null;
   const body = bodyBytes(init.body);
   if (!url || body === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fetch(input, init);
@@ -85,9 +92,9 @@ export function httpFetch(input: FetchInput, init: RequestInit = {}): Promise<Re
   new Headers(init.headers).forEach((value, name) => (headers[name] = value));
   if (body !== null && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(body));
   const signal = init.signal ?? undefined;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  const send = await sender(url.protocol);
+  if (signal?.aborted) throw signal.reason;
   return new Promise<Response>((resolve, reject) => {
-    const send = url.protocol === 'https:' ? https.request : http.request;
     const req = send(url, { method: init.method ?? 'GET', headers, signal, timeout: IDLE_TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status) && res.headers.location && init.redirect !== 'manual' && init.redirect !== 'error') {
