@@ -184,6 +184,8 @@ export class Runtime {
       environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionMemory.note(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
     const workspaces = new UploadedWorkspaces(path.join(options.storageRoot, 'workspaces'), this.files);
+    // What a runtime killed mid-unpack or mid-removal left; a live process's are claimed and kept.
+    void workspaces.sweep().catch(() => undefined);
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory, workspaces, (agent) =>
       sessionModelProblem(agent, this.modelProviders, this.catalog),
     );

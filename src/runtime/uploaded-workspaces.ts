@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -85,12 +85,33 @@ export class UploadedWorkspaces {
     const upload = uploadOf(resources);
     if (!upload || !FILE_ID.test(upload.file_id)) return;
     const target = path.join(this.root, upload.file_id);
-    const aside = await this.claims.unlessClaimed(upload.file_id, async () => {
-      if (await inUse(upload.file_id)) return null;
-      const to = path.join(this.root, `.removing-${randomBytes(6).toString('hex')}`);
-      return rename(target, to).then(() => to, (err: unknown) => (isErrno(err, 'ENOENT') ? null : Promise.reject(err)));
+    const aside = leftoverName('removing');
+    // Claimed while it exists, so a start's sweep removes it only when this process died before finishing.
+    await this.claims.whileClaimed(aside, async () => {
+      const to = path.join(this.root, aside);
+      const moved = await this.claims.unlessClaimed(upload.file_id, async () => {
+        if (await inUse(upload.file_id)) return false;
+        return rename(target, to).then(() => true, (err: unknown) => (isErrno(err, 'ENOENT') ? false : Promise.reject(err)));
+      });
+      if (moved) await rm(to, { recursive: true, force: true });
     });
-    if (aside) await rm(aside, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes what a runtime killed mid-way left: a copy being unpacked (`.unpacking-*`) or being removed
+   * (`.removing-*`), each claimed by its process while it exists, so only those whose process is gone are taken; and
+   * the claims and locks of dead processes (a creation killed before its record was stored).
+   */
+  async sweep(): Promise<void> {
+    const names = await readdir(this.root).catch((err: unknown) => (isErrno(err, 'ENOENT') ? [] : Promise.reject(err)));
+    const claimed = names.map((n) => CLAIM_OR_LOCK.exec(n)?.[1]).filter((n): n is string => n !== undefined && (LEFTOVER.test(n) || FILE_ID.test(n)));
+    const keys = new Set([...names.filter((n) => LEFTOVER.test(n)), ...claimed]);
+    for (const key of keys) {
+      // Checking the claims drops a dead process's in passing; a leftover folder goes too once none is live.
+      await this.claims.unlessClaimed(key, async () => {
+        if (LEFTOVER.test(key)) await rm(path.join(this.root, key), { recursive: true, force: true });
+      });
+    }
   }
 
   private async unpack(upload: WorkspaceUpload): Promise<string> {
@@ -104,7 +125,11 @@ export class UploadedWorkspaces {
     const target = path.join(this.root, upload.file_id);
     if (await stat(target).then(() => true, () => false)) return target;
     await mkdirDurable(this.root);
-    const staging = path.join(this.root, `.unpacking-${randomBytes(6).toString('hex')}`);
+    const name = leftoverName('unpacking');
+    return this.claims.whileClaimed(name, () => this.unpackInto(path.join(this.root, name), blob, upload, target));
+  }
+
+  private async unpackInto(staging: string, blob: string, upload: WorkspaceUpload, target: string): Promise<string> {
     try {
       const damaged = (err: unknown) => {
         if (err instanceof ArchiveError || err instanceof HistoryError) throw invalid(`The workspace archive ${upload.file_id} cannot be used: ${err.message}. Upload the workspace again with a current Hangar.`, 'workspace_upload_damaged');
@@ -127,6 +152,12 @@ export class UploadedWorkspaces {
 }
 
 const FILE_ID = /^file_[0-9A-Za-z]+$/;
+const LEFTOVER = /^\.(?:unpacking|removing)-[0-9a-f]{12}$/;
+const CLAIM_OR_LOCK = /^(.+)\.(?:claim-[0-9a-f]{16}|lock)$/;
+
+function leftoverName(what: 'unpacking' | 'removing'): string {
+  return `.${what}-${randomBytes(6).toString('hex')}`;
+}
 
 /** The upload a session's (or a creation request's) workspace resource names. */
 function uploadOf(resources: readonly (ResourceParams | SessionResource)[]): WorkspaceUpload | undefined {

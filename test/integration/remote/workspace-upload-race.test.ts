@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
+import { startSecondRuntime, type SecondRuntime } from '../../support/second-runtime';
 import { useServedRuntime } from '../../support/served-runtime';
 
 // Two runtime processes on one storage (two windows, or a window and `hangar serve`, on one Hangar home) and one
@@ -22,31 +22,17 @@ const ROUNDS = 12;
 describe('workspace upload: removal and creation racing across processes', function () {
   this.timeout(120_000);
   let t: TestRuntime;
-  let child: ChildProcess | undefined;
-  let other: RemoteRuntimeClient | undefined;
+  let second: SecondRuntime | undefined;
   const served = useServedRuntime();
 
   afterEach(async () => {
-    await other?.close();
-    other = undefined;
-    if (child?.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    child = undefined;
+    await second?.stop();
+    second = undefined;
   });
 
   async function secondProcess(): Promise<RemoteRuntimeClient> {
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../support/runtime-process.ts'), t.storage, t.model.url], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child!.stdout! }).once('line', resolve);
-      child!.once('exit', (code) => reject(new Error(`the second runtime process exited (${code}) before serving`)));
-    });
-    const { url, token, pid } = JSON.parse(first) as { url: string; token: string; pid: number };
-    assert.notEqual(pid, process.pid);
-    other = new RemoteRuntimeClient({ url, token });
-    return other;
+    second = await startSecondRuntime(t.storage, t.model.url);
+    return second.client;
   }
 
   it('keeps the unpacked copy for a session created while the last other one is deleted', async () => {
