@@ -35,11 +35,17 @@ export async function printEvents(c: Common, id: string, o: { follow?: boolean; 
       if (o.thread !== undefined) throw new UsageError('--thread works on this machine\'s storage only; with --runtime, events prints the whole session.');
       return (await import('./remote')).remoteEvents(client, url, id, { follow: o.follow === true, json });
     })) ??
-    // All events as JSON lines: streamed from the log without opening a runtime (no harness, tools or sandbox code
-    // to load), each write waiting for the terminal or pipe to take the last.
-    (json && !o.follow && o.thread === undefined
+    // All events, streamed from the log without opening a runtime (no harness, tools or sandbox code to load), each
+    // write waiting for the terminal or pipe to take the last. As JSON lines, an event's JSON is printed as stored; as
+    // text, each line is rendered. The whole log is printed, so each sub-agent's name is learnt from its thread's
+    // creation, which precedes what the thread does: the log is not folded for the session's threads.
+    (!o.follow && o.thread === undefined
       ? await withStoredSessions(c, async (stored) => {
-          for await (const text of stored.eventLines(id)) if (!process.stdout.write(text)) await drained(process.stdout);
+          const lines = json ? null : new ThreadLines(paint(process.stdout.isTTY === true), id);
+          for await (const chunk of stored.eventLines(id)) {
+            const text = lines ? renderLines(lines, chunk) : chunk;
+            if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
+          }
           return EXIT.ok;
         })
       : undefined) ??
@@ -65,6 +71,17 @@ export async function printEvents(c: Common, id: string, o: { follow?: boolean; 
       }
     }))
   );
+}
+
+/** A chunk of JSON lines (StoredSessions.eventLines) as the terminal's lines: one string, one write. */
+function renderLines(lines: ThreadLines, chunk: Buffer): string {
+  let text = '';
+  for (const json of chunk.toString('utf8').split('\n')) {
+    if (json === '') continue;
+    const line = lines.render(JSON.parse(json) as SessionEvent);
+    if (line !== null) text += `${line}\n`;
+  }
+  return text;
 }
 
 export function listThreads(c: Common, id: string): Promise<number> {

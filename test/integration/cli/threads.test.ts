@@ -60,6 +60,10 @@ describe('cli: multi-agent threads', function () {
     assert.doesNotMatch(out, /\[lead\]/);
     const id = / apply (sesn_\w+)/.exec(out)?.[1];
     assert.ok(id, out);
+    // The whole log printed (read without a runtime, no fold of the threads) names the sub-agents as the run did.
+    const all = await t.hangar(['events', id]);
+    assert.equal(all.code, 0, all.stderr);
+    for (const line of [`▶ sub-agent writer started (${writerId})`, '→ to writer: Write a.txt', '[writer] ⚙ write a.txt', '[checker] ⚙ write b.txt', '■ sub-agent writer finished', '← from checker: wrote b']) assert.ok(all.stdout.includes(line), `${line} in:\n${all.stdout}`);
 
     const threads = await t.hangar(['threads', id]);
     assert.equal(threads.code, 0, threads.stderr);
