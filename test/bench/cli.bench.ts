@@ -1,7 +1,8 @@
-// The CLI as a user runs it (a child process of the bundle): start-up of `--version` and `sessions` against a bare
-// `node -e 0`, and `events --json` of a 20,000-event session against reading and printing its log file. Each command
-// runs from the shipped layout (dist/cli.mjs plus chunks loaded on demand) and from a single-file bundle of the same
-// sources (how the CLI shipped before), both built here, so the ratios come from one run. The cases of a table run
+// The CLI as a user runs it (a child process of the bundle): start-up of `--version` and `sessions` (on an empty
+// storage, and on one holding more sessions than a page) against a bare `node -e 0`, and `events --json` and `events`
+// (text) of a 20,000-event session against reading and printing its log file. Each command runs from the shipped
+// layout (dist/cli.mjs plus chunks loaded on demand) and from a single-file bundle of the same sources (how the CLI
+// shipped before), both built here, so the ratios come from one run. The cases of a table run
 // interleaved (one run of each in turn, round after round), so a neighbour's burst of load hits them all alike.
 // Each row gives wall time and the child's CPU time, each with its ratio to the baseline of the same run; the load
 // average at the start and end of each table is printed with it.
@@ -22,6 +23,8 @@ import { printTable, summarize, writeResults, type Row } from './lib';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-cli-bench-'));
 const EVENTS = 20_000;
+/** Sessions in the storage `hangar sessions` lists a page (20) of. */
+const STORED = 50;
 
 // Wall time on a shared machine mostly measures the neighbours; the child's CPU time (user + system, from this
 // process's /proc counters of waited-for children) is what the command itself costs.
@@ -126,22 +129,31 @@ function longLog(count: number): string {
   return parts.join('');
 }
 
-/** A storage holding one session whose log has `count` events; returns the storage and the session's log file. */
-async function longSessionStorage(count: number): Promise<{ storage: string; id: string; log: string }> {
-  const storage = path.join(tmpRoot, 'long');
+/** A storage (folder `name` of the bench's) holding `count` sessions, each with an empty log; returns it and their ids. */
+async function sessionsStorage(name: string, count: number): Promise<{ storage: string; ids: string[] }> {
+  const storage = path.join(tmpRoot, name);
   const repo = fs.mkdtempSync(path.join(tmpRoot, 'repo-'));
   const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: new LocalSandboxProvider({ storageRoot: storage }), model: createAnthropicModel({ apiKey: async () => 'k', baseURL: 'http://127.0.0.1:9' }), owner: 'bench' });
   const agent = await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL });
   const env = await rt.environments.ensureDefault();
-  const session = await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+  const ids: string[] = [];
+  for (let k = 0; k < count; k++) ids.push((await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }], title: `task ${k}` })).id);
   await rt.close();
-  const log = path.join(storage, 'sessions', session.id, 'events.jsonl');
-  fs.writeFileSync(log, longLog(count));
-  return { storage, id: session.id, log };
+  return { storage, ids };
 }
 
-function startBench(cli: { split: string; single: string }): Row[] {
+/** A storage holding one session whose log has `count` events; returns the storage and the session's log file. */
+async function longSessionStorage(count: number): Promise<{ storage: string; id: string; log: string }> {
+  const { storage, ids } = await sessionsStorage('long', 1);
+  const log = path.join(storage, 'sessions', ids[0]!, 'events.jsonl');
+  fs.writeFileSync(log, longLog(count));
+  return { storage, id: ids[0]!, log };
+}
+
+async function startBench(cli: { split: string; single: string }): Promise<Row[]> {
   const home = { HANGAR_HOME: fs.mkdtempSync(path.join(tmpRoot, 'home-')) };
+  // More sessions than a page: listing reads the page's records and summaries, not every session's.
+  const stored = { HANGAR_HOME: (await sessionsStorage('stored', STORED)).storage };
   return table(
     [
       { label: 'baseline: node -e 0', args: ['-e', '0'] },
@@ -149,6 +161,7 @@ function startBench(cli: { split: string; single: string }): Row[] {
       { label: '--version, split bundle', args: [cli.split, '--version'], env: home },
       { label: 'sessions (empty storage), single-file bundle', args: [cli.single, 'sessions'], env: home },
       { label: 'sessions (empty storage), split bundle', args: [cli.split, 'sessions'], env: home },
+      { label: `sessions (${STORED} stored), split bundle`, args: [cli.split, 'sessions'], env: stored },
     ],
     { iterations: 15, warmup: 2 },
   );
@@ -171,7 +184,7 @@ async function eventsBench(cli: { split: string; single: string }): Promise<Row[
 try {
   const cli = await bundles();
   const startLoad = load();
-  const start = startBench(cli);
+  const start = await startBench(cli);
   printTable(`CLI start (${os.cpus().length} CPU, ${process.platform}, Node ${process.version}; load ${startLoad} -> ${load()})`, start);
   const eventsLoad = load();
   const events = await eventsBench(cli);
