@@ -168,32 +168,29 @@ function threadCpuMs(thread: string): number {
 
 const mainThreadCpuMs = (): number => threadCpuMs(`self/task/${process.pid}`);
 
+/** The processes `pid`'s threads started, from /proc (Linux 3.5+); null when it has gone or /proc has no such file. */
+function childrenOf(pid: number): number[] | null {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * CPU time of every live descendant of this process (the launchers and the sessions' shells), with what their own
- * exited children used (cutime and cstime: ripgrep, git, a command's
- * processes); NaN without /proc. Descendants that exit between two readings are left out, so it is a lower bound.
+ * exited children used (cutime and cstime: ripgrep, git, a command's processes); NaN without /proc. Descendants
+ * that exit between two readings are left out, so it is a lower bound. It walks the tree only (not every process
+ * on the machine): it runs on the loop being measured.
  */
 function descendantsCpuMs(): number {
-  const children = new Map<number, number[]>();
-  const cpu = new Map<number, number>();
-  try {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const fields = statFields(`/proc/${name}/stat`);
-      if (!fields) continue;
-      const pid = Number(name);
-      const parent = Number(fields[1]);
-      children.set(parent, [...(children.get(parent) ?? []), pid]);
-      cpu.set(pid, (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_MS);
-    }
-  } catch {
-    return NaN;
-  }
+  const pending = childrenOf(process.pid);
+  if (!pending) return NaN;
   let total = 0;
-  const pending = [...(children.get(process.pid) ?? [])];
   for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-    total += cpu.get(pid) ?? 0;
-    pending.push(...(children.get(pid) ?? []));
+    const fields = statFields(`/proc/${pid}/stat`);
+    if (fields) total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_MS;
+    pending.push(...(childrenOf(pid) ?? []));
   }
   return total;
 }
@@ -205,9 +202,12 @@ interface CpuReading {
   model: Promise<number>;
 }
 
-function readCpu(model: ModelWorker): CpuReading {
+/** At the start the descendants are read first and at the end last, so the measured window leaves out their walk. */
+function readCpu(model: ModelWorker, at: 'start' | 'end'): CpuReading {
+  const descendants = at === 'start' ? descendantsCpuMs() : NaN;
   const { user, system } = process.cpuUsage();
-  return { main: mainThreadCpuMs(), process: (user + system) / 1000, descendants: descendantsCpuMs(), model: model.cpuMs() };
+  const main = mainThreadCpuMs();
+  return { main, process: (user + system) / 1000, descendants: at === 'start' ? descendants : descendantsCpuMs(), model: model.cpuMs() };
 }
 
 /** Per-turn CPU of the steady phase: between two readings, over the model requests started in between. */
@@ -245,7 +245,7 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
         else if (e.type === 'agent.tool_result') {
           t.toolResults.push(now);
           if (t.firstToolResult === null && ++provisioned === count) {
-            steadyFrom = readCpu(model);
+            steadyFrom = readCpu(model, 'start');
             requestsBeforeSteady = requestCount();
           }
           t.firstToolResult ??= now - sentAt;
@@ -277,7 +277,7 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
   const elu = performance.eventLoopUtilization(elu0);
   const cpuMs = mainThreadCpuMs() - cpu0;
   const processCpu = process.cpuUsage(process0);
-  const steadyTo = readCpu(model);
+  const steadyTo = readCpu(model, 'end');
   histogram.disable();
   if (profiler && profileFile) {
     const { profile } = await profiler.post('Profiler.stop');
