@@ -2,30 +2,30 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pack, type Pack } from 'tar-stream';
 import { buildAgentGit } from '../repo/agent-git';
 import { listRepository } from '../repo/listing';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
+import { tarChunks, type TarEntry } from './tar-writer';
 
 // Copy mode's /workspace/.git: the agent's clone of the user's repository (repo/agent-git.ts), built on the host and
 // streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced. Its
 // objects are also copied into the host-side baseline's git dir: they are the blobs of most copied files, which the
-// baseline then need not hash and store again. It is built while the files are copied (copy-baseline.ts, seedCopy).
+// baseline then need not hash and store again. It is built while the files are copied (copy-baseline.ts, seedCopy),
+// and goes in the files' own tar when the volume was empty (copy-mode.ts#seedWorkspace).
 
-async function addDir(archive: Pack, abs: string, name: string, owner: Owner): Promise<void> {
-  archive.entry({ name: `${name}/`, type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid });
+/** The clone at `abs` as tar entries under `name` (.git), owned by the sandbox user. */
+export async function* agentGitEntries(abs: string, owner: Owner, name = '.git'): AsyncGenerator<TarEntry> {
+  const ids = { uid: owner.uid, gid: owner.gid };
+  yield { name, type: 'directory', mode: 0o755, mtime: new Date(), ...ids };
   for (const entry of await fs.readdir(abs, { withFileTypes: true })) {
     const child = path.join(abs, entry.name);
     if (entry.isDirectory()) {
-      await addDir(archive, child, `${name}/${entry.name}`, owner);
+      yield* agentGitEntries(child, owner, `${name}/${entry.name}`);
     } else if (entry.isFile()) {
       const st = await fs.stat(child);
-      const content = await fs.readFile(child);
-      await new Promise<void>((resolve, reject) =>
-        archive.entry({ name: `${name}/${entry.name}`, mode: st.mode & 0o777, uid: owner.uid, gid: owner.gid, size: content.length }, content, (e) => (e ? reject(e) : resolve())),
-      );
+      yield { name: `${name}/${entry.name}`, type: 'file', mode: st.mode & 0o777, mtime: st.mtime, content: await fs.readFile(child), ...ids };
     }
   }
 }
@@ -55,11 +55,9 @@ export async function prepareAgentGit(repoPath: string, objectsTo: string): Prom
   }
 }
 
-/** Streams the clone into /workspace/.git, owned by the sandbox user. */
+/** Streams the clone into /workspace/.git, owned by the sandbox user, in place of whatever .git is there. */
 export async function installAgentGit(container: Container, { user, ...owner }: Owner & { user: string }, gitDir: string): Promise<void> {
   const cleared = await execCollect(container, { cmd: ['rm', '-rf', `${WORKSPACE}/.git`], user, workdir: WORKSPACE });
   if (cleared.exitCode !== 0) throw new Error(`clearing /workspace/.git failed: ${cleared.stderr.toString('utf8').trim()}`);
-  const archive = pack();
-  const packed = addDir(archive, gitDir, '.git', owner).then(() => archive.finalize(), (err: unknown) => archive.destroy(err as Error));
-  await Promise.all([container.putArchive(Readable.from(archive), { path: WORKSPACE }), packed]);
+  await container.putArchive(Readable.from(tarChunks(agentGitEntries(gitDir, owner))), { path: WORKSPACE });
 }

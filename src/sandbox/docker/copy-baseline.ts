@@ -312,8 +312,9 @@ export class CopyBaseline {
 
 /**
  * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository, `clone` when it was
- * prepared already) into /workspace, and the baseline recorded on the host in `diffGit`, the layer's git dir the
- * sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan leaves /workspace/.git out.
+ * prepared already) into /workspace unless the copy carried it, and the baseline recorded on the host in `diffGit`,
+ * the layer's git dir the sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan leaves
+ * /workspace/.git out.
  */
 export async function seedCopyGit(
   container: Container,
@@ -326,19 +327,22 @@ export async function seedCopyGit(
   const dir = await clone;
   try {
     const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, who.user));
-    await Promise.all([dir && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied)]);
+    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied)]);
   } finally {
     await dir?.dispose();
   }
 }
 
-/** Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built during the copy. */
+/**
+ * Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built during the copy
+ * (and sent at its end, into an empty volume).
+ */
 export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, onProgress?: (m: string) => void): Promise<void> {
   const clone = repoPath ? prepareAgentGit(repoPath, diffGit) : null;
-  // Its failure is reported where it is awaited (seedCopyGit), not as an unhandled rejection while the copy runs.
+  // Its failure is reported where it is awaited (the copy or seedCopyGit), not as an unhandled rejection meanwhile.
   clone?.catch(() => undefined);
   try {
-    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress) : { sent: [], alone: false };
+    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress, clone) : { sent: [], alone: false, agentGit: false };
     await seedCopyGit(container, repoPath, who, diffGit, copied, clone);
   } catch (err) {
     await clone?.then((d) => d.dispose(), () => undefined);

@@ -7,8 +7,9 @@ import { isRepoPath } from '../repo/paths';
 import { isEmptyDir } from './archive';
 import type { Container } from './client';
 import { WORKSPACE } from './container';
+import { agentGitEntries, type AgentGitDir } from './copy-agent-git';
 import type { Owner } from './snapshot';
-import { TarWriter } from './tar-writer';
+import { tarChunks, type TarEntry } from './tar-writer';
 import { blobId, gitMode, type TreeEntry } from './tree-diff';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
@@ -69,44 +70,53 @@ function entryOf(file: RepoFile): TreeEntry {
   return { path: file.rel, mode: gitMode(file.link !== null ? 'l' : 'f', file.mode), sha: blobId(bytes) };
 }
 
-/** Tar chunks of about this size go to the engine: few enough writes, small enough to keep memory flat. */
-const CHUNK_BYTES = 1024 * 1024;
-
-/** The repository as one tar, in chunks; `sent` gets the git entry of each file as it goes in. */
-async function* repositoryTar(repoPath: string, files: readonly string[], owner: Owner, sent: TreeEntry[], onProgress?: (m: string) => void): AsyncGenerator<Buffer> {
-  const tar = new TarWriter();
+/** The repository's tar entries; `sent` gets the git entry of each file as it goes in. */
+async function* repositoryEntries(repoPath: string, files: readonly string[], owner: Owner, sent: TreeEntry[], onProgress?: (m: string) => void): AsyncGenerator<TarEntry> {
   const ids = { uid: owner.uid, gid: owner.gid };
   // Directories first and explicitly: ones the engine makes on its own would belong to root.
   const dirs = new Set<string>();
   for (const rel of files) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(d);
   const now = new Date();
-  for (const d of [...dirs].sort()) tar.add({ name: d, type: 'directory', mode: 0o755, mtime: now, ...ids });
+  for (const d of [...dirs].sort()) yield { name: d, type: 'directory', mode: 0o755, mtime: now, ...ids };
   for await (const file of readRepository(repoPath, files)) {
     sent.push(entryOf(file));
     const base = { name: file.rel, mode: file.mode & 0o777, mtime: file.mtime, ...ids };
-    tar.add(file.link !== null ? { ...base, type: 'symlink', linkname: file.link } : { ...base, type: 'file', content: file.content as Buffer });
-    if (tar.bytes >= CHUNK_BYTES) yield tar.take();
+    yield file.link !== null ? { ...base, type: 'symlink', linkname: file.link } : { ...base, type: 'file', content: file.content as Buffer };
     if (sent.length % 1000 === 0) onProgress?.(`Copying the repository into the sandbox: ${sent.length} of ${files.length} files`);
   }
-  yield tar.end();
 }
 
 /** What the copy put in /workspace. */
 export interface CopiedFiles {
   /** The git entry of each file sent (path, mode, blob id of the bytes sent). */
   sent: TreeEntry[];
-  /** /workspace held nothing before the copy, so it holds exactly `sent` now. */
+  /** /workspace held nothing before the copy, so it holds exactly `sent` now (and the agent's .git, if `agentGit`). */
   alone: boolean;
+  /** The agent's clone went in with the files, as /workspace/.git. */
+  agentGit: boolean;
 }
 
 /**
  * Streams the repository's files into /workspace, owned by the sandbox user, as one tar. Files are read ahead of
- * the engine taking them.
+ * the engine taking them. Into an empty volume, the agent's clone (`agentGit`, built meanwhile) follows the files in
+ * the same tar: no .git can be there to clear first, and the engine unpacks one archive instead of two.
  */
-export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void): Promise<CopiedFiles> {
+export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void, agentGit: Promise<AgentGitDir> | null = null): Promise<CopiedFiles> {
   const [listing, alone] = await Promise.all([listRepository(repoPath), isEmptyDir(container, WORKSPACE)]);
   const files = listing.files.filter(isRepoPath);
   const sent: TreeEntry[] = [];
-  await container.putArchive(Readable.from(repositoryTar(repoPath, files, owner, sent, onProgress)), { path: WORKSPACE });
-  return { sent, alone };
+  const clone = alone ? agentGit : null;
+  let failure: unknown = null;
+  async function* entries(): AsyncGenerator<TarEntry> {
+    try {
+      yield* repositoryEntries(repoPath, files, owner, sent, onProgress);
+      if (clone) yield* agentGitEntries((await clone).gitDir, owner);
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
+  }
+  // The clone's failure is the cause of the upload's, not the broken stream the engine reports.
+  await container.putArchive(Readable.from(tarChunks(entries())), { path: WORKSPACE }).catch((err: unknown) => Promise.reject(failure ?? err));
+  return { sent, alone, agentGit: clone !== null };
 }

@@ -113,3 +113,16 @@ export class TarWriter {
     return this.take();
   }
 }
+
+/** Tar chunks of about this size go to the engine: few enough writes, small enough to keep memory flat. */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** `entries` as one tar, in chunks of about a MB. */
+export async function* tarChunks(entries: AsyncIterable<TarEntry>): AsyncGenerator<Buffer> {
+  const tar = new TarWriter();
+  for await (const e of entries) {
+    tar.add(e);
+    if (tar.bytes >= CHUNK_BYTES) yield tar.take();
+  }
+  yield tar.end();
+}
