@@ -77,7 +77,7 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
     throw new Error(`Could not pack the git history of ${dir} to upload with it (git: ${err.stderr.trim().split('\n').pop()}). Set ${HISTORY_DEPTH_SETTING} to 0 to upload the workspace without its history.`, { cause: err });
   });
   // A git that cannot answer (a damaged index, an odd attribute) costs only the smaller upload: every file is sent.
-  const delta = history && (await deltaFromHead(dir, all).catch((err: unknown) => (err instanceof GitError ? null : Promise.reject(err))));
+  const delta = history && (await deltaFromHead(dir, history.head, all).catch((err: unknown) => (err instanceof GitError ? null : Promise.reject(err))));
   const entries = delta ? all.filter((e) => !delta.unchanged.has(e.name)) : all;
   const contentBytes = entries.reduce((sum, e) => sum + e.size, 0);
   if (contentBytes + (history?.bytes ?? 0) > opts.maxBytes) {

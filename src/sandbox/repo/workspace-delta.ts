@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { envWithoutGit, git, isolatedGitEnv } from './git';
+import { envWithoutGit, git, GitError, isolatedGitEnv } from './git';
 
 // An uploaded workspace that carries its history need not carry HEAD's files twice (issue #15 §2): the bundle holds
 // HEAD's tree, so the archive holds only the files that differ from it (by their bytes and mode, hashed here, never
@@ -31,39 +31,43 @@ const CONVERTING_ATTRIBUTES = ['filter', 'text', 'eol', 'working-tree-encoding',
 const SAFE_GIT = ['-c', 'core.fsmonitor=false'];
 
 /**
- * What of `files` (the workspace at the top of its repository `dir`) HEAD already holds, or null when git may convert
- * files between HEAD and the work tree, so only sending every file reproduces them.
+ * What of `files` (the workspace at the top of its repository `dir`) the commit `head` already holds (the bundled
+ * HEAD: the user may commit meanwhile), or null when git may convert files between HEAD and the work tree, so only
+ * sending every file reproduces them.
  */
-export async function deltaFromHead(dir: string, files: readonly WorkspaceFile[]): Promise<HeadDelta | null> {
+export async function deltaFromHead(dir: string, head: string, files: readonly WorkspaceFile[]): Promise<HeadDelta | null> {
   const run = (args: readonly string[], input?: Buffer) => git([...SAFE_GIT, ...args], { cwd: dir, env: envWithoutGit(), input });
   if (await convertsLineEndings(run)) return null;
   const names = nulList(files.map((f) => f.name));
   const attrs = (await run(['check-attr', '-z', '--stdin', ...CONVERTING_ATTRIBUTES], names)).toString('utf8').split('\0');
   for (let i = 0; i + 2 < attrs.length; i += 3) if (attrs[i + 2] !== 'unspecified' && attrs[i + 2] !== 'unset') return null;
 
-  const head = await headTree(run);
+  const tree = await treeOf(run, head);
   // Regular files at a HEAD path with HEAD's mode are hashed as they are on disk (no filters); --stdin-paths is line-based.
-  const candidates = files.filter((f) => f.link === undefined && !f.name.includes('\n') && head.get(f.name)?.mode === (f.mode & 0o111 ? '100755' : '100644'));
+  const candidates = files.filter((f) => f.link === undefined && !f.name.includes('\n') && tree.get(f.name)?.mode === (f.mode & 0o111 ? '100755' : '100644'));
   const unchanged = new Set<string>();
   if (candidates.length > 0) {
     const ids = (await run(['hash-object', '--no-filters', '--stdin-paths'], Buffer.from(candidates.map((f) => `${f.name}\n`).join(''), 'utf8'))).toString('utf8').split('\n');
     candidates.forEach((f, i) => {
-      if (ids[i] === head.get(f.name)?.id) unchanged.add(f.name);
+      if (ids[i] === tree.get(f.name)?.id) unchanged.add(f.name);
     });
   }
   const present = new Set(files.map((f) => f.name));
-  return { unchanged, deleted: [...head.keys()].filter((p) => !present.has(p)) };
+  return { unchanged, deleted: [...tree.keys()].filter((p) => !present.has(p)) };
 }
 
 async function convertsLineEndings(run: (args: readonly string[]) => Promise<Buffer>): Promise<boolean> {
   // Exit 1: not set, git's default (false).
-  const value = await run(['config', '--get', 'core.autocrlf']).then((out) => out.toString('utf8').trim().toLowerCase(), () => 'false');
+  const value = await run(['config', '--get', 'core.autocrlf']).then(
+    (out) => out.toString('utf8').trim().toLowerCase(),
+    (err: unknown) => (err instanceof GitError && err.code === 1 ? 'false' : Promise.reject(err)),
+  );
   return !['false', 'no', 'off', '0', ''].includes(value);
 }
 
-/** HEAD's paths with their mode and object id (blobs, links and submodule commits alike). */
-async function headTree(run: (args: readonly string[]) => Promise<Buffer>): Promise<Map<string, { mode: string; id: string }>> {
-  const out = (await run(['ls-tree', '-r', '-z', '--full-tree', 'HEAD'])).toString('utf8');
+/** The commit's paths with their mode and object id (blobs, links and submodule commits alike). */
+async function treeOf(run: (args: readonly string[]) => Promise<Buffer>, commit: string): Promise<Map<string, { mode: string; id: string }>> {
+  const out = (await run(['ls-tree', '-r', '-z', '--full-tree', commit])).toString('utf8');
   const tree = new Map<string, { mode: string; id: string }>();
   for (const line of out.split('\0')) {
     const tab = line.indexOf('\t');
@@ -83,7 +87,7 @@ export class DeltaError extends Error {}
 export async function checkoutRest(dir: string, uploaded: readonly string[], deleted: readonly string[]): Promise<void> {
   const env = isolatedGitEnv({});
   const run = (args: readonly string[], input?: Buffer) => git(args, { cwd: dir, env, input });
-  const head = await headTree(run);
+  const head = await treeOf(run, 'HEAD');
   const sent = new Set(uploaded);
   const gone = new Set(deleted);
   const rest = [...head].filter(([p, e]) => !sent.has(p) && !gone.has(p) && e.mode !== '160000').map(([p]) => p);

@@ -35,6 +35,8 @@ export interface WorkspaceHistory {
   shallow: string;
   /** The bundle's and boundary's bytes. */
   bytes: number;
+  /** The commit the bundle's ref is at: HEAD when it was made. */
+  head: string;
   /** How many commits the bundle holds, and on which branch (null: a detached HEAD). */
   commits: number;
   branch: string | null;
@@ -64,8 +66,9 @@ export async function bundleHistory(repoPath: string, depth: number): Promise<Wo
     const shallow = path.join(tmp, 'history.shallow');
     await writeFile(shallow, await readFile(path.join(gitDir, 'shallow'), 'utf8').catch(() => ''));
     const commits = Number((await git(['rev-list', '--count', ref], { env })).toString('utf8').trim());
+    const commit = (await git(['rev-parse', '--verify', `${ref}^{commit}`], { env })).toString('utf8').trim();
     const bytes = (await stat(bundle)).size + (await stat(shallow)).size;
-    return { bundle, shallow, bytes, commits, branch: head.branch?.replace(/^refs\/heads\//, '') ?? null, dispose };
+    return { bundle, shallow, bytes, head: commit, commits, branch: head.branch?.replace(/^refs\/heads\//, '') ?? null, dispose };
   } catch (err) {
     await dispose();
     throw err;

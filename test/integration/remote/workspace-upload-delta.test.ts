@@ -6,6 +6,8 @@ import path from 'node:path';
 import { archiveWorkspace } from '../../../src/extension/connection/workspace-archive';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import type { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
+import { deltaFromHead } from '../../../src/sandbox/repo/workspace-delta';
+import { bundleHistory } from '../../../src/sandbox/repo/workspace-history';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { useServedRuntime } from '../../support/served-runtime';
@@ -95,6 +97,18 @@ describe('workspace upload to a remote runtime: only what differs from HEAD', fu
     assert.deepEqual(gitIn(copy, 'ls-files').split('\n').sort(), [...snapshot(t.repo).keys()].sort(), 'its index is exactly the files');
     const changed = gitIn(copy, 'diff', '--cached', '--name-status', 'HEAD').split('\n').sort();
     assert.deepEqual(changed, ['A\tnotes.md', 'A\trun', 'D\tdata/part-2.bin', 'M\tbuild.sh', 'M\tdata/part-1.bin', 'M\tfirst.bin', 'M\trun.sh'], "the copy's index against HEAD is the user's changes");
+  });
+
+  it('compares the files with the bundled commit, not a HEAD the user moved since', async () => {
+    const history = (await bundleHistory(t.repo, 1))!;
+    try {
+      writeFileSync(path.join(t.repo, 'data', 'part-1.bin'), randomBytes(1024));
+      gitIn(t.repo, 'commit', '-qam', 'committed while the upload was packed');
+      const delta = await deltaFromHead(t.repo, history.head, [{ name: 'data/part-0.bin', mode: 0o644 }, { name: 'data/part-1.bin', mode: 0o644 }]);
+      assert.deepEqual([...(delta?.unchanged ?? [])], ['data/part-0.bin'], "part-1 differs from the bundle's commit, though not from the new HEAD");
+    } finally {
+      await history.dispose();
+    }
   });
 
   for (const [name, setUp] of [
