@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { RemoteRuntimeClient } from '../../src/extension/connection/remote-client';
+import type { TestRuntime } from './runtime';
 
 // A second runtime process on a test's storage (runtime-process.ts), its API client, and how to end it: politely
 // (SIGTERM, what a closing window does) or killed outright (SIGKILL, a crash).
@@ -31,6 +32,24 @@ export async function startSecondRuntime(storage: string, modelUrl: string): Pro
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill(signal);
       await exited;
+    },
+  };
+}
+
+/**
+ * For a suite whose tests may start a second runtime: `start` starts it on the test runtime's storage, and after each
+ * test it is stopped (SIGTERM) unless the test ended it already.
+ */
+export function useSecondRuntime(): { start(t: TestRuntime): Promise<SecondRuntime> } {
+  let second: SecondRuntime | undefined;
+  afterEach(async () => {
+    await second?.stop();
+    second = undefined;
+  });
+  return {
+    async start(t) {
+      second = await startSecondRuntime(t.storage, t.model.url);
+      return second;
     },
   };
 }

@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { reply } from '../../../src/model/scripted';
 import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { serveOverHttp, type ServedRuntime } from '../../support/served-runtime';
+import { addUserHistory } from '../../support/user-history';
 import { requireDocker, TIMEOUT } from './helpers';
 
 // An uploaded workspace with its history on the Docker sandbox (issue #15 §2): the runtime of another machine unpacks
 // the upload (only what differs from HEAD, the rest checked out of the bundle) and the session's container starts from
 // that copy. The agent's git in the container shows the user's commits and uncommitted changes, and review holds only
 // what the agent changed. Real engine, real HTTP, the extension's upload.
-
-function gitIn(repo: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' } }).trim();
-}
 
 describe('docker sandbox: an uploaded workspace with history', function () {
   this.timeout(TIMEOUT);
@@ -40,15 +34,7 @@ describe('docker sandbox: an uploaded workspace with history', function () {
   });
 
   it("gives the agent in the container the user's commits and changes, and review only the agent's edit", async () => {
-    gitIn(t.repo, 'checkout', '-q', '-b', 'feature');
-    writeFileSync(path.join(t.repo, 'lib.js'), 'export const answer = 42;\n');
-    gitIn(t.repo, 'add', 'lib.js');
-    gitIn(t.repo, 'commit', '-qm', 'Add the answer');
-    writeFileSync(path.join(t.repo, 'README.md'), '# sample\n\nMore words.\n');
-    gitIn(t.repo, 'commit', '-qam', 'Say more in the README');
-    writeFileSync(path.join(t.repo, 'README.md'), '# sample\n\nMore words, not committed.\n');
-    writeFileSync(path.join(t.repo, 'notes.md'), 'draft\n');
-
+    addUserHistory(t.repo);
     const c = served.client;
     const repo = await workspaceRepository(c, t.repo, { mode: 'upload', maxBytes: 1024 * 1024 });
     t.model.push(

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { reply } from '../../../src/model/scripted';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { useServedRuntime } from '../../support/served-runtime';
+import { addUserHistory, gitAsUser } from '../../support/user-history';
 
 // An uploaded workspace carries the user's git history (issue #15 §2): over real HTTP with the SDK, the agent in the
 // runtime's copy runs git and sees the user's commits, branch and uncommitted changes as on the user's machine, and
 // review still shows only what the agent changed.
 
 const MB = 1024 * 1024;
-
-function gitIn(repo: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' } }).trim();
-}
 
 describe('workspace upload to a remote runtime: git history', function () {
   this.timeout(60_000);
@@ -25,15 +19,7 @@ describe('workspace upload to a remote runtime: git history', function () {
 
   beforeEach(async () => {
     t = await makeTestRuntime();
-    gitIn(t.repo, 'checkout', '-q', '-b', 'feature');
-    writeFileSync(path.join(t.repo, 'lib.js'), 'export const answer = 42;\n');
-    gitIn(t.repo, 'add', 'lib.js');
-    gitIn(t.repo, 'commit', '-qm', 'Add the answer');
-    writeFileSync(path.join(t.repo, 'README.md'), '# sample\n\nMore words.\n');
-    gitIn(t.repo, 'commit', '-qam', 'Say more in the README');
-    // Uncommitted: a changed tracked file and an untracked one.
-    writeFileSync(path.join(t.repo, 'README.md'), '# sample\n\nMore words, not committed.\n');
-    writeFileSync(path.join(t.repo, 'notes.md'), 'draft\n');
+    addUserHistory(t.repo);
   });
 
   async function run(commands: string, historyCommits?: number) {
@@ -59,7 +45,7 @@ describe('workspace upload to a remote runtime: git history', function () {
     assert.match(output, / M README\.md\\n\?\? notes\.md\\n/, 'the uncommitted changes are working-tree changes, as on the user\'s machine');
     assert.match(output, /[0-9a-f]{7,} 1\) export const answer = 42;/, 'blame names the user\'s commit');
     assert.match(output, /README\.md \| 2 \+\+\\n 1 file changed/, 'diffs between the user\'s commits');
-    assert.equal(gitIn(copy, 'rev-parse', 'HEAD'), gitIn(t.repo, 'rev-parse', 'HEAD'), 'the runtime\'s copy is at the user\'s commit');
+    assert.equal(gitAsUser(copy, 'rev-parse', 'HEAD'), gitAsUser(t.repo, 'rev-parse', 'HEAD'), 'the runtime\'s copy is at the user\'s commit');
 
     const changes = await c.changes(session.id);
     assert.deepEqual(changes.files.map((f) => [f.path, f.status]), [['src/app.js', 'modified']], 'the user\'s uncommitted changes are the baseline, not the agent\'s');

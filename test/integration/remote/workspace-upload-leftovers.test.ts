@@ -10,7 +10,7 @@ import { UploadClaims } from '../../../src/runtime/upload-claims';
 import { UploadedWorkspaces } from '../../../src/runtime/uploaded-workspaces';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { startSecondRuntime, type SecondRuntime } from '../../support/second-runtime';
+import { useSecondRuntime } from '../../support/second-runtime';
 import { useServedRuntime } from '../../support/served-runtime';
 
 // A runtime killed while it unpacked an upload (`.unpacking-*`) or removed a copy (`.removing-*`) leaves that folder
@@ -30,13 +30,8 @@ async function until<T>(find: () => T | undefined): Promise<T> {
 describe('workspace upload: leftovers of a killed runtime', function () {
   this.timeout(120_000);
   let t: TestRuntime;
-  let second: SecondRuntime | undefined;
   const served = useServedRuntime();
-
-  afterEach(async () => {
-    await second?.stop();
-    second = undefined;
-  });
+  const secondRuntime = useSecondRuntime();
 
   it("sweeps a killed unpack's and a dead removal's folders at start, and keeps a live process's", async () => {
     t = await makeTestRuntime();
@@ -48,7 +43,7 @@ describe('workspace upload: leftovers of a killed runtime', function () {
     const root = path.join(t.storage, 'workspaces');
 
     // Another runtime process on the storage unpacks the upload for a session and is killed in the middle.
-    second = await startSecondRuntime(t.storage, t.model.url);
+    const second = await secondRuntime.start(t);
     const creating = second.client.createSession({ agent: agent.id, environment_id: t.envId, resources: [repo] }).then(() => 'created', () => 'failed');
     const unpacking = await until(() => (existsSync(root) ? readdirSync(root).find((n) => /^\.unpacking-[0-9a-f]{12}$/.test(n)) : undefined));
     await second.stop('SIGKILL');

@@ -7,7 +7,7 @@ import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-cl
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
 import { sessionRepository } from '../../../src/wire/session-repository';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
-import { startSecondRuntime, type SecondRuntime } from '../../support/second-runtime';
+import { useSecondRuntime } from '../../support/second-runtime';
 import { useServedRuntime } from '../../support/served-runtime';
 
 // Two runtime processes on one storage (two windows, or a window and `hangar serve`, on one Hangar home) and one
@@ -22,17 +22,11 @@ const ROUNDS = 12;
 describe('workspace upload: removal and creation racing across processes', function () {
   this.timeout(120_000);
   let t: TestRuntime;
-  let second: SecondRuntime | undefined;
   const served = useServedRuntime();
-
-  afterEach(async () => {
-    await second?.stop();
-    second = undefined;
-  });
+  const second = useSecondRuntime();
 
   async function secondProcess(): Promise<RemoteRuntimeClient> {
-    second = await startSecondRuntime(t.storage, t.model.url);
-    return second.client;
+    return (await second.start(t)).client;
   }
 
   it('keeps the unpacked copy for a session created while the last other one is deleted', async () => {
