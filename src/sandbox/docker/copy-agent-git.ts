@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buildAgentGit } from '../repo/agent-git';
-import { listRepository } from '../repo/listing';
+import { listRepository, type RepoListing } from '../repo/listing';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
@@ -38,14 +38,15 @@ export interface AgentGitDir {
 
 /**
  * Builds the agent's clone of `repoPath` on the host (no container needed: it runs while the files are copied) and
- * copies its objects into the git dir `objectsTo` (an existing object is kept: objects are immutable).
+ * copies its objects into the git dir `objectsTo` (an existing object is kept: objects are immutable). `listing`:
+ * the copy's, when it is made already.
  */
-export async function prepareAgentGit(repoPath: string, objectsTo: string): Promise<AgentGitDir> {
+export async function prepareAgentGit(repoPath: string, objectsTo: string, listing: Promise<RepoListing> = listRepository(repoPath)): Promise<AgentGitDir> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-agent-git-'));
   const dispose = () => fs.rm(tmp, { recursive: true, force: true });
   try {
     const gitDir = path.join(tmp, '.git');
-    const { files } = await listRepository(repoPath);
+    const { files } = await listing;
     await buildAgentGit({ repoPath, gitDir, workTree: repoPath, files });
     await fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false });
     return { gitDir, dispose };

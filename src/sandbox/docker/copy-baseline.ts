@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { FileSide, WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
+import { listRepository } from '../repo/listing';
 import type { PathEdit } from '../repo/tree-objects';
 import type { WatchResult } from '../toolserver/protocol';
 import type { Container } from './client';
@@ -338,11 +339,13 @@ export async function seedCopyGit(
  * (and sent at its end, into an empty volume).
  */
 export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, onProgress?: (m: string) => void): Promise<void> {
-  const clone = repoPath ? prepareAgentGit(repoPath, diffGit) : null;
+  // One listing for the clone and the copy (a walk of the whole work tree for untracked files).
+  const listing = repoPath ? listRepository(repoPath) : null;
+  const clone = repoPath && listing ? prepareAgentGit(repoPath, diffGit, listing) : null;
   // Its failure is reported where it is awaited (the copy or seedCopyGit), not as an unhandled rejection meanwhile.
   clone?.catch(() => undefined);
   try {
-    const copied = repoPath ? await seedWorkspace(container, repoPath, who, onProgress, clone) : { sent: [], alone: false, agentGit: false };
+    const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, onProgress, clone, listing) : { sent: [], alone: false, agentGit: false };
     await seedCopyGit(container, repoPath, who, diffGit, copied, clone);
   } catch (err) {
     await clone?.then((d) => d.dispose(), () => undefined);

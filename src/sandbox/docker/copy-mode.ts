@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { listRepository } from '../repo/listing';
+import { listRepository, type RepoListing } from '../repo/listing';
 import { isRepoPath } from '../repo/paths';
 import { isEmptyDir } from './archive';
 import type { Container } from './client';
@@ -101,8 +101,15 @@ export interface CopiedFiles {
  * the engine taking them. Into an empty volume, the agent's clone (`agentGit`, built meanwhile) follows the files in
  * the same tar: no .git can be there to clear first, and the engine unpacks one archive instead of two.
  */
-export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, onProgress?: (m: string) => void, agentGit: Promise<AgentGitDir> | null = null): Promise<CopiedFiles> {
-  const [listing, alone] = await Promise.all([listRepository(repoPath), isEmptyDir(container, WORKSPACE)]);
+export async function seedWorkspace(
+  container: Container,
+  repoPath: string,
+  owner: Owner,
+  onProgress?: (m: string) => void,
+  agentGit: Promise<AgentGitDir> | null = null,
+  listed: Promise<RepoListing> = listRepository(repoPath),
+): Promise<CopiedFiles> {
+  const [listing, alone] = await Promise.all([listed, isEmptyDir(container, WORKSPACE)]);
   const files = listing.files.filter(isRepoPath);
   const sent: TreeEntry[] = [];
   const clone = alone ? agentGit : null;

@@ -51,8 +51,14 @@ async function plainListing(dir: string): Promise<string[]> {
   return files;
 }
 
+export interface RepoListing {
+  files: string[];
+  /** `dir` is a git work tree (the files are git's view). */
+  git: boolean;
+}
+
 /** The files a sandbox copy of `dir` holds: git's view in a work tree, otherwise a walk with default ignores. */
-export async function listRepository(dir: string): Promise<{ files: string[]; git: boolean }> {
+export async function listRepository(dir: string): Promise<RepoListing> {
   if (await isGitWorkTree(dir)) return { files: await gitListing(dir), git: true };
   return { files: await plainListing(dir), git: false };
 }
