@@ -106,6 +106,11 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrup
     if (isErrno(err, 'ENOENT')) return null;
     throw err;
   }
+  return parseJsonText(file, text, schema, corrupt).value;
+}
+
+/** `text` (read from `file`) parsed and validated: the value and the raw JSON it came from. */
+export function parseJsonText<T>(file: string, text: string, schema: z.ZodType<T>, corrupt: (message: string) => Error): { value: T; raw: unknown } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -114,7 +119,7 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrup
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw corrupt(`${file}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return { value: parsed.data, raw };
 }
 
 /** The names in `dir`; none when it does not exist (yet). */

@@ -6,8 +6,8 @@ import { LogCorruptError, type SessionLog } from '../log';
 import { isErrno } from '../log/fsutil';
 import { logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
 import { RuntimeError, damaged } from './errors';
-import { deleteFix, readRecord, RECORD_FILE, removeAbandonedCreations, type SessionRecord } from './session-record';
-import { ListIndexFile, type DirCheck, type ListEntry, type ListLine } from './session-list-file';
+import { deleteFix, parseRecord, readRecordFile, RECORD_FILE, removeAbandonedCreations, type SessionRecord } from './session-record';
+import { ListIndexFile, fileKey, type DirCheck, type ListEntry, type ListLine } from './session-list-file';
 import { byCreation } from './session-paging';
 import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
 
@@ -33,12 +33,16 @@ export interface DamagedSession {
 interface Fold {
   /** Where the file fold stopped; null when the fold came from the in-memory log of a session driven here. */
   position: LogPosition | null;
+  /** The key of the summary.json this fold was read from, when that file is exact and still what the log ended at. */
+  fileKey: string | null;
   count: number;
   summary: SessionSummary;
 }
 
 interface Entry {
   recordKey: string;
+  /** Whether session.json's JSON is exactly the record (see parseRecord), so its key may vouch for it in the index. */
+  exact: boolean;
   record: SessionRecord;
   fold: Fold | null;
 }
@@ -164,9 +168,12 @@ export class SessionIndex {
     return out;
   }
 
-  /** Writes the record's list line (after a creation or an archive wrote the record). */
-  async noteRecord(record: SessionRecord): Promise<void> {
-    await this.listFile.append([listLine(record)]);
+  /**
+   * Writes the record's list line (after a creation or an archive wrote the record, or a listing found the line out of
+   * date), with the key that vouches for session.json when it is known.
+   */
+  async noteRecord(record: SessionRecord, keys: Keys = NO_KEYS): Promise<void> {
+    await this.listFile.append([listLine(record, keys)]);
   }
 
   /** Writes that a session listed as readable is damaged, so every listing shows it from now on, on its page or not. */
@@ -174,26 +181,37 @@ export class SessionIndex {
     await this.listFile.append([{ kind: 'damaged', ...session }]);
   }
 
-  /** The session's record (cached while session.json is the same file); null when it has none. */
-  async record(id: string): Promise<SessionRecord | null> {
+  /**
+   * The session's record (cached while session.json is the same file); null when it has none. A file whose key is
+   * `vouched` (from its list line: a full validation found it exact) is taken with JSON.parse: building the record's
+   * schema was most of a listing's time in a fresh process (issue #17); any other file is fully validated.
+   */
+  async record(id: string, vouched: string | null = null): Promise<SessionRecord | null> {
+    return (await this.readEntry(id, vouched))?.record ?? null;
+  }
+
+  private async readEntry(id: string, vouched: string | null): Promise<Entry | null> {
     const dir = path.join(this.sessionsDir, id);
     const st = await fsp.stat(path.join(dir, RECORD_FILE)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
-    if (!st) {
+    const cached = this.entries.get(id);
+    if (st && cached && cached.recordKey === fileKey(st)) return cached;
+    const file = st && (await readRecordFile(dir));
+    if (!file) {
       this.entries.delete(id);
       return null;
     }
-    // Records are replaced by rename, so a new version is a new inode.
-    const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
-    const cached = this.entries.get(id);
-    if (cached?.recordKey === key) return cached.record;
-    const record = await readRecord(dir);
-    if (!record) return null;
-    this.entries.set(id, { recordKey: key, record, fold: cached?.fold ?? null });
-    return record;
+    const trusted = file.key === vouched ? parseVouched(file.text) : null;
+    const { record, exact } = trusted ? { record: trusted, exact: true } : parseRecord(dir, file.text);
+    const entry = { recordKey: file.key, exact, record, fold: cached?.fold ?? null };
+    this.entries.set(id, entry);
+    return entry;
   }
 
-  /** Status and usage folded from the log; a log that cannot be read is a damaged-session error. */
-  async summary(record: SessionRecord): Promise<SessionSummary> {
+  /**
+   * Status and usage folded from the log; a log that cannot be read is a damaged-session error. `vouched` is the key
+   * of summary.json in the session's list line (see readSummaryFile).
+   */
+  async summary(record: SessionRecord, vouched: string | null = null): Promise<SessionSummary> {
     const entry = this.entryOf(record);
     const pricing = this.pricing(record);
     const live = this.drivenLog(record.id);
@@ -201,11 +219,11 @@ export class SessionIndex {
       const base = entry.fold && entry.fold.count <= live.length ? entry.fold : null;
       let summary = base?.summary ?? emptySummary();
       for (const e of live.slice(base?.count ?? 0)) summary = foldSummary(summary, e, pricing);
-      entry.fold = { position: null, count: live.length, summary };
+      entry.fold = { position: null, fileKey: null, count: live.length, summary };
       return summary;
     }
     const dir = path.join(this.sessionsDir, record.id);
-    const stored = entry.fold?.position ? entry.fold : await this.storedFold(dir);
+    const stored = entry.fold?.position ? entry.fold : await this.storedFold(dir, vouched);
     let tail;
     try {
       tail = await readLogTail<SessionEvent>(dir, stored?.position ?? null);
@@ -215,13 +233,14 @@ export class SessionIndex {
     }
     // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
     if (!tail) {
-      entry.fold = { position: null, count: 0, summary: emptySummary() };
+      entry.fold = { position: null, fileKey: null, count: 0, summary: emptySummary() };
       return entry.fold.summary;
     }
     let summary = tail.restarted || !stored ? emptySummary() : stored.summary;
     for (const e of tail.events) summary = foldSummary(summary, e, pricing);
-    entry.fold = { position: tail.position, count: tail.position.count, summary };
-    if (tail.restarted || tail.events.length > 0) await writeSummaryFile(dir, this.pricesKey(), { position: tail.position, summary });
+    const folded = tail.restarted || tail.events.length > 0;
+    entry.fold = { position: tail.position, fileKey: folded ? null : (stored?.fileKey ?? null), count: tail.position.count, summary };
+    if (folded) await writeSummaryFile(dir, this.pricesKey(), { position: tail.position, summary });
     return summary;
   }
 
@@ -241,7 +260,7 @@ export class SessionIndex {
     const dir = path.join(this.sessionsDir, id);
     const position = await logPositionAt(dir, end, count);
     if (!position) return;
-    entry.fold = { position, count, summary };
+    entry.fold = { position, fileKey: null, count, summary };
     await writeSummaryFile(dir, this.pricesKey(), { position, summary });
   }
 
@@ -251,13 +270,18 @@ export class SessionIndex {
 
   private entryOf(record: SessionRecord): Entry {
     let entry = this.entries.get(record.id);
-    if (!entry) this.entries.set(record.id, (entry = { recordKey: '', record, fold: null }));
+    if (!entry) this.entries.set(record.id, (entry = { recordKey: '', exact: false, record, fold: null }));
     return entry;
   }
 
-  private async storedFold(dir: string): Promise<Fold | null> {
-    const stored = await readSummaryFile(dir, this.pricesKey());
-    return stored && { ...stored, count: stored.position.count };
+  private async storedFold(dir: string, vouched: string | null): Promise<Fold | null> {
+    const stored = await readSummaryFile(dir, this.pricesKey(), vouched);
+    return stored && { position: stored.position, summary: stored.summary, fileKey: stored.key, count: stored.position.count };
+  }
+
+  /** The key of the exact summary.json the session's last fold was read from, for its list line; null when none. */
+  summaryKey(id: string): string | null {
+    return this.entries.get(id)?.fold?.fileKey ?? null;
   }
 
   private pricing(record: SessionRecord) {
@@ -271,15 +295,18 @@ export class SessionIndex {
   /** The list line of a session as its files are now. */
   private async lineOf(id: string): Promise<ListLine> {
     const found = await this.look(id);
-    if (found && 'record' in found) return listLine(found.record);
+    if (found && 'record' in found) return listLine(found.record, { record: found.key, summary: null });
     return { kind: 'damaged', ...(found?.damaged ?? missingRecord(this.sessionsDir, id)) };
   }
 
-  /** The session's record, or what is wrong with it; null when its directory is gone (deleted meanwhile). */
-  async look(id: string): Promise<{ record: SessionRecord } | { damaged: DamagedSession } | null> {
+  /**
+   * The session's record and the key that vouches for its file (null when it is not exact), or what is wrong with it;
+   * null when its directory is gone (deleted meanwhile). `vouched` is the key its list line holds (see record()).
+   */
+  async look(id: string, vouched: string | null = null): Promise<{ record: SessionRecord; key: string | null } | { damaged: DamagedSession } | null> {
     try {
-      const record = await this.record(id);
-      if (record) return { record };
+      const entry = await this.readEntry(id, vouched);
+      if (entry) return { record: entry.record, key: entry.exact ? entry.recordKey : null };
       const st = await fsp.stat(path.join(this.sessionsDir, id)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
       return st ? { damaged: missingRecord(this.sessionsDir, id) } : null;
     } catch (err) {
@@ -292,13 +319,33 @@ function missingRecord(sessionsDir: string, id: string): DamagedSession {
   return { id, problem: `${path.join(sessionsDir, id)} has no ${RECORD_FILE} (its creation or deletion was cut short)`, fix: deleteFix(id) };
 }
 
-/** What the list index holds of a record. */
-export function listEntry(record: SessionRecord): ListEntry {
-  return { id: record.id, created_at: record.created_at, agent_id: record.agent.id, agent_version: record.agent.version, archived: record.archived_at !== null };
+/** The keys that vouch for a session's session.json and summary.json (see ListEntry). */
+export interface Keys {
+  record: string | null;
+  summary: string | null;
 }
 
-function listLine(record: SessionRecord): ListLine {
-  return { kind: 'session', ...listEntry(record) };
+const NO_KEYS: Keys = { record: null, summary: null };
+
+/** What the list index holds of a record, with the keys that vouch for its files. */
+export function listEntry(record: SessionRecord, keys: Keys): ListEntry {
+  return { id: record.id, created_at: record.created_at, agent_id: record.agent.id, agent_version: record.agent.version, archived: record.archived_at !== null, record_key: keys.record, summary_key: keys.summary };
+}
+
+function listLine(record: SessionRecord, keys: Keys): ListLine {
+  return { kind: 'session', ...listEntry(record, keys) };
+}
+
+/**
+ * A vouched-for file's record: its key is the one a full validation found exact (the same inode, mtime and size), so
+ * it holds the same JSON. Text that does not parse (a key reused by chance) is validated fully instead.
+ */
+function parseVouched(text: string): SessionRecord | null {
+  try {
+    return JSON.parse(text) as SessionRecord;
+  } catch {
+    return null;
+  }
 }
 
 function sameLine(a: ListLine, b: ListLine | undefined): boolean {

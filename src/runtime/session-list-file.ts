@@ -24,6 +24,13 @@ export interface ListEntry {
   agent_id: string;
   agent_version: number;
   archived: boolean;
+  /**
+   * The stat keys (fileKey) of session.json and summary.json when a full validation found each file's JSON to be
+   * exactly a valid record or summary: while a file still has its key, listing takes it with JSON.parse instead of
+   * building its schema (most of a listing's time in a fresh process, issue #17).
+   */
+  record_key: string | null;
+  summary_key: string | null;
 }
 
 /** A session whose record cannot be read, as the last look found it (looked at again by every listing). */
@@ -31,6 +38,31 @@ export interface DamagedEntry {
   id: string;
   problem: string;
   fix: string;
+}
+
+/**
+ * Identifies one version of a file: records and summaries are replaced by rename, so a new version is a new inode,
+ * and the mtime and size catch a file edited in place.
+ */
+export function fileKey(st: { ino: number; mtimeMs: number; size: number }): string {
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
+}
+
+/** A file's text and its key, read through one handle so the key is the text's; null when there is no file. */
+export async function readKeyed(file: string): Promise<{ text: string; key: string } | null> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    return { text: await handle.readFile('utf8'), key: fileKey(st) };
+  } finally {
+    await handle.close();
+  }
 }
 
 export type ListLine = ({ kind: 'session' } & ListEntry) | ({ kind: 'damaged' } & DamagedEntry);
@@ -131,14 +163,15 @@ export class ListIndexFile {
   }
 }
 
-// Tab-separated, so a listing splits strings instead of parsing JSON per session: `S id created_at agent version 0|1`,
+// Tab-separated, so a listing splits strings instead of parsing JSON per session:
+// `S id created_at agent version 0|1 record_key summary_key` (`-` for no key; lines of older versions end after 0|1),
 // or `D id "problem" "fix"` (JSON strings: problems span lines).
 function formatLine(l: ListLine): string {
   if (l.kind === 'damaged') return `D\t${l.id}\t${JSON.stringify(l.problem)}\t${JSON.stringify(l.fix)}\n`;
   const fields = [l.id, l.created_at, l.agent_id];
   // Not indexable (ids are generated, so never in practice): without a line the session's record is read each listing.
   if (fields.some((f) => /[\t\n]/.test(f))) return '';
-  return `S\t${fields.join('\t')}\t${l.agent_version}\t${l.archived ? 1 : 0}\n`;
+  return `S\t${fields.join('\t')}\t${l.agent_version}\t${l.archived ? 1 : 0}\t${l.record_key ?? '-'}\t${l.summary_key ?? '-'}\n`;
 }
 
 /** Damaged sessions have no creation time: they sort first. */
@@ -153,13 +186,20 @@ function parseCheck(text: string): DirCheck | null {
   return m ? { mtime: BigInt(m[1]!), count: Number(m[2]) } : null;
 }
 
+/** A key field: null for none (`-` or absent), undefined for anything that is not fileKey's shape (a torn line). */
+function parseKey(field: string | undefined): string | null | undefined {
+  if (field === undefined || field === '-') return null;
+  return /^\d+:\d+(?:\.\d+)?:\d+$/.test(field) ? field : undefined;
+}
+
 /** A line as written by formatLine; null for anything else (a torn or merged line), which is skipped. */
 function parseLine(text: string): ListLine | null {
   const f = text.split('\t');
-  if (f[0] === 'S' && f.length === 6) {
+  if (f[0] === 'S' && (f.length === 6 || f.length === 8)) {
     const version = Number(f[4]);
-    if (!f[1] || !f[2] || !f[3] || !Number.isInteger(version) || (f[5] !== '0' && f[5] !== '1')) return null;
-    return { kind: 'session', id: f[1], created_at: f[2], agent_id: f[3], agent_version: version, archived: f[5] === '1' };
+    const [record_key, summary_key] = [parseKey(f[6]), parseKey(f[7])];
+    if (!f[1] || !f[2] || !f[3] || !Number.isInteger(version) || (f[5] !== '0' && f[5] !== '1') || record_key === undefined || summary_key === undefined) return null;
+    return { kind: 'session', id: f[1], created_at: f[2], agent_id: f[3], agent_version: version, archived: f[5] === '1', record_key, summary_key };
   }
   if (f[0] === 'D' && f.length === 4 && f[1]) {
     try {

@@ -41,7 +41,7 @@ export async function listSessions(index: SessionIndex, q: SessionListQuery, toS
   };
   // Every session on the page is read here, so one whose record or log is damaged joins `damaged` instead of the page.
   const match = async (e: ListEntry): Promise<boolean> => {
-    const found = await index.look(e.id);
+    const found = await index.look(e.id, e.record_key);
     // Deleted since the directory was read.
     if (!found) return false;
     if ('damaged' in found) {
@@ -50,18 +50,26 @@ export async function listSessions(index: SessionIndex, q: SessionListQuery, toS
       return false;
     }
     const r = found.record;
-    const actual = listEntry(r);
-    // A crash between the record's write and its line: the record wins, and the line is written now.
-    if (actual.archived !== e.archived) await index.noteRecord(r);
-    if (!keep(actual)) return false;
-    if (q.memory_store_id && !r.resources.some((x) => x.type === 'memory_store' && x.memory_store_id === q.memory_store_id)) return false;
+    const actual = listEntry(r, { record: found.key, summary: e.summary_key });
+    // A crash between the record's write and its line: the record wins, and the line is written now; so are the keys
+    // of files validated here, so the next listing takes them with JSON.parse.
+    const noteChanges = async () => {
+      if (actual.archived !== e.archived || actual.record_key !== e.record_key || actual.summary_key !== e.summary_key) await index.noteRecord(r, { record: actual.record_key, summary: actual.summary_key });
+    };
+    if (!keep(actual) || (q.memory_store_id && !r.resources.some((x) => x.type === 'memory_store' && x.memory_store_id === q.memory_store_id))) {
+      await noteChanges();
+      return false;
+    }
     try {
-      const s = await index.summary(r);
+      const s = await index.summary(r, e.summary_key);
+      actual.summary_key = index.summaryKey(r.id);
+      await noteChanges();
       records.set(r.id, r);
       summaries.set(r.id, s);
       return !q.statuses?.length || q.statuses.includes(s.status);
     } catch (err) {
       if (!(err instanceof RuntimeError)) throw err;
+      await noteChanges();
       noteBroken(damageOf(r.id, err));
       return false;
     }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { lazySchema } from '../wire/lazy';
 import { SandboxEnvironment, Session } from '../wire';
 import { EVENTS_FILE } from '../log/session-log';
-import { fsyncDir, isErrno, readJsonFile, writeFileAtomic } from '../log/fsutil';
+import { fsyncDir, isErrno, parseJsonText, writeFileAtomic } from '../log/fsutil';
 import { damaged } from './errors';
+import { readKeyed } from './session-list-file';
 
 // The part of a session that is not a fold over its events: identity, the agent snapshot, the environment it was
 // created with and the repository it works on (status, usage, stats and outcome_evaluations are folds of its log).
@@ -27,13 +29,24 @@ export const deleteFix = (id: string) => `Delete it with \`hangar delete ${id}\`
 
 /** The session's record; null when there is none. A record that does not parse is a typed, actionable error. */
 export async function readRecord(dir: string): Promise<SessionRecord | null> {
+  const file = await readRecordFile(dir);
+  return file && parseRecord(dir, file.text).record;
+}
+
+/** session.json's text and its key (session-list-file.ts#fileKey). */
+export function readRecordFile(dir: string): Promise<{ text: string; key: string } | null> {
+  return readKeyed(path.join(dir, RECORD_FILE));
+}
+
+/**
+ * The record in `text` (session.json of the session in `dir`), fully validated, a damaged-session error otherwise; and
+ * whether the file's JSON is exactly that record (nothing defaulted, stripped or transformed), so JSON.parse of the
+ * same file gives the same record.
+ */
+export function parseRecord(dir: string, text: string): { record: SessionRecord; exact: boolean } {
   const id = path.basename(dir);
-  try {
-    return await readJsonFile(path.join(dir, RECORD_FILE), SessionRecord, (m) => damaged(`Session ${id} is damaged: ${m}. ${deleteFix(id)}`));
-  } catch (err) {
-    if (isErrno(err, 'ENOTDIR')) return null;
-    throw err;
-  }
+  const { value, raw } = parseJsonText(path.join(dir, RECORD_FILE), text, SessionRecord, (m) => damaged(`Session ${id} is damaged: ${m}. ${deleteFix(id)}`));
+  return { record: value, exact: isDeepStrictEqual(value, raw) };
 }
 
 /** Replaces the record of an existing session; a session deleted meanwhile is not brought back as a bare record. */

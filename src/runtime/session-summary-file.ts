@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { lazySchema } from '../wire/lazy';
 import { OutcomeEvaluation, SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
+import { readKeyed } from './session-list-file';
 import type { LogPosition } from '../log/log-tail';
 
 // <sessions>/<id>/summary.json: the fold of a session's log (status, usage, cost…) and how far into the log it reached,
@@ -49,24 +50,31 @@ export function pricesFingerprint(catalog: ModelCatalog): string {
   return createHash('sha256').update(JSON.stringify(catalog.identity())).digest('hex').slice(0, 16);
 }
 
-/** The stored fold of the session in `dir`; null when there is none usable (missing, torn, other prices). */
-export async function readSummaryFile(dir: string, prices: string): Promise<StoredFold | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(path.join(dir, SUMMARY_FILE), 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
-    throw err;
-  }
+/**
+ * The stored fold of the session in `dir`; null when there is none usable (missing, torn, other prices). A file whose
+ * key is `vouched` (from the session's list line: a full validation found it exact) is taken with JSON.parse; `key` is
+ * the file's key when it is exact, so the listing can vouch for it (session-list-file.ts).
+ */
+export async function readSummaryFile(dir: string, prices: string, vouched: string | null = null): Promise<(StoredFold & { key: string | null }) | null> {
+  const file = await readKeyed(path.join(dir, SUMMARY_FILE));
+  if (!file) return null;
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(file.text);
   } catch {
     return null;
   }
-  const parsed = SummaryFile.safeParse(raw);
-  if (!parsed.success || parsed.data.prices !== prices) return null;
-  return { position: parsed.data.position, summary: parsed.data.summary };
+  let body: z.infer<typeof SummaryFile>;
+  let exact = true;
+  if (file.key === vouched) body = raw as z.infer<typeof SummaryFile>;
+  else {
+    const parsed = SummaryFile.safeParse(raw);
+    if (!parsed.success) return null;
+    body = parsed.data;
+    exact = isDeepStrictEqual(body, raw);
+  }
+  if (body.prices !== prices) return null;
+  return { position: body.position, summary: body.summary, key: exact ? file.key : null };
 }
 
 /** Stores the fold; a session deleted meanwhile is not brought back (its directory stays gone). */

@@ -82,7 +82,37 @@ describe('crash: the session list index and summaries', function () {
     assert.deepEqual((await listAll(next, { include_archived: true })).map((s) => s.id).sort(), [kept, archived, unindexed].sort());
     const index = await fsp.readFile(indexFile(), 'utf8');
     assert.match(index, new RegExp(`${unindexed}\\t`), 'the missing line was written');
-    assert.match(index, new RegExp(`${archived}\\t[^\\n]*\\t1\\n`), 'the archive was written');
+    assert.match(index, new RegExp(`${archived}\\t[^\\n]*\\t1\\t\\S+\\t\\S+\\n`), 'the archive was written');
+  });
+
+  it('a record or summary the index vouches for is taken as it is only while its file is unchanged: an edited or replaced one is validated again', async () => {
+    const [edited, replaced, summarised] = [await newSession(), await newSession(), await newSession()];
+    await t.runtime.sessions.send(summarised, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }]);
+    await t.waitFor(summarised, idleAfter(1));
+    await t.runtime.close();
+    // A fresh process validates each file fully once and writes the keys that vouch for them on the session's line.
+    const first = t.reopen('first-listing');
+    const expected = (await listAll(first)).map(view);
+    await first.close();
+    const index = await fsp.readFile(indexFile(), 'utf8');
+    for (const id of [edited, replaced, summarised]) assert.match(index, new RegExp(`^S\\t${id}\\t.*\\t\\d+:[\\d.]+:\\d+\\t\\d+:[\\d.]+:\\d+$`, 'm'), `keys written for ${id}`);
+    // Edited in place (same inode): a field of the wrong type.
+    const record = path.join(sessionsDir(), edited, 'session.json');
+    await fsp.writeFile(record, JSON.stringify({ ...JSON.parse(await fsp.readFile(record, 'utf8')), created_at: 42 }));
+    // Replaced by another program's file.
+    const foreign = path.join(sessionsDir(), replaced, 'session.json');
+    await fsp.writeFile(`${foreign}.new`, JSON.stringify({ hello: 'world' }));
+    await fsp.rename(`${foreign}.new`, foreign);
+    // A summary edited into one no fold can make: ignored, and the session folded from its log again.
+    const summary = path.join(sessionsDir(), summarised, 'summary.json');
+    const body = JSON.parse(await fsp.readFile(summary, 'utf8')) as { summary: object };
+    await fsp.writeFile(summary, JSON.stringify({ ...body, summary: { ...body.summary, status: 'exploded' } }));
+    const after = t.reopen('after-edits');
+    const page = await after.sessions.list({});
+    await after.close();
+    assert.deepEqual(page.damaged.map((d) => d.id).sort(), [edited, replaced].sort());
+    assert.match(page.damaged.find((d) => d.id === edited)?.problem ?? '', /created_at/);
+    assert.deepEqual(page.data.map(view), expected.filter((s) => s.id === summarised));
   });
 
   it('a deleted, emptied or garbled index, and deleted or torn summaries, are rebuilt: the listing is the same', async () => {
@@ -122,7 +152,7 @@ describe('crash: the session list index and summaries', function () {
     assert.deepEqual((await listAll(t.runtime, { include_archived: true })).map((s) => s.id).sort(), [...made].sort());
     assert.deepEqual((await listAll(t.runtime)).map((s) => s.id).sort(), made.filter((id) => !archived.includes(id)).sort());
     const lines = (await fsp.readFile(indexFile(), 'utf8')).split('\n').filter(Boolean);
-    for (const line of lines) assert.match(line, /^(S\tsesn_\w+\t\S+\tagent_\w+\t\d+\t[01]|C\t\d+\t\d+|X\tsesn_\w+)$/, `a whole line: ${line}`);
+    for (const line of lines) assert.match(line, /^(S\tsesn_\w+\t\S+\tagent_\w+\t\d+\t[01]\t\S+\t\S+|C\t\d+\t\d+|X\tsesn_\w+)$/, `a whole line: ${line}`);
   });
 
   it('a directory check lets listings skip reading the directories until a session directory is added or removed behind the index, or a line is lost', async () => {
