@@ -20,8 +20,10 @@ const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 type FetchInput = Parameters<typeof fetch>[0];
 
+/** The request's body as bytes to send; null for none, undefined for a kind this fetch leaves to the global one. */
 function bodyBytes(body: RequestInit['body']): string | Uint8Array | null | undefined {
-  if (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   return undefined;
 }

@@ -72,10 +72,12 @@ describe('model: httpFetch', () => {
   });
 
   it('decodes a compressed answer, follows a redirect, and gives a 204 no body', async () => {
-    routes.set('/gzip', (_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('unzipped')));
+    routes.set('/gzip', (req, res) => res.writeHead(200, { 'content-encoding': 'gzip', 'x-from': req.headers['user-agent'] ?? 'none' }).end(gzipSync('unzipped')));
     routes.set('/moved', (_req, res) => res.writeHead(307, { location: '/gzip' }).end());
     routes.set('/empty', (_req, res) => res.writeHead(204).end());
-    assert.equal(await (await httpFetch(`${base}/gzip`)).text(), 'unzipped');
+    const unzipped = await httpFetch(`${base}/gzip`);
+    assert.equal(unzipped.headers.get('x-from'), 'none', 'sent by node:http (the global fetch sends a user-agent)');
+    assert.equal(await unzipped.text(), 'unzipped');
     assert.equal(await (await httpFetch(`${base}/moved`, { method: 'POST', body: '{}' })).text(), 'unzipped');
     const empty = await httpFetch(`${base}/empty`);
     assert.equal(empty.status, 204);
