@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sessionRepository } from '../wire/session-repository';
+import type { SessionRecord } from '../runtime/session-record';
 import { withStoredSessions, type Common } from './context';
 import { defaultStorage } from './storage-dir';
 import { EXIT } from './exit-codes';
@@ -16,11 +17,13 @@ export async function listSessions(c: Common, limit: number): Promise<number> {
     (await onRuntime(c, async (client) => (await import('./remote')).remoteSessions(client, limit, json))) ??
     ((await hasSessionsFolder(c.storage ?? defaultStorage())) ? undefined : noSessions(json)) ??
     (await withStoredSessions(c, async (stored) => {
-      const page = await stored.list({ limit });
+      // The page's records come with it: reading each again for its sandbox cost two file calls per session.
+      const records = new Map<string, SessionRecord>();
+      const page = await stored.list({ limit }, records);
       const { readApplied } = await import('../review/applied');
       if (page.data.length === 0 && page.damaged.length === 0) noSessions(json);
       for (const s of page.data) {
-        const sandbox = (await stored.record(s.id)).environment.hangar.provider ?? 'local';
+        const sandbox = records.get(s.id)?.environment.hangar.provider ?? 'local';
         const applied = await readApplied(stored.dir(s.id));
         if (json) {
           process.stdout.write(`${JSON.stringify({ ...s, hangar: { sandbox, applied_at: applied?.applied_at ?? null } })}\n`);

@@ -59,8 +59,12 @@ export class StoredSessions {
     this.index = new SessionIndex(this.sessionsDir, () => null, storageCatalog(storageRoot));
   }
 
-  list(q: SessionListQuery): Promise<SessionListPage> {
-    return listSessions(this.index, q, sessionView);
+  /** One page of sessions; `records`, when given, receives the record of each session on it (what its environment names). */
+  list(q: SessionListQuery, records?: Map<string, SessionRecord>): Promise<SessionListPage> {
+    return listSessions(this.index, q, (record, s) => {
+      records?.set(record.id, record);
+      return sessionView(record, s);
+    });
   }
 
   record(id: string): Promise<SessionRecord> {
