@@ -115,6 +115,8 @@ export class Runtime {
   readonly modelProviders: ModelProviders;
   private readonly host: SessionHost;
   private readonly sessionFiles: SessionFiles;
+  /** The start's sweeps of what a killed runtime left (files, uploaded workspaces); failures are retried next start. */
+  private readonly sweeps: Promise<unknown>[] = [];
 
   constructor(readonly options: RuntimeOptions) {
     const providerConfigs = loadProviderConfigs(options.storageRoot, options.modelProviders);
@@ -132,7 +134,7 @@ export class Runtime {
     mkdirSync(sessionsDir, { recursive: true });
     this.vaults = new VaultStore(options.storageRoot, options.vault);
     this.files = new FileStore(options.storageRoot, options.maxFileBytes);
-    void this.files.sweep().catch(() => undefined);
+    this.sweeps.push(this.files.sweep().catch(() => undefined));
     const sessionFiles = (this.sessionFiles = new SessionFiles(this.files, sessionsDir));
     this.skills = new SkillStore(options.storageRoot);
     this.memoryStores = new MemoryStores(options.storageRoot);
@@ -185,7 +187,7 @@ export class Runtime {
     });
     const workspaces = new UploadedWorkspaces(path.join(options.storageRoot, 'workspaces'), this.files);
     // What a runtime killed mid-unpack or mid-removal left; a live process's are claimed and kept.
-    void workspaces.sweep().catch(() => undefined);
+    this.sweeps.push(workspaces.sweep().catch(() => undefined));
     this.sessions = new SessionService(sessionsDir, this.agents, this.environments, this.host, this.catalog, sessionFiles, clones, sessionSkills, sessionMemory, workspaces, (agent) =>
       sessionModelProblem(agent, this.modelProviders, this.catalog),
     );
@@ -227,8 +229,17 @@ export class Runtime {
    * failed (a home removed under the runtime fails a lease release; the sandboxes must close all the same). A
    * CloseError names every step that failed.
    */
+  /**
+   * Resolves when the start's sweeps are done. Close waits for them: a sweep cut off would leave the locks it holds
+   * for the next start to break. Tests that look at the storage after a start wait for it too.
+   */
+  async swept(): Promise<void> {
+    await Promise.all(this.sweeps);
+  }
+
   async close(): Promise<void> {
     await closeInOrder([
+      ['finishing the start\'s sweeps', () => this.swept()],
       ['closing the sessions', () => this.host.close()],
       ['closing the sandboxes', () => this.options.sandbox.close()],
       ['closing the egress proxy', () => this.egress.close()],

@@ -67,7 +67,8 @@ describe('workspace upload: leftovers of a killed runtime', function () {
 
     // A runtime starting on the storage (a window reload) sweeps the dead ones by itself.
     const reopened = t.reopen();
-    await until(() => (existsSync(path.join(root, unpacking)) || existsSync(path.join(root, removing)) ? undefined : true));
+    await reopened.swept();
+    assert.ok(!existsSync(path.join(root, unpacking)) && !existsSync(path.join(root, removing)), 'the start swept both');
     const sweeper = new UploadedWorkspaces(root, reopened.files);
     await sweeper.sweep();
     assert.ok(existsSync(path.join(root, live)), "a live process's unpack is kept");
