@@ -108,6 +108,8 @@ describe('workspace upload to a remote runtime: only what differs from HEAD', fu
       assert.deepEqual([...(delta?.unchanged ?? [])], ['data/part-0.bin'], "part-1 differs from the bundle's commit, though not from the new HEAD");
     } finally {
       await history.dispose();
+      // Never served, so the suite's served-runtime clean-up does not close it (its open model server kept mocha alive).
+      await t.close();
     }
   });
 
