@@ -6,13 +6,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import * as z from 'zod';
 import { explainRuntimeError, runtimeClient, RuntimeConnectionError, type RuntimeTarget } from '../../remote/connect';
 import { followRemoteSession, followThreadPreviews } from '../../remote/follow';
-import { Agent, Environment, FileMetadata, FileResource, hangarSettings, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams, type StreamPreview } from '../../wire';
+import { Agent, Environment, FileMetadata, FileResource, ModelCatalog, Session, SessionEvent, type AgentCreateParams, type AgentUpdateParams, type EventParams, type FileResourceParams, type SessionCreateParams, type StreamPreview } from '../../wire';
 import type { BudgetLimit } from '../../wire/budget';
 import { SessionChanges } from '../../wire/changes';
 import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkpoint';
 import type { SessionForkParams } from '../../wire/fork';
 import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
-import { sessionWorkspacePath } from '../../wire/session-repository';
 import { WorkspaceProbeResult, type WorkspaceProbeParams } from '../../wire/workspace';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
@@ -20,6 +19,8 @@ import { RemoteModels } from './remote-models';
 import { RemoteBestOf } from './remote-best-of';
 import { RemotePermissions } from './remote-permissions';
 import { RemoteVaults } from './remote-vaults';
+import { pollSessions, POLL_MS } from './remote-session-watch';
+import { RemoteSessionViews } from './remote-session-views';
 import { multipartFile, type UploadOptions } from './streamed-upload';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
 
@@ -28,11 +29,8 @@ import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from
 // is the runtime's, so a runtime that goes away loses nothing: the session list is polled with backoff until it
 // answers again (onConnection says so), and a followed session reads what it missed when it comes back.
 
-const POLL_MS = 2_000;
 /** One upload request's time limit (the SDK's default is 10 minutes). */
 const UPLOAD_TIMEOUT_MS = 60 * 60_000;
-const BACKOFF_MS = [1_000, 2_000, 5_000, 10_000];
-const RECENT_TYPES = ['session.status_idle', 'session.status_running', 'session.error'] as const;
 
 export class RemoteRuntimeClient implements RuntimeClient {
   readonly detached = true;
@@ -46,7 +44,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
   readonly memory: RemoteMemory;
   readonly models: RemoteModels;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
-  private readonly environments = new Map<string, Promise<Environment | null>>();
+  private readonly views: RemoteSessionViews;
   private up = true;
   private readonly stops = new Set<() => void>();
 
@@ -60,6 +58,7 @@ export class RemoteRuntimeClient implements RuntimeClient {
     this.bestOf = new RemoteBestOf(this.sdk, call);
     this.memory = new RemoteMemory(this.sdk, call);
     this.models = new RemoteModels(this.sdk, call, this.where);
+    this.views = new RemoteSessionViews(this.sdk, call);
   }
 
   /** Fails with the reason (wrong token, untrusted certificate, nothing listening) unless the runtime answers. */
@@ -70,11 +69,11 @@ export class RemoteRuntimeClient implements RuntimeClient {
   async listSessions(): Promise<SessionView[]> {
     const page = await this.call(() => this.sdk.beta.sessions.list({ limit: 100 }));
     const sessions = page.data.map((s) => parse(Session, s, 'a session'));
-    return Promise.all(sessions.map((s) => this.viewOf(s)));
+    return Promise.all(sessions.map((s) => this.views.viewOf(s)));
   }
 
   async sessionView(id: string): Promise<SessionView> {
-    return this.viewOf(await this.retrieveSession(id));
+    return this.views.viewOf(await this.retrieveSession(id));
   }
 
   async retrieveSession(id: string): Promise<Session> {
@@ -277,35 +276,16 @@ export class RemoteRuntimeClient implements RuntimeClient {
     return null;
   }
 
-  /** Polls the list (status and usage move there without a file to watch); a failed poll is a lost runtime, retried with backoff. */
+  /** Polls the list (remote-session-watch.ts): status and usage move there without a file to watch. */
   watchSessions(onChange: () => void): () => void {
-    let digest: string | undefined;
-    let failures = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const poll = async () => {
-      try {
+    const stop = pollSessions({
+      digest: async () => {
         const page = await this.call(() => this.sdk.beta.sessions.list({ limit: 100 }));
-        const now = page.data.map((s) => `${s.id}:${s.status}:${s.updated_at}:${s.usage.output_tokens ?? 0}`).join(',');
-        if (failures > 0) this.setState({ up: true });
-        failures = 0;
-        if (digest !== undefined && now !== digest) onChange();
-        digest = now;
-        schedule(POLL_MS);
-      } catch (err) {
-        const wait = BACKOFF_MS[Math.min(failures++, BACKOFF_MS.length - 1)]!;
-        this.setState({ up: false, reason: err instanceof Error ? err.message : String(err), retryInMs: wait });
-        schedule(wait);
-      }
-    };
-    const schedule = (ms: number) => {
-      if (!stopped) timer = setTimeout(() => void poll(), ms);
-    };
-    void poll();
-    const stop = () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
+        return page.data.map((s) => `${s.id}:${s.status}:${s.updated_at}:${s.usage.output_tokens ?? 0}`).join(',');
+      },
+      onChange,
+      onState: (state) => this.setState(state),
+    });
     this.stops.add(stop);
     return stop;
   }
@@ -326,44 +306,6 @@ export class RemoteRuntimeClient implements RuntimeClient {
     if (state.up && this.up) return;
     this.up = state.up;
     for (const l of this.listeners) l(state);
-  }
-
-  private async viewOf(s: Session): Promise<SessionView> {
-    const [recent, env] = await Promise.all([
-      this.call(() => this.sdk.beta.sessions.events.list(s.id, { limit: 3, order: 'desc', types: [...RECENT_TYPES] })),
-      this.environment(s.environment_id),
-    ]);
-    const latest = recent.data.map((e) => parse(SessionEvent, e, 'an event'));
-    const idle = latest.find((e) => e.type === 'session.status_idle');
-    const lastRun = latest.findIndex((e) => e.type === 'session.status_running');
-    const error = latest.slice(0, lastRun === -1 ? undefined : lastRun).find((e) => e.type === 'session.error');
-    const stopReason = idle?.type === 'session.status_idle' ? idle.stop_reason : null;
-    const settings = env ? hangarSettings(env.metadata) : undefined;
-    return {
-      id: s.id,
-      title: s.title ?? s.id,
-      status: s.status,
-      stopReason,
-      needsAction: s.status === 'idle' && stopReason?.type === 'requires_action',
-      activeSeconds: s.stats.active_seconds ?? 0,
-      costCents: s.usage.list_cost ? Number(s.usage.list_cost.amount) * 100 : 0,
-      costEstimated: false,
-      createdAt: s.created_at,
-      agentName: s.agent.name,
-      repo: sessionWorkspacePath(s.resources) ?? null,
-      sandbox: settings?.ok ? (settings.settings.provider ?? 'local') : 'local',
-      lastError: error?.type === 'session.error' ? error.error.message : null,
-    };
-  }
-
-  /** A session's environment (for its sandbox kind), read once; null when it is gone. */
-  private environment(id: string): Promise<Environment | null> {
-    let env = this.environments.get(id);
-    if (!env) {
-      env = this.call(() => this.sdk.beta.environments.retrieve(id)).then((e) => parse(Environment, e, 'an environment'), () => null);
-      this.environments.set(id, env);
-    }
-    return env;
   }
 
   /** Runs one SDK call; its failure becomes the sentence to show: the connection's, or the runtime's own refusal. */
