@@ -15,12 +15,16 @@
 // only. Beside each loop delay: the same loop's delay while idle, measured just before the sessions start (what the
 // machine's load alone costs a timer: on a shared 2-core machine at load 15-20 that is tens of ms), and the share of
 // the wall time the loop's thread actually ran (its CPU time over wall): delay far above that share's work is the
-// loop waiting for a core.
+// loop waiting for a core. Beside the turn's ratio, its CPU floor: with zero think time, N sessions on C cores cannot
+// turn faster than N × (steady runtime + model CPU per turn) / C (a lone turn at least), so the floor's ratio is the
+// best this runtime's CPU per turn allows the machine, and the distance from it is what waiting (not work) costs. On
+// Docker the containers' processes are not the runtime's descendants: their CPU, and so the floor, is left out.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Docker runs as `hangar serve` does, with its warm pool (default 1, serve's --warm-pool default; 0 for
 // none), refilled before each case as it is between a serve's bursts: a burst takes what the pool holds and starts the
 // rest. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N]
-// [--profile DIR]: a CPU profile of the main loop for each measured case, from the messages to the last idle only
+// [--profile DIR]: a CPU profile of the main loop for each measured case, over its steady phase only (from every session's
+// first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
 // (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
@@ -223,6 +227,13 @@ async function steadyCpu(from: CpuReading, to: CpuReading, turns: number): Promi
 /** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
 async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
   const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
+  // Started when the steady phase starts (below).
+  const profiler = profileFile ? new InspectorSession() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
   const times: SessionTimes[] = [];
   const unsubscribe: (() => void)[] = [];
   let sentAt = 0;
@@ -245,6 +256,7 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
         else if (e.type === 'agent.tool_result') {
           t.toolResults.push(now);
           if (t.firstToolResult === null && ++provisioned === count) {
+            void profiler?.post('Profiler.start');
             steadyFrom = readCpu(model, 'start');
             requestsBeforeSteady = requestCount();
           }
@@ -258,13 +270,6 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
   idle.enable();
   await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
   idle.disable();
-  const profiler = profileFile ? new InspectorSession() : null;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
-    await profiler.post('Profiler.start');
-  }
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const elu0 = performance.eventLoopUtilization();
@@ -407,10 +412,20 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
   return out;
 }
 
-function rows(measured: Measured[]): Row[] {
+/**
+ * The steady turn the machine's cores allow `m.sessions` closed-loop sessions with no think time: each turn needs the
+ * runtime's CPU and the scripted model's (both run on these cores), so the cores complete at most cores / CPU-per-turn
+ * turns per ms, and a session waits for the others' turns: count × CPU per turn / cores. Never below a lone turn.
+ */
+function cpuFloorMs(m: Measured, lone: Measured, cores: number): number {
+  return Math.max(lone.turn.p50, (m.sessions * (m.steady.runtimeCpuPerTurnMs + m.steady.modelCpuPerTurnMs)) / cores);
+}
+
+function rows(measured: Measured[], cores: number): Row[] {
   return measured.map((m) => {
     const base = measured.find((b) => b.sandbox === m.sandbox && b.model === m.model && b.sessions === 1)!;
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    const floor = cpuFloorMs(m, base, cores);
     return {
       sandbox: m.sandbox,
       'warm pool': m.warmPool ?? '-',
@@ -421,6 +436,8 @@ function rows(measured: Measured[]): Row[] {
       'turn p95 ms': m.turn.p95,
       'turn p50 ×1': ratio(m.turn.p50, base.turn.p50),
       'turn p95 ×1': ratio(m.turn.p95, base.turn.p95),
+      'CPU floor turn ms': floor,
+      'CPU floor ×1': ratio(floor, base.turn.p50),
       'model p50 ms': m.parts.model.p50,
       'tool p50 ms': m.parts.tool.p50,
       'harness p50 ms': m.parts.harness.p50,
@@ -464,8 +481,11 @@ async function main(): Promise<void> {
       measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, warmPool, arg('--profile'))));
     }
   }
-  const table = rows(measured);
-  printTable(`Concurrent sessions, ${TOOLS}-tool script each; ratios (×1) against one lone session in the same run`, table);
+  const table = rows(measured, os.cpus().length);
+  printTable(
+    `Concurrent sessions, ${TOOLS}-tool script each; ratios (×1) against one lone session in the same run; CPU floor: sessions × steady (runtime + model) CPU per turn / ${os.cpus().length} cores, the turn these cores allow (other processes on the machine not counted)`,
+    table,
+  );
   printTable(
     'Tool part of a steady turn (tool_use to tool_result) by tool, p50 ms',
     measured.map((m) => ({ sandbox: m.sandbox, model: m.model, sessions: m.sessions, ...Object.fromEntries(Object.entries(m.byTool).map(([name, sum]) => [name, sum.p50])) })),
