@@ -29,9 +29,9 @@ export type ProviderChoice =
   | { for: 'none' }
   /**
    * The command creates sessions (run, serve): the requested provider; "auto" says once why it fell back. `warmPool`:
-   * ready Docker containers kept per environment (serve).
+   * ready Docker containers kept per environment (serve); `warmPoolMax`: what a burst of sessions may grow that to.
    */
-  | { for: 'new'; warmPool?: number }
+  | { for: 'new'; warmPool?: number; warmPoolMax?: number }
   /** The command works on one session: the provider it was created with. */
   | { for: 'session'; id: string; needsSandbox: boolean };
 
@@ -94,7 +94,7 @@ async function chooseProvider(storage: string, requested: ProviderKind, choice: 
     case 'none':
       return createProvider('local', storage);
     case 'new':
-      return providerForNewSessions(storage, requested, (m) => process.stderr.write(`${paint(process.stderr.isTTY === true)('yellow', m)}\n`), choice.warmPool);
+      return providerForNewSessions(storage, requested, (m) => process.stderr.write(`${paint(process.stderr.isTTY === true)('yellow', m)}\n`), choice.warmPool, choice.warmPoolMax);
     case 'session':
       return providerForSession(storage, choice.id, requested, choice.needsSandbox);
   }

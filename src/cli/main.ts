@@ -88,7 +88,15 @@ program
   .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; its subjectAltName names are the host names clients may use)')
   .option('--tls-key <file>', "the certificate's private key (PEM)")
   .addOption(new Option('--warm-pool <n>', 'Docker: ready containers kept per environment, handed to new sessions (0-8; 0 keeps none)').argParser(toPoolSize).default(1).env('HANGAR_WARM_POOL'))
-  .action(async (o: { port: number; host?: string; tlsCert?: string; tlsKey?: string; warmPool: number }) => finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool }, async (rt) => (await import('./serve')).serve(rt, { ...o, json: common().json === true }))));
+  .addOption(
+    new Option('--warm-pool-max <n>', 'Docker: after a burst of sessions, keep up to this many ready for 10 minutes, memory allowing (0-64; at most --warm-pool: never grow)')
+      .argParser(toPoolMax)
+      .default(20)
+      .env('HANGAR_WARM_POOL_MAX'),
+  )
+  .action(async (o: { port: number; host?: string; tlsCert?: string; tlsKey?: string; warmPool: number; warmPoolMax: number }) =>
+    finish(await withRuntime(common(), { for: 'new', warmPool: o.warmPool, warmPoolMax: o.warmPoolMax }, async (rt) => (await import('./serve')).serve(rt, { ...o, json: common().json === true }))),
+  );
 
 program.hook('preAction', (_program, command) => {
   rememberStorage(common().storage);
@@ -98,6 +106,12 @@ program.hook('preAction', (_program, command) => {
 function toPoolSize(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n > 8) throw new InvalidArgumentError('expected a number of containers from 0 to 8');
+  return n;
+}
+
+function toPoolMax(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 64) throw new InvalidArgumentError('expected a number of containers from 0 to 64');
   return n;
 }
 

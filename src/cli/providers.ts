@@ -17,7 +17,7 @@ import type { SandboxProvider } from '../sandbox/types';
  * A long-lived command (serve) keeps warm containers in its process; one-shot ones (run) share them across processes
  * through detached keepers (warm-keeper.ts).
  */
-function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: Pick<ProviderOptions, 'warmPool' | 'sharedPool'> = {}): Promise<SandboxProvider> {
+function createProvider(kind: ProviderKind, storageRoot: string, onNotice?: (message: string) => void, options: Pick<ProviderOptions, 'warmPool' | 'warmPoolMax' | 'sharedPool'> = {}): Promise<SandboxProvider> {
   return createAnyProvider(kind, storageRoot, onNotice, { ...options, teardown: 'detached' });
 }
 
@@ -42,11 +42,11 @@ export async function providerForSession(storageRoot: string, id: string, reques
 }
 
 /** For a command that creates sessions (run, demo, serve): the requested provider, telling once why "auto" fell back. */
-export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool?: number): Promise<SandboxProvider> {
+export async function providerForNewSessions(storageRoot: string, requested: ProviderKind, notice: (message: string) => void, warmPool?: number, warmPoolMax?: number): Promise<SandboxProvider> {
   let reason: string | null = null;
   // serve names its in-process pool (even 0); the commands that do not are one-shot and share warm containers.
   const sharedPool = warmPool === undefined ? sharedPoolOptions() : undefined;
-  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool: warmPool ?? 0, sharedPool });
+  const provider = await createProvider(requested, storageRoot, (m) => (reason = firstSentence(m)), { warmPool: warmPool ?? 0, warmPoolMax, sharedPool });
   if (reason !== null && (await firstTime(storageRoot, reason))) {
     notice(
       `Docker sandboxes are not available (${reason}), so sessions use the local sandbox: a private copy of the repository where commands run as you, without isolation. ` +

@@ -15,6 +15,8 @@ export interface ProviderOptions {
   teardown?: 'wait' | 'detached';
   /** Docker: ready containers kept per environment (see DockerSandboxProviderOptions.warmPool); default none. */
   warmPool?: number;
+  /** Docker: what a burst of sessions may grow the pool to (see DockerSandboxProviderOptions.warmPoolMax); default warmPool. */
+  warmPoolMax?: number;
   /** Docker: the engine, a host address or a Docker context name (see DockerSandboxProviderOptions.engine). */
   dockerHost?: string;
   /** Docker: warm containers shared across processes (see DockerSandboxProviderOptions.sharedPool). */
@@ -32,7 +34,7 @@ export async function createProvider(kind: ProviderKind, storageRoot: string, on
       return local();
     }
   }
-  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, sharedPool: options.sharedPool, engine: options.dockerHost });
+  return new docker.DockerSandboxProvider({ storageRoot, toolServerPath: shippedToolServer(), teardown: options.teardown, warmPool: options.warmPool, warmPoolMax: options.warmPoolMax, sharedPool: options.sharedPool, engine: options.dockerHost });
 }
 
 /**

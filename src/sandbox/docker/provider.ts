@@ -44,6 +44,13 @@ export interface DockerSandboxProviderOptions {
    * key in the background, and the next session with that key claims one. Overlay mode only.
    */
   warmPool?: number;
+  /**
+   * The most the pool grows to after a burst of sessions (default warmPool: it never grows): for 10 minutes after
+   * sessions asked for containers together, the pool keeps as many ready as the burst took, memory allowing (pool.ts).
+   */
+  warmPoolMax?: number;
+  /** How long the pool keeps a burst's size ready (default 10 minutes; tests shorten it). */
+  warmPoolRememberMs?: number;
   /** Containers made at once (sessions before pool refills; start-gate.ts); default 4, Infinity for no bound. */
   parallelStarts?: number;
   /** How the files get in: overlay over a host snapshot (fast), or a tar copy into a plain volume. */
@@ -91,7 +98,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.root = path.join(options.storageRoot, 'docker');
     this.snapshots = new SnapshotStore(this.root);
     this.layers = new Layers(this.root, options.parallelStarts ?? 4, { docker: () => this.docker(), handsContext: () => this.handsContext() });
-    this.warm = new WarmClaims(this.root, options.warmPool ?? 0, this.layers, {
+    this.warm = new WarmClaims(this.root, { size: options.warmPool ?? 0, max: options.warmPoolMax, rememberMs: options.warmPoolRememberMs }, this.layers, {
       docker: () => this.docker(),
       attach: async (container, settings) => attachHands(await this.handsContext(), container, settings),
       record: (sessionId, plan, made) => this.record(sessionId, plan, made),

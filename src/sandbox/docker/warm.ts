@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import type { Sandbox } from '../types';
 import type { Container, Docker } from './client';
 import { removeContainer, runningContainer } from './container';
 import type { Hands } from './hands';
 import type { Layers, MadeLayer } from './layer';
 import { containerName, POOL_SESSION, poolContainerName } from './names';
-import { outputsSource, withOutputsSource, type SandboxPlan } from './plan';
-import { WarmPool, type PoolEntry } from './pool';
+import { outputsSource, poolable, withOutputsSource, type SandboxPlan } from './plan';
+import { WarmPool, type PoolEntry, type PoolSizing } from './pool';
 import { claimRecord, release } from './shared-pool';
 import type { ContainerSettings } from './state';
 import { newLayerId } from './state';
@@ -25,6 +26,16 @@ export interface WarmHooks {
 }
 
 type WarmLayer = Omit<MadeLayer, 'hands'> & { outputsDir: string | null };
+
+/**
+ * What one idle warm container is taken to hold in memory (its tool server's Node.js and shell, the engine's shim),
+ * about 36 MiB in `docker stats`, counted as 128: a pool grows for a burst only while a quarter of this machine's memory stays free.
+ */
+const WARM_CONTAINER_BYTES = 128 * 1024 * 1024;
+
+function memoryRoom(): number {
+  return Math.floor((os.freemem() - os.totalmem() / 4) / WARM_CONTAINER_BYTES);
+}
 
 /** A warm container for the plan's key; where the plan binds a session's outputs dir, it binds one of its own. */
 export async function makeWarmEntry(root: string, layers: Layers, sessionPlan: SandboxPlan): Promise<PoolEntry> {
@@ -47,11 +58,11 @@ export class WarmClaims {
 
   constructor(
     private readonly root: string,
-    size: number,
+    sizing: PoolSizing,
     private readonly layers: Layers,
     private readonly hooks: WarmHooks,
   ) {
-    this.pool = new WarmPool(size, {
+    this.pool = new WarmPool({ room: memoryRoom, ...sizing }, {
       make: (plan) => makeWarmEntry(root, layers, plan),
       discard: (entry) => layers.discard(entry.layerId, entry.volume, entry.hands.container.id),
     });
@@ -59,6 +70,7 @@ export class WarmClaims {
 
   /** A warm container of this process' pool for the plan, made the session's; null when it has none that still runs. */
   async claim(sessionId: string, plan: SandboxPlan): Promise<Sandbox | null> {
+    if (poolable(plan.settings)) this.pool.asked();
     for (let entry = this.pool.take(plan.key); entry; entry = this.pool.take(plan.key)) {
       const taken = entry;
       const sandbox = await this.adopt(sessionId, plan, taken, taken.hands.container, async () => taken.hands).catch(() => null);
