@@ -56,6 +56,8 @@ export const LAYERS = {
   'test/integration/docker': { imports: ['*'], packages: ['dockerode'] },
   'test/integration/vault': { imports: ['*'], packages: ['dockerode'] },
   'test/bench': { imports: ['*'], packages: ['dockerode'] },
+  // The extension-host bench's side inside VS Code (its --extensionTestsPath entry).
+  'test/bench/extension-host': { imports: ['*'], packages: ['vscode'] },
 };
 const RESTRICTED_PACKAGES = ['vscode', 'dockerode'];
 const LAYERED_ROOTS = ['src', 'webview'];

@@ -1,0 +1,62 @@
+import { reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+
+// What test/bench/extension-host.bench.ts (the driver) and extension-host/entry.ts (inside VS Code's extension host)
+// share: the cases to run, what one case measured, and the scripted model's 10-tool script.
+
+/** The 10 tool calls every session makes on the sample workspace (test/e2e/workbench.mjs), then a closing text. */
+export const TOOL_CALLS: readonly [string, Record<string, unknown>][] = [
+  ['bash', { command: 'ls' }],
+  ['read', { file_path: 'README.md' }],
+  ['write', { file_path: 'notes.txt', content: 'first\n' }],
+  ['bash', { command: 'cat notes.txt' }],
+  ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
+  ['glob', { pattern: '**/*.js' }],
+  ['grep', { pattern: 'return' }],
+  ['read', { file_path: 'src/math.js' }],
+  ['bash', { command: 'echo done > out.txt' }],
+  ['read', { file_path: 'notes.txt' }],
+];
+
+/** The task a case's sessions get: it carries the model's answer delay, so one model serves every case. */
+export function benchTask(delayMs: number): string {
+  return `Benchmark the extension host (model delay=${delayMs} ms).`;
+}
+
+/** Stateless per session: the reply follows from the assistant turns the request holds, its delay from the task. */
+export function responder(request: RecordedRequest): Reply {
+  const delay = /model delay=(\d+) ms/.exec(JSON.stringify(request.body.messages[0] ?? ''));
+  const call = TOOL_CALLS[request.body.messages.filter((m) => m.role === 'assistant').length];
+  const answer = call ? reply.tool(call[0], call[1]) : reply.text('all done');
+  return { ...answer, delay_ms: Number(delay?.[1] ?? 0) };
+}
+
+export interface CasePlan {
+  sessions: number;
+  delayMs: number;
+  /** Which pass of the plan this case belongs to ('run1', ...). */
+  label: string;
+}
+
+export interface HostBenchPlan {
+  modelUrl: string;
+  cases: CasePlan[];
+  /** Where the host writes a CPU profile of each case, when asked (--profile). */
+  profileDir?: string;
+}
+
+export interface CaseSample extends CasePlan {
+  /** The 1-minute load average when the case started. */
+  load: number;
+  wallMs: number;
+  /** Steady tool turns of every session, ms. */
+  turns: number[];
+  /** The host loop's delay p99 over 1 s just before the case, nothing running: the machine's share. */
+  idleDelayP99: number;
+  /** The host loop's delay from the start command to the last idle (and a short settle after it), ms. */
+  delay: { p50: number; p99: number; max: number };
+  /** Time the host loop was busy over the case (event-loop utilization's active time), ms. */
+  busyMs: number;
+  utilization: number;
+}
+
+export type HostBenchResult = { ok: true; samples: CaseSample[] } | { ok: false; error: string };
