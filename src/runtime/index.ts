@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
@@ -36,6 +37,7 @@ import { loadProviderConfigs } from './provider-files';
 import { loadCatalog } from './catalog';
 import { sessionModelProblem } from './session-models';
 import { closeInOrder } from './close-steps';
+import { SandboxLeftovers, type SandboxLeftover } from './sandbox-leftovers';
 
 export type { McpServerState } from '../harness/tools';
 
@@ -115,6 +117,9 @@ export class Runtime {
   readonly modelProviders: ModelProviders;
   private readonly host: SessionHost;
   private readonly sessionFiles: SessionFiles;
+  private readonly leftovers: SandboxLeftovers;
+  /** Sessions being deleted: their sandbox's failed release is not told, the removal that follows settles it. */
+  private readonly deleting = new Set<string>();
   /** The start's sweeps of what a killed runtime left (files, uploaded workspaces); failures are retried next start. */
   private readonly sweeps: Promise<unknown>[] = [];
 
@@ -148,6 +153,9 @@ export class Runtime {
     const webLog = new EgressLog(null);
     this.agents = new AgentStore(options.storageRoot, this.catalog, this.skills);
     this.environments = new EnvironmentStore(options.storageRoot);
+    this.leftovers = new SandboxLeftovers(path.join(options.storageRoot, 'sandbox-leftovers'), options.sandbox, options.storageRoot, (id, m, after) => {
+      if (after === 'delete' || !this.deleting.has(id)) options.onProgress?.(id, m, true);
+    });
     this.host = new SessionHost({
       sessionsDir,
       owner: `${options.owner ?? 'hangar'}@${os.hostname()}:${process.pid}`,
@@ -183,6 +191,7 @@ export class Runtime {
           fetchLimits: options.webFetchLimits,
         }),
       onProgress: options.onProgress,
+      leftovers: this.leftovers,
       environmentNote: (record) => `${environmentNote(record, options.sandbox.kind)}${filesNote(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionSkills.note(record.id, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${sessionMemory.note(record, (target) => options.sandbox.mountedAt?.(record.id, target) ?? target)}${repositoriesNote(record)}`,
     });
     const workspaces = new UploadedWorkspaces(path.join(options.storageRoot, 'workspaces'), this.files);
@@ -193,6 +202,8 @@ export class Runtime {
     );
     this.resources = new SessionResources(sessionsDir, this.sessions, clones);
     this.permissions = new SessionPermissions(this.sessions, this.agents);
+    // Sandboxes that failed to release or go with their session before (an engine that was down): tried again.
+    this.sweeps.push(this.sweepLeftovers().catch(() => undefined));
     this.attachments = new FileAttachments(this.sessions, this.host, sessionFiles, (id, target) => options.sandbox.mountedAt?.(id, target) ?? target);
   }
 
@@ -215,13 +226,41 @@ export class Runtime {
     return this.host.settled(sessionId);
   }
 
-  deleteSession(id: string) {
-    return this.sessions.delete(id, (sid) => this.options.sandbox.destroy(sid));
+  /**
+   * Deletes a session. A sandbox that cannot be removed (its engine does not answer) does not keep the session: it is
+   * recorded as left, said once, and removed by a later sweep.
+   */
+  async deleteSession(id: string) {
+    this.deleting.add(id);
+    try {
+      return await this.sessions.delete(id, async (sid) => {
+        try {
+          await this.options.sandbox.destroy(sid);
+          await this.leftovers.clear(sid);
+        } catch (err) {
+          await this.leftovers.left(sid, 'delete', err);
+        }
+      });
+    } finally {
+      this.deleting.delete(id);
+    }
   }
 
-  /** Removes sandboxes whose session no longer exists. */
+  /** Removes sandboxes whose session no longer exists, and retries what failed releases left. */
   async reap(): Promise<string[]> {
-    return this.options.sandbox.reap(new Set(await this.sessions.ids()));
+    const removed = await this.options.sandbox.reap(new Set(await this.sessions.ids()));
+    const swept = await this.sweepLeftovers();
+    return [...new Set([...removed, ...swept])].sort();
+  }
+
+  /** Sandboxes that failed to release or to go with their session, not yet removed by a sweep (oldest first). */
+  sandboxLeftovers(): Promise<SandboxLeftover[]> {
+    return this.leftovers.list();
+  }
+
+  /** Retries every recorded leftover now; returns the sessions whose leftover is gone. */
+  sweepLeftovers(): Promise<string[]> {
+    return this.host.sweepLeftovers((id) => fsp.access(this.host.dir(id)).then(() => true, () => false));
   }
 
   /**

@@ -16,6 +16,7 @@ import { harnessLog } from './harness-log';
 import type { RewindResult } from '../wire/checkpoint';
 import { sessionRunner, type RunnerOptions, type SessionRunner } from './session-runner';
 import { closeInOrder, closeTogether, type CloseStep } from './close-steps';
+import type { SandboxLeftovers } from './sandbox-leftovers';
 
 // Drives the sessions this process holds the lease for, and reads the ones another process drives. User events for
 // a session driven elsewhere go through its inbox; the lease holder appends them (ARCHITECTURE.md: one writer per session).
@@ -42,6 +43,8 @@ export interface HostOptions extends RunnerOptions {
   memory?: SessionMemory;
   /** A session driven here went idle or is being released: its summary is stored for listings (SessionIndex.persist). */
   onSettled?: (id: string, log: SessionLog<SessionEvent>) => Promise<void>;
+  /** Where a sandbox that failed to release is recorded for the next sweep (sandbox-leftovers.ts). */
+  leftovers: SandboxLeftovers;
 }
 
 interface Subscription {
@@ -316,6 +319,11 @@ export class SessionHost {
 
   sandboxFor(record: SessionRecord): Promise<Sandbox> {
     return this.sandboxes.for(record);
+  }
+
+  /** Retries what failed sandbox releases left (SessionSandboxes.sweepLeftovers); returns the sessions cleaned up. */
+  sweepLeftovers(exists: (id: string) => Promise<boolean>): Promise<string[]> {
+    return this.sandboxes.sweepLeftovers(exists, (id) => this.active.has(id));
   }
 
   /** Shows a file added to the session in its sandbox (file-attach.ts). */

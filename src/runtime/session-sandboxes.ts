@@ -2,14 +2,15 @@ import path from 'node:path';
 import type { Sandbox, SandboxMount } from '../sandbox/types';
 import { SandboxSetupError } from '../sandbox/errors';
 import { sessionRepository } from '../wire/session-repository';
-import type { SessionRecord } from './session-record';
+import { readRecord, type SessionRecord } from './session-record';
 import { memoryResources, syncingSandbox } from './session-memory';
 import { invalid, RuntimeError } from './errors';
 import { UnknownCheckpointError } from '../sandbox/repo/checkpoint-git';
 import { forkSeeded, pendingForkSeed } from './session-fork';
 import type { HostOptions } from './session-host';
+import { readLease } from '../log';
 
-type SandboxOptions = Pick<HostOptions, 'sessionsDir' | 'provider' | 'sandboxEnv' | 'files' | 'memory' | 'skills' | 'repositories' | 'onProgress'>;
+type SandboxOptions = Pick<HostOptions, 'sessionsDir' | 'provider' | 'sandboxEnv' | 'files' | 'memory' | 'skills' | 'repositories' | 'onProgress' | 'leftovers'>;
 
 /**
  * The sandboxes of the sessions a SessionHost works with: provisioned once per session, released with it. A fork's
@@ -81,10 +82,44 @@ export class SessionSandboxes {
     await this.opts.provider.mount(id, mount);
   }
 
-  /** Releases the session's sandbox (its files stay); a sandbox that failed to provision has nothing to release. */
+  /**
+   * Releases the session's sandbox (its files stay); a sandbox that failed to provision has nothing to release. A
+   * release that fails does not fail its caller (a delete, an agent update, a close): what it left is recorded for the
+   * next sweep and said once (sandbox-leftovers.ts).
+   */
   async release(id: string): Promise<void> {
+    await this.releaseNow(id).catch((err: unknown) => this.opts.leftovers.left(id, 'release', err));
+  }
+
+  private async releaseNow(id: string): Promise<void> {
     const sb = this.sandboxes.get(id);
     this.sandboxes.delete(id);
-    await sb?.then((s) => s.release()).catch(() => undefined);
+    const sandbox = await sb?.catch(() => null);
+    if (!sandbox) return;
+    await sandbox.release();
+    await this.opts.leftovers.clear(id);
+  }
+
+  /**
+   * Retries what failed releases and removals left (SandboxLeftovers.sweep): a session that is gone has its sandbox
+   * removed; a living one not in use here (`inUse`) or by another live process has its sandbox reattached and released.
+   */
+  sweepLeftovers(exists: (id: string) => Promise<boolean>, inUse: (id: string) => boolean): Promise<string[]> {
+    return this.opts.leftovers.sweep({
+      exists,
+      destroy: (id) => this.opts.provider.destroy(id),
+      release: async (id) => {
+        const dir = path.join(this.opts.sessionsDir, id);
+        const lease = await readLease(dir).catch(() => null);
+        if (inUse(id) || this.sandboxes.has(id) || (lease && lease.pid !== process.pid && Date.parse(lease.expires_at) > Date.now())) return false;
+        // A damaged record names no sandbox to reattach to: the leftover waits until the session is repaired or deleted.
+        const record = await readRecord(dir).catch(() => null);
+        if (!record) return false;
+        await this.for(record);
+        if (inUse(id)) return false;
+        await this.releaseNow(id);
+        return true;
+      },
+    });
   }
 }
