@@ -1,6 +1,6 @@
 import type { ModelUsage, NewEvent, OutcomeResult } from '../wire';
 import { newId } from '../wire';
-import { ModelError, type ModelClient } from '../model/types';
+import type { ModelClient } from '../model/types';
 import { classifyModelError } from '../model/anthropic';
 import { askGrader, finalVerdict, graderRequest, type OutcomeEvidence } from './grader';
 import type { ActiveOutcome } from './outcome-state';
@@ -74,7 +74,7 @@ export async function evaluateOutcome(deps: OutcomeDeps, outcome: ActiveOutcome,
       } catch (err) {
         usage = addUsage(usage, used);
         if (signal.aborted) return 'aborted';
-        const me = err instanceof ModelError ? err : classifyModelError(err);
+        const me = classifyModelError(err);
         const detail = { kind: me.kind, attempt: attempt + 1, ...(me.url ? { url: me.url } : {}) };
         if (me.retryable && attempt < deps.retry.maxRetries) {
           const waitMs = backoffMs(deps.retry, attempt, me);

@@ -1,7 +1,6 @@
 import type { ModelUsage, NewEvent, SessionEvent, StreamPreview } from '../wire';
 import { newId } from '../wire';
 import type { ModelClient } from '../model/types';
-import { ModelError } from '../model/types';
 import { classifyModelError } from '../model/anthropic';
 import { buildRequest, type ContextInput } from './context';
 import { refusedParameter, type Fallbacks, type RequestSettings } from './model-settings';
@@ -57,7 +56,7 @@ export async function modelTurn(deps: TurnDeps, signal: AbortSignal): Promise<Tu
         return 'aborted';
       }
       await deps.append([{ type: 'span.model_request_end', model_request_start_id: startId, is_error: true, model_usage: usage }]);
-      const me = err instanceof ModelError ? err : classifyModelError(err);
+      const me = classifyModelError(err);
       const refused = refusedParameter(me, settings);
       if (refused) {
         // Say so and fall back: the same request without the parameter the model would not take.
