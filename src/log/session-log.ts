@@ -12,12 +12,13 @@ import {
   LogNotFoundError,
   LogReadOnlyError,
 } from './errors';
+import { EVENTS_FILE } from './events-file';
 import { fsyncDir, isErrno, mkdirDurable } from './fsutil';
 import type { Lease } from './lease';
 import { GroupCommitWriter, nodeLogIo, type LogIo, type WriterStats } from './log-writer';
 import { eventPage, type ListOptions } from './event-query';
 import type { Page } from './paging';
-import { encodeRecord, EventEnvelope, scanRecords, type LogEvent, type ScanResult } from './record';
+import { encodeRecord, envelopeError, scanRecords, type LogEvent, type ScanResult } from './record';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
 export type { LogEvent } from './record';
@@ -25,7 +26,7 @@ export type { CreatedAtRange, ListOptions } from './event-query';
 /** An event as the log stores it: the envelope plus opaque fields. */
 export type StoredEvent = LogEvent & Record<string, unknown>;
 
-export const EVENTS_FILE = 'events.jsonl';
+export { EVENTS_FILE };
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 export type OpenOptions =
@@ -268,8 +269,8 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
   private prepare(events: readonly E[]): { id: string; json: string }[] {
     const batchIds = new Set<string>();
     return events.map((event, index) => {
-      const envelope = EventEnvelope.safeParse(event);
-      if (!envelope.success) throw new InvalidEventError(`event ${index}: ${z.prettifyError(envelope.error)}`);
+      const invalid = envelopeError(event);
+      if (invalid) throw new InvalidEventError(`event ${index}: ${z.prettifyError(invalid)}`);
       const id = event.id === '' ? newId('sevt') : event.id;
       if (this.has(id) || batchIds.has(id)) throw new DuplicateEventIdError(id);
       batchIds.add(id);
