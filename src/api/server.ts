@@ -28,6 +28,7 @@ import { threadRoutes } from './threads';
 import { vaultRoutes } from './vaults';
 import { modelProviderRoutes } from './model-providers';
 import { workspaceRoutes } from './workspaces';
+import { runtimeInfoRoutes } from './runtime-info';
 
 // The local Managed Agents HTTP API: the official SDK (or curl) drives a Hangar runtime by pointing baseURL here.
 // Plain node:http: a dozen routes, strict JSON and SSE need no framework, and nothing here should slow a request.
@@ -67,7 +68,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...bestOfRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...modelProviderRoutes, ...workspaceRoutes]);
+const router = new Router([...agentRoutes, ...environmentRoutes, ...sessionRoutes, ...changeRoutes, ...checkpointRoutes, ...allowanceRoutes, ...bestOfRoutes, ...eventRoutes, ...resourceRoutes, ...threadRoutes, ...vaultRoutes, ...fileRoutes, ...skillRoutes, ...memoryStoreRoutes, ...modelProviderRoutes, ...workspaceRoutes, ...runtimeInfoRoutes]);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const host = opts.host ?? '127.0.0.1';

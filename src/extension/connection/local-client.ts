@@ -162,6 +162,11 @@ export class LocalRuntimeClient implements RuntimeClient {
     return file;
   }
 
+  /** The window's own runtime is this extension's version. */
+  async acceptsUploadDelta(): Promise<boolean> {
+    return true;
+  }
+
   async attachFile(id: string, params: FileResourceParams): Promise<void> {
     await this.runtime.attachments.add(id, params);
   }

@@ -13,6 +13,7 @@ import { CheckpointList, RewindResult, type Checkpoint } from '../../wire/checkp
 import type { SessionForkParams } from '../../wire/fork';
 import { HANGAR_INCLUDE, StreamPreviewFrame } from '../../wire/hangar-include';
 import { WorkspaceProbeResult, type WorkspaceProbeParams } from '../../wire/workspace';
+import { RuntimeInfo, WORKSPACE_UPLOAD_DELTA } from '../../wire/runtime-info';
 import { parseWire as parse, type RemoteCall } from './remote-call';
 import { RemoteMemory } from './remote-memory';
 import { RemoteModels } from './remote-models';
@@ -221,6 +222,17 @@ export class RemoteRuntimeClient implements RuntimeClient {
       return parse(FileMetadata, uploaded, 'a file');
     } catch (err) {
       opts.signal?.throwIfAborted();
+      throw err;
+    }
+  }
+
+  /** Asked on each upload (the runtime behind the address may have been replaced); a runtime without GET /v1/runtime is older than the capability. */
+  async acceptsUploadDelta(): Promise<boolean> {
+    try {
+      const raw: unknown = await this.call(() => this.sdk.get('/v1/runtime'));
+      return parse(RuntimeInfo, raw, 'its capabilities').capabilities.includes(WORKSPACE_UPLOAD_DELTA);
+    } catch (err) {
+      if (err instanceof RuntimeRefusal && err.status === 404) return false;
       throw err;
     }
   }

@@ -109,6 +109,11 @@ export interface RuntimeClient {
   saveFile(fileId: string, to: string): Promise<void>;
   /** Uploads a file of this machine into the runtime's Files API, for a new session or attachFile; cancellable, with its bytes' progress. */
   uploadFile(localPath: string, opts?: UploadOptions): Promise<FileMetadata>;
+  /**
+   * Whether the runtime restores a workspace upload of only what differs from HEAD (src/wire/runtime-info.ts); an
+   * older `hangar serve` does not, and gets every file.
+   */
+  acceptsUploadDelta(): Promise<boolean>;
   /** Mounts an uploaded file in a session; its agent is told with the next message. */
   attachFile(id: string, params: FileResourceParams): Promise<void>;
 

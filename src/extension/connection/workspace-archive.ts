@@ -48,6 +48,8 @@ export interface ArchiveOptions {
   maxBytes: number;
   /** Commits of history from HEAD to send (0: none; default and most: AGENT_HISTORY_DEPTH, all an agent's clone takes). */
   historyCommits?: number;
+  /** false: every file goes even with history (a runtime that cannot restore an upload of the changes alone); default true. */
+  delta?: boolean;
   /** Stops packing (the archive is removed) with the signal's reason. */
   signal?: AbortSignal;
   /** Called as files are packed: how many of how many, and their bytes. */
@@ -77,7 +79,7 @@ export async function archiveWorkspace(dir: string, opts: ArchiveOptions): Promi
     throw new Error(`Could not pack the git history of ${dir} to upload with it (git: ${err.stderr.trim().split('\n').pop()}). Set ${HISTORY_DEPTH_SETTING} to 0 to upload the workspace without its history.`, { cause: err });
   });
   // A git that cannot answer (a damaged index, an odd attribute) costs only the smaller upload: every file is sent.
-  const delta = history && (await deltaFromHead(dir, history.head, all).catch((err: unknown) => (err instanceof GitError ? null : Promise.reject(err))));
+  const delta = history && opts.delta !== false && (await deltaFromHead(dir, history.head, all).catch((err: unknown) => (err instanceof GitError ? null : Promise.reject(err))));
   const entries = delta ? all.filter((e) => !delta.unchanged.has(e.name)) : all;
   const contentBytes = entries.reduce((sum, e) => sum + e.size, 0);
   if (contentBytes + (history?.bytes ?? 0) > opts.maxBytes) {

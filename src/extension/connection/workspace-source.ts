@@ -61,6 +61,9 @@ export async function probeFrom(client: RuntimeClient, folder: string): Promise<
 }
 
 async function uploadWorkspace(client: RuntimeClient, folder: string, opts: WorkspaceSourceOptions): Promise<LocalRepositoryParams> {
+  // Asked before packing: an older `hangar serve` would take an archive of the changes alone for the whole workspace.
+  const delta = opts.historyCommits === 0 || (await client.acceptsUploadDelta());
+  if (!delta) opts.report?.(`the runtime at ${client.where} is an older hangar serve that takes every file of the workspace (update it to upload only the changed ones)`);
   opts.report?.('listing the workspace to upload');
   // Half the bar for packing, half for the upload; a step is reported when the bar moves (at most 100 of them).
   let shown = 0;
@@ -72,6 +75,7 @@ async function uploadWorkspace(client: RuntimeClient, folder: string, opts: Work
   const archive = await archiveWorkspace(folder, {
     maxBytes: opts.maxBytes,
     historyCommits: opts.historyCommits,
+    delta,
     signal: opts.signal,
     onProgress: (packed, total, bytes) => advance(Math.floor((packed / total) * 50), `packing the workspace: ${packed} of ${total} files, ${formatSize(bytes)}`),
   });

@@ -2,20 +2,26 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { archiveWorkspace } from '../../../src/extension/connection/workspace-archive';
 import { workspaceRepository } from '../../../src/extension/connection/workspace-source';
-import type { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
+import { RemoteRuntimeClient } from '../../../src/extension/connection/remote-client';
 import { deltaFromHead } from '../../../src/sandbox/repo/workspace-delta';
-import { bundleHistory } from '../../../src/sandbox/repo/workspace-history';
+import { bundleHistory, HISTORY_DELETED_ENTRY } from '../../../src/sandbox/repo/workspace-history';
 import { sessionRepository } from '../../../src/wire/session-repository';
+import { listenOnLoopback } from '../../support/listen';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { useServedRuntime } from '../../support/served-runtime';
+import { tmpDir } from '../../support/tmp';
 
 // An upload with history sends only what differs from HEAD (issue #15 §2): the runtime checks HEAD's other files out
 // of the bundle, lays the sent ones over them and applies the deletions, and its copy is the user's work tree byte for
 // byte (modes and links too). Where git would convert files between HEAD and the work tree (a filter attribute,
-// core.autocrlf) every file is sent, as before.
+// core.autocrlf) every file is sent, as before. So is it to an older `hangar serve`, which would take the partial archive
+// for the whole workspace: only a runtime that lists `workspace_upload_delta` (GET /v1/runtime) gets the changes alone.
+// The new path runs against the real serve; the older serve is the real one behind a proxy that hides the endpoint, so
+// the router's own 404 answers as a serve from before the endpoint does.
 
 const MB = 1024 * 1024;
 
@@ -41,6 +47,23 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
+/** A serve from before GET /v1/runtime: the real serve at `target`, that endpoint's requests sent where it has none. */
+async function olderServe(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = http.createServer((req, res) => {
+    const hidden = req.url === '/v1/runtime' || req.url?.startsWith('/v1/runtime?');
+    const headers = { ...req.headers, host: upstream.host };
+    const up = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: hidden ? '/v1/no-such-endpoint' : req.url, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  const { port, close } = await listenOnLoopback(server);
+  return { url: `http://127.0.0.1:${port}`, close };
+}
+
 describe('workspace upload to a remote runtime: only what differs from HEAD', function () {
   this.timeout(60_000);
   let t: TestRuntime;
@@ -60,11 +83,57 @@ describe('workspace upload to a remote runtime: only what differs from HEAD', fu
   });
 
   async function uploadedCopy(c: RemoteRuntimeClient): Promise<string> {
-    const repo = await workspaceRepository(c, t.repo, { mode: 'upload', maxBytes: 10 * MB });
+    return (await upload(c)).copy;
+  }
+
+  /** Uploads the workspace through `c`: what it reported, the archive's entries as the runtime stored them, and its copy. */
+  async function upload(c: RemoteRuntimeClient): Promise<{ reports: string[]; entries: string[]; copy: string }> {
+    const reports: string[] = [];
+    const repo = await workspaceRepository(c, t.repo, { mode: 'upload', maxBytes: 10 * MB, report: (m) => reports.push(m) });
+    const archive = path.join(tmpDir('archive'), 'workspace.tar.gz');
+    await c.saveFile(repo.upload!.file_id, archive);
+    const entries = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean);
     const agent = await c.createAgent({ name: 'd', model: 'claude-sonnet-4-5', tools: [{ type: 'agent_toolset_20260401' }] });
     const session = await c.createSession({ agent: agent.id, environment_id: t.envId, resources: [repo] });
-    return sessionRepository(session.resources)!.path;
+    return { reports, entries, copy: sessionRepository(session.resources)!.path };
   }
+
+  function changeTwoFiles(): void {
+    writeFileSync(path.join(t.repo, 'data', 'part-1.bin'), randomBytes(1024));
+    rmSync(path.join(t.repo, 'data', 'part-2.bin'));
+  }
+
+  it('a serve that lists workspace_upload_delta gets only the changes', async () => {
+    changeTwoFiles();
+    const c = await served.serve(t);
+    assert.equal(await c.acceptsUploadDelta(), true);
+    const { reports, entries, copy } = await upload(c);
+    assert.ok(entries.includes(HISTORY_DELETED_ENTRY), entries.join(' '));
+    assert.ok(entries.includes('data/part-1.bin') && !entries.includes('data/part-3.bin'), 'only the changed file is sent');
+    assert.ok(reports.some((m) => /, 2 of them changed since the last commit/.test(m)), reports.join('\n'));
+    assert.ok(!reports.some((m) => /older hangar serve/.test(m)), reports.join('\n'));
+    assert.deepEqual(snapshot(copy), snapshot(t.repo));
+  });
+
+  it('a serve without GET /v1/runtime gets every file and no deletion list, and the progress says why', async () => {
+    changeTwoFiles();
+    await served.serve(t);
+    const { server } = served.current;
+    const older = await olderServe(server.url);
+    const c = new RemoteRuntimeClient({ url: older.url, token: server.token });
+    try {
+      assert.equal(await c.acceptsUploadDelta(), false);
+      const { reports, entries, copy } = await upload(c);
+      assert.ok(!entries.includes(HISTORY_DELETED_ENTRY), entries.join(' '));
+      for (const file of snapshot(t.repo).keys()) assert.ok(entries.includes(file), `${file} is sent`);
+      assert.ok(reports.some((m) => m.includes(`the runtime at ${older.url} is an older hangar serve that takes every file`)), reports.join('\n'));
+      assert.deepEqual(snapshot(copy), snapshot(t.repo));
+      assert.equal(gitIn(copy, 'rev-parse', 'HEAD'), gitIn(t.repo, 'rev-parse', 'HEAD'), 'the history still goes along');
+    } finally {
+      await c.close();
+      await older.close();
+    }
+  });
 
   it("sends the changes only, and the runtime's copy is the user's work tree byte for byte", async () => {
     writeFileSync(path.join(t.repo, 'data', 'part-1.bin'), randomBytes(16 * 1024)); // modified
