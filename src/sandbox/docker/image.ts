@@ -1,3 +1,7 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import * as z from 'zod';
+import { writeFileAtomic } from '../../log/fsutil';
 import { agentUser, passwdEntry, type Accounts, type SandboxUser, type UserInfo } from './account';
 import { readFromContainer } from './archive';
 import type { Container, Docker } from './client';
@@ -8,7 +12,9 @@ import { LABEL_MANAGED, LABEL_SESSION } from './names';
 // environment, and who the sandbox runs as. That is never root: the devcontainer's or the image's user when it is
 // an unprivileged one, otherwise `agent`, added to the container's /etc/passwd when the image has no such user
 // (account.ts). Users come from the image's own /etc/passwd and /etc/group, read from a created (never started)
-// container.
+// container once per image: an image id names the image's content, so what was read for it holds for good, and it is
+// kept under <root>/images/ for the next process (a one-shot `hangar run` would otherwise make and remove a probe
+// container before its first tool, 150-400 ms on a loaded engine).
 
 export interface ImageInfo {
   id: string;
@@ -37,10 +43,36 @@ async function probe<T>(docker: Docker, imageId: string, read: (c: Container) =>
 
 const accountsCache = new Map<string, Promise<Accounts>>();
 
-function imageAccounts(docker: Docker, imageId: string): Promise<Accounts> {
+const StoredAccounts = z.object({ passwd: z.string(), group: z.string() });
+
+/** Where the accounts of `imageId` are kept, or null for an id that is not a content digest (nothing is kept). */
+function accountsFile(root: string, imageId: string): string | null {
+  return /^sha256:[0-9a-f]{64}$/.test(imageId) ? path.join(root, 'images', `${imageId.replace(':', '-')}.accounts.json`) : null;
+}
+
+/** The kept accounts; null when there are none or the file is not what this writes (it is then read and written again). */
+async function keptAccounts(file: string): Promise<Accounts | null> {
+  try {
+    const parsed = StoredAccounts.safeParse(JSON.parse(await fs.readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+async function readAccounts(docker: Docker, imageId: string, root: string | null): Promise<Accounts> {
+  const file = root ? accountsFile(root, imageId) : null;
+  const kept = file ? await keptAccounts(file) : null;
+  if (kept) return kept;
+  const accounts = await probe(docker, imageId, async (c) => ({ passwd: (await readFromContainer(c, '/etc/passwd')) ?? '', group: (await readFromContainer(c, '/etc/group')) ?? '' }));
+  if (file) await fs.mkdir(path.dirname(file), { recursive: true }).then(() => writeFileAtomic(file, JSON.stringify(accounts))).catch(() => undefined);
+  return accounts;
+}
+
+function imageAccounts(docker: Docker, imageId: string, root: string | null): Promise<Accounts> {
   let found = accountsCache.get(imageId);
   if (!found) {
-    found = probe(docker, imageId, async (c) => ({ passwd: (await readFromContainer(c, '/etc/passwd')) ?? '', group: (await readFromContainer(c, '/etc/group')) ?? '' }));
+    found = readAccounts(docker, imageId, root);
     found.catch(() => accountsCache.delete(imageId));
     accountsCache.set(imageId, found);
   }
@@ -62,10 +94,11 @@ function resolveUser(accounts: Accounts, user: string): UserInfo {
 
 /**
  * Who the sandbox runs as: `requested` (the devcontainer's remoteUser/containerUser, else the image's USER) unless
- * that is root, in which case the unprivileged `agent`.
+ * that is root, in which case the unprivileged `agent`. `root`: the provider's storage root, where images' accounts
+ * are kept across processes (null: read them in this process only).
  */
-export async function sandboxUser(docker: Docker, imageId: string, requested: string): Promise<SandboxUser> {
-  const accounts = await imageAccounts(docker, imageId);
+export async function sandboxUser(docker: Docker, imageId: string, requested: string, root: string | null): Promise<SandboxUser> {
+  const accounts = await imageAccounts(docker, imageId, root);
   const who = resolveUser(accounts, requested);
   return who.uid === 0 ? agentUser(accounts) : { user: requested, ...who, account: null };
 }

@@ -44,7 +44,7 @@ export interface SandboxPlan extends PlanBase {
 export interface PlanRequest {
   /** The session being provisioned (absent for warm-pool containers): packages install under its egress policy. */
   sessionId?: string;
-  /** The provider's storage root: derived package images are labelled and stamped for it. */
+  /** The provider's storage root: derived package images are labelled and stamped for it; images' accounts are kept under it. */
   root?: string;
   repoPath?: string;
   environment: SandboxEnvironment;
@@ -109,7 +109,7 @@ export async function planBase(docker: Docker, req: PlanRequest, allowOverlay: b
     image = await inspectImage(docker, imageRef);
   }
   const lifecycleSources: CommandSource[] = dc ? [...features.map((f) => ({ origin: ` (feature ${f.id})`, commands: f.metadata })), { origin: '', commands: dc.spec }] : [];
-  const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user);
+  const who = await sandboxUser(docker, image.id, dc?.spec.remoteUser ?? dc?.spec.containerUser ?? image.user, req.root ?? null);
   const settings: ContainerSettings = {
     image: imageRef,
     user: who.user,

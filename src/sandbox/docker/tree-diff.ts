@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkspaceChanges } from '../types';
 import { attributesText, gitChanges } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
-import { GitObjects, objectId, type PathEdit } from '../repo/tree-objects';
+import { EMPTY_TREE, GitObjects, objectId, type PathEdit } from '../repo/tree-objects';
 
 // The patch of an overlay session, made by git from two small trees: the baseline and the current versions of just
 // the changed paths. Paths outside the changed set are equal on both sides, so git's output (rename pairing
@@ -75,17 +74,14 @@ export class TreeDiffer {
       .flatMap((line) => (line.endsWith(' missing') ? [line.slice(0, -' missing'.length)] : []));
   }
 
-  /** A tree of exactly `entries` (git's index: any number of paths, whatever their order). */
+  /**
+   * A tree of exactly `entries` (any number of paths, whatever their order), written in-process (repo/tree-objects.ts):
+   * git's own tree id, without the update-index and write-tree processes (a one-shot run's diff wrote two trees on its
+   * way out).
+   */
   async writeTree(entries: readonly TreeEntry[]): Promise<string> {
     await this.init();
-    const index = path.join(this.gitDir, `index-${randomBytes(6).toString('hex')}`);
-    try {
-      const env = { GIT_INDEX_FILE: index };
-      await this.run(['update-index', '-z', '--add', '--index-info'], Buffer.from(entries.map((e) => `${e.mode} ${e.sha}\t${e.path}\0`).join(''), 'utf8'), env);
-      return (await this.run(['write-tree'], undefined, env)).toString('utf8').trim();
-    } finally {
-      await fs.rm(index, { force: true });
-    }
+    return this.objects.edit(EMPTY_TREE, new Map(entries.map((e) => [e.path, { mode: e.mode, sha: e.sha }])));
   }
 
   /** Reads the objects of `objects` too (a snapshot's tree: snapshot-tree.ts). */

@@ -33,20 +33,21 @@ export interface GitBackend {
 }
 
 /**
- * The changes: raw records, a --binary patch, numstat. The patch is handed on as a string, so text files that are not
- * UTF-8 go in as binary patches and nothing is lost. `argsFor` completes a diff command with the sides to compare.
+ * The changes: raw records and numstat (one git run: raw records come first in its output), then a --binary patch. The
+ * patch is handed on as a string, so text files that are not UTF-8 go in as binary patches and nothing is lost.
+ * `argsFor` completes a diff command with the sides to compare. The runs go one after another: a second run at the
+ * same time would start a second process launcher (spawn-off-loop.ts), a Node boot that a one-shot CLI printing its
+ * diff on the way out waited for (100-400 ms on a loaded machine).
  */
 export async function gitChanges(git: GitBackend, argsFor: (extra: string[]) => string[]): Promise<WorkspaceChanges> {
-  const patchAndNumstat = async (): Promise<[Buffer, NumstatRecord[]]> => {
-    const [patch, numstat] = await Promise.all([git.run(argsFor(['--binary'])), git.run(argsFor(['--numstat', '-z']))]);
-    return [patch, parseNumstat(numstat)];
-  };
-  const raw = parseRaw(await git.run(argsFor(['--raw', '-z', '--no-abbrev'])));
-  let [patch, numstat] = await patchAndNumstat();
+  const records = async () => parseRawAndNumstat(await git.run(argsFor(['--raw', '--numstat', '-z', '--no-abbrev'])));
+  let { raw, numstat } = await records();
+  let patch = await git.run(argsFor(['--binary']));
   if (!isUtf8(patch)) {
     await git.writeAttributes(await nonUtf8Files(git, raw, numstat));
     try {
-      [patch, numstat] = await patchAndNumstat();
+      ({ raw, numstat } = await records());
+      patch = await git.run(argsFor(['--binary']));
     } finally {
       await git.writeAttributes([]);
     }
@@ -76,25 +77,6 @@ interface RawRecord {
   oldPath?: string;
 }
 
-/** Parses `git diff --raw -z`: `:<old mode> <new mode> <old sha> <new sha> <status>\0<path>\0[<new path>\0]`. */
-function parseRaw(out: Buffer): RawRecord[] {
-  const tokens = out.toString('utf8').split('\0');
-  const records: RawRecord[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const meta = tokens[i] as string;
-    if (!meta.startsWith(':')) continue;
-    const [oldMode, newMode, oldSha, newSha, status] = meta.slice(1).split(' ') as [string, string, string, string, string];
-    if (status.startsWith('R') || status.startsWith('C')) {
-      records.push({ oldMode, newMode, oldSha, newSha, status, oldPath: tokens[i + 1] as string, path: tokens[i + 2] as string });
-      i += 2;
-    } else {
-      records.push({ oldMode, newMode, oldSha, newSha, status, path: tokens[i + 1] as string });
-      i += 1;
-    }
-  }
-  return records;
-}
-
 interface NumstatRecord {
   path: string;
   additions: number;
@@ -102,23 +84,43 @@ interface NumstatRecord {
   binary: boolean;
 }
 
-/** Parses `git diff --numstat -z`: `<add>\t<del>\t<path>\0`, or `<add>\t<del>\t\0<old>\0<new>\0` for a rename. */
-function parseNumstat(out: Buffer): NumstatRecord[] {
+/**
+ * Parses `git diff --raw --numstat -z`: first the raw records, `:<old mode> <new mode> <old sha> <new sha>
+ * <status>\0<path>\0[<new path>\0]` (a rename or copy names two paths), then the numstat records,
+ * `<add>\t<del>\t<path>\0`, or `<add>\t<del>\t\0<old>\0<new>\0` for a rename. Each record says how many path tokens
+ * follow it, so a path that looks like a record (one starting with ':') is never taken for one.
+ */
+function parseRawAndNumstat(out: Buffer): { raw: RawRecord[]; numstat: NumstatRecord[] } {
   const tokens = out.toString('utf8').split('\0');
-  const records: NumstatRecord[] = [];
-  for (let i = 0; i < tokens.length; i++) {
+  const raw: RawRecord[] = [];
+  const numstat: NumstatRecord[] = [];
+  let i = 0;
+  for (; i < tokens.length && (tokens[i] as string).startsWith(':'); i++) {
+    const [oldMode, newMode, oldSha, newSha, status] = (tokens[i] as string).slice(1).split(' ') as [string, string, string, string, string];
+    if (status.startsWith('R') || status.startsWith('C')) {
+      raw.push({ oldMode, newMode, oldSha, newSha, status, oldPath: tokens[i + 1] as string, path: tokens[i + 2] as string });
+      i += 2;
+    } else {
+      raw.push({ oldMode, newMode, oldSha, newSha, status, path: tokens[i + 1] as string });
+      i += 1;
+    }
+  }
+  for (; i < tokens.length; i++) {
     const token = tokens[i] as string;
     if (token === '') continue;
-    const [add, del, inlinePath] = token.split('\t') as [string, string, string];
+    // The path is everything after the second tab: a file's name may hold tabs too.
+    const addEnd = token.indexOf('\t');
+    const delEnd = token.indexOf('\t', addEnd + 1);
+    const [add, del, inlinePath] = [token.slice(0, addEnd), token.slice(addEnd + 1, delEnd), token.slice(delEnd + 1)];
     let file = inlinePath;
     if (inlinePath === '') {
       file = tokens[i + 2] as string;
       i += 2;
     }
     const binary = add === '-' && del === '-';
-    records.push({ path: file, additions: binary ? 0 : Number(add), deletions: binary ? 0 : Number(del), binary });
+    numstat.push({ path: file, additions: binary ? 0 : Number(add), deletions: binary ? 0 : Number(del), binary });
   }
-  return records;
+  return { raw, numstat };
 }
 
 function statusOf(record: RawRecord): ChangeStatus {

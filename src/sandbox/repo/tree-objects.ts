@@ -19,7 +19,8 @@ import { git, GitError, isolatedGitEnv } from './git';
 
 const TREE_MODE = '40000';
 const GITLINK_MODE = '160000';
-const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+/** git's id of the tree with no entries, which every git knows without having the object. */
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 const CACHE_LIMIT = 20_000;
 /** Bigger bodies are compressed on libuv's thread pool, so the loop that drives every session does not stall on a big file; smaller ones at once (quicker than the hop to the pool on a loaded machine). */
 const DEFLATE_ON_POOL_BYTES = 64 * 1024;

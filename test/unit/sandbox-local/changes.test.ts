@@ -115,6 +115,16 @@ describe('sandbox-local: changes()', () => {
     assert.deepEqual(await sandbox.changes(), { patch: '', files: [] });
   });
 
+  it('reads raw records and line counts from one git run, even for paths that look like records (a leading colon, tabs)', async () => {
+    await sh("printf 'a\\n' > ':colon.txt' && mv rename-me.txt ':moved\ttab.txt' && printf 'x\\n' >> ':moved\ttab.txt' && printf 'a\\nb\\n' > '1\t2\t3'");
+    const { files } = await sandbox.changes();
+    const by = new Map(files.map((f) => [f.path, f]));
+    assert.deepEqual(by.get(':colon.txt'), { path: ':colon.txt', status: 'added', binary: false, additions: 1, deletions: 0, new_mode: '100644' });
+    assert.deepEqual(by.get(':moved\ttab.txt'), { path: ':moved\ttab.txt', old_path: 'rename-me.txt', status: 'renamed', binary: false, additions: 1, deletions: 0, old_mode: '100644', new_mode: '100644' });
+    assert.deepEqual(by.get('1\t2\t3'), { path: '1\t2\t3', status: 'added', binary: false, additions: 2, deletions: 0, new_mode: '100644' });
+    assert.equal(files.length, 3);
+  });
+
   it('escapes paths exactly for gitattributes', () => {
     assert.equal(exactAttributePattern('a b/c*d?.txt'), '"/a b/c\\\\*d\\\\?.txt"');
     assert.equal(exactAttributePattern('q"uote\\x'), '"/q\\"uote\\\\\\\\x"');

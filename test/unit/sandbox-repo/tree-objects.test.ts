@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { git, isolatedGitEnv } from '../../../src/sandbox/repo/git';
-import { GitObjects, type PathEdit } from '../../../src/sandbox/repo/tree-objects';
+import { EMPTY_TREE, GitObjects, type PathEdit } from '../../../src/sandbox/repo/tree-objects';
 
 // In-process tree edits must give exactly the tree git's own index gives for the same files: checkpoints are compared
 // by id, and one made either way must match.
@@ -76,6 +76,23 @@ describe('in-process git tree edits', () => {
     const blobs = await new GitObjects(gitDir).readBlobs([a, b]);
     assert.deepEqual([blobs.get(a), blobs.get(b)], [Buffer.from('a\n'), Buffer.from([0xff, 0])]);
     assert.equal((await run(['fsck', '--strict', '--no-dangling'])).toString('utf8'), '', 'the written trees are well-formed');
+  });
+
+  it('builds a whole tree from nothing as git write-tree does (Docker diffs write their two trees this way)', async () => {
+    const a = await objects.write('blob', Buffer.from('a\n'));
+    const b = await objects.write('blob', Buffer.from('b\n'));
+    const files: [string, string, string][] = [
+      ['z.txt', '100644', a],
+      ['src/app.js', '100755', b],
+      ['src/lib/deep/x', '120000', a],
+      ['src-old', '100644', b],
+      ['src.c', '100644', a],
+      ['caf\u00e9/menu', '100644', b],
+    ];
+    const expected = await gitTree(files.map(([p, mode, sha]) => [Buffer.from(p, 'utf8'), mode, sha]));
+    assert.equal(await objects.edit(EMPTY_TREE, new Map(files.map(([p, mode, sha]) => [p, { mode, sha }]))), expected);
+    assert.equal(await objects.edit(EMPTY_TREE, new Map()), EMPTY_TREE, 'no files: the empty tree, which git knows without the object');
+    assert.equal((await run(['cat-file', '-t', EMPTY_TREE])).toString('utf8').trim(), 'tree');
   });
 
   it('reads packed trees through git, and an emptied tree is the empty tree', async () => {
