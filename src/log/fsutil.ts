@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 
 export function isErrno(err: unknown, ...codes: string[]): err is NodeJS.ErrnoException {
   return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? '');
@@ -92,34 +91,6 @@ export async function writeFileExclusive(file: string, data: string | Uint8Array
     await fsp.rm(tmp, { force: true });
   }
   if (durable) await fsyncDir(path.dirname(file));
-}
-
-/**
- * Reads and validates a JSON file; null when it does not exist. A file that is not JSON or does not match the schema
- * is reported through `corrupt`, never silently replaced, because the caller decides whether that is recoverable.
- */
-export async function readJsonFile<T>(file: string, schema: z.ZodType<T>, corrupt: (message: string) => Error): Promise<T | null> {
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
-  return parseJsonText(file, text, schema, corrupt).value;
-}
-
-/** `text` (read from `file`) parsed and validated: the value and the raw JSON it came from. */
-export function parseJsonText<T>(file: string, text: string, schema: z.ZodType<T>, corrupt: (message: string) => Error): { value: T; raw: unknown } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw corrupt(`${file} is not JSON`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw corrupt(`${file}: ${z.prettifyError(parsed.error)}`);
-  return { value: parsed.data, raw };
 }
 
 /** The names in `dir`; none when it does not exist (yet). */

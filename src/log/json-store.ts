@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { AlreadyExistsError, InvalidIdError, InvalidValueError, StoreCorruptError, VersionConflictError } from './errors';
-import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, readJsonFile, writeFileAtomic, writeFileExclusive } from './fsutil';
+import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, writeFileAtomic, writeFileExclusive } from './fsutil';
+import { readJsonFile } from './json-file';
 import { collectPage, decodeCursor, encodeCursor, parsePageOptions, type Page, type PageOptions } from './paging';
 
 /** What the stores need of a value: listing order is created_at, then id. */

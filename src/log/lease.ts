@@ -5,7 +5,8 @@ import * as z from 'zod';
 import { lazySchema } from '../wire/lazy';
 import { LeaseCorruptError, LeaseHeldError, LeaseLostError } from './errors';
 import { pidAlive, withFileLock } from './file-lock';
-import { mkdirDurable, readJsonFile, writeFileAtomic } from './fsutil';
+import { mkdirDurable, writeFileAtomic } from './fsutil';
+import { readJsonFile } from './json-file';
 
 export const LEASE_FILE = 'lease.json';
 const LOCK_FILE = 'lease.lock';

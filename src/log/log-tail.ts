@@ -1,8 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isErrno, readRange } from './fsutil';
-import { scanRecords, type LogEvent } from './record';
-import { EVENTS_FILE } from './session-log';
+import type { LogCorruptError } from './errors';
+import type { LogEvent } from './record';
+import { EVENTS_FILE } from './events-file';
 
 // Reads a session log's new records without holding it open, for folds kept outside a SessionLog (the session list
 // folds logs it does not follow, and stores the folds in summary.json). A log only grows, so a fold resumes from the
@@ -61,6 +62,8 @@ export async function readLogTail<E extends LogEvent>(dir: string, from: LogPosi
     await handle.close();
   }
   const firstSeq = resume ? from!.count : 0;
+  // Loaded for new records only: a listing of logs that did not grow reads none (and loads no zod, issue #17).
+  const { scanRecords } = await import('./record');
   const scan = scanRecords<E>(buf, { file, base, firstSeq, known: new Map() });
   const mark = markOf(buf, scan.end - base, resume ? from!.mark : '');
   return { position: { ino: st.ino, end: scan.end, count: firstSeq + scan.events.length, mtimeMs, mark }, events: scan.events, restarted: !resume };
@@ -81,6 +84,14 @@ export async function logPositionAt(dir: string, end: number, count: number): Pr
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Whether `err` is the LogCorruptError readLogTail throws. By name: the records' reader (record.ts) is loaded with
+ * import(), and under tsx (the tests) such a module has its own copy of errors.ts, so instanceof would not see it.
+ */
+export function isLogCorrupt(err: unknown): err is LogCorruptError {
+  return err instanceof Error && err.name === 'LogCorruptError';
 }
 
 async function markAt(handle: fsp.FileHandle, end: number): Promise<string> {

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
-import { readJsonFile, writeFileAtomic } from '../log/fsutil';
+import { writeFileAtomic } from '../log/fsutil';
+import { readJsonFile } from '../log/json-file';
 
 // The well-known file through which a detached runtime (`hangar serve`) announces itself in its Hangar home:
 // `<home>/runtime.json`, 0600 like the token it holds, written once the server listens and removed when it stops. A

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { layerOverrides, ModelCatalog, ModelCatalogError, ModelCatalogOverrides, type ModelProviderConfig } from '../wire';
-import { readConfigJson } from './config-file';
+import { MODELS_FILE, readConfigJson } from './config-file';
 import { loadProviderConfigs, readDiscovered } from './provider-files';
 
 // The model catalogue a storage prices its sessions with. Its own module, so that a process that only reads stored
@@ -9,7 +9,7 @@ import { loadProviderConfigs, readDiscovered } from './provider-files';
 
 /** The model catalogue with `<storage>/models.json` and then the runtime option applied, field by field. */
 export function loadCatalog(storageRoot: string, overrides: ModelCatalogOverrides | undefined, providers: readonly ModelProviderConfig[]): ModelCatalog {
-  const file = path.join(storageRoot, 'models.json');
+  const file = path.join(storageRoot, MODELS_FILE);
   let fromFile: ModelCatalogOverrides = {};
   const raw = readConfigJson(file);
   if (raw !== undefined) {

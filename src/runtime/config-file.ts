@@ -1,8 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ModelCatalogError } from '../wire';
+import { ModelCatalogError } from '../wire/model-catalog';
 
 // The storage's model configuration files (models.json, model-providers.json) are optional; one that is there but not
 // JSON stops the runtime's start with the file and the parser's reason.
+
+/** The storage's model catalogue overrides. */
+export const MODELS_FILE = 'models.json';
+/** What the configured providers' models endpoints said last time (a cache, provider-files.ts). */
+export const DISCOVERED_FILE = 'provider-models.json';
 
 /** The parsed JSON of `file`; undefined when there is no such file. */
 export function readConfigJson(file: string): unknown {

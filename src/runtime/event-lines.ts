@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { SessionEvent } from '../wire';
-import { EVENTS_FILE } from '../log/session-log';
+import { EVENTS_FILE } from '../log/events-file';
 import { readRecordChunks } from '../log/record-stream';
 
 // A session's events as JSON lines, as the events list shows them (withProcessedAt), streamed from its log file: no

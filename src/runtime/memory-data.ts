@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as z from 'zod';
 import { Memory, MemoryVersion } from '../wire';
 import { withFileLock } from '../log/file-lock';
-import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, readJsonFile, writeFileAtomic, writeFileExclusive } from '../log/fsutil';
+import { fsyncDir, isErrno, isTmpName, mkdirDurable, readdirOrEmpty, writeFileAtomic, writeFileExclusive } from '../log/fsutil';
+import { readJsonFile } from '../log/json-file';
 import { damaged } from './errors';
 
 // One memory store's memories and versions on disk, changed only under the store's lock file (so two sessions, or a

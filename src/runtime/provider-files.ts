@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { lazySchema } from '../wire/lazy';
-import { readConfigJson } from './config-file';
+import { DISCOVERED_FILE, readConfigJson } from './config-file';
 import { ModelCatalogError, ModelProviderConfigs, PROVIDERS_FILE, ProviderModelInfo, type ModelProviderConfig } from '../wire';
 
 // What a storage says about model providers: the configured ones (`<storage>/model-providers.json`) and what their
@@ -10,7 +10,7 @@ import { ModelCatalogError, ModelProviderConfigs, PROVIDERS_FILE, ProviderModelI
 // providers' clients: pricing stored sessions (catalog.ts, `hangar sessions`) reads these files and must not load the
 // model clients (issue #17, CLI start).
 
-export const DISCOVERED_FILE = 'provider-models.json';
+export { DISCOVERED_FILE };
 
 /** The configured providers; a file or option that is not a valid list refuses the runtime's start with the reason. */
 export function loadProviderConfigs(storageRoot: string, option: unknown): ModelProviderConfig[] {

@@ -1,13 +1,14 @@
 import { sessionPricing } from './session-pricing';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { emptySummary, foldSummary, type ModelCatalog, type SessionEvent, type SessionSummary } from '../wire';
-import { LogCorruptError } from '../log/errors';
+import type { SessionEvent, SessionSummary } from '../wire';
+import type { CheckedCatalog } from '../wire/model-catalog';
 import type { SessionLog } from '../log/session-log';
 import { isErrno } from '../log/fsutil';
-import { logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
+import { isLogCorrupt, logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
 import { RuntimeError, damaged } from './errors';
-import { deleteFix, parseRecord, readRecordFile, RECORD_FILE, removeAbandonedCreations, type SessionRecord } from './session-record';
+import { deleteFix, readRecordFile, RECORD_FILE, removeAbandonedCreations } from './session-dir';
+import type { SessionRecord } from './session-record';
 import { ListIndexFile, fileKey, type DirCheck, type ListEntry, type ListLine } from './session-list-file';
 import { byCreation } from './session-paging';
 import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
@@ -21,6 +22,8 @@ import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-
 // - the fold of its log (status, usage, cost), from the live log of a session this process drives, else from
 //   summary.json (session-summary-file.ts) folded on from the byte offset it reached, so an unchanged log costs one
 //   stat and a grown one only its new records.
+// What checks files (the record's and summary's schemas), folds events and prices them is loaded when a file is not
+// vouched for by its key or a log grew: a fresh `hangar sessions` over unchanged sessions loads no zod (issue #17).
 // A session whose files cannot be read is reported as damaged, with the fix, and never hides the others.
 
 export interface DamagedSession {
@@ -68,7 +71,8 @@ export interface Catalogue {
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly listFile: ListIndexFile;
-  private prices: string | null = null;
+  private prices: Promise<string> | null = null;
+  private catalogLoad: Promise<CheckedCatalog> | null = null;
   /** The last directory check of this process whose directory had settled. */
   private verified: DirCheck | null = null;
   /** The catalogue as of a version of the index file. */
@@ -78,8 +82,8 @@ export class SessionIndex {
     private readonly sessionsDir: string,
     /** The live log of a session this process drives (fresher than the file, and already in memory). */
     private readonly drivenLog: (id: string) => SessionLog<SessionEvent> | null,
-    /** Prices the usage (the runtime's catalogue, user overrides included). */
-    private readonly catalog: ModelCatalog,
+    /** Prices the usage (the runtime's catalogue, user overrides included), or loads it when a price is first needed. */
+    private readonly catalog: CheckedCatalog | (() => Promise<CheckedCatalog>),
   ) {
     this.listFile = new ListIndexFile(sessionsDir);
   }
@@ -202,7 +206,7 @@ export class SessionIndex {
       return null;
     }
     const trusted = file.key === vouched ? parseVouched(file.text) : null;
-    const { record, exact } = trusted ? { record: trusted, exact: true } : parseRecord(dir, file.text);
+    const { record, exact } = trusted ? { record: trusted, exact: true } : (await import('./session-record')).parseRecord(dir, file.text, damaged);
     const entry = { recordKey: file.key, exact, record, fold: cached?.fold ?? null };
     this.entries.set(id, entry);
     return entry;
@@ -214,9 +218,10 @@ export class SessionIndex {
    */
   async summary(record: SessionRecord, vouched: string | null = null): Promise<SessionSummary> {
     const entry = this.entryOf(record);
-    const pricing = this.pricing(record);
     const live = this.drivenLog(record.id);
     if (live) {
+      const { emptySummary, foldSummary } = await import('../wire/fold');
+      const pricing = await this.pricing(record);
       const base = entry.fold && entry.fold.count <= live.length ? entry.fold : null;
       let summary = base?.summary ?? emptySummary();
       for (const e of live.slice(base?.count ?? 0)) summary = foldSummary(summary, e, pricing);
@@ -229,19 +234,25 @@ export class SessionIndex {
     try {
       tail = await readLogTail<SessionEvent>(dir, stored?.position ?? null);
     } catch (err) {
-      if (err instanceof LogCorruptError) throw damaged(`Session ${record.id} is damaged: its log ${err.message}. ${deleteFix(record.id)}`);
+      if (isLogCorrupt(err)) throw damaged(`Session ${record.id} is damaged: its log ${err.message}. ${deleteFix(record.id)}`);
       throw err;
     }
+    // The log did not change since the stored fold: it is the summary (a log read anew has `restarted`, so `stored` is there).
+    if (tail && !tail.restarted && tail.events.length === 0 && stored) {
+      entry.fold = { position: tail.position, fileKey: stored.fileKey, count: tail.position.count, summary: stored.summary };
+      return stored.summary;
+    }
+    const { emptySummary, foldSummary } = await import('../wire/fold');
     // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
     if (!tail) {
       entry.fold = { position: null, fileKey: null, count: 0, summary: emptySummary() };
       return entry.fold.summary;
     }
+    const pricing = await this.pricing(record);
     let summary = tail.restarted || !stored ? emptySummary() : stored.summary;
     for (const e of tail.events) summary = foldSummary(summary, e, pricing);
-    const folded = tail.restarted || tail.events.length > 0;
-    entry.fold = { position: tail.position, fileKey: folded ? null : (stored?.fileKey ?? null), count: tail.position.count, summary };
-    if (folded) await writeSummaryFile(dir, this.pricesKey(), { position: tail.position, summary });
+    entry.fold = { position: tail.position, fileKey: null, count: tail.position.count, summary };
+    await writeSummaryFile(dir, await this.pricesKey(), { position: tail.position, summary });
     return summary;
   }
 
@@ -255,14 +266,15 @@ export class SessionIndex {
     const entry = this.entryOf(record);
     const { end, count } = log.committed();
     const base = entry.fold && entry.fold.count <= count ? entry.fold : null;
+    const { emptySummary, foldSummary } = await import('../wire/fold');
     let summary = base?.summary ?? emptySummary();
-    const pricing = this.pricing(record);
+    const pricing = await this.pricing(record);
     for (const e of log.slice(base?.count ?? 0, count)) summary = foldSummary(summary, e, pricing);
     const dir = path.join(this.sessionsDir, id);
     const position = await logPositionAt(dir, end, count);
     if (!position) return;
     entry.fold = { position, fileKey: null, count, summary };
-    await writeSummaryFile(dir, this.pricesKey(), { position, summary });
+    await writeSummaryFile(dir, await this.pricesKey(), { position, summary });
   }
 
   forget(id: string): void {
@@ -276,7 +288,7 @@ export class SessionIndex {
   }
 
   private async storedFold(dir: string, vouched: string | null): Promise<Fold | null> {
-    const stored = await readSummaryFile(dir, this.pricesKey(), vouched);
+    const stored = await readSummaryFile(dir, await this.pricesKey(), vouched);
     return stored && { position: stored.position, summary: stored.summary, fileKey: stored.key, count: stored.position.count };
   }
 
@@ -285,12 +297,17 @@ export class SessionIndex {
     return this.entries.get(id)?.fold?.fileKey ?? null;
   }
 
-  private pricing(record: SessionRecord) {
-    return sessionPricing(this.catalog, record.agent.model.id);
+  private async pricing(record: SessionRecord) {
+    return sessionPricing(await this.loadCatalog(), record.agent.model.id);
   }
 
-  private pricesKey(): string {
-    return (this.prices ??= pricesFingerprint(this.catalog));
+  private pricesKey(): Promise<string> {
+    return (this.prices ??= this.loadCatalog().then(pricesFingerprint));
+  }
+
+  private loadCatalog(): Promise<CheckedCatalog> {
+    const c = this.catalog;
+    return (this.catalogLoad ??= typeof c === 'function' ? c() : Promise.resolve(c));
   }
 
   /** The list line of a session as its files are now. */

@@ -1,13 +1,11 @@
-import * as z from 'zod';
-import { lazySchema } from '../wire/lazy';
 import { invalid } from './errors';
+import type { Cursor } from './session-cursor';
 
 // Keyset paging for sessions.list (the one BidirectionalPageCursor endpoint): a cursor names the (created_at, id)
 // boundary and the direction, so sessions created between two page reads never shift or repeat a page.
 // Filters that need a session's files (its record, its status) are asked lazily, in page order, so a page costs the
 // sessions on it (plus one look-ahead each way), not every session in storage.
 
-const Cursor = lazySchema(() => z.object({ o: z.enum(['asc', 'desc']), k: z.tuple([z.string(), z.string()]), d: z.enum(['next', 'prev']) }));
 type Key = [string, string];
 
 export interface BidiPage<T> {
@@ -73,7 +71,7 @@ export async function pageSorted<T extends Keyed>(
     for (let i = from; i >= 0 && i < n; i += step) if (await matches(i)) return true;
     return false;
   };
-  const c = page ? decode(page) : null;
+  const c = page ? await decode(page) : null;
   if (c && c.o !== order) throw invalid(`This page cursor was made with order=${c.o}; repeat the request with order=${c.o} or start without page.`);
   const picked: number[] = [];
   // The items still needed are asked together: the same ones a one-by-one walk would ask, their reads overlapped.
@@ -101,14 +99,12 @@ export async function pageSorted<T extends Keyed>(
   };
 }
 
-function encode(c: z.infer<typeof Cursor>): string {
+function encode(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-function decode(page: string): z.infer<typeof Cursor> {
-  try {
-    return Cursor.parse(JSON.parse(Buffer.from(page, 'base64url').toString('utf8')));
-  } catch {
-    throw invalid('page is not a cursor this server issued; use next_page or prev_page from a previous response.');
-  }
+async function decode(page: string): Promise<Cursor> {
+  const c = (await import('./session-cursor')).decodeCursor(page);
+  if (!c) throw invalid('page is not a cursor this server issued; use next_page or prev_page from a previous response.');
+  return c;
 }

@@ -1,31 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as z from 'zod';
 import { lazySchema } from '../wire/lazy';
 import { SandboxEnvironment, Session } from '../wire';
-import { EVENTS_FILE } from '../log/session-log';
-import { fsyncDir, isErrno, parseJsonText, writeFileAtomic } from '../log/fsutil';
+import { parseJsonText } from '../log/json-file';
 import { damaged } from './errors';
-import { readKeyed } from './session-list-file';
+import { deleteFix, readRecordFile, RECORD_FILE } from './session-dir';
+
+export * from './session-dir';
 
 // The part of a session that is not a fold over its events: identity, the agent snapshot, the environment it was
 // created with and the repository it works on (status, usage, stats and outcome_evaluations are folds of its log).
-// Stored as <sessions>/<id>/session.json.
+// Stored as <sessions>/<id>/session.json; its schema is here, the files of a session's directory in session-dir.ts.
 export const SessionRecord = lazySchema(() => Session.omit({ status: true, usage: true, stats: true, outcome_evaluations: true }).extend({
   /** The environment's config at creation: later environment updates apply to new sessions only. */
   environment: SandboxEnvironment,
 }));
 export type SessionRecord = z.infer<typeof SessionRecord>;
-
-export const RECORD_FILE = 'session.json';
-/** Session directories being made; never listed, and removed by the next listing once they are this old. */
-const CREATING_PREFIX = '.creating-';
-const ABANDONED_AFTER_MS = 60_000;
-
-/** How to get rid of a session whose files cannot be read. */
-export const deleteFix = (id: string) => `Delete it with \`hangar delete ${id}\` (or DELETE /v1/sessions/${id}); its sandbox goes with it.`;
 
 /** The session's record; null when there is none. A record that does not parse is a typed, actionable error. */
 export async function readRecord(dir: string): Promise<SessionRecord | null> {
@@ -33,85 +24,14 @@ export async function readRecord(dir: string): Promise<SessionRecord | null> {
   return file && parseRecord(dir, file.text).record;
 }
 
-/** session.json's text and its key (session-list-file.ts#fileKey). */
-export function readRecordFile(dir: string): Promise<{ text: string; key: string } | null> {
-  return readKeyed(path.join(dir, RECORD_FILE));
-}
-
 /**
  * The record in `text` (session.json of the session in `dir`), fully validated, a damaged-session error otherwise; and
  * whether the file's JSON is exactly that record (nothing defaulted, stripped or transformed), so JSON.parse of the
- * same file gives the same record.
+ * same file gives the same record. `damage` makes the error: a caller that loads this module with import() passes its
+ * own damaged(), since under tsx (the tests) such a module has its own copy of errors.ts and its RuntimeError.
  */
-export function parseRecord(dir: string, text: string): { record: SessionRecord; exact: boolean } {
+export function parseRecord(dir: string, text: string, damage = damaged): { record: SessionRecord; exact: boolean } {
   const id = path.basename(dir);
-  const { value, raw } = parseJsonText(path.join(dir, RECORD_FILE), text, SessionRecord, (m) => damaged(`Session ${id} is damaged: ${m}. ${deleteFix(id)}`));
+  const { value, raw } = parseJsonText(path.join(dir, RECORD_FILE), text, SessionRecord, (m) => damage(`Session ${id} is damaged: ${m}. ${deleteFix(id)}`));
   return { record: value, exact: isDeepStrictEqual(value, raw) };
-}
-
-/** Replaces the record of an existing session; a session deleted meanwhile is not brought back as a bare record. */
-export async function writeRecord(dir: string, record: SessionRecord): Promise<void> {
-  await writeFileAtomic(path.join(dir, RECORD_FILE), JSON.stringify(record));
-}
-
-/**
- * Creates `<sessions>/<id>/` with its record and an empty log in one step: both are written and fsynced in a hidden
- * directory that is then renamed into place, so a crash leaves either no session or a whole one, never a record
- * without a log (which used to break every listing). A fork's log starts with `log` (records copied from its source),
- * and its directory holds `files` (name → text) from the start.
- */
-export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0), files: Record<string, string> = {}): Promise<void> {
-  const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
-  await fsp.mkdir(staging, { recursive: true });
-  try {
-    await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));
-    for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(staging, name), text);
-    const file = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
-    try {
-      if (log.length > 0) await file.writeFile(log);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fsyncDir(staging);
-    await fsp.rename(staging, path.join(sessionsDir, record.id));
-  } catch (err) {
-    await fsp.rm(staging, { recursive: true, force: true });
-    throw err;
-  }
-  await fsyncDir(sessionsDir);
-}
-
-/** Removes staging directories of creations that a crash cut short; returns how many are left (creations under way). */
-export async function removeAbandonedCreations(sessionsDir: string, names: readonly string[]): Promise<number> {
-  let left = 0;
-  for (const name of names) {
-    if (!name.startsWith(CREATING_PREFIX)) continue;
-    const dir = path.join(sessionsDir, name);
-    const st = await fsp.stat(dir).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > ABANDONED_AFTER_MS) await fsp.rm(dir, { recursive: true, force: true });
-    else if (st) left++;
-  }
-  return left;
-}
-
-/**
- * Gives a session made before creation was atomic the empty log it would have had: a crash between its record and
- * its first event left none, and it has no events to lose. Exclusive create, so a writer's log is never touched.
- */
-export async function ensureLogFile(dir: string): Promise<void> {
-  const file = path.join(dir, EVENTS_FILE);
-  try {
-    await fsp.access(file);
-    return;
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-  }
-  try {
-    await (await fsp.open(file, 'wx')).close();
-  } catch (err) {
-    if (isErrno(err, 'EEXIST')) return;
-    throw err;
-  }
-  await fsyncDir(dir);
 }

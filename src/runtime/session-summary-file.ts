@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
-import * as z from 'zod';
-import { lazySchema } from '../wire/lazy';
-import { OutcomeEvaluation, SessionStatus, SessionUsage, StopReason, type ModelCatalog, type SessionSummary } from '../wire';
+import type { ModelCatalog, SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
 import { readKeyed } from './session-list-file';
 import type { LogPosition } from '../log/log-tail';
+import type { SummaryFile } from './session-summary-schema';
 
 // <sessions>/<id>/summary.json: the fold of a session's log (status, usage, cost…) and how far into the log it reached,
 // so a listing in a fresh process reads one small file instead of folding the whole log. It is a cache, never the
@@ -14,31 +12,6 @@ import type { LogPosition } from '../log/log-tail';
 // log from the start, and a file that is missing, torn or made with other prices is ignored and rewritten.
 
 export const SUMMARY_FILE = 'summary.json';
-
-const Summary = lazySchema(() => z.object({
-  status: SessionStatus,
-  stopReason: StopReason.nullable(),
-  usage: SessionUsage,
-  costCents: z.number(),
-  costEstimated: z.boolean(),
-  modelRequests: z.number(),
-  toolCalls: z.number(),
-  turns: z.number(),
-  firstEventAt: z.string().nullable(),
-  lastEventAt: z.string().nullable(),
-  runningSince: z.number().nullable(),
-  activeMs: z.number(),
-  lastError: z.string().nullable(),
-  outcomes: z.array(OutcomeEvaluation),
-}) satisfies z.ZodType<SessionSummary>);
-
-const SummaryFile = lazySchema(() => z.object({
-  v: z.literal(1),
-  /** Fingerprint of the catalogue's prices the cost was computed with. */
-  prices: z.string(),
-  position: z.object({ ino: z.number(), end: z.number().int().nonnegative(), count: z.number().int().nonnegative(), mtimeMs: z.number(), mark: z.string().regex(/^(?:[0-9a-f]{2})*$/) }),
-  summary: Summary,
-}));
 
 export interface StoredFold {
   position: LogPosition;
@@ -64,22 +37,15 @@ export async function readSummaryFile(dir: string, prices: string, vouched: stri
   } catch {
     return null;
   }
-  let body: z.infer<typeof SummaryFile>;
-  let exact = true;
-  if (file.key === vouched) body = raw as z.infer<typeof SummaryFile>;
-  else {
-    const parsed = SummaryFile.safeParse(raw);
-    if (!parsed.success) return null;
-    body = parsed.data;
-    exact = isDeepStrictEqual(body, raw);
-  }
-  if (body.prices !== prices) return null;
-  return { position: body.position, summary: body.summary, key: exact ? file.key : null };
+  // Any file but the vouched one is checked in full, with the schema loaded for it.
+  const checked = file.key === vouched ? { body: raw as SummaryFile, exact: true } : (await import('./session-summary-schema')).checkSummaryFile(raw);
+  if (!checked || checked.body.prices !== prices) return null;
+  return { position: checked.body.position, summary: checked.body.summary, key: checked.exact ? file.key : null };
 }
 
 /** Stores the fold; a session deleted meanwhile is not brought back (its directory stays gone). */
 export async function writeSummaryFile(dir: string, prices: string, fold: StoredFold): Promise<void> {
-  const body: z.infer<typeof SummaryFile> = { v: 1, prices, position: fold.position, summary: fold.summary };
+  const body: SummaryFile = { v: 1, prices, position: fold.position, summary: fold.summary };
   try {
     await replaceFile(path.join(dir, SUMMARY_FILE), JSON.stringify(body));
   } catch (err) {

@@ -2,10 +2,10 @@ import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Session, SessionSummary } from '../wire';
 import { isErrno } from '../log/fsutil';
-import { storageCatalog } from './catalog';
-import { eventJsonLines } from './event-lines';
+import { storedSessionsCatalog } from './stored-catalog';
 import { damaged, notFound } from './errors';
-import { deleteFix, ensureLogFile, RECORD_FILE, type SessionRecord } from './session-record';
+import { deleteFix, ensureLogFile, RECORD_FILE } from './session-dir';
+import type { SessionRecord } from './session-record';
 import { SESSION_ID, SessionIndex } from './session-index';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 
@@ -56,7 +56,7 @@ export class StoredSessions {
 
   constructor(storageRoot: string) {
     this.sessionsDir = path.join(storageRoot, 'sessions');
-    this.index = new SessionIndex(this.sessionsDir, () => null, storageCatalog(storageRoot));
+    this.index = new SessionIndex(this.sessionsDir, () => null, () => storedSessionsCatalog(storageRoot));
   }
 
   /** One page of sessions; `records`, when given, receives the record of each session on it (what its environment names). */
@@ -82,6 +82,7 @@ export class StoredSessions {
    */
   async *eventLines(id: string): AsyncGenerator<Buffer> {
     await existingSession(this.sessionsDir, id, async () => ((await isFile(path.join(this.dir(id), RECORD_FILE))) ? true : null));
+    const { eventJsonLines } = await import('./event-lines');
     yield* eventJsonLines(this.dir(id));
   }
 }

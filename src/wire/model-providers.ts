@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { lazySchema } from './lazy';
-import { BUILTIN_PROVIDER, PROVIDER_NAME, isLocalUrl } from './provider-names';
+import { BUILTIN_PROVIDER, PROVIDER_NAME } from './provider-names';
 
 export * from './provider-names';
 
@@ -44,10 +44,6 @@ export const ModelProviderConfigs = lazySchema(() => z.array(ModelProviderConfig
     seen.add(p.name);
   });
 }));
-
-export function providerIsLocal(p: ModelProviderConfig): boolean {
-  return p.local ?? isLocalUrl(p.baseUrl);
-}
 
 /** What a provider's models endpoint says about one model (fields it does not give stay undefined). */
 export const ProviderModelInfo = lazySchema(() => z.object({

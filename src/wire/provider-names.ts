@@ -1,3 +1,5 @@
+import type { ModelProviderConfig } from './model-providers';
+
 // Provider names and ids, without zod: the CLI's start-up chunk uses them (set-key --model-provider) without loading it.
 
 /** The CLI's provider configuration, in the storage directory. */
@@ -49,6 +51,11 @@ export function isLocalUrl(baseUrl: string): boolean {
   }
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0.0.0.0';
+}
+
+/** Whether a provider's models run on this machine (priced at zero). */
+export function providerIsLocal(p: ModelProviderConfig): boolean {
+  return p.local ?? isLocalUrl(p.baseUrl);
 }
 
 /** Where a provider's key lives in any Vault (the built-in provider keeps MODEL_API_KEY). */

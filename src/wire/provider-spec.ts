@@ -1,4 +1,5 @@
-import { providerIsLocal, type ModelProviderConfig, type ProviderModelInfo } from './model-providers';
+import { providerIsLocal } from './provider-names';
+import type { ModelProviderConfig, ProviderModelInfo } from './model-providers';
 import type { ModelPrices, ModelSpec } from './models';
 
 // The catalogue entry of an OpenAI-compatible provider's model that the catalogue has no entry for: its limits and

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { EVENTS_FILE } from '../log/events-file';
+import { fsyncDir, isErrno, writeFileAtomic } from '../log/fsutil';
+import { readKeyed } from './session-list-file';
+import type { SessionRecord } from './session-record';
+
+// A session's directory, <sessions>/<id>/: made whole with its record and log, and its files found and read. Without
+// the record's schema (session-record.ts), so that a listing that trusts a record's file by its key loads no zod.
+
+export const RECORD_FILE = 'session.json';
+/** Session directories being made; never listed, and removed by the next listing once they are this old. */
+const CREATING_PREFIX = '.creating-';
+const ABANDONED_AFTER_MS = 60_000;
+
+/** How to get rid of a session whose files cannot be read. */
+export const deleteFix = (id: string) => `Delete it with \`hangar delete ${id}\` (or DELETE /v1/sessions/${id}); its sandbox goes with it.`;
+
+/** session.json's text and its key (session-list-file.ts#fileKey). */
+export function readRecordFile(dir: string): Promise<{ text: string; key: string } | null> {
+  return readKeyed(path.join(dir, RECORD_FILE));
+}
+
+/** Replaces the record of an existing session; a session deleted meanwhile is not brought back as a bare record. */
+export async function writeRecord(dir: string, record: SessionRecord): Promise<void> {
+  await writeFileAtomic(path.join(dir, RECORD_FILE), JSON.stringify(record));
+}
+
+/**
+ * Creates `<sessions>/<id>/` with its record and an empty log in one step: both are written and fsynced in a hidden
+ * directory that is then renamed into place, so a crash leaves either no session or a whole one, never a record
+ * without a log (which used to break every listing). A fork's log starts with `log` (records copied from its source),
+ * and its directory holds `files` (name → text) from the start.
+ */
+export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0), files: Record<string, string> = {}): Promise<void> {
+  const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
+  await fsp.mkdir(staging, { recursive: true });
+  try {
+    await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));
+    for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(staging, name), text);
+    const file = await fsp.open(path.join(staging, EVENTS_FILE), 'wx');
+    try {
+      if (log.length > 0) await file.writeFile(log);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fsyncDir(staging);
+    await fsp.rename(staging, path.join(sessionsDir, record.id));
+  } catch (err) {
+    await fsp.rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+  await fsyncDir(sessionsDir);
+}
+
+/** Removes staging directories of creations that a crash cut short; returns how many are left (creations under way). */
+export async function removeAbandonedCreations(sessionsDir: string, names: readonly string[]): Promise<number> {
+  let left = 0;
+  for (const name of names) {
+    if (!name.startsWith(CREATING_PREFIX)) continue;
+    const dir = path.join(sessionsDir, name);
+    const st = await fsp.stat(dir).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > ABANDONED_AFTER_MS) await fsp.rm(dir, { recursive: true, force: true });
+    else if (st) left++;
+  }
+  return left;
+}
+
+/**
+ * Gives a session made before creation was atomic the empty log it would have had: a crash between its record and
+ * its first event left none, and it has no events to lose. Exclusive create, so a writer's log is never touched.
+ */
+export async function ensureLogFile(dir: string): Promise<void> {
+  const file = path.join(dir, EVENTS_FILE);
+  try {
+    await fsp.access(file);
+    return;
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+  }
+  try {
+    await (await fsp.open(file, 'wx')).close();
+  } catch (err) {
+    if (isErrno(err, 'EEXIST')) return;
+    throw err;
+  }
+  await fsyncDir(dir);
+}
