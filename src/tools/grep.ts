@@ -8,21 +8,39 @@ import { fsErrorText, isWithin, resolveInRoot } from './paths';
 import type { GrepInput } from './schemas';
 import { launch } from './spawn-off-loop';
 
-/** The first `rg` on PATH that does not live inside the workspace (an agent could plant one there). */
-export async function findRipgrep(root: string, searchPath = process.env.PATH ?? ''): Promise<string | null> {
-  const realRoot = await realpath(root);
+/** Every executable `rg` on a PATH, as real paths, in the PATH's order. */
+async function ripgrepsOn(searchPath: string): Promise<string[]> {
+  const found: string[] = [];
   for (const dir of searchPath.split(path.delimiter)) {
     if (!path.isAbsolute(dir)) continue;
     const candidate = path.join(dir, 'rg');
     try {
       await access(candidate, constants.X_OK);
       const real = await realpath(candidate);
-      if ((await stat(real)).isFile() && !isWithin(realRoot, real)) return real;
+      if ((await stat(real)).isFile()) found.push(real);
     } catch {
       // not in this directory
     }
   }
-  return null;
+  return found;
+}
+
+// The PATH is walked once per process, not by every session's first grep (an access, a realpath and a stat per
+// directory, each a trip through libuv's pool, on the loop every session shares). A PATH without rg is walked again
+// next time: rg may have been installed since.
+const ripgreps = new Map<string, Promise<string[]>>();
+
+/** The first `rg` on PATH that does not live inside the workspace (an agent could plant one there). */
+export async function findRipgrep(root: string, searchPath = process.env.PATH ?? ''): Promise<string | null> {
+  const realRoot = await realpath(root);
+  let found = ripgreps.get(searchPath);
+  if (!found) {
+    found = ripgrepsOn(searchPath);
+    ripgreps.set(searchPath, found);
+  }
+  const list = await found;
+  if (list.length === 0) ripgreps.delete(searchPath);
+  return list.find((rg) => !isWithin(realRoot, rg)) ?? null;
 }
 
 /** Collects output lines up to a character budget. */

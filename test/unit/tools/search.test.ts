@@ -147,4 +147,18 @@ describe('tools: grep', () => {
     // The same binary is fine for a workspace it does not live in.
     assert.equal(await findRipgrep(path.join(f.root, 'sub'), path.join(f.root, 'bin')), await realpath(path.join(f.root, 'bin/rg')));
   });
+
+  it('findRipgrep walks a PATH once per process, and again while it had no rg (one installed since is found)', async () => {
+    const later = path.join(f.root, 'later');
+    assert.equal(await findRipgrep(path.join(f.root, 'sub'), later), null);
+    await put(f.root, 'later/rg', '#!/bin/sh\necho installed\n');
+    await chmod(path.join(later, 'rg'), 0o755);
+    const rg = await realpath(path.join(later, 'rg'));
+    assert.equal(await findRipgrep(path.join(f.root, 'sub'), later), rg);
+    // Found once, it is not looked up again, and the workspace check still applies per root.
+    await put(f.root, 'later/rg', 'no longer a program');
+    await chmod(path.join(later, 'rg'), 0o644);
+    assert.equal(await findRipgrep(path.join(f.root, 'sub'), later), rg);
+    assert.equal(await findRipgrep(f.root, later), null);
+  });
 });
