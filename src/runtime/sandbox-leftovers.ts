@@ -77,7 +77,8 @@ export class SandboxLeftovers {
       since: before?.since ?? new Date().toISOString(),
       attempts: (before?.attempts ?? 0) + 1,
     };
-    await fsp.mkdir(this.dir, { recursive: true });
+    // Not recursive: a storage removed under the runtime is not made again for this record (left() says it failed).
+    await fsp.mkdir(this.dir).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : Promise.reject(err)));
     await writeFileAtomic(this.file(id), `${JSON.stringify(leftover, null, 2)}\n`);
     const message = leftoverMessage(leftover);
     // The process's log (the CLI's stderr, the extension host's log): the one place a script or a support request sees it.
