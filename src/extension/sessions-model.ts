@@ -6,6 +6,7 @@ import { watchWithPoll } from '../log/watch';
 import type { McpServerState } from '../runtime';
 import type { FileMetadata, SessionEvent } from '../wire';
 import type { RuntimeClient, SessionView } from './connection/runtime-client';
+import { IdBatch } from './id-batch';
 import type { RuntimeHost } from './runtime-host';
 import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fold';
 
@@ -13,8 +14,10 @@ import { THREAD_FOLD_TYPES, ThreadFold, type ThreadView } from './tree/thread-fo
 // listed session's row comes from its stored summary (runtime session-index.ts), so a refresh costs the page, not the
 // history (issue #17): its log is only watched for growth (one stat), and followed event by event (which reads the
 // whole log once) from when it grows, when its threads are shown, or when it was created here. Changes are announced
-// per session, coalesced so a burst of events repaints once. With a detached runtime there is no log file here: the
-// client polls the runtime's list instead, and tracked sessions follow its event stream.
+// per session, gathered for COALESCE_MS across sessions, so a burst of events repaints once and the sessions that
+// changed together are announced together (their readers then share each session's read, see `reading`). With a
+// detached runtime there is no log file here: the client polls the runtime's list instead, and tracked sessions follow
+// its event stream.
 
 export type { SessionView } from './connection/runtime-client';
 
@@ -25,7 +28,7 @@ export interface McpView {
   servers: McpServerState[];
 }
 
-const COALESCE_MS = 150;
+const COALESCE_MS = 250;
 
 export class SessionsModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<string | undefined>();
@@ -41,7 +44,15 @@ export class SessionsModel implements vscode.Disposable {
   /** Listed sessions not tracked yet: their log files' watchers. */
   private readonly watched = new Map<string, () => void>();
   private readonly threadFolds = new Map<string, Promise<ThreadFold>>();
-  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Sessions that changed since the last announcement. */
+  private readonly due = new IdBatch(COALESCE_MS, (id) => this.changed.fire(id));
+  /**
+   * A session's view while it is being read: one announcement sends the tree, the status bar and the approvals to
+   * read the same session at once, and with 20 sessions running those reads were most of the extension host's work
+   * (test/bench/extension-host.bench.ts). Dropped when the read settles and when the session's log grows, so no
+   * caller gets a view read before an event it may have seen.
+   */
+  private readonly reading = new Map<string, Promise<SessionView>>();
   private views: SessionView[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -70,7 +81,7 @@ export class SessionsModel implements vscode.Disposable {
     if (client.detached) return (this.views = await client.listSessions());
     const page = await this.host.runtime.sessions.list({ limit: 200, order: 'desc' });
     // The log's identity is taken before the view is read, so growth in between is seen as growth.
-    const listed = await Promise.all(page.data.map(async (s) => ({ logAt: await logIdentity(this.logFile(s.id)), view: await client.sessionView(s.id) })));
+    const listed = await Promise.all(page.data.map(async (s) => ({ logAt: await logIdentity(this.logFile(s.id)), view: await this.view(s.id) })));
     for (const { logAt, view } of listed) this.watchLog(view.id, logAt);
     this.views = listed.map((l) => l.view);
     return this.views;
@@ -81,8 +92,14 @@ export class SessionsModel implements vscode.Disposable {
     return this.views;
   }
 
-  async view(id: string): Promise<SessionView> {
-    return this.host.client.sessionView(id);
+  view(id: string): Promise<SessionView> {
+    const reading = this.reading.get(id);
+    if (reading) return reading;
+    const read = this.host.client.sessionView(id);
+    this.reading.set(id, read);
+    const settled = () => void (this.reading.get(id) === read && this.reading.delete(id));
+    read.then(settled, settled);
+    return read;
   }
 
   /** Starts tracking a session created just now and announces the new list. */
@@ -150,9 +167,10 @@ export class SessionsModel implements vscode.Disposable {
       void logIdentity(file).then((now) => {
         checking = false;
         if (now === logAt || !this.watched.has(id)) return;
+        this.reading.delete(id);
         this.track(this.host.client, id);
         this.grew.fire(id);
-        this.announce(id);
+        this.due.add(id);
       });
     };
     this.watched.set(id, watchWithPoll(file, check));
@@ -169,24 +187,14 @@ export class SessionsModel implements vscode.Disposable {
     if (this.subscriptions.has(id)) return;
     const sub = client.follow(id, 'now', {
       onEvent: (event) => {
+        this.reading.delete(id);
         void this.threadFolds.get(id)?.then((f) => f.apply(event), () => undefined);
         this.eventSeen.fire({ sessionId: id, event });
-        this.announce(id);
+        this.due.add(id);
       },
     });
     sub.catch(() => this.subscriptions.delete(id));
     this.subscriptions.set(id, sub);
-  }
-
-  private announce(id: string): void {
-    if (this.pending.has(id)) return;
-    this.pending.set(
-      id,
-      setTimeout(() => {
-        this.pending.delete(id);
-        this.changed.fire(id);
-      }, COALESCE_MS),
-    );
   }
 
   private reset(): void {
@@ -200,7 +208,7 @@ export class SessionsModel implements vscode.Disposable {
   dispose(): void {
     this.listOff?.();
     this.reset();
-    for (const t of this.pending.values()) clearTimeout(t);
+    this.due.dispose();
     this.outputsOff?.();
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();

@@ -6,6 +6,7 @@ import type { Agent, AgentUpdateParams, Environment, FileResourceParams, Session
 import type { BudgetLimit } from '../../wire/budget';
 import type { SessionForkParams } from '../../wire/fork';
 import { probeWorkspace } from '../../runtime/workspace-probe';
+import { sessionView as storedSessionView } from '../../runtime/stored-sessions';
 import { sessionWorkspacePath } from '../../wire/session-repository';
 import type { WorkspaceProbeParams } from '../../wire/workspace';
 import type { ConnectionState, FollowHandlers, RuntimeClient, SessionView } from './runtime-client';
@@ -53,8 +54,11 @@ export class LocalRuntimeClient implements RuntimeClient {
 
   async sessionView(id: string): Promise<SessionView> {
     const sessions = this.runtime.sessions;
+    // The record and summary read once: retrieve() would read both again (a view is read on every repaint of a
+    // running session).
     const record = await sessions.record(id);
-    const [session, summary] = await Promise.all([sessions.retrieve(id), sessions.summary(record)]);
+    const summary = await sessions.summary(record);
+    const session = storedSessionView(record, summary);
     return {
       id,
       title: record.title ?? id,

@@ -3,6 +3,7 @@ import { safeJoin, type ReadSide } from '../../review/apply';
 import { SessionReview, type ReviewedFile } from '../../review/session-review';
 import type { WorkspaceChanges } from '../../sandbox/types';
 import { sessionWorkspacePath } from '../../wire/session-repository';
+import { IdBatch } from '../id-batch';
 import type { RuntimeHost } from '../runtime-host';
 import type { SessionsModel } from '../sessions-model';
 
@@ -11,6 +12,12 @@ import type { SessionsModel } from '../sessions-model';
 // sandbox documents and the CodeLenses refresh.
 
 // A rewind's files are back once its `rewound` checkpoint is logged: review follows them then.
+// A tool call logs two of them (its result, then its checkpoint), and each announcement makes the tree read the
+// session's changes (git runs in the sandbox): announcements are gathered for MOVED_COALESCE_MS, so a running session
+// is diffed at most twice a second (with 20 running, those diffs were most of the extension host's git work;
+// test/bench/extension-host.bench.ts). The cached change list is dropped at once, so a reader never gets the list
+// from before an event.
+const MOVED_COALESCE_MS = 500;
 const FILE_TOUCHING = new Set(['agent.tool_result', 'agent.mcp_tool_result', 'session.status_idle', 'hangar.checkpoint']);
 
 export class ReviewManager implements vscode.Disposable {
@@ -21,6 +28,8 @@ export class ReviewManager implements vscode.Disposable {
   /** A session's changed files or review decisions changed. */
   readonly onDidChange = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Sessions whose changes moved since the last announcement. */
+  private readonly moved = new IdBatch(MOVED_COALESCE_MS, (id) => this.changed.fire(id));
 
   constructor(
     private readonly host: RuntimeHost,
@@ -40,7 +49,7 @@ export class ReviewManager implements vscode.Disposable {
 
   private changesMoved(sessionId: string): void {
     this.changes.delete(sessionId);
-    this.changed.fire(sessionId);
+    this.moved.add(sessionId);
   }
 
   /** Reads a file of the session's sandbox, at its baseline or now. */
@@ -103,6 +112,7 @@ export class ReviewManager implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.moved.dispose();
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
   }
