@@ -15,6 +15,7 @@ import { connectDocker, type Container, type Docker } from '../../src/sandbox/do
 import { createAndStart, removeContainer } from '../../src/sandbox/docker/container';
 import { seedCopyGit } from '../../src/sandbox/docker/copy-baseline';
 import { seedWorkspace } from '../../src/sandbox/docker/copy-mode';
+import { TreeDiffer } from '../../src/sandbox/docker/tree-diff';
 import { labels } from '../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../src/sandbox/docker/plan';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
@@ -108,7 +109,7 @@ try {
         await step(
           docker,
           (c) => seedWorkspace(c, repo, who),
-          (c, copied) => seedCopyGit(c, repo, who, fs.mkdtempSync(path.join(tmpRoot, 'diff-')), copied),
+          (c, copied) => seedCopyGit(c, repo, who, new TreeDiffer(fs.mkdtempSync(path.join(tmpRoot, 'diff-'))), copied),
         ),
       ),
   ];

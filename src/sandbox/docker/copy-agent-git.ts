@@ -3,17 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buildAgentGit } from '../repo/agent-git';
+import { git, isolatedGitEnv } from '../repo/git';
 import { listRepository, type RepoListing } from '../repo/listing';
 import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
 import { tarChunks, type TarEntry } from './tar-writer';
+import { treeEntries, type TreeEntry } from './tree-diff';
 
 // Copy mode's /workspace/.git: the agent's clone of the user's repository (repo/agent-git.ts), built on the host and
 // streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced. Its
 // objects are also copied into the host-side baseline's git dir: they are the blobs of most copied files, which the
-// baseline then need not hash and store again. It is built while the files are copied (copy-baseline.ts, seedCopy),
-// and goes in the files' own tar when the volume was empty (copy-mode.ts#seedWorkspace).
+// baseline then need not hash and store again, and HEAD's tree is the baseline's but for the user's uncommitted
+// changes (copy-baseline.ts#record). It is built while the files are copied (copy-baseline.ts, seedCopy), and goes in
+// the files' own tar when the volume was empty (copy-mode.ts#seedWorkspace).
 
 /** The clone at `abs` as tar entries under `name` (.git), owned by the sandbox user. */
 export async function* agentGitEntries(abs: string, owner: Owner, name = '.git'): AsyncGenerator<TarEntry> {
@@ -30,9 +33,17 @@ export async function* agentGitEntries(abs: string, owner: Owner, name = '.git')
   }
 }
 
+/** The tree of the clone's HEAD commit: what the copy sends, for a repository without uncommitted changes. */
+export interface HeadTree {
+  tree: string;
+  entries: Map<string, TreeEntry>;
+}
+
 /** The agent's clone built on the host, in a temporary dir until disposed. */
 export interface AgentGitDir {
   gitDir: string;
+  /** HEAD's tree; its objects (blobs included) are in the git dir the clone's objects were copied to. */
+  head: HeadTree;
   dispose(): Promise<void>;
 }
 
@@ -48,8 +59,11 @@ export async function prepareAgentGit(repoPath: string, objectsTo: string, listi
     const gitDir = path.join(tmp, '.git');
     const { files } = await listing;
     await buildAgentGit({ repoPath, gitDir, workTree: repoPath, files });
-    await fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false });
-    return { gitDir, dispose };
+    const [head] = await Promise.all([
+      Promise.all([git(['rev-parse', 'HEAD^{tree}'], { env: isolatedGitEnv({ GIT_DIR: gitDir }) }), treeEntries(gitDir, 'HEAD')]),
+      fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false }),
+    ]);
+    return { gitDir, head: { tree: head[0].toString('utf8').trim(), entries: head[1] }, dispose };
   } catch (err) {
     await dispose();
     throw err;

@@ -9,11 +9,11 @@ import type { WatchResult } from '../toolserver/protocol';
 import type { Container } from './client';
 import { engineExec, type SandboxExec } from './hands';
 import { WORKSPACE } from './container';
-import { installAgentGit, prepareAgentGit, type AgentGitDir } from './copy-agent-git';
+import { installAgentGit, prepareAgentGit, type AgentGitDir, type HeadTree } from './copy-agent-git';
 import { seedWorkspace, type CopiedFiles } from './copy-mode';
 import type { Owner } from './snapshot';
 import type { ToolServerClient } from './toolserver-client';
-import { blobId, TreeDiffer, type TreeEntry } from './tree-diff';
+import { blobId, TreeDiffer, treeEntries, type TreeEntry } from './tree-diff';
 
 // Copy mode's baseline, out of the agent's reach: a tree in the layer's host-side git dir (the TreeDiffer's, under
 // <storage>/layers/<id>/diff.git, ref refs/hangar/baseline), never in the container, so nothing the agent does there
@@ -42,6 +42,25 @@ export const GITLINK = '160000';
 
 /** path → [git mode, blob id]. */
 type Entries = Map<string, TreeEntry>;
+
+/**
+ * Past this many paths differing from HEAD, the baseline's tree is written whole (in-process) rather than edited into
+ * HEAD's: the clone's trees are packed, and an edit reads each tree on its paths with a git process of its own.
+ */
+const MAX_HEAD_EDITS = 256;
+
+/** What turns the files of `from` into exactly `to`: changed and added entries, deletions (null). */
+function editsFrom(from: Entries, to: readonly TreeEntry[]): Map<string, PathEdit> {
+  const edits = new Map<string, PathEdit>();
+  const kept = new Set<string>();
+  for (const e of to) {
+    kept.add(e.path);
+    const was = from.get(e.path);
+    if (was?.sha !== e.sha || was.mode !== e.mode) edits.set(e.path, { mode: e.mode, sha: e.sha });
+  }
+  for (const p of from.keys()) if (!kept.has(p)) edits.set(p, null);
+  return edits;
+}
 
 // One exec per scan. A missing scratch dir is made (raw attributes: bytes go in unchanged) and its index seeded from
 // the known entries on stdin (the baseline's, or at provision those the copy sent), so tracked files stay tracked
@@ -150,13 +169,15 @@ export class CopyBaseline {
    * volume. Blobs come from the host git dir where they are already (the agent clone's objects), then from the host's
    * copy of the repository where its bytes still match, from the container otherwise (a file changed since it was
    * copied, the image's own files). When the copy was alone in the volume and every blob it sent is on the host, the
-   * baseline is what it sent, recorded without reading the container, and the stat cache is made in the background.
+   * baseline is what it sent (`head`, the agent clone's HEAD, gives most of its tree), recorded without reading the
+   * container, and the stat cache is made in the background.
    * Otherwise a scan reads /workspace, checking the files against the entries sent instead of storing each again.
    */
-  async record(repoPath: string | null, copied: CopiedFiles): Promise<void> {
+  async record(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null = null): Promise<void> {
     const exec = await this.exec();
-    if (copied.alone && (await this.storeFromHost(repoPath, copied.sent)).size === 0) {
-      await this.setBaseline(new Map(copied.sent.map((e) => [e.path, e])));
+    const sent = copied.alone ? await this.sentTree(repoPath, copied.sent, head) : null;
+    if (sent) {
+      await this.setBaseline(sent, new Map(copied.sent.map((e) => [e.path, e])));
       // A failure only leaves the first scan to make it.
       scan(exec, copied.sent, 'warm').catch(() => undefined);
       return;
@@ -165,11 +186,25 @@ export class CopyBaseline {
     const absent = await this.storeFromHost(repoPath, [...entries.values()]);
     const fromContainer = [...entries.values()].filter((e) => e.mode !== GITLINK && absent.has(e.sha));
     await this.storeBlobs(exec, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
-    await this.setBaseline(entries);
+    await this.setBaseline(await this.differ.writeTree([...entries.values()]), entries);
   }
 
-  private async setBaseline(entries: Entries): Promise<void> {
-    const tree = await this.differ.writeTree([...entries.values()]);
+  /**
+   * The tree of exactly the entries the copy sent, or null when a blob of it is neither on the host git dir nor in the
+   * host's files (a file changed since it was sent). With the agent clone's HEAD, whose objects the host git dir holds,
+   * it is HEAD's tree with only what differs edited in (the user's uncommitted changes, untracked files): nothing to
+   * list, look up or store for the files HEAD has as they are.
+   */
+  private async sentTree(repoPath: string | null, sent: readonly TreeEntry[], head: HeadTree | null): Promise<string | null> {
+    const edits = head ? editsFrom(head.entries, sent) : null;
+    if (head && edits && edits.size <= MAX_HEAD_EDITS) {
+      const added = [...edits].flatMap(([p, e]) => (e ? [{ path: p, ...e }] : []));
+      return (await this.storeFromHost(repoPath, added)).size === 0 ? this.differ.editTree(head.tree, edits) : null;
+    }
+    return (await this.storeFromHost(repoPath, sent)).size === 0 ? this.differ.writeTree(sent) : null;
+  }
+
+  private async setBaseline(tree: string, entries: Entries): Promise<void> {
     await this.hostGit(['update-ref', BASELINE_REF, tree]);
     this.entries = entries;
   }
@@ -203,14 +238,7 @@ export class CopyBaseline {
   }
 
   private async baseline(): Promise<Entries> {
-    if (this.entries) return this.entries;
-    const out = await this.hostGit(['ls-tree', '-r', '-z', '--full-tree', BASELINE_REF]);
-    const entries: Entries = new Map();
-    for (const rec of out.toString('utf8').split('\0')) {
-      const m = /^(\d{6}) \w+ ([0-9a-f]+)\t(.+)$/s.exec(rec);
-      if (m) entries.set(m[3] as string, { path: m[3] as string, mode: m[1] as string, sha: m[2] as string });
-    }
-    return (this.entries = entries);
+    return (this.entries ??= await treeEntries(this.differ.gitDir, BASELINE_REF));
   }
 
   /** The workspace against the baseline, built like the overlay's diff: two small trees of just the changed paths. */
@@ -313,40 +341,42 @@ export class CopyBaseline {
 
 /**
  * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository, `clone` when it was
- * prepared already) into /workspace unless the copy carried it, and the baseline recorded on the host in `diffGit`,
- * the layer's git dir the sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan leaves
- * /workspace/.git out.
+ * prepared already) into /workspace unless the copy carried it, and the baseline recorded on the host in `differ`'s
+ * git dir, the layer's diff.git the sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan
+ * leaves /workspace/.git out.
  */
 export async function seedCopyGit(
   container: Container,
   repoPath: string | null,
   who: Owner & { user: string },
-  diffGit: string,
+  differ: TreeDiffer,
   copied: CopiedFiles,
-  clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, diffGit) : null,
+  clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, differ.gitDir) : null,
 ): Promise<void> {
   const dir = await clone;
   try {
-    const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, who.user));
-    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied)]);
+    const baseline = new CopyBaseline(differ, async () => engineExec(container, who.user));
+    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied, dir?.head ?? null)]);
   } finally {
     await dir?.dispose();
   }
 }
 
 /**
- * Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built during the copy
- * (and sent at its end, into an empty volume).
+ * Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built and the host git
+ * dir made during the copy (the clone is sent at its end, into an empty volume).
  */
 export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, onProgress?: (m: string) => void): Promise<void> {
+  const differ = new TreeDiffer(diffGit);
+  // Its failure is reported where it is awaited again (by the baseline), not as an unhandled rejection meanwhile.
+  differ.init().catch(() => undefined);
   // One listing for the clone and the copy (a walk of the whole work tree for untracked files).
   const listing = repoPath ? listRepository(repoPath) : null;
   const clone = repoPath && listing ? prepareAgentGit(repoPath, diffGit, listing) : null;
-  // Its failure is reported where it is awaited (the copy or seedCopyGit), not as an unhandled rejection meanwhile.
   clone?.catch(() => undefined);
   try {
     const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, onProgress, clone, listing) : { sent: [], alone: false, agentGit: false };
-    await seedCopyGit(container, repoPath, who, diffGit, copied, clone);
+    await seedCopyGit(container, repoPath, who, differ, copied, clone);
   } catch (err) {
     await clone?.then((d) => d.dispose(), () => undefined);
     throw err;

@@ -29,6 +29,17 @@ export function blobId(content: Buffer): string {
   return objectId('blob', content);
 }
 
+/** The files of tree-ish `treeish` in the git dir `gitDir` (blobs, links and gitlinks, recursively), by path. */
+export async function treeEntries(gitDir: string, treeish: string): Promise<Map<string, TreeEntry>> {
+  const out = await git(['ls-tree', '-r', '-z', '--full-tree', treeish], { env: isolatedGitEnv({ GIT_DIR: gitDir }) });
+  const entries = new Map<string, TreeEntry>();
+  for (const rec of out.toString('utf8').split('\0')) {
+    const m = /^(\d{6}) \w+ ([0-9a-f]+)\t(.+)$/s.exec(rec);
+    if (m) entries.set(m[3] as string, { path: m[3] as string, mode: m[1] as string, sha: m[2] as string });
+  }
+  return entries;
+}
+
 export class TreeDiffer {
   private ready: Promise<void> | undefined;
   readonly objects: GitObjects;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
-import { execCollect } from '../../../src/sandbox/docker/client';
+import { execCollect, type Container } from '../../../src/sandbox/docker/client';
 import { writeToContainer } from '../../../src/sandbox/docker/archive';
 import { createAndStart, removeContainer } from '../../../src/sandbox/docker/container';
 import { CopyBaseline, seedCopyGit } from '../../../src/sandbox/docker/copy-baseline';
@@ -24,6 +24,7 @@ describe('docker sandbox: copy mode seeding', function () {
   this.timeout(TIMEOUT);
   let provider: DockerSandboxProvider;
   let docker: Docker;
+  const who = { uid: 1000, gid: 1000, user: 'agent' };
 
   before(async () => {
     docker = await requireDocker();
@@ -60,22 +61,64 @@ describe('docker sandbox: copy mode seeding', function () {
     ]);
   });
 
+  /** Runs `use` on a started container on a fresh plain volume, as copy mode makes, with a host dir for its diff.git. */
+  async function withContainer(id: string, use: (container: Container, diffGit: string) => Promise<void>): Promise<void> {
+    const root = tmpDir(`${id}-`);
+    const name = `${id}-${process.pid}`;
+    const container = await createAndStart(docker, { name: `hangar-test-${name}`, image: DEFAULT_IMAGE, user: 'agent', env: [], labels: labels(root, name, name), volume: `hangar-test-${name}`, limits: env().hangar.limits, networkMode: 'none' });
+    try {
+      await use(container, path.join(root, 'diff.git'));
+    } finally {
+      await removeContainer(docker, container.id);
+      await removeVolume(docker, `hangar-test-${name}`);
+    }
+  }
+
+  /** The tree of the work tree's files as git would commit them all (tracked and untracked, raw bytes). */
+  function workTreeTree(repo: string): string {
+    const index = path.join(tmpDir('work-tree-index-'), 'index');
+    const run = (...args: string[]) => execFileSync('git', ['-c', 'core.autocrlf=false', ...args], { cwd: repo, env: { ...process.env, GIT_INDEX_FILE: index } }).toString().trim();
+    run('add', '-A');
+    return run('write-tree');
+  }
+
+  for (const [kind, untracked] of [['a few', 3], ['many', 400]] as const) {
+    it(`the baseline is the copied files' tree: HEAD's with ${kind} uncommitted changes`, async () => {
+      // Most of the baseline is the agent clone's HEAD: only what differs from it is edited in (or, past a few hundred
+      // paths, the tree is written whole). Either way it must be exactly the files copied.
+      const repo = makeRepo({ 'kept.txt': 'k\n', 'edited.txt': 'e\n', 'gone.txt': 'g\n', 'run.sh': 'echo\n', 'was-file': 'f\n', 'dir/a.txt': 'a\n', 'dir/sub/b.txt': 'b\n' });
+      fs.writeFileSync(path.join(repo, 'edited.txt'), 'edited, not committed\n');
+      fs.rmSync(path.join(repo, 'gone.txt'));
+      fs.rmSync(path.join(repo, 'dir/sub'), { recursive: true });
+      fs.chmodSync(path.join(repo, 'run.sh'), 0o755);
+      fs.rmSync(path.join(repo, 'was-file'));
+      fs.mkdirSync(path.join(repo, 'was-file'));
+      fs.writeFileSync(path.join(repo, 'was-file/now-inside.txt'), 'i\n');
+      fs.symlinkSync('kept.txt', path.join(repo, 'new-link'));
+      for (let i = 0; i < untracked; i++) fs.mkdirSync(path.join(repo, `new/d${i % 40}`), { recursive: true });
+      for (let i = 0; i < untracked; i++) fs.writeFileSync(path.join(repo, `new/d${i % 40}/n${i}.txt`), `new ${i}\n`);
+      await withContainer('copy-head-edits', async (container, diffGit) => {
+        const copied = await seedWorkspace(container, repo, who);
+        await seedCopyGit(container, repo, who, new TreeDiffer(diffGit), copied);
+        const recorded = execFileSync('git', ['rev-parse', 'refs/hangar/baseline'], { env: { ...process.env, GIT_DIR: diffGit } }).toString().trim();
+        assert.equal(recorded, workTreeTree(repo), 'the baseline is the tree of the files as they were copied');
+        const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, 'agent'));
+        assert.deepEqual((await baseline.changes()).files, [], 'and the container holds exactly those');
+      });
+    });
+  }
+
   it('the baseline is what the copy sent, even when the host files change before it is recorded', async () => {
     // The baseline takes blobs from the agent clone's objects and the host's files where they match what was sent;
     // a committed file and an untracked one edited on the host after the copy must come from the container instead.
     const repo = makeRepo({ 'committed.txt': 'as committed\n', 'other.txt': 'o\n' });
     fs.writeFileSync(path.join(repo, 'untracked.txt'), 'as copied\n');
-    const root = tmpDir('copy-baseline-');
-    const id = `copy-race-${process.pid}`;
-    const container = await createAndStart(docker, { name: `hangar-test-${id}`, image: DEFAULT_IMAGE, user: 'agent', env: [], labels: labels(root, id, id), volume: `hangar-test-${id}`, limits: env().hangar.limits, networkMode: 'none' });
-    try {
-      const who = { uid: 1000, gid: 1000, user: 'agent' };
+    await withContainer('copy-race', async (container, diffGit) => {
       const copied = await seedWorkspace(container, repo, who);
       assert.equal(copied.alone, true, 'the copy went into an empty volume');
       fs.writeFileSync(path.join(repo, 'committed.txt'), 'edited on the host\n');
       fs.writeFileSync(path.join(repo, 'untracked.txt'), 'edited on the host\n');
-      const diffGit = path.join(root, 'diff.git');
-      await seedCopyGit(container, repo, who, diffGit, copied);
+      await seedCopyGit(container, repo, who, new TreeDiffer(diffGit), copied);
 
       const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, 'agent'));
       assert.deepEqual((await baseline.changes()).files, [], 'the baseline matches the container');
@@ -85,35 +128,24 @@ describe('docker sandbox: copy mode seeding', function () {
       const after = await baseline.changes();
       assert.deepEqual(after.files.map((f) => [f.path, f.status]), [['untracked.txt', 'modified']]);
       assert.match(after.patch, /^ as copied\n\+agent$/m);
-    } finally {
-      await removeContainer(docker, container.id);
-      await removeVolume(docker, `hangar-test-${id}`);
-    }
+    });
   });
 
   it('a volume that held files before the copy keeps them in the baseline', async () => {
     // The image (or a shipped bind) can put files in the volume: the baseline is then read from the container, not
     // taken from what the copy sent.
     const repo = makeRepo({ 'a.txt': 'a\n' });
-    const root = tmpDir('copy-prefilled-');
-    const id = `copy-prefilled-${process.pid}`;
-    const container = await createAndStart(docker, { name: `hangar-test-${id}`, image: DEFAULT_IMAGE, user: 'agent', env: [], labels: labels(root, id, id), volume: `hangar-test-${id}`, limits: env().hangar.limits, networkMode: 'none' });
-    try {
+    await withContainer('copy-prefilled', async (container, diffGit) => {
       await writeToContainer(container, [{ name: 'workspace/from-image.txt', mode: 0o644, uid: 1000, gid: 1000, content: 'there before\n' }]);
-      const who = { uid: 1000, gid: 1000, user: 'agent' };
       const copied = await seedWorkspace(container, repo, who);
       assert.equal(copied.alone, false);
-      const diffGit = path.join(root, 'diff.git');
-      await seedCopyGit(container, repo, who, diffGit, copied);
+      await seedCopyGit(container, repo, who, new TreeDiffer(diffGit), copied);
 
       const baseline = new CopyBaseline(new TreeDiffer(diffGit), async () => engineExec(container, 'agent'));
       assert.deepEqual((await baseline.changes()).files, [], 'the baseline holds the file that was there');
       assert.equal((await baseline.readFile('from-image.txt', 'baseline'))?.toString(), 'there before\n');
       assert.equal((await execCollect(container, { cmd: ['rm', 'from-image.txt'], user: 'agent', workdir: '/workspace' })).exitCode, 0);
       assert.deepEqual((await baseline.changes()).files.map((f) => [f.path, f.status]), [['from-image.txt', 'deleted']]);
-    } finally {
-      await removeContainer(docker, container.id);
-      await removeVolume(docker, `hangar-test-${id}`);
-    }
+    });
   });
 });
