@@ -1,5 +1,6 @@
-// Harness benchmark: overhead per turn excluding model time, for each model API (Messages through the Anthropic SDK,
-// Chat Completions through the OpenAI-compatible client), and time from session creation to the first model request
+// Harness benchmark: overhead per turn excluding model time, for each model API (Messages through Hangar's own client,
+// anthropic-messages.ts; Chat Completions through the OpenAI-compatible client), a bare request of Hangar's Messages
+// client against the same request through the Anthropic SDK, and time from session creation to the first model request
 // while the sandbox takes 2 s to provision (brain before hands). Ratios are against baselines measured in the same
 // run. Run: npx tsx test/bench/harness.bench.ts [--turns-only]
 //
@@ -147,12 +148,14 @@ async function turns(): Promise<Record<string, unknown>> {
   const chatServer = await startScriptedOpenAiModel({ script: () => reply.text('ok') });
   const sdk = new Anthropic({ apiKey: 'k', baseURL: scripted.url, maxRetries: 0 });
   const openai = new OpenAI({ apiKey: 'k', baseURL: chatServer.url, maxRetries: 0 });
+  const client = createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url });
   const messages = timed(createAnthropicModel({ apiKey: async () => 'k', baseURL: scripted.url }));
   const chat = timed(createOpenAiCompatibleClient({ baseUrl: chatServer.url }));
   const instant = timed(instantModel());
   const L = {
     bare: 'baseline: bare Anthropic SDK request, same reply, no harness',
     bareChat: 'baseline: bare OpenAI SDK request, same reply, no harness',
+    client: "bare request through Hangar's Messages client, same reply, no harness",
     messages: 'harness + scripted Messages model over HTTP',
     chat: 'harness + scripted Chat Completions model over HTTP',
     instant: 'harness + in-process zero-latency model',
@@ -164,6 +167,9 @@ async function turns(): Promise<Record<string, unknown>> {
           interleaved([
             bareRequest(L.bare, async () => {
               for await (const _e of await sdk.messages.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true }));
+            }),
+            bareRequest(L.client, async () => {
+              for await (const _e of client.stream({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }, new AbortController().signal));
             }),
             bareRequest(L.bareChat, async () => {
               for await (const _c of await openai.chat.completions.create({ model: 'm', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }));
@@ -178,7 +184,7 @@ async function turns(): Promise<Record<string, unknown>> {
     const wall = (label: string) => samples.get(label)!.map((x) => x.wall);
     const overhead = (label: string) => samples.get(label)!.map((x) => x.overhead);
     printTable(`Harness overhead per turn (user.message → idle; model wait subtracted; every event fsynced; ${ROUNDS} interleaved rounds after ${WARMUP_ROUNDS} warm-up)`, [
-      ...[L.bare, L.bareChat].map((label) => ({ case: label, turns: ROUNDS, 'wall p50 ms': summarize(wall(label)).p50, 'wall p95 ms': summarize(wall(label)).p95 })),
+      ...[L.bare, L.client, L.bareChat].map((label) => ({ case: label, turns: ROUNDS, 'wall p50 ms': summarize(wall(label)).p50, 'wall p95 ms': summarize(wall(label)).p95 })),
       ...[L.messages, L.chat, L.instant].map((label) => {
         const w = summarize(wall(label));
         const o = summarize(overhead(label));
@@ -186,6 +192,7 @@ async function turns(): Promise<Record<string, unknown>> {
       }),
     ]);
     const ratios = {
+      messages_client_vs_bare_sdk: pairedRatio(wall(L.client), wall(L.bare)),
       messages_turn_vs_bare_sdk: pairedRatio(wall(L.messages), wall(L.bare)),
       chat_completions_turn_vs_bare_sdk: pairedRatio(wall(L.chat), wall(L.bareChat)),
       overhead_chat_completions_vs_messages: pairedRatio(overhead(L.chat), overhead(L.messages)),
