@@ -1,7 +1,7 @@
 import type { Runtime } from '../runtime';
 import { applyChanges } from '../review/apply';
 import { readApplied, recordApplied } from '../review/applied';
-import { withRuntime, withStoredSessions, sessionDir, type Common } from './context';
+import { withRuntime, sessionDir, type Common } from './context';
 import { followTurn, printDiff } from './session-flow';
 import { follow } from './follow';
 import { paint } from './render';
@@ -20,68 +20,35 @@ import { CONFIRM_HINT, UsageError, type ConfirmAnswer } from './session-commands
 // What the commands on one existing session do (session-commands.ts defines them): loaded when one of them runs, so
 // `hangar sessions` and --help compile none of it. Each opens the session with the sandbox provider it was created with.
 
-/** Resolves when the stream takes more output. A closed pipe ends the process instead (shutdown.ts: exit 141), quietly. */
-function drained(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((resolve) => stream.once('drain', resolve));
-}
-
 const on = (c: Common, id: string, needsSandbox: boolean, fn: (rt: Runtime) => Promise<number>) => withRuntime(c, { for: 'session', id, needsSandbox }, fn);
 const flow = (c: Common) => ({ json: c.json === true, liveOutput: c.liveOutput === true });
 
-export async function printEvents(c: Common, id: string, o: { follow?: boolean; thread?: string }): Promise<number> {
-  const json = c.json === true;
-  return (
-    (await onRuntime(c, async (client, url) => {
-      if (o.thread !== undefined) throw new UsageError('--thread works on this machine\'s storage only; with --runtime, events prints the whole session.');
-      return (await import('./remote')).remoteEvents(client, url, id, { follow: o.follow === true, json });
-    })) ??
-    // All events, streamed from the log without opening a runtime (no harness, tools or sandbox code to load), each
-    // write waiting for the terminal or pipe to take the last. As JSON lines, an event's JSON is printed as stored; as
-    // text, each line is rendered. The whole log is printed, so each sub-agent's name is learnt from its thread's
-    // creation, which precedes what the thread does: the log is not folded for the session's threads.
-    (!o.follow && o.thread === undefined
-      ? await withStoredSessions(c, async (stored) => {
-          const lines = json ? null : new ThreadLines(paint(process.stdout.isTTY === true), id);
-          for await (const chunk of stored.eventLines(id)) {
-            const text = lines ? renderLines(lines, chunk) : chunk;
-            if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
-          }
-          return EXIT.ok;
-        })
-      : undefined) ??
-    (await on(c, id, false, async (rt) => {
-      const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
-      if (o.follow) {
-        await follow(rt, id, { fromSeq: 0, ...flow(c), interactive: false, autoApprove: false, forever: true, where });
-        return EXIT.ok;
+/**
+ * The events of `hangar events` that need a runtime: --follow, or one thread (--thread). The whole log is printed by
+ * events-command.ts from the stored log, without one.
+ */
+export function runtimeEvents(c: Common, id: string, o: { follow?: boolean; thread?: string }): Promise<number> {
+  return on(c, id, false, async (rt) => {
+    const where = o.thread === undefined ? undefined : await threadFilter(rt, id, o.thread);
+    if (o.follow) {
+      await follow(rt, id, { fromSeq: 0, ...flow(c), interactive: false, autoApprove: false, forever: true, where });
+      return EXIT.ok;
+    }
+    // JSON lines need no thread names, so the log is not folded for them.
+    const lines = c.json === true ? null : new ThreadLines(paint(process.stdout.isTTY === true), id, await rt.sessions.threads(id), { single: where !== undefined });
+    for (let page: string | undefined; ; ) {
+      const res = await rt.sessions.listEvents(id, { limit: 1000, page, where });
+      // One write per page: a write per event costs a system call each, most of the time of a long log.
+      let text = '';
+      for (const e of res.data) {
+        const line = lines ? lines.render(e) : JSON.stringify(e);
+        if (line !== null) text += `${line}\n`;
       }
-      // JSON lines need no thread names, so the log is not folded for them.
-      const lines = json ? null : new ThreadLines(paint(process.stdout.isTTY === true), id, await rt.sessions.threads(id), { single: where !== undefined });
-      for (let page: string | undefined; ; ) {
-        const res = await rt.sessions.listEvents(id, { limit: 1000, page, where });
-        // One write per page: a write per event costs a system call each, most of the time of a long log.
-        let text = '';
-        for (const e of res.data) {
-          const line = lines ? lines.render(e) : JSON.stringify(e);
-          if (line !== null) text += `${line}\n`;
-        }
-        if (text) process.stdout.write(text);
-        if (!res.next_page) return EXIT.ok;
-        page = res.next_page;
-      }
-    }))
-  );
-}
-
-/** A chunk of JSON lines (StoredSessions.eventLines) as the terminal's lines: one string, one write. */
-function renderLines(lines: ThreadLines, chunk: Buffer): string {
-  let text = '';
-  for (const json of chunk.toString('utf8').split('\n')) {
-    if (json === '') continue;
-    const line = lines.render(JSON.parse(json) as SessionEvent);
-    if (line !== null) text += `${line}\n`;
-  }
-  return text;
+      if (text) process.stdout.write(text);
+      if (!res.next_page) return EXIT.ok;
+      page = res.next_page;
+    }
+  });
 }
 
 export function listThreads(c: Common, id: string): Promise<number> {

@@ -24,7 +24,7 @@ export function addSessionCommands(program: Command, common: () => Common): void
     .argument('<session>')
     .option('-f, --follow', 'keep printing new events')
     .option('--thread <thread>', "only this thread's events (its id: see hangar threads <session>)")
-    .action(async (id: string, o: { follow?: boolean; thread?: string }) => finish(await (await actions()).printEvents(common(), id, o)));
+    .action(async (id: string, o: { follow?: boolean; thread?: string }) => finish(await (await import('./events-command')).printEvents(common(), id, o)));
 
   program
     .command('threads')

@@ -7,22 +7,22 @@ import { readRecordChunks } from '../log/record-stream';
 // fold and no copy of the log in memory, and an event's JSON printed as stored unless the list's view changes it.
 // Only a queued user.message changes (it gets the start of the first model request after it), so the lines after one
 // are held until that request shows up, or the log ends. Per record the work is a copy of its bytes: the markers of
-// the events that need a look are searched once per chunk, not once per record (issue #17, hangar events).
+// the events that need a look are searched once per chunk, not once per record, and the lines are moved into place
+// within the chunk read (issue #17, hangar events).
 
 const QUEUED = Buffer.from('"processed_at":null');
 const REQUEST_START = Buffer.from('"span.model_request_start"');
 
 /** Chunks of newline-terminated JSON lines, one per event, in log order (bytes: what is printed as stored is never decoded). */
 export async function* eventJsonLines(sessionDir: string): AsyncGenerator<Buffer> {
-  /** Lines held behind queued messages (bytes are ready; an event waits for its processed_at). */
+  /** Lines held behind queued messages (bytes copied out of their chunk; an event waits for its processed_at). */
   let held: (Buffer | SessionEvent)[] = [];
-  const release = (out: LineBuffer, processedAt: string | null) => {
-    for (const h of held) out.push(Buffer.isBuffer(h) ? h : Buffer.from(JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })));
+  const release = (out: ChunkLines, processedAt: string | null) => {
+    for (const h of held) out.add(Buffer.isBuffer(h) ? h : Buffer.from(JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })));
     held = [];
   };
   for await (const { buf, spans } of readRecordChunks(path.join(sessionDir, EVENTS_FILE))) {
-    // The lines are never longer than the records they come from; released held lines may add to that (LineBuffer grows).
-    const out = new LineBuffer(buf.length);
+    const out = new ChunkLines(buf);
     const queued = new Marker(buf, QUEUED);
     const requestStart = new Marker(buf, REQUEST_START);
     for (let k = 0; k < spans.length; k += 2) {
@@ -34,13 +34,14 @@ export async function* eventJsonLines(sessionDir: string): AsyncGenerator<Buffer
       }
       const event = queued.within(start, end) ? (JSON.parse(buf.toString('utf8', start, end)) as SessionEvent) : null;
       if (event?.type === 'user.message' && event.processed_at === null) held.push(event);
-      else if (held.length > 0) held.push(buf.subarray(start, end));
-      else out.push(buf, start, end);
+      // A copy: the chunk's bytes are overwritten by the lines after it.
+      else if (held.length > 0) held.push(Buffer.from(buf.subarray(start, end)));
+      else out.keep(start, end);
     }
     const text = out.take();
     if (text) yield text;
   }
-  const rest = new LineBuffer(0);
+  const rest = new ChunkLines(Buffer.alloc(0));
   release(rest, null);
   const text = rest.take();
   if (text) yield text;
@@ -64,38 +65,41 @@ class Marker {
   }
 }
 
-/** Lines gathered into one buffer per chunk of the log: one copy of each line's bytes, one write per chunk. */
-class LineBuffer {
+/**
+ * A chunk's lines, written over the chunk's own bytes: an event's line is its record less the record's envelope, so
+ * moving it down to follow the lines before it never reaches bytes not yet read (copyWithin, a memmove: no buffer
+ * and no copy call per line). Lines from elsewhere (released held events) are parts of their own between.
+ */
+class ChunkLines {
   private parts: Buffer[] = [];
-  private current: Buffer;
+  private from = 0;
   private used = 0;
 
-  constructor(private readonly size: number) {
-    this.current = Buffer.allocUnsafe(size);
+  constructor(private readonly buf: Buffer) {}
+
+  /** Appends the event JSON at buf[start, end) (at or after everything appended from the chunk) and a newline. */
+  keep(start: number, end: number): void {
+    this.buf.copyWithin(this.used, start, end);
+    this.used += end - start;
+    this.buf[this.used++] = NEWLINE;
   }
 
-  /** Appends src[start, end) and a newline. */
-  push(src: Buffer, start = 0, end = src.length): void {
-    const bytes = end - start + 1;
-    if (this.used + bytes > this.current.length) {
-      if (this.used > 0) this.parts.push(this.current.subarray(0, this.used));
-      this.current = Buffer.allocUnsafe(Math.max(bytes, this.size));
-      this.used = 0;
-    }
-    src.copy(this.current, this.used, start, end);
-    this.current[this.used + bytes - 1] = NEWLINE;
-    this.used += bytes;
+  /** Appends a line that is not in the chunk, and a newline. */
+  add(line: Buffer): void {
+    this.cut();
+    this.parts.push(line, LINE_END);
   }
 
   take(): Buffer | null {
-    if (this.used > 0) this.parts.push(this.current.subarray(0, this.used));
-    const text = this.parts.length === 0 ? null : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
-    // What was handed out may still be waiting to be written: later lines go to a buffer of their own.
-    this.parts = [];
-    this.current = Buffer.alloc(0);
-    this.used = 0;
-    return text;
+    this.cut();
+    return this.parts.length === 0 ? null : this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts);
+  }
+
+  private cut(): void {
+    if (this.used > this.from) this.parts.push(this.buf.subarray(this.from, this.used));
+    this.from = this.used;
   }
 }
 
 const NEWLINE = 0x0a;
+const LINE_END = Buffer.from('\n');
