@@ -55,6 +55,34 @@ describe('StoredSessions: listing a storage without a runtime', function () {
     await assert.rejects(stored.record(broken), (e: unknown) => e instanceof RuntimeError && e.code === 'damaged');
   });
 
+  it("prices with the storage's models.json when there is one (checked in full), and the built-in catalogue without", async () => {
+    const id = await t.start('go');
+    await t.waitFor(id, idleAfter(1));
+    await t.runtime.settled(id);
+    const summary = path.join(t.storage, 'sessions', id, 'summary.json');
+    const pricedWith = async () => (JSON.parse(await fsp.readFile(summary, 'utf8')) as { prices: string }).prices;
+    await new StoredSessions(t.storage).list({});
+    const builtIn = await pricedWith();
+
+    await fsp.writeFile(path.join(t.storage, 'models.json'), JSON.stringify({ 'claude-sonnet-5-5': { prices: { input: 100 } } }));
+    const page = await new StoredSessions(t.storage).list({});
+    assert.notEqual(await pricedWith(), builtIn, 'the summary was folded again with the prices of models.json');
+    const other = await makeTestRuntime({ storage: t.storage });
+    const expected = await other.runtime.sessions.list({ limit: 20 });
+    await other.close();
+    assert.deepEqual(page.data.map(stable), expected.data.map(stable));
+
+    await fsp.writeFile(path.join(t.storage, 'models.json'), JSON.stringify({ 'claude-sonnet-5-5': { contextWindow: -1 } }));
+    await assert.rejects(new StoredSessions(t.storage).list({}), /models\.json is not a valid model catalogue override/);
+    await fsp.rm(path.join(t.storage, 'models.json'));
+    await new StoredSessions(t.storage).list({});
+    assert.equal(await pricedWith(), builtIn, 'without models.json, the built-in catalogue again');
+  });
+
+  it('refuses a page cursor it did not issue with the API error (400)', async () => {
+    await assert.rejects(new StoredSessions(t.storage).list({ page: 'garbage' }), (e: unknown) => e instanceof RuntimeError && e.status === 400 && /not a cursor this server issued/.test(e.message));
+  });
+
   it('lists an empty storage (no sessions directory yet) without creating anything', async () => {
     const empty = path.join(t.storage, 'nothing-here');
     const page = await new StoredSessions(empty).list({});
