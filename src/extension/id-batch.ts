@@ -2,16 +2,16 @@
 // pass every few hundred ms instead of one timer per session, so the readers of a pass share their reads
 // (test/bench/extension-host.bench.ts).
 
-export class IdBatch {
-  private readonly ids = new Set<string>();
+export class IdBatch<Id = string> {
+  private readonly ids = new Set<Id>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly ms: number,
-    private readonly flush: (id: string) => void,
+    private readonly flush: (id: Id) => void,
   ) {}
 
-  add(id: string): void {
+  add(id: Id): void {
     this.ids.add(id);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

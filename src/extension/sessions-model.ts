@@ -44,8 +44,8 @@ export class SessionsModel implements vscode.Disposable {
   /** Listed sessions not tracked yet: their log files' watchers. */
   private readonly watched = new Map<string, () => void>();
   private readonly threadFolds = new Map<string, Promise<ThreadFold>>();
-  /** Sessions that changed since the last announcement. */
-  private readonly due = new IdBatch(COALESCE_MS, (id) => this.changed.fire(id));
+  /** Sessions that changed since the last announcement, and undefined when the list did (sessions added here or seen). */
+  private readonly due = new IdBatch<string | undefined>(COALESCE_MS, (id) => this.fire(id));
   /**
    * A session's view while it is being read: one announcement sends the tree, the status bar and the approvals to
    * read the same session at once, and with 20 sessions running those reads were most of the extension host's work
@@ -53,6 +53,8 @@ export class SessionsModel implements vscode.Disposable {
    * caller gets a view read before an event it may have seen.
    */
   private readonly reading = new Map<string, Promise<SessionView>>();
+  /** The listing being read, shared the same way; dropped when the list changes. */
+  private listing: Promise<SessionView[]> | undefined;
   private views: SessionView[] = [];
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -67,7 +69,7 @@ export class SessionsModel implements vscode.Disposable {
       host.onDidStart(() => {
         this.reset();
         this.listOff?.();
-        this.listOff = host.client.watchSessions(() => this.changed.fire(undefined));
+        this.listOff = host.client.watchSessions(() => this.due.add(undefined));
         // Outputs are captured a moment after the idle that repainted the session: repaint it again when they land.
         this.outputsOff?.();
         this.outputsOff = host.detached ? undefined : host.runtime.onOutputs((id) => this.changed.fire(id));
@@ -76,7 +78,16 @@ export class SessionsModel implements vscode.Disposable {
   }
 
   /** The sessions of this storage, newest first, each tracked from now on. */
-  async list(): Promise<SessionView[]> {
+  list(): Promise<SessionView[]> {
+    if (this.listing) return this.listing;
+    const listing = this.readList();
+    this.listing = listing;
+    const settled = () => void (this.listing === listing && (this.listing = undefined));
+    listing.then(settled, settled);
+    return listing;
+  }
+
+  private async readList(): Promise<SessionView[]> {
     const client = this.host.client;
     if (client.detached) return (this.views = await client.listSessions());
     const page = await this.host.runtime.sessions.list({ limit: 200, order: 'desc' });
@@ -105,7 +116,7 @@ export class SessionsModel implements vscode.Disposable {
   /** Starts tracking a session created just now and announces the new list. */
   added(id: string): void {
     this.track(this.host.client, id);
-    this.changed.fire(undefined);
+    this.due.add(undefined);
   }
 
   removed(id: string): void {
@@ -113,7 +124,7 @@ export class SessionsModel implements vscode.Disposable {
     void this.subscriptions.get(id)?.then((off) => off());
     this.subscriptions.delete(id);
     this.threadFolds.delete(id);
-    this.changed.fire(undefined);
+    this.fire(undefined);
   }
 
   /** The session's sub-agent threads, folded from its thread events and kept current from its log tail. */
@@ -202,7 +213,13 @@ export class SessionsModel implements vscode.Disposable {
     for (const sub of this.subscriptions.values()) void sub.then((off) => off(), () => undefined);
     this.subscriptions.clear();
     this.threadFolds.clear();
-    this.changed.fire(undefined);
+    this.fire(undefined);
+  }
+
+  /** Announces a change; a change of the list first drops the listing being read, which may not have it. */
+  private fire(id: string | undefined): void {
+    if (id === undefined) this.listing = undefined;
+    this.changed.fire(id);
   }
 
   dispose(): void {

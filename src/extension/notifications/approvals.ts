@@ -114,6 +114,8 @@ export class ApprovalNotifier implements vscode.Disposable {
   private updateBadge(): void {
     if (!this.view) return;
     const n = this.all().length;
+    // Set only when it changes: each set is a message to the workbench, and every session's refresh comes here.
+    if ((this.view.badge?.value ?? 0) === n) return;
     this.view.badge = n > 0 ? { value: n, tooltip: n === 1 ? '1 question waits for you' : `${n} questions wait for you` } : undefined;
   }
 
