@@ -11,7 +11,7 @@ import { WarmClaims } from './warm';
 import { anyShared, sharable, spawnKeeper, type SharedPoolOptions } from './shared-pool';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
-import { engineSocket, markRetired, removeRetiredDetached, sweepRetired } from './retire';
+import { engineSocket, markHeld, markRetired, releaseHeld, removeRetiredDetached, sweepAbandoned, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
 import { readState, removeState, writeState, type ContainerSettings, type SessionState } from './state';
@@ -64,7 +64,8 @@ export interface DockerSandboxProviderOptions {
   toolHost?: { defaultTimeoutMs?: number; maxOutputChars?: number };
   /**
    * How a released session's container goes: removed before release() returns ('wait', the default), or handed to a
-   * detached process ('detached', retire.ts) so a one-shot CLI exits without waiting on the engine.
+   * detached process ('detached', retire.ts) so a one-shot CLI exits without waiting on the engine. With 'detached' a
+   * container also goes when its process is killed: the next provider on the storage removes it (retire.ts, held).
    */
   teardown?: 'wait' | 'detached';
   /**
@@ -89,8 +90,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   private egress: SandboxEgress | null = null;
   private readonly tunnels = new SessionTunnels();
   /**
-   * Removal of containers retired earlier whose remover did not finish, and of warm containers whose process died
-   * (started on connecting).
+   * Removal of containers retired earlier whose remover did not finish, of warm containers whose process died, and of
+   * the containers a killed CLI process held (started on connecting).
    */
   private sweeping: Promise<unknown> = Promise.resolve();
 
@@ -111,7 +112,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     const connecting = (async () => {
       this.target = resolveEngine(this.options.engine);
       const docker = await connectDocker({ target: this.target });
-      this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0)]);
+      this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0), sweepAbandoned(docker, this.root).catch(() => 0)]);
       return docker;
     })();
     // A failed connection is tried again on the next use.
@@ -168,8 +169,12 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   private async provisionNow(spec: ProvisionSpec): Promise<Sandbox> {
     const docker = await this.docker();
+    // Detached teardown (a CLI's): the container goes with this process, released or killed (retire.ts).
+    if (this.options.teardown === 'detached') await markHeld(this.root, spec.sessionId);
     const state = await readState(this.root, spec.sessionId);
     if (state) {
+      // This start's sweep may be removing the container a killed process left for this very session.
+      await this.sweeping;
       this.sameEngine(state);
       // The proxy may listen elsewhere than when the container was made (a new port after a restart): a container
       // pointed at the old one is replaced, on the same volume.
@@ -338,6 +343,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.tunnels.close(state.sessionId);
     state.containerId = null;
     await writeState(this.root, state);
+    if (this.options.teardown === 'detached') await releaseHeld(this.root, state.sessionId);
     if (socket && left.length < ids.length) removeRetiredDetached(socket, this.root);
   }
 
@@ -350,6 +356,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     await removeContainer(docker, containerName(this.root, sessionId));
     if (state) await this.layers.discard(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
+    await releaseHeld(this.root, sessionId);
     this.egress?.unbind(sessionId);
     this.tunnels.close(sessionId);
   }

@@ -1,14 +1,21 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { pidAlive } from '../../log/file-lock';
 import type { Docker } from './client';
 import { removeContainer } from './container';
+import { containerName, SessionId } from './names';
 
 // Removing a session's container without making a one-shot CLI wait for it (the engine takes a few hundred ms to
 // kill and remove one). Its id is first written under <root>/retired/, then a detached process removes every
 // container listed there and deletes the entries, so the CLI exits at once. An entry that outlives its remover (the
 // remover or the engine was killed) is removed by the next remover, or by the next provider in any process
 // (sweepRetired). Only the containers named there are touched: their sessions already recorded that they have none.
+//
+// A CLI process that is killed (SIGKILL, a closed terminal) never retires its session's container. While it uses
+// one it keeps <root>/held/<sessionId> with its pid; released, the entry goes. An entry whose process is gone is
+// what a killed one left: the next provider's sweep removes the session's container (its files stay on its volume
+// and layer, and the session gets a new container when it continues, as after any stopped container).
 
 const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
 
@@ -71,4 +78,41 @@ export async function sweepRetired(docker: Docker, root: string): Promise<number
     cleared++;
   }
   return cleared;
+}
+
+export function heldDir(root: string): string {
+  return path.join(root, 'held');
+}
+
+/** Records that this process uses the session's container (a CLI's: it is removed when the process goes). */
+export async function markHeld(root: string, sessionId: string): Promise<void> {
+  await fs.mkdir(heldDir(root), { recursive: true });
+  await fs.writeFile(path.join(heldDir(root), sessionId), String(process.pid));
+}
+
+/** The session's container is released (retired or kept for another process): no longer this process' to leave behind. */
+export async function releaseHeld(root: string, sessionId: string): Promise<void> {
+  await fs.rm(path.join(heldDir(root), sessionId), { force: true });
+}
+
+/** The pid in a held entry; null for an entry cut short by a kill (empty or partial): its writer is gone too. */
+async function holder(file: string): Promise<number | null> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
+
+/** Removes the containers of sessions whose holding process died without releasing them; returns how many. */
+export async function sweepAbandoned(docker: Docker, root: string): Promise<number> {
+  let removed = 0;
+  for (const name of await fs.readdir(heldDir(root)).catch(() => [] as string[])) {
+    if (!SessionId.safeParse(name).success) continue;
+    const file = path.join(heldDir(root), name);
+    const pid = await holder(file);
+    if (pid !== null && pidAlive(pid)) continue;
+    await removeContainer(docker, containerName(root, name));
+    // Unless another process took the session meanwhile (its entry names it now).
+    if ((await holder(file)) === pid) await fs.rm(file, { force: true });
+    removed++;
+  }
+  return removed;
 }

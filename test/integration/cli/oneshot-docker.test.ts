@@ -1,23 +1,29 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { reply } from '../../../src/model/scripted';
 import { connectDocker, type Docker } from '../../../src/sandbox/docker/client';
 import { createAndStart } from '../../../src/sandbox/docker/container';
-import { LABEL_ROOT, labels, rootKey } from '../../../src/sandbox/docker/names';
+import { LABEL_ROOT, LABEL_SESSION, labels, rootKey } from '../../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../../src/sandbox/docker/plan';
 import { EXIT } from '../../../src/cli/exit-codes';
-import { markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
+import { heldDir, markRetired, retiredDir } from '../../../src/sandbox/docker/retire';
+import { readState } from '../../../src/sandbox/docker/state';
 import { SandboxEnvironment } from '../../../src/wire/environment';
 import { useCli } from './harness';
 
 // A one-shot `hangar run` on Docker exits without waiting for its container's removal (a detached process removes
 // it): the exit code and the printed diff are those of the session, the container is gone soon after, and a
-// container whose removal was cut short (the remover killed) is gone after the next run.
+// container whose removal was cut short (the remover killed) is gone after the next run, and so is the container of a
+// run that was killed outright (SIGKILL: nothing of it ran on the way out).
 
 async function ours(docker: Docker, root: string): Promise<string[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_ROOT}=${rootKey(root)}`] } });
-  return list.map((c) => c.Id);
+  return (await oursListed(docker, root)).map((c) => c.Id);
+}
+
+function oursListed(docker: Docker, root: string) {
+  return docker.listContainers({ all: true, filters: { label: [`${LABEL_ROOT}=${rootKey(root)}`] } });
 }
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
@@ -65,6 +71,33 @@ describe('hangar run on Docker: teardown after exit (Docker required)', function
     assert.equal(next.code, 0, next.stderr);
     await until('every container of this storage removed', async () => (await ours(docker, root)).length === 0);
     await docker.getVolume(`hangar-test-left-${process.pid}`).remove({ force: true });
+  });
+
+  it('a run killed mid-tool leaves its container only until the next run starts, which removes it without waiting for it', async () => {
+    const root = path.join(t.home, 'docker');
+    const noWarm = { HANGAR_WARM_POOL: '0' };
+    t.model.push(reply.tool('bash', { command: 'sleep 120' }), reply.text('never reached'));
+    const killed = spawn(process.execPath, [t.cli, 'run', '--provider', 'docker', '--repo', t.repo, 'wait a while'], { env: t.env(noWarm), stdio: 'ignore' });
+    const exited = new Promise((resolve) => killed.on('exit', resolve));
+    let session = '';
+    await until('the killed run’s container running its tool', async () => {
+      const running = (await oursListed(docker, root)).find((c) => c.State === 'running');
+      session = running?.Labels[LABEL_SESSION] ?? '';
+      return session !== '' && fs.existsSync(path.join(heldDir(root), session)) && (await readState(root, session))?.containerId === running?.Id;
+    });
+    killed.kill('SIGKILL');
+    await exited;
+    assert.equal((await ours(docker, root)).length, 1, 'nothing of the killed run removed its container');
+
+    t.model.push(reply.text('nothing to do'));
+    const next = await t.hangar(['run', '--provider', 'docker', '--repo', t.repo, 'nothing'], noWarm);
+    assert.equal(next.code, 0, next.stderr);
+    await until('the killed run’s container removed', async () => (await ours(docker, root)).length === 0);
+    assert.deepEqual(fs.readdirSync(heldDir(root)), [], 'no process holds a container any more');
+    // Its files stay for the session to go on in a new container: only the container went.
+    const state = await readState(root, session);
+    assert.ok(state, 'the killed session keeps its sandbox state');
+    await docker.getVolume(state.volume).inspect();
   });
 
   it('a devcontainer setup step that fails ends `run --json` non-zero with a session error naming the step, run once and never shown to the model', async () => {
