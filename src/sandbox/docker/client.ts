@@ -6,7 +6,8 @@ import { DockerSshError, DockerTlsError, DockerUnavailableError, classifyEngineE
 import { SshTransportError } from './ssh-transport';
 
 // The engine connection plus the two exec shapes the provider needs: a one-shot command with collected output,
-// and a long-lived attached process (the tool server) as a stdin writer plus demultiplexed stdout/stderr.
+// and a long-lived attached process (the tool server, as an exec or the container's main process) as a stdin writer
+// plus demultiplexed stdout/stderr.
 
 export type Docker = Dockerode;
 export type Container = Dockerode.Container;
@@ -84,6 +85,23 @@ export async function attachExec(container: Container, spec: Omit<ExecSpec, 'std
     Tty: false,
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: false })) as Duplex;
+  return attachedStreams(container, stream, async () => {
+    const info = await exec.inspect();
+    return info.Running ? null : (info.ExitCode ?? null);
+  });
+}
+
+/**
+ * A container's main process with stdin/stdout/stderr attached (created with OpenStdin): attached before the start,
+ * nothing it prints is missed. Its exit code is the container's business (null here).
+ */
+export async function attachMain(container: Container): Promise<AttachedProcess> {
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+  return attachedStreams(container, stream, async () => null);
+}
+
+/** A hijacked, multiplexed (no TTY) stream as stdin plus demultiplexed stdout/stderr. */
+function attachedStreams(container: Container, stream: Duplex, exitCode: () => Promise<number | null>): AttachedProcess {
   // Over tcp (a remote engine) the stream is a socket: a small write (a tool request, a tunnelled request head) must
   // not wait for the ACK of the one before it (Nagle): that cost the egress tunnel ~40 ms a request.
   (stream as Partial<Socket>).setNoDelay?.(true);
@@ -100,16 +118,7 @@ export async function attachExec(container: Container, spec: Omit<ExecSpec, 'std
     stream.once('close', done);
     stream.once('error', done);
   });
-  return {
-    stdin: stream,
-    stdout,
-    stderr,
-    closed,
-    exitCode: async () => {
-      const info = await exec.inspect();
-      return info.Running ? null : (info.ExitCode ?? null);
-    },
-  };
+  return { stdin: stream, stdout, stderr, closed, exitCode };
 }
 
 /** Runs a command to completion and collects its output. */

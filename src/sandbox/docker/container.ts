@@ -5,8 +5,9 @@ import { classifyEngineError, isConflict, isNotFound } from './errors';
 
 // The session container: hardened (non-root, no capabilities, no privilege gain, pids/memory/CPU limits, network
 // none unless allowed, no Docker socket, no host path but the session volume, its file resources (read-only) and its
-// outputs directory) and kept alive by `sleep infinity` under the engine's init, which also reaps the orphans of
-// killed commands so they do not eat the pids limit.
+// outputs directory) under the engine's init, which also reaps the orphans of killed commands so they do not eat the
+// pids limit. Its main process is the tool server when there is one (MAIN_SHELL): the host attaches to it before the
+// start, so the server is up as soon as the container is, without an exec round trip after it; else `sleep infinity`.
 
 export const WORKSPACE = '/workspace';
 
@@ -23,6 +24,22 @@ export interface ContainerPlan {
   networkMode: string;
   /** Host paths bound in (file resources read-only, the outputs directory); nothing else of the host is. */
   binds?: readonly { source: string; target: string; readOnly: boolean }[];
+  /** The main process (the tool server), its stdin open for one attach; absent: `sleep infinity`. */
+  main?: readonly string[];
+}
+
+/**
+ * Runs the main process; when it exits, says so on stdout (the attached host learns the tool server is gone: the
+ * stream stays open) and keeps the container alive as `sleep infinity` would, so the session's files and processes
+ * stay and a tool server can be started again by exec (the same as when the server dies in a `sleep` container).
+ */
+const MAIN_SHELL = '"$@"; echo "{\\"op\\":\\"exited\\",\\"exit_code\\":$?}"; exec sleep infinity';
+
+function mainProcess(plan: ContainerPlan): Partial<Dockerode.ContainerCreateOptions> {
+  if (!plan.main) return { Entrypoint: ['sleep'], Cmd: ['infinity'] };
+  // StdinOnce: the stdin closes when the host's attach does, so a host that went away stops the server (as an
+  // exec's closed stdin did), and the container lives on for a reattach.
+  return { Entrypoint: ['/bin/sh'], Cmd: ['-c', MAIN_SHELL, 'hangar-main', ...plan.main], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true };
 }
 
 function workspaceMount(plan: ContainerPlan): Dockerode.MountSettings {
@@ -42,8 +59,7 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
     Env: plan.env,
     Labels: plan.labels,
     WorkingDir: WORKSPACE,
-    Entrypoint: ['sleep'],
-    Cmd: ['infinity'],
+    ...mainProcess(plan),
     StopSignal: 'SIGKILL',
     HostConfig: {
       Init: true,
@@ -58,13 +74,23 @@ export function createOptions(plan: ContainerPlan): Dockerode.ContainerCreateOpt
       NetworkMode: plan.networkMode,
       Privileged: false,
       ReadonlyRootfs: false,
+      // The main process' stdout is the tool server's protocol (every tool result): not for the engine's disk.
+      LogConfig: { Type: 'none', Config: {} },
     },
   };
 }
 
+/**
+ * Creates the container. Its name is usually free, so it is not cleared first (one engine call per container less):
+ * a leftover of the name (a crashed process' container) is removed when the engine says it is there.
+ */
 export async function createContainer(docker: Docker, plan: ContainerPlan): Promise<Container> {
   try {
-    return await docker.createContainer(createOptions(plan));
+    return await docker.createContainer(createOptions(plan)).catch(async (err: unknown) => {
+      if (!isConflict(err)) throw err;
+      await removeContainer(docker, plan.name);
+      return docker.createContainer(createOptions(plan));
+    });
   } catch (err) {
     throw classifyEngineError(err, { image: plan.image });
   }

@@ -2,14 +2,14 @@ import { SKILLS_DIR } from '../../wire/skill';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { installAccount } from './account';
-import { execCollect, type Container, type Docker, type ExecResult, type ExecSpec } from './client';
+import { attachMain, execCollect, type AttachedProcess, type Container, type Docker, type ExecResult, type ExecSpec } from './client';
 import { createContainer, startCreated, WORKSPACE } from './container';
 import { classifyEngineError, DevcontainerError } from './errors';
 import { ExecTools } from './exec-tools';
 import type { LifecycleCommand } from './devcontainer-settings';
 import type { ContainerSettings } from './state';
 import type { BuiltToolServer } from './toolserver-build';
-import { ToolServerClient, ToolServerUnavailable } from './toolserver-client';
+import { mainToolServerArgv, ToolServerClient, ToolServerUnavailable, type ToolServerStart } from './toolserver-client';
 
 // "Hands": a running container plus the way tools reach it (the tool server, or one exec per call as fallback).
 // Containers are cattle: hands are made for a layer (volume + settings) and remade on the same layer when they die.
@@ -73,19 +73,22 @@ function envRecord(env: readonly string[]): Record<string, string> {
   return out;
 }
 
-/** Connects tools to a running container: the tool server when the image can run it, else the exec fallback. */
-export async function attachHands(ctx: HandsContext, container: Container, settings: ContainerSettings): Promise<Hands> {
-  const execEnv = [`HOME=${settings.home}`, `USER=${settings.user.split(':')[0]}`];
+function toolServerStart(ctx: HandsContext, toolServer: BuiltToolServer, settings: ContainerSettings): ToolServerStart {
+  return {
+    code: toolServer.code,
+    user: settings.user,
+    env: [`HOME=${settings.home}`, `USER=${settings.user.split(':')[0]}`],
+    config: { root: WORKSPACE, stateDir: SHELL_STATE, readOnlyRoots: [SKILLS_DIR], env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
+  };
+}
+
+/** The tools on `server`'s answer: the tool server, or the exec fallback when the image cannot run it. */
+async function handsOn(container: Container, settings: ContainerSettings, server: Promise<ToolServerClient> | null): Promise<Hands> {
   let why = 'the sandbox runs without Hangar\'s tool server';
-  if (ctx.toolServer) {
+  if (server) {
     try {
-      const server = await ToolServerClient.start(container, {
-        code: ctx.toolServer.code,
-        user: settings.user,
-        env: execEnv,
-        config: { root: WORKSPACE, stateDir: SHELL_STATE, readOnlyRoots: [SKILLS_DIR], env: envRecord(settings.env), memoryMb: settings.limits.memory_mb, ...ctx.tools },
-      });
-      return { container, runner: server, server };
+      const client = await server;
+      return { container, runner: client, server: client };
     } catch (err) {
       if (!(err instanceof ToolServerUnavailable)) throw err;
       why = err.message;
@@ -94,9 +97,24 @@ export async function attachHands(ctx: HandsContext, container: Container, setti
   return { container, runner: new ExecTools(() => container, settings.user, WORKSPACE, why), server: null };
 }
 
-/** Creates (without starting) a container on the layer's volume. */
-export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Container> {
-  return createContainer(ctx.docker, {
+/** Connects tools to a running container: a tool server started by exec when the image can run it, else the exec fallback. */
+export function attachHands(ctx: HandsContext, container: Container, settings: ContainerSettings): Promise<Hands> {
+  return handsOn(container, settings, ctx.toolServer && ToolServerClient.start(container, toolServerStart(ctx, ctx.toolServer, settings)));
+}
+
+/** A created container, and (with a tool server) its main process attached: the tool server once it starts. */
+export interface PreparedContainer {
+  container: Container;
+  main: { stdio: AttachedProcess; start: ToolServerStart } | null;
+}
+
+/**
+ * Creates (without starting) a container on the layer's volume, its main process the tool server when there is one,
+ * attached now so nothing it says is missed.
+ */
+export async function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<PreparedContainer> {
+  const start = ctx.toolServer && toolServerStart(ctx, ctx.toolServer, spec.settings);
+  const container = await createContainer(ctx.docker, {
     name: spec.name,
     image: spec.settings.image,
     user: spec.settings.user,
@@ -107,7 +125,37 @@ export function prepareContainer(ctx: HandsContext, spec: HandsSpec): Promise<Co
     limits: spec.settings.limits,
     networkMode: spec.settings.networkMode,
     binds: spec.settings.shipBinds ? [] : spec.settings.binds,
+    main: start ? mainToolServerArgv(start) : undefined,
   });
+  if (!start) return { container, main: null };
+  try {
+    return { container, main: { stdio: await attachMain(container), start } };
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw classifyEngineError(err);
+  }
+}
+
+/**
+ * Starts a prepared container (`start`: startPrepared or a caller's wrapper of it) and returns once it runs, with its
+ * tools to come: the main tool server once it says it is ready, or the exec fallback when the image cannot run it (no
+ * Node.js 18+; the container lives on). The caller may do its own work in the container meanwhile (the CA, the copy).
+ */
+export async function startWithHands(prepared: PreparedContainer, settings: ContainerSettings, start: (c: Container) => Promise<void> = (c) => startPrepared(c, settings)): Promise<{ hands: Promise<Hands> }> {
+  const { container, main } = prepared;
+  const started = start(container);
+  const server = main && ToolServerClient.over(main.stdio, main.start, started);
+  // Read after the start, or never if the caller fails before: not an unhandled rejection meanwhile.
+  server?.catch(() => undefined);
+  try {
+    await started;
+  } catch (err) {
+    main?.stdio.stdin.destroy();
+    throw err;
+  }
+  const hands = handsOn(container, settings, server);
+  hands.catch(() => undefined);
+  return { hands };
 }
 
 /**

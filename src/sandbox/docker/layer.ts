@@ -4,7 +4,7 @@ import { removeContainer } from './container';
 import { seedCopy } from './copy-baseline';
 import { installCa } from './egress';
 import { OverlayUnsupportedError } from './errors';
-import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
+import { prepareContainer, runLifecycle, startPrepared, startWithHands, type Hands, type HandsContext } from './hands';
 import { labels, POOL_SESSION, poolLabels, volumeName } from './names';
 import type { PlanBase, SandboxPlan } from './plan';
 import { shipBinds } from './ship';
@@ -82,17 +82,17 @@ export class Layers {
           } else {
             await createPlainVolume(ctx.docker, volume, lbl);
           }
-          await removeContainer(ctx.docker, name);
-          const container = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
-          containerId = container.id;
-          if (base.settings.shipBinds) await shipBinds(container, base.settings);
-          return container;
+          const prepared = await prepareContainer(ctx, { name, labels: lbl, volume, overlay: base.mode === 'overlay', settings: base.settings });
+          containerId = prepared.container.id;
+          if (base.settings.shipBinds) await shipBinds(prepared.container, base.settings);
+          return prepared;
         })();
-        const [plan, container] = await Promise.all([planP, created]);
+        const [plan, prepared] = await Promise.all([planP, created]);
+        const { container } = prepared;
         if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
-        await this.start(container, base);
+        const { hands } = await startWithHands(prepared, base.settings, (c) => this.start(c, base));
         if (base.settings.caCert) await installCa(container, base.settings.caCert);
-        return withSeededFiles(attachHands(ctx, container, base.settings), base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
+        return withSeededFiles(hands, base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
       });
       const { create, start } = base.settings.lifecycle;
       await runLifecycle(hands.container, base.settings, [...create, ...start], onProgress);

@@ -3,7 +3,7 @@ import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxMount, SandboxProvid
 import { connectDocker, type Container, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
 import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
-import { attachHands, prepareContainer, runLifecycle, startPrepared, type Hands, type HandsContext } from './hands';
+import { attachHands, prepareContainer, runLifecycle, startWithHands, type Hands, type HandsContext } from './hands';
 import { containerName, labels, SessionId } from './names';
 import { completePlan, planBase, planSandbox, poolable, type PlanRequest, type SandboxPlan } from './plan';
 import { Layers, type MadeLayer } from './layer';
@@ -315,12 +315,13 @@ export class DockerSandboxProvider implements SandboxProvider {
       await createOverlayVolume(ctx.docker, state.volume, dirs, lbl);
     }
     onProgress?.('Starting a new sandbox container on the session volume');
-    const container = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
+    const prepared = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
+    const { container } = prepared;
     if (state.settings.shipBinds) await shipBinds(container, state.settings);
-    await startPrepared(container, state.settings);
+    const started = await startWithHands(prepared, state.settings);
     if (state.settings.caCert) await installCa(container, state.settings.caCert);
     await this.bindEgress(state.sessionId, container, state.settings);
-    const hands = await attachHands(ctx, container, state.settings);
+    const hands = await started.hands;
     if (!state.postCreateDone) {
       await runLifecycle(container, state.settings, state.settings.lifecycle.create, onProgress);
       state.postCreateDone = true;

@@ -2,12 +2,14 @@ import { createInterface } from 'node:readline';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import type { ToolOutputSnapshot } from '../../wire/tool-output';
 import { ToolServerMessage, type ToolServerConfig, type ToolServerRequest, type WatchEntry, type WatchResult } from '../toolserver/protocol';
-import { attachExec, type Container, type ExecResult, type ExecSpec } from './client';
+import * as z from 'zod';
+import { attachExec, type AttachedProcess, type Container, type ExecResult, type ExecSpec } from './client';
 import { envRecord } from './devcontainer-settings';
 
-// Host side of the tool server: one attached `docker exec` per container, calls multiplexed by id. When the stream
-// closes (the container died, or the server did), every pending call rejects with ToolServerGone and the sandbox
-// decides what to tell the model.
+// Host side of the tool server, calls multiplexed by id over its stdin/stdout: the container's main process, attached
+// before the container starts (hands.ts), or an attached `docker exec` in a container that is already running (a
+// reattach, or a tool server that died). When the stream closes or the server exits (the container died, or the
+// server did), every pending call rejects with ToolServerGone and the sandbox decides what to tell the model.
 
 export class ToolServerGone extends Error {
   override readonly name = 'ToolServerGone';
@@ -41,6 +43,22 @@ export interface ToolServerStart {
   readyTimeoutMs?: number;
 }
 
+/** The command that runs the tool server (its code then comes over stdin). */
+function toolServerArgv(config: ToolServerConfig): string[] {
+  return ['node', '-e', LOADER, JSON.stringify(config)];
+}
+
+/** The tool server as a container's main process: `env` sets what an exec would have set (HOME, USER). */
+export function mainToolServerArgv(opts: Pick<ToolServerStart, 'env' | 'config'>): string[] {
+  return ['env', ...opts.env, ...toolServerArgv(opts.config)];
+}
+
+/**
+ * The line the container's main shell prints when the tool server exits (container.ts, MAIN_SHELL): the container
+ * then lives on, and the attached stream with it, so this is how the host learns the server is gone.
+ */
+const Exited = z.object({ op: z.literal('exited'), exit_code: z.number().int() });
+
 interface Pending {
   resolve: (o: ToolOutcome) => void;
   /** An exec's answer (exec calls only). */
@@ -49,6 +67,14 @@ interface Pending {
   resolveWatch?: (r: WatchResult) => void;
   reject: (e: Error) => void;
   onOutput?: (snapshot: ToolOutputSnapshot) => void;
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
 }
 
 export class ToolServerClient {
@@ -63,13 +89,20 @@ export class ToolServerClient {
     private readonly end: () => void,
   ) {}
 
+  /** A tool server as an exec in a running container. */
   static async start(container: Container, opts: ToolServerStart): Promise<ToolServerClient> {
-    const proc = await attachExec(container, {
-      cmd: ['node', '-e', LOADER, JSON.stringify(opts.config)],
-      user: opts.user,
-      env: opts.env,
-      workdir: opts.config.root,
-    });
+    const proc = await attachExec(container, { cmd: toolServerArgv(opts.config), user: opts.user, env: opts.env, workdir: opts.config.root });
+    return ToolServerClient.over(proc, opts);
+  }
+
+  /**
+   * Sends the code to a tool server's stdin and waits for its ready line. `started`: when the process runs (a
+   * container's main process attached before its start); the ready timeout counts from then.
+   */
+  static async over(proc: AttachedProcess, opts: Pick<ToolServerStart, 'code' | 'readyTimeoutMs'>, started: Promise<void> = Promise.resolve()): Promise<ToolServerClient> {
+    let exitCode: number | null = null;
+    let onExit: () => void = () => undefined;
+    const exited = new Promise<void>((resolve) => (onExit = resolve));
     const client = new ToolServerClient(
       (line) => proc.stdin.write(line),
       proc.closed,
@@ -83,19 +116,33 @@ export class ToolServerClient {
     let onReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => (onReady = resolve));
     const lines = createInterface({ input: proc.stdout, crlfDelay: Infinity });
-    lines.on('line', (line) => client.receive(line, onReady));
-    void proc.closed.then(() => client.fail(new ToolServerGone(`the tool server stopped${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`)));
+    const stopped = () => new ToolServerGone(`the tool server stopped${exitCode === null ? '' : ` (exit ${exitCode})`}${client.stderrTail ? `: ${client.stderrTail.trim()}` : ''}`);
+    lines.on('line', (line) => {
+      const value = parseLine(line);
+      const exit = (value as { op?: unknown } | null)?.op === 'exited' ? Exited.safeParse(value) : null;
+      if (!exit?.success) return client.receive(value, onReady);
+      exitCode = exit.data.exit_code;
+      client.fail(stopped());
+      client.end();
+      onExit();
+    });
+    void proc.closed.then(() => client.fail(stopped()));
     const timeoutMs = opts.readyTimeoutMs ?? 15_000;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       ready.then(() => 'ready' as const),
       proc.closed.then(() => 'closed' as const),
-      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs))),
+      exited.then(() => 'closed' as const),
+      started.then(
+        () => new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs))),
+        () => 'closed' as const,
+      ),
     ]);
     clearTimeout(timer);
     if (outcome !== 'ready') {
       client.end();
-      const code = await proc.exitCode().catch(() => null);
+      await started;
+      const code = exitCode ?? (await proc.exitCode().catch(() => null));
       throw new ToolServerUnavailable(
         outcome === 'timeout'
           ? `the tool server did not start within ${timeoutMs} ms`
@@ -107,15 +154,11 @@ export class ToolServerClient {
     return client;
   }
 
-  private receive(line: string, onReady: () => void): void {
-    let message: ToolServerMessage;
-    try {
-      const parsed = ToolServerMessage.safeParse(JSON.parse(line));
-      if (!parsed.success) return;
-      message = parsed.data;
-    } catch {
-      return; // not ours (a stray print); the protocol is line-framed, so the next line is fine
-    }
+  /** `value`: a line's JSON (null: not JSON). Not ours (a stray print) is skipped: the protocol is line-framed, so the next line is fine. */
+  private receive(value: unknown, onReady: () => void): void {
+    const parsed = ToolServerMessage.safeParse(value);
+    if (!parsed.success) return;
+    const message = parsed.data;
     if (message.op === 'ready') onReady();
     else if (message.op === 'result') this.settle(message.id, (p) => p.resolve(message.outcome));
     else if (message.op === 'output') this.pending.get(message.id)?.onOutput?.(message.output);

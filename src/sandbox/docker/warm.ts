@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Sandbox } from '../types';
 import type { Container, Docker } from './client';
 import { removeContainer, runningContainer } from './container';
+import { isConflict } from './errors';
 import type { Hands } from './hands';
 import type { Layers, MadeLayer } from './layer';
 import { containerName, POOL_SESSION, poolContainerName } from './names';
@@ -73,7 +74,8 @@ export class WarmClaims {
     if (poolable(plan.settings)) this.pool.asked();
     for (let entry = this.pool.take(plan.key); entry; entry = this.pool.take(plan.key)) {
       const taken = entry;
-      const sandbox = await this.adopt(sessionId, plan, taken, taken.hands.container, async () => taken.hands).catch(() => null);
+      // A live tool server connection is a running container (its stream closes when the container stops): no inspect.
+      const sandbox = await this.adopt(sessionId, plan, taken, taken.hands.container, async () => taken.hands, taken.hands.server?.alive === true).catch(() => null);
       if (sandbox) {
         void this.pool.fill(plan).catch(() => undefined);
         return sandbox;
@@ -106,11 +108,16 @@ export class WarmClaims {
    * then its tools. null (the caller discards it) when the container stopped meanwhile or the dir cannot take the
    * session's place.
    */
-  private async adopt(sessionId: string, plan: SandboxPlan, layer: WarmLayer, container: Container, hands: () => Promise<Hands>): Promise<Sandbox | null> {
+  private async adopt(sessionId: string, plan: SandboxPlan, layer: WarmLayer, container: Container, hands: () => Promise<Hands>, running = false): Promise<Sandbox | null> {
     const docker = await this.hooks.docker();
-    if (!(await runningContainer(docker, container.id))) return null;
-    await removeContainer(docker, containerName(this.root, sessionId));
-    await container.rename({ name: containerName(this.root, sessionId) });
+    if (!running && !(await runningContainer(docker, container.id))) return null;
+    const name = containerName(this.root, sessionId);
+    // The session's name is usually free: a leftover holding it is removed when the engine says so.
+    await container.rename({ name }).catch(async (err: unknown) => {
+      if (!isConflict(err)) throw err;
+      await removeContainer(docker, name);
+      await container.rename({ name });
+    });
     const target = outputsSource(plan.settings);
     if (target && layer.outputsDir) {
       await fs.rename(layer.outputsDir, target);
