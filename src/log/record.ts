@@ -17,30 +17,6 @@ export const EventEnvelope = lazySchema(() => z.looseObject({
   processed_at: z.iso.datetime({ offset: true }).nullable(),
 }));
 
-// What the harness appends is stamped by nowIso (toISOString): such a processed_at, on an event whose id and type
-// are strings, passes EventEnvelope, and is accepted without it. Building zod's copy of every event cost each append
-// a few µs per event on the loop that drives every session (issue #17); anything else still gets EventEnvelope's
-// verdict and its message.
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-function isCanonicalUtc(time: string): boolean {
-  if (!CANONICAL_UTC.test(time)) return false;
-  const ms = Date.parse(time);
-  // 2026-02-30 parses (to March 2nd): only a time that prints back as itself is a real one.
-  return !Number.isNaN(ms) && new Date(ms).toISOString() === time;
-}
-
-/** EventEnvelope's error for `event`, or null when it has the envelope (checked by hand when that is certain). */
-export function envelopeError(event: unknown): z.ZodError | null {
-  if (typeof event === 'object' && event !== null && !Array.isArray(event)) {
-    const e = event as Record<string, unknown>;
-    const time = e.processed_at;
-    if (typeof e.id === 'string' && typeof e.type === 'string' && e.type !== '' && (time === null || (typeof time === 'string' && isCanonicalUtc(time)))) return null;
-  }
-  const parsed = EventEnvelope.safeParse(event);
-  return parsed.success ? null : parsed.error;
-}
-
 // One record per line, fixed field order so a reader can find the event's bytes without parsing the header as
 // JSON: {"s":<seq>,"c":"<crc32 hex of the event JSON>","e":<event JSON>}\n
 const PREFIX = Buffer.from('{"s":');

@@ -18,7 +18,7 @@ import type { Lease } from './lease';
 import { GroupCommitWriter, nodeLogIo, type LogIo, type WriterStats } from './log-writer';
 import { eventPage, type ListOptions } from './event-query';
 import type { Page } from './paging';
-import { encodeRecord, envelopeError, scanRecords, type LogEvent, type ScanResult } from './record';
+import { encodeRecord, EventEnvelope, scanRecords, type LogEvent, type ScanResult } from './record';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
 export type { LogEvent } from './record';
@@ -269,8 +269,8 @@ export class SessionLog<E extends LogEvent = StoredEvent> {
   private prepare(events: readonly E[]): { id: string; json: string }[] {
     const batchIds = new Set<string>();
     return events.map((event, index) => {
-      const invalid = envelopeError(event);
-      if (invalid) throw new InvalidEventError(`event ${index}: ${z.prettifyError(invalid)}`);
+      const envelope = EventEnvelope.safeParse(event);
+      if (!envelope.success) throw new InvalidEventError(`event ${index}: ${z.prettifyError(envelope.error)}`);
       const id = event.id === '' ? newId('sevt') : event.id;
       if (this.has(id) || batchIds.has(id)) throw new DuplicateEventIdError(id);
       batchIds.add(id);

@@ -105,7 +105,7 @@ describe('SessionLog', () => {
       await assert.rejects(log.append([{ id: 'sevt_b', type: 't', processed_at: null }, { id: 'sevt_b', type: 't', processed_at: null }]), DuplicateEventIdError);
       await assert.rejects(log.append([{ id: '', type: '', processed_at: null }]), InvalidEventError);
       await assert.rejects(log.append([{ id: '', type: 't', processed_at: 'yesterday' }]), InvalidEventError);
-      // Shaped like the harness's own times, but no such day: still refused.
+      // Times in the right shape but of no such day or hour, and an id that is not a string, are refused too.
       await assert.rejects(log.append([{ id: '', type: 't', processed_at: '2026-02-30T10:00:00.000Z' }]), /event 0: .*processed_at/s);
       await assert.rejects(log.append([{ id: '', type: 't', processed_at: '2026-01-01T24:00:00.000Z' }]), InvalidEventError);
       await assert.rejects(log.append([{ id: 7, type: 't', processed_at: null } as unknown as StoredEvent]), InvalidEventError);
@@ -117,7 +117,7 @@ describe('SessionLog', () => {
       assert.equal(log.length, 1);
       const [ok] = await log.append([event('t')]);
       assert.equal(ok!.seq, 1);
-      // A time with an offset is not the harness's form, and EventEnvelope accepts it.
+      // A time with an offset is a valid processed_at.
       const [offset] = await log.append([{ id: '', type: 't', processed_at: '2026-01-01T10:00:00+02:00' }]);
       assert.equal(offset!.event.processed_at, '2026-01-01T10:00:00+02:00');
     });
