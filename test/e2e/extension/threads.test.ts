@@ -58,14 +58,17 @@ export function threadSuite(): void {
               const it = h.sessionsTree.getTreeItem(n);
               return [it.label, it.description, iconId(it)];
             });
-        const waiting = await waitFor('the reviewer waiting for an answer in the tree', async () => {
+        // The session's own row follows within the tree's change pass (its view is re-read with the session's changes,
+        // gathered every 250 ms), so the wait covers it too.
+        const sessionSays = async () => String(h.sessionsTree.getTreeItem(await sessionNode()).description);
+        const waiting = await waitFor('the reviewer waiting for an answer in the tree, and the session saying so', async () => {
           const now = await shown();
-          return now.length === 2 && now[1]?.[1]?.toString().startsWith('sub-agent · Waiting for you') && now[0]?.[1]?.toString().startsWith('sub-agent · idle') ? now : undefined;
+          const threads = now.length === 2 && now[1]?.[1]?.toString().startsWith('sub-agent · Waiting for you') && now[0]?.[1]?.toString().startsWith('sub-agent · idle');
+          return threads && /^Waiting for you · /.test(await sessionSays()) ? now : undefined;
         });
         assert.deepEqual(waiting.map((r) => [r[0], r[2]]), [['writer', 'pass'], ['reviewer', 'bell-dot']]);
         assert.match(String(waiting[0]![1]), /^sub-agent · idle · \$\d+\.\d+$/, 'each thread shows its cost');
         assert.match(String(waiting[1]![1]), /^sub-agent · Waiting for you · \$\d+\.\d+$/);
-        assert.match(String(h.sessionsTree.getTreeItem(await sessionNode()).description), /^Waiting for you · /, 'the session says so too');
 
         const ask = (await runtime.sessions.listEvents(id, { limit: 1000 })).data.find((e) => e.type === 'agent.tool_use' && e.evaluated_permission === 'ask')!;
         const raised = await waitFor('a notification for the sub-agent call', () => h.approvals.raised.find((r) => r.toolUseId === ask.id));
