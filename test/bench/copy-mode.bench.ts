@@ -2,7 +2,7 @@
 // container, measured in the same run on a generated repository of 10k files: the whole provision (container, copy,
 // the agent's clone and the host-side baseline), the sandbox's first checkpoint right after it (which waits for the
 // stat cache the provision leaves building), and the provision's steps alone on a fresh container each: the copy
-// (seedWorkspace) and the git side (seedCopyGit). Cases are interleaved, in a rotating order, so load that comes and
+// (seedWorkspace) and what the provision does after it (seedCopyGit, the clone built and sent with the files first). Cases are interleaved, in a rotating order, so load that comes and
 // goes (other work on the machine) falls on all of them; '× tar (paired)' is the median of each run's ratio to the
 // tar copy of the same round.
 // Run: npx tsx test/bench/copy-mode.bench.ts [--runs 3] [--files 10000]
@@ -13,9 +13,8 @@ import path from 'node:path';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { connectDocker, type Container, type Docker } from '../../src/sandbox/docker/client';
 import { createAndStart, removeContainer } from '../../src/sandbox/docker/container';
-import { seedCopyGit } from '../../src/sandbox/docker/copy-baseline';
+import { prepareCopy, seedCopyGit } from '../../src/sandbox/docker/copy-baseline';
 import { seedWorkspace } from '../../src/sandbox/docker/copy-mode';
-import { TreeDiffer } from '../../src/sandbox/docker/tree-diff';
 import { labels } from '../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../src/sandbox/docker/plan';
 import { buildToolServer } from '../../src/sandbox/docker/toolserver-build';
@@ -80,6 +79,7 @@ try {
   const TAR = 'plain tar copy into a fresh container (baseline)';
   const READY = 'copy mode: ready sandbox (container, copy, agent clone, baseline)';
   const FIRST = 'copy mode: first checkpoint right after the provision';
+  const AFTER = 'step: after the copy: baseline recorded, clone in place (seedCopyGit)';
   const samples = new Map<string, number[]>();
   const note = (name: string, ms: number): void => {
     samples.set(name, [...(samples.get(name) ?? []), ms]);
@@ -105,11 +105,16 @@ try {
     async () => note('step: copy the files (seedWorkspace)', await step(docker, async () => undefined, (c) => seedWorkspace(c, repo, who))),
     async () =>
       note(
-        'step: agent clone + baseline (seedCopyGit)',
+        AFTER,
         await step(
           docker,
-          (c) => seedWorkspace(c, repo, who),
-          (c, copied) => seedCopyGit(c, repo, who, new TreeDiffer(fs.mkdtempSync(path.join(tmpRoot, 'diff-'))), copied),
+          // As the provision does: the host side prepared and the clone sent with the files, untimed.
+          async (c) => {
+            const prepared = prepareCopy(repo, fs.mkdtempSync(path.join(tmpRoot, 'diff-')));
+            await prepared.clone;
+            return { prepared, copied: await seedWorkspace(c, repo, who, undefined, prepared.clone, prepared.listing ?? undefined) };
+          },
+          (c, { prepared, copied }) => seedCopyGit(c, repo, who, prepared.differ, copied, prepared.clone),
         ),
       ),
   ];

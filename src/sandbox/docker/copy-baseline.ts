@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FileSide, WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
-import { listRepository } from '../repo/listing';
+import { listRepository, type RepoListing } from '../repo/listing';
 import type { PathEdit } from '../repo/tree-objects';
 import type { WatchResult } from '../toolserver/protocol';
 import type { Container } from './client';
@@ -362,23 +362,50 @@ export async function seedCopyGit(
   }
 }
 
+/** What copy mode makes on the host before it needs the container: the listing, the agent's clone, diff.git. */
+export interface CopyPreparation {
+  differ: TreeDiffer;
+  /** Null without a repository. */
+  listing: Promise<RepoListing> | null;
+  clone: Promise<AgentGitDir> | null;
+  /** Waits for the work started and removes the clone's temporary dir (the seeding's failure, or none at all). */
+  dispose(): Promise<void>;
+}
+
 /**
- * Copy mode's whole seeding: the files into /workspace, then seedCopyGit; the agent's clone is built and the host git
- * dir made during the copy (the clone is sent at its end, into an empty volume).
+ * Starts the host side of the seeding: it needs no container, so the layer starts it before creating one (the
+ * engine's create and start then overlap the listing, a walk of the whole work tree, and the clone's build).
  */
-export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, diffGit: string, onProgress?: (m: string) => void): Promise<void> {
+export function prepareCopy(repoPath: string | null, diffGit: string): CopyPreparation {
   const differ = new TreeDiffer(diffGit);
-  // Its failure is reported where it is awaited again (by the baseline), not as an unhandled rejection meanwhile.
-  differ.init().catch(() => undefined);
-  // One listing for the clone and the copy (a walk of the whole work tree for untracked files).
+  // One listing for the clone and the copy.
   const listing = repoPath ? listRepository(repoPath) : null;
   const clone = repoPath && listing ? prepareAgentGit(repoPath, diffGit, listing) : null;
-  clone?.catch(() => undefined);
+  const work = [differ.init(), listing, clone];
+  // Failures are reported where each is awaited again (the copy, the baseline), not as unhandled rejections meanwhile.
+  for (const w of work) w?.catch(() => undefined);
+  return {
+    differ,
+    listing,
+    clone,
+    dispose: async () => {
+      await Promise.allSettled(work);
+      await clone?.then((d) => d.dispose(), () => undefined);
+    },
+  };
+}
+
+/**
+ * Copy mode's whole seeding, once the container runs: the files into /workspace (the clone, built meanwhile, sent at
+ * their end into an empty volume), then seedCopyGit.
+ */
+export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, prepared: CopyPreparation, onProgress?: (m: string) => void): Promise<void> {
+  const { differ, listing, clone } = prepared;
   try {
     const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, onProgress, clone, listing) : { sent: [], alone: false, agentGit: false };
     await seedCopyGit(container, repoPath, who, differ, copied, clone);
   } catch (err) {
-    await clone?.then((d) => d.dispose(), () => undefined);
+    await prepared.dispose();
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Container, Docker } from './client';
 import { removeContainer } from './container';
-import { seedCopy } from './copy-baseline';
+import { prepareCopy, seedCopy, type CopyPreparation } from './copy-baseline';
 import { installCa } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { prepareContainer, runLifecycle, startPrepared, startWithHands, type Hands, type HandsContext } from './hands';
@@ -70,11 +70,15 @@ export class Layers {
     const lbl = sessionLabel === POOL_SESSION ? poolLabels(this.root, layerId) : labels(this.root, sessionLabel, layerId);
     this.busy.add(layerId);
     let containerId: string | null = null;
+    // Set in the gate's callback; typed so the catch does not take it for always null.
+    let copying = null as CopyPreparation | null;
     try {
       // The gate bounds what loads the engine (the container's start, its files, its tool server); the devcontainer's
       // lifecycle commands are the repository's own work, often minutes of package installs, and run outside it, so
       // they do not keep other sessions' containers from starting.
       const hands = await this.gate.run(sessionLabel === POOL_SESSION ? 'pool' : 'session', async () => {
+        // Copy mode's host side (the listing, the agent's clone) needs no container: it runs while the engine makes one.
+        if (base.mode === 'copy') copying = prepareCopy(base.repoPath, dirs.diffGit);
         const created = (async () => {
           if (base.mode === 'overlay') {
             await createLayerDirs(dirs, base.owner);
@@ -92,12 +96,13 @@ export class Layers {
         if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
         const { hands } = await startWithHands(prepared, base.settings, (c) => this.start(c, base));
         if (base.settings.caCert) await installCa(container, base.settings.caCert);
-        return withSeededFiles(hands, base.mode === 'copy' ? seedCopy(container, base.repoPath, base.settings, dirs.diffGit, onProgress) : null);
+        return withSeededFiles(hands, copying ? seedCopy(container, base.repoPath, base.settings, copying, onProgress) : null);
       });
       const { create, start } = base.settings.lifecycle;
       await runLifecycle(hands.container, base.settings, [...create, ...start], onProgress);
       return { layerId, volume, hands, postCreateDone: true, seeded: base.mode === 'copy' };
     } catch (err) {
+      await copying?.dispose();
       await this.discard(layerId, volume, containerId ?? name).catch(() => undefined);
       throw err;
     } finally {
