@@ -15,6 +15,8 @@ export class StatusBar implements vscode.Disposable {
   private readonly views = new Map<string, SessionView>();
   /** Reads run one after another, so an older read never overwrites a newer one. */
   private reads: Promise<void> = Promise.resolve();
+  /** Reads not applied yet: the item is painted once the last of an announcement's reads is in. */
+  private queued = 0;
   /** What the item shows, null while hidden (tests read it). */
   shown: string | null = null;
 
@@ -31,12 +33,13 @@ export class StatusBar implements vscode.Disposable {
   /** Re-reads one session, or (no id) lists them all, then repaints. The read starts now, to share the tree's. */
   private read(id: string | undefined): Promise<void> {
     const read = id === undefined ? this.sessions.list().catch(() => []) : this.sessions.view(id).then((v) => [v], () => []);
+    this.queued += 1;
     this.reads = this.reads.then(async () => {
       const views = await read;
       if (id === undefined) this.views.clear();
       else this.views.delete(id);
       for (const v of views) this.views.set(v.id, v);
-      this.paint([...this.views.values()]);
+      if (--this.queued === 0) this.paint([...this.views.values()]);
     });
     return this.reads;
   }

@@ -2,8 +2,9 @@
 // local sandbox, with the Sessions view visible and the first session's panel open, so the tree, the status bar, the
 // panel's host side and the in-process runtime all react to the sessions' events on the one extension-host loop.
 // Measured inside the extension host (extension-host/entry.ts, loaded as VS Code's --extensionTestsPath entry): the
-// loop's delay p50/p99/max from the start command to the last idle, the loop's delay p99 over 1 s just before (the
-// machine's share), and the steady tool turns; each case also as a ratio against the lone session of the same run.
+// loop's delay p50/p99/max from the start command to the last idle, and its p99/max in the steady phase alone (from
+// when every session has its first tool result: sandboxes provisioned), the loop's delay p99 over 1 s just before
+// (the machine's share), and the steady tool turns; each case also as a ratio against the lone session of the same run.
 // The scripted model runs in this process (not the host's), zero-latency and answering in ~1 s. VS Code is the server
 // of the `code-server` npm package in headless chromium, as test/e2e/run-extension-tests.mjs runs it.
 // Run: npx tsx test/bench/extension-host.bench.ts [--runs 2] [--model zero|realistic|both] [--profile DIR] [--keep]
@@ -112,6 +113,8 @@ async function report(samples: CaseSample[]): Promise<void> {
       'delay p99 ms': s.delay.p99,
       'delay max ms': s.delay.max,
       'delay p99 x lone': lone ? s.delay.p99 / lone.delay.p99 : NaN,
+      'steady delay p99 ms': s.steadyDelay.p99,
+      'steady delay max ms': s.steadyDelay.max,
       'turn p50 ms': turn.p50,
       'turn p95 ms': turn.p95,
       'turn p50 x lone': loneTurn ? turn.p50 / loneTurn.p50 : NaN,

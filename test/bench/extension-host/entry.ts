@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { Hangar } from '../../../src/extension/hangar';
 import type { SessionEvent } from '../../../src/wire';
@@ -81,11 +81,16 @@ async function runCase(h: Hangar, agentId: string, plan: CasePlan, profileDir: s
   );
   if (ids.some((id) => !id)) throw new Error('hangar.startAgent returned no session id');
   const sessionIds = ids as string[];
-  await Promise.all(sessionIds.map((id) => untilIdle(h, id)));
+  // The steady phase: from when every session has its first tool result (sandboxes provisioned) to the end.
+  const steady = monitorEventLoopDelay({ resolution: 5 });
+  let provisioned = 0;
+  const firstResult = () => ++provisioned === sessionIds.length && steady.enable();
+  await Promise.all(sessionIds.map((id) => untilIdle(h, id, firstResult)));
   const wallMs = performance.now() - started;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
   const elu = performance.eventLoopUtilization(elu0);
   histogram.disable();
+  steady.disable();
   if (profiler && profileDir) {
     const { profile } = await profiler.post('Profiler.stop');
     writeFileSync(path.join(profileDir, `host-${plan.delayMs}ms-${plan.sessions}-${plan.label}.cpuprofile`), JSON.stringify(profile));
@@ -102,17 +107,30 @@ async function runCase(h: Hangar, agentId: string, plan: CasePlan, profileDir: s
     wallMs,
     turns,
     idleDelayP99: idle.percentile(99) / 1e6,
-    delay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
+    delay: delays(histogram),
+    steadyDelay: delays(steady),
     busyMs: elu.active,
     utilization: elu.utilization,
   };
 }
 
-/** Resolves at the session's first idle (the log is read from its start, so an idle already there counts). */
-async function untilIdle(h: Hangar, id: string): Promise<void> {
+function delays(h: IntervalHistogram): CaseSample['delay'] {
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
+}
+
+/**
+ * Resolves at the session's first idle (the log is read from its start, so an idle already there counts); calls
+ * `firstResult` at its first tool result.
+ */
+async function untilIdle(h: Hangar, id: string, firstResult: () => void): Promise<void> {
   let off: () => void = () => undefined;
+  let results = 0;
   await new Promise<void>((resolve) => {
-    void h.host.runtime.sessions.subscribe(id, 0, (e: SessionEvent) => e.type === 'session.status_idle' && resolve()).then((u) => (off = u));
+    const seen = (e: SessionEvent) => {
+      if (e.type === 'agent.tool_result' && ++results === 1) firstResult();
+      else if (e.type === 'session.status_idle') resolve();
+    };
+    void h.host.runtime.sessions.subscribe(id, 0, seen).then((u) => (off = u));
   });
   off();
 }

@@ -54,6 +54,8 @@ export interface CaseSample extends CasePlan {
   idleDelayP99: number;
   /** The host loop's delay from the start command to the last idle (and a short settle after it), ms. */
   delay: { p50: number; p99: number; max: number };
+  /** The same from when every session has its first tool result (sandboxes provisioned) to the last idle. */
+  steadyDelay: { p50: number; p99: number; max: number };
   /** Time the host loop was busy over the case (event-loop utilization's active time), ms. */
   busyMs: number;
   utilization: number;
