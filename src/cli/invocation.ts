@@ -12,10 +12,18 @@ export function rememberStorage(dir: string | undefined): void {
   storageOption = dir === undefined ? undefined : path.resolve(dir);
 }
 
+/** How this CLI was started, found once: `hangar events` of a long session names it in every long tool result's hint. */
+let started: string | undefined;
+
 export function cliCommand(): string {
-  const script = process.argv[1] ? realOrSelf(path.resolve(process.argv[1])) : undefined;
-  const base = script === undefined ? 'hangar' : onPath('hangar') === script ? 'hangar' : `${onPath('node') === realOrSelf(process.execPath) ? 'node' : shellQuote(process.execPath)} ${shellQuote(script)}`;
+  const base = (started ??= startedAs());
   return storageOption === undefined ? base : `${base} --storage ${shellQuote(storageOption)}`;
+}
+
+/** `hangar` when PATH finds this CLI by that name, else node and its absolute path (a realpath and a PATH walk each). */
+function startedAs(): string {
+  const script = process.argv[1] ? realOrSelf(path.resolve(process.argv[1])) : undefined;
+  return script === undefined ? 'hangar' : onPath('hangar') === script ? 'hangar' : `${onPath('node') === realOrSelf(process.execPath) ? 'node' : shellQuote(process.execPath)} ${shellQuote(script)}`;
 }
 
 /** `cliCommand()` followed by arguments, each quoted for a POSIX shell when it needs to be. */
