@@ -1,7 +1,9 @@
 // One-shot `hangar run` as a user runs it (a child process of the bundled CLI, the scripted model behind
 // ANTHROPIC_BASE_URL, 10 bash tool calls then an answer), on Docker and on the local sandbox in the same run: wall
 // time, time from spawn to the first tool result, how long that first tool waited for its sandbox (tool_use to
-// tool_result), and time from the session's final idle to the process' exit. Each provider keeps one storage across
+// tool_result), time from the session's final idle to the process' exit, and (Docker) how long after the exit the
+// session's container is gone: its removal is handed to a detached process, so the exit never waits for it. Each
+// provider keeps one storage across
 // runs, as a user's HANGAR_HOME does (the repository snapshot is reused). Docker runs twice: with no warm container
 // (HANGAR_WARM_POOL=0), and with the one the previous run's keeper left ready (the default; each timed run starts once
 // it is announced). A zero-latency model shows what Hangar itself costs; a model answering in 1 s is what users see.
@@ -15,6 +17,8 @@ import { nodeEsmBundle, toolServerBundle } from '../../bundles.mjs';
 import { reply, startScriptedModel, type Reply } from '../../src/model/scripted';
 import { pidAlive } from '../../src/log/file-lock';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
+import { connectDocker } from '../../src/sandbox/docker/client';
+import { LABEL_SESSION } from '../../src/sandbox/docker/names';
 import { SharedRecord, warmDir } from '../../src/sandbox/docker/shared-pool';
 import { printTable, summarize, writeResults, type Row } from './lib';
 
@@ -28,6 +32,8 @@ interface Sample {
   toFirstTool: number;
   firstToolWait: number;
   idleToExit: number;
+  /** From the exit until the session's container is gone (Docker; 0 for local). */
+  exitToGone: number;
 }
 
 async function bundle(): Promise<string> {
@@ -87,6 +93,19 @@ async function warmAnnounced(home: string): Promise<void> {
   throw new Error('no warm container was announced after the run');
 }
 
+const docker = connectDocker();
+
+/** Milliseconds from `exitedAt` (performance.now()) until no container of the session is left. */
+async function containerGone(sessionId: string, exitedAt: number): Promise<number> {
+  const engine = await docker;
+  for (;;) {
+    const left = await engine.listContainers({ all: true, filters: { label: [`${LABEL_SESSION}=${sessionId}`] } });
+    if (left.length === 0) return performance.now() - exitedAt;
+    if (performance.now() - exitedAt > 60_000) throw new Error(`the container of ${sessionId} is still there a minute after its run exited`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function oneRun(cli: string, home: string, repo: string, series: Series, modelUrl: string): Promise<Sample> {
   const provider = series === 'local' ? 'local' : 'docker';
   const start = Date.now();
@@ -110,7 +129,7 @@ async function oneRun(cli: string, home: string, repo: string, series: Series, m
   const firstUse = log.find((e) => e.type === 'agent.tool_use');
   const firstResult = log.find((e) => e.type === 'agent.tool_result');
   const idle = log.filter((e) => e.type === 'session.status_idle').at(-1);
-  return { wall, toFirstTool: at(firstResult) - start, firstToolWait: at(firstResult) - at(firstUse), idleToExit: exitAt - at(idle) };
+  return { wall, toFirstTool: at(firstResult) - start, firstToolWait: at(firstResult) - at(firstUse), idleToExit: exitAt - at(idle), exitToGone: provider === 'docker' ? await containerGone(id, t0 + wall) : 0 };
 }
 
 async function series(cli: string, provider: Series, delayMs: number, runs: number): Promise<Sample[]> {
@@ -145,7 +164,7 @@ async function series(cli: string, provider: Series, delayMs: number, runs: numb
 
 function rows(label: string, docker: Sample[], warm: Sample[], local: Sample[]): Row[] {
   const out: Row[] = [];
-  const base = { wall: summarize(local.map((s) => s.wall)).p50 };
+  const base = { wall: summarize(local.map((s) => s.wall)).p50, idleToExit: summarize(local.map((s) => s.idleToExit)).p50 };
   for (const [provider, samples] of [
     ['local (baseline)', local],
     ['docker, no warm container', docker],
@@ -155,6 +174,7 @@ function rows(label: string, docker: Sample[], warm: Sample[], local: Sample[]):
     const first = summarize(samples.map((s) => s.toFirstTool));
     const wait = summarize(samples.map((s) => s.firstToolWait));
     const exit = summarize(samples.map((s) => s.idleToExit));
+    const gone = summarize(samples.map((s) => s.exitToGone));
     out.push({
       model: label,
       sandbox: provider,
@@ -167,6 +187,8 @@ function rows(label: string, docker: Sample[], warm: Sample[], local: Sample[]):
       '1st tool wait p50': wait.p50,
       'idle→exit p50': exit.p50,
       'idle→exit p95': exit.p95,
+      '× local idle→exit': exit.p50 / base.idleToExit,
+      'exit→container gone p50': gone.p50,
     });
   }
   return out;

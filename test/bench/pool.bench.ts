@@ -2,12 +2,13 @@
 // each a one-tool script; measured: the time from the user message to the session's first tool result.
 // - One after another: the local sandbox (the baseline, same run), Docker with no pool, Docker with a pool of one
 //   (the refill after each session serves the next; the pause between sessions lets it finish, untimed).
-// - A burst of --sessions sessions at once (default 20): the local sandbox (baseline), Docker starting every container
-//   at once (how the provider did before the start gate), Docker with the gate (4 starts at once, sessions first), and
-//   the gate with a pool of 8 warmed beforehand.
+// - Two bursts of --sessions sessions at once (default 20), each reported on its own: the local sandbox (baseline),
+//   Docker starting every container at once (how the provider did before the start gate), Docker with the gate (4
+//   starts at once, sessions first), the gate with a pool of 8 warmed beforehand, and the gate with `hangar serve`'s
+//   pool (1, growing to the burst: --warm-pool-max 20), whose second burst finds the first one's size ready.
 // A zero-latency model shows what the sandbox costs; one answering in ~1 s what users see: the container start
 // overlaps the first model request either way ("brain before hands", session-runner.ts).
-// Run: npx tsx test/bench/pool.bench.ts [--runs 5] [--sessions 20] [--part sequential|burst|both]
+// Run: npx tsx test/bench/pool.bench.ts [--runs 5] [--sessions 20] [--part sequential|burst|both] [--model zero|realistic|both]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +34,7 @@ const PAUSE_MS = 1000;
 
 interface Case {
   label: string;
-  docker?: { warmPool: number; parallelStarts: number };
+  docker?: { warmPool: number; warmPoolMax?: number; parallelStarts: number };
 }
 
 const LOCAL: Case = { label: 'local (baseline)' };
@@ -63,7 +64,7 @@ async function firstToolResult(rt: Runtime, env: string, agent: string, repo: st
 }
 
 /** A runtime on fresh storage with `c`'s sandbox; `rounds` gets (run one session, the provider) and returns the samples. */
-async function withRuntime(c: Case, delayMs: number, rounds: (one: () => Promise<number>, sandbox: SandboxProvider) => Promise<number[]>): Promise<number[]> {
+async function withRuntime<T>(c: Case, delayMs: number, rounds: (one: () => Promise<number>, sandbox: SandboxProvider) => Promise<T>): Promise<T> {
   const model = await startScriptedModel({
     script: (req: RecordedRequest) => (req.body.messages.some((m) => m.role === 'assistant') ? reply.text('done') : reply.tool('bash', { command: 'echo hi >> notes.txt' })),
     defaultDelayMs: delayMs,
@@ -105,15 +106,15 @@ function sequential(c: Case, delayMs: number): Promise<number[]> {
   });
 }
 
-/** Two bursts of BURST sessions at once: every session's time is a sample. */
-function burst(c: Case, delayMs: number): Promise<number[]> {
+/** Two bursts of BURST sessions at once: every session's time is a sample, the bursts' apart. */
+function burst(c: Case, delayMs: number): Promise<[number[], number[]]> {
   return withRuntime(c, delayMs, async (one, sandbox) => {
-    const samples: number[] = [];
-    for (let round = 0; round < 2; round++) {
+    const round = async () => {
       await quiet(sandbox);
-      samples.push(...(await Promise.all(Array.from({ length: BURST }, one))));
-    }
-    return samples;
+      return Promise.all(Array.from({ length: BURST }, one));
+    };
+    const first = await round();
+    return [first, await round()];
   });
 }
 
@@ -125,10 +126,13 @@ function rowsFor(label: string, results: [Case, number[]][], extra: Row): Row[] 
   });
 }
 
-const MODELS = [
-  ['zero latency', 0],
-  ['~1 s per answer', 1000],
-] as const;
+const modelArg = process.argv.includes('--model') ? process.argv[process.argv.indexOf('--model') + 1] : 'both';
+const MODELS = (
+  [
+    ['zero latency', 0],
+    ['~1 s per answer', 1000],
+  ] as const
+).filter(([, delay]) => modelArg === 'both' || (modelArg === 'zero') === (delay === 0));
 const load = () => os.loadavg()[0]?.toFixed(1);
 const results: Record<string, Row[]> = {};
 
@@ -150,12 +154,13 @@ if (part === 'burst' || part === 'both') {
     { label: 'docker, all starts at once, no pool', docker: { warmPool: 0, parallelStarts: Infinity } },
     { label: 'docker, 4 starts at once, no pool', docker: { warmPool: 0, parallelStarts: 4 } },
     { label: 'docker, 4 starts at once, pool of 8', docker: { warmPool: 8, parallelStarts: 4 } },
+    { label: 'docker, 4 starts at once, pool of 1 growing to 20', docker: { warmPool: 1, warmPoolMax: 20, parallelStarts: 4 } },
   ];
   const table: Row[] = [];
   for (const [label, delay] of MODELS) {
-    const measured: [Case, number[]][] = [];
+    const measured: [Case, [number[], number[]]][] = [];
     for (const c of cases) measured.push([c, await burst(c, delay)]);
-    table.push(...rowsFor(label, measured, { 'at once': BURST }));
+    for (const round of [0, 1] as const) table.push(...rowsFor(label, measured.map(([c, bursts]) => [c, bursts[round]]), { burst: round + 1, 'at once': BURST }));
   }
   printTable(`${BURST} sessions at once in one runtime, twice: user message to each session's first tool result (${os.cpus().length} CPU, load ${load()})`, table);
   results.burst = table;
