@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { brokeOff, causeOf, notAnEventStream, parseRetryAfter } from './http-errors';
 import { ModelError, type ModelRequest, type ModelStreamEvent } from './types';
 
@@ -123,53 +124,25 @@ async function post(url: URL, key: string, body: string, endpoint: MessagesEndpo
   });
 }
 
-/** One server-sent event's fields, as the SDK's decoder gathers them. */
-interface Sse {
-  event: string | null;
-  data: string;
-}
-
-/** The answer's server-sent events (WHATWG rules: \n, \r\n or \r ends a line, a blank line ends an event). */
-async function* sseEvents(body: Readable): AsyncGenerator<Sse> {
-  let pending = '';
-  let event: string | null = null;
-  let data: string[] = [];
-  const line = (text: string): Sse | null => {
-    if (text === '') {
-      const done = event !== null || data.length > 0 ? { event, data: data.join('\n') } : null;
-      event = null;
-      data = [];
-      return done;
-    }
-    if (text.startsWith(':')) return null;
-    const colon = text.indexOf(':');
-    const field = colon === -1 ? text : text.slice(0, colon);
-    let value = colon === -1 ? '' : text.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'event') event = value;
-    else if (field === 'data') data.push(value);
-    return null;
+/**
+ * The answer's server-sent events, parsed by eventsource-parser (WHATWG rules: any line end, comments, multi-line
+ * data). An event the server ended without its blank line is still read: a complete answer may end so.
+ */
+async function* sseEvents(body: Readable): AsyncGenerator<EventSourceMessage> {
+  let parsed: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (e) => parsed.push(e) });
+  const take = () => {
+    const out = parsed;
+    parsed = [];
+    return out;
   };
   body.setEncoding('utf8');
   for await (const chunk of body) {
-    pending += chunk as string;
-    let start = 0;
-    for (;;) {
-      const cr = pending.indexOf('\r', start);
-      const lf = pending.indexOf('\n', start);
-      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
-      // A \r at the very end may be the first half of \r\n: wait for the next chunk.
-      if (end === -1 || (end === cr && end === pending.length - 1)) break;
-      const sse = line(pending.slice(start, end));
-      start = end + (pending[end] === '\r' && pending[end + 1] === '\n' ? 2 : 1);
-      if (sse) yield sse;
-    }
-    pending = pending.slice(start);
+    parser.feed(chunk as string);
+    yield* take();
   }
-  const last = pending === '' ? null : line(pending.replace(/\r$/, ''));
-  if (last) yield last;
-  const tail = line('');
-  if (tail) yield tail;
+  parser.reset({ consume: true });
+  yield* take();
 }
 
 /** Streams one Messages request's events; every failure is a ModelError except the caller's own abort. */
@@ -195,7 +168,7 @@ export async function* streamMessages(endpoint: MessagesEndpoint, key: string, r
       throw (await notAnEventStream(new Response(text, { headers: headersOf(res) }), base))!;
     }
     for await (const sse of sseEvents(body)) {
-      if (sse.event === 'ping' || sse.event === null) continue;
+      if (sse.event === 'ping' || sse.event === undefined) continue;
       if (sse.event === 'error') {
         const { type: errorType, message } = apiError(sse.data);
         throw brokeOff(new Error(`${message}${errorType ? ` (type: ${errorType})` : ''}`));
