@@ -9,7 +9,7 @@ import { ModelError, type ModelRequest, type ModelStreamEvent } from './types';
 // SDK. Every model request of every session runs it on the one loop that drives them all (issue #17): through the SDK
 // (its request builder, OpenTelemetry span, fetch-shaped Response, web stream and SSE decoder) a streamed request cost
 // the loop 1.1-1.4 ms of CPU against the scripted model, and 0.35 ms this way. What the SDK did here and the API
-// needs is kept: the key and version headers, the base URL (ANTHROPIC_BASE_URL when none is given), the extra headers
+// needs is kept: the key (as a Bearer token, as the SDK sends it) and version headers, the base URL (ANTHROPIC_BASE_URL when none is given), the extra headers
 // of ANTHROPIC_CUSTOM_HEADERS, a compressed answer decoded, a timeout for the answer's headers and 300 s of silence
 // in its body. Failures become ModelErrors here, worded as they were for the SDK's errors.
 
@@ -101,7 +101,8 @@ async function post(url: URL, key: string, body: string, endpoint: MessagesEndpo
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
       'anthropic-version': API_VERSION,
-      'x-api-key': key,
+      // As the official SDK (1.10 on) sends the key; the API takes it as well as x-api-key.
+      authorization: `Bearer ${key}`,
     };
     let answered = false;
     const req = send(url, { method: 'POST', headers, signal, timeout: IDLE_TIMEOUT_MS }, (res) => {

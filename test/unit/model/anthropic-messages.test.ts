@@ -45,14 +45,14 @@ describe('model: the Messages API client', () => {
   const stop = { type: 'message_stop' };
   const start = { type: 'message_start', message: { usage: { input_tokens: 3, output_tokens: 1 } } };
 
-  it('posts the request with stream on, the key and the API version, under the base URL', async () => {
+  it('posts the request with stream on, the key as a Bearer token (as the SDK sends it) and the API version, under the base URL', async () => {
     let seen: { url?: string; key?: string; version?: string; type?: string; body?: unknown } = {};
     answer = (req, body, res) => {
-      seen = { url: req.url, key: req.headers['x-api-key'] as string, version: req.headers['anthropic-version'] as string, type: req.headers['content-type'], body: JSON.parse(body) };
+      seen = { url: req.url, key: req.headers.authorization, version: req.headers['anthropic-version'] as string, type: req.headers['content-type'], body: JSON.parse(body) };
       res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`event: message_stop\ndata: ${JSON.stringify(stop)}\n\n`);
     };
     await run({ baseURL: `${base}/gateway/` });
-    assert.deepEqual(seen, { url: '/gateway/v1/messages', key: 'sk-test', version: '2023-06-01', type: 'application/json', body: { ...request, stream: true } });
+    assert.deepEqual(seen, { url: '/gateway/v1/messages', key: 'Bearer sk-test', version: '2023-06-01', type: 'application/json', body: { ...request, stream: true } });
   });
 
   it('reads events cut anywhere, with CRLF or CR line ends, comments, pings and data over several lines', async () => {
