@@ -48,7 +48,9 @@ export class LocalSandbox implements Sandbox {
     checkRepoPath(rel);
     if (side === 'baseline') return this.baseline.readBaseline(rel);
     // Like git: the parent directories must resolve inside the workspace; a symlink itself yields its target text.
-    const parent = await canonicalize(path.join(this.workdir, path.dirname(rel)));
+    // workdir is a real path (the provider resolved it), so the walk starts there: one lstat per component of `rel`
+    // instead of one per component from / (the review reads every changed file each time a session's changes move).
+    const parent = await canonicalize(path.join(this.workdir, path.dirname(rel)), { lexical: this.workdir, real: this.workdir });
     if (!isWithin(this.workdir, parent)) return null;
     const file = path.join(parent, path.basename(rel));
     try {

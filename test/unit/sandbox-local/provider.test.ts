@@ -159,6 +159,18 @@ describe('sandbox-local: provider', () => {
     }
   });
 
+  it('reads a current file through a directory link inside the workspace, never through one leading out', async () => {
+    await makeRepo(repo, { 'sub/in.txt': 'inside\n' });
+    const sandbox = await provision('links');
+    const outside = path.join(path.dirname(sandbox.workdir), 'outside');
+    await mkdir(outside, { recursive: true });
+    await writeFile(path.join(outside, 'secret.txt'), 'secret\n');
+    await sh(sandbox, `ln -s sub alias && ln -s ${outside} out && ln -s sub/../out twice`);
+    assert.equal(String(await sandbox.readFile('alias/in.txt', 'current')), 'inside\n');
+    assert.equal(await sandbox.readFile('out/secret.txt', 'current'), null);
+    assert.equal(await sandbox.readFile('twice/secret.txt', 'current'), null);
+  });
+
   it('provisions an empty workspace without a repository', async () => {
     const sandbox = await provider.provision({ sessionId: 'empty', environment });
     assert.deepEqual([...(await snapshot(sandbox.workdir)).keys()], []);
