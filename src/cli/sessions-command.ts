@@ -19,25 +19,24 @@ export async function listSessions(c: Common, limit: number): Promise<number> {
     (await withStoredSessions(c, async (stored) => {
       // The page's records come with it: reading each again for its sandbox cost two file calls per session.
       const records = new Map<string, SessionRecord>();
-      const page = await stored.list({ limit }, records);
-      const { readApplied } = await import('../review/applied');
+      const [page, { readApplied }] = await Promise.all([stored.list({ limit }, records), import('../review/applied')]);
       if (page.data.length === 0 && page.damaged.length === 0) noSessions(json);
-      for (const s of page.data) {
+      // The page's applied records are read together, and its lines written at once.
+      const applied = await Promise.all(page.data.map((s) => readApplied(stored.dir(s.id))));
+      const lines = page.data.map((s, k) => {
         const sandbox = records.get(s.id)?.environment.hangar.provider ?? 'local';
-        const applied = await readApplied(stored.dir(s.id));
-        if (json) {
-          process.stdout.write(`${JSON.stringify({ ...s, hangar: { sandbox, applied_at: applied?.applied_at ?? null } })}\n`);
-          continue;
-        }
+        const done = applied[k];
+        if (json) return `${JSON.stringify({ ...s, hangar: { sandbox, applied_at: done?.applied_at ?? null } })}\n`;
         const tokens = formatCount(s.usage.input_tokens + s.usage.output_tokens).padStart(6);
-        const state = applied ? `applied ${applied.applied_at.slice(0, 16)}` : 'not applied';
-        process.stdout.write(`${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${sessionRepository(s.resources)?.path ?? '-'}  ${s.title ?? ''}\n`);
-      }
+        const state = done ? `applied ${done.applied_at.slice(0, 16)}` : 'not applied';
+        return `${s.id}  ${s.status.padEnd(12)} ${s.created_at.slice(0, 19)}  ${tokens} tok  ${sandbox.padEnd(6)}  ${state.padEnd(28)}  ${sessionRepository(s.resources)?.path ?? '-'}  ${s.title ?? ''}\n`;
+      });
       // Sessions whose files cannot be read: listed with what is wrong and the fix, never hiding the others.
       for (const d of page.damaged) {
-        if (json) process.stdout.write(`${JSON.stringify({ type: 'hangar.damaged_session', ...d })}\n`);
-        else process.stdout.write(`${d.id}  ${'damaged'.padEnd(12)} ${d.problem}\n${' '.repeat(d.id.length + 2)}${d.fix}\n`);
+        if (json) lines.push(`${JSON.stringify({ type: 'hangar.damaged_session', ...d })}\n`);
+        else lines.push(`${d.id}  ${'damaged'.padEnd(12)} ${d.problem}\n${' '.repeat(d.id.length + 2)}${d.fix}\n`);
       }
+      if (lines.length > 0) process.stdout.write(lines.join(''));
       return EXIT.ok;
     }))
   );

@@ -197,10 +197,13 @@ export class SessionIndex {
 
   private async readEntry(id: string, vouched: string | null): Promise<Entry | null> {
     const dir = path.join(this.sessionsDir, id);
-    const st = await fsp.stat(path.join(dir, RECORD_FILE)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
     const cached = this.entries.get(id);
-    if (st && cached && cached.recordKey === fileKey(st)) return cached;
-    const file = st && (await readRecordFile(dir));
+    // A stat saves reading a record this process holds already; one it does not hold (a listing in a fresh process) is read.
+    if (cached) {
+      const st = await fsp.stat(path.join(dir, RECORD_FILE)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
+      if (st && cached.recordKey === fileKey(st)) return cached;
+    }
+    const file = await readRecordFile(dir);
     if (!file) {
       this.entries.delete(id);
       return null;

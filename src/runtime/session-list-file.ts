@@ -59,7 +59,12 @@ export async function readKeyed(file: string): Promise<{ text: string; key: stri
   }
   try {
     const st = await handle.stat();
-    return { text: await handle.readFile('utf8'), key: fileKey(st) };
+    // One read of the size the stat gave (the handle's readFile would stat again, a round trip per session file of a
+    // listing); the byte more finds a file that grew since, read on to its end.
+    const buffer = Buffer.allocUnsafe(st.size + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    const text = bytesRead <= st.size ? buffer.toString('utf8', 0, bytesRead) : Buffer.concat([buffer, await handle.readFile()]).toString('utf8');
+    return { text, key: fileKey(st) };
   } finally {
     await handle.close();
   }
