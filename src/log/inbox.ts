@@ -6,7 +6,8 @@ import { lazySchema } from '../wire/lazy';
 import { newId } from '../wire/ids';
 import { DuplicateEventIdError, InvalidEventError, LogNotFoundError } from './errors';
 import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
-import { EventEnvelope, type LogEvent } from './record';
+import type { LogEvent } from './record';
+import { EventEnvelope } from './event-envelope';
 import type { StoredEvent } from './session-log';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 

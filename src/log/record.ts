@@ -1,6 +1,4 @@
 import { crc32 } from 'node:zlib';
-import * as z from 'zod';
-import { lazySchema } from '../wire/lazy';
 import { LogCorruptError } from './errors';
 
 /** The envelope every persisted event has; the rest of an event is opaque to the log. */
@@ -9,13 +7,6 @@ export interface LogEvent {
   type: string;
   processed_at: string | null;
 }
-
-/** Validates events handed to the log or the inbox (an empty id means "assign one"). */
-export const EventEnvelope = lazySchema(() => z.looseObject({
-  id: z.string(),
-  type: z.string().min(1),
-  processed_at: z.iso.datetime({ offset: true }).nullable(),
-}));
 
 // One record per line, fixed field order so a reader can find the event's bytes without parsing the header as
 // JSON: {"s":<seq>,"c":"<crc32 hex of the event JSON>","e":<event JSON>}\n

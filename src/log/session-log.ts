@@ -18,7 +18,8 @@ import type { Lease } from './lease';
 import { GroupCommitWriter, nodeLogIo, type LogIo, type WriterStats } from './log-writer';
 import { eventPage, type ListOptions } from './event-query';
 import type { Page } from './paging';
-import { encodeRecord, EventEnvelope, scanRecords, type LogEvent, type ScanResult } from './record';
+import { encodeRecord, scanRecords, type LogEvent, type ScanResult } from './record';
+import { EventEnvelope } from './event-envelope';
 import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
 
 export type { LogEvent } from './record';
