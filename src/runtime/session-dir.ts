@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EVENTS_FILE } from '../log/events-file';
 import { fsyncDir, isErrno, writeFileAtomic } from '../log/fsutil';
-import { readKeyed } from './session-list-file';
+import { readKeyed, type KeyedText, type ReadKeyed } from './session-list-file';
 import type { SessionRecord } from './session-record';
 
 // A session's directory, <sessions>/<id>/: made whole with its record and log, and its files found and read. Without
@@ -18,8 +18,8 @@ const ABANDONED_AFTER_MS = 60_000;
 export const deleteFix = (id: string) => `Delete it with \`hangar delete ${id}\` (or DELETE /v1/sessions/${id}); its sandbox goes with it.`;
 
 /** session.json's text and its key (session-list-file.ts#fileKey). */
-export function readRecordFile(dir: string): Promise<{ text: string; key: string } | null> {
-  return readKeyed(path.join(dir, RECORD_FILE));
+export function readRecordFile(dir: string, read: ReadKeyed = readKeyed): Promise<KeyedText | null> {
+  return read(path.join(dir, RECORD_FILE));
 }
 
 /** Replaces the record of an existing session; a session deleted meanwhile is not brought back as a bare record. */

@@ -9,7 +9,7 @@ import { isLogCorrupt, logPositionAt, readLogTail, type LogPosition } from '../l
 import { RuntimeError, damaged } from './errors';
 import { deleteFix, readRecordFile, RECORD_FILE, removeAbandonedCreations } from './session-dir';
 import type { SessionRecord } from './session-record';
-import { ListIndexFile, fileKey, type DirCheck, type ListEntry, type ListLine } from './session-list-file';
+import { ListIndexFile, fileKey, readKeyed, type DirCheck, type ListEntry, type ListLine, type ReadKeyed } from './session-list-file';
 import { byCreation } from './session-paging';
 import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
 
@@ -84,6 +84,8 @@ export class SessionIndex {
     private readonly drivenLog: (id: string) => SessionLog<SessionEvent> | null,
     /** Prices the usage (the runtime's catalogue, user overrides included), or loads it when a price is first needed. */
     private readonly catalog: CheckedCatalog | (() => Promise<CheckedCatalog>),
+    /** How session.json and summary.json are read (see readKeyedSync). */
+    private readonly read: ReadKeyed = readKeyed,
   ) {
     this.listFile = new ListIndexFile(sessionsDir);
   }
@@ -203,7 +205,7 @@ export class SessionIndex {
       const st = await fsp.stat(path.join(dir, RECORD_FILE)).catch((err: unknown) => (isErrno(err, 'ENOENT', 'ENOTDIR') ? null : Promise.reject(err)));
       if (st && cached.recordKey === fileKey(st)) return cached;
     }
-    const file = await readRecordFile(dir);
+    const file = await readRecordFile(dir, this.read);
     if (!file) {
       this.entries.delete(id);
       return null;
@@ -291,7 +293,7 @@ export class SessionIndex {
   }
 
   private async storedFold(dir: string, vouched: string | null): Promise<Fold | null> {
-    const stored = await readSummaryFile(dir, await this.pricesKey(), vouched);
+    const stored = await readSummaryFile(dir, await this.pricesKey(), vouched, this.read);
     return stored && { position: stored.position, summary: stored.summary, fileKey: stored.key, count: stored.position.count };
   }
 

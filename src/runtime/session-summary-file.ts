@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ModelCatalog, SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
-import { readKeyed } from './session-list-file';
+import { readKeyed, type ReadKeyed } from './session-list-file';
 import type { LogPosition } from '../log/log-tail';
 import type { SummaryFile } from './session-summary-schema';
 
@@ -28,8 +28,8 @@ export function pricesFingerprint(catalog: ModelCatalog): string {
  * key is `vouched` (from the session's list line: a full validation found it exact) is taken with JSON.parse; `key` is
  * the file's key when it is exact, so the listing can vouch for it (session-list-file.ts).
  */
-export async function readSummaryFile(dir: string, prices: string, vouched: string | null = null): Promise<(StoredFold & { key: string | null }) | null> {
-  const file = await readKeyed(path.join(dir, SUMMARY_FILE));
+export async function readSummaryFile(dir: string, prices: string, vouched: string | null = null, read: ReadKeyed = readKeyed): Promise<(StoredFold & { key: string | null }) | null> {
+  const file = await read(path.join(dir, SUMMARY_FILE));
   if (!file) return null;
   let raw: unknown;
   try {

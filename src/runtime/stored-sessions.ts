@@ -7,6 +7,7 @@ import { damaged, notFound } from './errors';
 import { deleteFix, ensureLogFile, RECORD_FILE } from './session-dir';
 import type { SessionRecord } from './session-record';
 import { SESSION_ID, SessionIndex } from './session-index';
+import { readKeyedSync } from './session-list-file';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 
 // Sessions as they are stored, read by a process that drives none of them: `hangar sessions` lists them with this
@@ -56,7 +57,8 @@ export class StoredSessions {
 
   constructor(storageRoot: string) {
     this.sessionsDir = path.join(storageRoot, 'sessions');
-    this.index = new SessionIndex(this.sessionsDir, () => null, () => storedSessionsCatalog(storageRoot));
+    // This process drives no session: it reads the page's files with synchronous calls (readKeyedSync).
+    this.index = new SessionIndex(this.sessionsDir, () => null, () => storedSessionsCatalog(storageRoot), readKeyedSync);
   }
 
   /** One page of sessions; `records`, when given, receives the record of each session on it (what its environment names). */
