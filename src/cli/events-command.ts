@@ -1,8 +1,9 @@
 import type { SessionEvent } from '../wire';
-import { withStoredSessions, type Common } from './context';
+import type { Common } from './context';
 import { EXIT } from './exit-codes';
 import { onRuntime } from './remote-flags';
 import { paint } from './render';
+import { defaultStorage } from './storage-dir';
 import { UsageError } from './session-commands';
 import type { ThreadLines } from './thread-lines';
 
@@ -28,15 +29,14 @@ export async function printEvents(c: Common, id: string, o: { follow?: boolean; 
  * line is rendered. The whole log is printed, so each sub-agent's name is learnt from its thread's creation, which
  * precedes what the thread does: the log is not folded for the session's threads.
  */
-function printStoredEvents(c: Common, id: string, json: boolean): Promise<number> {
-  return withStoredSessions(c, async (stored) => {
-    const lines = json ? null : new (await import('./thread-lines')).ThreadLines(paint(process.stdout.isTTY === true), id);
-    for await (const chunk of stored.eventLines(id)) {
-      const text = lines ? renderLines(lines, chunk) : chunk;
-      if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
-    }
-    return EXIT.ok;
-  });
+async function printStoredEvents(c: Common, id: string, json: boolean): Promise<number> {
+  const { storedEventLines } = await import('../runtime/event-lines');
+  const lines = json ? null : new (await import('./thread-lines')).ThreadLines(paint(process.stdout.isTTY === true), id);
+  for await (const chunk of storedEventLines(c.storage ?? defaultStorage(), id)) {
+    const text = lines ? renderLines(lines, chunk) : chunk;
+    if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
+  }
+  return EXIT.ok;
 }
 
 /** Resolves when the stream takes more output. A closed pipe ends the process instead (shutdown.ts: exit 141), quietly. */
@@ -44,7 +44,7 @@ function drained(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.once('drain', resolve));
 }
 
-/** A chunk of JSON lines (StoredSessions.eventLines) as the terminal's lines: one string, one write. */
+/** A chunk of JSON lines (storedEventLines) as the terminal's lines: one string, one write. */
 function renderLines(lines: ThreadLines, chunk: Buffer): string {
   let text = '';
   for (const json of chunk.toString('utf8').split('\n')) {

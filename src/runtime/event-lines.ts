@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { SessionEvent } from '../wire';
 import { EVENTS_FILE } from '../log/events-file';
 import { readRecordChunks } from '../log/record-stream';
+import { existingSession, isFile, RECORD_FILE } from './session-dir';
 
 // A session's events as JSON lines, as the events list shows them (withProcessedAt), streamed from its log file: no
 // fold and no copy of the log in memory, and an event's JSON printed as stored unless the list's view changes it.
@@ -12,6 +13,18 @@ import { readRecordChunks } from '../log/record-stream';
 
 const QUEUED = Buffer.from('"processed_at":null');
 const REQUEST_START = Buffer.from('"span.model_request_start"');
+
+/**
+ * Every event of the session `id` stored under `storageRoot`, as eventJsonLines gives them, without a runtime. The log
+ * is all that is printed, so the record is looked for, not parsed (building the session schema for it was a good part
+ * of `hangar events --json`'s time), and nothing of the listing (index, summaries, catalogue) is loaded (issue #17).
+ */
+export async function* storedEventLines(storageRoot: string, id: string): AsyncGenerator<Buffer> {
+  const sessionsDir = path.join(storageRoot, 'sessions');
+  const dir = path.join(sessionsDir, id);
+  await existingSession(sessionsDir, id, async () => ((await isFile(path.join(dir, RECORD_FILE))) ? true : null));
+  yield* eventJsonLines(dir);
+}
 
 /** Chunks of newline-terminated JSON lines, one per event, in log order (bytes: what is printed as stored is never decoded). */
 export async function* eventJsonLines(sessionDir: string): AsyncGenerator<Buffer> {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EVENTS_FILE } from '../log/events-file';
 import { fsyncDir, isErrno, writeFileAtomic } from '../log/fsutil';
+import { damaged, notFound } from './errors';
 import { readKeyed, type KeyedText, type ReadKeyed } from './session-list-file';
 import type { SessionRecord } from './session-record';
 
@@ -10,6 +11,7 @@ import type { SessionRecord } from './session-record';
 // the record's schema (session-record.ts), so that a listing that trusts a record's file by its key loads no zod.
 
 export const RECORD_FILE = 'session.json';
+export const SESSION_ID = /^sesn_[A-Za-z0-9_-]{1,123}$/;
 /** Session directories being made; never listed, and removed by the next listing once they are this old. */
 const CREATING_PREFIX = '.creating-';
 const ABANDONED_AFTER_MS = 60_000;
@@ -87,4 +89,38 @@ export async function ensureLogFile(dir: string): Promise<void> {
     throw err;
   }
   await fsyncDir(dir);
+}
+
+/**
+ * What `find` finds of session `id`, whose log is then there too; a session without a record is not found, or damaged
+ * when its directory is there.
+ */
+export async function existingSession<T>(sessionsDir: string, id: string, find: () => Promise<T | null>): Promise<T> {
+  if (!SESSION_ID.test(id)) throw notFound('Session', id);
+  const dir = path.join(sessionsDir, id);
+  const found = await find();
+  if (found === null) {
+    if (await isDir(dir)) throw damaged(`Session ${id} is damaged: ${dir} has no session.json (its creation or deletion was cut short). ${deleteFix(id)}`);
+    throw notFound('Session', id);
+  }
+  // A session made before creation was atomic may have a record and no log: it has no events yet.
+  await ensureLogFile(dir);
+  return found;
+}
+
+async function isDir(dir: string): Promise<boolean> {
+  return (await statOf(dir))?.isDirectory() === true;
+}
+
+export async function isFile(file: string): Promise<boolean> {
+  return (await statOf(file))?.isFile() === true;
+}
+
+async function statOf(p: string): Promise<Stats | null> {
+  try {
+    return await fsp.stat(p);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
+    throw err;
+  }
 }

@@ -7,7 +7,7 @@ import type { SessionLog } from '../log/session-log';
 import { isErrno } from '../log/fsutil';
 import { isLogCorrupt, logPositionAt, readLogTail, type LogPosition } from '../log/log-tail';
 import { RuntimeError, damaged } from './errors';
-import { deleteFix, readRecordFile, RECORD_FILE, removeAbandonedCreations } from './session-dir';
+import { deleteFix, readRecordFile, RECORD_FILE, removeAbandonedCreations, SESSION_ID } from './session-dir';
 import type { SessionRecord } from './session-record';
 import { ListIndexFile, fileKey, readKeyed, type DirCheck, type ListEntry, type ListLine, type ReadKeyed } from './session-list-file';
 import { byCreation } from './session-paging';
@@ -51,7 +51,6 @@ interface Entry {
   fold: Fold | null;
 }
 
-export const SESSION_ID = /^sesn_[A-Za-z0-9_-]{1,123}$/;
 // Bounds open files while a big storage is scanned.
 const CONCURRENCY = 32;
 // The index is rewritten whole when more than this share of the storage's sessions were missing from it (deleted,

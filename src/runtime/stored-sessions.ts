@@ -1,12 +1,9 @@
-import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Session, SessionSummary } from '../wire';
-import { isErrno } from '../log/fsutil';
 import { storedSessionsCatalog } from './stored-catalog';
-import { damaged, notFound } from './errors';
-import { deleteFix, ensureLogFile, RECORD_FILE } from './session-dir';
+import { existingSession } from './session-dir';
 import type { SessionRecord } from './session-record';
-import { SESSION_ID, SessionIndex } from './session-index';
+import { SessionIndex } from './session-index';
 import { readKeyedSync } from './session-list-file';
 import { listSessions, type SessionListPage, type SessionListQuery } from './session-listing';
 
@@ -31,23 +28,6 @@ export function sessionView(record: SessionRecord, s: SessionSummary): Session {
 /** The session's record; a damaged session is a RuntimeError that names the file and the fix. */
 export function readSessionRecord(index: SessionIndex, sessionsDir: string, id: string): Promise<SessionRecord> {
   return existingSession(sessionsDir, id, () => index.record(id));
-}
-
-/**
- * What `find` finds of session `id`, whose log is then there too; a session without a record is not found, or damaged
- * when its directory is there.
- */
-async function existingSession<T>(sessionsDir: string, id: string, find: () => Promise<T | null>): Promise<T> {
-  if (!SESSION_ID.test(id)) throw notFound('Session', id);
-  const dir = path.join(sessionsDir, id);
-  const found = await find();
-  if (found === null) {
-    if (await isDir(dir)) throw damaged(`Session ${id} is damaged: ${dir} has no session.json (its creation or deletion was cut short). ${deleteFix(id)}`);
-    throw notFound('Session', id);
-  }
-  // A session made before creation was atomic may have a record and no log: it has no events yet.
-  await ensureLogFile(dir);
-  return found;
 }
 
 /** The sessions of a storage, read only: listed as the runtime lists them (same index, summaries and prices). */
@@ -75,33 +55,5 @@ export class StoredSessions {
 
   dir(id: string): string {
     return path.join(this.sessionsDir, id);
-  }
-
-  /**
-   * Every event of the session as a JSON line, as the events list shows them, streamed from its log (event-lines.ts).
-   * The log is all that is printed, so the record is looked for, not parsed: building and running the session schema
-   * for it was a good part of `hangar events --json`'s time (issue #17). The log's records are checked as they are read.
-   */
-  async *eventLines(id: string): AsyncGenerator<Buffer> {
-    await existingSession(this.sessionsDir, id, async () => ((await isFile(path.join(this.dir(id), RECORD_FILE))) ? true : null));
-    const { eventJsonLines } = await import('./event-lines');
-    yield* eventJsonLines(this.dir(id));
-  }
-}
-
-async function isDir(dir: string): Promise<boolean> {
-  return (await statOf(dir))?.isDirectory() === true;
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return (await statOf(file))?.isFile() === true;
-}
-
-async function statOf(p: string): Promise<Stats | null> {
-  try {
-    return await fsp.stat(p);
-  } catch (err) {
-    if (isErrno(err, 'ENOENT', 'ENOTDIR')) return null;
-    throw err;
   }
 }
