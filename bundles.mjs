@@ -1,7 +1,7 @@
 // The bundle definitions, shared by esbuild.mjs (npm run build) and the tests that bundle an entry of their own
 // (the CLI and crash tests), so every bundle of Node code gets the same shims.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // Optional native add-ons of dockerode's ssh transport (Hangar talks to the local socket only), and esbuild, which
@@ -11,18 +11,18 @@ export const nativeOptional = ['cpu-features', '*.node', 'esbuild'];
 // jsonc-parser's main entry is a UMD build whose lazy require('./impl/…') calls a bundler cannot follow.
 export const nodeAliases = { alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' } };
 
-// CommonJS dependencies call require() and read __dirname/__filename; an ESM bundle must supply them.
-export const esmNodeShims = {
-  banner: {
-    js: [
-      "import { createRequire as __hangarRequire } from 'node:module';",
-      "import { fileURLToPath as __hangarPath } from 'node:url';",
-      'const require = __hangarRequire(import.meta.url);',
-      'const __filename = __hangarPath(import.meta.url);',
-      "const __dirname = __hangarPath(new URL('.', import.meta.url));",
-    ].join(' '),
-  },
+// CommonJS dependencies call require() and read __dirname/__filename; an ESM bundle must supply them. Each declaration
+// is keyed by the binding it makes, each import by the name the declarations use it by (see shimsOnUse).
+const shimImports = {
+  __hangarRequire: "import { createRequire as __hangarRequire } from 'node:module';",
+  __hangarPath: "import { fileURLToPath as __hangarPath } from 'node:url';",
 };
+const shimDeclarations = {
+  require: 'const require = __hangarRequire(import.meta.url);',
+  __filename: 'const __filename = __hangarPath(import.meta.url);',
+  __dirname: "const __dirname = __hangarPath(new URL('.', import.meta.url));",
+};
+export const esmNodeShims = { banner: { js: [...Object.values(shimImports), ...Object.values(shimDeclarations)].join(' ') } };
 
 // ESM-only dependencies (fdir, under tinyglobby) call createRequire(import.meta.url), which a CJS bundle must supply.
 export const cjsImportMeta = {
@@ -84,6 +84,32 @@ const commanderChildProcessOnUse = {
 };
 
 /**
+ * esmNodeShims' banner opens every chunk of the split CLI, but few chunks use it: a createRequire and two fileURLToPath
+ * calls per chunk were ~4 ms of `--version` and ~10 ms of `hangar sessions` (27 chunks, issue #17). After the build,
+ * each chunk keeps the shims its code names (a mention in a comment or string keeps one too: never one too few); the
+ * banner's line stays, emptied, so the source maps still hold.
+ */
+const shimsOnUse = {
+  name: 'shims-on-use',
+  setup(build) {
+    build.initialOptions.metafile = true;
+    const banner = esmNodeShims.banner.js;
+    build.onEnd(async (result) => {
+      const root = build.initialOptions.absWorkingDir ?? process.cwd();
+      for (const out of Object.keys(result.metafile?.outputs ?? {}).filter((f) => f.endsWith('.mjs'))) {
+        const file = path.resolve(root, out);
+        const text = await readFile(file, 'utf8');
+        if (!text.startsWith(banner)) throw new Error(`${out} does not start with the shims' banner`);
+        const body = text.slice(banner.length);
+        const used = Object.entries(shimDeclarations).filter(([name]) => new RegExp(`\\b${name}\\b`).test(body)).map(([, d]) => d);
+        const imports = Object.entries(shimImports).filter(([name]) => used.some((d) => d.includes(name))).map(([, i]) => i);
+        await writeFile(file, [...imports, ...used].join(' ') + body);
+      }
+    });
+  },
+};
+
+/**
  * The CLI: split into chunks loaded on demand (esbuild code splitting of the ESM bundle), so `--version` parses a few
  * hundred bytes instead of the whole runtime. Node spends most of a command's start compiling and linking the modules
  * it loads. The chunks sit beside cli.mjs (named cli-*), so code that finds files next to its own module (the tool
@@ -92,7 +118,7 @@ const commanderChildProcessOnUse = {
  */
 export function cliBundle(outdir) {
   const { outfile: _single, ...rest } = nodeEsmBundle('src/cli/index.ts', undefined);
-  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]', outExtension: { '.js': '.mjs' }, plugins: [...rest.plugins, commanderChildProcessOnUse] };
+  return { ...rest, outdir, splitting: true, entryNames: 'cli', chunkNames: 'cli-[name]-[hash]', outExtension: { '.js': '.mjs' }, plugins: [...rest.plugins, commanderChildProcessOnUse, shimsOnUse] };
 }
 
 /** The in-container tool server: CJS for the image's Node 18; the runtime looks for it next to its own bundle. */
