@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
@@ -31,8 +30,17 @@ export async function mkdirDurable(dir: string): Promise<void> {
   }
 }
 
+/**
+ * `bytes` random bytes in hex, from the global Web Crypto (loaded when first used): modules that name temporary files
+ * import no node:crypto, so a process that only reads their files (the CLI's listing) does not load it (~3.5 ms of its
+ * start, issue #17).
+ */
+export function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+}
+
 function tmpPathFor(file: string): string {
-  return `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  return `${file}.${randomHex(6)}.tmp`;
 }
 
 async function writeTmp(file: string, data: string | Uint8Array, mode?: number, sync = true): Promise<string> {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EVENTS_FILE } from '../log/events-file';
-import { fsyncDir, isErrno, writeFileAtomic } from '../log/fsutil';
+import { fsyncDir, isErrno, randomHex, writeFileAtomic } from '../log/fsutil';
 import { damaged, notFound } from './errors';
 import { readKeyed, type KeyedText, type ReadKeyed } from './session-list-file';
 import type { SessionRecord } from './session-record';
@@ -36,7 +35,7 @@ export async function writeRecord(dir: string, record: SessionRecord): Promise<v
  * and its directory holds `files` (name → text) from the start.
  */
 export async function createSessionDir(sessionsDir: string, record: SessionRecord, log: Buffer = Buffer.alloc(0), files: Record<string, string> = {}): Promise<void> {
-  const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomBytes(4).toString('hex')}`);
+  const staging = path.join(sessionsDir, `${CREATING_PREFIX}${record.id}.${randomHex(4)}`);
   await fsp.mkdir(staging, { recursive: true });
   try {
     await writeFileAtomic(path.join(staging, RECORD_FILE), JSON.stringify(record));

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ModelCatalog, SessionSummary } from '../wire';
 import { isErrno, replaceFile } from '../log/fsutil';
@@ -18,9 +17,24 @@ export interface StoredFold {
   summary: SessionSummary;
 }
 
-/** Identifies the catalogue's models and prices: a summary priced with another catalogue is folded again. */
+/**
+ * Identifies the catalogue's models and prices: a summary priced with another catalogue is folded again. A 53-bit
+ * string hash (cyrb53: two multiplicative lanes mixed at the end), not a cryptographic one: it only tells catalogues
+ * apart, and node:crypto was ~3.5 ms of every `hangar sessions` (issue #17). Summaries that carry the sha256
+ * fingerprint of earlier versions are folded again once.
+ */
 export function pricesFingerprint(catalog: ModelCatalog): string {
-  return createHash('sha256').update(JSON.stringify(catalog.identity())).digest('hex').slice(0, 16);
+  const text = JSON.stringify(catalog.identity());
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `${(2097151 & h2).toString(16).padStart(6, '0')}${(h1 >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /**
