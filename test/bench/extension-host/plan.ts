@@ -30,7 +30,11 @@ export function responder(request: RecordedRequest): Reply {
   return { ...answer, delay_ms: Number(delay?.[1] ?? 0) };
 }
 
+/** Where the sessions run: in the extension host (the default), or in a `hangar serve` the window is connected to. */
+export type BenchRuntime = 'in-process' | 'detached';
+
 export interface CasePlan {
+  runtime: BenchRuntime;
   sessions: number;
   delayMs: number;
   /** Which pass of the plan this case belongs to ('run1', ...). */
@@ -42,6 +46,8 @@ export interface HostBenchPlan {
   cases: CasePlan[];
   /** Where the host writes a CPU profile of each case, when asked (--profile). */
   profileDir?: string;
+  /** The detached runtime the 'detached' cases connect the window to (hangar.runtime.url and its token). */
+  detached?: { url: string; token: string };
 }
 
 export interface CaseSample extends CasePlan {
@@ -59,6 +65,21 @@ export interface CaseSample extends CasePlan {
   /** Time the host loop was busy over the case (event-loop utilization's active time), ms. */
   busyMs: number;
   utilization: number;
+  /**
+   * The loop's thread over the case: its time on a CPU, and its time runnable but waiting for one (Linux's schedstat;
+   * null elsewhere). The wait is the machine's share of the loop's delay: other processes (the sessions' git and tools,
+   * VS Code's, the model's) held both cores.
+   */
+  loopThread: { cpuMs: number; waitMs: number } | null;
 }
 
 export type HostBenchResult = { ok: true; samples: CaseSample[] } | { ok: false; error: string };
+
+/** A stretch the host's loop did not get to a due timer (--profile), in the monotonic clock's microseconds. */
+export interface StallWindow {
+  startUs: number;
+  endUs: number;
+  /** How long the loop's thread ran on a CPU in it, and waited in the run queue for one (Linux only). */
+  cpuMs?: number;
+  waitMs?: number;
+}
