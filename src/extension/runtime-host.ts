@@ -15,6 +15,7 @@ import { MirroredVaults } from './connection/mirrored-vaults';
 import type { ConnectionState, RuntimeClient } from './connection/runtime-client';
 import type { RuntimeVaults } from './connection/runtime-vaults';
 import { runtimeTarget } from './connection/runtime-target';
+import { setLaunchedNiceness } from '../tools/spawn-off-loop';
 
 // Owns the runtime this window uses, behind the RuntimeClient seam (connection/runtime-client.ts). By default its own
 // in-process Runtime: storage in the workspace storage (global storage without a folder), the vault in SecretStorage
@@ -23,6 +24,12 @@ import { runtimeTarget } from './connection/runtime-target';
 // runtime (`hangar serve`) reached through the Managed Agents API instead; what needs the in-process runtime is then
 // refused with a sentence (`runtime`). A restart (a changed setting, or a test simulating a window reload) closes the
 // runtime or connection and opens a new one; sessions left running continue.
+
+/**
+ * How much lower the priority of the in-process runtime's processes is than the extension host's (spawn-off-loop.ts):
+ * with 20 sessions on two cores the host's loop waited for a CPU most of its stalls (test/bench/extension-host.bench.ts).
+ */
+const LAUNCHED_NICENESS = 10;
 
 /** Status of long work on a session, or a notice the user must see once (the local sandbox's caveats). */
 export interface SessionProgress {
@@ -111,6 +118,8 @@ export class RuntimeHost implements vscode.Disposable {
   }
 
   private async startInProcess(): Promise<RuntimeClient> {
+    // The runtime's processes (git, the agent's commands, ripgrep) yield the CPU to this loop, which runs the UI too.
+    setLaunchedNiceness(LAUNCHED_NICENESS);
     const settings = readSettings();
     const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool, dockerHost: settings.dockerHost || undefined });
     try {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import { Readable, Writable } from 'node:stream';
 
 // Host processes (git for listings, baselines and diffs; a session's bash; ripgrep) are started by small launcher
@@ -190,6 +191,8 @@ interface Waiting {
 const MAX_LAUNCHERS = 4;
 const launchers: Launcher[] = [];
 let nextId = 0;
+/** The niceness launchers get, and with it every process they start (setLaunchedNiceness). */
+let niceness = 0;
 
 class Launcher {
   /** Runs in flight and launches waiting for their pid. */
@@ -205,10 +208,17 @@ class Launcher {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       windowsHide: true,
     });
+    // Before any job is sent, so every process it forks inherits it.
+    if (niceness !== 0 && this.child.pid !== undefined) renice(this.child.pid);
     this.holdOpen(false);
     this.child.on('message', (reply: Reply) => this.receive(reply));
     this.child.on('error', (err) => this.fail(new Error(`the process launcher failed: ${err.message}`)));
     this.child.on('exit', (code, signal) => this.fail(new Error(`the process launcher exited (${signal ?? `code ${code}`})`)));
+  }
+
+  /** Applies the current niceness (setLaunchedNiceness) to this launcher, for the processes it starts from now on. */
+  renice(): void {
+    if (this.child.pid !== undefined) renice(this.child.pid);
   }
 
   submit(job: Job, waiting: Waiting): void {
@@ -285,6 +295,28 @@ function pickLauncher(): Launcher {
 
 function submit<T extends CollectedRun | LaunchedProcess>(job: Job): Promise<T> {
   return new Promise((resolve, reject) => pickLauncher().submit(job, { resolve: resolve as (value: CollectedRun | LaunchedProcess) => void, reject }));
+}
+
+/**
+ * Makes the processes launched from now on yield the CPU to this one: launchers get a niceness `nice` (0-19) above
+ * this process's own (at most 19), and so every process they start. In VS Code's extension host the in-process runtime's git runs, the agent's commands and
+ * ripgrep shared two cores with the host's own loop, which drives every session and the UI: with 20 sessions the loop
+ * spent most of its stalls waiting for a CPU, not running (test/bench/extension-host.bench.ts). On an idle machine
+ * niceness changes nothing; under load the launched processes get less of it than the loop.
+ */
+export function setLaunchedNiceness(nice: number): void {
+  if (!Number.isInteger(nice) || nice < 0 || nice > 19) throw new RangeError(`niceness must be an integer from 0 to 19, not ${nice}`);
+  niceness = nice;
+  // Lowering a child's priority needs no privilege; raising it back does, so a live launcher keeps a higher niceness.
+  for (const l of launchers) l.renice();
+}
+
+function renice(pid: number): void {
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority() + niceness));
+  } catch {
+    // A platform without priorities (or a launcher already gone): its processes run at ours.
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { launch, type LaunchedProcess } from '../../../src/tools/spawn-off-loop';
+import os from 'node:os';
+import { launch, runCollected, setLaunchedNiceness, type LaunchedProcess } from '../../../src/tools/spawn-off-loop';
 
 // Live processes started from a launcher process (the session's bash, ripgrep) must behave like a spawn on the loop:
 // pipes both ways, exit codes and signals, kill, a real pid, and a refusal for a program that cannot start.
@@ -101,5 +102,18 @@ describe('processes launched off the event loop', () => {
       );
       assert.deepEqual(outs, Array.from({ length: 40 }, (_, i) => `${i}\n`));
     }
+  });
+
+  // Last: the launchers of this process keep the niceness (raising it back needs a privilege the user may not have).
+  it('gives the processes it launches the niceness asked for, above the niceness of this process, and refuses one out of range', async () => {
+    assert.throws(() => setLaunchedNiceness(20), /niceness must be an integer from 0 to 19, not 20/);
+    assert.throws(() => setLaunchedNiceness(1.5), /not 1.5/);
+    setLaunchedNiceness(3);
+    const expected = Math.min(19, os.getPriority() + 3);
+    const collected = await runCollected('nice', [], { env });
+    const live = await launch('nice', [], { env });
+    const io = collect(live);
+    await once(live, 'close');
+    assert.deepEqual([Number(collected.stdout.toString('utf8')), Number(io.out())], [expected, expected]);
   });
 });
