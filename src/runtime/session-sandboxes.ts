@@ -18,6 +18,8 @@ type SandboxOptions = Pick<HostOptions, 'sessionsDir' | 'provider' | 'sandboxEnv
  */
 export class SessionSandboxes {
   private readonly sandboxes = new Map<string, Promise<Sandbox>>();
+  /** Releases under way: each may still wait for the provision it ends. */
+  private readonly releasing = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: SandboxOptions) {}
 
@@ -41,7 +43,10 @@ export class SessionSandboxes {
       const memory = this.opts.memory;
       const stores = memory?.spec(record) ?? { mounts: [], writable: [] };
       const dir = path.join(this.opts.sessionsDir, record.id);
-      p = Promise.all([env, files, pendingForkSeed(dir)]).then(async ([extra, mounts, seed]) => {
+      // A provider hands a session's provision under way to every caller: asked while a release still waits for
+      // that provision, it would hand out the very sandbox the release is about to stop.
+      const released = this.releasing.get(record.id);
+      p = Promise.all([env, files, pendingForkSeed(dir), released]).then(async ([extra, mounts, seed]) => {
         const sandbox = await this.opts.provider.provision({
           ...mounts,
           mounts: [...mounts.mounts, ...[this.opts.skills?.(record)].flatMap((m) => (m ? [m] : [])), ...stores.mounts],
@@ -88,7 +93,13 @@ export class SessionSandboxes {
    * next sweep and said once (sandbox-leftovers.ts).
    */
   async release(id: string): Promise<void> {
-    await this.releaseNow(id).catch((err: unknown) => this.opts.leftovers.left(id, 'release', err));
+    const done = this.releaseNow(id).catch((err: unknown) => this.opts.leftovers.left(id, 'release', err));
+    this.releasing.set(id, done);
+    try {
+      await done;
+    } finally {
+      if (this.releasing.get(id) === done) this.releasing.delete(id);
+    }
   }
 
   private async releaseNow(id: string): Promise<void> {

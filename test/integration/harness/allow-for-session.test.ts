@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { reply } from '../../../src/model/scripted';
+import { errorOutcome } from '../../../src/harness/tools';
+import { LocalSandboxProvider } from '../../../src/sandbox/local';
+import type { Sandbox, SandboxProvider } from '../../../src/sandbox/types';
 import { idleAfter, makeTestRuntime, type TestRuntime } from '../../support/runtime';
 import { MODEL_APIS } from '../../support/model-apis';
 import type { EventOf, SessionEvent } from '../../../src/wire';
@@ -10,6 +13,45 @@ import type { EventOf, SessionEvent } from '../../../src/wire';
 
 const uses = (events: readonly SessionEvent[]) => events.filter((e): e is EventOf<'agent.tool_use'> => e.type === 'agent.tool_use');
 const message = (text: string) => ({ type: 'user.message' as const, content: [{ type: 'text' as const, text }] });
+
+/**
+ * A local provider whose first provision waits for open() (a Docker container slow to start), and whose sandboxes
+ * refuse tools once released, as Docker's do. Like both real providers, it hands a provision under way to every caller.
+ */
+class HeldProvider {
+  private readonly gate: Promise<void>;
+  open!: () => void;
+  private readonly pending = new Map<string, Promise<Sandbox>>();
+  private held = true;
+  readonly provider: SandboxProvider;
+
+  constructor(storage: string) {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+    const inner = new LocalSandboxProvider({ storageRoot: storage });
+    this.provider = Object.assign(Object.create(inner) as SandboxProvider, {
+      provision: (spec: Parameters<SandboxProvider['provision']>[0]) => {
+        const under = this.pending.get(spec.sessionId);
+        if (under) return under;
+        const wait = this.held ? this.gate : Promise.resolve();
+        this.held = false;
+        const made = wait.then(async () => refusingOnceReleased(await inner.provision(spec))).finally(() => this.pending.delete(spec.sessionId));
+        this.pending.set(spec.sessionId, made);
+        return made;
+      },
+    });
+  }
+}
+
+function refusingOnceReleased(sandbox: Sandbox): Sandbox {
+  let released = false;
+  return Object.assign(Object.create(sandbox) as Sandbox, {
+    execute: (...args: Parameters<Sandbox['execute']>) => (released ? Promise.resolve(errorOutcome('The sandbox was released.')) : sandbox.execute(...args)),
+    release: () => {
+      released = true;
+      return sandbox.release();
+    },
+  });
+}
 
 for (const api of MODEL_APIS) {
   describe(`harness: allow a tool for the rest of the session (${api})`, () => {
@@ -65,6 +107,33 @@ for (const api of MODEL_APIS) {
       const last = events.at(-1);
       assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'requires_action', 'the call after the revoke waits for the user');
       assert.equal(events.filter((e) => e.type === 'session.updated').length, 2, 'allow and revoke are both in the log');
+    });
+
+    it('runs the waiting call in a new sandbox when the review asks for one while the allowance releases one still being made', async () => {
+      let held: HeldProvider | undefined;
+      t = await makeTestRuntime({
+        api,
+        provider: (storage) => (held = new HeldProvider(storage)).provider,
+        script: [reply.tool('bash', { command: 'echo 1 > one.txt' }), reply.text('done')],
+      });
+      const id = await t.start('run', { tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }] });
+      await t.waitFor(id, idleAfter(1));
+      // The review looks at the session's files while its sandbox is still being made.
+      const looks = [t.runtime.sessions.changes(id)];
+      const allowed = t.runtime.permissions.allow(id, { name: 'bash' });
+      await t.waitFor(id, (events) => events.some((e) => e.type === 'session.updated'));
+      // It looks again while the allowance releases the sandbox (which waits for the sandbox to be made).
+      for (let i = 0; i < 10; i++) {
+        looks.push(t.runtime.sessions.changes(id));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      held!.open();
+      await allowed;
+      await Promise.allSettled(looks);
+      const events = await t.waitFor(id, idleAfter(2));
+      const result = events.find((e) => e.type === 'agent.tool_result');
+      assert.ok(result?.type === 'agent.tool_result' && !result.is_error, `the confirmed call ran: ${JSON.stringify(result?.type === 'agent.tool_result' ? result.content : null)}`);
+      assert.deepEqual((await t.runtime.sessions.changes(id)).files.map((f) => f.path), ['one.txt']);
     });
 
     it('refuses a revoke while the agent runs, saying when it can be done', async () => {
