@@ -99,8 +99,10 @@ export class ReviewActions {
     }
     const wasDirty = doc?.isDirty ?? false;
     if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit to ${file.path}; nothing was changed.`);
-    // Saved unless the user had unsaved edits of their own in it: those stay theirs to save.
-    if (doc && !wasDirty && !doc.isClosed && file.current !== null) await doc.save();
+    // Saved unless the user had unsaved edits of their own in it: those stay theirs to save. VS Code closes a document
+    // no editor shows (an extension's open lasts minutes): the edit then opened it again, and that document is saved.
+    const edited = doc && !wasDirty && file.current !== null ? openDocument(uri) : undefined;
+    if (edited?.isDirty) await edited.save();
     return { done, conflicts };
   }
 
@@ -133,8 +135,12 @@ function pendingOf(file: ReviewedFile, hunkIds?: readonly string[]): ReviewedHun
   return file.hunks.filter((h) => h.status === 'pending' && (!hunkIds || hunkIds.includes(h.id)));
 }
 
+function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+  return vscode.workspace.textDocuments.find((d) => !d.isClosed && d.uri.toString() === uri.toString());
+}
+
 async function openIfExists(uri: vscode.Uri): Promise<vscode.TextDocument | null> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  const open = openDocument(uri);
   if (open) return open;
   try {
     await vscode.workspace.fs.stat(uri);
