@@ -112,7 +112,7 @@ try {
           async (c) => {
             const prepared = prepareCopy(repo, fs.mkdtempSync(path.join(tmpRoot, 'diff-')));
             await prepared.clone;
-            return { prepared, copied: await seedWorkspace(c, repo, who, { agentGit: prepared.clone, listed: prepared.listing ?? undefined }) };
+            return { prepared, copied: await seedWorkspace(c, repo, who, undefined, prepared.clone, prepared.listing ?? undefined) };
           },
           (c, { prepared, copied }) => seedCopyGit(c, repo, who, prepared.differ, copied, prepared.clone),
         ),

@@ -172,11 +172,12 @@ export class CopyBaseline {
    * baseline is what it sent (`head`, the agent clone's HEAD, gives most of its tree), recorded without reading the
    * container, and the stat cache is made in the background.
    * Otherwise a scan reads /workspace, checking the files against the entries sent instead of storing each again.
-   * `recorded`: recordSent's answer when it was started earlier (while the engine unpacked the copy).
    */
-  async record(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null = null, recorded: Promise<boolean> = this.recordSent(repoPath, copied, head)): Promise<void> {
+  async record(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null = null): Promise<void> {
     const exec = await this.exec();
-    if (await recorded) {
+    const sent = copied.alone ? await this.sentTree(repoPath, copied.sent, head) : null;
+    if (sent) {
+      await this.setBaseline(sent, new Map(copied.sent.map((e) => [e.path, e])));
       // A failure only leaves the first scan to make it.
       scan(exec, copied.sent, 'warm').catch(() => undefined);
       return;
@@ -186,18 +187,6 @@ export class CopyBaseline {
     const fromContainer = [...entries.values()].filter((e) => e.mode !== GITLINK && absent.has(e.sha));
     await this.storeBlobs(exec, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
     await this.setBaseline(await this.differ.writeTree([...entries.values()]), entries);
-  }
-
-  /**
-   * Records the baseline as exactly what the copy sent, from the host alone, when the copy was alone in the volume and
-   * every blob it sent is on the host; false otherwise (record() then reads /workspace). Needs no container: it can
-   * run once the copy's files are read, while the engine still unpacks them.
-   */
-  async recordSent(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null): Promise<boolean> {
-    const sent = copied.alone ? await this.sentTree(repoPath, copied.sent, head) : null;
-    if (!sent) return false;
-    await this.setBaseline(sent, new Map(copied.sent.map((e) => [e.path, e])));
-    return true;
   }
 
   /**
@@ -354,7 +343,7 @@ export class CopyBaseline {
  * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository, `clone` when it was
  * prepared already) into /workspace unless the copy carried it, and the baseline recorded on the host in `differ`'s
  * git dir, the layer's diff.git the sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan
- * leaves /workspace/.git out. `recorded`: recordSentEarly's, started while the engine unpacked the copy.
+ * leaves /workspace/.git out.
  */
 export async function seedCopyGit(
   container: Container,
@@ -363,21 +352,14 @@ export async function seedCopyGit(
   differ: TreeDiffer,
   copied: CopiedFiles,
   clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, differ.gitDir) : null,
-  recorded?: Promise<boolean>,
 ): Promise<void> {
   const dir = await clone;
   try {
     const baseline = new CopyBaseline(differ, async () => engineExec(container, who.user));
-    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied, dir?.head ?? null, recorded)]);
+    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied, dir?.head ?? null)]);
   } finally {
     await dir?.dispose();
   }
-}
-
-/** CopyBaseline.recordSent once the clone (whose HEAD gives most of the tree) is built: host work only. */
-async function recordSentEarly(differ: TreeDiffer, copied: CopiedFiles, clone: Promise<AgentGitDir> | null, repoPath: string | null): Promise<boolean> {
-  const dir = await clone;
-  return new CopyBaseline(differ, () => Promise.reject(new Error('recording what was sent runs nothing in the sandbox'))).recordSent(repoPath, copied, dir?.head ?? null);
 }
 
 /** What copy mode makes on the host before it needs the container: the listing, the agent's clone, diff.git. */
@@ -415,31 +397,14 @@ export function prepareCopy(repoPath: string | null, diffGit: string): CopyPrepa
 
 /**
  * Copy mode's whole seeding, once the container runs: the files into /workspace (the clone, built meanwhile, sent at
- * their end into an empty volume), then seedCopyGit. `empty`: whether /workspace is empty, when the caller knows.
- * Returns whether /workspace was empty before the copy (null: no repository, nothing copied).
+ * their end into an empty volume), then seedCopyGit.
  */
-export async function seedCopy(
-  container: Container,
-  repoPath: string | null,
-  who: Owner & { user: string },
-  prepared: CopyPreparation,
-  onProgress?: (m: string) => void,
-  empty?: boolean,
-): Promise<boolean | null> {
+export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, prepared: CopyPreparation, onProgress?: (m: string) => void): Promise<void> {
   const { differ, listing, clone } = prepared;
-  // The baseline of what was sent is recorded on the host while the engine is still unpacking it.
-  let recorded: Promise<boolean> | undefined;
   try {
-    const onRead = (read: CopiedFiles): void => {
-      recorded = recordSentEarly(differ, read, clone, repoPath);
-      // Awaited by seedCopyGit, or below when the copy fails first.
-      recorded.catch(() => undefined);
-    };
-    const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, { onProgress, agentGit: clone, listed: listing, empty, onRead }) : null;
-    await seedCopyGit(container, repoPath, who, differ, copied ?? { sent: [], alone: false, agentGit: false }, clone, recorded);
-    return copied?.alone ?? null;
+    const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, onProgress, clone, listing) : { sent: [], alone: false, agentGit: false };
+    await seedCopyGit(container, repoPath, who, differ, copied, clone);
   } catch (err) {
-    await recorded?.catch(() => undefined);
     await prepared.dispose();
     throw err;
   }

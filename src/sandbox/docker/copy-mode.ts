@@ -96,38 +96,27 @@ export interface CopiedFiles {
   agentGit: boolean;
 }
 
-export interface SeedOptions {
-  onProgress?: (m: string) => void;
-  /** The agent's clone, being built: it goes in with the files when /workspace was empty. */
-  agentGit?: Promise<AgentGitDir> | null;
-  /** The repository's listing, when it was started already. */
-  listed?: Promise<RepoListing>;
-  /** Whether /workspace holds nothing yet, when the caller knows (a fresh volume like one seen before); default: asked of the engine. */
-  empty?: boolean;
-  /**
-   * Told what goes in once every file is read, while the engine is still unpacking the tar: host-side work on it (the
-   * baseline) need not wait for the engine.
-   */
-  onRead?: (copied: CopiedFiles) => void;
-}
-
 /**
  * Streams the repository's files into /workspace, owned by the sandbox user, as one tar. Files are read ahead of
  * the engine taking them. Into an empty volume, the agent's clone (`agentGit`, built meanwhile) follows the files in
  * the same tar: no .git can be there to clear first, and the engine unpacks one archive instead of two.
  */
-export async function seedWorkspace(container: Container, repoPath: string, owner: Owner, options: SeedOptions = {}): Promise<CopiedFiles> {
-  const { onProgress, agentGit = null, listed = listRepository(repoPath), onRead } = options;
-  const [listing, alone] = await Promise.all([listed, options.empty ?? isEmptyDir(container, WORKSPACE)]);
+export async function seedWorkspace(
+  container: Container,
+  repoPath: string,
+  owner: Owner,
+  onProgress?: (m: string) => void,
+  agentGit: Promise<AgentGitDir> | null = null,
+  listed: Promise<RepoListing> = listRepository(repoPath),
+): Promise<CopiedFiles> {
+  const [listing, alone] = await Promise.all([listed, isEmptyDir(container, WORKSPACE)]);
   const files = listing.files.filter(isRepoPath);
   const sent: TreeEntry[] = [];
   const clone = alone ? agentGit : null;
-  const copied: CopiedFiles = { sent, alone, agentGit: clone !== null };
   let failure: unknown = null;
   async function* entries(): AsyncGenerator<TarEntry> {
     try {
       yield* repositoryEntries(repoPath, files, owner, sent, onProgress);
-      onRead?.(copied);
       if (clone) yield* agentGitEntries((await clone).gitDir, owner);
     } catch (err) {
       failure = err;
@@ -136,5 +125,5 @@ export async function seedWorkspace(container: Container, repoPath: string, owne
   }
   // The clone's failure is the cause of the upload's, not the broken stream the engine reports.
   await container.putArchive(Readable.from(tarChunks(entries())), { path: WORKSPACE }).catch((err: unknown) => Promise.reject(failure ?? err));
-  return copied;
+  return { sent, alone, agentGit: clone !== null };
 }

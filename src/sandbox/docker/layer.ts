@@ -43,18 +43,8 @@ async function withSeededFiles(hands: Promise<Hands>, seeding: Promise<void> | n
   return h.value;
 }
 
-/**
- * What a fresh plain volume's /workspace holds before the copy depends on: the image's own /workspace (the engine
- * copies it into the volume) and the binds (their mountpoints under /workspace, shipped copies on a remote engine).
- */
-function freshVolumeKey(base: PlanBase): string {
-  return JSON.stringify([base.imageId, base.settings.shipBinds, base.settings.binds.map((b) => b.target).sort()]);
-}
-
 export class Layers {
   private readonly gate: StartGate;
-  /** Whether a fresh plain volume's /workspace is empty before the copy, by freshVolumeKey: asked of the engine once. */
-  private readonly freshEmpty = new Map<string, boolean>();
   /** Layers being made (the reaper keeps them). */
   readonly busy = new Set<string>();
   /** Set once the engine failed to mount an overlay: later sessions copy instead. */
@@ -106,7 +96,7 @@ export class Layers {
         if (plan.snapshot) await linkLower(dirs, plan.snapshot.tree);
         const { hands } = await startWithHands(prepared, base.settings, (c) => this.start(c, base));
         if (base.settings.caCert) await installCa(container, base.settings.caCert);
-        return withSeededFiles(hands, copying ? this.seed(container, base, copying, onProgress) : null);
+        return withSeededFiles(hands, copying ? seedCopy(container, base.repoPath, base.settings, copying, onProgress) : null);
       });
       const { create, start } = base.settings.lifecycle;
       await runLifecycle(hands.container, base.settings, [...create, ...start], onProgress);
@@ -118,13 +108,6 @@ export class Layers {
     } finally {
       this.busy.delete(layerId);
     }
-  }
-
-  /** Copy mode's seeding of a fresh volume, told whether it is empty when a volume like it was seen before. */
-  private async seed(container: Container, base: PlanBase, copying: CopyPreparation, onProgress?: (m: string) => void): Promise<void> {
-    const key = freshVolumeKey(base);
-    const empty = await seedCopy(container, base.repoPath, base.settings, copying, onProgress, this.freshEmpty.get(key));
-    if (empty !== null) this.freshEmpty.set(key, empty);
   }
 
   /** Starts a prepared container; an overlay mount the engine cannot make switches this provider to copy mode. */
