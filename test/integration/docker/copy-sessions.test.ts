@@ -4,9 +4,8 @@ import path from 'node:path';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { env, makeRepo, newProvider, ok, requireDocker, retireAll, TIMEOUT } from './helpers';
 
-// Copy mode's sessions one after another on one provider, as the UI suite runs them: the first provision asks the
-// engine whether a fresh volume's /workspace is empty, later ones take the answer it gave (Layers.freshEmpty), and
-// each records its baseline from what it sent while the engine still unpacks the copy. Whatever the agent then
+// Copy mode's sessions one after another on one provider, as the UI suite runs them (in its scenario: a first
+// session's rewrite, then a second one started over the user's uncommitted, half-accepted review). Whatever the agent
 // writes must show in changes() and the review with the hunks it made, against the files as they were when the
 // session started (the host's uncommitted review result included).
 
