@@ -81,7 +81,7 @@ export class PersistentShell {
 
   private get files() {
     const dir = this.config.stateDir;
-    return { cwd: path.join(dir, 'cwd'), env: path.join(dir, 'env'), command: path.join(dir, 'command.sh') };
+    return { cwd: path.join(dir, 'cwd'), env: path.join(dir, 'env'), command: path.join(dir, 'command.sh'), run: path.join(dir, 'run.sh') };
   }
 
   /**
@@ -128,11 +128,7 @@ export class PersistentShell {
       if (typeof started === 'string') return { end: { kind: 'spawn_failed', message: started }, output: '' };
     }
     await writeFile(this.files.command, command);
-    // A directory the shell is in that was removed and made again since (a rewind restoring it, another thread's
-    // `rm -rf build && mkdir build`) is entered again by its path: the old one is gone and shows nothing.
-    // OLDPWD is kept, so `cd -` still goes where the agent was before.
-    const reenter = 'builtin test . -ef "$PWD" || { __hangar_o=$OLDPWD; builtin cd -- "$PWD" 2>/dev/null; OLDPWD=$__hangar_o; builtin unset __hangar_o; }; ';
-    const result = await this.frame(`${reenter}builtin source ${shellQuote(this.files.command)} </dev/null`, timeoutMs, signal, onOutput);
+    const result = await this.frame(`builtin source ${shellQuote(this.files.run)}\n__hangar_ec=$?; `, timeoutMs, signal, onOutput);
     // bash names the sourced file in its syntax errors; the model should see the usual `bash: line N: …`.
     const output = result.output.split(`${this.files.command}: `).join('bash: ');
     const { end } = result;
@@ -141,6 +137,7 @@ export class PersistentShell {
 
   private async start(): Promise<string | null> {
     await mkdir(this.config.stateDir, { recursive: true, mode: 0o700 });
+    await writeFile(this.files.run, this.runScript());
     const cwd = await this.savedCwd();
     let proc: LaunchedProcess;
     try {
@@ -175,24 +172,42 @@ export class PersistentShell {
       `exec 2>&1; if [ -r ${env} ]; then for __hangar_v in $(builtin compgen -e); do ` +
       `builtin unset "$__hangar_v" 2>/dev/null; done; builtin source ${env} 2>/dev/null; fi; ` +
       `builtin unset __hangar_v; builtin cd -- ${shellQuote(cwd)} 2>/dev/null`;
-    const result = await this.frame(init, SPAWN_TIMEOUT_MS);
+    const result = await this.frame(`${init}\n__hangar_ec=$?; ${this.saveState()}; `, SPAWN_TIMEOUT_MS);
     if (result.end.kind === 'done') return null;
     await this.kill();
     if (result.end.kind === 'spawn_failed') return `could not start bash: ${result.end.message}`;
     return `could not start bash (${result.end.kind}): ${result.output}`;
   }
 
-  private async frame(line: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<{ end: FrameEnd; output: string }> {
+  /** Saves the shell's cwd and exported environment. Only builtins: the command may have broken PATH or shadowed commands with functions. */
+  private saveState(): string {
+    return `{ builtin pwd > ${shellQuote(this.files.cwd)}; builtin export -p > ${shellQuote(this.files.env)}; } 2>/dev/null`;
+  }
+
+  /**
+   * What every command runs through, sourced from a file: bash reads a pipe one byte per read(2) (it must not read
+   * past a line the command itself may read), ~2 µs a byte on a loaded VM, so the ~650 bytes of this framing sent
+   * on stdin cost the shell ~1.2 ms of CPU per command; sourced, they are one read. The call's marker stays on stdin,
+   * out of the command's sight. A directory the shell is in that was removed and made again since (a rewind restoring
+   * it, another thread's `rm -rf build && mkdir build`) is entered again by its path: the old one is gone and shows
+   * nothing. OLDPWD is kept, so `cd -` still goes where the agent was before.
+   */
+  private runScript(): string {
+    return (
+      'builtin test . -ef "$PWD" || { __hangar_o=$OLDPWD; builtin cd -- "$PWD" 2>/dev/null; OLDPWD=$__hangar_o; builtin unset __hangar_o; }\n' +
+      `builtin source ${shellQuote(this.files.command)} </dev/null\n` +
+      `__hangar_ec=$?; ${this.saveState()}\n` +
+      'builtin return "$__hangar_ec"\n'
+    );
+  }
+
+  /** Runs `script` (which sets __hangar_ec to the status to report) in the shell, followed by the call's marker. */
+  private async frame(script: string, timeoutMs: number, signal?: AbortSignal, onOutput?: (chunk: Buffer) => void): Promise<{ end: FrameEnd; output: string }> {
     const live = this.live as Live;
     const sentinel = `__HANGAR_DONE_${randomUUID().replace(/-/g, '')}__`;
     const marker = Buffer.from(`\n${sentinel}`);
     const collector = new OutputCollector(Math.max(4 * this.config.maxOutputChars, 64 * 1024), marker);
     const forward = onOutput ? untilMarker(marker, onOutput) : null;
-    const files = this.files;
-    // Only builtins after the command: it may have broken PATH or shadowed commands with functions.
-    const script =
-      `${line}\n__hangar_ec=$?; { builtin pwd > ${shellQuote(files.cwd)}; builtin export -p > ${shellQuote(files.env)}; } 2>/dev/null; ` +
-      `builtin printf '\\n%s%d\\n' '${sentinel}' "$__hangar_ec"\n`;
 
     let settle: (end: FrameEnd) => void = () => undefined;
     const ended = new Promise<FrameEnd>((resolve) => (settle = resolve));
@@ -209,7 +224,7 @@ export class PersistentShell {
       if (lostError) settle({ kind: 'spawn_failed', message: lostError.message });
       else settle({ kind: 'shell_exited', exitCode: code, signal: sig });
     });
-    live.proc.stdin.write(script);
+    live.proc.stdin.write(`${script}builtin printf '\\n%s%d\\n' '${sentinel}' "$__hangar_ec"\n`);
 
     const end = await ended;
     clearTimeout(timer);
