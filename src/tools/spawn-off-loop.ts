@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { Readable, Writable } from 'node:stream';
+import { collectHere, launchHere } from './spawn-here';
 
 // Host processes (git for listings, baselines and diffs; a session's bash; ripgrep) are started by small launcher
 // processes, not by this one. child_process.spawn is synchronous: it forks the whole process, and its cost grows
@@ -122,8 +123,25 @@ process.on('message', (job) => {
 });
 `;
 
-/** A process started by the launcher: the parts of a ChildProcess its users need, fed by the launcher's messages. */
-export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS.Signals | null]; close: [number | null, NodeJS.Signals | null]; error: [Error] }> {
+export interface LaunchedEvents {
+  exit: [number | null, NodeJS.Signals | null];
+  close: [number | null, NodeJS.Signals | null];
+  /** The pipes to the process are lost (its launcher died): no 'close' follows. */
+  error: [Error];
+}
+
+/** The parts of a ChildProcess the users of launch() need. */
+export interface LaunchedProcess extends EventEmitter<LaunchedEvents> {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Like ChildProcess.kill: false once the process has exited (its pid may belong to another process by now). */
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+/** A process started by a launcher, fed by the launcher's messages. */
+class RelayedProcess extends EventEmitter<LaunchedEvents> implements LaunchedProcess {
   readonly stdin: Writable;
   readonly stdout = new Readable({ read: () => undefined });
   readonly stderr = new Readable({ read: () => undefined });
@@ -147,7 +165,6 @@ export class LaunchedProcess extends EventEmitter<{ exit: [number | null, NodeJS
     });
   }
 
-  /** Like ChildProcess.kill: false once the process has exited (its pid may belong to another process by now). */
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
     if (this.exited) return false;
     this.post({ kind: 'kill', id: this.id, signal });
@@ -193,11 +210,13 @@ const launchers: Launcher[] = [];
 let nextId = 0;
 /** The niceness launchers get, and with it every process they start (setLaunchedNiceness). */
 let niceness = 0;
+/** Processes are started by this process, not by launchers (spawnInThisProcess). */
+let here = false;
 
 class Launcher {
   /** Runs in flight and launches waiting for their pid. */
   readonly waiting = new Map<number, Waiting>();
-  private readonly running = new Map<number, LaunchedProcess>();
+  private readonly running = new Map<number, RelayedProcess>();
   private readonly child: ChildProcess;
 
   constructor() {
@@ -239,7 +258,7 @@ class Launcher {
       } else if (reply.kind === 'failed') {
         job.reject(new Error(reply.message));
       } else {
-        const proc = new LaunchedProcess(reply.id, reply.pid, this.post);
+        const proc = new RelayedProcess(reply.id, reply.pid, this.post);
         this.running.set(reply.id, proc);
         job.resolve(proc);
       }
@@ -320,20 +339,25 @@ function renice(pid: number): void {
 }
 
 /**
- * Starts a launcher before the first spawn needs one, which would otherwise wait for its Node to boot (a tool server
- * starting in a container, where that boot is most of the first command's wait).
+ * From now on, processes are started by this process itself, with no launcher: for a process whose fork is cheap
+ * and whose loop drives no one else, such as the tool server in a session's container. There a launcher cost a second
+ * Node.js boot per container (the container's CPU to its first command: ~800 ms with it, ~450 without; a quarter of
+ * what a session's start costs the machine, engine included, while a burst of sessions starts on the same cores) and
+ * a base64 relay of every command's output.
  */
-export function prestartLauncher(): void {
-  if (launchers.length === 0) launchers.push(new Launcher());
+export function spawnInThisProcess(on = true): void {
+  here = on;
 }
 
 /** Runs `command` to completion from the launcher and collects its output. */
 export function runCollected(command: string, args: readonly string[], options: RunOptions): Promise<CollectedRun> {
+  if (here) return collectHere(command, args, options);
   return submit({ kind: 'run', id: nextId++, command, args, cwd: options.cwd ?? process.cwd(), env: options.env, input: Buffer.from(options.input ?? '').toString('base64') });
 }
 
 /** Starts `command` from the launcher; resolves once it runs (with its pid), rejects when it cannot start. */
 export function launch(command: string, args: readonly string[], options: LaunchOptions): Promise<LaunchedProcess> {
+  if (here) return launchHere(command, args, options);
   return submit({
     kind: 'start',
     id: nextId++,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createToolHost } from '../../tools/host-impl';
-import { prestartLauncher } from '../../tools/spawn-off-loop';
+import { spawnInThisProcess } from '../../tools/spawn-off-loop';
 import { CheckpointWatch } from './checkpoint-watch';
 import type { ToolOutcome } from '../../wire/tool-outcome';
 import { oomKills } from './oom';
@@ -11,6 +11,9 @@ import { ToolServerConfig, ToolServerRequest, type ToolServerMessage } from './p
 // and speaks JSON lines on stdin/stdout (protocol.ts). It lives as long as its stdin: when the host side goes away
 // (host process restarted, container reattached) the shell and its children are disposed and the server exits.
 
+// The server's commands (the session's shells, ripgrep) fork from it directly: it holds a few tens of MB and drives
+// only this session, so a launcher (spawn-off-loop.ts) would cost a second Node.js boot per container for nothing.
+spawnInThisProcess();
 const config = ToolServerConfig.parse(JSON.parse(process.argv[2] ?? '{}'));
 const host = createToolHost(config);
 const running = new Map<number, AbortController>();
@@ -97,6 +100,3 @@ lines.on('close', () => {
   void host.dispose().finally(() => process.exit(0));
 });
 send({ op: 'ready', pid: process.pid, node: process.version });
-// The first bash or grep would boot the launcher's Node (hundreds of ms on a busy engine): it boots now, while the
-// container waits for its session (a warm pool's) or for the model's first answer.
-prestartLauncher();

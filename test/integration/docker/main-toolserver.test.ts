@@ -36,6 +36,15 @@ describe('docker sandbox: the tool server as the main process', function () {
     assert.equal(await ok(sb, 'bash', { command: 'whoami; echo $HOME' }), 'agent\n/home/agent');
   });
 
+  it("forks the session's commands itself: the only Node.js in the container is the tool server", async () => {
+    const sb = await make().provision({ sessionId: 'no-launcher', repoPath: makeRepo({ 'a.txt': 'needle\n' }), environment: env() });
+    assert.match(await ok(sb, 'grep', { pattern: 'needle' }), /a\.txt/);
+    const nodes = 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = node ] && echo ${p#/proc/}; done; true';
+    const [server] = (await ok(sb, 'bash', { command: SERVERS })).split('\n');
+    assert.deepEqual((await ok(sb, 'bash', { command: nodes })).split('\n'), [server]);
+    assert.equal(await ok(sb, 'bash', { command: 'echo $PPID' }), server, "the shell is the tool server's child");
+  });
+
   it('killed, the call in flight says the tool server stopped; the container lives on and the next call gets a new server', async () => {
     const sb = await make().provision({ sessionId: 'server-killed', repoPath: makeRepo({ 'a.txt': 'a\n' }), environment: env() });
     const container = sandboxContainerId(sb);

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
-import { launch, runCollected, setLaunchedNiceness, type LaunchedProcess } from '../../../src/tools/spawn-off-loop';
+import { launch, runCollected, setLaunchedNiceness, spawnInThisProcess, type LaunchedProcess } from '../../../src/tools/spawn-off-loop';
 
 // Live processes started from a launcher process (the session's bash, ripgrep) must behave like a spawn on the loop:
-// pipes both ways, exit codes and signals, kill, a real pid, and a refusal for a program that cannot start.
+// pipes both ways, exit codes and signals, kill, a real pid, and a refusal for a program that cannot start. Started by
+// this process itself (spawnInThisProcess: the container's tool server), they must behave the same.
 
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 
@@ -17,7 +18,8 @@ function collect(proc: LaunchedProcess): { out: () => string; err: () => string 
   return { out: () => Buffer.concat(out).toString('utf8'), err: () => Buffer.concat(err).toString('utf8') };
 }
 
-describe('processes launched off the event loop', () => {
+/** What every launched process does, whoever starts it. */
+function behavesLikeASpawn(): void {
   it('relays stdin and both output pipes in order, then the exit code', async () => {
     const proc = await launch('sh', ['-c', 'while read line; do echo "got $line"; done; echo bye >&2; exit 7'], { env, stdin: true });
     const io = collect(proc);
@@ -49,6 +51,27 @@ describe('processes launched off the event loop', () => {
     await once(proc, 'close');
     assert.equal(io.out(), 'ok\n');
   });
+
+  it('a process that exits at once still has its output and close seen by listeners attached after launch resolves', async function () {
+    this.timeout(120_000);
+    // Its 'spawned', output and 'close' can come in one read of the channel; none may be emitted before the caller listens.
+    for (let round = 0; round < 5; round++) {
+      const outs = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const proc = await launch('sh', ['-c', `echo ${i}`], { env });
+          const io = collect(proc);
+          await once(proc, 'close');
+          return io.out();
+        }),
+      );
+      assert.deepEqual(outs, Array.from({ length: 40 }, (_, i) => `${i}\n`));
+    }
+  });
+
+}
+
+describe('processes launched off the event loop', () => {
+  behavesLikeASpawn();
 
   it('forks from launcher processes, a few at once, never from this one', async () => {
     const parents = await Promise.all(
@@ -88,22 +111,6 @@ describe('processes launched off the event loop', () => {
     assert.ok(await gone(), `launcher ${launcherPid} still runs 10 s after its parent was killed`);
   });
 
-  it('a process that exits at once still has its output and close seen by listeners attached after launch resolves', async function () {
-    this.timeout(120_000);
-    // Its 'spawned', output and 'close' can come in one read of the channel; none may be emitted before the caller listens.
-    for (let round = 0; round < 5; round++) {
-      const outs = await Promise.all(
-        Array.from({ length: 40 }, async (_, i) => {
-          const proc = await launch('sh', ['-c', `echo ${i}`], { env });
-          const io = collect(proc);
-          await once(proc, 'close');
-          return io.out();
-        }),
-      );
-      assert.deepEqual(outs, Array.from({ length: 40 }, (_, i) => `${i}\n`));
-    }
-  });
-
   // Last: the launchers of this process keep the niceness (raising it back needs a privilege the user may not have).
   it('gives the processes it launches the niceness asked for, above the niceness of this process, and refuses one out of range', async () => {
     assert.throws(() => setLaunchedNiceness(20), /niceness must be an integer from 0 to 19, not 20/);
@@ -115,5 +122,29 @@ describe('processes launched off the event loop', () => {
     const io = collect(live);
     await once(live, 'close');
     assert.deepEqual([Number(collected.stdout.toString('utf8')), Number(io.out())], [expected, expected]);
+  });
+});
+
+describe('processes started by this process (spawnInThisProcess)', () => {
+  before(() => spawnInThisProcess());
+  after(() => spawnInThisProcess(false));
+
+  behavesLikeASpawn();
+
+  it('forks from this process, with no launcher', async () => {
+    const proc = await launch('sh', ['-c', 'echo $PPID'], { env });
+    const io = collect(proc);
+    await once(proc, 'close');
+    const collected = await runCollected('sh', ['-c', 'echo $PPID; cat; echo e >&2; exit 4'], { env, input: 'in\n' });
+    assert.deepEqual(
+      { launched: Number(io.out()), collected: { ...collected, stdout: collected.stdout.toString('utf8') } },
+      { launched: process.pid, collected: { code: 4, stdout: `${process.pid}\nin\n`, stderr: 'e\n' } },
+    );
+  });
+
+  it('collects a program that cannot start as a run without a code', async () => {
+    const missing = await runCollected('hangar-no-such-program', [], { env });
+    assert.equal(missing.code, null);
+    assert.match(missing.stderr, /ENOENT/);
   });
 });
