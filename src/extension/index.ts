@@ -51,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
   const sessions = new SessionsModel(host);
   const reviews = new ReviewManager(host, sessions, log);
   const agentFs = new AgentFileSystem(host);
-  const sessionsTree = new SessionsTree(sessions, reviews);
+  const sessionsTree = new SessionsTree(sessions, reviews, host);
   const agentsTree = new AgentsTree(host);
   const memoryFs = new MemoryFileSystem(host);
   const memoryTree = new MemoryTree(host, memoryFs.onDidSaveMemory);

@@ -19,5 +19,25 @@ export type MemoryNode = { kind: 'memory'; storeId: string; memoryId: string; pa
 export type MemoryVersionNode = { kind: 'memoryVersion'; storeId: string; memoryId: string; path: string; versionId: string };
 
 export type SessionTreeNode = SessionNode | ThreadNode | McpNode | OutputNode | FileNode | HunkNode | InfoNode;
+
+/** A Sessions row's id (its TreeItem id): the same row keeps it across repaints, so VS Code keeps it expanded. */
+export function nodeId(node: SessionTreeNode): string {
+  switch (node.kind) {
+    case 'session':
+      return `session:${node.sessionId}`;
+    case 'thread':
+      return `thread:${node.sessionId}:${node.threadId}`;
+    case 'mcp':
+      return `mcp:${node.sessionId}:${node.server}`;
+    case 'output':
+      return `output:${node.sessionId}:${node.fileId}`;
+    case 'file':
+      return `file:${node.sessionId}:${node.path}`;
+    case 'hunk':
+      return `hunk:${node.sessionId}:${node.path}:${node.hunkId}`;
+    case 'info':
+      return `info:${node.sessionId}:${node.message}`;
+  }
+}
 export type AgentTreeNode = AgentNode | AgentVersionNode;
 export type MemoryTreeNode = MemoryStoreNode | MemoryFolderNode | MemoryNode | MemoryVersionNode;

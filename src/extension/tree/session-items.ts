@@ -8,7 +8,7 @@ import type { McpServerState } from '../../runtime';
 import type { SessionView } from '../sessions-model';
 import type { FileMetadata } from '../../wire';
 import { formatBytes } from '../../tools/output';
-import type { FileNode, HunkNode, McpNode, OutputNode, SessionNode, ThreadNode } from './nodes';
+import { nodeId, type FileNode, type HunkNode, type InfoNode, type McpNode, type OutputNode, type SessionNode, type ThreadNode } from './nodes';
 import { sessionBadgeUri } from './review-badges';
 import type { ThreadStatus, ThreadView } from './thread-fold';
 
@@ -51,7 +51,7 @@ export function sessionItem(node: SessionNode, v: SessionView, review?: PendingR
   const [icon, color, words] = toReview && (state === 'idle' || state === 'terminated') ? TO_REVIEW : ICONS[state];
   const title = v.title.length > TITLE_MAX ? `${v.title.slice(0, TITLE_MAX - 1).trimEnd()}…` : v.title;
   const item = new vscode.TreeItem(title, vscode.TreeItemCollapsibleState.Collapsed);
-  item.id = `session:${node.sessionId}`;
+  item.id = nodeId(node);
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.resourceUri = sessionBadgeUri(node.sessionId);
   const pending = toReview ? `${review.files} file${review.files === 1 ? '' : 's'} to review · ` : '';
@@ -81,7 +81,7 @@ const THREAD_ICONS: Record<ThreadStatus, [string, string | undefined]> = {
 export function threadItem(node: ThreadNode, t: ThreadView): vscode.TreeItem {
   const waiting = t.status === 'idle' && t.stopReason?.type === 'requires_action';
   const item = new vscode.TreeItem(t.agentName || t.id, vscode.TreeItemCollapsibleState.None);
-  item.id = `thread:${node.sessionId}:${t.id}`;
+  item.id = nodeId(node);
   const [icon, color] = waiting ? ['bell-dot', 'charts.yellow'] : THREAD_ICONS[t.status];
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   item.description = `sub-agent · ${waiting ? 'Waiting for you' : t.status} · ${formatCost(t.costCents, t.costEstimated)}`;
@@ -101,7 +101,7 @@ const MCP_ICONS: Record<McpServerState['state'], [string, string | undefined, st
 /** An MCP server of a session with its connection state; `live` false: the session's connections are not in this window. */
 export function mcpItem(node: McpNode, s: McpServerState, live: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(s.name, vscode.TreeItemCollapsibleState.None);
-  item.id = `mcp:${node.sessionId}:${s.name}`;
+  item.id = nodeId(node);
   const [icon, color, words] = live ? MCP_ICONS[s.state] : (['debug-disconnect', 'disabledForeground', 'not connected'] as const);
   item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
   const tools = s.tools.length === 1 ? '1 tool' : `${s.tools.length} tools`;
@@ -120,7 +120,7 @@ export function mcpItem(node: McpNode, s: McpServerState, live: boolean): vscode
 /** An output of the session: opens on click; Save As from its inline button. */
 export function outputItem(node: OutputNode, f: FileMetadata): vscode.TreeItem {
   const item = new vscode.TreeItem(f.filename, vscode.TreeItemCollapsibleState.None);
-  item.id = `output:${node.sessionId}:${f.id}`;
+  item.id = nodeId(node);
   item.iconPath = new vscode.ThemeIcon('file-symlink-file');
   item.description = `output · ${formatBytes(f.size_bytes)}`;
   item.tooltip = `${f.filename}: left by the agent in /mnt/session/outputs/ (${f.created_at.slice(0, 19)}). Click to open; Save As keeps a copy in your workspace.`;
@@ -134,7 +134,7 @@ const STATUS_LETTER: Record<string, string> = { added: 'A', modified: 'M', delet
 export function fileItem(node: FileNode, f: ReviewedFile, workspaceUri: vscode.Uri): vscode.TreeItem {
   const pending = f.hunks.filter((h) => h.status === 'pending').length;
   const item = new vscode.TreeItem(workspaceUri, f.perHunk && f.hunks.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-  item.id = `file:${node.sessionId}:${f.path}`;
+  item.id = nodeId(node);
   item.label = f.path;
   const counts = f.change.binary ? 'binary' : `+${f.change.additions} −${f.change.deletions}`;
   item.description = `${STATUS_LETTER[f.change.status] ?? '?'} ${counts} · ${pending === 0 ? 'reviewed' : `${pending}/${f.hunks.length} to review`}`;
@@ -152,7 +152,7 @@ const HUNK_ICONS: Record<ReviewedHunk['status'], [string, string]> = {
 
 export function hunkItem(node: HunkNode, h: ReviewedHunk, total: number): vscode.TreeItem {
   const item = new vscode.TreeItem(`Hunk ${h.index + 1}/${total}`, vscode.TreeItemCollapsibleState.None);
-  item.id = `hunk:${node.sessionId}:${node.path}:${h.id}`;
+  item.id = nodeId(node);
   item.description = `${h.status} · ${describeHunk(h)}`;
   const [icon, color] = HUNK_ICONS[h.status];
   item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
@@ -160,6 +160,21 @@ export function hunkItem(node: HunkNode, h: ReviewedHunk, total: number): vscode
   item.tooltip = [...h.removed.map((l) => `- ${l}`), ...h.added.map((l) => `+ ${l}`)].join('').slice(0, 4000);
   item.command = { command: 'hangar.openChange', title: 'Open Diff', arguments: [node] };
   return item;
+}
+
+export function infoItem(node: InfoNode): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+  item.id = nodeId(node);
+  item.iconPath = new vscode.ThemeIcon('info');
+  return item;
+}
+
+/** What a row shows, as one string: the tree repaints a row only when this changed since VS Code last got it. */
+export function shownAs(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : item.label?.label;
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? [item.iconPath.id, item.iconPath.color?.id] : [];
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip;
+  return JSON.stringify([label, item.description, icon, item.contextValue, item.collapsibleState, item.resourceUri?.toString(), tooltip]);
 }
 
 function escapeMd(text: string): string {

@@ -57,8 +57,75 @@ export function treeSuite(): void {
         });
         assert.equal(reviewed.contextValue, 'session.idle');
         assert.match(String(reviewed.description), new RegExp(`^\\d+s · \\$\\d+\\.\\d\\d · ${sandbox}$`));
-        await h.statusBar.update();
-        assert.equal(h.statusBar.shown, null, 'nothing runs any more: the status bar item hides');
+        // update() paints only once no announced read is queued after it, so it may leave the item as it was for a moment.
+        await waitFor('the status bar item to hide: nothing runs any more', async () => (await h.statusBar.update(), h.statusBar.shown === null));
+      } finally {
+        await model.close();
+      }
+    });
+
+    it('answers an expanded running session\'s children from what it read: the tick of its elapsed time re-reads nothing', async () => {
+      const h = await hangar();
+      await ensureKey();
+      const model = await scriptedModel([reply.tool('write', { file_path: 'ticking/clock.md', content: 'tick\n' }), reply.text('Done.', { delay_ms: 12_000 })]);
+      const tree = h.sessionsTree;
+      try {
+        const id = await startAgent(h, 'Write while the clock ticks');
+        const node = await waitFor('the session row', async () => (await tree.getChildren()).find((n) => n.kind === 'session' && n.sessionId === id));
+        // The view may not have the session yet (the listing announces it a moment after it starts): try until it has.
+        await waitFor('the session row expanded in the view', () => tree.reveal(node, { expand: true }).then(() => true));
+        await waitFor('the written file under the running session', async () => (await tree.getChildren(node)).some((n) => n.kind === 'file' && n.path === 'ticking/clock.md'));
+        // From now on VS Code asks for the session's children each time the tick repaints its row; each read of its
+        // changes must answer an announcement that they moved.
+        let asked = 0;
+        let reads = 0;
+        let announced = 0;
+        const getChildren = tree.getChildren.bind(tree);
+        tree.getChildren = (n) => ((n?.kind === 'session' && n.sessionId === id && asked++), getChildren(n));
+        const files = h.reviews.files.bind(h.reviews);
+        h.reviews.files = (sessionId) => ((sessionId === id && reads++), files(sessionId));
+        const announcements = h.reviews.onDidChange((sessionId) => sessionId === id && announced++);
+        try {
+          await waitFor('VS Code to ask for the running session\'s children twice', () => asked >= 2 && h.sessionsTree.snapshot().find((v) => v.id === id)?.status === 'running');
+          assert.ok(reads <= announced, `${reads} reads of the changes for ${announced} announcements while VS Code asked ${asked} times`);
+        } finally {
+          Reflect.deleteProperty(tree, 'getChildren');
+          Reflect.deleteProperty(h.reviews, 'files');
+          announcements.dispose();
+        }
+        await waitForIdle(h, id, 1, 60_000);
+      } finally {
+        await model.close();
+      }
+    });
+
+    it('answers an expanded session\'s children at once while its changes are read again', async () => {
+      const h = await hangar();
+      await ensureKey();
+      const model = await scriptedModel([reply.tool('write', { file_path: 'src/math.js', content: 'export const one = 1;\n' }), reply.text('Wrote it.')]);
+      const tree = h.sessionsTree;
+      try {
+        const id = await startAgent(h, 'Write a module');
+        await waitForIdle(h, id, 1);
+        const node = await waitFor('the session row', async () => (await tree.getChildren()).find((n) => n.kind === 'session' && n.sessionId === id));
+        const file = await waitFor('the changed file under the session', async () => (await tree.getChildren(node)).find((n) => n.kind === 'file' && n.path === 'src/math.js'));
+        // The changes are read again (a decision, the agent touching files) and the read takes its time; meanwhile
+        // VS Code, which dropped the row's children when it was repainted, asks for them.
+        let release = () => undefined as void;
+        const gate = new Promise<void>((r) => (release = r));
+        const files = h.reviews.files.bind(h.reviews);
+        h.reviews.files = async (sessionId) => (await gate, files(sessionId));
+        try {
+          h.reviews.touch(id);
+          let answer: SessionTreeNode[] | undefined;
+          void tree.getChildren(node).then((kids) => (answer = kids));
+          const kids = await waitFor('an answer while the changes are being read', () => answer);
+          assert.ok(kids.includes(file), 'the same row, so VS Code finds the child it expands or reveals');
+          assert.deepEqual((await tree.getChildren(file)).map((n) => n.kind), ['hunk'], 'and the file its hunk');
+        } finally {
+          release();
+          Reflect.deleteProperty(h.reviews, 'files');
+        }
       } finally {
         await model.close();
       }
