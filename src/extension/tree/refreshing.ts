@@ -51,23 +51,26 @@ export class Refreshing<K, T> {
     this.again.clear();
   }
 
+  /** One read; a refresh asked for while it ran starts the next when it settles, so a reader waits for one read only. */
   private start(key: K): Promise<T> {
     const generation = this.generation;
-    const current = () => generation === this.generation;
-    const reading = (async () => {
-      try {
-        for (;;) {
-          this.again.delete(key);
-          const value = await this.read(key);
-          if (!current()) return value;
-          this.values.set(key, value);
-          this.settled(key, value);
-          if (!this.again.has(key)) return value;
-        }
-      } finally {
-        if (current()) this.reads.delete(key);
+    const settle = (value?: T, ok = false) => {
+      if (generation !== this.generation) return;
+      this.reads.delete(key);
+      if (ok) {
+        this.values.set(key, value as T);
+        this.settled(key, value as T);
       }
-    })();
+      if (this.again.has(key)) this.refresh(key);
+    };
+    this.again.delete(key);
+    const reading = this.read(key).then(
+      (value) => (settle(value, true), value),
+      (err: unknown) => {
+        settle();
+        throw err;
+      },
+    );
     this.reads.set(key, reading);
     return reading;
   }

@@ -49,6 +49,20 @@ describe('extension/tree/refreshing', () => {
     assert.equal(reads.pending(), 0, 'ensure reads nothing known');
   });
 
+  it('a reader waits for one read, however many refreshes come meanwhile', async () => {
+    const reads = gatedReads();
+    const values = new Refreshing<string, string>(reads.read, () => undefined);
+    const first = values.get('s');
+    values.refresh('s');
+    await reads.letThrough();
+    values.refresh('s');
+    assert.equal(await first, 's#1', 'answered by the read it found, not the ones after');
+    await reads.letThrough();
+    assert.equal(reads.pending(), 1, 'the refresh asked during the second read');
+    await reads.letThrough();
+    assert.equal(values.get('s'), 's#3');
+  });
+
   it('forgets a read begun before clear()', async () => {
     const reads = gatedReads();
     const settled: string[] = [];
