@@ -8,7 +8,7 @@ import { prepareContainer, runLifecycle, startPrepared, startWithHands, type Han
 import { labels, POOL_SESSION, poolLabels, volumeName } from './names';
 import type { PlanBase, SandboxPlan } from './plan';
 import { shipBinds } from './ship';
-import { StartGate } from './start-gate';
+import { StartGate, startsAtOnce } from './start-gate';
 import { newLayerId } from './state';
 import { createLayerDirs, createOverlayVolume, createPlainVolume, isOverlayMountFailure, layerDirs, linkLower, removeVolume } from './volume';
 
@@ -45,6 +45,8 @@ async function withSeededFiles(hands: Promise<Hands>, seeding: Promise<void> | n
 
 export class Layers {
   private readonly gate: StartGate;
+  /** Settles once the gate has its width (startsAtOnce); null: not asked yet. */
+  private width: Promise<void> | null;
   /** Layers being made (the reaper keeps them). */
   readonly busy = new Set<string>();
   /** Set once the engine failed to mount an overlay: later sessions copy instead. */
@@ -52,10 +54,24 @@ export class Layers {
 
   constructor(
     private readonly root: string,
-    parallelStarts: number,
+    /** Starts at once; undefined: one per core of the engine's machine, at most 4 (start-gate.ts). */
+    parallelStarts: number | undefined,
     private readonly hooks: LayerHooks,
   ) {
-    this.gate = new StartGate(parallelStarts);
+    this.gate = new StartGate(parallelStarts ?? 4);
+    this.width = parallelStarts === undefined ? null : Promise.resolve();
+  }
+
+  /** How many containers are made at once; the engine is asked for its cores once (again after a failure). */
+  async startsAtOnce(): Promise<number> {
+    this.width ??= (async () => {
+      const info = (await (await this.hooks.docker()).info()) as { NCPU?: number };
+      this.gate.limit = startsAtOnce(info.NCPU ?? 0);
+    })();
+    await this.width.catch(() => {
+      this.width = null;
+    });
+    return this.gate.limit;
   }
 
   /**
@@ -65,6 +81,7 @@ export class Layers {
    */
   async make(base: PlanBase, planP: Promise<SandboxPlan>, sessionLabel: string, name: string, onProgress?: (m: string) => void, layerId = newLayerId()): Promise<MadeLayer> {
     const ctx = await this.hooks.handsContext();
+    await this.startsAtOnce();
     const dirs = layerDirs(this.root, layerId);
     const volume = volumeName(layerId);
     const lbl = sessionLabel === POOL_SESSION ? poolLabels(this.root, layerId) : labels(this.root, sessionLabel, layerId);

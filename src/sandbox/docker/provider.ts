@@ -51,7 +51,10 @@ export interface DockerSandboxProviderOptions {
   warmPoolMax?: number;
   /** How long the pool keeps a burst's size ready (default 10 minutes; tests shorten it). */
   warmPoolRememberMs?: number;
-  /** Containers made at once (sessions before pool refills; start-gate.ts); default 4, Infinity for no bound. */
+  /**
+   * Containers made at once (sessions before pool refills; start-gate.ts); default one per core of the engine's
+   * machine, at most 4 (startsAtOnce); Infinity for no bound.
+   */
   parallelStarts?: number;
   /** How the files get in: overlay over a host snapshot (fast), or a tar copy into a plain volume. */
   files?: 'auto' | 'overlay' | 'copy';
@@ -98,7 +101,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
     this.snapshots = new SnapshotStore(this.root);
-    this.layers = new Layers(this.root, options.parallelStarts ?? 4, { docker: () => this.docker(), handsContext: () => this.handsContext() });
+    this.layers = new Layers(this.root, options.parallelStarts, { docker: () => this.docker(), handsContext: () => this.handsContext() });
     this.warm = new WarmClaims(this.root, { size: options.warmPool ?? 0, max: options.warmPoolMax, rememberMs: options.warmPoolRememberMs }, this.layers, {
       docker: () => this.docker(),
       attach: async (container, settings) => attachHands(await this.handsContext(), container, settings),
@@ -246,6 +249,11 @@ export class DockerSandboxProvider implements SandboxProvider {
   async prewarm(req: PlanRequest): Promise<void> {
     const docker = await this.docker();
     await this.warm.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress, remote: this.remote() }, this.allowOverlay()));
+  }
+
+  /** How many containers this provider makes at once (start-gate.ts) on its engine: tests and benchmarks. */
+  startsAtOnce(): Promise<number> {
+    return this.layers.startsAtOnce();
   }
 
   /** Resolves when the pool's background refill (after a session took or skipped it) is done: tests and benchmarks wait on it. */

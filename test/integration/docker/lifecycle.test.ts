@@ -141,6 +141,11 @@ describe('docker sandbox: lifecycle', function () {
     assert.equal(await ok(s1, 'bash', { command: 'cat f.txt' }), 'old');
   });
 
+  it("makes as many containers at once as the engine's machine has cores (at most 4), unless told how many", async () => {
+    const cores = ((await docker.info()) as { NCPU: number }).NCPU;
+    assert.deepEqual(await Promise.all([make().startsAtOnce(), make({ parallelStarts: 3 }).startsAtOnce()]), [Math.min(4, cores), 3]);
+  });
+
   it("a devcontainer's long postCreateCommand does not hold the start of another session's container", async () => {
     // One start at a time: before, a layer held its start slot through its lifecycle commands, so B waited for A's.
     const p = make({ parallelStarts: 1 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StartGate, type StartPriority } from '../../../src/sandbox/docker/start-gate';
+import { StartGate, startsAtOnce, type StartPriority } from '../../../src/sandbox/docker/start-gate';
 
 // The provider's bound on containers made at once: never more than the limit, sessions ahead of pool refills, and a
 // start that fails gives its slot back.
@@ -61,5 +61,28 @@ describe('StartGate', () => {
     assert.equal(h.most(), 4);
     for (const n of ['a', 'b', 'c', 'd']) await h.release(n);
     await Promise.all(all);
+  });
+
+  it('takes a new limit: a wider one lets waiting starts go at once, a narrower one holds the next ones', async () => {
+    const gate = new StartGate(1);
+    assert.equal(gate.limit, 1);
+    const h = harness(gate);
+    const all = ['a', 'b', 'c', 'd'].map((n) => h.start(n, 'session'));
+    await h.tick();
+    gate.limit = 3;
+    await h.tick();
+    assert.deepEqual(h.began, ['a', 'b', 'c']);
+    gate.limit = 1;
+    await h.release('a');
+    await h.release('b');
+    assert.deepEqual(h.began, ['a', 'b', 'c'], 'd waits while c runs');
+    await h.release('c');
+    assert.deepEqual(h.began, ['a', 'b', 'c', 'd']);
+    await h.release('d');
+    await Promise.all(all);
+  });
+
+  it("starts one container per core of the engine's machine, at most 4; 4 when the engine does not say", () => {
+    assert.deepEqual([1, 2, 3, 4, 16, 0, Number.NaN].map(startsAtOnce), [1, 2, 3, 4, 4, 4, 4]);
   });
 });
