@@ -35,7 +35,10 @@ for (const api of MODEL_APIS) {
       await t.waitFor(id, (e) => e.some((x) => x.type === 'agent.tool_use'));
       await new Promise((r) => setTimeout(r, 300));
       await t.runtime.sessions.send(id, [{ type: 'user.interrupt' }]);
-      const events = await t.waitFor(id, idle, 5000);
+      // Well before the command's 30 s: the kill waits up to 2 s for the shell and 2 s for its group, zombies
+      // included, and where PID 1 reaps orphans slowly (these machines: 1.5-2 s for the background sleep) both can
+      // run out before the checkpoint; 5 s failed once in CI.
+      const events = await t.waitFor(id, idle, 15_000);
       const result = events.find((e) => e.type === 'agent.tool_result');
       assert.ok(result?.type === 'agent.tool_result' && result.is_error);
       assert.match(JSON.stringify(result.content), /interrupted/);
