@@ -13,7 +13,7 @@ import path from 'node:path';
 import { DockerSandboxProvider } from '../../src/sandbox/docker';
 import { connectDocker, type Container, type Docker } from '../../src/sandbox/docker/client';
 import { createAndStart, removeContainer } from '../../src/sandbox/docker/container';
-import { prepareCopy, seedCopyGit } from '../../src/sandbox/docker/copy-baseline';
+import { prepareCopy, seedCopyGit } from '../../src/sandbox/docker/copy-seed';
 import { seedWorkspace } from '../../src/sandbox/docker/copy-mode';
 import { labels } from '../../src/sandbox/docker/names';
 import { DEFAULT_IMAGE } from '../../src/sandbox/docker/plan';

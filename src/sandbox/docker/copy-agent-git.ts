@@ -15,7 +15,7 @@ import { treeEntries, type TreeEntry } from './tree-diff';
 // streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced. Its
 // objects are also copied into the host-side baseline's git dir: they are the blobs of most copied files, which the
 // baseline then need not hash and store again, and HEAD's tree is the baseline's but for the user's uncommitted
-// changes (copy-baseline.ts#record). It is built while the files are copied (copy-baseline.ts, seedCopy), and goes in
+// changes (copy-baseline.ts#record). It is built while the files are copied (copy-seed.ts, seedCopy), and goes in
 // the files' own tar when the volume was empty (copy-mode.ts#seedWorkspace).
 
 /** The clone at `abs` as tar entries under `name` (.git), owned by the sandbox user. */

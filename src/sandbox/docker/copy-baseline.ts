@@ -3,15 +3,12 @@ import path from 'node:path';
 import type { FileSide, WorkspaceChanges } from '../types';
 import { attributesText, BASELINE_REF } from '../repo/diff';
 import { git, isolatedGitEnv } from '../repo/git';
-import { listRepository, type RepoListing } from '../repo/listing';
 import type { PathEdit } from '../repo/tree-objects';
 import type { WatchResult } from '../toolserver/protocol';
-import type { Container } from './client';
-import { engineExec, type SandboxExec } from './hands';
+import type { SandboxExec } from './hands';
 import { WORKSPACE } from './container';
-import { installAgentGit, prepareAgentGit, type AgentGitDir, type HeadTree } from './copy-agent-git';
-import { seedWorkspace, type CopiedFiles } from './copy-mode';
-import type { Owner } from './snapshot';
+import type { HeadTree } from './copy-agent-git';
+import type { CopiedFiles } from './copy-mode';
 import type { ToolServerClient } from './toolserver-client';
 import { blobId, TreeDiffer, treeEntries, type TreeEntry } from './tree-diff';
 
@@ -336,76 +333,5 @@ export class CopyBaseline {
     const cmd = ['sh', '-c', 'if [ -L "$1" ]; then printf %s "$(readlink "$1")"; elif [ -f "$1" ]; then cat "$1"; else exit 3; fi', 'sh', rel];
     const r = await (await this.exec())({ cmd, workdir: WORKSPACE });
     return r.exitCode === 0 ? r.stdout : null;
-  }
-}
-
-/**
- * After the copy (which sent `copied`): the agent's .git (a clone of the user's repository, `clone` when it was
- * prepared already) into /workspace unless the copy carried it, and the baseline recorded on the host in `differ`'s
- * git dir, the layer's diff.git the sandbox's CopyBaseline reads later. The two go on at once: the baseline's scan
- * leaves /workspace/.git out.
- */
-export async function seedCopyGit(
-  container: Container,
-  repoPath: string | null,
-  who: Owner & { user: string },
-  differ: TreeDiffer,
-  copied: CopiedFiles,
-  clone: Promise<AgentGitDir> | null = repoPath ? prepareAgentGit(repoPath, differ.gitDir) : null,
-): Promise<void> {
-  const dir = await clone;
-  try {
-    const baseline = new CopyBaseline(differ, async () => engineExec(container, who.user));
-    await Promise.all([dir && !copied.agentGit && installAgentGit(container, who, dir.gitDir), baseline.record(repoPath, copied, dir?.head ?? null)]);
-  } finally {
-    await dir?.dispose();
-  }
-}
-
-/** What copy mode makes on the host before it needs the container: the listing, the agent's clone, diff.git. */
-export interface CopyPreparation {
-  differ: TreeDiffer;
-  /** Null without a repository. */
-  listing: Promise<RepoListing> | null;
-  clone: Promise<AgentGitDir> | null;
-  /** Waits for the work started and removes the clone's temporary dir (the seeding's failure, or none at all). */
-  dispose(): Promise<void>;
-}
-
-/**
- * Starts the host side of the seeding: it needs no container, so the layer starts it before creating one (the
- * engine's create and start then overlap the listing, a walk of the whole work tree, and the clone's build).
- */
-export function prepareCopy(repoPath: string | null, diffGit: string): CopyPreparation {
-  const differ = new TreeDiffer(diffGit);
-  // One listing for the clone and the copy.
-  const listing = repoPath ? listRepository(repoPath) : null;
-  const clone = repoPath && listing ? prepareAgentGit(repoPath, diffGit, listing) : null;
-  const work = [differ.init(), listing, clone];
-  // Failures are reported where each is awaited again (the copy, the baseline), not as unhandled rejections meanwhile.
-  for (const w of work) w?.catch(() => undefined);
-  return {
-    differ,
-    listing,
-    clone,
-    dispose: async () => {
-      await Promise.allSettled(work);
-      await clone?.then((d) => d.dispose(), () => undefined);
-    },
-  };
-}
-
-/**
- * Copy mode's whole seeding, once the container runs: the files into /workspace (the clone, built meanwhile, sent at
- * their end into an empty volume), then seedCopyGit.
- */
-export async function seedCopy(container: Container, repoPath: string | null, who: Owner & { user: string }, prepared: CopyPreparation, onProgress?: (m: string) => void): Promise<void> {
-  const { differ, listing, clone } = prepared;
-  try {
-    const copied = repoPath && listing ? await seedWorkspace(container, repoPath, who, onProgress, clone, listing) : { sent: [], alone: false, agentGit: false };
-    await seedCopyGit(container, repoPath, who, differ, copied, clone);
-  } catch (err) {
-    await prepared.dispose();
-    throw err;
   }
 }

@@ -14,8 +14,9 @@ import { blobId, gitMode, type TreeEntry } from './tree-diff';
 
 // Copy mode, for engines that cannot mount a host-path overlay (Docker Desktop's VM, rootless or remote engines):
 // the repository is streamed as tar into a plain named volume. The baseline changes() and review use is recorded on
-// the host afterwards (copy-baseline.ts), which also puts the agent's clone in /workspace/.git. The copy hashes what it
-// sends as git blobs (the bytes are in memory anyway), so the baseline need not hash every file again.
+// the host afterwards (copy-seed.ts, copy-baseline.ts), which also puts the agent's clone in /workspace/.git. The
+// copy hashes what it sends as git blobs (the bytes are in memory anyway), so the baseline need not hash every file
+// again.
 
 /** Files read between two turns of the event loop. */
 const READ_BATCH = 64;

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import type { Container, Docker } from './client';
 import { removeContainer } from './container';
-import { prepareCopy, seedCopy, type CopyPreparation } from './copy-baseline';
+import { prepareCopy, seedCopy, type CopyPreparation } from './copy-seed';
 import { installCa } from './egress';
 import { OverlayUnsupportedError } from './errors';
 import { prepareContainer, runLifecycle, startPrepared, startWithHands, type Hands, type HandsContext } from './hands';
