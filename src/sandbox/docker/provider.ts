@@ -1,27 +1,27 @@
 import path from 'node:path';
 import type { ProvisionSpec, Sandbox, SandboxEgress, SandboxMount, SandboxProvider } from '../types';
-import { connectDocker, type Container, type Docker } from './client';
+import { connectDocker, type Docker } from './client';
 import { removeContainer, runningContainer } from './container';
-import { bindContainer, installCa, planEgress, withoutProxyEnv } from './egress';
-import { attachHands, prepareContainer, runLifecycle, startWithHands, type Hands, type HandsContext } from './hands';
-import { containerName, labels, SessionId } from './names';
+import { attachHands, type Hands, type HandsContext } from './hands';
+import { containerName, SessionId } from './names';
 import { completePlan, planBase, planSandbox, poolable, type PlanRequest, type SandboxPlan } from './plan';
 import { Layers, type MadeLayer } from './layer';
 import { WarmClaims } from './warm';
 import { anyShared, sharable, spawnKeeper, type SharedPoolOptions } from './shared-pool';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
-import { engineSocket, markHeld, markRetired, releaseHeld, removeRetiredDetached, sweepAbandoned, sweepRetired } from './retire';
+import { markHeld, releaseHeld, sweepAbandoned, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
-import { readState, removeState, writeState, type ContainerSettings, type SessionState } from './state';
-import { SessionTunnels } from './tunnel';
+import { SessionEgress } from './session-egress';
+import { reviveHands, stopContainer, type SessionContainerContext } from './session-container';
+import { readState, removeState, writeState, type SessionState } from './state';
 import { buildToolServer, type BuiltToolServer } from './toolserver-build';
 import { resolveEngine, type EngineTarget } from './engine';
 import { SandboxDamagedError } from '../errors';
 import { onEngine, OverlayUnsupportedError } from './errors';
-import { shipBinds, WritableSync } from './ship';
-import { createOverlayVolume, layerDirs, linkLower } from './volume';
+import { WritableSync } from './ship';
+import { layerDirs } from './volume';
 
 // Docker sandboxes: one container per session on a per-session volume (see volume.ts for overlay vs copy), tools
 // through the in-container tool server. Everything lives under <storageRoot>/docker:
@@ -90,8 +90,9 @@ export class DockerSandboxProvider implements SandboxProvider {
   private readonly layers: Layers;
   private readonly live = new Map<string, DockerSandbox>();
   private readonly pending = new Map<string, Promise<Sandbox>>();
-  private egress: SandboxEgress | null = null;
-  private readonly tunnels = new SessionTunnels();
+  private readonly egress: SessionEgress;
+  /** What reviving and stopping a session's container needs (session-container.ts). */
+  private readonly containers: SessionContainerContext;
   /**
    * Removal of containers retired earlier whose remover did not finish, of warm containers whose process died, and of
    * the containers a killed CLI process held (started on connecting).
@@ -101,6 +102,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   constructor(private readonly options: DockerSandboxProviderOptions) {
     this.root = path.join(options.storageRoot, 'docker');
     this.snapshots = new SnapshotStore(this.root);
+    this.egress = new SessionEgress(this.root);
+    this.containers = { root: this.root, snapshots: this.snapshots, egress: this.egress, docker: () => this.docker(), hands: () => this.handsContext(), teardown: options.teardown };
     this.layers = new Layers(this.root, options.parallelStarts, { docker: () => this.docker(), handsContext: () => this.handsContext() });
     this.warm = new WarmClaims(this.root, { size: options.warmPool ?? 0, max: options.warmPoolMax, rememberMs: options.warmPoolRememberMs }, this.layers, {
       docker: () => this.docker(),
@@ -131,7 +134,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   useEgress(egress: SandboxEgress): void {
-    this.egress = egress;
+    this.egress.use(egress);
   }
 
   /** The engine when it is remote (after docker() answered): files are shipped to it. */
@@ -181,16 +184,16 @@ export class DockerSandboxProvider implements SandboxProvider {
       this.sameEngine(state);
       // The proxy may listen elsewhere than when the container was made (a new port after a restart): a container
       // pointed at the old one is replaced, on the same volume.
-      const moved = await this.refreshEgress(docker, state, spec.onProgress);
+      const moved = await this.egress.refresh(docker, state, spec.onProgress);
       const container = state.containerId && !moved ? await runningContainer(docker, state.containerId) : null;
       if (container) {
         spec.onProgress?.('Reattached to the running sandbox container');
-        await this.bindEgress(state.sessionId, container, state.settings);
+        await this.egress.bind(state.sessionId, container, state.settings);
         return this.sandboxFor(docker, state, await attachHands(await this.handsContext(), container, state.settings), false);
       }
       return this.sandboxFor(docker, state, await this.revive(state, null, spec.onProgress), false);
     }
-    const req: PlanRequest = { ...spec, root: this.root, egress: this.egress, remote: this.remote() };
+    const req: PlanRequest = { ...spec, root: this.root, egress: this.egress.proxy, remote: this.remote() };
     const name = containerName(this.root, spec.sessionId);
     let base = await planBase(docker, req, this.allowOverlay());
     let plan: Promise<SandboxPlan> = completePlan(this.snapshots, base, spec.onProgress);
@@ -248,7 +251,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** Starts warm containers for this environment and repository state; resolves when the pool is full. */
   async prewarm(req: PlanRequest): Promise<void> {
     const docker = await this.docker();
-    await this.warm.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress, remote: this.remote() }, this.allowOverlay()));
+    await this.warm.pool.fill(await planSandbox(docker, this.snapshots, { ...req, root: this.root, egress: this.egress.proxy, remote: this.remote() }, this.allowOverlay()));
   }
 
   /** How many containers this provider makes at once (start-gate.ts) on its engine: tests and benchmarks. */
@@ -278,7 +281,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       engine: this.target?.label ?? null,
     };
     await writeState(this.root, state);
-    await this.bindEgress(sessionId, made.hands.container, plan.settings);
+    await this.egress.bind(sessionId, made.hands.container, plan.settings);
     return this.sandboxFor(await this.docker(), state, made.hands, true);
   }
 
@@ -289,7 +292,7 @@ export class DockerSandboxProvider implements SandboxProvider {
       snapshots: this.snapshots,
       layer: layerDirs(this.root, state.layerId),
       revive: (s, old) => this.revive(s, old),
-      stop: (s, h) => this.stop(s, h),
+      stop: (s, h) => stopContainer(this.containers, s, h),
       onRelease: () => {
         if (this.live.get(state.sessionId) === sandbox) this.live.delete(state.sessionId);
       },
@@ -304,56 +307,7 @@ export class DockerSandboxProvider implements SandboxProvider {
 
   /** New hands for a session: the tool server again if its container runs, else a new container on its volume. */
   private revive(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
-    return this.reviveNow(state, old, onProgress).catch((err: unknown) => Promise.reject(this.named(err)));
-  }
-
-  private async reviveNow(state: SessionState, old: Hands | null, onProgress?: (m: string) => void): Promise<Hands> {
-    const ctx = await this.handsContext();
-    if (old && (await runningContainer(ctx.docker, old.container.id))) {
-      // The tool server died with the engine connection; a tunnel on that connection did too.
-      await this.bindEgress(state.sessionId, old.container, state.settings);
-      return attachHands(ctx, old.container, state.settings);
-    }
-    for (const id of [old?.container.id, state.containerId, containerName(this.root, state.sessionId)]) if (id) await removeContainer(ctx.docker, id);
-    const lbl = labels(this.root, state.sessionId, state.layerId);
-    if (state.mode === 'overlay') {
-      // The engine may have lost the volume (pruned); its definition is all there is to it, the files are on the host.
-      const dirs = layerDirs(this.root, state.layerId);
-      await linkLower(dirs, this.snapshots.treeOf(state.snapshotId as string));
-      await createOverlayVolume(ctx.docker, state.volume, dirs, lbl);
-    }
-    onProgress?.('Starting a new sandbox container on the session volume');
-    const prepared = await prepareContainer(ctx, { name: containerName(this.root, state.sessionId), labels: lbl, volume: state.volume, overlay: state.mode === 'overlay', settings: state.settings });
-    const { container } = prepared;
-    if (state.settings.shipBinds) await shipBinds(container, state.settings);
-    const started = await startWithHands(prepared, state.settings);
-    if (state.settings.caCert) await installCa(container, state.settings.caCert);
-    await this.bindEgress(state.sessionId, container, state.settings);
-    const hands = await started.hands;
-    if (!state.postCreateDone) {
-      await runLifecycle(container, state.settings, state.settings.lifecycle.create, onProgress);
-      state.postCreateDone = true;
-    }
-    await runLifecycle(container, state.settings, state.settings.lifecycle.start, onProgress);
-    state.containerId = container.id;
-    await writeState(this.root, state);
-    return hands;
-  }
-
-  private async stop(state: SessionState, hands: Hands | null): Promise<void> {
-    await hands?.server?.close().catch(() => undefined);
-    const docker = await this.docker();
-    const ids = [...new Set([hands?.container.id, state.containerId])].filter((id): id is string => !!id);
-    const socket = this.options.teardown === 'detached' ? await engineSocket(docker) : null;
-    // Retired before the state forgets the container, so a crash in between still leaves it owed for removal.
-    const left = socket ? await markRetired(this.root, ids) : ids;
-    for (const id of left) await removeContainer(docker, id);
-    this.egress?.unbind(state.sessionId);
-    this.tunnels.close(state.sessionId);
-    state.containerId = null;
-    await writeState(this.root, state);
-    if (this.options.teardown === 'detached') await releaseHeld(this.root, state.sessionId);
-    if (socket && left.length < ids.length) removeRetiredDetached(socket, this.root);
+    return reviveHands(this.containers, state, old, onProgress).catch((err: unknown) => Promise.reject(this.named(err)));
   }
 
   async destroy(sessionId: string): Promise<void> {
@@ -366,8 +320,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (state) await this.layers.discard(state.layerId, state.volume, state.containerId ?? containerName(this.root, sessionId));
     await removeState(this.root, sessionId);
     await releaseHeld(this.root, sessionId);
-    this.egress?.unbind(sessionId);
-    this.tunnels.close(sessionId);
+    this.egress.unbind(sessionId);
   }
 
   async reap(liveSessionIds: ReadonlySet<string>): Promise<string[]> {
@@ -383,32 +336,11 @@ export class DockerSandboxProvider implements SandboxProvider {
     });
   }
 
-  /**
-   * Tells the proxy which session a networked container belongs to: its address on the sandbox network, or, on a
-   * remote engine, the tunnel into it that carries its connections (tunnel.ts).
-   */
-  private async bindEgress(sessionId: string, container: Container, settings: ContainerSettings): Promise<void> {
-    if (this.egress && settings.tunnel) await this.tunnels.start(this.egress, sessionId, container);
-    else if (this.egress && settings.networkMode !== 'none') await bindContainer(this.egress, sessionId, container, settings.networkMode);
-  }
-
-  /** Points a session's settings at the proxy as it listens now; true when that changed them. */
-  private async refreshEgress(docker: Docker, state: SessionState, onProgress?: (m: string) => void): Promise<boolean> {
-    if (state.settings.networkMode === 'none') return false;
-    const plan = await planEgress(docker, state.settings.networkMode, this.egress, onProgress);
-    const env = [...withoutProxyEnv(state.settings.env), ...plan.env];
-    const before = new Set(state.settings.env);
-    if (env.length === before.size && env.every((e) => before.has(e)) && plan.caCert?.pem === state.settings.caCert?.pem) return false;
-    state.settings = { ...state.settings, env, caCert: plan.caCert };
-    await writeState(this.root, state);
-    return true;
-  }
-
   /** Disconnects from every session (their containers keep running for a later reattach) and drops the pool. */
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => undefined)));
     await Promise.all([...this.live.values()].map((s) => s.detach()));
-    this.tunnels.closeAll();
+    this.egress.closeTunnels();
     if (this.dockerP) await this.warm.pool.drain();
     await this.sweeping;
   }
