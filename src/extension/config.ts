@@ -17,6 +17,8 @@ const Settings = z.object({
   cpus: z.number().min(0.1).max(256).catch(2),
   pids: z.number().int().min(16).max(1_000_000).catch(512),
   warmPool: z.number().int().min(0).max(8).catch(1),
+  // As `hangar serve`'s --warm-pool-max: what a burst of sessions (best-of, the local API) may grow the pool to.
+  warmPoolMax: z.number().int().min(0).max(64).catch(20),
   dockerHost: z.string().catch(''),
   defaultAgent: z.string().catch(''),
   apiPort: z.number().int().min(0).max(65_535).catch(0),
@@ -36,6 +38,7 @@ export function readSettings(): HangarSettings {
     cpus: c.get('sandbox.cpus'),
     pids: c.get('sandbox.pids'),
     warmPool: c.get('sandbox.warmPool'),
+    warmPoolMax: c.get('sandbox.warmPoolMax'),
     dockerHost: c.get('sandbox.dockerHost'),
     defaultAgent: c.get('defaultAgent'),
     apiPort: c.get('api.port'),
@@ -58,5 +61,5 @@ export function readModelProviders(): unknown {
 
 /** Settings that need a new Runtime (its provider, limits and model catalogue are fixed at construction), or another one. */
 export function needsRestart(e: vscode.ConfigurationChangeEvent): boolean {
-  return [...RUNTIME_SETTINGS, 'hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.sandbox.dockerHost', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
+  return [...RUNTIME_SETTINGS, 'hangar.sandbox.provider', 'hangar.sandbox.warmPool', 'hangar.sandbox.warmPoolMax', 'hangar.sandbox.dockerHost', 'hangar.model.maxTokens', 'hangar.models', 'hangar.modelProviders', 'hangar.webSearch.url'].some((s) => e.affectsConfiguration(s));
 }

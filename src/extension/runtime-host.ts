@@ -121,7 +121,7 @@ export class RuntimeHost implements vscode.Disposable {
     // The runtime's processes (git, the agent's commands, ripgrep) yield the CPU to this loop, which runs the UI too.
     setLaunchedNiceness(LAUNCHED_NICENESS);
     const settings = readSettings();
-    const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool, dockerHost: settings.dockerHost || undefined });
+    const sandbox = await createProvider(settings.provider, this.storageRoot, (m) => void vscode.window.showInformationMessage(`Hangar: ${m}`), { warmPool: settings.warmPool, warmPoolMax: settings.warmPoolMax, dockerHost: settings.dockerHost || undefined });
     try {
       this.current = this.open({
         storageRoot: this.storageRoot,

@@ -29,8 +29,13 @@
 // tsx test/bench/concurrency.bench.ts ...').
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Docker runs as `hangar serve` does, with its warm pool (default 1, serve's --warm-pool default; 0 for
-// none), refilled before each case as it is between a serve's bursts: a burst takes what the pool holds and starts the
-// rest. Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N]
+// none) and the pool's growth after a burst (default 20, serve's --warm-pool-max), refilled before each case as it is
+// between a serve's bursts. Each Docker case has a runtime of its own: its first burst takes what the pool holds and
+// starts the rest; then (counts above 1) the same count again, a second burst, once the refill after the first is done
+// (the provider says when), which claims the containers the pool grew to (the bench counts them: a container the pool
+// made keeps the pool's session label under the session's name). Both bursts' time to the first tool result, against
+// the lone session's, is the last table.
+// Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N] [--warm-pool-max N]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, over its steady phase only (from every session's
 // first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
 // (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
@@ -46,6 +51,7 @@ import { DEFAULT_MODEL } from '../../src/model/types';
 import { reply, startScriptedModel, type RecordedRequest, type Reply } from '../../src/model/scripted';
 import { LocalSandboxProvider } from '../../src/sandbox/local';
 import type { DockerSandboxProvider } from '../../src/sandbox/docker';
+import { containerName, LABEL_ROOT, LABEL_SESSION, POOL_SESSION, poolContainerName, rootKey } from '../../src/sandbox/docker/names';
 import type { SandboxProvider } from '../../src/sandbox/types';
 import { MemoryVault } from '../../src/vault/memory';
 import type { SessionEvent } from '../../src/wire';
@@ -130,6 +136,7 @@ interface SessionTimes {
 }
 
 interface CaseResult {
+  sessionIds: string[];
   turns: number[];
   firstToolResult: number[];
   /** A steady turn's parts: model request start → tool_use (model), → tool_result (tool), → next request (harness). */
@@ -317,6 +324,7 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
   for (const u of unsubscribe) u();
   for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
   return {
+    sessionIds: sessions.map((s) => s.id),
     // Steady turns: the first one waits for the sandbox, which the time to the first tool result reports.
     turns: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.requests[i + 1]!)),
     firstToolResult: times.map((t) => t.firstToolResult!),
@@ -346,8 +354,14 @@ async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: stri
 
 interface Measured {
   sandbox: string;
-  /** Docker: the warm pool's size; null for the local sandbox, which has none. */
+  /** Docker: the warm pool's size and what a burst may grow it to; null for the local sandbox, which has none. */
   warmPool: number | null;
+  warmPoolMax: number | null;
+  /** 'first': on a runtime whose pool holds its size; 'second' (Docker): the same count again once the pool refilled after a first burst. */
+  burst: 'first' | 'second';
+  /** Second bursts: warm containers ready as each began (fewest over its runs), and of its sessions, how many claimed one. */
+  warmReady: number | null;
+  claimedWarm: number | null;
   model: string;
   sessions: number;
   runs: number;
@@ -368,70 +382,131 @@ interface Measured {
   cpuShare: number;
 }
 
-/** One runtime per (sandbox, model); every count runs in it, the lone session first, enough runs for ~50 turns. */
-async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], warmPool: number, profileDir?: string): Promise<Measured[]> {
+interface PoolSizing {
+  size: number;
+  max: number;
+}
+
+interface BenchRuntime {
+  rt: Runtime;
+  docker: DockerSandboxProvider | null;
+  close(): Promise<void>;
+}
+
+/** A runtime on the bench's storage; on Docker with the provider `hangar serve` makes (its warm pool, grown by bursts). */
+async function openRuntime(sandbox: 'local' | 'docker', storage: string, modelUrl: string, pool: PoolSizing): Promise<BenchRuntime> {
+  const docker = sandbox === 'docker' ? new (await import('../../src/sandbox/docker')).DockerSandboxProvider({ storageRoot: storage, warmPool: pool.size, warmPoolMax: pool.max }) : null;
+  const provider: SandboxProvider = docker ?? new LocalSandboxProvider({ storageRoot: storage });
+  const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: provider, model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelUrl }), owner: 'bench' });
+  return {
+    rt,
+    docker,
+    close: async () => {
+      await rt.close();
+      if (docker) await docker.reap(new Set());
+    },
+  };
+}
+
+/** This provider's warm containers that no session claimed yet (made under the pool's session label and name). */
+async function warmReady(docker: DockerSandboxProvider): Promise<number> {
+  const engine = await docker.docker();
+  const pooled = await engine.listContainers({ filters: { label: [`${LABEL_ROOT}=${rootKey(docker.root)}`, `${LABEL_SESSION}=${POOL_SESSION}`] } });
+  return pooled.filter((c) => c.Names.some((n) => n.startsWith(`/${poolContainerName(docker.root, '')}`))).length;
+}
+
+/** How many of the sessions run in a container the pool made (its session label is the pool's, its name the session's). */
+async function claimedWarm(docker: DockerSandboxProvider, sessionIds: string[]): Promise<number> {
+  const engine = await docker.docker();
+  const names = new Set(sessionIds.map((id) => `/${containerName(docker.root, id)}`));
+  const pooled = await engine.listContainers({ all: true, filters: { label: [`${LABEL_ROOT}=${rootKey(docker.root)}`, `${LABEL_SESSION}=${POOL_SESSION}`] } });
+  return pooled.filter((c) => c.Names.some((n) => names.has(n))).length;
+}
+
+function summarizeRuns(done: CaseResult[]): Omit<Measured, 'sandbox' | 'warmPool' | 'warmPoolMax' | 'burst' | 'warmReady' | 'claimedWarm' | 'model' | 'sessions'> {
+  const mean = (f: (x: CaseResult) => number) => done.reduce((sum, x) => sum + f(x), 0) / done.length;
+  return {
+    runs: done.length,
+    turn: summarize(done.flatMap((x) => x.turns)),
+    firstToolResult: summarize(done.flatMap((x) => x.firstToolResult)),
+    parts: {
+      model: summarize(done.flatMap((x) => x.parts.model)),
+      tool: summarize(done.flatMap((x) => x.parts.tool)),
+      harness: summarize(done.flatMap((x) => x.parts.harness)),
+    },
+    byTool: Object.fromEntries([...new Set(CALLS.map((c) => c[0]))].map((name) => [name, summarize(done.flatMap((x) => x.byTool.get(name) ?? []))])),
+    loopDelayP50: Math.max(...done.map((x) => x.loopDelay.p50)),
+    loopDelayP99: Math.max(...done.map((x) => x.loopDelay.p99)),
+    loopDelayMax: Math.max(...done.map((x) => x.loopDelay.max)),
+    idleLoopDelayP99: Math.max(...done.map((x) => x.idleLoopDelayP99)),
+    busyPerTurnMs: mean((x) => x.busyPerTurnMs),
+    cpuPerTurnMs: mean((x) => x.cpuPerTurnMs),
+    processCpuPerTurnMs: mean((x) => x.processCpuPerTurnMs),
+    steady: {
+      loopCpuPerTurnMs: mean((x) => x.steady.loopCpuPerTurnMs),
+      modelCpuPerTurnMs: mean((x) => x.steady.modelCpuPerTurnMs),
+      runtimeCpuPerTurnMs: mean((x) => x.steady.runtimeCpuPerTurnMs),
+      coresUsed: mean((x) => x.steady.coresUsed),
+      machineBusyCores: mean((x) => x.steady.machineBusyCores),
+    },
+    utilization: mean((x) => x.utilization),
+    cpuShare: mean((x) => x.cpuMs / x.wallMs),
+  };
+}
+
+/**
+ * Every count, the lone session first, enough runs for ~50 turns. The local sandbox runs them all in one runtime. On
+ * Docker each run has a runtime of its own (a pool grown by one count's burst would serve the next count's), warmed up
+ * by one session as a serve that has run one before; a count above 1 then runs again as soon as its refill is done
+ * (the provider says so), which is what a user's second burst of that size meets.
+ */
+async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], pool: PoolSizing, profileDir?: string): Promise<Measured[]> {
   const modelWorker = await startModelWorker(delayMs);
   const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-conc-'));
   const repo = makeRepo();
-  const docker: DockerSandboxProvider | null = sandbox === 'docker' ? new (await import('../../src/sandbox/docker')).DockerSandboxProvider({ storageRoot: storage, warmPool }) : null;
-  const provider: SandboxProvider = docker ?? new LocalSandboxProvider({ storageRoot: storage });
-  const rt = new Runtime({ storageRoot: storage, vault: new MemoryVault(), sandbox: provider, model: createAnthropicModel({ apiKey: async () => 'k', baseURL: modelWorker.url }), owner: 'bench' });
+  let bench = await openRuntime(sandbox, storage, modelWorker.url, pool);
   const out: Measured[] = [];
   try {
-    const env = (await rt.environments.ensureDefault()).id;
-    const agent = (await rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
+    const env = (await bench.rt.environments.ensureDefault()).id;
+    const agent = (await bench.rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
     // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
-    await runCase(rt, modelWorker, env, agent, repo, 1);
-    // Enough runs of each count for ~50 turns, the counts taking turns round after round.
+    await runCase(bench.rt, modelWorker, env, agent, repo, 1);
     const runs = new Map(counts.map((count) => [count, Math.max(1, Math.ceil(5 / count))]));
     const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
-    const profileFile = (count: number, r: number) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-run${r + 1}.cpuprofile`);
+    const seconds = new Map(counts.map((count): [number, { results: CaseResult[]; ready: number[]; claimed: number }] => [count, { results: [], ready: [], claimed: 0 }]));
+    const profileFile = (count: number, r: number, burst: string) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-${burst}-run${r + 1}.cpuprofile`);
+    let fresh = true;
+    // The counts take turns, round after round.
     for (let round = 0; round < Math.max(...runs.values()); round++) {
       for (const count of counts) {
         if (round >= runs.get(count)!) continue;
-        // A serve's pool refills between bursts: every case starts with it full.
-        await docker?.poolSettled();
-        results.get(count)!.push(await runCase(rt, modelWorker, env, agent, repo, count, profileFile(count, round)));
+        if (bench.docker && !fresh) {
+          await bench.close();
+          bench = await openRuntime(sandbox, storage, modelWorker.url, pool);
+          await runCase(bench.rt, modelWorker, env, agent, repo, 1);
+        }
+        fresh = false;
+        // The pool refills after a session took or skipped it: every first burst starts with it full.
+        await bench.docker?.poolSettled();
+        results.get(count)!.push(await runCase(bench.rt, modelWorker, env, agent, repo, count, profileFile(count, round, 'first')));
+        if (!bench.docker || count === 1) continue;
+        await bench.docker.poolSettled();
+        const second = seconds.get(count)!;
+        second.ready.push(await warmReady(bench.docker));
+        const ran = await runCase(bench.rt, modelWorker, env, agent, repo, count, profileFile(count, round, 'second'));
+        second.results.push(ran);
+        second.claimed += await claimedWarm(bench.docker, ran.sessionIds);
       }
     }
+    const common = { sandbox, warmPool: bench.docker ? pool.size : null, warmPoolMax: bench.docker ? pool.max : null, model: modelName };
     for (const count of counts) {
-      const done = results.get(count)!;
-      out.push({
-        sandbox,
-        warmPool: docker ? warmPool : null,
-        model: modelName,
-        sessions: count,
-        runs: done.length,
-        turn: summarize(done.flatMap((x) => x.turns)),
-        firstToolResult: summarize(done.flatMap((x) => x.firstToolResult)),
-        parts: {
-          model: summarize(done.flatMap((x) => x.parts.model)),
-          tool: summarize(done.flatMap((x) => x.parts.tool)),
-          harness: summarize(done.flatMap((x) => x.parts.harness)),
-        },
-        byTool: Object.fromEntries([...new Set(CALLS.map((c) => c[0]))].map((name) => [name, summarize(done.flatMap((x) => x.byTool.get(name) ?? []))])),
-        loopDelayP50: Math.max(...done.map((x) => x.loopDelay.p50)),
-        loopDelayP99: Math.max(...done.map((x) => x.loopDelay.p99)),
-        loopDelayMax: Math.max(...done.map((x) => x.loopDelay.max)),
-        idleLoopDelayP99: Math.max(...done.map((x) => x.idleLoopDelayP99)),
-        busyPerTurnMs: done.reduce((sum, x) => sum + x.busyPerTurnMs, 0) / done.length,
-        cpuPerTurnMs: done.reduce((sum, x) => sum + x.cpuPerTurnMs, 0) / done.length,
-        processCpuPerTurnMs: done.reduce((sum, x) => sum + x.processCpuPerTurnMs, 0) / done.length,
-        steady: {
-          loopCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.loopCpuPerTurnMs, 0) / done.length,
-          modelCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.modelCpuPerTurnMs, 0) / done.length,
-          runtimeCpuPerTurnMs: done.reduce((sum, x) => sum + x.steady.runtimeCpuPerTurnMs, 0) / done.length,
-          coresUsed: done.reduce((sum, x) => sum + x.steady.coresUsed, 0) / done.length,
-          machineBusyCores: done.reduce((sum, x) => sum + x.steady.machineBusyCores, 0) / done.length,
-        },
-        utilization: done.reduce((sum, x) => sum + x.utilization, 0) / done.length,
-        cpuShare: done.reduce((sum, x) => sum + x.cpuMs / x.wallMs, 0) / done.length,
-      });
-      console.log(`  ${sandbox} ${modelName} ${count} session(s): turn p50 ${out.at(-1)!.turn.p50.toFixed(1)} ms`);
+      out.push({ ...common, burst: 'first', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns(results.get(count)!) });
+      const second = seconds.get(count)!;
+      if (second.results.length > 0) out.push({ ...common, burst: 'second', warmReady: Math.min(...second.ready), claimedWarm: second.claimed, sessions: count, ...summarizeRuns(second.results) });
+      for (const m of out.slice(-2)) if (m.sessions === count) console.log(`  ${sandbox} ${modelName} ${count} session(s), ${m.burst} burst: turn p50 ${m.turn.p50.toFixed(1)} ms, first tool result p50 ${m.firstToolResult.p50.toFixed(0)} ms`);
     }
   } finally {
-    await rt.close();
-    if (sandbox === 'docker') await provider.reap(new Set());
+    await bench.close();
     await modelWorker.close();
     rmSync(storage, { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
@@ -448,16 +523,49 @@ function cpuFloorMs(m: Measured, lone: Measured, cores: number): number {
   return Math.max(lone.turn.p50, (m.sessions * (m.steady.runtimeCpuPerTurnMs + m.steady.modelCpuPerTurnMs)) / cores);
 }
 
+const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+
+/** The same run's lone session: every ratio's baseline. */
+function lone(measured: Measured[], m: Measured): Measured {
+  return measured.find((b) => b.sandbox === m.sandbox && b.model === m.model && b.sessions === 1 && b.burst === 'first')!;
+}
+
+/** Docker's first and second bursts of each count side by side: the time to the first tool result, what a user waits for. */
+function burstRows(measured: Measured[]): Row[] {
+  return measured.flatMap((m) => {
+    const second = measured.find((s) => s.burst === 'second' && s.sandbox === m.sandbox && s.model === m.model && s.sessions === m.sessions);
+    if (m.burst !== 'first' || !second) return [];
+    const base = lone(measured, m);
+    return [
+      {
+        model: m.model,
+        sessions: m.sessions,
+        'warm pool / max': `${m.warmPool}/${m.warmPoolMax}`,
+        'lone first tool p50 ms': base.firstToolResult.p50,
+        'first burst: first tool p50 ms': m.firstToolResult.p50,
+        'p95 ms': m.firstToolResult.p95,
+        'p50 ×1': ratio(m.firstToolResult.p50, base.firstToolResult.p50),
+        'second burst: warm ready': second.warmReady!,
+        'claimed warm': `${second.claimedWarm}/${second.sessions * second.runs}`,
+        'first tool p50 ms': second.firstToolResult.p50,
+        'p95 ms ': second.firstToolResult.p95,
+        'p50 ×1 ': ratio(second.firstToolResult.p50, base.firstToolResult.p50),
+        'turn p50 ms (first/second)': `${m.turn.p50.toFixed(1)}/${second.turn.p50.toFixed(1)}`,
+      },
+    ];
+  });
+}
+
 function rows(measured: Measured[], cores: number): Row[] {
   return measured.map((m) => {
-    const base = measured.find((b) => b.sandbox === m.sandbox && b.model === m.model && b.sessions === 1)!;
-    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    const base = lone(measured, m);
     const floor = cpuFloorMs(m, base, cores);
     return {
       sandbox: m.sandbox,
       'warm pool': m.warmPool ?? '-',
       model: m.model,
       sessions: m.sessions,
+      burst: m.burst,
       turns: m.turn.n,
       'turn p50 ms': m.turn.p50,
       'turn p95 ms': m.turn.p95,
@@ -504,10 +612,12 @@ async function main(): Promise<void> {
   ).filter(([, delay]) => (arg('--model') ?? 'both') === 'both' || (arg('--model') === 'zero') === (delay === 0));
   const warmPool = Number(arg('--warm-pool') ?? 1);
   if (!Number.isInteger(warmPool) || warmPool < 0) throw new Error(`--warm-pool: a whole number of ready Docker containers (0 for none), not ${arg('--warm-pool')}`);
+  const warmPoolMax = Number(arg('--warm-pool-max') ?? 20);
+  if (!Number.isInteger(warmPoolMax) || warmPoolMax < 0) throw new Error(`--warm-pool-max: a whole number of Docker containers (at most --warm-pool: never grow), not ${arg('--warm-pool-max')}`);
   const measured: Measured[] = [];
   for (const sandbox of sandboxes) {
     for (const [modelName, delayMs] of models) {
-      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, warmPool, arg('--profile'))));
+      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, { size: warmPool, max: warmPoolMax }, arg('--profile'))));
     }
   }
   const table = rows(measured, os.cpus().length);
@@ -517,9 +627,13 @@ async function main(): Promise<void> {
   );
   printTable(
     'Tool part of a steady turn (tool_use to tool_result) by tool, p50 ms',
-    measured.map((m) => ({ sandbox: m.sandbox, model: m.model, sessions: m.sessions, ...Object.fromEntries(Object.entries(m.byTool).map(([name, sum]) => [name, sum.p50])) })),
+    measured.map((m) => ({ sandbox: m.sandbox, model: m.model, sessions: m.sessions, burst: m.burst, ...Object.fromEntries(Object.entries(m.byTool).map(([name, sum]) => [name, sum.p50])) })),
   );
-  const file = await writeResults('concurrency', { tools: TOOLS, realistic_delay_ms: REALISTIC_DELAY_MS, cpus: os.cpus().length, cases: measured, table, targets: { turn_p50_ratio_at_20: 2, loop_delay_p99_ms: 50 } });
+  const bursts = burstRows(measured);
+  if (bursts.length > 0) {
+    printTable('Docker: a burst of sessions on a runtime whose pool holds its size (first), and the same burst again once the pool refilled after it (second); time from the user message to the first tool result, ratios (×1) against the lone session', bursts);
+  }
+  const file = await writeResults('concurrency', { tools: TOOLS, realistic_delay_ms: REALISTIC_DELAY_MS, cpus: os.cpus().length, cases: measured, table, bursts, targets: { turn_p50_ratio_at_20: 2, loop_delay_p99_ms: 50 } });
   console.log(`wrote ${file}`);
 }
 

@@ -259,6 +259,11 @@ export class DockerSandboxProvider implements SandboxProvider {
     return this.layers.startsAtOnce();
   }
 
+  /** The warm pool's size and what a burst may grow it to (warmPool, warmPoolMax as the pool took them): tests. */
+  warmPoolSizing(): { size: number; max: number } {
+    return { size: this.warm.pool.size, max: this.warm.pool.max };
+  }
+
   /** Resolves when the pool's background refill (after a session took or skipped it) is done: tests and benchmarks wait on it. */
   poolSettled(): Promise<void> {
     return this.warm.pool.settled();

@@ -5,20 +5,43 @@ import * as vscode from 'vscode';
 import type { Runtime } from '../../../src/runtime';
 import { BUILTIN_MODELS } from '../../../src/wire';
 import type { Hangar } from '../../../src/extension/hangar';
+import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { hangar, waitFor } from './support';
 
 const MODEL = 'claude-sonnet-5-5';
 
-/** Changes `hangar.models` (user settings) and waits for the runtime the change restarts. */
-async function setModels(h: Hangar, value: unknown): Promise<Runtime> {
+/** Changes a `hangar.*` user setting and waits for the runtime the change restarts. */
+async function setSetting(h: Hangar, key: string, value: unknown): Promise<Runtime> {
   const next = new Promise<Runtime>((resolve) => {
     const sub = h.host.onDidStart(() => (sub.dispose(), resolve(h.host.runtime)));
   });
-  await vscode.workspace.getConfiguration('hangar').update('models', value, vscode.ConfigurationTarget.Global);
+  await vscode.workspace.getConfiguration('hangar').update(key, value, vscode.ConfigurationTarget.Global);
   return next;
 }
 
+const setModels = (h: Hangar, value: unknown) => setSetting(h, 'models', value);
+
+/** The runtime's warm pool sizing (the extension's bundle has its own copy of the provider class: no instanceof). */
+function warmPool(rt: Runtime): { size: number; max: number } {
+  assert.equal(rt.options.sandbox.kind, 'docker', 'the test workbench runs sessions in Docker by default');
+  return (rt.options.sandbox as DockerSandboxProvider).warmPoolSizing();
+}
+
 export function settingsSuite(): void {
+  describe('hangar.sandbox.warmPoolMax setting', () => {
+    it("grows the window's Docker pool after a burst by default, as `hangar serve` does, and bounds the growth", async () => {
+      const h = await hangar();
+      assert.deepEqual(warmPool(h.host.runtime), { size: 1, max: 20 });
+      try {
+        assert.deepEqual(warmPool(await setSetting(h, 'sandbox.warmPoolMax', 3)), { size: 1, max: 3 });
+        assert.deepEqual(warmPool(await setSetting(h, 'sandbox.warmPoolMax', 0)), { size: 1, max: 1 }, 'at most the pool size: it never grows');
+      } finally {
+        await setSetting(h, 'sandbox.warmPoolMax', undefined);
+      }
+      assert.deepEqual(warmPool(h.host.runtime), { size: 1, max: 20 });
+    });
+  });
+
   describe('hangar.models setting', () => {
     it('applies a valid override, and refuses an invalid one with an error instead of ignoring it', async () => {
       const h = await hangar();
