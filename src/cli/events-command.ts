@@ -1,11 +1,9 @@
-import type { SessionEvent } from '../wire';
 import type { Common } from './context';
 import { EXIT } from './exit-codes';
 import { onRuntime } from './remote-flags';
 import { paint } from './render';
 import { defaultStorage } from './storage-dir';
 import { UsageError } from './session-commands';
-import type { ThreadLines } from './thread-lines';
 
 // What `hangar events` does (session-commands.ts defines it). The whole log is printed from the stored log, so this
 // module loads only that: the runtime, the follower, the review code and the wire schemas of the other session
@@ -26,31 +24,28 @@ export async function printEvents(c: Common, id: string, o: { follow?: boolean; 
 /**
  * All events, streamed from the log without opening a runtime (no harness, tools or sandbox code to load), each write
  * waiting for the terminal or pipe to take the last. As JSON lines, an event's JSON is printed as stored; as text, each
- * line is rendered. The whole log is printed, so each sub-agent's name is learnt from its thread's creation, which
+ * record is rendered. The whole log is printed, so each sub-agent's name is learnt from its thread's creation, which
  * precedes what the thread does: the log is not folded for the session's threads.
  */
 async function printStoredEvents(c: Common, id: string, json: boolean): Promise<number> {
-  const { storedEventLines } = await import('../runtime/event-lines');
-  const lines = json ? null : new (await import('./thread-lines')).ThreadLines(paint(process.stdout.isTTY === true), id);
-  for await (const chunk of storedEventLines(c.storage ?? defaultStorage(), id)) {
-    const text = lines ? renderLines(lines, chunk) : chunk;
-    if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
+  const storage = c.storage ?? defaultStorage();
+  const { storedEventLines, storedEventRecords } = await import('../runtime/event-lines');
+  if (json) {
+    for await (const chunk of storedEventLines(storage, id)) await print(chunk);
+    return EXIT.ok;
   }
+  const [{ ThreadLines }, { renderRecords }] = await Promise.all([import('./thread-lines'), import('./event-text')]);
+  const lines = new ThreadLines(paint(process.stdout.isTTY === true), id);
+  for await (const chunk of storedEventRecords(storage, id)) await print(renderRecords(lines, chunk));
   return EXIT.ok;
+}
+
+/** Writes `text` and, when the terminal or pipe has enough queued, waits for it to take it. */
+async function print(text: string | Buffer): Promise<void> {
+  if (text.length > 0 && !process.stdout.write(text)) await drained(process.stdout);
 }
 
 /** Resolves when the stream takes more output. A closed pipe ends the process instead (shutdown.ts: exit 141), quietly. */
 function drained(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.once('drain', resolve));
-}
-
-/** A chunk of JSON lines (storedEventLines) as the terminal's lines: one string, one write. */
-function renderLines(lines: ThreadLines, chunk: Buffer): string {
-  let text = '';
-  for (const json of chunk.toString('utf8').split('\n')) {
-    if (json === '') continue;
-    const line = lines.render(JSON.parse(json) as SessionEvent);
-    if (line !== null) text += `${line}\n`;
-  }
-  return text;
 }

@@ -109,11 +109,25 @@ export function summarizeInput(name: string, input: Record<string, unknown>): st
   return name === 'bash' ? `${s.glyph} ${line}` : line;
 }
 
+/**
+ * The output's first lines (a final newline ends the last line, it does not start one), and how many more there are.
+ * The lines shown are cut out and the rest only counted: `hangar events` folds every tool result of a session.
+ */
 function foldOutput(text: string, isError: boolean, p: Paint, sessionId: string): string {
-  const lines = text.replace(/\n$/, '').split('\n');
-  const shown = lines.slice(0, MAX_RESULT_LINES).map((l) => `  │ ${l}`);
-  if (lines.length > MAX_RESULT_LINES) shown.push(`  │ … ${lines.length - MAX_RESULT_LINES} more lines (all of it: ${cliHint('--json', 'events', sessionId)})`);
-  return p(isError ? 'red' : 'dim', shown.join('\n'));
+  const end = text.endsWith('\n') ? text.length - 1 : text.length;
+  let shown = '';
+  let from = 0;
+  for (let k = 0; k < MAX_RESULT_LINES; k++) {
+    const nl = text.indexOf('\n', from);
+    const to = nl === -1 || nl >= end ? end : nl;
+    shown += `${k === 0 ? '' : '\n'}  │ ${text.slice(from, to)}`;
+    from = to + 1;
+    if (from > end) break;
+  }
+  let more = 0;
+  for (let nl = from - 1; nl !== -1 && nl < end; nl = text.indexOf('\n', nl + 1)) more++;
+  if (more > 0) shown += `\n  │ … ${more} more lines (all of it: ${cliHint('--json', 'events', sessionId)})`;
+  return p(isError ? 'red' : 'dim', shown);
 }
 
 export function formatSummary(s: SessionSummary, wallMs: number): string {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { SessionEvent } from '../wire';
 import { EVENTS_FILE } from '../log/events-file';
-import { readRecordChunks } from '../log/record-stream';
+import { readRecordChunks, type RecordChunk } from '../log/record-stream';
 import { existingSession, isFile, RECORD_FILE } from './session-dir';
 
 // A session's events as JSON lines, as the events list shows them (withProcessedAt), streamed from its log file: no
@@ -20,10 +20,23 @@ const REQUEST_START = Buffer.from('"span.model_request_start"');
  * of `hangar events --json`'s time), and nothing of the listing (index, summaries, catalogue) is loaded (issue #17).
  */
 export async function* storedEventLines(storageRoot: string, id: string): AsyncGenerator<Buffer> {
+  yield* eventJsonLines(await storedSessionDir(storageRoot, id));
+}
+
+/**
+ * The records of the session `id`'s log as stored, for a printer that shows no processed_at (`hangar events` as text):
+ * a queued message's is not derived, so no line is held back, copied or re-serialised.
+ */
+export async function* storedEventRecords(storageRoot: string, id: string): AsyncGenerator<RecordChunk> {
+  yield* readRecordChunks(path.join(await storedSessionDir(storageRoot, id), EVENTS_FILE));
+}
+
+/** The directory of the stored session `id`; unknown, malformed and damaged ids fail as the runtime's reads do. */
+async function storedSessionDir(storageRoot: string, id: string): Promise<string> {
   const sessionsDir = path.join(storageRoot, 'sessions');
   const dir = path.join(sessionsDir, id);
   await existingSession(sessionsDir, id, async () => ((await isFile(path.join(dir, RECORD_FILE))) ? true : null));
-  yield* eventJsonLines(dir);
+  return dir;
 }
 
 /** Chunks of newline-terminated JSON lines, one per event, in log order (bytes: what is printed as stored is never decoded). */
