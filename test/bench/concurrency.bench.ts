@@ -34,7 +34,8 @@
 // starts the rest; then (counts above 1) the same count again, a second burst, once the refill after the first is done
 // (the provider says when), which claims the containers the pool grew to (the bench counts them: a container the pool
 // made keeps the pool's session label under the session's name). Both bursts' time to the first tool result, against
-// the lone session's, is the last table.
+// the lone session's, is the last table. Their steady turns differ too: a first burst's sessions get their containers
+// in waves (start-gate.ts) and so run fewer at a time, a second burst's all run at once.
 // Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N] [--warm-pool-max N]
 // [--profile DIR]: a CPU profile of the main loop for each measured case, over its steady phase only (from every session's
 // first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
@@ -543,14 +544,14 @@ function burstRows(measured: Measured[]): Row[] {
         'warm pool / max': `${m.warmPool}/${m.warmPoolMax}`,
         'lone first tool p50 ms': base.firstToolResult.p50,
         'first burst: first tool p50 ms': m.firstToolResult.p50,
-        'p95 ms': m.firstToolResult.p95,
-        'p50 ×1': ratio(m.firstToolResult.p50, base.firstToolResult.p50),
+        'first: p95 ms': m.firstToolResult.p95,
+        'first: p50 ×1': ratio(m.firstToolResult.p50, base.firstToolResult.p50),
         'second burst: warm ready': second.warmReady!,
-        'claimed warm': `${second.claimedWarm}/${second.sessions * second.runs}`,
-        'first tool p50 ms': second.firstToolResult.p50,
-        'p95 ms ': second.firstToolResult.p95,
-        'p50 ×1 ': ratio(second.firstToolResult.p50, base.firstToolResult.p50),
-        'turn p50 ms (first/second)': `${m.turn.p50.toFixed(1)}/${second.turn.p50.toFixed(1)}`,
+        'second: claimed warm': `${second.claimedWarm}/${second.sessions * second.runs}`,
+        'second: first tool p50 ms': second.firstToolResult.p50,
+        'second: p95 ms': second.firstToolResult.p95,
+        'second: p50 ×1': ratio(second.firstToolResult.p50, base.firstToolResult.p50),
+        'steady turn p50 ms (first/second)': `${m.turn.p50.toFixed(1)}/${second.turn.p50.toFixed(1)}`,
       },
     ];
   });
