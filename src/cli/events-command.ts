@@ -36,7 +36,7 @@ async function printStoredEvents(c: Common, id: string, json: boolean): Promise<
   }
   const [{ ThreadLines }, { renderRecords }] = await Promise.all([import('./thread-lines'), import('./event-text')]);
   const lines = new ThreadLines(paint(process.stdout.isTTY === true), id);
-  for await (const chunk of storedEventRecords(storage, id)) await print(renderRecords(lines, chunk));
+  for await (const chunk of storedEventRecords(storage, id)) for (const text of renderRecords(lines, chunk)) await print(text);
   return EXIT.ok;
 }
 

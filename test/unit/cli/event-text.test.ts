@@ -171,12 +171,13 @@ describe('hangar events as text, rendered from the log records', () => {
   beforeEach(async () => ({ dir, cleanup } = await tempDir()));
   afterEach(() => cleanup());
 
-  async function printed(chunkBytes?: number): Promise<string> {
+  async function printed(chunkBytes?: number, times = 1): Promise<string> {
     const file = path.join(dir, 'events.jsonl');
-    await fsp.writeFile(file, events().map((e, k) => encodeRecord(k, JSON.stringify(e))).join(''));
+    const log = Array.from({ length: times }, (_, t) => events().map((e) => ({ ...e, id: `${String(e.id)}_${t}` }))).flat();
+    await fsp.writeFile(file, log.map((e, k) => encodeRecord(k, JSON.stringify(e))).join(''));
     const threadLines = new ThreadLines(paint(false), SESSION);
     let out = '';
-    for await (const chunk of readRecordChunks(file, chunkBytes)) out += renderRecords(threadLines, chunk).toString('utf8');
+    for await (const chunk of readRecordChunks(file, chunkBytes)) for (const text of renderRecords(threadLines, chunk)) out += text;
     return out;
   }
 
@@ -188,5 +189,9 @@ describe('hangar events as text, rendered from the log records', () => {
 
   it('prints the same whatever the chunks the log is read in', async () => {
     for (const chunkBytes of [64, 700]) assert.equal(await printed(chunkBytes), expected(), `chunks of ${chunkBytes} bytes`);
+  });
+
+  it('prints a long log whole, its lines handed out in batches', async () => {
+    assert.equal(await printed(undefined, 300), expected().repeat(300));
   });
 });
