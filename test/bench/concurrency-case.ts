@@ -1,0 +1,146 @@
+// One case of the concurrency bench: `count` sessions sent their message at once on a runtime, timed from their
+// events, with the loop's delay and utilization and the CPU of the steady phase.
+import { writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { Runtime } from '../../src/runtime';
+import type { SessionEvent } from '../../src/wire';
+import { mainThreadCpuMs, readCpu, steadyCpu, type CpuReading } from './concurrency-cpu';
+import { CALLS, TOOLS, type ModelWorker } from './concurrency-model';
+
+const IDLE_PROBE_MS = 1000;
+
+interface SessionTimes {
+  /** performance.now() of each span.model_request_start, in order. */
+  requests: number[];
+  toolUses: number[];
+  toolResults: number[];
+  firstToolResult: number | null;
+  idle: Promise<void>;
+}
+
+export interface CaseResult {
+  sessionIds: string[];
+  turns: number[];
+  firstToolResult: number[];
+  /** A steady turn's parts: model request start → tool_use (model), → tool_result (tool), → next request (harness). */
+  parts: { model: number[]; tool: number[]; harness: number[] };
+  /** The tool part of each steady turn, by tool name. */
+  byTool: Map<string, number[]>;
+  loopDelay: { p50: number; p99: number; max: number };
+  /** The loop's delay p99 over IDLE_PROBE_MS just before the sessions start, with nothing to run: the machine's share. */
+  idleLoopDelayP99: number;
+  /** Main-loop busy time (event-loop utilization × wall) over the sessions' model requests: work that serialises. */
+  busyPerTurnMs: number;
+  /** CPU time of the main thread alone over the sessions' model requests: unlike busy time, not inflated when other processes take the cores. */
+  cpuPerTurnMs: number;
+  /** CPU time of the whole process (every thread: libuv's pool, the watch workers, the model worker) per model request. */
+  processCpuPerTurnMs: number;
+  /**
+   * From the moment every session has its first tool result (sandboxes provisioned) to the end, per model request
+   * started in that time: the main thread's CPU, the scripted model's thread's (the stand-in's work, not the
+   * runtime's), and the runtime's (the process without the model's thread, plus its descendants: launchers, shells,
+   * their commands).
+   */
+  steady: { loopCpuPerTurnMs: number; modelCpuPerTurnMs: number; runtimeCpuPerTurnMs: number; coresUsed: number; machineBusyCores: number };
+  utilization: number;
+  /** CPU time of the main thread over the whole case. */
+  cpuMs: number;
+  wallMs: number;
+}
+
+/** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
+export async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
+  const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
+  // Started when the steady phase starts (below).
+  const profiler = profileFile ? new InspectorSession() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  }
+  const times: SessionTimes[] = [];
+  const unsubscribe: (() => void)[] = [];
+  let sentAt = 0;
+  // The steady phase starts when the last session gets its first tool result.
+  let provisioned = 0;
+  let requestsBeforeSteady = 0;
+  let steadyFrom: CpuReading | null = null;
+  const requestCount = () => times.reduce((sum, t) => sum + t.requests.length, 0);
+  for (const s of sessions) {
+    let done: () => void = () => undefined;
+    const t: SessionTimes = { requests: [], toolUses: [], toolResults: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
+    times.push(t);
+    // Subscribed from the end of the log as it is now: only this run's events.
+    const from = (await rt.sessions.listEvents(s.id, { limit: 100_000 })).data.length;
+    unsubscribe.push(
+      await rt.sessions.subscribe(s.id, from, (e: SessionEvent) => {
+        const now = performance.now();
+        if (e.type === 'span.model_request_start') t.requests.push(now);
+        else if (e.type === 'agent.tool_use') t.toolUses.push(now);
+        else if (e.type === 'agent.tool_result') {
+          t.toolResults.push(now);
+          if (t.firstToolResult === null && ++provisioned === count) {
+            void profiler?.post('Profiler.start');
+            steadyFrom = readCpu(model, 'start');
+            requestsBeforeSteady = requestCount();
+          }
+          t.firstToolResult ??= now - sentAt;
+        }
+        else if (e.type === 'session.status_idle') done();
+      }),
+    );
+  }
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
+  idle.disable();
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = mainThreadCpuMs();
+  const process0 = process.cpuUsage();
+  sentAt = performance.now();
+  await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
+  await Promise.all(times.map((t) => t.idle));
+  const wallMs = performance.now() - sentAt;
+  const elu = performance.eventLoopUtilization(elu0);
+  const cpuMs = mainThreadCpuMs() - cpu0;
+  const processCpu = process.cpuUsage(process0);
+  const steadyTo = readCpu(model, 'end');
+  histogram.disable();
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    profiler.disconnect();
+  }
+  for (const u of unsubscribe) u();
+  for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
+  return {
+    sessionIds: sessions.map((s) => s.id),
+    // Steady turns: the first one waits for the sandbox, which the time to the first tool result reports.
+    turns: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.requests[i + 1]!)),
+    firstToolResult: times.map((t) => t.firstToolResult!),
+    parts: {
+      model: times.flatMap((t) => t.toolUses.slice(1).map((at, i) => at - t.requests[i + 1]!)),
+      tool: times.flatMap((t) => t.toolResults.slice(1).map((at, i) => at - t.toolUses[i + 1]!)),
+      harness: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.toolResults[i + 1]!)),
+    },
+    byTool: times.reduce((by, t) => {
+      for (let i = 1; i < TOOLS; i++) {
+        const name = CALLS[i]![0];
+        by.set(name, [...(by.get(name) ?? []), t.toolResults[i]! - t.toolUses[i]!]);
+      }
+      return by;
+    }, new Map<string, number[]>()),
+    loopDelay: { p50: histogram.percentile(50) / 1e6, p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6 },
+    idleLoopDelayP99: idle.percentile(99) / 1e6,
+    busyPerTurnMs: elu.active / (count * (TOOLS + 1)),
+    cpuPerTurnMs: cpuMs / (count * (TOOLS + 1)),
+    processCpuPerTurnMs: (processCpu.user + processCpu.system) / 1000 / (count * (TOOLS + 1)),
+    steady: await steadyCpu(steadyFrom!, steadyTo, requestCount() - requestsBeforeSteady),
+    utilization: elu.utilization,
+    cpuMs,
+    wallMs,
+  };
+}
