@@ -38,11 +38,11 @@ export interface CaseResult {
   processCpuPerTurnMs: number;
   /**
    * From the moment every session has its first tool result (sandboxes provisioned) to the end, per model request
-   * started in that time: the main thread's CPU, the scripted model's thread's (the stand-in's work, not the
-   * runtime's), and the runtime's (the process without the model's thread, plus its descendants: launchers, shells,
-   * their commands).
+   * started in that time: the main thread's CPU, the whole process's (process.cpuUsage: every thread, the model's
+   * included), the scripted model's thread's (the stand-in's work, not the runtime's), and the runtime's (the process
+   * without the model's thread, plus its descendants: launchers, shells, their commands).
    */
-  steady: { loopCpuPerTurnMs: number; modelCpuPerTurnMs: number; runtimeCpuPerTurnMs: number; coresUsed: number; machineBusyCores: number };
+  steady: { loopCpuPerTurnMs: number; processCpuPerTurnMs: number; modelCpuPerTurnMs: number; runtimeCpuPerTurnMs: number; coresUsed: number; machineBusyCores: number };
   utilization: number;
   /** CPU time of the main thread over the whole case. */
   cpuMs: number;

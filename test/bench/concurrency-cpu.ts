@@ -89,6 +89,7 @@ export async function steadyCpu(from: CpuReading, to: CpuReading, turns: number)
   const idleShare = from.machine && to.machine ? (to.machine.idle - from.machine.idle) / (to.machine.total - from.machine.total) : NaN;
   return {
     loopCpuPerTurnMs: (to.main - from.main) / turns,
+    processCpuPerTurnMs: (to.process - from.process) / turns,
     modelCpuPerTurnMs: modelMs / turns,
     runtimeCpuPerTurnMs: runtimeMs / turns,
     coresUsed: (runtimeMs + modelMs) / (to.at - from.at),

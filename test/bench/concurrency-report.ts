@@ -9,8 +9,12 @@ export interface Measured {
   /** Docker: the warm pool's size and what a burst may grow it to; null for the local sandbox, which has none. */
   warmPool: number | null;
   warmPoolMax: number | null;
-  /** 'first': on a runtime whose pool holds its size; 'second' (Docker): the same count again once the pool refilled after a first burst. */
-  burst: 'first' | 'second';
+  /**
+   * 'first': on a runtime whose pool holds its size; 'second' (Docker): the same count again once the pool refilled
+   * after a first burst; 'cold': the process's first round at the largest count, before every measured one (V8 still
+   * compiling the harness's hot paths).
+   */
+  burst: 'first' | 'second' | 'cold';
   /** Second bursts: warm containers ready as each began (fewest over its runs), and of its sessions, how many claimed one. */
   warmReady: number | null;
   claimedWarm: number | null;
@@ -55,6 +59,7 @@ export function summarizeRuns(done: CaseResult[]): Omit<Measured, 'sandbox' | 'w
     processCpuPerTurnMs: mean((x) => x.processCpuPerTurnMs),
     steady: {
       loopCpuPerTurnMs: mean((x) => x.steady.loopCpuPerTurnMs),
+      processCpuPerTurnMs: mean((x) => x.steady.processCpuPerTurnMs),
       modelCpuPerTurnMs: mean((x) => x.steady.modelCpuPerTurnMs),
       runtimeCpuPerTurnMs: mean((x) => x.steady.runtimeCpuPerTurnMs),
       coresUsed: mean((x) => x.steady.coresUsed),
@@ -122,6 +127,7 @@ export function rows(measured: Measured[], cores: number): Row[] {
       'turn p95 ms': m.turn.p95,
       'turn p50 ×1': ratio(m.turn.p50, base.turn.p50),
       'turn p95 ×1': ratio(m.turn.p95, base.turn.p95),
+      'steady process CPU ms/turn': m.steady.processCpuPerTurnMs,
       'CPU floor turn ms': floor,
       'CPU floor ×1': ratio(floor, base.turn.p50),
       'steady cores used': Number(m.steady.coresUsed.toFixed(2)),

@@ -27,6 +27,10 @@
 // runs, gets one session's share (0.25-0.65 cores of 2 measured at load 12-20). To compare with the floor there, run
 // it in a session of its own with a higher share (as root: setsid sh -c 'echo -15 > /proc/self/autogroup && exec npx
 // tsx test/bench/concurrency.bench.ts ...').
+// Before the measured runs, a round at the largest count warms V8 up (a process's first rounds run while it compiles
+// the harness's hot paths); it is reported as its own row (burst: cold), the measured rows are warm steady state, as in
+// a serve or extension host that has run for a while. Beside each turn p50/p95: the whole process's CPU
+// (process.cpuUsage, every thread, the model's too) over the steady window, per model request.
 // The scripted model runs in a worker thread: its work is the API's, not the harness's, and must not load the loop
 // being measured. Docker runs as `hangar serve` does, with its warm pool (default 1, serve's --warm-pool default; 0 for
 // none) and the pool's growth after a burst (default 20, serve's --warm-pool-max), refilled before each case as it is
@@ -57,7 +61,9 @@ const REALISTIC_DELAY_MS = 1000;
  * Every count, the lone session first, enough runs for ~50 turns. The local sandbox runs them all in one runtime. On
  * Docker each run has a runtime of its own (a pool grown by one count's burst would serve the next count's), warmed up
  * by one session as a serve that has run one before; a count above 1 then runs again as soon as its refill is done
- * (the provider says so), which is what a user's second burst of that size meets.
+ * (the provider says so), which is what a user's second burst of that size meets. Before any of them, a round at the
+ * largest count, reported as its cold row: V8 compiles the harness's hot paths during the process's first seconds, and
+ * measured rounds compare the warm steady state a long-running serve or extension host is in.
  */
 async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], pool: PoolSizing, profileDir?: string): Promise<Measured[]> {
   const modelWorker = await startModelWorker(delayMs);
@@ -66,15 +72,19 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
   let bench = await openRuntime(sandbox, storage, modelWorker.url, pool);
   const out: Measured[] = [];
   try {
+    const profileFile = (count: number, r: number, burst: string) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-${burst}-run${r + 1}.cpuprofile`);
     const env = (await bench.rt.environments.ensureDefault()).id;
     const agent = (await bench.rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
     // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
     await runCase(bench.rt, modelWorker, env, agent, repo, 1);
+    const largest = Math.max(...counts);
+    await bench.docker?.poolSettled();
+    const cold = largest > 1 ? await runCase(bench.rt, modelWorker, env, agent, repo, largest, profileFile(largest, 0, 'cold')) : null;
     const runs = new Map(counts.map((count) => [count, Math.max(1, Math.ceil(5 / count))]));
     const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
     const seconds = new Map(counts.map((count): [number, { results: CaseResult[]; ready: number[]; claimed: number }] => [count, { results: [], ready: [], claimed: 0 }]));
-    const profileFile = (count: number, r: number, burst: string) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-${burst}-run${r + 1}.cpuprofile`);
-    let fresh = true;
+    // On Docker the cold round grew the pool: the first measured case gets a runtime of its own, as every later one does.
+    let fresh = !cold;
     // The counts take turns, round after round.
     for (let round = 0; round < Math.max(...runs.values()); round++) {
       for (const count of counts) {
@@ -99,10 +109,12 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
     }
     const common = { sandbox, warmPool: bench.docker ? pool.size : null, warmPoolMax: bench.docker ? pool.max : null, model: modelName };
     for (const count of counts) {
+      const from = out.length;
       out.push({ ...common, burst: 'first', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns(results.get(count)!) });
       const second = seconds.get(count)!;
       if (second.results.length > 0) out.push({ ...common, burst: 'second', warmReady: Math.min(...second.ready), claimedWarm: second.claimed, sessions: count, ...summarizeRuns(second.results) });
-      for (const m of out.slice(-2)) if (m.sessions === count) console.log(`  ${sandbox} ${modelName} ${count} session(s), ${m.burst} burst: turn p50 ${m.turn.p50.toFixed(1)} ms, first tool result p50 ${m.firstToolResult.p50.toFixed(0)} ms`);
+      if (cold && count === largest) out.push({ ...common, burst: 'cold', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns([cold]) });
+      for (const m of out.slice(from)) console.log(`  ${sandbox} ${modelName} ${count} session(s), ${m.burst} burst: turn p50 ${m.turn.p50.toFixed(1)} ms, first tool result p50 ${m.firstToolResult.p50.toFixed(0)} ms`);
     }
   } finally {
     await bench.close();
