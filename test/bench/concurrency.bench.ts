@@ -41,9 +41,11 @@
 // the lone session's, is the last table. Their steady turns differ too: a first burst's sessions get their containers
 // in waves (start-gate.ts) and so run fewer at a time, a second burst's all run at once.
 // Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N] [--warm-pool-max N]
-// [--profile DIR]: a CPU profile of the main loop for each measured case, over its steady phase only (from every session's
-// first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
-// (DIR/<sandbox>-<model delay>ms-<count>-run<n>.cpuprofile; open in Chrome DevTools or VS Code).
+// [--profile DIR]: a CPU profile of the main loop for each case (the cold one too), over its steady phase only (from every
+// session's first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
+// (DIR/<sandbox>-<model delay>ms-<count>-<burst>-run<n>.cpuprofile; open in Chrome DevTools or VS Code). It samples wall
+// time: on a loaded machine a frame that wakes another thread (an fs call, a socket write) collects the time the loop
+// then waits for a core, so compare it with the loop CPU figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
