@@ -142,7 +142,7 @@ async function resume(rt: Runtime, id: string, opts: { json: boolean; liveOutput
     const ids = s.stopReason.event_ids;
     return say(EXIT.needsAction, `Session ${id} waits for approval of ${ids.length} tool call(s). Answer with: ${cliHint('confirm', id, ids[0] ?? '<tool_use_id>')} ${CONFIRM_HINT}`);
   }
-  if (s.status === 'idle') {
+  if (s.status === 'idle' && !s.turnAsked) {
     return say(EXIT.ok, `Session ${id} is idle (its last turn ended: ${s.stopReason?.type ?? 'end_turn'}); there is nothing to resume. Continue it with: ${cliHint('send', id, 'your message')}`);
   }
   return (await followTurn(rt, id, () => rt.sessions.wake(id), { json: opts.json, liveOutput: opts.liveOutput, yes: opts.yes, showDiff: true, continuesTurn: true })).code;

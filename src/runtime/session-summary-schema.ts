@@ -20,6 +20,8 @@ const Summary = lazySchema(() => z.object({
   activeMs: z.number(),
   lastError: z.string().nullable(),
   outcomes: z.array(OutcomeEvaluation),
+  // Absent from files an older Hangar wrote, which never remembered an unbegun turn.
+  turnAsked: z.boolean().default(false),
 }) satisfies z.ZodType<SessionSummary>);
 
 export const SummaryFile = lazySchema(() => z.object({

@@ -358,8 +358,11 @@ export class SessionService {
     return (await this.host.sandboxFor(await this.record(id))).readFile(file, side);
   }
 
-  /** Wakes every session a crash or reload left running, so it continues (ARCHITECTURE.md invariant 2). */
-  /** A damaged session is skipped (listings show it), so it never keeps the others from resuming. */
+  /**
+   * Wakes every session a crash or reload left running, or with a turn asked for and not begun, so it continues
+   * (ARCHITECTURE.md invariant 2). A damaged session is skipped (listings show it), so it never keeps the others from
+   * resuming.
+   */
   async resumeInterrupted(): Promise<string[]> {
     const woken: string[] = [];
     for (const entry of (await this.index.catalogue()).entries) {
@@ -367,7 +370,7 @@ export class SessionService {
       const record = await this.index.record(entry.id).catch((err: unknown) => (err instanceof RuntimeError ? null : Promise.reject(err)));
       if (!record) continue;
       const s = await this.summary(record).catch((err: unknown) => (err instanceof RuntimeError ? null : Promise.reject(err)));
-      if (s?.status === 'running' || s?.status === 'rescheduling') {
+      if (s?.status === 'running' || s?.status === 'rescheduling' || s?.turnAsked) {
         if (await this.host.wake(record)) woken.push(record.id);
       }
     }

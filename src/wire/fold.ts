@@ -27,6 +27,12 @@ export interface SessionSummary {
   lastError: string | null;
   /** The session's outcome_evaluations (reference §7.1). */
   outcomes: OutcomeEvaluation[];
+  /**
+   * A turn was asked for and has not begun: an idle session took a user.message or user.define_outcome, and no status
+   * event followed (a crash between the two; the driver logs status_running with its first request). Status still
+   * says idle, so resuming and restarts must look here too, or the message would never be answered.
+   */
+  turnAsked: boolean;
 }
 
 export function emptySummary(): SessionSummary {
@@ -45,6 +51,7 @@ export function emptySummary(): SessionSummary {
     activeMs: 0,
     lastError: null,
     outcomes: [],
+    turnAsked: false,
   };
 }
 
@@ -60,6 +67,10 @@ export function foldSummary(s: SessionSummary, e: SessionEvent, pricing: ModelPr
     next.runningSince = null;
     next.usage = { ...next.usage, active_seconds: Math.round(next.activeMs) / 1000 };
   };
+  if (e.type.startsWith('session.status_')) next.turnAsked = false;
+  // A message taken while a turn runs or waits is queued (processed_at null); one taken while the budget holds the
+  // session waits for a raised budget, which wakes the session anyway.
+  else if ((e.type === 'user.message' || e.type === 'user.define_outcome') && e.processed_at !== null && next.status === 'idle' && next.stopReason?.type !== 'budget_reached') next.turnAsked = true;
   switch (e.type) {
     case 'session.status_running':
       next.status = 'running';

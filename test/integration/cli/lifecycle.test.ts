@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { acquireLease } from '../../../src/log/lease';
+import { SessionLog } from '../../../src/log/session-log';
 import { reply } from '../../../src/model/scripted';
+import type { SessionEvent } from '../../../src/wire';
 import { openCliRuntime } from '../../../src/cli/env';
 import { EVERYTHING_BIN } from '../../support/mcp-servers';
 import { useCli } from './harness';
@@ -77,6 +80,31 @@ describe('cli: sessions through failing MCP servers, signals, crashes and resume
     assert.equal(ended.code, 3, ended.stderr);
     assert.match(ended.stdout, /is terminated; it cannot continue/);
     assert.equal(t.model.requests.length, 0, 'resume asked the model nothing');
+  });
+
+  it('resume answers a message logged just before the process died, before its turn began', async () => {
+    const rt = await openCliRuntime({ storage: t.home, provider: 'local' });
+    const id = await (async () => {
+      try {
+        const agent = await rt.agents.create({ name: 'cut', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
+        const env = await rt.environments.ensureDefault();
+        return (await rt.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: t.repo }] })).id;
+      } finally {
+        await rt.close();
+      }
+    })();
+    // What `hangar run` killed between logging the task and the first model request leaves (status still idle).
+    const dir = path.join(t.home, 'sessions', id);
+    const lease = await acquireLease(dir, 'killed run');
+    const log = await SessionLog.open<SessionEvent>(dir, { mode: 'writer', lease });
+    await log.append([{ id: '', type: 'user.message', processed_at: new Date().toISOString(), content: [{ type: 'text', text: 'the task before the kill' }] }], { durable: true });
+    await log.close();
+    await lease.release();
+    t.model.push(reply.text('Answered after the kill.'));
+    const resumed = await t.hangar(['resume', id]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /Answered after the kill\./);
+    assert.match(JSON.stringify(t.model.requests[0]?.body.messages), /the task before the kill/);
   });
 
   /** Pids of live processes whose environment holds `marker` (the stdio MCP servers this test started). */

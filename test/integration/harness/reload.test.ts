@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { acquireLease } from '../../../src/log/lease';
+import { SessionLog } from '../../../src/log/session-log';
 import { Runtime } from '../../../src/runtime';
 import { reply } from '../../../src/model/scripted';
 import { makeTestRuntime, type TestRuntime } from '../../support/runtime';
@@ -53,6 +56,27 @@ for (const api of MODEL_APIS) {
       assert.match(JSON.stringify(results[0]), /may or may not have happened/);
       assert.match(JSON.stringify(t.model.requests[1]!.body.messages), /may or may not have happened/);
       assert.equal(events.at(-1)?.type, 'session.status_idle');
+    });
+
+    it('after the message was logged, before its turn began: the next runtime answers it', async () => {
+      t = await makeTestRuntime({ api, script: [reply.text('answered the logged message')] });
+      const session = await t.runtime.sessions.create({ agent: await t.agent(), environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] });
+      await t.runtime.close();
+      // What a process killed right after delivering the message leaves: the message, durable, and nothing after it
+      // (the driver logs status_running with its first request).
+      const dir = path.join(t.storage, 'sessions', session.id);
+      const lease = await acquireLease(dir, 'killed');
+      const log = await SessionLog.open<SessionEvent>(dir, { mode: 'writer', lease });
+      await log.append([{ id: '', type: 'user.message', processed_at: new Date().toISOString(), content: [{ type: 'text', text: 'the logged message' }] }], { durable: true });
+      await log.close();
+      await lease.release();
+      const rt = reopen();
+      assert.deepEqual(await rt.sessions.resumeInterrupted(), [session.id]);
+      const events = await finished(rt, session.id);
+      assert.match(JSON.stringify(t.model.requests[0]!.body.messages), /the logged message/);
+      assert.ok(events.some((e) => e.type === 'agent.message' && JSON.stringify(e.content).includes('answered the logged message')));
+      const last = events.at(-1);
+      assert.ok(last?.type === 'session.status_idle' && last.stop_reason.type === 'end_turn', JSON.stringify(last));
     });
   });
 }
