@@ -21,13 +21,30 @@ describe('docker sandbox: warm containers shared across processes', function () 
     docker = await requireDocker();
   });
 
-  function run(root: string, repo: string, sessionId: string, size: number, idleMs: number): Promise<{ container: string; out: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLAIMER, root, repo, sessionId, String(size), String(idleMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  interface Claimer {
+    container: string;
+    out: string;
+    /** Lets the claimer exit (its container is then removed by a detached process) and waits for it. */
+    finish(): Promise<void>;
+  }
+
+  /** A claimer process, once it has printed its container; it holds the container until finish(). */
+  function run(root: string, repo: string, sessionId: string, size: number, idleMs: number): Promise<Claimer> {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLAIMER, root, repo, sessionId, String(size), String(idleMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    return new Promise((resolve, reject) =>
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as { container: string; out: string }) : reject(new Error(`claimer ${sessionId} exited ${code}: ${stdout}`)))),
-    );
+    const exit = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const finish = async () => {
+      child.stdin.end();
+      const code = await exit;
+      if (code !== 0) throw new Error(`claimer ${sessionId} exited ${code}: ${stdout}`);
+    };
+    return new Promise((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        if (stdout.includes('\n')) resolve({ ...(JSON.parse(stdout) as { container: string; out: string }), finish });
+      });
+      void exit.then((code) => reject(new Error(`claimer ${sessionId} exited ${code} before printing its container: ${stdout}`)));
+    });
   }
 
   /** The announced warm containers of the root, once there are `n` (the keeper makes one after the run exits). */
@@ -53,6 +70,7 @@ describe('docker sandbox: warm containers shared across processes', function () 
     const repo = makeRepo({ 'f.txt': 'shared\n' });
     try {
       const first = await run(root, repo, 'first', 1, 120_000);
+      await first.finish();
       assert.match(first.out, /^shared/);
       const [warm] = await announced(root, 1);
       assert.ok(warm && warm.containerId !== first.container && (await running(warm.containerId)));
@@ -60,13 +78,14 @@ describe('docker sandbox: warm containers shared across processes', function () 
       const racers = await Promise.all([run(root, repo, 'racer-a', 0, 120_000), run(root, repo, 'racer-b', 0, 120_000)]);
       const winners = racers.filter((r) => r.container === warm.containerId);
       assert.equal(winners.length, 1, `containers ${racers.map((r) => r.container).join(', ')}; warm ${warm.containerId}`);
-      const [a, b] = racers as [{ container: string; out: string }, { container: string; out: string }];
+      const [a, b] = racers as [Claimer, Claimer];
       assert.notEqual(a.container, b.container);
       for (const r of racers) assert.match(r.out, /^shared/);
       const names = await Promise.all(racers.map((r) => docker.getContainer(r.container).inspect().then((i) => i.Name)));
       assert.deepEqual(names.map((n) => n.replace(/^\/hangar-\w+-/, '')).sort(), ['racer-a', 'racer-b']);
       await exited(warm.keeper);
       assert.ok(await running(warm.containerId), 'the claimed container was removed by its keeper');
+      for (const r of racers) await r.finish();
       assert.deepEqual(fs.readdirSync(warmDir(path.join(root, 'docker'))).filter((f) => f.endsWith('.json') || f.endsWith('.claimed')), []);
     } finally {
       const p = new DockerSandboxProvider({ storageRoot: root });
@@ -79,7 +98,7 @@ describe('docker sandbox: warm containers shared across processes', function () 
     const root = tmpDir('shared');
     const repo = makeRepo({ 'f.txt': 'idle\n' });
     try {
-      await run(root, repo, 'only', 1, 3000);
+      await (await run(root, repo, 'only', 1, 3000)).finish();
       const [warm] = await announced(root, 1);
       assert.ok(warm);
       await exited(warm.keeper);
