@@ -24,6 +24,9 @@ import type { ThreadView } from './thread-fold';
 // since the session was read instead of reading it again (with 20 sessions running, 20 reads a second on the
 // extension host's loop; test/bench/extension-host.bench.ts), and the children VS Code then asks for come from memory.
 
+/** How long a refresh of the list waits for VS Code to ask for it before another may be sent. */
+const LIST_ASK_MS = 10_000;
+
 /** A session's changes as last read: its files by path, in natural order, or why they could not be read. */
 type ChangesRead = { files: Map<string, ReviewedFile>; repo: string } | { error: string };
 
@@ -57,6 +60,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
   private view: vscode.TreeView<SessionTreeNode> | undefined;
+  /** When the list was last refreshed, until VS Code asks for it (null: it has). */
+  private listRefreshedAt: number | null = null;
 
   constructor(
     private readonly sessions: SessionsModel,
@@ -86,6 +91,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   refresh(): void {
+    this.listRefreshedAt = Date.now();
     this.changed.fire(undefined);
   }
 
@@ -146,6 +152,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   private async sessionChildren(): Promise<SessionNode[]> {
+    this.listRefreshedAt = null;
     let views: SessionView[];
     try {
       views = await this.sessions.list();
@@ -323,11 +330,27 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private async repaint(sessionId: string | undefined): Promise<void> {
     const node = sessionId ? this.sessionNode(sessionId) : undefined;
     const v = node ? await this.sessions.view(node.sessionId).catch(() => undefined) : undefined;
-    if (!node || !v) return this.changed.fire(undefined);
+    if (!node || !v) return this.relist();
     this.remember(v);
     this.repaintIfChanged(node);
     if (this.answered.has(node)) this.parts.refresh(node.sessionId);
     this.tick();
+  }
+
+  /**
+   * The list of sessions may have moved. A refresh of the list makes VS Code forget every row until it has asked for
+   * the list again, and another refresh in that gap could leave it showing rows it then neither repainted nor
+   * expanded ("No tree item with id … found"; under load, when a new session was announced again right after the
+   * first refresh). So no refresh is sent while one VS Code has not asked for is pending: VS Code then gets the list as
+   * it is when it asks.
+   */
+  private relist(): void {
+    if (!this.listRefreshPending()) this.refresh();
+  }
+
+  /** A refresh of the list VS Code has yet to ask for; one not asked for in LIST_ASK_MS (hidden, or lost) is not waited on. */
+  private listRefreshPending(): boolean {
+    return this.listRefreshedAt !== null && Date.now() - this.listRefreshedAt < LIST_ASK_MS;
   }
 
   /** Snapshot for tests and the status bar: the latest view of each listed session. */

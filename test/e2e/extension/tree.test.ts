@@ -131,6 +131,40 @@ export function treeSuite(): void {
       }
     });
 
+    it('sends no second refresh of the list before VS Code has asked for the first, and then lists every new session', async () => {
+      // Each refresh of the list makes VS Code forget every row until it asks again; a second one in that gap left
+      // rows it then neither repainted nor expanded (the UI suite's "1 file to review" never showing, under load).
+      const h = await hangar();
+      const tree = h.sessionsTree;
+      const steps: string[] = [];
+      const ask = tree.getChildren.bind(tree);
+      tree.getChildren = (node) => (node === undefined && steps.push('ask'), ask(node));
+      const off = tree.onDidChangeTreeData((node) => void (node === undefined && steps.push('refresh')));
+      const repo = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+      const agent = await h.host.runtime.agents.create({ name: 'listed', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
+      const env = await h.host.runtime.environments.ensureDefault();
+      const create = () => h.host.runtime.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+      try {
+        const refreshes = () => steps.filter((x) => x === 'refresh').length;
+        const first = await create();
+        await waitFor('a refresh of the list for the first new session', () => refreshes() >= 1);
+        // Past the storage watch's and the model's coalescing (250 ms each), with room for a loaded machine.
+        const second = await create();
+        await new Promise((r) => setTimeout(r, 2_000));
+        const doubled = steps.findIndex((x, i) => x === 'refresh' && steps[i + 1] === 'refresh');
+        assert.equal(doubled, -1, `a refresh of the list followed another VS Code had not asked for: ${steps.join(' ')}`);
+        const ids = (await tree.getChildren()).flatMap((n) => (n.kind === 'session' ? [n.sessionId] : []));
+        assert.ok(ids.includes(first.id) && ids.includes(second.id), 'asked, VS Code gets both');
+        const asked = steps.length;
+        const third = await create();
+        await waitFor('a refresh of the list for the next one, once VS Code has asked', () => steps.slice(asked).includes('refresh'));
+        assert.ok((await tree.getChildren()).some((n) => n.kind === 'session' && n.sessionId === third.id));
+      } finally {
+        off.dispose();
+        Reflect.deleteProperty(tree, 'getChildren');
+      }
+    });
+
     it('follows a session it listed but does not follow yet (listed after a reload) once its log grows', async () => {
       const h = await hangar();
       await ensureKey();
