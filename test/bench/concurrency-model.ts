@@ -4,22 +4,12 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { reply, startScriptedModel, type RecordedRequest, type Reply } from '../../src/model/scripted';
 import { threadCpuMs } from './concurrency-cpu';
+import { tenToolCalls } from './ten-tools';
 
 export const TOOLS = 10;
 
-/** The 10 tool calls every session makes, then a closing text: a mix of shell, reads, writes and searches. */
-export const CALLS: [string, Record<string, unknown>][] = [
-  ['bash', { command: 'ls' }],
-  ['read', { file_path: 'README.md' }],
-  ['write', { file_path: 'notes.txt', content: 'first\n' }],
-  ['bash', { command: 'cat notes.txt' }],
-  ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
-  ['glob', { pattern: '**/*.js' }],
-  ['grep', { pattern: 'console' }],
-  ['read', { file_path: 'src/app.js' }],
-  ['bash', { command: 'echo done > out.txt' }],
-  ['read', { file_path: 'notes.txt' }],
-];
+/** The 10 tool calls every session makes, then a closing text. */
+export const CALLS = tenToolCalls({ grep: 'console', source: 'src/app.js' });
 
 function step(i: number): Reply {
   const call = CALLS[i];

@@ -1,21 +1,11 @@
 import { reply, type RecordedRequest, type Reply } from '../../../src/model/scripted';
+import { tenToolCalls } from '../ten-tools';
 
 // What test/bench/extension-host.bench.ts (the driver) and extension-host/entry.ts (inside VS Code's extension host)
 // share: the cases to run, what one case measured, and the scripted model's 10-tool script.
 
 /** The 10 tool calls every session makes on the sample workspace (test/e2e/workbench.mjs), then a closing text. */
-export const TOOL_CALLS: readonly [string, Record<string, unknown>][] = [
-  ['bash', { command: 'ls' }],
-  ['read', { file_path: 'README.md' }],
-  ['write', { file_path: 'notes.txt', content: 'first\n' }],
-  ['bash', { command: 'cat notes.txt' }],
-  ['edit', { file_path: 'notes.txt', old_string: 'first', new_string: 'second' }],
-  ['glob', { pattern: '**/*.js' }],
-  ['grep', { pattern: 'return' }],
-  ['read', { file_path: 'src/math.js' }],
-  ['bash', { command: 'echo done > out.txt' }],
-  ['read', { file_path: 'notes.txt' }],
-];
+export const TOOL_CALLS: readonly [string, Record<string, unknown>][] = tenToolCalls({ grep: 'return', source: 'src/math.js' });
 
 /** The task a case's sessions get: it carries the model's answer delay, so one model serves every case. */
 export function benchTask(delayMs: number): string {
