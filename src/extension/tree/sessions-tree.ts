@@ -24,8 +24,8 @@ import type { ThreadView } from './thread-fold';
 // since the session was read instead of reading it again (with 20 sessions running, 20 reads a second on the
 // extension host's loop; test/bench/extension-host.bench.ts), and the children VS Code then asks for come from memory.
 
-/** How long a refresh of the list waits for VS Code to ask for it before another may be sent. */
-const LIST_ASK_MS = 10_000;
+/** How long a refresh of the list waits for VS Code to ask for it before another is sent (while the view shows). */
+const LIST_ASK_MS = 5_000;
 
 /** A session's changes as last read: its files by path, in natural order, or why they could not be read. */
 type ChangesRead = { files: Map<string, ReviewedFile>; repo: string } | { error: string };
@@ -60,8 +60,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
   private view: vscode.TreeView<SessionTreeNode> | undefined;
-  /** When the list was last refreshed, until VS Code asks for it (null: it has). */
-  private listRefreshedAt: number | null = null;
+  /** A refresh of the list VS Code has not asked for yet, and the timer that sends it again if VS Code never does. */
+  private listUnasked: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sessions: SessionsModel,
@@ -81,7 +81,16 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
     const view = vscode.window.createTreeView('hangar.sessions', { treeDataProvider: this, showCollapseAll: true });
     this.view = view;
     this.visible = view.visible;
-    this.disposables.push(view, this.badges.register(), view.onDidChangeVisibility((e) => ((this.visible = e.visible), this.tick())));
+    this.disposables.push(
+      view,
+      this.badges.register(),
+      view.onDidChangeVisibility((e) => {
+        this.visible = e.visible;
+        this.tick();
+        // A refresh of the list still unasked when the view shows again is sent again (see refresh()).
+        if (e.visible && this.listUnasked) this.refresh();
+      }),
+    );
     return view;
   }
 
@@ -91,7 +100,10 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   refresh(): void {
-    this.listRefreshedAt = Date.now();
+    clearTimeout(this.listUnasked);
+    // VS Code has been seen to lose a refresh of the list that came right after it fetched the list (under load): it
+    // then shows rows whose repaints and expands the extension host no longer knows. Sent again while the view shows.
+    this.listUnasked = setTimeout(() => (this.visible ? this.refresh() : undefined), LIST_ASK_MS);
     this.changed.fire(undefined);
   }
 
@@ -152,7 +164,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   private async sessionChildren(): Promise<SessionNode[]> {
-    this.listRefreshedAt = null;
+    clearTimeout(this.listUnasked);
+    this.listUnasked = undefined;
     let views: SessionView[];
     try {
       views = await this.sessions.list();
@@ -345,12 +358,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
    * it is when it asks.
    */
   private relist(): void {
-    if (!this.listRefreshPending()) this.refresh();
-  }
-
-  /** A refresh of the list VS Code has yet to ask for; one not asked for in LIST_ASK_MS (hidden, or lost) is not waited on. */
-  private listRefreshPending(): boolean {
-    return this.listRefreshedAt !== null && Date.now() - this.listRefreshedAt < LIST_ASK_MS;
+    if (!this.listUnasked) this.refresh();
   }
 
   /** Snapshot for tests and the status bar: the latest view of each listed session. */
@@ -360,6 +368,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
 
   dispose(): void {
     if (this.ticker) clearInterval(this.ticker);
+    clearTimeout(this.listUnasked);
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
   }
