@@ -1,12 +1,14 @@
+import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { DEFAULT_MODEL } from '../model/types';
 import { RUNTIME_SETTINGS } from './connection/runtime-target';
 
 // The contributed settings (package.json contributes.configuration), read and validated in one place. A value a
-// user mistyped in settings.json falls back to its default with a warning instead of breaking activation. The model
-// catalogue overrides (`hangar.models`) are the exception: a wrong one is refused with an error the user sees
-// (runtime-host.ts), because a wrong price or limit must never look applied.
+// user mistyped in settings.json falls back to its default, with a warning that names it (settingsProblems, shown at
+// activation and when settings change), instead of breaking activation. The model catalogue overrides
+// (`hangar.models`) are the exception: a wrong one is refused with an error the user sees (runtime-host.ts), because
+// a wrong price or limit must never look applied.
 
 const Settings = z.object({
   modelId: z.string().min(1).catch(DEFAULT_MODEL),
@@ -27,24 +29,40 @@ const Settings = z.object({
 });
 export type HangarSettings = z.infer<typeof Settings>;
 
-export function readSettings(): HangarSettings {
+/** Each setting's name under `hangar.`. */
+const KEYS: Record<keyof HangarSettings, string> = {
+  modelId: 'model.id',
+  baseUrl: 'model.baseUrl',
+  maxTokens: 'model.maxTokens',
+  provider: 'sandbox.provider',
+  memoryMb: 'sandbox.memoryMb',
+  cpus: 'sandbox.cpus',
+  pids: 'sandbox.pids',
+  warmPool: 'sandbox.warmPool',
+  warmPoolMax: 'sandbox.warmPoolMax',
+  dockerHost: 'sandbox.dockerHost',
+  defaultAgent: 'defaultAgent',
+  apiPort: 'api.port',
+  webSearchUrl: 'webSearch.url',
+  defaultBudgetUsd: 'budget.defaultUsd',
+};
+
+function readRaw(): Record<keyof HangarSettings, unknown> {
   const c = vscode.workspace.getConfiguration('hangar');
-  return Settings.parse({
-    modelId: c.get('model.id'),
-    baseUrl: c.get('model.baseUrl'),
-    maxTokens: c.get('model.maxTokens'),
-    provider: c.get('sandbox.provider'),
-    memoryMb: c.get('sandbox.memoryMb'),
-    cpus: c.get('sandbox.cpus'),
-    pids: c.get('sandbox.pids'),
-    warmPool: c.get('sandbox.warmPool'),
-    warmPoolMax: c.get('sandbox.warmPoolMax'),
-    dockerHost: c.get('sandbox.dockerHost'),
-    defaultAgent: c.get('defaultAgent'),
-    apiPort: c.get('api.port'),
-    webSearchUrl: c.get('webSearch.url'),
-    defaultBudgetUsd: c.get('budget.defaultUsd'),
-  });
+  return Object.fromEntries(Object.entries(KEYS).map(([field, key]) => [field, c.get(key)])) as Record<keyof HangarSettings, unknown>;
+}
+
+export function readSettings(): HangarSettings {
+  return Settings.parse(readRaw());
+}
+
+/** One sentence per setting whose value is not valid and so is not used: what it holds, and the value used instead. */
+export function settingsProblems(): string[] {
+  const raw = readRaw();
+  const used = Settings.parse(raw);
+  return (Object.keys(KEYS) as (keyof HangarSettings)[])
+    .filter((field) => raw[field] !== undefined && !isDeepStrictEqual(raw[field], used[field]))
+    .map((field) => `hangar.${KEYS[field]} is ${JSON.stringify(raw[field])}, which is not valid; Hangar uses ${JSON.stringify(used[field])} until it is fixed (see its description in Settings).`);
 }
 
 /** `hangar.models` as the user wrote it (validated by the model catalogue when the runtime starts); undefined when unset. */

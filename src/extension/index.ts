@@ -15,7 +15,7 @@ import { registerModelCommands } from './commands/model-commands';
 import { registerBudgetCommands } from './commands/budget-commands';
 import { registerBestOfCommands } from './compare/best-of-commands';
 import { CompareViews } from './compare/compare-view';
-import { needsRestart } from './config';
+import { needsRestart, settingsProblems } from './config';
 import { ConnectionStatus } from './connection/connection-status';
 import { registerRuntimeCommands } from './connection/runtime-commands';
 import type { Hangar } from './hangar';
@@ -122,14 +122,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<Hangar
     ...registerBestOfCommands(h),
     CompareViews.register(h.compare),
     vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('hangar')) warnAboutSettings(log);
       if (!needsRestart(e)) return;
       void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Hangar: applying new settings' }, () => host.restart());
     }),
   );
+  warnAboutSettings(log);
   void statusBar.update();
   void h.approvals.refresh();
   hangar = h;
   return h;
+}
+
+/** The settings problems shown last, so each is shown once while it lasts (and again if it comes back). */
+let settingsShown = new Set<string>();
+
+/** Says which settings hold values Hangar cannot use, and what it uses instead: never silently a default. */
+function warnAboutSettings(log: vscode.LogOutputChannel): void {
+  const problems = settingsProblems();
+  for (const p of problems.filter((x) => !settingsShown.has(x))) {
+    log.warn(p);
+    void vscode.window.showWarningMessage(`Hangar: ${p}`, 'Open Settings').then((pick) => pick && vscode.commands.executeCommand('workbench.action.openSettings', p.split(' ')[0]));
+  }
+  settingsShown = new Set(problems);
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { Runtime } from '../../../src/runtime';
 import { BUILTIN_MODELS } from '../../../src/wire';
+import { settingsProblems } from '../../../src/extension/config';
 import type { Hangar } from '../../../src/extension/hangar';
 import type { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { hangar, waitFor } from './support';
@@ -39,6 +40,19 @@ export function settingsSuite(): void {
         await setSetting(h, 'sandbox.warmPoolMax', undefined);
       }
       assert.deepEqual(warmPool(h.host.runtime), { size: 1, max: 20 });
+    });
+
+    it('a value out of range is named with the value used instead, not applied in silence', async () => {
+      const h = await hangar();
+      try {
+        assert.deepEqual(warmPool(await setSetting(h, 'sandbox.warmPoolMax', 100)), { size: 1, max: 20 });
+        const problems = settingsProblems();
+        assert.equal(problems.length, 1, problems.join('\n'));
+        assert.match(problems[0] ?? '', /^hangar\.sandbox\.warmPoolMax is 100, which is not valid; Hangar uses 20 until it is fixed/);
+      } finally {
+        await setSetting(h, 'sandbox.warmPoolMax', undefined);
+      }
+      assert.deepEqual(settingsProblems(), []);
     });
   });
 
