@@ -8,6 +8,7 @@ import type { SessionsModel, SessionView } from '../sessions-model';
 import { ReviewBadges } from './review-badges';
 import type { FileMetadata } from '../../wire';
 import { nodeId, type FileNode, type SessionNode, type SessionTreeNode } from './nodes';
+import { ListRefreshes } from './list-refreshes';
 import { Refreshing } from './refreshing';
 import { fileItem, hunkItem, infoItem, mcpItem, outputItem, sessionItem, shownAs, threadItem, type PendingReview } from './session-items';
 import type { ThreadView } from './thread-fold';
@@ -23,9 +24,6 @@ import type { ThreadView } from './thread-fold';
 // Running sessions' rows tick once a second while the view is visible, for their elapsed time: the tick adds the time
 // since the session was read instead of reading it again (with 20 sessions running, 20 reads a second on the
 // extension host's loop; test/bench/extension-host.bench.ts), and the children VS Code then asks for come from memory.
-
-/** How long a refresh of the list waits for VS Code to ask for it before another is sent (while the view shows). */
-const LIST_ASK_MS = 5_000;
 
 /** A session's changes as last read: its files by path, in natural order, or why they could not be read. */
 type ChangesRead = { files: Map<string, ReviewedFile>; repo: string } | { error: string };
@@ -60,8 +58,8 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private ticker: ReturnType<typeof setInterval> | undefined;
   private visible = false;
   private view: vscode.TreeView<SessionTreeNode> | undefined;
-  /** A refresh of the list VS Code has not asked for yet, and the timer that sends it again if VS Code never does. */
-  private listUnasked: ReturnType<typeof setTimeout> | undefined;
+  /** When VS Code may be told the list moved (list-refreshes.ts). */
+  private readonly listRefreshes = new ListRefreshes(() => this.changed.fire(undefined), () => this.visible);
 
   constructor(
     private readonly sessions: SessionsModel,
@@ -87,8 +85,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
       view.onDidChangeVisibility((e) => {
         this.visible = e.visible;
         this.tick();
-        // A refresh of the list still unasked when the view shows again is sent again (see refresh()).
-        if (e.visible && this.listUnasked) this.refresh();
+        this.listRefreshes.shown(e.visible);
       }),
     );
     return view;
@@ -100,11 +97,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   refresh(): void {
-    clearTimeout(this.listUnasked);
-    // VS Code has been seen to lose a refresh of the list that came right after it fetched the list (under load): it
-    // then shows rows whose repaints and expands the extension host no longer knows. Sent again while the view shows.
-    this.listUnasked = setTimeout(() => (this.visible ? this.refresh() : undefined), LIST_ASK_MS);
-    this.changed.fire(undefined);
+    this.listRefreshes.send();
   }
 
   getTreeItem(node: SessionTreeNode): vscode.TreeItem {
@@ -164,8 +157,15 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   }
 
   private async sessionChildren(): Promise<SessionNode[]> {
-    clearTimeout(this.listUnasked);
-    this.listUnasked = undefined;
+    this.listRefreshes.fetchStarted();
+    try {
+      return await this.listSessions();
+    } finally {
+      this.listRefreshes.fetchEnded();
+    }
+  }
+
+  private async listSessions(): Promise<SessionNode[]> {
     let views: SessionView[];
     try {
       views = await this.sessions.list();
@@ -343,22 +343,11 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
   private async repaint(sessionId: string | undefined): Promise<void> {
     const node = sessionId ? this.sessionNode(sessionId) : undefined;
     const v = node ? await this.sessions.view(node.sessionId).catch(() => undefined) : undefined;
-    if (!node || !v) return this.relist();
+    if (!node || !v) return this.listRefreshes.moved();
     this.remember(v);
     this.repaintIfChanged(node);
     if (this.answered.has(node)) this.parts.refresh(node.sessionId);
     this.tick();
-  }
-
-  /**
-   * The list of sessions may have moved. A refresh of the list makes VS Code forget every row until it has asked for
-   * the list again, and another refresh in that gap could leave it showing rows it then neither repainted nor
-   * expanded ("No tree item with id … found"; under load, when a new session was announced again right after the
-   * first refresh). So no refresh is sent while one VS Code has not asked for is pending: VS Code then gets the list as
-   * it is when it asks.
-   */
-  private relist(): void {
-    if (!this.listUnasked) this.refresh();
   }
 
   /** Snapshot for tests and the status bar: the latest view of each listed session. */
@@ -368,7 +357,7 @@ export class SessionsTree implements vscode.TreeDataProvider<SessionTreeNode>, v
 
   dispose(): void {
     if (this.ticker) clearInterval(this.ticker);
-    clearTimeout(this.listUnasked);
+    this.listRefreshes.dispose();
     this.disposables.forEach((d) => d.dispose());
     this.changed.dispose();
   }

@@ -165,6 +165,43 @@ export function treeSuite(): void {
       }
     });
 
+    it('holds a refresh of the list while a fetch of the list is answered, sends it once answered, and lists the new session', async () => {
+      // A refresh of the root cancels the fetch of the list the extension host is answering (VS Code 1.100): that
+      // fetch then answers nothing and VS Code keeps rows the host no longer knows.
+      const h = await hangar();
+      const tree = h.sessionsTree;
+      const steps: string[] = [];
+      const list = h.sessions.list.bind(h.sessions);
+      let slow = true;
+      const listing = new Promise<void>((resolve) => {
+        h.sessions.list = async () => {
+          if (!slow) return list();
+          slow = false;
+          resolve();
+          await new Promise((r) => setTimeout(r, 1_500));
+          return list();
+        };
+      });
+      const off = tree.onDidChangeTreeData((node) => void (node === undefined && steps.push('refresh')));
+      const repo = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+      const agent = await h.host.runtime.agents.create({ name: 'mid-fetch', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
+      const env = await h.host.runtime.environments.ensureDefault();
+      try {
+        const fetch = tree.getChildren().then(() => steps.push('answered'));
+        await listing;
+        steps.push('asked');
+        const created = await h.host.runtime.sessions.create({ agent: agent.id, environment_id: env.id, resources: [{ type: 'local_repository', path: repo }] });
+        await fetch;
+        const answeredAt = steps.indexOf('answered');
+        assert.deepEqual(steps.slice(steps.indexOf('asked'), answeredAt), ['asked'], `no refresh while the fetch was answered: ${steps.join(' ')}`);
+        await waitFor('the refresh held for the new session, once the fetch was answered', () => steps.indexOf('refresh', answeredAt) > answeredAt);
+        assert.ok((await tree.getChildren()).some((n) => n.kind === 'session' && n.sessionId === created.id), 'then listed');
+      } finally {
+        off.dispose();
+        Reflect.deleteProperty(h.sessions, 'list');
+      }
+    });
+
     it('follows a session it listed but does not follow yet (listed after a reload) once its log grows', async () => {
       const h = await hangar();
       await ensureKey();
