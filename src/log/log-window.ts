@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { readRange } from './fsutil';
-import { checkLine, scanRecords, type LogEvent } from './record';
+import { scanRecords, type LogEvent } from './record';
+import { checkLine } from './record-line';
 
 // A run of a log's records read from one end of the file without opening the log, for a reader that wants one page
 // of a long session: the first page in ascending order needs the start, in descending order the end. The records are

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { LogCorruptError } from './errors';
+import { checkLine, validRecordFollows } from './record-line';
 
 /** The envelope every persisted event has; the rest of an event is opaque to the log. */
 export interface LogEvent {
@@ -8,87 +9,15 @@ export interface LogEvent {
   processed_at: string | null;
 }
 
-// One record per line, fixed field order so a reader can find the event's bytes without parsing the header as
-// JSON: {"s":<seq>,"c":"<crc32 hex of the event JSON>","e":<event JSON>}\n
-const PREFIX = Buffer.from('{"s":');
-const AFTER_SEQ = Buffer.from(',"c":"');
-const AFTER_CRC = Buffer.from('","e":');
+// One record per line (record-line.ts reads them): {"s":<seq>,"c":"<crc32 hex of the event JSON>","e":<event JSON>}\n
 const NEWLINE = 0x0a;
-const CLOSE_BRACE = 0x7d;
-const MAX_SEQ_DIGITS = 15;
 
 export function crcHex(json: string): string {
   return crc32(json).toString(16).padStart(8, '0');
 }
 
-// CRC-32 (zlib's polynomial) of a range of a buffer, sliced by 8 bytes. Checking a record this way needs no Buffer view
-// of its bytes, and per record (a few hundred bytes) it is faster than zlib.crc32 of a subarray: reading a 20,000-event
-// log checks 20,000 of them (issue #17, hangar events).
-const CRC_TABLES = (() => {
-  const t = new Int32Array(256 * 8);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  for (let n = 0; n < 256; n++) for (let k = 256; k < t.length; k += 256) t[k + n] = (t[k - 256 + n]! >>> 8) ^ t[t[k - 256 + n]! & 0xff]!;
-  return t;
-})();
-
-/** zlib.crc32(buf.subarray(start, end)), without the subarray. */
-export function crc32Range(buf: Uint8Array, start: number, end: number): number {
-  const t = CRC_TABLES;
-  let c = -1;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    c ^= buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
-    c = t[1792 + (c & 0xff)]! ^ t[1536 + ((c >>> 8) & 0xff)]! ^ t[1280 + ((c >>> 16) & 0xff)]! ^ t[1024 + (c >>> 24)]! ^ t[768 + buf[i + 4]!]! ^ t[512 + buf[i + 5]!]! ^ t[256 + buf[i + 6]!]! ^ t[buf[i + 7]!]!;
-  }
-  for (; i < end; i++) c = t[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
-
 export function encodeRecord(seq: number, eventJson: string): string {
   return `{"s":${seq},"c":"${crcHex(eventJson)}","e":${eventJson}}\n`;
-}
-
-export type LineCheck = { ok: true; seq: number; eStart: number; eEnd: number } | { ok: false; reason: string };
-
-function matchAt(buf: Buffer, at: number, token: Buffer): boolean {
-  if (at + token.length > buf.length) return false;
-  for (let k = 0; k < token.length; k++) if (buf[at + k] !== token[k]) return false;
-  return true;
-}
-
-function hexValue(byte: number): number {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  if (byte >= 0x61 && byte <= 0x66) return byte - 0x61 + 10;
-  return -1;
-}
-
-/** Checks framing and CRC of the line buf[start, end) (end excludes the newline) without parsing the event. */
-export function checkLine(buf: Buffer, start: number, end: number): LineCheck {
-  if (!matchAt(buf, start, PREFIX)) return { ok: false, reason: 'not a log record' };
-  let p = start + PREFIX.length;
-  let seq = 0;
-  const digitsStart = p;
-  while (p < end && buf[p]! >= 0x30 && buf[p]! <= 0x39) seq = seq * 10 + (buf[p++]! - 0x30);
-  if (p === digitsStart || p - digitsStart > MAX_SEQ_DIGITS) return { ok: false, reason: 'bad sequence number' };
-  if (!matchAt(buf, p, AFTER_SEQ)) return { ok: false, reason: 'not a log record' };
-  p += AFTER_SEQ.length;
-  let crc = 0;
-  for (let k = 0; k < 8; k++) {
-    const v = p + k < end ? hexValue(buf[p + k]!) : -1;
-    if (v < 0) return { ok: false, reason: 'bad checksum field' };
-    crc = crc * 16 + v;
-  }
-  p += 8;
-  if (!matchAt(buf, p, AFTER_CRC)) return { ok: false, reason: 'not a log record' };
-  const eStart = p + AFTER_CRC.length;
-  const eEnd = end - 1;
-  if (eEnd <= eStart || buf[eEnd] !== CLOSE_BRACE) return { ok: false, reason: 'record is cut short' };
-  if (crc32Range(buf, eStart, eEnd) !== crc) return { ok: false, reason: 'checksum mismatch' };
-  return { ok: true, seq, eStart, eEnd };
 }
 
 // Replay checks the envelope by hand: EventEnvelope costs ~137 ms per 100k events here, and a matching checksum
@@ -165,14 +94,4 @@ export function scanRecords<E extends LogEvent>(
     pos = nl + 1;
   }
   return { events, ids, end: base + pos, torn: null };
-}
-
-export function validRecordFollows(buf: Buffer, from: number): boolean {
-  let pos = from;
-  for (;;) {
-    const nl = buf.indexOf(NEWLINE, pos);
-    if (nl === -1) return false;
-    if (checkLine(buf, pos, nl).ok) return true;
-    pos = nl + 1;
-  }
 }

@@ -8,8 +8,9 @@ import { existingSession, isFile, RECORD_FILE } from './session-dir';
 // fold and no copy of the log in memory, and an event's JSON printed as stored unless the list's view changes it.
 // Only a queued user.message changes (it gets the start of the first model request after it), so the lines after one
 // are held until that request shows up, or the log ends. Per record the work is a copy of its bytes: the markers of
-// the events that need a look are searched once per chunk, not once per record, and the lines are moved into place
-// within the chunk read (issue #17, hangar events).
+// the events that need a look are searched once per chunk, not once per record (and a chunk without a queued event,
+// most of them, looks at no marker per record), and the lines are moved into place within the chunk read (issue #17,
+// hangar events).
 
 const QUEUED = Buffer.from('"processed_at":null');
 const REQUEST_START = Buffer.from('"span.model_request_start"');
@@ -40,37 +41,58 @@ async function storedSessionDir(storageRoot: string, id: string): Promise<string
 }
 
 /** Chunks of newline-terminated JSON lines, one per event, in log order (bytes: what is printed as stored is never decoded). */
-export async function* eventJsonLines(sessionDir: string): AsyncGenerator<Buffer> {
+export async function* eventJsonLines(sessionDir: string, chunkBytes?: number): AsyncGenerator<Buffer> {
+  const lines = new JsonLines();
+  for await (const { buf, spans } of readRecordChunks(path.join(sessionDir, EVENTS_FILE), chunkBytes)) {
+    const text = lines.chunk(buf, spans);
+    if (text) yield text;
+  }
+  const text = lines.end();
+  if (text) yield text;
+}
+
+/** The events list's lines of a log's chunks, one chunk after the other. */
+class JsonLines {
   /** Lines held behind queued messages (bytes copied out of their chunk; an event waits for its processed_at). */
-  let held: (Buffer | SessionEvent)[] = [];
-  const release = (out: ChunkLines, processedAt: string | null) => {
-    for (const h of held) out.add(Buffer.isBuffer(h) ? h : Buffer.from(JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })));
-    held = [];
-  };
-  for await (const { buf, spans } of readRecordChunks(path.join(sessionDir, EVENTS_FILE))) {
+  private held: (Buffer | SessionEvent)[] = [];
+
+  /** The lines of the chunk's records (spans as RecordChunk's), written over its bytes; null when all are held. */
+  chunk(buf: Buffer, spans: readonly number[]): Buffer | null {
     const out = new ChunkLines(buf);
+    // Most chunks hold no queued event: each line is its record's event, moved into place, with no marker to look at.
+    if (this.held.length === 0 && buf.indexOf(QUEUED) === -1) {
+      for (let k = 0; k < spans.length; k += 2) out.keep(spans[k]!, spans[k + 1]!);
+      return out.take();
+    }
     const queued = new Marker(buf, QUEUED);
     const requestStart = new Marker(buf, REQUEST_START);
     for (let k = 0; k < spans.length; k += 2) {
       const start = spans[k]!;
       const end = spans[k + 1]!;
-      if (held.length > 0 && requestStart.within(start, end)) {
+      if (this.held.length > 0 && requestStart.within(start, end)) {
         const e = JSON.parse(buf.toString('utf8', start, end)) as SessionEvent;
-        if (e.type === 'span.model_request_start' && e._hangar?.purpose === undefined) release(out, e.processed_at);
+        if (e.type === 'span.model_request_start' && e._hangar?.purpose === undefined) this.release(out, e.processed_at);
       }
       const event = queued.within(start, end) ? (JSON.parse(buf.toString('utf8', start, end)) as SessionEvent) : null;
-      if (event?.type === 'user.message' && event.processed_at === null) held.push(event);
+      if (event?.type === 'user.message' && event.processed_at === null) this.held.push(event);
       // A copy: the chunk's bytes are overwritten by the lines after it.
-      else if (held.length > 0) held.push(Buffer.from(buf.subarray(start, end)));
+      else if (this.held.length > 0) this.held.push(Buffer.from(buf.subarray(start, end)));
       else out.keep(start, end);
     }
-    const text = out.take();
-    if (text) yield text;
+    return out.take();
   }
-  const rest = new ChunkLines(Buffer.alloc(0));
-  release(rest, null);
-  const text = rest.take();
-  if (text) yield text;
+
+  /** The lines still held when the log ends: their messages were never taken. */
+  end(): Buffer | null {
+    const out = new ChunkLines(Buffer.alloc(0));
+    this.release(out, null);
+    return out.take();
+  }
+
+  private release(out: ChunkLines, processedAt: string | null): void {
+    for (const h of this.held) out.add(Buffer.isBuffer(h) ? h : Buffer.from(JSON.stringify(processedAt === null ? h : { ...h, processed_at: processedAt })));
+    this.held = [];
+  }
 }
 
 /** Where `token` next occurs in `buf`, searched forward only as far as the records asked about. */

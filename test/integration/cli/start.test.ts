@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { cliBundle } from '../../../bundles.mjs';
@@ -70,6 +70,33 @@ describe('cli: start-up and printing events', function () {
     assert.equal(text.code, 0);
     assert.equal(runSplit(['events', id]).stdout, text.stdout);
     assert.match(text.stdout, /echo one/);
+  });
+
+  it('says which line of the log is damaged instead of printing it, and leaves out a torn tail, from both bundles', async () => {
+    t.model.push(reply.tool('bash', { command: 'echo one' }), reply.text('done'));
+    const r = await t.hangar(['--json', 'run', '--repo', t.repo, 'print events']);
+    assert.equal(r.code, 0, r.stderr);
+    const id = (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session_id: string }).session_id;
+    const log = path.join(t.home, 'sessions', id, 'events.jsonl');
+    const stored = readFileSync(log, 'utf8');
+    const printed = { json: (await t.hangar(['--json', 'events', id])).stdout, text: (await t.hangar(['events', id])).stdout };
+
+    // Still JSON, and still an event: only its checksum tells it from what was appended.
+    const lines = stored.split('\n');
+    lines[2] = lines[2]!.replace('"type":"', '"type": "');
+    writeFileSync(log, lines.join('\n'));
+    const offset = Buffer.byteLength(lines.slice(0, 2).join('\n')) + 1;
+    for (const args of [['--json', 'events', id], ['events', id]]) {
+      for (const run of [await t.hangar(args), runSplit(args)]) {
+        const code = 'code' in run ? run.code : run.status;
+        assert.deepEqual([code, run.stdout], [1, ''], args.join(' '));
+        assert.equal(run.stderr, `hangar: ${log}: line 3 (byte ${offset}): checksum mismatch, and valid records follow it\n`);
+      }
+    }
+
+    writeFileSync(log, `${stored}{"s":${lines.length - 1},"c":"0000`);
+    for (const run of [await t.hangar(['--json', 'events', id]), runSplit(['--json', 'events', id])]) assert.equal(run.stdout, printed.json);
+    for (const run of [await t.hangar(['events', id]), runSplit(['events', id])]) assert.equal(run.stdout, printed.text);
   });
 
   it('lists sessions from the split bundle as from the single-file one', async () => {

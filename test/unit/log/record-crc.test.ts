@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { crc32Range } from '../../../src/log/record';
+import { crc32Range } from '../../../src/log/record-line';
 
 // The log checks each record with crc32Range; it must agree with zlib's CRC-32, which wrote the checksums.
 describe('log: CRC-32 of a buffer range', () => {

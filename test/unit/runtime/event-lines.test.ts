@@ -64,6 +64,16 @@ describe('event lines streamed from a log', () => {
     assert.equal(lines.length, 11);
   });
 
+  it('are the same whatever the chunks: with and without queued events, and lines held across chunks', async () => {
+    const text = logText([...events(), ...events().map((e) => ({ ...e, id: `${String(e.id)}_again` }))]);
+    await fsp.writeFile(path.join(dir, 'events.jsonl'), text);
+    for (const size of [64, 300, 700, 1 << 20]) {
+      let out = '';
+      for await (const chunk of eventJsonLines(dir, size)) out += chunk.toString('utf8');
+      assert.equal(out, expected(text), `chunks of ${size} bytes`);
+    }
+  });
+
   it('an empty log prints nothing; a torn tail (a write cut short) is not printed', async () => {
     await fsp.writeFile(path.join(dir, 'events.jsonl'), '');
     assert.equal(await collect(dir), '');
