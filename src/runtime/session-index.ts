@@ -9,15 +9,20 @@ import { isLogCorrupt, logPositionAt, readLogTail, type LogPosition } from '../l
 import { RuntimeError, damaged } from './errors';
 import { deleteFix, readRecordFile, RECORD_FILE, removeAbandonedCreations, SESSION_ID } from './session-dir';
 import type { SessionRecord } from './session-record';
-import { ListIndexFile, fileKey, readKeyed, type DirCheck, type ListEntry, type ListLine, type ReadKeyed } from './session-list-file';
-import { byCreation } from './session-paging';
+import { fileKey, readKeyed, type ListEntry, type ListLine, type ReadKeyed } from './session-list-file';
+import { SessionCatalogue, type Catalogue } from './session-catalogue';
 import { pricesFingerprint, readSummaryFile, writeSummaryFile } from './session-summary-file';
 
 // What listing sessions needs, so that a page costs the sessions on it, not the history of the storage:
 // - which sessions there are and what a listing orders and filters them by, from the storage-wide list index
 //   (session-list-file.ts), checked against the session directories (one readdir) and repaired from the records it
 //   is missing; the check is skipped while the sessions directory's mtime is the one the last check wrote, and the
-//   sorted catalogue is kept while the index did not change, so a listing then costs two stats and its page;
+//   sorted catalogue is updated by the lines appended since the last listing (session-catalogue.ts), so a listing
+//   then costs two stats, the new lines and its page;
+// - right after a session was created or deleted (by this process or another: each appends its line), the index
+//   says what changed, and for up to a second it is taken for the directories; a change it does not tell of (a
+//   creation cut short before its line, a directory copied or removed by hand) is found by the directory check the
+//   first listing after that runs (session-catalogue.ts);
 // - each session's record (re-read only when session.json was replaced);
 // - the fold of its log (status, usage, cost), from the live log of a session this process drives, else from
 //   summary.json (session-summary-file.ts) folded on from the byte offset it reached, so an unchanged log costs one
@@ -51,31 +56,19 @@ interface Entry {
   fold: Fold | null;
 }
 
-// Bounds open files while a big storage is scanned.
-const CONCURRENCY = 32;
-// The index is rewritten whole when more than this share of the storage's sessions were missing from it (deleted,
-// damaged or from an older Hangar), or when it holds this many superseded lines per session.
-const REBUILD_SHARE = 0.5;
-const WASTE_PER_SESSION = 1;
-// File timestamps are coarse (a kernel tick), so a directory changed this recently may change again without its
-// mtime changing: a directory check vouches only for a directory whose mtime is older than this.
-const SETTLED_MS = 1000;
+// Loaded on first use (a fresh listing of unchanged sessions loads neither), then held: a cached dynamic import still
+// costs a module resolution per call, and persist folds on every step of a driven session.
+let foldModule: Promise<typeof import('../wire/fold')> | null = null;
+const loadFold = () => (foldModule ??= import('../wire/fold'));
+let recordModule: Promise<typeof import('./session-record')> | null = null;
+const loadRecord = () => (recordModule ??= import('./session-record'));
 
-/** Every session the index knows, sorted by byCreation, and the damaged ones. */
-export interface Catalogue {
-  entries: readonly ListEntry[];
-  damaged: DamagedSession[];
-}
 
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
-  private readonly listFile: ListIndexFile;
+  private readonly listed: SessionCatalogue;
   private prices: Promise<string> | null = null;
   private catalogLoad: Promise<CheckedCatalog> | null = null;
-  /** The last directory check of this process whose directory had settled. */
-  private verified: DirCheck | null = null;
-  /** The catalogue as of a version of the index file. */
-  private cached: { version: number; entries: ListEntry[]; damaged: DamagedSession[] } | null = null;
 
   constructor(
     private readonly sessionsDir: string,
@@ -86,7 +79,7 @@ export class SessionIndex {
     /** How session.json and summary.json are read (see readKeyedSync). */
     private readonly read: ReadKeyed = readKeyed,
   ) {
-    this.listFile = new ListIndexFile(sessionsDir);
+    this.listed = new SessionCatalogue(sessionsDir, (id) => this.lineOf(id), (id) => this.entries.delete(id));
   }
 
   /** The ids of every session directory, damaged ones included (their sandboxes are not leftovers). */
@@ -96,82 +89,9 @@ export class SessionIndex {
     return names.filter((n) => SESSION_ID.test(n));
   }
 
-  /**
-   * Every session as the list index knows it, and what is wrong with the sessions whose record cannot be read. The
-   * session directories decide which sessions exist: unless a directory check vouches for the index (see
-   * session-list-file.ts), they are read, and one the index is missing (its line lost to a crash, or the index
-   * deleted) has its record read and its line written. A damaged session is looked at again every time.
-   */
-  async catalogue(): Promise<Catalogue> {
-    const mtime = await fsp.stat(this.sessionsDir, { bigint: true }).then(
-      (st) => st.mtimeNs,
-      (err: unknown) => (isErrno(err, 'ENOENT') ? null : Promise.reject(err)),
-    );
-    if (mtime === null) {
-      this.entries.clear();
-      return { entries: [], damaged: [] };
-    }
-    const known = await this.listFile.load();
-    const vouches = (c: DirCheck | null) => c !== null && c.mtime === mtime && c.count === known.size;
-    if (!vouches(this.verified) && !vouches(this.listFile.checked)) return this.checkDirectories(mtime, known);
-    const damagedIds = [...known.values()].filter((l) => l.kind === 'damaged').map((l) => l.id);
-    const changed = (await this.linesOf(damagedIds)).filter((l) => !sameLine(l, known.get(l.id)));
-    if (changed.length > 0) {
-      await this.listFile.append(changed);
-      return this.fromLines(await this.listFile.load());
-    }
-    return this.fromLines(known);
-  }
-
-  /** Reads the session directories, repairs the index from them and, when the directory has settled, writes the check. */
-  private async checkDirectories(mtime: bigint, known: ReadonlyMap<string, ListLine>): Promise<Catalogue> {
-    const started = Date.now();
-    const names = await fsp.readdir(this.sessionsDir);
-    const creating = await removeAbandonedCreations(this.sessionsDir, names);
-    const ids = names.filter((n) => SESSION_ID.test(n));
-    const present = new Set(ids);
-    for (const id of this.entries.keys()) if (!present.has(id)) this.entries.delete(id);
-    const found = new Map((await this.linesOf(ids.filter((id) => known.get(id)?.kind !== 'session'))).map((l) => [l.id, l]));
-    const lines = ids.map((id) => found.get(id) ?? known.get(id)!);
-    const changed = [...found.values()].filter((l) => !sameLine(l, known.get(l.id)));
-    const gone = [...known.keys()].filter((id) => !present.has(id));
-    // A creation under way renames its directory into place later: the check waits for it.
-    const check = creating === 0 && Number(mtime / 1_000_000n) < started - SETTLED_MS ? { mtime, count: ids.length } : null;
-    if (changed.length > ids.length * REBUILD_SHARE || this.listFile.waste(ids.length) > ids.length * WASTE_PER_SESSION + 100) {
-      await this.listFile.rewrite(lines);
-      this.verified = null;
-    } else {
-      const same = this.listFile.checked;
-      const fresh = check && !(changed.length === 0 && gone.length === 0 && same?.mtime === check.mtime && same.count === check.count);
-      await this.listFile.append(changed, { gone, ...(fresh ? { checked: check } : {}) });
-      this.verified = check;
-    }
-    return this.fromLines(new Map(lines.map((l) => [l.id, l])), false);
-  }
-
-  /** The catalogue of `lines`, kept while they are the index file's current version. */
-  private fromLines(lines: ReadonlyMap<string, ListLine>, isFile = true): Catalogue {
-    const version = this.listFile.version;
-    if (!isFile || this.cached?.version !== version) {
-      const entries: ListEntry[] = [];
-      const broken: DamagedSession[] = [];
-      for (const line of lines.values()) {
-        if (line.kind === 'session') entries.push(line);
-        else broken.push({ id: line.id, problem: line.problem, fix: line.fix });
-      }
-      // The index is written in creation order, so this sort mostly confirms it (V8's sort is a merge sort on runs).
-      entries.sort(byCreation);
-      broken.sort((a, b) => a.id.localeCompare(b.id));
-      this.cached = isFile ? { version, entries, damaged: broken } : null;
-      return { entries, damaged: [...broken] };
-    }
-    return { entries: this.cached.entries, damaged: [...this.cached.damaged] };
-  }
-
-  private async linesOf(ids: readonly string[]): Promise<ListLine[]> {
-    const out: ListLine[] = [];
-    await forEachLimit(ids, async (id) => void out.push(await this.lineOf(id)));
-    return out;
+  /** Every session as the list index knows it, and the damaged ones (session-catalogue.ts). */
+  catalogue(): Promise<Catalogue> {
+    return this.listed.catalogue();
   }
 
   /**
@@ -179,12 +99,18 @@ export class SessionIndex {
    * date), with the key that vouches for session.json when it is known.
    */
   async noteRecord(record: SessionRecord, keys: Keys = NO_KEYS): Promise<void> {
-    await this.listFile.append([listLine(record, keys)]);
+    await this.listed.append([listLine(record, keys)]);
+  }
+
+  /** Writes that a session's directory was removed, so listings here and in other processes drop it without a readdir. */
+  async noteDeleted(id: string): Promise<void> {
+    this.entries.delete(id);
+    await this.listed.append([], { gone: [id] });
   }
 
   /** Writes that a session listed as readable is damaged, so every listing shows it from now on, on its page or not. */
   async noteDamaged(session: DamagedSession): Promise<void> {
-    await this.listFile.append([{ kind: 'damaged', ...session }]);
+    await this.listed.append([{ kind: 'damaged', ...session }]);
   }
 
   /**
@@ -210,7 +136,7 @@ export class SessionIndex {
       return null;
     }
     const trusted = file.key === vouched ? parseVouched(file.text) : null;
-    const { record, exact } = trusted ? { record: trusted, exact: true } : (await import('./session-record')).parseRecord(dir, file.text, damaged);
+    const { record, exact } = trusted ? { record: trusted, exact: true } : (await loadRecord()).parseRecord(dir, file.text, damaged);
     const entry = { recordKey: file.key, exact, record, fold: cached?.fold ?? null };
     this.entries.set(id, entry);
     return entry;
@@ -224,7 +150,7 @@ export class SessionIndex {
     const entry = this.entryOf(record);
     const live = this.drivenLog(record.id);
     if (live) {
-      const { emptySummary, foldSummary } = await import('../wire/fold');
+      const { emptySummary, foldSummary } = await loadFold();
       const pricing = await this.pricing(record);
       const base = entry.fold && entry.fold.count <= live.length ? entry.fold : null;
       let summary = base?.summary ?? emptySummary();
@@ -246,7 +172,7 @@ export class SessionIndex {
       entry.fold = { position: tail.position, fileKey: stored.fileKey, count: tail.position.count, summary: stored.summary };
       return stored.summary;
     }
-    const { emptySummary, foldSummary } = await import('../wire/fold');
+    const { emptySummary, foldSummary } = await loadFold();
     // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
     if (!tail) {
       entry.fold = { position: null, fileKey: null, count: 0, summary: emptySummary() };
@@ -270,7 +196,7 @@ export class SessionIndex {
     const entry = this.entryOf(record);
     const { end, count } = log.committed();
     const base = entry.fold && entry.fold.count <= count ? entry.fold : null;
-    const { emptySummary, foldSummary } = await import('../wire/fold');
+    const { emptySummary, foldSummary } = await loadFold();
     let summary = base?.summary ?? emptySummary();
     const pricing = await this.pricing(record);
     for (const e of log.slice(base?.count ?? 0, count)) summary = foldSummary(summary, e, pricing);
@@ -279,10 +205,6 @@ export class SessionIndex {
     if (!position) return;
     entry.fold = { position, fileKey: null, count, summary };
     await writeSummaryFile(dir, await this.pricesKey(), { position, summary });
-  }
-
-  forget(id: string): void {
-    this.entries.delete(id);
   }
 
   private entryOf(record: SessionRecord): Entry {
@@ -370,10 +292,6 @@ function parseVouched(text: string): SessionRecord | null {
   }
 }
 
-function sameLine(a: ListLine, b: ListLine | undefined): boolean {
-  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
-}
-
 export function damageOf(id: string, err: unknown): DamagedSession {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof RuntimeError && err.code === 'damaged') {
@@ -382,12 +300,4 @@ export function damageOf(id: string, err: unknown): DamagedSession {
     return { id, problem: message.replace(` ${fix}`, ''), fix };
   }
   return { id, problem: `Session ${id} cannot be read: ${message}`, fix: deleteFix(id) };
-}
-
-async function forEachLimit<A>(items: readonly A[], fn: (item: A) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }

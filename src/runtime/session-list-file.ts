@@ -8,12 +8,13 @@ import { byCreation } from './session-paging';
 // O_APPEND, one write each, so processes that create or archive sessions at the same time (the CLI beside the
 // extension) never overwrite each other; a later line for a session replaces an earlier one. It is a hint, never the
 // truth: the session directories decide which sessions exist, and the page's own records are checked (see
-// SessionIndex.catalogue), so a lost or torn line, a crash between a record write and its line, or a deleted index
-// only costs re-reading the records it is missing.
+// SessionCatalogue.catalogue), so a lost or torn line, a crash between a record write and its line, or a deleted
+// index only costs re-reading the records it is missing.
 // Two more kinds of line let a listing skip reading the session directories: `X id`, a session whose directory is gone
-// (its earlier lines no longer count), and `C mtime count`, written by a listing that read the directories and found
-// every one of them in the lines above: while the sessions directory still has that mtime (no session directory was
-// added, renamed or removed since) and the lines name that many sessions, they are all the sessions there are.
+// (its earlier lines no longer count; written by its delete, and by a listing that found it gone), and `C mtime
+// count`, written by a listing that read the directories and found every one of them in the lines above: while the
+// sessions directory still has that mtime (no session directory was added, renamed or removed since) and the lines
+// name that many sessions, they are all the sessions there are.
 
 export const LIST_INDEX_FILE = 'index.tsv';
 
@@ -108,6 +109,14 @@ export interface DirCheck {
   count: number;
 }
 
+/** What loads changed in the folded lines since the last takeChanges. */
+export interface LineChanges {
+  /** The file was read from its start anew (first read, or it was replaced): any line may have changed. */
+  reset: boolean;
+  /** Sessions whose line was written or removed (their line is now the folded one, or none). */
+  ids: ReadonlySet<string>;
+}
+
 /** The file's lines, folded by id and re-read from where the last read stopped while the file is the same one. */
 export class ListIndexFile {
   private lines = new Map<string, ListLine>();
@@ -115,8 +124,7 @@ export class ListIndexFile {
   /** Lines in the file, superseded ones included (compaction drops those). */
   private count = 0;
   private lastCheck: DirCheck | null = null;
-  /** Changes whenever the folded lines may have changed, so callers can keep what they derived from them. */
-  version = 0;
+  private changes = { reset: true, ids: new Set<string>() };
 
   constructor(private readonly dir: string) {}
 
@@ -140,7 +148,8 @@ export class ListIndexFile {
       handle = await fsp.open(this.file, 'r');
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
-      this.reset(null);
+      // A missing file stays one: nothing changed while nothing was read.
+      if (this.read !== null || this.lines.size > 0) this.reset(null);
       return this.lines;
     }
     try {
@@ -155,15 +164,19 @@ export class ListIndexFile {
       if (last < 0) return this.lines;
       for (const text of buf.toString('utf8', 0, last).split('\n')) {
         this.count++;
-        if (text.startsWith('X\t')) this.lines.delete(text.slice(2));
-        else if (text.startsWith('C\t')) this.lastCheck = parseCheck(text);
+        if (text.startsWith('X\t')) {
+          this.lines.delete(text.slice(2));
+          this.changes.ids.add(text.slice(2));
+        } else if (text.startsWith('C\t')) this.lastCheck = parseCheck(text);
         else {
           const line = parseLine(text);
-          if (line) this.lines.set(line.id, line);
+          if (line) {
+            this.lines.set(line.id, line);
+            this.changes.ids.add(line.id);
+          }
         }
       }
       this.read!.end = from + last + 1;
-      this.version++;
       return this.lines;
     } finally {
       await handle.close();
@@ -189,12 +202,19 @@ export class ListIndexFile {
     this.read = null;
   }
 
+  /** What the loads since the last call changed, so a caller keeps what it derived from the lines and updates it. */
+  takeChanges(): LineChanges {
+    const taken = this.changes;
+    this.changes = { reset: false, ids: new Set() };
+    return taken;
+  }
+
   private reset(read: { ino: number; end: number } | null): void {
     this.lines = new Map();
     this.read = read;
     this.count = 0;
     this.lastCheck = null;
-    this.version++;
+    this.changes = { reset: true, ids: new Set() };
   }
 }
 

@@ -264,7 +264,7 @@ export class SessionService {
     await this.host.release(id);
     await destroySandbox(id);
     await fsp.rm(this.host.dir(id), { recursive: true, force: true });
-    this.index.forget(id);
+    await this.index.noteDeleted(id);
     if (record) {
       await this.clones.forget(record);
       await this.workspaces.release(record.resources, (fileId) => this.namesUpload(fileId));

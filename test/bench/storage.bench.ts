@@ -1,11 +1,14 @@
 // Storage around the log: scrubbing one tool outcome against the vault (1 and 100 secrets), and sessions.list over
-// 10, 1,000 and 10,000 sessions. Baselines from the same run: scrubbing with the secrets already loaded (no vault I/O),
-// and reading the session directory plus a page's session.json files (what listing a page must at least do).
+// 10, 1,000 and 10,000 sessions, also right after a session was created or deleted by the listing runtime or by
+// another. Baselines from the same run: scrubbing with the secrets already loaded (no vault I/O), and reading the
+// session directory plus a page's session.json files (what listing a page must at least do).
 // Run: npx tsx test/bench/storage.bench.ts
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeRecord } from '../../src/log/record';
+import { DEFAULT_MODEL } from '../../src/model/types';
+import type { Runtime } from '../../src/runtime';
 import { FileVault } from '../../src/vault/file-vault';
 import { OverlayVault } from '../../src/vault/overlay';
 import { Scrubber } from '../../src/vault/scrubber';
@@ -48,6 +51,41 @@ async function scrubBench(): Promise<Row[]> {
 }
 
 const EVENTS_PER_SESSION = 40;
+const CHANGES = 5;
+
+/**
+ * Listings of a serving runtime right after a session was created or deleted, by itself or by another runtime on the
+ * same storage (as `hangar run` beside `hangar serve`: its own index and catalogue, so to the lister it is another
+ * process). Each sample starts from a settled directory whose check the lister has read, as a change usually comes.
+ */
+async function listAfterChanges(storage: string, repo: string, settle: () => void) {
+  const lister = offlineRuntime(storage);
+  const other = offlineRuntime(storage);
+  const samples = { ownCreate: [] as number[], otherCreate: [] as number[], ownDelete: [] as number[], otherDelete: [] as number[] };
+  try {
+    const agent = (await lister.agents.create({ name: 'bench-changes', model: DEFAULT_MODEL })).id;
+    const env = (await lister.environments.ensureDefault()).id;
+    const create = async (rt: Runtime) => (await rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })).id;
+    const listAfter = async (change: () => Promise<unknown>, into: number[]) => {
+      settle();
+      await lister.sessions.list({ limit: 20 });
+      await change();
+      into.push(...(await measure(() => lister.sessions.list({ limit: 20 }), { iterations: 1 })));
+    };
+    const mine: string[] = [];
+    const theirs: string[] = [];
+    for (let r = 0; r < CHANGES; r++) {
+      await listAfter(async () => mine.push(await create(lister)), samples.ownCreate);
+      await listAfter(async () => theirs.push(await create(other)), samples.otherCreate);
+    }
+    for (const id of mine) await listAfter(() => lister.deleteSession(id), samples.ownDelete);
+    for (const id of theirs) await listAfter(() => other.deleteSession(id), samples.otherDelete);
+  } finally {
+    await other.close();
+    await lister.close();
+  }
+  return samples;
+}
 
 
 async function listBench(): Promise<Row[]> {
@@ -118,7 +156,12 @@ async function listBench(): Promise<Row[]> {
     rows.push(row(`${count} sessions: list, first call, directory changed just now (directories read)`, unchecked, base));
     rows.push(row(`${count} sessions: list (limit 20), first call of a process`, cold, base));
     rows.push(row(`${count} sessions: list (limit 20), later calls`, warm, base));
+    const after = await listAfterChanges(storage, repo, settle);
     rows.push(row(`${count} sessions: list, first call, a page session's log grew (summary repaired)`, stale, base));
+    rows.push(row(`${count} sessions: list 20 right after a change: this runtime created a session`, after.ownCreate, base));
+    rows.push(row(`${count} sessions: list 20 right after a change: another runtime created a session`, after.otherCreate, base));
+    rows.push(row(`${count} sessions: list 20 right after a change: this runtime deleted a session`, after.ownDelete, base));
+    rows.push(row(`${count} sessions: list 20 right after a change: another runtime deleted a session`, after.otherDelete, base));
   }
   return rows;
 }

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { reply } from '../../../src/model/scripted';
 import { encodeRecord } from '../../../src/log/record';
+import { SessionIndex } from '../../../src/runtime/session-index';
+import { storedSessionsCatalog } from '../../../src/runtime/stored-catalog';
 import type { Session } from '../../../src/wire';
 import { makeTestRuntime, idleAfter, type TestRuntime } from '../../support/runtime';
 
@@ -28,7 +30,13 @@ describe('crash: the session list index and summaries', function () {
   const indexFile = () => path.join(sessionsDir(), 'index.tsv');
   const newSession = async () => (await t.runtime.sessions.create({ agent: await t.agent(), environment_id: t.envId, resources: [{ type: 'local_repository', path: t.repo }] })).id;
   const view = (s: Session) => ({ id: s.id, status: s.status, input: s.usage.input_tokens, output: s.usage.output_tokens, archived: s.archived_at !== null });
-  const listAll = async (rt = t.runtime, q: { include_archived?: boolean } = {}) => {
+  /** A session directory copied by hand under a new id, as a creation cut short before its line would leave it. */
+  const copySession = async (from: string, id: string) => {
+    await fsp.cp(path.join(sessionsDir(), from), path.join(sessionsDir(), id), { recursive: true });
+    const record = path.join(sessionsDir(), id, 'session.json');
+    await fsp.writeFile(record, JSON.stringify({ ...JSON.parse(await fsp.readFile(record, 'utf8')), id }));
+  };
+  const listAll = async (rt = t.runtime, q: { include_archived?: boolean; order?: 'asc' | 'desc' } = {}) => {
     const out: Session[] = [];
     for (let page: string | undefined; ; ) {
       const res = await rt.sessions.list({ limit: 3, page, ...q });
@@ -191,5 +199,49 @@ describe('crash: the session list index and summaries', function () {
     assert.deepEqual((await listAll(lost)).map((s) => s.id).sort(), [ids[1]!, ids[2]!, copy].sort());
     await lost.close();
     assert.match(await fsp.readFile(indexFile(), 'utf8'), new RegExp(`^S\\t${ids[2]}\\t`, 'm'), 'the lost line was written back');
+  });
+
+  it('right after sessions are created or deleted by another process, a listing takes what the index tells at once, and finds a change behind its back within a second', async () => {
+    // The runtime is the other process here: this index shares nothing with it but the files.
+    const lister = new SessionIndex(sessionsDir(), () => null, () => storedSessionsCatalog(t.storage));
+    const listed = async () => (await lister.catalogue()).entries.map((e) => e.id).sort();
+    const [a, b, c] = [await newSession(), await newSession(), await newSession()];
+    assert.deepEqual(await listed(), [a, b, c].sort(), 'a fresh index reads the directories');
+    const copy = 'sesn_copy0000000000000000000';
+    await copySession(c, copy);
+    await t.runtime.deleteSession(a);
+    const d = await newSession();
+    assert.match(await fsp.readFile(indexFile(), 'utf8'), new RegExp(`^X\\t${a}$`, 'm'), 'the deletion wrote its line');
+    // The directory changed just now, and the index tells of a deletion and a creation: it is taken for the
+    // directories, which are not read, so the copy it does not tell of is not listed yet.
+    assert.deepEqual(await listed(), [b, c, d].sort());
+    // Sessions created one after another keep the directory unsettled; a second after the index was first taken for
+    // it, the directories are read all the same.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const e = await newSession();
+    assert.deepEqual(await listed(), [b, c, copy, d, e].sort());
+    // A change the index tells nothing of is found by the next listing: a directory without a readable record, damaged.
+    await new Promise((r) => setTimeout(r, 50));
+    const broken = 'sesn_broken00000000000000000';
+    await fsp.mkdir(path.join(sessionsDir(), broken));
+    await fsp.writeFile(path.join(sessionsDir(), broken, 'session.json'), '{"id":');
+    const after = await lister.catalogue();
+    assert.deepEqual(after.damaged.map((x) => x.id), [broken]);
+    assert.deepEqual(after.entries.map((x) => x.id).sort(), [b, c, copy, d, e].sort());
+  });
+
+  it('a runtime lists the sessions it creates, archives and deletes at once, in order across pages', async () => {
+    const ids = [await newSession(), await newSession(), await newSession()];
+    const listed = async (q: { include_archived?: boolean; order?: 'asc' | 'desc' } = {}) => (await listAll(t.runtime, q)).map((s) => s.id);
+    assert.deepEqual(await listed(), [...ids].reverse());
+    const made = [await newSession(), await newSession()];
+    assert.deepEqual(await listed(), [...ids, ...made].reverse());
+    assert.deepEqual(await listed({ order: 'asc' }), [...ids, ...made]);
+    await t.runtime.sessions.archive(ids[1]!);
+    assert.deepEqual(await listed(), [ids[0]!, ids[2]!, ...made].reverse());
+    assert.deepEqual(await listed({ include_archived: true, order: 'asc' }), [...ids, ...made]);
+    await t.runtime.deleteSession(made[0]!);
+    await t.runtime.deleteSession(ids[0]!);
+    assert.deepEqual(await listed({ include_archived: true, order: 'asc' }), [ids[1]!, ids[2]!, made[1]!]);
   });
 });
