@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { memoryUri } from '../../../src/extension/memory/memory-fs';
 import type { MemoryTreeNode } from '../../../src/extension/tree/nodes';
 import { LOCAL_API_ACTOR } from '../../../src/runtime/memory-stores';
-import { hangar } from './support';
+import { hangar, saveExpectingSuccess } from './support';
 
 // The Memory view in a real VS Code: stores, their memories by folder and each memory's versions; a memory opened as
 // a document and saved becomes a new version by the user; a save over a change made meanwhile is refused; a version
@@ -43,7 +43,7 @@ export function memorySuite(): void {
       assert.equal(doc.uri.toString(), memoryUri(store.id, '/conventions.md').toString());
       assert.equal(doc.getText(), 'use tabs\n');
       await replaceText(doc, 'use spaces\n');
-      assert.equal(await doc.save(), true);
+      await saveExpectingSuccess(doc);
       const saved = await ms.memoryAt(store.id, '/conventions.md');
       assert.equal(saved?.content, 'use spaces\n');
 

@@ -94,3 +94,24 @@ export function filesContaining(dir: string, needle: string): string[] {
   walk(dir);
   return hits;
 }
+
+/**
+ * Saves `doc` and asserts VS Code says it saved. VS Code's save returns false when its model is still dirty after
+ * the write (the model's version moved during the save, or the write or the stat after it threw); it has done so
+ * rarely, under load, with the write made. The failure says what the document went through during the save.
+ */
+export async function saveExpectingSuccess(doc: vscode.TextDocument): Promise<void> {
+  const seen = [`before: version ${doc.version}, ${doc.isDirty ? 'dirty' : 'clean'}`];
+  const changes = vscode.workspace.onDidChangeTextDocument((e) => {
+    if (e.document === doc) seen.push(`changed to version ${doc.version} (${e.contentChanges.length} changes, reason ${e.reason ?? 'none'})`);
+  });
+  const saves = vscode.workspace.onDidSaveTextDocument((d) => void (d === doc && seen.push(`saved at version ${d.version}`)));
+  try {
+    const saved = await doc.save();
+    seen.push(`after: version ${doc.version}, ${doc.isDirty ? 'dirty' : 'clean'}`);
+    assert.equal(saved, true, `save() returned false: ${seen.join('; ')}`);
+  } finally {
+    changes.dispose();
+    saves.dispose();
+  }
+}
