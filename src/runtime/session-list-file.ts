@@ -125,6 +125,12 @@ export class ListIndexFile {
   private count = 0;
   private lastCheck: DirCheck | null = null;
   private changes = { reset: true, ids: new Set<string>() };
+  /**
+   * Loads and rewrites, one at a time: each reads and moves `read` across awaits, so a rewrite (which forgets it) or
+   * another load in between would fold lines twice or lose the offset (a listing then failed with a TypeError: the tree
+   * and the local API listing at once while a listing rebuilt a small index).
+   */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly dir: string) {}
 
@@ -142,7 +148,11 @@ export class ListIndexFile {
     return this.lastCheck;
   }
 
-  async load(): Promise<ReadonlyMap<string, ListLine>> {
+  load(): Promise<ReadonlyMap<string, ListLine>> {
+    return this.inTurn(() => this.loadNow());
+  }
+
+  private async loadNow(): Promise<ReadonlyMap<string, ListLine>> {
     let handle: fsp.FileHandle;
     try {
       handle = await fsp.open(this.file, 'r');
@@ -196,10 +206,18 @@ export class ListIndexFile {
    * already sorted. Lines appended meanwhile by another process are lost, and their sessions re-read by the next
    * listing. No directory check is written: the rename changes the directory's mtime.
    */
-  async rewrite(lines: readonly ListLine[]): Promise<void> {
+  rewrite(lines: readonly ListLine[]): Promise<void> {
     const ordered = [...lines].sort((a, b) => byCreation(keyOf(a), keyOf(b)));
-    await replaceFile(this.file, ordered.map(formatLine).join(''));
-    this.read = null;
+    return this.inTurn(async () => {
+      await replaceFile(this.file, ordered.map(formatLine).join(''));
+      this.read = null;
+    });
+  }
+
+  private inTurn<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(run);
+    this.turn = next.catch(() => undefined);
+    return next;
   }
 
   /** What the loads since the last call changed, so a caller keeps what it derived from the lines and updates it. */
