@@ -69,6 +69,10 @@ export class SessionIndex {
   private readonly listed: SessionCatalogue;
   private prices: Promise<string> | null = null;
   private catalogLoad: Promise<CheckedCatalog> | null = null;
+  /** The store of each session's summary running now (persist), and whether it is owed another when done. */
+  private readonly persisting = new Map<string, { log: SessionLog<SessionEvent>; again: boolean; done: Promise<void> }>();
+  /** How far into each driven log its summary.json was stored by this process. */
+  private readonly storedEnd = new WeakMap<SessionLog<SessionEvent>, number>();
 
   constructor(
     private readonly sessionsDir: string,
@@ -188,13 +192,41 @@ export class SessionIndex {
 
   /**
    * Stores the fold of a session this process drives up to what its log committed (on each idle and when it is
-   * released), so a listing in another process reads it instead of folding the log.
+   * released), so a listing in another process reads it instead of folding the log. One store of a session runs at a
+   * time: calls while it runs collapse into one more store, of the log as it is then, and all of them resolve when
+   * that is done (so a release waits for an idle's store still running, and an older fold's file never lands after a
+   * newer one's). A log this process already stored as far as it has committed is not stored again (the release
+   * after an idle).
    */
-  async persist(id: string, log: SessionLog<SessionEvent>): Promise<void> {
+  persist(id: string, log: SessionLog<SessionEvent>): Promise<void> {
+    const running = this.persisting.get(id);
+    if (running) {
+      running.log = log;
+      running.again = true;
+      return running.done;
+    }
+    const slot = { log, again: false, done: Promise.resolve() };
+    this.persisting.set(id, slot);
+    slot.done = (async () => {
+      let last: Promise<void>;
+      do {
+        slot.again = false;
+        last = this.store(id, slot.log);
+        await last.catch(() => undefined);
+      } while (slot.again);
+      // In the same turn as the check above: a call from now on starts a store of its own.
+      this.persisting.delete(id);
+      return last;
+    })();
+    return slot.done;
+  }
+
+  private async store(id: string, log: SessionLog<SessionEvent>): Promise<void> {
+    const { end, count } = log.committed();
+    if (this.storedEnd.get(log) === end) return;
     const record = await this.record(id);
     if (!record) return;
     const entry = this.entryOf(record);
-    const { end, count } = log.committed();
     const base = entry.fold && entry.fold.count <= count ? entry.fold : null;
     const { emptySummary, foldSummary } = await loadFold();
     let summary = base?.summary ?? emptySummary();
@@ -205,6 +237,7 @@ export class SessionIndex {
     if (!position) return;
     entry.fold = { position, fileKey: null, count, summary };
     await writeSummaryFile(dir, await this.pricesKey(), { position, summary });
+    this.storedEnd.set(log, end);
   }
 
   private entryOf(record: SessionRecord): Entry {
