@@ -9,7 +9,7 @@ import { isErrno, mkdirDurable, writeFileAtomic } from './fsutil';
 import type { LogEvent } from './record';
 import { EventEnvelope } from './event-envelope';
 import type { StoredEvent } from './session-log';
-import { DEFAULT_POLL_MS, watchWithPoll } from './watch';
+import { DEFAULT_POLL_MS, watchWithPoll, type SafetyPoll } from './watch';
 
 // Processes that do not hold a session's lease hand it events through files in <dir>/inbox; the lease holder
 // appends them to the log and deletes the files. Names sort in submission order: <ms, 15 digits>-<counter>-<rand>.
@@ -24,8 +24,10 @@ const BatchFile = lazySchema(() => z.object({
 let submitCounter = 0;
 
 // While fs.watch works, the poll is a safety net only: a lease holder drives every session it woke until it releases
-// it, so hundreds of inboxes polled five times a second (readdir each) were most of a busy runtime's loop time.
-const SAFETY_POLL_MS = 1000;
+// it, so hundreds of inboxes polled five times a second (readdir each) were most of a busy runtime's loop time, and
+// even once a second they were a tenth of a lone session's. The net backs off while fs.watch reports every batch and
+// returns to once a second for good when it catches one fs.watch missed.
+const SAFETY_POLL: SafetyPoll = { fastMs: 1000, slowMs: 15_000 };
 
 /**
  * Durably queues `events` for the session's lease holder. Events without an id get one here, so the holder can
@@ -63,8 +65,10 @@ export interface InboxBatch<E> {
 export interface InboxOptions {
   /** A file that is not a valid batch is moved to inbox/rejected/ (kept for inspection) and reported here. */
   onReject?: (file: string, reason: string) => void;
-  /** Poll period, with fs.watch or without (tests); by default 200 ms without fs.watch, 1 s beside it. */
+  /** Poll period, with fs.watch or without (tests); by default 200 ms without fs.watch, 1 s to 15 s beside it. */
   pollMs?: number;
+  /** The safety poll beside fs.watch (tests); `pollMs` fixes it when given, SAFETY_POLL otherwise. */
+  safetyPoll?: SafetyPoll;
 }
 
 export class Inbox<E extends LogEvent = StoredEvent> {
@@ -110,38 +114,47 @@ export class Inbox<E extends LogEvent = StoredEvent> {
 
   /**
    * Calls `onNew` whenever batches appear that it has not been told about: on fs.watch events, with a slow poll as
-   * the safety net (every `pollMs` when fs.watch fails). Returns a stop function.
+   * the safety net that backs off while fs.watch reports everything (every `pollMs` when fs.watch fails). Returns a
+   * stop function.
    */
   watch(onNew: () => void): () => void {
     const told = new Set<string>();
     let checking = false;
     // A change seen while a check runs (the rename that follows the temp file's creation) gets a check of its own:
-    // with only the slow poll behind fs.watch, dropping it would delay the batch by a poll period.
-    let again = false;
+    // with only the slow poll behind fs.watch, dropping it would delay the batch by a poll period. Each caller learns
+    // whether the check that covered its call found batches (the safety poll backs off on that).
+    let waiting: ((fresh: boolean) => void)[] = [];
     let stopped = false;
-    const check = (): void => {
-      if (stopped) return;
-      if (checking) {
-        again = true;
-        return;
-      }
+    const run = (callers: ((fresh: boolean) => void)[]): void => {
       checking = true;
-      again = false;
       this.pendingNames()
         .then((names) => {
           const fresh = names.filter((n) => !told.has(n));
           for (const n of told) if (!names.includes(n)) told.delete(n);
           for (const n of fresh) told.add(n);
           if (fresh.length > 0 && !stopped) onNew();
+          return fresh.length > 0;
         })
-        .catch(() => undefined)
-        .finally(() => {
+        .catch(() => false)
+        .then((fresh) => {
           checking = false;
-          if (again) check();
+          for (const tell of callers) tell(fresh);
+          const next = waiting;
+          waiting = [];
+          if (next.length > 0 && !stopped) run(next);
+          else for (const tell of next) tell(false);
         });
     };
-    check();
-    const stopWatching = watchWithPoll(this.dir, check, this.opts.pollMs ?? DEFAULT_POLL_MS, this.opts.pollMs ?? SAFETY_POLL_MS);
+    const check = (): Promise<boolean> =>
+      new Promise((resolve) => {
+        if (stopped) resolve(false);
+        else if (checking) waiting.push(resolve);
+        else run([resolve]);
+      });
+    void check();
+    const { pollMs } = this.opts;
+    const safety = this.opts.safetyPoll ?? (pollMs === undefined ? SAFETY_POLL : { fastMs: pollMs, slowMs: pollMs });
+    const stopWatching = watchWithPoll(this.dir, check, pollMs ?? DEFAULT_POLL_MS, safety);
     return () => {
       stopped = true;
       stopWatching();

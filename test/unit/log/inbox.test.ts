@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
   acquireLease,
@@ -120,6 +120,30 @@ describe('inbox', () => {
         await submitToInbox(dir, [event('user.message', {}, null)]);
         await until(() => calls === i, 5_000);
       }
+    } finally {
+      stop();
+    }
+  });
+
+  it('watch() picks up a batch fs.watch never reports, through its backed-off safety poll', async () => {
+    // fs.watch set up on an empty directory of its own: a watch that works but misses every batch.
+    const blind = await fsp.mkdtemp(path.join(dir, 'blind-'));
+    const realWatch = fs.watch;
+    const inbox = await Inbox.open(dir, { safetyPoll: { fastMs: 10, slowMs: 80 } });
+    let calls = 0;
+    fs.watch = ((_target: fs.PathLike, listener: fs.WatchListener<string>) => realWatch(blind, listener)) as typeof fs.watch;
+    let stop: () => void;
+    try {
+      stop = inbox.watch(() => calls++);
+    } finally {
+      fs.watch = realWatch;
+    }
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await submitToInbox(dir, [event('user.message', {}, null)]);
+      await until(() => calls === 1, 5_000);
+      await submitToInbox(dir, [event('user.message', {}, null)]);
+      await until(() => calls === 2, 5_000);
     } finally {
       stop();
     }
