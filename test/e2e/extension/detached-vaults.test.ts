@@ -119,6 +119,9 @@ export function detachedVaultSuite(): void {
       const command = `printenv API_TOKEN; env | grep -c canary-; curl -sS ${base}/header; curl -sS -H "Authorization: Bearer $API_TOKEN" ${base}/variable`;
       const model = await startScriptedModel({ script: (req) => (req.seq === 0 ? reply.tool('bash', { command, timeout_ms: 120_000 }) : reply.text('Called.')) });
       let served: Served | undefined;
+      // The runtime keeps a session's container across restarts on purpose: the test deletes its session, so the
+      // container goes with it (it outlived the run otherwise: its storage is outside the run's scratch folder).
+      let started: { direct: ReturnType<typeof runtimeClient>; id: string } | undefined;
       try {
         served = await serve(h, home, model.url, { wrap: (argv) => ({ command: 'env', args: ['HANGAR_SANDBOX=docker', `NODE_EXTRA_CA_CERTS=${caFile}`, ...argv] }) });
         const direct = runtimeClient({ url: served.url, token: await connectWindow(h, served, home) });
@@ -138,6 +141,7 @@ export function detachedVaultSuite(): void {
         const agentId = await vscode.commands.executeCommand<string>('hangar.newAgent', { name: 'detached-api', model: 'claude-sonnet-5-5', tools: [{ type: 'agent_toolset_20260401' }] });
         const id = await vscode.commands.executeCommand<string>('hangar.startAgent', { agentId, task: 'Call the API' });
         assert.ok(id, 'hangar.startAgent returned no session id');
+        started = { direct, id };
         assert.ok((await direct.beta.sessions.retrieve(id)).vault_ids.includes(vaultId), "the session got the vault holding this VS Code's credentials");
         const events = await waitFor('the session to finish in the runtime', async () => {
           if ((await direct.beta.sessions.retrieve(id)).status !== 'idle') return undefined;
@@ -166,6 +170,7 @@ export function detachedVaultSuite(): void {
         assert.deepEqual((await direct.beta.vaults.credentials.list(vaultId)).data, []);
         assert.deepEqual([...(await vaultCopies(h.context.secrets, h.host.vault, headerId!)), ...(await vaultCopies(h.context.secrets, h.host.vault, variableId!))], [], "and from VS Code's secret storage");
       } finally {
+        await started?.direct.beta.sessions.delete(started.id).catch(() => undefined);
         await vscode.workspace.getConfiguration('hangar').update('runtime.url', undefined, vscode.ConfigurationTarget.Global);
         await waitFor('the in-process runtime again', () => !h.host.detached, 30_000).catch(() => undefined);
         await stop(served);
