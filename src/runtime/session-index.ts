@@ -57,12 +57,11 @@ interface Entry {
 }
 
 // Loaded on first use (a fresh listing of unchanged sessions loads neither), then held: a cached dynamic import still
-// costs a module resolution per call, and persist folds on every step of a driven session.
+// costs a module resolution per call (about 0.4 ms under tsx), and a listing folds each session on its page.
 let foldModule: Promise<typeof import('../wire/fold')> | null = null;
 const loadFold = () => (foldModule ??= import('../wire/fold'));
 let recordModule: Promise<typeof import('./session-record')> | null = null;
 const loadRecord = () => (recordModule ??= import('./session-record'));
-
 
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
