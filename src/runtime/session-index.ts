@@ -46,6 +46,15 @@ interface Fold {
   fileKey: string | null;
   count: number;
   summary: SessionSummary;
+  /** The catalogue's generation it was priced at (CheckedCatalog.generation): a fold of another is made again. */
+  generation: number;
+}
+
+/** The catalogue, the generation of its prices and their fingerprint (summary.json's `prices`), read together. */
+interface Prices {
+  catalog: CheckedCatalog;
+  generation: number;
+  key: string;
 }
 
 interface Entry {
@@ -66,12 +75,12 @@ const loadRecord = () => (recordModule ??= import('./session-record'));
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>();
   private readonly listed: SessionCatalogue;
-  private prices: Promise<string> | null = null;
+  private prices: { generation: number; key: string } | null = null;
   private catalogLoad: Promise<CheckedCatalog> | null = null;
   /** The store of each session's summary running now (persist), and whether it is owed another when done. */
   private readonly persisting = new Map<string, { log: SessionLog<SessionEvent>; again: boolean; done: Promise<void> }>();
-  /** How far into each driven log its summary.json was stored by this process. */
-  private readonly storedEnd = new WeakMap<SessionLog<SessionEvent>, number>();
+  /** How far into each driven log its summary.json was stored by this process, and at which prices' generation. */
+  private readonly storedAt = new WeakMap<SessionLog<SessionEvent>, { end: number; generation: number }>();
 
   constructor(
     private readonly sessionsDir: string,
@@ -151,18 +160,22 @@ export class SessionIndex {
    */
   async summary(record: SessionRecord, vouched: string | null = null): Promise<SessionSummary> {
     const entry = this.entryOf(record);
+    const prices = await this.pricesNow();
+    const { generation } = prices;
+    // Prices can change with no new event (a provider's models endpoint told them): a fold of other prices is made again.
+    const fold = entry.fold?.generation === generation ? entry.fold : null;
     const live = this.drivenLog(record.id);
     if (live) {
       const { emptySummary, foldSummary } = await loadFold();
-      const pricing = await this.pricing(record);
-      const base = entry.fold && entry.fold.count <= live.length ? entry.fold : null;
+      const pricing = sessionPricing(prices.catalog, record.agent.model.id);
+      const base = fold && fold.count <= live.length ? fold : null;
       let summary = base?.summary ?? emptySummary();
       for (const e of live.slice(base?.count ?? 0)) summary = foldSummary(summary, e, pricing);
-      entry.fold = { position: null, fileKey: null, count: live.length, summary };
+      entry.fold = { position: null, fileKey: null, count: live.length, summary, generation };
       return summary;
     }
     const dir = path.join(this.sessionsDir, record.id);
-    const stored = entry.fold?.position ? entry.fold : await this.storedFold(dir, vouched);
+    const stored = fold?.position ? fold : await this.storedFold(dir, vouched, prices);
     let tail;
     try {
       tail = await readLogTail<SessionEvent>(dir, stored?.position ?? null);
@@ -172,20 +185,20 @@ export class SessionIndex {
     }
     // The log did not change since the stored fold: it is the summary (a log read anew has `restarted`, so `stored` is there).
     if (tail && !tail.restarted && tail.events.length === 0 && stored) {
-      entry.fold = { position: tail.position, fileKey: stored.fileKey, count: tail.position.count, summary: stored.summary };
+      entry.fold = { position: tail.position, fileKey: stored.fileKey, count: tail.position.count, summary: stored.summary, generation };
       return stored.summary;
     }
     const { emptySummary, foldSummary } = await loadFold();
     // No log yet: a session whose creation stopped before its first event has none (it gets one when woken).
     if (!tail) {
-      entry.fold = { position: null, fileKey: null, count: 0, summary: emptySummary() };
+      entry.fold = { position: null, fileKey: null, count: 0, summary: emptySummary(), generation };
       return entry.fold.summary;
     }
-    const pricing = await this.pricing(record);
+    const pricing = sessionPricing(prices.catalog, record.agent.model.id);
     let summary = tail.restarted || !stored ? emptySummary() : stored.summary;
     for (const e of tail.events) summary = foldSummary(summary, e, pricing);
-    entry.fold = { position: tail.position, fileKey: null, count: tail.position.count, summary };
-    await writeSummaryFile(dir, await this.pricesKey(), { position: tail.position, summary });
+    entry.fold = { position: tail.position, fileKey: null, count: tail.position.count, summary, generation };
+    await writeSummaryFile(dir, prices.key, { position: tail.position, summary });
     return summary;
   }
 
@@ -194,8 +207,8 @@ export class SessionIndex {
    * released), so a listing in another process reads it instead of folding the log. One store of a session runs at a
    * time: calls while it runs collapse into one more store, of the log as it is then, and all of them resolve when
    * that is done (so a release waits for an idle's store still running, and an older fold's file never lands after a
-   * newer one's). A log this process already stored as far as it has committed is not stored again (the release
-   * after an idle).
+   * newer one's). A log this process already stored as far as it has committed, at the prices in effect, is not
+   * stored again (the release after an idle).
    */
   persist(id: string, log: SessionLog<SessionEvent>): Promise<void> {
     const running = this.persisting.get(id);
@@ -222,21 +235,25 @@ export class SessionIndex {
 
   private async store(id: string, log: SessionLog<SessionEvent>): Promise<void> {
     const { end, count } = log.committed();
-    if (this.storedEnd.get(log) === end) return;
+    const prices = await this.pricesNow();
+    const { generation } = prices;
+    const last = this.storedAt.get(log);
+    if (last?.end === end && last.generation === generation) return;
     const record = await this.record(id);
     if (!record) return;
     const entry = this.entryOf(record);
-    const base = entry.fold && entry.fold.count <= count ? entry.fold : null;
+    const fold = entry.fold?.generation === generation ? entry.fold : null;
+    const base = fold && fold.count <= count ? fold : null;
     const { emptySummary, foldSummary } = await loadFold();
     let summary = base?.summary ?? emptySummary();
-    const pricing = await this.pricing(record);
+    const pricing = sessionPricing(prices.catalog, record.agent.model.id);
     for (const e of log.slice(base?.count ?? 0, count)) summary = foldSummary(summary, e, pricing);
     const dir = path.join(this.sessionsDir, id);
     const position = await logPositionAt(dir, end, count);
     if (!position) return;
-    entry.fold = { position, fileKey: null, count, summary };
-    await writeSummaryFile(dir, await this.pricesKey(), { position, summary });
-    this.storedEnd.set(log, end);
+    entry.fold = { position, fileKey: null, count, summary, generation };
+    await writeSummaryFile(dir, prices.key, { position, summary });
+    this.storedAt.set(log, { end, generation });
   }
 
   private entryOf(record: SessionRecord): Entry {
@@ -245,9 +262,9 @@ export class SessionIndex {
     return entry;
   }
 
-  private async storedFold(dir: string, vouched: string | null): Promise<Fold | null> {
-    const stored = await readSummaryFile(dir, await this.pricesKey(), vouched, this.read);
-    return stored && { position: stored.position, summary: stored.summary, fileKey: stored.key, count: stored.position.count };
+  private async storedFold(dir: string, vouched: string | null, prices: Prices): Promise<Fold | null> {
+    const stored = await readSummaryFile(dir, prices.key, vouched, this.read);
+    return stored && { position: stored.position, summary: stored.summary, fileKey: stored.key, count: stored.position.count, generation: prices.generation };
   }
 
   /** The key of the exact summary.json the session's last fold was read from, for its list line; null when none. */
@@ -255,12 +272,12 @@ export class SessionIndex {
     return this.entries.get(id)?.fold?.fileKey ?? null;
   }
 
-  private async pricing(record: SessionRecord) {
-    return sessionPricing(await this.loadCatalog(), record.agent.model.id);
-  }
-
-  private pricesKey(): Promise<string> {
-    return (this.prices ??= this.loadCatalog().then(pricesFingerprint));
+  /** The prices in effect now; their fingerprint is computed once per generation. */
+  private async pricesNow(): Promise<Prices> {
+    const catalog = await this.loadCatalog();
+    const generation = catalog.generation();
+    if (this.prices?.generation !== generation) this.prices = { generation, key: pricesFingerprint(catalog) };
+    return { catalog, generation, key: this.prices.key };
   }
 
   private loadCatalog(): Promise<CheckedCatalog> {

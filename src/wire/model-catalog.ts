@@ -191,6 +191,7 @@ export class CheckedCatalog {
   private readonly cache = new Map<string, ResolvedModel>();
   private readonly providers: ReadonlyMap<string, ModelProviderConfig>;
   private readonly discovered = new Map<string, ProviderModelInfo>();
+  private changes = 0;
 
   /** `overrides`: full specs by lower-case id (models.ts#ModelCatalog checks them), laid over the built-in table. */
   constructor(overrides: Readonly<Record<string, ModelSpec>> = {}, providers: CatalogProviders = {}) {
@@ -217,6 +218,15 @@ export class CheckedCatalog {
   discover(models: Readonly<Record<string, ProviderModelInfo>>): void {
     for (const [id, info] of Object.entries(models)) this.discovered.set(id.toLowerCase(), info);
     this.cache.clear();
+    this.changes += 1;
+  }
+
+  /**
+   * How many times what `lookup` resolves may have changed (discover): a holder of costs priced before a change (a
+   * running runtime's session summaries) prices them again.
+   */
+  generation(): number {
+    return this.changes;
   }
 
   lookup(modelId: string): ResolvedModel {
