@@ -6,7 +6,16 @@ export const DEFAULT_POLL_MS = 200;
 export interface SafetyPoll {
   fastMs: number;
   slowMs: number;
+  /** What the poll waits with: setTimeout, or a test's hand-driven timer. */
+  timer?: PollTimer;
 }
+
+export interface PollTimer {
+  set(run: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const TIMEOUT: PollTimer = { set: (run, ms) => setTimeout(run, ms), clear: (handle) => clearTimeout(handle as NodeJS.Timeout) };
 
 /**
  * Calls `onChange` when `target` may have changed: on fs.watch events, and on a poll because fs.watch misses
@@ -17,22 +26,26 @@ export interface SafetyPoll {
  *
  * With a `SafetyPoll`, `onChange` resolves to whether it found a change it had not been told about, and the poll
  * beside fs.watch starts at `fastMs` and doubles up to `slowMs` while its calls find nothing new: a process watching
- * hundreds of quiet targets should not pay for a net that catches nothing. A poll that finds a change while fs.watch
- * stayed silent (from the poll's start until the I/O already pending when it ended has been handled, so an event
- * that raced the poll still counts) shows this fs.watch misses changes: the poll goes back to `fastMs` for good.
+ * hundreds of quiet targets should not pay for a net that catches nothing. A poll that finds a change fs.watch has
+ * not reported since the poll began is followed by one at `fastMs`; if fs.watch still reports nothing by then, it
+ * misses changes and the poll stays at `fastMs` for good. An event that comes after the poll found its change (it
+ * raced the poll's read, or fs.watch reports late: macOS's FSEvents after a latency) is no miss.
  */
 export function watchWithPoll(target: string, onChange: () => void, pollMs?: number, watchedPollMs?: number): () => void;
 export function watchWithPoll(target: string, onChange: () => Promise<boolean>, pollMs: number, safety: SafetyPoll): () => void;
 export function watchWithPoll(target: string, onChange: () => unknown, pollMs = DEFAULT_POLL_MS, watched: number | SafetyPoll = pollMs): () => void {
   const safety = typeof watched === 'number' ? null : watched;
+  const clock = safety?.timer ?? TIMEOUT;
   let watcher: fs.FSWatcher | null = null;
-  let timer: NodeJS.Timeout | null = null;
+  let timer: unknown = null;
   let stopped = false;
   let period = typeof watched === 'number' ? watched : watched.fastMs;
   let missed = false;
   let watchEvents = 0;
+  /** What watchEvents was when a poll found a change fs.watch had not reported; the next poll sees if it did since. */
+  let unreported: number | null = null;
   const schedule = (): void => {
-    if (!stopped) timer = setTimeout(tick, watcher ? period : pollMs);
+    if (!stopped) timer = clock.set(tick, watcher ? period : pollMs);
   };
   const tick = (): void => {
     timer = null;
@@ -41,14 +54,15 @@ export function watchWithPoll(target: string, onChange: () => unknown, pollMs = 
       schedule();
       return;
     }
+    if (unreported !== null && watchEvents === unreported) missed = true;
+    unreported = null;
     const eventsBefore = watchEvents;
     void Promise.resolve(onChange() as Promise<boolean>)
       .catch(() => false)
-      .then((found) => new Promise<boolean>((resolve) => setImmediate(() => resolve(found))))
       .then((found) => {
-        if (found && watchEvents === eventsBefore) missed = true;
-        // A change found while fs.watch was also reporting proves nothing either way: keep the period.
-        if (missed) period = safety.fastMs;
+        if (found && watchEvents === eventsBefore && !missed) unreported = watchEvents;
+        // A change found while fs.watch was also reporting proves nothing either way: the period is kept.
+        if (missed || unreported !== null) period = safety.fastMs;
         else if (!found) period = Math.min(period * 2, safety.slowMs);
         schedule();
       });
@@ -62,7 +76,7 @@ export function watchWithPoll(target: string, onChange: () => unknown, pollMs = 
       watcher?.close();
       watcher = null;
       if (timer) {
-        clearTimeout(timer);
+        clock.clear(timer);
         schedule();
       }
     });
@@ -74,7 +88,7 @@ export function watchWithPoll(target: string, onChange: () => unknown, pollMs = 
     stopped = true;
     watcher?.close();
     watcher = null;
-    if (timer) clearTimeout(timer);
+    if (timer) clock.clear(timer);
     timer = null;
   };
 }
