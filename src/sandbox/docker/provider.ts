@@ -10,6 +10,7 @@ import { WarmClaims } from './warm';
 import { anyShared, sharable, spawnKeeper, type SharedPoolOptions } from './shared-pool';
 import { addBind, copyIntoContainer } from './mount';
 import { reapLeftovers, sweepOrphanPools } from './reaper';
+import { sweepDeadRoots } from './dead-roots';
 import { markHeld, releaseHeld, sweepAbandoned, sweepRetired } from './retire';
 import { DockerSandbox } from './sandbox';
 import { SnapshotStore } from './snapshot';
@@ -94,8 +95,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** What reviving and stopping a session's container needs (session-container.ts). */
   private readonly containers: SessionContainerContext;
   /**
-   * Removal of containers retired earlier whose remover did not finish, of warm containers whose process died, and of
-   * the containers a killed CLI process held (started on connecting).
+   * Removal of containers retired earlier whose remover did not finish, of warm containers whose process died, of
+   * the containers a killed CLI process held, and of the volumes of storage roots that are gone (started on connecting).
    */
   private sweeping: Promise<unknown> = Promise.resolve();
 
@@ -118,7 +119,13 @@ export class DockerSandboxProvider implements SandboxProvider {
     const connecting = (async () => {
       this.target = resolveEngine(this.options.engine);
       const docker = await connectDocker({ target: this.target });
-      this.sweeping = Promise.all([sweepRetired(docker, this.root).catch(() => 0), sweepOrphanPools(docker, this.root).catch(() => 0), sweepAbandoned(docker, this.root).catch(() => 0)]);
+      this.sweeping = Promise.all([
+        sweepRetired(docker, this.root).catch(() => 0),
+        sweepOrphanPools(docker, this.root).catch(() => 0),
+        sweepAbandoned(docker, this.root).catch(() => 0),
+        // Overlay volumes name host paths: only an engine on this machine has any this process can look for.
+        this.target.local ? sweepDeadRoots(docker, this.root).catch(() => 0) : 0,
+      ]);
       return docker;
     })();
     // A failed connection is tried again on the next use.
