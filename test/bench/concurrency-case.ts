@@ -1,5 +1,6 @@
-// One case of the concurrency bench: `count` sessions sent their message at once on a runtime, timed from their
-// events, with the loop's delay and utilization and the CPU of the steady phase.
+// One case of the concurrency bench: `count` sessions started at once, timed from their turns, with the loop's delay
+// and utilization and the CPU of the steady phase. The sessions are Hangar's (runCase: a runtime's, timed from their
+// events) or the no-harness baseline's (concurrency-no-harness.ts); both are measured by the same frame (measureCase).
 import { writeFileSync } from 'node:fs';
 import { Session as InspectorSession } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -10,13 +11,25 @@ import { CALLS, TOOLS, type ModelWorker } from './concurrency-model';
 
 const IDLE_PROBE_MS = 1000;
 
-interface SessionTimes {
-  /** performance.now() of each span.model_request_start, in order. */
+/** One session's turns as they pass: performance.now() of each model request start, tool_use and tool_result. */
+export interface SessionTimes {
   requests: number[];
   toolUses: number[];
   toolResults: number[];
   firstToolResult: number | null;
-  idle: Promise<void>;
+}
+
+/** Where a case's sessions report their turns; the last session's first tool result starts the steady phase. */
+export interface Marks {
+  request(session: number): void;
+  toolUse(session: number): void;
+  toolResult(session: number): void;
+}
+
+/** A case's sessions, made ready (created, subscribed) before the measured frame; `run` starts them all at once and resolves when every one is over. */
+export interface CaseDriver {
+  run(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface CaseResult {
@@ -49,9 +62,11 @@ export interface CaseResult {
   wallMs: number;
 }
 
-/** `count` sessions created together, then all sent their message at once; resolves when every one is idle again. */
-export async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
-  const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
+/**
+ * Measures `count` sessions that `prepare` makes ready and reports to the marks it is given: an idle probe of the
+ * loop, then the sessions started at once and timed until every one is over.
+ */
+export async function measureCase(model: ModelWorker, count: number, prepare: (marks: Marks) => Promise<CaseDriver>, profileFile?: string): Promise<Omit<CaseResult, 'sessionIds'>> {
   // Started when the steady phase starts (below).
   const profiler = profileFile ? new InspectorSession() : null;
   if (profiler) {
@@ -59,38 +74,28 @@ export async function runCase(rt: Runtime, model: ModelWorker, env: string, agen
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
   }
-  const times: SessionTimes[] = [];
-  const unsubscribe: (() => void)[] = [];
+  const times: SessionTimes[] = Array.from({ length: count }, () => ({ requests: [], toolUses: [], toolResults: [], firstToolResult: null }));
   let sentAt = 0;
   // The steady phase starts when the last session gets its first tool result.
   let provisioned = 0;
   let requestsBeforeSteady = 0;
   let steadyFrom: CpuReading | null = null;
   const requestCount = () => times.reduce((sum, t) => sum + t.requests.length, 0);
-  for (const s of sessions) {
-    let done: () => void = () => undefined;
-    const t: SessionTimes = { requests: [], toolUses: [], toolResults: [], firstToolResult: null, idle: new Promise((r) => (done = r)) };
-    times.push(t);
-    // Subscribed from the end of the log as it is now: only this run's events.
-    const from = (await rt.sessions.listEvents(s.id, { limit: 100_000 })).data.length;
-    unsubscribe.push(
-      await rt.sessions.subscribe(s.id, from, (e: SessionEvent) => {
-        const now = performance.now();
-        if (e.type === 'span.model_request_start') t.requests.push(now);
-        else if (e.type === 'agent.tool_use') t.toolUses.push(now);
-        else if (e.type === 'agent.tool_result') {
-          t.toolResults.push(now);
-          if (t.firstToolResult === null && ++provisioned === count) {
-            void profiler?.post('Profiler.start');
-            steadyFrom = readCpu(model, 'start');
-            requestsBeforeSteady = requestCount();
-          }
-          t.firstToolResult ??= now - sentAt;
-        }
-        else if (e.type === 'session.status_idle') done();
-      }),
-    );
-  }
+  const driver = await prepare({
+    request: (i) => times[i]!.requests.push(performance.now()),
+    toolUse: (i) => times[i]!.toolUses.push(performance.now()),
+    toolResult: (i) => {
+      const now = performance.now();
+      const t = times[i]!;
+      t.toolResults.push(now);
+      if (t.firstToolResult === null && ++provisioned === count) {
+        void profiler?.post('Profiler.start');
+        steadyFrom = readCpu(model, 'start');
+        requestsBeforeSteady = requestCount();
+      }
+      t.firstToolResult ??= now - sentAt;
+    },
+  });
   const idle = monitorEventLoopDelay({ resolution: 5 });
   idle.enable();
   await new Promise((resolve) => setTimeout(resolve, IDLE_PROBE_MS));
@@ -101,8 +106,7 @@ export async function runCase(rt: Runtime, model: ModelWorker, env: string, agen
   const cpu0 = mainThreadCpuMs();
   const process0 = process.cpuUsage();
   sentAt = performance.now();
-  await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
-  await Promise.all(times.map((t) => t.idle));
+  await driver.run();
   const wallMs = performance.now() - sentAt;
   const elu = performance.eventLoopUtilization(elu0);
   const cpuMs = mainThreadCpuMs() - cpu0;
@@ -114,10 +118,9 @@ export async function runCase(rt: Runtime, model: ModelWorker, env: string, agen
     writeFileSync(profileFile, JSON.stringify(profile));
     profiler.disconnect();
   }
-  for (const u of unsubscribe) u();
+  await driver.close();
   for (const t of times) if (t.requests.length !== TOOLS + 1) throw new Error(`a session made ${t.requests.length} model requests, expected ${TOOLS + 1}`);
   return {
-    sessionIds: sessions.map((s) => s.id),
     // Steady turns: the first one waits for the sandbox, which the time to the first tool result reports.
     turns: times.flatMap((t) => t.requests.slice(2).map((at, i) => at - t.requests[i + 1]!)),
     firstToolResult: times.map((t) => t.firstToolResult!),
@@ -143,4 +146,40 @@ export async function runCase(rt: Runtime, model: ModelWorker, env: string, agen
     cpuMs,
     wallMs,
   };
+}
+
+/** `count` sessions created together on a runtime, then all sent their message at once; resolves when every one is idle again. */
+export async function runCase(rt: Runtime, model: ModelWorker, env: string, agent: string, repo: string, count: number, profileFile?: string): Promise<CaseResult> {
+  const sessions = await Promise.all(Array.from({ length: count }, () => rt.sessions.create({ agent, environment_id: env, resources: [{ type: 'local_repository', path: repo }] })));
+  const result = await measureCase(
+    model,
+    count,
+    async (marks) => {
+      const idle: Promise<void>[] = [];
+      const unsubscribe: (() => void)[] = [];
+      for (const [i, s] of sessions.entries()) {
+        let done: () => void = () => undefined;
+        idle.push(new Promise((r) => (done = r)));
+        // Subscribed from the end of the log as it is now: only this run's events.
+        const from = (await rt.sessions.listEvents(s.id, { limit: 100_000 })).data.length;
+        unsubscribe.push(
+          await rt.sessions.subscribe(s.id, from, (e: SessionEvent) => {
+            if (e.type === 'span.model_request_start') marks.request(i);
+            else if (e.type === 'agent.tool_use') marks.toolUse(i);
+            else if (e.type === 'agent.tool_result') marks.toolResult(i);
+            else if (e.type === 'session.status_idle') done();
+          }),
+        );
+      }
+      return {
+        run: async () => {
+          await Promise.all(sessions.map((s) => rt.sessions.send(s.id, [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }])));
+          await Promise.all(idle);
+        },
+        close: async () => unsubscribe.forEach((u) => u()),
+      };
+    },
+    profileFile,
+  );
+  return { sessionIds: sessions.map((s) => s.id), ...result };
 }

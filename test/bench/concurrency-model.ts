@@ -3,6 +3,7 @@
 // measured). This file is also the worker's entry.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { reply, startScriptedModel, type RecordedRequest, type Reply } from '../../src/model/scripted';
+import type { MessagesRequest } from '../../src/model/scripted/script';
 import { threadCpuMs } from './concurrency-cpu';
 import { tenToolCalls } from './ten-tools';
 
@@ -25,8 +26,9 @@ if (!isMainThread) {
   const { delayMs } = workerData as { delayMs: number };
   const model = await startScriptedModel({ script: responder, defaultDelayMs: delayMs });
   parentPort!.postMessage(model.url);
-  parentPort!.on('message', (message: 'cpu' | 'close') => {
+  parentPort!.on('message', (message: 'cpu' | 'opening' | 'close') => {
     if (message === 'cpu') parentPort!.postMessage(threadCpuMs('thread-self'));
+    else if (message === 'opening') parentPort!.postMessage(model.requests.find((r) => r.body.messages.length === 1)?.body ?? null);
     else void model.close().then(() => process.exit(0));
   });
 }
@@ -35,6 +37,8 @@ export interface ModelWorker {
   url: string;
   /** CPU time of the model's thread so far: the stand-in's work, which the process's CPU time includes. */
   cpuMs(): Promise<number>;
+  /** The first request of a session the model answered so far (its system prompt, tools and user message), as the harness sent it; null before any. */
+  opening(): Promise<MessagesRequest | null>;
   close(): Promise<void>;
 }
 
@@ -46,13 +50,16 @@ export async function startModelWorker(delayMs: number): Promise<ModelWorker> {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
+  // One question at a time: the bench asks between its readings, never two at once.
+  const ask = <T>(question: 'cpu' | 'opening') =>
+    new Promise<T>((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage(question);
+    });
   return {
     url,
-    cpuMs: () =>
-      new Promise((resolve) => {
-        worker.once('message', resolve);
-        worker.postMessage('cpu');
-      }),
+    cpuMs: () => ask('cpu'),
+    opening: () => ask('opening'),
     close: () =>
       new Promise((resolve) => {
         worker.once('exit', () => resolve());

@@ -40,7 +40,19 @@
 // made keeps the pool's session label under the session's name). Both bursts' time to the first tool result, against
 // the lone session's, is the last table. Their steady turns differ too: a first burst's sessions get their containers
 // in waves (start-gate.ts) and so run fewer at a time, a second burst's all run at once.
-// Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N] [--warm-pool-max N]
+// Beside the local sandbox's rows, the "no harness" rows (--baseline none leaves them out): each session a bare loop in
+// this process (concurrency-no-harness.ts) that asks the same model worker the same requests (the system prompt, tools
+// and user message of Hangar's first request, then the answers and tool results appended), reads the streamed answer
+// whole, and runs each tool as the local sandbox ultimately does with nothing of Hangar's in between (no log, events,
+// validation, checkpoints or launcher): file tools as plain fs calls, glob through tinyglobby, bash's commands and
+// ripgrep in a persistent bash of the session's started by this process. Same counts, same measurement (its CPU
+// counts its shells and their commands as the runtime's counts the launchers'), its ratios against its own lone
+// session; its runs take turns with the local cases' (each count's baseline run after the local one, then before it
+// the next round), so load falls on both alike. Its 20-session ratio is what even a harness that costs nothing
+// reaches on this machine with this model stand-in and these tools: the bound the target's 2× is to be read against.
+// The runtime stays open meanwhile, so the process's background work (its idle sessions, and the loop-delay
+// histogram's 5 ms timer in both) counts in either row's CPU per turn: at ~1 s turns, most of a lone session's.
+// Run: npx tsx test/bench/concurrency.bench.ts [--sandbox local|docker|both] [--counts 1,5,20] [--model zero|realistic|both] [--warm-pool N] [--warm-pool-max N] [--baseline no-harness|none]
 // [--profile DIR]: a CPU profile of the main loop for each case (the cold one too), over its steady phase only (from every
 // session's first tool result to the last idle, the window of the steady CPU figures; provisioning is left out)
 // (DIR/<sandbox>-<model delay>ms-<count>-<burst>-run<n>.cpuprofile; open in Chrome DevTools or VS Code). It samples wall
@@ -54,10 +66,12 @@ import { makeRepo } from '../support/runtime';
 import { printTable, writeResults } from './lib';
 import { runCase, type CaseResult } from './concurrency-case';
 import { startModelWorker, TOOLS } from './concurrency-model';
+import { runNoHarnessCase } from './concurrency-no-harness';
 import { burstRows, rows, summarizeRuns, type Measured } from './concurrency-report';
 import { claimedWarm, openRuntime, warmReady, type PoolSizing } from './concurrency-runtime';
 
 const REALISTIC_DELAY_MS = 1000;
+const NO_HARNESS = 'no harness';
 
 /**
  * Every count, the lone session first, enough runs for ~50 turns. The local sandbox runs them all in one runtime. On
@@ -67,23 +81,29 @@ const REALISTIC_DELAY_MS = 1000;
  * largest count, reported as its cold row: V8 compiles the harness's hot paths during the process's first seconds, and
  * measured rounds compare the warm steady state a long-running serve or extension host is in.
  */
-async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], pool: PoolSizing, profileDir?: string): Promise<Measured[]> {
+async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, delayMs: number, counts: number[], pool: PoolSizing, noHarness: boolean, profileDir?: string): Promise<Measured[]> {
   const modelWorker = await startModelWorker(delayMs);
   const storage = mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-conc-'));
   const repo = makeRepo();
   let bench = await openRuntime(sandbox, storage, modelWorker.url, pool);
   const out: Measured[] = [];
   try {
-    const profileFile = (count: number, r: number, burst: string) => profileDir && path.join(profileDir, `${sandbox}-${delayMs}ms-${count}-${burst}-run${r + 1}.cpuprofile`);
+    const profileFile = (count: number, r: number, burst: string, who: string = sandbox) => profileDir && path.join(profileDir, `${who}-${delayMs}ms-${count}-${burst}-run${r + 1}.cpuprofile`);
     const env = (await bench.rt.environments.ensureDefault()).id;
     const agent = (await bench.rt.agents.create({ name: 'bench', model: DEFAULT_MODEL, tools: [{ type: 'agent_toolset_20260401' }] })).id;
     // Warm-up: one session end to end, so module loading, the snapshot and the tool server build are not measured.
     await runCase(bench.rt, modelWorker, env, agent, repo, 1);
+    // The no-harness baseline asks what that session's first request asked (local only: it runs tools as the local sandbox does).
+    const opening = noHarness && !bench.docker ? await modelWorker.opening() : null;
+    const bare = opening && ((count: number, r: number, burst: string) => runNoHarnessCase(modelWorker, opening, repo, count, profileFile(count, r, burst, 'no-harness')));
+    await bare?.(1, 0, 'warm-up');
     const largest = Math.max(...counts);
     await bench.docker?.poolSettled();
     const cold = largest > 1 ? await runCase(bench.rt, modelWorker, env, agent, repo, largest, profileFile(largest, 0, 'cold')) : null;
+    const bareCold = bare && largest > 1 ? await bare(largest, 0, 'cold') : null;
     const runs = new Map(counts.map((count) => [count, Math.max(1, Math.ceil(5 / count))]));
     const results = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
+    const bareResults = new Map(counts.map((count): [number, CaseResult[]] => [count, []]));
     const seconds = new Map(counts.map((count): [number, { results: CaseResult[]; ready: number[]; claimed: number }] => [count, { results: [], ready: [], claimed: 0 }]));
     // On Docker the cold round grew the pool: the first measured case gets a runtime of its own, as every later one does.
     let fresh = !cold;
@@ -99,7 +119,10 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
         fresh = false;
         // The pool refills after a session took or skipped it: every first burst starts with it full.
         await bench.docker?.poolSettled();
+        // The baseline beside each local case, first every other round, so the machine's load falls on both alike.
+        if (bare && round % 2 === 1) bareResults.get(count)!.push(await bare(count, round, 'first'));
         results.get(count)!.push(await runCase(bench.rt, modelWorker, env, agent, repo, count, profileFile(count, round, 'first')));
+        if (bare && round % 2 === 0) bareResults.get(count)!.push(await bare(count, round, 'first'));
         if (!bench.docker || count === 1) continue;
         await bench.docker.poolSettled();
         const second = seconds.get(count)!;
@@ -115,8 +138,10 @@ async function measureSandbox(sandbox: 'local' | 'docker', modelName: string, de
       out.push({ ...common, burst: 'first', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns(results.get(count)!) });
       const second = seconds.get(count)!;
       if (second.results.length > 0) out.push({ ...common, burst: 'second', warmReady: Math.min(...second.ready), claimedWarm: second.claimed, sessions: count, ...summarizeRuns(second.results) });
+      if (bare) out.push({ ...common, sandbox: NO_HARNESS, burst: 'first', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns(bareResults.get(count)!) });
       if (cold && count === largest) out.push({ ...common, burst: 'cold', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns([cold]) });
-      for (const m of out.slice(from)) console.log(`  ${sandbox} ${modelName} ${count} session(s), ${m.burst} burst: turn p50 ${m.turn.p50.toFixed(1)} ms, first tool result p50 ${m.firstToolResult.p50.toFixed(0)} ms`);
+      if (bareCold && count === largest) out.push({ ...common, sandbox: NO_HARNESS, burst: 'cold', warmReady: null, claimedWarm: null, sessions: count, ...summarizeRuns([bareCold]) });
+      for (const m of out.slice(from)) console.log(`  ${m.sandbox} ${modelName} ${count} session(s), ${m.burst} burst: turn p50 ${m.turn.p50.toFixed(1)} ms, first tool result p50 ${m.firstToolResult.p50.toFixed(0)} ms`);
     }
   } finally {
     await bench.close();
@@ -144,10 +169,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(warmPool) || warmPool < 0) throw new Error(`--warm-pool: a whole number of ready Docker containers (0 for none), not ${arg('--warm-pool')}`);
   const warmPoolMax = Number(arg('--warm-pool-max') ?? 20);
   if (!Number.isInteger(warmPoolMax) || warmPoolMax < 0) throw new Error(`--warm-pool-max: a whole number of Docker containers (at most --warm-pool: never grow), not ${arg('--warm-pool-max')}`);
+  const baseline = arg('--baseline') ?? 'no-harness';
+  if (baseline !== 'no-harness' && baseline !== 'none') throw new Error(`--baseline: no-harness or none, not ${baseline}`);
   const measured: Measured[] = [];
   for (const sandbox of sandboxes) {
     for (const [modelName, delayMs] of models) {
-      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, { size: warmPool, max: warmPoolMax }, arg('--profile'))));
+      measured.push(...(await measureSandbox(sandbox, modelName, delayMs, counts, { size: warmPool, max: warmPoolMax }, baseline === 'no-harness', arg('--profile'))));
     }
   }
   const table = rows(measured, os.cpus().length);
