@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finishRun, openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, removeSandboxes, requireTools, root, serverMain, startServer } from './workbench.mjs';
+import { finishRun, openLoggedPage, buildBundles, bundleEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, removeSandboxes, requireTools, root, sandboxesLeft, scratchTmp, serverMain, startServer } from './workbench.mjs';
 
 const TAG = 'extension-tests';
 const { log } = logger(TAG);
@@ -32,6 +32,7 @@ buildBundles(TAG);
 const testsEntry = await bundleEntry('test/e2e/extension/index.ts', 'out/e2e/extension-tests.cjs');
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hangar-ext-tests-'));
+scratchTmp(scratch);
 const workspace = path.join(scratch, 'workspace');
 const resultsFile = path.join(scratch, 'results.json');
 const testEnv = { HANGAR_TEST_RESULTS: resultsFile, HANGAR_TEST_GREP: grep, HANGAR_TEST_WORKSPACE: workspace };
@@ -82,6 +83,7 @@ async function runElectron() {
     console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}`);
   }
   removeSandboxes(scratch);
+  if (sandboxesLeft(scratch, log)) result = 1;
   if (keep || result !== 0) log(`scratch kept: ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
   return result;
@@ -115,7 +117,7 @@ async function runCodeServer() {
     console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}\n--- VS Code server output (tail) ---\n${server.output()}`);
     result = 1;
   } finally {
-    await finishRun({ browser, server, scratch, keep, code: result, log });
+    result = await finishRun({ browser, server, scratch, keep, code: result, log });
   }
   return result;
 }

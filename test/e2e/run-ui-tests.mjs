@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { finishRun, openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, startServer } from './workbench.mjs';
+import { finishRun, openLoggedPage, buildBundles, bundleEntry, codeServerEntry, freePort, launchBrowser, logger, makeWorkspace, printResults, requireTools, root, scratchTmp, startServer } from './workbench.mjs';
 
 const TAG = 'ui-tests';
 const { log } = logger(TAG);
@@ -25,6 +25,7 @@ const entry = await bundleEntry('test/e2e/ui/index.ts', 'out/e2e/ui-tests.mjs', 
 const suites = await import(pathToFileURL(entry).href);
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'hangar-ui-tests-'));
+scratchTmp(scratch);
 const workspace = path.join(scratch, 'workspace');
 const userData = path.join(scratch, 'user-data');
 const extensions = path.join(scratch, 'extensions');
@@ -92,7 +93,7 @@ try {
   console.error(`[${TAG}] ${err instanceof Error ? err.message : String(err)}\n--- VS Code server output (tail) ---\n${server.output()}`);
   code = 1;
 } finally {
-  await finishRun({ browser, server, scratch, keep, code, log, closeExtras: () => model.close() });
+  code = await finishRun({ browser, server, scratch, keep, code, log, closeExtras: () => model.close() });
 }
 log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(code);

@@ -25,4 +25,6 @@ export function startServer(args: string[], env?: Record<string, string>): Start
 export function launchBrowser(chromium: BrowserType): Promise<Browser>;
 export function openLoggedPage(context: BrowserContext, scratch: string): Promise<Page>;
 export function removeSandboxes(scratch: string): void;
-export function finishRun(run: { browser: Browser | undefined; server: StartedServer; scratch: string; keep: boolean; code: number; log: (message: string) => void; closeExtras?: () => Promise<unknown> }): Promise<void>;
+export function finishRun(run: { browser: Browser | undefined; server: StartedServer; scratch: string; keep: boolean; code: number; log: (message: string) => void; closeExtras?: () => Promise<unknown> }): Promise<number>;
+export function scratchTmp(scratch: string): void;
+export function sandboxesLeft(scratch: string, log: (message: string) => void): boolean;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { watchWorkerSource } from '../../bundles.mjs';
+import { engineAnswers, removeSandboxObjects, sandboxesUnder } from '../support/docker-leftovers.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const codeServerDir = path.resolve(process.env.HANGAR_CODE_SERVER_DIR ?? path.join(root, '.cache/code-server'), 'node_modules/code-server');
@@ -200,8 +201,33 @@ export async function finishRun({ browser, server, scratch, keep, code, log, clo
   await server.stop();
   await closeExtras();
   removeSandboxes(scratch);
-  if (keep || code !== 0) log(`scratch kept: ${scratch}`);
+  const result = sandboxesLeft(scratch, log) ? 1 : code;
+  if (keep || result !== 0) log(`scratch kept: ${scratch}`);
   else rmSync(scratch, { recursive: true, force: true });
+  return result;
+}
+
+/**
+ * Puts the temp dirs of this driver's processes (VS Code, its extension host, what the tests start) under the scratch
+ * dir, so that the sandboxes they make are known as this run's (sandboxesLeft).
+ */
+export function scratchTmp(scratch) {
+  const dir = path.join(scratch, 'tmp');
+  mkdirSync(dir);
+  process.env.TMPDIR = dir;
+}
+
+/**
+ * After removeSandboxes: a sandbox still under the scratch dir was made by a test on storage of its own (a detached
+ * runtime's home) and not removed with its session. Says each, removes them, and returns whether there were any.
+ */
+export function sandboxesLeft(scratch, log) {
+  if (!engineAnswers()) return false;
+  const left = sandboxesUnder(scratch);
+  if (left.length === 0) return false;
+  removeSandboxObjects(left);
+  log(`the tests left ${left.length} Hangar sandbox object(s) in the Docker engine (now removed):\n${left.map((l) => `  ${l.kind} ${l.what}`).join('\n')}`);
+  return true;
 }
 
 /** Prints mocha results (see test/e2e/mocha-run.ts); returns the exit code (no tests at all is a failure). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -67,10 +67,11 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
   const api = opts.api ?? 'anthropic';
   const model = await startScriptedFor(api, { ...opts.model, script: opts.script ?? [] });
   const vault = opts.runtime?.vault ?? new MemoryVault();
+  const sandbox = opts.runtime?.sandbox ?? (opts.provider ? opts.provider(storage) : new LocalSandboxProvider({ storageRoot: storage }));
   const runtime = new Runtime({
     storageRoot: storage,
     vault,
-    sandbox: opts.provider ? opts.provider(storage) : new LocalSandboxProvider({ storageRoot: storage }),
+    sandbox,
     model: modelClientFor(api, model.url),
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 20 },
     owner: 'test',
@@ -141,7 +142,11 @@ export async function makeTestRuntime(opts: TestRuntimeOptions = {}): Promise<Te
       await runtime.close();
       await model.close();
       rmSync(repo, { recursive: true, force: true });
-      if (!opts.storage) rmSync(storage, { recursive: true, force: true });
+      if (opts.storage) return;
+      // A session the test did not delete keeps its Docker volume on purpose (a later start reattaches): the storage
+      // goes, so they go first. What this cannot remove (a test broke the engine) the run's leak check reports.
+      if (sandbox.kind === 'docker' && existsSync(path.join(storage, 'docker'))) await sandbox.reap(new Set()).catch(() => undefined);
+      rmSync(storage, { recursive: true, force: true });
     },
   };
   return t;

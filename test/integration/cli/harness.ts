@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { nodeEsmBundle, toolServerBundle } from '../../../bundles.mjs';
 import { startScriptedModel, type ScriptedModel } from '../../../src/model/scripted';
+import { DockerSandboxProvider } from '../../../src/sandbox/docker';
 import { makeRepo } from '../../support/runtime';
 
 // The bundled CLI as a user runs it: a child process, the scripted model behind ANTHROPIC_BASE_URL, a temp
@@ -64,6 +65,7 @@ export function useCli(): CliWorld {
   });
   afterEach(async () => {
     await model?.close();
+    await removeSandboxes(home);
     rmSync(home, { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
   });
@@ -87,6 +89,35 @@ export function useCli(): CliWorld {
     shell: (line) => collect(spawn('sh', ['-c', line], { cwd: os.tmpdir(), env: { PATH: process.env.PATH, HOME: home, HANGAR_HOME: home, HANGAR_SANDBOX: 'local' }, stdio: ['ignore', 'pipe', 'pipe'] })),
   };
   return world;
+}
+
+/**
+ * The sessions a test left keep their Docker volumes (a later run reattaches), and a run on Docker leaves a keeper of a
+ * warm container for the next run (shared-pool.ts): all go before the storage does. A keeper is ended first (SIGTERM
+ * removes its container; one still making it removes it once made), else it would outlive the storage it serves.
+ */
+async function removeSandboxes(home: string): Promise<void> {
+  const root = path.join(home, 'docker');
+  if (!existsSync(root)) return;
+  const argv = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return [];
+    }
+  };
+  const keepers = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && argv(pid).includes(root));
+  for (const pid of keepers) {
+    try {
+      process.kill(Number(pid), 'SIGTERM');
+    } catch {
+      // Gone already.
+    }
+  }
+  for (const until = Date.now() + 60_000; keepers.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+  const docker = new DockerSandboxProvider({ storageRoot: home });
+  await docker.reap(new Set()).catch(() => undefined);
+  await docker.close();
 }
 
 function collect(child: ReturnType<typeof spawn>, input?: string): Promise<Run> {
