@@ -37,8 +37,15 @@ export const mochaHooks = {
     if (t) started.push({ title: t.fullTitle(), file: t.file ?? '', at: Date.now() });
   },
   afterAll() {
-    // Root hooks run before the test files' own root-level ones (tmp.ts): the run dir goes at exit.
-    process.once('exit', () => fs.rmSync(runDir, { recursive: true, force: true }));
+    // Root hooks run before the test files' own root-level ones (tmp.ts): the run dir goes at exit, while a detached
+    // process of a test (a container remover, a pool keeper) may still be writing in it.
+    process.once('exit', () => {
+      try {
+        fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 5 });
+      } catch {
+        // Left for the system's temp cleanup: the run's verdict does not depend on it.
+      }
+    });
     if (!engineAnswers()) return;
     const left = sandboxesUnder(runDir);
     if (left.length === 0) return;
