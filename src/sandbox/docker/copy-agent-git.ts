@@ -9,7 +9,7 @@ import { execCollect, type Container } from './client';
 import { WORKSPACE } from './container';
 import type { Owner } from './snapshot';
 import { tarChunks, type TarEntry } from './tar-writer';
-import { treeEntries, type TreeEntry } from './tree-diff';
+import { treeEntries, type TreeDiffer, type TreeEntry } from './tree-diff';
 
 // Copy mode's /workspace/.git: the agent's clone of the user's repository (repo/agent-git.ts), built on the host and
 // streamed in as tar owned by the sandbox user, like the files. Whatever .git the copy left there is replaced. Its
@@ -49,10 +49,11 @@ export interface AgentGitDir {
 
 /**
  * Builds the agent's clone of `repoPath` on the host (no container needed: it runs while the files are copied) and
- * copies its objects into the git dir `objectsTo` (an existing object is kept: objects are immutable). `listing`:
- * the copy's, when it is made already.
+ * copies its objects into `objectsTo`'s git dir once that is made (an existing object is kept: objects are immutable;
+ * a copy racing the dir's `git init` failed on mkdir of objects/ when the clone was built first). `listing`: the
+ * copy's, when it is made already.
  */
-export async function prepareAgentGit(repoPath: string, objectsTo: string, listing: Promise<RepoListing> = listRepository(repoPath)): Promise<AgentGitDir> {
+export async function prepareAgentGit(repoPath: string, objectsTo: TreeDiffer, listing: Promise<RepoListing> = listRepository(repoPath)): Promise<AgentGitDir> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-agent-git-'));
   const dispose = () => fs.rm(tmp, { recursive: true, force: true });
   try {
@@ -61,7 +62,7 @@ export async function prepareAgentGit(repoPath: string, objectsTo: string, listi
     await buildAgentGit({ repoPath, gitDir, workTree: repoPath, files });
     const [head] = await Promise.all([
       Promise.all([git(['rev-parse', 'HEAD^{tree}'], { env: isolatedGitEnv({ GIT_DIR: gitDir }) }), treeEntries(gitDir, 'HEAD')]),
-      fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo, 'objects'), { recursive: true, force: false }),
+      objectsTo.init().then(() => fs.cp(path.join(gitDir, 'objects'), path.join(objectsTo.gitDir, 'objects'), { recursive: true, force: false })),
     ]);
     return { gitDir, head: { tree: head[0].toString('utf8').trim(), entries: head[1] }, dispose };
   } catch (err) {

@@ -169,12 +169,11 @@ export class CopyBaseline {
    * baseline is what it sent (`head`, the agent clone's HEAD, gives most of its tree), recorded without reading the
    * container, and the stat cache is made in the background.
    * Otherwise a scan reads /workspace, checking the files against the entries sent instead of storing each again.
+   * `recorded`: recordSent's answer when it ran already (while the engine still unpacked the copy).
    */
-  async record(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null = null): Promise<void> {
+  async record(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null = null, recorded: Promise<boolean> = this.recordSent(repoPath, copied, head)): Promise<void> {
     const exec = await this.exec();
-    const sent = copied.alone ? await this.sentTree(repoPath, copied.sent, head) : null;
-    if (sent) {
-      await this.setBaseline(sent, new Map(copied.sent.map((e) => [e.path, e])));
+    if (await recorded) {
       // A failure only leaves the first scan to make it.
       scan(exec, copied.sent, 'warm').catch(() => undefined);
       return;
@@ -184,6 +183,17 @@ export class CopyBaseline {
     const fromContainer = [...entries.values()].filter((e) => e.mode !== GITLINK && absent.has(e.sha));
     await this.storeBlobs(exec, [...absent], [...new Set(fromContainer.map((e) => e.path))]);
     await this.setBaseline(await this.differ.writeTree([...entries.values()]), entries);
+  }
+
+  /**
+   * Records the baseline as exactly what the copy sent when it was alone in the volume and every blob it sent is on
+   * the host; false otherwise (record() then reads /workspace). Host work only: it can run as soon as every file is
+   * read into the copy's tar, while the engine still unpacks it.
+   */
+  async recordSent(repoPath: string | null, copied: CopiedFiles, head: HeadTree | null): Promise<boolean> {
+    const sent = copied.alone ? await this.sentTree(repoPath, copied.sent, head) : null;
+    if (sent) await this.setBaseline(sent, new Map(copied.sent.map((e) => [e.path, e])));
+    return sent !== null;
   }
 
   /**

@@ -100,7 +100,9 @@ export interface CopiedFiles {
 /**
  * Streams the repository's files into /workspace, owned by the sandbox user, as one tar. Files are read ahead of
  * the engine taking them. Into an empty volume, the agent's clone (`agentGit`, built meanwhile) follows the files in
- * the same tar: no .git can be there to clear first, and the engine unpacks one archive instead of two.
+ * the same tar: no .git can be there to clear first, and the engine unpacks one archive instead of two. `onRead` is
+ * told what goes in once every file is read, while the engine still unpacks them: host work on it (the baseline)
+ * need not wait for the engine.
  */
 export async function seedWorkspace(
   container: Container,
@@ -109,15 +111,18 @@ export async function seedWorkspace(
   onProgress?: (m: string) => void,
   agentGit: Promise<AgentGitDir> | null = null,
   listed: Promise<RepoListing> = listRepository(repoPath),
+  onRead?: (copied: CopiedFiles) => void,
 ): Promise<CopiedFiles> {
   const [listing, alone] = await Promise.all([listed, isEmptyDir(container, WORKSPACE)]);
   const files = listing.files.filter(isRepoPath);
   const sent: TreeEntry[] = [];
   const clone = alone ? agentGit : null;
+  const copied: CopiedFiles = { sent, alone, agentGit: clone !== null };
   let failure: unknown = null;
   async function* entries(): AsyncGenerator<TarEntry> {
     try {
       yield* repositoryEntries(repoPath, files, owner, sent, onProgress);
+      onRead?.(copied);
       if (clone) yield* agentGitEntries((await clone).gitDir, owner);
     } catch (err) {
       failure = err;
@@ -126,5 +131,5 @@ export async function seedWorkspace(
   }
   // The clone's failure is the cause of the upload's, not the broken stream the engine reports.
   await container.putArchive(Readable.from(tarChunks(entries())), { path: WORKSPACE }).catch((err: unknown) => Promise.reject(failure ?? err));
-  return { sent, alone, agentGit: clone !== null };
+  return copied;
 }
