@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { BUILTIN_PROVIDER, qualifiedModel } from './provider-names';
 import { providerModelSpec } from './provider-spec';
 import type { ModelProviderConfig, ProviderModelInfo } from './model-providers';
@@ -216,14 +217,17 @@ export class CheckedCatalog {
 
   /** Records what a provider's models endpoint said about its models (limits, prices, tool support). */
   discover(models: Readonly<Record<string, ProviderModelInfo>>): void {
-    for (const [id, info] of Object.entries(models)) this.discovered.set(id.toLowerCase(), info);
+    // The model picker lists a provider's models each time it opens: an answer that says nothing new changes nothing.
+    const changed = Object.entries(models).filter(([id, info]) => !isDeepStrictEqual(this.discovered.get(id.toLowerCase()), info));
+    if (changed.length === 0) return;
+    for (const [id, info] of changed) this.discovered.set(id.toLowerCase(), info);
     this.cache.clear();
     this.changes += 1;
   }
 
   /**
-   * How many times what `lookup` resolves may have changed (discover): a holder of costs priced before a change (a
-   * running runtime's session summaries) prices them again.
+   * How many times what `lookup` resolves changed (discover): a holder of costs priced before a change (a running
+   * runtime's session summaries) prices them again.
    */
   generation(): number {
     return this.changes;

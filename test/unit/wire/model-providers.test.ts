@@ -57,6 +57,18 @@ describe('model providers in the catalogue', () => {
     assert.equal(costUsd(m, usage), 18);
   });
 
+  it('counts a change of what a models endpoint said, and not the same answer again (the picker lists on each open)', () => {
+    const catalog = new ModelCatalog({}, { configs: [router] });
+    const info = { id: 'router/some/model', prices: { input: 3, output: 15 } };
+    catalog.discover({ 'router/some/model': info });
+    assert.equal(catalog.generation(), 1);
+    catalog.discover({ 'ROUTER/some/model': { ...info, prices: { ...info.prices } } });
+    assert.equal(catalog.generation(), 1, 'the same prices again');
+    catalog.discover({ 'router/some/model': { ...info, prices: { input: 4, output: 15 } } });
+    assert.equal(catalog.generation(), 2, 'a new price');
+    assert.equal(costUsd(catalog.lookup('router/some/model'), usage), 19);
+  });
+
   it('lets user overrides price a provider model, and a gateway serve Claude ids', () => {
     const catalog = new ModelCatalog(
       { 'router/vendor/Big-Model': { name: 'Big', contextWindow: 64_000, maxOutputTokens: 8_000, thinking: 'none', efforts: [], defaultEffort: null, prices: { input: 1, output: 2, cacheWrite5m: 1, cacheWrite1h: 1, cacheRead: 0.1 }, pricesCheckedAt: '2026-12-06', source: 'user' } },
