@@ -1,6 +1,7 @@
 // Layering (shared/DESIGN.md, ARCHITECTURE.md): `extension | api | cli -> runtime -> core -> wire`, written out below
 // as one table. Every folder of src/ and webview/ has a row naming the folders it may import; a file in a folder the
 // table does not name fails, so a new folder is placed in the layering when it is made, not later by accident.
+import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
@@ -12,11 +13,12 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // of their own (a file in `src/sandbox/docker` belongs to that row, not to `src/sandbox`); `filesOnly` rows cover
 // only the files directly in the folder, so each new sandbox part must get a row. `packages` are the restricted npm
 // packages the folder may import: only src/extension talks to VS Code, only src/sandbox/docker to the Docker engine.
+// `browser` rows are bundled for the webview too (esbuild, platform browser): they may import no Node built-in.
 const CORE_LEAVES = ['src/wire', 'src/log', 'src/model', 'src/tools', 'src/sandbox'];
 const CORE = [...CORE_LEAVES, 'src/harness', 'src/sandbox/repo', 'src/sandbox/watch', 'src/sandbox/local', 'src/sandbox/docker', 'src/sandbox/toolserver', 'src/vault', 'src/vault/proxy', 'src/mcp', 'src/web', 'src/review'];
 const SURFACE_BASE = [...CORE, 'src/runtime', 'src/format'];
 export const LAYERS = {
-  'src/wire': [],
+  'src/wire': { imports: [], browser: true },
   'src/log': ['src/wire'],
   'src/model': ['src/wire'],
   'src/tools': ['src/wire'],
@@ -40,15 +42,15 @@ export const LAYERS = {
   'src/review': ['src/wire', 'src/log', 'src/sandbox', 'src/sandbox/repo'],
   'src/runtime': CORE,
   // Text forms shared by every surface and the webview (cost, tool input summaries); browser-safe.
-  'src/format': ['src/wire'],
+  'src/format': { imports: ['src/wire'], browser: true },
   // The panel's message protocol, imported by the extension host and the webview; browser-safe.
-  'src/protocol': ['src/wire'],
+  'src/protocol': { imports: ['src/wire'], browser: true },
   'src/api': SURFACE_BASE,
   // A client of a runtime elsewhere (the SDK over loopback or TLS, the runtime.json a detached runtime announces).
   'src/remote': ['src/wire', 'src/log'],
   'src/cli': [...SURFACE_BASE, 'src/api', 'src/remote'],
   'src/extension': { imports: [...SURFACE_BASE, 'src/api', 'src/protocol', 'src/remote'], packages: ['vscode'] },
-  'webview': ['src/wire', 'src/format', 'src/protocol'],
+  'webview': { imports: ['src/wire', 'src/format', 'src/protocol'], browser: true },
   // Tests may reach every layer. The extension-host tests run inside VS Code; Docker tests inspect and kill
   // containers behind the provider's back, so they talk to the engine directly.
   'test': ['*'],
@@ -63,7 +65,7 @@ const RESTRICTED_PACKAGES = ['vscode', 'dockerode'];
 const LAYERED_ROOTS = ['src', 'webview'];
 
 const rows = Object.entries(LAYERS)
-  .map(([folder, spec]) => ({ folder, packages: [], filesOnly: false, ...(Array.isArray(spec) ? { imports: spec } : spec) }))
+  .map(([folder, spec]) => ({ folder, packages: [], filesOnly: false, browser: false, ...(Array.isArray(spec) ? { imports: spec } : spec) }))
   .sort((a, b) => b.folder.length - a.folder.length);
 
 /** The row a repository-relative path (a file, or an import target without extension) belongs to. */
@@ -87,6 +89,10 @@ const layersRule = {
       if (!source || source.type !== 'Literal' || typeof source.value !== 'string') return;
       const spec = source.value;
       if (!spec.startsWith('.')) {
+        if (own?.browser && (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0]))) {
+          context.report({ node: source, message: `${own.folder} is bundled for the webview (a browser): it may not import the Node built-in '${spec}'.` });
+          return;
+        }
         const pkg = spec.split('/')[0];
         if (RESTRICTED_PACKAGES.includes(pkg) && !own?.packages.includes(pkg)) {
           const where = rows.filter((r) => r.packages.includes(pkg)).map((r) => r.folder).join(', ');

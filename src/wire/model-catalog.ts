@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { BUILTIN_PROVIDER, qualifiedModel } from './provider-names';
 import { providerModelSpec } from './provider-spec';
 import type { ModelProviderConfig, ProviderModelInfo } from './model-providers';
@@ -218,7 +217,8 @@ export class CheckedCatalog {
   /** Records what a provider's models endpoint said about its models (limits, prices, tool support). */
   discover(models: Readonly<Record<string, ProviderModelInfo>>): void {
     // The model picker lists a provider's models each time it opens: an answer that says nothing new changes nothing.
-    const changed = Object.entries(models).filter(([id, info]) => !isDeepStrictEqual(this.discovered.get(id.toLowerCase()), info));
+    // (Compared as JSON: this module is bundled for the webview too, so no node:util; a mere key order counts as new.)
+    const changed = Object.entries(models).filter(([id, info]) => JSON.stringify(this.discovered.get(id.toLowerCase())) !== JSON.stringify(info));
     if (changed.length === 0) return;
     for (const [id, info] of changed) this.discovered.set(id.toLowerCase(), info);
     this.cache.clear();

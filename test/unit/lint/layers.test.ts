@@ -73,6 +73,13 @@ describe('lint: layer table', function () {
     await refused('webview/x.ts', "import { createRuntime } from '../src/runtime';\nexport { createRuntime };\n", /webview may not import src\/runtime/);
   });
 
+  it('keeps Node built-ins out of what the webview bundles (wire, format, protocol, webview)', async () => {
+    await refused('src/wire/x.ts', "import { isDeepStrictEqual } from 'node:util';\nexport { isDeepStrictEqual };\n", /src\/wire is bundled for the webview .* 'node:util'/);
+    await refused('src/format/x.ts', "import path from 'path';\nexport const p = path.sep;\n", /src\/format is bundled for the webview .* 'path'/);
+    await refused('webview/x.ts', "import { Buffer } from 'node:buffer';\nexport const b = Buffer.alloc(1);\n", /webview is bundled for the webview .* 'node:buffer'/);
+    await allowed('src/runtime/x.ts', "import { isDeepStrictEqual } from 'node:util';\nexport { isDeepStrictEqual };\n");
+  });
+
   it('keeps vscode in src/extension and dockerode in src/sandbox/docker', async () => {
     await allowed('src/extension/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n");
     await refused('src/runtime/x.ts', "import * as vscode from 'vscode';\nexport const v = vscode.version;\n", /Only .*src\/extension.* may import 'vscode'/);
